@@ -1,0 +1,709 @@
+"""Static analysis of one Python file, shared by hover and the linter.
+
+One pass over the stdlib ``ast`` records, per scope, what each name is bound to
+(imports and aliases, assignments, parameters with annotations, loop targets,
+classes and functions), indexes the name/attribute nodes by line for fast
+position look-ups, and remembers, per class, what ``self.x = ...`` assigns.
+
+Inference is lazy and deliberately simple: :meth:`Analysis.resolve` turns an
+expression into a :class:`Value`, either a *symbol* (the expression *is*
+``torch.nn.Linear``) or an *instance* (it *holds* a ``torch.nn.Linear``).
+Attribute access on an instance walks the class hierarchy, taken from the
+knowledge base for torch classes and from the source for the file's own classes.
+
+Half-typed or broken code still gets analysed: lines that do not parse are
+replaced by ``pass`` (keeping every other position valid) until the file parses.
+Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterator, Literal, Union
+
+ScopeNode = Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef]
+
+LOCAL = "<local>."  # prefix of the qualified names of classes/functions defined in the file
+MAX_REPAIRS = 50
+MAX_DEPTH = 40
+
+TENSOR = "torch.Tensor"
+MODULE = "torch.nn.Module"
+OPTIMIZER = "torch.optim.Optimizer"
+LR_SCHEDULER = "torch.optim.lr_scheduler.LRScheduler"
+
+
+@dataclass(frozen=True)
+class Value:
+    """What an expression denotes: ``kind="symbol"`` is the named thing itself,
+    ``kind="instance"`` is an object whose class is ``qualname``."""
+
+    kind: Literal["symbol", "instance"]
+    qualname: str
+
+    @property
+    def is_local(self) -> bool:
+        return self.qualname.startswith(LOCAL)
+
+
+@dataclass
+class Binding:
+    line: int
+    kind: Literal["import", "assign", "param", "for", "with", "def", "class", "star"]
+    # For imports: the qualified name; for assignments: the value expression (and,
+    # for tuple targets, the element index); for params: the annotation.
+    qualname: str = ""
+    node: ast.AST | None = None
+    index: int | None = None
+
+
+@dataclass
+class Scope:
+    node: ScopeNode
+    parent: "Scope | None"
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+    cls: "ClassInfo | None" = None  # for method scopes: the class they belong to
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+
+@dataclass
+class ClassInfo:
+    name: str
+    qualname: str
+    node: ast.ClassDef
+    scope: Scope  # the scope enclosing the class statement
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    # self.<attr> = <expr> assignments inside the methods: attr -> [(method scope, expr)]
+    attributes: dict[str, list[tuple[Scope, ast.expr]]] = field(default_factory=dict)
+
+
+def _is_ascii(text: str) -> bool:
+    return text.isascii()
+
+
+@lru_cache(maxsize=1)
+def _knowledge():
+    from torchwise.knowledge import default_knowledge
+
+    return default_knowledge()
+
+
+# Classes whose base we can tell from their module when the knowledge base has no entry.
+_FAMILY_BASES = (
+    ("torch.optim.lr_scheduler.", LR_SCHEDULER),
+    ("torch.optim.", OPTIMIZER),
+    ("torch.nn.modules.", MODULE),
+    ("torch.nn.parallel.", MODULE),
+    ("torch.nn.", MODULE),
+)
+
+# Methods returning their receiver, when the knowledge base says nothing.
+_SELF_RETURNING = {
+    MODULE: {"to", "cuda", "cpu", "train", "eval", "half", "float", "double", "bfloat16",
+             "requires_grad_", "apply", "to_empty", "share_memory", "type", "xpu", "mps"},
+}
+_NON_TENSOR_TENSOR_METHODS = {
+    "item", "tolist", "numpy", "size", "dim", "ndimension", "numel", "nelement", "element_size",
+    "is_contiguous", "data_ptr", "get_device", "stride", "storage", "untyped_storage",
+    "backward", "register_hook", "is_floating_point", "is_complex", "equal", "__len__",
+    "dtype", "device", "shape", "requires_grad", "is_cuda", "ndim", "grad_fn", "is_leaf",
+}
+# Functions in the torch namespace that do not return a tensor.
+_TORCH_NON_TENSOR = {
+    "torch.save", "torch.load", "torch.manual_seed", "torch.seed", "torch.set_grad_enabled",
+    "torch.is_tensor", "torch.is_grad_enabled", "torch.compile", "torch.device", "torch.dtype",
+    "torch.get_default_dtype", "torch.set_default_dtype", "torch.set_num_threads",
+    "torch.get_num_threads", "torch.use_deterministic_algorithms", "torch.no_grad",
+    "torch.enable_grad", "torch.inference_mode", "torch.autocast", "torch.Generator",
+    "torch.is_floating_point", "torch.numel", "torch.set_printoptions", "torch.set_float32_matmul_precision",
+    "torch.is_inference_mode_enabled", "torch.typename", "torch.get_rng_state", "torch.set_rng_state",
+}
+
+
+class Analysis:
+    """Everything the features need to know about one version of one file."""
+
+    def __init__(self, source: str, path: str = "<unknown>"):
+        self.path = path
+        self.source = source
+        self.lines = source.splitlines()
+        self.syntax_error: SyntaxError | None = None
+        self.repaired_lines: set[int] = set()
+        self.tree = self._parse(source)
+        self.module_scope = Scope(self.tree, None)
+        self.scopes: dict[ast.AST, Scope] = {self.tree: self.module_scope}
+        self.classes: dict[ast.ClassDef, ClassInfo] = {}
+        self._by_line: dict[int, list[tuple[ast.AST, Scope]]] = {}
+        self._scope_of_node: dict[int, Scope] = {}
+        self._parents: dict[int, ast.AST] | None = None
+        self._resolving: set[int] = set()
+        self._visit_body(self.tree.body, self.module_scope)
+
+    # ------------------------------------------------------------------ parsing
+    def _parse(self, source: str) -> ast.Module:
+        if "\x00" in source:
+            self.syntax_error = SyntaxError("source contains null bytes", (self.path, 1, 1, ""))
+            source = source.replace("\x00", " ")
+        lines = source.splitlines(keepends=True)
+        for _ in range(MAX_REPAIRS):
+            try:
+                return ast.parse("".join(lines), filename=self.path, type_comments=False)
+            except SyntaxError as exc:
+                if self.syntax_error is None:
+                    self.syntax_error = exc
+                lineno = exc.lineno or len(lines)
+                if exc.end_lineno and exc.end_lineno > lineno and "never closed" not in str(exc.msg):
+                    lineno = exc.lineno or lineno
+                if not 1 <= lineno <= len(lines) or lineno in self.repaired_lines:
+                    # The error is at EOF or keeps coming back: drop the tail from there.
+                    lineno = min(max(1, lineno), len(lines)) if lines else 1
+                    if lineno in self.repaired_lines:
+                        lines = lines[: lineno - 1]
+                        continue
+                if not lines:
+                    break
+                self.repaired_lines.add(lineno)
+                lines[lineno - 1] = self._blank(lines[lineno - 1], lines, lineno)
+            except (ValueError, RecursionError, MemoryError) as exc:  # pathological input
+                self.syntax_error = self.syntax_error or SyntaxError(str(exc))
+                break
+        return ast.Module(body=[], type_ignores=[])
+
+    @staticmethod
+    def _blank(line: str, lines: list[str], lineno: int) -> str:
+        """Replace a broken line by ``pass`` at an indentation that keeps the block valid."""
+        indent = line[: len(line) - len(line.lstrip())]
+        if not line.strip():
+            # an empty line cannot be the problem: use the previous line's indentation
+            for prev in reversed(lines[: lineno - 1]):
+                if prev.strip():
+                    indent = prev[: len(prev) - len(prev.lstrip())]
+                    break
+        ending = "\n" if line.endswith("\n") else ""
+        return f"{indent}pass{ending}"
+
+    # ------------------------------------------------------------ positions
+    def char_col(self, line: int, byte_col: int) -> int:
+        """Convert an ast column (UTF-8 bytes) on ``line`` (1-based) to a str index."""
+        if not 1 <= line <= len(self.lines):
+            return byte_col
+        text = self.lines[line - 1]
+        if _is_ascii(text):
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+    def byte_col(self, line: int, char_col: int) -> int:
+        if not 1 <= line <= len(self.lines):
+            return char_col
+        text = self.lines[line - 1]
+        if _is_ascii(text):
+            return char_col
+        return len(text[:char_col].encode("utf-8"))
+
+    # ------------------------------------------------------------ building
+    def _visit_body(self, body: list[ast.stmt], scope: Scope) -> None:
+        for stmt in body:
+            self._visit_stmt(stmt, scope)
+
+    def _index(self, node: ast.AST, scope: Scope) -> None:
+        self._by_line.setdefault(node.lineno, []).append((node, scope))
+        self._scope_of_node[id(node)] = scope
+
+    def _visit_expr(self, node: ast.AST | None, scope: Scope) -> None:
+        if node is None:
+            return
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, (ast.Name, ast.Attribute)):
+                self._index(current, scope)
+                if isinstance(current, ast.Name) and isinstance(current.ctx, ast.Store):
+                    # walrus targets and comprehension variables
+                    scope.bind(current.id, Binding(current.lineno, "assign", node=None))
+            elif isinstance(current, ast.Lambda):
+                inner = Scope(current, scope, cls=None)
+                self.scopes[current] = inner
+                self._bind_args(current.args, inner, None)
+                self._visit_expr(current.body, inner)
+                continue
+            elif isinstance(current, ast.NamedExpr) and isinstance(current.target, ast.Name):
+                scope.bind(current.target.id, Binding(current.lineno, "assign", node=current.value))
+            stack.extend(ast.iter_child_nodes(current))
+
+    def _bind_target(self, target: ast.expr, value: ast.expr | None, scope: Scope, kind: str,
+                     line: int, index: int | None = None) -> None:
+        if isinstance(target, ast.Name):
+            scope.bind(target.id, Binding(line, kind, node=value, index=index))  # type: ignore[arg-type]
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for i, element in enumerate(target.elts):
+                if isinstance(element, ast.Starred):
+                    element = element.value
+                    self._bind_target(element, None, scope, kind, line)
+                else:
+                    self._bind_target(element, value, scope, kind, line, i)
+        elif isinstance(target, ast.Attribute):
+            # self.x = ... inside a method: remember it on the class
+            if (isinstance(target.value, ast.Name) and scope.cls is not None
+                    and target.value.id == self._self_name(scope) and value is not None):
+                attrs = scope.cls.attributes.setdefault(target.attr, [])
+                attrs.append((scope, value if index is None else ast.Subscript(
+                    value=value, slice=ast.Constant(index), ctx=ast.Load())))
+
+    def _self_name(self, scope: Scope) -> str | None:
+        node = scope.node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args.posonlyargs + node.args.args
+            if args:
+                return args[0].arg
+        return None
+
+    def _bind_args(self, args: ast.arguments, scope: Scope, cls: ClassInfo | None) -> None:
+        positional = args.posonlyargs + args.args
+        for i, arg in enumerate(positional + args.kwonlyargs):
+            if i == 0 and cls is not None:
+                scope.bind(arg.arg, Binding(arg.lineno, "param", qualname=cls.qualname))
+            else:
+                scope.bind(arg.arg, Binding(arg.lineno, "param", node=arg.annotation))
+        for arg in (args.vararg, args.kwarg):
+            if arg is not None:
+                scope.bind(arg.arg, Binding(arg.lineno, "param", node=None))
+
+    def _visit_function(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> None:
+        for decorator in stmt.decorator_list:
+            self._visit_expr(decorator, scope)
+        for default in stmt.args.defaults + [d for d in stmt.args.kw_defaults if d]:
+            self._visit_expr(default, scope)
+        for arg in stmt.args.posonlyargs + stmt.args.args + stmt.args.kwonlyargs + [
+            a for a in (stmt.args.vararg, stmt.args.kwarg) if a
+        ]:
+            self._visit_expr(arg.annotation, scope)
+        self._visit_expr(stmt.returns, scope)
+        scope.bind(stmt.name, Binding(stmt.lineno, "def", qualname=LOCAL + stmt.name, node=stmt))
+        cls = self.classes.get(scope.node) if isinstance(scope.node, ast.ClassDef) else None
+        is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in stmt.decorator_list)
+        inner = Scope(stmt, scope.parent if cls else scope, cls=None if is_static else cls)
+        self.scopes[stmt] = inner
+        self._bind_args(stmt.args, inner, None if is_static else cls)
+        if cls is not None:
+            cls.methods.setdefault(stmt.name, stmt)
+        self._visit_body(stmt.body, inner)
+
+    def _visit_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
+        line = stmt.lineno
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                self._index(alias, scope)
+                if alias.asname:
+                    scope.bind(alias.asname, Binding(line, "import", qualname=alias.name))
+                else:
+                    head = alias.name.split(".")[0]
+                    scope.bind(head, Binding(line, "import", qualname=head))
+        elif isinstance(stmt, ast.ImportFrom):
+            if stmt.level or not stmt.module:
+                for alias in stmt.names:
+                    scope.bind(alias.asname or alias.name, Binding(line, "assign", node=None))
+                return
+            for alias in stmt.names:
+                self._index(alias, scope)
+                if alias.name == "*":
+                    scope.star_imports.append(stmt.module)
+                else:
+                    scope.bind(alias.asname or alias.name,
+                               Binding(line, "import", qualname=f"{stmt.module}.{alias.name}"))
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self._visit_function(stmt, scope)
+        elif isinstance(stmt, ast.ClassDef):
+            for expr in stmt.bases + [k.value for k in stmt.keywords] + stmt.decorator_list:
+                self._visit_expr(expr, scope)
+            qualname = LOCAL + stmt.name
+            info = ClassInfo(stmt.name, qualname, stmt, scope)
+            self.classes[stmt] = info
+            scope.bind(stmt.name, Binding(line, "class", qualname=qualname, node=stmt))
+            class_scope = Scope(stmt, scope)
+            self.scopes[stmt] = class_scope
+            self._visit_body(stmt.body, class_scope)
+        elif isinstance(stmt, ast.Assign):
+            self._visit_expr(stmt.value, scope)
+            for target in stmt.targets:
+                self._visit_expr(target, scope)
+                self._bind_target(target, stmt.value, scope, "assign", line)
+        elif isinstance(stmt, ast.AnnAssign):
+            self._visit_expr(stmt.value, scope)
+            self._visit_expr(stmt.annotation, scope)
+            self._visit_expr(stmt.target, scope)
+            if stmt.value is not None:
+                self._bind_target(stmt.target, stmt.value, scope, "assign", line)
+            elif isinstance(stmt.target, ast.Name):
+                scope.bind(stmt.target.id, Binding(line, "param", node=stmt.annotation))
+        elif isinstance(stmt, ast.AugAssign):
+            self._visit_expr(stmt.value, scope)
+            self._visit_expr(stmt.target, scope)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._visit_expr(stmt.iter, scope)
+            self._visit_expr(stmt.target, scope)
+            self._bind_target(stmt.target, stmt.iter, scope, "for", line)
+            self._visit_body(stmt.body, scope)
+            self._visit_body(stmt.orelse, scope)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                self._visit_expr(item.context_expr, scope)
+                if item.optional_vars is not None:
+                    self._visit_expr(item.optional_vars, scope)
+                    self._bind_target(item.optional_vars, item.context_expr, scope, "with", line)
+            self._visit_body(stmt.body, scope)
+        else:
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.stmt):
+                    self._visit_stmt(child, scope)
+                elif isinstance(child, ast.ExceptHandler):
+                    self._visit_expr(child.type, scope)
+                    if child.name:
+                        scope.bind(child.name, Binding(child.lineno, "assign", node=None))
+                    self._visit_body(child.body, scope)
+                elif isinstance(child, ast.match_case):
+                    self._visit_body(child.body, scope)
+                elif isinstance(child, ast.expr):
+                    self._visit_expr(child, scope)
+
+    # ------------------------------------------------------------ queries
+    def scope_of(self, node: ast.AST) -> Scope:
+        """The scope a Name/Attribute/alias node was seen in (module scope if unknown)."""
+        return self._scope_of_node.get(id(node), self.module_scope)
+
+    def node_at(self, line: int, col: int) -> ast.AST | None:
+        """The innermost Name, Attribute (cursor on its attribute) or import alias at
+        ``line`` (1-based) and ``col`` (0-based str index)."""
+        candidates = self._by_line.get(line)
+        if not candidates:
+            return None
+        bcol = self.byte_col(line, col)
+        best: ast.AST | None = None
+        for node, _scope in candidates:
+            if isinstance(node, ast.Attribute):
+                # only the ".attr" part belongs to this node; the value is its own node
+                end = node.end_col_offset or 0
+                start = end - len(node.attr)
+                if node.end_lineno == line and start - 1 <= bcol <= end:
+                    best = node
+            elif node.col_offset <= bcol <= (node.end_col_offset or 0) and node.end_lineno == line:
+                if best is None or not isinstance(best, ast.Attribute):
+                    best = node
+        return best
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        """The parent of ``node`` in the tree (the map is built on first use)."""
+        if self._parents is None:
+            parents: dict[int, ast.AST] = {}
+            for p in ast.walk(self.tree):
+                for child in ast.iter_child_nodes(p):
+                    parents[id(child)] = p
+            self._parents = parents
+        return self._parents.get(id(node))
+
+    def lookup(self, name: str, scope: Scope, line: int | None = None) -> Binding | None:
+        """The binding of ``name`` visible from ``scope``: the last one at or before
+        ``line`` in the nearest scope that binds it (else its first binding)."""
+        current: Scope | None = scope
+        while current is not None:
+            bindings = current.bindings.get(name)
+            if bindings:
+                if line is not None and current is scope:
+                    before = [b for b in bindings if b.line <= line]
+                    return before[-1] if before else bindings[0]
+                return bindings[-1] if line is None or current.node is not self.tree else (
+                    [b for b in bindings if b.line <= line] or bindings)[-1]
+            for module in current.star_imports:
+                qualname = f"{module}.{name}"
+                if qualname in _knowledge() or name in _STAR_MODULES.get(module, ()):
+                    return Binding(0, "star", qualname=qualname)
+            current = current.parent
+        return None
+
+    def qualname_of(self, expr: ast.AST, scope: Scope | None = None) -> str | None:
+        """The qualified name an expression refers to, if it is a symbol (``nn.Linear``
+        -> ``torch.nn.Linear``), else None."""
+        value = self.resolve(expr, scope)
+        return value.qualname if value is not None and value.kind == "symbol" else None
+
+    def type_of(self, expr: ast.AST, scope: Scope | None = None) -> str | None:
+        """The qualified class name of the value an expression holds, if known."""
+        value = self.resolve(expr, scope)
+        return value.qualname if value is not None and value.kind == "instance" else None
+
+    def resolve(self, expr: ast.AST, scope: Scope | None = None) -> Value | None:
+        """What ``expr`` denotes, or None when static inference cannot tell."""
+        if scope is None:
+            scope = self.scope_of(expr)
+        key = id(expr)
+        if key in self._resolving or len(self._resolving) > MAX_DEPTH:
+            return None
+        self._resolving.add(key)
+        try:
+            return self._resolve(expr, scope)
+        except RecursionError:
+            return None
+        finally:
+            self._resolving.discard(key)
+
+    def _resolve(self, expr: ast.AST, scope: Scope) -> Value | None:
+        if isinstance(expr, ast.alias):
+            return None  # handled by alias_qualname
+        if isinstance(expr, ast.Name):
+            binding = self.lookup(expr.id, scope, expr.lineno)
+            if binding is None:
+                return None
+            return self._from_binding(binding, scope)
+        if isinstance(expr, ast.Attribute):
+            base = self.resolve(expr.value, scope)
+            if base is None:
+                return None
+            return self.member(base, expr.attr)
+        if isinstance(expr, ast.Call):
+            func = self.resolve(expr.func, scope)
+            if func is None:
+                return None
+            receiver = self.resolve(expr.func.value, scope) if isinstance(expr.func, ast.Attribute) else None
+            return self.call_result(func, receiver)
+        if isinstance(expr, ast.Subscript):
+            base = self.resolve(expr.value, scope)
+            if base is not None and base.kind == "instance" and base.qualname == TENSOR:
+                return base
+            if base is not None and base.kind == "symbol":
+                return None  # a type subscript like list[int]
+            return None
+        if isinstance(expr, ast.BinOp):
+            for side in (expr.left, expr.right):
+                value = self.resolve(side, scope)
+                if value is not None and value.kind == "instance" and value.qualname == TENSOR:
+                    return value
+            return None
+        if isinstance(expr, ast.UnaryOp):
+            value = self.resolve(expr.operand, scope)
+            return value if value is not None and value.qualname == TENSOR else None
+        if isinstance(expr, ast.Await):
+            return None
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return None
+        return None
+
+    def _from_binding(self, binding: Binding, scope: Scope) -> Value | None:
+        if binding.kind in ("import", "star"):
+            return Value("symbol", binding.qualname)
+        if binding.kind in ("def", "class"):
+            return Value("symbol", binding.qualname)
+        if binding.kind == "param":
+            if binding.qualname:  # self / cls
+                return Value("instance", binding.qualname)
+            if binding.node is None:
+                return None
+            annotation = self._annotation_class(binding.node, scope)
+            return Value("instance", annotation) if annotation else None
+        if binding.node is None:
+            return None
+        value_scope = self.scope_of(binding.node) if id(binding.node) in self._scope_of_node else scope
+        if binding.kind == "for":
+            iterable = self.resolve(binding.node, value_scope)
+            if iterable is None or iterable.kind != "instance":
+                return None
+            if iterable.qualname == TENSOR:
+                return iterable  # iterating a tensor yields tensors
+            if self.is_subclass(iterable.qualname, "torch.utils.data.DataLoader") and binding.index is not None:
+                return Value("instance", TENSOR)  # for x, y in loader: (best guess)
+            return None
+        if binding.kind == "with":
+            return None
+        value = self.resolve(binding.node, value_scope)
+        if value is None:
+            return None
+        if binding.index is not None:
+            # unpacking: tensors unpack to tensors; anything else is unknown
+            return value if value.kind == "instance" and value.qualname == TENSOR else None
+        return value
+
+    def _annotation_class(self, annotation: ast.AST, scope: Scope) -> str | None:
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(annotation, ast.BinOp):  # X | None
+            return self._annotation_class(annotation.left, scope)
+        if isinstance(annotation, ast.Subscript):  # Optional[X]
+            return None
+        value = self.resolve(annotation, scope)
+        return value.qualname if value is not None and value.kind == "symbol" else None
+
+    # ------------------------------------------------------------ classes & members
+    def local_class(self, qualname: str) -> ClassInfo | None:
+        if not qualname.startswith(LOCAL):
+            return None
+        name = qualname[len(LOCAL):]
+        for info in self.classes.values():
+            if info.name == name:
+                return info
+        return None
+
+    def bases(self, qualname: str) -> list[str]:
+        """Direct base classes of a class, by qualified name."""
+        info = self.local_class(qualname)
+        if info is not None:
+            out = []
+            for base in info.node.bases:
+                value = self.resolve(base, info.scope)
+                if value is not None and value.kind == "symbol":
+                    out.append(value.qualname)
+            return out
+        entry = _knowledge().get(qualname)
+        if entry is not None and entry.bases:
+            return list(entry.bases)
+        for prefix, base in _FAMILY_BASES:
+            last = qualname.rsplit(".", 1)[-1]
+            if qualname.startswith(prefix) and qualname != base and last[:1].isupper():
+                return [base]
+        return []
+
+    def mro(self, qualname: str) -> list[str]:
+        """The class and its ancestors, nearest first (depth-first, duplicates removed)."""
+        out: list[str] = []
+        stack = [qualname]
+        while stack and len(out) < 50:
+            current = stack.pop(0)
+            if current in out:
+                continue
+            out.append(current)
+            stack[0:0] = self.bases(current)
+        return out
+
+    def is_subclass(self, qualname: str, base: str) -> bool:
+        return base in self.mro(qualname)
+
+    def member(self, base: Value, attr: str) -> Value | None:
+        """``base.attr``, for a symbol (module or class) or an instance."""
+        if base.kind == "symbol":
+            info = self.local_class(base.qualname)
+            if info is not None:
+                return self._class_member(base.qualname, attr, instance=False)
+            if base.is_local:
+                return None
+            qualname = f"{base.qualname}.{attr}"
+            entry = _knowledge().get(qualname)
+            if entry is None and base.qualname[:1] and base.qualname.rsplit(".", 1)[-1][:1].isupper():
+                # a method of a torch class reached through the class: look it up the mro
+                return self._class_member(base.qualname, attr, instance=False) or Value("symbol", qualname)
+            return Value("symbol", qualname)
+        return self._class_member(base.qualname, attr, instance=True)
+
+    def _class_member(self, cls: str, attr: str, *, instance: bool) -> Value | None:
+        kb = _knowledge()
+        for klass in self.mro(cls):
+            info = self.local_class(klass)
+            if info is not None:
+                if attr in info.methods:
+                    return Value("symbol", f"{klass}.{attr}")
+                if instance and attr in info.attributes:
+                    for method_scope, expr in reversed(info.attributes[attr]):
+                        value = self.resolve(expr, method_scope)
+                        if value is not None:
+                            return value
+                    return None
+                continue
+            qualname = f"{klass}.{attr}"
+            if qualname in kb:
+                entry = kb.get(qualname)
+                if entry is not None and entry.kind in ("attribute", "property") and entry.returns:
+                    return Value("instance", entry.returns) if instance else Value("symbol", qualname)
+                return Value("symbol", qualname)
+        # Not documented anywhere we know: name it after the nearest torch class, so
+        # runtime docs can still be looked up (``MyNet().to`` -> ``torch.nn.Module.to``).
+        for klass in self.mro(cls):
+            if klass.startswith(("torch.", "torchvision.")):
+                return Value("symbol", f"{klass}.{attr}")
+        return None
+
+    def call_result(self, func: Value, receiver: Value | None = None) -> Value | None:
+        """The value of calling ``func`` (a symbol or an instance)."""
+        qualname = func.qualname
+        if func.kind == "instance":
+            # calling an object: modules return (usually) tensors
+            if self.is_subclass(qualname, MODULE):
+                if qualname.split(".")[-1] in ("LSTM", "GRU", "RNN", "MultiheadAttention"):
+                    return None
+                return Value("instance", TENSOR)
+            return None
+        info = self.local_class(qualname)
+        if info is not None:
+            return Value("instance", qualname)
+        if qualname.startswith(LOCAL):
+            return None  # a local function: we do not infer return types
+        entry = _knowledge().get(qualname)
+        if entry is not None:
+            if entry.kind == "class":
+                return Value("instance", qualname)
+            if entry.returns == "self":
+                return receiver if receiver is not None and receiver.kind == "instance" else None
+            if entry.returns in ("None", "none"):
+                return None
+            if entry.returns:
+                return Value("instance", entry.returns)
+        head, _, last = qualname.rpartition(".")
+        if last[:1].isupper() and qualname.startswith(("torch.", "torchvision.")):
+            return Value("instance", qualname)  # a class the knowledge base lacks
+        if receiver is not None and receiver.kind == "instance":
+            for cls, methods in _SELF_RETURNING.items():
+                if last in methods and self.is_subclass(receiver.qualname, cls):
+                    return receiver
+            if receiver.qualname == TENSOR and last not in _NON_TENSOR_TENSOR_METHODS:
+                return Value("instance", TENSOR)
+        if head == "torch" and qualname not in _TORCH_NON_TENSOR and last[:1].islower():
+            return Value("instance", TENSOR)
+        if head in ("torch.nn.functional", "torch.linalg", "torch.fft", "torch.special"):
+            return Value("instance", TENSOR)
+        return None
+
+    # ------------------------------------------------------------ hover support
+    def alias_qualname(self, node: ast.alias) -> str | None:
+        """The qualified name an import alias introduces (for hovering import lines)."""
+        stmt = self.parent(node)
+        if isinstance(stmt, ast.ImportFrom):
+            if stmt.level or not stmt.module:
+                return None
+            return stmt.module if node.name == "*" else f"{stmt.module}.{node.name}"
+        return node.name
+
+    def expression_at(self, line: int, col: int) -> tuple[ast.AST, Scope] | None:
+        node = self.node_at(line, col)
+        if node is None:
+            return None
+        return node, self.scope_of(node)
+
+    def iter_calls(self) -> Iterator[ast.Call]:
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call):
+                yield node
+
+
+# Names star imports bring in that the knowledge base may not list.
+_STAR_MODULES: dict[str, frozenset[str]] = {}
+
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def dotted_name_at(line_text: str, col: int) -> tuple[str, int, int] | None:
+    """The dotted name under ``col`` in a line of text, up to the cursor's word:
+    ``("nn.functional.relu", start, end)``. Used when the line did not parse."""
+    for match in _DOTTED.finditer(line_text):
+        if match.start() <= col <= match.end():
+            text = match.group(0)
+            # keep the components up to and including the one under the cursor
+            offset = col - match.start()
+            next_dot = text.find(".", offset)
+            if next_dot != -1:
+                text = text[:next_dot]
+            return re.sub(r"\s+", "", text), match.start(), match.start() + len(text)
+    return None

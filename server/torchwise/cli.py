@@ -1,0 +1,63 @@
+"""Command line: ``torchwise serve``, ``torchwise check``, ``torchwise --version``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from torchwise import __version__
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from torchwise.server import create_server
+
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,  # stdout carries the protocol
+    )
+    server = create_server()
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not host or not port.isdigit():
+            print(f"torchwise: --tcp expects HOST:PORT, got {args.tcp!r}", file=sys.stderr)
+            return 2
+        server.start_tcp(host, int(port))
+    else:
+        server.start_io()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="torchwise", description="PyTorch expertise inside the editor (LSP server and linter)."
+    )
+    parser.add_argument("--version", action="version", version=f"torchwise {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.set_defaults(func=_serve)
+
+    try:
+        from torchwise.lint import cli as lint_cli
+    except ImportError:  # the linter is optional while it is being built
+        lint_cli = None
+    if lint_cli is not None:
+        lint_cli.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""The curated PyTorch knowledge base: loading, validation and lookup.
+
+Entries live in ``knowledge/api/*.toml`` as ``[[entry]]`` tables; see
+``knowledge/README.md`` for the format. Loading is pure stdlib (tomllib) so the
+server stays light and never touches torch.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+from torchwise.resources import data_dir
+
+KINDS = ("module", "class", "function", "method", "attribute", "property", "constant")
+
+# field name -> (type, required)
+SCHEMA: dict[str, tuple[type, bool]] = {
+    "names": (list, True),
+    "kind": (str, True),
+    "summary": (str, True),
+    "signature": (str, False),
+    "shapes": (list, False),
+    "pitfalls": (list, False),
+    "example": (str, False),
+    "runnable": (bool, False),
+    "related": (list, False),
+    "docs": (str, True),
+    "rules": (list, False),
+    "bases": (list, False),
+    "returns": (str, False),
+    "requires": (list, False),
+}
+SHAPE_KEYS = {"name", "shape", "note"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    shape: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    names: tuple[str, ...]
+    kind: str
+    summary: str
+    docs: str
+    signature: str = ""
+    shapes: tuple[Shape, ...] = ()
+    pitfalls: tuple[str, ...] = ()
+    example: str = ""
+    runnable: bool = False
+    related: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    # For classes: qualified names of base classes (drives inherited-method lookup).
+    bases: tuple[str, ...] = ()
+    # For functions/methods: qualified type name of the returned value ("self" for
+    # methods returning their receiver), used by the static inference.
+    returns: str = ""
+    # Extra requirements of the example ("torchvision", "cuda", "distributed").
+    requires: tuple[str, ...] = ()
+    source: str = field(default="", compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file does not follow the schema."""
+
+
+def validate_entry(raw: dict, where: str) -> list[str]:
+    """Return a list of problems with one raw ``[[entry]]`` table (empty when valid)."""
+    problems: list[str] = []
+    for key in raw:
+        if key not in SCHEMA:
+            problems.append(f"{where}: unknown field {key!r}")
+    for key, (typ, required) in SCHEMA.items():
+        if key not in raw:
+            if required:
+                problems.append(f"{where}: missing required field {key!r}")
+            continue
+        if not isinstance(raw[key], typ):
+            problems.append(f"{where}: field {key!r} must be {typ.__name__}")
+    if problems:
+        return problems
+    if not raw["names"] or not all(isinstance(n, str) and n for n in raw["names"]):
+        problems.append(f"{where}: 'names' must be a non-empty list of strings")
+    if raw["kind"] not in KINDS:
+        problems.append(f"{where}: kind {raw['kind']!r} not one of {KINDS}")
+    if not raw["summary"].strip() or "\n" in raw["summary"].strip():
+        problems.append(f"{where}: 'summary' must be one non-empty line")
+    if not raw["docs"].startswith("https://"):
+        problems.append(f"{where}: 'docs' must be an https URL")
+    for key in ("pitfalls", "related", "rules", "bases", "requires"):
+        if not all(isinstance(x, str) and x.strip() for x in raw.get(key, [])):
+            problems.append(f"{where}: {key!r} must be a list of non-empty strings")
+    for shape in raw.get("shapes", []):
+        if not isinstance(shape, dict) or not {"name", "shape"} <= set(shape) or set(shape) - SHAPE_KEYS:
+            problems.append(f"{where}: each shape needs 'name' and 'shape' (and optional 'note')")
+    if raw.get("runnable") and not raw.get("example", "").strip():
+        problems.append(f"{where}: runnable entry without an example")
+    return problems
+
+
+def _entry_from_raw(raw: dict, source: str) -> Entry:
+    return Entry(
+        names=tuple(raw["names"]),
+        kind=raw["kind"],
+        summary=raw["summary"].strip(),
+        docs=raw["docs"],
+        signature=raw.get("signature", "").strip(),
+        shapes=tuple(Shape(s["name"], s["shape"], s.get("note", "")) for s in raw.get("shapes", [])),
+        pitfalls=tuple(p.strip() for p in raw.get("pitfalls", [])),
+        example=raw.get("example", "").strip("\n"),
+        runnable=raw.get("runnable", False),
+        related=tuple(raw.get("related", [])),
+        rules=tuple(raw.get("rules", [])),
+        bases=tuple(raw.get("bases", [])),
+        returns=raw.get("returns", ""),
+        requires=tuple(raw.get("requires", [])),
+        source=source,
+    )
+
+
+class KnowledgeBase:
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+        self._by_name: dict[str, Entry] = {}
+        for entry in entries:
+            for name in entry.names:
+                self._by_name.setdefault(name, entry)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def get(self, name: str) -> Entry | None:
+        return self._by_name.get(name)
+
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    @classmethod
+    def load(cls, directory: Path | None = None, *, strict: bool = True) -> "KnowledgeBase":
+        directory = directory or data_dir("knowledge") / "api"
+        entries: list[Entry] = []
+        problems: list[str] = []
+        for path in sorted(directory.glob("*.toml")):
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                problems.append(f"{path.name}: {exc}")
+                continue
+            for i, raw in enumerate(data.get("entry", [])):
+                where = f"{path.name} entry #{i + 1} ({(raw.get('names') or ['?'])[0]})"
+                errs = validate_entry(raw, where)
+                if errs:
+                    problems.extend(errs)
+                    continue
+                entries.append(_entry_from_raw(raw, path.name))
+        if problems and strict:
+            raise KnowledgeError("\n".join(problems))
+        return cls(entries)
+
+
+@lru_cache(maxsize=1)
+def default_knowledge() -> KnowledgeBase:
+    """The shipped knowledge base, loaded once; invalid entries are skipped (tests catch them)."""
+    return KnowledgeBase.load(strict=False)

@@ -1,0 +1,40 @@
+"""Initialization, configuration and document lifetime.
+
+Document events are handled once here and fanned out to the feature modules
+through ``server.document_listeners``.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from torchwise.server import TorchwiseServer
+
+
+def register(server: TorchwiseServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: TorchwiseServer, params: types.InitializeParams) -> None:
+        ls.apply_options(params.initialization_options)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: TorchwiseServer, params: types.DidChangeConfigurationParams) -> None:
+        if isinstance(params.settings, dict) and params.settings:
+            ls.apply_options(params.settings)
+            ls.notify_document("configuration", "")
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: TorchwiseServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.notify_document("open", params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: TorchwiseServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.notify_document("change", params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: TorchwiseServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.notify_document("save", params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: TorchwiseServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.forget(params.text_document.uri)
+        ls.notify_document("close", params.text_document.uri)

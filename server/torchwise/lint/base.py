@@ -1,0 +1,132 @@
+"""The vocabulary of the linter: rules, findings, fixes.
+
+Each rule is declared once, with the ``@rule`` decorator on its check function,
+inside a topic module of ``torchwise.lint.rules``. The decorator is the single
+place that gives the rule its code, name, group, severity, default and fix
+applicability; the registry, CLI, LSP diagnostics and docs all read from it.
+
+Positions follow ``ast``: ``line`` is 1-based, ``col`` a 0-based offset in
+characters (str indices) of that line.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterator, Literal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from torchwise.analysis import Analysis
+
+Severity = Literal["error", "warning", "information", "hint"]
+Applicability = Literal["safe", "unsafe"]
+
+DOCS_BASE_URL = "https://github.com/torchwise/torchwise/blob/main/knowledge/rules/"
+
+
+@dataclass(frozen=True)
+class Edit:
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: Applicability
+    message: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str  # e.g. "TW101"
+    name: str  # kebab-case, e.g. "missing-zero-grad"
+    group: str  # e.g. "training"
+    severity: Severity
+    summary: str  # one line, used in docs lists and --statistics
+    default: bool  # enabled without explicit --select
+    fix: Applicability | None  # applicability of the fix the rule can offer, if any
+    check: Callable[["Context"], Iterator["Finding"] | None] = field(compare=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_BASE_URL}{self.name}.md"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    message: str
+    fix: Fix | None = None
+
+
+RULES: list[Rule] = []
+
+
+def rule(
+    *,
+    code: str,
+    name: str,
+    group: str,
+    severity: Severity = "warning",
+    summary: str,
+    default: bool = True,
+    fix: Applicability | None = None,
+):
+    """Declare a rule: decorate its check function, ``check(ctx) -> iterable of Finding``."""
+
+    def decorate(check: Callable[["Context"], Iterator[Finding] | None]):
+        RULES.append(
+            Rule(code=code, name=name, group=group, severity=severity, summary=summary,
+                 default=default, fix=fix, check=check)
+        )
+        return check
+
+    return decorate
+
+
+class Context:
+    """What a rule's check function sees of one file."""
+
+    def __init__(self, path: str, source: str, analysis: "Analysis", rule_: Rule | None = None):
+        self.path = path
+        self.source = source
+        self.lines = source.splitlines()
+        self.analysis = analysis
+        self.tree: ast.Module = analysis.tree
+        self.rule = rule_
+
+    def finding(self, node: ast.AST, message: str, fix: Fix | None = None) -> Finding:
+        """A finding of the current rule spanning ``node``."""
+        assert self.rule is not None
+        return Finding(
+            rule=self.rule,
+            line=node.lineno,
+            col=self.analysis.char_col(node.lineno, node.col_offset),
+            end_line=node.end_lineno or node.lineno,
+            end_col=self.analysis.char_col(node.end_lineno or node.lineno, node.end_col_offset or 0),
+            message=message,
+            fix=fix,
+        )
+
+    def replace(self, node: ast.AST, content: str) -> Edit:
+        """An edit replacing the source span of ``node`` by ``content``."""
+        end_line = node.end_lineno or node.lineno
+        return Edit(
+            line=node.lineno,
+            col=self.analysis.char_col(node.lineno, node.col_offset),
+            end_line=end_line,
+            end_col=self.analysis.char_col(end_line, node.end_col_offset or 0),
+            content=content,
+        )
+
+    def text(self, node: ast.AST) -> str:
+        """The source text of ``node``."""
+        return ast.get_source_segment(self.source, node) or ""
