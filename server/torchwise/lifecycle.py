@@ -22,6 +22,10 @@ def register(server: TorchwiseServer) -> None:
             ls.apply_options(params.settings)
             ls.notify_document("configuration", "")
 
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: TorchwiseServer, params: None) -> None:
+        await ls.run_shutdown_listeners()
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: TorchwiseServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.notify_document("open", params.text_document.uri)

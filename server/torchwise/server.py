@@ -34,6 +34,8 @@ class TorchwiseServer(LanguageServer):
         # Each listener is called as listener(event, uri) with event in
         # {"open", "change", "save", "close"}, or ("configuration", "") after a settings change.
         self.document_listeners: list[Callable[[str, str], None]] = []
+        # Called (no arguments, may be coroutines) on shutdown: stop kernels, helper processes.
+        self.shutdown_listeners: list[Callable[[], object]] = []
 
     # -- options -----------------------------------------------------------------
     def apply_options(self, raw: object) -> None:
@@ -76,6 +78,16 @@ class TorchwiseServer(LanguageServer):
                 listener(event, uri)
             except Exception as exc:  # a failing feature must not take the others down
                 self.log(f"{event} handler failed for {uri}: {exc!r}", types.MessageType.Error)
+
+
+    async def run_shutdown_listeners(self) -> None:
+        for listener in list(self.shutdown_listeners):
+            try:
+                result = listener()
+                if hasattr(result, "__await__"):
+                    await result  # type: ignore[misc]
+            except Exception as exc:
+                log.warning("shutdown handler failed: %r", exc)
 
 
 def create_server() -> TorchwiseServer:
