@@ -51,9 +51,22 @@ def _resolve(qualname: str):
         except ImportError:
             continue
         for attr in parts[i:]:
-            obj = getattr(obj, attr)
+            obj = _getattr_or_annotated(obj, attr)
         return obj
     raise ImportError(qualname)
+
+
+def _getattr_or_annotated(obj, attr: str):
+    """getattr, also accepting instance attributes a class declares by annotation
+    (e.g. ``torch.nn.Module.training: bool``, set in ``__init__``)."""
+    try:
+        return getattr(obj, attr)
+    except AttributeError:
+        if isinstance(obj, type):
+            for klass in obj.__mro__:
+                if attr in klass.__dict__.get("__annotations__", {}):
+                    return klass.__dict__["__annotations__"][attr]
+        raise
 
 
 @pytest.mark.parametrize("entry", TORCH_ENTRIES, ids=lambda e: e.name)
