@@ -1,0 +1,13 @@
+"""Importing this package declares every rule (the ``@rule`` decorators run).
+
+One topic module per group of codes:
+TW0xx general, TW1xx training, TW2xx losses, TW3xx modules, TW4xx amp (LINT-A);
+TW5xx serialization, TW6xx tensors/autograd, TW7xx data, TW8xx deprecated (LINT-B).
+"""
+
+from torchwise.lint.rules import general  # noqa: F401
+
+
+
+
+# LINT-B: add the imports of your topic modules below this line.

@@ -1,0 +1,231 @@
+"""The lint engine: run the selected rules on one source text.
+
+``lint_source(source, path, settings)`` parses the file once (through the shared
+:class:`~torchwise.analysis.Analysis`, which repairs lines that do not parse),
+runs every selected rule's check on it, drops findings suppressed by ``# noqa``
+comments and returns the rest sorted by position. It never raises: a file that
+does not parse gives one ``syntax-error`` finding (the rules still run on the
+repaired tree) and a rule that raises is reported in one line and skipped.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Callable, Iterable
+
+from torchwise.analysis import Analysis
+from torchwise.lint.base import RULES, Context, Finding, Rule
+
+SYNTAX_ERROR_CODE = "TW001"
+
+ErrorHandler = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def all_rules() -> list[Rule]:
+    """Every declared rule, sorted by code (importing the rule modules on first use)."""
+    import torchwise.lint.rules  # noqa: F401  (the decorators fill RULES)
+
+    return sorted(RULES, key=lambda r: r.code)
+
+
+def get_rule(code_or_name: str) -> Rule | None:
+    key = code_or_name.strip()
+    for r in all_rules():
+        if r.code.lower() == key.lower() or r.name == key.lower():
+            return r
+    return None
+
+
+# ---------------------------------------------------------------- selection
+_PREFIX = re.compile(r"^TW\d{0,3}$", re.I)
+
+
+def selector_matches(r: Rule, selector: str) -> bool:
+    """A selector is ``ALL``, a code (``TW101``), a code prefix (``TW1``), a rule name
+    (``missing-zero-grad``) or a group (``training``)."""
+    sel = selector.strip()
+    if not sel:
+        return False
+    if sel.upper() == "ALL":
+        return True
+    if _PREFIX.match(sel):
+        return r.code.upper().startswith(sel.upper())
+    low = sel.lower()
+    return r.name == low or r.group == low
+
+
+def unknown_selectors(selectors: Iterable[str]) -> list[str]:
+    rules = all_rules()
+    return [s for s in selectors if s.strip() and not any(selector_matches(r, s) for r in rules)]
+
+
+def select_rules(select: Iterable[str] | None = None, ignore: Iterable[str] = (),
+                 extend_select: Iterable[str] = ()) -> list[Rule]:
+    """The rules to run: ``select`` (default: the rules on by default) plus
+    ``extend_select``, minus ``ignore``. A rule off by default runs only when a
+    selector names it (or ``ALL``/its prefix/its group)."""
+    rules = all_rules()
+    select = list(select) if select else None
+    chosen = [r for r in rules if (any(selector_matches(r, s) for s in select) if select else r.default)]
+    extra = list(extend_select)
+    chosen += [r for r in rules if r not in chosen and any(selector_matches(r, s) for s in extra)]
+    ignore = list(ignore)
+    return sorted((r for r in chosen if not any(selector_matches(r, s) for s in ignore)), key=lambda r: r.code)
+
+
+@dataclass
+class LintSettings:
+    """What to check; built from ``[tool.torchwise]``, CLI flags or editor options."""
+
+    select: list[str] = field(default_factory=list)  # empty: the default rules
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> selectors
+    exclude: list[str] = field(default_factory=list)  # globs of files not to check
+    root: str | None = None  # directory the globs are relative to
+
+    def _relative(self, path: str) -> str:
+        p = PurePath(path)
+        if self.root:
+            try:
+                return p.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return p.as_posix()
+
+    @staticmethod
+    def _glob_match(rel: str, pattern: str) -> bool:
+        pattern = pattern.strip().rstrip("/")
+        if not pattern:
+            return False
+        if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern + "/*"):
+            return True
+        parts = rel.split("/")
+        if "/" not in pattern:  # a bare name matches any path component
+            return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
+        # "dir/**" style patterns
+        return fnmatch.fnmatchcase(rel, pattern.replace("**/", "*").replace("/**", "/*"))
+
+    def is_excluded(self, path: str) -> bool:
+        rel = self._relative(path)
+        return any(self._glob_match(rel, pattern) for pattern in self.exclude)
+
+    def rules_for(self, path: str) -> list[Rule]:
+        ignore = list(self.ignore)
+        if self.per_file_ignores:
+            rel = self._relative(path)
+            for pattern, selectors in self.per_file_ignores.items():
+                if self._glob_match(rel, pattern):
+                    ignore.extend(selectors)
+        return select_rules(self.select or None, ignore, self.extend_select)
+
+
+# ---------------------------------------------------------------- noqa
+_NOQA = re.compile(
+    r"#\s*noqa(?P<sep>\s*:\s*(?P<codes>[A-Za-z0-9_\-]+(?:(?:\s*,\s*|\s+)[A-Za-z0-9_\-]+)*))?",
+    re.IGNORECASE,
+)
+ALL_CODES = "*"
+
+
+def noqa_map(lines: list[str]) -> dict[int, set[str]]:
+    """line (1-based) -> suppressed codes/names (lowercase), ``{"*"}`` for a bare noqa."""
+    out: dict[int, set[str]] = {}
+    for number, text in enumerate(lines, start=1):
+        if "noqa" not in text and "NOQA" not in text and "Noqa" not in text:
+            continue
+        for match in _NOQA.finditer(text):
+            codes = match.group("codes")
+            entry = out.setdefault(number, set())
+            if codes:
+                entry.update(c.lower() for c in re.split(r"[\s,]+", codes) if c)
+            else:
+                entry.add(ALL_CODES)
+    return out
+
+
+def is_suppressed(finding: Finding, noqa: dict[int, set[str]]) -> bool:
+    codes = noqa.get(finding.line)
+    if not codes:
+        return False
+    return ALL_CODES in codes or finding.rule.code.lower() in codes or finding.rule.name in codes
+
+
+# ---------------------------------------------------------------- running
+def run_rules(analysis: Analysis, rules: Iterable[Rule], path: str,
+              on_error: ErrorHandler | None = None) -> list[Finding]:
+    """All findings of ``rules`` on an analysed file, unsuppressed and unsorted."""
+    report = on_error or _stderr
+    findings: list[Finding] = []
+    source = analysis.source
+    for r in rules:
+        if r.code == SYNTAX_ERROR_CODE:
+            if analysis.syntax_error is not None:
+                findings.append(_syntax_finding(r, analysis))
+            continue
+        ctx = Context(path, source, analysis, r)
+        try:
+            produced = r.check(ctx)
+            if produced:
+                findings.extend(produced)
+        except Exception as exc:  # a broken rule must not stop the others
+            line = _one_line(f"{exc!r}")
+            report(f"torchwise: rule {r.code} ({r.name}) failed on {path}: {line}; skipped")
+        except RecursionError:
+            report(f"torchwise: rule {r.code} ({r.name}) recursed too deep on {path}; skipped")
+    return findings
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+def _syntax_finding(r: Rule, analysis: Analysis) -> Finding:
+    exc = analysis.syntax_error
+    assert exc is not None
+    lines = analysis.lines
+    line = exc.lineno or 1
+    line = min(max(line, 1), max(len(lines), 1))
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    col = max((exc.offset or 1) - 1, 0)
+    col = min(col, len(text))
+    end = len(text) if col >= len(text.rstrip()) or not text.strip() else len(text.rstrip())
+    message = str(exc.msg or "invalid syntax") if hasattr(exc, "msg") else str(exc)
+    return Finding(
+        rule=r, line=line, col=col, end_line=line, end_col=max(end, col),
+        message=f"SyntaxError: {_one_line(message)}; the other rules checked the file with this line skipped",
+    )
+
+
+def lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
+                  on_error: ErrorHandler | None = None) -> list[Finding]:
+    findings = run_rules(analysis, rules, path, on_error)
+    if findings:
+        noqa = noqa_map(analysis.lines)
+        if noqa:
+            findings = [f for f in findings if not is_suppressed(f, noqa)]
+    findings.sort(key=lambda f: (f.line, f.col, f.rule.code, f.end_line, f.end_col))
+    return findings
+
+
+def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | None = None, *,
+                rules: Iterable[Rule] | None = None, on_error: ErrorHandler | None = None) -> list[Finding]:
+    """Lint one file's text. ``rules`` overrides the settings' selection."""
+    settings = settings or LintSettings()
+    selected = list(rules) if rules is not None else settings.rules_for(path)
+    try:
+        analysis = Analysis(source, path)
+    except Exception as exc:  # the analysis itself should never fail; be safe anyway
+        (on_error or _stderr)(f"torchwise: could not analyse {path}: {_one_line(repr(exc))}")
+        analysis = Analysis("", path)
+        analysis.syntax_error = SyntaxError(f"could not analyse the file: {exc!r}", (path, 1, 1, ""))
+    return lint_analysis(analysis, path, selected, on_error)

@@ -1,0 +1,407 @@
+"""Helpers the lint rules share: one walk of the tree indexing the nodes by type,
+parents, enclosing loops/functions/with-blocks, and the small vocabulary of
+"what is this receiver" (optimizer, scheduler, scaler, model) used by several rules.
+
+Everything is computed once per :class:`~torchwise.analysis.Analysis` and cached
+on it, so the rules of one file share a single ``ast`` walk.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterable, Iterator
+
+from torchwise.analysis import LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis
+
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+GRAD_MODE_OFF = {
+    "torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
+    "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode",
+    "torch.autograd.inference_mode",
+}
+AUTOCAST = {
+    "torch.autocast", "torch.amp.autocast", "torch.cuda.amp.autocast", "torch.cpu.amp.autocast",
+    "torch.amp.autocast_mode.autocast",
+}
+GRAD_SCALER = {"torch.amp.GradScaler", "torch.cuda.amp.GradScaler", "torch.amp.grad_scaler.GradScaler",
+               "torch.cpu.amp.GradScaler"}
+
+
+class Index:
+    """Nodes of one tree by type, with parents, built in one walk."""
+
+    def __init__(self, tree: ast.AST):
+        self.by_type: dict[type, list[ast.AST]] = {}
+        self.parents: dict[int, ast.AST] = {}
+        by_type = self.by_type
+        parents = self.parents
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            by_type.setdefault(type(node), []).append(node)
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+                stack.append(child)
+        for nodes in by_type.values():
+            nodes.reverse()  # roughly source order (pre-order walk)
+        self._sorted: dict[type, list[ast.AST]] = {}
+
+    def of(self, *types: type) -> list[ast.AST]:
+        """All nodes of these types, in source order."""
+        key = types[0] if len(types) == 1 else types
+        cached = self._sorted.get(key)  # type: ignore[arg-type]
+        if cached is None:
+            out: list[ast.AST] = []
+            for t in types:
+                out.extend(self.by_type.get(t, ()))
+            out.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+            self._sorted[key] = out  # type: ignore[index]
+            cached = out
+        return cached
+
+
+def index(analysis: Analysis) -> Index:
+    idx = getattr(analysis, "_tw_lint_index", None)
+    if idx is None:
+        idx = Index(analysis.tree)
+        analysis._tw_lint_index = idx  # type: ignore[attr-defined]
+        if analysis._parents is None:  # share the parent map with Analysis.parent
+            analysis._parents = idx.parents
+    return idx
+
+
+def parent(analysis: Analysis, node: ast.AST) -> ast.AST | None:
+    return index(analysis).parents.get(id(node))
+
+
+def ancestors(analysis: Analysis, node: ast.AST) -> Iterator[ast.AST]:
+    parents = index(analysis).parents
+    current = parents.get(id(node))
+    while current is not None:
+        yield current
+        current = parents.get(id(current))
+
+
+def enclosing_function(analysis: Analysis, node: ast.AST) -> ast.AST:
+    """The innermost function (or lambda) around ``node``, else the module."""
+    for anc in ancestors(analysis, node):
+        if isinstance(anc, FUNCS):
+            return anc
+    return analysis.tree
+
+
+def enclosing_loops(analysis: Analysis, node: ast.AST) -> list[ast.AST]:
+    """Loops around ``node`` inside its function, innermost first (loop bodies only,
+    not the iterable/test expression)."""
+    out = []
+    child = node
+    for anc in ancestors(analysis, node):
+        if isinstance(anc, SCOPES):
+            break
+        if isinstance(anc, LOOPS) and _in_body(anc, child):
+            out.append(anc)
+        child = anc
+    return out
+
+
+def _in_body(loop: ast.AST, child: ast.AST) -> bool:
+    return any(child is stmt for stmt in getattr(loop, "body", ())) or any(
+        child is stmt for stmt in getattr(loop, "orelse", ()))
+
+
+def walk_local(node: ast.AST) -> Iterator[ast.AST]:
+    """Walk ``node`` without entering nested functions, lambdas or classes."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if isinstance(child, SCOPES):
+                continue
+            stack.append(child)
+
+
+def walk_local_sorted(node: ast.AST) -> list[ast.AST]:
+    nodes = list(walk_local(node))
+    nodes.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+    return nodes
+
+
+def calls_in(node: ast.AST) -> list[ast.Call]:
+    """Calls inside ``node`` (same function), in source order."""
+    return [n for n in walk_local_sorted(node) if isinstance(n, ast.Call)]
+
+
+def method_name(call: ast.AST) -> str | None:
+    """``x.y.step(...)`` -> ``"step"``; ``step(...)`` -> ``"step"``."""
+    if not isinstance(call, ast.Call):
+        return None
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def receiver(call: ast.Call) -> ast.expr | None:
+    return call.func.value if isinstance(call.func, ast.Attribute) else None
+
+
+def dotted(expr: ast.AST | None) -> str | None:
+    """``self.model.encoder`` -> that text, for Name/Attribute chains only."""
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def last_name(expr: ast.AST | None) -> str:
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Subscript):
+        return last_name(expr.value)
+    return ""
+
+
+def safe_type(analysis: Analysis, expr: ast.AST) -> str | None:
+    try:
+        return analysis.type_of(expr)
+    except Exception:  # inference must never break a rule
+        return None
+
+
+def safe_qualname(analysis: Analysis, expr: ast.AST) -> str | None:
+    try:
+        return analysis.qualname_of(expr)
+    except Exception:
+        return None
+
+
+def is_subclass(analysis: Analysis, qualname: str | None, base: str) -> bool:
+    if not qualname:
+        return False
+    try:
+        return analysis.is_subclass(qualname, base)
+    except Exception:
+        return False
+
+
+_OPT_NAME = re.compile(r"optim|(^|_)opt($|_|\d)", re.I)
+_SCHED_NAME = re.compile(r"sched", re.I)
+_SCALER_NAME = re.compile(r"scaler", re.I)
+
+
+def _kind_by_type(analysis: Analysis, expr: ast.AST, base: str) -> bool | None:
+    """True/False when the type is known, None when it is not."""
+    qualname = safe_type(analysis, expr)
+    if qualname is None:
+        return None
+    return is_subclass(analysis, qualname, base)
+
+
+def is_optimizer(analysis: Analysis, expr: ast.AST | None) -> bool:
+    if expr is None:
+        return False
+    known = _kind_by_type(analysis, expr, OPTIMIZER)
+    if known is not None:
+        return known
+    name = last_name(expr)
+    return bool(_OPT_NAME.search(name)) and not _SCHED_NAME.search(name) and not _SCALER_NAME.search(name)
+
+
+def is_scheduler(analysis: Analysis, expr: ast.AST | None) -> bool | None:
+    """True when known to be an LR scheduler; None when only the name suggests it."""
+    if expr is None:
+        return False
+    known = _kind_by_type(analysis, expr, LR_SCHEDULER)
+    if known is not None:
+        return known
+    return None if _SCHED_NAME.search(last_name(expr)) else False
+
+
+def is_scaler(analysis: Analysis, expr: ast.AST | None) -> bool:
+    if expr is None:
+        return False
+    qualname = safe_type(analysis, expr)
+    if qualname is not None:
+        return qualname in GRAD_SCALER or any(q in GRAD_SCALER for q in analysis.mro(qualname))
+    return bool(_SCALER_NAME.search(last_name(expr)))
+
+
+def is_module_instance(analysis: Analysis, expr: ast.AST | None) -> bool:
+    return expr is not None and is_subclass(analysis, safe_type(analysis, expr), MODULE)
+
+
+def is_tensor(analysis: Analysis, expr: ast.AST | None) -> bool:
+    return expr is not None and is_subclass(analysis, safe_type(analysis, expr), TENSOR)
+
+
+def is_backward_call(node: ast.AST) -> bool:
+    """``x.backward()``, ``scaler.scale(l).backward()``, ``accelerator.backward(l)``,
+    ``torch.autograd.backward(...)``."""
+    return isinstance(node, ast.Call) and method_name(node) == "backward" and isinstance(node.func, ast.Attribute)
+
+
+def backward_target(call: ast.Call) -> ast.expr | None:
+    """The loss a backward call differentiates: ``loss`` in ``loss.backward()``,
+    ``scaler.scale(loss).backward()`` and ``accelerator.backward(loss)``."""
+    recv = receiver(call)
+    if isinstance(recv, ast.Call) and method_name(recv) == "scale" and recv.args:
+        return recv.args[0]
+    if call.args and re.search(r"accelerator|fabric|autograd|engine|trainer", last_name(recv), re.I):
+        return call.args[0]
+    return recv
+
+
+def is_zero_grad_call(node: ast.AST) -> bool:
+    name = method_name(node)
+    return name is not None and "zero_grad" in name
+
+
+def clears_gradients(node: ast.AST) -> bool:
+    """A statement-level node that clears gradients: ``*.zero_grad*()``,
+    ``p.grad = None``, ``p.grad.zero_()``, ``p.grad.detach_()``."""
+    if is_zero_grad_call(node):
+        return True
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Attribute) and t.attr == "grad" for t in node.targets)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+            "zero_", "detach_", "fill_", "mul_", "requires_grad_"):
+        inner = node.func.value
+        return isinstance(inner, ast.Attribute) and inner.attr == "grad"
+    return False
+
+
+def is_grad_off_context(analysis: Analysis, expr: ast.AST) -> bool:
+    """``torch.no_grad()``, ``torch.inference_mode()``, ``torch.set_grad_enabled(False)``."""
+    call = expr
+    if isinstance(call, ast.Call):
+        qualname = safe_qualname(analysis, call.func)
+        if qualname in GRAD_MODE_OFF:
+            return not (call.args and isinstance(call.args[0], ast.Constant) and call.args[0].value is False)
+        if qualname in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled", "torch.autograd.grad_mode.set_grad_enabled"):
+            return bool(call.args) and isinstance(call.args[0], ast.Constant) and call.args[0].value is False
+        name = method_name(call)
+        return name in ("no_grad", "inference_mode")
+    qualname = safe_qualname(analysis, expr)
+    return qualname in GRAD_MODE_OFF or last_name(expr) in ("no_grad", "inference_mode")
+
+
+def under_grad_off(analysis: Analysis, node: ast.AST) -> bool:
+    """Lexically inside ``with torch.no_grad()`` (or inference mode), or in a function
+    decorated with it."""
+    for anc in ancestors(analysis, node):
+        if isinstance(anc, (ast.With, ast.AsyncWith)):
+            if any(is_grad_off_context(analysis, item.context_expr) for item in anc.items):
+                return True
+        elif isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if any(is_grad_off_context(analysis, d) for d in anc.decorator_list):
+                return True
+    return False
+
+
+def function_called_under_grad_off(analysis: Analysis, func: ast.AST) -> bool:
+    """Whether a function defined in this file is called (by name) anywhere from a
+    no-grad context, or handed to something we cannot follow."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    name = func.name
+    for call in index(analysis).of(ast.Call):
+        if method_name(call) == name and under_grad_off(analysis, call):
+            return True
+    return False
+
+
+def branch_path(analysis: Analysis, node: ast.AST, stop: ast.AST | None = None) -> dict[int, str]:
+    """For each ``if``/``x if c else y``/``try`` around ``node``: which branch holds it."""
+    path: dict[int, str] = {}
+    child = node
+    for anc in ancestors(analysis, node):
+        if anc is stop or isinstance(anc, SCOPES):
+            break
+        if isinstance(anc, ast.If):
+            if any(child is s for s in anc.body):
+                path[id(anc)] = "body"
+            elif any(child is s for s in anc.orelse):
+                path[id(anc)] = "else"
+        elif isinstance(anc, ast.IfExp):
+            if child is anc.body:
+                path[id(anc)] = "body"
+            elif child is anc.orelse:
+                path[id(anc)] = "else"
+        elif isinstance(anc, ast.Try):
+            if any(child is s for s in anc.body) or any(child is s for s in anc.orelse):
+                path[id(anc)] = "body"
+            elif any(child is h for h in anc.handlers):
+                path[id(anc)] = f"handler{[id(h) for h in anc.handlers].index(id(child))}"
+        child = anc
+    return path
+
+
+def same_branch(analysis: Analysis, a: ast.AST, b: ast.AST) -> bool:
+    """False when ``a`` and ``b`` sit in different branches of the same ``if``."""
+    pa = branch_path(analysis, a)
+    pb = branch_path(analysis, b)
+    return all(pb[k] == v for k, v in pa.items() if k in pb)
+
+
+def is_conditional_within(analysis: Analysis, node: ast.AST, outer: ast.AST) -> bool:
+    """Whether an ``if`` (or try handler) sits between ``node`` and ``outer``."""
+    for anc in ancestors(analysis, node):
+        if anc is outer:
+            return False
+        if isinstance(anc, (ast.If, ast.IfExp, ast.ExceptHandler)):
+            return True
+    return False
+
+
+def contains(outer: ast.AST, node: ast.AST) -> bool:
+    """Position-based containment (cheap; both nodes from the same tree)."""
+    start = (outer.lineno, outer.col_offset)  # type: ignore[attr-defined]
+    end = (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
+    here = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    return start <= here and (node.end_lineno, node.end_col_offset) <= end  # type: ignore[attr-defined]
+
+
+def before(a: ast.AST, b: ast.AST) -> bool:
+    return (a.lineno, a.col_offset) < (b.lineno, b.col_offset)  # type: ignore[attr-defined]
+
+
+def binding_value(analysis: Analysis, name: ast.Name) -> ast.expr | None:
+    """The expression last assigned to ``name`` before its use, if it is a plain assignment."""
+    try:
+        scope = analysis.scope_of(name)
+        binding = analysis.lookup(name.id, scope, name.lineno)
+    except Exception:
+        return None
+    if binding is None or binding.kind != "assign" or binding.index is not None:
+        return None
+    node = binding.node
+    return node if isinstance(node, ast.expr) else None
+
+
+def names_of_nn(analysis: Analysis) -> str | None:
+    """How ``torch.nn`` can be spelled at module level: ``"nn"`` or ``"torch.nn"``."""
+    scope = analysis.module_scope
+    for name, bindings in scope.bindings.items():
+        if any(b.kind == "import" and b.qualname == "torch.nn" for b in bindings):
+            return name
+    for name, bindings in scope.bindings.items():
+        if any(b.kind == "import" and b.qualname == "torch" for b in bindings):
+            return f"{name}.nn"
+    return None
+
+
+def iter_nodes(analysis: Analysis, *types: type) -> Iterable[ast.AST]:
+    return index(analysis).of(*types)

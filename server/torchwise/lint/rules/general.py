@@ -1,0 +1,12 @@
+"""Rules about the file as a whole."""
+
+from __future__ import annotations
+
+from torchwise.lint.base import Context, rule
+
+
+@rule(code="TW001", name="syntax-error", group="general", severity="error",
+      summary="The file does not parse; the other rules check it with the broken lines skipped.")
+def syntax_error(ctx: Context):
+    # The engine reports the parse error itself (it knows the Analysis); nothing to do here.
+    return ()
