@@ -1,0 +1,233 @@
+"""Small helpers about calls and names shared by the serialization, tensors, data
+and deprecated rule modules (not a rule module itself: it declares no rule)."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from torchwise.lint.base import Context, Edit
+
+MODULE = "torch.nn.Module"
+TENSOR = "torch.Tensor"
+
+
+def calls(ctx: Context) -> Iterator[ast.Call]:
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Call):
+            yield node
+
+
+def last_name(expr: ast.AST) -> str | None:
+    """The last component of a dotted name: ``c`` for ``a.b.c`` and ``c``."""
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    if isinstance(expr, ast.Name):
+        return expr.id
+    return None
+
+
+_ALIASES: dict[int, tuple[object, frozenset[str]]] = {}
+
+
+def aliases(ctx: Context) -> frozenset[str]:
+    """Names the file binds with ``import ... as name`` / ``from ... import x as name``
+    (a call through such a name may hide any function)."""
+    key = id(ctx.analysis)
+    cached = _ALIASES.get(key)
+    if cached is not None and cached[0] is ctx.analysis:
+        return cached[1]
+    names = set()
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.asname:
+                    names.add(alias.asname)
+    result = frozenset(names)
+    if len(_ALIASES) > 64:
+        _ALIASES.clear()
+    _ALIASES[key] = (ctx.analysis, result)
+    return result
+
+
+def call_name(ctx: Context, call: ast.Call, wanted: frozenset[str] | set[str] | None = None) -> str | None:
+    """The qualified name of the called function, if static analysis knows it.
+    ``wanted`` (a set of last components) skips resolving calls that cannot match."""
+    if wanted is not None and last_name(call.func) not in wanted and last_name(call.func) not in aliases(ctx):
+        return None
+    if not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return None
+    try:
+        return ctx.analysis.qualname_of(call.func)
+    except Exception:  # never let a resolution problem crash a rule
+        return None
+
+
+def type_of(ctx: Context, expr: ast.AST) -> str | None:
+    try:
+        return ctx.analysis.type_of(expr)
+    except Exception:
+        return None
+
+
+def is_module_instance(ctx: Context, expr: ast.AST) -> bool:
+    cls = type_of(ctx, expr)
+    if cls is None:
+        return False
+    try:
+        return ctx.analysis.is_subclass(cls, MODULE)
+    except Exception:
+        return False
+
+
+def keyword(call: ast.Call, name: str) -> ast.keyword | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw
+    return None
+
+
+def argument(call: ast.Call, name: str, position: int | None = None) -> ast.expr | None:
+    """The expression passed for parameter ``name`` (by keyword, or at ``position``)."""
+    kw = keyword(call, name)
+    if kw is not None:
+        return kw.value
+    if position is not None and not has_star_args(call, before=position):
+        if position < len(call.args) and not isinstance(call.args[position], ast.Starred):
+            return call.args[position]
+    return None
+
+
+def has_star_args(call: ast.Call, before: int | None = None) -> bool:
+    args = call.args if before is None else call.args[: before + 1]
+    return any(isinstance(a, ast.Starred) for a in args)
+
+
+def has_star_kwargs(call: ast.Call) -> bool:
+    return any(kw.arg is None for kw in call.keywords)
+
+
+def may_pass(call: ast.Call, name: str, position: int | None = None) -> bool:
+    """Whether the call passes (or may pass, through ``*args``/``**kwargs``) ``name``."""
+    if keyword(call, name) is not None or has_star_kwargs(call):
+        return True
+    if position is not None:
+        if has_star_args(call):
+            return True
+        return position < len(call.args)
+    return False
+
+
+def is_true(expr: ast.AST | None) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is True
+
+
+def is_false(expr: ast.AST | None) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is False
+
+
+def int_value(expr: ast.AST | None) -> int | None:
+    """The value of an integer literal (``3``, ``-3``), else None (bools excluded)."""
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+        inner = int_value(expr.operand)
+        if inner is None:
+            return None
+        return -inner if isinstance(expr.op, ast.USub) else inner
+    if isinstance(expr, ast.Constant) and type(expr.value) is int:
+        return expr.value
+    return None
+
+
+def insert_at(ctx: Context, line: int, byte_col: int, text: str) -> Edit:
+    col = ctx.analysis.char_col(line, byte_col)
+    return Edit(line=line, col=col, end_line=line, end_col=col, content=text)
+
+
+def add_keyword(ctx: Context, call: ast.Call, text: str) -> Edit | None:
+    """An edit adding the argument ``text`` (e.g. ``"weights_only=True"``) at the end
+    of the call's arguments, or None when the call's shape makes that unclear."""
+    arguments: list[ast.AST] = [*call.args, *call.keywords]
+    if any(isinstance(a, ast.GeneratorExp) for a in call.args):
+        return None
+    if not arguments:
+        end_line = call.end_lineno or call.lineno
+        end_col = (call.end_col_offset or 1) - 1  # just before ")"
+        line_text = ctx.analysis.lines[end_line - 1] if end_line <= len(ctx.analysis.lines) else ""
+        if line_text.encode("utf-8")[end_col:end_col + 1] != b")":
+            return None
+        return insert_at(ctx, end_line, end_col, text)
+    last = max(arguments, key=lambda a: (a.end_lineno or 0, a.end_col_offset or 0))
+    if last.end_lineno is None or last.end_col_offset is None:
+        return None
+    return insert_at(ctx, last.end_lineno, last.end_col_offset, ", " + text)
+
+
+def remove_keyword(ctx: Context, call: ast.Call, kw: ast.keyword) -> Edit | None:
+    """An edit removing keyword argument ``kw`` together with the comma before it
+    (or after it, when it comes first)."""
+    arguments: list[ast.AST] = sorted(
+        [*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
+    index = next((i for i, a in enumerate(arguments) if a is kw), None)
+    if index is None or kw.end_lineno is None or kw.end_col_offset is None:
+        return None
+    if index > 0:
+        prev = arguments[index - 1]
+        start = (prev.end_lineno, prev.end_col_offset)
+        end = (kw.end_lineno, kw.end_col_offset)
+    elif len(arguments) > 1:
+        nxt = arguments[1]
+        start = (kw.lineno, kw.col_offset)
+        end = (nxt.lineno, nxt.col_offset)
+    else:
+        start = (kw.lineno, kw.col_offset)
+        end = (kw.end_lineno, kw.end_col_offset)
+        # also drop a trailing comma: f(x=1,) -> f()
+        line_text = ctx.analysis.lines[end[0] - 1].encode("utf-8")
+        rest = line_text[end[1]:]
+        stripped = rest.lstrip()
+        if stripped.startswith(b","):
+            end = (end[0], end[1] + (len(rest) - len(stripped)) + 1)
+    a = ctx.analysis
+    return Edit(line=start[0], col=a.char_col(start[0], start[1]),
+                end_line=end[0], end_col=a.char_col(end[0], end[1]), content="")
+
+
+ATOMS = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant, ast.List, ast.Tuple,
+         ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp)
+
+
+def as_receiver(ctx: Context, expr: ast.AST) -> str:
+    """Source text of ``expr`` usable before ``.method()`` (parenthesized if needed)."""
+    text = ctx.text(expr)
+    if isinstance(expr, ATOMS) and not (isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float))):
+        return text
+    return f"({text})"
+
+
+def module_reference(ctx: Context, near: ast.AST, target: str) -> str | None:
+    """Source text naming the module/object ``target`` (e.g. ``torch.linalg``) from the
+    scope of ``near``: through a name bound to ``target`` or to one of its parents
+    (``import torch as t`` -> ``t.linalg``). None when nothing in scope reaches it."""
+    analysis = ctx.analysis
+    scope = analysis.scope_of(near)
+    line = getattr(near, "lineno", None)
+    parts = target.split(".")
+    # Prefer the conventional names first.
+    candidates = [parts[0], *("nn", "F")]
+    seen = set()
+    for name in candidates:
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            binding = analysis.lookup(name, scope, line)
+        except Exception:
+            binding = None
+        if binding is None or binding.kind not in ("import", "star"):
+            continue
+        bound = binding.qualname
+        if target == bound:
+            return name
+        if target.startswith(bound + "."):
+            return name + target[len(bound):]
+    return None

@@ -1,0 +1,276 @@
+"""TW5xx: saving, loading and exporting models."""
+
+from __future__ import annotations
+
+import ast
+
+from torchwise.lint.base import Context, Fix, rule
+from torchwise.lint.rules._calls import (
+    add_keyword, argument, call_name, calls, has_star_kwargs, is_module_instance, keyword,
+    may_pass, type_of,
+)
+
+
+# ---------------------------------------------------------------- TW501
+@rule(code="TW501", name="torch-load-without-weights-only", group="serialization", severity="warning",
+      summary="`torch.load` without an explicit `weights_only`: unpickling can run arbitrary code.",
+      fix="unsafe")
+def torch_load_without_weights_only(ctx: Context):
+    for call in calls(ctx):
+        if call_name(ctx, call, {"load"}) != "torch.load":
+            continue
+        if keyword(call, "weights_only") is not None or has_star_kwargs(call):
+            continue
+        fix = None
+        # With a custom pickle module the caller wants full unpickling: no automatic choice.
+        if not may_pass(call, "pickle_module", 2):
+            edit = add_keyword(ctx, call, "weights_only=True")
+            if edit is not None:
+                fix = Fix("unsafe", "Add `weights_only=True`", (edit,))
+        yield ctx.finding(
+            call,
+            "`torch.load` without `weights_only`: loading a full pickle can execute arbitrary "
+            "code. Pass `weights_only=True` (tensors and plain containers only), or "
+            "`weights_only=False` only for files you trust.",
+            fix,
+        )
+
+
+# ---------------------------------------------------------------- TW502
+@rule(code="TW502", name="save-whole-model", group="serialization", severity="warning",
+      summary="`torch.save(model)` pickles the whole module; save its `state_dict()` instead.")
+def save_whole_model(ctx: Context):
+    for call in calls(ctx):
+        if call_name(ctx, call, {"save"}) != "torch.save":
+            continue
+        obj = argument(call, "obj", 0)
+        if obj is None or not is_module_instance(ctx, obj):
+            continue
+        cls = type_of(ctx, obj) or ""
+        if cls.startswith("torch.jit."):
+            continue  # scripted modules are meant to be saved whole (with torch.jit.save)
+        name = ctx.text(obj) or "model"
+        yield ctx.finding(
+            call,
+            f"`torch.save({name}, ...)` pickles the whole module object: the file then needs the "
+            f"exact class at the same import path to load, and `torch.load` refuses it under "
+            f"its default `weights_only=True`. Save `{name}.state_dict()` instead and load it "
+            f"with `load_state_dict` into a freshly built model.",
+        )
+
+
+# ---------------------------------------------------------------- TW503
+# Layers that behave differently in train and eval mode.
+MODE_DEPENDENT_LAYERS = frozenset(
+    f"torch.nn.{name}" for name in (
+        "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+        "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm",
+        "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+    )
+) | frozenset(
+    f"torch.nn.modules.{path}" for path in (
+        "dropout.Dropout", "dropout.Dropout1d", "dropout.Dropout2d", "dropout.Dropout3d",
+        "dropout.AlphaDropout", "dropout.FeatureAlphaDropout",
+        "batchnorm.BatchNorm1d", "batchnorm.BatchNorm2d", "batchnorm.BatchNorm3d", "batchnorm.SyncBatchNorm",
+    )
+)
+_LAYER_LAST = frozenset(q.rsplit(".", 1)[-1] for q in MODE_DEPENDENT_LAYERS)
+# Functional forms that follow the module's mode only when told to.
+_FUNCTIONAL_MODE = {"torch.nn.functional.dropout": "training", "torch.nn.functional.batch_norm": "training",
+                    "torch.nn.functional.dropout1d": "training", "torch.nn.functional.dropout2d": "training",
+                    "torch.nn.functional.dropout3d": "training", "torch.nn.functional.alpha_dropout": "training"}
+_FUNCTIONAL_LAST = frozenset(q.rsplit(".", 1)[-1] for q in _FUNCTIONAL_MODE)
+
+# export function -> (parameter name of the model, what it does with a train-mode model)
+EXPORTERS = {
+    "torch.jit.trace": "model",
+    "torch.jit.trace_module": "model",
+    "torch.jit.script": "model",
+    "torch.onnx.export": "model",
+    "torch.export.export": "model",
+}
+_EXPORTER_LAST = frozenset(q.rsplit(".", 1)[-1] for q in EXPORTERS)
+
+
+def _has_mode_dependent_layers(ctx: Context, subtree: ast.AST) -> bool:
+    for node in ast.walk(subtree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = call_name(ctx, node, _LAYER_LAST | _FUNCTIONAL_LAST)
+        if name in MODE_DEPENDENT_LAYERS:
+            return True
+        if name in _FUNCTIONAL_MODE:
+            flag = keyword(node, _FUNCTIONAL_MODE[name])
+            if flag is not None and isinstance(flag.value, ast.Attribute) and flag.value.attr == "training":
+                return True
+    return False
+
+
+def _class_has_mode_dependent_layers(ctx: Context, qualname: str) -> bool:
+    analysis = ctx.analysis
+    try:
+        mro = analysis.mro(qualname)
+    except Exception:
+        return False
+    for klass in mro:
+        info = analysis.local_class(klass)
+        if info is not None and _has_mode_dependent_layers(ctx, info.node):
+            return True
+    return False
+
+
+def _fresh_model(ctx: Context, expr: ast.AST, call: ast.Call) -> ast.Call | None:
+    """The constructor call that built the model ``expr`` denotes, when ``expr`` is that
+    call itself or a name assigned from it earlier in the same scope."""
+    if isinstance(expr, ast.Call):
+        return expr
+    if not isinstance(expr, ast.Name):
+        return None
+    analysis = ctx.analysis
+    scope = analysis.scope_of(expr)
+    binding = analysis.lookup(expr.id, scope, expr.lineno)
+    if binding is None or binding.kind != "assign" or binding.index is not None:
+        return None
+    if not isinstance(binding.node, ast.Call):
+        return None
+    # the name must be bound in the very scope of the export call (not a global or parameter)
+    if binding not in scope.bindings.get(expr.id, []):
+        return None
+    return binding.node
+
+
+def _constructs_mode_dependent_model(ctx: Context, constructor: ast.Call) -> bool:
+    value = ctx.analysis.resolve(constructor)
+    if value is None or value.kind != "instance":
+        return False
+    if value.is_local:
+        return _class_has_mode_dependent_layers(ctx, value.qualname)
+    if value.qualname in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"):
+        return _has_mode_dependent_layers(ctx, constructor)
+    return value.qualname in MODE_DEPENDENT_LAYERS
+
+
+def _binding_scope(ctx: Context, name: str, scope):
+    """The scope that binds ``name`` as seen from ``scope`` (None: unbound)."""
+    current = scope
+    while current is not None:
+        if name in current.bindings:
+            return current
+        current = current.parent
+    return None
+
+
+def _mode_may_change(ctx: Context, model: ast.Name, export_call: ast.Call) -> bool:
+    """Whether anything in the file may switch the model named ``name`` to eval mode:
+    ``name.eval()``/``name.train(...)``/``name.training = ...``, a mode call on any
+    receiver we cannot tell apart from it, or ``name`` handed to a function that is
+    not known to leave the mode alone."""
+    name = model.id
+    analysis = ctx.analysis
+    home = _binding_scope(ctx, name, analysis.scope_of(model))
+
+    def same(expr: ast.AST) -> bool:
+        return (isinstance(expr, ast.Name) and expr.id == name
+                and _binding_scope(ctx, name, analysis.scope_of(expr)) is home)
+
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in ("eval", "train"):
+                receiver = func.value
+                if isinstance(receiver, ast.Name) and not same(receiver):
+                    continue  # another model
+                return True
+            if node is export_call:
+                continue
+            passes_model = any(same(a) for a in node.args) or any(same(k.value) for k in node.keywords)
+            if not passes_model:
+                continue
+            target = call_name(ctx, node)
+            if target in EXPORTERS or target in ("torch.save", "print", "len", "isinstance", "repr", "str"):
+                continue
+            if target is not None and target.startswith("<local>."):
+                func_node = _local_function(ctx, target)
+                if func_node is not None and not _switches_mode(func_node):
+                    continue
+            return True
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and target.attr == "training":
+                    return True
+    return False
+
+
+def _local_function(ctx: Context, qualname: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    name = qualname[len("<local>."):]
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return node
+    return None
+
+
+def _switches_mode(func: ast.AST) -> bool:
+    for node in ast.walk(func):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("eval", "train"):
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "training" and isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, ast.Call) and not isinstance(node.func, (ast.Name, ast.Attribute)):
+            return True  # calls something we cannot follow
+    return False
+
+
+@rule(code="TW503", name="export-in-train-mode", group="serialization", severity="warning",
+      summary="A model with dropout/batch norm is traced, scripted or exported without `model.eval()`.")
+def export_in_train_mode(ctx: Context):
+    for call in calls(ctx):
+        exporter = call_name(ctx, call, _EXPORTER_LAST)
+        if exporter not in EXPORTERS:
+            continue
+        if exporter == "torch.onnx.export" and (
+                keyword(call, "training") is not None
+                or (keyword(call, "dynamo") is not None and not _is_true_kw(call, "dynamo"))):
+            continue  # the TorchScript-based exporter switches to eval mode itself (training=EVAL)
+        model = argument(call, EXPORTERS[exporter], 0)
+        if model is None:
+            continue
+        constructor = _fresh_model(ctx, model, call)
+        if constructor is None or not _constructs_mode_dependent_model(ctx, constructor):
+            continue
+        if isinstance(model, ast.Name) and _mode_may_change(ctx, model, call):
+            continue
+        if isinstance(model, ast.Name) and exporter == "torch.jit.script" and _script_result_switched(ctx, call):
+            continue
+        shown = ctx.text(model) if isinstance(model, ast.Name) else "the model"
+        verb = {"torch.jit.script": "scripted", "torch.onnx.export": "exported to ONNX",
+                "torch.export.export": "exported"}.get(exporter, "traced")
+        yield ctx.finding(
+            call,
+            f"`{shown}` is {verb} while still in training mode: its dropout/batch-norm layers are "
+            f"captured with training behaviour (random dropout, batch statistics). Call "
+            f"`{shown}.eval()` before `{exporter.split('.', 1)[1]}`."
+            if isinstance(model, ast.Name) else
+            f"A freshly built model is {verb} in training mode: its dropout/batch-norm layers are "
+            f"captured with training behaviour. Build it first, call `.eval()` on it, then export it.",
+        )
+
+
+def _is_true_kw(call: ast.Call, name: str) -> bool:
+    kw = keyword(call, name)
+    return kw is not None and isinstance(kw.value, ast.Constant) and kw.value.value is True
+
+
+def _script_result_switched(ctx: Context, call: ast.Call) -> bool:
+    """``scripted = torch.jit.script(model)`` followed by ``scripted.eval()``."""
+    parent = ctx.analysis.parent(call)
+    if isinstance(parent, ast.Attribute) and parent.attr in ("eval", "train"):
+        return True
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+        name = parent.targets[0].id
+        for node in ast.walk(ctx.tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("eval", "train") and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == name):
+                return True
+    return False
