@@ -93,7 +93,9 @@ class TorchwiseServer(LanguageServer):
 def create_server() -> TorchwiseServer:
     from torchwise import hover, lifecycle
 
+    from torchwise import kernel
+
     server = TorchwiseServer()
-    for feature in (lifecycle, hover):
+    for feature in (lifecycle, hover, kernel):
         feature.register(server)
     return server
