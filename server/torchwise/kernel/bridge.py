@@ -1,0 +1,717 @@
+"""Kernel bridge: runs on the *workspace* interpreter, never inside the server.
+
+Started by the language server as ``<interpreter> bridge.py``; stdlib only plus
+jupyter_client (local kernels) or websocket-client (remote Jupyter Server).
+It talks JSON lines: operations arrive on stdin, events leave on stdout.
+When stdin closes (the server went away) it shuts its kernel down and exits.
+
+Operations (server -> bridge)::
+
+    {"op": "configure", "mode": "local"|"remote", "cwd", "url", "token"}  (first line)
+    {"op": "run", "id", "code", "path", "firstLine", "maxOutputChars"}
+    {"op": "query", "qid", "what": "devices"|"variables"|"select"|"info", "device"?}
+    {"op": "interrupt"} | {"op": "restart", "qid"} | {"op": "shutdown"}
+
+Events (bridge -> server)::
+
+    {"event": "hello", "python", "version", "missing": [...]}
+    {"event": "state", "state": "starting"|"idle"|"busy"|"crashed"|"stopped", "info"?}
+    {"event": "output", "id", "stream", "text", "data"?}
+    {"event": "finished", "id", "status", "durationMs", "peakMemoryBytes", "device"}
+    {"event": "reply", "qid", "ok", "result"?, "error"?}
+    {"event": "fatal", "message"}   the kernel cannot be started
+    {"event": "log", "message"}
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import datetime
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path and os.path.abspath(sys.path[0] or ".") == HERE:
+    sys.path.pop(0)  # our sibling modules must not shadow anything
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+HELPERS = "__import__('sys').modules['__torchwise__']"
+OOM_ADVICE = (
+    "\nThe device ran out of memory. Things to try: a smaller batch size (or gradient "
+    "accumulation); free what you no longer need (`del tensor`) and call "
+    "`torch.cuda.empty_cache()`; run under `torch.no_grad()` when you do not train; use "
+    "lower precision (`torch.autocast`); or restart the kernel (torchwise.restart) to "
+    "release everything.\n"
+)
+
+_out_lock = threading.Lock()
+
+
+def emit(event: str, **fields) -> None:
+    fields["event"] = event
+    line = json.dumps(fields, ensure_ascii=False)
+    with _out_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+def log(message: str) -> None:
+    emit("log", message=message)
+
+
+class KernelDied(Exception):
+    pass
+
+
+class Aborted(Exception):
+    pass
+
+
+# -- backends ---------------------------------------------------------------------------
+# Both deliver every kernel message (iopub and shell) into one asyncio queue;
+# ``Execution`` objects pick the ones whose parent is their request.
+
+
+class LocalKernel:
+    """ipykernel started by jupyter_client on this interpreter."""
+
+    remote = False
+
+    def __init__(self, cwd: str, deliver) -> None:
+        self.cwd = cwd
+        self.deliver = deliver
+        self.km = None
+        self.kc = None
+        self.tmp = None
+        self.pumps: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        from jupyter_client import AsyncKernelManager
+        from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+        python = sys.executable
+
+        class OwnSpec(KernelSpecManager):
+            # Always this interpreter, whatever kernelspecs the user has installed.
+            def get_kernel_spec(self, kernel_name):
+                return KernelSpec(
+                    argv=[python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    display_name="torchwise",
+                    language="python",
+                    resource_dir=HERE,
+                )
+
+        self.tmp = tempfile.mkdtemp(prefix="torchwise-kernel-")
+        kwargs = {}
+        if os.name == "posix":
+            kwargs = {"transport": "ipc", "ip": os.path.join(self.tmp, "k")}
+        km = AsyncKernelManager(
+            kernel_name="torchwise",
+            kernel_spec_manager=OwnSpec(),
+            connection_file=os.path.join(self.tmp, "kernel.json"),
+            **kwargs,
+        )
+        env = dict(os.environ)
+        env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        env.pop("PYTHONSTARTUP", None)
+        await km.start_kernel(cwd=self.cwd or None, env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr)
+        self.km = km
+        kc = km.client()
+        kc.start_channels()
+        self.kc = kc
+        await kc.wait_for_ready(timeout=120)
+        self.pumps = [asyncio.ensure_future(self._pump(kc.get_iopub_msg, "iopub")),
+                      asyncio.ensure_future(self._pump(kc.get_shell_msg, "shell"))]
+
+    async def _pump(self, get, channel: str) -> None:
+        while True:
+            try:
+                msg = await get()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # channel closed
+                log(f"{channel} channel stopped: {exc!r}")
+                return
+            msg["channel"] = channel
+            self.deliver(msg)
+
+    def send(self, msg_type: str, content: dict, metadata: dict | None = None) -> str:
+        msg = self.kc.session.msg(msg_type, content)
+        if metadata:
+            msg["metadata"].update(metadata)
+        self.kc.shell_channel.send(msg)
+        return msg["header"]["msg_id"]
+
+    async def alive(self) -> bool:
+        return self.km is not None and await self.km.is_alive()
+
+    async def interrupt(self) -> None:
+        if self.km is not None:
+            await self.km.interrupt_kernel()
+
+    def pid(self):
+        provisioner = getattr(self.km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        return getattr(process, "pid", None)
+
+    async def stop(self) -> None:
+        for task in self.pumps:
+            task.cancel()
+        self.pumps = []
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:
+                pass
+        if self.km is not None:
+            try:
+                await self.km.shutdown_kernel(now=True)
+            except Exception as exc:
+                log(f"kernel shutdown: {exc!r}")
+        self.km = self.kc = None
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+
+class RemoteKernel:
+    """A kernel on an existing Jupyter Server: REST for lifetime, websocket for messages."""
+
+    remote = True
+
+    def __init__(self, url: str, token: str, deliver, loop) -> None:
+        self.base = url.rstrip("/")
+        self.token = token
+        self.deliver = deliver
+        self.loop = loop
+        self.kernel_id = None
+        self.ws = None
+        self.session = uuid.uuid4().hex
+        self.reader = None
+        self.closed = False
+        self.restarting = False
+        self.dead = False
+
+    # REST -----------------------------------------------------------------------------
+    def _request(self, method: str, path: str, body: dict | None = None):
+        import urllib.request
+
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", "token " + self.token)
+        with urllib.request.urlopen(request, timeout=120) as response:
+            raw = response.read()
+        return json.loads(raw) if raw else None
+
+    async def rest(self, method: str, path: str, body: dict | None = None):
+        return await asyncio.get_running_loop().run_in_executor(None, self._request, method, path, body)
+
+    # websocket ----------------------------------------------------------------------
+    def _connect(self) -> None:
+        import websocket
+
+        ws_base = "ws" + self.base[4:] if self.base.startswith("http") else self.base
+        url = f"{ws_base}/api/kernels/{self.kernel_id}/channels?session_id={self.session}"
+        header = ["Authorization: token " + self.token] if self.token else []
+        self.ws = websocket.create_connection(url, header=header, timeout=120)
+        self.ws.settimeout(None)
+        self.closed = False
+        ws = self.ws
+        self.reader = threading.Thread(target=self._read, args=(ws,), daemon=True)
+        self.reader.start()
+
+    def _read(self, ws) -> None:
+        while True:
+            try:
+                frame = ws.recv()
+            except Exception:
+                break
+            if not frame:
+                break
+            if isinstance(frame, bytes):
+                continue  # binary frames carry buffers we do not use
+            try:
+                msg = json.loads(frame)
+            except ValueError:
+                continue
+            self.loop.call_soon_threadsafe(self._incoming, msg)
+        self.loop.call_soon_threadsafe(self._closed, ws)
+
+    def _incoming(self, msg: dict) -> None:
+        if msg.get("msg_type") == "status" and not (msg.get("parent_header") or {}).get("msg_id"):
+            state = (msg.get("content") or {}).get("execution_state")
+            if state in ("restarting", "dead", "autorestarting") and not self.restarting:
+                self.dead = True
+        self.deliver(msg)
+
+    def _closed(self, ws) -> None:
+        if ws is self.ws:
+            self.closed = True
+            self.deliver({"msg_type": "__closed__", "parent_header": {}, "content": {}})
+
+    async def start(self) -> None:
+        model = await self.rest("POST", "/api/kernels", {})
+        self.kernel_id = model["id"]
+        await asyncio.get_running_loop().run_in_executor(None, self._connect)
+
+    def send(self, msg_type: str, content: dict, metadata: dict | None = None) -> str:
+        msg_id = uuid.uuid4().hex
+        msg = {
+            "header": {
+                "msg_id": msg_id,
+                "msg_type": msg_type,
+                "username": "torchwise",
+                "session": self.session,
+                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                "version": "5.3",
+            },
+            "parent_header": {},
+            "metadata": dict(metadata or {}),
+            "content": content,
+            "channel": "shell",
+            "buffers": [],
+        }
+        self.ws.send(json.dumps(msg))
+        return msg_id
+
+    async def alive(self) -> bool:
+        return self.ws is not None and not self.closed and not self.dead
+
+    async def interrupt(self) -> None:
+        if self.kernel_id:
+            await self.rest("POST", f"/api/kernels/{self.kernel_id}/interrupt")
+
+    def pid(self):
+        return None
+
+    async def stop(self) -> None:
+        ws, self.ws = self.ws, None
+        if ws is not None:
+            try:
+                ws.close()
+            except Exception:
+                pass
+        if self.kernel_id:
+            try:
+                await self.rest("DELETE", f"/api/kernels/{self.kernel_id}")
+            except Exception as exc:
+                log(f"remote kernel shutdown: {exc!r}")
+            self.kernel_id = None
+
+
+# -- the bridge ---------------------------------------------------------------------------
+
+
+class Execution:
+    """One execute_request and the messages answering it."""
+
+    def __init__(self, msg_id: str) -> None:
+        self.msg_id = msg_id
+        self.queue: asyncio.Queue = asyncio.Queue()
+
+
+class Bridge:
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.loop = asyncio.get_running_loop()
+        self.kernel = None
+        self.info: dict | None = None
+        self.work: asyncio.Queue = asyncio.Queue()
+        self.executions: dict[str, Execution] = {}
+        self.current: Execution | None = None
+        self.current_run: str | None = None
+        self.crashed = False
+        self.started_once = False
+        self.preferred_device: str | None = None
+        self.abort_reason: str | None = None
+        self.closing = False
+
+    # plumbing --------------------------------------------------------------------------
+    def deliver(self, msg: dict) -> None:
+        parent = (msg.get("parent_header") or {}).get("msg_id")
+        execution = self.executions.get(parent) if parent else None
+        if execution is not None:
+            execution.queue.put_nowait(msg)
+        elif msg.get("msg_type") == "__closed__" and self.current is not None:
+            self.current.queue.put_nowait(msg)
+
+    async def start_kernel(self) -> None:
+        emit("state", state="starting")
+        started = time.perf_counter()
+        if self.config.get("mode") == "remote":
+            kernel = RemoteKernel(self.config["url"], self.config.get("token") or "", self.deliver, self.loop)
+        else:
+            kernel = LocalKernel(self.config.get("cwd") or "", self.deliver)
+        self.kernel = kernel
+        try:
+            await kernel.start()
+            if kernel.remote:
+                await self._wait_remote_ready()
+            source = open(os.path.join(HERE, "kernel_side.py"), encoding="utf-8").read()
+            bootstrap = (
+                "exec(compile(%r, '<torchwise-kernel-helpers>', 'exec'), "
+                "(lambda m: (__import__('sys').modules.__setitem__('__torchwise__', m), m.__dict__)[1])"
+                "(__import__('types').ModuleType('__torchwise__')))" % source
+            )
+            result = await self.query(bootstrap, f"{HELPERS}.setup({self.preferred_device!r})")
+        except Exception:
+            await self.stop_kernel()
+            raise
+        if "error" in result:
+            await self.stop_kernel()
+            raise RuntimeError(result["error"])
+        result["bridgePid"] = os.getpid()
+        result["kernelPid"] = kernel.pid()
+        result["remote"] = self.config.get("url") if kernel.remote else None
+        result["startSeconds"] = round(time.perf_counter() - started, 3)
+        self.info = result
+        self.crashed = False
+        self.started_once = True
+        emit("state", state="idle", info=result)
+
+    async def _wait_remote_ready(self) -> None:
+        for _ in range(120):
+            msg_id = self.kernel.send("kernel_info_request", {})
+            execution = Execution(msg_id)
+            self.executions[msg_id] = execution
+            try:
+                while True:
+                    msg = await asyncio.wait_for(execution.queue.get(), 1.0)
+                    if msg.get("msg_type") == "kernel_info_reply":
+                        return
+                    if msg.get("msg_type") == "__closed__":
+                        raise KernelDied("the Jupyter Server closed the kernel connection")
+            except asyncio.TimeoutError:
+                continue
+            finally:
+                self.executions.pop(msg_id, None)
+        raise RuntimeError("the remote kernel did not answer")
+
+    async def stop_kernel(self) -> None:
+        kernel, self.kernel = self.kernel, None
+        self.info = None
+        if kernel is not None:
+            await kernel.stop()
+
+    async def ensure_kernel(self, run_id: str | None) -> None:
+        if self.kernel is not None and not self.crashed and await self.kernel.alive():
+            return
+        was_crashed = self.crashed or (self.kernel is not None)
+        if self.kernel is not None:
+            await self.stop_kernel()
+        await self.start_kernel()
+        if was_crashed and run_id is not None:
+            emit("output", id=run_id, stream="stderr",
+                 text="[torchwise] The previous kernel died; started a fresh kernel (earlier variables are gone).\n")
+
+    async def execute(self, code: str, *, silent: bool, user_expressions: dict | None = None,
+                      metadata: dict | None = None, on_message=None):
+        """Send one execute_request; returns (reply content, interrupted?)."""
+        content = {
+            "code": code,
+            "silent": silent,
+            "store_history": not silent,
+            "user_expressions": user_expressions or {},
+            "allow_stdin": False,
+            "stop_on_error": False,
+        }
+        msg_id = self.kernel.send("execute_request", content, metadata)
+        execution = Execution(msg_id)
+        self.executions[msg_id] = execution
+        self.current = execution
+        reply = None
+        idle = False
+        try:
+            while reply is None or not idle:
+                try:
+                    msg = await asyncio.wait_for(execution.queue.get(), 0.25)
+                except asyncio.TimeoutError:
+                    if self.abort_reason:
+                        raise Aborted(self.abort_reason)
+                    if not await self.kernel.alive():
+                        raise KernelDied()
+                    continue
+                kind = msg.get("msg_type")
+                if kind == "__abort__":
+                    raise Aborted(self.abort_reason or "aborted")
+                if kind == "__closed__":
+                    raise KernelDied()
+                if msg.get("channel") == "shell" or kind == "execute_reply":
+                    if kind == "execute_reply":
+                        reply = msg.get("content") or {}
+                    continue
+                if kind == "status":
+                    if (msg.get("content") or {}).get("execution_state") == "idle":
+                        idle = True
+                    continue
+                if on_message is not None:
+                    on_message(msg)
+        finally:
+            self.executions.pop(msg_id, None)
+            self.current = None
+        return reply
+
+    async def query(self, code: str, expression: str) -> dict:
+        reply = await self.execute(code, silent=True, user_expressions={"r": expression})
+        if reply.get("status") != "ok":
+            raise RuntimeError(f"{reply.get('ename')}: {reply.get('evalue')}")
+        value = (reply.get("user_expressions") or {}).get("r") or {}
+        if value.get("status") != "ok":
+            raise RuntimeError(f"{value.get('ename')}: {value.get('evalue')}")
+        text = (value.get("data") or {}).get("text/plain", "")
+        return json.loads(ast.literal_eval(text))
+
+    # work items ---------------------------------------------------------------------
+    async def do_run(self, op: dict) -> None:
+        run_id = op["id"]
+        limit = int(op.get("maxOutputChars") or 200_000)
+        sent = {"chars": 0, "truncated": False}
+        started = time.perf_counter()
+        status = "ok"
+        after = None
+
+        def out(stream: str, text: str, data: dict | None = None, always: bool = False) -> None:
+            size = len(text) + sum(len(v) for v in (data or {}).values() if isinstance(v, str))
+            if sent["truncated"] and not always:
+                return
+            if sent["chars"] + size > limit and not always:
+                room = max(0, limit - sent["chars"])
+                if data is None and room:
+                    emit("output", id=run_id, stream=stream, text=text[:room])
+                sent["chars"] = limit
+                sent["truncated"] = True
+                emit("output", id=run_id, stream="stderr",
+                     text=f"\n[torchwise] Output truncated: this run printed more than {limit:,} characters "
+                          "(setting torchwise.kernel.maxOutputChars); the rest of its output is not shown.\n")
+                return
+            sent["chars"] += size
+            fields = {"id": run_id, "stream": stream, "text": text}
+            if data:
+                fields["data"] = data
+            emit("output", **fields)
+
+        def on_message(msg: dict) -> None:
+            kind = msg.get("msg_type")
+            content = msg.get("content") or {}
+            if kind == "stream":
+                out("stderr" if content.get("name") == "stderr" else "stdout", content.get("text", ""))
+            elif kind in ("execute_result", "display_data", "update_display_data"):
+                bundle = content.get("data") or {}
+                text = bundle.get("text/plain", "")
+                extra = {k: v for k, v in bundle.items() if k != "text/plain"}
+                out("result" if kind == "execute_result" else "display", text, bundle if extra else None)
+            elif kind == "error":
+                text = ANSI.sub("", "\n".join(content.get("traceback") or []))
+                if not text.strip():
+                    text = f"{content.get('ename')}: {content.get('evalue')}"
+                ename, evalue = content.get("ename") or "", content.get("evalue") or ""
+                if ename.endswith("OutOfMemoryError") or "out of memory" in evalue.lower():
+                    text += "\n" + OOM_ADVICE
+                out("error", text + ("" if text.endswith("\n") else "\n"), always=True)
+
+        try:
+            await self.ensure_kernel(run_id)
+        except Exception as exc:
+            message = f"Cannot start the kernel on {sys.executable}: {exc}"
+            emit("output", id=run_id, stream="error", text=message + "\n")
+            emit("finished", id=run_id, status="error", durationMs=0, peakMemoryBytes=None, device=None)
+            emit("fatal", message=message)
+            return
+        self.current_run = run_id
+        emit("state", state="busy")
+        started = time.perf_counter()
+        metadata = None
+        if op.get("path"):
+            metadata = {"cellId": "torchwise:" + json.dumps({"path": op["path"], "firstLine": int(op.get("firstLine") or 0)})}
+        try:
+            reply = await self.execute(op.get("code") or "", silent=False, metadata=metadata,
+                                       user_expressions={"r": f"{HELPERS}.after_run()"}, on_message=on_message)
+            if reply.get("status") == "ok":
+                value = (reply.get("user_expressions") or {}).get("r") or {}
+                if value.get("status") == "ok":
+                    after = json.loads(ast.literal_eval(value["data"]["text/plain"]))
+            else:
+                interrupted = reply.get("ename") == "KeyboardInterrupt" or reply.get("status") == "aborted"
+                status = "interrupted" if interrupted else "error"
+        except KernelDied:
+            status = "crashed"
+            self.crashed = True
+            out("error", "[torchwise] The kernel died while running this code (for example os._exit, a "
+                         "segfault or running out of memory). The next run starts a fresh kernel.\n", always=True)
+            emit("state", state="crashed")
+        except Aborted as exc:
+            status = "interrupted"
+            out("stderr", f"[torchwise] Run stopped: {exc}.\n", always=True)
+        duration = int((time.perf_counter() - started) * 1000)
+        if after is None and status in ("error", "interrupted") and self.kernel is not None and not self.abort_reason:
+            try:
+                after = await self.query("", f"{HELPERS}.after_run()")
+            except Exception:
+                after = None
+        after = after or {}
+        self.current_run = None
+        emit("finished", id=run_id, status=status, durationMs=duration,
+             peakMemoryBytes=after.get("peakMemoryBytes"), device=after.get("device"))
+        if status != "crashed" and self.kernel is not None and not self.abort_reason:
+            emit("state", state="idle")
+
+    async def do_query(self, op: dict) -> None:
+        qid = op.get("qid")
+        what = op.get("what")
+        try:
+            if what == "info":
+                emit("reply", qid=qid, ok=True, result=self.info)
+                return
+            if what == "variables" and (self.kernel is None or self.crashed):
+                emit("reply", qid=qid, ok=True, result=[])
+                return
+            await self.ensure_kernel(None)
+            if what == "devices":
+                result = await self.query("", f"{HELPERS}.devices()")
+            elif what == "variables":
+                result = await self.query("", f"{HELPERS}.variables()")
+            elif what == "select":
+                result = await self.query("", f"{HELPERS}.select({str(op.get('device'))!r})")
+                if "error" in result:
+                    emit("reply", qid=qid, ok=False, error=result["error"])
+                    return
+                self.preferred_device = result["device"]
+                if self.info is not None:
+                    self.info["device"] = result["device"]
+            else:
+                raise ValueError(f"unknown query {what!r}")
+            emit("reply", qid=qid, ok=True, result=result)
+        except Exception as exc:
+            emit("reply", qid=qid, ok=False, error=f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
+
+    async def do_restart(self, op: dict) -> None:
+        try:
+            await self.stop_kernel()
+            await self.start_kernel()
+            emit("reply", qid=op.get("qid"), ok=True, result=self.info)
+        except Exception as exc:
+            emit("reply", qid=op.get("qid"), ok=False, error=f"Cannot restart the kernel on {sys.executable}: {exc}")
+            emit("state", state="stopped")
+
+    async def worker(self) -> None:
+        while True:
+            op = await self.work.get()
+            self.abort_reason = None
+            try:
+                if op["op"] == "run":
+                    await self.do_run(op)
+                elif op["op"] == "query":
+                    await self.do_query(op)
+                elif op["op"] == "restart":
+                    await self.do_restart(op)
+            except Exception as exc:  # keep serving whatever happens
+                log(f"{op.get('op')} failed: {exc!r}")
+                if op.get("op") == "run":
+                    emit("finished", id=op.get("id"), status="error", durationMs=0, peakMemoryBytes=None, device=None)
+                elif "qid" in op:
+                    emit("reply", qid=op.get("qid"), ok=False, error=str(exc))
+
+    def drop_queued(self, reason: str) -> None:
+        kept = []
+        while not self.work.empty():
+            op = self.work.get_nowait()
+            if op["op"] == "run":
+                emit("output", id=op["id"], stream="stderr", text=f"[torchwise] Run cancelled: {reason}.\n")
+                emit("finished", id=op["id"], status="interrupted", durationMs=0, peakMemoryBytes=None, device=None)
+            else:
+                kept.append(op)
+        for op in kept:
+            self.work.put_nowait(op)
+
+    async def handle(self, op: dict) -> bool:
+        kind = op.get("op")
+        if kind in ("run", "query"):
+            self.work.put_nowait(op)
+        elif kind == "interrupt":
+            self.drop_queued("the kernel was interrupted")
+            if self.kernel is not None and self.current is not None:
+                try:
+                    await self.kernel.interrupt()
+                except Exception as exc:
+                    log(f"interrupt failed: {exc!r}")
+        elif kind == "restart":
+            self.drop_queued("the kernel was restarted")
+            if self.current is not None and self.current_run is not None:
+                self.abort_reason = "the kernel was restarted"
+                self.current.queue.put_nowait({"msg_type": "__abort__"})
+            self.work.put_nowait(op)
+        elif kind == "shutdown":
+            return False
+        return True
+
+    async def serve(self, ops: asyncio.Queue) -> None:
+        worker = asyncio.ensure_future(self.worker())
+        try:
+            while True:
+                op = await ops.get()
+                if op is None or not await self.handle(op):
+                    break
+        finally:
+            self.closing = True
+            worker.cancel()
+            self.drop_queued("the language server is shutting down")
+            await self.stop_kernel()
+            emit("state", state="stopped")
+
+
+def read_stdin(loop, ops: asyncio.Queue) -> None:
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            op = json.loads(line)
+        except ValueError:
+            continue
+        loop.call_soon_threadsafe(ops.put_nowait, op)
+    loop.call_soon_threadsafe(ops.put_nowait, None)  # stdin closed: the server is gone
+
+
+def missing_modules(mode: str) -> list[str]:
+    needed = ["websocket"] if mode == "remote" else ["jupyter_client", "ipykernel", "torch"]
+    return [name for name in needed if importlib.util.find_spec(name) is None]
+
+
+async def main() -> int:
+    loop = asyncio.get_running_loop()
+    first = sys.stdin.readline()
+    try:
+        config = json.loads(first) if first.strip() else {}
+    except ValueError:
+        config = {}
+    mode = config.get("mode") or "local"
+    missing = missing_modules(mode)
+    emit("hello", python=sys.executable, version="%d.%d.%d" % sys.version_info[:3], missing=missing, pid=os.getpid())
+    if missing:
+        return 1
+    ops: asyncio.Queue = asyncio.Queue()
+    threading.Thread(target=read_stdin, args=(loop, ops), daemon=True).start()
+    bridge = Bridge(config)
+    await bridge.serve(ops)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        code = asyncio.run(main())
+    except KeyboardInterrupt:
+        code = 1
+    sys.stdout.flush()
+    os._exit(code)

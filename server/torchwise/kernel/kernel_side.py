@@ -1,0 +1,341 @@
+"""Code that runs *inside* the kernel, never in the language server.
+
+The bridge reads this file and executes it in a hidden module named
+``__torchwise__`` (in ``sys.modules``, not in the user's namespace). The only
+name it puts in the user's namespace is ``device``. torch is imported by
+``setup()`` only, so importing this file elsewhere costs nothing.
+
+Everything returned to the bridge is a JSON string (user_expressions carry the
+repr of a str, which the bridge turns back into JSON).
+"""
+
+import json
+import linecache
+import os
+import sys
+
+PREFIX = "torchwise:"
+
+_state = {"target": None, "current": None, "torch": None, "shell": None}
+_documents = {}  # path -> list of lines as the kernel last saw them
+
+
+def _torch():
+    return _state["torch"]
+
+
+# -- traceback line mapping ------------------------------------------------------
+
+
+def _leading_blank(text):
+    count = 0
+    for line in text.splitlines():
+        if line.strip():
+            break
+        count += 1
+    return count
+
+
+def _remember(path, first, code):
+    """Overlay ``code`` at 0-based line ``first`` of ``path`` in linecache."""
+    lines = _documents.get(path)
+    if lines is None:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = handle.read().splitlines(True)
+        except (OSError, ValueError):
+            lines = []
+        _documents[path] = lines
+    new = [line + "\n" for line in code.splitlines()]
+    while len(lines) < first + len(new):
+        lines.append("\n")
+    lines[first : first + len(new)] = new
+    # mtime None: linecache.checkcache never evicts the entry.
+    linecache.cache[path] = (sum(len(line) for line in lines), None, list(lines), path)
+
+
+def _install_compiler_hooks(shell):
+    compiler = shell.compile
+    original_cache = compiler.cache
+    original_parse = compiler.ast_parse
+
+    def cache(transformed_code, number=0, raw_code=None):
+        target, _state["target"] = _state["target"], None
+        if target is None:
+            return original_cache(transformed_code, number, raw_code)
+        path, first = target
+        # IPython drops leading blank lines; keep the real line numbers.
+        first += _leading_blank(raw_code if raw_code is not None else transformed_code)
+        first -= _leading_blank(transformed_code)
+        _remember(path, first, transformed_code)
+        _state["current"] = (path, first)
+        return path
+
+    def ast_parse(source, filename="<unknown>", symbol="exec"):
+        current = _state["current"]
+        if current is not None and filename == current[0]:
+            _state["current"] = None
+            source = "\n" * current[1] + source
+        return original_parse(source, filename, symbol)
+
+    compiler.cache = cache
+    compiler.ast_parse = ast_parse
+
+
+# -- devices and memory -------------------------------------------------------------
+
+
+def _cuda_index():
+    torch = _torch()
+    value = _state["shell"].user_ns.get("device")
+    try:
+        dev = torch.device(value) if value is not None else None
+    except (TypeError, RuntimeError, ValueError):
+        return None
+    if dev is None or dev.type != "cuda":
+        return None
+    if dev.index is not None:
+        return dev.index
+    return torch.cuda.current_device() if torch.cuda.is_initialized() else 0
+
+
+def _pre_run_cell(info):
+    cell_id = getattr(info, "cell_id", None)
+    target = None
+    if isinstance(cell_id, str) and cell_id.startswith(PREFIX):
+        try:
+            spec = json.loads(cell_id[len(PREFIX):])
+            target = (str(spec["path"]), max(0, int(spec.get("firstLine") or 0)))
+        except (ValueError, KeyError, TypeError):
+            target = None
+    _state["target"] = target
+    _state["current"] = None
+    torch = _torch()
+    try:
+        index = _cuda_index()
+        if index is not None and torch.cuda.is_initialized():
+            torch.cuda.reset_peak_memory_stats(index)
+    except Exception:
+        pass
+
+
+def after_run():
+    """Device and peak memory of the run that just ended (JSON)."""
+    torch = _torch()
+    peak = None
+    try:
+        index = _cuda_index()
+        if index is not None and torch.cuda.is_initialized():
+            peak = int(torch.cuda.max_memory_allocated(index))
+    except Exception:
+        peak = None
+    return json.dumps({"device": _device_name(), "peakMemoryBytes": peak})
+
+
+def _device_name():
+    value = _state["shell"].user_ns.get("device")
+    return None if value is None else str(value)
+
+
+def _default_device():
+    torch = _torch()
+    if torch.cuda.is_available():
+        return "cuda:0"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine() or "CPU"
+
+
+def _total_ram():
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def devices():
+    torch = _torch()
+    found = [{"id": "cpu", "name": _cpu_name(), "totalMemory": _total_ram()}]
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            found.append({"id": "cuda:%d" % index, "name": props.name, "totalMemory": int(props.total_memory)})
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        total = None
+        try:
+            total = int(torch.mps.recommended_max_memory())
+        except Exception:
+            pass
+        found.append({"id": "mps", "name": "Apple Metal (MPS)", "totalMemory": total})
+    return json.dumps(found)
+
+
+def select(name):
+    """Set the user's ``device``; returns JSON {"device"} or {"error"}."""
+    torch = _torch()
+    try:
+        dev = torch.device(str(name).strip())
+    except (RuntimeError, TypeError, ValueError):
+        return json.dumps({"error": "unknown device %r (use cpu, cuda, cuda:N or mps)" % (name,)})
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            return json.dumps({"error": "CUDA is not available in this kernel (torch %s)" % torch.__version__})
+        count = torch.cuda.device_count()
+        if dev.index is not None and dev.index >= count:
+            return json.dumps({"error": "no device %s: this machine has %d CUDA device(s)" % (dev, count)})
+    elif dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            return json.dumps({"error": "MPS is not available in this kernel"})
+    elif dev.type != "cpu":
+        return json.dumps({"error": "unsupported device %r (use cpu, cuda, cuda:N or mps)" % (name,)})
+    _state["shell"].user_ns["device"] = dev
+    return json.dumps({"device": str(dev)})
+
+
+# -- variables ---------------------------------------------------------------------------
+
+
+def _short(text, limit=120):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _describe(name, value):
+    torch = _torch()
+    entry = {
+        "name": name,
+        "type": type(value).__name__,
+        "shape": None,
+        "dtype": None,
+        "device": None,
+        "requiresGrad": None,
+        "summary": "",
+    }
+    if isinstance(value, torch.Tensor):
+        shape = list(value.shape)
+        entry.update(
+            shape=shape,
+            dtype=str(value.dtype),
+            device=str(value.device),
+            requiresGrad=bool(value.requires_grad),
+        )
+        if value.numel() == 1 and value.device.type == "cpu" and not value.is_meta:
+            entry["summary"] = _short(repr(value.item()))
+        else:
+            entry["summary"] = "%s %s on %s" % (
+                "×".join(str(s) for s in shape) or "scalar",
+                str(value.dtype).replace("torch.", ""),
+                value.device,
+            )
+        return entry
+    if isinstance(value, torch.nn.Module):
+        params = list(value.parameters())
+        total = sum(p.numel() for p in params)
+        trainable = sum(p.numel() for p in params if p.requires_grad)
+        if params:
+            entry.update(device=str(params[0].device), dtype=str(params[0].dtype))
+        entry["summary"] = "%s parameters (%s trainable)" % (format(total, ","), format(trainable, ","))
+        return entry
+    if isinstance(value, torch.device):
+        entry["summary"] = str(value)
+        return entry
+    if isinstance(value, (bool, int, float, complex)):
+        entry["summary"] = _short(repr(value))
+        return entry
+    if isinstance(value, (str, bytes)):
+        entry["shape"] = [len(value)]
+        entry["summary"] = _short(repr(value))
+        return entry
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        entry["shape"] = [len(value)]
+        entry["summary"] = "%s with %d item%s" % (type(value).__name__, len(value), "" if len(value) == 1 else "s")
+        return entry
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and all(isinstance(s, int) for s in shape):  # numpy and friends
+        entry["shape"] = list(shape)
+        dtype = getattr(value, "dtype", None)
+        entry["dtype"] = None if dtype is None else str(dtype)
+        entry["summary"] = "%s %s" % (type(value).__name__, "×".join(str(s) for s in shape) or "scalar")
+        return entry
+    try:
+        entry["summary"] = _short(repr(value))
+    except Exception as exc:  # a broken __repr__ must not break the listing
+        entry["summary"] = "<repr failed: %s>" % type(exc).__name__
+    return entry
+
+
+def variables():
+    import types
+
+    shell = _state["shell"]
+    hidden = getattr(shell, "user_ns_hidden", {})
+    found = []
+    for name, value in list(shell.user_ns.items()):
+        if name.startswith("_") or (name in hidden and hidden[name] is value):
+            continue
+        if isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)):
+            continue
+        try:
+            found.append(_describe(name, value))
+        except Exception as exc:
+            found.append({"name": name, "type": type(value).__name__, "shape": None, "dtype": None,
+                          "device": None, "requiresGrad": None, "summary": "<unavailable: %s>" % type(exc).__name__})
+    found.sort(key=lambda item: item["name"])
+    return json.dumps(found)
+
+
+def info():
+    torch = _torch()
+    return json.dumps(
+        {
+            "interpreter": sys.executable,
+            "pythonVersion": "%d.%d.%d" % sys.version_info[:3],
+            "torchVersion": torch.__version__,
+            "cudaAvailable": bool(torch.cuda.is_available()),
+            "device": _device_name(),
+            "pid": os.getpid(),
+            "cwd": os.getcwd(),
+        }
+    )
+
+
+def setup(preferred=None):
+    """Install the hooks and set ``device``; returns info() or {"error"} (JSON)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    _state["shell"] = shell
+    try:
+        import torch
+    except ImportError as exc:
+        return json.dumps({"error": "torch cannot be imported in the kernel (%s): %s" % (sys.executable, exc)})
+    _state["torch"] = torch
+    try:
+        shell.run_line_magic("colors", "nocolor")
+    except Exception:
+        pass
+    _install_compiler_hooks(shell)
+    shell.events.register("pre_run_cell", _pre_run_cell)
+    chosen = None
+    if preferred:
+        result = json.loads(select(preferred))
+        chosen = result.get("device")
+    if chosen is None:
+        shell.user_ns["device"] = torch.device(_default_device())
+    return info()
