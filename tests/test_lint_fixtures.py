@@ -62,7 +62,7 @@ def test_rule_fixture(path: Path) -> None:
         f"{name}: missed lines\n{_describe(source, missing)}\nunexpected findings on lines\n"
         + _describe(source, extra) + "\nmessages:\n" + "\n".join(f"  {f.line}: {f.message}" for f in findings))
     for f in findings:
-        assert f.message and f.message[0].isupper(), f"message should be a sentence: {f.message!r}"
+        assert f.message and (f.message[0].isupper() or f.message[0] == "`"), f"message should be a sentence: {f.message!r}"
         assert (f.line, f.col) <= (f.end_line, f.end_col)
         if f.fix is not None:
             assert rule.fix is not None, f"{name} offers a fix but declares fix=None"

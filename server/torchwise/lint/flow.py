@@ -174,16 +174,28 @@ def last_name(expr: ast.AST | None) -> str:
     return ""
 
 
+def scope_for(analysis: Analysis, expr: ast.AST):
+    """The scope of an expression: that of its first indexed Name/Attribute (calls,
+    subscripts and operators are not indexed by the analysis themselves)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            return analysis.scope_of(node)
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return None
+
+
 def safe_type(analysis: Analysis, expr: ast.AST) -> str | None:
     try:
-        return analysis.type_of(expr)
+        return analysis.type_of(expr, scope_for(analysis, expr))
     except Exception:  # inference must never break a rule
         return None
 
 
 def safe_qualname(analysis: Analysis, expr: ast.AST) -> str | None:
     try:
-        return analysis.qualname_of(expr)
+        return analysis.qualname_of(expr, scope_for(analysis, expr))
     except Exception:
         return None
 

@@ -11,3 +11,4 @@ from torchwise.lint.rules import general  # noqa: F401
 
 
 # LINT-B: add the imports of your topic modules below this line.
+from torchwise.lint.rules import training  # noqa: F401

@@ -1,0 +1,578 @@
+"""Training-loop logic (TW1xx): gradients, optimizer/scheduler order, train/eval
+modes, grad mode, and what a loop keeps alive."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from torchwise.lint import flow
+from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+
+
+# ------------------------------------------------------------------ shared bits
+def _optimizer_steps(ctx: Context) -> Iterator[tuple[ast.Call, ast.expr]]:
+    """``opt.step()`` (no arguments: a closure means LBFGS-style code) and
+    ``scaler.step(opt)``, with the optimizer expression."""
+    a = ctx.analysis
+    for call in flow.iter_nodes(a, ast.Call):
+        if flow.method_name(call) != "step" or not isinstance(call.func, ast.Attribute):
+            continue
+        recv = call.func.value
+        if flow.is_scaler(a, recv):
+            if call.args and flow.is_optimizer(a, call.args[0]):
+                yield call, call.args[0]
+        elif not call.args and not call.keywords and flow.is_optimizer(a, recv):
+            yield call, recv
+
+
+def _clearing_functions(ctx: Context) -> set[str]:
+    """Names of the file's functions whose bodies clear gradients."""
+    names = set()
+    for func in flow.iter_nodes(ctx.analysis, ast.FunctionDef, ast.AsyncFunctionDef):
+        if any(flow.clears_gradients(n) for n in flow.walk_local(func)):
+            names.add(func.name)
+    return names
+
+
+def _clears(node: ast.AST, helpers: set[str]) -> bool:
+    for n in flow.walk_local(node):
+        if flow.clears_gradients(n):
+            return True
+        if isinstance(n, ast.Call) and flow.method_name(n) in helpers:
+            return True
+    return False
+
+
+def _has_backward(node: ast.AST) -> bool:
+    return any(flow.is_backward_call(n) for n in flow.walk_local(node))
+
+
+# ------------------------------------------------------------------ TW101
+@rule(code="TW101", name="missing-zero-grad", group="training", severity="warning",
+      summary="A training loop calls backward() and optimizer.step() but never clears the gradients.")
+def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    helpers: set[str] | None = None
+    for step, opt in _optimizer_steps(ctx):
+        loops = flow.enclosing_loops(a, step)
+        loop = next((l for l in loops if _has_backward(l)), None)
+        if loop is None:
+            continue
+        if helpers is None:
+            helpers = _clearing_functions(ctx)
+        if _clears(loop, helpers):
+            continue
+        func = flow.enclosing_function(a, step)
+        conditional = flow.is_conditional_within(a, step, loop)
+        if conditional and _clears(func, helpers):
+            continue  # accumulation: cleared once per outer loop / epoch
+        yield ctx.finding(
+            step,
+            f"Gradients are never cleared in this loop: `{ctx.text(opt)}` steps on gradients that "
+            "keep accumulating across iterations; call `optimizer.zero_grad()` once per step "
+            "(before the next backward())",
+        )
+
+
+# ------------------------------------------------------------------ TW102
+def _events(ctx: Context, body: list[ast.stmt]) -> list[tuple[str, ast.Call, str]]:
+    """Backward / clear / step events of one straight-line block, in order, going into
+    if/with/try bodies but not into loops or nested functions."""
+    a = ctx.analysis
+    events: list[tuple[str, ast.Call, str]] = []
+
+    def visit_stmts(stmts: list[ast.stmt]) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
+                                 ast.ClassDef)):
+                events.append(("barrier", None, ""))  # type: ignore[arg-type]
+                continue
+            if isinstance(stmt, (ast.If,)):
+                visit_stmts(stmt.body)
+                visit_stmts(stmt.orelse)
+                continue
+            if isinstance(stmt, (ast.With, ast.AsyncWith)):
+                visit_stmts(stmt.body)
+                continue
+            if isinstance(stmt, ast.Try):
+                visit_stmts(stmt.body)
+                visit_stmts(stmt.orelse)
+                visit_stmts(stmt.finalbody)
+                continue
+            for node in flow.calls_in(stmt):
+                if flow.is_backward_call(node):
+                    events.append(("backward", node, ""))
+                elif flow.is_zero_grad_call(node) and isinstance(node.func, ast.Attribute):
+                    events.append(("clear", node, flow.dotted(node.func.value) or ""))
+                elif flow.method_name(node) == "step" and isinstance(node.func, ast.Attribute):
+                    recv = node.func.value
+                    if flow.is_scaler(a, recv) and node.args:
+                        events.append(("step", node, flow.dotted(node.args[0]) or ""))
+                    elif not node.args and flow.is_optimizer(a, recv):
+                        events.append(("step", node, flow.dotted(recv) or ""))
+
+    visit_stmts(body)
+    return events
+
+
+@rule(code="TW102", name="zero-grad-between-backward-and-step", group="training", severity="error",
+      summary="Gradients are cleared after backward() and before optimizer.step(), so the step sees none.")
+def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
+    bodies: list[list[ast.stmt]] = [ctx.tree.body]
+    for node in flow.iter_nodes(ctx.analysis, ast.FunctionDef, ast.AsyncFunctionDef, ast.For, ast.AsyncFor,
+                                ast.While):
+        bodies.append(node.body)
+    for body in bodies:
+        events = _events(ctx, body)
+        if not any(kind == "clear" for kind, _, _ in events):
+            continue
+        for i, (kind, call, target) in enumerate(events):
+            if kind != "clear" or not target:
+                continue
+            if not any(k == "backward" for k, _, _ in events[:i]):
+                continue
+            # the last event before the clear must be a backward (not a step or a barrier)
+            previous = [k for k, _, _ in events[:i] if k != "clear"]
+            if not previous or previous[-1] != "backward":
+                continue
+            for k, c, t in events[i + 1:]:
+                if k in ("backward", "barrier"):
+                    break
+                if k == "step" and t == target and flow.same_branch(ctx.analysis, call, c):
+                    yield ctx.finding(
+                        call,
+                        f"`{ctx.text(call)}` clears the gradients that backward() just computed, "
+                        f"so `{ctx.text(c)}` has nothing to apply; clear them before backward() "
+                        "or after the step",
+                    )
+                    break
+
+
+# ------------------------------------------------------------------ TW103
+@rule(code="TW103", name="scheduler-step-before-optimizer-step", group="training", severity="warning",
+      summary="scheduler.step() runs before optimizer.step(), skipping the first value of the schedule.")
+def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    steps = [s for s, _ in _optimizer_steps(ctx)]
+    if not steps:
+        return
+    for call in flow.iter_nodes(a, ast.Call):
+        if flow.method_name(call) != "step" or not isinstance(call.func, ast.Attribute):
+            continue
+        kind = flow.is_scheduler(a, call.func.value)
+        if kind is False or (kind is None and (call.args or call.keywords)):
+            continue
+        func = flow.enclosing_function(a, call)
+        for step in steps:
+            if not flow.before(call, step) or flow.enclosing_function(a, step) is not func:
+                continue
+            loops = flow.enclosing_loops(a, call)
+            shared = [l for l in loops if flow.contains(l, step)]
+            same_block = flow.parent(a, call) is not None and _same_block(a, call, step)
+            if not shared and not same_block:
+                continue
+            if not flow.same_branch(a, call, step):
+                continue
+            yield ctx.finding(
+                call,
+                f"`{ctx.text(call)}` runs before `{ctx.text(step)}`: the first learning rate of the "
+                "schedule is skipped; step the scheduler after the optimizer",
+            )
+            break
+
+
+def _statement_of(analysis, node: ast.AST) -> ast.AST:
+    current = node
+    for anc in flow.ancestors(analysis, node):
+        if isinstance(current, ast.stmt):
+            return current
+        current = anc
+    return current
+
+
+def _same_block(analysis, a: ast.AST, b: ast.AST) -> bool:
+    sa, sb = _statement_of(analysis, a), _statement_of(analysis, b)
+    return flow.parent(analysis, sa) is flow.parent(analysis, sb)
+
+
+# ------------------------------------------------------------------ mode tracking (TW104-TW106)
+def _mode_call(call: ast.Call) -> tuple[str, str] | None:
+    """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)`` -> (m, "eval")."""
+    if not isinstance(call.func, ast.Attribute):
+        return None
+    target = flow.dotted(call.func.value)
+    if not target or "trainer" in target.lower():
+        return None
+    if call.func.attr == "eval" and not call.args and not call.keywords:
+        return target, "eval"
+    if call.func.attr == "train":
+        args = list(call.args) + [k.value for k in call.keywords if k.arg == "mode"]
+        if len(call.args) + len(call.keywords) > 1 or (call.keywords and not any(k.arg == "mode" for k in call.keywords)):
+            return None
+        if not args:
+            return target, "train"
+        if isinstance(args[0], ast.Constant) and isinstance(args[0].value, bool):
+            return target, "train" if args[0].value else "eval"
+        return target, "unknown"
+    return None
+
+
+def _calls_target(node: ast.AST, target: str) -> ast.Call | None:
+    for n in flow.walk_local_sorted(node):
+        if isinstance(n, ast.Call) and flow.dotted(n.func) == target:
+            return n
+    return None
+
+
+def _mode_targets(ctx: Context) -> set[str]:
+    out = set()
+    for call in flow.iter_nodes(ctx.analysis, ast.Call):
+        mc = _mode_call(call)
+        if mc is not None:
+            out.add(mc[0])
+    return out
+
+
+def _passes(call: ast.Call, target: str) -> bool:
+    return any(flow.dotted(arg) == target for arg in list(call.args) + [k.value for k in call.keywords])
+
+
+def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
+    """The mode last set on ``target`` before ``node`` in its function: "train",
+    "eval", or None/"unknown" when it cannot be told (the model went through a call
+    that may have changed it)."""
+    a = ctx.analysis
+    func = flow.enclosing_function(a, node)
+    mode: str | None = None
+    for n in flow.walk_local_sorted(func):
+        if not hasattr(n, "lineno") or not isinstance(n, ast.Call):
+            continue
+        if not flow.before(n, node):
+            break
+        mc = _mode_call(n)
+        if mc is not None and mc[0] == target:
+            mode = mc[1]
+        elif mode is not None and _passes(n, target):
+            mode = "unknown"
+    return mode
+
+
+@rule(code="TW104", name="missing-eval", group="training", severity="warning",
+      summary="An evaluation loop runs on a model still in train mode (dropout and batch norm active).")
+def missing_eval(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    targets: set[str] | None = None
+    for with_node in flow.iter_nodes(a, ast.With, ast.AsyncWith):
+        if not any(flow.is_grad_off_context(a, item.context_expr) for item in with_node.items):
+            continue
+        if targets is None:
+            targets = _mode_targets(ctx)
+            if not targets:
+                return
+        reported = False
+        for loop in flow.walk_local_sorted(with_node):
+            if reported or not isinstance(loop, (ast.For, ast.AsyncFor)):
+                continue
+            for call in flow.calls_in(loop):
+                target = flow.dotted(call.func)
+                if target not in targets:
+                    continue
+                if _mode_before(ctx, call, target) == "train":
+                    yield ctx.finding(
+                        call,
+                        f"`{target}` is still in train mode here (dropout and batch norm behave as in "
+                        f"training), yet this loop evaluates it; call `{target}.eval()` before the loop "
+                        f"and `{target}.train()` after it",
+                    )
+                    reported = True
+                    break
+
+
+@rule(code="TW105", name="missing-train-mode", group="training", severity="warning",
+      summary="model.eval() inside the epoch loop but model.train() only before it: later epochs train in eval mode.")
+def missing_train_mode(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for call in flow.iter_nodes(a, ast.Call):
+        mc = _mode_call(call)
+        if mc is None or mc[1] != "eval":
+            continue
+        target = mc[0]
+        for loop in flow.enclosing_loops(a, call):
+            if not _has_backward(loop):
+                continue
+            modes = [_mode_call(n) for n in flow.walk_local(loop) if isinstance(n, ast.Call)]
+            if any(m and m[0] == target and m[1] in ("train", "unknown") for m in modes):
+                break
+            func = flow.enclosing_function(a, loop)
+            trained_before = any(
+                isinstance(n, ast.Call) and flow.before(n, loop) and (_mode_call(n) or ("", ""))[:2] == (target, "train")
+                for n in flow.walk_local(func)
+            )
+            if not trained_before:
+                break
+            # the model must be the one trained in this loop, and not handed to helpers
+            # (which may put it back in train mode)
+            if _calls_target(loop, target) is None or any(
+                    isinstance(n, ast.Call) and _passes(n, target) for n in flow.walk_local(loop)):
+                break
+            yield ctx.finding(
+                call,
+                f"`{target}.eval()` runs inside the training loop but `{target}.train()` is only called "
+                "before the loop, so every later iteration trains in eval mode; call "
+                f"`{target}.train()` at the start of each epoch",
+            )
+            break
+
+
+@rule(code="TW106", name="missing-no-grad", group="training", severity="warning",
+      summary="An evaluation loop after model.eval() runs without torch.no_grad()/inference_mode().")
+def missing_no_grad(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for call in flow.iter_nodes(a, ast.Call):
+        mc = _mode_call(call)
+        if mc is None or mc[1] != "eval":
+            continue
+        target = mc[0]
+        func = flow.enclosing_function(a, call)
+        if _grad_disabled_somewhere(ctx, func):
+            continue
+        for loop in flow.walk_local_sorted(func):
+            if not isinstance(loop, (ast.For, ast.AsyncFor)) or not flow.before(call, loop):
+                continue
+            if flow.contains(loop, call) and loop is not call:
+                continue
+            model_call = _calls_target(loop, target)
+            if model_call is None:
+                continue
+            if flow.under_grad_off(a, model_call) or _looks_like_training(loop):
+                break
+            mode = _mode_before(ctx, model_call, target)
+            if mode != "eval":
+                break
+            yield ctx.finding(
+                model_call,
+                f"`{target}` is evaluated without `torch.no_grad()`: autograd records every "
+                "operation of this loop, wasting memory and time; wrap the loop in "
+                "`with torch.no_grad():` (or `torch.inference_mode()`)",
+            )
+            break
+
+
+def _looks_like_training(node: ast.AST) -> bool:
+    for n in flow.walk_local(node):
+        if flow.is_backward_call(n):
+            return True
+        if isinstance(n, ast.Call) and flow.method_name(n) in ("grad", "step", "requires_grad_", "backward"):
+            return True
+        if isinstance(n, ast.keyword) and n.arg in ("requires_grad", "create_graph"):
+            return True
+        if isinstance(n, ast.Attribute) and n.attr in ("grad", "requires_grad"):
+            return True
+    return False
+
+
+def _grad_disabled_somewhere(ctx: Context, func: ast.AST) -> bool:
+    a = ctx.analysis
+    if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if any(flow.is_grad_off_context(a, d) for d in func.decorator_list):
+            return True
+        if flow.under_grad_off(a, func) or flow.function_called_under_grad_off(a, func):
+            return True
+    for n in flow.walk_local(func):
+        if isinstance(n, ast.Call):
+            name = flow.method_name(n)
+            if name in ("set_grad_enabled", "inference_mode", "no_grad") and not isinstance(
+                    flow.parent(a, n), (ast.withitem,)):
+                return True  # grad mode switched by a statement or passed around: unsure
+    return False
+
+
+# ------------------------------------------------------------------ TW107
+_GRAD_CONTEXTS = {
+    "torch.no_grad": "no_grad", "torch.autograd.no_grad": "no_grad", "torch.autograd.grad_mode.no_grad": "no_grad",
+    "torch.enable_grad": "enable_grad", "torch.autograd.enable_grad": "enable_grad",
+    "torch.autograd.grad_mode.enable_grad": "enable_grad",
+    "torch.inference_mode": "inference_mode", "torch.autograd.inference_mode": "inference_mode",
+    "torch.autograd.grad_mode.inference_mode": "inference_mode",
+}
+
+
+@rule(code="TW107", name="no-grad-not-entered", group="training", severity="error",
+      summary="torch.no_grad() called as a statement does nothing; it must be used with `with`.")
+def no_grad_not_entered(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for stmt in flow.iter_nodes(a, ast.Expr):
+        call = stmt.value
+        if not isinstance(call, ast.Call):
+            continue
+        qualname = flow.safe_qualname(a, call.func)
+        short = _GRAD_CONTEXTS.get(qualname or "")
+        if short is None:
+            continue
+        yield ctx.finding(
+            call,
+            f"`{ctx.text(call)}` on its own line creates a context manager and throws it away, so "
+            f"gradient tracking is unchanged; write `with {ctx.text(call)}:` around the code it should "
+            "cover (or use it as a decorator)",
+        )
+
+
+# ------------------------------------------------------------------ TW108
+@rule(code="TW108", name="loss-accumulated-without-item", group="training", severity="warning",
+      summary="`total += loss` keeps the autograd graph of every iteration alive; add loss.item() instead.",
+      fix="unsafe")
+def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for aug in flow.iter_nodes(a, ast.AugAssign):
+        if not isinstance(aug.op, ast.Add) or not isinstance(aug.value, (ast.Name, ast.Attribute)):
+            continue
+        value = flow.dotted(aug.value)
+        target = flow.dotted(aug.target) if not isinstance(aug.target, ast.Subscript) else None
+        if not value or value == target:
+            continue
+        loops = flow.enclosing_loops(a, aug)
+        if not loops:
+            continue
+        loop = loops[0]
+        backwarded = set()
+        detached = False
+        for n in flow.walk_local(loop):
+            if flow.is_backward_call(n):
+                t = flow.backward_target(n)
+                if t is not None:
+                    backwarded.add(flow.dotted(t))
+            elif isinstance(n, ast.Assign) and any(flow.dotted(t) == value for t in n.targets):
+                if not _keeps_graph(n.value):
+                    detached = True
+        if value not in backwarded or detached:
+            continue
+        if target and target in backwarded:
+            continue  # summing losses to backward once: intended
+        if flow.under_grad_off(a, aug):
+            continue
+        fix = Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(aug.value, f"{ctx.text(aug.value)}.item()"),))
+        yield ctx.finding(
+            aug,
+            f"`{ctx.text(aug)}` adds the loss tensor itself, which keeps this iteration's whole "
+            f"autograd graph alive for as long as the total lives; add `{value}.item()` (or "
+            f"`{value}.detach()`)",
+            fix,
+        )
+
+
+def _keeps_graph(expr: ast.expr) -> bool:
+    """False for ``loss.item()``, ``float(loss)``, ``loss.detach()``, constants."""
+    if isinstance(expr, ast.Constant):
+        return False
+    if isinstance(expr, ast.Call):
+        name = flow.method_name(expr)
+        if name in ("item", "detach", "float", "int", "tolist", "numpy") and (
+                isinstance(expr.func, ast.Name) or name in ("item", "detach", "tolist", "numpy")):
+            return False
+    return True
+
+
+# ------------------------------------------------------------------ TW109
+_MOVES = {"to", "cuda", "cpu", "half", "float", "double", "bfloat16", "long", "int", "bool", "short",
+          "byte", "char", "pin_memory", "xpu", "mps"}
+
+
+@rule(code="TW109", name="tensor-to-discarded", group="training", severity="error",
+      summary="`x.to(device)` on a tensor with the result thrown away: tensors are not moved in place.",
+      fix="unsafe")
+def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for stmt in flow.iter_nodes(a, ast.Expr):
+        call = stmt.value
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+            continue
+        if call.func.attr not in _MOVES:
+            continue
+        recv = call.func.value
+        if not isinstance(recv, (ast.Name, ast.Attribute, ast.Subscript)):
+            continue
+        if not flow.is_tensor(a, recv) or flow.is_module_instance(a, recv):
+            continue
+        text = ctx.text(recv)
+        fix = None
+        if isinstance(recv, (ast.Name, ast.Attribute)):
+            fix = Fix("unsafe", f"Assign the result back to `{text}`",
+                      (ctx.replace(call, f"{text} = {ctx.text(call)}"),))
+        yield ctx.finding(
+            call,
+            f"`{ctx.text(call)}` returns a new tensor and leaves `{text}` where it was (only modules "
+            f"move in place); write `{text} = {ctx.text(call)}`",
+            fix,
+        )
+
+
+# ------------------------------------------------------------------ TW110
+_KEEPS_GRAD = {"cpu", "to", "cuda", "float", "double", "half", "squeeze", "unsqueeze", "view", "reshape",
+               "flatten", "contiguous", "clone", "permute", "transpose", "t", "__getitem__", "exp", "sigmoid",
+               "softmax", "log_softmax", "mean", "sum", "abs", "relu", "tanh", "argmax"}
+
+
+def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str | None:
+    """A description when ``expr`` certainly holds a tensor that requires grad."""
+    a = ctx.analysis
+    if depth > 4:
+        return None
+    if isinstance(expr, ast.Subscript):
+        return _requires_grad_source(ctx, expr.value, depth + 1)
+    if isinstance(expr, ast.Name):
+        value = flow.binding_value(a, expr)
+        if value is None or flow.under_grad_off(a, value):
+            return None
+        return _requires_grad_source(ctx, value, depth + 1)
+    if isinstance(expr, ast.Call):
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr in _KEEPS_GRAD:
+            if expr.func.attr == "argmax":
+                return None  # integer result: no grad
+            return _requires_grad_source(ctx, expr.func.value, depth + 1)
+        if any(k.arg == "requires_grad" and isinstance(k.value, ast.Constant) and k.value.value is True
+               for k in expr.keywords):
+            return "a tensor created with requires_grad=True"
+        if flow.is_module_instance(ctx.analysis, expr.func):
+            return f"the output of `{ctx.text(expr.func)}`"
+    return None
+
+
+@rule(code="TW110", name="numpy-without-detach", group="training", severity="error",
+      summary="`.numpy()` on a tensor that requires grad raises; call `.detach()` first.", fix="safe")
+def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for call in flow.iter_nodes(a, ast.Call):
+        if flow.method_name(call) != "numpy" or not isinstance(call.func, ast.Attribute) or call.args:
+            continue
+        recv = call.func.value
+        if flow.under_grad_off(a, call):
+            continue
+        func = flow.enclosing_function(a, call)
+        if _grad_disabled_somewhere(ctx, func):
+            continue
+        source = _requires_grad_source(ctx, recv)
+        if source is None:
+            continue
+        if source.startswith("the output") and _freezes_parameters(ctx):
+            continue
+        end_line = recv.end_lineno or recv.lineno
+        end_col = a.char_col(end_line, recv.end_col_offset or 0)
+        fix = Fix("safe", "Insert `.detach()` before `.numpy()`", (Edit(end_line, end_col, end_line, end_col, ".detach()"),))
+        yield ctx.finding(
+            call,
+            f"`{ctx.text(call)}` is called on {source}, which requires grad: this raises a "
+            "RuntimeError; call `.detach()` first (or compute it under `torch.no_grad()`)",
+            fix,
+        )
+
+
+def _freezes_parameters(ctx: Context) -> bool:
+    """Whether the file turns gradients off on parameters (frozen models)."""
+    for n in flow.iter_nodes(ctx.analysis, ast.Call):
+        if flow.method_name(n) == "requires_grad_":
+            return True
+    for n in flow.iter_nodes(ctx.analysis, ast.Assign):
+        if any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in n.targets):
+            return True
+    return False

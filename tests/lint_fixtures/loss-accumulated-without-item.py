@@ -1,0 +1,56 @@
+import torch
+import torch.nn.functional as F
+
+model = torch.nn.Linear(10, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+loader = [(torch.randn(4, 10), torch.randint(0, 2, (4,)))]
+
+total_loss = 0
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.step()
+    total_loss += loss  # expect: loss-accumulated-without-item
+
+
+class Runner:
+    def epoch(self, loader):
+        for x, y in loader:
+            self.opt.zero_grad()
+            loss = F.mse_loss(self.model(x), y)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.opt)
+            self.scaler.update()
+            self.running += loss  # expect: loss-accumulated-without-item
+
+
+# --- correct code ----------------------------------------------------------------------
+total_loss = 0.0
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.step()
+    total_loss += loss.item()
+
+# summing losses on purpose, to backward once
+optimizer.zero_grad()
+total = 0
+for x, y in loader:
+    loss = F.cross_entropy(model(x), y)
+    total += loss
+total.backward()
+
+total2 = 0
+for x, y in loader:
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    loss = loss.item()
+    total2 += loss
+
+with torch.no_grad():
+    val = 0
+    for x, y in loader:
+        val_loss = F.cross_entropy(model(x), y)
+        val += val_loss

@@ -1,0 +1,42 @@
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+model = torch.nn.Linear(10, 2)
+loader = DataLoader(TensorDataset(torch.randn(8, 10), torch.randint(0, 2, (8,))), batch_size=4)
+
+weights = torch.ones(2)
+weights = weights.to(device)  # expect: tensor-to-discarded
+
+for x, y in loader:
+    x = x.to(device)  # expect: tensor-to-discarded
+    y = y.cuda(non_blocking=True)  # expect: tensor-to-discarded
+    out = model(x)
+
+
+def step(batch: torch.Tensor, labels: torch.Tensor):
+    batch = batch.half()  # expect: tensor-to-discarded
+    labels[0].cpu()  # expect: tensor-to-discarded
+    return batch
+
+
+# --- correct code ----------------------------------------------------------------------
+model.to(device)  # modules move in place
+model.cuda()
+weights = weights.to(device)
+for x, y in loader:
+    x, y = x.to(device), y.to(device)
+
+
+def unknown(thing):
+    thing.to(device)  # we cannot tell what it is: silent
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(2, 2)
+
+    def move(self):
+        self.fc.to(device)
+        self.to(device)

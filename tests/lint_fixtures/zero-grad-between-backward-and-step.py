@@ -1,0 +1,46 @@
+import torch
+import torch.nn.functional as F
+
+model = torch.nn.Linear(10, 2)
+optimizer = torch.optim.Adam(model.parameters())
+loader = [(torch.randn(4, 10), torch.randint(0, 2, (4,)))]
+
+for x, y in loader:
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.zero_grad()  # expect: zero-grad-between-backward-and-step
+    optimizer.step()
+
+
+def step_with_scaler(model, x, y, opt, scaler):
+    with torch.autocast("cuda"):
+        loss = F.cross_entropy(model(x), y)
+    scaler.scale(loss).backward()
+    opt.zero_grad(set_to_none=True)  # expect: zero-grad-between-backward-and-step
+    scaler.step(opt)
+    scaler.update()
+
+
+# --- correct code ----------------------------------------------------------------------
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.step()
+
+for x, y in loader:
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+def gan_step(gen, disc, opt_g, opt_d, real, z):
+    loss_d = disc(real).mean() - disc(gen(z).detach()).mean()
+    loss_d.backward()
+    opt_g.zero_grad()  # a different optimizer: its gradients are not the ones just computed
+    opt_d.step()
+    opt_d.zero_grad()
+    loss_g = -disc(gen(z)).mean()
+    loss_g.backward()
+    opt_g.step()
