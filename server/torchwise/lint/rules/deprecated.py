@@ -1,0 +1,613 @@
+"""TW8xx: removed and deprecated APIs, and the other checks TorchFix made
+(numerically better functions, torchvision idioms, non-public imports)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from torchwise.lint.base import Context, Edit, Fix, rule
+from torchwise.lint.rules._calls import (
+    add_keyword, aliases, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs,
+    is_false, is_true, keyword, last_name, module_reference, remove_keyword, type_of,
+)
+
+# A fixer gets the call (or None for a bare reference), the referencing node and
+# the replacement's text for the new qualified name; it returns (applicability, edits).
+Fixer = Callable[[Context, "ast.Call | None", ast.expr], "tuple[str, tuple[Edit, ...]] | None"]
+
+
+def new_name(ctx: Context, ref: ast.expr, new_qualname: str) -> str | None:
+    """Source text that names ``new_qualname`` where ``ref`` (the old name) stands:
+    ``t.ger`` -> ``t.outer`` for ``import torch as t``; ``ger`` -> ``torch.outer``
+    when ``torch`` is bound; None when nothing in scope reaches the new name."""
+    if isinstance(ref, ast.Attribute):
+        base = ctx.analysis.resolve(ref.value)
+        if base is not None and base.kind == "symbol" and new_qualname.startswith(base.qualname + "."):
+            return ctx.text(ref.value) + new_qualname[len(base.qualname):]
+    return module_reference(ctx, ref, new_qualname)
+
+
+def _rename(new_qualname: str, applicability: str = "safe") -> Fixer:
+    def fixer(ctx: Context, call: ast.Call | None, ref: ast.expr):
+        text = new_name(ctx, ref, new_qualname)
+        if text is None:
+            return None
+        return applicability, (ctx.replace(ref, text),)
+    fixer.new = new_qualname  # type: ignore[attr-defined]
+    return fixer
+
+
+def _simple(call: ast.Call) -> bool:
+    return not has_star_args(call) and not has_star_kwargs(call)
+
+
+def _fix_chain_matmul(ctx, call, ref):
+    if call is None or has_star_kwargs(call) or len(call.args) < 2 and not has_star_args(call):
+        return None
+    if any(k.arg != "out" for k in call.keywords):
+        return None
+    func = new_name(ctx, ref, "torch.linalg.multi_dot")
+    if func is None:
+        return None
+    matrices = ", ".join(ctx.text(a) for a in call.args)
+    extra = "".join(f", {ctx.text(k)}" for k in call.keywords)
+    applicability = "unsafe" if has_star_args(call) else "safe"
+    return applicability, (ctx.replace(call, f"{func}([{matrices}]{extra})"),)
+
+
+def _fix_qr(ctx, call, ref):
+    if call is None or not _simple(call) or not call.args:
+        return None
+    if any(k.arg not in ("some",) for k in call.keywords) or len(call.args) > 2:
+        return None
+    some = argument(call, "some", 1)
+    func = new_name(ctx, ref, "torch.linalg.qr")
+    if func is None or (some is not None and not (is_true(some) or is_false(some))):
+        return None
+    a = ctx.text(call.args[0])
+    mode = ', mode="complete"' if is_false(some) else ""
+    return "safe", (ctx.replace(call, f"{func}({a}{mode})"),)
+
+
+def _fix_cholesky(ctx, call, ref):
+    if call is None or not _simple(call) or not call.args or len(call.args) > 2:
+        return None
+    if any(k.arg != "upper" for k in call.keywords):
+        return None
+    upper = argument(call, "upper", 1)
+    func = new_name(ctx, ref, "torch.linalg.cholesky")
+    if func is None or (upper is not None and not (is_true(upper) or is_false(upper))):
+        return None
+    suffix = ".mH" if is_true(upper) else ""
+    return "safe", (ctx.replace(call, f"{func}({ctx.text(call.args[0])}){suffix}"),)
+
+
+def _fix_range(ctx, call, ref):
+    if call is None or not _simple(call) or call.keywords or not 2 <= len(call.args) <= 3:
+        return None
+    func = new_name(ctx, ref, "torch.arange")
+    if func is None:
+        return None
+    start, end = call.args[0], call.args[1]
+    step = call.args[2] if len(call.args) == 3 else None
+    step_text = ctx.text(step) if step is not None else "1"
+    if isinstance(end, ast.Constant) and type(end.value) is int and (
+            step is None or (isinstance(step, ast.Constant) and type(step.value) is int)):
+        new_end = str(end.value + (step.value if step is not None else 1))
+    else:
+        new_end = f"{as_receiver(ctx, end)} + {step_text}"
+    rest = f", {step_text}" if step is not None else ""
+    return "unsafe", (ctx.replace(call, f"{func}({ctx.text(start)}, {new_end}{rest})"),)
+
+
+def _fix_lu(ctx, call, ref):
+    if call is None or not _simple(call) or len(call.args) != 1 or call.keywords:
+        return None
+    func = new_name(ctx, ref, "torch.linalg.lu_factor")
+    return None if func is None else ("safe", (ctx.replace(call, f"{func}({ctx.text(call.args[0])})"),))
+
+
+def _fix_lu_solve(ctx, call, ref):
+    if call is None or not _simple(call) or len(call.args) != 3 or call.keywords:
+        return None
+    func = new_name(ctx, ref, "torch.linalg.lu_solve")
+    if func is None:
+        return None
+    b, lu, piv = (ctx.text(a) for a in call.args)
+    plain = all(isinstance(a, (ast.Name, ast.Attribute, ast.Constant)) for a in call.args)
+    return ("safe" if plain else "unsafe"), (ctx.replace(call, f"{func}({lu}, {piv}, {b})"),)
+
+
+def _fix_upsampling(mode_args: str) -> Fixer:
+    def fixer(ctx, call, ref):
+        if call is None or has_star_kwargs(call) or any(k.arg == "mode" for k in call.keywords):
+            return None
+        func = new_name(ctx, ref, "torch.nn.Upsample")
+        edit = add_keyword(ctx, call, mode_args)
+        if func is None or edit is None:
+            return None
+        return "safe", (ctx.replace(ref, func), edit)
+    return fixer
+
+
+def _fix_pytree(ctx, call, ref):
+    allowed = {"serialized_type_name", "to_dumpable_context", "from_dumpable_context", "flatten_with_keys_fn"}
+    if call is not None and (not _simple(call) or len(call.args) > 3
+                             or any(k.arg not in allowed for k in call.keywords)):
+        return None
+    return _rename("torch.utils._pytree.register_pytree_node")(ctx, call, ref)
+
+
+def _fix_custom_amp(new_qualname: str) -> Fixer:
+    def fixer(ctx, call, ref):
+        func = new_name(ctx, ref, new_qualname)
+        if func is None:
+            return None
+        if call is None:  # used as a bare decorator: @torch.cuda.amp.custom_fwd
+            return "safe", (ctx.replace(ref, f'{func}(device_type="cuda")'),)
+        if has_star_kwargs(call) or keyword(call, "device_type") is not None:
+            return None
+        if call.args:  # custom_fwd(fn) / custom_fwd(fn, cast_inputs=...)
+            edit = add_keyword(ctx, call, 'device_type="cuda"')
+        else:
+            edit = add_keyword(ctx, call, 'device_type="cuda"')
+        if edit is None:
+            return None
+        return "safe", (ctx.replace(ref, func), edit)
+    return fixer
+
+
+@dataclass(frozen=True)
+class Replacement:
+    advice: str  # what to use instead, in a few words
+    fixer: Fixer | None = None
+
+
+REMOVED: dict[str, Replacement] = {
+    "torch.solve": Replacement(
+        "use `torch.linalg.solve(A, B)` (note the swapped argument order; it returns only the solution)"),
+    "torch.symeig": Replacement(
+        "use `torch.linalg.eigh(A)` (or `torch.linalg.eigvalsh` for eigenvalues only); it reads the "
+        "lower triangle by default where `symeig` read the upper one (`UPLO=\"U\"` keeps that)"),
+    "torch.matrix_rank": Replacement("use `torch.linalg.matrix_rank` (its `hermitian=` replaces `symmetric=`)"),
+    "torch.lstsq": Replacement(
+        "use `torch.linalg.lstsq(A, B)` (swapped argument order; the solution is its `.solution`)"),
+}
+
+FUNCTORCH_RENAMED = ("vmap", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
+                     "functionalize", "linearize")
+
+DEPRECATED: dict[str, Replacement] = {
+    "torch.qr": Replacement("use `torch.linalg.qr(A)` (`some=False` becomes `mode=\"complete\"`)", _fix_qr),
+    "torch.chain_matmul": Replacement("use `torch.linalg.multi_dot([A, B, ...])`", _fix_chain_matmul),
+    "torch.cholesky": Replacement(
+        "use `torch.linalg.cholesky(A)` (`upper=True` becomes `torch.linalg.cholesky(A).mH`)", _fix_cholesky),
+    "torch.ger": Replacement("use `torch.outer`, the same function", _rename("torch.outer")),
+    "torch.range": Replacement(
+        "use `torch.arange`, whose end is exclusive (add one step to `end`); note `torch.range` "
+        "always returns the default float dtype where `arange` keeps integer arguments integer",
+        _fix_range),
+    "torch.lu": Replacement(
+        "use `torch.linalg.lu_factor(A)` (`torch.linalg.lu_factor_ex` for `get_infos=True`)", _fix_lu),
+    "torch.lu_solve": Replacement(
+        "use `torch.linalg.lu_solve(LU, pivots, B)` (the right-hand side moves last)", _fix_lu_solve),
+    "torch.norm": Replacement(
+        "use `torch.linalg.vector_norm` for vector norms or `torch.linalg.matrix_norm` for matrix "
+        "norms (`torch.linalg.norm` behaves most like `torch.norm`)"),
+    "torch.svd": Replacement(
+        "use `torch.linalg.svd(A, full_matrices=False)`, which returns `Vh` (the conjugate transpose "
+        "of the `V` that `torch.svd` returned)"),
+    "torch.triangular_solve": Replacement(
+        "use `torch.linalg.solve_triangular(A, B, upper=...)` (swapped argument order; it returns "
+        "only the solution)"),
+    "torch.nn.UpsamplingNearest2d": Replacement(
+        "use `nn.Upsample(..., mode=\"nearest\")`", _fix_upsampling('mode="nearest"')),
+    "torch.nn.UpsamplingBilinear2d": Replacement(
+        "use `nn.Upsample(..., mode=\"bilinear\", align_corners=True)`",
+        _fix_upsampling('mode="bilinear", align_corners=True')),
+    "torch.testing.assert_allclose": Replacement(
+        "use `torch.testing.assert_close` (stricter defaults: it also checks dtype and device, and "
+        "uses dtype-based tolerances)", _rename("torch.testing.assert_close", "unsafe")),
+    "torch.nn.utils.weight_norm": Replacement(
+        "use `torch.nn.utils.parametrizations.weight_norm` (its state_dict keys differ: "
+        "`parametrizations.weight.original0/1` instead of `weight_g/weight_v`)",
+        _rename("torch.nn.utils.parametrizations.weight_norm", "unsafe")),
+    "torch.utils._pytree._register_pytree_node": Replacement(
+        "use `torch.utils._pytree.register_pytree_node`", _fix_pytree),
+    "torch.backends.cuda.sdp_kernel": Replacement(
+        "use the `torch.nn.attention.sdpa_kernel([SDPBackend...])` context manager"),
+    "torch.cuda.amp.custom_fwd": Replacement(
+        "use `torch.amp.custom_fwd(device_type=\"cuda\")`", _fix_custom_amp("torch.amp.custom_fwd")),
+    "torch.cuda.amp.custom_bwd": Replacement(
+        "use `torch.amp.custom_bwd(device_type=\"cuda\")`", _fix_custom_amp("torch.amp.custom_bwd")),
+    **{f"functorch.{name}": Replacement(f"use `torch.func.{name}`, the same function",
+                                        _rename(f"torch.func.{name}")) for name in FUNCTORCH_RENAMED},
+    "functorch.make_functional": Replacement(
+        "use `torch.func.functional_call(model, params, args)` with `dict(model.named_parameters())`"),
+    "functorch.make_functional_with_buffers": Replacement(
+        "use `torch.func.functional_call` with the module's parameters and buffers"),
+    "functorch.combine_state_for_ensemble": Replacement("use `torch.func.stack_module_state`"),
+}
+
+
+def _references(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[ast.expr, str, ast.Call | None]]:
+    """Every Name/Attribute (load) that resolves to a key of ``table``: (node, qualname,
+    the call it is the function of, or None)."""
+    wanted = {q.rsplit(".", 1)[-1] for q in table} | aliases(ctx)
+    analysis = ctx.analysis
+    for node in ast.walk(ctx.tree):
+        if not isinstance(node, (ast.Name, ast.Attribute)) or not isinstance(node.ctx, ast.Load):
+            continue
+        if last_name(node) not in wanted:
+            continue
+        try:
+            qualname = analysis.qualname_of(node)
+        except Exception:
+            continue
+        if qualname not in table:
+            continue
+        parent = analysis.parent(node)
+        call = parent if isinstance(parent, ast.Call) and parent.func is node else None
+        yield node, qualname, call
+
+
+def _imports(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[ast.alias, str]]:
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                qualname = f"{node.module}.{alias.name}"
+                if qualname in table:
+                    yield alias, qualname
+
+
+def _short(qualname: str) -> str:
+    return qualname
+
+
+@rule(code="TW801", name="removed-function", group="deprecated", severity="error",
+      summary="Use or import of a function PyTorch has removed (`torch.solve`, `symeig`, `matrix_rank`, `lstsq`).")
+def removed_function(ctx: Context):
+    for node, qualname, call in _references(ctx, REMOVED):
+        yield ctx.finding(call or node, f"`{_short(qualname)}` was removed from PyTorch (calling it raises "
+                                        f"a RuntimeError); {REMOVED[qualname].advice}.")
+    for alias, qualname in _imports(ctx, REMOVED):
+        yield ctx.finding(alias, f"import of `{qualname}`, which was removed from PyTorch; "
+                                 f"{REMOVED[qualname].advice}.")
+
+
+@rule(code="TW802", name="deprecated-function", group="deprecated", severity="warning",
+      summary="Use or import of a deprecated PyTorch function or class, with its replacement.",
+      fix="safe")
+def deprecated_function(ctx: Context):
+    for node, qualname, call in _references(ctx, DEPRECATED):
+        replacement = DEPRECATED[qualname]
+        fix = None
+        if replacement.fixer is not None:
+            try:
+                result = replacement.fixer(ctx, call, node)
+            except Exception:
+                result = None
+            if result is not None:
+                applicability, edits = result
+                fix = Fix(applicability, f"Replace `{qualname}`", edits)  # type: ignore[arg-type]
+        yield ctx.finding(call or node, f"`{qualname}` is deprecated; {replacement.advice}.", fix)
+    for alias, qualname in _imports(ctx, DEPRECATED):
+        yield ctx.finding(alias, f"import of deprecated `{qualname}`; {DEPRECATED[qualname].advice}.")
+
+
+# ---------------------------------------------------------------- torchvision
+# Classification-style builders whose legacy ``pretrained=True`` loaded ``IMAGENET1K_V1``:
+# builder name -> weights enum class name.
+_IMAGENET = {
+    "alexnet": "AlexNet", "googlenet": "GoogLeNet", "inception_v3": "Inception_V3",
+    "mobilenet_v2": "MobileNet_V2", "mobilenet_v3_large": "MobileNet_V3_Large",
+    "mobilenet_v3_small": "MobileNet_V3_Small",
+    "densenet121": "DenseNet121", "densenet161": "DenseNet161", "densenet169": "DenseNet169",
+    "densenet201": "DenseNet201",
+    "resnet18": "ResNet18", "resnet34": "ResNet34", "resnet50": "ResNet50", "resnet101": "ResNet101",
+    "resnet152": "ResNet152", "resnext50_32x4d": "ResNeXt50_32X4D", "resnext101_32x8d": "ResNeXt101_32X8D",
+    "resnext101_64x4d": "ResNeXt101_64X4D",
+    "wide_resnet50_2": "Wide_ResNet50_2", "wide_resnet101_2": "Wide_ResNet101_2",
+    "vgg11": "VGG11", "vgg11_bn": "VGG11_BN", "vgg13": "VGG13", "vgg13_bn": "VGG13_BN", "vgg16": "VGG16",
+    "vgg16_bn": "VGG16_BN", "vgg19": "VGG19", "vgg19_bn": "VGG19_BN",
+    "squeezenet1_0": "SqueezeNet1_0", "squeezenet1_1": "SqueezeNet1_1",
+    "shufflenet_v2_x0_5": "ShuffleNet_V2_X0_5", "shufflenet_v2_x1_0": "ShuffleNet_V2_X1_0",
+    "shufflenet_v2_x1_5": "ShuffleNet_V2_X1_5", "shufflenet_v2_x2_0": "ShuffleNet_V2_X2_0",
+    "mnasnet0_5": "MNASNet0_5", "mnasnet0_75": "MNASNet0_75", "mnasnet1_0": "MNASNet1_0",
+    "mnasnet1_3": "MNASNet1_3",
+    **{f"efficientnet_b{i}": f"EfficientNet_B{i}" for i in range(8)},
+    "efficientnet_v2_s": "EfficientNet_V2_S", "efficientnet_v2_m": "EfficientNet_V2_M",
+    "efficientnet_v2_l": "EfficientNet_V2_L",
+    "convnext_tiny": "ConvNeXt_Tiny", "convnext_small": "ConvNeXt_Small", "convnext_base": "ConvNeXt_Base",
+    "convnext_large": "ConvNeXt_Large",
+    "vit_b_16": "ViT_B_16", "vit_b_32": "ViT_B_32", "vit_l_16": "ViT_L_16", "vit_l_32": "ViT_L_32",
+    "swin_t": "Swin_T", "swin_s": "Swin_S", "swin_b": "Swin_B",
+    "regnet_y_400mf": "RegNet_Y_400MF", "regnet_y_800mf": "RegNet_Y_800MF", "regnet_y_1_6gf": "RegNet_Y_1_6GF",
+    "regnet_y_3_2gf": "RegNet_Y_3_2GF", "regnet_y_8gf": "RegNet_Y_8GF", "regnet_y_16gf": "RegNet_Y_16GF",
+    "regnet_y_32gf": "RegNet_Y_32GF", "regnet_x_400mf": "RegNet_X_400MF", "regnet_x_800mf": "RegNet_X_800MF",
+    "regnet_x_1_6gf": "RegNet_X_1_6GF", "regnet_x_3_2gf": "RegNet_X_3_2GF", "regnet_x_8gf": "RegNet_X_8GF",
+    "regnet_x_16gf": "RegNet_X_16GF", "regnet_x_32gf": "RegNet_X_32GF",
+}
+# Submodules of torchvision.models whose builders are also reachable from torchvision.models.
+_SUBMODULES = ("alexnet", "convnext", "densenet", "efficientnet", "googlenet", "inception", "mnasnet",
+               "mobilenet", "mobilenetv2", "mobilenetv3", "regnet", "resnet", "shufflenetv2", "squeezenet",
+               "vgg", "vision_transformer", "swin_transformer")
+
+
+def _legacy_weights(qualname: str) -> tuple[str, str] | None:
+    """(weights enum qualname, member) equivalent to ``pretrained=True`` for a builder."""
+    if not qualname.startswith("torchvision.models."):
+        return None
+    rest = qualname[len("torchvision.models."):]
+    parts = rest.split(".")
+    if len(parts) == 2 and parts[0] in _SUBMODULES:
+        parts = parts[1:]
+    if len(parts) == 1 and parts[0] in _IMAGENET:
+        return f"torchvision.models.{_IMAGENET[parts[0]]}_Weights", "IMAGENET1K_V1"
+    return None
+
+
+@rule(code="TW803", name="torchvision-pretrained-deprecated", group="deprecated", severity="warning",
+      summary="torchvision model builders' `pretrained=` is deprecated in favour of `weights=`.",
+      fix="safe")
+def torchvision_pretrained_deprecated(ctx: Context):
+    for call in calls(ctx):
+        if not isinstance(call.func, (ast.Name, ast.Attribute)):
+            continue
+        flag = keyword(call, "pretrained")
+        backbone = keyword(call, "pretrained_backbone")
+        positional = call.args[0] if call.args and isinstance(call.args[0], ast.Constant) \
+            and isinstance(call.args[0].value, bool) else None
+        if flag is None and backbone is None and positional is None:
+            continue
+        qualname = call_name(ctx, call)
+        if qualname is None or not qualname.startswith("torchvision.models."):
+            continue
+        legacy = _legacy_weights(qualname)
+        if flag is None and backbone is None and legacy is None:
+            continue  # a positional bool for a builder we do not know
+        value = flag.value if flag is not None else positional
+        fix = None
+        if value is not None and backbone is None and legacy is not None:
+            enum_qualname, member = legacy
+            target = flag if flag is not None else positional
+            if is_true(value):
+                enum_text = new_name(ctx, call.func, enum_qualname)
+                new = f"weights={enum_text}.{member}" if enum_text else None
+            elif is_false(value):
+                new = "weights=None"
+            else:
+                new = None
+            if new is not None and (flag is not None or len(call.args) == 1):
+                fix = Fix("safe", f"Replace with `{new}`", (ctx.replace(target, new),))
+        if backbone is not None and flag is None and positional is None:
+            message = ("`pretrained_backbone=` is deprecated; pass `weights_backbone=` with the "
+                       "backbone's weights enum (or None).")
+        else:
+            advice = ""
+            if legacy is not None:
+                enum = legacy[0].rsplit(".", 1)[-1]
+                advice = (f" `pretrained=True` meant `weights={enum}.{legacy[1]}`; "
+                          f"`{enum}.DEFAULT` selects the best available weights.")
+            message = ("`pretrained=` is deprecated in torchvision model builders; pass `weights=` "
+                       "with a weights enum (or `weights=None`)." + advice)
+        yield ctx.finding(call, message, fix)
+
+
+_TO_TENSOR = "torchvision.transforms.v2.ToTensor"
+
+
+@rule(code="TW809", name="torchvision-to-tensor-deprecated", group="deprecated", severity="warning",
+      summary="`torchvision.transforms.v2.ToTensor` is deprecated.", fix="unsafe")
+def torchvision_to_tensor_deprecated(ctx: Context):
+    table = {_TO_TENSOR: Replacement("")}
+    advice = ("`v2.ToTensor` is deprecated; use `v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, "
+              "scale=True)])` (it outputs an `Image` tensor subclass).")
+    for node, _qualname, call in _references(ctx, table):
+        fix = None
+        if call is not None and not call.args and not call.keywords and isinstance(node, ast.Attribute):
+            v2 = ctx.text(node.value)
+            torch_ref = module_reference(ctx, node, "torch")
+            if torch_ref is not None:
+                text = (f"{v2}.Compose([{v2}.ToImage(), {v2}.ToDtype({torch_ref}.float32, scale=True)])")
+                fix = Fix("unsafe", "Replace with ToImage + ToDtype", (ctx.replace(call, text),))
+        yield ctx.finding(call or node, advice, fix)
+    for alias, _qualname in _imports(ctx, table):
+        yield ctx.finding(alias, "import of deprecated " + advice)
+
+
+@rule(code="TW810", name="torchvision-singleton-import", group="deprecated", severity="hint",
+      summary="`import torchvision.models as models`: prefer `from torchvision import models`.",
+      fix="safe")
+def torchvision_singleton_import(ctx: Context):
+    for node in ast.walk(ctx.tree):
+        if not isinstance(node, ast.Import):
+            continue
+        for alias in node.names:
+            parts = alias.name.split(".")
+            if (len(parts) == 2 and parts[0] == "torchvision" and parts[1] in ("datasets", "models", "transforms")
+                    and alias.asname == parts[1]):
+                fix = None
+                if len(node.names) == 1:
+                    fix = Fix("safe", f"Replace with `from torchvision import {parts[1]}`",
+                              (ctx.replace(node, f"from torchvision import {parts[1]}"),))
+                yield ctx.finding(node, f"`import torchvision.{parts[1]} as {parts[1]}` is better written "
+                                        f"`from torchvision import {parts[1]}`.", fix)
+
+
+# ---------------------------------------------------------------- other TorchFix checks
+_CHECKPOINT = frozenset({"torch.utils.checkpoint.checkpoint", "torch.utils.checkpoint.checkpoint_sequential"})
+
+
+@rule(code="TW804", name="checkpoint-without-use-reentrant", group="deprecated", severity="warning",
+      summary="`torch.utils.checkpoint` without an explicit `use_reentrant`.", fix="unsafe")
+def checkpoint_without_use_reentrant(ctx: Context):
+    for call in calls(ctx):
+        name = call_name(ctx, call, {"checkpoint", "checkpoint_sequential"})
+        if name not in _CHECKPOINT or keyword(call, "use_reentrant") is not None or has_star_kwargs(call):
+            continue
+        if name.endswith("sequential") and len(call.args) >= 4:
+            continue  # passed positionally
+        edit = add_keyword(ctx, call, "use_reentrant=False")
+        fix = Fix("unsafe", "Add `use_reentrant=False` (the recommended variant)", (edit,)) if edit else None
+        yield ctx.finding(
+            call,
+            f"`{name.rsplit('.', 1)[-1]}` without `use_reentrant`: PyTorch warns (and plans to raise) "
+            "when it is omitted. Pass `use_reentrant=False` (recommended), or `use_reentrant=True` "
+            "to keep today's default behaviour.",
+            fix,
+        )
+
+
+_NON_PUBLIC = {
+    "torch.utils.data._utils.collate.default_collate": "torch.utils.data.default_collate",
+    "torch.utils.data._utils.collate.default_convert": "torch.utils.data.default_convert",
+}
+
+
+@rule(code="TW805", name="non-public-default-collate", group="deprecated", severity="warning",
+      summary="`default_collate`/`default_convert` used from the private `torch.utils.data._utils.collate`.",
+      fix="safe")
+def non_public_default_collate(ctx: Context):
+    table = {k: Replacement(v) for k, v in _NON_PUBLIC.items()}
+    for node, qualname, call in _references(ctx, table):
+        if isinstance(node, ast.Name):
+            continue  # reported at its import
+        public = _NON_PUBLIC[qualname]
+        text = new_name(ctx, node, public)
+        fix = Fix("safe", f"Use `{public}`", (ctx.replace(node, text),)) if text else None
+        yield ctx.finding(call or node, f"`{qualname}` is a private path; use the public `{public}` "
+                                        f"(the same function).", fix)
+    for node in ast.walk(ctx.tree):
+        if not (isinstance(node, ast.ImportFrom) and node.module == "torch.utils.data._utils.collate"
+                and not node.level):
+            continue
+        private = [a for a in node.names if f"{node.module}.{a.name}" in _NON_PUBLIC]
+        if not private:
+            continue
+        fix = None
+        if len(private) == len(node.names):
+            names = ", ".join(ctx.text(a) or a.name for a in node.names)
+            fix = Fix("safe", "Import from `torch.utils.data`",
+                      (ctx.replace(node, f"from torch.utils.data import {names}"),))
+        for alias in private:
+            yield ctx.finding(alias, f"import of `{alias.name}` from the private "
+                                     f"`torch.utils.data._utils.collate`; import it from `torch.utils.data`.",
+                              fix if alias is private[0] else None)
+
+
+def _is_one(expr: ast.AST) -> bool:
+    return isinstance(expr, ast.Constant) and type(expr.value) in (int, float) and expr.value == 1
+
+
+def _single_arg(call: ast.Call) -> ast.expr | None:
+    if len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred):
+        return call.args[0]
+    return None
+
+
+@rule(code="TW806", name="use-log1p", group="deprecated", severity="information",
+      summary="`torch.log(1 + x)` loses precision for small `x`; use `torch.log1p(x)`.", fix="safe")
+def use_log1p(ctx: Context):
+    for call in calls(ctx):
+        if call_name(ctx, call, {"log"}) != "torch.log":
+            continue
+        arg = _single_arg(call)
+        if not (isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add)):
+            continue
+        if _is_one(arg.left):
+            x = arg.right
+        elif _is_one(arg.right):
+            x = arg.left
+        else:
+            continue
+        func = new_name(ctx, call.func, "torch.log1p")
+        fix = Fix("safe", "Use `torch.log1p`", (ctx.replace(call, f"{func}({ctx.text(x)})"),)) if func else None
+        yield ctx.finding(call, "`torch.log(1 + x)` is inaccurate when `x` is small (1 + x rounds); "
+                                "`torch.log1p(x)` computes the same value precisely.", fix)
+
+
+@rule(code="TW807", name="use-expm1", group="deprecated", severity="information",
+      summary="`torch.exp(x) - 1` loses precision for small `x`; use `torch.expm1(x)`.", fix="safe")
+def use_expm1(ctx: Context):
+    for node in ast.walk(ctx.tree):
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and _is_one(node.right)
+                and isinstance(node.left, ast.Call)):
+            continue
+        call = node.left
+        if call_name(ctx, call, {"exp"}) != "torch.exp":
+            continue
+        x = _single_arg(call)
+        if x is None:
+            continue
+        func = new_name(ctx, call.func, "torch.expm1")
+        fix = Fix("safe", "Use `torch.expm1`", (ctx.replace(node, f"{func}({ctx.text(x)})"),)) if func else None
+        yield ctx.finding(node, "`torch.exp(x) - 1` is inaccurate when `x` is small (the result "
+                                "cancels); `torch.expm1(x)` computes the same value precisely.", fix)
+
+
+@rule(code="TW808", name="use-logsumexp", group="deprecated", severity="information",
+      summary="`torch.log(torch.sum(torch.exp(x)))` overflows; use `torch.logsumexp(x, dim)`.", fix="safe")
+def use_logsumexp(ctx: Context):
+    for call in calls(ctx):
+        if call_name(ctx, call, {"log"}) != "torch.log":
+            continue
+        inner = _single_arg(call)
+        if not isinstance(inner, ast.Call) or has_star_args(inner) or has_star_kwargs(inner):
+            continue
+        # torch.sum(torch.exp(x), ...) or torch.exp(x).sum(...)
+        exp_call: ast.AST | None = None
+        sum_args: list[ast.expr] = []
+        if call_name(ctx, inner, {"sum"}) == "torch.sum" and inner.args:
+            exp_call, sum_args = inner.args[0], list(inner.args[1:])
+        elif isinstance(inner.func, ast.Attribute) and inner.func.attr == "sum" and isinstance(inner.func.value, ast.Call):
+            exp_call, sum_args = inner.func.value, list(inner.args)
+        if not isinstance(exp_call, ast.Call) or call_name(ctx, exp_call, {"exp"}) != "torch.exp":
+            continue
+        x = _single_arg(exp_call)
+        if x is None:
+            continue
+        dim = sum_args[0] if sum_args else argument(inner, "dim")
+        keepdim = sum_args[1] if len(sum_args) > 1 else argument(inner, "keepdim")
+        extra = [k for k in inner.keywords if k.arg not in ("dim", "keepdim")]
+        fix = None
+        func = new_name(ctx, call.func, "torch.logsumexp")
+        if dim is not None and not extra and len(sum_args) <= 2 and func is not None:
+            keep = f", keepdim={ctx.text(keepdim)}" if keepdim is not None else ""
+            fix = Fix("safe", "Use `torch.logsumexp`",
+                      (ctx.replace(call, f"{func}({ctx.text(x)}, dim={ctx.text(dim)}{keep})"),))
+        yield ctx.finding(call, "`log(sum(exp(x)))` overflows to inf for large `x`; `torch.logsumexp(x, dim)` "
+                                "computes it stably (pass the dimension(s) summed over).", fix)
+
+
+@rule(code="TW811", name="zero-grad-set-to-none-false", group="deprecated", severity="information",
+      default=False,
+      summary="`zero_grad(set_to_none=False)` writes zeros into every gradient instead of freeing them.",
+      fix="unsafe")
+def zero_grad_set_to_none_false(ctx: Context):
+    for call in calls(ctx):
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "zero_grad"):
+            continue
+        flag = keyword(call, "set_to_none")
+        if flag is None or not is_false(flag.value):
+            continue
+        receiver = type_of(ctx, call.func.value)
+        if receiver is not None and not (ctx.analysis.is_subclass(receiver, "torch.optim.Optimizer")
+                                         or ctx.analysis.is_subclass(receiver, "torch.nn.Module")):
+            continue
+        edit = remove_keyword(ctx, call, flag)
+        fix = Fix("unsafe", "Drop `set_to_none=False`", (edit,)) if edit else None
+        yield ctx.finding(call, "`zero_grad(set_to_none=False)` fills every gradient with zeros, costing "
+                                "memory writes each step; the default (`set_to_none=True`) frees them "
+                                "instead. Keep False only if code reads `.grad` expecting a tensor.", fix)
+
+
+@rule(code="TW812", name="library-not-scoped", group="deprecated", severity="information", default=False,
+      summary="`torch.library.Library` in PyTorch's own tests: `_scoped_library` cleans up after the test.")
+def library_not_scoped(ctx: Context):
+    for call in calls(ctx):
+        if call_name(ctx, call, {"Library"}) == "torch.library.Library":
+            yield ctx.finding(call, "in tests, `torch.library.Library(...)` registrations outlive the test; "
+                                    "`with torch.library._scoped_library(...)` removes them on exit.")
