@@ -1,0 +1,251 @@
+"""Loss functions fed the wrong thing (TW2xx): probabilities where logits belong,
+logits where log-probabilities belong, softmax over an implicit dimension."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from torchwise.lint import flow
+from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+
+SOFTMAX_FUNCS = {"torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"}
+LOG_SOFTMAX_FUNCS = {"torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax"}
+SIGMOID_FUNCS = {"torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"}
+LAYER_KINDS = {
+    "torch.nn.Softmax": "softmax", "torch.nn.modules.activation.Softmax": "softmax",
+    "torch.nn.LogSoftmax": "log_softmax", "torch.nn.modules.activation.LogSoftmax": "log_softmax",
+    "torch.nn.Sigmoid": "sigmoid", "torch.nn.modules.activation.Sigmoid": "sigmoid",
+    "torch.nn.Linear": "linear", "torch.nn.modules.linear.Linear": "linear",
+}
+METHOD_KINDS = {"softmax": "softmax", "log_softmax": "log_softmax", "sigmoid": "sigmoid"}
+
+
+class Source:
+    """Where a loss input comes from: the last operation applied to it."""
+
+    def __init__(self, kind: str, node: ast.AST, inline: ast.Call | None = None, inner: ast.expr | None = None):
+        self.kind = kind  # "softmax" | "log_softmax" | "sigmoid" | "linear"
+        self.node = node  # the call (or layer) that produced it
+        self.inline = inline  # set when the producing call is written inside the loss call
+        self.inner = inner  # for inline calls: the argument it was applied to
+
+
+def _kind_of_call(ctx: Context, call: ast.Call) -> tuple[str, ast.expr | None] | None:
+    """The operation a call applies and its tensor argument, when it is one we know."""
+    a = ctx.analysis
+    qualname = flow.safe_qualname(a, call.func)
+    if qualname in SOFTMAX_FUNCS:
+        return "softmax", call.args[0] if call.args else None
+    if qualname in LOG_SOFTMAX_FUNCS:
+        return "log_softmax", call.args[0] if call.args else None
+    if qualname in SIGMOID_FUNCS:
+        return "sigmoid", call.args[0] if call.args else None
+    if isinstance(call.func, ast.Attribute) and call.func.attr in METHOD_KINDS and (
+            qualname is None or qualname == f"torch.Tensor.{call.func.attr}"):
+        if qualname is not None or flow.is_tensor(a, call.func.value):
+            return METHOD_KINDS[call.func.attr], call.func.value
+    layer = flow.safe_type(a, call.func)
+    if layer in LAYER_KINDS:
+        return LAYER_KINDS[layer], call.args[0] if call.args else None
+    return None
+
+
+def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True) -> Source | None:
+    """Follow a loss input back (through names, reshapes, local models' ``forward``
+    and ``nn.Sequential``) to the last operation we can identify."""
+    if expr is None or depth > 6:
+        return None
+    a = ctx.analysis
+    if isinstance(expr, ast.Name):
+        value = flow.binding_value(a, expr)
+        return trace(ctx, value, depth + 1, top=False)
+    if isinstance(expr, ast.Subscript):
+        return None  # picking elements: unsure what is left
+    if not isinstance(expr, ast.Call):
+        return None
+    if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("view", "reshape", "flatten", "squeeze",
+                                                                    "contiguous", "float", "to", "permute",
+                                                                    "transpose"):
+        return trace(ctx, expr.func.value, depth + 1, top=False)
+    known = _kind_of_call(ctx, expr)
+    if known is not None:
+        return Source(known[0], expr, expr if top else None, known[1])
+    # a model: nn.Sequential (last layer) or a class of this file (its forward's return)
+    return _model_output(ctx, expr, depth)
+
+
+def _model_output(ctx: Context, call: ast.Call, depth: int) -> Source | None:
+    a = ctx.analysis
+    func_type = flow.safe_type(a, call.func)
+    if func_type is None:
+        return None
+    if func_type in ("torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
+        built = _construction(ctx, call.func)
+        if built is not None and built.args:
+            last = built.args[-1]
+            if isinstance(last, ast.Call):
+                kind = LAYER_KINDS.get(flow.safe_type(a, last) or "")
+                if kind is None:
+                    kind = LAYER_KINDS.get(flow.safe_qualname(a, last.func) or "")
+                if kind is not None:
+                    return Source(kind, last)
+        return None
+    info = a.local_class(func_type)
+    if info is None:
+        return None
+    forward = info.methods.get("forward")
+    if forward is None:
+        return None
+    returns = [n for n in flow.walk_local(forward) if isinstance(n, ast.Return) and n.value is not None]
+    if len(returns) != 1:
+        return None
+    return trace(ctx, returns[0].value, depth + 1, top=False)
+
+
+def _construction(ctx: Context, expr: ast.expr) -> ast.Call | None:
+    """The call that built the object ``expr`` names (``model`` or ``self.net``)."""
+    a = ctx.analysis
+    if isinstance(expr, ast.Name):
+        value = flow.binding_value(a, expr)
+        return value if isinstance(value, ast.Call) else None
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        cls_type = flow.safe_type(a, expr.value)
+        info = a.local_class(cls_type) if cls_type else None
+        if info is not None:
+            assigned = info.attributes.get(expr.attr, [])
+            if len(assigned) == 1 and isinstance(assigned[0][1], ast.Call):
+                return assigned[0][1]
+    return None
+
+
+def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterator[tuple[ast.Call, ast.expr, str]]:
+    """Calls of the given loss functions / loss module instances with their input."""
+    a = ctx.analysis
+    for call in flow.iter_nodes(a, ast.Call):
+        qualname = flow.safe_qualname(a, call.func)
+        name = None
+        if qualname in functions:
+            name = qualname.rsplit(".", 1)[-1]
+        elif qualname is None:
+            t = flow.safe_type(a, call.func)
+            if t in classes:
+                name = t.rsplit(".", 1)[-1]
+        if name is None:
+            continue
+        inp = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "input"), None)
+        if inp is not None:
+            yield call, inp, name
+
+
+def _line_note(ctx: Context, source: Source, inp: ast.expr) -> str:
+    if source.inline is not None:
+        return ""
+    return f" (line {source.node.lineno})"  # type: ignore[attr-defined]
+
+
+def _unwrap_fix(ctx: Context, source: Source, what: str) -> Fix | None:
+    if source.inline is None or source.inner is None:
+        return None
+    return Fix("unsafe", f"Pass the logits instead of their {what}",
+               (ctx.replace(source.inline, ctx.text(source.inner)),))
+
+
+CE_FUNCS = {"torch.nn.functional.cross_entropy"}
+CE_CLASSES = {"torch.nn.CrossEntropyLoss", "torch.nn.modules.loss.CrossEntropyLoss"}
+BCE_LOGITS_FUNCS = {"torch.nn.functional.binary_cross_entropy_with_logits"}
+BCE_LOGITS_CLASSES = {"torch.nn.BCEWithLogitsLoss", "torch.nn.modules.loss.BCEWithLogitsLoss"}
+NLL_FUNCS = {"torch.nn.functional.nll_loss"}
+NLL_CLASSES = {"torch.nn.NLLLoss", "torch.nn.modules.loss.NLLLoss"}
+
+
+@rule(code="TW201", name="softmax-before-cross-entropy", group="losses", severity="error",
+      summary="cross_entropy / CrossEntropyLoss get softmax output, but they expect raw logits.", fix="unsafe")
+def softmax_before_cross_entropy(ctx: Context) -> Iterator[Finding]:
+    for call, inp, name in _loss_calls(ctx, CE_FUNCS, CE_CLASSES):
+        source = trace(ctx, inp)
+        if source is None or source.kind != "softmax":
+            continue
+        yield ctx.finding(
+            inp,
+            f"`{name}` applies log-softmax itself, but its input is already a softmax"
+            f"{_line_note(ctx, source, inp)}: the loss is computed on squashed probabilities and "
+            "learns slowly; pass the raw logits (drop the softmax)",
+            _unwrap_fix(ctx, source, "softmax"),
+        )
+
+
+@rule(code="TW202", name="sigmoid-before-bce-with-logits", group="losses", severity="error",
+      summary="BCEWithLogitsLoss gets sigmoid output, but it applies the sigmoid itself.", fix="unsafe")
+def sigmoid_before_bce_with_logits(ctx: Context) -> Iterator[Finding]:
+    for call, inp, name in _loss_calls(ctx, BCE_LOGITS_FUNCS, BCE_LOGITS_CLASSES):
+        source = trace(ctx, inp)
+        if source is None or source.kind != "sigmoid":
+            continue
+        yield ctx.finding(
+            inp,
+            f"`{name}` applies the sigmoid itself, but its input already went through a sigmoid"
+            f"{_line_note(ctx, source, inp)}: pass the raw logits (or use `binary_cross_entropy` on "
+            "probabilities)",
+            _unwrap_fix(ctx, source, "sigmoid"),
+        )
+
+
+@rule(code="TW203", name="nll-loss-without-log-softmax", group="losses", severity="error",
+      summary="nll_loss / NLLLoss get softmax output or raw logits instead of log-probabilities.", fix="unsafe")
+def nll_loss_without_log_softmax(ctx: Context) -> Iterator[Finding]:
+    for call, inp, name in _loss_calls(ctx, NLL_FUNCS, NLL_CLASSES):
+        source = trace(ctx, inp)
+        if source is None or source.kind not in ("softmax", "linear", "sigmoid"):
+            continue
+        what = {"softmax": "probabilities from a softmax", "linear": "raw scores from a Linear layer",
+                "sigmoid": "probabilities from a sigmoid"}[source.kind]
+        fix = None
+        if source.kind == "softmax" and source.inline is not None:
+            func = source.inline.func
+            if isinstance(func, ast.Attribute) and func.attr == "softmax":
+                node = func
+                end_line = node.end_lineno or node.lineno
+                end_col = ctx.analysis.char_col(end_line, node.end_col_offset or 0)
+
+                fix = Fix("unsafe", "Use log_softmax", (Edit(end_line, end_col - len("softmax"), end_line, end_col,
+                                                             "log_softmax"),))
+        yield ctx.finding(
+            inp,
+            f"`{name}` expects log-probabilities but gets {what}{_line_note(ctx, source, inp)}; "
+            "apply `log_softmax(..., dim=1)` first, or use `cross_entropy` on the logits",
+            fix,
+        )
+
+
+_IMPLICIT_DIM_FUNCS = {
+    "torch.nn.functional.softmax": 1, "torch.nn.functional.log_softmax": 1, "torch.nn.functional.softmin": 1,
+}
+_IMPLICIT_DIM_CLASSES = {
+    "torch.nn.Softmax": 0, "torch.nn.LogSoftmax": 0, "torch.nn.Softmin": 0,
+    "torch.nn.modules.activation.Softmax": 0, "torch.nn.modules.activation.LogSoftmax": 0,
+    "torch.nn.modules.activation.Softmin": 0,
+}
+
+
+@rule(code="TW204", name="softmax-without-dim", group="losses", severity="warning",
+      summary="softmax / log_softmax / nn.Softmax without `dim`: PyTorch guesses the dimension.")
+def softmax_without_dim(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for call in flow.iter_nodes(a, ast.Call):
+        qualname = flow.safe_qualname(a, call.func)
+        if qualname is None:
+            continue
+        position = _IMPLICIT_DIM_FUNCS.get(qualname, _IMPLICIT_DIM_CLASSES.get(qualname))
+        if position is None:
+            continue
+        if any(k.arg == "dim" or k.arg is None for k in call.keywords):
+            continue
+        if len(call.args) > position or any(isinstance(x, ast.Starred) for x in call.args):
+            continue
+        short = qualname.rsplit(".", 1)[-1]
+        yield ctx.finding(
+            call,
+            f"`{short}` without `dim` picks the dimension implicitly (dim 0 for 0-, 1- and 3-D input, "
+            "dim 1 otherwise) and is deprecated; pass `dim=` explicitly, usually the class dimension",
+        )

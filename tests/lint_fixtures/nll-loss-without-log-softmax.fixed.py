@@ -1,0 +1,38 @@
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+x = torch.randn(8, 16)
+target = torch.randint(0, 5, (8,))
+fc = nn.Linear(16, 5)
+nll = nn.NLLLoss()
+
+loss = F.nll_loss(fc(x), target)  # expect: nll-loss-without-log-softmax
+loss = nll(fc(x).log_softmax(dim=1), target)  # expect: nll-loss-without-log-softmax
+probs = F.softmax(fc(x), dim=1)
+loss = F.nll_loss(probs, target)  # expect: nll-loss-without-log-softmax
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 5))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+net = Net()
+loss = nll(net(x), target)  # expect: nll-loss-without-log-softmax
+
+# --- correct code ----------------------------------------------------------------------
+loss = F.nll_loss(F.log_softmax(fc(x), dim=1), target)
+loss = nll(torch.log(F.softmax(fc(x), dim=1) + 1e-8), target)
+log_probs = fc(x).log_softmax(dim=-1)
+loss = nll(log_probs, target)
+seq = nn.Sequential(nn.Linear(16, 5), nn.LogSoftmax(dim=1))
+loss = nll(seq(x), target)
+
+
+def unknown(model, batch, labels):
+    return F.nll_loss(model(batch), labels)

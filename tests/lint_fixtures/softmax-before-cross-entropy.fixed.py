@@ -1,0 +1,43 @@
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+logits = torch.randn(8, 5)
+target = torch.randint(0, 5, (8,))
+criterion = nn.CrossEntropyLoss()
+
+loss = F.cross_entropy(logits, target)  # expect: softmax-before-cross-entropy
+probs = torch.softmax(logits, dim=-1)
+loss = criterion(probs, target)  # expect: softmax-before-cross-entropy
+loss = criterion(logits, target)  # expect: softmax-before-cross-entropy
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 5)
+        self.softmax = nn.Softmax(dim=1)
+
+    def forward(self, x):
+        return self.softmax(self.fc(x))
+
+
+model = Classifier()
+seq = nn.Sequential(nn.Linear(16, 5), nn.Softmax(dim=1))
+x = torch.randn(8, 16)
+out = model(x)
+loss = criterion(out, target)  # expect: softmax-before-cross-entropy
+loss = F.cross_entropy(seq(x), target)  # expect: softmax-before-cross-entropy
+
+# --- correct code ----------------------------------------------------------------------
+loss = F.cross_entropy(logits, target)
+loss = criterion(logits, target)
+loss = F.cross_entropy(F.log_softmax(logits, dim=1), target)  # harmless: log_softmax is idempotent
+plain = nn.Sequential(nn.Linear(16, 5), nn.ReLU(), nn.Linear(5, 5))
+loss = criterion(plain(x), target)
+# softmax only for reporting
+confidence = F.softmax(logits, dim=1).max(dim=1).values
+loss = F.cross_entropy(logits, target)
+# soft targets are probabilities on purpose
+soft = F.softmax(torch.randn(8, 5) / 0.5, dim=1)
+loss = F.cross_entropy(logits, soft)
