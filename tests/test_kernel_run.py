@@ -1,0 +1,508 @@
+"""Run cell (issue 6): a real server, a real bridge and a real ipykernel with torch on CPU.
+
+One server (and so one kernel) is shared by the tests of this module in file
+order; the tests whose options differ start their own server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from conftest import SERVER_COMMAND, initialize_params, open_document, server_env
+
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
+
+torch = pytest.importorskip("torch")  # the kernel needs it; the test process may look at it
+HAS_CUDA = torch.cuda.is_available()
+WAIT = 120  # upper bound for one awaited event; never reached when things work
+
+
+def plain(value):
+    """pygls hands custom notification params over as namedtuples."""
+    if hasattr(value, "_asdict"):
+        return {key: plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+class Recorder:
+    """Collects torchwise/output and torchwise/runFinished per run, in arrival order."""
+
+    def __init__(self, client: LanguageClient) -> None:
+        self.outputs: dict[str, list[dict]] = defaultdict(list)
+        self.finished: dict[str, dict] = {}
+        self.order: list[tuple[str, str]] = []  # (kind, runId)
+        self.changed = asyncio.Event()
+
+        @client.feature("torchwise/output")
+        def on_output(params) -> None:
+            params = plain(params)
+            self.outputs[params["runId"]].append(params)
+            self.order.append(("output", params["runId"]))
+            self.changed.set()
+
+        @client.feature("torchwise/runFinished")
+        def on_finished(params) -> None:
+            params = plain(params)
+            self.finished[params["runId"]] = params
+            self.order.append(("finished", params["runId"]))
+            self.changed.set()
+
+    async def until(self, predicate) -> None:
+        async def loop():
+            while not predicate():
+                self.changed.clear()
+                await self.changed.wait()
+
+        await asyncio.wait_for(loop(), WAIT)
+
+    async def done(self, run_id: str) -> dict:
+        await self.until(lambda: run_id in self.finished)
+        return self.finished[run_id]
+
+    def text(self, run_id: str, *streams: str) -> str:
+        return "".join(o["text"] for o in self.outputs[run_id] if not streams or o["stream"] in streams)
+
+
+async def command(client: LanguageClient, name: str, *arguments):
+    return await asyncio.wait_for(
+        client.workspace_execute_command_async(types.ExecuteCommandParams(command=name, arguments=list(arguments))),
+        WAIT,
+    )
+
+
+async def run_code(client: LanguageClient, code: str, uri: str | None = None, first_line: int = 0) -> str:
+    result = await command(client, "torchwise.runCode", {"code": code, "uri": uri, "firstLine": first_line})
+    return result["runId"]
+
+
+async def run_and_wait(client: LanguageClient, code: str, **kwargs) -> tuple[dict, str]:
+    run_id = await run_code(client, code, **kwargs)
+    finished = await client.recorder.done(run_id)
+    return finished, client.recorder.text(run_id)
+
+
+@contextlib.asynccontextmanager
+async def own_server(root: Path, **options):
+    """A server of our own, for tests whose options differ from the shared one."""
+    client = await ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()).start()
+    client.recorder = Recorder(client)
+    await client.initialize_session(initialize_params(root, **options))
+    try:
+        yield client
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))
+async def kernel(lsp_client: LanguageClient, tmp_path_factory):
+    root = tmp_path_factory.mktemp("kernel-workspace")
+    lsp_client.recorder = Recorder(lsp_client)
+    lsp_client.root = root
+    await lsp_client.initialize_session(initialize_params(root, kernel={"maxOutputChars": 3000}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+# -- behaviour on the shared kernel ------------------------------------------------------------
+
+
+async def test_state_persists_between_runs(kernel: LanguageClient):
+    finished, _ = await run_and_wait(kernel, "answer = 41")
+    assert finished["status"] == "ok"
+    finished, text = await run_and_wait(kernel, "print(answer + 1)")
+    assert finished["status"] == "ok"
+    assert text == "42\n"
+    assert finished["device"] == "cpu"
+    assert finished["peakMemoryBytes"] is None  # CPU: no device peak
+    assert isinstance(finished["durationMs"], int)
+
+
+async def test_output_streams_while_the_code_runs(kernel: LanguageClient, tmp_path: Path):
+    # The kernel prints, then waits for a file that the test creates only once it has
+    # received that print: the run can only finish if the first output was streamed.
+    gate = tmp_path / "gate"
+    code = (
+        "import os, time\n"
+        "print('first', flush=True)\n"
+        "for _ in range(1200):\n"
+        f"    if os.path.exists({str(gate)!r}):\n"
+        "        break\n"
+        "    time.sleep(0.05)\n"
+        "else:\n"
+        "    print('gate never opened')\n"
+        "print('second')\n"
+    )
+    recorder = kernel.recorder
+    run_id = await run_code(kernel, code)
+    await recorder.until(lambda: recorder.outputs[run_id] or run_id in recorder.finished)
+    assert run_id not in recorder.finished, "output arrived only after the run finished"
+    assert recorder.outputs[run_id][0]["text"] == "first\n"
+    gate.write_text("open")
+    finished = await recorder.done(run_id)
+    assert finished["status"] == "ok"
+    assert recorder.text(run_id) == "first\nsecond\n"
+    events = [kind for kind, rid in recorder.order if rid == run_id]
+    assert events[-1] == "finished" and events.count("finished") == 1
+
+
+async def test_runs_queue_in_order(kernel: LanguageClient):
+    ids = [await run_code(kernel, f"import time; time.sleep({0.2 if i == 0 else 0}); print({i})") for i in range(4)]
+    for run_id in ids:
+        await kernel.recorder.done(run_id)
+    finished_order = [rid for kind, rid in kernel.recorder.order if kind == "finished" and rid in ids]
+    assert finished_order == ids
+    assert [kernel.recorder.text(rid) for rid in ids] == ["0\n", "1\n", "2\n", "3\n"]
+
+
+async def test_run_cell_runs_the_cell_and_maps_the_traceback(kernel: LanguageClient):
+    root: Path = kernel.root
+    text = (
+        "import torch\n"              # 0
+        "# %% setup\n"                # 1
+        "base = 10\n"                 # 2
+        "\n"                          # 3
+        "# %% compute\n"              # 4
+        "print(base * 2)\n"           # 5
+        "def boom(x):\n"              # 6
+        "    return x / 0\n"          # 7
+        "boom(base)\n"                # 8
+        "# %% never run\n"            # 9
+        "print('other cell')\n"       # 10
+    )
+    path = root / "cells.py"
+    uri = open_document(kernel, path, text)
+    result = await command(kernel, "torchwise.runCell", {"uri": uri, "line": 2})
+    assert (await kernel.recorder.done(result["runId"]))["status"] == "ok"
+    result = await command(kernel, "torchwise.runCell", {"uri": uri, "line": 6})
+    finished = await kernel.recorder.done(result["runId"])
+    assert finished["status"] == "error"
+    assert kernel.recorder.text(result["runId"], "stdout") == "20\n"  # only the cell at line 6 ran
+    error = kernel.recorder.text(result["runId"], "error")
+    assert "ZeroDivisionError" in error
+    # both frames of the user's code name the document and their real (1-based) lines
+    assert f"{path}:9" in error
+    assert f"{path}:8" in error
+    assert "return x / 0" in error
+
+
+async def test_run_code_first_line_maps_syntax_and_runtime_errors(kernel: LanguageClient):
+    path = kernel.root / "selection.py"
+    uri = path.as_uri()
+    finished, _ = await run_and_wait(kernel, "\n\nx = 1\ny = undefined_name\n", uri=uri, first_line=30)
+    assert finished["status"] == "error"
+    assert f"{path}:34" in kernel.recorder.text(list(kernel.recorder.finished)[-1], "error")
+    run_id = await run_code(kernel, "a = 1\nb = (\n", uri=uri, first_line=100)
+    assert (await kernel.recorder.done(run_id))["status"] == "error"
+    error = kernel.recorder.text(run_id, "error")
+    assert "SyntaxError" in error and str(path) in error and "102" in error
+
+
+async def test_results_and_rich_display(kernel: LanguageClient):
+    run_id = await run_code(kernel, "from IPython.display import HTML, display\ndisplay(HTML('<b>hi</b>'))\n6 * 7")
+    assert (await kernel.recorder.done(run_id))["status"] == "ok"
+    outputs = kernel.recorder.outputs[run_id]
+    assert [o["stream"] for o in outputs] == ["display", "result"]
+    assert outputs[0]["data"]  # the mime bundle (text/html here) travels along
+    assert outputs[1]["text"] == "42"
+
+
+async def test_interrupt_stops_a_loop_and_keeps_state(kernel: LanguageClient):
+    await run_and_wait(kernel, "kept = 'still here'\ncount = 0")
+    run_id = await run_code(kernel, "print('looping', flush=True)\nwhile True:\n    count += 1\n")
+    await kernel.recorder.until(lambda: kernel.recorder.outputs[run_id])
+    await command(kernel, "torchwise.interrupt")
+    finished = await kernel.recorder.done(run_id)
+    assert finished["status"] == "interrupted"
+    assert "KeyboardInterrupt" in kernel.recorder.text(run_id, "error")
+    finished, text = await run_and_wait(kernel, "print(kept, count > 0)")
+    assert finished["status"] == "ok" and text == "still here True\n"
+
+
+async def test_list_devices_on_a_cpu_only_machine(kernel: LanguageClient):
+    if HAS_CUDA:
+        pytest.skip("this machine has CUDA; see test_cuda_devices_and_peak_memory")
+    devices = await command(kernel, "torchwise.listDevices")
+    assert [d["id"] for d in devices] == ["cpu"]
+    assert devices[0]["name"] and devices[0]["totalMemory"] > 0
+
+
+async def test_select_device_sets_the_device_variable(kernel: LanguageClient):
+    result = await command(kernel, "torchwise.selectDevice", {"device": "cpu"})
+    assert result["device"] == "cpu"
+    finished, text = await run_and_wait(kernel, "print(type(device).__name__, device)")
+    assert text == "device cpu\n" and finished["device"] == "cpu"
+    with pytest.raises(Exception, match="unknown device"):
+        await command(kernel, "torchwise.selectDevice", {"device": "warp-drive"})
+    if not HAS_CUDA:
+        with pytest.raises(Exception, match="CUDA is not available"):
+            await command(kernel, "torchwise.selectDevice", {"device": "cuda:0"})
+
+
+async def test_list_variables(kernel: LanguageClient):
+    code = (
+        "import torch\n"
+        "weights = torch.zeros(2, 3, requires_grad=True)\n"
+        "model = torch.nn.Linear(3, 2)\n"
+        "lr = 0.5\n"
+        "names = ['a', 'b']\n"
+        "_private = 1\n"
+    )
+    finished, _ = await run_and_wait(kernel, code)
+    assert finished["status"] == "ok"
+    variables = {v["name"]: v for v in await command(kernel, "torchwise.listVariables")}
+    assert variables["weights"]["shape"] == [2, 3]
+    assert variables["weights"]["dtype"] == "torch.float32"
+    assert variables["weights"]["device"] == "cpu"
+    assert variables["weights"]["requiresGrad"] is True
+    assert variables["model"]["type"] == "Linear" and variables["model"]["summary"].startswith("8 parameters")
+    assert variables["lr"]["summary"] == "0.5"
+    assert variables["names"]["type"] == "list" and variables["names"]["shape"] == [2]
+    assert "_private" not in variables and "torch" not in variables
+    assert "device" in variables
+
+
+async def test_kernel_info(kernel: LanguageClient):
+    info = await command(kernel, "torchwise.kernelInfo")
+    assert info["interpreter"] == sys.executable
+    assert info["torchVersion"] == torch.__version__
+    assert info["device"] == "cpu"
+    assert info["state"] == "idle"
+    assert info["kernelPid"] and info["bridgePid"]
+
+
+async def test_huge_output_is_truncated_in_order(kernel: LanguageClient):
+    finished, text = await run_and_wait(kernel, "for i in range(5000):\n    print(i)\nprint('END')")
+    assert finished["status"] == "ok"
+    assert "Output truncated" in text and "END" not in text
+    body = text[: text.index("\n[torchwise] Output truncated")]
+    assert len(body) <= 3000
+    numbers = [int(n) for n in body.split()[:-1]]  # the last one may be cut
+    assert numbers == list(range(len(numbers)))
+
+
+async def test_out_of_memory_errors_come_with_advice(kernel: LanguageClient):
+    code = "import torch\nraise torch.OutOfMemoryError('CUDA out of memory. Tried to allocate 20.00 GiB')"
+    if HAS_CUDA:
+        code = "import torch\nhuge = torch.empty(1 << 50, dtype=torch.uint8, device='cuda')"
+    run_id = await run_code(kernel, code)
+    assert (await kernel.recorder.done(run_id))["status"] == "error"
+    error = kernel.recorder.text(run_id, "error")
+    assert "OutOfMemoryError" in error
+    assert "torch.cuda.empty_cache()" in error and "smaller batch" in error
+
+
+@pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device on this machine")
+async def test_cuda_devices_and_peak_memory(kernel: LanguageClient):
+    devices = await command(kernel, "torchwise.listDevices")
+    assert devices[0]["id"] == "cpu" and devices[1]["id"] == "cuda:0" and devices[1]["totalMemory"] > 0
+    await command(kernel, "torchwise.selectDevice", {"device": "cuda:0"})
+    finished, _ = await run_and_wait(kernel, "big = torch.empty(64 << 20, dtype=torch.uint8, device=device)\ndel big")
+    assert finished["device"] == "cuda:0" and finished["peakMemoryBytes"] >= 64 << 20
+    finished, _ = await run_and_wait(kernel, "small = torch.empty(1 << 20, dtype=torch.uint8, device=device)")
+    assert finished["peakMemoryBytes"] < 64 << 20  # reset per run
+    await command(kernel, "torchwise.selectDevice", {"device": "cpu"})
+
+
+async def test_crash_is_reported_and_the_next_run_gets_a_fresh_kernel(kernel: LanguageClient):
+    await run_and_wait(kernel, "before_crash = 1")
+    finished, text = await run_and_wait(kernel, "import os\nos._exit(1)")
+    assert finished["status"] == "crashed"
+    assert "kernel died" in text
+    finished, text = await run_and_wait(kernel, "print('before_crash' in globals())")
+    assert finished["status"] == "ok"
+    assert "fresh kernel" in text and text.endswith("False\n")
+    info = await command(kernel, "torchwise.kernelInfo")
+    assert info["state"] == "idle"
+
+
+async def test_restart_clears_state(kernel: LanguageClient):
+    await run_and_wait(kernel, "survivor = 1")
+    old = (await command(kernel, "torchwise.kernelInfo"))["kernelPid"]
+    info = await command(kernel, "torchwise.restart")
+    assert info["state"] == "idle" and info["kernelPid"] != old
+    assert not pid_alive(old)
+    finished, text = await run_and_wait(kernel, "print('survivor' in globals(), device)")
+    assert text == "False cpu\n"
+
+
+# -- servers of their own -----------------------------------------------------------------------
+
+
+async def test_untrusted_workspace_refuses_to_run(tmp_path: Path):
+    async with own_server(tmp_path, trusted=False) as client:
+        uri = open_document(client, tmp_path / "a.py", "print(1)\n")
+        for name, argument in (
+            ("torchwise.runCell", {"uri": uri, "line": 0}),
+            ("torchwise.runCode", {"code": "print(1)", "uri": None, "firstLine": 0}),
+        ):
+            with pytest.raises(Exception, match="not trusted"):
+                await command(client, name, argument)
+        assert (await command(client, "torchwise.kernelInfo"))["state"] == "stopped"
+        assert client.recorder.order == []
+
+
+async def test_missing_interpreter_gives_one_clear_message(tmp_path: Path):
+    missing = str(tmp_path / "no-such-env" / "bin" / "python")
+    async with own_server(tmp_path, interpreter=missing) as client:
+        with pytest.raises(Exception) as error:
+            await command(client, "torchwise.runCode", {"code": "1", "uri": None, "firstLine": 0})
+        message = str(error.value)
+        assert missing in message and f"{missing} -m pip install ipykernel torch" in message
+        assert "\n" not in message
+        # the server keeps serving
+        assert (await command(client, "torchwise.kernelInfo"))["state"] == "stopped"
+
+
+async def test_interpreter_without_ipykernel_gives_one_clear_message(tmp_path: Path):
+    env = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = str(env / "bin" / "python")
+    async with own_server(tmp_path, interpreter=python) as client:
+        with pytest.raises(Exception) as error:
+            await command(client, "torchwise.runCode", {"code": "1", "uri": None, "firstLine": 0})
+        message = str(error.value)
+        assert python in message and "ipykernel" in message and "torch" in message
+        assert f"{python} -m pip install ipykernel torch" in message
+        with pytest.raises(Exception, match="pip install ipykernel torch"):
+            await command(client, "torchwise.listDevices")
+        assert (await command(client, "torchwise.kernelInfo"))["state"] == "stopped"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def wait_gone(*pids: int) -> list[int]:
+    for _ in range(300):
+        alive = [pid for pid in pids if pid_alive(pid)]
+        if not alive:
+            return []
+        await asyncio.sleep(0.1)
+    return alive
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="process checks use /proc")
+async def test_no_kernel_or_bridge_left_after_the_server_exits(tmp_path: Path):
+    async with own_server(tmp_path) as client:
+        finished, _ = await run_and_wait(client, "x = 1")
+        assert finished["status"] == "ok"
+        info = await command(client, "torchwise.kernelInfo")
+        pids = [info["kernelPid"], info["bridgePid"]]
+        assert all(pid_alive(pid) for pid in pids)
+    assert await wait_gone(*pids) == []
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="process checks use /proc")
+async def test_killed_server_leaves_no_kernel_behind(tmp_path: Path):
+    client = await ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()).start()
+    client.recorder = Recorder(client)
+    await client.initialize_session(initialize_params(tmp_path))
+    finished, _ = await run_and_wait(client, "x = 1")
+    info = await command(client, "torchwise.kernelInfo")
+    os.kill(client._server.pid, signal.SIGKILL)  # no shutdown: the bridge sees its stdin close
+    await client._server.wait()
+    await client.stop()
+    assert await wait_gone(info["kernelPid"], info["bridgePid"]) == []
+
+
+# -- remote kernels on a real Jupyter Server ---------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyter_server(root: Path):
+    jupyter = shutil.which("jupyter-server", path=str(Path(sys.executable).parent))
+    if jupyter is None:
+        pytest.skip("jupyter_server is not installed (dev extra)")
+    port, token = free_port(), os.urandom(12).hex()
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTER_CONFIG_DIR=str(root / "config"))
+    proc = subprocess.Popen(
+        [jupyter, "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+         f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--ServerApp.allow_root=True",
+         f"--ServerApp.root_dir={root}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            if proc.poll() is not None:
+                pytest.fail("jupyter server exited at start")
+            try:
+                request = urllib.request.Request(url + "/api/kernels", headers={"Authorization": f"token {token}"})
+                with urllib.request.urlopen(request, timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield url, token
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def remote_kernels(url: str, token: str) -> list:
+    import json
+
+    request = urllib.request.Request(url + "/api/kernels", headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+async def test_remote_kernel_on_a_jupyter_server(tmp_path: Path):
+    with jupyter_server(tmp_path) as (url, token):
+        async with own_server(tmp_path, kernel={"jupyterServer": {"url": url, "token": token}}) as client:
+            finished, _ = await run_and_wait(client, "remote_value = 6")
+            assert finished["status"] == "ok"
+            assert len(remote_kernels(url, token)) == 1
+            finished, text = await run_and_wait(client, "print(remote_value * 7, device)")
+            assert text == "42 cpu\n" and finished["device"] == "cpu"
+            info = await command(client, "torchwise.kernelInfo")
+            assert info["remote"] == url and info["torchVersion"] == torch.__version__
+            doc = tmp_path / "remote_doc.py"
+            finished, _ = await run_and_wait(client, "1 / 0", uri=doc.as_uri(), first_line=4)
+            assert f"{doc}:5" in client.recorder.text(list(client.recorder.finished)[-1], "error")
+            # interrupt
+            run_id = await run_code(client, "print('spin', flush=True)\nwhile True:\n    remote_value += 0\n")
+            await client.recorder.until(lambda: client.recorder.outputs[run_id])
+            await command(client, "torchwise.interrupt")
+            assert (await client.recorder.done(run_id))["status"] == "interrupted"
+            finished, text = await run_and_wait(client, "print(remote_value)")
+            assert text == "6\n"
+            # restart: fresh state
+            info = await command(client, "torchwise.restart")
+            assert info["state"] == "idle"
+            finished, text = await run_and_wait(client, "print('remote_value' in globals())")
+            assert text == "False\n"
+        # the server's shutdown deleted the remote kernel
+        assert remote_kernels(url, token) == []
