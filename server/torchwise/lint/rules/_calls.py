@@ -159,6 +159,19 @@ def add_keyword(ctx: Context, call: ast.Call, text: str) -> Edit | None:
     last = max(arguments, key=lambda a: (a.end_lineno or 0, a.end_col_offset or 0))
     if last.end_lineno is None or last.end_col_offset is None:
         return None
+    lines = ctx.analysis.lines
+    if last.end_lineno <= len(lines):
+        after = lines[last.end_lineno - 1].encode("utf-8")[last.end_col_offset:]
+        stripped = after.lstrip()
+        if stripped.startswith(b","):  # a trailing comma: f(\n    a,\n    b,\n)
+            comma = last.end_col_offset + len(after) - len(stripped) + 1
+            first = lines[last.lineno - 1]
+            before = first.encode("utf-8")[: last.col_offset]
+            if (call.end_lineno or 0) > last.end_lineno and not before.strip():
+                # one argument per line: add ours on a line of its own
+                indent = before.decode("utf-8", errors="ignore")
+                return insert_at(ctx, last.end_lineno, comma, f"\n{indent}{text},")
+            return insert_at(ctx, last.end_lineno, comma, f" {text},")
     return insert_at(ctx, last.end_lineno, last.end_col_offset, ", " + text)
 
 

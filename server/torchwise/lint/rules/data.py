@@ -122,7 +122,7 @@ def _local_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncF
               "`if __name__ == \"__main__\":` guard.")
 def dataloader_workers_without_main_guard(ctx: Context):
     import_time = list(_import_time_nodes(ctx.tree.body))
-    message = ("this DataLoader starts {n} worker processes from code that runs at import time. "
+    message = ("This DataLoader starts {n} worker processes from code that runs at import time. "
                "Where workers are started by spawning (Windows, macOS; forkserver on Linux with "
                "Python 3.14+), each worker re-imports this file and runs this code again, which fails "
                "with a RuntimeError. Move the training code into a function called under "
@@ -168,7 +168,7 @@ def dataloader_without_workers(ctx: Context):
             continue
         yield ctx.finding(
             call,
-            "this DataLoader loads and collates every batch in the main process (`num_workers` is 0), "
+            "This DataLoader loads and collates every batch in the main process (`num_workers` is 0), "
             "so the training loop waits for data; pass `num_workers=` greater than 0 (with "
             "`pin_memory=True` for GPU training) to load batches in background workers.",
         )

@@ -273,7 +273,7 @@ def removed_function(ctx: Context):
         yield ctx.finding(call or node, f"`{_short(qualname)}` was removed from PyTorch (calling it raises "
                                         f"a RuntimeError); {REMOVED[qualname].advice}.")
     for alias, qualname in _imports(ctx, REMOVED):
-        yield ctx.finding(alias, f"import of `{qualname}`, which was removed from PyTorch; "
+        yield ctx.finding(alias, f"Import of `{qualname}`, which was removed from PyTorch; "
                                  f"{REMOVED[qualname].advice}.")
 
 
@@ -294,7 +294,7 @@ def deprecated_function(ctx: Context):
                 fix = Fix(applicability, f"Replace `{qualname}`", edits)  # type: ignore[arg-type]
         yield ctx.finding(call or node, f"`{qualname}` is deprecated; {replacement.advice}.", fix)
     for alias, qualname in _imports(ctx, DEPRECATED):
-        yield ctx.finding(alias, f"import of deprecated `{qualname}`; {DEPRECATED[qualname].advice}.")
+        yield ctx.finding(alias, f"Import of deprecated `{qualname}`; {DEPRECATED[qualname].advice}.")
 
 
 # ---------------------------------------------------------------- torchvision
@@ -415,7 +415,7 @@ def torchvision_to_tensor_deprecated(ctx: Context):
                 fix = Fix("unsafe", "Replace with ToImage + ToDtype", (ctx.replace(call, text),))
         yield ctx.finding(call or node, advice, fix)
     for alias, _qualname in _imports(ctx, table):
-        yield ctx.finding(alias, "import of deprecated " + advice)
+        yield ctx.finding(alias, "Import of deprecated " + advice)
 
 
 @rule(code="TW810", name="torchvision-singleton-import", group="deprecated", severity="hint",
@@ -493,7 +493,7 @@ def non_public_default_collate(ctx: Context):
             fix = Fix("safe", "Import from `torch.utils.data`",
                       (ctx.replace(node, f"from torch.utils.data import {names}"),))
         for alias in private:
-            yield ctx.finding(alias, f"import of `{alias.name}` from the private "
+            yield ctx.finding(alias, f"Import of `{alias.name}` from the private "
                                      f"`torch.utils.data._utils.collate`; import it from `torch.utils.data`.",
                               fix if alias is private[0] else None)
 
@@ -609,5 +609,5 @@ def zero_grad_set_to_none_false(ctx: Context):
 def library_not_scoped(ctx: Context):
     for call in calls(ctx):
         if call_name(ctx, call, {"Library"}) == "torch.library.Library":
-            yield ctx.finding(call, "in tests, `torch.library.Library(...)` registrations outlive the test; "
+            yield ctx.finding(call, "In tests, `torch.library.Library(...)` registrations outlive the test; "
                                     "`with torch.library._scoped_library(...)` removes them on exit.")

@@ -116,7 +116,7 @@ def _int_source(ctx: Context, expr: ast.AST) -> ast.Call | None:
     return None
 
 
-_INT_MESSAGE = ("only floating-point and complex tensors can require gradients; {what} is an "
+_INT_MESSAGE = ("Only floating-point and complex tensors can require gradients; {what} is an "
                 "integer/bool tensor, so this raises a RuntimeError. Create it as floating point "
                 "(e.g. `dtype=torch.float32` or float literals) or do not ask for gradients.")
 

@@ -1,0 +1,19 @@
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+dataset = TensorDataset(torch.randn(64, 8))
+
+loader = DataLoader(dataset, batch_size=8)  # expect: dataloader-without-workers
+serial = DataLoader(dataset, batch_size=8, num_workers=0)  # expect: dataloader-without-workers
+
+
+def main(config):
+    # --- correct code ------------------------------------------------------------------
+    fast = DataLoader(dataset, batch_size=8, num_workers=4, pin_memory=True)
+    configured = DataLoader(dataset, num_workers=config.workers)
+    forwarded = DataLoader(dataset, **config.loader_kwargs)
+    return fast, configured, forwarded
+
+
+if __name__ == "__main__":
+    main(None)

@@ -1,0 +1,27 @@
+import numpy as np
+import torch
+import torch as th
+from torch import lstsq  # expect: removed-function
+
+A = torch.randn(3, 3)
+B = torch.randn(3, 2)
+
+x, lu = torch.solve(B, A)  # expect: removed-function
+values, vectors = th.symeig(A, eigenvectors=True)  # expect: removed-function
+rank = torch.matrix_rank(A)  # expect: removed-function
+solution = lstsq(B, A)  # expect: removed-function
+solver = torch.solve  # expect: removed-function
+
+# --- correct code ----------------------------------------------------------------------
+x = torch.linalg.solve(A, B)
+values, vectors = torch.linalg.eigh(A)
+rank = torch.linalg.matrix_rank(A)
+solution = torch.linalg.lstsq(A, B).solution
+np_x = np.linalg.solve(A.numpy(), B.numpy())
+
+
+def solve(a, b):
+    return a, b
+
+
+solve(A, B)
