@@ -504,5 +504,12 @@ async def test_remote_kernel_on_a_jupyter_server(tmp_path: Path):
             assert info["state"] == "idle"
             finished, text = await run_and_wait(client, "print('remote_value' in globals())")
             assert text == "False\n"
+            # a remote kernel that dies is reported, and the next run gets a fresh one
+            await run_and_wait(client, "remote_value = 1")
+            finished, _ = await run_and_wait(client, "import os\nos._exit(1)")
+            assert finished["status"] == "crashed"
+            finished, text = await run_and_wait(client, "print('remote_value' in globals())")
+            assert finished["status"] == "ok" and "fresh kernel" in text and text.endswith("False\n")
+            assert len(remote_kernels(url, token)) == 1
         # the server's shutdown deleted the remote kernel
         assert remote_kernels(url, token) == []
