@@ -225,9 +225,10 @@ def _kind_by_type(analysis: Analysis, expr: ast.AST, base: str) -> bool | None:
 def is_optimizer(analysis: Analysis, expr: ast.AST | None) -> bool:
     if expr is None:
         return False
-    known = _kind_by_type(analysis, expr, OPTIMIZER)
-    if known is not None:
-        return known
+    qualname = safe_type(analysis, expr)
+    if qualname is not None:
+        # (the analysis' fallback makes every torch.optim.* class an Optimizer, schedulers included)
+        return is_subclass(analysis, qualname, OPTIMIZER) and not is_subclass(analysis, qualname, LR_SCHEDULER)
     name = last_name(expr)
     return bool(_OPT_NAME.search(name)) and not _SCHED_NAME.search(name) and not _SCALER_NAME.search(name)
 

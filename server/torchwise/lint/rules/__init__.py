@@ -6,13 +6,12 @@ TW5xx serialization, TW6xx tensors/autograd, TW7xx data, TW8xx deprecated (LINT-
 """
 
 from torchwise.lint.rules import general  # noqa: F401
-
-
-
-
-# LINT-B: add the imports of your topic modules below this line.
 from torchwise.lint.rules import training  # noqa: F401
 from torchwise.lint.rules import losses  # noqa: F401
+from torchwise.lint.rules import modules  # noqa: F401
+from torchwise.lint.rules import amp  # noqa: F401
+
+# LINT-B: add the imports of your topic modules below this line.
 from torchwise.lint.rules import serialization  # noqa: F401  (LINT-B)
 from torchwise.lint.rules import tensors  # noqa: F401  (LINT-B)
 from torchwise.lint.rules import data  # noqa: F401  (LINT-B)

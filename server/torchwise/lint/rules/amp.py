@@ -1,0 +1,213 @@
+"""Automatic mixed precision (TW4xx): GradScaler and autocast used the way the
+AMP recipe requires."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from torchwise.lint import flow
+from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+
+
+def _scaled_backwards(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
+    """``scaler.scale(loss).backward()`` calls with the scaler expression."""
+    a = ctx.analysis
+    out = []
+    for call in flow.iter_nodes(a, ast.Call):
+        if flow.method_name(call) != "backward":
+            continue
+        recv = flow.receiver(call)
+        if isinstance(recv, ast.Call) and flow.method_name(recv) == "scale" and isinstance(recv.func, ast.Attribute):
+            if flow.is_scaler(a, recv.func.value):
+                out.append((call, recv.func.value))
+    return out
+
+
+def _statement(ctx: Context, node: ast.AST) -> ast.stmt | None:
+    current = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = flow.parent(ctx.analysis, current)
+    return current  # type: ignore[return-value]
+
+
+@rule(code="TW401", name="scaler-step-missing", group="amp", severity="error",
+      summary="The loss is scaled with GradScaler but optimizer.step() is called directly.", fix="unsafe")
+def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    scaled = _scaled_backwards(ctx)
+    if not scaled:
+        return
+    for call in flow.iter_nodes(a, ast.Call):
+        if flow.method_name(call) != "step" or call.args or call.keywords or not isinstance(call.func, ast.Attribute):
+            continue
+        opt = call.func.value
+        if not flow.is_optimizer(a, opt) or flow.is_scaler(a, opt):
+            continue
+        func = flow.enclosing_function(a, call)
+        match = next((s for s in scaled if flow.enclosing_function(a, s[0]) is func
+                      and flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
+        if match is None:
+            continue
+        scaler_text = ctx.text(match[1])
+        fix = None
+        stmt = _statement(ctx, call)
+        if isinstance(stmt, ast.Expr) and stmt.value is call:
+            edits = [ctx.replace(call, f"{scaler_text}.step({ctx.text(opt)})")]
+            has_update = any(flow.method_name(n) == "update" and isinstance(n.func, ast.Attribute)
+                             and flow.dotted(n.func.value) == flow.dotted(match[1])
+                             for n in flow.calls_in(func))
+            if not has_update:
+                end = ctx.analysis.char_col(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+                indent = ctx.lines[stmt.lineno - 1][: ctx.analysis.char_col(stmt.lineno, stmt.col_offset)]
+                if not indent.strip():
+                    line = stmt.end_lineno or stmt.lineno
+                    eol = len(ctx.lines[line - 1]) if line <= len(ctx.lines) else end
+                    edits.append(Edit(line, eol, line, eol, f"\n{indent}{scaler_text}.update()"))
+            fix = Fix("unsafe", f"Step through `{scaler_text}`", tuple(edits))
+        yield ctx.finding(
+            call,
+            f"The loss was scaled by `{scaler_text}`, but `{ctx.text(call)}` steps on the still-scaled "
+            f"gradients (and never skips inf/NaN steps); call `{scaler_text}.step({ctx.text(opt)})` "
+            f"and then `{scaler_text}.update()`",
+            fix,
+        )
+
+
+CLIP_FUNCS = {"torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_",
+              "torch.nn.utils.clip_grad.clip_grad_norm_", "torch.nn.utils.clip_grad.clip_grad_value_",
+              "torch.nn.utils.clip_grad_norm", "torch.nn.utils.get_total_norm", "torch.nn.utils.clip_grads_with_norm_"}
+
+
+@rule(code="TW402", name="clip-scaled-gradients", group="amp", severity="error",
+      summary="Gradients are clipped while still scaled by GradScaler; call scaler.unscale_(optimizer) first.",
+      fix="unsafe")
+def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    scaled = _scaled_backwards(ctx)
+    if not scaled:
+        return
+    for call in flow.iter_nodes(a, ast.Call):
+        qualname = flow.safe_qualname(a, call.func)
+        if qualname not in CLIP_FUNCS or qualname == "torch.nn.utils.get_total_norm":
+            continue
+        func = flow.enclosing_function(a, call)
+        match = next((s for s in scaled if flow.enclosing_function(a, s[0]) is func
+                      and flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
+        if match is None:
+            continue
+        scaler_dotted = flow.dotted(match[1])
+        calls = flow.calls_in(func)
+        unscaled = any(
+            flow.method_name(n) == "unscale_" and isinstance(n.func, ast.Attribute)
+            and flow.dotted(n.func.value) == scaler_dotted and flow.before(n, call)
+            for n in calls
+        )
+        if unscaled:
+            continue
+        scaler_text = ctx.text(match[1])
+        fix = None
+        step = next((n for n in calls if flow.method_name(n) == "step" and isinstance(n.func, ast.Attribute)
+                     and flow.dotted(n.func.value) == scaler_dotted and n.args and not flow.before(n, call)), None)
+        stmt = _statement(ctx, call)
+        if step is not None and stmt is not None:
+            indent = ctx.lines[stmt.lineno - 1][: ctx.analysis.char_col(stmt.lineno, stmt.col_offset)]
+            if not indent.strip():
+                fix = Fix("unsafe", f"Unscale with `{scaler_text}.unscale_` first",
+                          (Edit(stmt.lineno, 0, stmt.lineno, 0,
+                                f"{indent}{scaler_text}.unscale_({ctx.text(step.args[0])})\n"),))
+        yield ctx.finding(
+            call,
+            f"The gradients are still multiplied by `{scaler_text}`'s scale factor here, so this clips "
+            f"against a threshold thousands of times too small; call `{scaler_text}.unscale_(optimizer)` "
+            "before clipping",
+            fix,
+        )
+
+
+def _is_autocast(ctx: Context, expr: ast.expr) -> bool:
+    if not isinstance(expr, ast.Call):
+        return False
+    if flow.safe_qualname(ctx.analysis, expr.func) not in flow.AUTOCAST:
+        return False
+    for k in expr.keywords:
+        if k.arg == "enabled" and isinstance(k.value, ast.Constant) and k.value.value is False:
+            return False
+    return True
+
+
+@rule(code="TW403", name="backward-inside-autocast", group="amp", severity="warning",
+      summary="backward() runs inside an autocast region; leave the region before the backward pass.")
+def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for with_node in flow.iter_nodes(a, ast.With, ast.AsyncWith):
+        if not any(_is_autocast(ctx, item.context_expr) for item in with_node.items):
+            continue
+        for stmt in with_node.body:
+            for n in flow.walk_local(stmt):
+                if flow.is_backward_call(n) and not _in_nested_autocast_off(ctx, n, with_node):
+                    yield ctx.finding(
+                        n,
+                        f"`{ctx.text(n)}` runs inside an autocast region; the backward pass already uses "
+                        "the dtypes chosen in the forward pass, and autocast there is not supported; "
+                        "dedent the backward (and the optimizer step) out of the `with` block",
+                    )
+
+
+def _in_nested_autocast_off(ctx: Context, node: ast.AST, outer: ast.AST) -> bool:
+    for anc in flow.ancestors(ctx.analysis, node):
+        if anc is outer:
+            return False
+        if isinstance(anc, (ast.With, ast.AsyncWith)):
+            for item in anc.items:
+                e = item.context_expr
+                if isinstance(e, ast.Call) and flow.safe_qualname(ctx.analysis, e.func) in flow.AUTOCAST:
+                    return True  # a nested autocast(enabled=False) or another autocast: inner one rules
+    return False
+
+
+_DEPRECATED_AMP = {
+    "torch.cuda.amp.autocast": "autocast",
+    "torch.cuda.amp.GradScaler": "GradScaler",
+    "torch.cuda.amp.autocast_mode.autocast": "autocast",
+    "torch.cuda.amp.grad_scaler.GradScaler": "GradScaler",
+}
+
+
+@rule(code="TW404", name="deprecated-cuda-amp", group="amp", severity="warning",
+      summary="torch.cuda.amp.autocast/GradScaler are deprecated; use torch.amp.autocast/GradScaler(\"cuda\").",
+      fix="safe")
+def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for call in flow.iter_nodes(a, ast.Call):
+        qualname = flow.safe_qualname(a, call.func)
+        short = _DEPRECATED_AMP.get(qualname or "")
+        if short is None:
+            continue
+        fix = None
+        func = call.func
+        # torch.cuda.amp.X written out: rewrite to torch.amp.X("cuda", ...)
+        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) and func.value.attr == "amp"
+                and isinstance(func.value.value, ast.Attribute) and func.value.value.attr == "cuda"
+                and func.attr == short):
+            torch_text = ctx.text(func.value.value.value)
+            edits = [ctx.replace(func, f"{torch_text}.amp.{short}")]
+            args_text = '"cuda"'
+            if call.args or call.keywords:
+                first = min(list(call.args) + [k.value if k.arg is None else k for k in call.keywords],
+                            key=lambda n: (n.lineno, n.col_offset))
+                line = first.lineno
+                col = a.char_col(line, first.col_offset)
+                edits.append(Edit(line, col, line, col, f'{args_text}, '))
+            else:
+                end_line = call.end_lineno or call.lineno
+                end_col = a.char_col(end_line, call.end_col_offset or 0)
+                edits.append(Edit(end_line, end_col - 1, end_line, end_col - 1, args_text))
+            if not any(isinstance(x, ast.Starred) for x in call.args):
+                fix = Fix("safe", f'Use `torch.amp.{short}("cuda", ...)`', tuple(edits))
+        yield ctx.finding(
+            call,
+            f"`torch.cuda.amp.{short}(...)` is deprecated; use `torch.amp.{short}(\"cuda\", ...)` "
+            "(same arguments, device type first)",
+            fix,
+        )

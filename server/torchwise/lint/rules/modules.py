@@ -1,0 +1,181 @@
+"""``nn.Module`` subclasses (TW3xx): construction and calling conventions."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from torchwise.analysis import MODULE
+from torchwise.lint import flow
+from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+
+
+def _module_classes(ctx: Context):
+    a = ctx.analysis
+    for node, info in a.classes.items():
+        if info.qualname == MODULE:
+            continue
+        if flow.is_subclass(a, info.qualname, MODULE):
+            yield node, info
+
+
+def _calls_base_init(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for n in flow.walk_local(func):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__":
+            return True  # super().__init__(), super(C, self).__init__(), Base.__init__(self)
+    return False
+
+
+def _def_span(ctx: Context, func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int, int, int]:
+    line = func.lineno
+    text = ctx.lines[line - 1] if line <= len(ctx.lines) else ""
+    start = ctx.analysis.char_col(line, func.col_offset)
+    name_at = text.find(func.name, start)
+    end = name_at + len(func.name) if name_at >= 0 else len(text)
+    return line, start, line, end
+
+
+@rule(code="TW301", name="missing-super-init", group="modules", severity="error",
+      summary="An nn.Module subclass defines __init__ without calling super().__init__().", fix="safe")
+def missing_super_init(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+
+
+    for node, info in _module_classes(ctx):
+        init = info.methods.get("__init__")
+        if init is None or _calls_base_init(init):
+            continue
+        if any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in init.decorator_list):
+            continue
+        direct = [b for b in a.bases(info.qualname)]
+        fix = None
+        body = init.body
+        first = body[0]
+        if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str) and len(body) > 1):
+            first = body[1]
+        if direct == [MODULE] and first.lineno > init.lineno and first.col_offset < len(ctx.lines[first.lineno - 1]):
+            indent = ctx.lines[first.lineno - 1][: first.col_offset]
+            if not indent.strip():
+                fix = Fix("safe", "Call `super().__init__()` first",
+                          (Edit(first.lineno, 0, first.lineno, 0, f"{indent}super().__init__()\n"),))
+        line, col, end_line, end_col = _def_span(ctx, init)
+        yield Finding(
+            rule=ctx.rule, line=line, col=col, end_line=end_line, end_col=end_col,  # type: ignore[arg-type]
+            message=(f"`{info.name}.__init__` never calls `super().__init__()`: nn.Module's own setup "
+                     "does not run, so assigning a layer or parameter raises an AttributeError and hooks, "
+                     "state_dict and .to() break; call `super().__init__()` first"),
+            fix=fix,
+        )
+
+
+def _module_elements(ctx: Context, value: ast.expr) -> tuple[str, ast.AST] | None:
+    """("list"|"dict", node) when ``value`` is a list/dict display or comprehension of modules."""
+    a = ctx.analysis
+    if isinstance(value, (ast.List, ast.Tuple)) and value.elts:
+        if all(flow.is_module_instance(a, e) for e in value.elts if not isinstance(e, ast.Starred)) and any(
+                not isinstance(e, ast.Starred) for e in value.elts):
+            return ("list" if isinstance(value, ast.List) else "tuple"), value
+    if isinstance(value, ast.ListComp) and _is_module_call(ctx, value.elt):
+        return "list", value
+    if isinstance(value, ast.Dict) and value.values and all(k is not None for k in value.keys):
+        if all(flow.is_module_instance(a, v) for v in value.values):
+            return "dict", value
+    if isinstance(value, ast.DictComp) and _is_module_call(ctx, value.value):
+        return "dict", value
+    return None
+
+
+def _is_module_call(ctx: Context, expr: ast.expr) -> bool:
+    """Construction of a module (``nn.Linear(...)``, ``Block(...)``): comprehension
+    variables have no scope the analysis can resolve, so look at the callee only."""
+    if not isinstance(expr, ast.Call):
+        return False
+    a = ctx.analysis
+    qualname = flow.safe_qualname(a, expr.func)
+    if qualname is None:
+        return False
+    try:
+        result = a.call_result(a.resolve(expr.func, flow.scope_for(a, expr.func)))  # type: ignore[arg-type]
+    except Exception:
+        return False
+    return result is not None and result.kind == "instance" and flow.is_subclass(a, result.qualname, MODULE)
+
+
+@rule(code="TW302", name="unregistered-submodules", group="modules", severity="error",
+      summary="Layers kept in a plain list or dict attribute are invisible to parameters(), .to() and state_dict.",
+      fix="unsafe")
+def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    nn_name: str | None | bool = False
+    for node, info in _module_classes(ctx):
+        for attr, assignments in info.attributes.items():
+            for method_scope, value in assignments:
+                found = _module_elements(ctx, value)
+                container = None
+                if found is None and isinstance(value, (ast.List, ast.Dict)) and not (
+                        value.elts if isinstance(value, ast.List) else value.keys):
+                    if _filled_with_modules(ctx, info, attr):
+                        container = "list" if isinstance(value, ast.List) else "dict"
+                        found = (container, value)
+                if found is None:
+                    continue
+                kind, shown = found
+                wrapper = "ModuleDict" if kind == "dict" else "ModuleList"
+                if nn_name is False:
+                    nn_name = flow.names_of_nn(a)
+                fix = None
+                if nn_name and kind != "tuple":
+                    fix = Fix("unsafe", f"Wrap in `{nn_name}.{wrapper}`",
+                              (ctx.replace(value, f"{nn_name}.{wrapper}({ctx.text(value)})"),))
+                yield ctx.finding(
+                    value,
+                    f"`self.{attr}` holds modules in a plain {kind}: their parameters are not registered, so "
+                    f"`parameters()`, `.to(device)`, `state_dict()` and `train()/eval()` all skip them; "
+                    f"use `nn.{wrapper}`",
+                    fix,
+                )
+
+
+def _filled_with_modules(ctx: Context, info, attr: str) -> bool:
+    """``self.attr.append(Module(...))`` / ``self.attr[k] = Module(...)`` in the class."""
+    a = ctx.analysis
+    for method in info.methods.values():
+        for n in flow.walk_local(method):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("append", "extend", "insert"):
+                target = n.func.value
+                if isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name) \
+                        and target.value.id == "self" and n.args and _is_module_call(ctx, n.args[-1]):
+                    return True
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Subscript):
+                target = n.targets[0].value
+                if isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name) \
+                        and target.value.id == "self" and _is_module_call(ctx, n.value):
+                    return True
+    return False
+
+
+@rule(code="TW303", name="forward-called-directly", group="modules", severity="warning",
+      summary="model.forward(x) skips the module's hooks; call model(x).", fix="unsafe")
+def forward_called_directly(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for call in flow.iter_nodes(a, ast.Call):
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr != "forward":
+            continue
+        recv = func.value
+        if isinstance(recv, ast.Call):  # super().forward(x)
+            continue
+        if isinstance(recv, ast.Name) and recv.id in ("self", "cls", "super"):
+            continue
+        if isinstance(recv, ast.Name) and flow.safe_qualname(a, recv) is not None:
+            continue  # Base.forward(self, x): a class, explicit base call
+        if not flow.is_module_instance(a, recv):
+            continue
+        text = ctx.text(recv)
+        yield ctx.finding(
+            call,
+            f"`{text}.forward(...)` bypasses `nn.Module.__call__`, so forward/backward hooks (and "
+            f"wrappers such as DDP or torch.compile that rely on them) do not run; call `{text}(...)`",
+            Fix("unsafe", f"Call `{text}(...)`", (ctx.replace(func, text),)),
+        )

@@ -1,0 +1,33 @@
+import torch
+import torch.nn.functional as F
+
+model = torch.nn.Linear(10, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+scaler = torch.amp.GradScaler("cuda")
+x, y = torch.randn(4, 10), torch.randint(0, 2, (4,))
+
+with torch.autocast(device_type="cuda", dtype=torch.float16):
+    loss = F.cross_entropy(model(x), y)
+    scaler.scale(loss).backward()  # expect: backward-inside-autocast
+
+with torch.amp.autocast("cpu", dtype=torch.bfloat16):
+    out = model(x)
+    loss = F.cross_entropy(out, y)
+    if loss.requires_grad:
+        loss.backward()  # expect: backward-inside-autocast
+
+# --- correct code ----------------------------------------------------------------------
+with torch.autocast(device_type="cuda", dtype=torch.float16):
+    loss = F.cross_entropy(model(x), y)
+scaler.scale(loss).backward()
+
+with torch.autocast("cuda", enabled=False):
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+
+with torch.autocast("cuda"):
+    def closure():
+        out = model(x)
+        return out
+loss = closure().sum()
+loss.backward()

@@ -1,0 +1,41 @@
+import torch
+import torch.nn.functional as F
+from torch.nn.utils import clip_grad_value_
+
+model = torch.nn.Linear(10, 2)
+optimizer = torch.optim.AdamW(model.parameters())
+scaler = torch.amp.GradScaler("cuda")
+loader = [(torch.randn(4, 10), torch.randint(0, 2, (4,)))]
+
+for x, y in loader:
+    optimizer.zero_grad()
+    with torch.autocast("cuda"):
+        loss = F.cross_entropy(model(x), y)
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # expect: clip-scaled-gradients
+    scaler.step(optimizer)
+    scaler.update()
+
+
+def step(model, opt, scaler, loss):
+    scaler.scale(loss).backward()
+    clip_grad_value_(model.parameters(), 0.5)  # expect: clip-scaled-gradients
+
+
+# --- correct code ----------------------------------------------------------------------
+for x, y in loader:
+    optimizer.zero_grad()
+    with torch.autocast("cuda"):
+        loss = F.cross_entropy(model(x), y)
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    scaler.step(optimizer)
+    scaler.update()
+
+
+def no_amp(model, opt, loss):
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()

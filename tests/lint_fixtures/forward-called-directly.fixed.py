@@ -1,0 +1,38 @@
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Linear(8, 8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.encoder(x))  # expect: forward-called-directly
+
+
+model = Net()
+x = torch.randn(4, 8)
+out = model(x)  # expect: forward-called-directly
+
+
+def run(m: nn.Module, batch):
+    return m(batch)  # expect: forward-called-directly
+
+
+# --- correct code ----------------------------------------------------------------------
+out = model(x)
+
+
+class Child(Net):
+    def forward(self, x):
+        y = super().forward(x)
+        return Net.forward(self, x) + y
+
+    def predict(self, x):
+        return self.forward(x)
+
+
+def unknown(thing, batch):
+    return thing.forward(batch)

@@ -1,0 +1,38 @@
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, depth=3):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(16, 16) for _ in range(depth)])  # expect: unregistered-submodules
+        self.heads = nn.ModuleDict({"a": nn.Linear(16, 2), "b": nn.Linear(16, 3)})  # expect: unregistered-submodules
+        self.pair = nn.ModuleList([nn.ReLU(), nn.Dropout(0.1)])  # expect: unregistered-submodules
+        self.blocks = nn.ModuleList([])  # expect: unregistered-submodules
+        for _ in range(depth):
+            self.blocks.append(nn.Linear(16, 16))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+# --- correct code ----------------------------------------------------------------------
+class Good(nn.Module):
+    def __init__(self, depth=3):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(16, 16) for _ in range(depth)])
+        self.heads = nn.ModuleDict({"a": nn.Linear(16, 2)})
+        self.sizes = [16, 32, 64]
+        self.names = {"a": "first"}
+        self.cache = []
+        self.hooks = []
+
+    def remember(self, x):
+        self.cache.append(x.detach())
+
+
+class NotAModule:
+    def __init__(self):
+        self.layers = [nn.Linear(2, 2)]
