@@ -1,0 +1,64 @@
+// Torchwise for VS Code: starts the language server and wires up run-cell.
+import * as vscode from "vscode";
+import { CellCodeLensProvider, trackHasCells } from "./cells";
+import { Kernel } from "./kernel";
+import { OutputPanel } from "./outputPanel";
+import { onPythonEnvironmentChange } from "./python";
+import { TorchwiseServer } from "./server";
+
+let server: TorchwiseServer | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = vscode.window.createOutputChannel("Torchwise", { log: true });
+  context.subscriptions.push(log);
+  server = new TorchwiseServer(context, log);
+  const srv = server;
+  const panel = new OutputPanel(log);
+  const kernel = new Kernel(srv, panel);
+  const codeLens = new CellCodeLensProvider();
+  context.subscriptions.push(panel, kernel, codeLens, trackHasCells());
+
+  context.subscriptions.push(
+    vscode.languages.registerCodeLensProvider({ language: "python" }, codeLens),
+    vscode.commands.registerCommand("torchwise.server.restart", () => srv.restart("requested")),
+    vscode.commands.registerCommand("torchwise.server.showLog", () => log.show(true)),
+    vscode.commands.registerCommand("torchwise.cell.run", (uri?: vscode.Uri, line?: number) => kernel.runCell(uri, line)),
+    vscode.commands.registerCommand("torchwise.cell.runAndAdvance", () => kernel.runCellAndAdvance()),
+    vscode.commands.registerCommand("torchwise.cell.runBelow", (uri?: vscode.Uri, line?: number) => kernel.runBelow(uri, line)),
+    vscode.commands.registerCommand("torchwise.kernel.runSelection", () => kernel.runSelection()),
+    vscode.commands.registerCommand("torchwise.kernel.interrupt", () => kernel.interrupt()),
+    vscode.commands.registerCommand("torchwise.kernel.restart", () => kernel.restartKernel()),
+    vscode.commands.registerCommand("torchwise.kernel.selectDevice", () => kernel.selectDevice()),
+    vscode.commands.registerCommand("torchwise.kernel.showVariables", () => kernel.showVariables()),
+    vscode.commands.registerCommand("torchwise.output.show", () => panel.show(false)),
+  );
+
+  // Restart on interpreter / server / kernel settings; push the rest (lint) without a restart.
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (
+        e.affectsConfiguration("torchwise.interpreter") ||
+        e.affectsConfiguration("torchwise.server") ||
+        e.affectsConfiguration("torchwise.kernel")
+      ) {
+        void srv.restart("settings changed");
+      } else if (e.affectsConfiguration("torchwise")) {
+        srv.sendConfiguration();
+      }
+    }),
+    onPythonEnvironmentChange(() => {
+      const configured = vscode.workspace.getConfiguration("torchwise").get<string>("interpreter", "");
+      if (!configured.trim()) {
+        void srv.restart("the Python extension's active environment changed");
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => srv.restart("the workspace is now trusted")),
+  );
+
+  void srv.restart();
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.dispose();
+  server = undefined;
+}
