@@ -69,8 +69,8 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             continue  # accumulation: cleared once per outer loop / epoch
         yield ctx.finding(
             step,
-            f"Gradients are never cleared in this loop: `{ctx.text(opt)}` steps on gradients that "
-            "keep accumulating across iterations; call `optimizer.zero_grad()` once per step "
+            f"Gradients are never cleared in this loop: `{ctx.text(step)}` applies gradients that "
+            f"keep accumulating across iterations; call `{ctx.text(opt)}.zero_grad()` once per step "
             "(before the next backward())",
         )
 
@@ -384,6 +384,8 @@ def _grad_disabled_somewhere(ctx: Context, func: ast.AST) -> bool:
             name = flow.method_name(n)
             if name in ("set_grad_enabled", "inference_mode", "no_grad") and not isinstance(
                     flow.parent(a, n), (ast.withitem,)):
+                if name != "set_grad_enabled" and isinstance(flow.parent(a, n), ast.Expr):
+                    continue  # a bare `torch.no_grad()` statement does nothing (TW107 reports it)
                 return True  # grad mode switched by a statement or passed around: unsure
     return False
 

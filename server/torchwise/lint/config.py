@@ -1,0 +1,148 @@
+"""``[tool.torchwise]`` in pyproject.toml: which rules run where.
+
+```toml
+[tool.torchwise]
+select = ["ALL"]                 # codes, code prefixes, names, groups or "ALL"; default: rules on by default
+ignore = ["missing-eval"]
+extend-select = ["TW702"]        # added to the selection
+exclude = ["build", "notebooks/scratch_*.py"]
+[tool.torchwise.per-file-ignores]
+"tests/*" = ["TW1"]
+```
+
+The file is found by walking up from the checked file to the closest
+``pyproject.toml`` that has a ``[tool.torchwise]`` table. Both the CLI and the
+language server use it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from torchwise.lint.engine import LintSettings, unknown_selectors
+
+
+class ConfigError(ValueError):
+    """A [tool.torchwise] table that cannot be used; the message is one line."""
+
+
+@dataclass
+class Config:
+    path: Path | None  # the pyproject.toml, or None when there is none
+    settings: LintSettings
+
+
+_KEYS = {"select", "ignore", "extend-select", "extend_select", "per-file-ignores", "per_file_ignores", "exclude"}
+_cache: dict[Path, tuple[float, Config]] = {}
+
+
+def _str_list(value: object, key: str, where: Path) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"{where}: [tool.torchwise] {key} should be a list of strings")
+
+
+def parse_table(table: dict, where: Path) -> LintSettings:
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) in [tool.torchwise]: {', '.join(unknown)}")
+    settings = LintSettings(root=str(where.parent))
+    settings.select = _str_list(table.get("select", []), "select", where)
+    settings.ignore = _str_list(table.get("ignore", []), "ignore", where)
+    settings.extend_select = _str_list(table.get("extend-select", table.get("extend_select", [])),
+                                       "extend-select", where)
+    settings.exclude = _str_list(table.get("exclude", []), "exclude", where)
+    pfi = table.get("per-file-ignores", table.get("per_file_ignores", {}))
+    if not isinstance(pfi, dict):
+        raise ConfigError(f"{where}: [tool.torchwise] per-file-ignores should be a table of glob = [codes]")
+    settings.per_file_ignores = {str(k): _str_list(v, f"per-file-ignores.{k}", where) for k, v in pfi.items()}
+    bad = unknown_selectors(settings.select + settings.ignore + settings.extend_select
+                            + [s for v in settings.per_file_ignores.values() for s in v])
+    if bad:
+        raise ConfigError(f"{where}: unknown rule selector(s) in [tool.torchwise]: {', '.join(bad)}")
+    return settings
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The closest pyproject.toml at or above ``start`` with a [tool.torchwise] table."""
+    current = start if start.is_dir() else start.parent
+    current = current.resolve()
+    for directory in (current, *current.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                with candidate.open("rb") as handle:
+                    data = tomllib.load(handle)
+            except (OSError, tomllib.TOMLDecodeError):
+                if _mentions_torchwise(candidate):
+                    return candidate  # broken but meant for us: report it
+                continue
+            if isinstance(data.get("tool"), dict) and "torchwise" in data["tool"]:
+                return candidate
+    return None
+
+
+def _mentions_torchwise(path: Path) -> bool:
+    try:
+        return "[tool.torchwise" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def load_config(start: Path) -> Config:
+    """The configuration that applies to ``start`` (a file or a directory).
+    Raises ConfigError for a broken [tool.torchwise] table."""
+    pyproject = find_pyproject(start)
+    if pyproject is None:
+        return Config(None, LintSettings(root=str(start if start.is_dir() else start.parent)))
+    try:
+        mtime = os.stat(pyproject).st_mtime
+    except OSError:
+        mtime = 0.0
+    cached = _cache.get(pyproject)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    try:
+        with pyproject.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{pyproject}: cannot read: {exc.strerror}") from None
+    table = data.get("tool", {}).get("torchwise", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.torchwise] should be a table")
+    # keys of other torchwise features (kernel, snippets...) live in sub-tables: keep only ours
+    lint_table = {k: v for k, v in table.items() if k in _KEYS or not isinstance(v, dict)}
+    config = Config(pyproject, parse_table(lint_table, pyproject))
+    _cache[pyproject] = (mtime, config)
+    return config
+
+
+def merged(base: LintSettings, *, select: list[str] | None = None, ignore: list[str] | None = None,
+           extend_select: list[str] | None = None) -> LintSettings:
+    """Settings from the config file with command-line/editor choices on top, like
+    ruff's layers: a ``select`` replaces the config's selection (its ``ignore`` and
+    ``extend-select`` included); ``ignore`` and ``extend_select`` add to it.
+    Per-file ignores and excludes always apply."""
+    if select:
+        return LintSettings(select=list(select), ignore=list(ignore or []), extend_select=list(extend_select or []),
+                            per_file_ignores=dict(base.per_file_ignores), exclude=list(base.exclude), root=base.root)
+    return LintSettings(
+        select=list(base.select),
+        ignore=list(base.ignore) + list(ignore or []),
+        extend_select=list(base.extend_select) + list(extend_select or []),
+        per_file_ignores=dict(base.per_file_ignores),
+        exclude=list(base.exclude),
+        root=base.root,
+    )
