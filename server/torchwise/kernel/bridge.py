@@ -15,7 +15,7 @@ Operations (server -> bridge)::
 Events (bridge -> server)::
 
     {"event": "hello", "python", "version", "missing": [...]}
-    {"event": "state", "state": "starting"|"idle"|"busy"|"crashed"|"stopped", "info"?}
+    {"event": "state", "state": "starting"|"idle"|"crashed"|"stopped", "info"?}
     {"event": "output", "id", "stream", "text", "data"?}
     {"event": "finished", "id", "status", "durationMs", "peakMemoryBytes", "device"}
     {"event": "reply", "qid", "ok", "result"?, "error"?}
@@ -451,6 +451,7 @@ class Bridge:
                 if msg.get("channel") == "shell" or kind == "execute_reply":
                     if kind == "execute_reply":
                         reply = msg.get("content") or {}
+                        reply["__metadata__"] = msg.get("metadata") or {}
                     continue
                 if kind == "status":
                     if (msg.get("content") or {}).get("execution_state") == "idle":
@@ -530,19 +531,14 @@ class Bridge:
             emit("fatal", message=message)
             return
         self.current_run = run_id
-        emit("state", state="busy")
         started = time.perf_counter()
-        metadata = None
+        metadata = {"torchwise": True}
         if op.get("path"):
-            metadata = {"cellId": "torchwise:" + json.dumps({"path": op["path"], "firstLine": int(op.get("firstLine") or 0)})}
+            metadata["cellId"] = "torchwise:" + json.dumps({"path": op["path"], "firstLine": int(op.get("firstLine") or 0)})
         try:
-            reply = await self.execute(op.get("code") or "", silent=False, metadata=metadata,
-                                       user_expressions={"r": f"{HELPERS}.after_run()"}, on_message=on_message)
-            if reply.get("status") == "ok":
-                value = (reply.get("user_expressions") or {}).get("r") or {}
-                if value.get("status") == "ok":
-                    after = json.loads(ast.literal_eval(value["data"]["text/plain"]))
-            else:
+            reply = await self.execute(op.get("code") or "", silent=False, metadata=metadata, on_message=on_message)
+            after = reply["__metadata__"].get("torchwise")
+            if reply.get("status") != "ok":
                 interrupted = reply.get("ename") == "KeyboardInterrupt" or reply.get("status") == "aborted"
                 status = "interrupted" if interrupted else "error"
         except KernelDied:
@@ -555,7 +551,7 @@ class Bridge:
             status = "interrupted"
             out("stderr", f"[torchwise] Run stopped: {exc}.\n", always=True)
         duration = int((time.perf_counter() - started) * 1000)
-        if after is None and status in ("error", "interrupted") and self.kernel is not None and not self.abort_reason:
+        if after is None and status != "crashed" and self.kernel is not None and not self.abort_reason:
             try:
                 after = await self.query("", f"{HELPERS}.after_run()")
             except Exception:
@@ -564,8 +560,6 @@ class Bridge:
         self.current_run = None
         emit("finished", id=run_id, status=status, durationMs=duration,
              peakMemoryBytes=after.get("peakMemoryBytes"), device=after.get("device"))
-        if status != "crashed" and self.kernel is not None and not self.abort_reason:
-            emit("state", state="idle")
 
     async def do_query(self, op: dict) -> None:
         qid = op.get("qid")

@@ -119,8 +119,7 @@ def _pre_run_cell(info):
         pass
 
 
-def after_run():
-    """Device and peak memory of the run that just ended (JSON)."""
+def _after():
     torch = _torch()
     peak = None
     try:
@@ -129,7 +128,31 @@ def after_run():
             peak = int(torch.cuda.max_memory_allocated(index))
     except Exception:
         peak = None
-    return json.dumps({"device": _device_name(), "peakMemoryBytes": peak})
+    return {"device": _device_name(), "peakMemoryBytes": peak}
+
+
+def after_run():
+    """Device and peak memory of the run that just ended (JSON)."""
+    return json.dumps(_after())
+
+
+def _install_reply_hook(shell):
+    """Put after_run() into the execute_reply's metadata of the bridge's runs: no extra round trip."""
+    kernel = getattr(shell, "kernel", None)
+    original = getattr(kernel, "finish_metadata", None)
+    if original is None:
+        return
+
+    def finish_metadata(parent, metadata, reply_content):
+        metadata = original(parent, metadata, reply_content)
+        try:
+            if (parent.get("metadata") or {}).get("torchwise") and isinstance(metadata, dict):
+                metadata["torchwise"] = _after()
+        except Exception:
+            pass
+        return metadata
+
+    kernel.finish_metadata = finish_metadata
 
 
 def _device_name():
@@ -331,6 +354,7 @@ def setup(preferred=None):
     except Exception:
         pass
     _install_compiler_hooks(shell)
+    _install_reply_hook(shell)
     shell.events.register("pre_run_cell", _pre_run_cell)
     chosen = None
     if preferred:

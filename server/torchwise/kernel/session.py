@@ -295,6 +295,8 @@ class KernelSession:
         state = self.state
         if self.proc is None:
             state = "stopped"
+        elif state == "idle" and self.active_runs:
+            state = "busy"
         return {
             "interpreter": info.get("interpreter") or options.interpreter,
             "pythonVersion": info.get("pythonVersion"),
