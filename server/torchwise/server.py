@@ -91,11 +91,12 @@ class TorchwiseServer(LanguageServer):
 
 
 def create_server() -> TorchwiseServer:
-    from torchwise import hover, lifecycle
+    from torchwise import completion, hover, lifecycle
 
     from torchwise import kernel
+    from torchwise import diagnostics
 
     server = TorchwiseServer()
-    for feature in (lifecycle, hover, kernel):
+    for feature in (lifecycle, hover, kernel, diagnostics, completion):
         feature.register(server)
     return server
