@@ -1,0 +1,327 @@
+"""Lint diagnostics in the editor: publish, quick fixes, noqa, fix-all.
+
+Documents are linted on open and save, and ``lint.debounce_ms`` after the last
+change (a new change cancels the pending run); each publish carries the document
+version it was computed for. Settings come from the client (``lint.select`` /
+``lint.ignore`` / ``lint.enabled``) on top of the ``[tool.torchwise]`` table of the
+file's pyproject.toml. Code actions: the rule's fix, "ignore this rule on this
+line" (a ``# noqa:`` comment), and ``source.fixAll.torchwise`` (all safe fixes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls import uris
+
+from torchwise.lint.base import Finding, Fix, Rule
+from torchwise.lint.config import ConfigError, load_config, merged
+from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, unknown_selectors
+from torchwise.lint.fix import apply_fixes
+from torchwise.resources import data_dir
+from torchwise.server import TorchwiseServer
+
+SOURCE = "torchwise"
+FIX_ALL_KIND = "source.fixAll.torchwise"
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+
+
+def rule_docs_markdown(code_or_name: str) -> str | None:
+    """The docs page of a rule (by code or name) as Markdown, for hovers on ``# noqa:`` codes."""
+    r = get_rule(code_or_name)
+    if r is None:
+        return None
+    try:
+        text = (data_dir("knowledge") / "rules" / f"{r.name}.md").read_text(encoding="utf-8")
+    except OSError:
+        text = f"# {r.name} ({r.code})\n\n{r.summary}\n"
+    return f"{text.rstrip()}\n\n[Rule documentation]({r.url})\n"
+
+
+class Linter:
+    """Per-server lint state: pending debounced runs, config problems already logged."""
+
+    def __init__(self, server: TorchwiseServer):
+        self.server = server
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.published: set[str] = set()
+        self.logged: set[str] = set()
+        self.timings: list[float] = []  # seconds per lint run (debug / benchmarks)
+
+    # -- settings -----------------------------------------------------------------
+    def settings_for(self, uri: str) -> LintSettings | None:
+        """None when linting is off for this document."""
+        options = self.server.options.lint
+        if not options.enabled:
+            return None
+        select = [s for s in options.select if s.strip()]
+        ignore = [s for s in options.ignore if s.strip()]
+        bad = unknown_selectors(select + ignore)
+        if bad:
+            self._log_once(f"lint settings: unknown rule selector(s) {', '.join(bad)} ignored")
+            select = [s for s in select if s not in bad]
+            ignore = [s for s in ignore if s not in bad]
+        path = uris.to_fs_path(uri) if uri.startswith("file:") else None
+        base = LintSettings()
+        if path:
+            try:
+                base = load_config(Path(path)).settings
+            except ConfigError as exc:
+                self._log_once(f"lint config: {exc}; using the default rules")
+            except OSError:
+                pass
+        settings = merged(base, select=select or None, ignore=ignore)
+        if path and base.exclude and settings.is_excluded(str(Path(path).resolve())):
+            return None
+        return settings
+
+    def _log_once(self, message: str) -> None:
+        if message not in self.logged:
+            self.logged.add(message)
+            self.server.log(message, types.MessageType.Warning)
+
+    # -- linting ------------------------------------------------------------------
+    def findings(self, uri: str) -> tuple[int | None, list[Finding]] | None:
+        settings = self.settings_for(uri)
+        if settings is None:
+            return None
+        analysis = self.server.analysis(uri)
+        if analysis is None:
+            return None
+        try:
+            version = self.server.workspace.get_text_document(uri).version
+        except Exception:
+            version = None
+        path = uris.to_fs_path(uri) or uri if uri.startswith("file:") else uri
+        rules = settings.rules_for(str(Path(path).resolve()) if uri.startswith("file:") else path)
+        start = time.perf_counter()
+        found = lint_analysis(analysis, path, rules,
+                              on_error=lambda m: self.server.log(m, types.MessageType.Error))
+        self.timings.append(time.perf_counter() - start)
+        del self.timings[:-200]
+        return version, found
+
+    def lint_now(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        try:
+            result = self.findings(uri)
+        except Exception as exc:  # never take the server down
+            self.server.log(f"lint failed for {uri}: {exc!r}", types.MessageType.Error)
+            return
+        if result is None:
+            self.clear(uri)
+            return
+        version, found = result
+        self.publish(uri, version, [self.to_diagnostic(uri, f) for f in found])
+
+    def publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
+        self.published.add(uri)
+        self.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    def clear(self, uri: str) -> None:
+        if uri in self.published:
+            self.published.discard(uri)
+            self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def schedule(self, uri: str, delay_ms: int) -> None:
+        handle = self.pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+        if delay_ms <= 0:
+            self.lint_now(uri)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.lint_now(uri)
+            return
+        self.pending[uri] = loop.call_later(delay_ms / 1000.0, self.lint_now, uri)
+
+    def on_event(self, event: str, uri: str) -> None:
+        if event in ("open", "save"):
+            self.schedule(uri, 0)
+        elif event == "change":
+            self.schedule(uri, max(0, int(self.server.options.lint.debounce_ms)))
+        elif event == "close":
+            handle = self.pending.pop(uri, None)
+            if handle is not None:
+                handle.cancel()
+            self.clear(uri)
+        elif event == "configuration":
+            for doc_uri in list(self.server.workspace.text_documents):
+                self.schedule(doc_uri, 0)
+
+    # -- conversions --------------------------------------------------------------
+    def _lines(self, uri: str) -> list[str]:
+        try:
+            return list(self.server.workspace.get_text_document(uri).lines)
+        except Exception:
+            return []
+
+    def _client_col(self, lines: list[str], line: int, col: int) -> int:
+        """A character (code point) column on 1-based ``line`` in the client's units."""
+        if not 1 <= line <= len(lines):
+            return col
+        text = lines[line - 1]
+        if text.isascii():
+            return col
+        return self.server.workspace.position_codec.impl.column_from_utf32(text, col)
+
+    def to_range(self, uri: str, line: int, col: int, end_line: int, end_col: int,
+                 lines: list[str] | None = None) -> types.Range:
+        lines = lines if lines is not None else self._lines(uri)
+        return types.Range(
+            start=types.Position(line=line - 1, character=self._client_col(lines, line, col)),
+            end=types.Position(line=end_line - 1, character=self._client_col(lines, end_line, end_col)),
+        )
+
+    def fix_to_text_edits(self, uri: str, fix: Fix, lines: list[str] | None = None) -> list[types.TextEdit]:
+        lines = lines if lines is not None else self._lines(uri)
+        return [types.TextEdit(range=self.to_range(uri, e.line, e.col, e.end_line, e.end_col, lines),
+                               new_text=e.content) for e in fix.edits]
+
+    def to_diagnostic(self, uri: str, f: Finding, lines: list[str] | None = None) -> types.Diagnostic:
+        r: Rule = f.rule
+        data = {"name": r.name, "fix": None}
+        if f.fix is not None:
+            data["fix"] = {
+                "applicability": f.fix.applicability,
+                "message": f.fix.message,
+                "edits": [{"line": e.line, "column": e.col + 1, "end_line": e.end_line,
+                           "end_column": e.end_col + 1, "content": e.content} for e in f.fix.edits],
+            }
+        tags = [types.DiagnosticTag.Deprecated] if "deprecated" in r.name else None
+        return types.Diagnostic(
+            range=self.to_range(uri, f.line, f.col, f.end_line, f.end_col, lines),
+            severity=_SEVERITY.get(r.severity, types.DiagnosticSeverity.Warning),
+            code=r.code,
+            code_description=types.CodeDescription(href=r.url),
+            source=SOURCE,
+            message=f"{f.message} [{r.name}]",
+            tags=tags,
+            data=data,
+        )
+
+    # -- code actions -------------------------------------------------------------
+    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        only = params.context.only
+        result = self.findings(uri)
+        if result is None:
+            return []
+        version, found = result
+        try:
+            document = self.server.workspace.get_text_document(uri)
+        except Exception:
+            return []
+        lines = list(document.lines)
+        actions: list[types.CodeAction] = []
+        want_quickfix = _wanted(types.CodeActionKind.QuickFix, only)
+        if want_quickfix:
+            request = params.range
+            noqa_done: set[tuple[int, str]] = set()
+            for f in found:
+                diag = self.to_diagnostic(uri, f, lines)
+                if not _overlaps(diag.range, request):
+                    continue
+                if f.fix is not None:
+                    title = f"{f.fix.message} ({f.rule.code})" + (" [unsafe]" if f.fix.applicability == "unsafe" else "")
+                    actions.append(types.CodeAction(
+                        title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+                        is_preferred=f.fix.applicability == "safe",
+                        edit=types.WorkspaceEdit(changes={uri: self.fix_to_text_edits(uri, f.fix, lines)}),
+                    ))
+                key = (f.line, f.rule.code)
+                if key not in noqa_done:
+                    noqa_done.add(key)
+                    edit = noqa_edit(lines, f.line, f.rule.code)
+                    if edit is not None:
+                        line_no, col, end_col, text = edit
+                        actions.append(types.CodeAction(
+                            title=f"Ignore {f.rule.name} ({f.rule.code}) on this line",
+                            kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+                            edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(
+                                range=self.to_range(uri, line_no, col, line_no, end_col, lines), new_text=text)]}),
+                        ))
+        if _wanted(FIX_ALL_KIND, only, explicit_only=True):
+            source = document.source
+            fixes = [f.fix for f in found if f.fix is not None and f.fix.applicability == "safe"]
+            if fixes:
+                new, applied = apply_fixes(source, fixes)
+                if applied and new != source:
+                    end_line = len(lines)
+                    actions.append(types.CodeAction(
+                        title="Torchwise: fix all auto-fixable problems", kind=FIX_ALL_KIND,
+                        edit=types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+                            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                            edits=[types.TextEdit(range=types.Range(
+                                start=types.Position(line=0, character=0),
+                                end=types.Position(line=end_line, character=0)), new_text=new)],
+                        )]),
+                    ))
+        return actions
+
+
+def _wanted(kind: str, only: list[str] | None, explicit_only: bool = False) -> bool:
+    if not only:
+        return not explicit_only
+    return any(kind == o or kind.startswith(f"{o}.") for o in only)
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    a0, a1 = (a.start.line, a.start.character), (a.end.line, a.end.character)
+    b0, b1 = (b.start.line, b.start.character), (b.end.line, b.end.character)
+    return a0 <= b1 and b0 <= a1
+
+
+_NOQA_CODES = re.compile(r"#\s*noqa(?P<colon>\s*:\s*)(?P<codes>[A-Za-z0-9_\-]+(?:(?:\s*,\s*|\s+)[A-Za-z0-9_\-]+)*)",
+                         re.IGNORECASE)
+_NOQA_BARE = re.compile(r"#\s*noqa(?!\s*:)", re.IGNORECASE)
+
+
+def noqa_edit(lines: list[str], line: int, code: str) -> tuple[int, int, int, str] | None:
+    """(line, col, end_col, text) that makes ``line`` suppress ``code``: extend an
+    existing ``# noqa: X`` or append ``  # noqa: CODE``. None if already suppressed."""
+    if not 1 <= line <= len(lines):
+        return None
+    text = lines[line - 1].rstrip("\r\n")
+    match = _NOQA_CODES.search(text)
+    if match:
+        codes = re.split(r"[\s,]+", match.group("codes"))
+        if code.lower() in (c.lower() for c in codes):
+            return None
+        end = match.end("codes")
+        return line, end, end, f", {code}"
+    if _NOQA_BARE.search(text):
+        return None
+    end = len(text)
+    stripped = text.rstrip()
+    return line, len(stripped), end, f"  # noqa: {code}"
+
+
+def register(server: TorchwiseServer) -> None:
+    linter = Linter(server)
+    server.linter = linter  # type: ignore[attr-defined]
+    server.document_listeners.append(linter.on_event)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
+                                resolve_provider=False),
+    )
+    def code_action(ls: TorchwiseServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        try:
+            return linter.code_actions(params) or None
+        except Exception as exc:
+            ls.log(f"code actions failed for {params.text_document.uri}: {exc!r}", types.MessageType.Error)
+            return None
