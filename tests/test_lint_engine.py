@@ -1,0 +1,149 @@
+"""The lint engine: selection, noqa, syntax errors, failing rules, fixes, settings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from torchwise.lint import base
+from torchwise.lint.base import Edit, Fix
+from torchwise.lint.engine import (LintSettings, all_rules, get_rule, lint_source, noqa_map, select_rules,
+                                   unknown_selectors)
+from torchwise.lint.fix import apply_fixes, fix_source
+
+SOURCE = textwrap.dedent("""\
+    import torch
+
+    x = torch.ones(3)
+    torch.no_grad()
+    scaler = torch.cuda.amp.GradScaler()
+""")
+
+
+def codes(findings) -> list[str]:
+    return [f.rule.code for f in findings]
+
+
+def test_default_selection_skips_rules_off_by_default() -> None:
+    defaults = select_rules()
+    assert defaults and all(r.default for r in defaults)
+    everything = select_rules(["ALL"])
+    assert len(everything) == len(all_rules())
+    off = [r for r in all_rules() if not r.default]
+    if off:
+        assert off[0] in select_rules([off[0].code])
+        assert off[0] in select_rules(None, extend_select=[off[0].name])
+
+
+def test_selectors() -> None:
+    assert [r.code for r in select_rules(["TW107"])] == ["TW107"]
+    assert [r.code for r in select_rules(["no-grad-not-entered"])] == ["TW107"]
+    assert {r.group for r in select_rules(["TW4"])} == {"amp"}
+    assert {r.code for r in select_rules(["amp"])} == {r.code for r in select_rules(["TW4"])}
+    assert "TW107" not in {r.code for r in select_rules(["TW1"], ignore=["tw107"])}
+    assert unknown_selectors(["TW1", "ALL", "training", "missing-eval", "bogus", "TW1234"]) == ["bogus", "TW1234"]
+    assert get_rule("tw101").name == "missing-zero-grad" and get_rule("missing-zero-grad").code == "TW101"
+    assert get_rule("nope") is None
+
+
+def test_lint_source_and_sorting() -> None:
+    findings = lint_source(SOURCE)
+    assert codes(findings) == ["TW107", "TW404"]
+    assert (findings[0].line, findings[0].col, findings[0].end_col) == (4, 0, len("torch.no_grad()"))
+    assert lint_source(SOURCE, settings=LintSettings(ignore=["TW4"])) and codes(
+        lint_source(SOURCE, settings=LintSettings(ignore=["TW4"]))) == ["TW107"]
+
+
+def test_noqa_forms() -> None:
+    src = "import torch\n" + "".join(
+        f"torch.no_grad()  {comment}\n" for comment in [
+            "# noqa: TW107", "# noqa:no-grad-not-entered", "# NOQA: tw107", "# noqa", "# noqa: E501, TW107",
+            "# noqa: E501 TW107", "# noqa: E501", "# noqa: TW404", "# some comment",
+        ])
+    assert [f.line for f in lint_source(src)] == [8, 9, 10]
+    assert noqa_map(["x  # noqa", "y  # noqa: A1, b-c", "z"]) == {1: {"*"}, 2: {"a1", "b-c"}}
+
+
+def test_syntax_error_is_one_finding_and_the_rules_still_run() -> None:
+    src = "import torch\nx = = 1\ntorch.no_grad()\ny = (\n"
+    findings = lint_source(src)
+    assert codes(findings).count("TW001") == 1
+    assert "TW107" in codes(findings)
+    syntax = next(f for f in findings if f.rule.code == "TW001")
+    assert syntax.line == 2 and syntax.message.startswith("SyntaxError")
+    assert lint_source("def f(:\n", settings=LintSettings(ignore=["syntax-error"])) == []
+
+
+def test_a_failing_rule_is_reported_and_skipped() -> None:
+    @base.rule(code="TW099", name="always-explodes", group="general", summary="Test rule that raises.", default=False)
+    def explode(ctx):
+        raise ValueError("boom\nsecond line")
+
+    try:
+        broken = get_rule("TW099")
+        messages: list[str] = []
+        findings = lint_source(SOURCE, rules=[broken, get_rule("TW107")], on_error=messages.append)
+        assert codes(findings) == ["TW107"]
+        assert len(messages) == 1 and "\n" not in messages[0]
+        assert "TW099" in messages[0] and "always-explodes" in messages[0] and "boom" in messages[0]
+    finally:
+        base.RULES[:] = [r for r in base.RULES if r.code != "TW099"]
+
+
+def test_apply_fixes_skips_overlaps_and_keeps_order() -> None:
+    src = "abcdef\nghij\n"
+    fixes = [
+        Fix("safe", "a", (Edit(1, 0, 1, 2, "AB"),)),
+        Fix("safe", "overlaps a", (Edit(1, 1, 1, 3, "zz"),)),
+        Fix("safe", "two edits", (Edit(1, 4, 1, 4, "<"), Edit(2, 4, 2, 4, ">"))),
+        Fix("safe", "same insertion point", (Edit(1, 4, 1, 4, "!"),)),
+    ]
+    new, applied = apply_fixes(src, fixes)
+    assert (new, applied) == ("ABcd<ef\nghij>\n", 2)
+    # positions past the end of a line or file are clamped, not errors
+    assert apply_fixes("x\n", [Fix("safe", "m", (Edit(5, 9, 6, 0, "y"),))]) == ("x\ny", 1)
+
+
+def test_fix_source_rounds_and_applicability() -> None:
+    src = "import torch\nx = torch.ones(2)\nx.cuda()\ns = torch.cuda.amp.GradScaler()\n"
+    new, applied, remaining = fix_source(src, "f.py", select_rules())
+    assert applied == 1 and 'torch.amp.GradScaler("cuda")' in new and codes(remaining) == ["TW109"]
+    new, applied, remaining = fix_source(src, "f.py", select_rules(), unsafe=True)
+    assert applied == 2 and "x = x.cuda()" in new and remaining == []
+
+
+def test_per_file_ignores_and_exclude() -> None:
+    settings = LintSettings(per_file_ignores={"tests/*": ["TW1"], "legacy.py": ["ALL"]},
+                            exclude=["build", "gen_*.py"], root="/proj")
+    assert "TW107" not in {r.code for r in settings.rules_for("/proj/tests/test_x.py")}
+    assert "TW107" in {r.code for r in settings.rules_for("/proj/src/x.py")}
+    assert settings.rules_for("/proj/pkg/legacy.py") == []
+    assert settings.is_excluded("/proj/build/x.py") and settings.is_excluded("/proj/a/gen_models.py")
+    assert not settings.is_excluded("/proj/src/x.py")
+
+
+def test_rule_docs_markdown() -> None:
+    from torchwise.diagnostics import rule_docs_markdown
+
+    text = rule_docs_markdown("TW101")
+    assert text is not None and text.startswith("# missing-zero-grad (TW101)") and "noqa" in text
+    assert rule_docs_markdown("missing-zero-grad") == text
+    assert rule_docs_markdown("TW999") is None
+
+
+def test_linting_never_imports_torch() -> None:
+    code = textwrap.dedent("""
+        import sys
+        from torchwise.lint.engine import lint_source, all_rules
+        import torchwise.diagnostics
+        src = open(sys.argv[1], encoding="utf-8").read()
+        lint_source(src, rules=all_rules())
+        assert "torch" not in sys.modules, sorted(m for m in sys.modules if m.startswith("torch."))[:5]
+        print("ok")
+    """)
+    from pathlib import Path
+
+    sample = Path(__file__).parent / "lint_fixtures" / "clean" / "grad_accumulation_amp.py"
+    proc = subprocess.run([sys.executable, "-c", code, str(sample)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

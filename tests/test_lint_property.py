@@ -1,0 +1,83 @@
+"""Property test: mutated and truncated PyTorch files never crash the engine, and
+no rule raises on them (a rule that raises would be reported through on_error)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from torchwise.lint.engine import all_rules, lint_source
+from torchwise.lint.fix import apply_fixes
+
+FIXTURES = Path(__file__).resolve().parent / "lint_fixtures"
+CORPUS = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.py")) if not p.name.endswith(".fixed.py")]
+RULES = all_rules()
+TOKENS = ["(", ")", "[", "]", "{", "}", ":", ",", ".", "=", "+=", "\n", "    ", "\t", "#", "'", '"', '"""',
+          "\\", "lambda", "with ", "for ", "async ", "await ", "yield", "*", "**", "@", "torch.", ".backward()",
+          ".step()", "model(", "é", "𝛼", "\x00", "\r", "global x\n", "del ", "if True:\n"]
+
+
+def check(source: str) -> None:
+    errors: list[str] = []
+    findings = lint_source(source, "mutant.py", rules=RULES, on_error=errors.append)
+    assert not errors, errors
+    lines = source.splitlines() or [""]
+    for f in findings:
+        assert 1 <= f.line <= f.end_line
+        assert f.col >= 0 and f.end_col >= 0
+    # applying every fix at once never raises and yields text
+    fixes = [f.fix for f in findings if f.fix is not None]
+    new, _ = apply_fixes(source, fixes)
+    assert isinstance(new, str)
+    del lines
+
+
+@st.composite
+def mutants(draw) -> str:
+    source = draw(st.sampled_from(CORPUS))
+    kind = draw(st.sampled_from(["truncate", "delete_lines", "insert", "replace", "dedent", "swap"]))
+    lines = source.splitlines(keepends=True)
+    if kind == "truncate":
+        return source[: draw(st.integers(0, len(source)))]
+    if kind == "delete_lines" and lines:
+        i = draw(st.integers(0, len(lines) - 1))
+        j = draw(st.integers(i, min(len(lines), i + 8)))
+        return "".join(lines[:i] + lines[j:])
+    if kind == "dedent" and lines:
+        i = draw(st.integers(0, len(lines) - 1))
+        lines[i] = lines[i].lstrip()
+        return "".join(lines)
+    if kind == "swap" and len(lines) > 1:
+        i = draw(st.integers(0, len(lines) - 2))
+        lines[i], lines[i + 1] = lines[i + 1], lines[i]
+        return "".join(lines)
+    out = source
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(out)))
+        token = draw(st.sampled_from(TOKENS) | st.text(min_size=1, max_size=3))
+        if kind == "replace":
+            out = out[:pos] + token + out[pos + len(token):]
+        else:
+            out = out[:pos] + token + out[pos:]
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutants())
+def test_mutated_files_never_crash(source: str) -> None:
+    check(source)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_crashes(source: str) -> None:
+    check(source)
+
+
+def test_pathological_inputs() -> None:
+    for source in ["", "\n", "(" * 200, "[" * 1000 + "]" * 1000, "x = " + "(" * 120 + "1" + ")" * 120,
+                   "def f(:\n" * 60, "\x00\x00", "if x:\n" + "    " * 120 + "pass\n", "\ufeffimport torch\n",
+                   "a" + ".b" * 3000 + "\n", "x = 1 +" * 2000]:
+        check(source)
