@@ -201,21 +201,23 @@ def parse(body: str) -> list[Node]:
 # ----------------------------------------------------------------------------- serializing
 
 
-def escape_text(value: str) -> str:
-    """Escape literal text so a snippet parser reads it back unchanged."""
-    return value.replace("\\", "\\\\").replace("$", "\\$").replace("}", "\\}")
+def escape_text(value: str, in_placeholder: bool = True) -> str:
+    """Escape literal text so a snippet parser reads it back unchanged (``}`` needs it
+    only inside a placeholder)."""
+    value = value.replace("\\", "\\\\").replace("$", "\\$")
+    return value.replace("}", "\\}") if in_placeholder else value
 
 
 def _escape_choice(value: str) -> str:
     return value.replace("\\", "\\\\").replace(",", "\\,").replace("|", "\\|").replace("$", "\\$").replace("}", "\\}")
 
 
-def to_source(nodes: Iterable[Node]) -> str:
+def to_source(nodes: Iterable[Node], _nested: bool = False) -> str:
     """Serialize a syntax tree back to snippet text (LSP-compatible when free of variables)."""
     out: list[str] = []
     for node in nodes:
         if isinstance(node, Text):
-            out.append(escape_text(node.value))
+            out.append(escape_text(node.value, in_placeholder=_nested))
             continue
         head = str(node.index) if isinstance(node, TabStop) else node.name
         if isinstance(node, TabStop) and node.choices is not None:
@@ -223,7 +225,7 @@ def to_source(nodes: Iterable[Node]) -> str:
         elif node.transform is not None:
             out.append("${%s/%s/%s/%s}" % ((head,) + node.transform))
         elif node.children is not None:
-            out.append("${%s:%s}" % (head, to_source(node.children)))
+            out.append("${%s:%s}" % (head, to_source(node.children, _nested=True)))
         else:
             out.append("${%s}" % head)
     return "".join(out)
