@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import re
 from functools import lru_cache
+from typing import Callable
 
 from lsprotocol import types
 
@@ -82,9 +83,11 @@ def line_start_state(text: str) -> str:
     return "code"
 
 
-def statement_word(lines: list[str], line: int, character: int) -> tuple[int, str] | None:
+def statement_word(lines: list[str], line: int, character: int,
+                   state: Callable[[str], str] = line_start_state) -> tuple[int, str] | None:
     """If a statement can start at the word before ``(line, character)``, return the
-    word's start column and the word (possibly empty); else None."""
+    word's start column and the word (possibly empty); else None. ``state`` is
+    :func:`line_start_state` or a cached version of it."""
     if not 0 <= line < len(lines):
         return None
     text = lines[line]
@@ -97,9 +100,26 @@ def statement_word(lines: list[str], line: int, character: int) -> tuple[int, st
     after = text[len(before):].strip()
     if after and not after.startswith("#"):
         return None  # code follows on this line: a statement inserted here would break it
-    if line_start_state("\n".join(lines[:line]) + "\n" if line else "") != "code":
+    if state("\n".join(lines[:line]) + "\n" if line else "") != "code":
         return None
     return start, word
+
+
+# While typing on one line, the text above it does not change: remember its state
+# per document (one entry each, dropped on close).
+_STATE_CACHE: dict[str, tuple[str, str]] = {}
+
+
+def _cached_state(uri: str) -> Callable[[str], str]:
+    def state(above: str) -> str:
+        cached = _STATE_CACHE.get(uri)
+        if cached is not None and cached[0] == above:
+            return cached[1]
+        result = line_start_state(above)
+        _STATE_CACHE[uri] = (above, result)
+        return result
+
+    return state
 
 
 # ---------------------------------------------------------------- default names
@@ -211,7 +231,7 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
     language = getattr(document, "language_id", None) or "python"
     lines = source.split("\n")
     lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-    found = statement_word(lines, position.line, position.character)
+    found = statement_word(lines, position.line, position.character, state=_cached_state(uri))
     if found is None:
         return []
     start, word = found
@@ -264,6 +284,12 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
 
 
 def register(server: TorchwiseServer) -> None:
+    def forget(event: str, uri: str) -> None:
+        if event == "close":
+            _STATE_CACHE.pop(uri, None)
+
+    server.document_listeners.append(forget)
+
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(resolve_provider=False))
     def completion(ls: TorchwiseServer, params: types.CompletionParams) -> types.CompletionList:
         try:
