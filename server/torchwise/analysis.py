@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left, bisect_right
+from operator import attrgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterator, Literal, Union
@@ -60,6 +62,9 @@ class Binding:
     index: int | None = None
 
 
+_line_of = attrgetter("line")
+
+
 @dataclass
 class Scope:
     node: ScopeNode
@@ -69,7 +74,11 @@ class Scope:
     cls: "ClassInfo | None" = None  # for method scopes: the class they belong to
 
     def bind(self, name: str, binding: Binding) -> None:
-        self.bindings.setdefault(name, []).append(binding)
+        bindings = self.bindings.setdefault(name, [])
+        if bindings and bindings[-1].line > binding.line:  # keep source order for bisect
+            bindings.insert(bisect_right(bindings, binding.line, key=_line_of), binding)
+        else:
+            bindings.append(binding)
 
 
 @dataclass
@@ -413,16 +422,26 @@ class Analysis:
         while current is not None:
             bindings = current.bindings.get(name)
             if bindings:
-                if line is not None and current is scope:
-                    before = [b for b in bindings if b.line <= line]
-                    return before[-1] if before else bindings[0]
-                return bindings[-1] if line is None or current.node is not self.tree else (
-                    [b for b in bindings if b.line <= line] or bindings)[-1]
+                if line is not None and (current is scope or current.node is self.tree):
+                    # the last binding above the use; a binding on the same line
+                    # (``x = x.to(d)``) only when nothing is above it
+                    i = bisect_left(bindings, line, key=_line_of)  # bindings are in source order
+                    if i > 0:
+                        return bindings[i - 1]
+                    if bindings[0].line == line:
+                        return bindings[bisect_right(bindings, line, key=_line_of) - 1]
+                    return bindings[0] if current is scope else bindings[-1]
+                return bindings[-1]
             for module in current.star_imports:
                 qualname = f"{module}.{name}"
-                if qualname in _knowledge() or name in _STAR_MODULES.get(module, ()):
+                if qualname in _knowledge():
                     return Binding(0, "star", qualname=qualname)
             current = current.parent
+        # Not bound anywhere: with a single star import from torch, it is the best guess
+        # (a wrong guess only costs a runtime-docs look-up that finds nothing).
+        stars = {m for s in self.scopes.values() for m in s.star_imports if m.split(".")[0] in ("torch", "torchvision")}
+        if len(stars) == 1 and name not in _BUILTINS:
+            return Binding(0, "star", qualname=f"{stars.pop()}.{name}")
         return None
 
     def qualname_of(self, expr: ast.AST, scope: Scope | None = None) -> str | None:
@@ -688,8 +707,9 @@ class Analysis:
                 yield node
 
 
-# Names star imports bring in that the knowledge base may not list.
-_STAR_MODULES: dict[str, frozenset[str]] = {}
+import builtins as _builtins_module
+
+_BUILTINS = frozenset(dir(_builtins_module))
 
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
 

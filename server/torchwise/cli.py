@@ -17,6 +17,8 @@ def _serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,  # stdout carries the protocol
     )
+    if args.log_level != "debug":  # pygls logs every message at INFO: too chatty for a client's log
+        logging.getLogger("pygls").setLevel(logging.WARNING)
     server = create_server()
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")

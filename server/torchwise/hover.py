@@ -1,13 +1,280 @@
-"""textDocument/hover: knowledge-base text for the PyTorch name under the cursor."""
+"""textDocument/hover: knowledge for the PyTorch name under the cursor.
+
+The name is resolved statically by the shared analysis (imports, aliases,
+inferred instances, ``self.`` attributes). Knowledge-base entries are rendered
+as Markdown; torch names the knowledge base lacks get their runtime docstring
+from the workspace interpreter (never waited on for long); everything else
+answers ``null`` fast.
+"""
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import re
+from functools import lru_cache
+
 from lsprotocol import types
 
+from torchwise.analysis import LOCAL, Analysis, Value, dotted_name_at
+from torchwise.knowledge import Entry
+from torchwise.rst import rst_to_markdown
+from torchwise.runtime_docs import MISSING, RuntimeDocs
 from torchwise.server import TorchwiseServer
 
+TORCH_ROOTS = ("torch", "torchvision", "torchaudio")
+PREFETCH_LIMIT = 5000  # distinct names per document resolved for runtime-docs prefetch
+RUNTIME_WAIT_S = 0.25  # the longest a hover waits for a runtime docstring
+_NOQA = re.compile(r"#\s*noqa\s*:\s*(.*)$", re.IGNORECASE)
 
-def register(server: TorchwiseServer) -> None:
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: TorchwiseServer, params: types.HoverParams) -> types.Hover | None:
+
+def _is_torch(qualname: str) -> bool:
+    return qualname.split(".", 1)[0] in TORCH_ROOTS
+
+
+# ------------------------------------------------------------------ rendering
+def _signature_line(entry: Entry, shown: str) -> str:
+    signature = entry.signature
+    prefix = {"class": "class ", "module": "module ", "method": "(method) ", "property": "(property) ",
+              "attribute": "(attribute) ", "constant": "(constant) "}.get(entry.kind, "")
+    if not signature:
+        return f"{prefix}{shown}"
+    short = shown.rsplit(".", 1)[-1]
+    if signature.startswith(short) or signature.startswith(entry.name.rsplit(".", 1)[-1]):
+        signature = signature[signature.index("(") :] if "(" in signature.split("->")[0] else ""
+        return f"{prefix}{shown}{signature}"
+    return f"{prefix}{shown}: {signature}" if entry.kind in ("property", "attribute", "constant") else f"{prefix}{signature}"
+
+
+def _rule_labels(rules: tuple[str, ...]) -> list[str]:
+    try:
+        from torchwise.lint.registry import rule_by_name  # type: ignore[import-not-found]
+    except ImportError:
+        rule_by_name = None
+    labels = []
+    for name in rules:
+        rule = rule_by_name(name) if rule_by_name else None
+        labels.append(f"[`{rule.code}` {name}]({rule.url})" if rule else f"`{name}`")
+    return labels
+
+
+@lru_cache(maxsize=2048)
+def render_entry(entry: Entry, shown: str, variable: str = "") -> str:
+    parts: list[str] = []
+    if variable:
+        parts.append(f"```python\n(variable) {variable}: {shown}\n```")
+    parts.append(f"```python\n{_signature_line(entry, entry.name if variable else shown)}\n```")
+    if shown != entry.name and not variable:
+        parts.append(f"*Defined on* `{entry.name}`")
+    parts.append(entry.summary)
+    if entry.shapes:
+        rows = [f"- `{s.name}`: `{s.shape}`" + (f" — {s.note}" if s.note else "") for s in entry.shapes]
+        parts.append("**Shapes**\n" + "\n".join(rows))
+    if entry.pitfalls and not variable:
+        parts.append("**Pitfalls**\n" + "\n".join(f"- {p}" for p in entry.pitfalls))
+    if entry.example and not variable:
+        parts.append(f"**Example**\n```python\n{entry.example}\n```")
+    if entry.rules and not variable:
+        parts.append("**Lint rules:** " + ", ".join(_rule_labels(entry.rules)))
+    if entry.related and not variable:
+        parts.append("**See also:** " + ", ".join(f"`{r}`" for r in entry.related))
+    parts.append(f"[PyTorch docs]({entry.docs})")
+    return "\n\n".join(parts)
+
+
+def render_runtime(qualname: str, doc: dict, variable: str = "") -> str:
+    head = f"(variable) {variable}: {qualname}" if variable else qualname
+    signature = doc.get("signature") or ""
+    kind = doc.get("kind")
+    prefix = "class " if kind == "class" else ""
+    body = rst_to_markdown(doc.get("doc") or "")
+    if len(body) > 6000:
+        body = body[:6000].rsplit("\n", 1)[0] + "\n\n*…docstring truncated*"
+    first = f"```python\n{prefix}{head}{signature if not variable else ''}\n```"
+    note = f"*Runtime docstring from the installed torch{(' ' + doc['torch']) if doc.get('torch') else ''}.*"
+    return "\n\n".join(p for p in (first, body, note) if p)
+
+
+def render_loading(qualname: str) -> str:
+    return f"```python\n{qualname}\n```\n\n*Loading the docstring from the workspace's torch…*"
+
+
+# ------------------------------------------------------------------ resolution
+def target_at(analysis: Analysis, line: int, col: int) -> tuple[Value, tuple[int, int, int, int], str] | None:
+    """What the cursor (1-based line, 0-based str column) is on: its Value, the
+    range (line, col, end_line, end_col) it covers, and a variable name if it is one."""
+    node = analysis.node_at(line, col)
+    if node is not None and line not in analysis.repaired_lines:
+        if isinstance(node, ast.alias):
+            qualname = analysis.alias_qualname(node)
+            if not qualname:
+                return None
+            start = analysis.char_col(line, node.col_offset)
+            end = analysis.char_col(line, node.end_col_offset or node.col_offset)
+            return Value("symbol", qualname), (line, start, line, end), ""
+        value = analysis.resolve(node)
+        if value is None:
+            return None
+        if isinstance(node, ast.Attribute):
+            end = analysis.char_col(line, node.end_col_offset or 0)
+            span = (line, end - len(node.attr), line, end)
+        else:
+            span = (line, analysis.char_col(line, node.col_offset), line,
+                    analysis.char_col(line, node.end_col_offset or 0))
+        variable = node.id if isinstance(node, ast.Name) and value.kind == "instance" else ""
+        return value, span, variable
+    # The line did not parse (half-typed code): resolve the dotted name textually.
+    if line not in analysis.repaired_lines or not 1 <= line <= len(analysis.lines):
         return None
+    found = dotted_name_at(analysis.lines[line - 1], col)
+    if found is None:
+        return None
+    text, start, end = found
+    head, *rest = text.split(".")
+    scope = analysis.module_scope
+    for candidate in analysis.scopes.values():  # innermost function scope enclosing the line
+        node_ = candidate.node
+        if isinstance(node_, (ast.FunctionDef, ast.AsyncFunctionDef)) and node_.lineno <= line <= (node_.end_lineno or 0):
+            scope = candidate
+    binding = analysis.lookup(head, scope, line)
+    if binding is None:
+        return None
+    value = analysis._from_binding(binding, scope)
+    for attr in rest:
+        if value is None:
+            return None
+        value = analysis.member(value, attr)
+    if value is None:
+        return None
+    word_start = start + text.rfind(".") + 1 if rest else start
+    return value, (line, word_start, line, end), ""
+
+
+def _entry_for(server: TorchwiseServer, value: Value, analysis: Analysis) -> tuple[Entry | None, str]:
+    kb = server.knowledge
+    qualname = value.qualname
+    entry = kb.get(qualname)
+    if entry is None and value.kind == "symbol" and "." in qualname:
+        # a method reached through a subclass: Sequential.eval -> Module.eval
+        owner, _, attr = qualname.rpartition(".")
+        if owner.rsplit(".", 1)[-1][:1].isupper():
+            for klass in analysis.mro(owner)[1:]:
+                entry = kb.get(f"{klass}.{attr}")
+                if entry is not None:
+                    break
+    return entry, qualname
+
+
+# ------------------------------------------------------------------ handler
+def register(server: TorchwiseServer) -> None:
+    docs: dict[str, RuntimeDocs] = {}
+
+    def runtime_docs(ls: TorchwiseServer) -> RuntimeDocs | None:
+        if not ls.options.runtime_docs:
+            return None
+        interpreter = ls.options.interpreter
+        if interpreter not in docs:
+            for old in docs.values():
+                asyncio.ensure_future(old.close())
+            docs.clear()
+            docs[interpreter] = RuntimeDocs(interpreter, lambda msg: ls.log(msg, types.MessageType.Warning))
+        return docs[interpreter]
+
+    async def close_docs() -> None:
+        for worker in docs.values():
+            await worker.close()
+
+    server.shutdown_listeners.append(close_docs)
+
+    def prefetch(event: str, uri: str) -> None:
+        if event not in ("open", "save"):
+            return
+        worker = runtime_docs(server)
+        if worker is None:
+            return
+        analysis = server.analysis(uri)
+        if analysis is None:
+            return
+        names: set[str] = set()
+        seen: set[tuple[int, str]] = set()
+        for nodes in analysis._by_line.values():
+            for node, scope in nodes:
+                if isinstance(node, ast.alias) or len(seen) > PREFETCH_LIMIT:
+                    continue
+                key = (id(scope), analysis.lines[node.lineno - 1][node.col_offset:node.end_col_offset]
+                       if isinstance(node, ast.Attribute) and node.end_lineno == node.lineno
+                       else getattr(node, "id", "") or str(id(node)))
+                if key in seen:
+                    continue
+                seen.add(key)
+                value = analysis.resolve(node, scope)
+                if value is not None and value.kind == "symbol" and _is_torch(value.qualname):
+                    if _entry_for(server, value, analysis)[0] is None:
+                        names.add(value.qualname)
+        if names:
+            worker.prefetch(sorted(names))
+
+    def schedule_prefetch(event: str, uri: str) -> None:
+        if event in ("open", "save"):
+            asyncio.get_running_loop().call_later(0.3, prefetch, event, uri)
+
+    server.document_listeners.append(schedule_prefetch)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: TorchwiseServer, params: types.HoverParams) -> types.Hover | None:
+        uri = params.text_document.uri
+        analysis = ls.analysis(uri)
+        if analysis is None:
+            return None
+        document = ls.workspace.get_text_document(uri)
+        position = document.position_from_client_units(params.position)
+        line, col = position.line + 1, position.character
+
+        rule_hover = _rule_code_hover(analysis, line, col)
+        if rule_hover is not None:
+            return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=rule_hover))
+
+        target = target_at(analysis, line, col)
+        if target is None:
+            return None
+        value, (l0, c0, l1, c1), variable = target
+        if value.qualname.startswith(LOCAL) or not _is_torch(value.qualname):
+            return None
+        entry, qualname = _entry_for(ls, value, analysis)
+        if entry is not None:
+            text = render_entry(entry, qualname, variable)
+        else:
+            worker = runtime_docs(ls)
+            doc = await worker.lookup(qualname, RUNTIME_WAIT_S) if worker is not None else None
+            if isinstance(doc, dict):
+                doc = {**doc, "torch": worker.torch_version if worker else None}
+                text = render_runtime(qualname, doc, variable)
+            elif doc is MISSING or worker is None or worker.state == "failed":
+                return None
+            else:
+                text = render_loading(qualname)
+        from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+
+        rng = document.range_to_client_units(
+            ServerTextRange(ServerTextPosition(l0 - 1, c0), ServerTextPosition(l1 - 1, c1))
+        )
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=rng)
+
+
+def _rule_code_hover(analysis: Analysis, line: int, col: int) -> str | None:
+    """Hovering a rule code or name inside a ``# noqa:`` comment shows its docs."""
+    if not 1 <= line <= len(analysis.lines):
+        return None
+    text = analysis.lines[line - 1]
+    match = _NOQA.search(text)
+    if match is None or col < match.start(1):
+        return None
+    for token in re.finditer(r"[A-Za-z0-9_-]+", match.group(1)):
+        start = match.start(1) + token.start()
+        if start <= col <= start + len(token.group(0)):
+            try:
+                from torchwise.diagnostics import rule_docs_markdown
+            except ImportError:
+                return None
+            return rule_docs_markdown(token.group(0))
+    return None

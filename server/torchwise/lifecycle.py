@@ -6,6 +6,8 @@ through ``server.document_listeners``.
 
 from __future__ import annotations
 
+import sys
+
 from lsprotocol import types
 
 from torchwise.server import TorchwiseServer
@@ -21,6 +23,11 @@ def register(server: TorchwiseServer) -> None:
         if isinstance(params.settings, dict) and params.settings:
             ls.apply_options(params.settings)
             ls.notify_document("configuration", "")
+
+    @server.command("torchwise.serverModules")
+    def server_modules(ls: TorchwiseServer, *args) -> list[str]:
+        """Debugging aid (and the torch-free check in tests): modules loaded in the server."""
+        return sorted(sys.modules)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: TorchwiseServer, params: None) -> None:

@@ -21,6 +21,10 @@ from torchwise.knowledge import KnowledgeBase, default_knowledge
 
 log = logging.getLogger("torchwise")
 
+# Larger documents are not analysed (a 2 MB Python file is ~50,000 lines; ast alone
+# would take seconds on it): the server says so once and keeps serving.
+MAX_SOURCE_CHARS = 2_000_000
+
 
 class TorchwiseServer(LanguageServer):
     def __init__(self) -> None:
@@ -29,6 +33,7 @@ class TorchwiseServer(LanguageServer):
         self.knowledge: KnowledgeBase = default_knowledge()
         self._analyses: dict[str, tuple[int | None, str, Analysis]] = {}
         self._analysis_lock = threading.Lock()
+        self._skipped: set[str] = set()  # uris already reported as unanalysable
         # Feature modules subscribe here instead of registering didOpen/didChange/
         # didSave/didClose themselves (pygls allows one handler per method).
         # Each listener is called as listener(event, uri) with event in
@@ -61,6 +66,13 @@ class TorchwiseServer(LanguageServer):
             self.log(f"cannot read {uri}: {exc}", types.MessageType.Warning)
             return None
         version = document.version
+        problem = self._unanalysable(source)
+        if problem:
+            if uri not in self._skipped:
+                self._skipped.add(uri)
+                self.log(f"skipping {uri}: {problem}", types.MessageType.Warning)
+            return None
+        self._skipped.discard(uri)
         cached = self._analyses.get(uri)
         if cached and cached[0] == version and cached[1] is source:
             return cached[2]
@@ -69,8 +81,18 @@ class TorchwiseServer(LanguageServer):
             self._analyses[uri] = (version, source, analysis)
         return analysis
 
+    @staticmethod
+    def _unanalysable(source: str) -> str | None:
+        if len(source) > MAX_SOURCE_CHARS:
+            return (f"file too large to analyse ({len(source) / 1e6:.1f} MB > "
+                    f"{MAX_SOURCE_CHARS / 1e6:.0f} MB); hover and lint are off for it")
+        if "\x00" in source:
+            return "looks like a binary file (contains NUL bytes); hover and lint are off for it"
+        return None
+
     def forget(self, uri: str) -> None:
         self._analyses.pop(uri, None)
+        self._skipped.discard(uri)
 
     def notify_document(self, event: str, uri: str) -> None:
         for listener in list(self.document_listeners):
