@@ -724,6 +724,6 @@ def dotted_name_at(line_text: str, col: int) -> tuple[str, int, int] | None:
             offset = col - match.start()
             next_dot = text.find(".", offset)
             if next_dot != -1:
-                text = text[:next_dot]
+                text = text[:next_dot].rstrip()
             return re.sub(r"\s+", "", text), match.start(), match.start() + len(text)
     return None
