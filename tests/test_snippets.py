@@ -593,7 +593,7 @@ def _check(prefix: str, result: dict) -> None:
         # Like Python's default filters: deprecations count only when our code triggers them
         # (torch's own modules deprecate each other's internals as they import).
         ours = filename.endswith((f"{prefix}.py", "train.py"))
-        if category in ("DeprecationWarning", "PendingDeprecationWarning") and not ours:
+        if category in ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarning") and not ours:
             continue
         text = f"{category}: {message} ({filename})"
         if not any(re.search(a, text) for a in spec.allowed_warnings):
