@@ -17,7 +17,8 @@ from functools import lru_cache
 from lsprotocol import types
 
 from torchwise.analysis import LOCAL, Analysis, Value, dotted_name_at
-from torchwise.knowledge import Entry
+from torchwise.jedi_fallback import JediFallback, uri_to_path, workspace_root
+from torchwise.knowledge import Entry, KnowledgeBase
 from torchwise.rst import rst_to_markdown
 from torchwise.runtime_docs import MISSING, RuntimeDocs
 from torchwise.server import TorchwiseServer
@@ -185,6 +186,7 @@ def register(server: TorchwiseServer) -> None:
             await worker.close()
 
     server.shutdown_listeners.append(close_docs)
+    jedi = JediFallback()
 
     def prefetch(event: str, uri: str) -> None:
         if event not in ("open", "save"):
@@ -236,6 +238,8 @@ def register(server: TorchwiseServer) -> None:
 
         target = target_at(analysis, line, col)
         if target is None:
+            target = await _jedi_target(ls, jedi, analysis, uri, line, col)
+        if target is None:
             return None
         value, (l0, c0, l1, c1), variable = target
         if value.qualname.startswith(LOCAL) or not _is_torch(value.qualname):
@@ -259,6 +263,42 @@ def register(server: TorchwiseServer) -> None:
             ServerTextRange(ServerTextPosition(l0 - 1, c0), ServerTextPosition(l1 - 1, c1))
         )
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=rng)
+
+
+@lru_cache(maxsize=4)
+def _member_names(kb: KnowledgeBase) -> frozenset[str]:
+    """Attribute names that torch classes have, per the knowledge base."""
+    return frozenset(e.name.rsplit(".", 1)[-1] for e in kb.entries if e.kind in ("method", "property", "attribute"))
+
+
+def canonical_name(kb: KnowledgeBase, full_name: str) -> str:
+    """``torch.nn.modules.module.Module.train`` -> ``torch.nn.Module.train`` (via entry aliases)."""
+    entry = kb.get(full_name)
+    if entry is not None:
+        return entry.name
+    owner, _, attr = full_name.rpartition(".")
+    owner_entry = kb.get(owner)
+    return f"{owner_entry.name}.{attr}" if owner_entry is not None and attr else full_name
+
+
+async def _jedi_target(ls: TorchwiseServer, jedi: JediFallback, analysis: Analysis, uri: str,
+                       line: int, col: int) -> tuple[Value, tuple[int, int, int, int], str] | None:
+    """Ask jedi about an attribute the static analysis could not place (other files, returns)."""
+    node = analysis.node_at(line, col)
+    if not isinstance(node, ast.Attribute) or node.attr not in _member_names(ls.knowledge):
+        return None
+    base = analysis.resolve(node.value)
+    if base is not None:
+        return None  # known, and not a torch object: jedi would not say more
+    end = analysis.char_col(line, node.end_col_offset or 0)
+    path = uri_to_path(uri)
+    folders = [uri_to_path(f.uri) for f in (ls.workspace.folders or {}).values()]
+    key = (uri, analysis.source.__hash__(), line, end)
+    full_name = await jedi.infer(key, analysis.source, path, line, end - 1, ls.options.interpreter,
+                                 workspace_root(path, folders))
+    if not full_name or not _is_torch(full_name):
+        return None
+    return Value("symbol", canonical_name(ls.knowledge, full_name)), (line, end - len(node.attr), line, end), ""
 
 
 def _rule_code_hover(analysis: Analysis, line: int, col: int) -> str | None:
