@@ -305,3 +305,15 @@ async def test_jedi_fills_in_names_from_other_workspace_files(tmp_path: Path):
         await client.shutdown_session()
     finally:
         await client.stop()
+
+
+async def test_hover_on_a_noqa_rule_code_shows_its_docs(client: LanguageClient, tmp_path: Path):
+    text = "import torch\nstate = torch.load('m.pt')  # noqa: torch-load-without-weights-only\n"
+    uri = open_document(client, tmp_path / "noqa.py", text)
+    result = text_of(await hover(client, uri, position_of(text, "without-weights", 2)))
+    assert "torch-load-without-weights-only" in result and "weights_only" in result
+
+
+async def test_hover_links_lint_rules_to_their_docs(client: LanguageClient, script: str):
+    text = await _hover_text(client, script, position_of(SCRIPT, "CE()", 0))
+    assert "[`TW" in text and "softmax-before-cross-entropy.md" in text

@@ -48,13 +48,11 @@ def _signature_line(entry: Entry, shown: str) -> str:
 
 
 def _rule_labels(rules: tuple[str, ...]) -> list[str]:
-    try:
-        from torchwise.lint.registry import rule_by_name  # type: ignore[import-not-found]
-    except ImportError:
-        rule_by_name = None
+    from torchwise.lint.engine import get_rule
+
     labels = []
     for name in rules:
-        rule = rule_by_name(name) if rule_by_name else None
+        rule = get_rule(name)
         labels.append(f"[`{rule.code}` {name}]({rule.url})" if rule else f"`{name}`")
     return labels
 
@@ -312,9 +310,7 @@ def _rule_code_hover(analysis: Analysis, line: int, col: int) -> str | None:
     for token in re.finditer(r"[A-Za-z0-9_-]+", match.group(1)):
         start = match.start(1) + token.start()
         if start <= col <= start + len(token.group(0)):
-            try:
-                from torchwise.diagnostics import rule_docs_markdown
-            except ImportError:
-                return None
+            from torchwise.diagnostics import rule_docs_markdown
+
             return rule_docs_markdown(token.group(0))
     return None
