@@ -270,6 +270,7 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
                 continue
             items.append(types.CompletionItem(
                 label=prefix,
+                label_details=types.CompletionItemLabelDetails(description=s.name),
                 kind=types.CompletionItemKind.Snippet,
                 detail=s.description,
                 documentation=types.MarkupContent(kind=types.MarkupKind.Markdown,
