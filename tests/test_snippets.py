@@ -218,6 +218,21 @@ def test_own_linter_reports_nothing(prefix):
     assert [f"{f.line}:{f.col} {f.rule.code} {f.rule.name}: {f.message}" for f in findings] == []
 
 
+CHOICE_VARIANTS = [(s.prefix, index, option) for s in LIBRARY
+                   for index, options in snip.choices(s.nodes).items() for option in options[1:]]
+
+
+@pytest.mark.parametrize("prefix, index, option", CHOICE_VARIANTS)
+def test_every_choice_parses_and_passes_the_linter(prefix, index, option):
+    code = snip.expand(BY_PREFIX[prefix].nodes, VARIABLES, values={index: option})
+    assert option in code
+    ast.parse(code)
+    engine = _lint_engine()
+    if engine is None:
+        pytest.skip("linter not available yet")
+    assert [f"{f.line}:{f.col} {f.rule.code}: {f.message}" for f in engine.lint_source(code, f"{prefix}.py")] == []
+
+
 def test_torchwise_check_cli_reports_nothing(tmp_path):
     if importlib.util.find_spec("torchwise.lint.cli") is None:
         pytest.skip("linter not available yet (no torchwise check command)")

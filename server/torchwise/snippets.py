@@ -291,11 +291,25 @@ def _expand(nodes: list[Node], values: dict[int, str], variables: dict[str, str]
     return "".join(out)
 
 
-def expand(body: str | list[Node], variables: dict[str, str] | None = None) -> str:
-    """The text a snippet inserts when every tab stop keeps its default."""
+def expand(body: str | list[Node], variables: dict[str, str] | None = None,
+           values: dict[int, str] | None = None) -> str:
+    """The text a snippet inserts when every tab stop keeps its default (or takes the
+    text given in ``values``, by tab-stop index)."""
     nodes = parse(body) if isinstance(body, str) else body
     variables = variables or {}
-    return _expand(nodes, default_values(nodes, variables), variables)
+    return _expand(nodes, {**default_values(nodes, variables), **(values or {})}, variables)
+
+
+def choices(nodes: list[Node]) -> dict[int, list[str]]:
+    """Tab-stop index -> the options of its choice, for every choice in the snippet."""
+    found: dict[int, list[str]] = {}
+    for node in nodes:
+        if isinstance(node, TabStop) and node.choices is not None:
+            found.setdefault(node.index, node.choices)
+        if getattr(node, "children", None):
+            for index, options in choices(node.children).items():  # type: ignore[arg-type]
+                found.setdefault(index, options)
+    return found
 
 
 def resolve_variables(nodes: list[Node], variables: dict[str, str]) -> list[Node]:
