@@ -113,12 +113,9 @@ class TorchwiseServer(LanguageServer):
 
 
 def create_server() -> TorchwiseServer:
-    from torchwise import completion, hover, lifecycle
-
-    from torchwise import kernel
-    from torchwise import diagnostics
+    from torchwise import completion, diagnostics, hover, kernel, lifecycle
 
     server = TorchwiseServer()
-    for feature in (lifecycle, hover, kernel, diagnostics, completion):
+    for feature in (lifecycle, hover, diagnostics, completion, kernel):
         feature.register(server)
     return server
