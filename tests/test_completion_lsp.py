@@ -209,3 +209,17 @@ def test_line_start_state(text, state):
 ])
 def test_statement_word(lines, line, character, expected):
     assert statement_word(lines, line, character) == expected
+
+
+def test_existing_names_after_the_linter_used_the_same_analysis():
+    """The linter memoizes resolve() on the shared Analysis by node id; the name
+    look-up must not be fooled by it (the server lints before completing)."""
+    from torchwise.analysis import Analysis
+    from torchwise.completion import existing_names
+    from torchwise.lint.engine import lint_analysis, select_rules
+
+    source = SOURCE + "loader = torch.utils.data.DataLoader(range(4))\n\n"
+    analysis = Analysis(source, path="names.py")
+    lint_analysis(analysis, "names.py", select_rules(["ALL"]))
+    assert existing_names(analysis, source.count("\n") + 1) == {
+        "model": "net", "optimizer": "opt", "train_loader": "loader"}
