@@ -12,6 +12,7 @@ characters (str indices) of that line.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, Literal
 
@@ -103,6 +104,19 @@ class Context:
         self.tree: ast.Module = analysis.tree
         self.rule = rule_
 
+    def nodes(self, *types: type) -> list[ast.AST]:
+        """All nodes of the given types in the file, in source order, from one walk
+        shared by every rule (much faster than each rule calling ``ast.walk``)."""
+        from torchwise.lint import flow
+
+        return flow.index(self.analysis).of(*types)
+
+    def walk(self) -> list[ast.AST]:
+        """Every node of the file (the shared walk; same nodes as ``ast.walk(ctx.tree)``)."""
+        from torchwise.lint import flow
+
+        return flow.index(self.analysis).all
+
     def finding(self, node: ast.AST, message: str, fix: Fix | None = None) -> Finding:
         """A finding of the current rule spanning ``node``."""
         assert self.rule is not None
@@ -128,5 +142,33 @@ class Context:
         )
 
     def text(self, node: ast.AST) -> str:
-        """The source text of ``node``."""
-        return ast.get_source_segment(self.source, node) or ""
+        """The source text of ``node`` (like ``ast.get_source_segment``, without
+        re-splitting the whole file on every call)."""
+        try:
+            line, end_line = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined,operator]
+            col, end_col = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except (AttributeError, TypeError):
+            return ""
+        if end_col is None:
+            return ""
+        lines = _source_lines(self.analysis, self.source)
+        if not 0 <= line <= end_line < len(lines):
+            return ""
+        if line == end_line:
+            return lines[line].encode()[col:end_col].decode(errors="replace")
+        first = lines[line].encode()[col:].decode(errors="replace")
+        last = lines[end_line].encode()[:end_col].decode(errors="replace")
+        return first + "".join(lines[line + 1:end_line]) + last
+
+
+_LINE_BREAK = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
+
+
+def _source_lines(analysis: "Analysis", source: str) -> list[str]:
+    """The source split the way ``ast`` counts lines (only \\r\\n, \\r and \\n), with
+    line ends kept; cached on the analysis."""
+    cached = analysis.__dict__.get("_tw_source_lines")
+    if cached is None or cached[0] is not source:
+        cached = (source, _LINE_BREAK.split(source))
+        analysis.__dict__["_tw_source_lines"] = cached
+    return cached[1]

@@ -165,6 +165,9 @@ def run_rules(analysis: Analysis, rules: Iterable[Rule], path: str,
     """All findings of ``rules`` on an analysed file, unsuppressed and unsorted."""
     report = on_error or _stderr
     findings: list[Finding] = []
+    from torchwise.lint import flow
+
+    flow.accelerate(analysis)
     source = analysis.source
     for r in rules:
         if r.code == SYNTAX_ERROR_CODE:

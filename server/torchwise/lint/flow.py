@@ -37,11 +37,14 @@ class Index:
     def __init__(self, tree: ast.AST):
         self.by_type: dict[type, list[ast.AST]] = {}
         self.parents: dict[int, ast.AST] = {}
+        self.all: list[ast.AST] = []
         by_type = self.by_type
         parents = self.parents
+        append = self.all.append
         stack = [tree]
         while stack:
             node = stack.pop()
+            append(node)
             by_type.setdefault(type(node), []).append(node)
             for child in ast.iter_child_nodes(node):
                 parents[id(child)] = node
@@ -113,27 +116,97 @@ def _in_body(loop: ast.AST, child: ast.AST) -> bool:
         child is stmt for stmt in getattr(loop, "orelse", ()))
 
 
-def walk_local(node: ast.AST) -> Iterator[ast.AST]:
-    """Walk ``node`` without entering nested functions, lambdas or classes."""
+_SCOPE_LIKE = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _walk_local(node: ast.AST) -> list[ast.AST]:
+    out = []
     stack = [node]
     while stack:
         current = stack.pop()
-        yield current
+        out.append(current)
         for child in ast.iter_child_nodes(current):
             if isinstance(child, SCOPES):
                 continue
             stack.append(child)
+    return out
+
+
+def walk_local(node: ast.AST) -> list[ast.AST]:
+    """The nodes of ``node`` without entering nested functions, lambdas or classes.
+    Cached on function/class/module nodes (the rules ask about them repeatedly)."""
+    cached = node.__dict__.get("_tw_local")
+    if cached is None:
+        cached = _walk_local(node)
+        node._tw_local = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _position(n: ast.AST) -> tuple[int, int]:
+    return (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))
 
 
 def walk_local_sorted(node: ast.AST) -> list[ast.AST]:
-    nodes = list(walk_local(node))
-    nodes.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
-    return nodes
+    cached = node.__dict__.get("_tw_local_sorted")
+    if cached is None:
+        cached = sorted(walk_local(node), key=_position)
+        node._tw_local_sorted = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def calls_in(node: ast.AST) -> list[ast.Call]:
     """Calls inside ``node`` (same function), in source order."""
-    return [n for n in walk_local_sorted(node) if isinstance(n, ast.Call)]
+    cached = node.__dict__.get("_tw_calls")
+    if cached is None:
+        cached = [n for n in walk_local_sorted(node) if isinstance(n, ast.Call)]
+        node._tw_calls = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def memo(node: ast.AST, key: str, compute):
+    """A per-node cache for facts about functions/loops that several candidates ask about."""
+    attr = f"_tw_{key}"
+    value = node.__dict__.get(attr, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        setattr(node, attr, value)
+    return value
+
+
+_MISSING = object()
+
+
+def accelerate(analysis: Analysis) -> None:
+    """Memoize the analysis' inference on this instance: rules ask the same questions
+    about the same nodes many times. Results found while a resolution cycle was being
+    broken (None) are only cached for top-level questions."""
+    if analysis.__dict__.get("_tw_accelerated"):
+        return
+    analysis._tw_accelerated = True  # type: ignore[attr-defined]
+    resolve = analysis.resolve
+    mro = analysis.mro
+    resolved: dict[tuple[int, int], object] = {}
+    mros: dict[str, list[str]] = {}
+
+    def fast_resolve(expr, scope=None):
+        key = (id(expr), id(scope))
+        if key in resolved:
+            return resolved[key]
+        top = not analysis._resolving
+        value = resolve(expr, scope)
+        if value is not None or top:
+            resolved[key] = value
+        return value
+
+    def fast_mro(qualname):
+        value = mros.get(qualname)
+        if value is None:
+            value = mro(qualname)
+            mros[qualname] = value
+        return value
+
+    analysis.resolve = fast_resolve  # type: ignore[method-assign]
+    analysis.mro = fast_mro  # type: ignore[method-assign]
 
 
 def method_name(call: ast.AST) -> str | None:
@@ -316,24 +389,29 @@ def under_grad_off(analysis: Analysis, node: ast.AST) -> bool:
     decorated with it."""
     for anc in ancestors(analysis, node):
         if isinstance(anc, (ast.With, ast.AsyncWith)):
-            if any(is_grad_off_context(analysis, item.context_expr) for item in anc.items):
+            if memo(anc, "grad_off", lambda: any(is_grad_off_context(analysis, item.context_expr)
+                                                 for item in anc.items)):
                 return True
         elif isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if any(is_grad_off_context(analysis, d) for d in anc.decorator_list):
+            if memo(anc, "grad_off", lambda: any(is_grad_off_context(analysis, d) for d in anc.decorator_list)):
                 return True
     return False
 
 
 def function_called_under_grad_off(analysis: Analysis, func: ast.AST) -> bool:
     """Whether a function defined in this file is called (by name) anywhere from a
-    no-grad context, or handed to something we cannot follow."""
+    no-grad context."""
     if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
-    name = func.name
-    for call in index(analysis).of(ast.Call):
-        if method_name(call) == name and under_grad_off(analysis, call):
-            return True
-    return False
+    names = analysis.__dict__.get("_tw_called_under_grad_off")
+    if names is None:
+        names = set()
+        for call in index(analysis).of(ast.Call):
+            name = method_name(call)
+            if name and under_grad_off(analysis, call):
+                names.add(name)
+        analysis._tw_called_under_grad_off = names  # type: ignore[attr-defined]
+    return func.name in names
 
 
 def branch_path(analysis: Analysis, node: ast.AST, stop: ast.AST | None = None) -> dict[int, str]:

@@ -38,6 +38,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
     scaled = _scaled_backwards(ctx)
     if not scaled:
         return
+    scaled_in = [(s, flow.enclosing_function(a, s[0])) for s in scaled]
     for call in flow.iter_nodes(a, ast.Call):
         if flow.method_name(call) != "step" or call.args or call.keywords or not isinstance(call.func, ast.Attribute):
             continue
@@ -45,7 +46,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
         if not flow.is_optimizer(a, opt) or flow.is_scaler(a, opt):
             continue
         func = flow.enclosing_function(a, call)
-        match = next((s for s in scaled if flow.enclosing_function(a, s[0]) is func
+        match = next((s for s, f in scaled_in if f is func
                       and flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
         if match is None:
             continue
@@ -87,12 +88,15 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
     scaled = _scaled_backwards(ctx)
     if not scaled:
         return
+    scaled_in = [(s, flow.enclosing_function(a, s[0])) for s in scaled]
     for call in flow.iter_nodes(a, ast.Call):
+        if not flow.last_name(call.func).startswith("clip_grad"):
+            continue
         qualname = flow.safe_qualname(a, call.func)
         if qualname not in CLIP_FUNCS or qualname == "torch.nn.utils.get_total_norm":
             continue
         func = flow.enclosing_function(a, call)
-        match = next((s for s in scaled if flow.enclosing_function(a, s[0]) is func
+        match = next((s for s, f in scaled_in if f is func
                       and flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
         if match is None:
             continue
@@ -180,6 +184,8 @@ _DEPRECATED_AMP = {
 def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for call in flow.iter_nodes(a, ast.Call):
+        if flow.last_name(call.func) not in ("autocast", "GradScaler"):
+            continue
         qualname = flow.safe_qualname(a, call.func)
         short = _DEPRECATED_AMP.get(qualname or "")
         if short is None:

@@ -122,7 +122,13 @@ def _construction(ctx: Context, expr: ast.expr) -> ast.Call | None:
 def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterator[tuple[ast.Call, ast.expr, str]]:
     """Calls of the given loss functions / loss module instances with their input."""
     a = ctx.analysis
+    short_functions = {f.rsplit(".", 1)[-1] for f in functions}
+    instances = _loss_instance_names(ctx, {c.rsplit(".", 1)[-1] for c in classes})
     for call in flow.iter_nodes(a, ast.Call):
+        last = flow.last_name(call.func)
+        if last not in short_functions and last not in instances and not (
+                isinstance(call.func, ast.Call) and flow.last_name(call.func.func) in instances):
+            continue
         qualname = flow.safe_qualname(a, call.func)
         name = None
         if qualname in functions:
@@ -136,6 +142,22 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
         inp = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "input"), None)
         if inp is not None:
             yield call, inp, name
+
+
+def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
+    """Names (last component) bound to an instance of one of the loss classes, and the
+    class names themselves (``nn.CrossEntropyLoss()(x, y)``)."""
+    key = "loss_names_" + "_".join(sorted(class_names))
+    cached = ctx.analysis.__dict__.get(key)
+    if cached is None:
+        cached = set(class_names)
+        for node in flow.iter_nodes(ctx.analysis, ast.Assign, ast.AnnAssign):
+            value = node.value
+            if isinstance(value, ast.Call) and flow.last_name(value.func) in class_names:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                cached.update(flow.last_name(t) for t in targets)
+        ctx.analysis.__dict__[key] = cached
+    return cached
 
 
 def _line_note(ctx: Context, source: Source, inp: ast.expr) -> str:
@@ -228,11 +250,16 @@ _IMPLICIT_DIM_CLASSES = {
 }
 
 
+_IMPLICIT_DIM_NAMES = {q.rsplit(".", 1)[-1] for q in (*_IMPLICIT_DIM_FUNCS, *_IMPLICIT_DIM_CLASSES)}
+
+
 @rule(code="TW204", name="softmax-without-dim", group="losses", severity="warning",
       summary="softmax / log_softmax / nn.Softmax without `dim`: PyTorch guesses the dimension.")
 def softmax_without_dim(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for call in flow.iter_nodes(a, ast.Call):
+        if flow.last_name(call.func) not in _IMPLICIT_DIM_NAMES:
+            continue
         qualname = flow.safe_qualname(a, call.func)
         if qualname is None:
             continue

@@ -45,7 +45,7 @@ def _clears(node: ast.AST, helpers: set[str]) -> bool:
 
 
 def _has_backward(node: ast.AST) -> bool:
-    return any(flow.is_backward_call(n) for n in flow.walk_local(node))
+    return flow.memo(node, "has_backward", lambda: any(flow.is_backward_call(n) for n in flow.calls_in(node)))
 
 
 # ------------------------------------------------------------------ TW101
@@ -61,11 +61,11 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             continue
         if helpers is None:
             helpers = _clearing_functions(ctx)
-        if _clears(loop, helpers):
+        if flow.memo(loop, "clears", lambda: _clears(loop, helpers)):
             continue
         func = flow.enclosing_function(a, step)
         conditional = flow.is_conditional_within(a, step, loop)
-        if conditional and _clears(func, helpers):
+        if conditional and flow.memo(func, "clears", lambda: _clears(func, helpers)):
             continue  # accumulation: cleared once per outer loop / epoch
         yield ctx.finding(
             step,
@@ -238,22 +238,33 @@ def _passes(call: ast.Call, target: str) -> bool:
     return any(flow.dotted(arg) == target for arg in list(call.args) + [k.value for k in call.keywords])
 
 
+def _mode_events(ctx: Context, func: ast.AST) -> list[tuple[tuple[int, int], str, str | None, set[str]]]:
+    """Per function, in order: (position, target of a mode call, its mode, names passed as arguments)."""
+    def compute():
+        events = []
+        for n in flow.calls_in(func):
+            mc = _mode_call(n)
+            passed = {d for d in (flow.dotted(x) for x in list(n.args) + [k.value for k in n.keywords]) if d}
+            if mc is not None or passed:
+                events.append(((n.lineno, n.col_offset), mc[0] if mc else "", mc[1] if mc else None, passed))
+        return events
+
+    return flow.memo(func, "mode_events", compute)
+
+
 def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
     """The mode last set on ``target`` before ``node`` in its function: "train",
     "eval", or None/"unknown" when it cannot be told (the model went through a call
     that may have changed it)."""
-    a = ctx.analysis
-    func = flow.enclosing_function(a, node)
+    func = flow.enclosing_function(ctx.analysis, node)
+    here = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
     mode: str | None = None
-    for n in flow.walk_local_sorted(func):
-        if not hasattr(n, "lineno") or not isinstance(n, ast.Call):
-            continue
-        if not flow.before(n, node):
+    for position, mc_target, mc_mode, passed in _mode_events(ctx, func):
+        if position >= here:
             break
-        mc = _mode_call(n)
-        if mc is not None and mc[0] == target:
-            mode = mc[1]
-        elif mode is not None and _passes(n, target):
+        if mc_mode is not None and mc_target == target:
+            mode = mc_mode
+        elif mode is not None and target in passed:
             mode = "unknown"
     return mode
 
@@ -373,6 +384,10 @@ def _looks_like_training(node: ast.AST) -> bool:
 
 
 def _grad_disabled_somewhere(ctx: Context, func: ast.AST) -> bool:
+    return flow.memo(func, "grad_disabled", lambda: _compute_grad_disabled(ctx, func))
+
+
+def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
     a = ctx.analysis
     if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         if any(flow.is_grad_off_context(a, d) for d in func.decorator_list):
@@ -406,7 +421,8 @@ def no_grad_not_entered(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for stmt in flow.iter_nodes(a, ast.Expr):
         call = stmt.value
-        if not isinstance(call, ast.Call):
+        if not isinstance(call, ast.Call) or flow.last_name(call.func) not in ("no_grad", "enable_grad",
+                                                                               "inference_mode"):
             continue
         qualname = flow.safe_qualname(a, call.func)
         short = _GRAD_CONTEXTS.get(qualname or "")

@@ -1,0 +1,300 @@
+"""How fast is the linter? Prints times and ratios; asserts nothing.
+
+1. A generated ~40,000-line file of realistic training code: ``ast.parse`` alone
+   vs. the in-process engine (default rules, and ALL rules) vs. the ``torchwise
+   check`` CLI (a fresh process, start-up included). Goal: engine within 3x of
+   ``ast.parse``.
+2. TorchFix 0.7.0 (installed from PyPI into ``.cache/bench-venv``, never into
+   ``.venv``) against ``torchwise check`` on an ~8,000-line file. Goal: >= 50x.
+3. The editor path: ``didChange`` -> ``publishDiagnostics`` on a 2,000-line file
+   through a real server over stdio with ``debounceMs = 0``. Goal: p95 <= 50 ms.
+
+Run: ``.venv/bin/python bench/lint_speed.py [--skip-torchfix] [--changes N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "lint_fixtures"
+BENCH_VENV = ROOT / ".cache" / "bench-venv"
+TORCHFIX_VERSION = "0.7.0"
+
+
+# ------------------------------------------------------------------ input
+def _templates() -> list[str]:
+    files = sorted(CORPUS.glob("clean/*.py")) + sorted(
+        p for p in CORPUS.glob("*.py") if not p.name.endswith(".fixed.py") and p.stem != "syntax-error")
+    return [p.read_text(encoding="utf-8") for p in files]
+
+
+_DEF = re.compile(r"^(\s*)(def|class) ([A-Za-z_][A-Za-z0-9_]*)", re.M)
+
+
+def generate(lines_wanted: int) -> str:
+    """Concatenate the fixture corpus (clean scripts and rule fixtures) over and over,
+    renaming top-level functions and classes so every copy stays a distinct unit."""
+    templates = _templates()
+    chunks: list[str] = []
+    total = 0
+    i = 0
+    while total < lines_wanted:
+        text = templates[i % len(templates)]
+        suffix = f"_{i}"
+        names = {m.group(3) for m in _DEF.finditer(text) if not m.group(1) and not m.group(3).startswith("__")}
+        for name in names:
+            text = re.sub(rf"\b{name}\b", name + suffix, text)
+        text = text.replace('if __name__ == "__main__":', "if False:")
+        chunks.append(f"# ---- chunk {i}\n{text}\n")
+        total += text.count("\n") + 2
+        i += 1
+    return "".join(chunks)
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+# ------------------------------------------------------------------ 1. engine vs ast.parse
+def bench_engine(path: Path, repeat: int) -> None:
+    from torchwise.lint.engine import all_rules, lint_source, select_rules
+
+    source = path.read_text(encoding="utf-8")
+    n_lines = source.count("\n")
+    defaults, everything = select_rules(), all_rules()
+    lint_source(source, str(path), rules=everything)  # warm up: imports, knowledge base
+    t_parse = best_of(lambda: ast.parse(source), repeat)
+    t_default = best_of(lambda: lint_source(source, str(path), rules=defaults), repeat)
+    t_all = best_of(lambda: lint_source(source, str(path), rules=everything), repeat)
+    findings = len(lint_source(source, str(path), rules=defaults))
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "torchwise", "check", "--statistics", str(path)],
+                          capture_output=True, text=True)
+    t_cli = time.perf_counter() - start
+    print(f"== 1. {n_lines:,}-line generated file ({findings} findings with the default rules)")
+    print(f"   ast.parse                     {t_parse * 1000:8.1f} ms")
+    print(f"   engine, default rules         {t_default * 1000:8.1f} ms   {t_default / t_parse:5.2f}x ast.parse"
+          f"   ({n_lines / t_default:,.0f} lines/s)")
+    print(f"   engine, ALL rules             {t_all * 1000:8.1f} ms   {t_all / t_parse:5.2f}x ast.parse")
+    print(f"   torchwise check (new process) {t_cli * 1000:8.1f} ms   {t_cli / t_parse:5.2f}x ast.parse"
+          f"   (exit {proc.returncode}; includes interpreter start-up)")
+    print("   goal: engine within 3x of ast.parse")
+
+
+def profile_rules(path: Path) -> None:
+    """Per-rule time on the big file (for finding slow rules)."""
+    from torchwise.analysis import Analysis
+    from torchwise.lint.engine import all_rules, run_rules
+
+    source = path.read_text(encoding="utf-8")
+    start = time.perf_counter()
+    analysis = Analysis(source, str(path))
+    t_analysis = time.perf_counter() - start
+    print(f"   Analysis() alone               {t_analysis * 1000:8.1f} ms")
+    rows = []
+    for r in all_rules():
+        start = time.perf_counter()
+        run_rules(analysis, [r], str(path))
+        rows.append((time.perf_counter() - start, r))
+    for t, r in sorted(rows, key=lambda x: -x[0])[:8]:
+        print(f"   {r.code} {r.name:<40} {t * 1000:8.1f} ms")
+
+
+# ------------------------------------------------------------------ 2. TorchFix
+def ensure_torchfix() -> Path | None:
+    exe = BENCH_VENV / "bin" / "torchfix"
+    if exe.exists():
+        return exe
+    print(f"   installing torchfix=={TORCHFIX_VERSION} into {BENCH_VENV} ...", flush=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
+        subprocess.run([str(BENCH_VENV / "bin" / "pip"), "install", "-q", f"torchfix=={TORCHFIX_VERSION}"],
+                       check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"   could not install TorchFix: {exc}")
+        return None
+    return exe if exe.exists() else None
+
+
+def bench_torchfix(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    n_lines = source.count("\n")
+    print(f"== 2. TorchFix {TORCHFIX_VERSION} vs torchwise on a {n_lines:,}-line file")
+    exe = ensure_torchfix()
+    if exe is None:
+        print("   skipped")
+        return
+    start = time.perf_counter()
+    proc = subprocess.run([str(exe), "--jobs", "1", str(path)], capture_output=True, text=True)
+    t_torchfix = time.perf_counter() - start
+    tf_findings = sum(1 for line in proc.stdout.splitlines() if re.search(r":\d+:\d+: TOR\d+", line))
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "torchwise", "check", "--select", "ALL", "--statistics", str(path)],
+                   capture_output=True, text=True)
+    t_cli = time.perf_counter() - start
+    from torchwise.lint.engine import all_rules, lint_source
+
+    t_engine = best_of(lambda: lint_source(source, str(path), rules=all_rules()), 3)
+    print(f"   torchfix (1 job)              {t_torchfix * 1000:8.1f} ms   ({n_lines / t_torchfix:,.0f} lines/s, "
+          f"{tf_findings} findings, exit {proc.returncode})")
+    print(f"   torchwise check --select ALL  {t_cli * 1000:8.1f} ms   {t_torchfix / t_cli:6.1f}x faster (process start-up included)")
+    print(f"   torchwise engine, ALL rules   {t_engine * 1000:8.1f} ms   {t_torchfix / t_engine:6.1f}x faster")
+    print("   goal: >= 50x faster")
+
+
+# ------------------------------------------------------------------ 3. editor path
+class StdioClient:
+    """A minimal LSP client: Content-Length framing over a subprocess's pipes."""
+
+    def __init__(self, cmd: list[str], cwd: Path):
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, cwd=cwd)
+        self.next_id = 0
+        self.lock = threading.Condition()
+        self.responses: dict[int, dict] = {}
+        self.published: list[tuple[float, dict]] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        stream = self.proc.stdout
+        assert stream is not None
+        while True:
+            headers = {}
+            while True:
+                line = stream.readline()
+                if not line:
+                    return
+                line = line.strip()
+                if not line:
+                    break
+                key, _, value = line.decode().partition(":")
+                headers[key.lower()] = value.strip()
+            body = json.loads(stream.read(int(headers["content-length"])))
+            now = time.perf_counter()
+            with self.lock:
+                if "id" in body and "method" not in body:
+                    self.responses[body["id"]] = body
+                elif body.get("method") == "textDocument/publishDiagnostics":
+                    self.published.append((now, body["params"]))
+                elif "id" in body and "method" in body:  # server request (configuration...): answer null
+                    self._send({"jsonrpc": "2.0", "id": body["id"], "result": None})
+                self.lock.notify_all()
+
+    def _send(self, message: dict) -> None:
+        data = json.dumps(message).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+        self.proc.stdin.flush()
+
+    def request(self, method: str, params) -> dict:
+        self.next_id += 1
+        rid = self.next_id
+        self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        with self.lock:
+            self.lock.wait_for(lambda: rid in self.responses, timeout=120)
+            return self.responses.pop(rid)
+
+    def notify(self, method: str, params) -> None:
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def wait_version(self, uri: str, version: int, timeout: float = 60) -> float:
+        with self.lock:
+            ok = self.lock.wait_for(lambda: any(p["uri"] == uri and p.get("version") == version
+                                                for _, p in self.published), timeout=timeout)
+            if not ok:
+                raise TimeoutError(f"no diagnostics for version {version}")
+            return next(t for t, p in self.published if p["uri"] == uri and p.get("version") == version)
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None)
+            self.notify("exit", None)
+            self.proc.wait(timeout=20)
+        except Exception:
+            self.proc.kill()
+
+
+def bench_editor(path: Path, changes: int) -> None:
+    text = path.read_text(encoding="utf-8")
+    n_lines = text.count("\n")
+    print(f"== 3. editor path: didChange -> publishDiagnostics, {n_lines:,}-line file, debounce 0, {changes} edits")
+    workdir = path.parent
+    client = StdioClient([sys.executable, "-m", "torchwise", "serve"], workdir)
+    try:
+        client.request("initialize", {"processId": os.getpid(), "rootUri": workdir.as_uri(), "capabilities": {},
+                                      "initializationOptions": {"lint": {"debounceMs": 0}}})
+        client.notify("initialized", {})
+        uri = path.as_uri()
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
+                                                                "text": text}})
+        client.wait_version(uri, 1)
+        lines = text.splitlines(keepends=True)
+        latencies = []
+        for i in range(changes):
+            version = i + 2
+            line_no = (i * 37) % len(lines)
+            # an incremental edit: insert a statement-level comment line at a line start
+            edit = {"range": {"start": {"line": line_no, "character": 0}, "end": {"line": line_no, "character": 0}},
+                    "text": f"# edit {i}\n"}
+            start = time.perf_counter()
+            client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                     "contentChanges": [edit]})
+            arrived = client.wait_version(uri, version)
+            latencies.append((arrived - start) * 1000)
+            lines.insert(line_no, f"# edit {i}\n")
+        latencies.sort()
+        p50 = statistics.median(latencies)
+        p95 = latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
+        print(f"   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   max {latencies[-1]:6.1f} ms   "
+              f"(p95 is {p95 / 50:4.2f}x the 50 ms goal)")
+    finally:
+        client.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=40_000)
+    parser.add_argument("--torchfix-lines", type=int, default=8_000)
+    parser.add_argument("--editor-lines", type=int, default=2_000)
+    parser.add_argument("--changes", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-torchfix", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="also print the slowest rules")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "server"))
+    with tempfile.TemporaryDirectory(prefix="torchwise-bench-") as tmp:
+        tmpdir = Path(tmp)
+        big = tmpdir / "big_train.py"
+        big.write_text(generate(args.lines), encoding="utf-8")
+        bench_engine(big, args.repeat)
+        if args.profile:
+            profile_rules(big)
+        if not args.skip_torchfix:
+            medium = tmpdir / "medium_train.py"
+            medium.write_text(generate(args.torchfix_lines), encoding="utf-8")
+            bench_torchfix(medium)
+        small = tmpdir / "editor_train.py"
+        small.write_text(generate(args.editor_lines), encoding="utf-8")
+        bench_editor(small, args.changes)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
