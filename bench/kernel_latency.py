@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -25,59 +26,99 @@ import tempfile
 import time
 from pathlib import Path
 
-from lsprotocol import types
-from pygls.lsp.client import LanguageClient
 
 PYTHON = sys.executable
 
 
 class Client:
+    """A lean JSON-RPC/LSP client over the server's stdio (Content-Length framing).
+
+    The measurement is about the server's path, so the client side is kept as
+    thin as the raw jupyter_client side: no object conversion layer.
+    """
+
     def __init__(self) -> None:
-        self.lsp = LanguageClient("kernel-bench", "1")
+        self.proc: asyncio.subprocess.Process | None = None
+        self.next_id = 0
+        self.pending: dict[int, asyncio.Future] = {}
         self.finished: dict[str, asyncio.Future] = {}
-        self.early: dict[str, object] = {}
-
-        @self.lsp.feature("torchwise/runFinished")
-        def on_finished(params) -> None:
-            run_id = params.runId
-            future = self.finished.get(run_id)
-            if future is None:
-                self.early[run_id] = params
-            elif not future.done():
-                future.set_result(params)
-
-        @self.lsp.feature("torchwise/output")
-        def on_output(params) -> None:
-            pass
+        self.early: dict[str, dict] = {}
+        self.reader: asyncio.Task | None = None
 
     async def start(self, root: Path) -> None:
-        env = dict(os.environ)
-        await self.lsp.start_io(PYTHON, "-m", "torchwise", "serve", env=env)
-        await self.lsp.initialize_async(
-            types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri())
+        self.proc = await asyncio.create_subprocess_exec(
+            PYTHON, "-m", "torchwise", "serve", "--log-level", "warning",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 26,
         )
-        self.lsp.initialized(types.InitializedParams())
+        self.reader = asyncio.ensure_future(self._read())
+        await self.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}})
+        self.notify("initialized", {})
 
-    async def run(self, code: str):
-        result = await self.lsp.workspace_execute_command_async(
-            types.ExecuteCommandParams(command="torchwise.runCode", arguments=[{"code": code, "uri": None, "firstLine": 0}])
-        )
-        run_id = result["runId"] if isinstance(result, dict) else result.runId
+    def _write(self, message: dict) -> None:
+        body = json.dumps(message).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def notify(self, method: str, params) -> None:
+        self._write({"jsonrpc": "2.0", "method": method, "params": params})
+
+    async def request(self, method: str, params):
+        self.next_id += 1
+        future = asyncio.get_running_loop().create_future()
+        self.pending[self.next_id] = future
+        self._write({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        return await future
+
+    async def _read(self) -> None:
+        stdout = self.proc.stdout
+        while True:
+            length = None
+            while True:
+                line = await stdout.readline()
+                if not line:
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            message = json.loads(await stdout.readexactly(length))
+            if "id" in message and "method" not in message:
+                future = self.pending.pop(message["id"], None)
+                if future is not None:
+                    if "error" in message:
+                        future.set_exception(RuntimeError(message["error"]))
+                    else:
+                        future.set_result(message.get("result"))
+            elif message.get("method") == "torchwise/runFinished":
+                params = message["params"]
+                future = self.finished.pop(params["runId"], None)
+                if future is None:
+                    self.early[params["runId"]] = params
+                else:
+                    future.set_result(params)
+            elif "id" in message:  # a request from the server (configuration...): answer null
+                self._write({"jsonrpc": "2.0", "id": message["id"], "result": None})
+
+    async def command(self, name: str, *arguments):
+        return await self.request("workspace/executeCommand", {"command": name, "arguments": list(arguments)})
+
+    async def run(self, code: str) -> dict:
+        result = await self.command("torchwise.runCode", {"code": code, "uri": None, "firstLine": 0})
+        run_id = result["runId"]
         if run_id in self.early:
             return self.early.pop(run_id)
         future = asyncio.get_running_loop().create_future()
         self.finished[run_id] = future
         return await future
 
-    async def info(self):
-        return await self.lsp.workspace_execute_command_async(
-            types.ExecuteCommandParams(command="torchwise.kernelInfo", arguments=[])
-        )
+    async def info(self) -> dict:
+        return await self.command("torchwise.kernelInfo")
 
     async def stop(self) -> None:
-        await self.lsp.shutdown_async(None)
-        self.lsp.exit(None)
-        await self.lsp.stop()
+        await self.request("shutdown", None)
+        self.notify("exit", None)
+        await self.proc.wait()
+        self.reader.cancel()
 
 
 async def start_raw_kernel():
@@ -128,7 +169,7 @@ async def round_trips(runs: int, root: Path):
     started = time.perf_counter()
     finished = await client.run("pass")
     server_ready = time.perf_counter() - started
-    assert finished.status == "ok", finished
+    assert finished["status"] == "ok", finished
     execute, stop, raw_ready = await start_raw_kernel()
     for _ in range(5):  # warm up both
         await client.run("pass")
@@ -138,7 +179,7 @@ async def round_trips(runs: int, root: Path):
         started = time.perf_counter()
         finished = await client.run("pass")
         server.append(time.perf_counter() - started)
-        assert finished.status == "ok", finished
+        assert finished["status"] == "ok", finished
         started = time.perf_counter()
         await execute("pass")
         raw.append(time.perf_counter() - started)

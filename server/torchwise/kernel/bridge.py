@@ -359,7 +359,8 @@ class Bridge:
             await kernel.start()
             if kernel.remote:
                 await self._wait_remote_ready()
-            source = open(os.path.join(HERE, "kernel_side.py"), encoding="utf-8").read()
+            with open(os.path.join(HERE, "kernel_side.py"), encoding="utf-8") as handle:
+                source = handle.read()
             bootstrap = (
                 "exec(compile(%r, '<torchwise-kernel-helpers>', 'exec'), "
                 "(lambda m: (__import__('sys').modules.__setitem__('__torchwise__', m), m.__dict__)[1])"
@@ -433,16 +434,10 @@ class Bridge:
         self.current = execution
         reply = None
         idle = False
+        watchdog = asyncio.ensure_future(self._watch(execution))
         try:
             while reply is None or not idle:
-                try:
-                    msg = await asyncio.wait_for(execution.queue.get(), 0.25)
-                except asyncio.TimeoutError:
-                    if self.abort_reason:
-                        raise Aborted(self.abort_reason)
-                    if not await self.kernel.alive():
-                        raise KernelDied()
-                    continue
+                msg = await execution.queue.get()
                 kind = msg.get("msg_type")
                 if kind == "__abort__":
                     raise Aborted(self.abort_reason or "aborted")
@@ -460,9 +455,22 @@ class Bridge:
                 if on_message is not None:
                     on_message(msg)
         finally:
+            watchdog.cancel()
             self.executions.pop(msg_id, None)
             self.current = None
         return reply
+
+    async def _watch(self, execution: Execution) -> None:
+        """Wake the waiting execution when the kernel dies or the run is aborted."""
+        kernel = self.kernel
+        while True:
+            await asyncio.sleep(0.25)
+            if self.abort_reason:
+                execution.queue.put_nowait({"msg_type": "__abort__"})
+                return
+            if kernel is not self.kernel or not await kernel.alive():
+                execution.queue.put_nowait({"msg_type": "__closed__"})
+                return
 
     async def query(self, code: str, expression: str) -> dict:
         reply = await self.execute(code, silent=True, user_expressions={"r": expression})
@@ -678,6 +686,34 @@ def read_stdin(loop, ops: asyncio.Queue) -> None:
     loop.call_soon_threadsafe(ops.put_nowait, None)  # stdin closed: the server is gone
 
 
+def read_first_line() -> str:
+    """The configure line, read unbuffered so that nothing after it is swallowed."""
+    if os.name != "posix":
+        return sys.stdin.readline()
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        chunk = os.read(0, 1)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode("utf-8", "replace")
+
+
+async def read_stdin_async(loop, ops: asyncio.Queue) -> None:
+    reader = asyncio.StreamReader(limit=1 << 30)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        try:
+            op = json.loads(line)
+        except ValueError:
+            continue
+        ops.put_nowait(op)
+    ops.put_nowait(None)  # stdin closed: the server is gone
+
+
 def missing_modules(mode: str) -> list[str]:
     needed = ["websocket"] if mode == "remote" else ["jupyter_client", "ipykernel", "torch"]
     return [name for name in needed if importlib.util.find_spec(name) is None]
@@ -685,7 +721,7 @@ def missing_modules(mode: str) -> list[str]:
 
 async def main() -> int:
     loop = asyncio.get_running_loop()
-    first = sys.stdin.readline()
+    first = read_first_line()
     try:
         config = json.loads(first) if first.strip() else {}
     except ValueError:
@@ -696,9 +732,14 @@ async def main() -> int:
     if missing:
         return 1
     ops: asyncio.Queue = asyncio.Queue()
-    threading.Thread(target=read_stdin, args=(loop, ops), daemon=True).start()
+    if os.name == "posix":
+        stdin_task = asyncio.ensure_future(read_stdin_async(loop, ops))  # keep a reference: tasks are weak
+    else:
+        threading.Thread(target=read_stdin, args=(loop, ops), daemon=True).start()
     bridge = Bridge(config)
     await bridge.serve(ops)
+    if os.name == "posix":
+        stdin_task.cancel()
     return 0
 
 

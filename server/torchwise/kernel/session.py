@@ -52,6 +52,7 @@ class KernelSession:
         self.info: dict | None = None
         self.device: str | None = None
         self.message: str | None = None  # last reason the kernel could not start
+        self._background: set[asyncio.Task] = set()
 
     # -- configuration -----------------------------------------------------------------
     def _config(self) -> dict:
@@ -74,7 +75,9 @@ class KernelSession:
     def configuration_changed(self) -> None:
         """Settings changed: a different interpreter or server means a different kernel."""
         if self.proc is not None and self.config_key != self._key():
-            asyncio.ensure_future(self.stop())
+            task = asyncio.ensure_future(self.stop())
+            self._background.add(task)  # the loop keeps only weak references to tasks
+            task.add_done_callback(self._background.discard)
 
     # -- bridge process -------------------------------------------------------------------
     async def ensure_bridge(self) -> None:
