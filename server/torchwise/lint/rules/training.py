@@ -28,9 +28,13 @@ def _optimizer_steps(ctx: Context) -> Iterator[tuple[ast.Call, ast.expr]]:
 
 def _clearing_functions(ctx: Context) -> set[str]:
     """Names of the file's functions whose bodies clear gradients."""
+    a = ctx.analysis
     names = set()
-    for func in flow.iter_nodes(ctx.analysis, ast.FunctionDef, ast.AsyncFunctionDef):
-        if any(flow.clears_gradients(n) for n in flow.walk_local(func)):
+    candidates = [n for n in flow.iter_nodes(a, ast.Call) if flow.clears_gradients(n)]
+    candidates += [n for n in flow.iter_nodes(a, ast.Assign) if flow.clears_gradients(n)]
+    for node in candidates:
+        func = flow.enclosing_function(a, node)
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names.add(func.name)
     return names
 
@@ -76,67 +80,68 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
 
 
 # ------------------------------------------------------------------ TW102
-def _events(ctx: Context, body: list[ast.stmt]) -> list[tuple[str, ast.Call, str]]:
-    """Backward / clear / step events of one straight-line block, in order, going into
-    if/with/try bodies but not into loops or nested functions."""
+def _segment_owner(a, node: ast.AST) -> ast.AST:
+    """The loop body or function/module that runs ``node`` in one straight line
+    (if/with/try are looked through; loops and nested functions are not)."""
+    child = node
+    for anc in flow.ancestors(a, node):
+        if isinstance(anc, flow.SCOPES):
+            return anc
+        if isinstance(anc, flow.LOOPS) and flow._in_body(anc, child):
+            return anc
+        child = anc
+    return a.tree
+
+
+def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AST | None, str]]]:
+    """Per straight-line segment: its backward / clear / step events and barriers
+    (nested loops and functions), in source order."""
     a = ctx.analysis
-    events: list[tuple[str, ast.Call, str]] = []
-
-    def visit_stmts(stmts: list[ast.stmt]) -> None:
-        for stmt in stmts:
-            if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
-                                 ast.ClassDef)):
-                events.append(("barrier", None, ""))  # type: ignore[arg-type]
-                continue
-            if isinstance(stmt, (ast.If,)):
-                visit_stmts(stmt.body)
-                visit_stmts(stmt.orelse)
-                continue
-            if isinstance(stmt, (ast.With, ast.AsyncWith)):
-                visit_stmts(stmt.body)
-                continue
-            if isinstance(stmt, ast.Try):
-                visit_stmts(stmt.body)
-                visit_stmts(stmt.orelse)
-                visit_stmts(stmt.finalbody)
-                continue
-            for node in flow.calls_in(stmt):
-                if flow.is_backward_call(node):
-                    events.append(("backward", node, ""))
-                elif flow.is_zero_grad_call(node) and isinstance(node.func, ast.Attribute):
-                    events.append(("clear", node, flow.dotted(node.func.value) or ""))
-                elif flow.method_name(node) == "step" and isinstance(node.func, ast.Attribute):
-                    recv = node.func.value
-                    if flow.is_scaler(a, recv) and node.args:
-                        events.append(("step", node, flow.dotted(node.args[0]) or ""))
-                    elif not node.args and flow.is_optimizer(a, recv):
-                        events.append(("step", node, flow.dotted(recv) or ""))
-
-    visit_stmts(body)
-    return events
+    segments: dict[int, list] = {}
+    for call in flow.iter_nodes(a, ast.Call):
+        name = flow.method_name(call)
+        if name not in ("backward", "step") and not (name and "zero_grad" in name):
+            continue
+        if not isinstance(call.func, ast.Attribute):
+            continue
+        event = None
+        if flow.is_backward_call(call):
+            event = ("backward", "")
+        elif flow.is_zero_grad_call(call):
+            event = ("clear", flow.dotted(call.func.value) or "")
+        elif name == "step":
+            recv = call.func.value
+            if call.args and flow.is_scaler(a, recv):
+                event = ("step", flow.dotted(call.args[0]) or "")
+            elif not call.args and flow.is_optimizer(a, recv):
+                event = ("step", flow.dotted(recv) or "")
+        if event is not None:
+            owner = _segment_owner(a, call)
+            segments.setdefault(id(owner), []).append(((call.lineno, call.col_offset), event[0], call, event[1]))
+    if not any(kind == "clear" for events in segments.values() for _, kind, _, _ in events):
+        return {}
+    for node in flow.iter_nodes(a, ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
+                                ast.ClassDef, ast.Lambda):
+        owner = _segment_owner(a, node)
+        if id(owner) in segments:
+            segments[id(owner)].append(((node.lineno, node.col_offset), "barrier", None, ""))
+    for events in segments.values():
+        events.sort(key=lambda e: e[0])
+    return segments
 
 
 @rule(code="TW102", name="zero-grad-between-backward-and-step", group="training", severity="error",
       summary="Gradients are cleared after backward() and before optimizer.step(), so the step sees none.")
 def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
-    bodies: list[list[ast.stmt]] = [ctx.tree.body]
-    for node in flow.iter_nodes(ctx.analysis, ast.FunctionDef, ast.AsyncFunctionDef, ast.For, ast.AsyncFor,
-                                ast.While):
-        bodies.append(node.body)
-    for body in bodies:
-        events = _events(ctx, body)
-        if not any(kind == "clear" for kind, _, _ in events):
-            continue
-        for i, (kind, call, target) in enumerate(events):
+    for events in _segments(ctx).values():
+        for i, (_, kind, call, target) in enumerate(events):
             if kind != "clear" or not target:
                 continue
-            if not any(k == "backward" for k, _, _ in events[:i]):
-                continue
             # the last event before the clear must be a backward (not a step or a barrier)
-            previous = [k for k, _, _ in events[:i] if k != "clear"]
+            previous = [k for _, k, _, _ in events[:i] if k != "clear"]
             if not previous or previous[-1] != "backward":
                 continue
-            for k, c, t in events[i + 1:]:
+            for _, k, c, t in events[i + 1:]:
                 if k in ("backward", "barrier"):
                     break
                 if k == "step" and t == target and flow.same_branch(ctx.analysis, call, c):
@@ -273,31 +278,38 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
       summary="An evaluation loop runs on a model still in train mode (dropout and batch norm active).")
 def missing_eval(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    targets: set[str] | None = None
-    for with_node in flow.iter_nodes(a, ast.With, ast.AsyncWith):
-        if not any(flow.is_grad_off_context(a, item.context_expr) for item in with_node.items):
+    targets = _mode_targets(ctx)
+    if not targets:
+        return
+    reported: set[int] = set()
+    for call in flow.iter_nodes(a, ast.Call):
+        target = flow.dotted(call.func)
+        if target not in targets:
             continue
-        if targets is None:
-            targets = _mode_targets(ctx)
-            if not targets:
-                return
-        reported = False
-        for loop in flow.walk_local_sorted(with_node):
-            if reported or not isinstance(loop, (ast.For, ast.AsyncFor)):
-                continue
-            for call in flow.calls_in(loop):
-                target = flow.dotted(call.func)
-                if target not in targets:
-                    continue
-                if _mode_before(ctx, call, target) == "train":
-                    yield ctx.finding(
-                        call,
-                        f"`{target}` is still in train mode here (dropout and batch norm behave as in "
-                        f"training), yet this loop evaluates it; call `{target}.eval()` before the loop "
-                        f"and `{target}.train()` after it",
-                    )
-                    reported = True
-                    break
+        # inside a for loop (in its body) that sits inside a no_grad/inference_mode block
+        loop = None
+        block = None
+        child = call
+        for anc in flow.ancestors(a, call):
+            if isinstance(anc, flow.SCOPES):
+                break
+            if loop is None and isinstance(anc, (ast.For, ast.AsyncFor)) and flow._in_body(anc, child):
+                loop = anc
+            elif loop is not None and isinstance(anc, (ast.With, ast.AsyncWith)) and flow.memo(
+                    anc, "grad_off", lambda: any(flow.is_grad_off_context(a, i.context_expr) for i in anc.items)):
+                block = anc
+                break
+            child = anc
+        if block is None or id(block) in reported:
+            continue
+        if _mode_before(ctx, call, target) == "train":
+            reported.add(id(block))
+            yield ctx.finding(
+                call,
+                f"`{target}` is still in train mode here (dropout and batch norm behave as in "
+                f"training), yet this loop evaluates it; call `{target}.eval()` before the loop "
+                f"and `{target}.train()` after it",
+            )
 
 
 @rule(code="TW105", name="missing-train-mode", group="training", severity="warning",
