@@ -43,12 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
 
-    try:
-        from torchwise.lint import cli as lint_cli
-    except ImportError:  # the linter is optional while it is being built
-        lint_cli = None
-    if lint_cli is not None:
-        lint_cli.add_parser(sub)
+    from torchwise.lint import cli as lint_cli
+
+    lint_cli.add_parser(sub)
     return parser
 
 
