@@ -16,7 +16,7 @@ for x, y in loader:
 
 def step(batch: torch.Tensor, labels: torch.Tensor):
     batch = batch.half()  # expect: tensor-to-discarded
-    labels[0].cpu()  # expect: tensor-to-discarded
+    labels[0].cuda()  # expect: tensor-to-discarded
     return batch
 
 
@@ -26,6 +26,7 @@ model.cuda()
 weights = weights.to(device)
 for x, y in loader:
     x, y = x.to(device), y.to(device)
+    model(x).cpu()  # waits for the device: a deliberate sync, not reported
 
 
 def unknown(thing):

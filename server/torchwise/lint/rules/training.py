@@ -504,7 +504,7 @@ def _keeps_graph(expr: ast.expr) -> bool:
 
 
 # ------------------------------------------------------------------ TW109
-_MOVES = {"to", "cuda", "cpu", "half", "float", "double", "bfloat16", "long", "int", "bool", "short",
+_MOVES = {"to", "cuda", "half", "float", "double", "bfloat16", "long", "int", "bool", "short",
           "byte", "char", "pin_memory", "xpu", "mps"}
 
 
