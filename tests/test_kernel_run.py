@@ -225,14 +225,38 @@ async def test_results_and_rich_display(kernel: LanguageClient):
     assert outputs[1]["text"] == "42"
 
 
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+async def test_images_come_as_display_with_their_mime_data(kernel: LanguageClient):
+    code = f"import base64\nfrom IPython.display import Image, display\ndisplay(Image(data=base64.b64decode({PNG!r})))"
+    finished, _ = await run_and_wait(kernel, code)
+    assert finished["status"] == "ok"
+    (output,) = kernel.recorder.outputs[list(kernel.recorder.finished)[-1]]
+    assert output["stream"] == "display"
+    assert PNG in output["data"].values()  # image/png, base64 (the key is renamed by pygls' namedtuples)
+
+
+async def test_matplotlib_figures_come_as_png(kernel: LanguageClient):
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed in the workspace interpreter")
+    finished, _ = await run_and_wait(kernel, "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()")
+    assert finished["status"] == "ok"
+    displays = [o for o in kernel.recorder.outputs[list(kernel.recorder.finished)[-1]] if o["stream"] == "display"]
+    assert displays and any(str(v).startswith("iVBOR") for v in displays[0]["data"].values())
+
+
 async def test_interrupt_stops_a_loop_and_keeps_state(kernel: LanguageClient):
     await run_and_wait(kernel, "kept = 'still here'\ncount = 0")
     run_id = await run_code(kernel, "print('looping', flush=True)\nwhile True:\n    count += 1\n")
+    queued = await run_code(kernel, "print('should not run')")
     await kernel.recorder.until(lambda: kernel.recorder.outputs[run_id])
     await command(kernel, "torchwise.interrupt")
     finished = await kernel.recorder.done(run_id)
     assert finished["status"] == "interrupted"
     assert "KeyboardInterrupt" in kernel.recorder.text(run_id, "error")
+    # runs queued behind the interrupted one are cancelled, not run
+    assert (await kernel.recorder.done(queued))["status"] == "interrupted"
+    assert "should not run" not in kernel.recorder.text(queued)
     finished, text = await run_and_wait(kernel, "print(kept, count > 0)")
     assert finished["status"] == "ok" and text == "still here True\n"
 
@@ -334,12 +358,23 @@ async def test_crash_is_reported_and_the_next_run_gets_a_fresh_kernel(kernel: La
     assert info["state"] == "idle"
 
 
+async def test_restart_stops_a_running_loop(kernel: LanguageClient):
+    run_id = await run_code(kernel, "print('spinning', flush=True)\nwhile True:\n    pass\n")
+    await kernel.recorder.until(lambda: kernel.recorder.outputs[run_id])
+    old = (await command(kernel, "torchwise.kernelInfo"))["kernelPid"]
+    info = await command(kernel, "torchwise.restart")
+    assert info["state"] == "idle" and info["kernelPid"] != old
+    finished = await kernel.recorder.done(run_id)
+    assert finished["status"] == "interrupted" and "restarted" in kernel.recorder.text(run_id)
+    assert await wait_gone(old) == []
+
+
 async def test_restart_clears_state(kernel: LanguageClient):
     await run_and_wait(kernel, "survivor = 1")
     old = (await command(kernel, "torchwise.kernelInfo"))["kernelPid"]
     info = await command(kernel, "torchwise.restart")
     assert info["state"] == "idle" and info["kernelPid"] != old
-    assert not pid_alive(old)
+    assert await wait_gone(old) == []
     finished, text = await run_and_wait(kernel, "print('survivor' in globals(), device)")
     assert text == "False cpu\n"
 
@@ -416,6 +451,20 @@ async def test_no_kernel_or_bridge_left_after_the_server_exits(tmp_path: Path):
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="process checks use /proc")
+async def test_changing_the_interpreter_replaces_the_kernel(tmp_path: Path):
+    async with own_server(tmp_path) as client:
+        finished, _ = await run_and_wait(client, "x = 1")
+        info = await command(client, "torchwise.kernelInfo")
+        missing = str(tmp_path / "gone" / "python")
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"torchwise": {"interpreter": missing}})
+        )
+        assert await wait_gone(info["kernelPid"], info["bridgePid"]) == []
+        with pytest.raises(Exception, match="pip install ipykernel torch"):
+            await command(client, "torchwise.runCode", {"code": "1", "uri": None, "firstLine": 0})
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="process checks use /proc")
 async def test_killed_server_leaves_no_kernel_behind(tmp_path: Path):
     client = await ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()).start()
     client.recorder = Recorder(client)
@@ -477,6 +526,15 @@ def remote_kernels(url: str, token: str) -> list:
     request = urllib.request.Request(url + "/api/kernels", headers={"Authorization": f"token {token}"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+async def test_unreachable_jupyter_server_is_reported(tmp_path: Path):
+    url = f"http://127.0.0.1:{free_port()}"
+    async with own_server(tmp_path, kernel={"jupyterServer": {"url": url, "token": "t"}}) as client:
+        finished, text = await run_and_wait(client, "1")
+        assert finished["status"] == "error"
+        assert f"Jupyter Server at {url}" in text and "\n" not in text.strip()
+        assert (await command(client, "torchwise.kernelInfo"))["state"] == "stopped"
 
 
 async def test_remote_kernel_on_a_jupyter_server(tmp_path: Path):

@@ -482,6 +482,20 @@ class Bridge:
         text = (value.get("data") or {}).get("text/plain", "")
         return json.loads(ast.literal_eval(text))
 
+    def start_failure(self, exc: Exception) -> str:
+        """One line saying why no kernel could be started, and what to check."""
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        if self.config.get("mode") == "remote":
+            url = self.config.get("url")
+            hint = ""
+            if "403" in detail or "401" in detail:
+                hint = " Check the token in the setting torchwise.kernel.jupyterServer."
+            elif "refused" in detail.lower() or "urlopen error" in detail:
+                hint = " Is the Jupyter Server running and reachable from here?"
+            return f"Cannot start a kernel on the Jupyter Server at {url}: {detail}.{hint}"
+        return (f"Cannot start the kernel on {sys.executable}: {detail}. "
+                f"It needs ipykernel and torch: `{sys.executable} -m pip install ipykernel torch`.")
+
     # work items ---------------------------------------------------------------------
     async def do_run(self, op: dict) -> None:
         run_id = op["id"]
@@ -533,7 +547,7 @@ class Bridge:
         try:
             await self.ensure_kernel(run_id)
         except Exception as exc:
-            message = f"Cannot start the kernel on {sys.executable}: {exc}"
+            message = self.start_failure(exc)
             emit("output", id=run_id, stream="error", text=message + "\n")
             emit("finished", id=run_id, status="error", durationMs=0, peakMemoryBytes=None, device=None)
             emit("fatal", message=message)
@@ -579,7 +593,11 @@ class Bridge:
             if what == "variables" and (self.kernel is None or self.crashed):
                 emit("reply", qid=qid, ok=True, result=[])
                 return
-            await self.ensure_kernel(None)
+            try:
+                await self.ensure_kernel(None)
+            except Exception as exc:
+                emit("reply", qid=qid, ok=False, error=self.start_failure(exc))
+                return
             if what == "devices":
                 result = await self.query("", f"{HELPERS}.devices()")
             elif what == "variables":
@@ -604,7 +622,7 @@ class Bridge:
             await self.start_kernel()
             emit("reply", qid=op.get("qid"), ok=True, result=self.info)
         except Exception as exc:
-            emit("reply", qid=op.get("qid"), ok=False, error=f"Cannot restart the kernel on {sys.executable}: {exc}")
+            emit("reply", qid=op.get("qid"), ok=False, error=self.start_failure(exc))
             emit("state", state="stopped")
 
     async def worker(self) -> None:
