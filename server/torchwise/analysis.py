@@ -152,6 +152,10 @@ class Analysis:
         self._scope_of_node: dict[int, Scope] = {}
         self._parents: dict[int, ast.AST] | None = None
         self._resolving: set[int] = set()
+        # resolve() and mro() are pure for a given version of the file: memoized, as
+        # hover and many lint rules ask the same questions about the same nodes.
+        self._memo: dict[tuple[int, int], tuple[ast.AST, Scope, Value | None]] = {}
+        self._mros: dict[str, list[str]] = {}
         self._visit_body(self.tree.body, self.module_scope)
 
     # ------------------------------------------------------------------ parsing
@@ -460,15 +464,23 @@ class Analysis:
         if scope is None:
             scope = self.scope_of(expr)
         key = id(expr)
+        memo = self._memo.get((key, id(scope)))
+        if memo is not None and memo[0] is expr and memo[1] is scope:
+            return memo[2]  # the node is kept alive by the memo, so its id is not reused
         if key in self._resolving or len(self._resolving) > MAX_DEPTH:
             return None
+        top = not self._resolving
         self._resolving.add(key)
         try:
-            return self._resolve(expr, scope)
+            value = self._resolve(expr, scope)
         except RecursionError:
-            return None
+            value = None
         finally:
             self._resolving.discard(key)
+        # A None found while a cycle was being broken may be wrong: only cache it at the top.
+        if value is not None or top:
+            self._memo[(key, id(scope))] = (expr, scope, value)
+        return value
 
     def _resolve(self, expr: ast.AST, scope: Scope) -> Value | None:
         if isinstance(expr, ast.alias):
@@ -589,6 +601,12 @@ class Analysis:
 
     def mro(self, qualname: str) -> list[str]:
         """The class and its ancestors, nearest first (depth-first, duplicates removed)."""
+        cached = self._mros.get(qualname)
+        if cached is None:
+            cached = self._mros[qualname] = self._compute_mro(qualname)
+        return cached
+
+    def _compute_mro(self, qualname: str) -> list[str]:
         out: list[str] = []
         stack = [qualname]
         while stack and len(out) < 50:

@@ -177,36 +177,8 @@ _MISSING = object()
 
 
 def accelerate(analysis: Analysis) -> None:
-    """Memoize the analysis' inference on this instance: rules ask the same questions
-    about the same nodes many times. Results found while a resolution cycle was being
-    broken (None) are only cached for top-level questions."""
-    if analysis.__dict__.get("_tw_accelerated"):
-        return
-    analysis._tw_accelerated = True  # type: ignore[attr-defined]
-    resolve = analysis.resolve
-    mro = analysis.mro
-    resolved: dict[tuple[int, int], object] = {}
-    mros: dict[str, list[str]] = {}
-
-    def fast_resolve(expr, scope=None):
-        key = (id(expr), id(scope))
-        if key in resolved:
-            return resolved[key]
-        top = not analysis._resolving
-        value = resolve(expr, scope)
-        if value is not None or top:
-            resolved[key] = value
-        return value
-
-    def fast_mro(qualname):
-        value = mros.get(qualname)
-        if value is None:
-            value = mro(qualname)
-            mros[qualname] = value
-        return value
-
-    analysis.resolve = fast_resolve  # type: ignore[method-assign]
-    analysis.mro = fast_mro  # type: ignore[method-assign]
+    """Kept for callers: ``Analysis`` memoizes ``resolve()``/``mro()`` itself now (keyed
+    safely by node identity), so there is nothing left to speed up here."""
 
 
 def method_name(call: ast.AST) -> str | None:
