@@ -304,6 +304,14 @@ async def test_list_variables(kernel: LanguageClient):
     assert "device" in variables
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc/<pid>/maps")
+async def test_the_server_process_loads_neither_torch_nor_zmq(kernel: LanguageClient):
+    finished, _ = await run_and_wait(kernel, "import torch\nprint(torch.ones(2).sum().item())")
+    assert finished["status"] == "ok"
+    maps = Path(f"/proc/{kernel._server.pid}/maps").read_text()
+    assert "libtorch" not in maps and "zmq" not in maps
+
+
 async def test_kernel_info(kernel: LanguageClient):
     info = await command(kernel, "torchwise.kernelInfo")
     assert info["interpreter"] == sys.executable
@@ -461,6 +469,19 @@ async def test_changing_the_interpreter_replaces_the_kernel(tmp_path: Path):
         )
         assert await wait_gone(info["kernelPid"], info["bridgePid"]) == []
         with pytest.raises(Exception, match="pip install ipykernel torch"):
+            await command(client, "torchwise.runCode", {"code": "1", "uri": None, "firstLine": 0})
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="process checks use /proc")
+async def test_revoking_trust_stops_the_kernel(tmp_path: Path):
+    async with own_server(tmp_path) as client:
+        await run_and_wait(client, "x = 1")
+        info = await command(client, "torchwise.kernelInfo")
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"torchwise": {"trusted": False}})
+        )
+        assert await wait_gone(info["kernelPid"], info["bridgePid"]) == []
+        with pytest.raises(Exception, match="not trusted"):
             await command(client, "torchwise.runCode", {"code": "1", "uri": None, "firstLine": 0})
 
 

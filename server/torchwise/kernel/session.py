@@ -73,8 +73,9 @@ class KernelSession:
         return (options.interpreter, options.kernel.jupyter_server_url.strip(), options.kernel.jupyter_server_token)
 
     def configuration_changed(self) -> None:
-        """Settings changed: a different interpreter or server means a different kernel."""
-        if self.proc is not None and self.config_key != self._key():
+        """Settings changed: a different interpreter or server means a different kernel;
+        a workspace no longer trusted keeps no kernel."""
+        if self.proc is not None and (self.config_key != self._key() or not self.server.options.trusted):
             task = asyncio.ensure_future(self.stop())
             self._background.add(task)  # the loop keeps only weak references to tasks
             task.add_done_callback(self._background.discard)
