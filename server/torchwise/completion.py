@@ -171,9 +171,7 @@ def existing_names(analysis: Analysis, line: int) -> dict[str, str]:
                 if any(b.kind in ("import", "def", "class", "star") for b in bindings):
                     continue
                 probe = ast.Name(id=name, ctx=ast.Load(), lineno=line - 1, col_offset=0)
-                # Through the class: the linter memoizes resolve() per instance by id(node),
-                # and a temporary probe can share the id of a node it resolved before.
-                value = Analysis.resolve(analysis, probe, scope)
+                value = analysis.resolve(probe, scope)
                 if value is None or value.kind != "instance":
                     continue
                 role = _role(analysis, value.qualname, name)
