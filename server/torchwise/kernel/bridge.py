@@ -70,7 +70,8 @@ def log(message: str) -> None:
 
 
 class KernelDied(Exception):
-    pass
+    def __init__(self, message: str = "the kernel process died") -> None:
+        super().__init__(message)
 
 
 class Aborted(Exception):
@@ -387,6 +388,7 @@ class Bridge:
             msg_id = self.kernel.send("kernel_info_request", {})
             execution = Execution(msg_id)
             self.executions[msg_id] = execution
+            self.current = execution
             try:
                 while True:
                     msg = await asyncio.wait_for(execution.queue.get(), 1.0)
@@ -398,6 +400,7 @@ class Bridge:
                 continue
             finally:
                 self.executions.pop(msg_id, None)
+                self.current = None
         raise RuntimeError("the remote kernel did not answer")
 
     async def stop_kernel(self) -> None:
@@ -409,7 +412,7 @@ class Bridge:
     async def ensure_kernel(self, run_id: str | None) -> None:
         if self.kernel is not None and not self.crashed and await self.kernel.alive():
             return
-        was_crashed = self.crashed or (self.kernel is not None)
+        was_crashed = self.started_once and (self.crashed or self.kernel is not None)
         if self.kernel is not None:
             await self.stop_kernel()
         await self.start_kernel()
@@ -442,6 +445,8 @@ class Bridge:
                 if kind == "__abort__":
                     raise Aborted(self.abort_reason or "aborted")
                 if kind == "__closed__":
+                    self.crashed = True
+                    emit("state", state="crashed")
                     raise KernelDied()
                 if msg.get("channel") == "shell" or kind == "execute_reply":
                     if kind == "execute_reply":
@@ -565,10 +570,8 @@ class Bridge:
                 status = "interrupted" if interrupted else "error"
         except KernelDied:
             status = "crashed"
-            self.crashed = True
             out("error", "[torchwise] The kernel died while running this code (for example os._exit, a "
                          "segfault or running out of memory). The next run starts a fresh kernel.\n", always=True)
-            emit("state", state="crashed")
         except Aborted as exc:
             status = "interrupted"
             out("stderr", f"[torchwise] Run stopped: {exc}.\n", always=True)
@@ -614,7 +617,7 @@ class Bridge:
                 raise ValueError(f"unknown query {what!r}")
             emit("reply", qid=qid, ok=True, result=result)
         except Exception as exc:
-            emit("reply", qid=qid, ok=False, error=f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
+            emit("reply", qid=qid, ok=False, error=str(exc) or type(exc).__name__)
 
     async def do_restart(self, op: dict) -> None:
         try:
