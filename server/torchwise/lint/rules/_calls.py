@@ -12,10 +12,159 @@ MODULE = "torch.nn.Module"
 TENSOR = "torch.Tensor"
 
 
-def calls(ctx: Context) -> Iterator[ast.Call]:
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.Call):
-            yield node
+# Nodes with nothing below them that any rule looks at.
+_LEAF_TYPES = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop, ast.Constant)
+
+
+class Index:
+    """One walk over a file's tree, shared by every rule of these modules: the nodes
+    they look at, grouped so that each rule visits only candidates."""
+
+    def __init__(self, tree: ast.AST):
+        self.calls: list[ast.Call] = []
+        self.calls_by_name: dict[str, list[ast.Call]] = {}  # last name of the callee
+        self.refs_by_name: dict[str, list[ast.Name | ast.Attribute]] = {}  # loads, by id/attr
+        self.assigns: list[ast.Assign | ast.AnnAssign | ast.AugAssign] = []
+        self.imports: list[ast.Import | ast.ImportFrom] = []
+        self.binops: list[ast.BinOp] = []
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
+        self.attribute_names: set[str] = set()  # every .attr in the file (any context)
+        self.stored_names: set[str] = set()  # every Name bound by assignment
+        from_aliases: set[str] = set()
+        self.parents: dict[int, ast.AST] = {}
+        # Code that runs when the module is imported (outside functions, classes,
+        # lambdas and the body of ``if __name__ == "__main__":``).
+        self.import_time_calls: list[ast.Call] = []
+        self.import_time_loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
+        parents = self.parents
+        calls, calls_by_name, refs_by_name = self.calls, self.calls_by_name, self.refs_by_name
+        attribute_names, stored_names = self.attribute_names, self.stored_names
+        it_calls, it_loops = self.import_time_calls, self.import_time_loops
+        Call, Attribute, Name, Load = ast.Call, ast.Attribute, ast.Name, ast.Load
+        assign_types = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+        loop_types = (ast.For, ast.AsyncFor, ast.comprehension)
+        scope_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+        skip = _LEAF_TYPES
+        stack: list[tuple[ast.AST, bool]] = [(tree, True)]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, top = pop()
+            t = type(node)
+            if t is Call:
+                calls.append(node)
+                func = node.func
+                ft = type(func)
+                if ft is Attribute:
+                    calls_by_name.setdefault(func.attr, []).append(node)
+                elif ft is Name:
+                    calls_by_name.setdefault(func.id, []).append(node)
+                if top:
+                    it_calls.append(node)
+            elif t is Attribute:
+                attribute_names.add(node.attr)
+                if type(node.ctx) is Load:
+                    refs_by_name.setdefault(node.attr, []).append(node)
+            elif t is Name:
+                if type(node.ctx) is Load:
+                    refs_by_name.setdefault(node.id, []).append(node)
+                else:
+                    stored_names.add(node.id)
+                continue  # a Name has no children worth visiting
+            elif t in assign_types:
+                self.assigns.append(node)
+            elif t is ast.Import or t is ast.ImportFrom:
+                self.imports.append(node)
+                if t is ast.ImportFrom:
+                    from_aliases.update(a.asname for a in node.names if a.asname)
+            elif t is ast.BinOp:
+                self.binops.append(node)
+            elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+                self.functions.setdefault(node.name, node)
+            elif t in loop_types:
+                self.loops.append(node)
+                if top:
+                    it_loops.append(node)
+            guard = False
+            if top:
+                if t in scope_types:
+                    child_top = False
+                elif t is ast.If and is_main_guard(node):
+                    child_top, guard = True, True
+                else:
+                    child_top = True
+            else:
+                child_top = False
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    body_of_guard = guard and field == "body"
+                    for item in value:
+                        if isinstance(item, ast.AST) and not isinstance(item, skip):
+                            parents[id(item)] = node
+                            push((item, False if body_of_guard else child_top))
+                elif isinstance(value, ast.AST) and not isinstance(value, skip):
+                    parents[id(value)] = node
+                    push((value, child_top))
+        self.from_aliases = frozenset(from_aliases)
+        self.cache: dict[str, object] = {}
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(id(node))
+
+    def calls_named(self, wanted) -> list[ast.Call]:
+        """Calls whose callee's last name is in ``wanted`` or is an alias from
+        ``from x import y as z`` (which may hide any of them), in source order."""
+        out: list[ast.Call] = []
+        for name in set(wanted) | self.from_aliases:
+            out.extend(self.calls_by_name.get(name, ()))
+        out.sort(key=lambda c: (c.lineno, c.col_offset))
+        return out
+
+    def refs_named(self, wanted) -> list[ast.Name | ast.Attribute]:
+        out: list[ast.Name | ast.Attribute] = []
+        for name in set(wanted):
+            out.extend(self.refs_by_name.get(name, ()))
+        for name in self.from_aliases - set(wanted):
+            out.extend(n for n in self.refs_by_name.get(name, ()) if isinstance(n, ast.Name))
+        out.sort(key=lambda n: (n.lineno, n.col_offset))
+        return out
+
+
+def is_main_guard(stmt: ast.AST) -> bool:
+    """``if __name__ == "__main__":`` (either operand order)."""
+    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
+        return False
+    test = stmt.test
+    if len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    has_name = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+    has_main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+    return has_name and has_main
+
+
+_INDEX: dict[int, tuple[object, Index]] = {}
+
+
+def index(ctx: Context) -> Index:
+    key = id(ctx.analysis)
+    cached = _INDEX.get(key)
+    if cached is not None and cached[0] is ctx.analysis:
+        return cached[1]
+    built = Index(ctx.tree)
+    if len(_INDEX) > 16:
+        _INDEX.clear()
+    _INDEX[key] = (ctx.analysis, built)
+    return built
+
+
+def calls(ctx: Context, wanted=None) -> Iterator[ast.Call]:
+    """The file's calls (only those whose callee may be named one of ``wanted``)."""
+    idx = index(ctx)
+    if wanted is None:
+        return iter(idx.calls)
+    return iter(idx.calls_named(wanted))
 
 
 def last_name(expr: ast.AST) -> str | None:
@@ -27,33 +176,15 @@ def last_name(expr: ast.AST) -> str | None:
     return None
 
 
-_ALIASES: dict[int, tuple[object, frozenset[str]]] = {}
-
-
 def aliases(ctx: Context) -> frozenset[str]:
-    """Names the file binds with ``import ... as name`` / ``from ... import x as name``
-    (a call through such a name may hide any function)."""
-    key = id(ctx.analysis)
-    cached = _ALIASES.get(key)
-    if cached is not None and cached[0] is ctx.analysis:
-        return cached[1]
-    names = set()
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.asname:
-                    names.add(alias.asname)
-    result = frozenset(names)
-    if len(_ALIASES) > 64:
-        _ALIASES.clear()
-    _ALIASES[key] = (ctx.analysis, result)
-    return result
+    """Names bound by ``from x import y as name`` (a call through one may hide any function)."""
+    return index(ctx).from_aliases
 
 
 def call_name(ctx: Context, call: ast.Call, wanted: frozenset[str] | set[str] | None = None) -> str | None:
     """The qualified name of the called function, if static analysis knows it.
     ``wanted`` (a set of last components) skips resolving calls that cannot match."""
-    if wanted is not None and last_name(call.func) not in wanted and last_name(call.func) not in aliases(ctx):
+    if wanted is not None and last_name(call.func) not in wanted and last_name(call.func) not in index(ctx).from_aliases:
         return None
     if not isinstance(call.func, (ast.Name, ast.Attribute)):
         return None

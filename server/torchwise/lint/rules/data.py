@@ -6,7 +6,9 @@ import ast
 from typing import Iterator
 
 from torchwise.lint.base import Context, rule
-from torchwise.lint.rules._calls import argument, call_name, calls, has_star_args, has_star_kwargs, int_value
+from torchwise.lint.rules._calls import (
+    argument, call_name, calls, has_star_args, has_star_kwargs, index, int_value,
+)
 
 DATALOADER = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
 _CPU_COUNT = frozenset({"os.cpu_count", "multiprocessing.cpu_count", "os.process_cpu_count",
@@ -15,47 +17,25 @@ _CPU_COUNT = frozenset({"os.cpu_count", "multiprocessing.cpu_count", "os.process
 _HARMLESS = frozenset({"len", "print", "repr", "str", "isinstance", "type", "id", "hasattr", "getattr"})
 
 
-def _is_main_guard(stmt: ast.stmt) -> bool:
-    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
-        return False
-    test = stmt.test
-    if len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
-        return False
-    sides = [test.left, test.comparators[0]]
-    has_name = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
-    has_main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
-    return has_name and has_main
-
-
-def _import_time_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node that runs when the module is imported (by a worker process too):
-    module-level code outside functions, classes and the ``__main__`` guard."""
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, ast.stmt) and _is_main_guard(node):
-            stack.extend(reversed(node.orelse))  # the else branch runs on import
-            continue
-        yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-
 def _module_int(ctx: Context, name: ast.Name) -> int | None:
     """The value of a module-level constant assigned exactly once from an int literal."""
-    values = []
-    for stmt in ctx.tree.body:
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                if isinstance(target, ast.Name) and target.id == name.id:
-                    values.append(int_value(stmt.value))
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name.id:
-            values.append(int_value(stmt.value))
-    if len(values) == 1 and values[0] is not None:
+    idx = index(ctx)
+    constants = idx.cache.get("module-ints")
+    if constants is None:
+        values: dict[str, list[int | None]] = {}
+        for stmt in ctx.tree.body:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        values.setdefault(target.id, []).append(int_value(stmt.value))
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                values.setdefault(stmt.target.id, []).append(int_value(stmt.value))
+        constants = {k: v[0] for k, v in values.items() if len(v) == 1 and v[0] is not None}
+        idx.cache["module-ints"] = constants
+    if name.id in constants:
         binding = ctx.analysis.lookup(name.id, ctx.analysis.scope_of(name), name.lineno)
         if binding is not None and binding.kind == "assign":
-            return values[0]
+            return constants[name.id]
     return None
 
 
@@ -77,14 +57,8 @@ def _workers(ctx: Context, call: ast.Call) -> str:
     return "unknown"
 
 
-def _loaders(ctx: Context, nodes: list[ast.AST]) -> Iterator[ast.Call]:
-    for node in nodes:
-        if isinstance(node, ast.Call) and call_name(ctx, node, {"DataLoader"}) in DATALOADER:
-            yield node
-
-
 def _bound_name(ctx: Context, call: ast.Call) -> str | None:
-    parent = ctx.analysis.parent(call)
+    parent = index(ctx).parent(call)
     if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
         return parent.targets[0].id
     if isinstance(parent, ast.AnnAssign) and isinstance(parent.target, ast.Name):
@@ -92,25 +66,43 @@ def _bound_name(ctx: Context, call: ast.Call) -> str | None:
     return None
 
 
-def _iterates(ctx: Context, call: ast.Call, name: str | None, nodes: list[ast.AST]) -> bool:
-    """Whether ``nodes`` iterate the loader (``call`` itself, or the name it is bound to):
-    a ``for``/comprehension over it, or it handed to a call that may iterate it."""
-    for node in nodes:
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            for sub in ast.walk(node.iter):
-                if sub is call or (name and isinstance(sub, ast.Name) and sub.id == name):
-                    return True
-        elif isinstance(node, ast.Call) and node is not call:
-            passed = [*node.args, *(k.value for k in node.keywords)]
-            for arg in passed:
-                if isinstance(arg, ast.Starred):
-                    arg = arg.value
-                if arg is call or (name and isinstance(arg, ast.Name) and arg.id == name):
-                    func = node.func
-                    if isinstance(func, ast.Name) and func.id in _HARMLESS:
-                        continue
-                    return True
-    return False
+class _Uses:
+    """What a region of code iterates or hands to calls: names and call nodes."""
+
+    def __init__(self, nodes: list[ast.AST]):
+        self.names: set[str] = set()
+        self.nodes: set[int] = set()
+        for node in nodes:
+            if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                for sub in ast.walk(node.iter):
+                    self._add(sub)
+            elif isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Name) and node.func.id in _HARMLESS:
+                    continue
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    self._add(arg.value if isinstance(arg, ast.Starred) else arg)
+
+    def _add(self, node: ast.AST) -> None:
+        self.nodes.add(id(node))
+        if isinstance(node, ast.Name):
+            self.names.add(node.id)
+
+
+def _iterates(call: ast.Call, name: str | None, uses: _Uses) -> bool:
+    """Whether the region iterates the loader (``call`` itself, or the name it is bound
+    to): a ``for``/comprehension over it, or it handed to a call that may iterate it."""
+    return id(call) in uses.nodes or (name is not None and name in uses.names)
+
+
+def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """The nodes of a function's body, not descending into nested functions/classes."""
+    stack: list[ast.AST] = list(reversed(func.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        yield node
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def _local_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -121,17 +113,24 @@ def _local_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncF
       summary="A DataLoader with worker processes is iterated by import-time code with no "
               "`if __name__ == \"__main__\":` guard.")
 def dataloader_workers_without_main_guard(ctx: Context):
-    import_time = list(_import_time_nodes(ctx.tree.body))
+    candidates = [c for c in index(ctx).calls_named({"DataLoader"})
+                  if call_name(ctx, c, {"DataLoader"}) in DATALOADER and _workers(ctx, c) == "some"]
+    if not candidates:
+        return
+    idx = index(ctx)
+    import_time: list[ast.AST] = [*idx.import_time_loops, *idx.import_time_calls]
+    uses = _Uses(import_time)
     message = ("This DataLoader starts {n} worker processes from code that runs at import time. "
                "Where workers are started by spawning (Windows, macOS; forkserver on Linux with "
                "Python 3.14+), each worker re-imports this file and runs this code again, which fails "
                "with a RuntimeError. Move the training code into a function called under "
                "`if __name__ == \"__main__\":`.")
     # 1. built and iterated by module-level code
-    for call in _loaders(ctx, import_time):
-        if _workers(ctx, call) != "some":
+    at_import = {id(node) for node in idx.import_time_calls}
+    for call in candidates:
+        if id(call) not in at_import:
             continue
-        if _iterates(ctx, call, _bound_name(ctx, call), import_time):
+        if _iterates(call, _bound_name(ctx, call), uses):
             yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)))
     # 2. built and iterated inside a function that module-level code calls
     functions = _local_functions(ctx.tree)
@@ -141,12 +140,14 @@ def dataloader_workers_without_main_guard(ctx: Context):
         func = functions[fname]
         if ctx.analysis.lookup(fname, ctx.analysis.module_scope) is None:
             continue
-        body_nodes = [n for stmt in func.body for n in ast.walk(stmt)
-                      if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))]
-        for call in _loaders(ctx, body_nodes):
-            if _workers(ctx, call) != "some":
-                continue
-            if _iterates(ctx, call, _bound_name(ctx, call), body_nodes):
+        body_nodes = list(_own_nodes(func))
+        own = {id(node) for node in body_nodes}
+        inside = [call for call in candidates if id(call) in own]
+        if not inside:
+            continue
+        body_uses = _Uses(body_nodes)
+        for call in inside:
+            if _iterates(call, _bound_name(ctx, call), body_uses):
                 yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)).replace(
                     "from code that runs at import time",
                     f"in `{fname}()`, which this file calls at import time"))
@@ -161,7 +162,7 @@ def _shown_workers(ctx: Context, call: ast.Call) -> str:
 @rule(code="TW702", name="dataloader-without-workers", group="data", severity="information", default=False,
       summary="A DataLoader loads batches in the main process (`num_workers` is 0).")
 def dataloader_without_workers(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, {"DataLoader"}):
         if call_name(ctx, call, {"DataLoader"}) not in DATALOADER:
             continue
         if _workers(ctx, call) != "none":

@@ -9,8 +9,8 @@ from typing import Callable, Iterator
 
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.lint.rules._calls import (
-    add_keyword, aliases, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs,
-    is_false, is_true, keyword, last_name, module_reference, remove_keyword, type_of,
+    add_keyword, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index,
+    is_false, is_true, keyword, module_reference, remove_keyword, type_of,
 )
 
 # A fixer gets the call (or None for a bare reference), the referencing node and
@@ -235,26 +235,22 @@ DEPRECATED: dict[str, Replacement] = {
 def _references(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[ast.expr, str, ast.Call | None]]:
     """Every Name/Attribute (load) that resolves to a key of ``table``: (node, qualname,
     the call it is the function of, or None)."""
-    wanted = {q.rsplit(".", 1)[-1] for q in table} | aliases(ctx)
+    wanted = {q.rsplit(".", 1)[-1] for q in table}
     analysis = ctx.analysis
-    for node in ast.walk(ctx.tree):
-        if not isinstance(node, (ast.Name, ast.Attribute)) or not isinstance(node.ctx, ast.Load):
-            continue
-        if last_name(node) not in wanted:
-            continue
+    for node in index(ctx).refs_named(wanted):
         try:
             qualname = analysis.qualname_of(node)
         except Exception:
             continue
         if qualname not in table:
             continue
-        parent = analysis.parent(node)
+        parent = index(ctx).parent(node)
         call = parent if isinstance(parent, ast.Call) and parent.func is node else None
         yield node, qualname, call
 
 
 def _imports(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[ast.alias, str]]:
-    for node in ast.walk(ctx.tree):
+    for node in index(ctx).imports:
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for alias in node.names:
                 qualname = f"{node.module}.{alias.name}"
@@ -422,7 +418,7 @@ def torchvision_to_tensor_deprecated(ctx: Context):
       summary="`import torchvision.models as models`: prefer `from torchvision import models`.",
       fix="safe")
 def torchvision_singleton_import(ctx: Context):
-    for node in ast.walk(ctx.tree):
+    for node in index(ctx).imports:
         if not isinstance(node, ast.Import):
             continue
         for alias in node.names:
@@ -444,8 +440,10 @@ _CHECKPOINT = frozenset({"torch.utils.checkpoint.checkpoint", "torch.utils.check
 @rule(code="TW804", name="checkpoint-without-use-reentrant", group="deprecated", severity="warning",
       summary="`torch.utils.checkpoint` without an explicit `use_reentrant`.", fix="unsafe")
 def checkpoint_without_use_reentrant(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, {"checkpoint", "checkpoint_sequential"}):
         name = call_name(ctx, call, {"checkpoint", "checkpoint_sequential"})
+        if name is None:
+            continue
         if name not in _CHECKPOINT or keyword(call, "use_reentrant") is not None or has_star_kwargs(call):
             continue
         if name.endswith("sequential") and len(call.args) >= 4:
@@ -480,7 +478,7 @@ def non_public_default_collate(ctx: Context):
         fix = Fix("safe", f"Use `{public}`", (ctx.replace(node, text),)) if text else None
         yield ctx.finding(call or node, f"`{qualname}` is a private path; use the public `{public}` "
                                         f"(the same function).", fix)
-    for node in ast.walk(ctx.tree):
+    for node in index(ctx).imports:
         if not (isinstance(node, ast.ImportFrom) and node.module == "torch.utils.data._utils.collate"
                 and not node.level):
             continue
@@ -511,7 +509,7 @@ def _single_arg(call: ast.Call) -> ast.expr | None:
 @rule(code="TW806", name="use-log1p", group="deprecated", severity="information",
       summary="`torch.log(1 + x)` loses precision for small `x`; use `torch.log1p(x)`.", fix="safe")
 def use_log1p(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, {"log"}):
         if call_name(ctx, call, {"log"}) != "torch.log":
             continue
         arg = _single_arg(call)
@@ -532,7 +530,7 @@ def use_log1p(ctx: Context):
 @rule(code="TW807", name="use-expm1", group="deprecated", severity="information",
       summary="`torch.exp(x) - 1` loses precision for small `x`; use `torch.expm1(x)`.", fix="safe")
 def use_expm1(ctx: Context):
-    for node in ast.walk(ctx.tree):
+    for node in index(ctx).binops:
         if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and _is_one(node.right)
                 and isinstance(node.left, ast.Call)):
             continue
@@ -551,7 +549,7 @@ def use_expm1(ctx: Context):
 @rule(code="TW808", name="use-logsumexp", group="deprecated", severity="information",
       summary="`torch.log(torch.sum(torch.exp(x)))` overflows; use `torch.logsumexp(x, dim)`.", fix="safe")
 def use_logsumexp(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, {"log"}):
         if call_name(ctx, call, {"log"}) != "torch.log":
             continue
         inner = _single_arg(call)
@@ -587,7 +585,7 @@ def use_logsumexp(ctx: Context):
       summary="`zero_grad(set_to_none=False)` writes zeros into every gradient instead of freeing them.",
       fix="unsafe")
 def zero_grad_set_to_none_false(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, {"zero_grad"}):
         if not (isinstance(call.func, ast.Attribute) and call.func.attr == "zero_grad"):
             continue
         flag = keyword(call, "set_to_none")
@@ -607,7 +605,7 @@ def zero_grad_set_to_none_false(ctx: Context):
 @rule(code="TW812", name="library-not-scoped", group="deprecated", severity="information", default=False,
       summary="`torch.library.Library` in PyTorch's own tests: `_scoped_library` cleans up after the test.")
 def library_not_scoped(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, {"Library"}):
         if call_name(ctx, call, {"Library"}) == "torch.library.Library":
             yield ctx.finding(call, "In tests, `torch.library.Library(...)` registrations outlive the test; "
                                     "`with torch.library._scoped_library(...)` removes them on exit.")

@@ -6,7 +6,7 @@ import ast
 
 from torchwise.lint.base import Context, Fix, rule
 from torchwise.lint.rules._calls import (
-    add_keyword, argument, call_name, calls, has_star_kwargs, is_module_instance, keyword,
+    add_keyword, argument, call_name, calls, has_star_kwargs, index, is_module_instance, keyword,
     may_pass, type_of,
 )
 
@@ -16,7 +16,7 @@ from torchwise.lint.rules._calls import (
       summary="`torch.load` without an explicit `weights_only`: unpickling can run arbitrary code.",
       fix="unsafe")
 def torch_load_without_weights_only(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, {"load"}):
         if call_name(ctx, call, {"load"}) != "torch.load":
             continue
         if keyword(call, "weights_only") is not None or has_star_kwargs(call):
@@ -40,7 +40,7 @@ def torch_load_without_weights_only(ctx: Context):
 @rule(code="TW502", name="save-whole-model", group="serialization", severity="warning",
       summary="`torch.save(model)` pickles the whole module; save its `state_dict()` instead.")
 def save_whole_model(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, {"save"}):
         if call_name(ctx, call, {"save"}) != "torch.save":
             continue
         obj = argument(call, "obj", 0)
@@ -107,6 +107,13 @@ def _has_mode_dependent_layers(ctx: Context, subtree: ast.AST) -> bool:
 
 
 def _class_has_mode_dependent_layers(ctx: Context, qualname: str) -> bool:
+    cache = index(ctx).cache.setdefault("mode-layers", {})
+    if qualname not in cache:
+        cache[qualname] = _class_has_mode_dependent_layers_uncached(ctx, qualname)
+    return cache[qualname]
+
+
+def _class_has_mode_dependent_layers_uncached(ctx: Context, qualname: str) -> bool:
     analysis = ctx.analysis
     try:
         mro = analysis.mro(qualname)
@@ -173,14 +180,28 @@ def _mode_may_change(ctx: Context, model: ast.Name, export_call: ast.Call) -> bo
         return (isinstance(expr, ast.Name) and expr.id == name
                 and _binding_scope(ctx, name, analysis.scope_of(expr)) is home)
 
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in ("eval", "train"):
-                receiver = func.value
-                if isinstance(receiver, ast.Name) and not same(receiver):
-                    continue  # another model
-                return True
+    idx = index(ctx)
+    for node in idx.calls_named(("eval", "train")):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("eval", "train"):
+            receiver = func.value
+            if isinstance(receiver, ast.Name) and not same(receiver):
+                continue  # another model
+            return True
+    if "training" in idx.attribute_names and any(
+            isinstance(t, ast.Attribute) and t.attr == "training"
+            for a in idx.assigns for t in (a.targets if isinstance(a, ast.Assign) else [a.target])):
+        return True
+    passing = idx.cache.get("passing")
+    if passing is None:
+        passing = {}
+        for call in idx.calls:
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                if isinstance(arg, ast.Name):
+                    passing.setdefault(arg.id, []).append(call)
+        idx.cache["passing"] = passing
+    for node in passing.get(name, ()):
+        if True:
             if node is export_call:
                 continue
             passes_model = any(same(a) for a in node.args) or any(same(k.value) for k in node.keywords)
@@ -190,24 +211,11 @@ def _mode_may_change(ctx: Context, model: ast.Name, export_call: ast.Call) -> bo
             if target in EXPORTERS or target in ("torch.save", "print", "len", "isinstance", "repr", "str"):
                 continue
             if target is not None and target.startswith("<local>."):
-                func_node = _local_function(ctx, target)
+                func_node = index(ctx).functions.get(target[len("<local>."):])
                 if func_node is not None and not _switches_mode(func_node):
                     continue
             return True
-        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Attribute) and target.attr == "training":
-                    return True
     return False
-
-
-def _local_function(ctx: Context, qualname: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    name = qualname[len("<local>."):]
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            return node
-    return None
 
 
 def _switches_mode(func: ast.AST) -> bool:
@@ -224,7 +232,7 @@ def _switches_mode(func: ast.AST) -> bool:
 @rule(code="TW503", name="export-in-train-mode", group="serialization", severity="warning",
       summary="A model with dropout/batch norm is traced, scripted or exported without `model.eval()`.")
 def export_in_train_mode(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, _EXPORTER_LAST):
         exporter = call_name(ctx, call, _EXPORTER_LAST)
         if exporter not in EXPORTERS:
             continue
@@ -263,12 +271,12 @@ def _is_true_kw(call: ast.Call, name: str) -> bool:
 
 def _script_result_switched(ctx: Context, call: ast.Call) -> bool:
     """``scripted = torch.jit.script(model)`` followed by ``scripted.eval()``."""
-    parent = ctx.analysis.parent(call)
+    parent = index(ctx).parent(call)
     if isinstance(parent, ast.Attribute) and parent.attr in ("eval", "train"):
         return True
     if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
         name = parent.targets[0].id
-        for node in ast.walk(ctx.tree):
+        for node in index(ctx).calls_named(("eval", "train")):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("eval", "train") and isinstance(node.func.value, ast.Name)
                     and node.func.value.id == name):

@@ -6,7 +6,7 @@ import ast
 
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.lint.rules._calls import (
-    MODULE, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, int_value,
+    MODULE, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index, int_value,
     is_false, is_true, keyword, type_of,
 )
 
@@ -124,7 +124,7 @@ _INT_MESSAGE = ("Only floating-point and complex tensors can require gradients; 
 @rule(code="TW601", name="requires-grad-on-integer-tensor", group="tensors", severity="error",
       summary="`requires_grad` on an integer or bool tensor raises a RuntimeError.")
 def requires_grad_on_integer_tensor(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, _FACTORY_LAST | {"requires_grad_"}):
         func = call.func
         # torch.tensor([1, 2], requires_grad=True), torch.arange(5, requires_grad=True), ...
         if is_true(getattr(keyword(call, "requires_grad"), "value", None)) and _factory_dtype(ctx, call) == "int":
@@ -144,7 +144,7 @@ def requires_grad_on_integer_tensor(ctx: Context):
             if (flag is None or is_true(flag)) and not has_star_kwargs(call) and _int_source(ctx, func.value) is not None:
                 yield ctx.finding(call, _INT_MESSAGE.format(what=f"`{ctx.text(func.value)}`"
                                                             if isinstance(func.value, ast.Name) else "the tensor"))
-    for node in ast.walk(ctx.tree):
+    for node in index(ctx).assigns:
         if isinstance(node, ast.Assign) and is_true(node.value):
             for target in node.targets:
                 if (isinstance(target, ast.Attribute) and target.attr == "requires_grad"
@@ -161,7 +161,7 @@ _VARIABLE = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Varia
       summary="`torch.autograd.Variable` is deprecated: tensors track gradients themselves.",
       fix="safe")
 def autograd_variable_deprecated(ctx: Context):
-    for call in calls(ctx):
+    for call in calls(ctx, {"Variable"}):
         if call_name(ctx, call, {"Variable"}) not in _VARIABLE:
             continue
         fix = None
@@ -193,20 +193,18 @@ def autograd_variable_deprecated(ctx: Context):
       fix="unsafe")
 def require_grad_typo(ctx: Context):
     typos: list[tuple[ast.stmt, ast.Attribute]] = []
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.Attribute) and node.attr == "require_grad" and not isinstance(node.ctx, ast.Store):
-            return  # the attribute is read somewhere: a deliberate name
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "require_grad":
-            return
-        if isinstance(node, ast.Name) and node.id == "require_grad" and isinstance(node.ctx, ast.Store):
-            return  # e.g. a class attribute / dataclass field called require_grad
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "require_grad":
-            return
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Attribute) and target.attr == "require_grad":
-                    typos.append((node, target))
+    idx = index(ctx)
+    if "require_grad" not in idx.attribute_names:
+        return
+    if any(isinstance(n, ast.Attribute) for n in idx.refs_by_name.get("require_grad", ())):
+        return  # the attribute is read somewhere: a deliberate name
+    if "require_grad" in idx.functions or "require_grad" in idx.stored_names:
+        return  # e.g. a method, class attribute or dataclass field called require_grad
+    for node in idx.assigns:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Attribute) and target.attr == "require_grad":
+                typos.append((node, target))
     for stmt, target in typos:
         cls = type_of(ctx, target.value)
         if cls is not None and cls.startswith("<local>.") and not ctx.analysis.is_subclass(cls, MODULE):
