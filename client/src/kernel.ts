@@ -373,6 +373,7 @@ export class Kernel implements vscode.Disposable {
     if (!picked) {
       return;
     }
+    this.server.log.info(`Selecting device ${picked}`);
     try {
       await this.server.execute("torchwise.selectDevice", [{ device: picked }]);
       this.device = picked;

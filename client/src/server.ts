@@ -9,7 +9,6 @@ import {
   LanguageClientOptions,
   ServerOptions,
   State,
-  TransportKind,
 } from "vscode-languageclient/node";
 import { findInterpreter, inspectInterpreter, Interpreter, InterpreterError, PythonInfo } from "./python";
 
@@ -118,7 +117,6 @@ export class TorchwiseServer implements vscode.Disposable {
     const serverOptions: ServerOptions = {
       command: info.executable,
       args: ["-m", "torchwise", "serve", "--log-level", cfg.get<string>("server.logLevel", "info")],
-      transport: TransportKind.stdio,
       options: { env, cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath },
     };
     const clientOptions: LanguageClientOptions = {

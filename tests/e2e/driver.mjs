@@ -1,0 +1,386 @@
+// Drives a running code-server (VS Code in the browser) with playwright-core and Debian's chromium.
+// Usage: node driver.mjs '<json>' with {url, folder, scenario, artifacts, ...scenario parameters}.
+// Prints one JSON line {"ok": true, ...} on success; on failure prints {"ok": false, "error": ...},
+// saves a screenshot and the page's text under `artifacts`, and exits 1.
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import path from "node:path";
+
+const params = JSON.parse(process.argv[2]);
+const CHROMIUM = process.env.TORCHWISE_CHROMIUM || "/usr/bin/chromium";
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+];
+const isMac = process.platform === "darwin";
+const MOD = isMac ? "Meta" : "Control";
+
+function log(...args) {
+  process.stderr.write(`[driver ${params.scenario}] ${args.join(" ")}\n`);
+}
+
+class StepError extends Error {}
+
+async function until(what, fn, timeoutMs = 30000, intervalMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr;
+  while (Date.now() < deadline) {
+    try {
+      const value = await fn();
+      if (value) {
+        return value;
+      }
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new StepError(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${lastErr.message})` : ""}`);
+}
+
+// ---- workbench helpers ---------------------------------------------------------------------------------
+async function statusText(page) {
+  const items = page.locator(".statusbar-item", { hasText: "Torchwise" });
+  if ((await items.count()) === 0) {
+    return "";
+  }
+  return (await items.first().innerText()).trim();
+}
+
+/** Wait until the Torchwise server is up (status bar), failing at once when it reports a failure. */
+async function waitForServer(page, { allowFailure = false } = {}) {
+  let text = "";
+  await until(
+    "the Torchwise status bar item to show a running server",
+    async () => {
+      text = await statusText(page);
+      if (/server not running/.test(text)) {
+        if (allowFailure) {
+          return true;
+        }
+        const toasts = await page.locator(".notifications-toasts").innerText().catch(() => "");
+        throw new StepError(`the Torchwise server did not start: status bar "${text}"; notifications: ${toasts}`);
+      }
+      return /Torchwise: (?!starting)/.test(text);
+    },
+    90000,
+  ).catch((err) => {
+    if (err instanceof StepError && /did not start/.test(err.message)) {
+      throw err;
+    }
+    throw new StepError(`${err.message}; last status bar text: "${text}"`);
+  });
+  return text;
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10000 });
+  await input.fill(`>${title}`);
+  const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ state: "visible", timeout: 10000 });
+  await page.keyboard.press("Enter");
+}
+
+async function openFile(page, name) {
+  await until(`${name} to open`, async () => {
+    await page.keyboard.press(`${MOD}+P`);
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible", timeout: 5000 });
+    await input.fill(name);
+    const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: name }).first();
+    await row.waitFor({ state: "visible", timeout: 5000 });
+    await page.keyboard.press("Enter");
+    await page.locator(`.tab.active[aria-label*="${name}"]`).waitFor({ state: "visible", timeout: 5000 });
+    return true;
+  });
+  await page.locator(".monaco-editor .view-lines").first().waitFor({ state: "visible" });
+  await page.locator(".editor-group-container.active .monaco-editor textarea").first().focus();
+}
+
+async function gotoLine(page, line, column = 1) {
+  await page.keyboard.press(`${MOD}+G`);
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 5000 });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden", timeout: 5000 });
+}
+
+/** Text of the active editor's model, read through the editor's accessibility textarea is unreliable:
+ * read the rendered lines instead (the test files are short, so every line is rendered). */
+async function editorText(page) {
+  const lines = page.locator(".editor-group-container.active .monaco-editor .view-lines .view-line");
+  const tops = await lines.evaluateAll((els) =>
+    els.map((el) => ({ top: parseFloat(el.style.top || "0"), text: el.textContent.replace(/\u00a0/g, " ") })),
+  );
+  tops.sort((a, b) => a.top - b.top);
+  return tops.map((t) => t.text).join("\n");
+}
+
+async function squiggleCount(page) {
+  return page
+    .locator(".editor-group-container.active .monaco-editor .view-overlays .squiggly-error, .editor-group-container.active .monaco-editor .view-overlays .squiggly-warning, .editor-group-container.active .monaco-editor .view-overlays .squiggly-info")
+    .count();
+}
+
+async function notificationsText(page) {
+  return (await page.locator(".notifications-toasts").innerText().catch(() => "")).trim();
+}
+
+function webviewFrame(page) {
+  return page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+}
+
+// ---- scenarios -----------------------------------------------------------------------------------------
+const scenarios = {
+  async ready(page) {
+    return { status: await waitForServer(page) };
+  },
+
+  async serverFailure(page) {
+    // A broken interpreter setting: the extension must say so loudly (toast + status bar), not hang.
+    const status = await waitForServer(page, { allowFailure: true });
+    if (!/server not running/.test(status)) {
+      throw new StepError(`expected the status bar to report the failure, got "${status}"`);
+    }
+    const toast = await until("an error notification", async () => {
+      const text = await notificationsText(page);
+      return /Torchwise/.test(text) ? text : "";
+    });
+    return { status, notification: toast };
+  },
+
+  async hover(page, p) {
+    await waitForServer(page);
+    await openFile(page, p.file);
+    let hoverText = "";
+    await until(
+      `a hover containing "${p.expect}"`,
+      async () => {
+        await gotoLine(page, p.line, p.column);
+        await runCommand(page, "Show or Focus Hover");
+        const hover = page.locator(".monaco-hover:not(.hidden)").first();
+        await hover.waitFor({ state: "visible", timeout: 5000 });
+        hoverText = (await hover.innerText()).replace(/\s+/g, " ");
+        if (!hoverText.includes(p.expect)) {
+          await page.keyboard.press("Escape");
+          return false;
+        }
+        return true;
+      },
+      60000,
+      500,
+    ).catch((err) => {
+      throw new StepError(`${err.message}; last hover text: "${hoverText.slice(0, 400)}"`);
+    });
+    return { hover: hoverText.slice(0, 2000) };
+  },
+
+  async lintAndQuickFix(page, p) {
+    await waitForServer(page);
+    await openFile(page, p.file);
+    // Squiggle in the editor.
+    await until("a lint squiggle in the editor", async () => (await squiggleCount(page)) > 0, 60000);
+    const before = await squiggleCount(page);
+    // The finding in the Problems panel.
+    await runCommand(page, "Focus on Problems View");
+    const problems = page.locator(".markers-panel .monaco-list-row");
+    const row = problems.filter({ hasText: p.problem }).first();
+    await until(`a Problems entry containing "${p.problem}"`, async () => (await row.count()) > 0 && row.isVisible(), 30000);
+    const problemText = (await row.innerText()).replace(/\s+/g, " ");
+    // Quick fix at the finding.
+    await page.locator(".editor-group-container .monaco-editor textarea").first().focus();
+    let applied = false;
+    await until(
+      `the quick fix "${p.fixTitle}"`,
+      async () => {
+        await gotoLine(page, p.line, p.column);
+        await page.keyboard.press(`${MOD}+Period`);
+        const action = page.locator(".action-widget .monaco-list-row", { hasText: p.fixTitle }).first();
+        try {
+          await action.waitFor({ state: "visible", timeout: 5000 });
+        } catch (err) {
+          await page.keyboard.press("Escape");
+          throw err;
+        }
+        await action.click();
+        applied = true;
+        return true;
+      },
+      45000,
+      500,
+    );
+    const text = await until(`the fixed text "${p.fixedText}"`, async () => {
+      const t = await editorText(page);
+      return t.includes(p.fixedText) ? t : "";
+    });
+    await until(
+      "the squiggle to go away",
+      async () => {
+        const n = await squiggleCount(page);
+        return n < before;
+      },
+      30000,
+    );
+    await until(`the Problems entry "${p.problem}" to go away`, async () => (await row.count()) === 0, 30000);
+    return { problem: problemText, applied, squigglesBefore: before, squigglesAfter: await squiggleCount(page), fixedLine: text.split("\n").find((l) => l.includes(p.fixedText)) };
+  },
+
+  async snippet(page, p) {
+    await waitForServer(page);
+    await openFile(page, p.file);
+    await gotoLine(page, 100000, 1); // clamps to the last line and focuses the editor
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type(p.prefix, { delay: 20 });
+    await until(`the suggestion "${p.prefix}"`, async () => {
+      const widget = page.locator(".suggest-widget.visible .monaco-list-row", { hasText: p.prefix }).first();
+      if ((await widget.count()) === 0 || !(await widget.isVisible())) {
+        await page.keyboard.press(`Control+Space`);
+        await page.waitForTimeout(500);
+        return false;
+      }
+      await widget.click();
+      return true;
+    });
+    const text = await until(`the expanded snippet containing "${p.expect}"`, async () => {
+      const t = await editorText(page);
+      return t.includes(p.expect) ? t : "";
+    });
+    return { expanded: text.split("\n").filter((l) => l.includes(p.expect)) };
+  },
+
+  async runCell(page, p) {
+    await waitForServer(page);
+    await openFile(page, p.file);
+    const lens = page.locator(".editor-group-container.active .monaco-editor .codelens-decoration a", { hasText: /^Run Cell$/ });
+    await gotoLine(page, 1, 1);
+    await until("a Run Cell CodeLens", async () => (await lens.count()) > 0, 30000);
+    await lens.nth(p.cellIndex ?? 0).click();
+    const frame = webviewFrame(page);
+    const outputs = frame.locator(".run .run-body");
+    await until(`output containing "${p.expect}"`, async () => (await outputs.last().innerText()).includes(p.expect), 120000, 500).catch(
+      async (err) => {
+        const notes = await frame.locator("body").innerText().catch(() => "(no output panel)");
+        throw new StepError(`${err.message}; output panel: ${notes.slice(0, 1500)}; notifications: ${await notificationsText(page)}`);
+      },
+    );
+    const footer = frame.locator(".run .footer").last();
+    await footer.waitFor({ state: "visible", timeout: 60000 });
+    const footerText = (await footer.innerText()).trim();
+    const output = (await outputs.last().innerText()).trim();
+    await until("the status bar to show the kernel's device", async () => /Torchwise: \S+ · idle/.test(await statusText(page)), 15000);
+    return { output, footer: footerText, status: await statusText(page) };
+  },
+
+  async selectDevice(page) {
+    await waitForServer(page);
+    await runCommand(page, "Torchwise: Select Device");
+    // Our quick pick (titled "Torchwise: Select Device") replaces the command palette.
+    const title = page.locator(".quick-input-widget .quick-input-title", { hasText: "Torchwise: Select Device" });
+    const rows = page.locator(".quick-input-widget .monaco-list-row");
+    await until(
+      "the device list",
+      async () => (await title.isVisible()) && (await rows.count()) > 0 && /Device for the kernel/.test((await page.locator(".quick-input-widget input").getAttribute("placeholder")) || ""),
+      90000,
+      500,
+    );
+    const labels = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    log("devices listed:", JSON.stringify(labels));
+    await page.locator(".quick-input-widget input").fill("cpu");
+    await page.locator(".quick-input-widget .monaco-list-row.focused", { hasText: "cpu" }).waitFor({ state: "visible", timeout: 10000 });
+    await page.keyboard.press("Enter");
+    await until("the status bar to show cpu", async () => /Torchwise: cpu/.test(await statusText(page)), 30000).catch(async (err) => {
+      throw new StepError(`${err.message}; status bar "${await statusText(page)}"; notifications: ${await notificationsText(page)}`);
+    });
+    return { devices: labels, status: await statusText(page) };
+  },
+
+  async untrusted(page, p) {
+    const status = await waitForServer(page);
+    if (!/restricted/.test(status)) {
+      throw new StepError(`expected the status bar to say the workspace is restricted, got "${status}"`);
+    }
+    await openFile(page, p.file);
+    // Running is refused...
+    await runCommand(page, "Torchwise: Run Cell");
+    const toast = await until("a refusal notification", async () => {
+      const t = await notificationsText(page);
+      return /untrusted/.test(t) ? t : "";
+    });
+    // ...and nothing ran: no output panel.
+    const webviews = await page.locator("iframe.webview").count();
+    // Static features keep working: hover.
+    let hoverText = "";
+    await until(
+      "a hover in the untrusted workspace",
+      async () => {
+        await page.locator(".editor-group-container .monaco-editor textarea").first().focus();
+        await gotoLine(page, p.line, p.column);
+        await runCommand(page, "Show or Focus Hover");
+        const hover = page.locator(".monaco-hover:not(.hidden)").first();
+        await hover.waitFor({ state: "visible", timeout: 5000 });
+        hoverText = (await hover.innerText()).replace(/\s+/g, " ");
+        if (!hoverText.includes(p.expect)) {
+          await page.keyboard.press("Escape");
+          return false;
+        }
+        return true;
+      },
+      60000,
+      500,
+    );
+    return { status, notification: toast, webviews, hover: hoverText.slice(0, 500) };
+  },
+};
+
+// ---- main ----------------------------------------------------------------------------------------------
+async function main() {
+  const scenario = scenarios[params.scenario];
+  if (!scenario) {
+    throw new Error(`unknown scenario ${params.scenario}`);
+  }
+  fs.mkdirSync(params.artifacts, { recursive: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const page = await context.newPage();
+  const consoleLines = [];
+  page.on("console", (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
+  page.on("pageerror", (err) => consoleLines.push(`[pageerror] ${err.message}`));
+  const url = `${params.url}/?folder=${encodeURIComponent(params.folder)}`;
+  let result;
+  try {
+    await page.goto(url, { waitUntil: "domcontentloaded", timeout: 60000 });
+    await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 60000 });
+    await page.locator(".statusbar").waitFor({ state: "visible", timeout: 60000 });
+    result = await scenario(page, params);
+    if (params.screenshotOnSuccess) {
+      await page.screenshot({ path: path.join(params.artifacts, `${params.scenario}.png`) });
+    }
+    process.stdout.write(JSON.stringify({ ok: true, ...result }) + "\n");
+  } catch (err) {
+    const shot = path.join(params.artifacts, `${params.scenario}-failure.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+    const bodyText = await page.locator("body").innerText().catch(() => "");
+    fs.writeFileSync(path.join(params.artifacts, `${params.scenario}-page.txt`), bodyText);
+    fs.writeFileSync(path.join(params.artifacts, `${params.scenario}-console.txt`), consoleLines.join("\n"));
+    process.stdout.write(JSON.stringify({ ok: false, error: String(err && err.message ? err.message : err), screenshot: shot }) + "\n");
+    process.exitCode = 1;
+  } finally {
+    await context.close().catch(() => undefined);
+    await browser.close().catch(() => undefined);
+  }
+}
+
+main().catch((err) => {
+  process.stdout.write(JSON.stringify({ ok: false, error: String(err && err.stack ? err.stack : err) }) + "\n");
+  process.exit(1);
+});

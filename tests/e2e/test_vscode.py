@@ -1,0 +1,116 @@
+"""Torchwise in a real VS Code: code-server with the packaged .vsix, driven through chromium.
+
+Each test opens its own copy of samples/ in a fresh browser and checks one feature through the UI.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from torchwise.knowledge import default_knowledge
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def _locate(file: str, needle: str, word: str | None = None) -> tuple[int, int]:
+    """1-based (line, column) of the middle of ``word`` (default: ``needle``) on the first code line
+    of samples/``file`` containing ``needle``."""
+    word = word or needle
+    for number, line in enumerate((SAMPLES / file).read_text().splitlines(), start=1):
+        if needle in line and not line.lstrip().startswith("#"):
+            col = line.index(needle) + needle.index(word)
+            return number, col + 1 + len(word) // 2
+    raise AssertionError(f"{needle!r} not found in samples/{file}")
+
+
+def _knowledge_phrase(qualname: str) -> str:
+    """A plain-text run of the knowledge base's summary for ``qualname`` (no markdown in it)."""
+    entry = default_knowledge().get(qualname)
+    assert entry is not None, f"the knowledge base has no entry for {qualname}"
+    runs = [r.strip() for r in re.split(r"[`*_\[\]()|<>]", entry.summary) if len(r.strip().split()) >= 3]
+    assert runs, f"no plain phrase in {entry.summary!r}"
+    return " ".join(max(runs, key=len).split()[:6])
+
+
+def test_server_starts_and_reports_ready(code_server, request):
+    folder = code_server.workspace("ready")
+    result = code_server.run(request, "ready", folder)
+    assert "Torchwise:" in result["status"]
+    log = code_server.torchwise_log()
+    assert "Torchwise language server started" in log, log[-2000:]
+    # The server runs from the bundled libraries inside the installed extension.
+    assert sys.executable in log
+
+
+def test_hover_shows_knowledge_text(code_server, request):
+    folder = code_server.workspace("hover")
+    line, column = _locate("quickstart.py", "nn.CrossEntropyLoss()", "CrossEntropyLoss")
+    phrase = _knowledge_phrase("torch.nn.CrossEntropyLoss")
+    result = code_server.run(request, "hover", folder, file="quickstart.py", line=line, column=column, expect=phrase)
+    assert phrase in result["hover"]
+
+
+def test_lint_squiggle_problems_entry_and_quick_fix(code_server, request):
+    folder = code_server.workspace("lint")
+    line, column = _locate("quickstart.py", "torch.load(")
+    result = code_server.run(
+        request,
+        "lintAndQuickFix",
+        folder,
+        file="quickstart.py",
+        line=line,
+        column=column,
+        problem="weights_only",
+        fixTitle="weights_only",
+        fixedText="weights_only=True",
+    )
+    assert "weights_only" in result["problem"]
+    assert "weights_only=True" in result["fixedLine"]
+    assert result["squigglesAfter"] < result["squigglesBefore"]
+
+
+def test_snippet_prefix_expands(code_server, request):
+    folder = code_server.workspace("snippet")
+    result = code_server.run(
+        request, "snippet", folder, file="quickstart.py", prefix="pt-count-params", expect="p.numel() for p in"
+    )
+    assert result["expanded"]
+
+
+def test_run_cell_shows_output_and_footer(code_server, request):
+    folder = code_server.workspace("run-cell")
+    result = code_server.run(request, "runCell", folder, file="quickstart.py", cellIndex=0, expect="x: (8, 3) torch.float32")
+    assert "x: (8, 3) torch.float32" in result["output"]
+    footer = result["footer"]
+    assert footer.startswith("ok"), footer
+    assert "device cpu" in footer and "peak memory" in footer and re.search(r"\d+(\.\d+)? m?s", footer), footer
+    assert "cpu" in result["status"]
+
+
+def test_select_device_lists_cpu(code_server, request):
+    folder = code_server.workspace("devices")
+    result = code_server.run(request, "selectDevice", folder)
+    assert any(label.startswith("cpu") for label in result["devices"]), result["devices"]
+    assert "Torchwise: cpu" in result["status"]
+
+
+def test_server_failure_is_reported_loudly(code_server, request):
+    folder = code_server.workspace("broken", settings={"torchwise.interpreter": "/nonexistent/bin/python3"})
+    result = code_server.run(request, "serverFailure", folder)
+    assert "/nonexistent/bin/python3" in result["notification"] and "was not found" in result["notification"]
+
+
+def test_untrusted_workspace_refuses_running(untrusted_code_server, request):
+    folder = untrusted_code_server.workspace("untrusted")
+    line, column = _locate("quickstart.py", "nn.CrossEntropyLoss()", "CrossEntropyLoss")
+    phrase = _knowledge_phrase("torch.nn.CrossEntropyLoss")
+    result = untrusted_code_server.run(
+        request, "untrusted", folder, file="quickstart.py", line=line, column=column, expect=phrase
+    )
+    assert "untrusted" in result["notification"]
+    assert result["webviews"] == 0, "an output panel opened: something ran"
+    assert phrase in result["hover"]
