@@ -187,7 +187,7 @@ async def test_debounce_publishes_only_the_latest_version_and_settings_apply(
 
 
 async def test_broken_source_and_bad_settings_keep_serving(client: LanguageClient, tmp_path: Path) -> None:
-    uri = open_document(client, tmp_path / "broken.py", "import torch\nx = = 1\ntorch.no_grad()\n\x00")
+    uri = open_document(client, tmp_path / "broken.py", "import torch\nx = = 1\ntorch.no_grad()\ndef f(:\n")
     params = await wait_publish(client, uri, 1)
     assert "TW001" in {d.code for d in params.diagnostics}
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(

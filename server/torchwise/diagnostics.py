@@ -56,6 +56,7 @@ class Linter:
         self.published: set[str] = set()
         self.logged: set[str] = set()
         self.timings: list[float] = []  # seconds per lint run (debug / benchmarks)
+        self.cache: dict[str, tuple[object, tuple[str, ...], list[Finding]]] = {}
 
     # -- settings -----------------------------------------------------------------
     def settings_for(self, uri: str) -> LintSettings | None:
@@ -103,11 +104,16 @@ class Linter:
             version = None
         path = uris.to_fs_path(uri) or uri if uri.startswith("file:") else uri
         rules = settings.rules_for(str(Path(path).resolve()) if uri.startswith("file:") else path)
+        key = tuple(r.code for r in rules)
+        cached = self.cache.get(uri)
+        if cached is not None and cached[0] is analysis and cached[1] == key:
+            return version, cached[2]  # same text, same rules (e.g. a code action request)
         start = time.perf_counter()
         found = lint_analysis(analysis, path, rules,
                               on_error=lambda m: self.server.log(m, types.MessageType.Error))
         self.timings.append(time.perf_counter() - start)
         del self.timings[:-200]
+        self.cache[uri] = (analysis, key, found)
         return version, found
 
     def lint_now(self, uri: str) -> None:
@@ -156,6 +162,7 @@ class Linter:
             handle = self.pending.pop(uri, None)
             if handle is not None:
                 handle.cancel()
+            self.cache.pop(uri, None)
             self.clear(uri)
         elif event == "configuration":
             for doc_uri in list(self.server.workspace.text_documents):
