@@ -7,8 +7,11 @@ backbone = models.resnet50(weights=models.ResNet50_Weights.IMAGENET1K_V1)  # exp
 scratch = torchvision.models.vgg16(weights=None)  # expect: torchvision-pretrained-deprecated
 small = resnet18(weights=torchvision.models.ResNet18_Weights.IMAGENET1K_V1)  # expect: torchvision-pretrained-deprecated
 tiny = models.mobilenet_v3_small(pretrained=use_pretrained)  # expect: torchvision-pretrained-deprecated  # noqa: F821
-detector = fasterrcnn_resnet50_fpn(pretrained=True, pretrained_backbone=False)  # expect: torchvision-pretrained-deprecated
-seg = models.segmentation.deeplabv3_resnet50(pretrained_backbone=True)  # expect: torchvision-pretrained-deprecated
+detector = fasterrcnn_resnet50_fpn(weights=torchvision.models.detection.FasterRCNN_ResNet50_FPN_Weights.COCO_V1, weights_backbone=None)  # expect: torchvision-pretrained-deprecated
+seg = models.segmentation.deeplabv3_resnet50(weights_backbone=models.ResNet50_Weights.IMAGENET1K_V1)  # expect: torchvision-pretrained-deprecated
+masks = models.detection.maskrcnn_resnet50_fpn(weights=None, weights_backbone=models.ResNet50_Weights.IMAGENET1K_V1)  # expect: torchvision-pretrained-deprecated
+legacy_positional = models.resnet18(weights=models.ResNet18_Weights.IMAGENET1K_V1)  # expect: torchvision-pretrained-deprecated
+quantized = models.quantization.resnet50(pretrained=True, quantize=True)  # expect: torchvision-pretrained-deprecated
 
 # --- correct code ----------------------------------------------------------------------
 backbone = models.resnet50(weights=models.ResNet50_Weights.DEFAULT)

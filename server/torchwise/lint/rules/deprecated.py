@@ -22,10 +22,12 @@ def new_name(ctx: Context, ref: ast.expr, new_qualname: str) -> str | None:
     """Source text that names ``new_qualname`` where ``ref`` (the old name) stands:
     ``t.ger`` -> ``t.outer`` for ``import torch as t``; ``ger`` -> ``torch.outer``
     when ``torch`` is bound; None when nothing in scope reaches the new name."""
-    if isinstance(ref, ast.Attribute):
-        base = ctx.analysis.resolve(ref.value)
+    prefix = ref.value if isinstance(ref, ast.Attribute) else None
+    while prefix is not None:  # models.detection.x -> try models.detection, then models
+        base = ctx.analysis.resolve(prefix)
         if base is not None and base.kind == "symbol" and new_qualname.startswith(base.qualname + "."):
-            return ctx.text(ref.value) + new_qualname[len(base.qualname):]
+            return ctx.text(prefix) + new_qualname[len(base.qualname):]
+        prefix = prefix.value if isinstance(prefix, ast.Attribute) else None
     return module_reference(ctx, ref, new_qualname)
 
 
@@ -332,16 +334,32 @@ _SUBMODULES = ("alexnet", "convnext", "densenet", "efficientnet", "googlenet", "
                "vgg", "vision_transformer", "swin_transformer")
 
 
-def _legacy_weights(qualname: str) -> tuple[str, str] | None:
-    """(weights enum qualname, member) equivalent to ``pretrained=True`` for a builder."""
+# Detection/segmentation builders: (sub-package, builder) -> (weights enum, member that
+# ``pretrained=True`` loaded, enum of the backbone weights ``pretrained_backbone=True`` loaded).
+_TASK_WEIGHTS = {
+    ("detection", "fasterrcnn_resnet50_fpn"): ("FasterRCNN_ResNet50_FPN_Weights", "COCO_V1", "ResNet50_Weights"),
+    ("detection", "maskrcnn_resnet50_fpn"): ("MaskRCNN_ResNet50_FPN_Weights", "COCO_V1", "ResNet50_Weights"),
+    ("segmentation", "deeplabv3_resnet50"): ("DeepLabV3_ResNet50_Weights", "COCO_WITH_VOC_LABELS_V1",
+                                             "ResNet50_Weights"),
+}
+_TASK_SUBMODULES = {"detection": ("faster_rcnn", "mask_rcnn"), "segmentation": ("deeplabv3",)}
+
+
+def _legacy_weights(qualname: str) -> tuple[str, str, str | None] | None:
+    """(weights enum qualname, member, backbone enum qualname or None) equivalent to the
+    legacy ``pretrained=True`` / ``pretrained_backbone=True`` of a builder."""
     if not qualname.startswith("torchvision.models."):
         return None
-    rest = qualname[len("torchvision.models."):]
-    parts = rest.split(".")
+    parts = qualname[len("torchvision.models."):].split(".")
     if len(parts) == 2 and parts[0] in _SUBMODULES:
         parts = parts[1:]
     if len(parts) == 1 and parts[0] in _IMAGENET:
-        return f"torchvision.models.{_IMAGENET[parts[0]]}_Weights", "IMAGENET1K_V1"
+        return f"torchvision.models.{_IMAGENET[parts[0]]}_Weights", "IMAGENET1K_V1", None
+    if len(parts) == 3 and parts[1] in _TASK_SUBMODULES.get(parts[0], ()):
+        parts = [parts[0], parts[2]]
+    if len(parts) == 2 and tuple(parts) in _TASK_WEIGHTS:
+        enum, member, backbone = _TASK_WEIGHTS[(parts[0], parts[1])]
+        return f"torchvision.models.{parts[0]}.{enum}", member, f"torchvision.models.{backbone}"
     return None
 
 
@@ -364,20 +382,7 @@ def torchvision_pretrained_deprecated(ctx: Context):
         legacy = _legacy_weights(qualname)
         if flag is None and backbone is None and legacy is None:
             continue  # a positional bool for a builder we do not know
-        value = flag.value if flag is not None else positional
-        fix = None
-        if value is not None and backbone is None and legacy is not None:
-            enum_qualname, member = legacy
-            target = flag if flag is not None else positional
-            if is_true(value):
-                enum_text = new_name(ctx, call.func, enum_qualname)
-                new = f"weights={enum_text}.{member}" if enum_text else None
-            elif is_false(value):
-                new = "weights=None"
-            else:
-                new = None
-            if new is not None and (flag is not None or len(call.args) == 1):
-                fix = Fix("safe", f"Replace with `{new}`", (ctx.replace(target, new),))
+        fix = _pretrained_fix(ctx, call, legacy, flag, backbone, positional)
         if backbone is not None and flag is None and positional is None:
             message = ("`pretrained_backbone=` is deprecated; pass `weights_backbone=` with the "
                        "backbone's weights enum (or None).")
@@ -390,6 +395,48 @@ def torchvision_pretrained_deprecated(ctx: Context):
             message = ("`pretrained=` is deprecated in torchvision model builders; pass `weights=` "
                        "with a weights enum (or `weights=None`)." + advice)
         yield ctx.finding(call, message, fix)
+
+
+def _pretrained_fix(ctx: Context, call: ast.Call, legacy, flag, backbone, positional) -> Fix | None:
+    """Replace each legacy flag by the weights it selected; None unless all can be."""
+    if legacy is None or has_star_kwargs(call):
+        return None
+    enum_qualname, member, backbone_enum = legacy
+    edits = []
+    replaced = []
+    main = flag if flag is not None else positional
+    if main is not None:
+        if flag is None and len(call.args) != 1:
+            return None
+        value = flag.value if flag is not None else positional
+        if is_true(value):
+            enum_text = new_name(ctx, call.func, enum_qualname)
+            if enum_text is None:
+                return None
+            new = f"weights={enum_text}.{member}"
+        elif is_false(value):
+            new = "weights=None"
+        else:
+            return None
+        edits.append(ctx.replace(main, new))
+        replaced.append(new)
+    if backbone is not None:
+        if backbone_enum is None:
+            return None
+        if is_true(backbone.value):
+            enum_text = new_name(ctx, call.func, backbone_enum)
+            if enum_text is None:
+                return None
+            new = f"weights_backbone={enum_text}.IMAGENET1K_V1"
+        elif is_false(backbone.value):
+            new = "weights_backbone=None"
+        else:
+            return None
+        edits.append(ctx.replace(backbone, new))
+        replaced.append(new)
+    if not edits:
+        return None
+    return Fix("safe", "Replace with " + ", ".join(f"`{r}`" for r in replaced), tuple(edits))
 
 
 _TO_TENSOR = "torchvision.transforms.v2.ToTensor"
