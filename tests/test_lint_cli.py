@@ -219,6 +219,10 @@ def test_stdin_with_filename_and_fix_through_a_real_process(tmp_path: Path) -> N
     assert 'torch.amp.GradScaler("cuda")' in proc.stdout  # fixed source on stdout
     assert "TW107" in proc.stderr  # findings on stderr
     assert proc.returncode == 1
+    # --stdin-filename alone reads stdin too
+    proc = subprocess.run(cmd[:-1], input="import torch\ntorch.no_grad()\n", capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1 and "x.py:2:1: TW107" in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "torchwise", "check", "--format", "xml"], capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 2

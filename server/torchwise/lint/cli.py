@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         _error(f"unknown rule selector(s): {', '.join(bad)} (use a code, a prefix like TW1, a rule name, a group or ALL)")
         return 2
-    paths = args.paths or ["."]
+    paths = args.paths or (["-"] if args.stdin_filename else ["."])
     stdin_mode = paths == ["-"]
     if "-" in paths and not stdin_mode:
         _error("'-' (stdin) cannot be combined with other paths")
