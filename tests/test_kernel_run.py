@@ -267,6 +267,13 @@ async def test_list_devices_on_a_cpu_only_machine(kernel: LanguageClient):
     devices = await command(kernel, "torchwise.listDevices")
     assert [d["id"] for d in devices] == ["cpu"]
     assert devices[0]["name"] and devices[0]["totalMemory"] > 0
+    # known devices are answered even while the kernel is busy
+    run_id = await run_code(kernel, "print('busy', flush=True)\nwhile True:\n    pass\n")
+    await kernel.recorder.until(lambda: kernel.recorder.outputs[run_id])
+    assert await command(kernel, "torchwise.listDevices") == devices
+    assert (await command(kernel, "torchwise.kernelInfo"))["state"] == "busy"
+    await command(kernel, "torchwise.interrupt")
+    assert (await kernel.recorder.done(run_id))["status"] == "interrupted"
 
 
 async def test_select_device_sets_the_device_variable(kernel: LanguageClient):
@@ -347,7 +354,8 @@ async def test_cuda_devices_and_peak_memory(kernel: LanguageClient):
     devices = await command(kernel, "torchwise.listDevices")
     assert devices[0]["id"] == "cpu" and devices[1]["id"] == "cuda:0" and devices[1]["totalMemory"] > 0
     await command(kernel, "torchwise.selectDevice", {"device": "cuda:0"})
-    finished, _ = await run_and_wait(kernel, "big = torch.empty(64 << 20, dtype=torch.uint8, device=device)\ndel big")
+    code = "import torch\nbig = torch.empty(64 << 20, dtype=torch.uint8, device=device)\ndel big"
+    finished, _ = await run_and_wait(kernel, code)
     assert finished["device"] == "cuda:0" and finished["peakMemoryBytes"] >= 64 << 20
     finished, _ = await run_and_wait(kernel, "small = torch.empty(1 << 20, dtype=torch.uint8, device=device)")
     assert finished["peakMemoryBytes"] < 64 << 20  # reset per run

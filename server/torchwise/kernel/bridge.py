@@ -338,6 +338,7 @@ class Bridge:
         self.preferred_device: str | None = None
         self.abort_reason: str | None = None
         self.closing = False
+        self.devices: list | None = None
 
     # plumbing --------------------------------------------------------------------------
     def deliver(self, msg: dict) -> None:
@@ -406,6 +407,7 @@ class Bridge:
     async def stop_kernel(self) -> None:
         kernel, self.kernel = self.kernel, None
         self.info = None
+        self.devices = None
         if kernel is not None:
             await kernel.stop()
 
@@ -553,9 +555,9 @@ class Bridge:
             await self.ensure_kernel(run_id)
         except Exception as exc:
             message = self.start_failure(exc)
+            emit("fatal", message=message)  # first: the state is settled before the run is reported
             emit("output", id=run_id, stream="error", text=message + "\n")
             emit("finished", id=run_id, status="error", durationMs=0, peakMemoryBytes=None, device=None)
-            emit("fatal", message=message)
             return
         self.current_run = run_id
         started = time.perf_counter()
@@ -599,10 +601,13 @@ class Bridge:
             try:
                 await self.ensure_kernel(None)
             except Exception as exc:
+                emit("state", state="stopped")
                 emit("reply", qid=qid, ok=False, error=self.start_failure(exc))
                 return
             if what == "devices":
-                result = await self.query("", f"{HELPERS}.devices()")
+                if self.devices is None:  # devices do not change while a kernel lives
+                    self.devices = await self.query("", f"{HELPERS}.devices()")
+                result = self.devices
             elif what == "variables":
                 result = await self.query("", f"{HELPERS}.variables()")
             elif what == "select":
@@ -625,8 +630,8 @@ class Bridge:
             await self.start_kernel()
             emit("reply", qid=op.get("qid"), ok=True, result=self.info)
         except Exception as exc:
-            emit("reply", qid=op.get("qid"), ok=False, error=self.start_failure(exc))
             emit("state", state="stopped")
+            emit("reply", qid=op.get("qid"), ok=False, error=self.start_failure(exc))
 
     async def worker(self) -> None:
         while True:
@@ -660,7 +665,9 @@ class Bridge:
 
     async def handle(self, op: dict) -> bool:
         kind = op.get("op")
-        if kind in ("run", "query"):
+        if kind == "query" and op.get("what") == "devices" and self.devices is not None and self.kernel is not None:
+            emit("reply", qid=op.get("qid"), ok=True, result=self.devices)  # even while a run is busy
+        elif kind in ("run", "query"):
             self.work.put_nowait(op)
         elif kind == "interrupt":
             self.drop_queued("the kernel was interrupted")
