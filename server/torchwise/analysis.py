@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from bisect import bisect_left, bisect_right
 from operator import attrgetter
 from dataclasses import dataclass, field
@@ -166,7 +167,9 @@ class Analysis:
         lines = source.splitlines(keepends=True)
         for _ in range(MAX_REPAIRS):
             try:
-                return ast.parse("".join(lines), filename=self.path, type_comments=False)
+                with warnings.catch_warnings():  # e.g. "invalid escape sequence": not ours to print
+                    warnings.simplefilter("ignore", SyntaxWarning)
+                    return ast.parse("".join(lines), filename=self.path, type_comments=False)
             except SyntaxError as exc:
                 if self.syntax_error is None:
                     self.syntax_error = exc
