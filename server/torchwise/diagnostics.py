@@ -321,6 +321,11 @@ def register(server: TorchwiseServer) -> None:
     server.linter = linter  # type: ignore[attr-defined]
     server.document_listeners.append(linter.on_event)
 
+    @server.command("torchwise.lintStats")
+    def lint_stats(ls: TorchwiseServer, *args) -> dict:
+        """Benchmarks and debugging: seconds spent per lint run (analysis excluded)."""
+        return {"runs": len(linter.timings), "seconds": list(linter.timings)}
+
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],

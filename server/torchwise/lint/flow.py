@@ -41,14 +41,27 @@ class Index:
         by_type = self.by_type
         parents = self.parents
         append = self.all.append
+        node_type = ast.AST
         stack = [tree]
-        while stack:
-            node = stack.pop()
+        pop, push = stack.pop, stack.append
+        while stack:  # ast.iter_child_nodes, inlined (this walk is on every lint's hot path)
+            node = pop()
             append(node)
-            by_type.setdefault(type(node), []).append(node)
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
-                stack.append(child)
+            kind = type(node)
+            nodes = by_type.get(kind)
+            if nodes is None:
+                nodes = by_type[kind] = []
+            nodes.append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, node_type):
+                            parents[id(item)] = node
+                            push(item)
+                elif isinstance(value, node_type):
+                    parents[id(value)] = node
+                    push(value)
         for nodes in by_type.values():
             nodes.reverse()  # roughly source order (pre-order walk)
         self._sorted: dict[type, list[ast.AST]] = {}
@@ -122,13 +135,18 @@ _SCOPE_LIKE = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, as
 def _walk_local(node: ast.AST) -> list[ast.AST]:
     out = []
     stack = [node]
+    node_type = ast.AST
     while stack:
         current = stack.pop()
         out.append(current)
-        for child in ast.iter_child_nodes(current):
-            if isinstance(child, SCOPES):
-                continue
-            stack.append(child)
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type) and not isinstance(item, SCOPES):
+                        stack.append(item)
+            elif isinstance(value, node_type) and not isinstance(value, SCOPES):
+                stack.append(value)
     return out
 
 
