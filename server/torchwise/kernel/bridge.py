@@ -547,6 +547,9 @@ class Bridge:
                 if not text.strip():
                     text = f"{content.get('ename')}: {content.get('evalue')}"
                 ename, evalue = content.get("ename") or "", content.get("evalue") or ""
+                if len(text) > limit:  # errors always show, but a giant one is cut in its middle
+                    half = max(limit // 2, 1000)
+                    text = text[:half] + "\n[torchwise] ... traceback shortened ...\n" + text[-half:]
                 if ename.endswith("OutOfMemoryError") or "out of memory" in evalue.lower():
                     text += "\n" + OOM_ADVICE
                 out("error", text + ("" if text.endswith("\n") else "\n"), always=True)

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shlex
+import shutil
 import signal
 import uuid
 from pathlib import Path
@@ -90,7 +91,9 @@ class KernelSession:
             await self._start_locked()
 
     async def _start_locked(self) -> None:
-        interpreter = self.server.options.interpreter
+        interpreter = os.path.expanduser(self.server.options.interpreter)
+        if not os.path.dirname(interpreter):  # a bare name such as "python3": look it up on PATH
+            interpreter = shutil.which(interpreter) or interpreter
         config = self._config()
         if not os.path.isfile(interpreter) or not os.access(interpreter, os.X_OK):
             raise KernelUnavailable(
@@ -101,8 +104,16 @@ class KernelSession:
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONIOENCODING"] = "utf-8"
-        for name in ("PYTHONHOME", "PYTHONPATH", "__PYVENV_LAUNCHER__"):
-            env.pop(name, None)  # the server's own environment must not leak into the workspace's Python
+        for name in ("PYTHONHOME", "__PYVENV_LAUNCHER__"):
+            env.pop(name, None)  # these would point a different interpreter at the wrong standard library
+        # The editor puts the server's own (bundled) packages on PYTHONPATH: keep them out of the
+        # user's kernel, where they would shadow the workspace's own versions; keep the user's entries.
+        own = os.path.realpath(BRIDGE.parents[2])
+        entries = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and os.path.realpath(p) != own]
+        if entries:
+            env["PYTHONPATH"] = os.pathsep.join(entries)
+        else:
+            env.pop("PYTHONPATH", None)
         try:
             proc = await asyncio.create_subprocess_exec(
                 interpreter,
@@ -132,6 +143,10 @@ class KernelSession:
             hello = None
         if not isinstance(hello, dict) or hello.get("event") != "hello":
             await self._kill(proc)
+            try:  # let the reader collect what the interpreter said before it died
+                await asyncio.wait_for(asyncio.shield(self.stderr_reader), 2)
+            except (asyncio.TimeoutError, Exception):
+                pass
             tail = " ".join(self.stderr_tail)[-400:]
             raise KernelUnavailable(
                 f"Cannot run code: the interpreter {interpreter} could not start the torchwise kernel bridge"
