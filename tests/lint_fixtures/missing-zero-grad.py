@@ -77,6 +77,15 @@ def manual_clear(model, loader, optimizer):
         optimizer.step()
 
 
+def legacy_manual_clear(model, loader, optimizer):
+    for x, y in loader:
+        for p in model.parameters():
+            if p.grad is not None:
+                p.grad.data.zero_()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+
 def reset(optimizer):
     optimizer.zero_grad(set_to_none=True)
 

@@ -33,6 +33,18 @@ class Good(nn.Module):
         self.cache.append(x.detach())
 
 
+class Converted(nn.Module):
+    def __init__(self, teacher: nn.Module):
+        super().__init__()
+        self.layers = [nn.Linear(4, 4) for _ in range(2)]
+        self.layers = nn.ModuleList(self.layers)
+        self.stages = []
+        for _ in range(2):
+            self.stages.append(nn.ReLU())
+        self.stages = nn.Sequential(*self.stages)
+        self.teacher = [teacher]  # kept out of the parameters on purpose
+
+
 class NotAModule:
     def __init__(self):
         self.layers = [nn.Linear(2, 2)]

@@ -355,6 +355,8 @@ def clears_gradients(node: ast.AST) -> bool:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
             "zero_", "detach_", "fill_", "mul_", "requires_grad_"):
         inner = node.func.value
+        if isinstance(inner, ast.Attribute) and inner.attr == "data":  # p.grad.data.zero_()
+            inner = inner.value
         return isinstance(inner, ast.Attribute) and inner.attr == "grad"
     return False
 

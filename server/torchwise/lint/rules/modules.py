@@ -72,14 +72,15 @@ def missing_super_init(ctx: Context) -> Iterator[Finding]:
 def _module_elements(ctx: Context, value: ast.expr) -> tuple[str, ast.AST] | None:
     """("list"|"dict", node) when ``value`` is a list/dict display or comprehension of modules."""
     a = ctx.analysis
+    # only modules constructed right here: `self.teacher = [teacher]` is the usual way to keep
+    # a module *out* of the parameters on purpose
     if isinstance(value, (ast.List, ast.Tuple)) and value.elts:
-        if all(flow.is_module_instance(a, e) for e in value.elts if not isinstance(e, ast.Starred)) and any(
-                not isinstance(e, ast.Starred) for e in value.elts):
+        if all(_is_module_call(ctx, e) for e in value.elts):
             return ("list" if isinstance(value, ast.List) else "tuple"), value
     if isinstance(value, ast.ListComp) and _is_module_call(ctx, value.elt):
         return "list", value
     if isinstance(value, ast.Dict) and value.values and all(k is not None for k in value.keys):
-        if all(flow.is_module_instance(a, v) for v in value.values):
+        if all(_is_module_call(ctx, v) for v in value.values):
             return "dict", value
     if isinstance(value, ast.DictComp) and _is_module_call(ctx, value.value):
         return "dict", value
@@ -110,6 +111,9 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
     nn_name: str | None | bool = False
     for node, info in _module_classes(ctx):
         for attr, assignments in info.attributes.items():
+            if any(not isinstance(v, (ast.List, ast.Tuple, ast.Dict, ast.ListComp, ast.DictComp))
+                   for _, v in assignments):
+                continue  # also assigned a container (`self.x = nn.ModuleList(self.x)`) or anything else
             for method_scope, value in assignments:
                 found = _module_elements(ctx, value)
                 container = None
