@@ -202,6 +202,15 @@ class Analysis:
                     indent = prev[: len(prev) - len(prev.lstrip())]
                     break
         ending = "\n" if line.endswith("\n") else ""
+        if line.strip():
+            # a broken block header (``def f(:``, ``for x in (:``): keep its indented body
+            # parseable by opening a block in its place
+            for following in lines[lineno:]:
+                if following.strip():
+                    deeper = following[: len(following) - len(following.lstrip())]
+                    if len(deeper) > len(indent) and deeper.startswith(indent):
+                        return f"{indent}if True:{ending}"
+                    break
         return f"{indent}pass{ending}"
 
     # ------------------------------------------------------------ positions
