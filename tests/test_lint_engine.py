@@ -73,6 +73,9 @@ def test_syntax_error_is_one_finding_and_the_rules_still_run() -> None:
     syntax = next(f for f in findings if f.rule.code == "TW001")
     assert syntax.line == 2 and syntax.message.startswith("SyntaxError")
     assert lint_source("def f(:\n", settings=LintSettings(ignore=["syntax-error"])) == []
+    # a broken block header keeps its body and everything after it checked
+    findings = lint_source("import torch\ndef train(model, :\n    torch.no_grad()\ntorch.no_grad()\n")
+    assert [(f.rule.code, f.line) for f in findings] == [("TW001", 2), ("TW107", 3), ("TW107", 4)]
 
 
 def test_a_failing_rule_is_reported_and_skipped() -> None:
