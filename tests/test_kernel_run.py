@@ -204,6 +204,18 @@ async def test_run_cell_runs_the_cell_and_maps_the_traceback(kernel: LanguageCli
     assert "return x / 0" in error
 
 
+async def test_run_cell_reads_a_file_that_is_not_open(kernel: LanguageClient):
+    path = kernel.root / "on_disk.py"
+    path.write_text("# %%\nprint('from disk')\n# %%\nprint('second')\n")
+    result = await command(kernel, "torchwise.runCell", {"uri": path.as_uri(), "line": 3})
+    assert (await kernel.recorder.done(result["runId"]))["status"] == "ok"
+    assert kernel.recorder.text(result["runId"]) == "second\n"
+    with pytest.raises(Exception, match="cannot read"):
+        await command(kernel, "torchwise.runCell", {"uri": (kernel.root / "missing.py").as_uri(), "line": 0})
+    with pytest.raises(Exception, match="expects"):
+        await command(kernel, "torchwise.runCell", {"uri": path.as_uri(), "line": "3"})
+
+
 async def test_run_code_first_line_maps_syntax_and_runtime_errors(kernel: LanguageClient):
     path = kernel.root / "selection.py"
     uri = path.as_uri()
