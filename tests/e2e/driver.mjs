@@ -281,6 +281,50 @@ const scenarios = {
     return { output, footer: footerText, status: await statusText(page) };
   },
 
+  async shiftEnter(page, p) {
+    // Shift+Enter inside a cell (keybinding gated by the torchwise.hasCells context key) runs the
+    // cell and moves the cursor into the next one.
+    await waitForServer(page);
+    await openFile(page, p.file);
+    await gotoLine(page, p.line, 1);
+    await page.keyboard.press("Shift+Enter");
+    const frame = webviewFrame(page);
+    const outputs = frame.locator(".run .run-body");
+    await until(`output containing "${p.expect}"`, async () => (await outputs.last().innerText()).includes(p.expect), 120000, 500);
+    const cursor = page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+/ }).first();
+    const position = await until(`the cursor on line ${p.nextLine}`, async () => {
+      const t = (await cursor.innerText()).trim();
+      return t.startsWith(`Ln ${p.nextLine},`) ? t : "";
+    }, 15000);
+    return { output: (await outputs.last().innerText()).trim(), position };
+  },
+
+  async errorLocation(page, p) {
+    // A cell that raises: the traceback names the document and its real line, and clicking the
+    // location in the output panel moves the editor there.
+    await waitForServer(page);
+    await openFile(page, p.file);
+    await gotoLine(page, 1, 1);
+    const lens = page.locator(".editor-group-container.active .monaco-editor .codelens-decoration a", { hasText: new RegExp(`^${p.lens}$`) });
+    await until(`the ${p.lens} CodeLenses`, async () => (await lens.count()) > p.cellIndex, 30000);
+    await lens.nth(p.cellIndex).click();
+    const frame = webviewFrame(page);
+    const error = frame.locator(".run pre.error").last();
+    await until(`an error containing "${p.expect}"`, async () => (await error.innerText()).includes(p.expect), 120000, 500);
+    const link = error.locator("a.loc", { hasText: `${p.file}:${p.errorLine}` }).first();
+    await link.waitFor({ state: "visible", timeout: 10000 });
+    const linkText = (await link.innerText()).trim();
+    const footer = (await frame.locator(".run .footer").last().innerText()).trim();
+    await gotoLine(page, 1, 1);
+    await link.click();
+    const cursor = page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+/ }).first();
+    const position = await until(`the cursor on line ${p.errorLine}`, async () => {
+      const t = (await cursor.innerText()).trim();
+      return t.startsWith(`Ln ${p.errorLine},`) ? t : "";
+    }, 15000);
+    return { error: (await error.innerText()).trim().slice(0, 2000), link: linkText, footer, position };
+  },
+
   async selectDevice(page) {
     await waitForServer(page);
     await runCommand(page, "Torchwise: Select Device");

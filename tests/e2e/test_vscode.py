@@ -91,6 +91,39 @@ def test_run_cell_shows_output_and_footer(code_server, request):
     assert "cpu" in result["status"]
 
 
+def test_shift_enter_runs_the_cell_and_advances(code_server, request):
+    folder = code_server.workspace("shift-enter")
+    line, _ = _locate("quickstart.py", "x = torch.randn")
+    next_cell = _locate("quickstart.py", "model = nn.Sequential")[0]
+    result = code_server.run(
+        request, "shiftEnter", folder, file="quickstart.py", line=line, nextLine=next_cell, expect="x: (8, 3)"
+    )
+    assert "x: (8, 3) torch.float32" in result["output"]
+
+
+ERRORS_PY = """\
+# %%
+def explode(x):
+    return x / 0
+
+# %%
+print("before the error")
+explode(1)
+"""
+
+
+def test_error_traceback_links_to_the_document_line(code_server, request):
+    folder = code_server.workspace("errors")
+    (folder / "errors.py").write_text(ERRORS_PY)
+    result = code_server.run(
+        request, "errorLocation", folder, file="errors.py", lens="Run Below", cellIndex=0, expect="ZeroDivisionError",
+        errorLine=3,
+    )  # fmt: skip
+    assert "ZeroDivisionError" in result["error"]
+    assert result["link"].endswith("errors.py:3"), result["link"]
+    assert result["footer"].startswith("error"), result["footer"]
+
+
 def test_select_device_lists_cpu(code_server, request):
     folder = code_server.workspace("devices")
     result = code_server.run(request, "selectDevice", folder)
