@@ -99,7 +99,8 @@ class Context:
     def __init__(self, path: str, source: str, analysis: "Analysis", rule_: Rule | None = None):
         self.path = path
         self.source = source
-        self.lines = source.splitlines()
+        # the analysis already split this text; do not split it again for every rule
+        self.lines = analysis.lines if analysis.source is source else source.splitlines()
         self.analysis = analysis
         self.tree: ast.Module = analysis.tree
         self.rule = rule_

@@ -398,10 +398,10 @@ def function_called_under_grad_off(analysis: Analysis, func: ast.AST) -> bool:
     names = analysis.__dict__.get("_tw_called_under_grad_off")
     if names is None:
         names = set()
-        for call in index(analysis).of(ast.Call):
-            name = method_name(call)
-            if name and under_grad_off(analysis, call):
-                names.add(name)
+        local = {f.name for f in index(analysis).of(ast.FunctionDef, ast.AsyncFunctionDef)}
+        for call in calls_named(analysis, *local):
+            if under_grad_off(analysis, call):
+                names.add(method_name(call))
         analysis._tw_called_under_grad_off = names  # type: ignore[attr-defined]
     return func.name in names
 
@@ -484,6 +484,33 @@ def names_of_nn(analysis: Analysis) -> str | None:
         if any(b.kind == "import" and b.qualname == "torch" for b in bindings):
             return f"{name}.nn"
     return None
+
+
+def _calls_by_name(analysis: Analysis) -> dict[str | None, list[ast.Call]]:
+    by_name = analysis.__dict__.get("_tw_calls_by_name")
+    if by_name is None:
+        by_name = {}
+        for call in index(analysis).of(ast.Call):
+            by_name.setdefault(method_name(call), []).append(call)
+        analysis.__dict__["_tw_calls_by_name"] = by_name
+    return by_name
+
+
+def calls_named(analysis: Analysis, *names: str | None) -> list[ast.Call]:
+    """Calls whose function's last name is one of ``names`` (``x.step()``/``step()`` for
+    "step"; None for calls of other expressions, like ``Loss()(x, y)``), in source order."""
+    by_name = _calls_by_name(analysis)
+    if len(names) == 1:
+        return by_name.get(names[0], [])
+    out = [c for n in set(names) for c in by_name.get(n, ())]
+    out.sort(key=_position)
+    return out
+
+
+def calls_where(analysis: Analysis, predicate) -> list[ast.Call]:
+    """Calls whose function's last name satisfies ``predicate(name)``, in source order."""
+    by_name = _calls_by_name(analysis)
+    return calls_named(analysis, *[n for n in by_name if n is not None and predicate(n)]) if by_name else []
 
 
 def iter_nodes(analysis: Analysis, *types: type) -> Iterable[ast.AST]:

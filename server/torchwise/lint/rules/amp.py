@@ -14,7 +14,7 @@ def _scaled_backwards(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
     """``scaler.scale(loss).backward()`` calls with the scaler expression."""
     a = ctx.analysis
     out = []
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_named(a, "backward"):
         if flow.method_name(call) != "backward":
             continue
         recv = flow.receiver(call)
@@ -39,7 +39,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
     if not scaled:
         return
     scaled_in = [(s, flow.enclosing_function(a, s[0])) for s in scaled]
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_named(a, "step"):
         if flow.method_name(call) != "step" or call.args or call.keywords or not isinstance(call.func, ast.Attribute):
             continue
         opt = call.func.value
@@ -89,7 +89,7 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
     if not scaled:
         return
     scaled_in = [(s, flow.enclosing_function(a, s[0])) for s in scaled]
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_where(a, lambda n: n.startswith("clip_grad")):
         if not flow.last_name(call.func).startswith("clip_grad"):
             continue
         qualname = flow.safe_qualname(a, call.func)
@@ -183,7 +183,7 @@ _DEPRECATED_AMP = {
       fix="safe")
 def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_named(a, "autocast", "GradScaler"):
         if flow.last_name(call.func) not in ("autocast", "GradScaler"):
             continue
         qualname = flow.safe_qualname(a, call.func)

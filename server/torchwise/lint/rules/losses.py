@@ -124,7 +124,7 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
     a = ctx.analysis
     short_functions = {f.rsplit(".", 1)[-1] for f in functions}
     instances = _loss_instance_names(ctx, {c.rsplit(".", 1)[-1] for c in classes})
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_named(a, None, *short_functions, *instances):
         last = flow.last_name(call.func)
         if last not in short_functions and last not in instances and not (
                 isinstance(call.func, ast.Call) and flow.last_name(call.func.func) in instances):
@@ -257,7 +257,7 @@ _IMPLICIT_DIM_NAMES = {q.rsplit(".", 1)[-1] for q in (*_IMPLICIT_DIM_FUNCS, *_IM
       summary="softmax / log_softmax / nn.Softmax without `dim`: PyTorch guesses the dimension.")
 def softmax_without_dim(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_named(a, *_IMPLICIT_DIM_NAMES):
         if flow.last_name(call.func) not in _IMPLICIT_DIM_NAMES:
             continue
         qualname = flow.safe_qualname(a, call.func)

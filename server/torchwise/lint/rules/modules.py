@@ -163,7 +163,7 @@ def _filled_with_modules(ctx: Context, info, attr: str) -> bool:
       summary="model.forward(x) skips the module's hooks; call model(x).", fix="unsafe")
 def forward_called_directly(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_named(a, "forward"):
         func = call.func
         if not isinstance(func, ast.Attribute) or func.attr != "forward":
             continue

@@ -15,8 +15,8 @@ def _optimizer_steps(ctx: Context) -> Iterator[tuple[ast.Call, ast.expr]]:
     """``opt.step()`` (no arguments: a closure means LBFGS-style code) and
     ``scaler.step(opt)``, with the optimizer expression."""
     a = ctx.analysis
-    for call in flow.iter_nodes(a, ast.Call):
-        if flow.method_name(call) != "step" or not isinstance(call.func, ast.Attribute):
+    for call in flow.calls_named(a, "step"):
+        if not isinstance(call.func, ast.Attribute):
             continue
         recv = call.func.value
         if flow.is_scaler(a, recv):
@@ -26,11 +26,15 @@ def _optimizer_steps(ctx: Context) -> Iterator[tuple[ast.Call, ast.expr]]:
             yield call, recv
 
 
+_GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
+
+
 def _clearing_functions(ctx: Context) -> set[str]:
     """Names of the file's functions whose bodies clear gradients."""
     a = ctx.analysis
     names = set()
-    candidates = [n for n in flow.iter_nodes(a, ast.Call) if flow.clears_gradients(n)]
+    candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
+                  if flow.clears_gradients(n)]
     candidates += [n for n in flow.iter_nodes(a, ast.Assign) if flow.clears_gradients(n)]
     for node in candidates:
         func = flow.enclosing_function(a, node)
@@ -98,7 +102,7 @@ def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AS
     (nested loops and functions), in source order."""
     a = ctx.analysis
     segments: dict[int, list] = {}
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_where(a, lambda n: n in ("backward", "step") or "zero_grad" in n):
         name = flow.method_name(call)
         if name not in ("backward", "step") and not (name and "zero_grad" in name):
             continue
@@ -162,8 +166,8 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
     steps = [s for s, _ in _optimizer_steps(ctx)]
     if not steps:
         return
-    for call in flow.iter_nodes(a, ast.Call):
-        if flow.method_name(call) != "step" or not isinstance(call.func, ast.Attribute):
+    for call in flow.calls_named(a, "step"):
+        if not isinstance(call.func, ast.Attribute):
             continue
         kind = flow.is_scheduler(a, call.func.value)
         if kind is False or (kind is None and (call.args or call.keywords)):
@@ -232,7 +236,7 @@ def _calls_target(node: ast.AST, target: str) -> ast.Call | None:
 
 def _mode_targets(ctx: Context) -> set[str]:
     out = set()
-    for call in flow.iter_nodes(ctx.analysis, ast.Call):
+    for call in flow.calls_named(ctx.analysis, "train", "eval"):
         mc = _mode_call(call)
         if mc is not None:
             out.add(mc[0])
@@ -282,7 +286,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
     if not targets:
         return
     reported: set[int] = set()
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_named(a, *{t.rsplit(".", 1)[-1] for t in targets}):
         target = flow.dotted(call.func)
         if target not in targets:
             continue
@@ -316,7 +320,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
       summary="model.eval() inside the epoch loop but model.train() only before it: later epochs train in eval mode.")
 def missing_train_mode(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_named(a, "eval", "train"):
         mc = _mode_call(call)
         if mc is None or mc[1] != "eval":
             continue
@@ -352,7 +356,7 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
       summary="An evaluation loop after model.eval() runs without torch.no_grad()/inference_mode().")
 def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    for call in flow.iter_nodes(a, ast.Call):
+    for call in flow.calls_named(a, "eval", "train"):
         mc = _mode_call(call)
         if mc is None or mc[1] != "eval":
             continue
@@ -572,8 +576,8 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
       summary="`.numpy()` on a tensor that requires grad raises; call `.detach()` first.", fix="safe")
 def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    for call in flow.iter_nodes(a, ast.Call):
-        if flow.method_name(call) != "numpy" or not isinstance(call.func, ast.Attribute) or call.args:
+    for call in flow.calls_named(a, "numpy"):
+        if not isinstance(call.func, ast.Attribute) or call.args:
             continue
         recv = call.func.value
         if flow.under_grad_off(a, call):
@@ -599,9 +603,8 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
 
 def _freezes_parameters(ctx: Context) -> bool:
     """Whether the file turns gradients off on parameters (frozen models)."""
-    for n in flow.iter_nodes(ctx.analysis, ast.Call):
-        if flow.method_name(n) == "requires_grad_":
-            return True
+    if flow.calls_named(ctx.analysis, "requires_grad_"):
+        return True
     for n in flow.iter_nodes(ctx.analysis, ast.Assign):
         if any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in n.targets):
             return True
