@@ -9,7 +9,6 @@ jupyter_client or torch.
 
 from __future__ import annotations
 
-from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -73,7 +72,7 @@ def register(server) -> None:
             raise _fail(str(exc)) from None
 
     @server.command("torchwise.runCell")
-    async def run_cell(ls, *args: Any):
+    async def run_cell(ls, *args):
         require_trust("torchwise.runCell")
         arg = _argument(args, "torchwise.runCell", ("uri", "line"))
         uri, line = arg["uri"], arg["line"]
@@ -88,7 +87,7 @@ def register(server) -> None:
         return {"runId": run_id}
 
     @server.command("torchwise.runCode")
-    async def run_code(ls, *args: Any):
+    async def run_code(ls, *args):
         require_trust("torchwise.runCode")
         arg = _argument(args, "torchwise.runCode", ("code",))
         code, uri, first = arg.get("code"), arg.get("uri"), arg.get("firstLine", 0)
@@ -100,23 +99,23 @@ def register(server) -> None:
         return {"runId": run_id}
 
     @server.command("torchwise.interrupt")
-    async def interrupt(ls, *args: Any):
+    async def interrupt(ls, *args):
         await guarded(session.interrupt())
         return None
 
     @server.command("torchwise.restart")
-    async def restart(ls, *args: Any):
+    async def restart(ls, *args):
         require_trust("torchwise.restart")
         await guarded(session.restart())
         return session.kernel_info()
 
     @server.command("torchwise.listDevices")
-    async def list_devices(ls, *args: Any):
+    async def list_devices(ls, *args):
         require_trust("torchwise.listDevices")
         return await guarded(session.query("devices"))
 
     @server.command("torchwise.selectDevice")
-    async def select_device(ls, *args: Any):
+    async def select_device(ls, *args):
         require_trust("torchwise.selectDevice")
         arg = _argument(args, "torchwise.selectDevice", ("device",))
         if not isinstance(arg["device"], str) or not arg["device"].strip():
@@ -126,13 +125,13 @@ def register(server) -> None:
         return result
 
     @server.command("torchwise.listVariables")
-    async def list_variables(ls, *args: Any):
+    async def list_variables(ls, *args):
         if not server.options.trusted or session.proc is None:
             return []
         return await guarded(session.query("variables"))
 
     @server.command("torchwise.kernelInfo")
-    async def kernel_info(ls, *args: Any):
+    async def kernel_info(ls, *args):
         return session.kernel_info()
 
     def on_document(event: str, uri: str) -> None:
