@@ -431,8 +431,10 @@ async def test_missing_interpreter_gives_one_clear_message(tmp_path: Path):
         message = str(error.value)
         assert missing in message and f"{missing} -m pip install ipykernel torch" in message
         assert "\n" not in message
-        # the server keeps serving
+        # the server keeps serving; commands that need no kernel do not start one
         assert (await command(client, "torchwise.kernelInfo"))["state"] == "stopped"
+        assert await command(client, "torchwise.listVariables") == []
+        assert await command(client, "torchwise.interrupt") is None
 
 
 async def test_interpreter_without_ipykernel_gives_one_clear_message(tmp_path: Path):
