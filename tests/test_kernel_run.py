@@ -477,6 +477,9 @@ async def test_no_kernel_or_bridge_left_after_the_server_exits(tmp_path: Path):
         info = await command(client, "torchwise.kernelInfo")
         pids = [info["kernelPid"], info["bridgePid"]]
         assert all(pid_alive(pid) for pid in pids)
+        # the editor closes while a long loop is running
+        run_id = await run_code(client, "print('training', flush=True)\nwhile True:\n    pass\n")
+        await client.recorder.until(lambda: client.recorder.outputs[run_id])
     assert await wait_gone(*pids) == []
 
 
