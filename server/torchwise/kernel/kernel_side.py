@@ -59,10 +59,11 @@ def _install_compiler_hooks(shell):
     original_cache = compiler.cache
     original_parse = compiler.ast_parse
 
-    def cache(transformed_code, number=0, raw_code=None):
+    def cache(transformed_code, *args, **kwargs):
         target, _state["target"] = _state["target"], None
         if target is None:
-            return original_cache(transformed_code, number, raw_code)
+            return original_cache(transformed_code, *args, **kwargs)
+        raw_code = kwargs.get("raw_code", args[1] if len(args) > 1 else None)
         path, first = target
         # IPython drops leading blank lines; keep the real line numbers.
         first += _leading_blank(raw_code if raw_code is not None else transformed_code)
@@ -71,12 +72,12 @@ def _install_compiler_hooks(shell):
         _state["current"] = (path, first)
         return path
 
-    def ast_parse(source, filename="<unknown>", symbol="exec"):
+    def ast_parse(source, filename="<unknown>", *args, **kwargs):
         current = _state["current"]
         if current is not None and filename == current[0]:
             _state["current"] = None
             source = "\n" * current[1] + source
-        return original_parse(source, filename, symbol)
+        return original_parse(source, filename, *args, **kwargs)
 
     compiler.cache = cache
     compiler.ast_parse = ast_parse
