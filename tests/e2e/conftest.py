@@ -233,6 +233,36 @@ class CodeServer:
                 self.proc.wait(timeout=10)
         if getattr(self, "log_file", None):
             self.log_file.close()
+        self._kill_leftovers()
+
+    def _kill_leftovers(self) -> None:
+        """Processes started from this instance's extension dir that outlived code-server (e.g. a
+        kernel bridge started in its own session) and their children: found by pid, killed by pid."""
+        parents: dict[int, int] = {}
+        ours: set[int] = set()
+        for proc_dir in Path("/proc").glob("[0-9]*"):
+            try:
+                pid = int(proc_dir.name)
+                cmdline = (proc_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                ppid = int((proc_dir / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parents[pid] = ppid
+            if str(self.base) in cmdline and pid != os.getpid():
+                ours.add(pid)
+        changed = True
+        while changed:  # add descendants
+            changed = False
+            for pid, ppid in parents.items():
+                if ppid in ours and pid not in ours:
+                    ours.add(pid)
+                    changed = True
+        for pid in ours:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.leftovers = sorted(ours)
 
     def run(self, request: pytest.FixtureRequest, scenario: str, folder: Path, **params) -> dict:
         """Run one driver scenario in a fresh browser; on failure keep artifacts and fail loudly."""
