@@ -1,0 +1,89 @@
+"""Entry points: `torchwise --version`, `python -m torchwise serve` over stdio and TCP."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torchwise
+
+TORCHWISE = str(Path(sys.executable).with_name("torchwise"))
+
+
+def test_version():
+    for command in ([TORCHWISE, "--version"], [sys.executable, "-m", "torchwise", "--version"]):
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        assert out.strip() == f"torchwise {torchwise.__version__}"
+
+
+def test_no_command_prints_help_and_fails():
+    result = subprocess.run([TORCHWISE], capture_output=True, text=True)
+    assert result.returncode == 2 and "serve" in result.stdout
+
+
+def _frame(payload: dict) -> bytes:
+    body = json.dumps(payload).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def _read_message(stream) -> dict:
+    header = b""
+    while not header.endswith(b"\r\n\r\n"):
+        chunk = stream.read(1)
+        assert chunk, "server closed the connection"
+        header += chunk
+    length = int(re.search(rb"Content-Length: (\d+)", header).group(1))
+    return json.loads(stream.read(length))
+
+
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"processId": None, "rootUri": None, "capabilities": {}}}
+
+
+def test_serve_stdio_answers_initialize():
+    proc = subprocess.Popen([sys.executable, "-m", "torchwise", "serve"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        proc.stdin.write(_frame(INITIALIZE))
+        proc.stdin.flush()
+        reply = _read_message(proc.stdout)
+        assert reply["result"]["serverInfo"]["name"] == "torchwise"
+        assert reply["result"]["capabilities"]["hoverProvider"]
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_serve_tcp():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "torchwise", "serve", "--tcp", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not listen"
+                assert proc.poll() is None, "server exited"
+                time.sleep(0.1)
+        with conn:
+            conn.sendall(_frame(INITIALIZE))
+            reply = _read_message(conn.makefile("rb"))
+            assert reply["result"]["serverInfo"]["name"] == "torchwise"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_bad_tcp_address_is_a_usage_error():
+    result = subprocess.run([TORCHWISE, "serve", "--tcp", "nonsense"], capture_output=True, text=True)
+    assert result.returncode == 2 and "HOST:PORT" in result.stderr
