@@ -89,6 +89,8 @@ def _install_compiler_hooks(shell):
 def _cuda_index():
     torch = _torch()
     value = _state["shell"].user_ns.get("device")
+    if isinstance(value, torch.device) and value.type != "cuda":
+        return None  # the common CPU case, on every run: keep it cheap
     try:
         dev = torch.device(value) if value is not None else None
     except (TypeError, RuntimeError, ValueError):
