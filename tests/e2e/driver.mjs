@@ -325,6 +325,31 @@ const scenarios = {
     return { error: (await error.innerText()).trim().slice(0, 2000), link: linkText, footer, position };
   },
 
+  async cellRun(page, p) {
+    // Generic: run a cell by its CodeLens, optionally interrupt it once some output arrived, and
+    // report the footer, the text output and the images the output panel shows.
+    await waitForServer(page);
+    await openFile(page, p.file);
+    await gotoLine(page, 1, 1);
+    const lens = page.locator(".editor-group-container.active .monaco-editor .codelens-decoration a", { hasText: new RegExp(`^${p.lens}$`) });
+    await until(`the ${p.lens} CodeLenses`, async () => (await lens.count()) > p.cellIndex, 30000);
+    await lens.nth(p.cellIndex).click();
+    const frame = webviewFrame(page);
+    const body = frame.locator(".run .run-body").last();
+    if (p.expectOutput) {
+      await until(`output containing "${p.expectOutput}"`, async () => (await body.innerText()).includes(p.expectOutput), 120000, 300);
+    }
+    let runningBeforeInterrupt = null;
+    if (p.interrupt) {
+      runningBeforeInterrupt = await frame.locator(".run .running").last().isVisible();
+      await runCommand(page, "Torchwise: Interrupt Kernel");
+    }
+    const footer = frame.locator(".run .footer").last();
+    await footer.waitFor({ state: "visible", timeout: 120000 });
+    const images = await body.locator("img").evaluateAll((els) => els.map((el) => ({ width: el.naturalWidth, height: el.naturalHeight, complete: el.complete })));
+    return { footer: (await footer.innerText()).trim(), output: (await body.innerText()).trim(), images, runningBeforeInterrupt };
+  },
+
   async selectDevice(page) {
     await waitForServer(page);
     await runCommand(page, "Torchwise: Select Device");

@@ -124,6 +124,47 @@ def test_error_traceback_links_to_the_document_line(code_server, request):
     assert result["footer"].startswith("error"), result["footer"]
 
 
+EXTRA_PY = """\
+# %%
+import base64, struct, zlib
+from IPython.display import display
+
+def png(width, height, rgb):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+display({"image/png": base64.b64encode(png(32, 16, (200, 30, 30))).decode(), "text/plain": "<red box>"}, raw=True)
+print("image sent")
+
+# %%
+import time
+print("looping", flush=True)
+while True:
+    time.sleep(0.05)
+"""
+
+
+def test_output_panel_shows_images(code_server, request):
+    folder = code_server.workspace("image")
+    (folder / "extra.py").write_text(EXTRA_PY)
+    result = code_server.run(request, "cellRun", folder, file="extra.py", lens="Run Cell", cellIndex=0, expectOutput="image sent")
+    assert result["footer"].startswith("ok"), result
+    assert {"width": 32, "height": 16, "complete": True} in result["images"], result["images"]
+
+
+def test_interrupt_stops_a_running_cell(code_server, request):
+    folder = code_server.workspace("interrupt")
+    (folder / "extra.py").write_text(EXTRA_PY)
+    result = code_server.run(
+        request, "cellRun", folder, file="extra.py", lens="Run Cell", cellIndex=1, expectOutput="looping", interrupt=True
+    )
+    assert result["runningBeforeInterrupt"] is True
+    assert result["footer"].startswith("interrupted"), result
+
+
 def test_select_device_lists_cpu(code_server, request):
     folder = code_server.workspace("devices")
     result = code_server.run(request, "selectDevice", folder)
