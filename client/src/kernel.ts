@@ -103,9 +103,12 @@ export class Kernel implements vscode.Disposable {
       s.tooltip = "Untrusted workspace: running code is disabled";
       return;
     }
-    const device = this.device ?? "no kernel";
-    const state = this.busy > 0 ? "running" : "idle";
-    s.text = `${this.busy > 0 ? "$(sync~spin)" : "$(chip)"} Torchwise: ${device} · ${state}`;
+    const icon = this.busy > 0 ? "$(sync~spin)" : "$(chip)";
+    if (this.device) {
+      s.text = `${icon} Torchwise: ${this.device} · ${this.busy > 0 ? "running" : "idle"}`;
+    } else {
+      s.text = `${icon} Torchwise: ${this.busy > 0 ? "starting kernel" : "no kernel"}`;
+    }
     s.tooltip = `Torchwise kernel on ${this.server.python?.executable ?? "?"} — click to select the device`;
   }
 
