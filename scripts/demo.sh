@@ -16,17 +16,8 @@ HOST="${HOST:-127.0.0.1}"
 DEMO="$ROOT/.cache/demo"
 log() { printf '[demo] %s\n' "$*" >&2; }
 
-# 1. Python: the venv runs the language server in development and the kernel (needs torch, ipykernel).
-if [ ! -x "$ROOT/.venv/bin/python" ]; then
-    log "creating .venv and installing torchwise with its dev extra (torch, ipykernel...)"
-    python3 -m venv "$ROOT/.venv"
-    "$ROOT/.venv/bin/python" -m pip install --quiet --upgrade pip
-    "$ROOT/.venv/bin/python" -m pip install --quiet -e "$ROOT[dev]"
-fi
-if ! "$ROOT/.venv/bin/python" -c "import torch, ipykernel, jupyter_client" 2>/dev/null; then
-    log "installing the kernel dependencies into .venv"
-    "$ROOT/.venv/bin/python" -m pip install --quiet -e "$ROOT[dev]"
-fi
+# 1. Python: .venv runs the kernel (torch, ipykernel) and is the workspace interpreter.
+bash "$ROOT/scripts/setup-python.sh"
 PYTHON="$ROOT/.venv/bin/python"
 
 # 2. Node 24, code-server, chromium, npm packages.
