@@ -11,8 +11,10 @@ repaired tree) and a rule that raises is reported in one line and skipped.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Callable, Iterable
@@ -209,8 +211,29 @@ def _syntax_finding(r: Rule, analysis: Analysis) -> Finding:
     )
 
 
+@contextmanager
+def no_gc():
+    """Pause the cyclic garbage collector: a lint allocates a large, acyclic AST plus
+    indexes, and the collector's repeated full scans of them cost more than the lint
+    itself on big files. Memory is still freed by reference counting."""
+    enabled = gc.isenabled()
+    if enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
                   on_error: ErrorHandler | None = None) -> list[Finding]:
+    with no_gc():
+        return _lint_analysis(analysis, path, rules, on_error)
+
+
+def _lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
+                   on_error: ErrorHandler | None = None) -> list[Finding]:
     findings = run_rules(analysis, rules, path, on_error)
     if findings:
         noqa = noqa_map(analysis.lines)
@@ -225,10 +248,11 @@ def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | Non
     """Lint one file's text. ``rules`` overrides the settings' selection."""
     settings = settings or LintSettings()
     selected = list(rules) if rules is not None else settings.rules_for(path)
-    try:
-        analysis = Analysis(source, path)
-    except Exception as exc:  # the analysis itself should never fail; be safe anyway
-        (on_error or _stderr)(f"torchwise: could not analyse {path}: {_one_line(repr(exc))}")
-        analysis = Analysis("", path)
-        analysis.syntax_error = SyntaxError(f"could not analyse the file: {exc!r}", (path, 1, 1, ""))
-    return lint_analysis(analysis, path, selected, on_error)
+    with no_gc():
+        try:
+            analysis = Analysis(source, path)
+        except Exception as exc:  # the analysis itself should never fail; be safe anyway
+            (on_error or _stderr)(f"torchwise: could not analyse {path}: {_one_line(repr(exc))}")
+            analysis = Analysis("", path)
+            analysis.syntax_error = SyntaxError(f"could not analyse the file: {exc!r}", (path, 1, 1, ""))
+        return _lint_analysis(analysis, path, selected, on_error)

@@ -9,12 +9,14 @@ on it, so the rules of one file share a single ``ast`` walk.
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from typing import Iterable, Iterator
 
 from torchwise.analysis import LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_BY_POSITION = operator.attrgetter("lineno", "col_offset")
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -42,10 +44,15 @@ class Index:
         parents = self.parents
         append = self.all.append
         node_type = ast.AST
-        stack = [tree]
+        scopes = SCOPES
+        # walk_local() of every function/class/module, filled on the way (each node lands in
+        # the list of its nearest enclosing scope; a nested scope starts its own list)
+        root_local: list[ast.AST] = [tree]
+        tree._tw_local = root_local  # type: ignore[attr-defined]
+        stack = [(tree, root_local)]
         pop, push = stack.pop, stack.append
         while stack:  # ast.iter_child_nodes, inlined (this walk is on every lint's hot path)
-            node = pop()
+            node, local = pop()
             append(node)
             kind = type(node)
             nodes = by_type.get(kind)
@@ -55,13 +62,21 @@ class Index:
             for name in node._fields:
                 value = getattr(node, name, None)
                 if value.__class__ is list:
-                    for item in value:
-                        if isinstance(item, node_type):
-                            parents[id(item)] = node
-                            push(item)
+                    children = value
                 elif isinstance(value, node_type):
-                    parents[id(value)] = node
-                    push(value)
+                    children = (value,)
+                else:
+                    continue
+                for item in children:
+                    if isinstance(item, node_type):
+                        parents[id(item)] = node
+                        if isinstance(item, scopes):
+                            own = [item]
+                            item._tw_local = own  # type: ignore[attr-defined]
+                            push((item, own))
+                        else:
+                            local.append(item)
+                            push((item, local))
         for nodes in by_type.values():
             nodes.reverse()  # roughly source order (pre-order walk)
         self._sorted: dict[type, list[ast.AST]] = {}
@@ -74,7 +89,10 @@ class Index:
             out: list[ast.AST] = []
             for t in types:
                 out.extend(self.by_type.get(t, ()))
-            out.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+            try:
+                out.sort(key=_BY_POSITION)
+            except AttributeError:  # types without positions (ast.arguments, ast.Load...)
+                out.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
             self._sorted[key] = out  # type: ignore[index]
             cached = out
         return cached
