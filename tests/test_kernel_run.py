@@ -386,6 +386,16 @@ async def test_crash_is_reported_and_the_next_run_gets_a_fresh_kernel(kernel: La
     assert info["state"] == "idle"
 
 
+async def test_a_dead_bridge_is_replaced_and_the_run_says_so(kernel: LanguageClient):
+    await run_and_wait(kernel, "bridge_state = 1")
+    info = await command(kernel, "torchwise.kernelInfo")
+    os.kill(info["bridgePid"], signal.SIGKILL)
+    assert await wait_gone(info["bridgePid"], info["kernelPid"]) == []  # the kernel follows its parent
+    finished, text = await run_and_wait(kernel, "print('bridge_state' in globals())")
+    assert finished["status"] == "ok"
+    assert "fresh kernel" in text and text.endswith("False\n")
+
+
 async def test_restart_stops_a_running_loop(kernel: LanguageClient):
     run_id = await run_code(kernel, "print('spinning', flush=True)\nwhile True:\n    pass\n")
     await kernel.recorder.until(lambda: kernel.recorder.outputs[run_id])

@@ -54,6 +54,7 @@ class KernelSession:
         self.device: str | None = None
         self.message: str | None = None  # last reason the kernel could not start
         self._background: set[asyncio.Task] = set()
+        self.lost = False  # the bridge died on its own: the next run says that its state is gone
 
     # -- configuration -----------------------------------------------------------------
     def _config(self) -> dict:
@@ -200,7 +201,10 @@ class KernelSession:
             except Exception:  # a bad event must not stop the reader
                 log.exception("kernel event failed: %r", event)
         await proc.wait()
-        if proc is self.proc:
+        if proc is self.proc:  # not a stop we asked for
+            self.lost = self.info is not None
+            self.server.log(f"the kernel bridge exited unexpectedly (code {proc.returncode})",
+                            types.MessageType.Warning)
             self._bridge_gone()
 
     def _bridge_gone(self) -> None:
@@ -273,6 +277,13 @@ class KernelSession:
         await self.ensure_bridge()
         run_id = uuid.uuid4().hex[:12]
         self.active_runs.add(run_id)
+        if self.lost:
+            self.lost = False
+            self._notify("torchwise/output", {
+                "runId": run_id, "stream": "stderr",
+                "text": "[torchwise] The kernel bridge had stopped; this run uses a fresh kernel "
+                        "(earlier variables are gone).\n",
+            })
         self._send({
             "op": "run",
             "id": run_id,
