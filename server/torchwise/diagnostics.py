@@ -20,7 +20,7 @@ from pygls import uris
 
 from torchwise.lint.base import Finding, Fix, Rule
 from torchwise.lint.config import ConfigError, load_config, merged
-from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, unknown_selectors
+from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, no_gc, unknown_selectors
 from torchwise.lint.fix import apply_fixes
 from torchwise.resources import data_dir
 from torchwise.server import TorchwiseServer
@@ -92,6 +92,10 @@ class Linter:
 
     # -- linting ------------------------------------------------------------------
     def findings(self, uri: str) -> tuple[int | None, list[Finding]] | None:
+        with no_gc():  # parsing + rules allocate a big acyclic tree: skip the collector's scans
+            return self._findings(uri)
+
+    def _findings(self, uri: str) -> tuple[int | None, list[Finding]] | None:
         settings = self.settings_for(uri)
         if settings is None:
             return None
