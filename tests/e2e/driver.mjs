@@ -350,6 +350,20 @@ const scenarios = {
     return { footer: (await footer.innerText()).trim(), output: (await body.innerText()).trim(), images, runningBeforeInterrupt };
   },
 
+  async variables(page, p) {
+    // Run a cell, then "Torchwise: Show Variables" lists what the kernel holds.
+    await scenarios.cellRun(page, p);
+    await runCommand(page, "Torchwise: Show Variables");
+    const title = page.locator(".quick-input-widget .quick-input-title", { hasText: "Torchwise: Variables" });
+    const rows = page.locator(".quick-input-widget .monaco-list-row");
+    await until("the variables list", async () => (await title.isVisible()) && (await rows.count()) > 0, 60000, 300).catch(async (err) => {
+      throw new StepError(`${err.message}; notifications: ${await notificationsText(page)}`);
+    });
+    const labels = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    await page.keyboard.press("Escape");
+    return { variables: labels };
+  },
+
   async selectDevice(page) {
     await waitForServer(page);
     await runCommand(page, "Torchwise: Select Device");

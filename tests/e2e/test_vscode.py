@@ -165,6 +165,16 @@ def test_interrupt_stops_a_running_cell(code_server, request):
     assert result["footer"].startswith("interrupted"), result
 
 
+def test_show_variables_lists_the_kernels_tensors(code_server, request):
+    folder = code_server.workspace("variables")
+    result = code_server.run(
+        request, "variables", folder, file="quickstart.py", lens="Run Cell", cellIndex=0, expectOutput="x: (8, 3)"
+    )
+    rows = [row for row in result["variables"] if re.match(r"x\s*Tensor", row)]  # label, then description
+    assert rows, result["variables"]
+    assert "8, 3" in rows[0] and "float32" in rows[0], rows[0]
+
+
 def test_select_device_lists_cpu(code_server, request):
     folder = code_server.workspace("devices")
     result = code_server.run(request, "selectDevice", folder)
