@@ -364,6 +364,20 @@ const scenarios = {
     return { variables: labels };
   },
 
+  async restarts(page, p) {
+    // "Torchwise: Restart Server", then a settings change (written to the workspace's
+    // .vscode/settings.json, as a user editing it would) both restart the server.
+    await waitForServer(page);
+    await runCommand(page, "Torchwise: Restart Server");
+    await page.waitForTimeout(500);
+    const afterCommand = await waitForServer(page);
+    fs.mkdirSync(path.dirname(p.settingsFile), { recursive: true });
+    fs.writeFileSync(p.settingsFile, JSON.stringify(p.settings, null, 2));
+    await page.waitForTimeout(1500);
+    const afterSettings = await waitForServer(page);
+    return { afterCommand, afterSettings };
+  },
+
   async selectDevice(page) {
     await waitForServer(page);
     await runCommand(page, "Torchwise: Select Device");

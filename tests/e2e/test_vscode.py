@@ -46,6 +46,17 @@ def test_server_starts_and_reports_ready(code_server, request):
     assert sys.executable in log
 
 
+def test_restart_command_and_settings_change_restart_the_server(code_server, request):
+    folder = code_server.workspace("restarts")
+    settings = {"torchwise.interpreter": sys.executable, "torchwise.server.logLevel": "debug"}
+    code_server.run(request, "restarts", folder, settingsFile=str(folder / ".vscode" / "settings.json"), settings=settings)
+    log = code_server.torchwise_log().split("Restarting the Torchwise server: requested", 1)
+    assert len(log) == 2, "the Restart Server command did not restart the server"
+    after = log[1].split("Restarting the Torchwise server: settings changed", 1)
+    assert len(after) == 2, "changing torchwise settings did not restart the server"
+    assert "Torchwise language server started" in after[0] and "Torchwise language server started" in after[1]
+
+
 def test_hover_shows_knowledge_text(code_server, request):
     folder = code_server.workspace("hover")
     line, column = _locate("quickstart.py", "nn.CrossEntropyLoss()", "CrossEntropyLoss")
