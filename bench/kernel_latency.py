@@ -200,7 +200,7 @@ def import_torch_seconds() -> float:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
-    parser.add_argument("--starts", type=int, default=3, help="fresh kernels for the ready-time comparison")
+    parser.add_argument("--starts", type=int, default=5, help="fresh kernels for the ready-time comparison")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="kernel-bench-"))
 
@@ -216,7 +216,8 @@ async def main() -> None:
     raw_p10 = statistics.quantiles(raw_samples, n=10)[0] * 1000
     print(f"  10th percentile: torchwise {server_p10:.2f} ms, raw {raw_p10:.2f} ms, ratio {server_p10 / raw_p10:.2f}x")
 
-    readies = [server_ready]
+    # interleaved, so that both sides see the same machine load
+    readies, imports = [server_ready], [import_torch_seconds()]
     for _ in range(args.starts - 1):
         client = Client()
         await client.start(root)
@@ -224,7 +225,7 @@ async def main() -> None:
         await client.run("pass")
         readies.append(time.perf_counter() - started)
         await client.stop()
-    imports = [import_torch_seconds() for _ in range(args.starts)]
+        imports.append(import_torch_seconds())
     ready, baseline = statistics.median(readies), statistics.median(imports)
     print(f"kernel ready with torch, median of {args.starts}: torchwise {ready:.2f} s "
           f"(raw ipykernel + import torch {raw_ready:.2f} s), python -c 'import torch' {baseline:.2f} s, "
