@@ -4,6 +4,7 @@ modes, grad mode, and what a loop keeps alive."""
 from __future__ import annotations
 
 import ast
+import bisect
 from typing import Iterator
 
 from torchwise.lint import flow
@@ -166,20 +167,23 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
     steps = [s for s, _ in _optimizer_steps(ctx)]
     if not steps:
         return
+    step_ids = {id(s) for s in steps}
     for call in flow.calls_named(a, "step"):
         if not isinstance(call.func, ast.Attribute):
             continue
         kind = flow.is_scheduler(a, call.func.value)
         if kind is False or (kind is None and (call.args or call.keywords)):
             continue
-        func = flow.enclosing_function(a, call)
-        for step in steps:
-            if not flow.before(call, step) or flow.enclosing_function(a, step) is not func:
+        # optimizer steps after this call that share a loop with it (or its block)
+        loops = flow.enclosing_loops(a, call)
+        region = loops[-1] if loops else _block_of(a, call)
+        if region is None:
+            continue
+        for step in (c for c in flow.calls_in(region) if id(c) in step_ids):
+            if not flow.before(call, step):
                 continue
-            loops = flow.enclosing_loops(a, call)
             shared = [l for l in loops if flow.contains(l, step)]
-            same_block = flow.parent(a, call) is not None and _same_block(a, call, step)
-            if not shared and not same_block:
+            if not shared and not _same_block(a, call, step):
                 continue
             if not flow.same_branch(a, call, step):
                 continue
@@ -198,6 +202,11 @@ def _statement_of(analysis, node: ast.AST) -> ast.AST:
             return current
         current = anc
     return current
+
+
+def _block_of(analysis, node: ast.AST) -> ast.AST | None:
+    """The node whose body holds the statement of ``node`` (for same-block searches)."""
+    return flow.parent(analysis, _statement_of(analysis, node))
 
 
 def _same_block(analysis, a: ast.AST, b: ast.AST) -> bool:
@@ -243,19 +252,21 @@ def _mode_targets(ctx: Context) -> set[str]:
     return out
 
 
-def _passes(call: ast.Call, target: str) -> bool:
-    return any(flow.dotted(arg) == target for arg in list(call.args) + [k.value for k in call.keywords])
-
-
-def _mode_events(ctx: Context, func: ast.AST) -> list[tuple[tuple[int, int], str, str | None, set[str]]]:
-    """Per function, in order: (position, target of a mode call, its mode, names passed as arguments)."""
+def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int, int], str]]]:
+    """Per function and per target (``model``, ``self.net``), in order: its mode calls
+    ("train"/"eval"/"unknown") and the calls it is passed to ("pass")."""
     def compute():
-        events = []
+        events: dict[str, list[tuple[tuple[int, int], str]]] = {}
         for n in flow.calls_in(func):
+            position = (n.lineno, n.col_offset)
             mc = _mode_call(n)
-            passed = {d for d in (flow.dotted(x) for x in list(n.args) + [k.value for k in n.keywords]) if d}
-            if mc is not None or passed:
-                events.append(((n.lineno, n.col_offset), mc[0] if mc else "", mc[1] if mc else None, passed))
+            if mc is not None:
+                events.setdefault(mc[0], []).append((position, mc[1]))
+                continue
+            for arg in list(n.args) + [k.value for k in n.keywords]:
+                d = flow.dotted(arg)
+                if d:
+                    events.setdefault(d, []).append((position, "pass"))
         return events
 
     return flow.memo(func, "mode_events", compute)
@@ -266,16 +277,18 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
     "eval", or None/"unknown" when it cannot be told (the model went through a call
     that may have changed it)."""
     func = flow.enclosing_function(ctx.analysis, node)
+    events = _mode_events(ctx, func).get(target)
+    if not events:
+        return None
     here = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
-    mode: str | None = None
-    for position, mc_target, mc_mode, passed in _mode_events(ctx, func):
-        if position >= here:
-            break
-        if mc_mode is not None and mc_target == target:
-            mode = mc_mode
-        elif mode is not None and target in passed:
-            mode = "unknown"
-    return mode
+    passed = False
+    for i in range(bisect.bisect_left(events, (here, "")) - 1, -1, -1):
+        kind = events[i][1]
+        if kind == "pass":
+            passed = True
+            continue
+        return "unknown" if passed else kind
+    return None
 
 
 @rule(code="TW104", name="missing-eval", group="training", severity="warning",
@@ -328,21 +341,19 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
         for loop in flow.enclosing_loops(a, call):
             if not _has_backward(loop):
                 continue
-            modes = [_mode_call(n) for n in flow.walk_local(loop) if isinstance(n, ast.Call)]
-            if any(m and m[0] == target and m[1] in ("train", "unknown") for m in modes):
-                break
             func = flow.enclosing_function(a, loop)
-            trained_before = any(
-                isinstance(n, ast.Call) and flow.before(n, loop) and (_mode_call(n) or ("", ""))[:2] == (target, "train")
-                for n in flow.walk_local(func)
-            )
-            if not trained_before:
+            events = _mode_events(ctx, func).get(target, [])
+            start = (loop.lineno, loop.col_offset)
+            end = (loop.end_lineno, loop.end_col_offset)
+            inside = [kind for position, kind in events if start <= position <= end]
+            # train mode restored in the loop, or the model handed to helpers there (which
+            # may restore it): fine
+            if any(kind in ("train", "unknown", "pass") for kind in inside):
                 break
-            # the model must be the one trained in this loop, and not handed to helpers
-            # (which may put it back in train mode)
-            if _calls_target(loop, target) is None or any(
-                    isinstance(n, ast.Call) and _passes(n, target) for n in flow.walk_local(loop)):
-                break
+            if not any(kind == "train" for position, kind in events if position < start):
+                break  # never put in train mode before the loop: eval-mode training on purpose
+            if _calls_target(loop, target) is None:
+                break  # the model must be the one trained in this loop
             yield ctx.finding(
                 call,
                 f"`{target}.eval()` runs inside the training loop but `{target}.train()` is only called "
