@@ -135,6 +135,19 @@ async function notificationsText(page) {
   return (await page.locator(".notifications-toasts").innerText().catch(() => "")).trim();
 }
 
+function torchwiseLogs(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const entry of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name === "Torchwise.log") out.push(fs.readFileSync(full, "utf8"));
+    }
+  };
+  walk(dir);
+  return out.join("\n");
+}
+
 function webviewFrame(page) {
   return page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
 }
@@ -373,7 +386,17 @@ const scenarios = {
     const afterCommand = await waitForServer(page);
     fs.mkdirSync(path.dirname(p.settingsFile), { recursive: true });
     fs.writeFileSync(p.settingsFile, JSON.stringify(p.settings, null, 2));
-    await page.waitForTimeout(1500);
+    // The window must stay open while VS Code notices the file: wait for the restart in the log.
+    await until(
+      "the extension host log to show a restart for the settings change",
+      async () => {
+        const text = torchwiseLogs(p.logsDir);
+        const after = text.split("Restarting the Torchwise server: settings changed")[1];
+        return after !== undefined && after.includes("Torchwise language server started");
+      },
+      60000,
+      500,
+    );
     const afterSettings = await waitForServer(page);
     return { afterCommand, afterSettings };
   },

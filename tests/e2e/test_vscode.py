@@ -49,7 +49,10 @@ def test_server_starts_and_reports_ready(code_server, request):
 def test_restart_command_and_settings_change_restart_the_server(code_server, request):
     folder = code_server.workspace("restarts")
     settings = {"torchwise.interpreter": sys.executable, "torchwise.server.logLevel": "debug"}
-    code_server.run(request, "restarts", folder, settingsFile=str(folder / ".vscode" / "settings.json"), settings=settings)
+    code_server.run(
+        request, "restarts", folder, settingsFile=str(folder / ".vscode" / "settings.json"), settings=settings,
+        logsDir=str(code_server.user_data / "logs"),
+    )  # fmt: skip
     log = code_server.torchwise_log().split("Restarting the Torchwise server: requested", 1)
     assert len(log) == 2, "the Restart Server command did not restart the server"
     after = log[1].split("Restarting the Torchwise server: settings changed", 1)
