@@ -401,6 +401,22 @@ const scenarios = {
     return { afterCommand, afterSettings };
   },
 
+  async runSelection(page, p) {
+    // Select whole lines and press Shift+Enter (the keybinding for a selection runs just that code).
+    await waitForServer(page);
+    await openFile(page, p.file);
+    await gotoLine(page, p.line, 1);
+    for (let i = 0; i < p.lines; i++) {
+      await page.keyboard.press("Shift+ArrowDown");
+    }
+    await page.keyboard.press("Shift+Enter");
+    const frame = webviewFrame(page);
+    const run = frame.locator(".run").last();
+    await until(`output containing "${p.expect}"`, async () => (await run.locator(".run-body").innerText()).includes(p.expect), 120000, 300);
+    await run.locator(".footer").waitFor({ state: "visible", timeout: 60000 });
+    return { title: (await run.locator(".run-title").innerText()).trim(), output: (await run.locator(".run-body").innerText()).trim(), footer: (await run.locator(".footer").innerText()).trim() };
+  },
+
   async selectDevice(page) {
     await waitForServer(page);
     await runCommand(page, "Torchwise: Select Device");

@@ -115,6 +115,16 @@ def test_shift_enter_runs_the_cell_and_advances(code_server, request):
     assert "x: (8, 3) torch.float32" in result["output"]
 
 
+def test_shift_enter_on_a_selection_runs_just_those_lines(code_server, request):
+    folder = code_server.workspace("selection")
+    line, _ = _locate("quickstart.py", "x = torch.randn")
+    result = code_server.run(
+        request, "runSelection", folder, file="quickstart.py", line=line - 3, lines=5, expect="x: (8, 3)"
+    )
+    assert result["title"] == f"quickstart.py · lines {line - 3}–{line + 1}", result["title"]
+    assert result["footer"].startswith("ok"), result
+
+
 ERRORS_PY = """\
 # %%
 def explode(x):
