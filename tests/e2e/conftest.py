@@ -263,6 +263,8 @@ class CodeServer:
             except ProcessLookupError:
                 pass
         self.leftovers = sorted(ours)
+        if ours:
+            print(f"[e2e] killed {len(ours)} process(es) that outlived code-server: {sorted(ours)}", file=sys.stderr)
 
     def run(self, request: pytest.FixtureRequest, scenario: str, folder: Path, **params) -> dict:
         """Run one driver scenario in a fresh browser; on failure keep artifacts and fail loudly."""
