@@ -82,6 +82,14 @@ export function onPythonEnvironmentChange(listener: () => void): vscode.Disposab
   });
 }
 
+function insideWorkspace(file: string): boolean {
+  const resolved = path.resolve(file);
+  return (vscode.workspace.workspaceFolders ?? []).some((f) => {
+    const rel = path.relative(f.uri.fsPath, resolved);
+    return !!rel && !rel.startsWith("..") && !path.isAbsolute(rel);
+  });
+}
+
 export async function findInterpreter(): Promise<Interpreter> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   const configured = vscode.workspace.getConfiguration("torchwise", folder?.uri).get<string>("interpreter", "");
@@ -89,7 +97,9 @@ export async function findInterpreter(): Promise<Interpreter> {
     return { path: expand(configured, folder), source: "setting torchwise.interpreter" };
   }
   const fromExt = await fromPythonExtension(folder?.uri);
-  if (fromExt) {
+  // In an untrusted workspace, never start an interpreter that lives inside the workspace (a
+  // checked-in venv is workspace code): fall back to python3 on PATH.
+  if (fromExt && (vscode.workspace.isTrusted || !insideWorkspace(fromExt))) {
     return { path: fromExt, source: "the Python extension's active environment" };
   }
   return { path: "python3", source: "python3 on PATH" };
