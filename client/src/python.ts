@@ -94,7 +94,10 @@ export async function findInterpreter(): Promise<Interpreter> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   const configured = vscode.workspace.getConfiguration("torchwise", folder?.uri).get<string>("interpreter", "");
   if (configured && configured.trim()) {
-    return { path: expand(configured, folder), source: "setting torchwise.interpreter" };
+    const expanded = expand(configured, folder);
+    if (vscode.workspace.isTrusted || !insideWorkspace(expanded)) {
+      return { path: expanded, source: "setting torchwise.interpreter" };
+    }
   }
   const fromExt = await fromPythonExtension(folder?.uri);
   // In an untrusted workspace, never start an interpreter that lives inside the workspace (a
