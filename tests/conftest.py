@@ -1,36 +1,14 @@
 """Shared fixtures: a real torchwise server over stdio, driven by pytest-lsp with
-VS Code's client capabilities."""
+VS Code's client capabilities. Helpers live in lsp_helpers.py."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
-import pytest
 import pytest_lsp
-from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER_COMMAND = [sys.executable, "-m", "torchwise", "serve"]
-
-
-def server_env(**extra: str) -> dict[str, str]:
-    """Environment for a server under test: caches kept inside the test run."""
-    env = dict(os.environ)
-    env.setdefault("TORCHWISE_CACHE_DIR", str(ROOT / ".pytest_cache" / "torchwise-cache"))
-    env.update(extra)
-    return env
-
-
-def initialize_params(root: Path, **options) -> types.InitializeParams:
-    return types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        root_uri=root.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        initialization_options=options or None,
-    )
+from lsp_helpers import SERVER_COMMAND, initialize_params, server_env
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))
@@ -41,24 +19,3 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
     await lsp_client.shutdown_session()
 
 
-def open_document(client: LanguageClient, path: Path, text: str, version: int = 1) -> str:
-    """Write ``text`` to ``path`` and send didOpen; returns the uri."""
-    path.write_text(text, encoding="utf-8")
-    uri = path.as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
-        )
-    )
-    return uri
-
-
-def position_of(text: str, needle: str, offset: int = 0, occurrence: int = 1) -> types.Position:
-    """The LSP position of the ``occurrence``-th ``needle`` in ``text``, plus ``offset`` characters."""
-    index = -1
-    for _ in range(occurrence):
-        index = text.index(needle, index + 1)
-    index += offset
-    line = text.count("\n", 0, index)
-    column = index - (text.rfind("\n", 0, index) + 1)
-    return types.Position(line=line, character=column)

@@ -101,6 +101,14 @@ def test_classes_self_attributes_and_inheritance():
     assert analysis.mro("<local>.Child")[:3] == ["<local>.Child", "<local>.Base", "torch.nn.Module"]
 
 
+def test_family_bases_do_not_cross_families():
+    analysis = Analysis("")
+    assert not analysis.is_subclass("torch.optim.lr_scheduler.LRScheduler", "torch.optim.Optimizer")
+    assert not analysis.is_subclass("torch.optim.lr_scheduler.NoSuchScheduler", "torch.optim.Optimizer")
+    assert analysis.is_subclass("torch.optim.lr_scheduler.NoSuchScheduler", "torch.optim.lr_scheduler.LRScheduler")
+    assert analysis.is_subclass("torch.optim.NoSuchOptimizer", "torch.optim.Optimizer")
+
+
 def test_flow_uses_the_nearest_binding_above():
     source = """\
     import torch

@@ -24,7 +24,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from conftest import SERVER_COMMAND, initialize_params, open_document, server_env
+from lsp_helpers import SERVER_COMMAND, initialize_params, open_document, server_env
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 

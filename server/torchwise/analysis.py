@@ -605,10 +605,10 @@ class Analysis:
         entry = _knowledge().get(qualname)
         if entry is not None and entry.bases:
             return list(entry.bases)
+        last = qualname.rsplit(".", 1)[-1]
         for prefix, base in _FAMILY_BASES:
-            last = qualname.rsplit(".", 1)[-1]
-            if qualname.startswith(prefix) and qualname != base and last[:1].isupper():
-                return [base]
+            if qualname.startswith(prefix):  # the most specific family decides
+                return [base] if qualname != base and last[:1].isupper() else []
         return []
 
     def mro(self, qualname: str) -> list[str]:
