@@ -64,6 +64,18 @@ class Binding:
 
 
 _line_of = attrgetter("line")
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_LEAF_FIELDS = {"ctx", "op", "ops", "kind", "type_comment", "id", "attr", "arg", "name", "asname",
+                "module", "level", "conversion", "is_async"}
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of an AST class that can hold child nodes (no ctx/op singletons, no strings)."""
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+    return fields
 
 
 @dataclass
@@ -153,6 +165,7 @@ class Analysis:
         self._scope_of_node: dict[int, Scope] = {}
         self._parents: dict[int, ast.AST] | None = None
         self._resolving: set[int] = set()
+        self._comprehension_depth = 0
         # resolve() and mro() are pure for a given version of the file: memoized, as
         # hover and many lint rules ask the same questions about the same nodes.
         self._memo: dict[tuple[int, int], tuple[ast.AST, Scope, Value | None]] = {}
@@ -244,22 +257,41 @@ class Analysis:
         if node is None:
             return
         stack = [node]
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        by_line, scope_of = self._by_line, self._scope_of_node
         while stack:
-            current = stack.pop()
-            if isinstance(current, (ast.Name, ast.Attribute)):
-                self._index(current, scope)
-                if isinstance(current, ast.Name) and isinstance(current.ctx, ast.Store):
-                    # walrus targets and comprehension variables
+            current = pop()
+            cls = current.__class__
+            if cls is ast.Name:
+                by_line.setdefault(current.lineno, []).append((current, scope))
+                scope_of[id(current)] = scope
+                if current.ctx.__class__ is ast.Store and self._comprehension_depth:
+                    # comprehension variables
                     scope.bind(current.id, Binding(current.lineno, "assign", node=None))
-            elif isinstance(current, ast.Lambda):
+                continue
+            if cls is ast.Attribute:
+                by_line.setdefault(current.lineno, []).append((current, scope))
+                scope_of[id(current)] = scope
+            elif cls is ast.Lambda:
                 inner = Scope(current, scope, cls=None)
                 self.scopes[current] = inner
                 self._bind_args(current.args, inner, None)
                 self._visit_expr(current.body, inner)
                 continue
-            elif isinstance(current, ast.NamedExpr) and isinstance(current.target, ast.Name):
+            elif cls is ast.NamedExpr and current.target.__class__ is ast.Name:
                 scope.bind(current.target.id, Binding(current.lineno, "assign", node=current.value))
-            stack.extend(ast.iter_child_nodes(current))
+            elif cls in _COMPREHENSIONS:
+                self._comprehension_depth += 1
+                for child in ast.iter_child_nodes(current):
+                    self._visit_expr(child, scope)
+                self._comprehension_depth -= 1
+                continue
+            for field in _child_fields(cls):
+                value = getattr(current, field)
+                if value.__class__ is list:
+                    extend([v for v in value if v is not None and v.__class__ is not str])
+                elif value is not None:
+                    push(value)
 
     def _bind_target(self, target: ast.expr, value: ast.expr | None, scope: Scope, kind: str,
                      line: int, index: int | None = None) -> None:
