@@ -27,7 +27,8 @@ CODE_SERVER="$ROOT/.tools/code-server/node_modules/.bin/code-server"
 
 # 3. Build the extension.
 log "building the extension (npm run package)"
-npm run --silent package >/dev/null
+mkdir -p "$DEMO"
+npm run --silent package >"$DEMO/build.log" 2>&1 || { tail -40 "$DEMO/build.log" >&2; log "the build failed (log: $DEMO/build.log)"; exit 1; }
 VERSION="$(node -p "require('./package.json').version")"
 VSIX="$ROOT/torchwise-$VERSION.vsix"
 
