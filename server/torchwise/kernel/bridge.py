@@ -305,10 +305,19 @@ class RemoteKernel:
             except Exception:
                 pass
         if self.kernel_id:
-            try:
-                await self.rest("DELETE", f"/api/kernels/{self.kernel_id}")
-            except Exception as exc:
-                log(f"remote kernel shutdown: {exc!r}")
+            # A kernel that just died may be in the server's auto-restart, which answers
+            # DELETE with an error for a moment: retry briefly so no kernel is left behind.
+            for attempt in range(10):
+                try:
+                    await self.rest("DELETE", f"/api/kernels/{self.kernel_id}")
+                    break
+                except Exception as exc:
+                    if "404" in repr(exc):
+                        break  # already gone
+                    if attempt == 9:
+                        log(f"remote kernel shutdown: {exc!r}")
+                    else:
+                        await asyncio.sleep(0.3)
             self.kernel_id = None
 
 

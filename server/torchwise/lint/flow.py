@@ -308,8 +308,7 @@ def is_optimizer(analysis: Analysis, expr: ast.AST | None) -> bool:
         return False
     qualname = safe_type(analysis, expr)
     if qualname is not None:
-        # (the analysis' fallback makes every torch.optim.* class an Optimizer, schedulers included)
-        return is_subclass(analysis, qualname, OPTIMIZER) and not is_subclass(analysis, qualname, LR_SCHEDULER)
+        return is_subclass(analysis, qualname, OPTIMIZER)
     name = last_name(expr)
     return bool(_OPT_NAME.search(name)) and not _SCHED_NAME.search(name) and not _SCALER_NAME.search(name)
 
