@@ -78,6 +78,8 @@ class Aborted(Exception):
     pass
 
 
+MAX_RICH_CHARS = 20_000_000  # per run: base64 images and other non-text display data
+
 # -- backends ---------------------------------------------------------------------------
 # Both deliver every kernel message (iopub and shell) into one asyncio queue;
 # ``Execution`` objects pick the ones whose parent is their request.
@@ -516,13 +518,22 @@ class Bridge:
     async def do_run(self, op: dict) -> None:
         run_id = op["id"]
         limit = int(op.get("maxOutputChars") or 200_000)
-        sent = {"chars": 0, "truncated": False}
+        sent = {"chars": 0, "truncated": False, "rich": 0}
         started = time.perf_counter()
         status = "ok"
         after = None
 
         def out(stream: str, text: str, data: dict | None = None, always: bool = False) -> None:
-            size = len(text) + sum(len(v) for v in (data or {}).values() if isinstance(v, str))
+            # Text counts against maxOutputChars; images and other rich data (a PNG is tens
+            # of kB of base64) against their own, larger budget per run.
+            size = len(text)
+            rich = sum(len(v) for v in (data or {}).values() if isinstance(v, str)) - len(text)
+            if data and sent["rich"] + rich > MAX_RICH_CHARS:
+                data = None
+                text += (f"\n[torchwise] Rich output (images) over {MAX_RICH_CHARS // 1_000_000} MB in this run "
+                         "is not shown.\n")
+            elif data:
+                sent["rich"] += rich
             if sent["truncated"] and not always:
                 return
             if sent["chars"] + size > limit and not always:
