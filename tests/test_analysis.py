@@ -56,6 +56,9 @@ def resolve_at(source: str, needle: str, offset: int = 0, occurrence: int = 1) -
          Value("symbol", "torch.optim.Optimizer.step")),
         ("import torch\ndef f(x: 'torch.Tensor'):\n    x.relu\n", "x.relu", 2,
          Value("symbol", "torch.Tensor.relu")),
+        # documented constants hold values: their members are those of the value's class
+        ("from torchvision.models import ResNet18_Weights\nResNet18_Weights.DEFAULT.transforms\n",
+         "transforms", 0, Value("symbol", "torchvision.models.WeightsEnum.transforms")),
     ],
 )
 def test_resolution(source, needle, offset, expected):

@@ -667,6 +667,10 @@ class Analysis:
     def member(self, base: Value, attr: str) -> Value | None:
         """``base.attr``, for a symbol (module or class) or an instance."""
         if base.kind == "symbol":
+            entry = _knowledge().get(base.qualname)
+            if entry is not None and entry.kind in ("constant", "attribute", "property") and entry.returns:
+                # ``ResNet18_Weights.DEFAULT.transforms``: a documented constant holds a value
+                return self._class_member(entry.returns, attr, instance=True)
             info = self.local_class(base.qualname)
             if info is not None:
                 return self._class_member(base.qualname, attr, instance=False)
@@ -725,7 +729,8 @@ class Analysis:
         entry = _knowledge().get(qualname)
         if entry is not None:
             if entry.kind == "class":
-                return Value("instance", qualname)
+                # a class documented to return something else (``Variable(x)`` -> Tensor)
+                return Value("instance", entry.returns if entry.returns and entry.returns != "self" else qualname)
             if entry.returns == "self":
                 return receiver if receiver is not None and receiver.kind == "instance" else None
             if entry.returns in ("None", "none"):
