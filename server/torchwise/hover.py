@@ -41,6 +41,9 @@ def _signature_line(entry: Entry, shown: str) -> str:
     if not signature:
         return f"{prefix}{shown}"
     short = shown.rsplit(".", 1)[-1]
+    owner_short = ".".join(entry.name.rsplit(".", 2)[-2:])  # "Optimizer.zero_grad"
+    if signature.startswith(owner_short + "("):
+        signature = signature[len(owner_short) - len(short):]
     if signature.startswith(short) or signature.startswith(entry.name.rsplit(".", 1)[-1]):
         signature = signature[signature.index("(") :] if "(" in signature.split("->")[0] else ""
         return f"{prefix}{shown}{signature}"
