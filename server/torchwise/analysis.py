@@ -487,10 +487,20 @@ class Analysis:
             current = current.parent
         # Not bound anywhere: with a single star import from torch, it is the best guess
         # (a wrong guess only costs a runtime-docs look-up that finds nothing).
-        stars = {m for s in self.scopes.values() for m in s.star_imports if m.split(".")[0] in ("torch", "torchvision")}
+        stars = self._torch_star_imports()
         if len(stars) == 1 and name not in _BUILTINS:
-            return Binding(0, "star", qualname=f"{stars.pop()}.{name}")
+            return Binding(0, "star", qualname=f"{next(iter(stars))}.{name}")
         return None
+
+    def _torch_star_imports(self) -> set[str]:
+        """Modules of ``from torch... import *`` anywhere in the file (the scopes are
+        complete once the constructor returns: computed once, on first need)."""
+        stars = self.__dict__.get("_torch_stars")
+        if stars is None:
+            stars = {m for s in self.scopes.values() for m in s.star_imports
+                     if m.split(".")[0] in ("torch", "torchvision")}
+            self._torch_stars = stars
+        return stars
 
     def qualname_of(self, expr: ast.AST, scope: Scope | None = None) -> str | None:
         """The qualified name an expression refers to, if it is a symbol (``nn.Linear``

@@ -194,7 +194,9 @@ def calls_in(node: ast.AST) -> list[ast.Call]:
     """Calls inside ``node`` (same function), in source order."""
     cached = node.__dict__.get("_tw_calls")
     if cached is None:
-        cached = [n for n in walk_local_sorted(node) if isinstance(n, ast.Call)]
+        # filter, then sort: a stable sort keeps the same order as sorting every node first
+        cached = [n for n in walk_local(node) if n.__class__ is ast.Call]
+        cached.sort(key=_BY_POSITION)
         node._tw_calls = cached  # type: ignore[attr-defined]
     return cached
 

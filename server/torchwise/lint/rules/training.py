@@ -237,8 +237,8 @@ def _mode_call(call: ast.Call) -> tuple[str, str] | None:
 
 
 def _calls_target(node: ast.AST, target: str) -> ast.Call | None:
-    for n in flow.walk_local_sorted(node):
-        if isinstance(n, ast.Call) and flow.dotted(n.func) == target:
+    for n in flow.calls_in(node):
+        if flow.dotted(n.func) == target:
             return n
     return None
 
