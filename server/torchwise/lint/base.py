@@ -113,7 +113,8 @@ class Context:
         return flow.index(self.analysis).of(*types)
 
     def walk(self) -> list[ast.AST]:
-        """Every node of the file (the shared walk; same nodes as ``ast.walk(ctx.tree)``)."""
+        """Every node of the file (the shared walk; the nodes of ``ast.walk(ctx.tree)`` less
+        the ``ast.Load``/``ast.Add``-style ctx and operator singletons)."""
         from torchwise.lint import flow
 
         return flow.index(self.analysis).all

@@ -13,7 +13,7 @@ import operator
 import re
 from typing import Iterable, Iterator
 
-from torchwise.analysis import LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis
+from torchwise.analysis import _CHILD_FIELDS, LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis, _child_fields
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _BY_POSITION = operator.attrgetter("lineno", "col_offset")
@@ -33,33 +33,123 @@ GRAD_SCALER = {"torch.amp.GradScaler", "torch.cuda.amp.GradScaler", "torch.amp.g
                "torch.cpu.amp.GradScaler"}
 
 
+_SCOPE_SET = frozenset(SCOPES)
+
+
+def is_main_guard(stmt: ast.If) -> bool:
+    """``if __name__ == "__main__":`` (either operand order)."""
+    test = stmt.test
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
+
+
 class Index:
-    """Nodes of one tree by type, with parents, built in one walk."""
+    """Nodes of one tree by type, with parents, built in one walk, plus the call and
+    name facts the rule modules look up (see ``rules/_calls.py``), from the same walk."""
 
     def __init__(self, tree: ast.AST):
         self.by_type: dict[type, list[ast.AST]] = {}
         self.parents: dict[int, ast.AST] = {}
         self.all: list[ast.AST] = []
+        # for rules/_calls.py: calls in walk order, by last name of the callee; loads of
+        # names/attributes by id/attr; assignments, imports, binops, loops, first function
+        # of each name; every .attr; every stored Name; names bound by ``from x import y as z``;
+        # calls and loops that run at import time (outside functions, classes, lambdas and
+        # the body of ``if __name__ == "__main__":``)
+        self.calls: list[ast.Call] = []
+        self.calls_by_name: dict[str, list[ast.Call]] = {}
+        self.refs_by_name: dict[str, list[ast.Name | ast.Attribute]] = {}
+        self.assigns: list[ast.Assign | ast.AnnAssign | ast.AugAssign] = []
+        self.imports: list[ast.Import | ast.ImportFrom] = []
+        self.binops: list[ast.BinOp] = []
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
+        self.attribute_names: set[str] = set()
+        self.stored_names: set[str] = set()
+        self.from_aliases: set[str] = set()
+        self.import_time_calls: list[ast.Call] = []
+        self.import_time_loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
         by_type = self.by_type
         parents = self.parents
         append = self.all.append
+        calls, calls_by_name, refs_by_name = self.calls, self.calls_by_name, self.refs_by_name
+        attribute_names, stored_names = self.attribute_names, self.stored_names
+        it_calls, it_loops = self.import_time_calls, self.import_time_loops
+        Call, Attribute, Name, Load, Constant = ast.Call, ast.Attribute, ast.Name, ast.Load, ast.Constant
+        Assign, AnnAssign, AugAssign, BinOp = ast.Assign, ast.AnnAssign, ast.AugAssign, ast.BinOp
+        Import, ImportFrom, If = ast.Import, ast.ImportFrom, ast.If
+        FunctionDef, AsyncFunctionDef = ast.FunctionDef, ast.AsyncFunctionDef
+        For, AsyncFor, comprehension = ast.For, ast.AsyncFor, ast.comprehension
         node_type = ast.AST
         scopes = SCOPES
+        scope_set = _SCOPE_SET
+        child_fields = _CHILD_FIELDS  # per class: the fields that can hold nodes (no ctx/op)
         # walk_local() of every function/class/module, filled on the way (each node lands in
         # the list of its nearest enclosing scope; a nested scope starts its own list)
         root_local: list[ast.AST] = [tree]
         tree._tw_local = root_local  # type: ignore[attr-defined]
-        stack = [(tree, root_local)]
+        stack = [(tree, root_local, True)]
         pop, push = stack.pop, stack.append
         while stack:  # ast.iter_child_nodes, inlined (this walk is on every lint's hot path)
-            node, local = pop()
+            node, local, top = pop()
             append(node)
-            kind = type(node)
+            kind = node.__class__
             nodes = by_type.get(kind)
             if nodes is None:
                 nodes = by_type[kind] = []
             nodes.append(node)
-            for name in node._fields:
+            guard = False
+            if kind is Name:
+                if node.ctx.__class__ is Load:
+                    refs = refs_by_name.get(node.id)
+                    if refs is None:
+                        refs_by_name[node.id] = [node]
+                    else:
+                        refs.append(node)
+                else:
+                    stored_names.add(node.id)
+                continue  # only a ctx below
+            elif kind is Constant:
+                continue  # nothing below
+            elif kind is Attribute:
+                attribute_names.add(node.attr)
+                if node.ctx.__class__ is Load:
+                    refs_by_name.setdefault(node.attr, []).append(node)
+            elif kind is Call:
+                calls.append(node)
+                func = node.func
+                ft = func.__class__
+                if ft is Attribute:
+                    calls_by_name.setdefault(func.attr, []).append(node)
+                elif ft is Name:
+                    calls_by_name.setdefault(func.id, []).append(node)
+                if top:
+                    it_calls.append(node)
+            elif kind is Assign or kind is AnnAssign or kind is AugAssign:
+                self.assigns.append(node)
+            elif kind is BinOp:
+                self.binops.append(node)
+            elif kind is Import:
+                self.imports.append(node)
+            elif kind is ImportFrom:
+                self.imports.append(node)
+                self.from_aliases.update(a.asname for a in node.names if a.asname)
+            elif kind is FunctionDef or kind is AsyncFunctionDef:
+                self.functions.setdefault(node.name, node)
+            elif kind is For or kind is AsyncFor or kind is comprehension:
+                self.loops.append(node)
+                if top:
+                    it_loops.append(node)
+            elif kind is If and top and is_main_guard(node):
+                guard = True
+            child_top = top and kind not in scopes
+            fields = child_fields.get(kind)
+            if fields is None:
+                fields = _child_fields(kind)
+            for name in fields:
                 value = getattr(node, name, None)
                 if value.__class__ is list:
                     children = value
@@ -67,16 +157,17 @@ class Index:
                     children = (value,)
                 else:
                     continue
+                item_top = False if guard and name == "body" else child_top
                 for item in children:
                     if isinstance(item, node_type):
                         parents[id(item)] = node
-                        if isinstance(item, scopes):
+                        if item.__class__ in scope_set:
                             own = [item]
                             item._tw_local = own  # type: ignore[attr-defined]
-                            push((item, own))
+                            push((item, own, item_top))
                         else:
                             local.append(item)
-                            push((item, local))
+                            push((item, local, item_top))
         for nodes in by_type.values():
             nodes.reverse()  # roughly source order (pre-order walk)
         self._sorted: dict[type, list[ast.AST]] = {}
@@ -154,16 +245,22 @@ def _walk_local(node: ast.AST) -> list[ast.AST]:
     out = []
     stack = [node]
     node_type = ast.AST
+    scope_set = _SCOPE_SET
+    child_fields = _CHILD_FIELDS  # per class: the fields that can hold nodes (no ctx/op)
     while stack:
         current = stack.pop()
         out.append(current)
-        for name in current._fields:
+        kind = current.__class__
+        fields = child_fields.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in fields:
             value = getattr(current, name, None)
             if value.__class__ is list:
                 for item in value:
-                    if isinstance(item, node_type) and not isinstance(item, SCOPES):
+                    if isinstance(item, node_type) and item.__class__ not in scope_set:
                         stack.append(item)
-            elif isinstance(value, node_type) and not isinstance(value, SCOPES):
+            elif isinstance(value, node_type) and value.__class__ not in scope_set:
                 stack.append(value)
     return out
 

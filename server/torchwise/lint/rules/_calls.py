@@ -6,107 +6,34 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit
 
 MODULE = "torch.nn.Module"
 TENSOR = "torch.Tensor"
 
 
-# Nodes with nothing below them that any rule looks at.
-_LEAF_TYPES = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop, ast.Constant)
-
-
 class Index:
-    """One walk over a file's tree, shared by every rule of these modules: the nodes
-    they look at, grouped so that each rule visits only candidates."""
+    """The nodes the rules of these modules look at, grouped so that each rule visits
+    only candidates. Collected by the lint's one shared walk (``flow.Index``)."""
 
-    def __init__(self, tree: ast.AST):
-        self.calls: list[ast.Call] = []
-        self.calls_by_name: dict[str, list[ast.Call]] = {}  # last name of the callee
-        self.refs_by_name: dict[str, list[ast.Name | ast.Attribute]] = {}  # loads, by id/attr
-        self.assigns: list[ast.Assign | ast.AnnAssign | ast.AugAssign] = []
-        self.imports: list[ast.Import | ast.ImportFrom] = []
-        self.binops: list[ast.BinOp] = []
-        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-        self.loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
-        self.attribute_names: set[str] = set()  # every .attr in the file (any context)
-        self.stored_names: set[str] = set()  # every Name bound by assignment
-        from_aliases: set[str] = set()
-        self.parents: dict[int, ast.AST] = {}
+    def __init__(self, walk: "flow.Index"):
+        self.calls: list[ast.Call] = walk.calls
+        self.calls_by_name: dict[str, list[ast.Call]] = walk.calls_by_name  # last name of the callee
+        self.refs_by_name: dict[str, list[ast.Name | ast.Attribute]] = walk.refs_by_name  # loads, by id/attr
+        self.assigns: list[ast.Assign | ast.AnnAssign | ast.AugAssign] = walk.assigns
+        self.imports: list[ast.Import | ast.ImportFrom] = walk.imports
+        self.binops: list[ast.BinOp] = walk.binops
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = walk.functions
+        self.loops: list[ast.For | ast.AsyncFor | ast.comprehension] = walk.loops
+        self.attribute_names: set[str] = walk.attribute_names  # every .attr in the file (any context)
+        self.stored_names: set[str] = walk.stored_names  # every Name bound by assignment
+        self.parents: dict[int, ast.AST] = walk.parents
         # Code that runs when the module is imported (outside functions, classes,
         # lambdas and the body of ``if __name__ == "__main__":``).
-        self.import_time_calls: list[ast.Call] = []
-        self.import_time_loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
-        parents = self.parents
-        calls, calls_by_name, refs_by_name = self.calls, self.calls_by_name, self.refs_by_name
-        attribute_names, stored_names = self.attribute_names, self.stored_names
-        it_calls, it_loops = self.import_time_calls, self.import_time_loops
-        Call, Attribute, Name, Load = ast.Call, ast.Attribute, ast.Name, ast.Load
-        assign_types = (ast.Assign, ast.AnnAssign, ast.AugAssign)
-        loop_types = (ast.For, ast.AsyncFor, ast.comprehension)
-        scope_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-        skip = _LEAF_TYPES
-        stack: list[tuple[ast.AST, bool]] = [(tree, True)]
-        pop, push = stack.pop, stack.append
-        while stack:
-            node, top = pop()
-            t = type(node)
-            if t is Call:
-                calls.append(node)
-                func = node.func
-                ft = type(func)
-                if ft is Attribute:
-                    calls_by_name.setdefault(func.attr, []).append(node)
-                elif ft is Name:
-                    calls_by_name.setdefault(func.id, []).append(node)
-                if top:
-                    it_calls.append(node)
-            elif t is Attribute:
-                attribute_names.add(node.attr)
-                if type(node.ctx) is Load:
-                    refs_by_name.setdefault(node.attr, []).append(node)
-            elif t is Name:
-                if type(node.ctx) is Load:
-                    refs_by_name.setdefault(node.id, []).append(node)
-                else:
-                    stored_names.add(node.id)
-                continue  # a Name has no children worth visiting
-            elif t in assign_types:
-                self.assigns.append(node)
-            elif t is ast.Import or t is ast.ImportFrom:
-                self.imports.append(node)
-                if t is ast.ImportFrom:
-                    from_aliases.update(a.asname for a in node.names if a.asname)
-            elif t is ast.BinOp:
-                self.binops.append(node)
-            elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
-                self.functions.setdefault(node.name, node)
-            elif t in loop_types:
-                self.loops.append(node)
-                if top:
-                    it_loops.append(node)
-            guard = False
-            if top:
-                if t in scope_types:
-                    child_top = False
-                elif t is ast.If and is_main_guard(node):
-                    child_top, guard = True, True
-                else:
-                    child_top = True
-            else:
-                child_top = False
-            for field in node._fields:
-                value = getattr(node, field, None)
-                if type(value) is list:
-                    body_of_guard = guard and field == "body"
-                    for item in value:
-                        if isinstance(item, ast.AST) and not isinstance(item, skip):
-                            parents[id(item)] = node
-                            push((item, False if body_of_guard else child_top))
-                elif isinstance(value, ast.AST) and not isinstance(value, skip):
-                    parents[id(value)] = node
-                    push((value, child_top))
-        self.from_aliases = frozenset(from_aliases)
+        self.import_time_calls: list[ast.Call] = walk.import_time_calls
+        self.import_time_loops: list[ast.For | ast.AsyncFor | ast.comprehension] = walk.import_time_loops
+        self.from_aliases = frozenset(walk.from_aliases)
         self.cache: dict[str, object] = {}
 
     def parent(self, node: ast.AST) -> ast.AST | None:
@@ -131,19 +58,6 @@ class Index:
         return out
 
 
-def is_main_guard(stmt: ast.AST) -> bool:
-    """``if __name__ == "__main__":`` (either operand order)."""
-    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
-        return False
-    test = stmt.test
-    if len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
-        return False
-    sides = [test.left, test.comparators[0]]
-    has_name = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
-    has_main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
-    return has_name and has_main
-
-
 _INDEX: dict[int, tuple[object, Index]] = {}
 
 
@@ -152,7 +66,7 @@ def index(ctx: Context) -> Index:
     cached = _INDEX.get(key)
     if cached is not None and cached[0] is ctx.analysis:
         return cached[1]
-    built = Index(ctx.tree)
+    built = Index(flow.index(ctx.analysis))
     if len(_INDEX) > 16:
         _INDEX.clear()
     _INDEX[key] = (ctx.analysis, built)
