@@ -164,6 +164,8 @@ class Context:
 
 
 _LINE_BREAK = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
+# what str.splitlines() also breaks at, unlike ast
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def _source_lines(analysis: "Analysis", source: str) -> list[str]:
@@ -171,6 +173,12 @@ def _source_lines(analysis: "Analysis", source: str) -> list[str]:
     line ends kept; cached on the analysis."""
     cached = analysis.__dict__.get("_tw_source_lines")
     if cached is None or cached[0] is not source:
-        cached = (source, _LINE_BREAK.split(source))
+        if _OTHER_BREAKS.search(source) is None:  # the usual case: str.splitlines agrees, faster
+            lines = source.splitlines(keepends=True)
+            if not source or source[-1] in "\r\n":
+                lines.append("")  # as the regex split gives
+        else:
+            lines = _LINE_BREAK.split(source)
+        cached = (source, lines)
         analysis.__dict__["_tw_source_lines"] = cached
     return cached[1]

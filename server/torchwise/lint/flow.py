@@ -606,8 +606,16 @@ def _calls_by_name(analysis: Analysis) -> dict[str | None, list[ast.Call]]:
     by_name = analysis.__dict__.get("_tw_calls_by_name")
     if by_name is None:
         by_name = {}
-        for call in index(analysis).of(ast.Call):
-            by_name.setdefault(method_name(call), []).append(call)
+        Attribute, Name = ast.Attribute, ast.Name
+        for call in index(analysis).of(ast.Call):  # method_name(call), inlined
+            func = call.func
+            kind = func.__class__
+            name = func.attr if kind is Attribute else func.id if kind is Name else None
+            calls = by_name.get(name)
+            if calls is None:
+                by_name[name] = [call]
+            else:
+                calls.append(call)
         analysis.__dict__["_tw_calls_by_name"] = by_name
     return by_name
 
