@@ -131,7 +131,8 @@ class Linter:
             self.clear(uri)
             return
         version, found = result
-        self.publish(uri, version, [self.to_diagnostic(uri, f) for f in found])
+        lines = self._lines(uri) if found else []  # split once, not once per finding
+        self.publish(uri, version, [self.to_diagnostic(uri, f, lines) for f in found])
 
     def publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
         self.published.add(uri)
