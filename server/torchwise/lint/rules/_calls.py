@@ -58,18 +58,12 @@ class Index:
         return out
 
 
-_INDEX: dict[int, tuple[object, Index]] = {}
-
-
 def index(ctx: Context) -> Index:
-    key = id(ctx.analysis)
-    cached = _INDEX.get(key)
-    if cached is not None and cached[0] is ctx.analysis:
-        return cached[1]
-    built = Index(flow.index(ctx.analysis))
-    if len(_INDEX) > 16:
-        _INDEX.clear()
-    _INDEX[key] = (ctx.analysis, built)
+    """The index of this file version (built once, kept on its analysis)."""
+    analysis = ctx.analysis
+    built = analysis.__dict__.get("_tw_calls_index")
+    if built is None:
+        built = analysis._tw_calls_index = Index(flow.index(analysis))  # type: ignore[attr-defined]
     return built
 
 
