@@ -259,18 +259,28 @@ class Analysis:
         stack = [node]
         pop, push, extend = stack.pop, stack.append, stack.extend
         by_line, scope_of = self._by_line, self._scope_of_node
+        child_fields = _CHILD_FIELDS
+        Name, Attribute = ast.Name, ast.Attribute
         while stack:
             current = pop()
             cls = current.__class__
-            if cls is ast.Name:
-                by_line.setdefault(current.lineno, []).append((current, scope))
+            if cls is Name:
+                entries = by_line.get(current.lineno)
+                if entries is None:
+                    by_line[current.lineno] = [(current, scope)]
+                else:
+                    entries.append((current, scope))
                 scope_of[id(current)] = scope
                 if current.ctx.__class__ is ast.Store and self._comprehension_depth:
                     # comprehension variables
                     scope.bind(current.id, Binding(current.lineno, "assign", node=None))
                 continue
-            if cls is ast.Attribute:
-                by_line.setdefault(current.lineno, []).append((current, scope))
+            if cls is Attribute:
+                entries = by_line.get(current.lineno)
+                if entries is None:
+                    by_line[current.lineno] = [(current, scope)]
+                else:
+                    entries.append((current, scope))
                 scope_of[id(current)] = scope
             elif cls is ast.Lambda:
                 inner = Scope(current, scope, cls=None)
@@ -286,7 +296,10 @@ class Analysis:
                     self._visit_expr(child, scope)
                 self._comprehension_depth -= 1
                 continue
-            for field in _child_fields(cls):
+            fields = child_fields.get(cls)
+            if fields is None:
+                fields = _child_fields(cls)
+            for field in fields:
                 value = getattr(current, field)
                 if value.__class__ is list:
                     extend([v for v in value if v is not None and v.__class__ is not str])

@@ -12,19 +12,23 @@ from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 
 
 # ------------------------------------------------------------------ shared bits
-def _optimizer_steps(ctx: Context) -> Iterator[tuple[ast.Call, ast.expr]]:
+def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
     """``opt.step()`` (no arguments: a closure means LBFGS-style code) and
-    ``scaler.step(opt)``, with the optimizer expression."""
+    ``scaler.step(opt)``, with the optimizer expression (found once per file version)."""
     a = ctx.analysis
-    for call in flow.calls_named(a, "step"):
-        if not isinstance(call.func, ast.Attribute):
-            continue
-        recv = call.func.value
-        if flow.is_scaler(a, recv):
-            if call.args and flow.is_optimizer(a, call.args[0]):
-                yield call, call.args[0]
-        elif not call.args and not call.keywords and flow.is_optimizer(a, recv):
-            yield call, recv
+    found = a.__dict__.get("_tw_optimizer_steps")
+    if found is None:
+        found = a._tw_optimizer_steps = []  # type: ignore[attr-defined]
+        for call in flow.calls_named(a, "step"):
+            if not isinstance(call.func, ast.Attribute):
+                continue
+            recv = call.func.value
+            if flow.is_scaler(a, recv):
+                if call.args and flow.is_optimizer(a, call.args[0]):
+                    found.append((call, call.args[0]))
+            elif not call.args and not call.keywords and flow.is_optimizer(a, recv):
+                found.append((call, recv))
+    return found
 
 
 _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
