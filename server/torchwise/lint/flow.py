@@ -298,6 +298,26 @@ def calls_in(node: ast.AST) -> list[ast.Call]:
     return cached
 
 
+def local_holders(analysis: Analysis, nodes: Iterable[ast.AST]) -> set[int]:
+    """The ids of every node whose ``walk_local()`` contains one of ``nodes``: each of
+    them and its ancestors up to, and including, the nearest function, lambda or class
+    (or the module). Answers "does this loop/function's own code hold one?" for every
+    loop and function at once, from a few candidates, instead of walking each one."""
+    parents = index(analysis).parents
+    out: set[int] = set()
+    for node in nodes:
+        current = node
+        while current is not None:
+            key = id(current)
+            if key in out:
+                break  # the rest of this chain is already in
+            out.add(key)
+            if current.__class__ in _SCOPE_SET:
+                break
+            current = parents.get(key)
+    return out
+
+
 def memo(node: ast.AST, key: str, compute):
     """A per-node cache for facts about functions/loops that several candidates ask about."""
     attr = f"_tw_{key}"

@@ -34,31 +34,46 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
 _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
 
 
+def _clearing_nodes(ctx: Context) -> list[ast.AST]:
+    """The statements and calls that clear gradients directly (see ``flow.clears_gradients``)."""
+    a = ctx.analysis
+    candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
+                  if flow.clears_gradients(n)]
+    candidates += [n for n in flow.iter_nodes(a, ast.Assign) if flow.clears_gradients(n)]
+    return candidates
+
+
 def _clearing_functions(ctx: Context) -> set[str]:
     """Names of the file's functions whose bodies clear gradients."""
     a = ctx.analysis
     names = set()
-    candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
-                  if flow.clears_gradients(n)]
-    candidates += [n for n in flow.iter_nodes(a, ast.Assign) if flow.clears_gradients(n)]
-    for node in candidates:
+    for node in _clearing_nodes(ctx):
         func = flow.enclosing_function(a, node)
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names.add(func.name)
     return names
 
 
-def _clears(node: ast.AST, helpers: set[str]) -> bool:
-    for n in flow.walk_local(node):
-        if flow.clears_gradients(n):
-            return True
-        if isinstance(n, ast.Call) and flow.method_name(n) in helpers:
-            return True
-    return False
+def _clearing_holders(ctx: Context) -> set[int]:
+    """Nodes (ids) whose own code clears gradients, directly or through a call of one of
+    the file's functions that do: ``_clears(node)`` for every node at once."""
+    a = ctx.analysis
+    holders = a.__dict__.get("_tw_clearing_holders")
+    if holders is None:
+        helpers = _clearing_functions(ctx)
+        holders = flow.local_holders(a, [*_clearing_nodes(ctx), *flow.calls_named(a, *helpers)])
+        a._tw_clearing_holders = holders  # type: ignore[attr-defined]
+    return holders
 
 
-def _has_backward(node: ast.AST) -> bool:
-    return flow.memo(node, "has_backward", lambda: any(flow.is_backward_call(n) for n in flow.calls_in(node)))
+def _has_backward(ctx: Context, node: ast.AST) -> bool:
+    """Whether ``node``'s own code (not nested functions) calls backward()."""
+    a = ctx.analysis
+    holders = a.__dict__.get("_tw_backward_holders")
+    if holders is None:
+        holders = flow.local_holders(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)])
+        a._tw_backward_holders = holders  # type: ignore[attr-defined]
+    return id(node) in holders
 
 
 # ------------------------------------------------------------------ TW101
@@ -66,19 +81,17 @@ def _has_backward(node: ast.AST) -> bool:
       summary="A training loop calls backward() and optimizer.step() but never clears the gradients.")
 def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    helpers: set[str] | None = None
     for step, opt in _optimizer_steps(ctx):
         loops = flow.enclosing_loops(a, step)
-        loop = next((l for l in loops if _has_backward(l)), None)
+        loop = next((l for l in loops if _has_backward(ctx, l)), None)
         if loop is None:
             continue
-        if helpers is None:
-            helpers = _clearing_functions(ctx)
-        if flow.memo(loop, "clears", lambda: _clears(loop, helpers)):
+        clearing = _clearing_holders(ctx)
+        if id(loop) in clearing:
             continue
         func = flow.enclosing_function(a, step)
         conditional = flow.is_conditional_within(a, step, loop)
-        if conditional and flow.memo(func, "clears", lambda: _clears(func, helpers)):
+        if conditional and id(func) in clearing:
             continue  # accumulation: cleared once per outer loop / epoch
         yield ctx.finding(
             step,
@@ -343,7 +356,7 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             continue
         target = mc[0]
         for loop in flow.enclosing_loops(a, call):
-            if not _has_backward(loop):
+            if not _has_backward(ctx, loop):
                 continue
             func = flow.enclosing_function(a, loop)
             events = _mode_events(ctx, func).get(target, [])
