@@ -4,6 +4,7 @@ and deprecated rule modules (not a rule module itself: it declares no rule)."""
 from __future__ import annotations
 
 import ast
+from operator import attrgetter
 from typing import Iterator
 
 from torchwise.lint import flow
@@ -11,6 +12,7 @@ from torchwise.lint.base import Context, Edit
 
 MODULE = "torch.nn.Module"
 TENSOR = "torch.Tensor"
+_BY_POSITION = attrgetter("lineno", "col_offset")
 
 
 class Index:
@@ -35,6 +37,7 @@ class Index:
         self.import_time_loops: list[ast.For | ast.AsyncFor | ast.comprehension] = walk.import_time_loops
         self.from_aliases = frozenset(walk.from_aliases)
         self.cache: dict[str, object] = {}
+        self._calls_named: dict[frozenset[str], list[ast.Call]] = {}
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(id(node))
@@ -42,11 +45,15 @@ class Index:
     def calls_named(self, wanted) -> list[ast.Call]:
         """Calls whose callee's last name is in ``wanted`` or is an alias from
         ``from x import y as z`` (which may hide any of them), in source order."""
-        out: list[ast.Call] = []
-        for name in set(wanted) | self.from_aliases:
-            out.extend(self.calls_by_name.get(name, ()))
-        out.sort(key=lambda c: (c.lineno, c.col_offset))
-        return out
+        key = frozenset(wanted)
+        cached = self._calls_named.get(key)
+        if cached is None:
+            cached = []
+            for name in key | self.from_aliases:
+                cached.extend(self.calls_by_name.get(name, ()))
+            cached.sort(key=_BY_POSITION)
+            self._calls_named[key] = cached
+        return list(cached)
 
     def refs_named(self, wanted) -> list[ast.Name | ast.Attribute]:
         out: list[ast.Name | ast.Attribute] = []
@@ -54,7 +61,7 @@ class Index:
             out.extend(self.refs_by_name.get(name, ()))
         for name in self.from_aliases - set(wanted):
             out.extend(n for n in self.refs_by_name.get(name, ()) if isinstance(n, ast.Name))
-        out.sort(key=lambda n: (n.lineno, n.col_offset))
+        out.sort(key=_BY_POSITION)
         return out
 
 
