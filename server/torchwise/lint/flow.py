@@ -627,7 +627,9 @@ def _calls_by_name(analysis: Analysis) -> dict[str | None, list[ast.Call]]:
     if by_name is None:
         by_name = {}
         Attribute, Name = ast.Attribute, ast.Name
-        for call in index(analysis).of(ast.Call):  # method_name(call), inlined
+        # each name's calls sorted on their own: the same order as filtering the sorted list
+        # of all calls (a stable sort), with smaller sorts
+        for call in index(analysis).by_type.get(ast.Call, ()):  # method_name(call), inlined
             func = call.func
             kind = func.__class__
             name = func.attr if kind is Attribute else func.id if kind is Name else None
@@ -636,6 +638,8 @@ def _calls_by_name(analysis: Analysis) -> dict[str | None, list[ast.Call]]:
                 by_name[name] = [call]
             else:
                 calls.append(call)
+        for calls in by_name.values():
+            calls.sort(key=_BY_POSITION)
         analysis.__dict__["_tw_calls_by_name"] = by_name
     return by_name
 

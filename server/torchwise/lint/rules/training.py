@@ -37,9 +37,12 @@ _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
 def _clearing_nodes(ctx: Context) -> list[ast.AST]:
     """The statements and calls that clear gradients directly (see ``flow.clears_gradients``)."""
     a = ctx.analysis
-    candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
-                  if flow.clears_gradients(n)]
-    candidates += [n for n in flow.iter_nodes(a, ast.Assign) if flow.clears_gradients(n)]
+    candidates = a.__dict__.get("_tw_clearing_nodes")
+    if candidates is None:
+        candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
+                      if flow.clears_gradients(n)]
+        candidates += [n for n in flow.iter_nodes(a, ast.Assign) if flow.clears_gradients(n)]
+        a._tw_clearing_nodes = candidates  # type: ignore[attr-defined]
     return candidates
 
 
