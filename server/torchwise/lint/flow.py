@@ -88,8 +88,10 @@ class Index:
         scope_set = _SCOPE_SET
         child_fields = _CHILD_FIELDS  # per class: the fields that can hold nodes (no ctx/op)
         # walk_local() of every function/class/module, filled on the way (each node lands in
-        # the list of its nearest enclosing scope; a nested scope starts its own list)
-        root_local: list[ast.AST] = [tree]
+        # the list of its nearest enclosing scope; a nested scope starts its own list). The
+        # lists leave out their own node: a node referring to itself would be a reference
+        # cycle, and keep the whole tree alive until the cyclic garbage collector runs.
+        root_local: list[ast.AST] = []
         tree._tw_local = root_local  # type: ignore[attr-defined]
         stack = [(tree, root_local, True)]
         pop, push = stack.pop, stack.append
@@ -162,7 +164,7 @@ class Index:
                     if isinstance(item, node_type):
                         parents[id(item)] = node
                         if item.__class__ in scope_set:
-                            own = [item]
+                            own = []
                             item._tw_local = own  # type: ignore[attr-defined]
                             push((item, own, item_top))
                         else:
@@ -266,13 +268,14 @@ def _walk_local(node: ast.AST) -> list[ast.AST]:
 
 
 def walk_local(node: ast.AST) -> list[ast.AST]:
-    """The nodes of ``node`` without entering nested functions, lambdas or classes.
-    Cached on function/class/module nodes (the rules ask about them repeatedly)."""
+    """The nodes of ``node`` (itself first) without entering nested functions, lambdas
+    or classes. Cached on the node, less the node itself (no reference cycles)."""
     cached = node.__dict__.get("_tw_local")
     if cached is None:
         cached = _walk_local(node)
+        del cached[0]  # the node itself
         node._tw_local = cached  # type: ignore[attr-defined]
-    return cached
+    return [node] + cached
 
 
 def _position(n: ast.AST) -> tuple[int, int]:
@@ -280,11 +283,8 @@ def _position(n: ast.AST) -> tuple[int, int]:
 
 
 def walk_local_sorted(node: ast.AST) -> list[ast.AST]:
-    cached = node.__dict__.get("_tw_local_sorted")
-    if cached is None:
-        cached = sorted(walk_local(node), key=_position)
-        node._tw_local_sorted = cached  # type: ignore[attr-defined]
-    return cached
+    """``walk_local(node)`` in source order (not cached: the list holds ``node``)."""
+    return sorted(walk_local(node), key=_position)
 
 
 def calls_in(node: ast.AST) -> list[ast.Call]:
@@ -294,7 +294,8 @@ def calls_in(node: ast.AST) -> list[ast.Call]:
         # filter, then sort: a stable sort keeps the same order as sorting every node first
         cached = [n for n in walk_local(node) if n.__class__ is ast.Call]
         cached.sort(key=_BY_POSITION)
-        node._tw_calls = cached  # type: ignore[attr-defined]
+        if node.__class__ is not ast.Call:  # a call's own list holds it: not kept (a cycle)
+            node._tw_calls = cached  # type: ignore[attr-defined]
     return cached
 
 

@@ -395,8 +395,8 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
         func = flow.enclosing_function(a, call)
         if _grad_disabled_somewhere(ctx, func):
             continue
-        for loop in flow.walk_local_sorted(func):
-            if not isinstance(loop, (ast.For, ast.AsyncFor)) or not flow.before(call, loop):
+        for loop in _local_for_loops(func):
+            if not flow.before(call, loop):
                 continue
             if flow.contains(loop, call) and loop is not call:
                 continue
@@ -415,6 +415,16 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                 "`with torch.no_grad():` (or `torch.inference_mode()`)",
             )
             break
+
+
+def _local_for_loops(func: ast.AST) -> list[ast.AST]:
+    """The for loops of a function's own code, in source order."""
+    def compute():
+        loops = [n for n in flow.walk_local(func) if isinstance(n, (ast.For, ast.AsyncFor))]
+        loops.sort(key=flow._position)
+        return loops
+
+    return flow.memo(func, "local_for_loops", compute)
 
 
 def _looks_like_training(node: ast.AST) -> bool:
