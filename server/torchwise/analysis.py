@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+import weakref
 from bisect import bisect_left, bisect_right
 from operator import attrgetter
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ class Scope:
     parent: "Scope | None"
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)
-    cls: "ClassInfo | None" = None  # for method scopes: the class they belong to
+    cls: "ClassInfo | None" = None  # for method scopes: the class they belong to (a weakref.proxy)
 
     def bind(self, name: str, binding: Binding) -> None:
         bindings = self.bindings.setdefault(name, [])
@@ -357,7 +358,11 @@ class Analysis:
         scope.bind(stmt.name, Binding(stmt.lineno, "def", qualname=LOCAL + stmt.name, node=stmt))
         cls = self.classes.get(scope.node) if isinstance(scope.node, ast.ClassDef) else None
         is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in stmt.decorator_list)
-        inner = Scope(stmt, scope.parent if cls else scope, cls=None if is_static else cls)
+        # the method scope refers to its class weakly: the class's ``attributes`` refer to the
+        # method scopes, and a reference cycle would keep the whole tree alive until the
+        # cyclic garbage collector runs (a full collection over every live object)
+        inner = Scope(stmt, scope.parent if cls else scope,
+                      cls=None if is_static or cls is None else weakref.proxy(cls))
         self.scopes[stmt] = inner
         self._bind_args(stmt.args, inner, None if is_static else cls)
         if cls is not None:
