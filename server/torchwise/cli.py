@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from torchwise import __version__
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import logging  # not needed by `torchwise check`: imported here
+
     from torchwise.server import create_server
 
     logging.basicConfig(
