@@ -10,7 +10,6 @@ import argparse
 import fnmatch
 import io
 import os
-import subprocess
 import sys
 import tokenize
 from pathlib import Path
@@ -61,6 +60,8 @@ def _error(message: str) -> None:
 
 # ------------------------------------------------------------------ discovery
 def _git_root(path: Path) -> Path | None:
+    import subprocess  # only when a directory is checked: not on every start-up
+
     try:
         out = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
                              capture_output=True, text=True, timeout=20)
@@ -71,6 +72,8 @@ def _git_root(path: Path) -> Path | None:
 
 def _git_files(directory: Path) -> list[Path] | None:
     """Tracked and untracked-but-not-ignored files under ``directory``, via git."""
+    import subprocess
+
     root = _git_root(directory)
     if root is None:
         return None
