@@ -368,6 +368,8 @@ def _legacy_weights(qualname: str) -> tuple[str, str, str | None] | None:
       fix="safe")
 def torchvision_pretrained_deprecated(ctx: Context):
     for call in calls(ctx):
+        if not call.keywords and not (call.args and isinstance(call.args[0], ast.Constant)):
+            continue  # no keyword and no literal first argument: no flag (the common case)
         if not isinstance(call.func, (ast.Name, ast.Attribute)):
             continue
         flag = keyword(call, "pretrained")

@@ -151,13 +151,26 @@ def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
     cached = ctx.analysis.__dict__.get(key)
     if cached is None:
         cached = set(class_names)
-        for node in flow.iter_nodes(ctx.analysis, ast.Assign, ast.AnnAssign):
-            value = node.value
-            if isinstance(value, ast.Call) and flow.last_name(value.func) in class_names:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                cached.update(flow.last_name(t) for t in targets)
+        bound = _names_bound_to_calls(ctx)
+        for name in class_names:
+            cached.update(bound.get(name, ()))
         ctx.analysis.__dict__[key] = cached
     return cached
+
+
+def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:
+    """Last name of a called function/class -> the (last) names its results are assigned
+    to: ``self.loss = nn.CrossEntropyLoss()`` gives ``"CrossEntropyLoss": {"loss"}``."""
+    bound = ctx.analysis.__dict__.get("_tw_names_bound_to_calls")
+    if bound is None:
+        bound = {}
+        for node in flow.iter_nodes(ctx.analysis, ast.Assign, ast.AnnAssign):
+            value = node.value
+            if isinstance(value, ast.Call):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                bound.setdefault(flow.last_name(value.func), set()).update(flow.last_name(t) for t in targets)
+        ctx.analysis.__dict__["_tw_names_bound_to_calls"] = bound
+    return bound
 
 
 def _line_note(ctx: Context, source: Source, inp: ast.expr) -> str:
