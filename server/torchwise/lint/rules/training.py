@@ -264,18 +264,24 @@ def _calls_target(node: ast.AST, target: str) -> ast.Call | None:
 
 
 def _mode_targets(ctx: Context) -> set[str]:
-    out = set()
-    for call in flow.calls_named(ctx.analysis, "train", "eval"):
-        mc = _mode_call(call)
-        if mc is not None:
-            out.add(mc[0])
+    """What the file's ``.train()``/``.eval()`` calls are called on (``model``, ``self.net``)."""
+    a = ctx.analysis
+    out = a.__dict__.get("_tw_mode_targets")
+    if out is None:
+        out = a._tw_mode_targets = set()  # type: ignore[attr-defined]
+        for call in flow.calls_named(a, "train", "eval"):
+            mc = _mode_call(call)
+            if mc is not None:
+                out.add(mc[0])
     return out
 
 
 def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int, int], str]]]:
     """Per function and per target (``model``, ``self.net``), in order: its mode calls
-    ("train"/"eval"/"unknown") and the calls it is passed to ("pass")."""
+    ("train"/"eval"/"unknown") and the calls it is passed to ("pass"). Only targets of
+    some mode call in the file (``_mode_targets``) are asked about, so only they are kept."""
     def compute():
+        targets = _mode_targets(ctx)
         events: dict[str, list[tuple[tuple[int, int], str]]] = {}
         for n in flow.calls_in(func):
             position = (n.lineno, n.col_offset)
@@ -285,7 +291,7 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
                 continue
             for arg in list(n.args) + [k.value for k in n.keywords]:
                 d = flow.dotted(arg)
-                if d:
+                if d in targets:
                     events.setdefault(d, []).append((position, "pass"))
         return events
 
