@@ -178,13 +178,16 @@ class Analysis:
         if "\x00" in source:
             self.syntax_error = SyntaxError("source contains null bytes", (self.path, 1, 1, ""))
             source = source.replace("\x00", " ")
-        lines = source.splitlines(keepends=True)
+        lines: list[str] | None = None  # split only once a repair is needed
         for _ in range(MAX_REPAIRS):
             try:
                 with warnings.catch_warnings():  # e.g. "invalid escape sequence": not ours to print
                     warnings.simplefilter("ignore", SyntaxWarning)
-                    return ast.parse("".join(lines), filename=self.path, type_comments=False)
+                    text = source if lines is None else "".join(lines)
+                    return ast.parse(text, filename=self.path, type_comments=False)
             except SyntaxError as exc:
+                if lines is None:
+                    lines = source.splitlines(keepends=True)
                 if self.syntax_error is None:
                     self.syntax_error = exc
                 lineno = exc.lineno or len(lines)
