@@ -136,6 +136,7 @@ _NOQA = re.compile(
     re.IGNORECASE,
 )
 ALL_CODES = "*"
+_HAS_NOQA = re.compile("noqa", re.IGNORECASE)
 
 
 def noqa_map(lines: list[str]) -> dict[int, set[str]]:
@@ -235,7 +236,7 @@ def lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
 def _lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
                    on_error: ErrorHandler | None = None) -> list[Finding]:
     findings = run_rules(analysis, rules, path, on_error)
-    if findings:
+    if findings and _HAS_NOQA.search(analysis.source) is not None:  # one scan of the text first
         noqa = noqa_map(analysis.lines)
         if noqa:
             findings = [f for f in findings if not is_suppressed(f, noqa)]
