@@ -66,6 +66,7 @@ class Binding:
 
 _line_of = attrgetter("line")
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SPECIAL_EXPRS = frozenset((ast.Lambda, ast.NamedExpr, *_COMPREHENSIONS))
 _LEAF_FIELDS = {"ctx", "op", "ops", "kind", "type_comment", "id", "attr", "arg", "name", "asname",
                 "module", "level", "conversion", "is_async"}
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
@@ -265,6 +266,7 @@ class Analysis:
         by_line, scope_of = self._by_line, self._scope_of_node
         child_fields = _CHILD_FIELDS
         Name, Attribute = ast.Name, ast.Attribute
+        special = _SPECIAL_EXPRS
         while stack:
             current = pop()
             cls = current.__class__
@@ -286,20 +288,22 @@ class Analysis:
                 else:
                     entries.append((current, scope))
                 scope_of[id(current)] = scope
-            elif cls is ast.Lambda:
-                inner = Scope(current, scope, cls=None)
-                self.scopes[current] = inner
-                self._bind_args(current.args, inner, None)
-                self._visit_expr(current.body, inner)
-                continue
-            elif cls is ast.NamedExpr and current.target.__class__ is ast.Name:
-                scope.bind(current.target.id, Binding(current.lineno, "assign", node=current.value))
-            elif cls in _COMPREHENSIONS:
-                self._comprehension_depth += 1
-                for child in ast.iter_child_nodes(current):
-                    self._visit_expr(child, scope)
-                self._comprehension_depth -= 1
-                continue
+            elif cls in special:  # one set look-up for the few kinds handled apart
+                if cls is ast.Lambda:
+                    inner = Scope(current, scope, cls=None)
+                    self.scopes[current] = inner
+                    self._bind_args(current.args, inner, None)
+                    self._visit_expr(current.body, inner)
+                    continue
+                if cls is ast.NamedExpr:
+                    if current.target.__class__ is ast.Name:
+                        scope.bind(current.target.id, Binding(current.lineno, "assign", node=current.value))
+                else:  # a comprehension
+                    self._comprehension_depth += 1
+                    for child in ast.iter_child_nodes(current):
+                        self._visit_expr(child, scope)
+                    self._comprehension_depth -= 1
+                    continue
             fields = child_fields.get(cls)
             if fields is None:
                 fields = _child_fields(cls)
