@@ -247,15 +247,16 @@ def test_resolver_rejects_wrong_names(torchvision_source):
     assert torchvision_source.resolve("torchvision.nonexistent.thing") is not None
 
 
-# --- torch names whose import needs a missing optional package ----------------------------------
+# --- torch names whose import needs an optional package -----------------------------------------
+# Checked statically against torch's source whether or not the package is installed (when it is,
+# test_knowledge.py also checks them at run time).
 
 
-def _missing(entry) -> bool:
-    return any(r not in {"cuda", "distributed", "torchvision"} and importlib.util.find_spec(r) is None
-               for r in entry.requires)
+def _optional(entry) -> bool:
+    return any(r not in {"cuda", "distributed", "torchvision"} for r in entry.requires)
 
 
-OPTIONAL_TORCH_ENTRIES = [e for e in KB.entries if e.name.split(".")[0] == "torch" and _missing(e)]
+OPTIONAL_TORCH_ENTRIES = [e for e in KB.entries if e.name.split(".")[0] == "torch" and _optional(e)]
 
 
 @lru_cache(maxsize=1)
