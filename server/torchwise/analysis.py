@@ -270,24 +270,18 @@ class Analysis:
         while stack:
             current = pop()
             cls = current.__class__
-            if cls is Name:
+            if cls is Name or cls is Attribute:  # indexed for position look-ups
                 entries = by_line.get(current.lineno)
                 if entries is None:
                     by_line[current.lineno] = [(current, scope)]
                 else:
                     entries.append((current, scope))
                 scope_of[id(current)] = scope
-                if current.ctx.__class__ is ast.Store and self._comprehension_depth:
-                    # comprehension variables
-                    scope.bind(current.id, Binding(current.lineno, "assign", node=None))
-                continue
-            if cls is Attribute:
-                entries = by_line.get(current.lineno)
-                if entries is None:
-                    by_line[current.lineno] = [(current, scope)]
-                else:
-                    entries.append((current, scope))
-                scope_of[id(current)] = scope
+                if cls is Name:
+                    if current.ctx.__class__ is ast.Store and self._comprehension_depth:
+                        # comprehension variables
+                        scope.bind(current.id, Binding(current.lineno, "assign", node=None))
+                    continue
             elif cls in special:  # one set look-up for the few kinds handled apart
                 if cls is ast.Lambda:
                     inner = Scope(current, scope, cls=None)
