@@ -107,10 +107,6 @@ class ClassInfo:
     attributes: dict[str, list[tuple[Scope, ast.expr]]] = field(default_factory=dict)
 
 
-def _is_ascii(text: str) -> bool:
-    return text.isascii()
-
-
 @lru_cache(maxsize=1)
 def _knowledge():
     from torchwise.knowledge import default_knowledge
@@ -237,7 +233,7 @@ class Analysis:
         if not 1 <= line <= len(self.lines):
             return byte_col
         text = self.lines[line - 1]
-        if _is_ascii(text):
+        if text.isascii():
             return byte_col
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
@@ -245,7 +241,7 @@ class Analysis:
         if not 1 <= line <= len(self.lines):
             return char_col
         text = self.lines[line - 1]
-        if _is_ascii(text):
+        if text.isascii():
             return char_col
         return len(text[:char_col].encode("utf-8"))
 
@@ -521,6 +517,26 @@ class Analysis:
             self._torch_stars = stars
         return stars
 
+    def function_scope_at(self, line: int) -> Scope:
+        """The innermost function scope whose body holds ``line`` (1-based), else the module's."""
+        best, best_span = self.module_scope, None
+        for node, scope in self.scopes.items():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first, last = node.lineno, node.end_lineno or node.lineno
+                if first < line <= last and (best_span is None or last - first < best_span):
+                    best, best_span = scope, last - first
+        return best
+
+    def resolve_name(self, name: str, scope: Scope, line: int) -> Value | None:
+        """What the bare ``name`` denotes at ``line`` seen from ``scope`` (no AST node needed)."""
+        binding = self.lookup(name, scope, line)
+        return None if binding is None else self._from_binding(binding, scope)
+
+    def indexed_nodes(self) -> Iterator[tuple[ast.AST, Scope]]:
+        """Every indexed Name, Attribute and import alias with its scope, in line order."""
+        for line in sorted(self._by_line):
+            yield from self._by_line[line]
+
     def qualname_of(self, expr: ast.AST, scope: Scope | None = None) -> str | None:
         """The qualified name an expression refers to, if it is a symbol (``nn.Linear``
         -> ``torch.nn.Linear``), else None."""
@@ -791,16 +807,6 @@ class Analysis:
             return stmt.module if node.name == "*" else f"{stmt.module}.{node.name}"
         return node.name
 
-    def expression_at(self, line: int, col: int) -> tuple[ast.AST, Scope] | None:
-        node = self.node_at(line, col)
-        if node is None:
-            return None
-        return node, self.scope_of(node)
-
-    def iter_calls(self) -> Iterator[ast.Call]:
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call):
-                yield node
 
 
 import builtins as _builtins_module

@@ -144,23 +144,11 @@ def _role(analysis: Analysis, qualname: str, name: str) -> str | None:
     return None
 
 
-def _scope_at(analysis: Analysis, line: int) -> Scope:
-    """The innermost function scope around ``line`` (1-based), else the module scope."""
-    best = analysis.module_scope
-    best_span = None
-    for node, scope in analysis.scopes.items():
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            first, last = node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno
-            if first < line <= last and (best_span is None or last - first < best_span):
-                best, best_span = scope, last - first
-    return best
-
-
 def existing_names(analysis: Analysis, line: int) -> dict[str, str]:
     """Role -> the one variable that plays it, visible at ``line`` (1-based); roles
     with no or several candidates are left out."""
     found: dict[str, set[str]] = {}
-    scope: Scope | None = _scope_at(analysis, line)
+    scope: Scope | None = analysis.function_scope_at(line)
     seen: set[str] = set()
     while scope is not None:
         if not isinstance(scope.node, ast.ClassDef):

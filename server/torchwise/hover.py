@@ -133,15 +133,7 @@ def target_at(analysis: Analysis, line: int, col: int) -> tuple[Value, tuple[int
         return None
     text, start, end = found
     head, *rest = text.split(".")
-    scope = analysis.module_scope
-    for candidate in analysis.scopes.values():  # innermost function scope enclosing the line
-        node_ = candidate.node
-        if isinstance(node_, (ast.FunctionDef, ast.AsyncFunctionDef)) and node_.lineno <= line <= (node_.end_lineno or 0):
-            scope = candidate
-    binding = analysis.lookup(head, scope, line)
-    if binding is None:
-        return None
-    value = analysis._from_binding(binding, scope)
+    value = analysis.resolve_name(head, analysis.function_scope_at(line), line)
     for attr in rest:
         if value is None:
             return None
@@ -200,20 +192,19 @@ def register(server: TorchwiseServer) -> None:
             return
         names: set[str] = set()
         seen: set[tuple[int, str]] = set()
-        for nodes in analysis._by_line.values():
-            for node, scope in nodes:
-                if isinstance(node, ast.alias) or len(seen) > PREFETCH_LIMIT:
-                    continue
-                key = (id(scope), analysis.lines[node.lineno - 1][node.col_offset:node.end_col_offset]
-                       if isinstance(node, ast.Attribute) and node.end_lineno == node.lineno
-                       else getattr(node, "id", "") or str(id(node)))
-                if key in seen:
-                    continue
-                seen.add(key)
-                value = analysis.resolve(node, scope)
-                if value is not None and value.kind == "symbol" and _is_torch(value.qualname):
-                    if _entry_for(server, value, analysis)[0] is None:
-                        names.add(value.qualname)
+        for node, scope in analysis.indexed_nodes():
+            if isinstance(node, ast.alias) or len(seen) > PREFETCH_LIMIT:
+                continue
+            key = (id(scope), analysis.lines[node.lineno - 1][node.col_offset:node.end_col_offset]
+                   if isinstance(node, ast.Attribute) and node.end_lineno == node.lineno
+                   else getattr(node, "id", "") or str(id(node)))
+            if key in seen:
+                continue
+            seen.add(key)
+            value = analysis.resolve(node, scope)
+            if value is not None and value.kind == "symbol" and _is_torch(value.qualname):
+                if _entry_for(server, value, analysis)[0] is None:
+                    names.add(value.qualname)
         if names:
             worker.prefetch(sorted(names))
 
