@@ -297,8 +297,8 @@ class Analysis:
             fields = child_fields.get(cls)
             if fields is None:
                 fields = _child_fields(cls)
-            for field in fields:
-                value = getattr(current, field)
+            for field_name in fields:
+                value = getattr(current, field_name)
                 if value.__class__ is list:
                     extend([v for v in value if v is not None and v.__class__ is not str])
                 elif value is not None:
