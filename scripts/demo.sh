@@ -53,10 +53,17 @@ CS_ARGS=(--config "$DEMO/config.yaml" --user-data-dir "$DEMO/user-data" --extens
 log "installing $(basename "$VSIX") into code-server"
 "$CODE_SERVER" "${CS_ARGS[@]}" --install-extension "$VSIX" --force >/dev/null
 
-# 5. The sample workspace (a fresh copy, so trying the quick fixes never edits the repository).
-WORKSPACE="$DEMO/samples"
-rm -rf "$WORKSPACE"
-cp -r "$ROOT/samples" "$WORKSPACE"
+# 5. The sample workspace: a copy, so trying the quick fixes never edits the repository. It is
+#    made once and then kept: files you edit or add there survive the next start. Sample files
+#    that are missing are copied in again; nothing there is ever deleted or overwritten.
+WORKSPACE="${TORCHWISE_DEMO_WORKSPACE:-$DEMO/samples}"
+if [ ! -d "$WORKSPACE" ]; then
+    mkdir -p "$WORKSPACE"
+    log "created the sample workspace $WORKSPACE"
+else
+    log "using the existing sample workspace $WORKSPACE (your changes there are kept)"
+fi
+cp -r -n "$ROOT/samples/." "$WORKSPACE/"
 
 log "starting code-server on $HOST:$PORT"
 "$CODE_SERVER" "${CS_ARGS[@]}" >"$DEMO/code-server.log" 2>&1 &

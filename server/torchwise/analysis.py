@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterator, Literal, Union
 
+from torchwise.text import byte_to_char, char_to_byte, split_lines
+
 ScopeNode = Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef]
 
 LOCAL = "<local>."  # prefix of the qualified names of classes/functions defined in the file
@@ -146,13 +148,34 @@ _TORCH_NON_TENSOR = {
 }
 
 
+# Every Analysis alive (weakly): tests and the server's stats check that old versions
+# are freed, not kept by a cache or a stored traceback.
+LIVE_ANALYSES: "weakref.WeakSet[Analysis]" = weakref.WeakSet()
+
+
+def build_analysis(source: str, path: str = "<unknown>") -> "Analysis":
+    """``Analysis(source, path)``, or, for code nested too deeply for the analysis
+    (thousands of nested lambdas or brackets), an empty one whose ``syntax_error``
+    says so: callers always get an analysis, never a RecursionError."""
+    try:
+        return Analysis(source, path)
+    except (RecursionError, MemoryError) as exc:
+        return Analysis.unanalysable(source, path, "the code is nested too deeply to analyse"
+                                     if isinstance(exc, RecursionError) else "out of memory analysing the file")
+
+
 class Analysis:
     """Everything the features need to know about one version of one file."""
 
     def __init__(self, source: str, path: str = "<unknown>"):
         self.path = path
         self.source = source
-        self.lines = source.splitlines()
+        self.lines = split_lines(source)
+        # A UTF-8 BOM read as text (U+FEFF first): ast refuses it, the editor counts it
+        # as the first character of line 1.
+        self.bom = source.startswith("\ufeff")
+        self.gave_up = False  # True: no syntax tree at all (see ``unanalysable``)
+        LIVE_ANALYSES.add(self)
         self.syntax_error: SyntaxError | None = None
         self.repaired_lines: set[int] = set()
         self.tree = self._parse(source)
@@ -170,8 +193,22 @@ class Analysis:
         self._mros: dict[str, list[str]] = {}
         self._visit_body(self.tree.body, self.module_scope)
 
+    @classmethod
+    def unanalysable(cls, source: str, path: str, reason: str) -> "Analysis":
+        """An analysis with the file's lines but no syntax tree, and ``reason`` as its
+        syntax error (reported on line 1 by the syntax-error rule)."""
+        empty = cls("", path)
+        empty.source = source
+        empty.lines = split_lines(source)
+        empty.bom = source.startswith("\ufeff")
+        empty.syntax_error = SyntaxError(reason, (path, 1, 1, ""))
+        empty.gave_up = True
+        return empty
+
     # ------------------------------------------------------------------ parsing
     def _parse(self, source: str) -> ast.Module:
+        if self.bom:
+            source = source[1:]
         if "\x00" in source:
             self.syntax_error = SyntaxError("source contains null bytes", (self.path, 1, 1, ""))
             source = source.replace("\x00", " ")
@@ -184,8 +221,10 @@ class Analysis:
                     return ast.parse(text, filename=self.path, type_comments=False)
             except SyntaxError as exc:
                 if lines is None:
-                    lines = source.splitlines(keepends=True)
+                    lines = split_lines(source, keepends=True)
                 if self.syntax_error is None:
+                    # keep no traceback: its frames would keep this and older analyses alive
+                    exc.__traceback__ = exc.__context__ = exc.__cause__ = None
                     self.syntax_error = exc
                 lineno = exc.lineno or len(lines)
                 if exc.end_lineno and exc.end_lineno > lineno and "never closed" not in str(exc.msg):
@@ -232,18 +271,16 @@ class Analysis:
         """Convert an ast column (UTF-8 bytes) on ``line`` (1-based) to a str index."""
         if not 1 <= line <= len(self.lines):
             return byte_col
-        text = self.lines[line - 1]
-        if text.isascii():
-            return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+        if line == 1 and self.bom:  # ast did not see the BOM; the editor's text has it
+            return 1 + byte_to_char(self.lines[0][1:], byte_col)
+        return byte_to_char(self.lines[line - 1], byte_col)
 
     def byte_col(self, line: int, char_col: int) -> int:
         if not 1 <= line <= len(self.lines):
             return char_col
-        text = self.lines[line - 1]
-        if text.isascii():
-            return char_col
-        return len(text[:char_col].encode("utf-8"))
+        if line == 1 and self.bom:
+            return char_to_byte(self.lines[0][1:], max(0, char_col - 1))
+        return char_to_byte(self.lines[line - 1], char_col)
 
     # ------------------------------------------------------------ building
     def _visit_body(self, body: list[ast.stmt], scope: Scope) -> None:

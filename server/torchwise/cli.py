@@ -29,7 +29,8 @@ def _serve(args: argparse.Namespace) -> int:
         server.start_tcp(host, int(port))
     else:
         server.start_io()
-    return 0
+    # LSP: exit without a shutdown request first ends with status 1
+    return getattr(server.protocol, "exit_code", 0)
 
 
 def build_parser() -> argparse.ArgumentParser:

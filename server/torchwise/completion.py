@@ -25,6 +25,7 @@ from lsprotocol import types
 from torchwise import snippets as snip
 from torchwise.analysis import LR_SCHEDULER, MODULE, OPTIMIZER, Analysis, Scope
 from torchwise.server import TorchwiseServer
+from torchwise.text import UTF16, from_units, split_lines_full, strip_eol, to_units
 
 # A snippet prefix being typed: identifier characters plus '-' (pt-train-loop).
 _WORD = re.compile(r"[A-Za-z_][\w-]*\Z")
@@ -217,12 +218,15 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
         ls.log(f"completion: cannot read {uri}: {exc}", types.MessageType.Warning)
         return []
     language = getattr(document, "language_id", None) or "python"
-    lines = source.split("\n")
-    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-    found = statement_word(lines, position.line, position.character, state=_cached_state(uri))
+    lines = [strip_eol(line) for line in split_lines_full(source)]
+    encoding = getattr(document, "encoding", UTF16)
+    current = lines[position.line] if 0 <= position.line < len(lines) else ""
+    col = from_units(current, position.character, encoding)
+    found = statement_word(lines, position.line, col, state=_cached_state(uri))
     if found is None:
         return []
     start, word = found
+    start_units = to_units(current, start, encoding)
     library = [s for s in snip.default_snippets() if s.applies_to(language)
                and any(p.lower().startswith(word.lower()) for p in s.prefixes)]
     if not library:
@@ -230,7 +234,7 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
 
     renames: dict[str, str] = {}
     try:
-        analysis = ls.analysis(uri)
+        analysis = ls.analysis(uri, small_only=True)  # a large file is not parsed on the event loop
         if analysis is not None:
             renames = {role: name for role, name in existing_names(analysis, position.line + 1).items()
                        if role != name}
@@ -241,7 +245,7 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
     line_text = lines[position.line] if position.line < len(lines) else ""
     indentation = line_text[: len(line_text) - len(line_text.lstrip())][:start]
     variables = snip.variables_for(document.path if hasattr(document, "path") else None)
-    edit_range = types.Range(start=types.Position(line=position.line, character=start), end=position)
+    edit_range = types.Range(start=types.Position(line=position.line, character=start_units), end=position)
     items: list[types.CompletionItem] = []
     for s in library:
         own = _assigned_names(s)

@@ -13,17 +13,21 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lsprotocol import types
 from pygls import uris
 
+from torchwise.analysis import build_analysis
 from torchwise.lint.base import Finding, Fix, Rule
 from torchwise.lint.config import ConfigError, load_config, merged
 from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, no_gc, unknown_selectors
-from torchwise.lint.fix import apply_fixes
+from torchwise.lint.fix import choose_edits
 from torchwise.resources import data_dir
-from torchwise.server import TorchwiseServer
+from torchwise.server import BIG_SOURCE_CHARS, TorchwiseServer
+from torchwise.documents import _encoding
+from torchwise.text import LineIndex, strip_eol, to_units
 
 SOURCE = "torchwise"
 FIX_ALL_KIND = "source.fixAll.torchwise"
@@ -56,7 +60,11 @@ class Linter:
         self.published: set[str] = set()
         self.logged: set[str] = set()
         self.timings: list[float] = []  # seconds per lint run (debug / benchmarks)
-        self.cache: dict[str, tuple[object, tuple[str, ...], list[Finding]]] = {}
+        self.cache: dict[str, tuple[str, tuple[str, ...], list[Finding]]] = {}  # uri -> (text, rules, findings)
+        # large documents: lint runs on one worker thread; the newest version wins
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchwise-lint")
+        self.jobs: dict[str, tuple[str, tuple[str, ...], asyncio.Future]] = {}
+        self.tasks: set[asyncio.Task] = set()
 
     # -- settings -----------------------------------------------------------------
     def settings_for(self, uri: str) -> LintSettings | None:
@@ -91,7 +99,13 @@ class Linter:
             self.server.log(message, types.MessageType.Warning)
 
     # -- linting ------------------------------------------------------------------
+    def _rules(self, uri: str, settings: LintSettings) -> tuple[str, list[Rule], tuple[str, ...]]:
+        path = uris.to_fs_path(uri) or uri if uri.startswith("file:") else uri
+        rules = settings.rules_for(str(Path(path).resolve()) if uri.startswith("file:") else path)
+        return path, rules, tuple(r.code for r in rules)
+
     def findings(self, uri: str) -> tuple[int | None, list[Finding]] | None:
+        """Findings for the current text of ``uri``, computed on this thread."""
         with no_gc():  # parsing + rules allocate a big acyclic tree: skip the collector's scans
             return self._findings(uri)
 
@@ -106,27 +120,82 @@ class Linter:
             version = self.server.workspace.get_text_document(uri).version
         except Exception:
             version = None
-        path = uris.to_fs_path(uri) or uri if uri.startswith("file:") else uri
-        rules = settings.rules_for(str(Path(path).resolve()) if uri.startswith("file:") else path)
-        key = tuple(r.code for r in rules)
+        path, rules, key = self._rules(uri, settings)
         cached = self.cache.get(uri)
-        if cached is not None and cached[0] is analysis and cached[1] == key:
+        if cached is not None and cached[0] is analysis.source and cached[1] == key:
             return version, cached[2]  # same text, same rules (e.g. a code action request)
         start = time.perf_counter()
         found = lint_analysis(analysis, path, rules,
                               on_error=lambda m: self.server.log(m, types.MessageType.Error))
         self.timings.append(time.perf_counter() - start)
         del self.timings[:-200]
-        self.cache[uri] = (analysis, key, found)
+        self.cache[uri] = (analysis.source, key, found)
+        return version, found
+
+    async def findings_async(self, uri: str) -> tuple[int | None, list[Finding]] | None:
+        """Like ``findings``; a large document is linted on a worker thread (its own
+        analysis, so no object is shared between threads) while the event loop keeps
+        answering. A newer version's run replaces a queued older one."""
+        current = self.server._document_text(uri)
+        if current is None or len(current[1]) < BIG_SOURCE_CHARS:
+            return self.findings(uri)
+        version, source = current
+        settings = self.settings_for(uri)
+        if settings is None:
+            return None
+        path, rules, key = self._rules(uri, settings)
+        cached = self.cache.get(uri)
+        if cached is not None and cached[0] is source and cached[1] == key:
+            return version, cached[2]
+        job = self.jobs.get(uri)
+        if job is None or job[0] is not source or job[1] != key:
+            if job is not None:
+                job[2].cancel()  # not started yet: dropped; running: its result is ignored
+            future = asyncio.get_running_loop().run_in_executor(self.pool, _lint_text, source, path, rules)
+            job = (source, key, future)
+            self.jobs[uri] = job
+        found, errors, seconds = await asyncio.shield(job[2])
+        if self.jobs.get(uri) is job:
+            del self.jobs[uri]
+        for message in errors:
+            self.server.log(message, types.MessageType.Error)
+        if self.server.is_open(uri):
+            self.timings.append(seconds)
+            del self.timings[:-200]
+            self.cache[uri] = (source, key, found)
         return version, found
 
     def lint_now(self, uri: str) -> None:
         self.pending.pop(uri, None)
+        current = self.server._document_text(uri) if self.server.is_open(uri) else None
+        if current is not None and len(current[1]) >= BIG_SOURCE_CHARS:
+            task = asyncio.ensure_future(self._lint_big(uri))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            return
         try:
             result = self.findings(uri)
-        except Exception as exc:  # never take the server down
+        except Exception as exc:  # never take the server down, never leave stale findings
             self.server.log(f"lint failed for {uri}: {exc!r}", types.MessageType.Error)
+            self.clear(uri)
             return
+        self._publish_result(uri, result)
+
+    async def _lint_big(self, uri: str) -> None:
+        try:
+            result = await self.findings_async(uri)
+        except asyncio.CancelledError:
+            return  # a newer version's run took over
+        except Exception as exc:
+            self.server.log(f"lint failed for {uri}: {exc!r}", types.MessageType.Error)
+            self.clear(uri)
+            return
+        current = self.server._document_text(uri)
+        if result is not None and (current is None or current[0] != result[0]):
+            return  # the text changed meanwhile: the newer run publishes
+        self._publish_result(uri, result)
+
+    def _publish_result(self, uri: str, result: tuple[int | None, list[Finding]] | None) -> None:
         if result is None:
             self.clear(uri)
             return
@@ -167,6 +236,9 @@ class Linter:
             handle = self.pending.pop(uri, None)
             if handle is not None:
                 handle.cancel()
+            job = self.jobs.pop(uri, None)
+            if job is not None:
+                job[2].cancel()
             self.cache.pop(uri, None)
             self.clear(uri)
         elif event == "configuration":
@@ -187,7 +259,7 @@ class Linter:
         text = lines[line - 1]
         if text.isascii():
             return col
-        return self.server.workspace.position_codec.impl.column_from_utf32(text, col)
+        return to_units(strip_eol(text), col, _encoding(self.server.workspace.position_codec))
 
     def to_range(self, uri: str, line: int, col: int, end_line: int, end_col: int,
                  lines: list[str] | None = None) -> types.Range:
@@ -225,10 +297,10 @@ class Linter:
         )
 
     # -- code actions -------------------------------------------------------------
-    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         only = params.context.only
-        result = self.findings(uri)
+        result = await self.findings_async(uri)
         if result is None:
             return []
         version, found = result
@@ -268,20 +340,35 @@ class Linter:
         if _wanted(FIX_ALL_KIND, only, explicit_only=True):
             source = document.source
             fixes = [f.fix for f in found if f.fix is not None and f.fix.applicability == "safe"]
-            if fixes:
-                new, applied = apply_fixes(source, fixes)
-                if applied and new != source:
-                    end_line = len(lines)
-                    actions.append(types.CodeAction(
-                        title="Torchwise: fix all auto-fixable problems", kind=FIX_ALL_KIND,
-                        edit=types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-                            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                            edits=[types.TextEdit(range=types.Range(
-                                start=types.Position(line=0, character=0),
-                                end=types.Position(line=end_line, character=0)), new_text=new)],
-                        )]),
-                    ))
+            chosen, applied = choose_edits(source, fixes) if fixes else ([], 0)
+            if applied:
+                # one edit per fixed span, not a whole-document replacement: what the
+                # user typed elsewhere meanwhile cannot be reverted by applying it
+                index = LineIndex(source)
+                encoding = getattr(document, "encoding", "utf-16")
+                edits = []
+                for a, b, text in sorted(chosen):
+                    (l0, c0), (l1, c1) = index.position(a, encoding), index.position(b, encoding)
+                    edits.append(types.TextEdit(range=types.Range(
+                        start=types.Position(line=l0, character=c0), end=types.Position(line=l1, character=c1)),
+                        new_text=text))
+                actions.append(types.CodeAction(
+                    title="Torchwise: fix all auto-fixable problems", kind=FIX_ALL_KIND,
+                    edit=types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+                        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                        edits=edits,
+                    )]),
+                ))
         return actions
+
+
+def _lint_text(source: str, path: str, rules: list[Rule]) -> tuple[list[Finding], list[str], float]:
+    """Lint ``source`` on a worker thread: (findings, error lines, seconds)."""
+    errors: list[str] = []
+    start = time.perf_counter()
+    analysis = build_analysis(source, path)
+    found = lint_analysis(analysis, path, rules, on_error=errors.append)
+    return found, errors, time.perf_counter() - start
 
 
 def _wanted(kind: str, only: list[str] | None, explicit_only: bool = False) -> bool:
@@ -336,9 +423,9 @@ def register(server: TorchwiseServer) -> None:
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
                                 resolve_provider=False),
     )
-    def code_action(ls: TorchwiseServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    async def code_action(ls: TorchwiseServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         try:
-            return linter.code_actions(params) or None
+            return await linter.code_actions(params) or None
         except Exception as exc:
             ls.log(f"code actions failed for {params.text_document.uri}: {exc!r}", types.MessageType.Error)
             return None

@@ -181,14 +181,9 @@ def register(server: TorchwiseServer) -> None:
     server.shutdown_listeners.append(close_docs)
     jedi = JediFallback()
 
-    def prefetch(event: str, uri: str) -> None:
-        if event not in ("open", "save"):
-            return
+    def _prefetch(analysis: Analysis) -> None:
         worker = runtime_docs(server)
         if worker is None:
-            return
-        analysis = server.analysis(uri)
-        if analysis is None:
             return
         names: set[str] = set()
         seen: set[tuple[int, str]] = set()
@@ -212,17 +207,35 @@ def register(server: TorchwiseServer) -> None:
         if event in ("open", "save"):
             asyncio.get_running_loop().call_later(0.3, prefetch, event, uri)
 
+    def prefetch(event: str, uri: str) -> None:
+        if not server.is_open(uri):  # closed in the meantime: never read it from disk
+            return
+        # never parse a large file here, on the event loop
+        analysis = server.cached_analysis(uri) or server.analysis(uri, small_only=True)
+        if analysis is not None:
+            _prefetch(analysis)
+
     server.document_listeners.append(schedule_prefetch)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: TorchwiseServer, params: types.HoverParams) -> types.Hover | None:
+        try:
+            return await _hover(ls, params)
+        except RecursionError:  # pathological nesting the analysis did not catch
+            ls.log(f"hover: code too deeply nested at {params.text_document.uri}:"
+                   f"{params.position.line + 1}", types.MessageType.Warning)
+            return None
+
+    async def _hover(ls: TorchwiseServer, params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
-        analysis = ls.analysis(uri)
-        if analysis is None:
+        if not ls.is_open(uri):
             return None
         document = ls.workspace.get_text_document(uri)
         position = document.position_from_client_units(params.position)
         line, col = position.line + 1, position.character
+        analysis = await ls.analysis_async(uri, line)
+        if analysis is None:
+            return None
 
         rule_hover = _rule_code_hover(analysis, line, col)
         if rule_hover is not None:

@@ -10,12 +10,14 @@ import sys
 
 from lsprotocol import types
 
+from torchwise import documents
 from torchwise.server import TorchwiseServer
 
 
 def register(server: TorchwiseServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: TorchwiseServer, params: types.InitializeParams) -> None:
+        documents.install(ls.workspace)  # LSP's line rules for every document from now on
         ls.apply_options(params.initialization_options)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -28,6 +30,20 @@ def register(server: TorchwiseServer) -> None:
     def server_modules(ls: TorchwiseServer, *args) -> list[str]:
         """Debugging aid (and the torch-free check in tests): modules loaded in the server."""
         return sorted(sys.modules)
+
+    @server.command("torchwise.debugState")
+    def debug_state(ls: TorchwiseServer, *args) -> dict:
+        """Debugging aid (and what the reliability tests compare): the server's copy of
+        an open document (``[{uri}]``), the analyses alive and the documents cached."""
+        from torchwise.analysis import LIVE_ANALYSES
+
+        uri = args[0].get("uri") if args and isinstance(args[0], dict) else None
+        state: dict = {"liveAnalyses": len(LIVE_ANALYSES), "analysed": sorted(ls._analyses),
+                       "open": sorted(ls.workspace.text_documents)}
+        if uri and ls.is_open(uri):
+            document = ls.workspace.get_text_document(uri)
+            state["text"], state["version"] = document.source, document.version
+        return state
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: TorchwiseServer, params: None) -> None:

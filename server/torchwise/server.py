@@ -7,20 +7,27 @@ wires them together. The server never imports torch.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import unquote
 from typing import Callable
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from torchwise import __version__
-from torchwise.analysis import Analysis
+from torchwise.analysis import Analysis, build_analysis
 from torchwise.config import Options, parse_options
 from torchwise.knowledge import KnowledgeBase, default_knowledge
+from torchwise.protocol import TorchwiseProtocol
+from torchwise.text import LineIndex
 
 log = logging.getLogger("torchwise")
 
+# Documents at least this large are analysed (and linted) on worker threads.
+BIG_SOURCE_CHARS = 200_000
 # Larger documents are not analysed (a 2 MB Python file is ~50,000 lines; ast alone
 # would take seconds on it): the server says so once and keeps serving.
 MAX_SOURCE_CHARS = 2_000_000
@@ -28,12 +35,15 @@ MAX_SOURCE_CHARS = 2_000_000
 
 class TorchwiseServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("torchwise", __version__)
+        super().__init__("torchwise", __version__, protocol_cls=TorchwiseProtocol)
         self.options = Options()
         self.knowledge: KnowledgeBase = default_knowledge()
         self._analyses: dict[str, tuple[int | None, str, Analysis]] = {}
         self._analysis_lock = threading.Lock()
         self._skipped: set[str] = set()  # uris already reported as unanalysable
+        # large documents are analysed off the event loop, one at a time
+        self._analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchwise-analysis")
+        self._pending: dict[str, tuple[str, asyncio.Future]] = {}
         # Feature modules subscribe here instead of registering didOpen/didChange/
         # didSave/didClose themselves (pygls allows one handler per method).
         # Each listener is called as listener(event, uri) with event in
@@ -57,15 +67,23 @@ class TorchwiseServer(LanguageServer):
             pass
 
     # -- documents -----------------------------------------------------------------
-    def analysis(self, uri: str) -> Analysis | None:
-        """The analysis of the open document ``uri``, cached per document version."""
+    def is_open(self, uri: str) -> bool:
+        try:
+            return unquote(uri) in self.workspace.text_documents
+        except RuntimeError:  # not initialized yet
+            return False
+
+    def _document_text(self, uri: str) -> tuple[int | None, str] | None:
+        """(version, text) of the open document ``uri``; None when it is not open,
+        unreadable or not analysable (said once in the log)."""
+        if not self.is_open(uri):
+            return None  # closed documents are never read from disk nor kept
         try:
             document = self.workspace.get_text_document(uri)
             source = document.source
         except Exception as exc:  # unreadable (binary, vanished) file
             self.log(f"cannot read {uri}: {exc}", types.MessageType.Warning)
             return None
-        version = document.version
         problem = self._unanalysable(source)
         if problem:
             if uri not in self._skipped:
@@ -73,13 +91,70 @@ class TorchwiseServer(LanguageServer):
                 self.log(f"skipping {uri}: {problem}", types.MessageType.Warning)
             return None
         self._skipped.discard(uri)
+        return document.version, source
+
+    def cached_analysis(self, uri: str) -> Analysis | None:
+        """The analysis of the current text of ``uri`` if one is already computed."""
+        current = self._document_text(uri)
+        cached = self._analyses.get(uri)
+        if current and cached and cached[0] == current[0] and cached[1] is current[1]:
+            return cached[2]
+        return None
+
+    def analysis(self, uri: str, small_only: bool = False) -> Analysis | None:
+        """The analysis of the open document ``uri``, cached per document version
+        (computed here, on the caller's thread; with ``small_only``, None for a large
+        document not analysed yet)."""
+        current = self._document_text(uri)
+        if current is None:
+            return None
+        version, source = current
+        if small_only and len(source) >= BIG_SOURCE_CHARS and self.cached_analysis(uri) is None:
+            return None
         cached = self._analyses.get(uri)
         if cached and cached[0] == version and cached[1] is source:
             return cached[2]
-        analysis = Analysis(source, path=uri)
+        analysis = build_analysis(source, uri)
         with self._analysis_lock:
-            self._analyses[uri] = (version, source, analysis)
+            if self.is_open(uri):
+                self._analyses[uri] = (version, source, analysis)
         return analysis
+
+    async def analysis_async(self, uri: str, line: int | None = None) -> Analysis | None:
+        """Like ``analysis``, but a large document is analysed on a worker thread so the
+        event loop keeps answering. With ``line`` (1-based), the previous version's
+        analysis answers at once if that line has not changed."""
+        current = self._document_text(uri)
+        if current is None:
+            return None
+        version, source = current
+        cached = self._analyses.get(uri)
+        if cached and cached[0] == version and cached[1] is source:
+            return cached[2]
+        if len(source) < BIG_SOURCE_CHARS:
+            return self.analysis(uri)
+        pending = self._pending.get(uri)
+        if pending is None or pending[0] is not source:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(self._analysis_pool, build_analysis, source, uri)
+            pending = (source, future)
+            self._pending[uri] = pending
+
+            def done(fut: asyncio.Future, uri=uri, version=version, source=source) -> None:
+                if self._pending.get(uri, (None,))[0] is source:
+                    del self._pending[uri]
+                if fut.cancelled() or fut.exception() is not None:
+                    return
+                with self._analysis_lock:
+                    if self.is_open(uri):
+                        self._analyses[uri] = (version, source, fut.result())
+
+            future.add_done_callback(done)
+        if line is not None and cached is not None:
+            old = cached[2]
+            if 1 <= line <= len(old.lines) and LineIndex(source).line(line - 1) == old.lines[line - 1]:
+                return old  # the hovered line is as it was: its answer is too
+        return await asyncio.shield(pending[1])
 
     @staticmethod
     def _unanalysable(source: str) -> str | None:
@@ -91,7 +166,9 @@ class TorchwiseServer(LanguageServer):
         return None
 
     def forget(self, uri: str) -> None:
-        self._analyses.pop(uri, None)
+        with self._analysis_lock:
+            self._analyses.pop(uri, None)
+        self._pending.pop(uri, None)
         self._skipped.discard(uri)
 
     def notify_document(self, event: str, uri: str) -> None:

@@ -12,9 +12,10 @@ characters (str indices) of that line.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, Literal
+
+from torchwise.text import split_lines, split_lines_full
 
 if TYPE_CHECKING:  # pragma: no cover
     from torchwise.analysis import Analysis
@@ -100,7 +101,7 @@ class Context:
         self.path = path
         self.source = source
         # the analysis already split this text; do not split it again for every rule
-        self.lines = analysis.lines if analysis.source is source else source.splitlines()
+        self.lines = analysis.lines if analysis.source is source else split_lines(source)
         self.analysis = analysis
         self.tree: ast.Module = analysis.tree
         self.rule = rule_
@@ -163,22 +164,14 @@ class Context:
         return first + "".join(lines[line + 1:end_line]) + last
 
 
-_LINE_BREAK = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
-# what str.splitlines() also breaks at, unlike ast
-_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
 def _source_lines(analysis: "Analysis", source: str) -> list[str]:
     """The source split the way ``ast`` counts lines (only \\r\\n, \\r and \\n), with
     line ends kept; cached on the analysis."""
     cached = analysis.__dict__.get("_tw_source_lines")
     if cached is None or cached[0] is not source:
-        if _OTHER_BREAKS.search(source) is None:  # the usual case: str.splitlines agrees, faster
-            lines = source.splitlines(keepends=True)
-            if not source or source[-1] in "\r\n":
-                lines.append("")  # as the regex split gives
-        else:
-            lines = _LINE_BREAK.split(source)
+        lines = split_lines_full(source)
+        if analysis.bom and lines and lines[0].startswith("\ufeff"):
+            lines[0] = lines[0][1:]  # ast's byte columns do not count the BOM
         cached = (source, lines)
         analysis.__dict__["_tw_source_lines"] = cached
     return cached[1]

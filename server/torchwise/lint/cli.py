@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import io
 import os
 import sys
-import tokenize
 from pathlib import Path
 
 from torchwise.lint import output
 from torchwise.lint.base import Finding
 from torchwise.lint.config import ConfigError, load_config, merged
 from torchwise.lint.engine import LintSettings, lint_source, select_rules, unknown_selectors
+from torchwise.lint.files import SourceError, decode_source, encode_source, read_source_file, write_atomic
 from torchwise.lint.fix import fix_source, fixable, unified_diff
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -134,7 +133,7 @@ class _GitIgnore:
         return result
 
 
-def _walk_files(directory: Path, respect_gitignore: bool) -> list[Path]:
+def _walk_files(directory: Path, respect_gitignore: bool, problems: list[str] | None = None) -> list[Path]:
     ignore = _GitIgnore()
     files: list[Path] = []
 
@@ -143,54 +142,74 @@ def _walk_files(directory: Path, respect_gitignore: bool) -> list[Path]:
             ignore.add_file(d / ".gitignore")
         try:
             entries = sorted(d.iterdir())
-        except OSError:
+        except OSError as exc:
+            if problems is not None:
+                problems.append(f"{d}: cannot read directory: {exc.strerror or exc}")
             return
         for entry in entries:
             if entry.name in (".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache",
                               "node_modules", ".pytest_cache"):
                 continue
-            is_dir = entry.is_dir()
-            if respect_gitignore and ignore.ignored(entry, is_dir):
-                continue
-            if is_dir and not entry.is_symlink():
-                visit(entry)
-            elif entry.suffix in PY_SUFFIXES and entry.is_file():
-                files.append(entry)
+            try:
+                is_dir = entry.is_dir()
+                if respect_gitignore and ignore.ignored(entry, is_dir):
+                    continue
+                if is_dir and not entry.is_symlink():
+                    visit(entry)
+                elif entry.suffix in PY_SUFFIXES and entry.is_file():
+                    files.append(entry)
+            except OSError as exc:
+                if problems is not None:
+                    problems.append(f"{entry}: cannot access: {exc.strerror or exc}")
 
     visit(directory)
     return files
 
 
-def discover(paths: list[str], respect_gitignore: bool = True) -> list[tuple[Path, bool]]:
-    """(file, named explicitly) for every file to check."""
+def _resolved(path: Path) -> Path:
+    """``path.resolve()``, or the absolute path when it cannot be resolved (a symlink
+    loop: Python 3.11 raises RuntimeError there, later versions OSError)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def discover(paths: list[str], respect_gitignore: bool = True,
+             problems: list[str] | None = None) -> list[tuple[Path, bool]]:
+    """(file, named explicitly) for every file to check. Folders that cannot be read
+    are reported in ``problems`` (one line each) and skipped."""
     out: list[tuple[Path, bool]] = []
     seen: set[Path] = set()
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
+        try:
+            is_dir = p.is_dir()
+        except OSError as exc:  # e.g. a parent folder that cannot be searched
+            if problems is not None:
+                problems.append(f"{p}: cannot access: {exc.strerror or exc}")
+            continue
+        if is_dir:
             files = _git_files(p) if respect_gitignore else None
             if files is None:
-                files = _walk_files(p, respect_gitignore)
+                files = _walk_files(p, respect_gitignore, problems)
             for f in files:
-                if f.resolve() not in seen:
-                    seen.add(f.resolve())
+                key = _resolved(f)
+                if key not in seen:
+                    seen.add(key)
                     out.append((f, False))
         else:
-            if p.resolve() not in seen:
-                seen.add(p.resolve())
+            key = _resolved(p)
+            if key not in seen:
+                seen.add(key)
                 out.append((p, True))
     return out
 
 
 def read_source(path: Path) -> str:
-    """The text of a Python file, honouring its coding declaration."""
-    data = path.read_bytes()
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError:
-        encoding = "utf-8"
-    text = data.decode(encoding, errors="replace")
-    return text[1:] if text.startswith("\ufeff") else text
+    """The text of a Python file, honouring its BOM and coding declaration (invalid
+    bytes become U+FFFD; ``files.read_source_file`` tells whether any were)."""
+    return read_source_file(path).text
 
 
 def _display(path: Path) -> str:
@@ -234,10 +253,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         if stdin_mode:
             display = args.stdin_filename or "-"
-            source = sys.stdin.read()
+            raw = sys.stdin.buffer.read()
+            try:
+                original = decode_source(raw, display)
+            except SourceError as exc:
+                _error(str(exc))
+                return 2
+            source = original.text
             settings = settings_for(Path(args.stdin_filename) if args.stdin_filename else Path.cwd())
             rules = settings.rules_for(display)
-            if fix_mode:
+            if not original.decodes:
+                _error(f"{display}: {original.problem}; checked with the invalid bytes replaced"
+                       + ("; not fixed" if fix_mode else ""))
+                errors += 1
+            if fix_mode and original.decodes:
                 new, applied, findings = fix_source(source, display, rules, unsafe=args.unsafe_fixes,
                                                     on_error=report_rule_error)
                 fixed_total += applied
@@ -246,41 +275,67 @@ def run(args: argparse.Namespace) -> int:
                         diffs.append(unified_diff(source, new, display))
                         changed_files += 1
                 else:
-                    sys.stdout.write(new)
+                    try:
+                        data = encode_source(new, original, display)
+                    except SourceError as exc:
+                        _error(str(exc))
+                        errors += 1
+                        data, fixed_total = raw, 0
+                    sys.stdout.flush()
+                    sys.stdout.buffer.write(data)
+                    sys.stdout.buffer.flush()
             else:
                 findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
+                if fix_mode and not args.diff:  # the input unchanged, byte for byte
+                    sys.stdout.flush()
+                    sys.stdout.buffer.write(raw)
+                    sys.stdout.buffer.flush()
             results.append((display, findings))
         else:
-            for path, explicit in discover(paths, args.respect_gitignore):
+            problems: list[str] = []
+            found_files = discover(paths, args.respect_gitignore, problems)
+            for problem in problems:
+                _error(problem)
+                errors += 1
+            for path, explicit in found_files:
                 settings = settings_for(path)
-                if not explicit and settings.is_excluded(str(path.resolve())):
+                if not explicit and settings.is_excluded(str(_resolved(path))):
                     continue
                 if not path.exists():
-                    _error(f"{path}: no such file or directory")
+                    _error(f"{path}: no such file or directory" if not path.is_symlink()
+                           else f"{path}: broken symlink or symlink loop")
                     errors += 1
                     continue
                 try:
-                    source = read_source(path)
-                except OSError as exc:
-                    _error(f"{path}: cannot read: {exc.strerror or exc}")
+                    original = read_source_file(path)
+                except SourceError as exc:
+                    _error(str(exc))
                     errors += 1
                     continue
+                source = original.text
                 display = _display(path)
-                rules = settings.rules_for(str(path.resolve()))
-                if fix_mode:
+                rules = settings.rules_for(str(_resolved(path)))
+                if not original.decodes:
+                    _error(f"{display}: {original.problem}; checked with the invalid bytes replaced"
+                           + ("; not fixed" if fix_mode else ""))
+                    errors += 1
+                if fix_mode and original.decodes:
                     new, applied, findings = fix_source(source, display, rules, unsafe=args.unsafe_fixes,
                                                         on_error=report_rule_error)
                     if new != source:
-                        changed_files += 1
-                        fixed_total += applied
                         if args.diff:
+                            changed_files += 1
+                            fixed_total += applied
                             diffs.append(unified_diff(source, new, display))
                         else:
                             try:
-                                path.write_text(new, encoding="utf-8")
-                            except OSError as exc:
-                                _error(f"{path}: cannot write: {exc.strerror or exc}")
+                                write_atomic(path, encode_source(new, original, display))
+                                changed_files += 1
+                                fixed_total += applied
+                            except SourceError as exc:
+                                _error(str(exc))
                                 errors += 1
+                                findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
                 else:
                     findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
                 results.append((display, findings))
@@ -309,7 +364,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         unsafe_hidden = 0 if args.unsafe_fixes else sum(
             1 for _, fs in with_findings for f in fs if f.fix is not None and not fixable(f, False))
-        out.write(output.format_text(with_findings, fixed=fixed_total, unsafe_hidden=unsafe_hidden))
+        out.write(output.format_text(with_findings, fixed=fixed_total, unsafe_hidden=unsafe_hidden,
+                                     errors=errors))
     if errors:
         return 2
     if any(fs for _, fs in results) and not args.exit_zero:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Callable, Iterable
 
-from torchwise.analysis import Analysis
+from torchwise.analysis import Analysis, build_analysis
 from torchwise.lint.base import RULES, Context, Finding, Rule
 
 SYNTAX_ERROR_CODE = "TW001"
@@ -206,10 +206,11 @@ def _syntax_finding(r: Rule, analysis: Analysis) -> Finding:
     col = min(col, len(text))
     end = len(text) if col >= len(text.rstrip()) or not text.strip() else len(text.rstrip())
     message = str(exc.msg or "invalid syntax") if hasattr(exc, "msg") else str(exc)
-    return Finding(
-        rule=r, line=line, col=col, end_line=line, end_col=max(end, col),
-        message=f"SyntaxError: {_one_line(message)}; the other rules checked the file with this line skipped",
-    )
+    if analysis.gave_up:
+        message = f"{_one_line(message)}; no other rule checked the file"
+    else:
+        message = f"SyntaxError: {_one_line(message)}; the other rules checked the file with this line skipped"
+    return Finding(rule=r, line=line, col=col, end_line=line, end_col=max(end, col), message=message)
 
 
 @contextmanager
@@ -251,7 +252,7 @@ def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | Non
     selected = list(rules) if rules is not None else settings.rules_for(path)
     with no_gc():
         try:
-            analysis = Analysis(source, path)
+            analysis = build_analysis(source, path)
         except Exception as exc:  # the analysis itself should never fail; be safe anyway
             (on_error or _stderr)(f"torchwise: could not analyse {path}: {_one_line(repr(exc))}")
             analysis = Analysis("", path)

@@ -6,32 +6,29 @@ import difflib
 from typing import Iterable
 
 from torchwise.lint.base import Edit, Finding, Fix, Rule
+from torchwise.text import LineIndex, newline_of, split_lines, strip_eol
 
 MAX_ROUNDS = 10
 
 
-def _line_starts(source: str) -> list[int]:
-    starts = [0]
-    for line in source.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
+def _line_starts(source: str) -> LineIndex:
+    return LineIndex(source)
 
 
-def _offset(starts: list[int], source: str, line: int, col: int) -> int:
+def _offset(index: LineIndex, line: int, col: int) -> int:
+    """The str offset of 1-based ``line`` and character ``col``, clamped to the line
+    (never past its line end) and to the text."""
     if line < 1:
         return 0
-    if line > len(starts) - 1:
-        return len(source)
-    start = starts[line - 1]
-    end = starts[line]
-    text = source[start:end].rstrip("\r\n")
-    return start + min(max(col, 0), len(text))
+    if line > index.line_count:
+        return len(index.text)
+    return index.starts[line - 1] + min(max(col, 0), len(index.line(line - 1)))
 
 
-def edit_span(source: str, edit: Edit, starts: list[int] | None = None) -> tuple[int, int]:
-    starts = starts or _line_starts(source)
-    a = _offset(starts, source, edit.line, edit.col)
-    b = _offset(starts, source, edit.end_line, edit.end_col)
+def edit_span(source: str, edit: Edit, starts: LineIndex | None = None) -> tuple[int, int]:
+    index = starts if starts is not None and starts.text is source else LineIndex(source)
+    a = _offset(index, edit.line, edit.col)
+    b = _offset(index, edit.end_line, edit.end_col)
     return a, max(a, b)
 
 
@@ -48,6 +45,19 @@ def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
 def apply_fixes(source: str, fixes: Iterable[Fix]) -> tuple[str, int]:
     """Apply the given fixes in order, skipping any fix whose edits overlap one already
     taken. Returns (new source, number of fixes applied)."""
+    chosen, applied = choose_edits(source, fixes)
+    out = source
+    for a, b, content in sorted(chosen, key=lambda t: (t[0], t[1]), reverse=True):
+        out = out[:a] + content + out[b:]
+    return out, applied
+
+
+def choose_edits(source: str, fixes: Iterable[Fix]) -> tuple[list[tuple[int, int, str]], int]:
+    """The edits of the fixes that can be applied together, as (start offset, end
+    offset, text), and how many fixes they come from. Fixes are taken in order; one
+    whose edits overlap an earlier one's (or each other) is skipped. Line breaks in
+    inserted text follow the file's own line ending."""
+    newline = newline_of(source)
     starts = _line_starts(source)
     taken: list[tuple[int, int]] = []
     chosen: list[tuple[int, int, str]] = []
@@ -57,12 +67,19 @@ def apply_fixes(source: str, fixes: Iterable[Fix]) -> tuple[str, int]:
         if any(_overlaps(s, taken) for s in spans) or _self_overlap(spans):
             continue
         taken.extend(spans)
-        chosen.extend((a, b, e.content) for (a, b), e in zip(spans, fix.edits))
+        chosen.extend((a, b, _with_newline(e.content, newline)) for (a, b), e in zip(spans, fix.edits))
         applied += 1
-    out = source
-    for a, b, content in sorted(chosen, key=lambda t: (t[0], t[1]), reverse=True):
-        out = out[:a] + content + out[b:]
-    return out, applied
+    return chosen, applied
+
+
+def _with_newline(content: str, newline: str) -> str:
+    if newline == "\n" or ("\n" not in content and "\r" not in content):
+        return content
+    out = []
+    for line in split_lines(content, keepends=True):
+        body = strip_eol(line)
+        out.append(body + newline if len(body) != len(line) else line)
+    return "".join(out)
 
 
 def _self_overlap(spans: list[tuple[int, int]]) -> bool:
@@ -97,5 +114,5 @@ def fix_source(source: str, path: str, rules: list[Rule], *, unsafe: bool = Fals
 
 def unified_diff(old: str, new: str, path: str) -> str:
     return "".join(difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True),
+        split_lines(old, keepends=True), split_lines(new, keepends=True),
         fromfile=f"a/{path}", tofile=f"b/{path}"))

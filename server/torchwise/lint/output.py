@@ -46,7 +46,9 @@ def format_json(files: FileFindings) -> str:
     return json.dumps([finding_dict(path, f) for path, findings in files for f in findings], indent=2) + "\n"
 
 
-def format_text(files: FileFindings, *, fixed: int = 0, unsafe_hidden: int = 0, show_fix_hint: bool = True) -> str:
+def format_text(files: FileFindings, *, fixed: int = 0, unsafe_hidden: int = 0, show_fix_hint: bool = True,
+                errors: int = 0) -> str:
+    """Ruff-style text report; with ``errors`` (files not checked) never "All checks passed!"."""
     lines = []
     total = 0
     fixable = 0
@@ -69,9 +71,9 @@ def format_text(files: FileFindings, *, fixed: int = 0, unsafe_hidden: int = 0, 
             lines.append(f"{unsafe_hidden} more fixable with `--fix --unsafe-fixes`.")
     elif fixed:
         lines.append(f"Found {fixed} finding{'s' if fixed != 1 else ''} ({fixed} fixed, 0 remaining).")
-    else:
+    elif not errors:
         lines.append("All checks passed!")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def format_statistics(files: FileFindings) -> str:

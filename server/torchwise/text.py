@@ -1,0 +1,167 @@
+"""One notion of a line and of a column, for every part of torchwise.
+
+Python's tokenizer and the Language Server Protocol end a line only at ``\\n``,
+``\\r\\n`` or ``\\r``. ``str.splitlines`` also breaks at ``\\v``, ``\\f``,
+``\\x1c``–``\\x1e``, U+0085, U+2028 and U+2029, so using it puts positions on the
+wrong line as soon as such a character sits in a comment or a string. Everything
+that splits a source, maps an offset to a (line, column) or converts a column to the
+client's units goes through this module.
+
+Columns here are str indices (code points) unless a name says otherwise; LSP
+columns are in the negotiated encoding's code units (UTF-16 by default).
+"""
+
+from __future__ import annotations
+
+import re
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+# what str.splitlines() breaks at besides \r and \n
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+
+
+def split_lines(text: str, keepends: bool = False) -> list[str]:
+    """``text`` split at ``\\n``, ``\\r\\n`` and ``\\r`` only.
+
+    Like ``str.splitlines``, a final line end does not start an empty last line
+    (``"a\\n"`` → ``["a\\n"]``); an empty text has no lines."""
+    if _OTHER_BREAKS.search(text) is None:  # the usual case: str.splitlines agrees (faster)
+        return text.splitlines(keepends)
+    lines: list[str] = []
+    start = 0
+    for match in _BREAK.finditer(text):
+        lines.append(text[start:match.end() if keepends else match.start()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
+def split_lines_full(text: str) -> list[str]:
+    """Lines with their ends kept, plus the (possibly empty) text after the last line
+    end: the document as an LSP client sees it (``"a\\n"`` has two lines, the second
+    empty). ``"".join`` of the result is ``text``."""
+    lines = split_lines(text, keepends=True)
+    if not lines or lines[-1].endswith(("\n", "\r")):
+        lines.append("")
+    return lines
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each LSP line of ``text`` starts (always at least ``[0]``)."""
+    starts = [0]
+    for match in _BREAK.finditer(text):
+        starts.append(match.end())
+    return starts
+
+
+def strip_eol(line: str) -> str:
+    """``line`` without its line end (only ``\\r\\n``, ``\\r``, ``\\n`` count)."""
+    if line.endswith("\r\n"):
+        return line[:-2]
+    if line.endswith(("\n", "\r")):
+        return line[:-1]
+    return line
+
+
+def newline_of(text: str) -> str:
+    """The line ending ``text`` uses (its first one; ``\\n`` when it has none)."""
+    match = _BREAK.search(text)
+    return match.group(0) if match else "\n"
+
+
+# ------------------------------------------------------------------ columns
+def units(text: str, encoding: str = UTF16) -> int:
+    """Length of ``text`` in code units of ``encoding``."""
+    if encoding == UTF32 or text.isascii():
+        return len(text)
+    if encoding == UTF8:
+        return len(text.encode("utf-8", "surrogatepass"))
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def to_units(line: str, col: int, encoding: str = UTF16) -> int:
+    """A str column on ``line`` (no line end) in client code units."""
+    col = max(0, min(col, len(line)))
+    if encoding == UTF32 or line.isascii():
+        return col
+    return units(line[:col], encoding)
+
+
+def from_units(line: str, col: int, encoding: str = UTF16) -> int:
+    """A client column (code units) on ``line`` (no line end) as a str index, clamped
+    to the line's length as LSP asks; a column inside a surrogate pair or a UTF-8
+    sequence means the start of that character."""
+    if col <= 0:
+        return 0
+    if encoding == UTF32 or line.isascii():
+        return min(col, len(line))
+    count = 0
+    for index, ch in enumerate(line):
+        if encoding == UTF8:
+            count += len(ch.encode("utf-8", "surrogatepass"))
+        else:
+            count += 2 if ord(ch) > 0xFFFF else 1
+        if count > col:
+            return index
+    return len(line)
+
+
+def byte_to_char(line: str, byte_col: int) -> int:
+    """An ``ast`` column (UTF-8 bytes) on ``line`` as a str index."""
+    if line.isascii():
+        return byte_col
+    return len(line.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+def char_to_byte(line: str, col: int) -> int:
+    """A str index on ``line`` as an ``ast`` column (UTF-8 bytes)."""
+    if line.isascii():
+        return col
+    return len(line[:col].encode("utf-8", "surrogatepass"))
+
+
+class LineIndex:
+    """Offsets ↔ (line, column) for one text, with LSP's line semantics.
+
+    Lines and columns are 0-based here (LSP's convention); out-of-range positions
+    clamp as the LSP specification says: a column past the line's end means the end
+    of the line (before its line end), a line past the last means the end of the text."""
+
+    __slots__ = ("text", "starts")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = line_starts(text)
+
+    @property
+    def line_count(self) -> int:
+        return len(self.starts)
+
+    def line(self, index: int) -> str:
+        """Line ``index`` (0-based) without its line end; "" past the end."""
+        if not 0 <= index < len(self.starts):
+            return ""
+        start = self.starts[index]
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.text)
+        return strip_eol(self.text[start:end])
+
+    def offset(self, line: int, col_units: int, encoding: str = UTF16) -> int:
+        """The str offset of an LSP position (clamped)."""
+        if line < 0:
+            return 0
+        if line >= len(self.starts):
+            return len(self.text)
+        text = self.line(line)
+        return self.starts[line] + from_units(text, col_units, encoding)
+
+    def position(self, offset: int, encoding: str = UTF16) -> tuple[int, int]:
+        """The LSP (line, column in code units) of a str offset."""
+        import bisect
+
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(self.starts, offset) - 1
+        text = self.line(line)
+        return line, to_units(text, offset - self.starts[line], encoding)
