@@ -290,3 +290,15 @@ async def test_a_large_file_is_linted_and_hovered(client: LanguageClient, tmp_pa
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=1, character=20)))
     assert "torch.nn.Linear" in hover.contents.value
+
+
+async def test_a_document_starting_with_a_bom_is_analysed(client: LanguageClient, tmp_path: Path) -> None:
+    text = "\ufeffimport torch\ntorch.no_grad()\nx = torch.ones(1)\n"
+    uri = (tmp_path / "bom.py").as_uri()
+    waiter = asyncio.ensure_future(wait_publish(client, uri, 1))
+    open_document(client, tmp_path / "bom.py", text)
+    params = await waiter
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in params.diagnostics] == [("TW107", 1, 0)]
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=9)))
+    assert hover is not None and hover.range.start.character == 8  # `torch` after the BOM and "import "
