@@ -48,3 +48,10 @@ def test_marker_on_the_first_line_and_crlf():
     text = "# %%\r\nx = 1\r\n# %%\r\ny = 2\r\n"
     assert cell_at(text, 1) == ("# %%\r\nx = 1\r\n", 0)
     assert cell_at(text, 3) == ("# %%\r\ny = 2\r\n", 2)
+
+
+def test_cells_count_only_lsp_line_ends():
+    """A form feed or U+2028 inside a line does not start a new one (the editor's
+    line 2 is the marker)."""
+    source = "x = 1  # a\x0cb\u2028c\n# %%\ny = 2\n"
+    assert cell_at(source, 2) == ("# %%\ny = 2\n", 1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from torchwise.text import split_lines
+
 # VS Code / Jupyter / Spyder cell markers at the start of a line: "# %%", "#%%", "# %% [markdown]".
 MARKER = re.compile(r"^#\s*%%")
 
@@ -15,7 +17,7 @@ def cell_at(source: str, line: int) -> tuple[str, int]:
     line numbers exact) up to the next marker. Text above the first marker is a
     cell of its own; a file without markers is one cell.
     """
-    lines = source.splitlines(True)
+    lines = split_lines(source, keepends=True)  # LSP's lines: a form feed is not a line end
     if not lines:
         return "", 0
     line = max(0, min(line, len(lines) - 1))
