@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import re
 import subprocess
@@ -234,16 +235,17 @@ def _random_edit(rng: random.Random, text: str) -> tuple[tuple[int, int], tuple[
 async def test_document_model_matches_a_reference_under_random_edits(client: LanguageClient, tmp_path: Path) -> None:
     """Differential fuzz through the real protocol: after every incremental change the
     server's text equals the reference model's, and every published range lies inside it."""
-    rng = random.Random(20261201)
+    rng = random.Random(int(os.environ.get("TORCHWISE_FUZZ_SEED", "20261201")))
+    steps = int(os.environ.get("TORCHWISE_FUZZ_EDITS", "200"))  # scripts/fuzz.sh runs many more
     text = "import torch\n# part one\x0cpart two\u2028x\r\ny = torch.log(1 + torch.ones(3))\rz = '😀'\n"
     uri = open_document(client, tmp_path / "fuzz.py", text)
     await wait_publish(client, uri)
-    for version in range(2, 202):
+    for version in range(2, steps + 2):
         start, end, new = _random_edit(rng, text)
         a, b = ref_offset(text, *start), ref_offset(text, *end)
         text = text[:a] + new + text[b:]
         incremental(client, uri, version, start, end, new)
-        if version % 20 == 0 or version == 201:
+        if version % 20 == 0 or version == steps + 1:
             state = await debug_state(client, uri)
             assert state["text"] == text, f"drift after edit {version}"
             # lint ran (synchronously, debounce 0) before the command was answered

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -131,7 +132,8 @@ def test_positions_convert_in_utf16() -> None:
 EDIT = st.tuples(st.integers(0, 8), st.integers(0, 14), st.integers(0, 8), st.integers(0, 14), TEXTS)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("TORCHWISE_FUZZ_EXAMPLES", "300")),
+          suppress_health_check=[HealthCheck.too_slow])
 @given(TEXTS, st.lists(EDIT, max_size=12))
 def test_document_equals_reference_after_random_edits(text: str, edits) -> None:
     doc = _document(text)
