@@ -47,6 +47,11 @@ class Square(torch.autograd.Function):
         return 2 * x * grad
 
 
+with torch.amp.autocast("cpu", enabled=True, dtype=torch.bfloat16):  # expect: deprecated-function
+    y = A @ A
+with torch.amp.autocast("cpu", dtype=torch.bfloat16):  # expect: deprecated-function
+    y = A @ A
+
 # --- correct code ----------------------------------------------------------------------
 Q, R = torch.linalg.qr(A)
 P = torch.linalg.multi_dot([A, A, A])

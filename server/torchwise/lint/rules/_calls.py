@@ -290,3 +290,57 @@ def module_reference(ctx: Context, near: ast.AST, target: str) -> str | None:
         if target.startswith(bound + "."):
             return name + target[len(bound):]
     return None
+
+
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(k, ast.Name) and k.id in _IMPORT_ERRORS for k in kinds)
+
+
+def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[int, int]]], frozenset[str]]:
+    """Compatibility fallbacks: ``try: <modern import> except ImportError: <old import>``.
+
+    Returns the source spans of those ``except`` handlers and the names their imports
+    bind that the ``try`` body binds too. Code there runs only on old versions, where
+    the old API is the right one: deprecation rules leave it (and the names) alone."""
+    idx = index(ctx)
+    cached = idx.cache.get("import_fallbacks")
+    if cached is None:
+        spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        names: set[str] = set()
+        for node in ctx.nodes(ast.Try):
+            modern = {a.asname or a.name.split(".")[0] for stmt in node.body for n in ast.walk(stmt)
+                      if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+            if not modern:
+                continue
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                if handler.type is None or not _catches_import_error(handler):
+                    continue
+                spans.append(((handler.lineno, handler.col_offset),
+                              (handler.end_lineno or handler.lineno, handler.end_col_offset or 0)))
+                for stmt in handler.body:
+                    for n in ast.walk(stmt):
+                        if isinstance(n, (ast.Import, ast.ImportFrom)):
+                            names.update(a.asname or a.name.split(".")[0] for a in n.names
+                                         if (a.asname or a.name.split(".")[0]) in modern)
+        cached = (spans, frozenset(names))
+        idx.cache["import_fallbacks"] = cached
+    return cached  # type: ignore[return-value]
+
+
+def in_import_fallback(ctx: Context, node: ast.AST) -> bool:
+    """``node`` is inside an ``except ImportError`` fallback, or is a use of a name one
+    binds (see ``import_fallbacks``)."""
+    spans, names = import_fallbacks(ctx)
+    if not spans:
+        return False
+    if isinstance(node, ast.Name) and node.id in names:
+        return True
+    if isinstance(node, ast.alias):
+        here = (node.lineno, node.col_offset)
+    else:
+        here = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    return any(start <= here <= end for start, end in spans)

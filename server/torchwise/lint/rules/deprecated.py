@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.lint.rules._calls import (
     add_keyword, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index,
-    is_false, is_true, keyword, module_reference, remove_keyword, type_of,
+    in_import_fallback, is_false, is_true, keyword, module_reference, remove_keyword, type_of,
 )
 
 # A fixer gets the call (or None for a bare reference), the referencing node and
@@ -161,6 +161,27 @@ def _fix_custom_amp(new_qualname: str) -> Fixer:
     return fixer
 
 
+_CPU_AUTOCAST_PARAMS = ("enabled", "dtype", "cache_enabled")
+
+
+def _fix_cpu_autocast(ctx, call, ref):
+    """``torch.cpu.amp.autocast(a, b, c)`` -> ``torch.amp.autocast("cpu", enabled=a, dtype=b,
+    cache_enabled=c)``: the device first, every argument by keyword (positionally they
+    would land in other slots). Unsafe when the file changes autocast's global defaults,
+    which the new form reads for omitted arguments."""
+    if call is None or not _simple(call) or len(call.args) > len(_CPU_AUTOCAST_PARAMS):
+        return None
+    if any(k.arg not in _CPU_AUTOCAST_PARAMS for k in call.keywords):
+        return None
+    func = new_name(ctx, ref, "torch.amp.autocast")
+    if func is None:
+        return None
+    parts = ['"cpu"'] + [f"{name}={ctx.text(arg)}" for name, arg in zip(_CPU_AUTOCAST_PARAMS, call.args)]
+    parts += [ctx.text(k) for k in call.keywords]
+    changes_defaults = "set_autocast_dtype" in ctx.source or "set_autocast_cache_enabled" in ctx.source
+    return ("unsafe" if changes_defaults else "safe"), (ctx.replace(call, f"{func}({', '.join(parts)})"),)
+
+
 @dataclass(frozen=True)
 class Replacement:
     advice: str  # what to use instead, in a few words
@@ -224,6 +245,10 @@ DEPRECATED: dict[str, Replacement] = {
         "use `torch.amp.custom_fwd(device_type=\"cuda\")`", _fix_custom_amp("torch.amp.custom_fwd")),
     "torch.cuda.amp.custom_bwd": Replacement(
         "use `torch.amp.custom_bwd(device_type=\"cuda\")`", _fix_custom_amp("torch.amp.custom_bwd")),
+    "torch.cpu.amp.autocast": Replacement(
+        "use `torch.amp.autocast(\"cpu\", ...)` with the arguments by keyword", _fix_cpu_autocast),
+    "torch.cpu.amp.autocast_mode.autocast": Replacement(
+        "use `torch.amp.autocast(\"cpu\", ...)` with the arguments by keyword", _fix_cpu_autocast),
     **{f"functorch.{name}": Replacement(f"use `torch.func.{name}`, the same function",
                                         _rename(f"torch.func.{name}")) for name in FUNCTORCH_RENAMED},
     "functorch.make_functional": Replacement(
@@ -244,8 +269,8 @@ def _references(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[a
             qualname = analysis.qualname_of(node)
         except Exception:
             continue
-        if qualname not in table:
-            continue
+        if qualname not in table or in_import_fallback(ctx, node):
+            continue  # an `except ImportError:` fallback is the old API on purpose
         parent = index(ctx).parent(node)
         call = parent if isinstance(parent, ast.Call) and parent.func is node else None
         yield node, qualname, call
@@ -256,7 +281,7 @@ def _imports(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[ast.
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for alias in node.names:
                 qualname = f"{node.module}.{alias.name}"
-                if qualname in table:
+                if qualname in table and not in_import_fallback(ctx, alias):
                     yield alias, qualname
 
 
@@ -520,9 +545,14 @@ _NON_PUBLIC = {
 def non_public_default_collate(ctx: Context):
     table = {k: Replacement(v) for k, v in _NON_PUBLIC.items()}
     for node, qualname, call in _references(ctx, table):
-        if isinstance(node, ast.Name):
-            continue  # reported at its import
         public = _NON_PUBLIC[qualname]
+        if isinstance(node, ast.Name):
+            # imported by name from the private module: the import line gets the fix;
+            # each call is reported too (it runs the private path)
+            if call is not None:
+                yield ctx.finding(call, f"`{node.id}` here is `{qualname}`, a private path; import it from "
+                                        f"`torch.utils.data` (the same function).")
+            continue
         text = new_name(ctx, node, public)
         fix = Fix("safe", f"Use `{public}`", (ctx.replace(node, text),)) if text else None
         yield ctx.finding(call or node, f"`{qualname}` is a private path; use the public `{public}` "
@@ -596,7 +626,8 @@ def use_expm1(ctx: Context):
 
 
 @rule(code="TW808", name="use-logsumexp", group="deprecated", severity="information",
-      summary="`torch.log(torch.sum(torch.exp(x)))` overflows; use `torch.logsumexp(x, dim)`.", fix="safe")
+      summary="`torch.log(torch.sum(torch.exp(x)))` overflows for large `x`; use `torch.logsumexp(x, dim)`.",
+      fix="safe")
 def use_logsumexp(ctx: Context):
     for call in calls(ctx, {"log"}):
         if call_name(ctx, call, {"log"}) != "torch.log":
@@ -614,19 +645,57 @@ def use_logsumexp(ctx: Context):
         if not isinstance(exp_call, ast.Call) or call_name(ctx, exp_call, {"exp"}) != "torch.exp":
             continue
         x = _single_arg(exp_call)
-        if x is None:
-            continue
+        if x is None or _max_subtracted(ctx, x):
+            continue  # exp(x - max) is already the stable form
         dim = sum_args[0] if sum_args else argument(inner, "dim")
         keepdim = sum_args[1] if len(sum_args) > 1 else argument(inner, "keepdim")
         extra = [k for k in inner.keywords if k.arg not in ("dim", "keepdim")]
         fix = None
         func = new_name(ctx, call.func, "torch.logsumexp")
-        if dim is not None and not extra and len(sum_args) <= 2 and func is not None:
+        # no dim (or dim=None) sums every element: torch.logsumexp(x, dim=None) differs
+        # (pytorch#144339), so only an explicit dimension gets a fix
+        if dim is not None and not _is_none(dim) and not extra and len(sum_args) <= 2 and func is not None:
             keep = f", keepdim={ctx.text(keepdim)}" if keepdim is not None else ""
             fix = Fix("safe", "Use `torch.logsumexp`",
                       (ctx.replace(call, f"{func}({ctx.text(x)}, dim={ctx.text(dim)}{keep})"),))
-        yield ctx.finding(call, "`log(sum(exp(x)))` overflows to inf for large `x`; `torch.logsumexp(x, dim)` "
-                                "computes it stably (pass the dimension(s) summed over).", fix)
+        yield ctx.finding(call, "`log(sum(exp(x)))` overflows to inf once `x` exceeds ~88 (float32); "
+                                "`torch.logsumexp(x, dim)` computes it stably (pass the dimension(s) "
+                                "summed over).", fix)
+
+
+def _is_none(expr: ast.AST) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is None
+
+
+_MAX_NAMES = {"max", "amax", "logsumexp"}
+
+
+def _max_subtracted(ctx: Context, x: ast.AST) -> bool:
+    """``x`` is ``a - <a maximum>``: ``a - a.max(...)``, ``a - torch.amax(a, ...)``, or
+    ``a - m`` where ``m`` is assigned such a call (or named like a maximum) — the usual
+    overflow-safe rewrite."""
+    if not (isinstance(x, ast.BinOp) and isinstance(x.op, ast.Sub)):
+        return False
+    if _has_max_call(x.right):
+        return True
+    names = {n.id for n in ast.walk(x.right) if isinstance(n, ast.Name)}
+    if any("max" in n.lower() for n in names):
+        return True
+    for node in index(ctx).assigns:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if node.value is not None and any(isinstance(t, ast.Name) and t.id in names for t in targets) \
+                and _has_max_call(node.value):
+            return True
+    return False
+
+
+def _has_max_call(expr: ast.AST) -> bool:
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) in _MAX_NAMES:
+                return True
+    return False
 
 
 @rule(code="TW811", name="zero-grad-set-to-none-false", group="deprecated", severity="information",
@@ -644,11 +713,29 @@ def zero_grad_set_to_none_false(ctx: Context):
         if receiver is not None and not (ctx.analysis.is_subclass(receiver, "torch.optim.Optimizer")
                                          or ctx.analysis.is_subclass(receiver, "torch.nn.Module")):
             continue
+        if _grad_read_after(ctx, call):
+            continue  # the documented exception: code reads `.grad` and expects a tensor there
         edit = remove_keyword(ctx, call, flag)
         fix = Fix("unsafe", "Drop `set_to_none=False`", (edit,)) if edit else None
         yield ctx.finding(call, "`zero_grad(set_to_none=False)` fills every gradient with zeros, costing "
                                 "memory writes each step; the default (`set_to_none=True`) frees them "
                                 "instead. Keep False only if code reads `.grad` expecting a tensor.", fix)
+
+
+def _grad_read_after(ctx: Context, call: ast.Call) -> bool:
+    """A ``.grad`` is read after ``call`` in the same function (or module-level code)."""
+    idx = index(ctx)
+
+    def owner(node: ast.AST) -> ast.AST | None:
+        parent = idx.parent(node)
+        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            parent = idx.parent(parent)
+        return parent
+
+    scope = owner(call)
+    here = (call.lineno, call.col_offset)
+    return any(isinstance(ref, ast.Attribute) and (ref.lineno, ref.col_offset) > here and owner(ref) is scope
+               for ref in idx.refs_by_name.get("grad", ()))
 
 
 @rule(code="TW812", name="library-not-scoped", group="deprecated", severity="information", default=False,

@@ -187,6 +187,18 @@ def autograd_variable_deprecated(ctx: Context):
         )
 
 
+def _class_attribute(ctx: Context, name: str) -> bool:
+    """A class body of the file binds ``name`` (a class attribute or dataclass field;
+    a plain variable of that name elsewhere does not count)."""
+    for cls in ctx.nodes(ast.ClassDef):
+        for stmt in cls.body:  # type: ignore[attr-defined]
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+                [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return True
+    return False
+
+
 # ---------------------------------------------------------------- TW603
 @rule(code="TW603", name="require-grad-typo", group="tensors", severity="error",
       summary="Assignment to `.require_grad` (missing s): it sets an unused attribute, not `requires_grad`.",
@@ -198,7 +210,7 @@ def require_grad_typo(ctx: Context):
         return
     if any(isinstance(n, ast.Attribute) for n in idx.refs_by_name.get("require_grad", ())):
         return  # the attribute is read somewhere: a deliberate name
-    if "require_grad" in idx.functions or "require_grad" in idx.stored_names:
+    if "require_grad" in idx.functions or _class_attribute(ctx, "require_grad"):
         return  # e.g. a method, class attribute or dataclass field called require_grad
     for node in idx.assigns:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -359,6 +359,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
       summary="model.eval() inside the epoch loop but model.train() only before it: later epochs train in eval mode.")
 def missing_train_mode(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
+    reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
     for call in flow.calls_named(a, "eval", "train"):
         mc = _mode_call(call)
         if mc is None or mc[1] != "eval":
@@ -393,6 +394,7 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
       summary="An evaluation loop after model.eval() runs without torch.no_grad()/inference_mode().")
 def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
+    reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
     for call in flow.calls_named(a, "eval", "train"):
         mc = _mode_call(call)
         if mc is None or mc[1] != "eval":
@@ -409,6 +411,9 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             model_call = _calls_target(loop, target)
             if model_call is None:
                 continue
+            if id(model_call) in reported:
+                break
+            reported.add(id(model_call))
             if flow.under_grad_off(a, model_call) or _looks_like_training(loop):
                 break
             mode = _mode_before(ctx, model_call, target)

@@ -1,0 +1,54 @@
+"""Correct code that used to draw findings: compatibility imports for older torch
+versions, the max-subtracted log-sum-exp, `zero_grad(set_to_none=False)` where
+`.grad` is read right after, and a plain variable called `require_grad`."""
+
+import torch
+from torch import nn
+
+try:  # torch >= 2.0
+    from torch.func import vmap
+except ImportError:  # older releases shipped it in functorch
+    from functorch import vmap
+
+try:
+    from torch.linalg import cholesky
+except ModuleNotFoundError:
+    from torch import cholesky
+
+try:
+    import torch.func as func_api
+except ImportError:
+    import functorch as func_api
+
+
+def batched_dot(a, b):
+    return vmap(torch.dot)(a, b)
+
+
+def log_partition(scores):
+    peak = scores.max(dim=-1, keepdim=True).values
+    return torch.log(torch.sum(torch.exp(scores - peak), dim=-1, keepdim=True)) + peak
+
+
+def log_partition_inline(scores):
+    return torch.log(torch.exp(scores - scores.amax(-1, keepdim=True)).sum(-1))
+
+
+def gradient_norms(model: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor):
+    optimizer.zero_grad(set_to_none=False)
+    loss.backward()
+    return [p.grad.norm() for p in model.parameters()]
+
+
+def freeze(model: nn.Module, require_grad: bool = False):
+    for p in model.parameters():
+        p.requires_grad = require_grad
+    return model
+
+
+if __name__ == "__main__":
+    print(batched_dot(torch.ones(2, 3), torch.ones(2, 3)), cholesky(torch.eye(2)), func_api)
+    print(log_partition(torch.randn(2, 4)), log_partition_inline(torch.randn(2, 4)))
+    net = nn.Linear(3, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    print(gradient_norms(net, opt, net(torch.ones(2, 3)).sum()), freeze(net))

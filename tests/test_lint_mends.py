@@ -1,0 +1,68 @@
+"""False positives and wrong fixes found on real code, each pinned by a test
+(the clean fixture `clean/compat_and_stable_forms.py` holds the correct forms)."""
+
+from __future__ import annotations
+
+from torchwise.lint.engine import LintSettings, lint_source, select_rules
+
+
+def findings(source: str, *rules: str):
+    return lint_source(source, "t.py", rules=select_rules(list(rules)))
+
+
+def test_missing_no_grad_reports_a_loop_once_however_many_eval_calls_reach_it() -> None:
+    source = (
+        "import torch\nmodel = torch.nn.Linear(2, 2)\n\n"
+        "def evaluate(model, loader):\n    model.eval()\n    model.eval()\n"
+        "    for x in loader:\n        print(model(x))\n"
+    )
+    found = findings(source, "missing-no-grad")
+    assert [(f.rule.name, f.line) for f in found] == [("missing-no-grad", 8)]
+
+
+def test_require_grad_typo_is_found_next_to_a_variable_of_that_name() -> None:
+    source = (
+        "import torch\nw = torch.ones(2)\nrequire_grad = True\n"
+        "w.require_grad = require_grad\n"
+    )
+    found = findings(source, "require-grad-typo")
+    assert [(f.rule.name, f.line) for f in found] == [("require-grad-typo", 4)]
+
+
+def test_require_grad_class_attribute_is_a_deliberate_name() -> None:
+    source = (
+        "class Options:\n    require_grad = False\n\n"
+        "opts = Options()\nopts.require_grad = True\n"
+    )
+    assert findings(source, "require-grad-typo") == []
+
+
+def test_logsumexp_without_dim_or_dim_none_gets_no_fix() -> None:
+    for call in ("torch.sum(torch.exp(x))", "torch.sum(torch.exp(x), dim=None)"):
+        (found,) = findings(f"import torch\nx = torch.randn(3)\ny = torch.log({call})\n", "use-logsumexp")
+        assert found.fix is None
+        assert "overflows to inf" in found.message
+
+
+def test_logsumexp_leaves_the_max_subtracted_form_alone() -> None:
+    source = "import torch\nx = torch.randn(3, 4)\ny = torch.log(torch.sum(torch.exp(x - x.max()), dim=1))\n"
+    assert findings(source, "use-logsumexp") == []
+
+
+def test_zero_grad_set_to_none_false_is_kept_when_grad_is_read_after() -> None:
+    read = ("import torch\nnet = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+            "def step(loss):\n    opt.zero_grad(set_to_none=False)\n    loss.backward()\n"
+            "    return [p.grad.sum() for p in net.parameters()]\n")
+    assert findings(read, "zero-grad-set-to-none-false") == []
+    plain = read.replace("    return [p.grad.sum() for p in net.parameters()]\n", "    opt.step()\n")
+    (found,) = findings(plain, "zero-grad-set-to-none-false")
+    assert found.line == 5 and found.fix is not None
+
+
+def test_deprecated_imports_in_an_import_error_fallback_are_left_alone() -> None:
+    source = ("import torch\ntry:\n    from torch.func import grad\nexcept ImportError:\n"
+              "    from functorch import grad\n\ng = grad(torch.sin)\n")
+    assert findings(source, "deprecated-function") == []
+    # without the modern attempt, the old import is still reported
+    plain = "import torch\nfrom functorch import grad\ng = grad(torch.sin)\n"
+    assert {f.line for f in findings(plain, "deprecated-function")} == {2, 3}
