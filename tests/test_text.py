@@ -145,3 +145,16 @@ def test_document_equals_reference_after_random_edits(text: str, edits) -> None:
         expected = expected[:a] + new + expected[b:]
         doc.apply_change(_change(line, col, end_line, end_col, new))
         assert doc.source == expected
+
+
+@settings(max_examples=int(os.environ.get("TORCHWISE_FUZZ_EXAMPLES", "500")))
+@given(TEXTS, st.data())
+def test_incremental_line_index_equals_a_fresh_one(text: str, data) -> None:
+    index = tx.LineIndex(text)
+    for _ in range(data.draw(st.integers(1, 6))):
+        a = data.draw(st.integers(0, len(index.text)))
+        b = data.draw(st.integers(a, len(index.text)))
+        new = data.draw(TEXTS)
+        index = index.replaced(a, b, new)
+        fresh = tx.LineIndex(index.text)
+        assert index.starts == fresh.starts, (repr(index.text), a, b, repr(new))

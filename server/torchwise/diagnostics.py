@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from lsprotocol import types
@@ -30,6 +31,7 @@ from torchwise.documents import _encoding
 from torchwise.text import LineIndex, strip_eol, to_units
 
 SOURCE = "torchwise"
+BIG_DEBOUNCE_MS = 300
 FIX_ALL_KIND = "source.fixAll.torchwise"
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -61,8 +63,10 @@ class Linter:
         self.logged: set[str] = set()
         self.timings: list[float] = []  # seconds per lint run (debug / benchmarks)
         self.cache: dict[str, tuple[str, tuple[str, ...], list[Finding]]] = {}  # uri -> (text, rules, findings)
-        # large documents: lint runs on one worker thread; the newest version wins
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchwise-lint")
+        # large documents: lint runs in one worker process (parsing a big file holds the
+        # GIL for seconds, which a thread would not spare the event loop); the newest
+        # version wins
+        self.pool: ProcessPoolExecutor | None = None
         self.jobs: dict[str, tuple[str, tuple[str, ...], asyncio.Future]] = {}
         self.tasks: set[asyncio.Task] = set()
 
@@ -151,10 +155,11 @@ class Linter:
         if job is None or job[0] is not source or job[1] != key:
             if job is not None:
                 job[2].cancel()  # not started yet: dropped; running: its result is ignored
-            future = asyncio.get_running_loop().run_in_executor(self.pool, _lint_text, source, path, rules)
+            future = asyncio.get_running_loop().run_in_executor(self._lint_pool(), _lint_text, source, path, key)
             job = (source, key, future)
             self.jobs[uri] = job
-        found, errors, seconds = await asyncio.shield(job[2])
+        rows, errors, seconds = await asyncio.shield(job[2])
+        found = [_finding_from_row(row) for row in rows]
         if self.jobs.get(uri) is job:
             del self.jobs[uri]
         for message in errors:
@@ -164,6 +169,16 @@ class Linter:
             del self.timings[:-200]
             self.cache[uri] = (source, key, found)
         return version, found
+
+    def _lint_pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
 
     def lint_now(self, uri: str) -> None:
         self.pending.pop(uri, None)
@@ -231,7 +246,11 @@ class Linter:
         if event in ("open", "save"):
             self.schedule(uri, 0)
         elif event == "change":
-            self.schedule(uri, max(0, int(self.server.options.lint.debounce_ms)))
+            delay = max(0, int(self.server.options.lint.debounce_ms))
+            current = self.server._document_text(uri)
+            if current is not None and len(current[1]) >= BIG_SOURCE_CHARS:
+                delay = max(delay, BIG_DEBOUNCE_MS)  # a large file is linted once typing pauses
+            self.schedule(uri, delay)
         elif event == "close":
             handle = self.pending.pop(uri, None)
             if handle is not None:
@@ -362,13 +381,21 @@ class Linter:
         return actions
 
 
-def _lint_text(source: str, path: str, rules: list[Rule]) -> tuple[list[Finding], list[str], float]:
-    """Lint ``source`` on a worker thread: (findings, error lines, seconds)."""
+def _lint_text(source: str, path: str, codes: tuple[str, ...]) -> tuple[list[tuple], list[str], float]:
+    """Lint ``source`` in the worker process: (findings as plain rows, error lines, seconds)."""
     errors: list[str] = []
     start = time.perf_counter()
+    rules = [r for r in (get_rule(code) for code in codes) if r is not None]
     analysis = build_analysis(source, path)
     found = lint_analysis(analysis, path, rules, on_error=errors.append)
-    return found, errors, time.perf_counter() - start
+    rows = [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix) for f in found]
+    return rows, errors, time.perf_counter() - start
+
+
+def _finding_from_row(row: tuple) -> Finding:
+    code, line, col, end_line, end_col, message, fix = row
+    return Finding(rule=get_rule(code), line=line, col=col, end_line=end_line, end_col=end_col,
+                   message=message, fix=fix)
 
 
 def _wanted(kind: str, only: list[str] | None, explicit_only: bool = False) -> bool:
@@ -412,6 +439,7 @@ def register(server: TorchwiseServer) -> None:
     linter = Linter(server)
     server.linter = linter  # type: ignore[attr-defined]
     server.document_listeners.append(linter.on_event)
+    server.shutdown_listeners.append(linter.close)
 
     @server.command("torchwise.lintStats")
     def lint_stats(ls: TorchwiseServer, *args) -> dict:

@@ -49,8 +49,9 @@ class Document(TextDocument):
         end = index.offset(change.range.end.line, change.range.end.character, self.encoding)
         if end < start:
             start, end = end, start
-        source = index.text
-        self._source = source[:start] + change.text + source[end:]
+        updated = index.replaced(start, end, change.text)  # no rescan of the whole text
+        self._source = updated.text
+        self._index_cache = updated
 
     # -- lines and positions -------------------------------------------------------------
     @property

@@ -121,40 +121,47 @@ class TorchwiseServer(LanguageServer):
         return analysis
 
     async def analysis_async(self, uri: str, line: int | None = None) -> Analysis | None:
-        """Like ``analysis``, but a large document is analysed on a worker thread so the
-        event loop keeps answering. With ``line`` (1-based), the previous version's
-        analysis answers at once if that line has not changed."""
-        current = self._document_text(uri)
-        if current is None:
-            return None
-        version, source = current
+        """Like ``analysis``, but a large document is analysed on a worker thread, one
+        version at a time (never a backlog while the user types). With ``line``
+        (1-based), an earlier version's analysis answers at once when that line is
+        unchanged in the current text."""
+        for _ in range(3):  # the text may change while we wait; don't chase it forever
+            current = self._document_text(uri)
+            if current is None:
+                return None
+            version, source = current
+            cached = self._analyses.get(uri)
+            if cached and cached[0] == version and cached[1] is source:
+                return cached[2]
+            if len(source) < BIG_SOURCE_CHARS:
+                return self.analysis(uri)
+            if line is not None and cached is not None:
+                old = cached[2]
+                if 1 <= line <= len(old.lines) and LineIndex(source).line(line - 1) == old.lines[line - 1]:
+                    return old  # the hovered line is as it was: its answer is too
+            pending = self._pending.get(uri)
+            if pending is None:
+                pending = self._start_analysis(uri, version, source)
+            await asyncio.shield(pending[1])
         cached = self._analyses.get(uri)
-        if cached and cached[0] == version and cached[1] is source:
-            return cached[2]
-        if len(source) < BIG_SOURCE_CHARS:
-            return self.analysis(uri)
-        pending = self._pending.get(uri)
-        if pending is None or pending[0] is not source:
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self._analysis_pool, build_analysis, source, uri)
-            pending = (source, future)
-            self._pending[uri] = pending
+        return cached[2] if cached else None
 
-            def done(fut: asyncio.Future, uri=uri, version=version, source=source) -> None:
-                if self._pending.get(uri, (None,))[0] is source:
-                    del self._pending[uri]
-                if fut.cancelled() or fut.exception() is not None:
-                    return
-                with self._analysis_lock:
-                    if self.is_open(uri):
-                        self._analyses[uri] = (version, source, fut.result())
+    def _start_analysis(self, uri: str, version: int | None, source: str) -> tuple[str, asyncio.Future]:
+        future = asyncio.get_running_loop().run_in_executor(self._analysis_pool, build_analysis, source, uri)
+        pending = (source, future)
+        self._pending[uri] = pending
 
-            future.add_done_callback(done)
-        if line is not None and cached is not None:
-            old = cached[2]
-            if 1 <= line <= len(old.lines) and LineIndex(source).line(line - 1) == old.lines[line - 1]:
-                return old  # the hovered line is as it was: its answer is too
-        return await asyncio.shield(pending[1])
+        def done(fut: asyncio.Future) -> None:
+            if self._pending.get(uri) is pending:
+                del self._pending[uri]
+            if fut.cancelled() or fut.exception() is not None:
+                return
+            with self._analysis_lock:
+                if self.is_open(uri):
+                    self._analyses[uri] = (version, source, fut.result())
+
+        future.add_done_callback(done)
+        return pending
 
     @staticmethod
     def _unanalysable(source: str) -> str | None:

@@ -148,6 +148,27 @@ class LineIndex:
         end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.text)
         return strip_eol(self.text[start:end])
 
+    def replaced(self, start: int, end: int, new_text: str) -> "LineIndex":
+        """The index of ``text[:start] + new_text + text[end:]``, updated from this one
+        without rescanning the whole text (a keystroke in a 2 MB file costs a few
+        milliseconds, not a full scan). Only line breaks near the edit are re-read: a
+        ``\r`` before it and a ``\n`` after it may join or part."""
+        import bisect
+
+        old = self.text
+        text = old[:start] + new_text + old[end:]
+        delta = len(new_text) - (end - start)
+        starts = self.starts
+        keep = max(1, bisect.bisect_right(starts, start - 1))  # 0 and starts <= start - 1 stay
+        tail = bisect.bisect_left(starts, end + 2)              # starts >= end + 2 only shift
+        w0, w1 = max(0, start - 2), min(len(text), start + len(new_text) + 2)
+        middle = [m.end() for m in _BREAK.finditer(text, w0, w1)
+                  if start <= m.end() <= start + len(new_text) + 1]
+        index = LineIndex.__new__(LineIndex)
+        index.text = text
+        index.starts = starts[:keep] + middle + [s + delta for s in starts[tail:]]
+        return index
+
     def offset(self, line: int, col_units: int, encoding: str = UTF16) -> int:
         """The str offset of an LSP position (clamped)."""
         if line < 0:
