@@ -93,6 +93,7 @@ class LintSettings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> selectors
     exclude: list[str] = field(default_factory=list)  # globs of files not to check
     root: str | None = None  # directory the globs are relative to
+    fix_grad_off_context: str | None = None  # missing-no-grad's fix: "no_grad" (default) or "inference_mode"
 
     def _relative(self, path: str) -> str:
         p = PurePath(path)
