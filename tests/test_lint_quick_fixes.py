@@ -222,3 +222,72 @@ def test_grad_off_context_setting_in_pyproject(tmp_path) -> None:
     done = subprocess.run([sys.executable, "-m", "torchwise", "check", str(script)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "fix-grad-off-context" in done.stderr
+
+
+AMP_CASES = [
+    "obj = torch.cuda.amp.autocast(False)",
+    "obj = torch.cuda.amp.autocast(True, torch.bfloat16, False)",
+    "obj = torch.cuda.amp.autocast(False, dtype=torch.bfloat16, cache_enabled=False)",
+    "obj = torch.cuda.amp.autocast(enabled=False, dtype=torch.float16)",
+    "obj = torch.cuda.amp.autocast()",
+    "from torch.cuda.amp import autocast\nobj = autocast(False, torch.bfloat16)",
+    "obj = torch.cuda.amp.autocast_mode.autocast(\n    False,\n    torch.bfloat16,\n)",
+    "options = {'enabled': False, 'dtype': torch.bfloat16}\nobj = torch.cuda.amp.autocast(**options)",
+    "obj = torch.cuda.amp.GradScaler(2.0**10, 3.0, 0.25, 100, False)",
+    "obj = torch.cuda.amp.GradScaler(2.0**10, enabled=False)",
+    "import torch.cuda.amp as cuda_amp\nobj = cuda_amp.GradScaler(init_scale=8.0, growth_interval=7, enabled=False)",
+    "from torch.cuda.amp import GradScaler\nobj = GradScaler(enabled=False)",
+]
+_AMP_STATE = ("device", "fast_dtype", "_enabled", "_cache_enabled", "_init_scale", "_growth_factor",
+              "_backoff_factor", "_growth_interval", "_device")
+
+
+def _amp_state(code: str, monkeypatch) -> dict:
+    """The object's AMP attributes, and for GradScaler (which keeps no settings when
+    disabled, as it is without CUDA) the arguments that reached ``torch.amp.GradScaler``."""
+    import inspect
+
+    seen: dict = {}
+    original = torch.amp.GradScaler.__init__
+
+    def recording_init(self, *args, **kwargs):
+        bound = inspect.signature(original).bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        seen.update({k: v for k, v in bound.arguments.items() if k != "self"})
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.amp.GradScaler, "__init__", recording_init)
+    namespace: dict = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile("import torch\n" + code, "<amp>", "exec"), namespace)
+    finally:
+        monkeypatch.undo()
+    obj = namespace["obj"]
+    return {**{k: getattr(obj, k) for k in _AMP_STATE if hasattr(obj, k)}, **seen}
+
+
+@pytest.mark.parametrize("code", AMP_CASES)
+def test_deprecated_cuda_amp_fix_builds_the_same_object(code: str, monkeypatch) -> None:
+    rule = get_rule("deprecated-cuda-amp")
+    source = "import torch\n" + code + "\n"
+    findings = lint_source(source, "s.py", rules=[rule])
+    assert len(findings) == 1 and findings[0].fix is not None
+    assert findings[0].fix.applicability == ("unsafe" if "(**" in code else "safe")
+    fixed, applied, _ = fix_source(source, "s.py", [rule], unsafe=True)
+    assert applied == 1 and "torch.amp." in fixed and not lint_source(fixed, "s.py", rules=[rule])
+    before = _amp_state(code, monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # the fixed code uses no deprecated API
+        after = _amp_state(fixed[len("import torch\n"):], monkeypatch)
+    assert len(before) >= 3 and before == after, (fixed, before, after)
+
+
+def test_deprecated_cuda_amp_fix_is_unsafe_when_the_file_changes_autocast_defaults() -> None:
+    source = "import torch\ntorch.set_autocast_dtype('cuda', torch.bfloat16)\nwith torch.cuda.amp.autocast():\n    pass\n"
+    findings = lint_source(source, "s.py", rules=[get_rule("deprecated-cuda-amp")])
+    assert [f.fix.applicability for f in findings] == ["unsafe"]
+    explicit = source.replace("autocast()", "autocast(dtype=torch.float16, cache_enabled=True)")
+    findings = lint_source(explicit, "s.py", rules=[get_rule("deprecated-cuda-amp")])
+    assert [f.fix.applicability for f in findings] == ["safe"]
