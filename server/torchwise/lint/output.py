@@ -138,7 +138,6 @@ def format_sarif(files: FileFindings, rules: Iterable[Rule]) -> str:
             "tool": {"driver": {
                 "name": "torchwise",
                 "version": __version__,
-                "informationUri": "https://github.com/torchwise/torchwise",
                 "rules": [{
                     "id": r.code,
                     "name": r.name,
