@@ -99,11 +99,42 @@ def format_statistics(files: FileFindings) -> str:
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
 
 
+def _uri(path: str) -> str:
+    """A SARIF artifact URI: relative paths stay relative (code scanning resolves them
+    against the checkout), absolute ones become file URIs; unsafe characters are escaped."""
+    from pathlib import Path
+    from urllib.parse import quote
+
+    if Path(path).is_absolute():
+        return Path(path).as_uri()
+    return quote(path.replace("\\", "/"))
+
+
+def sarif_rule(r: Rule) -> dict:
+    """A SARIF reportingDescriptor with what code scanning shows: short and full
+    description, help as text and Markdown (the rule's page) and the docs link."""
+    from torchwise.lint import rule_docs
+
+    page = rule_docs.page_markdown(r)
+    return {
+        "id": r.code,
+        "name": r.name,
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": rule_docs.what_it_finds(page) or r.summary},
+        "help": {"text": rule_docs.render_terminal(page, color=False), "markdown": page},
+        "helpUri": r.url,
+        "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity], "enabled": r.default},
+        "properties": {"group": r.group, "fix": r.fix or "none", "tags": ["pytorch", r.group],
+                       "precision": "high" if r.severity == "error" else "medium"},
+    }
+
+
 def format_sarif(files: FileFindings, rules: Iterable[Rule]) -> str:
     rules = sorted(set(rules) | {f.rule for _, fs in files for f in fs}, key=lambda r: r.code)
     index = {r.code: i for i, r in enumerate(rules)}
     results = []
     for path, findings in files:
+        uri = _uri(path)
         for f in findings:
             result = {
                 "ruleId": f.rule.code,
@@ -112,7 +143,7 @@ def format_sarif(files: FileFindings, rules: Iterable[Rule]) -> str:
                 "message": {"text": f.message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": path.replace("\\", "/")},
+                        "artifactLocation": {"uri": uri},
                         "region": {"startLine": f.line, "startColumn": f.col + 1,
                                    "endLine": f.end_line, "endColumn": f.end_col + 1},
                     }
@@ -122,7 +153,7 @@ def format_sarif(files: FileFindings, rules: Iterable[Rule]) -> str:
                 result["fixes"] = [{
                     "description": {"text": f.fix.message},
                     "artifactChanges": [{
-                        "artifactLocation": {"uri": path.replace("\\", "/")},
+                        "artifactLocation": {"uri": uri},
                         "replacements": [{
                             "deletedRegion": {"startLine": e.line, "startColumn": e.col + 1,
                                               "endLine": e.end_line, "endColumn": e.end_col + 1},
@@ -138,15 +169,11 @@ def format_sarif(files: FileFindings, rules: Iterable[Rule]) -> str:
             "tool": {"driver": {
                 "name": "torchwise",
                 "version": __version__,
-                "rules": [{
-                    "id": r.code,
-                    "name": r.name,
-                    "shortDescription": {"text": r.summary},
-                    "helpUri": r.url,
-                    "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity], "enabled": r.default},
-                    "properties": {"group": r.group, "fix": r.fix or "none"},
-                } for r in rules],
+                "semanticVersion": __version__,
+                "rules": [sarif_rule(r) for r in rules],
             }},
+            # columns count characters (code points), not SARIF's default UTF-16 units
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     }

@@ -89,6 +89,14 @@ def page_markdown(rule: "Rule") -> str:
     return f"{text.rstrip()}\n\nDocumentation: {rule_url(rule)}\n"
 
 
+def what_it_finds(markdown: str) -> str:
+    """The first paragraph of the page's "What it finds" section, as plain text."""
+    match = re.search(r"^## What it finds\s*\n+(.+?)(?:\n\s*\n|\Z)", markdown, re.M | re.S)
+    if match is None:
+        return ""
+    return " ".join(render_terminal(match.group(1), color=False).split())
+
+
 # ---------------------------------------------------------------- terminal rendering
 _BOLD, _DIM, _CYAN, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
