@@ -158,3 +158,48 @@ def merged(base: LintSettings, *, select: list[str] | None = None, ignore: list[
         root=base.root,
         fix_grad_off_context=base.fix_grad_off_context,
     )
+
+
+def load_config_file(path: Path) -> Config:
+    """The settings of an explicit ``--config FILE``: a ``pyproject.toml`` (its
+    ``[tool.torchwise]`` table) or a TOML file whose top level is the table itself.
+    Relative globs are relative to the file's folder."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    table = data.get("tool", {}).get("torchwise", {}) if path.name == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.torchwise] should be a table")
+    lint_table = {k: v for k, v in table.items() if k in _KEYS or not isinstance(v, dict)}
+    return Config(path, parse_table(lint_table, path.resolve()))
+
+
+def inline_overrides(values: list[str]) -> dict:
+    """``--config 'select = ["TW1"]'`` options as one table (TOML key = value pairs)."""
+    table: dict = {}
+    for value in values:
+        try:
+            table.update(tomllib.loads(value))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"--config {value!r} is neither a file nor a TOML `key = value`: {exc}") from None
+    return table
+
+
+def parse_per_file_ignores(values: list[str]) -> dict[str, list[str]]:
+    """``--per-file-ignores 'tests/*:TW1,TW2'`` (repeatable) as glob -> selectors."""
+    out: dict[str, list[str]] = {}
+    for value in values:
+        pattern, sep, codes = value.rpartition(":")
+        if not sep or not pattern.strip() or not codes.strip():
+            raise ConfigError(f"--per-file-ignores expects GLOB:CODES, got {value!r}")
+        out.setdefault(pattern.strip(), []).extend(c.strip() for c in codes.split(",") if c.strip())
+    bad = unknown_selectors([c for v in out.values() for c in v])
+    if bad:
+        raise ConfigError(f"unknown rule selector(s) in --per-file-ignores: {', '.join(bad)}")
+    return out

@@ -26,6 +26,7 @@ _VISION = "https://docs.pytorch.org/vision/stable/"
 # rule name -> the PyTorch documentation page of the API it is about
 PYTORCH_DOCS: dict[str, str] = {
     "syntax-error": "https://docs.python.org/3/reference/lexical_analysis.html",
+    "unused-noqa": "https://docs.python.org/3/reference/lexical_analysis.html#comments",
     "missing-zero-grad": f"{_DOCS}generated/torch.optim.Optimizer.zero_grad.html",
     "zero-grad-between-backward-and-step": f"{_DOCS}generated/torch.optim.Optimizer.zero_grad.html",
     "scheduler-step-before-optimizer-step": f"{_DOCS}optim.html#how-to-adjust-learning-rate",
