@@ -406,6 +406,9 @@ def check_once(args: argparse.Namespace) -> int:
                     _error(f"{path}: no such file or directory")
                     errors += 1
                     continue
+                if path.suffix == ".ipynb":
+                    errors += _check_notebook(path, settings, fix_mode, results, sources, report_rule_error)
+                    continue
                 try:
                     source = read_source(path)
                 except OSError as exc:
@@ -463,6 +466,26 @@ def check_once(args: argparse.Namespace) -> int:
         return 1
     if args.exit_non_zero_on_fix and fixed_total:
         return 1
+    return 0
+
+
+def _check_notebook(path: Path, settings: LintSettings, fix_mode: bool, results: list, sources: dict,
+                    on_error) -> int:
+    """Lint a notebook's code cells (reported per cell; never rewritten). Returns 1 on
+    an unreadable notebook, else 0."""
+    from torchwise.lint import notebook
+
+    try:
+        script, where = notebook.script(path)
+    except notebook.NotebookError as exc:
+        _error(str(exc))
+        return 1
+    if fix_mode:
+        print(f"torchwise: {_display(path)}: --fix does not rewrite notebooks; reporting only", file=sys.stderr)
+    display = _display(path)
+    findings = lint_source(script, display, rules=settings.rules_for(str(path.resolve())), on_error=on_error)
+    cells = notebook.findings_by_cell(display, findings, where)
+    results.extend(cells or [(display, [])])
     return 0
 
 
