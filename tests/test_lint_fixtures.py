@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from torchwise.lint.base import DOCS_BASE_URL
+from torchwise.lint.rule_docs import PYTORCH_DOCS
 from torchwise.lint.engine import all_rules, get_rule, lint_source, select_rules
 from torchwise.lint.fix import fix_source
 
@@ -132,7 +132,7 @@ def test_every_rule_has_a_docs_page_and_every_page_a_rule() -> None:
         text = (RULE_DOCS / f"{r.name}.md").read_text(encoding="utf-8")
         assert r.code in text and r.name in text, f"{r.name}.md should name its code and name"
         assert "noqa" in text, f"{r.name}.md should say how to suppress it"
-        assert r.url == f"{DOCS_BASE_URL}{r.name}.md"
+        assert r.url == PYTORCH_DOCS[r.name], f"{r.name}: give it the PyTorch docs page of its API"
 
 
 def test_every_rule_has_a_fixture() -> None:

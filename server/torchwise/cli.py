@@ -1,4 +1,4 @@
-"""Command line: ``torchwise serve``, ``torchwise check``, ``torchwise --version``."""
+"""Command line: ``torchwise serve``, ``torchwise check``, ``torchwise rule``, ``torchwise --version``."""
 
 from __future__ import annotations
 
@@ -46,8 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     from torchwise.lint import cli as lint_cli
+    from torchwise.lint import rule_cli
 
     lint_cli.add_parser(sub)
+    rule_cli.add_parser(sub)
     return parser
 
 

@@ -50,7 +50,7 @@ def rule_docs_markdown(code_or_name: str) -> str | None:
         text = (data_dir("knowledge") / "rules" / f"{r.name}.md").read_text(encoding="utf-8")
     except OSError:
         text = f"# {r.name} ({r.code})\n\n{r.summary}\n"
-    return f"{text.rstrip()}\n\n[Rule documentation]({r.url})\n"
+    return f"{text.rstrip()}\n\n[PyTorch documentation]({r.url})\n"
 
 
 class Linter:

@@ -1,14 +1,33 @@
 import torch
+import torch.cuda.amp as cuda_amp
 from torch.cuda.amp import GradScaler
 
 scaler = torch.amp.GradScaler("cuda")  # expect: deprecated-cuda-amp
 scaler2 = torch.amp.GradScaler("cuda", init_scale=2.0**14, enabled=True)  # expect: deprecated-cuda-amp
-scaler3 = GradScaler()  # expect: deprecated-cuda-amp
+scaler3 = torch.amp.GradScaler("cuda")  # expect: deprecated-cuda-amp
 
 with torch.amp.autocast("cuda", dtype=torch.float16):  # expect: deprecated-cuda-amp
     pass
 
 with torch.amp.autocast("cuda"):  # expect: deprecated-cuda-amp
+    pass
+
+with torch.amp.autocast("cuda", enabled=False):  # expect: deprecated-cuda-amp
+    pass
+
+with torch.amp.autocast("cuda", enabled=True, dtype=torch.bfloat16, cache_enabled=False):  # expect: deprecated-cuda-amp
+    pass
+
+with torch.amp.autocast(  # expect: deprecated-cuda-amp
+    "cuda", enabled=True,
+    dtype=torch.bfloat16,
+):
+    pass
+
+scaler4 = torch.amp.GradScaler("cuda", init_scale=2.0**10, growth_factor=3.0, backoff_factor=0.25, growth_interval=100, enabled=False)  # expect: deprecated-cuda-amp
+scaler5 = torch.amp.GradScaler("cuda", enabled=False)  # expect: deprecated-cuda-amp
+options = {"enabled": False}
+with torch.amp.autocast("cuda", **options):  # expect: deprecated-cuda-amp
     pass
 
 # --- correct code ----------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import torch
+import torch.cuda.amp as cuda_amp
 from torch.cuda.amp import GradScaler
 
 scaler = torch.cuda.amp.GradScaler()  # expect: deprecated-cuda-amp
@@ -9,6 +10,24 @@ with torch.cuda.amp.autocast(dtype=torch.float16):  # expect: deprecated-cuda-am
     pass
 
 with torch.cuda.amp.autocast():  # expect: deprecated-cuda-amp
+    pass
+
+with torch.cuda.amp.autocast(False):  # expect: deprecated-cuda-amp
+    pass
+
+with torch.cuda.amp.autocast(True, torch.bfloat16, False):  # expect: deprecated-cuda-amp
+    pass
+
+with torch.cuda.amp.autocast(  # expect: deprecated-cuda-amp
+    True,
+    dtype=torch.bfloat16,
+):
+    pass
+
+scaler4 = torch.cuda.amp.GradScaler(2.0**10, 3.0, 0.25, 100, False)  # expect: deprecated-cuda-amp
+scaler5 = cuda_amp.GradScaler(enabled=False)  # expect: deprecated-cuda-amp
+options = {"enabled": False}
+with torch.cuda.amp.autocast_mode.autocast(**options):  # expect: deprecated-cuda-amp
     pass
 
 # --- correct code ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ bce_logits = nn.BCEWithLogitsLoss()
 
 loss = bce_logits(logits, target)  # expect: sigmoid-before-bce-with-logits
 scores = logits.sigmoid()
-loss = F.binary_cross_entropy_with_logits(scores, target)  # expect: sigmoid-before-bce-with-logits
+loss = F.binary_cross_entropy_with_logits(logits, target)  # expect: sigmoid-before-bce-with-logits
 
 
 class Head(nn.Module):

@@ -8,7 +8,7 @@ criterion = nn.CrossEntropyLoss()
 
 loss = F.cross_entropy(logits, target)  # expect: softmax-before-cross-entropy
 probs = torch.softmax(logits, dim=-1)
-loss = criterion(probs, target)  # expect: softmax-before-cross-entropy
+loss = criterion(logits, target)  # expect: softmax-before-cross-entropy
 loss = criterion(logits, target)  # expect: softmax-before-cross-entropy
 
 

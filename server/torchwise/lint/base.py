@@ -23,8 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
 Severity = Literal["error", "warning", "information", "hint"]
 Applicability = Literal["safe", "unsafe"]
 
-DOCS_BASE_URL = "https://github.com/torchwise/torchwise/blob/main/knowledge/rules/"
-
 
 @dataclass(frozen=True)
 class Edit:
@@ -55,7 +53,10 @@ class Rule:
 
     @property
     def url(self) -> str:
-        return f"{DOCS_BASE_URL}{self.name}.md"
+        """The PyTorch documentation of the rule's API (see ``lint.rule_docs``)."""
+        from torchwise.lint.rule_docs import rule_url
+
+        return rule_url(self)
 
 
 @dataclass(frozen=True)

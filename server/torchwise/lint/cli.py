@@ -10,16 +10,21 @@ import argparse
 import fnmatch
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 from torchwise.lint import output
 from torchwise.lint.base import Finding
-from torchwise.lint.config import ConfigError, load_config, merged
+from torchwise.lint.config import (
+    Config, ConfigError, inline_overrides, load_config, load_config_file, merged, parse_per_file_ignores, parse_table,
+)
 from torchwise.lint.engine import LintSettings, lint_source, select_rules, unknown_selectors
 from torchwise.lint.files import SourceError, decode_source, encode_source, read_source_file, write_atomic
 from torchwise.lint.fix import fix_source, fixable, unified_diff
+from torchwise.lint.term import use_color
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("concise", "full", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
+FORMAT_ALIASES = {"text": "concise"}
 PY_SUFFIXES = (".py", ".pyi")
 
 
@@ -29,17 +34,34 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Lint Python files for PyTorch mistakes. Exit status: 0 no findings, 1 findings, 2 error.")
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="files or directories (recursed, honouring .gitignore); '-' reads stdin; default: .")
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument("--output-format", "--format", dest="format", choices=(*FORMATS, *FORMAT_ALIASES),
+                   default="concise", help="report format (default: concise; --format is an alias)")
+    p.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--select", action="append", metavar="RULES",
                    help="rules to run: codes, prefixes (TW1), names, groups or ALL (comma-separated, repeatable)")
     p.add_argument("--ignore", action="append", metavar="RULES", help="rules not to run")
     p.add_argument("--extend-select", action="append", metavar="RULES", help="rules to add to the selection")
+    p.add_argument("--per-file-ignores", action="append", metavar="GLOB:RULES", default=[],
+                   help="rules not to run on files matching GLOB (repeatable), e.g. 'tests/*:TW1,TW2'")
     p.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     p.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe")
     p.add_argument("--diff", action="store_true", help="print the fixes as a diff instead of writing them")
+    p.add_argument("--show-fixes", action="store_true", help="list the findings that were fixed")
+    p.add_argument("--exit-non-zero-on-fix", action="store_true",
+                   help="exit 1 when anything was fixed, even if no findings remain")
     p.add_argument("--stdin-filename", metavar="PATH", help="the path of the file given on stdin (for config and output)")
     p.add_argument("--statistics", action="store_true", help="print how often each rule fired")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("-q", "--quiet", action="store_true", help="print the findings only, no summary")
+    p.add_argument("-s", "--silent", action="store_true", help="print nothing; the exit status tells")
+    p.add_argument("--config", action="append", metavar="FILE|KEY=VALUE", default=[],
+                   help="use this pyproject.toml / TOML file instead of the discovered one, or override one "
+                        "setting ('select = [\"TW1\"]'); repeatable")
+    p.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    p.add_argument("--force-exclude", action="store_true",
+                   help="apply `exclude` to paths named on the command line too (for pre-commit)")
+    p.add_argument("--show-settings", action="store_true", help="print the settings used for the first file and exit")
+    p.add_argument("--watch", action="store_true", help="check again whenever a checked file changes")
     p.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
                    help="also check files that .gitignore excludes")
     p.set_defaults(func=run)
@@ -222,8 +244,107 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+# ------------------------------------------------------------------ settings
+class _Settings:
+    """Settings per checked path: the discovered config (or ``--config FILE``, or none
+    with ``--isolated``), then ``--config KEY=VALUE`` overrides, then the command line's
+    rule choices, like ruff's layers."""
+
+    def __init__(self, args: argparse.Namespace, select: list[str], ignore: list[str], extend: list[str]):
+        self.args = args
+        self.select, self.ignore, self.extend = select, ignore, extend
+        files = [c for c in args.config if "=" not in c or Path(c).is_file()]
+        self.overrides = inline_overrides([c for c in args.config if c not in files])
+        if len(files) > 1:
+            raise ConfigError("--config FILE may be given once")
+        self.file = load_config_file(Path(files[0])) if files else None
+        self.per_file_ignores = parse_per_file_ignores(args.per_file_ignores)
+
+    def config_for(self, path: Path) -> Config:
+        if self.args.isolated:
+            return Config(None, LintSettings(root=str(Path.cwd())))
+        return self.file or load_config(path)
+
+    def __call__(self, path: Path) -> LintSettings:
+        base = self.config_for(path).settings
+        if self.overrides:
+            base = _override(base, self.overrides)
+        settings = merged(base, select=self.select, ignore=self.ignore, extend_select=self.extend)
+        if self.per_file_ignores:
+            settings.per_file_ignores = {**settings.per_file_ignores}
+            for pattern, codes in self.per_file_ignores.items():
+                settings.per_file_ignores[pattern] = [*settings.per_file_ignores.get(pattern, []), *codes]
+        return settings
+
+
+def _override(base: LintSettings, table: dict) -> LintSettings:
+    given = parse_table(table, Path.cwd() / "--config")
+    out = LintSettings(**{**vars(base)})
+    for key in table:
+        attr = key.replace("-", "_")
+        if hasattr(out, attr) and attr != "root":
+            setattr(out, attr, getattr(given, attr))
+    return out
+
+
+def _show_settings(path: Path, settings_of: _Settings) -> int:
+    config = settings_of.config_for(path)
+    settings = settings_of(path)
+    rules = settings.rules_for(str(path.resolve()))
+    lines = [f"Resolved settings for: {path}",
+             f"Config file: {config.path or '(none)'}",
+             f"select = {settings.select or '(default rules)'}",
+             f"ignore = {settings.ignore}",
+             f"extend-select = {settings.extend_select}",
+             f"per-file-ignores = {settings.per_file_ignores}",
+             f"exclude = {settings.exclude}",
+             f"fix-grad-off-context = {settings.fix_grad_off_context or 'no_grad'}",
+             f"excluded = {settings.is_excluded(str(path.resolve()))}",
+             f"rules ({len(rules)}): {', '.join(f'{r.code} {r.name}' for r in rules)}"]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
 # ------------------------------------------------------------------ running
 def run(args: argparse.Namespace) -> int:
+    args.format = FORMAT_ALIASES.get(args.format, args.format)
+    if not args.watch:
+        return check_once(args)
+    return _watch(args)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """Check, then check again whenever a checked file or a config file changes
+    (polling: no extra dependency); Ctrl-C ends it."""
+    import time
+
+    def snapshot() -> dict[Path, float]:
+        found: dict[Path, float] = {}
+        for path, _ in discover(args.paths or ["."], args.respect_gitignore):
+            for candidate in (path, *(d / "pyproject.toml" for d in path.resolve().parents)):
+                try:
+                    found[candidate] = os.stat(candidate).st_mtime
+                except OSError:
+                    continue
+        return found
+
+    if "-" in (args.paths or []):
+        _error("--watch cannot read stdin")
+        return 2
+    try:
+        while True:
+            print(f"[{time.strftime('%H:%M:%S')}] Checking...", file=sys.stderr, flush=True)
+            check_once(args)
+            sys.stdout.flush()
+            before = snapshot()
+            while snapshot() == before:
+                time.sleep(0.3)
+            print(f"[{time.strftime('%H:%M:%S')}] File change detected...", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        return 0
+
+
+def check_once(args: argparse.Namespace) -> int:
     select, ignore, extend = _split(args.select), _split(args.ignore), _split(args.extend_select)
     bad = unknown_selectors(select + ignore + extend)
     if bad:
@@ -234,21 +355,40 @@ def run(args: argparse.Namespace) -> int:
     if "-" in paths and not stdin_mode:
         _error("'-' (stdin) cannot be combined with other paths")
         return 2
+    try:
+        settings_for = _Settings(args, select, ignore, extend)
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    if args.show_settings:
+        first = Path(args.stdin_filename) if stdin_mode and args.stdin_filename else \
+            next((p for p, _ in discover(paths, args.respect_gitignore)), Path.cwd())
+        try:
+            return _show_settings(first, settings_for)
+        except ConfigError as exc:
+            _error(str(exc))
+            return 2
     fix_mode = args.fix or args.diff
     errors = 0
     results: list[tuple[str, list[Finding]]] = []
+    sources: dict[str, str] = {}  # display path -> the text the findings refer to
+    fixed_rules: list[tuple[str, Counter]] = []  # --show-fixes: what was fixed, per file
     fixed_total = 0
     changed_files = 0
     diffs: list[str] = []
-
-    def settings_for(path: Path) -> LintSettings:
-        config = load_config(path)
-        return merged(config.settings, select=select, ignore=ignore, extend_select=extend)
 
     def report_rule_error(message: str) -> None:
         nonlocal errors
         errors += 1
         print(message, file=sys.stderr)
+
+    def note_fixed(display: str, source: str, rules, findings_after: list[Finding]) -> None:
+        if args.show_fixes:
+            before = Counter((f.rule.code, f.rule.name) for f in lint_source(source, display, rules=rules,
+                                                                             on_error=lambda _: None))
+            gone = before - Counter((f.rule.code, f.rule.name) for f in findings_after)
+            if gone:
+                fixed_rules.append((display, gone))
 
     try:
         if stdin_mode:
@@ -262,6 +402,12 @@ def run(args: argparse.Namespace) -> int:
             source = original.text
             settings = settings_for(Path(args.stdin_filename) if args.stdin_filename else Path.cwd())
             rules = settings.rules_for(display)
+            if args.force_exclude and args.stdin_filename and settings.is_excluded(str(_resolved(Path(display)))):
+                if args.fix and not args.diff:  # excluded: the input unchanged, byte for byte
+                    sys.stdout.flush()
+                    sys.stdout.buffer.write(raw)
+                    sys.stdout.buffer.flush()
+                return 0
             if not original.decodes:
                 _error(f"{display}: {original.problem}; checked with the invalid bytes replaced"
                        + ("; not fixed" if fix_mode else ""))
@@ -270,6 +416,7 @@ def run(args: argparse.Namespace) -> int:
                 new, applied, findings = fix_source(source, display, rules, unsafe=args.unsafe_fixes,
                                                     on_error=report_rule_error)
                 fixed_total += applied
+                note_fixed(display, source, rules, findings)
                 if args.diff:
                     if new != source:
                         diffs.append(unified_diff(source, new, display))
@@ -277,6 +424,7 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     try:
                         data = encode_source(new, original, display)
+                        source = new
                     except SourceError as exc:
                         _error(str(exc))
                         errors += 1
@@ -291,6 +439,7 @@ def run(args: argparse.Namespace) -> int:
                     sys.stdout.buffer.write(raw)
                     sys.stdout.buffer.flush()
             results.append((display, findings))
+            sources[display] = source
         else:
             problems: list[str] = []
             found_files = discover(paths, args.respect_gitignore, problems)
@@ -299,12 +448,15 @@ def run(args: argparse.Namespace) -> int:
                 errors += 1
             for path, explicit in found_files:
                 settings = settings_for(path)
-                if not explicit and settings.is_excluded(str(_resolved(path))):
+                if (not explicit or args.force_exclude) and settings.is_excluded(str(_resolved(path))):
                     continue
                 if not path.exists():
                     _error(f"{path}: no such file or directory" if not path.is_symlink()
                            else f"{path}: broken symlink or symlink loop")
                     errors += 1
+                    continue
+                if path.suffix == ".ipynb":
+                    errors += _check_notebook(path, settings, fix_mode, results, sources, report_rule_error)
                     continue
                 try:
                     original = read_source_file(path)
@@ -326,12 +478,15 @@ def run(args: argparse.Namespace) -> int:
                         if args.diff:
                             changed_files += 1
                             fixed_total += applied
+                            note_fixed(display, source, rules, findings)
                             diffs.append(unified_diff(source, new, display))
                         else:
                             try:
                                 write_atomic(path, encode_source(new, original, display))
                                 changed_files += 1
                                 fixed_total += applied
+                                note_fixed(display, source, rules, findings)
+                                source = new
                             except SourceError as exc:
                                 _error(str(exc))
                                 errors += 1
@@ -339,6 +494,7 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
                 results.append((display, findings))
+                sources[display] = source
     except ConfigError as exc:
         _error(str(exc))
         return 2
@@ -352,22 +508,79 @@ def run(args: argparse.Namespace) -> int:
         return 2 if errors else (1 if changed_files and not args.exit_zero else 0)
 
     with_findings = [(p, fs) for p, fs in results if fs]
-    if args.statistics:
-        out.write(output.format_statistics(with_findings))
-    elif args.format == "json":
-        out.write(output.format_json(with_findings))
-    elif args.format == "sarif":
-        rules_used = select_rules(select or None, ignore, extend)
-        out.write(output.format_sarif(with_findings, rules_used))
-    elif args.format == "github":
-        out.write(output.format_github(with_findings))
-    else:
-        unsafe_hidden = 0 if args.unsafe_fixes else sum(
-            1 for _, fs in with_findings for f in fs if f.fix is not None and not fixable(f, False))
-        out.write(output.format_text(with_findings, fixed=fixed_total, unsafe_hidden=unsafe_hidden,
-                                     errors=errors))
+    report = _report(args, with_findings, sources, fixed_total, fixed_rules, select, ignore, extend, errors, out)
+    if not args.silent and report:
+        if args.output_file:
+            try:
+                Path(args.output_file).write_text(report, encoding="utf-8")
+            except OSError as exc:
+                _error(f"{args.output_file}: cannot write: {exc.strerror or exc}")
+                return 2
+        else:
+            out.write(report)
     if errors:
         return 2
     if any(fs for _, fs in results) and not args.exit_zero:
         return 1
+    if args.exit_non_zero_on_fix and fixed_total:
+        return 1
     return 0
+
+
+def _check_notebook(path: Path, settings: LintSettings, fix_mode: bool, results: list, sources: dict,
+                    on_error) -> int:
+    """Lint a notebook's code cells (reported per cell; never rewritten). Returns 1 on
+    an unreadable notebook, else 0."""
+    from torchwise.lint import notebook
+
+    try:
+        script, where = notebook.script(path)
+    except notebook.NotebookError as exc:
+        _error(str(exc))
+        return 1
+    if fix_mode:
+        print(f"torchwise: {_display(path)}: --fix does not rewrite notebooks; reporting only", file=sys.stderr)
+    display = _display(path)
+    findings = lint_source(script, display, rules=settings.rules_for(str(path.resolve())), on_error=on_error)
+    cells = notebook.findings_by_cell(display, findings, where)
+    results.extend(cells or [(display, [])])
+    return 0
+
+
+def _report(args, with_findings, sources, fixed_total, fixed_rules, select, ignore, extend, errors, out) -> str:
+    """The report text in the chosen format (colour only for a terminal)."""
+    fmt = args.format
+    if args.statistics:
+        return output.format_statistics(with_findings)
+    if fmt == "json":
+        return output.format_json(with_findings)
+    if fmt == "json-lines":
+        return output.format_json_lines(with_findings)
+    if fmt == "sarif":
+        return output.format_sarif(with_findings, select_rules(select or None, ignore, extend))
+    if fmt == "github":
+        return output.format_github(with_findings)
+    if fmt == "gitlab":
+        return output.format_gitlab(with_findings)
+    if fmt == "junit":
+        return output.format_junit(with_findings)
+    if fmt == "pylint":
+        return output.format_pylint(with_findings)
+    color = not args.output_file and use_color(out)
+    unsafe_hidden = 0 if args.unsafe_fixes else sum(
+        1 for _, fs in with_findings for f in fs if f.fix is not None and not fixable(f, False))
+    # no "All checks passed!" when a path could not be checked
+    summary = not args.quiet and not (errors and not with_findings and not fixed_total)
+    kwargs = dict(fixed=fixed_total, unsafe_hidden=unsafe_hidden, color=color, summary=summary)
+    text = (output.format_full(with_findings, sources, **kwargs) if fmt == "full"
+            else output.format_text(with_findings, **kwargs))
+    if args.show_fixes and not args.quiet:
+        if fixed_rules:
+            text += f"\nFixed {fixed_total} finding{'s' if fixed_total != 1 else ''}:\n"
+            for display, counts in fixed_rules:
+                text += f"- {display}:\n"
+                for (code, name), n in sorted(counts.items()):
+                    text += f"    {n} \u00d7 {code} ({name})\n"
+        elif args.fix:
+            text += "\nNo findings were fixed.\n"
+    return text

@@ -5,6 +5,7 @@
 select = ["ALL"]                 # codes, code prefixes, names, groups or "ALL"; default: rules on by default
 ignore = ["missing-eval"]
 extend-select = ["TW702"]        # added to the selection
+fix-grad-off-context = "inference_mode"  # what missing-no-grad's fix wraps loops in (default "no_grad")
 exclude = ["build", "notebooks/scratch_*.py"]
 [tool.torchwise.per-file-ignores]
 "tests/*" = ["TW1"]
@@ -40,7 +41,8 @@ class Config:
     settings: LintSettings
 
 
-_KEYS = {"select", "ignore", "extend-select", "extend_select", "per-file-ignores", "per_file_ignores", "exclude"}
+_KEYS = {"select", "ignore", "extend-select", "extend_select", "per-file-ignores", "per_file_ignores", "exclude",
+         "fix-grad-off-context"}
 _cache: dict[Path, tuple[float, Config]] = {}
 
 
@@ -66,6 +68,14 @@ def parse_table(table: dict, where: Path) -> LintSettings:
     if not isinstance(pfi, dict):
         raise ConfigError(f"{where}: [tool.torchwise] per-file-ignores should be a table of glob = [codes]")
     settings.per_file_ignores = {str(k): _str_list(v, f"per-file-ignores.{k}", where) for k, v in pfi.items()}
+    grad_off = table.get("fix-grad-off-context")
+    if grad_off is not None:
+        from torchwise.lint.fix_edits import GRAD_OFF_CONTEXTS
+
+        if grad_off not in GRAD_OFF_CONTEXTS:
+            raise ConfigError(f"{where}: [tool.torchwise] fix-grad-off-context should be one of: "
+                              + ", ".join(f'"{c}"' for c in GRAD_OFF_CONTEXTS))
+        settings.fix_grad_off_context = grad_off
     bad = unknown_selectors(settings.select + settings.ignore + settings.extend_select
                             + [s for v in settings.per_file_ignores.values() for s in v])
     if bad:
@@ -137,7 +147,8 @@ def merged(base: LintSettings, *, select: list[str] | None = None, ignore: list[
     Per-file ignores and excludes always apply."""
     if select:
         return LintSettings(select=list(select), ignore=list(ignore or []), extend_select=list(extend_select or []),
-                            per_file_ignores=dict(base.per_file_ignores), exclude=list(base.exclude), root=base.root)
+                            per_file_ignores=dict(base.per_file_ignores), exclude=list(base.exclude), root=base.root,
+                            fix_grad_off_context=base.fix_grad_off_context)
     return LintSettings(
         select=list(base.select),
         ignore=list(base.ignore) + list(ignore or []),
@@ -145,4 +156,50 @@ def merged(base: LintSettings, *, select: list[str] | None = None, ignore: list[
         per_file_ignores=dict(base.per_file_ignores),
         exclude=list(base.exclude),
         root=base.root,
+        fix_grad_off_context=base.fix_grad_off_context,
     )
+
+
+def load_config_file(path: Path) -> Config:
+    """The settings of an explicit ``--config FILE``: a ``pyproject.toml`` (its
+    ``[tool.torchwise]`` table) or a TOML file whose top level is the table itself.
+    Relative globs are relative to the file's folder."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    table = data.get("tool", {}).get("torchwise", {}) if path.name == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.torchwise] should be a table")
+    lint_table = {k: v for k, v in table.items() if k in _KEYS or not isinstance(v, dict)}
+    return Config(path, parse_table(lint_table, path.resolve()))
+
+
+def inline_overrides(values: list[str]) -> dict:
+    """``--config 'select = ["TW1"]'`` options as one table (TOML key = value pairs)."""
+    table: dict = {}
+    for value in values:
+        try:
+            table.update(tomllib.loads(value))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"--config {value!r} is neither a file nor a TOML `key = value`: {exc}") from None
+    return table
+
+
+def parse_per_file_ignores(values: list[str]) -> dict[str, list[str]]:
+    """``--per-file-ignores 'tests/*:TW1,TW2'`` (repeatable) as glob -> selectors."""
+    out: dict[str, list[str]] = {}
+    for value in values:
+        pattern, sep, codes = value.rpartition(":")
+        if not sep or not pattern.strip() or not codes.strip():
+            raise ConfigError(f"--per-file-ignores expects GLOB:CODES, got {value!r}")
+        out.setdefault(pattern.strip(), []).extend(c.strip() for c in codes.split(",") if c.strip())
+    bad = unknown_selectors([c for v in out.values() for c in v])
+    if bad:
+        raise ConfigError(f"unknown rule selector(s) in --per-file-ignores: {', '.join(bad)}")
+    return out

@@ -93,6 +93,7 @@ class LintSettings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> selectors
     exclude: list[str] = field(default_factory=list)  # globs of files not to check
     root: str | None = None  # directory the globs are relative to
+    fix_grad_off_context: str | None = None  # missing-no-grad's fix: "no_grad" (default) or "inference_mode"
 
     def _relative(self, path: str) -> str:
         p = PurePath(path)
@@ -173,6 +174,8 @@ def run_rules(analysis: Analysis, rules: Iterable[Rule], path: str,
     flow.accelerate(analysis)
     source = analysis.source
     for r in rules:
+        if r.code == "TW002":
+            continue  # unused-noqa: the engine computes it after the other rules
         if r.code == SYNTAX_ERROR_CODE:
             if analysis.syntax_error is not None:
                 findings.append(_syntax_finding(r, analysis))
@@ -236,11 +239,20 @@ def lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
 
 def _lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
                    on_error: ErrorHandler | None = None) -> list[Finding]:
+    from torchwise.lint import noqa as file_noqa
+
+    rules = list(rules)
     findings = run_rules(analysis, rules, path, on_error)
+    unused_rule = next((r for r in rules if r.code == file_noqa.UNUSED_NOQA_CODE), None)
+    unused = file_noqa.unused_noqa(unused_rule, analysis, findings, rules, all_rules()) if unused_rule else []
     if findings and _HAS_NOQA.search(analysis.source) is not None:  # one scan of the text first
         noqa = noqa_map(analysis.lines)
         if noqa:
             findings = [f for f in findings if not is_suppressed(f, noqa)]
+        whole_file = file_noqa.file_noqa(analysis.source)
+        if whole_file:
+            findings = [f for f in findings if not file_noqa.file_suppressed(f, whole_file)]
+    findings += unused
     findings.sort(key=lambda f: (f.line, f.col, f.rule.code, f.end_line, f.end_col))
     return findings
 

@@ -8,6 +8,7 @@ from typing import Iterator
 
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+from torchwise.lint.rules._calls import module_reference
 
 
 def _scaled_backwards(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
@@ -178,6 +179,15 @@ _DEPRECATED_AMP = {
 }
 
 
+# the parameters of the deprecated classes, in order (torch/cuda/amp/*.py)
+_AMP_PARAMS = {
+    "autocast": ("enabled", "dtype", "cache_enabled"),
+    "GradScaler": ("init_scale", "growth_factor", "backoff_factor", "growth_interval", "enabled"),
+}
+# defaults torch.amp.* reads from global state where torch.cuda.amp.* passed constants
+_GLOBAL_DEFAULTS = {"dtype": "set_autocast_dtype", "cache_enabled": "set_autocast_cache_enabled"}
+
+
 @rule(code="TW404", name="deprecated-cuda-amp", group="amp", severity="warning",
       summary="torch.cuda.amp.autocast/GradScaler are deprecated; use torch.amp.autocast/GradScaler(\"cuda\").",
       fix="safe")
@@ -190,30 +200,45 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
         short = _DEPRECATED_AMP.get(qualname or "")
         if short is None:
             continue
-        fix = None
-        func = call.func
-        # torch.cuda.amp.X written out: rewrite to torch.amp.X("cuda", ...)
-        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) and func.value.attr == "amp"
-                and isinstance(func.value.value, ast.Attribute) and func.value.value.attr == "cuda"
-                and func.attr == short):
-            torch_text = ctx.text(func.value.value.value)
-            edits = [ctx.replace(func, f"{torch_text}.amp.{short}")]
-            args_text = '"cuda"'
-            if call.args or call.keywords:
-                first = min(list(call.args) + [k.value if k.arg is None else k for k in call.keywords],
-                            key=lambda n: (n.lineno, n.col_offset))
-                line = first.lineno
-                col = a.char_col(line, first.col_offset)
-                edits.append(Edit(line, col, line, col, f'{args_text}, '))
-            else:
-                end_line = call.end_lineno or call.lineno
-                end_col = a.char_col(end_line, call.end_col_offset or 0)
-                edits.append(Edit(end_line, end_col - 1, end_line, end_col - 1, args_text))
-            if not any(isinstance(x, ast.Starred) for x in call.args):
-                fix = Fix("safe", f'Use `torch.amp.{short}("cuda", ...)`', tuple(edits))
         yield ctx.finding(
             call,
             f"`torch.cuda.amp.{short}(...)` is deprecated; use `torch.amp.{short}(\"cuda\", ...)` "
-            "(same arguments, device type first)",
-            fix,
+            "(the device type comes first, so pass the other arguments by keyword)",
+            _amp_fix(ctx, call, short),
         )
+
+
+def _amp_fix(ctx: Context, call: ast.Call, short: str) -> Fix | None:
+    """``torch.cuda.amp.X(a, b, k=v)`` -> ``torch.amp.X("cuda", p1=a, p2=b, k=v)``: the
+    positional arguments become keywords, since ``torch.amp.autocast``'s second
+    parameter is ``dtype`` where the old one's first was ``enabled``."""
+    a = ctx.analysis
+    params = _AMP_PARAMS[short]
+    if any(isinstance(x, ast.Starred) for x in call.args) or len(call.args) > len(params):
+        return None
+    given = {params[i] for i in range(len(call.args))} | {k.arg for k in call.keywords if k.arg}
+    if any(k.arg not in params for k in call.keywords if k.arg):
+        return None  # an argument the old API does not take: it fails already, leave it
+    new_func = module_reference(ctx, call.func, f"torch.amp.{short}")
+    if new_func is None:
+        return None
+    edits = [ctx.replace(call.func, new_func)]
+    for i, arg in enumerate(call.args):
+        col = a.char_col(arg.lineno, arg.col_offset)
+        edits.append(Edit(arg.lineno, col, arg.lineno, col, ('"cuda", ' if i == 0 else "") + f"{params[i]}="))
+    if not call.args:
+        if call.keywords:
+            first = min(call.keywords, key=lambda k: (k.lineno, k.col_offset))
+            col = a.char_col(first.lineno, first.col_offset)
+            edits.append(Edit(first.lineno, col, first.lineno, col, '"cuda", '))
+        else:
+            end_line = call.end_lineno or call.lineno
+            end_col = a.char_col(end_line, call.end_col_offset or 0)
+            edits.append(Edit(end_line, end_col - 1, end_line, end_col - 1, '"cuda"'))
+    # torch.amp.autocast reads a missing dtype/cache_enabled from global settings (which
+    # default to what torch.cuda.amp passed); a file that changes them gets an unsafe fix
+    changed = {_GLOBAL_DEFAULTS[p] for p in _GLOBAL_DEFAULTS if short == "autocast" and p not in given}
+    unsafe = bool(changed) and (any(k.arg is None for k in call.keywords)
+                                or bool(flow.calls_named(a, *changed)))
+    return Fix("unsafe" if unsafe else "safe", f'Use torch.amp.{short}("cuda", ...) with keyword arguments',
+               tuple(edits))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from torchwise.lint.base import Context, rule
+from torchwise.lint import fix_edits
+from torchwise.lint.base import Context, Fix, rule
 from torchwise.lint.rules._calls import (
     argument, call_name, calls, has_star_args, has_star_kwargs, index, int_value,
 )
@@ -111,7 +112,7 @@ def _local_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncF
 
 @rule(code="TW701", name="dataloader-workers-without-main-guard", group="data", severity="error",
       summary="A DataLoader with worker processes is iterated by import-time code with no "
-              "`if __name__ == \"__main__\":` guard.")
+              "`if __name__ == \"__main__\":` guard.", fix="unsafe")
 def dataloader_workers_without_main_guard(ctx: Context):
     candidates = [c for c in index(ctx).calls_named({"DataLoader"})
                   if call_name(ctx, c, {"DataLoader"}) in DATALOADER and _workers(ctx, c) == "some"]
@@ -130,8 +131,9 @@ def dataloader_workers_without_main_guard(ctx: Context):
     for call in candidates:
         if id(call) not in at_import:
             continue
-        if _iterates(call, _bound_name(ctx, call), uses):
-            yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)))
+        name = _bound_name(ctx, call)
+        if _iterates(call, name, uses):
+            yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)), _main_guard_fix(ctx, call, name))
     # 2. built and iterated inside a function that module-level code calls
     functions = _local_functions(ctx.tree)
     called = {node.func.id for node in import_time
@@ -146,11 +148,77 @@ def dataloader_workers_without_main_guard(ctx: Context):
         if not inside:
             continue
         body_uses = _Uses(body_nodes)
+        starts = [node for node in import_time if isinstance(node, ast.Call)
+                  and isinstance(node.func, ast.Name) and node.func.id == fname]
         for call in inside:
             if _iterates(call, _bound_name(ctx, call), body_uses):
                 yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)).replace(
                     "from code that runs at import time",
-                    f"in `{fname}()`, which this file calls at import time"))
+                    f"in `{fname}()`, which this file calls at import time"),
+                    _main_guard_fix(ctx, starts[0]) if len(starts) == 1 else None)
+
+
+_DEFINES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+
+
+def _main_guard_fix(ctx: Context, start: ast.AST, name: str | None = None) -> Fix | None:
+    """Move the module-level statements that start the workers under
+    ``if __name__ == "__main__":``: from the statement holding ``start`` to the last one
+    that uses ``name`` (the loader). Unsafe: importing the module no longer runs them.
+    None when definitions or imports lie in between (workers need those at import)."""
+    body = ctx.tree.body
+    line = start.lineno  # type: ignore[attr-defined]
+    first = next((i for i, stmt in enumerate(body) if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno)), None)
+    if first is None or isinstance(body[first], _DEFINES):
+        return None
+    # take in the statements that follow and use what the moved ones bind (up to the
+    # next definition), so that nothing left outside reads a name only bound inside
+    last = first
+    stored = _stored_names(body[first])
+    for i in range(first + 1, len(body)):
+        if isinstance(body[i], _DEFINES):
+            break
+        if _loaded_names(body[i]) & stored:
+            for stmt in body[last + 1:i + 1]:
+                stored |= _stored_names(stmt)
+            last = i
+    if any(_loaded_names(stmt) & stored for stmt in body[last + 1:]
+           if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))):
+        return None  # used again after a definition: moving it would break that code
+    edits = fix_edits.wrap(ctx, body[first], body[last], 'if __name__ == "__main__":')
+    if edits is None:
+        return None
+    return Fix("unsafe", 'Move the code that starts the workers under if __name__ == "__main__":', edits)
+
+
+def _stored_names(stmt: ast.stmt) -> set[str]:
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+
+
+def _loaded_names(stmt: ast.stmt) -> set[str]:
+    """Names ``stmt`` reads before binding them itself (a loop reading its own target
+    does not count; ``x = x + 1`` and ``x += 1`` do read ``x``)."""
+    stores: dict[str, tuple[int, int]] = {}
+    loads: list[tuple[str, tuple[int, int]]] = []
+    handled: set[int] = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+            done = (node.end_lineno or node.lineno, node.end_col_offset or 0)  # bound after the value
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for n in ast.walk(target):
+                    if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                        handled.add(id(n))
+                        stores[n.id] = min(stores.get(n.id, done), done)
+                        if isinstance(node, ast.AugAssign):
+                            loads.append((n.id, (n.lineno, n.col_offset)))
+        elif isinstance(node, ast.Name) and id(node) not in handled:
+            position = (node.lineno, node.col_offset)
+            if isinstance(node.ctx, ast.Load):
+                loads.append((node.id, position))
+            elif node.id not in stores or position < stores[node.id]:
+                stores[node.id] = position
+    return {name for name, position in loads if not (name in stores and stores[name] < position)}
 
 
 def _shown_workers(ctx: Context, call: ast.Call) -> str:

@@ -179,11 +179,48 @@ def _line_note(ctx: Context, source: Source, inp: ast.expr) -> str:
     return f" (line {source.node.lineno})"  # type: ignore[attr-defined]
 
 
-def _unwrap_fix(ctx: Context, source: Source, what: str) -> Fix | None:
-    if source.inline is None or source.inner is None:
+def _unwrap_fix(ctx: Context, source: Source, what: str, inp: ast.expr | None = None) -> Fix | None:
+    if source.inner is None:
         return None
-    return Fix("unsafe", f"Pass the logits instead of their {what}",
-               (ctx.replace(source.inline, ctx.text(source.inner)),))
+    if source.inline is not None:
+        return Fix("unsafe", f"Pass the logits instead of their {what}",
+                   (ctx.replace(source.inline, ctx.text(source.inner)),))
+    # ``probs = softmax(logits)`` on an earlier line, then ``loss(probs, y)``: pass ``logits``
+    if isinstance(inp, ast.Name) and flow.binding_value(ctx.analysis, inp) is source.node \
+            and _same_value_at(ctx, source.inner, source.node, inp):
+        return Fix("unsafe", f"Pass {ctx.text(source.inner)} (the logits) instead of their {what}",
+                   (ctx.replace(inp, ctx.text(source.inner)),))
+    return None
+
+
+def _same_value_at(ctx: Context, expr: ast.expr, then: ast.AST, now: ast.AST) -> bool:
+    """Whether ``expr`` (a name or ``a.b`` of names) still names what it named at ``then``
+    when evaluated at ``now``: its root name has the same binding at both points and
+    nothing is assigned to it or its attributes in between (same scope)."""
+    root = expr
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return False
+    a = ctx.analysis
+    try:
+        scope = a.scope_of(now)
+        if a.scope_of(then) is not scope:
+            return False
+        before = a.lookup(root.id, scope, then.lineno)  # type: ignore[attr-defined]
+        after = a.lookup(root.id, scope, now.lineno)  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    if before is None or before is not after:
+        return False
+    if flow.enclosing_loops(a, then) != flow.enclosing_loops(a, now):
+        return False  # a loop may rebind it between the two
+    for n in flow.walk_local(flow.enclosing_function(a, now)):
+        if isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, ast.Store) and flow.dotted(n) \
+                and (flow.dotted(n) == root.id or flow.dotted(n).startswith(root.id + ".")) \
+                and then.lineno <= n.lineno <= now.lineno:  # type: ignore[attr-defined]
+            return False
+    return True
 
 
 CE_FUNCS = {"torch.nn.functional.cross_entropy"}
@@ -206,7 +243,7 @@ def softmax_before_cross_entropy(ctx: Context) -> Iterator[Finding]:
             f"`{name}` applies log-softmax itself, but its input is already a softmax"
             f"{_line_note(ctx, source, inp)}: the loss is computed on squashed probabilities and "
             "learns slowly; pass the raw logits (drop the softmax)",
-            _unwrap_fix(ctx, source, "softmax"),
+            _unwrap_fix(ctx, source, "softmax", inp),
         )
 
 
@@ -222,7 +259,7 @@ def sigmoid_before_bce_with_logits(ctx: Context) -> Iterator[Finding]:
             f"`{name}` applies the sigmoid itself, but its input already went through a sigmoid"
             f"{_line_note(ctx, source, inp)}: pass the raw logits (or use `binary_cross_entropy` on "
             "probabilities)",
-            _unwrap_fix(ctx, source, "sigmoid"),
+            _unwrap_fix(ctx, source, "sigmoid", inp),
         )
 
 

@@ -7,8 +7,9 @@ import ast
 import bisect
 from typing import Iterator
 
-from torchwise.lint import flow
+from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+from torchwise.lint.rules._calls import module_reference
 
 
 # ------------------------------------------------------------------ shared bits
@@ -81,7 +82,8 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
 
 # ------------------------------------------------------------------ TW101
 @rule(code="TW101", name="missing-zero-grad", group="training", severity="warning",
-      summary="A training loop calls backward() and optimizer.step() but never clears the gradients.")
+      summary="A training loop calls backward() and optimizer.step() but never clears the gradients.",
+      fix="unsafe")
 def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for step, opt in _optimizer_steps(ctx):
@@ -101,7 +103,24 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             f"Gradients are never cleared in this loop: `{ctx.text(step)}` applies gradients that "
             f"keep accumulating across iterations; call `{ctx.text(opt)}.zero_grad()` once per step "
             "(before the next backward())",
+            _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _zero_grad_fix(ctx: Context, loop: ast.AST, opt: ast.expr) -> Fix | None:
+    """Clear the gradients at the start of the loop body: changes what the loop computes
+    (that is the point), so unsafe."""
+    if not isinstance(opt, (ast.Name, ast.Attribute)) or not loop.body:  # type: ignore[attr-defined]
+        return None
+    root = opt
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not isinstance(root, ast.Name) or any(
+            isinstance(n, ast.Name) and n.id == root.id and isinstance(n.ctx, ast.Store) for n in ast.walk(loop)):
+        return None  # the optimizer is (re)bound inside the loop: unclear where to clear
+    code = f"{ctx.text(opt)}.zero_grad()"
+    edit = fix_edits.insert_before(ctx, loop.body[0], code)  # type: ignore[attr-defined]
+    return Fix("unsafe", f"Insert {code} at the start of the loop", (edit,)) if edit else None
 
 
 # ------------------------------------------------------------------ TW102
@@ -318,7 +337,8 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
 
 
 @rule(code="TW104", name="missing-eval", group="training", severity="warning",
-      summary="An evaluation loop runs on a model still in train mode (dropout and batch norm active).")
+      summary="An evaluation loop runs on a model still in train mode (dropout and batch norm active).",
+      fix="unsafe")
 def missing_eval(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     targets = _mode_targets(ctx)
@@ -352,11 +372,38 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"`{target}` is still in train mode here (dropout and batch norm behave as in "
                 f"training), yet this loop evaluates it; call `{target}.eval()` before the loop "
                 f"and `{target}.train()` after it",
+                _eval_fix(ctx, block, target),
             )
 
 
+def _eval_fix(ctx: Context, block: ast.stmt, target: str) -> Fix | None:
+    """``target.eval()`` before the evaluation block, and ``target.train()`` after it
+    when training resumes in an enclosing loop that does not switch back itself."""
+    before = fix_edits.insert_before(ctx, block, f"{target}.eval()")
+    if before is None:
+        return None
+    edits = [before]
+    a = ctx.analysis
+    for loop in flow.enclosing_loops(a, block):
+        if not _has_backward(ctx, loop):
+            continue
+        func = flow.enclosing_function(a, loop)
+        start, end = (loop.lineno, loop.col_offset), (loop.end_lineno, loop.end_col_offset)
+        inside = [kind for position, kind in _mode_events(ctx, func).get(target, []) if start <= position <= end]
+        if "train" not in inside and "unknown" not in inside and "pass" not in inside:
+            after = fix_edits.insert_after(ctx, block, f"{target}.train()")
+            if after is None:
+                return None
+            edits.append(after)
+        break
+    title = f"Insert {target}.eval() before the evaluation loop" + (
+        f" and {target}.train() after it" if len(edits) > 1 else "")
+    return Fix("unsafe", title, tuple(edits))
+
+
 @rule(code="TW105", name="missing-train-mode", group="training", severity="warning",
-      summary="model.eval() inside the epoch loop but model.train() only before it: later epochs train in eval mode.")
+      summary="model.eval() inside the epoch loop but model.train() only before it: later epochs train in eval mode.",
+      fix="unsafe")
 def missing_train_mode(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
@@ -386,12 +433,29 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 f"`{target}.eval()` runs inside the training loop but `{target}.train()` is only called "
                 "before the loop, so every later iteration trains in eval mode; call "
                 f"`{target}.train()` at the start of each epoch",
+                _train_mode_fix(ctx, loop, call, target),
             )
             break
 
 
+def _train_mode_fix(ctx: Context, loop: ast.AST, eval_call: ast.Call, target: str) -> Fix | None:
+    """``target.train()`` before the loop body's first statement that trains (calls the
+    model or backward()), so every epoch starts its training part in train mode."""
+    for stmt in loop.body:  # type: ignore[attr-defined]
+        holds_eval = flow.contains(stmt, eval_call)
+        trains = _calls_target(stmt, target) is not None or any(
+            flow.is_backward_call(n) for n in flow.walk_local(stmt))
+        if trains:
+            if holds_eval:
+                return None  # evaluation and training in one statement: unclear where to insert
+            edit = fix_edits.insert_before(ctx, stmt, f"{target}.train()")
+            return Fix("unsafe", f"Insert {target}.train() where the epoch starts training", (edit,)) if edit else None
+    return None
+
+
 @rule(code="TW106", name="missing-no-grad", group="training", severity="warning",
-      summary="An evaluation loop after model.eval() runs without torch.no_grad()/inference_mode().")
+      summary="An evaluation loop after model.eval() runs without torch.no_grad()/inference_mode().",
+      fix="unsafe")
 def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
@@ -424,8 +488,20 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                 f"`{target}` is evaluated without `torch.no_grad()`: autograd records every "
                 "operation of this loop, wasting memory and time; wrap the loop in "
                 "`with torch.no_grad():` (or `torch.inference_mode()`)",
+                _no_grad_fix(ctx, loop),
             )
             break
+
+
+def _no_grad_fix(ctx: Context, loop: ast.stmt) -> Fix | None:
+    """Wrap the evaluation loop in ``with torch.no_grad():`` (``torch.inference_mode()``
+    when the settings ask for it, see ``fix_edits.grad_off_context``)."""
+    name = fix_edits.grad_off_context(ctx.path)
+    manager = module_reference(ctx, loop, f"torch.{name}")
+    if manager is None:
+        return None
+    edits = fix_edits.wrap(ctx, loop, loop, f"with {manager}():")
+    return Fix("unsafe", f"Wrap the loop in with {manager}()", edits) if edits else None
 
 
 def _local_for_loops(func: ast.AST) -> list[ast.AST]:

@@ -1,0 +1,186 @@
+"""Building fix edits that add or move whole lines: insert a statement before or
+after another, wrap statements in a new block (``with torch.no_grad():``,
+``if __name__ == "__main__":``).
+
+Inserted lines use the file's own line ending and indentation. Every helper returns
+None when the layout makes the edit unclear (a statement sharing its line with
+another, a multi-line string whose value re-indenting would change); the rule then
+offers no fix rather than a wrong one.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Iterator
+
+from torchwise.lint.base import Edit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from torchwise.lint.base import Context
+
+GRAD_OFF_CONTEXTS = ("no_grad", "inference_mode")
+_grad_off: ContextVar[str | None] = ContextVar("torchwise_grad_off_fix", default=None)
+
+
+def grad_off_context(path: str | None = None) -> str:
+    """What missing-no-grad's fix wraps loops in: ``no_grad`` (default) or
+    ``inference_mode``: set for a block with ``grad_off_setting``, else
+    ``fix-grad-off-context`` in the ``[tool.torchwise]`` that applies to ``path``."""
+    chosen = _grad_off.get()
+    if chosen is None and path and not path.startswith("<"):
+        from pathlib import Path
+
+        from torchwise.lint.config import ConfigError, load_config
+
+        try:
+            chosen = load_config(Path(path)).settings.fix_grad_off_context
+        except (ConfigError, OSError):
+            chosen = None
+    return chosen or "no_grad"
+
+
+@contextmanager
+def grad_off_setting(name: str | None) -> Iterator[None]:
+    """Use ``name`` for the fixes built inside this block (None: keep the default)."""
+    token = _grad_off.set(name) if name in GRAD_OFF_CONTEXTS else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _grad_off.reset(token)
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+DEFAULT_INDENT = "    "
+
+
+def line_ending(source: str) -> str:
+    """The file's line ending (its first one), ``\\n`` when it has none."""
+    match = _BREAK.search(source)
+    return match.group() if match else "\n"
+
+
+def _lines(ctx: "Context") -> list[str]:
+    """The file's lines without their endings, split where ``ast`` splits them."""
+    cached = ctx.analysis.__dict__.get("_tw_fix_lines")
+    if cached is None or cached[0] is not ctx.source:
+        cached = (ctx.source, _BREAK.split(ctx.source))
+        ctx.analysis.__dict__["_tw_fix_lines"] = cached
+    return cached[1]
+
+
+def line_text(ctx: "Context", line: int) -> str:
+    lines = _lines(ctx)
+    return lines[line - 1] if 1 <= line <= len(lines) else ""
+
+
+def _char_col(ctx: "Context", line: int, byte_col: int) -> int:
+    return len(line_text(ctx, line).encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+def indent_of(ctx: "Context", stmt: ast.stmt) -> str | None:
+    """The indentation of ``stmt`` when it starts its line (else None)."""
+    first = stmt.decorator_list[0].lineno if getattr(stmt, "decorator_list", None) else stmt.lineno
+    text = line_text(ctx, first)
+    col = _char_col(ctx, stmt.lineno, stmt.col_offset) if first == stmt.lineno else len(text) - len(text.lstrip())
+    prefix = text[:col]
+    return prefix if not prefix.strip() else None
+
+
+def _ends_line(ctx: "Context", stmt: ast.stmt) -> bool:
+    """Whether nothing but a comment follows ``stmt`` on its last line."""
+    end = stmt.end_lineno or stmt.lineno
+    rest = line_text(ctx, end)[_char_col(ctx, end, stmt.end_col_offset or 0):].strip()
+    return not rest or rest.startswith("#")
+
+
+def indent_unit(ctx: "Context") -> str:
+    """One level of indentation as the file writes it (from its first indented block)."""
+    cached = ctx.analysis.__dict__.get("_tw_indent_unit")
+    if cached is not None:
+        return cached
+    unit = DEFAULT_INDENT
+    for node in ast.walk(ctx.tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, ast.stmt) and isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+            outer, inner = indent_of(ctx, node), indent_of(ctx, body[0])
+            if outer is not None and inner is not None and inner.startswith(outer) and len(inner) > len(outer):
+                unit = inner[len(outer):]
+                break
+    ctx.analysis.__dict__["_tw_indent_unit"] = unit
+    return unit
+
+
+def insert_before(ctx: "Context", stmt: ast.stmt, code: str) -> Edit | None:
+    """An edit inserting the statement ``code`` on its own line before ``stmt``, at
+    the same indentation."""
+    indent = indent_of(ctx, stmt)
+    if indent is None:
+        return None
+    first = stmt.decorator_list[0].lineno if getattr(stmt, "decorator_list", None) else stmt.lineno
+    return Edit(first, 0, first, 0, f"{indent}{code}{line_ending(ctx.source)}")
+
+
+def insert_after(ctx: "Context", stmt: ast.stmt, code: str, indent: str | None = None) -> Edit | None:
+    """An edit inserting the statement ``code`` on its own line after ``stmt`` (at
+    ``stmt``'s indentation unless ``indent`` is given)."""
+    own = indent_of(ctx, stmt)
+    if own is None or not _ends_line(ctx, stmt):
+        return None
+    end = stmt.end_lineno or stmt.lineno
+    eol = len(line_text(ctx, end))
+    return Edit(end, eol, end, eol, f"{line_ending(ctx.source)}{own if indent is None else indent}{code}")
+
+
+def _string_rows(ctx: "Context") -> set[int] | None:
+    """Lines (1-based) that continue a string started on an earlier line: re-indenting
+    them would change the string's value. None when the file does not tokenize."""
+    cached = ctx.analysis.__dict__.get("_tw_string_rows")
+    if cached is not None and cached[0] is ctx.source:
+        return cached[1]
+    rows: set[int] | None = set()
+    opened: list[int] = []  # f-string starts (3.12+ tokenizes f-strings in parts)
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(ctx.source).readline):
+            kind = tokenize.tok_name.get(tok.type, "")
+            if kind == "FSTRING_START":
+                opened.append(tok.start[0])
+            elif kind == "FSTRING_END" and opened:
+                start = opened.pop()
+                rows.update(range(start + 1, tok.end[0] + 1))
+            elif tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
+                rows.update(range(tok.start[0] + 1, tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        rows = None
+    ctx.analysis.__dict__["_tw_string_rows"] = (ctx.source, rows)
+    return rows
+
+
+def wrap(ctx: "Context", first: ast.stmt, last: ast.stmt, header: str) -> tuple[Edit, ...] | None:
+    """Edits putting the statements ``first``..``last`` (siblings in one body) under a
+    new block ``header`` (e.g. ``with torch.no_grad():``): the header goes on its own
+    line at their indentation and their lines move one level in."""
+    indent = indent_of(ctx, first)
+    if indent is None or indent_of(ctx, last) is None or not _ends_line(ctx, last):
+        return None
+    strings = _string_rows(ctx)
+    if strings is None:
+        return None
+    unit = indent_unit(ctx)
+    top = first.decorator_list[0].lineno if getattr(first, "decorator_list", None) else first.lineno
+    bottom = last.end_lineno or last.lineno
+    if any(row in strings for row in range(top + 1, bottom + 1)):
+        return None  # a multi-line string inside: its value would change
+    edits = [Edit(top, 0, top, 0, f"{indent}{header}{line_ending(ctx.source)}")]
+    for row in range(top, bottom + 1):
+        if line_text(ctx, row).strip():
+            if row == top:
+                edits[0] = Edit(top, 0, top, 0, f"{indent}{header}{line_ending(ctx.source)}{unit}")
+            else:
+                edits.append(Edit(row, 0, row, 0, unit))
+    return tuple(edits)

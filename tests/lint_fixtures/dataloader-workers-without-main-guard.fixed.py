@@ -1,0 +1,45 @@
+import os
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+NUM_WORKERS = 4
+dataset = TensorDataset(torch.randn(64, 8), torch.randint(0, 2, (64,)))
+model = torch.nn.Linear(8, 2)
+
+if __name__ == "__main__":
+    loader = DataLoader(dataset, batch_size=8, shuffle=True, num_workers=4)  # expect: dataloader-workers-without-main-guard
+    for inputs, targets in loader:
+        model(inputs)
+
+if __name__ == "__main__":
+    probe = DataLoader(dataset, num_workers=NUM_WORKERS)  # expect: dataloader-workers-without-main-guard
+    first_batch = next(iter(probe))
+
+
+def train():
+    train_loader = DataLoader(dataset, batch_size=16, num_workers=os.cpu_count())  # expect: dataloader-workers-without-main-guard
+    for inputs, targets in train_loader:
+        model(inputs)
+
+
+if __name__ == "__main__":
+    train()
+
+# --- correct code ----------------------------------------------------------------------
+serial = DataLoader(dataset, batch_size=8, num_workers=0)
+for inputs, targets in serial:
+    model(inputs)
+
+later = DataLoader(dataset, batch_size=8, num_workers=2)  # only iterated under the guard
+
+
+def evaluate(workers):
+    eval_loader = DataLoader(dataset, num_workers=workers)
+    return sum(len(t) for _, t in eval_loader)
+
+
+if __name__ == "__main__":
+    for inputs, targets in later:
+        model(inputs)
+    evaluate(2)

@@ -1,0 +1,80 @@
+import torch
+import torch.nn.functional as F
+
+model = torch.nn.Sequential(torch.nn.Linear(10, 10), torch.nn.Dropout(0.5), torch.nn.Linear(10, 2))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+train_loader = [(torch.randn(4, 10), torch.randint(0, 2, (4,)))]
+val_loader = train_loader
+
+for epoch in range(3):
+    model.train()
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    correct = 0
+    model.eval()
+    with torch.no_grad():
+        for x, y in val_loader:
+            correct += (model(x).argmax(1) == y).sum().item()  # expect: missing-eval
+
+
+class Trainer:
+    def fit(self, loader):
+        self.net.train()
+        for x, y in loader:
+            self.opt.zero_grad()
+            F.mse_loss(self.net(x), y).backward()
+            self.opt.step()
+        self.net.eval()
+        with torch.inference_mode():
+            for x, y in loader:
+                print(self.net(x))  # expect: missing-eval
+
+
+def fit_resuming(model, loader, val_loader, optimizer):
+    model.train()
+    for epoch in range(3):
+        for x, y in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            for x, y in val_loader:
+                print(model(x))  # expect: missing-eval
+        model.train()
+
+
+# --- correct code ----------------------------------------------------------------------
+for epoch in range(3):
+    model.train()
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        for x, y in val_loader:
+            print(model(x))
+
+
+def validate(model, loader):
+    # the caller decides the mode; nothing here says it is in train mode
+    with torch.no_grad():
+        return [model(x) for x, _ in loader]
+
+
+def with_helper(model, loader, prepare):
+    model.train()
+    prepare(model)  # may switch modes: unsure, so silent
+    with torch.no_grad():
+        for x, _ in loader:
+            print(model(x))
+
+
+def mc_dropout(model, loader):
+    model.eval()
+    with torch.no_grad():
+        for x, _ in loader:
+            print(model(x))

@@ -1,0 +1,117 @@
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+model = nn.Linear(10, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+loader = [(torch.randn(4, 10), torch.randint(0, 2, (4,))) for _ in range(3)]
+
+
+def train_forgot(model, loader, optimizer):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()  # expect: missing-zero-grad
+
+
+def train_zeroed_once_before_loop(model, loader, opt):
+    opt.zero_grad()
+    for x, y in loader:
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()  # expect: missing-zero-grad
+
+
+for epoch in range(2):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        if epoch % 2 == 0:
+            optimizer.step()  # expect: missing-zero-grad
+
+
+# --- correct code: no findings below -------------------------------------------------
+def train_ok(model, loader, optimizer):
+    for x, y in loader:
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+
+def train_zero_after_step(model, loader, optimizer):
+    for x, y in loader:
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+
+def train_model_zero_grad(model, loader, optimizer):
+    for x, y in loader:
+        model.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+
+def accumulate(model, loader, optimizer, k=4):
+    for i, (x, y) in enumerate(loader):
+        (F.cross_entropy(model(x), y) / k).backward()
+        if (i + 1) % k == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+
+
+def accumulate_per_epoch(model, loader, optimizer, epochs=3):
+    for epoch in range(epochs):
+        optimizer.zero_grad()
+        for i, (x, y) in enumerate(loader):
+            F.cross_entropy(model(x), y).backward()
+            if i == len(loader) - 1:
+                optimizer.step()
+
+
+def manual_clear(model, loader, optimizer):
+    for x, y in loader:
+        for p in model.parameters():
+            p.grad = None
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+
+def legacy_manual_clear(model, loader, optimizer):
+    for x, y in loader:
+        for p in model.parameters():
+            if p.grad is not None:
+                p.grad.data.zero_()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+
+def reset(optimizer):
+    optimizer.zero_grad(set_to_none=True)
+
+
+def helper_clear(model, loader, optimizer):
+    for x, y in loader:
+        reset(optimizer)
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+
+def lbfgs(model, loader):
+    opt = torch.optim.LBFGS(model.parameters())
+    for x, y in loader:
+        def closure():
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            return loss
+        opt.step(closure)
+
+
+def single_step(model, x, y, optimizer):
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.step()

@@ -1,0 +1,293 @@
+"""The quick fixes of the training-loop, loss and data rules: each is applied with the
+real fixer, the result parses, a re-lint with every rule finds the finding gone and
+nothing new, and the fixed script runs on CPU and does what the fix promised.
+(Tests may import torch; the server never does.)"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+import textwrap
+import warnings
+from collections import Counter
+
+import pytest
+
+from torchwise.lint.engine import get_rule, lint_source, select_rules
+from torchwise.lint.fix import fix_source
+
+torch = pytest.importorskip("torch")
+
+PRELUDE = """\
+import torch
+import torch.nn.functional as F
+from torch import nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 3))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+loader = [(torch.randn(2, 4), torch.randint(0, 3, (2,))) for _ in range(3)]
+"""
+
+# rule -> (snippet run after PRELUDE that sets ``result``, check(result before, result after))
+CASES = {
+    "missing-zero-grad": ("""\
+grads = []
+for x, y in loader:
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    grads.append(model[0].weight.grad.clone())
+    optimizer.step()
+result = grads
+""", lambda before, after: not torch.allclose(before[-1], after[-1])
+        and torch.allclose(after[0], before[0])),
+    "missing-eval": ("""\
+modes = []
+for epoch in range(2):
+    model.train()
+    for x, y in loader:
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    with torch.no_grad():
+        for x, y in loader:
+            modes.append(model.training)
+            model(x)
+result = modes
+""", lambda before, after: all(before) and not any(after)),
+    "missing-train-mode": ("""\
+modes = []
+model.train()
+for epoch in range(3):
+    for x, y in loader:
+        optimizer.zero_grad()
+        modes.append(model.training)
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        for x, y in loader:
+            model(x)
+result = modes
+""", lambda before, after: not all(before) and all(after)),
+    "missing-no-grad": ("""\
+def evaluate(model, loader):
+    model.eval()
+    tracked = []
+    for x, y in loader:
+        out = model(x)
+        tracked.append(out.grad_fn is not None)
+    return tracked
+result = evaluate(model, loader)
+""", lambda before, after: all(before) and not any(after)),
+    "softmax-before-cross-entropy": ("""\
+x, y = loader[0]
+logits = model.eval()(x)
+probs = torch.softmax(logits, dim=1)
+result = F.cross_entropy(probs, y), F.cross_entropy(logits, y)
+""", lambda before, after: not torch.allclose(*before) and torch.allclose(*after)),
+    "sigmoid-before-bce-with-logits": ("""\
+x, _ = loader[0]
+logits = model.eval()(x)
+target = torch.rand_like(logits)
+scores = torch.sigmoid(logits)
+result = (F.binary_cross_entropy_with_logits(scores, target),
+          F.binary_cross_entropy_with_logits(logits, target))
+""", lambda before, after: not torch.allclose(*before) and torch.allclose(*after)),
+}
+
+
+def _run(source: str):
+    namespace: dict = {"__name__": "__main__"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(source, "<snippet>", "exec"), namespace)
+    return namespace["result"]
+
+
+def _fix(source: str, name: str) -> str:
+    """Apply ``name``'s fixes and check what every fix must keep: it parses, the finding
+    is gone, no other rule finds anything new."""
+    rule = get_rule(name)
+    assert rule is not None and rule.fix == "unsafe"
+    every = select_rules(["ALL"])
+    before = lint_source(source, "s.py", rules=every)
+    mine = [f for f in before if f.rule is rule]
+    assert mine and all(f.fix is not None and f.fix.applicability == "unsafe" for f in mine), mine
+    for f in mine:  # quick-fix titles are plain text (VS Code shows no Markdown there)
+        assert "`" not in f.fix.message
+    unchanged, applied, _ = fix_source(source, "s.py", [rule], unsafe=False)
+    assert applied == 0 and unchanged == source  # unsafe fixes need --unsafe-fixes
+    fixed, applied, _ = fix_source(source, "s.py", [rule], unsafe=True)
+    assert applied >= 1 and fixed != source
+    ast.parse(fixed)
+    after = lint_source(fixed, "s.py", rules=every)
+    assert not [f for f in after if f.rule is rule], fixed
+    new = Counter(f.rule.name for f in after) - Counter(f.rule.name for f in before)
+    assert not new, (new, fixed)
+    return fixed
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_quick_fix_applies_and_runs(name: str) -> None:
+    snippet, check = CASES[name]
+    source = PRELUDE + snippet
+    fixed = _fix(source, name)
+    before, after = _run(source), _run(fixed)
+    assert check(before, after), fixed
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\r"])
+def test_inserted_lines_use_the_files_line_ending(eol: str) -> None:
+    source = (PRELUDE + CASES["missing-zero-grad"][0]).replace("\n", eol)
+    fixed = _fix(source, "missing-zero-grad")
+    assert f"{eol}    optimizer.zero_grad(){eol}" in fixed
+    breaks = re.findall(r"\r\n|\r|\n", fixed)
+    assert set(breaks) == {eol} and len(breaks) == len(re.findall(r"\r\n|\r|\n", source)) + 1
+
+
+def test_wrapping_keeps_tabs_and_refuses_multiline_strings() -> None:
+    source = PRELUDE + "def evaluate(model, loader):\n\tmodel.eval()\n\tfor x, y in loader:\n\t\tprint(model(x))\n"
+    fixed = _fix(source, "missing-no-grad")
+    assert "\twith torch.no_grad():\n\t\tfor x, y in loader:\n\t\t\tprint(model(x))\n" in fixed
+    # re-indenting a triple-quoted string would change its value: no fix then
+    tricky = PRELUDE + ('def evaluate(model, loader):\n    model.eval()\n    for x, y in loader:\n'
+                        '        print(model(x), """a\nb""")\n')
+    findings = lint_source(tricky, "s.py", rules=[get_rule("missing-no-grad")])
+    assert findings and findings[0].fix is None
+
+
+def test_no_grad_fix_can_use_inference_mode() -> None:
+    from torchwise.lint.fix_edits import grad_off_setting
+
+    source = PRELUDE + CASES["missing-no-grad"][0]
+    with grad_off_setting("inference_mode"):
+        fixed, applied, _ = fix_source(source, "s.py", [get_rule("missing-no-grad")], unsafe=True)
+    assert applied == 1 and "with torch.inference_mode():" in fixed
+    assert not any(_run(fixed))
+
+
+def test_softmax_variable_fix_needs_the_logits_unchanged() -> None:
+    source = PRELUDE + textwrap.dedent("""\
+        x, y = loader[0]
+        logits = model(x)
+        probs = torch.softmax(logits, dim=1)
+        logits = logits * 2
+        result = F.cross_entropy(probs, y)
+        """)
+    findings = lint_source(source, "s.py", rules=[get_rule("softmax-before-cross-entropy")])
+    assert len(findings) == 1 and findings[0].fix is None
+
+
+MAIN_GUARD_SCRIPT = """\
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+dataset = TensorDataset(torch.arange(8.0).unsqueeze(1))
+
+loader = DataLoader(dataset, batch_size=4, num_workers=1, multiprocessing_context="spawn")
+total = 0.0
+for (batch,) in loader:
+    total += float(batch.sum())
+print("total", total)
+"""
+
+
+def test_main_guard_fix_makes_spawned_workers_work(tmp_path) -> None:
+    fixed = _fix(MAIN_GUARD_SCRIPT, "dataloader-workers-without-main-guard")
+    assert 'if __name__ == "__main__":\n    loader = DataLoader(' in fixed
+    assert "\n    print(\"total\", total)\n" in fixed
+    results = []
+    for label, code in (("before", MAIN_GUARD_SCRIPT), ("after", fixed)):
+        script = tmp_path / f"{label}.py"
+        script.write_text(code, encoding="utf-8")
+        results.append(subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                                      timeout=300, cwd=tmp_path))
+    before, after = results
+    # spawned workers re-import the script: without the guard they start workers again and fail
+    assert before.returncode != 0 and "bootstrapping phase" in before.stderr, before.stderr[-2000:]
+    assert after.returncode == 0 and "total 28.0" in after.stdout, after.stderr[-2000:]
+
+
+def test_grad_off_context_setting_in_pyproject(tmp_path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.torchwise]\nfix-grad-off-context = "inference_mode"\n')
+    script = tmp_path / "evaluate.py"
+    script.write_text(PRELUDE + CASES["missing-no-grad"][0], encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "torchwise", "check", "--fix", "--unsafe-fixes",
+                           "--select", "missing-no-grad", str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "    with torch.inference_mode():\n        for x, y in loader:\n" in script.read_text(encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.torchwise]\nfix-grad-off-context = "no-grad"\n')
+    done = subprocess.run([sys.executable, "-m", "torchwise", "check", str(script)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "fix-grad-off-context" in done.stderr
+
+
+AMP_CASES = [
+    "obj = torch.cuda.amp.autocast(False)",
+    "obj = torch.cuda.amp.autocast(True, torch.bfloat16, False)",
+    "obj = torch.cuda.amp.autocast(False, dtype=torch.bfloat16, cache_enabled=False)",
+    "obj = torch.cuda.amp.autocast(enabled=False, dtype=torch.float16)",
+    "obj = torch.cuda.amp.autocast()",
+    "from torch.cuda.amp import autocast\nobj = autocast(False, torch.bfloat16)",
+    "obj = torch.cuda.amp.autocast_mode.autocast(\n    False,\n    torch.bfloat16,\n)",
+    "options = {'enabled': False, 'dtype': torch.bfloat16}\nobj = torch.cuda.amp.autocast(**options)",
+    "obj = torch.cuda.amp.GradScaler(2.0**10, 3.0, 0.25, 100, False)",
+    "obj = torch.cuda.amp.GradScaler(2.0**10, enabled=False)",
+    "import torch.cuda.amp as cuda_amp\nobj = cuda_amp.GradScaler(init_scale=8.0, growth_interval=7, enabled=False)",
+    "from torch.cuda.amp import GradScaler\nobj = GradScaler(enabled=False)",
+]
+_AMP_STATE = ("device", "fast_dtype", "_enabled", "_cache_enabled", "_init_scale", "_growth_factor",
+              "_backoff_factor", "_growth_interval", "_device")
+
+
+def _amp_state(code: str, monkeypatch) -> dict:
+    """The object's AMP attributes, and for GradScaler (which keeps no settings when
+    disabled, as it is without CUDA) the arguments that reached ``torch.amp.GradScaler``."""
+    import inspect
+
+    seen: dict = {}
+    original = torch.amp.GradScaler.__init__
+
+    def recording_init(self, *args, **kwargs):
+        bound = inspect.signature(original).bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        seen.update({k: v for k, v in bound.arguments.items() if k != "self"})
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.amp.GradScaler, "__init__", recording_init)
+    namespace: dict = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile("import torch\n" + code, "<amp>", "exec"), namespace)
+    finally:
+        monkeypatch.undo()
+    obj = namespace["obj"]
+    return {**{k: getattr(obj, k) for k in _AMP_STATE if hasattr(obj, k)}, **seen}
+
+
+@pytest.mark.parametrize("code", AMP_CASES)
+def test_deprecated_cuda_amp_fix_builds_the_same_object(code: str, monkeypatch) -> None:
+    rule = get_rule("deprecated-cuda-amp")
+    source = "import torch\n" + code + "\n"
+    findings = lint_source(source, "s.py", rules=[rule])
+    assert len(findings) == 1 and findings[0].fix is not None
+    assert findings[0].fix.applicability == ("unsafe" if "(**" in code else "safe")
+    fixed, applied, _ = fix_source(source, "s.py", [rule], unsafe=True)
+    assert applied == 1 and "torch.amp." in fixed and not lint_source(fixed, "s.py", rules=[rule])
+    before = _amp_state(code, monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # the fixed code uses no deprecated API
+        after = _amp_state(fixed[len("import torch\n"):], monkeypatch)
+    assert len(before) >= 3 and before == after, (fixed, before, after)
+
+
+def test_deprecated_cuda_amp_fix_is_unsafe_when_the_file_changes_autocast_defaults() -> None:
+    source = "import torch\ntorch.set_autocast_dtype('cuda', torch.bfloat16)\nwith torch.cuda.amp.autocast():\n    pass\n"
+    findings = lint_source(source, "s.py", rules=[get_rule("deprecated-cuda-amp")])
+    assert [f.fix.applicability for f in findings] == ["unsafe"]
+    explicit = source.replace("autocast()", "autocast(dtype=torch.float16, cache_enabled=True)")
+    findings = lint_source(explicit, "s.py", rules=[get_rule("deprecated-cuda-amp")])
+    assert [f.fix.applicability for f in findings] == ["safe"]

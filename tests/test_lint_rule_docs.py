@@ -1,0 +1,93 @@
+"""Rule documentation that resolves: every rule links to a real documentation page (no
+placeholder repository), and ``torchwise rule`` prints a rule's page or the list."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from torchwise.lint.engine import all_rules
+from torchwise.lint.rule_docs import PYTORCH_DOCS, URL_TEMPLATE_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = "github.com/torchwise/torchwise"
+
+
+def _torchwise(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "torchwise", *args], capture_output=True, text=True,
+                          timeout=120, env=full)
+
+
+def test_no_placeholder_url_anywhere() -> None:
+    files = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-co", "--exclude-standard"],
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+    offenders = []
+    for name in files:
+        path = ROOT / name
+        if not name or not path.is_file() or path.is_symlink() or name.startswith(("node_modules", ".venv", ".tools")):
+            continue
+        if path.name == Path(__file__).name:
+            continue
+        try:
+            if PLACEHOLDER in path.read_text(encoding="utf-8"):
+                offenders.append(name)
+        except (UnicodeDecodeError, OSError):
+            continue
+    assert not offenders, offenders
+
+
+def test_every_rule_links_to_official_docs() -> None:
+    names = {r.name for r in all_rules()}
+    assert set(PYTORCH_DOCS) == names
+    for r in all_rules():
+        assert re.fullmatch(r"https://docs\.(pytorch\.org/(docs|vision)/stable|python\.org/3)/[\w./-]+\.html(#[\w.-]+)?",
+                            r.url), (r.name, r.url)
+
+
+def test_rule_url_template_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv(URL_TEMPLATE_ENV, "https://example.org/rules/{code}-{name}.html")
+    r = all_rules()[1]
+    assert r.url == f"https://example.org/rules/{r.code}-{r.name}.html"
+
+
+def test_rule_page_plain_when_piped_and_coloured_when_forced() -> None:
+    plain = _torchwise("rule", "TW101")
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.startswith("MISSING-ZERO-GRAD (TW101)\n") and "\x1b[" not in plain.stdout
+    assert "```" not in plain.stdout and "**" not in plain.stdout and "`" not in plain.stdout
+    assert PYTORCH_DOCS["missing-zero-grad"] in plain.stdout
+    by_name = _torchwise("rule", "missing-zero-grad")
+    assert by_name.stdout == plain.stdout
+    coloured = _torchwise("rule", "TW101", env={"FORCE_COLOR": "1"})
+    assert "\x1b[1m" in coloured.stdout
+    assert "\x1b[" not in _torchwise("rule", "TW101", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+
+
+def test_rule_all_lists_every_rule_as_text_and_json() -> None:
+    text = _torchwise("rule", "--all")
+    assert text.returncode == 0
+    lines = text.stdout.splitlines()
+    assert lines[0].split()[:5] == ["CODE", "NAME", "GROUP", "DEFAULT", "FIX"]
+    assert len(lines) == len(all_rules()) + 1
+    assert re.search(r"^TW702\s+dataloader-without-workers\s+data\s+off\s+-\s", text.stdout, re.M)
+    assert re.search(r"^TW101\s+missing-zero-grad\s+training\s+on\s+unsafe\s", text.stdout, re.M)
+    data = json.loads(_torchwise("rule", "--all", "--output-format", "json").stdout)
+    assert [d["code"] for d in data] == [r.code for r in all_rules()]
+    for d in data:
+        assert {"code", "name", "group", "default", "fix", "summary", "url", "explanation"} <= set(d)
+        assert d["explanation"].startswith(f"# {d['name']} ({d['code']})")
+    one = json.loads(_torchwise("rule", "TW404", "--output-format", "json").stdout)
+    assert one["name"] == "deprecated-cuda-amp" and one["fix"] == "safe"
+
+
+def test_rule_errors_are_one_line_with_exit_2() -> None:
+    for args in (("rule", "TW999"), ("rule",), ("rule", "TW101", "--all")):
+        done = _torchwise(*args)
+        assert done.returncode == 2 and done.stdout == ""
+        assert len(done.stderr.strip().splitlines()) == 1 and "error" in done.stderr
