@@ -14,6 +14,7 @@ import asyncio
 import re
 import time
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -172,7 +173,8 @@ class Linter:
 
     def _lint_pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_exit_with_parent, initargs=(os.getpid(),))
         return self.pool
 
     def close(self) -> None:
@@ -379,6 +381,20 @@ class Linter:
                     )]),
                 ))
         return actions
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In the lint worker process: exit as soon as the server is gone (killed or
+    crashed), so no worker ever outlives it."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="torchwise-parent-watch").start()
 
 
 def _lint_text(source: str, path: str, codes: tuple[str, ...]) -> tuple[list[tuple], list[str], float]:
