@@ -167,6 +167,9 @@ async def test_runtime_docstring_for_a_name_the_knowledge_base_lacks(client: Lan
     assert "torch.special.erfcx" in result
     assert "Runtime docstring" in result
     assert "erfcx(input" in result or "scaled complementary error function" in result.lower()
+    # rendered, not raw reST: the C function's signature line heads the hover, math is text
+    assert "```python\ntorch.special.erfcx(input" in result
+    assert ":math:" not in result and "\\frac" not in result and "\n.. " not in result
 
 
 BROKEN = '''\

@@ -138,3 +138,9 @@ def test_runnable_examples_run_on_cpu(tmp_path):
         [sys.executable, str(path)], capture_output=True, text=True, timeout=600, cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stdout[-20000:] + proc.stderr[-5000:]
+
+
+def test_every_related_name_has_an_entry():
+    """A "See also" name the knowledge base cannot show is a dead end in the hover."""
+    dangling = sorted({f"{entry.name} -> {name}" for entry in KB.entries for name in entry.related if name not in KB})
+    assert not dangling, f"{len(dangling)} related names without an entry:\n" + "\n".join(dangling)

@@ -19,7 +19,7 @@ from lsprotocol import types
 from torchwise.analysis import LOCAL, Analysis, Value, dotted_name_at
 from torchwise.jedi_fallback import JediFallback, uri_to_path, workspace_root
 from torchwise.knowledge import Entry, KnowledgeBase
-from torchwise.rst import rst_to_markdown
+from torchwise.rst import rst_to_markdown, split_signature
 from torchwise.runtime_docs import MISSING, RuntimeDocs
 from torchwise.server import TorchwiseServer
 
@@ -89,7 +89,13 @@ def render_runtime(qualname: str, doc: dict, variable: str = "") -> str:
     signature = doc.get("signature") or ""
     kind = doc.get("kind")
     prefix = "class " if kind == "class" else ""
-    body = rst_to_markdown(doc.get("doc") or "")
+    text = doc.get("doc") or ""
+    opening, rest = split_signature(text)
+    name = opening.split("(", 1)[0].rsplit(".", 1)[-1]
+    if opening and not signature and name in (qualname.rsplit(".", 1)[-1], "__init__"):
+        # C functions carry their signature as the docstring's first line: show it in the header
+        signature, text = opening[len(opening.split("(", 1)[0]):], rest
+    body = rst_to_markdown(text)
     if len(body) > 6000:
         body = body[:6000].rsplit("\n", 1)[0] + "\n\n*…docstring truncated*"
     first = f"```python\n{prefix}{head}{signature if not variable else ''}\n```"
