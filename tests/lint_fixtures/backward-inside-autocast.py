@@ -1,3 +1,5 @@
+import contextlib
+
 import torch
 import torch.nn.functional as F
 
@@ -16,6 +18,13 @@ with torch.amp.autocast("cpu", dtype=torch.bfloat16):
     if loss.requires_grad:
         loss.backward()  # expect: backward-inside-autocast
 
+# the region held in a variable, as in many training scripts with an --amp flag
+use_amp = True
+amp_ctx = torch.autocast("cuda", dtype=torch.float16) if use_amp else contextlib.nullcontext()
+with amp_ctx:
+    loss = F.cross_entropy(model(x), y)
+    scaler.scale(loss).backward()  # expect: backward-inside-autocast
+
 # --- correct code ----------------------------------------------------------------------
 with torch.autocast(device_type="cuda", dtype=torch.float16):
     loss = F.cross_entropy(model(x), y)
@@ -31,3 +40,8 @@ with torch.autocast("cuda"):
         return out
 loss = closure().sum()
 loss.backward()
+
+
+with amp_ctx:
+    loss = F.cross_entropy(model(x), y)
+scaler.scale(loss).backward()

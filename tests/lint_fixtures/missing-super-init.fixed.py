@@ -23,6 +23,12 @@ class Deeper(Net):
         self.extra = nn.ReLU()
 
 
+class OneArgSuper(nn.Module):
+    def __init__(self):
+        super().__init__()  # expect: missing-super-init
+        self.fc = nn.Linear(2, 2)
+
+
 # --- correct code ----------------------------------------------------------------------
 class Ok(nn.Module):
     def __init__(self):

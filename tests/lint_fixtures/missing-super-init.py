@@ -21,6 +21,12 @@ class Deeper(Net):
         self.extra = nn.ReLU()
 
 
+class OneArgSuper(nn.Module):
+    def __init__(self):
+        super(OneArgSuper).__init__()  # expect: missing-super-init
+        self.fc = nn.Linear(2, 2)
+
+
 # --- correct code ----------------------------------------------------------------------
 class Ok(nn.Module):
     def __init__(self):

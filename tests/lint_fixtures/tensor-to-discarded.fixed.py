@@ -20,6 +20,19 @@ def step(batch: torch.Tensor, labels: torch.Tensor):
     return batch
 
 
+def move_batches(model, train_loader, device):
+    for batch in train_loader:
+        batch["input_ids"].to(device)  # expect: tensor-to-discarded
+        for key in batch:
+            batch[key].to(device)  # expect: tensor-to-discarded
+    for step, (images, targets) in enumerate(train_loader):
+        images = images.to(device)  # expect: tensor-to-discarded
+        model(images)
+
+
+weights.detach().to(device)  # expect: tensor-to-discarded
+
+
 # --- correct code ----------------------------------------------------------------------
 model.to(device)  # modules move in place
 model.cuda()
@@ -41,3 +54,8 @@ class Net(torch.nn.Module):
     def move(self):
         self.fc.to(device)
         self.to(device)
+
+
+def hf_style(train_loader, device):
+    for batch in train_loader:
+        batch.to(device)  # a whole collated batch may move in place (BatchEncoding.to returns self)

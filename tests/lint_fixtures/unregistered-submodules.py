@@ -18,6 +18,13 @@ class Encoder(nn.Module):
         return x
 
 
+class Grid(nn.Module):
+    def __init__(self, rows=2, cols=3):
+        super().__init__()
+        self.cells = [[nn.Linear(4, 4) for _ in range(cols)] for _ in range(rows)]  # expect: unregistered-submodules
+        self.pairs = [[nn.Linear(4, 4), nn.ReLU()], [nn.Linear(4, 2), nn.Tanh()]]  # expect: unregistered-submodules
+
+
 # --- correct code ----------------------------------------------------------------------
 class Good(nn.Module):
     def __init__(self, depth=3):

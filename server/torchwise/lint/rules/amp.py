@@ -130,7 +130,14 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _is_autocast(ctx: Context, expr: ast.expr) -> bool:
+def _is_autocast(ctx: Context, expr: ast.expr, depth: int = 0) -> bool:
+    """An autocast region: ``torch.autocast(...)``, or a name bound to one (also
+    ``autocast(...) if use_amp else nullcontext()``: when AMP is on, it is autocast)."""
+    if isinstance(expr, ast.Name) and depth < 3:
+        value = flow.binding_value(ctx.analysis, expr)
+        return value is not None and _is_autocast(ctx, value, depth + 1)
+    if isinstance(expr, ast.IfExp) and depth < 3:
+        return _is_autocast(ctx, expr.body, depth + 1) or _is_autocast(ctx, expr.orelse, depth + 1)
     if not isinstance(expr, ast.Call):
         return False
     if flow.safe_qualname(ctx.analysis, expr.func) not in flow.AUTOCAST:

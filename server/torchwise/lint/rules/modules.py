@@ -22,8 +22,19 @@ def _module_classes(ctx: Context):
 def _calls_base_init(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     for n in flow.walk_local(func):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__":
-            return True  # super().__init__(), super(C, self).__init__(), Base.__init__(self)
+            if _one_argument_super(n) is None:
+                return True  # super().__init__(), super(C, self).__init__(), Base.__init__(self)
     return False
+
+
+def _one_argument_super(call: ast.Call) -> ast.Call | None:
+    """The ``super(C)`` of ``super(C).__init__()``: an unbound super object, whose
+    ``__init__`` re-initialises the super object itself — nn.Module's never runs."""
+    value = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "super"
+            and len(value.args) == 1 and not value.keywords):
+        return value
+    return None
 
 
 def _def_span(ctx: Context, func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int, int, int]:
@@ -44,6 +55,18 @@ def missing_super_init(ctx: Context) -> Iterator[Finding]:
     for node, info in _module_classes(ctx):
         init = info.methods.get("__init__")
         if init is None or _calls_base_init(init):
+            continue
+        one_arg = [n for n in flow.walk_local(init) if isinstance(n, ast.Call)
+                   and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__" and _one_argument_super(n)]
+        if one_arg:
+            sup = _one_argument_super(one_arg[0])
+            yield ctx.finding(
+                one_arg[0],
+                f"`super({ctx.text(sup.args[0])}).__init__()` has one argument: it makes an unbound super "
+                "object and initialises that, so nn.Module's setup never runs (assigning a layer then raises "
+                "an AttributeError); write `super().__init__()`",
+                Fix("unsafe", "Call `super().__init__()`", (ctx.replace(sup, "super()"),)),
+            )
             continue
         if any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in init.decorator_list):
             continue
@@ -77,14 +100,26 @@ def _module_elements(ctx: Context, value: ast.expr) -> tuple[str, ast.AST] | Non
     if isinstance(value, (ast.List, ast.Tuple)) and value.elts:
         if all(_is_module_call(ctx, e) for e in value.elts):
             return ("list" if isinstance(value, ast.List) else "tuple"), value
+        if all(_is_module_list(ctx, e) for e in value.elts):
+            return "nested list", value
     if isinstance(value, ast.ListComp) and _is_module_call(ctx, value.elt):
         return "list", value
+    if isinstance(value, ast.ListComp) and _is_module_list(ctx, value.elt):
+        return "nested list", value
     if isinstance(value, ast.Dict) and value.values and all(k is not None for k in value.keys):
         if all(_is_module_call(ctx, v) for v in value.values):
             return "dict", value
     if isinstance(value, ast.DictComp) and _is_module_call(ctx, value.value):
         return "dict", value
     return None
+
+
+def _is_module_list(ctx: Context, expr: ast.expr) -> bool:
+    """A list/tuple display or comprehension of module constructions (one level of a
+    list of lists)."""
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return bool(expr.elts) and all(_is_module_call(ctx, e) for e in expr.elts)
+    return isinstance(expr, ast.ListComp) and _is_module_call(ctx, expr.elt)
 
 
 def _is_module_call(ctx: Context, expr: ast.expr) -> bool:
@@ -129,6 +164,14 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                 if nn_name is False:
                     nn_name = flow.names_of_nn(a)
                 fix = None
+                if kind == "nested list":  # needs a ModuleList of ModuleLists: left to the author
+                    yield ctx.finding(
+                        value,
+                        f"`self.{attr}` holds modules in a plain list of lists: their parameters are not "
+                        "registered, so `parameters()`, `.to(device)`, `state_dict()` and `train()/eval()` all "
+                        "skip them; use `nn.ModuleList` of `nn.ModuleList`s",
+                    )
+                    continue
                 if nn_name and kind != "tuple":
                     fix = Fix("unsafe", f"Wrap in `{nn_name}.{wrapper}`",
                               (ctx.replace(value, f"{nn_name}.{wrapper}({ctx.text(value)})"),))

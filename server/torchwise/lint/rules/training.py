@@ -652,9 +652,13 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
         if call.func.attr not in _MOVES:
             continue
         recv = call.func.value
-        if not isinstance(recv, (ast.Name, ast.Attribute, ast.Subscript)):
+        if not isinstance(recv, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
             continue
-        if not flow.is_tensor(a, recv) or flow.is_module_instance(a, recv):
+        if flow.is_module_instance(a, recv):
+            continue
+        if isinstance(recv, ast.Call) and (call.func.attr != "to" or not isinstance(recv.func, ast.Attribute)):
+            continue  # only `obj.method(...).to(device)`: `model(x).cpu()` is a deliberate sync
+        if not (flow.is_tensor(a, recv) or _batch_tensor(a, stmt, recv)):
             continue
         text = ctx.text(recv)
         fix = None
@@ -667,6 +671,57 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             f"move in place); write `{text} = {ctx.text(call)}`",
             fix,
         )
+
+
+def _batch_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
+    """``recv`` is a tensor a data loader produced: an element unpacked from a batch
+    (``for x, y in loader: x.to(device)``) or an item of a batch
+    (``for batch in loader: batch["x"].to(device)``). A whole batch is not: collated
+    batch objects (e.g. a tokenizer's) may move in place."""
+    if isinstance(recv, ast.Subscript):
+        base, unpacked = recv.value, False
+    elif isinstance(recv, ast.Name):
+        base, unpacked = recv, True
+    else:
+        return False
+    if not isinstance(base, ast.Name):
+        return False
+    for loop in flow.enclosing_loops(a, stmt):
+        if not isinstance(loop, (ast.For, ast.AsyncFor)) or not _iterates_a_loader(a, loop.iter):
+            continue
+        target = loop.target
+        if unpacked:
+            elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else []
+            for element in elements:  # for i, (x, y) in enumerate(loader)
+                inner = element.elts if isinstance(element, (ast.Tuple, ast.List)) else [element]
+                if any(isinstance(e, ast.Name) and e.id == base.id for e in inner) and not _rebound(a, loop, base.id, stmt):
+                    return True
+        else:
+            names = [target] + (list(target.elts) if isinstance(target, (ast.Tuple, ast.List)) else [])
+            if any(isinstance(n, ast.Name) and n.id == base.id for n in names) and not _rebound(a, loop, base.id, stmt):
+                return True
+    return False
+
+
+def _iterates_a_loader(a, expr: ast.expr) -> bool:
+    """A DataLoader, or a name like ``train_loader``, possibly inside enumerate/tqdm."""
+    while isinstance(expr, ast.Call) and flow.last_name(expr.func) in ("enumerate", "tqdm", "iter") and expr.args:
+        expr = expr.args[0]
+    if not isinstance(expr, (ast.Name, ast.Attribute)):
+        return False
+    kind = flow.safe_type(a, expr)
+    if kind is not None:
+        return flow.is_subclass(a, kind, "torch.utils.data.DataLoader")
+    return "loader" in flow.last_name(expr).lower()
+
+
+def _rebound(a, loop: ast.AST, name: str, stmt: ast.stmt) -> bool:
+    """``name`` is assigned in the loop before ``stmt`` (then it may be anything)."""
+    for n in flow.walk_local(loop):
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) and n is not getattr(loop, "target", None) \
+                and flow.before(n, stmt) and not (isinstance(loop.target, (ast.Tuple, ast.List)) and flow.contains(loop.target, n)):
+            return True
+    return False
 
 
 # ------------------------------------------------------------------ TW110
