@@ -66,3 +66,57 @@ def test_deprecated_imports_in_an_import_error_fallback_are_left_alone() -> None
     # without the modern attempt, the old import is still reported
     plain = "import torch\nfrom functorch import grad\ng = grad(torch.sin)\n"
     assert {f.line for f in findings(plain, "deprecated-function")} == {2, 3}
+
+
+NEVER_SWITCHED = """\
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x):
+        return self.fc(self.drop(x))
+
+
+class Plain(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+model, plain = Net(), Plain()
+model = Net()
+plain = Plain()
+loader = [torch.randn(3, 4)]
+with torch.no_grad():
+    for x in loader:
+        print(model(x), plain(x))
+"""
+
+
+def test_missing_eval_when_a_model_with_dropout_is_never_switched_to_eval() -> None:
+    """Modules start in training mode: evaluating one with dropout under no_grad, with
+    no eval() anywhere, is the same mistake as forgetting eval() after train()."""
+    from torchwise.lint.fix import fix_source
+
+    found = findings(NEVER_SWITCHED, "missing-eval")
+    assert [(f.line, f.message.split("`")[1]) for f in found] == [(30, "model")]  # not `plain`: no dropout/BN
+    fixed, applied, remaining = fix_source(NEVER_SWITCHED, "t.py", select_rules(["missing-eval"]), unsafe=True)
+    assert applied == 1 and remaining == []
+    assert "model.eval()\nwith torch.no_grad():" in fixed
+    namespace: dict = {}
+    exec(compile(fixed, "fixed.py", "exec"), namespace)  # runs on CPU
+    assert namespace["model"].training is False
+
+
+def test_missing_eval_is_silent_once_the_file_switches_modes() -> None:
+    source = NEVER_SWITCHED.replace("loader = [", "model.eval()\nloader = [")
+    assert findings(source, "missing-eval") == []

@@ -343,6 +343,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     targets = _mode_targets(ctx)
     if not targets:
+        yield from _never_switched(ctx)
         return
     reported: set[int] = set()
     for call in flow.calls_named(a, *{t.rsplit(".", 1)[-1] for t in targets}):
@@ -374,6 +375,59 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target),
             )
+
+
+_MODE_LAYERS = {f"torch.nn.{n}" for n in (
+    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm")}
+
+
+def _never_switched(ctx: Context) -> Iterator[Finding]:
+    """Modules start in training mode. A file that never calls ``.train()``/``.eval()``
+    but evaluates a model with dropout or batch norm in a loop under ``no_grad`` runs
+    that evaluation in training mode. Only models built in the file from a class (of
+    the file, or ``nn.Sequential``) whose layers certainly include such a layer."""
+    a = ctx.analysis
+    for block in flow.iter_nodes(a, ast.With, ast.AsyncWith):
+        if not any(flow.is_grad_off_context(a, item.context_expr) for item in block.items):
+            continue
+        done: set[str] = set()
+        for loop in (n for n in flow.walk_local(block) if isinstance(n, (ast.For, ast.AsyncFor))):
+            for call in flow.calls_in(loop):
+                if not isinstance(call.func, ast.Name) or call.func.id in done or flow.contains(loop.iter, call):
+                    continue
+                if flow.enclosing_function(a, call) is not flow.enclosing_function(a, block):
+                    continue
+                value = flow.binding_value(a, call.func)
+                if value is None or not _builds_mode_dependent_module(ctx, value):
+                    continue
+                target = call.func.id
+                done.add(target)
+                yield ctx.finding(
+                    call,
+                    f"`{target}` is never switched to eval mode and modules start in training mode, so its "
+                    f"dropout/batch norm behave as in training in this evaluation loop; call "
+                    f"`{target}.eval()` before it",
+                    _eval_fix(ctx, block, target),
+                )
+
+
+def _builds_mode_dependent_module(ctx: Context, value: ast.expr) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    a = ctx.analysis
+    qualname = flow.safe_qualname(a, value.func)
+    if qualname in _MODE_LAYERS:
+        return True
+    if qualname == "torch.nn.Sequential":
+        return any(isinstance(arg, ast.Call) and _builds_mode_dependent_module(ctx, arg) for arg in value.args)
+    for node, info in a.classes.items():
+        if info.qualname == qualname and flow.is_subclass(a, qualname, "torch.nn.Module"):
+            init = info.methods.get("__init__")
+            return init is not None and any(
+                isinstance(n, ast.Call) and flow.safe_qualname(a, n.func) in _MODE_LAYERS
+                for n in flow.walk_local(init))
+    return False
 
 
 def _eval_fix(ctx: Context, block: ast.stmt, target: str) -> Fix | None:
