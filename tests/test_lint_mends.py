@@ -120,3 +120,20 @@ def test_missing_eval_when_a_model_with_dropout_is_never_switched_to_eval() -> N
 def test_missing_eval_is_silent_once_the_file_switches_modes() -> None:
     source = NEVER_SWITCHED.replace("loader = [", "model.eval()\nloader = [")
     assert findings(source, "missing-eval") == []
+
+
+def test_missing_no_grad_sees_comprehensions() -> None:
+    from torchwise.lint.fix import fix_source
+
+    source = ("import torch\nmodel = torch.nn.Linear(4, 2)\nloader = [torch.randn(2, 4)]\n\n"
+              "def evaluate():\n    model.eval()\n    outs = [model(x) for x in loader]\n    return outs\n")
+    (found,) = findings(source, "missing-no-grad")
+    assert found.line == 7
+    fixed, applied, remaining = fix_source(source, "t.py", select_rules(["missing-no-grad"]), unsafe=True)
+    assert applied == 1 and remaining == []
+    assert "    with torch.no_grad():\n        outs = [model(x) for x in loader]\n" in fixed
+    namespace: dict = {}
+    exec(compile(fixed + "result = evaluate()\n", "fixed.py", "exec"), namespace)
+    assert not namespace["result"][0].requires_grad
+    ok = source.replace("    outs = [", "    with torch.no_grad():\n        outs = [")
+    assert findings(ok, "missing-no-grad") == []

@@ -547,9 +547,19 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             break
 
 
-def _no_grad_fix(ctx: Context, loop: ast.stmt) -> Fix | None:
+def _no_grad_fix(ctx: Context, loop: ast.AST) -> Fix | None:
     """Wrap the evaluation loop in ``with torch.no_grad():`` (``torch.inference_mode()``
-    when the settings ask for it, see ``fix_edits.grad_off_context``)."""
+    when the settings ask for it, see ``fix_edits.grad_off_context``); a comprehension's
+    whole statement is wrapped."""
+    if isinstance(loop, _COMPREHENSIONS):
+        for anc in flow.ancestors(ctx.analysis, loop):
+            if isinstance(anc, ast.stmt):
+                if isinstance(anc, (ast.Return, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    return None  # wrapping a return would need the value kept: left to the author
+                loop = anc
+                break
+        else:
+            return None
     name = fix_edits.grad_off_context(ctx.path)
     manager = module_reference(ctx, loop, f"torch.{name}")
     if manager is None:
@@ -558,10 +568,14 @@ def _no_grad_fix(ctx: Context, loop: ast.stmt) -> Fix | None:
     return Fix("unsafe", f"Wrap the loop in with {manager}()", edits) if edits else None
 
 
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
 def _local_for_loops(func: ast.AST) -> list[ast.AST]:
-    """The for loops of a function's own code, in source order."""
+    """The for loops and comprehensions of a function's own code, in source order
+    (``[model(x) for x in loader]`` evaluates just like a loop)."""
     def compute():
-        loops = [n for n in flow.walk_local(func) if isinstance(n, (ast.For, ast.AsyncFor))]
+        loops = [n for n in flow.walk_local(func) if isinstance(n, (ast.For, ast.AsyncFor, *_COMPREHENSIONS))]
         loops.sort(key=flow._position)
         return loops
 
