@@ -137,3 +137,35 @@ def test_missing_no_grad_sees_comprehensions() -> None:
     assert not namespace["result"][0].requires_grad
     ok = source.replace("    outs = [", "    with torch.no_grad():\n        outs = [")
     assert findings(ok, "missing-no-grad") == []
+
+
+BRANCHES = """\
+import torch
+
+model = torch.nn.Linear(4, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+scaler = torch.amp.GradScaler("cpu", enabled=False)
+loader = [(torch.randn(2, 4), torch.randn(2, 2))]
+use_amp = False
+for x, y in loader:
+    if use_amp:
+        optimizer.zero_grad()
+        with torch.autocast("cpu"):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def test_missing_zero_grad_when_only_the_other_branch_clears() -> None:
+    (found,) = findings(BRANCHES, "missing-zero-grad")
+    assert found.line == 19 and "another branch (line 10)" in found.message
+    both = BRANCHES.replace("    else:\n", "    else:\n        optimizer.zero_grad()\n")
+    assert findings(both, "missing-zero-grad") == []
+    top = BRANCHES.replace("for x, y in loader:\n", "for x, y in loader:\n    optimizer.zero_grad()\n")
+    assert findings(top, "missing-zero-grad") == []

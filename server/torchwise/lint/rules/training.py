@@ -93,6 +93,15 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             continue
         clearing = _clearing_holders(ctx)
         if id(loop) in clearing:
+            other = _cleared_only_in_other_branches(ctx, loop, step)
+            if other is not None:
+                yield ctx.finding(
+                    step,
+                    f"Gradients are cleared only in another branch (line {other.lineno}): on this path "
+                    f"`{ctx.text(step)}` applies gradients that keep accumulating across iterations; call "
+                    f"`{ctx.text(opt)}.zero_grad()` on this path too (or once at the top of the loop)",
+                    _zero_grad_fix(ctx, loop, opt),
+                )
             continue
         func = flow.enclosing_function(a, step)
         conditional = flow.is_conditional_within(a, step, loop)
@@ -105,6 +114,26 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _cleared_only_in_other_branches(ctx: Context, loop: ast.AST, step: ast.AST) -> ast.AST | None:
+    """When every gradient clearing in ``loop``'s own code sits in an ``if`` branch
+    other than the one ``step`` runs in (``zero_grad()`` only in the AMP branch), one
+    of those clearings; else None. Only direct clearings count: through a helper, the
+    verdict is left to the usual rule."""
+    a = ctx.analysis
+    inside = [n for n in _clearing_nodes(ctx) if flow.contains(loop, n)
+              and flow.enclosing_function(a, n) is flow.enclosing_function(a, loop)]
+    helpers = _clearing_functions(ctx)
+    if not inside or (helpers and flow.calls_named(a, *helpers) and any(
+            flow.contains(loop, c) for c in flow.calls_named(a, *helpers))):
+        return None
+    here = flow.branch_path(a, step, loop)
+    for node in inside:
+        there = flow.branch_path(a, node, loop)
+        if not any(k in here and here[k] != v for k, v in there.items()):
+            return None  # this clearing can run on the step's path
+    return inside[0]
 
 
 def _zero_grad_fix(ctx: Context, loop: ast.AST, opt: ast.expr) -> Fix | None:
