@@ -22,6 +22,7 @@ from torchwise.lint.fix import fix_source, fixable, unified_diff
 
 FORMATS = ("text", "json", "sarif", "github")
 PY_SUFFIXES = (".py", ".pyi")
+CHECKED_SUFFIXES = PY_SUFFIXES + (".ipynb",)  # notebooks: torchwise.lint.ipynb
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -89,7 +90,7 @@ def _git_files(directory: Path) -> list[Path] | None:
     for raw in out.stdout.split(b"\0"):
         if raw:
             p = directory / os.fsdecode(raw)
-            if p.suffix in PY_SUFFIXES and p.is_file():
+            if p.suffix in CHECKED_SUFFIXES and p.is_file():
                 files.append(p)
     return sorted(set(files))
 
@@ -154,7 +155,7 @@ def _walk_files(directory: Path, respect_gitignore: bool) -> list[Path]:
                 continue
             if is_dir and not entry.is_symlink():
                 visit(entry)
-            elif entry.suffix in PY_SUFFIXES and entry.is_file():
+            elif entry.suffix in CHECKED_SUFFIXES and entry.is_file():
                 files.append(entry)
 
     visit(directory)
@@ -258,6 +259,26 @@ def run(args: argparse.Namespace) -> int:
                 if not path.exists():
                     _error(f"{path}: no such file or directory")
                     errors += 1
+                    continue
+                if path.suffix == ".ipynb":
+                    from torchwise.lint import ipynb
+
+                    try:
+                        outcome = ipynb.check(path, _display(path), settings.rules_for(str(path.resolve())),
+                                              fix=fix_mode, unsafe=args.unsafe_fixes, diff=args.diff,
+                                              on_error=report_rule_error)
+                    except (ipynb.NotebookError, OSError) as exc:
+                        _error(str(exc) if isinstance(exc, ipynb.NotebookError) else f"{path}: cannot read: {exc}")
+                        errors += 1
+                        continue
+                    results.extend(outcome.results)
+                    if outcome.new_text is not None:
+                        changed_files += 1
+                        fixed_total += outcome.fixed
+                        if args.diff:
+                            diffs.append(outcome.diff)
+                        else:
+                            path.write_bytes(outcome.new_text.encode("utf-8"))
                     continue
                 try:
                     source = read_source(path)
