@@ -108,7 +108,16 @@ async def measure(name: str, command: list[str], root: Path, script: str, points
         "uri": path.as_uri(), "languageId": "python", "version": 1, "text": script}})
     passes = []
     answered = 0
-    for _ in range(2):
+    index_s = None
+    for round_ in range(2):
+        if round_ and index:  # the warm pass runs once background indexing is done
+            while True:
+                reply = await client.request("workspace/executeCommand",
+                                             {"command": "torchwise.projectIndex", "arguments": []})
+                if reply["result"]["done"]:
+                    index_s = reply["result"]["seconds"]
+                    break
+                await asyncio.sleep(0.05)
         times = []
         for line, character in points:
             t = time.perf_counter()
@@ -117,14 +126,6 @@ async def measure(name: str, command: list[str], root: Path, script: str, points
             times.append((time.perf_counter() - t) * 1000)
             answered += bool(reply.get("result")) and not passes
         passes.append(times)
-    index_s = None
-    if index:
-        while True:
-            reply = await client.request("workspace/executeCommand", {"command": "torchwise.projectIndex", "arguments": []})
-            if reply["result"]["done"]:
-                index_s = reply["result"]["seconds"]
-                break
-            await asyncio.sleep(0.05)
     memory = rss_mb(proc.pid)
     try:
         await client.request("shutdown", None)

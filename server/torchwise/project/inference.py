@@ -12,6 +12,7 @@ a query that re-enters itself (import cycles) answers None.
 from __future__ import annotations
 
 import ast
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -127,9 +128,8 @@ class ProjectEnv:
     # -- answers ---------------------------------------------------------------------
     def _query(self, key: tuple, compute):
         project = self.project
+        project.last_query = time.monotonic()  # the background indexer steps aside
         with project.lock:
-            if self.revision != project.revision:
-                pass  # memo is per project revision: cleared by Project.changed
             cached = project.memo.get(key, _MISSING)
             if cached is not _MISSING:
                 return cached

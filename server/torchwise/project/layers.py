@@ -36,7 +36,7 @@ def describe_module(analysis: Analysis, value: Value, variable: str = "") -> str
     if found is None or not analysis.is_subclass(value.qualname, MODULE):
         return None
     unit_analysis, info, where = found
-    summary = class_summary(unit_analysis, info.node)
+    summary = class_summary(info.node)
     head = f"class {summary.name}({', '.join(summary.bases)})"
     parts = [f"```python\n(variable) {variable}: {summary.name}\n```" if variable else "",
              f"```python\n{head}\n```",

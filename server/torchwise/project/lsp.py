@@ -20,6 +20,8 @@ from torchwise.jedi_fallback import uri_to_path
 from torchwise.server import TorchwiseServer
 
 WATCHER_ID = "torchwise-python-files"
+START_DELAY_S = 0.5
+QUIET_S = 0.05
 
 
 def _folders(ls: TorchwiseServer) -> list[str]:
@@ -37,6 +39,7 @@ class Indexer:
         self.generation = 0
         self.done = threading.Event()
         self.seconds = 0.0
+        self.wall = 0.0
         self.count = 0
 
     def start(self) -> None:
@@ -47,17 +50,23 @@ class Indexer:
     def _run(self, generation: int) -> None:
         project = self.ls.project
         started = time.perf_counter()
-        count = 0
+        count, busy = 0, 0.0
         try:
+            time.sleep(START_DELAY_S)  # the first hovers after opening a file come first
+            started = time.perf_counter()
             for path in list(project.files()):
                 if generation != self.generation:
                     return
-                project.summary(path)  # takes the project lock per file: requests interleave
+                while time.monotonic() - project.last_query < QUIET_S:
+                    time.sleep(QUIET_S)  # a request is being answered: do not compete for the GIL
+                t = time.perf_counter()
+                project.summary(path)  # parses outside the project lock
+                busy += time.perf_counter() - t
                 count += 1
-                time.sleep(0)  # let a request thread run between files
         except Exception as exc:  # indexing is best effort
             project.log(f"project: indexing stopped: {exc!r}")
-        self.seconds = time.perf_counter() - started
+        self.seconds = busy  # time spent indexing (not waiting for requests to finish)
+        self.wall = time.perf_counter() - started
         self.count = count
         self.done.set()
 
@@ -128,5 +137,5 @@ def register(server: TorchwiseServer) -> None:
     @server.command("torchwise.projectIndex")
     def project_index(ls: TorchwiseServer, *args) -> dict:
         """How far background indexing is (for benchmarks and tests)."""
-        return {"done": indexer.done.is_set(), "files": indexer.count, "seconds": indexer.seconds,
+        return {"done": indexer.done.is_set(), "files": indexer.count, "seconds": indexer.seconds, "wall": indexer.wall,
                 "revision": ls.project.revision}

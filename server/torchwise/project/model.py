@@ -15,7 +15,7 @@ from typing import Callable
 
 from torchwise.analysis import Analysis
 from torchwise.project.resolver import Resolver
-from torchwise.project.summaries import ModuleSummary, summarize
+from torchwise.project.summaries import ModuleSummary, parse_for_summary, summarize
 
 MAX_SOURCE_CHARS = 2_000_000
 MAX_UNITS = 64
@@ -41,6 +41,7 @@ class Project:
         self.overlay = overlay or (lambda path: None)
         self.log = log or (lambda message: None)
         self.revision = 0
+        self.last_query = 0.0  # time.monotonic() of the last request's query
         self.lock = threading.RLock()
         self.memo: dict[tuple, object] = {}
         self.active: set[tuple] = set()  # queries in progress (import cycles end here)
@@ -150,8 +151,7 @@ class Project:
 
     def summary(self, path: Path) -> ModuleSummary | None:
         """The module's summary, computed once per content hash. The parse happens outside
-        the lock (the background indexer must not hold requests up), and an analysis made
-        only for summarising is not kept (summaries are small, analyses are not)."""
+        the lock (the background indexer must not hold requests up)."""
         with self.lock:
             text = self.source(path)
             if text is None:
@@ -162,12 +162,16 @@ class Project:
                 return cached
             unit = self._units.get(path)
             module = unit.module if unit is not None else self.resolver.module_of(path)
-            analysis = unit.analysis if unit is not None and unit.digest == digest else None
-        if analysis is None:
-            from torchwise.project.inference import ProjectEnv
-
-            analysis = Analysis(text, str(path), env=ProjectEnv(self, module, path))
-        summary = summarize(analysis, module, str(path), digest)
+            tree = unit.analysis.tree if unit is not None and unit.digest == digest else None
+        error = None
+        if tree is None:
+            tree, error = parse_for_summary(text, str(path))
+            if error is not None:  # a module that does not parse: summarise what repairs save
+                with self.lock:
+                    unit = self.unit_at(path, module)
+                if unit is not None:
+                    tree = unit.analysis.tree
+        summary = summarize(tree, text, module, str(path), digest, error)
         with self.lock:
             self._summaries[path] = summary
         return summary

@@ -1,17 +1,17 @@
 """One module's summary: what it defines, as plain data (no AST, no scopes).
 
-Built from the module's :class:`~torchwise.analysis.Analysis` once per content hash;
-kept by the project index after the analysis itself is dropped (a few hundred bytes
-per module instead of its tree). Types are not in here: they are cross-module queries
+Built from the module's syntax tree once per content hash (no scopes, no inference:
+indexing a workspace costs little more than parsing it); kept by the project index
+without the tree (a few hundred bytes per module). Types are not in here: they are cross-module queries
 (:mod:`.inference`), answered on demand.
 """
 
 from __future__ import annotations
 
 import ast
+import re
+import warnings
 from dataclasses import dataclass
-
-from torchwise.analysis import Analysis
 
 MAX_TEXT = 80
 
@@ -62,40 +62,105 @@ def value_text(expr: ast.expr) -> str:
     return _short(ast.unparse(expr))
 
 
+def _param(arg: ast.arg, default: ast.expr | None = None, prefix: str = "") -> str:
+    text = prefix + arg.arg
+    if arg.annotation is not None:
+        text += f": {ast.unparse(arg.annotation)}"
+    if default is not None:
+        shown = repr(default.value) if isinstance(default, ast.Constant) else ast.unparse(default)
+        text += f" = {shown}" if arg.annotation is not None else f"={shown}"
+    return text
+
+
 def signature(func: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """``(self, x: Tensor, p=0.1) -> Tensor`` (unparsing only annotations and defaults:
+    a whole workspace's functions are summarised)."""
+    args = func.args
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    parts = [_param(a, d) for a, d in zip(positional, defaults)]
+    if args.posonlyargs:
+        parts.insert(len(args.posonlyargs), "/")
+    if args.vararg is not None:
+        parts.append(_param(args.vararg, prefix="*"))
+    elif args.kwonlyargs:
+        parts.append("*")
+    parts += [_param(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    if args.kwarg is not None:
+        parts.append(_param(args.kwarg, prefix="**"))
     returns = f" -> {ast.unparse(func.returns)}" if func.returns is not None else ""
-    return f"({ast.unparse(func.args)}){returns}"
+    return f"({', '.join(parts)}){returns}"
 
 
 def _function(func: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionSummary:
     return FunctionSummary(func.name, func.lineno, signature(func))
 
 
-def class_summary(analysis: Analysis, node: ast.ClassDef) -> ClassSummary:
-    info = analysis.classes[node]
-    attributes: list[tuple[str, str]] = []
-    for attr, assignments in info.attributes.items():
-        for scope, expr in assignments:
-            if getattr(scope.node, "name", "") == "__init__":
-                attributes.append((attr, value_text(expr)))
-                break
-    methods = tuple(_function(m) for m in info.methods.values())
+def _init_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, str], ...]:
+    """``self.x = value`` in ``__init__`` (nested functions and classes left out), first value each."""
+    args = init.args.posonlyargs + init.args.args
+    if not args:
+        return ()
+    me = args[0].arg
+    found: dict[str, str] = {}
+    stack = list(reversed(init.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                        and target.value.id == me and target.attr not in found):
+                    found[target.attr] = value_text(node.value)
+            continue
+        if isinstance(node, ast.stmt):
+            stack.extend(reversed([c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]))
+    return tuple(found.items())
+
+
+def class_summary(node: ast.ClassDef) -> ClassSummary:
+    methods = tuple(_function(m) for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    init = next((m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and m.name == "__init__"), None)
     return ClassSummary(node.name, node.lineno, tuple(ast.unparse(b) for b in node.bases), methods,
-                        tuple(attributes))
+                        _init_attributes(init) if init is not None else ())
 
 
-def summarize(analysis: Analysis, module: str | None, path: str, digest: int) -> ModuleSummary:
-    tree = analysis.tree
-    classes = tuple(class_summary(analysis, n) for n in tree.body if isinstance(n, ast.ClassDef))
+_CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(")
+
+
+def _bound_names(tree: ast.Module) -> list[str]:
+    names: list[str] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(stmt.name)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            names += [(a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*"]
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
+def summarize(tree: ast.Module, text: str, module: str | None, path: str, digest: int,
+              syntax_error: str | None = None) -> ModuleSummary:
+    """A module's summary from its tree (no scopes, no inference: cheap enough to index a
+    whole workspace); ``called`` is a superset from the text (``name(``), for look-ups."""
+    classes = tuple(class_summary(n) for n in tree.body if isinstance(n, ast.ClassDef))
     functions = tuple(_function(n) for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
-    called: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Name):
-                called.add(func.id)
-            elif isinstance(func, ast.Attribute):
-                called.add(func.attr)
-    error = analysis.syntax_error
-    return ModuleSummary(module, path, digest, tuple(analysis.module_scope.bindings), classes, functions,
-                         frozenset(called), None if error is None else f"{error.msg} (line {error.lineno})")
+    return ModuleSummary(module, path, digest, tuple(_bound_names(tree)), classes, functions,
+                         frozenset(_CALLED.findall(text)), syntax_error)
+
+
+def parse_for_summary(text: str, path: str) -> tuple[ast.Module, str | None]:
+    """The tree of a module for summarising; a module that does not parse is summarised
+    from the analysis's repaired tree instead (the caller's job), here an empty one."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(text, filename=path), None
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return ast.Module(body=[], type_ignores=[]), str(exc)
