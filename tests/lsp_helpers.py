@@ -10,8 +10,15 @@ from pathlib import Path
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import default_feature
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@default_feature(types.CLIENT_REGISTER_CAPABILITY)
+def _register_capability(client: LanguageClient, params: types.RegistrationParams) -> None:
+    """Accept dynamic registrations (the file watcher) as VS Code does, and remember them."""
+    client.__dict__.setdefault("registrations", []).extend(params.registrations)
 SERVER_COMMAND = [sys.executable, "-m", "torchwise", "serve"]
 
 

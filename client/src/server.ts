@@ -123,6 +123,9 @@ export class TorchwiseServer implements vscode.Disposable {
       documentSelector: [
         { scheme: "file", language: "python" },
         { scheme: "untitled", language: "python" },
+        // Jupyter notebook cells: the server declares notebookDocumentSync, so the cells
+        // travel as notebookDocument/* (one module per notebook), and hovers reach them.
+        { notebook: "jupyter-notebook", language: "python" },
       ],
       outputChannel: this.log,
       initializationOptions: buildOptions(info.executable),

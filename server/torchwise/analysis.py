@@ -26,7 +26,10 @@ from bisect import bisect_left, bisect_right
 from operator import attrgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterator, Literal, Union
+from typing import TYPE_CHECKING, Iterator, Literal, Union
+
+if TYPE_CHECKING:
+    from torchwise.project.inference import ProjectEnv
 
 from torchwise.text import byte_to_char, char_to_byte, split_lines
 
@@ -40,6 +43,8 @@ TENSOR = "torch.Tensor"
 MODULE = "torch.nn.Module"
 OPTIMIZER = "torch.optim.Optimizer"
 LR_SCHEDULER = "torch.optim.lr_scheduler.LRScheduler"
+PARAMETER = "torch.nn.Parameter"
+_PARAMETER_ATTRS = frozenset({"weight", "bias"})
 
 
 @dataclass(frozen=True)
@@ -153,12 +158,12 @@ _TORCH_NON_TENSOR = {
 LIVE_ANALYSES: "weakref.WeakSet[Analysis]" = weakref.WeakSet()
 
 
-def build_analysis(source: str, path: str = "<unknown>") -> "Analysis":
-    """``Analysis(source, path)``, or, for code nested too deeply for the analysis
+def build_analysis(source: str, path: str = "<unknown>", env: "ProjectEnv | None" = None) -> "Analysis":
+    """``Analysis(source, path, env)``, or, for code nested too deeply for the analysis
     (thousands of nested lambdas or brackets), an empty one whose ``syntax_error``
     says so: callers always get an analysis, never a RecursionError."""
     try:
-        return Analysis(source, path)
+        return Analysis(source, path, env=env)
     except (RecursionError, MemoryError) as exc:
         return Analysis.unanalysable(source, path, "the code is nested too deeply to analyse"
                                      if isinstance(exc, RecursionError) else "out of memory analysing the file")
@@ -167,8 +172,11 @@ def build_analysis(source: str, path: str = "<unknown>") -> "Analysis":
 class Analysis:
     """Everything the features need to know about one version of one file."""
 
-    def __init__(self, source: str, path: str = "<unknown>"):
+    def __init__(self, source: str, path: str = "<unknown>", env: "ProjectEnv | None" = None):
         self.path = path
+        # The project model's view from this module (``torchwise.project``): names of the
+        # user's other modules are resolved through it; None for a file on its own.
+        self.env = env
         self.source = source
         self.lines = split_lines(source)
         # A UTF-8 BOM read as text (U+FEFF first): ast refuses it, the editor counts it
@@ -266,6 +274,11 @@ class Analysis:
                     break
         return f"{indent}pass{ending}"
 
+    def forget_inferences(self) -> None:
+        """Drop memoized inferences (other modules of the project changed; this one did not)."""
+        self._memo.clear()
+        self._mros.clear()
+
     # ------------------------------------------------------------ positions
     def char_col(self, line: int, byte_col: int) -> int:
         """Convert an ast column (UTF-8 bytes) on ``line`` (1-based) to a str index."""
@@ -360,6 +373,19 @@ class Analysis:
                 attrs.append((scope, value if index is None else ast.Subscript(
                     value=value, slice=ast.Constant(index), ctx=ast.Load())))
 
+    def _absolute_module(self, stmt: ast.ImportFrom) -> str | None:
+        """``from ..x import y`` in ``pkg.sub.mod`` -> ``pkg.x`` (None when not relative or unknown)."""
+        package = self.env.package if self.env is not None else None
+        if not stmt.level or package is None:
+            return None
+        parts = package.split(".") if package else []
+        if stmt.level - 1 > len(parts):
+            return None
+        parts = parts[: len(parts) - (stmt.level - 1)]
+        if stmt.module:
+            parts.append(stmt.module)
+        return ".".join(parts) or None
+
     def _self_name(self, scope: Scope) -> str | None:
         node = scope.node
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -373,8 +399,8 @@ class Analysis:
         for i, arg in enumerate(positional + args.kwonlyargs):
             if i == 0 and cls is not None:
                 scope.bind(arg.arg, Binding(arg.lineno, "param", qualname=cls.qualname))
-            else:
-                scope.bind(arg.arg, Binding(arg.lineno, "param", node=arg.annotation))
+            else:  # the position lets the project type an un-annotated one from its callers
+                scope.bind(arg.arg, Binding(arg.lineno, "param", node=arg.annotation, index=i))
         for arg in (args.vararg, args.kwarg):
             if arg is not None:
                 scope.bind(arg.arg, Binding(arg.lineno, "param", node=None))
@@ -414,6 +440,15 @@ class Analysis:
                     head = alias.name.split(".")[0]
                     scope.bind(head, Binding(line, "import", qualname=head))
         elif isinstance(stmt, ast.ImportFrom):
+            absolute = self._absolute_module(stmt)
+            if absolute is not None:  # a relative import, resolved against this module's package
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        scope.star_imports.append(absolute)
+                    else:
+                        scope.bind(alias.asname or alias.name,
+                                   Binding(line, "import", qualname=f"{absolute}.{alias.name}"))
+                return
             if stmt.level or not stmt.module:
                 for alias in stmt.names:
                     scope.bind(alias.asname or alias.name, Binding(line, "assign", node=None))
@@ -534,7 +569,7 @@ class Analysis:
                 return bindings[-1]
             for module in current.star_imports:
                 qualname = f"{module}.{name}"
-                if qualname in _knowledge():
+                if qualname in _knowledge() or (self.env is not None and self.env.defines(qualname)):
                     return Binding(0, "star", qualname=qualname)
             current = current.parent
         # Not bound anywhere: with a single star import from torch, it is the best guess
@@ -628,6 +663,11 @@ class Analysis:
             receiver = self.resolve(expr.func.value, scope) if isinstance(expr.func, ast.Attribute) else None
             return self.call_result(func, receiver)
         if isinstance(expr, ast.Subscript):
+            if (self.env is not None and isinstance(expr.value, ast.Call) and isinstance(expr.slice, ast.Constant)
+                    and isinstance(expr.slice.value, int)):
+                element = self.env.element(self, expr.value, scope, expr.slice.value)
+                if element is not None:
+                    return element
             base = self.resolve(expr.value, scope)
             if base is not None and base.kind == "instance" and base.qualname == TENSOR:
                 return base
@@ -651,6 +691,8 @@ class Analysis:
 
     def _from_binding(self, binding: Binding, scope: Scope) -> Value | None:
         if binding.kind in ("import", "star"):
+            if self.env is not None and self.env.owns(binding.qualname):
+                return self.env.lookup(binding.qualname)  # through re-exports, to what it is
             return Value("symbol", binding.qualname)
         if binding.kind in ("def", "class"):
             return Value("symbol", binding.qualname)
@@ -658,6 +700,8 @@ class Analysis:
             if binding.qualname:  # self / cls
                 return Value("instance", binding.qualname)
             if binding.node is None:
+                if self.env is not None and binding.index is not None:
+                    return self.env.param_value(self, scope, binding)
                 return None
             annotation = self._annotation_class(binding.node, scope)
             return Value("instance", annotation) if annotation else None
@@ -675,6 +719,10 @@ class Analysis:
             return None
         if binding.kind == "with":
             return None
+        if binding.index is not None and self.env is not None and isinstance(binding.node, ast.Call):
+            element = self.env.element(self, binding.node, value_scope, binding.index)
+            if element is not None:  # one element of a tuple a function returns
+                return element
         value = self.resolve(binding.node, value_scope)
         if value is None:
             return None
@@ -716,6 +764,8 @@ class Analysis:
                 if value is not None and value.kind == "symbol":
                     out.append(value.qualname)
             return out
+        if self.env is not None and self.env.owns(qualname):
+            return self.env.bases(qualname)  # a class of another module of the project
         entry = _knowledge().get(qualname)
         if entry is not None and entry.bases:
             return list(entry.bases)
@@ -758,6 +808,8 @@ class Analysis:
                 return self._class_member(base.qualname, attr, instance=False)
             if base.is_local:
                 return None
+            if self.env is not None and self.env.owns(base.qualname):
+                return self.env.member(base, attr)
             qualname = f"{base.qualname}.{attr}"
             entry = _knowledge().get(qualname)
             if entry is None and base.qualname[:1] and base.qualname.rsplit(".", 1)[-1][:1].isupper():
@@ -769,6 +821,9 @@ class Analysis:
     def _class_member(self, cls: str, attr: str, *, instance: bool) -> Value | None:
         kb = _knowledge()
         for klass in self.mro(cls):
+            if self.env is not None and self.env.owns(klass):
+                # a class of another module: its own analysis walks the rest of the mro
+                return self.env.member(Value("instance" if instance else "symbol", klass), attr)
             info = self.local_class(klass)
             if info is not None:
                 if attr in info.methods:
@@ -789,6 +844,8 @@ class Analysis:
         # Not documented anywhere we know: name it after the nearest torch class, so
         # runtime docs can still be looked up (``MyNet().to`` -> ``torch.nn.Module.to``).
         for klass in self.mro(cls):
+            if instance and attr in _PARAMETER_ATTRS and klass.startswith("torch.nn.") and klass != MODULE:
+                return Value("instance", PARAMETER)  # a torch layer's weight/bias (``fc.weight.shape``)
             if klass.startswith(("torch.", "torchvision.")):
                 return Value("symbol", f"{klass}.{attr}")
         return None
@@ -806,8 +863,10 @@ class Analysis:
         info = self.local_class(qualname)
         if info is not None:
             return Value("instance", qualname)
+        if self.env is not None and (qualname.startswith(LOCAL) or self.env.owns(qualname)):
+            return self.env.call_result(self, qualname)  # a function of the project: its returns
         if qualname.startswith(LOCAL):
-            return None  # a local function: we do not infer return types
+            return None  # a local function of a file on its own
         entry = _knowledge().get(qualname)
         if entry is not None:
             if entry.kind == "class":

@@ -19,6 +19,7 @@ from lsprotocol import types
 from torchwise.analysis import LOCAL, Analysis, Value, dotted_name_at
 from torchwise.jedi_fallback import JediFallback, uri_to_path, workspace_root
 from torchwise.knowledge import Entry, KnowledgeBase
+from torchwise.project.layers import describe_module
 from torchwise.rst import rst_to_markdown, split_signature
 from torchwise.runtime_docs import MISSING, RuntimeDocs
 from torchwise.server import TorchwiseServer
@@ -234,14 +235,19 @@ def register(server: TorchwiseServer) -> None:
 
     async def _hover(ls: TorchwiseServer, params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
-        if not ls.is_open(uri):
-            return None
+        notebooks = getattr(ls, "notebooks", None)
+        view = notebooks.cell_view(uri) if notebooks is not None else None
         document = ls.workspace.get_text_document(uri)
         position = document.position_from_client_units(params.position)
-        line, col = position.line + 1, position.character
-        analysis = await ls.analysis_async(uri, line)
+        if view is not None:
+            analysis, offset = view  # a notebook cell: the notebook's analysis, offset to the cell's first line
+        else:
+            if not ls.is_open(uri):
+                return None
+            analysis, offset = await ls.analysis_async(uri, position.line + 1), 0
         if analysis is None:
             return None
+        line, col = position.line + 1 + offset, position.character
 
         rule_hover = _rule_code_hover(analysis, line, col)
         if rule_hover is not None:
@@ -254,26 +260,33 @@ def register(server: TorchwiseServer) -> None:
             return None
         value, (l0, c0, l1, c1), variable = target
         if value.qualname.startswith(LOCAL) or not _is_torch(value.qualname):
-            return None
-        entry, qualname = _entry_for(ls, value, analysis)
-        if entry is not None:
-            text = render_entry(entry, qualname, variable)
+            # the user's own nn.Module subclasses get their layers; other user names nothing
+            text = describe_module(analysis, value, variable)
         else:
-            worker = runtime_docs(ls)
-            doc = await worker.lookup(qualname, RUNTIME_WAIT_S) if worker is not None else None
-            if isinstance(doc, dict):
-                doc = {**doc, "torch": worker.torch_version if worker else None}
-                text = render_runtime(qualname, doc, variable)
-            elif doc is MISSING or worker is None or worker.state == "failed":
-                return None
-            else:
-                text = render_loading(qualname)
+            text = await _torch_text(ls, runtime_docs(ls), value, analysis, variable)
+        if text is None:
+            return None
         from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
         rng = document.range_to_client_units(
-            ServerTextRange(ServerTextPosition(l0 - 1, c0), ServerTextPosition(l1 - 1, c1))
+            ServerTextRange(ServerTextPosition(l0 - 1 - offset, c0), ServerTextPosition(l1 - 1 - offset, c1))
         )
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=rng)
+
+
+async def _torch_text(ls: TorchwiseServer, worker: RuntimeDocs | None, value: Value, analysis: Analysis,
+                      variable: str) -> str | None:
+    """The knowledge-base entry, else the runtime docstring (briefly waited on), of a torch name."""
+    entry, qualname = _entry_for(ls, value, analysis)
+    if entry is not None:
+        return render_entry(entry, qualname, variable)
+    doc = await worker.lookup(qualname, RUNTIME_WAIT_S) if worker is not None else None
+    if isinstance(doc, dict):
+        doc = {**doc, "torch": worker.torch_version if worker else None}
+        return render_runtime(qualname, doc, variable)
+    if doc is MISSING or worker is None or worker.state == "failed":
+        return None
+    return render_loading(qualname)
 
 
 @lru_cache(maxsize=4)
@@ -301,12 +314,21 @@ async def _jedi_target(ls: TorchwiseServer, jedi: JediFallback, analysis: Analys
     base = analysis.resolve(node.value)
     if base is not None:
         return None  # known, and not a torch object: jedi would not say more
+    root = node.value
+    while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    if isinstance(root, ast.Name) and analysis.env is not None:
+        binding = analysis.lookup(root.id, analysis.scope_of(root), line)
+        if binding is not None and binding.kind == "import" and analysis.env.owns(binding.qualname):
+            return None  # the project's own code: the project model has answered
     end = analysis.char_col(line, node.end_col_offset or 0)
     path = uri_to_path(uri)
     folders = [uri_to_path(f.uri) for f in (ls.workspace.folders or {}).values()]
     key = (uri, analysis.source.__hash__(), line, end)
+    # never waited on: the first hover answers from the project model; a late jedi
+    # answer (third-party names) serves the next hover
     full_name = await jedi.infer(key, analysis.source, path, line, end - 1, ls.options.interpreter,
-                                 workspace_root(path, folders))
+                                 workspace_root(path, folders), budget=0)
     if not full_name or not _is_torch(full_name):
         return None
     return Value("symbol", canonical_name(ls.knowledge, full_name)), (line, end - len(node.attr), line, end), ""

@@ -49,8 +49,8 @@ class JediFallback:
         return None
 
     async def infer(self, key: tuple, source: str, path: str, line: int, col: int,
-                    interpreter: str, root: str | None) -> str | None:
-        """The full name jedi infers at (1-based line, 0-based col), waiting at most BUDGET_S."""
+                    interpreter: str, root: str | None, budget: float = BUDGET_S) -> str | None:
+        """The full name jedi infers at (1-based line, 0-based col), waiting at most ``budget``."""
         if key in self._results:
             return self._results[key]
         future = self._running.get(key)
@@ -67,7 +67,9 @@ class JediFallback:
 
             future.add_done_callback(done)
         try:
-            return await asyncio.wait_for(asyncio.shield(future), BUDGET_S)
+            if budget <= 0:
+                return None  # started; its answer is cached for the next call
+            return await asyncio.wait_for(asyncio.shield(future), budget)
         except asyncio.TimeoutError:
             return None
 

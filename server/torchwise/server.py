@@ -21,6 +21,7 @@ from torchwise import __version__
 from torchwise.analysis import Analysis, build_analysis
 from torchwise.config import Options, parse_options
 from torchwise.knowledge import KnowledgeBase, default_knowledge
+from torchwise.project import Project
 from torchwise.protocol import TorchwiseProtocol
 from torchwise.text import LineIndex
 
@@ -35,7 +36,10 @@ MAX_SOURCE_CHARS = 2_000_000
 
 class TorchwiseServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("torchwise", __version__, protocol_cls=TorchwiseProtocol)
+        from torchwise.notebooks import NOTEBOOK_SYNC
+
+        super().__init__("torchwise", __version__, notebook_document_sync=NOTEBOOK_SYNC,
+                         protocol_cls=TorchwiseProtocol)
         self.options = Options()
         self.knowledge: KnowledgeBase = default_knowledge()
         self._analyses: dict[str, tuple[int | None, str, Analysis]] = {}
@@ -51,6 +55,8 @@ class TorchwiseServer(LanguageServer):
         self.document_listeners: list[Callable[[str, str], None]] = []
         # Called (no arguments, may be coroutines) on shutdown: stop kernels, helper processes.
         self.shutdown_listeners: list[Callable[[], object]] = []
+        # The workspace as a whole (other modules, re-exports, callers): torchwise.project.
+        self.project = Project(log=lambda message: self.log(message, types.MessageType.Warning))
 
     # -- options -----------------------------------------------------------------
     def apply_options(self, raw: object) -> None:
@@ -113,8 +119,9 @@ class TorchwiseServer(LanguageServer):
             return None
         cached = self._analyses.get(uri)
         if cached and cached[0] == version and cached[1] is source:
+            self.project.refresh(cached[2])
             return cached[2]
-        analysis = build_analysis(source, uri)
+        analysis = self.project.analysis_for(uri, source)
         with self._analysis_lock:
             if self.is_open(uri):
                 self._analyses[uri] = (version, source, analysis)
@@ -197,9 +204,10 @@ class TorchwiseServer(LanguageServer):
 
 
 def create_server() -> TorchwiseServer:
-    from torchwise import completion, diagnostics, hover, kernel, lifecycle
+    from torchwise import completion, diagnostics, hover, kernel, lifecycle, notebooks
+    from torchwise.project import lsp as project
 
     server = TorchwiseServer()
-    for feature in (lifecycle, hover, diagnostics, completion, kernel):
+    for feature in (lifecycle, project, hover, diagnostics, notebooks, completion, kernel):
         feature.register(server)
     return server

@@ -26,6 +26,7 @@ from torchwise.lint.term import use_color
 FORMATS = ("concise", "full", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
 FORMAT_ALIASES = {"text": "concise"}
 PY_SUFFIXES = (".py", ".pyi")
+CHECKED_SUFFIXES = PY_SUFFIXES + (".ipynb",)  # notebooks: torchwise.lint.ipynb
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -110,7 +111,7 @@ def _git_files(directory: Path) -> list[Path] | None:
     for raw in out.stdout.split(b"\0"):
         if raw:
             p = directory / os.fsdecode(raw)
-            if p.suffix in PY_SUFFIXES and p.is_file():
+            if p.suffix in CHECKED_SUFFIXES and p.is_file():
                 files.append(p)
     return sorted(set(files))
 
@@ -178,7 +179,7 @@ def _walk_files(directory: Path, respect_gitignore: bool, problems: list[str] | 
                     continue
                 if is_dir and not entry.is_symlink():
                     visit(entry)
-                elif entry.suffix in PY_SUFFIXES and entry.is_file():
+                elif entry.suffix in CHECKED_SUFFIXES and entry.is_file():
                     files.append(entry)
             except OSError as exc:
                 if problems is not None:
@@ -456,7 +457,28 @@ def check_once(args: argparse.Namespace) -> int:
                     errors += 1
                     continue
                 if path.suffix == ".ipynb":
-                    errors += _check_notebook(path, settings, fix_mode, results, sources, report_rule_error)
+                    from torchwise.lint import ipynb
+
+                    try:
+                        outcome = ipynb.check(path, _display(path), settings.rules_for(str(path.resolve())),
+                                              fix=fix_mode, unsafe=args.unsafe_fixes, diff=args.diff,
+                                              on_error=report_rule_error)
+                    except (ipynb.NotebookError, OSError) as exc:
+                        _error(str(exc) if isinstance(exc, ipynb.NotebookError) else f"{path}: cannot read: {exc}")
+                        errors += 1
+                        continue
+                    results.extend(outcome.results)
+                    if outcome.new_text is not None:
+                        changed_files += 1
+                        fixed_total += outcome.fixed
+                        if args.diff:
+                            diffs.append(outcome.diff)
+                        else:
+                            try:  # atomically, like any fix: a failure leaves the notebook as it was
+                                write_atomic(path, outcome.new_text.encode("utf-8"))
+                            except SourceError as exc:
+                                _error(str(exc))
+                                errors += 1
                     continue
                 try:
                     original = read_source_file(path)
@@ -524,26 +546,6 @@ def check_once(args: argparse.Namespace) -> int:
         return 1
     if args.exit_non_zero_on_fix and fixed_total:
         return 1
-    return 0
-
-
-def _check_notebook(path: Path, settings: LintSettings, fix_mode: bool, results: list, sources: dict,
-                    on_error) -> int:
-    """Lint a notebook's code cells (reported per cell; never rewritten). Returns 1 on
-    an unreadable notebook, else 0."""
-    from torchwise.lint import notebook
-
-    try:
-        script, where = notebook.script(path)
-    except notebook.NotebookError as exc:
-        _error(str(exc))
-        return 1
-    if fix_mode:
-        print(f"torchwise: {_display(path)}: --fix does not rewrite notebooks; reporting only", file=sys.stderr)
-    display = _display(path)
-    findings = lint_source(script, display, rules=settings.rules_for(str(path.resolve())), on_error=on_error)
-    cells = notebook.findings_by_cell(display, findings, where)
-    results.extend(cells or [(display, [])])
     return 0
 
 

@@ -1,0 +1,83 @@
+"""A notebook's code cells as one Python module, and positions back to each cell.
+
+The cells run in order in one namespace, so they are analysed as one module: code
+cells joined in order (markdown skipped), IPython syntax blanked line by line so every
+position keeps its place — ``%magic`` and ``!shell`` lines, ``name?`` help, and whole
+cells of non-Python cell magics (``%%bash``). Lines follow one notion of a line
+(``\\n``, ``\\r\\n`` or ``\\r``). Shared by the language server and ``torchwise check``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[A-Za-z_][\w.]*\?\??\s*$|\?)")
+# cell magics whose body is still Python
+_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "px"})
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without their endings (``\\n``, ``\\r\\n``, ``\\r``); "" has one empty line."""
+    return _LINE_BREAK.split(text)
+
+
+def python_lines(text: str) -> list[str]:
+    """A cell's lines with IPython-only syntax blanked (same number of lines)."""
+    lines = split_lines(text)
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        name = first[2:].split(None, 1)[0] if len(first) > 2 else ""
+        if name not in _PYTHON_CELL_MAGICS:
+            return [""] * len(lines)
+        lines = [""] + lines[1:]
+    out = []
+    for line in lines:
+        if _IPYTHON_LINE.match(line):
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}pass" if indent else "")
+        else:
+            out.append(line)
+    return out
+
+
+@dataclass
+class CellModule:
+    """The joined source and where each code cell starts in it (0-based line)."""
+
+    source: str
+    starts: list[int]  # per code cell, in order
+    keys: list[object]  # per code cell: the caller's key (a cell uri, a cell index)
+    lengths: list[int]
+
+    def cell_at(self, line: int) -> tuple[int, int] | None:
+        """(cell position, 0-based line in the cell) of a 0-based module line."""
+        i = bisect_right(self.starts, line) - 1
+        if i < 0 or line - self.starts[i] >= self.lengths[i]:
+            return None
+        return i, line - self.starts[i]
+
+    def module_line(self, key: object, line: int) -> int | None:
+        """The 0-based module line of 0-based ``line`` in the cell ``key``."""
+        try:
+            i = self.keys.index(key)
+        except ValueError:
+            return None
+        return self.starts[i] + line
+
+
+def join_cells(cells: list[tuple[object, str]]) -> CellModule:
+    """``cells``: (key, text) of the code cells in order."""
+    parts: list[str] = []
+    starts, keys, lengths = [], [], []
+    line = 0
+    for key, text in cells:
+        lines = python_lines(text)
+        starts.append(line)
+        keys.append(key)
+        lengths.append(len(lines))
+        parts.extend(lines)
+        line += len(lines)
+    return CellModule("\n".join(parts) + "\n", starts, keys, lengths)

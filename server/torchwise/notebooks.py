@@ -1,0 +1,166 @@
+"""notebookDocument/*: hover and diagnostics in Jupyter notebook cells.
+
+The code cells of one notebook are analysed as one module in cell order
+(:mod:`torchwise.notebook_cells`), so a hover in a cell sees the names of the cells
+above it; lint findings are mapped back and published per cell (a cell's own uri).
+pygls keeps the cells' texts; this module keeps one analysis per notebook version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+from lsprotocol import types
+
+from torchwise.analysis import Analysis
+from torchwise.jedi_fallback import uri_to_path
+from torchwise.notebook_cells import CellModule, join_cells
+from torchwise.server import TorchwiseServer
+
+NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
+    notebook_selector=[types.NotebookDocumentFilterWithCells(
+        cells=[types.NotebookCellLanguage(language="python")], notebook="jupyter-notebook")],
+    save=True,
+)
+
+
+class Notebooks:
+    def __init__(self, server: TorchwiseServer) -> None:
+        self.server = server
+        self._cache: dict[str, tuple[tuple, CellModule, Analysis]] = {}
+        self._published: dict[str, set[str]] = {}
+        self._pending: dict[str, asyncio.TimerHandle] = {}
+
+    def _code_cells(self, notebook: types.NotebookDocument) -> list[tuple[str, str]]:
+        cells = []
+        for cell in notebook.cells:
+            if cell.kind != types.NotebookCellKind.Code:
+                continue
+            try:
+                document = self.server.workspace.get_text_document(cell.document)
+                if document.language_id not in (None, "python"):
+                    continue
+                cells.append((cell.document, document.source))
+            except Exception:
+                continue
+        return cells
+
+    def module(self, notebook_uri: str) -> tuple[CellModule, Analysis] | None:
+        notebook = self.server.workspace.get_notebook_document(notebook_uri=notebook_uri)
+        if notebook is None:
+            return None
+        cells = self._code_cells(notebook)
+        key = tuple(cells)
+        cached = self._cache.get(notebook_uri)
+        if cached is not None and cached[0] == key:
+            self.server.project.refresh(cached[2])
+            return cached[1], cached[2]
+        joined = join_cells(cells)
+        env = None
+        if notebook_uri.startswith("file:"):
+            env = self.server.project.env_for(Path(uri_to_path(notebook_uri)))
+        analysis = Analysis(joined.source, path=notebook_uri, env=env)
+        self._cache[notebook_uri] = (key, joined, analysis)
+        return joined, analysis
+
+    def cell_view(self, cell_uri: str) -> tuple[Analysis, int] | None:
+        """(the notebook's analysis, the cell's first line in it) for a cell uri, else None."""
+        notebook = self.server.workspace.get_notebook_document(cell_uri=cell_uri)
+        if notebook is None:
+            return None
+        found = self.module(notebook.uri)
+        if found is None:
+            return None
+        joined, analysis = found
+        start = joined.module_line(cell_uri, 0)
+        return (analysis, start) if start is not None else None
+
+    # -- diagnostics ---------------------------------------------------------------
+    def lint(self, notebook_uri: str) -> None:
+        self._pending.pop(notebook_uri, None)
+        linter = getattr(self.server, "linter", None)
+        found = self.module(notebook_uri)
+        if linter is None or found is None:
+            return
+        joined, analysis = found
+        per_cell: dict[str, list[types.Diagnostic]] = {str(k): [] for k in joined.keys}
+        settings = linter.settings_for(notebook_uri)
+        if settings is not None:
+            from torchwise.lint.engine import lint_analysis
+
+            path = uri_to_path(notebook_uri)
+            try:
+                findings = lint_analysis(analysis, path, settings.rules_for(path),
+                                         on_error=lambda m: self.server.log(m, types.MessageType.Error))
+            except Exception as exc:
+                self.server.log(f"lint failed for {notebook_uri}: {exc!r}", types.MessageType.Error)
+                findings = []
+            for finding in findings:
+                placed = joined.cell_at(finding.line - 1)
+                if placed is None:
+                    continue
+                cell, line = placed
+                shift = joined.starts[cell]
+                uri = str(joined.keys[cell])
+                local = shift_finding(finding, -shift, joined.lengths[cell])
+                per_cell[uri].append(linter.to_diagnostic(uri, local))
+        old = self._published.get(notebook_uri, set())
+        for uri in old - set(per_cell):
+            linter.publish(uri, None, [])
+        for uri, diagnostics in per_cell.items():
+            if diagnostics or uri in old:
+                linter.publish(uri, None, diagnostics)
+        self._published[notebook_uri] = {u for u, d in per_cell.items() if d}
+
+    def schedule(self, notebook_uri: str, delay_ms: int) -> None:
+        handle = self._pending.pop(notebook_uri, None)
+        if handle is not None:
+            handle.cancel()
+        if delay_ms <= 0:
+            self.lint(notebook_uri)
+        else:
+            self._pending[notebook_uri] = asyncio.get_running_loop().call_later(
+                delay_ms / 1000, self.lint, notebook_uri)
+
+    def close(self, notebook_uri: str, cell_uris: list[str]) -> None:
+        self._cache.pop(notebook_uri, None)
+        handle = self._pending.pop(notebook_uri, None)
+        if handle is not None:
+            handle.cancel()
+        linter = getattr(self.server, "linter", None)
+        for uri in self._published.pop(notebook_uri, set()) | set(cell_uris):
+            if linter is not None:
+                linter.publish(uri, None, [])
+
+
+def shift_finding(finding, delta: int, cell_lines: int):
+    """A finding moved by ``delta`` lines; its fix kept only if it stays inside the cell."""
+    fix = finding.fix
+    if fix is not None:
+        edits = [dataclasses.replace(e, line=e.line + delta, end_line=e.end_line + delta) for e in fix.edits]
+        inside = all(1 <= e.line and e.end_line <= cell_lines for e in edits)
+        fix = dataclasses.replace(fix, edits=edits) if inside else None
+    return dataclasses.replace(finding, line=finding.line + delta, end_line=finding.end_line + delta, fix=fix)
+
+
+def register(server: TorchwiseServer) -> None:
+    notebooks = Notebooks(server)
+    server.notebooks = notebooks  # type: ignore[attr-defined]
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def did_open(ls: TorchwiseServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        notebooks.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def did_change(ls: TorchwiseServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        notebooks.schedule(params.notebook_document.uri, max(0, int(ls.options.lint.debounce_ms)))
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def did_save(ls: TorchwiseServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        notebooks.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def did_close(ls: TorchwiseServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        notebooks.close(params.notebook_document.uri, [c.uri for c in params.cell_text_documents])

@@ -1,0 +1,78 @@
+"""Call-site typing: an un-annotated parameter has the type every caller passes.
+
+Only modules that may call a name like the function's (their summary, or their text
+when not indexed yet) are parsed and searched; each call is kept only if its callee resolves to the very function. One
+unknown or disagreeing argument and the parameter stays unknown (a wrong type costs
+more than none).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from torchwise.analysis import Analysis, Value
+from torchwise.project.inference import canonical
+
+if TYPE_CHECKING:
+    from torchwise.project.inference import ProjectEnv
+
+MAX_CALLS = 200
+
+
+def _argument(call: ast.Call, func: ast.FunctionDef | ast.AsyncFunctionDef, index: int, offset: int) -> ast.expr | None:
+    params = func.args.posonlyargs + func.args.args + func.args.kwonlyargs
+    name = params[index].arg if index < len(params) else None
+    position = index - offset
+    positional = func.args.posonlyargs + func.args.args
+    if index < len(positional) and 0 <= position < len(call.args):
+        if any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+            return None
+        return call.args[position]
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None  # not passed (its default), or passed through *args/**kwargs
+
+
+def _calls(analysis: Analysis, name: str):
+    for node in ast.walk(analysis.tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name):
+                yield node
+
+
+def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
+    project = env.project
+    units: list[tuple[Analysis, str | None]] = []
+    if env.module is None:
+        units.append((analysis, None))  # a file outside the folders: only its own calls
+    else:
+        for path in project.files():
+            if not project.may_call(path, func.name):
+                continue
+            unit = project.unit_at(path)
+            if unit is not None:
+                units.append((unit.analysis, unit.module))
+    found: set[Value] = set()
+    count = 0
+    for caller, module in units:
+        for call in _calls(caller, func.name):
+            scope = caller.scope_of(call.func)
+            callee = canonical(caller.resolve(call.func, scope), module)
+            if callee != target:
+                continue
+            count += 1
+            if count > MAX_CALLS:
+                return None
+            offset = 0
+            if method and isinstance(call.func, ast.Attribute):
+                receiver = caller.resolve(call.func.value, scope)
+                offset = 1 if receiver is not None and receiver.kind == "instance" else 0
+            argument = _argument(call, func, index, offset)
+            value = canonical(caller.resolve(argument, scope), module) if argument is not None else None
+            if value is None:
+                return None
+            found.add(value)
+    return found.pop() if len(found) == 1 else None

@@ -1,0 +1,311 @@
+"""Cross-module inference: what the names of the user's own modules denote.
+
+An :class:`~torchwise.analysis.Analysis` built with an ``env`` asks it whenever a
+qualified name belongs to the workspace (``pkg.models.net.Net``): through imports and
+re-exports (:meth:`ProjectEnv.lookup`), for bases and members of classes defined
+elsewhere (answered by *their* module's analysis), for what functions return (one
+element of a returned tuple included) and, for an un-annotated parameter, for what
+every call site in the project passes. Results are memoized per project revision;
+a query that re-enters itself (import cycles) answers None.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from torchwise.analysis import LOCAL, MAX_DEPTH, Analysis, Binding, Scope, Value
+
+if TYPE_CHECKING:
+    from torchwise.project.model import Project
+
+_MISSING = object()
+
+
+def canonical(value: Value | None, module: str | None) -> Value | None:
+    """``<local>.Net`` seen from module ``m`` -> ``m.Net`` (names any module can use)."""
+    if value is None or module is None or not value.qualname.startswith(LOCAL):
+        return value
+    return Value(value.kind, module + "." + value.qualname[len(LOCAL):])
+
+
+def _returns(func: ast.AST) -> list[ast.Return]:
+    """The return statements of a function's own body (not of nested functions)."""
+    out, stack = [], list(func.body)  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            out.append(node)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def function_node(analysis: Analysis, local_name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """``f`` or ``Cls.method`` of an analysis, by its name after ``<local>.``."""
+    owner, _, name = local_name.rpartition(".")
+    if owner:
+        info = analysis.local_class(LOCAL + owner)
+        return info.methods.get(name) if info is not None else None
+    for binding in reversed(analysis.module_scope.bindings.get(name, [])):
+        if binding.kind == "def":
+            return binding.node  # type: ignore[return-value]
+    for node in analysis.scopes:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return node
+    return None
+
+
+class ProjectEnv:
+    """One module's view of the project (``Analysis.env``)."""
+
+    def __init__(self, project: "Project", module: str | None, path: Path | None) -> None:
+        self.project = project
+        self.module = module
+        self.path = path
+        self.revision = project.revision
+        if module is None:
+            self.package = None
+        elif path is not None and path.name == "__init__.py":
+            self.package = module
+        else:
+            self.package = module.rpartition(".")[0]
+
+    # -- the questions Analysis asks -------------------------------------------------
+    def owns(self, qualname: str) -> bool:
+        top = qualname.partition(".")[0]
+        return bool(top) and not top.startswith("<") and self.project.resolver.is_module(top)
+
+    def defines(self, qualname: str) -> bool:
+        return self.owns(qualname) and self.lookup(qualname) is not None
+
+    def lookup(self, qualname: str) -> Value | None:
+        return self._query(("lookup", qualname), lambda: self._lookup(qualname))
+
+    def bases(self, qualname: str) -> list[str]:
+        return self._query(("bases", qualname), lambda: self._bases(qualname)) or []
+
+    def member(self, value: Value, attr: str) -> Value | None:
+        return self._query(("member", value, attr), lambda: self._attribute(value, attr))
+
+    def call_result(self, analysis: Analysis, qualname: str) -> Value | None:
+        found = self._function(analysis, qualname)
+        if found is None:
+            return self._call_other(qualname)
+        unit_analysis, node, module = found
+        return self.returns(unit_analysis, node, module, None)
+
+    def element(self, analysis: Analysis, call: ast.Call, scope: Scope, index: int) -> Value | None:
+        """Element ``index`` of the tuple ``call`` returns (``a, b = make()``)."""
+        func = analysis.resolve(call.func, scope)
+        if func is None or func.kind != "symbol":
+            return None
+        found = self._function(analysis, func.qualname)
+        if found is None:
+            return None
+        unit_analysis, node, module = found
+        return self.returns(unit_analysis, node, module, index)
+
+    def param_value(self, analysis: Analysis, scope: Scope, binding: Binding) -> Value | None:
+        """An un-annotated parameter: what all the project's call sites pass, if they agree."""
+        owner = scope
+        while owner is not None and not any(binding in bs for bs in owner.bindings.values()):
+            owner = owner.parent
+        func = owner.node if owner is not None else None
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or binding.index is None:
+            return None
+        cls = owner.cls  # type: ignore[union-attr]
+        local = LOCAL + (f"{cls.name}.{func.name}" if cls is not None else func.name)
+        target = canonical(Value("symbol", local), self.module)
+        key = ("param", target, binding.index, self.path if self.module is None else None)
+        from torchwise.project.callers import param_value
+
+        return self._query(key, lambda: param_value(self, analysis, func, target, binding.index,
+                                                     method=cls is not None))
+
+    # -- answers ---------------------------------------------------------------------
+    def _query(self, key: tuple, compute):
+        project = self.project
+        project.last_query = time.monotonic()  # the background indexer steps aside
+        with project.lock:
+            cached = project.memo.get(key, _MISSING)
+            if cached is not _MISSING:
+                return cached
+            if key in project.active or len(project.active) > MAX_DEPTH:
+                return None
+            project.active.add(key)
+            try:
+                value = compute()
+            except RecursionError:
+                value = None
+            finally:
+                project.active.discard(key)
+            project.memo[key] = value
+            return value
+
+    def _lookup(self, qualname: str) -> Value | None:
+        parts = qualname.split(".")
+        if not self.owns(parts[0]):
+            return None
+        value: Value | None = Value("symbol", parts[0])
+        for attr in parts[1:]:
+            value = self._attribute(value, attr)  # type: ignore[arg-type]
+            if value is None:
+                return None
+        return value
+
+    def _export(self, module: str, attr: str) -> Value | None:
+        """``module.attr``: its binding (through re-exports), a star import, or a submodule."""
+        unit = self.project.unit(module)
+        if unit is not None:
+            analysis = unit.analysis
+            if attr in analysis.module_scope.bindings:
+                return canonical(analysis.resolve_name(attr, analysis.module_scope, 10**9), module)
+            for star in analysis.module_scope.star_imports:
+                if self.owns(star):
+                    value = self.lookup(f"{star}.{attr}")
+                    if value is not None:
+                        return value
+        submodule = f"{module}.{attr}"
+        return Value("symbol", submodule) if self.project.resolver.is_module(submodule) else None
+
+    def owner(self, qualname: str) -> tuple[str, list[str]] | None:
+        """``pkg.net.Net.forward`` -> (``pkg.net``, [``Net``, ``forward``]): its module and the rest."""
+        parts = qualname.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:i])
+            path = self.project.resolver.find(module)
+            if path is not None and not path.is_dir():
+                return module, parts[i:]
+        return None
+
+    def _attribute(self, value: Value, attr: str) -> Value | None:
+        if value.kind == "symbol" and self.project.resolver.is_module(value.qualname):
+            return self._export(value.qualname, attr)
+        found = self.owner(value.qualname) if self.owns(value.qualname) else None
+        if found is None:
+            return _bare().member(value, attr)  # a torch object reached through the project
+        module, rest = found
+        unit = self.project.unit(module)
+        if unit is None or len(rest) != 1:
+            return None
+        return canonical(unit.analysis.member(Value(value.kind, LOCAL + rest[0]), attr), module)
+
+    def _bases(self, qualname: str) -> list[str] | None:
+        value = self.lookup(qualname)
+        if value is None or value.kind != "symbol":
+            return None
+        found = self.owner(value.qualname)
+        if found is None:
+            return None
+        module, rest = found
+        unit = self.project.unit(module)
+        if unit is None or len(rest) != 1:
+            return None
+        out = [canonical(Value("symbol", b), module).qualname for b in unit.analysis.bases(LOCAL + rest[0])]
+        return out if value.qualname == qualname else [value.qualname]
+
+    def class_unit(self, qualname: str):
+        """(analysis, ClassInfo, module) of a class of the project, by any name that reaches it."""
+        value = self.lookup(qualname) if self.owns(qualname) else None
+        if value is None or value.kind != "symbol":
+            return None
+        found = self.owner(value.qualname)
+        if found is None or len(found[1]) != 1:
+            return None
+        unit = self.project.unit(found[0])
+        if unit is None:
+            return None
+        info = unit.analysis.local_class(LOCAL + found[1][0])
+        return (unit.analysis, info, found[0]) if info is not None else None
+
+    def _function(self, analysis: Analysis, qualname: str):
+        """(analysis, function node, module) for a local or project function/method."""
+        if qualname.startswith(LOCAL):
+            node = function_node(analysis, qualname[len(LOCAL):])
+            module = analysis.env.module if analysis.env is not None else None
+            return (analysis, node, module) if node is not None else None
+        value = self.lookup(qualname) if self.owns(qualname) else None
+        if value is None or value.kind != "symbol":
+            return None
+        found = self.owner(value.qualname)
+        if found is None:
+            return None
+        unit = self.project.unit(found[0])
+        if unit is None:
+            return None
+        node = function_node(unit.analysis, ".".join(found[1]))
+        return (unit.analysis, node, found[0]) if node is not None else None
+
+    def _call_other(self, qualname: str) -> Value | None:
+        """Calling a project name that is not a function: a class makes an instance."""
+        value = self.lookup(qualname) if self.owns(qualname) else None
+        if value is None:
+            return None
+        if value.kind == "instance":
+            return _bare().call_result(value) if not self.owns(value.qualname) else None
+        found = self.owner(value.qualname)
+        if found is None or len(found[1]) != 1:
+            return None
+        unit = self.project.unit(found[0])
+        if unit is None:
+            return None
+        return canonical(unit.analysis.call_result(Value("symbol", LOCAL + found[1][0])), found[0])
+
+    def returns(self, analysis: Analysis, func: ast.AST, module: str | None, index: int | None) -> Value | None:
+        key = ("returns", id(func), index)
+        return self._query(key, lambda: _infer_returns(analysis, func, module, index))
+
+
+def _infer_returns(analysis: Analysis, func, module: str | None, index: int | None) -> Value | None:
+    """What a function returns: its annotation, else what every ``return`` agrees on."""
+    scope = analysis.scopes.get(func)
+    if scope is None:
+        return None
+    if func.returns is not None:
+        annotation = func.returns
+        if index is not None:
+            if not (isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple)):
+                return None
+            elements = annotation.slice.elts
+            if index >= len(elements):
+                return None
+            annotation = elements[index]
+        value = analysis.resolve(annotation, scope.parent or scope)
+        if value is not None and value.kind == "symbol":
+            return canonical(Value("instance", value.qualname), module)
+        return None
+    found: set[Value] = set()
+    for ret in _returns(func):
+        expr = ret.value
+        if expr is None or (isinstance(expr, ast.Constant) and expr.value is None):
+            continue
+        if index is not None:
+            if isinstance(expr, (ast.Tuple, ast.List)):
+                if index >= len(expr.elts) or any(isinstance(e, ast.Starred) for e in expr.elts):
+                    return None
+                value = analysis.resolve(expr.elts[index], scope)
+            elif isinstance(expr, ast.Call) and analysis.env is not None:
+                value = analysis.env.element(analysis, expr, scope, index)
+            else:
+                return None
+        elif isinstance(expr, (ast.Tuple, ast.List)):
+            return None  # a tuple: only its elements have types
+        else:
+            value = analysis.resolve(expr, scope)
+        if value is None:
+            return None  # a return we cannot type: no claim about the function
+        found.add(canonical(value, module))  # type: ignore[arg-type]
+    return found.pop() if len(found) == 1 else None
+
+
+_BARE: list[Analysis] = []
+
+
+def _bare() -> Analysis:
+    """An empty analysis: members of torch objects come from the knowledge base alone."""
+    if not _BARE:
+        _BARE.append(Analysis("", "<project>"))
+    return _BARE[0]

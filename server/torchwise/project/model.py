@@ -1,0 +1,203 @@
+"""The project's inputs (file texts, folders) and its memo tables.
+
+A *unit* is one module's :class:`Analysis`, kept while its content hash matches (a
+bounded LRU: the summaries outlive it). Query results live in ``memo`` until the next
+*revision*: any input change (an edit, a file changed on disk, new folders) bumps it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from torchwise.analysis import Analysis, build_analysis
+from torchwise.project.resolver import Resolver
+from torchwise.project.summaries import ModuleSummary, parse_for_summary, summarize
+
+MAX_SOURCE_CHARS = 2_000_000
+MAX_UNITS = 64
+
+
+@dataclass
+class Unit:
+    path: Path
+    module: str | None
+    digest: int
+    analysis: Analysis
+    revision: int
+
+
+def digest_of(text: str) -> int:
+    return hash((len(text), text))
+
+
+class Project:
+    def __init__(self, folders=(), overlay: Callable[[Path], str | None] | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        self.resolver = Resolver(folders)
+        self.overlay = overlay or (lambda path: None)
+        self.log = log or (lambda message: None)
+        self.revision = 0
+        self.last_query = 0.0  # time.monotonic() of the last request's query
+        self.lock = threading.RLock()
+        self.memo: dict[tuple, object] = {}
+        self.active: set[tuple] = set()  # queries in progress (import cycles end here)
+        self._texts: dict[Path, str | None] = {}
+        self._units: OrderedDict[Path, Unit] = OrderedDict()
+        self._summaries: dict[Path, ModuleSummary] = {}
+        self._files: list[Path] | None = None
+        self._reported: set[Path] = set()
+
+    # -- inputs ------------------------------------------------------------------------
+    def set_folders(self, folders) -> None:
+        with self.lock:
+            self.resolver.set_folders(folders)
+            self.changed(structure=True)
+
+    def changed(self, paths=(), structure: bool = False) -> None:
+        """Inputs changed: ``paths`` were edited; ``structure``: files were created or deleted."""
+        with self.lock:
+            self.revision += 1
+            self.memo.clear()
+            for path in paths:
+                self._texts.pop(Path(path), None)
+                self._summaries.pop(Path(path), None)
+                self._reported.discard(Path(path))
+            if structure:
+                self.resolver.clear()
+                self._files = None
+                self._texts.clear()
+
+    def source(self, path: Path) -> str | None:
+        """The text of ``path`` (the open document's, else the disk's); None, logged once,
+        for what cannot be analysed (binary, too large, unreadable)."""
+        if path in self._texts:
+            return self._texts[path]
+        text = self.overlay(path)
+        problem = None
+        if text is None:
+            try:
+                if path.stat().st_size > 4 * MAX_SOURCE_CHARS:
+                    raise ValueError("too large")
+                data = path.read_bytes()
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                problem = "not UTF-8 text"
+            except ValueError:
+                problem = "too large"
+            except OSError as exc:
+                problem = f"unreadable ({exc.strerror or exc})"
+        if text is not None and problem is None:
+            if "\x00" in text:
+                problem, text = "looks like a binary file", None
+            elif len(text) > MAX_SOURCE_CHARS:
+                problem, text = f"too large ({len(text) / 1e6:.1f} MB)", None
+        if problem is not None:
+            text = None
+            if path not in self._reported:
+                self._reported.add(path)
+                self.log(f"project: skipping {path}: {problem}; the rest of the project is still analysed")
+        self._texts[path] = text
+        return text
+
+    def files(self) -> list[Path]:
+        if self._files is None:
+            self._files = list(self.resolver.files())
+        return self._files
+
+    # -- units ---------------------------------------------------------------------
+    def unit(self, module: str) -> Unit | None:
+        path = self.resolver.find(module)
+        if path is None or path.is_dir():
+            return None
+        return self.unit_at(path, module)
+
+    def unit_at(self, path: Path, module: str | None = None) -> Unit | None:
+        from torchwise.project.inference import ProjectEnv
+
+        text = self.source(path)
+        if text is None:
+            return None
+        digest = digest_of(text)
+        unit = self._units.get(path)
+        if unit is None or unit.digest != digest:
+            module = module or self.resolver.module_of(path)
+            analysis = build_analysis(text, str(path), env=ProjectEnv(self, module, path))
+            unit = Unit(path, module, digest, analysis, self.revision)
+            self._units[path] = unit
+            if len(self._units) > MAX_UNITS:
+                self._units.popitem(last=False)
+        else:
+            self._units.move_to_end(path)
+            self.refresh(unit.analysis)
+        return unit
+
+    def adopt(self, path: Path, text: str, analysis: Analysis) -> None:
+        """An open document's analysis serves as its module's unit (no second parse)."""
+        with self.lock:
+            env = analysis.env
+            self._units[path] = Unit(path, env.module if env else None, digest_of(text), analysis, self.revision)
+            self._texts[path] = text
+
+    def refresh(self, analysis: Analysis) -> None:
+        """Drop what an analysis inferred under an older revision (other modules changed)."""
+        env = analysis.env
+        if env is not None and env.revision != self.revision:
+            analysis.forget_inferences()
+            env.revision = self.revision
+
+    def summary(self, path: Path) -> ModuleSummary | None:
+        """The module's summary, computed once per content hash. The parse happens outside
+        the lock (the background indexer must not hold requests up)."""
+        with self.lock:
+            text = self.source(path)
+            if text is None:
+                return None
+            digest = digest_of(text)
+            cached = self._summaries.get(path)
+            if cached is not None and cached.digest == digest:
+                return cached
+            unit = self._units.get(path)
+            module = unit.module if unit is not None else self.resolver.module_of(path)
+            tree = unit.analysis.tree if unit is not None and unit.digest == digest else None
+        error = None
+        if tree is None:
+            tree, error = parse_for_summary(text, str(path))
+            if error is not None:  # a module that does not parse: summarise what repairs save
+                with self.lock:
+                    unit = self.unit_at(path, module)
+                if unit is not None:
+                    tree = unit.analysis.tree
+        summary = summarize(tree, text, module, str(path), digest, error)
+        with self.lock:
+            self._summaries[path] = summary
+        return summary
+
+    def may_call(self, path: Path, name: str) -> bool:
+        """Whether the module at ``path`` may call ``name``: its summary if indexed, else a
+        text search (reading is cheap, parsing is not: a request never parses the workspace)."""
+        summary = self._summaries.get(path)
+        if summary is not None:
+            return name in summary.called
+        text = self.source(path)
+        return text is not None and name in text
+
+    def env_for(self, path: Path):
+        from torchwise.project.inference import ProjectEnv
+
+        return ProjectEnv(self, self.resolver.module_of(path), path)
+
+    def analysis_for(self, uri: str, text: str) -> Analysis:
+        """A fresh analysis of an open document, seeing the project (and serving as its unit)."""
+        from torchwise.jedi_fallback import uri_to_path
+
+        if not uri.startswith("file:"):
+            return build_analysis(text, uri)
+        path = Path(uri_to_path(uri))
+        with self.lock:
+            analysis = build_analysis(text, uri, env=self.env_for(path))
+            self.adopt(path, text, analysis)
+        return analysis

@@ -1,0 +1,98 @@
+"""Module names <-> files of the workspace folders, without importing anything.
+
+Roots are the workspace folders and their ``src/`` folders (``src`` layouts). A dotted
+name is a module when a root holds ``a/b/c.py`` or ``a/b/c/__init__.py`` (a package), or
+a plain directory ``a/b/c`` (a namespace package). torch and its siblings are never the
+workspace's: they come from the knowledge base.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+EXCLUDED_TOPS = frozenset({"torch", "torchvision", "torchaudio"})
+SKIPPED_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "build", "dist", "venv", "env"})
+MAX_FILES = 20_000
+
+
+class Resolver:
+    def __init__(self, folders: list[str] | tuple[str, ...] = ()) -> None:
+        self.set_folders(folders)
+
+    def set_folders(self, folders) -> None:
+        roots: list[Path] = []
+        for folder in folders:
+            root = Path(folder)
+            for candidate in (root / "src", root):
+                if candidate.is_dir() and candidate not in roots:
+                    roots.append(candidate)
+        self.folders = [Path(f) for f in folders]
+        self.roots = roots
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget what was found on disk (files were created or deleted)."""
+        self._found: dict[str, Path | None] = {}
+
+    def find(self, module: str) -> Path | None:
+        """The file (``.py`` or ``__init__.py``) or namespace directory of ``module``."""
+        found = self._found.get(module, False)
+        if found is not False:
+            return found  # type: ignore[return-value]
+        found = self._find(module)
+        self._found[module] = found
+        return found
+
+    def _find(self, module: str) -> Path | None:
+        parts = module.split(".")
+        if parts[0] in EXCLUDED_TOPS or not all(p.isidentifier() for p in parts):
+            return None
+        namespace: Path | None = None
+        for root in self.roots:
+            base = root.joinpath(*parts)
+            for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+                if candidate.is_file():
+                    return candidate
+            if namespace is None and base.is_dir():
+                namespace = base
+        return namespace
+
+    def is_module(self, module: str) -> bool:
+        return self.find(module) is not None
+
+    def module_of(self, path: str | Path) -> str | None:
+        """The dotted name a file is imported as (the innermost root that holds it wins)."""
+        path = Path(path)
+        best: tuple[int, str] | None = None
+        for root in self.roots:
+            try:
+                relative = path.relative_to(root)
+            except ValueError:
+                continue
+            parts = list(relative.parts)
+            if not parts or not parts[-1].endswith(".py"):
+                continue
+            parts[-1] = parts[-1][:-3]
+            if parts[-1] == "__init__":
+                parts.pop()
+            if parts and all(p.isidentifier() for p in parts) and parts[0] not in EXCLUDED_TOPS:
+                depth = len(root.parts)
+                if best is None or depth > best[0]:
+                    best = (depth, ".".join(parts))
+        return best[1] if best else None
+
+    def files(self) -> Iterator[Path]:
+        """Every ``.py`` file of the workspace folders (hidden and tool folders skipped)."""
+        count = 0
+        for folder in self.folders:
+            for dirpath, dirnames, filenames in os.walk(folder):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS
+                                     and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg")))
+                for name in sorted(filenames):
+                    if name.endswith(".py"):
+                        count += 1
+                        if count > MAX_FILES:
+                            return
+                        yield Path(dirpath, name)

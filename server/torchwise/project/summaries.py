@@ -1,0 +1,166 @@
+"""One module's summary: what it defines, as plain data (no AST, no scopes).
+
+Built from the module's syntax tree once per content hash (no scopes, no inference:
+indexing a workspace costs little more than parsing it); kept by the project index
+without the tree (a few hundred bytes per module). Types are not in here: they are cross-module queries
+(:mod:`.inference`), answered on demand.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+
+MAX_TEXT = 80
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    name: str
+    line: int
+    signature: str  # "(self, x: Tensor) -> Tensor"
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    name: str
+    line: int
+    bases: tuple[str, ...]  # source text: ("nn.Module",)
+    methods: tuple[FunctionSummary, ...]
+    # attributes ``__init__`` assigns, with the source text of the value: ("fc", "Linear(20, 64)")
+    init_attributes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    module: str | None
+    path: str
+    digest: int
+    names: tuple[str, ...]  # module-level bindings
+    classes: tuple[ClassSummary, ...]
+    functions: tuple[FunctionSummary, ...]
+    called: frozenset[str]  # the last component of every called name (``f``, ``obj.f``)
+    syntax_error: str | None
+
+    def cls(self, name: str) -> ClassSummary | None:
+        return next((c for c in self.classes if c.name == name), None)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def value_text(expr: ast.expr) -> str:
+    """``nn.Linear(20, 64)`` -> ``Linear(20, 64)``: the class's own name and the arguments."""
+    if isinstance(expr, ast.Call):
+        func = expr.func.attr if isinstance(expr.func, ast.Attribute) else ast.unparse(expr.func)
+        args = [ast.unparse(a) for a in expr.args]
+        args += [f"{k.arg}={ast.unparse(k.value)}" if k.arg else f"**{ast.unparse(k.value)}" for k in expr.keywords]
+        return _short(f"{func}({', '.join(args)})")
+    return _short(ast.unparse(expr))
+
+
+def _param(arg: ast.arg, default: ast.expr | None = None, prefix: str = "") -> str:
+    text = prefix + arg.arg
+    if arg.annotation is not None:
+        text += f": {ast.unparse(arg.annotation)}"
+    if default is not None:
+        shown = repr(default.value) if isinstance(default, ast.Constant) else ast.unparse(default)
+        text += f" = {shown}" if arg.annotation is not None else f"={shown}"
+    return text
+
+
+def signature(func: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """``(self, x: Tensor, p=0.1) -> Tensor`` (unparsing only annotations and defaults:
+    a whole workspace's functions are summarised)."""
+    args = func.args
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    parts = [_param(a, d) for a, d in zip(positional, defaults)]
+    if args.posonlyargs:
+        parts.insert(len(args.posonlyargs), "/")
+    if args.vararg is not None:
+        parts.append(_param(args.vararg, prefix="*"))
+    elif args.kwonlyargs:
+        parts.append("*")
+    parts += [_param(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    if args.kwarg is not None:
+        parts.append(_param(args.kwarg, prefix="**"))
+    returns = f" -> {ast.unparse(func.returns)}" if func.returns is not None else ""
+    return f"({', '.join(parts)}){returns}"
+
+
+def _function(func: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionSummary:
+    return FunctionSummary(func.name, func.lineno, signature(func))
+
+
+def _init_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, str], ...]:
+    """``self.x = value`` in ``__init__`` (nested functions and classes left out), first value each."""
+    args = init.args.posonlyargs + init.args.args
+    if not args:
+        return ()
+    me = args[0].arg
+    found: dict[str, str] = {}
+    stack = list(reversed(init.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                        and target.value.id == me and target.attr not in found):
+                    found[target.attr] = value_text(node.value)
+            continue
+        if isinstance(node, ast.stmt):
+            stack.extend(reversed([c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]))
+    return tuple(found.items())
+
+
+def class_summary(node: ast.ClassDef) -> ClassSummary:
+    methods = tuple(_function(m) for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    init = next((m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and m.name == "__init__"), None)
+    return ClassSummary(node.name, node.lineno, tuple(ast.unparse(b) for b in node.bases), methods,
+                        _init_attributes(init) if init is not None else ())
+
+
+_CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(")
+
+
+def _bound_names(tree: ast.Module) -> list[str]:
+    names: list[str] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(stmt.name)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            names += [(a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*"]
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
+def summarize(tree: ast.Module, text: str, module: str | None, path: str, digest: int,
+              syntax_error: str | None = None) -> ModuleSummary:
+    """A module's summary from its tree (no scopes, no inference: cheap enough to index a
+    whole workspace); ``called`` is a superset from the text (``name(``), for look-ups."""
+    classes = tuple(class_summary(n) for n in tree.body if isinstance(n, ast.ClassDef))
+    functions = tuple(_function(n) for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    return ModuleSummary(module, path, digest, tuple(_bound_names(tree)), classes, functions,
+                         frozenset(_CALLED.findall(text)), syntax_error)
+
+
+def parse_for_summary(text: str, path: str) -> tuple[ast.Module, str | None]:
+    """The tree of a module for summarising; a module that does not parse is summarised
+    from the analysis's repaired tree instead (the caller's job), here an empty one."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(text, filename=path), None
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return ast.Module(body=[], type_ignores=[]), str(exc)

@@ -1,0 +1,103 @@
+"""``torchwise check`` on notebooks: findings per cell (``path:cell N:line:col``), found
+in directories too, ``--fix`` rewriting only the changed cells' sources (the rest of
+the JSON byte-identical), and one clear line for what is not a notebook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from torchwise.cli import main
+from torchwise.notebook_cells import join_cells, python_lines
+
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Title\n", "torch.load('x.pt')"]},
+        {"cell_type": "code", "execution_count": 1, "metadata": {"tags": ["setup"]},
+         "outputs": [{"name": "stdout", "output_type": "stream", "text": ["héllo\n"]}],
+         "source": ["%matplotlib inline\n", "import torch\n", "import torch.nn as nn\n", "!pip list"]},
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+         "source": ["model = nn.Sequential(nn.Linear(4, 2))\n", "state = torch.load('m.pt')\n",
+                    "y = torch.log(1 + torch.zeros(3))"]},
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": "x = 1\r\ny = 2"},
+    ],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "name": "python3"}, "zeta": 1, "alpha": 2},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def write(path: Path, indent: int = 1) -> str:
+    text = json.dumps(NOTEBOOK, indent=indent, ensure_ascii=False) + "\n"
+    path.write_bytes(text.encode("utf-8"))
+    return text
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_findings_name_their_cell(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "nb.ipynb")
+    code, out, err = run(capsys, "nb.ipynb")
+    assert code == 1, err
+    assert "nb.ipynb:cell 3:2:9: TW501" in out  # torch.load on line 2 of the third cell
+    assert "nb.ipynb:cell 3:3:5: TW806" in out
+    assert "cell 1" not in out and "cell 2" not in out  # markdown and magics raise nothing
+
+
+def test_notebooks_are_found_in_directories(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub" / "nb.ipynb")
+    code, out, _ = run(capsys, "--no-respect-gitignore", ".")
+    assert code == 1 and "nb.ipynb:cell 3:2:9" in out
+
+
+def test_fix_rewrites_only_the_changed_cell(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for indent in (1, 2):
+        path = tmp_path / f"nb{indent}.ipynb"
+        before = write(path, indent)
+        code, out, _ = run(capsys, "--fix", path.name)
+        after = path.read_bytes().decode("utf-8")
+        assert "1 fixed" in out
+        expected = before.replace('"y = torch.log(1 + torch.zeros(3))"', '"y = torch.log1p(torch.zeros(3))"')
+        assert after == expected  # byte-identical elsewhere: indent, key order, outputs, metadata
+        assert json.loads(after)["cells"][3]["source"] == "x = 1\r\ny = 2"
+
+
+def test_diff_does_not_write(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = write(tmp_path / "nb.ipynb")
+    code, out, _ = run(capsys, "--diff", "nb.ipynb")
+    assert code == 1 and "+    \"y = torch.log1p(torch.zeros(3))\"" in out
+    assert (tmp_path / "nb.ipynb").read_text(encoding="utf-8") == before
+
+
+def test_bad_notebooks_get_one_clear_line(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    (tmp_path / "old.ipynb").write_text(json.dumps({"nbformat": 3, "worksheets": []}), encoding="utf-8")
+    (tmp_path / "blob.ipynb").write_bytes(b"\xff\xfe\x00")
+    write(tmp_path / "good.ipynb")
+    code, out, err = run(capsys, "broken.ipynb", "old.ipynb", "blob.ipynb", "good.ipynb")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 3, err
+    assert "broken.ipynb: not a notebook (invalid JSON" in lines[0]
+    assert "old.ipynb: nbformat 3 is not supported" in lines[1]
+    assert "blob.ipynb: not a notebook" in lines[2]
+    assert "good.ipynb:cell 3:2:9" in out  # the rest is still checked
+
+
+def test_cells_join_in_order_with_ipython_lines_blanked() -> None:
+    assert python_lines("%time x = 1\n!ls\nfoo?\n  %load_ext y\nz = 2") == ["", "", "", "  pass", "z = 2"]
+    assert python_lines("%%bash\necho hi") == ["", ""]
+    assert python_lines("%%time\nx = 1") == ["", "x = 1"]
+    joined = join_cells([("a", "import torch\r\nx = 1"), ("b", "y = x\rz = y")])
+    assert joined.source == "import torch\nx = 1\ny = x\nz = y\n"
+    assert joined.cell_at(3) == (1, 1) and joined.module_line("b", 0) == 2

@@ -1,0 +1,94 @@
+"""Notebooks over real notebookDocument/* messages: the code cells are one module in
+cell order (hover in a cell sees earlier cells), IPython lines are blanked, and lint
+findings are published on the cell they belong to."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from lsp_helpers import position_of
+
+CELLS = [
+    (types.NotebookCellKind.Code, "%matplotlib inline\nimport torch\nimport torch.nn as nn\n!pip list"),
+    (types.NotebookCellKind.Markup, "# Model\nnn.Linear in markdown"),
+    (types.NotebookCellKind.Code, "model = nn.Sequential(nn.Linear(4, 2))\nopt = torch.optim.SGD(model.parameters())"),
+    (types.NotebookCellKind.Code, "opt.zero_grad()\nstate = torch.load('m.pt')\nmodel?"),
+]
+
+
+def cell_uri(nb: Path, i: int) -> str:
+    return f"vscode-notebook-cell:{nb}#W{i}sZmlsZQ%3D%3D"
+
+
+def open_notebook(client: LanguageClient, nb: Path, cells=CELLS) -> list[str]:
+    uris = [cell_uri(nb, i) for i in range(len(cells))]
+    client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+        notebook_document=types.NotebookDocument(
+            uri=nb.as_uri(), notebook_type="jupyter-notebook", version=1,
+            cells=[types.NotebookCell(kind=kind, document=uri) for (kind, _), uri in zip(cells, uris)]),
+        cell_text_documents=[
+            types.TextDocumentItem(uri=uri, language_id="python" if kind == types.NotebookCellKind.Code else "markdown",
+                                   version=1, text=text)
+            for (kind, text), uri in zip(cells, uris)],
+    ))
+    return uris
+
+
+async def hover(client: LanguageClient, uri: str, position: types.Position) -> types.Hover | None:
+    return await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=position))
+
+
+async def diagnostics_of(client: LanguageClient, uri: str, want: int = 1) -> list[types.Diagnostic]:
+    for _ in range(100):
+        found = client.diagnostics.get(uri)
+        if found is not None and len(found) >= want:
+            return found
+        await asyncio.sleep(0.05)
+    return client.diagnostics.get(uri) or []
+
+
+async def test_hover_sees_earlier_cells_and_maps_ranges(client: LanguageClient, tmp_path: Path):
+    nb = tmp_path / "nb.ipynb"
+    uris = open_notebook(client, nb)
+    text = CELLS[3][1]
+    result = await hover(client, uris[3], position_of(text, "zero_grad", 1))
+    assert result is not None and "torch.optim.Optimizer.zero_grad" in result.contents.value
+    assert result.range is not None and result.range.start == position_of(text, "zero_grad")
+    result = await hover(client, uris[2], position_of(CELLS[2][1], "nn.Linear", 4))
+    assert result is not None and "torch.nn.Linear" in result.contents.value
+    assert await hover(client, uris[1], types.Position(line=1, character=4)) is None  # markdown
+    assert await hover(client, uris[0], types.Position(line=0, character=3)) is None  # a magic
+
+
+async def test_diagnostics_are_published_per_cell(client: LanguageClient, tmp_path: Path):
+    nb = tmp_path / "nb.ipynb"
+    uris = open_notebook(client, nb)
+    found = await diagnostics_of(client, uris[3])
+    assert [d.code for d in found] == ["TW" + d.code[2:] for d in found]
+    load = [d for d in found if "torch-load-without-weights-only" in d.message]
+    assert load and load[0].range.start.line == 1, found  # line 2 of the cell, not of the module
+    assert not client.diagnostics.get(uris[0])  # magics and shell lines raise nothing
+    # an edit to one cell: the finding goes away from that cell
+    fixed = CELLS[3][1].replace("torch.load('m.pt')", "torch.load('m.pt', weights_only=True)")
+    client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
+        notebook_document=types.VersionedNotebookDocumentIdentifier(uri=nb.as_uri(), version=2),
+        change=types.NotebookDocumentChangeEvent(cells=types.NotebookDocumentCellChanges(text_content=[
+            types.NotebookDocumentCellContentChanges(
+                document=types.VersionedTextDocumentIdentifier(uri=uris[3], version=2),
+                changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)])]))))
+    for _ in range(100):
+        if not [d for d in client.diagnostics.get(uris[3], []) if "weights-only" in d.message]:
+            break
+        await asyncio.sleep(0.05)
+    assert not [d for d in client.diagnostics.get(uris[3], []) if "weights-only" in d.message]
+    client.notebook_document_did_close(types.DidCloseNotebookDocumentParams(
+        notebook_document=types.NotebookDocumentIdentifier(uri=nb.as_uri()),
+        cell_text_documents=[types.TextDocumentIdentifier(uri=u) for u in uris]))
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="torchwise.serverModules", arguments=[]))
+    assert "pygls" in result  # still serving

@@ -1,0 +1,73 @@
+"""The project model in process: module resolution (multi-root, src layouts, namespace
+packages), summaries as plain data, cycles that terminate, content-hash caching."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from torchwise.analysis import Value
+from torchwise.project import Project
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def resolve(project: Project, path: Path, text: str, needle: str, offset: int = 0) -> Value | None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    analysis = project.analysis_for(path.as_uri(), text)
+    index = text.index(needle) + offset
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1)
+    return analysis.resolve(analysis.node_at(line, col))
+
+
+def test_multi_root_src_layout_and_namespace_packages(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    write(one, {"src/lib/layers.py": "import torch.nn as nn\nblock = nn.GRU(2, 2)\n"})
+    write(two, {"tools/deep/util.py": "import torch.nn as nn\nact = nn.GELU()\n", "torch/fake.py": "x = 1\n"})
+    project = Project([str(one), str(two)])
+    resolver = project.resolver
+    assert resolver.module_of(one / "src/lib/layers.py") == "lib.layers"
+    assert resolver.find("tools.deep").is_dir()  # a namespace package
+    assert resolver.find("torch") is None  # torch never comes from the workspace
+    text = "from lib.layers import block\nfrom tools.deep import util\nblock.flatten_parameters\nutil.act\n"
+    assert resolve(project, two / "main.py", text, "block.flatten", 6) == Value(
+        "symbol", "torch.nn.GRU.flatten_parameters")
+    assert resolve(project, two / "main.py", text, "util.act", 5) == Value("instance", "torch.nn.GELU")
+
+
+def test_cycles_and_relative_imports_past_the_top_terminate(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "p/__init__.py": "from .a import *\n",
+        "p/a.py": "from .b import *\nfrom .b import thing\nfrom ... import nowhere\n",
+        "p/b.py": "from .a import *\nfrom .a import thing\n",
+    })
+    project = Project([str(tmp_path)])
+    text = "from p import thing, missing\nthing.x\nmissing.y\n"
+    assert resolve(project, tmp_path / "main.py", text, "thing.x", 6) is None
+    assert resolve(project, tmp_path / "main.py", text, "missing.y", 8) is None
+
+
+def test_summaries_are_plain_data_cached_by_content(tmp_path: Path) -> None:
+    write(tmp_path, {"m.py": (
+        "import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(20, 64)\n\n    def forward(self, x):\n        return self.fc(x)\n\n"
+        "def make():\n    return Net()\n")})
+    project = Project([str(tmp_path)])
+    summary = project.summary(tmp_path / "m.py")
+    assert summary is not None and summary.module == "m"
+    net = summary.cls("Net")
+    assert net.bases == ("nn.Module",) and net.init_attributes == (("fc", "Linear(20, 64)"),)
+    assert [m.signature for m in net.methods if m.name == "forward"] == ["(self, x)"]
+    assert [f.name for f in summary.functions] == ["make"] and "Net" in summary.called
+    assert not any(isinstance(v, ast.AST) for v in vars(summary).values())
+    assert project.summary(tmp_path / "m.py") is summary  # same content: not re-summarised
+    (tmp_path / "m.py").write_text("x = 1\n")
+    project.changed([tmp_path / "m.py"])
+    assert project.summary(tmp_path / "m.py").classes == ()
