@@ -123,6 +123,8 @@ export class TorchwiseServer implements vscode.Disposable {
       documentSelector: [
         { scheme: "file", language: "python" },
         { scheme: "untitled", language: "python" },
+        // the Python cells of Jupyter notebooks (synced as text documents, one per cell)
+        { notebook: "jupyter-notebook", language: "python" },
       ],
       outputChannel: this.log,
       initializationOptions: buildOptions(info.executable),
