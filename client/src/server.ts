@@ -127,6 +127,8 @@ export class TorchwiseServer implements vscode.Disposable {
         { notebook: "jupyter-notebook", language: "python" },
       ],
       outputChannel: this.log,
+      // editing [tool.torchwise] (also outside VS Code) re-lints the open files
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/pyproject.toml") },
       initializationOptions: buildOptions(info.executable),
       initializationFailedHandler: (error) => {
         this.log.error(`Torchwise server failed to initialize: ${error}`);

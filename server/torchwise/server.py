@@ -113,9 +113,9 @@ class TorchwiseServer(LanguageServer):
 
 
 def create_server() -> TorchwiseServer:
-    from torchwise import completion, diagnostics, hover, kernel, lifecycle
+    from torchwise import completion, diagnostics, hover, kernel, lifecycle, watched_files
 
     server = TorchwiseServer()
-    for feature in (lifecycle, hover, diagnostics, completion, kernel):
+    for feature in (lifecycle, hover, diagnostics, completion, kernel, watched_files):
         feature.register(server)
     return server
