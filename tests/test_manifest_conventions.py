@@ -46,3 +46,17 @@ def test_cell_keybindings_yield_to_jupyter_and_can_be_turned_off() -> None:
         for clause in ("config.torchwise.cells.keybindings", "!jupyter.hascodecells", "!jupyter.ownsSelection",
                        "!notebookEditorFocused", "torchwise.hasCells", "editorLangId == python"):
             assert clause in when, (k["command"], clause)
+
+
+def test_import_strategy_and_secret_token() -> None:
+    props = MANIFEST["contributes"]["configuration"]["properties"]
+    strategy = props["torchwise.importStrategy"]
+    assert strategy["enum"] == ["useBundled", "fromEnvironment"] and strategy["default"] == "useBundled"
+    assert "torchwise.importStrategy" in MANIFEST["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]
+    assert "markdownDeprecationMessage" in props["torchwise.kernel.jupyterServer.token"]
+    commands = {c["command"] for c in MANIFEST["contributes"]["commands"]}
+    assert "torchwise.kernel.setJupyterToken" in commands
+    client = (ROOT / "client/src/server.ts").read_text(encoding="utf-8")
+    extension = (ROOT / "client/src/extension.ts").read_text(encoding="utf-8")
+    assert "context.secrets.get(TOKEN_SECRET)" in client and "context.secrets.store(TOKEN_SECRET, token)" in extension
+    assert 'cfg.get<string>("importStrategy", "useBundled") === "fromEnvironment"' in client
