@@ -41,6 +41,10 @@ cat > "$DEMO/user-data/User/settings.json" <<JSON
   "telemetry.telemetryLevel": "off",
   "extensions.autoCheckUpdates": false,
   "extensions.autoUpdate": false,
+  "extensions.ignoreRecommendations": true,
+  "workbench.enableExperiments": false,
+  "update.mode": "none",
+  "git.openRepositoryInParentFolders": "never",
   "chat.disableAIFeatures": true
 }
 JSON

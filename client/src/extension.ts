@@ -4,7 +4,7 @@ import { CellCodeLensProvider, trackHasCells } from "./cells";
 import { Kernel } from "./kernel";
 import { OutputPanel } from "./outputPanel";
 import { onPythonEnvironmentChange } from "./python";
-import { TorchwiseServer } from "./server";
+import { TOKEN_SECRET, TorchwiseServer } from "./server";
 
 let server: TorchwiseServer | undefined;
 
@@ -22,6 +22,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.languages.registerCodeLensProvider({ language: "python" }, codeLens),
     vscode.commands.registerCommand("torchwise.server.restart", () => srv.restart("requested")),
     vscode.commands.registerCommand("torchwise.server.showLog", () => log.show(true)),
+    vscode.commands.registerCommand("torchwise.kernel.setJupyterToken", async () => {
+      const token = await vscode.window.showInputBox({
+        title: "Torchwise: Jupyter Server token",
+        prompt: "Kept in VS Code's secret storage (not in settings.json). Leave empty to remove it.",
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (token === undefined) {
+        return;
+      }
+      if (token) {
+        await context.secrets.store(TOKEN_SECRET, token);
+      } else {
+        await context.secrets.delete(TOKEN_SECRET);
+      }
+      void srv.restart("the Jupyter Server token changed");
+    }),
     vscode.commands.registerCommand("torchwise.cell.run", (uri?: vscode.Uri, line?: number) => kernel.runCell(uri, line)),
     vscode.commands.registerCommand("torchwise.cell.runAndAdvance", () => kernel.runCellAndAdvance()),
     vscode.commands.registerCommand("torchwise.cell.runBelow", (uri?: vscode.Uri, line?: number) => kernel.runBelow(uri, line)),
@@ -38,6 +55,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (
         e.affectsConfiguration("torchwise.interpreter") ||
+        e.affectsConfiguration("torchwise.importStrategy") ||
         e.affectsConfiguration("torchwise.server") ||
         e.affectsConfiguration("torchwise.kernel")
       ) {

@@ -1,4 +1,5 @@
 // Starting, restarting and talking to the Torchwise language server (`python -m torchwise serve`).
+import * as cp from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
@@ -15,6 +16,16 @@ import { findInterpreter, inspectInterpreter, Interpreter, InterpreterError, Pyt
 export type ServerState = "starting" | "running" | "failed" | "stopped";
 
 /** The options the server reads (see server/torchwise/config.py), built from the `torchwise.*` settings. */
+/** Key of the Jupyter Server token in VS Code's SecretStorage ("Torchwise: Set Jupyter Server Token"). */
+export const TOKEN_SECRET = "torchwise.kernel.jupyterServer.token";
+
+/** The token last read from SecretStorage (read before each start and on changes). */
+let storedToken: string | undefined;
+
+export async function loadToken(context: vscode.ExtensionContext): Promise<void> {
+  storedToken = (await context.secrets.get(TOKEN_SECRET)) || undefined;
+}
+
 export function buildOptions(interpreter: string | undefined): Record<string, unknown> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   const cfg = vscode.workspace.getConfiguration("torchwise", folder?.uri);
@@ -33,7 +44,8 @@ export function buildOptions(interpreter: string | undefined): Record<string, un
     kernel: {
       jupyterServer: {
         url: trusted ? cfg.get<string>("kernel.jupyterServer.url", "") : "",
-        token: trusted ? cfg.get<string>("kernel.jupyterServer.token", "") : "",
+        // SecretStorage first; the plain-text setting is the deprecated fallback
+        token: trusted ? storedToken ?? cfg.get<string>("kernel.jupyterServer.token", "") : "",
       },
       maxOutputChars: cfg.get<number>("kernel.maxOutputChars", 200000),
     },
@@ -55,6 +67,19 @@ export function pythonPath(context: vscode.ExtensionContext): string {
     parts.push(path.join(context.extensionPath, "server"));
   }
   return parts.join(path.delimiter);
+}
+
+/** The version of torchwise importable by ``python`` on its own (no bundled path), or undefined. */
+export function installedTorchwise(python: string): Promise<string | undefined> {
+  const script = "import torchwise, sys; sys.stdout.write(torchwise.__version__)";
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.PYTHONPATH;
+  delete env.PYTHONHOME;
+  return new Promise((resolve) => {
+    cp.execFile(python, ["-c", script], { timeout: 20000, windowsHide: true, env }, (err, stdout) => {
+      resolve(err ? undefined : stdout.trim() || undefined);
+    });
+  });
 }
 
 export class TorchwiseServer implements vscode.Disposable {
@@ -109,9 +134,21 @@ export class TorchwiseServer implements vscode.Disposable {
     this.log.info(`Using Python ${info.version.join(".")} at ${info.executable} (from ${interp.source})`);
 
     const cfg = vscode.workspace.getConfiguration("torchwise");
+    await loadToken(this.context);
     const env: NodeJS.ProcessEnv = { ...process.env };
-    const extra = pythonPath(this.context);
-    env.PYTHONPATH = env.PYTHONPATH ? `${extra}${path.delimiter}${env.PYTHONPATH}` : extra;
+    const own = cfg.get<string>("importStrategy", "useBundled") === "fromEnvironment"
+      ? await installedTorchwise(info.executable)
+      : undefined;
+    if (own) {
+      // the torchwise installed in the interpreter: the same version as the project's CI
+      this.log.info(`Using torchwise ${own} installed in ${info.executable} (torchwise.importStrategy: fromEnvironment)`);
+    } else {
+      if (cfg.get<string>("importStrategy", "useBundled") === "fromEnvironment") {
+        this.log.warn(`torchwise is not installed in ${info.executable}; using the bundled one (torchwise.importStrategy: fromEnvironment)`);
+      }
+      const extra = pythonPath(this.context);
+      env.PYTHONPATH = env.PYTHONPATH ? `${extra}${path.delimiter}${env.PYTHONPATH}` : extra;
+    }
     env.PYTHONUNBUFFERED = "1";
     delete env.PYTHONHOME;
     const serverOptions: ServerOptions = {
@@ -128,6 +165,8 @@ export class TorchwiseServer implements vscode.Disposable {
         { notebook: "jupyter-notebook", language: "python" },
       ],
       outputChannel: this.log,
+      // editing [tool.torchwise] (also outside VS Code) re-lints the open files
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/pyproject.toml") },
       initializationOptions: buildOptions(info.executable),
       initializationFailedHandler: (error) => {
         this.log.error(`Torchwise server failed to initialize: ${error}`);

@@ -26,6 +26,7 @@ from torchwise.lint.base import Finding, Fix, Rule
 from torchwise.lint.config import ConfigError, load_config, merged
 from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, no_gc, unknown_selectors
 from torchwise.lint.fix import choose_edits
+from torchwise.lint.term import plain
 from torchwise.resources import data_dir
 from torchwise.server import BIG_SOURCE_CHARS, TorchwiseServer
 from torchwise.documents import _encoding
@@ -312,7 +313,7 @@ class Linter:
             code=r.code,
             code_description=types.CodeDescription(href=r.url),
             source=SOURCE,
-            message=f"{f.message} [{r.name}]",
+            message=f"{plain(f.message)} [{r.name}]",  # Problems shows plain text
             tags=tags,
             data=data,
         )
@@ -340,7 +341,8 @@ class Linter:
                 if not _overlaps(diag.range, request):
                     continue
                 if f.fix is not None:
-                    title = f"{f.fix.message} ({f.rule.code})" + (" [unsafe]" if f.fix.applicability == "unsafe" else "")
+                    title = plain(f"{f.fix.message} ({f.rule.code})") + (
+                        " [unsafe]" if f.fix.applicability == "unsafe" else "")
                     actions.append(types.CodeAction(
                         title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
                         is_preferred=f.fix.applicability == "safe",

@@ -339,7 +339,7 @@ def _watch(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             before = snapshot()
             while snapshot() == before:
-                time.sleep(0.3)
+                time.sleep(0.5)
             print(f"[{time.strftime('%H:%M:%S')}] File change detected...", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         return 0

@@ -16,3 +16,9 @@ def use_color(stream: TextIO) -> bool:
         return stream.isatty() and os.environ.get("TERM") != "dumb"
     except (AttributeError, ValueError):
         return False
+
+
+def plain(text: str) -> str:
+    """``text`` without Markdown code marks, for places that show plain text (the
+    Problems panel, quick-fix titles, pickers)."""
+    return text.replace("`", "")

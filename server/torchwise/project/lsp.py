@@ -17,6 +17,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from torchwise.jedi_fallback import uri_to_path
+from torchwise import watched_files
 from torchwise.server import TorchwiseServer
 
 WATCHER_ID = "torchwise-python-files"
@@ -112,7 +113,8 @@ def register(server: TorchwiseServer) -> None:
         watched = capabilities.did_change_watched_files if capabilities else None
         if watched is not None and watched.dynamic_registration:
             options = types.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[types.FileSystemWatcher(glob_pattern="**/*.py")])
+                watchers=[types.FileSystemWatcher(glob_pattern="**/*.py"),
+                          types.FileSystemWatcher(glob_pattern="**/pyproject.toml")])
             try:
                 await ls.client_register_capability_async(types.RegistrationParams(registrations=[
                     types.Registration(id=WATCHER_ID, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
@@ -123,7 +125,9 @@ def register(server: TorchwiseServer) -> None:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: TorchwiseServer, params: types.DidChangeWatchedFilesParams) -> None:
-        paths = [Path(uri_to_path(c.uri)) for c in params.changes]
+        if any(watched_files.is_config(c.uri) for c in params.changes):
+            ls.notify_document("configuration", "")  # [tool.torchwise] may select other rules: re-lint
+        paths = [Path(uri_to_path(c.uri)) for c in params.changes if c.uri.endswith((".py", ".pyi"))]
         structure = any(c.type != types.FileChangeType.Changed for c in params.changes)
         ls.project.changed(paths, structure=structure)
         if structure:
