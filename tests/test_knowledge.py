@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
@@ -92,7 +93,7 @@ def _self_assignments(klass) -> set[str]:
 
 
 # `requires` tags that are not importable packages
-_NOT_PACKAGES = {"cuda", "distributed"}
+_NOT_PACKAGES = {"cuda", "distributed", "compiler", "network"}
 
 
 def _missing_required_packages(entry) -> list[str]:
@@ -118,6 +119,64 @@ RUNNABLE = [e for e in KB.entries if e.runnable and not e.requires]
 
 def test_there_are_runnable_examples():
     assert len(RUNNABLE) >= 150
+
+
+def _is_availability_guard(test: ast.expr) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "is_available" for n in ast.walk(test))
+
+
+def test_cuda_guarded_examples_declare_cuda():
+    """An example whose work sits under ``if torch.cuda.is_available():`` does nothing on CPU:
+    it must say it needs CUDA, so the CPU run does not count it as tested."""
+    silent = []
+    for entry in KB.entries:
+        if not entry.example or "cuda" in entry.requires:
+            continue
+        body = [s for s in ast.parse(entry.example).body if not isinstance(s, (ast.Import, ast.ImportFrom))]
+        if body and all(isinstance(s, ast.If) and _is_availability_guard(s.test) and not s.orelse for s in body):
+            silent.append(entry.name)
+    assert not silent, f"examples that only run on an accelerator, without requires = ['cuda']: {silent}"
+
+
+def _run_each(entries, tmp_path, timeout: int) -> list[str]:
+    """Run each example in its own interpreter (process groups, compilers): the failures."""
+    failures = []
+    for i, entry in enumerate(entries):
+        path = tmp_path / f"example_{i}.py"
+        path.write_text(entry.example)
+        try:
+            proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
+        except subprocess.TimeoutExpired:
+            failures.append(f"{entry.name}: timed out after {timeout} s")
+            continue
+        if proc.returncode != 0:
+            failures.append(f"{entry.name}:\n{proc.stderr[-3000:]}")
+    return failures
+
+
+CUDA_RUNNABLE = [e for e in KB.entries if e.runnable and set(e.requires) == {"cuda"}]
+ISOLATED_RUNNABLE = [e for e in KB.entries if e.runnable and e.requires and set(e.requires) <= {"distributed", "compiler"}]
+
+
+def test_examples_that_need_more_than_cpu_are_declared_and_exist():
+    assert len(CUDA_RUNNABLE) >= 20 and len(ISOLATED_RUNNABLE) >= 3, (len(CUDA_RUNNABLE), len(ISOLATED_RUNNABLE))
+
+
+def test_runnable_cuda_examples_run_on_a_gpu(tmp_path):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device: the cuda examples run on a GPU machine")
+    failures = _run_each(CUDA_RUNNABLE, tmp_path, timeout=300)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.slow
+def test_distributed_and_compiler_examples_run_on_cpu(tmp_path):
+    """DDP with a one-process gloo group, torch.compile with the CPU inductor backend: each in a
+    fresh interpreter, since a process group or a compile cache must not leak between examples."""
+    pytest.importorskip("torch")
+    failures = _run_each(ISOLATED_RUNNABLE, tmp_path, timeout=900)
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.slow

@@ -253,7 +253,7 @@ def test_resolver_rejects_wrong_names(torchvision_source):
 
 
 def _optional(entry) -> bool:
-    return any(r not in {"cuda", "distributed", "torchvision"} for r in entry.requires)
+    return any(r not in {"cuda", "distributed", "torchvision", "compiler", "network"} for r in entry.requires)
 
 
 OPTIONAL_TORCH_ENTRIES = [e for e in KB.entries if e.name.split(".")[0] == "torch" and _optional(e)]

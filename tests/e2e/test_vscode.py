@@ -68,6 +68,15 @@ def test_hover_shows_knowledge_text(code_server, request):
     assert phrase in result["hover"]
 
 
+def test_hover_shows_curated_torchvision_transform(code_server, request):
+    """torchvision need not be importable: the transform's hover comes from the knowledge base."""
+    folder = code_server.workspace("hover-vision")
+    line, column = _locate("vision_data.py", "transforms.Normalize(", "Normalize")
+    phrase = _knowledge_phrase("torchvision.transforms.Normalize")
+    result = code_server.run(request, "hover", folder, file="vision_data.py", line=line, column=column, expect=phrase)
+    assert phrase in result["hover"]
+
+
 def test_lint_squiggle_problems_entry_and_quick_fix(code_server, request):
     folder = code_server.workspace("lint")
     line, column = _locate("quickstart.py", "torch.load(")
