@@ -157,7 +157,7 @@ FIRST_HOVERS = [
     ("optimizer.zero_grad", 12, 1, "torch.optim.Optimizer.zero_grad"),  # a function's return value
     ("optimizer.zero_grad", 2, 1, "(variable) optimizer: torch.optim.AdamW"),
     ("model.fc.weight", 7, 1, "torch.nn.Linear"),  # self.x of a class in another module
-    ("fc.weight.shape", 4, 1, "torch.nn.Linear.weight"),  # attribute chain (a curated entry since issue 14)
+    ("fc.weight.shape", 4, 1, "torch.nn.Parameter"),  # attribute chain
     ("weight.shape", 8, 1, "torch.Size"),
     ("other.head", 7, 1, "`out`: `Linear(64, 10)`"),  # import a.b.c as m; a user module's layers
     ("opt2.step", 6, 1, "torch.optim.Optimizer.step"),  # tuple unpacking of a return

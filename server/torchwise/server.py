@@ -139,6 +139,7 @@ class TorchwiseServer(LanguageServer):
             version, source = current
             cached = self._analyses.get(uri)
             if cached and cached[0] == version and cached[1] is source:
+                self.project.refresh(cached[2])  # other modules may have changed since
                 return cached[2]
             if len(source) < BIG_SOURCE_CHARS:
                 return self.analysis(uri)
