@@ -73,6 +73,16 @@ async def test_diagnostics_are_published_per_cell(client: LanguageClient, tmp_pa
     load = [d for d in found if "torch-load-without-weights-only" in d.message]
     assert load and load[0].range.start.line == 1, found  # line 2 of the cell, not of the module
     assert not client.diagnostics.get(uris[0])  # magics and shell lines raise nothing
+    # a settings change re-lints the notebook as one module (not each cell on its own,
+    # where `torch` would be unknown and the finding lost)
+    before = len(client.diagnostics.get(uris[3], []))
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"lint": {"debounceMs": 50}}))
+    await asyncio.sleep(1.0)
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="torchwise.serverModules", arguments=[]))  # a round trip
+    assert len([d for d in client.diagnostics.get(uris[3], []) if "weights-only" in d.message]) == 1
+    assert len(client.diagnostics.get(uris[3], [])) == before
     # an edit to one cell: the finding goes away from that cell
     fixed = CELLS[3][1].replace("torch.load('m.pt')", "torch.load('m.pt', weights_only=True)")
     client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(

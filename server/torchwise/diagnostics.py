@@ -170,8 +170,10 @@ class Linter:
             self.cache.pop(uri, None)
             self.clear(uri)
         elif event == "configuration":
+            notebooks = getattr(self.server, "notebooks", None)
             for doc_uri in list(self.server.workspace.text_documents):
-                self.schedule(doc_uri, 0)
+                if notebooks is None or not notebooks.owns_cell(doc_uri):  # cells: linted per notebook
+                    self.schedule(doc_uri, 0)
 
     # -- conversions --------------------------------------------------------------
     def _lines(self, uri: str) -> list[str]:

@@ -77,6 +77,9 @@ class Notebooks:
         start = joined.module_line(cell_uri, 0)
         return (analysis, start) if start is not None else None
 
+    def owns_cell(self, uri: str) -> bool:
+        return self.server.workspace.get_notebook_document(cell_uri=uri) is not None
+
     # -- diagnostics ---------------------------------------------------------------
     def lint(self, notebook_uri: str) -> None:
         self._pending.pop(notebook_uri, None)
@@ -148,6 +151,13 @@ def shift_finding(finding, delta: int, cell_lines: int):
 def register(server: TorchwiseServer) -> None:
     notebooks = Notebooks(server)
     server.notebooks = notebooks  # type: ignore[attr-defined]
+
+    def on_configuration(event: str, uri: str) -> None:
+        if event == "configuration":
+            for notebook_uri in list(server.workspace.notebook_documents):
+                notebooks.schedule(notebook_uri, 0)
+
+    server.document_listeners.append(on_configuration)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def did_open(ls: TorchwiseServer, params: types.DidOpenNotebookDocumentParams) -> None:
