@@ -96,6 +96,10 @@ class Linter:
             return self._findings(uri)
 
     def _findings(self, uri: str) -> tuple[int | None, list[Finding]] | None:
+        notebooks = getattr(self.server, "notebooks", None)
+        if notebooks is not None and notebooks.owns_cell(uri):  # a notebook cell: one module per notebook
+            found = notebooks.cell_findings(uri)
+            return None if found is None else (None, found)
         settings = self.settings_for(uri)
         if settings is None:
             return None
