@@ -10,6 +10,7 @@ Goals: first cross-module hover <= 200 ms cold, <= 20 ms once summarised; indexi
 <= 1.5x ast.parse.
 
     python bench/project_hover.py [--modules 200]
+    python bench/project_hover.py --modules 3400 --no-jedi   # ~500,000 lines: indexing and RSS
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ async def measure(name: str, command: list[str], root: Path, script: str, points
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", type=int, default=200)
+    parser.add_argument("--no-jedi", action="store_true", help="torchwise alone (e.g. for a 500,000-line workspace)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -158,7 +160,7 @@ async def main() -> None:
         print(f"workspace: {len(files)} modules, {lines} lines; {len(points)} cross-module hover positions")
         servers = [("torchwise", [sys.executable, "-m", "torchwise", "serve", "--log-level", "warning"], True)]
         jls = shutil.which("jedi-language-server") or str(Path(sys.executable).with_name("jedi-language-server"))
-        if Path(jls).exists():
+        if Path(jls).exists() and not args.no_jedi:
             servers.append(("jedi-language-server", [jls], False))
         results = [await measure(name, cmd, root, script, points, index) for name, cmd, index in servers]
     print(f"{'server':<22}{'first ms':>10}{'cold med':>10}{'warm med':>10}{'warm p95':>10}{'answered':>10}{'RSS MB':>8}")

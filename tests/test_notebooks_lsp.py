@@ -16,7 +16,7 @@ CELLS = [
     (types.NotebookCellKind.Code, "%matplotlib inline\nimport torch\nimport torch.nn as nn\n!pip list"),
     (types.NotebookCellKind.Markup, "# Model\nnn.Linear in markdown"),
     (types.NotebookCellKind.Code, "model = nn.Sequential(nn.Linear(4, 2))\nopt = torch.optim.SGD(model.parameters())"),
-    (types.NotebookCellKind.Code, "opt.zero_grad()\nstate = torch.load('m.pt')\nmodel?"),
+    (types.NotebookCellKind.Code, "opt.zero_grad()\nstate = torch.load('m.pt')\nmodel?\ny = torch.log(1 + torch.zeros(3))"),
 ]
 
 
@@ -73,6 +73,16 @@ async def test_diagnostics_are_published_per_cell(client: LanguageClient, tmp_pa
     load = [d for d in found if "torch-load-without-weights-only" in d.message]
     assert load and load[0].range.start.line == 1, found  # line 2 of the cell, not of the module
     assert not client.diagnostics.get(uris[0])  # magics and shell lines raise nothing
+    # a settings change re-lints the notebook as one module (not each cell on its own,
+    # where `torch` would be unknown and the finding lost)
+    before = len(client.diagnostics.get(uris[3], []))
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"lint": {"debounceMs": 50}}))
+    await asyncio.sleep(1.0)
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="torchwise.serverModules", arguments=[]))  # a round trip
+    assert len([d for d in client.diagnostics.get(uris[3], []) if "weights-only" in d.message]) == 1
+    assert len(client.diagnostics.get(uris[3], [])) == before
     # an edit to one cell: the finding goes away from that cell
     fixed = CELLS[3][1].replace("torch.load('m.pt')", "torch.load('m.pt', weights_only=True)")
     client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
@@ -92,3 +102,18 @@ async def test_diagnostics_are_published_per_cell(client: LanguageClient, tmp_pa
     result = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="torchwise.serverModules", arguments=[]))
     assert "pygls" in result  # still serving
+
+
+async def test_quick_fix_in_a_cell_edits_that_cell(client: LanguageClient, tmp_path: Path):
+    nb = tmp_path / "nb.ipynb"
+    uris = open_notebook(client, nb)
+    found = await diagnostics_of(client, uris[3], want=2)
+    log1p = [d for d in found if "use-log1p" in d.message]
+    assert log1p and log1p[0].range.start.line == 3, found
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uris[3]), range=log1p[0].range,
+        context=types.CodeActionContext(diagnostics=log1p, only=[types.CodeActionKind.QuickFix])))
+    fixes = [a for a in actions or [] if a.edit is not None and a.edit.changes and "log1p" in str(a.edit.changes)]
+    assert fixes, actions
+    edits = fixes[0].edit.changes[uris[3]]
+    assert edits[0].range.start.line == 3 and "log1p" in edits[0].new_text

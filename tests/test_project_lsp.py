@@ -266,9 +266,23 @@ async def test_bad_modules_are_reported_once_and_the_rest_works(project: Languag
     assert "torch.nn.GRU" in text(await hover(client, uri, position_of(source, "gru.flatten_parameters", 5)))
     assert "torch.nn.Dropout" in text(await hover(client, uri, position_of(source, "x.drop", 3)))
     for _ in range(50):  # the background indexer may be the one that meets them first
-        skipped = [m.message for m in client.log_messages if "project: skipping" in m.message]
+        skipped = [m.message for m in client.log_messages if "project: not indexing" in m.message]
         if len(skipped) >= 2:
             break
         await asyncio.sleep(0.1)
     assert len([m for m in skipped if "huge.py" in m and "too large" in m]) == 1, skipped
     assert len([m for m in skipped if "blob.py" in m and ("binary" in m or "UTF-8" in m)]) == 1, skipped
+
+
+async def test_completion_defaults_use_names_typed_from_other_modules(project: LanguageClient, tmp_path: Path):
+    """Snippet defaults pick the file's model and optimizer even when both come from another module."""
+    client = project
+    source = "from pkg import Net\nfrom pkg.engine import make_optimizer\n\nnet = Net()\nopt = make_optimizer(net)\n\n"
+    (tmp_path / "scripts").mkdir()
+    uri = open_document(client, tmp_path / "scripts" / "run.py", source)
+    items = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=source.count("\n"), character=0)))
+    items = items.items if isinstance(items, types.CompletionList) else items
+    step = {i.label: i for i in items}["pt-train-step"].text_edit.new_text
+    assert "${6:net}" in step and "${4:opt}" in step, step

@@ -116,6 +116,10 @@ class Linter:
             return self._findings(uri)
 
     def _findings(self, uri: str) -> tuple[int | None, list[Finding]] | None:
+        notebooks = getattr(self.server, "notebooks", None)
+        if notebooks is not None and notebooks.owns_cell(uri):  # a notebook cell: one module per notebook
+            found = notebooks.cell_findings(uri)
+            return None if found is None else (None, found)
         settings = self.settings_for(uri)
         if settings is None:
             return None
@@ -264,8 +268,10 @@ class Linter:
             self.cache.pop(uri, None)
             self.clear(uri)
         elif event == "configuration":
+            notebooks = getattr(self.server, "notebooks", None)
             for doc_uri in list(self.server.workspace.text_documents):
-                self.schedule(doc_uri, 0)
+                if notebooks is None or not notebooks.owns_cell(doc_uri):  # cells: linted per notebook
+                    self.schedule(doc_uri, 0)
 
     # -- conversions --------------------------------------------------------------
     def _lines(self, uri: str) -> list[str]:

@@ -77,42 +77,57 @@ class Notebooks:
         start = joined.module_line(cell_uri, 0)
         return (analysis, start) if start is not None else None
 
+    def owns_cell(self, uri: str) -> bool:
+        return self.server.workspace.get_notebook_document(cell_uri=uri) is not None
+
     # -- diagnostics ---------------------------------------------------------------
-    def lint(self, notebook_uri: str) -> None:
-        self._pending.pop(notebook_uri, None)
+    def findings_by_cell(self, notebook_uri: str) -> dict[str, list] | None:
+        """Lint findings of the notebook's module, per cell uri, in the cell's own lines."""
         linter = getattr(self.server, "linter", None)
         found = self.module(notebook_uri)
         if linter is None or found is None:
-            return
+            return None
         joined, analysis = found
-        per_cell: dict[str, list[types.Diagnostic]] = {str(k): [] for k in joined.keys}
+        per_cell: dict[str, list] = {str(k): [] for k in joined.keys}
         settings = linter.settings_for(notebook_uri)
-        if settings is not None:
-            from torchwise.lint.engine import lint_analysis
+        if settings is None:
+            return per_cell
+        from torchwise.lint.engine import lint_analysis
 
-            path = uri_to_path(notebook_uri)
-            try:
-                findings = lint_analysis(analysis, path, settings.rules_for(path),
-                                         on_error=lambda m: self.server.log(m, types.MessageType.Error))
-            except Exception as exc:
-                self.server.log(f"lint failed for {notebook_uri}: {exc!r}", types.MessageType.Error)
-                findings = []
-            for finding in findings:
-                placed = joined.cell_at(finding.line - 1)
-                if placed is None:
-                    continue
-                cell, line = placed
-                shift = joined.starts[cell]
-                uri = str(joined.keys[cell])
-                local = shift_finding(finding, -shift, joined.lengths[cell])
-                per_cell[uri].append(linter.to_diagnostic(uri, local))
+        path = uri_to_path(notebook_uri)
+        try:
+            findings = lint_analysis(analysis, path, settings.rules_for(path),
+                                     on_error=lambda m: self.server.log(m, types.MessageType.Error))
+        except Exception as exc:
+            self.server.log(f"lint failed for {notebook_uri}: {exc!r}", types.MessageType.Error)
+            findings = []
+        for finding in findings:
+            placed = joined.cell_at(finding.line - 1)
+            if placed is not None:
+                cell = placed[0]
+                per_cell[str(joined.keys[cell])].append(
+                    shift_finding(finding, -joined.starts[cell], joined.lengths[cell]))
+        return per_cell
+
+    def cell_findings(self, cell_uri: str) -> list | None:
+        """For code actions on a cell: its findings, seen as part of its notebook."""
+        notebook = self.server.workspace.get_notebook_document(cell_uri=cell_uri)
+        per_cell = self.findings_by_cell(notebook.uri) if notebook is not None else None
+        return None if per_cell is None else per_cell.get(cell_uri, [])
+
+    def lint(self, notebook_uri: str) -> None:
+        self._pending.pop(notebook_uri, None)
+        linter = getattr(self.server, "linter", None)
+        per_cell = self.findings_by_cell(notebook_uri)
+        if linter is None or per_cell is None:
+            return
         old = self._published.get(notebook_uri, set())
         for uri in old - set(per_cell):
             linter.publish(uri, None, [])
-        for uri, diagnostics in per_cell.items():
-            if diagnostics or uri in old:
-                linter.publish(uri, None, diagnostics)
-        self._published[notebook_uri] = {u for u, d in per_cell.items() if d}
+        for uri, findings in per_cell.items():
+            if findings or uri in old:
+                linter.publish(uri, None, [linter.to_diagnostic(uri, f) for f in findings])
+        self._published[notebook_uri] = {u for u, f in per_cell.items() if f}
 
     def schedule(self, notebook_uri: str, delay_ms: int) -> None:
         handle = self._pending.pop(notebook_uri, None)
@@ -148,6 +163,13 @@ def shift_finding(finding, delta: int, cell_lines: int):
 def register(server: TorchwiseServer) -> None:
     notebooks = Notebooks(server)
     server.notebooks = notebooks  # type: ignore[attr-defined]
+
+    def on_configuration(event: str, uri: str) -> None:
+        if event == "configuration":
+            for notebook_uri in list(server.workspace.notebook_documents):
+                notebooks.schedule(notebook_uri, 0)
+
+    server.document_listeners.append(on_configuration)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def did_open(ls: TorchwiseServer, params: types.DidOpenNotebookDocumentParams) -> None:

@@ -197,6 +197,50 @@ const scenarios = {
     return { hover: hoverText.slice(0, 2000) };
   },
 
+  async notebook(page, p) {
+    // A Jupyter notebook in VS Code's built-in notebook editor: a lint squiggle in a cell, and a
+    // hover on a name whose meaning comes from an earlier cell.
+    await waitForServer(page);
+    await until(`${p.file} to open in the notebook editor`, async () => {
+      await page.keyboard.press(`${MOD}+P`);
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor({ state: "visible", timeout: 5000 });
+      await input.fill(p.file);
+      const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: p.file }).first();
+      await row.waitFor({ state: "visible", timeout: 5000 });
+      await page.keyboard.press("Enter");
+      await page.locator(".notebook-editor .cell-editor-container .view-lines").first().waitFor({ state: "visible", timeout: 10000 });
+      return true;
+    });
+    const squiggleSelector = [".squiggly-error", ".squiggly-warning", ".squiggly-info"]
+      .map((c) => `.notebook-editor .cell-editor-container .view-overlays ${c}`).join(", ");
+    const squiggles = await until("a lint squiggle in a notebook cell", async () => {
+      const n = await page.locator(squiggleSelector).count();
+      return n > 0 ? n : false;
+    }, 90000);
+    let hoverText = "";
+    await until(
+      `a hover containing "${p.expect}" in a cell`,
+      async () => {
+        const token = page.locator(".notebook-editor .cell-editor-container .view-line span span", { hasText: p.word }).last();
+        await token.hover({ timeout: 5000 });
+        const hover = page.locator(".monaco-hover:not(.hidden)").first();
+        await hover.waitFor({ state: "visible", timeout: 5000 });
+        hoverText = (await hover.innerText()).replace(/\s+/g, " ");
+        if (!hoverText.includes(p.expect)) {
+          await page.mouse.move(5, 5);
+          return false;
+        }
+        return true;
+      },
+      60000,
+      500,
+    ).catch((err) => {
+      throw new StepError(`${err.message}; last hover text: "${hoverText.slice(0, 400)}"`);
+    });
+    return { squiggles, hover: hoverText.slice(0, 2000) };
+  },
+
   async lintAndQuickFix(page, p) {
     await waitForServer(page);
     await openFile(page, p.file);

@@ -96,6 +96,26 @@ def test_lint_squiggle_problems_entry_and_quick_fix(code_server, request):
     assert result["squigglesAfter"] < result["squigglesBefore"]
 
 
+def test_notebook_cells_get_hovers_and_squiggles(code_server, request):
+    """A .ipynb in VS Code's notebook editor: the client syncs its cells, the server analyses them
+    as one module (the hover needs the import from the first cell) and lints them per cell."""
+    import json
+
+    folder = code_server.workspace("notebook")
+    cells = ["import torch\n", "opt = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1)\n"
+             "opt.zero_grad()\nstate = torch.load('m.pt')\n"]
+    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                           "source": text.splitlines(keepends=True)} for text in cells],
+                "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                             "language_info": {"name": "python"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    (folder / "nb.ipynb").write_text(json.dumps(notebook, indent=1))
+    phrase = _knowledge_phrase("torch.optim.Optimizer.zero_grad")
+    result = code_server.run(request, "notebook", folder, file="nb.ipynb", word="zero_grad", expect=phrase)
+    assert result["squiggles"] >= 1
+    assert phrase in result["hover"]
+
+
 def test_snippet_prefix_expands(code_server, request):
     folder = code_server.workspace("snippet")
     result = code_server.run(

@@ -97,9 +97,9 @@ class Project:
                 problem, text = f"too large ({len(text) / 1e6:.1f} MB)", None
         if problem is not None:
             text = None
-            if path not in self._reported:
+            if path not in self._reported and self.overlay(path) is None:  # open documents: the server says so
                 self._reported.add(path)
-                self.log(f"project: skipping {path}: {problem}; the rest of the project is still analysed")
+                self.log(f"project: not indexing {path}: {problem}; the rest of the project is still analysed")
         self._texts[path] = text
         return text
 
