@@ -135,6 +135,18 @@ class Client:
         await self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
 
+async def stop_server(proc: asyncio.subprocess.Process, client: "Client") -> None:
+    """shutdown + exit, then wait (kill after 5 s); the reader stops."""
+    try:
+        await client.request("shutdown", None)
+        await client.notify("exit", None)
+        await asyncio.wait_for(proc.wait(), 5)
+    except Exception:
+        proc.kill()
+        await proc.wait()
+    client.reader.cancel()
+
+
 def rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -177,13 +189,7 @@ async def measure(name: str, command: list[str], text: str, positions, workdir: 
         times.append(elapsed)
         answered += bool(reply.get("result"))
     memory = rss_mb(proc.pid)
-    try:
-        await client.request("shutdown", None)
-        await client.notify("exit", None)
-        await asyncio.wait_for(proc.wait(), 5)
-    except Exception:
-        proc.kill()
-    client.reader.cancel()
+    await stop_server(proc, client)
     times.sort()
     warm = times[1:] or times
     return {

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from lsp_latency import Client, rss_mb  # noqa: E402
+from lsp_latency import Client, rss_mb, stop_server  # noqa: E402
 
 MODEL = '''\
 import torch
@@ -128,13 +128,7 @@ async def measure(name: str, command: list[str], root: Path, script: str, points
             answered += bool(reply.get("result")) and not passes
         passes.append(times)
     memory = rss_mb(proc.pid)
-    try:
-        await client.request("shutdown", None)
-        await client.notify("exit", None)
-        await asyncio.wait_for(proc.wait(), 5)
-    except Exception:
-        proc.kill()
-    client.reader.cancel()
+    await stop_server(proc, client)
     cold, warm = passes
     warm = sorted(warm)
     return {"name": name, "first_ms": cold[0], "cold_median_ms": statistics.median(cold),

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lsp_latency import Client, generate, rss_mb  # noqa: E402
+from lsp_latency import Client, generate, rss_mb, stop_server  # noqa: E402
 
 SMALL = "import torch\nx = torch.ones(3)\ny = torch.nn.Linear(3, 2)\n"
 
@@ -38,16 +38,6 @@ async def start(workdir: Path) -> tuple[asyncio.subprocess.Process, Client]:
                                         "initializationOptions": {"lint": {"debounceMs": 0}, "runtimeDocs": False}})
     await client.notify("initialized", {})
     return proc, client
-
-
-async def stop(proc: asyncio.subprocess.Process, client: Client) -> None:
-    try:
-        await client.request("shutdown", None)
-        await client.notify("exit", None)
-        await asyncio.wait_for(proc.wait(), 5)
-    except Exception:
-        proc.kill()
-    client.reader.cancel()
 
 
 async def hover_ms(client: Client, uri: str, line: int, character: int) -> tuple[float, bool]:
@@ -98,7 +88,7 @@ async def responsiveness(workdir: Path, hovers: int, big_lines: int) -> None:
     stop_editing.set()
     await editor
     rss = rss_mb(proc.pid)
-    await stop(proc, client)
+    await stop_server(proc, client)
     print(f"large file: {len(big_text) / 1e6:.2f} MB, {big_text.count(chr(10))} lines, edited every 100 ms")
     print(f"hover, small file, idle            {summary(idle)}")
     print(f"hover, small file, large one edited {summary(busy)}   ratio (median) "
@@ -130,7 +120,7 @@ async def memory(workdir: Path, edits: int) -> None:
     state = (await client.request("workspace/executeCommand", {"command": "torchwise.debugState",
                                                                 "arguments": []}))["result"]
     after = rss_mb(proc.pid)
-    await stop(proc, client)
+    await stop_server(proc, client)
     print(f"broken {len(text) / 1e3:.0f} KB file, {edits} edits + {edits // 10} code actions: RSS {before:.0f} MB -> "
           f"{after:.0f} MB ({after / before:.2f}x), live analyses {state['liveAnalyses']}")
 
