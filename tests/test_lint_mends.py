@@ -169,3 +169,45 @@ def test_missing_zero_grad_when_only_the_other_branch_clears() -> None:
     assert findings(both, "missing-zero-grad") == []
     top = BRANCHES.replace("for x, y in loader:\n", "for x, y in loader:\n    optimizer.zero_grad()\n")
     assert findings(top, "missing-zero-grad") == []
+
+
+HELPERS = """\
+import torch
+
+model = torch.nn.Linear(4, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+loader = [(torch.randn(2, 4), torch.randn(2, 2))]
+
+
+def apply_gradients(loss, opt):
+    loss.backward()
+    opt.step()
+
+
+def clear_and_apply(loss, opt):
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+for x, y in loader:
+    loss = torch.nn.functional.mse_loss(model(x), y)
+    apply_gradients(loss, optimizer)
+
+for x, y in loader:
+    loss = torch.nn.functional.mse_loss(model(x), y)
+    clear_and_apply(loss, optimizer)
+"""
+
+
+def test_missing_zero_grad_follows_helpers_that_backward_and_step() -> None:
+    """A helper does part of the work (`apply_gradients(loss, opt)`): the loop that
+    calls it never clears; the loop whose helper clears is fine."""
+    from torchwise.lint.fix import fix_source
+
+    (found,) = findings(HELPERS, "missing-zero-grad")
+    assert found.line == 21 and "`apply_gradients(loss, optimizer)`" in found.message
+    fixed, applied, remaining = fix_source(HELPERS, "t.py", select_rules(["missing-zero-grad"]), unsafe=True)
+    assert applied == 1 and remaining == []
+    assert "for x, y in loader:\n    optimizer.zero_grad()\n    loss = " in fixed
+    exec(compile(fixed, "fixed.py", "exec"), {})

@@ -15,7 +15,9 @@ from torchwise.lint.rules._calls import module_reference
 # ------------------------------------------------------------------ shared bits
 def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
     """``opt.step()`` (no arguments: a closure means LBFGS-style code) and
-    ``scaler.step(opt)``, with the optimizer expression (found once per file version)."""
+    ``scaler.step(opt)``, with the optimizer expression (found once per file version);
+    also calls of the file's helpers that step an optimizer passed to them
+    (``apply_gradients(loss, optimizer)``): the call site is the step."""
     a = ctx.analysis
     found = a.__dict__.get("_tw_optimizer_steps")
     if found is None:
@@ -29,7 +31,70 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
                     found.append((call, call.args[0]))
             elif not call.args and not call.keywords and flow.is_optimizer(a, recv):
                 found.append((call, recv))
+        summaries = _helper_summaries(ctx)
+        if summaries:
+            for call in flow.calls_named(a, *summaries):
+                if not isinstance(call.func, ast.Name) or call.func.id not in summaries:
+                    continue
+                for index in summaries[call.func.id].steps:
+                    arg = _argument_at(call, summaries[call.func.id], index)
+                    if arg is not None and flow.is_optimizer(a, arg):
+                        found.append((call, arg))
+                        break
+            found.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
     return found
+
+
+class _Summary:
+    """What one of the file's own functions does to what it is given (computed once per
+    function version): which parameters it steps as an optimizer (``p.step()``,
+    ``scaler.step(p)``), whether it calls ``backward()``."""
+
+    __slots__ = ("params", "steps", "backward")
+
+    def __init__(self, func: ast.FunctionDef | ast.AsyncFunctionDef):
+        args = func.args
+        self.params = [p.arg for p in (*args.posonlyargs, *args.args)]
+        names = {name: i for i, name in enumerate(self.params)}
+        steps: set[int] = set()
+        backward = False
+        for n in flow.walk_local(func):
+            if not isinstance(n, ast.Call) or not isinstance(n.func, ast.Attribute):
+                continue
+            if flow.is_backward_call(n):
+                backward = True
+            elif n.func.attr == "step":
+                recv = n.func.value
+                if not n.args and not n.keywords and isinstance(recv, ast.Name) and recv.id in names:
+                    steps.add(names[recv.id])
+                elif len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id in names:
+                    steps.add(names[n.args[0].id])  # scaler.step(optimizer)
+        self.steps = tuple(sorted(steps))
+        self.backward = backward
+
+
+def _helper_summaries(ctx: Context) -> dict[str, _Summary]:
+    """Summaries of the file's module-level functions that step or run backward()."""
+    a = ctx.analysis
+
+    def compute() -> dict[str, _Summary]:
+        out = {}
+        for stmt in a.tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                summary = _Summary(stmt)
+                if summary.steps or summary.backward:
+                    out[stmt.name] = summary
+        return out
+
+    return flow.memo(a.tree, "helper_summaries", compute)
+
+
+def _argument_at(call: ast.Call, summary: _Summary, index: int) -> ast.expr | None:
+    """The argument a call passes for the helper's parameter ``index``."""
+    if index < len(call.args) and not any(isinstance(arg, ast.Starred) for arg in call.args[: index + 1]):
+        return call.args[index]
+    name = summary.params[index]
+    return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
@@ -71,11 +136,16 @@ def _clearing_holders(ctx: Context) -> set[int]:
 
 
 def _has_backward(ctx: Context, node: ast.AST) -> bool:
-    """Whether ``node``'s own code (not nested functions) calls backward()."""
+    """Whether ``node``'s own code (not nested functions) calls backward(), directly or
+    through a call of one of the file's helpers that does."""
     a = ctx.analysis
     holders = a.__dict__.get("_tw_backward_holders")
     if holders is None:
-        holders = flow.local_holders(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)])
+        helpers = [name for name, summary in _helper_summaries(ctx).items() if summary.backward]
+        via_helpers = [c for c in flow.calls_named(a, *helpers)
+                       if isinstance(c.func, ast.Name) and c.func.id in helpers] if helpers else []
+        holders = flow.local_holders(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)]
+                                     + via_helpers)
         a._tw_backward_holders = holders  # type: ignore[attr-defined]
     return id(node) in holders
 
