@@ -323,6 +323,66 @@ async def test_list_variables(kernel: LanguageClient):
     assert "device" in variables
 
 
+async def test_a_blocking_repr_times_out_and_runs_queued_behind_the_listing_proceed(kernel: LanguageClient):
+    code = (
+        "import threading\n"
+        "class Stuck:\n"
+        "    def __repr__(self):\n"
+        "        threading.Event().wait()  # never returns\n"
+        "        return 'never'\n"
+        "stuck = Stuck()\n"
+        "after_stuck = 7\n"
+    )
+    finished, _ = await run_and_wait(kernel, code)
+    assert finished["status"] == "ok"
+    listing = asyncio.ensure_future(command(kernel, "torchwise.listVariables"))
+    await asyncio.sleep(0)  # the listing is sent first; the run queues behind it
+    run_id = await run_code(kernel, "print('behind')")
+    # Without a time limit the listing (and the run behind it) would wait forever.
+    variables = {v["name"]: v for v in await asyncio.wait_for(listing, 30)}
+    assert variables["stuck"]["summary"] == "<repr timed out>"
+    assert variables["stuck"]["type"] == "Stuck"
+    assert variables["after_stuck"]["summary"] == "7"
+    finished = await asyncio.wait_for(kernel.recorder.done(run_id), 30)
+    assert finished["status"] == "ok" and kernel.recorder.text(run_id) == "behind\n"
+    finished, _ = await run_and_wait(kernel, "del stuck, after_stuck, Stuck")
+    assert finished["status"] == "ok"
+
+
+async def test_background_thread_output_never_lands_in_another_run(kernel: LanguageClient, tmp_path: Path):
+    stop = tmp_path / "stop"
+    start = (
+        "import threading, time, os\n"
+        "ticks = [0]\n"
+        "def ticker():\n"
+        f"    while not os.path.exists({str(stop)!r}):\n"
+        "        print('tick', ticks[0], flush=True)\n"
+        "        ticks[0] += 1\n"
+        "        time.sleep(0.05)\n"
+        "    print('ticker done', flush=True)\n"
+        "ticker_thread = threading.Thread(target=ticker, daemon=True)\n"
+        "ticker_thread.start()\n"
+        "while ticks[0] < 2:\n"
+        "    time.sleep(0.01)\n"
+    )
+    recorder = kernel.recorder
+    finished, text_a = await run_and_wait(kernel, start)
+    assert finished["status"] == "ok" and "tick 0" in text_a  # printed while its own run ran
+    # Between runs the thread's output arrives as background output.
+    await recorder.until(lambda: "tick" in recorder.text(None))
+    # The next, unrelated run runs while the thread prints at least three more lines.
+    finished, text_b = await run_and_wait(
+        kernel, "seen = ticks[0]\nwhile ticks[0] < seen + 3:\n    time.sleep(0.01)\nprint('B done')")
+    assert finished["status"] == "ok"
+    assert text_b == "B done\n"
+    stop.touch()
+    await recorder.until(lambda: "ticker done" in recorder.text(None))
+    background = recorder.outputs[None]
+    assert all(o.get("background") is True and o["stream"] == "stdout" for o in background)
+    finished, _ = await run_and_wait(kernel, "ticker_thread.join(10)\ndel ticker_thread, ticks, ticker, seen")
+    assert finished["status"] == "ok"
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc/<pid>/maps")
 async def test_the_server_process_loads_neither_torch_nor_zmq(kernel: LanguageClient):
     finished, _ = await run_and_wait(kernel, "import torch\nprint(torch.ones(2).sum().item())")

@@ -4,7 +4,7 @@
 import * as path from "path";
 import * as vscode from "vscode";
 import { cellAt, cells } from "./cells";
-import { OutputEvent, OutputPanel, RunFinished } from "./outputPanel";
+import { BACKGROUND_RUN, OutputEvent, OutputPanel, RunFinished } from "./outputPanel";
 import { TorchwiseServer } from "./server";
 
 interface Device {
@@ -114,6 +114,10 @@ export class Kernel implements vscode.Disposable {
 
   // -- notifications ---------------------------------------------------------------------------------
   private onOutput(ev: OutputEvent): void {
+    if (ev && ev.background === true) {
+      this.panel.output({ ...ev, runId: BACKGROUND_RUN }); // a thread printed outside any run
+      return;
+    }
     if (!ev || typeof ev.runId !== "string") {
       return;
     }

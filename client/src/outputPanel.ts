@@ -8,8 +8,12 @@ export interface RunHeader {
   title: string;
 }
 
+/** The panel's pseudo run for output that threads print outside any run (`background: true`). */
+export const BACKGROUND_RUN = "__background__";
+
 export interface OutputEvent {
   runId: string;
+  background?: boolean;
   stream: "stdout" | "stderr" | "result" | "display" | "error" | string;
   text?: string;
   data?: Record<string, unknown>;
@@ -151,6 +155,7 @@ function html(webview: vscode.Webview, nonce: string): string {
   .footer.error::before, .footer.crashed::before { content: "\\2717  "; color: var(--vscode-errorForeground); }
   .footer.interrupted::before { content: "\\25A0  "; }
   .running { opacity: 0.6; font-size: 90%; }
+  .run.background { opacity: 0.75; border-left: 2px solid var(--vscode-panel-border); padding-left: 6px; }
   a.loc { color: var(--vscode-textLink-foreground); cursor: pointer; text-decoration: underline; }
   img { max-width: 100%; background: white; }
   #toolbar { position: sticky; top: 0; background: var(--vscode-editor-background); padding: 4px 0; text-align: right; }
@@ -167,7 +172,25 @@ function html(webview: vscode.Webview, nonce: string): string {
   // "File /x/y.py:12", 'File "/x/y.py", line 12', "/x/y.py:12" -> clickable
   const LOC = /(File\\s+"?|^|\\s)((?:file:\\/\\/)?(?:[A-Za-z]:)?[\\/][^\\s",:]*\\.py)"?(?:, line |:)(\\d+)/gm;
 
+  let background = null; // the background block since the last run started
+  function backgroundBlock() {
+    if (!background) {
+      const el = document.createElement("div");
+      el.className = "run background";
+      const title = document.createElement("div");
+      title.className = "run-title";
+      title.textContent = "background output (printed by a thread outside any run)";
+      const body = document.createElement("div");
+      body.className = "run-body";
+      el.append(title, body);
+      runsEl.appendChild(el);
+      background = { el, body, running: null, last: null };
+    }
+    return background;
+  }
+
   function runBlock(runId) {
+    if (runId === "${BACKGROUND_RUN}") return backgroundBlock();
     let r = runs.get(runId);
     if (!r) {
       const el = document.createElement("div");
@@ -261,6 +284,7 @@ function html(webview: vscode.Webview, nonce: string): string {
 
   function handle(msg) {
     if (msg.type === "start") {
+      background = null;
       const r = runBlock(msg.run.runId);
       const title = document.createElement("div");
       title.className = "run-title";
@@ -291,6 +315,7 @@ function html(webview: vscode.Webview, nonce: string): string {
     } else if (msg.type === "clear") {
       runsEl.textContent = "";
       runs.clear();
+      background = null;
     }
   }
 

@@ -17,6 +17,7 @@ Events (bridge -> server)::
     {"event": "hello", "python", "version", "missing": [...]}
     {"event": "state", "state": "starting"|"idle"|"crashed"|"stopped", "info"?}
     {"event": "output", "id", "stream", "text", "data"?}
+    {"event": "output", "id": null, "background": true, "stream", "text"}  a thread printed outside a run
     {"event": "finished", "id", "status", "durationMs", "peakMemoryBytes", "device"}
     {"event": "reply", "qid", "ok", "result"?, "error"?}
     {"event": "fatal", "message"}   the kernel cannot be started
@@ -350,6 +351,8 @@ class Bridge:
         self.abort_reason: str | None = None
         self.closing = False
         self.devices: list | None = None
+        self.background_chars = 0  # background output since the last run started
+        self.background_limit = 200_000
 
     # plumbing --------------------------------------------------------------------------
     def deliver(self, msg: dict) -> None:
@@ -359,6 +362,22 @@ class Bridge:
             execution.queue.put_nowait(msg)
         elif msg.get("msg_type") == "__closed__" and self.current is not None:
             self.current.queue.put_nowait(msg)
+        elif msg.get("msg_type") == "stream" and msg.get("channel") != "shell":
+            self.background_output(msg.get("content") or {})
+
+    def background_output(self, content: dict) -> None:
+        """A thread printed outside any run (the kernel tags it, see kernel_side.BACKGROUND),
+        or a message outlived its run: show it as background output, never in another run."""
+        text = content.get("text") or ""
+        if not text or self.background_chars >= self.background_limit:
+            return
+        stream = "stderr" if content.get("name") == "stderr" else "stdout"
+        room = self.background_limit - self.background_chars
+        self.background_chars += len(text)
+        if len(text) > room:
+            text = text[:room] + ("\n[torchwise] Background output truncated (over {:,} characters since the "
+                                  "last run started).\n".format(self.background_limit))
+        emit("output", id=None, stream=stream, text=text, background=True)
 
     async def start_kernel(self) -> None:
         emit("state", state="starting")
@@ -518,6 +537,7 @@ class Bridge:
     async def do_run(self, op: dict) -> None:
         run_id = op["id"]
         limit = int(op.get("maxOutputChars") or 200_000)
+        self.background_chars, self.background_limit = 0, limit
         sent = {"chars": 0, "truncated": False, "rich": 0}
         started = time.perf_counter()
         status = "ok"

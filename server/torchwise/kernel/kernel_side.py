@@ -113,6 +113,11 @@ def _pre_run_cell(info):
             target = None
     _state["target"] = target
     _state["current"] = None
+    import threading
+
+    main = threading.main_thread()
+    _threads["before"] = frozenset(t.ident for t in threading.enumerate() if t is not main)
+    _threads["running"] = True
     torch = _torch()
     try:
         index = _cuda_index()
@@ -120,6 +125,49 @@ def _pre_run_cell(info):
             torch.cuda.reset_peak_memory_stats(index)
     except Exception:
         pass
+
+
+# -- background output ------------------------------------------------------------------
+# ipykernel sends a thread's print under the *latest* execute request (a thread has no parent
+# of its own): a thread left running by one run would print into the next, unrelated run, or,
+# between runs, under a run that has finished. Such output goes out under BACKGROUND instead.
+
+BACKGROUND = {"msg_id": "torchwise-background", "msg_type": "torchwise_background",
+              "session": "torchwise", "username": "torchwise", "version": "5.3"}
+_threads = {"running": False, "before": frozenset(), "infrastructure": frozenset()}
+
+
+def _is_background(thread):
+    ident = thread.ident
+    if ident in _threads["infrastructure"]:  # ipykernel's own (the fd watcher writes for C code)
+        return False
+    return not _threads["running"] or ident in _threads["before"]
+
+
+def _install_stream_tagging():
+    import threading
+
+    try:
+        from ipykernel.iostream import OutStream
+    except ImportError:
+        return
+    prop = OutStream.__dict__.get("parent_header")
+    if not isinstance(prop, property) or prop.fget is None:
+        return
+    original, main = prop.fget, threading.main_thread()
+    _threads["infrastructure"] = frozenset(t.ident for t in threading.enumerate() if t is not main)
+
+    def parent_header(self):
+        thread = threading.current_thread()
+        if thread is not main and _is_background(thread):
+            return BACKGROUND
+        return original(self)
+
+    OutStream.parent_header = property(parent_header, prop.fset)
+
+
+def _post_run_cell(result=None):
+    _threads["running"] = False
 
 
 def _after():
@@ -306,22 +354,90 @@ def _describe(name, value):
     return entry
 
 
-def variables():
+VALUE_SECONDS = 1.0  # one value's summary (a __repr__ may block forever)
+LISTING_SECONDS = 3.0  # the whole listing: the kernel channel must never hang behind it
+
+
+def _placeholder(name, value, summary):
+    return {"name": name, "type": type(value).__name__, "shape": None, "dtype": None,
+            "device": None, "requiresGrad": None, "summary": summary}
+
+
+def _describe_safely(name, value):
+    try:
+        return _describe(name, value)
+    except Exception as exc:
+        return _placeholder(name, value, "<unavailable: %s>" % type(exc).__name__)
+
+
+def _describe_all(pairs, per_value=VALUE_SECONDS, budget=LISTING_SECONDS):
+    """Describe ``pairs`` in a worker thread, each value under ``per_value`` seconds and all
+    under ``budget``: a stuck value shows as timed out and its thread is abandoned (a daemon),
+    a fresh worker goes on with the next value."""
+    import threading
+    import time
+
+    count = len(pairs)
+    results = [None] * count
+    cond = threading.Condition()
+    state = {"gen": 0, "next": 0, "started": time.monotonic()}
+
+    def work(gen, start):
+        for index in range(start, count):
+            with cond:
+                if state["gen"] != gen:
+                    return
+                state["next"], state["started"] = index, time.monotonic()
+            entry = _describe_safely(*pairs[index])
+            with cond:
+                if state["gen"] != gen:
+                    return
+                results[index] = entry
+        with cond:
+            if state["gen"] == gen:
+                state["next"] = count
+                cond.notify()
+
+    def spawn(start):
+        state["gen"] += 1
+        state["next"], state["started"] = start, time.monotonic()
+        threading.Thread(target=work, args=(state["gen"], start), daemon=True, name="torchwise-variables").start()
+
+    end = time.monotonic() + budget
+    with cond:
+        spawn(0)
+        while state["next"] < count:
+            now = time.monotonic()
+            if now >= end:
+                break
+            index = state["next"]
+            if results[index] is None and now - state["started"] >= per_value:
+                results[index] = _placeholder(pairs[index][0], pairs[index][1], "<repr timed out>")
+                spawn(index + 1)
+                continue
+            cond.wait(max(0.001, min(end, state["started"] + per_value) - now))
+        state["gen"] += 1  # whatever still runs stops at its next value
+    return [entry if entry is not None else _placeholder(name, value, "<not read: listing time limit>")
+            for entry, (name, value) in zip(results, pairs)]
+
+
+def _user_values():
     import types
 
     shell = _state["shell"]
     hidden = getattr(shell, "user_ns_hidden", {})
-    found = []
+    pairs = []
     for name, value in list(shell.user_ns.items()):
         if name.startswith("_") or (name in hidden and hidden[name] is value):
             continue
         if isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)):
             continue
-        try:
-            found.append(_describe(name, value))
-        except Exception as exc:
-            found.append({"name": name, "type": type(value).__name__, "shape": None, "dtype": None,
-                          "device": None, "requiresGrad": None, "summary": "<unavailable: %s>" % type(exc).__name__})
+        pairs.append((name, value))
+    return pairs
+
+
+def variables():
+    found = _describe_all(_user_values())
     found.sort(key=lambda item: item["name"])
     return json.dumps(found)
 
@@ -359,6 +475,8 @@ def setup(preferred=None):
     _install_compiler_hooks(shell)
     _install_reply_hook(shell)
     shell.events.register("pre_run_cell", _pre_run_cell)
+    shell.events.register("post_run_cell", _post_run_cell)
+    _install_stream_tagging()
     chosen = None
     if preferred:
         result = json.loads(select(preferred))

@@ -234,6 +234,8 @@ class KernelSession:
             params = {"runId": event.get("id"), "stream": event.get("stream"), "text": event.get("text", "")}
             if event.get("data"):
                 params["data"] = event["data"]
+            if event.get("background"):
+                params["background"] = True
             self._notify("torchwise/output", params)
         elif kind == "finished":
             self.active_runs.discard(event.get("id"))
