@@ -5,6 +5,8 @@ import { Kernel } from "./kernel";
 import { OutputPanel } from "./outputPanel";
 import { onPythonEnvironmentChange } from "./python";
 import { TorchwiseServer } from "./server";
+import { VariablesView } from "./variables";
+import { TorchwiseNotebookController } from "./notebook";
 
 let server: TorchwiseServer | undefined;
 
@@ -13,10 +15,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(log);
   server = new TorchwiseServer(context, log);
   const srv = server;
-  const panel = new OutputPanel(log);
-  const kernel = new Kernel(srv, panel);
+  const panel = new OutputPanel(log, context.extensionUri);
+  const variables = new VariablesView(srv);
+  const kernel = new Kernel(srv, panel, () => variables.invalidate());
   const codeLens = new CellCodeLensProvider();
-  context.subscriptions.push(panel, kernel, codeLens, trackHasCells());
+  context.subscriptions.push(panel, kernel, variables, codeLens, trackHasCells(), new TorchwiseNotebookController(kernel));
 
   context.subscriptions.push(
     vscode.languages.registerCodeLensProvider({ language: "python" }, codeLens),
@@ -31,6 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("torchwise.kernel.selectDevice", () => kernel.selectDevice()),
     vscode.commands.registerCommand("torchwise.kernel.showVariables", () => kernel.showVariables()),
     vscode.commands.registerCommand("torchwise.output.show", () => panel.show(false)),
+    vscode.commands.registerCommand("torchwise.variables.refresh", () => variables.refresh()),
   );
 
   // Restart on interpreter / server / kernel settings; push the rest (lint) without a restart.

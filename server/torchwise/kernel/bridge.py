@@ -9,16 +9,22 @@ Operations (server -> bridge)::
 
     {"op": "configure", "mode": "local"|"remote", "cwd", "url", "token"}  (first line)
     {"op": "run", "id", "code", "path", "firstLine", "maxOutputChars"}
-    {"op": "query", "qid", "what": "devices"|"variables"|"select"|"info", "device"?}
+    {"op": "query", "qid", "what": "devices"|"variables"|"describe"|"select"|"info", "device"?, "names"?}
     {"op": "interrupt"} | {"op": "restart", "qid"} | {"op": "shutdown"}
+    {"op": "cancel", "qid", "id"}   take a queued run out of the queue
 
 Events (bridge -> server)::
 
     {"event": "hello", "python", "version", "missing": [...]}
     {"event": "state", "state": "starting"|"idle"|"crashed"|"stopped", "info"?}
-    {"event": "output", "id", "stream", "text", "data"?}
+    {"event": "output", "id", "stream", "text", "data"?, "rewrite"?, "ansi"?}  rewrite: first drop
+        the stream's unfinished last line (a progress bar updating in place, see terminal.py);
+        ansi: an error's traceback with its colours (text is the same without them)
     {"event": "output", "id": null, "background": true, "stream", "text"}  a thread printed outside a run
-    {"event": "finished", "id", "status", "durationMs", "peakMemoryBytes", "device"}
+    {"event": "started", "id"}   the run left the queue and runs now
+    {"event": "finished", "id", "status", "durationMs", "peakMemoryBytes", "device", "executionCount"?,
+     "peakMemoryKind": "cuda"|"rss"|null, "hostPeakMemoryBytes", "hostPeakIncreaseBytes",
+     "warning": null | "tensors on another device than the selected one"}
     {"event": "reply", "qid", "ok", "result"?, "error"?}
     {"event": "fatal", "message"}   the kernel cannot be started
     {"event": "log", "message"}
@@ -80,6 +86,20 @@ class Aborted(Exception):
 
 
 MAX_RICH_CHARS = 20_000_000  # per run: base64 images and other non-text display data
+AFTER_FIELDS = ("peakMemoryKind", "hostPeakMemoryBytes", "hostPeakIncreaseBytes", "warning")
+STREAM_INTERVAL = 0.05  # seconds: a run's stream output reaches the client at most this often
+
+
+def _load_terminal():
+    import importlib.util as util
+
+    spec = util.spec_from_file_location("_torchwise_terminal", os.path.join(HERE, "terminal.py"))
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TERMINAL = _load_terminal()  # \r and \b folding, shared with the server's tests
 
 # -- backends ---------------------------------------------------------------------------
 # Both deliver every kernel message (iopub and shell) into one asyncio queue;
@@ -542,11 +562,52 @@ class Bridge:
         started = time.perf_counter()
         status = "ok"
         after = None
+        execution_count = None
 
-        def out(stream: str, text: str, data: dict | None = None, always: bool = False) -> None:
-            # Text counts against maxOutputChars; images and other rich data (a PNG is tens
+        terminals: dict = {}  # stream -> TerminalStream: \r and \b folded (terminal.py)
+        streams = {"active": None, "sent": 0.0, "timer": None}
+
+        def flush_streams() -> None:
+            if streams["timer"] is not None:
+                streams["timer"].cancel()
+                streams["timer"] = None
+            streams["sent"] = time.perf_counter()
+            for stream, terminal in terminals.items():
+                delta = terminal.flush()
+                if delta is not None:
+                    out(stream, delta[0], rewrite=delta[1])
+
+        def close_streams() -> None:
+            """Something else comes next: the client starts a new block after it."""
+            flush_streams()
+            terminals.clear()
+            streams["active"] = None
+
+        def on_stream(stream: str, text: str) -> None:
+            if streams["active"] not in (None, stream):
+                close_streams()
+            streams["active"] = stream
+            terminal = terminals.get(stream)
+            if terminal is None:
+                terminal = terminals[stream] = TERMINAL.TerminalStream()
+            terminal.feed(text)
+            if len(terminal.line) > limit:  # one endless line: count it like completed text
+                terminal.done.append(terminal.line)
+                terminal.line = ""
+            # A fast loop (thousands of updates a second) reaches the client at most every
+            # STREAM_INTERVAL, folded; the first output of a quiet run goes out at once.
+            wait = STREAM_INTERVAL - (time.perf_counter() - streams["sent"])
+            if wait <= 0:
+                flush_streams()
+            elif streams["timer"] is None:
+                streams["timer"] = self.loop.call_later(wait, flush_streams)
+
+        def out(stream: str, text: str, data: dict | None = None, always: bool = False, rewrite: bool = False,
+                ansi: str | None = None) -> None:
+            # Text counts against maxOutputChars (a stream's unfinished line, rewritten in
+            # place, only once it is completed); images and other rich data (a PNG is tens
             # of kB of base64) against their own, larger budget per run.
-            size = len(text)
+            size = len(text) if stream not in ("stdout", "stderr") else text.rfind("\n") + 1
             rich = sum(len(v) for v in (data or {}).values() if isinstance(v, str)) - len(text)
             if data and sent["rich"] + rich > MAX_RICH_CHARS:
                 data = None
@@ -559,7 +620,7 @@ class Bridge:
             if sent["chars"] + size > limit and not always:
                 room = max(0, limit - sent["chars"])
                 if data is None and room:
-                    emit("output", id=run_id, stream=stream, text=text[:room])
+                    emit("output", id=run_id, stream=stream, text=text[:room], **({"rewrite": True} if rewrite else {}))
                 sent["chars"] = limit
                 sent["truncated"] = True
                 emit("output", id=run_id, stream="stderr",
@@ -570,28 +631,40 @@ class Bridge:
             fields = {"id": run_id, "stream": stream, "text": text}
             if data:
                 fields["data"] = data
+            if rewrite:
+                fields["rewrite"] = True
+            if ansi:
+                fields["ansi"] = ansi
             emit("output", **fields)
 
         def on_message(msg: dict) -> None:
             kind = msg.get("msg_type")
             content = msg.get("content") or {}
             if kind == "stream":
-                out("stderr" if content.get("name") == "stderr" else "stdout", content.get("text", ""))
-            elif kind in ("execute_result", "display_data", "update_display_data"):
+                on_stream("stderr" if content.get("name") == "stderr" else "stdout", content.get("text", ""))
+                return
+            close_streams()
+            if kind in ("execute_result", "display_data", "update_display_data"):
                 bundle = content.get("data") or {}
                 text = bundle.get("text/plain", "")
                 extra = {k: v for k, v in bundle.items() if k != "text/plain"}
                 out("result" if kind == "execute_result" else "display", text, bundle if extra else None)
             elif kind == "error":
-                text = ANSI.sub("", "\n".join(content.get("traceback") or []))
+                coloured = "\n".join(content.get("traceback") or [])
+                text = ANSI.sub("", coloured)
                 if not text.strip():
-                    text = f"{content.get('ename')}: {content.get('evalue')}"
+                    text = coloured = f"{content.get('ename')}: {content.get('evalue')}"
                 ename, evalue = content.get("ename") or "", content.get("evalue") or ""
-                if len(text) > limit:  # errors always show, but a giant one is cut in its middle
+                if len(coloured) > limit:  # errors always show, but a giant one is cut in its middle
                     half = max(limit // 2, 1000)
-                    text = text[:half] + "\n[torchwise] ... traceback shortened ...\n" + text[-half:]
-                if ename.endswith("OutOfMemoryError") or "out of memory" in evalue.lower():
-                    text += "\n" + OOM_ADVICE
+                    cut = "\n[torchwise] ... traceback shortened ...\n"
+                    text = text[:half] + cut + text[-half:] if len(text) > limit else text
+                    coloured = text  # no colours: the cut could split an escape sequence
+                advice = "\n" + OOM_ADVICE if ename.endswith("OutOfMemoryError") or "out of memory" in evalue.lower() else ""
+                end = "" if (text + advice).endswith("\n") else "\n"
+                # The panel renders the colours (`ansi`); other clients keep the plain text.
+                ansi = coloured + advice + end if coloured != text else None
+                out("error", text + advice + end, always=True, ansi=ansi)
                 out("error", text + ("" if text.endswith("\n") else "\n"), always=True)
 
         try:
@@ -603,6 +676,7 @@ class Bridge:
             emit("finished", id=run_id, status="error", durationMs=0, peakMemoryBytes=None, device=None)
             return
         self.current_run = run_id
+        emit("started", id=run_id)
         started = time.perf_counter()
         metadata = {"torchwise": True}
         if op.get("path"):
@@ -610,16 +684,20 @@ class Bridge:
         try:
             reply = await self.execute(op.get("code") or "", silent=False, metadata=metadata, on_message=on_message)
             after = reply["__metadata__"].get("torchwise")
+            execution_count = reply.get("execution_count")
             if reply.get("status") != "ok":
                 interrupted = reply.get("ename") == "KeyboardInterrupt" or reply.get("status") == "aborted"
                 status = "interrupted" if interrupted else "error"
         except KernelDied:
             status = "crashed"
+            close_streams()
             out("error", "[torchwise] The kernel died while running this code (for example os._exit, a "
                          "segfault or running out of memory). The next run starts a fresh kernel.\n", always=True)
         except Aborted as exc:
             status = "interrupted"
+            close_streams()
             out("stderr", f"[torchwise] Run stopped: {exc}.\n", always=True)
+        close_streams()
         duration = int((time.perf_counter() - started) * 1000)
         if after is None and status != "crashed" and self.kernel is not None and not self.abort_reason:
             try:
@@ -629,7 +707,9 @@ class Bridge:
         after = after or {}
         self.current_run = None
         emit("finished", id=run_id, status=status, durationMs=duration,
-             peakMemoryBytes=after.get("peakMemoryBytes"), device=after.get("device"))
+             peakMemoryBytes=after.get("peakMemoryBytes"), device=after.get("device"),
+             executionCount=execution_count if isinstance(execution_count, int) else None,
+             **{key: after.get(key) for key in AFTER_FIELDS})
 
     async def do_query(self, op: dict) -> None:
         qid = op.get("qid")
@@ -638,8 +718,8 @@ class Bridge:
             if what == "info":
                 emit("reply", qid=qid, ok=True, result=self.info)
                 return
-            if what == "variables" and (self.kernel is None or self.crashed):
-                emit("reply", qid=qid, ok=True, result=[])
+            if what in ("variables", "describe") and (self.kernel is None or self.crashed):
+                emit("reply", qid=qid, ok=True, result=[] if what == "variables" else {})
                 return
             try:
                 await self.ensure_kernel(None)
@@ -653,6 +733,9 @@ class Bridge:
                 result = self.devices
             elif what == "variables":
                 result = await self.query("", f"{HELPERS}.variables()")
+            elif what == "describe":
+                names = [str(n) for n in (op.get("names") or [])][:100]
+                result = await self.query("", f"{HELPERS}.describe({names!r})")
             elif what == "select":
                 result = await self.query("", f"{HELPERS}.select({str(op.get('device'))!r})")
                 if "error" in result:
@@ -694,6 +777,21 @@ class Bridge:
                 elif "qid" in op:
                     emit("reply", qid=op.get("qid"), ok=False, error=str(exc))
 
+    def cancel(self, run_id: str) -> bool:
+        """Take one queued run out of the queue (a running one is interrupted instead)."""
+        kept, found = [], False
+        while not self.work.empty():
+            op = self.work.get_nowait()
+            if op["op"] == "run" and op.get("id") == run_id:
+                found = True
+                emit("output", id=run_id, stream="stderr", text="[torchwise] Run cancelled before it started.\n")
+                emit("finished", id=run_id, status="cancelled", durationMs=0, peakMemoryBytes=None, device=None)
+            else:
+                kept.append(op)
+        for op in kept:
+            self.work.put_nowait(op)
+        return found
+
     def drop_queued(self, reason: str) -> None:
         kept = []
         while not self.work.empty():
@@ -712,6 +810,8 @@ class Bridge:
             emit("reply", qid=op.get("qid"), ok=True, result=self.devices)  # even while a run is busy
         elif kind in ("run", "query"):
             self.work.put_nowait(op)
+        elif kind == "cancel":
+            emit("reply", qid=op.get("qid"), ok=True, result={"cancelled": self.cancel(str(op.get("id")))})
         elif kind == "interrupt":
             self.drop_queued("the kernel was interrupted")
             if self.kernel is not None and self.current is not None:
