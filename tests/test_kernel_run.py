@@ -254,6 +254,11 @@ async def test_run_cell_runs_the_cell_and_maps_the_traceback(kernel: LanguageCli
     assert f"{path}:9" in error
     assert f"{path}:8" in error
     assert "return x / 0" in error
+    # one error event: plain text for any client, IPython's colours alongside for the panel
+    errors = [o for o in kernel.recorder.outputs[result["runId"]] if o["stream"] == "error"]
+    assert len(errors) == 1
+    assert "\x1b[" not in errors[0]["text"] and "\x1b[" in errors[0]["ansi"]
+    assert "ZeroDivisionError" in errors[0]["ansi"]
 
 
 async def test_run_cell_reads_a_file_that_is_not_open(kernel: LanguageClient):
@@ -290,6 +295,17 @@ async def test_results_and_rich_display(kernel: LanguageClient):
 
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+async def test_display_updates_name_their_display_id(kernel: LanguageClient):
+    code = "from IPython.display import display\nhandle = display('first', display_id=True)\nhandle.update('second')"
+    finished, _ = await run_and_wait(kernel, code)
+    assert finished["status"] == "ok"
+    run_id = finished["runId"]
+    shown = [o for o in kernel.recorder.outputs[run_id] if o["stream"] == "display"]
+    assert [o["text"] for o in shown] == ["'first'", "'second'"]
+    assert shown[0]["displayId"] and shown[1]["displayId"] == shown[0]["displayId"]
+    assert "update" not in shown[0] and shown[1]["update"] is True
 
 
 async def test_images_come_as_display_with_their_mime_data(kernel: LanguageClient):

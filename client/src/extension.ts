@@ -21,6 +21,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const codeLens = new CellCodeLensProvider();
   context.subscriptions.push(panel, kernel, variables, codeLens, trackHasCells(), new TorchwiseNotebookController(kernel));
 
+  // A file opened with Ctrl+P can be shown before the provider is registered (activation is
+  // triggered by that very file), and the editor does not ask again until it scrolls: ask it to
+  // once activated and whenever another editor becomes visible.
+  const refreshLenses = () => setTimeout(() => codeLens.refresh(), 300);
+  refreshLenses();
+  context.subscriptions.push(
+    vscode.window.onDidChangeActiveTextEditor(refreshLenses),
+    vscode.window.onDidChangeVisibleTextEditors(refreshLenses),
+  );
   context.subscriptions.push(
     vscode.languages.registerCodeLensProvider({ language: "python" }, codeLens),
     vscode.commands.registerCommand("torchwise.server.restart", () => srv.restart("requested")),

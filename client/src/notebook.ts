@@ -39,6 +39,7 @@ export function footerText(ev: RunFinished): string {
 class CellSink {
   private stream: { name: string; text: string; output: vscode.NotebookCellOutput } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly displays = new Map<string, vscode.NotebookCellOutput>();
 
   constructor(private readonly execution: vscode.NotebookCellExecution) {}
 
@@ -93,7 +94,17 @@ class CellSink {
         items.push(vscode.NotebookCellOutputItem.text(text, "text/plain"));
       }
     }
+    const shown = ev.displayId ? this.displays.get(ev.displayId) : undefined;
+    if (ev.update) {
+      if (shown) {
+        this.later(() => this.execution.replaceOutputItems(items, shown));
+      }
+      return;
+    }
     const output = new vscode.NotebookCellOutput(items);
+    if (ev.displayId) {
+      this.displays.set(ev.displayId, output);
+    }
     this.later(() => this.execution.appendOutput(output));
   }
 }

@@ -23,6 +23,9 @@ export interface OutputEvent {
   rewrite?: boolean;
   /** An error's traceback with its ANSI colours (`text` is plain). */
   ansi?: string;
+  /** display(..., display_id=...): `update` replaces what that display shows, in place. */
+  displayId?: string;
+  update?: boolean;
 }
 
 export interface RunFinished {

@@ -370,7 +370,8 @@ const scenarios = {
     // Colours as rendered (ansi_up's classes) and the DOM text line by line.
     const ansiClasses = await body.locator("span[class*='ansi-']").evaluateAll((els) => [...new Set(els.flatMap((el) => [...el.classList]))]);
     const prompt = (await frame.locator(".run .prompt").last().innerText().catch(() => "")).trim();
-    return { footer: (await footer.innerText()).trim(), output: (await body.innerText()).trim(), images, runningBeforeInterrupt, ansiClasses, prompt };
+    const errors = await body.locator("pre.error").count();
+    return { footer: (await footer.innerText()).trim(), output: (await body.innerText()).trim(), images, runningBeforeInterrupt, ansiClasses, prompt, errors };
   },
 
   async variables(page, p) {
@@ -451,7 +452,8 @@ const scenarios = {
     const status = page.locator(".cell-statusbar-container", { hasText: "peak" }).first();
     await status.waitFor({ state: "visible", timeout: 30000 });
     const kernelLabel = (await page.locator(".notebook-toolbar-container, .notebook-kernel-picker, .kernel-label").first().innerText().catch(() => "")).trim();
-    return { output: seen.slice(0, 3000), cellStatus: (await status.innerText()).replace(/\s+/g, " ").trim(), kernelLabel };
+    const at = seen.indexOf(p.expect);
+    return { output: seen.slice(Math.max(0, at - 500), at + 500), cellStatus: (await status.innerText()).replace(/\s+/g, " ").trim(), kernelLabel };
   },
 
   async restarts(page, p) {

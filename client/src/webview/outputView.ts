@@ -20,6 +20,8 @@ interface OutputEvent {
   ansi?: string;
   data?: Record<string, unknown>;
   rewrite?: boolean;
+  displayId?: string;
+  update?: boolean;
 }
 interface RunFinished {
   runId: string;
@@ -208,7 +210,30 @@ function appendStream(r: Run, cls: string, text: string, rewrite: boolean): void
   block.tail.innerHTML = block.tailText ? ansiUp().ansi_to_html(block.tailText) : "";
 }
 
+/** Elements shown for display(..., display_id=...): update_display_data replaces them in place. */
+const displays = new Map<string, HTMLElement[]>();
+
 function appendDisplay(r: Run, ev: OutputEvent): void {
+  if (ev.displayId) {
+    const holder = document.createElement("div");
+    holder.className = "display";
+    const inner: Run = { ...r, body: holder, last: null };
+    renderDisplay(inner, ev);
+    if (ev.update) {
+      for (const el of displays.get(ev.displayId) ?? []) {
+        el.replaceChildren(...Array.from(holder.cloneNode(true).childNodes));
+      }
+      return; // an update of a display that is not shown any more shows nothing
+    }
+    r.body.appendChild(holder);
+    r.last = null;
+    displays.set(ev.displayId, [...(displays.get(ev.displayId) ?? []).filter((el) => el.isConnected), holder]);
+    return;
+  }
+  renderDisplay(r, ev);
+}
+
+function renderDisplay(r: Run, ev: OutputEvent): void {
   const data = ev.data || {};
   const image = (mime: string, src: string) => {
     const img = document.createElement("img");

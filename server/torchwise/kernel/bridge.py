@@ -19,7 +19,8 @@ Events (bridge -> server)::
     {"event": "state", "state": "starting"|"idle"|"crashed"|"stopped", "info"?}
     {"event": "output", "id", "stream", "text", "data"?, "rewrite"?, "ansi"?}  rewrite: first drop
         the stream's unfinished last line (a progress bar updating in place, see terminal.py);
-        ansi: an error's traceback with its colours (text is the same without them)
+        ansi: an error's traceback with its colours (text is the same without them);
+        displayId (+ update: true): display(..., display_id=...) and its updates, shown in place
     {"event": "output", "id": null, "background": true, "stream", "text"}  a thread printed outside a run
     {"event": "started", "id"}   the run left the queue and runs now
     {"event": "finished", "id", "status", "durationMs", "peakMemoryBytes", "device", "executionCount"?,
@@ -603,7 +604,7 @@ class Bridge:
                 streams["timer"] = self.loop.call_later(wait, flush_streams)
 
         def out(stream: str, text: str, data: dict | None = None, always: bool = False, rewrite: bool = False,
-                ansi: str | None = None) -> None:
+                ansi: str | None = None, display_id: str | None = None, update: bool = False) -> None:
             # Text counts against maxOutputChars (a stream's unfinished line, rewritten in
             # place, only once it is completed); images and other rich data (a PNG is tens
             # of kB of base64) against their own, larger budget per run.
@@ -635,6 +636,10 @@ class Bridge:
                 fields["rewrite"] = True
             if ansi:
                 fields["ansi"] = ansi
+            if display_id:
+                fields["displayId"] = display_id
+                if update:
+                    fields["update"] = True
             emit("output", **fields)
 
         def on_message(msg: dict) -> None:
@@ -648,7 +653,10 @@ class Bridge:
                 bundle = content.get("data") or {}
                 text = bundle.get("text/plain", "")
                 extra = {k: v for k, v in bundle.items() if k != "text/plain"}
-                out("result" if kind == "execute_result" else "display", text, bundle if extra else None)
+                display_id = (content.get("transient") or {}).get("display_id")
+                out("result" if kind == "execute_result" else "display", text, bundle if extra else None,
+                    display_id=display_id if isinstance(display_id, str) else None,
+                    update=kind == "update_display_data")
             elif kind == "error":
                 coloured = "\n".join(content.get("traceback") or [])
                 text = ANSI.sub("", coloured)
@@ -665,7 +673,6 @@ class Bridge:
                 # The panel renders the colours (`ansi`); other clients keep the plain text.
                 ansi = coloured + advice + end if coloured != text else None
                 out("error", text + advice + end, always=True, ansi=ansi)
-                out("error", text + ("" if text.endswith("\n") else "\n"), always=True)
 
         try:
             await self.ensure_kernel(run_id)

@@ -244,6 +244,10 @@ class KernelSession:
                 params["rewrite"] = True
             if event.get("ansi"):
                 params["ansi"] = event["ansi"]
+            if event.get("displayId"):
+                params["displayId"] = event["displayId"]
+                if event.get("update"):
+                    params["update"] = True
             self._notify("torchwise/output", params)
         elif kind == "started":
             self._notify("torchwise/runStarted", {"runId": event.get("id")})
