@@ -207,10 +207,12 @@ async def test_runs_queue_in_order(kernel: LanguageClient):
 
 async def test_a_queued_run_can_be_cancelled_and_says_when_it_starts(kernel: LanguageClient, tmp_path: Path):
     gate = tmp_path / "gate"
-    first = await run_code(kernel, f"import os, time\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.02)")
+    code = f"import os, time\nprint('waiting', flush=True)\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.02)"
+    first = await run_code(kernel, code)
     second = await run_code(kernel, "cancelled_ran = True")
     third = await run_code(kernel, "print('third ran')")
-    await kernel.recorder.until(lambda: first in kernel.recorder.started)
+    await kernel.recorder.until(lambda: "waiting" in kernel.recorder.text(first))
+    assert first not in kernel.recorder.started  # it did not wait: running from the start, no event
     assert second not in kernel.recorder.started  # still queued behind the first
     assert await command(kernel, "torchwise.cancelRun", {"runId": second}) == {"cancelled": True}
     assert (await kernel.recorder.done(second))["status"] == "cancelled"

@@ -257,8 +257,13 @@ export class Kernel implements vscode.Disposable {
         void vscode.window.showErrorMessage(message.startsWith("Torchwise") ? message : `Torchwise: ${message}`);
         return undefined;
       }
+      // The server sends torchwise/runStarted only for a run that waited behind another one.
+      const waits = this.runs.size > 0;
       if (!sink) {
         this.panel.startRun({ runId, title, code });
+        if (!waits) {
+          this.panel.running(runId);
+        }
       }
       const done = new Promise<RunFinished>((resolve) => this.runs.set(runId, { title, resolve, sink }));
       const early = this.early.get(runId);

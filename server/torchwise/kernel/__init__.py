@@ -2,7 +2,7 @@
 
 Commands (``workspace/executeCommand``): torchwise.runCell, runCode, interrupt,
 cancelRun, restart, listDevices, selectDevice, listVariables, kernelInfo. Notifications:
-``torchwise/output``, ``torchwise/runStarted`` (a queued run starts) and
+``torchwise/output``, ``torchwise/runStarted`` (a run that waited in the queue starts) and
 ``torchwise/runFinished``. The kernel runs on the
 workspace interpreter through ``bridge.py``; this package never imports
 jupyter_client or torch.

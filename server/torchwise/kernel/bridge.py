@@ -22,7 +22,7 @@ Events (bridge -> server)::
         ansi: an error's traceback with its colours (text is the same without them);
         displayId (+ update: true): display(..., display_id=...) and its updates, shown in place
     {"event": "output", "id": null, "background": true, "stream", "text"}  a thread printed outside a run
-    {"event": "started", "id"}   the run left the queue and runs now
+    {"event": "started", "id"}   a run that waited in the queue runs now
     {"event": "finished", "id", "status", "durationMs", "peakMemoryBytes", "device", "executionCount"?,
      "peakMemoryKind": "cuda"|"rss"|null, "hostPeakMemoryBytes", "hostPeakIncreaseBytes",
      "warning": null | "tensors on another device than the selected one"}
@@ -372,6 +372,7 @@ class Bridge:
         self.abort_reason: str | None = None
         self.closing = False
         self.devices: list | None = None
+        self.busy = False  # the worker is on an operation: a run sent now waits in the queue
         self.background_chars = 0  # background output since the last run started
         self.background_limit = 200_000
 
@@ -683,7 +684,8 @@ class Bridge:
             emit("finished", id=run_id, status="error", durationMs=0, peakMemoryBytes=None, device=None)
             return
         self.current_run = run_id
-        emit("started", id=run_id)
+        if op.get("queued"):  # a run that did not wait is running from the start: no extra event
+            emit("started", id=run_id)
         started = time.perf_counter()
         metadata = {"torchwise": True}
         if op.get("path"):
@@ -768,7 +770,9 @@ class Bridge:
 
     async def worker(self) -> None:
         while True:
+            self.busy = False
             op = await self.work.get()
+            self.busy = True
             self.abort_reason = None
             try:
                 if op["op"] == "run":
@@ -816,6 +820,7 @@ class Bridge:
         if kind == "query" and op.get("what") == "devices" and self.devices is not None and self.kernel is not None:
             emit("reply", qid=op.get("qid"), ok=True, result=self.devices)  # even while a run is busy
         elif kind in ("run", "query"):
+            op["queued"] = self.busy or not self.work.empty()
             self.work.put_nowait(op)
         elif kind == "cancel":
             emit("reply", qid=op.get("qid"), ok=True, result={"cancelled": self.cancel(str(op.get("id")))})

@@ -135,6 +135,10 @@ def _pre_run_cell(info):
 
 _host = {"method": None, "start": None, "peak": None, "sampler": None, "stop": None}
 SAMPLE_SECONDS = 0.005
+try:
+    _PAGE = os.sysconf("SC_PAGE_SIZE")
+except (ValueError, OSError, AttributeError):
+    _PAGE = 4096
 
 
 def _status_bytes(field):
@@ -150,7 +154,11 @@ def _status_bytes(field):
 
 def _current_rss():
     if sys.platform.startswith("linux"):
-        return _status_bytes(b"VmRSS:")
+        try:
+            with open("/proc/self/statm", "rb") as handle:  # shorter than status: pages
+                return int(handle.read().split()[1]) * _PAGE
+        except (OSError, ValueError, IndexError):
+            return None
     try:
         import psutil  # optional
 
