@@ -58,6 +58,13 @@ class Recorder:
             self.order.append(("output", params["runId"]))
             self.changed.set()
 
+        self.started: list[str] = []
+
+        @client.feature("torchwise/runStarted")
+        def on_started(params) -> None:
+            self.started.append(plain(params)["runId"])
+            self.changed.set()
+
         @client.feature("torchwise/runFinished")
         def on_finished(params) -> None:
             params = plain(params)
@@ -79,6 +86,16 @@ class Recorder:
 
     def text(self, run_id: str, *streams: str) -> str:
         return "".join(o["text"] for o in self.outputs[run_id] if not streams or o["stream"] in streams)
+
+    def shown(self, run_id: str, stream: str) -> str:
+        """What the output panel shows for ``stream``: ``rewrite`` drops the unfinished last line."""
+        text = ""
+        for o in self.outputs[run_id]:
+            if o["stream"] == stream:
+                if o.get("rewrite"):
+                    text = text[: text.rfind("\n") + 1]
+                text += o["text"]
+        return text
 
 
 async def command(client: LanguageClient, name: str, *arguments):
@@ -132,8 +149,23 @@ async def test_state_persists_between_runs(kernel: LanguageClient):
     assert finished["status"] == "ok"
     assert text == "42\n"
     assert finished["device"] == "cpu"
-    assert finished["peakMemoryBytes"] is None  # CPU: no device peak
+    assert finished["peakMemoryKind"] == "rss"  # CPU: the process's peak RSS during the run
+    assert finished["peakMemoryBytes"] > 0
     assert isinstance(finished["durationMs"], int)
+
+
+async def test_cpu_peak_memory_is_measured_per_run(kernel: LanguageClient):
+    finished, _ = await run_and_wait(kernel, "small = 1 + 1")
+    quiet_increase = finished["hostPeakIncreaseBytes"]
+    assert quiet_increase is not None and quiet_increase < 64 * 2**20
+    # ~256 MB touched (ones, not empty: untouched pages are never resident), then freed again
+    finished, _ = await run_and_wait(kernel, "import torch\nbig = torch.ones(64 * 2**20)\ndel big")
+    assert finished["status"] == "ok" and finished["peakMemoryKind"] == "rss"
+    assert finished["peakMemoryBytes"] >= 200 * 2**20
+    assert finished["hostPeakIncreaseBytes"] >= 200 * 2**20
+    # the peak is reset per run: the next quiet run does not report the earlier one
+    finished, _ = await run_and_wait(kernel, "small = 2 + 2")
+    assert finished["hostPeakIncreaseBytes"] < 64 * 2**20
 
 
 async def test_output_streams_while_the_code_runs(kernel: LanguageClient, tmp_path: Path):
@@ -173,6 +205,28 @@ async def test_runs_queue_in_order(kernel: LanguageClient):
     assert [kernel.recorder.text(rid) for rid in ids] == ["0\n", "1\n", "2\n", "3\n"]
 
 
+async def test_a_queued_run_can_be_cancelled_and_says_when_it_starts(kernel: LanguageClient, tmp_path: Path):
+    gate = tmp_path / "gate"
+    code = f"import os, time\nprint('waiting', flush=True)\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.02)"
+    first = await run_code(kernel, code)
+    second = await run_code(kernel, "cancelled_ran = True")
+    third = await run_code(kernel, "print('third ran')")
+    await kernel.recorder.until(lambda: "waiting" in kernel.recorder.text(first))
+    assert first not in kernel.recorder.started  # it did not wait: running from the start, no event
+    assert second not in kernel.recorder.started  # still queued behind the first
+    assert await command(kernel, "torchwise.cancelRun", {"runId": second}) == {"cancelled": True}
+    assert (await kernel.recorder.done(second))["status"] == "cancelled"
+    assert await command(kernel, "torchwise.cancelRun", {"runId": first}) == {"cancelled": False}  # running: Stop it instead
+    gate.touch()
+    assert (await kernel.recorder.done(first))["status"] == "ok"
+    finished = await kernel.recorder.done(third)
+    assert finished["status"] == "ok" and kernel.recorder.text(third) == "third ran\n"
+    assert isinstance(finished["executionCount"], int)
+    assert second not in kernel.recorder.started and third in kernel.recorder.started
+    finished, text = await run_and_wait(kernel, "print('cancelled_ran' in globals())")
+    assert text == "False\n"
+
+
 async def test_run_cell_runs_the_cell_and_maps_the_traceback(kernel: LanguageClient):
     root: Path = kernel.root
     text = (
@@ -202,6 +256,11 @@ async def test_run_cell_runs_the_cell_and_maps_the_traceback(kernel: LanguageCli
     assert f"{path}:9" in error
     assert f"{path}:8" in error
     assert "return x / 0" in error
+    # one error event: plain text for any client, IPython's colours alongside for the panel
+    errors = [o for o in kernel.recorder.outputs[result["runId"]] if o["stream"] == "error"]
+    assert len(errors) == 1
+    assert "\x1b[" not in errors[0]["text"] and "\x1b[" in errors[0]["ansi"]
+    assert "ZeroDivisionError" in errors[0]["ansi"]
 
 
 async def test_run_cell_reads_a_file_that_is_not_open(kernel: LanguageClient):
@@ -238,6 +297,17 @@ async def test_results_and_rich_display(kernel: LanguageClient):
 
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+async def test_display_updates_name_their_display_id(kernel: LanguageClient):
+    code = "from IPython.display import display\nhandle = display('first', display_id=True)\nhandle.update('second')"
+    finished, _ = await run_and_wait(kernel, code)
+    assert finished["status"] == "ok"
+    run_id = finished["runId"]
+    shown = [o for o in kernel.recorder.outputs[run_id] if o["stream"] == "display"]
+    assert [o["text"] for o in shown] == ["'first'", "'second'"]
+    assert shown[0]["displayId"] and shown[1]["displayId"] == shown[0]["displayId"]
+    assert "update" not in shown[0] and shown[1]["update"] is True
 
 
 async def test_images_come_as_display_with_their_mime_data(kernel: LanguageClient):
@@ -300,6 +370,17 @@ async def test_select_device_sets_the_device_variable(kernel: LanguageClient):
             await command(kernel, "torchwise.selectDevice", {"device": "cuda:0"})
 
 
+async def test_footer_warns_when_the_users_code_replaces_the_selected_device(kernel: LanguageClient):
+    await command(kernel, "torchwise.selectDevice", {"device": "cpu"})
+    finished, _ = await run_and_wait(kernel, "import torch\nt = torch.ones(2)")
+    assert finished["warning"] is None
+    finished, _ = await run_and_wait(kernel, "device = 'meta'")
+    assert "your code set device = meta" in finished["warning"] and "selected cpu is not used" in finished["warning"]
+    await command(kernel, "torchwise.selectDevice", {"device": "cpu"})  # selecting again sets it back
+    finished, _ = await run_and_wait(kernel, "del t")
+    assert finished["warning"] is None
+
+
 async def test_list_variables(kernel: LanguageClient):
     code = (
         "import torch\n"
@@ -320,7 +401,72 @@ async def test_list_variables(kernel: LanguageClient):
     assert variables["lr"]["summary"] == "0.5"
     assert variables["names"]["type"] == "list" and variables["names"]["shape"] == [2]
     assert "_private" not in variables and "torch" not in variables
-    assert "device" in variables
+    assert "device" not in variables  # the one Select Device injects is not the user's
+    assert variables["model"]["kind"] == "module" and variables["model"]["parameters"] == 8
+    assert variables["model"]["training"] is True and variables["weights"]["bytes"] == 24
+    finished, _ = await run_and_wait(kernel, "device = torch.device('cpu')")
+    variables = {v["name"]: v for v in await command(kernel, "torchwise.listVariables")}
+    assert variables["device"]["summary"] == "cpu"  # the user's own is
+
+
+async def test_a_blocking_repr_times_out_and_runs_queued_behind_the_listing_proceed(kernel: LanguageClient):
+    code = (
+        "import threading\n"
+        "class Stuck:\n"
+        "    def __repr__(self):\n"
+        "        threading.Event().wait()  # never returns\n"
+        "        return 'never'\n"
+        "stuck = Stuck()\n"
+        "after_stuck = 7\n"
+    )
+    finished, _ = await run_and_wait(kernel, code)
+    assert finished["status"] == "ok"
+    listing = asyncio.ensure_future(command(kernel, "torchwise.listVariables"))
+    await asyncio.sleep(0)  # the listing is sent first; the run queues behind it
+    run_id = await run_code(kernel, "print('behind')")
+    # Without a time limit the listing (and the run behind it) would wait forever.
+    variables = {v["name"]: v for v in await asyncio.wait_for(listing, 30)}
+    assert variables["stuck"]["summary"] == "<repr timed out>"
+    assert variables["stuck"]["type"] == "Stuck"
+    assert variables["after_stuck"]["summary"] == "7"
+    finished = await asyncio.wait_for(kernel.recorder.done(run_id), 30)
+    assert finished["status"] == "ok" and kernel.recorder.text(run_id) == "behind\n"
+    finished, _ = await run_and_wait(kernel, "del stuck, after_stuck, Stuck")
+    assert finished["status"] == "ok"
+
+
+async def test_background_thread_output_never_lands_in_another_run(kernel: LanguageClient, tmp_path: Path):
+    stop = tmp_path / "stop"
+    start = (
+        "import threading, time, os\n"
+        "ticks = [0]\n"
+        "def ticker():\n"
+        f"    while not os.path.exists({str(stop)!r}):\n"
+        "        print('tick', ticks[0], flush=True)\n"
+        "        ticks[0] += 1\n"
+        "        time.sleep(0.05)\n"
+        "    print('ticker done', flush=True)\n"
+        "ticker_thread = threading.Thread(target=ticker, daemon=True)\n"
+        "ticker_thread.start()\n"
+        "while ticks[0] < 2:\n"
+        "    time.sleep(0.01)\n"
+    )
+    recorder = kernel.recorder
+    finished, text_a = await run_and_wait(kernel, start)
+    assert finished["status"] == "ok" and "tick 0" in text_a  # printed while its own run ran
+    # Between runs the thread's output arrives as background output.
+    await recorder.until(lambda: "tick" in recorder.text(None))
+    # The next, unrelated run runs while the thread prints at least three more lines.
+    finished, text_b = await run_and_wait(
+        kernel, "seen = ticks[0]\nwhile ticks[0] < seen + 3:\n    time.sleep(0.01)\nprint('B done')")
+    assert finished["status"] == "ok"
+    assert text_b == "B done\n"
+    stop.touch()
+    await recorder.until(lambda: "ticker done" in recorder.text(None))
+    background = recorder.outputs[None]
+    assert all(o.get("background") is True and o["stream"] == "stdout" for o in background)
+    finished, _ = await run_and_wait(kernel, "ticker_thread.join(10)\ndel ticker_thread, ticks, ticker, seen")
+    assert finished["status"] == "ok"
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc/<pid>/maps")
@@ -338,6 +484,39 @@ async def test_kernel_info(kernel: LanguageClient):
     assert info["device"] == "cpu"
     assert info["state"] == "idle"
     assert info["kernelPid"] and info["bridgePid"]
+
+
+async def test_a_tqdm_bar_shows_as_one_line(kernel: LanguageClient):
+    pytest.importorskip("tqdm")
+    code = (
+        "import time\n"
+        "from tqdm import tqdm\n"
+        "from tqdm.auto import tqdm as auto_tqdm\n"
+        "for _ in tqdm(range(40), mininterval=0):\n"
+        "    time.sleep(0.005)\n"
+        "for _ in auto_tqdm(range(40), mininterval=0, desc='auto'):\n"
+        "    time.sleep(0.005)\n"
+        "print('after')\n"
+    )
+    run_id = await run_code(kernel, code)
+    finished = await kernel.recorder.done(run_id)
+    assert finished["status"] == "ok"
+    bars = [line for line in kernel.recorder.shown(run_id, "stderr").split("\n") if "it/s" in line or "s/it" in line]
+    assert len(bars) == 2, kernel.recorder.shown(run_id, "stderr")  # one bar each, not forty
+    assert bars[0].startswith("100%") and "40/40" in bars[0]
+    assert bars[1].startswith("auto: 100%") and "40/40" in bars[1]
+    assert kernel.recorder.shown(run_id, "stdout") == "after\n"
+
+
+async def test_a_fast_carriage_return_loop_is_folded_and_throttled(kernel: LanguageClient):
+    code = "for i in range(5000):\n    print(i, end='\\r', flush=True)\nprint('done')"
+    run_id = await run_code(kernel, code)
+    finished = await kernel.recorder.done(run_id)
+    assert finished["status"] == "ok"
+    assert kernel.recorder.shown(run_id, "stdout") == "done\n"
+    # 5000 flushed prints reach the client as a handful of folded updates, none truncated
+    assert len(kernel.recorder.outputs[run_id]) < 500
+    assert "truncated" not in kernel.recorder.text(run_id)
 
 
 async def test_huge_output_is_truncated_in_order(kernel: LanguageClient):

@@ -57,6 +57,8 @@ def test_vsix_holds_client_snippets_and_bundled_server(vsix):
     for required in [
         "extension/package.json",
         "extension/client/out/extension.js",
+        "extension/client/out/outputView.js",  # the output panel's webview script (ansi_up inside)
+        f"{libs}torchwise/kernel/terminal.py",  # loaded by the bridge from its own folder
         f"{libs}torchwise/__init__.py",
         f"{libs}torchwise/__main__.py",
         f"{libs}torchwise/server.py",

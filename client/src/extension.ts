@@ -5,6 +5,8 @@ import { Kernel } from "./kernel";
 import { OutputPanel } from "./outputPanel";
 import { onPythonEnvironmentChange } from "./python";
 import { TOKEN_SECRET, TorchwiseServer } from "./server";
+import { VariablesView } from "./variables";
+import { TorchwiseNotebookController } from "./notebook";
 
 let server: TorchwiseServer | undefined;
 
@@ -13,11 +15,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(log);
   server = new TorchwiseServer(context, log);
   const srv = server;
-  const panel = new OutputPanel(log);
-  const kernel = new Kernel(srv, panel);
+  const panel = new OutputPanel(log, context.extensionUri);
+  const variables = new VariablesView(srv);
+  const kernel = new Kernel(srv, panel, () => variables.invalidate());
   const codeLens = new CellCodeLensProvider();
-  context.subscriptions.push(panel, kernel, codeLens, trackHasCells());
+  context.subscriptions.push(panel, kernel, variables, codeLens, trackHasCells(), new TorchwiseNotebookController(kernel));
 
+  // A file opened with Ctrl+P can be shown before the provider is registered (activation is
+  // triggered by that very file), and the editor does not ask again until it scrolls: ask it to
+  // once activated and whenever another editor becomes visible.
+  const refreshLenses = () => setTimeout(() => codeLens.refresh(), 300);
+  refreshLenses();
+  context.subscriptions.push(
+    vscode.window.onDidChangeActiveTextEditor(refreshLenses),
+    vscode.window.onDidChangeVisibleTextEditors(refreshLenses),
+  );
   context.subscriptions.push(
     vscode.languages.registerCodeLensProvider({ language: "python" }, codeLens),
     vscode.commands.registerCommand("torchwise.server.restart", () => srv.restart("requested")),
@@ -48,6 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("torchwise.kernel.selectDevice", () => kernel.selectDevice()),
     vscode.commands.registerCommand("torchwise.kernel.showVariables", () => kernel.showVariables()),
     vscode.commands.registerCommand("torchwise.output.show", () => panel.show(false)),
+    vscode.commands.registerCommand("torchwise.variables.refresh", () => variables.refresh()),
   );
 
   // Restart on interpreter / server / kernel settings; push the rest (lint) without a restart.

@@ -4,7 +4,7 @@
 import * as path from "path";
 import * as vscode from "vscode";
 import { cellAt, cells } from "./cells";
-import { OutputEvent, OutputPanel, RunFinished } from "./outputPanel";
+import { BACKGROUND_RUN, OutputEvent, OutputPanel, RunFinished } from "./outputPanel";
 import { TorchwiseServer } from "./server";
 
 interface Device {
@@ -23,13 +23,29 @@ interface Variable {
   summary?: string | null;
 }
 
+/** Where a run's events go instead of the output panel (a notebook cell's execution). */
+export interface RunSink {
+  started(): void;
+  output(ev: OutputEvent): void;
+}
+
 interface PendingRun {
   title: string;
   resolve: (finished: RunFinished) => void;
+  sink?: RunSink;
 }
 
 export const UNTRUSTED_MESSAGE =
   "Torchwise: running code is disabled in this untrusted workspace. Trust the folder to run cells; hover, lint and snippets keep working.";
+
+/** The cell's text, echoed (collapsed) above its output: without its `# %%` marker line. */
+function cellCode(doc: vscode.TextDocument, cell: { start: number; end: number; hasMarker: boolean }): string {
+  const first = cell.hasMarker ? cell.start + 1 : cell.start;
+  if (first > cell.end) {
+    return "";
+  }
+  return doc.getText(new vscode.Range(first, 0, cell.end, doc.lineAt(cell.end).text.length));
+}
 
 function fmtBytes(bytes: number | null | undefined): string {
   if (typeof bytes !== "number") {
@@ -48,7 +64,7 @@ function fmtBytes(bytes: number | null | undefined): string {
 export class Kernel implements vscode.Disposable {
   private readonly runs = new Map<string, PendingRun>();
   /** Output that arrived before the runCell response told us its runId. */
-  private readonly early = new Map<string, { outputs: OutputEvent[]; finished?: RunFinished }>();
+  private readonly early = new Map<string, { outputs: OutputEvent[]; started?: boolean; finished?: RunFinished }>();
   private device: string | undefined;
   private busy = 0;
   private readonly status: vscode.StatusBarItem;
@@ -57,6 +73,8 @@ export class Kernel implements vscode.Disposable {
   constructor(
     private readonly server: TorchwiseServer,
     private readonly panel: OutputPanel,
+    /** Called after every run and restart: the kernel's variables may have changed. */
+    private readonly kernelChanged: () => void = () => undefined,
   ) {
     this.status = vscode.window.createStatusBarItem("torchwise.kernel", vscode.StatusBarAlignment.Right, 100);
     this.status.name = "Torchwise Kernel";
@@ -66,6 +84,7 @@ export class Kernel implements vscode.Disposable {
       server.onDidCreateClient((client) => {
         client.onNotification("torchwise/output", (ev: OutputEvent) => this.onOutput(ev));
         client.onNotification("torchwise/runFinished", (ev: RunFinished) => this.onFinished(ev));
+        client.onNotification("torchwise/runStarted", (ev: { runId?: string }) => this.onStarted(ev));
       }),
       server.onDidChangeState((state) => {
         if (state !== "running") {
@@ -78,6 +97,7 @@ export class Kernel implements vscode.Disposable {
     );
     this.updateStatus();
     this.status.show();
+    panel.setActions({ interrupt: () => void this.interrupt(), cancel: (runId) => void this.cancel(runId) });
   }
 
   // -- status bar ------------------------------------------------------------------------------------
@@ -97,7 +117,7 @@ export class Kernel implements vscode.Disposable {
         s.command = "torchwise.server.showLog";
         return;
     }
-    s.command = "torchwise.kernel.selectDevice";
+    s.command = this.busy > 0 ? "torchwise.kernel.interrupt" : "torchwise.kernel.selectDevice";
     if (!vscode.workspace.isTrusted) {
       s.text = "$(shield) Torchwise: restricted";
       s.tooltip = "Untrusted workspace: running code is disabled";
@@ -109,21 +129,53 @@ export class Kernel implements vscode.Disposable {
     } else {
       s.text = `${icon} Torchwise: ${this.busy > 0 ? "starting kernel" : "no kernel"}`;
     }
-    s.tooltip = `Torchwise kernel on ${this.server.python?.executable ?? "?"} — click to select the device`;
+    const tooltip = new vscode.MarkdownString(
+      `Torchwise kernel on \`${this.server.python?.executable ?? "?"}\`\n\n` +
+        (this.busy > 0 ? "Click to **interrupt** the running code.\n\n" : "Click to select the device.\n\n") +
+        "[Select Device](command:torchwise.kernel.selectDevice) · [Interrupt](command:torchwise.kernel.interrupt) · " +
+        "[Restart Kernel](command:torchwise.kernel.restart)",
+    );
+    tooltip.isTrusted = { enabledCommands: ["torchwise.kernel.selectDevice", "torchwise.kernel.interrupt", "torchwise.kernel.restart"] };
+    s.tooltip = tooltip;
+    this.panel.busy(this.busy > 0);
   }
 
   // -- notifications ---------------------------------------------------------------------------------
   private onOutput(ev: OutputEvent): void {
+    if (ev && ev.background === true) {
+      this.panel.output({ ...ev, runId: BACKGROUND_RUN }); // a thread printed outside any run
+      return;
+    }
     if (!ev || typeof ev.runId !== "string") {
       return;
     }
-    if (!this.runs.has(ev.runId)) {
+    const run = this.runs.get(ev.runId);
+    if (!run) {
       const early = this.early.get(ev.runId) ?? { outputs: [] };
       early.outputs.push(ev);
       this.early.set(ev.runId, early);
       return;
     }
-    this.panel.output(ev);
+    if (run.sink) {
+      run.sink.output(ev);
+    } else {
+      this.panel.output(ev);
+    }
+  }
+
+  private onStarted(ev: { runId?: string }): void {
+    if (ev && typeof ev.runId === "string") {
+      const run = this.runs.get(ev.runId);
+      if (run?.sink) {
+        run.sink.started();
+      } else if (run) {
+        this.panel.running(ev.runId);
+      } else {
+        const early = this.early.get(ev.runId) ?? { outputs: [] };
+        early.started = true;
+        this.early.set(ev.runId, early);
+      }
+    }
   }
 
   private onFinished(ev: RunFinished): void {
@@ -141,15 +193,23 @@ export class Kernel implements vscode.Disposable {
     if (ev.device) {
       this.device = ev.device;
     }
-    this.panel.finished(ev);
+    if (!run.sink) {
+      this.panel.finished(ev);
+    }
     run.resolve(ev);
+    this.kernelChanged();
   }
 
   private abandonRuns(why: string): void {
     for (const [runId, run] of this.runs) {
       const ev: RunFinished = { runId, status: "crashed", durationMs: undefined, peakMemoryBytes: null, device: this.device };
-      this.panel.output({ runId, stream: "stderr", text: `[run abandoned: ${why}]\n` });
-      this.panel.finished(ev);
+      const note: OutputEvent = { runId, stream: "stderr", text: `[run abandoned: ${why}]\n` };
+      if (run.sink) {
+        run.sink.output(note);
+      } else {
+        this.panel.output(note);
+        this.panel.finished(ev);
+      }
       run.resolve(ev);
     }
     this.runs.clear();
@@ -170,7 +230,13 @@ export class Kernel implements vscode.Disposable {
   }
 
   /** Send one run command; resolves when the run has finished (or failed to start: undefined). */
-  private async run(command: "torchwise.runCell" | "torchwise.runCode", args: unknown[], title: string): Promise<RunFinished | undefined> {
+  private async run(
+    command: "torchwise.runCell" | "torchwise.runCode",
+    args: unknown[],
+    title: string,
+    code?: string,
+    sink?: RunSink,
+  ): Promise<RunFinished | undefined> {
     this.busy++;
     this.updateStatus();
     try {
@@ -183,15 +249,29 @@ export class Kernel implements vscode.Disposable {
         }
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
+        if (sink) {
+          sink.output({ runId: "", stream: "error", text: message + "\n" });
+          return undefined;
+        }
         this.panel.note(`${title}: ${message}`, "error");
         void vscode.window.showErrorMessage(message.startsWith("Torchwise") ? message : `Torchwise: ${message}`);
         return undefined;
       }
-      this.panel.startRun({ runId, title });
-      const done = new Promise<RunFinished>((resolve) => this.runs.set(runId, { title, resolve }));
+      // The server sends torchwise/runStarted only for a run that waited behind another one.
+      const waits = this.runs.size > 0;
+      if (!sink) {
+        this.panel.startRun({ runId, title, code });
+        if (!waits) {
+          this.panel.running(runId);
+        }
+      }
+      const done = new Promise<RunFinished>((resolve) => this.runs.set(runId, { title, resolve, sink }));
       const early = this.early.get(runId);
       if (early) {
         this.early.delete(runId);
+        if (early.started) {
+          this.onStarted({ runId });
+        }
         early.outputs.forEach((ev) => this.onOutput(ev));
         if (early.finished) {
           this.onFinished(early.finished);
@@ -232,7 +312,12 @@ export class Kernel implements vscode.Disposable {
       return undefined;
     }
     const cell = cellAt(t.doc, t.line);
-    return this.run("torchwise.runCell", [{ uri: t.doc.uri.toString(), line: t.line }], this.title(t.doc, `cell at line ${cell.start + 1}`));
+    return this.run(
+      "torchwise.runCell",
+      [{ uri: t.doc.uri.toString(), line: t.line }],
+      this.title(t.doc, `cell at line ${cell.start + 1}`),
+      cellCode(t.doc, cell),
+    );
   }
 
   async runCellAndAdvance(): Promise<void> {
@@ -265,6 +350,7 @@ export class Kernel implements vscode.Disposable {
         "torchwise.runCell",
         [{ uri: t.doc.uri.toString(), line: cell.hasMarker ? cell.start : Math.max(cell.start, t.line) }],
         this.title(t.doc, `cell at line ${cell.start + 1}`),
+        cellCode(t.doc, cell),
       );
       if (!finished || finished.status !== "ok") {
         break; // stop at the first failing cell, like "run all below" in notebooks
@@ -301,7 +387,7 @@ export class Kernel implements vscode.Disposable {
     if (!code.trim()) {
       return;
     }
-    await this.run("torchwise.runCode", [{ code, uri: doc.uri.toString(), firstLine }], this.title(doc, what));
+    await this.run("torchwise.runCode", [{ code, uri: doc.uri.toString(), firstLine }], this.title(doc, what), code);
   }
 
   async interrupt(): Promise<void> {
@@ -312,6 +398,25 @@ export class Kernel implements vscode.Disposable {
     }
   }
 
+  /** Run a notebook cell's code; its events go to `sink`, not to the output panel. */
+  async runNotebookCell(code: string, uri: vscode.Uri, sink: RunSink): Promise<RunFinished | undefined> {
+    if (!this.checkTrust()) {
+      return undefined;
+    }
+    return this.run("torchwise.runCode", [{ code, uri: uri.toString(), firstLine: 0 }], "notebook cell", code, sink);
+  }
+
+  async cancel(runId: string): Promise<void> {
+    try {
+      const result = await this.server.execute<{ cancelled?: boolean }>("torchwise.cancelRun", [{ runId }]);
+      if (!result?.cancelled) {
+        void vscode.window.showInformationMessage("Torchwise: that run has already started (use Stop to interrupt it).");
+      }
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Torchwise: cancel failed: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+
   async restartKernel(): Promise<void> {
     if (!this.checkTrust()) {
       return;
@@ -319,6 +424,7 @@ export class Kernel implements vscode.Disposable {
     try {
       await this.server.execute("torchwise.restart", []);
       this.panel.note("Kernel restarted: its variables are gone.");
+      this.kernelChanged();
       this.device = undefined;
       this.updateStatus();
       await this.refreshDevice();
@@ -361,7 +467,8 @@ export class Kernel implements vscode.Disposable {
         description: [d.name && d.name !== d.id ? d.name : "", fmtBytes(d.totalMemory)].filter(Boolean).join(" · "),
         picked: d.id === this.device,
       }));
-      quickPick.placeholder = "Device for the kernel's `device` variable";
+      quickPick.placeholder =
+        "Sets the kernel's `device` variable. Your code decides what moves: `x.to(device)`, `model.to(device)`; code that assigns `device` itself wins.";
       quickPick.busy = false;
     } catch (err) {
       quickPick.hide();
@@ -381,7 +488,9 @@ export class Kernel implements vscode.Disposable {
       await this.server.execute("torchwise.selectDevice", [{ device: picked }]);
       this.device = picked;
       this.updateStatus();
-      void vscode.window.showInformationMessage(`Torchwise: device is now ${picked}`);
+      void vscode.window.showInformationMessage(
+        `Torchwise: \`device\` is now ${picked}. Tensors go there where your code uses .to(device); the run footer warns when they end up elsewhere.`,
+      );
     } catch (err) {
       void vscode.window.showErrorMessage(`Torchwise: cannot select ${picked}: ${err instanceof Error ? err.message : err}`);
     }

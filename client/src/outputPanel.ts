@@ -6,13 +6,26 @@ import * as vscode from "vscode";
 export interface RunHeader {
   runId: string;
   title: string;
+  /** The code that runs, echoed (collapsed) above its output. */
+  code?: string;
 }
+
+/** The panel's pseudo run for output that threads print outside any run (`background: true`). */
+export const BACKGROUND_RUN = "__background__";
 
 export interface OutputEvent {
   runId: string;
+  background?: boolean;
   stream: "stdout" | "stderr" | "result" | "display" | "error" | string;
   text?: string;
   data?: Record<string, unknown>;
+  /** Drop the stream's unfinished last line first (a progress bar updating in place). */
+  rewrite?: boolean;
+  /** An error's traceback with its ANSI colours (`text` is plain). */
+  ansi?: string;
+  /** display(..., display_id=...): `update` replaces what that display shows, in place. */
+  displayId?: string;
+  update?: boolean;
 }
 
 export interface RunFinished {
@@ -21,10 +34,26 @@ export interface RunFinished {
   durationMs?: number;
   peakMemoryBytes?: number | null;
   device?: string;
+  executionCount?: number | null;
+  /** What peakMemoryBytes measures: CUDA's allocator ("cuda") or the kernel process's RSS ("rss"). */
+  peakMemoryKind?: "cuda" | "rss" | null;
+  hostPeakMemoryBytes?: number | null;
+  /** How much the run added to the RSS at its peak. */
+  hostPeakIncreaseBytes?: number | null;
+  /** Tensors or a model of this run ended on another device than the selected one. */
+  warning?: string | null;
+}
+
+/** What the panel's buttons ask of the kernel. */
+export interface PanelActions {
+  interrupt(): void;
+  cancel(runId: string): void;
 }
 
 type Message =
   | { type: "start"; run: RunHeader }
+  | { type: "running"; runId: string }
+  | { type: "busy"; busy: boolean }
   | { type: "output"; event: OutputEvent }
   | { type: "finished"; event: RunFinished }
   | { type: "note"; text: string; level: "info" | "error" }
@@ -39,7 +68,16 @@ export class OutputPanel implements vscode.Disposable {
   private readonly history: Message[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly log: vscode.OutputChannel) {}
+  constructor(
+    private readonly log: vscode.OutputChannel,
+    private readonly extensionUri: vscode.Uri,
+  ) {}
+
+  private actions: PanelActions | undefined;
+
+  setActions(actions: PanelActions): void {
+    this.actions = actions;
+  }
 
   show(preserveFocus = true): void {
     if (this.panel) {
@@ -50,11 +88,12 @@ export class OutputPanel implements vscode.Disposable {
       "torchwise.output",
       "Torchwise Output",
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
-      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [] },
+      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "client", "out")] },
     );
     this.panel = panel;
     this.ready = false;
-    panel.webview.html = html(panel.webview, crypto.randomBytes(16).toString("base64"));
+    const script = panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "client", "out", "outputView.js"));
+    panel.webview.html = html(panel.webview, script, crypto.randomBytes(16).toString("base64"));
     panel.onDidDispose(
       () => {
         this.panel = undefined;
@@ -76,7 +115,19 @@ export class OutputPanel implements vscode.Disposable {
     } else if (msg?.type === "open" && typeof msg.path === "string") {
       void openLocation(msg.path, Number(msg.line) || 1, this.log);
     } else if (msg?.type === "clear") {
+      const busy = this.history.filter((m) => m.type === "busy").pop();
       this.history.length = 0;
+      if (busy) {
+        this.history.push(busy);
+      }
+    } else if (msg?.type === "clearRun" && typeof msg.runId === "string") {
+      const runId = msg.runId;
+      const kept = this.history.filter((m) => !messageOf(m, runId));
+      this.history.splice(0, this.history.length, ...kept);
+    } else if (msg?.type === "interrupt") {
+      this.actions?.interrupt();
+    } else if (msg?.type === "cancel" && typeof msg.runId === "string") {
+      this.actions?.cancel(msg.runId);
     }
   }
 
@@ -93,6 +144,14 @@ export class OutputPanel implements vscode.Disposable {
   startRun(run: RunHeader): void {
     this.show(true);
     this.post({ type: "start", run });
+  }
+
+  running(runId: string): void {
+    this.post({ type: "running", runId });
+  }
+
+  busy(busy: boolean): void {
+    this.post({ type: "busy", busy });
   }
 
   output(event: OutputEvent): void {
@@ -114,6 +173,20 @@ export class OutputPanel implements vscode.Disposable {
   }
 }
 
+function messageOf(m: Message, runId: string): boolean {
+  switch (m.type) {
+    case "start":
+      return m.run.runId === runId;
+    case "running":
+      return m.runId === runId;
+    case "output":
+    case "finished":
+      return m.event.runId === runId;
+    default:
+      return false;
+  }
+}
+
 async function openLocation(target: string, line: number, log: vscode.OutputChannel): Promise<void> {
   try {
     const uri = target.startsWith("file://") ? vscode.Uri.parse(target) : vscode.Uri.file(target);
@@ -125,13 +198,22 @@ async function openLocation(target: string, line: number, log: vscode.OutputChan
   }
 }
 
-function html(webview: vscode.Webview, nonce: string): string {
+function html(webview: vscode.Webview, script: vscode.Uri, nonce: string): string {
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data:`,
     "style-src 'unsafe-inline'",
     `script-src 'nonce-${nonce}'`,
   ].join("; ");
+  const ansi = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"]
+    .map((c) => {
+      const name = c[0].toUpperCase() + c.slice(1);
+      return (
+        `.ansi-${c}-fg { color: var(--vscode-terminal-ansi${name}); } .ansi-bright-${c}-fg { color: var(--vscode-terminal-ansiBright${name}); }\n` +
+        `.ansi-${c}-bg { background: var(--vscode-terminal-ansi${name}); } .ansi-bright-${c}-bg { background: var(--vscode-terminal-ansiBright${name}); }`
+      );
+    })
+    .join("\n");
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -139,7 +221,13 @@ function html(webview: vscode.Webview, nonce: string): string {
 <style>
   body { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); padding: 0 8px; }
   .run { border-bottom: 1px solid var(--vscode-panel-border); padding: 6px 0; }
-  .run-title { font-weight: bold; opacity: 0.8; margin-bottom: 4px; }
+  .run-head { display: flex; gap: 6px; align-items: baseline; }
+  .prompt { opacity: 0.7; }
+  .run-title { font-weight: bold; opacity: 0.8; margin-bottom: 4px; flex: 1; }
+  .run-actions button { font-size: 85%; margin-left: 4px; }
+  .run.collapsed .run-body, .run.collapsed .code { display: none; }
+  details.code summary { cursor: pointer; opacity: 0.7; font-size: 90%; }
+  details.code pre { opacity: 0.85; border-left: 2px solid var(--vscode-panel-border); padding-left: 6px; margin-bottom: 4px; }
   pre { margin: 0; white-space: pre-wrap; word-break: break-word; font-family: inherit; }
   .stderr { color: var(--vscode-terminal-ansiYellow); }
   .error { color: var(--vscode-errorForeground); }
@@ -147,160 +235,21 @@ function html(webview: vscode.Webview, nonce: string): string {
   .note { opacity: 0.8; font-style: italic; }
   .note.error { color: var(--vscode-errorForeground); }
   .footer { margin-top: 4px; font-size: 90%; opacity: 0.85; }
+  .footer-warning { font-size: 90%; color: var(--vscode-editorWarning-foreground); }
   .footer.ok::before { content: "\\2713  "; color: var(--vscode-testing-iconPassed); }
   .footer.error::before, .footer.crashed::before { content: "\\2717  "; color: var(--vscode-errorForeground); }
-  .footer.interrupted::before { content: "\\25A0  "; }
+  .footer.interrupted::before, .footer.cancelled::before { content: "\\25A0  "; }
   .running { opacity: 0.6; font-size: 90%; }
+  .run.background { opacity: 0.75; border-left: 2px solid var(--vscode-panel-border); padding-left: 6px; }
   a.loc { color: var(--vscode-textLink-foreground); cursor: pointer; text-decoration: underline; }
   img { max-width: 100%; background: white; }
-  #toolbar { position: sticky; top: 0; background: var(--vscode-editor-background); padding: 4px 0; text-align: right; }
+  .ansi-bold { font-weight: bold; }
+  ${ansi}
+  #toolbar { position: sticky; top: 0; background: var(--vscode-editor-background); padding: 4px 0; text-align: right; z-index: 1; }
 </style></head>
 <body>
-<div id="toolbar"><button id="clear">Clear</button></div>
+<div id="toolbar"><button id="stop" title="Interrupt the running code (KeyboardInterrupt)" disabled>Stop</button> <button id="clear">Clear</button></div>
 <div id="runs"></div>
-<script nonce="${nonce}">
-(function () {
-  const vscode = acquireVsCodeApi();
-  const runsEl = document.getElementById("runs");
-  const runs = new Map();
-  const ANSI = /\\u001b\\[[0-9;]*[A-Za-z]/g;
-  // "File /x/y.py:12", 'File "/x/y.py", line 12', "/x/y.py:12" -> clickable
-  const LOC = /(File\\s+"?|^|\\s)((?:file:\\/\\/)?(?:[A-Za-z]:)?[\\/][^\\s",:]*\\.py)"?(?:, line |:)(\\d+)/gm;
-
-  function runBlock(runId) {
-    let r = runs.get(runId);
-    if (!r) {
-      const el = document.createElement("div");
-      el.className = "run";
-      el.dataset.runId = runId;
-      const body = document.createElement("div");
-      body.className = "run-body";
-      const running = document.createElement("div");
-      running.className = "running";
-      running.textContent = "running\\u2026";
-      el.append(body, running);
-      runsEl.appendChild(el);
-      r = { el, body, running, last: null };
-      runs.set(runId, r);
-    }
-    return r;
-  }
-
-  function linkify(pre, text) {
-    let pos = 0;
-    text.replace(LOC, (match, prefix, path, line, offset) => {
-      const start = offset + prefix.length;
-      pre.appendChild(document.createTextNode(text.slice(pos, start)));
-      const a = document.createElement("a");
-      a.className = "loc";
-      a.textContent = match.slice(prefix.length);
-      a.title = "Open " + path + ":" + line;
-      a.addEventListener("click", () => vscode.postMessage({ type: "open", path, line: Number(line) }));
-      pre.appendChild(a);
-      pos = offset + match.length;
-      return match;
-    });
-    pre.appendChild(document.createTextNode(text.slice(pos)));
-  }
-
-  function appendText(r, cls, text) {
-    text = String(text || "").replace(ANSI, "");
-    if (!text) return;
-    if (cls === "error") {
-      const pre = document.createElement("pre");
-      pre.className = "error";
-      linkify(pre, text);
-      r.body.appendChild(pre);
-      r.last = null;
-      return;
-    }
-    if (r.last && r.last.className === cls) {
-      r.last.textContent += text;
-    } else {
-      const pre = document.createElement("pre");
-      pre.className = cls;
-      pre.textContent = text;
-      r.body.appendChild(pre);
-      r.last = pre;
-    }
-  }
-
-  function appendDisplay(r, ev) {
-    const data = ev.data || {};
-    if (typeof data["image/png"] === "string") {
-      const img = document.createElement("img");
-      img.src = "data:image/png;base64," + data["image/png"].replace(/\\s/g, "");
-      r.body.appendChild(img);
-    } else if (typeof data["image/jpeg"] === "string") {
-      const img = document.createElement("img");
-      img.src = "data:image/jpeg;base64," + data["image/jpeg"].replace(/\\s/g, "");
-      r.body.appendChild(img);
-    } else if (typeof data["image/svg+xml"] === "string") {
-      const img = document.createElement("img");
-      img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(data["image/svg+xml"]);
-      r.body.appendChild(img);
-    } else {
-      const text = typeof data["text/plain"] === "string" ? data["text/plain"] : ev.text;
-      appendText(r, "result", (text || "") + "\\n");
-      return;
-    }
-    r.last = null;
-  }
-
-  function fmtDuration(ms) {
-    if (typeof ms !== "number") return "?";
-    return ms < 1000 ? Math.round(ms) + " ms" : (ms / 1000).toFixed(2) + " s";
-  }
-  function fmtBytes(b) {
-    if (typeof b !== "number") return "n/a";
-    const units = ["B", "KB", "MB", "GB", "TB"];
-    let i = 0;
-    while (b >= 1024 && i < units.length - 1) { b /= 1024; i++; }
-    return (i === 0 ? b : b.toFixed(1)) + " " + units[i];
-  }
-
-  function handle(msg) {
-    if (msg.type === "start") {
-      const r = runBlock(msg.run.runId);
-      const title = document.createElement("div");
-      title.className = "run-title";
-      title.textContent = msg.run.title;
-      r.el.insertBefore(title, r.body);
-      r.el.scrollIntoView({ block: "end" });
-    } else if (msg.type === "output") {
-      const ev = msg.event;
-      const r = runBlock(ev.runId);
-      if (ev.stream === "display") appendDisplay(r, ev);
-      else if (ev.stream === "result") appendText(r, "result", (ev.text || "").endsWith("\\n") ? ev.text : (ev.text || "") + "\\n");
-      else appendText(r, ev.stream === "stderr" ? "stderr" : ev.stream === "error" ? "error" : "stdout", ev.text);
-      window.scrollTo(0, document.body.scrollHeight);
-    } else if (msg.type === "finished") {
-      const ev = msg.event;
-      const r = runBlock(ev.runId);
-      r.running.remove();
-      const footer = document.createElement("div");
-      footer.className = "footer " + ev.status;
-      footer.textContent = [ev.status, fmtDuration(ev.durationMs), "device " + (ev.device || "?"), "peak memory " + fmtBytes(ev.peakMemoryBytes)].join(" \\u00b7 ");
-      r.el.appendChild(footer);
-      window.scrollTo(0, document.body.scrollHeight);
-    } else if (msg.type === "note") {
-      const div = document.createElement("div");
-      div.className = "note " + msg.level;
-      div.textContent = msg.text;
-      runsEl.appendChild(div);
-    } else if (msg.type === "clear") {
-      runsEl.textContent = "";
-      runs.clear();
-    }
-  }
-
-  window.addEventListener("message", (e) => handle(e.data));
-  document.getElementById("clear").addEventListener("click", () => {
-    handle({ type: "clear" });
-    vscode.postMessage({ type: "clear" });
-  });
-  vscode.postMessage({ type: "ready" });
-})();
-</script>
+<script nonce="${nonce}" src="${script}"></script>
 </body></html>`;
 }

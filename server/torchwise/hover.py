@@ -253,6 +253,24 @@ def register(server: TorchwiseServer) -> None:
         if rule_hover is not None:
             return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=rule_hover))
 
+        live = await live_hover(ls, analysis, line, col)
+        knowledge = await _knowledge_hover(ls, jedi, analysis, uri, line, col, offset)
+        if live is None:
+            return knowledge
+        from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+
+        text, (l0, c0, l1, c1) = live
+        if knowledge is not None:
+            text += "\n\n---\n\n" + knowledge.contents.value
+        rng = document.range_to_client_units(
+            ServerTextRange(ServerTextPosition(l0 - 1 - offset, c0), ServerTextPosition(l1 - 1 - offset, c1))
+        )
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=rng)
+
+    async def _knowledge_hover(ls: TorchwiseServer, jedi: JediFallback, analysis: Analysis, uri: str,
+                               line: int, col: int, offset: int = 0) -> types.Hover | None:
+        """The knowledge hover; ``offset`` maps a notebook's module lines back to the cell's."""
+        document = ls.workspace.get_text_document(uri)
         target = target_at(analysis, line, col)
         if target is None:
             target = await _jedi_target(ls, jedi, analysis, uri, line, col)
@@ -287,6 +305,43 @@ async def _torch_text(ls: TorchwiseServer, worker: RuntimeDocs | None, value: Va
     if doc is MISSING or worker is None or worker.state == "failed":
         return None
     return render_loading(qualname)
+
+
+async def live_hover(ls: TorchwiseServer, analysis: Analysis, line: int, col: int):
+    """The kernel's live summary of the module-level name under the cursor, with its range
+    (1-based lines, str columns), or None. Asks the kernel only when one is running."""
+    session = getattr(ls, "kernel_session", None)
+    if session is None or session.proc is None or not ls.options.trusted:
+        return None
+    node = analysis.node_at(line, col)
+    if not isinstance(node, ast.Name):
+        return None
+    scope = analysis.scope_of(node)
+    if scope is not analysis.module_scope and node.id in scope.bindings:
+        return None  # a function's local: not what the kernel holds under that name
+    from torchwise.kernel.live import render
+
+    entry = await session.live.summary(node.id, lambda names: session.query("describe", names=names))
+    if not entry:
+        return None
+    record = session.live.producer(node.id)
+    stale = session.live.stale(record, lambda path: _open_text(ls, path))
+    c0 = analysis.char_col(node.lineno, node.col_offset)
+    c1 = analysis.char_col(node.end_lineno or node.lineno, node.end_col_offset or node.col_offset)
+    return render(node.id, entry, record, stale), (node.lineno, c0, node.end_lineno or node.lineno, c1)
+
+
+def _open_text(ls: TorchwiseServer, path: str) -> str | None:
+    """The current text of the open document at file ``path`` (None when it is not open)."""
+    import os
+
+    from pygls.uris import to_fs_path
+
+    for uri, document in list(ls.workspace.text_documents.items()):
+        candidate = to_fs_path(uri) if uri.startswith("file:") else uri
+        if candidate == path or (candidate and os.path.normcase(candidate) == os.path.normcase(path)):
+            return document.source
+    return None
 
 
 @lru_cache(maxsize=4)

@@ -399,12 +399,23 @@ const scenarios = {
     let runningBeforeInterrupt = null;
     if (p.interrupt) {
       runningBeforeInterrupt = await frame.locator(".run .running").last().isVisible();
-      await runCommand(page, "Torchwise: Interrupt Kernel");
+      if (p.interrupt === "stopButton") {
+        // the Stop button of the running cell's own header
+        await frame.locator(".run.active .run-actions button", { hasText: "Stop" }).last().click();
+      } else if (p.interrupt === "panelStop") {
+        await frame.locator("#toolbar #stop:not([disabled])").click();
+      } else {
+        await runCommand(page, "Torchwise: Interrupt Kernel");
+      }
     }
     const footer = frame.locator(".run .footer").last();
     await footer.waitFor({ state: "visible", timeout: 120000 });
     const images = await body.locator("img").evaluateAll((els) => els.map((el) => ({ width: el.naturalWidth, height: el.naturalHeight, complete: el.complete })));
-    return { footer: (await footer.innerText()).trim(), output: (await body.innerText()).trim(), images, runningBeforeInterrupt };
+    // Colours as rendered (ansi_up's classes) and the DOM text line by line.
+    const ansiClasses = await body.locator("span[class*='ansi-']").evaluateAll((els) => [...new Set(els.flatMap((el) => [...el.classList]))]);
+    const prompt = (await frame.locator(".run .prompt").last().innerText().catch(() => "")).trim();
+    const errors = await body.locator("pre.error").count();
+    return { footer: (await footer.innerText()).trim(), output: (await body.innerText()).trim(), images, runningBeforeInterrupt, ansiClasses, prompt, errors };
   },
 
   async variables(page, p) {
@@ -419,6 +430,74 @@ const scenarios = {
     const labels = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
     await page.keyboard.press("Escape");
     return { variables: labels };
+  },
+
+  async variablesView(page, p) {
+    // Run a cell, then the "Torchwise Variables" view in the side bar lists what the kernel holds.
+    await scenarios.cellRun(page, p);
+    await runCommand(page, "Focus on Torchwise Variables View");
+    const pane = page.locator(".pane", { has: page.locator(".pane-header", { hasText: /Torchwise Variables/i }) });
+    const rows = pane.locator(".monaco-list-row");
+    await until(`a variables row containing "${p.expectRow}"`, async () => (await rows.allInnerTexts()).some((t) => t.includes(p.expectRow)), 60000, 300);
+    return { rows: (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim()) };
+  },
+
+  async liveHover(page, p) {
+    // Run a cell, then hovering a name the kernel holds shows its live value first.
+    await scenarios.cellRun(page, p);
+    return scenarios.hover(page, { ...p, expect: p.hoverExpect });
+  },
+
+  async codeLensAfterQuickOpen(page, p) {
+    // Open a file with Ctrl+P and neither scroll nor move the cursor: the Run Cell lens must show.
+    await waitForServer(page);
+    await openFile(page, p.file);
+    const lens = page.locator(".editor-group-container.active .monaco-editor .codelens-decoration a", { hasText: /^Run Cell$/ });
+    await until("a Run Cell CodeLens without scrolling", async () => (await lens.count()) > 0, 30000);
+    return { lenses: await lens.count() };
+  },
+
+  async notebookRun(page, p) {
+    // Open an .ipynb (VS Code's built-in notebook editor), run it on the Torchwise controller and
+    // read the output the built-in renderer shows (in a webview frame) and the cell's status bar.
+    await waitForServer(page);
+    await until(`${p.file} to open`, async () => {
+      await page.keyboard.press(`${MOD}+P`);
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor({ state: "visible", timeout: 5000 });
+      await input.fill(p.file);
+      const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: p.file }).first();
+      await row.waitFor({ state: "visible", timeout: 5000 });
+      await page.keyboard.press("Enter");
+      await page.locator(".notebook-editor").first().waitFor({ state: "visible", timeout: 10000 });
+      return true;
+    });
+    await page.waitForTimeout(1000);
+    await runCommand(page, "Notebook: Run All");
+    // With the controller preferred the kernel may be chosen already; otherwise pick it.
+    const pick = page.locator(".quick-input-widget .monaco-list-row", { hasText: "Torchwise" }).first();
+    if (await pick.isVisible({ timeout: 5000 }).catch(() => false)) {
+      await pick.click();
+    }
+    const outputText = async () => {
+      const texts = [];
+      for (const frame of page.frames()) {
+        texts.push(await frame.locator("body").innerText({ timeout: 1000 }).catch(() => ""));
+      }
+      return texts.join("\n");
+    };
+    let seen = "";
+    await until(`notebook output containing "${p.expect}"`, async () => {
+      seen = await outputText();
+      return seen.includes(p.expect);
+    }, 120000, 500).catch(async (err) => {
+      throw new StepError(`${err.message}; notifications: ${await notificationsText(page)}`);
+    });
+    const status = page.locator(".cell-statusbar-container", { hasText: "peak" }).first();
+    await status.waitFor({ state: "visible", timeout: 30000 });
+    const kernelLabel = (await page.locator(".notebook-toolbar-container, .notebook-kernel-picker, .kernel-label").first().innerText().catch(() => "")).trim();
+    const at = seen.indexOf(p.expect);
+    return { output: seen.slice(Math.max(0, at - 500), at + 500), cellStatus: (await status.innerText()).replace(/\s+/g, " ").trim(), kernelLabel };
   },
 
   async restarts(page, p) {

@@ -218,6 +218,55 @@ def test_interrupt_stops_a_running_cell(code_server, request):
     assert result["footer"].startswith("interrupted"), result
 
 
+TERMINAL_PY = """\
+# %%
+import time
+from tqdm import tqdm
+for _ in tqdm(range(40), mininterval=0):
+    time.sleep(0.01)
+print("\\x1b[31mred text\\x1b[0m and plain")
+print("loop done")
+
+# %%
+def explode(x):
+    return x / 0
+explode(1)
+"""
+
+
+def test_tqdm_renders_as_one_line_and_colours_render(code_server, request):
+    pytest.importorskip("tqdm")
+    folder = code_server.workspace("terminal")
+    (folder / "terminal.py").write_text(TERMINAL_PY)
+    result = code_server.run(
+        request, "cellRun", folder, file="terminal.py", lens="Run Cell", cellIndex=0, expectOutput="loop done",
+        screenshotOnSuccess=True,
+    )  # fmt: skip
+    assert result["footer"].startswith("ok"), result
+    bars = [line for line in result["output"].splitlines() if "40/40" in line or "it/s" in line]
+    assert len(bars) == 1 and "100%" in bars[0], result["output"]  # one bar, not forty
+    assert "ansi-red-fg" in result["ansiClasses"], result
+    assert "\x1b" not in result["output"] and "red text and plain" in result["output"]
+    assert re.fullmatch(r"\[\d+\]", result["prompt"]), result["prompt"]  # the execution count
+    result = code_server.run(
+        request, "cellRun", folder, file="terminal.py", lens="Run Cell", cellIndex=1, expectOutput="ZeroDivisionError",
+        screenshotOnSuccess=True,  # the panel then shows both runs: the bar and the coloured traceback
+    )  # fmt: skip
+    assert result["footer"].startswith("error"), result
+    assert len(result["ansiClasses"]) >= 2, result  # the traceback keeps IPython's colours
+    assert result["errors"] == 1 and result["output"].count("ZeroDivisionError: division by zero") == 1, result
+
+
+def test_stop_button_of_the_running_cell_interrupts(code_server, request):
+    folder = code_server.workspace("stop-button")
+    (folder / "extra.py").write_text(EXTRA_PY)
+    result = code_server.run(
+        request, "cellRun", folder, file="extra.py", lens="Run Cell", cellIndex=1, expectOutput="looping", interrupt="stopButton"
+    )
+    assert result["runningBeforeInterrupt"] is True
+    assert result["footer"].startswith("interrupted"), result
+
+
 def test_show_variables_lists_the_kernels_tensors(code_server, request):
     folder = code_server.workspace("variables")
     result = code_server.run(
@@ -226,6 +275,58 @@ def test_show_variables_lists_the_kernels_tensors(code_server, request):
     rows = [row for row in result["variables"] if re.match(r"x\s*Tensor", row)]  # label, then description
     assert rows, result["variables"]
     assert "8, 3" in rows[0] and "float32" in rows[0], rows[0]
+
+
+def test_variables_view_shows_a_tensors_shape(code_server, request):
+    folder = code_server.workspace("variables-view")
+    result = code_server.run(
+        request, "variablesView", folder, file="quickstart.py", lens="Run Cell", cellIndex=0, expectOutput="x: (8, 3)",
+        expectRow="(8, 3)",
+    )  # fmt: skip
+    rows = [row for row in result["rows"] if re.match(r"x\s*Tensor", row)]  # label, then description
+    assert rows and "Tensor (8, 3) float32 cpu" in rows[0], result["rows"]
+    assert not any(re.match(r"device\s*device", row) for row in result["rows"]), result["rows"]  # ours is not listed
+
+
+def test_live_hover_shows_the_kernels_shape(code_server, request):
+    folder = code_server.workspace("live-hover")
+    line, column = _locate("quickstart.py", "tuple(x.shape)", "x")
+    result = code_server.run(
+        request, "liveHover", folder, file="quickstart.py", lens="Run Cell", cellIndex=0, expectOutput="x: (8, 3)",
+        line=line, column=column, hoverExpect="Tensor (8, 3) float32 cpu", screenshotOnSuccess=True,
+    )  # fmt: skip
+    assert "live" in result["hover"] and "Tensor (8, 3) float32 cpu" in result["hover"], result["hover"]
+
+
+def test_codelens_shows_on_a_file_opened_with_quick_open(code_server, request):
+    folder = code_server.workspace("codelens")
+    (folder / "second.py").write_text("# %%\nprint('a')\n\n# %%\nprint('b')\n")
+    result = code_server.run(request, "codeLensAfterQuickOpen", folder, file="second.py")
+    assert result["lenses"] == 2
+
+
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {}, "outputs": [],
+         "source": ["import torch\n", "t = torch.zeros(4, 5)\n", "print('notebook says', tuple(t.shape))\n"]},
+    ],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                 "language_info": {"name": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_notebook_cell_runs_on_the_torchwise_kernel(code_server, request):
+    import json
+
+    folder = code_server.workspace("notebook")
+    (folder / "nb.ipynb").write_text(json.dumps(NOTEBOOK))
+    result = code_server.run(
+        request, "notebookRun", folder, file="nb.ipynb", expect="notebook says (4, 5)", screenshotOnSuccess=True
+    )
+    assert "notebook says (4, 5)" in result["output"]
+    assert "cpu" in result["cellStatus"] and "peak" in result["cellStatus"], result
 
 
 def test_select_device_lists_cpu(code_server, request):

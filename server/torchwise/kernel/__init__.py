@@ -1,8 +1,9 @@
 """Run cell: a persistent torch kernel driven over LSP (issue 6).
 
 Commands (``workspace/executeCommand``): torchwise.runCell, runCode, interrupt,
-restart, listDevices, selectDevice, listVariables, kernelInfo. Notifications:
-``torchwise/output`` and ``torchwise/runFinished``. The kernel runs on the
+cancelRun, restart, listDevices, selectDevice, listVariables, kernelInfo. Notifications:
+``torchwise/output``, ``torchwise/runStarted`` (a run that waited in the queue starts) and
+``torchwise/runFinished``. The kernel runs on the
 workspace interpreter through ``bridge.py``; this package never imports
 jupyter_client or torch.
 """
@@ -21,6 +22,7 @@ COMMANDS = (
     "torchwise.runCell",
     "torchwise.runCode",
     "torchwise.interrupt",
+    "torchwise.cancelRun",
     "torchwise.restart",
     "torchwise.listDevices",
     "torchwise.selectDevice",
@@ -102,6 +104,13 @@ def register(server) -> None:
     async def interrupt(ls, *args):
         await guarded(session.interrupt())
         return None
+
+    @server.command("torchwise.cancelRun")
+    async def cancel_run(ls, *args):
+        arg = _argument(args, "torchwise.cancelRun", ("runId",))
+        if not isinstance(arg["runId"], str):
+            raise _fail("torchwise.cancelRun expects {runId: string}", INVALID_PARAMS)
+        return await guarded(session.cancel(arg["runId"]))
 
     @server.command("torchwise.restart")
     async def restart(ls, *args):

@@ -9,15 +9,23 @@ Operations (server -> bridge)::
 
     {"op": "configure", "mode": "local"|"remote", "cwd", "url", "token"}  (first line)
     {"op": "run", "id", "code", "path", "firstLine", "maxOutputChars"}
-    {"op": "query", "qid", "what": "devices"|"variables"|"select"|"info", "device"?}
+    {"op": "query", "qid", "what": "devices"|"variables"|"describe"|"select"|"info", "device"?, "names"?}
     {"op": "interrupt"} | {"op": "restart", "qid"} | {"op": "shutdown"}
+    {"op": "cancel", "qid", "id"}   take a queued run out of the queue
 
 Events (bridge -> server)::
 
     {"event": "hello", "python", "version", "missing": [...]}
     {"event": "state", "state": "starting"|"idle"|"crashed"|"stopped", "info"?}
-    {"event": "output", "id", "stream", "text", "data"?}
-    {"event": "finished", "id", "status", "durationMs", "peakMemoryBytes", "device"}
+    {"event": "output", "id", "stream", "text", "data"?, "rewrite"?, "ansi"?}  rewrite: first drop
+        the stream's unfinished last line (a progress bar updating in place, see terminal.py);
+        ansi: an error's traceback with its colours (text is the same without them);
+        displayId (+ update: true): display(..., display_id=...) and its updates, shown in place
+    {"event": "output", "id": null, "background": true, "stream", "text"}  a thread printed outside a run
+    {"event": "started", "id"}   a run that waited in the queue runs now
+    {"event": "finished", "id", "status", "durationMs", "peakMemoryBytes", "device", "executionCount"?,
+     "peakMemoryKind": "cuda"|"rss"|null, "hostPeakMemoryBytes", "hostPeakIncreaseBytes",
+     "warning": null | "tensors on another device than the selected one"}
     {"event": "reply", "qid", "ok", "result"?, "error"?}
     {"event": "fatal", "message"}   the kernel cannot be started
     {"event": "log", "message"}
@@ -79,6 +87,20 @@ class Aborted(Exception):
 
 
 MAX_RICH_CHARS = 20_000_000  # per run: base64 images and other non-text display data
+AFTER_FIELDS = ("peakMemoryKind", "hostPeakMemoryBytes", "hostPeakIncreaseBytes", "warning")
+STREAM_INTERVAL = 0.05  # seconds: a run's stream output reaches the client at most this often
+
+
+def _load_terminal():
+    import importlib.util as util
+
+    spec = util.spec_from_file_location("_torchwise_terminal", os.path.join(HERE, "terminal.py"))
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TERMINAL = _load_terminal()  # \r and \b folding, shared with the server's tests
 
 # -- backends ---------------------------------------------------------------------------
 # Both deliver every kernel message (iopub and shell) into one asyncio queue;
@@ -350,6 +372,9 @@ class Bridge:
         self.abort_reason: str | None = None
         self.closing = False
         self.devices: list | None = None
+        self.busy = False  # the worker is on an operation: a run sent now waits in the queue
+        self.background_chars = 0  # background output since the last run started
+        self.background_limit = 200_000
 
     # plumbing --------------------------------------------------------------------------
     def deliver(self, msg: dict) -> None:
@@ -359,6 +384,22 @@ class Bridge:
             execution.queue.put_nowait(msg)
         elif msg.get("msg_type") == "__closed__" and self.current is not None:
             self.current.queue.put_nowait(msg)
+        elif msg.get("msg_type") == "stream" and msg.get("channel") != "shell":
+            self.background_output(msg.get("content") or {})
+
+    def background_output(self, content: dict) -> None:
+        """A thread printed outside any run (the kernel tags it, see kernel_side.BACKGROUND),
+        or a message outlived its run: show it as background output, never in another run."""
+        text = content.get("text") or ""
+        if not text or self.background_chars >= self.background_limit:
+            return
+        stream = "stderr" if content.get("name") == "stderr" else "stdout"
+        room = self.background_limit - self.background_chars
+        self.background_chars += len(text)
+        if len(text) > room:
+            text = text[:room] + ("\n[torchwise] Background output truncated (over {:,} characters since the "
+                                  "last run started).\n".format(self.background_limit))
+        emit("output", id=None, stream=stream, text=text, background=True)
 
     async def start_kernel(self) -> None:
         emit("state", state="starting")
@@ -518,15 +559,57 @@ class Bridge:
     async def do_run(self, op: dict) -> None:
         run_id = op["id"]
         limit = int(op.get("maxOutputChars") or 200_000)
+        self.background_chars, self.background_limit = 0, limit
         sent = {"chars": 0, "truncated": False, "rich": 0}
         started = time.perf_counter()
         status = "ok"
         after = None
+        execution_count = None
 
-        def out(stream: str, text: str, data: dict | None = None, always: bool = False) -> None:
-            # Text counts against maxOutputChars; images and other rich data (a PNG is tens
+        terminals: dict = {}  # stream -> TerminalStream: \r and \b folded (terminal.py)
+        streams = {"active": None, "sent": 0.0, "timer": None}
+
+        def flush_streams() -> None:
+            if streams["timer"] is not None:
+                streams["timer"].cancel()
+                streams["timer"] = None
+            streams["sent"] = time.perf_counter()
+            for stream, terminal in terminals.items():
+                delta = terminal.flush()
+                if delta is not None:
+                    out(stream, delta[0], rewrite=delta[1])
+
+        def close_streams() -> None:
+            """Something else comes next: the client starts a new block after it."""
+            flush_streams()
+            terminals.clear()
+            streams["active"] = None
+
+        def on_stream(stream: str, text: str) -> None:
+            if streams["active"] not in (None, stream):
+                close_streams()
+            streams["active"] = stream
+            terminal = terminals.get(stream)
+            if terminal is None:
+                terminal = terminals[stream] = TERMINAL.TerminalStream()
+            terminal.feed(text)
+            if len(terminal.line) > limit:  # one endless line: count it like completed text
+                terminal.done.append(terminal.line)
+                terminal.line = ""
+            # A fast loop (thousands of updates a second) reaches the client at most every
+            # STREAM_INTERVAL, folded; the first output of a quiet run goes out at once.
+            wait = STREAM_INTERVAL - (time.perf_counter() - streams["sent"])
+            if wait <= 0:
+                flush_streams()
+            elif streams["timer"] is None:
+                streams["timer"] = self.loop.call_later(wait, flush_streams)
+
+        def out(stream: str, text: str, data: dict | None = None, always: bool = False, rewrite: bool = False,
+                ansi: str | None = None, display_id: str | None = None, update: bool = False) -> None:
+            # Text counts against maxOutputChars (a stream's unfinished line, rewritten in
+            # place, only once it is completed); images and other rich data (a PNG is tens
             # of kB of base64) against their own, larger budget per run.
-            size = len(text)
+            size = len(text) if stream not in ("stdout", "stderr") else text.rfind("\n") + 1
             rich = sum(len(v) for v in (data or {}).values() if isinstance(v, str)) - len(text)
             if data and sent["rich"] + rich > MAX_RICH_CHARS:
                 data = None
@@ -539,7 +622,7 @@ class Bridge:
             if sent["chars"] + size > limit and not always:
                 room = max(0, limit - sent["chars"])
                 if data is None and room:
-                    emit("output", id=run_id, stream=stream, text=text[:room])
+                    emit("output", id=run_id, stream=stream, text=text[:room], **({"rewrite": True} if rewrite else {}))
                 sent["chars"] = limit
                 sent["truncated"] = True
                 emit("output", id=run_id, stream="stderr",
@@ -550,29 +633,47 @@ class Bridge:
             fields = {"id": run_id, "stream": stream, "text": text}
             if data:
                 fields["data"] = data
+            if rewrite:
+                fields["rewrite"] = True
+            if ansi:
+                fields["ansi"] = ansi
+            if display_id:
+                fields["displayId"] = display_id
+                if update:
+                    fields["update"] = True
             emit("output", **fields)
 
         def on_message(msg: dict) -> None:
             kind = msg.get("msg_type")
             content = msg.get("content") or {}
             if kind == "stream":
-                out("stderr" if content.get("name") == "stderr" else "stdout", content.get("text", ""))
-            elif kind in ("execute_result", "display_data", "update_display_data"):
+                on_stream("stderr" if content.get("name") == "stderr" else "stdout", content.get("text", ""))
+                return
+            close_streams()
+            if kind in ("execute_result", "display_data", "update_display_data"):
                 bundle = content.get("data") or {}
                 text = bundle.get("text/plain", "")
                 extra = {k: v for k, v in bundle.items() if k != "text/plain"}
-                out("result" if kind == "execute_result" else "display", text, bundle if extra else None)
+                display_id = (content.get("transient") or {}).get("display_id")
+                out("result" if kind == "execute_result" else "display", text, bundle if extra else None,
+                    display_id=display_id if isinstance(display_id, str) else None,
+                    update=kind == "update_display_data")
             elif kind == "error":
-                text = ANSI.sub("", "\n".join(content.get("traceback") or []))
+                coloured = "\n".join(content.get("traceback") or [])
+                text = ANSI.sub("", coloured)
                 if not text.strip():
-                    text = f"{content.get('ename')}: {content.get('evalue')}"
+                    text = coloured = f"{content.get('ename')}: {content.get('evalue')}"
                 ename, evalue = content.get("ename") or "", content.get("evalue") or ""
-                if len(text) > limit:  # errors always show, but a giant one is cut in its middle
+                if len(coloured) > limit:  # errors always show, but a giant one is cut in its middle
                     half = max(limit // 2, 1000)
-                    text = text[:half] + "\n[torchwise] ... traceback shortened ...\n" + text[-half:]
-                if ename.endswith("OutOfMemoryError") or "out of memory" in evalue.lower():
-                    text += "\n" + OOM_ADVICE
-                out("error", text + ("" if text.endswith("\n") else "\n"), always=True)
+                    cut = "\n[torchwise] ... traceback shortened ...\n"
+                    text = text[:half] + cut + text[-half:] if len(text) > limit else text
+                    coloured = text  # no colours: the cut could split an escape sequence
+                advice = "\n" + OOM_ADVICE if ename.endswith("OutOfMemoryError") or "out of memory" in evalue.lower() else ""
+                end = "" if (text + advice).endswith("\n") else "\n"
+                # The panel renders the colours (`ansi`); other clients keep the plain text.
+                ansi = coloured + advice + end if coloured != text else None
+                out("error", text + advice + end, always=True, ansi=ansi)
 
         try:
             await self.ensure_kernel(run_id)
@@ -583,6 +684,8 @@ class Bridge:
             emit("finished", id=run_id, status="error", durationMs=0, peakMemoryBytes=None, device=None)
             return
         self.current_run = run_id
+        if op.get("queued"):  # a run that did not wait is running from the start: no extra event
+            emit("started", id=run_id)
         started = time.perf_counter()
         metadata = {"torchwise": True}
         if op.get("path"):
@@ -590,16 +693,20 @@ class Bridge:
         try:
             reply = await self.execute(op.get("code") or "", silent=False, metadata=metadata, on_message=on_message)
             after = reply["__metadata__"].get("torchwise")
+            execution_count = reply.get("execution_count")
             if reply.get("status") != "ok":
                 interrupted = reply.get("ename") == "KeyboardInterrupt" or reply.get("status") == "aborted"
                 status = "interrupted" if interrupted else "error"
         except KernelDied:
             status = "crashed"
+            close_streams()
             out("error", "[torchwise] The kernel died while running this code (for example os._exit, a "
                          "segfault or running out of memory). The next run starts a fresh kernel.\n", always=True)
         except Aborted as exc:
             status = "interrupted"
+            close_streams()
             out("stderr", f"[torchwise] Run stopped: {exc}.\n", always=True)
+        close_streams()
         duration = int((time.perf_counter() - started) * 1000)
         if after is None and status != "crashed" and self.kernel is not None and not self.abort_reason:
             try:
@@ -609,7 +716,9 @@ class Bridge:
         after = after or {}
         self.current_run = None
         emit("finished", id=run_id, status=status, durationMs=duration,
-             peakMemoryBytes=after.get("peakMemoryBytes"), device=after.get("device"))
+             peakMemoryBytes=after.get("peakMemoryBytes"), device=after.get("device"),
+             executionCount=execution_count if isinstance(execution_count, int) else None,
+             **{key: after.get(key) for key in AFTER_FIELDS})
 
     async def do_query(self, op: dict) -> None:
         qid = op.get("qid")
@@ -618,8 +727,8 @@ class Bridge:
             if what == "info":
                 emit("reply", qid=qid, ok=True, result=self.info)
                 return
-            if what == "variables" and (self.kernel is None or self.crashed):
-                emit("reply", qid=qid, ok=True, result=[])
+            if what in ("variables", "describe") and (self.kernel is None or self.crashed):
+                emit("reply", qid=qid, ok=True, result=[] if what == "variables" else {})
                 return
             try:
                 await self.ensure_kernel(None)
@@ -633,6 +742,9 @@ class Bridge:
                 result = self.devices
             elif what == "variables":
                 result = await self.query("", f"{HELPERS}.variables()")
+            elif what == "describe":
+                names = [str(n) for n in (op.get("names") or [])][:100]
+                result = await self.query("", f"{HELPERS}.describe({names!r})")
             elif what == "select":
                 result = await self.query("", f"{HELPERS}.select({str(op.get('device'))!r})")
                 if "error" in result:
@@ -658,7 +770,9 @@ class Bridge:
 
     async def worker(self) -> None:
         while True:
+            self.busy = False
             op = await self.work.get()
+            self.busy = True
             self.abort_reason = None
             try:
                 if op["op"] == "run":
@@ -673,6 +787,21 @@ class Bridge:
                     emit("finished", id=op.get("id"), status="error", durationMs=0, peakMemoryBytes=None, device=None)
                 elif "qid" in op:
                     emit("reply", qid=op.get("qid"), ok=False, error=str(exc))
+
+    def cancel(self, run_id: str) -> bool:
+        """Take one queued run out of the queue (a running one is interrupted instead)."""
+        kept, found = [], False
+        while not self.work.empty():
+            op = self.work.get_nowait()
+            if op["op"] == "run" and op.get("id") == run_id:
+                found = True
+                emit("output", id=run_id, stream="stderr", text="[torchwise] Run cancelled before it started.\n")
+                emit("finished", id=run_id, status="cancelled", durationMs=0, peakMemoryBytes=None, device=None)
+            else:
+                kept.append(op)
+        for op in kept:
+            self.work.put_nowait(op)
+        return found
 
     def drop_queued(self, reason: str) -> None:
         kept = []
@@ -691,7 +820,10 @@ class Bridge:
         if kind == "query" and op.get("what") == "devices" and self.devices is not None and self.kernel is not None:
             emit("reply", qid=op.get("qid"), ok=True, result=self.devices)  # even while a run is busy
         elif kind in ("run", "query"):
+            op["queued"] = self.busy or not self.work.empty()
             self.work.put_nowait(op)
+        elif kind == "cancel":
+            emit("reply", qid=op.get("qid"), ok=True, result={"cancelled": self.cancel(str(op.get("id")))})
         elif kind == "interrupt":
             self.drop_queued("the kernel was interrupted")
             if self.kernel is not None and self.current is not None:

@@ -113,6 +113,12 @@ def _pre_run_cell(info):
             target = None
     _state["target"] = target
     _state["current"] = None
+    import threading
+
+    main = threading.main_thread()
+    _threads["before"] = frozenset(t.ident for t in threading.enumerate() if t is not main)
+    _threads["running"] = True
+    _host_peak_start()
     torch = _torch()
     try:
         index = _cuda_index()
@@ -120,6 +126,145 @@ def _pre_run_cell(info):
             torch.cuda.reset_peak_memory_stats(index)
     except Exception:
         pass
+
+
+# -- host (CPU) peak memory per run ------------------------------------------------------------
+# Linux: writing "5" to /proc/self/clear_refs resets the process's peak RSS (VmHWM), read back
+# from /proc/self/status after the run. Elsewhere (or where clear_refs is refused) a thread
+# samples the RSS every few milliseconds while the run lasts.
+
+_host = {"method": None, "start": None, "peak": None, "sampler": None, "stop": None}
+SAMPLE_SECONDS = 0.005
+try:
+    _PAGE = os.sysconf("SC_PAGE_SIZE")
+except (ValueError, OSError, AttributeError):
+    _PAGE = 4096
+
+
+def _status_bytes(field):
+    try:
+        with open("/proc/self/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(field):
+                    return int(line.split()[1]) * 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _current_rss():
+    if sys.platform.startswith("linux"):
+        try:
+            with open("/proc/self/statm", "rb") as handle:  # shorter than status: pages
+                return int(handle.read().split()[1]) * _PAGE
+        except (OSError, ValueError, IndexError):
+            return None
+    try:
+        import psutil  # optional
+
+        return int(psutil.Process().memory_info().rss)
+    except Exception:
+        return None
+
+
+def _reset_hwm():
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _host_peak_start():
+    _host_stop_sampler()
+    _host["start"] = _current_rss()
+    _host["peak"] = _host["start"]
+    if _host["method"] in (None, "hwm") and sys.platform.startswith("linux") and _reset_hwm():
+        _host["method"] = "hwm"
+        return
+    if _host["start"] is None:
+        _host["method"] = "none"
+        return
+    import threading
+
+    _host["method"] = "sample"
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(SAMPLE_SECONDS):
+            rss = _current_rss()
+            if rss is not None and rss > (_host["peak"] or 0):
+                _host["peak"] = rss
+
+    _host["stop"] = stop
+    _host["sampler"] = threading.Thread(target=sample, daemon=True, name="torchwise-memory")
+    _host["sampler"].start()
+
+
+def _host_stop_sampler():
+    if _host["stop"] is not None:
+        _host["stop"].set()
+        _host["stop"] = _host["sampler"] = None
+
+
+def _host_peak():
+    """(peak RSS during the run, its increase over the run's start), in bytes, or (None, None)."""
+    start = _host["start"]
+    if _host["method"] == "hwm":
+        peak = _status_bytes(b"VmHWM:")
+    elif _host["method"] == "sample":
+        _host_stop_sampler()
+        now = _current_rss()
+        peak = max(p for p in (_host["peak"], now) if p is not None) if (_host["peak"] or now) else None
+    else:
+        return None, None
+    if peak is None:
+        return None, None
+    return peak, (max(0, peak - start) if start is not None else None)
+
+
+# -- background output ------------------------------------------------------------------
+# ipykernel sends a thread's print under the *latest* execute request (a thread has no parent
+# of its own): a thread left running by one run would print into the next, unrelated run, or,
+# between runs, under a run that has finished. Such output goes out under BACKGROUND instead.
+
+BACKGROUND = {"msg_id": "torchwise-background", "msg_type": "torchwise_background",
+              "session": "torchwise", "username": "torchwise", "version": "5.3"}
+_threads = {"running": False, "before": frozenset(), "infrastructure": frozenset()}
+
+
+def _is_background(thread):
+    ident = thread.ident
+    if ident in _threads["infrastructure"]:  # ipykernel's own (the fd watcher writes for C code)
+        return False
+    return not _threads["running"] or ident in _threads["before"]
+
+
+def _install_stream_tagging():
+    import threading
+
+    try:
+        from ipykernel.iostream import OutStream
+    except ImportError:
+        return
+    prop = OutStream.__dict__.get("parent_header")
+    if not isinstance(prop, property) or prop.fget is None:
+        return
+    original, main = prop.fget, threading.main_thread()
+    _threads["infrastructure"] = frozenset(t.ident for t in threading.enumerate() if t is not main)
+
+    def parent_header(self):
+        thread = threading.current_thread()
+        if thread is not main and _is_background(thread):
+            return BACKGROUND
+        return original(self)
+
+    OutStream.parent_header = property(parent_header, prop.fset)
+
+
+def _post_run_cell(result=None):
+    _threads["running"] = False
 
 
 def _after():
@@ -131,7 +276,52 @@ def _after():
             peak = int(torch.cuda.max_memory_allocated(index))
     except Exception:
         peak = None
-    return {"device": _device_name(), "peakMemoryBytes": peak}
+    host, added = _host_peak()
+    try:
+        warning = _device_warning()
+    except Exception:
+        warning = None
+    return {
+        "warning": warning,
+        "device": _device_name(),
+        # the selected device's peak: CUDA's allocator on cuda, the process's RSS otherwise
+        "peakMemoryBytes": peak if peak is not None else host,
+        "peakMemoryKind": "cuda" if peak is not None else ("rss" if host is not None else None),
+        "hostPeakMemoryBytes": host,
+        "hostPeakIncreaseBytes": added,
+    }
+
+
+def _device_warning():
+    """One line when the run's tensors or models are not on the selected device, or when the
+    user's code replaced the selected ``device``; else None."""
+    torch = _torch()
+    selected = _state.get("injected")
+    if selected is None:
+        return None
+    namespace = _state["shell"].user_ns
+    current = namespace.get("device")
+    if current is not selected:
+        if isinstance(current, (torch.device, str)) and str(current) != str(selected):
+            return ("your code set device = %s, so the selected %s is not used (Select Device sets "
+                    "`device`; code that assigns it wins)" % (current, selected))
+        return None
+    elsewhere = []
+    for name, value in list(namespace.items())[-500:]:
+        if name.startswith("_"):
+            continue
+        if isinstance(value, torch.Tensor):
+            where = value.device
+        elif isinstance(value, torch.nn.Module):
+            where = next((p.device for p in value.parameters()), None)
+        else:
+            continue
+        if where is not None and where.type != selected.type and where.type != "meta":
+            elsewhere.append("%s (%s)" % (name, where))
+    if not elsewhere:
+        return None
+    shown = ", ".join(elsewhere[:3]) + (" and %d more" % (len(elsewhere) - 3) if len(elsewhere) > 3 else "")
+    return "on another device than the selected %s: %s (move them with .to(device))" % (selected, shown)
 
 
 def after_run():
@@ -230,7 +420,7 @@ def select(name):
             return json.dumps({"error": "MPS is not available in this kernel"})
     elif dev.type != "cpu":
         return json.dumps({"error": "unsupported device %r (use cpu, cuda, cuda:N or mps)" % (name,)})
-    _state["shell"].user_ns["device"] = dev
+    _state["shell"].user_ns["device"] = _state["injected"] = dev
     return json.dumps({"device": str(dev)})
 
 
@@ -261,6 +451,10 @@ def _describe(name, value):
             device=str(value.device),
             requiresGrad=bool(value.requires_grad),
         )
+        entry["kind"] = "tensor"
+        if value.grad_fn is not None:
+            entry["gradFn"] = type(value.grad_fn).__name__
+        entry["bytes"] = int(value.numel() * value.element_size())
         if value.numel() == 1 and value.device.type == "cpu" and not value.is_meta:
             entry["summary"] = _short(repr(value.item()))
         else:
@@ -276,6 +470,11 @@ def _describe(name, value):
         trainable = sum(p.numel() for p in params if p.requires_grad)
         if params:
             entry.update(device=str(params[0].device), dtype=str(params[0].dtype))
+            devices = sorted({str(p.device) for p in params})
+            if len(devices) > 1:
+                entry["device"] = ", ".join(devices)
+        entry.update(kind="module", parameters=total, trainable=trainable, training=bool(value.training),
+                     children=[name for name, _ in value.named_children()][:50])
         entry["summary"] = "%s parameters (%s trainable)" % (format(total, ","), format(trainable, ","))
         return entry
     if isinstance(value, torch.device):
@@ -306,24 +505,101 @@ def _describe(name, value):
     return entry
 
 
-def variables():
+VALUE_SECONDS = 1.0  # one value's summary (a __repr__ may block forever)
+LISTING_SECONDS = 3.0  # the whole listing: the kernel channel must never hang behind it
+
+
+def _placeholder(name, value, summary):
+    return {"name": name, "type": type(value).__name__, "shape": None, "dtype": None,
+            "device": None, "requiresGrad": None, "summary": summary}
+
+
+def _describe_safely(name, value):
+    try:
+        return _describe(name, value)
+    except Exception as exc:
+        return _placeholder(name, value, "<unavailable: %s>" % type(exc).__name__)
+
+
+def _describe_all(pairs, per_value=VALUE_SECONDS, budget=LISTING_SECONDS):
+    """Describe ``pairs`` in a worker thread, each value under ``per_value`` seconds and all
+    under ``budget``: a stuck value shows as timed out and its thread is abandoned (a daemon),
+    a fresh worker goes on with the next value."""
+    import threading
+    import time
+
+    count = len(pairs)
+    results = [None] * count
+    cond = threading.Condition()
+    state = {"gen": 0, "next": 0, "started": time.monotonic()}
+
+    def work(gen, start):
+        for index in range(start, count):
+            with cond:
+                if state["gen"] != gen:
+                    return
+                state["next"], state["started"] = index, time.monotonic()
+            entry = _describe_safely(*pairs[index])
+            with cond:
+                if state["gen"] != gen:
+                    return
+                results[index] = entry
+        with cond:
+            if state["gen"] == gen:
+                state["next"] = count
+                cond.notify()
+
+    def spawn(start):
+        state["gen"] += 1
+        state["next"], state["started"] = start, time.monotonic()
+        threading.Thread(target=work, args=(state["gen"], start), daemon=True, name="torchwise-variables").start()
+
+    end = time.monotonic() + budget
+    with cond:
+        spawn(0)
+        while state["next"] < count:
+            now = time.monotonic()
+            if now >= end:
+                break
+            index = state["next"]
+            if results[index] is None and now - state["started"] >= per_value:
+                results[index] = _placeholder(pairs[index][0], pairs[index][1], "<repr timed out>")
+                spawn(index + 1)
+                continue
+            cond.wait(max(0.001, min(end, state["started"] + per_value) - now))
+        state["gen"] += 1  # whatever still runs stops at its next value
+    return [entry if entry is not None else _placeholder(name, value, "<not read: listing time limit>")
+            for entry, (name, value) in zip(results, pairs)]
+
+
+def _user_values():
     import types
 
     shell = _state["shell"]
     hidden = getattr(shell, "user_ns_hidden", {})
-    found = []
+    pairs = []
     for name, value in list(shell.user_ns.items()):
         if name.startswith("_") or (name in hidden and hidden[name] is value):
             continue
+        if name == "device" and value is _state.get("injected"):
+            continue  # ours (Select Device), not the user's
         if isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)):
             continue
-        try:
-            found.append(_describe(name, value))
-        except Exception as exc:
-            found.append({"name": name, "type": type(value).__name__, "shape": None, "dtype": None,
-                          "device": None, "requiresGrad": None, "summary": "<unavailable: %s>" % type(exc).__name__})
+        pairs.append((name, value))
+    return pairs
+
+
+def variables():
+    found = _describe_all(_user_values())
     found.sort(key=lambda item: item["name"])
     return json.dumps(found)
+
+
+def describe(names):
+    """{name: summary} of the user's names that exist (JSON), each under the time limit."""
+    namespace = _state["shell"].user_ns
+    pairs = [(name, namespace[name]) for name in names if isinstance(name, str) and name in namespace]
+    return json.dumps({entry["name"]: entry for entry in _describe_all(pairs)})
 
 
 def info():
@@ -353,16 +629,18 @@ def setup(preferred=None):
         return json.dumps({"error": "torch cannot be imported in the kernel (%s): %s" % (sys.executable, exc)})
     _state["torch"] = torch
     try:
-        shell.run_line_magic("colors", "nocolor")
+        shell.run_line_magic("colors", "neutral")  # tracebacks keep colours readable on light and dark themes
     except Exception:
         pass
     _install_compiler_hooks(shell)
     _install_reply_hook(shell)
     shell.events.register("pre_run_cell", _pre_run_cell)
+    shell.events.register("post_run_cell", _post_run_cell)
+    _install_stream_tagging()
     chosen = None
     if preferred:
         result = json.loads(select(preferred))
         chosen = result.get("device")
     if chosen is None:
-        shell.user_ns["device"] = torch.device(_default_device())
+        shell.user_ns["device"] = _state["injected"] = torch.device(_default_device())
     return info()

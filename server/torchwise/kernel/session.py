@@ -21,6 +21,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from torchwise.kernel.live import LiveValues
+
 log = logging.getLogger("torchwise.kernel")
 
 BRIDGE = Path(__file__).with_name("bridge.py")
@@ -55,6 +57,7 @@ class KernelSession:
         self.message: str | None = None  # last reason the kernel could not start
         self._background: set[asyncio.Task] = set()
         self.lost = False  # the bridge died on its own: the next run says that its state is gone
+        self.live = LiveValues()  # what the kernel holds, for live hovers
 
     # -- configuration -----------------------------------------------------------------
     def _config(self) -> dict:
@@ -208,6 +211,7 @@ class KernelSession:
             self._bridge_gone()
 
     def _bridge_gone(self) -> None:
+        self.live.reset()
         self.proc = None
         self.info = None
         self.state = "stopped"
@@ -234,9 +238,23 @@ class KernelSession:
             params = {"runId": event.get("id"), "stream": event.get("stream"), "text": event.get("text", "")}
             if event.get("data"):
                 params["data"] = event["data"]
+            if event.get("background"):
+                params["background"] = True
+            if event.get("rewrite"):
+                params["rewrite"] = True
+            if event.get("ansi"):
+                params["ansi"] = event["ansi"]
+            if event.get("displayId"):
+                params["displayId"] = event["displayId"]
+                if event.get("update"):
+                    params["update"] = True
             self._notify("torchwise/output", params)
+        elif kind == "started":
+            self._notify("torchwise/runStarted", {"runId": event.get("id")})
         elif kind == "finished":
             self.active_runs.discard(event.get("id"))
+            count = event.get("executionCount")
+            self.live.finished(event.get("id"), count if event.get("status") in ("ok", "error") else None)
             if event.get("device"):
                 self.device = event["device"]
             self._notify("torchwise/runFinished", {
@@ -245,9 +263,16 @@ class KernelSession:
                 "durationMs": event.get("durationMs"),
                 "peakMemoryBytes": event.get("peakMemoryBytes"),
                 "device": event.get("device") or self.device,
+                "executionCount": event.get("executionCount"),
+                "peakMemoryKind": event.get("peakMemoryKind"),
+                "hostPeakMemoryBytes": event.get("hostPeakMemoryBytes"),
+                "hostPeakIncreaseBytes": event.get("hostPeakIncreaseBytes"),
+                "warning": event.get("warning"),
             })
         elif kind == "state":
             self.state = event.get("state") or self.state
+            if self.state == "crashed":
+                self.live.reset()
             if event.get("info"):
                 self.info = event["info"]
                 self.device = self.info.get("device")
@@ -277,6 +302,7 @@ class KernelSession:
         await self.ensure_bridge()
         run_id = uuid.uuid4().hex[:12]
         self.active_runs.add(run_id)
+        self.live.started(run_id, code, path, first_line)
         if self.lost:
             self.lost = False
             self._notify("torchwise/output", {
@@ -311,12 +337,18 @@ class KernelSession:
             raise
         return await future
 
+    async def cancel(self, run_id: str) -> dict:
+        if self.proc is None or self.proc.returncode is not None or run_id not in self.active_runs:
+            return {"cancelled": False}
+        return await self._request({"op": "cancel", "id": run_id})
+
     async def interrupt(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
             self._send({"op": "interrupt"})
 
     async def restart(self) -> Any:
         await self.ensure_bridge()
+        self.live.reset()
         return await self._request({"op": "restart"})
 
     def kernel_info(self) -> dict:
