@@ -90,7 +90,7 @@ def script(client: LanguageClient, tmp_path: Path) -> str:
         # methods of inferred objects
         ("optimizer.zero_grad", 10, 1, "torch.optim.Optimizer.zero_grad"),
         ("optimizer.step", 10, 1, "torch.optim.Optimizer.step"),
-        ("scheduler.step", 10, 1, "step"),
+        ("scheduler.step", 10, 1, "torch.optim.lr_scheduler.LRScheduler.step"),  # via the MRO
         ("loss.backward", 5, 1, "torch.Tensor.backward"),
         ("seq.train", 4, 1, "torch.nn.Module.train"),  # nn.Sequential(...).to(device)
         ("net.eval", 4, 1, "torch.nn.Module.eval"),  # subclass of nn.Module
@@ -189,7 +189,7 @@ async def test_hover_in_broken_code(client: LanguageClient, tmp_path: Path):
     assert "torch.optim.SGD" in text
     # the line under the cursor is itself broken (unclosed call): resolved textually
     text = await _hover_text(client, uri, position_of(BROKEN, "zero_grad", 2))
-    assert "zero_grad" in text
+    assert "torch.optim.Optimizer.zero_grad" in text
 
 
 async def test_hover_on_unsaved_edit(client: LanguageClient, tmp_path: Path):
