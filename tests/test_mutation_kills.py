@@ -149,3 +149,124 @@ def test_json_and_github_positions_are_one_based():
     assert item["fix"]["edits"] == [{"line": 3, "column": 10, "end_line": 3, "end_column": 10, "content": ".detach()"}]
     assert format_github([("a,b.py", [_finding(rule)])]) == (
         "::notice file=a%2Cb.py,line=3,col=5,endLine=3,endColumn=10,title=TW999 rule-tw999::TW999 m\n")
+
+
+# ------------------------------------------------------------ fix positions and rounds
+@pytest.mark.parametrize("edit, span", [
+    ((1, 1, 1, 1), (1, 1)),  # the last line (no line end)
+    ((2, 0, 2, 0), (2, 2)),  # past the last line: the end of the text
+    ((0, 5, 1, 1), (0, 1)),  # before the first line: the start
+    ((1, -3, 1, 9), (0, 2)),  # columns clamp to the line
+    ((1, 2, 1, 0), (2, 2)),  # an end before the start is empty
+])
+def test_edit_span_clamps(edit, span):
+    from torchwise.lint.fix import edit_span
+
+    assert edit_span("ab", Edit(*edit, "")) == span
+
+
+def test_edit_span_never_reaches_into_the_line_end():
+    from torchwise.lint.fix import edit_span
+    from torchwise.text import LineIndex
+
+    source = "ab\r\ncd\r\n"
+    assert edit_span(source, Edit(1, 9, 2, 1, "")) == (2, 5)
+    assert edit_span(source, Edit(1, 9, 2, 1, ""), LineIndex(source)) == (2, 5)
+    assert edit_span(source, Edit(1, 9, 2, 1, ""), LineIndex("x")) == (2, 5)  # an index of another text is ignored
+
+
+def test_an_insertion_at_the_start_of_a_replacement_is_applied_before_it():
+    source = "abcdef\n"
+    fixes = [_fix((1, 2, 1, 4, "X")), _fix((1, 2, 1, 2, "Y"))]
+    assert apply_fixes(source, fixes) == ("abYXef\n", 2)
+    assert apply_fixes(source, fixes[::-1]) == ("abYXef\n", 2)
+
+
+def test_fix_source_runs_rounds_until_nothing_is_fixable():
+    from torchwise.lint.fix import fix_source
+
+    source = "import torch\nx = torch.randn(2)\nscaler = torch.cuda.amp.GradScaler()\n"
+    rules = [get_rule("deprecated-cuda-amp")]
+    new, count, remaining = fix_source(source, "amp.py", rules)
+    assert (new, count, remaining) == (
+        'import torch\nx = torch.randn(2)\nscaler = torch.amp.GradScaler("cuda")\n', 1, [])
+    assert fix_source(new, "amp.py", rules) == (new, 0, [])
+
+
+def test_a_fix_with_three_separate_edits_is_applied():
+    source = "abcdef\n"
+    assert apply_fixes(source, [_fix((1, 0, 1, 1, "A"), (1, 2, 1, 3, "C"), (1, 4, 1, 5, "E"))]) == ("AbCdEf\n", 1)
+    # its second and third edits overlap: skipped whole
+    assert apply_fixes(source, [_fix((1, 0, 1, 1, "A"), (1, 2, 1, 4, "C"), (1, 3, 1, 5, "E"))]) == (source, 0)
+
+
+@pytest.mark.parametrize("content, newline, expected", [
+    ("x\ny\n", "\r\n", "x\r\ny\r\n"),
+    ("x\ry", "\r\n", "x\r\ny"),  # a lone \r is a line end too
+    ("x\r\ny", "\n", "x\r\ny"),  # in a \n file the text is inserted as the fix wrote it
+    ("x\ny", "\r", "x\ry"),
+    ("xy", "\r\n", "xy"),
+])
+def test_inserted_line_ends_follow_the_file(content, newline, expected):
+    from torchwise.lint.fix import _with_newline
+
+    assert _with_newline(content, newline) == expected
+
+
+def test_fix_source_stops_after_max_rounds():
+    """A fix that never converges (each round finds more) stops after MAX_ROUNDS."""
+    from torchwise.lint.fix import MAX_ROUNDS, fix_source
+
+    def check(ctx):
+        yield Finding(rule=endless, line=1, col=0, end_line=1, end_col=0, message="m",
+                      fix=_fix((1, 0, 1, 0, "#")))
+
+    endless = Rule(code="TW998", name="endless", group="test", severity="warning", summary="s", default=True,
+                   fix="safe", check=check)
+    new, count, remaining = fix_source("x = 1\n", "e.py", [endless])
+    assert MAX_ROUNDS == 10
+    assert (new, count, len(remaining)) == ("#" * 10 + "x = 1\n", 10, 1)
+
+
+def test_unsafe_fixes_only_when_asked():
+    from torchwise.lint.fix import fixable
+
+    rule = _rule("TW997", "warning")
+    unsafe = Finding(rule=rule, line=1, col=0, end_line=1, end_col=0, message="m",
+                     fix=Fix("unsafe", "m", (Edit(1, 0, 1, 0, "#"),)))
+    safe = Finding(rule=rule, line=1, col=0, end_line=1, end_col=0, message="m", fix=_fix((1, 0, 1, 0, "#")))
+    bare = Finding(rule=rule, line=1, col=0, end_line=1, end_col=0, message="m")
+    assert [fixable(f, False) for f in (unsafe, safe, bare)] == [False, True, False]
+    assert [fixable(f, True) for f in (unsafe, safe, bare)] == [True, True, False]
+
+
+def _one_fix_rule(fix: Fix, applicability="safe") -> Rule:
+    def check(ctx):
+        yield Finding(rule=rule, line=1, col=0, end_line=1, end_col=1, message="m", fix=fix)
+
+    rule = Rule(code="TW996", name="one-fix", group="test", severity="warning", summary="s", default=True,
+                fix=applicability, check=check)
+    return rule
+
+
+def test_fix_source_leaves_unsafe_fixes_by_default():
+    from torchwise.lint.fix import fix_source
+
+    rule = _one_fix_rule(Fix("unsafe", "m", (Edit(1, 0, 1, 1, "y"),)), "unsafe")
+    assert fix_source("x = 1\n", "u.py", [rule])[:2] == ("x = 1\n", 0)
+    assert fix_source("x = 1\n", "u.py", [rule], unsafe=True)[:2] == ("y = 1\n", 1)
+
+
+def test_a_fix_that_changes_nothing_is_not_counted():
+    from torchwise.lint.fix import fix_source
+
+    rule = _one_fix_rule(_fix((1, 0, 1, 1, "x")))
+    assert fix_source("x = 1\n", "n.py", [rule])[:2] == ("x = 1\n", 0)
+
+
+def test_unified_diff():
+    from torchwise.lint.fix import unified_diff
+
+    assert unified_diff("a\r\nb\r\n", "a\r\nc\r\n", "p.py") == (
+        "--- a/p.py\n+++ b/p.py\n@@ -1,2 +1,2 @@\n a\r\n-b\r\n+c\r\n")
+    assert unified_diff("a\n", "a\n", "p.py") == ""
