@@ -131,3 +131,15 @@ def test_write_atomic_on_a_missing_file(tmp_path: Path):
         write_atomic(tmp_path / "gone.py", b"x")
     assert str(info.value) == f"{tmp_path / 'gone.py'}: cannot write: No such file or directory"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_source_file_defaults_and_immutability():
+    import dataclasses
+
+    source = decode_source(b"x = 1\n")
+    assert source.problem == ""
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        source.text = "y"  # type: ignore[misc]
+    with pytest.raises(SourceError) as info:
+        decode_source(b"# coding: no-such-codec\n")
+    assert str(info.value) == "<stdin>: unknown encoding: no-such-codec"
