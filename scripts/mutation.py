@@ -32,9 +32,9 @@ EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
 MODULES: dict[str, list[str]] = {
     "text.py": ["tests/test_text.py", "tests/test_kernel_cells.py"],
     "documents.py": ["tests/test_text.py"],
-    "lint/fix.py": ["tests/test_mutation_kills.py", "tests/test_lint_fixtures.py"],
+    "lint/fix.py": ["tests/test_mutation_kills.py"],
     "lint/files.py": ["tests/test_files_unit.py"],
-    "lint/output.py": ["tests/test_mutation_kills.py", "tests/test_lint_cli.py"],
+    "lint/output.py": ["tests/test_output_formats.py", "tests/test_mutation_kills.py"],
     "lint/engine.py": ["tests/test_lint_engine.py", "tests/test_mutation_kills.py"],
     "diagnostics.py": ["tests/test_mutation_kills.py"],  # noqa_edit and friends (unit level)
     "lint/rules/training.py": ["tests/test_lint_fixtures.py", "tests/test_mutation_kills.py"],
