@@ -77,6 +77,7 @@ def test_json():
          "name": "charlie", "severity": "hint", "message": "50% sure: a, b\nnext", "url": C.url, "fix": None},
     ]
     assert format_json([]) == "[]\n"
+    assert format_json(FILES).startswith('[\n  {\n    "path": "src/a.py",\n    "line": 1,\n')  # indented by 2
     assert A.url == "https://github.com/torchwise/torchwise/blob/main/knowledge/rules/alpha.md"
 
 

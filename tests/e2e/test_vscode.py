@@ -102,7 +102,7 @@ def test_run_cell_shows_output_and_footer(code_server, request):
     footer = result["footer"]
     assert footer.startswith("ok"), footer
     assert "device cpu" in footer and "peak memory" in footer and re.search(r"\d+(\.\d+)? m?s", footer), footer
-    assert "cpu" in result["status"]
+    assert result["status"] == "Torchwise: cpu · idle"  # the whole status bar item (its icon is not text)
 
 
 def test_shift_enter_runs_the_cell_and_advances(code_server, request):
@@ -203,7 +203,7 @@ def test_select_device_lists_cpu(code_server, request):
     folder = code_server.workspace("devices")
     result = code_server.run(request, "selectDevice", folder)
     assert any(label.startswith("cpu") for label in result["devices"]), result["devices"]
-    assert "Torchwise: cpu" in result["status"]
+    assert result["status"] == "Torchwise: cpu · idle"
 
 
 def test_server_failure_is_reported_loudly(code_server, request):
