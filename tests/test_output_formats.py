@@ -39,6 +39,8 @@ def test_text_report():
         "1 more fixable with `--fix --unsafe-fixes`."]
     assert format_text(FILES, unsafe_hidden=1, show_fix_hint=False).splitlines()[-1] == "Found 3 findings."
     assert format_text([("a.py", [PLAIN])]).splitlines()[-1] == "Found 1 finding."
+    assert format_text([("a.py", [SAFE, UNSAFE, SAFE])]).splitlines()[-2:] == [
+        "Found 3 findings.", "[*] 2 fixable with the `--fix` option."]
 
 
 def test_text_report_without_findings():
@@ -60,6 +62,9 @@ def test_statistics():
         "12  TW303       charlie          charlie summary",
         " 1  TW202       bravo-long-name  bravo-long-name summary"]
     assert format_statistics([("a.py", [])]) == "All checks passed!\n"
+    # equal counts: by code, whatever order they were found in
+    assert [line.split()[1] for line in format_statistics([("a.py", [PLAIN, UNSAFE])]).splitlines()[:2]] == [
+        "TW202", "TW303"]
 
 
 def test_json():
