@@ -253,22 +253,21 @@ const scenarios = {
     await gotoLine(page, 100000, 1); // clamps to the last line and focuses the editor
     await page.keyboard.press("End");
     await page.keyboard.press("Enter");
-    await page.keyboard.type(p.prefix, { delay: 20 });
-    await until(`the suggestion "${p.prefix}"`, async () => {
-      const widget = page.locator(".suggest-widget.visible .monaco-list-row", { hasText: p.prefix }).first();
-      if ((await widget.count()) === 0 || !(await widget.isVisible())) {
-        await page.keyboard.press(`Control+Space`);
-        await page.waitForTimeout(500);
-        return false;
-      }
-      await widget.click();
-      return true;
-    });
+    // As a user does: type "pt-" and wait for the suggestions to come up on their own
+    // (never Ctrl+Space), then narrow them down and accept with Enter.
+    await page.keyboard.type("pt-", { delay: 60 });
+    const rows = page.locator(".suggest-widget.visible .monaco-list-row");
+    await until('suggestions to appear while typing "pt-" (no Ctrl+Space)', async () => (await rows.count()) > 0, 10000, 200);
+    const shown = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    await page.keyboard.type(p.prefix.slice(3), { delay: 40 });
+    const focused = page.locator(".suggest-widget.visible .monaco-list-row.focused", { hasText: p.prefix });
+    await until(`the suggestion "${p.prefix}" to be the focused one`, async () => (await focused.count()) > 0, 10000, 200);
+    await page.keyboard.press("Enter");
     const text = await until(`the expanded snippet containing "${p.expect}"`, async () => {
       const t = await editorText(page);
       return t.includes(p.expect) ? t : "";
     });
-    return { expanded: text.split("\n").filter((l) => l.includes(p.expect)) };
+    return { shown, expanded: text.split("\n").filter((l) => l.includes(p.expect)) };
   },
 
   async runCell(page, p) {
