@@ -50,3 +50,15 @@ def test_line_index_positions_in_each_encoding():
     assert index.offset(1, 2, "utf-16") == 4
     assert index.offset(1, 4, "utf-8") == 4
     assert index.offset(2, 1, "utf-32") == 7
+
+
+def test_a_lone_surrogate_counts_as_three_utf8_bytes():
+    """JSON can carry a lone surrogate into a document; no column function may raise on it."""
+    from torchwise.text import byte_to_char, char_to_byte
+
+    line = "a\ud800b"
+    assert units(line, "utf-8") == 5
+    assert to_units(line, 2, "utf-8") == 4
+    assert from_units(line, 4, "utf-8") == 2
+    assert char_to_byte(line, 2) == 4
+    assert byte_to_char(line, 4) == 1  # the surrogate itself does not decode back
