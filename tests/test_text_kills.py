@@ -62,3 +62,12 @@ def test_a_lone_surrogate_counts_as_three_utf8_bytes():
     assert from_units(line, 4, "utf-8") == 2
     assert char_to_byte(line, 2) == 4
     assert byte_to_char(line, 4) == 1  # the surrogate itself does not decode back
+
+
+def test_the_bmp_boundary():
+    """U+FFFF is one UTF-16 unit, U+10000 (the first outside the BMP) two."""
+    assert units("\uffff", "utf-16") == 1
+    assert units("\U00010000", "utf-16") == 2
+    assert from_units("\uffffa", 1, "utf-16") == 1
+    assert from_units("\U00010000a", 2, "utf-16") == 1
+    assert to_units("\U00010000a", 1, "utf-16") == 2
