@@ -71,3 +71,9 @@ def test_the_bmp_boundary():
     assert from_units("\uffffa", 1, "utf-16") == 1
     assert from_units("\U00010000a", 2, "utf-16") == 1
     assert to_units("\U00010000a", 1, "utf-16") == 2
+
+
+def test_a_byte_column_inside_a_character_means_its_start():
+    from torchwise.text import byte_to_char
+
+    assert [byte_to_char("\u00e9" + FACE + "x", b) for b in range(8)] == [0, 0, 1, 1, 1, 1, 2, 3]
