@@ -77,3 +77,14 @@ def test_a_byte_column_inside_a_character_means_its_start():
     from torchwise.text import byte_to_char
 
     assert [byte_to_char("\u00e9" + FACE + "x", b) for b in range(8)] == [0, 0, 1, 1, 1, 1, 2, 3]
+
+
+def test_line_index_lines_and_clamping():
+    index = LineIndex("a\r\nb\n")
+    assert [index.line(i) for i in (-1, 0, 1, 2, 3)] == ["", "a", "b", "", ""]
+    assert index.line_count == 3
+    assert index.offset(-1, 5) == 0
+    assert index.offset(9, 0) == len(index.text)
+    assert index.offset(0, 99) == 1  # past the line's end: before its line end
+    assert index.position(-4) == (0, 0)
+    assert index.position(99) == (2, 0)
