@@ -130,6 +130,19 @@ def test_shift_enter_on_a_selection_runs_just_those_lines(code_server, request):
     assert result["footer"].startswith("ok"), result
 
 
+def test_run_selection_runs_only_the_selected_lines(code_server, request):
+    """Two lines of a cell whose imports are not selected: a fresh kernel has no ``torch``, so
+    the output differs from the whole cell's (which prints ``x: (8, 3) torch.float32``)."""
+    folder = code_server.workspace("selection-part")
+    line, _ = _locate("quickstart.py", "x = torch.randn")
+    result = code_server.run(
+        request, "runSelection", folder, file="quickstart.py", line=line, lines=2, expect="NameError"
+    )
+    assert result["title"] == f"quickstart.py · lines {line}–{line + 1}", result["title"]
+    assert "NameError: name 'torch' is not defined" in result["output"], result["output"]
+    assert "x: (8, 3)" not in result["output"], result["output"]
+
+
 ERRORS_PY = """\
 # %%
 def explode(x):
