@@ -139,3 +139,10 @@ def test_github_annotations():
     assert format_github([("d:/x,y%.py", [Finding(odd, 1, 0, 1, 1, "a\r\nb")])]) == (
         "::warning file=d%3A/x%2Cy%25.py,line=1,col=1,endLine=1,endColumn=2,title=TW505 echo::TW505 a%0D%0Ab\n")
     assert format_github([]) == ""
+
+
+def test_sarif_uris_use_forward_slashes_in_locations_and_fixes():
+    sarif = json.loads(format_sarif([("src\\win\\a.py", [SAFE])], []))
+    (result,) = sarif["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "src/win/a.py"}
+    assert result["fixes"][0]["artifactChanges"][0]["artifactLocation"] == {"uri": "src/win/a.py"}
