@@ -88,7 +88,9 @@ def test_json():
 
 def test_sarif_document():
     extra = rule("TW404", "delta", "warning")
-    sarif = json.loads(format_sarif(FILES, [extra, A]))
+    text = format_sarif(FILES, [extra, A])
+    assert text.startswith('{\n  "$schema": ') and text.endswith("}\n")  # indented by 2, one final newline
+    sarif = json.loads(text)
     assert set(sarif) == {"$schema", "version", "runs"}
     assert (sarif["$schema"], sarif["version"]) == ("https://json.schemastore.org/sarif-2.1.0.json", "2.1.0")
     (run,) = sarif["runs"]
