@@ -3,12 +3,17 @@ VS Code's client capabilities. Helpers live in lsp_helpers.py."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest_lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp_helpers import SERVER_COMMAND, initialize_params, server_env
+from lsp_helpers import SERVER_COMMAND, SESSION_CACHE, initialize_params, server_env
+
+# Every process the tests start (CLI runs, servers started without server_env) shares this
+# session's temporary cache, never the user's or the repository's.
+os.environ["TORCHWISE_CACHE_DIR"] = str(SESSION_CACHE)
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))

@@ -4,8 +4,11 @@ pytest may load tests/e2e/conftest.py under the same module name)."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from lsprotocol import types
@@ -22,10 +25,17 @@ def _register_capability(client: LanguageClient, params: types.RegistrationParam
 SERVER_COMMAND = [sys.executable, "-m", "torchwise", "serve"]
 
 
+# One fresh cache directory per test session, removed at exit: a warm cache from an
+# earlier run must not hide a broken runtime-docs worker, nor a bad run poison the next.
+SESSION_CACHE = Path(tempfile.mkdtemp(prefix="torchwise-test-cache-"))
+atexit.register(shutil.rmtree, SESSION_CACHE, ignore_errors=True)
+
+
 def server_env(**extra: str) -> dict[str, str]:
-    """Environment for a server under test: caches kept inside the test run."""
+    """Environment for a server under test: caches live in this session's temporary directory
+    (an inherited TORCHWISE_CACHE_DIR is overridden)."""
     env = dict(os.environ)
-    env.setdefault("TORCHWISE_CACHE_DIR", str(ROOT / ".pytest_cache" / "torchwise-cache"))
+    env["TORCHWISE_CACHE_DIR"] = str(SESSION_CACHE)
     env.update(extra)
     return env
 

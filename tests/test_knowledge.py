@@ -105,13 +105,16 @@ def _missing_required_packages(entry) -> list[str]:
 @pytest.mark.parametrize("entry", TORCH_ENTRIES, ids=lambda e: e.name)
 def test_every_torch_name_exists(entry):
     pytest.importorskip("torch")
-    for name in entry.names:
+    failures = []
+    for name in entry.names:  # every name is checked before any skip
         try:
             _resolve(name)
         except (ImportError, AttributeError) as exc:
-            if _missing_required_packages(entry):  # e.g. torch.utils.tensorboard needs tensorboard
-                pytest.skip(f"{name}: needs {', '.join(_missing_required_packages(entry))}, not installed")
-            pytest.fail(f"{name} does not exist in the installed torch: {exc}")
+            failures.append(f"{name} ({exc})")
+    missing = _missing_required_packages(entry)
+    if failures and missing:  # e.g. torch.utils.tensorboard needs tensorboard
+        pytest.skip(f"{'; '.join(failures)}: needs {', '.join(missing)}, not installed")
+    assert not failures, "not in the installed torch: " + "; ".join(failures)
 
 
 RUNNABLE = [e for e in KB.entries if e.runnable and not e.requires]

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from torchwise.lint.engine import all_rules, lint_source
-from torchwise.lint.fix import apply_fixes
+from torchwise.lint.fix import apply_fixes, choose_edits
 
 FIXTURES = Path(__file__).resolve().parent / "lint_fixtures"
 CORPUS = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.py")) if not p.name.endswith(".fixed.py")]
@@ -29,8 +29,18 @@ def check(source: str) -> None:
         assert f.col >= 0 and f.end_col >= 0
     # applying every fix at once never raises and yields text
     fixes = [f.fix for f in findings if f.fix is not None]
-    new, _ = apply_fixes(source, fixes)
-    assert isinstance(new, str)
+    new, applied = apply_fixes(source, fixes)
+    chosen, chosen_fixes = choose_edits(source, fixes)
+    assert applied == chosen_fixes <= len(fixes)
+    # the chosen edits never overlap, and the text around them is kept as it was, in order
+    expected, at = [], 0
+    for a, b, content in sorted(chosen):
+        assert at <= a <= b, (at, a, b)
+        expected += [source[at:a], content]
+        at = b
+    assert new == "".join(expected) + source[at:]
+    if not fixes:
+        assert new == source
     del lines
 
 

@@ -299,7 +299,7 @@ class Spec:
 
 SPECS: dict[str, Spec] = {
     "pt-imports": Spec(postlude="assert F.relu(torch.tensor(-1.0)) == 0 and DataLoader and Dataset and nn.Linear\n"),
-    "pt-device": Spec(prelude=IMPORTS, postlude="assert device.type in ('cuda', 'mps', 'cpu')\ntorch.ones(2, device=device)\n"),
+    "pt-device": Spec(prelude=IMPORTS, postlude="assert device.type == ('cuda' if torch.cuda.is_available() else 'mps' if torch.backends.mps.is_available() else 'cpu')\ntorch.ones(2, device=device)\n"),
     "pt-seed": Spec(prelude=IMPORTS, postlude="""
 first = torch.rand(3)
 seed_everything(42)

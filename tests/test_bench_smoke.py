@@ -1,0 +1,39 @@
+"""Smoke runs of the benchmarks users run, with tiny sizes: each must finish and print
+its ratio lines. No thresholds (timings on a shared machine are not assertions)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("script, args, patterns", [
+    ("lint_speed.py", ["--lines", "200", "--torchfix-lines", "100", "--editor-lines", "100", "--changes", "3",
+                       "--repeat", "1", "--skip-torchfix"],
+     [r"engine, default rules +[\d.]+ ms +[\d.]+x ast\.parse", r"engine, ALL rules +[\d.]+ ms +[\d.]+x ast\.parse",
+      r"p95 +[\d.]+ ms +max +[\d.]+ ms +\(p95 is [\d.]+x the 50 ms goal\)"]),
+    ("lsp_latency.py", ["--hovers", "5", "--lines", "100"],
+     [r"torchwise / jedi-language-server", r"median hover +[\d.]+x", r"p95 hover +[\d.]+x",
+      r"start-up +[\d.]+x", r"RSS +[\d.]+x"]),
+    ("reliability.py", ["--hovers", "3", "--edits", "20", "--big-lines", "500"],
+     [r"hover, small file, large one edited median +[\d.]+ ms +p95 +[\d.]+ ms +ratio \(median\) [\d.]+x",
+      r"RSS \d+ MB -> \d+ MB \([\d.]+x\)"]),
+    ("kernel_latency.py", ["--runs", "3", "--starts", "1"],
+     [r"trivial run round trip, median of 3: .* ratio [\d.]+x", r"kernel ready with torch, median of 1: .* ratio [\d.]+x"]),
+])
+def test_benchmark_runs_and_prints_its_ratios(script, args, patterns):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "server"), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    missing = [p for p in patterns if not re.search(p, proc.stdout)]
+    assert not missing, f"{script} did not print {missing}:\n{proc.stdout[-3000:]}"
