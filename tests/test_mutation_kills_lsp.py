@@ -82,7 +82,7 @@ async def test_diagnostic_and_noqa_action_columns_are_utf16(client: LanguageClie
     detach = start + len("model(x)") + SHIFT
     ignore_at = len(text) + SHIFT
     assert by_title == {
-        "Insert `.detach()` before `.numpy()` (TW110)": [types.TextEdit(range=rng(LINE, detach, detach), new_text=".detach()")],
+        "Insert .detach() before .numpy() (TW110)": [types.TextEdit(range=rng(LINE, detach, detach), new_text=".detach()")],
         "Ignore numpy-without-detach (TW110) on this line": [types.TextEdit(range=rng(LINE, ignore_at, ignore_at), new_text=", TW110")],
     }
 

@@ -34,7 +34,7 @@ def test_text_report():
         "Found 3 findings.\n"
         "[*] 1 fixable with the `--fix` option.\n")
     assert format_text(FILES, fixed=2, unsafe_hidden=1).splitlines()[-3:] == [
-        "Found 3 findings (2 fixed, 3 remaining).",
+        "Found 5 findings (2 fixed, 3 remaining).",
         "[*] 1 fixable with the `--fix` option.",
         "1 more fixable with `--fix --unsafe-fixes`."]
     assert format_text(FILES, unsafe_hidden=1, show_fix_hint=False).splitlines()[-1] == "Found 3 findings."
@@ -45,7 +45,7 @@ def test_text_report():
 
 def test_text_report_without_findings():
     assert format_text([]) == "All checks passed!\n"
-    assert format_text([("a.py", [])], errors=1) == ""
+    assert format_text([("a.py", [])], summary=False) == ""
     assert format_text([], fixed=1) == "Found 1 finding (1 fixed, 0 remaining).\n"
     assert format_text([], fixed=2) == "Found 2 findings (2 fixed, 0 remaining).\n"
 
@@ -83,7 +83,7 @@ def test_json():
     ]
     assert format_json([]) == "[]\n"
     assert format_json(FILES).startswith('[\n  {\n    "path": "src/a.py",\n    "line": 1,\n')  # indented by 2
-    assert A.url == "https://github.com/torchwise/torchwise/blob/main/knowledge/rules/alpha.md"
+    assert A.url.startswith("https://docs.pytorch.org/docs/stable/")  # a rule of no known API: the docs index
 
 
 def test_sarif_document():
@@ -96,18 +96,19 @@ def test_sarif_document():
     (run,) = sarif["runs"]
     driver = run["tool"]["driver"]
     assert {k: v for k, v in driver.items() if k != "rules"} == {
-        "name": "torchwise", "version": __version__, "informationUri": "https://github.com/torchwise/torchwise"}
-    assert driver["rules"] == [
+        "name": "torchwise", "version": __version__, "semanticVersion": __version__}
+    keys = ("id", "name", "shortDescription", "helpUri", "defaultConfiguration")
+    assert [{k: r[k] for k in keys} | {"fix": r["properties"]["fix"]} for r in driver["rules"]] == [
         {"id": "TW101", "name": "alpha", "shortDescription": {"text": "alpha summary"}, "helpUri": A.url,
-         "defaultConfiguration": {"level": "error", "enabled": True}, "properties": {"group": "g", "fix": "safe"}},
+         "defaultConfiguration": {"level": "error", "enabled": True}, "fix": "safe"},
         {"id": "TW202", "name": "bravo-long-name", "shortDescription": {"text": "bravo-long-name summary"},
-         "helpUri": B.url, "defaultConfiguration": {"level": "note", "enabled": True},
-         "properties": {"group": "g", "fix": "unsafe"}},
+         "helpUri": B.url, "defaultConfiguration": {"level": "note", "enabled": True}, "fix": "unsafe"},
         {"id": "TW303", "name": "charlie", "shortDescription": {"text": "charlie summary"}, "helpUri": C.url,
-         "defaultConfiguration": {"level": "note", "enabled": False}, "properties": {"group": "g", "fix": "none"}},
+         "defaultConfiguration": {"level": "note", "enabled": False}, "fix": "none"},
         {"id": "TW404", "name": "delta", "shortDescription": {"text": "delta summary"}, "helpUri": extra.url,
-         "defaultConfiguration": {"level": "warning", "enabled": True}, "properties": {"group": "g", "fix": "safe"}},
+         "defaultConfiguration": {"level": "warning", "enabled": True}, "fix": "safe"},
     ]
+    assert all(r["fullDescription"]["text"] and r["help"]["text"] and r["help"]["markdown"] for r in driver["rules"])
     assert run["results"] == [
         {"ruleId": "TW101", "ruleIndex": 0, "level": "error", "message": {"text": "alpha here"},
          "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/a.py"},

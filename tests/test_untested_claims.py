@@ -83,10 +83,10 @@ def test_a_coding_declaration_is_honoured(tmp_path: Path, capsys):
 
 
 CLEAN = Path(__file__).parent / "lint_fixtures" / "clean"
-OFF_BY_DEFAULT = ["TW702", "TW811", "TW812"]
+OFF_BY_DEFAULT = ["TW002", "TW702", "TW811", "TW812"]
 
 
-def test_the_rules_off_by_default_are_the_three_documented():
+def test_the_rules_off_by_default_are_the_four_documented():
     from torchwise.lint.engine import all_rules
 
     assert sorted(r.code for r in all_rules() if not r.default) == OFF_BY_DEFAULT
