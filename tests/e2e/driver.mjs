@@ -174,51 +174,27 @@ const scenarios = {
   async hover(page, p) {
     await waitForServer(page);
     await openFile(page, p.file);
-    await gotoLine(page, p.line, p.column); // scrolls the line into view
-    // As a user does: rest the mouse on the word (a retry or two while the server warms up).
-    // Monaco merges neighbouring tokens of one colour ("nn.CrossEntropyLoss" may be one span):
-    // find the span holding the word and aim at the word's middle (the font is monospace).
-    // The word on the cursor's line (a comment may mention it too; Monaco's DOM order of lines is not
-    // their order in the file): the span whose top matches the current-line highlight.
-    const current = await page.locator(".editor-group-container.active .monaco-editor .view-overlays .current-line").first().boundingBox();
-    const spans = page.locator(".editor-group-container.active .monaco-editor .view-line span span", { hasText: p.word });
-    await spans.first().waitFor({ state: "visible", timeout: 15000 });
-    let span = null;
-    for (const candidate of await spans.all()) {
-      const b = await candidate.boundingBox();
-      if (b && Math.abs(b.y - current.y) < b.height / 2) {
-        span = candidate;
-      }
-    }
-    if (span === null) {
-      throw new StepError(`no "${p.word}" on the cursor's line ${p.line}`);
-    }
-    const spanText = await span.innerText();
-    const box = await span.boundingBox();
-    const at = spanText.indexOf(p.word);
-    const x = box.x + (box.width * (at + p.word.length / 2)) / spanText.length;
-    const y = box.y + box.height / 2;
-    const hover = page.locator(".monaco-hover:not(.hidden)").first();
     let hoverText = "";
-    let tries = 0;
     await until(
-      `a hover containing "${p.expect}" under the mouse`,
+      `a hover containing "${p.expect}"`,
       async () => {
-        tries += 1;
-        await page.mouse.move(0, 0);
-        await page.mouse.move(x, y, { steps: 5 });
-        if (!(await hover.isVisible())) {
-          await hover.waitFor({ state: "visible", timeout: 3000 }).catch(() => {});
+        await gotoLine(page, p.line, p.column);
+        await runCommand(page, "Show or Focus Hover");
+        const hover = page.locator(".monaco-hover:not(.hidden)").first();
+        await hover.waitFor({ state: "visible", timeout: 5000 });
+        hoverText = (await hover.innerText()).replace(/\s+/g, " ");
+        if (!hoverText.includes(p.expect)) {
+          await page.keyboard.press("Escape");
+          return false;
         }
-        hoverText = (await hover.innerText().catch(() => "")).replace(/\s+/g, " ").trim();
-        return hoverText.includes(p.expect);
+        return true;
       },
-      15000,
+      60000,
       500,
     ).catch((err) => {
       throw new StepError(`${err.message}; last hover text: "${hoverText.slice(0, 400)}"`);
     });
-    return { hover: hoverText.slice(0, 2000), tries };
+    return { hover: hoverText.slice(0, 2000) };
   },
 
   async notebook(page, p) {
@@ -321,21 +297,22 @@ const scenarios = {
     await gotoLine(page, 100000, 1); // clamps to the last line and focuses the editor
     await page.keyboard.press("End");
     await page.keyboard.press("Enter");
-    // As a user does: type "pt-" and wait for the suggestions to come up on their own
-    // (never Ctrl+Space), then narrow them down and accept with Enter.
-    await page.keyboard.type("pt-", { delay: 60 });
-    const rows = page.locator(".suggest-widget.visible .monaco-list-row");
-    await until('suggestions to appear while typing "pt-" (no Ctrl+Space)', async () => (await rows.count()) > 0, 10000, 200);
-    const shown = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
-    await page.keyboard.type(p.prefix.slice(3), { delay: 40 });
-    const focused = page.locator(".suggest-widget.visible .monaco-list-row.focused", { hasText: p.prefix });
-    await until(`the suggestion "${p.prefix}" to be the focused one`, async () => (await focused.count()) > 0, 10000, 200);
-    await page.keyboard.press("Enter");
+    await page.keyboard.type(p.prefix, { delay: 20 });
+    await until(`the suggestion "${p.prefix}"`, async () => {
+      const widget = page.locator(".suggest-widget.visible .monaco-list-row", { hasText: p.prefix }).first();
+      if ((await widget.count()) === 0 || !(await widget.isVisible())) {
+        await page.keyboard.press(`Control+Space`);
+        await page.waitForTimeout(500);
+        return false;
+      }
+      await widget.click();
+      return true;
+    });
     const text = await until(`the expanded snippet containing "${p.expect}"`, async () => {
       const t = await editorText(page);
       return t.includes(p.expect) ? t : "";
     });
-    return { shown, expanded: text.split("\n").filter((l) => l.includes(p.expect)) };
+    return { expanded: text.split("\n").filter((l) => l.includes(p.expect)) };
   },
 
   async runCell(page, p) {

@@ -64,11 +64,9 @@ def test_hover_shows_knowledge_text(code_server, request):
     folder = code_server.workspace("hover")
     line, column = _locate("quickstart.py", "nn.CrossEntropyLoss()", "CrossEntropyLoss")
     phrase = _knowledge_phrase("torch.nn.CrossEntropyLoss")
-    result = code_server.run(request, "hover", folder, file="quickstart.py", line=line, column=column,
-                             word="CrossEntropyLoss", expect=phrase)
+    result = code_server.run(request, "hover", folder, file="quickstart.py", line=line, column=column, expect=phrase)
     # the hover names the qualified target first, then the knowledge text
     assert result["hover"].startswith("class torch.nn.CrossEntropyLoss("), result["hover"][:300]
-    assert result["tries"] <= 3, result["tries"]
 
 
 def test_hover_shows_curated_torchvision_transform(code_server, request):
