@@ -548,7 +548,7 @@ const scenarios = {
     const rows = page.locator(".quick-input-widget .monaco-list-row");
     await until(
       "the device list",
-      async () => (await title.isVisible()) && (await rows.count()) > 0 && /Device for the kernel/.test((await page.locator(".quick-input-widget input").getAttribute("placeholder")) || ""),
+      async () => (await title.isVisible()) && (await rows.count()) > 0 && /Sets the kernel.s .device. variable/.test((await page.locator(".quick-input-widget input").getAttribute("placeholder")) || ""),
       90000,
       500,
     );
