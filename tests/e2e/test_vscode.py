@@ -334,7 +334,7 @@ NOTEBOOK = {
 def test_notebook_cell_runs_on_the_torchwise_kernel(code_server, request):
     import json
 
-    folder = code_server.workspace("notebook")
+    folder = code_server.workspace("notebook-run")
     (folder / "nb.ipynb").write_text(json.dumps(NOTEBOOK))
     result = code_server.run(
         request, "notebookRun", folder, file="nb.ipynb", expect="notebook says (4, 5)", screenshotOnSuccess=True

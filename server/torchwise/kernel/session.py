@@ -90,6 +90,10 @@ class KernelSession:
         async with self.lock:
             if self.proc is not None and self.proc.returncode is None and self.config_key == self._key():
                 return
+            if self.proc is not None and self.proc.returncode is not None and self.info is not None:
+                # died on its own, and we got here before its reader noticed: the run must still
+                # say that the state is gone
+                self.lost = True
             if self.proc is not None:
                 await self._stop_locked()
             await self._start_locked()
