@@ -313,3 +313,15 @@ def untrusted_code_server(vsix):
     yield server
     server.stop()
     shutil.rmtree(server.base, ignore_errors=True)
+
+
+@pytest.fixture
+def fresh_code_server(vsix):
+    """A trusted code-server of its own, for a scenario that the module's earlier notebook
+    scenarios would disturb (the notebook editor keeps its kernel choice per window)."""
+    server = CodeServer(vsix, trust=True)
+    server.install(vsix)
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(server.base, ignore_errors=True)

@@ -473,7 +473,14 @@ const scenarios = {
       return true;
     });
     await page.waitForTimeout(1000);
-    await runCommand(page, "Notebook: Run All");
+    // the notebook toolbar's own "Run All" button (the palette's fuzzy list sometimes ranks
+    // other commands first while it fills)
+    const runAll = page.locator(".notebook-toolbar-container .action-item", { hasText: "Run All" }).first();
+    if (await runAll.isVisible({ timeout: 5000 }).catch(() => false)) {
+      await runAll.click();
+    } else {
+      await runCommand(page, "Notebook: Run All");
+    }
     // With the controller preferred the kernel may be chosen already; otherwise pick it.
     const pick = page.locator(".quick-input-widget .monaco-list-row", { hasText: "Torchwise" }).first();
     if (await pick.isVisible({ timeout: 5000 }).catch(() => false)) {

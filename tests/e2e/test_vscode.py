@@ -331,9 +331,10 @@ NOTEBOOK = {
 }
 
 
-def test_notebook_cell_runs_on_the_torchwise_kernel(code_server, request):
+def test_notebook_cell_runs_on_the_torchwise_kernel(fresh_code_server, request):
     import json
 
+    code_server = fresh_code_server
     folder = code_server.workspace("notebook-run")
     (folder / "nb.ipynb").write_text(json.dumps(NOTEBOOK))
     result = code_server.run(
