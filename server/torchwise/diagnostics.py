@@ -29,7 +29,7 @@ from torchwise.lint.fix import choose_edits
 from torchwise.lint.term import plain
 from torchwise.resources import data_dir
 from torchwise.server import BIG_SOURCE_CHARS, TorchwiseServer
-from torchwise.documents import _encoding
+from torchwise.documents import position_encoding
 from torchwise.text import LineIndex, strip_eol, to_units
 
 SOURCE = "torchwise"
@@ -146,7 +146,7 @@ class Linter:
         """Like ``findings``; a large document is linted on a worker thread (its own
         analysis, so no object is shared between threads) while the event loop keeps
         answering. A newer version's run replaces a queued older one."""
-        current = self.server._document_text(uri)
+        current = self.server.document_text(uri)
         if current is None or len(current[1]) < BIG_SOURCE_CHARS:
             return self.findings(uri)
         version, source = current
@@ -189,7 +189,7 @@ class Linter:
 
     def lint_now(self, uri: str) -> None:
         self.pending.pop(uri, None)
-        current = self.server._document_text(uri) if self.server.is_open(uri) else None
+        current = self.server.document_text(uri)
         if current is not None and len(current[1]) >= BIG_SOURCE_CHARS:
             task = asyncio.ensure_future(self._lint_big(uri))
             self.tasks.add(task)
@@ -212,7 +212,7 @@ class Linter:
             self.server.log(f"lint failed for {uri}: {exc!r}", types.MessageType.Error)
             self.clear(uri)
             return
-        current = self.server._document_text(uri)
+        current = self.server.document_text(uri)
         if result is not None and (current is None or current[0] != result[0]):
             return  # the text changed meanwhile: the newer run publishes
         self._publish_result(uri, result)
@@ -254,7 +254,7 @@ class Linter:
             self.schedule(uri, 0)
         elif event == "change":
             delay = max(0, int(self.server.options.lint.debounce_ms))
-            current = self.server._document_text(uri)
+            current = self.server.document_text(uri)
             if current is not None and len(current[1]) >= BIG_SOURCE_CHARS:
                 delay = max(delay, BIG_DEBOUNCE_MS)  # a large file is linted once typing pauses
             self.schedule(uri, delay)
@@ -287,7 +287,7 @@ class Linter:
         text = lines[line - 1]
         if text.isascii():
             return col
-        return to_units(strip_eol(text), col, _encoding(self.server.workspace.position_codec))
+        return to_units(strip_eol(text), col, position_encoding(self.server.workspace.position_codec))
 
     def to_range(self, uri: str, line: int, col: int, end_line: int, end_col: int,
                  lines: list[str] | None = None) -> types.Range:

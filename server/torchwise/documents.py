@@ -20,7 +20,7 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 from torchwise import text as tx
 
 
-def _encoding(codec: object) -> str:
+def position_encoding(codec: object) -> str:
     encoding = getattr(codec, "encoding", None)
     value = getattr(encoding, "value", encoding)
     return value if value in (tx.UTF8, tx.UTF16, tx.UTF32) else tx.UTF16
@@ -33,7 +33,7 @@ class Document(TextDocument):
 
     @property
     def encoding(self) -> str:
-        return _encoding(self.position_codec)
+        return position_encoding(self.position_codec)
 
     def index(self) -> tx.LineIndex:
         source = self.source

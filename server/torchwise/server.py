@@ -79,7 +79,7 @@ class TorchwiseServer(LanguageServer):
         except RuntimeError:  # not initialized yet
             return False
 
-    def _document_text(self, uri: str) -> tuple[int | None, str] | None:
+    def document_text(self, uri: str) -> tuple[int | None, str] | None:
         """(version, text) of the open document ``uri``; None when it is not open,
         unreadable or not analysable (said once in the log)."""
         if not self.is_open(uri):
@@ -101,7 +101,7 @@ class TorchwiseServer(LanguageServer):
 
     def cached_analysis(self, uri: str) -> Analysis | None:
         """The analysis of the current text of ``uri`` if one is already computed."""
-        current = self._document_text(uri)
+        current = self.document_text(uri)
         cached = self._analyses.get(uri)
         if current and cached and cached[0] == current[0] and cached[1] is current[1]:
             return cached[2]
@@ -111,7 +111,7 @@ class TorchwiseServer(LanguageServer):
         """The analysis of the open document ``uri``, cached per document version
         (computed here, on the caller's thread; with ``small_only``, None for a large
         document not analysed yet)."""
-        current = self._document_text(uri)
+        current = self.document_text(uri)
         if current is None:
             return None
         version, source = current
@@ -133,7 +133,7 @@ class TorchwiseServer(LanguageServer):
         (1-based), an earlier version's analysis answers at once when that line is
         unchanged in the current text."""
         for _ in range(3):  # the text may change while we wait; don't chase it forever
-            current = self._document_text(uri)
+            current = self.document_text(uri)
             if current is None:
                 return None
             version, source = current

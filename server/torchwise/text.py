@@ -13,6 +13,7 @@ columns are in the negotiated encoding's code units (UTF-16 by default).
 
 from __future__ import annotations
 
+import bisect
 import re
 
 _BREAK = re.compile(r"\r\n|\r|\n")
@@ -153,8 +154,6 @@ class LineIndex:
         without rescanning the whole text (a keystroke in a 2 MB file costs a few
         milliseconds, not a full scan). Only line breaks near the edit are re-read: a
         ``\r`` before it and a ``\n`` after it may join or part."""
-        import bisect
-
         old = self.text
         text = old[:start] + new_text + old[end:]
         delta = len(new_text) - (end - start)
@@ -180,8 +179,6 @@ class LineIndex:
 
     def position(self, offset: int, encoding: str = UTF16) -> tuple[int, int]:
         """The LSP (line, column in code units) of a str offset."""
-        import bisect
-
         offset = max(0, min(offset, len(self.text)))
         line = bisect.bisect_right(self.starts, offset) - 1
         text = self.line(line)
