@@ -227,8 +227,10 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
         return []
     start, word = found
     start_units = to_units(current, start, encoding)
-    library = [s for s in snip.default_snippets() if s.applies_to(language)
-               and any(p.lower().startswith(word.lower()) for p in s.prefixes)]
+    typed = word.lower()
+    # (snippet, its prefixes that the typed word starts): the one prefix filter
+    library = [(s, matching) for s in snip.default_snippets() if s.applies_to(language)
+               for matching in [[p for p in s.prefixes if p.lower().startswith(typed)]] if matching]
     if not library:
         return []
 
@@ -247,7 +249,7 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
     variables = snip.variables_for(document.path if hasattr(document, "path") else None)
     edit_range = types.Range(start=types.Position(line=position.line, character=start_units), end=position)
     items: list[types.CompletionItem] = []
-    for s in library:
+    for s, matching in library:
         own = _assigned_names(s)
         mapping = {role: name for role, name in renames.items() if role not in own and name not in own}
         nodes = snip.resolve_variables(s.nodes, variables)
@@ -257,9 +259,7 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
         text = snip.to_source(nodes) if snippet_ok else preview
         if not adjust_ok:
             text = _indent(text, indentation)
-        for prefix in s.prefixes:
-            if not prefix.lower().startswith(word.lower()):
-                continue
+        for prefix in matching:
             items.append(types.CompletionItem(
                 label=prefix,
                 label_details=types.CompletionItemLabelDetails(description=s.name),
