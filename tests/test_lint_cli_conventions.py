@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -15,15 +14,8 @@ import pytest
 
 from torchwise.cli import main
 
-BAD = textwrap.dedent("""\
-    import torch
+from test_lint_cli import BAD  # the same sample script
 
-    model = torch.nn.Linear(4, 2)
-    x = torch.randn(3, 4)
-    torch.no_grad()
-    scaler = torch.cuda.amp.GradScaler()
-    preds = model(x).numpy()
-""")
 ONLY_FIXABLE = "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
 
 
