@@ -465,7 +465,8 @@ class Analysis:
         elif isinstance(stmt, ast.ClassDef):
             for expr in stmt.bases + [k.value for k in stmt.keywords] + stmt.decorator_list:
                 self._visit_expr(expr, scope)
-            qualname = LOCAL + stmt.name
+            outer = self.classes.get(scope.node) if isinstance(scope.node, ast.ClassDef) else None
+            qualname = f"{outer.qualname}.{stmt.name}" if outer is not None else LOCAL + stmt.name  # Outer.Inner
             info = ClassInfo(stmt.name, qualname, stmt, scope)
             self.classes[stmt] = info
             scope.bind(stmt.name, Binding(line, "class", qualname=qualname, node=stmt))
@@ -569,7 +570,7 @@ class Analysis:
                 return bindings[-1]
             for module in current.star_imports:
                 qualname = f"{module}.{name}"
-                if qualname in _knowledge() or (self.env is not None and self.env.defines(qualname)):
+                if qualname in _knowledge() or (self.env is not None and self.env.exports(module, name)):
                     return Binding(0, "star", qualname=qualname)
             current = current.parent
         # Not bound anywhere: with a single star import from torch, it is the best guess
@@ -748,9 +749,8 @@ class Analysis:
     def local_class(self, qualname: str) -> ClassInfo | None:
         if not qualname.startswith(LOCAL):
             return None
-        name = qualname[len(LOCAL):]
         for info in self.classes.values():
-            if info.name == name:
+            if info.qualname == qualname:
                 return info
         return None
 
@@ -828,6 +828,9 @@ class Analysis:
             if info is not None:
                 if attr in info.methods:
                     return Value("symbol", f"{klass}.{attr}")
+                nested = self.scopes[info.node].bindings.get(attr) if info.node in self.scopes else None
+                if nested and nested[-1].kind == "class":  # a class nested in this one
+                    return Value("symbol", nested[-1].qualname)
                 if instance and attr in info.attributes:
                     for method_scope, expr in reversed(info.attributes[attr]):
                         value = self.resolve(expr, method_scope)

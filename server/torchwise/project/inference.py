@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from torchwise.analysis import LOCAL, MAX_DEPTH, Analysis, Binding, Scope, Value
+from torchwise.project.summaries import dunder_all
 
 if TYPE_CHECKING:
     from torchwise.project.model import Project
@@ -84,6 +85,11 @@ class ProjectEnv:
     def lookup(self, qualname: str) -> Value | None:
         return self._query(("lookup", qualname), lambda: self._lookup(qualname))
 
+    def exports(self, module: str, name: str) -> bool:
+        """Whether ``from module import *`` binds ``name``: listed in the module's ``__all__``,
+        else a public name it binds (through its own star imports too)."""
+        return self.owns(module) and bool(self._query(("exports", module, name), lambda: self._exports(module, name)))
+
     def bases(self, qualname: str) -> list[str]:
         return self._query(("bases", qualname), lambda: self._bases(qualname)) or []
 
@@ -117,7 +123,7 @@ class ProjectEnv:
         if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or binding.index is None:
             return None
         cls = owner.cls  # type: ignore[union-attr]
-        local = LOCAL + (f"{cls.name}.{func.name}" if cls is not None else func.name)
+        local = f"{cls.qualname}.{func.name}" if cls is not None else LOCAL + func.name
         target = canonical(Value("symbol", local), self.module)
         key = ("param", target, binding.index, self.path if self.module is None else None)
         from torchwise.project.callers import param_value
@@ -164,12 +170,24 @@ class ProjectEnv:
             if attr in analysis.module_scope.bindings:
                 return canonical(analysis.resolve_name(attr, analysis.module_scope, 10**9), module)
             for star in analysis.module_scope.star_imports:
-                if self.owns(star):
+                if self.exports(star, attr):
                     value = self.lookup(f"{star}.{attr}")
                     if value is not None:
                         return value
         submodule = f"{module}.{attr}"
         return Value("symbol", submodule) if self.project.resolver.is_module(submodule) else None
+
+    def _exports(self, module: str, name: str) -> bool:
+        unit = self.project.unit(module)
+        if unit is None:
+            return False
+        listed = self._query(("__all__", module), lambda: dunder_all(unit.analysis.tree))
+        if listed is not None:
+            return name in listed
+        scope = unit.analysis.module_scope
+        if name.startswith("_"):
+            return False
+        return name in scope.bindings or any(self.exports(star, name) for star in scope.star_imports)
 
     def owner(self, qualname: str) -> tuple[str, list[str]] | None:
         """``pkg.net.Net.forward`` -> (``pkg.net``, [``Net``, ``forward``]): its module and the rest."""
@@ -189,9 +207,10 @@ class ProjectEnv:
             return _bare().member(value, attr)  # a torch object reached through the project
         module, rest = found
         unit = self.project.unit(module)
-        if unit is None or len(rest) != 1:
+        local = _class_name(unit, rest)
+        if local is None:
             return None
-        return canonical(unit.analysis.member(Value(value.kind, LOCAL + rest[0]), attr), module)
+        return canonical(unit.analysis.member(Value(value.kind, local), attr), module)
 
     def _bases(self, qualname: str) -> list[str] | None:
         value = self.lookup(qualname)
@@ -202,9 +221,10 @@ class ProjectEnv:
             return None
         module, rest = found
         unit = self.project.unit(module)
-        if unit is None or len(rest) != 1:
+        local = _class_name(unit, rest)
+        if local is None:
             return None
-        out = [canonical(Value("symbol", b), module).qualname for b in unit.analysis.bases(LOCAL + rest[0])]
+        out = [canonical(Value("symbol", b), module).qualname for b in unit.analysis.bases(local)]
         return out if value.qualname == qualname else [value.qualname]
 
     def class_unit(self, qualname: str):
@@ -213,12 +233,13 @@ class ProjectEnv:
         if value is None or value.kind != "symbol":
             return None
         found = self.owner(value.qualname)
-        if found is None or len(found[1]) != 1:
+        if found is None:
             return None
         unit = self.project.unit(found[0])
-        if unit is None:
+        local = _class_name(unit, found[1])
+        if local is None:
             return None
-        info = unit.analysis.local_class(LOCAL + found[1][0])
+        info = unit.analysis.local_class(local)
         return (unit.analysis, info, found[0]) if info is not None else None
 
     def _function(self, analysis: Analysis, qualname: str):
@@ -247,12 +268,13 @@ class ProjectEnv:
         if value.kind == "instance":
             return _bare().call_result(value) if not self.owns(value.qualname) else None
         found = self.owner(value.qualname)
-        if found is None or len(found[1]) != 1:
+        if found is None:
             return None
         unit = self.project.unit(found[0])
-        if unit is None:
+        local = _class_name(unit, found[1])
+        if local is None:
             return None
-        return canonical(unit.analysis.call_result(Value("symbol", LOCAL + found[1][0])), found[0])
+        return canonical(unit.analysis.call_result(Value("symbol", local)), found[0])
 
     def returns(self, analysis: Analysis, func: ast.AST, module: str | None, index: int | None) -> Value | None:
         key = ("returns", id(func), index)
@@ -299,6 +321,14 @@ def _infer_returns(analysis: Analysis, func, module: str | None, index: int | No
             return None  # a return we cannot type: no claim about the function
         found.add(canonical(value, module))  # type: ignore[arg-type]
     return found.pop() if len(found) == 1 else None
+
+
+def _class_name(unit, rest: list[str]) -> str | None:
+    """``<local>.Net`` for ``[Net]``; for a longer path only a nested class (``Outer.Inner``)."""
+    if unit is None:
+        return None
+    local = LOCAL + ".".join(rest)
+    return local if len(rest) == 1 or unit.analysis.local_class(local) is not None else None
 
 
 _BARE: list[Analysis] = []

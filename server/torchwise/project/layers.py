@@ -43,7 +43,7 @@ def describe_module(analysis: Analysis, value: Value, variable: str = "") -> str
              f"A `torch.nn.Module` subclass, defined in {where}."]
     layers = []
     for attr, text in summary.init_attributes:
-        held = unit_analysis.member(Value("instance", LOCAL + summary.name), attr)
+        held = unit_analysis.member(Value("instance", info.qualname), attr)  # Outer.Inner too
         if held is not None and held.kind == "instance" and unit_analysis.is_subclass(held.qualname, MODULE):
             layers.append(f"- `{attr}`: `{text}`")
     if layers:

@@ -164,3 +164,52 @@ def parse_for_summary(text: str, path: str) -> tuple[ast.Module, str | None]:
             return ast.parse(text, filename=path), None
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return ast.Module(body=[], type_ignores=[]), str(exc)
+
+
+def _strings(expr: ast.expr) -> list[str] | None:
+    """``["a", "b"]``, ``("a",)``, ``[...] + [...]``: the strings; None for anything else."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left, right = _strings(expr.left), _strings(expr.right)
+        return None if left is None or right is None else left + right
+    if isinstance(expr, (ast.List, ast.Tuple)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in expr.elts):
+        return [e.value for e in expr.elts]  # type: ignore[attr-defined]
+    return None
+
+
+def dunder_all(tree: ast.Module) -> tuple[str, ...] | None:
+    """The module's ``__all__`` (``=``, ``+=``, ``.append``, ``.extend`` of string literals at
+    module level); None when it has none, or builds it in a way we cannot read (then a star
+    import binds the public names, as if it had none: the wider guess)."""
+    names: list[str] | None = None
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                continue
+            found = _strings(stmt.value) if stmt.value is not None else None
+            if found is None:
+                return None
+            if isinstance(stmt, ast.AugAssign):
+                if names is None or not isinstance(stmt.op, ast.Add):
+                    return None
+                names += found
+            else:
+                names = found
+        elif (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+              and isinstance(stmt.value.func, ast.Attribute) and isinstance(stmt.value.func.value, ast.Name)
+              and stmt.value.func.value.id == "__all__"):
+            call = stmt.value
+            method = call.func.attr  # type: ignore[attr-defined]
+            if names is None or len(call.args) != 1 or call.keywords:
+                return None
+            arg = call.args[0]
+            if method == "append" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                names.append(arg.value)
+            elif method == "extend" and _strings(arg) is not None:
+                names += _strings(arg)  # type: ignore[operator]
+            elif method == "remove" and isinstance(arg, ast.Constant) and arg.value in names:
+                names.remove(arg.value)
+            else:
+                return None
+    return tuple(dict.fromkeys(names)) if names is not None else None
