@@ -117,3 +117,26 @@ async def test_quick_fix_in_a_cell_edits_that_cell(client: LanguageClient, tmp_p
     assert fixes, actions
     edits = fixes[0].edit.changes[uris[3]]
     assert edits[0].range.start.line == 3 and "log1p" in edits[0].new_text
+
+
+async def test_completion_in_a_cell_sees_names_from_earlier_cells(client: LanguageClient, tmp_path: Path):
+    """Snippet defaults in a cell pick the model and optimizer an earlier cell made, and
+    not those of a later cell."""
+    cells = [
+        (types.NotebookCellKind.Code, "import torch\nimport torch.nn as nn\n"),
+        (types.NotebookCellKind.Code, "net = nn.Linear(4, 2)\nopt = torch.optim.SGD(net.parameters(), lr=0.1)"),
+        (types.NotebookCellKind.Markup, "Training"),
+        (types.NotebookCellKind.Code, ""),
+    ]
+    uris = open_notebook(client, tmp_path / "nb.ipynb", cells)
+
+    async def train_step(uri: str, line: int) -> str:
+        items = await client.text_document_completion_async(types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=0)))
+        items = items.items if isinstance(items, types.CompletionList) else items
+        return {i.label: i for i in items}["pt-train-step"].text_edit.new_text
+
+    step = await train_step(uris[3], 0)
+    assert "${6:net}" in step and "${4:opt}" in step, step
+    step = await train_step(uris[0], 2)  # above the cell that makes them
+    assert "${6:net}" not in step and "${4:opt}" not in step, step

@@ -236,9 +236,12 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
 
     renames: dict[str, str] = {}
     try:
-        analysis = ls.analysis(uri, small_only=True)  # a large file is not parsed on the event loop
+        notebooks = getattr(ls, "notebooks", None)
+        view = notebooks.cell_view(uri) if notebooks is not None else None  # a cell sees the cells above
+        # (a large file is not parsed on the event loop)
+        analysis, offset = view if view is not None else (ls.analysis(uri, small_only=True), 0)
         if analysis is not None:
-            renames = {role: name for role, name in existing_names(analysis, position.line + 1).items()
+            renames = {role: name for role, name in existing_names(analysis, position.line + 1 + offset).items()
                        if role != name}
     except Exception as exc:  # a guess that fails must not cost the completion
         ls.log(f"completion: name look-up failed for {uri}: {exc!r}", types.MessageType.Warning)
