@@ -161,7 +161,10 @@ class Linter:
         if job is None or job[0] is not source or job[1] != key:
             if job is not None:
                 job[2].cancel()  # not started yet: dropped; running: its result is ignored
-            future = asyncio.get_running_loop().run_in_executor(self._lint_pool(), _lint_text, source, path, key)
+            project = self.server.project  # the worker sees the same workspace (files on disk)
+            folders = tuple(str(f) for f in project.resolver.folders) if uri.startswith("file:") else ()
+            future = asyncio.get_running_loop().run_in_executor(
+                self._lint_pool(), _lint_text, source, path, key, folders, project.revision)
             job = (source, key, future)
             self.jobs[uri] = job
         rows, errors, seconds = await asyncio.shield(job[2])
@@ -405,12 +408,33 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="torchwise-parent-watch").start()
 
 
-def _lint_text(source: str, path: str, codes: tuple[str, ...]) -> tuple[list[tuple], list[str], float]:
+# The lint worker's own project model: (folders, the server's revision it is valid for, Project).
+_WORKER_PROJECT: list = []
+
+
+def _worker_analysis(source: str, path: str, folders: tuple[str, ...], revision: int):
+    """The analysis of ``source`` with the workspace's cross-module facts (read from disk;
+    the worker's project forgets what it read whenever the server's revision moves on)."""
+    if not folders:
+        return build_analysis(source, path)
+    from torchwise.project import Project
+
+    if not _WORKER_PROJECT or _WORKER_PROJECT[0][0] != folders:
+        _WORKER_PROJECT[:] = [[folders, revision, Project(list(folders))]]
+    entry = _WORKER_PROJECT[0]
+    if entry[1] != revision:
+        entry[2].changed(structure=True)
+        entry[1] = revision
+    return entry[2].analysis_for(Path(path).as_uri(), source, adopt=False)
+
+
+def _lint_text(source: str, path: str, codes: tuple[str, ...], folders: tuple[str, ...] = (),
+               revision: int = 0) -> tuple[list[tuple], list[str], float]:
     """Lint ``source`` in the worker process: (findings as plain rows, error lines, seconds)."""
     errors: list[str] = []
     start = time.perf_counter()
     rules = [r for r in (get_rule(code) for code in codes) if r is not None]
-    analysis = build_analysis(source, path)
+    analysis = _worker_analysis(source, path, folders, revision)
     found = lint_analysis(analysis, path, rules, on_error=errors.append)
     rows = [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix) for f in found]
     return rows, errors, time.perf_counter() - start

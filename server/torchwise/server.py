@@ -18,7 +18,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from torchwise import __version__
-from torchwise.analysis import Analysis, build_analysis
+from torchwise.analysis import Analysis
 from torchwise.config import Options, parse_options
 from torchwise.knowledge import KnowledgeBase, default_knowledge
 from torchwise.project import Project
@@ -155,7 +155,9 @@ class TorchwiseServer(LanguageServer):
         return cached[2] if cached else None
 
     def _start_analysis(self, uri: str, version: int | None, source: str) -> tuple[str, asyncio.Future]:
-        future = asyncio.get_running_loop().run_in_executor(self._analysis_pool, build_analysis, source, uri)
+        # with the project's environment (cross-module answers), adopted below if still current
+        future = asyncio.get_running_loop().run_in_executor(
+            self._analysis_pool, self.project.analysis_for, uri, source, False)
         pending = (source, future)
         self._pending[uri] = pending
 
@@ -167,6 +169,9 @@ class TorchwiseServer(LanguageServer):
             with self._analysis_lock:
                 if self.is_open(uri):
                     self._analyses[uri] = (version, source, fut.result())
+                    current = self.document_text(uri)
+                    if current is not None and current[1] is source:
+                        self.project.adopt_document(uri, source, fut.result())
 
         future.add_done_callback(done)
         return pending

@@ -190,14 +190,23 @@ class Project:
 
         return ProjectEnv(self, self.resolver.module_of(path), path)
 
-    def analysis_for(self, uri: str, text: str) -> Analysis:
-        """A fresh analysis of an open document, seeing the project (and serving as its unit)."""
+    def analysis_for(self, uri: str, text: str, adopt: bool = True) -> Analysis:
+        """A fresh analysis of an open document, seeing the project (and, with ``adopt``,
+        serving as its unit). The parse holds no lock: a large document analysed on a
+        worker thread must not hold the requests of other documents up."""
         from torchwise.jedi_fallback import uri_to_path
 
         if not uri.startswith("file:"):
             return build_analysis(text, uri)
         path = Path(uri_to_path(uri))
-        with self.lock:
-            analysis = build_analysis(text, uri, env=self.env_for(path))
+        analysis = build_analysis(text, uri, env=self.env_for(path))  # construction asks env nothing
+        if adopt:
             self.adopt(path, text, analysis)
         return analysis
+
+    def adopt_document(self, uri: str, text: str, analysis: Analysis) -> None:
+        """``adopt`` by uri, for an analysis built elsewhere (a worker thread) from ``text``."""
+        from torchwise.jedi_fallback import uri_to_path
+
+        if uri.startswith("file:") and analysis.env is not None:
+            self.adopt(Path(uri_to_path(uri)), text, analysis)

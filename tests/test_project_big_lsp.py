@@ -1,0 +1,85 @@
+"""A large document (analysed on a worker thread for hover and linted in a worker
+process) sees the project too: hovers across modules and lint findings that need facts
+from another module (``Net`` is an ``nn.Module``) are the same as in a small file."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from lsp_helpers import SERVER_COMMAND, initialize_params, open_document, position_of, server_env
+
+ENGINE = '''\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def make_optimizer(model):
+    return torch.optim.SGD(model.parameters(), lr=0.1)
+'''
+
+HEAD = '''\
+import torch
+from pkg.engine import make_optimizer, Net
+
+model = Net()
+opt = make_optimizer(model)
+model.fc.weight
+opt.zero_grad()
+torch.save(model, "m.pt")
+'''
+BIG = HEAD + "# padding to push the document over the worker threshold ...........................\n" * 2500
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))
+async def workspace(lsp_client: LanguageClient, tmp_path: Path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "engine.py").write_text(ENGINE)
+    await lsp_client.initialize_session(initialize_params(tmp_path))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def hover(client: LanguageClient, uri: str, needle: str, offset: int) -> str | None:
+    result = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=position_of(BIG, needle, offset)))
+    return result.contents.value if result is not None else None  # type: ignore[union-attr]
+
+
+async def codes_of(client: LanguageClient, uri: str) -> list[str]:
+    for _ in range(300):
+        if uri in client.diagnostics:
+            break
+        await asyncio.sleep(0.05)
+    return sorted(str(d.code) for d in client.diagnostics.get(uri, []))
+
+
+async def test_a_large_document_hovers_across_modules(workspace: LanguageClient, tmp_path: Path):
+    assert len(BIG) >= 200_000
+    uri = open_document(workspace, tmp_path / "big.py", BIG)
+    assert "torch.nn.Linear" in (await hover(workspace, uri, "model.fc.weight", 7) or "")
+    assert "torch.nn.Parameter" in (await hover(workspace, uri, "fc.weight", 4) or "")
+    assert "torch.optim.Optimizer.zero_grad" in (await hover(workspace, uri, "opt.zero_grad", 6) or "")
+    assert "**Layers**\n- `fc`: `Linear(3, 1)`" in (await hover(workspace, uri, "model = Net()", 9) or "")
+
+
+async def test_a_large_document_is_linted_with_the_project(workspace: LanguageClient, tmp_path: Path):
+    small = open_document(workspace, tmp_path / "small.py", HEAD)
+    big = open_document(workspace, tmp_path / "big.py", BIG)
+    expected = await codes_of(workspace, small)
+    assert "TW502" in expected  # saving a whole Net: only known from pkg/engine.py
+    assert await codes_of(workspace, big) == expected
