@@ -18,7 +18,8 @@ from torchwise.lint.base import Finding
 from torchwise.lint.config import (
     Config, ConfigError, inline_overrides, load_config, load_config_file, merged, parse_per_file_ignores, parse_table,
 )
-from torchwise.lint.engine import LintSettings, lint_source, select_rules, unknown_selectors
+from torchwise.lint import pool
+from torchwise.lint.engine import LintSettings, lint_source, project_context, select_rules, unknown_selectors
 from torchwise.lint.files import SourceError, decode_source, encode_source, read_source_file, write_atomic
 from torchwise.lint.fix import fix_source, fixable, unified_diff
 from torchwise.lint.term import use_color
@@ -346,6 +347,13 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def check_once(args: argparse.Namespace) -> int:
+    """One check of the given paths, with the project's cross-module facts (lint.pool)."""
+    paths = [p for p in (args.paths or ["."]) if p != "-"]
+    with project_context(pool.project_for(paths)):
+        return _check_once(args)
+
+
+def _check_once(args: argparse.Namespace) -> int:
     select, ignore, extend = _split(args.select), _split(args.ignore), _split(args.extend_select)
     bad = unknown_selectors(select + ignore + extend)
     if bad:
@@ -447,6 +455,8 @@ def check_once(args: argparse.Namespace) -> int:
             for problem in problems:
                 _error(problem)
                 errors += 1
+            workers = 1 if fix_mode else pool.workers_for(len(found_files))
+            pooled: list[tuple[int, tuple[str, str, tuple[str, ...]]]] = []  # (index in results, job)
             for path, explicit in found_files:
                 settings = settings_for(path)
                 if (not explicit or args.force_exclude) and settings.is_excluded(str(_resolved(path))):
@@ -513,10 +523,19 @@ def check_once(args: argparse.Namespace) -> int:
                                 _error(str(exc))
                                 errors += 1
                                 findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
+                elif workers > 1:  # linted below, by the pool, in this order
+                    pooled.append((len(results), (source, display, tuple(r.code for r in rules))))
+                    findings = []
                 else:
                     findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
                 results.append((display, findings))
                 sources[display] = source
+            if pooled:
+                done = pool.lint_many([job for _, job in pooled], pool.folders_for(paths), workers)
+                for (index, job), (findings, rule_errors) in zip(pooled, done):
+                    for message in rule_errors:
+                        report_rule_error(message)
+                    results[index] = (job[1], findings)
     except ConfigError as exc:
         _error(str(exc))
         return 2

@@ -257,6 +257,40 @@ def _lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
     return findings
 
 
+# The project model ``torchwise check`` lints against (cross-module facts), if any: set
+# for the duration of a run by ``project_context``.
+_PROJECT: list = []
+
+
+@contextmanager
+def project_context(project):
+    """Lint every ``lint_source`` call of this block with ``project``'s cross-module facts."""
+    _PROJECT.append(project)
+    try:
+        yield project
+    finally:
+        _PROJECT.remove(project)
+
+
+def _with_project(source: str, path: str) -> Analysis:
+    """The file's analysis, seeing the project when a run set one (and serving as its
+    module's unit afterwards: a module imported by a later file is not parsed twice)."""
+    if not _PROJECT or path in ("<stdin>", "-") or path.startswith("<"):
+        return build_analysis(source, path)
+    from pathlib import Path
+
+    try:
+        project, file = _PROJECT[-1], Path(path).resolve()
+    except (OSError, RuntimeError):  # a symlink loop: the file on its own
+        return build_analysis(source, path)
+    if file.suffix == ".py" and project._texts.get(file, source) != source:
+        project.changed([file])  # a fixed text: what other modules were told of it is stale
+    analysis = build_analysis(source, path, env=project.env_for(file))
+    if file.suffix == ".py":
+        project.adopt(file, source, analysis)
+    return analysis
+
+
 def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | None = None, *,
                 rules: Iterable[Rule] | None = None, on_error: ErrorHandler | None = None) -> list[Finding]:
     """Lint one file's text. ``rules`` overrides the settings' selection."""
@@ -264,7 +298,7 @@ def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | Non
     selected = list(rules) if rules is not None else settings.rules_for(path)
     with no_gc():
         try:
-            analysis = build_analysis(source, path)
+            analysis = _with_project(source, path)
         except Exception as exc:  # the analysis itself should never fail; be safe anyway
             (on_error or _stderr)(f"torchwise: could not analyse {path}: {_one_line(repr(exc))}")
             analysis = Analysis("", path)

@@ -1,0 +1,87 @@
+"""``torchwise check`` on a tree: cross-module facts from the project model (a model class
+defined in another module is an ``nn.Module``), and the process pool for many files, whose
+report is the single process's, byte for byte, in the same order."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from torchwise.cli import main
+
+ENGINE = '''\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 1)
+
+
+def make_optimizer(model):
+    return torch.optim.SGD(model.parameters(), lr=0.1)
+'''
+TRAIN = '''\
+import torch
+from pkg.engine import Net
+
+model = Net()
+torch.save(model, "m.pt")
+'''
+FIXTURES = Path(__file__).parent / "lint_fixtures"
+
+
+def check(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def workspace(root: Path, copies: int = 0) -> None:
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "engine.py").write_text(ENGINE)
+    (root / "train.py").write_text(TRAIN)
+    fixtures = sorted(p for p in FIXTURES.glob("*.py") if not p.name.endswith(".fixed.py"))
+    for i in range(copies):
+        source = fixtures[i % len(fixtures)]
+        (root / "more" / f"d{i % 3}").mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, root / "more" / f"d{i % 3}" / f"{i:02d}_{source.name}")
+
+
+def test_a_module_defined_elsewhere_is_known(tmp_path: Path, capsys, monkeypatch) -> None:
+    workspace(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = check(capsys, "train.py")
+    assert code == 1 and "train.py:5:1: TW502 [save-whole-model]" in out, out
+    code, out, _ = check(capsys, str(tmp_path))  # from anywhere: the checked directory is a root
+    assert "TW502" in out
+
+
+@pytest.mark.parametrize("args", [(), ("--output-format", "json"), ("--statistics",)])
+def test_the_pool_reports_what_one_process_reports(tmp_path: Path, capsys, monkeypatch, args) -> None:
+    workspace(tmp_path, copies=40)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TORCHWISE_JOBS", "1")
+    single = check(capsys, ".", *args)
+    monkeypatch.setenv("TORCHWISE_JOBS", "2")
+    from torchwise.lint import pool
+
+    assert pool.workers_for(43) == 2
+    pooled = check(capsys, ".", *args)
+    assert pooled == single
+    assert single[0] == 1 and "TW502" in single[1]  # the project's facts reach the workers too
+    assert check(capsys, ".", *args) == single  # the same order every time
+
+
+def test_the_pool_is_not_used_for_a_few_files_or_fixes(monkeypatch) -> None:
+    from torchwise.lint import pool
+
+    monkeypatch.setenv("TORCHWISE_JOBS", "2")
+    assert pool.workers_for(1) == 1 and pool.workers_for(15) == 1 and pool.workers_for(16) == 2
+    monkeypatch.setenv("TORCHWISE_JOBS", "1")
+    assert pool.workers_for(10_000) == 1
