@@ -27,6 +27,9 @@ pytestmark = pytest.mark.slow
     ("reliability.py", ["--hovers", "3", "--edits", "20", "--big-lines", "500"],
      [r"hover, small file, large one edited median +[\d.]+ ms +p95 +[\d.]+ ms +ratio \(median\) [\d.]+x",
       r"RSS \d+ MB -> \d+ MB \([\d.]+x\)"]),
+    ("project_check.py", ["--modules", "4", "--skip-single"],
+     [r"check \(project model, pool\) +[\d.]+ ms +[\d.]+x ast\.parse", r"background indexing \(busy\) +[\d.]+ ms +[\d.]+x",
+      r"server RSS after indexing +[\d.]+ MB"]),
     ("kernel_latency.py", ["--runs", "3", "--starts", "1"],
      [r"trivial run round trip, median of 3: .* ratio [\d.]+x", r"kernel ready with torch, median of 1: .* ratio [\d.]+x"]),
 ])

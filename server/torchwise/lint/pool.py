@@ -77,6 +77,10 @@ def lint_many(jobs: list[tuple[str, str, tuple[str, ...]]], folders: list[str],
               workers: int) -> list[tuple[list[Finding], list[str]]]:
     """(findings, rule-error lines) for each (source, display path, rule codes), in order."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    if method == "fork":  # loaded once here, the workers inherit the knowledge base
+        from torchwise.analysis import _knowledge
+
+        _knowledge()
     chunk = max(1, len(jobs) // (workers * 16))
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                              initializer=_start_worker, initargs=(folders,)) as pool:
