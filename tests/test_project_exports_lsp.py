@@ -170,3 +170,20 @@ async def test_first_hover_sees_star_exports_and_nested_classes(workspace: Langu
 async def test_names_a_star_import_does_not_bind_answer_null(workspace: LanguageClient, tmp_path: Path,
                                                              needle, offset):
     assert await hover(workspace, open_script(workspace, tmp_path), needle, offset) is None
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("__all__ = ['a', 'b']\n__all__ += ('c',)\n__all__.extend(['d'])\n__all__.append('e')\n__all__.remove('a')\n",
+     ("b", "c", "d", "e")),
+    ("__all__: list[str] = ['a'] + ['b']\n", ("a", "b")),
+    ("x = 1\n", None),  # none: a star import binds the public names
+    ("from .m import __all__ as inner\n__all__ = inner + ['a']\n", None),  # built in a way we cannot read
+    ("__all__ = ['a']\n__all__ += names()\n", None),
+    ("__all__ = ['a']\n__all__.insert(0, 'b')\n", None),
+])
+def test_dunder_all_is_read_from_literals_only(source, expected):
+    import ast
+
+    from torchwise.project.summaries import dunder_all
+
+    assert dunder_all(ast.parse(source)) == expected
