@@ -60,3 +60,15 @@ def test_import_strategy_and_secret_token() -> None:
     extension = (ROOT / "client/src/extension.ts").read_text(encoding="utf-8")
     assert "context.secrets.get(TOKEN_SECRET)" in client and "context.secrets.store(TOKEN_SECRET, token)" in extension
     assert 'cfg.get<string>("importStrategy", "useBundled") === "fromEnvironment"' in client
+
+
+def test_lint_settings_are_per_folder() -> None:
+    """lint.enabled/select/ignore are resource-scoped: a folder of a multi-root workspace
+    may set them, and the server asks workspace/configuration per folder
+    (test_folder_settings_lsp.py)."""
+    props = MANIFEST["contributes"]["configuration"]["properties"]
+    for key in ("enabled", "select", "ignore"):
+        assert props[f"torchwise.lint.{key}"]["scope"] == "resource", key
+    from torchwise.folder_settings import FOLDER_KEYS
+
+    assert set(FOLDER_KEYS) == {"enabled", "select", "ignore"}
