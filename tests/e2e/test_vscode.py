@@ -97,6 +97,38 @@ def test_lint_squiggle_problems_entry_and_quick_fix(code_server, request):
     assert result["squigglesAfter"] < result["squigglesBefore"]
 
 
+ZERO_GRAD_LOOP = """\
+import torch
+
+model = torch.nn.Linear(4, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for step in range(3):
+    loss = model(torch.randn(8, 4)).pow(2).mean()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_missing_zero_grad_fixed_from_the_light_bulb(code_server, request):
+    """The finding's light bulb offers "Insert optimizer.zero_grad() ..." (unsafe, so not
+    applied by fix-all); picking it inserts the call at the start of the loop body, and the
+    squiggle and the Problems entry go away (the findings arrive by pull: VS Code's client
+    advertises textDocument/diagnostic)."""
+    folder = code_server.workspace("zero-grad")
+    (folder / "zero_grad_loop.py").write_text(ZERO_GRAD_LOOP)
+    line = ZERO_GRAD_LOOP.splitlines().index("    optimizer.step()") + 1
+    result = code_server.run(
+        request, "lintAndQuickFix", folder, file="zero_grad_loop.py", line=line, column=10, via="lightbulb",
+        problem="missing-zero-grad", fixTitle="Insert optimizer.zero_grad() at the start of the loop",
+        fixedText="optimizer.zero_grad()",
+    )  # fmt: skip
+    assert "Gradients are never cleared in this loop" in result["problem"]
+    assert "`" not in result["problem"]  # Problems shows plain text
+    expected = ZERO_GRAD_LOOP.replace("for step in range(3):\n", "for step in range(3):\n    optimizer.zero_grad()\n")
+    assert result["text"].rstrip("\n") == expected.rstrip("\n"), result["text"]
+    assert (result["squigglesBefore"], result["squigglesAfter"]) == (1, 0)
+
+
 def test_notebook_cells_get_hovers_and_squiggles(code_server, request):
     """A .ipynb in VS Code's notebook editor: the client syncs its cells, the server analyses them
     as one module (the hover needs the import from the first cell) and lints them per cell."""
