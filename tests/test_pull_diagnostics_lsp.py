@@ -156,3 +156,27 @@ async def test_client_without_pull_support_is_pushed(pusher: LanguageClient, tmp
         if params.uri == uri:
             break
     assert len(params.diagnostics) == 2 and params.version == 1
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))
+async def debounced_puller(lsp_client: LanguageClient, tmp_path: Path):
+    await lsp_client.initialize_session(pulling_params(tmp_path, lint={"debounceMs": 600}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_pull_after_an_edit_waits_for_the_debounce(debounced_puller: LanguageClient, tmp_path: Path) -> None:
+    """lint.debounceMs keeps its meaning for pulling clients: a pull right after a change
+    answers once typing paused, for the text as it is then."""
+    client = debounced_puller
+    uri = open_document(client, tmp_path / "train.py", CLEAN)
+    assert not (await pull(client, uri)).items  # no change yet: answered at once
+    loop = asyncio.get_running_loop()
+    change(client, uri, 2, CLEAN + "torch.no_grad()\n")
+    started = loop.time()
+    pending = asyncio.ensure_future(pull(client, uri))
+    await asyncio.sleep(0.1)
+    change(client, uri, 3, CLEAN + "torch.no_grad()\nstate = torch.load('m.pt')\n")  # typing on
+    report = await pending
+    assert loop.time() - started >= 0.5  # a floor, not a speed: the debounce was waited for
+    assert len(report.items) == 2  # the findings of the text after the last keystroke

@@ -75,6 +75,7 @@ class Linter:
         self.jobs: dict[str, tuple[str, tuple[str, ...], asyncio.Future]] = {}
         self.tasks: set[asyncio.Task] = set()
         self.pulled_cells: set[str] = set()  # notebook cells the client pulls: never pushed
+        self.changed_at: dict[str, float] = {}  # uri -> time.monotonic() of its last change
 
     # -- push or pull -------------------------------------------------------------
     def _is_cell(self, uri: str) -> bool:
@@ -275,7 +276,26 @@ class Linter:
             return
         self.pending[uri] = loop.call_later(delay_ms / 1000.0, self.lint_now, uri)
 
+    def debounce_ms(self, uri: str) -> int:
+        delay = max(0, int(self.server.options.lint.debounce_ms))
+        current = self.server.document_text(uri)
+        if current is not None and len(current[1]) >= BIG_SOURCE_CHARS:
+            delay = max(delay, BIG_DEBOUNCE_MS)  # a large file is linted once typing pauses
+        return delay
+
+    def pull_delay(self, uri: str) -> float:
+        """Seconds a pull should wait so that ``lint.debounce_ms`` passes after the last
+        change (the client cancels the request when the user types on)."""
+        changed = self.changed_at.get(uri)
+        if changed is None:
+            return 0.0
+        return changed + self.debounce_ms(uri) / 1000 - time.monotonic()
+
     def on_event(self, event: str, uri: str) -> None:
+        if event == "change":
+            self.changed_at[uri] = time.monotonic()
+        elif event == "close":
+            self.changed_at.pop(uri, None)
         if client_pulls(self.server) and event != "close":
             if event == "configuration":
                 refresh(self.server)  # the client pulls again; cells are re-pushed by notebooks
@@ -283,11 +303,7 @@ class Linter:
         if event in ("open", "save"):
             self.schedule(uri, 0)
         elif event == "change":
-            delay = max(0, int(self.server.options.lint.debounce_ms))
-            current = self.server.document_text(uri)
-            if current is not None and len(current[1]) >= BIG_SOURCE_CHARS:
-                delay = max(delay, BIG_DEBOUNCE_MS)  # a large file is linted once typing pauses
-            self.schedule(uri, delay)
+            self.schedule(uri, self.debounce_ms(uri))
         elif event == "close":
             handle = self.pending.pop(uri, None)
             if handle is not None:

@@ -10,11 +10,15 @@ findings are cleared and it is not pushed again.
 Each report carries a result id, a digest of its diagnostics, so a document whose
 findings did not change answers ``unchanged``. ``workspace/diagnostic`` reports the
 open text documents (the workspace's other files are not linted in the editor).
-Settings changes ask the client to pull again (``workspace/diagnostic/refresh``).
+Settings changes ask the client to pull again (``workspace/diagnostic/refresh``). A
+pull right after an edit waits until ``lint.debounceMs`` has passed since it, as a
+pushed lint does (vscode-languageclient pulls on every change and cancels the
+outdated request).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 
@@ -72,6 +76,9 @@ def register(server: TorchwiseServer) -> None:
     async def text_document_diagnostic(ls: TorchwiseServer, params: types.DocumentDiagnosticParams):
         uri = params.text_document.uri
         ls.linter.pulled(uri)  # type: ignore[attr-defined]
+        delay = ls.linter.pull_delay(uri)  # type: ignore[attr-defined]
+        if delay > 0:
+            await asyncio.sleep(delay)  # lint.debounceMs after the last keystroke, as when pushing
         try:
             _, diagnostics = await document_diagnostics(ls, uri)
         except Exception as exc:  # always answer: an empty report and one line in the log
