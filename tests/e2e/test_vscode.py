@@ -46,6 +46,20 @@ def test_server_starts_and_reports_ready(code_server, request):
     assert sys.executable in log
 
 
+def test_workbench_has_no_extension_gallery(code_server):
+    """code-server started as scripts/demo.sh starts it serves a workbench with no gallery
+    (by default it points at open-vsx.org, which an offline machine cannot reach)."""
+    import html
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{code_server.url}/", timeout=30) as response:
+        page = html.unescape(response.read().decode("utf-8"))
+    found = re.search(r'"extensionsGallery":(\{[^{}]*\})', page)
+    assert found, "no product configuration in the workbench page"
+    assert json.loads(found.group(1)) == {}, found.group(1)
+
+
 def test_restart_command_and_settings_change_restart_the_server(code_server, request):
     folder = code_server.workspace("restarts")
     settings = {"torchwise.interpreter": sys.executable, "torchwise.server.logLevel": "debug"}
