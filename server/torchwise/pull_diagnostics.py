@@ -32,7 +32,7 @@ _CONVERTER = get_converter()
 
 
 def client_pulls(server: TorchwiseServer) -> bool:
-    """Whether the client asks for diagnostics (decided once, from its capabilities)."""
+    """Whether the client asks for diagnostics itself (its initialize capabilities say so)."""
     try:
         text_document = server.client_capabilities.text_document
     except Exception:  # not initialized yet

@@ -128,7 +128,7 @@ def test_missing_zero_grad_fixed_from_the_light_bulb(code_server, request):
     applied by fix-all); picking it inserts the call at the start of the loop body, and the
     squiggle and the Problems entry go away (the findings arrive by pull: VS Code's client
     advertises textDocument/diagnostic)."""
-    folder = code_server.workspace("zero-grad")
+    folder = code_server.workspace("zero-grad", settings={"torchwise.trace.server": "verbose"})
     (folder / "zero_grad_loop.py").write_text(ZERO_GRAD_LOOP)
     line = ZERO_GRAD_LOOP.splitlines().index("    optimizer.step()") + 1
     result = code_server.run(
@@ -141,6 +141,14 @@ def test_missing_zero_grad_fixed_from_the_light_bulb(code_server, request):
     expected = ZERO_GRAD_LOOP.replace("for step in range(3):\n", "for step in range(3):\n    optimizer.zero_grad()\n")
     assert result["text"].rstrip("\n") == expected.rstrip("\n"), result["text"]
     assert (result["squigglesBefore"], result["squigglesAfter"]) == (1, 0)
+    # VS Code pulled the findings, and none were pushed for this file (no duplicates)
+    entries = re.split(r"(?=(?:Sending|Received) (?:request|notification|response) ')", code_server.torchwise_log())
+    methods = sorted({re.match(r"\w+ \w+ '([\w/$]+)", e).group(1) for e in entries[1:]})
+    pulled = [e for e in entries if e.startswith("Sending request 'textDocument/diagnostic") and "zero_grad_loop.py" in e]
+    assert pulled, methods
+    pushed = [e for e in entries if e.startswith("Received notification 'textDocument/publishDiagnostics")
+              and "zero_grad_loop.py" in e]
+    assert not pushed, pushed[:1]
 
 
 def test_notebook_cells_get_hovers_and_squiggles(code_server, request):
