@@ -51,6 +51,10 @@ JSON
 # torchwise.interpreter is machine-scoped: code-server reads it from the machine settings.
 printf '{\n  "torchwise.interpreter": "%s"\n}\n' "$PYTHON" > "$DEMO/user-data/Machine/settings.json"
 printf 'bind-addr: %s:%s\nauth: none\ncert: false\n' "$HOST" "$PORT" > "$DEMO/config.yaml"
+# No extension gallery: the demo installs its .vsix from disk and must not call open-vsx.org (which it
+# may not reach) when the page loads; the git setting above keeps the "git repository found in parent
+# folders" toast away (the sample workspace lives inside this repository).
+export EXTENSIONS_GALLERY='{}'
 export HOME="$DEMO/home" XDG_CONFIG_HOME="$DEMO/home/.config" XDG_DATA_HOME="$DEMO/home/.local/share" XDG_CACHE_HOME="$DEMO/home/.cache"
 CS_ARGS=(--config "$DEMO/config.yaml" --user-data-dir "$DEMO/user-data" --extensions-dir "$DEMO/extensions"
          --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override)

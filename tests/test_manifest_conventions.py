@@ -60,3 +60,78 @@ def test_import_strategy_and_secret_token() -> None:
     extension = (ROOT / "client/src/extension.ts").read_text(encoding="utf-8")
     assert "context.secrets.get(TOKEN_SECRET)" in client and "context.secrets.store(TOKEN_SECRET, token)" in extension
     assert 'cfg.get<string>("importStrategy", "useBundled") === "fromEnvironment"' in client
+
+
+def test_lint_settings_are_per_folder() -> None:
+    """lint.enabled/select/ignore are resource-scoped: a folder of a multi-root workspace
+    may set them, and the server asks workspace/configuration per folder
+    (test_folder_settings_lsp.py)."""
+    props = MANIFEST["contributes"]["configuration"]["properties"]
+    for key in ("enabled", "select", "ignore"):
+        assert props[f"torchwise.lint.{key}"]["scope"] == "resource", key
+    from torchwise.folder_settings import FOLDER_KEYS
+
+    assert set(FOLDER_KEYS) == {"enabled", "select", "ignore"}
+
+
+
+def _string_literals(source: str):
+    """(line, kind, text) of the string literals of a TypeScript file: kind is '"', "'" or
+    "`" (a template's text, its ${...} parts left out). Comments and regexes are skipped
+    well enough for this code base."""
+    i, line, n = 0, 1, len(source)
+    while i < n:
+        c = source[i]
+        if c == "\n":
+            line += 1
+        if source.startswith("//", i):
+            i = source.find("\n", i)
+            i = n if i < 0 else i
+            continue
+        if source.startswith("/*", i):
+            end = source.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+            line += source.count("\n", i, end)
+            i = end
+            continue
+        if c in "\"'`":
+            start_line, j, text, depth = line, i + 1, [], 0
+            while j < n:
+                d = source[j]
+                if d == "\\":
+                    text.append(source[j:j + 2])
+                    j += 2
+                    continue
+                if d == "\n":
+                    line += 1
+                if c == "`" and source.startswith("${", j) and depth == 0:
+                    depth, j = 1, j + 2
+                    continue
+                if depth:
+                    depth += {"{": 1, "}": -1}.get(d, 0)
+                    j += 1
+                    continue
+                if d == c:
+                    break
+                text.append(d)
+                j += 1
+            yield start_line, c, "".join(text)
+            i = j + 1
+            continue
+        i += 1
+
+
+def test_plain_text_where_vs_code_shows_plain_text() -> None:
+    """Pickers, notifications, status texts and titles show backticks literally: Markdown
+    quoting is kept for MarkdownString tooltips (the server's Problems messages and quick-fix
+    titles are checked in test_quick_fixes_lsp / test_lint_quick_fixes)."""
+    offenders = []
+    for path in sorted((ROOT / "client" / "src").glob("*.ts")):
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for number, kind, text in _string_literals(source):
+            marked = "`" in text if kind != "`" else "\\`" in text
+            context = "\n".join(lines[max(0, number - 4):number])
+            if marked and "MarkdownString" not in context and "appendMarkdown" not in context:
+                offenders.append(f"{path.name}:{number}: {text}")
+    assert not offenders, "\n".join(offenders)

@@ -71,3 +71,21 @@ def test_summaries_are_plain_data_cached_by_content(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text("x = 1\n")
     project.changed([tmp_path / "m.py"])
     assert project.summary(tmp_path / "m.py").classes == ()
+
+
+def test_call_sites_are_indexed_once_per_module(monkeypatch) -> None:
+    """Call-site typing looks up a module's calls by name from one walk of its tree: a
+    40,000-line module in the workspace walked once per parameter query kept the first
+    lint of another file waiting for minutes."""
+    from torchwise.analysis import Analysis
+    from torchwise.project import callers
+
+    analysis = Analysis("def f(x):\n    return g(x)\n\nf(1)\nobj.f(2)\nh(f(3))\nf\n", path="m.py")
+    walks = []
+    real_walk = ast.walk
+    monkeypatch.setattr(callers.ast, "walk", lambda node: walks.append(node) or real_walk(node))
+    found = callers._calls(analysis, "f")
+    assert sorted(ast.unparse(c) for c in found) == ["f(1)", "f(3)", "obj.f(2)"]
+    assert [ast.unparse(c) for c in callers._calls(analysis, "g")] == ["g(x)"]
+    assert callers._calls(analysis, "missing") == []
+    assert len(walks) == 1  # one walk answered all three names

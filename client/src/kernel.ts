@@ -468,7 +468,7 @@ export class Kernel implements vscode.Disposable {
         picked: d.id === this.device,
       }));
       quickPick.placeholder =
-        "Sets the kernel's `device` variable. Your code decides what moves: `x.to(device)`, `model.to(device)`; code that assigns `device` itself wins.";
+        "Sets the kernel's device variable. Your code decides what moves: x.to(device), model.to(device); code that assigns device itself wins.";
       quickPick.busy = false;
     } catch (err) {
       quickPick.hide();
@@ -489,7 +489,7 @@ export class Kernel implements vscode.Disposable {
       this.device = picked;
       this.updateStatus();
       void vscode.window.showInformationMessage(
-        `Torchwise: \`device\` is now ${picked}. Tensors go there where your code uses .to(device); the run footer warns when they end up elsewhere.`,
+        `Torchwise: device is now ${picked}. Tensors go there where your code uses .to(device); the run footer warns when they end up elsewhere.`,
       );
     } catch (err) {
       void vscode.window.showErrorMessage(`Torchwise: cannot select ${picked}: ${err instanceof Error ? err.message : err}`);

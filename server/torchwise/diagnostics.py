@@ -2,8 +2,10 @@
 
 Documents are linted on open and save, and ``lint.debounce_ms`` after the last
 change (a new change cancels the pending run); each publish carries the document
-version it was computed for. Settings come from the client (``lint.select`` /
-``lint.ignore`` / ``lint.enabled``) on top of the ``[tool.torchwise]`` table of the
+version it was computed for. Clients that pull diagnostics get none pushed for text
+documents (``torchwise.pull_diagnostics``). Settings come from the client
+(``lint.select`` / ``lint.ignore`` / ``lint.enabled``, per workspace folder:
+``torchwise.folder_settings``) on top of the ``[tool.torchwise]`` table of the
 file's pyproject.toml. Code actions: the rule's fix, "ignore this rule on this
 line" (a ``# noqa:`` comment), and ``source.fixAll.torchwise`` (all safe fixes).
 """
@@ -28,6 +30,7 @@ from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, no_gc, 
 from torchwise.lint.fix import choose_edits
 from torchwise.lint.term import plain
 from torchwise.resources import data_dir
+from torchwise.pull_diagnostics import client_pulls, refresh
 from torchwise.server import BIG_SOURCE_CHARS, TorchwiseServer
 from torchwise.documents import position_encoding
 from torchwise.text import LineIndex, strip_eol, to_units
@@ -71,11 +74,33 @@ class Linter:
         self.pool: ProcessPoolExecutor | None = None
         self.jobs: dict[str, tuple[str, tuple[str, ...], asyncio.Future]] = {}
         self.tasks: set[asyncio.Task] = set()
+        self.pulled_cells: set[str] = set()  # notebook cells the client pulls: never pushed
+        self.changed_at: dict[str, float] = {}  # uri -> time.monotonic() of its last change
+
+    # -- push or pull -------------------------------------------------------------
+    def _is_cell(self, uri: str) -> bool:
+        notebooks = getattr(self.server, "notebooks", None)
+        return notebooks is not None and notebooks.owns_cell(uri)
+
+    def pushes(self, uri: str) -> bool:
+        """Whether findings of ``uri`` are pushed: always for clients that do not pull;
+        for those that do, only notebook cells they have not pulled yet."""
+        if not client_pulls(self.server):
+            return True
+        return uri not in self.pulled_cells and self._is_cell(uri)
+
+    def pulled(self, uri: str) -> None:
+        """The client pulled ``uri``: a cell's pushed findings give way to the pulled ones."""
+        if uri in self.pulled_cells or not self._is_cell(uri):
+            return
+        self.clear(uri)
+        self.pulled_cells.add(uri)
 
     # -- settings -----------------------------------------------------------------
     def settings_for(self, uri: str) -> LintSettings | None:
         """None when linting is off for this document."""
-        options = self.server.options.lint
+        folders = getattr(self.server, "folder_settings", None)
+        options = folders.lint_options(uri) if folders is not None else self.server.options.lint
         if not options.enabled:
             return None
         select = [s for s in options.select if s.strip()]
@@ -229,6 +254,8 @@ class Linter:
         self.publish(uri, version, [self.to_diagnostic(uri, f, lines) for f in found])
 
     def publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
+        if not self.pushes(uri):
+            return
         self.published.add(uri)
         self.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
@@ -252,15 +279,34 @@ class Linter:
             return
         self.pending[uri] = loop.call_later(delay_ms / 1000.0, self.lint_now, uri)
 
+    def debounce_ms(self, uri: str) -> int:
+        delay = max(0, int(self.server.options.lint.debounce_ms))
+        current = self.server.document_text(uri)
+        if current is not None and len(current[1]) >= BIG_SOURCE_CHARS:
+            delay = max(delay, BIG_DEBOUNCE_MS)  # a large file is linted once typing pauses
+        return delay
+
+    def pull_delay(self, uri: str) -> float:
+        """Seconds a pull should wait so that ``lint.debounce_ms`` passes after the last
+        change (the client cancels the request when the user types on)."""
+        changed = self.changed_at.get(uri)
+        if changed is None:
+            return 0.0
+        return changed + self.debounce_ms(uri) / 1000 - time.monotonic()
+
     def on_event(self, event: str, uri: str) -> None:
+        if event == "change":
+            self.changed_at[uri] = time.monotonic()
+        elif event == "close":
+            self.changed_at.pop(uri, None)
+        if client_pulls(self.server) and event != "close":
+            if event == "configuration":
+                refresh(self.server)  # the client pulls again; cells are re-pushed by notebooks
+            return  # the client pulls when it wants findings
         if event in ("open", "save"):
             self.schedule(uri, 0)
         elif event == "change":
-            delay = max(0, int(self.server.options.lint.debounce_ms))
-            current = self.server.document_text(uri)
-            if current is not None and len(current[1]) >= BIG_SOURCE_CHARS:
-                delay = max(delay, BIG_DEBOUNCE_MS)  # a large file is linted once typing pauses
-            self.schedule(uri, delay)
+            self.schedule(uri, self.debounce_ms(uri))
         elif event == "close":
             handle = self.pending.pop(uri, None)
             if handle is not None:

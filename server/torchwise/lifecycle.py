@@ -25,6 +25,7 @@ def register(server: TorchwiseServer) -> None:
         if isinstance(params.settings, dict) and params.settings:
             ls.apply_options(params.settings)
             ls.notify_document("configuration", "")
+        ls.folder_settings.refresh_soon()  # type: ignore[attr-defined]  # a folder's settings may have changed
 
     @server.command("torchwise.serverModules")
     def server_modules(ls: TorchwiseServer, *args) -> list[str]:

@@ -32,6 +32,8 @@ class Notebooks:
         self._cache: dict[str, tuple[tuple, CellModule, Analysis]] = {}
         self._published: dict[str, set[str]] = {}
         self._pending: dict[str, asyncio.TimerHandle] = {}
+        # notebook uri -> (analysis, rule codes, findings per cell): each pulled cell asks
+        self._findings: dict[str, tuple[Analysis, tuple[str, ...], dict[str, list]]] = {}
 
     def _code_cells(self, notebook: types.NotebookDocument) -> list[tuple[str, str]]:
         cells = []
@@ -95,8 +97,13 @@ class Notebooks:
         from torchwise.lint.engine import lint_analysis
 
         path = uri_to_path(notebook_uri)
+        rules = settings.rules_for(path)
+        codes = tuple(r.code for r in rules)
+        cached = self._findings.get(notebook_uri)
+        if cached is not None and cached[0] is analysis and cached[1] == codes:
+            return {uri: list(found) for uri, found in cached[2].items()}
         try:
-            findings = lint_analysis(analysis, path, settings.rules_for(path),
+            findings = lint_analysis(analysis, path, rules,
                                      on_error=lambda m: self.server.log(m, types.MessageType.Error))
         except Exception as exc:
             self.server.log(f"lint failed for {notebook_uri}: {exc!r}", types.MessageType.Error)
@@ -107,7 +114,8 @@ class Notebooks:
                 cell = placed[0]
                 per_cell[str(joined.keys[cell])].append(
                     shift_finding(finding, -joined.starts[cell], joined.lengths[cell]))
-        return per_cell
+        self._findings[notebook_uri] = (analysis, codes, per_cell)
+        return {uri: list(found) for uri, found in per_cell.items()}
 
     def cell_findings(self, cell_uri: str) -> list | None:
         """For code actions on a cell: its findings, seen as part of its notebook."""
@@ -141,6 +149,7 @@ class Notebooks:
 
     def close(self, notebook_uri: str, cell_uris: list[str]) -> None:
         self._cache.pop(notebook_uri, None)
+        self._findings.pop(notebook_uri, None)
         handle = self._pending.pop(notebook_uri, None)
         if handle is not None:
             handle.cancel()

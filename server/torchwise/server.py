@@ -210,10 +210,11 @@ class TorchwiseServer(LanguageServer):
 
 
 def create_server() -> TorchwiseServer:
-    from torchwise import completion, diagnostics, hover, kernel, lifecycle, notebooks
+    from torchwise import (completion, diagnostics, folder_settings, hover, kernel, lifecycle, notebooks,
+                           pull_diagnostics)
     from torchwise.project import lsp as project
 
     server = TorchwiseServer()
-    for feature in (lifecycle, project, hover, diagnostics, notebooks, completion, kernel):
+    for feature in (lifecycle, folder_settings, project, hover, diagnostics, pull_diagnostics, notebooks, completion, kernel):
         feature.register(server)
     return server

@@ -150,6 +150,7 @@ class CodeServer:
             XDG_DATA_HOME=str(self.home / ".local" / "share"),
             XDG_CACHE_HOME=str(self.home / ".cache"),
             TORCHWISE_CACHE_DIR=str(self.base / "torchwise-cache"),
+            EXTENSIONS_GALLERY="{}",  # as scripts/demo.sh: no gallery calls (offline machines)
         )
         self.env.pop("VSCODE_IPC_HOOK_CLI", None)
         self.proc: subprocess.Popen | None = None

@@ -260,7 +260,14 @@ const scenarios = {
       `the quick fix "${p.fixTitle}"`,
       async () => {
         await gotoLine(page, p.line, p.column);
-        await page.keyboard.press(`${MOD}+Period`);
+        if (p.via === "lightbulb") {
+          // the light bulb VS Code shows at the cursor (a content widget, or in the gutter when the line has no room)
+          const bulb = page.locator(".editor-group-container.active .monaco-editor :is(.lightBulbWidget, [class*='gutter-lightbulb'])").first();
+          await bulb.waitFor({ state: "visible", timeout: 5000 });
+          await bulb.click();
+        } else {
+          await page.keyboard.press(`${MOD}+Period`);
+        }
         const action = page.locator(".action-widget .monaco-list-row", { hasText: p.fixTitle }).first();
         try {
           await action.waitFor({ state: "visible", timeout: 5000 });
@@ -288,7 +295,7 @@ const scenarios = {
       30000,
     );
     await until(`the Problems entry "${p.problem}" to go away`, async () => (await row.count()) === 0, 30000);
-    return { problem: problemText, applied, squigglesBefore: before, squigglesAfter: await squiggleCount(page), fixedLine: text.split("\n").find((l) => l.includes(p.fixedText)) };
+    return { problem: problemText, applied, text, squigglesBefore: before, squigglesAfter: await squiggleCount(page), fixedLine: text.split("\n").find((l) => l.includes(p.fixedText)) };
   },
 
   async snippet(page, p) {

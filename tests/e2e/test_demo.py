@@ -44,3 +44,19 @@ def test_demo_starts_and_keeps_the_users_files(tmp_path: Path) -> None:
     assert "your changes there are kept" in second.stderr
     assert (workspace / "mine.py").read_text() == "print('my work')\n"
     assert edited.read_text() == "# my edit\n"
+
+
+def test_demo_calls_no_gallery_and_shows_no_parent_git_toast() -> None:
+    """The demo's code-server has no extension gallery (the workbench would call open-vsx.org,
+    unreachable offline; test_vscode.py checks the page a code-server started so serves) and
+    opens its sample workspace, which lives inside this repository, without the "git
+    repository found in parent folders" toast."""
+    import json
+    import re
+
+    script = (ROOT / "scripts" / "demo.sh").read_text(encoding="utf-8")
+    exported = re.search(r"^export EXTENSIONS_GALLERY='([^']*)'$", script, re.MULTILINE)
+    assert exported and json.loads(exported.group(1)) == {}  # no serviceUrl: the gallery is off
+    assert exported.start() < script.index('"$CODE_SERVER" "${CS_ARGS[@]}" >')  # set before code-server starts
+    settings = re.search(r'settings\.json" <<JSON\n(.*?)\nJSON\n', script, re.DOTALL)
+    assert settings and json.loads(settings.group(1))["git.openRepositoryInParentFolders"] == "never"

@@ -46,6 +46,20 @@ def test_server_starts_and_reports_ready(code_server, request):
     assert sys.executable in log
 
 
+def test_workbench_has_no_extension_gallery(code_server):
+    """code-server started as scripts/demo.sh starts it serves a workbench with no gallery
+    (by default it points at open-vsx.org, which an offline machine cannot reach)."""
+    import html
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{code_server.url}/", timeout=30) as response:
+        page = html.unescape(response.read().decode("utf-8"))
+    found = re.search(r'"extensionsGallery":(\{[^{}]*\})', page)
+    assert found, "no product configuration in the workbench page"
+    assert json.loads(found.group(1)) == {}, found.group(1)
+
+
 def test_restart_command_and_settings_change_restart_the_server(code_server, request):
     folder = code_server.workspace("restarts")
     settings = {"torchwise.interpreter": sys.executable, "torchwise.server.logLevel": "debug"}
@@ -95,6 +109,46 @@ def test_lint_squiggle_problems_entry_and_quick_fix(code_server, request):
     assert "weights_only" in result["problem"]
     assert "weights_only=True" in result["fixedLine"]
     assert result["squigglesAfter"] < result["squigglesBefore"]
+
+
+ZERO_GRAD_LOOP = """\
+import torch
+
+model = torch.nn.Linear(4, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for step in range(3):
+    loss = model(torch.randn(8, 4)).pow(2).mean()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_missing_zero_grad_fixed_from_the_light_bulb(code_server, request):
+    """The finding's light bulb offers "Insert optimizer.zero_grad() ..." (unsafe, so not
+    applied by fix-all); picking it inserts the call at the start of the loop body, and the
+    squiggle and the Problems entry go away (the findings arrive by pull: VS Code's client
+    advertises textDocument/diagnostic)."""
+    folder = code_server.workspace("zero-grad", settings={"torchwise.trace.server": "verbose"})
+    (folder / "zero_grad_loop.py").write_text(ZERO_GRAD_LOOP)
+    line = ZERO_GRAD_LOOP.splitlines().index("    optimizer.step()") + 1
+    result = code_server.run(
+        request, "lintAndQuickFix", folder, file="zero_grad_loop.py", line=line, column=10, via="lightbulb",
+        problem="missing-zero-grad", fixTitle="Insert optimizer.zero_grad() at the start of the loop",
+        fixedText="optimizer.zero_grad()",
+    )  # fmt: skip
+    assert "Gradients are never cleared in this loop" in result["problem"]
+    assert "`" not in result["problem"]  # Problems shows plain text
+    expected = ZERO_GRAD_LOOP.replace("for step in range(3):\n", "for step in range(3):\n    optimizer.zero_grad()\n")
+    assert result["text"].rstrip("\n") == expected.rstrip("\n"), result["text"]
+    assert (result["squigglesBefore"], result["squigglesAfter"]) == (1, 0)
+    # VS Code pulled the findings, and none were pushed for this file (no duplicates)
+    entries = re.split(r"(?=(?:Sending|Received) (?:request|notification|response) ')", code_server.torchwise_log())
+    methods = sorted({re.match(r"\w+ \w+ '([\w/$]+)", e).group(1) for e in entries[1:]})
+    pulled = [e for e in entries if e.startswith("Sending request 'textDocument/diagnostic") and "zero_grad_loop.py" in e]
+    assert pulled, methods
+    pushed = [e for e in entries if e.startswith("Received notification 'textDocument/publishDiagnostics")
+              and "zero_grad_loop.py" in e]
+    assert not pushed, pushed[:1]
 
 
 def test_notebook_cells_get_hovers_and_squiggles(code_server, request):

@@ -9,6 +9,7 @@ more than none).
 from __future__ import annotations
 
 import ast
+import weakref
 from typing import TYPE_CHECKING
 
 from torchwise.analysis import Analysis, Value
@@ -35,12 +36,23 @@ def _argument(call: ast.Call, func: ast.FunctionDef | ast.AsyncFunctionDef, inde
     return None  # not passed (its default), or passed through *args/**kwargs
 
 
-def _calls(analysis: Analysis, name: str):
-    for node in ast.walk(analysis.tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            if (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name):
-                yield node
+# analysis -> {callee name: its calls}: one walk of a module's tree answers every
+# parameter query against it (walking a large module once per query took minutes)
+_CALLS: "weakref.WeakKeyDictionary[Analysis, dict[str, list[ast.Call]]]" = weakref.WeakKeyDictionary()
+
+
+def _calls(analysis: Analysis, name: str) -> list[ast.Call]:
+    index = _CALLS.get(analysis)
+    if index is None:
+        index = {}
+        for node in ast.walk(analysis.tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                callee = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+                if callee is not None:
+                    index.setdefault(callee, []).append(node)
+        _CALLS[analysis] = index
+    return index.get(name, [])
 
 
 def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:

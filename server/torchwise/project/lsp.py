@@ -112,6 +112,7 @@ def register(server: TorchwiseServer) -> None:
         ls.project.log = log
         ls.project.set_folders(_folders(ls))
         indexer.start()
+        ls.folder_settings.refresh_soon()  # type: ignore[attr-defined]
         capabilities = ls.client_capabilities.workspace
         watched = capabilities.did_change_watched_files if capabilities else None
         if watched is not None and watched.dynamic_registration:
@@ -140,6 +141,7 @@ def register(server: TorchwiseServer) -> None:
     def did_change_folders(ls: TorchwiseServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
         ls.project.set_folders(_folders(ls))
         indexer.start()
+        ls.folder_settings.refresh_soon()  # type: ignore[attr-defined]
 
     @server.command("torchwise.projectIndex")
     def project_index(ls: TorchwiseServer, *args) -> dict:
