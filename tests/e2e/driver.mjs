@@ -415,7 +415,10 @@ const scenarios = {
     const ansiClasses = await body.locator("span[class*='ansi-']").evaluateAll((els) => [...new Set(els.flatMap((el) => [...el.classList]))]);
     const prompt = (await frame.locator(".run .prompt").last().innerText().catch(() => "")).trim();
     const errors = await body.locator("pre.error").count();
-    return { footer: (await footer.innerText()).trim(), output: (await body.innerText()).trim(), images, runningBeforeInterrupt, ansiClasses, prompt, errors };
+    // HTML reprs as the panel holds them (sanitised), and any script element that got into the output
+    const html = await body.locator(".html-output").evaluateAll((els) => els.map((el) => el.innerHTML));
+    const scripts = await body.locator("script").count();
+    return { footer: (await footer.innerText()).trim(), output: (await body.innerText()).trim(), images, runningBeforeInterrupt, ansiClasses, prompt, errors, html, scripts };
   },
 
   async variables(page, p) {
