@@ -316,7 +316,11 @@ _watch = {"code": "", "ids": None}
 def _watch_start(code):
     namespace = _state["shell"].user_ns
     _watch["code"] = code if isinstance(code, str) else ""
-    _watch["ids"] = {name: id(value) for name, value in namespace.items()} if len(namespace) <= SNAPSHOT_LIMIT else None
+    _watch["ids"] = _identities(namespace) if len(namespace) <= SNAPSHOT_LIMIT else None
+
+
+def _identities(namespace):
+    return dict(zip(namespace.keys(), map(id, namespace.values())))  # C loops: this runs on every run
 
 
 def _touched(namespace):
@@ -324,7 +328,7 @@ def _touched(namespace):
     names = set(_NAME.findall(_watch["code"][:100000])) & namespace.keys()
     before = _watch["ids"]
     if before is not None:
-        names.update(name for name, value in namespace.items() if before.get(name) != id(value))
+        names.update([name for name, value in namespace.items() if before.get(name) != id(value)])
     return [name for name in names if not name.startswith("_") and name != "device"]
 
 
