@@ -479,7 +479,8 @@ const scenarios = {
     // the notebook toolbar's own "Run All" button (the palette's fuzzy list sometimes ranks
     // other commands first while it fills)
     const runAll = page.locator(".notebook-toolbar-container .action-item", { hasText: "Run All" }).first();
-    if (await runAll.isVisible({ timeout: 5000 }).catch(() => false)) {
+    // (isVisible does not wait: under load the toolbar is drawn a moment later)
+    if (await runAll.waitFor({ state: "visible", timeout: 15000 }).then(() => true, () => false)) {
       await runAll.click();
     } else {
       await runCommand(page, "Notebook: Run All");
