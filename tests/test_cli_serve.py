@@ -59,6 +59,42 @@ def test_serve_stdio_answers_initialize():
         proc.wait()
 
 
+SHUTDOWN = {"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None}
+EXIT = {"jsonrpc": "2.0", "method": "exit", "params": None}
+
+
+def test_serve_stdio_reads_messages_split_across_writes_and_exits_cleanly():
+    """stdin as a pipe is read by the event loop (torchwise.stdio): a message cut anywhere,
+    even inside its header, still arrives whole; shutdown then exit ends with status 0."""
+    proc = subprocess.Popen([sys.executable, "-m", "torchwise", "serve"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        data = _frame(INITIALIZE) + _frame(SHUTDOWN)
+        for piece in (data[:7], data[7:40], data[40:-5], data[-5:]):
+            proc.stdin.write(piece)
+            proc.stdin.flush()
+            time.sleep(0.05)
+        assert _read_message(proc.stdout)["id"] == 1
+        assert _read_message(proc.stdout) == {"jsonrpc": "2.0", "id": 2, "result": None}
+        proc.stdin.write(_frame(EXIT))
+        proc.stdin.flush()
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_serve_stdio_from_a_file_uses_the_plain_reader(tmp_path):
+    """A regular file on stdin cannot be read by the event loop: the server falls back to
+    pygls's own reader and still answers (here: everything, then exit without shutdown -> 1)."""
+    requests = tmp_path / "requests.bin"
+    requests.write_bytes(_frame(INITIALIZE) + _frame(EXIT))
+    with open(requests, "rb") as stdin:
+        result = subprocess.run([sys.executable, "-m", "torchwise", "serve"], stdin=stdin,
+                                capture_output=True, timeout=120)
+    assert b'"serverInfo"' in result.stdout and result.returncode == 1, result
+
+
 def test_serve_tcp():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -102,13 +102,17 @@ def test_manifest_settings_match_the_server_options():
         assert f"torchwise.{camel.get(name, name)}" in props, name
     for name in lint_names:
         assert f"torchwise.lint.{camel.get(name, name)}" in props, name
-    assert {f.name for f in fields(KernelOptions)} == {"jupyter_server_url", "jupyter_server_token", "max_output_chars"}
-    for key in ("torchwise.kernel.jupyterServer.url", "torchwise.kernel.jupyterServer.token", "torchwise.kernel.maxOutputChars"):
+    assert {f.name for f in fields(KernelOptions)} == {"jupyter_server_url", "jupyter_server_token", "max_output_chars",
+                                                       "set_default_device", "shape_hints"}
+    for key in ("torchwise.kernel.jupyterServer.url", "torchwise.kernel.jupyterServer.token", "torchwise.kernel.maxOutputChars",
+                "torchwise.kernel.setDefaultDevice", "torchwise.kernel.shapeHints"):
         assert key in props, key
     # Defaults agree with the server's.
     assert props["torchwise.lint.debounceMs"]["default"] == LintOptions().debounce_ms
     assert props["torchwise.kernel.maxOutputChars"]["default"] == KernelOptions().max_output_chars
     assert props["torchwise.runtimeDocs"]["default"] == Options().runtime_docs
+    assert props["torchwise.kernel.setDefaultDevice"]["default"] is KernelOptions().set_default_device is False
+    assert props["torchwise.kernel.shapeHints"]["default"] is KernelOptions().shape_hints is False
 
 
 def test_manifest_workspace_trust_snippets_and_keybindings():

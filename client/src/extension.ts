@@ -70,8 +70,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         e.affectsConfiguration("torchwise.interpreter") ||
         e.affectsConfiguration("torchwise.importStrategy") ||
         e.affectsConfiguration("torchwise.server") ||
-        e.affectsConfiguration("torchwise.kernel")
+        e.affectsConfiguration("torchwise.kernel.jupyterServer") ||
+        e.affectsConfiguration("torchwise.kernel.maxOutputChars")
       ) {
+        // (kernel.setDefaultDevice is pushed below: the running kernel applies it, keeping its state)
         void srv.restart("settings changed");
       } else if (e.affectsConfiguration("torchwise")) {
         srv.sendConfiguration();

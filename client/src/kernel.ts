@@ -467,8 +467,9 @@ export class Kernel implements vscode.Disposable {
         description: [d.name && d.name !== d.id ? d.name : "", fmtBytes(d.totalMemory)].filter(Boolean).join(" · "),
         picked: d.id === this.device,
       }));
-      quickPick.placeholder =
-        "Sets the kernel's device variable. Your code decides what moves: x.to(device), model.to(device); code that assigns device itself wins.";
+      quickPick.placeholder = setsDefault()
+        ? "Sets the kernel's device variable and torch.set_default_device(device) (setting torchwise.kernel.setDefaultDevice): new tensors go there; code that assigns device itself wins."
+        : "Sets the kernel's device variable only. Your code decides what moves: x.to(device), model.to(device); code that assigns device itself wins.";
       quickPick.busy = false;
     } catch (err) {
       quickPick.hide();
@@ -489,7 +490,9 @@ export class Kernel implements vscode.Disposable {
       this.device = picked;
       this.updateStatus();
       void vscode.window.showInformationMessage(
-        `Torchwise: device is now ${picked}. Tensors go there where your code uses .to(device); the run footer warns when they end up elsewhere.`,
+        setsDefault()
+          ? `Torchwise: device and torch's default device are now ${picked}. New tensors go there unless your code says otherwise; the run footer warns when they end up elsewhere.`
+          : `Torchwise: device is now ${picked}. Tensors go there where your code uses .to(device); the run footer warns when they end up elsewhere.`,
       );
     } catch (err) {
       void vscode.window.showErrorMessage(`Torchwise: cannot select ${picked}: ${err instanceof Error ? err.message : err}`);
@@ -523,4 +526,9 @@ export class Kernel implements vscode.Disposable {
     this.abandonRuns("the extension was deactivated");
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/** Whether Select Device also sets torch's default device (setting torchwise.kernel.setDefaultDevice). */
+function setsDefault(): boolean {
+  return vscode.workspace.getConfiguration("torchwise").get<boolean>("kernel.setDefaultDevice", false);
 }

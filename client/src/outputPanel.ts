@@ -235,6 +235,9 @@ function html(webview: vscode.Webview, script: vscode.Uri, nonce: string): strin
   .note { opacity: 0.8; font-style: italic; }
   .note.error { color: var(--vscode-errorForeground); }
   .footer { margin-top: 4px; font-size: 90%; opacity: 0.85; }
+  .html-output { overflow-x: auto; margin: 4px 0; }
+  .html-output table { border-collapse: collapse; }
+  .html-output th, .html-output td { border: 1px solid var(--vscode-panel-border); padding: 2px 6px; text-align: right; }
   .footer-warning { font-size: 90%; color: var(--vscode-editorWarning-foreground); }
   .footer.ok::before { content: "\\2713  "; color: var(--vscode-testing-iconPassed); }
   .footer.error::before, .footer.crashed::before { content: "\\2717  "; color: var(--vscode-errorForeground); }

@@ -48,6 +48,8 @@ export function buildOptions(interpreter: string | undefined): Record<string, un
         token: trusted ? storedToken ?? cfg.get<string>("kernel.jupyterServer.token", "") : "",
       },
       maxOutputChars: cfg.get<number>("kernel.maxOutputChars", 200000),
+      setDefaultDevice: cfg.get<boolean>("kernel.setDefaultDevice", false),
+      shapeHints: cfg.get<boolean>("kernel.shapeHints", false),
     },
   };
   if (interpreter) {

@@ -28,7 +28,9 @@ def _serve(args: argparse.Namespace) -> int:
             return 2
         server.start_tcp(host, int(port))
     else:
-        server.start_io()
+        from torchwise import stdio
+
+        stdio.serve(server)
     # LSP: exit without a shutdown request first ends with status 1
     return getattr(server.protocol, "exit_code", 0)
 

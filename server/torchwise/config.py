@@ -28,6 +28,10 @@ class KernelOptions:
     jupyter_server_url: str = ""
     jupyter_server_token: str = ""
     max_output_chars: int = 200_000
+    # Select Device also calls torch.set_default_device(<device>) (off: it only sets `device`).
+    set_default_device: bool = False
+    # Inlay hints of tensor shapes on the assignments of the last run cell.
+    shape_hints: bool = False
 
 
 @dataclass
@@ -49,6 +53,8 @@ _ALIASES = {  # camelCase keys clients send -> field names
     "runtimeDocs": "runtime_docs",
     "jupyterServer": "jupyter_server",
     "maxOutputChars": "max_output_chars",
+    "setDefaultDevice": "set_default_device",
+    "shapeHints": "shape_hints",
 }
 
 

@@ -334,9 +334,13 @@ async def live_hover(ls: TorchwiseServer, analysis: Analysis, line: int, col: in
 def _open_text(ls: TorchwiseServer, path: str) -> str | None:
     """The current text of the open document at file ``path`` (None when it is not open)."""
     import os
+    from urllib.parse import unquote
 
     from pygls.uris import to_fs_path
 
+    document = ls.workspace.text_documents.get(unquote(path))  # runs name cells by uri (pygls unquotes it)
+    if document is not None:
+        return document.source
     for uri, document in list(ls.workspace.text_documents.items()):
         candidate = to_fs_path(uri) if uri.startswith("file:") else uri
         if candidate == path or (candidate and os.path.normcase(candidate) == os.path.normcase(path)):

@@ -422,7 +422,10 @@ const scenarios = {
     const ansiClasses = await body.locator("span[class*='ansi-']").evaluateAll((els) => [...new Set(els.flatMap((el) => [...el.classList]))]);
     const prompt = (await frame.locator(".run .prompt").last().innerText().catch(() => "")).trim();
     const errors = await body.locator("pre.error").count();
-    return { footer: (await footer.innerText()).trim(), output: (await body.innerText()).trim(), images, runningBeforeInterrupt, ansiClasses, prompt, errors };
+    // HTML reprs as the panel holds them (sanitised), and any script element that got into the output
+    const html = await body.locator(".html-output").evaluateAll((els) => els.map((el) => el.innerHTML));
+    const scripts = await body.locator("script").count();
+    return { footer: (await footer.innerText()).trim(), output: (await body.innerText()).trim(), images, runningBeforeInterrupt, ansiClasses, prompt, errors, html, scripts };
   },
 
   async variables(page, p) {
@@ -483,7 +486,8 @@ const scenarios = {
     // the notebook toolbar's own "Run All" button (the palette's fuzzy list sometimes ranks
     // other commands first while it fills)
     const runAll = page.locator(".notebook-toolbar-container .action-item", { hasText: "Run All" }).first();
-    if (await runAll.isVisible({ timeout: 5000 }).catch(() => false)) {
+    // (isVisible does not wait: under load the toolbar is drawn a moment later)
+    if (await runAll.waitFor({ state: "visible", timeout: 15000 }).then(() => true, () => false)) {
       await runAll.click();
     } else {
       await runCommand(page, "Notebook: Run All");
@@ -562,7 +566,7 @@ const scenarios = {
     const rows = page.locator(".quick-input-widget .monaco-list-row");
     await until(
       "the device list",
-      async () => (await title.isVisible()) && (await rows.count()) > 0 && /Sets the kernel.s .device. variable/.test((await page.locator(".quick-input-widget input").getAttribute("placeholder")) || ""),
+      async () => (await title.isVisible()) && (await rows.count()) > 0 && /Sets the kernel.s .?device.? variable/.test((await page.locator(".quick-input-widget input").getAttribute("placeholder")) || ""),
       90000,
       500,
     );

@@ -276,6 +276,30 @@ def test_output_panel_shows_images(code_server, request):
     assert {"width": 32, "height": 16, "complete": True} in result["images"], result["images"]
 
 
+HTML_PY = """\
+# %%
+from IPython.display import HTML, display
+display(HTML('<table class="dataframe"><tr><th>col</th></tr><tr><td><b>42</b></td></tr></table>'
+             '<img src="x" onerror="document.title = 1"><script>document.title = "pwned"</script>'
+             '<a href="javascript:alert(1)">link</a><style>body { display: none }</style>'))
+print("html sent")
+"""
+
+
+def test_html_output_is_rendered_sanitised(code_server, request):
+    folder = code_server.workspace("html")
+    (folder / "html.py").write_text(HTML_PY)
+    result = code_server.run(request, "cellRun", folder, file="html.py", lens="Run Cell", cellIndex=0,
+                             expectOutput="html sent", screenshotOnSuccess=True)
+    assert result["footer"].startswith("ok"), result
+    assert len(result["html"]) == 1, result
+    shown = result["html"][0]
+    assert "<table" in shown and "<b>42</b>" in shown and ">link</a>" in shown, shown  # the markup renders
+    for dropped in ("<script", "onerror", "javascript:", "<style", "pwned"):
+        assert dropped not in shown, (dropped, shown)
+    assert result["scripts"] == 0 and "col" in result["output"] and "42" in result["output"], result
+
+
 def test_interrupt_stops_a_running_cell(code_server, request):
     folder = code_server.workspace("interrupt")
     (folder / "extra.py").write_text(EXTRA_PY)

@@ -3,8 +3,10 @@
 //
 // Text arrives already folded by the kernel bridge (server/torchwise/kernel/terminal.py): an
 // output event appends `text` to its stream's block, and `rewrite` first drops that block's
-// unfinished last line — a tqdm bar updates in place. ANSI colours are rendered by ansi_up.
+// unfinished last line — a tqdm bar updates in place. ANSI colours are rendered by ansi_up;
+// HTML reprs (pandas tables...) are sanitised by DOMPurify.
 import { AnsiUp } from "ansi_up";
+import DOMPurify from "dompurify";
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 
@@ -248,10 +250,25 @@ function renderDisplay(r: Run, ev: OutputEvent): void {
     image("image/jpeg", "data:image/jpeg;base64," + (data["image/jpeg"] as string).replace(/\s/g, ""));
   } else if (typeof data["image/svg+xml"] === "string") {
     image("image/svg+xml", "data:image/svg+xml;charset=utf-8," + encodeURIComponent(data["image/svg+xml"] as string));
+  } else if (typeof data["text/html"] === "string") {
+    r.body.appendChild(sanitisedHtml(data["text/html"] as string));
+    r.last = null;
   } else {
     const text = typeof data["text/plain"] === "string" ? (data["text/plain"] as string) : ev.text || "";
     appendStream(r, "result", text.endsWith("\n") ? text : text + "\n", false);
   }
+}
+
+/** An HTML repr, through DOMPurify: no scripts, event handlers or javascript: links (the CSP
+ * blocks scripts too: this is the second wall), no forms or frames, and no style sheets, which
+ * would restyle the whole panel (inline style attributes stay). */
+function sanitisedHtml(html: string): HTMLElement {
+  const holder = document.createElement("div");
+  holder.className = "html-output";
+  holder.innerHTML = DOMPurify.sanitize(html, {
+    FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe", "frame", "object", "embed", "link", "meta", "base"],
+  });
+  return holder;
 }
 
 function fmtDuration(ms: number | undefined): string {

@@ -59,6 +59,9 @@ def _document_path(uri: str | None) -> str | None:
 def register(server) -> None:
     session = KernelSession(server)
     server.kernel_session = session
+    from torchwise.kernel import hints
+
+    hints.register(server, session)
 
     def require_trust(command: str) -> None:
         if not server.options.trusted:
@@ -129,8 +132,12 @@ def register(server) -> None:
         arg = _argument(args, "torchwise.selectDevice", ("device",))
         if not isinstance(arg["device"], str) or not arg["device"].strip():
             raise _fail("torchwise.selectDevice expects {device: string}", INVALID_PARAMS)
-        result = await guarded(session.query("select", device=arg["device"]))
+        on = server.options.kernel.set_default_device
+        result = await guarded(session.query("select", device=arg["device"], setDefault=on))
         session.device = result.get("device")
+        session.set_default = on
+        if session.info is not None:
+            session.info["defaultDevice"] = result.get("defaultDevice")
         return result
 
     @server.command("torchwise.listVariables")

@@ -7,9 +7,10 @@ When stdin closes (the server went away) it shuts its kernel down and exits.
 
 Operations (server -> bridge)::
 
-    {"op": "configure", "mode": "local"|"remote", "cwd", "url", "token"}  (first line)
+    {"op": "configure", "mode": "local"|"remote", "cwd", "url", "token", "setDefaultDevice"}  (first line)
     {"op": "run", "id", "code", "path", "firstLine", "maxOutputChars"}
-    {"op": "query", "qid", "what": "devices"|"variables"|"describe"|"select"|"info", "device"?, "names"?}
+    {"op": "query", "qid", "what": "devices"|"variables"|"describe"|"select"|"defaultDevice"|"info",
+     "device"?, "names"?, "setDefault"? (select), "on"? (defaultDevice)}
     {"op": "interrupt"} | {"op": "restart", "qid"} | {"op": "shutdown"}
     {"op": "cancel", "qid", "id"}   take a queued run out of the queue
 
@@ -36,6 +37,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import datetime
+import hmac
 import importlib.util
 import json
 import os
@@ -88,6 +90,7 @@ class Aborted(Exception):
 
 MAX_RICH_CHARS = 20_000_000  # per run: base64 images and other non-text display data
 AFTER_FIELDS = ("peakMemoryKind", "hostPeakMemoryBytes", "hostPeakIncreaseBytes", "warning")
+WATCH_SECONDS = 0.25  # how often a running execution checks that its kernel lives
 STREAM_INTERVAL = 0.05  # seconds: a run's stream output reaches the client at most this often
 
 
@@ -101,6 +104,30 @@ def _load_terminal():
 
 
 TERMINAL = _load_terminal()  # \r and \b folding, shared with the server's tests
+
+def decode_message(session, frames: list) -> dict:
+    """A kernel message from its zmq frames, as ``session.deserialize`` gives it but without
+    turning its dates into datetimes (nothing here reads them; it was half the decoding time).
+    The signature is checked as jupyter_client checks it; a session that packs other than JSON
+    goes through jupyter_client."""
+    _, parts = session.feed_identities(frames)
+    if session.packer != "json" or len(parts) < 5:
+        return session.deserialize(parts)
+    if session.auth is not None:
+        signature = parts[0]
+        if not signature or not hmac.compare_digest(signature, session.sign(parts[1:5])):
+            raise ValueError("invalid signature")
+    header = json.loads(parts[1])
+    return {
+        "header": header,
+        "msg_id": header.get("msg_id"),
+        "msg_type": header.get("msg_type"),
+        "parent_header": json.loads(parts[2]),
+        "metadata": json.loads(parts[3]),
+        "content": json.loads(parts[4]),
+        "buffers": [memoryview(part) for part in parts[5:]],
+    }
+
 
 # -- backends ---------------------------------------------------------------------------
 # Both deliver every kernel message (iopub and shell) into one asyncio queue;
@@ -155,18 +182,26 @@ class LocalKernel:
         kc.start_channels()
         self.kc = kc
         await kc.wait_for_ready(timeout=120)
-        self.pumps = [asyncio.ensure_future(self._pump(kc.get_iopub_msg, "iopub")),
-                      asyncio.ensure_future(self._pump(kc.get_shell_msg, "shell"))]
+        self.pumps = [asyncio.ensure_future(self._pump(kc.iopub_channel.socket, "iopub")),
+                      asyncio.ensure_future(self._pump(kc.shell_channel.socket, "shell"))]
 
-    async def _pump(self, get, channel: str) -> None:
+    async def _pump(self, socket, channel: str) -> None:
+        # The socket is read directly (one await per message, where get_*_msg polls first)
+        # and decoded by decode_message: the round trip of a trivial run is mostly messages.
+        session = self.kc.session
         while True:
             try:
-                msg = await get()
+                frames = await socket.recv_multipart()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # channel closed
                 log(f"{channel} channel stopped: {exc!r}")
                 return
+            try:
+                msg = decode_message(session, frames)
+            except Exception as exc:
+                log(f"{channel}: dropped a message that does not decode: {exc!r}")
+                continue
             msg["channel"] = channel
             self.deliver(msg)
 
@@ -369,6 +404,7 @@ class Bridge:
         self.crashed = False
         self.started_once = False
         self.preferred_device: str | None = None
+        self.set_default = bool(config.get("setDefaultDevice"))  # torch.set_default_device on selection
         self.abort_reason: str | None = None
         self.closing = False
         self.devices: list | None = None
@@ -420,7 +456,7 @@ class Bridge:
                 "(lambda m: (__import__('sys').modules.__setitem__('__torchwise__', m), m.__dict__)[1])"
                 "(__import__('types').ModuleType('__torchwise__')))" % source
             )
-            result = await self.query(bootstrap, f"{HELPERS}.setup({self.preferred_device!r})")
+            result = await self.query(bootstrap, f"{HELPERS}.setup({self.preferred_device!r}, {self.set_default!r})")
         except Exception:
             await self.stop_kernel()
             raise
@@ -491,7 +527,11 @@ class Bridge:
         self.current = execution
         reply = None
         idle = False
-        watchdog = asyncio.ensure_future(self._watch(execution))
+        # The watchdog starts only if the execution lasts: a task per quick run cost loop steps.
+        watchdog: list = []
+        kernel = self.kernel
+        timer = self.loop.call_later(
+            WATCH_SECONDS, lambda: watchdog.append(asyncio.ensure_future(self._watch(execution, kernel))))
         try:
             while reply is None or not idle:
                 msg = await execution.queue.get()
@@ -514,22 +554,23 @@ class Bridge:
                 if on_message is not None:
                     on_message(msg)
         finally:
-            watchdog.cancel()
+            timer.cancel()
+            for task in watchdog:
+                task.cancel()
             self.executions.pop(msg_id, None)
             self.current = None
         return reply
 
-    async def _watch(self, execution: Execution) -> None:
+    async def _watch(self, execution: Execution, kernel) -> None:
         """Wake the waiting execution when the kernel dies or the run is aborted."""
-        kernel = self.kernel
         while True:
-            await asyncio.sleep(0.25)
             if self.abort_reason:
                 execution.queue.put_nowait({"msg_type": "__abort__"})
                 return
             if kernel is not self.kernel or not await kernel.alive():
                 execution.queue.put_nowait({"msg_type": "__closed__"})
                 return
+            await asyncio.sleep(WATCH_SECONDS)
 
     async def query(self, code: str, expression: str) -> dict:
         reply = await self.execute(code, silent=True, user_expressions={"r": expression})
@@ -727,8 +768,11 @@ class Bridge:
             if what == "info":
                 emit("reply", qid=qid, ok=True, result=self.info)
                 return
-            if what in ("variables", "describe") and (self.kernel is None or self.crashed):
-                emit("reply", qid=qid, ok=True, result=[] if what == "variables" else {})
+            if what == "defaultDevice":
+                self.set_default = bool(op.get("on"))
+            if what in ("variables", "describe", "defaultDevice") and (self.kernel is None or self.crashed):
+                # nothing to read; a new kernel applies the setting when it starts
+                emit("reply", qid=qid, ok=True, result={"variables": [], "describe": {}}.get(what, {"defaultDevice": None}))
                 return
             try:
                 await self.ensure_kernel(None)
@@ -745,14 +789,21 @@ class Bridge:
             elif what == "describe":
                 names = [str(n) for n in (op.get("names") or [])][:100]
                 result = await self.query("", f"{HELPERS}.describe({names!r})")
+            elif what == "defaultDevice":
+                result = await self.query("", f"{HELPERS}.set_default({self.set_default!r})")
+                if self.info is not None:
+                    self.info["defaultDevice"] = result.get("defaultDevice")
             elif what == "select":
-                result = await self.query("", f"{HELPERS}.select({str(op.get('device'))!r})")
+                if "setDefault" in op:
+                    self.set_default = bool(op["setDefault"])
+                result = await self.query("", f"{HELPERS}.select({str(op.get('device'))!r}, {self.set_default!r})")
                 if "error" in result:
                     emit("reply", qid=qid, ok=False, error=result["error"])
                     return
                 self.preferred_device = result["device"]
                 if self.info is not None:
                     self.info["device"] = result["device"]
+                    self.info["defaultDevice"] = result.get("defaultDevice")
             else:
                 raise ValueError(f"unknown query {what!r}")
             emit("reply", qid=qid, ok=True, result=result)

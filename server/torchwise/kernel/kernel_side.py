@@ -12,6 +12,7 @@ repr of a str, which the bridge turns back into JSON).
 import json
 import linecache
 import os
+import re
 import sys
 
 PREFIX = "torchwise:"
@@ -118,6 +119,7 @@ def _pre_run_cell(info):
     main = threading.main_thread()
     _threads["before"] = frozenset(t.ident for t in threading.enumerate() if t is not main)
     _threads["running"] = True
+    _watch_start(getattr(info, "raw_cell", None))
     _host_peak_start()
     torch = _torch()
     try:
@@ -141,22 +143,30 @@ except (ValueError, OSError, AttributeError):
     _PAGE = 4096
 
 
+_proc_fds = {}  # /proc/self files kept open: every run reads them (pread: no open/close per run)
+
+
+def _proc_fd(name, flags=os.O_RDONLY):
+    key = (name, os.getpid())  # a forked child must not read its parent's file
+    fd = _proc_fds.get(key)
+    if fd is None:
+        fd = _proc_fds[key] = os.open("/proc/self/" + name, flags | getattr(os, "O_CLOEXEC", 0))
+    return fd
+
+
 def _status_bytes(field):
     try:
-        with open("/proc/self/status", "rb") as handle:
-            for line in handle:
-                if line.startswith(field):
-                    return int(line.split()[1]) * 1024  # kB
+        data = os.pread(_proc_fd("status"), 1 << 16, 0)
+        start = data.index(b"\n" + field) + 1
+        return int(data[start + len(field):data.index(b"\n", start)].split()[0]) * 1024  # kB
     except (OSError, ValueError, IndexError):
-        pass
-    return None
+        return None
 
 
 def _current_rss():
     if sys.platform.startswith("linux"):
-        try:
-            with open("/proc/self/statm", "rb") as handle:  # shorter than status: pages
-                return int(handle.read().split()[1]) * _PAGE
+        try:  # statm is much shorter than status: pages
+            return int(os.pread(_proc_fd("statm"), 256, 0).split()[1]) * _PAGE
         except (OSError, ValueError, IndexError):
             return None
     try:
@@ -169,8 +179,7 @@ def _current_rss():
 
 def _reset_hwm():
     try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
+        os.write(_proc_fd("clear_refs", os.O_WRONLY), b"5")
         return True
     except OSError:
         return False
@@ -292,9 +301,61 @@ def _after():
     }
 
 
+# -- device check after a run ----------------------------------------------------------------
+# Only what the run may have touched is looked at: names its code mentions, and names bound anew
+# or rebound while it ran (identities compared with a snapshot taken before it). A module moved
+# in place (``model.to(...)``) keeps its identity, but its name is in the code that moved it.
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+CHECK_SECONDS = 0.02  # the whole device check after a run
+CHECK_NAMES = 500
+SNAPSHOT_LIMIT = 5000  # a namespace larger than this is not snapshotted (the code's names still are)
+_watch = {"code": "", "ids": None}
+
+
+def _watch_start(code):
+    namespace = _state["shell"].user_ns
+    _watch["code"] = code if isinstance(code, str) else ""
+    _watch["ids"] = _identities(namespace) if len(namespace) <= SNAPSHOT_LIMIT else None
+
+
+def _identities(namespace):
+    return dict(zip(namespace.keys(), map(id, namespace.values())))  # C loops: this runs on every run
+
+
+def _touched(namespace):
+    """Names of the user's namespace the run may have created or changed."""
+    names = set(_NAME.findall(_watch["code"][:100000])) & namespace.keys()
+    before = _watch["ids"]
+    if before is not None:
+        names.update([name for name, value in namespace.items() if before.get(name) != id(value)])
+    return [name for name in names if not name.startswith("_") and name != "device"]
+
+
+def _elsewhere(where, selected):
+    if where.type != selected.type:
+        return True
+    return selected.index is not None and where.index is not None and where.index != selected.index
+
+
+def _placement(torch, value):
+    """The device of a tensor, or of a module's first parameter (or buffer); else None."""
+    if isinstance(value, torch.Tensor):
+        return value.device
+    if isinstance(value, torch.nn.Module):
+        for tensor in value.parameters():
+            return tensor.device
+        for tensor in value.buffers():
+            return tensor.device
+    return None
+
+
 def _device_warning():
-    """One line when the run's tensors or models are not on the selected device, or when the
-    user's code replaced the selected ``device``; else None."""
+    """One line when tensors or models the run created or changed are not on the selected
+    device, or when the user's code replaced the selected ``device``; else None. Cheap and
+    bounded: CHECK_NAMES names and CHECK_SECONDS at most."""
+    import time
+
     torch = _torch()
     selected = _state.get("injected")
     if selected is None:
@@ -306,18 +367,17 @@ def _device_warning():
             return ("your code set device = %s, so the selected %s is not used (Select Device sets "
                     "`device`; code that assigns it wins)" % (current, selected))
         return None
+    deadline = time.perf_counter() + CHECK_SECONDS
     elsewhere = []
-    for name, value in list(namespace.items())[-500:]:
-        if name.startswith("_"):
-            continue
-        if isinstance(value, torch.Tensor):
-            where = value.device
-        elif isinstance(value, torch.nn.Module):
-            where = next((p.device for p in value.parameters()), None)
-        else:
-            continue
-        if where is not None and where.type != selected.type and where.type != "meta":
+    for name in sorted(_touched(namespace))[:CHECK_NAMES]:
+        try:
+            where = _placement(torch, namespace.get(name))
+        except Exception:
+            where = None
+        if where is not None and _elsewhere(where, selected):
             elsewhere.append("%s (%s)" % (name, where))
+        if time.perf_counter() > deadline:
+            break
     if not elsewhere:
         return None
     shown = ", ".join(elsewhere[:3]) + (" and %d more" % (len(elsewhere) - 3) if len(elsewhere) > 3 else "")
@@ -401,8 +461,30 @@ def devices():
     return json.dumps(found)
 
 
-def select(name):
-    """Set the user's ``device``; returns JSON {"device"} or {"error"}."""
+def _apply_default(on):
+    """``torch.set_default_device(<selected>)`` when on (setting torchwise.kernel.setDefaultDevice);
+    when off, undo only what we set. Returns the default device we set, or None."""
+    torch = _torch()
+    setter = getattr(torch, "set_default_device", None)  # torch >= 2.0
+    selected = _state.get("injected")
+    if on and setter is not None and selected is not None:
+        setter(selected)
+        _state["default"] = selected
+    elif _state.get("default") is not None and setter is not None:
+        setter(None)
+        _state["default"] = None
+    default = _state.get("default")
+    return None if default is None else str(default)
+
+
+def set_default(on):
+    """The setting changed: apply it to the selected device now (JSON {"defaultDevice"})."""
+    return json.dumps({"defaultDevice": _apply_default(bool(on))})
+
+
+def select(name, set_default=False):
+    """Set the user's ``device`` (and torch's default device when ``set_default``); returns
+    JSON {"device", "defaultDevice"} or {"error"}."""
     torch = _torch()
     try:
         dev = torch.device(str(name).strip())
@@ -421,7 +503,7 @@ def select(name):
     elif dev.type != "cpu":
         return json.dumps({"error": "unsupported device %r (use cpu, cuda, cuda:N or mps)" % (name,)})
     _state["shell"].user_ns["device"] = _state["injected"] = dev
-    return json.dumps({"device": str(dev)})
+    return json.dumps({"device": str(dev), "defaultDevice": _apply_default(set_default)})
 
 
 # -- variables ---------------------------------------------------------------------------
@@ -611,13 +693,14 @@ def info():
             "torchVersion": torch.__version__,
             "cudaAvailable": bool(torch.cuda.is_available()),
             "device": _device_name(),
+            "defaultDevice": None if _state.get("default") is None else str(_state["default"]),
             "pid": os.getpid(),
             "cwd": os.getcwd(),
         }
     )
 
 
-def setup(preferred=None):
+def setup(preferred=None, set_default=False):
     """Install the hooks and set ``device``; returns info() or {"error"} (JSON)."""
     from IPython import get_ipython
 
@@ -639,8 +722,9 @@ def setup(preferred=None):
     _install_stream_tagging()
     chosen = None
     if preferred:
-        result = json.loads(select(preferred))
+        result = json.loads(select(preferred, set_default))
         chosen = result.get("device")
     if chosen is None:
         shell.user_ns["device"] = _state["injected"] = torch.device(_default_device())
+        _apply_default(set_default)
     return info()

@@ -58,6 +58,8 @@ class KernelSession:
         self._background: set[asyncio.Task] = set()
         self.lost = False  # the bridge died on its own: the next run says that its state is gone
         self.live = LiveValues()  # what the kernel holds, for live hovers
+        self.set_default = False  # the setDefaultDevice value the bridge last got
+        self.finished_listeners: list = []  # called with each runFinished's params (inlay hints refresh)
 
     # -- configuration -----------------------------------------------------------------
     def _config(self) -> dict:
@@ -68,7 +70,8 @@ class KernelSession:
             root = self.server.workspace.root_path
         except Exception:
             root = None
-        config = {"op": "configure", "mode": "remote" if url else "local", "cwd": root or os.getcwd()}
+        config = {"op": "configure", "mode": "remote" if url else "local", "cwd": root or os.getcwd(),
+                  "setDefaultDevice": options.kernel.set_default_device}
         if url:
             config.update(url=url, token=options.kernel.jupyter_server_token)
         return config
@@ -81,9 +84,24 @@ class KernelSession:
         """Settings changed: a different interpreter or server means a different kernel;
         a workspace no longer trusted keeps no kernel."""
         if self.proc is not None and (self.config_key != self._key() or not self.server.options.trusted):
-            task = asyncio.ensure_future(self.stop())
-            self._background.add(task)  # the loop keeps only weak references to tasks
-            task.add_done_callback(self._background.discard)
+            self._spawn(self.stop())
+        elif self.proc is not None and self.set_default != self.server.options.kernel.set_default_device:
+            self.set_default = self.server.options.kernel.set_default_device
+            self._spawn(self._apply_default(self.set_default))
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._background.discard)
+
+    async def _apply_default(self, on: bool) -> None:
+        """setDefaultDevice changed: the running kernel applies it to the selected device now."""
+        try:
+            result = await self._request({"op": "query", "what": "defaultDevice", "on": on})
+            if self.info is not None:
+                self.info["defaultDevice"] = (result or {}).get("defaultDevice")
+        except Exception as exc:
+            self.server.log(f"torchwise.kernel.setDefaultDevice could not be applied: {exc}", types.MessageType.Warning)
 
     # -- bridge process -------------------------------------------------------------------
     async def ensure_bridge(self) -> None:
@@ -175,6 +193,7 @@ class KernelSession:
             )
         self.proc = proc
         self.config_key = self._key()
+        self.set_default = config["setDefaultDevice"]
         self.message = None
         self.reader = asyncio.ensure_future(self._read(proc))
         self.server.log(f"kernel bridge started on {interpreter} (pid {proc.pid})")
@@ -231,8 +250,15 @@ class KernelSession:
         self.queries.clear()
 
     def _notify(self, method: str, params: dict) -> None:
+        protocol = self.server.protocol
+        # params are plain JSON already: pygls's notify would run them through its converter
+        # (more than half the cost of sending one; a run sends at least two)
+        send = getattr(protocol, "_send_data", None)
         try:
-            self.server.protocol.notify(method, params)
+            if send is not None:
+                send({"jsonrpc": "2.0", "method": method, "params": params})
+            else:
+                protocol.notify(method, params)
         except Exception as exc:  # client gone
             log.debug("notify %s failed: %r", method, exc)
 
@@ -261,7 +287,7 @@ class KernelSession:
             self.live.finished(event.get("id"), count if event.get("status") in ("ok", "error") else None)
             if event.get("device"):
                 self.device = event["device"]
-            self._notify("torchwise/runFinished", {
+            finished = {
                 "runId": event.get("id"),
                 "status": event.get("status"),
                 "durationMs": event.get("durationMs"),
@@ -272,7 +298,10 @@ class KernelSession:
                 "hostPeakMemoryBytes": event.get("hostPeakMemoryBytes"),
                 "hostPeakIncreaseBytes": event.get("hostPeakIncreaseBytes"),
                 "warning": event.get("warning"),
-            })
+            }
+            self._notify("torchwise/runFinished", finished)
+            for listener in self.finished_listeners:
+                listener(finished)
         elif kind == "state":
             self.state = event.get("state") or self.state
             if self.state == "crashed":
@@ -368,6 +397,7 @@ class KernelSession:
             "pythonVersion": info.get("pythonVersion"),
             "torchVersion": info.get("torchVersion"),
             "device": self.device if self.proc is not None else None,
+            "defaultDevice": info.get("defaultDevice") if self.proc is not None else None,
             "state": state,
             "remote": options.kernel.jupyter_server_url or None,
             "kernelPid": info.get("kernelPid"),
