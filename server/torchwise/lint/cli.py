@@ -345,6 +345,29 @@ def _watch(args: argparse.Namespace) -> int:
         return 0
 
 
+def _project_envs(paths):
+    """``path -> ProjectEnv`` over the folders named on the command line (a file's own
+    folder), so that rules follow values across the project's modules. Indexing is lazy:
+    a module is read only when a rule asks about it."""
+    from torchwise.project.model import Project
+
+    folders = []
+    for raw in paths:
+        p = Path(raw).resolve()
+        folder = p if p.is_dir() else p.parent
+        if folder not in folders:
+            folders.append(folder)
+    project = Project(folders)
+
+    def env(path: Path):
+        try:
+            return project.env_for(path.resolve())
+        except Exception:  # the project model must never stop a check
+            return None
+
+    return env
+
+
 def check_once(args: argparse.Namespace) -> int:
     select, ignore, extend = _split(args.select), _split(args.ignore), _split(args.extend_select)
     bad = unknown_selectors(select + ignore + extend)
@@ -444,6 +467,7 @@ def check_once(args: argparse.Namespace) -> int:
         else:
             problems: list[str] = []
             found_files = discover(paths, args.respect_gitignore, problems)
+            project_env = _project_envs(paths)
             for problem in problems:
                 _error(problem)
                 errors += 1
@@ -514,7 +538,8 @@ def check_once(args: argparse.Namespace) -> int:
                                 errors += 1
                                 findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
                 else:
-                    findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
+                    findings = lint_source(source, display, rules=rules, on_error=report_rule_error,
+                                           env=project_env(path))
                 results.append((display, findings))
                 sources[display] = source
     except ConfigError as exc:

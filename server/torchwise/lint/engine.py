@@ -258,13 +258,15 @@ def _lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
 
 
 def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | None = None, *,
-                rules: Iterable[Rule] | None = None, on_error: ErrorHandler | None = None) -> list[Finding]:
-    """Lint one file's text. ``rules`` overrides the settings' selection."""
+                rules: Iterable[Rule] | None = None, on_error: ErrorHandler | None = None,
+                env=None) -> list[Finding]:
+    """Lint one file's text. ``rules`` overrides the settings' selection; ``env`` (a
+    project's ``ProjectEnv``) lets rules see the file's imports and callers."""
     settings = settings or LintSettings()
     selected = list(rules) if rules is not None else settings.rules_for(path)
     with no_gc():
         try:
-            analysis = build_analysis(source, path)
+            analysis = build_analysis(source, path, env)
         except Exception as exc:  # the analysis itself should never fail; be safe anyway
             (on_error or _stderr)(f"torchwise: could not analyse {path}: {_one_line(repr(exc))}")
             analysis = Analysis("", path)

@@ -59,6 +59,10 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
     a = ctx.analysis
     if isinstance(expr, ast.Name):
         value = flow.binding_value(a, expr)
+        if value is None:
+            unpacked = _unpacked_call(a, expr)  # ``validity, label = discriminator(x)``
+            if unpacked is not None:
+                return _model_output(ctx, unpacked[0], depth, unpacked[1])
         return trace(ctx, value, depth + 1, top=False)
     if isinstance(expr, ast.Subscript):
         return None  # picking elements: unsure what is left
@@ -75,11 +79,56 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
     return _model_output(ctx, expr, depth)
 
 
-def _model_output(ctx: Context, call: ast.Call, depth: int) -> Source | None:
+def _unpacked_call(a, name: ast.Name) -> tuple[ast.Call, int] | None:
+    """``(call, i)`` when ``name`` is bound as element ``i`` of unpacking a call's result."""
+    try:
+        binding = a.lookup(name.id, a.scope_of(name), name.lineno)
+    except Exception:
+        return None
+    if binding is None or binding.kind != "assign" or binding.index is None:
+        return None
+    node = binding.node
+    return (node, binding.index) if isinstance(node, ast.Call) else None
+
+
+def _model_type(a, call: ast.Call) -> str | None:
+    """The model class a call runs: ``model(x)``, ``model.forward(x)``, ``self(x)``."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "forward":
+        func = func.value
+    return flow.safe_type(a, func)
+
+
+def _forward_return(ctx: Context, info, index: int | None) -> ast.expr | None:
+    """The single value ``forward`` returns (element ``index`` of a returned tuple)."""
+    forward = info.methods.get("forward")
+    if forward is None:
+        return None
+    returns = [n for n in flow.walk_local(forward) if isinstance(n, ast.Return) and n.value is not None]
+    if len(returns) != 1:
+        return None
+    value = returns[0].value
+    if index is None:
+        return None if isinstance(value, ast.Tuple) else value
+    if isinstance(value, ast.Tuple) and index < len(value.elts) \
+            and not any(isinstance(e, ast.Starred) for e in value.elts):
+        return value.elts[index]
+    return None
+
+
+def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = None) -> Source | None:
     a = ctx.analysis
-    func_type = flow.safe_type(a, call.func)
+    func_type = _model_type(a, call)
     if func_type is None:
         return None
+    if index is not None:
+        info = a.local_class(func_type)
+        other = ctx
+        if info is None:
+            other, info = _project_class(ctx, func_type)
+        if info is None:
+            return None
+        return trace(other, _forward_return(other, info, index), depth + 1, top=False)
     if func_type in ("torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
         built = _construction(ctx, call.func)
         if built is not None and built.args:
@@ -92,15 +141,27 @@ def _model_output(ctx: Context, call: ast.Call, depth: int) -> Source | None:
                     return Source(kind, last)
         return None
     info = a.local_class(func_type)
+    other = ctx
+    if info is None:
+        other, info = _project_class(ctx, func_type)  # a model class of another module
     if info is None:
         return None
-    forward = info.methods.get("forward")
-    if forward is None:
-        return None
-    returns = [n for n in flow.walk_local(forward) if isinstance(n, ast.Return) and n.value is not None]
-    if len(returns) != 1:
-        return None
-    return trace(ctx, returns[0].value, depth + 1, top=False)
+    return trace(other, _forward_return(other, info, None), depth + 1, top=False)
+
+
+def _project_class(ctx: Context, qualname: str):
+    """(context of the defining module, ClassInfo) of a class of another project module."""
+    env = ctx.analysis.env
+    if env is None:
+        return ctx, None
+    try:
+        found = env.class_unit(qualname)
+    except Exception:  # the project model must never break a rule
+        return ctx, None
+    if found is None:
+        return ctx, None
+    analysis, info, _module = found
+    return Context(ctx.path, analysis.source, analysis, ctx.rule), info
 
 
 def _construction(ctx: Context, expr: ast.expr) -> ast.Call | None:
