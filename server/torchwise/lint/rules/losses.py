@@ -70,7 +70,7 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
         return None
     if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("view", "reshape", "flatten", "squeeze",
                                                                     "contiguous", "float", "to", "permute",
-                                                                    "transpose"):
+                                                                    "transpose", "unsqueeze"):
         return trace(ctx, expr.func.value, depth + 1, top=False)
     known = _kind_of_call(ctx, expr)
     if known is not None:
@@ -185,9 +185,10 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
     a = ctx.analysis
     short_functions = {f.rsplit(".", 1)[-1] for f in functions}
     instances = _loss_instance_names(ctx, {c.rsplit(".", 1)[-1] for c in classes})
-    for call in flow.calls_named(a, None, *short_functions, *instances):
+    held = _single_attributes(ctx)
+    for call in flow.calls_named(a, None, *short_functions, *instances, *held):
         last = flow.last_name(call.func)
-        if last not in short_functions and last not in instances and not (
+        if last not in short_functions and last not in instances and last not in held and not (
                 isinstance(call.func, ast.Call) and flow.last_name(call.func.func) in instances):
             continue
         qualname = flow.safe_qualname(a, call.func)
@@ -198,11 +199,66 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
             t = flow.safe_type(a, call.func)
             if t in classes:
                 name = t.rsplit(".", 1)[-1]
+            else:
+                name = _held_loss(ctx, call.func, functions, classes)
         if name is None:
             continue
         inp = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "input"), None)
         if inp is not None:
             yield call, inp, name
+
+
+def _single_attributes(ctx: Context) -> set[str]:
+    """Attributes some class of the file assigns exactly once (``self.loss_func = ...``):
+    the calls that may run a held loss."""
+    cached = ctx.analysis.__dict__.get("_tw_single_attributes")
+    if cached is None:
+        cached = {attr for info in ctx.analysis.classes.values()
+                  for attr, assigned in info.attributes.items() if len(assigned) == 1}
+        ctx.analysis.__dict__["_tw_single_attributes"] = cached
+    return cached
+
+
+def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[str]) -> str | None:
+    """The loss a ``self.<attr>`` holds: ``self.loss_func = F.binary_cross_entropy_with_logits``,
+    or ``self.loss = loss`` where ``loss`` is an ``__init__`` parameter defaulting to a loss
+    instance (``def __init__(self, loss=nn.CrossEntropyLoss())``). One assignment only."""
+    a = ctx.analysis
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+        return None
+    cls_type = flow.safe_type(a, func.value)
+    info = a.local_class(cls_type) if cls_type else None
+    assigned = info.attributes.get(func.attr, []) if info is not None else []
+    if len(assigned) != 1:
+        return None
+    scope, value = assigned[0]
+    if isinstance(value, ast.Name):
+        default = _parameter_default(scope.node, value.id)
+        if default is not None:
+            value = default
+    if isinstance(value, ast.Call):
+        t = flow.safe_type(a, value)
+        return t.rsplit(".", 1)[-1] if t in classes else None
+    qualname = flow.safe_qualname(a, value)
+    return qualname.rsplit(".", 1)[-1] if qualname in functions else None
+
+
+def _parameter_default(func: ast.AST, name: str) -> ast.expr | None:
+    """The default of parameter ``name`` of ``func``, if ``func`` is a function that has one
+    and never rebinds it."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    args = func.args
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    default = next((d for a, d in pairs if a.arg == name), None)
+    if default is None:
+        return None
+    for n in flow.walk_local(func):
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store):
+            return None
+    return default
 
 
 def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
