@@ -10,6 +10,7 @@ from typing import Iterator
 from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules._calls import module_reference
+from torchwise.project import effects
 
 
 # ------------------------------------------------------------------ shared bits
@@ -400,12 +401,18 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
     some mode call in the file (``_mode_targets``) are asked about, so only they are kept."""
     def compute():
         targets = _mode_targets(ctx)
+        summaries = effects.summaries(ctx.analysis.tree)
         events: dict[str, list[tuple[tuple[int, int], str]]] = {}
         for n in flow.calls_in(func):
             position = (n.lineno, n.col_offset)
             mc = _mode_call(n)
             if mc is not None:
                 events.setdefault(mc[0], []).append((position, mc[1]))
+                continue
+            if summaries.callee(n, func) is not None:  # one of the file's helpers: its summary says
+                for target, mode in summaries.effects_at(n, func):
+                    if target in targets:
+                        events.setdefault(target, []).append((position, mode))
                 continue
             for arg in list(n.args) + [k.value for k in n.keywords]:
                 d = flow.dotted(arg)
@@ -560,11 +567,8 @@ def _eval_fix(ctx: Context, block: ast.stmt, target: str) -> Fix | None:
 def missing_train_mode(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
-    for call in flow.calls_named(a, "eval", "train"):
-        mc = _mode_call(call)
-        if mc is None or mc[1] != "eval":
-            continue
-        target = mc[0]
+    for call, target in _eval_switches(ctx):
+        helper = _mode_call(call) is None
         for loop in flow.enclosing_loops(a, call):
             if not _has_backward(ctx, loop):
                 continue
@@ -579,16 +583,59 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 break
             if not any(kind == "train" for position, kind in events if position < start):
                 break  # never put in train mode before the loop: eval-mode training on purpose
-            if _calls_target(loop, target) is None:
+            if not _runs_target(ctx, loop, target):
                 break  # the model must be the one trained in this loop
+            if id(loop) in reported:
+                break
+            reported.add(id(loop))
+            what = f"`{ctx.text(call.func)}()` switches `{target}` to eval mode" if helper \
+                else f"`{target}.eval()` runs"
             yield ctx.finding(
                 call,
-                f"`{target}.eval()` runs inside the training loop but `{target}.train()` is only called "
+                f"{what} inside the training loop but `{target}.train()` is only called "
                 "before the loop, so every later iteration trains in eval mode; call "
                 f"`{target}.train()` at the start of each epoch",
                 _train_mode_fix(ctx, loop, call, target),
             )
             break
+
+
+def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
+    """``target.eval()`` calls and calls of the file's helpers that leave a target in
+    eval mode (``validate(model)``, ``self.evaluate()``), in source order."""
+    a = ctx.analysis
+    out = []
+    for call in flow.calls_named(a, "eval", "train"):
+        mc = _mode_call(call)
+        if mc is not None and mc[1] == "eval":
+            out.append((call, mc[0]))
+    summaries = effects.summaries(a.tree)
+    names = set(summaries.functions) | {name for methods in summaries.methods.values() for name in methods}
+    targets = _mode_targets(ctx)
+    for call in flow.calls_named(a, *names) if names else ():
+        for target, mode in summaries.effects_at(call, flow.enclosing_function(a, call)):
+            if mode == "eval" and target in targets:
+                out.append((call, target))
+    out.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+    return out
+
+
+def _runs_target(ctx: Context, loop: ast.AST, target: str) -> bool:
+    """Whether ``loop`` runs the model ``target``: calls it, or calls a helper of the file
+    that runs it and calls backward()."""
+    if _calls_target(loop, target) is not None:
+        return True
+    a = ctx.analysis
+    summaries = effects.summaries(a.tree)
+    func = flow.enclosing_function(a, loop)
+    for call in flow.calls_in(loop):
+        callee = summaries.callee(call, func)
+        if callee is None:
+            continue
+        inner = summaries.of(callee)
+        if inner.backward and any(summaries.map_target(t, call) == target for t in inner.called):
+            return True
+    return False
 
 
 def _train_mode_fix(ctx: Context, loop: ast.AST, eval_call: ast.Call, target: str) -> Fix | None:

@@ -1,0 +1,232 @@
+"""What a function does to the models and optimizers it reaches: the effects lint rules
+follow through calls (``validate(model)`` switching ``model`` to eval mode, a
+``_step()`` method that steps ``self.optimizer``).
+
+One summary per function node, computed once per file version (cached on the node) from
+the syntax tree alone. A function's effects include those of the helpers it calls (the
+file's module-level functions, and ``self.<method>()`` of its own class), to a bounded
+depth; recursion ends at a function already being summarised.
+
+Targets are named as the function sees them: ``"#0"`` for its first parameter,
+``"self.net"`` for an attribute of ``self``, ``"model"`` for a module-level name.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+MAX_DEPTH = 3
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_BRANCHES = (ast.If, ast.IfExp, ast.Try, ast.ExceptHandler, ast.For, ast.AsyncFor, ast.While, ast.match_case)
+
+
+@dataclass(frozen=True)
+class Effects:
+    params: tuple[str, ...]
+    # target -> the mode the function leaves it in: "train", "eval", or "unknown" (set
+    # only on some paths, or to a value not known here)
+    modes: tuple[tuple[str, str], ...]
+    steps: frozenset[str]  # targets stepped as optimizers (``opt.step()``, ``scaler.step(opt)``)
+    backward: bool  # calls ``backward()`` (itself or through a helper)
+    called: frozenset[str]  # targets called (``model(x)``): the models it runs
+
+    def mode_of(self, target: str) -> str | None:
+        return dict(self.modes).get(target)
+
+
+NONE = Effects((), (), frozenset(), False, frozenset())
+
+
+def dotted(expr: ast.AST | None) -> str | None:
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _local_calls(func: ast.AST) -> list[tuple[ast.Call, bool]]:
+    """The calls of ``func``'s own code (not nested functions), in source order, each
+    with whether it runs only on some paths (under an if/loop/try)."""
+    out: list[tuple[ast.Call, bool]] = []
+
+    def visit(node: ast.AST, conditional: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, _NESTED):
+                continue
+            inner = conditional or isinstance(child, _BRANCHES)
+            if isinstance(child, ast.Call):
+                out.append((child, conditional))
+            visit(child, inner)
+
+    visit(func, False)
+    out.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+    return out
+
+
+def _mode_call(call: ast.Call) -> tuple[str, str] | None:
+    """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)`` -> (m, "eval")."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    target = dotted(func.value)
+    if not target:
+        return None
+    if func.attr == "eval" and not call.args and not call.keywords:
+        return target, "eval"
+    if func.attr == "train" and not call.keywords and len(call.args) <= 1:
+        if not call.args:
+            return target, "train"
+        arg = call.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, bool):
+            return target, "train" if arg.value else "eval"
+        return target, "unknown"
+    return None
+
+
+class Summaries:
+    """Effects of the functions of one module (its syntax tree), memoised per node."""
+
+    def __init__(self, tree: ast.Module):
+        self.tree = tree
+        self.functions = {s.name: s for s in tree.body if isinstance(s, _FUNCS)}
+        self.methods: dict[int, dict[str, ast.AST]] = {}  # id(method) -> its class's methods
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ClassDef):
+                methods = {s.name: s for s in stmt.body if isinstance(s, _FUNCS)}
+                for m in methods.values():
+                    self.methods[id(m)] = methods
+        self._active: set[int] = set()
+
+    def callee(self, call: ast.Call, caller: ast.AST | None) -> ast.AST | None:
+        """The function of this module a call runs: ``helper(...)`` (module level) or
+        ``self.method(...)`` from a method of the same class."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return self.functions.get(func.id)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+                and caller is not None:
+            return self.methods.get(id(caller), {}).get(func.attr)
+        return None
+
+    def of(self, func: ast.AST, depth: int = 0) -> Effects:
+        if not isinstance(func, _FUNCS):
+            return NONE
+        cached = func.__dict__.get("_tw_effects")
+        if cached is not None:
+            return cached
+        if id(func) in self._active or depth > MAX_DEPTH:
+            return NONE  # recursion, or too deep: nothing known (not cached)
+        self._active.add(id(func))
+        try:
+            effects = self._compute(func, depth)
+        finally:
+            self._active.discard(id(func))
+        if depth == 0 or not self._active:
+            func._tw_effects = effects  # type: ignore[attr-defined]
+        return effects
+
+    def _compute(self, func, depth: int) -> Effects:
+        args = func.args
+        params = tuple(p.arg for p in (*args.posonlyargs, *args.args))
+        index = {name: i for i, name in enumerate(params)}
+        assigned = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+        def key(target: str | None) -> str | None:
+            """A target of this function's code as its callers see it."""
+            if not target:
+                return None
+            root, _, rest = target.partition(".")
+            if root == "self" and params[:1] == ("self",):
+                return target if rest else None
+            if root in index:
+                return f"#{index[root]}" + (f".{rest}" if rest else "")
+            if root in assigned:
+                return None  # a local
+            return target  # a module-level name
+
+        modes: dict[str, str] = {}
+        steps: set[str] = set()
+        called: set[str] = set()
+        backward = False
+        for call, conditional in _local_calls(func):
+            mc = _mode_call(call)
+            if mc is not None:
+                k = key(mc[0])
+                if k is not None:
+                    modes[k] = "unknown" if conditional else mc[1]
+                continue
+            f = call.func
+            if isinstance(f, ast.Attribute):
+                if f.attr == "backward":
+                    backward = True
+                elif f.attr == "step":
+                    if not call.args and not call.keywords:
+                        k = key(dotted(f.value))
+                    elif len(call.args) == 1:
+                        k = key(dotted(call.args[0]))  # scaler.step(optimizer)
+                    else:
+                        k = None
+                    if k is not None:
+                        steps.add(k)
+            k = key(dotted(f))
+            if k is not None:
+                called.add(k)
+            target = self.callee(call, func)
+            if target is None:
+                continue
+            inner = self.of(target, depth + 1)
+            backward = backward or inner.backward
+            for t, mode in inner.modes:
+                k = key(self.map_target(t, call))
+                if k is not None:
+                    modes[k] = "unknown" if conditional else mode
+            for group, out in ((inner.steps, steps), (inner.called, called)):
+                for t in group:
+                    k = key(self.map_target(t, call))
+                    if k is not None:
+                        out.add(k)
+        return Effects(params, tuple(modes.items()), frozenset(steps), backward, frozenset(called))
+
+    def map_target(self, target: str, call: ast.Call) -> str | None:
+        """A callee's target as the caller writes it at ``call``."""
+        if target.startswith("#"):
+            head, _, rest = target[1:].partition(".")
+            i = int(head)
+            func = call.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                i -= 1  # self.method(a): a is parameter 1
+            if i < 0 or i >= len(call.args) or any(isinstance(a, ast.Starred) for a in call.args[: i + 1]):
+                return None
+            base = dotted(call.args[i])
+            return None if base is None else base + (f".{rest}" if rest else "")
+        if target.startswith("self."):
+            func = call.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                return target
+            return None
+        return target if isinstance(call.func, ast.Name) else None  # a module-level name, same module
+
+    def effects_at(self, call: ast.Call, caller: ast.AST) -> list[tuple[str, str]]:
+        """(target as the caller writes it, mode) for every mode a call's helper leaves."""
+        target = self.callee(call, caller)
+        if target is None:
+            return []
+        out = []
+        for t, mode in self.of(target).modes:
+            mapped = self.map_target(t, call)
+            if mapped is not None:
+                out.append((mapped, mode))
+        return out
+
+
+def summaries(tree: ast.Module) -> Summaries:
+    cached = tree.__dict__.get("_tw_summaries")
+    if cached is None:
+        cached = tree._tw_summaries = Summaries(tree)  # type: ignore[attr-defined]
+    return cached
