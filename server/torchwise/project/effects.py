@@ -28,7 +28,9 @@ class Effects:
     # target -> the mode the function leaves it in: "train", "eval", or "unknown" (set
     # only on some paths, or to a value not known here)
     modes: tuple[tuple[str, str], ...]
-    steps: frozenset[str]  # targets stepped as optimizers (``opt.step()``, ``scaler.step(opt)``)
+    # targets stepped as optimizers (``opt.step()``, ``scaler.step(opt)``), each with the
+    # expression that names it in the function's own code (or its helper's)
+    steps: tuple[tuple[str, ast.expr], ...]
     backward: bool  # calls ``backward()`` (itself or through a helper)
     called: frozenset[str]  # targets called (``model(x)``): the models it runs
 
@@ -36,7 +38,11 @@ class Effects:
         return dict(self.modes).get(target)
 
 
-NONE = Effects((), (), frozenset(), False, frozenset())
+    def step_targets(self) -> set[str]:
+        return {t for t, _ in self.steps}
+
+
+NONE = Effects((), (), (), False, frozenset())
 
 
 def dotted(expr: ast.AST | None) -> str | None:
@@ -151,7 +157,7 @@ class Summaries:
             return target  # a module-level name
 
         modes: dict[str, str] = {}
-        steps: set[str] = set()
+        steps: dict[str, ast.expr] = {}
         called: set[str] = set()
         backward = False
         for call, conditional in _local_calls(func):
@@ -166,14 +172,14 @@ class Summaries:
                 if f.attr == "backward":
                     backward = True
                 elif f.attr == "step":
+                    expr = None
                     if not call.args and not call.keywords:
-                        k = key(dotted(f.value))
+                        expr = f.value
                     elif len(call.args) == 1:
-                        k = key(dotted(call.args[0]))  # scaler.step(optimizer)
-                    else:
-                        k = None
+                        expr = call.args[0]  # scaler.step(optimizer)
+                    k = key(dotted(expr))
                     if k is not None:
-                        steps.add(k)
+                        steps.setdefault(k, expr)
             k = key(dotted(f))
             if k is not None:
                 called.add(k)
@@ -186,12 +192,40 @@ class Summaries:
                 k = key(self.map_target(t, call))
                 if k is not None:
                     modes[k] = "unknown" if conditional else mode
-            for group, out in ((inner.steps, steps), (inner.called, called)):
-                for t in group:
-                    k = key(self.map_target(t, call))
-                    if k is not None:
-                        out.add(k)
-        return Effects(params, tuple(modes.items()), frozenset(steps), backward, frozenset(called))
+            for t, expr in inner.steps:
+                mapped = self.map_target(t, call)
+                k = key(mapped)
+                if k is not None:
+                    steps.setdefault(k, self.argument(t, call) or expr)
+            for t in inner.called:
+                k = key(self.map_target(t, call))
+                if k is not None:
+                    called.add(k)
+        return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called))
+
+    def argument(self, target: str, call: ast.Call) -> ast.expr | None:
+        """The argument expression a call passes for a parameter target ``#i`` (no attribute)."""
+        if not target.startswith("#") or "." in target:
+            return None
+        i = int(target[1:])
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            i -= 1
+        if i < 0 or i >= len(call.args) or any(isinstance(a, ast.Starred) for a in call.args[: i + 1]):
+            return None
+        return call.args[i]
+
+    def steps_at(self, call: ast.Call, caller: ast.AST) -> list[ast.expr]:
+        """The optimizers a call's helper steps, as expressions (the caller's argument, or
+        the helper's own ``self.optimizer``)."""
+        target = self.callee(call, caller)
+        if target is None:
+            return []
+        out = []
+        for t, expr in self.of(target).steps:
+            if self.map_target(t, call) is not None:
+                out.append(self.argument(t, call) or expr)
+        return out
 
     def map_target(self, target: str, call: ast.Call) -> str | None:
         """A callee's target as the caller writes it at ``call``."""

@@ -32,70 +32,23 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
                     found.append((call, call.args[0]))
             elif not call.args and not call.keywords and flow.is_optimizer(a, recv):
                 found.append((call, recv))
-        summaries = _helper_summaries(ctx)
-        if summaries:
-            for call in flow.calls_named(a, *summaries):
-                if not isinstance(call.func, ast.Name) or call.func.id not in summaries:
-                    continue
-                for index in summaries[call.func.id].steps:
-                    arg = _argument_at(call, summaries[call.func.id], index)
-                    if arg is not None and flow.is_optimizer(a, arg):
-                        found.append((call, arg))
-                        break
+        summaries = effects.summaries(a.tree)
+        names = _helper_names(summaries)
+        added = False
+        for call in flow.calls_named(a, *names) if names else ():
+            for arg in summaries.steps_at(call, flow.enclosing_function(a, call)):
+                if flow.is_optimizer(a, arg):
+                    found.append((call, arg))
+                    added = True
+                    break
+        if added:
             found.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
     return found
 
 
-class _Summary:
-    """What one of the file's own functions does to what it is given (computed once per
-    function version): which parameters it steps as an optimizer (``p.step()``,
-    ``scaler.step(p)``), whether it calls ``backward()``."""
-
-    __slots__ = ("params", "steps", "backward")
-
-    def __init__(self, func: ast.FunctionDef | ast.AsyncFunctionDef):
-        args = func.args
-        self.params = [p.arg for p in (*args.posonlyargs, *args.args)]
-        names = {name: i for i, name in enumerate(self.params)}
-        steps: set[int] = set()
-        backward = False
-        for n in flow.walk_local(func):
-            if not isinstance(n, ast.Call) or not isinstance(n.func, ast.Attribute):
-                continue
-            if flow.is_backward_call(n):
-                backward = True
-            elif n.func.attr == "step":
-                recv = n.func.value
-                if not n.args and not n.keywords and isinstance(recv, ast.Name) and recv.id in names:
-                    steps.add(names[recv.id])
-                elif len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id in names:
-                    steps.add(names[n.args[0].id])  # scaler.step(optimizer)
-        self.steps = tuple(sorted(steps))
-        self.backward = backward
-
-
-def _helper_summaries(ctx: Context) -> dict[str, _Summary]:
-    """Summaries of the file's module-level functions that step or run backward()."""
-    a = ctx.analysis
-
-    def compute() -> dict[str, _Summary]:
-        out = {}
-        for stmt in a.tree.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                summary = _Summary(stmt)
-                if summary.steps or summary.backward:
-                    out[stmt.name] = summary
-        return out
-
-    return flow.memo(a.tree, "helper_summaries", compute)
-
-
-def _argument_at(call: ast.Call, summary: _Summary, index: int) -> ast.expr | None:
-    """The argument a call passes for the helper's parameter ``index``."""
-    if index < len(call.args) and not any(isinstance(arg, ast.Starred) for arg in call.args[: index + 1]):
-        return call.args[index]
-    name = summary.params[index]
-    return next((k.value for k in call.keywords if k.arg == name), None)
+def _helper_names(summaries: "effects.Summaries") -> set[str]:
+    """Names of the file's functions and methods (the calls that may run a helper)."""
+    return set(summaries.functions) | {name for methods in summaries.methods.values() for name in methods}
 
 
 _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
@@ -142,9 +95,13 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
     a = ctx.analysis
     holders = a.__dict__.get("_tw_backward_holders")
     if holders is None:
-        helpers = [name for name, summary in _helper_summaries(ctx).items() if summary.backward]
-        via_helpers = [c for c in flow.calls_named(a, *helpers)
-                       if isinstance(c.func, ast.Name) and c.func.id in helpers] if helpers else []
+        summaries = effects.summaries(a.tree)
+        names = _helper_names(summaries)
+        via_helpers = []
+        for c in flow.calls_named(a, *names) if names else ():
+            callee = summaries.callee(c, flow.enclosing_function(a, c))
+            if callee is not None and summaries.of(callee).backward:
+                via_helpers.append(c)
         holders = flow.local_holders(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)]
                                      + via_helpers)
         a._tw_backward_holders = holders  # type: ignore[attr-defined]
@@ -610,7 +567,7 @@ def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
         if mc is not None and mc[1] == "eval":
             out.append((call, mc[0]))
     summaries = effects.summaries(a.tree)
-    names = set(summaries.functions) | {name for methods in summaries.methods.values() for name in methods}
+    names = _helper_names(summaries)
     targets = _mode_targets(ctx)
     for call in flow.calls_named(a, *names) if names else ():
         for target, mode in summaries.effects_at(call, flow.enclosing_function(a, call)):
