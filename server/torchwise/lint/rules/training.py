@@ -121,6 +121,16 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             continue
         clearing = _clearing_holders(ctx)
         if id(loop) in clearing:
+            others = _cleared_for_other_optimizers_only(ctx, loop, opt)
+            if others is not None:
+                yield ctx.finding(
+                    step,
+                    f"This loop clears the gradients of `{ctx.text(others)}` only, not those of "
+                    f"`{ctx.text(opt)}`: `{ctx.text(step)}` applies gradients that keep accumulating across "
+                    f"iterations; call `{ctx.text(opt)}.zero_grad()` once per step too",
+                    _zero_grad_fix(ctx, loop, opt),
+                )
+                continue
             other = _cleared_only_in_other_branches(ctx, loop, step)
             if other is not None:
                 yield ctx.finding(
@@ -142,6 +152,29 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.expr) -> ast.expr | None:
+    """When every gradient clearing in ``loop``'s own code is ``other.zero_grad()`` on a
+    different optimizer (a GAN loop clearing the encoder's optimizer, never the
+    discriminator's), one such optimizer; else None (a model's ``zero_grad()``, a
+    parameter-level clearing or a helper may clear ``opt``'s parameters too)."""
+    a = ctx.analysis
+    name = flow.dotted(opt)
+    if not name:
+        return None
+    func = flow.enclosing_function(a, loop)
+    inside = [n for n in _clearing_nodes(ctx) if flow.contains(loop, n) and flow.enclosing_function(a, n) is func]
+    helpers = _clearing_functions(ctx)
+    if not inside or (helpers and any(flow.contains(loop, c) for c in flow.calls_named(a, *helpers))):
+        return None
+    for n in inside:
+        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "zero_grad"):
+            return None
+        recv = n.func.value
+        if flow.dotted(recv) in (None, name) or not flow.is_optimizer(a, recv):
+            return None
+    return inside[0].func.value  # type: ignore[attr-defined]
 
 
 def _cleared_only_in_other_branches(ctx: Context, loop: ast.AST, step: ast.AST) -> ast.AST | None:
