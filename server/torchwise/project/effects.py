@@ -108,6 +108,7 @@ class Summaries:
                 for m in methods.values():
                     self.methods[id(m)] = methods
         self._active: set[int] = set()
+        self._cut = False  # whether the summary being computed met recursion
 
     def callee(self, call: ast.Call, caller: ast.AST | None) -> ast.AST | None:
         """The function of this module a call runs: ``helper(...)`` (module level) or
@@ -121,20 +122,32 @@ class Summaries:
         return None
 
     def of(self, func: ast.AST, depth: int = 0) -> Effects:
+        """The function's effects, following helpers ``MAX_DEPTH - depth`` calls deep.
+        Memoised per (function, remaining depth), so a verdict never depends on which
+        rule asked first; a result cut short by recursion is not kept."""
         if not isinstance(func, _FUNCS):
             return NONE
-        cached = func.__dict__.get("_tw_effects")
+        remaining = MAX_DEPTH - depth
+        if remaining < 0:
+            return NONE
+        memo = func.__dict__.get("_tw_effects")
+        if memo is None:
+            memo = func._tw_effects = {}  # type: ignore[attr-defined]
+        cached = memo.get(remaining)
         if cached is not None:
             return cached
-        if id(func) in self._active or depth > MAX_DEPTH:
-            return NONE  # recursion, or too deep: nothing known (not cached)
+        if id(func) in self._active:
+            self._cut = True
+            return NONE  # recursion: what the outer call is computing is not known yet
+        outer_cut, self._cut = self._cut, False
         self._active.add(id(func))
         try:
             effects = self._compute(func, depth)
         finally:
             self._active.discard(id(func))
-        if depth == 0 or not self._active:
-            func._tw_effects = effects  # type: ignore[attr-defined]
+        if not self._cut:
+            memo[remaining] = effects
+        self._cut = self._cut or outer_cut
         return effects
 
     def _compute(self, func, depth: int) -> Effects:
