@@ -87,3 +87,26 @@ def recurse(model, depth):
 
 def ping(model, depth):
     return recurse(model, depth)
+
+
+def score(model, batches):
+    hits = 0
+    for x, y in batches:
+        with torch.no_grad():
+            hits += (model(x).argmax(1) == y).sum().item()
+    return hits
+
+
+def run(batches, held_out, teacher):
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(3):
+        model.train()
+        for x, y in batches:
+            opt.zero_grad()
+            with torch.no_grad():
+                target = model(x).softmax(dim=1)  # targets from the model in train mode, on purpose
+            F.kl_div(model(x).log_softmax(dim=1), target, reduction="batchmean").backward()
+            opt.step()
+        model.eval()
+        score(model, held_out)

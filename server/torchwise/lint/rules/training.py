@@ -447,22 +447,34 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         if target not in targets:
             continue
         # inside a for loop (in its body) that sits inside a no_grad/inference_mode block
+        # (or a loop whose body enters such a block around the call: ``for ...: with no_grad(): ...``)
         loop = None
         block = None
+        inner = False
         child = call
         for anc in flow.ancestors(a, call):
             if isinstance(anc, flow.SCOPES):
                 break
+            grad_off = isinstance(anc, (ast.With, ast.AsyncWith)) and flow.memo(
+                anc, "grad_off", lambda: any(flow.is_grad_off_context(a, i.context_expr) for i in anc.items))
             if loop is None and isinstance(anc, (ast.For, ast.AsyncFor)) and flow._in_body(anc, child):
                 loop = anc
-            elif loop is not None and isinstance(anc, (ast.With, ast.AsyncWith)) and flow.memo(
-                    anc, "grad_off", lambda: any(flow.is_grad_off_context(a, i.context_expr) for i in anc.items)):
+                if inner:
+                    if not _has_backward(ctx, anc):  # a training loop computing targets: not evaluation
+                        block = anc
+                    break
+            elif grad_off and loop is None:
+                inner = True
+            elif grad_off:
                 block = anc
                 break
             child = anc
         if block is None or id(block) in reported:
             continue
-        if _mode_before(ctx, call, target) == "train":
+        mode = _mode_before(ctx, call, target)
+        if mode is None:
+            mode = _mode_at_callers(ctx, call, target)
+        if mode == "train":
             reported.add(id(block))
             yield ctx.finding(
                 call,
@@ -471,6 +483,35 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target),
             )
+
+
+def _mode_at_callers(ctx: Context, node: ast.AST, target: str) -> str | None:
+    """When ``target`` is (an attribute of) a parameter of the module-level function
+    around ``node``, which sets no mode on it: the mode every call site of the function
+    in the file leaves its argument in, when they all agree (``evaluate(model)`` called
+    right after ``model.train()``); else None."""
+    a = ctx.analysis
+    func = flow.enclosing_function(a, node)
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func not in a.tree.body:
+        return None
+    root, _, rest = target.partition(".")
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
+    if root not in params:
+        return None
+    index = params.index(root)
+    modes = set()
+    for site in flow.calls_named(a, func.name):
+        if not isinstance(site.func, ast.Name) or site.func.id != func.name:
+            continue
+        if flow.enclosing_function(a, site) is func:
+            return None  # recursion: not followed
+        if index >= len(site.args) or any(isinstance(x, ast.Starred) for x in site.args[: index + 1]):
+            return None
+        base = flow.dotted(site.args[index])
+        if base is None:
+            return None
+        modes.add(_mode_before(ctx, site, base + (f".{rest}" if rest else "")))
+    return modes.pop() if len(modes) == 1 else None
 
 
 _MODE_LAYERS = {f"torch.nn.{n}" for n in (
