@@ -486,7 +486,7 @@ def check_once(args: argparse.Namespace) -> int:
                     try:
                         outcome = ipynb.check(path, _display(path), settings.rules_for(str(path.resolve())),
                                               fix=fix_mode, unsafe=args.unsafe_fixes, diff=args.diff,
-                                              on_error=report_rule_error)
+                                              on_error=report_rule_error, env=project_env(path))
                     except (ipynb.NotebookError, OSError) as exc:
                         _error(str(exc) if isinstance(exc, ipynb.NotebookError) else f"{path}: cannot read: {exc}")
                         errors += 1
