@@ -19,12 +19,22 @@ EXPECT = re.compile(r"#\s*expect:\s*([\w-]+)")
 
 
 def _expected(folder: Path) -> set[tuple[str, int, str]]:
+    """(path, line, rule); for a notebook the path names the cell (``x.ipynb:cell 2``, as
+    reported) and the line is the cell's."""
     out = set()
     for path in sorted(folder.rglob("*.py")):
         for number, line in enumerate(path.read_text().split("\n"), 1):
             m = EXPECT.search(line)
             if m:
                 out.add((path.relative_to(folder).as_posix(), number, m.group(1)))
+    for path in sorted(folder.rglob("*.ipynb")):
+        for index, cell in enumerate(json.loads(path.read_text())["cells"], 1):
+            if cell["cell_type"] != "code":
+                continue
+            for number, line in enumerate("".join(cell["source"]).split("\n"), 1):
+                m = EXPECT.search(line)
+                if m:
+                    out.add((f"{path.relative_to(folder).as_posix()}:cell {index}", number, m.group(1)))
     return out
 
 
