@@ -33,6 +33,7 @@ class Effects:
     steps: tuple[tuple[str, ast.expr], ...]
     backward: bool  # calls ``backward()`` (itself or through a helper)
     called: frozenset[str]  # targets called (``model(x)``): the models it runs
+    clears: bool = False  # clears gradients (``zero_grad()``), itself or through a helper
 
     def mode_of(self, target: str) -> str | None:
         return dict(self.modes).get(target)
@@ -75,12 +76,22 @@ def _local_calls(func: ast.AST) -> list[tuple[ast.Call, bool]]:
     return out
 
 
+_MOVES = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16")
+
+
+def _unmoved(expr: ast.expr) -> ast.expr:
+    """``model.to(device)`` -> ``model`` (modules move in place and return themselves)."""
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _MOVES:
+        expr = expr.func.value
+    return expr
+
+
 def _mode_call(call: ast.Call) -> tuple[str, str] | None:
     """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)`` -> (m, "eval")."""
     func = call.func
     if not isinstance(func, ast.Attribute):
         return None
-    target = dotted(func.value)
+    target = dotted(_unmoved(func.value))
     if not target:
         return None
     if func.attr == "eval" and not call.args and not call.keywords:
@@ -173,6 +184,7 @@ class Summaries:
         steps: dict[str, ast.expr] = {}
         called: set[str] = set()
         backward = False
+        clears = False
         for call, conditional in _local_calls(func):
             mc = _mode_call(call)
             if mc is not None:
@@ -184,6 +196,8 @@ class Summaries:
             if isinstance(f, ast.Attribute):
                 if f.attr == "backward":
                     backward = True
+                elif f.attr == "zero_grad":
+                    clears = True
                 elif f.attr == "step":
                     expr = None
                     if not call.args and not call.keywords:
@@ -201,6 +215,7 @@ class Summaries:
                 continue
             inner = self.of(target, depth + 1)
             backward = backward or inner.backward
+            clears = clears or inner.clears
             for t, mode in inner.modes:
                 k = key(self.map_target(t, call))
                 if k is not None:
@@ -214,7 +229,7 @@ class Summaries:
                 k = key(self.map_target(t, call))
                 if k is not None:
                     called.add(k)
-        return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called))
+        return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called), clears)
 
     def argument(self, target: str, call: ast.Call) -> ast.expr | None:
         """The argument expression a call passes for a parameter target ``#i`` (no attribute)."""

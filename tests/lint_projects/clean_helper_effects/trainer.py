@@ -110,3 +110,47 @@ def run(batches, held_out, teacher):
             opt.step()
         model.eval()
         score(model, held_out)
+
+
+class DeepTrainer:
+    """Clearing two helpers down (the DDP tutorial's _run_epoch -> _run_batch)."""
+
+    def __init__(self, model, optimizer):
+        self.model = model
+        self.optimizer = optimizer
+
+    def _run_batch(self, x, y):
+        self.optimizer.zero_grad()
+        F.cross_entropy(self.model(x), y).backward()
+        self.optimizer.step()
+
+    def _run_epoch(self, batches):
+        for x, y in batches:
+            self._run_batch(x, y)
+
+    def train(self, batches, epochs):
+        for _ in range(epochs):
+            self._run_epoch(batches)
+
+
+def checkpointing(transformer, batches, opt, every, device):
+    transformer.train()
+    for i, x in enumerate(batches):
+        opt.zero_grad()
+        transformer(x).sum().backward()
+        opt.step()
+        if i % every == 0:
+            transformer.eval().cpu()
+            torch.save(transformer.state_dict(), "ckpt.pth")
+            transformer.to(device).train()  # moved back and in train mode again
+
+
+def smart_inference_mode():
+    return torch.inference_mode()
+
+
+@smart_inference_mode()
+def validate(model, batches):
+    model.eval()
+    for x, _ in batches:
+        model(x)

@@ -84,7 +84,11 @@ def _clearing_holders(ctx: Context) -> set[int]:
     holders = a.__dict__.get("_tw_clearing_holders")
     if holders is None:
         helpers = _clearing_functions(ctx)
-        holders = flow.local_holders(a, [*_clearing_nodes(ctx), *flow.calls_named(a, *helpers)])
+        summaries = effects.summaries(a.tree)
+        names = _helper_names(summaries)
+        deep = [c for c in flow.calls_named(a, *names) if (callee := summaries.callee(
+            c, flow.enclosing_function(a, c))) is not None and summaries.of(callee).clears] if names else []
+        holders = flow.local_holders(a, [*_clearing_nodes(ctx), *flow.calls_named(a, *helpers), *deep])
         a._tw_clearing_holders = holders  # type: ignore[attr-defined]
     return holders
 
@@ -348,7 +352,7 @@ def _mode_call(call: ast.Call) -> tuple[str, str] | None:
     """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)`` -> (m, "eval")."""
     if not isinstance(call.func, ast.Attribute):
         return None
-    target = flow.dotted(call.func.value)
+    target = flow.dotted(effects._unmoved(call.func.value))  # model.to(device).train(): model
     if not target or "trainer" in target.lower():
         return None
     if call.func.attr == "eval" and not call.args and not call.keywords:
@@ -776,10 +780,16 @@ def _grad_disabled_somewhere(ctx: Context, func: ast.AST) -> bool:
     return flow.memo(func, "grad_disabled", lambda: _compute_grad_disabled(ctx, func))
 
 
+def _grad_off_decorator(decorator: ast.expr) -> bool:
+    """A project's own wrapper of inference mode (``@smart_inference_mode()``)."""
+    name = flow.last_name(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
+    return name.endswith(("inference_mode", "no_grad"))
+
+
 def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
     a = ctx.analysis
     if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        if any(flow.is_grad_off_context(a, d) for d in func.decorator_list):
+        if any(flow.is_grad_off_context(a, d) or _grad_off_decorator(d) for d in func.decorator_list):
             return True
         if flow.under_grad_off(a, func) or flow.function_called_under_grad_off(a, func):
             return True
