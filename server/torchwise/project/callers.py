@@ -36,11 +36,19 @@ def _argument(call: ast.Call, func: ast.FunctionDef | ast.AsyncFunctionDef, inde
 
 
 def _calls(analysis: Analysis, name: str):
-    for node in ast.walk(analysis.tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            if (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name):
-                yield node
+    """The calls of ``name``/``x.name`` in a module; indexed once per analysis (a lint run
+    asks about many parameters of the same modules)."""
+    index = analysis.__dict__.get("_tw_calls_by_name")
+    if index is None:
+        index = {}
+        for node in ast.walk(analysis.tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                key = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+                if key is not None:
+                    index.setdefault(key, []).append(node)
+        analysis._tw_calls_by_name = index  # type: ignore[attr-defined]
+    return index.get(name, ())
 
 
 def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
