@@ -63,3 +63,11 @@ def test_single_file_without_project_keeps_working(tmp_path: Path, capsys, monke
     src = (PROJECTS / "tuple_outputs" / "critic.py").read_text()
     (tmp_path / "one.py").write_text(src)
     assert {r for _, _, r in _reported(tmp_path, capsys, monkeypatch)} == {"softmax-before-cross-entropy"}
+
+
+def test_a_source_in_another_module_is_named_with_its_module(capsys, monkeypatch) -> None:
+    monkeypatch.chdir(PROJECTS / "softmax_model_elsewhere")
+    main(["check", "--isolated", "--exit-zero", "--output-format", "json-lines", "."])
+    (finding,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert "(nets.classifier, line 13)" in finding["message"]
+    assert finding.get("fix") is None  # the softmax is in another file: no edit here

@@ -29,6 +29,7 @@ class Source:
         self.node = node  # the call (or layer) that produced it
         self.inline = inline  # set when the producing call is written inside the loss call
         self.inner = inner  # for inline calls: the argument it was applied to
+        self.module: str | None = None  # set when ``node`` is in another module of the project
 
 
 def _kind_of_call(ctx: Context, call: ast.Call) -> tuple[str, ast.expr | None] | None:
@@ -128,7 +129,7 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
             other, info = _project_class(ctx, func_type)
         if info is None:
             return None
-        return trace(other, _forward_return(other, info, index), depth + 1, top=False)
+        return _elsewhere(trace(other, _forward_return(other, info, index), depth + 1, top=False), ctx, other)
     if func_type in ("torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
         built = _construction(ctx, call.func)
         if built is not None and built.args:
@@ -146,7 +147,15 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
         other, info = _project_class(ctx, func_type)  # a model class of another module
     if info is None:
         return None
-    return trace(other, _forward_return(other, info, None), depth + 1, top=False)
+    return _elsewhere(trace(other, _forward_return(other, info, None), depth + 1, top=False), ctx, other)
+
+
+def _elsewhere(source: Source | None, ctx: Context, other: Context) -> Source | None:
+    """Marks a source found in another module (its line number is that module's)."""
+    if source is not None and other is not ctx and source.module is None:
+        env = other.analysis.env
+        source.module = (env.module if env is not None else None) or "another module"
+    return source
 
 
 def _project_class(ctx: Context, qualname: str):
@@ -293,6 +302,8 @@ def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:
 def _line_note(ctx: Context, source: Source, inp: ast.expr) -> str:
     if source.inline is not None:
         return ""
+    if source.module is not None:
+        return f" ({source.module}, line {source.node.lineno})"  # type: ignore[attr-defined]
     return f" (line {source.node.lineno})"  # type: ignore[attr-defined]
 
 
