@@ -19,7 +19,7 @@ from torchwise.lint.config import (
     Config, ConfigError, inline_overrides, load_config, load_config_file, merged, parse_per_file_ignores, parse_table,
 )
 from torchwise.lint import pool
-from torchwise.lint.engine import LintSettings, lint_source, project_context, select_rules, unknown_selectors
+from torchwise.lint.engine import LintSettings, lint_source, project_context, project_env_for, select_rules, unknown_selectors
 from torchwise.lint.files import SourceError, decode_source, encode_source, read_source_file, write_atomic
 from torchwise.lint.fix import fix_source, fixable, unified_diff
 from torchwise.lint.term import use_color
@@ -472,7 +472,7 @@ def _check_once(args: argparse.Namespace) -> int:
                     try:
                         outcome = ipynb.check(path, _display(path), settings.rules_for(str(path.resolve())),
                                               fix=fix_mode, unsafe=args.unsafe_fixes, diff=args.diff,
-                                              on_error=report_rule_error)
+                                              on_error=report_rule_error, env=project_env_for(str(path)))
                     except (ipynb.NotebookError, OSError) as exc:
                         _error(str(exc) if isinstance(exc, ipynb.NotebookError) else f"{path}: cannot read: {exc}")
                         errors += 1

@@ -291,14 +291,28 @@ def _with_project(source: str, path: str) -> Analysis:
     return analysis
 
 
+def project_env_for(path: str):
+    """The running check's ``ProjectEnv`` for ``path`` (None outside ``project_context``)."""
+    if not _PROJECT:
+        return None
+    from pathlib import Path
+
+    try:
+        return _PROJECT[-1].env_for(Path(path).resolve())
+    except Exception:  # the project model must never stop a check
+        return None
+
+
 def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | None = None, *,
-                rules: Iterable[Rule] | None = None, on_error: ErrorHandler | None = None) -> list[Finding]:
-    """Lint one file's text. ``rules`` overrides the settings' selection."""
+                rules: Iterable[Rule] | None = None, on_error: ErrorHandler | None = None,
+                env=None) -> list[Finding]:
+    """Lint one file's text. ``rules`` overrides the settings' selection; ``env`` (a
+    project's ``ProjectEnv``) lets rules see the file's imports and callers."""
     settings = settings or LintSettings()
     selected = list(rules) if rules is not None else settings.rules_for(path)
     with no_gc():
         try:
-            analysis = _with_project(source, path)
+            analysis = _with_project(source, path) if env is None else build_analysis(source, path, env)
         except Exception as exc:  # the analysis itself should never fail; be safe anyway
             (on_error or _stderr)(f"torchwise: could not analyse {path}: {_one_line(repr(exc))}")
             analysis = Analysis("", path)

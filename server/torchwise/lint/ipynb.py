@@ -146,14 +146,15 @@ def _per_cell(findings: list[Finding], joined) -> dict[int, list[Finding]]:
 
 
 def check(path: Path, display: str, rules, *, fix: bool = False, unsafe: bool = False,
-          diff: bool = False, on_error=None) -> Outcome:
+          diff: bool = False, on_error=None, env=None) -> Outcome:
     text, notebook = load(path)
     cells = dict(_code_cells(notebook))
     outcome = Outcome()
 
     def lint() -> dict[int, list[Finding]]:
         joined = join_cells(list(cells.items()))
-        return _per_cell(lint_source(joined.source, display, rules=rules, on_error=on_error), joined)
+        return _per_cell(lint_source(joined.source, display, rules=rules, on_error=on_error,
+                                     env=None if fix else env), joined)
 
     found = lint()
     changed: set[int] = set()

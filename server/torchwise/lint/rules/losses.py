@@ -29,6 +29,7 @@ class Source:
         self.node = node  # the call (or layer) that produced it
         self.inline = inline  # set when the producing call is written inside the loss call
         self.inner = inner  # for inline calls: the argument it was applied to
+        self.module: str | None = None  # set when ``node`` is in another module of the project
 
 
 def _kind_of_call(ctx: Context, call: ast.Call) -> tuple[str, ast.expr | None] | None:
@@ -59,6 +60,10 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
     a = ctx.analysis
     if isinstance(expr, ast.Name):
         value = flow.binding_value(a, expr)
+        if value is None:
+            unpacked = _unpacked_call(a, expr)  # ``validity, label = discriminator(x)``
+            if unpacked is not None:
+                return _model_output(ctx, unpacked[0], depth, unpacked[1])
         return trace(ctx, value, depth + 1, top=False)
     if isinstance(expr, ast.Subscript):
         return None  # picking elements: unsure what is left
@@ -66,7 +71,7 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
         return None
     if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("view", "reshape", "flatten", "squeeze",
                                                                     "contiguous", "float", "to", "permute",
-                                                                    "transpose"):
+                                                                    "transpose", "unsqueeze"):
         return trace(ctx, expr.func.value, depth + 1, top=False)
     known = _kind_of_call(ctx, expr)
     if known is not None:
@@ -75,11 +80,56 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
     return _model_output(ctx, expr, depth)
 
 
-def _model_output(ctx: Context, call: ast.Call, depth: int) -> Source | None:
+def _unpacked_call(a, name: ast.Name) -> tuple[ast.Call, int] | None:
+    """``(call, i)`` when ``name`` is bound as element ``i`` of unpacking a call's result."""
+    try:
+        binding = a.lookup(name.id, a.scope_of(name), name.lineno)
+    except Exception:
+        return None
+    if binding is None or binding.kind != "assign" or binding.index is None:
+        return None
+    node = binding.node
+    return (node, binding.index) if isinstance(node, ast.Call) else None
+
+
+def _model_type(a, call: ast.Call) -> str | None:
+    """The model class a call runs: ``model(x)``, ``model.forward(x)``, ``self(x)``."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "forward":
+        func = func.value
+    return flow.safe_type(a, func)
+
+
+def _forward_return(ctx: Context, info, index: int | None) -> ast.expr | None:
+    """The single value ``forward`` returns (element ``index`` of a returned tuple)."""
+    forward = info.methods.get("forward")
+    if forward is None:
+        return None
+    returns = [n for n in flow.walk_local(forward) if isinstance(n, ast.Return) and n.value is not None]
+    if len(returns) != 1:
+        return None
+    value = returns[0].value
+    if index is None:
+        return None if isinstance(value, ast.Tuple) else value
+    if isinstance(value, ast.Tuple) and index < len(value.elts) \
+            and not any(isinstance(e, ast.Starred) for e in value.elts):
+        return value.elts[index]
+    return None
+
+
+def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = None) -> Source | None:
     a = ctx.analysis
-    func_type = flow.safe_type(a, call.func)
+    func_type = _model_type(a, call)
     if func_type is None:
         return None
+    if index is not None:
+        info = a.local_class(func_type)
+        other = ctx
+        if info is None:
+            other, info = _project_class(ctx, func_type)
+        if info is None:
+            return None
+        return _elsewhere(trace(other, _forward_return(other, info, index), depth + 1, top=False), ctx, other)
     if func_type in ("torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
         built = _construction(ctx, call.func)
         if built is not None and built.args:
@@ -92,15 +142,35 @@ def _model_output(ctx: Context, call: ast.Call, depth: int) -> Source | None:
                     return Source(kind, last)
         return None
     info = a.local_class(func_type)
+    other = ctx
+    if info is None:
+        other, info = _project_class(ctx, func_type)  # a model class of another module
     if info is None:
         return None
-    forward = info.methods.get("forward")
-    if forward is None:
-        return None
-    returns = [n for n in flow.walk_local(forward) if isinstance(n, ast.Return) and n.value is not None]
-    if len(returns) != 1:
-        return None
-    return trace(ctx, returns[0].value, depth + 1, top=False)
+    return _elsewhere(trace(other, _forward_return(other, info, None), depth + 1, top=False), ctx, other)
+
+
+def _elsewhere(source: Source | None, ctx: Context, other: Context) -> Source | None:
+    """Marks a source found in another module (its line number is that module's)."""
+    if source is not None and other is not ctx and source.module is None:
+        env = other.analysis.env
+        source.module = (env.module if env is not None else None) or "another module"
+    return source
+
+
+def _project_class(ctx: Context, qualname: str):
+    """(context of the defining module, ClassInfo) of a class of another project module."""
+    env = ctx.analysis.env
+    if env is None:
+        return ctx, None
+    try:
+        found = env.class_unit(qualname)
+    except Exception:  # the project model must never break a rule
+        return ctx, None
+    if found is None:
+        return ctx, None
+    analysis, info, _module = found
+    return Context(ctx.path, analysis.source, analysis, ctx.rule), info
 
 
 def _construction(ctx: Context, expr: ast.expr) -> ast.Call | None:
@@ -124,9 +194,10 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
     a = ctx.analysis
     short_functions = {f.rsplit(".", 1)[-1] for f in functions}
     instances = _loss_instance_names(ctx, {c.rsplit(".", 1)[-1] for c in classes})
-    for call in flow.calls_named(a, None, *short_functions, *instances):
+    held = _single_attributes(ctx)
+    for call in flow.calls_named(a, None, *short_functions, *instances, *held):
         last = flow.last_name(call.func)
-        if last not in short_functions and last not in instances and not (
+        if last not in short_functions and last not in instances and last not in held and not (
                 isinstance(call.func, ast.Call) and flow.last_name(call.func.func) in instances):
             continue
         qualname = flow.safe_qualname(a, call.func)
@@ -137,11 +208,66 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
             t = flow.safe_type(a, call.func)
             if t in classes:
                 name = t.rsplit(".", 1)[-1]
+            else:
+                name = _held_loss(ctx, call.func, functions, classes)
         if name is None:
             continue
         inp = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "input"), None)
         if inp is not None:
             yield call, inp, name
+
+
+def _single_attributes(ctx: Context) -> set[str]:
+    """Attributes some class of the file assigns exactly once (``self.loss_func = ...``):
+    the calls that may run a held loss."""
+    cached = ctx.analysis.__dict__.get("_tw_single_attributes")
+    if cached is None:
+        cached = {attr for info in ctx.analysis.classes.values()
+                  for attr, assigned in info.attributes.items() if len(assigned) == 1}
+        ctx.analysis.__dict__["_tw_single_attributes"] = cached
+    return cached
+
+
+def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[str]) -> str | None:
+    """The loss a ``self.<attr>`` holds: ``self.loss_func = F.binary_cross_entropy_with_logits``,
+    or ``self.loss = loss`` where ``loss`` is an ``__init__`` parameter defaulting to a loss
+    instance (``def __init__(self, loss=nn.CrossEntropyLoss())``). One assignment only."""
+    a = ctx.analysis
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+        return None
+    cls_type = flow.safe_type(a, func.value)
+    info = a.local_class(cls_type) if cls_type else None
+    assigned = info.attributes.get(func.attr, []) if info is not None else []
+    if len(assigned) != 1:
+        return None
+    scope, value = assigned[0]
+    if isinstance(value, ast.Name):
+        default = _parameter_default(scope.node, value.id)
+        if default is not None:
+            value = default
+    if isinstance(value, ast.Call):
+        t = flow.safe_type(a, value)
+        return t.rsplit(".", 1)[-1] if t in classes else None
+    qualname = flow.safe_qualname(a, value)
+    return qualname.rsplit(".", 1)[-1] if qualname in functions else None
+
+
+def _parameter_default(func: ast.AST, name: str) -> ast.expr | None:
+    """The default of parameter ``name`` of ``func``, if ``func`` is a function that has one
+    and never rebinds it."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    args = func.args
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    default = next((d for a, d in pairs if a.arg == name), None)
+    if default is None:
+        return None
+    for n in flow.walk_local(func):
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store):
+            return None
+    return default
 
 
 def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
@@ -176,6 +302,8 @@ def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:
 def _line_note(ctx: Context, source: Source, inp: ast.expr) -> str:
     if source.inline is not None:
         return ""
+    if source.module is not None:
+        return f" ({source.module}, line {source.node.lineno})"  # type: ignore[attr-defined]
     return f" (line {source.node.lineno})"  # type: ignore[attr-defined]
 
 

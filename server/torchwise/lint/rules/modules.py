@@ -154,9 +154,10 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                 container = None
                 if found is None and isinstance(value, (ast.List, ast.Dict)) and not (
                         value.elts if isinstance(value, ast.List) else value.keys):
-                    if _filled_with_modules(ctx, info, attr):
+                    filled = _filled_with_modules(ctx, info, attr)
+                    if filled:
                         container = "list" if isinstance(value, ast.List) else "dict"
-                        found = (container, value)
+                        found = ("nested list" if filled == "nested" and container == "list" else container, value)
                 if found is None:
                     continue
                 kind, shown = found
@@ -184,22 +185,29 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-def _filled_with_modules(ctx: Context, info, attr: str) -> bool:
-    """``self.attr.append(Module(...))`` / ``self.attr[k] = Module(...)`` in the class."""
+def _filled_with_modules(ctx: Context, info, attr: str) -> str | None:
+    """``self.attr.append(Module(...))`` / ``self.attr[k] = Module(...)`` in the class:
+    "modules"; ``self.attr.append([Module(...), Module(...)])`` (a list of lists): "nested"."""
     a = ctx.analysis
     for method in info.methods.values():
         for n in flow.walk_local(method):
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("append", "extend", "insert"):
                 target = n.func.value
-                if isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name) \
-                        and target.value.id == "self" and n.args and _is_module_call(ctx, n.args[-1]):
-                    return True
+                if not (isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name)
+                        and target.value.id == "self" and n.args):
+                    continue
+                item = n.args[-1]
+                if _is_module_call(ctx, item):
+                    return "modules"
+                if n.func.attr == "append" and isinstance(item, (ast.List, ast.Tuple)) and item.elts \
+                        and all(_is_module_call(ctx, e) for e in item.elts):
+                    return "nested"
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Subscript):
                 target = n.targets[0].value
                 if isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name) \
                         and target.value.id == "self" and _is_module_call(ctx, n.value):
-                    return True
-    return False
+                    return "modules"
+    return None
 
 
 @rule(code="TW303", name="forward-called-directly", group="modules", severity="warning",

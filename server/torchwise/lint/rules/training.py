@@ -10,6 +10,7 @@ from typing import Iterator
 from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules._calls import module_reference
+from torchwise.project import effects
 
 
 # ------------------------------------------------------------------ shared bits
@@ -31,70 +32,23 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
                     found.append((call, call.args[0]))
             elif not call.args and not call.keywords and flow.is_optimizer(a, recv):
                 found.append((call, recv))
-        summaries = _helper_summaries(ctx)
-        if summaries:
-            for call in flow.calls_named(a, *summaries):
-                if not isinstance(call.func, ast.Name) or call.func.id not in summaries:
-                    continue
-                for index in summaries[call.func.id].steps:
-                    arg = _argument_at(call, summaries[call.func.id], index)
-                    if arg is not None and flow.is_optimizer(a, arg):
-                        found.append((call, arg))
-                        break
+        summaries = effects.summaries(a.tree)
+        names = _helper_names(summaries)
+        added = False
+        for call in flow.calls_named(a, *names) if names else ():
+            for arg in summaries.steps_at(call, flow.enclosing_function(a, call)):
+                if flow.is_optimizer(a, arg):
+                    found.append((call, arg))
+                    added = True
+                    break
+        if added:
             found.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
     return found
 
 
-class _Summary:
-    """What one of the file's own functions does to what it is given (computed once per
-    function version): which parameters it steps as an optimizer (``p.step()``,
-    ``scaler.step(p)``), whether it calls ``backward()``."""
-
-    __slots__ = ("params", "steps", "backward")
-
-    def __init__(self, func: ast.FunctionDef | ast.AsyncFunctionDef):
-        args = func.args
-        self.params = [p.arg for p in (*args.posonlyargs, *args.args)]
-        names = {name: i for i, name in enumerate(self.params)}
-        steps: set[int] = set()
-        backward = False
-        for n in flow.walk_local(func):
-            if not isinstance(n, ast.Call) or not isinstance(n.func, ast.Attribute):
-                continue
-            if flow.is_backward_call(n):
-                backward = True
-            elif n.func.attr == "step":
-                recv = n.func.value
-                if not n.args and not n.keywords and isinstance(recv, ast.Name) and recv.id in names:
-                    steps.add(names[recv.id])
-                elif len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id in names:
-                    steps.add(names[n.args[0].id])  # scaler.step(optimizer)
-        self.steps = tuple(sorted(steps))
-        self.backward = backward
-
-
-def _helper_summaries(ctx: Context) -> dict[str, _Summary]:
-    """Summaries of the file's module-level functions that step or run backward()."""
-    a = ctx.analysis
-
-    def compute() -> dict[str, _Summary]:
-        out = {}
-        for stmt in a.tree.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                summary = _Summary(stmt)
-                if summary.steps or summary.backward:
-                    out[stmt.name] = summary
-        return out
-
-    return flow.memo(a.tree, "helper_summaries", compute)
-
-
-def _argument_at(call: ast.Call, summary: _Summary, index: int) -> ast.expr | None:
-    """The argument a call passes for the helper's parameter ``index``."""
-    if index < len(call.args) and not any(isinstance(arg, ast.Starred) for arg in call.args[: index + 1]):
-        return call.args[index]
-    name = summary.params[index]
-    return next((k.value for k in call.keywords if k.arg == name), None)
+def _helper_names(summaries: "effects.Summaries") -> set[str]:
+    """Names of the file's functions and methods (the calls that may run a helper)."""
+    return set(summaries.functions) | {name for methods in summaries.methods.values() for name in methods}
 
 
 _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
@@ -130,7 +84,11 @@ def _clearing_holders(ctx: Context) -> set[int]:
     holders = a.__dict__.get("_tw_clearing_holders")
     if holders is None:
         helpers = _clearing_functions(ctx)
-        holders = flow.local_holders(a, [*_clearing_nodes(ctx), *flow.calls_named(a, *helpers)])
+        summaries = effects.summaries(a.tree)
+        names = _helper_names(summaries)
+        deep = [c for c in flow.calls_named(a, *names) if (callee := summaries.callee(
+            c, flow.enclosing_function(a, c))) is not None and summaries.of(callee).clears] if names else []
+        holders = flow.local_holders(a, [*_clearing_nodes(ctx), *flow.calls_named(a, *helpers), *deep])
         a._tw_clearing_holders = holders  # type: ignore[attr-defined]
     return holders
 
@@ -141,9 +99,13 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
     a = ctx.analysis
     holders = a.__dict__.get("_tw_backward_holders")
     if holders is None:
-        helpers = [name for name, summary in _helper_summaries(ctx).items() if summary.backward]
-        via_helpers = [c for c in flow.calls_named(a, *helpers)
-                       if isinstance(c.func, ast.Name) and c.func.id in helpers] if helpers else []
+        summaries = effects.summaries(a.tree)
+        names = _helper_names(summaries)
+        via_helpers = []
+        for c in flow.calls_named(a, *names) if names else ():
+            callee = summaries.callee(c, flow.enclosing_function(a, c))
+            if callee is not None and summaries.of(callee).backward:
+                via_helpers.append(c)
         holders = flow.local_holders(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)]
                                      + via_helpers)
         a._tw_backward_holders = holders  # type: ignore[attr-defined]
@@ -163,6 +125,16 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             continue
         clearing = _clearing_holders(ctx)
         if id(loop) in clearing:
+            others = _cleared_for_other_optimizers_only(ctx, loop, opt)
+            if others is not None:
+                yield ctx.finding(
+                    step,
+                    f"This loop clears the gradients of `{ctx.text(others)}` only, not those of "
+                    f"`{ctx.text(opt)}`: `{ctx.text(step)}` applies gradients that keep accumulating across "
+                    f"iterations; call `{ctx.text(opt)}.zero_grad()` once per step too",
+                    _zero_grad_fix(ctx, loop, opt),
+                )
+                continue
             other = _cleared_only_in_other_branches(ctx, loop, step)
             if other is not None:
                 yield ctx.finding(
@@ -184,6 +156,29 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.expr) -> ast.expr | None:
+    """When every gradient clearing in ``loop``'s own code is ``other.zero_grad()`` on a
+    different optimizer (a GAN loop clearing the encoder's optimizer, never the
+    discriminator's), one such optimizer; else None (a model's ``zero_grad()``, a
+    parameter-level clearing or a helper may clear ``opt``'s parameters too)."""
+    a = ctx.analysis
+    name = flow.dotted(opt)
+    if not name:
+        return None
+    func = flow.enclosing_function(a, loop)
+    inside = [n for n in _clearing_nodes(ctx) if flow.contains(loop, n) and flow.enclosing_function(a, n) is func]
+    helpers = _clearing_functions(ctx)
+    if not inside or (helpers and any(flow.contains(loop, c) for c in flow.calls_named(a, *helpers))):
+        return None
+    for n in inside:
+        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "zero_grad"):
+            return None
+        recv = n.func.value
+        if flow.dotted(recv) in (None, name) or not flow.is_optimizer(a, recv):
+            return None
+    return inside[0].func.value  # type: ignore[attr-defined]
 
 
 def _cleared_only_in_other_branches(ctx: Context, loop: ast.AST, step: ast.AST) -> ast.AST | None:
@@ -357,7 +352,7 @@ def _mode_call(call: ast.Call) -> tuple[str, str] | None:
     """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)`` -> (m, "eval")."""
     if not isinstance(call.func, ast.Attribute):
         return None
-    target = flow.dotted(call.func.value)
+    target = flow.dotted(effects._unmoved(call.func.value))  # model.to(device).train(): model
     if not target or "trainer" in target.lower():
         return None
     if call.func.attr == "eval" and not call.args and not call.keywords:
@@ -400,12 +395,18 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
     some mode call in the file (``_mode_targets``) are asked about, so only they are kept."""
     def compute():
         targets = _mode_targets(ctx)
+        summaries = effects.summaries(ctx.analysis.tree)
         events: dict[str, list[tuple[tuple[int, int], str]]] = {}
         for n in flow.calls_in(func):
             position = (n.lineno, n.col_offset)
             mc = _mode_call(n)
             if mc is not None:
                 events.setdefault(mc[0], []).append((position, mc[1]))
+                continue
+            if summaries.callee(n, func) is not None:  # one of the file's helpers: its summary says
+                for target, mode in summaries.effects_at(n, func):
+                    if target in targets:
+                        events.setdefault(target, []).append((position, mode))
                 continue
             for arg in list(n.args) + [k.value for k in n.keywords]:
                 d = flow.dotted(arg)
@@ -450,22 +451,34 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         if target not in targets:
             continue
         # inside a for loop (in its body) that sits inside a no_grad/inference_mode block
+        # (or a loop whose body enters such a block around the call: ``for ...: with no_grad(): ...``)
         loop = None
         block = None
+        inner = False
         child = call
         for anc in flow.ancestors(a, call):
             if isinstance(anc, flow.SCOPES):
                 break
+            grad_off = isinstance(anc, (ast.With, ast.AsyncWith)) and flow.memo(
+                anc, "grad_off", lambda: any(flow.is_grad_off_context(a, i.context_expr) for i in anc.items))
             if loop is None and isinstance(anc, (ast.For, ast.AsyncFor)) and flow._in_body(anc, child):
                 loop = anc
-            elif loop is not None and isinstance(anc, (ast.With, ast.AsyncWith)) and flow.memo(
-                    anc, "grad_off", lambda: any(flow.is_grad_off_context(a, i.context_expr) for i in anc.items)):
+                if inner:
+                    if not _has_backward(ctx, anc):  # a training loop computing targets: not evaluation
+                        block = anc
+                    break
+            elif grad_off and loop is None:
+                inner = True
+            elif grad_off:
                 block = anc
                 break
             child = anc
         if block is None or id(block) in reported:
             continue
-        if _mode_before(ctx, call, target) == "train":
+        mode = _mode_before(ctx, call, target)
+        if mode is None:
+            mode = _mode_at_callers(ctx, call, target)
+        if mode == "train":
             reported.add(id(block))
             yield ctx.finding(
                 call,
@@ -474,6 +487,35 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target),
             )
+
+
+def _mode_at_callers(ctx: Context, node: ast.AST, target: str) -> str | None:
+    """When ``target`` is (an attribute of) a parameter of the module-level function
+    around ``node``, which sets no mode on it: the mode every call site of the function
+    in the file leaves its argument in, when they all agree (``evaluate(model)`` called
+    right after ``model.train()``); else None."""
+    a = ctx.analysis
+    func = flow.enclosing_function(a, node)
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func not in a.tree.body:
+        return None
+    root, _, rest = target.partition(".")
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
+    if root not in params:
+        return None
+    index = params.index(root)
+    modes = set()
+    for site in flow.calls_named(a, func.name):
+        if not isinstance(site.func, ast.Name) or site.func.id != func.name:
+            continue
+        if flow.enclosing_function(a, site) is func:
+            return None  # recursion: not followed
+        if index >= len(site.args) or any(isinstance(x, ast.Starred) for x in site.args[: index + 1]):
+            return None
+        base = flow.dotted(site.args[index])
+        if base is None:
+            return None
+        modes.add(_mode_before(ctx, site, base + (f".{rest}" if rest else "")))
+    return modes.pop() if len(modes) == 1 else None
 
 
 _MODE_LAYERS = {f"torch.nn.{n}" for n in (
@@ -560,11 +602,8 @@ def _eval_fix(ctx: Context, block: ast.stmt, target: str) -> Fix | None:
 def missing_train_mode(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
-    for call in flow.calls_named(a, "eval", "train"):
-        mc = _mode_call(call)
-        if mc is None or mc[1] != "eval":
-            continue
-        target = mc[0]
+    for call, target in _eval_switches(ctx):
+        helper = _mode_call(call) is None
         for loop in flow.enclosing_loops(a, call):
             if not _has_backward(ctx, loop):
                 continue
@@ -579,16 +618,59 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 break
             if not any(kind == "train" for position, kind in events if position < start):
                 break  # never put in train mode before the loop: eval-mode training on purpose
-            if _calls_target(loop, target) is None:
+            if not _runs_target(ctx, loop, target):
                 break  # the model must be the one trained in this loop
+            if id(loop) in reported:
+                break
+            reported.add(id(loop))
+            what = f"`{ctx.text(call.func)}()` switches `{target}` to eval mode" if helper \
+                else f"`{target}.eval()` runs"
             yield ctx.finding(
                 call,
-                f"`{target}.eval()` runs inside the training loop but `{target}.train()` is only called "
+                f"{what} inside the training loop but `{target}.train()` is only called "
                 "before the loop, so every later iteration trains in eval mode; call "
                 f"`{target}.train()` at the start of each epoch",
                 _train_mode_fix(ctx, loop, call, target),
             )
             break
+
+
+def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
+    """``target.eval()`` calls and calls of the file's helpers that leave a target in
+    eval mode (``validate(model)``, ``self.evaluate()``), in source order."""
+    a = ctx.analysis
+    out = []
+    for call in flow.calls_named(a, "eval", "train"):
+        mc = _mode_call(call)
+        if mc is not None and mc[1] == "eval":
+            out.append((call, mc[0]))
+    summaries = effects.summaries(a.tree)
+    names = _helper_names(summaries)
+    targets = _mode_targets(ctx)
+    for call in flow.calls_named(a, *names) if names else ():
+        for target, mode in summaries.effects_at(call, flow.enclosing_function(a, call)):
+            if mode == "eval" and target in targets:
+                out.append((call, target))
+    out.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+    return out
+
+
+def _runs_target(ctx: Context, loop: ast.AST, target: str) -> bool:
+    """Whether ``loop`` runs the model ``target``: calls it, or calls a helper of the file
+    that runs it and calls backward()."""
+    if _calls_target(loop, target) is not None:
+        return True
+    a = ctx.analysis
+    summaries = effects.summaries(a.tree)
+    func = flow.enclosing_function(a, loop)
+    for call in flow.calls_in(loop):
+        callee = summaries.callee(call, func)
+        if callee is None:
+            continue
+        inner = summaries.of(callee)
+        if inner.backward and any(summaries.map_target(t, call) == target for t in inner.called):
+            return True
+    return False
 
 
 def _train_mode_fix(ctx: Context, loop: ast.AST, eval_call: ast.Call, target: str) -> Fix | None:
@@ -698,10 +780,16 @@ def _grad_disabled_somewhere(ctx: Context, func: ast.AST) -> bool:
     return flow.memo(func, "grad_disabled", lambda: _compute_grad_disabled(ctx, func))
 
 
+def _grad_off_decorator(decorator: ast.expr) -> bool:
+    """A project's own wrapper of inference mode (``@smart_inference_mode()``)."""
+    name = flow.last_name(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
+    return name.endswith(("inference_mode", "no_grad"))
+
+
 def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
     a = ctx.analysis
     if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        if any(flow.is_grad_off_context(a, d) for d in func.decorator_list):
+        if any(flow.is_grad_off_context(a, d) or _grad_off_decorator(d) for d in func.decorator_list):
             return True
         if flow.under_grad_off(a, func) or flow.function_called_under_grad_off(a, func):
             return True

@@ -1,0 +1,294 @@
+"""What a function does to the models and optimizers it reaches: the effects lint rules
+follow through calls (``validate(model)`` switching ``model`` to eval mode, a
+``_step()`` method that steps ``self.optimizer``).
+
+One summary per function node, computed once per file version (cached on the node) from
+the syntax tree alone. A function's effects include those of the helpers it calls (the
+file's module-level functions, and ``self.<method>()`` of its own class), to a bounded
+depth; recursion ends at a function already being summarised.
+
+Targets are named as the function sees them: ``"#0"`` for its first parameter,
+``"self.net"`` for an attribute of ``self``, ``"model"`` for a module-level name.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+MAX_DEPTH = 3
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_BRANCHES = (ast.If, ast.IfExp, ast.Try, ast.ExceptHandler, ast.For, ast.AsyncFor, ast.While, ast.match_case)
+
+
+@dataclass(frozen=True)
+class Effects:
+    params: tuple[str, ...]
+    # target -> the mode the function leaves it in: "train", "eval", or "unknown" (set
+    # only on some paths, or to a value not known here)
+    modes: tuple[tuple[str, str], ...]
+    # targets stepped as optimizers (``opt.step()``, ``scaler.step(opt)``), each with the
+    # expression that names it in the function's own code (or its helper's)
+    steps: tuple[tuple[str, ast.expr], ...]
+    backward: bool  # calls ``backward()`` (itself or through a helper)
+    called: frozenset[str]  # targets called (``model(x)``): the models it runs
+    clears: bool = False  # clears gradients (``zero_grad()``), itself or through a helper
+
+    def mode_of(self, target: str) -> str | None:
+        return dict(self.modes).get(target)
+
+
+    def step_targets(self) -> set[str]:
+        return {t for t, _ in self.steps}
+
+
+NONE = Effects((), (), (), False, frozenset())
+
+
+def dotted(expr: ast.AST | None) -> str | None:
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _local_calls(func: ast.AST) -> list[tuple[ast.Call, bool]]:
+    """The calls of ``func``'s own code (not nested functions), in source order, each
+    with whether it runs only on some paths (under an if/loop/try)."""
+    out: list[tuple[ast.Call, bool]] = []
+
+    def visit(node: ast.AST, conditional: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, _NESTED):
+                continue
+            inner = conditional or isinstance(child, _BRANCHES)
+            if isinstance(child, ast.Call):
+                out.append((child, conditional))
+            visit(child, inner)
+
+    visit(func, False)
+    out.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+    return out
+
+
+_MOVES = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16")
+
+
+def _unmoved(expr: ast.expr) -> ast.expr:
+    """``model.to(device)`` -> ``model`` (modules move in place and return themselves)."""
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _MOVES:
+        expr = expr.func.value
+    return expr
+
+
+def _mode_call(call: ast.Call) -> tuple[str, str] | None:
+    """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)`` -> (m, "eval")."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    target = dotted(_unmoved(func.value))
+    if not target:
+        return None
+    if func.attr == "eval" and not call.args and not call.keywords:
+        return target, "eval"
+    if func.attr == "train" and not call.keywords and len(call.args) <= 1:
+        if not call.args:
+            return target, "train"
+        arg = call.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, bool):
+            return target, "train" if arg.value else "eval"
+        return target, "unknown"
+    return None
+
+
+class Summaries:
+    """Effects of the functions of one module (its syntax tree), memoised per node."""
+
+    def __init__(self, tree: ast.Module):
+        self.tree = tree
+        self.functions = {s.name: s for s in tree.body if isinstance(s, _FUNCS)}
+        self.methods: dict[int, dict[str, ast.AST]] = {}  # id(method) -> its class's methods
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ClassDef):
+                methods = {s.name: s for s in stmt.body if isinstance(s, _FUNCS)}
+                for m in methods.values():
+                    self.methods[id(m)] = methods
+        self._active: set[int] = set()
+        self._cut = False  # whether the summary being computed met recursion
+
+    def callee(self, call: ast.Call, caller: ast.AST | None) -> ast.AST | None:
+        """The function of this module a call runs: ``helper(...)`` (module level) or
+        ``self.method(...)`` from a method of the same class."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return self.functions.get(func.id)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+                and caller is not None:
+            return self.methods.get(id(caller), {}).get(func.attr)
+        return None
+
+    def of(self, func: ast.AST, depth: int = 0) -> Effects:
+        """The function's effects, following helpers ``MAX_DEPTH - depth`` calls deep.
+        Memoised per (function, remaining depth), so a verdict never depends on which
+        rule asked first; a result cut short by recursion is not kept."""
+        if not isinstance(func, _FUNCS):
+            return NONE
+        remaining = MAX_DEPTH - depth
+        if remaining < 0:
+            return NONE
+        memo = func.__dict__.get("_tw_effects")
+        if memo is None:
+            memo = func._tw_effects = {}  # type: ignore[attr-defined]
+        cached = memo.get(remaining)
+        if cached is not None:
+            return cached
+        if id(func) in self._active:
+            self._cut = True
+            return NONE  # recursion: what the outer call is computing is not known yet
+        outer_cut, self._cut = self._cut, False
+        self._active.add(id(func))
+        try:
+            effects = self._compute(func, depth)
+        finally:
+            self._active.discard(id(func))
+        if not self._cut:
+            memo[remaining] = effects
+        self._cut = self._cut or outer_cut
+        return effects
+
+    def _compute(self, func, depth: int) -> Effects:
+        args = func.args
+        params = tuple(p.arg for p in (*args.posonlyargs, *args.args))
+        index = {name: i for i, name in enumerate(params)}
+        assigned = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+        def key(target: str | None) -> str | None:
+            """A target of this function's code as its callers see it."""
+            if not target:
+                return None
+            root, _, rest = target.partition(".")
+            if root == "self" and params[:1] == ("self",):
+                return target if rest else None
+            if root in index:
+                return f"#{index[root]}" + (f".{rest}" if rest else "")
+            if root in assigned:
+                return None  # a local
+            return target  # a module-level name
+
+        modes: dict[str, str] = {}
+        steps: dict[str, ast.expr] = {}
+        called: set[str] = set()
+        backward = False
+        clears = False
+        for call, conditional in _local_calls(func):
+            mc = _mode_call(call)
+            if mc is not None:
+                k = key(mc[0])
+                if k is not None:
+                    modes[k] = "unknown" if conditional else mc[1]
+                continue
+            f = call.func
+            if isinstance(f, ast.Attribute):
+                if f.attr == "backward":
+                    backward = True
+                elif f.attr == "zero_grad":
+                    clears = True
+                elif f.attr == "step":
+                    expr = None
+                    if not call.args and not call.keywords:
+                        expr = f.value
+                    elif len(call.args) == 1:
+                        expr = call.args[0]  # scaler.step(optimizer)
+                    k = key(dotted(expr))
+                    if k is not None:
+                        steps.setdefault(k, expr)
+            k = key(dotted(f))
+            if k is not None:
+                called.add(k)
+            target = self.callee(call, func)
+            if target is None:
+                continue
+            inner = self.of(target, depth + 1)
+            backward = backward or inner.backward
+            clears = clears or inner.clears
+            for t, mode in inner.modes:
+                k = key(self.map_target(t, call))
+                if k is not None:
+                    modes[k] = "unknown" if conditional else mode
+            for t, expr in inner.steps:
+                mapped = self.map_target(t, call)
+                k = key(mapped)
+                if k is not None:
+                    steps.setdefault(k, self.argument(t, call) or expr)
+            for t in inner.called:
+                k = key(self.map_target(t, call))
+                if k is not None:
+                    called.add(k)
+        return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called), clears)
+
+    def argument(self, target: str, call: ast.Call) -> ast.expr | None:
+        """The argument expression a call passes for a parameter target ``#i`` (no attribute)."""
+        if not target.startswith("#") or "." in target:
+            return None
+        i = int(target[1:])
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            i -= 1
+        if i < 0 or i >= len(call.args) or any(isinstance(a, ast.Starred) for a in call.args[: i + 1]):
+            return None
+        return call.args[i]
+
+    def steps_at(self, call: ast.Call, caller: ast.AST) -> list[ast.expr]:
+        """The optimizers a call's helper steps, as expressions (the caller's argument, or
+        the helper's own ``self.optimizer``)."""
+        target = self.callee(call, caller)
+        if target is None:
+            return []
+        out = []
+        for t, expr in self.of(target).steps:
+            if self.map_target(t, call) is not None:
+                out.append(self.argument(t, call) or expr)
+        return out
+
+    def map_target(self, target: str, call: ast.Call) -> str | None:
+        """A callee's target as the caller writes it at ``call``."""
+        if target.startswith("#"):
+            head, _, rest = target[1:].partition(".")
+            i = int(head)
+            func = call.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                i -= 1  # self.method(a): a is parameter 1
+            if i < 0 or i >= len(call.args) or any(isinstance(a, ast.Starred) for a in call.args[: i + 1]):
+                return None
+            base = dotted(call.args[i])
+            return None if base is None else base + (f".{rest}" if rest else "")
+        if target.startswith("self."):
+            func = call.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                return target
+            return None
+        return target if isinstance(call.func, ast.Name) else None  # a module-level name, same module
+
+    def effects_at(self, call: ast.Call, caller: ast.AST) -> list[tuple[str, str]]:
+        """(target as the caller writes it, mode) for every mode a call's helper leaves."""
+        target = self.callee(call, caller)
+        if target is None:
+            return []
+        out = []
+        for t, mode in self.of(target).modes:
+            mapped = self.map_target(t, call)
+            if mapped is not None:
+                out.append((mapped, mode))
+        return out
+
+
+def summaries(tree: ast.Module) -> Summaries:
+    cached = tree.__dict__.get("_tw_summaries")
+    if cached is None:
+        cached = tree._tw_summaries = Summaries(tree)  # type: ignore[attr-defined]
+    return cached

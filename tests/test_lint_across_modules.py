@@ -1,0 +1,73 @@
+"""Loss rules that follow values across modules, callers, tuple elements and losses held
+in attributes, through ``torchwise check`` on small project folders (tests/lint_projects).
+
+Each ``# expect: RULE`` comment marks a line that must be reported with that rule; every
+other finding of a default rule is a failure (clean folders must stay silent)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from torchwise.cli import main
+
+PROJECTS = Path(__file__).parent / "lint_projects"
+EXPECT = re.compile(r"#\s*expect:\s*([\w-]+)")
+
+
+def _expected(folder: Path) -> set[tuple[str, int, str]]:
+    """(path, line, rule); for a notebook the path names the cell (``x.ipynb:cell 2``, as
+    reported) and the line is the cell's."""
+    out = set()
+    for path in sorted(folder.rglob("*.py")):
+        for number, line in enumerate(path.read_text().split("\n"), 1):
+            m = EXPECT.search(line)
+            if m:
+                out.add((path.relative_to(folder).as_posix(), number, m.group(1)))
+    for path in sorted(folder.rglob("*.ipynb")):
+        for index, cell in enumerate(json.loads(path.read_text())["cells"], 1):
+            if cell["cell_type"] != "code":
+                continue
+            for number, line in enumerate("".join(cell["source"]).split("\n"), 1):
+                m = EXPECT.search(line)
+                if m:
+                    out.add((f"{path.relative_to(folder).as_posix()}:cell {index}", number, m.group(1)))
+    return out
+
+
+def _reported(folder: Path, capsys, monkeypatch) -> set[tuple[str, int, str]]:
+    monkeypatch.chdir(folder)
+    main(["check", "--isolated", "--exit-zero", "--output-format", "json-lines", "."])
+    out = capsys.readouterr().out
+    found = set()
+    for line in out.splitlines():
+        f = json.loads(line)
+        found.add((Path(f["path"]).as_posix().removeprefix("./"), f["line"], f["name"]))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PROJECTS.iterdir() if p.is_dir()))
+def test_project_folder(name: str, capsys, monkeypatch) -> None:
+    folder = PROJECTS / name
+    expected = _expected(folder)
+    if name.startswith("clean"):
+        assert not expected
+    assert _reported(folder, capsys, monkeypatch) == expected
+
+
+def test_single_file_without_project_keeps_working(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A file checked on its own still sees its own classes (no project needed)."""
+    src = (PROJECTS / "tuple_outputs" / "critic.py").read_text()
+    (tmp_path / "one.py").write_text(src)
+    assert {r for _, _, r in _reported(tmp_path, capsys, monkeypatch)} == {"softmax-before-cross-entropy"}
+
+
+def test_a_source_in_another_module_is_named_with_its_module(capsys, monkeypatch) -> None:
+    monkeypatch.chdir(PROJECTS / "softmax_model_elsewhere")
+    main(["check", "--isolated", "--exit-zero", "--output-format", "json-lines", "."])
+    (finding,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert "(nets.classifier, line 13)" in finding["message"]
+    assert finding.get("fix") is None  # the softmax is in another file: no edit here
