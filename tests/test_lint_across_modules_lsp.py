@@ -1,0 +1,49 @@
+"""The editor lints with the project too: a finding that needs another module (the model's
+softmax lives in ``nets/``, never opened) is published for the open file, as
+``torchwise check`` reports it (tests/lint_projects)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from lsp_helpers import SERVER_COMMAND, initialize_params, server_env
+
+PROJECTS = Path(__file__).parent / "lint_projects"
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))
+async def client(lsp_client: LanguageClient, tmp_path: Path):
+    shutil.copytree(PROJECTS / "softmax_model_elsewhere", tmp_path / "ws")
+    shutil.copytree(PROJECTS / "clean_across_modules", tmp_path / "clean")
+    params = initialize_params(tmp_path / "ws")
+    params.workspace_folders.append(types.WorkspaceFolder(uri=(tmp_path / "clean").as_uri(), name="clean"))
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def _published(client: LanguageClient, path: Path) -> list[types.Diagnostic]:
+    text = path.read_text(encoding="utf-8")
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+    while True:
+        params = await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 60)
+        if params.uri == uri:
+            return tuple(params.diagnostics)
+
+
+async def test_finding_from_another_module_is_published(client: LanguageClient, tmp_path: Path) -> None:
+    diagnostics = await _published(client, tmp_path / "ws" / "fit.py")
+    assert [(d.range.start.line, d.code) for d in diagnostics] == [(12, "TW201")]
+    assert "(nets.classifier, line 13)" in diagnostics[0].message
+
+
+async def test_clean_project_file_stays_silent(client: LanguageClient, tmp_path: Path) -> None:
+    assert await _published(client, tmp_path / "clean" / "train.py") == ()
