@@ -115,12 +115,25 @@ def _clearing_nodes(ctx: Context) -> list[ast.AST]:
 def _clearing_functions(ctx: Context) -> set[str]:
     """Names of the file's functions whose bodies clear gradients."""
     a = ctx.analysis
-    names = set()
-    for node in _clearing_nodes(ctx):
-        func = flow.enclosing_function(a, node)
-        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names.add(func.name)
+    names = a.__dict__.get("_tw_clearing_functions")
+    if names is None:
+        names = a._tw_clearing_functions = set()  # type: ignore[attr-defined]
+        for node in _clearing_nodes(ctx):
+            func = flow.enclosing_function(a, node)
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(func.name)
     return names
+
+
+def _clearing_nodes_in(ctx: Context, func: ast.AST) -> list[ast.AST]:
+    """``_clearing_nodes`` whose enclosing function is ``func``, in the same order."""
+    a = ctx.analysis
+    by_func = a.__dict__.get("_tw_clearing_by_function")
+    if by_func is None:
+        by_func = a._tw_clearing_by_function = {}  # type: ignore[attr-defined]
+        for node in _clearing_nodes(ctx):
+            by_func.setdefault(id(flow.enclosing_function(a, node)), []).append(node)
+    return by_func.get(id(func), [])
 
 
 def _clearing_holders(ctx: Context) -> set[int]:
@@ -192,11 +205,9 @@ def _cleared_only_in_other_branches(ctx: Context, loop: ast.AST, step: ast.AST) 
     of those clearings; else None. Only direct clearings count: through a helper, the
     verdict is left to the usual rule."""
     a = ctx.analysis
-    inside = [n for n in _clearing_nodes(ctx) if flow.contains(loop, n)
-              and flow.enclosing_function(a, n) is flow.enclosing_function(a, loop)]
+    inside = [n for n in _clearing_nodes_in(ctx, flow.enclosing_function(a, loop)) if flow.contains(loop, n)]
     helpers = _clearing_functions(ctx)
-    if not inside or (helpers and flow.calls_named(a, *helpers) and any(
-            flow.contains(loop, c) for c in flow.calls_named(a, *helpers))):
+    if not inside or (helpers and flow.any_within(loop, flow.calls_named(a, *helpers))):
         return None
     here = flow.branch_path(a, step, loop)
     for node in inside:
