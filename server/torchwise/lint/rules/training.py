@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import operator
 from typing import Iterator
 
 from torchwise.lint import fix_edits, flow
@@ -125,15 +126,25 @@ def _clearing_functions(ctx: Context) -> set[str]:
     return names
 
 
-def _clearing_nodes_in(ctx: Context, func: ast.AST) -> list[ast.AST]:
-    """``_clearing_nodes`` whose enclosing function is ``func``, in the same order."""
+def _clearing_nodes_in(ctx: Context, loop: ast.AST) -> list[ast.AST]:
+    """``_clearing_nodes`` inside ``loop`` whose enclosing function is the loop's, in
+    the same order (each function's are kept by position: a bisect, not a scan)."""
     a = ctx.analysis
     by_func = a.__dict__.get("_tw_clearing_by_function")
     if by_func is None:
         by_func = a._tw_clearing_by_function = {}  # type: ignore[attr-defined]
-        for node in _clearing_nodes(ctx):
-            by_func.setdefault(id(flow.enclosing_function(a, node)), []).append(node)
-    return by_func.get(id(func), [])
+        for order, node in enumerate(_clearing_nodes(ctx)):
+            by_func.setdefault(id(flow.enclosing_function(a, node)), []).append(
+                ((node.lineno, node.col_offset), order, node))  # type: ignore[attr-defined]
+        for rows in by_func.values():
+            rows.sort(key=_FIRST)
+    rows = by_func.get(id(flow.enclosing_function(a, loop)), [])
+    start = bisect.bisect_left(rows, (loop.lineno, loop.col_offset), key=_FIRST)  # type: ignore[attr-defined]
+    end = bisect.bisect_right(rows, (loop.end_lineno, loop.end_col_offset), key=_FIRST)  # type: ignore[attr-defined]
+    return [node for _, _, node in sorted(rows[start:end], key=_SECOND) if flow.contains(loop, node)]
+
+
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _clearing_holders(ctx: Context) -> set[int]:
@@ -205,7 +216,7 @@ def _cleared_only_in_other_branches(ctx: Context, loop: ast.AST, step: ast.AST) 
     of those clearings; else None. Only direct clearings count: through a helper, the
     verdict is left to the usual rule."""
     a = ctx.analysis
-    inside = [n for n in _clearing_nodes_in(ctx, flow.enclosing_function(a, loop)) if flow.contains(loop, n)]
+    inside = _clearing_nodes_in(ctx, loop)
     helpers = _clearing_functions(ctx)
     if not inside or (helpers and flow.any_within(loop, flow.calls_named(a, *helpers))):
         return None
