@@ -35,12 +35,21 @@ def _argument(call: ast.Call, func: ast.FunctionDef | ast.AsyncFunctionDef, inde
     return None  # not passed (its default), or passed through *args/**kwargs
 
 
-def _calls(analysis: Analysis, name: str):
-    for node in ast.walk(analysis.tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            if (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name):
-                yield node
+def _calls(analysis: Analysis, name: str) -> list[ast.Call]:
+    """The calls of ``name`` (``name(...)``, ``x.name(...)``) in ``analysis``, in
+    ``ast.walk`` order. The calls are grouped by name in one walk per analysis: a file
+    with many un-annotated parameters asks once per parameter."""
+    by_name = analysis.__dict__.get("_tw_calls_by_callee_name")
+    if by_name is None:
+        by_name = {}
+        for node in ast.walk(analysis.tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                key = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+                if key is not None:
+                    by_name.setdefault(key, []).append(node)
+        analysis._tw_calls_by_callee_name = by_name  # type: ignore[attr-defined]
+    return by_name.get(name, [])
 
 
 def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
