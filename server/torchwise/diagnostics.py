@@ -26,7 +26,7 @@ from pygls import uris
 from torchwise.analysis import build_analysis
 from torchwise.lint.base import Finding, Fix, Rule
 from torchwise.lint.config import ConfigError, load_config, merged
-from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, no_gc, unknown_selectors
+from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, lint_slices, no_gc, unknown_selectors
 from torchwise.lint.fix import choose_edits
 from torchwise.lint.term import plain
 from torchwise.resources import data_dir
@@ -76,6 +76,7 @@ class Linter:
         self.tasks: set[asyncio.Task] = set()
         self.pulled_cells: set[str] = set()  # notebook cells the client pulls: never pushed
         self.changed_at: dict[str, float] = {}  # uri -> time.monotonic() of its last change
+        self.running: dict[str, asyncio.Task] = {}  # uri -> its sliced lint run (small documents)
 
     # -- push or pull -------------------------------------------------------------
     def _is_cell(self, uri: str) -> bool:
@@ -223,6 +224,10 @@ class Linter:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
             return
+        notebooks = getattr(self.server, "notebooks", None)
+        if current is not None and (notebooks is None or not notebooks.owns_cell(uri)) and _loop_running():
+            self._start_sliced(uri)
+            return
         try:
             result = self.findings(uri)
         except Exception as exc:  # never take the server down, never leave stale findings
@@ -230,6 +235,79 @@ class Linter:
             self.clear(uri)
             return
         self._publish_result(uri, result)
+
+    def _start_sliced(self, uri: str) -> None:
+        """Lint ``uri`` on the event loop one rule at a time (see ``_lint_sliced``); a run
+        still going for an older version is cancelled: its result could only be stale."""
+        previous = self.running.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        task = asyncio.ensure_future(self._lint_sliced(uri))
+        self.running[uri] = task
+        self.tasks.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self.tasks.discard(t)
+            if self.running.get(uri) is t:
+                del self.running[uri]
+
+        task.add_done_callback(done)
+
+    async def _lint_sliced(self, uri: str) -> None:
+        """Between slices (the analysis, then each rule) the loop answers other
+        requests (a hover waits for one slice, not a whole lint run); a run whose
+        document changed meanwhile stops and publishes nothing: the newer run will."""
+        try:
+            result = await self._findings_sliced(uri)
+        except asyncio.CancelledError:
+            return
+        except Exception as exc:  # never take the server down, never leave stale findings
+            self.server.log(f"lint failed for {uri}: {exc!r}", types.MessageType.Error)
+            self.clear(uri)
+            return
+        if result is not _STALE:
+            self._publish_result(uri, result)
+
+    async def _findings_sliced(self, uri: str):
+        current = self.server.document_text(uri)
+        settings = self.settings_for(uri)
+        if current is None or settings is None:
+            return None
+        version, source = current
+
+        def stale() -> bool:
+            now = self.server.document_text(uri)
+            return now is None or now[0] != version or now[1] is not source
+
+        with no_gc():
+            analysis = self.server.analysis(uri)  # shared with hovers of this version
+        if analysis is None:
+            return None
+        path, rules, key = self._rules(uri, settings)
+        cached = self.cache.get(uri)
+        if cached is not None and cached[0] is analysis.source and cached[1] == key:
+            return version, cached[2]
+        await asyncio.sleep(0)
+        steps = lint_slices(analysis, path, rules, on_error=lambda m: self.server.log(m, types.MessageType.Error))
+        spent = 0.0
+        while True:
+            if stale():
+                steps.close()
+                return _STALE
+            start = time.perf_counter()
+            try:
+                next(steps)
+            except StopIteration as stop:
+                found = stop.value
+                break
+            finally:
+                spent += time.perf_counter() - start
+            await asyncio.sleep(0)
+        self.timings.append(spent)
+        del self.timings[:-200]
+        if analysis.source is source and self.server.is_open(uri):
+            self.cache[uri] = (source, key, found)
+        return version, found
 
     async def _lint_big(self, uri: str) -> None:
         try:
@@ -314,6 +392,9 @@ class Linter:
             job = self.jobs.pop(uri, None)
             if job is not None:
                 job[2].cancel()
+            running = self.running.pop(uri, None)
+            if running is not None:
+                running.cancel()
             self.cache.pop(uri, None)
             self.clear(uri)
         elif event == "configuration":
@@ -438,6 +519,17 @@ class Linter:
                     )]),
                 ))
         return actions
+
+
+_STALE = object()  # a sliced run whose document changed under it: publishes nothing
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -7,6 +7,7 @@ server stays light and never touches torch.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -179,4 +180,72 @@ class KnowledgeBase:
 @lru_cache(maxsize=1)
 def default_knowledge() -> KnowledgeBase:
     """The shipped knowledge base, loaded once; invalid entries are skipped (tests catch them)."""
-    return KnowledgeBase.load(strict=False)
+    return load_cached()
+
+
+# ---------------------------------------------------------------- cache
+# Parsing the TOML files is most of a short ``torchwise check`` run's start-up: the valid
+# entries' raw tables are kept in a marshal file (plain data only: loading it runs no
+# code), keyed by each file's name, size and mtime and by this module's own.
+CACHE_FORMAT = 1
+
+
+def _cache_key(directory: Path) -> tuple | None:
+    try:
+        files = sorted(directory.glob("*.toml"))
+        stats = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+        own = Path(__file__).stat()
+    except OSError:
+        return None
+    return (CACHE_FORMAT, tuple(sys.version_info[:2]), str(directory), own.st_mtime_ns, own.st_size, stats)
+
+
+def _cache_file(directory: Path) -> Path:
+    import zlib  # (hashlib's import costs more than this whole lookup)
+
+    from torchwise.resources import cache_root
+
+    digest = f"{zlib.crc32(str(directory).encode('utf-8', 'surrogatepass')):08x}"
+    return cache_root() / f"knowledge-{digest}.marshal"
+
+
+def load_cached(directory: Path | None = None) -> KnowledgeBase:
+    """``KnowledgeBase.load(directory, strict=False)``, through the on-disk cache: a
+    missing, stale, unreadable or corrupt cache means parsing the files (and rewriting
+    it when the cache folder is writable); it never changes the result."""
+    import marshal
+
+    directory = directory or data_dir("knowledge") / "api"
+    key = _cache_key(directory)
+    if key is None:
+        return KnowledgeBase.load(directory, strict=False)
+    path = _cache_file(directory)
+    try:
+        stored_key, rows = marshal.loads(path.read_bytes())
+        if stored_key == key:
+            return KnowledgeBase([_entry_from_raw(raw, source) for source, raw in rows])
+    except Exception:  # missing, truncated or from another format: parse the files
+        pass
+    rows = _valid_rows(directory)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps((key, rows)))
+        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+    except (OSError, ValueError):
+        pass  # a read-only home: no cache, same answer
+    return KnowledgeBase([_entry_from_raw(raw, source) for source, raw in rows])
+
+
+def _valid_rows(directory: Path) -> list[tuple[str, dict]]:
+    """(file name, raw table) of every valid entry, in ``KnowledgeBase.load``'s order."""
+    rows: list[tuple[str, dict]] = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            continue
+        for i, raw in enumerate(data.get("entry", [])):
+            if not validate_entry(raw, f"{path.name} entry #{i + 1}"):
+                rows.append((path.name, raw))
+    return rows

@@ -6,6 +6,7 @@ An installed wheel carries them under ``torchwise/_data``; a source checkout
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -22,3 +23,12 @@ def data_dir(name: str) -> Path:
     raise FileNotFoundError(
         f"torchwise data folder {name!r} not found (looked in {installed} and {checkout})"
     )
+
+
+def cache_root() -> Path:
+    """Where torchwise keeps caches: ``$TORCHWISE_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/torchwise``, else ``~/.cache/torchwise``."""
+    if os.environ.get("TORCHWISE_CACHE_DIR"):
+        return Path(os.environ["TORCHWISE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "torchwise"

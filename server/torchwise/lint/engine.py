@@ -17,7 +17,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Callable, Iterable
+from typing import Callable, Generator, Iterable
 
 from torchwise.analysis import Analysis, build_analysis
 from torchwise.lint.base import RULES, Context, Finding, Rule
@@ -237,12 +237,31 @@ def lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
         return _lint_analysis(analysis, path, rules, on_error)
 
 
+def lint_slices(analysis: Analysis, path: str, rules: Iterable[Rule],
+                on_error: ErrorHandler | None = None) -> Generator[None, None, list[Finding]]:
+    """``lint_analysis`` in slices, for a caller that must stay responsive (the
+    editor's event loop): each ``next()`` runs one rule, and the generator returns
+    the same findings as ``lint_analysis``. A caller may stop between slices."""
+    rules = list(rules)
+    findings: list[Finding] = []
+    for r in rules:
+        with no_gc():
+            findings += run_rules(analysis, (r,), path, on_error)
+        yield
+    with no_gc():
+        return _finish(analysis, rules, findings)
+
+
 def _lint_analysis(analysis: Analysis, path: str, rules: Iterable[Rule],
                    on_error: ErrorHandler | None = None) -> list[Finding]:
+    rules = list(rules)
+    return _finish(analysis, rules, run_rules(analysis, rules, path, on_error))
+
+
+def _finish(analysis: Analysis, rules: list[Rule], findings: list[Finding]) -> list[Finding]:
+    """The findings of ``rules`` plus unused-noqa's, less the suppressed ones, sorted."""
     from torchwise.lint import noqa as file_noqa
 
-    rules = list(rules)
-    findings = run_rules(analysis, rules, path, on_error)
     unused_rule = next((r for r in rules if r.code == file_noqa.UNUSED_NOQA_CODE), None)
     unused = file_noqa.unused_noqa(unused_rule, analysis, findings, rules, all_rules()) if unused_rule else []
     if findings and _HAS_NOQA.search(analysis.source) is not None:  # one scan of the text first

@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import io
 import os
-import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +82,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise SourceError(f"{path}: cannot write: {getattr(exc, 'strerror', None) or exc}") from None
     tmp_name = None
     try:
+        import tempfile  # only --fix writes: kept off the start-up of a plain check
+
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".torchwise-tmp", dir=target.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 from torchwise.lint.base import Edit, Finding, Fix, Rule
@@ -113,6 +112,8 @@ def fix_source(source: str, path: str, rules: list[Rule], *, unsafe: bool = Fals
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
+    import difflib  # only --diff needs it: kept off the start-up of a plain check
+
     return "".join(difflib.unified_diff(
         split_lines(old, keepends=True), split_lines(new, keepends=True),
         fromfile=f"a/{path}", tofile=f"b/{path}"))

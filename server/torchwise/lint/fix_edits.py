@@ -161,6 +161,37 @@ def _string_rows(ctx: "Context") -> set[int] | None:
     return rows
 
 
+def _string_spans(ctx: "Context") -> list[tuple[int, int]] | None:
+    """For a file that parsed cleanly: the rows (first, last) each multi-line string
+    literal could continue onto, from the tree. Every string token spanning lines lies
+    in one of these (implicitly joined literals may add rows no token spans), so a
+    range clear of them needs no tokenizing. None when the file did not parse."""
+    a = ctx.analysis
+    spans = a.__dict__.get("_tw_string_spans")
+    if spans is None:
+        if a.syntax_error is not None or a.gave_up or a.source is not ctx.source:
+            return None
+        from torchwise.lint import flow
+
+        spans = [(n.lineno + 1, n.end_lineno) for n in flow.iter_nodes(a, ast.Constant, ast.JoinedStr)
+                 if n.end_lineno > n.lineno and (n.__class__ is ast.JoinedStr or isinstance(n.value, (str, bytes)))]
+        a._tw_string_spans = spans  # type: ignore[attr-defined]
+    return spans
+
+
+def _continues_string(ctx: "Context", first: int, last: int) -> bool | None:
+    """Whether one of the lines ``first``..``last`` continues a string started on an
+    earlier line (None when the file does not tokenize). Tokenizes the file (once) only
+    when a multi-line literal comes near the range."""
+    spans = _string_spans(ctx)
+    if spans is not None and not any(start <= last and first <= end for start, end in spans):
+        return False
+    strings = _string_rows(ctx)
+    if strings is None:
+        return None
+    return any(row in strings for row in range(first, last + 1))
+
+
 def wrap(ctx: "Context", first: ast.stmt, last: ast.stmt, header: str) -> tuple[Edit, ...] | None:
     """Edits putting the statements ``first``..``last`` (siblings in one body) under a
     new block ``header`` (e.g. ``with torch.no_grad():``): the header goes on its own
@@ -168,14 +199,11 @@ def wrap(ctx: "Context", first: ast.stmt, last: ast.stmt, header: str) -> tuple[
     indent = indent_of(ctx, first)
     if indent is None or indent_of(ctx, last) is None or not _ends_line(ctx, last):
         return None
-    strings = _string_rows(ctx)
-    if strings is None:
-        return None
     unit = indent_unit(ctx)
     top = first.decorator_list[0].lineno if getattr(first, "decorator_list", None) else first.lineno
     bottom = last.end_lineno or last.lineno
-    if any(row in strings for row in range(top + 1, bottom + 1)):
-        return None  # a multi-line string inside: its value would change
+    if _continues_string(ctx, top + 1, bottom) is not False:
+        return None  # a multi-line string inside (its value would change), or no tokens
     edits = [Edit(top, 0, top, 0, f"{indent}{header}{line_ending(ctx.source)}")]
     for row in range(top, bottom + 1):
         if line_text(ctx, row).strip():

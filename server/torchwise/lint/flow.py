@@ -9,6 +9,7 @@ on it, so the rules of one file share a single ``ast`` walk.
 from __future__ import annotations
 
 import ast
+import bisect
 import operator
 import re
 from typing import Iterable, Iterator
@@ -651,9 +652,43 @@ def calls_named(analysis: Analysis, *names: str | None) -> list[ast.Call]:
     by_name = _calls_by_name(analysis)
     if len(names) == 1:
         return by_name.get(names[0], [])
-    out = [c for n in set(names) for c in by_name.get(n, ())]
-    out.sort(key=_position)
+    key = frozenset(names)  # rules ask for the same helper sets once per candidate: keep the merge
+    merged = analysis.__dict__.setdefault("_tw_calls_named", {})
+    out = merged.get(key)
+    if out is None:
+        out = [c for n in key for c in by_name.get(n, ())]
+        out.sort(key=_position)
+        merged[key] = out
     return out
+
+
+def any_within(outer: ast.AST, nodes: list[ast.AST]) -> bool:
+    """``any(contains(outer, n) for n in nodes)`` for ``nodes`` in source order (as
+    ``calls_named`` gives them): only the nodes starting inside ``outer`` are looked at."""
+    start = (outer.lineno, outer.col_offset)  # type: ignore[attr-defined]
+    end = (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
+    for i in range(bisect.bisect_left(nodes, start, key=_BY_POSITION), len(nodes)):
+        node = nodes[i]
+        if (node.lineno, node.col_offset) > end:  # type: ignore[attr-defined]
+            break
+        if (node.end_lineno, node.end_col_offset) <= end:  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def stores_between(analysis: Analysis, scope: ast.AST, first: int, last: int) -> list[str]:
+    """The dotted names (``x``, ``self.fc``) stored to in ``scope``'s own code (not nested
+    functions) on lines ``first``..``last``. The scope's stores are listed once, by line."""
+    rows = scope.__dict__.get("_tw_stores")
+    if rows is None:
+        Name, Attribute, Store = ast.Name, ast.Attribute, ast.Store
+        rows = sorted((n.lineno, name) for n in walk_local(scope)  # type: ignore[attr-defined]
+                      if (n.__class__ is Name or n.__class__ is Attribute) and n.ctx.__class__ is Store
+                      and (name := dotted(n)))
+        scope._tw_stores = rows  # type: ignore[attr-defined]
+    line = operator.itemgetter(0)
+    lo = bisect.bisect_left(rows, first, key=line)
+    return [name for _, name in rows[lo:bisect.bisect_right(rows, last, lo, key=line)]]
 
 
 def calls_where(analysis: Analysis, predicate) -> list[ast.Call]:

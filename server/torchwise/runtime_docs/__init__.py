@@ -25,10 +25,9 @@ MISSING = object()  # the worker says the name does not exist
 
 
 def cache_root() -> Path:
-    if os.environ.get("TORCHWISE_CACHE_DIR"):
-        return Path(os.environ["TORCHWISE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "torchwise"
+    from torchwise.resources import cache_root as root
+
+    return root()
 
 
 class RuntimeDocs:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import bisect
+import operator
 from typing import Iterator
 
 from torchwise.lint import fix_edits
@@ -158,6 +160,7 @@ def dataloader_workers_without_main_guard(ctx: Context):
                     _main_guard_fix(ctx, starts[0]) if len(starts) == 1 else None)
 
 
+_LINENO = operator.attrgetter("lineno")
 _DEFINES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
@@ -168,8 +171,10 @@ def _main_guard_fix(ctx: Context, start: ast.AST, name: str | None = None) -> Fi
     None when definitions or imports lie in between (workers need those at import)."""
     body = ctx.tree.body
     line = start.lineno  # type: ignore[attr-defined]
-    first = next((i for i, stmt in enumerate(body) if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno)), None)
-    if first is None or isinstance(body[first], _DEFINES):
+    first = bisect.bisect_right(body, line, key=_LINENO) - 1  # the last statement starting at or before it
+    while first > 0 and (body[first - 1].end_lineno or body[first - 1].lineno) >= line:
+        first -= 1  # ``a = 1; b = 2``: the first statement on the line
+    if first < 0 or line > (body[first].end_lineno or body[first].lineno) or isinstance(body[first], _DEFINES):
         return None
     # take in the statements that follow and use what the moved ones bind (up to the
     # next definition), so that nothing left outside reads a name only bound inside
@@ -178,11 +183,11 @@ def _main_guard_fix(ctx: Context, start: ast.AST, name: str | None = None) -> Fi
     for i in range(first + 1, len(body)):
         if isinstance(body[i], _DEFINES):
             break
-        if _loaded_names(body[i]) & stored:
+        if _loaded(ctx, body[i]) & stored:
             for stmt in body[last + 1:i + 1]:
                 stored |= _stored_names(stmt)
             last = i
-    if any(_loaded_names(stmt) & stored for stmt in body[last + 1:]
+    if any(_loaded(ctx, stmt) & stored for stmt in body[last + 1:]
            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))):
         return None  # used again after a definition: moving it would break that code
     edits = fix_edits.wrap(ctx, body[first], body[last], 'if __name__ == "__main__":')
@@ -193,6 +198,16 @@ def _main_guard_fix(ctx: Context, start: ast.AST, name: str | None = None) -> Fi
 
 def _stored_names(stmt: ast.stmt) -> set[str]:
     return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+
+
+def _loaded(ctx: Context, stmt: ast.stmt) -> set[str]:
+    """``_loaded_names(stmt)``, once per statement of the file (each fix asks about every
+    statement after its own)."""
+    memo = ctx.analysis.__dict__.setdefault("_tw_loaded_names", {})
+    names = memo.get(id(stmt))
+    if names is None:
+        names = memo[id(stmt)] = _loaded_names(stmt)
+    return names
 
 
 def _loaded_names(stmt: ast.stmt) -> set[str]:

@@ -343,12 +343,9 @@ def _same_value_at(ctx: Context, expr: ast.expr, then: ast.AST, now: ast.AST) ->
         return False
     if flow.enclosing_loops(a, then) != flow.enclosing_loops(a, now):
         return False  # a loop may rebind it between the two
-    for n in flow.walk_local(flow.enclosing_function(a, now)):
-        if isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, ast.Store) and flow.dotted(n) \
-                and (flow.dotted(n) == root.id or flow.dotted(n).startswith(root.id + ".")) \
-                and then.lineno <= n.lineno <= now.lineno:  # type: ignore[attr-defined]
-            return False
-    return True
+    prefix = root.id + "."
+    return not any(name == root.id or name.startswith(prefix) for name in flow.stores_between(
+        a, flow.enclosing_function(a, now), then.lineno, now.lineno))  # type: ignore[attr-defined]
 
 
 CE_FUNCS = {"torch.nn.functional.cross_entropy"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import operator
 from typing import Iterator
 
 from torchwise.lint import fix_edits, flow
@@ -69,12 +70,35 @@ def _clearing_nodes(ctx: Context) -> list[ast.AST]:
 def _clearing_functions(ctx: Context) -> set[str]:
     """Names of the file's functions whose bodies clear gradients."""
     a = ctx.analysis
-    names = set()
-    for node in _clearing_nodes(ctx):
-        func = flow.enclosing_function(a, node)
-        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names.add(func.name)
+    names = a.__dict__.get("_tw_clearing_functions")
+    if names is None:
+        names = a._tw_clearing_functions = set()  # type: ignore[attr-defined]
+        for node in _clearing_nodes(ctx):
+            func = flow.enclosing_function(a, node)
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(func.name)
     return names
+
+
+def _clearing_nodes_in(ctx: Context, loop: ast.AST) -> list[ast.AST]:
+    """``_clearing_nodes`` inside ``loop`` whose enclosing function is the loop's, in
+    the same order (each function's are kept by position: a bisect, not a scan)."""
+    a = ctx.analysis
+    by_func = a.__dict__.get("_tw_clearing_by_function")
+    if by_func is None:
+        by_func = a._tw_clearing_by_function = {}  # type: ignore[attr-defined]
+        for order, node in enumerate(_clearing_nodes(ctx)):
+            by_func.setdefault(id(flow.enclosing_function(a, node)), []).append(
+                ((node.lineno, node.col_offset), order, node))  # type: ignore[attr-defined]
+        for rows in by_func.values():
+            rows.sort(key=_FIRST)
+    rows = by_func.get(id(flow.enclosing_function(a, loop)), [])
+    start = bisect.bisect_left(rows, (loop.lineno, loop.col_offset), key=_FIRST)  # type: ignore[attr-defined]
+    end = bisect.bisect_right(rows, (loop.end_lineno, loop.end_col_offset), key=_FIRST)  # type: ignore[attr-defined]
+    return [node for _, _, node in sorted(rows[start:end], key=_SECOND) if flow.contains(loop, node)]
+
+
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _clearing_holders(ctx: Context) -> set[int]:
@@ -187,11 +211,9 @@ def _cleared_only_in_other_branches(ctx: Context, loop: ast.AST, step: ast.AST) 
     of those clearings; else None. Only direct clearings count: through a helper, the
     verdict is left to the usual rule."""
     a = ctx.analysis
-    inside = [n for n in _clearing_nodes(ctx) if flow.contains(loop, n)
-              and flow.enclosing_function(a, n) is flow.enclosing_function(a, loop)]
+    inside = _clearing_nodes_in(ctx, loop)
     helpers = _clearing_functions(ctx)
-    if not inside or (helpers and flow.calls_named(a, *helpers) and any(
-            flow.contains(loop, c) for c in flow.calls_named(a, *helpers))):
+    if not inside or (helpers and flow.any_within(loop, flow.calls_named(a, *helpers))):
         return None
     here = flow.branch_path(a, step, loop)
     for node in inside:

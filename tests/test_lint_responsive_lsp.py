@@ -1,0 +1,113 @@
+"""Lint never blocks the editor: through a real server over stdio (pytest-lsp, VS Code's
+client capabilities), a hover sent right after an edit is answered before that edit's
+diagnostics, and rapid edits publish only the newest version's diagnostics."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from lsp_helpers import SERVER_COMMAND, initialize_params, open_document, position_of, server_env
+
+PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
+CHUNK = """\
+def train_{i}(model, loader, optimizer):
+    model.train()
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        logits = model(inputs)
+        loss = torch.nn.functional.cross_entropy(logits, targets)
+        loss.backward()
+        optimizer.step()
+    return loss.item()
+
+
+"""
+
+
+def large_text() -> str:
+    """A training script long enough that one lint run takes many event-loop turns,
+    yet below the size that goes to the worker process."""
+    text = "import torch\n\n\n" + "".join(CHUNK.format(i=i) for i in range(560)) + "torch.no_grad()\n"
+    assert 150_000 < len(text) < 190_000  # server.BIG_SOURCE_CHARS
+    return text
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))
+async def client(lsp_client: LanguageClient, tmp_path: Path):
+    await lsp_client.initialize_session(initialize_params(tmp_path, lint={"debounceMs": 0}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+def record(client: LanguageClient) -> list[tuple]:
+    """Every message from the server, in the order the client handles them:
+    ("publish", uri, version) or ("response", id)."""
+    seen: list[tuple] = []
+    handle = client.protocol.handle_message
+
+    def recording(message) -> None:
+        method = getattr(message, "method", None)
+        if method == PUBLISH:
+            seen.append(("publish", message.params.uri, message.params.version))
+        elif method is None and getattr(message, "id", None) is not None:
+            seen.append(("response", message.id))
+        handle(message)
+
+    client.protocol.handle_message = recording  # type: ignore[method-assign]
+    return seen
+
+
+async def wait_publish(client: LanguageClient, uri: str, version: int) -> types.PublishDiagnosticsParams:
+    while True:
+        params = await asyncio.wait_for(client.wait_for_notification(PUBLISH), timeout=120)
+        if params.uri == uri and params.version == version:
+            return params
+
+
+def change(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+    ))
+
+
+async def test_a_hover_right_after_a_change_answers_before_that_versions_diagnostics(
+        client: LanguageClient, tmp_path: Path) -> None:
+    text = large_text()
+    uri = open_document(client, tmp_path / "train.py", text)
+    await wait_publish(client, uri, 1)
+    seen = record(client)
+    edited = text.replace("torch.no_grad()\n", "torch.no_grad()\ntorch.no_grad()\n")
+    published = asyncio.ensure_future(wait_publish(client, uri, 2))
+    change(client, uri, 2, edited)
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=position_of(edited, "cross_entropy", offset=3, occurrence=200)))
+    assert hover is not None and "cross_entropy" in hover.contents.value  # type: ignore[union-attr]
+    params = await published
+    assert [d.code for d in params.diagnostics] == ["TW107", "TW107"]  # this version's findings
+    kinds = [entry[0] for entry in seen]
+    assert "response" in kinds and ("publish", uri, 2) in seen
+    assert kinds.index("response") < seen.index(("publish", uri, 2)), seen
+
+
+async def test_rapid_edits_publish_only_the_newest_versions_diagnostics(
+        client: LanguageClient, tmp_path: Path) -> None:
+    text = large_text()
+    uri = open_document(client, tmp_path / "train.py", text)
+    await wait_publish(client, uri, 1)
+    seen = record(client)
+    newest = asyncio.ensure_future(wait_publish(client, uri, 6))
+    for version in range(2, 7):  # typing: five versions back to back
+        change(client, uri, version, text + "torch.no_grad()\n" * version)
+    params = await newest
+    assert len(params.diagnostics) == 7  # the newest text's findings: 1 + 6 no_grad() lines
+    # one more round trip: a stale run finishing late would have published by now
+    await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=8)))
+    assert [entry for entry in seen if entry[0] == "publish" and entry[1] == uri] == [("publish", uri, 6)]
