@@ -40,8 +40,8 @@ MODULES: dict[str, list[str]] = {
     "lint/engine.py": ["tests/test_lint_engine.py", "tests/test_mutation_kills.py"],
     "diagnostics.py": ["tests/test_mutation_kills.py"],  # noqa_edit and friends (unit level)
     "lint/rules/training.py": ["tests/test_lint_fixtures.py", "tests/test_mutation_kills.py"],
-    "completion.py": ["tests/test_completion_lsp.py", "tests/test_mutation_kills_lsp.py"],
-    "hover.py": ["tests/test_hover.py", "tests/test_mutation_kills_lsp.py"],
+    "completion.py": ["tests/test_completion_kills.py", "tests/test_completion_lsp.py", "tests/test_mutation_kills_lsp.py"],
+    "hover.py": ["tests/test_hover_kills.py", "tests/test_hover.py", "tests/test_mutation_kills_lsp.py"],
 }
 
 

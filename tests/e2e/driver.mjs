@@ -184,6 +184,11 @@ const scenarios = {
     return { status: await waitForServer(page) };
   },
 
+  async serverState(page) {
+    // The server's state as the status bar shows it, started or failed.
+    return { status: await waitForServer(page, { allowFailure: true }) };
+  },
+
   async serverFailure(page) {
     // A broken interpreter setting: the extension must say so loudly (toast + status bar), not hang.
     const status = await waitForServer(page, { allowFailure: true });
@@ -194,7 +199,14 @@ const scenarios = {
       const text = await notificationsText(page);
       return /Torchwise/.test(text) ? text : "";
     });
-    return { status, notification: toast };
+    // The status bar item of a failed server opens the Torchwise log (Show Log), which says why.
+    await page.locator(".statusbar-item", { hasText: "Torchwise" }).first().click();
+    const output = page.locator(".part.panel .view-lines").first();
+    const logText = await until("the Torchwise log in the Output panel", async () => {
+      const t = (await output.innerText().catch(() => "")).replace(/\u00a0/g, " ");
+      return /was not found/.test(t) ? t : "";
+    }, 15000);
+    return { status, notification: toast, log: logText.slice(-3000) };
   },
 
   async hover(page, p) {
@@ -601,7 +613,8 @@ const scenarios = {
       const t = await statusText(page);
       return /Torchwise: \S+ · idle/.test(t) ? t : "";
     }, 15000);
-    await runCommand(page, "Torchwise: Select Device");
+    // A click on the status bar item opens the device picker (its command while the kernel is idle).
+    await page.locator(".statusbar-item", { hasText: "Torchwise" }).first().click();
     // Our quick pick (titled "Torchwise: Select Device") replaces the command palette.
     const title = page.locator(".quick-input-widget .quick-input-title", { hasText: "Torchwise: Select Device" });
     const rows = page.locator(".quick-input-widget .monaco-list-row");

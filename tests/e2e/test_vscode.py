@@ -384,6 +384,20 @@ def test_server_failure_is_reported_loudly(code_server, request):
     folder = code_server.workspace("broken", settings={"torchwise.interpreter": "/nonexistent/bin/python3"})
     result = code_server.run(request, "serverFailure", folder)
     assert "/nonexistent/bin/python3" in result["notification"] and "was not found" in result["notification"]
+    # clicking the status bar item showed the log (Show Log), with the same reason
+    log = " ".join(result["log"].split())  # the Output view wraps long lines
+    assert "'/nonexistent/bin/python3' (from setting torchwise.interpreter) was not found" in log, log
+
+
+def test_interpreter_falls_back_to_python3_on_path(code_server, request):
+    """No torchwise.interpreter and no Python extension: the client's last resort is python3 on PATH
+    (whether that Python can run the server depends on the machine; the choice is what is checked)."""
+    folder = code_server.workspace("fallback", settings={"torchwise.interpreter": ""})
+    before = code_server.torchwise_log().count("(from python3 on PATH)")
+    result = code_server.run(request, "serverState", folder)
+    log = code_server.torchwise_log()
+    assert log.count("(from python3 on PATH)") > before, log[-2000:]
+    assert result["status"].startswith("Torchwise:"), result
 
 
 def test_untrusted_workspace_refuses_running(untrusted_code_server, request):
