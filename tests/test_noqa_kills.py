@@ -56,6 +56,15 @@ def test_both_unused_and_unknown_in_one_comment_and_a_second_comment_on_the_line
     assert (fixed, applied) == ("import torch\nz = 2  # noqa: E501\n", 2)
 
 
+def test_a_bare_noqa_first_then_codes_of_which_two_stay() -> None:
+    source = "w = 3  # noqa  # noqa: TW9999, TW9998, E501, W291\n"
+    assert _found(source) == [
+        ("TW002", 1, 15, 1, 49, "Noqa code(s) unknown: TW9999, TW9998", "safe", "Remove the unused noqa code(s)",
+         (Edit(1, 23, 1, 49, "E501, W291"),)),
+    ]  # fmt: skip
+    assert fix_source(source, "s.py", RULES)[0] == "w = 3  # noqa  # noqa: E501, W291\n"
+
+
 def test_nothing_to_report() -> None:
     used = "import torch\ntorch.no_grad()  # noqa: TW107\n"
     assert _found(used) == []
