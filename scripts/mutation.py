@@ -37,7 +37,7 @@ MODULES: dict[str, list[str]] = {
     "lint/fix.py": ["tests/test_mutation_kills.py"],
     "lint/files.py": ["tests/test_files_unit.py"],
     "lint/output.py": ["tests/test_output_formats.py", "tests/test_mutation_kills.py"],
-    "lint/engine.py": ["tests/test_lint_engine.py", "tests/test_mutation_kills.py"],
+    "lint/engine.py": ["tests/test_lint_engine.py", "tests/test_mutation_kills.py", "tests/test_engine_kills.py"],
     "diagnostics.py": ["tests/test_mutation_kills.py"],  # noqa_edit and friends (unit level)
     "lint/rules/training.py": ["tests/test_lint_fixtures.py", "tests/test_mutation_kills.py"],
     "completion.py": ["tests/test_completion_kills.py", "tests/test_completion_lsp.py", "tests/test_mutation_kills_lsp.py"],
