@@ -33,7 +33,7 @@ MODULES: dict[str, list[str]] = {
     "text.py": ["tests/test_text.py", "tests/test_text_kills.py"],
     "documents.py": ["tests/test_text.py", "tests/test_text_kills.py", "tests/test_documents_kills.py"],
     "lint/noqa.py": ["tests/test_lint_noqa.py", "tests/test_noqa_kills.py"],
-    "rst.py": ["tests/test_rst.py"],
+    "rst.py": ["tests/test_rst.py", "tests/test_rst_kills.py"],
     "lint/fix.py": ["tests/test_mutation_kills.py"],
     "lint/files.py": ["tests/test_files_unit.py"],
     "lint/output.py": ["tests/test_output_formats.py", "tests/test_mutation_kills.py"],
