@@ -28,6 +28,7 @@ from torchwise.completion import _WORD, line_start_state, statement_word
     ("x = 1 \\\ny = 2\n", "code"),
     ("s = '#' + (\n", "bracket"),
     ("s = 'a' \\\r\n", "continuation"),
+    ("x = 1  # a comment at the very end", "code"),  # no newline after it: still not a continuation
 ])
 def test_line_start_state_edges(text, state):
     assert line_start_state(text) == state
