@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-mutants", type=int, default=0, help="only the first N mutants of each module")
     parser.add_argument("--timeout-factor", type=float, default=5.0, help="a mutant times out after N x baseline")
     parser.add_argument("--lines", help="only mutate lines FROM-TO (1-based, inclusive), e.g. 380-420")
+    parser.add_argument("--progress", action="store_true",
+                        help="print every mutant's result as it comes (a run cut short still gives a partial score)")
     args = parser.parse_args(argv)
 
     # warm the parent: everything the tests import except torchwise itself
@@ -157,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_tests(overlay, tests, max(30.0, base_s * args.timeout_factor), [])
                 target.write_text(original, encoding="utf-8")
                 key = f"{module} | {mutation_id.line.strip()} | #{mutation_id.index}"
+                if args.progress:
+                    print(f"  [{count}] {'killed' if result != 'passed' else 'passed'} ({result}): {key}", flush=True)
                 if result != "passed":
                     killed += 1
                     continue
