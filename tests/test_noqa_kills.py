@@ -65,6 +65,11 @@ def test_a_bare_noqa_first_then_codes_of_which_two_stay() -> None:
     assert fix_source(source, "s.py", RULES)[0] == "w = 3  # noqa  # noqa: E501, W291\n"
 
 
+def test_a_used_noqa_then_an_unknown_code_on_the_same_line() -> None:
+    source = "import torch\ntorch.no_grad()  # noqa: TW107  # noqa: TW9999\n"
+    assert [(f[1], f[2], f[5]) for f in _found(source)] == [(2, 32, "Noqa code(s) unknown: TW9999")]
+
+
 def test_nothing_to_report() -> None:
     used = "import torch\ntorch.no_grad()  # noqa: TW107\n"
     assert _found(used) == []
