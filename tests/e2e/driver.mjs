@@ -353,11 +353,15 @@ const scenarios = {
     await gotoLine(page, 100000, 1); // clamps to the last line and focuses the editor
     await page.keyboard.press("End");
     await page.keyboard.press("Enter");
-    // As a user does: type "pt-" and wait for the suggestions to come up on their own
-    // (never Ctrl+Space), then narrow them down and accept with Enter.
-    await page.keyboard.type("pt-", { delay: 80 });
+    // As a user does: type "pt-" and watch the suggestions come up on their own (never Ctrl+Space),
+    // then narrow them down and accept with Enter. Like a user, look at the list after the first
+    // letter: a "-" typed before a slow machine shows the list would end the word it opened for.
     const rows = page.locator(".suggest-widget.visible .monaco-list-row");
-    await until('suggestions to appear while typing "pt-" (no Ctrl+Space)', async () => (await rows.count()) > 0, 10000, 200);
+    await page.keyboard.type("p");
+    await until('suggestions to appear after typing "p" (no Ctrl+Space)', async () => (await rows.count()) > 0, 20000, 200);
+    await page.keyboard.type("t-", { delay: 80 });
+    await until('suggestions still shown after typing "pt-"', async () => (await rows.count()) > 0 &&
+      (await rows.first().innerText()).trim().startsWith("pt-"), 10000, 200);
     const shown = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
     await page.keyboard.type(p.prefix.slice(3), { delay: 40 });
     const focused = page.locator(".suggest-widget.visible .monaco-list-row.focused", { hasText: p.prefix });
