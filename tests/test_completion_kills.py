@@ -50,6 +50,7 @@ def test_line_start_state_edges(text, state):
     (["x = 1 \\", "pt"], 1, 2, None),
     (["pt   "], 0, 2, (0, "pt")),  # only spaces after
     (["pt #"], 0, 2, (0, "pt")),
+    (["# note"], 0, 0, (0, "")),  # at column 0 nothing is before the cursor, a comment after it
 ])
 def test_statement_word_edges(lines, line, character, expected):
     assert statement_word(lines, line, character) == expected
