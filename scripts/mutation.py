@@ -31,15 +31,17 @@ EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
 # module (relative to server/torchwise) -> the fast tests that guard it
 MODULES: dict[str, list[str]] = {
     "text.py": ["tests/test_text.py", "tests/test_text_kills.py"],
-    "documents.py": ["tests/test_text.py", "tests/test_text_kills.py"],
+    "documents.py": ["tests/test_text.py", "tests/test_text_kills.py", "tests/test_documents_kills.py"],
+    "lint/noqa.py": ["tests/test_lint_noqa.py", "tests/test_noqa_kills.py"],
+    "rst.py": ["tests/test_rst.py", "tests/test_rst_kills.py"],
     "lint/fix.py": ["tests/test_mutation_kills.py"],
     "lint/files.py": ["tests/test_files_unit.py"],
     "lint/output.py": ["tests/test_output_formats.py", "tests/test_mutation_kills.py"],
-    "lint/engine.py": ["tests/test_lint_engine.py", "tests/test_mutation_kills.py"],
+    "lint/engine.py": ["tests/test_lint_engine.py", "tests/test_mutation_kills.py", "tests/test_engine_kills.py"],
     "diagnostics.py": ["tests/test_mutation_kills.py"],  # noqa_edit and friends (unit level)
     "lint/rules/training.py": ["tests/test_lint_fixtures.py", "tests/test_mutation_kills.py"],
-    "completion.py": ["tests/test_completion_lsp.py", "tests/test_mutation_kills_lsp.py"],
-    "hover.py": ["tests/test_hover.py", "tests/test_mutation_kills_lsp.py"],
+    "completion.py": ["tests/test_completion_kills.py", "tests/test_completion_lsp.py", "tests/test_mutation_kills_lsp.py"],
+    "hover.py": ["tests/test_hover_kills.py", "tests/test_hover.py", "tests/test_mutation_kills_lsp.py"],
 }
 
 
@@ -107,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-mutants", type=int, default=0, help="only the first N mutants of each module")
     parser.add_argument("--timeout-factor", type=float, default=5.0, help="a mutant times out after N x baseline")
     parser.add_argument("--lines", help="only mutate lines FROM-TO (1-based, inclusive), e.g. 380-420")
+    parser.add_argument("--progress", action="store_true",
+                        help="print every mutant's result as it comes (a run cut short still gives a partial score)")
     args = parser.parse_args(argv)
 
     # warm the parent: everything the tests import except torchwise itself
@@ -155,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_tests(overlay, tests, max(30.0, base_s * args.timeout_factor), [])
                 target.write_text(original, encoding="utf-8")
                 key = f"{module} | {mutation_id.line.strip()} | #{mutation_id.index}"
+                if args.progress:
+                    print(f"  [{count}] {'killed' if result != 'passed' else 'passed'} ({result}): {key}", flush=True)
                 if result != "passed":
                     killed += 1
                     continue

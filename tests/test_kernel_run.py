@@ -117,9 +117,9 @@ async def run_and_wait(client: LanguageClient, code: str, **kwargs) -> tuple[dic
 
 
 @contextlib.asynccontextmanager
-async def own_server(root: Path, **options):
-    """A server of our own, for tests whose options differ from the shared one."""
-    client = await ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()).start()
+async def own_server(root: Path, env: dict[str, str] | None = None, **options):
+    """A server of our own, for tests whose options (or environment) differ from the shared one."""
+    client = await ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env(**(env or {}))).start()
     client.recorder = Recorder(client)
     await client.initialize_session(initialize_params(root, **options))
     try:
@@ -368,6 +368,32 @@ async def test_select_device_sets_the_device_variable(kernel: LanguageClient):
     if not HAS_CUDA:
         with pytest.raises(Exception, match="CUDA is not available"):
             await command(kernel, "torchwise.selectDevice", {"device": "cuda:0"})
+
+
+async def test_test_only_fake_devices_are_listed_and_selectable(tmp_path: Path):
+    """TORCHWISE_TEST_FAKE_DEVICES (test only; the e2e device test uses it) adds selectable ids:
+    ``meta`` is a device every torch has, so code using ``device`` really runs there."""
+    async with own_server(tmp_path, env={"TORCHWISE_TEST_FAKE_DEVICES": " meta, cuda:7 "}) as client:
+        devices = await command(client, "torchwise.listDevices")
+        assert [d["id"] for d in devices][-2:] == ["meta", "cuda:7"]
+        assert devices[-1] == {"id": "cuda:7", "name": "fake device (TORCHWISE_TEST_FAKE_DEVICES, test only)",
+                               "totalMemory": None}  # fmt: skip
+        assert await command(client, "torchwise.selectDevice", {"device": "meta"}) == {"device": "meta"}
+        finished, text = await run_and_wait(client, "import torch\nprint(torch.ones(2).to(device).device, device)")
+        assert text == "meta meta\n" and finished["device"] == "meta"
+        assert (await command(client, "torchwise.kernelInfo"))["device"] == "meta"
+        # ids that are not listed keep every check
+        with pytest.raises(Exception, match="unsupported device"):
+            await command(client, "torchwise.selectDevice", {"device": "xla"})
+        if not HAS_CUDA:
+            assert await command(client, "torchwise.selectDevice", {"device": "cuda:7"}) == {"device": "cuda:7"}
+            with pytest.raises(Exception, match="CUDA is not available"):
+                await command(client, "torchwise.selectDevice", {"device": "cuda:0"})
+    # without the variable, meta stays unselectable
+    async with own_server(tmp_path) as client:
+        assert "meta" not in [d["id"] for d in await command(client, "torchwise.listDevices")]
+        with pytest.raises(Exception, match="unsupported device"):
+            await command(client, "torchwise.selectDevice", {"device": "meta"})
 
 
 async def test_footer_warns_when_the_users_code_replaces_the_selected_device(kernel: LanguageClient):

@@ -24,7 +24,7 @@ _SECTION = re.compile(
     r"Example|Examples|Note|Notes|Warning|Shape|Attributes|See also|Reference|References)(\s*::?)\s*$",
     re.IGNORECASE,
 )
-_DIRECTIVE = re.compile(r"^\.\.\s+([\w-]+)::\s*(.*)$")
+_DIRECTIVE = re.compile(r"^\.\.\s+([\w-]+(?::[\w-]+)?)::\s*(.*)$")  # a domain too: py:function
 _COMMENT = re.compile(r"^\.\.(\s|$)")
 _SIGNATURE = re.compile(r"^[A-Za-z_][\w.]*\(.*\)(\s*->\s*.+)?$")
 _PARAM = re.compile(r"^([\w*][\w*]*(?:\s*\([^)]*\))?)\s*:\s+(.*)$")
@@ -45,7 +45,7 @@ def _inline(text: str) -> str:
     text = _ROLE.sub(lambda m: f"`{(m.group(1) or m.group(2) or '').strip().lstrip(chr(92))}`", text)
     text = re.sub(r"``([^`]+)``", r"`\1`", text)
     text = text.replace("\\*", "*").replace("\\_", "_")
-    text = re.sub(r"(?<=`)\\(?=\w)", "", text)  # reST escape after a literal: ``NaN``\s
+    text = re.sub(r"(?<=`)\\ ?(?=\w)", "", text)  # reST escape after a literal: ``NaN``\s, ``NaN``\ s
     return text
 
 
@@ -119,6 +119,8 @@ def rst_to_markdown(doc: str, *, signature: bool = True) -> str:
             # drop directive options (":options:" lines at the top of the block)
             while block and re.match(r"^:[\w-]+:", block[0].strip()):
                 block.pop(0)
+            while block and not block[0].strip():  # the blank line after the options
+                block.pop(0)
             if name == "math":
                 out.extend(_math_block([arg] if arg else block))
             elif name in _SIGNATURE_DIRECTIVES:
@@ -156,7 +158,7 @@ def rst_to_markdown(doc: str, *, signature: bool = True) -> str:
                 out.extend(_fence(block, "python"))
             continue
         if stripped.endswith("::") and not stripped.startswith(".."):
-            text = stripped[:-1] if not stripped.endswith(" ::") else stripped[:-3]
+            text = "" if stripped == "::" else stripped[:-1] if not stripped.endswith(" ::") else stripped[:-3]
             if text.strip():
                 out.append(_inline(text.rstrip()))
             block, i = _take_block(lines, i + 1, base)

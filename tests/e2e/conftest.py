@@ -151,6 +151,9 @@ class CodeServer:
             XDG_CACHE_HOME=str(self.home / ".cache"),
             TORCHWISE_CACHE_DIR=str(self.base / "torchwise-cache"),
             EXTENSIONS_GALLERY="{}",  # as scripts/demo.sh: no gallery calls (offline machines)
+            # TEST ONLY (kernel_side._fake_devices): "meta" is listed and selectable, so the device
+            # test can pick a device other than the current one on a CPU-only machine
+            TORCHWISE_TEST_FAKE_DEVICES="meta",
         )
         self.env.pop("VSCODE_IPC_HOOK_CLI", None)
         self.proc: subprocess.Popen | None = None

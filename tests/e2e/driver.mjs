@@ -114,6 +114,32 @@ async function gotoLine(page, line, column = 1) {
   await input.waitFor({ state: "hidden", timeout: 5000 });
 }
 
+/** Hide what may cover or squeeze the editor (the panel below it, the secondary side bar beside it,
+ * notification toasts), so that a word sits where the editor says it is drawn. */
+async function clearStage(page) {
+  if (await page.locator(".part.auxiliarybar").isVisible().catch(() => false)) {
+    await runCommand(page, "View: Toggle Secondary Side Bar Visibility");
+  }
+  if (await page.locator(".part.panel").isVisible().catch(() => false)) {
+    await runCommand(page, "View: Toggle Panel Visibility");
+  }
+  await page.locator(".notifications-toasts .codicon-notifications-clear-all, .notification-toast .codicon-notifications-clear").first().click({ timeout: 1000 }).catch(() => undefined);
+  await page.locator(".editor-group-container.active .monaco-editor textarea").first().focus();
+}
+
+/** Where the editor draws its caret after going to line:column (viewport pixels). */
+async function caretPoint(page, line, column) {
+  await gotoLine(page, line, column);
+  const caret = page.locator(".editor-group-container.active .monaco-editor .cursors-layer .cursor").first();
+  return until(`the caret at ${line}:${column}`, async () => {
+    const box = await caret.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return { x: r.x, y: r.y, height: r.height };
+    });
+    return box.height > 0 ? box : null;
+  }, 5000, 100);
+}
+
 /** Text of the active editor's model, read through the editor's accessibility textarea is unreliable:
  * read the rendered lines instead (the test files are short, so every line is rendered). */
 async function editorText(page) {
@@ -158,6 +184,11 @@ const scenarios = {
     return { status: await waitForServer(page) };
   },
 
+  async serverState(page) {
+    // The server's state as the status bar shows it, started or failed.
+    return { status: await waitForServer(page, { allowFailure: true }) };
+  },
+
   async serverFailure(page) {
     // A broken interpreter setting: the extension must say so loudly (toast + status bar), not hang.
     const status = await waitForServer(page, { allowFailure: true });
@@ -168,33 +199,57 @@ const scenarios = {
       const text = await notificationsText(page);
       return /Torchwise/.test(text) ? text : "";
     });
-    return { status, notification: toast };
+    // The status bar item of a failed server opens the Torchwise log (Show Log), which says why.
+    await page.locator(".statusbar-item", { hasText: "Torchwise" }).first().click();
+    const output = page.locator(".part.panel .view-lines").first();
+    const logText = await until("the Torchwise log in the Output panel", async () => {
+      const t = (await output.innerText().catch(() => "")).replace(/\u00a0/g, " ");
+      return /was not found/.test(t) ? t : "";
+    }, 15000);
+    return { status, notification: toast, log: logText.slice(-3000) };
   },
 
   async hover(page, p) {
+    // As a user does: rest the mouse on the word (a retry or two while the server warms up;
+    // never the command palette). The word's box comes from the editor's own caret: placed before
+    // and after the word, it marks where the word is drawn, whatever panels or CodeLenses moved it.
     await waitForServer(page);
     await openFile(page, p.file);
+    await clearStage(page);
+    const start = p.column - Math.floor(p.word.length / 2);
+    const left = await caretPoint(page, p.line, start);
+    const right = await caretPoint(page, p.line, start + p.word.length);
+    if (Math.abs(left.y - right.y) > 1 || right.x <= left.x) {
+      throw new StepError(`the word "${p.word}" at ${p.line}:${start} is not on one row: ${JSON.stringify({ left, right })}`);
+    }
+    const x = (left.x + right.x) / 2;
+    const y = left.y + left.height / 2;
+    const under = await page.evaluate(([px, py]) => document.elementFromPoint(px, py)?.textContent ?? "", [x, y]);
+    if (!under.includes(p.word)) {
+      throw new StepError(`the mouse point (${x}, ${y}) is over "${under.slice(0, 80)}", not "${p.word}"`);
+    }
+    await page.locator(".editor-group-container.active .monaco-editor textarea").first().press("Escape");
+    const hover = page.locator(".monaco-hover:not(.hidden)").first();
     let hoverText = "";
+    let tries = 0;
     await until(
-      `a hover containing "${p.expect}"`,
+      `a hover containing "${p.expect}" under the mouse`,
       async () => {
-        await gotoLine(page, p.line, p.column);
-        await runCommand(page, "Show or Focus Hover");
-        const hover = page.locator(".monaco-hover:not(.hidden)").first();
-        await hover.waitFor({ state: "visible", timeout: 5000 });
-        hoverText = (await hover.innerText()).replace(/\s+/g, " ");
-        if (!hoverText.includes(p.expect)) {
-          await page.keyboard.press("Escape");
-          return false;
-        }
-        return true;
+        tries += 1;
+        await page.mouse.move(x, y + 3 * left.height, { steps: 2 }); // off the word: the hover closes
+        await page.mouse.move(x, y, { steps: 5 });
+        await hover.waitFor({ state: "visible", timeout: 4000 }).catch(() => undefined);
+        // the hover first says "Loading..."; wait a moment for the server's answer
+        await until("hover content", async () => !/^\s*Loading/.test(await hover.innerText()), 3000, 100).catch(() => undefined);
+        hoverText = (await hover.innerText().catch(() => "")).replace(/\s+/g, " ").trim();
+        return hoverText.includes(p.expect);
       },
-      60000,
+      20000,
       500,
     ).catch((err) => {
-      throw new StepError(`${err.message}; last hover text: "${hoverText.slice(0, 400)}"`);
+      throw new StepError(`${err.message} (${tries} tries); last hover text: "${hoverText.slice(0, 400)}"`);
     });
-    return { hover: hoverText.slice(0, 2000) };
+    return { hover: hoverText.slice(0, 2000), tries };
   },
 
   async notebook(page, p) {
@@ -301,25 +356,30 @@ const scenarios = {
   async snippet(page, p) {
     await waitForServer(page);
     await openFile(page, p.file);
+    await clearStage(page);
     await gotoLine(page, 100000, 1); // clamps to the last line and focuses the editor
     await page.keyboard.press("End");
     await page.keyboard.press("Enter");
-    await page.keyboard.type(p.prefix, { delay: 20 });
-    await until(`the suggestion "${p.prefix}"`, async () => {
-      const widget = page.locator(".suggest-widget.visible .monaco-list-row", { hasText: p.prefix }).first();
-      if ((await widget.count()) === 0 || !(await widget.isVisible())) {
-        await page.keyboard.press(`Control+Space`);
-        await page.waitForTimeout(500);
-        return false;
-      }
-      await widget.click();
-      return true;
-    });
+    // As a user does: type "pt-" and watch the suggestions come up on their own (never Ctrl+Space),
+    // then narrow them down and accept with Enter. Like a user, look at the list after the first
+    // letter: a "-" typed before a slow machine shows the list would end the word it opened for.
+    const rows = page.locator(".suggest-widget.visible .monaco-list-row");
+    await page.keyboard.type("p");
+    await until('suggestions to appear after typing "p" (no Ctrl+Space)', async () => (await rows.count()) > 0, 20000, 200);
+    await page.keyboard.type("t-", { delay: 80 });
+    await until('suggestions still shown after typing "pt-"', async () => (await rows.count()) > 0 &&
+      (await rows.first().innerText()).trim().startsWith("pt-"), 10000, 200);
+    const shown = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    await page.keyboard.type(p.prefix.slice(3), { delay: 40 });
+    const focused = page.locator(".suggest-widget.visible .monaco-list-row.focused", { hasText: p.prefix });
+    await until(`the suggestion "${p.prefix}" to be the focused one`, async () => (await focused.count()) > 0, 10000, 200);
+    const chosen = (await focused.first().innerText()).replace(/\s+/g, " ").trim();
+    await page.keyboard.press("Enter");
     const text = await until(`the expanded snippet containing "${p.expect}"`, async () => {
       const t = await editorText(page);
       return t.includes(p.expect) ? t : "";
     });
-    return { expanded: text.split("\n").filter((l) => l.includes(p.expect)) };
+    return { shown, chosen, expanded: text.split("\n").filter((l) => l.includes(p.expect)), text };
   },
 
   async runCell(page, p) {
@@ -558,9 +618,18 @@ const scenarios = {
     return { title: (await run.locator(".run-title").innerText()).trim(), output: (await run.locator(".run-body").innerText()).trim(), footer: (await run.locator(".footer").innerText()).trim() };
   },
 
-  async selectDevice(page) {
+  async selectDevice(page, p) {
+    // Run a cell (the kernel starts on its default device), pick another device with
+    // "Torchwise: Select Device" and run the cell again: the status bar and the kernel's `device`
+    // must both follow the pick.
     await waitForServer(page);
-    await runCommand(page, "Torchwise: Select Device");
+    const first = await scenarios.cellRun(page, { ...p, lens: "Run Cell", cellIndex: 0 });
+    const before = await until("the status bar to show the kernel's device", async () => {
+      const t = await statusText(page);
+      return /Torchwise: \S+ · idle/.test(t) ? t : "";
+    }, 15000);
+    // A click on the status bar item opens the device picker (its command while the kernel is idle).
+    await page.locator(".statusbar-item", { hasText: "Torchwise" }).first().click();
     // Our quick pick (titled "Torchwise: Select Device") replaces the command palette.
     const title = page.locator(".quick-input-widget .quick-input-title", { hasText: "Torchwise: Select Device" });
     const rows = page.locator(".quick-input-widget .monaco-list-row");
@@ -572,13 +641,30 @@ const scenarios = {
     );
     const labels = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
     log("devices listed:", JSON.stringify(labels));
-    await page.locator(".quick-input-widget input").fill("cpu");
-    await page.locator(".quick-input-widget .monaco-list-row.focused", { hasText: "cpu" }).waitFor({ state: "visible", timeout: 10000 });
+    await page.locator(".quick-input-widget input").fill(p.device);
+    await page.locator(".quick-input-widget .monaco-list-row.focused", { hasText: p.device }).waitFor({ state: "visible", timeout: 10000 });
     await page.keyboard.press("Enter");
-    await until("the status bar to show cpu", async () => /Torchwise: cpu/.test(await statusText(page)), 30000).catch(async (err) => {
+    const after = await until(`the status bar to change from "${before}"`, async () => {
+      const t = await statusText(page);
+      return t !== before && /· idle$/.test(t) ? t : "";
+    }, 30000).catch(async (err) => {
       throw new StepError(`${err.message}; status bar "${await statusText(page)}"; notifications: ${await notificationsText(page)}`);
     });
-    return { devices: labels, status: await statusText(page) };
+    // run the same cell again: a second run in the output panel
+    const lens = page.locator(".editor-group-container.active .monaco-editor .codelens-decoration a", { hasText: /^Run Cell$/ });
+    await page.locator(".editor-group-container.active .monaco-editor textarea").first().focus();
+    await lens.first().click();
+    const frame = webviewFrame(page);
+    await until("a second run with its footer", async () => (await frame.locator(".run .footer").count()) >= 2, 120000, 300);
+    const second = frame.locator(".run").last();
+    return {
+      devices: labels,
+      statusBefore: before,
+      status: after,
+      firstOutput: first.output,
+      output: (await second.locator(".run-body").innerText()).trim(),
+      footer: (await second.locator(".footer").innerText()).trim(),
+    };
   },
 
   async untrusted(page, p) {

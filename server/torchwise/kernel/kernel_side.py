@@ -443,6 +443,16 @@ def _total_ram():
         return None
 
 
+FAKE_DEVICES_ENV = "TORCHWISE_TEST_FAKE_DEVICES"
+
+
+def _fake_devices():
+    """TEST ONLY: device ids from TORCHWISE_TEST_FAKE_DEVICES (comma-separated, e.g. ``meta``), listed
+    and selectable without checking that torch can use them, so the end-to-end tests can pick a
+    device other than the current one on a CPU-only machine. Never set it for real work."""
+    return [name.strip() for name in os.environ.get(FAKE_DEVICES_ENV, "").split(",") if name.strip()]
+
+
 def devices():
     torch = _torch()
     found = [{"id": "cpu", "name": _cpu_name(), "totalMemory": _total_ram()}]
@@ -458,6 +468,9 @@ def devices():
         except Exception:
             pass
         found.append({"id": "mps", "name": "Apple Metal (MPS)", "totalMemory": total})
+    for fake in _fake_devices():
+        if all(entry["id"] != fake for entry in found):
+            found.append({"id": fake, "name": "fake device (%s, test only)" % FAKE_DEVICES_ENV, "totalMemory": None})
     return json.dumps(found)
 
 
@@ -490,7 +503,9 @@ def select(name, set_default=False):
         dev = torch.device(str(name).strip())
     except (RuntimeError, TypeError, ValueError):
         return json.dumps({"error": "unknown device %r (use cpu, cuda, cuda:N or mps)" % (name,)})
-    if dev.type == "cuda":
+    if str(dev) in _fake_devices():
+        pass  # test only: TORCHWISE_TEST_FAKE_DEVICES
+    elif dev.type == "cuda":
         if not torch.cuda.is_available():
             return json.dumps({"error": "CUDA is not available in this kernel (torch %s)" % torch.__version__})
         count = torch.cuda.device_count()

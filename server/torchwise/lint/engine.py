@@ -144,7 +144,7 @@ def noqa_map(lines: list[str]) -> dict[int, set[str]]:
     """line (1-based) -> suppressed codes/names (lowercase), ``{"*"}`` for a bare noqa."""
     out: dict[int, set[str]] = {}
     for number, text in enumerate(lines, start=1):
-        if "noqa" not in text and "NOQA" not in text and "Noqa" not in text:
+        if _HAS_NOQA.search(text) is None:  # any case, as the pattern below (`# NoQA` too)
             continue
         for match in _NOQA.finditer(text):
             codes = match.group("codes")
