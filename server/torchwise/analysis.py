@@ -915,6 +915,18 @@ _BUILTINS = frozenset(dir(_builtins_module))
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
 
 
+def dotted(expr: ast.AST | None) -> str | None:
+    """``self.model.encoder`` -> that text, for Name/Attribute chains only (else None)."""
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+        return ".".join(reversed(parts))
+    return None
+
+
 def dotted_name_at(line_text: str, col: int) -> tuple[str, int, int] | None:
     """The dotted name under ``col`` in a line of text, up to the cursor's word:
     ``("nn.functional.relu", start, end)``. Used when the line did not parse."""

@@ -14,7 +14,7 @@ import operator
 import re
 from typing import Iterable, Iterator
 
-from torchwise.analysis import _CHILD_FIELDS, LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis, _child_fields
+from torchwise.analysis import _CHILD_FIELDS, dotted, LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis, _child_fields
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _BY_POSITION = operator.attrgetter("lineno", "col_offset")
@@ -352,18 +352,6 @@ def method_name(call: ast.AST) -> str | None:
 
 def receiver(call: ast.Call) -> ast.expr | None:
     return call.func.value if isinstance(call.func, ast.Attribute) else None
-
-
-def dotted(expr: ast.AST | None) -> str | None:
-    """``self.model.encoder`` -> that text, for Name/Attribute chains only."""
-    parts = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if isinstance(expr, ast.Name):
-        parts.append(expr.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def last_name(expr: ast.AST | None) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from torchwise.analysis import dotted
+
 MAX_DEPTH = 3
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -44,17 +46,6 @@ class Effects:
 
 
 NONE = Effects((), (), (), False, frozenset())
-
-
-def dotted(expr: ast.AST | None) -> str | None:
-    parts = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if isinstance(expr, ast.Name):
-        parts.append(expr.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _local_calls(func: ast.AST) -> list[tuple[ast.Call, bool]]:
