@@ -10,9 +10,7 @@ as a single process's, byte for byte. ``TORCHWISE_JOBS=1`` keeps it in one proce
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from torchwise.lint.base import Finding
@@ -76,6 +74,9 @@ def _finding(row: tuple) -> Finding:
 def lint_many(jobs: list[tuple[str, str, tuple[str, ...]]], folders: list[str],
               workers: int) -> list[tuple[list[Finding], list[str]]]:
     """(findings, rule-error lines) for each (source, display path, rule codes), in order."""
+    import multiprocessing  # here, not at import: most checks never start a pool (~25 ms of start-up)
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if method == "fork":  # loaded once here, the workers inherit the knowledge base
         from torchwise.analysis import _knowledge
