@@ -89,3 +89,35 @@ def test_call_sites_are_indexed_once_per_module(monkeypatch) -> None:
     assert [ast.unparse(c) for c in callers._calls(analysis, "g")] == ["g(x)"]
     assert callers._calls(analysis, "missing") == []
     assert len(walks) == 1  # one walk answered all three names
+
+
+def test_lazy_signatures_match_the_eager_rendering() -> None:
+    """Signatures are rendered from the def header's text on first use: the same text as
+    rendering the tree, for decorated, multi-line, commented, async, one-line and
+    non-ASCII-indented headers, in any line ending."""
+    import ast as _ast
+
+    from torchwise.project.summaries import signature, summarize
+
+    source = (
+        "import torch\n"
+        "@torch.no_grad()\n"
+        "def a(x: 'Tensor', /, y=1, *args, z: int = 2, **kw) -> 'Tensor':  # note: (\n"
+        "    return x\n"
+        "async def b(\n    self,\n    n = (1,\n 2),\n):\n    '''doc'''\n"
+        "def c(q='üü'): return q\n"
+        "class K:\n"
+        "    é = 1; \n"
+        "    def m(self, p: dict[str, int] = {'k': 1}) -> None:\n"
+        "        pass\n"
+    )
+    for newline in ("\n", "\r\n", "\r"):
+        text = source.replace("\n", newline)
+        tree = _ast.parse(text)
+        summary = summarize(tree, text, "m", "m.py", 0)
+        expected = {f.name: signature(f) for f in _ast.walk(tree)
+                    if isinstance(f, (_ast.FunctionDef, _ast.AsyncFunctionDef))}
+        got = {f.name: f.signature for f in summary.functions}
+        got.update({m.name: m.signature for c in summary.classes for m in c.methods})
+        assert got == expected
+        assert summary.called >= {"no_grad"}

@@ -11,16 +11,45 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_TEXT = 80
+
+
+class _Header:
+    """Where a ``def`` header stands in its module's text; its signature is rendered on
+    first use (indexing a workspace unparses no annotations nobody asks for)."""
+
+    __slots__ = ("text", "start", "end", "rendered")
+
+    def __init__(self, text: str, start: tuple[int, int], end: tuple[int, int]) -> None:
+        self.text, self.start, self.end, self.rendered = text, start, end, None
+
+    def signature(self) -> str:
+        if self.rendered is None:
+            from torchwise.text import UTF8, LineIndex
+
+            index = LineIndex(self.text)  # the tree's columns count UTF-8 bytes
+            header = self.text[index.offset(self.start[0] - 1, self.start[1], UTF8):
+                               index.offset(self.end[0] - 1, self.end[1], UTF8)]
+            try:  # the header alone, with a body ("\n pass": after a comment too)
+                func = ast.parse(header.rstrip() + "\n pass").body[0]
+                self.rendered = signature(func) if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else "(...)"
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self.rendered = "(...)"
+        return self.rendered
 
 
 @dataclass(frozen=True)
 class FunctionSummary:
     name: str
     line: int
-    signature: str  # "(self, x: Tensor) -> Tensor"
+    header: _Header | str = field(repr=False, compare=False)
+
+    @property
+    def signature(self) -> str:
+        """``(self, x: Tensor) -> Tensor``"""
+        return self.header if isinstance(self.header, str) else self.header.signature()
 
 
 @dataclass(frozen=True)
@@ -41,8 +70,18 @@ class ModuleSummary:
     names: tuple[str, ...]  # module-level bindings
     classes: tuple[ClassSummary, ...]
     functions: tuple[FunctionSummary, ...]
-    called: frozenset[str]  # the last component of every called name (``f``, ``obj.f``)
-    syntax_error: str | None
+    text: str = field(repr=False, compare=False)  # the module's text (shared with the project's)
+    syntax_error: str | None = None
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def called(self) -> frozenset[str]:
+        """The last component of every called name (``f``, ``obj.f``): a superset from the
+        text (``name(``), found on first use (most modules are never asked)."""
+        found = self._memo.get("called")
+        if found is None:
+            found = self._memo["called"] = frozenset(_CALLED.findall(self.text))
+        return found
 
     def cls(self, name: str) -> ClassSummary | None:
         return next((c for c in self.classes if c.name == name), None)
@@ -92,8 +131,12 @@ def signature(func: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     return f"({', '.join(parts)}){returns}"
 
 
-def _function(func: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionSummary:
-    return FunctionSummary(func.name, func.lineno, signature(func))
+def _function(func: ast.FunctionDef | ast.AsyncFunctionDef, text: str | None = None) -> FunctionSummary:
+    if text is None or not func.body:
+        return FunctionSummary(func.name, func.lineno, signature(func))
+    body = func.body[0]
+    return FunctionSummary(func.name, func.lineno,
+                           _Header(text, (func.lineno, func.col_offset), (body.lineno, body.col_offset)))
 
 
 def _init_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, str], ...]:
@@ -120,8 +163,8 @@ def _init_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tupl
     return tuple(found.items())
 
 
-def class_summary(node: ast.ClassDef) -> ClassSummary:
-    methods = tuple(_function(m) for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)))
+def class_summary(node: ast.ClassDef, text: str | None = None) -> ClassSummary:
+    methods = tuple(_function(m, text) for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)))
     init = next((m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
                  and m.name == "__init__"), None)
     return ClassSummary(node.name, node.lineno, tuple(ast.unparse(b) for b in node.bases), methods,
@@ -149,10 +192,10 @@ def summarize(tree: ast.Module, text: str, module: str | None, path: str, digest
               syntax_error: str | None = None) -> ModuleSummary:
     """A module's summary from its tree (no scopes, no inference: cheap enough to index a
     whole workspace); ``called`` is a superset from the text (``name(``), for look-ups."""
-    classes = tuple(class_summary(n) for n in tree.body if isinstance(n, ast.ClassDef))
-    functions = tuple(_function(n) for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
-    return ModuleSummary(module, path, digest, tuple(_bound_names(tree)), classes, functions,
-                         frozenset(_CALLED.findall(text)), syntax_error)
+    source = text if syntax_error is None else None  # a repaired tree's positions are not the text's
+    classes = tuple(class_summary(n, source) for n in tree.body if isinstance(n, ast.ClassDef))
+    functions = tuple(_function(n, source) for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    return ModuleSummary(module, path, digest, tuple(_bound_names(tree)), classes, functions, text, syntax_error)
 
 
 def parse_for_summary(text: str, path: str) -> tuple[ast.Module, str | None]:
