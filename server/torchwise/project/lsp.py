@@ -18,6 +18,7 @@ from lsprotocol import types
 
 from torchwise.jedi_fallback import uri_to_path
 from torchwise import watched_files
+from torchwise.lint.engine import no_gc
 from torchwise.server import TorchwiseServer
 
 WATCHER_ID = "torchwise-python-files"
@@ -63,7 +64,8 @@ class Indexer:
                 while time.monotonic() - project.last_query < QUIET_S:
                     time.sleep(QUIET_S)  # a request is being answered: do not compete for the GIL
                 t = time.perf_counter()
-                project.summary(path)  # parses outside the project lock
+                with no_gc():  # a module's tree is acyclic; full scans of the server's heap per parse are not
+                    project.summary(path)  # parses outside the project lock
                 busy += time.perf_counter() - t
                 count += 1
         except Exception as exc:  # indexing is best effort
