@@ -19,6 +19,11 @@ Shaped after three tools that divide this work well:
   its ``env`` (a :class:`~.inference.ProjectEnv`), so names of other modules resolve
   with the same ``Value`` vocabulary as torch names: ``pkg.models.net.Net``.
 
+:mod:`.effects` summarises what a function does to models and optimizers (modes,
+backward, steps, clearing gradients), through the file's helpers and ``self`` methods with
+a bounded depth, for the lint rules; :mod:`.callers` types un-annotated parameters from
+the project's call sites; :mod:`.layers` renders an ``nn.Module`` subclass's layers.
+
 :mod:`.model` holds the caches and the revision; :mod:`.lsp` wires it to the server
 (watched files, workspace folders, background indexing). Nothing here imports torch or
 runs workspace code.
