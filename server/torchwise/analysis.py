@@ -199,6 +199,10 @@ class Analysis:
         # hover and many lint rules ask the same questions about the same nodes.
         self._memo: dict[tuple[int, int], tuple[ast.AST, Scope, Value | None]] = {}
         self._mros: dict[str, list[str]] = {}
+        # memo table of the syntax-level queries lint asks of this version (the lint index,
+        # calls by name, the split lines): name -> result, declared here rather than
+        # attributes hung on the object by whoever computes them
+        self.queries: dict[str, object] = {}
         self._visit_body(self.tree.body, self.module_scope)
 
     @classmethod

@@ -168,11 +168,11 @@ class Context:
 def _source_lines(analysis: "Analysis", source: str) -> list[str]:
     """The source split the way ``ast`` counts lines (only \\r\\n, \\r and \\n), with
     line ends kept; cached on the analysis."""
-    cached = analysis.__dict__.get("_tw_source_lines")
+    cached = analysis.queries.get("source_lines")
     if cached is None or cached[0] is not source:
         lines = split_lines_full(source)
         if analysis.bom and lines and lines[0].startswith("\ufeff"):
             lines[0] = lines[0][1:]  # ast's byte columns do not count the BOM
         cached = (source, lines)
-        analysis.__dict__["_tw_source_lines"] = cached
+        analysis.queries["source_lines"] = cached
     return cached[1]

@@ -67,10 +67,10 @@ def line_ending(source: str) -> str:
 
 def _lines(ctx: "Context") -> list[str]:
     """The file's lines without their endings, split where ``ast`` splits them."""
-    cached = ctx.analysis.__dict__.get("_tw_fix_lines")
+    cached = ctx.analysis.queries.get("fix_lines")
     if cached is None or cached[0] is not ctx.source:
         cached = (ctx.source, _BREAK.split(ctx.source))
-        ctx.analysis.__dict__["_tw_fix_lines"] = cached
+        ctx.analysis.queries["fix_lines"] = cached
     return cached[1]
 
 
@@ -101,7 +101,7 @@ def _ends_line(ctx: "Context", stmt: ast.stmt) -> bool:
 
 def indent_unit(ctx: "Context") -> str:
     """One level of indentation as the file writes it (from its first indented block)."""
-    cached = ctx.analysis.__dict__.get("_tw_indent_unit")
+    cached = ctx.analysis.queries.get("indent_unit")
     if cached is not None:
         return cached
     unit = DEFAULT_INDENT
@@ -112,7 +112,7 @@ def indent_unit(ctx: "Context") -> str:
             if outer is not None and inner is not None and inner.startswith(outer) and len(inner) > len(outer):
                 unit = inner[len(outer):]
                 break
-    ctx.analysis.__dict__["_tw_indent_unit"] = unit
+    ctx.analysis.queries["indent_unit"] = unit
     return unit
 
 
@@ -140,7 +140,7 @@ def insert_after(ctx: "Context", stmt: ast.stmt, code: str, indent: str | None =
 def _string_rows(ctx: "Context") -> set[int] | None:
     """Lines (1-based) that continue a string started on an earlier line: re-indenting
     them would change the string's value. None when the file does not tokenize."""
-    cached = ctx.analysis.__dict__.get("_tw_string_rows")
+    cached = ctx.analysis.queries.get("string_rows")
     if cached is not None and cached[0] is ctx.source:
         return cached[1]
     rows: set[int] | None = set()
@@ -157,7 +157,7 @@ def _string_rows(ctx: "Context") -> set[int] | None:
                 rows.update(range(tok.start[0] + 1, tok.end[0] + 1))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         rows = None
-    ctx.analysis.__dict__["_tw_string_rows"] = (ctx.source, rows)
+    ctx.analysis.queries["string_rows"] = (ctx.source, rows)
     return rows
 
 
@@ -167,7 +167,7 @@ def _string_spans(ctx: "Context") -> list[tuple[int, int]] | None:
     in one of these (implicitly joined literals may add rows no token spans), so a
     range clear of them needs no tokenizing. None when the file did not parse."""
     a = ctx.analysis
-    spans = a.__dict__.get("_tw_string_spans")
+    spans = a.queries.get("string_spans")
     if spans is None:
         if a.syntax_error is not None or a.gave_up or a.source is not ctx.source:
             return None
@@ -175,7 +175,7 @@ def _string_spans(ctx: "Context") -> list[tuple[int, int]] | None:
 
         spans = [(n.lineno + 1, n.end_lineno) for n in flow.iter_nodes(a, ast.Constant, ast.JoinedStr)
                  if n.end_lineno > n.lineno and (n.__class__ is ast.JoinedStr or isinstance(n.value, (str, bytes)))]
-        a._tw_string_spans = spans  # type: ignore[attr-defined]
+        a.queries["string_spans"] = spans
     return spans
 
 

@@ -193,10 +193,10 @@ class Index:
 
 
 def index(analysis: Analysis) -> Index:
-    idx = getattr(analysis, "_tw_lint_index", None)
+    idx = analysis.queries.get("lint_index")
     if idx is None:
         idx = Index(analysis.tree)
-        analysis._tw_lint_index = idx  # type: ignore[attr-defined]
+        analysis.queries["lint_index"] = idx
         if analysis._parents is None:  # share the parent map with Analysis.parent
             analysis._parents = idx.parents
     return idx
@@ -521,14 +521,14 @@ def function_called_under_grad_off(analysis: Analysis, func: ast.AST) -> bool:
     no-grad context."""
     if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
-    names = analysis.__dict__.get("_tw_called_under_grad_off")
+    names = analysis.queries.get("called_under_grad_off")
     if names is None:
         names = set()
         local = {f.name for f in index(analysis).of(ast.FunctionDef, ast.AsyncFunctionDef)}
         for call in calls_named(analysis, *local):
             if under_grad_off(analysis, call):
                 names.add(method_name(call))
-        analysis._tw_called_under_grad_off = names  # type: ignore[attr-defined]
+        analysis.queries["called_under_grad_off"] = names
     return func.name in names
 
 
@@ -613,7 +613,7 @@ def names_of_nn(analysis: Analysis) -> str | None:
 
 
 def _calls_by_name(analysis: Analysis) -> dict[str | None, list[ast.Call]]:
-    by_name = analysis.__dict__.get("_tw_calls_by_name")
+    by_name = analysis.queries.get("calls_by_name")
     if by_name is None:
         by_name = {}
         Attribute, Name = ast.Attribute, ast.Name
@@ -630,7 +630,7 @@ def _calls_by_name(analysis: Analysis) -> dict[str | None, list[ast.Call]]:
                 calls.append(call)
         for calls in by_name.values():
             calls.sort(key=_BY_POSITION)
-        analysis.__dict__["_tw_calls_by_name"] = by_name
+        analysis.queries["calls_by_name"] = by_name
     return by_name
 
 
@@ -641,7 +641,7 @@ def calls_named(analysis: Analysis, *names: str | None) -> list[ast.Call]:
     if len(names) == 1:
         return by_name.get(names[0], [])
     key = frozenset(names)  # rules ask for the same helper sets once per candidate: keep the merge
-    merged = analysis.__dict__.setdefault("_tw_calls_named", {})
+    merged = analysis.queries.setdefault("calls_named", {})
     out = merged.get(key)
     if out is None:
         out = [c for n in key for c in by_name.get(n, ())]

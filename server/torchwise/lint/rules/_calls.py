@@ -68,9 +68,9 @@ class Index:
 def index(ctx: Context) -> Index:
     """The index of this file version (built once, kept on its analysis)."""
     analysis = ctx.analysis
-    built = analysis.__dict__.get("_tw_calls_index")
+    built = analysis.queries.get("calls_index")
     if built is None:
-        built = analysis._tw_calls_index = Index(flow.index(analysis))  # type: ignore[attr-defined]
+        built = analysis.queries["calls_index"] = Index(flow.index(analysis))
     return built
 
 

@@ -203,7 +203,7 @@ def _stored_names(stmt: ast.stmt) -> set[str]:
 def _loaded(ctx: Context, stmt: ast.stmt) -> set[str]:
     """``_loaded_names(stmt)``, once per statement of the file (each fix asks about every
     statement after its own)."""
-    memo = ctx.analysis.__dict__.setdefault("_tw_loaded_names", {})
+    memo = ctx.analysis.queries.setdefault("loaded_names", {})
     names = memo.get(id(stmt))
     if names is None:
         names = memo[id(stmt)] = _loaded_names(stmt)

@@ -220,11 +220,11 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
 def _single_attributes(ctx: Context) -> set[str]:
     """Attributes some class of the file assigns exactly once (``self.loss_func = ...``):
     the calls that may run a held loss."""
-    cached = ctx.analysis.__dict__.get("_tw_single_attributes")
+    cached = ctx.analysis.queries.get("single_attributes")
     if cached is None:
         cached = {attr for info in ctx.analysis.classes.values()
                   for attr, assigned in info.attributes.items() if len(assigned) == 1}
-        ctx.analysis.__dict__["_tw_single_attributes"] = cached
+        ctx.analysis.queries["single_attributes"] = cached
     return cached
 
 
@@ -274,20 +274,20 @@ def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
     """Names (last component) bound to an instance of one of the loss classes, and the
     class names themselves (``nn.CrossEntropyLoss()(x, y)``)."""
     key = "loss_names_" + "_".join(sorted(class_names))
-    cached = ctx.analysis.__dict__.get(key)
+    cached = ctx.analysis.queries.get(key)
     if cached is None:
         cached = set(class_names)
         bound = _names_bound_to_calls(ctx)
         for name in class_names:
             cached.update(bound.get(name, ()))
-        ctx.analysis.__dict__[key] = cached
+        ctx.analysis.queries[key] = cached
     return cached
 
 
 def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:
     """Last name of a called function/class -> the (last) names its results are assigned
     to: ``self.loss = nn.CrossEntropyLoss()`` gives ``"CrossEntropyLoss": {"loss"}``."""
-    bound = ctx.analysis.__dict__.get("_tw_names_bound_to_calls")
+    bound = ctx.analysis.queries.get("names_bound_to_calls")
     if bound is None:
         bound = {}
         for node in flow.iter_nodes(ctx.analysis, ast.Assign, ast.AnnAssign):
@@ -295,7 +295,7 @@ def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:
             if isinstance(value, ast.Call):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 bound.setdefault(flow.last_name(value.func), set()).update(flow.last_name(t) for t in targets)
-        ctx.analysis.__dict__["_tw_names_bound_to_calls"] = bound
+        ctx.analysis.queries["names_bound_to_calls"] = bound
     return bound
 
 

@@ -21,9 +21,9 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
     also calls of the file's helpers that step an optimizer passed to them
     (``apply_gradients(loss, optimizer)``): the call site is the step."""
     a = ctx.analysis
-    found = a.__dict__.get("_tw_optimizer_steps")
+    found = a.queries.get("optimizer_steps")
     if found is None:
-        found = a._tw_optimizer_steps = []  # type: ignore[attr-defined]
+        found = a.queries["optimizer_steps"] = []
         for call in flow.calls_named(a, "step"):
             if not isinstance(call.func, ast.Attribute):
                 continue
@@ -58,21 +58,21 @@ _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
 def _clearing_nodes(ctx: Context) -> list[ast.AST]:
     """The statements and calls that clear gradients directly (see ``flow.clears_gradients``)."""
     a = ctx.analysis
-    candidates = a.__dict__.get("_tw_clearing_nodes")
+    candidates = a.queries.get("clearing_nodes")
     if candidates is None:
         candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
                       if flow.clears_gradients(n)]
         candidates += [n for n in flow.iter_nodes(a, ast.Assign) if flow.clears_gradients(n)]
-        a._tw_clearing_nodes = candidates  # type: ignore[attr-defined]
+        a.queries["clearing_nodes"] = candidates
     return candidates
 
 
 def _clearing_functions(ctx: Context) -> set[str]:
     """Names of the file's functions whose bodies clear gradients."""
     a = ctx.analysis
-    names = a.__dict__.get("_tw_clearing_functions")
+    names = a.queries.get("clearing_functions")
     if names is None:
-        names = a._tw_clearing_functions = set()  # type: ignore[attr-defined]
+        names = a.queries["clearing_functions"] = set()
         for node in _clearing_nodes(ctx):
             func = flow.enclosing_function(a, node)
             if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -84,9 +84,9 @@ def _clearing_nodes_in(ctx: Context, loop: ast.AST) -> list[ast.AST]:
     """``_clearing_nodes`` inside ``loop`` whose enclosing function is the loop's, in
     the same order (each function's are kept by position: a bisect, not a scan)."""
     a = ctx.analysis
-    by_func = a.__dict__.get("_tw_clearing_by_function")
+    by_func = a.queries.get("clearing_by_function")
     if by_func is None:
-        by_func = a._tw_clearing_by_function = {}  # type: ignore[attr-defined]
+        by_func = a.queries["clearing_by_function"] = {}
         for order, node in enumerate(_clearing_nodes(ctx)):
             by_func.setdefault(id(flow.enclosing_function(a, node)), []).append(
                 ((node.lineno, node.col_offset), order, node))  # type: ignore[attr-defined]
@@ -105,7 +105,7 @@ def _clearing_holders(ctx: Context) -> set[int]:
     """Nodes (ids) whose own code clears gradients, directly or through a call of one of
     the file's functions that do: ``_clears(node)`` for every node at once."""
     a = ctx.analysis
-    holders = a.__dict__.get("_tw_clearing_holders")
+    holders = a.queries.get("clearing_holders")
     if holders is None:
         helpers = _clearing_functions(ctx)
         summaries = effects.summaries(a.tree)
@@ -113,7 +113,7 @@ def _clearing_holders(ctx: Context) -> set[int]:
         deep = [c for c in flow.calls_named(a, *names) if (callee := summaries.callee(
             c, flow.enclosing_function(a, c))) is not None and summaries.of(callee).clears] if names else []
         holders = flow.local_holders(a, [*_clearing_nodes(ctx), *flow.calls_named(a, *helpers), *deep])
-        a._tw_clearing_holders = holders  # type: ignore[attr-defined]
+        a.queries["clearing_holders"] = holders
     return holders
 
 
@@ -121,7 +121,7 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
     """Whether ``node``'s own code (not nested functions) calls backward(), directly or
     through a call of one of the file's helpers that does."""
     a = ctx.analysis
-    holders = a.__dict__.get("_tw_backward_holders")
+    holders = a.queries.get("backward_holders")
     if holders is None:
         summaries = effects.summaries(a.tree)
         names = _helper_names(summaries)
@@ -132,7 +132,7 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
                 via_helpers.append(c)
         holders = flow.local_holders(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)]
                                      + via_helpers)
-        a._tw_backward_holders = holders  # type: ignore[attr-defined]
+        a.queries["backward_holders"] = holders
     return id(node) in holders
 
 
@@ -401,9 +401,9 @@ def _calls_target(node: ast.AST, target: str) -> ast.Call | None:
 def _mode_targets(ctx: Context) -> set[str]:
     """What the file's ``.train()``/``.eval()`` calls are called on (``model``, ``self.net``)."""
     a = ctx.analysis
-    out = a.__dict__.get("_tw_mode_targets")
+    out = a.queries.get("mode_targets")
     if out is None:
-        out = a._tw_mode_targets = set()  # type: ignore[attr-defined]
+        out = a.queries["mode_targets"] = set()
         for call in flow.calls_named(a, "train", "eval"):
             mc = _mode_call(call)
             if mc is not None:
