@@ -155,6 +155,12 @@ def test_unreadable_folder_is_reported(tmp_path_factory) -> None:
     command = [*CHECK, "--no-respect-gitignore", str(root)]
     if os.geteuid() == 0:  # root reads everything: check as an unprivileged user
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        probe = subprocess.run([*command[:4], sys.executable, "-c", "import torchwise"],
+                               capture_output=True, text=True, timeout=120, cwd="/")
+        if probe.returncode != 0:  # e.g. the checkout lies in a folder only root may enter
+            (root / "locked").chmod(0o755)
+            shutil.rmtree(root)
+            pytest.skip(f"the unprivileged user cannot import torchwise here: {probe.stderr.strip()[-200:]}")
     try:
         proc = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd="/")
     finally:
