@@ -378,7 +378,7 @@ async def test_test_only_fake_devices_are_listed_and_selectable(tmp_path: Path):
         assert [d["id"] for d in devices][-2:] == ["meta", "cuda:7"]
         assert devices[-1] == {"id": "cuda:7", "name": "fake device (TORCHWISE_TEST_FAKE_DEVICES, test only)",
                                "totalMemory": None}  # fmt: skip
-        assert await command(client, "torchwise.selectDevice", {"device": "meta"}) == {"device": "meta"}
+        assert await command(client, "torchwise.selectDevice", {"device": "meta"}) == {"device": "meta", "defaultDevice": None}
         finished, text = await run_and_wait(client, "import torch\nprint(torch.ones(2).to(device).device, device)")
         assert text == "meta meta\n" and finished["device"] == "meta"
         assert (await command(client, "torchwise.kernelInfo"))["device"] == "meta"
@@ -386,7 +386,7 @@ async def test_test_only_fake_devices_are_listed_and_selectable(tmp_path: Path):
         with pytest.raises(Exception, match="unsupported device"):
             await command(client, "torchwise.selectDevice", {"device": "xla"})
         if not HAS_CUDA:
-            assert await command(client, "torchwise.selectDevice", {"device": "cuda:7"}) == {"device": "cuda:7"}
+            assert await command(client, "torchwise.selectDevice", {"device": "cuda:7"}) == {"device": "cuda:7", "defaultDevice": None}
             with pytest.raises(Exception, match="CUDA is not available"):
                 await command(client, "torchwise.selectDevice", {"device": "cuda:0"})
     # without the variable, meta stays unselectable

@@ -203,6 +203,10 @@ const scenarios = {
     await page.locator(".statusbar-item", { hasText: "Torchwise" }).first().click();
     const output = page.locator(".part.panel .view-lines").first();
     const logText = await until("the Torchwise log in the Output panel", async () => {
+      // the log may be long (an earlier window's trace in the same session): its end is what
+      // the failure wrote last, and the view draws only the lines in sight
+      await output.click().catch(() => {});
+      await page.keyboard.press("Control+End").catch(() => {});
       const t = (await output.innerText().catch(() => "")).replace(/\u00a0/g, " ");
       return /was not found/.test(t) ? t : "";
     }, 15000);
