@@ -191,10 +191,9 @@ def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.exp
     name = flow.dotted(opt)
     if not name:
         return None
-    func = flow.enclosing_function(a, loop)
-    inside = [n for n in _clearing_nodes(ctx) if flow.contains(loop, n) and flow.enclosing_function(a, n) is func]
+    inside = _clearing_nodes_in(ctx, loop)  # a bisect per loop, not a scan of the file's clearings
     helpers = _clearing_functions(ctx)
-    if not inside or (helpers and any(flow.contains(loop, c) for c in flow.calls_named(a, *helpers))):
+    if not inside or (helpers and flow.any_within(loop, flow.calls_named(a, *helpers))):
         return None
     for n in inside:
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "zero_grad"):
