@@ -406,7 +406,10 @@ def main() -> int:
         if args.profile and not args.editor_only:
             profile_rules(big)
         if not args.skip_torchfix and not args.editor_only:
-            medium = tmpdir / "medium_train.py"
+            # its own folder: `torchwise check` reads the file's project (call sites in sibling
+            # modules); TorchFix gets the one file, so the 40,000-line file stays out of it
+            medium = tmpdir / "torchfix" / "medium_train.py"
+            medium.parent.mkdir()
             medium.write_text(generate(args.torchfix_lines), encoding="utf-8")
             bench_torchfix(medium)
         # its own workspace folder: the editor path, not the indexing of the 40,000-line file
