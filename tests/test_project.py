@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from torchwise.analysis import Value
 from torchwise.project import Project
 
@@ -74,21 +76,21 @@ def test_summaries_are_plain_data_cached_by_content(tmp_path: Path) -> None:
 
 
 def test_call_sites_are_indexed_once_per_module(monkeypatch) -> None:
-    """Call-site typing looks up a module's calls by name from one walk of its tree: a
-    40,000-line module in the workspace walked once per parameter query kept the first
-    lint of another file waiting for minutes."""
+    """Call-site typing looks up a module's calls by name from the calls the analysis
+    collected in its own walk (no second walk: a 40,000-line module in the workspace walked
+    once per parameter query kept the first lint of another file waiting for minutes)."""
     from torchwise.analysis import Analysis
     from torchwise.project import callers
 
-    analysis = Analysis("def f(x):\n    return g(x)\n\nf(1)\nobj.f(2)\nh(f(3))\nf\n", path="m.py")
-    walks = []
-    real_walk = ast.walk
-    monkeypatch.setattr(callers.ast, "walk", lambda node: walks.append(node) or real_walk(node))
+    analysis = Analysis("def f(x=k()):\n    return g(x)\n\nf(1)\nobj.f(2)\nh(f(3))\nf\n"
+                        "y = [f(i) for i in r()]\nz = lambda: f(4)\n", path="m.py")
+    assert sorted(ast.unparse(c) for c in analysis.calls) == sorted(
+        ast.unparse(n) for n in ast.walk(analysis.tree) if isinstance(n, ast.Call))
+    monkeypatch.setattr(callers.ast, "walk", lambda node: pytest.fail("a second walk of the tree"))
     found = callers._calls(analysis, "f")
-    assert sorted(ast.unparse(c) for c in found) == ["f(1)", "f(3)", "obj.f(2)"]
+    assert sorted(ast.unparse(c) for c in found) == ["f(1)", "f(3)", "f(4)", "f(i)", "obj.f(2)"]
     assert [ast.unparse(c) for c in callers._calls(analysis, "g")] == ["g(x)"]
     assert callers._calls(analysis, "missing") == []
-    assert len(walks) == 1  # one walk answered all three names
 
 
 def test_lazy_signatures_match_the_eager_rendering() -> None:

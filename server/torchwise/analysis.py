@@ -203,6 +203,7 @@ class Analysis:
         # calls by name, the split lines): name -> result, declared here rather than
         # attributes hung on the object by whoever computes them
         self.queries: dict[str, object] = {}
+        self.calls: list[ast.Call] = []  # every call the visitor met (call-site typing: no second walk)
         self._visit_body(self.tree.body, self.module_scope)
 
     @classmethod
@@ -315,8 +316,9 @@ class Analysis:
         pop, push, extend = stack.pop, stack.append, stack.extend
         by_line, scope_of = self._by_line, self._scope_of_node
         child_fields = _CHILD_FIELDS
-        Name, Attribute = ast.Name, ast.Attribute
+        Name, Attribute, Call = ast.Name, ast.Attribute, ast.Call
         special = _SPECIAL_EXPRS
+        calls_append = self.calls.append
         while stack:
             current = pop()
             cls = current.__class__
@@ -332,6 +334,8 @@ class Analysis:
                         # comprehension variables
                         scope.bind(current.id, Binding(current.lineno, "assign", node=None))
                     continue
+            elif cls is Call:
+                calls_append(current)
             elif cls in special:  # one set look-up for the few kinds handled apart
                 if cls is ast.Lambda:
                     inner = Scope(current, scope, cls=None)

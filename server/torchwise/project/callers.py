@@ -45,12 +45,11 @@ def _calls(analysis: Analysis, name: str) -> list[ast.Call]:
     index = _CALLS.get(analysis)
     if index is None:
         index = {}
-        for node in ast.walk(analysis.tree):
-            if isinstance(node, ast.Call):
-                func = node.func
-                callee = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-                if callee is not None:
-                    index.setdefault(callee, []).append(node)
+        for node in analysis.calls:  # collected by the analysis's own walk
+            func = node.func
+            callee = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if callee is not None:
+                index.setdefault(callee, []).append(node)
         _CALLS[analysis] = index
     return index.get(name, [])
 
