@@ -297,35 +297,30 @@ class CodeServer:
         return result
 
 
-@pytest.fixture(scope="module")
-def code_server(vsix):
-    """A trusted code-server with the packaged extension installed."""
-    server = CodeServer(vsix, trust=True)
+def _served(vsix, trust: bool):
+    """A started code-server with the packaged extension installed; stopped and removed after."""
+    server = CodeServer(vsix, trust=trust)
     server.install(vsix)
     server.start()
     yield server
     server.stop()
     shutil.rmtree(server.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def code_server(vsix):
+    """A trusted code-server with the packaged extension installed."""
+    yield from _served(vsix, trust=True)
 
 
 @pytest.fixture(scope="module")
 def untrusted_code_server(vsix):
     """A code-server with workspace trust on: the opened folder stays in restricted mode."""
-    server = CodeServer(vsix, trust=False)
-    server.install(vsix)
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(server.base, ignore_errors=True)
+    yield from _served(vsix, trust=False)
 
 
 @pytest.fixture
 def fresh_code_server(vsix):
     """A trusted code-server of its own, for a scenario that the module's earlier notebook
     scenarios would disturb (the notebook editor keeps its kernel choice per window)."""
-    server = CodeServer(vsix, trust=True)
-    server.install(vsix)
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(server.base, ignore_errors=True)
+    yield from _served(vsix, trust=True)
