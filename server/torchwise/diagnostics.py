@@ -431,7 +431,10 @@ class Linter:
         return changed + self.debounce_ms(uri) / 1000 - time.monotonic()
 
     def on_event(self, event: str, uri: str) -> None:
-        if event == "change":
+        if event == "configuration":  # settings or a pyproject.toml changed: no finding is reusable
+            self.snapshots.clear()
+            self.cache.clear()
+        elif event == "change":
             self.changed_at[uri] = time.monotonic()
             if uri.startswith("file:"):  # as the project counts them (project/lsp.py)
                 self.edits[uri] = self.edits.get(uri, 0) + 1
