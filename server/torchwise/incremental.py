@@ -18,7 +18,7 @@ import os
 import re
 import tokenize
 from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from torchwise.lint.base import Edit, Finding, Fix
 from torchwise.text import split_lines
@@ -71,13 +71,8 @@ def reuse(old: Snapshot, source: str, key: tuple[str, ...], stamp: object) -> tu
         return old.found, old
     new_lines = split_lines(source, keepends=True)
     a, b = old.lines, new_lines
-    limit = min(len(a), len(b))
-    p = 0
-    while p < limit and a[p] == b[p]:
-        p += 1
-    s = 0
-    while s < limit - p and a[-1 - s] == b[-1 - s]:
-        s += 1
+    p = _common_prefix(a, b)
+    s = _common_suffix(a, b, min(len(a), len(b)) - p)
     old_region, new_region = a[p:len(a) - s], b[p:len(b) - s]
     # old lines p+1 .. p+k (1-based) became new lines p+1 .. p+k2
     k = len(old_region)
@@ -99,6 +94,30 @@ def reuse(old: Snapshot, source: str, key: tuple[str, ...], stamp: object) -> tu
                    [], stamp)
     new.starts = [first for first, _ in new.spans]
     return found, new
+
+
+def _common_prefix(a: list[str], b: list[str]) -> int:
+    """How many first lines ``a`` and ``b`` share (list slices compare in C)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: list[str], b: list[str], limit: int) -> int:
+    """How many last lines (at most ``limit``) ``a`` and ``b`` share."""
+    lo, hi, na, nb = 0, limit, len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[na - mid:na - lo] == b[nb - mid:nb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _trivia(lines: list[str], eol: str) -> bool:
@@ -146,7 +165,7 @@ def _moved(f: Finding, p: int, k: int, delta: int) -> Finding | None:
     if (p < f.line <= p + k) or (p < f.end_line <= p + k):
         return None  # on an edited line
     message = f.message
-    if delta and _LINE_NUMBER.search(message):
+    if delta and "line" in message and _LINE_NUMBER.search(message):
         message = _moved_message(message, p, k, delta)
         if message is None:
             return None
@@ -162,7 +181,7 @@ def _moved(f: Finding, p: int, k: int, delta: int) -> Finding | None:
         fix = Fix(fix.applicability, fix.message,
                   tuple(Edit(_line(e.line, p, delta), e.col, _line(e.end_line, p, delta), e.end_col, e.content)
                         for e in fix.edits))
-    return replace(f, line=line, end_line=end_line, message=message, fix=fix)
+    return Finding(f.rule, line, f.col, end_line, f.end_col, message, fix)
 
 
 def _moved_message(message: str, p: int, k: int, delta: int) -> str | None:
