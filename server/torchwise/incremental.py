@@ -172,8 +172,9 @@ def _moved(f: Finding, p: int, k: int, delta: int) -> Finding | None:
     fix = f.fix
     if fix is not None:
         for e in fix.edits:
-            if e.line <= p + k + 1 and e.end_line > p:
-                return None  # the fix touches the edited lines or the line after them
+            if (e.line <= p + k and e.end_line > p) or (e.line, e.col) == (p + k + 1, 0) \
+                    or (e.end_line, e.end_col) == (p + k + 1, 0):
+                return None  # on or across the edited lines, or at the start of the next one (before or after them?)
     if not delta:
         return f
     line, end_line = _line(f.line, p, delta), _line(f.end_line, p, delta)
