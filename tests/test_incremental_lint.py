@@ -61,7 +61,12 @@ def edit(text: str, rng: random.Random) -> str:
         lead = line[:len(line) - len(stripped)]
         new = lead + stripped[1:].lstrip() if stripped.startswith("#") else lead + "# " + stripped
         return "".join(lines[:i] + [new] + lines[i + 1:])
-    if kind < 0.88 and i < len(lines):  # edit a comment's text, or a line's end
+    if kind < 0.84 and i < len(lines):  # a comment or blanks typed after a line's code
+        line = lines[i]
+        body = line.rstrip("\r\n")
+        return "".join(lines[:i] + [body + rng.choice(["  # " + rng.choice(COMMENTS), "   ", "  #"])
+                                    + line[len(body):]] + lines[i + 1:])
+    if kind < 0.9 and i < len(lines):  # edit a comment's text, or a line's end
         line = lines[i]
         at = rng.randrange(len(line) + 1)
         return "".join(lines[:i] + [line[:at] + rng.choice(CHARS) + line[at:]] + lines[i + 1:])
@@ -125,7 +130,10 @@ def test_reused_findings_equal_a_full_lint_on_a_generated_2000_line_file(tmp_pat
 
 
 @pytest.mark.parametrize("before, after", [
-    ("import torch\n\nx = 1\n", "import torch\n\nx = 1  # a\n"),  # a comment after code: the line changed
+    ("import torch\n\nx = 1\n", "import torch\n\nx = 2\n"),  # code changed
+    ("import torch\n\nx = 1\n", "import torch\n\n x = 1\n"),  # a token moved
+    ("import torch\n\nf(1,\n  2)\n", "import torch\n\nf(1,  # a\n  2)\n"),  # a comment inside brackets
+    ("import torch\n\nf(1)\n", "import torch\n\nf(1)  # noqa\n"),  # a noqa comment after code
     ("import torch\n\ns = '''\na\n'''\n", "import torch\n\ns = '''\n# a\na\n'''\n"),  # inside a string
     ("import torch\n\nf(1,\n  2)\n", "import torch\n\nf(1,\n# a\n  2)\n"),  # inside brackets
     ("import torch\n\nx = 1\n", "import torch\n\n# noqa: TW101\nx = 1\n"),  # a noqa comment
@@ -140,6 +148,16 @@ def test_edits_that_are_never_reused(before, after):
     snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
     assert snap is not None
     assert incremental.reuse(snap, after, key, 0) is None
+
+
+def test_a_comment_typed_after_code_is_reused():
+    rules = select_rules()
+    key = tuple(r.code for r in rules)
+    before = "import torch\n\ntorch.no_grad()\nx = 1\n"
+    analysis = build_analysis(before, "t.py")
+    snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
+    assert snap.found  # the finding on line 3 stays as it was
+    assert incremental.reuse(snap, before.replace("x = 1", "x = 1  # one"), key, 0)[0] == snap.found
 
 
 def test_other_inputs_changed_are_never_reused():

@@ -1,6 +1,8 @@
 """Editor lint without a re-lint: an edit that only adds, removes or changes comment
 and blank lines between logical lines leaves every syntax tree node as it was (only
 moved down or up), so the previous findings, moved with the code, are the new ones.
+So does an edit of whole logical lines that keeps every token where it was (a comment
+typed after code, blanks at a line's end).
 
 The editor checks that here, on the edited lines alone plus one tokenized top-level
 statement, in a few milliseconds; anything else (code changed, a comment inside
@@ -31,6 +33,7 @@ _OWN_LINE = re.compile(r"\(line (\d+)\)")
 _OTHER_MODULE_LINE = re.compile(r", line \d+\)")
 _BLANK_OR_COMMENT = re.compile(r"[ \t\f]*(#.*)?(\r\n|\r|\n)?\Z", re.DOTALL)
 _TRIVIA = (tokenize.COMMENT, tokenize.NL)
+MAX_CODE_LINES = 50  # edited code lines compared token by token
 
 
 def enabled() -> bool:
@@ -79,7 +82,7 @@ def reuse(old: Snapshot, source: str, key: tuple[str, ...], stamp: object) -> tu
     if p < 2 or p >= len(a) or not a[p - 1].endswith(("\n", "\r")):
         return None  # the first two lines (coding cookie, shebang) or the end of the file
     eol = _eol(a[p - 1])
-    if not _trivia(old_region, eol) or not _trivia(new_region, eol):
+    if not (_trivia(old_region, eol) and _trivia(new_region, eol)) and not _same_code(old_region, new_region, eol):
         return None  # code changed
     if not _fresh_line(old, p):
         return None
@@ -126,6 +129,25 @@ def _trivia(lines: list[str], eol: str) -> bool:
         if _eol(line) != eol or _BLANK_OR_COMMENT.match(line) is None or _TEXT_PROBES.search(line):
             return False
     return True
+
+
+def _same_code(old: list[str], new: list[str], eol: str) -> bool:
+    """Whether ``new`` replaces ``old`` line for line with the same tokens at the same
+    places (a logical line's end: on the same row), comments and line-end blanks aside (typing a comment after code), both
+    whole logical lines. Then no node moved at all."""
+    if len(old) != len(new) or not 0 < len(old) <= MAX_CODE_LINES or len(old) + len(new) == 0:
+        return False
+    tokens = []
+    for lines in (old, new):
+        if any(_eol(line) != eol or _TEXT_PROBES.search(line) for line in lines):
+            return False
+        text = "".join(line[:len(line) - len(eol)] + "\n" for line in lines)
+        try:
+            tokens.append([(t.type, t.start[0]) if t.type == tokenize.NEWLINE else (t.type, t.string, t.start, t.end)
+                           for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type not in _TRIVIA])
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            return False  # not whole logical lines (an open bracket or string, a continued line)
+    return tokens[0] == tokens[1]
 
 
 def _eol(line: str) -> str:
