@@ -139,7 +139,10 @@ def test_reused_findings_equal_a_full_lint_on_a_generated_2000_line_file(tmp_pat
     ("import torch\n\nx = 1\n", "import torch\n\n# noqa: TW101\nx = 1\n"),  # a noqa comment
     ("import torch\n\nx = 1\n", "import torch\n\nx = 1\n# a"),  # at the end, no line end
     ("import torch\n\nx = 1\n", "import torch\n\n# a\r\nx = 1\n"),  # another line ending
-    ("x = 1\n", "# a\nx = 1\n"),  # the first lines (coding cookie)
+    ("x = 1\n", "# -*- coding: latin-1 -*-\nx = 1\n"),  # a coding cookie
+    ("import torch\nx = 1\n", "import torch\n# vim: set fileencoding=latin-1 :\nx = 1\n"),  # on line 2
+    ("x = 1\n", "#!/usr/bin/env python\nx = 1\n"),  # a shebang
+    ("import torch\n\nx = 1", "import torch\n\nx = 1\n# a"),  # the last line, which had no end
 ])
 def test_edits_that_are_never_reused(before, after):
     rules = select_rules()
@@ -158,6 +161,9 @@ def test_a_comment_typed_after_code_is_reused():
     snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
     assert snap.found  # the finding on line 3 stays as it was
     assert incremental.reuse(snap, before.replace("x = 1", "x = 1  # one"), key, 0)[0] == snap.found
+    moved, header = incremental.reuse(snap, "# header\n" + before, key, 0)  # the first line
+    assert [(f.line, f.end_line) for f in moved] == [(f.line + 1, f.end_line + 1) for f in snap.found]
+    assert incremental.reuse(header, "# header\n" + before + "# end\n", key, 0)[0] == moved  # the last one
 
 
 def test_other_inputs_changed_are_never_reused():

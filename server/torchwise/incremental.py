@@ -33,6 +33,7 @@ _OWN_LINE = re.compile(r"\(line (\d+)\)")
 _OTHER_MODULE_LINE = re.compile(r", line \d+\)")
 _BLANK_OR_COMMENT = re.compile(r"[ \t\f]*(#.*)?(\r\n|\r|\n)?\Z", re.DOTALL)
 _TRIVIA = (tokenize.COMMENT, tokenize.NL)
+_HEADER = re.compile(r"\ufeff|#!|(.*(\r\n|\r|\n))?[ \t\f]*#.*coding[:=]|[ \t\f]*#.*coding[:=]")
 MAX_CODE_LINES = 50  # edited code lines compared token by token
 
 
@@ -79,9 +80,11 @@ def reuse(old: Snapshot, source: str, key: tuple[str, ...], stamp: object) -> tu
     old_region, new_region = a[p:len(a) - s], b[p:len(b) - s]
     # old lines p+1 .. p+k (1-based) became new lines p+1 .. p+k2
     k = len(old_region)
-    if p < 2 or p >= len(a) or not a[p - 1].endswith(("\n", "\r")):
-        return None  # the first two lines (coding cookie, shebang) or the end of the file
-    eol = _eol(a[p - 1])
+    if p < 2 and (_HEADER.match("".join(a[:2])) or _HEADER.match("".join(b[:2]))):
+        return None  # a coding cookie, a shebang or a BOM may be involved
+    eol = _eol(a[p - 1] if p else a[0] if a else "")
+    if not eol:
+        return None  # the last line without its end (or an empty file)
     if not (_trivia(old_region, eol) and _trivia(new_region, eol)) and not _same_code(old_region, new_region, eol):
         return None  # code changed
     if not _fresh_line(old, p):
