@@ -51,3 +51,24 @@ async def test_pyproject_change_relints_open_files(client: LanguageClient, tmp_p
 def test_the_vscode_client_watches_pyproject_files() -> None:
     source = (Path(__file__).resolve().parent.parent / "client" / "src" / "server.ts").read_text(encoding="utf-8")
     assert 'fileEvents: vscode.workspace.createFileSystemWatcher("**/pyproject.toml")' in source
+
+
+async def test_pyproject_change_renews_the_fixes_of_unchanged_text(client: LanguageClient, tmp_path: Path) -> None:
+    """``fix-grad-off-context`` selects the same rules but other fix edits: findings kept
+    for the unchanged text (or reused after a comment edit) must not survive the change."""
+    text = (Path(__file__).resolve().parent / "lint_fixtures" / "missing-no-grad.py").read_text(encoding="utf-8")
+
+    async def fix_texts() -> str:
+        while True:
+            params = await asyncio.wait_for(client.wait_for_notification(PUBLISH), timeout=60)
+            if params.uri == uri:
+                return " ".join(e["content"] for d in params.diagnostics if d.data["fix"]
+                                for e in d.data["fix"]["edits"])
+
+    uri = open_document(client, tmp_path / "evaluate.py", text)
+    before = await fix_texts()
+    assert "no_grad" in before and "inference_mode" not in before
+    (tmp_path / "pyproject.toml").write_text('[tool.torchwise]\nfix-grad-off-context = "inference_mode"\n')
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=(tmp_path / "pyproject.toml").as_uri(), type=types.FileChangeType.Created)]))
+    assert "inference_mode" in await fix_texts()

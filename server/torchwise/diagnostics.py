@@ -23,6 +23,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls import uris
 
+from torchwise import incremental
 from torchwise.analysis import build_analysis
 from torchwise.lint.base import Finding, Fix, Rule
 from torchwise.lint.config import ConfigError, load_config, merged
@@ -77,6 +78,10 @@ class Linter:
         self.pulled_cells: set[str] = set()  # notebook cells the client pulls: never pushed
         self.changed_at: dict[str, float] = {}  # uri -> time.monotonic() of its last change
         self.running: dict[str, asyncio.Task] = {}  # uri -> its sliced lint run (small documents)
+        # comment-only edits reuse the last full lint's findings (torchwise.incremental)
+        self.snapshots: dict[str, incremental.Snapshot] = {}
+        self.edits: dict[str, int] = {}  # uri -> change events (each bumps the project revision once)
+        self.reused = 0  # lint runs answered from a snapshot (benchmarks, tests)
 
     # -- push or pull -------------------------------------------------------------
     def _is_cell(self, uri: str) -> bool:
@@ -149,6 +154,13 @@ class Linter:
         settings = self.settings_for(uri)
         if settings is None:
             return None
+        path, rules, key = self._rules(uri, settings)
+        current = self.server.document_text(uri)
+        if current is not None:
+            reused = self._reuse(uri, current[0], current[1], key)
+            if reused is not None:
+                return reused
+        stamp = self._stamp(uri)
         analysis = self.server.analysis(uri)
         if analysis is None:
             return None
@@ -156,7 +168,6 @@ class Linter:
             version = self.server.workspace.get_text_document(uri).version
         except Exception:
             version = None
-        path, rules, key = self._rules(uri, settings)
         cached = self.cache.get(uri)
         if cached is not None and cached[0] is analysis.source and cached[1] == key:
             return version, cached[2]  # same text, same rules (e.g. a code action request)
@@ -166,7 +177,48 @@ class Linter:
         self.timings.append(time.perf_counter() - start)
         del self.timings[:-200]
         self.cache[uri] = (analysis.source, key, found)
+        self._remember(uri, analysis, key, found, stamp)
         return version, found
+
+    # -- comment-only edits -----------------------------------------------------------
+    def _stamp(self, uri: str) -> int:
+        """Changes to the project other than this document's own edits (equal stamps:
+        no other module, setting or folder changed in between)."""
+        project = getattr(self.server, "project", None)
+        if project is None or not uri.startswith("file:"):
+            return 0
+        return project.revision - self.edits.get(uri, 0)
+
+    def _reuse(self, uri: str, version: int | None, source: str, key: tuple[str, ...]):
+        """(version, findings) moved from the last full lint when the edit since then
+        cannot change them (``torchwise.incremental``); None: lint in full."""
+        old = self.snapshots.get(uri)
+        if old is None or not incremental.enabled():
+            return None
+        start = time.perf_counter()
+        try:
+            result = incremental.reuse(old, source, key, self._stamp(uri))
+        except Exception as exc:  # never wrong findings: lint in full
+            self.server.log(f"incremental lint failed for {uri}: {exc!r}", types.MessageType.Error)
+            result = None
+        if result is None:
+            self.snapshots.pop(uri, None)
+            return None
+        found, self.snapshots[uri] = result
+        self.reused += 1
+        self.timings.append(time.perf_counter() - start)
+        del self.timings[:-200]
+        self.cache[uri] = (source, key, found)
+        return version, found
+
+    def _remember(self, uri: str, analysis, key: tuple[str, ...], found: list[Finding], stamp: int) -> None:
+        if not incremental.enabled() or not self.server.is_open(uri):
+            return
+        snap = incremental.snapshot(analysis, key, found, stamp)
+        if snap is None:
+            self.snapshots.pop(uri, None)
+        else:
+            self.snapshots[uri] = snap
 
     async def findings_async(self, uri: str) -> tuple[int | None, list[Finding]] | None:
         """Like ``findings``; a large document is linted on a worker thread (its own
@@ -257,16 +309,19 @@ class Linter:
         """Between slices (the analysis, then each rule) the loop answers other
         requests (a hover waits for one slice, not a whole lint run); a run whose
         document changed meanwhile stops and publishes nothing: the newer run will."""
-        try:
-            result = await self._findings_sliced(uri)
-        except asyncio.CancelledError:
-            return
-        except Exception as exc:  # never take the server down, never leave stale findings
-            self.server.log(f"lint failed for {uri}: {exc!r}", types.MessageType.Error)
-            self.clear(uri)
-            return
-        if result is not _STALE:
-            self._publish_result(uri, result)
+        # the cyclic collector waits until the findings are published: run between the
+        # slices, its scans of the new tree came before the publish (bench: p50 ~0.65x)
+        with no_gc():
+            try:
+                result = await self._findings_sliced(uri)
+            except asyncio.CancelledError:
+                return
+            except Exception as exc:  # never take the server down, never leave stale findings
+                self.server.log(f"lint failed for {uri}: {exc!r}", types.MessageType.Error)
+                self.clear(uri)
+                return
+            if result is not _STALE:
+                self._publish_result(uri, result)
 
     async def _findings_sliced(self, uri: str):
         current = self.server.document_text(uri)
@@ -279,11 +334,15 @@ class Linter:
             now = self.server.document_text(uri)
             return now is None or now[0] != version or now[1] is not source
 
+        path, rules, key = self._rules(uri, settings)
+        reused = self._reuse(uri, version, source, key)
+        if reused is not None:
+            return reused
+        stamp = self._stamp(uri)
         with no_gc():
             analysis = self.server.analysis(uri)  # shared with hovers of this version
         if analysis is None:
             return None
-        path, rules, key = self._rules(uri, settings)
         cached = self.cache.get(uri)
         if cached is not None and cached[0] is analysis.source and cached[1] == key:
             return version, cached[2]
@@ -307,6 +366,7 @@ class Linter:
         del self.timings[:-200]
         if analysis.source is source and self.server.is_open(uri):
             self.cache[uri] = (source, key, found)
+            self._remember(uri, analysis, key, found, stamp)
         return version, found
 
     async def _lint_big(self, uri: str) -> None:
@@ -373,10 +433,16 @@ class Linter:
         return changed + self.debounce_ms(uri) / 1000 - time.monotonic()
 
     def on_event(self, event: str, uri: str) -> None:
-        if event == "change":
+        if event == "configuration":  # settings or a pyproject.toml changed: no finding is reusable
+            self.snapshots.clear()
+            self.cache.clear()
+        elif event == "change":
             self.changed_at[uri] = time.monotonic()
+            if uri.startswith("file:"):  # as the project counts them (project/lsp.py)
+                self.edits[uri] = self.edits.get(uri, 0) + 1
         elif event == "close":
             self.changed_at.pop(uri, None)
+            self.snapshots.pop(uri, None)
         if client_pulls(self.server) and event != "close":
             if event == "configuration":
                 refresh(self.server)  # the client pulls again; cells are re-pushed by notebooks
@@ -630,7 +696,7 @@ def register(server: TorchwiseServer) -> None:
     @server.command("torchwise.lintStats")
     def lint_stats(ls: TorchwiseServer, *args) -> dict:
         """Benchmarks and debugging: seconds spent per lint run (analysis excluded)."""
-        return {"runs": len(linter.timings), "seconds": list(linter.timings)}
+        return {"runs": len(linter.timings), "seconds": list(linter.timings), "reused": linter.reused}
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

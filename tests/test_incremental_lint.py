@@ -1,0 +1,178 @@
+"""Differential test of the editor's incremental lint (``torchwise.incremental``): over
+many seeded random edit sessions of real files, whenever the previous findings are
+reused they equal a full lint of the same text (findings, positions, messages, fix
+edits), and reuse does happen (the comparison is never vacuous)."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from torchwise import incremental
+from torchwise.analysis import build_analysis
+from torchwise.lint.engine import all_rules, lint_analysis, select_rules
+from torchwise.project import Project
+from torchwise.text import split_lines
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = sorted(p for p in (HERE / "lint_fixtures").rglob("*.py") if not p.name.endswith(".fixed.py"))
+PROJECT_FILES = sorted((HERE / "lint_projects").rglob("*.py"))
+RULE_SETS = {"default": select_rules(), "all": all_rules()}
+
+COMMENTS = ["# a comment", "#", "# noqa: TW101", "# torch.no_grad()", "# optimizer.zero_grad()",
+            "# line 3", "# set_autocast_dtype", "# (", '# """', "# é 𝛼", "#\tx", "# %%", "# type: int",
+            "# torchwise: noqa"]
+CODE_LINES = ["optimizer.step()", "loss.backward()", "model.eval()", "x = torch.load(path)", "pass",
+              "torch.cuda.amp.autocast()", "y = F.softmax(x)", "for b in loader:", "with torch.no_grad():",
+              "return x", "def helper(model):", "import torch", "(", ")", '"""', "x = [", "]"]
+CHARS = ["#", " ", "\n", "(", ")", ":", "'", '"', "\\", "x", "\r\n", "\r", "\t", "."]
+
+
+def full(text: str, path: Path, rules, project: Project | None):
+    if project is None:
+        analysis = build_analysis(text, str(path))
+    else:
+        analysis = project.analysis_for(path.as_uri(), text, adopt=False)
+    return analysis, lint_analysis(analysis, str(path), rules, on_error=lambda m: None)
+
+
+def edit(text: str, rng: random.Random) -> str:
+    lines = split_lines(text, keepends=True)
+    if not lines:
+        return text + "x\n"
+    i = rng.randrange(len(lines) + 1)
+    indent = rng.choice(["", "    ", "        ", "\t", "  "])
+    kind = rng.random()
+    if kind < 0.35:  # a comment line (the reusable case), sometimes several
+        new = "".join(f"{indent}{rng.choice(COMMENTS)}\n" for _ in range(rng.choice([1, 1, 2, 3])))
+        return "".join(lines[:i] + [new] + lines[i:])
+    if kind < 0.5:  # blank lines
+        return "".join(lines[:i] + [rng.choice(["\n", "   \n", "\n\n"])] + lines[i:])
+    if kind < 0.62 and i < len(lines):  # delete a line (comment or code)
+        return "".join(lines[:i] + lines[i + 1:])
+    if kind < 0.72:  # a line of code, maybe rule-triggering, maybe breaking the syntax
+        return "".join(lines[:i] + [f"{indent}{rng.choice(CODE_LINES)}\n"] + lines[i:])
+    if kind < 0.8 and i < len(lines):  # comment a line out, or uncomment one
+        line = lines[i]
+        stripped = line.lstrip()
+        lead = line[:len(line) - len(stripped)]
+        new = lead + stripped[1:].lstrip() if stripped.startswith("#") else lead + "# " + stripped
+        return "".join(lines[:i] + [new] + lines[i + 1:])
+    if kind < 0.84 and i < len(lines):  # a comment or blanks typed after a line's code
+        line = lines[i]
+        body = line.rstrip("\r\n")
+        return "".join(lines[:i] + [body + rng.choice(["  # " + rng.choice(COMMENTS), "   ", "  #"])
+                                    + line[len(body):]] + lines[i + 1:])
+    if kind < 0.9 and i < len(lines):  # edit a comment's text, or a line's end
+        line = lines[i]
+        at = rng.randrange(len(line) + 1)
+        return "".join(lines[:i] + [line[:at] + rng.choice(CHARS) + line[at:]] + lines[i + 1:])
+    at = rng.randrange(len(text) + 1)  # characters anywhere
+    return text[:at] + "".join(rng.choice(CHARS) for _ in range(rng.randint(1, 3))) + text[at:]
+
+
+def session(path: Path, seed: int, steps: int, rules, project: Project | None) -> tuple[int, int]:
+    """Edits ``path``'s text ``steps`` times as an editor would; returns (reused, compared)."""
+    rng = random.Random(seed)
+    text = path.read_text(encoding="utf-8")
+    key = tuple(r.code for r in rules)
+    analysis, found = full(text, path, rules, project)
+    snap = incremental.snapshot(analysis, key, found, 0)
+    reused = 0
+    for step in range(steps):
+        text = edit(text, rng)
+        result = incremental.reuse(snap, text, key, 0) if snap is not None else None
+        analysis, expected = full(text, path, rules, project)
+        if result is None:
+            snap = incremental.snapshot(analysis, key, expected, 0)
+            continue
+        got, snap = result
+        assert got == expected, f"{path.name} seed {seed} step {step}:\n{text}"
+        assert snap.source == text
+        reused += 1
+    return reused, steps
+
+
+def test_reused_findings_equal_a_full_lint_on_the_fixtures():
+    reused = 0
+    for n, path in enumerate(FIXTURES):
+        for seed in range(2):
+            r, _ = session(path, seed * 1000 + n, 25, RULE_SETS["all" if seed else "default"], None)
+            reused += r
+    assert reused > 100  # the comparison is not vacuous (200 with these seeds)
+
+
+def test_reused_findings_equal_a_full_lint_across_modules():
+    reused = 0
+    for n, path in enumerate(PROJECT_FILES):
+        folder = path.parent
+        while folder.parent != HERE / "lint_projects":
+            folder = folder.parent
+        project = Project([str(folder)])
+        r, _ = session(path, 7 + n, 25, RULE_SETS["all"], project)
+        reused += r
+    assert reused > 20
+
+
+def test_reused_findings_equal_a_full_lint_on_a_generated_2000_line_file(tmp_path):
+    sys.path.insert(0, str(HERE.parent / "bench"))
+    try:
+        import lint_speed
+    finally:
+        sys.path.remove(str(HERE.parent / "bench"))
+    path = tmp_path / "editor_train.py"
+    path.write_text(lint_speed.generate(2_000), encoding="utf-8")
+    r, _ = session(path, 3, 12, RULE_SETS["default"], Project([str(tmp_path)]))
+    assert r >= 2
+
+
+@pytest.mark.parametrize("before, after", [
+    ("import torch\n\nx = 1\n", "import torch\n\nx = 2\n"),  # code changed
+    ("import torch\n\nx = 1\n", "import torch\n\n x = 1\n"),  # a token moved
+    ("import torch\n\nf(1,\n  2)\n", "import torch\n\nf(1,  # a\n  2)\n"),  # a comment inside brackets
+    ("import torch\n\nf(1)\n", "import torch\n\nf(1)  # noqa\n"),  # a noqa comment after code
+    ("import torch\n\ns = '''\na\n'''\n", "import torch\n\ns = '''\n# a\na\n'''\n"),  # inside a string
+    ("import torch\n\nf(1,\n  2)\n", "import torch\n\nf(1,\n# a\n  2)\n"),  # inside brackets
+    ("import torch\n\nx = 1\n", "import torch\n\n# noqa: TW101\nx = 1\n"),  # a noqa comment
+    ("import torch\n\nx = 1\n", "import torch\n\nx = 1\n# a"),  # at the end, no line end
+    ("import torch\n\nx = 1\n", "import torch\n\n# a\r\nx = 1\n"),  # another line ending
+    ("x = 1\n", "# -*- coding: latin-1 -*-\nx = 1\n"),  # a coding cookie
+    ("import torch\nx = 1\n", "import torch\n# vim: set fileencoding=latin-1 :\nx = 1\n"),  # on line 2
+    ("x = 1\n", "#!/usr/bin/env python\nx = 1\n"),  # a shebang
+    ("import torch\n\nx = 1", "import torch\n\nx = 1\n# a"),  # the last line, which had no end
+])
+def test_edits_that_are_never_reused(before, after):
+    rules = select_rules()
+    key = tuple(r.code for r in rules)
+    analysis = build_analysis(before, "t.py")
+    snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
+    assert snap is not None
+    assert incremental.reuse(snap, after, key, 0) is None
+
+
+def test_a_comment_typed_after_code_is_reused():
+    rules = select_rules()
+    key = tuple(r.code for r in rules)
+    before = "import torch\n\ntorch.no_grad()\nx = 1\n"
+    analysis = build_analysis(before, "t.py")
+    snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
+    assert snap.found  # the finding on line 3 stays as it was
+    assert incremental.reuse(snap, before.replace("x = 1", "x = 1  # one"), key, 0)[0] == snap.found
+    moved, header = incremental.reuse(snap, "# header\n" + before, key, 0)  # the first line
+    assert [(f.line, f.end_line) for f in moved] == [(f.line + 1, f.end_line + 1) for f in snap.found]
+    assert incremental.reuse(header, "# header\n" + before + "# end\n", key, 0)[0] == moved  # the last one
+
+
+def test_other_inputs_changed_are_never_reused():
+    rules = select_rules()
+    key = tuple(r.code for r in rules)
+    before = "import torch\n\nx = 1\n"
+    after = "import torch\n\n# a\nx = 1\n"
+    snap = incremental.snapshot(build_analysis(before, "t.py"), key, [], 0)
+    assert incremental.reuse(snap, after, key, 0) is not None
+    assert incremental.reuse(snap, after, key, 1) is None  # another module changed
+    assert incremental.reuse(snap, after, key[1:], 0) is None  # other rules
+    assert incremental.snapshot(build_analysis("def f(:\n", "t.py"), key, [], 0) is None  # a syntax error

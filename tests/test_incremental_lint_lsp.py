@@ -1,0 +1,95 @@
+"""The editor's incremental lint through a real server over stdio (pytest-lsp, VS Code's
+client capabilities): over a seeded session of edits to a module with cross-module facts,
+every published version's diagnostics equal a fresh full lint of that text, and some of
+them were answered by reuse (``torchwise.lintStats``)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+from pathlib import Path
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from lsp_helpers import SERVER_COMMAND, initialize_params, open_document, server_env
+from test_incremental_lint import COMMENTS, edit
+from torchwise.analysis import build_analysis  # noqa: F401  (the same package the server runs)
+from torchwise.lint.engine import lint_analysis, select_rules
+from torchwise.lint.term import plain
+from torchwise.project import Project
+from torchwise.text import split_lines, strip_eol, to_units
+
+PROJECT = Path(__file__).resolve().parent / "lint_projects" / "softmax_model_elsewhere"
+PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))
+async def client(lsp_client: LanguageClient, tmp_path: Path):
+    shutil.copytree(PROJECT, tmp_path / "proj")
+    await lsp_client.initialize_session(initialize_params(tmp_path / "proj", lint={"debounceMs": 0}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+def expected(root: Path, path: Path, text: str) -> list[tuple]:
+    """A full lint of ``text`` with the project's facts, as the server publishes it."""
+    path.write_text(text, encoding="utf-8")  # the module's own callers are read as the server sees them
+    project = Project([str(root)])
+    analysis = project.analysis_for(path.as_uri(), text, adopt=False)
+    lines = split_lines(text)
+
+    def col(line: int, c: int) -> int:
+        return to_units(strip_eol(lines[line - 1]), c) if 1 <= line <= len(lines) else c
+
+    return [(f.line - 1, col(f.line, f.col), f.end_line - 1, col(f.end_line, f.end_col), f.rule.code,
+             f"{plain(f.message)} [{f.rule.name}]",
+             None if f.fix is None else [(e.line, e.col + 1, e.end_line, e.end_col + 1, e.content) for e in f.fix.edits])
+            for f in lint_analysis(analysis, str(path), select_rules())]
+
+
+def published(params: types.PublishDiagnosticsParams) -> list[tuple]:
+    out = []
+    for d in params.diagnostics:
+        fix = d.data["fix"]
+        out.append((d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, d.code,
+                    d.message, None if fix is None else [(e["line"], e["column"], e["end_line"], e["end_column"],
+                                                          e["content"]) for e in fix["edits"]]))
+    return out
+
+
+def comment_line(text: str, rng: random.Random) -> str:
+    """A comment line typed at a random line start (the edit reuse answers, where it can)."""
+    lines = split_lines(text, keepends=True)
+    i = rng.randrange(len(lines) + 1)
+    return "".join(lines[:i] + [rng.choice(["", "    ", "        "]) + rng.choice(COMMENTS) + "\n"] + lines[i:])
+
+
+async def wait_publish(client: LanguageClient, uri: str, version: int) -> types.PublishDiagnosticsParams:
+    while True:
+        params = await asyncio.wait_for(client.wait_for_notification(PUBLISH), timeout=60)
+        if params.uri == uri and params.version == version:
+            return params
+
+
+async def test_published_diagnostics_equal_a_full_lint_over_a_session_of_edits(client: LanguageClient,
+                                                                                tmp_path: Path):
+    root = tmp_path / "proj"
+    path = root / "fit.py"
+    text = path.read_text(encoding="utf-8")
+    uri = open_document(client, path, text)
+    first = await wait_publish(client, uri, 1)
+    assert published(first) == expected(root, path, text) and first.diagnostics  # cross-module findings
+    rng = random.Random(11)
+    for version in range(2, 42):
+        text = comment_line(text, rng) if rng.random() < 0.6 else edit(text, rng)
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        params = await wait_publish(client, uri, version)
+        assert published(params) == expected(root, path, text), f"version {version}:\n{text}"
+    stats = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="torchwise.lintStats", arguments=[]))
+    assert stats["reused"] >= 5  # the session exercised reuse, not only full lints
