@@ -6,8 +6,8 @@
    through the real server + bridge, against ``kc.execute`` -> reply + idle on a
    raw jupyter_client kernel of the same kind (same interpreter, ipc transport).
    Goal: median ratio <= 1.2. The raw kernel is stock ipykernel; the torchwise kernel drops
-   two of its per-reply waits that a private kernel does not need (kernel_side.py:
-   _no_reply_sleep, _quick_flush), which pays for part of the server and bridge hops.
+   per-run work that a private kernel does not need (kernel_side.py: _no_reply_sleep,
+   _quick_flush, _no_input_echo), which pays for part of the server and bridge hops.
 2. Kernel ready with torch: from the first runCode on a fresh server until its
    runFinished (bridge, ipykernel, ``import torch``, helpers) against
    ``python -c "import torch"``. Goal: median ratio <= 1.3.

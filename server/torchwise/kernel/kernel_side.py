@@ -725,6 +725,15 @@ def _no_reply_sleep(shell):
         kernel._execute_sleep = 0.0
 
 
+def _no_input_echo(shell):
+    """ipykernel re-broadcasts each run's code on iopub (execute_input) for other clients of the
+    kernel; the bridge ignores it and a private kernel has no other client: one message less to
+    sign, send, receive and check on every run."""
+    kernel = getattr(shell, "kernel", None)
+    if kernel is not None and callable(getattr(kernel, "_publish_execute_input", None)):
+        kernel._publish_execute_input = lambda code, parent, execution_count: None
+
+
 def _quick_flush():
     """ipykernel flushes stdout and stderr before every execute_reply, each a round trip to its
     I/O thread (schedule, then wait for an event) even when nothing was written: two thread
@@ -771,6 +780,7 @@ def setup(preferred=None, set_default=False, private=False):
     if private:
         _no_reply_sleep(shell)
         _quick_flush()
+        _no_input_echo(shell)
     shell.events.register("pre_run_cell", _pre_run_cell)
     shell.events.register("post_run_cell", _post_run_cell)
     _install_stream_tagging()
