@@ -1,14 +1,20 @@
 """Kernel latency: the torchwise server's run path against raw jupyter_client.
 
-    .venv/bin/python bench/kernel_latency.py [--runs 100] [--starts 3]
+    .venv/bin/python bench/kernel_latency.py [--runs 100] [--starts 3] [--compare DIR]
 
 1. Round trip of a trivial run (``pass``): torchwise.runCode -> torchwise/runFinished
    through the real server + bridge, against ``kc.execute`` -> reply + idle on a
    raw jupyter_client kernel of the same kind (same interpreter, ipc transport).
-   Goal: median ratio <= 1.2.
+   Goal: median ratio <= 1.2. The raw kernel is stock ipykernel; the torchwise kernel drops
+   per-run work that a private kernel does not need (kernel_side.py: _no_reply_sleep,
+   _quick_flush, _no_input_echo), which pays for part of the server and bridge hops.
 2. Kernel ready with torch: from the first runCode on a fresh server until its
    runFinished (bridge, ipykernel, ``import torch``, helpers) against
    ``python -c "import torch"``. Goal: median ratio <= 1.3.
+
+``--compare DIR``: a second server from another checkout's ``server`` folder (its PYTHONPATH),
+e.g. ``git worktree add /tmp/base HEAD~1``, run interleaved with the first in random order, so
+that a change is measured A/B against the same machine load (section 1 only).
 
 Prints numbers and ratios; asserts nothing (the machine may be busy).
 """
@@ -19,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -37,7 +44,8 @@ class Client:
     thin as the raw jupyter_client side: no object conversion layer.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pythonpath: str | None = None) -> None:
+        self.pythonpath = pythonpath  # another checkout's server folder (--compare)
         self.proc: asyncio.subprocess.Process | None = None
         self.next_id = 0
         self.pending: dict[int, asyncio.Future] = {}
@@ -49,6 +57,7 @@ class Client:
         self.proc = await asyncio.create_subprocess_exec(
             PYTHON, "-m", "torchwise", "serve", "--log-level", "warning",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 26,
+            env=dict(os.environ, PYTHONPATH=self.pythonpath) if self.pythonpath else None,
         )
         self.reader = asyncio.ensure_future(self._read())
         await self.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}})
@@ -162,24 +171,42 @@ async def start_raw_kernel():
     return execute, stop, ready
 
 
-async def round_trips(runs: int, root: Path):
-    """Server and raw samples interleaved, so both see the same machine load."""
+async def timed_run(client: Client, samples: list) -> None:
+    started = time.perf_counter()
+    finished = await client.run("pass")
+    samples.append(time.perf_counter() - started)
+    assert finished["status"] == "ok", finished
+
+
+async def round_trips(runs: int, root: Path, compare: str | None = None):
+    """Server and raw samples interleaved, so both see the same machine load (and the
+    --compare server's, in random order with the first)."""
     client = Client()
     await client.start(root)
     started = time.perf_counter()
     finished = await client.run("pass")
     server_ready = time.perf_counter() - started
     assert finished["status"] == "ok", finished
+    other = None
+    if compare:
+        other = Client(compare)
+        await other.start(root)
+        await other.run("pass")
     execute, stop, raw_ready = await start_raw_kernel()
     for _ in range(5):  # warm up both
         await client.run("pass")
+        if other is not None:
+            await other.run("pass")
         await execute("pass")
-    server, raw, lsp = [], [], []
+    server, raw, lsp, compared = [], [], [], []
     for _ in range(runs):
-        started = time.perf_counter()
-        finished = await client.run("pass")
-        server.append(time.perf_counter() - started)
-        assert finished["status"] == "ok", finished
+        if other is None:
+            await timed_run(client, server)
+        else:
+            pair = [(client, server), (other, compared)]
+            random.shuffle(pair)
+            for who, samples in pair:
+                await timed_run(who, samples)
         started = time.perf_counter()
         await execute("pass")
         raw.append(time.perf_counter() - started)
@@ -188,7 +215,9 @@ async def round_trips(runs: int, root: Path):
         lsp.append(time.perf_counter() - started)
     await stop()
     await client.stop()
-    return server, raw, lsp, server_ready, raw_ready
+    if other is not None:
+        await other.stop()
+    return server, raw, lsp, server_ready, raw_ready, compared
 
 
 def import_torch_seconds() -> float:
@@ -201,10 +230,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--starts", type=int, default=5, help="fresh kernels for the ready-time comparison")
+    parser.add_argument("--compare", metavar="DIR", help="another checkout's server folder, run A/B with this one")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="kernel-bench-"))
 
-    server_samples, raw_samples, lsp_samples, server_ready, raw_ready = await round_trips(args.runs, root)
+    server_samples, raw_samples, lsp_samples, server_ready, raw_ready, compared = await round_trips(
+        args.runs, root, args.compare)
     server_ms = statistics.median(server_samples) * 1000
     raw_ms = statistics.median(raw_samples) * 1000
     lsp_ms = statistics.median(lsp_samples) * 1000
@@ -215,6 +246,11 @@ async def main() -> None:
     server_p10 = statistics.quantiles(server_samples, n=10)[0] * 1000
     raw_p10 = statistics.quantiles(raw_samples, n=10)[0] * 1000
     print(f"  10th percentile: torchwise {server_p10:.2f} ms, raw {raw_p10:.2f} ms, ratio {server_p10 / raw_p10:.2f}x")
+    if compared:
+        other_ms = statistics.median(compared) * 1000
+        other_p10 = statistics.quantiles(compared, n=10)[0] * 1000
+        print(f"  --compare {args.compare}: median {other_ms:.2f} ms, ratio {other_ms / raw_ms:.2f}x; "
+              f"10th percentile {other_p10:.2f} ms, ratio {other_p10 / raw_p10:.2f}x")
 
     # interleaved, so that both sides see the same machine load
     readies, imports = [server_ready], [import_torch_seconds()]

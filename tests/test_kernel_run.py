@@ -196,6 +196,22 @@ async def test_output_streams_while_the_code_runs(kernel: LanguageClient, tmp_pa
     assert events[-1] == "finished" and events.count("finished") == 1
 
 
+async def test_output_still_buffered_when_the_code_ends_belongs_to_its_run(kernel: LanguageClient):
+    # ipykernel sends stream text on a 0.2 s timer or on flush. Before each reply the kernel
+    # flushes both streams; a stream with nothing buffered skips that round trip (kernel_side
+    # _quick_flush), one with text left must still send it within its run, never after.
+    recorder = kernel.recorder
+    for index in range(5):
+        run_id = await run_code(kernel, f"import sys\nprint('tail {index}', end='')\nsys.stderr.write('err {index}')")
+        finished = await recorder.done(run_id)
+        assert finished["status"] == "ok"
+        assert recorder.text(run_id, "stdout") == f"tail {index}"
+        assert recorder.text(run_id, "stderr") == f"err {index}"
+        finished, text = await run_and_wait(kernel, "quiet = 1")
+        assert finished["status"] == "ok" and text == ""
+    assert not recorder.outputs.get(None), "a run's output arrived after it had finished"
+
+
 async def test_runs_queue_in_order(kernel: LanguageClient):
     ids = [await run_code(kernel, f"import time; time.sleep({0.2 if i == 0 else 0}); print({i})") for i in range(4)]
     for run_id in ids:

@@ -456,7 +456,8 @@ class Bridge:
                 "(lambda m: (__import__('sys').modules.__setitem__('__torchwise__', m), m.__dict__)[1])"
                 "(__import__('types').ModuleType('__torchwise__')))" % source
             )
-            result = await self.query(bootstrap, f"{HELPERS}.setup({self.preferred_device!r}, {self.set_default!r})")
+            result = await self.query(
+                bootstrap, f"{HELPERS}.setup({self.preferred_device!r}, {self.set_default!r}, {not kernel.remote!r})")
         except Exception:
             await self.stop_kernel()
             raise

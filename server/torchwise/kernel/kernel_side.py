@@ -715,8 +715,53 @@ def info():
     )
 
 
-def setup(preferred=None, set_default=False):
-    """Install the hooks and set ``device``; returns info() or {"error"} (JSON)."""
+def _no_reply_sleep(shell):
+    """ipykernel sleeps 0.5 ms before every execute_reply so that a client which stops at the
+    reply still gets the run's last output. The bridge finishes a run at the reply *and* the idle
+    status, which comes on iopub after all of the run's output, so on a kernel only the bridge
+    talks to the sleep is pure latency (5% of a trivial run). A shared (remote) kernel keeps it."""
+    kernel = getattr(shell, "kernel", None)
+    if kernel is not None and isinstance(getattr(kernel, "_execute_sleep", None), float):
+        kernel._execute_sleep = 0.0
+
+
+def _no_input_echo(shell):
+    """ipykernel re-broadcasts each run's code on iopub (execute_input) for other clients of the
+    kernel; the bridge ignores it and a private kernel has no other client: one message less to
+    sign, send, receive and check on every run."""
+    kernel = getattr(shell, "kernel", None)
+    if kernel is not None and callable(getattr(kernel, "_publish_execute_input", None)):
+        kernel._publish_execute_input = lambda code, parent, execution_count: None
+
+
+def _quick_flush():
+    """ipykernel flushes stdout and stderr before every execute_reply, each a round trip to its
+    I/O thread (schedule, then wait for an event) even when nothing was written: two thread
+    hops on every run. A stream with nothing buffered and no flush pending returns at once;
+    whatever it did send is queued on iopub before the idle status, where the bridge ends a run."""
+    try:
+        from ipykernel.iostream import OutStream
+    except ImportError:
+        return
+    needed = ("_flush_pending", "_subprocess_flush_pending", "_buffers", "echo", "_is_master_process")
+    if not all(hasattr(stream, name) for stream in (sys.stdout, sys.stderr) if isinstance(stream, OutStream)
+               for name in needed) or getattr(OutStream.flush, "_torchwise", False):
+        return
+    original = OutStream.flush
+
+    def flush(self):
+        if (self.echo is None and not self._flush_pending and not self._subprocess_flush_pending
+                and not self._buffers and self._is_master_process()):
+            return
+        original(self)
+
+    flush._torchwise = True
+    OutStream.flush = flush
+
+
+def setup(preferred=None, set_default=False, private=False):
+    """Install the hooks and set ``device``; returns info() or {"error"} (JSON). ``private``:
+    the bridge started this kernel and is its only client."""
     from IPython import get_ipython
 
     shell = get_ipython()
@@ -732,6 +777,10 @@ def setup(preferred=None, set_default=False):
         pass
     _install_compiler_hooks(shell)
     _install_reply_hook(shell)
+    if private:
+        _no_reply_sleep(shell)
+        _quick_flush()
+        _no_input_echo(shell)
     shell.events.register("pre_run_cell", _pre_run_cell)
     shell.events.register("post_run_cell", _post_run_cell)
     _install_stream_tagging()

@@ -335,7 +335,6 @@ class KernelSession:
         await self.ensure_bridge()
         run_id = uuid.uuid4().hex[:12]
         self.active_runs.add(run_id)
-        self.live.started(run_id, code, path, first_line)
         if self.lost:
             self.lost = False
             self._notify("torchwise/output", {
@@ -351,6 +350,9 @@ class KernelSession:
             "firstLine": first_line,
             "maxOutputChars": self.server.options.kernel.max_output_chars,
         })
+        # after the send: the bridge starts at once while this parses the code (no await in
+        # between, so the run's finished event still finds its record)
+        self.live.started(run_id, code, path, first_line)
         return run_id
 
     async def query(self, what: str, **fields: Any) -> Any:
