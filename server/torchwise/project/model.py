@@ -36,7 +36,8 @@ def digest_of(text: str) -> int:
 
 class Project:
     def __init__(self, folders=(), overlay: Callable[[Path], str | None] | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
+                 log: Callable[[str], None] | None = None, max_units: int = MAX_UNITS) -> None:
+        self.max_units = max_units  # a check keeps few: analyses are cyclic, the collector's work grows with them
         self.resolver = Resolver(folders)
         self.overlay = overlay or (lambda path: None)
         self.log = log or (lambda message: None)
@@ -128,7 +129,7 @@ class Project:
             analysis = build_analysis(text, str(path), env=ProjectEnv(self, module, path))
             unit = Unit(path, module, digest, analysis, self.revision)
             self._units[path] = unit
-            if len(self._units) > MAX_UNITS:
+            if len(self._units) > self.max_units:
                 self._units.popitem(last=False)
         else:
             self._units.move_to_end(path)
@@ -140,6 +141,9 @@ class Project:
         with self.lock:
             env = analysis.env
             self._units[path] = Unit(path, env.module if env else None, digest_of(text), analysis, self.revision)
+            self._units.move_to_end(path)
+            if len(self._units) > self.max_units:  # bounded here too: a check adopts every file it lints
+                self._units.popitem(last=False)
             self._texts[path] = text
 
     def refresh(self, analysis: Analysis) -> None:
