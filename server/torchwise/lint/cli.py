@@ -261,6 +261,7 @@ class _Settings:
             raise ConfigError("--config FILE may be given once")
         self.file = load_config_file(Path(files[0])) if files else None
         self.per_file_ignores = parse_per_file_ignores(args.per_file_ignores)
+        self._by_folder: dict[Path, LintSettings] = {}  # one run: a folder's files share their settings
 
     def config_for(self, path: Path) -> Config:
         if self.args.isolated:
@@ -268,6 +269,17 @@ class _Settings:
         return self.file or load_config(path)
 
     def __call__(self, path: Path) -> LintSettings:
+        """The settings of ``path`` (the same for every file of a folder: the config that
+        applies is found from the folder, and globs are matched per file later)."""
+        folder = path.parent
+        if folder not in self._by_folder or path.is_dir():
+            settings = self._settings(path)
+            if path.is_dir():
+                return settings
+            self._by_folder[folder] = settings
+        return self._by_folder[folder]
+
+    def _settings(self, path: Path) -> LintSettings:
         base = self.config_for(path).settings
         if self.overrides:
             base = _override(base, self.overrides)
@@ -475,7 +487,8 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
             pooled: list[tuple[int, int, tuple]] = []  # (file number, index in results, job)
             for number, (path, explicit) in enumerate(found_files):
                 settings = settings_for(path)
-                if (not explicit or args.force_exclude) and settings.is_excluded(str(_resolved(path))):
+                resolved = str(_resolved(path))
+                if (not explicit or args.force_exclude) and settings.is_excluded(resolved):
                     continue
                 if not path.exists():
                     _error(f"{path}: no such file or directory" if not path.is_symlink()
@@ -514,7 +527,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     continue
                 source = original.text
                 display = _display(path)
-                rules = settings.rules_for(str(_resolved(path)))
+                rules = settings.rules_for(resolved)
                 if not original.decodes:
                     _error(f"{display}: {original.problem}; checked with the invalid bytes replaced"
                            + ("; not fixed" if fix_mode else ""))
