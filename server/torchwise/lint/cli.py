@@ -534,6 +534,9 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     errors += 1
                 if workers > 1 and (original.decodes or not fix_mode):  # by the pool, below, in this order
                     job = (source, display, tuple(r.code for r in rules))
+                    if project is not None and original.decodes and original.encoding == "utf-8" \
+                            and path.suffix == ".py":
+                        project.preload(Path(resolved), source)  # forked workers inherit it: no second read
                     pooled.append((number, len(results), job + (path, original) if fix_mode else job))
                     findings = []
                 elif fix_mode and original.decodes:

@@ -104,6 +104,12 @@ class Project:
         self._texts[path] = text
         return text
 
+    def preload(self, path: Path, text: str) -> None:
+        """A text its caller has read already (a check reads every file it lints, before
+        its pool forks): the project, and the workers that inherit it, do not read it again."""
+        if path not in self._texts and len(text) <= MAX_SOURCE_CHARS and "\x00" not in text:
+            self._texts[path] = text
+
     def files(self) -> list[Path]:
         if self._files is None:
             self._files = list(self.resolver.files())
