@@ -98,3 +98,21 @@ def test_a_write_that_fails_in_a_worker_leaves_the_file_and_says_so(tmp_path: Pa
         assert sorted(p.name for p in root.iterdir()) == [f"f{i:02d}.py" for i in range(24)]  # no temp files
         outcomes.append((proc.stdout, proc.stderr.replace(b"jobs1", b"jobs2")))
     assert outcomes[0] == outcomes[1]
+
+
+def test_without_fork_the_workers_build_their_own_model_and_report_the_same(tmp_path: Path, capsys,
+                                                                          monkeypatch) -> None:
+    """Where processes cannot fork (macOS, Windows), jobs travel whole to spawned workers."""
+    import multiprocessing
+
+    single_root, pooled_root = tree(tmp_path / "a", copies=24), tree(tmp_path / "b", copies=24)
+    (single_root / "train.py").write_text("import torch\nfrom pkg.engine import Net\n\ntorch.save(Net(), 'm.pt')\n")
+    (pooled_root / "train.py").write_text((single_root / "train.py").read_text())
+    for args in (("--output-format", "json"), ("--fix", "--show-fixes")):
+        single = run_in(single_root, "1", args, capsys, monkeypatch)
+        monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+        pooled = run_in(pooled_root, "2", args, capsys, monkeypatch)
+        monkeypatch.undo()
+        assert pooled == single
+        assert "TW502" in single[1] or "--fix" in args  # the project's facts reach spawned workers
+    assert files_of(pooled_root) == files_of(single_root)
