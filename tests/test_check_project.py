@@ -85,3 +85,18 @@ def test_the_pool_is_not_used_for_a_few_files_or_fixes(monkeypatch) -> None:
     assert pool.workers_for(1) == 1 and pool.workers_for(15) == 1 and pool.workers_for(16) == 2
     monkeypatch.setenv("TORCHWISE_JOBS", "1")
     assert pool.workers_for(10_000) == 1
+
+
+def test_a_check_keeps_a_few_analyses_not_every_file_it_lints(tmp_path: Path) -> None:
+    """Analyses are cyclic: a check that kept every linted file's analysis grew without
+    bound (and the collector walked all of them, again and again)."""
+    from torchwise.lint import pool
+    from torchwise.lint.engine import lint_source, project_context
+
+    workspace(tmp_path, copies=12)
+    files = sorted(tmp_path.rglob("*.py"))
+    with project_context(pool.project_for([str(tmp_path)])) as project:
+        for path in files:
+            lint_source(path.read_text(), str(path))
+        assert 0 < len(project._units) <= pool.CHECK_UNITS < len(files)
+        assert project.unit("pkg.engine") is not None  # an evicted module comes back when asked

@@ -83,3 +83,30 @@ async def test_a_large_document_is_linted_with_the_project(workspace: LanguageCl
     expected = await codes_of(workspace, small)
     assert "TW502" in expected  # saving a whole Net: only known from pkg/engine.py
     assert await codes_of(workspace, big) == expected
+
+
+def change_document(client: LanguageClient, uri: str, text: str, version: int) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+async def test_a_large_document_is_linted_against_unsaved_edits_of_open_modules(workspace: LanguageClient,
+                                                                                tmp_path: Path):
+    """The lint worker (another process) gets the open documents' texts with the request:
+    ``Net`` is an ``nn.Module`` only in the editor's unsaved text of pkg/engine.py, and then
+    only on disk while the editor says it is a plain class."""
+    plain = ENGINE.replace("class Net(nn.Module):", "class Net:")
+    engine = tmp_path / "pkg" / "engine.py"
+    engine.write_text(plain)
+    engine_uri = open_document(workspace, engine, plain)
+    change_document(workspace, engine_uri, ENGINE, 2)  # unsaved: Net is a module in the editor only
+    big = open_document(workspace, tmp_path / "big.py", BIG)
+    assert "TW502" in await codes_of(workspace, big)
+
+    engine.write_text(ENGINE)  # on disk a module now, but the editor's text (unsaved) says plain class
+    change_document(workspace, engine_uri, plain, 3)
+    workspace.diagnostics.pop(big, None)
+    change_document(workspace, big, BIG + "# edited\n", 2)
+    codes = await codes_of(workspace, big)
+    assert big in workspace.diagnostics and "TW502" not in codes

@@ -232,18 +232,21 @@ class Linter:
         if settings is None:
             return None
         path, rules, key = self._rules(uri, settings)
+        project = self.server.project
+        stamp = (key, project.revision)  # another module edited: linted again
         cached = self.cache.get(uri)
-        if cached is not None and cached[0] is source and cached[1] == key:
+        if cached is not None and cached[0] is source and cached[1] == stamp:
             return version, cached[2]
         job = self.jobs.get(uri)
-        if job is None or job[0] is not source or job[1] != key:
+        if job is None or job[0] is not source or job[1] != stamp:
             if job is not None:
                 job[2].cancel()  # not started yet: dropped; running: its result is ignored
-            project = self.server.project  # the worker sees the same workspace (files on disk)
+            # the worker sees the same workspace: files on disk, open documents as edited
             folders = tuple(str(f) for f in project.resolver.folders) if uri.startswith("file:") else ()
             future = asyncio.get_running_loop().run_in_executor(
-                self._lint_pool(), _lint_text, source, path, key, folders, project.revision)
-            job = (source, key, future)
+                self._lint_pool(), _lint_text, source, path, key, folders, project.revision,
+                self._open_texts(uri) if folders else {})
+            job = (source, stamp, future)
             self.jobs[uri] = job
         rows, errors, seconds = await asyncio.shield(job[2])
         found = [_finding_from_row(row) for row in rows]
@@ -254,8 +257,18 @@ class Linter:
         if self.server.is_open(uri):
             self.timings.append(seconds)
             del self.timings[:-200]
-            self.cache[uri] = (source, key, found)
+            self.cache[uri] = (source, stamp, found)  # type: ignore[assignment]
         return version, found
+
+    def _open_texts(self, uri: str) -> dict[str, str]:
+        """The other open Python documents' texts, by uri, for the lint worker's project."""
+        out = {}
+        for other in list(self.server.workspace.text_documents):
+            if other != uri and other.startswith("file:") and other.endswith((".py", ".pyi")):
+                current = self.server.document_text(other)
+                if current is not None:
+                    out[other] = current[1]
+        return out
 
     def _lint_pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
@@ -614,17 +627,26 @@ def _exit_with_parent(parent: int) -> None:
 
 # The lint worker's own project model: (folders, the server's revision it is valid for, Project).
 _WORKER_PROJECT: list = []
+_WORKER_OPEN: dict[str, str] = {}  # uri -> text of the server's open documents, this request's
 
 
-def _worker_analysis(source: str, path: str, folders: tuple[str, ...], revision: int):
-    """The analysis of ``source`` with the workspace's cross-module facts (read from disk;
-    the worker's project forgets what it read whenever the server's revision moves on)."""
+def _worker_overlay(path: Path) -> str | None:
+    return _WORKER_OPEN.get(path.as_uri())
+
+
+def _worker_analysis(source: str, path: str, folders: tuple[str, ...], revision: int,
+                     open_texts: dict[str, str] | None = None):
+    """The analysis of ``source`` with the workspace's cross-module facts (open documents'
+    texts as the server has them, other files from disk; the worker's project forgets what
+    it read whenever the server's revision moves on)."""
     if not folders:
         return build_analysis(source, path)
     from torchwise.project import Project
 
+    _WORKER_OPEN.clear()
+    _WORKER_OPEN.update(open_texts or {})
     if not _WORKER_PROJECT or _WORKER_PROJECT[0][0] != folders:
-        _WORKER_PROJECT[:] = [[folders, revision, Project(list(folders))]]
+        _WORKER_PROJECT[:] = [[folders, revision, Project(list(folders), overlay=_worker_overlay)]]
     entry = _WORKER_PROJECT[0]
     if entry[1] != revision:
         entry[2].changed(structure=True)
@@ -633,12 +655,12 @@ def _worker_analysis(source: str, path: str, folders: tuple[str, ...], revision:
 
 
 def _lint_text(source: str, path: str, codes: tuple[str, ...], folders: tuple[str, ...] = (),
-               revision: int = 0) -> tuple[list[tuple], list[str], float]:
+               revision: int = 0, open_texts: dict[str, str] | None = None) -> tuple[list[tuple], list[str], float]:
     """Lint ``source`` in the worker process: (findings as plain rows, error lines, seconds)."""
     errors: list[str] = []
     start = time.perf_counter()
     rules = [r for r in (get_rule(code) for code in codes) if r is not None]
-    analysis = _worker_analysis(source, path, folders, revision)
+    analysis = _worker_analysis(source, path, folders, revision, open_texts)
     found = lint_analysis(analysis, path, rules, on_error=errors.append)
     rows = [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix) for f in found]
     return rows, errors, time.perf_counter() - start

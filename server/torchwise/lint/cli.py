@@ -261,6 +261,7 @@ class _Settings:
             raise ConfigError("--config FILE may be given once")
         self.file = load_config_file(Path(files[0])) if files else None
         self.per_file_ignores = parse_per_file_ignores(args.per_file_ignores)
+        self._by_folder: dict[Path, LintSettings] = {}  # one run: a folder's files share their settings
 
     def config_for(self, path: Path) -> Config:
         if self.args.isolated:
@@ -268,6 +269,17 @@ class _Settings:
         return self.file or load_config(path)
 
     def __call__(self, path: Path) -> LintSettings:
+        """The settings of ``path`` (the same for every file of a folder: the config that
+        applies is found from the folder, and globs are matched per file later)."""
+        folder = path.parent
+        if folder not in self._by_folder or path.is_dir():
+            settings = self._settings(path)
+            if path.is_dir():
+                return settings
+            self._by_folder[folder] = settings
+        return self._by_folder[folder]
+
+    def _settings(self, path: Path) -> LintSettings:
         base = self.config_for(path).settings
         if self.overrides:
             base = _override(base, self.overrides)
@@ -349,11 +361,11 @@ def _watch(args: argparse.Namespace) -> int:
 def check_once(args: argparse.Namespace) -> int:
     """One check of the given paths, with the project's cross-module facts (lint.pool)."""
     paths = [p for p in (args.paths or ["."]) if p != "-"]
-    with project_context(pool.project_for(paths)):
-        return _check_once(args)
+    with project_context(pool.project_for(paths)) as project:
+        return _check_once(args, project)
 
 
-def _check_once(args: argparse.Namespace) -> int:
+def _check_once(args: argparse.Namespace, project=None) -> int:
     select, ignore, extend = _split(args.select), _split(args.ignore), _split(args.extend_select)
     bad = unknown_selectors(select + ignore + extend)
     if bad:
@@ -381,10 +393,10 @@ def _check_once(args: argparse.Namespace) -> int:
     errors = 0
     results: list[tuple[str, list[Finding]]] = []
     sources: dict[str, str] = {}  # display path -> the text the findings refer to
-    fixed_rules: list[tuple[str, Counter]] = []  # --show-fixes: what was fixed, per file
+    fixed_rules: list[tuple[int, str, Counter]] = []  # --show-fixes: (file number, path, what was fixed)
     fixed_total = 0
     changed_files = 0
-    diffs: list[str] = []
+    diffs: list[tuple[int, str]] = []  # (file number, diff): in file order, whichever process made it
 
     def report_rule_error(message: str) -> None:
         nonlocal errors
@@ -397,7 +409,23 @@ def _check_once(args: argparse.Namespace) -> int:
                                                                              on_error=lambda _: None))
             gone = before - Counter((f.rule.code, f.rule.name) for f in findings_after)
             if gone:
-                fixed_rules.append((display, gone))
+                fixed_rules.append((0, display, gone))
+
+    def take_fix(number: int, index: int, display: str, outcome: pool.FileFix) -> None:
+        """Report one file's fix (made here or by the pool) as results[index]."""
+        nonlocal errors, fixed_total, changed_files
+        for line in outcome.errors:
+            print(line, file=sys.stderr)
+            errors += 1
+        if outcome.changed:
+            changed_files += 1
+            fixed_total += outcome.applied
+            if outcome.gone:
+                fixed_rules.append((number, display, outcome.gone))
+            if outcome.diff is not None:
+                diffs.append((number, outcome.diff))
+        results[index] = (display, outcome.findings)
+        sources[display] = outcome.source
 
     try:
         if stdin_mode:
@@ -428,7 +456,7 @@ def _check_once(args: argparse.Namespace) -> int:
                 note_fixed(display, source, rules, findings)
                 if args.diff:
                     if new != source:
-                        diffs.append(unified_diff(source, new, display))
+                        diffs.append((0, unified_diff(source, new, display)))
                         changed_files += 1
                 else:
                     try:
@@ -455,11 +483,12 @@ def _check_once(args: argparse.Namespace) -> int:
             for problem in problems:
                 _error(problem)
                 errors += 1
-            workers = 1 if fix_mode else pool.workers_for(len(found_files))
-            pooled: list[tuple[int, tuple[str, str, tuple[str, ...]]]] = []  # (index in results, job)
-            for path, explicit in found_files:
+            workers = pool.workers_for(len(found_files))
+            pooled: list[tuple[int, int, tuple]] = []  # (file number, index in results, job)
+            for number, (path, explicit) in enumerate(found_files):
                 settings = settings_for(path)
-                if (not explicit or args.force_exclude) and settings.is_excluded(str(_resolved(path))):
+                resolved = str(_resolved(path))
+                if (not explicit or args.force_exclude) and settings.is_excluded(resolved):
                     continue
                 if not path.exists():
                     _error(f"{path}: no such file or directory" if not path.is_symlink()
@@ -482,7 +511,7 @@ def _check_once(args: argparse.Namespace) -> int:
                         changed_files += 1
                         fixed_total += outcome.fixed
                         if args.diff:
-                            diffs.append(outcome.diff)
+                            diffs.append((number, outcome.diff))
                         else:
                             try:  # atomically, like any fix: a failure leaves the notebook as it was
                                 write_atomic(path, outcome.new_text.encode("utf-8"))
@@ -498,41 +527,36 @@ def _check_once(args: argparse.Namespace) -> int:
                     continue
                 source = original.text
                 display = _display(path)
-                rules = settings.rules_for(str(_resolved(path)))
+                rules = settings.rules_for(resolved)
                 if not original.decodes:
                     _error(f"{display}: {original.problem}; checked with the invalid bytes replaced"
                            + ("; not fixed" if fix_mode else ""))
                     errors += 1
-                if fix_mode and original.decodes:
-                    new, applied, findings = fix_source(source, display, rules, unsafe=args.unsafe_fixes,
-                                                        on_error=report_rule_error)
-                    if new != source:
-                        if args.diff:
-                            changed_files += 1
-                            fixed_total += applied
-                            note_fixed(display, source, rules, findings)
-                            diffs.append(unified_diff(source, new, display))
-                        else:
-                            try:
-                                write_atomic(path, encode_source(new, original, display))
-                                changed_files += 1
-                                fixed_total += applied
-                                note_fixed(display, source, rules, findings)
-                                source = new
-                            except SourceError as exc:
-                                _error(str(exc))
-                                errors += 1
-                                findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
-                elif workers > 1:  # linted below, by the pool, in this order
-                    pooled.append((len(results), (source, display, tuple(r.code for r in rules))))
+                if workers > 1 and (original.decodes or not fix_mode):  # by the pool, below, in this order
+                    job = (source, display, tuple(r.code for r in rules))
+                    if project is not None and original.decodes and original.encoding == "utf-8" \
+                            and path.suffix == ".py":
+                        project.preload(Path(resolved), source)  # forked workers inherit it: no second read
+                    pooled.append((number, len(results), job + (path, original) if fix_mode else job))
                     findings = []
+                elif fix_mode and original.decodes:
+                    results.append((display, []))
+                    take_fix(number, len(results) - 1, display, pool.fix_file(
+                        path, original, display, rules, unsafe=args.unsafe_fixes, diff=args.diff,
+                        show_fixes=args.show_fixes))
+                    continue
                 else:
                     findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
                 results.append((display, findings))
                 sources[display] = source
-            if pooled:
-                done = pool.lint_many([job for _, job in pooled], pool.folders_for(paths), workers)
-                for (index, job), (findings, rule_errors) in zip(pooled, done):
+            if pooled and fix_mode:
+                done = pool.fix_many([job for _, _, job in pooled], project, workers, unsafe=args.unsafe_fixes,
+                                     diff=args.diff, show_fixes=args.show_fixes)
+                for (number, index, job), outcome in zip(pooled, done):
+                    take_fix(number, index, job[1], outcome)
+            elif pooled:
+                done = pool.lint_many([job for _, _, job in pooled], project, workers)
+                for (_, index, job), (findings, rule_errors) in zip(pooled, done):
                     for message in rule_errors:
                         report_rule_error(message)
                     results[index] = (job[1], findings)
@@ -542,7 +566,7 @@ def _check_once(args: argparse.Namespace) -> int:
 
     out = sys.stderr if (stdin_mode and args.fix and not args.diff) else sys.stdout
     if args.diff:
-        sys.stdout.write("".join(diffs))
+        sys.stdout.write("".join(text for _, text in sorted(diffs, key=lambda d: d[0])))
         if changed_files:
             print(f"Would fix {fixed_total} finding{'s' if fixed_total != 1 else ''} in "
                   f"{changed_files} file{'s' if changed_files != 1 else ''}.", file=sys.stderr)
@@ -598,7 +622,7 @@ def _report(args, with_findings, sources, fixed_total, fixed_rules, select, igno
     if args.show_fixes and not args.quiet:
         if fixed_rules:
             text += f"\nFixed {fixed_total} finding{'s' if fixed_total != 1 else ''}:\n"
-            for display, counts in fixed_rules:
+            for _, display, counts in sorted(fixed_rules, key=lambda r: r[0]):
                 text += f"- {display}:\n"
                 for (code, name), n in sorted(counts.items()):
                     text += f"    {n} \u00d7 {code} ({name})\n"

@@ -128,7 +128,13 @@ class LintSettings:
             for pattern, selectors in self.per_file_ignores.items():
                 if self._glob_match(rel, pattern):
                     ignore.extend(selectors)
-        return select_rules(self.select or None, ignore, self.extend_select)
+        key = (tuple(self.select), tuple(ignore), tuple(self.extend_select), len(RULES))
+        if key not in _SELECTED:  # once per selection, not once per file of a check
+            _SELECTED[key] = tuple(select_rules(self.select or None, ignore, self.extend_select))
+        return list(_SELECTED[key])
+
+
+_SELECTED: dict[tuple, tuple[Rule, ...]] = {}
 
 
 # ---------------------------------------------------------------- noqa

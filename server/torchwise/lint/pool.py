@@ -3,19 +3,26 @@
 Every file is linted with the workspace's cross-module facts (a model class defined in
 another module is known to be an ``nn.Module``): the run holds one
 :class:`~torchwise.project.Project` over the working directory and the directories
-given. Many files are linted by a pool of processes (one per core), each with its own
-project model; results come back in the order of the files, so the report is the same
-as a single process's, byte for byte. ``TORCHWISE_JOBS=1`` keeps it in one process.
+given. Many files are linted (or fixed: :func:`fix_file`) by a pool of processes, one
+per core. Where processes fork, the workers inherit the parent's project model (its
+resolver, the texts and summaries it holds), the knowledge base and the jobs themselves
+copy-on-write: a job crosses the pipe as its index, and only findings come back. Where
+they cannot fork, each worker builds its own model and the jobs are sent whole.
+Results come back in the order of the files, so the report is the same as a single
+process's, byte for byte. ``TORCHWISE_JOBS=1`` keeps it in one process.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from torchwise.lint.base import Finding
 
 MIN_FILES_PER_WORKER = 8
+CHECK_UNITS = 4  # analyses a check keeps for later importers (each one is a cycle the collector walks)
 
 
 def folders_for(paths: list[str]) -> list[str]:
@@ -34,7 +41,7 @@ def folders_for(paths: list[str]) -> list[str]:
 def project_for(paths: list[str]):
     from torchwise.project import Project
 
-    return Project(folders_for(paths))
+    return Project(folders_for(paths), max_units=CHECK_UNITS)
 
 
 def workers_for(files: int) -> int:
@@ -45,22 +52,64 @@ def workers_for(files: int) -> int:
     return max(1, min(jobs, files // MIN_FILES_PER_WORKER))
 
 
-def _start_worker(folders: list[str]) -> None:
-    from torchwise.lint import engine
-    from torchwise.project import Project
+# ----------------------------------------------------------------- one file's fix
+@dataclass
+class FileFix:
+    """What fixing one file did; the caller reports it (in file order)."""
 
-    engine._PROJECT[:] = [Project(folders)]
+    findings: list[Finding]
+    source: str                  # the text the findings refer to
+    applied: int = 0             # fixes applied (or, with ``diff``, that would be)
+    changed: bool = False
+    diff: str | None = None
+    gone: Counter | None = None  # --show-fixes: (code, name) -> count fixed
+    errors: list[str] = field(default_factory=list)  # stderr lines, each one counts as an error
 
 
-def _lint_job(job: tuple[str, str, tuple[str, ...]]) -> tuple[list[tuple], list[str]]:
-    """In a worker: lint one file; findings as plain rows, and the rule-error lines."""
-    from torchwise.lint.engine import get_rule, lint_source
+def fix_file(path: Path, original, display: str, rules, *, unsafe: bool, diff: bool,
+             show_fixes: bool) -> FileFix:
+    """Fix one decodable file: in place (temporary file, fsync, rename: a failure leaves
+    the original byte-identical and says so) or, with ``diff``, as a diff."""
+    from torchwise.lint.engine import lint_source
+    from torchwise.lint.files import SourceError, encode_source, write_atomic
+    from torchwise.lint.fix import fix_source, unified_diff
 
-    source, display, codes = job
+    source = original.text
     errors: list[str] = []
-    rules = [r for r in (get_rule(code) for code in codes) if r is not None]
-    found = lint_source(source, display, rules=rules, on_error=errors.append)
-    return [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix) for f in found], errors
+    new, applied, findings = fix_source(source, display, rules, unsafe=unsafe, on_error=errors.append)
+    out = FileFix(findings, source, errors=errors)
+    if new == source:
+        return out
+    if not diff:
+        try:
+            write_atomic(path, encode_source(new, original, display))
+        except SourceError as exc:
+            errors.append(f"torchwise: error: {exc}")
+            out.findings = lint_source(source, display, rules=rules, on_error=errors.append)
+            return out
+        out.source = new
+    else:
+        out.diff = unified_diff(source, new, display)
+    out.changed, out.applied = True, applied
+    if show_fixes:
+        before = Counter((f.rule.code, f.rule.name) for f in lint_source(source, display, rules=rules,
+                                                                         on_error=lambda _: None))
+        out.gone = before - Counter((f.rule.code, f.rule.name) for f in findings)
+    return out
+
+
+# ----------------------------------------------------------------- the pool
+_SHARED: list = []  # [project, jobs, fix options]: set before a fork, inherited by the workers
+
+
+def _rules(codes: tuple[str, ...]):
+    from torchwise.lint.engine import get_rule
+
+    return [r for r in (get_rule(code) for code in codes) if r is not None]
+
+
+def _rows(findings: list[Finding]) -> list[tuple]:
+    return [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix) for f in findings]
 
 
 def _finding(row: tuple) -> Finding:
@@ -71,9 +120,47 @@ def _finding(row: tuple) -> Finding:
                    message=message, fix=fix)
 
 
-def lint_many(jobs: list[tuple[str, str, tuple[str, ...]]], folders: list[str],
-              workers: int) -> list[tuple[list[Finding], list[str]]]:
-    """(findings, rule-error lines) for each (source, display path, rule codes), in order."""
+def _start_worker(folders: list[str] | None, options: dict | None) -> None:
+    import gc
+
+    from torchwise.lint import engine
+
+    if folders is not None:  # spawned: nothing inherited
+        _SHARED[:] = [project_for_folders(folders), None, options]
+    engine._PROJECT[:] = [_SHARED[0]]
+    gc.freeze()  # what the worker inherited or loaded is never garbage: the collector skips it
+
+
+def project_for_folders(folders: list[str]):
+    from torchwise.project import Project
+
+    return Project(folders, max_units=CHECK_UNITS)
+
+
+def _job(job):
+    """In a worker: a job by its index (forked) or whole (spawned)."""
+    return _SHARED[1][job] if isinstance(job, int) else job
+
+
+def _lint_job(job) -> tuple[list[tuple], list[str]]:
+    """In a worker: lint one file; findings as plain rows, and the rule-error lines."""
+    from torchwise.lint.engine import lint_source
+
+    source, display, codes = _job(job)[:3]
+    errors: list[str] = []
+    found = lint_source(source, display, rules=_rules(codes), on_error=errors.append)
+    return _rows(found), errors
+
+
+def _fix_job(job) -> FileFix:
+    """In a worker: fix one file; the findings travel as rows."""
+    _, display, codes, path, original = _job(job)
+    out = fix_file(path, original, display, _rules(codes), **_SHARED[2])
+    out.findings = _rows(out.findings)  # type: ignore[assignment]
+    return out
+
+
+def _run(jobs: list[tuple], project, workers: int, options: dict | None):
     import multiprocessing  # here, not at import: most checks never start a pool (~25 ms of start-up)
     from concurrent.futures import ProcessPoolExecutor
 
@@ -82,8 +169,32 @@ def lint_many(jobs: list[tuple[str, str, tuple[str, ...]]], folders: list[str],
         from torchwise.analysis import _knowledge
 
         _knowledge()
+        _SHARED[:] = [project, jobs, options]
+        initargs: tuple = (None, None)
+        sent: list = list(range(len(jobs)))
+    else:
+        initargs, sent = ([str(f) for f in project.resolver.folders], options), jobs
     chunk = max(1, len(jobs) // (workers * 16))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                             initializer=_start_worker, initargs=(folders,)) as pool:
-        return [([_finding(row) for row in rows], errors)
-                for rows, errors in pool.map(_lint_job, jobs, chunksize=chunk)]
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                 initializer=_start_worker, initargs=initargs) as pool:
+            yield from pool.map(_fix_job if options is not None else _lint_job, sent, chunksize=chunk)
+    finally:
+        _SHARED.clear()
+
+
+def lint_many(jobs: list[tuple[str, str, tuple[str, ...]]], project, workers: int
+              ) -> list[tuple[list[Finding], list[str]]]:
+    """(findings, rule-error lines) for each (source, display path, rule codes), in order."""
+    return [([_finding(row) for row in rows], errors) for rows, errors in _run(jobs, project, workers, None)]
+
+
+def fix_many(jobs: list[tuple], project, workers: int, *, unsafe: bool, diff: bool,
+             show_fixes: bool) -> list[FileFix]:
+    """``fix_file`` of each (source, display, rule codes, path, SourceFile), in order."""
+    out = []
+    options = {"unsafe": unsafe, "diff": diff, "show_fixes": show_fixes}
+    for result in _run(jobs, project, workers, options):
+        result.findings = [_finding(row) for row in result.findings]
+        out.append(result)
+    return out

@@ -36,7 +36,8 @@ def digest_of(text: str) -> int:
 
 class Project:
     def __init__(self, folders=(), overlay: Callable[[Path], str | None] | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
+                 log: Callable[[str], None] | None = None, max_units: int = MAX_UNITS) -> None:
+        self.max_units = max_units  # a check keeps few: analyses are cyclic, the collector's work grows with them
         self.resolver = Resolver(folders)
         self.overlay = overlay or (lambda path: None)
         self.log = log or (lambda message: None)
@@ -103,6 +104,12 @@ class Project:
         self._texts[path] = text
         return text
 
+    def preload(self, path: Path, text: str) -> None:
+        """A text its caller has read already (a check reads every file it lints, before
+        its pool forks): the project, and the workers that inherit it, do not read it again."""
+        if path not in self._texts and len(text) <= MAX_SOURCE_CHARS and "\x00" not in text:
+            self._texts[path] = text
+
     def files(self) -> list[Path]:
         if self._files is None:
             self._files = list(self.resolver.files())
@@ -128,7 +135,7 @@ class Project:
             analysis = build_analysis(text, str(path), env=ProjectEnv(self, module, path))
             unit = Unit(path, module, digest, analysis, self.revision)
             self._units[path] = unit
-            if len(self._units) > MAX_UNITS:
+            if len(self._units) > self.max_units:
                 self._units.popitem(last=False)
         else:
             self._units.move_to_end(path)
@@ -140,6 +147,9 @@ class Project:
         with self.lock:
             env = analysis.env
             self._units[path] = Unit(path, env.module if env else None, digest_of(text), analysis, self.revision)
+            self._units.move_to_end(path)
+            if len(self._units) > self.max_units:  # bounded here too: a check adopts every file it lints
+                self._units.popitem(last=False)
             self._texts[path] = text
 
     def refresh(self, analysis: Analysis) -> None:
