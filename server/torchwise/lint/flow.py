@@ -174,6 +174,7 @@ class Index:
         for nodes in by_type.values():
             nodes.reverse()  # roughly source order (pre-order walk)
         self._sorted: dict[type, list[ast.AST]] = {}
+        self.enclosing: dict[int, ast.AST] = {}  # id(node) -> enclosing_function(node), filled on demand
 
     def of(self, *types: type) -> list[ast.AST]:
         """All nodes of these types, in source order."""
@@ -214,12 +215,36 @@ def ancestors(analysis: Analysis, node: ast.AST) -> Iterator[ast.AST]:
         current = parents.get(id(current))
 
 
+_FUNC_SET = frozenset(FUNCS)
+
+
 def enclosing_function(analysis: Analysis, node: ast.AST) -> ast.AST:
-    """The innermost function (or lambda) around ``node``, else the module."""
-    for anc in ancestors(analysis, node):
-        if isinstance(anc, FUNCS):
-            return anc
-    return analysis.tree
+    """The innermost function (or lambda) around ``node``, else the module. Memoized
+    for every ancestor passed on the way up: rules ask it of thousands of calls, and
+    siblings share all but their last steps."""
+    idx = index(analysis)
+    known = idx.enclosing
+    found = known.get(id(node))
+    if found is not None:
+        return found
+    parents, funcs = idx.parents, _FUNC_SET
+    chain = [id(node)]
+    current = parents.get(id(node))
+    while current is not None:
+        if current.__class__ in funcs:
+            found = current
+            break
+        key = id(current)
+        found = known.get(key)
+        if found is not None:
+            break
+        chain.append(key)
+        current = parents.get(key)
+    else:
+        found = analysis.tree
+    for key in chain:
+        known[key] = found
+    return found
 
 
 def enclosing_loops(analysis: Analysis, node: ast.AST) -> list[ast.AST]:
