@@ -262,8 +262,12 @@ def enclosing_loops(analysis: Analysis, node: ast.AST) -> list[ast.AST]:
 
 
 def _in_body(loop: ast.AST, child: ast.AST) -> bool:
-    return any(child is stmt for stmt in getattr(loop, "body", ())) or any(
-        child is stmt for stmt in getattr(loop, "orelse", ()))
+    """Whether ``child``, a direct child of ``loop`` (a For, AsyncFor or While), is a
+    statement of its body or else-block: any child but the target, iterable or test
+    (identity checks, not a scan of the body)."""
+    if loop.__class__ is ast.While:
+        return child is not loop.test  # type: ignore[attr-defined]
+    return child is not loop.iter and child is not loop.target  # type: ignore[attr-defined]
 
 
 _SCOPE_LIKE = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)

@@ -241,15 +241,28 @@ def _zero_grad_fix(ctx: Context, loop: ast.AST, opt: ast.expr) -> Fix | None:
 # ------------------------------------------------------------------ TW102
 def _segment_owner(a, node: ast.AST) -> ast.AST:
     """The loop body or function/module that runs ``node`` in one straight line
-    (if/with/try are looked through; loops and nested functions are not)."""
+    (if/with/try are looked through; loops and nested functions are not). Memoized per
+    node: a node whose parent does not own it has its parent's owner."""
+    owners = a.queries.get("segment_owners")
+    if owners is None:
+        owners = a.queries["segment_owners"] = {}
+    parents = flow.index(a).parents
+    chain = []
     child = node
-    for anc in flow.ancestors(a, node):
-        if isinstance(anc, flow.SCOPES):
-            return anc
-        if isinstance(anc, flow.LOOPS) and flow._in_body(anc, child):
-            return anc
-        child = anc
-    return a.tree
+    found = owners.get(id(node))
+    while found is None:
+        chain.append(id(child))
+        anc = parents.get(id(child))
+        if anc is None:
+            found = a.tree
+        elif isinstance(anc, flow.SCOPES) or (isinstance(anc, flow.LOOPS) and flow._in_body(anc, child)):
+            found = anc
+        else:
+            child = anc
+            found = owners.get(id(child))
+    for key in chain:
+        owners[key] = found
+    return found
 
 
 def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AST | None, str]]]:
