@@ -297,6 +297,32 @@ def _walk_local(node: ast.AST) -> list[ast.AST]:
     return out
 
 
+def subtree(node: ast.AST) -> list[ast.AST]:
+    """The nodes under ``node`` (itself first): those of ``ast.walk(node)`` less the
+    context and operator singletons (``Load``, ``Add``), in depth-first order, without
+    ``ast.walk``'s generators (several rules walk every module-level statement)."""
+    out = []
+    append = out.append
+    stack = [node]
+    pop, extend = stack.pop, stack.extend
+    node_type = ast.AST
+    child_fields = _CHILD_FIELDS
+    while stack:
+        current = pop()
+        append(current)
+        kind = current.__class__
+        fields = child_fields.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in fields:
+            value = getattr(current, name, None)
+            if value.__class__ is list:
+                extend([item for item in value if isinstance(item, node_type)])
+            elif isinstance(value, node_type):
+                stack.append(value)
+    return out
+
+
 def walk_local(node: ast.AST) -> list[ast.AST]:
     """The nodes of ``node`` (itself first) without entering nested functions, lambdas
     or classes. Cached on the node, less the node itself (no reference cycles)."""

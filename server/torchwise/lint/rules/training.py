@@ -231,7 +231,7 @@ def _zero_grad_fix(ctx: Context, loop: ast.AST, opt: ast.expr) -> Fix | None:
     while isinstance(root, ast.Attribute):
         root = root.value
     if not isinstance(root, ast.Name) or any(
-            isinstance(n, ast.Name) and n.id == root.id and isinstance(n.ctx, ast.Store) for n in ast.walk(loop)):
+            isinstance(n, ast.Name) and n.id == root.id and isinstance(n.ctx, ast.Store) for n in flow.subtree(loop)):
         return None  # the optimizer is (re)bound inside the loop: unclear where to clear
     code = f"{ctx.text(opt)}.zero_grad()"
     edit = fix_edits.insert_before(ctx, loop.body[0], code)  # type: ignore[attr-defined]
