@@ -73,6 +73,10 @@ class Index:
         self.from_aliases: set[str] = set()
         self.import_time_calls: list[ast.Call] = []
         self.import_time_loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
+        # id(a scope's walk_local list) -> its Name/Attribute nodes with a Store context
+        self.stores_by_local: dict[int, list[ast.Name | ast.Attribute]] = {}
+        stores_by_local = self.stores_by_local
+        Store = ast.Store
         by_type = self.by_type
         parents = self.parents
         append = self.all.append
@@ -114,6 +118,12 @@ class Index:
                         refs.append(node)
                 else:
                     stored_names.add(node.id)
+                    if node.ctx.__class__ is Store:
+                        stores = stores_by_local.get(id(local))
+                        if stores is None:
+                            stores_by_local[id(local)] = [node]
+                        else:
+                            stores.append(node)
                 continue  # only a ctx below
             elif kind is Constant:
                 continue  # nothing below
@@ -121,6 +131,8 @@ class Index:
                 attribute_names.add(node.attr)
                 if node.ctx.__class__ is Load:
                     refs_by_name.setdefault(node.attr, []).append(node)
+                elif node.ctx.__class__ is Store:
+                    stores_by_local.setdefault(id(local), []).append(node)
             elif kind is Call:
                 calls.append(node)
                 func = node.func
@@ -723,6 +735,10 @@ def stores_between(analysis: Analysis, scope: ast.AST, first: int, last: int) ->
     """The dotted names (``x``, ``self.fc``) stored to in ``scope``'s own code (not nested
     functions) on lines ``first``..``last``. The scope's stores are listed once, by line."""
     rows = scope.__dict__.get("_tw_stores")
+    if rows is None and scope.__class__ in _SCOPE_LIKE:  # the index filed its stores on the way
+        stores = index(analysis).stores_by_local.get(id(scope.__dict__.get("_tw_local")), ())
+        rows = sorted((n.lineno, name) for n in stores if (name := dotted(n)))
+        scope._tw_stores = rows  # type: ignore[attr-defined]
     if rows is None:
         Name, Attribute, Store = ast.Name, ast.Attribute, ast.Store
         rows = sorted((n.lineno, name) for n in walk_local(scope)  # type: ignore[attr-defined]
