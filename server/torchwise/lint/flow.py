@@ -407,12 +407,13 @@ def accelerate(analysis: Analysis) -> None:
 
 def method_name(call: ast.AST) -> str | None:
     """``x.y.step(...)`` -> ``"step"``; ``step(...)`` -> ``"step"``."""
-    if not isinstance(call, ast.Call):
+    if call.__class__ is not ast.Call:
         return None
-    func = call.func
-    if isinstance(func, ast.Attribute):
+    func = call.func  # type: ignore[attr-defined]
+    kind = func.__class__
+    if kind is ast.Attribute:
         return func.attr
-    if isinstance(func, ast.Name):
+    if kind is ast.Name:
         return func.id
     return None
 
@@ -435,11 +436,25 @@ def scope_for(analysis: Analysis, expr: ast.AST):
     """The scope of an expression: that of its first indexed Name/Attribute (calls,
     subscripts and operators are not indexed by the analysis themselves)."""
     stack = [expr]
+    pop, push = stack.pop, stack.append
+    Name, Attribute, node_type = ast.Name, ast.Attribute, ast.AST
+    child_fields = _CHILD_FIELDS  # ast.iter_child_nodes less the ctx/operator leaves
     while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Name, ast.Attribute)):
+        node = pop()
+        kind = node.__class__
+        if kind is Name or kind is Attribute:
             return analysis.scope_of(node)
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        fields = child_fields.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in reversed(fields):  # pushed last to first: the first child is looked at first
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in reversed(value):
+                    if isinstance(item, node_type):
+                        push(item)
+            elif isinstance(value, node_type):
+                push(value)
     return None
 
 
