@@ -587,15 +587,34 @@ def is_grad_off_context(analysis: Analysis, expr: ast.AST) -> bool:
 def under_grad_off(analysis: Analysis, node: ast.AST) -> bool:
     """Lexically inside ``with torch.no_grad()`` (or inference mode), or in a function
     decorated with it."""
-    for anc in ancestors(analysis, node):
-        if isinstance(anc, (ast.With, ast.AsyncWith)):
+    known = analysis.queries.get("under_grad_off")  # id(node) -> answer, for every node asked or passed
+    if known is None:
+        known = analysis.queries["under_grad_off"] = {}
+    parents = index(analysis).parents
+    chain = [id(node)]
+    found = known.get(id(node))
+    anc = parents.get(id(node))
+    while found is None:
+        if anc is None:
+            found = False
+            break
+        kind = anc.__class__
+        if kind is ast.With or kind is ast.AsyncWith:
             if memo(anc, "grad_off", lambda: any(is_grad_off_context(analysis, item.context_expr)
                                                  for item in anc.items)):
-                return True
-        elif isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = True
+                break
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
             if memo(anc, "grad_off", lambda: any(is_grad_off_context(analysis, d) for d in anc.decorator_list)):
-                return True
-    return False
+                found = True
+                break
+        key = id(anc)
+        found = known.get(key)
+        chain.append(key)
+        anc = parents.get(key)
+    for key in chain:
+        known[key] = found
+    return found
 
 
 def function_called_under_grad_off(analysis: Analysis, func: ast.AST) -> bool:
