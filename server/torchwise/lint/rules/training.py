@@ -265,6 +265,9 @@ def _segment_owner(a, node: ast.AST) -> ast.AST:
     return found
 
 
+_BARRIERS = (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
 def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AST | None, str]]]:
     """Per straight-line segment: its backward / clear / step events and barriers
     (nested loops and functions), in source order."""
@@ -292,8 +295,8 @@ def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AS
             segments.setdefault(id(owner), []).append(((call.lineno, call.col_offset), event[0], call, event[1]))
     if not any(kind == "clear" for events in segments.values() for _, kind, _, _ in events):
         return {}
-    for node in flow.iter_nodes(a, ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
-                                ast.ClassDef, ast.Lambda):
+    by_type = flow.index(a).by_type  # unsorted: the events are sorted below, barriers after the calls
+    for node in [n for kind in _BARRIERS for n in by_type.get(kind, ())]:
         owner = _segment_owner(a, node)
         if id(owner) in segments:
             segments[id(owner)].append(((node.lineno, node.col_offset), "barrier", None, ""))
