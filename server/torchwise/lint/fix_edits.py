@@ -173,7 +173,8 @@ def _string_spans(ctx: "Context") -> list[tuple[int, int]] | None:
             return None
         from torchwise.lint import flow
 
-        spans = [(n.lineno + 1, n.end_lineno) for n in flow.iter_nodes(a, ast.Constant, ast.JoinedStr)
+        by_type = flow.index(a).by_type  # unsorted: only ever searched with any()
+        spans = [(n.lineno + 1, n.end_lineno) for n in [*by_type.get(ast.Constant, ()), *by_type.get(ast.JoinedStr, ())]
                  if n.end_lineno > n.lineno and (n.__class__ is ast.JoinedStr or isinstance(n.value, (str, bytes)))]
         a.queries["string_spans"] = spans
     return spans

@@ -73,6 +73,10 @@ class Index:
         self.from_aliases: set[str] = set()
         self.import_time_calls: list[ast.Call] = []
         self.import_time_loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
+        # id(a scope's walk_local list) -> its Name/Attribute nodes with a Store context
+        self.stores_by_local: dict[int, list[ast.Name | ast.Attribute]] = {}
+        stores_by_local = self.stores_by_local
+        Store = ast.Store
         by_type = self.by_type
         parents = self.parents
         append = self.all.append
@@ -114,6 +118,12 @@ class Index:
                         refs.append(node)
                 else:
                     stored_names.add(node.id)
+                    if node.ctx.__class__ is Store:
+                        stores = stores_by_local.get(id(local))
+                        if stores is None:
+                            stores_by_local[id(local)] = [node]
+                        else:
+                            stores.append(node)
                 continue  # only a ctx below
             elif kind is Constant:
                 continue  # nothing below
@@ -121,6 +131,8 @@ class Index:
                 attribute_names.add(node.attr)
                 if node.ctx.__class__ is Load:
                     refs_by_name.setdefault(node.attr, []).append(node)
+                elif node.ctx.__class__ is Store:
+                    stores_by_local.setdefault(id(local), []).append(node)
             elif kind is Call:
                 calls.append(node)
                 func = node.func
@@ -174,6 +186,7 @@ class Index:
         for nodes in by_type.values():
             nodes.reverse()  # roughly source order (pre-order walk)
         self._sorted: dict[type, list[ast.AST]] = {}
+        self.enclosing: dict[int, ast.AST] = {}  # id(node) -> enclosing_function(node), filled on demand
 
     def of(self, *types: type) -> list[ast.AST]:
         """All nodes of these types, in source order."""
@@ -214,12 +227,36 @@ def ancestors(analysis: Analysis, node: ast.AST) -> Iterator[ast.AST]:
         current = parents.get(id(current))
 
 
+_FUNC_SET = frozenset(FUNCS)
+
+
 def enclosing_function(analysis: Analysis, node: ast.AST) -> ast.AST:
-    """The innermost function (or lambda) around ``node``, else the module."""
-    for anc in ancestors(analysis, node):
-        if isinstance(anc, FUNCS):
-            return anc
-    return analysis.tree
+    """The innermost function (or lambda) around ``node``, else the module. Memoized
+    for every ancestor passed on the way up: rules ask it of thousands of calls, and
+    siblings share all but their last steps."""
+    idx = index(analysis)
+    known = idx.enclosing
+    found = known.get(id(node))
+    if found is not None:
+        return found
+    parents, funcs = idx.parents, _FUNC_SET
+    chain = [id(node)]
+    current = parents.get(id(node))
+    while current is not None:
+        if current.__class__ in funcs:
+            found = current
+            break
+        key = id(current)
+        found = known.get(key)
+        if found is not None:
+            break
+        chain.append(key)
+        current = parents.get(key)
+    else:
+        found = analysis.tree
+    for key in chain:
+        known[key] = found
+    return found
 
 
 def enclosing_loops(analysis: Analysis, node: ast.AST) -> list[ast.AST]:
@@ -237,8 +274,12 @@ def enclosing_loops(analysis: Analysis, node: ast.AST) -> list[ast.AST]:
 
 
 def _in_body(loop: ast.AST, child: ast.AST) -> bool:
-    return any(child is stmt for stmt in getattr(loop, "body", ())) or any(
-        child is stmt for stmt in getattr(loop, "orelse", ()))
+    """Whether ``child``, a direct child of ``loop`` (a For, AsyncFor or While), is a
+    statement of its body or else-block: any child but the target, iterable or test
+    (identity checks, not a scan of the body)."""
+    if loop.__class__ is ast.While:
+        return child is not loop.test  # type: ignore[attr-defined]
+    return child is not loop.iter and child is not loop.target  # type: ignore[attr-defined]
 
 
 _SCOPE_LIKE = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -264,6 +305,32 @@ def _walk_local(node: ast.AST) -> list[ast.AST]:
                     if isinstance(item, node_type) and item.__class__ not in scope_set:
                         stack.append(item)
             elif isinstance(value, node_type) and value.__class__ not in scope_set:
+                stack.append(value)
+    return out
+
+
+def subtree(node: ast.AST) -> list[ast.AST]:
+    """The nodes under ``node`` (itself first): those of ``ast.walk(node)`` less the
+    context and operator singletons (``Load``, ``Add``), in depth-first order, without
+    ``ast.walk``'s generators (several rules walk every module-level statement)."""
+    out = []
+    append = out.append
+    stack = [node]
+    pop, extend = stack.pop, stack.extend
+    node_type = ast.AST
+    child_fields = _CHILD_FIELDS
+    while stack:
+        current = pop()
+        append(current)
+        kind = current.__class__
+        fields = child_fields.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in fields:
+            value = getattr(current, name, None)
+            if value.__class__ is list:
+                extend([item for item in value if isinstance(item, node_type)])
+            elif isinstance(value, node_type):
                 stack.append(value)
     return out
 
@@ -340,12 +407,13 @@ def accelerate(analysis: Analysis) -> None:
 
 def method_name(call: ast.AST) -> str | None:
     """``x.y.step(...)`` -> ``"step"``; ``step(...)`` -> ``"step"``."""
-    if not isinstance(call, ast.Call):
+    if call.__class__ is not ast.Call:
         return None
-    func = call.func
-    if isinstance(func, ast.Attribute):
+    func = call.func  # type: ignore[attr-defined]
+    kind = func.__class__
+    if kind is ast.Attribute:
         return func.attr
-    if isinstance(func, ast.Name):
+    if kind is ast.Name:
         return func.id
     return None
 
@@ -368,11 +436,25 @@ def scope_for(analysis: Analysis, expr: ast.AST):
     """The scope of an expression: that of its first indexed Name/Attribute (calls,
     subscripts and operators are not indexed by the analysis themselves)."""
     stack = [expr]
+    pop, push = stack.pop, stack.append
+    Name, Attribute, node_type = ast.Name, ast.Attribute, ast.AST
+    child_fields = _CHILD_FIELDS  # ast.iter_child_nodes less the ctx/operator leaves
     while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Name, ast.Attribute)):
+        node = pop()
+        kind = node.__class__
+        if kind is Name or kind is Attribute:
             return analysis.scope_of(node)
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        fields = child_fields.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in reversed(fields):  # pushed last to first: the first child is looked at first
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in reversed(value):
+                    if isinstance(item, node_type):
+                        push(item)
+            elif isinstance(value, node_type):
+                push(value)
     return None
 
 
@@ -505,15 +587,34 @@ def is_grad_off_context(analysis: Analysis, expr: ast.AST) -> bool:
 def under_grad_off(analysis: Analysis, node: ast.AST) -> bool:
     """Lexically inside ``with torch.no_grad()`` (or inference mode), or in a function
     decorated with it."""
-    for anc in ancestors(analysis, node):
-        if isinstance(anc, (ast.With, ast.AsyncWith)):
+    known = analysis.queries.get("under_grad_off")  # id(node) -> answer, for every node asked or passed
+    if known is None:
+        known = analysis.queries["under_grad_off"] = {}
+    parents = index(analysis).parents
+    chain = [id(node)]
+    found = known.get(id(node))
+    anc = parents.get(id(node))
+    while found is None:
+        if anc is None:
+            found = False
+            break
+        kind = anc.__class__
+        if kind is ast.With or kind is ast.AsyncWith:
             if memo(anc, "grad_off", lambda: any(is_grad_off_context(analysis, item.context_expr)
                                                  for item in anc.items)):
-                return True
-        elif isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = True
+                break
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
             if memo(anc, "grad_off", lambda: any(is_grad_off_context(analysis, d) for d in anc.decorator_list)):
-                return True
-    return False
+                found = True
+                break
+        key = id(anc)
+        found = known.get(key)
+        chain.append(key)
+        anc = parents.get(key)
+    for key in chain:
+        known[key] = found
+    return found
 
 
 def function_called_under_grad_off(analysis: Analysis, func: ast.AST) -> bool:
@@ -668,6 +769,10 @@ def stores_between(analysis: Analysis, scope: ast.AST, first: int, last: int) ->
     """The dotted names (``x``, ``self.fc``) stored to in ``scope``'s own code (not nested
     functions) on lines ``first``..``last``. The scope's stores are listed once, by line."""
     rows = scope.__dict__.get("_tw_stores")
+    if rows is None and scope.__class__ in _SCOPE_LIKE:  # the index filed its stores on the way
+        stores = index(analysis).stores_by_local.get(id(scope.__dict__.get("_tw_local")), ())
+        rows = sorted((n.lineno, name) for n in stores if (name := dotted(n)))
+        scope._tw_stores = rows  # type: ignore[attr-defined]
     if rows is None:
         Name, Attribute, Store = ast.Name, ast.Attribute, ast.Store
         rows = sorted((n.lineno, name) for n in walk_local(scope)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ import operator
 from typing import Iterator
 
 from torchwise.lint import fix_edits
+from torchwise.lint.flow import subtree
 from torchwise.lint.base import Context, Fix, rule
 from torchwise.lint.rules._calls import (
     argument, call_name, calls, has_star_args, has_star_kwargs, index, int_value,
@@ -54,7 +55,7 @@ def _workers(ctx: Context, call: ast.Call) -> str:
         number = _module_int(ctx, value)
     if number is not None:
         return "some" if number > 0 else "none"
-    for node in ast.walk(value):
+    for node in subtree(value):
         if isinstance(node, ast.Call) and call_name(ctx, node) in _CPU_COUNT:
             return "some"
     return "unknown"
@@ -77,7 +78,7 @@ class _Uses:
         self.nodes: set[int] = set()
         for node in nodes:
             if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-                for sub in ast.walk(node.iter):
+                for sub in subtree(node.iter):
                     self._add(sub)
             elif isinstance(node, ast.Call):
                 if isinstance(node.func, ast.Name) and node.func.id in _HARMLESS:
@@ -197,7 +198,7 @@ def _main_guard_fix(ctx: Context, start: ast.AST, name: str | None = None) -> Fi
 
 
 def _stored_names(stmt: ast.stmt) -> set[str]:
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+    return {n.id for n in subtree(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
 
 
 def _loaded(ctx: Context, stmt: ast.stmt) -> set[str]:
@@ -216,12 +217,12 @@ def _loaded_names(stmt: ast.stmt) -> set[str]:
     stores: dict[str, tuple[int, int]] = {}
     loads: list[tuple[str, tuple[int, int]]] = []
     handled: set[int] = set()
-    for node in ast.walk(stmt):
+    for node in subtree(stmt):  # any top-down order: a target is seen after its assignment
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
             done = (node.end_lineno or node.lineno, node.end_col_offset or 0)  # bound after the value
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                for n in ast.walk(target):
+                for n in subtree(target):
                     if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
                         handled.add(id(n))
                         stores[n.id] = min(stores.get(n.id, done), done)

@@ -290,7 +290,8 @@ def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:
     bound = ctx.analysis.queries.get("names_bound_to_calls")
     if bound is None:
         bound = {}
-        for node in flow.iter_nodes(ctx.analysis, ast.Assign, ast.AnnAssign):
+        by_type = flow.index(ctx.analysis).by_type  # in any order: the answer is sets (no sort of every assignment)
+        for node in [*by_type.get(ast.Assign, ()), *by_type.get(ast.AnnAssign, ())]:
             value = node.value
             if isinstance(value, ast.Call):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]

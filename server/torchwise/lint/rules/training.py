@@ -231,7 +231,7 @@ def _zero_grad_fix(ctx: Context, loop: ast.AST, opt: ast.expr) -> Fix | None:
     while isinstance(root, ast.Attribute):
         root = root.value
     if not isinstance(root, ast.Name) or any(
-            isinstance(n, ast.Name) and n.id == root.id and isinstance(n.ctx, ast.Store) for n in ast.walk(loop)):
+            isinstance(n, ast.Name) and n.id == root.id and isinstance(n.ctx, ast.Store) for n in flow.subtree(loop)):
         return None  # the optimizer is (re)bound inside the loop: unclear where to clear
     code = f"{ctx.text(opt)}.zero_grad()"
     edit = fix_edits.insert_before(ctx, loop.body[0], code)  # type: ignore[attr-defined]
@@ -241,15 +241,31 @@ def _zero_grad_fix(ctx: Context, loop: ast.AST, opt: ast.expr) -> Fix | None:
 # ------------------------------------------------------------------ TW102
 def _segment_owner(a, node: ast.AST) -> ast.AST:
     """The loop body or function/module that runs ``node`` in one straight line
-    (if/with/try are looked through; loops and nested functions are not)."""
+    (if/with/try are looked through; loops and nested functions are not). Memoized per
+    node: a node whose parent does not own it has its parent's owner."""
+    owners = a.queries.get("segment_owners")
+    if owners is None:
+        owners = a.queries["segment_owners"] = {}
+    parents = flow.index(a).parents
+    chain = []
     child = node
-    for anc in flow.ancestors(a, node):
-        if isinstance(anc, flow.SCOPES):
-            return anc
-        if isinstance(anc, flow.LOOPS) and flow._in_body(anc, child):
-            return anc
-        child = anc
-    return a.tree
+    found = owners.get(id(node))
+    while found is None:
+        chain.append(id(child))
+        anc = parents.get(id(child))
+        if anc is None:
+            found = a.tree
+        elif isinstance(anc, flow.SCOPES) or (isinstance(anc, flow.LOOPS) and flow._in_body(anc, child)):
+            found = anc
+        else:
+            child = anc
+            found = owners.get(id(child))
+    for key in chain:
+        owners[key] = found
+    return found
+
+
+_BARRIERS = (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AST | None, str]]]:
@@ -279,8 +295,8 @@ def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AS
             segments.setdefault(id(owner), []).append(((call.lineno, call.col_offset), event[0], call, event[1]))
     if not any(kind == "clear" for events in segments.values() for _, kind, _, _ in events):
         return {}
-    for node in flow.iter_nodes(a, ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
-                                ast.ClassDef, ast.Lambda):
+    by_type = flow.index(a).by_type  # unsorted: the events are sorted below, barriers after the calls
+    for node in [n for kind in _BARRIERS for n in by_type.get(kind, ())]:
         owner = _segment_owner(a, node)
         if id(owner) in segments:
             segments[id(owner)].append(((node.lineno, node.col_offset), "barrier", None, ""))
