@@ -33,8 +33,8 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
                     found.append((call, call.args[0]))
             elif not call.args and not call.keywords and flow.is_optimizer(a, recv):
                 found.append((call, recv))
-        summaries = effects.summaries(a.tree)
-        names = _helper_names(summaries)
+        summaries = _summaries(a)
+        names = summaries.helper_names()
         added = False
         for call in flow.calls_named(a, *names) if names else ():
             for arg in summaries.steps_at(call, flow.enclosing_function(a, call)):
@@ -47,9 +47,10 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
     return found
 
 
-def _helper_names(summaries: "effects.Summaries") -> set[str]:
-    """Names of the file's functions and methods (the calls that may run a helper)."""
-    return set(summaries.functions) | {name for methods in summaries.methods.values() for name in methods}
+def _summaries(a) -> "effects.Summaries":
+    """The file's function summaries, following the project's other modules when the
+    analysis sees a project."""
+    return effects.summaries(a.tree, a)
 
 
 _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
@@ -107,14 +108,28 @@ def _clearing_holders(ctx: Context) -> set[int]:
     a = ctx.analysis
     holders = a.queries.get("clearing_holders")
     if holders is None:
-        helpers = _clearing_functions(ctx)
-        summaries = effects.summaries(a.tree)
-        names = _helper_names(summaries)
-        deep = [c for c in flow.calls_named(a, *names) if (callee := summaries.callee(
-            c, flow.enclosing_function(a, c))) is not None and summaries.of(callee).clears] if names else []
-        holders = flow.local_holders(a, [*_clearing_nodes(ctx), *flow.calls_named(a, *helpers), *deep])
+        holders = flow.local_holders(a, [*_clearing_nodes(ctx), *_clearing_calls(ctx)])
         a.queries["clearing_holders"] = holders
     return holders
+
+
+def _clearing_calls(ctx: Context) -> list[ast.Call]:
+    """Calls that clear gradients through a helper: of the file's functions whose bodies
+    clear, and of any summarised helper (same file or another module) that clears,
+    in source order."""
+    a = ctx.analysis
+    calls = a.queries.get("clearing_calls")
+    if calls is None:
+        helpers = _clearing_functions(ctx)
+        summaries = _summaries(a)
+        names = summaries.helper_names()
+        deep = [c for c in flow.calls_named(a, *names) if (callee := summaries.callee(
+            c, flow.enclosing_function(a, c))) is not None and summaries.of(callee).clears] if names else []
+        direct = flow.calls_named(a, *helpers) if helpers else []
+        seen = {id(c) for c in direct}
+        calls = sorted([*direct, *(c for c in deep if id(c) not in seen)], key=lambda c: (c.lineno, c.col_offset))
+        a.queries["clearing_calls"] = calls
+    return calls
 
 
 def _has_backward(ctx: Context, node: ast.AST) -> bool:
@@ -123,8 +138,8 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
     a = ctx.analysis
     holders = a.queries.get("backward_holders")
     if holders is None:
-        summaries = effects.summaries(a.tree)
-        names = _helper_names(summaries)
+        summaries = _summaries(a)
+        names = summaries.helper_names()
         via_helpers = []
         for c in flow.calls_named(a, *names) if names else ():
             callee = summaries.callee(c, flow.enclosing_function(a, c))
@@ -192,8 +207,7 @@ def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.exp
     if not name:
         return None
     inside = _clearing_nodes_in(ctx, loop)  # a bisect per loop, not a scan of the file's clearings
-    helpers = _clearing_functions(ctx)
-    if not inside or (helpers and flow.any_within(loop, flow.calls_named(a, *helpers))):
+    if not inside or flow.any_within(loop, _clearing_calls(ctx)):
         return None
     for n in inside:
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "zero_grad"):
@@ -211,8 +225,7 @@ def _cleared_only_in_other_branches(ctx: Context, loop: ast.AST, step: ast.AST) 
     verdict is left to the usual rule."""
     a = ctx.analysis
     inside = _clearing_nodes_in(ctx, loop)
-    helpers = _clearing_functions(ctx)
-    if not inside or (helpers and flow.any_within(loop, flow.calls_named(a, *helpers))):
+    if not inside or flow.any_within(loop, _clearing_calls(ctx)):
         return None
     here = flow.branch_path(a, step, loop)
     for node in inside:
@@ -398,7 +411,8 @@ def _calls_target(node: ast.AST, target: str) -> ast.Call | None:
 
 
 def _mode_targets(ctx: Context) -> set[str]:
-    """What the file's ``.train()``/``.eval()`` calls are called on (``model``, ``self.net``)."""
+    """What the file's ``.train()``/``.eval()`` calls are called on (``model``, ``self.net``),
+    and what its calls of helpers (same file or another module) leave in a mode."""
     a = ctx.analysis
     out = a.queries.get("mode_targets")
     if out is None:
@@ -407,6 +421,10 @@ def _mode_targets(ctx: Context) -> set[str]:
             mc = _mode_call(call)
             if mc is not None:
                 out.add(mc[0])
+        summaries = _summaries(a)
+        names = summaries.helper_names()
+        for call in flow.calls_named(a, *names) if names else ():
+            out.update(target for target, _ in summaries.effects_at(call, flow.enclosing_function(a, call)))
     return out
 
 
@@ -416,7 +434,7 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
     some mode call in the file (``_mode_targets``) are asked about, so only they are kept."""
     def compute():
         targets = _mode_targets(ctx)
-        summaries = effects.summaries(ctx.analysis.tree)
+        summaries = _summaries(ctx.analysis)
         events: dict[str, list[tuple[tuple[int, int], str]]] = {}
         for n in flow.calls_in(func):
             position = (n.lineno, n.col_offset)
@@ -665,8 +683,8 @@ def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
         mc = _mode_call(call)
         if mc is not None and mc[1] == "eval":
             out.append((call, mc[0]))
-    summaries = effects.summaries(a.tree)
-    names = _helper_names(summaries)
+    summaries = _summaries(a)
+    names = summaries.helper_names()
     targets = _mode_targets(ctx)
     for call in flow.calls_named(a, *names) if names else ():
         for target, mode in summaries.effects_at(call, flow.enclosing_function(a, call)):
@@ -682,7 +700,7 @@ def _runs_target(ctx: Context, loop: ast.AST, target: str) -> bool:
     if _calls_target(loop, target) is not None:
         return True
     a = ctx.analysis
-    summaries = effects.summaries(a.tree)
+    summaries = _summaries(a)
     func = flow.enclosing_function(a, loop)
     for call in flow.calls_in(loop):
         callee = summaries.callee(call, func)
