@@ -272,7 +272,9 @@ def _parameter_default(func: ast.AST, name: str) -> ast.expr | None:
 
 def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
     """Names (last component) bound to an instance of one of the loss classes, and the
-    class names themselves (``nn.CrossEntropyLoss()(x, y)``)."""
+    class names themselves (``nn.CrossEntropyLoss()(x, y)``); also names bound to what a
+    function returns (``criterion = get_criterion()``): their calls are kept only when the
+    inferred type of the name is a loss class (a factory of this module or another)."""
     key = "loss_names_" + "_".join(sorted(class_names))
     cached = ctx.analysis.queries.get(key)
     if cached is None:
@@ -280,8 +282,15 @@ def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
         bound = _names_bound_to_calls(ctx)
         for name in class_names:
             cached.update(bound.get(name, ()))
+        for callee, names in bound.items():
+            if callee[:1].islower() and callee not in _NOT_FACTORIES:
+                cached.update(names)
         ctx.analysis.queries[key] = cached
     return cached
+
+
+_NOT_FACTORIES = frozenset({"", "to", "cuda", "cpu", "float", "view", "reshape", "softmax", "log_softmax",
+                            "sigmoid", "item", "detach", "size", "len", "range", "zip", "enumerate"})
 
 
 def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:
@@ -294,7 +303,12 @@ def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:
             value = node.value
             if isinstance(value, ast.Call):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                bound.setdefault(flow.last_name(value.func), set()).update(flow.last_name(t) for t in targets)
+                names = bound.setdefault(flow.last_name(value.func), set())
+                for t in targets:  # ``opt, criterion = make_pair()``: each element's name
+                    if isinstance(t, ast.Tuple):
+                        names.update(flow.last_name(e) for e in t.elts)
+                    else:
+                        names.add(flow.last_name(t))
         ctx.analysis.queries["names_bound_to_calls"] = bound
     return bound
 
