@@ -485,10 +485,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         yield from _never_switched(ctx)
         return
     reported: set[int] = set()
-    for call in flow.calls_named(a, *{t.rsplit(".", 1)[-1] for t in targets}):
-        target = flow.dotted(call.func)
-        if target not in targets:
-            continue
+    for call, target in _model_runs(ctx, targets):
         # inside a for loop (in its body) that sits inside a no_grad/inference_mode block
         # (or a loop whose body enters such a block around the call: ``for ...: with no_grad(): ...``)
         loop = None
@@ -526,6 +523,34 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target),
             )
+
+
+def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
+    """Calls that run one of ``targets``, in source order: the model called (``model(x)``),
+    or a helper (this file's or another module's) that runs the model passed to it without
+    training it or setting its mode (``predict(model, x)``)."""
+    a = ctx.analysis
+    out = []
+    for call in flow.calls_named(a, *{t.rsplit(".", 1)[-1] for t in targets}):
+        target = flow.dotted(call.func)
+        if target in targets:
+            out.append((call, target))
+    summaries = _summaries(a)
+    names = summaries.helper_names()
+    for call in flow.calls_named(a, *names) if names else ():
+        callee = summaries.callee(call, flow.enclosing_function(a, call))
+        if callee is None:
+            continue
+        inner = summaries.of(callee)
+        if inner.backward or inner.steps or inner.clears:
+            continue
+        for t in inner.called:
+            mapped = summaries.map_target(t, call)
+            if mapped in targets and inner.mode_of(t) is None and t.startswith("#"):
+                out.append((call, mapped))
+                break
+    out.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+    return out
 
 
 def _mode_at_callers(ctx: Context, node: ast.AST, target: str) -> str | None:
