@@ -148,6 +148,13 @@ class Summaries:
             return self.methods.get(id(caller), {}).get(func.attr)
         return self._foreign_callee(call) if isinstance(func, ast.Attribute) else None
 
+    def is_local_call(self, call: ast.Call) -> bool:
+        """Whether a call may run a function of this module (no project lookup needed)."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return func.id in self.functions
+        return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+
     def _foreign_callee(self, call: ast.Call) -> ast.AST | None:
         """Another module's function a call runs (memoised per call and revision)."""
         env = getattr(self.analysis, "env", None)
@@ -172,6 +179,18 @@ class Summaries:
         if not isinstance(root, ast.Name) or root.id == "self":
             return None
         analysis = self.analysis
+        binding = analysis.lookup(root.id, analysis.scope_of(root), root.lineno)
+        if binding is None or binding.kind != "import" or not binding.qualname:
+            return None  # only names imported from the project's modules
+        qualname = binding.qualname
+        attr = call.func
+        rest = []
+        while isinstance(attr, ast.Attribute):
+            rest.append(attr.attr)
+            attr = attr.value
+        qualname = ".".join([qualname, *reversed(rest)])
+        if not env.owns(qualname) or not may_have_effects(env.project, qualname):
+            return None
         value = analysis.resolve(call.func, analysis.scope_of(root))
         if value is None or value.kind != "symbol" or value.is_local or not env.owns(value.qualname):
             return None
@@ -210,7 +229,8 @@ class Summaries:
         project = env.project
         for name, bindings in self.analysis.module_scope.bindings.items():
             for binding in bindings:
-                if binding.kind != "import" or not binding.qualname or not env.owns(binding.qualname):
+                if binding.kind != "import" or not binding.qualname or not env.owns(binding.qualname) \
+                        or not may_have_effects(project, binding.qualname):
                     continue
                 path = project.resolver.find(binding.qualname)
                 if path is None or path.is_dir():
@@ -380,6 +400,31 @@ class Summaries:
             if mapped is not None:
                 out.append((mapped, mode))
         return out
+
+
+_EFFECT_WORDS = ("backward", "step(", "zero_grad", ".train(", ".eval(", "no_grad", "inference_mode")
+
+
+def may_have_effects(project, qualname: str) -> bool:
+    """Whether the module a project name is imported from (the longest prefix of
+    ``qualname`` that is a module file) mentions any effect at all, by its text: a module
+    without one is not analysed for its helpers (resolving every imported name of a large
+    package costs more than the lint itself). A function re-exported through a module that
+    mentions none (a package ``__init__``) is not followed."""
+    parts = qualname.split(".")
+    for i in range(len(parts), 0, -1):
+        path = project.resolver.find(".".join(parts[:i]))
+        if path is None:
+            continue
+        if path.is_dir():
+            return False
+        key = ("effect_words", path)
+        known = project.memo.get(key)
+        if known is None:
+            text = project.source(path)
+            known = project.memo[key] = text is not None and any(w in text for w in _EFFECT_WORDS)
+        return known
+    return False
 
 
 def summaries(tree: ast.Module, analysis=None) -> Summaries:

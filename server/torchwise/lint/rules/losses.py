@@ -282,15 +282,38 @@ def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
         bound = _names_bound_to_calls(ctx)
         for name in class_names:
             cached.update(bound.get(name, ()))
-        for callee, names in bound.items():
-            if callee[:1].islower() and callee not in _NOT_FACTORIES:
-                cached.update(names)
+        cached.update(_factory_results(ctx))
         ctx.analysis.queries[key] = cached
     return cached
 
 
-_NOT_FACTORIES = frozenset({"", "to", "cuda", "cpu", "float", "view", "reshape", "softmax", "log_softmax",
-                            "sigmoid", "item", "detach", "size", "len", "range", "zip", "enumerate"})
+def _factory_results(ctx: Context) -> set[str]:
+    """Names bound to what a factory returns: a call of one of the file's functions, of a
+    name imported from the project, or of a function of a project module it imports
+    (``criterion = get_criterion()``, ``opt, loss_fn = factory.build(model)``)."""
+    a = ctx.analysis
+    cached = a.queries.get("factory_results")
+    if cached is None:
+        cached = a.queries["factory_results"] = set()
+        env = a.env
+        local = flow.index(a).functions
+        scope = a.module_scope
+        for node in flow.iter_nodes(a, ast.Assign, ast.AnnAssign):
+            value = node.value
+            if not isinstance(value, ast.Call):
+                continue
+            root = value.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if not isinstance(root, ast.Name) or not flow.last_name(value.func)[:1].islower():
+                continue  # classes (``Attention(...)``) are typed by their own name already
+            if not (isinstance(value.func, ast.Name) and root.id in local):
+                bindings = scope.bindings.get(root.id, ())
+                if env is None or not any(b.kind == "import" and env.owns(b.qualname) for b in bindings):
+                    continue
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                cached.update(flow.last_name(e) for e in (t.elts if isinstance(t, ast.Tuple) else [t]))
+    return cached
 
 
 def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:

@@ -37,6 +37,9 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
         names = summaries.helper_names()
         added = False
         for call in flow.calls_named(a, *names) if names else ():
+            if not summaries.is_local_call(call) and not any(
+                    "opt" in flow.last_name(x).lower() for x in call.args if isinstance(x, (ast.Name, ast.Attribute))):
+                continue  # another module's helper: only when something named like an optimizer is passed
             for arg in summaries.steps_at(call, flow.enclosing_function(a, call)):
                 if flow.is_optimizer(a, arg):
                     found.append((call, arg))
