@@ -117,3 +117,76 @@ def test_answers_do_not_depend_on_the_order_of_questions() -> None:
         funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
         backward = {f.name: effects.summaries(tree).of(f) for f in reversed(funcs)}
         assert {k: v.modes for k, v in forward.items()} == {k: v.modes for k, v in backward.items()}
+
+
+# ------------------------------------------------------------------ across modules
+MODULES = 3
+
+
+@st.composite
+def projects(draw) -> dict[str, str]:
+    """A package of modules that import each other (cycles included) and whose functions
+    call each other's at random, by module attribute and by imported name."""
+    out = {}
+    for k in range(MODULES):
+        lines = [f"from pkg import {', '.join(f'm{j}' for j in range(MODULES))}",
+                 f"from pkg.m{(k + 1) % MODULES} import f0 as imported", ""]
+        for i in range(draw(st.integers(1, 3))):
+            body = []
+            for _ in range(draw(st.integers(1, 5))):
+                choice = draw(st.integers(0, len(STATEMENTS) + 2))
+                if choice < len(STATEMENTS):
+                    stmt = STATEMENTS[choice]
+                elif choice == len(STATEMENTS):
+                    stmt = f"m{draw(st.integers(0, MODULES - 1))}.f{draw(st.integers(0, 2))}(m, opt)"
+                elif choice == len(STATEMENTS) + 1:
+                    stmt = f"if c:\n        imported(opt, m)"
+                else:
+                    stmt = f"for _ in x:\n        m{draw(st.integers(0, MODULES - 1))}.f0(*a)"
+                body.append("    " + stmt)
+            lines.append(f"def f{i}(m, opt):\n" + "\n".join(body) + "\n")
+        out[f"m{k}"] = "\n".join(lines)
+    return out
+
+
+def _project_summaries(files: dict[str, str], order) -> dict[tuple[str, str], effects.Effects]:
+    import tempfile
+
+    from torchwise.project import Project
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "pkg").mkdir()
+        (Path(folder) / "pkg" / "__init__.py").write_text("")
+        for name, text in files.items():
+            (Path(folder) / "pkg" / f"{name}.py").write_text(text)
+        project = Project([folder])
+        out = {}
+        for name in order:
+            unit = project.unit(f"pkg.{name}")
+            s = effects.summaries(unit.analysis.tree, unit.analysis)
+            for node in unit.analysis.tree.body:
+                if isinstance(node, ast.FunctionDef):
+                    out[(name, node.name)] = s.of(node)
+        return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(projects(), st.permutations([f"m{k}" for k in range(MODULES)]))
+def test_cross_module_summaries_end_and_do_not_depend_on_order(files: dict[str, str], order) -> None:
+    """Import cycles and mutual recursion across modules end; a fresh project asked in
+    another order gives the same summaries; the rules run on every module."""
+    first = _project_summaries(files, sorted(files))
+    again = _project_summaries(files, order)
+    assert {k: (v.modes, v.backward, v.clears, v.step_targets()) for k, v in first.items()} == \
+        {k: (v.modes, v.backward, v.clears, v.step_targets()) for k, v in again.items()}
+    for e in first.values():
+        assert all(t.startswith("#") or t.startswith("self.") or t.split(".")[0].isidentifier() for t, _ in e.modes)
+
+
+def test_a_helper_of_another_module_counts_like_a_local_one(tmp_path: Path) -> None:
+    files = {"m0": "from pkg.m1 import switch\n\ndef f0(model, opt):\n    switch(opt, model)\n",
+             "m1": "from pkg import m2\n\ndef switch(opt, net):\n    m2.leave(net)\n    opt.step()\n",
+             "m2": "def leave(net):\n    net.eval()\n    glob.train()\n"}
+    e = _project_summaries(files, ["m0"])[("m0", "f0")]
+    assert dict(e.modes) == {"#0": "eval"}  # the other module's global is not this module's
+    assert e.step_targets() == {"#1"}

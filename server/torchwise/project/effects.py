@@ -2,10 +2,11 @@
 follow through calls (``validate(model)`` switching ``model`` to eval mode, a
 ``_step()`` method that steps ``self.optimizer``).
 
-One summary per function node, computed once per file version (cached on the node) from
-the syntax tree alone. A function's effects include those of the helpers it calls (the
-file's module-level functions, and ``self.<method>()`` of its own class), to a bounded
-depth; recursion ends at a function already being summarised.
+One summary per function node, computed once per file version and project revision
+(cached on the node). A function's effects include those of the helpers it calls (the
+file's module-level functions, ``self.<method>()`` of its own class, and, when the file
+sees a project, the module-level functions of other modules it imports), to a bounded
+depth; recursion and import cycles end at a function already being summarised.
 
 Targets are named as the function sees them: ``"#0"`` for its first parameter,
 ``"self.net"`` for an attribute of ``self``, ``"model"`` for a module-level name.
@@ -14,6 +15,7 @@ Targets are named as the function sees them: ``"#0"`` for its first parameter,
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import dataclass
 
 from torchwise.analysis import dotted
@@ -97,11 +99,26 @@ def _mode_call(call: ast.Call) -> tuple[str, str] | None:
     return None
 
 
+class _Walk(threading.local):
+    """The functions being summarised (shared by every module's ``Summaries``: an import
+    cycle is cut like a recursion), and whether the summary in progress met one."""
+
+    def __init__(self) -> None:
+        self.active: set[int] = set()
+        self.cut = False
+
+
+_WALK = _Walk()
+
+
 class Summaries:
     """Effects of the functions of one module (its syntax tree), memoised per node."""
 
-    def __init__(self, tree: ast.Module):
+    def __init__(self, tree: ast.Module, analysis=None):
         self.tree = tree
+        self.analysis = analysis  # with a project ``env``: calls of other modules' functions are followed
+        self._foreign: dict[int, tuple[int, ast.Call, ast.AST | None]] = {}
+        self._names: tuple[int, frozenset[str]] | None = None
         self.functions = {s.name: s for s in tree.body if isinstance(s, _FUNCS)}
         self.methods: dict[int, dict[str, ast.AST]] = {}  # id(method) -> its class's methods
         for stmt in tree.body:
@@ -109,19 +126,120 @@ class Summaries:
                 methods = {s.name: s for s in stmt.body if isinstance(s, _FUNCS)}
                 for m in methods.values():
                     self.methods[id(m)] = methods
-        self._active: set[int] = set()
-        self._cut = False  # whether the summary being computed met recursion
+
+    def stamp(self) -> int:
+        """The project revision the effects hold for (0 without a project): a change to
+        any module may change what an imported helper does."""
+        env = getattr(self.analysis, "env", None)
+        project = getattr(env, "project", None)
+        return project.revision if project is not None else 0
 
     def callee(self, call: ast.Call, caller: ast.AST | None) -> ast.AST | None:
-        """The function of this module a call runs: ``helper(...)`` (module level) or
-        ``self.method(...)`` from a method of the same class."""
+        """The function a call runs: ``helper(...)`` (module level), ``self.method(...)``
+        from a method of the same class, or a module-level function of another module of
+        the project (``helper(...)`` imported, ``helpers.helper(...)``)."""
         func = call.func
         if isinstance(func, ast.Name):
-            return self.functions.get(func.id)
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
-                and caller is not None:
+            local = self.functions.get(func.id)
+            return local if local is not None else self._foreign_callee(call)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            if caller is None:
+                return None
             return self.methods.get(id(caller), {}).get(func.attr)
-        return None
+        return self._foreign_callee(call) if isinstance(func, ast.Attribute) else None
+
+    def is_local_call(self, call: ast.Call) -> bool:
+        """Whether a call may run a function of this module (no project lookup needed)."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return func.id in self.functions
+        return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+
+    def _foreign_callee(self, call: ast.Call) -> ast.AST | None:
+        """Another module's function a call runs (memoised per call and revision)."""
+        env = getattr(self.analysis, "env", None)
+        if env is None:
+            return None
+        stamp = self.stamp()
+        cached = self._foreign.get(id(call))
+        if cached is not None and cached[0] == stamp and cached[1] is call:
+            return cached[2]
+        node = None
+        try:
+            node = self._resolve_foreign(call, env)
+        except Exception:  # inference must never break a rule
+            node = None
+        self._foreign[id(call)] = (stamp, call, node)
+        return node
+
+    def _resolve_foreign(self, call: ast.Call, env) -> ast.AST | None:
+        root = call.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id == "self":
+            return None
+        analysis = self.analysis
+        binding = analysis.lookup(root.id, analysis.scope_of(root), root.lineno)
+        if binding is None or binding.kind != "import" or not binding.qualname:
+            return None  # only names imported from the project's modules
+        qualname = binding.qualname
+        attr = call.func
+        rest = []
+        while isinstance(attr, ast.Attribute):
+            rest.append(attr.attr)
+            attr = attr.value
+        qualname = ".".join([qualname, *reversed(rest)])
+        if not env.owns(qualname) or not may_have_effects(env.project, qualname):
+            return None
+        value = analysis.resolve(call.func, analysis.scope_of(root))
+        if value is None or value.kind != "symbol" or value.is_local or not env.owns(value.qualname):
+            return None
+        found = env._function(analysis, value.qualname)
+        if found is None:
+            return None
+        unit_analysis, node, _ = found
+        if unit_analysis is analysis:
+            return None
+        owner = summaries(unit_analysis.tree, unit_analysis)
+        if owner.functions.get(getattr(node, "name", "")) is not node:
+            return None  # a method or a nested function: only module-level functions
+        return node
+
+    def helper_names(self) -> frozenset[str]:
+        """Last names of the calls that may run a summarised helper: the file's functions
+        and methods, names imported from the project's modules, and the functions of the
+        project's modules it imports (``helpers.fit``)."""
+        stamp = self.stamp()
+        if self._names is not None and self._names[0] == stamp:
+            return self._names[1]
+        names = set(self.functions)
+        for methods in self.methods.values():
+            names.update(methods)
+        env = getattr(self.analysis, "env", None)
+        if env is not None:
+            try:
+                names.update(self._imported_names(env))
+            except Exception:  # the project model must never break a rule
+                pass
+        self._names = (stamp, frozenset(names))
+        return self._names[1]
+
+    def _imported_names(self, env) -> set[str]:
+        out: set[str] = set()
+        project = env.project
+        for name, bindings in self.analysis.module_scope.bindings.items():
+            for binding in bindings:
+                if binding.kind != "import" or not binding.qualname or not env.owns(binding.qualname) \
+                        or not may_have_effects(project, binding.qualname):
+                    continue
+                path = project.resolver.find(binding.qualname)
+                if path is None or path.is_dir():
+                    out.add(name)  # a name from a module (or a re-export)
+                    continue
+                summary = project.summary(path)  # a module: calls of its functions
+                if summary is not None:
+                    out.update(f.name for f in summary.functions)
+        return out
 
     def of(self, func: ast.AST, depth: int = 0) -> Effects:
         """The function's effects, following helpers ``MAX_DEPTH - depth`` calls deep.
@@ -129,27 +247,32 @@ class Summaries:
         rule asked first; a result cut short by recursion is not kept."""
         if not isinstance(func, _FUNCS):
             return NONE
+        owner = func.__dict__.get("_tw_owner")
+        if owner is not None and owner is not self:
+            return owner.of(func, depth)  # another module's function: its module summarises it
         remaining = MAX_DEPTH - depth
         if remaining < 0:
             return NONE
         memo = func.__dict__.get("_tw_effects")
         if memo is None:
             memo = func._tw_effects = {}  # type: ignore[attr-defined]
+        stamp = self.stamp()
         cached = memo.get(remaining)
-        if cached is not None:
-            return cached
-        if id(func) in self._active:
-            self._cut = True
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        walk = _WALK
+        if id(func) in walk.active:
+            walk.cut = True
             return NONE  # recursion: what the outer call is computing is not known yet
-        outer_cut, self._cut = self._cut, False
-        self._active.add(id(func))
+        outer_cut, walk.cut = walk.cut, False
+        walk.active.add(id(func))
         try:
             effects = self._compute(func, depth)
         finally:
-            self._active.discard(id(func))
-        if not self._cut:
-            memo[remaining] = effects
-        self._cut = self._cut or outer_cut
+            walk.active.discard(id(func))
+        if not walk.cut:
+            memo[remaining] = (stamp, effects)
+        walk.cut = walk.cut or outer_cut
         return effects
 
     def _compute(self, func, depth: int) -> Effects:
@@ -263,7 +386,8 @@ class Summaries:
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
                 return target
             return None
-        return target if isinstance(call.func, ast.Name) else None  # a module-level name, same module
+        func = call.func  # a module-level name: the caller's own only for a function of its module
+        return target if isinstance(func, ast.Name) and func.id in self.functions else None
 
     def effects_at(self, call: ast.Call, caller: ast.AST) -> list[tuple[str, str]]:
         """(target as the caller writes it, mode) for every mode a call's helper leaves."""
@@ -278,8 +402,39 @@ class Summaries:
         return out
 
 
-def summaries(tree: ast.Module) -> Summaries:
+_EFFECT_WORDS = ("backward", "step(", "zero_grad", ".train(", ".eval(", "no_grad", "inference_mode")
+
+
+def may_have_effects(project, qualname: str) -> bool:
+    """Whether the module a project name is imported from (the longest prefix of
+    ``qualname`` that is a module file) mentions any effect at all, by its text: a module
+    without one is not analysed for its helpers (resolving every imported name of a large
+    package costs more than the lint itself). A function re-exported through a module that
+    mentions none (a package ``__init__``) is not followed."""
+    parts = qualname.split(".")
+    for i in range(len(parts), 0, -1):
+        path = project.resolver.find(".".join(parts[:i]))
+        if path is None:
+            continue
+        if path.is_dir():
+            return False
+        key = ("effect_words", path)
+        known = project.memo.get(key)
+        if known is None:
+            text = project.source(path)
+            known = project.memo[key] = text is not None and any(w in text for w in _EFFECT_WORDS)
+        return known
+    return False
+
+
+def summaries(tree: ast.Module, analysis=None) -> Summaries:
+    """The module's summaries; given its ``analysis`` (with a project ``env``), calls of
+    other modules' functions are followed too."""
     cached = tree.__dict__.get("_tw_summaries")
     if cached is None:
-        cached = tree._tw_summaries = Summaries(tree)  # type: ignore[attr-defined]
+        cached = tree._tw_summaries = Summaries(tree, analysis)  # type: ignore[attr-defined]
+        for func in (*cached.functions.values(), *(m for ms in cached.methods.values() for m in ms.values())):
+            func._tw_owner = cached  # type: ignore[attr-defined]
+    elif cached.analysis is None and analysis is not None:
+        cached.analysis = analysis
     return cached

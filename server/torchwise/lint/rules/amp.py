@@ -9,6 +9,7 @@ from typing import Iterator
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules._calls import module_reference
+from torchwise.project import effects
 
 
 def _scaled_backwards(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
@@ -157,13 +158,34 @@ def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
             continue
         for stmt in with_node.body:
             for n in flow.walk_local(stmt):
-                if flow.is_backward_call(n) and not _in_nested_autocast_off(ctx, n, with_node):
+                if not isinstance(n, ast.Call):
+                    continue
+                if flow.is_backward_call(n):
+                    if _in_nested_autocast_off(ctx, n, with_node):
+                        continue
                     yield ctx.finding(
                         n,
                         f"`{ctx.text(n)}` runs inside an autocast region; the backward pass already uses "
                         "the dtypes chosen in the forward pass, and autocast there is not supported; "
                         "dedent the backward (and the optimizer step) out of the `with` block",
                     )
+                elif _helper_runs_backward(ctx, n) and not _in_nested_autocast_off(ctx, n, with_node):
+                    yield ctx.finding(
+                        n,
+                        f"`{ctx.text(n.func)}()` calls backward() and runs inside an autocast region; the "
+                        "backward pass already uses the dtypes chosen in the forward pass, and autocast there "
+                        "is not supported; call it after the `with` block",
+                    )
+
+
+def _helper_runs_backward(ctx: Context, call: ast.Call) -> bool:
+    """A call of a summarised helper (this file's, or another module's) that calls backward()."""
+    a = ctx.analysis
+    summaries = effects.summaries(a.tree, a)
+    if flow.method_name(call) not in summaries.helper_names():
+        return False
+    callee = summaries.callee(call, flow.enclosing_function(a, call))
+    return callee is not None and summaries.of(callee).backward
 
 
 def _in_nested_autocast_off(ctx: Context, node: ast.AST, outer: ast.AST) -> bool:

@@ -272,7 +272,9 @@ def _parameter_default(func: ast.AST, name: str) -> ast.expr | None:
 
 def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
     """Names (last component) bound to an instance of one of the loss classes, and the
-    class names themselves (``nn.CrossEntropyLoss()(x, y)``)."""
+    class names themselves (``nn.CrossEntropyLoss()(x, y)``); also names bound to what a
+    function returns (``criterion = get_criterion()``): their calls are kept only when the
+    inferred type of the name is a loss class (a factory of this module or another)."""
     key = "loss_names_" + "_".join(sorted(class_names))
     cached = ctx.analysis.queries.get(key)
     if cached is None:
@@ -280,7 +282,37 @@ def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
         bound = _names_bound_to_calls(ctx)
         for name in class_names:
             cached.update(bound.get(name, ()))
+        cached.update(_factory_results(ctx))
         ctx.analysis.queries[key] = cached
+    return cached
+
+
+def _factory_results(ctx: Context) -> set[str]:
+    """Names bound to what a factory returns: a call of one of the file's functions, of a
+    name imported from the project, or of a function of a project module it imports
+    (``criterion = get_criterion()``, ``opt, loss_fn = factory.build(model)``)."""
+    a = ctx.analysis
+    cached = a.queries.get("factory_results")
+    if cached is None:
+        cached = a.queries["factory_results"] = set()
+        env = a.env
+        local = flow.index(a).functions
+        scope = a.module_scope
+        for node in flow.iter_nodes(a, ast.Assign, ast.AnnAssign):
+            value = node.value
+            if not isinstance(value, ast.Call):
+                continue
+            root = value.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if not isinstance(root, ast.Name) or not flow.last_name(value.func)[:1].islower():
+                continue  # classes (``Attention(...)``) are typed by their own name already
+            if not (isinstance(value.func, ast.Name) and root.id in local):
+                bindings = scope.bindings.get(root.id, ())
+                if env is None or not any(b.kind == "import" and env.owns(b.qualname) for b in bindings):
+                    continue
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                cached.update(flow.last_name(e) for e in (t.elts if isinstance(t, ast.Tuple) else [t]))
     return cached
 
 
@@ -295,7 +327,12 @@ def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:
             value = node.value
             if isinstance(value, ast.Call):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                bound.setdefault(flow.last_name(value.func), set()).update(flow.last_name(t) for t in targets)
+                names = bound.setdefault(flow.last_name(value.func), set())
+                for t in targets:  # ``opt, criterion = make_pair()``: each element's name
+                    if isinstance(t, ast.Tuple):
+                        names.update(flow.last_name(e) for e in t.elts)
+                    else:
+                        names.add(flow.last_name(t))
         ctx.analysis.queries["names_bound_to_calls"] = bound
     return bound
 

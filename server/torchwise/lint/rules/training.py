@@ -33,10 +33,13 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
                     found.append((call, call.args[0]))
             elif not call.args and not call.keywords and flow.is_optimizer(a, recv):
                 found.append((call, recv))
-        summaries = effects.summaries(a.tree)
-        names = _helper_names(summaries)
+        summaries = _summaries(a)
+        names = summaries.helper_names()
         added = False
         for call in flow.calls_named(a, *names) if names else ():
+            if not summaries.is_local_call(call) and not any(
+                    "opt" in flow.last_name(x).lower() for x in call.args if isinstance(x, (ast.Name, ast.Attribute))):
+                continue  # another module's helper: only when something named like an optimizer is passed
             for arg in summaries.steps_at(call, flow.enclosing_function(a, call)):
                 if flow.is_optimizer(a, arg):
                     found.append((call, arg))
@@ -47,9 +50,10 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
     return found
 
 
-def _helper_names(summaries: "effects.Summaries") -> set[str]:
-    """Names of the file's functions and methods (the calls that may run a helper)."""
-    return set(summaries.functions) | {name for methods in summaries.methods.values() for name in methods}
+def _summaries(a) -> "effects.Summaries":
+    """The file's function summaries, following the project's other modules when the
+    analysis sees a project."""
+    return effects.summaries(a.tree, a)
 
 
 _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
@@ -107,14 +111,28 @@ def _clearing_holders(ctx: Context) -> set[int]:
     a = ctx.analysis
     holders = a.queries.get("clearing_holders")
     if holders is None:
-        helpers = _clearing_functions(ctx)
-        summaries = effects.summaries(a.tree)
-        names = _helper_names(summaries)
-        deep = [c for c in flow.calls_named(a, *names) if (callee := summaries.callee(
-            c, flow.enclosing_function(a, c))) is not None and summaries.of(callee).clears] if names else []
-        holders = flow.local_holders(a, [*_clearing_nodes(ctx), *flow.calls_named(a, *helpers), *deep])
+        holders = flow.local_holders(a, [*_clearing_nodes(ctx), *_clearing_calls(ctx)])
         a.queries["clearing_holders"] = holders
     return holders
+
+
+def _clearing_calls(ctx: Context) -> list[ast.Call]:
+    """Calls that clear gradients through a helper: of the file's functions whose bodies
+    clear, and of any summarised helper (same file or another module) that clears,
+    in source order."""
+    a = ctx.analysis
+    calls = a.queries.get("clearing_calls")
+    if calls is None:
+        helpers = _clearing_functions(ctx)
+        summaries = _summaries(a)
+        names = summaries.helper_names()
+        deep = [c for c in flow.calls_named(a, *names) if (callee := summaries.callee(
+            c, flow.enclosing_function(a, c))) is not None and summaries.of(callee).clears] if names else []
+        direct = flow.calls_named(a, *helpers) if helpers else []
+        seen = {id(c) for c in direct}
+        calls = sorted([*direct, *(c for c in deep if id(c) not in seen)], key=lambda c: (c.lineno, c.col_offset))
+        a.queries["clearing_calls"] = calls
+    return calls
 
 
 def _has_backward(ctx: Context, node: ast.AST) -> bool:
@@ -123,8 +141,8 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
     a = ctx.analysis
     holders = a.queries.get("backward_holders")
     if holders is None:
-        summaries = effects.summaries(a.tree)
-        names = _helper_names(summaries)
+        summaries = _summaries(a)
+        names = summaries.helper_names()
         via_helpers = []
         for c in flow.calls_named(a, *names) if names else ():
             callee = summaries.callee(c, flow.enclosing_function(a, c))
@@ -192,8 +210,7 @@ def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.exp
     if not name:
         return None
     inside = _clearing_nodes_in(ctx, loop)  # a bisect per loop, not a scan of the file's clearings
-    helpers = _clearing_functions(ctx)
-    if not inside or (helpers and flow.any_within(loop, flow.calls_named(a, *helpers))):
+    if not inside or flow.any_within(loop, _clearing_calls(ctx)):
         return None
     for n in inside:
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "zero_grad"):
@@ -211,8 +228,7 @@ def _cleared_only_in_other_branches(ctx: Context, loop: ast.AST, step: ast.AST) 
     verdict is left to the usual rule."""
     a = ctx.analysis
     inside = _clearing_nodes_in(ctx, loop)
-    helpers = _clearing_functions(ctx)
-    if not inside or (helpers and flow.any_within(loop, flow.calls_named(a, *helpers))):
+    if not inside or flow.any_within(loop, _clearing_calls(ctx)):
         return None
     here = flow.branch_path(a, step, loop)
     for node in inside:
@@ -414,7 +430,8 @@ def _calls_target(node: ast.AST, target: str) -> ast.Call | None:
 
 
 def _mode_targets(ctx: Context) -> set[str]:
-    """What the file's ``.train()``/``.eval()`` calls are called on (``model``, ``self.net``)."""
+    """What the file's ``.train()``/``.eval()`` calls are called on (``model``, ``self.net``),
+    and what its calls of helpers (same file or another module) leave in a mode."""
     a = ctx.analysis
     out = a.queries.get("mode_targets")
     if out is None:
@@ -423,6 +440,10 @@ def _mode_targets(ctx: Context) -> set[str]:
             mc = _mode_call(call)
             if mc is not None:
                 out.add(mc[0])
+        summaries = _summaries(a)
+        names = summaries.helper_names()
+        for call in flow.calls_named(a, *names) if names else ():
+            out.update(target for target, _ in summaries.effects_at(call, flow.enclosing_function(a, call)))
     return out
 
 
@@ -432,7 +453,7 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
     some mode call in the file (``_mode_targets``) are asked about, so only they are kept."""
     def compute():
         targets = _mode_targets(ctx)
-        summaries = effects.summaries(ctx.analysis.tree)
+        summaries = _summaries(ctx.analysis)
         events: dict[str, list[tuple[tuple[int, int], str]]] = {}
         for n in flow.calls_in(func):
             position = (n.lineno, n.col_offset)
@@ -483,10 +504,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         yield from _never_switched(ctx)
         return
     reported: set[int] = set()
-    for call in flow.calls_named(a, *{t.rsplit(".", 1)[-1] for t in targets}):
-        target = flow.dotted(call.func)
-        if target not in targets:
-            continue
+    for call, target in _model_runs(ctx, targets):
         # inside a for loop (in its body) that sits inside a no_grad/inference_mode block
         # (or a loop whose body enters such a block around the call: ``for ...: with no_grad(): ...``)
         loop = None
@@ -524,6 +542,34 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target),
             )
+
+
+def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
+    """Calls that run one of ``targets``, in source order: the model called (``model(x)``),
+    or a helper (this file's or another module's) that runs the model passed to it without
+    training it or setting its mode (``predict(model, x)``)."""
+    a = ctx.analysis
+    out = []
+    for call in flow.calls_named(a, *{t.rsplit(".", 1)[-1] for t in targets}):
+        target = flow.dotted(call.func)
+        if target in targets:
+            out.append((call, target))
+    summaries = _summaries(a)
+    names = summaries.helper_names()
+    for call in flow.calls_named(a, *names) if names else ():
+        callee = summaries.callee(call, flow.enclosing_function(a, call))
+        if callee is None:
+            continue
+        inner = summaries.of(callee)
+        if inner.backward or inner.steps or inner.clears:
+            continue
+        for t in inner.called:
+            mapped = summaries.map_target(t, call)
+            if mapped in targets and inner.mode_of(t) is None and t.startswith("#"):
+                out.append((call, mapped))
+                break
+    out.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+    return out
 
 
 def _mode_at_callers(ctx: Context, node: ast.AST, target: str) -> str | None:
@@ -681,8 +727,8 @@ def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
         mc = _mode_call(call)
         if mc is not None and mc[1] == "eval":
             out.append((call, mc[0]))
-    summaries = effects.summaries(a.tree)
-    names = _helper_names(summaries)
+    summaries = _summaries(a)
+    names = summaries.helper_names()
     targets = _mode_targets(ctx)
     for call in flow.calls_named(a, *names) if names else ():
         for target, mode in summaries.effects_at(call, flow.enclosing_function(a, call)):
@@ -698,7 +744,7 @@ def _runs_target(ctx: Context, loop: ast.AST, target: str) -> bool:
     if _calls_target(loop, target) is not None:
         return True
     a = ctx.analysis
-    summaries = effects.summaries(a.tree)
+    summaries = _summaries(a)
     func = flow.enclosing_function(a, loop)
     for call in flow.calls_in(loop):
         callee = summaries.callee(call, func)

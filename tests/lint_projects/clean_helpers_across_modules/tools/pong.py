@@ -1,0 +1,5 @@
+from tools import ping
+
+
+def pong(model, n):
+    ping.ping(model, n)

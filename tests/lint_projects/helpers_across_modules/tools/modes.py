@@ -1,0 +1,2 @@
+def switch_to_eval(model):
+    model.eval()
