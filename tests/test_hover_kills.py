@@ -159,6 +159,8 @@ def test_is_torch_reads_the_top_level_package_only() -> None:
         # an alias whose short name differs from the entry's: the entry's name is stripped
         (("torch.cat", "torch.concat"), "cat(tensors, dim=0) -> Tensor", "torch.concat",
          "torch.concat(tensors, dim=0) -> Tensor"),
+        # a signature spelled with the alias's name: the shown name's last part is matched
+        (("torch.cat", "torch.concat"), "concat(tensors) -> Tensor", "torch.concat", "torch.concat(tensors) -> Tensor"),
         (("frob",), "frob(x)", "torch.other", "torch.other(x)"),  # a name without a dot (was ")")
         # an alias of a method whose signature names its owner: "lamp(...)" before the fix
         (("torch.Tensor.clamp", "torch.Tensor.clip"), "Tensor.clamp(min=None) -> Tensor", "torch.Tensor.clip",
@@ -274,6 +276,7 @@ def test_target_at_names_kinds_and_variables_exactly() -> None:
         ("instance", "torch.nn.Sequential.eval", None),  # only names are looked up through bases
         ("symbol", "torch.nn.Sequential.nothing", None),
         ("symbol", "torch", None),
+        ("symbol", "torch.nothing", None),  # an owner without a dot
     ],
 )
 def test_entry_for_walks_the_bases_of_a_class(kind, qualname, entry_name) -> None:
