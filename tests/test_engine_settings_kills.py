@@ -93,6 +93,8 @@ SKIPPED = "; the other rules checked the file with this line skipped"
         ("\t\n  \n)", (3, 0, 3, 1, "SyntaxError: unmatched ')'" + SKIPPED)),
         # no line or column in the error (an expression too deep for the parser): the first line, whole
         ("x = " + "-" * 20000 + "1\n", (1, 0, 1, 20005, "SyntaxError: invalid syntax" + SKIPPED)),
+        ("x = 1\ny = " + "-" * 20000 + "1\n", (1, 0, 1, 5, "SyntaxError: invalid syntax" + SKIPPED)),  # line 1
+        ("def f(:\n    pass\n", (1, 6, 1, 7, "SyntaxError: invalid syntax" + SKIPPED)),  # line 1 of several
     ],
 )
 def test_the_syntax_error_finding_to_the_character(source, finding) -> None:
