@@ -93,7 +93,9 @@ def _self_assignments(klass) -> set[str]:
 
 
 # `requires` tags that are not importable packages
-_NOT_PACKAGES = {"cuda", "distributed", "compiler", "network"}
+_NOT_PACKAGES = {"cuda", "distributed", "compiler", "network", "torchrun"}
+# the tags that keep an example from running in this suite on a CPU machine
+_CANNOT_RUN_HERE = {"cuda", "network", "torchrun"}
 
 
 def _missing_required_packages(entry) -> list[str]:
@@ -179,6 +181,37 @@ def test_distributed_and_compiler_examples_run_on_cpu(tmp_path):
     fresh interpreter, since a process group or a compile cache must not leak between examples."""
     pytest.importorskip("torch")
     failures = _run_each(ISOLATED_RUNNABLE, tmp_path, timeout=900)
+    assert not failures, "\n".join(failures)
+
+
+PACKAGE_RUNNABLE = [e for e in KB.entries if e.runnable and e.requires and not set(e.requires) & _NOT_PACKAGES]
+
+
+def test_every_example_that_can_run_here_is_run():
+    """An example is either run by one of the tests below or declares, in `requires`, why it
+    cannot run here: a GPU, the network (or a fixed port), a torchrun launch, or a package
+    that is not installed. A `runnable = false` example whose needs are met fails."""
+    not_run = []
+    for entry in KB.entries:
+        if not entry.example:
+            continue
+        reasons = (set(entry.requires) & _CANNOT_RUN_HERE) | set(_missing_required_packages(entry))
+        if not entry.runnable and not reasons:
+            not_run.append(f"{entry.name} (requires {list(entry.requires)})")
+    assert not not_run, "examples that can run here but are marked runnable = false:\n" + "\n".join(not_run)
+    runs = {id(e) for group in (RUNNABLE, CUDA_RUNNABLE, ISOLATED_RUNNABLE, PACKAGE_RUNNABLE) for e in group}
+    orphans = [e.name for e in KB.entries if e.runnable and id(e) not in runs]
+    assert not orphans, f"runnable examples that no test runs (requires a tag mix no test runs): {orphans}"
+
+
+@pytest.mark.slow
+def test_examples_needing_an_installed_package_run(tmp_path):
+    """tensorboard, onnx: each example in its own interpreter, where its packages are installed."""
+    pytest.importorskip("torch")
+    ready = [e for e in PACKAGE_RUNNABLE if not _missing_required_packages(e)]
+    if not ready:
+        pytest.skip("none of " + ", ".join(sorted({r for e in PACKAGE_RUNNABLE for r in e.requires})) + " is installed")
+    failures = _run_each(ready, tmp_path, timeout=600)
     assert not failures, "\n".join(failures)
 
 

@@ -42,10 +42,11 @@ def _signature_line(entry: Entry, shown: str) -> str:
     if not signature:
         return f"{prefix}{shown}"
     short = shown.rsplit(".", 1)[-1]
+    own = entry.name.rsplit(".", 1)[-1]
     owner_short = ".".join(entry.name.rsplit(".", 2)[-2:])  # "Optimizer.zero_grad"
-    if signature.startswith(owner_short + "("):
-        signature = signature[len(owner_short) - len(short):]
-    if signature.startswith(short) or signature.startswith(entry.name.rsplit(".", 1)[-1]):
+    if signature.startswith(owner_short + "("):  # drop the owner, keep the entry's own name
+        signature = signature[len(owner_short) - len(own):]
+    if signature.startswith(short) or signature.startswith(own):
         signature = signature[signature.index("(") :] if "(" in signature.split("->")[0] else ""
         return f"{prefix}{shown}{signature}"
     return f"{prefix}{shown}: {signature}" if entry.kind in ("property", "attribute", "constant") else f"{prefix}{signature}"

@@ -273,10 +273,23 @@ const scenarios = {
     });
     const squiggleSelector = [".squiggly-error", ".squiggly-warning", ".squiggly-info"]
       .map((c) => `.notebook-editor .cell-editor-container .view-overlays ${c}`).join(", ");
-    const squiggles = await until("a lint squiggle in a notebook cell", async () => {
+    await until("a lint squiggle in a notebook cell", async () => (await page.locator(squiggleSelector).count()) > 0, 90000);
+    // then the count once it has held for 2 s (a later cell's diagnostics may still be arriving),
+    // and where each squiggle is drawn: per cell, in document order
+    let squiggles = -1;
+    let since = Date.now();
+    await until("the squiggle count to settle", async () => {
       const n = await page.locator(squiggleSelector).count();
-      return n > 0 ? n : false;
-    }, 90000);
+      if (n !== squiggles) {
+        squiggles = n;
+        since = Date.now();
+      }
+      return Date.now() - since >= 2000;
+    }, 30000);
+    const cellSquiggles = await page.locator(".notebook-editor .cell-editor-container").evaluateAll(
+      (cells, sel) => cells.map((cell) => cell.querySelectorAll(sel).length),
+      [".squiggly-error", ".squiggly-warning", ".squiggly-info"].map((c) => `.view-overlays ${c}`).join(", "),
+    );
     let hoverText = "";
     await until(
       `a hover containing "${p.expect}" in a cell`,
@@ -297,7 +310,7 @@ const scenarios = {
     ).catch((err) => {
       throw new StepError(`${err.message}; last hover text: "${hoverText.slice(0, 400)}"`);
     });
-    return { squiggles, hover: hoverText.slice(0, 2000) };
+    return { squiggles, cellSquiggles, hover: hoverText.slice(0, 2000) };
   },
 
   async lintAndQuickFix(page, p) {

@@ -191,11 +191,11 @@ def run_rules(analysis: Analysis, rules: Iterable[Rule], path: str,
             produced = r.check(ctx)
             if produced:
                 findings.extend(produced)
+        except RecursionError:  # before Exception, of which it is a subclass
+            report(f"torchwise: rule {r.code} ({r.name}) recursed too deep on {path}; skipped")
         except Exception as exc:  # a broken rule must not stop the others
             line = _one_line(f"{exc!r}")
             report(f"torchwise: rule {r.code} ({r.name}) failed on {path}: {line}; skipped")
-        except RecursionError:
-            report(f"torchwise: rule {r.code} ({r.name}) recursed too deep on {path}; skipped")
     return findings
 
 
