@@ -286,39 +286,27 @@ _SCOPE_LIKE = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, as
 
 
 def _walk_local(node: ast.AST) -> list[ast.AST]:
-    out = []
-    stack = [node]
-    node_type = ast.AST
-    scope_set = _SCOPE_SET
-    child_fields = _CHILD_FIELDS  # per class: the fields that can hold nodes (no ctx/op)
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        kind = current.__class__
-        fields = child_fields.get(kind)
-        if fields is None:
-            fields = _child_fields(kind)
-        for name in fields:
-            value = getattr(current, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, node_type) and item.__class__ not in scope_set:
-                        stack.append(item)
-            elif isinstance(value, node_type) and value.__class__ not in scope_set:
-                stack.append(value)
-    return out
+    """The nodes of ``node``'s own scope: ``subtree`` without nested functions, lambdas
+    and classes (nor what is under them)."""
+    return _nodes_under(node, _SCOPE_SET)
 
 
 def subtree(node: ast.AST) -> list[ast.AST]:
     """The nodes under ``node`` (itself first): those of ``ast.walk(node)`` less the
     context and operator singletons (``Load``, ``Add``), in depth-first order, without
     ``ast.walk``'s generators (several rules walk every module-level statement)."""
+    return _nodes_under(node, frozenset())
+
+
+def _nodes_under(node: ast.AST, skip: frozenset) -> list[ast.AST]:
+    """Depth-first, ``node`` first, leaving out nodes whose class is in ``skip`` (and
+    their subtrees)."""
     out = []
     append = out.append
     stack = [node]
     pop, extend = stack.pop, stack.extend
     node_type = ast.AST
-    child_fields = _CHILD_FIELDS
+    child_fields = _CHILD_FIELDS  # per class: the fields that can hold nodes (no ctx/op)
     while stack:
         current = pop()
         append(current)
@@ -329,8 +317,8 @@ def subtree(node: ast.AST) -> list[ast.AST]:
         for name in fields:
             value = getattr(current, name, None)
             if value.__class__ is list:
-                extend([item for item in value if isinstance(item, node_type)])
-            elif isinstance(value, node_type):
+                extend([item for item in value if isinstance(item, node_type) and item.__class__ not in skip])
+            elif isinstance(value, node_type) and value.__class__ not in skip:
                 stack.append(value)
     return out
 
