@@ -3,16 +3,17 @@
 Only modules that may call a name like the function's (their summary, or their text
 when not indexed yet) are parsed and searched; each call is kept only if its callee resolves to the very function. One
 unknown or disagreeing argument and the parameter stays unknown (a wrong type costs
-more than none).
+more than none). The same call sites answer rules' questions about a function's callers
+(``called_where``: is some call of an evaluation helper under ``no_grad``?).
 """
 
 from __future__ import annotations
 
 import ast
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from torchwise.analysis import Analysis, Value
+from torchwise.analysis import Analysis, Scope, Value
 from torchwise.project.inference import canonical
 
 if TYPE_CHECKING:
@@ -54,36 +55,53 @@ def _calls(analysis: Analysis, name: str) -> list[ast.Call]:
     return index.get(name, [])
 
 
-def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
+def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value) -> Iterator[tuple[Analysis, str | None, ast.Call, Scope]]:
+    """The project's calls of the function ``target`` (last name ``name``): each caller's
+    analysis and module, the call and its scope. Only modules that may call the name are
+    parsed; a file outside the folders sees only its own calls."""
     project = env.project
     units: list[tuple[Analysis, str | None]] = []
     if env.module is None:
-        units.append((analysis, None))  # a file outside the folders: only its own calls
+        units.append((analysis, None))
     else:
         for path in project.files():
-            if not project.may_call(path, func.name):
+            if not project.may_call(path, name):
                 continue
             unit = project.unit_at(path)
             if unit is not None:
                 units.append((unit.analysis, unit.module))
+    for caller, module in units:
+        for call in _calls(caller, name):
+            scope = caller.scope_of(call.func)
+            if canonical(caller.resolve(call.func, scope), module) == target:
+                yield caller, module, call, scope
+
+
+def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
     found: set[Value] = set()
     count = 0
-    for caller, module in units:
-        for call in _calls(caller, func.name):
-            scope = caller.scope_of(call.func)
-            callee = canonical(caller.resolve(call.func, scope), module)
-            if callee != target:
-                continue
-            count += 1
-            if count > MAX_CALLS:
-                return None
-            offset = 0
-            if method and isinstance(call.func, ast.Attribute):
-                receiver = caller.resolve(call.func.value, scope)
-                offset = 1 if receiver is not None and receiver.kind == "instance" else 0
-            argument = _argument(call, func, index, offset)
-            value = canonical(caller.resolve(argument, scope), module) if argument is not None else None
-            if value is None:
-                return None
-            found.add(value)
+    for caller, module, call, scope in call_sites(env, analysis, func.name, target):
+        count += 1
+        if count > MAX_CALLS:
+            return None
+        offset = 0
+        if method and isinstance(call.func, ast.Attribute):
+            receiver = caller.resolve(call.func.value, scope)
+            offset = 1 if receiver is not None and receiver.kind == "instance" else 0
+        argument = _argument(call, func, index, offset)
+        value = canonical(caller.resolve(argument, scope), module) if argument is not None else None
+        if value is None:
+            return None
+        found.add(value)
     return found.pop() if len(found) == 1 else None
+
+
+def called_where(env: "ProjectEnv", analysis: Analysis, func, target: Value, test: Callable[[Analysis, ast.Call], bool]) -> bool:
+    """Whether some call of ``target`` across the project passes ``test`` (the first
+    ``MAX_CALLS`` calls are asked; past them the answer is no)."""
+    for count, (caller, _, call, _) in enumerate(call_sites(env, analysis, func.name, target)):
+        if count >= MAX_CALLS:
+            return False
+        if test(caller, call):
+            return True
+    return False

@@ -799,7 +799,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if flow.under_grad_off(a, model_call) or _looks_like_training(loop):
                 break
             mode = _mode_before(ctx, model_call, target)
-            if mode != "eval":
+            if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
                 break
             yield ctx.finding(
                 model_call,
@@ -867,6 +867,41 @@ def _grad_off_decorator(decorator: ast.expr) -> bool:
     """A project's own wrapper of inference mode (``@smart_inference_mode()``)."""
     name = flow.last_name(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
     return name.endswith(("inference_mode", "no_grad"))
+
+
+def _called_under_grad_off_in_project(ctx: Context, func: ast.AST) -> bool:
+    """Whether another module of the project calls ``func`` (a module-level function or a
+    method of a module-level class) under ``no_grad``/``inference_mode``, or from a
+    function decorated with them: like a caller in the same file, the helper is then an
+    evaluation step its callers wrap. Asked only before a finding; memoised per revision."""
+    env = getattr(ctx.analysis, "env", None)
+    if env is None or env.module is None or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    owner = flow.parent(ctx.analysis, func)
+    if isinstance(owner, ast.ClassDef) and isinstance(flow.parent(ctx.analysis, owner), ast.Module):
+        local = f"{owner.name}.{func.name}"
+    elif isinstance(owner, ast.Module):
+        local = func.name
+    else:
+        return False
+    from torchwise.analysis import LOCAL, Value
+    from torchwise.project.callers import called_where
+    from torchwise.project.inference import canonical
+
+    target = canonical(Value("symbol", LOCAL + local), env.module)
+    try:
+        return bool(env._query(("called_under_grad_off", target),
+                               lambda: called_where(env, ctx.analysis, func, target, _grad_off_at)))
+    except Exception:  # the project model must never break a rule
+        return False
+
+
+def _grad_off_at(analysis, call: ast.Call) -> bool:
+    if flow.under_grad_off(analysis, call):
+        return True
+    outer = flow.enclosing_function(analysis, call)
+    return isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+        _grad_off_decorator(d) for d in outer.decorator_list)
 
 
 def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
