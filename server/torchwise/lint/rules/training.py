@@ -10,6 +10,7 @@ from typing import Iterator
 
 from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+from torchwise.lint.rules import _weights
 from torchwise.lint.rules._calls import module_reference
 from torchwise.project import effects
 
@@ -1125,7 +1126,7 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
             return "a tensor created with requires_grad=True"
         if flow.is_module_instance(ctx.analysis, expr.func):
             return f"the output of `{ctx.text(expr.func)}`"
-    return None
+    return _weights.weight_source(a, expr)
 
 
 @rule(code="TW110", name="numpy-without-detach", group="training", severity="error",
@@ -1144,7 +1145,7 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
         source = _requires_grad_source(ctx, recv)
         if source is None:
             continue
-        if source.startswith("the output") and _freezes_parameters(ctx):
+        if not source.startswith("a tensor created") and _weights.freezes_parameters(a):
             continue
         end_line = recv.end_lineno or recv.lineno
         end_col = a.char_col(end_line, recv.end_col_offset or 0)
@@ -1155,13 +1156,3 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
             "RuntimeError; call `.detach()` first (or compute it under `torch.no_grad()`)",
             fix,
         )
-
-
-def _freezes_parameters(ctx: Context) -> bool:
-    """Whether the file turns gradients off on parameters (frozen models)."""
-    if flow.calls_named(ctx.analysis, "requires_grad_"):
-        return True
-    for n in flow.iter_nodes(ctx.analysis, ast.Assign):
-        if any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in n.targets):
-            return True
-    return False
