@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import weakref
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from torchwise.analysis import Analysis, Scope, Value
@@ -55,16 +56,22 @@ def _calls(analysis: Analysis, name: str) -> list[ast.Call]:
     return index.get(name, [])
 
 
-def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value) -> Iterator[tuple[Analysis, str | None, ast.Call, Scope]]:
+def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
+               same_folder: bool = False) -> Iterator[tuple[Analysis, str | None, ast.Call, Scope]]:
     """The project's calls of the function ``target`` (last name ``name``): each caller's
     analysis and module, the call and its scope. Only modules that may call the name are
-    parsed; a file outside the folders sees only its own calls."""
+    parsed; a file outside the folders sees only its own calls. ``same_folder``: only the
+    callers in the workspace folder that holds the function's file (another folder may
+    have a module of the same name)."""
     project = env.project
     units: list[tuple[Analysis, str | None]] = []
-    if env.module is None:
+    folder = _folder_of(project, env.path) if same_folder else None
+    if env.module is None or (same_folder and folder is None):
         units.append((analysis, None))
     else:
         for path in project.files():
+            if folder is not None and not path.is_relative_to(folder):
+                continue
             if not project.may_call(path, name):
                 continue
             unit = project.unit_at(path)
@@ -75,6 +82,19 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value) 
             scope = caller.scope_of(call.func)
             if canonical(caller.resolve(call.func, scope), module) == target:
                 yield caller, module, call, scope
+
+
+def _folder_of(project, path: Path | None) -> Path | None:
+    """The innermost workspace folder holding ``path`` (as the resolver spells it, which
+    is how ``project.files()`` spells its files)."""
+    if path is None:
+        return None
+    best, depth = None, -1
+    for folder in project.resolver.folders:
+        absolute = folder.resolve()
+        if path.is_relative_to(absolute) and len(absolute.parts) > depth:
+            best, depth = folder, len(absolute.parts)
+    return best
 
 
 def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
@@ -98,8 +118,9 @@ def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, inde
 
 def called_where(env: "ProjectEnv", analysis: Analysis, func, target: Value, test: Callable[[Analysis, ast.Call], bool]) -> bool:
     """Whether some call of ``target`` across the project passes ``test`` (the first
-    ``MAX_CALLS`` calls are asked; past them the answer is no)."""
-    for count, (caller, _, call, _) in enumerate(call_sites(env, analysis, func.name, target)):
+    ``MAX_CALLS`` calls are asked; past them the answer is no). Only callers of the
+    function's own workspace folder count."""
+    for count, (caller, _, call, _) in enumerate(call_sites(env, analysis, func.name, target, same_folder=True)):
         if count >= MAX_CALLS:
             return False
         if test(caller, call):

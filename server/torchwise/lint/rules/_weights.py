@@ -31,8 +31,8 @@ def weight_source(analysis: Analysis, expr: ast.expr) -> str | None:
     """A description when ``expr`` certainly holds a torch layer's trainable weight."""
     try:
         return _source(analysis, expr, {}, 0)
-    except (RecursionError, ValueError, AttributeError, KeyError, IndexError):
-        return None  # inference must never break a rule
+    except Exception:  # inference must never break a rule (nor drop its other findings)
+        return None
 
 
 def _source(a: Analysis, expr: ast.expr, args: Args, depth: int) -> str | None:
