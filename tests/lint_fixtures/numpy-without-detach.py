@@ -60,6 +60,13 @@ class Net(torch.nn.Module):
         with torch.no_grad():
             return self.fc.weight.double()
 
+    @classmethod
+    def weight_of(cls, other):
+        return other.fc.weight
+
+    def conv_of(self, other):
+        return other.conv.weight
+
 
 def get_weights(m):
     return m.fc.weight
@@ -77,6 +84,8 @@ print(w1.numpy())  # expect: numpy-without-detach
 print(first_row(net).numpy())  # expect: numpy-without-detach
 print(net.head.numpy())  # expect: numpy-without-detach
 print(net.filters().numpy())  # expect: numpy-without-detach
+print(Net.weight_of(net).numpy())  # expect: numpy-without-detach
+print(Net.conv_of(model, net).numpy())  # expect: numpy-without-detach
 print(net.kept().numpy())
 print(net.raw().numpy())
 print(net.table().numpy())

@@ -151,9 +151,16 @@ def _callee(a: Analysis, expr: ast.expr, args: Args, *, prop: bool) -> tuple[Ana
     if is_property != prop:
         return None
     params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+    if any(flow.last_name(d) == "classmethod" for d in func.decorator_list):  # type: ignore[attr-defined]
+        params = params[1:]  # ``cls`` is never an argument of the call
     receiver = target.value if isinstance(target, ast.Attribute) else None
     passed: Args = {}
     method = receiver is not None and params[:1] == ["self"] and isinstance(flow.parent(unit, func), ast.ClassDef)
+    bound = _value(a, receiver, args) if method else None
+    if method and (bound is None or bound[1].kind != "instance"):
+        method = False  # ``Net.weights(net)``: the instance is the call's first argument
+    if prop and not method:
+        return None  # a property read on its class is the property object
     if method:
         passed["self"] = (a, receiver)
         params = params[1:]
