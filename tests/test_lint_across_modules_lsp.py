@@ -23,6 +23,9 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
     shutil.copytree(PROJECTS / "clean_across_modules", tmp_path / "clean")
     params = initialize_params(tmp_path / "ws")
     params.workspace_folders.append(types.WorkspaceFolder(uri=(tmp_path / "clean").as_uri(), name="clean"))
+    for name in ("eval_helpers_across_modules", "clean_eval_helpers_across_modules", "weights_through_helpers"):
+        shutil.copytree(PROJECTS / name, tmp_path / name)
+        params.workspace_folders.append(types.WorkspaceFolder(uri=(tmp_path / name).as_uri(), name=name))
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
@@ -47,3 +50,17 @@ async def test_finding_from_another_module_is_published(client: LanguageClient, 
 
 async def test_clean_project_file_stays_silent(client: LanguageClient, tmp_path: Path) -> None:
     assert await _published(client, tmp_path / "clean" / "train.py") == ()
+
+
+async def test_evaluation_helper_sees_callers_that_are_not_open(client: LanguageClient, tmp_path: Path) -> None:
+    """The helper's callers (train.py, never opened) decide: under no_grad in the clean
+    folder, without it in the other."""
+    assert await _published(client, tmp_path / "clean_eval_helpers_across_modules" / "tools" / "evaluation.py") == ()
+    diagnostics = await _published(client, tmp_path / "eval_helpers_across_modules" / "tools" / "evaluation.py")
+    assert [(d.range.start.line, d.code) for d in diagnostics] == [(8, "TW106"), (15, "TW106"), (23, "TW106"), (29, "TW106")]
+
+
+async def test_weight_returned_by_another_module_is_published(client: LanguageClient, tmp_path: Path) -> None:
+    diagnostics = await _published(client, tmp_path / "weights_through_helpers" / "report.py")
+    assert [(d.range.start.line, d.code) for d in diagnostics] == [(6, "TW110"), (7, "TW110"), (8, "TW110"), (9, "TW110")]
+    assert "returned by the property head" in diagnostics[2].message

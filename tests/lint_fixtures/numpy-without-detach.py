@@ -29,3 +29,69 @@ def predict_ok(batch):
 
 def unknown(net, batch):
     return net(batch).numpy()  # we cannot tell that net is a module: silent
+
+
+# --- layer weights, directly and through helpers ---------------------------------------
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(10, 2)
+        self.conv = torch.nn.Conv2d(3, 8, 3)
+        self.norm = torch.nn.BatchNorm1d(2, affine=False)  # no weight at all
+        self.emb = torch.nn.Embedding.from_pretrained(torch.zeros(4, 2))  # frozen
+
+    @property
+    def head(self):
+        return self.fc.weight
+
+    def filters(self):
+        return self.conv.weight.cpu()
+
+    def kept(self):
+        return self.fc.weight.detach()
+
+    def raw(self):
+        return self.fc.weight.data
+
+    def table(self):
+        return self.emb.weight
+
+    def quiet(self):
+        with torch.no_grad():
+            return self.fc.weight.double()
+
+    @classmethod
+    def weight_of(cls, other):
+        return other.fc.weight
+
+    def conv_of(self, other):
+        return other.conv.weight
+
+
+def get_weights(m):
+    return m.fc.weight
+
+
+def first_row(m: Net):
+    return get_weights(m)[0]
+
+
+net = Net()
+print(net.fc.weight.numpy())  # expect: numpy-without-detach
+print(model.weight.cpu().numpy())  # expect: numpy-without-detach
+w1 = get_weights(net)
+print(w1.numpy())  # expect: numpy-without-detach
+print(first_row(net).numpy())  # expect: numpy-without-detach
+print(net.head.numpy())  # expect: numpy-without-detach
+print(net.filters().numpy())  # expect: numpy-without-detach
+print(Net.weight_of(net).numpy())  # expect: numpy-without-detach
+print(Net.conv_of(model, net).numpy())  # expect: numpy-without-detach
+print(net.kept().numpy())
+print(net.raw().numpy())
+print(net.table().numpy())
+print(net.quiet().numpy())
+print(net.fc.bias.detach().numpy())
+print(net.fc.weight.data.numpy())
+print(net.emb.weight.numpy())
+with torch.no_grad():
+    print(get_weights(net).numpy())

@@ -3,16 +3,18 @@
 Only modules that may call a name like the function's (their summary, or their text
 when not indexed yet) are parsed and searched; each call is kept only if its callee resolves to the very function. One
 unknown or disagreeing argument and the parameter stays unknown (a wrong type costs
-more than none).
+more than none). The same call sites answer rules' questions about a function's callers
+(``called_where``: is some call of an evaluation helper under ``no_grad``?).
 """
 
 from __future__ import annotations
 
 import ast
 import weakref
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from torchwise.analysis import Analysis, Value
+from torchwise.analysis import Analysis, Scope, Value
 from torchwise.project.inference import canonical
 
 if TYPE_CHECKING:
@@ -54,36 +56,73 @@ def _calls(analysis: Analysis, name: str) -> list[ast.Call]:
     return index.get(name, [])
 
 
-def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
+def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
+               same_folder: bool = False) -> Iterator[tuple[Analysis, str | None, ast.Call, Scope]]:
+    """The project's calls of the function ``target`` (last name ``name``): each caller's
+    analysis and module, the call and its scope. Only modules that may call the name are
+    parsed; a file outside the folders sees only its own calls. ``same_folder``: only the
+    callers in the workspace folder that holds the function's file (another folder may
+    have a module of the same name)."""
     project = env.project
     units: list[tuple[Analysis, str | None]] = []
-    if env.module is None:
-        units.append((analysis, None))  # a file outside the folders: only its own calls
+    folder = _folder_of(project, env.path) if same_folder else None
+    if env.module is None or (same_folder and folder is None):
+        units.append((analysis, None))
     else:
         for path in project.files():
-            if not project.may_call(path, func.name):
+            if folder is not None and not path.is_relative_to(folder):
+                continue
+            if not project.may_call(path, name):
                 continue
             unit = project.unit_at(path)
             if unit is not None:
                 units.append((unit.analysis, unit.module))
+    for caller, module in units:
+        for call in _calls(caller, name):
+            scope = caller.scope_of(call.func)
+            if canonical(caller.resolve(call.func, scope), module) == target:
+                yield caller, module, call, scope
+
+
+def _folder_of(project, path: Path | None) -> Path | None:
+    """The innermost workspace folder holding ``path`` (as the resolver spells it, which
+    is how ``project.files()`` spells its files)."""
+    if path is None:
+        return None
+    best, depth = None, -1
+    for folder in project.resolver.folders:
+        absolute = folder.resolve()
+        if path.is_relative_to(absolute) and len(absolute.parts) > depth:
+            best, depth = folder, len(absolute.parts)
+    return best
+
+
+def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
     found: set[Value] = set()
     count = 0
-    for caller, module in units:
-        for call in _calls(caller, func.name):
-            scope = caller.scope_of(call.func)
-            callee = canonical(caller.resolve(call.func, scope), module)
-            if callee != target:
-                continue
-            count += 1
-            if count > MAX_CALLS:
-                return None
-            offset = 0
-            if method and isinstance(call.func, ast.Attribute):
-                receiver = caller.resolve(call.func.value, scope)
-                offset = 1 if receiver is not None and receiver.kind == "instance" else 0
-            argument = _argument(call, func, index, offset)
-            value = canonical(caller.resolve(argument, scope), module) if argument is not None else None
-            if value is None:
-                return None
-            found.add(value)
+    for caller, module, call, scope in call_sites(env, analysis, func.name, target):
+        count += 1
+        if count > MAX_CALLS:
+            return None
+        offset = 0
+        if method and isinstance(call.func, ast.Attribute):
+            receiver = caller.resolve(call.func.value, scope)
+            offset = 1 if receiver is not None and receiver.kind == "instance" else 0
+        argument = _argument(call, func, index, offset)
+        value = canonical(caller.resolve(argument, scope), module) if argument is not None else None
+        if value is None:
+            return None
+        found.add(value)
     return found.pop() if len(found) == 1 else None
+
+
+def called_where(env: "ProjectEnv", analysis: Analysis, func, target: Value, test: Callable[[Analysis, ast.Call], bool]) -> bool:
+    """Whether some call of ``target`` across the project passes ``test`` (the first
+    ``MAX_CALLS`` calls are asked; past them the answer is no). Only callers of the
+    function's own workspace folder count."""
+    for count, (caller, _, call, _) in enumerate(call_sites(env, analysis, func.name, target, same_folder=True)):
+        if count >= MAX_CALLS:
+            return False
+        if test(caller, call):
+            return True
+    return False

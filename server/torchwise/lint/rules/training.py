@@ -10,6 +10,7 @@ from typing import Iterator
 
 from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+from torchwise.lint.rules import _weights
 from torchwise.lint.rules._calls import module_reference
 from torchwise.project import effects
 
@@ -799,7 +800,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if flow.under_grad_off(a, model_call) or _looks_like_training(loop):
                 break
             mode = _mode_before(ctx, model_call, target)
-            if mode != "eval":
+            if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
                 break
             yield ctx.finding(
                 model_call,
@@ -867,6 +868,41 @@ def _grad_off_decorator(decorator: ast.expr) -> bool:
     """A project's own wrapper of inference mode (``@smart_inference_mode()``)."""
     name = flow.last_name(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
     return name.endswith(("inference_mode", "no_grad"))
+
+
+def _called_under_grad_off_in_project(ctx: Context, func: ast.AST) -> bool:
+    """Whether another module of the project calls ``func`` (a module-level function or a
+    method of a module-level class) under ``no_grad``/``inference_mode``, or from a
+    function decorated with them: like a caller in the same file, the helper is then an
+    evaluation step its callers wrap. Asked only before a finding; memoised per revision."""
+    env = getattr(ctx.analysis, "env", None)
+    if env is None or env.module is None or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    owner = flow.parent(ctx.analysis, func)
+    if isinstance(owner, ast.ClassDef) and isinstance(flow.parent(ctx.analysis, owner), ast.Module):
+        local = f"{owner.name}.{func.name}"
+    elif isinstance(owner, ast.Module):
+        local = func.name
+    else:
+        return False
+    from torchwise.analysis import LOCAL, Value
+    from torchwise.project.callers import called_where
+    from torchwise.project.inference import canonical
+
+    target = canonical(Value("symbol", LOCAL + local), env.module)
+    try:
+        return bool(env._query(("called_under_grad_off", target),
+                               lambda: called_where(env, ctx.analysis, func, target, _grad_off_at)))
+    except Exception:  # the project model must never break a rule
+        return False
+
+
+def _grad_off_at(analysis, call: ast.Call) -> bool:
+    if flow.under_grad_off(analysis, call):
+        return True
+    outer = flow.enclosing_function(analysis, call)
+    return isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+        _grad_off_decorator(d) for d in outer.decorator_list)
 
 
 def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
@@ -1090,7 +1126,7 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
             return "a tensor created with requires_grad=True"
         if flow.is_module_instance(ctx.analysis, expr.func):
             return f"the output of `{ctx.text(expr.func)}`"
-    return None
+    return _weights.weight_source(a, expr)
 
 
 @rule(code="TW110", name="numpy-without-detach", group="training", severity="error",
@@ -1109,7 +1145,7 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
         source = _requires_grad_source(ctx, recv)
         if source is None:
             continue
-        if source.startswith("the output") and _freezes_parameters(ctx):
+        if not source.startswith("a tensor created") and _weights.freezes_parameters(a):
             continue
         end_line = recv.end_lineno or recv.lineno
         end_col = a.char_col(end_line, recv.end_col_offset or 0)
@@ -1120,13 +1156,3 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
             "RuntimeError; call `.detach()` first (or compute it under `torch.no_grad()`)",
             fix,
         )
-
-
-def _freezes_parameters(ctx: Context) -> bool:
-    """Whether the file turns gradients off on parameters (frozen models)."""
-    if flow.calls_named(ctx.analysis, "requires_grad_"):
-        return True
-    for n in flow.iter_nodes(ctx.analysis, ast.Assign):
-        if any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in n.targets):
-            return True
-    return False

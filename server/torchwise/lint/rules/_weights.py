@@ -1,0 +1,192 @@
+"""Layer weights reached directly or through helpers (``model.fc.weight``,
+``get_weights(model)``, a property returning ``self.fc.weight``): parameters that require
+grad, for numpy-without-detach.
+
+Only the ``weight`` of torch layers that always create it as a trainable parameter
+counts (not ``bias``, which ``bias=False`` removes, nor embeddings, which
+``from_pretrained`` freezes, nor norms, whose ``affine=False`` removes it). A helper
+counts when every ``return`` of it gives such a weight, outside any ``no_grad`` and
+without ``.detach()``/``.data``; helpers are followed a few calls deep, in the file or,
+with a project, in its other modules.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from torchwise.analysis import LOCAL, Analysis, Value
+from torchwise.lint import flow
+
+MAX_DEPTH = 6
+_LAYERS = frozenset({"Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d",
+                     "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "PReLU"})
+# results that still require grad when their input does
+_KEEPS = frozenset({"cpu", "to", "cuda", "float", "double", "half", "squeeze", "unsqueeze", "view", "reshape",
+                    "flatten", "contiguous", "clone", "permute", "transpose", "t"})
+
+Args = dict[str, tuple[Analysis, ast.expr]]  # a helper's parameter -> (caller's analysis, argument)
+
+
+def weight_source(analysis: Analysis, expr: ast.expr) -> str | None:
+    """A description when ``expr`` certainly holds a torch layer's trainable weight."""
+    try:
+        return _source(analysis, expr, {}, 0)
+    except Exception:  # inference must never break a rule (nor drop its other findings)
+        return None
+
+
+def _source(a: Analysis, expr: ast.expr, args: Args, depth: int) -> str | None:
+    if depth > MAX_DEPTH or flow.under_grad_off(a, expr):
+        return None
+    if isinstance(expr, ast.Subscript):
+        return _source(a, expr.value, args, depth + 1)
+    if isinstance(expr, ast.Name):
+        if expr.id in args:
+            return None  # a parameter of a helper: its caller's value is not traced here
+        value = flow.binding_value(a, expr)
+        return _source(a, value, args, depth + 1) if value is not None else None
+    if isinstance(expr, ast.Attribute):
+        if expr.attr == "weight":
+            owner = _value(a, expr.value, args)
+            if owner is not None and _is_layer(owner[1]):
+                return f"the trainable parameter `{ast.unparse(expr)}`"
+            return None
+        found = _callee(a, expr, args, prop=True)
+        return _returned(found, depth, prop=True) if found is not None else None
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr in _KEEPS:
+            return _source(a, func.value, args, depth + 1)
+        found = _callee(a, expr, args, prop=False)
+        return _returned(found, depth, prop=False) if found is not None else None
+    return None
+
+
+def _returned(found: tuple[Analysis, ast.AST, Args], depth: int, *, prop: bool) -> str | None:
+    """What every return of the helper gives, described from the caller's side."""
+    a, func, args = found
+    returns = _returns(func)
+    if not returns or freezes_parameters(a):
+        return None
+    described = None
+    for ret in returns:
+        inner = _source(a, ret.value, args, depth + 1) if ret.value is not None else None
+        if inner is None:
+            return None
+        described = described or inner
+    by = f"the property `{func.name}`" if prop else f"`{func.name}()`"  # type: ignore[attr-defined]
+    return f"{described} returned by {by}"
+
+
+def freezes_parameters(a: Analysis) -> bool:
+    """Whether a file turns gradients off on parameters (``requires_grad_(False)``,
+    ``p.requires_grad = False``): a frozen model's weights do not require grad."""
+    def compute() -> bool:
+        if flow.calls_named(a, "requires_grad_"):
+            return True
+        return any(isinstance(t, ast.Attribute) and t.attr == "requires_grad"
+                   for n in flow.iter_nodes(a, ast.Assign) for t in n.targets)
+
+    known = a.queries.get("freezes_parameters")
+    if known is None:
+        known = a.queries["freezes_parameters"] = compute()
+    return known
+
+
+def _returns(func: ast.AST) -> list[ast.Return]:
+    out, stack = [], list(func.body)  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            out.append(node)
+        elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return []  # a generator: its call gives no weight
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _is_layer(value: Value) -> bool:
+    if value.kind != "instance" or not value.qualname.startswith("torch.nn."):
+        return False
+    if any(w in value.qualname for w in ("quantized", "qat", "intrinsic", "Lazy")):
+        return False
+    return value.qualname.rsplit(".", 1)[-1] in _LAYERS
+
+
+def _value(a: Analysis, expr: ast.expr, args: Args) -> tuple[Analysis, Value] | None:
+    """What ``expr`` denotes; a helper's parameter is what its caller passes."""
+    value = a.resolve(expr)
+    if value is not None:
+        return a, value
+    if isinstance(expr, ast.Name) and expr.id in args:
+        binding = a.lookup(expr.id, a.scope_of(expr), expr.lineno)
+        if binding is None or binding.kind != "param":
+            return None
+        caller, argument = args[expr.id]
+        value = caller.resolve(argument)
+        return (caller, value) if value is not None else None
+    if isinstance(expr, ast.Attribute):
+        base = _value(a, expr.value, args)
+        if base is None:
+            return None
+        value = base[0].member(base[1], expr.attr)
+        return (base[0], value) if value is not None else None
+    return None
+
+
+def _callee(a: Analysis, expr: ast.expr, args: Args, *, prop: bool) -> tuple[Analysis, ast.AST, Args] | None:
+    """The helper a call (or, with ``prop``, a property access) runs: its analysis, its
+    node, and what the call passes for its parameters."""
+    target = expr if prop else expr.func  # type: ignore[attr-defined]
+    value = _value(a, target, args)
+    if value is None or value[1].kind != "symbol":
+        return None
+    owner_analysis, symbol = value
+    found = _function(owner_analysis, symbol.qualname)
+    if found is None:
+        return None
+    unit, func = found
+    is_property = any(flow.last_name(d) == "property" for d in func.decorator_list)  # type: ignore[attr-defined]
+    if is_property != prop:
+        return None
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+    if any(flow.last_name(d) == "classmethod" for d in func.decorator_list):  # type: ignore[attr-defined]
+        params = params[1:]  # ``cls`` is never an argument of the call
+    receiver = target.value if isinstance(target, ast.Attribute) else None
+    passed: Args = {}
+    method = receiver is not None and params[:1] == ["self"] and isinstance(flow.parent(unit, func), ast.ClassDef)
+    bound = _value(a, receiver, args) if method else None
+    if method and (bound is None or bound[1].kind != "instance"):
+        method = False  # ``Net.weights(net)``: the instance is the call's first argument
+    if prop and not method:
+        return None  # a property read on its class is the property object
+    if method:
+        passed["self"] = (a, receiver)
+        params = params[1:]
+    if not prop:
+        call = expr
+        for name, argument in zip(params, call.args):  # type: ignore[attr-defined]
+            if isinstance(argument, ast.Starred):
+                break
+            passed[name] = (a, argument)
+        for keyword in call.keywords:  # type: ignore[attr-defined]
+            if keyword.arg in params:
+                passed[keyword.arg] = (a, keyword.value)
+    return unit, func, passed
+
+
+def _function(a: Analysis, qualname: str) -> tuple[Analysis, ast.AST] | None:
+    """A function or method of this file, or (with a project) of another module."""
+    from torchwise.project.inference import function_node
+
+    if qualname.startswith(LOCAL):
+        node = function_node(a, qualname[len(LOCAL):])
+        return (a, node) if node is not None else None
+    env = a.env
+    if env is None or not env.owns(qualname):
+        return None
+    found = env._function(a, qualname)
+    if found is None:
+        return None
+    return found[0], found[1]
