@@ -850,3 +850,18 @@ async def test_remote_kernel_on_a_jupyter_server(tmp_path: Path):
             assert len(remote_kernels(url, token)) == 1
         # the server's shutdown deleted the remote kernel
         assert remote_kernels(url, token) == []
+
+
+async def test_truncation_counts_a_line_sent_in_pieces_once(kernel: LanguageClient):
+    """Unfinished lines continued in later messages (print(end="")) and one endless line
+    both stay within maxOutputChars as the panel shows them."""
+    code = ("import sys, time\nfor i in range(1500):\n    print(i, end='' if i % 3 else '\\n', flush=True)\n"
+            "    if i % 200 == 0:\n        time.sleep(0.02)\n")
+    run_id = await run_code(kernel, code)
+    assert (await kernel.recorder.done(run_id))["status"] == "ok"
+    assert "Output truncated" in kernel.recorder.text(run_id, "stderr")
+    assert 2900 <= len(kernel.recorder.shown(run_id, "stdout")) <= 3000
+    run_id = await run_code(kernel, "import sys\nfor i in range(2000):\n    sys.stdout.write('ab')\n")
+    assert (await kernel.recorder.done(run_id))["status"] == "ok"
+    assert "Output truncated" in kernel.recorder.text(run_id, "stderr")
+    assert len(kernel.recorder.shown(run_id, "stdout")) <= 3000

@@ -610,6 +610,7 @@ class Bridge:
 
         terminals: dict = {}  # stream -> TerminalStream: \r and \b folded (terminal.py)
         streams = {"active": None, "sent": 0.0, "timer": None}
+        partial: dict = {}  # stream -> chars of its unfinished last line sent, not yet counted
 
         def flush_streams() -> None:
             if streams["timer"] is not None:
@@ -626,6 +627,8 @@ class Bridge:
             flush_streams()
             terminals.clear()
             streams["active"] = None
+            sent["chars"] += sum(partial.values())  # the client keeps those lines as they are
+            partial.clear()
 
         def on_stream(stream: str, text: str) -> None:
             if streams["active"] not in (None, stream):
@@ -651,7 +654,17 @@ class Bridge:
             # Text counts against maxOutputChars (a stream's unfinished line, rewritten in
             # place, only once it is completed); images and other rich data (a PNG is tens
             # of kB of base64) against their own, larger budget per run.
-            size = len(text) if stream not in ("stdout", "stderr") else text.rfind("\n") + 1
+            # A stream's text that goes on from an unfinished line the client already shows
+            # (not a rewrite) completes that line: its chars count then.
+            carried = rest = 0
+            if stream in ("stdout", "stderr"):
+                cut = text.rfind("\n") + 1
+                carried = 0 if rewrite else partial.get(stream, 0)
+                size, rest = (cut + carried, len(text) - cut) if cut else (0, carried + len(text))
+                if rest > limit:  # one endless line: count it like completed text
+                    size, rest = size + rest, 0
+            else:
+                size = len(text)
             rich = sum(len(v) for v in (data or {}).values() if isinstance(v, str)) - len(text)
             if data and sent["rich"] + rich > MAX_RICH_CHARS:
                 data = None
@@ -662,7 +675,7 @@ class Bridge:
             if sent["truncated"] and not always:
                 return
             if sent["chars"] + size > limit and not always:
-                room = max(0, limit - sent["chars"])
+                room = max(0, limit - sent["chars"] - carried)
                 if data is None and room:
                     emit("output", id=run_id, stream=stream, text=text[:room], **({"rewrite": True} if rewrite else {}))
                 sent["chars"] = limit
@@ -672,6 +685,8 @@ class Bridge:
                           "(setting torchwise.kernel.maxOutputChars); the rest of its output is not shown.\n")
                 return
             sent["chars"] += size
+            if stream in ("stdout", "stderr"):
+                partial[stream] = rest
             fields = {"id": run_id, "stream": stream, "text": text}
             if data:
                 fields["data"] = data
