@@ -36,8 +36,11 @@ def register(server: TorchwiseServer) -> None:
     def debug_state(ls: TorchwiseServer, *args) -> dict:
         """Debugging aid (and what the reliability tests compare): the server's copy of
         an open document (``[{uri}]``), the analyses alive and the documents cached."""
+        import gc
+
         from torchwise.analysis import LIVE_ANALYSES
 
+        gc.collect()  # count the analyses still reachable, not garbage the collector has not reached yet
         uri = args[0].get("uri") if args and isinstance(args[0], dict) else None
         state: dict = {"liveAnalyses": len(LIVE_ANALYSES), "analysed": sorted(ls._analyses),
                        "open": sorted(ls.workspace.text_documents)}
