@@ -44,8 +44,9 @@ MODULES: dict[str, list[str]] = {
     "hover.py": ["tests/test_hover_kills.py", "tests/test_hover.py", "tests/test_mutation_kills_lsp.py"],
 }
 
-# the rule sample (--rule NAME): module, the rule's lines (its function and the helpers only it
-# uses), and its fastest guarding tests: its fixture files and tests/test_rule_sample_kills.py
+# the rule sample (--rule NAME): module, the rule's lines (its function, and the message and
+# fix helpers it calls), and its fastest guarding tests: its fixture files and
+# tests/test_rule_sample_kills.py
 RULE_SAMPLE: dict[str, tuple[str, str, list[str]]] = {
     name: (module, lines, [f"tests/test_lint_fixtures.py::test_rule_fixture[{name}]",
                            f"tests/test_lint_fixtures.py::test_rule_fixture_fixed[{name}]",
@@ -53,6 +54,7 @@ RULE_SAMPLE: dict[str, tuple[str, str, list[str]]] = {
     for name, module, lines in [
         ("checkpoint-without-use-reentrant", "lint/rules/deprecated.py", "514-533"),
         ("missing-zero-grad", "lint/rules/training.py", "158-200"),
+        ("softmax-before-cross-entropy", "lint/rules/losses.py", "340-359,389-390,397-410"),
     ]
 }
 

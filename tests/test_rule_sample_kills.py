@@ -4,8 +4,14 @@ tests (tests/test_lint_fixtures.py) leave alive. Behaviour only: findings and fi
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from torchwise.cli import main
 from torchwise.lint.engine import get_rule, lint_source
 from torchwise.lint.fix import fix_source
+
+PROJECTS = Path(__file__).parent / "lint_projects"
 
 CHECKPOINT = (
     "import torch\n"
@@ -111,3 +117,59 @@ def test_missing_zero_grad() -> None:
     assert [lines[5], lines[12], lines[23], lines[37]] == ["    for x in loader:"] * 4
     assert len(lines) == len(ZERO_GRAD.split("\n")) + 4
     assert fix_source(ZERO_GRAD, "s.py", [rule])[1] == 0  # an unsafe fix needs --unsafe-fixes
+
+
+SOFTMAX_CE = (
+    "import torch\n"
+    "import torch.nn.functional as F\n"
+    "from torch import nn\n"
+    "from torch.nn.modules.loss import CrossEntropyLoss\n"
+    "logits = torch.randn(8, 5)\n"
+    "target = torch.randint(0, 5, (8,))\n"
+    "criterion = nn.CrossEntropyLoss()\n"
+    "full = CrossEntropyLoss()\n"  # the class by its defining module's name
+    "a = F.cross_entropy(logits, target)\n"  # raw logits: fine, and the file goes on
+    "b = F.cross_entropy(F.softmax(logits, dim=1), target)\n"
+    "probs = torch.softmax(logits, dim=-1)\n"
+    "c = criterion(probs, target)\n"
+    "d = full(logits.softmax(dim=1), target)\n"
+    "probs2 = torch.softmax(logits, dim=-1)\n"
+    "logits = logits * 2\n"  # rebound: passing `logits` at line 16 would pass other values
+    "e = criterion(probs2, target)\n"
+)
+CE_TAIL = ": the loss is computed on squashed probabilities and learns slowly; pass the raw logits (drop the softmax)"
+
+
+def test_softmax_before_cross_entropy() -> None:
+    rule = get_rule("softmax-before-cross-entropy")
+    assert (rule.code, rule.group, rule.severity, rule.fix, rule.default, rule.summary) == (
+        "TW201", "losses", "error", "unsafe", True,
+        "cross_entropy / CrossEntropyLoss get softmax output, but they expect raw logits.",
+    )
+    findings = lint_source(SOFTMAX_CE, "s.py", rules=[rule])
+    inline = ("unsafe", "Pass the logits instead of their softmax")
+    already = "` applies log-softmax itself, but its input is already a softmax"
+    assert [(f.line, f.col, f.end_line, f.end_col, f.message, f.fix and (f.fix.applicability, f.fix.message))
+            for f in findings] == [
+        (10, 20, 10, 44, "`cross_entropy" + already + CE_TAIL, inline),
+        (12, 14, 12, 19, "`CrossEntropyLoss" + already + " (line 11)" + CE_TAIL,
+         ("unsafe", "Pass logits (the logits) instead of their softmax")),
+        (13, 9, 13, 30, "`CrossEntropyLoss" + already + CE_TAIL, inline),
+        (16, 14, 16, 20, "`CrossEntropyLoss" + already + " (line 14)" + CE_TAIL, None),
+    ]
+    fixed, applied, _ = fix_source(SOFTMAX_CE, "s.py", [rule], unsafe=True)
+    assert applied == 3
+    assert fixed.split("\n")[9:16] == [
+        "b = F.cross_entropy(logits, target)", "probs = torch.softmax(logits, dim=-1)", "c = criterion(logits, target)",
+        "d = full(logits, target)", "probs2 = torch.softmax(logits, dim=-1)", "logits = logits * 2",
+        "e = criterion(probs2, target)"]
+    assert fix_source(SOFTMAX_CE, "s.py", [rule])[1] == 0  # an unsafe fix needs --unsafe-fixes
+
+
+def test_softmax_in_another_module_is_named_with_its_module(capsys, monkeypatch) -> None:
+    monkeypatch.chdir(PROJECTS / "softmax_model_elsewhere")
+    main(["check", "--isolated", "--exit-zero", "--output-format", "json-lines", "."])
+    (finding,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (finding["line"], finding["name"], finding["fix"]) == (13, "softmax-before-cross-entropy", None)
+    assert finding["message"] == "`CrossEntropyLoss" + (
+        "` applies log-softmax itself, but its input is already a softmax (nets.classifier, line 13)") + CE_TAIL
