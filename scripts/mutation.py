@@ -53,7 +53,7 @@ RULE_SAMPLE: dict[str, tuple[str, str, list[str]]] = {
                            "tests/test_rule_sample_kills.py"])
     for name, module, lines in [
         ("checkpoint-without-use-reentrant", "lint/rules/deprecated.py", "514-533"),
-        ("missing-zero-grad", "lint/rules/training.py", "158-200"),
+        ("missing-zero-grad", "lint/rules/training.py", "158-255"),
         ("softmax-before-cross-entropy", "lint/rules/losses.py", "340-359,389-390,397-410"),
         ("dataloader-workers-without-main-guard", "lint/rules/data.py", "64-209"),
     ]

@@ -87,6 +87,42 @@ ZERO_GRAD = (
     "    for x in loader:\n"
     "        model(x).sum().backward()\n"
     "        optimizer.step()\n"  # 37: cleared before the loop only, and the step is not conditional
+    "def reset(o):\n"
+    "    o.zero_grad()\n"
+    "def gan_helper(model, loader, opt_g, opt_d):\n"  # a helper may clear opt_d's gradients: no finding
+    "    for x in loader:\n"
+    "        opt_g.zero_grad()\n"
+    "        reset(opt_d)\n"
+    "        model(x).sum().backward()\n"
+    "        opt_g.step()\n"
+    "        opt_d.step()\n"
+    "def amp_helper(model, loader, optimizer, scaler, use_amp):\n"  # a helper clears on every path: no finding
+    "    for x in loader:\n"
+    "        reset(optimizer)\n"
+    "        if use_amp:\n"
+    "            optimizer.zero_grad()\n"
+    "            scaler.scale(model(x).sum()).backward()\n"
+    "            scaler.step(optimizer)\n"
+    "            scaler.update()\n"
+    "        else:\n"
+    "            model(x).sum().backward()\n"
+    "            optimizer.step()\n"
+    "def by_binding(model, loader, opt_d):\n"
+    "    first = torch.optim.SGD(model.parameters(), lr=0.1)\n"  # an optimizer by what it is bound to
+    "    for x in loader:\n"
+    "        first.zero_grad()\n"
+    "        model(x).sum().backward()\n"
+    "        first.step()\n"
+    "        opt_d.step()\n"  # 64
+    "def attribute(trainer, loader):\n"
+    "    for x in loader:\n"
+    "        trainer.model(x).sum().backward()\n"
+    "        trainer.opt.step()\n"  # 68
+    "def rebinding(model, loader):\n"
+    "    for x in loader:\n"
+    "        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+    "        model(x).sum().backward()\n"
+    "        optimizer.step()\n"  # 73: rebound in the loop: no place to clear it
 )
 
 
@@ -100,7 +136,8 @@ def test_missing_zero_grad() -> None:
     never = ("Gradients are never cleared in this loop: `optimizer.step()` applies gradients that keep "
              "accumulating across iterations; call `optimizer.zero_grad()` once per step (before the next backward())")
     insert = ("unsafe", "Insert optimizer.zero_grad() at the start of the loop")
-    assert [(f.line, f.col, f.end_line, f.end_col, f.message, (f.fix.applicability, f.fix.message)) for f in findings] == [
+    assert [(f.line, f.col, f.end_line, f.end_col, f.message, f.fix and (f.fix.applicability, f.fix.message))
+            for f in findings] == [
         (10, 8, 10, 20, "This loop clears the gradients of `opt_g` only, not those of `opt_d`: `opt_d.step()` applies "
                         "gradients that keep accumulating across iterations; call `opt_d.zero_grad()` once per step too",
          ("unsafe", "Insert opt_d.zero_grad() at the start of the loop")),
@@ -109,15 +146,26 @@ def test_missing_zero_grad() -> None:
                          "on this path too (or once at the top of the loop)", insert),
         (25, 12, 25, 28, never, insert),
         (37, 8, 37, 24, never, insert),
+        (64, 8, 64, 20, "This loop clears the gradients of `first` only, not those of `opt_d`: `opt_d.step()` applies "
+                        "gradients that keep accumulating across iterations; call `opt_d.zero_grad()` once per step too",
+         ("unsafe", "Insert opt_d.zero_grad() at the start of the loop")),
+        (68, 8, 68, 26, never.replace("optimizer.", "trainer.opt."),
+         ("unsafe", "Insert trainer.opt.zero_grad() at the start of the loop")),
+        (73, 8, 73, 24, never, None),
     ]
     fixed, applied, _ = fix_source(ZERO_GRAD, "s.py", [rule], unsafe=True)
-    assert applied == 4
+    assert applied == 6
+    assert fixed[fixed.index("def by_binding"):].split("\n")[2:4] == ["    for x in loader:", "        opt_d.zero_grad()"]
+    assert fixed[fixed.index("def attribute"):].split("\n")[1:3] == ["    for x in loader:", "        trainer.opt.zero_grad()"]
+    assert fixed[fixed.index("def gan_helper"):fixed.index("def by_binding")] == ZERO_GRAD[
+        ZERO_GRAD.index("def gan_helper"):ZERO_GRAD.index("def by_binding")]
+    assert fixed.endswith(ZERO_GRAD[ZERO_GRAD.index("def rebinding"):])
     lines = fixed.split("\n")
     assert [lines[6], lines[13], lines[24], lines[38]] == [
         "        opt_d.zero_grad()", "        optimizer.zero_grad()", "        optimizer.zero_grad()",
         "        optimizer.zero_grad()"]
     assert [lines[5], lines[12], lines[23], lines[37]] == ["    for x in loader:"] * 4
-    assert len(lines) == len(ZERO_GRAD.split("\n")) + 4
+    assert len(lines) == len(ZERO_GRAD.split("\n")) + 6
     assert fix_source(ZERO_GRAD, "s.py", [rule])[1] == 0  # an unsafe fix needs --unsafe-fixes
 
 
