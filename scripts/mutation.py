@@ -44,6 +44,21 @@ MODULES: dict[str, list[str]] = {
     "hover.py": ["tests/test_hover_kills.py", "tests/test_hover.py", "tests/test_mutation_kills_lsp.py"],
 }
 
+# the rule sample (--rule NAME): module, the rule's lines (its function, and the message and
+# fix helpers it calls), and its fastest guarding tests: its fixture files and
+# tests/test_rule_sample_kills.py
+RULE_SAMPLE: dict[str, tuple[str, str, list[str]]] = {
+    name: (module, lines, [f"tests/test_lint_fixtures.py::test_rule_fixture[{name}]",
+                           f"tests/test_lint_fixtures.py::test_rule_fixture_fixed[{name}]",
+                           "tests/test_rule_sample_kills.py"])
+    for name, module, lines in [
+        ("checkpoint-without-use-reentrant", "lint/rules/deprecated.py", "514-533"),
+        ("missing-zero-grad", "lint/rules/training.py", "158-255"),
+        ("softmax-before-cross-entropy", "lint/rules/losses.py", "340-359,389-390,397-410"),
+        ("dataloader-workers-without-main-guard", "lint/rules/data.py", "64-209"),
+    ]
+}
+
 
 def equivalent_keys() -> set[str]:
     """``module | original line | index`` keys from the equivalents file's backticked entries."""
@@ -52,11 +67,15 @@ def equivalent_keys() -> set[str]:
     return set(re.findall(r"^- `([^`]+ \| .+ \| #\d+)`", EQUIVALENTS.read_text(encoding="utf-8"), re.M))
 
 
-def mutants(path: Path):
+def mutants(path: Path, wanted=lambda lineno: True):
+    """(mutation id, mutated text) for the mutants on the lines ``wanted`` accepts (1-based):
+    only those are built, as building one re-parses the whole module."""
     from mutmut import ALL, Context, list_mutations, mutate
 
     context = Context(filename=str(path), mutation_id=ALL)
     for mutation_id in list_mutations(context):
+        if not wanted(mutation_id.line_number + 1):
+            continue
         ctx = Context(filename=str(path), mutation_id=mutation_id)
         mutated, count = mutate(ctx)
         if count:
@@ -108,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", nargs="*", help="tests to run instead of the module's own")
     parser.add_argument("--max-mutants", type=int, default=0, help="only the first N mutants of each module")
     parser.add_argument("--timeout-factor", type=float, default=5.0, help="a mutant times out after N x baseline")
-    parser.add_argument("--lines", help="only mutate lines FROM-TO (1-based, inclusive), e.g. 380-420")
+    parser.add_argument("--lines", help="only mutate lines FROM-TO (1-based, inclusive), e.g. 380-420 or 10-20,30-40")
+    parser.add_argument("--rule", help=f"one rule of the sample: its module, lines and tests ({', '.join(RULE_SAMPLE)})")
     parser.add_argument("--progress", action="store_true",
                         help="print every mutant's result as it comes (a run cut short still gives a partial score)")
     args = parser.parse_args(argv)
@@ -124,7 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT / "tests"))
     os.chdir(ROOT)
     equivalents = equivalent_keys()
-    first, last = (int(x) for x in args.lines.split("-")) if args.lines else (1, 10**9)
+    if args.rule:
+        if args.rule not in RULE_SAMPLE:
+            print(f"{args.rule}: not in the rule sample ({', '.join(RULE_SAMPLE)})", file=sys.stderr)
+            return 2
+        module, args.lines, tests = RULE_SAMPLE[args.rule]
+        args.modules, args.tests = [module], args.tests or tests
+    ranges = [tuple(int(x) for x in part.split("-")) for part in (args.lines or "1-1000000000").split(",")]
+
+    def wanted(lineno: int) -> bool:
+        return any(first <= lineno <= last for first, last in ranges)
     rows = []
     for module in args.modules or list(MODULES):
         tests = args.tests or MODULES.get(module)
@@ -148,10 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{module}: baseline {base_s:.1f}s with {' '.join(tests)}", flush=True)
             killed = survived = equivalent = 0
             count = 0
-            for mutation_id, mutated in mutants(PACKAGE / module):
+            for mutation_id, mutated in mutants(PACKAGE / module, wanted):
                 lineno = mutation_id.line_number + 1
-                if not first <= lineno <= last:
-                    continue
                 count += 1
                 if args.max_mutants and count > args.max_mutants:
                     break

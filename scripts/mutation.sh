@@ -4,6 +4,7 @@
 #   scripts/mutation.sh                       # every configured module
 #   scripts/mutation.sh text.py lint/fix.py   # some modules
 #   scripts/mutation.sh lint/output.py --max-mutants 40
+#   scripts/mutation.sh --rule missing-zero-grad  # one rule of the sample (RULE_SAMPLE in mutation.py)
 # Needs the dev extra (mutmut). Equivalent mutants: tests/mutation_equivalents.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -143,8 +143,6 @@ def dataloader_workers_without_main_guard(ctx: Context):
               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions}
     for fname in sorted(called):
         func = functions[fname]
-        if ctx.analysis.lookup(fname, ctx.analysis.module_scope) is None:
-            continue
         body_nodes = list(_own_nodes(func))
         own = {id(node) for node in body_nodes}
         inside = [call for call in candidates if id(call) in own]
@@ -172,29 +170,42 @@ def _main_guard_fix(ctx: Context, start: ast.AST, name: str | None = None) -> Fi
     None when definitions or imports lie in between (workers need those at import)."""
     body = ctx.tree.body
     line = start.lineno  # type: ignore[attr-defined]
-    first = bisect.bisect_right(body, line, key=_LINENO) - 1  # the last statement starting at or before it
+    last = first = bisect.bisect_right(body, line, key=_LINENO) - 1  # the last statement starting at or before it
     while first > 0 and (body[first - 1].end_lineno or body[first - 1].lineno) >= line:
-        first -= 1  # ``a = 1; b = 2``: the first statement on the line
-    if first < 0 or line > (body[first].end_lineno or body[first].lineno) or isinstance(body[first], _DEFINES):
+        first -= 1  # ``a = 1; b = 2``: the first statement on the line (all of them move)
+    if first < 0 or line > (body[last].end_lineno or body[last].lineno) or any(
+            isinstance(stmt, _DEFINES) for stmt in body[first:last + 1]):
         return None
     # take in the statements that follow and use what the moved ones bind (up to the
     # next definition), so that nothing left outside reads a name only bound inside
-    last = first
-    stored = _stored_names(body[first])
-    for i in range(first + 1, len(body)):
+    stored = set().union(*(_stored_names(stmt) for stmt in body[first:last + 1]))
+    for i in range(last + 1, len(body)):
         if isinstance(body[i], _DEFINES):
             break
         if _loaded(ctx, body[i]) & stored:
             for stmt in body[last + 1:i + 1]:
                 stored |= _stored_names(stmt)
             last = i
-    if any(_loaded(ctx, stmt) & stored for stmt in body[last + 1:]
-           if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))):
+    if any(_read_at_import(ctx, stmt) & stored for stmt in body[last + 1:]):
         return None  # used again after a definition: moving it would break that code
     edits = fix_edits.wrap(ctx, body[first], body[last], 'if __name__ == "__main__":')
     if edits is None:
         return None
     return Fix("unsafe", 'Move the code that starts the workers under if __name__ == "__main__":', edits)
+
+
+def _read_at_import(ctx: Context, stmt: ast.stmt) -> set[str]:
+    """Names ``stmt`` may read when the module runs: a function's decorators, defaults and
+    annotations, not its body; all of a class (its body runs, and its methods' reads count
+    too: at worst a fix is left out)."""
+    if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return _loaded(ctx, stmt)
+    args = stmt.args
+    parts = [*stmt.decorator_list, *args.defaults, *args.kw_defaults, stmt.returns,
+             *(a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
+               if a is not None)]
+    return {n.id for part in parts if part is not None for n in subtree(part)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def _stored_names(stmt: ast.stmt) -> set[str]:
