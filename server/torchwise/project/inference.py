@@ -32,13 +32,16 @@ def canonical(value: Value | None, module: str | None) -> Value | None:
     return Value(value.kind, module + "." + value.qualname[len(LOCAL):])
 
 
-def _returns(func: ast.AST) -> list[ast.Return]:
-    """The return statements of a function's own body (not of nested functions)."""
+def _returns(func: ast.AST, generators: bool = True) -> list[ast.Return]:
+    """The return statements of a function's own body (not of nested functions); none
+    for a generator when ``generators`` is false (its call returns no such value)."""
     out, stack = [], list(func.body)  # type: ignore[attr-defined]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Return):
             out.append(node)
+        elif not generators and isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return []
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(ast.iter_child_nodes(node))
     return out

@@ -16,6 +16,7 @@ import ast
 
 from torchwise.analysis import LOCAL, Analysis, Value
 from torchwise.lint import flow
+from torchwise.project.inference import _returns as own_returns
 
 MAX_DEPTH = 6
 _LAYERS = frozenset({"Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d",
@@ -94,16 +95,7 @@ def freezes_parameters(a: Analysis) -> bool:
 
 
 def _returns(func: ast.AST) -> list[ast.Return]:
-    out, stack = [], list(func.body)  # type: ignore[attr-defined]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Return):
-            out.append(node)
-        elif isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return []  # a generator: its call gives no weight
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
-    return out
+    return own_returns(func, generators=False)  # a generator's call gives no weight
 
 
 def _is_layer(value: Value) -> bool:
