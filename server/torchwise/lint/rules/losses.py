@@ -298,6 +298,7 @@ def _factory_results(ctx: Context) -> set[str]:
         env = a.env
         local = flow.index(a).functions
         scope = a.module_scope
+        from_project: dict[str, bool] = {}
         for node in flow.iter_nodes(a, ast.Assign, ast.AnnAssign):
             value = node.value
             if not isinstance(value, ast.Call):
@@ -308,8 +309,12 @@ def _factory_results(ctx: Context) -> set[str]:
             if not isinstance(root, ast.Name) or not flow.last_name(value.func)[:1].islower():
                 continue  # classes (``Attention(...)``) are typed by their own name already
             if not (isinstance(value.func, ast.Name) and root.id in local):
-                bindings = scope.bindings.get(root.id, ())
-                if env is None or not any(b.kind == "import" and env.owns(b.qualname) for b in bindings):
+                ok = from_project.get(root.id)
+                if ok is None:  # once per name: a name imported again and again has many bindings
+                    bindings = scope.bindings.get(root.id, ())
+                    ok = from_project[root.id] = env is not None and any(
+                        b.kind == "import" and env.owns(b.qualname) for b in bindings)
+                if not ok:
                     continue
             for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 cached.update(flow.last_name(e) for e in (t.elts if isinstance(t, ast.Tuple) else [t]))
