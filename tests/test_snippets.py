@@ -530,6 +530,9 @@ def _skip_reason(spec: Spec) -> str:
 RUNNER = r'''
 import io, json, os, sys, tempfile, traceback, warnings, contextlib
 import torch  # imported once, before forking
+# torch.optim imports torch._dynamo on a first optimizer (seconds): imported here once too, so
+# each forked child starts where a long-running process would be.
+import torch._dynamo, torch.utils.data
 jobs = json.load(open(sys.argv[1]))
 results = {}
 for prefix, program in jobs.items():
