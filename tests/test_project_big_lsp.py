@@ -110,3 +110,48 @@ async def test_a_large_document_is_linted_against_unsaved_edits_of_open_modules(
     change_document(workspace, big, BIG + "# edited\n", 2)
     codes = await codes_of(workspace, big)
     assert big in workspace.diagnostics and "TW502" not in codes
+
+
+async def wait_codes(client: LanguageClient, uri: str, wanted, timeout: float = 60) -> list[str]:
+    """The published codes of ``uri`` once ``wanted(codes)`` holds (the last ones after ``timeout``)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        codes = sorted(str(d.code) for d in client.diagnostics.get(uri, []))
+        if (uri in client.diagnostics and wanted(codes)) or loop.time() > deadline:
+            return codes
+        await asyncio.sleep(0.05)
+
+
+async def test_an_edit_of_another_open_module_refreshes_the_large_documents_findings(workspace: LanguageClient,
+                                                                                    tmp_path: Path):
+    """Issue 11: the big document (and a small one) is not edited, only the module it
+    imports: its pushed findings follow (``Net`` becomes an ``nn.Module``, then not)."""
+    plain = ENGINE.replace("class Net(nn.Module):", "class Net:")
+    engine = tmp_path / "pkg" / "engine.py"
+    engine_uri = open_document(workspace, engine, plain)
+    big = open_document(workspace, tmp_path / "big.py", BIG)
+    small = open_document(workspace, tmp_path / "small.py", HEAD)
+    assert "TW502" not in await codes_of(workspace, big)
+    assert "TW502" not in await codes_of(workspace, small)
+    for version, text in enumerate([plain + "# typing\n", ENGINE + "#\n", ENGINE], start=2):
+        change_document(workspace, engine_uri, text, version)  # typed quickly: one refresh (debounced)
+    assert "TW502" in await wait_codes(workspace, big, lambda codes: "TW502" in codes)
+    assert "TW502" in await wait_codes(workspace, small, lambda codes: "TW502" in codes)
+    change_document(workspace, engine_uri, plain, 5)
+    assert "TW502" not in await wait_codes(workspace, big, lambda codes: "TW502" not in codes)
+    assert "TW502" not in await wait_codes(workspace, small, lambda codes: "TW502" not in codes)
+
+
+async def test_a_module_changed_on_disk_refreshes_the_large_documents_findings(workspace: LanguageClient,
+                                                                              tmp_path: Path):
+    """The imported module is not open: a watched-files notification of its change on
+    disk re-lints the open big document."""
+    engine = tmp_path / "pkg" / "engine.py"
+    engine.write_text(ENGINE.replace("class Net(nn.Module):", "class Net:"))
+    big = open_document(workspace, tmp_path / "big.py", BIG)
+    assert "TW502" not in await codes_of(workspace, big)
+    engine.write_text(ENGINE)
+    workspace.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=engine.as_uri(), type=types.FileChangeType.Changed)]))
+    assert "TW502" in await wait_codes(workspace, big, lambda codes: "TW502" in codes)
