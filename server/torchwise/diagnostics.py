@@ -25,6 +25,7 @@ from lsprotocol import types
 from pygls import uris
 
 from torchwise import incremental
+from torchwise.idle_gc import IdleCollector
 from torchwise.analysis import build_analysis
 from torchwise.lint.base import Finding, Fix, Rule
 from torchwise.lint.config import ConfigError, load_config, merged
@@ -74,6 +75,9 @@ class DocLint:
     # the last full lint, for edits that cannot change its findings (torchwise.incremental)
     snapshot: incremental.Snapshot | None = None
     edits: int = 0  # change events (each bumps the project revision once)
+    # the last publish's diagnostics of findings on ASCII lines (their columns need no
+    # conversion): the same finding after an edit elsewhere is not converted again
+    published: dict[Finding, types.Diagnostic] = field(default_factory=dict)
     changed_at: float | None = None  # time.monotonic() of its last change
 
     def current(self, source: str, key: tuple[str, ...], revision: int) -> list[Finding] | None:
@@ -105,6 +109,7 @@ class Linter:
         self.running: dict[str, asyncio.Task] = {}  # uri -> its sliced lint run (small documents)
         self.reused = 0  # lint runs answered from a snapshot (benchmarks, tests)
         self.refreshes: set[str] = set()  # uris whose pending run is a refresh for another module's change
+        self.collector = IdleCollector()  # the cyclic collector waits for the editor to be idle
 
     # -- push or pull -------------------------------------------------------------
     def _is_cell(self, uri: str) -> bool:
@@ -354,9 +359,12 @@ class Linter:
         """Between slices (the analysis, then each rule) the loop answers other
         requests (a hover waits for one slice, not a whole lint run); a run whose
         document changed meanwhile stops and publishes nothing: the newer run will."""
-        # the cyclic collector waits until the findings are published: run between the
-        # slices, its scans of the new tree came before the publish (bench: p50 ~0.65x)
-        with no_gc():
+        # the cyclic collector waits until the findings are published and the editor is
+        # idle: run between the slices, its scans of the new tree came before the publish
+        # (bench: p50 ~0.65x); run right after it, before the next edit's (torchwise.idle_gc)
+        self.collector.hold()
+        reused = self.reused
+        try:
             try:
                 result = await self._findings_sliced(uri)
             except asyncio.CancelledError:
@@ -367,6 +375,8 @@ class Linter:
                 return
             if result is not _STALE:
                 self._publish_result(uri, result)
+        finally:
+            self.collector.release(defer=self.reused == reused)  # a full lint's garbage waits
 
     async def _findings_sliced(self, uri: str):
         current = self.server.document_text(uri)
@@ -434,7 +444,21 @@ class Linter:
             return
         version, found = result
         lines = self._lines(uri) if found else []  # split once, not once per finding
-        self.publish(uri, version, [self.to_diagnostic(uri, f, lines) for f in found])
+        doc = self.docs.get(uri)
+        before = doc.published if doc is not None else {}
+        after: dict[Finding, types.Diagnostic] = {}
+        diagnostics = []
+        for f in found:
+            plain_columns = _ascii(lines, f.line) and _ascii(lines, f.end_line)
+            diagnostic = before.get(f) if plain_columns else None
+            if diagnostic is None:
+                diagnostic = self.to_diagnostic(uri, f, lines)
+            if plain_columns:
+                after[f] = diagnostic
+            diagnostics.append(diagnostic)
+        if doc is not None:
+            doc.published = after
+        self.publish(uri, version, diagnostics)
 
     def publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
         if not self.pushes(uri):
@@ -651,6 +675,11 @@ class Linter:
 
 
 _STALE = object()  # a sliced run whose document changed under it: publishes nothing
+
+
+def _ascii(lines: list[str], line: int) -> bool:
+    """Whether a column on 1-based ``line`` is the same in every encoding (``_client_col``)."""
+    return not 1 <= line <= len(lines) or lines[line - 1].isascii()
 
 
 def _loop_running() -> bool:
