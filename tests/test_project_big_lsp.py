@@ -155,3 +155,21 @@ async def test_a_module_changed_on_disk_refreshes_the_large_documents_findings(w
     workspace.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent(uri=engine.as_uri(), type=types.FileChangeType.Changed)]))
     assert "TW502" in await wait_codes(workspace, big, lambda codes: "TW502" in codes)
+
+
+async def test_an_edit_of_another_module_refreshes_a_notebooks_cells(workspace: LanguageClient, tmp_path: Path):
+    """A notebook is linted as one module: its cells' pushed findings follow the module
+    it imports too."""
+    from test_notebooks_lsp import open_notebook
+
+    plain = ENGINE.replace("class Net(nn.Module):", "class Net:")
+    engine_uri = open_document(workspace, tmp_path / "pkg" / "engine.py", plain)
+    cells = [(types.NotebookCellKind.Code, "import torch\nfrom pkg.engine import Net\n"),
+             (types.NotebookCellKind.Code, "model = Net()\ntorch.save(model, 'm.pt')\n")]
+    uris = open_notebook(workspace, tmp_path / "nb.ipynb", cells)
+    await asyncio.sleep(1.0)
+    assert "TW502" not in await wait_codes(workspace, uris[1], lambda codes: True, timeout=0)
+    change_document(workspace, engine_uri, ENGINE, 2)
+    assert "TW502" in await wait_codes(workspace, uris[1], lambda codes: "TW502" in codes)
+    change_document(workspace, engine_uri, plain, 3)
+    assert "TW502" not in await wait_codes(workspace, uris[1], lambda codes: "TW502" not in codes)

@@ -555,6 +555,9 @@ class Linter:
                 continue
             self.schedule(uri, max(self.debounce_ms(uri), OTHERS_DEBOUNCE_MS))
             self.refreshes.add(uri)
+        notebooks = getattr(self.server, "notebooks", None)
+        if notebooks is not None:
+            notebooks.refresh(OTHERS_DEBOUNCE_MS)  # a notebook is one module: its cells' findings too
 
     # -- conversions --------------------------------------------------------------
     def _lines(self, uri: str) -> list[str]:
