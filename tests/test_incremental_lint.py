@@ -6,6 +6,7 @@ edits), and reuse does happen (the comparison is never vacuous)."""
 from __future__ import annotations
 
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -176,3 +177,96 @@ def test_other_inputs_changed_are_never_reused():
     assert incremental.reuse(snap, after, key, 1) is None  # another module changed
     assert incremental.reuse(snap, after, key[1:], 0) is None  # other rules
     assert incremental.snapshot(build_analysis("def f(:\n", "t.py"), key, [], 0) is None  # a syntax error
+
+
+RULE_LINES = ["optimizer.zero_grad()", "loss.backward()", "optimizer.step()", "model.eval()", "model.train()",
+              "out = F.softmax(logits)", "torch.save(model, 'm.pt')", "x = torch.load(path)",
+              "with torch.no_grad():\n{indent}    pass", "for batch in loader:\n{indent}    loss.backward()"]
+
+
+def function_edits(text: str, rng: random.Random) -> list[str]:
+    """Code edits inside a function's body, as typed: a rule-triggering line, a deleted
+    ``zero_grad()`` (or other) line, a renamed variable, a call of another function of the
+    file, syntax broken then repaired (two texts). ``[]`` when the text has no function."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if not functions:
+        return []
+    fn = rng.choice(functions)
+    lines = split_lines(text, keepends=True)
+    first, last = fn.body[0].lineno, fn.end_lineno or fn.body[0].lineno
+    body_line = lines[first - 1]
+    indent = body_line[:len(body_line) - len(body_line.lstrip())]
+    at = rng.randint(first, last)  # insert before this line (1-based)
+    kind = rng.random()
+
+    def insert(code: str) -> str:
+        return "".join(lines[:at - 1] + [indent + code.format(indent=indent) + "\n"] + lines[at - 1:])
+
+    if kind < 0.3:
+        return [insert(rng.choice(RULE_LINES))]
+    if kind < 0.5:  # delete a zero_grad() line if the function has one, else any line of it
+        clears = [i for i in range(first, last + 1) if "zero_grad" in lines[i - 1]]
+        i = rng.choice(clears or list(range(first, last + 1)))
+        return ["".join(lines[:i - 1] + lines[i:])]
+    if kind < 0.7:  # rename a variable throughout the function
+        names = sorted({n.id for n in ast.walk(fn) if isinstance(n, ast.Name)})
+        if not names:
+            return [insert("pass")]
+        name = rng.choice(names)
+        start = min([fn.lineno] + [d.lineno for d in fn.decorator_list])
+        if rng.random() < 0.5:  # on one line only: another name there, as long (same token places)
+            spots = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.lineno == n.end_lineno]
+            telling = [n for n in spots if any(w in lines[n.lineno - 1] for w in
+                                               ("zero_grad", "eval(", "no_grad", "step(", "backward", "softmax"))]
+            spot = rng.choice(telling or spots) if spots else None
+            if spot is not None:
+                line = lines[spot.lineno - 1]
+                other = spot.id[:-1] + ("q" if spot.id[-1] != "q" else "z")
+                line = line[:spot.col_offset] + other + line[spot.end_col_offset:]
+                return ["".join(lines[:spot.lineno - 1] + [line] + lines[spot.lineno:])]
+        new_name = rng.choice([name + "_r", name[:-1] + ("q" if name[-1] != "q" else "z")])  # or as long
+        renamed = [re.sub(rf"\b{re.escape(name)}\b", new_name, line) for line in lines[start - 1:last]]
+        return ["".join(lines[:start - 1] + renamed + lines[last:])]
+    if kind < 0.85:  # call another function of the file (a helper's effects now count here)
+        others = [f.name for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        return [insert(f"{rng.choice(others or ['helper'])}(model, optimizer)")]
+    broken = insert(rng.choice(["x = (", "if model", "optimizer.step(", "def"]))
+    return [broken, text]  # typed, then undone
+
+
+def test_reused_findings_equal_a_full_lint_through_code_edits_inside_functions():
+    """Code edits inside function bodies (which a full lint must answer: helpers' effects,
+    callers' modes, renamed bindings) mixed with comment edits (which may be reused, also
+    right after a code edit): reused findings always equal a full lint's."""
+    reused = compared = 0
+    cases = [(p, None, RULE_SETS["default"]) for p in FIXTURES[::3]]
+    for path in PROJECT_FILES:
+        folder = path.parent
+        while folder.parent != HERE / "lint_projects":
+            folder = folder.parent
+        cases.append((path, Project([str(folder)]), RULE_SETS["all"]))
+    for n, (path, project, rules) in enumerate(cases):
+        rng = random.Random(500 + n)
+        key = tuple(r.code for r in rules)
+        text = path.read_text(encoding="utf-8")
+        analysis, found = full(text, path, rules, project)
+        snap = incremental.snapshot(analysis, key, found, 0)
+        for step in range(12):
+            texts = function_edits(text, rng) if rng.random() < 0.5 else [edit(text, rng)]
+            for text in texts or [edit(text, rng)]:
+                result = incremental.reuse(snap, text, key, 0) if snap is not None else None
+                analysis, expected = full(text, path, rules, project)
+                compared += 1
+                if result is None:
+                    snap = incremental.snapshot(analysis, key, expected, 0)
+                    continue
+                got, snap = result
+                assert got == expected, f"{path.name} step {step}:\n{text}"
+                reused += 1
+    assert compared > 300 and reused > 30  # neither vacuous nor only full lints

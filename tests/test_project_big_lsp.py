@@ -110,3 +110,66 @@ async def test_a_large_document_is_linted_against_unsaved_edits_of_open_modules(
     change_document(workspace, big, BIG + "# edited\n", 2)
     codes = await codes_of(workspace, big)
     assert big in workspace.diagnostics and "TW502" not in codes
+
+
+async def wait_codes(client: LanguageClient, uri: str, wanted, timeout: float = 60) -> list[str]:
+    """The published codes of ``uri`` once ``wanted(codes)`` holds (the last ones after ``timeout``)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        codes = sorted(str(d.code) for d in client.diagnostics.get(uri, []))
+        if (uri in client.diagnostics and wanted(codes)) or loop.time() > deadline:
+            return codes
+        await asyncio.sleep(0.05)
+
+
+async def test_an_edit_of_another_open_module_refreshes_the_large_documents_findings(workspace: LanguageClient,
+                                                                                    tmp_path: Path):
+    """Issue 11: the big document (and a small one) is not edited, only the module it
+    imports: its pushed findings follow (``Net`` becomes an ``nn.Module``, then not)."""
+    plain = ENGINE.replace("class Net(nn.Module):", "class Net:")
+    engine = tmp_path / "pkg" / "engine.py"
+    engine_uri = open_document(workspace, engine, plain)
+    big = open_document(workspace, tmp_path / "big.py", BIG)
+    small = open_document(workspace, tmp_path / "small.py", HEAD)
+    assert "TW502" not in await codes_of(workspace, big)
+    assert "TW502" not in await codes_of(workspace, small)
+    for version, text in enumerate([plain + "# typing\n", ENGINE + "#\n", ENGINE], start=2):
+        change_document(workspace, engine_uri, text, version)  # typed quickly: one refresh (debounced)
+    assert "TW502" in await wait_codes(workspace, big, lambda codes: "TW502" in codes)
+    assert "TW502" in await wait_codes(workspace, small, lambda codes: "TW502" in codes)
+    change_document(workspace, engine_uri, plain, 5)
+    assert "TW502" not in await wait_codes(workspace, big, lambda codes: "TW502" not in codes)
+    assert "TW502" not in await wait_codes(workspace, small, lambda codes: "TW502" not in codes)
+
+
+async def test_a_module_changed_on_disk_refreshes_the_large_documents_findings(workspace: LanguageClient,
+                                                                              tmp_path: Path):
+    """The imported module is not open: a watched-files notification of its change on
+    disk re-lints the open big document."""
+    engine = tmp_path / "pkg" / "engine.py"
+    engine.write_text(ENGINE.replace("class Net(nn.Module):", "class Net:"))
+    big = open_document(workspace, tmp_path / "big.py", BIG)
+    assert "TW502" not in await codes_of(workspace, big)
+    engine.write_text(ENGINE)
+    workspace.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=engine.as_uri(), type=types.FileChangeType.Changed)]))
+    assert "TW502" in await wait_codes(workspace, big, lambda codes: "TW502" in codes)
+
+
+async def test_an_edit_of_another_module_refreshes_a_notebooks_cells(workspace: LanguageClient, tmp_path: Path):
+    """A notebook is linted as one module: its cells' pushed findings follow the module
+    it imports too."""
+    from test_notebooks_lsp import open_notebook
+
+    plain = ENGINE.replace("class Net(nn.Module):", "class Net:")
+    engine_uri = open_document(workspace, tmp_path / "pkg" / "engine.py", plain)
+    cells = [(types.NotebookCellKind.Code, "import torch\nfrom pkg.engine import Net\n"),
+             (types.NotebookCellKind.Code, "model = Net()\ntorch.save(model, 'm.pt')\n")]
+    uris = open_notebook(workspace, tmp_path / "nb.ipynb", cells)
+    await asyncio.sleep(1.0)
+    assert "TW502" not in await wait_codes(workspace, uris[1], lambda codes: True, timeout=0)
+    change_document(workspace, engine_uri, ENGINE, 2)
+    assert "TW502" in await wait_codes(workspace, uris[1], lambda codes: "TW502" in codes)
+    change_document(workspace, engine_uri, plain, 3)
+    assert "TW502" not in await wait_codes(workspace, uris[1], lambda codes: "TW502" not in codes)

@@ -18,12 +18,14 @@ import time
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsprotocol import types
 from pygls import uris
 
 from torchwise import incremental
+from torchwise.idle_gc import IdleCollector
 from torchwise.analysis import build_analysis
 from torchwise.lint.base import Finding, Fix, Rule
 from torchwise.lint.config import ConfigError, load_config, merged
@@ -38,6 +40,7 @@ from torchwise.text import LineIndex, strip_eol, to_units
 
 SOURCE = "torchwise"
 BIG_DEBOUNCE_MS = 300
+OTHERS_DEBOUNCE_MS = 500  # another module changed: the open documents are linted again once changes pause
 FIX_ALL_KIND = "source.fixAll.torchwise"
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -59,6 +62,33 @@ def rule_docs_markdown(code_or_name: str) -> str | None:
     return f"{text.rstrip()}\n\n[PyTorch documentation]({r.url})\n"
 
 
+@dataclass
+class DocLint:
+    """One open document's lint state: its last findings, what they are valid for, and
+    what the next edit may reuse. Findings are current while text (by identity), rules
+    and the project's revision are all unchanged."""
+
+    source: str | None = None  # the text ``found`` is for
+    key: tuple[str, ...] = ()  # the rule codes
+    revision: int = -1  # the project's revision the findings saw
+    found: list[Finding] = field(default_factory=list)
+    # the last full lint, for edits that cannot change its findings (torchwise.incremental)
+    snapshot: incremental.Snapshot | None = None
+    edits: int = 0  # change events (each bumps the project revision once)
+    # the last publish's diagnostics of findings on ASCII lines (their columns need no
+    # conversion): the same finding after an edit elsewhere is not converted again
+    published: dict[Finding, types.Diagnostic] = field(default_factory=dict)
+    changed_at: float | None = None  # time.monotonic() of its last change
+
+    def current(self, source: str, key: tuple[str, ...], revision: int) -> list[Finding] | None:
+        if self.source is source and self.key == key and self.revision == revision:
+            return self.found
+        return None
+
+    def store(self, source: str, key: tuple[str, ...], revision: int, found: list[Finding]) -> None:
+        self.source, self.key, self.revision, self.found = source, key, revision, found
+
+
 class Linter:
     """Per-server lint state: pending debounced runs, config problems already logged."""
 
@@ -68,7 +98,7 @@ class Linter:
         self.published: set[str] = set()
         self.logged: set[str] = set()
         self.timings: list[float] = []  # seconds per lint run (debug / benchmarks)
-        self.cache: dict[str, tuple[str, tuple[str, ...], list[Finding]]] = {}  # uri -> (text, rules, findings)
+        self.docs: dict[str, DocLint] = {}  # uri -> its lint state (until closed)
         # large documents: lint runs in one worker process (parsing a big file holds the
         # GIL for seconds, which a thread would not spare the event loop); the newest
         # version wins
@@ -76,12 +106,10 @@ class Linter:
         self.jobs: dict[str, tuple[str, tuple[str, ...], asyncio.Future]] = {}
         self.tasks: set[asyncio.Task] = set()
         self.pulled_cells: set[str] = set()  # notebook cells the client pulls: never pushed
-        self.changed_at: dict[str, float] = {}  # uri -> time.monotonic() of its last change
         self.running: dict[str, asyncio.Task] = {}  # uri -> its sliced lint run (small documents)
-        # comment-only edits reuse the last full lint's findings (torchwise.incremental)
-        self.snapshots: dict[str, incremental.Snapshot] = {}
-        self.edits: dict[str, int] = {}  # uri -> change events (each bumps the project revision once)
         self.reused = 0  # lint runs answered from a snapshot (benchmarks, tests)
+        self.refreshes: set[str] = set()  # uris whose pending run is a refresh for another module's change
+        self.collector = IdleCollector()  # the cyclic collector waits for the editor to be idle
 
     # -- push or pull -------------------------------------------------------------
     def _is_cell(self, uri: str) -> bool:
@@ -160,7 +188,7 @@ class Linter:
             reused = self._reuse(uri, current[0], current[1], key)
             if reused is not None:
                 return reused
-        stamp = self._stamp(uri)
+        stamp, revision = self._stamp(uri), self._revision()
         analysis = self.server.analysis(uri)
         if analysis is None:
             return None
@@ -168,31 +196,37 @@ class Linter:
             version = self.server.workspace.get_text_document(uri).version
         except Exception:
             version = None
-        cached = self.cache.get(uri)
-        if cached is not None and cached[0] is analysis.source and cached[1] == key:
-            return version, cached[2]  # same text, same rules (e.g. a code action request)
+        doc = self.docs.get(uri)
+        cached = doc.current(analysis.source, key, revision) if doc is not None else None
+        if cached is not None:
+            return version, cached  # same text, rules and project (e.g. a code action request)
         start = time.perf_counter()
         found = lint_analysis(analysis, path, rules,
                               on_error=lambda m: self.server.log(m, types.MessageType.Error))
         self.timings.append(time.perf_counter() - start)
         del self.timings[:-200]
-        self.cache[uri] = (analysis.source, key, found)
-        self._remember(uri, analysis, key, found, stamp)
+        self._remember(uri, analysis, key, found, stamp, revision)
         return version, found
 
     # -- comment-only edits -----------------------------------------------------------
+    def _revision(self) -> int:
+        project = getattr(self.server, "project", None)
+        return 0 if project is None else project.revision
+
     def _stamp(self, uri: str) -> int:
         """Changes to the project other than this document's own edits (equal stamps:
         no other module, setting or folder changed in between)."""
         project = getattr(self.server, "project", None)
         if project is None or not uri.startswith("file:"):
             return 0
-        return project.revision - self.edits.get(uri, 0)
+        doc = self.docs.get(uri)
+        return project.revision - (doc.edits if doc is not None else 0)
 
     def _reuse(self, uri: str, version: int | None, source: str, key: tuple[str, ...]):
         """(version, findings) moved from the last full lint when the edit since then
         cannot change them (``torchwise.incremental``); None: lint in full."""
-        old = self.snapshots.get(uri)
+        doc = self.docs.get(uri)
+        old = doc.snapshot if doc is not None else None
         if old is None or not incremental.enabled():
             return None
         start = time.perf_counter()
@@ -202,23 +236,24 @@ class Linter:
             self.server.log(f"incremental lint failed for {uri}: {exc!r}", types.MessageType.Error)
             result = None
         if result is None:
-            self.snapshots.pop(uri, None)
+            doc.snapshot = None
             return None
-        found, self.snapshots[uri] = result
+        found, doc.snapshot = result
+        doc.store(source, key, self._revision(), found)
         self.reused += 1
         self.timings.append(time.perf_counter() - start)
         del self.timings[:-200]
-        self.cache[uri] = (source, key, found)
         return version, found
 
-    def _remember(self, uri: str, analysis, key: tuple[str, ...], found: list[Finding], stamp: int) -> None:
-        if not incremental.enabled() or not self.server.is_open(uri):
+    def _remember(self, uri: str, analysis, key: tuple[str, ...], found: list[Finding], stamp: int,
+                  revision: int) -> None:
+        """Keep a full lint's findings (and, for the next edit, its snapshot) while the
+        document is open."""
+        if not self.server.is_open(uri):
             return
-        snap = incremental.snapshot(analysis, key, found, stamp)
-        if snap is None:
-            self.snapshots.pop(uri, None)
-        else:
-            self.snapshots[uri] = snap
+        doc = self.docs.setdefault(uri, DocLint())
+        doc.store(analysis.source, key, revision, found)
+        doc.snapshot = incremental.snapshot(analysis, key, found, stamp) if incremental.enabled() else None
 
     async def findings_async(self, uri: str) -> tuple[int | None, list[Finding]] | None:
         """Like ``findings``; a large document is linted on a worker thread (its own
@@ -234,9 +269,10 @@ class Linter:
         path, rules, key = self._rules(uri, settings)
         project = self.server.project
         stamp = (key, project.revision)  # another module edited: linted again
-        cached = self.cache.get(uri)
-        if cached is not None and cached[0] is source and cached[1] == stamp:
-            return version, cached[2]
+        doc = self.docs.get(uri)
+        cached = doc.current(source, key, project.revision) if doc is not None else None
+        if cached is not None:
+            return version, cached
         job = self.jobs.get(uri)
         if job is None or job[0] is not source or job[1] != stamp:
             if job is not None:
@@ -257,7 +293,7 @@ class Linter:
         if self.server.is_open(uri):
             self.timings.append(seconds)
             del self.timings[:-200]
-            self.cache[uri] = (source, stamp, found)  # type: ignore[assignment]
+            self.docs.setdefault(uri, DocLint()).store(source, key, job[1][1], found)
         return version, found
 
     def _open_texts(self, uri: str) -> dict[str, str]:
@@ -283,6 +319,7 @@ class Linter:
 
     def lint_now(self, uri: str) -> None:
         self.pending.pop(uri, None)
+        self.refreshes.discard(uri)
         current = self.server.document_text(uri)
         if current is not None and len(current[1]) >= BIG_SOURCE_CHARS:
             task = asyncio.ensure_future(self._lint_big(uri))
@@ -322,9 +359,12 @@ class Linter:
         """Between slices (the analysis, then each rule) the loop answers other
         requests (a hover waits for one slice, not a whole lint run); a run whose
         document changed meanwhile stops and publishes nothing: the newer run will."""
-        # the cyclic collector waits until the findings are published: run between the
-        # slices, its scans of the new tree came before the publish (bench: p50 ~0.65x)
-        with no_gc():
+        # the cyclic collector waits until the findings are published and the editor is
+        # idle: run between the slices, its scans of the new tree came before the publish
+        # (bench: p50 ~0.65x); run right after it, before the next edit's (torchwise.idle_gc)
+        self.collector.hold()
+        reused = self.reused
+        try:
             try:
                 result = await self._findings_sliced(uri)
             except asyncio.CancelledError:
@@ -335,6 +375,8 @@ class Linter:
                 return
             if result is not _STALE:
                 self._publish_result(uri, result)
+        finally:
+            self.collector.release(defer=self.reused == reused)  # a full lint's garbage waits
 
     async def _findings_sliced(self, uri: str):
         current = self.server.document_text(uri)
@@ -351,14 +393,15 @@ class Linter:
         reused = self._reuse(uri, version, source, key)
         if reused is not None:
             return reused
-        stamp = self._stamp(uri)
+        stamp, revision = self._stamp(uri), self._revision()
         with no_gc():
             analysis = self.server.analysis(uri)  # shared with hovers of this version
         if analysis is None:
             return None
-        cached = self.cache.get(uri)
-        if cached is not None and cached[0] is analysis.source and cached[1] == key:
-            return version, cached[2]
+        doc = self.docs.get(uri)
+        cached = doc.current(analysis.source, key, revision) if doc is not None else None
+        if cached is not None:
+            return version, cached
         await asyncio.sleep(0)
         steps = lint_slices(analysis, path, rules, on_error=lambda m: self.server.log(m, types.MessageType.Error))
         spent = 0.0
@@ -377,9 +420,8 @@ class Linter:
             await asyncio.sleep(0)
         self.timings.append(spent)
         del self.timings[:-200]
-        if analysis.source is source and self.server.is_open(uri):
-            self.cache[uri] = (source, key, found)
-            self._remember(uri, analysis, key, found, stamp)
+        if analysis.source is source:
+            self._remember(uri, analysis, key, found, stamp, revision)
         return version, found
 
     async def _lint_big(self, uri: str) -> None:
@@ -402,7 +444,21 @@ class Linter:
             return
         version, found = result
         lines = self._lines(uri) if found else []  # split once, not once per finding
-        self.publish(uri, version, [self.to_diagnostic(uri, f, lines) for f in found])
+        doc = self.docs.get(uri)
+        before = doc.published if doc is not None else {}
+        after: dict[Finding, types.Diagnostic] = {}
+        diagnostics = []
+        for f in found:
+            plain_columns = _ascii(lines, f.line) and _ascii(lines, f.end_line)
+            diagnostic = before.get(f) if plain_columns else None
+            if diagnostic is None:
+                diagnostic = self.to_diagnostic(uri, f, lines)
+            if plain_columns:
+                after[f] = diagnostic
+            diagnostics.append(diagnostic)
+        if doc is not None:
+            doc.published = after
+        self.publish(uri, version, diagnostics)
 
     def publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
         if not self.pushes(uri):
@@ -440,22 +496,26 @@ class Linter:
     def pull_delay(self, uri: str) -> float:
         """Seconds a pull should wait so that ``lint.debounce_ms`` passes after the last
         change (the client cancels the request when the user types on)."""
-        changed = self.changed_at.get(uri)
+        doc = self.docs.get(uri)
+        changed = doc.changed_at if doc is not None else None
         if changed is None:
             return 0.0
         return changed + self.debounce_ms(uri) / 1000 - time.monotonic()
 
     def on_event(self, event: str, uri: str) -> None:
         if event == "configuration":  # settings or a pyproject.toml changed: no finding is reusable
-            self.snapshots.clear()
-            self.cache.clear()
+            self.docs.clear()
         elif event == "change":
-            self.changed_at[uri] = time.monotonic()
+            doc = self.docs.setdefault(uri, DocLint())
+            doc.changed_at = time.monotonic()
             if uri.startswith("file:"):  # as the project counts them (project/lsp.py)
-                self.edits[uri] = self.edits.get(uri, 0) + 1
+                doc.edits += 1
         elif event == "close":
-            self.changed_at.pop(uri, None)
-            self.snapshots.pop(uri, None)
+            self.docs.pop(uri, None)
+        if event == "project" or (event in ("change", "close") and uri.startswith("file:")):
+            self._refresh_others(uri)  # the project changed (open documents override the disk)
+        if event in ("open", "save", "change"):
+            self.refreshes.discard(uri)  # its own run, scheduled below, sees the change too
         if client_pulls(self.server) and event != "close":
             if event == "configuration":
                 refresh(self.server)  # the client pulls again; cells are re-pushed by notebooks
@@ -474,13 +534,30 @@ class Linter:
             running = self.running.pop(uri, None)
             if running is not None:
                 running.cancel()
-            self.cache.pop(uri, None)
             self.clear(uri)
         elif event == "configuration":
             notebooks = getattr(self.server, "notebooks", None)
             for doc_uri in list(self.server.workspace.text_documents):
                 if notebooks is None or not notebooks.owns_cell(doc_uri):  # cells: linted per notebook
                     self.schedule(doc_uri, 0)
+
+    def _refresh_others(self, changed: str) -> None:
+        """Another module changed (an open document's text, a file on disk): the pushed
+        findings of the other open documents, linted under an older project revision,
+        may be stale. Each is linted again ``OTHERS_DEBOUNCE_MS`` after the last such
+        change (a run of its own already pending sees the change anyway)."""
+        revision = self._revision()
+        for uri, doc in list(self.docs.items()):
+            if uri == changed or doc.source is None or doc.revision == revision or not uri.startswith("file:"):
+                continue
+            if (uri in self.pending and uri not in self.refreshes) or not self.server.is_open(uri) \
+                    or self._is_cell(uri) or not self.pushes(uri):
+                continue
+            self.schedule(uri, max(self.debounce_ms(uri), OTHERS_DEBOUNCE_MS))
+            self.refreshes.add(uri)
+        notebooks = getattr(self.server, "notebooks", None)
+        if notebooks is not None:
+            notebooks.refresh(OTHERS_DEBOUNCE_MS)  # a notebook is one module: its cells' findings too
 
     # -- conversions --------------------------------------------------------------
     def _lines(self, uri: str) -> list[str]:
@@ -601,6 +678,11 @@ class Linter:
 
 
 _STALE = object()  # a sliced run whose document changed under it: publishes nothing
+
+
+def _ascii(lines: list[str], line: int) -> bool:
+    """Whether a column on 1-based ``line`` is the same in every encoding (``_client_col``)."""
+    return not 1 <= line <= len(lines) or lines[line - 1].isascii()
 
 
 def _loop_running() -> bool:

@@ -33,7 +33,7 @@ class Notebooks:
         self._published: dict[str, set[str]] = {}
         self._pending: dict[str, asyncio.TimerHandle] = {}
         # notebook uri -> (analysis, rule codes, findings per cell): each pulled cell asks
-        self._findings: dict[str, tuple[Analysis, tuple[str, ...], dict[str, list]]] = {}
+        self._findings: dict[str, tuple[Analysis, tuple[str, ...], int, dict[str, list]]] = {}  # + project revision
 
     def _code_cells(self, notebook: types.NotebookDocument) -> list[tuple[str, str]]:
         cells = []
@@ -99,9 +99,10 @@ class Notebooks:
         path = uri_to_path(notebook_uri)
         rules = settings.rules_for(path)
         codes = tuple(r.code for r in rules)
+        revision = self.server.project.revision  # another module changed: linted again
         cached = self._findings.get(notebook_uri)
-        if cached is not None and cached[0] is analysis and cached[1] == codes:
-            return {uri: list(found) for uri, found in cached[2].items()}
+        if cached is not None and cached[0] is analysis and cached[1] == codes and cached[2] == revision:
+            return {uri: list(found) for uri, found in cached[3].items()}
         try:
             findings = lint_analysis(analysis, path, rules,
                                      on_error=lambda m: self.server.log(m, types.MessageType.Error))
@@ -114,7 +115,7 @@ class Notebooks:
                 cell = placed[0]
                 per_cell[str(joined.keys[cell])].append(
                     shift_finding(finding, -joined.starts[cell], joined.lengths[cell]))
-        self._findings[notebook_uri] = (analysis, codes, per_cell)
+        self._findings[notebook_uri] = (analysis, codes, revision, per_cell)
         return {uri: list(found) for uri, found in per_cell.items()}
 
     def cell_findings(self, cell_uri: str) -> list | None:
@@ -136,6 +137,14 @@ class Notebooks:
             if findings or uri in old:
                 linter.publish(uri, None, [linter.to_diagnostic(uri, f) for f in findings])
         self._published[notebook_uri] = {u for u, f in per_cell.items() if f}
+
+    def refresh(self, delay_ms: int) -> None:
+        """Another module changed: lint again, ``delay_ms`` after the last such change,
+        each open notebook whose findings saw an older project revision."""
+        revision = self.server.project.revision
+        for notebook_uri, cached in list(self._findings.items()):
+            if cached[2] != revision:
+                self.schedule(notebook_uri, delay_ms)
 
     def schedule(self, notebook_uri: str, delay_ms: int) -> None:
         handle = self._pending.pop(notebook_uri, None)

@@ -51,7 +51,8 @@ class TorchwiseServer(LanguageServer):
         # Feature modules subscribe here instead of registering didOpen/didChange/
         # didSave/didClose themselves (pygls allows one handler per method).
         # Each listener is called as listener(event, uri) with event in
-        # {"open", "change", "save", "close"}, or ("configuration", "") after a settings change.
+        # {"open", "change", "save", "close"}, or ("configuration", "") after a settings change,
+        # or ("project", "") after files on disk or workspace folders changed.
         self.document_listeners: list[Callable[[str, str], None]] = []
         # Called (no arguments, may be coroutines) on shutdown: stop kernels, helper processes.
         self.shutdown_listeners: list[Callable[[], object]] = []

@@ -138,12 +138,15 @@ def register(server: TorchwiseServer) -> None:
         ls.project.changed(paths, structure=structure)
         if structure:
             indexer.start()
+        if structure or any(path.as_uri() not in open_uris for path in paths):  # (an open one's text is the editor's)
+            ls.notify_document("project", "")  # open documents' findings may depend on these files
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: TorchwiseServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
         ls.project.set_folders(_folders(ls))
         indexer.start()
         ls.folder_settings.refresh_soon()  # type: ignore[attr-defined]
+        ls.notify_document("project", "")
 
     @server.command("torchwise.projectIndex")
     def project_index(ls: TorchwiseServer, *args) -> dict:
