@@ -13,12 +13,23 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 from torchwise.resources import data_dir
+
+
+def _toml():
+    """tomllib, imported on first use: the knowledge base usually comes from its cache."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib
+
+
+def __getattr__(name: str):  # ``knowledge.tomllib``, as before the import became lazy
+    if name == "tomllib":
+        return _toml()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 KINDS = ("module", "class", "function", "method", "attribute", "property", "constant")
 
@@ -156,6 +167,7 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, directory: Path | None = None, *, strict: bool = True) -> "KnowledgeBase":
+        tomllib = _toml()
         directory = directory or data_dir("knowledge") / "api"
         entries: list[Entry] = []
         problems: list[str] = []
@@ -239,6 +251,7 @@ def load_cached(directory: Path | None = None) -> KnowledgeBase:
 
 def _valid_rows(directory: Path) -> list[tuple[str, dict]]:
     """(file name, raw table) of every valid entry, in ``KnowledgeBase.load``'s order."""
+    tomllib = _toml()
     rows: list[tuple[str, dict]] = []
     for path in sorted(directory.glob("*.toml")):
         try:
