@@ -106,8 +106,13 @@ def cli_env(compiled: bool = True) -> dict[str, str]:
     """The CLI's environment: its own bytecode cache (``compiled``), or an empty one and
     no writing (every module compiled from source, as with PYTHONDONTWRITEBYTECODE=1)."""
     if not _PYCACHE:
+        import atexit
+        import shutil
+
         _PYCACHE.append(tempfile.mkdtemp(prefix="torchwise-bench-pyc-"))
         _PYCACHE.append(tempfile.mkdtemp(prefix="torchwise-bench-nopyc-"))
+        for folder in _PYCACHE:
+            atexit.register(shutil.rmtree, folder, True)
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if compiled:
