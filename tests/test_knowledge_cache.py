@@ -80,3 +80,18 @@ def test_an_unwritable_cache_folder_still_loads(kb_dir: Path, tmp_path: Path, mo
 
 def test_the_default_knowledge_is_the_cached_load():
     assert _same(knowledge.default_knowledge(), KnowledgeBase.load(strict=False))
+
+
+def test_cached_entries_are_built_on_demand_and_answer_like_the_parsed_ones(kb_dir: Path):
+    """The cache's knowledge base builds an entry when it is first asked for: every
+    name, membership test and look-up answers as the parsed knowledge base does."""
+    reference = KnowledgeBase.load(kb_dir, strict=False)
+    load_cached(kb_dir)  # writes the cache
+    cached = load_cached(kb_dir)
+    name = reference.names()[0]
+    assert cached.get(name) == reference.get(name)
+    assert cached.get(name) is cached.get(name)  # built once, then kept
+    assert cached.names() == reference.names()
+    assert all(cached.get(n) == reference.get(n) and n in cached for n in reference.names())
+    assert cached.get("torch.no_such_name") is None and "torch.no_such_name" not in cached
+    assert _same(cached, reference)

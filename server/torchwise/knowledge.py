@@ -13,12 +13,23 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 from torchwise.resources import data_dir
+
+
+def _toml():
+    """tomllib, imported on first use: the knowledge base usually comes from its cache."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib
+
+
+def __getattr__(name: str):  # ``knowledge.tomllib``, as before the import became lazy
+    if name == "tomllib":
+        return _toml()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 KINDS = ("module", "class", "function", "method", "attribute", "property", "constant")
 
@@ -156,6 +167,7 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, directory: Path | None = None, *, strict: bool = True) -> "KnowledgeBase":
+        tomllib = _toml()
         directory = directory or data_dir("knowledge") / "api"
         entries: list[Entry] = []
         problems: list[str] = []
@@ -175,6 +187,43 @@ class KnowledgeBase:
         if problems and strict:
             raise KnowledgeError("\n".join(problems))
         return cls(entries)
+
+
+class _RowsKnowledgeBase(KnowledgeBase):
+    """The cached knowledge base: an entry is built from its row when first asked for
+    (a check asks for a few dozen of ~800; building them all was ~20 ms of its start-up)."""
+
+    def __init__(self, rows: list[tuple[str, dict]]):  # not super().__init__: it builds every entry
+        self._rows = rows
+        self._built: list[Entry | None] = [None] * len(rows)
+        self._index: dict[str, int] = {}
+        for i, (_, raw) in enumerate(rows):
+            for name in raw["names"]:
+                self._index.setdefault(name, i)
+
+    def _at(self, i: int) -> Entry:
+        entry = self._built[i]
+        if entry is None:  # two threads may both build it: equal entries, either is kept
+            source, raw = self._rows[i]
+            entry = self._built[i] = _entry_from_raw(raw, source)
+        return entry
+
+    @property
+    def entries(self) -> list[Entry]:  # type: ignore[override]
+        return [self._at(i) for i in range(len(self._rows))]
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._index
+
+    def get(self, name: str) -> Entry | None:
+        i = self._index.get(name)
+        return None if i is None else self._at(i)
+
+    def names(self) -> list[str]:
+        return list(self._index)
 
 
 @lru_cache(maxsize=1)
@@ -223,7 +272,7 @@ def load_cached(directory: Path | None = None) -> KnowledgeBase:
     try:
         stored_key, rows = marshal.loads(path.read_bytes())
         if stored_key == key:
-            return KnowledgeBase([_entry_from_raw(raw, source) for source, raw in rows])
+            return _RowsKnowledgeBase(rows)
     except Exception:  # missing, truncated or from another format: parse the files
         pass
     rows = _valid_rows(directory)
@@ -234,11 +283,12 @@ def load_cached(directory: Path | None = None) -> KnowledgeBase:
         os.replace(tmp, path)  # readers see the old file or the new one, never half of one
     except (OSError, ValueError):
         pass  # a read-only home: no cache, same answer
-    return KnowledgeBase([_entry_from_raw(raw, source) for source, raw in rows])
+    return _RowsKnowledgeBase(rows)
 
 
 def _valid_rows(directory: Path) -> list[tuple[str, dict]]:
     """(file name, raw table) of every valid entry, in ``KnowledgeBase.load``'s order."""
+    tomllib = _toml()
     rows: list[tuple[str, dict]] = []
     for path in sorted(directory.glob("*.toml")):
         try:

@@ -23,12 +23,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from torchwise.lint.engine import LintSettings, unknown_selectors
+
+
+def _toml():
+    """tomllib, imported on first use (~10 ms of start-up): most files have no
+    pyproject.toml above them."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 
 class ConfigError(ValueError):
@@ -90,6 +95,7 @@ def find_pyproject(start: Path) -> Path | None:
     for directory in (current, *current.parents):
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
+            tomllib = _toml()
             try:
                 with candidate.open("rb") as handle:
                     data = tomllib.load(handle)
@@ -122,6 +128,7 @@ def load_config(start: Path) -> Config:
     cached = _cache.get(pyproject)
     if cached and cached[0] == mtime:
         return cached[1]
+    tomllib = _toml()
     try:
         with pyproject.open("rb") as handle:
             data = tomllib.load(handle)
@@ -164,6 +171,7 @@ def load_config_file(path: Path) -> Config:
     """The settings of an explicit ``--config FILE``: a ``pyproject.toml`` (its
     ``[tool.torchwise]`` table) or a TOML file whose top level is the table itself.
     Relative globs are relative to the file's folder."""
+    tomllib = _toml()
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -184,6 +192,7 @@ def inline_overrides(values: list[str]) -> dict:
     """``--config 'select = ["TW1"]'`` options as one table (TOML key = value pairs)."""
     table: dict = {}
     for value in values:
+        tomllib = _toml()
         try:
             table.update(tomllib.loads(value))
         except tomllib.TOMLDecodeError as exc:

@@ -7,7 +7,6 @@ Positions in every format are 1-based lines and 1-based columns (characters).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Iterable, Sequence
 
@@ -45,6 +44,8 @@ def finding_dict(path: str, f: Finding) -> dict:
 
 
 def format_json(files: FileFindings) -> str:
+    import json  # here: most reports are text, and json's import is start-up time
+
     return json.dumps([finding_dict(path, f) for path, findings in files for f in findings], indent=2) + "\n"
 
 
@@ -130,6 +131,8 @@ def format_full(files: FileFindings, sources: dict[str, str], *, fixed: int = 0,
 
 
 def format_json_lines(files: FileFindings) -> str:
+    import json  # here: most reports are text, and json's import is start-up time
+
     return "".join(json.dumps(finding_dict(path, f)) + "\n" for path, findings in files for f in findings)
 
 
@@ -145,6 +148,7 @@ def format_gitlab(files: FileFindings) -> str:
     """GitLab Code Quality (a subset of Code Climate's format); fingerprints stay the
     same when lines move (path, rule, message and the occurrence count)."""
     import hashlib
+    import json  # here: most reports are text, and json's import is start-up time
 
     out = []
     for path, findings in files:
@@ -246,6 +250,8 @@ def sarif_rule(r: Rule) -> dict:
 
 
 def format_sarif(files: FileFindings, rules: Iterable[Rule]) -> str:
+    import json  # here: most reports are text, and json's import is start-up time
+
     rules = sorted(set(rules) | {f.rule for _, fs in files for f in fs}, key=lambda r: r.code)
     index = {r.code: i for i, r in enumerate(rules)}
     results = []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import TYPE_CHECKING
 
-from torchwise.lint import rule_docs
-from torchwise.lint.base import Rule
-from torchwise.lint.term import use_color
+if TYPE_CHECKING:  # pragma: no cover
+    from torchwise.lint.base import Rule
+
+# rule_docs, json and the terminal helpers are imported by the command itself: every
+# ``torchwise check`` builds this parser, and none of it is needed for that
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -24,6 +26,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def rule_dict(r: Rule) -> dict:
+    from torchwise.lint import rule_docs
+
     return {"code": r.code, "name": r.name, "group": r.group, "severity": r.severity, "default": r.default,
             "fix": r.fix or "none", "summary": r.summary, "url": r.url, "explanation": rule_docs.page_markdown(r)}
 
@@ -37,7 +41,11 @@ def _table(rules: list[Rule]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+
+    from torchwise.lint import rule_docs
     from torchwise.lint.engine import all_rules, get_rule
+    from torchwise.lint.term import use_color
 
     if args.all == bool(args.rule):
         print("torchwise: error: give a rule code or name, or --all", file=sys.stderr)

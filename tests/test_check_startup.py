@@ -1,0 +1,55 @@
+"""``torchwise check`` as its own process: it ends without the interpreter's teardown
+(``cli._exit_now``), so everything it prints must be flushed first, and its exit status
+must be the check's; and it imports nothing a check does not need."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from torchwise.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = "import torch\n\nfor x in loader:\n    loss = model(x)\n    loss.backward()\n    optimizer.step()\n"
+
+
+def _run(args: list[str], cwd: Path, code: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "server"), os.environ.get("PYTHONPATH", "")]))
+    cmd = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "torchwise", *args]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_large_report_is_complete_and_the_exit_status_kept(tmp_path: Path, capsys):
+    for i in range(40):  # a report far larger than a pipe's buffer
+        (tmp_path / f"train_{i}.py").write_text(BAD * 20)
+    proc = _run(["check", "--output-format", "full", "."], tmp_path)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        code = main(["check", "--output-format", "full", "."])
+    finally:
+        os.chdir(cwd)
+    assert proc.returncode == code == 1
+    assert proc.stdout == capsys.readouterr().out and proc.stdout.count("\n") > 1000
+    bad = _run(["check", "train_0.py", "--select", "TW999", "--exit-zero"], tmp_path)
+    assert bad.returncode == 2 and "unknown rule selector" in bad.stderr  # errors still say so
+
+
+def test_an_output_file_is_written_in_full(tmp_path: Path):
+    (tmp_path / "train.py").write_text(BAD * 50)
+    proc = _run(["check", "--output-format", "json", "-o", "report.json", "train.py"], tmp_path)
+    import json
+
+    assert proc.returncode == 1 and len(json.loads((tmp_path / "report.json").read_text())) >= 50
+
+
+def test_a_check_imports_no_toml_json_or_rule_docs_it_does_not_need(tmp_path: Path):
+    (tmp_path / "train.py").write_text(BAD)
+    probe = ("import sys\nfrom torchwise.cli import main\nmain(sys.argv[1:])\n"
+             "print(sorted(m for m in ('tomllib', 'json', 'torchwise.lint.rule_docs', 'pygls', 'lsprotocol', 'jedi')"
+             " if m in sys.modules))")
+    proc = _run(["check", "--exit-zero", "--isolated", "train.py"], tmp_path, code=probe)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
