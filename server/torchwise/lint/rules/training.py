@@ -67,7 +67,9 @@ def _clearing_nodes(ctx: Context) -> list[ast.AST]:
     if candidates is None:
         candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
                       if flow.clears_gradients(n)]
-        candidates += [n for n in flow.iter_nodes(a, ast.Assign) if flow.clears_gradients(n)]
+        Attribute = ast.Attribute  # flow.clears_gradients of an assignment, inlined
+        candidates += [n for n in flow.iter_nodes(a, ast.Assign)
+                       if any(t.__class__ is Attribute and t.attr == "grad" for t in n.targets)]
         a.queries["clearing_nodes"] = candidates
     return candidates
 
@@ -455,14 +457,23 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
     def compute():
         targets = _mode_targets(ctx)
         summaries = _summaries(ctx.analysis)
+        # without a project, only the file's own functions and methods can be callees, and
+        # their names are all helper names: no other call needs asking
+        helpers = summaries.helper_names() if getattr(ctx.analysis, "env", None) is None else None
+        Attribute, Name = ast.Attribute, ast.Name
         events: dict[str, list[tuple[tuple[int, int], str]]] = {}
         for n in flow.calls_in(func):
             position = (n.lineno, n.col_offset)
-            mc = _mode_call(n)
-            if mc is not None:
-                events.setdefault(mc[0], []).append((position, mc[1]))
-                continue
-            if summaries.callee(n, func) is not None:  # one of the file's helpers: its summary says
+            f = n.func
+            kind = f.__class__
+            if kind is Attribute and (f.attr == "train" or f.attr == "eval"):  # else not a mode call
+                mc = _mode_call(n)
+                if mc is not None:
+                    events.setdefault(mc[0], []).append((position, mc[1]))
+                    continue
+            if helpers is not None and (f.attr if kind is Attribute else f.id if kind is Name else None) not in helpers:
+                pass
+            elif summaries.callee(n, func) is not None:  # one of the file's helpers: its summary says
                 for target, mode in summaries.effects_at(n, func):
                     if target in targets:
                         events.setdefault(target, []).append((position, mode))
