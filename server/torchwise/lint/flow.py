@@ -68,6 +68,8 @@ class Index:
         # the body of ``if __name__ == "__main__":``)
         self.calls: list[ast.Call] = []
         self.calls_by_name: dict[str, list[ast.Call]] = {}
+        self.other_calls: list[ast.Call] = []  # calls of neither a name nor an attribute (``f()()``)
+        other_calls = self.other_calls
         self.refs_by_name: dict[str, list[ast.Name | ast.Attribute]] = {}
         self.assigns: list[ast.Assign | ast.AnnAssign | ast.AugAssign] = []
         self.imports: list[ast.Import | ast.ImportFrom] = []
@@ -141,6 +143,8 @@ class Index:
                     calls_by_name.setdefault(func.attr, []).append(node)
                 elif ft is Name:
                     calls_by_name.setdefault(func.id, []).append(node)
+                else:
+                    other_calls.append(node)
                 if top:
                     it_calls.append(node)
             elif kind is Assign or kind is AnnAssign or kind is AugAssign:
@@ -649,11 +653,40 @@ def function_called_under_grad_off(analysis: Analysis, func: ast.AST) -> bool:
     if names is None:
         names = set()
         local = {f.name for f in index(analysis).of(ast.FunctionDef, ast.AsyncFunctionDef)}
-        for call in calls_named(analysis, *local):
-            if under_grad_off(analysis, call):
-                names.add(method_name(call))
+        calls = calls_named(analysis, *local)
+        if calls:  # under_grad_off(call) for each, asked the other way round: which calls
+            for outer in _grad_off_spans(analysis):  # lie inside a grad-off block or function
+                names.update(method_name(call) for call in _within(outer, calls))
         analysis.queries["called_under_grad_off"] = names
     return func.name in names
+
+
+def _grad_off_spans(analysis: Analysis) -> list[ast.AST]:
+    """The nodes whose descendants ``under_grad_off`` answers True for: ``with`` blocks
+    entering a grad-off context, and functions decorated with one together with their
+    decorators (a function's position starts at ``def``, after its decorators)."""
+    out: list[ast.AST] = []
+    for block in index(analysis).of(ast.With, ast.AsyncWith):
+        if memo(block, "grad_off", lambda: any(is_grad_off_context(analysis, item.context_expr)
+                                               for item in block.items)):
+            out.append(block)
+    for func in index(analysis).of(ast.FunctionDef, ast.AsyncFunctionDef):
+        if func.decorator_list and memo(func, "grad_off", lambda: any(
+                is_grad_off_context(analysis, d) for d in func.decorator_list)):
+            out.append(func)
+            out.extend(func.decorator_list)
+    return out
+
+
+def _within(outer: ast.AST, nodes: list[ast.AST]) -> Iterator[ast.AST]:
+    """The ``nodes`` (in source order) that ``outer`` contains (see ``any_within``)."""
+    end = (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
+    for i in range(bisect.bisect_left(nodes, (outer.lineno, outer.col_offset), key=_BY_POSITION), len(nodes)):  # type: ignore[attr-defined]
+        node = nodes[i]
+        if (node.lineno, node.col_offset) > end:  # type: ignore[attr-defined]
+            break
+        if (node.end_lineno, node.end_col_offset) <= end:  # type: ignore[attr-defined]
+            yield node
 
 
 def branch_path(analysis: Analysis, node: ast.AST, stop: ast.AST | None = None) -> dict[int, str]:
@@ -739,19 +772,12 @@ def names_of_nn(analysis: Analysis) -> str | None:
 def _calls_by_name(analysis: Analysis) -> dict[str | None, list[ast.Call]]:
     by_name = analysis.queries.get("calls_by_name")
     if by_name is None:
-        by_name = {}
-        Attribute, Name = ast.Attribute, ast.Name
-        # each name's calls sorted on their own: the same order as filtering the sorted list
-        # of all calls (a stable sort), with smaller sorts
-        for call in index(analysis).by_type.get(ast.Call, ()):  # method_name(call), inlined
-            func = call.func
-            kind = func.__class__
-            name = func.attr if kind is Attribute else func.id if kind is Name else None
-            calls = by_name.get(name)
-            if calls is None:
-                by_name[name] = [call]
-            else:
-                calls.append(call)
+        # the index's lists by name (walk order), reversed as ``by_type`` is, each sorted on
+        # its own: the same order as filtering the sorted list of all calls (a stable sort)
+        idx = index(analysis)
+        by_name = {name: calls[::-1] for name, calls in idx.calls_by_name.items()}
+        if idx.other_calls:
+            by_name[None] = idx.other_calls[::-1]
         for calls in by_name.values():
             calls.sort(key=_BY_POSITION)
         analysis.queries["calls_by_name"] = by_name
