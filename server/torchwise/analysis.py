@@ -439,6 +439,16 @@ class Analysis:
 
     def _visit_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         line = stmt.lineno
+        kind = stmt.__class__
+        if kind is ast.Expr or kind is ast.Return:  # the commonest statements with one expression
+            self._visit_expr(stmt.value, scope)  # (what the generic branch below does with them)
+            return
+        if kind is ast.Assign:
+            self._visit_expr(stmt.value, scope)
+            for target in stmt.targets:
+                self._visit_expr(target, scope)
+                self._bind_target(target, stmt.value, scope, "assign", line)
+            return
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 self._index(alias, scope)
@@ -481,11 +491,6 @@ class Analysis:
             class_scope = Scope(stmt, scope)
             self.scopes[stmt] = class_scope
             self._visit_body(stmt.body, class_scope)
-        elif isinstance(stmt, ast.Assign):
-            self._visit_expr(stmt.value, scope)
-            for target in stmt.targets:
-                self._visit_expr(target, scope)
-                self._bind_target(target, stmt.value, scope, "assign", line)
         elif isinstance(stmt, ast.AnnAssign):
             self._visit_expr(stmt.value, scope)
             self._visit_expr(stmt.annotation, scope)

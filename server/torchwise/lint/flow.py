@@ -35,6 +35,12 @@ GRAD_SCALER = {"torch.amp.GradScaler", "torch.cuda.amp.GradScaler", "torch.amp.g
 
 
 _SCOPE_SET = frozenset(SCOPES)
+# Node kinds ``Index`` files by type only (no list or fact of their own; never Name or
+# Constant, which it files as leaves before they would be pushed).
+_PLAIN = frozenset(k for k in vars(ast).values() if isinstance(k, type) and issubclass(k, ast.AST)) - {
+    ast.Attribute, ast.Call, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.BinOp, ast.Import, ast.ImportFrom,
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.For, ast.AsyncFor, ast.comprehension, ast.If, ast.Name,
+    ast.Constant}
 
 
 def is_main_guard(stmt: ast.If) -> bool:
@@ -52,9 +58,9 @@ class Index:
     name facts the rule modules look up (see ``rules/_calls.py``), from the same walk."""
 
     def __init__(self, tree: ast.AST):
+        self.tree = tree
         self.by_type: dict[type, list[ast.AST]] = {}
         self.parents: dict[int, ast.AST] = {}
-        self.all: list[ast.AST] = []
         # for rules/_calls.py: calls in walk order, by last name of the callee; loads of
         # names/attributes by id/attr; assignments, imports, binops, loops, first function
         # of each name; every .attr; every stored Name; names bound by ``from x import y as z``;
@@ -62,6 +68,8 @@ class Index:
         # the body of ``if __name__ == "__main__":``)
         self.calls: list[ast.Call] = []
         self.calls_by_name: dict[str, list[ast.Call]] = {}
+        self.other_calls: list[ast.Call] = []  # calls of neither a name nor an attribute (``f()()``)
+        other_calls = self.other_calls
         self.refs_by_name: dict[str, list[ast.Name | ast.Attribute]] = {}
         self.assigns: list[ast.Assign | ast.AnnAssign | ast.AugAssign] = []
         self.imports: list[ast.Import | ast.ImportFrom] = []
@@ -75,11 +83,11 @@ class Index:
         self.import_time_loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
         # id(a scope's walk_local list) -> its Name/Attribute nodes with a Store context
         self.stores_by_local: dict[int, list[ast.Name | ast.Attribute]] = {}
+        self._all: list[ast.AST] | None = None
         stores_by_local = self.stores_by_local
         Store = ast.Store
         by_type = self.by_type
         parents = self.parents
-        append = self.all.append
         calls, calls_by_name, refs_by_name = self.calls, self.calls_by_name, self.refs_by_name
         attribute_names, stored_names = self.attribute_names, self.stored_names
         it_calls, it_loops = self.import_time_calls, self.import_time_loops
@@ -88,6 +96,11 @@ class Index:
         Import, ImportFrom, If = ast.Import, ast.ImportFrom, ast.If
         FunctionDef, AsyncFunctionDef = ast.FunctionDef, ast.AsyncFunctionDef
         For, AsyncFor, comprehension = ast.For, ast.AsyncFor, ast.comprehension
+        plain = _PLAIN  # kinds with nothing to record but their place in by_type
+        names: list[ast.AST] = []
+        constants: list[ast.AST] = []
+        by_type[Name], by_type[Constant] = names, constants
+        name_append, constant_append = names.append, constants.append
         node_type = ast.AST
         scopes = SCOPES
         scope_set = _SCOPE_SET
@@ -96,41 +109,30 @@ class Index:
         # the list of its nearest enclosing scope; a nested scope starts its own list). The
         # lists leave out their own node: a node referring to itself would be a reference
         # cycle, and keep the whole tree alive until the cyclic garbage collector runs.
+        # Names and constants (leaves: half of all nodes) are filed when met as a child,
+        # never pushed: every list that keeps them in walk order does not care (see _PLAIN).
         root_local: list[ast.AST] = []
         tree._tw_local = root_local  # type: ignore[attr-defined]
         stack = [(tree, root_local, True)]
         pop, push = stack.pop, stack.append
         while stack:  # ast.iter_child_nodes, inlined (this walk is on every lint's hot path)
             node, local, top = pop()
-            append(node)
             kind = node.__class__
             nodes = by_type.get(kind)
             if nodes is None:
                 nodes = by_type[kind] = []
             nodes.append(node)
             guard = False
-            if kind is Name:
-                if node.ctx.__class__ is Load:
-                    refs = refs_by_name.get(node.id)
-                    if refs is None:
-                        refs_by_name[node.id] = [node]
-                    else:
-                        refs.append(node)
-                else:
-                    stored_names.add(node.id)
-                    if node.ctx.__class__ is Store:
-                        stores = stores_by_local.get(id(local))
-                        if stores is None:
-                            stores_by_local[id(local)] = [node]
-                        else:
-                            stores.append(node)
-                continue  # only a ctx below
-            elif kind is Constant:
-                continue  # nothing below
+            if kind in plain:
+                pass
             elif kind is Attribute:
                 attribute_names.add(node.attr)
                 if node.ctx.__class__ is Load:
-                    refs_by_name.setdefault(node.attr, []).append(node)
+                    refs = refs_by_name.get(node.attr)
+                    if refs is None:
+                        refs_by_name[node.attr] = [node]
+                    else:
+                        refs.append(node)
                 elif node.ctx.__class__ is Store:
                     stores_by_local.setdefault(id(local), []).append(node)
             elif kind is Call:
@@ -141,6 +143,8 @@ class Index:
                     calls_by_name.setdefault(func.attr, []).append(node)
                 elif ft is Name:
                     calls_by_name.setdefault(func.id, []).append(node)
+                else:
+                    other_calls.append(node)
                 if top:
                     it_calls.append(node)
             elif kind is Assign or kind is AnnAssign or kind is AugAssign:
@@ -174,19 +178,54 @@ class Index:
                     continue
                 item_top = False if guard and name == "body" else child_top
                 for item in children:
-                    if isinstance(item, node_type):
+                    item_kind = item.__class__
+                    if item_kind is Name:
                         parents[id(item)] = node
-                        if item.__class__ in scope_set:
+                        local.append(item)
+                        name_append(item)
+                        ctx = item.ctx.__class__
+                        if ctx is Load:
+                            refs = refs_by_name.get(item.id)
+                            if refs is None:
+                                refs_by_name[item.id] = [item]
+                            else:
+                                refs.append(item)
+                        else:
+                            stored_names.add(item.id)
+                            if ctx is Store:
+                                stores = stores_by_local.get(id(local))
+                                if stores is None:
+                                    stores_by_local[id(local)] = [item]
+                                else:
+                                    stores.append(item)
+                    elif item_kind is Constant:
+                        parents[id(item)] = node
+                        local.append(item)
+                        constant_append(item)
+                    elif isinstance(item, node_type):
+                        parents[id(item)] = node
+                        if item_kind in scope_set:
                             own = []
                             item._tw_local = own  # type: ignore[attr-defined]
                             push((item, own, item_top))
                         else:
                             local.append(item)
                             push((item, local, item_top))
+        if not names:
+            del by_type[Name]
+        if not constants:
+            del by_type[Constant]
         for nodes in by_type.values():
             nodes.reverse()  # roughly source order (pre-order walk)
         self._sorted: dict[type, list[ast.AST]] = {}
         self.enclosing: dict[int, ast.AST] = {}  # id(node) -> enclosing_function(node), filled on demand
+
+    @property
+    def all(self) -> list[ast.AST]:
+        """Every node of the tree in walk order (``subtree(tree)``: built on first use)."""
+        if self._all is None:
+            self._all = subtree(self.tree)
+        return self._all
 
     def of(self, *types: type) -> list[ast.AST]:
         """All nodes of these types, in source order."""
@@ -614,11 +653,40 @@ def function_called_under_grad_off(analysis: Analysis, func: ast.AST) -> bool:
     if names is None:
         names = set()
         local = {f.name for f in index(analysis).of(ast.FunctionDef, ast.AsyncFunctionDef)}
-        for call in calls_named(analysis, *local):
-            if under_grad_off(analysis, call):
-                names.add(method_name(call))
+        calls = calls_named(analysis, *local)
+        if calls:  # under_grad_off(call) for each, asked the other way round: which calls
+            for outer in _grad_off_spans(analysis):  # lie inside a grad-off block or function
+                names.update(method_name(call) for call in _within(outer, calls))
         analysis.queries["called_under_grad_off"] = names
     return func.name in names
+
+
+def _grad_off_spans(analysis: Analysis) -> list[ast.AST]:
+    """The nodes whose descendants ``under_grad_off`` answers True for: ``with`` blocks
+    entering a grad-off context, and functions decorated with one together with their
+    decorators (a function's position starts at ``def``, after its decorators)."""
+    out: list[ast.AST] = []
+    for block in index(analysis).of(ast.With, ast.AsyncWith):
+        if memo(block, "grad_off", lambda: any(is_grad_off_context(analysis, item.context_expr)
+                                               for item in block.items)):
+            out.append(block)
+    for func in index(analysis).of(ast.FunctionDef, ast.AsyncFunctionDef):
+        if func.decorator_list and memo(func, "grad_off", lambda: any(
+                is_grad_off_context(analysis, d) for d in func.decorator_list)):
+            out.append(func)
+            out.extend(func.decorator_list)
+    return out
+
+
+def _within(outer: ast.AST, nodes: list[ast.AST]) -> Iterator[ast.AST]:
+    """The ``nodes`` (in source order) that ``outer`` contains (see ``any_within``)."""
+    end = (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
+    for i in range(bisect.bisect_left(nodes, (outer.lineno, outer.col_offset), key=_BY_POSITION), len(nodes)):  # type: ignore[attr-defined]
+        node = nodes[i]
+        if (node.lineno, node.col_offset) > end:  # type: ignore[attr-defined]
+            break
+        if (node.end_lineno, node.end_col_offset) <= end:  # type: ignore[attr-defined]
+            yield node
 
 
 def branch_path(analysis: Analysis, node: ast.AST, stop: ast.AST | None = None) -> dict[int, str]:
@@ -704,19 +772,12 @@ def names_of_nn(analysis: Analysis) -> str | None:
 def _calls_by_name(analysis: Analysis) -> dict[str | None, list[ast.Call]]:
     by_name = analysis.queries.get("calls_by_name")
     if by_name is None:
-        by_name = {}
-        Attribute, Name = ast.Attribute, ast.Name
-        # each name's calls sorted on their own: the same order as filtering the sorted list
-        # of all calls (a stable sort), with smaller sorts
-        for call in index(analysis).by_type.get(ast.Call, ()):  # method_name(call), inlined
-            func = call.func
-            kind = func.__class__
-            name = func.attr if kind is Attribute else func.id if kind is Name else None
-            calls = by_name.get(name)
-            if calls is None:
-                by_name[name] = [call]
-            else:
-                calls.append(call)
+        # the index's lists by name (walk order), reversed as ``by_type`` is, each sorted on
+        # its own: the same order as filtering the sorted list of all calls (a stable sort)
+        idx = index(analysis)
+        by_name = {name: calls[::-1] for name, calls in idx.calls_by_name.items()}
+        if idx.other_calls:
+            by_name[None] = idx.other_calls[::-1]
         for calls in by_name.values():
             calls.sort(key=_BY_POSITION)
         analysis.queries["calls_by_name"] = by_name

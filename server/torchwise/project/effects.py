@@ -15,15 +15,18 @@ Targets are named as the function sees them: ``"#0"`` for its first parameter,
 from __future__ import annotations
 
 import ast
+import operator
 import threading
 from dataclasses import dataclass
 
-from torchwise.analysis import dotted
+from torchwise.analysis import _CHILD_FIELDS, _child_fields, dotted
 
 MAX_DEPTH = 3
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BRANCHES = (ast.If, ast.IfExp, ast.Try, ast.ExceptHandler, ast.For, ast.AsyncFor, ast.While, ast.match_case)
+_NESTED_SET, _BRANCH_SET = frozenset(_NESTED), frozenset(_BRANCHES)
+_POSITION = operator.attrgetter("lineno", "col_offset")
 
 
 @dataclass(frozen=True)
@@ -54,18 +57,59 @@ def _local_calls(func: ast.AST) -> list[tuple[ast.Call, bool]]:
     """The calls of ``func``'s own code (not nested functions), in source order, each
     with whether it runs only on some paths (under an if/loop/try)."""
     out: list[tuple[ast.Call, bool]] = []
+    append = out.append
+    stack = [(func, False)]
+    pop, push = stack.pop, stack.append
+    nested, branches, Call, node_type = _NESTED_SET, _BRANCH_SET, ast.Call, ast.AST
+    child_fields = _CHILD_FIELDS  # per class: the fields that can hold nodes (no ctx/op)
+    while stack:  # ast.iter_child_nodes, inlined: a call is listed when its parent is met
+        node, conditional = pop()
+        kind = node.__class__
+        fields = child_fields.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            for child in value if value.__class__ is list else (value,):
+                if not isinstance(child, node_type):
+                    continue
+                kind = child.__class__
+                if kind in nested:
+                    continue
+                if kind is Call:
+                    append((child, conditional))
+                push((child, conditional or kind in branches))
+    out.sort(key=_call_position)
+    return out
 
-    def visit(node: ast.AST, conditional: bool) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, _NESTED):
-                continue
-            inner = conditional or isinstance(child, _BRANCHES)
-            if isinstance(child, ast.Call):
-                out.append((child, conditional))
-            visit(child, inner)
 
-    visit(func, False)
-    out.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+def _call_position(pair: tuple[ast.Call, bool]) -> tuple[int, int]:
+    return _POSITION(pair[0])
+
+
+def _stored_names(func: ast.AST) -> set[str]:
+    """The names stored to anywhere under ``func`` (nested functions too)."""
+    out: set[str] = set()
+    stack = [func]
+    pop, extend = stack.pop, stack.extend
+    Name, Store, node_type = ast.Name, ast.Store, ast.AST
+    child_fields = _CHILD_FIELDS
+    while stack:  # ast.walk, without its generators (nor the ctx/op leaves)
+        node = pop()
+        kind = node.__class__
+        if kind is Name:
+            if node.ctx.__class__ is Store:
+                out.add(node.id)
+            continue
+        fields = child_fields.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                extend([v for v in value if isinstance(v, node_type)])
+            elif isinstance(value, node_type):
+                stack.append(value)
     return out
 
 
@@ -279,7 +323,7 @@ class Summaries:
         args = func.args
         params = tuple(p.arg for p in (*args.posonlyargs, *args.args))
         index = {name: i for i, name in enumerate(params)}
-        assigned = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        assigned = _stored_names(func)
 
         def key(target: str | None) -> str | None:
             """A target of this function's code as its callers see it."""

@@ -70,26 +70,34 @@ def _bound_name(ctx: Context, call: ast.Call) -> str | None:
     return None
 
 
+_LOOPS = frozenset((ast.For, ast.AsyncFor, ast.comprehension))
+
+
 class _Uses:
     """What a region of code iterates or hands to calls: names and call nodes."""
 
     def __init__(self, nodes: list[ast.AST]):
         self.names: set[str] = set()
         self.nodes: set[int] = set()
-        for node in nodes:
-            if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        add_name, add_node = self.names.add, self.nodes.add
+        Call, Name, Starred, loops = ast.Call, ast.Name, ast.Starred, _LOOPS
+        for node in nodes:  # isinstance and _add, inlined: module-level code can be most of a file
+            kind = node.__class__
+            if kind in loops:
                 for sub in subtree(node.iter):
-                    self._add(sub)
-            elif isinstance(node, ast.Call):
-                if isinstance(node.func, ast.Name) and node.func.id in _HARMLESS:
+                    add_node(id(sub))
+                    if sub.__class__ is Name:
+                        add_name(sub.id)
+            elif kind is Call:
+                func = node.func
+                if func.__class__ is Name and func.id in _HARMLESS:
                     continue
                 for arg in [*node.args, *(k.value for k in node.keywords)]:
-                    self._add(arg.value if isinstance(arg, ast.Starred) else arg)
-
-    def _add(self, node: ast.AST) -> None:
-        self.nodes.add(id(node))
-        if isinstance(node, ast.Name):
-            self.names.add(node.id)
+                    if arg.__class__ is Starred:
+                        arg = arg.value
+                    add_node(id(arg))
+                    if arg.__class__ is Name:
+                        add_name(arg.id)
 
 
 def _iterates(call: ast.Call, name: str | None, uses: _Uses) -> bool:
@@ -222,14 +230,27 @@ def _loaded(ctx: Context, stmt: ast.stmt) -> set[str]:
     return names
 
 
+_BINDERS = frozenset((ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr))
+
+
 def _loaded_names(stmt: ast.stmt) -> set[str]:
     """Names ``stmt`` reads before binding them itself (a loop reading its own target
     does not count; ``x = x + 1`` and ``x += 1`` do read ``x``)."""
     stores: dict[str, tuple[int, int]] = {}
     loads: list[tuple[str, tuple[int, int]]] = []
     handled: set[int] = set()
+    Name, Load = ast.Name, ast.Load
     for node in subtree(stmt):  # any top-down order: a target is seen after its assignment
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+        kind = node.__class__
+        if kind is Name:  # the commonest node, tested first
+            if id(node) in handled:
+                continue
+            position = (node.lineno, node.col_offset)
+            if node.ctx.__class__ is Load:
+                loads.append((node.id, position))
+            elif node.id not in stores or position < stores[node.id]:
+                stores[node.id] = position
+        elif kind in _BINDERS:
             done = (node.end_lineno or node.lineno, node.end_col_offset or 0)  # bound after the value
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -239,12 +260,6 @@ def _loaded_names(stmt: ast.stmt) -> set[str]:
                         stores[n.id] = min(stores.get(n.id, done), done)
                         if isinstance(node, ast.AugAssign):
                             loads.append((n.id, (n.lineno, n.col_offset)))
-        elif isinstance(node, ast.Name) and id(node) not in handled:
-            position = (node.lineno, node.col_offset)
-            if isinstance(node.ctx, ast.Load):
-                loads.append((node.id, position))
-            elif node.id not in stores or position < stores[node.id]:
-                stores[node.id] = position
     return {name for name, position in loads if not (name in stores and stores[name] < position)}
 
 

@@ -299,7 +299,8 @@ def _factory_results(ctx: Context) -> set[str]:
         local = flow.index(a).functions
         scope = a.module_scope
         from_project: dict[str, bool] = {}
-        for node in flow.iter_nodes(a, ast.Assign, ast.AnnAssign):
+        by_type = flow.index(a).by_type  # in any order: the answer is a set (no sort of every assignment)
+        for node in [*by_type.get(ast.Assign, ()), *by_type.get(ast.AnnAssign, ())]:
             value = node.value
             if not isinstance(value, ast.Call):
                 continue

@@ -51,6 +51,21 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
     return found
 
 
+def _helper_callees(a) -> list[tuple[ast.Call, ast.AST | None]]:
+    """The calls named like a summarised helper, in source order, each with the function
+    it runs (None when none): asked once per file version and project revision, not once
+    per rule that follows helpers."""
+    summaries = _summaries(a)
+    stamp = summaries.stamp()
+    cached = a.queries.get("helper_callees")
+    if cached is None or cached[0] != stamp:
+        names = summaries.helper_names()
+        rows = [(c, summaries.callee(c, flow.enclosing_function(a, c)))
+                for c in flow.calls_named(a, *names)] if names else []
+        cached = a.queries["helper_callees"] = (stamp, rows)
+    return cached[1]
+
+
 def _summaries(a) -> "effects.Summaries":
     """The file's function summaries, following the project's other modules when the
     analysis sees a project."""
@@ -67,7 +82,9 @@ def _clearing_nodes(ctx: Context) -> list[ast.AST]:
     if candidates is None:
         candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
                       if flow.clears_gradients(n)]
-        candidates += [n for n in flow.iter_nodes(a, ast.Assign) if flow.clears_gradients(n)]
+        Attribute = ast.Attribute  # flow.clears_gradients of an assignment, inlined
+        candidates += [n for n in flow.iter_nodes(a, ast.Assign)
+                       if any(t.__class__ is Attribute and t.attr == "grad" for t in n.targets)]
         a.queries["clearing_nodes"] = candidates
     return candidates
 
@@ -126,9 +143,7 @@ def _clearing_calls(ctx: Context) -> list[ast.Call]:
     if calls is None:
         helpers = _clearing_functions(ctx)
         summaries = _summaries(a)
-        names = summaries.helper_names()
-        deep = [c for c in flow.calls_named(a, *names) if (callee := summaries.callee(
-            c, flow.enclosing_function(a, c))) is not None and summaries.of(callee).clears] if names else []
+        deep = [c for c, callee in _helper_callees(a) if callee is not None and summaries.of(callee).clears]
         direct = flow.calls_named(a, *helpers) if helpers else []
         seen = {id(c) for c in direct}
         calls = sorted([*direct, *(c for c in deep if id(c) not in seen)], key=lambda c: (c.lineno, c.col_offset))
@@ -143,10 +158,8 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
     holders = a.queries.get("backward_holders")
     if holders is None:
         summaries = _summaries(a)
-        names = summaries.helper_names()
         via_helpers = []
-        for c in flow.calls_named(a, *names) if names else ():
-            callee = summaries.callee(c, flow.enclosing_function(a, c))
+        for c, callee in _helper_callees(a):
             if callee is not None and summaries.of(callee).backward:
                 via_helpers.append(c)
         holders = flow.local_holders(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)]
@@ -256,6 +269,9 @@ def _zero_grad_fix(ctx: Context, loop: ast.AST, opt: ast.expr) -> Fix | None:
 
 
 # ------------------------------------------------------------------ TW102
+_SCOPE_KINDS, _LOOP_KINDS = frozenset(flow.SCOPES), frozenset(flow.LOOPS)
+
+
 def _segment_owner(a, node: ast.AST) -> ast.AST:
     """The loop body or function/module that runs ``node`` in one straight line
     (if/with/try are looked through; loops and nested functions are not). Memoized per
@@ -272,7 +288,7 @@ def _segment_owner(a, node: ast.AST) -> ast.AST:
         anc = parents.get(id(child))
         if anc is None:
             found = a.tree
-        elif isinstance(anc, flow.SCOPES) or (isinstance(anc, flow.LOOPS) and flow._in_body(anc, child)):
+        elif anc.__class__ in _SCOPE_KINDS or (anc.__class__ in _LOOP_KINDS and flow._in_body(anc, child)):
             found = anc
         else:
             child = anc
@@ -326,12 +342,15 @@ def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AS
       summary="Gradients are cleared after backward() and before optimizer.step(), so the step sees none.")
 def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
     for events in _segments(ctx).values():
+        previous = None  # the kind of the last event so far that is not a clear
         for i, (_, kind, call, target) in enumerate(events):
-            if kind != "clear" or not target:
+            if kind != "clear":
+                previous = kind
+                continue
+            if not target:
                 continue
             # the last event before the clear must be a backward (not a step or a barrier)
-            previous = [k for _, k, _, _ in events[:i] if k != "clear"]
-            if not previous or previous[-1] != "backward":
+            if previous != "backward":
                 continue
             for _, k, c, t in events[i + 1:]:
                 if k in ("backward", "barrier"):
@@ -442,9 +461,9 @@ def _mode_targets(ctx: Context) -> set[str]:
             if mc is not None:
                 out.add(mc[0])
         summaries = _summaries(a)
-        names = summaries.helper_names()
-        for call in flow.calls_named(a, *names) if names else ():
-            out.update(target for target, _ in summaries.effects_at(call, flow.enclosing_function(a, call)))
+        for call, callee in _helper_callees(a):
+            if callee is not None:  # else effects_at is empty
+                out.update(target for target, _ in summaries.effects_at(call, flow.enclosing_function(a, call)))
     return out
 
 
@@ -455,14 +474,23 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
     def compute():
         targets = _mode_targets(ctx)
         summaries = _summaries(ctx.analysis)
+        # without a project, only the file's own functions and methods can be callees, and
+        # their names are all helper names: no other call needs asking
+        helpers = summaries.helper_names() if getattr(ctx.analysis, "env", None) is None else None
+        Attribute, Name = ast.Attribute, ast.Name
         events: dict[str, list[tuple[tuple[int, int], str]]] = {}
         for n in flow.calls_in(func):
             position = (n.lineno, n.col_offset)
-            mc = _mode_call(n)
-            if mc is not None:
-                events.setdefault(mc[0], []).append((position, mc[1]))
-                continue
-            if summaries.callee(n, func) is not None:  # one of the file's helpers: its summary says
+            f = n.func
+            kind = f.__class__
+            if kind is Attribute and (f.attr == "train" or f.attr == "eval"):  # else not a mode call
+                mc = _mode_call(n)
+                if mc is not None:
+                    events.setdefault(mc[0], []).append((position, mc[1]))
+                    continue
+            if helpers is not None and (f.attr if kind is Attribute else f.id if kind is Name else None) not in helpers:
+                pass
+            elif summaries.callee(n, func) is not None:  # one of the file's helpers: its summary says
                 for target, mode in summaries.effects_at(n, func):
                     if target in targets:
                         events.setdefault(target, []).append((position, mode))
@@ -556,9 +584,7 @@ def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
         if target in targets:
             out.append((call, target))
     summaries = _summaries(a)
-    names = summaries.helper_names()
-    for call in flow.calls_named(a, *names) if names else ():
-        callee = summaries.callee(call, flow.enclosing_function(a, call))
+    for call, callee in _helper_callees(a):
         if callee is None:
             continue
         inner = summaries.of(callee)
