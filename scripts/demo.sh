@@ -25,12 +25,19 @@ bash "$ROOT/scripts/setup-e2e.sh"
 export PATH="$ROOT/.tools/node24/bin:$PATH"
 CODE_SERVER="$ROOT/.tools/code-server/node_modules/.bin/code-server"
 
-# 3. Build the extension.
-log "building the extension (npm run package)"
+# 3. Build the extension, unless the .vsix is newer than everything it is built from (the inputs
+#    tests/e2e/conftest.py checks too; an added or deleted file changes its folder's time).
 mkdir -p "$DEMO"
-npm run --silent package >"$DEMO/build.log" 2>&1 || { tail -40 "$DEMO/build.log" >&2; log "the build failed (log: $DEMO/build.log)"; exit 1; }
 VERSION="$(node -p "require('./package.json').version")"
 VSIX="$ROOT/torchwise-$VERSION.vsix"
+INPUTS=(package.json package-lock.json .vscodeignore client/src server/torchwise knowledge snippets
+        scripts/bundle-python-libs.sh pyproject.toml)
+if [ -f "$VSIX" ] && [ -z "$(find "${INPUTS[@]}" -newer "$VSIX" -not -path '*/__pycache__*' -print -quit 2>/dev/null)" ]; then
+    log "the extension is up to date ($(basename "$VSIX"))"
+else
+    log "building the extension (npm run package)"
+    npm run --silent package >"$DEMO/build.log" 2>&1 || { tail -40 "$DEMO/build.log" >&2; log "the build failed (log: $DEMO/build.log)"; exit 1; }
+fi
 
 # 4. A private code-server profile with the extension installed and the venv as interpreter.
 mkdir -p "$DEMO/user-data/User" "$DEMO/user-data/Machine" "$DEMO/extensions" "$DEMO/home"

@@ -10,7 +10,9 @@ bash scripts/setup-python.sh
 bash scripts/fetch-torchvision-source.sh || echo "[test] torchvision wheel not available: its static check will skip"
 bash scripts/setup-e2e.sh
 set +e
-.venv/bin/python -m pytest -ra "$@"
+# One pytest-xdist worker per CPU (TORCHWISE_TEST_WORKERS overrides; 0 = no workers): the
+# real-VS-Code tests, and the tests sharing their .vsix build, run in one worker, in order.
+.venv/bin/python -m pytest -ra -n "${TORCHWISE_TEST_WORKERS:-auto}" --dist loadgroup "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -15,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "bundled" / "libs"  # npm run bundle-python (the .vsix build) fills it
+# under pytest-xdist: after the e2e tests' .vsix build, in the same worker (tests/e2e/conftest.py)
+pytestmark = pytest.mark.xdist_group("vscode")
 
 
 def _python310() -> str | None:

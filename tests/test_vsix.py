@@ -23,7 +23,8 @@ VSIX = ROOT / f"torchwise-{MANIFEST['version']}.vsix"
 INPUTS = ["package.json", "package-lock.json", ".vscodeignore", "client/src", "server/torchwise", "knowledge",
           "snippets", "scripts/bundle-python-libs.sh", "pyproject.toml"]  # fmt: skip
 
-pytestmark = pytest.mark.timeout(1500)
+# under pytest-xdist: in the worker that runs the e2e tests, which build the same .vsix
+pytestmark = [pytest.mark.timeout(1500), pytest.mark.xdist_group("vscode")]
 
 
 def _newest_input() -> float:

@@ -49,6 +49,9 @@ def pytest_collection_modifyitems(items):
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.timeout(1800))
+            # under pytest-xdist (scripts/test.sh), one worker runs them all, in order: they
+            # share module-scoped code-servers and build the .vsix (as tests/test_vsix.py does)
+            item.add_marker(pytest.mark.xdist_group("vscode"))
 
 
 def _node_env() -> dict[str, str]:

@@ -42,6 +42,7 @@ def test_demo_starts_and_keeps_the_users_files(tmp_path: Path) -> None:
     second = _demo(workspace)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
     assert "your changes there are kept" in second.stderr
+    assert "the extension is up to date" in second.stderr  # nothing changed: no second build
     assert (workspace / "mine.py").read_text() == "print('my work')\n"
     assert edited.read_text() == "# my edit\n"
 
