@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from tools import runner
+from evalkit import runner
 
 models = [nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.1), nn.Linear(8, 2))]
 loader = []

@@ -1,5 +1,5 @@
 """An intermediate helper: neither eval() nor no_grad here."""
-from tools.evaluation import Scorer, evaluate
+from evalkit.evaluation import Scorer, evaluate
 
 
 def evaluate_all(models, loader):

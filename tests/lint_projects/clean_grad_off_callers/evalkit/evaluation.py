@@ -1,5 +1,5 @@
 """An evaluation helper with eval() but no no_grad of its own: its callers wrap it,
-here two calls up (train.py -> tools.runner.evaluate_all -> evaluate)."""
+here two calls up (train.py -> evalkit.runner.evaluate_all -> evaluate)."""
 
 
 def evaluate(model, loader):
