@@ -185,8 +185,10 @@ def _decorated_backward(ctx: Context) -> Iterator[Finding]:
     as its summary's regions say."""
     a = ctx.analysis
     for func in flow.iter_nodes(a, ast.FunctionDef, ast.AsyncFunctionDef):
+        if not func.decorator_list or not any(_is_autocast(ctx, d) for d in func.decorator_list):
+            continue  # (asked first: most functions have no decorator, and the regions walk the body)
         regions = effects.regions_of(func)
-        if effects.AUTOCAST not in regions.body or not any(_is_autocast(ctx, d) for d in func.decorator_list):
+        if effects.AUTOCAST not in regions.body:
             continue
         for n in flow.calls_in(func):
             if effects.AUTOCAST not in regions.at(n):
