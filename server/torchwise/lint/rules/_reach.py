@@ -13,6 +13,7 @@ per question; recursion and import cycles end at a function already asked.
 from __future__ import annotations
 
 import ast
+import time
 
 from torchwise.lint import flow
 from torchwise.project.effects import NO_GRAD, regions_of
@@ -46,6 +47,7 @@ def reached_under_grad_off(analysis, func: ast.AST, project: bool = False) -> bo
         walk = _Walk(project)
         try:
             if owner is not None:
+                owner.last_query = time.monotonic()  # the background indexer steps aside
                 with owner.lock:  # call sites load other modules' units
                     known = _reached(analysis, func, 0, walk)
             else:
