@@ -74,6 +74,7 @@ class Regions:
 
 
 NO_REGIONS = Regions(frozenset(), ())
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 def _span(node: ast.AST) -> tuple[int, int, int, int]:
@@ -141,8 +142,10 @@ def regions_of(node: ast.AST) -> Regions:
             stack.extend((item, kinds) for item in child.items)
             inner = _enter(kinds, [item.context_expr for item in child.items])
             stack.extend((stmt, inner) for stmt in child.body)
-        else:
+        elif kinds:
             stack.extend((grand, kinds) for grand in ast.iter_child_nodes(child))
+        else:  # outside any region only a statement can open one: expressions are skipped
+            stack.extend((grand, kinds) for grand in ast.iter_child_nodes(child) if isinstance(grand, _BLOCKS))
     calls.sort(key=lambda c: c[1:5])
     result = Regions(body, tuple(calls)) if body or calls else NO_REGIONS
     node._tw_regions = result  # type: ignore[attr-defined]

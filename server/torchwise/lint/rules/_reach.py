@@ -62,22 +62,53 @@ def _reached(a, func: ast.AST, depth: int, walk: _Walk) -> bool:
     if depth > MAX_DEPTH or id(func) in walk.seen:
         return False
     walk.seen.add(id(func))
-    if NO_GRAD in regions_of(func).body or flow.under_grad_off(a, func):
+    if func.name in _reached_in_file(a) or NO_GRAD in regions_of(func).body or flow.under_grad_off(a, func):
         return True
-    for call in flow.calls_named(a, func.name):
-        if _site(a, call, func, depth, walk):
-            return True
     return walk.project and _in_project(a, func, depth, walk)
 
 
+def _reached_in_file(a) -> frozenset[str]:
+    """The names of the file's functions that run under no_grad by a call of the file, a
+    few calls down from the region (by name, as the calls name them: ``self.evaluate()``
+    counts for every ``evaluate``). Computed once per file, from the regions: the calls
+    of the file's functions made in a region, then the calls those functions make, and so
+    on ``MAX_DEPTH`` times."""
+    known = a.queries.get("reached_grad_off_names")
+    if known is not None:
+        return known
+    funcs: dict[str, list[ast.AST]] = {}
+    for f in flow.index(a).of(*_FUNCS):
+        funcs.setdefault(f.name, []).append(f)
+    frontier = {name for name, defs in funcs.items() if any(
+        (f.decorator_list and NO_GRAD in regions_of(f).body) or flow.under_grad_off(a, f) for f in defs)}
+    # only code with a region of its own (a with block, a decorator) has regions to ask
+    opens = {id(flow.enclosing_function(a, w)) for w in flow.index(a).of(ast.With, ast.AsyncWith)}
+    for call in flow.calls_named(a, *funcs) if funcs else ():
+        owner = flow.enclosing_function(a, call)
+        if isinstance(owner, (*_FUNCS, ast.Module)):
+            if (id(owner) in opens or getattr(owner, "decorator_list", None)) and NO_GRAD in regions_of(owner).at(call):
+                frontier.add(flow.method_name(call))
+        elif flow.under_grad_off(a, call):  # a lambda's code is no function's own
+            frontier.add(flow.method_name(call))
+    reached = set(frontier)
+    for _ in range(MAX_DEPTH):
+        below = {n for name in frontier for f in funcs[name] for call in flow.calls_in(f)
+                 if (n := flow.method_name(call)) in funcs and n not in reached}
+        if not below:
+            break
+        reached |= below
+        frontier = below
+    a.queries["reached_grad_off_names"] = known = frozenset(reached)
+    return known
+
+
 def _site(a, call: ast.Call, func: ast.AST, depth: int, walk: _Walk) -> bool:
-    """Whether one call site runs under no_grad, by its function's regions or its callers'."""
+    """Whether a call site of another file runs under no_grad, by its function's regions
+    or its callers'."""
     walk.sites += 1
     if walk.sites > MAX_SITES:
         return False
     owner = flow.enclosing_function(a, call)
-    if owner is func:
-        return False  # recursion: the outer call decides
     if isinstance(owner, (*_FUNCS, ast.Module)):
         if NO_GRAD in regions_of(owner).at(call):
             return True
