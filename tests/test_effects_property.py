@@ -190,3 +190,164 @@ def test_a_helper_of_another_module_counts_like_a_local_one(tmp_path: Path) -> N
     e = _project_summaries(files, ["m0"])[("m0", "f0")]
     assert dict(e.modes) == {"#0": "eval"}  # the other module's global is not this module's
     assert e.step_targets() == {"#1"}
+
+
+# ------------------------------------------------------------------ no_grad / autocast regions
+# with-item -> (kind, on) it sets, or None when it changes nothing known
+CONTEXTS = {
+    "torch.no_grad()": ("no_grad", True), "torch.inference_mode()": ("no_grad", True),
+    "smart_inference_mode()": ("no_grad", True), "torch.set_grad_enabled(False)": ("no_grad", True),
+    "torch.enable_grad()": ("no_grad", False), "torch.set_grad_enabled(True)": ("no_grad", False),
+    "torch.set_grad_enabled(flag)": None, "torch.inference_mode(False)": None, "open(p)": None,
+    "torch.autocast('cuda')": ("autocast", True), "torch.autocast('cuda', enabled=use_amp)": ("autocast", True),
+    "torch.autocast('cuda', enabled=False)": ("autocast", False), "torch.cuda.amp.autocast(False)": ("autocast", False),
+}
+DECORATORS = ["@torch.no_grad()", "@torch.inference_mode()", "@torch.autocast('cuda')", "@staticmethod", ""]
+
+
+@st.composite
+def region_functions(draw) -> str:
+    """Functions whose calls sit in random nests of grad-mode and autocast regions
+    (also in the ``with`` items themselves, in loops, and in nested functions)."""
+    out = []
+    n = draw(st.integers(1, 4))
+    for i in range(n):
+        def block(indent: int, depth: int) -> list[str]:
+            lines = []
+            for _ in range(draw(st.integers(1, 3))):
+                pad = "    " * indent
+                choice = draw(st.integers(0, 5))
+                if choice <= 1 and depth < 4:
+                    items = draw(st.lists(st.sampled_from(sorted(CONTEXTS)), min_size=1, max_size=2))
+                    lines.append(f"{pad}with {', '.join(items)}:")
+                    lines += block(indent + 1, depth + 1)
+                elif choice == 2 and depth < 4:
+                    lines.append(f"{pad}for x in f{draw(st.integers(0, n - 1))}(m):")
+                    lines += block(indent + 1, depth + 1)
+                elif choice == 3:
+                    lines.append(f"{pad}def inner():\n{pad}    return f0(m)")
+                else:
+                    lines.append(f"{pad}y = f{draw(st.integers(0, n - 1))}(m) + m(x).sum()")
+            return lines
+
+        decorator = draw(st.sampled_from(DECORATORS))
+        out.append((decorator + "\n" if decorator else "") + f"def f{i}(m):\n" + "\n".join(block(1, 0)))
+    return "\n\n".join(out) + "\n"
+
+
+def _expected_kinds(func: ast.AST, call: ast.Call, parents: dict[int, ast.AST]) -> frozenset[str]:
+    """The oracle: the innermost region switch of each kind around the call decides, else
+    the decorators (the last that switches it)."""
+    decided: dict[str, bool] = {}
+    child, node = call, parents[id(call)]
+    while node is not func:
+        if isinstance(node, ast.With) and any(child is s for s in node.body):
+            for item in reversed(node.items):
+                change = CONTEXTS[ast.unparse(item.context_expr)]
+                if change is not None:
+                    decided.setdefault(change[0], change[1])
+        child, node = node, parents[id(node)]
+    for decorator in reversed(func.decorator_list):
+        change = {"torch.no_grad()": ("no_grad", True), "torch.inference_mode()": ("no_grad", True),
+                  "torch.autocast('cuda')": ("autocast", True)}.get(ast.unparse(decorator))
+        if change is not None:
+            decided.setdefault(change[0], change[1])
+    return frozenset(kind for kind, on in decided.items() if on)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(region_functions())
+def test_regions_say_which_calls_run_under_no_grad_or_autocast(source: str) -> None:
+    tree = ast.parse(source)
+    parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    for func in tree.body:
+        assert isinstance(func, ast.FunctionDef)
+        regions = effects.summaries(tree).of(func).regions
+        assert regions is effects.regions_of(func)  # computed once per function version
+        own = [n for n in ast.walk(func) if isinstance(n, ast.Call)
+               and _owner(n, parents) is func and not _in_decorator(n, func, parents)]
+        for call in own:
+            assert regions.at(call) == _expected_kinds(func, call, parents), ast.unparse(call)
+        nested = [n for n in ast.walk(func) if isinstance(n, ast.Call) and _owner(n, parents) is not func]
+        for call in nested:
+            assert regions.at(call) == frozenset()  # a nested function's code is not this one's
+    errors: list[str] = []
+    lint_source(source, "gen.py", rules=RULES, on_error=errors.append)
+    assert not errors, errors
+
+
+def _owner(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST:
+    node = parents[id(node)]
+    while not isinstance(node, (ast.FunctionDef, ast.Lambda, ast.Module)):
+        node = parents[id(node)]
+    return node
+
+
+def _in_decorator(node: ast.AST, func: ast.FunctionDef, parents: dict[int, ast.AST]) -> bool:
+    while node is not func:
+        if any(node is d for d in func.decorator_list):
+            return True
+        node = parents[id(node)]
+    return False
+
+
+@st.composite
+def call_graphs(draw) -> str:
+    """Functions calling each other at random (recursion included), some calls inside a
+    no_grad region or an enable_grad one within it, some functions decorated."""
+    n = draw(st.integers(1, 6))
+    out = []
+    for i in range(n):
+        body = []
+        for _ in range(draw(st.integers(0, 3))):
+            callee = f"f{draw(st.integers(0, n - 1))}(m)"
+            wrap = draw(st.sampled_from(["", "no_grad", "enable"]))
+            if wrap == "no_grad":
+                body.append(f"    with torch.no_grad():\n        {callee}")
+            elif wrap == "enable":
+                body.append(f"    with torch.no_grad():\n        with torch.enable_grad():\n            {callee}")
+            else:
+                body.append(f"    {callee}")
+        decorator = "@torch.no_grad()\n" if draw(st.integers(0, 5)) == 0 else ""
+        out.append(f"{decorator}def f{i}(m):\n" + ("\n".join(body) or "    pass"))
+    if draw(st.booleans()):
+        out.append(f"with torch.no_grad():\n    f{draw(st.integers(0, n - 1))}(m)")
+    return "\n\n".join(out) + "\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(call_graphs())
+def test_reached_under_no_grad_ends_and_is_sound(source: str) -> None:
+    """The answer ends on any call graph; "yes" only when some chain of callers reaches
+    the function from a no_grad region (or decorator); a caller's direct no_grad call,
+    or the function's own decorator, is always seen."""
+    from torchwise.analysis import build_analysis
+    from torchwise.lint.rules import _reach
+
+    analysis = build_analysis(source, "gen.py")
+    funcs = {f.name: f for f in analysis.tree.body if isinstance(f, ast.FunctionDef)}
+    module = effects.regions_of(analysis.tree)
+    edges: dict[str, set[tuple[str, bool]]] = {name: set() for name in funcs}  # callee -> (caller, under no_grad)
+    for caller in [*funcs.values(), analysis.tree]:
+        regions = effects.regions_of(caller)
+        body = caller.body
+        for call in (n for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Call)
+                     and isinstance(n.func, ast.Name) and n.func.id in funcs):
+            edges[call.func.id].add((getattr(caller, "name", "<module>"), "no_grad" in regions.at(call)))
+    assert module is effects.regions_of(analysis.tree)
+
+    def possible(name: str, seen: frozenset[str]) -> bool:
+        if "no_grad" in effects.regions_of(funcs[name]).body:
+            return True
+        return any(under or (caller in funcs and caller not in seen and possible(caller, seen | {caller}))
+                   for caller, under in edges[name])
+
+    for name, func in funcs.items():
+        answer = _reach.reached_under_grad_off(analysis, func)
+        assert answer == _reach.reached_under_grad_off(analysis, func)  # memoised, same answer
+        if answer:
+            assert possible(name, frozenset({name}))
+        direct = "no_grad" in effects.regions_of(func).body or any(
+            under for caller, under in edges[name] if caller != name)
+        if direct:
+            assert answer

@@ -23,7 +23,8 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
     shutil.copytree(PROJECTS / "clean_across_modules", tmp_path / "clean")
     params = initialize_params(tmp_path / "ws")
     params.workspace_folders.append(types.WorkspaceFolder(uri=(tmp_path / "clean").as_uri(), name="clean"))
-    for name in ("eval_helpers_across_modules", "clean_eval_helpers_across_modules", "weights_through_helpers"):
+    for name in ("eval_helpers_across_modules", "clean_eval_helpers_across_modules", "weights_through_helpers",
+                 "notebook_callers", "clean_notebook_callers", "grad_off_callers", "clean_grad_off_callers"):
         shutil.copytree(PROJECTS / name, tmp_path / name)
         params.workspace_folders.append(types.WorkspaceFolder(uri=(tmp_path / name).as_uri(), name=name))
     await lsp_client.initialize_session(params)
@@ -64,3 +65,16 @@ async def test_weight_returned_by_another_module_is_published(client: LanguageCl
     diagnostics = await _published(client, tmp_path / "weights_through_helpers" / "report.py")
     assert [(d.range.start.line, d.code) for d in diagnostics] == [(6, "TW110"), (7, "TW110"), (8, "TW110"), (9, "TW110")]
     assert "returned by the property head" in diagnostics[2].message
+
+
+async def test_evaluation_helper_sees_callers_in_notebooks_and_a_few_calls_up(client: LanguageClient,
+                                                                              tmp_path: Path) -> None:
+    """A notebook on disk (never opened) calls the helper, directly or through a function
+    of a cell; a script calls it through another module's helper: under no_grad in the
+    clean folders, without it in the others. (Each folder's package has its own name: a
+    module name shared by several workspace folders resolves to the first folder's.)"""
+    for clean, package in (("clean_notebook_callers", "nbhelpers"), ("clean_grad_off_callers", "evalkit")):
+        assert await _published(client, tmp_path / clean / package / "evaluation.py") == ()
+    for name, package, lines in (("notebook_callers", "nbhelpers", [8, 14]), ("grad_off_callers", "evalkit", [9, 16])):
+        diagnostics = await _published(client, tmp_path / name / package / "evaluation.py")
+        assert [(d.range.start.line, d.code) for d in diagnostics] == [(line, "TW106") for line in lines]

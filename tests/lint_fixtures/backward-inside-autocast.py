@@ -45,3 +45,35 @@ loss.backward()
 with amp_ctx:
     loss = F.cross_entropy(model(x), y)
 scaler.scale(loss).backward()
+
+
+# a training step decorated with autocast: its whole body runs in the region
+@torch.autocast("cuda", dtype=torch.float16)
+def decorated_step(x, y):
+    loss = F.cross_entropy(model(x), y)
+    scaler.scale(loss).backward()  # expect: backward-inside-autocast
+    with torch.autocast("cuda", enabled=False):
+        loss.float().backward()  # the region is off here
+
+
+def backward_helper(loss):
+    scaler.scale(loss).backward()
+
+
+@torch.cuda.amp.autocast()
+def decorated_helper_step(x, y):
+    backward_helper(F.cross_entropy(model(x), y))  # expect: backward-inside-autocast
+
+
+# correct: the decorated function computes the loss; the caller runs the backward
+@torch.autocast("cuda", dtype=torch.float16)
+def forward_loss(x, y):
+    return F.cross_entropy(model(x), y)
+
+
+scaler.scale(forward_loss(x, y)).backward()
+
+
+@torch.autocast("cuda", enabled=False)
+def full_precision_step(x, y):
+    F.cross_entropy(model(x), y).backward()

@@ -66,3 +66,79 @@ def global_switch(model, loader):
     model.eval()
     for x, _ in loader:
         print(model(x))
+
+
+# Reached through an intermediate helper: main -> with no_grad: evaluate_all() -> evaluate_one()
+def evaluate_one(model, loader):
+    model.eval()
+    return [model(x) for x, _ in loader]
+
+
+def evaluate_all(models, loader):
+    return [evaluate_one(m, loader) for m in models]
+
+
+def main_eval(models, loader):
+    with torch.no_grad():
+        return evaluate_all(models, loader)
+
+
+# Two levels up, a decorated caller: @torch.inference_mode() report -> summarize -> score
+def score(model, loader):
+    model.eval()
+    for x, _ in loader:
+        print(model(x))
+
+
+def summarize(model, loader):
+    score(model, loader)
+
+
+@torch.inference_mode()
+def report(model, loader):
+    summarize(model, loader)
+
+
+# Recursion never reached under no_grad: reported, and the walk ends
+def walk_tree(model, loader, depth):
+    model.eval()
+    for x, _ in loader:
+        print(model(x))  # expect: missing-no-grad
+    if depth:
+        walk_tree(model, loader, depth - 1)
+
+
+def ping(model, loader):
+    pong(model, loader)
+
+
+def pong(model, loader):
+    ping(model, loader)
+    walk_tree(model, loader, 2)
+
+
+# Reached only through a helper that nobody calls under no_grad
+def measure(model, loader):
+    model.eval()
+    for x, _ in loader:
+        print(model(x))  # expect: missing-no-grad
+
+
+def measure_all(model, loader):
+    measure(model, loader)
+
+
+measure_all(model, loader)
+
+
+# The caller's no_grad region is switched back on around the call: gradients are recorded
+def probe(model, loader):
+    model.eval()
+    for x, _ in loader:
+        print(model(x))  # expect: missing-no-grad
+
+
+def probe_with_grad(model, loader):
+    with torch.no_grad():
+        with torch.enable_grad():
+            probe(model, loader)

@@ -77,11 +77,73 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
             unit = project.unit_at(path)
             if unit is not None:
                 units.append((unit.analysis, unit.module))
+    if folder is not None:
+        units += [(unit, None) for unit in notebook_units(project, folder, name)]
     for caller, module in units:
         for call in _calls(caller, name):
             scope = caller.scope_of(call.func)
             if canonical(caller.resolve(call.func, scope), module) == target:
                 yield caller, module, call, scope
+
+
+MAX_NOTEBOOKS = 200
+MAX_NOTEBOOK_BYTES = 8_000_000
+
+
+def notebook_units(project, folder: Path, name: str) -> list[Analysis]:
+    """The notebooks of a workspace folder that may call ``name``, each analysed as one
+    module of its code cells (as ``torchwise check`` lints it), seeing the project. Read
+    from disk; listed and parsed once per project revision."""
+    found = []
+    for path in _notebooks(project, folder):
+        key = ("notebook_unit", path)
+        if key not in project.memo:
+            project.memo[key] = _notebook_analysis(project, path)
+        text, analysis = project.memo[key] or ("", None)
+        if analysis is not None and name in text:
+            found.append(analysis)
+    return found
+
+
+def _notebooks(project, folder: Path) -> list[Path]:
+    key = ("notebooks", folder)
+    cached = project.memo.get(key)
+    if cached is None:
+        import os
+
+        from torchwise.project.resolver import SKIPPED_DIRS
+
+        cached = []
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS
+                                 and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg")))
+            cached += [Path(dirpath, n) for n in sorted(filenames) if n.endswith(".ipynb")]
+            if len(cached) >= MAX_NOTEBOOKS:
+                break
+        cached = project.memo[key] = cached[:MAX_NOTEBOOKS]
+    return cached
+
+
+def _notebook_analysis(project, path: Path) -> tuple[str, Analysis] | None:
+    """(the joined code, its analysis), or None for what is not a readable notebook."""
+    import json
+
+    from torchwise.analysis import build_analysis
+    from torchwise.notebook_cells import join_cells
+    from torchwise.project.inference import ProjectEnv
+
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return None
+        notebook = json.loads(path.read_bytes().decode("utf-8"))
+        cells = [c for c in notebook.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"]
+        sources = ["".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
+                   for c in cells]
+        joined = join_cells(list(enumerate(sources)))
+        analysis = build_analysis(joined.source, str(path), env=ProjectEnv(project, None, path))
+    except (OSError, ValueError, TypeError, AttributeError, SyntaxError, RecursionError, MemoryError):
+        return None  # not a notebook, or not one this version can read: no callers from it
+    return joined.source, analysis
 
 
 def _folder_of(project, path: Path | None) -> Path | None:

@@ -41,6 +41,7 @@ class Effects:
     backward: bool  # calls ``backward()`` (itself or through a helper)
     called: frozenset[str]  # targets called (``model(x)``): the models it runs
     clears: bool = False  # clears gradients (``zero_grad()``), itself or through a helper
+    regions: "Regions | None" = None  # where its own code runs with grad off / under autocast
 
     def mode_of(self, target: str) -> str | None:
         return dict(self.modes).get(target)
@@ -51,6 +52,107 @@ class Effects:
 
 
 NONE = Effects((), (), (), False, frozenset())
+
+NO_GRAD, AUTOCAST = "no_grad", "autocast"
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Where a function's own code (not its nested functions) runs with gradients off
+    (``no_grad``/``inference_mode``/``set_grad_enabled(False)``) or under ``autocast``:
+    the kinds its decorators put the whole body under, and each call made inside a
+    region, as (callee as written, line, column, end line, end column, kinds). A nested
+    ``enable_grad()``/``autocast(enabled=False)`` ends the outer region for its body."""
+
+    body: frozenset[str]
+    calls: tuple[tuple[str, int, int, int, int, frozenset[str]], ...]
+
+    def at(self, call: ast.AST) -> frozenset[str]:
+        """The region kinds a call of this function's own code runs under."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = {c[1:5]: c[5] for c in self.calls}
+            object.__setattr__(self, "_index", index)
+        return index.get(_span(call), frozenset())
+
+
+NO_REGIONS = Regions(frozenset(), ())
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _span(node: ast.AST) -> tuple[int, int, int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0),
+            getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+
+
+def _constant(expr: ast.expr | None):
+    return expr.value if isinstance(expr, ast.Constant) else None
+
+
+def _region_change(expr: ast.expr) -> tuple[str, bool] | None:
+    """What entering ``expr`` (a ``with`` item or a decorator) does: (kind, on) or None.
+    By name, as written (a project's ``smart_inference_mode()`` wrapper counts): a
+    switch whose argument is not a constant changes nothing known."""
+    call = expr if isinstance(expr, ast.Call) else None
+    func = call.func if call is not None else expr
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    args = call.args if call is not None else []
+    keywords = {k.arg: k.value for k in call.keywords} if call is not None else {}
+    if name == "inference_mode":
+        mode = keywords.get("mode", args[0] if args else None)
+        return None if mode is not None and _constant(mode) is not True else (NO_GRAD, True)
+    if name.endswith(("no_grad", "inference_mode")):
+        return NO_GRAD, True
+    if name == "enable_grad":
+        return NO_GRAD, False
+    if name == "set_grad_enabled":
+        mode = _constant(keywords.get("mode", args[0] if args else None))
+        return (NO_GRAD, not mode) if isinstance(mode, bool) else None
+    if name == "autocast":
+        enabled = keywords.get("enabled")
+        if enabled is None and args and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) \
+                and func.value.attr == "amp" and isinstance(_constant(args[0]), bool):
+            enabled = args[0]  # torch.cuda.amp.autocast(False): enabled is the first argument
+        return AUTOCAST, _constant(enabled) is not False
+    return None
+
+
+def _enter(kinds: frozenset[str], items) -> frozenset[str]:
+    for expr in items:
+        change = _region_change(expr)
+        if change is not None:
+            kind, on = change
+            kinds = kinds | {kind} if on else kinds - {kind}
+    return kinds
+
+
+def regions_of(node: ast.AST) -> Regions:
+    """The regions of a function's (or a module's) own code; computed once per node
+    (a new version of the file is a new tree)."""
+    cached = node.__dict__.get("_tw_regions")
+    if cached is not None:
+        return cached
+    body = _enter(frozenset(), getattr(node, "decorator_list", ()))
+    calls: list[tuple[str, int, int, int, int, frozenset[str]]] = []
+    stack = [(stmt, body) for stmt in node.body] if isinstance(node, (*_FUNCS, ast.Module)) else []
+    while stack:  # not recursive: a deeply nested expression must not exhaust the stack
+        child, kinds = stack.pop()
+        if isinstance(child, _NESTED):
+            continue
+        if kinds and isinstance(child, ast.Call):
+            calls.append((dotted(child.func) or getattr(child.func, "attr", "") or "", *_span(child), kinds))
+        if isinstance(child, (ast.With, ast.AsyncWith)):
+            stack.extend((item, kinds) for item in child.items)
+            inner = _enter(kinds, [item.context_expr for item in child.items])
+            stack.extend((stmt, inner) for stmt in child.body)
+        elif kinds:
+            stack.extend((grand, kinds) for grand in ast.iter_child_nodes(child))
+        else:  # outside any region only a statement can open one: expressions are skipped
+            stack.extend((grand, kinds) for grand in ast.iter_child_nodes(child) if isinstance(grand, _BLOCKS))
+    calls.sort(key=lambda c: c[1:5])
+    result = Regions(body, tuple(calls)) if body or calls else NO_REGIONS
+    node._tw_regions = result  # type: ignore[attr-defined]
+    return result
 
 
 def _local_calls(func: ast.AST) -> list[tuple[ast.Call, bool]]:
@@ -387,7 +489,8 @@ class Summaries:
                 k = key(self.map_target(t, call))
                 if k is not None:
                     called.add(k)
-        return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called), clears)
+        return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called), clears,
+                       regions_of(func))
 
     def argument(self, target: str, call: ast.Call) -> ast.expr | None:
         """The argument expression a call passes for a parameter target ``#i`` (no attribute)."""

@@ -176,6 +176,37 @@ def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
                         "backward pass already uses the dtypes chosen in the forward pass, and autocast there "
                         "is not supported; call it after the `with` block",
                     )
+    yield from _decorated_backward(ctx)
+
+
+def _decorated_backward(ctx: Context) -> Iterator[Finding]:
+    """A function decorated with ``@torch.autocast(...)`` runs its whole body in the
+    region: a backward of its own code (not under a nested ``autocast(enabled=False)``),
+    as its summary's regions say."""
+    a = ctx.analysis
+    for func in flow.iter_nodes(a, ast.FunctionDef, ast.AsyncFunctionDef):
+        if not func.decorator_list or not any(_is_autocast(ctx, d) for d in func.decorator_list):
+            continue  # (asked first: most functions have no decorator, and the regions walk the body)
+        regions = effects.regions_of(func)
+        if effects.AUTOCAST not in regions.body:
+            continue
+        for n in flow.calls_in(func):
+            if effects.AUTOCAST not in regions.at(n):
+                continue
+            if flow.is_backward_call(n):
+                yield ctx.finding(
+                    n,
+                    f"`{ctx.text(n)}` runs inside an autocast region (`{func.name}` is decorated with autocast); "
+                    "the backward pass already uses the dtypes chosen in the forward pass, and autocast there "
+                    "is not supported; move the backward (and the optimizer step) out of the decorated function",
+                )
+            elif _helper_runs_backward(ctx, n):
+                yield ctx.finding(
+                    n,
+                    f"`{ctx.text(n.func)}()` calls backward() and runs inside an autocast region (`{func.name}` is "
+                    "decorated with autocast); the backward pass already uses the dtypes chosen in the forward "
+                    "pass, and autocast there is not supported; call it outside the decorated function",
+                )
 
 
 def _helper_runs_backward(ctx: Context, call: ast.Call) -> bool:

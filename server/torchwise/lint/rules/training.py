@@ -10,7 +10,7 @@ from typing import Iterator
 
 from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
-from torchwise.lint.rules import _weights
+from torchwise.lint.rules import _reach, _weights
 from torchwise.lint.rules._calls import module_reference
 from torchwise.project import effects
 
@@ -897,38 +897,11 @@ def _grad_off_decorator(decorator: ast.expr) -> bool:
 
 
 def _called_under_grad_off_in_project(ctx: Context, func: ast.AST) -> bool:
-    """Whether another module of the project calls ``func`` (a module-level function or a
-    method of a module-level class) under ``no_grad``/``inference_mode``, or from a
-    function decorated with them: like a caller in the same file, the helper is then an
-    evaluation step its callers wrap. Asked only before a finding; memoised per revision."""
-    env = getattr(ctx.analysis, "env", None)
-    if env is None or env.module is None or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    owner = flow.parent(ctx.analysis, func)
-    if isinstance(owner, ast.ClassDef) and isinstance(flow.parent(ctx.analysis, owner), ast.Module):
-        local = f"{owner.name}.{func.name}"
-    elif isinstance(owner, ast.Module):
-        local = func.name
-    else:
-        return False
-    from torchwise.analysis import LOCAL, Value
-    from torchwise.project.callers import called_where
-    from torchwise.project.inference import canonical
-
-    target = canonical(Value("symbol", LOCAL + local), env.module)
-    try:
-        return bool(env._query(("called_under_grad_off", target),
-                               lambda: called_where(env, ctx.analysis, func, target, _grad_off_at)))
-    except Exception:  # the project model must never break a rule
-        return False
-
-
-def _grad_off_at(analysis, call: ast.Call) -> bool:
-    if flow.under_grad_off(analysis, call):
-        return True
-    outer = flow.enclosing_function(analysis, call)
-    return isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-        _grad_off_decorator(d) for d in outer.decorator_list)
+    """Whether a caller anywhere in the project's workspace folder (a module or a
+    notebook), directly or a few calls up, runs ``func`` under ``no_grad``: like a caller
+    in the same file, the helper is then an evaluation step its callers wrap. Asked only
+    before a finding (see ``_reach``)."""
+    return _reach.reached_under_grad_off(ctx.analysis, func, project=True)
 
 
 def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
@@ -936,7 +909,7 @@ def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
     if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         if any(flow.is_grad_off_context(a, d) or _grad_off_decorator(d) for d in func.decorator_list):
             return True
-        if flow.under_grad_off(a, func) or flow.function_called_under_grad_off(a, func):
+        if _reach.reached_under_grad_off(a, func):  # a caller in the file, perhaps a few calls up
             return True
     for n in flow.walk_local(func):
         if isinstance(n, ast.Call):

@@ -1,0 +1,146 @@
+"""Whether a function runs with gradients off because of its callers: a caller's
+``no_grad``/``inference_mode`` region or decorator, or, a few calls up, a caller of a
+caller (``main`` -> ``with torch.no_grad(): evaluate_all()`` -> ``evaluate(model)``).
+
+The regions are the function summaries' (``effects.regions_of``). Callers are the
+file's calls of the function's name and, with a project, the calls across its
+workspace folder (modules and notebooks) that resolve to the very function. One caller
+under no_grad is enough, as for a direct caller in the same file: an evaluation helper
+is a step its callers wrap. Bounded: ``MAX_DEPTH`` calls up and ``MAX_SITES`` call sites
+per question; recursion and import cycles end at a function already asked.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+
+from torchwise.lint import flow
+from torchwise.project.effects import NO_GRAD, regions_of
+
+MAX_DEPTH = 3
+MAX_SITES = 200
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class _Walk:
+    """One question's state: the functions asked already, the call sites looked at."""
+
+    def __init__(self, project: bool) -> None:
+        self.project = project  # follow calls in the other files of the workspace folder
+        self.seen: set[int] = set()
+        self.sites = 0
+
+
+def reached_under_grad_off(analysis, func: ast.AST, project: bool = False) -> bool:
+    """Whether ``func`` (defined in ``analysis``'s file) is decorated with no_grad, or is
+    called under no_grad by some caller, directly or up to ``MAX_DEPTH`` calls up: in its
+    own file, and with ``project`` in the other files of its workspace folder too.
+    Memoised per file and project revision (callers in other modules may change)."""
+    if not isinstance(func, _FUNCS):
+        return False
+    env = getattr(analysis, "env", None)
+    owner = getattr(env, "project", None) if project else None
+    key = ("reached_grad_off", id(func), owner.revision if owner is not None else -1)
+    known = analysis.queries.get(key)
+    if known is None:
+        walk = _Walk(project)
+        try:
+            if owner is not None:
+                owner.last_query = time.monotonic()  # the background indexer steps aside
+                with owner.lock:  # call sites load other modules' units
+                    known = _reached(analysis, func, 0, walk)
+            else:
+                known = _reached(analysis, func, 0, walk)
+        except Exception:  # the project model must never break a rule
+            known = False
+        analysis.queries[key] = known
+    return known
+
+
+def _reached(a, func: ast.AST, depth: int, walk: _Walk) -> bool:
+    if depth > MAX_DEPTH or id(func) in walk.seen:
+        return False
+    walk.seen.add(id(func))
+    if func.name in _reached_in_file(a) or NO_GRAD in regions_of(func).body or flow.under_grad_off(a, func):
+        return True
+    return walk.project and _in_project(a, func, depth, walk)
+
+
+def _reached_in_file(a) -> frozenset[str]:
+    """The names of the file's functions that run under no_grad by a call of the file, a
+    few calls down from the region (by name, as the calls name them: ``self.evaluate()``
+    counts for every ``evaluate``). Computed once per file, from the regions: the calls
+    of the file's functions made in a region, then the calls those functions make, and so
+    on ``MAX_DEPTH`` times."""
+    known = a.queries.get("reached_grad_off_names")
+    if known is not None:
+        return known
+    funcs: dict[str, list[ast.AST]] = {}
+    for f in flow.index(a).of(*_FUNCS):
+        funcs.setdefault(f.name, []).append(f)
+    frontier = {name for name, defs in funcs.items() if any(
+        (f.decorator_list and NO_GRAD in regions_of(f).body) or flow.under_grad_off(a, f) for f in defs)}
+    # only code with a region of its own (a with block, a decorator) has regions to ask
+    opens = {id(flow.enclosing_function(a, w)) for w in flow.index(a).of(ast.With, ast.AsyncWith)}
+    for call in flow.calls_named(a, *funcs) if funcs else ():
+        owner = flow.enclosing_function(a, call)
+        if isinstance(owner, (*_FUNCS, ast.Module)):
+            if (id(owner) in opens or getattr(owner, "decorator_list", None)) and NO_GRAD in regions_of(owner).at(call):
+                frontier.add(flow.method_name(call))
+        elif flow.under_grad_off(a, call):  # a lambda's code is no function's own
+            frontier.add(flow.method_name(call))
+    reached = set(frontier)
+    for _ in range(MAX_DEPTH):
+        below = {n for name in frontier for f in funcs[name] for call in flow.calls_in(f)
+                 if (n := flow.method_name(call)) in funcs and n not in reached}
+        if not below:
+            break
+        reached |= below
+        frontier = below
+    a.queries["reached_grad_off_names"] = known = frozenset(reached)
+    return known
+
+
+def _site(a, call: ast.Call, func: ast.AST, depth: int, walk: _Walk) -> bool:
+    """Whether a call site of another file runs under no_grad, by its function's regions
+    or its callers'."""
+    walk.sites += 1
+    if walk.sites > MAX_SITES:
+        return False
+    owner = flow.enclosing_function(a, call)
+    if isinstance(owner, (*_FUNCS, ast.Module)):
+        if NO_GRAD in regions_of(owner).at(call):
+            return True
+    elif flow.under_grad_off(a, call):  # in a lambda: its code is no function's own
+        return True
+    return isinstance(owner, _FUNCS) and _reached(a, owner, depth + 1, walk)
+
+
+def _in_project(a, func: ast.AST, depth: int, walk: _Walk) -> bool:
+    """The calls of ``func`` (a module-level function or a method of a module-level
+    class) in the other files of its workspace folder."""
+    env = getattr(a, "env", None)
+    if env is None or env.module is None:
+        return False
+    owner = flow.parent(a, func)
+    if isinstance(owner, ast.ClassDef) and isinstance(flow.parent(a, owner), ast.Module):
+        local = f"{owner.name}.{func.name}"
+    elif isinstance(owner, ast.Module):
+        local = func.name
+    else:
+        return False
+    from torchwise.analysis import LOCAL, Value
+    from torchwise.project.callers import call_sites
+    from torchwise.project.inference import canonical
+
+    target = canonical(Value("symbol", LOCAL + local), env.module)
+    own = getattr(env, "path", None)
+    for caller, _, call, _ in call_sites(env, a, func.name, target, same_folder=True):
+        if walk.sites > MAX_SITES:
+            return False
+        if caller is a or (own is not None and getattr(caller.env, "path", None) == own):
+            continue  # this file's calls: asked already
+        if _site(caller, call, func, depth, walk):
+            return True
+    return False
