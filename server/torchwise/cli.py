@@ -61,8 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    own_check = argv is None and args.command == "check"  # the process's own command line, not a caller's
+    if own_check:
+        from torchwise.lint.engine import collect_less
+
+        collect_less()
     code = int(args.func(args) or 0)
-    if argv is None and args.command == "check":  # the process's own command line, not a caller's
+    if own_check:
         _exit_now(code)
     return code
 

@@ -129,6 +129,7 @@ def _start_worker(folders: list[str] | None, options: dict | None) -> None:
         _SHARED[:] = [project_for_folders(folders), None, options]
     engine._PROJECT[:] = [_SHARED[0]]
     gc.freeze()  # what the worker inherited or loaded is never garbage: the collector skips it
+    engine.collect_less()
 
 
 def project_for_folders(folders: list[str]):
