@@ -26,13 +26,16 @@ export PATH="$ROOT/.tools/node24/bin:$PATH"
 CODE_SERVER="$ROOT/.tools/code-server/node_modules/.bin/code-server"
 
 # 3. Build the extension, unless the .vsix is newer than everything it is built from (the inputs
-#    tests/e2e/conftest.py checks too; an added or deleted file changes its folder's time).
+#    tests/vsix_build.py checks the same files), under
+#    the lock the tests take: one build at a time, and none while another reads the archive.
 mkdir -p "$DEMO"
+exec 9>"$ROOT/.cache/vsix.lock"
+if command -v flock >/dev/null; then flock 9; fi
 VERSION="$(node -p "require('./package.json').version")"
 VSIX="$ROOT/torchwise-$VERSION.vsix"
 INPUTS=(package.json package-lock.json .vscodeignore client/src server/torchwise knowledge snippets
         scripts/bundle-python-libs.sh pyproject.toml)
-if [ -f "$VSIX" ] && [ -z "$(find "${INPUTS[@]}" -newer "$VSIX" -not -path '*/__pycache__*' -print -quit 2>/dev/null)" ]; then
+if [ -f "$VSIX" ] && [ -z "$(find "${INPUTS[@]}" -type f -newer "$VSIX" -not -path '*/__pycache__/*' -print -quit 2>/dev/null)" ]; then
     log "the extension is up to date ($(basename "$VSIX"))"
 else
     log "building the extension (npm run package)"
@@ -67,6 +70,7 @@ CS_ARGS=(--config "$DEMO/config.yaml" --user-data-dir "$DEMO/user-data" --extens
          --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override)
 log "installing $(basename "$VSIX") into code-server"
 "$CODE_SERVER" "${CS_ARGS[@]}" --install-extension "$VSIX" --force >/dev/null
+exec 9>&-  # the build lock: released (code-server, started below, must not hold it)
 
 # 5. The sample workspace: a copy, so trying the quick fixes never edits the repository. It is
 #    made once and then kept: files you edit or add there survive the next start. Sample files

@@ -10,9 +10,10 @@ bash scripts/setup-python.sh
 bash scripts/fetch-torchvision-source.sh || echo "[test] torchvision wheel not available: its static check will skip"
 bash scripts/setup-e2e.sh
 set +e
-# One pytest-xdist worker per CPU (TORCHWISE_TEST_WORKERS overrides; 0 = no workers): the
-# real-VS-Code tests, and the tests sharing their .vsix build, run in one worker, in order.
-.venv/bin/python -m pytest -ra -n "${TORCHWISE_TEST_WORKERS:-auto}" --dist loadgroup "$@"
+# One pytest-xdist worker per CPU (TORCHWISE_TEST_WORKERS overrides; 0 = no workers), a test
+# file per worker at a time (module-scoped servers and code-servers stay shared); the .vsix
+# build that several files need is made once, under a lock (tests/vsix_build.py).
+.venv/bin/python -m pytest -ra -n "${TORCHWISE_TEST_WORKERS:-auto}" --dist loadfile "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

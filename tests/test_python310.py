@@ -12,11 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from vsix_build import ensure_vsix
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "bundled" / "libs"  # npm run bundle-python (the .vsix build) fills it
-# under pytest-xdist: after the e2e tests' .vsix build, in the same worker (tests/e2e/conftest.py)
-pytestmark = pytest.mark.xdist_group("vscode")
 
 
 def _python310() -> str | None:
@@ -39,12 +38,12 @@ def _check(python: str, libs: list[Path]) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # may wait for the .vsix build
 def test_check_under_python_310_equals_the_current_python():
     python = _python310()
     if python is None:
         pytest.skip("no Python 3.10 here (set TORCHWISE_PYTHON310 to one)")
-    if not (BUNDLED / "pygls").is_dir():
-        pytest.skip("bundled/libs is missing: `npm run bundle-python` builds it (the e2e .vsix build does)")
+    ensure_vsix()  # its build fills bundled/libs
     old = _check(python, [BUNDLED])
     assert old.stderr == "" and old.returncode == 1, old.stderr[-2000:]  # findings: exit 1, no error
     current = _check(sys.executable, [])

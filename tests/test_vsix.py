@@ -16,35 +16,16 @@ import pytest
 
 from torchwise.config import KernelOptions, LintOptions, Options
 from torchwise.knowledge import default_knowledge
+from vsix_build import VSIX, ensure_vsix
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = json.loads((ROOT / "package.json").read_text())
-VSIX = ROOT / f"torchwise-{MANIFEST['version']}.vsix"
-INPUTS = ["package.json", "package-lock.json", ".vscodeignore", "client/src", "server/torchwise", "knowledge",
-          "snippets", "scripts/bundle-python-libs.sh", "pyproject.toml"]  # fmt: skip
-
-# under pytest-xdist: in the worker that runs the e2e tests, which build the same .vsix
-pytestmark = [pytest.mark.timeout(1500), pytest.mark.xdist_group("vscode")]
-
-
-def _newest_input() -> float:
-    newest = 0.0
-    for rel in INPUTS:
-        path = ROOT / rel
-        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-        newest = max([newest, *(p.stat().st_mtime for p in files)])
-    return newest
+pytestmark = pytest.mark.timeout(1500)
 
 
 @pytest.fixture(scope="module")
 def vsix() -> zipfile.ZipFile:
-    if os.environ.get("TORCHWISE_E2E_REUSE_VSIX") != "1" or not VSIX.exists():
-        if not VSIX.exists() or VSIX.stat().st_mtime < _newest_input():
-            if not (ROOT / "node_modules" / "@vscode" / "vsce").exists():
-                subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True, capture_output=True)
-            proc = subprocess.run(["npm", "run", "package"], cwd=ROOT, capture_output=True, text=True, timeout=1200)
-            assert proc.returncode == 0, f"npm run package failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    with zipfile.ZipFile(VSIX) as archive:
+    with zipfile.ZipFile(ensure_vsix()) as archive:
         yield archive
 
 

@@ -22,6 +22,9 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from vsix_build import ensure_vsix  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".tools"
 NODE24_BIN = TOOLS / "node24" / "bin"
@@ -30,28 +33,11 @@ DRIVER = Path(__file__).with_name("driver.mjs")
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 SAMPLES = ROOT / "samples"
 
-# Inputs of the .vsix: when one is newer than the package, it is rebuilt.
-VSIX_INPUTS = [
-    "package.json",
-    "package-lock.json",
-    ".vscodeignore",
-    "client/src",
-    "server/torchwise",
-    "knowledge",
-    "snippets",
-    "scripts/bundle-python-libs.sh",
-    "pyproject.toml",
-]
-
-
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.timeout(1800))
-            # under pytest-xdist (scripts/test.sh), one worker runs them all, in order: they
-            # share module-scoped code-servers and build the .vsix (as tests/test_vsix.py does)
-            item.add_marker(pytest.mark.xdist_group("vscode"))
 
 
 def _node_env() -> dict[str, str]:
@@ -73,32 +59,13 @@ def e2e_tools() -> None:
             pytest.fail(f"{path} missing after scripts/setup-e2e.sh")
 
 
-def _newest_input_mtime() -> float:
-    newest = 0.0
-    for rel in VSIX_INPUTS:
-        path = ROOT / rel
-        if path.is_file():
-            newest = max(newest, path.stat().st_mtime)
-        elif path.is_dir():
-            for sub in path.rglob("*"):
-                if sub.is_file() and "__pycache__" not in sub.parts:
-                    newest = max(newest, sub.stat().st_mtime)
-    return newest
-
-
 @pytest.fixture(scope="session")
 def vsix(e2e_tools) -> Path:
     """The packaged extension, rebuilt with `npm run package` when its sources changed."""
-    version = json.loads((ROOT / "package.json").read_text())["version"]
-    path = ROOT / f"torchwise-{version}.vsix"
-    reuse = os.environ.get("TORCHWISE_E2E_REUSE_VSIX") == "1" and path.exists()  # quick local iterations
-    if not reuse and (not path.exists() or path.stat().st_mtime < _newest_input_mtime()):
-        proc = subprocess.run(
-            ["npm", "run", "package"], cwd=ROOT, capture_output=True, text=True, timeout=1200, env=dict(os.environ)
-        )
-        if proc.returncode != 0 or not path.exists():
-            pytest.fail(f"npm run package failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    return path
+    try:
+        return ensure_vsix()
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 def _free_port() -> int:
