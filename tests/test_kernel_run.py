@@ -345,7 +345,8 @@ async def test_matplotlib_figures_come_as_png(kernel: LanguageClient):
 
 async def test_interrupt_stops_a_loop_and_keeps_state(kernel: LanguageClient):
     await run_and_wait(kernel, "kept = 'still here'\ncount = 0")
-    run_id = await run_code(kernel, "print('looping', flush=True)\nwhile True:\n    count += 1\n")
+    # "looping" is printed after the first increment: an interrupt right after it still finds count > 0
+    run_id = await run_code(kernel, "while True:\n    count += 1\n    if count == 1:\n        print('looping', flush=True)\n")
     queued = await run_code(kernel, "print('should not run')")
     await kernel.recorder.until(lambda: kernel.recorder.outputs[run_id])
     await command(kernel, "torchwise.interrupt")
