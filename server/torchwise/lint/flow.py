@@ -644,51 +644,6 @@ def under_grad_off(analysis: Analysis, node: ast.AST) -> bool:
     return found
 
 
-def function_called_under_grad_off(analysis: Analysis, func: ast.AST) -> bool:
-    """Whether a function defined in this file is called (by name) anywhere from a
-    no-grad context."""
-    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    names = analysis.queries.get("called_under_grad_off")
-    if names is None:
-        names = set()
-        local = {f.name for f in index(analysis).of(ast.FunctionDef, ast.AsyncFunctionDef)}
-        calls = calls_named(analysis, *local)
-        if calls:  # under_grad_off(call) for each, asked the other way round: which calls
-            for outer in _grad_off_spans(analysis):  # lie inside a grad-off block or function
-                names.update(method_name(call) for call in _within(outer, calls))
-        analysis.queries["called_under_grad_off"] = names
-    return func.name in names
-
-
-def _grad_off_spans(analysis: Analysis) -> list[ast.AST]:
-    """The nodes whose descendants ``under_grad_off`` answers True for: ``with`` blocks
-    entering a grad-off context, and functions decorated with one together with their
-    decorators (a function's position starts at ``def``, after its decorators)."""
-    out: list[ast.AST] = []
-    for block in index(analysis).of(ast.With, ast.AsyncWith):
-        if memo(block, "grad_off", lambda: any(is_grad_off_context(analysis, item.context_expr)
-                                               for item in block.items)):
-            out.append(block)
-    for func in index(analysis).of(ast.FunctionDef, ast.AsyncFunctionDef):
-        if func.decorator_list and memo(func, "grad_off", lambda: any(
-                is_grad_off_context(analysis, d) for d in func.decorator_list)):
-            out.append(func)
-            out.extend(func.decorator_list)
-    return out
-
-
-def _within(outer: ast.AST, nodes: list[ast.AST]) -> Iterator[ast.AST]:
-    """The ``nodes`` (in source order) that ``outer`` contains (see ``any_within``)."""
-    end = (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
-    for i in range(bisect.bisect_left(nodes, (outer.lineno, outer.col_offset), key=_BY_POSITION), len(nodes)):  # type: ignore[attr-defined]
-        node = nodes[i]
-        if (node.lineno, node.col_offset) > end:  # type: ignore[attr-defined]
-            break
-        if (node.end_lineno, node.end_col_offset) <= end:  # type: ignore[attr-defined]
-            yield node
-
-
 def branch_path(analysis: Analysis, node: ast.AST, stop: ast.AST | None = None) -> dict[int, str]:
     """For each ``if``/``x if c else y``/``try`` around ``node``: which branch holds it."""
     path: dict[int, str] = {}
