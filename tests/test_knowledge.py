@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ast
 import importlib
-import json
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
+from fork_runner import run_forked
 from torchwise.knowledge import KnowledgeBase, default_knowledge
 from torchwise.resources import data_dir
 
@@ -144,52 +144,6 @@ def test_cuda_guarded_examples_declare_cuda():
     assert not silent, f"examples that only run on an accelerator, without requires = ['cuda']: {silent}"
 
 
-# Runs example files, each in a forked child of one parent that has imported torch (and the
-# parts of it that a first optimizer, process group or compile imports: seconds each) and done
-# nothing else, so no process group, compile cache or global state passes from one example to
-# the next. Each child runs its file as __main__ (multiprocessing's spawn finds it there) with
-# its output in files; one that outlives its timeout is killed. Prints one JSON line of results.
-FORK_RUNNER = r"""
-import json, os, runpy, signal, sys, time
-import torch, torch._dynamo, torch.distributed, torch.utils.data
-jobs, timeout = json.loads(sys.argv[1]), float(sys.argv[2])
-results = []
-for path in jobs:
-    out, err = path + ".out", path + ".err"
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            for fd, name in ((1, out), (2, err)):
-                target = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-                os.dup2(target, fd)
-            os.chdir(os.path.dirname(path))
-            sys.argv, sys.path[0] = [path], os.path.dirname(path)
-            runpy.run_path(path, run_name="__main__")
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-            code = 1
-        sys.stdout.flush(); sys.stderr.flush()
-        os._exit(code)
-    deadline = time.monotonic() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            results.append(os.waitstatus_to_exitcode(status))
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            results.append("timeout")
-            break
-        time.sleep(0.05)
-print(json.dumps(results))
-"""
-
-
 def _run_each(entries, tmp_path, timeout: int) -> list[str]:
     """Run each example in a fresh process of its own (process groups, compilers): the failures."""
     paths = []
@@ -198,19 +152,13 @@ def _run_each(entries, tmp_path, timeout: int) -> list[str]:
         folder.mkdir()
         path = folder / "example.py"
         path.write_text(entry.example)
-        paths.append(str(path))
-    proc = subprocess.run(
-        [sys.executable, "-c", FORK_RUNNER, json.dumps(paths), str(timeout)],
-        capture_output=True, text=True, timeout=timeout * len(paths) + 120, cwd=tmp_path,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    codes = json.loads(proc.stdout.strip().splitlines()[-1])
+        paths.append(path)
     failures = []
-    for entry, path, code in zip(entries, paths, codes, strict=True):
-        if code == "timeout":
+    for entry, result in zip(entries, run_forked(paths, timeout), strict=True):
+        if result["code"] == "timeout":
             failures.append(f"{entry.name}: timed out after {timeout} s")
-        elif code != 0:
-            failures.append(f"{entry.name}: exit {code}\n{open(path + '.err', errors='replace').read()[-3000:]}")
+        elif result["code"] != 0:
+            failures.append(f"{entry.name}: exit {result['code']}\n{(result['error'] or result['stderr'])[-3000:]}")
     return failures
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from fork_runner import run_forked
 from torchwise import snippets as snip
 from torchwise.resources import data_dir
 
@@ -525,42 +526,6 @@ def _skip_reason(spec: Spec) -> str:
     return ""
 
 
-# Runs {prefix: program} one forked child each (fresh state, torch imported once),
-# in its own temporary directory; writes {prefix: {"error", "warnings", "stdout"}}.
-RUNNER = r'''
-import io, json, os, sys, tempfile, traceback, warnings, contextlib
-import torch  # imported once, before forking
-# torch.optim imports torch._dynamo on a first optimizer (seconds): imported here once too, so
-# each forked child starts where a long-running process would be.
-import torch._dynamo, torch.utils.data
-jobs = json.load(open(sys.argv[1]))
-results = {}
-for prefix, program in jobs.items():
-    out_path = tempfile.mktemp(suffix=".json")
-    pid = os.fork()
-    if pid == 0:
-        result = {"error": None, "warnings": [], "stdout": ""}
-        buffer = io.StringIO()
-        try:
-            os.chdir(tempfile.mkdtemp(prefix="snippet-"))
-            with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(buffer):
-                warnings.simplefilter("always")
-                exec(compile(program, prefix + ".py", "exec"), {"__name__": "__main__"})
-            result["warnings"] = [[w.category.__name__, str(w.message), w.filename] for w in caught]
-        except BaseException:
-            result["error"] = traceback.format_exc(limit=8)
-        result["stdout"] = buffer.getvalue()[-4000:]
-        with open(out_path, "w") as f:
-            json.dump(result, f)
-        os._exit(0)
-    _, status = os.waitpid(pid, 0)
-    try:
-        results[prefix] = json.load(open(out_path))
-    except OSError:
-        results[prefix] = {"error": f"child died (wait status {status})", "warnings": [], "stdout": ""}
-json.dump(results, open(sys.argv[2], "w"))
-'''
-
 CAPTURE = r'''
 import json, sys, warnings, runpy
 warnings.simplefilter("always")
@@ -571,12 +536,20 @@ print("\n@@WARNINGS@@" + json.dumps([[w.category.__name__, str(w.message), w.fil
 
 
 def _run_batch(programs: dict[str, str], tmp: Path, timeout: int) -> dict[str, dict]:
-    jobs, results = tmp / "jobs.json", tmp / "results.json"
-    jobs.write_text(json.dumps(programs), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-c", RUNNER, str(jobs), str(results)],
-                          capture_output=True, text=True, timeout=timeout, cwd=tmp)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return json.loads(results.read_text(encoding="utf-8"))
+    """Each program as ``<prefix>.py`` in a folder of its own, forked from one torch import."""
+    paths = []
+    for prefix, program in programs.items():
+        folder = tmp / prefix
+        folder.mkdir()
+        (folder / f"{prefix}.py").write_text(program, encoding="utf-8")
+        paths.append(folder / f"{prefix}.py")
+    results = {}
+    for prefix, result in zip(programs, run_forked(paths, timeout), strict=True):
+        error = result["error"]
+        if error is None and result["code"] != 0:
+            error = f"exit {result['code']}\n{result['stderr'][-3000:]}"
+        results[prefix] = {"error": error, "warnings": result["warnings"], "stdout": result["stdout"][-4000:]}
+    return results
 
 
 @pytest.fixture(scope="module")
@@ -584,7 +557,7 @@ def inline_results(tmp_path_factory) -> dict[str, dict]:
     """Run every inline, not-isolated, not-skipped snippet in one subprocess."""
     programs = {p: _program(p) for p, spec in SPECS.items()
                 if p in BY_PREFIX and not (spec.script or spec.isolated or _skip_reason(spec))}
-    return _run_batch(programs, tmp_path_factory.mktemp("snippets"), timeout=600)
+    return _run_batch(programs, tmp_path_factory.mktemp("snippets"), timeout=300)
 
 
 def _run_script(prefix: str, tmp: Path) -> dict:
