@@ -25,16 +25,15 @@ bash "$ROOT/scripts/setup-e2e.sh"
 export PATH="$ROOT/.tools/node24/bin:$PATH"
 CODE_SERVER="$ROOT/.tools/code-server/node_modules/.bin/code-server"
 
-# 3. Build the extension, unless the .vsix is newer than everything it is built from (the inputs
-#    tests/vsix_build.py checks the same files), under
+# 3. Build the extension, unless the .vsix is newer than everything it is built from (the files
+#    scripts/vsix-inputs.txt names, as tests/vsix_build.py checks them), under
 #    the lock the tests take: one build at a time, and none while another reads the archive.
 mkdir -p "$DEMO"
 exec 9>"$ROOT/.cache/vsix.lock"
 if command -v flock >/dev/null; then flock 9; fi
 VERSION="$(node -p "require('./package.json').version")"
 VSIX="$ROOT/torchwise-$VERSION.vsix"
-INPUTS=(package.json package-lock.json .vscodeignore client/src server/torchwise knowledge snippets
-        scripts/bundle-python-libs.sh pyproject.toml)
+mapfile -t INPUTS < scripts/vsix-inputs.txt
 if [ -f "$VSIX" ] && [ -z "$(find "${INPUTS[@]}" -type f -newer "$VSIX" -not -path '*/__pycache__/*' -print -quit 2>/dev/null)" ]; then
     log "the extension is up to date ($(basename "$VSIX"))"
 else

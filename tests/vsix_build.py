@@ -17,9 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = json.loads((ROOT / "package.json").read_text())["version"]
 VSIX = ROOT / f"torchwise-{VERSION}.vsix"
-# Inputs of the .vsix (demo.sh lists the same): when one is newer than the package, it is rebuilt.
-INPUTS = ["package.json", "package-lock.json", ".vscodeignore", "client/src", "server/torchwise", "knowledge",
-          "snippets", "scripts/bundle-python-libs.sh", "pyproject.toml"]  # fmt: skip
+# What the .vsix is built from (scripts/demo.sh reads the same list): when one is newer, it is rebuilt.
+INPUTS = (ROOT / "scripts" / "vsix-inputs.txt").read_text(encoding="utf-8").split()
 
 
 def newest_input_mtime() -> float:
