@@ -2,7 +2,8 @@
 and blank lines between logical lines leaves every syntax tree node as it was (only
 moved down or up), so the previous findings, moved with the code, are the new ones.
 So does an edit of whole logical lines that keeps every token where it was (a comment
-typed after code, blanks at a line's end).
+typed after code, blanks at a line's end), and lines inserted that bind a name the file
+never spelt to a number or constant (``inert_insertion`` says why and when).
 
 The editor checks that here, on the edited lines alone plus one tokenized top-level
 statement, in a few milliseconds; anything else (code changed, a comment inside
