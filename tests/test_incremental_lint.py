@@ -281,8 +281,13 @@ def statement_insert(text: str, rng: random.Random, n: int) -> str:
     as that line (sometimes not), mostly inert (a new name bound to a number), sometimes
     not (a name in use, a call, a string, a broken line), sometimes with a comment or
     blank line, now and then before a docstring, an ``else:``, a ``__future__`` import
-    or at the end of a block."""
+    or at the end of a block; or one typed before deleted or changed."""
     lines = split_lines(text, keepends=True)
+    typed = [i for i, line in enumerate(lines) if re.match(r"\s*(_typed|counter)_\d+(_b)? = ", line)]
+    if typed and rng.random() < 0.3:  # one typed before: deleted, or its value changed
+        i = rng.choice(typed)
+        changed = re.sub(r"= .*", lambda m: rng.choice(["= 12", "= None", "= f()", "= 'x'"]), lines[i], count=1)
+        return "".join(lines[:i] + ([changed] if rng.random() < 0.5 else []) + lines[i + 1:])
     i = rng.randrange(len(lines) + 1)
     below = next((line for line in lines[i:] if line.strip() and not line.lstrip().startswith("#")), "")
     indent = below[:len(below) - len(below.lstrip())] if rng.random() < 0.85 else rng.choice(["", "    ", "\t"])
@@ -295,7 +300,7 @@ def statement_insert(text: str, rng: random.Random, n: int) -> str:
 
 
 def test_reused_findings_equal_a_full_lint_through_statements_inserted():
-    """Statement lines inserted at every level (``incremental.inert_insertion``): when
+    """Statement lines inserted (deleted, changed) at every level (``incremental.inert_insertion``): when
     reused, the findings equal a full lint's; they are reused often."""
     reused = compared = 0
     cases = [(p, None, RULE_SETS["all" if n % 2 else "default"]) for n, p in enumerate(FIXTURES)]

@@ -103,7 +103,10 @@ def reuse(old: Snapshot, source: str, key: tuple[str, ...], stamp: object) -> tu
         if moved is None:
             return None
         found.append(moved)
-    spans = _moved_spans(old.spans, p, delta)
+    spans = old.spans
+    if inserted is not None and k:
+        spans = [span for span in spans if not p < span[0] <= p + k]  # inert module-level lines deleted
+    spans = _moved_spans(spans, p, delta)
     if inserted is not None and inserted[2]:
         spans = sorted(spans + [(line, line) for line in inserted[2]])
     new = Snapshot(source, new_lines, key, found, spans, [], stamp)
@@ -121,24 +124,24 @@ MAX_GAP = 200  # blank or comment lines looked through for the statement after n
 
 def inert_insertion(old: Snapshot, p: int, old_region: list[str], new_region: list[str],
                     eol: str) -> tuple[int, int, list[int]] | None:
-    """For lines inserted after old line ``p`` that are blank, comments or inert
-    statements (``name = literal``, a name the file never spelt, not a dunder), each
-    indented as the next statement (old line ``q``) that they precede in its block:
-    ``(r, q, new lines of the module-level ones)``, ``r`` the last code line before them.
-    None for any other edit.
+    """For old lines ``p+1``.. replaced by new ones, both blank, comments or inert
+    statements (``name = literal``, a name the rest of the file never spells, not a
+    dunder), indented as the next statement (old line ``q``) that they precede in its
+    block: ``(r, q, new lines of the module-level ones)``, ``r`` the last code line
+    before them. None for any other edit (typed, deleted or changed such lines).
 
-    Why the findings stay (moved with the lines): the token stream is the old one
-    with ``NAME = NUMBER NEWLINE`` before ``q``'s, so the tree is the old one plus
-    statements that call, read and import nothing, bind a name nothing reads and
-    are never first before a docstring or ``__future__`` import, nor last in a block.
-    No rule's verdict depends on a statement's neighbours or on how many a block
-    holds (every ``body[...]``/``len(body)`` use was audited: they place fixes, and a
-    fix within lines ``r``..``q`` is linted in full by the caller)."""
-    if old_region or not new_region:
-        return None
+    Why the findings stay (moved with the lines): old and new token streams are one
+    stream with ``NAME = NUMBER NEWLINE`` added before ``q``'s, so both trees are one
+    tree plus statements that call, read and import nothing, bind a name nothing reads
+    and are never first before a docstring or ``__future__`` import, nor last in a
+    block, nor between a decorator and its definition. No rule's verdict depends on a
+    statement's neighbours or on how many a block holds (every ``body[...]`` and
+    ``len(body)`` use was audited: they place fixes, and a fix placed on lines
+    ``r``..``q`` is linted in full by the caller)."""
     indent = None
     codes = []
-    for j, line in enumerate(new_region):
+    names = []
+    for j, line in enumerate(old_region + new_region):
         if _eol(line) != eol or _TEXT_PROBES.search(line) or "\f" in line:
             return None
         if _BLANK_OR_COMMENT.match(line) is not None:
@@ -148,7 +151,7 @@ def inert_insertion(old: Snapshot, p: int, old_region: list[str], new_region: li
         if indent is None:
             indent = lead
         match = _INERT.match(body)
-        if lead != indent or match is None or match.group(1).startswith("__") or match.group(1) in old.source:
+        if lead != indent or match is None or match.group(1).startswith("__"):
             return None
         try:
             tree = ast.parse(body)
@@ -158,10 +161,16 @@ def inert_insertion(old: Snapshot, p: int, old_region: list[str], new_region: li
         if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant)
                 and type(stmt.value.value) in _INERT_VALUES):
             return None
-        codes.append(p + 1 + j)
+        names.append(match.group(1))
+        if j >= len(old_region):
+            codes.append(p + 1 + j - len(old_region))
     if indent is None:
         return None
-    q = next((i for i in range(p + 1, min(p + MAX_GAP, len(old.lines)) + 1)
+    k = len(old_region)
+    rest = ("".join(old.lines[:p]), "".join(old.lines[p + k:]))
+    if any(name in text for name in names for text in rest):
+        return None  # a name the rest of the file spells (reads it, maybe)
+    q = next((i for i in range(p + k + 1, min(p + k + MAX_GAP, len(old.lines)) + 1)
               if _BLANK_OR_COMMENT.match(old.lines[i - 1]) is None), None)
     if q is None:
         return None  # nothing after them (or too far): they would end a block
