@@ -273,7 +273,8 @@ def test_reused_findings_equal_a_full_lint_through_code_edits_inside_functions()
 
 
 INERT_NAMES = ["_typed_{n}", "counter_{n}", "lr", "x", "model", "__all__", "case_{n}", "optimizer"]
-INERT_VALUES = ["{n}", "0.5", "None", "True", "'s'", "-1", "{n}  # c", "[{n}]", "f()", "(", "{n}; y = 2"]
+INERT_VALUES = ["{n}", "0.5", "None", "True", "'s'", "-1", "{n}  # c", "[{n}]", "f()", "(", "{n}; y = 2",
+                "model = {n}", "torch = {n}"]
 
 
 def statement_insert(text: str, rng: random.Random, n: int) -> str:
@@ -349,6 +350,7 @@ LOOP = ("import torch\n\n\ndef train(model, loader, optimizer):\n    for batch i
     ("import torch\n\nx = 1\n", "import torch\n\n_new = 'noqa'\nx = 1\n"),  # a string, a text probe
     ("import torch\n\nx = 1\n", "import torch\n\n_new = f()\nx = 1\n"),  # a call
     ("import torch\n\nx = 1\n", "import torch\n\n__new__ = 1\nx = 1\n"),  # a dunder
+    ("import torch\n\nx = 1\n", "import torch\n\n_new = torch = 1\nx = 1\n"),  # two names bound
     ("import torch\n\nx = 1\n", "import torch\n\n_new = 1  # type: int\nx = 1\n"),  # a comment
     ("import torch\n\nx = 1\n", "import torch\n\n    _new = 1\nx = 1\n"),  # another indentation
 ])

@@ -158,8 +158,8 @@ def inert_insertion(old: Snapshot, p: int, old_region: list[str], new_region: li
         except (SyntaxError, ValueError):
             return None
         stmt = tree.body[0] if len(tree.body) == 1 else None
-        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant)
-                and type(stmt.value.value) in _INERT_VALUES):
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Constant)
+                and type(stmt.value.value) in _INERT_VALUES):  # ``a = b = 1`` binds ``b`` too
             return None
         names.append(match.group(1))
         if j >= len(old_region):
