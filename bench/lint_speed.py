@@ -14,8 +14,9 @@ clock), which stay meaningful on a shared, loaded machine.
 3. The editor path: ``didChange`` -> ``publishDiagnostics`` on a 2,000-line file
    through a real server over stdio with ``debounceMs = 0``. Goal: p95 <= 50 ms.
    Two servers side by side, edits interleaved: one with ``TORCHWISE_INCREMENTAL=0``
-   (every edit linted in full), one as shipped; typing comment lines (which the
-   incremental lint answers by reuse) and typing statements (a full lint).
+   (every edit linted in full), one as shipped; typing comment lines and statement
+   lines ``_edit_<i> = <i>`` (both answered by reuse: ``torchwise.incremental``; any
+   other code edit is a full lint).
 4. The same edits for a client that pulls (VS Code): ``didChange`` ->
    ``textDocument/diagnostic``, a re-pull answered ``unchanged``, and the
    ``workspace/diagnostic`` poll VS Code sends every 2 s; ratios against section 3.
@@ -338,8 +339,9 @@ def _p95(sorted_values: list[float]) -> float:
 
 
 def _edit_line(lines: list[str], i: int, kind: str) -> tuple[int, str]:
-    """Edit ``i``: a comment line (what incremental lint reuses), or a statement (a full
-    lint) before the first statement that starts a line at or after the same place."""
+    """Edit ``i``: a comment line, or a statement binding a new name to a number, before
+    the first statement that starts a line at or after the same place (at its
+    indentation: module level, or inside functions and classes)."""
     line_no = (i * 37) % len(lines)
     if kind == "comment":
         return line_no, f"# edit {i}\n"

@@ -270,3 +270,110 @@ def test_reused_findings_equal_a_full_lint_through_code_edits_inside_functions()
                 assert got == expected, f"{path.name} step {step}:\n{text}"
                 reused += 1
     assert compared > 300 and reused > 30  # neither vacuous nor only full lints
+
+
+INERT_NAMES = ["_typed_{n}", "counter_{n}", "lr", "x", "model", "__all__", "case_{n}", "optimizer"]
+INERT_VALUES = ["{n}", "0.5", "None", "True", "'s'", "-1", "{n}  # c", "[{n}]", "f()", "(", "{n}; y = 2",
+                "model = {n}", "torch = {n}"]
+
+
+def statement_insert(text: str, rng: random.Random, n: int) -> str:
+    """A statement line ``name = value`` inserted before a random line, mostly indented
+    as that line (sometimes not), mostly inert (a new name bound to a number), sometimes
+    not (a name in use, a call, a string, a broken line), sometimes with a comment or
+    blank line, now and then before a docstring, an ``else:``, a ``__future__`` import
+    or at the end of a block; or one typed before deleted or changed."""
+    lines = split_lines(text, keepends=True)
+    typed = [i for i, line in enumerate(lines) if re.match(r"\s*(_typed|counter)_\d+(_b)? = ", line)]
+    if typed and rng.random() < 0.3:  # one typed before: deleted, or its value changed
+        i = rng.choice(typed)
+        changed = re.sub(r"= .*", lambda m: rng.choice(["= 12", "= None", "= f()", "= 'x'"]), lines[i], count=1)
+        return "".join(lines[:i] + ([changed] if rng.random() < 0.5 else []) + lines[i + 1:])
+    i = rng.randrange(len(lines) + 1)
+    below = next((line for line in lines[i:] if line.strip() and not line.lstrip().startswith("#")), "")
+    indent = below[:len(below) - len(below.lstrip())] if rng.random() < 0.85 else rng.choice(["", "    ", "\t"])
+    name = rng.choice(INERT_NAMES if rng.random() < 0.4 else INERT_NAMES[:1]).format(n=n)
+    value = rng.choice(INERT_VALUES if rng.random() < 0.4 else INERT_VALUES[:1]).format(n=n)
+    new = [f"{indent}{name} = {value}\n"]
+    if rng.random() < 0.2:
+        new.insert(rng.randrange(2), rng.choice(["\n", f"{indent}# note\n", f"{indent}{name}_b = {n}\n"]))
+    return "".join(lines[:i] + new + lines[i:])
+
+
+def test_reused_findings_equal_a_full_lint_through_statements_inserted():
+    """Statement lines inserted (deleted, changed) at every level (``incremental.inert_insertion``): when
+    reused, the findings equal a full lint's; they are reused often."""
+    reused = compared = 0
+    cases = [(p, None, RULE_SETS["all" if n % 2 else "default"]) for n, p in enumerate(FIXTURES)]
+    for path in PROJECT_FILES:
+        folder = path.parent
+        while folder.parent != HERE / "lint_projects":
+            folder = folder.parent
+        cases.append((path, Project([str(folder)]), RULE_SETS["all"]))
+    for n, (path, project, rules) in enumerate(cases):
+        rng = random.Random(900 + n)
+        key = tuple(r.code for r in rules)
+        text = path.read_text(encoding="utf-8")
+        analysis, found = full(text, path, rules, project)
+        snap = incremental.snapshot(analysis, key, found, 0)
+        for step in range(10):
+            text = statement_insert(text, rng, step) if rng.random() < 0.8 else edit(text, rng)
+            result = incremental.reuse(snap, text, key, 0) if snap is not None else None
+            analysis, expected = full(text, path, rules, project)
+            compared += 1
+            if result is None:
+                snap = incremental.snapshot(analysis, key, expected, 0)
+                continue
+            got, snap = result
+            assert got == expected, f"{path.name} step {step}:\n{text}"
+            reused += 1
+    assert compared > 300 and reused > 150
+
+
+INIT = ("import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        \"\"\"Doc.\"\"\"\n        self.fc = nn.Linear(2, 2)\n")
+LOOP = ("import torch\n\n\ndef train(model, loader, optimizer):\n    for batch in loader:\n"
+        "        loss = model(batch)\n        loss.backward()\n        optimizer.step()\n")
+
+
+@pytest.mark.parametrize("before, after", [
+    (INIT, INIT.replace('"""\n', '"""\n        _new = 1\n')),  # the fix goes before the first statement after the docstring
+    (LOOP, LOOP.replace("        loss = model", "        _new = 1\n        loss = model")),  # first in the loop
+    (LOOP.replace("        loss = model", "        # forward\n        loss = model"),  # first in the loop, a comment
+     LOOP.replace("        loss = model", "        _new = 1\n        # forward\n        loss = model")),  # between
+    ("def f():\n    '''Doc.'''\n", "def f():\n    _new = 1\n    '''Doc.'''\n"),  # before a docstring
+    ('"""Doc."""\nx = 1\n', '_new = 1\n"""Doc."""\nx = 1\n'),  # before the module's docstring
+    ("from __future__ import annotations\n", "_new = 1\nfrom __future__ import annotations\n"),
+    ("if x:\n    y = 1\nelse:\n    y = 2\n", "if x:\n    y = 1\n_new = 1\nelse:\n    y = 2\n"),  # before a clause
+    ("def f():\n    y = 1\nz = 2\n", "def f():\n    y = 1\n    _new = 1\nz = 2\n"),  # the last of a block
+    ("import torch\n\nx = 1\n", "import torch\n\ntorch = 1\nx = 1\n"),  # a name the file spells
+    ("import torch\n\nx = 1\n", "import torch\n\n_new = 'noqa'\nx = 1\n"),  # a string, a text probe
+    ("import torch\n\nx = 1\n", "import torch\n\n_new = f()\nx = 1\n"),  # a call
+    ("import torch\n\nx = 1\n", "import torch\n\n__new__ = 1\nx = 1\n"),  # a dunder
+    ("import torch\n\nx = 1\n", "import torch\n\n_new = torch = 1\nx = 1\n"),  # two names bound
+    ("import torch\n\nx = 1\n", "import torch\n\n_new = 1  # type: int\nx = 1\n"),  # a comment
+    ("import torch\n\nx = 1\n", "import torch\n\n    _new = 1\nx = 1\n"),  # another indentation
+])
+def test_statements_inserted_that_are_never_reused(before, after):
+    rules = all_rules()
+    key = tuple(r.code for r in rules)
+    analysis = build_analysis(before, "t.py")
+    snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
+    assert snap is not None
+    assert incremental.reuse(snap, after, key, 0) is None
+
+
+def test_an_inert_statement_inserted_is_reused():
+    rules = all_rules()
+    key = tuple(r.code for r in rules)
+    for text, at in ((LOOP, "        optimizer.step()"), (INIT + "\n\nx = 1\ny = 2\n", "y = 2"),
+                     ('"""Doc."""\nimport torch\n"""Not a docstring."""\n', '"""Not')):
+        indent = at[:len(at) - len(at.lstrip())]
+        after = text.replace(at, f"{indent}_new = 1\n{at}")
+        analysis = build_analysis(text, "t.py")
+        snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
+        result = incremental.reuse(snap, after, key, 0)
+        assert result is not None, after
+        new = build_analysis(after, "t.py")
+        assert result[0] == lint_analysis(new, "t.py", rules)
+        assert result[1].spans == incremental.snapshot(new, key, result[0], 0).spans

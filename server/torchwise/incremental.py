@@ -2,7 +2,8 @@
 and blank lines between logical lines leaves every syntax tree node as it was (only
 moved down or up), so the previous findings, moved with the code, are the new ones.
 So does an edit of whole logical lines that keeps every token where it was (a comment
-typed after code, blanks at a line's end).
+typed after code, blanks at a line's end), and lines inserted that bind a name the file
+never spelt to a number or constant (``inert_insertion`` says why and when).
 
 The editor checks that here, on the edited lines alone plus one tokenized top-level
 statement, in a few milliseconds; anything else (code changed, a comment inside
@@ -15,6 +16,7 @@ a full lint over many random edits.
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import re
@@ -85,21 +87,154 @@ def reuse(old: Snapshot, source: str, key: tuple[str, ...], stamp: object) -> tu
     eol = _eol(a[p - 1] if p else a[0] if a else "")
     if not eol:
         return None  # the last line without its end (or an empty file)
+    inserted = None
     if not (_trivia(old_region, eol) and _trivia(new_region, eol)) and not _same_code(old_region, new_region, eol):
-        return None  # code changed
+        inserted = inert_insertion(old, p, old_region, new_region, eol)
+        if inserted is None:
+            return None  # code changed
     if not _fresh_line(old, p):
         return None
     delta = len(new_region) - k
     found = []
     for f in old.found:
+        if inserted is not None and f.fix is not None and _fix_near(f.fix, p, inserted[0], inserted[1], old.lines):
+            return None  # a fix placed relative to the statements around the new ones
         moved = _moved(f, p, k, delta)
         if moved is None:
             return None
         found.append(moved)
-    new = Snapshot(source, new_lines, key, found, _moved_spans(old.spans, p, delta),
-                   [], stamp)
+    spans = old.spans
+    if inserted is not None and k:
+        spans = [span for span in spans if not p < span[0] <= p + k]  # inert module-level lines deleted
+    spans = _moved_spans(spans, p, delta)
+    if inserted is not None and inserted[2]:
+        spans = sorted(spans + [(line, line) for line in inserted[2]])
+    new = Snapshot(source, new_lines, key, found, spans, [], stamp)
     new.starts = [first for first, _ in new.spans]
     return found, new
+
+
+# An inert statement: ``name = literal`` on its own line, no comment (a type comment).
+_INERT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*([^#;\\]*?)[ \t]*(\r\n|\r|\n)\Z")
+_NOT_BEFORE = re.compile(r"(else|elif|except|finally|case)\b|.*__future__|([rRbBuUfF]{0,2}['\"])")
+_DEFINITION = re.compile(r"@|(def|class|async)\b")
+_INERT_VALUES = (int, float, complex, bool, type(None))
+MAX_GAP = 200  # blank or comment lines looked through for the statement after new ones
+
+
+def inert_insertion(old: Snapshot, p: int, old_region: list[str], new_region: list[str],
+                    eol: str) -> tuple[int, int, list[int]] | None:
+    """For old lines ``p+1``.. replaced by new ones, both blank, comments or inert
+    statements (``name = literal``, a name the rest of the file never spells, not a
+    dunder), indented as the next statement (old line ``q``) that they precede in its
+    block: ``(r, q, new lines of the module-level ones)``, ``r`` the last code line
+    before them. None for any other edit (typed, deleted or changed such lines).
+
+    Why the findings stay (moved with the lines): old and new token streams are one
+    stream with ``NAME = NUMBER NEWLINE`` added before ``q``'s, so both trees are one
+    tree plus statements that call, read and import nothing, bind a name nothing reads
+    and are never first before a docstring or ``__future__`` import, nor last in a
+    block, nor between a decorator and its definition. No rule's verdict depends on a
+    statement's neighbours or on how many a block holds (every ``body[...]`` and
+    ``len(body)`` use was audited: they place fixes, and a fix placed on lines
+    ``r``..``q`` is linted in full by the caller)."""
+    indent = None
+    codes = []
+    names = []
+    for j, line in enumerate(old_region + new_region):
+        if _eol(line) != eol or _TEXT_PROBES.search(line) or "\f" in line:
+            return None
+        if _BLANK_OR_COMMENT.match(line) is not None:
+            continue
+        body = line.lstrip(" \t")
+        lead = line[:len(line) - len(body)]
+        if indent is None:
+            indent = lead
+        match = _INERT.match(body)
+        if lead != indent or match is None or match.group(1).startswith("__"):
+            return None
+        try:
+            tree = ast.parse(body)
+        except (SyntaxError, ValueError):
+            return None
+        stmt = tree.body[0] if len(tree.body) == 1 else None
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Constant)
+                and type(stmt.value.value) in _INERT_VALUES):  # ``a = b = 1`` binds ``b`` too
+            return None
+        names.append(match.group(1))
+        if j >= len(old_region):
+            codes.append(p + 1 + j - len(old_region))
+    if indent is None:
+        return None
+    k = len(old_region)
+    rest = ("".join(old.lines[:p]), "".join(old.lines[p + k:]))
+    if any(name in text for name in names for text in rest):
+        return None  # a name the rest of the file spells (reads it, maybe)
+    q = next((i for i in range(p + k + 1, min(p + k + MAX_GAP, len(old.lines)) + 1)
+              if _BLANK_OR_COMMENT.match(old.lines[i - 1]) is None), None)
+    if q is None:
+        return None  # nothing after them (or too far): they would end a block
+    r = next((i for i in range(p, max(p - MAX_GAP, 0), -1) if _BLANK_OR_COMMENT.match(old.lines[i - 1]) is None), None)
+    if r is None and p >= MAX_GAP:
+        return None
+    after = old.lines[q - 1][len(indent):]
+    if not old.lines[q - 1].startswith(indent) or after[:1] in (" ", "\t", "\f"):
+        return None  # another block: they would end the one before
+    if _DEFINITION.match(after) is not None and _after_decorator(old, p):
+        return None  # between a decorator and what it decorates
+    clash = _NOT_BEFORE.match(after)
+    if clash is not None and not (clash.group(2) and indent == "" and r is not None):
+        return None  # a clause of the statement before, a docstring (a string not after module code), a future import
+    return r or 1, q, codes if indent == "" else []
+
+
+def _after_decorator(old: Snapshot, p: int) -> bool:
+    """Whether the last logical line ending at or before old line ``p`` is a decorator
+    (``p`` inside a top-level statement; between two of them it never is)."""
+    i = bisect_right(old.starts, p) - 1
+    if i < 0:
+        return False
+    first, last = old.spans[i]
+    if last <= p:
+        return False
+    text = "".join(line.rstrip("\r\n") + "\n" for line in old.lines[first - 1:last])
+    boundary = p - first + 1
+    start = True
+    opener = ended = None
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.start[0] > boundary:
+                break
+            if tok.type in _TRIVIA or tok.type in (tokenize.INDENT, tokenize.DEDENT):
+                continue
+            if start:
+                opener, start = tok, False
+            if tok.type == tokenize.NEWLINE:
+                ended, start = opener, True
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return True
+    return ended is None or (ended.type == tokenize.OP and ended.string == "@")
+
+
+def _fix_near(fix: Fix, p: int, r: int, q: int, lines: list[str]) -> bool:
+    """Whether ``fix`` may be placed relative to the statements around lines inserted
+    after old line ``p`` (``r``..``q``: the code lines either side): its edits span the
+    insertion, or one of them on those lines is not strictly inside a line's code (a
+    line inserted before or after a statement: maybe the first of its block)."""
+    edits = fix.edits
+    if not edits:
+        return False
+    if min(e.line for e in edits) <= p and max(e.end_line for e in edits) > p:
+        return True
+    for e in edits:
+        if e.end_line < r or e.line > q:
+            continue
+        if e.line != e.end_line:
+            return True
+        text = lines[e.line - 1].rstrip("\r\n")
+        if e.col <= len(text) - len(text.lstrip()) or e.end_col >= len(text.rstrip()):
+            return True
+    return False
 
 
 def _common_prefix(a: list[str], b: list[str]) -> int:
