@@ -15,8 +15,9 @@ clock), which stay meaningful on a shared, loaded machine.
    through a real server over stdio with ``debounceMs = 0``. Goal: p95 <= 50 ms.
    Two servers side by side, edits interleaved: one with ``TORCHWISE_INCREMENTAL=0``
    (every edit linted in full), one as shipped; typing comment lines and statement
-   lines ``_edit_<i> = <i>`` (both answered by reuse: ``torchwise.incremental``; any
-   other code edit is a full lint).
+   lines ``_edit_<i> = <i>`` (both answered by reuse: ``torchwise.incremental``), and
+   statement lines that call something, ``print("edit <i>")`` (like most code typed:
+   a full lint).
 4. The same edits for a client that pulls (VS Code): ``didChange`` ->
    ``textDocument/diagnostic``, a re-pull answered ``unchanged``, and the
    ``workspace/diagnostic`` poll VS Code sends every 2 s; ratios against section 3.
@@ -339,9 +340,9 @@ def _p95(sorted_values: list[float]) -> float:
 
 
 def _edit_line(lines: list[str], i: int, kind: str) -> tuple[int, str]:
-    """Edit ``i``: a comment line, or a statement binding a new name to a number, before
-    the first statement that starts a line at or after the same place (at its
-    indentation: module level, or inside functions and classes)."""
+    """Edit ``i``: a comment line, or a statement (binding a new name to a number, or a
+    call), before the first statement that starts a line at or after the same place (at
+    its indentation: module level, or inside functions and classes)."""
     line_no = (i * 37) % len(lines)
     if kind == "comment":
         return line_no, f"# edit {i}\n"
@@ -353,6 +354,8 @@ def _edit_line(lines: list[str], i: int, kind: str) -> tuple[int, str]:
                 starts.append((node.lineno - 1, text[:node.col_offset]))
     starts.sort()
     line_no, indent = next((s for s in starts if s[0] >= line_no), starts[0])
+    if kind == "call":
+        return line_no, f'{indent}print("edit {i}")\n'
     return line_no, f"{indent}_edit_{i} = {i}\n"
 
 
@@ -367,6 +370,10 @@ def _editor_session(text: str, workdir: Path, uri: str, env: dict[str, str]) -> 
     return client
 
 
+KIND_LABELS = {"comment": "comment lines", "constant": "statements `name = number` (reused)",
+               "call": "statements that call something (full lint)"}
+
+
 def bench_editor(path: Path, changes: int) -> float:
     """Two servers side by side, edits interleaved: the baseline re-lints every edit
     (``TORCHWISE_INCREMENTAL=0``), the other is the editor as shipped."""
@@ -376,7 +383,7 @@ def bench_editor(path: Path, changes: int) -> float:
     workdir = path.parent
     uri = path.as_uri()
     pushed_p50 = 0.0
-    for kind in ("comment", "code"):
+    for kind in ("comment", "constant", "call"):
         servers = {"full lint": {"TORCHWISE_INCREMENTAL": "0"}, "shipped": {}}
         clients = {name: _editor_session(text, workdir, uri, env) for name, env in servers.items()}
         try:
@@ -395,7 +402,7 @@ def bench_editor(path: Path, changes: int) -> float:
                     arrived = client.wait_version(uri, version)
                     latencies[name].append((arrived - start) * 1000)
                 lines.insert(line_no, new)
-            print(f"   {kind} lines typed:")
+            print(f"   {KIND_LABELS[kind]} typed:")
             base_p50 = statistics.median(latencies["full lint"])
             for name, values in latencies.items():
                 values.sort()
