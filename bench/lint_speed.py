@@ -116,6 +116,8 @@ def cli_env(compiled: bool = True) -> dict[str, str]:
             atexit.register(shutil.rmtree, folder, True)
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # this checkout's server, as the in-process engine uses (not whatever the venv installed)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "server"), env.get("PYTHONPATH", "")) if p)
     if compiled:
         env["PYTHONPYCACHEPREFIX"] = _PYCACHE[0]
     else:
