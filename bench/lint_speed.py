@@ -23,6 +23,7 @@ clock), which stay meaningful on a shared, loaded machine.
    ``workspace/diagnostic`` poll VS Code sends every 2 s; ratios against section 3.
 
 Run: ``.venv/bin/python bench/lint_speed.py [--skip-torchfix] [--editor-only] [--changes N]``
+(``--torchfix-only`` runs section 2 alone; ``--torchfix-ms MS`` reuses an earlier TorchFix time.)
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ def cli_env(compiled: bool = True) -> dict[str, str]:
             atexit.register(shutil.rmtree, folder, True)
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # this checkout's server, as the in-process engine uses (not whatever the venv installed)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "server"), env.get("PYTHONPATH", "")) if p)
     if compiled:
         env["PYTHONPYCACHEPREFIX"] = _PYCACHE[0]
     else:
@@ -219,12 +222,14 @@ def ensure_torchfix() -> Path | None:
     return exe if exe.exists() else None
 
 
-def bench_torchfix(path: Path) -> None:
+def bench_torchfix(path: Path, torchfix_ms: float | None = None) -> None:
+    """``torchfix_ms``: reuse a TorchFix time measured earlier on the same generated file
+    (TorchFix takes ~40 s; the printed ratio says so)."""
     source = path.read_text(encoding="utf-8")
     n_lines = source.count("\n")
     print(f"== 2. TorchFix {TORCHFIX_VERSION} vs torchwise on a {n_lines:,}-line file")
-    exe = ensure_torchfix()
-    if exe is None:
+    exe = None if torchfix_ms is not None else ensure_torchfix()
+    if exe is None and torchfix_ms is None:
         print("   skipped")
         return
     from torchwise.lint.engine import all_rules, lint_source
@@ -244,16 +249,21 @@ def bench_torchfix(path: Path) -> None:
     lint_source(source, str(path), rules=all_rules())
     run_cli(args)  # writes the bytecode cache
     before = ours()  # measured right before and right after TorchFix, averaged
-    start = cpu_time()
-    proc = subprocess.run([str(exe), "--jobs", "1", str(path)], capture_output=True, text=True)
-    t_torchfix = cpu_time() - start
+    if torchfix_ms is None:
+        start = cpu_time()
+        proc = subprocess.run([str(exe), "--jobs", "1", str(path)], capture_output=True, text=True)
+        t_torchfix = cpu_time() - start
+        tf_findings = sum(1 for line in proc.stdout.splitlines() if re.search(r":\d+:\d+: TOR\d+", line))
+        tf_note = f"{tf_findings} findings, exit {proc.returncode}"
+    else:
+        t_torchfix = torchfix_ms / 1000
+        tf_note = "reused from an earlier run (--torchfix-ms), not measured now"
     after = ours()
-    tf_findings = sum(1 for line in proc.stdout.splitlines() if re.search(r":\d+:\d+: TOR\d+", line))
     t_cli = (before[0] + after[0]) / 2
     t_engine = (before[1] + after[1]) / 2
     t_source = (before[2] + after[2]) / 2
     print(f"   torchfix (1 job)              {t_torchfix * 1000:8.1f} ms   ({n_lines / t_torchfix:,.0f} lines/s, "
-          f"{tf_findings} findings, exit {proc.returncode})")
+          f"{tf_note})")
     print(f"   torchwise check --select ALL  {t_cli * 1000:8.1f} ms   {t_torchfix / t_cli:6.1f}x faster (process start-up included,"
           " modules from bytecode as pip installs them, like TorchFix's)")
     print(f"     same, compiled from source  {t_source * 1000:8.1f} ms   {t_torchfix / t_source:6.1f}x faster"
@@ -489,15 +499,18 @@ def main() -> int:
     parser.add_argument("--skip-torchfix", action="store_true")
     parser.add_argument("--editor-only", action="store_true", help="only the editor paths (sections 3 and 4)")
     parser.add_argument("--profile", action="store_true", help="also print the slowest rules")
+    parser.add_argument("--torchfix-only", action="store_true", help="only section 2 (TorchFix vs torchwise check)")
+    parser.add_argument("--torchfix-ms", type=float, default=None,
+                        help="reuse this TorchFix time (ms, from an earlier run on the same file) instead of running it")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "server"))
     with tempfile.TemporaryDirectory(prefix="torchwise-bench-") as tmp:
         tmpdir = Path(tmp)
         big = tmpdir / "big_train.py"
-        if not args.editor_only:
+        if not args.editor_only and not args.torchfix_only:
             big.write_text(generate(args.lines), encoding="utf-8")
             bench_engine(big, args.repeat)
-        if args.profile and not args.editor_only:
+        if args.profile and not args.editor_only and not args.torchfix_only:
             profile_rules(big)
         if not args.skip_torchfix and not args.editor_only:
             # its own folder: `torchwise check` reads the file's project (call sites in sibling
@@ -505,7 +518,9 @@ def main() -> int:
             medium = tmpdir / "torchfix" / "medium_train.py"
             medium.parent.mkdir()
             medium.write_text(generate(args.torchfix_lines), encoding="utf-8")
-            bench_torchfix(medium)
+            bench_torchfix(medium, args.torchfix_ms)
+        if args.torchfix_only:
+            return 0
         # its own workspace folder: the editor path, not the indexing of the 40,000-line file
         small = tmpdir / "editor" / "editor_train.py"
         small.parent.mkdir()

@@ -4,6 +4,7 @@ must be the check's; and it imports nothing a check does not need."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -53,3 +54,35 @@ def test_a_check_imports_no_toml_json_or_rule_docs_it_does_not_need(tmp_path: Pa
     proc = _run(["check", "--exit-zero", "--isolated", "train.py"], tmp_path, code=probe)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_check_builds_only_the_knowledge_entries_it_asks_for(tmp_path: Path):
+    """The cached knowledge base unmarshals an entry's table when the check first asks
+    for it, not the ~800 of them at start-up."""
+    (tmp_path / "train.py").write_text(BAD)
+    probe = ("import sys\nfrom torchwise.cli import main\nmain(sys.argv[1:])\n"
+             "from torchwise import knowledge\nkb = knowledge.default_knowledge()\n"
+             "print(sum(e is not None for e in getattr(kb, '_built', [])), len(kb))")
+    proc = _run(["check", "--exit-zero", "--isolated", "train.py"], tmp_path, code=probe)
+    assert proc.returncode == 0, proc.stderr
+    built, total = map(int, proc.stdout.strip().splitlines()[-1].split())
+    assert total > 200 and built < total // 4
+
+
+def test_a_file_importing_nothing_from_its_project_resolves_no_call_across_modules(
+        tmp_path: Path, monkeypatch, capsys):
+    from torchwise.project.effects import Summaries
+
+    (tmp_path / "helpers.py").write_text("def fit(model, optimizer):\n    optimizer.step()\n")
+    loop = ("\n\ndef train(model, loader, optimizer):\n    model.train()\n    for x in loader:\n"
+            "        loss = model(x)\n        loss.backward()\n        {step}\n")
+    (tmp_path / "train.py").write_text("import torch\n" + loop.format(step="optimizer.step()"))
+    (tmp_path / "main.py").write_text("import helpers\nimport torch\n" + loop.format(step="helpers.fit(model, optimizer)"))
+    asked: list[str] = []
+    monkeypatch.setattr(Summaries, "_resolve_foreign", lambda self, call, env: asked.append(ast.unparse(call)))
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--exit-zero", "--isolated", "train.py"])
+    assert asked == []
+    main(["check", "--exit-zero", "--isolated", "main.py"])  # imports a project module: followed
+    assert "helpers.fit(model, optimizer)" in asked
+    capsys.readouterr()

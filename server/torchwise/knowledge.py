@@ -7,6 +7,7 @@ server stays light and never touches torch.
 
 from __future__ import annotations
 
+import marshal
 import os
 import sys
 from dataclasses import dataclass, field
@@ -191,21 +192,20 @@ class KnowledgeBase:
 
 class _RowsKnowledgeBase(KnowledgeBase):
     """The cached knowledge base: an entry is built from its row when first asked for
-    (a check asks for a few dozen of ~800; building them all was ~20 ms of its start-up)."""
+    (a check asks for a few dozen of ~800; building them all was ~20 ms of its start-up).
+    A row's raw table stays marshalled bytes until then (unmarshalling every table was
+    ~10 ms more), and the name index comes from the cache as it is."""
 
-    def __init__(self, rows: list[tuple[str, dict]]):  # not super().__init__: it builds every entry
+    def __init__(self, rows: list[tuple[str, bytes]], index: dict[str, int]):  # not super().__init__
         self._rows = rows
         self._built: list[Entry | None] = [None] * len(rows)
-        self._index: dict[str, int] = {}
-        for i, (_, raw) in enumerate(rows):
-            for name in raw["names"]:
-                self._index.setdefault(name, i)
+        self._index = index
 
     def _at(self, i: int) -> Entry:
         entry = self._built[i]
         if entry is None:  # two threads may both build it: equal entries, either is kept
             source, raw = self._rows[i]
-            entry = self._built[i] = _entry_from_raw(raw, source)
+            entry = self._built[i] = _entry_from_raw(marshal.loads(raw), source)
         return entry
 
     @property
@@ -235,8 +235,9 @@ def default_knowledge() -> KnowledgeBase:
 # ---------------------------------------------------------------- cache
 # Parsing the TOML files is most of a short ``torchwise check`` run's start-up: the valid
 # entries' raw tables are kept in a marshal file (plain data only: loading it runs no
-# code), keyed by each file's name, size and mtime and by this module's own.
-CACHE_FORMAT = 1
+# code), keyed by each file's name, size and mtime and by this module's own. Each table
+# is stored as its own marshal bytes, beside the name -> row index (see _RowsKnowledgeBase).
+CACHE_FORMAT = 2
 
 
 def _cache_key(directory: Path) -> tuple | None:
@@ -255,35 +256,37 @@ def _cache_file(directory: Path) -> Path:
     from torchwise.resources import cache_root
 
     digest = f"{zlib.crc32(str(directory).encode('utf-8', 'surrogatepass')):08x}"
-    return cache_root() / f"knowledge-{digest}.marshal"
+    return cache_root() / f"knowledge-{digest}-{CACHE_FORMAT}.marshal"  # formats side by side
 
 
 def load_cached(directory: Path | None = None) -> KnowledgeBase:
     """``KnowledgeBase.load(directory, strict=False)``, through the on-disk cache: a
     missing, stale, unreadable or corrupt cache means parsing the files (and rewriting
     it when the cache folder is writable); it never changes the result."""
-    import marshal
-
     directory = directory or data_dir("knowledge") / "api"
     key = _cache_key(directory)
     if key is None:
         return KnowledgeBase.load(directory, strict=False)
     path = _cache_file(directory)
     try:
-        stored_key, rows = marshal.loads(path.read_bytes())
+        stored_key, rows, index = marshal.loads(path.read_bytes())
         if stored_key == key:
-            return _RowsKnowledgeBase(rows)
+            return _RowsKnowledgeBase(rows, index)
     except Exception:  # missing, truncated or from another format: parse the files
         pass
-    rows = _valid_rows(directory)
+    rows = [(source, marshal.dumps(raw)) for source, raw in _valid_rows(directory)]
+    index: dict[str, int] = {}
+    for i, (_, raw) in enumerate(rows):
+        for name in marshal.loads(raw)["names"]:
+            index.setdefault(name, i)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps((key, rows)))
+        tmp.write_bytes(marshal.dumps((key, rows, index)))
         os.replace(tmp, path)  # readers see the old file or the new one, never half of one
     except (OSError, ValueError):
         pass  # a read-only home: no cache, same answer
-    return _RowsKnowledgeBase(rows)
+    return _RowsKnowledgeBase(rows, index)
 
 
 def _valid_rows(directory: Path) -> list[tuple[str, dict]]:

@@ -265,6 +265,7 @@ class Summaries:
         self.analysis = analysis  # with a project ``env``: calls of other modules' functions are followed
         self._foreign: dict[int, tuple[int, ast.Call, ast.AST | None]] = {}
         self._names: tuple[int, frozenset[str]] | None = None
+        self._owned: tuple[int, frozenset[str] | None] | None = None
         self.functions = {s.name: s for s in tree.body if isinstance(s, _FUNCS)}
         self.methods: dict[int, dict[str, ast.AST]] = {}  # id(method) -> its class's methods
         for stmt in tree.body:
@@ -307,6 +308,12 @@ class Summaries:
         if env is None:
             return None
         stamp = self.stamp()
+        root = call.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        owned = self._project_imports(env, stamp)
+        if owned is not None and (not isinstance(root, ast.Name) or root.id not in owned):
+            return None  # not a name a project module's import binds: _resolve_foreign finds nothing
         cached = self._foreign.get(id(call))
         if cached is not None and cached[0] == stamp and cached[1] is call:
             return cached[2]
@@ -317,6 +324,21 @@ class Summaries:
             node = None
         self._foreign[id(call)] = (stamp, call, node)
         return node
+
+    def _project_imports(self, env, stamp: int) -> frozenset[str] | None:
+        """Names bound anywhere in the file by an import of one of the project's modules:
+        the only call roots ``_resolve_foreign`` follows (a file that imports nothing from
+        the project resolves no call). Memoised per revision; None when unknown."""
+        if self._owned is not None and self._owned[0] == stamp:
+            return self._owned[1]
+        try:
+            names: frozenset[str] | None = frozenset(
+                name for scope in self.analysis.scopes.values() for name, bindings in scope.bindings.items()
+                if any(b.kind == "import" and b.qualname and env.owns(b.qualname) for b in bindings))
+        except Exception:  # the project model must never break a rule: resolve each call
+            names = None
+        self._owned = (stamp, names)
+        return names
 
     def _resolve_foreign(self, call: ast.Call, env) -> ast.AST | None:
         root = call.func
