@@ -22,7 +22,7 @@ clock), which stay meaningful on a shared, loaded machine.
    ``textDocument/diagnostic``, a re-pull answered ``unchanged``, and the
    ``workspace/diagnostic`` poll VS Code sends every 2 s; ratios against section 3.
 
-Run: ``.venv/bin/python bench/lint_speed.py [--skip-torchfix] [--editor-only] [--changes N]``
+Run: ``.venv/bin/python bench/lint_speed.py [--skip-torchfix] [--editor-only] [--engine-only] [--changes N]``
 (``--torchfix-only`` runs section 2 alone; ``--torchfix-ms MS`` reuses an earlier TorchFix time.)
 """
 
@@ -162,7 +162,7 @@ def _paired(base, other, repeat, ratios, base_times, other_times):
     return min(base_times), min(other_times), statistics.median(ratios)
 
 
-def bench_engine(path: Path, repeat: int) -> None:
+def bench_engine(path: Path, repeat: int, with_cli: bool = True) -> None:
     from torchwise.lint.engine import all_rules, lint_source, select_rules
 
     source = path.read_text(encoding="utf-8")
@@ -173,16 +173,18 @@ def bench_engine(path: Path, repeat: int) -> None:
     t_parse, t_default, r_default = paired(parse, lambda: lint_source(source, str(path), rules=defaults), repeat)
     _, t_all, r_all = paired(parse, lambda: lint_source(source, str(path), rules=everything), repeat)
     findings = len(lint_source(source, str(path), rules=defaults))
-    cli = lambda: run_cli(["--statistics", str(path)])  # noqa: E731
-    cli()  # writes the bytecode cache
-    _, t_cli, r_cli = paired(parse, cli, max(1, repeat // 2))
+    if with_cli:
+        cli = lambda: run_cli(["--statistics", str(path)])  # noqa: E731
+        cli()  # writes the bytecode cache
+        _, t_cli, r_cli = paired(parse, cli, max(1, repeat // 2))
     print(f"== 1. {n_lines:,}-line generated file ({findings} findings with the default rules)")
     print(f"   ast.parse                     {t_parse * 1000:8.1f} ms   (best of {repeat})")
     print(f"   engine, default rules         {t_default * 1000:8.1f} ms   {r_default:5.2f}x ast.parse"
           f"   ({n_lines / t_default:,.0f} lines/s)")
     print(f"   engine, ALL rules             {t_all * 1000:8.1f} ms   {r_all:5.2f}x ast.parse")
-    print(f"   torchwise check (new process) {t_cli * 1000:8.1f} ms   {r_cli:5.2f}x ast.parse"
-          "   (includes interpreter start-up and imports, from compiled bytecode as installed)")
+    if with_cli:
+        print(f"   torchwise check (new process) {t_cli * 1000:8.1f} ms   {r_cli:5.2f}x ast.parse"
+              "   (includes interpreter start-up and imports, from compiled bytecode as installed)")
     print("   ratios: median over back-to-back pairs, CPU time, garbage collector paused for both")
     print("   goal: engine within 3x of ast.parse")
 
@@ -498,6 +500,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-torchfix", action="store_true")
     parser.add_argument("--editor-only", action="store_true", help="only the editor paths (sections 3 and 4)")
+    parser.add_argument("--engine-only", action="store_true",
+                        help="only the in-process engine of section 1 (no CLI run, no sections 2-4)")
     parser.add_argument("--profile", action="store_true", help="also print the slowest rules")
     parser.add_argument("--torchfix-only", action="store_true", help="only section 2 (TorchFix vs torchwise check)")
     parser.add_argument("--torchfix-ms", type=float, default=None,
@@ -509,9 +513,11 @@ def main() -> int:
         big = tmpdir / "big_train.py"
         if not args.editor_only and not args.torchfix_only:
             big.write_text(generate(args.lines), encoding="utf-8")
-            bench_engine(big, args.repeat)
+            bench_engine(big, args.repeat, with_cli=not args.engine_only)
         if args.profile and not args.editor_only and not args.torchfix_only:
             profile_rules(big)
+        if args.engine_only:
+            return 0
         if not args.skip_torchfix and not args.editor_only:
             # its own folder: `torchwise check` reads the file's project (call sites in sibling
             # modules); TorchFix gets the one file, so the 40,000-line file stays out of it

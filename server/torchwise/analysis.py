@@ -80,10 +80,11 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
 
 
 def _child_fields(cls: type) -> tuple[str, ...]:
-    """The fields of an AST class that can hold child nodes (no ctx/op singletons, no strings)."""
+    """The fields of an AST class that can hold child nodes (no ctx/op singletons, no strings);
+    none for anything else (``None``, an absent optional child, is pushed and popped as is)."""
     fields = _CHILD_FIELDS.get(cls)
     if fields is None:
-        fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+        fields = _CHILD_FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f not in _LEAF_FIELDS)
     return fields
 
 
@@ -190,7 +191,10 @@ class Analysis:
         self.module_scope = Scope(self.tree, None)
         self.scopes: dict[ast.AST, Scope] = {self.tree: self.module_scope}
         self.classes: dict[ast.ClassDef, ClassInfo] = {}
-        self._by_line: dict[int, list[tuple[ast.AST, Scope]]] = {}
+        # Name/Attribute/alias nodes with their scope, in visit order; grouped by line
+        # (``_by_line``) only when hover first asks: lint never does
+        self._indexed: list[tuple[ast.AST, Scope]] = []
+        self._by_line_map: dict[int, list[tuple[ast.AST, Scope]]] | None = None
         self._scope_of_node: dict[int, Scope] = {}
         self._parents: dict[int, ast.AST] | None = None
         self._resolving: set[int] = set()
@@ -306,31 +310,43 @@ class Analysis:
             self._visit_stmt(stmt, scope)
 
     def _index(self, node: ast.AST, scope: Scope) -> None:
-        self._by_line.setdefault(node.lineno, []).append((node, scope))
+        self._indexed.append((node, scope))
         self._scope_of_node[id(node)] = scope
+
+    @property
+    def _by_line(self) -> dict[int, list[tuple[ast.AST, Scope]]]:
+        """The indexed nodes by line, each line's in visit order (built on first use)."""
+        by_line = self._by_line_map
+        if by_line is None:
+            by_line = self._by_line_map = {}
+            for entry in self._indexed:
+                rows = by_line.get(entry[0].lineno)
+                if rows is None:
+                    by_line[entry[0].lineno] = [entry]
+                else:
+                    rows.append(entry)
+        return by_line
 
     def _visit_expr(self, node: ast.AST | None, scope: Scope) -> None:
         if node is None:
             return
         stack = [node]
         pop, push, extend = stack.pop, stack.append, stack.extend
-        by_line, scope_of = self._by_line, self._scope_of_node
+        indexed_append, scope_of = self._indexed.append, self._scope_of_node
         child_fields = _CHILD_FIELDS
         Name, Attribute, Call = ast.Name, ast.Attribute, ast.Call
         special = _SPECIAL_EXPRS
         calls_append = self.calls.append
+        # comprehension depth only changes around the recursive calls below: constant in this loop
+        in_comprehension, Store = self._comprehension_depth > 0, ast.Store
         while stack:
             current = pop()
             cls = current.__class__
             if cls is Name or cls is Attribute:  # indexed for position look-ups
-                entries = by_line.get(current.lineno)
-                if entries is None:
-                    by_line[current.lineno] = [(current, scope)]
-                else:
-                    entries.append((current, scope))
+                indexed_append((current, scope))
                 scope_of[id(current)] = scope
                 if cls is Name:
-                    if current.ctx.__class__ is ast.Store and self._comprehension_depth:
+                    if in_comprehension and current.ctx.__class__ is Store:
                         # comprehension variables
                         scope.bind(current.id, Binding(current.lineno, "assign", node=None))
                     continue
@@ -355,11 +371,11 @@ class Analysis:
             fields = child_fields.get(cls)
             if fields is None:
                 fields = _child_fields(cls)
-            for field_name in fields:
+            for field_name in fields:  # a None child (``Dict.keys``, ``Slice.lower``) has no fields
                 value = getattr(current, field_name)
                 if value.__class__ is list:
-                    extend([v for v in value if v is not None and v.__class__ is not str])
-                elif value is not None:
+                    extend(value)
+                else:
                     push(value)
 
     def _bind_target(self, target: ast.expr, value: ast.expr | None, scope: Scope, kind: str,

@@ -462,9 +462,14 @@ def last_name(expr: ast.AST | None) -> str:
 def scope_for(analysis: Analysis, expr: ast.AST):
     """The scope of an expression: that of its first indexed Name/Attribute (calls,
     subscripts and operators are not indexed by the analysis themselves)."""
+    Name, Attribute, node_type = ast.Name, ast.Attribute, ast.AST
+    kind = expr.__class__  # the common cases first: a name, an attribute, a call of one
+    if kind is Name or kind is Attribute:
+        return analysis.scope_of(expr)
+    if kind is ast.Call and (expr.func.__class__ is Name or expr.func.__class__ is Attribute):
+        return analysis.scope_of(expr.func)
     stack = [expr]
     pop, push = stack.pop, stack.append
-    Name, Attribute, node_type = ast.Name, ast.Attribute, ast.AST
     child_fields = _CHILD_FIELDS  # ast.iter_child_nodes less the ctx/operator leaves
     while stack:
         node = pop()
@@ -750,7 +755,7 @@ def calls_named(analysis: Analysis, *names: str | None) -> list[ast.Call]:
     out = merged.get(key)
     if out is None:
         out = [c for n in key for c in by_name.get(n, ())]
-        out.sort(key=_position)
+        out.sort(key=_BY_POSITION)  # calls always have a position
         merged[key] = out
     return out
 

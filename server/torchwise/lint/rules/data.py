@@ -7,7 +7,7 @@ import bisect
 import operator
 from typing import Iterator
 
-from torchwise.lint import fix_edits
+from torchwise.lint import fix_edits, flow
 from torchwise.lint.flow import subtree
 from torchwise.lint.base import Context, Fix, rule
 from torchwise.lint.rules._calls import (
@@ -131,7 +131,7 @@ def dataloader_workers_without_main_guard(ctx: Context):
         return
     idx = index(ctx)
     import_time: list[ast.AST] = [*idx.import_time_loops, *idx.import_time_calls]
-    uses = _Uses(import_time)
+    uses: _Uses | None = None  # built for the first candidate built at import time
     message = ("This DataLoader starts {n} worker processes from code that runs at import time. "
                "Where workers are started by spawning (Windows, macOS; forkserver on Linux with "
                "Python 3.14+), each worker re-imports this file and runs this code again, which fails "
@@ -143,22 +143,31 @@ def dataloader_workers_without_main_guard(ctx: Context):
         if id(call) not in at_import:
             continue
         name = _bound_name(ctx, call)
+        if uses is None:
+            uses = _Uses(import_time)
         if _iterates(call, name, uses):
             yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)), _main_guard_fix(ctx, call, name))
     # 2. built and iterated inside a function that module-level code calls
     functions = _local_functions(ctx.tree)
     called = {node.func.id for node in import_time
               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions}
+    starts_by: dict[str, list[ast.Call]] | None = None
     for fname in sorted(called):
         func = functions[fname]
+        if not any(flow.contains(func, call) for call in candidates):
+            continue  # none within its lines: none of its own nodes (no walk of the function)
         body_nodes = list(_own_nodes(func))
         own = {id(node) for node in body_nodes}
         inside = [call for call in candidates if id(call) in own]
         if not inside:
             continue
         body_uses = _Uses(body_nodes)
-        starts = [node for node in import_time if isinstance(node, ast.Call)
-                  and isinstance(node.func, ast.Name) and node.func.id == fname]
+        if starts_by is None:  # import-time calls by the name they call, in order
+            starts_by = {}
+            for node in import_time:
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                    starts_by.setdefault(node.func.id, []).append(node)
+        starts = starts_by.get(fname, [])
         for call in inside:
             if _iterates(call, _bound_name(ctx, call), body_uses):
                 yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)).replace(
@@ -194,12 +203,22 @@ def _main_guard_fix(ctx: Context, start: ast.AST, name: str | None = None) -> Fi
             for stmt in body[last + 1:i + 1]:
                 stored |= _stored_names(stmt)
             last = i
-    if any(_read_at_import(ctx, stmt) & stored for stmt in body[last + 1:]):
+    if any(_read(ctx, stmt) & stored for stmt in body[last + 1:]):
         return None  # used again after a definition: moving it would break that code
     edits = fix_edits.wrap(ctx, body[first], body[last], 'if __name__ == "__main__":')
     if edits is None:
         return None
     return Fix("unsafe", 'Move the code that starts the workers under if __name__ == "__main__":', edits)
+
+
+def _read(ctx: Context, stmt: ast.stmt) -> set[str]:
+    """``_read_at_import(stmt)``, once per statement of the file (each fix asks about every
+    statement after its own)."""
+    memo = ctx.analysis.queries.setdefault("read_at_import", {})
+    names = memo.get(id(stmt))
+    if names is None:
+        names = memo[id(stmt)] = _read_at_import(ctx, stmt)
+    return names
 
 
 def _read_at_import(ctx: Context, stmt: ast.stmt) -> set[str]:

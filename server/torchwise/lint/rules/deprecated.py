@@ -392,9 +392,12 @@ def _legacy_weights(qualname: str) -> tuple[str, str, str | None] | None:
       summary="torchvision model builders' `pretrained=` is deprecated in favour of `weights=`.",
       fix="safe")
 def torchvision_pretrained_deprecated(ctx: Context):
+    Constant = ast.Constant
     for call in calls(ctx):
-        if not call.keywords and not (call.args and isinstance(call.args[0], ast.Constant)):
-            continue  # no keyword and no literal first argument: no flag (the common case)
+        args = call.args
+        if not (args and args[0].__class__ is Constant and args[0].value.__class__ is bool) and not (call.keywords and any(
+                k.arg == "pretrained" or k.arg == "pretrained_backbone" for k in call.keywords)):
+            continue  # no flag, by keyword or as a literal first argument (the common case)
         if not isinstance(call.func, (ast.Name, ast.Attribute)):
             continue
         flag = keyword(call, "pretrained")
