@@ -100,3 +100,21 @@ def test_a_check_keeps_a_few_analyses_not_every_file_it_lints(tmp_path: Path) ->
             lint_source(path.read_text(), str(path))
         assert 0 < len(project._units) <= pool.CHECK_UNITS < len(files)
         assert project.unit("pkg.engine") is not None  # an evicted module comes back when asked
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_file_git_ignores_is_checked_when_named(tmp_path: Path, capsys, monkeypatch) -> None:
+    """The project model skips what git ignores, but a file named on the command line is
+    still checked, with its imports resolved."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    workspace(tmp_path)
+    (tmp_path / "bundled").mkdir()
+    (tmp_path / "bundled" / "train.py").write_text(TRAIN)
+    (tmp_path / ".gitignore").write_text("bundled/\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = check(capsys, ".")
+    assert "bundled" not in out and "train.py:5:1: TW502" in out, out
+    code, out, _ = check(capsys, "bundled/train.py")
+    assert code == 1 and "bundled/train.py:5:1: TW502 [save-whole-model]" in out, out

@@ -128,18 +128,11 @@ def _notebooks(project, folder: Path) -> list[Path]:
     key = ("notebooks", folder)
     cached = project.memo.get(key)
     if cached is None:
-        import os
+        from itertools import islice
 
-        from torchwise.project.resolver import SKIPPED_DIRS
+        from torchwise.project.resolver import walk
 
-        cached = []
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS
-                                 and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg")))
-            cached += [Path(dirpath, n) for n in sorted(filenames) if n.endswith(".ipynb")]
-            if len(cached) >= MAX_NOTEBOOKS:
-                break
-        cached = project.memo[key] = cached[:MAX_NOTEBOOKS]
+        cached = project.memo[key] = list(islice(walk(folder, ".ipynb"), MAX_NOTEBOOKS))
     return cached
 
 
