@@ -30,6 +30,7 @@ class Resolver:
                     roots.append(candidate)
         self.folders = [Path(f) for f in folders]
         self.roots = roots
+        self._root_names = [str(r) for r in roots]
         self.clear()
 
     def clear(self) -> None:
@@ -50,13 +51,13 @@ class Resolver:
         if parts[0] in EXCLUDED_TOPS or not all(p.isidentifier() for p in parts):
             return None
         namespace: Path | None = None
-        for root in self.roots:
-            base = root.joinpath(*parts)
-            for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
-                if candidate.is_file():
-                    return candidate
-            if namespace is None and base.is_dir():
-                namespace = base
+        for root in self._root_names:  # strings and os.path: a package's many imports ask thousands
+            base = os.path.join(root, *parts)
+            for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return Path(candidate)
+            if namespace is None and os.path.isdir(base):
+                namespace = Path(base)
         return namespace
 
     def is_module(self, module: str) -> bool:
