@@ -100,3 +100,49 @@ def test_a_check_keeps_a_few_analyses_not_every_file_it_lints(tmp_path: Path) ->
             lint_source(path.read_text(), str(path))
         assert 0 < len(project._units) <= pool.CHECK_UNITS < len(files)
         assert project.unit("pkg.engine") is not None  # an evicted module comes back when asked
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_file_git_ignores_is_checked_when_named(tmp_path: Path, capsys, monkeypatch) -> None:
+    """The project model skips what git ignores, but a file named on the command line is
+    still checked, with its imports resolved."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    workspace(tmp_path)
+    (tmp_path / "bundled").mkdir()
+    (tmp_path / "bundled" / "train.py").write_text(TRAIN)
+    (tmp_path / ".gitignore").write_text("bundled/\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = check(capsys, ".")
+    assert "bundled" not in out and "train.py:5:1: TW502" in out, out
+    code, out, _ = check(capsys, "bundled/train.py")
+    assert code == 1 and "bundled/train.py:5:1: TW502 [save-whole-model]" in out, out
+
+
+def test_a_dropped_analysis_leaves_no_cyclic_garbage(tmp_path: Path, monkeypatch) -> None:
+    """Function summaries are a query of the analysis, not attributes hung on its syntax
+    nodes: an analysis a check drops is freed by reference counting, and the collector
+    (whose scans cost a check about a tenth of its time) finds nothing to do."""
+    import gc
+
+    from torchwise.lint import engine, pool
+
+    workspace(tmp_path)
+    helper = "def fit(model, opt, x):\n    model.train()\n    model(x).sum().backward()\n    opt.step()\n"
+    (tmp_path / "pkg" / "helpers.py").write_text(helper)
+    loop = "from pkg.helpers import fit\n\n\ndef run(model, opt, xs):\n    for x in xs:\n        fit(model, opt, x)\n"
+    monkeypatch.chdir(tmp_path)
+    rules = list(engine.all_rules())
+    with engine.project_context(pool.project_for(["."])):
+        engine.lint_source(loop, str(tmp_path / "first.py"), rules=rules)  # warm: imports, knowledge
+        gc.collect()
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for i in range(pool.CHECK_UNITS + 3):  # the project keeps a few; the others are dropped
+                engine.lint_source(loop, str(tmp_path / f"loop{i}.py"), rules=rules)
+            assert gc.collect() == 0
+        finally:
+            if enabled:
+                gc.enable()

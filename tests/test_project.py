@@ -123,3 +123,23 @@ def test_lazy_signatures_match_the_eager_rendering() -> None:
         got.update({m.name: m.signature for c in summary.classes for m in c.methods})
         assert got == expected
         assert summary.called >= {"no_grad"}
+
+
+@pytest.mark.skipif(__import__("shutil").which("git") is None, reason="needs git")
+def test_project_files_skip_what_git_ignores(tmp_path: Path) -> None:
+    """Bundled or generated code that git ignores (.gitignore, .git/info/exclude) is not
+    the project's; a folder given on purpose is listed even when git ignores it."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write(tmp_path, {"pkg/a.py": "", "pkg/gen_b.py": "", "bundled/libs/c.py": "", "scratch.py": "",
+                     "nb/x.ipynb": "{}", "bundled/y.ipynb": "{}",
+                     ".gitignore": "bundled/\ngen_*.py\n"})
+    (tmp_path / ".git" / "info" / "exclude").write_text("scratch.py\n")
+    project = Project([str(tmp_path)])
+    assert [p.relative_to(tmp_path).as_posix() for p in project.files()] == ["pkg/a.py"]
+    from torchwise.project.callers import _notebooks
+
+    assert [p.relative_to(tmp_path).as_posix() for p in _notebooks(project, tmp_path)] == ["nb/x.ipynb"]
+    given = Project([str(tmp_path / "bundled")])
+    assert [p.relative_to(tmp_path).as_posix() for p in given.files()] == ["bundled/libs/c.py"]

@@ -200,9 +200,10 @@ def _resolved(path: Path) -> Path:
 
 
 def discover(paths: list[str], respect_gitignore: bool = True,
-             problems: list[str] | None = None) -> list[tuple[Path, bool]]:
+             problems: list[str] | None = None, resolved: dict[Path, Path] | None = None) -> list[tuple[Path, bool]]:
     """(file, named explicitly) for every file to check. Folders that cannot be read
-    are reported in ``problems`` (one line each) and skipped."""
+    are reported in ``problems`` (one line each) and skipped. ``resolved`` gets each
+    file's resolved path (resolving is a ``stat`` per path component: done once)."""
     out: list[tuple[Path, bool]] = []
     seen: set[Path] = set()
     for raw in paths:
@@ -222,11 +223,15 @@ def discover(paths: list[str], respect_gitignore: bool = True,
                 if key not in seen:
                     seen.add(key)
                     out.append((f, False))
+                    if resolved is not None:
+                        resolved[f] = key
         else:
             key = _resolved(p)
             if key not in seen:
                 seen.add(key)
                 out.append((p, True))
+                if resolved is not None:
+                    resolved[p] = key
     return out
 
 
@@ -479,7 +484,8 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
             sources[display] = source
         else:
             problems: list[str] = []
-            found_files = discover(paths, args.respect_gitignore, problems)
+            keys: dict[Path, Path] = {}
+            found_files = discover(paths, args.respect_gitignore, problems, keys)
             for problem in problems:
                 _error(problem)
                 errors += 1
@@ -487,8 +493,8 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
             pooled: list[tuple[int, int, tuple]] = []  # (file number, index in results, job)
             for number, (path, explicit) in enumerate(found_files):
                 settings = settings_for(path)
-                resolved = str(_resolved(path))
-                if (not explicit or args.force_exclude) and settings.is_excluded(resolved):
+                resolved = str(keys.get(path) or _resolved(path))
+                if (not explicit or args.force_exclude) and settings.exclude and settings.is_excluded(resolved):
                     continue
                 if not path.exists():
                     _error(f"{path}: no such file or directory" if not path.is_symlink()

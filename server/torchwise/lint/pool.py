@@ -175,7 +175,9 @@ def _run(jobs: list[tuple], project, workers: int, options: dict | None):
         sent: list = list(range(len(jobs)))
     else:
         initargs, sent = ([str(f) for f in project.resolver.folders], options), jobs
-    chunk = max(1, len(jobs) // (workers * 16))
+    # small enough that the last chunk a worker takes barely outlasts the others (a chunk
+    # is 1/(workers * 32) of the run), large enough that neighbouring files share a worker
+    chunk = max(1, len(jobs) // (workers * 32))
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                                  initializer=_start_worker, initargs=initargs) as pool:

@@ -1,7 +1,10 @@
 """Call-site typing: an un-annotated parameter has the type every caller passes.
 
 Only modules that may call a name like the function's (their summary, or their text
-when not indexed yet) are parsed and searched; each call is kept only if its callee resolves to the very function. One
+when not indexed yet) are parsed and searched; each call is kept only if its callee
+resolves to the very function. What each module's calls of a name resolve to is memoised
+per revision, so a check (which keeps few analyses) does not parse a module again for
+every function of that name. One
 unknown or disagreeing argument and the parameter stays unknown (a wrong type costs
 more than none). The same call sites answer rules' questions about a function's callers
 (``called_where``: is some call of an evaluation helper under ``no_grad``?).
@@ -74,9 +77,18 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
                 continue
             if not project.may_call(path, name):
                 continue
+            key = ("call_targets", path, name)
+            targets = project.memo.get(key)
+            if targets is not None and target not in targets:
+                continue  # known this revision: none of its calls of the name runs the target
             unit = project.unit_at(path)
-            if unit is not None:
-                units.append((unit.analysis, unit.module))
+            if unit is None:
+                continue
+            if targets is None:
+                targets = project.memo[key] = _call_targets(unit.analysis, unit.module, name)
+                if target not in targets:
+                    continue
+            units.append((unit.analysis, unit.module))
     if folder is not None:
         units += [(unit, None) for unit in notebook_units(project, folder, name)]
     for caller, module in units:
@@ -84,6 +96,13 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
             scope = caller.scope_of(call.func)
             if canonical(caller.resolve(call.func, scope), module) == target:
                 yield caller, module, call, scope
+
+
+def _call_targets(analysis: Analysis, module: str | None, name: str) -> frozenset:
+    """What a module's calls of ``name`` run (memoised per file and project revision: a
+    later query for another function of that name parses only the modules that call it)."""
+    return frozenset(canonical(analysis.resolve(call.func, analysis.scope_of(call.func)), module)
+                     for call in _calls(analysis, name))
 
 
 MAX_NOTEBOOKS = 200
@@ -109,18 +128,11 @@ def _notebooks(project, folder: Path) -> list[Path]:
     key = ("notebooks", folder)
     cached = project.memo.get(key)
     if cached is None:
-        import os
+        from itertools import islice
 
-        from torchwise.project.resolver import SKIPPED_DIRS
+        from torchwise.project.resolver import walk
 
-        cached = []
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS
-                                 and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg")))
-            cached += [Path(dirpath, n) for n in sorted(filenames) if n.endswith(".ipynb")]
-            if len(cached) >= MAX_NOTEBOOKS:
-                break
-        cached = project.memo[key] = cached[:MAX_NOTEBOOKS]
+        cached = project.memo[key] = list(islice(walk(folder, ".ipynb"), MAX_NOTEBOOKS))
     return cached
 
 

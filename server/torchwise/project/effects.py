@@ -3,7 +3,8 @@ follow through calls (``validate(model)`` switching ``model`` to eval mode, a
 ``_step()`` method that steps ``self.optimizer``).
 
 One summary per function node, computed once per file version and project revision
-(cached on the node). A function's effects include those of the helpers it calls (the
+(memoised in the module's ``Summaries``, which its analysis's query table holds: nothing
+hangs on the syntax nodes, so a dropped analysis is freed without the cyclic collector). A function's effects include those of the helpers it calls (the
 file's module-level functions, ``self.<method>()`` of its own class, and, when the file
 sees a project, the module-level functions of other modules it imports), to a bounded
 depth; recursion and import cycles end at a function already being summarised.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import ast
 import operator
 import threading
+import weakref
 from dataclasses import dataclass
 
 from torchwise.analysis import _CHILD_FIELDS, _child_fields, dotted
@@ -262,8 +264,13 @@ class Summaries:
 
     def __init__(self, tree: ast.Module, analysis=None):
         self.tree = tree
-        self.analysis = analysis  # with a project ``env``: calls of other modules' functions are followed
+        # the analysis holds this object (its query table): a weak reference back, no cycle
+        self._analysis = weakref.ref(analysis) if analysis is not None else None
         self._foreign: dict[int, tuple[int, ast.Call, ast.AST | None]] = {}
+        # id(another module's function) -> (it, its module's Summaries, that module's analysis)
+        self._owners: dict[int, tuple[ast.AST, Summaries, object]] = {}
+        # id(function) -> (it, {remaining depth: (stamp, effects)})
+        self._effects: dict[int, tuple[ast.AST, dict[int, tuple[int, Effects]]]] = {}
         self._names: tuple[int, frozenset[str]] | None = None
         self._owned: tuple[int, frozenset[str] | None] | None = None
         self.functions = {s.name: s for s in tree.body if isinstance(s, _FUNCS)}
@@ -273,6 +280,11 @@ class Summaries:
                 methods = {s.name: s for s in stmt.body if isinstance(s, _FUNCS)}
                 for m in methods.values():
                     self.methods[id(m)] = methods
+
+    @property
+    def analysis(self):
+        """The module's analysis (with a project ``env``: calls of other modules' functions are followed)."""
+        return self._analysis() if self._analysis is not None else None
 
     def stamp(self) -> int:
         """The project revision the effects hold for (0 without a project): a change to
@@ -371,6 +383,7 @@ class Summaries:
         owner = summaries(unit_analysis.tree, unit_analysis)
         if owner.functions.get(getattr(node, "name", "")) is not node:
             return None  # a method or a nested function: only module-level functions
+        self._owners[id(node)] = (node, owner, unit_analysis)
         return node
 
     def helper_names(self) -> frozenset[str]:
@@ -415,15 +428,16 @@ class Summaries:
         rule asked first; a result cut short by recursion is not kept."""
         if not isinstance(func, _FUNCS):
             return NONE
-        owner = func.__dict__.get("_tw_owner")
-        if owner is not None and owner is not self:
-            return owner.of(func, depth)  # another module's function: its module summarises it
+        owned = self._owners.get(id(func))
+        if owned is not None and owned[0] is func:
+            return owned[1].of(func, depth)  # another module's function: its module summarises it
         remaining = MAX_DEPTH - depth
         if remaining < 0:
             return NONE
-        memo = func.__dict__.get("_tw_effects")
-        if memo is None:
-            memo = func._tw_effects = {}  # type: ignore[attr-defined]
+        entry = self._effects.get(id(func))
+        if entry is None or entry[0] is not func:
+            entry = self._effects[id(func)] = (func, {})
+        memo = entry[1]
         stamp = self.stamp()
         cached = memo.get(remaining)
         if cached is not None and cached[0] == stamp:
@@ -597,13 +611,12 @@ def may_have_effects(project, qualname: str) -> bool:
 
 
 def summaries(tree: ast.Module, analysis=None) -> Summaries:
-    """The module's summaries; given its ``analysis`` (with a project ``env``), calls of
-    other modules' functions are followed too."""
-    cached = tree.__dict__.get("_tw_summaries")
+    """The module's summaries, a query of its ``analysis`` (kept in its query table, one
+    per file version); with a project ``env``, calls of other modules' functions are
+    followed too. Without an analysis, a fresh (unmemoised) one."""
+    if analysis is None or analysis.tree is not tree:
+        return Summaries(tree, analysis)
+    cached = analysis.queries.get("effects")
     if cached is None:
-        cached = tree._tw_summaries = Summaries(tree, analysis)  # type: ignore[attr-defined]
-        for func in (*cached.functions.values(), *(m for ms in cached.methods.values() for m in ms.values())):
-            func._tw_owner = cached  # type: ignore[attr-defined]
-    elif cached.analysis is None and analysis is not None:
-        cached.analysis = analysis
+        cached = analysis.queries["effects"] = Summaries(tree, analysis)
     return cached

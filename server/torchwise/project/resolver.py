@@ -30,6 +30,7 @@ class Resolver:
                     roots.append(candidate)
         self.folders = [Path(f) for f in folders]
         self.roots = roots
+        self._root_names = [str(r) for r in roots]
         self.clear()
 
     def clear(self) -> None:
@@ -50,13 +51,13 @@ class Resolver:
         if parts[0] in EXCLUDED_TOPS or not all(p.isidentifier() for p in parts):
             return None
         namespace: Path | None = None
-        for root in self.roots:
-            base = root.joinpath(*parts)
-            for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
-                if candidate.is_file():
-                    return candidate
-            if namespace is None and base.is_dir():
-                namespace = base
+        for root in self._root_names:  # strings and os.path: a package's many imports ask thousands
+            base = os.path.join(root, *parts)
+            for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return Path(candidate)
+            if namespace is None and os.path.isdir(base):
+                namespace = Path(base)
         return namespace
 
     def is_module(self, module: str) -> bool:
@@ -84,15 +85,43 @@ class Resolver:
         return best[1] if best else None
 
     def files(self) -> Iterator[Path]:
-        """Every ``.py`` file of the workspace folders (hidden and tool folders skipped)."""
+        """Every ``.py`` file of the workspace folders (hidden, tool and git-ignored folders skipped)."""
         count = 0
         for folder in self.folders:
-            for dirpath, dirnames, filenames in os.walk(folder):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS
-                                     and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg")))
-                for name in sorted(filenames):
-                    if name.endswith(".py"):
-                        count += 1
-                        if count > MAX_FILES:
-                            return
-                        yield Path(dirpath, name)
+            for path in walk(folder, ".py"):
+                count += 1
+                if count > MAX_FILES:
+                    return
+                yield path
+
+
+def walk(folder: Path, suffix: str) -> Iterator[Path]:
+    """The files of ``folder`` ending in ``suffix``, sorted per directory, skipping hidden
+    and tool folders, virtual environments, and what git ignores (``.gitignore``,
+    ``.git/info/exclude``; bundled or generated code is not the project's)."""
+    ignored = git_ignored(folder)
+    for dirpath, dirnames, filenames in os.walk(folder):
+        prefix = "" if dirpath == str(folder) else os.path.relpath(dirpath, folder).replace(os.sep, "/") + "/"
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS
+                             and prefix + d not in ignored
+                             and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg")))
+        for name in sorted(filenames):
+            if name.endswith(suffix) and prefix + name not in ignored:
+                yield Path(dirpath, name)
+
+
+def git_ignored(folder: Path) -> frozenset[str]:
+    """The files and folders (relative to ``folder``, ``/``-separated) that git ignores
+    there; empty outside a git checkout, without git, or when ``folder`` itself is
+    ignored (a folder given on purpose is checked)."""
+    import subprocess  # only when the project lists its files
+
+    try:
+        out = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--others", "--ignored",
+                              "--exclude-standard", "--directory", "--", "."], capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    if out.returncode != 0:
+        return frozenset()
+    found = frozenset(os.fsdecode(raw).rstrip("/") for raw in out.stdout.split(b"\0") if raw)
+    return frozenset() if "." in found or "" in found else found
