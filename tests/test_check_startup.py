@@ -46,26 +46,27 @@ def test_an_output_file_is_written_in_full(tmp_path: Path):
     assert proc.returncode == 1 and len(json.loads((tmp_path / "report.json").read_text())) >= 50
 
 
-def test_a_check_imports_no_toml_json_or_rule_docs_it_does_not_need(tmp_path: Path):
+def _after_a_check(tmp_path: Path, probe: str) -> str:
+    """What ``probe`` prints (its last line) in the process that has just checked a file."""
     (tmp_path / "train.py").write_text(BAD)
-    probe = ("import sys\nfrom torchwise.cli import main\nmain(sys.argv[1:])\n"
-             "print(sorted(m for m in ('tomllib', 'json', 'torchwise.lint.rule_docs', 'pygls', 'lsprotocol', 'jedi')"
-             " if m in sys.modules))")
-    proc = _run(["check", "--exit-zero", "--isolated", "train.py"], tmp_path, code=probe)
+    code = "import sys\nfrom torchwise.cli import main\nmain(sys.argv[1:])\n" + probe
+    proc = _run(["check", "--exit-zero", "--isolated", "train.py"], tmp_path, code=code)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1] == "[]"
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def test_a_check_imports_no_toml_json_or_rule_docs_it_does_not_need(tmp_path: Path):
+    probe = ("print(sorted(m for m in ('tomllib', 'json', 'torchwise.lint.rule_docs', 'pygls', 'lsprotocol', 'jedi')"
+             " if m in sys.modules))")
+    assert _after_a_check(tmp_path, probe) == "[]"
 
 
 def test_a_check_builds_only_the_knowledge_entries_it_asks_for(tmp_path: Path):
     """The cached knowledge base unmarshals an entry's table when the check first asks
     for it, not the ~800 of them at start-up."""
-    (tmp_path / "train.py").write_text(BAD)
-    probe = ("import sys\nfrom torchwise.cli import main\nmain(sys.argv[1:])\n"
-             "from torchwise import knowledge\nkb = knowledge.default_knowledge()\n"
+    probe = ("from torchwise import knowledge\nkb = knowledge.default_knowledge()\n"
              "print(sum(e is not None for e in getattr(kb, '_built', [])), len(kb))")
-    proc = _run(["check", "--exit-zero", "--isolated", "train.py"], tmp_path, code=probe)
-    assert proc.returncode == 0, proc.stderr
-    built, total = map(int, proc.stdout.strip().splitlines()[-1].split())
+    built, total = map(int, _after_a_check(tmp_path, probe).split())
     assert total > 200 and built < total // 4
 
 

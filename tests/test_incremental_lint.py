@@ -106,13 +106,18 @@ def test_reused_findings_equal_a_full_lint_on_the_fixtures():
     assert reused > 100  # the comparison is not vacuous (200 with these seeds)
 
 
+def project_of(path: Path) -> Project:
+    """The project of a file under tests/lint_projects: its top folder there."""
+    folder = path.parent
+    while folder.parent != HERE / "lint_projects":
+        folder = folder.parent
+    return Project([str(folder)])
+
+
 def test_reused_findings_equal_a_full_lint_across_modules():
     reused = 0
     for n, path in enumerate(PROJECT_FILES):
-        folder = path.parent
-        while folder.parent != HERE / "lint_projects":
-            folder = folder.parent
-        project = Project([str(folder)])
+        project = project_of(path)
         r, _ = session(path, 7 + n, 25, RULE_SETS["all"], project)
         reused += r
     assert reused > 20
@@ -128,6 +133,13 @@ def test_reused_findings_equal_a_full_lint_on_a_generated_2000_line_file(tmp_pat
     path.write_text(lint_speed.generate(2_000), encoding="utf-8")
     r, _ = session(path, 3, 12, RULE_SETS["default"], Project([str(tmp_path)]))
     assert r >= 2
+
+
+def snapshot_of(text: str, rules) -> tuple["incremental.Snapshot | None", tuple[str, ...]]:
+    """A full lint's snapshot of ``text`` (as ``t.py``), and its rule key."""
+    key = tuple(r.code for r in rules)
+    analysis = build_analysis(text, "t.py")
+    return incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0), key
 
 
 @pytest.mark.parametrize("before, after", [
@@ -146,10 +158,7 @@ def test_reused_findings_equal_a_full_lint_on_a_generated_2000_line_file(tmp_pat
     ("import torch\n\nx = 1", "import torch\n\nx = 1\n# a"),  # the last line, which had no end
 ])
 def test_edits_that_are_never_reused(before, after):
-    rules = select_rules()
-    key = tuple(r.code for r in rules)
-    analysis = build_analysis(before, "t.py")
-    snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
+    snap, key = snapshot_of(before, select_rules())
     assert snap is not None
     assert incremental.reuse(snap, after, key, 0) is None
 
@@ -240,26 +249,18 @@ def function_edits(text: str, rng: random.Random) -> list[str]:
     return [broken, text]  # typed, then undone
 
 
-def test_reused_findings_equal_a_full_lint_through_code_edits_inside_functions():
-    """Code edits inside function bodies (which a full lint must answer: helpers' effects,
-    callers' modes, renamed bindings) mixed with comment edits (which may be reused, also
-    right after a code edit): reused findings always equal a full lint's."""
+def compare_edits(cases, seed: int, steps: int, edits) -> tuple[int, int]:
+    """Types ``edits(text, rng, step)`` (texts, one after another) into each case's file:
+    every reused result must equal a full lint's. (texts compared, texts reused)."""
     reused = compared = 0
-    cases = [(p, None, RULE_SETS["default"]) for p in FIXTURES[::3]]
-    for path in PROJECT_FILES:
-        folder = path.parent
-        while folder.parent != HERE / "lint_projects":
-            folder = folder.parent
-        cases.append((path, Project([str(folder)]), RULE_SETS["all"]))
     for n, (path, project, rules) in enumerate(cases):
-        rng = random.Random(500 + n)
+        rng = random.Random(seed + n)
         key = tuple(r.code for r in rules)
         text = path.read_text(encoding="utf-8")
         analysis, found = full(text, path, rules, project)
         snap = incremental.snapshot(analysis, key, found, 0)
-        for step in range(12):
-            texts = function_edits(text, rng) if rng.random() < 0.5 else [edit(text, rng)]
-            for text in texts or [edit(text, rng)]:
+        for step in range(steps):
+            for text in edits(text, rng, step):
                 result = incremental.reuse(snap, text, key, 0) if snap is not None else None
                 analysis, expected = full(text, path, rules, project)
                 compared += 1
@@ -269,6 +270,17 @@ def test_reused_findings_equal_a_full_lint_through_code_edits_inside_functions()
                 got, snap = result
                 assert got == expected, f"{path.name} step {step}:\n{text}"
                 reused += 1
+    return compared, reused
+
+
+def test_reused_findings_equal_a_full_lint_through_code_edits_inside_functions():
+    """Code edits inside function bodies (which a full lint must answer: helpers' effects,
+    callers' modes, renamed bindings) mixed with comment edits (which may be reused, also
+    right after a code edit): reused findings always equal a full lint's."""
+    cases = [(p, None, RULE_SETS["default"]) for p in FIXTURES[::3]]
+    cases += [(path, project_of(path), RULE_SETS["all"]) for path in PROJECT_FILES]
+    compared, reused = compare_edits(cases, 500, 12, lambda text, rng, step: (
+        function_edits(text, rng) if rng.random() < 0.5 else [edit(text, rng)]) or [edit(text, rng)])
     assert compared > 300 and reused > 30  # neither vacuous nor only full lints
 
 
@@ -303,30 +315,10 @@ def statement_insert(text: str, rng: random.Random, n: int) -> str:
 def test_reused_findings_equal_a_full_lint_through_statements_inserted():
     """Statement lines inserted (deleted, changed) at every level (``incremental.inert_insertion``): when
     reused, the findings equal a full lint's; they are reused often."""
-    reused = compared = 0
     cases = [(p, None, RULE_SETS["all" if n % 2 else "default"]) for n, p in enumerate(FIXTURES)]
-    for path in PROJECT_FILES:
-        folder = path.parent
-        while folder.parent != HERE / "lint_projects":
-            folder = folder.parent
-        cases.append((path, Project([str(folder)]), RULE_SETS["all"]))
-    for n, (path, project, rules) in enumerate(cases):
-        rng = random.Random(900 + n)
-        key = tuple(r.code for r in rules)
-        text = path.read_text(encoding="utf-8")
-        analysis, found = full(text, path, rules, project)
-        snap = incremental.snapshot(analysis, key, found, 0)
-        for step in range(10):
-            text = statement_insert(text, rng, step) if rng.random() < 0.8 else edit(text, rng)
-            result = incremental.reuse(snap, text, key, 0) if snap is not None else None
-            analysis, expected = full(text, path, rules, project)
-            compared += 1
-            if result is None:
-                snap = incremental.snapshot(analysis, key, expected, 0)
-                continue
-            got, snap = result
-            assert got == expected, f"{path.name} step {step}:\n{text}"
-            reused += 1
+    cases += [(path, project_of(path), RULE_SETS["all"]) for path in PROJECT_FILES]
+    compared, reused = compare_edits(cases, 900, 10, lambda text, rng, step: [
+        statement_insert(text, rng, step) if rng.random() < 0.8 else edit(text, rng)])
     assert compared > 300 and reused > 150
 
 
@@ -355,10 +347,7 @@ LOOP = ("import torch\n\n\ndef train(model, loader, optimizer):\n    for batch i
     ("import torch\n\nx = 1\n", "import torch\n\n    _new = 1\nx = 1\n"),  # another indentation
 ])
 def test_statements_inserted_that_are_never_reused(before, after):
-    rules = all_rules()
-    key = tuple(r.code for r in rules)
-    analysis = build_analysis(before, "t.py")
-    snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
+    snap, key = snapshot_of(before, all_rules())
     assert snap is not None
     assert incremental.reuse(snap, after, key, 0) is None
 
