@@ -5,6 +5,7 @@ nothing new, and the fixed script runs on CPU and does what the fix promised.
 
 from __future__ import annotations
 
+import os
 import ast
 import re
 import subprocess
@@ -291,3 +292,27 @@ def test_deprecated_cuda_amp_fix_is_unsafe_when_the_file_changes_autocast_defaul
     explicit = source.replace("autocast()", "autocast(dtype=torch.float16, cache_enabled=True)")
     findings = lint_source(explicit, "s.py", rules=[get_rule("deprecated-cuda-amp")])
     assert [f.fix.applicability for f in findings] == ["safe"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_run_decides_the_grad_off_context(tmp_path, jobs) -> None:
+    """A ``--config`` override and ``--isolated`` choose missing-no-grad's fix context, in one
+    process and in the pool's workers (the fix used to read pyproject.toml by itself)."""
+    from torchwise.lint import pool
+
+    for n in range(2 * pool.MIN_FILES_PER_WORKER):
+        (tmp_path / f"evaluate_{n}.py").write_text(PRELUDE + CASES["missing-no-grad"][0], encoding="utf-8")
+    env = {**os.environ, "TORCHWISE_JOBS": jobs}
+
+    def contexts(*extra: str) -> set[str]:
+        done = subprocess.run([sys.executable, "-m", "torchwise", "check", "--diff", "--unsafe-fixes",
+                               "--select", "missing-no-grad", *extra, "."], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path, env=env)
+        assert done.returncode == 1, done.stdout + done.stderr
+        return set(re.findall(r"^\+\s*with torch\.(\w+)\(\):", done.stdout, re.M))
+
+    assert contexts("--config", "fix-grad-off-context = 'inference_mode'") == {"inference_mode"}
+    (tmp_path / "pyproject.toml").write_text('[tool.torchwise]\nfix-grad-off-context = "inference_mode"\n')
+    assert contexts() == {"inference_mode"}
+    assert contexts("--isolated") == {"no_grad"}
+    assert contexts("--config", "fix-grad-off-context = 'no_grad'") == {"no_grad"}

@@ -22,6 +22,7 @@ from torchwise.lint import pool
 from torchwise.lint.engine import LintSettings, lint_source, project_context, project_env_for, select_rules, unknown_selectors
 from torchwise.lint.files import SourceError, decode_source, encode_source, read_source_file, write_atomic
 from torchwise.lint.fix import fix_source, fixable, unified_diff
+from torchwise.lint.fix_edits import grad_off_setting
 from torchwise.lint.term import use_color
 
 FORMATS = ("concise", "full", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
@@ -306,6 +307,12 @@ def _override(base: LintSettings, table: dict) -> LintSettings:
     return out
 
 
+def _grad_off(settings: LintSettings) -> str:
+    """missing-no-grad's fix context for files with these settings: the run decides it
+    (config file, ``--config`` overrides, ``--isolated``), not the fix reading a config itself."""
+    return settings.fix_grad_off_context or "no_grad"
+
+
 def _show_settings(path: Path, settings_of: _Settings) -> int:
     config = settings_of.config_for(path)
     settings = settings_of(path)
@@ -455,8 +462,9 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                        + ("; not fixed" if fix_mode else ""))
                 errors += 1
             if fix_mode and original.decodes:
-                new, applied, findings = fix_source(source, display, rules, unsafe=args.unsafe_fixes,
-                                                    on_error=report_rule_error)
+                with grad_off_setting(_grad_off(settings)):
+                    new, applied, findings = fix_source(source, display, rules, unsafe=args.unsafe_fixes,
+                                                        on_error=report_rule_error)
                 fixed_total += applied
                 note_fixed(display, source, rules, findings)
                 if args.diff:
@@ -505,9 +513,10 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     from torchwise.lint import ipynb
 
                     try:
-                        outcome = ipynb.check(path, _display(path), settings.rules_for(str(path.resolve())),
-                                              fix=fix_mode, unsafe=args.unsafe_fixes, diff=args.diff,
-                                              on_error=report_rule_error, env=project_env_for(str(path)))
+                        with grad_off_setting(_grad_off(settings)):
+                            outcome = ipynb.check(path, _display(path), settings.rules_for(str(path.resolve())),
+                                                  fix=fix_mode, unsafe=args.unsafe_fixes, diff=args.diff,
+                                                  on_error=report_rule_error, env=project_env_for(str(path)))
                     except (ipynb.NotebookError, OSError) as exc:
                         _error(str(exc) if isinstance(exc, ipynb.NotebookError) else f"{path}: cannot read: {exc}")
                         errors += 1
@@ -539,7 +548,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                            + ("; not fixed" if fix_mode else ""))
                     errors += 1
                 if workers > 1 and (original.decodes or not fix_mode):  # by the pool, below, in this order
-                    job = (source, display, tuple(r.code for r in rules))
+                    job = (source, display, tuple(r.code for r in rules), _grad_off(settings))
                     if project is not None and original.decodes and original.encoding == "utf-8" \
                             and path.suffix == ".py":
                         project.preload(Path(resolved), source)  # forked workers inherit it: no second read
@@ -547,9 +556,10 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     findings = []
                 elif fix_mode and original.decodes:
                     results.append((display, []))
-                    take_fix(number, len(results) - 1, display, pool.fix_file(
-                        path, original, display, rules, unsafe=args.unsafe_fixes, diff=args.diff,
-                        show_fixes=args.show_fixes))
+                    with grad_off_setting(_grad_off(settings)):
+                        fixed = pool.fix_file(path, original, display, rules, unsafe=args.unsafe_fixes,
+                                              diff=args.diff, show_fixes=args.show_fixes)
+                    take_fix(number, len(results) - 1, display, fixed)
                     continue
                 else:
                     findings = lint_source(source, display, rules=rules, on_error=report_rule_error)

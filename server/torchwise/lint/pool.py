@@ -146,17 +146,22 @@ def _job(job):
 def _lint_job(job) -> tuple[list[tuple], list[str]]:
     """In a worker: lint one file; findings as plain rows, and the rule-error lines."""
     from torchwise.lint.engine import lint_source
+    from torchwise.lint.fix_edits import grad_off_setting
 
-    source, display, codes = _job(job)[:3]
+    source, display, codes, grad_off = _job(job)[:4]
     errors: list[str] = []
-    found = lint_source(source, display, rules=_rules(codes), on_error=errors.append)
+    with grad_off_setting(grad_off):
+        found = lint_source(source, display, rules=_rules(codes), on_error=errors.append)
     return _rows(found), errors
 
 
 def _fix_job(job) -> FileFix:
     """In a worker: fix one file; the findings travel as rows."""
-    _, display, codes, path, original = _job(job)
-    out = fix_file(path, original, display, _rules(codes), **_SHARED[2])
+    from torchwise.lint.fix_edits import grad_off_setting
+
+    _, display, codes, grad_off, path, original = _job(job)
+    with grad_off_setting(grad_off):
+        out = fix_file(path, original, display, _rules(codes), **_SHARED[2])
     out.findings = _rows(out.findings)  # type: ignore[assignment]
     return out
 
@@ -186,15 +191,16 @@ def _run(jobs: list[tuple], project, workers: int, options: dict | None):
         _SHARED.clear()
 
 
-def lint_many(jobs: list[tuple[str, str, tuple[str, ...]]], project, workers: int
+def lint_many(jobs: list[tuple[str, str, tuple[str, ...], str]], project, workers: int
               ) -> list[tuple[list[Finding], list[str]]]:
-    """(findings, rule-error lines) for each (source, display path, rule codes), in order."""
+    """(findings, rule-error lines) for each (source, display path, rule codes, missing-no-grad's
+    fix context), in order."""
     return [([_finding(row) for row in rows], errors) for rows, errors in _run(jobs, project, workers, None)]
 
 
 def fix_many(jobs: list[tuple], project, workers: int, *, unsafe: bool, diff: bool,
              show_fixes: bool) -> list[FileFix]:
-    """``fix_file`` of each (source, display, rule codes, path, SourceFile), in order."""
+    """``fix_file`` of each (source, display, rule codes, fix context, path, SourceFile), in order."""
     out = []
     options = {"unsafe": unsafe, "diff": diff, "show_fixes": show_fixes}
     for result in _run(jobs, project, workers, options):
