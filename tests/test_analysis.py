@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from torchwise.analysis import Analysis, Value, dotted_name_at
+from torchwise.analysis import Analysis, Value, build_analysis, dotted_name_at
 
 
 def resolve_at(source: str, needle: str, offset: int = 0, occurrence: int = 1) -> Value | None:
@@ -199,3 +199,18 @@ def test_analysis_never_imports_torch():
         "assert not [m for m in sys.modules if m == 'torch' or m.startswith('torch.')], 'torch imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_parsing_prints_no_warning_about_the_users_code():
+    """Half-typed code often holds an invalid escape ("\\s" in a regex being typed): the
+    compiler's SyntaxWarning (a DeprecationWarning before 3.12) is not ours to print."""
+    import warnings
+
+    from torchwise.project.summaries import parse_for_summary
+
+    source = 'import re\npattern = re.compile("\\s+\\d")\npath = "C:\\ data"\n'
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_analysis(source, "t.py")
+        parse_for_summary(source, "t.py")
+    assert [str(w.message) for w in caught] == []

@@ -233,7 +233,7 @@ class Analysis:
         for _ in range(MAX_REPAIRS):
             try:
                 with warnings.catch_warnings():  # e.g. "invalid escape sequence": not ours to print
-                    warnings.simplefilter("ignore", SyntaxWarning)
+                    warnings.simplefilter("ignore")  # a SyntaxWarning, a DeprecationWarning before 3.12
                     text = source if lines is None else "".join(lines)
                     return ast.parse(text, filename=self.path, type_comments=False)
             except SyntaxError as exc:

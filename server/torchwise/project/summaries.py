@@ -202,8 +202,8 @@ def parse_for_summary(text: str, path: str) -> tuple[ast.Module, str | None]:
     """The tree of a module for summarising; a module that does not parse is summarised
     from the analysis's repaired tree instead (the caller's job), here an empty one."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like: not ours to print
+            warnings.simplefilter("ignore")
             return ast.parse(text, filename=path), None
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return ast.Module(body=[], type_ignores=[]), str(exc)
