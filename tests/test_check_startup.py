@@ -80,7 +80,7 @@ def test_a_file_importing_nothing_from_its_project_resolves_no_call_across_modul
     (tmp_path / "train.py").write_text("import torch\n" + loop.format(step="optimizer.step()"))
     (tmp_path / "main.py").write_text("import helpers\nimport torch\n" + loop.format(step="helpers.fit(model, optimizer)"))
     asked: list[str] = []
-    monkeypatch.setattr(Summaries, "_resolve_foreign", lambda self, call, env: asked.append(ast.unparse(call)))
+    monkeypatch.setattr(Summaries, "_resolve_foreign", lambda self, call, root, env: asked.append(ast.unparse(call)))
     monkeypatch.chdir(tmp_path)
     main(["check", "--exit-zero", "--isolated", "train.py"])
     assert asked == []

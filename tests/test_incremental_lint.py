@@ -164,11 +164,8 @@ def test_edits_that_are_never_reused(before, after):
 
 
 def test_a_comment_typed_after_code_is_reused():
-    rules = select_rules()
-    key = tuple(r.code for r in rules)
     before = "import torch\n\ntorch.no_grad()\nx = 1\n"
-    analysis = build_analysis(before, "t.py")
-    snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
+    snap, key = snapshot_of(before, select_rules())
     assert snap.found  # the finding on line 3 stays as it was
     assert incremental.reuse(snap, before.replace("x = 1", "x = 1  # one"), key, 0)[0] == snap.found
     moved, header = incremental.reuse(snap, "# header\n" + before, key, 0)  # the first line
@@ -354,13 +351,11 @@ def test_statements_inserted_that_are_never_reused(before, after):
 
 def test_an_inert_statement_inserted_is_reused():
     rules = all_rules()
-    key = tuple(r.code for r in rules)
     for text, at in ((LOOP, "        optimizer.step()"), (INIT + "\n\nx = 1\ny = 2\n", "y = 2"),
                      ('"""Doc."""\nimport torch\n"""Not a docstring."""\n', '"""Not')):
         indent = at[:len(at) - len(at.lstrip())]
         after = text.replace(at, f"{indent}_new = 1\n{at}")
-        analysis = build_analysis(text, "t.py")
-        snap = incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0)
+        snap, key = snapshot_of(text, rules)
         result = incremental.reuse(snap, after, key, 0)
         assert result is not None, after
         new = build_analysis(after, "t.py")

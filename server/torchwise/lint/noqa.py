@@ -16,6 +16,7 @@ import re
 from typing import TYPE_CHECKING, Iterable
 
 from torchwise.lint.base import Edit, Finding, Fix, Rule
+from torchwise.text import split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from torchwise.analysis import Analysis
@@ -31,7 +32,6 @@ _LINE_NOQA = (
     r"(?P<space>[ \t]*)#\s*noqa(?P<sep>\s*:\s*(?P<codes>[A-Za-z0-9_\-]+(?:(?:\s*,\s*|\s+)[A-Za-z0-9_\-]+)*))?",
     re.IGNORECASE)
 _OURS = (r"^(tw\d+|[a-z0-9]+(-[a-z0-9]+)+)$", re.IGNORECASE)
-_BREAK = (r"\r\n|\r|\n", 0)
 
 
 def file_noqa(source: str) -> set[str] | None:
@@ -68,7 +68,7 @@ def unused_noqa(rule: Rule, analysis: "Analysis", findings: Iterable[Finding], s
     rules_by_key = {key: r for r in known for key in (r.code.lower(), r.name)}
     out = []
     line_noqa_re, ours_re = re.compile(*_LINE_NOQA), re.compile(*_OURS)
-    for number, text in enumerate(re.compile(*_BREAK).split(source), start=1):
+    for number, text in enumerate(split_lines(source), start=1):
         if "noqa" not in text.lower():
             continue
         for match in line_noqa_re.finditer(text):

@@ -331,7 +331,7 @@ class Summaries:
             return cached[2]
         node = None
         try:
-            node = self._resolve_foreign(call, env)
+            node = self._resolve_foreign(call, root, env)
         except Exception:  # inference must never break a rule
             node = None
         self._foreign[id(call)] = (stamp, call, node)
@@ -352,10 +352,8 @@ class Summaries:
         self._owned = (stamp, names)
         return names
 
-    def _resolve_foreign(self, call: ast.Call, env) -> ast.AST | None:
-        root = call.func
-        while isinstance(root, ast.Attribute):
-            root = root.value
+    def _resolve_foreign(self, call: ast.Call, root: ast.expr, env) -> ast.AST | None:
+        """``root``: the call's callee without its attributes (``a`` of ``a.b.c()``)."""
         if not isinstance(root, ast.Name) or root.id == "self":
             return None
         analysis = self.analysis
