@@ -150,3 +150,24 @@ def test_linting_never_imports_torch() -> None:
     sample = Path(__file__).parent / "lint_fixtures" / "clean" / "grad_accumulation_amp.py"
     proc = subprocess.run([sys.executable, "-c", code, str(sample)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_a_lint_hangs_nothing_on_the_syntax_nodes() -> None:
+    """Facts are queries of the analysis, not attributes of nodes: after every rule has run
+    on every fixture, each node holds only its own fields (a fact hung on a node outlives
+    its query table, and a list that holds its owner is a reference cycle)."""
+    import ast
+    from pathlib import Path
+
+    from torchwise.analysis import build_analysis
+    from torchwise.lint.engine import lint_analysis
+
+    rules = all_rules()
+    fixtures = sorted(Path(__file__).parent.joinpath("lint_fixtures").rglob("*.py"))
+    assert fixtures
+    for path in fixtures:
+        analysis = build_analysis(path.read_text(encoding="utf-8"), str(path))
+        lint_analysis(analysis, str(path), rules)
+        for node in ast.walk(analysis.tree):
+            extra = set(vars(node)) - set(node._fields) - set(node._attributes)
+            assert not extra, f"{path.name}: {type(node).__name__} has {sorted(extra)}"

@@ -128,12 +128,21 @@ def _enter(kinds: frozenset[str], items) -> frozenset[str]:
     return kinds
 
 
-def regions_of(node: ast.AST) -> Regions:
-    """The regions of a function's (or a module's) own code; computed once per node
-    (a new version of the file is a new tree)."""
-    cached = node.__dict__.get("_tw_regions")
-    if cached is not None:
-        return cached
+def regions_of(analysis, node: ast.AST) -> Regions:
+    """The regions of a function's (or a module's) own code; computed once per node and
+    analysis (a query of its table: a new version of the file is a new analysis)."""
+    table = analysis.queries.get("regions") if analysis is not None else None
+    if table is None:
+        if analysis is None:
+            return _regions(node)
+        table = analysis.queries["regions"] = {}
+    cached = table.get(id(node))
+    if cached is None or cached[0] is not node:  # the node is kept: its id stays its own
+        cached = table[id(node)] = (node, _regions(node))
+    return cached[1]
+
+
+def _regions(node: ast.AST) -> Regions:
     body = _enter(frozenset(), getattr(node, "decorator_list", ()))
     calls: list[tuple[str, int, int, int, int, frozenset[str]]] = []
     stack = [(stmt, body) for stmt in node.body] if isinstance(node, (*_FUNCS, ast.Module)) else []
@@ -152,9 +161,7 @@ def regions_of(node: ast.AST) -> Regions:
         else:  # outside any region only a statement can open one: expressions are skipped
             stack.extend((grand, kinds) for grand in ast.iter_child_nodes(child) if isinstance(grand, _BLOCKS))
     calls.sort(key=lambda c: c[1:5])
-    result = Regions(body, tuple(calls)) if body or calls else NO_REGIONS
-    node._tw_regions = result  # type: ignore[attr-defined]
-    return result
+    return Regions(body, tuple(calls)) if body or calls else NO_REGIONS
 
 
 def _local_calls(func: ast.AST) -> list[tuple[ast.Call, bool]]:
@@ -280,6 +287,11 @@ class Summaries:
                 methods = {s.name: s for s in stmt.body if isinstance(s, _FUNCS)}
                 for m in methods.values():
                     self.methods[id(m)] = methods
+
+    def _own_analysis(self):
+        """The analysis whose tree this summarises (its query table memoizes regions)."""
+        analysis = self.analysis
+        return analysis if analysis is not None and analysis.tree is self.tree else None
 
     @property
     def analysis(self):
@@ -524,7 +536,7 @@ class Summaries:
                 if k is not None:
                     called.add(k)
         return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called), clears,
-                       regions_of(func))
+                       regions_of(self._own_analysis(), func))
 
     def argument(self, target: str, call: ast.Call) -> ast.expr | None:
         """The argument expression a call passes for a parameter target ``#i`` (no attribute)."""

@@ -62,7 +62,7 @@ def _reached(a, func: ast.AST, depth: int, walk: _Walk) -> bool:
     if depth > MAX_DEPTH or id(func) in walk.seen:
         return False
     walk.seen.add(id(func))
-    if func.name in _reached_in_file(a) or NO_GRAD in regions_of(func).body or flow.under_grad_off(a, func):
+    if func.name in _reached_in_file(a) or NO_GRAD in regions_of(a, func).body or flow.under_grad_off(a, func):
         return True
     return walk.project and _in_project(a, func, depth, walk)
 
@@ -80,19 +80,19 @@ def _reached_in_file(a) -> frozenset[str]:
     for f in flow.index(a).of(*_FUNCS):
         funcs.setdefault(f.name, []).append(f)
     frontier = {name for name, defs in funcs.items() if any(
-        (f.decorator_list and NO_GRAD in regions_of(f).body) or flow.under_grad_off(a, f) for f in defs)}
+        (f.decorator_list and NO_GRAD in regions_of(a, f).body) or flow.under_grad_off(a, f) for f in defs)}
     # only code with a region of its own (a with block, a decorator) has regions to ask
     opens = {id(flow.enclosing_function(a, w)) for w in flow.index(a).of(ast.With, ast.AsyncWith)}
     for call in flow.calls_named(a, *funcs) if funcs else ():
         owner = flow.enclosing_function(a, call)
         if isinstance(owner, (*_FUNCS, ast.Module)):
-            if (id(owner) in opens or getattr(owner, "decorator_list", None)) and NO_GRAD in regions_of(owner).at(call):
+            if (id(owner) in opens or getattr(owner, "decorator_list", None)) and NO_GRAD in regions_of(a, owner).at(call):
                 frontier.add(flow.method_name(call))
         elif flow.under_grad_off(a, call):  # a lambda's code is no function's own
             frontier.add(flow.method_name(call))
     reached = set(frontier)
     for _ in range(MAX_DEPTH):
-        below = {n for name in frontier for f in funcs[name] for call in flow.calls_in(f)
+        below = {n for name in frontier for f in funcs[name] for call in flow.calls_in(a, f)
                  if (n := flow.method_name(call)) in funcs and n not in reached}
         if not below:
             break
@@ -110,7 +110,7 @@ def _site(a, call: ast.Call, func: ast.AST, depth: int, walk: _Walk) -> bool:
         return False
     owner = flow.enclosing_function(a, call)
     if isinstance(owner, (*_FUNCS, ast.Module)):
-        if NO_GRAD in regions_of(owner).at(call):
+        if NO_GRAD in regions_of(a, owner).at(call):
             return True
     elif flow.under_grad_off(a, call):  # in a lambda: its code is no function's own
         return True
