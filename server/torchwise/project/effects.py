@@ -138,28 +138,72 @@ def regions_of(analysis, node: ast.AST) -> Regions:
         table = analysis.queries["regions"] = {}
     cached = table.get(id(node))
     if cached is None or cached[0] is not node:  # the node is kept: its id stays its own
-        cached = table[id(node)] = (node, _regions(node))
+        cached = table[id(node)] = (node, _regions(node, _with_owners(analysis)))
     return cached[1]
 
 
-def _regions(node: ast.AST) -> Regions:
+def _with_owners(analysis) -> tuple[dict[int, ast.AST], dict[int, list[ast.AST]], ast.AST]:
+    """The file's parent map; by id of a function (class, lambda, the module), the
+    outermost ``with`` statements of its own code (only they, or a decorator, can open a
+    region); the tree."""
+    known = analysis.queries.get("with_owners")
+    if known is None:
+        from torchwise.lint import flow
+
+        idx = flow.index(analysis)
+        parents, owners = idx.parents, {}
+        With, AsyncWith = ast.With, ast.AsyncWith
+        for kind in (With, AsyncWith):
+            for node in idx.by_type.get(kind, ()):
+                owner, inner = parents.get(id(node)), False
+                while owner is not None and owner.__class__ not in _NESTED_SET:
+                    inner = inner or owner.__class__ is With or owner.__class__ is AsyncWith
+                    owner = parents.get(id(owner))
+                starts = owners.setdefault(id(owner) if owner is not None else id(analysis.tree), [])
+                if not inner:
+                    starts.append(node)
+        known = analysis.queries["with_owners"] = (parents, owners, analysis.tree)
+    return known
+
+
+def _regions(node: ast.AST, with_owners: tuple | None = None) -> Regions:
+    """``with_owners``: the file's (``_with_owners``), to walk only the ``with``
+    statements of a function without decorators that opens no region otherwise."""
     body = _enter(frozenset(), getattr(node, "decorator_list", ()))
+    if not isinstance(node, (*_FUNCS, ast.Module)):
+        stack = []
+    elif not body and with_owners is not None and (id(node) in with_owners[0] or node is with_owners[2]):
+        stack = [(w, body) for w in with_owners[1].get(id(node), ())]  # outside them nothing is recorded
+        if not stack:
+            return NO_REGIONS
+    else:
+        stack = [(stmt, body) for stmt in node.body]
     calls: list[tuple[str, int, int, int, int, frozenset[str]]] = []
-    stack = [(stmt, body) for stmt in node.body] if isinstance(node, (*_FUNCS, ast.Module)) else []
+    pop, push = stack.pop, stack.append
+    nested, blocks, node_type = _NESTED_SET, _BLOCKS, ast.AST
+    With, AsyncWith, Call = ast.With, ast.AsyncWith, ast.Call
+    child_fields = _CHILD_FIELDS  # ast.iter_child_nodes, inlined, less the ctx/op leaves
     while stack:  # not recursive: a deeply nested expression must not exhaust the stack
-        child, kinds = stack.pop()
-        if isinstance(child, _NESTED):
+        child, kinds = pop()
+        kind = child.__class__
+        if kind in nested:
             continue
-        if kinds and isinstance(child, ast.Call):
+        if kinds and kind is Call:
             calls.append((dotted(child.func) or getattr(child.func, "attr", "") or "", *_span(child), kinds))
-        if isinstance(child, (ast.With, ast.AsyncWith)):
+        if kind is With or kind is AsyncWith:
             stack.extend((item, kinds) for item in child.items)
             inner = _enter(kinds, [item.context_expr for item in child.items])
             stack.extend((stmt, inner) for stmt in child.body)
-        elif kinds:
-            stack.extend((grand, kinds) for grand in ast.iter_child_nodes(child))
-        else:  # outside any region only a statement can open one: expressions are skipped
-            stack.extend((grand, kinds) for grand in ast.iter_child_nodes(child) if isinstance(grand, _BLOCKS))
+            continue
+        fields = child_fields.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in fields:
+            value = getattr(child, name, None)
+            for grand in value if value.__class__ is list else (value,):
+                # outside any region only a statement can open one: expressions are skipped
+                if isinstance(grand, node_type) and (kinds or isinstance(grand, blocks)):
+                    push((grand, kinds))
     calls.sort(key=lambda c: c[1:5])
     return Regions(body, tuple(calls)) if body or calls else NO_REGIONS
 
