@@ -403,11 +403,37 @@ def calls_in(analysis: Analysis, node: ast.AST) -> list[ast.Call]:
         table = analysis.queries["calls_in"] = {}
     cached = table.get(id(node))
     if cached is None:
-        # filter, then sort: a stable sort keeps the same order as sorting every node first
-        cached = [n for n in walk_local(analysis, node) if n.__class__ is ast.Call]
-        cached.sort(key=_BY_POSITION)
-        table[id(node)] = cached  # walk_local kept the node alive
+        idx = index(analysis)
+        parents = idx.parents
+        # a statement of the file inside a scope: its calls are the scope's within its span
+        # (not any expression: in an f-string, a part's span is the whole string's)
+        owner = parents.get(id(node)) if isinstance(node, ast.stmt) and id(node) not in idx.local else None
+        if owner is not None:
+            while owner.__class__ not in _SCOPE_SET and (up := parents.get(id(owner))) is not None:
+                owner = up  # (the root, the module, has no parent)
+            cached = _calls_within(calls_in(analysis, owner), node)
+            _keep(analysis, node)
+        else:  # filter, then sort: a stable sort keeps the same order as sorting every node first
+            cached = [n for n in walk_local(analysis, node) if n.__class__ is ast.Call]
+            cached.sort(key=_BY_POSITION)
+        table[id(node)] = cached  # walk_local or _keep kept the node alive
     return cached
+
+
+def _calls_within(calls: list[ast.Call], node: ast.AST) -> list[ast.Call]:
+    """The calls of a scope's own code (in source order) inside ``node``'s span: those of
+    ``node``'s own code, in the same order (calls starting at one position are nested, an
+    outer one first, in either walk)."""
+    start = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    end = (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+    out = []
+    for i in range(bisect.bisect_left(calls, start, key=_BY_POSITION), len(calls)):
+        call = calls[i]
+        if (call.lineno, call.col_offset) > end:
+            break
+        if (call.end_lineno, call.end_col_offset) <= end:
+            out.append(call)
+    return out
 
 
 def local_holders(analysis: Analysis, nodes: Iterable[ast.AST]) -> set[int]:
