@@ -268,6 +268,53 @@ def _stored_names(func: ast.AST) -> set[str]:
     return out
 
 
+def _indexed_local_calls(analysis, func: ast.AST) -> list[tuple[ast.Call, bool]]:
+    """``_local_calls(func)`` from the file's index: the calls of the function's own code
+    (shared with the rules), each conditional when a branch lies between it and ``func``."""
+    from torchwise.lint import flow
+
+    parents, branches = flow.index(analysis).parents, _BRANCH_SET
+    out = []
+    for call in flow.calls_in(analysis, func):
+        conditional = False
+        above = parents.get(id(call))
+        while above is not func and above is not None:
+            if above.__class__ in branches:
+                conditional = True
+                break
+            above = parents.get(id(above))
+        out.append((call, conditional))
+    return out
+
+
+def _stored_by_scope(analysis) -> dict[int, frozenset[str]]:
+    """``_stored_names`` of every function, class, lambda and the module of the file, by
+    id, from the index's stores (a scope's own, added to it and every scope around it)."""
+    known = analysis.queries.get("stored_by_scope")
+    if known is not None:
+        return known
+    from torchwise.lint import flow
+
+    idx = flow.index(analysis)
+    parents, Name, tree = idx.parents, ast.Name, analysis.tree
+    totals: dict[int, set[str]] = {id(tree): set()}
+    scopes = [tree, *(node for kind in _NESTED for node in idx.by_type.get(kind, ()))]
+    for scope in scopes[1:]:
+        totals[id(scope)] = set()
+    for scope in scopes:
+        own = {n.id for n in idx.stores_by_local.get(id(idx.local.get(id(scope))), ()) if n.__class__ is Name}
+        if not own:
+            continue
+        current = scope
+        while current is not None:
+            totals[id(current)] |= own
+            current = parents.get(id(current))
+            while current is not None and id(current) not in totals:
+                current = parents.get(id(current))
+    known = analysis.queries["stored_by_scope"] = {key: frozenset(names) for key, names in totals.items()}
+    return known
+
+
 _MOVES = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16")
 
 
@@ -515,7 +562,8 @@ class Summaries:
         args = func.args
         params = tuple(p.arg for p in (*args.posonlyargs, *args.args))
         index = {name: i for i, name in enumerate(params)}
-        assigned = _stored_names(func)
+        analysis = self._own_analysis()
+        assigned = _stored_names(func) if analysis is None else _stored_by_scope(analysis).get(id(func), frozenset())
 
         def key(target: str | None) -> str | None:
             """A target of this function's code as its callers see it."""
@@ -535,7 +583,7 @@ class Summaries:
         called: set[str] = set()
         backward = False
         clears = False
-        for call, conditional in _local_calls(func):
+        for call, conditional in _local_calls(func) if analysis is None else _indexed_local_calls(analysis, func):
             mc = _mode_call(call)
             if mc is not None:
                 k = key(mc[0])
