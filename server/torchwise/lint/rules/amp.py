@@ -157,9 +157,7 @@ def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
         if not any(_is_autocast(ctx, item.context_expr) for item in with_node.items):
             continue
         for stmt in with_node.body:
-            for n in flow.walk_local(a, stmt):
-                if not isinstance(n, ast.Call):
-                    continue
+            for n in flow.calls_in(a, stmt):  # the engine sorts the findings: any order
                 if flow.is_backward_call(n):
                     if _in_nested_autocast_off(ctx, n, with_node):
                         continue

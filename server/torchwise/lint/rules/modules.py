@@ -20,8 +20,8 @@ def _module_classes(ctx: Context):
 
 
 def _calls_base_init(a, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    for n in flow.walk_local(a, func):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__":
+    for n in flow.calls_in(a, func):  # any order: a yes or no
+        if isinstance(n.func, ast.Attribute) and n.func.attr == "__init__":
             if _one_argument_super(n) is None:
                 return True  # super().__init__(), super(C, self).__init__(), Base.__init__(self)
     return False

@@ -911,14 +911,13 @@ def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
             return True
         if _reach.reached_under_grad_off(a, func):  # a caller in the file, perhaps a few calls up
             return True
-    for n in flow.walk_local(a, func):
-        if isinstance(n, ast.Call):
-            name = flow.method_name(n)
-            if name in ("set_grad_enabled", "inference_mode", "no_grad") and not isinstance(
-                    flow.parent(a, n), (ast.withitem,)):
-                if name != "set_grad_enabled" and isinstance(flow.parent(a, n), ast.Expr):
-                    continue  # a bare `torch.no_grad()` statement does nothing (TW107 reports it)
-                return True  # grad mode switched by a statement or passed around: unsure
+    for n in flow.calls_in(a, func):  # any order: a yes or no
+        name = flow.method_name(n)
+        if name in ("set_grad_enabled", "inference_mode", "no_grad") and not isinstance(
+                flow.parent(a, n), (ast.withitem,)):
+            if name != "set_grad_enabled" and isinstance(flow.parent(a, n), ast.Expr):
+                continue  # a bare `torch.no_grad()` statement does nothing (TW107 reports it)
+            return True  # grad mode switched by a statement or passed around: unsure
     return False
 
 
