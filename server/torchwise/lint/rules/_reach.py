@@ -2,7 +2,7 @@
 ``no_grad``/``inference_mode`` region or decorator, or, a few calls up, a caller of a
 caller (``main`` -> ``with torch.no_grad(): evaluate_all()`` -> ``evaluate(model)``).
 
-The regions are the function summaries' (``effects.regions_of``). Callers are the
+The regions are the function summaries' (``regions.regions_of``). Callers are the
 file's calls of the function's name and, with a project, the calls across its
 workspace folder (modules and notebooks) that resolve to the very function. One caller
 under no_grad is enough, as for a direct caller in the same file: an evaluation helper
@@ -16,7 +16,7 @@ import ast
 import time
 
 from torchwise.lint import flow
-from torchwise.project.effects import NO_GRAD, regions_of
+from torchwise.project.regions import NO_GRAD, regions_of
 
 MAX_DEPTH = 3
 MAX_SITES = 200
