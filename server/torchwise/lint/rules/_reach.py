@@ -81,15 +81,8 @@ def _reached_in_file(a) -> frozenset[str]:
         funcs.setdefault(f.name, []).append(f)
     frontier = {name for name, defs in funcs.items() if any(
         (f.decorator_list and NO_GRAD in regions_of(a, f).body) or flow.under_grad_off(a, f) for f in defs)}
-    # only code with a region of its own (a with block, a decorator) has regions to ask
-    opens = {id(flow.enclosing_function(a, w)) for w in flow.index(a).of(ast.With, ast.AsyncWith)}
-    for call in flow.calls_named(a, *funcs) if funcs else ():
-        owner = flow.enclosing_function(a, call)
-        if isinstance(owner, (*_FUNCS, ast.Module)):
-            if (id(owner) in opens or getattr(owner, "decorator_list", None)) and NO_GRAD in regions_of(a, owner).at(call):
-                frontier.add(flow.method_name(call))
-        elif flow.under_grad_off(a, call):  # a lambda's code is no function's own
-            frontier.add(flow.method_name(call))
+    if funcs:
+        frontier |= _called_in_regions(a, funcs)
     reached = set(frontier)
     for _ in range(MAX_DEPTH):
         below = {n for name in frontier for f in funcs[name] for call in flow.calls_in(a, f)
@@ -100,6 +93,25 @@ def _reached_in_file(a) -> frozenset[str]:
         frontier = below
     a.queries["reached_grad_off_names"] = known = frozenset(reached)
     return known
+
+
+def _called_in_regions(a, funcs: dict[str, list[ast.AST]]) -> set[str]:
+    """The names in ``funcs`` that a call of the file makes under no_grad: read from the
+    regions of the code that has some of its own (a with block, a decorator: the only
+    code whose calls a region lists, by the name written last), and lambdas' calls by
+    their place (a lambda's code is no function's own)."""
+    idx = flow.index(a)
+    owners = {id(o): o for o in (flow.enclosing_function(a, w) for w in idx.of(ast.With, ast.AsyncWith))}
+    owners.update((id(f), f) for f in idx.of(*_FUNCS) if f.decorator_list)
+    out = set()
+    for owner in owners.values():
+        for callee, *_, kinds in regions_of(a, owner).calls:
+            if NO_GRAD in kinds and (name := callee.rpartition(".")[2]) in funcs:
+                out.add(name)
+    for func in idx.of(ast.Lambda):
+        out.update(n for call in flow.calls_in(a, func)
+                   if (n := flow.method_name(call)) in funcs and flow.under_grad_off(a, call))
+    return out
 
 
 def _site(a, call: ast.Call, func: ast.AST, depth: int, walk: _Walk) -> bool:
