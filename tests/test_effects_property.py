@@ -354,3 +354,18 @@ def test_reached_under_no_grad_ends_and_is_sound(source: str) -> None:
             under for caller, under in edges[name] if caller != name)
         if direct:
             assert answer
+
+
+def test_summaries_read_the_index_as_the_walks_would() -> None:
+    """A summary's calls and stored names come from the file's index (no walk per
+    function): the same as walking each function of the fixtures."""
+    from torchwise.analysis import build_analysis
+
+    for path in sorted((Path(__file__).parent / "lint_fixtures").rglob("*.py")):
+        analysis = build_analysis(path.read_text(encoding="utf-8"), str(path))
+        stored = effects._stored_by_scope(analysis)
+        for func in ast.walk(analysis.tree):
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert stored[id(func)] == effects._stored_names(func), (path.name, func.name)
+                walked = effects._local_calls(func)
+                assert effects._indexed_local_calls(analysis, func) == walked, (path.name, func.name)

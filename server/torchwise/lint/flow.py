@@ -679,11 +679,12 @@ def under_grad_off(analysis: Analysis, node: ast.AST) -> bool:
         kind = anc.__class__
         if kind is ast.With or kind is ast.AsyncWith:
             if memo(analysis, anc, "grad_off", lambda: any(is_grad_off_context(analysis, item.context_expr)
-                                                 for item in anc.items)):
+                                                           for item in anc.items)):
                 found = True
                 break
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            if memo(analysis, anc, "grad_off", lambda: any(is_grad_off_context(analysis, d) for d in anc.decorator_list)):
+            if memo(analysis, anc, "grad_off",
+                    lambda: any(is_grad_off_context(analysis, d) for d in anc.decorator_list)):
                 found = True
                 break
         key = id(anc)
