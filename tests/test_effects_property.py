@@ -258,12 +258,15 @@ def _expected_kinds(func: ast.AST, call: ast.Call, parents: dict[int, ast.AST]) 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(region_functions())
 def test_regions_say_which_calls_run_under_no_grad_or_autocast(source: str) -> None:
-    tree = ast.parse(source)
+    from torchwise.analysis import build_analysis
+
+    analysis = build_analysis(source, "gen.py")
+    tree = analysis.tree
     parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
     for func in tree.body:
         assert isinstance(func, ast.FunctionDef)
-        regions = effects.summaries(tree).of(func).regions
-        assert regions is effects.regions_of(func)  # computed once per function version
+        regions = effects.summaries(tree, analysis).of(func).regions
+        assert regions is effects.regions_of(analysis, func)  # computed once per function version
         own = [n for n in ast.walk(func) if isinstance(n, ast.Call)
                and _owner(n, parents) is func and not _in_decorator(n, func, parents)]
         for call in own:
@@ -326,18 +329,18 @@ def test_reached_under_no_grad_ends_and_is_sound(source: str) -> None:
 
     analysis = build_analysis(source, "gen.py")
     funcs = {f.name: f for f in analysis.tree.body if isinstance(f, ast.FunctionDef)}
-    module = effects.regions_of(analysis.tree)
+    module = effects.regions_of(analysis, analysis.tree)
     edges: dict[str, set[tuple[str, bool]]] = {name: set() for name in funcs}  # callee -> (caller, under no_grad)
     for caller in [*funcs.values(), analysis.tree]:
-        regions = effects.regions_of(caller)
+        regions = effects.regions_of(analysis, caller)
         body = caller.body
         for call in (n for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Call)
                      and isinstance(n.func, ast.Name) and n.func.id in funcs):
             edges[call.func.id].add((getattr(caller, "name", "<module>"), "no_grad" in regions.at(call)))
-    assert module is effects.regions_of(analysis.tree)
+    assert module is effects.regions_of(analysis, analysis.tree)
 
     def possible(name: str, seen: frozenset[str]) -> bool:
-        if "no_grad" in effects.regions_of(funcs[name]).body:
+        if "no_grad" in effects.regions_of(analysis, funcs[name]).body:
             return True
         return any(under or (caller in funcs and caller not in seen and possible(caller, seen | {caller}))
                    for caller, under in edges[name])
@@ -347,7 +350,22 @@ def test_reached_under_no_grad_ends_and_is_sound(source: str) -> None:
         assert answer == _reach.reached_under_grad_off(analysis, func)  # memoised, same answer
         if answer:
             assert possible(name, frozenset({name}))
-        direct = "no_grad" in effects.regions_of(func).body or any(
+        direct = "no_grad" in effects.regions_of(analysis, func).body or any(
             under for caller, under in edges[name] if caller != name)
         if direct:
             assert answer
+
+
+def test_summaries_read_the_index_as_the_walks_would() -> None:
+    """A summary's calls and stored names come from the file's index (no walk per
+    function): the same as walking each function of the fixtures."""
+    from torchwise.analysis import build_analysis
+
+    for path in sorted((Path(__file__).parent / "lint_fixtures").rglob("*.py")):
+        analysis = build_analysis(path.read_text(encoding="utf-8"), str(path))
+        stored = effects._stored_by_scope(analysis)
+        for func in ast.walk(analysis.tree):
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert stored[id(func)] == effects._stored_names(func), (path.name, func.name)
+                walked = effects._local_calls(func)
+                assert effects._indexed_local_calls(analysis, func) == walked, (path.name, func.name)

@@ -150,3 +150,46 @@ def test_linting_never_imports_torch() -> None:
     sample = Path(__file__).parent / "lint_fixtures" / "clean" / "grad_accumulation_amp.py"
     proc = subprocess.run([sys.executable, "-c", code, str(sample)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_a_lint_hangs_nothing_on_the_syntax_nodes() -> None:
+    """Facts are queries of the analysis, not attributes of nodes: after every rule has run
+    on every fixture, each node holds only its own fields (a fact hung on a node outlives
+    its query table, and a list that holds its owner is a reference cycle)."""
+    import ast
+    from pathlib import Path
+
+    from torchwise.analysis import build_analysis
+    from torchwise.lint.engine import lint_analysis
+
+    rules = all_rules()
+    fixtures = sorted(Path(__file__).parent.joinpath("lint_fixtures").rglob("*.py"))
+    assert fixtures
+    for path in fixtures:
+        analysis = build_analysis(path.read_text(encoding="utf-8"), str(path))
+        lint_analysis(analysis, str(path), rules)
+        for node in ast.walk(analysis.tree):
+            extra = set(vars(node)) - set(node._fields) - set(node._attributes)
+            assert not extra, f"{path.name}: {type(node).__name__} has {sorted(extra)}"
+
+
+def test_calls_in_a_statement_are_those_a_walk_finds() -> None:
+    """``flow.calls_in`` answers a statement from its scope's calls within its span (no
+    walk): the same calls in the same order as walking it, f-strings included (whose
+    parts have the whole string's span)."""
+    import ast
+    from pathlib import Path
+
+    from torchwise.analysis import build_analysis
+    from torchwise.lint import flow
+
+    fixtures = sorted(Path(__file__).parent.joinpath("lint_fixtures").rglob("*.py"))
+    texts = [p.read_text(encoding="utf-8") for p in fixtures]
+    texts.append('def f(x):\n    for i in g(x):\n        print(f"{h(i)} {k(i)(x)}", a.b(c(1)).d(2))\n'
+                 '        class C:\n            y = m(1)\n        lambda: n(2)\n')
+    for text in texts:
+        analysis = build_analysis(text, "f.py")
+        for node in ast.walk(analysis.tree):
+            if isinstance(node, ast.stmt):
+                walked = sorted((n for n in flow._walk_local(node) if isinstance(n, ast.Call)), key=flow._position)
+                assert flow.calls_in(analysis, node) == walked, ast.unparse(node)[:80]

@@ -946,12 +946,16 @@ _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*
 
 def dotted(expr: ast.AST | None) -> str | None:
     """``self.model.encoder`` -> that text, for Name/Attribute chains only (else None)."""
+    kind = expr.__class__  # class identity, not isinstance: asked of most calls by many rules
+    if kind is ast.Name:
+        return expr.id  # type: ignore[union-attr]
     parts = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if isinstance(expr, ast.Name):
-        parts.append(expr.id)
+    while kind is ast.Attribute:
+        parts.append(expr.attr)  # type: ignore[union-attr]
+        expr = expr.value  # type: ignore[union-attr]
+        kind = expr.__class__
+    if kind is ast.Name:
+        parts.append(expr.id)  # type: ignore[union-attr]
         return ".".join(reversed(parts))
     return None
 

@@ -83,6 +83,10 @@ class Index:
         self.import_time_loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
         # id(a scope's walk_local list) -> its Name/Attribute nodes with a Store context
         self.stores_by_local: dict[int, list[ast.Name | ast.Attribute]] = {}
+        # id(node) -> walk_local(node) less the node: every scope's, filled by this walk,
+        # others on demand (keyed by identity: the tree keeps its nodes, and their ids, alive)
+        self.local: dict[int, list[ast.AST]] = {}
+        local_lists = self.local
         self._all: list[ast.AST] | None = None
         stores_by_local = self.stores_by_local
         Store = ast.Store
@@ -107,12 +111,11 @@ class Index:
         child_fields = _CHILD_FIELDS  # per class: the fields that can hold nodes (no ctx/op)
         # walk_local() of every function/class/module, filled on the way (each node lands in
         # the list of its nearest enclosing scope; a nested scope starts its own list). The
-        # lists leave out their own node: a node referring to itself would be a reference
-        # cycle, and keep the whole tree alive until the cyclic garbage collector runs.
+        # lists leave out their own node (``walk_local`` adds it).
         # Names and constants (leaves: half of all nodes) are filed when met as a child,
         # never pushed: every list that keeps them in walk order does not care (see _PLAIN).
         root_local: list[ast.AST] = []
-        tree._tw_local = root_local  # type: ignore[attr-defined]
+        local_lists[id(tree)] = root_local
         stack = [(tree, root_local, True)]
         pop, push = stack.pop, stack.append
         while stack:  # ast.iter_child_nodes, inlined (this walk is on every lint's hot path)
@@ -206,7 +209,7 @@ class Index:
                         parents[id(item)] = node
                         if item_kind in scope_set:
                             own = []
-                            item._tw_local = own  # type: ignore[attr-defined]
+                            local_lists[id(item)] = own
                             push((item, own, item_top))
                         else:
                             local.append(item)
@@ -362,36 +365,75 @@ def _nodes_under(node: ast.AST, skip: frozenset) -> list[ast.AST]:
     return out
 
 
-def walk_local(node: ast.AST) -> list[ast.AST]:
+def walk_local(analysis: Analysis, node: ast.AST) -> list[ast.AST]:
     """The nodes of ``node`` (itself first) without entering nested functions, lambdas
-    or classes. Cached on the node, less the node itself (no reference cycles)."""
-    cached = node.__dict__.get("_tw_local")
+    or classes. Memoized in the file's index (a query of the analysis, not on the node)."""
+    local = index(analysis).local
+    cached = local.get(id(node))
     if cached is None:
         cached = _walk_local(node)
         del cached[0]  # the node itself
-        node._tw_local = cached  # type: ignore[attr-defined]
+        _keep(analysis, node)
+        local[id(node)] = cached
     return [node] + cached
+
+
+def _keep(analysis: Analysis, node: ast.AST) -> None:
+    """Keeps a node a table is keyed on alive as long as the analysis (a node of another
+    file's tree could be freed, and its id reused, while this file's tables live)."""
+    kept = analysis.queries.get("kept_nodes")
+    if kept is None:
+        kept = analysis.queries["kept_nodes"] = {}
+    kept[id(node)] = node
 
 
 def _position(n: ast.AST) -> tuple[int, int]:
     return (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))
 
 
-def walk_local_sorted(node: ast.AST) -> list[ast.AST]:
-    """``walk_local(node)`` in source order (not cached: the list holds ``node``)."""
-    return sorted(walk_local(node), key=_position)
+def walk_local_sorted(analysis: Analysis, node: ast.AST) -> list[ast.AST]:
+    """``walk_local(node)`` in source order (not cached)."""
+    return sorted(walk_local(analysis, node), key=_position)
 
 
-def calls_in(node: ast.AST) -> list[ast.Call]:
+def calls_in(analysis: Analysis, node: ast.AST) -> list[ast.Call]:
     """Calls inside ``node`` (same function), in source order."""
-    cached = node.__dict__.get("_tw_calls")
+    table = analysis.queries.get("calls_in")
+    if table is None:
+        table = analysis.queries["calls_in"] = {}
+    cached = table.get(id(node))
     if cached is None:
-        # filter, then sort: a stable sort keeps the same order as sorting every node first
-        cached = [n for n in walk_local(node) if n.__class__ is ast.Call]
-        cached.sort(key=_BY_POSITION)
-        if node.__class__ is not ast.Call:  # a call's own list holds it: not kept (a cycle)
-            node._tw_calls = cached  # type: ignore[attr-defined]
+        idx = index(analysis)
+        parents = idx.parents
+        # a statement of the file inside a scope: its calls are the scope's within its span
+        # (not any expression: in an f-string, a part's span is the whole string's)
+        owner = parents.get(id(node)) if isinstance(node, ast.stmt) and id(node) not in idx.local else None
+        if owner is not None:
+            while owner.__class__ not in _SCOPE_SET and (up := parents.get(id(owner))) is not None:
+                owner = up  # (the root, the module, has no parent)
+            cached = _calls_within(calls_in(analysis, owner), node)
+            _keep(analysis, node)
+        else:  # filter, then sort: a stable sort keeps the same order as sorting every node first
+            cached = [n for n in walk_local(analysis, node) if n.__class__ is ast.Call]
+            cached.sort(key=_BY_POSITION)
+        table[id(node)] = cached  # walk_local or _keep kept the node alive
     return cached
+
+
+def _calls_within(calls: list[ast.Call], node: ast.AST) -> list[ast.Call]:
+    """The calls of a scope's own code (in source order) inside ``node``'s span: those of
+    ``node``'s own code, in the same order (calls starting at one position are nested, an
+    outer one first, in either walk)."""
+    start = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    end = (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+    out = []
+    for i in range(bisect.bisect_left(calls, start, key=_BY_POSITION), len(calls)):
+        call = calls[i]
+        if (call.lineno, call.col_offset) > end:
+            break
+        if (call.end_lineno, call.end_col_offset) <= end:
+            out.append(call)
+    return out
 
 
 def local_holders(analysis: Analysis, nodes: Iterable[ast.AST]) -> set[int]:
@@ -414,13 +456,17 @@ def local_holders(analysis: Analysis, nodes: Iterable[ast.AST]) -> set[int]:
     return out
 
 
-def memo(node: ast.AST, key: str, compute):
-    """A per-node cache for facts about functions/loops that several candidates ask about."""
-    attr = f"_tw_{key}"
-    value = node.__dict__.get(attr, _MISSING)
+def memo(analysis: Analysis, node: ast.AST, key: str, compute):
+    """A per-node cache for facts about functions/loops that several candidates ask
+    about: a query table of the analysis (``key`` -> id(node) -> fact)."""
+    table = analysis.queries.get(("memo", key))
+    if table is None:
+        table = analysis.queries[("memo", key)] = {}
+    value = table.get(id(node), _MISSING)
     if value is _MISSING:
         value = compute()
-        setattr(node, attr, value)
+        _keep(analysis, node)
+        table[id(node)] = value
     return value
 
 
@@ -632,12 +678,13 @@ def under_grad_off(analysis: Analysis, node: ast.AST) -> bool:
             break
         kind = anc.__class__
         if kind is ast.With or kind is ast.AsyncWith:
-            if memo(anc, "grad_off", lambda: any(is_grad_off_context(analysis, item.context_expr)
-                                                 for item in anc.items)):
+            if memo(analysis, anc, "grad_off", lambda: any(is_grad_off_context(analysis, item.context_expr)
+                                                           for item in anc.items)):
                 found = True
                 break
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            if memo(anc, "grad_off", lambda: any(is_grad_off_context(analysis, d) for d in anc.decorator_list)):
+            if memo(analysis, anc, "grad_off",
+                    lambda: any(is_grad_off_context(analysis, d) for d in anc.decorator_list)):
                 found = True
                 break
         key = id(anc)
@@ -777,17 +824,23 @@ def any_within(outer: ast.AST, nodes: list[ast.AST]) -> bool:
 def stores_between(analysis: Analysis, scope: ast.AST, first: int, last: int) -> list[str]:
     """The dotted names (``x``, ``self.fc``) stored to in ``scope``'s own code (not nested
     functions) on lines ``first``..``last``. The scope's stores are listed once, by line."""
-    rows = scope.__dict__.get("_tw_stores")
-    if rows is None and scope.__class__ in _SCOPE_LIKE:  # the index filed its stores on the way
-        stores = index(analysis).stores_by_local.get(id(scope.__dict__.get("_tw_local")), ())
-        rows = sorted((n.lineno, name) for n in stores if (name := dotted(n)))
-        scope._tw_stores = rows  # type: ignore[attr-defined]
+    table = analysis.queries.get("stores")
+    if table is None:
+        table = analysis.queries["stores"] = {}
+    rows = table.get(id(scope))
     if rows is None:
-        Name, Attribute, Store = ast.Name, ast.Attribute, ast.Store
-        rows = sorted((n.lineno, name) for n in walk_local(scope)  # type: ignore[attr-defined]
-                      if (n.__class__ is Name or n.__class__ is Attribute) and n.ctx.__class__ is Store
-                      and (name := dotted(n)))
-        scope._tw_stores = rows  # type: ignore[attr-defined]
+        idx = index(analysis)
+        local = idx.local.get(id(scope)) if scope.__class__ in _SCOPE_LIKE else None
+        if local is not None:  # the index filed the scope's stores on the way
+            stores = idx.stores_by_local.get(id(local), ())
+            rows = sorted((n.lineno, name) for n in stores if (name := dotted(n)))
+        else:
+            Name, Attribute, Store = ast.Name, ast.Attribute, ast.Store
+            rows = sorted((n.lineno, name) for n in walk_local(analysis, scope)  # type: ignore[attr-defined]
+                          if (n.__class__ is Name or n.__class__ is Attribute) and n.ctx.__class__ is Store
+                          and (name := dotted(n)))
+        _keep(analysis, scope)
+        table[id(scope)] = rows
     line = operator.itemgetter(0)
     lo = bisect.bisect_left(rows, first, key=line)
     return [name for _, name in rows[lo:bisect.bisect_right(rows, last, lo, key=line)]]

@@ -21,7 +21,8 @@ Shaped after three tools that divide this work well:
 
 :mod:`.effects` summarises what a function does to models and optimizers (modes,
 backward, steps, clearing gradients), through the file's helpers and ``self`` methods with
-a bounded depth, for the lint rules; :mod:`.callers` types un-annotated parameters from
+a bounded depth, for the lint rules (:mod:`.regions`: where a function's own code runs
+with grad off or under autocast); :mod:`.callers` types un-annotated parameters from
 the project's call sites; :mod:`.layers` renders an ``nn.Module`` subclass's layers.
 
 :mod:`.model` holds the caches and the revision; :mod:`.lsp` wires it to the server

@@ -22,6 +22,7 @@ import weakref
 from dataclasses import dataclass
 
 from torchwise.analysis import _CHILD_FIELDS, _child_fields, dotted
+from torchwise.project.regions import AUTOCAST, NO_GRAD, NO_REGIONS, Regions, regions_of  # noqa: F401 (re-exported)
 
 MAX_DEPTH = 3
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -54,108 +55,6 @@ class Effects:
 
 
 NONE = Effects((), (), (), False, frozenset())
-
-NO_GRAD, AUTOCAST = "no_grad", "autocast"
-
-
-@dataclass(frozen=True)
-class Regions:
-    """Where a function's own code (not its nested functions) runs with gradients off
-    (``no_grad``/``inference_mode``/``set_grad_enabled(False)``) or under ``autocast``:
-    the kinds its decorators put the whole body under, and each call made inside a
-    region, as (callee as written, line, column, end line, end column, kinds). A nested
-    ``enable_grad()``/``autocast(enabled=False)`` ends the outer region for its body."""
-
-    body: frozenset[str]
-    calls: tuple[tuple[str, int, int, int, int, frozenset[str]], ...]
-
-    def at(self, call: ast.AST) -> frozenset[str]:
-        """The region kinds a call of this function's own code runs under."""
-        index = self.__dict__.get("_index")
-        if index is None:
-            index = {c[1:5]: c[5] for c in self.calls}
-            object.__setattr__(self, "_index", index)
-        return index.get(_span(call), frozenset())
-
-
-NO_REGIONS = Regions(frozenset(), ())
-_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
-
-
-def _span(node: ast.AST) -> tuple[int, int, int, int]:
-    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0),
-            getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
-
-
-def _constant(expr: ast.expr | None):
-    return expr.value if isinstance(expr, ast.Constant) else None
-
-
-def _region_change(expr: ast.expr) -> tuple[str, bool] | None:
-    """What entering ``expr`` (a ``with`` item or a decorator) does: (kind, on) or None.
-    By name, as written (a project's ``smart_inference_mode()`` wrapper counts): a
-    switch whose argument is not a constant changes nothing known."""
-    call = expr if isinstance(expr, ast.Call) else None
-    func = call.func if call is not None else expr
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    args = call.args if call is not None else []
-    keywords = {k.arg: k.value for k in call.keywords} if call is not None else {}
-    if name == "inference_mode":
-        mode = keywords.get("mode", args[0] if args else None)
-        return None if mode is not None and _constant(mode) is not True else (NO_GRAD, True)
-    if name.endswith(("no_grad", "inference_mode")):
-        return NO_GRAD, True
-    if name == "enable_grad":
-        return NO_GRAD, False
-    if name == "set_grad_enabled":
-        mode = _constant(keywords.get("mode", args[0] if args else None))
-        return (NO_GRAD, not mode) if isinstance(mode, bool) else None
-    if name == "autocast":
-        enabled = keywords.get("enabled")
-        if enabled is None and args and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) \
-                and func.value.attr == "amp" and isinstance(_constant(args[0]), bool):
-            enabled = args[0]  # torch.cuda.amp.autocast(False): enabled is the first argument
-        return AUTOCAST, _constant(enabled) is not False
-    return None
-
-
-def _enter(kinds: frozenset[str], items) -> frozenset[str]:
-    for expr in items:
-        change = _region_change(expr)
-        if change is not None:
-            kind, on = change
-            kinds = kinds | {kind} if on else kinds - {kind}
-    return kinds
-
-
-def regions_of(node: ast.AST) -> Regions:
-    """The regions of a function's (or a module's) own code; computed once per node
-    (a new version of the file is a new tree)."""
-    cached = node.__dict__.get("_tw_regions")
-    if cached is not None:
-        return cached
-    body = _enter(frozenset(), getattr(node, "decorator_list", ()))
-    calls: list[tuple[str, int, int, int, int, frozenset[str]]] = []
-    stack = [(stmt, body) for stmt in node.body] if isinstance(node, (*_FUNCS, ast.Module)) else []
-    while stack:  # not recursive: a deeply nested expression must not exhaust the stack
-        child, kinds = stack.pop()
-        if isinstance(child, _NESTED):
-            continue
-        if kinds and isinstance(child, ast.Call):
-            calls.append((dotted(child.func) or getattr(child.func, "attr", "") or "", *_span(child), kinds))
-        if isinstance(child, (ast.With, ast.AsyncWith)):
-            stack.extend((item, kinds) for item in child.items)
-            inner = _enter(kinds, [item.context_expr for item in child.items])
-            stack.extend((stmt, inner) for stmt in child.body)
-        elif kinds:
-            stack.extend((grand, kinds) for grand in ast.iter_child_nodes(child))
-        else:  # outside any region only a statement can open one: expressions are skipped
-            stack.extend((grand, kinds) for grand in ast.iter_child_nodes(child) if isinstance(grand, _BLOCKS))
-    calls.sort(key=lambda c: c[1:5])
-    result = Regions(body, tuple(calls)) if body or calls else NO_REGIONS
-    node._tw_regions = result  # type: ignore[attr-defined]
-    return result
-
 
 def _local_calls(func: ast.AST) -> list[tuple[ast.Call, bool]]:
     """The calls of ``func``'s own code (not nested functions), in source order, each
@@ -215,6 +114,53 @@ def _stored_names(func: ast.AST) -> set[str]:
             elif isinstance(value, node_type):
                 stack.append(value)
     return out
+
+
+def _indexed_local_calls(analysis, func: ast.AST) -> list[tuple[ast.Call, bool]]:
+    """``_local_calls(func)`` from the file's index: the calls of the function's own code
+    (shared with the rules), each conditional when a branch lies between it and ``func``."""
+    from torchwise.lint import flow
+
+    parents, branches = flow.index(analysis).parents, _BRANCH_SET
+    out = []
+    for call in flow.calls_in(analysis, func):
+        conditional = False
+        above = parents.get(id(call))
+        while above is not func and above is not None:
+            if above.__class__ in branches:
+                conditional = True
+                break
+            above = parents.get(id(above))
+        out.append((call, conditional))
+    return out
+
+
+def _stored_by_scope(analysis) -> dict[int, frozenset[str]]:
+    """``_stored_names`` of every function, class, lambda and the module of the file, by
+    id, from the index's stores (a scope's own, added to it and every scope around it)."""
+    known = analysis.queries.get("stored_by_scope")
+    if known is not None:
+        return known
+    from torchwise.lint import flow
+
+    idx = flow.index(analysis)
+    parents, Name, tree = idx.parents, ast.Name, analysis.tree
+    totals: dict[int, set[str]] = {id(tree): set()}
+    scopes = [tree, *(node for kind in _NESTED for node in idx.by_type.get(kind, ()))]
+    for scope in scopes[1:]:
+        totals[id(scope)] = set()
+    for scope in scopes:
+        own = {n.id for n in idx.stores_by_local.get(id(idx.local.get(id(scope))), ()) if n.__class__ is Name}
+        if not own:
+            continue
+        current = scope
+        while current is not None:
+            totals[id(current)] |= own
+            current = parents.get(id(current))
+            while current is not None and id(current) not in totals:
+                current = parents.get(id(current))
+    known = analysis.queries["stored_by_scope"] = {key: frozenset(names) for key, names in totals.items()}
+    return known
 
 
 _MOVES = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16")
@@ -280,6 +226,11 @@ class Summaries:
                 methods = {s.name: s for s in stmt.body if isinstance(s, _FUNCS)}
                 for m in methods.values():
                     self.methods[id(m)] = methods
+
+    def _own_analysis(self):
+        """The analysis whose tree this summarises (its query table memoizes regions)."""
+        analysis = self.analysis
+        return analysis if analysis is not None and analysis.tree is self.tree else None
 
     @property
     def analysis(self):
@@ -459,7 +410,8 @@ class Summaries:
         args = func.args
         params = tuple(p.arg for p in (*args.posonlyargs, *args.args))
         index = {name: i for i, name in enumerate(params)}
-        assigned = _stored_names(func)
+        analysis = self._own_analysis()
+        assigned = _stored_names(func) if analysis is None else _stored_by_scope(analysis).get(id(func), frozenset())
 
         def key(target: str | None) -> str | None:
             """A target of this function's code as its callers see it."""
@@ -479,7 +431,7 @@ class Summaries:
         called: set[str] = set()
         backward = False
         clears = False
-        for call, conditional in _local_calls(func):
+        for call, conditional in _local_calls(func) if analysis is None else _indexed_local_calls(analysis, func):
             mc = _mode_call(call)
             if mc is not None:
                 k = key(mc[0])
@@ -524,7 +476,7 @@ class Summaries:
                 if k is not None:
                     called.add(k)
         return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called), clears,
-                       regions_of(func))
+                       regions_of(self._own_analysis(), func))
 
     def argument(self, target: str, call: ast.Call) -> ast.expr | None:
         """The argument expression a call passes for a parameter target ``#i`` (no attribute)."""

@@ -2,7 +2,7 @@
 ``no_grad``/``inference_mode`` region or decorator, or, a few calls up, a caller of a
 caller (``main`` -> ``with torch.no_grad(): evaluate_all()`` -> ``evaluate(model)``).
 
-The regions are the function summaries' (``effects.regions_of``). Callers are the
+The regions are the function summaries' (``regions.regions_of``). Callers are the
 file's calls of the function's name and, with a project, the calls across its
 workspace folder (modules and notebooks) that resolve to the very function. One caller
 under no_grad is enough, as for a direct caller in the same file: an evaluation helper
@@ -16,7 +16,7 @@ import ast
 import time
 
 from torchwise.lint import flow
-from torchwise.project.effects import NO_GRAD, regions_of
+from torchwise.project.regions import NO_GRAD, regions_of
 
 MAX_DEPTH = 3
 MAX_SITES = 200
@@ -62,7 +62,7 @@ def _reached(a, func: ast.AST, depth: int, walk: _Walk) -> bool:
     if depth > MAX_DEPTH or id(func) in walk.seen:
         return False
     walk.seen.add(id(func))
-    if func.name in _reached_in_file(a) or NO_GRAD in regions_of(func).body or flow.under_grad_off(a, func):
+    if func.name in _reached_in_file(a) or NO_GRAD in regions_of(a, func).body or flow.under_grad_off(a, func):
         return True
     return walk.project and _in_project(a, func, depth, walk)
 
@@ -80,19 +80,12 @@ def _reached_in_file(a) -> frozenset[str]:
     for f in flow.index(a).of(*_FUNCS):
         funcs.setdefault(f.name, []).append(f)
     frontier = {name for name, defs in funcs.items() if any(
-        (f.decorator_list and NO_GRAD in regions_of(f).body) or flow.under_grad_off(a, f) for f in defs)}
-    # only code with a region of its own (a with block, a decorator) has regions to ask
-    opens = {id(flow.enclosing_function(a, w)) for w in flow.index(a).of(ast.With, ast.AsyncWith)}
-    for call in flow.calls_named(a, *funcs) if funcs else ():
-        owner = flow.enclosing_function(a, call)
-        if isinstance(owner, (*_FUNCS, ast.Module)):
-            if (id(owner) in opens or getattr(owner, "decorator_list", None)) and NO_GRAD in regions_of(owner).at(call):
-                frontier.add(flow.method_name(call))
-        elif flow.under_grad_off(a, call):  # a lambda's code is no function's own
-            frontier.add(flow.method_name(call))
+        (f.decorator_list and NO_GRAD in regions_of(a, f).body) or flow.under_grad_off(a, f) for f in defs)}
+    if funcs:
+        frontier |= _called_in_regions(a, funcs)
     reached = set(frontier)
     for _ in range(MAX_DEPTH):
-        below = {n for name in frontier for f in funcs[name] for call in flow.calls_in(f)
+        below = {n for name in frontier for f in funcs[name] for call in flow.calls_in(a, f)
                  if (n := flow.method_name(call)) in funcs and n not in reached}
         if not below:
             break
@@ -100,6 +93,25 @@ def _reached_in_file(a) -> frozenset[str]:
         frontier = below
     a.queries["reached_grad_off_names"] = known = frozenset(reached)
     return known
+
+
+def _called_in_regions(a, funcs: dict[str, list[ast.AST]]) -> set[str]:
+    """The names in ``funcs`` that a call of the file makes under no_grad: read from the
+    regions of the code that has some of its own (a with block, a decorator: the only
+    code whose calls a region lists, by the name written last), and lambdas' calls by
+    their place (a lambda's code is no function's own)."""
+    idx = flow.index(a)
+    owners = {id(o): o for o in (flow.enclosing_function(a, w) for w in idx.of(ast.With, ast.AsyncWith))}
+    owners.update((id(f), f) for f in idx.of(*_FUNCS) if f.decorator_list)
+    out = set()
+    for owner in owners.values():
+        for callee, *_, kinds in regions_of(a, owner).calls:
+            if NO_GRAD in kinds and (name := callee.rpartition(".")[2]) in funcs:
+                out.add(name)
+    for func in idx.of(ast.Lambda):
+        out.update(n for call in flow.calls_in(a, func)
+                   if (n := flow.method_name(call)) in funcs and flow.under_grad_off(a, call))
+    return out
 
 
 def _site(a, call: ast.Call, func: ast.AST, depth: int, walk: _Walk) -> bool:
@@ -110,7 +122,7 @@ def _site(a, call: ast.Call, func: ast.AST, depth: int, walk: _Walk) -> bool:
         return False
     owner = flow.enclosing_function(a, call)
     if isinstance(owner, (*_FUNCS, ast.Module)):
-        if NO_GRAD in regions_of(owner).at(call):
+        if NO_GRAD in regions_of(a, owner).at(call):
             return True
     elif flow.under_grad_off(a, call):  # in a lambda: its code is no function's own
         return True

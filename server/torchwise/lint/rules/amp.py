@@ -59,7 +59,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
             edits = [ctx.replace(call, f"{scaler_text}.step({ctx.text(opt)})")]
             has_update = any(flow.method_name(n) == "update" and isinstance(n.func, ast.Attribute)
                              and flow.dotted(n.func.value) == flow.dotted(match[1])
-                             for n in flow.calls_in(func))
+                             for n in flow.calls_in(a, func))
             if not has_update:
                 end = ctx.analysis.char_col(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
                 indent = ctx.lines[stmt.lineno - 1][: ctx.analysis.char_col(stmt.lineno, stmt.col_offset)]
@@ -103,7 +103,7 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
         if match is None:
             continue
         scaler_dotted = flow.dotted(match[1])
-        calls = flow.calls_in(func)
+        calls = flow.calls_in(a, func)
         unscaled = any(
             flow.method_name(n) == "unscale_" and isinstance(n.func, ast.Attribute)
             and flow.dotted(n.func.value) == scaler_dotted and flow.before(n, call)
@@ -157,9 +157,7 @@ def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
         if not any(_is_autocast(ctx, item.context_expr) for item in with_node.items):
             continue
         for stmt in with_node.body:
-            for n in flow.walk_local(stmt):
-                if not isinstance(n, ast.Call):
-                    continue
+            for n in flow.calls_in(a, stmt):  # the engine sorts the findings: any order
                 if flow.is_backward_call(n):
                     if _in_nested_autocast_off(ctx, n, with_node):
                         continue
@@ -187,10 +185,10 @@ def _decorated_backward(ctx: Context) -> Iterator[Finding]:
     for func in flow.iter_nodes(a, ast.FunctionDef, ast.AsyncFunctionDef):
         if not func.decorator_list or not any(_is_autocast(ctx, d) for d in func.decorator_list):
             continue  # (asked first: most functions have no decorator, and the regions walk the body)
-        regions = effects.regions_of(func)
+        regions = effects.regions_of(a, func)
         if effects.AUTOCAST not in regions.body:
             continue
-        for n in flow.calls_in(func):
+        for n in flow.calls_in(a, func):
             if effects.AUTOCAST not in regions.at(n):
                 continue
             if flow.is_backward_call(n):

@@ -105,7 +105,7 @@ def _forward_return(ctx: Context, info, index: int | None) -> ast.expr | None:
     forward = info.methods.get("forward")
     if forward is None:
         return None
-    returns = [n for n in flow.walk_local(forward) if isinstance(n, ast.Return) and n.value is not None]
+    returns = [n for n in flow.walk_local(ctx.analysis, forward) if isinstance(n, ast.Return) and n.value is not None]
     if len(returns) != 1:
         return None
     value = returns[0].value
@@ -242,7 +242,7 @@ def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[s
         return None
     scope, value = assigned[0]
     if isinstance(value, ast.Name):
-        default = _parameter_default(scope.node, value.id)
+        default = _parameter_default(a, scope.node, value.id)
         if default is not None:
             value = default
     if isinstance(value, ast.Call):
@@ -252,7 +252,7 @@ def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[s
     return qualname.rsplit(".", 1)[-1] if qualname in functions else None
 
 
-def _parameter_default(func: ast.AST, name: str) -> ast.expr | None:
+def _parameter_default(a, func: ast.AST, name: str) -> ast.expr | None:
     """The default of parameter ``name`` of ``func``, if ``func`` is a function that has one
     and never rebinds it."""
     if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -264,7 +264,7 @@ def _parameter_default(func: ast.AST, name: str) -> ast.expr | None:
     default = next((d for a, d in pairs if a.arg == name), None)
     if default is None:
         return None
-    for n in flow.walk_local(func):
+    for n in flow.walk_local(a, func):
         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store):
             return None
     return default

@@ -19,9 +19,9 @@ def _module_classes(ctx: Context):
             yield node, info
 
 
-def _calls_base_init(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    for n in flow.walk_local(func):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__":
+def _calls_base_init(a, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for n in flow.calls_in(a, func):  # any order: a yes or no
+        if isinstance(n.func, ast.Attribute) and n.func.attr == "__init__":
             if _one_argument_super(n) is None:
                 return True  # super().__init__(), super(C, self).__init__(), Base.__init__(self)
     return False
@@ -54,9 +54,9 @@ def missing_super_init(ctx: Context) -> Iterator[Finding]:
 
     for node, info in _module_classes(ctx):
         init = info.methods.get("__init__")
-        if init is None or _calls_base_init(init):
+        if init is None or _calls_base_init(a, init):
             continue
-        one_arg = [n for n in flow.walk_local(init) if isinstance(n, ast.Call)
+        one_arg = [n for n in flow.walk_local(a, init) if isinstance(n, ast.Call)
                    and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__" and _one_argument_super(n)]
         if one_arg:
             sup = _one_argument_super(one_arg[0])
@@ -190,7 +190,7 @@ def _filled_with_modules(ctx: Context, info, attr: str) -> str | None:
     "modules"; ``self.attr.append([Module(...), Module(...)])`` (a list of lists): "nested"."""
     a = ctx.analysis
     for method in info.methods.values():
-        for n in flow.walk_local(method):
+        for n in flow.walk_local(a, method):
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("append", "extend", "insert"):
                 target = n.func.value
                 if not (isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name)

@@ -385,7 +385,7 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
         region = loops[-1] if loops else _block_of(a, call)
         if region is None:
             continue
-        for step in (c for c in flow.calls_in(region) if id(c) in step_ids):
+        for step in (c for c in flow.calls_in(a, region) if id(c) in step_ids):
             if not flow.before(call, step):
                 continue
             shared = [l for l in loops if flow.contains(l, step)]
@@ -442,8 +442,8 @@ def _mode_call(call: ast.Call) -> tuple[str, str] | None:
     return None
 
 
-def _calls_target(node: ast.AST, target: str) -> ast.Call | None:
-    for n in flow.calls_in(node):
+def _calls_target(a, node: ast.AST, target: str) -> ast.Call | None:
+    for n in flow.calls_in(a, node):
         if flow.dotted(n.func) == target:
             return n
     return None
@@ -479,7 +479,7 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
         helpers = summaries.helper_names() if getattr(ctx.analysis, "env", None) is None else None
         Attribute, Name = ast.Attribute, ast.Name
         events: dict[str, list[tuple[tuple[int, int], str]]] = {}
-        for n in flow.calls_in(func):
+        for n in flow.calls_in(ctx.analysis, func):
             position = (n.lineno, n.col_offset)
             f = n.func
             kind = f.__class__
@@ -501,7 +501,7 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
                     events.setdefault(d, []).append((position, "pass"))
         return events
 
-    return flow.memo(func, "mode_events", compute)
+    return flow.memo(ctx.analysis, func, "mode_events", compute)
 
 
 def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
@@ -544,7 +544,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
             if isinstance(anc, flow.SCOPES):
                 break
             grad_off = isinstance(anc, (ast.With, ast.AsyncWith)) and flow.memo(
-                anc, "grad_off", lambda: any(flow.is_grad_off_context(a, i.context_expr) for i in anc.items))
+                a, anc, "grad_off", lambda: any(flow.is_grad_off_context(a, i.context_expr) for i in anc.items))
             if loop is None and isinstance(anc, (ast.For, ast.AsyncFor)) and flow._in_body(anc, child):
                 loop = anc
                 if inner:
@@ -643,8 +643,8 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
         if not any(flow.is_grad_off_context(a, item.context_expr) for item in block.items):
             continue
         done: set[str] = set()
-        for loop in (n for n in flow.walk_local(block) if isinstance(n, (ast.For, ast.AsyncFor))):
-            for call in flow.calls_in(loop):
+        for loop in (n for n in flow.walk_local(a, block) if isinstance(n, (ast.For, ast.AsyncFor))):
+            for call in flow.calls_in(a, loop):
                 if not isinstance(call.func, ast.Name) or call.func.id in done or flow.contains(loop.iter, call):
                     continue
                 if flow.enclosing_function(a, call) is not flow.enclosing_function(a, block):
@@ -677,7 +677,7 @@ def _builds_mode_dependent_module(ctx: Context, value: ast.expr) -> bool:
             init = info.methods.get("__init__")
             return init is not None and any(
                 isinstance(n, ast.Call) and flow.safe_qualname(a, n.func) in _MODE_LAYERS
-                for n in flow.walk_local(init))
+                for n in flow.walk_local(a, init))
     return False
 
 
@@ -768,12 +768,12 @@ def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
 def _runs_target(ctx: Context, loop: ast.AST, target: str) -> bool:
     """Whether ``loop`` runs the model ``target``: calls it, or calls a helper of the file
     that runs it and calls backward()."""
-    if _calls_target(loop, target) is not None:
-        return True
     a = ctx.analysis
+    if _calls_target(a, loop, target) is not None:
+        return True
     summaries = _summaries(a)
     func = flow.enclosing_function(a, loop)
-    for call in flow.calls_in(loop):
+    for call in flow.calls_in(a, loop):
         callee = summaries.callee(call, func)
         if callee is None:
             continue
@@ -788,8 +788,8 @@ def _train_mode_fix(ctx: Context, loop: ast.AST, eval_call: ast.Call, target: st
     model or backward()), so every epoch starts its training part in train mode."""
     for stmt in loop.body:  # type: ignore[attr-defined]
         holds_eval = flow.contains(stmt, eval_call)
-        trains = _calls_target(stmt, target) is not None or any(
-            flow.is_backward_call(n) for n in flow.walk_local(stmt))
+        trains = _calls_target(ctx.analysis, stmt, target) is not None or any(
+            flow.is_backward_call(n) for n in flow.walk_local(ctx.analysis, stmt))
         if trains:
             if holds_eval:
                 return None  # evaluation and training in one statement: unclear where to insert
@@ -812,18 +812,18 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
         func = flow.enclosing_function(a, call)
         if _grad_disabled_somewhere(ctx, func):
             continue
-        for loop in _local_for_loops(func):
+        for loop in _local_for_loops(a, func):
             if not flow.before(call, loop):
                 continue
             if flow.contains(loop, call) and loop is not call:
                 continue
-            model_call = _calls_target(loop, target)
+            model_call = _calls_target(a, loop, target)
             if model_call is None:
                 continue
             if id(model_call) in reported:
                 break
             reported.add(id(model_call))
-            if flow.under_grad_off(a, model_call) or _looks_like_training(loop):
+            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop):
                 break
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
@@ -862,19 +862,19 @@ def _no_grad_fix(ctx: Context, loop: ast.AST) -> Fix | None:
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def _local_for_loops(func: ast.AST) -> list[ast.AST]:
+def _local_for_loops(a, func: ast.AST) -> list[ast.AST]:
     """The for loops and comprehensions of a function's own code, in source order
     (``[model(x) for x in loader]`` evaluates just like a loop)."""
     def compute():
-        loops = [n for n in flow.walk_local(func) if isinstance(n, (ast.For, ast.AsyncFor, *_COMPREHENSIONS))]
+        loops = [n for n in flow.walk_local(a, func) if isinstance(n, (ast.For, ast.AsyncFor, *_COMPREHENSIONS))]
         loops.sort(key=flow._position)
         return loops
 
-    return flow.memo(func, "local_for_loops", compute)
+    return flow.memo(a, func, "local_for_loops", compute)
 
 
-def _looks_like_training(node: ast.AST) -> bool:
-    for n in flow.walk_local(node):
+def _looks_like_training(a, node: ast.AST) -> bool:
+    for n in flow.walk_local(a, node):
         if flow.is_backward_call(n):
             return True
         if isinstance(n, ast.Call) and flow.method_name(n) in ("grad", "step", "requires_grad_", "backward"):
@@ -887,7 +887,7 @@ def _looks_like_training(node: ast.AST) -> bool:
 
 
 def _grad_disabled_somewhere(ctx: Context, func: ast.AST) -> bool:
-    return flow.memo(func, "grad_disabled", lambda: _compute_grad_disabled(ctx, func))
+    return flow.memo(ctx.analysis, func, "grad_disabled", lambda: _compute_grad_disabled(ctx, func))
 
 
 def _grad_off_decorator(decorator: ast.expr) -> bool:
@@ -911,14 +911,13 @@ def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
             return True
         if _reach.reached_under_grad_off(a, func):  # a caller in the file, perhaps a few calls up
             return True
-    for n in flow.walk_local(func):
-        if isinstance(n, ast.Call):
-            name = flow.method_name(n)
-            if name in ("set_grad_enabled", "inference_mode", "no_grad") and not isinstance(
-                    flow.parent(a, n), (ast.withitem,)):
-                if name != "set_grad_enabled" and isinstance(flow.parent(a, n), ast.Expr):
-                    continue  # a bare `torch.no_grad()` statement does nothing (TW107 reports it)
-                return True  # grad mode switched by a statement or passed around: unsure
+    for n in flow.calls_in(a, func):  # any order: a yes or no
+        name = flow.method_name(n)
+        if name in ("set_grad_enabled", "inference_mode", "no_grad") and not isinstance(
+                flow.parent(a, n), (ast.withitem,)):
+            if name != "set_grad_enabled" and isinstance(flow.parent(a, n), ast.Expr):
+                continue  # a bare `torch.no_grad()` statement does nothing (TW107 reports it)
+            return True  # grad mode switched by a statement or passed around: unsure
     return False
 
 
@@ -972,7 +971,7 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
         loop = loops[0]
         backwarded = set()
         detached = False
-        for n in flow.walk_local(loop):
+        for n in flow.walk_local(a, loop):
             if flow.is_backward_call(n):
                 t = flow.backward_target(n)
                 if t is not None:
@@ -1090,7 +1089,7 @@ def _iterates_a_loader(a, expr: ast.expr) -> bool:
 
 def _rebound(a, loop: ast.AST, name: str, stmt: ast.stmt) -> bool:
     """``name`` is assigned in the loop before ``stmt`` (then it may be anything)."""
-    for n in flow.walk_local(loop):
+    for n in flow.walk_local(a, loop):
         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) and n is not getattr(loop, "target", None) \
                 and flow.before(n, stmt) and not (isinstance(loop.target, (ast.Tuple, ast.List)) and flow.contains(loop.target, n)):
             return True
