@@ -18,6 +18,11 @@ from torchwise.analysis import _CHILD_FIELDS, dotted, LR_SCHEDULER, MODULE, OPTI
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _BY_POSITION = operator.attrgetter("lineno", "col_offset")
+
+
+def _OUTER_FIRST(n: ast.AST) -> tuple[int, int, int, int]:
+    """Source order with ties broken: of calls starting at one place, the outer one first."""
+    return (n.lineno, n.col_offset, -n.end_lineno, -n.end_col_offset)  # type: ignore[attr-defined,operator]
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -378,6 +383,10 @@ def walk_local(analysis: Analysis, node: ast.AST) -> list[ast.AST]:
     return [node] + cached
 
 
+def _position(n: ast.AST) -> tuple[int, int]:
+    return (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))
+
+
 def _keep(analysis: Analysis, node: ast.AST) -> None:
     """Keeps a node a table is keyed on alive as long as the analysis (a node of another
     file's tree could be freed, and its id reused, while this file's tables live)."""
@@ -385,15 +394,6 @@ def _keep(analysis: Analysis, node: ast.AST) -> None:
     if kept is None:
         kept = analysis.queries["kept_nodes"] = {}
     kept[id(node)] = node
-
-
-def _position(n: ast.AST) -> tuple[int, int]:
-    return (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))
-
-
-def walk_local_sorted(analysis: Analysis, node: ast.AST) -> list[ast.AST]:
-    """``walk_local(node)`` in source order (not cached)."""
-    return sorted(walk_local(analysis, node), key=_position)
 
 
 def calls_in(analysis: Analysis, node: ast.AST) -> list[ast.Call]:
@@ -802,7 +802,7 @@ def calls_named(analysis: Analysis, *names: str | None) -> list[ast.Call]:
     out = merged.get(key)
     if out is None:
         out = [c for n in key for c in by_name.get(n, ())]
-        out.sort(key=_BY_POSITION)  # calls always have a position
+        out.sort(key=_OUTER_FIRST)  # not the set's order: ``f(x)(y)`` and ``f(x)`` start together
         merged[key] = out
     return out
 
