@@ -309,6 +309,7 @@ class Run:
         self._sent = 0
 
     def add(self, job: tuple[str, str, tuple[str, ...], str]) -> None:
+        """One file's (source, display path, rule codes, missing-no-grad's fix context)."""
         self.jobs.append(job)
         if self.sending and len(self.jobs) - self._sent >= (self._sizes[-1] if self._sizes else MIN_CHUNK):
             self._submit()
@@ -354,13 +355,6 @@ def _as_findings(results) -> list[tuple[list[Finding], list[str]]]:
         rows, errors = ([], [result.line]) if isinstance(result, Failed) else result
         out.append(([_finding(row) for row in rows], errors))
     return out
-
-
-def lint_many(jobs: list[tuple[str, str, tuple[str, ...], str]], project, workers: int
-              ) -> list[tuple[list[Finding], list[str]]]:
-    """(findings, rule-error lines) for each (source, display path, rule codes, missing-no-grad's
-    fix context), in order, the jobs all sent at once."""
-    return _as_findings(_run(jobs, project, workers, None))
 
 
 def fix_many(jobs: list[tuple], project, workers: int, *, unsafe: bool, diff: bool,
