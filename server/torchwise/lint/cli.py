@@ -166,17 +166,23 @@ def _walk_files(directory: Path, respect_gitignore: bool, problems: list[str] | 
         if respect_gitignore and (d / ".gitignore").is_file():
             ignore.add_file(d / ".gitignore")
         try:
-            entries = sorted(d.iterdir())
+            with os.scandir(d) as listing:
+                entries = sorted((e.name, _plain_kind(e)) for e in listing)
         except OSError as exc:
             if problems is not None:
                 problems.append(f"{d}: cannot read directory: {exc.strerror or exc}")
             return
-        for entry in entries:
-            if entry.name in (".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache",
-                              "node_modules", ".pytest_cache"):
+        for name, kind in entries:
+            if name in (".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache",
+                        "node_modules", ".pytest_cache"):
+                continue
+            entry = d / name
+            if kind == "file":  # the listing said so: no stat (the bulk of a large tree)
+                if not (respect_gitignore and ignore.ignored(entry, False)) and entry.suffix in CHECKED_SUFFIXES:
+                    files.append(entry)
                 continue
             try:
-                is_dir = entry.is_dir()
+                is_dir = kind == "dir" or entry.is_dir()
                 if respect_gitignore and ignore.ignored(entry, is_dir):
                     continue
                 if is_dir and not entry.is_symlink():
@@ -191,6 +197,16 @@ def _walk_files(directory: Path, respect_gitignore: bool, problems: list[str] | 
     return files
 
 
+def _plain_kind(entry: os.DirEntry) -> str | None:
+    """"file" or "dir" when the directory listing tells (not a symlink), else None: ask the path."""
+    try:
+        if entry.is_symlink():
+            return None
+        return "dir" if entry.is_dir(follow_symlinks=False) else "file" if entry.is_file(follow_symlinks=False) else None
+    except OSError:
+        return None
+
+
 def _resolved(path: Path) -> Path:
     """``path.resolve()``, or the absolute path when it cannot be resolved (a symlink
     loop: Python 3.11 raises RuntimeError there, later versions OSError)."""
@@ -198,6 +214,17 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):
         return path.absolute()
+
+
+def _resolved_in(path: Path, folders: dict[Path, Path]) -> Path:
+    """``_resolved(path)`` with its folder resolved once per folder (``folders`` keeps them):
+    the resolved folder plus the name, unless the file itself is a symlink."""
+    if os.name != "posix" or os.path.islink(path):
+        return _resolved(path)
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = _resolved(path.parent)
+    return folder / path.name
 
 
 def discover(paths: list[str], respect_gitignore: bool = True,
@@ -219,8 +246,9 @@ def discover(paths: list[str], respect_gitignore: bool = True,
             files = _git_files(p) if respect_gitignore else None
             if files is None:
                 files = _walk_files(p, respect_gitignore, problems)
+            folders: dict[Path, Path] = {}
             for f in files:
-                key = _resolved(f)
+                key = _resolved_in(f, folders)
                 if key not in seen:
                     seen.add(key)
                     out.append((f, False))
@@ -439,6 +467,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
         results[index] = (display, outcome.findings)
         sources[display] = outcome.source
 
+    linting: pool.Run | None = None
     try:
         if stdin_mode:
             display = args.stdin_filename or "-"
@@ -499,6 +528,8 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                 errors += 1
             workers = pool.workers_for(len(found_files))
             pooled: list[tuple[int, int, tuple]] = []  # (file number, index in results, job)
+            if workers > 1 and not fix_mode:  # linting starts while the files are still read
+                linting = pool.Run(project, workers, len(found_files))
             for number, (path, explicit) in enumerate(found_files):
                 settings = settings_for(path)
                 resolved = str(keys.get(path) or _resolved(path))
@@ -551,18 +582,27 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     job = (source, display, tuple(r.code for r in rules), _grad_off(settings))
                     if project is not None and original.decodes and original.encoding == "utf-8" \
                             and path.suffix == ".py":
-                        project.preload(Path(resolved), source)  # forked workers inherit it: no second read
+                        project.preload(Path(resolved), source)  # forked fixers, notebooks here: no second read
                     pooled.append((number, len(results), job + (path, original) if fix_mode else job))
+                    if linting is not None:
+                        linting.add(job)
                     findings = []
                 elif fix_mode and original.decodes:
                     results.append((display, []))
-                    with grad_off_setting(_grad_off(settings)):
-                        fixed = pool.fix_file(path, original, display, rules, unsafe=args.unsafe_fixes,
-                                              diff=args.diff, show_fixes=args.show_fixes)
+                    try:
+                        with grad_off_setting(_grad_off(settings)):
+                            fixed = pool.fix_file(path, original, display, rules, unsafe=args.unsafe_fixes,
+                                                  diff=args.diff, show_fixes=args.show_fixes)
+                    except Exception as exc:  # as in the pool: one line, and the other files
+                        fixed = pool.FileFix([], source, errors=[pool.failed_line(display, exc)])
                     take_fix(number, len(results) - 1, display, fixed)
                     continue
                 else:
-                    findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
+                    try:
+                        findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
+                    except Exception as exc:
+                        report_rule_error(pool.failed_line(display, exc))
+                        findings = []
                 results.append((display, findings))
                 sources[display] = source
             if pooled and fix_mode:
@@ -571,7 +611,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                 for (number, index, job), outcome in zip(pooled, done):
                     take_fix(number, index, job[1], outcome)
             elif pooled:
-                done = pool.lint_many([job for _, _, job in pooled], project, workers)
+                done = linting.findings()
                 for (_, index, job), (findings, rule_errors) in zip(pooled, done):
                     for message in rule_errors:
                         report_rule_error(message)
@@ -579,6 +619,9 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
     except ConfigError as exc:
         _error(str(exc))
         return 2
+    finally:
+        if linting is not None:
+            linting.close()
 
     out = sys.stderr if (stdin_mode and args.fix and not args.diff) else sys.stdout
     if args.diff:

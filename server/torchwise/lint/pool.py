@@ -5,11 +5,14 @@ another module is known to be an ``nn.Module``): the run holds one
 :class:`~torchwise.project.Project` over the working directory and the directories
 given. Many files are linted (or fixed: :func:`fix_file`) by a pool of processes, one
 per core. Where processes fork, the workers inherit the parent's project model (its
-resolver, the texts and summaries it holds), the knowledge base and the jobs themselves
-copy-on-write: a job crosses the pipe as its index, and only findings come back. Where
-they cannot fork, each worker builds its own model and the jobs are sent whole.
-Results come back in the order of the files, so the report is the same as a single
-process's, byte for byte. ``TORCHWISE_JOBS=1`` keeps it in one process.
+resolver, the texts and summaries it holds) and the knowledge base copy-on-write, and
+only findings come back. Linting (:class:`Run`), the workers start with the first files
+read and each chunk of jobs goes whole as soon as it is read; fixing (:func:`fix_many`),
+they fork once every file is read and inherit the jobs too (a job crosses the pipe as
+its index). Where processes cannot fork, each worker builds its own model and the jobs
+are sent whole at the end. Results come back in the order of the files, so the report
+is the same as a single process's, byte for byte; a file whose check raises, or whose
+worker dies, is one error line. ``TORCHWISE_JOBS=1`` keeps it in one process.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from torchwise.lint.base import Finding
 
 MIN_FILES_PER_WORKER = 8
+MIN_CHUNK = 4  # files: the chunks at a run's end
 CHECK_UNITS = 4  # analyses a check keeps for later importers (each one is a cycle the collector walks)
 
 
@@ -102,10 +106,19 @@ def fix_file(path: Path, original, display: str, rules, *, unsafe: bool, diff: b
 _SHARED: list = []  # [project, jobs, fix options]: set before a fork, inherited by the workers
 
 
-def _rules(codes: tuple[str, ...]):
-    from torchwise.lint.engine import get_rule
+_BY_CODES: dict[tuple, tuple] = {}  # a run's few selections, looked up once each
 
-    return [r for r in (get_rule(code) for code in codes) if r is not None]
+
+def _rules(codes: tuple[str, ...]) -> tuple:
+    """The rules of a job's codes: memoized, as ``get_rule`` scans every rule (per file and
+    code, that scan was a tenth of a worker's time)."""
+    from torchwise.lint.engine import RULES, get_rule
+
+    key = (codes, len(RULES))  # a rule registered since (a test's) is looked up afresh
+    found = _BY_CODES.get(key)
+    if found is None:
+        found = _BY_CODES[key] = tuple(r for r in (get_rule(code) for code in codes) if r is not None)
+    return found
 
 
 def _rows(findings: list[Finding]) -> list[tuple]:
@@ -113,10 +126,8 @@ def _rows(findings: list[Finding]) -> list[tuple]:
 
 
 def _finding(row: tuple) -> Finding:
-    from torchwise.lint.engine import get_rule
-
     code, line, col, end_line, end_col, message, fix = row
-    return Finding(rule=get_rule(code), line=line, col=col, end_line=end_line, end_col=end_col,
+    return Finding(rule=_rules((code,))[0], line=line, col=col, end_line=end_line, end_col=end_col,
                    message=message, fix=fix)
 
 
@@ -166,36 +177,184 @@ def _fix_job(job) -> FileFix:
     return out
 
 
-def _run(jobs: list[tuple], project, workers: int, options: dict | None):
+@dataclass
+class Failed:
+    """A job that gave no result: the line that says so, reported for its file."""
+
+    line: str
+
+
+def _display_of(job) -> str:
+    return _job(job)[1]
+
+
+def failed_line(display: str, exc: BaseException) -> str:
+    from torchwise.lint.engine import _one_line
+
+    return f"torchwise: error: {display}: could not be checked: {_one_line(repr(exc))}"
+
+
+def _chunk(fn, sent: list) -> list:
+    """In a worker: a chunk's results; a job that raises is one ``Failed`` line, not a lost chunk."""
+    out: list = []
+    for job in sent:
+        try:
+            out.append(fn(job))
+        except Exception as exc:  # the rest of the chunk (and of the run) is still checked
+            out.append(Failed(failed_line(_display_of(job), exc)))
+    return out
+
+
+def _sizes(jobs: int, workers: int) -> list[int]:
+    """Chunk sizes, large first (neighbouring files share a worker and its facts), shrinking
+    to a few files at the end, so the last chunk a worker takes barely outlasts the others."""
+    sizes = []
+    while jobs > 0:
+        size = min(jobs, max(MIN_CHUNK, jobs // (workers * 4)))
+        sizes.append(size)
+        jobs -= size
+    return sizes
+
+
+def _method() -> str:
     import multiprocessing  # here, not at import: most checks never start a pool (~25 ms of start-up)
+
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _start(workers: int, method: str, project, jobs, options):
+    """A pool; forked workers inherit the project, the knowledge base and ``jobs`` (a job is then its index)."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if method == "fork":  # loaded once here, the workers inherit the knowledge base
         from torchwise.analysis import _knowledge
 
         _knowledge()
         _SHARED[:] = [project, jobs, options]
         initargs: tuple = (None, None)
-        sent: list = list(range(len(jobs)))
     else:
-        initargs, sent = ([str(f) for f in project.resolver.folders], options), jobs
-    # small enough that the last chunk a worker takes barely outlasts the others (a chunk
-    # is 1/(workers * 32) of the run), large enough that neighbouring files share a worker
-    chunk = max(1, len(jobs) // (workers * 32))
+        initargs = ([str(f) for f in project.resolver.folders], options)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_start_worker, initargs=initargs)
+
+
+def _stop(pool) -> None:
+    pool.shutdown(wait=True, cancel_futures=True)
+    _SHARED.clear()
+
+
+def _run(jobs: list[tuple], project, workers: int, options: dict | None):
+    """Each job's result (or ``Failed``), in order, the jobs all sent at once."""
+    method = _method()
+    fn = _fix_job if options is not None else _lint_job
+    sent: list = list(range(len(jobs))) if method == "fork" else jobs
+    pool = _start(workers, method, project, jobs, options)
+    futures, at = [], 0
+    for size in _sizes(len(sent), workers):
+        futures.append(pool.submit(_chunk, fn, sent[at:at + size]))
+        at += size
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                                 initializer=_start_worker, initargs=initargs) as pool:
-            yield from pool.map(_fix_job if options is not None else _lint_job, sent, chunksize=chunk)
+        done = yield from _collect(futures)
     finally:
-        _SHARED.clear()
+        _stop(pool)
+    yield from _one_by_one(fn, sent[done:], method, project, jobs, options)
 
 
-def lint_many(jobs: list[tuple[str, str, tuple[str, ...], str]], project, workers: int
-              ) -> list[tuple[list[Finding], list[str]]]:
-    """(findings, rule-error lines) for each (source, display path, rule codes, missing-no-grad's
-    fix context), in order."""
-    return [([_finding(row) for row in rows], errors) for rows, errors in _run(jobs, project, workers, None)]
+def _collect(futures: list):
+    """Yield the futures' results in order until a worker dies; return how many jobs gave one."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    done = 0
+    for future in futures:
+        try:
+            results = future.result()
+        except BrokenProcessPool:
+            break
+        yield from results
+        done += len(results)
+    return done
+
+
+def _one_by_one(fn, remaining: list, method: str, project, jobs, options):
+    """After a worker died: the rest one at a time in one process, so the one that dies again is named."""
+    while remaining:
+        pool = _start(1, method, project, jobs, options)
+        try:
+            done = yield from _collect([pool.submit(_chunk, fn, [job]) for job in remaining])
+        finally:
+            _stop(pool)
+        if done < len(remaining):
+            job = remaining[done]
+            display = (jobs[job] if isinstance(job, int) else job)[1]
+            yield Failed(f"torchwise: error: {display}: the process checking it died; the other files were checked")
+            done += 1
+        remaining = remaining[done:]
+
+
+class Run:
+    """One check's linting pool. Where processes fork, the workers start with the first
+    chunk and each chunk goes as soon as the parent has read its files (settings, decoding:
+    a second per 500,000 lines), so reading overlaps linting; a job travels whole. Where
+    they cannot, the jobs all go at the end. ``close`` ends the workers (a run cut short too)."""
+
+    def __init__(self, project, workers: int, files: int) -> None:
+        self.project, self.workers = project, workers
+        self.stream = _method() == "fork"
+        self.sending = self.stream
+        self.jobs: list = []
+        self._sizes = _sizes(files, workers)[::-1]  # the next one last
+        self._pool = None
+        self._futures: list = []
+        self._sent = 0
+
+    def add(self, job: tuple[str, str, tuple[str, ...], str]) -> None:
+        """One file's (source, display path, rule codes, missing-no-grad's fix context)."""
+        self.jobs.append(job)
+        if self.sending and len(self.jobs) - self._sent >= (self._sizes[-1] if self._sizes else MIN_CHUNK):
+            self._submit()
+
+    def _submit(self) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self._pool is None:
+            self._pool = _start(self.workers, "fork", self.project, None, None)
+        if self._sizes:
+            self._sizes.pop()
+        try:
+            self._futures.append(self._pool.submit(_chunk, _lint_job, self.jobs[self._sent:]))
+        except BrokenProcessPool:  # a worker died: what is not sent yet goes one by one at the end
+            self.sending = False
+            return
+        self._sent = len(self.jobs)
+
+    def findings(self) -> list[tuple[list[Finding], list[str]]]:
+        """(findings, rule-error lines) of each job, in order."""
+        if not self.stream:
+            return _as_findings(_run(self.jobs, self.project, self.workers, None))
+        if self.sending and self._sent < len(self.jobs):
+            self._submit()
+        return _as_findings(self._results())
+
+    def _results(self):
+        try:
+            done = yield from _collect(self._futures)
+        finally:
+            self.close()
+        yield from _one_by_one(_lint_job, self.jobs[done:], "fork", self.project, self.jobs, None)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            _stop(self._pool)
+            self._pool = None
+
+
+def _as_findings(results) -> list[tuple[list[Finding], list[str]]]:
+    out = []
+    for result in results:
+        rows, errors = ([], [result.line]) if isinstance(result, Failed) else result
+        out.append(([_finding(row) for row in rows], errors))
+    return out
 
 
 def fix_many(jobs: list[tuple], project, workers: int, *, unsafe: bool, diff: bool,
@@ -203,7 +362,9 @@ def fix_many(jobs: list[tuple], project, workers: int, *, unsafe: bool, diff: bo
     """``fix_file`` of each (source, display, rule codes, fix context, path, SourceFile), in order."""
     out = []
     options = {"unsafe": unsafe, "diff": diff, "show_fixes": show_fixes}
-    for result in _run(jobs, project, workers, options):
+    for job, result in zip(jobs, _run(jobs, project, workers, options)):
+        if isinstance(result, Failed):  # the file is as it was: nothing was written
+            result = FileFix([], job[0], errors=[result.line])
         result.findings = [_finding(row) for row in result.findings]
         out.append(result)
     return out
