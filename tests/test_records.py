@@ -13,6 +13,7 @@ import pytest
 from torchwise.knowledge import Entry, Shape
 from torchwise.lint.base import Edit, Finding, Fix, Rule
 from torchwise.lint.config import Config
+from torchwise.lint.engine import LintSettings
 from torchwise.lint.files import SourceFile
 from torchwise.lint.pool import FileFix
 from torchwise.project.model import Unit
@@ -93,8 +94,8 @@ def test_records_behave_as_the_dataclasses_they_replaced():
 
 def test_record_fields_are_those_of_the_init():
     """Every record's annotated fields, in order, are its ``__init__``'s parameters."""
-    for cls in (Edit, Fix, Rule, Finding, Entry, Shape, Config, SourceFile, FileFix, Unit, FunctionSummary,
-                ClassSummary, ModuleSummary):
+    for cls in (Edit, Fix, Rule, Finding, Entry, Shape, Config, LintSettings, SourceFile, FileFix, Unit,
+                FunctionSummary, ClassSummary, ModuleSummary):
         assert list(inspect.signature(cls.__init__).parameters)[1:] == list(cls.__annotations__), cls
 
 
@@ -107,3 +108,5 @@ def test_what_records_leave_out_of_repr_and_equality():
     assert entry == Entry(("torch.f",), "function", "s", "https://x", source="b.toml")  # source: not compared
     assert "source='a.toml'" in repr(entry) and hash(entry) == hash(replace(entry, source="c.toml"))
     assert FileFix([], "").errors == [] and FileFix([], "").errors is not FileFix([], "").errors
+    assert LintSettings().select == [] and LintSettings().select is not LintSettings().select
+    assert repr(LintSettings(root="/p")).startswith("LintSettings(select=[], ignore=[], extend_select=[], ")
