@@ -46,9 +46,9 @@ def test_an_output_file_is_written_in_full(tmp_path: Path):
     assert proc.returncode == 1 and len(json.loads((tmp_path / "report.json").read_text())) >= 50
 
 
-def _after_a_check(tmp_path: Path, probe: str) -> str:
+def _after_a_check(tmp_path: Path, probe: str, source: str = BAD) -> str:
     """What ``probe`` prints (its last line) in the process that has just checked a file."""
-    (tmp_path / "train.py").write_text(BAD)
+    (tmp_path / "train.py").write_text(source)
     code = "import sys\nfrom torchwise.cli import main\nmain(sys.argv[1:])\n" + probe
     proc = _run(["check", "--exit-zero", "--isolated", "train.py"], tmp_path, code=code)
     assert proc.returncode == 0, proc.stderr
@@ -56,9 +56,22 @@ def _after_a_check(tmp_path: Path, probe: str) -> str:
 
 
 def test_a_check_imports_no_toml_json_or_rule_docs_it_does_not_need(tmp_path: Path):
-    probe = ("print(sorted(m for m in ('tomllib', 'json', 'torchwise.lint.rule_docs', 'pygls', 'lsprotocol', 'jedi')"
-             " if m in sys.modules))")
-    assert _after_a_check(tmp_path, probe) == "[]"
+    """Nor subprocess: the project lists its files (a parameter's callers are looked for)
+    without asking git, outside a checkout."""
+    probe = ("print(sorted(m for m in ('tomllib', 'json', 'torchwise.lint.rule_docs', 'pygls', 'lsprotocol', 'jedi',"
+             " 'subprocess') if m in sys.modules))")
+    source = "import torch\n\n\ndef train(model, loader, optimizer):\n" + "".join(
+        "    " + line + "\n" for line in BAD.splitlines()[2:])
+    assert _after_a_check(tmp_path, probe, source) == "[]"
+
+
+def test_a_check_creates_no_dataclass_outside_the_engine(tmp_path: Path):
+    """A dataclass compiles its methods when its module is imported (~1 ms a class): the
+    check path's plain data are ``torchwise.records``; these modules still use dataclasses."""
+    probe = ("print(sorted({c.__module__ for m in list(sys.modules.values()) if m.__name__.startswith('torchwise')"
+             " for c in vars(m).values() if isinstance(c, type) and '__dataclass_fields__' in vars(c)}))")
+    allowed = {"torchwise.analysis", "torchwise.project.effects", "torchwise.lint.rules.deprecated"}
+    assert set(ast.literal_eval(_after_a_check(tmp_path, probe))) <= allowed
 
 
 def test_a_check_builds_only_the_knowledge_entries_it_asks_for(tmp_path: Path):

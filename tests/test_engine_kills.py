@@ -4,8 +4,6 @@ left alive (scripts/mutation.sh lint/engine.py)."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from torchwise.lint.engine import (
@@ -18,6 +16,7 @@ from torchwise.lint.engine import (
     selector_matches,
     unknown_selectors,
 )
+from torchwise.records import replace
 
 RULES = [*select_rules(), get_rule("unused-noqa")]
 
@@ -116,7 +115,7 @@ def test_a_failing_rule_is_reported_on_one_short_line() -> None:
     def broken(ctx):
         raise ValueError("bad\nthing " + "x" * 400)
 
-    rule = dataclasses.replace(get_rule("TW107"), check=broken)  # a copy: the registered rule is untouched
+    rule = replace(get_rule("TW107"), check=broken)  # a copy: the registered rule is untouched
     errors: list[str] = []
     found = lint_source("import torch\ntorch.no_grad()\n", "s.py", rules=[rule, get_rule("TW404")],
                         on_error=errors.append)

@@ -4,8 +4,6 @@ Only findings, selections and reported lines are checked, never the engine's int
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from torchwise.lint import base
@@ -13,7 +11,7 @@ from torchwise.lint.engine import LintSettings, get_rule, lint_source, select_ru
 
 
 def test_settings_default_to_empty_selections_and_no_root() -> None:
-    assert dataclasses.asdict(LintSettings()) == {
+    assert vars(LintSettings()) == {
         "select": [], "ignore": [], "extend_select": [], "per_file_ignores": {}, "exclude": [],
         "root": None, "fix_grad_off_context": None,
     }

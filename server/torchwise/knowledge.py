@@ -10,10 +10,10 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from torchwise.records import record
 from torchwise.resources import data_dir
 
 
@@ -54,14 +54,17 @@ SCHEMA: dict[str, tuple[type, bool]] = {
 SHAPE_KEYS = {"name", "shape", "note"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Shape:
     name: str
     shape: str
     note: str = ""
 
+    def __init__(self, name: str, shape: str, note: str = "") -> None:
+        self.__dict__.update(name=name, shape=shape, note=note)
 
-@dataclass(frozen=True)
+
+@record(frozen=True, uncompared=("source",))
 class Entry:
     names: tuple[str, ...]
     kind: str
@@ -81,7 +84,16 @@ class Entry:
     returns: str = ""
     # Extra requirements of the example ("torchvision", "cuda", "distributed").
     requires: tuple[str, ...] = ()
-    source: str = field(default="", compare=False)
+    source: str = ""
+
+    def __init__(self, names: tuple[str, ...], kind: str, summary: str, docs: str, signature: str = "",
+                 shapes: tuple[Shape, ...] = (), pitfalls: tuple[str, ...] = (), example: str = "",
+                 runnable: bool = False, related: tuple[str, ...] = (), rules: tuple[str, ...] = (),
+                 bases: tuple[str, ...] = (), returns: str = "", requires: tuple[str, ...] = (),
+                 source: str = "") -> None:
+        self.__dict__.update(names=names, kind=kind, summary=summary, docs=docs, signature=signature, shapes=shapes,
+                             pitfalls=pitfalls, example=example, runnable=runnable, related=related, rules=rules,
+                             bases=bases, returns=returns, requires=requires, source=source)
 
     @property
     def name(self) -> str:

@@ -9,7 +9,6 @@ pygls keeps the cells' texts; this module keeps one analysis per notebook versio
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from pathlib import Path
 
 from lsprotocol import types
@@ -17,6 +16,7 @@ from lsprotocol import types
 from torchwise.analysis import Analysis
 from torchwise.jedi_fallback import uri_to_path
 from torchwise.notebook_cells import CellModule, join_cells
+from torchwise.records import replace
 from torchwise.server import TorchwiseServer
 
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
@@ -172,10 +172,10 @@ def shift_finding(finding, delta: int, cell_lines: int):
     """A finding moved by ``delta`` lines; its fix kept only if it stays inside the cell."""
     fix = finding.fix
     if fix is not None:
-        edits = [dataclasses.replace(e, line=e.line + delta, end_line=e.end_line + delta) for e in fix.edits]
+        edits = [replace(e, line=e.line + delta, end_line=e.end_line + delta) for e in fix.edits]
         inside = all(1 <= e.line and e.end_line <= cell_lines for e in edits)
-        fix = dataclasses.replace(fix, edits=edits) if inside else None
-    return dataclasses.replace(finding, line=finding.line + delta, end_line=finding.end_line + delta, fix=fix)
+        fix = replace(fix, edits=edits) if inside else None
+    return replace(finding, line=finding.line + delta, end_line=finding.end_line + delta, fix=fix)
 
 
 def register(server: TorchwiseServer) -> None:

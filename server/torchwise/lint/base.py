@@ -12,9 +12,9 @@ characters (str indices) of that line.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, Literal
 
+from torchwise.records import record
 from torchwise.text import split_lines, split_lines_full
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,7 +24,7 @@ Severity = Literal["error", "warning", "information", "hint"]
 Applicability = Literal["safe", "unsafe"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Edit:
     line: int
     col: int
@@ -32,15 +32,21 @@ class Edit:
     end_col: int
     content: str
 
+    def __init__(self, line: int, col: int, end_line: int, end_col: int, content: str) -> None:
+        self.__dict__.update(line=line, col=col, end_line=end_line, end_col=end_col, content=content)
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class Fix:
     applicability: Applicability
     message: str
     edits: tuple[Edit, ...]
 
+    def __init__(self, applicability: Applicability, message: str, edits: tuple[Edit, ...]) -> None:
+        self.__dict__.update(applicability=applicability, message=message, edits=edits)
 
-@dataclass(frozen=True)
+
+@record(frozen=True, unshown=("check",), uncompared=("check",))
 class Rule:
     code: str  # e.g. "TW101"
     name: str  # kebab-case, e.g. "missing-zero-grad"
@@ -49,7 +55,12 @@ class Rule:
     summary: str  # one line, used in docs lists and --statistics
     default: bool  # enabled without explicit --select
     fix: Applicability | None  # applicability of the fix the rule can offer, if any
-    check: Callable[["Context"], Iterator["Finding"] | None] = field(compare=False, repr=False)
+    check: Callable[["Context"], Iterator["Finding"] | None]
+
+    def __init__(self, code: str, name: str, group: str, severity: Severity, summary: str, default: bool,
+                 fix: Applicability | None, check: Callable[["Context"], Iterator["Finding"] | None]) -> None:
+        self.__dict__.update(code=code, name=name, group=group, severity=severity, summary=summary,
+                             default=default, fix=fix, check=check)
 
     @property
     def url(self) -> str:
@@ -59,7 +70,7 @@ class Rule:
         return rule_url(self)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     rule: Rule
     line: int
@@ -68,6 +79,11 @@ class Finding:
     end_col: int
     message: str
     fix: Fix | None = None
+
+    def __init__(self, rule: Rule, line: int, col: int, end_line: int, end_col: int, message: str,
+                 fix: Fix | None = None) -> None:
+        self.__dict__.update(rule=rule, line=line, col=col, end_line=end_line, end_col=end_col, message=message,
+                             fix=fix)
 
 
 RULES: list[Rule] = []

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from torchwise.lint.engine import LintSettings, unknown_selectors
+from torchwise.records import record
 
 
 def _toml():
@@ -40,10 +40,13 @@ class ConfigError(ValueError):
     """A [tool.torchwise] table that cannot be used; the message is one line."""
 
 
-@dataclass
+@record()
 class Config:
     path: Path | None  # the pyproject.toml, or None when there is none
     settings: LintSettings
+
+    def __init__(self, path: Path | None, settings: LintSettings) -> None:
+        self.path, self.settings = path, settings
 
 
 _KEYS = {"select", "ignore", "extend-select", "extend_select", "per-file-ignores", "per_file_ignores", "exclude",

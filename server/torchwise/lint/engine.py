@@ -15,12 +15,12 @@ import gc
 import re
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Callable, Generator, Iterable
 
 from torchwise.analysis import Analysis, build_analysis
 from torchwise.lint.base import RULES, Context, Finding, Rule
+from torchwise.records import record
 
 SYNTAX_ERROR_CODE = "TW001"
 
@@ -83,17 +83,28 @@ def select_rules(select: Iterable[str] | None = None, ignore: Iterable[str] = ()
     return sorted((r for r in chosen if not any(selector_matches(r, s) for s in ignore)), key=lambda r: r.code)
 
 
-@dataclass
+@record()
 class LintSettings:
     """What to check; built from ``[tool.torchwise]``, CLI flags or editor options."""
 
-    select: list[str] = field(default_factory=list)  # empty: the default rules
-    ignore: list[str] = field(default_factory=list)
-    extend_select: list[str] = field(default_factory=list)
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> selectors
-    exclude: list[str] = field(default_factory=list)  # globs of files not to check
-    root: str | None = None  # directory the globs are relative to
-    fix_grad_off_context: str | None = None  # missing-no-grad's fix: "no_grad" (default) or "inference_mode"
+    select: list[str]  # empty: the default rules
+    ignore: list[str]
+    extend_select: list[str]
+    per_file_ignores: dict[str, list[str]]  # glob -> selectors
+    exclude: list[str]  # globs of files not to check
+    root: str | None  # directory the globs are relative to
+    fix_grad_off_context: str | None  # missing-no-grad's fix: "no_grad" (default) or "inference_mode"
+
+    def __init__(self, select: list[str] | None = None, ignore: list[str] | None = None,
+                 extend_select: list[str] | None = None, per_file_ignores: dict[str, list[str]] | None = None,
+                 exclude: list[str] | None = None, root: str | None = None,
+                 fix_grad_off_context: str | None = None) -> None:
+        self.select = [] if select is None else select
+        self.ignore = [] if ignore is None else ignore
+        self.extend_select = [] if extend_select is None else extend_select
+        self.per_file_ignores = {} if per_file_ignores is None else per_file_ignores
+        self.exclude = [] if exclude is None else exclude
+        self.root, self.fix_grad_off_context = root, fix_grad_off_context
 
     def _relative(self, path: str) -> str:
         p = PurePath(path)

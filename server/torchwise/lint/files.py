@@ -14,21 +14,25 @@ import codecs
 import io
 import os
 import tokenize
-from dataclasses import dataclass
 from pathlib import Path
+
+from torchwise.records import record
 
 
 class SourceError(Exception):
     """A file that cannot be read, decoded or written; the message is one line."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SourceFile:
     text: str            # decoded, without the BOM
     encoding: str        # a codec name, e.g. "utf-8", "latin-1"
     bom: bool            # the file starts with a UTF-8 BOM
     decodes: bool        # False: the bytes are not valid in ``encoding`` (text has U+FFFD)
     problem: str = ""    # why it does not decode, when it does not
+
+    def __init__(self, text: str, encoding: str, bom: bool, decodes: bool, problem: str = "") -> None:
+        self.__dict__.update(text=text, encoding=encoding, bom=bom, decodes=decodes, problem=problem)
 
 
 def decode_source(data: bytes, name: str = "<stdin>") -> SourceFile:

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from torchwise.lint.base import Finding
+from torchwise.records import record
 
 MIN_FILES_PER_WORKER = 8
 MIN_CHUNK = 4  # files: the chunks at a run's end
@@ -57,7 +57,7 @@ def workers_for(files: int) -> int:
 
 
 # ----------------------------------------------------------------- one file's fix
-@dataclass
+@record()
 class FileFix:
     """What fixing one file did; the caller reports it (in file order)."""
 
@@ -67,7 +67,12 @@ class FileFix:
     changed: bool = False
     diff: str | None = None
     gone: Counter | None = None  # --show-fixes: (code, name) -> count fixed
-    errors: list[str] = field(default_factory=list)  # stderr lines, each one counts as an error
+    errors: list[str]            # stderr lines, each one counts as an error
+
+    def __init__(self, findings: list[Finding], source: str, applied: int = 0, changed: bool = False,
+                 diff: str | None = None, gone: Counter | None = None, errors: list[str] | None = None) -> None:
+        self.findings, self.source, self.applied, self.changed = findings, source, applied, changed
+        self.diff, self.gone, self.errors = diff, gone, [] if errors is None else errors
 
 
 def fix_file(path: Path, original, display: str, rules, *, unsafe: bool, diff: bool,

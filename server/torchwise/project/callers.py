@@ -132,7 +132,7 @@ def _notebooks(project, folder: Path) -> list[Path]:
 
         from torchwise.project.resolver import walk
 
-        cached = project.memo[key] = list(islice(walk(folder, ".ipynb"), MAX_NOTEBOOKS))
+        cached = project.memo[key] = list(islice(walk(folder, ".ipynb", project.git_ignored(folder)), MAX_NOTEBOOKS))
     return cached
 
 

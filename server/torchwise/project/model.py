@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from torchwise.analysis import Analysis, build_analysis
 from torchwise.project.resolver import Resolver
 from torchwise.project.summaries import ModuleSummary, parse_for_summary, summarize
+from torchwise.records import record
 
 MAX_SOURCE_CHARS = 2_000_000
 MAX_UNITS = 64
 
 
-@dataclass
+@record()
 class Unit:
     path: Path
     module: str | None
     digest: int
     analysis: Analysis
     revision: int
+
+    def __init__(self, path: Path, module: str | None, digest: int, analysis: Analysis, revision: int) -> None:
+        self.path, self.module, self.digest, self.analysis, self.revision = path, module, digest, analysis, revision
 
 
 def digest_of(text: str) -> int:
@@ -112,8 +115,19 @@ class Project:
 
     def files(self) -> list[Path]:
         if self._files is None:
-            self._files = list(self.resolver.files())
+            self._files = list(self.resolver.files(self.git_ignored))
         return self._files
+
+    def git_ignored(self, folder: Path) -> frozenset[str]:
+        """What git ignores in ``folder``: asked once per revision, for its ``.py`` files and
+        its notebooks alike."""
+        key = ("git_ignored", folder)
+        found = self.memo.get(key)
+        if found is None:
+            from torchwise.project.resolver import git_ignored
+
+            found = self.memo[key] = git_ignored(folder)
+        return found  # type: ignore[return-value]
 
     # -- units ---------------------------------------------------------------------
     def unit(self, module: str) -> Unit | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 EXCLUDED_TOPS = frozenset({"torch", "torchvision", "torchaudio"})
 SKIPPED_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "build", "dist", "venv", "env"})
@@ -84,22 +84,25 @@ class Resolver:
                     best = (depth, ".".join(parts))
         return best[1] if best else None
 
-    def files(self) -> Iterator[Path]:
-        """Every ``.py`` file of the workspace folders (hidden, tool and git-ignored folders skipped)."""
+    def files(self, ignored_in: Callable[[Path], frozenset[str]] | None = None) -> Iterator[Path]:
+        """Every ``.py`` file of the workspace folders (hidden, tool and git-ignored folders
+        skipped; ``ignored_in``: what git ignores in a folder, when the caller knows it)."""
         count = 0
         for folder in self.folders:
-            for path in walk(folder, ".py"):
+            for path in walk(folder, ".py", ignored_in(folder) if ignored_in else None):
                 count += 1
                 if count > MAX_FILES:
                     return
                 yield path
 
 
-def walk(folder: Path, suffix: str) -> Iterator[Path]:
+def walk(folder: Path, suffix: str, ignored: frozenset[str] | None = None) -> Iterator[Path]:
     """The files of ``folder`` ending in ``suffix``, sorted per directory, skipping hidden
     and tool folders, virtual environments, and what git ignores (``.gitignore``,
-    ``.git/info/exclude``; bundled or generated code is not the project's)."""
-    ignored = git_ignored(folder)
+    ``.git/info/exclude``; bundled or generated code is not the project's): ``ignored``,
+    or asked of git."""
+    if ignored is None:
+        ignored = git_ignored(folder)
     for dirpath, dirnames, filenames in os.walk(folder):
         prefix = "" if dirpath == str(folder) else os.path.relpath(dirpath, folder).replace(os.sep, "/") + "/"
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS
@@ -114,6 +117,8 @@ def git_ignored(folder: Path) -> frozenset[str]:
     """The files and folders (relative to ``folder``, ``/``-separated) that git ignores
     there; empty outside a git checkout, without git, or when ``folder`` itself is
     ignored (a folder given on purpose is checked)."""
+    if _outside_git(folder):
+        return frozenset()  # what git would answer there (it fails), without starting it
     import subprocess  # only when the project lists its files
 
     try:
@@ -125,3 +130,18 @@ def git_ignored(folder: Path) -> frozenset[str]:
         return frozenset()
     found = frozenset(os.fsdecode(raw).rstrip("/") for raw in out.stdout.split(b"\0") if raw)
     return frozenset() if "." in found or "" in found else found
+
+
+def _outside_git(folder: Path) -> bool:
+    """No ``.git`` in ``folder`` or any folder above it (as given or with its links
+    resolved) and no ``GIT_DIR``: git finds no repository there."""
+    if "GIT_DIR" in os.environ:
+        return False
+    given = os.path.abspath(folder)
+    for start in {given, os.path.realpath(given)}:
+        here, above = start, None
+        while here != above:
+            if os.path.lexists(os.path.join(here, ".git")):
+                return False
+            here, above = os.path.dirname(here), here
+    return True

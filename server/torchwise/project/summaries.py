@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from dataclasses import dataclass, field
+
+from torchwise.records import record
 
 MAX_TEXT = 80
 
@@ -40,11 +41,14 @@ class _Header:
         return self.rendered
 
 
-@dataclass(frozen=True)
+@record(frozen=True, unshown=("header",), uncompared=("header",))
 class FunctionSummary:
     name: str
     line: int
-    header: _Header | str = field(repr=False, compare=False)
+    header: _Header | str
+
+    def __init__(self, name: str, line: int, header: _Header | str) -> None:
+        self.__dict__.update(name=name, line=line, header=header)
 
     @property
     def signature(self) -> str:
@@ -52,7 +56,7 @@ class FunctionSummary:
         return self.header if isinstance(self.header, str) else self.header.signature()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ClassSummary:
     name: str
     line: int
@@ -61,8 +65,12 @@ class ClassSummary:
     # attributes ``__init__`` assigns, with the source text of the value: ("fc", "Linear(20, 64)")
     init_attributes: tuple[tuple[str, str], ...]
 
+    def __init__(self, name: str, line: int, bases: tuple[str, ...], methods: tuple[FunctionSummary, ...],
+                 init_attributes: tuple[tuple[str, str], ...]) -> None:
+        self.__dict__.update(name=name, line=line, bases=bases, methods=methods, init_attributes=init_attributes)
 
-@dataclass(frozen=True)
+
+@record(frozen=True, unshown=("text", "_memo"), uncompared=("text", "_memo"))
 class ModuleSummary:
     module: str | None
     path: str
@@ -70,9 +78,16 @@ class ModuleSummary:
     names: tuple[str, ...]  # module-level bindings
     classes: tuple[ClassSummary, ...]
     functions: tuple[FunctionSummary, ...]
-    text: str = field(repr=False, compare=False)  # the module's text (shared with the project's)
+    text: str  # the module's text (shared with the project's)
     syntax_error: str | None = None
-    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict
+
+    def __init__(self, module: str | None, path: str, digest: int, names: tuple[str, ...],
+                 classes: tuple[ClassSummary, ...], functions: tuple[FunctionSummary, ...], text: str,
+                 syntax_error: str | None = None, _memo: dict | None = None) -> None:
+        self.__dict__.update(module=module, path=path, digest=digest, names=names, classes=classes,
+                             functions=functions, text=text, syntax_error=syntax_error,
+                             _memo={} if _memo is None else _memo)
 
     @property
     def called(self) -> frozenset[str]:
