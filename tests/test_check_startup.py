@@ -70,7 +70,8 @@ def test_a_check_creates_no_dataclass_outside_the_engine(tmp_path: Path):
     check path's plain data are ``torchwise.records``; these modules still use dataclasses."""
     probe = ("print(sorted({c.__module__ for m in list(sys.modules.values()) if m.__name__.startswith('torchwise')"
              " for c in vars(m).values() if isinstance(c, type) and '__dataclass_fields__' in vars(c)}))")
-    allowed = {"torchwise.analysis", "torchwise.project.effects", "torchwise.lint.rules.deprecated"}
+    allowed = {"torchwise.analysis", "torchwise.project.effects", "torchwise.project.regions",
+               "torchwise.lint.rules.deprecated"}
     assert set(ast.literal_eval(_after_a_check(tmp_path, probe))) <= allowed
 
 

@@ -182,11 +182,13 @@ def _fix_job(job) -> FileFix:
     return out
 
 
-@dataclass
 class Failed:
     """A job that gave no result: the line that says so, reported for its file."""
 
-    line: str
+    __slots__ = ("line",)
+
+    def __init__(self, line: str) -> None:
+        self.line = line
 
 
 def _display_of(job) -> str:
