@@ -13,7 +13,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from torchwise.records import record
+from torchwise.records import record, setfield
 from torchwise.resources import data_dir
 
 
@@ -61,7 +61,9 @@ class Shape:
     note: str = ""
 
     def __init__(self, name: str, shape: str, note: str = "") -> None:
-        self.__dict__.update(name=name, shape=shape, note=note)
+        setfield(self, "name", name)
+        setfield(self, "shape", shape)
+        setfield(self, "note", note)
 
 
 @record(frozen=True, uncompared=("source",))
@@ -91,9 +93,21 @@ class Entry:
                  runnable: bool = False, related: tuple[str, ...] = (), rules: tuple[str, ...] = (),
                  bases: tuple[str, ...] = (), returns: str = "", requires: tuple[str, ...] = (),
                  source: str = "") -> None:
-        self.__dict__.update(names=names, kind=kind, summary=summary, docs=docs, signature=signature, shapes=shapes,
-                             pitfalls=pitfalls, example=example, runnable=runnable, related=related, rules=rules,
-                             bases=bases, returns=returns, requires=requires, source=source)
+        setfield(self, "names", names)
+        setfield(self, "kind", kind)
+        setfield(self, "summary", summary)
+        setfield(self, "docs", docs)
+        setfield(self, "signature", signature)
+        setfield(self, "shapes", shapes)
+        setfield(self, "pitfalls", pitfalls)
+        setfield(self, "example", example)
+        setfield(self, "runnable", runnable)
+        setfield(self, "related", related)
+        setfield(self, "rules", rules)
+        setfield(self, "bases", bases)
+        setfield(self, "returns", returns)
+        setfield(self, "requires", requires)
+        setfield(self, "source", source)
 
     @property
     def name(self) -> str:

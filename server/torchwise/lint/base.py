@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Callable, Iterator, Literal
 
-from torchwise.records import record
+from torchwise.records import record, setfield
 from torchwise.text import split_lines, split_lines_full
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +33,11 @@ class Edit:
     content: str
 
     def __init__(self, line: int, col: int, end_line: int, end_col: int, content: str) -> None:
-        self.__dict__.update(line=line, col=col, end_line=end_line, end_col=end_col, content=content)
+        setfield(self, "line", line)
+        setfield(self, "col", col)
+        setfield(self, "end_line", end_line)
+        setfield(self, "end_col", end_col)
+        setfield(self, "content", content)
 
 
 @record(frozen=True)
@@ -43,7 +47,9 @@ class Fix:
     edits: tuple[Edit, ...]
 
     def __init__(self, applicability: Applicability, message: str, edits: tuple[Edit, ...]) -> None:
-        self.__dict__.update(applicability=applicability, message=message, edits=edits)
+        setfield(self, "applicability", applicability)
+        setfield(self, "message", message)
+        setfield(self, "edits", edits)
 
 
 @record(frozen=True, unshown=("check",), uncompared=("check",))
@@ -59,8 +65,14 @@ class Rule:
 
     def __init__(self, code: str, name: str, group: str, severity: Severity, summary: str, default: bool,
                  fix: Applicability | None, check: Callable[["Context"], Iterator["Finding"] | None]) -> None:
-        self.__dict__.update(code=code, name=name, group=group, severity=severity, summary=summary,
-                             default=default, fix=fix, check=check)
+        setfield(self, "code", code)
+        setfield(self, "name", name)
+        setfield(self, "group", group)
+        setfield(self, "severity", severity)
+        setfield(self, "summary", summary)
+        setfield(self, "default", default)
+        setfield(self, "fix", fix)
+        setfield(self, "check", check)
 
     @property
     def url(self) -> str:
@@ -82,8 +94,13 @@ class Finding:
 
     def __init__(self, rule: Rule, line: int, col: int, end_line: int, end_col: int, message: str,
                  fix: Fix | None = None) -> None:
-        self.__dict__.update(rule=rule, line=line, col=col, end_line=end_line, end_col=end_col, message=message,
-                             fix=fix)
+        setfield(self, "rule", rule)
+        setfield(self, "line", line)
+        setfield(self, "col", col)
+        setfield(self, "end_line", end_line)
+        setfield(self, "end_col", end_col)
+        setfield(self, "message", message)
+        setfield(self, "fix", fix)
 
 
 RULES: list[Rule] = []

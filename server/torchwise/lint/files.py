@@ -16,7 +16,7 @@ import os
 import tokenize
 from pathlib import Path
 
-from torchwise.records import record
+from torchwise.records import record, setfield
 
 
 class SourceError(Exception):
@@ -32,7 +32,11 @@ class SourceFile:
     problem: str = ""    # why it does not decode, when it does not
 
     def __init__(self, text: str, encoding: str, bom: bool, decodes: bool, problem: str = "") -> None:
-        self.__dict__.update(text=text, encoding=encoding, bom=bom, decodes=decodes, problem=problem)
+        setfield(self, "text", text)
+        setfield(self, "encoding", encoding)
+        setfield(self, "bom", bom)
+        setfield(self, "decodes", decodes)
+        setfield(self, "problem", problem)
 
 
 def decode_source(data: bytes, name: str = "<stdin>") -> SourceFile:

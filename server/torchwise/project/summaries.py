@@ -12,7 +12,7 @@ import ast
 import re
 import warnings
 
-from torchwise.records import record
+from torchwise.records import record, setfield
 
 MAX_TEXT = 80
 
@@ -48,7 +48,9 @@ class FunctionSummary:
     header: _Header | str
 
     def __init__(self, name: str, line: int, header: _Header | str) -> None:
-        self.__dict__.update(name=name, line=line, header=header)
+        setfield(self, "name", name)
+        setfield(self, "line", line)
+        setfield(self, "header", header)
 
     @property
     def signature(self) -> str:
@@ -67,7 +69,11 @@ class ClassSummary:
 
     def __init__(self, name: str, line: int, bases: tuple[str, ...], methods: tuple[FunctionSummary, ...],
                  init_attributes: tuple[tuple[str, str], ...]) -> None:
-        self.__dict__.update(name=name, line=line, bases=bases, methods=methods, init_attributes=init_attributes)
+        setfield(self, "name", name)
+        setfield(self, "line", line)
+        setfield(self, "bases", bases)
+        setfield(self, "methods", methods)
+        setfield(self, "init_attributes", init_attributes)
 
 
 @record(frozen=True, unshown=("text", "_memo"), uncompared=("text", "_memo"))
@@ -85,9 +91,15 @@ class ModuleSummary:
     def __init__(self, module: str | None, path: str, digest: int, names: tuple[str, ...],
                  classes: tuple[ClassSummary, ...], functions: tuple[FunctionSummary, ...], text: str,
                  syntax_error: str | None = None, _memo: dict | None = None) -> None:
-        self.__dict__.update(module=module, path=path, digest=digest, names=names, classes=classes,
-                             functions=functions, text=text, syntax_error=syntax_error,
-                             _memo={} if _memo is None else _memo)
+        setfield(self, "module", module)
+        setfield(self, "path", path)
+        setfield(self, "digest", digest)
+        setfield(self, "names", names)
+        setfield(self, "classes", classes)
+        setfield(self, "functions", functions)
+        setfield(self, "text", text)
+        setfield(self, "syntax_error", syntax_error)
+        setfield(self, "_memo", {} if _memo is None else _memo)
 
     @property
     def called(self) -> frozenset[str]:
