@@ -55,6 +55,15 @@ def _after_a_check(tmp_path: Path, probe: str, source: str = BAD) -> str:
     return proc.stdout.strip().splitlines()[-1]
 
 
+def test_a_folder_outside_a_checkout_is_listed_without_git(tmp_path: Path):
+    """Discovery knows there is no repository (no ``.git`` above) without starting git."""
+    (tmp_path / "train.py").write_text(BAD)
+    code = ("import sys\nfrom torchwise.cli import main\nmain(sys.argv[1:])\n"
+            "print('subprocess' in sys.modules)")
+    proc = _run(["check", "--exit-zero", "--isolated", "."], tmp_path, code=code)
+    assert proc.returncode == 0, proc.stderr
+    assert "train.py" in proc.stdout and proc.stdout.strip().splitlines()[-1] == "False"
+
 def test_a_check_imports_no_toml_json_or_rule_docs_it_does_not_need(tmp_path: Path):
     """Nor subprocess: the project lists its files (a parameter's callers are looked for)
     without asking git, outside a checkout."""

@@ -95,7 +95,12 @@ def _git_root(path: Path) -> Path | None:
 
 
 def _git_files(directory: Path) -> list[Path] | None:
-    """Tracked and untracked-but-not-ignored files under ``directory``, via git."""
+    """Tracked and untracked-but-not-ignored files under ``directory``, via git (None
+    outside a checkout: known without starting git, as the project model knows it)."""
+    from torchwise.project.resolver import outside_git
+
+    if outside_git(directory):
+        return None
     import subprocess
 
     root = _git_root(directory)

@@ -117,7 +117,7 @@ def git_ignored(folder: Path) -> frozenset[str]:
     """The files and folders (relative to ``folder``, ``/``-separated) that git ignores
     there; empty outside a git checkout, without git, or when ``folder`` itself is
     ignored (a folder given on purpose is checked)."""
-    if _outside_git(folder):
+    if outside_git(folder):
         return frozenset()  # what git would answer there (it fails), without starting it
     import subprocess  # only when the project lists its files
 
@@ -132,7 +132,7 @@ def git_ignored(folder: Path) -> frozenset[str]:
     return frozenset() if "." in found or "" in found else found
 
 
-def _outside_git(folder: Path) -> bool:
+def outside_git(folder: Path) -> bool:
     """No ``.git`` in ``folder`` or any folder above it (as given or with its links
     resolved) and no ``GIT_DIR``: git finds no repository there."""
     if "GIT_DIR" in os.environ:
