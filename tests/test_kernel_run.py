@@ -24,6 +24,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+import procs
 from lsp_helpers import SERVER_COMMAND, initialize_params, open_document, server_env
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
@@ -686,21 +687,13 @@ async def test_interpreter_without_ipykernel_gives_one_clear_message(tmp_path: P
         assert (await command(client, "torchwise.kernelInfo"))["state"] == "stopped"
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 async def wait_gone(*pids: int) -> list[int]:
     for _ in range(300):
-        alive = [pid for pid in pids if pid_alive(pid)]
-        if not alive:
+        left = [pid for pid in pids if procs.alive(pid)]
+        if not left:
             return []
         await asyncio.sleep(0.1)
-    return alive
+    return left
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="process checks use /proc")
@@ -710,7 +703,7 @@ async def test_no_kernel_or_bridge_left_after_the_server_exits(tmp_path: Path):
         assert finished["status"] == "ok"
         info = await command(client, "torchwise.kernelInfo")
         pids = [info["kernelPid"], info["bridgePid"]]
-        assert all(pid_alive(pid) for pid in pids)
+        assert all(procs.alive(pid) for pid in pids)
         # the editor closes while a long loop is running
         run_id = await run_code(client, "print('training', flush=True)\nwhile True:\n    pass\n")
         await client.recorder.until(lambda: client.recorder.outputs[run_id])

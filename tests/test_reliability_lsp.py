@@ -22,6 +22,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from procs import alive, children, cmdline
 from lsp_helpers import SERVER_COMMAND, initialize_params, open_document, server_env
 from test_text import UNICODE_BREAKS, ref_lines, ref_offset
 
@@ -316,19 +317,6 @@ async def test_a_document_starting_with_a_bom_is_analysed(client: LanguageClient
     assert hover is not None and hover.range.start.character == 8  # `torch` after the BOM and "import "
 
 
-def _children(pid: int) -> set[int]:
-    out = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.add(int(entry.name))
-    return out
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list child processes")
 def test_the_lint_worker_process_never_outlives_the_server(raw: RawServer, tmp_path: Path) -> None:
     import time
@@ -339,15 +327,14 @@ def test_the_lint_worker_process_never_outlives_the_server(raw: RawServer, tmp_p
     deadline = time.monotonic() + 60
     workers: set[int] = set()
     while not workers and time.monotonic() < deadline:
-        workers = {pid for pid in _children(raw.proc.pid)
-                   if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+        workers = {pid for pid in children(raw.proc.pid)
+                   if b"multiprocessing" in cmdline(pid)}
         time.sleep(0.2)
     assert workers, "the large file was not linted in a worker process"
     raw.proc.kill()  # no shutdown, no exit: the worker must notice on its own
     raw.proc.wait()
     deadline = time.monotonic() + 20
     while workers and time.monotonic() < deadline:
-        workers = {pid for pid in workers if Path(f"/proc/{pid}").exists()
-                   and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()}
+        workers = {pid for pid in workers if alive(pid)}
         time.sleep(0.2)
     assert not workers, f"lint worker(s) {workers} outlived the server"
