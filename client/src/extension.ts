@@ -21,14 +21,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const codeLens = new CellCodeLensProvider();
   context.subscriptions.push(panel, kernel, variables, codeLens, trackHasCells(), new TorchwiseNotebookController(kernel));
 
-  // A file opened with Ctrl+P can be shown before the provider is registered (activation is
-  // triggered by that very file), and the editor does not ask again until it scrolls: ask it to
-  // once activated and whenever another editor becomes visible.
-  const refreshLenses = () => setTimeout(() => codeLens.refresh(), 300);
+  // VS Code asks for an editor's lenses a moment after its model is set, and drops that request
+  // when the editor's text loses focus first (a file opened from Quick Open gets focus only as the
+  // picker closes); it asks again only when the text changes, the editor is refocused or the
+  // provider says its lenses changed. Activation can also come after the first editor is shown.
+  // So say so once activated and a few times while a newly shown editor settles (a slow machine
+  // settles later than 300 ms): each refresh re-reads the `# %%` markers, which is cheap.
+  let lensTimers: ReturnType<typeof setTimeout>[] = [];
+  const refreshLenses = () => {
+    lensTimers.forEach(clearTimeout);
+    lensTimers = [300, 1000, 3000].map((ms) => setTimeout(() => codeLens.refresh(), ms));
+  };
   refreshLenses();
   context.subscriptions.push(
     vscode.window.onDidChangeActiveTextEditor(refreshLenses),
     vscode.window.onDidChangeVisibleTextEditors(refreshLenses),
+    { dispose: () => lensTimers.forEach(clearTimeout) },
   );
   context.subscriptions.push(
     vscode.languages.registerCodeLensProvider({ language: "python" }, codeLens),
