@@ -388,16 +388,22 @@ def _legacy_weights(qualname: str) -> tuple[str, str, str | None] | None:
     return None
 
 
+_PRETRAINED_FLAGS = frozenset(("pretrained", "pretrained_backbone"))
+
+
 @rule(code="TW803", name="torchvision-pretrained-deprecated", group="deprecated", severity="warning",
       summary="torchvision model builders' `pretrained=` is deprecated in favour of `weights=`.",
       fix="safe")
 def torchvision_pretrained_deprecated(ctx: Context):
-    Constant = ast.Constant
+    Constant, flags = ast.Constant, _PRETRAINED_FLAGS
     for call in calls(ctx):
         args = call.args
-        if not (args and args[0].__class__ is Constant and args[0].value.__class__ is bool) and not (call.keywords and any(
-                k.arg == "pretrained" or k.arg == "pretrained_backbone" for k in call.keywords)):
-            continue  # no flag, by keyword or as a literal first argument (the common case)
+        if not (args and args[0].__class__ is Constant and args[0].value.__class__ is bool):
+            for k in call.keywords:  # a loop, not any() over a generator: asked of every call of the file
+                if k.arg in flags:
+                    break
+            else:
+                continue  # no flag, by keyword or as a literal first argument (the common case)
         if not isinstance(call.func, (ast.Name, ast.Attribute)):
             continue
         flag = keyword(call, "pretrained")
@@ -684,12 +690,25 @@ def _max_subtracted(ctx: Context, x: ast.AST) -> bool:
     names = {n.id for n in ast.walk(x.right) if isinstance(n, ast.Name)}
     if any("max" in n.lower() for n in names):
         return True
-    for node in index(ctx).assigns:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if node.value is not None and any(isinstance(t, ast.Name) and t.id in names for t in targets) \
-                and _has_max_call(node.value):
-            return True
-    return False
+    by_name = _assigned_names(ctx)
+    return any(_has_max_call(node.value) for name in names for node in by_name.get(name, ()))
+
+
+def _assigned_names(ctx: Context) -> dict[str, list[ast.AST]]:
+    """Name -> the assignments (with a value) that have it as a whole target, listed once
+    per file version: asked for each subtraction, a scan of every assignment each time."""
+    by_name = ctx.analysis.queries.get("assigns_by_target_name")
+    if by_name is None:
+        by_name = ctx.analysis.queries["assigns_by_target_name"] = {}
+        Name = ast.Name
+        for node in index(ctx).assigns:
+            if node.value is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if t.__class__ is Name:
+                    by_name.setdefault(t.id, []).append(node)
+    return by_name
 
 
 def _has_max_call(expr: ast.AST) -> bool:
