@@ -7,6 +7,7 @@ import ast
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.lint.rules._calls import (
     add_keyword, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index,
@@ -391,19 +392,31 @@ def _legacy_weights(qualname: str) -> tuple[str, str, str | None] | None:
 _PRETRAINED_FLAGS = frozenset(("pretrained", "pretrained_backbone"))
 
 
+def _flag_calls(ctx: Context) -> set[int]:
+    """Ids of the calls passing ``pretrained=``/``pretrained_backbone=`` or a literal bool as
+    their first argument: from the file's keywords and bool constants (a few) rather than a
+    look at every call."""
+    idx = flow.index(ctx.analysis)  # the shared walk's nodes by type
+    parents, Call, flags = idx.parents, ast.Call, _PRETRAINED_FLAGS
+    out = {id(parents[id(k)]) for k in idx.by_type.get(ast.keyword, ()) if k.arg in flags}
+    for constant in idx.by_type.get(ast.Constant, ()):
+        if constant.value.__class__ is bool:
+            call = parents.get(id(constant))
+            if call.__class__ is Call and call.args and call.args[0] is constant:
+                out.add(id(call))
+    return out
+
+
 @rule(code="TW803", name="torchvision-pretrained-deprecated", group="deprecated", severity="warning",
       summary="torchvision model builders' `pretrained=` is deprecated in favour of `weights=`.",
       fix="safe")
 def torchvision_pretrained_deprecated(ctx: Context):
-    Constant, flags = ast.Constant, _PRETRAINED_FLAGS
+    flagged = _flag_calls(ctx)
+    if not flagged:
+        return
     for call in calls(ctx):
-        args = call.args
-        if not (args and args[0].__class__ is Constant and args[0].value.__class__ is bool):
-            for k in call.keywords:  # a loop, not any() over a generator: asked of every call of the file
-                if k.arg in flags:
-                    break
-            else:
-                continue  # no flag, by keyword or as a literal first argument (the common case)
+        if id(call) not in flagged:
+            continue  # no flag, by keyword or as a literal first argument (the common case)
         if not isinstance(call.func, (ast.Name, ast.Attribute)):
             continue
         flag = keyword(call, "pretrained")
