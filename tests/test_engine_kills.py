@@ -17,6 +17,7 @@ from torchwise.lint.engine import (
     unknown_selectors,
 )
 from torchwise.records import replace
+from torchwise.text import split_lines
 
 RULES = [*select_rules(), get_rule("unused-noqa")]
 
@@ -31,6 +32,17 @@ def test_noqa_map() -> None:
     lines = ["x = 1  # NoQA: TW107, Missing-Eval", "y = 2", "z = 3  # noqa", "w  # noqa: E501  # noqa: TW404"]
     assert noqa_map(lines) == {1: {"tw107", "missing-eval"}, 3: {"*"}, 4: {"e501", "tw404"}}
     assert noqa_map(["# no qa", "x"]) == {}
+
+
+@pytest.mark.parametrize("source", [
+    "a = 1  # NOQA\n\nb  # noqa: TW101\n", "\ufeffx  # NoQa: E1\ny\n", "a\r\nb  # noqa\rc  # noqa: X\n",
+    "\u0130\u0130 = 1\nb  # noqa\n", "a\x0cb  # noqa\nc # noqa:TW1\u2028d\n", "noqanoqa\nx  # noqa # NOQA: Y", "",
+])
+def test_noqa_map_from_the_source_finds_the_lines_a_scan_of_each_line_finds(source) -> None:
+    """With the text the lines were split from, the noqa lines are found by one scan of it
+    (exotic characters, other line breaks and a BOM keep the same numbers)."""
+    lines = split_lines(source)
+    assert list(noqa_map(lines, source).items()) == list(noqa_map(lines).items())
 
 
 

@@ -157,10 +157,35 @@ ALL_CODES = "*"
 _HAS_NOQA = re.compile("noqa", re.IGNORECASE)
 
 
-def noqa_map(lines: list[str]) -> dict[int, set[str]]:
-    """line (1-based) -> suppressed codes/names (lowercase), ``{"*"}`` for a bare noqa."""
+def _noqa_lines(lines: list[str], source: str | None) -> Iterable[int]:
+    """The numbers (1-based, ascending) of the lines that may hold a noqa comment: found
+    by one scan of ``source`` (the text ``lines`` were split from) when its only line
+    break is ``\n``, rather than a regex search of every line; else every line."""
+    if source is None or "\r" in source:
+        return range(1, len(lines) + 1)
+    # lowercased (the only characters ``(?i)noqa`` matches are those whose lower() is one of its
+    # letters; lower() keeps every "\n", so the line numbers hold), then plain finds: a case-blind
+    # regex scan of the whole text is several times slower
+    low = source.lower()
+    numbers: list[int] = []
+    line, last = 1, 0
+    at = low.find("noqa")
+    while at != -1:
+        line += low.count("\n", last, at)
+        last = at
+        if not numbers or numbers[-1] != line:
+            numbers.append(line)
+        at = low.find("noqa", at + 4)
+    return numbers
+
+
+def noqa_map(lines: list[str], source: str | None = None) -> dict[int, set[str]]:
+    """line (1-based) -> suppressed codes/names (lowercase), ``{"*"}`` for a bare noqa.
+    ``source``: the text ``lines`` were split from (``split_lines``), to find the lines
+    with a noqa in one scan."""
     out: dict[int, set[str]] = {}
-    for number, text in enumerate(lines, start=1):
+    for number in _noqa_lines(lines, source):
+        text = lines[number - 1] if number <= len(lines) else ""
         if _HAS_NOQA.search(text) is None:  # any case, as the pattern below (`# NoQA` too)
             continue
         for match in _NOQA.finditer(text):
@@ -296,7 +321,7 @@ def _finish(analysis: Analysis, rules: list[Rule], findings: list[Finding]) -> l
     unused_rule = next((r for r in rules if r.code == file_noqa.UNUSED_NOQA_CODE), None)
     unused = file_noqa.unused_noqa(unused_rule, analysis, findings, rules, all_rules()) if unused_rule else []
     if findings and _HAS_NOQA.search(analysis.source) is not None:  # one scan of the text first
-        noqa = noqa_map(analysis.lines)
+        noqa = noqa_map(analysis.lines, analysis.source)
         if noqa:
             findings = [f for f in findings if not is_suppressed(f, noqa)]
         whole_file = file_noqa.file_noqa(analysis.source)

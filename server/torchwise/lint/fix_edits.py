@@ -69,7 +69,16 @@ def _lines(ctx: "Context") -> list[str]:
     """The file's lines without their endings, split where ``ast`` splits them."""
     cached = ctx.analysis.queries.get("fix_lines")
     if cached is None or cached[0] is not ctx.source:
-        cached = (ctx.source, _BREAK.split(ctx.source))
+        source = ctx.source
+        if ctx.analysis.source is source:
+            # the analysis split the text at the same breaks (``split_lines``): a copy, not a
+            # second regex split of the file (a tenth of the time); a final break adds an empty line
+            lines = list(ctx.analysis.lines)
+            if not source or source.endswith(("\n", "\r")):
+                lines.append("")
+        else:
+            lines = _BREAK.split(source)
+        cached = (source, lines)
         ctx.analysis.queries["fix_lines"] = cached
     return cached[1]
 

@@ -212,6 +212,7 @@ class Summaries:
         self.tree = tree
         # the analysis holds this object (its query table): a weak reference back, no cycle
         self._analysis = weakref.ref(analysis) if analysis is not None else None
+        self._env = getattr(analysis, "env", None) is not None  # set once, by the analysis's constructor
         self._foreign: dict[int, tuple[int, ast.Call, ast.AST | None]] = {}
         # id(another module's function) -> (it, its module's Summaries, that module's analysis)
         self._owners: dict[int, tuple[ast.AST, Summaries, object]] = {}
@@ -267,6 +268,8 @@ class Summaries:
 
     def _foreign_callee(self, call: ast.Call) -> ast.AST | None:
         """Another module's function a call runs (memoised per call and revision)."""
+        if not self._env:
+            return None  # a file on its own (asked of most calls of the file)
         env = getattr(self.analysis, "env", None)
         if env is None:
             return None

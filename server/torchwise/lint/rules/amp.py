@@ -33,6 +33,20 @@ def _statement(ctx: Context, node: ast.AST) -> ast.stmt | None:
     return current  # type: ignore[return-value]
 
 
+def _calls_method_of(calls: list[ast.Call], method: str, receiver: str | None,
+                     before: ast.AST | None = None) -> bool:
+    """Whether one of ``calls`` is ``<receiver>.<method>(...)`` (``receiver`` dotted), starting
+    before ``before`` if given: a loop with the cheap test first, as these scan every call
+    of a function once per finding."""
+    Attribute, dotted = ast.Attribute, flow.dotted
+    for n in calls:
+        func = n.func
+        if func.__class__ is Attribute and func.attr == method and dotted(func.value) == receiver \
+                and (before is None or flow.before(n, before)):
+            return True
+    return False
+
+
 @rule(code="TW401", name="scaler-step-missing", group="amp", severity="error",
       summary="The loss is scaled with GradScaler but optimizer.step() is called directly.", fix="unsafe")
 def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
@@ -57,9 +71,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
         stmt = _statement(ctx, call)
         if isinstance(stmt, ast.Expr) and stmt.value is call:
             edits = [ctx.replace(call, f"{scaler_text}.step({ctx.text(opt)})")]
-            has_update = any(flow.method_name(n) == "update" and isinstance(n.func, ast.Attribute)
-                             and flow.dotted(n.func.value) == flow.dotted(match[1])
-                             for n in flow.calls_in(a, func))
+            has_update = _calls_method_of(flow.calls_in(a, func), "update", flow.dotted(match[1]))
             if not has_update:
                 end = ctx.analysis.char_col(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
                 indent = ctx.lines[stmt.lineno - 1][: ctx.analysis.char_col(stmt.lineno, stmt.col_offset)]
@@ -104,11 +116,7 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
             continue
         scaler_dotted = flow.dotted(match[1])
         calls = flow.calls_in(a, func)
-        unscaled = any(
-            flow.method_name(n) == "unscale_" and isinstance(n.func, ast.Attribute)
-            and flow.dotted(n.func.value) == scaler_dotted and flow.before(n, call)
-            for n in calls
-        )
+        unscaled = _calls_method_of(calls, "unscale_", scaler_dotted, call)
         if unscaled:
             continue
         scaler_text = ctx.text(match[1])

@@ -92,7 +92,8 @@ class _Uses:
                 func = node.func
                 if func.__class__ is Name and func.id in _HARMLESS:
                     continue
-                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                keywords = node.keywords  # no generator for the many calls without keywords
+                for arg in [*node.args, *[k.value for k in keywords]] if keywords else node.args:
                     if arg.__class__ is Starred:
                         arg = arg.value
                     add_node(id(arg))

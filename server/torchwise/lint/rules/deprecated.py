@@ -7,6 +7,7 @@ import ast
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.lint.rules._calls import (
     add_keyword, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index,
@@ -388,15 +389,33 @@ def _legacy_weights(qualname: str) -> tuple[str, str, str | None] | None:
     return None
 
 
+_PRETRAINED_FLAGS = frozenset(("pretrained", "pretrained_backbone"))
+
+
+def _flag_calls(ctx: Context) -> set[int]:
+    """Ids of the calls passing ``pretrained=``/``pretrained_backbone=`` or a literal bool as
+    their first argument: from the file's keywords and bool constants (a few) rather than a
+    look at every call."""
+    idx = flow.index(ctx.analysis)  # the shared walk's nodes by type
+    parents, Call, flags = idx.parents, ast.Call, _PRETRAINED_FLAGS
+    out = {id(parents[id(k)]) for k in idx.by_type.get(ast.keyword, ()) if k.arg in flags}
+    for constant in idx.by_type.get(ast.Constant, ()):
+        if constant.value.__class__ is bool:
+            call = parents.get(id(constant))
+            if call.__class__ is Call and call.args and call.args[0] is constant:
+                out.add(id(call))
+    return out
+
+
 @rule(code="TW803", name="torchvision-pretrained-deprecated", group="deprecated", severity="warning",
       summary="torchvision model builders' `pretrained=` is deprecated in favour of `weights=`.",
       fix="safe")
 def torchvision_pretrained_deprecated(ctx: Context):
-    Constant = ast.Constant
+    flagged = _flag_calls(ctx)
+    if not flagged:
+        return
     for call in calls(ctx):
-        args = call.args
-        if not (args and args[0].__class__ is Constant and args[0].value.__class__ is bool) and not (call.keywords and any(
-                k.arg == "pretrained" or k.arg == "pretrained_backbone" for k in call.keywords)):
+        if id(call) not in flagged:
             continue  # no flag, by keyword or as a literal first argument (the common case)
         if not isinstance(call.func, (ast.Name, ast.Attribute)):
             continue
@@ -684,12 +703,25 @@ def _max_subtracted(ctx: Context, x: ast.AST) -> bool:
     names = {n.id for n in ast.walk(x.right) if isinstance(n, ast.Name)}
     if any("max" in n.lower() for n in names):
         return True
-    for node in index(ctx).assigns:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if node.value is not None and any(isinstance(t, ast.Name) and t.id in names for t in targets) \
-                and _has_max_call(node.value):
-            return True
-    return False
+    by_name = _assigned_names(ctx)
+    return any(_has_max_call(node.value) for name in names for node in by_name.get(name, ()))
+
+
+def _assigned_names(ctx: Context) -> dict[str, list[ast.AST]]:
+    """Name -> the assignments (with a value) that have it as a whole target, listed once
+    per file version: asked for each subtraction, a scan of every assignment each time."""
+    by_name = ctx.analysis.queries.get("assigns_by_target_name")
+    if by_name is None:
+        by_name = ctx.analysis.queries["assigns_by_target_name"] = {}
+        Name = ast.Name
+        for node in index(ctx).assigns:
+            if node.value is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if t.__class__ is Name:
+                    by_name.setdefault(t.id, []).append(node)
+    return by_name
 
 
 def _has_max_call(expr: ast.AST) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import bisect
 import operator
+import weakref
 from typing import Iterator
 
 from torchwise.lint import fix_edits, flow
@@ -838,6 +839,18 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             break
 
 
+def _grad_off_name(ctx: Context) -> str:
+    """``fix_edits.grad_off_context`` once per rule run (a ``Context`` is one rule on one
+    file): it looks for the file's pyproject.toml, a walk up the folders per finding."""
+    names = _GRAD_OFF_NAMES.get(ctx)
+    if names is None:
+        names = _GRAD_OFF_NAMES[ctx] = fix_edits.grad_off_context(ctx.path)
+    return names
+
+
+_GRAD_OFF_NAMES: "weakref.WeakKeyDictionary[Context, str]" = weakref.WeakKeyDictionary()
+
+
 def _no_grad_fix(ctx: Context, loop: ast.AST) -> Fix | None:
     """Wrap the evaluation loop in ``with torch.no_grad():`` (``torch.inference_mode()``
     when the settings ask for it, see ``fix_edits.grad_off_context``); a comprehension's
@@ -851,7 +864,7 @@ def _no_grad_fix(ctx: Context, loop: ast.AST) -> Fix | None:
                 break
         else:
             return None
-    name = fix_edits.grad_off_context(ctx.path)
+    name = _grad_off_name(ctx)
     manager = module_reference(ctx, loop, f"torch.{name}")
     if manager is None:
         return None
