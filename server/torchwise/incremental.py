@@ -54,6 +54,9 @@ class Snapshot:
     spans: list[tuple[int, int]]  # top-level statements: (first line incl. decorators, last line)
     starts: list[int]  # the spans' first lines, for bisect
     stamp: object  # whatever else the findings depend on (the project's inputs), compared with ==
+    # the full lint's analysis of ``source`` (its tree is spliced by ``incremental_statement``);
+    # None after a reuse, which moved lines the tree does not know of
+    analysis: object = None
 
 
 def snapshot(analysis, key: tuple[str, ...], found: list[Finding], stamp: object) -> Snapshot | None:
@@ -65,7 +68,7 @@ def snapshot(analysis, key: tuple[str, ...], found: list[Finding], stamp: object
         first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
         spans.append((first, stmt.end_lineno or stmt.lineno))
     return Snapshot(analysis.source, split_lines(analysis.source, keepends=True), key, found, spans,
-                    [s for s, _ in spans], stamp)
+                    [s for s, _ in spans], stamp, analysis)
 
 
 def reuse(old: Snapshot, source: str, key: tuple[str, ...], stamp: object) -> tuple[list[Finding], Snapshot] | None:
