@@ -86,8 +86,7 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     seen = interface(before, stmt)
     tree.body[i] = new
     if delta:
-        for later in tree.body[i + 1:]:
-            ast.increment_lineno(later, delta)
+        _shift(tree.body[i + 1:], delta)
     analysis = analyse(source, tree)
     if getattr(analysis, "syntax_error", None) is not None or interface(analysis, new) != seen:
         return None
@@ -100,6 +99,32 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     found = _finish(analysis, rules, found)
     spans = old.spans[:i] + [(first, new.end_lineno)] + [(x + delta, y + delta) for x, y in old.spans[i + 1:]]
     return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis)
+
+
+def _shift(stmts: list[ast.stmt], delta: int) -> None:
+    """``ast.increment_lineno`` of each of ``stmts``, in one walk without its per-node
+    attribute probes (a third of its time on the statements after an edit)."""
+    from torchwise.analysis import _CHILD_FIELDS, _child_fields
+
+    stack: list[ast.AST] = list(stmts)
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    node_type = ast.AST
+    while stack:
+        node = pop()
+        kind = node.__class__
+        if "lineno" in kind._attributes:
+            node.lineno += delta
+            if node.end_lineno is not None:
+                node.end_lineno += delta
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                extend(item for item in value if isinstance(item, node_type))
+            elif isinstance(value, node_type):
+                push(value)
 
 
 def _parse(lines: list[str], first: int) -> ast.stmt | None:
