@@ -446,3 +446,51 @@ def test_statements_that_call_are_relinted_as_a_full_lint_would():
         call_statement(text, rng, step) if rng.random() < 0.85 else edit(text, rng)], answered)
     assert compared > 300 and answered.get("statement", 0) >= 5, answered
 
+
+
+STEP = ("import torch\n\n\ndef step(model, optimizer, loss):\n    loss.backward()\n    optimizer.step()\n\n\n"
+        "def train(model, optimizer, loader):\n    for x in loader:\n        loss = model(x)\n        step(model, optimizer, loss)\n")
+HEAD = ("import torch\nfrom torch import nn\n\n\nclass Head:\n    def __init__(self):\n        self.loss = nn.NLLLoss()\n\n\n"
+        "def train(head, model, x, y):\n    h = Head()\n    return h.loss(torch.softmax(model(x), 1), y)\n")
+HELPER = ("import torch\n\n\ndef helper(opt):\n    opt.step()\n\n\n"
+          "def train(model, loader, optimizer):\n    for x in loader:\n        model(x).backward()\n        helper(optimizer)\n")
+SCORE = ("import torch\n\n\ndef score(model, loader):\n    model.eval()\n    for x in loader:\n        print(model(x))\n"
+         "        y = model(x).numpy()\n\n\ndef report(model, loader):\n    with torch.no_grad():\n        score(model, loader)\n")
+LOADER = ("import os\nimport torch\nfrom torch.utils.data import DataLoader\n\n\ndef train(dataset):\n"
+          "    loader = DataLoader(dataset, num_workers=4)\n    for x in loader:\n        pass\n\n\ntrain([])\n")
+EVAL = ("import torch\n\nmodel = torch.nn.Linear(2, 2)\n\n\ndef evaluate(loader):\n    with torch.no_grad():\n"
+        "        for x in loader:\n            model(x)\n\n\nmodel.train()\n")
+
+
+@pytest.mark.parametrize("before, after", [
+    (STEP, STEP.replace("    loss.backward()\n", "    optimizer.zero_grad()\n    loss.backward()\n")),  # a helper's effects
+    (HEAD, HEAD.replace("nn.NLLLoss()", "nn.CrossEntropyLoss()")),  # a class attribute's type
+    (HELPER, HELPER.replace("    opt.step()\n", "    opt.zero_grad()\n    opt.step()\n")),  # a helper's effects
+    (SCORE, SCORE.replace("    model.eval()\n", "    model.eval()\n    print('edit')\n")),  # a caller under no_grad
+    (LOADER, LOADER.replace("    for x in", "    print('edit')\n    for x in")),  # import-time code calls it
+    (EVAL, EVAL.replace("    with torch", "    print('edit')\n    with torch")),  # the file's mode calls
+])
+def test_an_edited_statement_is_relinted_as_a_full_lint_would(before, after):
+    """Edits inside one function or class whose findings elsewhere change (its interface:
+    ``incremental_statement.interface``), or whose own depend on other statements (rules
+    declared ``module_wide``): a re-lint, if any, equals a full lint."""
+    rules = all_rules()
+    snap, key = snapshot_of(before, rules)
+    result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
+                                          lambda source, tree: build_analysis(source, "t.py", tree=tree))
+    if result is not None:
+        assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
+
+
+def test_a_call_typed_in_a_function_is_relinted():
+    """``print(...)`` typed in a function of a file with findings: answered by the
+    statement re-lint, with the findings a full lint gives."""
+    after = SCORE.replace("    model.eval()\n", "    model.eval()\n    print('edit')\n")
+    for text, new in ((STEP, STEP.replace("        loss = model", "        print('edit')\n        loss = model")),
+                      (SCORE, after), (EVAL, EVAL.replace("    with torch", "    print('edit')\n    with torch"))):
+        rules = all_rules()
+        snap, key = snapshot_of(text, rules)
+        result = incremental_statement.relint(snap, new, key, 0, rules, "t.py",
+                                              lambda source, tree: build_analysis(source, "t.py", tree=tree))
+        assert result is not None, new
+        assert result[0] == lint_analysis(build_analysis(new, "t.py"), "t.py", rules)

@@ -160,16 +160,17 @@ def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt, lines: t
 
     local = [r for r in rules if not r.module_wide and r.code != "TW002"]
     wide = [r for r in rules if r.module_wide]
-    analysis.queries["lint_index"] = flow.Index(analysis.tree, focus=[stmt])
-    # a rule that visits the analysis's own tables (its classes, its calls) rather than
-    # the index meets other statements' nodes too: their findings are the moved ones
-    found = [f for f in run_rules(analysis, local, path, on_error=lambda m: None)
-             if lines[0] <= f.line and f.end_line <= lines[1]]
+    whole = analysis.queries  # what ``interface`` derived from the whole module (its index, summaries)
+    analysis.queries = {"lint_index": flow.Index(analysis.tree, focus=[stmt])}
+    try:
+        # a rule that visits the analysis's own tables (its classes, its calls) rather than
+        # the index meets other statements' nodes too: their findings are the moved ones
+        found = [f for f in run_rules(analysis, local, path, on_error=lambda m: None)
+                 if lines[0] <= f.line and f.end_line <= lines[1]]
+    finally:
+        analysis.queries = whole
     if wide:
-        analysis.queries.clear()  # the whole module's index and what rules derived from it
         found += run_rules(analysis, wide, path, on_error=lambda m: None)
-    else:
-        analysis.queries.clear()
     return found
 
 
