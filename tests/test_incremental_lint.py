@@ -456,10 +456,14 @@ HELPER = ("import torch\n\n\ndef helper(opt):\n    opt.step()\n\n\n"
           "def train(model, loader, optimizer):\n    for x in loader:\n        model(x).backward()\n        helper(optimizer)\n")
 SCORE = ("import torch\n\n\ndef score(model, loader):\n    model.eval()\n    for x in loader:\n        print(model(x))\n"
          "        y = model(x).numpy()\n\n\ndef report(model, loader):\n    with torch.no_grad():\n        score(model, loader)\n")
+NUMPY = ("import torch\n\n\ndef predict(net: torch.nn.Module, batch):\n    out = net(batch)\n    return out[0].numpy()\n\n\n"
+         "def main(model, x):\n    with torch.no_grad():\n        predict(model, x)\n")
 LOADER = ("import os\nimport torch\nfrom torch.utils.data import DataLoader\n\n\ndef train(dataset):\n"
           "    loader = DataLoader(dataset, num_workers=4)\n    for x in loader:\n        pass\n\n\ntrain([])\n")
-EVAL = ("import torch\n\nmodel = torch.nn.Linear(2, 2)\n\n\ndef evaluate(loader):\n    with torch.no_grad():\n"
-        "        for x in loader:\n            model(x)\n\n\nmodel.train()\n")
+EVAL = ("import torch\n\n\ndef score(model, batches):\n    hits = 0\n    for x, y in batches:\n        with torch.no_grad():\n"
+        "            hits += model(x).sum().item()\n    return hits\n\n\n"
+        "def run(model, batches, opt):\n    for _ in range(3):\n        model.train()\n        for x, y in batches:\n"
+        "            opt.zero_grad()\n            model(x).sum().backward()\n            opt.step()\n        score(model, batches)\n")
 
 
 @pytest.mark.parametrize("before, after", [
@@ -467,8 +471,9 @@ EVAL = ("import torch\n\nmodel = torch.nn.Linear(2, 2)\n\n\ndef evaluate(loader)
     (HEAD, HEAD.replace("nn.NLLLoss()", "nn.CrossEntropyLoss()")),  # a class attribute's type
     (HELPER, HELPER.replace("    opt.step()\n", "    opt.zero_grad()\n    opt.step()\n")),  # a helper's effects
     (SCORE, SCORE.replace("    model.eval()\n", "    model.eval()\n    print('edit')\n")),  # a caller under no_grad
+    (NUMPY, NUMPY.replace("    out = net(batch)\n", "    out = net(batch)\n    print('edit')\n")),  # a caller under no_grad
     (LOADER, LOADER.replace("    for x in", "    print('edit')\n    for x in")),  # import-time code calls it
-    (EVAL, EVAL.replace("    with torch", "    print('edit')\n    with torch")),  # the file's mode calls
+    (EVAL, EVAL.replace("        with torch", "        print('edit')\n        with torch")),  # the file's mode calls
 ])
 def test_an_edited_statement_is_relinted_as_a_full_lint_would(before, after):
     """Edits inside one function or class whose findings elsewhere change (its interface:
@@ -487,7 +492,7 @@ def test_a_call_typed_in_a_function_is_relinted():
     statement re-lint, with the findings a full lint gives."""
     after = SCORE.replace("    model.eval()\n", "    model.eval()\n    print('edit')\n")
     for text, new in ((STEP, STEP.replace("        loss = model", "        print('edit')\n        loss = model")),
-                      (SCORE, after), (EVAL, EVAL.replace("    with torch", "    print('edit')\n    with torch"))):
+                      (SCORE, after), (EVAL, EVAL.replace("        with torch", "        print('edit')\n        with torch"))):
         rules = all_rules()
         snap, key = snapshot_of(text, rules)
         result = incremental_statement.relint(snap, new, key, 0, rules, "t.py",

@@ -708,7 +708,7 @@ def _eval_fix(ctx: Context, block: ast.stmt, target: str) -> Fix | None:
 
 @rule(code="TW105", name="missing-train-mode", group="training", severity="warning",
       summary="model.eval() inside the epoch loop but model.train() only before it: later epochs train in eval mode.",
-      fix="unsafe", module_wide=True)  # the file's mode calls anywhere name the targets (_mode_targets)
+      fix="unsafe")
 def missing_train_mode(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
