@@ -11,7 +11,8 @@ brackets or a string, a ``noqa`` comment, a finding or fix edit touching the edi
 lines, a message naming a moved line, another module or the settings changed, a file
 with a syntax error) is linted in full. ``TORCHWISE_INCREMENTAL=0`` turns this off
 (the benchmark's baseline). ``tests/test_incremental_lint.py`` compares the result with
-a full lint over many random edits.
+a full lint over many random edits. Code edited inside one top-level def or class is
+re-linted alone by ``torchwise.incremental_statement``, from the snapshot's analysis.
 """
 
 from __future__ import annotations
