@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from torchwise import incremental
+import ast
+
+from torchwise import incremental, incremental_statement
 from torchwise.analysis import build_analysis
 from torchwise.lint.engine import all_rules, lint_analysis, select_rules
 from torchwise.project import Project
@@ -38,6 +40,34 @@ def full(text: str, path: Path, rules, project: Project | None):
     else:
         analysis = project.analysis_for(path.as_uri(), text, adopt=False)
     return analysis, lint_analysis(analysis, str(path), rules, on_error=lambda m: None)
+
+
+def answer(snap, text: str, key, rules, path: Path, project: Project | None):
+    """The editor's answer without a full lint: (findings, snapshot, how) or None."""
+    if snap is None:
+        return None
+    result = incremental.reuse(snap, text, key, 0)
+    if result is not None:
+        return result + ("reuse",)
+
+    def analyse(source: str, tree):
+        if project is None:
+            return build_analysis(source, str(path), tree=tree)
+        return build_analysis(source, path.as_uri(), env=project.env_for(path), tree=tree)
+
+    result = incremental_statement.relint(snap, text, key, 0, rules, str(path), analyse)
+    return None if result is None else result + ("statement",)
+
+
+def check(result, analysis, expected, where: str) -> str:
+    """Asserts a reused or re-linted result equals the full lint's (a spliced tree:
+    ``ast.parse``'s, positions included); returns how it was answered."""
+    got, snap, how = result
+    assert got == expected, where
+    assert snap.source == analysis.source
+    if how == "statement":
+        assert ast.dump(snap.analysis.tree, include_attributes=True) == ast.dump(analysis.tree, include_attributes=True)
+    return how
 
 
 def edit(text: str, rng: random.Random) -> str:
@@ -85,14 +115,13 @@ def session(path: Path, seed: int, steps: int, rules, project: Project | None) -
     reused = 0
     for step in range(steps):
         text = edit(text, rng)
-        result = incremental.reuse(snap, text, key, 0) if snap is not None else None
+        result = answer(snap, text, key, rules, path, project)
         analysis, expected = full(text, path, rules, project)
         if result is None:
             snap = incremental.snapshot(analysis, key, expected, 0)
             continue
-        got, snap = result
-        assert got == expected, f"{path.name} seed {seed} step {step}:\n{text}"
-        assert snap.source == text
+        check(result, analysis, expected, f"{path.name} seed {seed} step {step}:\n{text}")
+        snap = result[1]
         reused += 1
     return reused, steps
 
@@ -246,10 +275,12 @@ def function_edits(text: str, rng: random.Random) -> list[str]:
     return [broken, text]  # typed, then undone
 
 
-def compare_edits(cases, seed: int, steps: int, edits) -> tuple[int, int]:
+def compare_edits(cases, seed: int, steps: int, edits, answered: dict | None = None) -> tuple[int, int]:
     """Types ``edits(text, rng, step)`` (texts, one after another) into each case's file:
-    every reused result must equal a full lint's. (texts compared, texts reused)."""
+    every reused result must equal a full lint's. (texts compared, texts reused);
+    ``answered`` counts them by how (reuse, statement)."""
     reused = compared = 0
+    answered = {} if answered is None else answered
     for n, (path, project, rules) in enumerate(cases):
         rng = random.Random(seed + n)
         key = tuple(r.code for r in rules)
@@ -258,14 +289,15 @@ def compare_edits(cases, seed: int, steps: int, edits) -> tuple[int, int]:
         snap = incremental.snapshot(analysis, key, found, 0)
         for step in range(steps):
             for text in edits(text, rng, step):
-                result = incremental.reuse(snap, text, key, 0) if snap is not None else None
+                result = answer(snap, text, key, rules, path, project)
                 analysis, expected = full(text, path, rules, project)
                 compared += 1
                 if result is None:
                     snap = incremental.snapshot(analysis, key, expected, 0)
                     continue
-                got, snap = result
-                assert got == expected, f"{path.name} step {step}:\n{text}"
+                how = check(result, analysis, expected, f"{path.name} step {step}:\n{text}")
+                answered[how] = answered.get(how, 0) + 1
+                snap = result[1]
                 reused += 1
     return compared, reused
 
@@ -361,3 +393,109 @@ def test_an_inert_statement_inserted_is_reused():
         new = build_analysis(after, "t.py")
         assert result[0] == lint_analysis(new, "t.py", rules)
         assert result[1].spans == incremental.snapshot(new, key, result[0], 0).spans
+
+
+CALLS = ["print('edit {n}')", "{fn}(model, optimizer)", "{fn}(x)", "torch.zeros({n})", "self.fc(x)", "model(x)",
+         "model.eval()", "model.train()", "optimizer.step()", "optimizer.zero_grad()", "loss.backward()",
+         "x = torch.load(path)", "y = F.softmax(x)", "out = model(x).numpy()", "total += loss", "x = x.to(device)",
+         "return x", "return model", "global model", "model = {fn}()", "self.net = torch.nn.Linear(2, 2)",
+         "with torch.no_grad():\n{indent}    {fn}(model)", "for b in loader:\n{indent}    {fn}(b)"]
+
+
+PLAIN_CALLS = ["print('edit {n}')", "torch.zeros({n})", "y = x.sum()", "log.info('%s', x)"]
+
+
+def call_statement(text: str, rng: random.Random, n: int) -> str:
+    """A statement that calls something (the file's or the project's functions, torch,
+    methods, a builtin) inserted before a statement at any level (in functions, methods,
+    classes, at module level), or a one-line statement deleted or its call changed."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return edit(text, rng)
+    lines = split_lines(text, keepends=True)
+    stmts = [s for s in ast.walk(tree) if isinstance(s, ast.stmt) and not getattr(s, "decorator_list", None)]
+    if not stmts:
+        return edit(text, rng)
+    stmt = rng.choice(stmts)
+    line = lines[stmt.lineno - 1]
+    indent = line[:stmt.col_offset]
+    if indent.strip() or line[stmt.col_offset:].startswith("elif"):
+        return edit(text, rng)
+    functions = [f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    kind = rng.random()
+    if kind < 0.65:
+        code = rng.choice(PLAIN_CALLS if rng.random() < 0.4 else CALLS).format(n=n, fn=rng.choice(functions or ["helper"]), indent=indent)
+        return "".join(lines[:stmt.lineno - 1] + [indent + code + "\n"] + lines[stmt.lineno - 1:])
+    if stmt.end_lineno != stmt.lineno:
+        return edit(text, rng)
+    if kind < 0.8:  # deleted
+        return "".join(lines[:stmt.lineno - 1] + lines[stmt.lineno:])
+    changed = line.replace("(", rng.choice(["(x, ", "(model, ", "(1, "]), 1) if "(" in line else line
+    return "".join(lines[:stmt.lineno - 1] + [changed] + lines[stmt.lineno:])
+
+
+def test_statements_that_call_are_relinted_as_a_full_lint_would():
+    """Statements that call things inserted, deleted and changed in functions, methods
+    and at module level of every fixture and project file (``incremental_statement``):
+    every re-linted result equals a full lint's, and many are re-linted."""
+    cases = [(p, None, RULE_SETS["all" if n % 2 else "default"]) for n, p in enumerate(FIXTURES)]
+    cases += [(path, project_of(path), RULE_SETS["all"]) for path in PROJECT_FILES]
+    answered: dict[str, int] = {}
+    compared, _ = compare_edits(cases, 1300, 12, lambda text, rng, step: [
+        call_statement(text, rng, step) if rng.random() < 0.85 else edit(text, rng)], answered)
+    assert compared > 300 and answered.get("statement", 0) >= 5, answered
+
+
+
+STEP = ("import torch\n\n\ndef step(model, optimizer, loss):\n    loss.backward()\n    optimizer.step()\n\n\n"
+        "def train(model, optimizer, loader):\n    for x in loader:\n        loss = model(x)\n        step(model, optimizer, loss)\n")
+HEAD = ("import torch\nfrom torch import nn\n\n\nclass Head:\n    def __init__(self):\n        self.loss = nn.NLLLoss()\n\n\n"
+        "def train(head, model, x, y):\n    h = Head()\n    return h.loss(torch.softmax(model(x), 1), y)\n")
+HELPER = ("import torch\n\n\ndef helper(opt):\n    opt.step()\n\n\n"
+          "def train(model, loader, optimizer):\n    for x in loader:\n        model(x).backward()\n        helper(optimizer)\n")
+SCORE = ("import torch\n\n\ndef score(model, loader):\n    model.eval()\n    for x in loader:\n        print(model(x))\n"
+         "        y = model(x).numpy()\n\n\ndef report(model, loader):\n    with torch.no_grad():\n        score(model, loader)\n")
+NUMPY = ("import torch\n\n\ndef predict(net: torch.nn.Module, batch):\n    out = net(batch)\n    return out[0].numpy()\n\n\n"
+         "def main(model, x):\n    with torch.no_grad():\n        predict(model, x)\n")
+LOADER = ("import os\nimport torch\nfrom torch.utils.data import DataLoader\n\n\ndef train(dataset):\n"
+          "    loader = DataLoader(dataset, num_workers=4)\n    for x in loader:\n        pass\n\n\ntrain([])\n")
+EVAL = ("import torch\n\n\ndef score(model, batches):\n    hits = 0\n    for x, y in batches:\n        with torch.no_grad():\n"
+        "            hits += model(x).sum().item()\n    return hits\n\n\n"
+        "def run(model, batches, opt):\n    for _ in range(3):\n        model.train()\n        for x, y in batches:\n"
+        "            opt.zero_grad()\n            model(x).sum().backward()\n            opt.step()\n        score(model, batches)\n")
+
+
+@pytest.mark.parametrize("before, after", [
+    (STEP, STEP.replace("    loss.backward()\n", "    optimizer.zero_grad()\n    loss.backward()\n")),  # a helper's effects
+    (HEAD, HEAD.replace("nn.NLLLoss()", "nn.CrossEntropyLoss()")),  # a class attribute's type
+    (HELPER, HELPER.replace("    opt.step()\n", "    opt.zero_grad()\n    opt.step()\n")),  # a helper's effects
+    (SCORE, SCORE.replace("    model.eval()\n", "    model.eval()\n    print('edit')\n")),  # a caller under no_grad
+    (NUMPY, NUMPY.replace("    out = net(batch)\n", "    out = net(batch)\n    print('edit')\n")),  # a caller under no_grad
+    (LOADER, LOADER.replace("    for x in", "    print('edit')\n    for x in")),  # import-time code calls it
+    (EVAL, EVAL.replace("        with torch", "        print('edit')\n        with torch")),  # the file's mode calls
+])
+def test_an_edited_statement_is_relinted_as_a_full_lint_would(before, after):
+    """Edits inside one function or class whose findings elsewhere change (its interface:
+    ``incremental_statement.interface``), or whose own depend on other statements (rules
+    declared ``module_wide``): a re-lint, if any, equals a full lint."""
+    rules = all_rules()
+    snap, key = snapshot_of(before, rules)
+    result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
+                                          lambda source, tree: build_analysis(source, "t.py", tree=tree))
+    if result is not None:
+        assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
+
+
+def test_a_call_typed_in_a_function_is_relinted():
+    """``print(...)`` typed in a function of a file with findings: answered by the
+    statement re-lint, with the findings a full lint gives."""
+    after = SCORE.replace("    model.eval()\n", "    model.eval()\n    print('edit')\n")
+    for text, new in ((STEP, STEP.replace("        loss = model", "        print('edit')\n        loss = model")),
+                      (SCORE, after), (EVAL, EVAL.replace("        with torch", "        print('edit')\n        with torch"))):
+        rules = all_rules()
+        snap, key = snapshot_of(text, rules)
+        result = incremental_statement.relint(snap, new, key, 0, rules, "t.py",
+                                              lambda source, tree: build_analysis(source, "t.py", tree=tree))
+        assert result is not None, new
+        assert result[0] == lint_analysis(build_analysis(new, "t.py"), "t.py", rules)

@@ -15,7 +15,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from lsp_helpers import SERVER_COMMAND, initialize_params, open_document, server_env
-from test_incremental_lint import COMMENTS, edit
+from test_incremental_lint import COMMENTS, call_statement, edit
 from torchwise.analysis import build_analysis  # noqa: F401  (the same package the server runs)
 from torchwise.lint.engine import lint_analysis, select_rules
 from torchwise.lint.term import plain
@@ -93,3 +93,25 @@ async def test_published_diagnostics_equal_a_full_lint_over_a_session_of_edits(c
     stats = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="torchwise.lintStats", arguments=[]))
     assert stats["reused"] >= 5  # the session exercised reuse, not only full lints
+
+
+async def test_statements_that_call_are_relinted_through_the_server(client: LanguageClient, tmp_path: Path):
+    """Statements that call things typed in functions and at module level: every published
+    version equals a full lint, and the server answered some by re-linting the edited
+    statement alone (``torchwise.incremental_statement``)."""
+    root = tmp_path / "proj"
+    path = root / "fit.py"
+    text = path.read_text(encoding="utf-8")
+    uri = open_document(client, path, text)
+    await wait_publish(client, uri, 1)
+    rng = random.Random(5)
+    for version in range(2, 32):
+        text = call_statement(text, rng, version)
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        params = await wait_publish(client, uri, version)
+        assert published(params) == expected(root, path, text), f"version {version}:\n{text}"
+    stats = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="torchwise.lintStats", arguments=[]))
+    assert stats["statements"] >= 3, stats

@@ -35,6 +35,7 @@ class _Rule:  # lint.base.Rule as the dataclass it was
     default: bool
     fix: str | None
     check: object = dataclasses.field(compare=False, repr=False)
+    module_wide: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

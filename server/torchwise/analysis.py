@@ -159,12 +159,14 @@ _TORCH_NON_TENSOR = {
 LIVE_ANALYSES: "weakref.WeakSet[Analysis]" = weakref.WeakSet()
 
 
-def build_analysis(source: str, path: str = "<unknown>", env: "ProjectEnv | None" = None) -> "Analysis":
+def build_analysis(source: str, path: str = "<unknown>", env: "ProjectEnv | None" = None,
+                   tree: ast.Module | None = None) -> "Analysis":
     """``Analysis(source, path, env)``, or, for code nested too deeply for the analysis
     (thousands of nested lambdas or brackets), an empty one whose ``syntax_error``
-    says so: callers always get an analysis, never a RecursionError."""
+    says so: callers always get an analysis, never a RecursionError. ``tree``: the
+    source's syntax tree, already parsed (``torchwise.incremental_statement``)."""
     try:
-        return Analysis(source, path, env=env)
+        return Analysis(source, path, env=env, tree=tree)
     except (RecursionError, MemoryError) as exc:
         return Analysis.unanalysable(source, path, "the code is nested too deeply to analyse"
                                      if isinstance(exc, RecursionError) else "out of memory analysing the file")
@@ -173,7 +175,8 @@ def build_analysis(source: str, path: str = "<unknown>", env: "ProjectEnv | None
 class Analysis:
     """Everything the features need to know about one version of one file."""
 
-    def __init__(self, source: str, path: str = "<unknown>", env: "ProjectEnv | None" = None):
+    def __init__(self, source: str, path: str = "<unknown>", env: "ProjectEnv | None" = None,
+                 tree: ast.Module | None = None):
         self.path = path
         # The project model's view from this module (``torchwise.project``): names of the
         # user's other modules are resolved through it; None for a file on its own.
@@ -187,7 +190,8 @@ class Analysis:
         LIVE_ANALYSES.add(self)
         self.syntax_error: SyntaxError | None = None
         self.repaired_lines: set[int] = set()
-        self.tree = self._parse(source)
+        # a given tree is ``ast.parse(source)``'s (the editor splices an edited statement)
+        self.tree = self._parse(source) if tree is None else tree
         self.module_scope = Scope(self.tree, None)
         self.scopes: dict[ast.AST, Scope] = {self.tree: self.module_scope}
         self.classes: dict[ast.ClassDef, ClassInfo] = {}

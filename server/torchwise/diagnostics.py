@@ -24,7 +24,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls import uris
 
-from torchwise import incremental
+from torchwise import incremental, incremental_statement
 from torchwise.idle_gc import IdleCollector
 from torchwise.analysis import build_analysis
 from torchwise.lint.base import Finding, Fix, Rule
@@ -108,6 +108,7 @@ class Linter:
         self.pulled_cells: set[str] = set()  # notebook cells the client pulls: never pushed
         self.running: dict[str, asyncio.Task] = {}  # uri -> its sliced lint run (small documents)
         self.reused = 0  # lint runs answered from a snapshot (benchmarks, tests)
+        self.relinted = 0  # lint runs answered by re-linting one edited statement
         self.refreshes: set[str] = set()  # uris whose pending run is a refresh for another module's change
         self.collector = IdleCollector()  # the cyclic collector waits for the editor to be idle
 
@@ -241,6 +242,43 @@ class Linter:
         found, doc.snapshot = result
         doc.store(source, key, self._revision(), found)
         self.reused += 1
+        self.timings.append(time.perf_counter() - start)
+        del self.timings[:-200]
+        return version, found
+
+    def _relint_statement(self, uri: str, version: int | None, source: str, key: tuple[str, ...],
+                          rules: list[Rule], path: str, stamp: int, revision: int, old):
+        """(version, findings) from a re-lint of the one top-level def/class the edit
+        changed (``torchwise.incremental_statement``); None: lint in full. Its analysis
+        becomes the document's (hovers share it), as a full lint's would."""
+        doc = self.docs.get(uri)
+        if doc is None or old is None or old.analysis is None or not incremental.enabled():
+            return None
+        project = self.server.project
+
+        def analyse(text: str, tree):
+            if not uri.startswith("file:"):
+                return build_analysis(text, uri, tree=tree)
+            from torchwise.jedi_fallback import uri_to_path
+
+            file = Path(uri_to_path(uri))
+            analysis = build_analysis(text, uri, env=project.env_for(file), tree=tree)
+            project.adopt(file, text, analysis)
+            return analysis
+
+        start = time.perf_counter()
+        doc.snapshot = None  # the splice moves the old tree's lines: never spliced twice
+        try:
+            result = incremental_statement.relint(old, source, key, stamp, rules, path, analyse)
+        except Exception as exc:  # never wrong findings: lint in full
+            self.server.log(f"statement re-lint failed for {uri}: {exc!r}", types.MessageType.Error)
+            result = None
+        if result is None:
+            return None
+        found, doc.snapshot = result
+        self.server.keep_analysis(uri, version, source, doc.snapshot.analysis)
+        doc.store(source, key, revision, found)
+        self.relinted += 1
         self.timings.append(time.perf_counter() - start)
         del self.timings[:-200]
         return version, found
@@ -390,10 +428,16 @@ class Linter:
             return now is None or now[0] != version or now[1] is not source
 
         path, rules, key = self._rules(uri, settings)
+        doc = self.docs.get(uri)
+        previous = doc.snapshot if doc is not None else None
         reused = self._reuse(uri, version, source, key)
         if reused is not None:
             return reused
         stamp, revision = self._stamp(uri), self._revision()
+        with no_gc():
+            relinted = self._relint_statement(uri, version, source, key, rules, path, stamp, revision, previous)
+        if relinted is not None:
+            return relinted
         with no_gc():
             analysis = self.server.analysis(uri)  # shared with hovers of this version
         if analysis is None:
@@ -800,7 +844,8 @@ def register(server: TorchwiseServer) -> None:
     @server.command("torchwise.lintStats")
     def lint_stats(ls: TorchwiseServer, *args) -> dict:
         """Benchmarks and debugging: seconds spent per lint run (analysis excluded)."""
-        return {"runs": len(linter.timings), "seconds": list(linter.timings), "reused": linter.reused}
+        return {"runs": len(linter.timings), "seconds": list(linter.timings), "reused": linter.reused,
+                "statements": linter.relinted}
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

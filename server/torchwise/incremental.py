@@ -11,7 +11,8 @@ brackets or a string, a ``noqa`` comment, a finding or fix edit touching the edi
 lines, a message naming a moved line, another module or the settings changed, a file
 with a syntax error) is linted in full. ``TORCHWISE_INCREMENTAL=0`` turns this off
 (the benchmark's baseline). ``tests/test_incremental_lint.py`` compares the result with
-a full lint over many random edits.
+a full lint over many random edits. Code edited inside one top-level def or class is
+re-linted alone by ``torchwise.incremental_statement``, from the snapshot's analysis.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class Snapshot:
     spans: list[tuple[int, int]]  # top-level statements: (first line incl. decorators, last line)
     starts: list[int]  # the spans' first lines, for bisect
     stamp: object  # whatever else the findings depend on (the project's inputs), compared with ==
+    # the full lint's analysis of ``source`` (its tree is spliced by ``incremental_statement``);
+    # None after a reuse, which moved lines the tree does not know of
+    analysis: object = None
 
 
 def snapshot(analysis, key: tuple[str, ...], found: list[Finding], stamp: object) -> Snapshot | None:
@@ -65,7 +69,7 @@ def snapshot(analysis, key: tuple[str, ...], found: list[Finding], stamp: object
         first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
         spans.append((first, stmt.end_lineno or stmt.lineno))
     return Snapshot(analysis.source, split_lines(analysis.source, keepends=True), key, found, spans,
-                    [s for s, _ in spans], stamp)
+                    [s for s, _ in spans], stamp, analysis)
 
 
 def reuse(old: Snapshot, source: str, key: tuple[str, ...], stamp: object) -> tuple[list[Finding], Snapshot] | None:

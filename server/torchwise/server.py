@@ -128,6 +128,13 @@ class TorchwiseServer(LanguageServer):
                 self._analyses[uri] = (version, source, analysis)
         return analysis
 
+    def keep_analysis(self, uri: str, version: int | None, source: str, analysis: Analysis) -> None:
+        """Serve ``analysis`` (built elsewhere from ``source``, the document's current text)
+        as the document's, as ``analysis`` would have built it."""
+        with self._analysis_lock:
+            if self.is_open(uri):
+                self._analyses[uri] = (version, source, analysis)
+
     async def analysis_async(self, uri: str, line: int | None = None) -> Analysis | None:
         """Like ``analysis``, but a large document is analysed on a worker thread, one
         version at a time (never a backlog while the user types). With ``line``

@@ -62,9 +62,14 @@ class Rule:
     default: bool  # enabled without explicit --select
     fix: Applicability | None  # applicability of the fix the rule can offer, if any
     check: Callable[["Context"], Iterator["Finding"] | None]
+    # its verdict on a node depends on code elsewhere in the module in ways the editor's
+    # re-lint of one edited statement does not compare (``torchwise.incremental_statement``):
+    # that re-lint runs it over the whole module
+    module_wide: bool = False
 
     def __init__(self, code: str, name: str, group: str, severity: Severity, summary: str, default: bool,
-                 fix: Applicability | None, check: Callable[["Context"], Iterator["Finding"] | None]) -> None:
+                 fix: Applicability | None, check: Callable[["Context"], Iterator["Finding"] | None],
+                 module_wide: bool = False) -> None:
         setfield(self, "code", code)
         setfield(self, "name", name)
         setfield(self, "group", group)
@@ -73,6 +78,7 @@ class Rule:
         setfield(self, "default", default)
         setfield(self, "fix", fix)
         setfield(self, "check", check)
+        setfield(self, "module_wide", module_wide)
 
     @property
     def url(self) -> str:
@@ -115,13 +121,14 @@ def rule(
     summary: str,
     default: bool = True,
     fix: Applicability | None = None,
+    module_wide: bool = False,
 ):
     """Declare a rule: decorate its check function, ``check(ctx) -> iterable of Finding``."""
 
     def decorate(check: Callable[["Context"], Iterator[Finding] | None]):
         RULES.append(
             Rule(code=code, name=name, group=group, severity=severity, summary=summary,
-                 default=default, fix=fix, check=check)
+                 default=default, fix=fix, check=check, module_wide=module_wide)
         )
         return check
 

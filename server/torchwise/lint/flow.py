@@ -62,7 +62,9 @@ class Index:
     """Nodes of one tree by type, with parents, built in one walk, plus the call and
     name facts the rule modules look up (see ``rules/_calls.py``), from the same walk."""
 
-    def __init__(self, tree: ast.AST):
+    def __init__(self, tree: ast.AST, focus: list[ast.stmt] | None = None):
+        """``focus``: some of the module's top-level statements; then only their nodes are
+        indexed (the editor re-lints one edited statement: ``torchwise.incremental_statement``)."""
         self.tree = tree
         self.by_type: dict[type, list[ast.AST]] = {}
         self.parents: dict[int, ast.AST] = {}
@@ -122,6 +124,17 @@ class Index:
         root_local: list[ast.AST] = []
         local_lists[id(tree)] = root_local
         stack = [(tree, root_local, True)]
+        if focus is not None:
+            stack = []
+            for stmt in focus:
+                parents[id(stmt)] = tree
+                if stmt.__class__ in scope_set:
+                    own: list[ast.AST] = []
+                    local_lists[id(stmt)] = own
+                    stack.append((stmt, own, True))
+                else:
+                    root_local.append(stmt)
+                    stack.append((stmt, root_local, True))
         pop, push = stack.pop, stack.append
         while stack:  # ast.iter_child_nodes, inlined (this walk is on every lint's hot path)
             node, local, top = pop()
@@ -219,6 +232,8 @@ class Index:
                         else:
                             local.append(item)
                             push((item, local, item_top))
+        if focus is not None:  # a look-up table, not a list to visit: the whole module's
+            self.functions = _first_functions(tree)
         if not names:
             del by_type[Name]
         if not constants:
@@ -250,6 +265,57 @@ class Index:
             self._sorted[key] = out  # type: ignore[index]
             cached = out
         return cached
+
+
+_BLOCK_KINDS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def module_statements(analysis: Analysis, kind: type) -> list[ast.AST]:
+    """Every ``kind`` statement of the module, in source order: a look-up of the whole
+    module (``ctx.nodes`` lists what a rule visits, only the edited statement's when the
+    editor re-lints one), from a walk of the statements alone."""
+    table = analysis.queries.setdefault("module_statements", {})
+    found = table.get(kind)
+    if found is None:
+        found = []
+        stack = [analysis.tree]
+        while stack:
+            node = stack.pop()
+            if node.__class__ is kind:
+                found.append(node)
+            for name in _CHILD_FIELDS.get(node.__class__) or _child_fields(node.__class__):
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    stack.extend(item for item in value if isinstance(item, _BLOCK_KINDS))
+        found.sort(key=_BY_POSITION)
+        table[kind] = found
+    return found
+
+
+def _first_functions(tree: ast.AST) -> dict[str, ast.AST]:
+    """``Index(tree).functions`` from a walk of the statements alone (only they hold
+    functions), in the same order as the index's walk."""
+    out: dict[str, ast.AST] = {}
+    stack = [tree]
+    pop, push = stack.pop, stack.append
+    funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
+    blocks = _BLOCK_KINDS
+    for_fields = _CHILD_FIELDS
+    while stack:
+        node = pop()
+        kind = node.__class__
+        if kind in funcs:
+            out.setdefault(node.name, node)
+        fields = for_fields.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, blocks):
+                        push(item)
+    return out
 
 
 def index(analysis: Analysis) -> Index:

@@ -311,7 +311,7 @@ def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[in
     if cached is None:
         spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
         names: set[str] = set()
-        for node in ctx.nodes(ast.Try):
+        for node in flow.module_statements(ctx.analysis, ast.Try):  # a look-up: all of them
             modern = {a.asname or a.name.split(".")[0] for stmt in node.body for n in ast.walk(stmt)
                       if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
             if not modern:

@@ -124,7 +124,8 @@ def _local_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncF
 
 @rule(code="TW701", name="dataloader-workers-without-main-guard", group="data", severity="error",
       summary="A DataLoader with worker processes is iterated by import-time code with no "
-              "`if __name__ == \"__main__\":` guard.", fix="unsafe")
+              "`if __name__ == \"__main__\":` guard.", fix="unsafe",
+      module_wide=True)  # a function's loader is reported when import-time code elsewhere calls it
 def dataloader_workers_without_main_guard(ctx: Context):
     candidates = [c for c in index(ctx).calls_named({"DataLoader"})
                   if call_name(ctx, c, {"DataLoader"}) in DATALOADER and _workers(ctx, c) == "some"]

@@ -526,7 +526,7 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
 
 @rule(code="TW104", name="missing-eval", group="training", severity="warning",
       summary="An evaluation loop runs on a model still in train mode (dropout and batch norm active).",
-      fix="unsafe")
+      fix="unsafe", module_wide=True)  # the file's mode calls anywhere name the targets (_mode_targets)
 def missing_eval(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     targets = _mode_targets(ctx)
@@ -801,7 +801,7 @@ def _train_mode_fix(ctx: Context, loop: ast.AST, eval_call: ast.Call, target: st
 
 @rule(code="TW106", name="missing-no-grad", group="training", severity="warning",
       summary="An evaluation loop after model.eval() runs without torch.no_grad()/inference_mode().",
-      fix="unsafe")
+      fix="unsafe", module_wide=True)  # callers elsewhere in the file may run it under no_grad (_reach)
 def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
@@ -1141,7 +1141,8 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
 
 
 @rule(code="TW110", name="numpy-without-detach", group="training", severity="error",
-      summary="`.numpy()` on a tensor that requires grad raises; call `.detach()` first.", fix="safe")
+      summary="`.numpy()` on a tensor that requires grad raises; call `.detach()` first.", fix="safe",
+      module_wide=True)  # callers elsewhere in the file may run it under no_grad (_reach)
 def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for call in flow.calls_named(a, "numpy"):

@@ -1,0 +1,277 @@
+"""Editor lint of one edited top-level function or class: an edit whose lines lie inside
+one ``def``/``class`` statement (decorators included) re-parses that statement alone,
+splices it into the previous syntax tree (the statements after it moved by the line
+delta), and lints only it, against an analysis of the whole spliced module; the other
+statements' findings are the previous ones, moved.
+
+That is sound only while nothing the other statements see of the edited one changed:
+``interface`` lists it (signature, decorators, effects summaries, return values, call
+sites of the file's and the project's functions with their arguments' values and
+context, ``global`` names, class attributes), compared before and after. Rules whose
+verdict on a node depends on other code in ways that list misses are declared
+``module_wide`` at their ``@rule`` and run over the whole module here. Anything else
+odd (a syntax error, a module-level statement, an edit across statements or between
+them, a text probe, unused-noqa selected) is linted in full.
+``tests/test_incremental_lint.py`` compares every result with a full lint.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+import warnings
+from bisect import bisect_right
+from typing import Callable
+
+from torchwise.incremental import (_HEADER, _TEXT_PROBES, Snapshot, _common_prefix, _common_suffix, _eol, _moved)
+from torchwise.analysis import dotted
+from torchwise.lint import flow
+from torchwise.lint.base import Finding, Rule
+from torchwise.text import split_lines
+
+_NOQA = re.compile("noqa", re.IGNORECASE)
+_UNITS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_CONTEXTS = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.If, ast.Try, ast.IfExp,
+             ast.ExceptHandler, ast.comprehension, ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# dumped whole: names bound module-wide, what a function returns; imports (an ``except
+# ImportError`` fallback's names are exempt from deprecation rules all over the module)
+_VISIBLE = (ast.Global, ast.Nonlocal, ast.Return, ast.Yield, ast.YieldFrom, ast.With, ast.AsyncWith, ast.Import,
+            ast.ImportFrom, ast.ExceptHandler)
+
+
+def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rules: list[Rule], path: str,
+           analyse: Callable[[str, ast.Module], object]) -> tuple[list[Finding], Snapshot] | None:
+    """The findings of ``source`` (``old``'s text with one top-level def/class edited) and
+    the next snapshot; None: lint in full. ``analyse(source, tree)``: the analysis the
+    editor lints with, built on the given tree. Mutates ``old``'s tree (moves lines)."""
+    before = old.analysis
+    if before is None or key != old.key or stamp != old.stamp or before.source is not old.source:
+        return None
+    if "\x00" in source or (any(r.code == "TW002" for r in rules) and _NOQA.search(source)):
+        return None  # unused-noqa needs every finding of the file, suppressed ones too
+    a, b = old.lines, split_lines(source, keepends=True)
+    p = _common_prefix(a, b)
+    s = _common_suffix(a, b, min(len(a), len(b)) - p)
+    k, delta = len(a) - s - p, len(b) - len(a)
+    if p < 2 and (_HEADER.match("".join(a[:2])) or _HEADER.match("".join(b[:2]))):
+        return None
+    eol = _eol(a[p - 1] if p else "")
+    if not eol or any(_eol(line) != eol or _TEXT_PROBES.search(line) for line in a[p:p + k] + b[p:p + k + delta]):
+        return None
+    i = bisect_right(old.starts, max(p, 1)) - 1  # the statement holding old line p + 1 (or p, for an insertion)
+    if i < 0:
+        return None
+    first, last = old.spans[i]
+    if not (first <= p + 1 and p + k <= last and (k or p < last)):
+        return None  # not inside one statement
+    tree = before.tree
+    stmt = tree.body[i]
+    if not isinstance(stmt, _UNITS):
+        return None  # module-level code: lint in full
+    end = old.starts[i + 1] - 1 if i + 1 < len(old.starts) else len(a)
+    new = _parse(b[first - 1:end + delta], first)
+    if new is None or new.__class__ is not stmt.__class__ or _first_line(new) != first:
+        return None
+    mine = [f for f in old.found if first <= f.line <= last or first <= f.end_line <= last]
+    kept = []
+    for f in old.found:
+        if f in mine or f.rule.module_wide:
+            continue
+        moved = _moved(f, first - 1, last - first + 1, delta)
+        if moved is None:
+            return None
+        kept.append(moved)
+    seen = interface(before, stmt)
+    tree.body[i] = new
+    if delta:
+        _shift(tree.body[i + 1:], delta)
+    analysis = analyse(source, tree)
+    if getattr(analysis, "syntax_error", None) is not None or interface(analysis, new) != seen:
+        return None
+    focus = _lint_focus(analysis, path, rules, new, (first, new.end_lineno))
+    if focus is None:
+        return None
+    found = kept + focus
+    from torchwise.lint.engine import _finish
+
+    found = _finish(analysis, rules, found)
+    spans = old.spans[:i] + [(first, new.end_lineno)] + [(x + delta, y + delta) for x, y in old.spans[i + 1:]]
+    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis)
+
+
+def _shift(stmts: list[ast.stmt], delta: int) -> None:
+    """``ast.increment_lineno`` of each of ``stmts``, in one walk without its per-node
+    attribute probes (a third of its time on the statements after an edit)."""
+    from torchwise.analysis import _CHILD_FIELDS, _child_fields
+
+    stack: list[ast.AST] = list(stmts)
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    node_type = ast.AST
+    while stack:
+        node = pop()
+        kind = node.__class__
+        if "lineno" in kind._attributes:
+            node.lineno += delta
+            if node.end_lineno is not None:
+                node.end_lineno += delta
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                extend(item for item in value if isinstance(item, node_type))
+            elif isinstance(value, node_type):
+                push(value)
+
+
+def _parse(lines: list[str], first: int) -> ast.stmt | None:
+    """The one statement ``lines`` (from line ``first`` of the file) hold, numbered as
+    in the file; None when they do not parse alone into one statement (not an
+    ``__future__`` import), or end inside a continued line."""
+    text = "".join(lines)
+    tail = text.rstrip()
+    if tail.endswith("\\"):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            module = ast.parse(text, type_comments=False)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if len(module.body) != 1:
+        return None
+    stmt = module.body[0]
+    if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+        return None
+    return ast.increment_lineno(stmt, first - 1)
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+
+
+def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt, lines: tuple[int, int]) -> list[Finding] | None:
+    """The rules' findings on ``stmt`` (lines ``lines``): each rule visits only its nodes
+    (a lint index of ``stmt`` alone), but module-wide rules see the whole module."""
+    from torchwise.lint.engine import run_rules
+
+    local = [r for r in rules if not r.module_wide and r.code != "TW002"]
+    wide = [r for r in rules if r.module_wide]
+    whole = analysis.queries  # what ``interface`` derived from the whole module (its index, summaries)
+    analysis.queries = {"lint_index": flow.Index(analysis.tree, focus=[stmt])}
+    try:
+        # a rule that visits the analysis's own tables (its classes, its calls) rather than
+        # the index meets other statements' nodes too: their findings are the moved ones
+        found = [f for f in run_rules(analysis, local, path, on_error=lambda m: None)
+                 if lines[0] <= f.line and f.end_line <= lines[1]]
+    finally:
+        analysis.queries = whole
+    if wide:
+        found += run_rules(analysis, wide, path, on_error=lambda m: None)
+    return found
+
+
+def interface(analysis, stmt: ast.stmt) -> list:
+    """What the module's other statements can see of top-level ``stmt`` (a def or a
+    class), in plain values: equal before and after an edit, their findings stay."""
+    from torchwise.project.effects import summaries
+
+    out: list = []
+    effects = summaries(analysis.tree, analysis)
+    units = [stmt] + ([s for s in stmt.body if isinstance(s, _FUNCS)] if isinstance(stmt, ast.ClassDef) else [])
+    # the targets of the file's ``.train()``/``.eval()`` calls: the only names besides a
+    # parameter or ``self.x`` a caller compares a helper's ``called`` with (``_mode_targets``)
+    modes = {dotted(c.func.value) for c in analysis.calls
+             if c.func.__class__ is ast.Attribute and c.func.attr in ("train", "eval")}
+    tails = {m.partition(".")[2] for m in modes if m}
+    names = set(effects.functions) | {m for methods in effects.methods.values() for m in methods}
+    for unit in units:
+        summary = effects.of(unit)
+        # a region's calls: by name, of the file's functions (``rules/_reach.py``)
+        called = sorted(t for t in summary.called if _may_be_mode_target(t, modes, tails))
+        regions = summary.regions
+        if regions is not None:
+            regions = (sorted(regions.body), sorted({(c[0].rpartition(".")[2], tuple(sorted(c[5])))
+                                                     for c in regions.calls if c[0].rpartition(".")[2] in names}))
+        out.append(("effects", _plain(dataclasses.replace(summary, called=frozenset(), regions=None)),
+                    called, regions))
+    info = analysis.classes.get(stmt) if isinstance(stmt, ast.ClassDef) else None
+    if info is not None:
+        for attr, assigned in sorted(info.attributes.items()):
+            out.append(("attribute", attr, [(ast.dump(e), _value(analysis, e, scope)) for scope, e in assigned]))
+    _facts(analysis, stmt, (), out, names)
+    return out
+
+
+def _may_be_mode_target(target: str, modes: set, tails: set) -> bool:
+    """Whether a helper's ``called`` entry may name, as its caller maps it (``#1.fc``:
+    the second argument's ``fc``), a target of the file's mode calls."""
+    if target in modes:
+        return True
+    if not target.startswith("#"):
+        return False
+    rest = target.partition(".")[2]
+    return not rest or any(t == rest or t.endswith("." + rest) for t in tails)
+
+
+def _facts(analysis, node: ast.AST, context: tuple, out: list, names: set[str]) -> None:
+    """Signatures, decorators, class bases and class-level code; ``global``, ``return``,
+    ``yield`` and ``with`` statements; calls of the file's or the project's functions and
+    of effect methods, with their arguments' values and where they run."""
+    kind = node.__class__
+    if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
+        out.append(("def", ast.dump(node.args), getattr(node, "name", None),
+                    [ast.dump(d) for d in getattr(node, "decorator_list", ())],
+                    ast.dump(node.returns) if getattr(node, "returns", None) else None, context))
+    elif kind is ast.ClassDef:
+        out.append(("class", node.name, [ast.dump(x) for x in node.bases + node.keywords + node.decorator_list],
+                    [ast.dump(s) for s in node.body if not isinstance(s, (*_FUNCS, ast.Expr))], context))
+    elif kind in _VISIBLE:
+        value = getattr(node, "value", None)
+        out.append((kind.__name__, [ast.dump(item) for item in node.items] if kind in (ast.With, ast.AsyncWith) else
+                    ast.dump(node.type) if kind is ast.ExceptHandler and node.type else
+                    None if kind is ast.ExceptHandler else ast.dump(node),
+                    _value(analysis, value) if isinstance(value, ast.expr) else None, context))
+    elif kind is ast.Call:
+        qualname = flow.safe_qualname(analysis, node.func)
+        last = flow.last_name(node.func)
+        if (not qualname.startswith(("torch.", "builtins.")) if qualname is not None else
+                last in names or (node.func.__class__ is ast.Name and last in analysis.module_scope.bindings)) \
+                or last in _EFFECT_NAMES:
+            out.append(("call", ast.dump(node), qualname,
+                        [_value(analysis, x) for x in node.args + [kw.value for kw in node.keywords]], context))
+    inner = context + ((kind.__name__,) if kind in _CONTEXTS else ())
+    for child in ast.iter_child_nodes(node):
+        _facts(analysis, child, inner, out, names)
+
+
+_EFFECT_NAMES = {"train", "eval", "backward", "step", "zero_grad", "no_grad", "enable_grad", "inference_mode",
+                 "autocast", "set_grad_enabled", "requires_grad_", "scale", "unscale_", "update"}
+
+
+def _value(analysis, expr: ast.expr, scope=None):
+    try:
+        value = analysis.resolve(expr, scope)
+    except Exception:
+        return "?"
+    return None if value is None else (value.kind, value.qualname)
+
+
+def _plain(value):
+    """``value`` with syntax nodes as their dumps and records as tuples: comparable."""
+    if isinstance(value, ast.AST):
+        return ast.dump(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__,) + tuple(_plain(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(repr(_plain(v)) for v in value))
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), repr(_plain(v))) for k, v in value.items()))
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    return repr(value)
