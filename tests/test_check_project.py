@@ -93,7 +93,7 @@ def test_a_check_keeps_a_few_analyses_not_every_file_it_lints(tmp_path: Path) ->
     from torchwise.lint import pool
     from torchwise.lint.engine import lint_source, project_context
 
-    workspace(tmp_path, copies=12)
+    workspace(tmp_path, copies=pool.CHECK_UNITS + 8)
     files = sorted(tmp_path.rglob("*.py"))
     with project_context(pool.project_for([str(tmp_path)])) as project:
         for path in files:

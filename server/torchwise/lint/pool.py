@@ -26,7 +26,8 @@ from torchwise.records import record
 
 MIN_FILES_PER_WORKER = 8
 MIN_CHUNK = 4  # files: the chunks at a run's end
-CHECK_UNITS = 4  # analyses a check keeps for later importers (each one is a cycle the collector walks)
+CHECK_UNITS = 16  # analyses a check keeps for later importers (each one is a cycle the collector walks;
+#                  modules imported by many files are built again once evicted: timm 1275 -> 807 builds)
 
 
 def folders_for(paths: list[str]) -> list[str]:
