@@ -215,8 +215,14 @@ def _chunk(fn, sent: list) -> list:
 
 def _sizes(jobs: int, workers: int) -> list[int]:
     """Chunk sizes, large first (neighbouring files share a worker and its facts), shrinking
-    to a few files at the end, so the last chunk a worker takes barely outlasts the others."""
+    to a few files at the end, so the last chunk a worker takes barely outlasts the others.
+    Before them, a small one per worker: a streaming run sends each chunk once its files are
+    read, and every worker starts with the first files, not once a tenth of the tree is read."""
     sizes = []
+    for _ in range(workers):
+        if jobs > 0:
+            sizes.append(min(jobs, MIN_FILES_PER_WORKER))
+            jobs -= sizes[-1]
     while jobs > 0:
         size = min(jobs, max(MIN_CHUNK, jobs // (workers * 4)))
         sizes.append(size)
