@@ -143,3 +143,32 @@ def test_project_files_skip_what_git_ignores(tmp_path: Path) -> None:
     assert [p.relative_to(tmp_path).as_posix() for p in _notebooks(project, tmp_path)] == ["nb/x.ipynb"]
     given = Project([str(tmp_path / "bundled")])
     assert [p.relative_to(tmp_path).as_posix() for p in given.files()] == ["bundled/libs/c.py"]
+
+
+def test_star_exports_are_asked_of_each_module_once(tmp_path: Path, monkeypatch) -> None:
+    """A package of star imports (``from .a import *`` for each of its modules) answers
+    every name it is asked for from a table per module: with the few analyses a check
+    keeps, asking each module's analysis built every module again for every name (timm's
+    check built 9 analyses per linted file)."""
+    from torchwise.project import model
+
+    modules = [f"m{i}" for i in range(6)]
+    write(tmp_path, {"pkg/__init__.py": "".join(f"from .{m} import *\n" for m in modules),
+                     **{f"pkg/{m}.py": f"import torch.nn as nn\n\n\nclass Net{m}(nn.Module):\n    pass\n\n\n"
+                                       f"act{m} = nn.GELU()\n" for m in modules}})
+    built: list[str] = []
+    real = model.build_analysis
+
+    def counted(text: str, path: str, env=None):
+        built.append(path)
+        return real(text, path, env=env)
+
+    monkeypatch.setattr(model, "build_analysis", counted)
+    project = Project([str(tmp_path)], max_units=1)
+    names = [f"act{m}" for m in modules]
+    text = f"from pkg import {', '.join(names)}\n" + "".join(f"{n}.approximate\n" for n in names)
+    for name in names:
+        assert resolve(project, tmp_path / "main.py", text, f"{name}.approximate", len(name) + 1) == Value(
+            "symbol", "torch.nn.GELU.approximate")
+    # each module built for its own names (not for every name asked of the package: 68 here, before)
+    assert len([p for p in built if not p.endswith("__init__.py")]) <= 3 * len(modules), sorted(built)

@@ -26,7 +26,8 @@ from torchwise.records import record
 
 MIN_FILES_PER_WORKER = 8
 MIN_CHUNK = 4  # files: the chunks at a run's end
-CHECK_UNITS = 4  # analyses a check keeps for later importers (each one is a cycle the collector walks)
+CHECK_UNITS = 16  # analyses a check keeps for later importers (each one is a cycle the collector walks;
+#                  modules imported by many files are built again once evicted: timm 1275 -> 807 builds)
 
 
 def folders_for(paths: list[str]) -> list[str]:
@@ -214,8 +215,14 @@ def _chunk(fn, sent: list) -> list:
 
 def _sizes(jobs: int, workers: int) -> list[int]:
     """Chunk sizes, large first (neighbouring files share a worker and its facts), shrinking
-    to a few files at the end, so the last chunk a worker takes barely outlasts the others."""
+    to a few files at the end, so the last chunk a worker takes barely outlasts the others.
+    Before them, a small one per worker: a streaming run sends each chunk once its files are
+    read, and every worker starts with the first files, not once a tenth of the tree is read."""
     sizes = []
+    for _ in range(workers):
+        if jobs > 0:
+            sizes.append(min(jobs, MIN_FILES_PER_WORKER))
+            jobs -= sizes[-1]
     while jobs > 0:
         size = min(jobs, max(MIN_CHUNK, jobs // (workers * 4)))
         sizes.append(size)

@@ -181,6 +181,34 @@ class ProjectEnv:
         return Value("symbol", submodule) if self.project.resolver.is_module(submodule) else None
 
     def _exports(self, module: str, name: str) -> bool:
+        table = self._query(("export_table", module), lambda: self._export_table(module))
+        if table is not None:
+            listed, bound, stars = table
+            if listed is not None:
+                return name in listed
+            if name.startswith("_"):
+                return False
+            return name in bound or any(self.exports(star, name) for star in stars)
+        return self._exports_of_unit(module, name)
+
+    def _export_table(self, module: str) -> tuple | None:
+        """What ``from module import *`` binds, as a table kept for the run: its ``__all__``,
+        the names it binds, its own star imports (an empty ``__all__`` without a unit). A package's
+        star imports ask it of every module they name, for each name looked up: with only a
+        few analyses kept (a check keeps 4), asking the analyses built each module again and
+        again (a check of timm built 9 analyses per file)."""
+        unit = self.project.unit(module)
+        if unit is None:
+            return (), frozenset(), ()
+        memo = self.project.memo
+        listed = memo.get(("__all__", module), _MISSING)
+        if listed is _MISSING:
+            listed = memo[("__all__", module)] = dunder_all(unit.analysis.tree)
+        scope = unit.analysis.module_scope
+        return listed, frozenset(scope.bindings), tuple(scope.star_imports)
+
+    def _exports_of_unit(self, module: str, name: str) -> bool:
+        """``_exports`` from the module's analysis (when its table could not be asked: a deep query)."""
         unit = self.project.unit(module)
         if unit is None:
             return False
