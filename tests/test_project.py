@@ -172,3 +172,18 @@ def test_star_exports_are_asked_of_each_module_once(tmp_path: Path, monkeypatch)
             "symbol", "torch.nn.GELU.approximate")
     # each module built for its own names (not for every name asked of the package: 68 here, before)
     assert len([p for p in built if not p.endswith("__init__.py")]) <= 3 * len(modules), sorted(built)
+
+
+def test_return_types_of_evicted_modules_never_answer_for_another_function(tmp_path: Path) -> None:
+    # Functions of the same shape in modules the project keeps only one of at a time: a
+    # freed function node's address is soon a new node's, so answers memoized by address
+    # gave one module's return type for another's function.
+    layers = ["ReLU", "GELU", "Tanh", "SiLU", "Mish", "ELU", "Hardtanh", "Sigmoid"]
+    write(tmp_path, {f"pkg/m{i}.py": f"import torch.nn as nn\n\n\ndef make():\n    return nn.{layer}()\n"
+                     for i, layer in enumerate(layers)})
+    project = Project([str(tmp_path)], max_units=1)
+    for round_ in range(3):
+        for i, layer in enumerate(layers):
+            text = f"from pkg.m{i} import make\nact = make()\nact.inplace\n"
+            value = resolve(project, tmp_path / f"main{i}.py", text, "act.inplace")
+            assert value == Value("instance", f"torch.nn.{layer}"), (round_, i, value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import time
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -308,8 +309,19 @@ class ProjectEnv:
         return canonical(unit.analysis.call_result(Value("symbol", local)), found[0])
 
     def returns(self, analysis: Analysis, func: ast.AST, module: str | None, index: int | None) -> Value | None:
+        # The project's memo outlives an evicted module's tree, and a freed node's address is
+        # soon another function's: an answer counts only while its own node is alive.
         key = ("returns", id(func), index)
-        return self._query(key, lambda: _infer_returns(analysis, func, module, index))
+
+        def compute():
+            return weakref.ref(func), _infer_returns(analysis, func, module, index)
+
+        entry = self._query(key, compute)
+        if entry is not None and entry[0]() is not func:  # a freed node's answer
+            with self.project.lock:
+                self.project.memo.pop(key, None)
+            entry = self._query(key, compute)
+        return entry[1] if entry is not None else None
 
 
 def _infer_returns(analysis: Analysis, func, module: str | None, index: int | None) -> Value | None:
