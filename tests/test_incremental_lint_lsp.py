@@ -74,6 +74,21 @@ async def wait_publish(client: LanguageClient, uri: str, version: int) -> types.
             return params
 
 
+async def type_versions(client: LanguageClient, uri: str, root: Path, path: Path, text: str, end: int,
+                        step) -> dict:
+    """Send versions 2 .. end-1, each ``step(text, version)`` of the last; every published
+    version must equal a full lint. Returns the server's ``torchwise.lintStats``."""
+    for version in range(2, end):
+        text = step(text, version)
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        params = await wait_publish(client, uri, version)
+        assert published(params) == expected(root, path, text), f"version {version}:\n{text}"
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="torchwise.lintStats", arguments=[]))
+
+
 async def test_published_diagnostics_equal_a_full_lint_over_a_session_of_edits(client: LanguageClient,
                                                                                 tmp_path: Path):
     root = tmp_path / "proj"
@@ -83,15 +98,8 @@ async def test_published_diagnostics_equal_a_full_lint_over_a_session_of_edits(c
     first = await wait_publish(client, uri, 1)
     assert published(first) == expected(root, path, text) and first.diagnostics  # cross-module findings
     rng = random.Random(11)
-    for version in range(2, 42):
-        text = comment_line(text, rng) if rng.random() < 0.6 else edit(text, rng)
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
-        params = await wait_publish(client, uri, version)
-        assert published(params) == expected(root, path, text), f"version {version}:\n{text}"
-    stats = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="torchwise.lintStats", arguments=[]))
+    stats = await type_versions(client, uri, root, path, text, 42,
+                                lambda text, v: comment_line(text, rng) if rng.random() < 0.6 else edit(text, rng))
     assert stats["reused"] >= 5  # the session exercised reuse, not only full lints
 
 
@@ -105,13 +113,5 @@ async def test_statements_that_call_are_relinted_through_the_server(client: Lang
     uri = open_document(client, path, text)
     await wait_publish(client, uri, 1)
     rng = random.Random(5)
-    for version in range(2, 32):
-        text = call_statement(text, rng, version)
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
-        params = await wait_publish(client, uri, version)
-        assert published(params) == expected(root, path, text), f"version {version}:\n{text}"
-    stats = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="torchwise.lintStats", arguments=[]))
+    stats = await type_versions(client, uri, root, path, text, 32, lambda text, v: call_statement(text, rng, v))
     assert stats["statements"] >= 3, stats
