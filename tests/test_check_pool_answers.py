@@ -68,3 +68,10 @@ def test_a_record_still_being_written_is_read_once_complete() -> None:
             reader.close()
     finally:
         answers.close()
+
+
+def test_without_a_temporary_folder_the_workers_find_their_own_answers(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    assert pool._shared_answers() is None

@@ -188,6 +188,15 @@ class SharedAnswers:
         self.offset += at
 
 
+def _shared_answers() -> SharedAnswers | None:
+    """A run's ``SharedAnswers``, or None where no temporary file can be made (each worker
+    then finds its own answers, as before)."""
+    try:
+        return SharedAnswers()
+    except OSError:
+        return None
+
+
 class _SharingMemo(dict):
     """A forked worker's project memo: the kinds of ``SharedAnswers`` are looked up among
     the other workers' answers before they are computed, and published once computed."""
@@ -345,7 +354,7 @@ def _start(workers: int, method: str, project, jobs, options):
 
         _knowledge()
         # linting only: a fix writes files, and its workers' projects stay as they were read
-        _SHARED[:] = [project, jobs, options, SharedAnswers() if options is None else None]
+        _SHARED[:] = [project, jobs, options, _shared_answers() if options is None else None]
         initargs: tuple = (None, None)
     else:
         initargs = ([str(f) for f in project.resolver.folders], options)
