@@ -75,3 +75,23 @@ def test_without_a_temporary_folder_the_workers_find_their_own_answers(tmp_path:
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     assert pool._shared_answers() is None
+
+
+def test_a_torn_record_ends_the_sharing_not_the_check() -> None:
+    """A worker whose write was cut short (a full disk), then another's record after it:
+    the checksum tells, and the reader finds its own answers from then on."""
+    answers = pool.SharedAnswers()
+    try:
+        answers.publish(("call_targets", Path("/w/a.py"), "forward"), frozenset())
+        whole = os.pread(answers.read_fd, 1 << 20, 0)
+        os.write(answers.write_fd, whole[:-3] + whole)  # torn, then whole
+        reader = pool.SharedAnswers()
+        reader.close()  # it reads the writer's file instead
+        reader.read_fd, reader.write_fd = os.dup(answers.read_fd), os.dup(answers.write_fd)
+        reader.offset = len(whole)
+        memo: dict = {}
+        reader.catch_up(memo)
+        assert memo == {} and reader.broken
+        reader.close()
+    finally:
+        answers.close()

@@ -10,7 +10,8 @@ only findings come back. Linting (:class:`Run`), the workers start with the firs
 read and each chunk of jobs goes whole as soon as it is read; fixing (:func:`fix_many`),
 they fork once every file is read and inherit the jobs too (a job crosses the pipe as
 its index). Where processes cannot fork, each worker builds its own model and the jobs
-are sent whole at the end. Results come back in the order of the files, so the report
+are sent whole at the end. Forked linting workers share the call-site answers one of them
+found (:class:`SharedAnswers`). Results come back in the order of the files, so the report
 is the same as a single process's, byte for byte; a file whose check raises, or whose
 worker dies, is one error line. ``TORCHWISE_JOBS=1`` keeps it in one process.
 """
@@ -117,7 +118,7 @@ class SharedAnswers:
     functions a module's calls of a name run (``callers.call_sites``'s ``call_targets``
     memo). Asked about ``__init__`` or ``forward``, that means building the analysis of
     nearly every module of a project once per name; each worker did it for itself
-    (pytorch-image-models: 343 of a pool's 1150 module builds were another worker's). The
+    (pytorch-image-models: a pool built 1150 modules' analyses, one process 807; now 919). The
     workers append each answer to one unnamed file, a record per ``write`` (``O_APPEND``:
     records never interleave), and read the others' before computing one. Within a
     check the project does not change, so an answer holds for every worker."""
@@ -182,7 +183,11 @@ class SharedAnswers:
             if zlib.crc32(payload) != int.from_bytes(data[at + 4:at + 8], "little"):
                 self.broken = True
                 return
-            key, value = pickle.loads(payload)
+            try:
+                key, value = pickle.loads(payload)
+            except Exception:  # cannot happen short of a torn record that passed its checksum
+                self.broken = True
+                return
             dict.setdefault(memo, key, value)
             at += 8 + length
         self.offset += at
