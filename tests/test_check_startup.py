@@ -66,9 +66,10 @@ def test_a_folder_outside_a_checkout_is_listed_without_git(tmp_path: Path):
 
 def test_a_check_imports_no_toml_json_or_rule_docs_it_does_not_need(tmp_path: Path):
     """Nor subprocess: the project lists its files (a parameter's callers are looked for)
-    without asking git, outside a checkout."""
+    without asking git, outside a checkout. Nor shutil (with zlib, bz2, lzma), which argparse
+    imports for the terminal's width: only printed help needs it."""
     probe = ("print(sorted(m for m in ('tomllib', 'json', 'torchwise.lint.rule_docs', 'pygls', 'lsprotocol', 'jedi',"
-             " 'subprocess') if m in sys.modules))")
+             " 'subprocess', 'shutil') if m in sys.modules))")
     source = "import torch\n\n\ndef train(model, loader, optimizer):\n" + "".join(
         "    " + line + "\n" for line in BAD.splitlines()[2:])
     assert _after_a_check(tmp_path, probe, source) == "[]"
