@@ -205,7 +205,8 @@ class Analysis:
         self._comprehension_depth = 0
         # resolve() and mro() are pure for a given version of the file: memoized, as
         # hover and many lint rules ask the same questions about the same nodes.
-        self._memo: dict[tuple[int, int], tuple[ast.AST, Scope, Value | None]] = {}
+        self._memo: dict[int, tuple[ast.AST, Scope, Value | None]] = {}
+        self._memo_more: dict[tuple[int, int], tuple[ast.AST, Scope, Value | None]] = {}
         self._mros: dict[str, list[str]] = {}
         # memo table of the syntax-level queries lint asks of this version (the lint index,
         # calls by name, the split lines): name -> result, declared here rather than
@@ -290,6 +291,7 @@ class Analysis:
     def forget_inferences(self) -> None:
         """Drop memoized inferences (other modules of the project changed; this one did not)."""
         self._memo.clear()
+        self._memo_more.clear()
         self._mros.clear()
 
     # ------------------------------------------------------------ positions
@@ -333,6 +335,12 @@ class Analysis:
 
     def _visit_expr(self, node: ast.AST | None, scope: Scope) -> None:
         if node is None:
+            return
+        if node.__class__ is ast.Name and not self._comprehension_depth:
+            # a lone name (most assignment and loop targets): what the walk below does with it,
+            # without setting the walk up (this is called for every statement's expressions)
+            self._indexed.append((node, scope))
+            self._scope_of_node[id(node)] = scope
             return
         stack = [node]
         pop, push, extend = stack.pop, stack.append, stack.extend
@@ -656,25 +664,35 @@ class Analysis:
 
     def resolve(self, expr: ast.AST, scope: Scope | None = None) -> Value | None:
         """What ``expr`` denotes, or None when static inference cannot tell."""
-        if scope is None:
-            scope = self.scope_of(expr)
         key = id(expr)
-        memo = self._memo.get((key, id(scope)))
-        if memo is not None and memo[0] is expr and memo[1] is scope:
-            return memo[2]  # the node is kept alive by the memo, so its id is not reused
-        if key in self._resolving or len(self._resolving) > MAX_DEPTH:
+        if scope is None:
+            scope = self._scope_of_node.get(key, self.module_scope)
+        # keyed by the node alone (rules ask of each node in one scope, its own): one dict
+        # look-up, no key tuple; a node asked in a second scope has its answers in ``_memo_more``
+        memo = self._memo.get(key)
+        if memo is not None and memo[0] is expr:  # the memo keeps the node alive: its id is not reused
+            if memo[1] is scope:
+                return memo[2]
+            more = self._memo_more.get((key, id(scope)))
+            if more is not None and more[1] is scope:
+                return more[2]
+        resolving = self._resolving
+        if key in resolving or len(resolving) > MAX_DEPTH:
             return None
-        top = not self._resolving
-        self._resolving.add(key)
+        top = not resolving
+        resolving.add(key)
         try:
             value = self._resolve(expr, scope)
         except RecursionError:
             value = None
         finally:
-            self._resolving.discard(key)
+            resolving.discard(key)
         # A None found while a cycle was being broken may be wrong: only cache it at the top.
         if value is not None or top:
-            self._memo[(key, id(scope))] = (expr, scope, value)
+            if memo is None or memo[0] is not expr:
+                self._memo[key] = (expr, scope, value)
+            else:
+                self._memo_more[(key, id(scope))] = (expr, scope, value)
         return value
 
     def _resolve(self, expr: ast.AST, scope: Scope) -> Value | None:

@@ -66,6 +66,7 @@ class Index:
         """``focus``: some of the module's top-level statements; then only their nodes are
         indexed (the editor re-lints one edited statement: ``torchwise.incremental_statement``)."""
         self.tree = tree
+        self.whole = focus is None  # every node of the tree indexed
         self.by_type: dict[type, list[ast.AST]] = {}
         self.parents: dict[int, ast.AST] = {}
         # for rules/_calls.py: calls in walk order, by last name of the callee; loads of
@@ -277,6 +278,10 @@ def module_statements(analysis: Analysis, kind: type) -> list[ast.AST]:
     table = analysis.queries.setdefault("module_statements", {})
     found = table.get(kind)
     if found is None:
+        idx = analysis.queries.get("lint_index")
+        if idx is not None and idx.whole:  # the index of the whole tree has them (two statements never start together)
+            found = table[kind] = idx.of(kind)
+            return found
         found = []
         stack = [analysis.tree]
         while stack:
