@@ -608,15 +608,28 @@ def scope_for(analysis: Analysis, expr: ast.AST):
 
 
 def safe_type(analysis: Analysis, expr: ast.AST) -> str | None:
+    """``analysis.type_of(expr, scope_for(analysis, expr))`` (asked of most calls' parts by
+    several rules: a name's or an attribute's scope looked up here, one call less)."""
     try:
-        return analysis.type_of(expr, scope_for(analysis, expr))
+        kind = expr.__class__
+        if kind is ast.Name or kind is ast.Attribute:
+            value = analysis.resolve(expr)  # its own scope, as scope_for gives it
+        else:
+            value = analysis.resolve(expr, scope_for(analysis, expr))
+        return value.qualname if value is not None and value.kind == "instance" else None
     except Exception:  # inference must never break a rule
         return None
 
 
 def safe_qualname(analysis: Analysis, expr: ast.AST) -> str | None:
+    """``analysis.qualname_of(expr, scope_for(analysis, expr))`` (see ``safe_type``)."""
     try:
-        return analysis.qualname_of(expr, scope_for(analysis, expr))
+        kind = expr.__class__
+        if kind is ast.Name or kind is ast.Attribute:
+            value = analysis.resolve(expr)
+        else:
+            value = analysis.resolve(expr, scope_for(analysis, expr))
+        return value.qualname if value is not None and value.kind == "symbol" else None
     except Exception:
         return None
 
