@@ -442,18 +442,29 @@ class Analysis:
                 scope.bind(arg.arg, Binding(arg.lineno, "param", node=None))
 
     def _visit_function(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> None:
-        for decorator in stmt.decorator_list:
-            self._visit_expr(decorator, scope)
-        for default in stmt.args.defaults + [d for d in stmt.args.kw_defaults if d]:
-            self._visit_expr(default, scope)
-        for arg in stmt.args.posonlyargs + stmt.args.args + stmt.args.kwonlyargs + [
-            a for a in (stmt.args.vararg, stmt.args.kwarg) if a
-        ]:
-            self._visit_expr(arg.annotation, scope)
-        self._visit_expr(stmt.returns, scope)
+        visit = self._visit_expr
+        decorators, args = stmt.decorator_list, stmt.args
+        for decorator in decorators:
+            visit(decorator, scope)
+        for default in args.defaults:
+            visit(default, scope)
+        for default in args.kw_defaults:
+            if default is not None:
+                visit(default, scope)
+        # the annotations, in order (most parameters have none: no call for those)
+        for group in (args.posonlyargs, args.args, args.kwonlyargs):
+            for arg in group:
+                if arg.annotation is not None:
+                    visit(arg.annotation, scope)
+        for arg in (args.vararg, args.kwarg):
+            if arg is not None and arg.annotation is not None:
+                visit(arg.annotation, scope)
+        if stmt.returns is not None:
+            visit(stmt.returns, scope)
         scope.bind(stmt.name, Binding(stmt.lineno, "def", qualname=LOCAL + stmt.name, node=stmt))
-        cls = self.classes.get(scope.node) if isinstance(scope.node, ast.ClassDef) else None
-        is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in stmt.decorator_list)
+        cls = self.classes.get(scope.node) if scope.node.__class__ is ast.ClassDef else None
+        is_static = bool(decorators) and any(
+            isinstance(d, ast.Name) and d.id == "staticmethod" for d in decorators)
         # the method scope refers to its class weakly: the class's ``attributes`` refer to the
         # method scopes, and a reference cycle would keep the whole tree alive until the
         # cyclic garbage collector runs (a full collection over every live object)
