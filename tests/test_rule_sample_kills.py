@@ -435,6 +435,10 @@ def test_main_guard_fix_takes_every_statement_on_the_loaders_line() -> None:
     ("def show(**batch: first):\n    pass\n", False),
     ("def show() -> first:\n    pass\n", False),
     ("class Config:\n    size = len(loader)\n", False),  # a class body runs at import
+    # after a definition: an augmented assignment reads its target; a line's second statement is read too
+    ("def show():\n    pass\nfirst += 1\n", False),
+    ("def show():\n    pass\nx = 1; y = [first]\n", False),
+    ("def show():\n    pass\nfirst = 2; first += 1\n", False),
 ])
 def test_main_guard_fix_keeps_what_definitions_read_at_import(after: str, fixed: bool) -> None:
     rule = get_rule("dataloader-workers-without-main-guard")

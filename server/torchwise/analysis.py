@@ -205,7 +205,8 @@ class Analysis:
         self._comprehension_depth = 0
         # resolve() and mro() are pure for a given version of the file: memoized, as
         # hover and many lint rules ask the same questions about the same nodes.
-        self._memo: dict[tuple[int, int], tuple[ast.AST, Scope, Value | None]] = {}
+        self._memo: dict[int, tuple[ast.AST, Scope, Value | None]] = {}
+        self._memo_more: dict[tuple[int, int], tuple[ast.AST, Scope, Value | None]] = {}
         self._mros: dict[str, list[str]] = {}
         # memo table of the syntax-level queries lint asks of this version (the lint index,
         # calls by name, the split lines): name -> result, declared here rather than
@@ -290,6 +291,7 @@ class Analysis:
     def forget_inferences(self) -> None:
         """Drop memoized inferences (other modules of the project changed; this one did not)."""
         self._memo.clear()
+        self._memo_more.clear()
         self._mros.clear()
 
     # ------------------------------------------------------------ positions
@@ -333,6 +335,12 @@ class Analysis:
 
     def _visit_expr(self, node: ast.AST | None, scope: Scope) -> None:
         if node is None:
+            return
+        if node.__class__ is ast.Name and not self._comprehension_depth:
+            # a lone name (most assignment and loop targets): what the walk below does with it,
+            # without setting the walk up (this is called for every statement's expressions)
+            self._indexed.append((node, scope))
+            self._scope_of_node[id(node)] = scope
             return
         stack = [node]
         pop, push, extend = stack.pop, stack.append, stack.extend
@@ -434,18 +442,29 @@ class Analysis:
                 scope.bind(arg.arg, Binding(arg.lineno, "param", node=None))
 
     def _visit_function(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> None:
-        for decorator in stmt.decorator_list:
-            self._visit_expr(decorator, scope)
-        for default in stmt.args.defaults + [d for d in stmt.args.kw_defaults if d]:
-            self._visit_expr(default, scope)
-        for arg in stmt.args.posonlyargs + stmt.args.args + stmt.args.kwonlyargs + [
-            a for a in (stmt.args.vararg, stmt.args.kwarg) if a
-        ]:
-            self._visit_expr(arg.annotation, scope)
-        self._visit_expr(stmt.returns, scope)
+        visit = self._visit_expr
+        decorators, args = stmt.decorator_list, stmt.args
+        for decorator in decorators:
+            visit(decorator, scope)
+        for default in args.defaults:
+            visit(default, scope)
+        for default in args.kw_defaults:
+            if default is not None:
+                visit(default, scope)
+        # the annotations, in order (most parameters have none: no call for those)
+        for group in (args.posonlyargs, args.args, args.kwonlyargs):
+            for arg in group:
+                if arg.annotation is not None:
+                    visit(arg.annotation, scope)
+        for arg in (args.vararg, args.kwarg):
+            if arg is not None and arg.annotation is not None:
+                visit(arg.annotation, scope)
+        if stmt.returns is not None:
+            visit(stmt.returns, scope)
         scope.bind(stmt.name, Binding(stmt.lineno, "def", qualname=LOCAL + stmt.name, node=stmt))
-        cls = self.classes.get(scope.node) if isinstance(scope.node, ast.ClassDef) else None
-        is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in stmt.decorator_list)
+        cls = self.classes.get(scope.node) if scope.node.__class__ is ast.ClassDef else None
+        is_static = bool(decorators) and any(
+            isinstance(d, ast.Name) and d.id == "staticmethod" for d in decorators)
         # the method scope refers to its class weakly: the class's ``attributes`` refer to the
         # method scopes, and a reference cycle would keep the whole tree alive until the
         # cyclic garbage collector runs (a full collection over every live object)
@@ -656,25 +675,35 @@ class Analysis:
 
     def resolve(self, expr: ast.AST, scope: Scope | None = None) -> Value | None:
         """What ``expr`` denotes, or None when static inference cannot tell."""
-        if scope is None:
-            scope = self.scope_of(expr)
         key = id(expr)
-        memo = self._memo.get((key, id(scope)))
-        if memo is not None and memo[0] is expr and memo[1] is scope:
-            return memo[2]  # the node is kept alive by the memo, so its id is not reused
-        if key in self._resolving or len(self._resolving) > MAX_DEPTH:
+        if scope is None:
+            scope = self._scope_of_node.get(key, self.module_scope)
+        # keyed by the node alone (rules ask of each node in one scope, its own): one dict
+        # look-up, no key tuple; a node asked in a second scope has its answers in ``_memo_more``
+        memo = self._memo.get(key)
+        if memo is not None and memo[0] is expr:  # the memo keeps the node alive: its id is not reused
+            if memo[1] is scope:
+                return memo[2]
+            more = self._memo_more.get((key, id(scope)))
+            if more is not None and more[1] is scope:
+                return more[2]
+        resolving = self._resolving
+        if key in resolving or len(resolving) > MAX_DEPTH:
             return None
-        top = not self._resolving
-        self._resolving.add(key)
+        top = not resolving
+        resolving.add(key)
         try:
             value = self._resolve(expr, scope)
         except RecursionError:
             value = None
         finally:
-            self._resolving.discard(key)
+            resolving.discard(key)
         # A None found while a cycle was being broken may be wrong: only cache it at the top.
         if value is not None or top:
-            self._memo[(key, id(scope))] = (expr, scope, value)
+            if memo is None or memo[0] is not expr:
+                self._memo[key] = (expr, scope, value)
+            else:
+                self._memo_more[(key, id(scope))] = (expr, scope, value)
         return value
 
     def _resolve(self, expr: ast.AST, scope: Scope) -> Value | None:

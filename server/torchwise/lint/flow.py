@@ -66,6 +66,7 @@ class Index:
         """``focus``: some of the module's top-level statements; then only their nodes are
         indexed (the editor re-lints one edited statement: ``torchwise.incremental_statement``)."""
         self.tree = tree
+        self.whole = focus is None  # every node of the tree indexed
         self.by_type: dict[type, list[ast.AST]] = {}
         self.parents: dict[int, ast.AST] = {}
         # for rules/_calls.py: calls in walk order, by last name of the callee; loads of
@@ -113,7 +114,6 @@ class Index:
         by_type[Name], by_type[Constant] = names, constants
         name_append, constant_append = names.append, constants.append
         node_type = ast.AST
-        scopes = SCOPES
         scope_set = _SCOPE_SET
         child_fields = _CHILD_FIELDS  # per class: the fields that can hold nodes (no ctx/op)
         # walk_local() of every function/class/module, filled on the way (each node lands in
@@ -123,22 +123,29 @@ class Index:
         # never pushed: every list that keeps them in walk order does not care (see _PLAIN).
         root_local: list[ast.AST] = []
         local_lists[id(tree)] = root_local
-        stack = [(tree, root_local, True)]
+        # The stack holds nodes, and, where the walk leaves a scope's nodes (or the body of a
+        # main guard), the context to go back to: (walk_local list, runs at import time). A
+        # node's subtree is walked right after it is popped, so the context when a node is
+        # popped is its parent's (no tuple pushed and unpacked for every node).
+        stack: list = [tree]
         if focus is not None:
             stack = []
             for stmt in focus:
                 parents[id(stmt)] = tree
                 if stmt.__class__ in scope_set:
-                    own: list[ast.AST] = []
-                    local_lists[id(stmt)] = own
-                    stack.append((stmt, own, True))
+                    local_lists[id(stmt)] = []
                 else:
                     root_local.append(stmt)
-                    stack.append((stmt, root_local, True))
+                stack.append(stmt)
+        local, top = root_local, True
+        context = tuple
         pop, push = stack.pop, stack.append
         while stack:  # ast.iter_child_nodes, inlined (this walk is on every lint's hot path)
-            node, local, top = pop()
+            node = pop()
             kind = node.__class__
+            if kind is context:
+                local, top = node
+                continue
             nodes = by_type.get(kind)
             if nodes is None:
                 nodes = by_type[kind] = []
@@ -185,7 +192,9 @@ class Index:
                     it_loops.append(node)
             elif kind is If and top and is_main_guard(node):
                 guard = True
-            child_top = top and kind not in scopes
+            if kind in scope_set:  # its own nodes: its own list, never at import time
+                push((local, top))
+                local, top = local_lists[id(node)], False
             fields = child_fields.get(kind)
             if fields is None:
                 fields = _child_fields(kind)
@@ -197,7 +206,17 @@ class Index:
                     children = (value,)
                 else:
                     continue
-                item_top = False if guard and name == "body" else child_top
+                if guard and name == "body":  # a main guard's body: not at import time
+                    push((local, top))
+                    for item in children:  # (statements: never a Name or Constant)
+                        parents[id(item)] = node
+                        if item.__class__ in scope_set:
+                            local_lists[id(item)] = []
+                        else:
+                            local.append(item)
+                        push(item)
+                    push((local, False))
+                    continue
                 for item in children:
                     item_kind = item.__class__
                     if item_kind is Name:
@@ -226,12 +245,10 @@ class Index:
                     elif isinstance(item, node_type):
                         parents[id(item)] = node
                         if item_kind in scope_set:
-                            own = []
-                            local_lists[id(item)] = own
-                            push((item, own, item_top))
+                            local_lists[id(item)] = []
                         else:
                             local.append(item)
-                            push((item, local, item_top))
+                        push(item)
         if focus is not None:  # a look-up table, not a list to visit: the whole module's
             self.functions = _first_functions(tree)
         if not names:
@@ -277,6 +294,10 @@ def module_statements(analysis: Analysis, kind: type) -> list[ast.AST]:
     table = analysis.queries.setdefault("module_statements", {})
     found = table.get(kind)
     if found is None:
+        idx = analysis.queries.get("lint_index")
+        if idx is not None and idx.whole:  # the index of the whole tree has them (two statements never start together)
+            found = table[kind] = idx.of(kind)
+            return found
         found = []
         stack = [analysis.tree]
         while stack:
@@ -603,15 +624,28 @@ def scope_for(analysis: Analysis, expr: ast.AST):
 
 
 def safe_type(analysis: Analysis, expr: ast.AST) -> str | None:
+    """``analysis.type_of(expr, scope_for(analysis, expr))`` (asked of most calls' parts by
+    several rules: a name's or an attribute's scope looked up here, one call less)."""
     try:
-        return analysis.type_of(expr, scope_for(analysis, expr))
+        kind = expr.__class__
+        if kind is ast.Name or kind is ast.Attribute:
+            value = analysis.resolve(expr)  # its own scope, as scope_for gives it
+        else:
+            value = analysis.resolve(expr, scope_for(analysis, expr))
+        return value.qualname if value is not None and value.kind == "instance" else None
     except Exception:  # inference must never break a rule
         return None
 
 
 def safe_qualname(analysis: Analysis, expr: ast.AST) -> str | None:
+    """``analysis.qualname_of(expr, scope_for(analysis, expr))`` (see ``safe_type``)."""
     try:
-        return analysis.qualname_of(expr, scope_for(analysis, expr))
+        kind = expr.__class__
+        if kind is ast.Name or kind is ast.Attribute:
+            value = analysis.resolve(expr)
+        else:
+            value = analysis.resolve(expr, scope_for(analysis, expr))
+        return value.qualname if value is not None and value.kind == "symbol" else None
     except Exception:
         return None
 

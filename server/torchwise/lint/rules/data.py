@@ -205,12 +205,54 @@ def _main_guard_fix(ctx: Context, start: ast.AST, name: str | None = None) -> Fi
             for stmt in body[last + 1:i + 1]:
                 stored |= _stored_names(stmt)
             last = i
-    if any(_read(ctx, stmt) & stored for stmt in body[last + 1:]):
+    if _reads_any(ctx, last + 1, stored):
         return None  # used again after a definition: moving it would break that code
     edits = fix_edits.wrap(ctx, body[first], body[last], 'if __name__ == "__main__":')
     if edits is None:
         return None
     return Fix("unsafe", 'Move the code that starts the workers under if __name__ == "__main__":', edits)
+
+
+def _reads_any(ctx: Context, start: int, names: set[str]) -> bool:
+    """``any(_read(ctx, stmt) & names for stmt in ctx.tree.body[start:])``, asking only the
+    statements that hold a load of one of ``names`` (or an augmented assignment to one):
+    each fix asked it of every statement after its own, on a long script most of the file."""
+    body = ctx.tree.body
+    if not flow.index(ctx.analysis).whole:  # the editor's index of one statement: ask them all
+        return any(_read(ctx, stmt) & names for stmt in body[start:])
+    for name in names:
+        holders = _statements_loading(ctx, name)
+        for i in holders[bisect.bisect_left(holders, start):]:
+            if name in _read(ctx, body[i]):
+                return True
+    return False
+
+
+def _statements_loading(ctx: Context, name: str) -> list[int]:
+    """The positions in the module's body (ascending) of the statements holding a load of
+    ``name`` or an augmented assignment to it (``x += 1`` reads ``x``; the index lists
+    loads only): the only ones whose ``_read`` can hold it. Once per name and file version."""
+    table = ctx.analysis.queries.get("statements_loading")
+    if table is None:
+        starts = []
+        for stmt in ctx.tree.body:  # where each statement starts: at its first decorator, if any
+            first = (stmt.lineno, stmt.col_offset)
+            for decorator in getattr(stmt, "decorator_list", ()):
+                first = min(first, (decorator.lineno, decorator.col_offset))
+            starts.append(first)
+        augmented: dict[str, list[ast.Name]] = {}
+        for node in flow.index(ctx.analysis).assigns:
+            if node.__class__ is ast.AugAssign and node.target.__class__ is ast.Name:
+                augmented.setdefault(node.target.id, []).append(node.target)
+        table = ctx.analysis.queries["statements_loading"] = ({}, starts, augmented)
+    known, starts, augmented = table
+    found = known.get(name)
+    if found is None:
+        Name, refs = ast.Name, flow.index(ctx.analysis).refs_by_name.get(name, ())
+        # every node lies in the last statement starting at or before it
+        found = known[name] = sorted({bisect.bisect_right(starts, (node.lineno, node.col_offset)) - 1
+                                      for node in [*refs, *augmented.get(name, ())] if node.__class__ is Name})
+    return found
 
 
 def _read(ctx: Context, stmt: ast.stmt) -> set[str]:

@@ -179,7 +179,10 @@ def _fix_cpu_autocast(ctx, call, ref):
         return None
     parts = ['"cpu"'] + [f"{name}={ctx.text(arg)}" for name, arg in zip(_CPU_AUTOCAST_PARAMS, call.args)]
     parts += [ctx.text(k) for k in call.keywords]
-    changes_defaults = "set_autocast_dtype" in ctx.source or "set_autocast_cache_enabled" in ctx.source
+    changes_defaults = ctx.analysis.queries.get("changes_autocast_defaults")
+    if changes_defaults is None:  # a scan of the whole text: once per file version, not per fix
+        changes_defaults = ctx.analysis.queries["changes_autocast_defaults"] = (
+            "set_autocast_dtype" in ctx.source or "set_autocast_cache_enabled" in ctx.source)
     return ("unsafe" if changes_defaults else "safe"), (ctx.replace(call, f"{func}({', '.join(parts)})"),)
 
 
