@@ -61,18 +61,17 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     if not eol or any(_eol(line) != eol or _TEXT_PROBES.search(line) for line in a[p:p + k] + b[p:p + k + delta]):
         return None
     i = bisect_right(old.starts, max(p, 1)) - 1  # the statement holding old line p + 1 (or p, for an insertion)
-    if i < 0:
-        return None
-    first, last = old.spans[i]
-    if not (first <= p + 1 and p + k <= last and (k or p < last)):
-        return None  # not inside one statement
     tree = before.tree
+    first, last = old.spans[i] if i >= 0 else (0, 0)
+    if i < 0 or not (first <= p + 1 and p + k <= last and (k or p < last)) or not isinstance(tree.body[i], _UNITS):
+        # module-level code, or not inside one statement
+        return _relint_module_code(old, source, b, key, stamp, rules, path, analyse, p, k)
     stmt = tree.body[i]
-    if not isinstance(stmt, _UNITS):
-        return None  # module-level code: lint in full
     end = old.starts[i + 1] - 1 if i + 1 < len(old.starts) else len(a)
     new = _parse(b[first - 1:end + delta], first)
-    if new is None or new.__class__ is not stmt.__class__ or _first_line(new) != first:
+    if new is None or _first_line(new) != first:
+        return None
+    if new.__class__ is not stmt.__class__:
         return None
     mine = [f for f in old.found if first <= f.line <= last or first <= f.end_line <= last]
     kept = []
@@ -90,7 +89,7 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     analysis = analyse(source, tree)
     if getattr(analysis, "syntax_error", None) is not None or interface(analysis, new) != seen:
         return None
-    focus = _lint_focus(analysis, path, rules, new, (first, new.end_lineno))
+    focus = _lint_focus(analysis, path, rules, new, [(first, new.end_lineno)])
     if focus is None:
         return None
     found = kept + focus
@@ -99,6 +98,139 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     found = _finish(analysis, rules, found)
     spans = old.spans[:i] + [(first, new.end_lineno)] + [(x + delta, y + delta) for x, y in old.spans[i + 1:]]
     return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis)
+
+
+def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, rules: list[Rule], path: str,
+                        analyse, p: int, k: int) -> tuple[list[Finding], Snapshot] | None:
+    """Old lines ``p+1``..``p+k`` replaced, in or between top-level statements that are
+    module-level code (not defs or classes), all of them, old and new. Module-level code
+    is one flow (the "module function"): every module-level statement is re-linted; the
+    defs' and classes' findings stay, moved, while what they can see of the edited code
+    is unchanged (``module_code_interface``)."""
+    before = old.analysis
+    tree = before.tree
+    a = old.lines
+    delta = len(b) - len(a)
+    if k:  # the statements the replaced lines overlap
+        touched = [j for j, (x, y) in enumerate(old.spans) if x <= p + k and p + 1 <= y]
+    else:  # the one an insertion falls inside
+        touched = [j for j, (x, y) in enumerate(old.spans) if x <= p < y]
+    if touched:
+        i0, i1 = touched[0], touched[-1]
+        lo = min(old.spans[i0][0], p + 1)
+        hi = max(old.starts[i1 + 1] - 1 if i1 + 1 < len(old.starts) else len(a), p + k)
+    else:  # between statements (their blank and comment lines)
+        i0 = i1 = bisect_right(old.starts, p)
+        i1 -= 1
+        lo, hi = p + 1, p + k
+    if i0 == 0 or any(isinstance(s, ast.ImportFrom) and s.module == "__future__" for s in tree.body[i0:]):
+        return None  # a docstring or ``__future__`` import would no longer come first
+    region = tree.body[i0:i1 + 1]
+    new = _parse_many(b[lo - 1:hi + delta], lo)
+    if new is None or any(isinstance(s, _UNITS) for s in region + new):
+        return None
+    seen = module_code_interface(before, region)
+    if seen is None:
+        return None
+    code = [s for s in tree.body[:i0] + new + tree.body[i1 + 1:] if not isinstance(s, _UNITS)]
+    kept = []
+    for f in old.found:
+        if f.rule.module_wide:
+            continue
+        j = bisect_right(old.starts, f.line) - 1
+        if j < 0 or not (old.spans[j][0] <= f.line and f.end_line <= old.spans[j][1]):
+            return None  # between or across statements
+        if not isinstance(tree.body[j], _UNITS):
+            continue  # re-linted
+        moved = _moved(f, lo - 1, hi - lo + 1, delta)
+        if moved is None:
+            return None
+        kept.append(moved)
+    tree.body[i0:i1 + 1] = new
+    if delta:
+        _shift(tree.body[i0 + len(new):], delta)
+    analysis = analyse(source, tree)
+    if getattr(analysis, "syntax_error", None) is not None or module_code_interface(analysis, new) != seen:
+        return None
+    spans = old.spans[:i0] + [(s.lineno, s.end_lineno) for s in new] + [(x + delta, y + delta) for x, y in old.spans[i1 + 1:]]
+    focus = _lint_focus(analysis, path, rules, code, [(s.lineno, s.end_lineno) for s in code])
+    if focus is None:
+        return None
+    from torchwise.lint.engine import _finish
+
+    found = _finish(analysis, rules, kept + focus)
+    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis)
+
+
+def _parse_many(lines: list[str], first: int) -> list[ast.stmt] | None:
+    """The statements ``lines`` (from line ``first`` of the file) hold, numbered as in
+    the file; None when they do not parse alone, end inside a continued line or hold a
+    ``__future__`` import."""
+    text = "".join(lines)
+    if text.rstrip().endswith("\\"):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            module = ast.parse(text, type_comments=False)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if any(isinstance(s, ast.ImportFrom) and s.module == "__future__" for s in module.body):
+        return None
+    return [ast.increment_lineno(s, first - 1) for s in module.body]
+
+
+# builtins whose call, with arguments that call, bind or define nothing, changes nothing
+# the module's defs and classes see (``print("here")`` typed in module-level code)
+_INERT_BUILTINS = frozenset(f"builtins.{name}" for name in (
+    "print", "len", "repr", "str", "isinstance", "abs", "round", "min", "max", "sum", "sorted", "format",
+    "hash", "id", "type", "int", "float", "bool", "list", "tuple", "dict", "set"))
+_ACTIVE = (ast.Call, ast.NamedExpr, ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.ListComp, ast.SetComp,
+           ast.DictComp, ast.GeneratorExp)
+_SCOPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Global, ast.Nonlocal, ast.Match)
+
+
+def module_code_interface(analysis, stmts: list[ast.stmt]) -> list[str] | None:
+    """What the module's defs and classes can see of module-level statements ``stmts``:
+    their dumps less expression statements that call an inert builtin with plain
+    arguments (those alone may differ before and after an edit). None: they hold a
+    function, class, lambda, ``global`` or ``match`` (own scopes, summaries): lint in full."""
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, _SCOPED):
+                return None
+    return [ast.dump(_without_inert(analysis, s)) for s in stmts if not _inert_expr(analysis, s)]
+
+
+def _without_inert(analysis, node: ast.AST) -> ast.AST:
+    """A shallow rebuild of ``node`` without inert expression statements in its blocks."""
+    changed = {}
+    for name in ("body", "orelse", "finalbody", "handlers"):
+        block = getattr(node, name, None)
+        if block.__class__ is not list:
+            continue
+        kept = [_without_inert(analysis, s) for s in block if not _inert_expr(analysis, s)]
+        changed[name] = kept
+    if not changed:
+        return node
+    copy = node.__class__(**{f: getattr(node, f, None) for f in node._fields})
+    for name, value in changed.items():
+        setattr(copy, name, value)
+    return copy
+
+
+def _inert_expr(analysis, stmt: ast.AST) -> bool:
+    if stmt.__class__ is not ast.Expr or stmt.value.__class__ is not ast.Call:
+        return False
+    call = stmt.value
+    if any(isinstance(n, _ACTIVE) for arg in call.args + [k.value for k in call.keywords] for n in ast.walk(arg)):
+        return False
+    name = call.func
+    if name.__class__ is not ast.Name or "builtins." + name.id not in _INERT_BUILTINS:
+        return False
+    scope = analysis.module_scope  # the builtin itself: not bound in the module, no star import may bind it
+    return name.id not in scope.bindings and not scope.star_imports and \
+        flow.safe_qualname(analysis, name) in (None, "builtins." + name.id)
 
 
 def _shift(stmts: list[ast.stmt], delta: int) -> None:
@@ -153,20 +285,27 @@ def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
 
 
-def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt, lines: tuple[int, int]) -> list[Finding] | None:
-    """The rules' findings on ``stmt`` (lines ``lines``): each rule visits only its nodes
-    (a lint index of ``stmt`` alone), but module-wide rules see the whole module."""
+def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[ast.stmt],
+                lines: list[tuple[int, int]]) -> list[Finding] | None:
+    """The rules' findings on ``stmt`` (top-level statements, on lines ``lines``): each
+    rule visits only their nodes (a lint index of them alone), but module-wide rules see
+    the whole module."""
     from torchwise.lint.engine import run_rules
 
     local = [r for r in rules if not r.module_wide and r.code != "TW002"]
     wide = [r for r in rules if r.module_wide]
+    stmts = stmt if isinstance(stmt, list) else [stmt]
     whole = analysis.queries  # what ``interface`` derived from the whole module (its index, summaries)
-    analysis.queries = {"lint_index": flow.Index(analysis.tree, focus=[stmt])}
+    focus = flow.Index(analysis.tree, focus=stmts)
+    # a look-up, not a list to visit: ``from x import y as z`` anywhere may hide a callee's name
+    focus.from_aliases = {a.asname for node in flow.module_statements(analysis, ast.ImportFrom)
+                          for a in node.names if a.asname}
+    analysis.queries = {"lint_index": focus}
     try:
         # a rule that visits the analysis's own tables (its classes, its calls) rather than
         # the index meets other statements' nodes too: their findings are the moved ones
         found = [f for f in run_rules(analysis, local, path, on_error=lambda m: None)
-                 if lines[0] <= f.line and f.end_line <= lines[1]]
+                 if any(x <= f.line and f.end_line <= y for x, y in lines)]
     finally:
         analysis.queries = whole
     if wide:
