@@ -295,21 +295,25 @@ def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[as
     local = [r for r in rules if not r.module_wide and r.code != "TW002"]
     wide = [r for r in rules if r.module_wide]
     stmts = stmt if isinstance(stmt, list) else [stmt]
-    whole = analysis.queries  # what ``interface`` derived from the whole module (its index, summaries)
-    focus = flow.Index(analysis.tree, focus=stmts)
+    found = run_rules(analysis, wide, path, on_error=lambda m: None) if wide else []
+    whole = analysis.queries  # what ``interface`` and the module-wide rules derived from the whole module
+    index = whole.get("lint_index")
     # a look-up, not a list to visit: ``from x import y as z`` anywhere may hide a callee's name
-    focus.from_aliases = {a.asname for node in flow.module_statements(analysis, ast.ImportFrom)
-                          for a in node.names if a.asname}
+    aliases = set(index.from_aliases) if index is not None else {
+        a.asname for node in flow.module_statements(analysis, ast.ImportFrom) for a in node.names if a.asname}
+    focus = flow.Index(analysis.tree, focus=stmts)
+    focus.from_aliases = aliases
     analysis.queries = {"lint_index": focus}
+    starts = [x for x, _ in lines]
     try:
         # a rule that visits the analysis's own tables (its classes, its calls) rather than
         # the index meets other statements' nodes too: their findings are the moved ones
-        found = [f for f in run_rules(analysis, local, path, on_error=lambda m: None)
-                 if any(x <= f.line and f.end_line <= y for x, y in lines)]
+        for f in run_rules(analysis, local, path, on_error=lambda m: None):
+            j = bisect_right(starts, f.line) - 1
+            if j >= 0 and f.end_line <= lines[j][1]:
+                found.append(f)
     finally:
         analysis.queries = whole
-    if wide:
-        found += run_rules(analysis, wide, path, on_error=lambda m: None)
     return found
 
 
