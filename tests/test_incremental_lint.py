@@ -583,16 +583,22 @@ ALIAS = "import torch\nfrom torch import load as ld\n\n\ndef f(path):\n    x = 1
 CRIT = ("import torch\nfrom torch import nn\n\ncrit = nn.NLLLoss()\n\n\n"
         "def train(model, x, y):\n    z = 1\n    return crit(torch.softmax(model(x), 1), y)\n")
 TYPO = "import torch\n\n\ndef a(x):\n    z = 1\n    x.require_grad = True\n\n\ndef b(y):\n    return y.require_grad\n"
+MAXED = "import torch\n\nm = torch.ones(3).max()\n\n\ndef f(a):\n    z = 1\n    return torch.log(torch.sum(torch.exp(a - m)))\n"
+MAXES = ("import torch\n\n\ndef g(x):\n    m = x.max()\n    return m\n\n\n"
+         "def f(a, m):\n    z = 1\n    return torch.log(torch.sum(torch.exp(a - m)))\n")
 
 
 @pytest.mark.parametrize("before, after", [
     (ALIAS, ALIAS.replace("    x = 1\n", "    x = 1\n    print('e')\n")),  # a module-level alias hides torch.load
     (CRIT, CRIT.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # a loss bound at module level
     (TYPO, TYPO.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # `.require_grad` read in another def
+    (MAXED, MAXED.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # `m` assigned a maximum elsewhere
+    (MAXES, MAXES.replace("m = x.max()", "m = x.min()")),  # another def's finding reads this one's `m = ...`
 ])
 def test_a_def_whose_findings_read_other_statements_is_relinted_as_a_full_lint_would(before, after):
-    """The edited def's own findings depend on other statements (a look-up of the whole
-    module, not of the edited statement's index): re-linted, they equal a full lint's."""
+    """The edited def's findings depend on other statements, or other statements' on it
+    (a look-up of the whole module, not of the edited statement's index; rules declared
+    ``module_wide`` for it): re-linted, they equal a full lint's."""
     rules = all_rules()
     snap, key = snapshot_of(before, rules)
     result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
@@ -628,3 +634,37 @@ def test_module_level_edits_that_change_what_defs_see_are_relinted_in_full(befor
     if result is not None:
         assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
     assert result is None
+
+
+def test_the_benchmarks_call_edits_are_relinted_as_a_full_lint_would(tmp_path):
+    """The editor benchmark's 60 ``print(...)`` edits of its generated 2,000-line file (in
+    defs, classes, main guards, module-level loops, between imports and definitions), in
+    a project, the default rules: every one is re-linted (module-level code too), each equal to a
+    full lint."""
+    sys.path.insert(0, str(HERE.parent / "bench"))
+    try:
+        import lint_speed
+    finally:
+        sys.path.remove(str(HERE.parent / "bench"))
+    path = tmp_path / "editor_train.py"
+    text = lint_speed.generate(2_000)
+    path.write_text(text, encoding="utf-8")
+    project, rules = Project([str(tmp_path)]), RULE_SETS["default"]  # as the editor lints (no unused-noqa)
+    key = tuple(r.code for r in rules)
+    analysis, found = full(text, path, rules, project)
+    snap = incremental.snapshot(analysis, key, found, 0)
+    lines = split_lines(text, keepends=True)
+    answered: dict[str, int] = {}
+    for i in range(60):
+        at, new = lint_speed._edit_line(lines, i, "call")
+        lines.insert(at, new)
+        text = "".join(lines)
+        result = answer(snap, text, key, rules, path, project)
+        analysis, expected = full(text, path, rules, project)
+        if result is None:
+            snap = incremental.snapshot(analysis, key, expected, 0)
+            continue
+        how = check(result, analysis, expected, f"edit {i}: line {at + 1} {new!r}")
+        answered[how] = answered.get(how, 0) + 1
+        snap = result[1]
+    assert answered.get("statement", 0) >= 55, answered

@@ -12,7 +12,8 @@ lines, a message naming a moved line, another module or the settings changed, a 
 with a syntax error) is linted in full. ``TORCHWISE_INCREMENTAL=0`` turns this off
 (the benchmark's baseline). ``tests/test_incremental_lint.py`` compares the result with
 a full lint over many random edits. Code edited inside one top-level def or class is
-re-linted alone by ``torchwise.incremental_statement``, from the snapshot's analysis.
+re-linted alone by ``torchwise.incremental_statement``, from the snapshot's analysis, and
+so is module-level code (all of it, the defs' findings kept).
 """
 
 from __future__ import annotations

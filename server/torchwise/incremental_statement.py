@@ -9,9 +9,15 @@ That is sound only while nothing the other statements see of the edited one chan
 sites of the file's and the project's functions with their arguments' values and
 context, ``global`` names, class attributes), compared before and after. Rules whose
 verdict on a node depends on other code in ways that list misses are declared
-``module_wide`` at their ``@rule`` and run over the whole module here. Anything else
-odd (a syntax error, a module-level statement, an edit across statements or between
-them, a text probe, unused-noqa selected) is linted in full.
+``module_wide`` at their ``@rule`` and run over the whole module here.
+
+An edit of module-level code (in or between statements that are not defs or classes:
+main guards, loops, plain statements) re-lints all module-level code, one flow (the
+"module function"), and keeps the defs' and classes' findings while what they can see
+of the edited statements is unchanged (``module_code_interface``: their dump, less
+calls of a few inert builtins such as ``print("...")``). Anything else odd (a syntax
+error, an edit across a def, the first statement or a ``__future__`` import moved, a
+text probe, unused-noqa selected) is linted in full.
 ``tests/test_incremental_lint.py`` compares every result with a full lint.
 """
 
