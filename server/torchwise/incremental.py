@@ -59,6 +59,9 @@ class Snapshot:
     # the full lint's analysis of ``source`` (its tree is spliced by ``incremental_statement``);
     # None after a reuse, which moved lines the tree does not know of
     analysis: object = None
+    # id(top-level statement) -> (it, its nodes with line numbers): re-lints move them by
+    # the line delta without walking them (kept from one re-lint to the next)
+    positioned: dict | None = None
 
 
 def snapshot(analysis, key: tuple[str, ...], found: list[Finding], stamp: object) -> Snapshot | None:

@@ -90,8 +90,9 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
         kept.append(moved)
     seen = interface(before, stmt)
     tree.body[i] = new
+    positioned = _positioned(old, [stmt])
     if delta:
-        _shift(tree.body[i + 1:], delta)
+        _shift(tree.body[i + 1:], delta, positioned)
     analysis = analyse(source, tree)
     if getattr(analysis, "syntax_error", None) is not None or interface(analysis, new) != seen:
         return None
@@ -103,7 +104,7 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
 
     found = _finish(analysis, rules, found)
     spans = old.spans[:i] + [(first, new.end_lineno)] + [(x + delta, y + delta) for x, y in old.spans[i + 1:]]
-    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis)
+    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis, positioned)
 
 
 def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, rules: list[Rule], path: str,
@@ -153,8 +154,9 @@ def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, ru
             return None
         kept.append(moved)
     tree.body[i0:i1 + 1] = new
+    positioned = _positioned(old, region)
     if delta:
-        _shift(tree.body[i0 + len(new):], delta)
+        _shift(tree.body[i0 + len(new):], delta, positioned)
     analysis = analyse(source, tree)
     if getattr(analysis, "syntax_error", None) is not None or module_code_interface(analysis, new) != seen:
         return None
@@ -165,7 +167,7 @@ def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, ru
     from torchwise.lint.engine import _finish
 
     found = _finish(analysis, rules, kept + focus)
-    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis)
+    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis, positioned)
 
 
 def _parse_many(lines: list[str], first: int) -> list[ast.stmt] | None:
@@ -239,21 +241,47 @@ def _inert_expr(analysis, stmt: ast.AST) -> bool:
         flow.safe_qualname(analysis, name) in (None, "builtins." + name.id)
 
 
-def _shift(stmts: list[ast.stmt], delta: int) -> None:
-    """``ast.increment_lineno`` of each of ``stmts``, in one walk without its per-node
-    attribute probes (a third of its time on the statements after an edit)."""
+def _positioned(old: Snapshot, replaced: list[ast.stmt]) -> dict:
+    """``old``'s table of statements' positioned nodes (``Snapshot.positioned``), less
+    the statements an edit replaced; passed on to the next snapshot."""
+    table = old.positioned
+    if table is None:
+        table = {}
+    for stmt in replaced:
+        table.pop(id(stmt), None)
+    old.positioned = None  # the next snapshot's now
+    return table
+
+
+def _shift(stmts: list[ast.stmt], delta: int, positioned: dict | None = None) -> None:
+    """``ast.increment_lineno`` of each of ``stmts``: their nodes with line numbers
+    listed once per statement (in ``positioned``, reused by later edits), then moved in
+    a flat loop without the walk's per-node child probes."""
+    table = {} if positioned is None else positioned
+    for stmt in stmts:
+        entry = table.get(id(stmt))
+        if entry is None or entry[0] is not stmt:
+            entry = table[id(stmt)] = (stmt, _with_lines(stmt))
+        for node in entry[1]:
+            node.lineno += delta
+            end = node.end_lineno
+            if end is not None:
+                node.end_lineno = end + delta
+
+
+def _with_lines(stmt: ast.stmt) -> list[ast.AST]:
+    """The nodes of ``stmt`` (itself included) that have line numbers, in one walk."""
     from torchwise.analysis import _CHILD_FIELDS, _child_fields
 
-    stack: list[ast.AST] = list(stmts)
-    pop, push, extend = stack.pop, stack.append, stack.extend
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = [stmt]
+    pop, push, extend, keep = stack.pop, stack.append, stack.extend, out.append
     node_type = ast.AST
     while stack:
         node = pop()
         kind = node.__class__
         if "lineno" in kind._attributes:
-            node.lineno += delta
-            if node.end_lineno is not None:
-                node.end_lineno += delta
+            keep(node)
         fields = _CHILD_FIELDS.get(kind)
         if fields is None:
             fields = _child_fields(kind)
@@ -263,6 +291,7 @@ def _shift(stmts: list[ast.stmt], delta: int) -> None:
                 extend(item for item in value if isinstance(item, node_type))
             elif isinstance(value, node_type):
                 push(value)
+    return out
 
 
 def _parse(lines: list[str], first: int) -> ast.stmt | None:
