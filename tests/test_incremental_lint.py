@@ -583,6 +583,12 @@ ALIAS = "import torch\nfrom torch import load as ld\n\n\ndef f(path):\n    x = 1
 CRIT = ("import torch\nfrom torch import nn\n\ncrit = nn.NLLLoss()\n\n\n"
         "def train(model, x, y):\n    z = 1\n    return crit(torch.softmax(model(x), 1), y)\n")
 TYPO = "import torch\n\n\ndef a(x):\n    z = 1\n    x.require_grad = True\n\n\ndef b(y):\n    return y.require_grad\n"
+FIT = ("import torch\n\n\ndef helper(model, flag):\n    if flag:\n        model.eval()\n\n\n"
+       "def fit(model, loader, optimizer, epochs):\n    model.train()\n    z = 1\n    for epoch in range(epochs):\n"
+       "        for x in loader:\n            optimizer.zero_grad()\n            model(x).sum().backward()\n"
+       "            optimizer.step()\n        helper(model, True)\n")
+STEPS = ("import torch\n\nopt = torch.optim.SGD([], lr=0.1)\n\n\ndef h():\n    opt = make()\n    opt.step()\n\n\n"
+         "def train(model, loader):\n    z = 1\n    for x in loader:\n        model(x).sum().backward()\n        h()\n")
 MAXED = "import torch\n\nm = torch.ones(3).max()\n\n\ndef f(a):\n    z = 1\n    return torch.log(torch.sum(torch.exp(a - m)))\n"
 MAXES = ("import torch\n\n\ndef g(x):\n    m = x.max()\n    return m\n\n\n"
          "def f(a, m):\n    z = 1\n    return torch.log(torch.sum(torch.exp(a - m)))\n")
@@ -594,6 +600,8 @@ MAXES = ("import torch\n\n\ndef g(x):\n    m = x.max()\n    return m\n\n\n"
     (TYPO, TYPO.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # `.require_grad` read in another def
     (MAXED, MAXED.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # `m` assigned a maximum elsewhere
     (MAXES, MAXES.replace("m = x.max()", "m = x.min()")),  # another def's finding reads this one's `m = ...`
+    (FIT, FIT.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # a helper's mode call is conditional
+    (STEPS, STEPS.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # a helper steps its own local
 ])
 def test_a_def_whose_findings_read_other_statements_is_relinted_as_a_full_lint_would(before, after):
     """The edited def's findings depend on other statements, or other statements' on it

@@ -332,13 +332,8 @@ def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[as
     stmts = stmt if isinstance(stmt, list) else [stmt]
     found = run_rules(analysis, wide, path, on_error=lambda m: None) if wide else []
     whole = analysis.queries  # what ``interface`` and the module-wide rules derived from the whole module
-    index = whole.get("lint_index")
-    # a look-up, not a list to visit: ``from x import y as z`` anywhere may hide a callee's name
-    aliases = set(index.from_aliases) if index is not None else {
-        a.asname for node in flow.module_statements(analysis, ast.ImportFrom) for a in node.names if a.asname}
     focus = flow.Index(analysis.tree, focus=stmts)
-    focus.from_aliases = aliases
-    analysis.queries = {"lint_index": focus}
+    analysis.queries = _focus_queries(analysis, whole, focus)
     starts = [x for x, _ in lines]
     try:
         # a rule that visits the analysis's own tables (its classes, its calls) rather than
@@ -350,6 +345,25 @@ def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[as
     finally:
         analysis.queries = whole
     return found
+
+
+def _focus_queries(analysis, whole: dict, focus: "flow.Index") -> dict:
+    """The query table the rules run with on a focus: its index lists the focused
+    statements' nodes to visit, but its look-up tables (parents, each scope's nodes and
+    stores, names and attributes seen, ``from x import y as z`` aliases) are the whole
+    module's, and so are the function summaries: a helper outside the focus is
+    summarised as a full lint does (its locals, its conditional calls)."""
+    from torchwise.project.effects import _stored_by_scope
+
+    index = flow.index(analysis)  # the whole module's (``whole`` is the analysis's table)
+    stored = _stored_by_scope(analysis)
+    focus.parents, focus.local, focus.stores_by_local = index.parents, index.local, index.stores_by_local
+    focus.attribute_names, focus.stored_names = index.attribute_names, index.stored_names
+    focus.from_aliases = set(index.from_aliases)
+    table = {"lint_index": focus, "stored_by_scope": stored, "kept_nodes": whole.setdefault("kept_nodes", {})}
+    if "effects" in whole:
+        table["effects"] = whole["effects"]
+    return table
 
 
 def interface(analysis, stmt: ast.stmt) -> list:
