@@ -49,8 +49,8 @@ _VISIBLE = (ast.Global, ast.Nonlocal, ast.Return, ast.Yield, ast.YieldFrom, ast.
 
 def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rules: list[Rule], path: str,
            analyse: Callable[[str, ast.Module], object]) -> tuple[list[Finding], Snapshot] | None:
-    """The findings of ``source`` (``old``'s text with one top-level def/class edited) and
-    the next snapshot; None: lint in full. ``analyse(source, tree)``: the analysis the
+    """The findings of ``source`` (``old``'s text with one top-level def/class, or
+    module-level code, edited) and the next snapshot; None: lint in full. ``analyse(source, tree)``: the analysis the
     editor lints with, built on the given tree. Mutates ``old``'s tree (moves lines)."""
     before = old.analysis
     if before is None or key != old.key or stamp != old.stamp or before.source is not old.source:
@@ -75,9 +75,7 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     stmt = tree.body[i]
     end = old.starts[i + 1] - 1 if i + 1 < len(old.starts) else len(a)
     new = _parse(b[first - 1:end + delta], first)
-    if new is None or _first_line(new) != first:
-        return None
-    if new.__class__ is not stmt.__class__:
+    if new is None or new.__class__ is not stmt.__class__ or _first_line(new) != first:
         return None
     mine = [f for f in old.found if first <= f.line <= last or first <= f.end_line <= last]
     kept = []
