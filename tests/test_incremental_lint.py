@@ -499,3 +499,180 @@ def test_a_call_typed_in_a_function_is_relinted():
                                               lambda source, tree: build_analysis(source, "t.py", tree=tree))
         assert result is not None, new
         assert result[0] == lint_analysis(build_analysis(new, "t.py"), "t.py", rules)
+
+
+MODULE_LINES = ["print('edit {n}')", "print(model)", "len(x)", "print(f'{{x}}', end='')", "model.eval()",
+                "x = torch.load(path)", "loader = DataLoader(ds, num_workers=2)", "{fn}(model)", "model = {fn}()",
+                "import os", "from torch import load as ld", "total += loss", "optimizer.step()",
+                "with torch.no_grad():\n{indent}    print(x)", "for b in loader:\n{indent}    print(b)", "print(x := 1)",
+                "if __name__ == '__main__':\n{indent}    {fn}(model)", "print(lambda: 1)", "print = log"]
+
+
+def module_statement(text: str, rng: random.Random, n: int) -> str:
+    """A statement typed in module-level code (not in a def or class): between top-level
+    statements or in a module-level block (``if __name__ == "__main__":``, loops, ``with``,
+    ``try``), mostly ``print(...)``, sometimes one that binds, imports or calls the file's
+    functions; or a one-line module-level statement deleted."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return edit(text, rng)
+    lines = split_lines(text, keepends=True)
+    units = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    stmts = [s for top in tree.body for s in ([top] if isinstance(top, units) else ast.walk(top))
+             if isinstance(s, ast.stmt) and not getattr(s, "decorator_list", None)]
+    stmt = rng.choice(stmts) if stmts else None
+    if stmt is None:
+        return edit(text, rng)
+    line = lines[stmt.lineno - 1]
+    indent = line[:stmt.col_offset]
+    if indent.strip() or line[stmt.col_offset:].startswith("elif"):
+        return edit(text, rng)
+    if rng.random() < 0.1 and stmt.end_lineno == stmt.lineno and not isinstance(stmt, units):
+        return "".join(lines[:stmt.lineno - 1] + lines[stmt.lineno:])
+    functions = [f.name for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    code = rng.choice(MODULE_LINES if rng.random() < 0.5 else MODULE_LINES[:4]).format(
+        n=n, fn=rng.choice(functions or ["helper"]), indent=indent)
+    return "".join(lines[:stmt.lineno - 1] + [indent + code + "\n"] + lines[stmt.lineno - 1:])
+
+
+def test_statements_typed_in_module_level_code_are_relinted_as_a_full_lint_would():
+    """Module-level code edited (``incremental_statement._relint_module_code``): in main
+    guards, loops, between imports and definitions, binding names, importing, calling the
+    file's functions, every fixture and project file: every re-linted result equals a full
+    lint's, and module-level code is re-linted often (a full lint answered it before)."""
+    cases = [(p, None, RULE_SETS["all" if n % 2 else "default"]) for n, p in enumerate(FIXTURES)]
+    cases += [(path, project_of(path), RULE_SETS["all"]) for path in PROJECT_FILES]
+    answered: dict[str, int] = {}
+    compared, _ = compare_edits(cases, 1700, 8, lambda text, rng, step: [
+        module_statement(text, rng, step) if rng.random() < 0.9 else edit(text, rng)], answered)
+    assert compared > 300 and answered.get("statement", 0) >= 100, answered
+
+
+MAIN = ("import torch\nfrom torch.utils.data import DataLoader\n\n\ndef train(model, loader, optimizer):\n"
+        "    for x in loader:\n        loss = model(x)\n        loss.backward()\n        optimizer.step()\n\n\n"
+        "if __name__ == \"__main__\":\n    model = torch.nn.Linear(2, 2)\n    loader = DataLoader([], num_workers=2)\n"
+        "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    train(model, loader, optimizer)\n")
+SCRIPT = ("import torch\nfrom torch.utils.data import DataLoader\n\nmodel = torch.nn.Linear(2, 2)\n"
+          "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader([], num_workers=2)\n"
+          "for x in loader:\n    loss = model(x)\n    loss.backward()\n    optimizer.step()\n\n\n"
+          "def predict(x):\n    return model(x).numpy()\n\n\nprint(predict(1))\n")
+
+
+@pytest.mark.parametrize("before, after", [
+    (MAIN, MAIN.replace("    train(model", "    print('edit')\n    train(model")),  # in the main guard
+    (MAIN, MAIN.replace("\n\nif __name__", "\n\nprint('edit')\nif __name__")),  # between a def and the guard
+    (SCRIPT, SCRIPT.replace("    loss.backward()", "    print(loss)\n    loss.backward()")),  # a module-level loop
+    (SCRIPT, SCRIPT.replace("for x in loader", "print('edit')\nfor x in loader")),  # before it
+    (SCRIPT, SCRIPT.replace("print(predict(1))\n", "print(predict(1))\nprint('end')\n")),  # the last statement
+    (SCRIPT, SCRIPT.replace("loader = DataLoader", "print(model)\nloader = DataLoader")),  # between imports and code
+])
+def test_a_call_typed_in_module_level_code_is_relinted(before, after):
+    """``print(...)`` typed in module-level code (main guard, loops, between statements):
+    answered by the statement re-lint (all module-level code re-linted, the defs' findings
+    moved), with the findings a full lint gives."""
+    rules = all_rules()
+    snap, key = snapshot_of(before, rules)
+    result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
+                                          lambda source, tree: build_analysis(source, "t.py", tree=tree))
+    assert result is not None, after
+    assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
+
+
+ALIAS = "import torch\nfrom torch import load as ld\n\n\ndef f(path):\n    x = 1\n    return ld(path)\n"
+CRIT = ("import torch\nfrom torch import nn\n\ncrit = nn.NLLLoss()\n\n\n"
+        "def train(model, x, y):\n    z = 1\n    return crit(torch.softmax(model(x), 1), y)\n")
+TYPO = "import torch\n\n\ndef a(x):\n    z = 1\n    x.require_grad = True\n\n\ndef b(y):\n    return y.require_grad\n"
+FIT = ("import torch\n\n\ndef helper(model, flag):\n    if flag:\n        model.eval()\n\n\n"
+       "def fit(model, loader, optimizer, epochs):\n    model.train()\n    z = 1\n    for epoch in range(epochs):\n"
+       "        for x in loader:\n            optimizer.zero_grad()\n            model(x).sum().backward()\n"
+       "            optimizer.step()\n        helper(model, True)\n")
+STEPS = ("import torch\n\nopt = torch.optim.SGD([], lr=0.1)\n\n\ndef h():\n    opt = make()\n    opt.step()\n\n\n"
+         "def train(model, loader):\n    z = 1\n    for x in loader:\n        model(x).sum().backward()\n        h()\n")
+MAXED = "import torch\n\nm = torch.ones(3).max()\n\n\ndef f(a):\n    z = 1\n    return torch.log(torch.sum(torch.exp(a - m)))\n"
+MAXES = ("import torch\n\n\ndef g(x):\n    m = x.max()\n    return m\n\n\n"
+         "def f(a, m):\n    z = 1\n    return torch.log(torch.sum(torch.exp(a - m)))\n")
+
+
+@pytest.mark.parametrize("before, after", [
+    (ALIAS, ALIAS.replace("    x = 1\n", "    x = 1\n    print('e')\n")),  # a module-level alias hides torch.load
+    (CRIT, CRIT.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # a loss bound at module level
+    (TYPO, TYPO.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # `.require_grad` read in another def
+    (MAXED, MAXED.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # `m` assigned a maximum elsewhere
+    (MAXES, MAXES.replace("m = x.max()", "m = x.min()")),  # another def's finding reads this one's `m = ...`
+    (FIT, FIT.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # a helper's mode call is conditional
+    (STEPS, STEPS.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # a helper steps its own local
+])
+def test_a_def_whose_findings_read_other_statements_is_relinted_as_a_full_lint_would(before, after):
+    """The edited def's findings depend on other statements, or other statements' on it
+    (a look-up of the whole module, not of the edited statement's index; rules declared
+    ``module_wide`` for it): re-linted, they equal a full lint's."""
+    rules = all_rules()
+    snap, key = snapshot_of(before, rules)
+    result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
+                                          lambda source, tree: build_analysis(source, "t.py", tree=tree))
+    assert result is not None, after
+    assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
+
+
+@pytest.mark.parametrize("before, after", [
+    (ALIAS, ALIAS.replace("from torch import load as ld", "from pickle import load as ld")),  # an import
+    (ALIAS, ALIAS.replace("from torch import load as ld\n", "from torch import load as ld\nprint(ld := len)\n")),
+    (CRIT, CRIT.replace("crit = nn.NLLLoss()", "crit = nn.CrossEntropyLoss()")),  # a binding's value
+    (CRIT, CRIT.replace("crit = nn.NLLLoss()\n", "crit = nn.NLLLoss()\ncrit = nn.CrossEntropyLoss()\n")),  # rebound
+    (SCRIPT, SCRIPT.replace("print(predict(1))", "with torch.no_grad():\n    print(predict(1))")),  # a caller's context
+    (SCRIPT, SCRIPT.replace("print(predict(1))", "print(predict(1))\nmodel.eval()")),  # the file's mode calls
+    (SCRIPT, SCRIPT.replace("print(predict(1))", "print = len\nprint(predict(1))")),  # a builtin rebound
+    (SCRIPT, SCRIPT.replace("import torch\n", "print('x')\nimport torch\n")),  # the first statement
+    ('"""Doc."""\nimport torch\n', 'print(1)\n"""Doc."""\nimport torch\n'),  # the docstring's place
+    ("import os\nfrom __future__ import annotations\n", "import os\nprint(1)\nfrom __future__ import annotations\n"),
+    (MAIN, MAIN.replace('if __name__ == "__main__":', "if True:")),  # no longer a main guard
+    (MAIN, MAIN.replace("    train(model, loader, optimizer)\n", "    train(model, loader, optimizer)\n"
+                                                                  "    print(lambda: train(model, loader, None))\n")),
+    (MAIN, MAIN.replace("\n\nif __name__", "\n\ndef helper():\n    pass\nif __name__")),  # a def typed
+])
+def test_module_level_edits_that_change_what_defs_see_are_relinted_in_full(before, after):
+    """Module-level edits that change a binding, an import, a caller's context, a mode
+    call, the main guard, the first statement or a nested scope: never answered from the
+    defs' previous findings unless equal to a full lint (the interface compare fails)."""
+    rules = all_rules()
+    snap, key = snapshot_of(before, rules)
+    result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
+                                          lambda source, tree: build_analysis(source, "t.py", tree=tree))
+    if result is not None:
+        assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
+    assert result is None
+
+
+def test_the_benchmarks_call_edits_are_relinted_as_a_full_lint_would(tmp_path):
+    """The editor benchmark's 60 ``print(...)`` edits of its generated 2,000-line file (in
+    defs, classes, main guards, module-level loops, between imports and definitions), in
+    a project, the default rules: every one is re-linted (module-level code too), each equal to a
+    full lint."""
+    sys.path.insert(0, str(HERE.parent / "bench"))
+    try:
+        import lint_speed
+    finally:
+        sys.path.remove(str(HERE.parent / "bench"))
+    path = tmp_path / "editor_train.py"
+    text = lint_speed.generate(2_000)
+    path.write_text(text, encoding="utf-8")
+    project, rules = Project([str(tmp_path)]), RULE_SETS["default"]  # as the editor lints (no unused-noqa)
+    key = tuple(r.code for r in rules)
+    analysis, found = full(text, path, rules, project)
+    snap = incremental.snapshot(analysis, key, found, 0)
+    lines = split_lines(text, keepends=True)
+    answered: dict[str, int] = {}
+    for i in range(60):
+        at, new = lint_speed._edit_line(lines, i, "call")
+        lines.insert(at, new)
+        text = "".join(lines)
+        result = answer(snap, text, key, rules, path, project)
+        analysis, expected = full(text, path, rules, project)
+        if result is None:
+            snap = incremental.snapshot(analysis, key, expected, 0)
+            continue
+        how = check(result, analysis, expected, f"edit {i}: line {at + 1} {new!r}")
+        answered[how] = answered.get(how, 0) + 1
+        snap = result[1]
+    assert answered.get("statement", 0) >= 55, answered

@@ -12,7 +12,8 @@ lines, a message naming a moved line, another module or the settings changed, a 
 with a syntax error) is linted in full. ``TORCHWISE_INCREMENTAL=0`` turns this off
 (the benchmark's baseline). ``tests/test_incremental_lint.py`` compares the result with
 a full lint over many random edits. Code edited inside one top-level def or class is
-re-linted alone by ``torchwise.incremental_statement``, from the snapshot's analysis.
+re-linted alone by ``torchwise.incremental_statement``, from the snapshot's analysis, and
+so is module-level code (all of it, the defs' findings kept).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class Snapshot:
     # the full lint's analysis of ``source`` (its tree is spliced by ``incremental_statement``);
     # None after a reuse, which moved lines the tree does not know of
     analysis: object = None
+    # id(top-level statement) -> (it, its nodes with line numbers): re-lints move them by
+    # the line delta without walking them (kept from one re-lint to the next)
+    positioned: dict | None = None
 
 
 def snapshot(analysis, key: tuple[str, ...], found: list[Finding], stamp: object) -> Snapshot | None:

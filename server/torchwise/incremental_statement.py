@@ -9,9 +9,15 @@ That is sound only while nothing the other statements see of the edited one chan
 sites of the file's and the project's functions with their arguments' values and
 context, ``global`` names, class attributes), compared before and after. Rules whose
 verdict on a node depends on other code in ways that list misses are declared
-``module_wide`` at their ``@rule`` and run over the whole module here. Anything else
-odd (a syntax error, a module-level statement, an edit across statements or between
-them, a text probe, unused-noqa selected) is linted in full.
+``module_wide`` at their ``@rule`` and run over the whole module here.
+
+An edit of module-level code (in or between statements that are not defs or classes:
+main guards, loops, plain statements) re-lints all module-level code, one flow (the
+"module function"), and keeps the defs' and classes' findings while what they can see
+of the edited statements is unchanged (``module_code_interface``: their dump, less
+calls of a few inert builtins such as ``print("...")``). Anything else odd (a syntax
+error, an edit across a def, the first statement or a ``__future__`` import moved, a
+text probe, unused-noqa selected) is linted in full.
 ``tests/test_incremental_lint.py`` compares every result with a full lint.
 """
 
@@ -43,8 +49,8 @@ _VISIBLE = (ast.Global, ast.Nonlocal, ast.Return, ast.Yield, ast.YieldFrom, ast.
 
 def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rules: list[Rule], path: str,
            analyse: Callable[[str, ast.Module], object]) -> tuple[list[Finding], Snapshot] | None:
-    """The findings of ``source`` (``old``'s text with one top-level def/class edited) and
-    the next snapshot; None: lint in full. ``analyse(source, tree)``: the analysis the
+    """The findings of ``source`` (``old``'s text with one top-level def/class, or
+    module-level code, edited) and the next snapshot; None: lint in full. ``analyse(source, tree)``: the analysis the
     editor lints with, built on the given tree. Mutates ``old``'s tree (moves lines)."""
     before = old.analysis
     if before is None or key != old.key or stamp != old.stamp or before.source is not old.source:
@@ -61,15 +67,12 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     if not eol or any(_eol(line) != eol or _TEXT_PROBES.search(line) for line in a[p:p + k] + b[p:p + k + delta]):
         return None
     i = bisect_right(old.starts, max(p, 1)) - 1  # the statement holding old line p + 1 (or p, for an insertion)
-    if i < 0:
-        return None
-    first, last = old.spans[i]
-    if not (first <= p + 1 and p + k <= last and (k or p < last)):
-        return None  # not inside one statement
     tree = before.tree
+    first, last = old.spans[i] if i >= 0 else (0, 0)
+    if i < 0 or not (first <= p + 1 and p + k <= last and (k or p < last)) or not isinstance(tree.body[i], _UNITS):
+        # module-level code, or not inside one statement
+        return _relint_module_code(old, source, b, key, stamp, rules, path, analyse, p, k)
     stmt = tree.body[i]
-    if not isinstance(stmt, _UNITS):
-        return None  # module-level code: lint in full
     end = old.starts[i + 1] - 1 if i + 1 < len(old.starts) else len(a)
     new = _parse(b[first - 1:end + delta], first)
     if new is None or new.__class__ is not stmt.__class__ or _first_line(new) != first:
@@ -85,12 +88,13 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
         kept.append(moved)
     seen = interface(before, stmt)
     tree.body[i] = new
+    positioned = _positioned(old, [stmt])
     if delta:
-        _shift(tree.body[i + 1:], delta)
+        _shift(tree.body[i + 1:], delta, positioned)
     analysis = analyse(source, tree)
     if getattr(analysis, "syntax_error", None) is not None or interface(analysis, new) != seen:
         return None
-    focus = _lint_focus(analysis, path, rules, new, (first, new.end_lineno))
+    focus = _lint_focus(analysis, path, rules, new, [(first, new.end_lineno)])
     if focus is None:
         return None
     found = kept + focus
@@ -98,24 +102,184 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
 
     found = _finish(analysis, rules, found)
     spans = old.spans[:i] + [(first, new.end_lineno)] + [(x + delta, y + delta) for x, y in old.spans[i + 1:]]
-    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis)
+    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis, positioned)
 
 
-def _shift(stmts: list[ast.stmt], delta: int) -> None:
-    """``ast.increment_lineno`` of each of ``stmts``, in one walk without its per-node
-    attribute probes (a third of its time on the statements after an edit)."""
+def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, rules: list[Rule], path: str,
+                        analyse, p: int, k: int) -> tuple[list[Finding], Snapshot] | None:
+    """Old lines ``p+1``..``p+k`` replaced, in or between top-level statements that are
+    module-level code (not defs or classes), all of them, old and new. Module-level code
+    is one flow (the "module function"): every module-level statement is re-linted; the
+    defs' and classes' findings stay, moved, while what they can see of the edited code
+    is unchanged (``module_code_interface``)."""
+    before = old.analysis
+    tree = before.tree
+    a = old.lines
+    delta = len(b) - len(a)
+    if k:  # the statements the replaced lines overlap
+        touched = [j for j, (x, y) in enumerate(old.spans) if x <= p + k and p + 1 <= y]
+    else:  # the one an insertion falls inside
+        touched = [j for j, (x, y) in enumerate(old.spans) if x <= p < y]
+    if touched:
+        i0, i1 = touched[0], touched[-1]
+        lo = min(old.spans[i0][0], p + 1)
+        hi = max(old.starts[i1 + 1] - 1 if i1 + 1 < len(old.starts) else len(a), p + k)
+    else:  # between statements (their blank and comment lines)
+        i0 = i1 = bisect_right(old.starts, p)
+        i1 -= 1
+        lo, hi = p + 1, p + k
+    if i0 == 0 or any(isinstance(s, ast.ImportFrom) and s.module == "__future__" for s in tree.body[i0:]):
+        return None  # a docstring or ``__future__`` import would no longer come first
+    region = tree.body[i0:i1 + 1]
+    new = _parse_many(b[lo - 1:hi + delta], lo)
+    if new is None or any(isinstance(s, _UNITS) for s in region + new):
+        return None
+    seen = module_code_interface(before, region)
+    if seen is None:
+        return None
+    code = [s for s in tree.body[:i0] + new + tree.body[i1 + 1:] if not isinstance(s, _UNITS)]
+    kept = []
+    for f in old.found:
+        if f.rule.module_wide:
+            continue
+        j = bisect_right(old.starts, f.line) - 1
+        if j < 0 or not (old.spans[j][0] <= f.line and f.end_line <= old.spans[j][1]):
+            return None  # between or across statements
+        if not isinstance(tree.body[j], _UNITS):
+            continue  # re-linted
+        moved = _moved(f, lo - 1, hi - lo + 1, delta)
+        if moved is None:
+            return None
+        kept.append(moved)
+    tree.body[i0:i1 + 1] = new
+    positioned = _positioned(old, region)
+    if delta:
+        _shift(tree.body[i0 + len(new):], delta, positioned)
+    analysis = analyse(source, tree)
+    if getattr(analysis, "syntax_error", None) is not None or module_code_interface(analysis, new) != seen:
+        return None
+    spans = old.spans[:i0] + [(s.lineno, s.end_lineno) for s in new] + [(x + delta, y + delta) for x, y in old.spans[i1 + 1:]]
+    focus = _lint_focus(analysis, path, rules, code, [(s.lineno, s.end_lineno) for s in code])
+    if focus is None:
+        return None
+    from torchwise.lint.engine import _finish
+
+    found = _finish(analysis, rules, kept + focus)
+    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis, positioned)
+
+
+def _parse_many(lines: list[str], first: int) -> list[ast.stmt] | None:
+    """The statements ``lines`` (from line ``first`` of the file) hold, numbered as in
+    the file; None when they do not parse alone, end inside a continued line or hold a
+    ``__future__`` import."""
+    text = "".join(lines)
+    if text.rstrip().endswith("\\"):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            module = ast.parse(text, type_comments=False)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if any(isinstance(s, ast.ImportFrom) and s.module == "__future__" for s in module.body):
+        return None
+    return [ast.increment_lineno(s, first - 1) for s in module.body]
+
+
+# builtins whose call, with arguments that call, bind or define nothing, changes nothing
+# the module's defs and classes see (``print("here")`` typed in module-level code)
+_INERT_BUILTINS = frozenset(f"builtins.{name}" for name in (
+    "print", "len", "repr", "str", "isinstance", "abs", "round", "min", "max", "sum", "sorted", "format",
+    "hash", "id", "type", "int", "float", "bool", "list", "tuple", "dict", "set"))
+_ACTIVE = (ast.Call, ast.NamedExpr, ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.ListComp, ast.SetComp,
+           ast.DictComp, ast.GeneratorExp)
+_SCOPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Global, ast.Nonlocal, ast.Match)
+
+
+def module_code_interface(analysis, stmts: list[ast.stmt]) -> list[str] | None:
+    """What the module's defs and classes can see of module-level statements ``stmts``:
+    their dumps less expression statements that call an inert builtin with plain
+    arguments (those alone may differ before and after an edit). None: they hold a
+    function, class, lambda, ``global`` or ``match`` (own scopes, summaries): lint in full."""
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, _SCOPED):
+                return None
+    return [ast.dump(_without_inert(analysis, s)) for s in stmts if not _inert_expr(analysis, s)]
+
+
+def _without_inert(analysis, node: ast.AST) -> ast.AST:
+    """A shallow rebuild of ``node`` without inert expression statements in its blocks."""
+    changed = {}
+    for name in ("body", "orelse", "finalbody", "handlers"):
+        block = getattr(node, name, None)
+        if block.__class__ is not list:
+            continue
+        kept = [_without_inert(analysis, s) for s in block if not _inert_expr(analysis, s)]
+        changed[name] = kept
+    if not changed:
+        return node
+    copy = node.__class__(**{f: getattr(node, f, None) for f in node._fields})
+    for name, value in changed.items():
+        setattr(copy, name, value)
+    return copy
+
+
+def _inert_expr(analysis, stmt: ast.AST) -> bool:
+    if stmt.__class__ is not ast.Expr or stmt.value.__class__ is not ast.Call:
+        return False
+    call = stmt.value
+    if any(isinstance(n, _ACTIVE) for arg in call.args + [k.value for k in call.keywords] for n in ast.walk(arg)):
+        return False
+    name = call.func
+    if name.__class__ is not ast.Name or "builtins." + name.id not in _INERT_BUILTINS:
+        return False
+    scope = analysis.module_scope  # the builtin itself: not bound in the module, no star import may bind it
+    return name.id not in scope.bindings and not scope.star_imports and \
+        flow.safe_qualname(analysis, name) in (None, "builtins." + name.id)
+
+
+def _positioned(old: Snapshot, replaced: list[ast.stmt]) -> dict:
+    """``old``'s table of statements' positioned nodes (``Snapshot.positioned``), less
+    the statements an edit replaced; passed on to the next snapshot."""
+    table = old.positioned
+    if table is None:
+        table = {}
+    for stmt in replaced:
+        table.pop(id(stmt), None)
+    old.positioned = None  # the next snapshot's now
+    return table
+
+
+def _shift(stmts: list[ast.stmt], delta: int, positioned: dict | None = None) -> None:
+    """``ast.increment_lineno`` of each of ``stmts``: their nodes with line numbers
+    listed once per statement (in ``positioned``, reused by later edits), then moved in
+    a flat loop without the walk's per-node child probes."""
+    table = {} if positioned is None else positioned
+    for stmt in stmts:
+        entry = table.get(id(stmt))
+        if entry is None or entry[0] is not stmt:
+            entry = table[id(stmt)] = (stmt, _with_lines(stmt))
+        for node in entry[1]:
+            node.lineno += delta
+            end = node.end_lineno
+            if end is not None:
+                node.end_lineno = end + delta
+
+
+def _with_lines(stmt: ast.stmt) -> list[ast.AST]:
+    """The nodes of ``stmt`` (itself included) that have line numbers, in one walk."""
     from torchwise.analysis import _CHILD_FIELDS, _child_fields
 
-    stack: list[ast.AST] = list(stmts)
-    pop, push, extend = stack.pop, stack.append, stack.extend
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = [stmt]
+    pop, push, extend, keep = stack.pop, stack.append, stack.extend, out.append
     node_type = ast.AST
     while stack:
         node = pop()
         kind = node.__class__
         if "lineno" in kind._attributes:
-            node.lineno += delta
-            if node.end_lineno is not None:
-                node.end_lineno += delta
+            keep(node)
         fields = _CHILD_FIELDS.get(kind)
         if fields is None:
             fields = _child_fields(kind)
@@ -125,6 +289,7 @@ def _shift(stmts: list[ast.stmt], delta: int) -> None:
                 extend(item for item in value if isinstance(item, node_type))
             elif isinstance(value, node_type):
                 push(value)
+    return out
 
 
 def _parse(lines: list[str], first: int) -> ast.stmt | None:
@@ -153,25 +318,50 @@ def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
 
 
-def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt, lines: tuple[int, int]) -> list[Finding] | None:
-    """The rules' findings on ``stmt`` (lines ``lines``): each rule visits only its nodes
-    (a lint index of ``stmt`` alone), but module-wide rules see the whole module."""
+def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[ast.stmt],
+                lines: list[tuple[int, int]]) -> list[Finding] | None:
+    """The rules' findings on ``stmt`` (top-level statements, on lines ``lines``): each
+    rule visits only their nodes (a lint index of them alone), but module-wide rules see
+    the whole module."""
     from torchwise.lint.engine import run_rules
 
     local = [r for r in rules if not r.module_wide and r.code != "TW002"]
     wide = [r for r in rules if r.module_wide]
-    whole = analysis.queries  # what ``interface`` derived from the whole module (its index, summaries)
-    analysis.queries = {"lint_index": flow.Index(analysis.tree, focus=[stmt])}
+    stmts = stmt if isinstance(stmt, list) else [stmt]
+    found = run_rules(analysis, wide, path, on_error=lambda m: None) if wide else []
+    whole = analysis.queries  # what ``interface`` and the module-wide rules derived from the whole module
+    focus = flow.Index(analysis.tree, focus=stmts)
+    analysis.queries = _focus_queries(analysis, whole, focus)
+    starts = [x for x, _ in lines]
     try:
         # a rule that visits the analysis's own tables (its classes, its calls) rather than
         # the index meets other statements' nodes too: their findings are the moved ones
-        found = [f for f in run_rules(analysis, local, path, on_error=lambda m: None)
-                 if lines[0] <= f.line and f.end_line <= lines[1]]
+        for f in run_rules(analysis, local, path, on_error=lambda m: None):
+            j = bisect_right(starts, f.line) - 1
+            if j >= 0 and f.end_line <= lines[j][1]:
+                found.append(f)
     finally:
         analysis.queries = whole
-    if wide:
-        found += run_rules(analysis, wide, path, on_error=lambda m: None)
     return found
+
+
+def _focus_queries(analysis, whole: dict, focus: "flow.Index") -> dict:
+    """The query table the rules run with on a focus: its index lists the focused
+    statements' nodes to visit, but its look-up tables (parents, each scope's nodes and
+    stores, names and attributes seen, ``from x import y as z`` aliases) are the whole
+    module's, and so are the function summaries: a helper outside the focus is
+    summarised as a full lint does (its locals, its conditional calls)."""
+    from torchwise.project.effects import _stored_by_scope
+
+    index = flow.index(analysis)  # the whole module's (``whole`` is the analysis's table)
+    stored = _stored_by_scope(analysis)
+    focus.parents, focus.local, focus.stores_by_local = index.parents, index.local, index.stores_by_local
+    focus.attribute_names, focus.stored_names = index.attribute_names, index.stored_names
+    focus.from_aliases = set(index.from_aliases)
+    table = {"lint_index": focus, "stored_by_scope": stored, "kept_nodes": whole.setdefault("kept_nodes", {})}
+    if "effects" in whole:
+        table["effects"] = whole["effects"]
+    return table
 
 
 def interface(analysis, stmt: ast.stmt) -> list:

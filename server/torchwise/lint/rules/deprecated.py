@@ -652,7 +652,7 @@ def use_expm1(ctx: Context):
 
 @rule(code="TW808", name="use-logsumexp", group="deprecated", severity="information",
       summary="`torch.log(torch.sum(torch.exp(x)))` overflows for large `x`; use `torch.logsumexp(x, dim)`.",
-      fix="safe")
+      fix="safe", module_wide=True)  # names assigned a maximum anywhere in the file (_assigned_names)
 def use_logsumexp(ctx: Context):
     for call in calls(ctx, {"log"}):
         if call_name(ctx, call, {"log"}) != "torch.log":

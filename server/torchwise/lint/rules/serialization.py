@@ -230,7 +230,8 @@ def _switches_mode(func: ast.AST) -> bool:
 
 
 @rule(code="TW503", name="export-in-train-mode", group="serialization", severity="warning",
-      summary="A model with dropout/batch norm is traced, scripted or exported without `model.eval()`.")
+      summary="A model with dropout/batch norm is traced, scripted or exported without `model.eval()`.",
+      module_wide=True)  # mode calls and calls passing the model anywhere in the file (_mode_may_change)
 def export_in_train_mode(ctx: Context):
     for call in calls(ctx, _EXPORTER_LAST):
         exporter = call_name(ctx, call, _EXPORTER_LAST)

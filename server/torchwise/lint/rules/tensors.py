@@ -202,7 +202,7 @@ def _class_attribute(ctx: Context, name: str) -> bool:
 # ---------------------------------------------------------------- TW603
 @rule(code="TW603", name="require-grad-typo", group="tensors", severity="error",
       summary="Assignment to `.require_grad` (missing s): it sets an unused attribute, not `requires_grad`.",
-      fix="unsafe")
+      fix="unsafe", module_wide=True)  # a read of `.require_grad` anywhere in the file clears it
 def require_grad_typo(ctx: Context):
     typos: list[tuple[ast.stmt, ast.Attribute]] = []
     idx = index(ctx)
