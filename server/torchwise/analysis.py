@@ -24,13 +24,13 @@ import warnings
 import weakref
 from bisect import bisect_left, bisect_right
 from operator import attrgetter
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator, Literal, Union
 
 if TYPE_CHECKING:
     from torchwise.project.inference import ProjectEnv
 
+from torchwise.records import record, setfield
 from torchwise.text import byte_to_char, char_to_byte, split_lines
 
 ScopeNode = Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef]
@@ -47,7 +47,7 @@ PARAMETER = "torch.nn.Parameter"
 _PARAMETER_ATTRS = frozenset({"weight", "bias"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Value:
     """What an expression denotes: ``kind="symbol"`` is the named thing itself,
     ``kind="instance"`` is an object whose class is ``qualname``."""
@@ -55,20 +55,28 @@ class Value:
     kind: Literal["symbol", "instance"]
     qualname: str
 
+    def __init__(self, kind: Literal["symbol", "instance"], qualname: str) -> None:
+        setfield(self, "kind", kind)
+        setfield(self, "qualname", qualname)
+
     @property
     def is_local(self) -> bool:
         return self.qualname.startswith(LOCAL)
 
 
-@dataclass
+@record()
 class Binding:
     line: int
     kind: Literal["import", "assign", "param", "for", "with", "def", "class", "star"]
     # For imports: the qualified name; for assignments: the value expression (and,
     # for tuple targets, the element index); for params: the annotation.
-    qualname: str = ""
-    node: ast.AST | None = None
-    index: int | None = None
+    qualname: str
+    node: ast.AST | None
+    index: int | None
+
+    def __init__(self, line: int, kind: str, qualname: str = "", node: ast.AST | None = None,
+                 index: int | None = None) -> None:
+        self.line, self.kind, self.qualname, self.node, self.index = line, kind, qualname, node, index
 
 
 _line_of = attrgetter("line")
@@ -88,13 +96,19 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
-@dataclass
+@record()
 class Scope:
     node: ScopeNode
     parent: "Scope | None"
-    bindings: dict[str, list[Binding]] = field(default_factory=dict)
-    star_imports: list[str] = field(default_factory=list)
-    cls: "ClassInfo | None" = None  # for method scopes: the class they belong to (a weakref.proxy)
+    bindings: dict[str, list[Binding]]
+    star_imports: list[str]
+    cls: "ClassInfo | None"  # for method scopes: the class they belong to (a weakref.proxy)
+
+    def __init__(self, node: ScopeNode, parent: "Scope | None", bindings: dict[str, list[Binding]] | None = None,
+                 star_imports: list[str] | None = None, cls: "ClassInfo | None" = None) -> None:
+        self.node, self.parent, self.cls = node, parent, cls
+        self.bindings = {} if bindings is None else bindings
+        self.star_imports = [] if star_imports is None else star_imports
 
     def bind(self, name: str, binding: Binding) -> None:
         bindings = self.bindings.setdefault(name, [])
@@ -104,15 +118,21 @@ class Scope:
             bindings.append(binding)
 
 
-@dataclass
+@record()
 class ClassInfo:
     name: str
     qualname: str
     node: ast.ClassDef
     scope: Scope  # the scope enclosing the class statement
-    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
     # self.<attr> = <expr> assignments inside the methods: attr -> [(method scope, expr)]
-    attributes: dict[str, list[tuple[Scope, ast.expr]]] = field(default_factory=dict)
+    attributes: dict[str, list[tuple[Scope, ast.expr]]]
+
+    def __init__(self, name: str, qualname: str, node: ast.ClassDef, scope: Scope,
+                 methods: dict | None = None, attributes: dict | None = None) -> None:
+        self.name, self.qualname, self.node, self.scope = name, qualname, node, scope
+        self.methods = {} if methods is None else methods
+        self.attributes = {} if attributes is None else attributes
 
 
 @lru_cache(maxsize=1)

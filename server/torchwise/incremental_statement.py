@@ -24,7 +24,6 @@ text probe, unused-noqa selected) is linted in full.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 import warnings
 from bisect import bisect_right
@@ -34,6 +33,7 @@ from torchwise.incremental import (_HEADER, _TEXT_PROBES, Snapshot, _common_pref
 from torchwise.analysis import dotted
 from torchwise.lint import flow
 from torchwise.lint.base import Finding, Rule
+from torchwise.records import replace
 from torchwise.text import split_lines
 
 _NOQA = re.compile("noqa", re.IGNORECASE)
@@ -386,7 +386,7 @@ def interface(analysis, stmt: ast.stmt) -> list:
         if regions is not None:
             regions = (sorted(regions.body), sorted({(c[0].rpartition(".")[2], tuple(sorted(c[5])))
                                                      for c in regions.calls if c[0].rpartition(".")[2] in names}))
-        out.append(("effects", _plain(dataclasses.replace(summary, called=frozenset(), regions=None)),
+        out.append(("effects", _plain(replace(summary, called=frozenset(), regions=None)),
                     called, regions))
     info = analysis.classes.get(stmt) if isinstance(stmt, ast.ClassDef) else None
     if info is not None:
@@ -454,8 +454,9 @@ def _plain(value):
     """``value`` with syntax nodes as their dumps and records as tuples: comparable."""
     if isinstance(value, ast.AST):
         return ast.dump(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__,) + tuple(_plain(getattr(value, f.name)) for f in dataclasses.fields(value))
+    names = getattr(value.__class__, "__match_args__", None)  # a record (or dataclass): its fields
+    if names is not None and not isinstance(value, tuple):
+        return (type(value).__name__,) + tuple(_plain(getattr(value, name)) for name in names)
     if isinstance(value, (list, tuple)):
         return tuple(_plain(v) for v in value)
     if isinstance(value, (set, frozenset)):

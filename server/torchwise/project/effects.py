@@ -19,9 +19,9 @@ import ast
 import operator
 import threading
 import weakref
-from dataclasses import dataclass
 
 from torchwise.analysis import _CHILD_FIELDS, _child_fields, dotted
+from torchwise.records import record, setfield
 from torchwise.project.regions import AUTOCAST, NO_GRAD, NO_REGIONS, Regions, regions_of  # noqa: F401 (re-exported)
 
 MAX_DEPTH = 3
@@ -32,7 +32,7 @@ _NESTED_SET, _BRANCH_SET = frozenset(_NESTED), frozenset(_BRANCHES)
 _POSITION = operator.attrgetter("lineno", "col_offset")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Effects:
     params: tuple[str, ...]
     # target -> the mode the function leaves it in: "train", "eval", or "unknown" (set
@@ -43,8 +43,19 @@ class Effects:
     steps: tuple[tuple[str, ast.expr], ...]
     backward: bool  # calls ``backward()`` (itself or through a helper)
     called: frozenset[str]  # targets called (``model(x)``): the models it runs
-    clears: bool = False  # clears gradients (``zero_grad()``), itself or through a helper
-    regions: "Regions | None" = None  # where its own code runs with grad off / under autocast
+    clears: bool  # clears gradients (``zero_grad()``), itself or through a helper
+    regions: "Regions | None"  # where its own code runs with grad off / under autocast
+
+    def __init__(self, params: tuple[str, ...], modes: tuple[tuple[str, str], ...],
+                 steps: tuple[tuple[str, ast.expr], ...], backward: bool, called: frozenset[str],
+                 clears: bool = False, regions: "Regions | None" = None) -> None:
+        setfield(self, "params", params)
+        setfield(self, "modes", modes)
+        setfield(self, "steps", steps)
+        setfield(self, "backward", backward)
+        setfield(self, "called", called)
+        setfield(self, "clears", clears)
+        setfield(self, "regions", regions)
 
     def mode_of(self, target: str) -> str | None:
         return dict(self.modes).get(target)

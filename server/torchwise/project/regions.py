@@ -6,9 +6,9 @@ Memoized per node in the analysis's query table (nothing hangs on the syntax nod
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from torchwise.analysis import _CHILD_FIELDS, _child_fields, dotted
+from torchwise.records import record, setfield
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _NESTED_SET = frozenset((ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))
@@ -16,7 +16,7 @@ _NESTED_SET = frozenset((ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.
 NO_GRAD, AUTOCAST = "no_grad", "autocast"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Regions:
     """Where a function's own code (not its nested functions) runs with gradients off
     (``no_grad``/``inference_mode``/``set_grad_enabled(False)``) or under ``autocast``:
@@ -26,6 +26,10 @@ class Regions:
 
     body: frozenset[str]
     calls: tuple[tuple[str, int, int, int, int, frozenset[str]], ...]
+
+    def __init__(self, body: frozenset[str], calls: tuple[tuple[str, int, int, int, int, frozenset[str]], ...]) -> None:
+        setfield(self, "body", body)
+        setfield(self, "calls", calls)
 
     def at(self, call: ast.AST) -> frozenset[str]:
         """The region kinds a call of this function's own code runs under."""

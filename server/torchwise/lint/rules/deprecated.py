@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Fix, rule
+from torchwise.records import record, setfield
 from torchwise.lint.rules._calls import (
     add_keyword, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index,
     in_import_fallback, is_false, is_true, keyword, module_reference, remove_keyword, type_of,
@@ -186,10 +186,14 @@ def _fix_cpu_autocast(ctx, call, ref):
     return ("unsafe" if changes_defaults else "safe"), (ctx.replace(call, f"{func}({', '.join(parts)})"),)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Replacement:
     advice: str  # what to use instead, in a few words
-    fixer: Fixer | None = None
+    fixer: Fixer | None
+
+    def __init__(self, advice: str, fixer: Fixer | None = None) -> None:
+        setfield(self, "advice", advice)
+        setfield(self, "fixer", fixer)
 
 
 REMOVED: dict[str, Replacement] = {
