@@ -676,3 +676,21 @@ def test_the_benchmarks_call_edits_are_relinted_as_a_full_lint_would(tmp_path):
         answered[how] = answered.get(how, 0) + 1
         snap = result[1]
     assert answered.get("statement", 0) >= 55, answered
+
+
+@pytest.mark.parametrize("after", [
+    SCRIPT.replace("print(predict(1))", "print(predict(1))\ntorch.manual_seed(0)"),  # a call of torch
+    SCRIPT.replace("print(predict(1))", "print(predict(1))\nseed = 0"),  # a binding
+])
+def test_a_module_level_edit_that_changes_what_defs_see_falls_back_before_any_analysis(after):
+    """Most module-level code typed changes what the defs see: told from the edited
+    statements alone, before the tree is spliced and re-analysed (the full lint that
+    follows would pay for that work a second time)."""
+    rules = all_rules()
+    snap, key = snapshot_of(SCRIPT, rules)
+    tree = ast.dump(snap.analysis.tree, include_attributes=True)
+    analysed: list[str] = []
+    result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
+                                          lambda source, tree: analysed.append(source))
+    assert result is None and analysed == []
+    assert ast.dump(snap.analysis.tree, include_attributes=True) == tree

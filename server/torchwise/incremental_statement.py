@@ -135,8 +135,8 @@ def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, ru
     if new is None or any(isinstance(s, _UNITS) for s in region + new):
         return None
     seen = module_code_interface(before, region)
-    if seen is None:
-        return None
+    if seen is None or module_code_interface(before, new) != seen:
+        return None  # told before the splice and the analysis: most module-level edits are a full lint
     code = [s for s in tree.body[:i0] + new + tree.body[i1 + 1:] if not isinstance(s, _UNITS)]
     kept = []
     for f in old.found:
