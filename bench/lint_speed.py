@@ -15,9 +15,11 @@ clock), which stay meaningful on a shared, loaded machine.
    through a real server over stdio with ``debounceMs = 0``. Goal: p95 <= 50 ms.
    Two servers side by side, edits interleaved: one with ``TORCHWISE_INCREMENTAL=0``
    (every edit linted in full), one as shipped; typing comment lines and statement
-   lines ``_edit_<i> = <i>`` (both answered by reuse: ``torchwise.incremental``), and
-   statement lines that call something, ``print("edit <i>")`` (like most code typed:
-   a full lint).
+   lines ``_edit_<i> = <i>`` (both answered by reuse: ``torchwise.incremental``),
+   statement lines that call a builtin, ``print("edit <i>")`` (re-linted statement by
+   statement: ``torchwise.incremental_statement``), and statement lines that call torch,
+   ``torch.manual_seed(<i>)`` (in module-level code, where it may change what the
+   functions see, a full lint).
 4. The same edits for a client that pulls (VS Code): ``didChange`` ->
    ``textDocument/diagnostic``, a re-pull answered ``unchanged``, and the
    ``workspace/diagnostic`` poll VS Code sends every 2 s; ratios against section 3.
@@ -368,6 +370,8 @@ def _edit_line(lines: list[str], i: int, kind: str) -> tuple[int, str]:
     line_no, indent = next((s for s in starts if s[0] >= line_no), starts[0])
     if kind == "call":
         return line_no, f'{indent}print("edit {i}")\n'
+    if kind == "torch":
+        return line_no, f"{indent}torch.manual_seed({i})\n"
     return line_no, f"{indent}_edit_{i} = {i}\n"
 
 
@@ -383,7 +387,8 @@ def _editor_session(text: str, workdir: Path, uri: str, env: dict[str, str]) -> 
 
 
 KIND_LABELS = {"comment": "comment lines", "constant": "statements `name = number` (reused)",
-               "call": "statements that call something (full lint)"}
+               "call": 'statements `print("edit <i>")` (re-linted by statement)',
+               "torch": "statements `torch.manual_seed(<i>)` (re-linted by statement in functions, in full at module level)"}
 
 
 def bench_editor(path: Path, changes: int) -> float:
@@ -395,7 +400,7 @@ def bench_editor(path: Path, changes: int) -> float:
     workdir = path.parent
     uri = path.as_uri()
     pushed_p50 = 0.0
-    for kind in ("comment", "constant", "call"):
+    for kind in ("comment", "constant", "call", "torch"):
         servers = {"full lint": {"TORCHWISE_INCREMENTAL": "0"}, "shipped": {}}
         clients = {name: _editor_session(text, workdir, uri, env) for name, env in servers.items()}
         try:
