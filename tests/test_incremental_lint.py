@@ -435,13 +435,18 @@ def call_statement(text: str, rng: random.Random, n: int) -> str:
     return "".join(lines[:stmt.lineno - 1] + [changed] + lines[stmt.lineno:])
 
 
+def _every_file() -> list:
+    """(path, project, rules) of every fixture (default and all rules, alternately) and
+    project file (all rules, in its project)."""
+    cases = [(p, None, RULE_SETS["all" if n % 2 else "default"]) for n, p in enumerate(FIXTURES)]
+    return cases + [(path, project_of(path), RULE_SETS["all"]) for path in PROJECT_FILES]
+
+
 def test_statements_that_call_are_relinted_as_a_full_lint_would():
     """Statements that call things inserted, deleted and changed in functions, methods
     and at module level of every fixture and project file (``incremental_statement``):
     every re-linted result equals a full lint's, and many are re-linted."""
-    cases = [(p, None, RULE_SETS["all" if n % 2 else "default"]) for n, p in enumerate(FIXTURES)]
-    cases += [(path, project_of(path), RULE_SETS["all"]) for path in PROJECT_FILES]
-    answered: dict[str, int] = {}
+    cases, answered = _every_file(), {}
     compared, _ = compare_edits(cases, 1300, 12, lambda text, rng, step: [
         call_statement(text, rng, step) if rng.random() < 0.85 else edit(text, rng)], answered)
     assert compared > 300 and answered.get("statement", 0) >= 5, answered
@@ -541,9 +546,7 @@ def test_statements_typed_in_module_level_code_are_relinted_as_a_full_lint_would
     guards, loops, between imports and definitions, binding names, importing, calling the
     file's functions, every fixture and project file: every re-linted result equals a full
     lint's, and module-level code is re-linted often (a full lint answered it before)."""
-    cases = [(p, None, RULE_SETS["all" if n % 2 else "default"]) for n, p in enumerate(FIXTURES)]
-    cases += [(path, project_of(path), RULE_SETS["all"]) for path in PROJECT_FILES]
-    answered: dict[str, int] = {}
+    cases, answered = _every_file(), {}
     compared, _ = compare_edits(cases, 1700, 8, lambda text, rng, step: [
         module_statement(text, rng, step) if rng.random() < 0.9 else edit(text, rng)], answered)
     assert compared > 300 and answered.get("statement", 0) >= 100, answered

@@ -294,24 +294,9 @@ def _with_lines(stmt: ast.stmt) -> list[ast.AST]:
 
 def _parse(lines: list[str], first: int) -> ast.stmt | None:
     """The one statement ``lines`` (from line ``first`` of the file) hold, numbered as
-    in the file; None when they do not parse alone into one statement (not an
-    ``__future__`` import), or end inside a continued line."""
-    text = "".join(lines)
-    tail = text.rstrip()
-    if tail.endswith("\\"):
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            module = ast.parse(text, type_comments=False)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    if len(module.body) != 1:
-        return None
-    stmt = module.body[0]
-    if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
-        return None
-    return ast.increment_lineno(stmt, first - 1)
+    in the file; None when they do not parse alone into one statement (see ``_parse_many``)."""
+    stmts = _parse_many(lines, first)
+    return stmts[0] if stmts is not None and len(stmts) == 1 else None
 
 
 def _first_line(stmt: ast.stmt) -> int:
