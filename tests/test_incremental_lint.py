@@ -171,6 +171,15 @@ def snapshot_of(text: str, rules) -> tuple["incremental.Snapshot | None", tuple[
     return incremental.snapshot(analysis, key, lint_analysis(analysis, "t.py", rules), 0), key
 
 
+def relinted(before: str, after: str):
+    """(the statement re-lint's answer for ``before`` edited into ``after``, as ``t.py``,
+    with every rule; the rules)."""
+    rules = all_rules()
+    snap, key = snapshot_of(before, rules)
+    return incremental_statement.relint(snap, after, key, 0, rules, "t.py",
+                                        lambda source, tree: build_analysis(source, "t.py", tree=tree)), rules
+
+
 @pytest.mark.parametrize("before, after", [
     ("import torch\n\nx = 1\n", "import torch\n\nx = 2\n"),  # code changed
     ("import torch\n\nx = 1\n", "import torch\n\n x = 1\n"),  # a token moved
@@ -275,6 +284,18 @@ def function_edits(text: str, rng: random.Random) -> list[str]:
     return [broken, text]  # typed, then undone
 
 
+def edited(snap, text: str, key, rules, path: Path, project, answered: dict, where: str):
+    """One edit into ``text``: the editor's answer, if any, checked against a full lint's
+    and counted in ``answered`` by how it was given; the snapshot for the next edit."""
+    result = answer(snap, text, key, rules, path, project)
+    analysis, expected = full(text, path, rules, project)
+    if result is None:
+        return incremental.snapshot(analysis, key, expected, 0)
+    how = check(result, analysis, expected, where)
+    answered[how] = answered.get(how, 0) + 1
+    return result[1]
+
+
 def compare_edits(cases, seed: int, steps: int, edits, answered: dict | None = None) -> tuple[int, int]:
     """Types ``edits(text, rng, step)`` (texts, one after another) into each case's file:
     every reused result must equal a full lint's. (texts compared, texts reused);
@@ -289,16 +310,10 @@ def compare_edits(cases, seed: int, steps: int, edits, answered: dict | None = N
         snap = incremental.snapshot(analysis, key, found, 0)
         for step in range(steps):
             for text in edits(text, rng, step):
-                result = answer(snap, text, key, rules, path, project)
-                analysis, expected = full(text, path, rules, project)
                 compared += 1
-                if result is None:
-                    snap = incremental.snapshot(analysis, key, expected, 0)
-                    continue
-                how = check(result, analysis, expected, f"{path.name} step {step}:\n{text}")
-                answered[how] = answered.get(how, 0) + 1
-                snap = result[1]
-                reused += 1
+                before = sum(answered.values())
+                snap = edited(snap, text, key, rules, path, project, answered, f"{path.name} step {step}:\n{text}")
+                reused += sum(answered.values()) - before
     return compared, reused
 
 
@@ -484,10 +499,7 @@ def test_an_edited_statement_is_relinted_as_a_full_lint_would(before, after):
     """Edits inside one function or class whose findings elsewhere change (its interface:
     ``incremental_statement.interface``), or whose own depend on other statements (rules
     declared ``module_wide``): a re-lint, if any, equals a full lint."""
-    rules = all_rules()
-    snap, key = snapshot_of(before, rules)
-    result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
-                                          lambda source, tree: build_analysis(source, "t.py", tree=tree))
+    result, rules = relinted(before, after)
     if result is not None:
         assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
 
@@ -498,10 +510,7 @@ def test_a_call_typed_in_a_function_is_relinted():
     after = SCORE.replace("    model.eval()\n", "    model.eval()\n    print('edit')\n")
     for text, new in ((STEP, STEP.replace("        loss = model", "        print('edit')\n        loss = model")),
                       (SCORE, after), (EVAL, EVAL.replace("        with torch", "        print('edit')\n        with torch"))):
-        rules = all_rules()
-        snap, key = snapshot_of(text, rules)
-        result = incremental_statement.relint(snap, new, key, 0, rules, "t.py",
-                                              lambda source, tree: build_analysis(source, "t.py", tree=tree))
+        result, rules = relinted(text, new)
         assert result is not None, new
         assert result[0] == lint_analysis(build_analysis(new, "t.py"), "t.py", rules)
 
@@ -574,10 +583,7 @@ def test_a_call_typed_in_module_level_code_is_relinted(before, after):
     """``print(...)`` typed in module-level code (main guard, loops, between statements):
     answered by the statement re-lint (all module-level code re-linted, the defs' findings
     moved), with the findings a full lint gives."""
-    rules = all_rules()
-    snap, key = snapshot_of(before, rules)
-    result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
-                                          lambda source, tree: build_analysis(source, "t.py", tree=tree))
+    result, rules = relinted(before, after)
     assert result is not None, after
     assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
 
@@ -610,10 +616,7 @@ def test_a_def_whose_findings_read_other_statements_is_relinted_as_a_full_lint_w
     """The edited def's findings depend on other statements, or other statements' on it
     (a look-up of the whole module, not of the edited statement's index; rules declared
     ``module_wide`` for it): re-linted, they equal a full lint's."""
-    rules = all_rules()
-    snap, key = snapshot_of(before, rules)
-    result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
-                                          lambda source, tree: build_analysis(source, "t.py", tree=tree))
+    result, rules = relinted(before, after)
     assert result is not None, after
     assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
 
@@ -638,10 +641,7 @@ def test_module_level_edits_that_change_what_defs_see_are_relinted_in_full(befor
     """Module-level edits that change a binding, an import, a caller's context, a mode
     call, the main guard, the first statement or a nested scope: never answered from the
     defs' previous findings unless equal to a full lint (the interface compare fails)."""
-    rules = all_rules()
-    snap, key = snapshot_of(before, rules)
-    result = incremental_statement.relint(snap, after, key, 0, rules, "t.py",
-                                          lambda source, tree: build_analysis(source, "t.py", tree=tree))
+    result, rules = relinted(before, after)
     if result is not None:
         assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
     assert result is None
@@ -670,14 +670,7 @@ def test_the_benchmarks_call_edits_are_relinted_as_a_full_lint_would(tmp_path):
         at, new = lint_speed._edit_line(lines, i, "call")
         lines.insert(at, new)
         text = "".join(lines)
-        result = answer(snap, text, key, rules, path, project)
-        analysis, expected = full(text, path, rules, project)
-        if result is None:
-            snap = incremental.snapshot(analysis, key, expected, 0)
-            continue
-        how = check(result, analysis, expected, f"edit {i}: line {at + 1} {new!r}")
-        answered[how] = answered.get(how, 0) + 1
-        snap = result[1]
+        snap = edited(snap, text, key, rules, path, project, answered, f"edit {i}: line {at + 1} {new!r}")
     assert answered.get("statement", 0) >= 55, answered
 
 
