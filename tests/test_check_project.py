@@ -110,8 +110,28 @@ def test_a_check_keeps_a_few_analyses_not_every_file_it_lints(tmp_path: Path) ->
     with project_context(pool.project_for([str(tmp_path)])) as project:
         for path in files:
             lint_source(path.read_text(), str(path))
-        assert 0 < len(project._units) <= pool.CHECK_UNITS < len(files)
+        held = {id(u.analysis) for u in (*project._units.values(), *project._adopted.values())}
+        assert 0 < len(held) <= pool.CHECK_UNITS + pool.ADOPTED_UNITS < len(files)
         assert project.unit("pkg.engine") is not None  # an evicted module comes back when asked
+
+
+def test_a_check_keeps_the_last_linted_files_apart_from_the_modules_importers_ask_for(tmp_path: Path) -> None:
+    """Linted files' analyses stay only while a sibling may import them (kept alive long,
+    each was freed out of the caches: a tenth of a check's CPU), and do not push out
+    the modules that later files import."""
+    from torchwise.lint import pool
+    from torchwise.lint.engine import lint_source, project_context
+
+    workspace(tmp_path, copies=pool.CHECK_UNITS + 8)
+    engine = tmp_path / "pkg" / "engine.py"
+    with project_context(pool.project_for([str(tmp_path)])) as project:
+        assert project.unit("pkg.engine") is not None  # built for an importer
+        built = project._units[engine].analysis
+        for path in sorted((tmp_path / "more").rglob("*.py")):
+            lint_source(path.read_text(), str(path))
+        held = [u.analysis for u in (*project._units.values(), *project._adopted.values())]
+        assert len(held) == 1 + pool.ADOPTED_UNITS
+        assert project.unit("pkg.engine").analysis is built  # not built again
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

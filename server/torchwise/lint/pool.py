@@ -29,6 +29,10 @@ MIN_FILES_PER_WORKER = 8
 MIN_CHUNK = 4  # files: the chunks at a run's end
 CHECK_UNITS = 16  # analyses a check keeps for later importers (each one is a cycle the collector walks;
 #                  modules imported by many files are built again once evicted: timm 1275 -> 807 builds)
+ADOPTED_UNITS = 2  # linted files' analyses a check keeps, apart from the units built for importers (a
+#                   sibling may import the file just linted): 16 kept alive were each freed long after
+#                   they were built, out of the caches, and pushed out the modules importers ask for
+#                   (generated 500k lines: CPU -11 %; timm: 1614 -> 1522 builds)
 
 
 def folders_for(paths: list[str]) -> list[str]:
@@ -47,7 +51,7 @@ def folders_for(paths: list[str]) -> list[str]:
 def project_for(paths: list[str]):
     from torchwise.project import Project
 
-    return Project(folders_for(paths), max_units=CHECK_UNITS)
+    return Project(folders_for(paths), max_units=CHECK_UNITS, max_adopted=ADOPTED_UNITS)
 
 
 def workers_for(files: int) -> int:
@@ -265,7 +269,7 @@ def _start_worker(folders: list[str] | None, options: dict | None) -> None:
 def project_for_folders(folders: list[str]):
     from torchwise.project import Project
 
-    return Project(folders, max_units=CHECK_UNITS)
+    return Project(folders, max_units=CHECK_UNITS, max_adopted=ADOPTED_UNITS)
 
 
 def _job(job):

@@ -1,7 +1,8 @@
 """The project's inputs (file texts, folders) and its memo tables.
 
 A *unit* is one module's :class:`Analysis`, kept while its content hash matches (a
-bounded LRU: the summaries outlive it). Query results live in ``memo`` until the next
+bounded LRU: the summaries outlive it). A check keeps the few last files it linted apart
+(``max_adopted``), so that they neither stay alive long nor push out what importers ask for. Query results live in ``memo`` until the next
 *revision*: any input change (an edit, a file changed on disk, new folders) bumps it.
 """
 
@@ -39,8 +40,12 @@ def digest_of(text: str) -> int:
 
 class Project:
     def __init__(self, folders=(), overlay: Callable[[Path], str | None] | None = None,
-                 log: Callable[[str], None] | None = None, max_units: int = MAX_UNITS) -> None:
+                 log: Callable[[str], None] | None = None, max_units: int = MAX_UNITS,
+                 max_adopted: int | None = None) -> None:
         self.max_units = max_units  # a check keeps few: analyses are cyclic, the collector's work grows with them
+        # adopted analyses (the files a check lints) kept apart from the units built for
+        # importers, at most ``max_adopted`` of them (None: in the one LRU, as the server's)
+        self.max_adopted = max_adopted
         self.resolver = Resolver(folders)
         self.overlay = overlay or (lambda path: None)
         self.log = log or (lambda message: None)
@@ -51,6 +56,7 @@ class Project:
         self.active: set[tuple] = set()  # queries in progress (import cycles end here)
         self._texts: dict[Path, str | None] = {}
         self._units: OrderedDict[Path, Unit] = OrderedDict()
+        self._adopted: OrderedDict[Path, Unit] = OrderedDict()
         self._summaries: dict[Path, ModuleSummary] = {}
         self._files: list[Path] | None = None
         self._reported: set[Path] = set()
@@ -144,6 +150,11 @@ class Project:
             return None
         digest = digest_of(text)
         unit = self._units.get(path)
+        if unit is None and self._adopted:
+            unit = self._adopted.get(path)
+            if unit is not None and unit.digest == digest:
+                self.refresh(unit.analysis)
+                return unit
         if unit is None or unit.digest != digest:
             module = module or self.resolver.module_of(path)
             analysis = build_analysis(text, str(path), env=ProjectEnv(self, module, path))
@@ -160,10 +171,14 @@ class Project:
         """An open document's analysis serves as its module's unit (no second parse)."""
         with self.lock:
             env = analysis.env
-            self._units[path] = Unit(path, env.module if env else None, digest_of(text), analysis, self.revision)
-            self._units.move_to_end(path)
-            if len(self._units) > self.max_units:  # bounded here too: a check adopts every file it lints
-                self._units.popitem(last=False)
+            unit = Unit(path, env.module if env else None, digest_of(text), analysis, self.revision)
+            units, limit = self._units, self.max_units
+            if self.max_adopted is not None and path not in units:
+                units, limit = self._adopted, self.max_adopted
+            units[path] = unit
+            units.move_to_end(path)
+            if len(units) > limit:  # bounded here too: a check adopts every file it lints
+                units.popitem(last=False)
             self._texts[path] = text
 
     def refresh(self, analysis: Analysis) -> None:
@@ -184,7 +199,7 @@ class Project:
             cached = self._summaries.get(path)
             if cached is not None and cached.digest == digest:
                 return cached
-            unit = self._units.get(path)
+            unit = self._units.get(path) or self._adopted.get(path)
             module = unit.module if unit is not None else self.resolver.module_of(path)
             tree = unit.analysis.tree if unit is not None and unit.digest == digest else None
         error = None
