@@ -1,9 +1,10 @@
 """The project's inputs (file texts, folders) and its memo tables.
 
 A *unit* is one module's :class:`Analysis`, kept while its content hash matches (a
-bounded LRU: the summaries outlive it). A check keeps the few last files it linted apart
-(``max_adopted``), so that they neither stay alive long nor push out what importers ask for. Query results live in ``memo`` until the next
-*revision*: any input change (an edit, a file changed on disk, new folders) bumps it.
+bounded LRU: the summaries outlive it). A check keeps the last few files it linted apart
+(``max_adopted``): they neither stay alive long nor push out what importers ask for.
+Query results live in ``memo`` until the next *revision*: any input change (an edit, a
+file changed on disk, new folders) bumps it.
 """
 
 from __future__ import annotations
