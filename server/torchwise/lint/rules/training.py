@@ -497,8 +497,10 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
                     if target in targets:
                         events.setdefault(target, []).append((position, mode))
                 continue
-            for arg in list(n.args) + [k.value for k in n.keywords]:
-                d = flow.dotted(arg)
+            keywords = n.keywords  # (no list built for the many calls without keywords)
+            for arg in [*n.args, *[k.value for k in keywords]] if keywords else n.args:
+                ak = arg.__class__  # only a name or an attribute chain is dotted
+                d = arg.id if ak is Name else flow.dotted(arg) if ak is Attribute else None
                 if d in targets:
                     events.setdefault(d, []).append((position, "pass"))
         return events
