@@ -727,18 +727,21 @@ class Analysis:
         return value
 
     def _resolve(self, expr: ast.AST, scope: Scope) -> Value | None:
-        if isinstance(expr, ast.alias):
-            return None  # handled by alias_qualname
-        if isinstance(expr, ast.Name):
-            binding = self.lookup(expr.id, scope, expr.lineno)
+        kind = expr.__class__  # by class: names and attributes are most of what is asked
+        if kind is not ast.Name and kind is not ast.Attribute:
+            if isinstance(expr, ast.alias):
+                return None  # handled by alias_qualname
+            kind = ast.Name if isinstance(expr, ast.Name) else ast.Attribute if isinstance(expr, ast.Attribute) else kind
+        if kind is ast.Name:
+            binding = self.lookup(expr.id, scope, expr.lineno)  # type: ignore[attr-defined]
             if binding is None:
                 return None
             return self._from_binding(binding, scope)
-        if isinstance(expr, ast.Attribute):
-            base = self.resolve(expr.value, scope)
+        if kind is ast.Attribute:
+            base = self.resolve(expr.value, scope)  # type: ignore[attr-defined]
             if base is None:
                 return None
-            return self.member(base, expr.attr)
+            return self.member(base, expr.attr)  # type: ignore[attr-defined]
         if isinstance(expr, ast.Call):
             func = self.resolve(expr.func, scope)
             if func is None:

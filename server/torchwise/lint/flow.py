@@ -271,6 +271,8 @@ class Index:
         """All nodes of these types, in source order."""
         key = types[0] if len(types) == 1 else types
         cached = self._sorted.get(key)  # type: ignore[arg-type]
+        if cached is None and key in _FLAT_STATEMENTS:  # in source order already: no sort
+            cached = self._sorted[key] = list(self.by_type.get(key, ()))  # type: ignore[index, call-overload]
         if cached is None:
             out: list[ast.AST] = []
             for t in types:
@@ -285,6 +287,13 @@ class Index:
 
 
 _BLOCK_KINDS = (ast.stmt, ast.excepthandler, ast.match_case)
+# Statements that hold no statement: the index lists each kind in the tree's left-to-right
+# order (its walk reversed), which is source order for statements (only block fields hold
+# them, in source order, and two never start together), so ``Index.of`` skips their sort
+# (an already sorted 9,000 assignments still cost 10 ms of key look-ups).
+_FLAT_STATEMENTS = frozenset((
+    ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return, ast.Delete, ast.Pass, ast.Break,
+    ast.Continue, ast.Raise, ast.Assert, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal))
 
 
 def module_statements(analysis: Analysis, kind: type) -> list[ast.AST]:
@@ -501,7 +510,10 @@ def calls_in(analysis: Analysis, node: ast.AST) -> list[ast.Call]:
             cached = _calls_within(calls_in(analysis, owner), node)
             _keep(analysis, node)
         else:  # filter, then sort: a stable sort keeps the same order as sorting every node first
-            cached = [n for n in walk_local(analysis, node) if n.__class__ is ast.Call]
+            Call = ast.Call
+            # walk_local less the node (not a call: nothing left out), known already: no copy
+            own = idx.local.get(id(node)) if node.__class__ is not Call else None
+            cached = [n for n in (walk_local(analysis, node) if own is None else own) if n.__class__ is Call]
             cached.sort(key=_BY_POSITION)
         table[id(node)] = cached  # walk_local or _keep kept the node alive
     return cached
@@ -877,30 +889,42 @@ def names_of_nn(analysis: Analysis) -> str | None:
 
 
 def _calls_by_name(analysis: Analysis) -> dict[str | None, list[ast.Call]]:
+    """The index's calls by last name (None: of other expressions), each list in the walk's
+    order reversed, unsorted: a merge of names sorts what it takes, and a name asked alone
+    is sorted on first use (``_calls_of``): most of a file's names are never asked alone."""
     by_name = analysis.queries.get("calls_by_name")
     if by_name is None:
-        # the index's lists by name (walk order), reversed as ``by_type`` is, each sorted on
-        # its own: the same order as filtering the sorted list of all calls (a stable sort)
         idx = index(analysis)
         by_name = {name: calls[::-1] for name, calls in idx.calls_by_name.items()}
         if idx.other_calls:
             by_name[None] = idx.other_calls[::-1]
-        for calls in by_name.values():
-            calls.sort(key=_BY_POSITION)
         analysis.queries["calls_by_name"] = by_name
     return by_name
+
+
+def _calls_of(analysis: Analysis, name: str | None) -> list[ast.Call]:
+    """The calls of one name in source order (each list sorted on its own: the same order
+    as filtering the sorted list of all calls, a stable sort)."""
+    table = analysis.queries.get("calls_of_name")
+    if table is None:
+        table = analysis.queries["calls_of_name"] = {}
+    found = table.get(name)
+    if found is None:
+        found = table[name] = sorted(_calls_by_name(analysis).get(name, ()), key=_BY_POSITION)
+    return found
 
 
 def calls_named(analysis: Analysis, *names: str | None) -> list[ast.Call]:
     """Calls whose function's last name is one of ``names`` (``x.step()``/``step()`` for
     "step"; None for calls of other expressions, like ``Loss()(x, y)``), in source order."""
-    by_name = _calls_by_name(analysis)
     if len(names) == 1:
-        return by_name.get(names[0], [])
+        return _calls_of(analysis, names[0])
+    by_name = _calls_by_name(analysis)
     key = frozenset(names)  # rules ask for the same helper sets once per candidate: keep the merge
     merged = analysis.queries.setdefault("calls_named", {})
     out = merged.get(key)
     if out is None:
+        # in any order: the sort below orders calls totally (two calls never span the same text)
         out = [c for n in key for c in by_name.get(n, ())]
         _sort_outer_first(out)  # not the set's order: ``f(x)(y)`` and ``f(x)`` start together
         merged[key] = out
@@ -908,19 +932,15 @@ def calls_named(analysis: Analysis, *names: str | None) -> list[ast.Call]:
 
 
 def _sort_outer_first(nodes: list[ast.AST]) -> None:
-    """``nodes.sort(key=_OUTER_FIRST)``, as two stable sorts: by start (a C key), then each run
-    of nodes starting together by end, outer first (rare: most starts are unique). The
-    Python key on every node was most of the cost of merging the calls of many names."""
+    """``nodes.sort(key=_OUTER_FIRST)``, as two stable sorts with C keys: by end, last first,
+    then by start (of nodes starting together, the outer one, which ends last, comes
+    first). A Python key on every node, or a Python scan for the nodes starting together,
+    was most of the cost of merging the calls of many names."""
+    nodes.sort(key=_BY_END, reverse=True)  # (reverse keeps equal ends in their order: stable)
     nodes.sort(key=_BY_POSITION)
-    i, n = 0, len(nodes)
-    while i < n - 1:
-        first = nodes[i]
-        j = i + 1
-        while j < n and nodes[j].lineno == first.lineno and nodes[j].col_offset == first.col_offset:  # type: ignore[attr-defined]
-            j += 1
-        if j - i > 1:
-            nodes[i:j] = sorted(nodes[i:j], key=_OUTER_FIRST)
-        i = j
+
+
+_BY_END = operator.attrgetter("end_lineno", "end_col_offset")
 
 
 def any_within(outer: ast.AST, nodes: list[ast.AST]) -> bool:

@@ -26,6 +26,15 @@ def _scaled_backwards(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
     return out
 
 
+def _by_function(a, scaled: list[tuple[ast.Call, ast.expr]]) -> dict[int, list[tuple[ast.Call, ast.expr]]]:
+    """The scaled backward calls by (id of) their enclosing function, in order: a look-up per
+    candidate, not a scan of the file's scaled calls."""
+    out: dict[int, list[tuple[ast.Call, ast.expr]]] = {}
+    for pair in scaled:
+        out.setdefault(id(flow.enclosing_function(a, pair[0])), []).append(pair)
+    return out
+
+
 def _statement(ctx: Context, node: ast.AST) -> ast.stmt | None:
     current = node
     while current is not None and not isinstance(current, ast.stmt):
@@ -33,18 +42,25 @@ def _statement(ctx: Context, node: ast.AST) -> ast.stmt | None:
     return current  # type: ignore[return-value]
 
 
-def _calls_method_of(calls: list[ast.Call], method: str, receiver: str | None,
-                     before: ast.AST | None = None) -> bool:
-    """Whether one of ``calls`` is ``<receiver>.<method>(...)`` (``receiver`` dotted), starting
-    before ``before`` if given: a loop with the cheap test first, as these scan every call
-    of a function once per finding."""
+def _calls_method_of(a, func: ast.AST, method: str, receiver: str | None, before: ast.AST | None = None) -> bool:
+    """Whether ``func``'s own code calls ``<receiver>.<method>(...)`` (``receiver`` dotted),
+    starting before ``before`` if given. The first such call of each receiver is listed
+    once per function and method: these are asked once per finding, and a long script's
+    module code holds thousands of calls."""
+    table = flow.memo(a, func, "method_calls_" + method, lambda: _first_method_calls(a, func, method))
+    first = table.get(receiver)
+    return first is not None and (before is None or flow.before(first, before))
+
+
+def _first_method_calls(a, func: ast.AST, method: str) -> dict[str | None, ast.Call]:
+    """Receiver (dotted) -> the first call of ``<receiver>.<method>(...)`` in ``func``'s own code."""
+    out: dict[str | None, ast.Call] = {}
     Attribute, dotted = ast.Attribute, flow.dotted
-    for n in calls:
-        func = n.func
-        if func.__class__ is Attribute and func.attr == method and dotted(func.value) == receiver \
-                and (before is None or flow.before(n, before)):
-            return True
-    return False
+    for n in flow.calls_in(a, func):  # in source order: the first one kept is the earliest
+        f = n.func
+        if f.__class__ is Attribute and f.attr == method:
+            out.setdefault(dotted(f.value), n)
+    return out
 
 
 @rule(code="TW401", name="scaler-step-missing", group="amp", severity="error",
@@ -54,7 +70,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
     scaled = _scaled_backwards(ctx)
     if not scaled:
         return
-    scaled_in = [(s, flow.enclosing_function(a, s[0])) for s in scaled]
+    scaled_in = _by_function(a, scaled)
     for call in flow.calls_named(a, "step"):
         if flow.method_name(call) != "step" or call.args or call.keywords or not isinstance(call.func, ast.Attribute):
             continue
@@ -62,8 +78,8 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
         if not flow.is_optimizer(a, opt) or flow.is_scaler(a, opt):
             continue
         func = flow.enclosing_function(a, call)
-        match = next((s for s, f in scaled_in if f is func
-                      and flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
+        match = next((s for s in scaled_in.get(id(func), ())
+                      if flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
         if match is None:
             continue
         scaler_text = ctx.text(match[1])
@@ -71,7 +87,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
         stmt = _statement(ctx, call)
         if isinstance(stmt, ast.Expr) and stmt.value is call:
             edits = [ctx.replace(call, f"{scaler_text}.step({ctx.text(opt)})")]
-            has_update = _calls_method_of(flow.calls_in(a, func), "update", flow.dotted(match[1]))
+            has_update = _calls_method_of(a, func, "update", flow.dotted(match[1]))
             if not has_update:
                 end = ctx.analysis.char_col(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
                 indent = ctx.lines[stmt.lineno - 1][: ctx.analysis.char_col(stmt.lineno, stmt.col_offset)]
@@ -102,7 +118,7 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
     scaled = _scaled_backwards(ctx)
     if not scaled:
         return
-    scaled_in = [(s, flow.enclosing_function(a, s[0])) for s in scaled]
+    scaled_in = _by_function(a, scaled)
     for call in flow.calls_where(a, lambda n: n.startswith("clip_grad")):
         if not flow.last_name(call.func).startswith("clip_grad"):
             continue
@@ -110,13 +126,13 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
         if qualname not in CLIP_FUNCS or qualname == "torch.nn.utils.get_total_norm":
             continue
         func = flow.enclosing_function(a, call)
-        match = next((s for s, f in scaled_in if f is func
-                      and flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
+        match = next((s for s in scaled_in.get(id(func), ())
+                      if flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
         if match is None:
             continue
         scaler_dotted = flow.dotted(match[1])
         calls = flow.calls_in(a, func)
-        unscaled = _calls_method_of(calls, "unscale_", scaler_dotted, call)
+        unscaled = _calls_method_of(a, func, "unscale_", scaler_dotted, call)
         if unscaled:
             continue
         scaler_text = ctx.text(match[1])

@@ -151,13 +151,12 @@ def dataloader_workers_without_main_guard(ctx: Context):
             yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)), _main_guard_fix(ctx, call, name))
     # 2. built and iterated inside a function that module-level code calls
     functions = _local_functions(ctx.tree)
-    called = {node.func.id for node in import_time
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions}
+    called = {fname for fname in _functions_holding(ctx, functions, candidates)  # and called at import time
+              if any(id(node) in at_import and node.func.__class__ is ast.Name
+                     for node in idx.calls_by_name.get(fname, ()))}
     starts_by: dict[str, list[ast.Call]] | None = None
     for fname in sorted(called):
         func = functions[fname]
-        if not any(flow.contains(func, call) for call in candidates):
-            continue  # none within its lines: none of its own nodes (no walk of the function)
         body_nodes = list(_own_nodes(func))
         own = {id(node) for node in body_nodes}
         inside = [call for call in candidates if id(call) in own]
@@ -179,6 +178,20 @@ def dataloader_workers_without_main_guard(ctx: Context):
 
 
 _LINENO = operator.attrgetter("lineno")
+
+
+def _functions_holding(ctx: Context, functions: dict[str, ast.AST], candidates: list[ast.Call]) -> set[str]:
+    """The names in ``functions`` (the module's functions, the last of each name) whose
+    lines hold a candidate: each candidate's top-level statement, by its line, instead of
+    the import-time calls of every function checked against every candidate."""
+    body = ctx.tree.body
+    out = set()
+    for call in candidates:
+        i = bisect.bisect_right(body, call.lineno, key=_LINENO) - 1  # the statement it lies in, if any
+        name = getattr(body[i], "name", None) if i >= 0 else None
+        if name is not None and functions.get(name) is body[i] and flow.contains(body[i], call):
+            out.add(name)
+    return out
 _DEFINES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 

@@ -241,8 +241,9 @@ def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[s
     if len(assigned) != 1:
         return None
     scope, value = assigned[0]
-    if isinstance(value, ast.Name):
-        default = _parameter_default(a, scope.node, value.id)
+    if isinstance(value, ast.Name):  # (a walk of the method per ask: once per value, three rules ask)
+        name, method = value, scope.node
+        default = flow.memo(a, name, "parameter_default", lambda: _parameter_default(a, method, name.id))
         if default is not None:
             value = default
     if isinstance(value, ast.Call):
@@ -279,9 +280,8 @@ def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
     cached = ctx.analysis.queries.get(key)
     if cached is None:
         cached = set(class_names)
-        bound = _names_bound_to_calls(ctx)
         for name in class_names:
-            cached.update(bound.get(name, ()))
+            cached.update(_names_bound_to_calls(ctx, name))
         cached.update(_factory_results(ctx))
         ctx.analysis.queries[key] = cached
     return cached
@@ -322,25 +322,31 @@ def _factory_results(ctx: Context) -> set[str]:
     return cached
 
 
-def _names_bound_to_calls(ctx: Context) -> dict[str, set[str]]:
-    """Last name of a called function/class -> the (last) names its results are assigned
-    to: ``self.loss = nn.CrossEntropyLoss()`` gives ``"CrossEntropyLoss": {"loss"}``."""
-    bound = ctx.analysis.queries.get("names_bound_to_calls")
-    if bound is None:
-        bound = {}
-        by_type = flow.index(ctx.analysis).by_type  # in any order: the answer is sets (no sort of every assignment)
-        for node in [*by_type.get(ast.Assign, ()), *by_type.get(ast.AnnAssign, ())]:
-            value = node.value
-            if isinstance(value, ast.Call):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                names = bound.setdefault(flow.last_name(value.func), set())
+def _names_bound_to_calls(ctx: Context, callee: str) -> set[str]:
+    """The (last) names the results of calls whose function's last name is ``callee`` are
+    assigned to: ``self.loss = nn.CrossEntropyLoss()`` gives ``{"loss"}`` for
+    ``"CrossEntropyLoss"``. From the index's calls of that name (and the rare calls of a
+    subscript), not a scan of every assignment; once per name and file version."""
+    table = ctx.analysis.queries.get("names_bound_to_calls")
+    if table is None:
+        table = ctx.analysis.queries["names_bound_to_calls"] = {}
+    names = table.get(callee)
+    if names is None:
+        names = table[callee] = set()
+        idx = flow.index(ctx.analysis)
+        parents, Assign, AnnAssign, Subscript = idx.parents, ast.Assign, ast.AnnAssign, ast.Subscript
+        calls = [*idx.calls_by_name.get(callee, ()),
+                 *(c for c in idx.other_calls if c.func.__class__ is Subscript and flow.last_name(c.func) == callee)]
+        for call in calls:
+            node = parents.get(id(call))
+            if (node.__class__ is Assign or node.__class__ is AnnAssign) and node.value is call:
+                targets = node.targets if node.__class__ is Assign else [node.target]
                 for t in targets:  # ``opt, criterion = make_pair()``: each element's name
                     if isinstance(t, ast.Tuple):
                         names.update(flow.last_name(e) for e in t.elts)
                     else:
                         names.add(flow.last_name(t))
-        ctx.analysis.queries["names_bound_to_calls"] = bound
-    return bound
+    return names
 
 
 def _line_note(ctx: Context, source: Source, inp: ast.expr) -> str:

@@ -36,9 +36,10 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
             elif not call.args and not call.keywords and flow.is_optimizer(a, recv):
                 found.append((call, recv))
         summaries = _summaries(a)
-        names = summaries.helper_names()
         added = False
-        for call in flow.calls_named(a, *names) if names else ():
+        for call, callee in _helper_callees(a):
+            if callee is None:
+                continue  # (steps_at finds nothing)
             if not summaries.is_local_call(call) and not any(
                     "opt" in flow.last_name(x).lower() for x in call.args if isinstance(x, (ast.Name, ast.Attribute))):
                 continue  # another module's helper: only when something named like an optimizer is passed
@@ -496,8 +497,10 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
                     if target in targets:
                         events.setdefault(target, []).append((position, mode))
                 continue
-            for arg in list(n.args) + [k.value for k in n.keywords]:
-                d = flow.dotted(arg)
+            keywords = n.keywords  # (no list built for the many calls without keywords)
+            for arg in [*n.args, *[k.value for k in keywords]] if keywords else n.args:
+                ak = arg.__class__  # only a name or an attribute chain is dotted
+                d = arg.id if ak is Name else flow.dotted(arg) if ak is Attribute else None
                 if d in targets:
                     events.setdefault(d, []).append((position, "pass"))
         return events
@@ -756,9 +759,10 @@ def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
         if mc is not None and mc[1] == "eval":
             out.append((call, mc[0]))
     summaries = _summaries(a)
-    names = summaries.helper_names()
     targets = _mode_targets(ctx)
-    for call in flow.calls_named(a, *names) if names else ():
+    for call, callee in _helper_callees(a):
+        if callee is None:
+            continue  # (effects_at finds nothing)
         for target, mode in summaries.effects_at(call, flow.enclosing_function(a, call)):
             if mode == "eval" and target in targets:
                 out.append((call, target))
