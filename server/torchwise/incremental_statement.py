@@ -15,7 +15,8 @@ An edit of module-level code (in or between statements that are not defs or clas
 main guards, loops, plain statements) re-lints all module-level code, one flow (the
 "module function"), and keeps the defs' and classes' findings while what they can see
 of the edited statements is unchanged (``module_code_interface``: their dump, less
-calls of a few inert builtins such as ``print("...")``). Anything else odd (a syntax
+calls of a few inert builtins such as ``print("...")`` and torch functions no rule names,
+such as ``torch.manual_seed(0)``). Anything else odd (a syntax
 error, an edit across a def, the first statement or a ``__future__`` import moved, a
 text probe, unused-noqa selected) is linted in full.
 ``tests/test_incremental_lint.py`` compares every result with a full lint.
@@ -225,6 +226,14 @@ def _without_inert(analysis, node: ast.AST) -> ast.AST:
     return copy
 
 
+# torch functions whose call, with plain arguments, changes nothing a rule sees outside
+# the module-level code re-linted with it (seeding, printing, threads): no rule, nor the
+# analysis's effects and regions, names one (a test greps the rule modules)
+_INERT_TORCH = frozenset((
+    "torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed", "torch.cuda.manual_seed_all",
+    "torch.set_printoptions", "torch.set_num_threads", "torch.set_num_interop_threads"))
+
+
 def _inert_expr(analysis, stmt: ast.AST) -> bool:
     if stmt.__class__ is not ast.Expr or stmt.value.__class__ is not ast.Call:
         return False
@@ -232,11 +241,29 @@ def _inert_expr(analysis, stmt: ast.AST) -> bool:
     if any(isinstance(n, _ACTIVE) for arg in call.args + [k.value for k in call.keywords] for n in ast.walk(arg)):
         return False
     name = call.func
+    if name.__class__ is ast.Attribute:
+        return _torch_function(analysis, name) in _INERT_TORCH
     if name.__class__ is not ast.Name or "builtins." + name.id not in _INERT_BUILTINS:
         return False
     scope = analysis.module_scope  # the builtin itself: not bound in the module, no star import may bind it
     return name.id not in scope.bindings and not scope.star_imports and \
         flow.safe_qualname(analysis, name) in (None, "builtins." + name.id)
+
+
+def _torch_function(analysis, func: ast.Attribute) -> str | None:
+    """The torch function ``func`` (``torch.cuda.manual_seed``) names in module-level
+    code, from the module's bindings of its root name alone (every one ``import torch``,
+    no star import): the same answer for the new statements before they are analysed."""
+    path = dotted(func)
+    if not path:
+        return None
+    root, _, rest = path.partition(".")
+    scope = analysis.module_scope
+    bindings = scope.bindings.get(root)
+    if not bindings or scope.star_imports or \
+            any(b.kind != "import" or b.qualname != "torch" for b in bindings):
+        return None
+    return "torch." + rest
 
 
 def _positioned(old: Snapshot, replaced: list[ast.stmt]) -> dict:
