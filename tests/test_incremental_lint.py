@@ -16,6 +16,7 @@ import ast
 
 from torchwise import incremental, incremental_statement
 from torchwise.analysis import build_analysis
+from torchwise.lint import flow
 from torchwise.lint.engine import all_rules, lint_analysis, select_rules
 from torchwise.project import Project
 from torchwise.text import split_lines
@@ -67,7 +68,36 @@ def check(result, analysis, expected, where: str) -> str:
     assert snap.source == analysis.source
     if how == "statement":
         assert ast.dump(snap.analysis.tree, include_attributes=True) == ast.dump(analysis.tree, include_attributes=True)
+        index = snap.analysis.queries.get("lint_index")
+        if index is not None:  # the previous version's, spliced (or built afresh): a fresh one's tables
+            same_index(index, flow.Index(snap.analysis.tree))
     return how
+
+
+def same_index(got: "flow.Index", fresh: "flow.Index") -> None:
+    """Asserts two lint indexes of one tree hold the same nodes in every table, in the
+    same order (the memo tables filled on demand: only nodes of the tree)."""
+    def ids(nodes) -> list[int]:
+        return [id(n) for n in nodes]
+
+    assert set(got.by_type) == set(fresh.by_type)
+    for kind, nodes in fresh.by_type.items():
+        assert ids(got.by_type[kind]) == ids(nodes), kind
+    for name in incremental_statement._WALK_LISTS:
+        assert ids(getattr(got, name)) == ids(getattr(fresh, name)), name
+    for name in incremental_statement._WALK_DICTS:
+        mine, theirs = getattr(got, name), getattr(fresh, name)
+        assert set(mine) == set(theirs), name
+        assert all(ids(mine[k]) == ids(theirs[k]) for k in theirs), name
+    assert {k: id(v) for k, v in got.parents.items()} == {k: id(v) for k, v in fresh.parents.items()}
+    for name in ("attribute_names", "stored_names", "from_aliases"):
+        assert getattr(got, name) == getattr(fresh, name), name
+    assert [(k, id(v)) for k, v in got.functions.items()] == [(k, id(v)) for k, v in fresh.functions.items()]
+    for key, nodes in fresh.local.items():
+        assert ids(got.local[key]) == ids(nodes)
+        assert ids(got.stores_by_local.get(id(got.local[key]), ())) == ids(fresh.stores_by_local.get(id(nodes), ()))
+    alive = set(fresh.parents) | {id(fresh.tree)}
+    assert set(got.local) <= alive and set(got.enclosing) <= alive  # no entry of a node dropped by the edit
 
 
 def edit(text: str, rng: random.Random) -> str:
@@ -734,3 +764,27 @@ def test_no_rule_names_the_inert_torch_functions():
     for qualname in incremental_statement._INERT_TORCH:
         last = qualname.rpartition(".")[2]
         assert not any(last in text for text in sources), qualname
+
+
+@pytest.mark.parametrize("before, after", [
+    (SCORE, SCORE.replace("    model.eval()\n", "    model.eval()\n    print('edit')\n")),  # a def: lines added
+    (SCORE, SCORE.replace("        print(model(x))\n", "")),  # a def: a line deleted
+    (MAIN, MAIN.replace("    train(model", "    print('edit')\n    train(model")),  # a main guard
+    (SCRIPT, SCRIPT.replace("for x in loader", "print('edit')\nfor x in loader")),  # between module-level statements
+    (SCRIPT, SCRIPT.replace("print(predict(1))\n", "print(predict(1))\nprint('end')\n")),  # after the last one
+])
+def test_a_relint_updates_the_previous_whole_module_index(before, after):
+    """The statement re-lint updates the previous version's whole-module lint index for
+    the edit (``_spliced_index``) rather than walking the module again: the same object,
+    with every table a fresh index's, order included, also after a second edit."""
+    rules = all_rules()
+    snap, key = snapshot_of(before, rules)
+    index = flow.index(snap.analysis)
+    analyse = lambda source, tree: build_analysis(source, "t.py", tree=tree)  # noqa: E731
+    for text in (after, before):
+        result = incremental_statement.relint(snap, text, key, 0, rules, "t.py", analyse)
+        assert result is not None, text
+        snap = result[1]
+        assert result[0] == lint_analysis(build_analysis(text, "t.py"), "t.py", rules)
+        assert snap.analysis.queries["lint_index"] is index
+        same_index(index, flow.Index(snap.analysis.tree))

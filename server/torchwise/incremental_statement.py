@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import Callable
 
 from torchwise.incremental import (_HEADER, _TEXT_PROBES, Snapshot, _common_prefix, _common_suffix, _eol, _moved)
@@ -93,9 +93,12 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     if delta:
         _shift(tree.body[i + 1:], delta, positioned)
     analysis = analyse(source, tree)
-    if getattr(analysis, "syntax_error", None) is not None or interface(analysis, new) != seen:
+    if getattr(analysis, "syntax_error", None) is not None:
         return None
-    focus = _lint_focus(analysis, path, rules, new, [(first, new.end_lineno)])
+    piece = _seed_index(before, analysis, i, [stmt], [new])
+    if interface(analysis, new) != seen:
+        return None
+    focus = _lint_focus(analysis, path, rules, new, [(first, new.end_lineno)], piece)
     if focus is None:
         return None
     found = kept + focus
@@ -157,7 +160,10 @@ def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, ru
     if delta:
         _shift(tree.body[i0 + len(new):], delta, positioned)
     analysis = analyse(source, tree)
-    if getattr(analysis, "syntax_error", None) is not None or module_code_interface(analysis, new) != seen:
+    if getattr(analysis, "syntax_error", None) is not None:
+        return None
+    _seed_index(before, analysis, i0, region, new)
+    if module_code_interface(analysis, new) != seen:
         return None
     spans = old.spans[:i0] + [(s.lineno, s.end_lineno) for s in new] + [(x + delta, y + delta) for x, y in old.spans[i1 + 1:]]
     focus = _lint_focus(analysis, path, rules, code, [(s.lineno, s.end_lineno) for s in code])
@@ -330,11 +336,24 @@ def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
 
 
+def _seed_index(before, analysis, i0: int, old: list[ast.stmt], new: list[ast.stmt]) -> "flow.Index":
+    """``new``'s own lint index, and the new ``analysis``'s whole-module one: the previous
+    version's, updated for the edit (``_spliced_index``) where it can be, else built on
+    first use as for any analysis."""
+    piece = flow.Index(analysis.tree, focus=new, lookups=False)
+    whole = _spliced_index(before, analysis.tree, i0, old, new, piece)
+    if whole is not None:
+        analysis.queries["lint_index"] = whole
+        if analysis._parents is None:  # as ``flow.index`` shares it
+            analysis._parents = whole.parents
+    return piece
+
+
 def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[ast.stmt],
-                lines: list[tuple[int, int]]) -> list[Finding] | None:
+                lines: list[tuple[int, int]], piece: "flow.Index | None" = None) -> list[Finding] | None:
     """The rules' findings on ``stmt`` (top-level statements, on lines ``lines``): each
-    rule visits only their nodes (a lint index of them alone), but module-wide rules see
-    the whole module."""
+    rule visits only their nodes (a lint index of them alone: ``piece``, if given, is
+    it, without look-up tables), but module-wide rules see the whole module."""
     from torchwise.lint.engine import run_rules
 
     local = [r for r in rules if not r.module_wide and r.code != "TW002"]
@@ -342,7 +361,11 @@ def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[as
     stmts = stmt if isinstance(stmt, list) else [stmt]
     found = run_rules(analysis, wide, path, on_error=lambda m: None) if wide else []
     whole = analysis.queries  # what ``interface`` and the module-wide rules derived from the whole module
-    focus = flow.Index(analysis.tree, focus=stmts)
+    if piece is None:
+        focus = flow.Index(analysis.tree, focus=stmts)
+    else:
+        focus = piece
+        focus.functions = flow.index(analysis).functions
     analysis.queries = _focus_queries(analysis, whole, focus)
     starts = [x for x, _ in lines]
     try:
@@ -478,3 +501,155 @@ def _plain(value):
     if isinstance(value, (str, int, float, bool, type(None))):
         return value
     return repr(value)
+
+
+# the whole-module lint index's lists in walk order (the last statement's nodes first),
+# and its dicts of such lists; ``by_type``'s lists are in statement order
+_WALK_LISTS = ("calls", "other_calls", "assigns", "imports", "binops", "loops", "import_time_calls",
+               "import_time_loops")
+_WALK_DICTS = ("calls_by_name", "refs_by_name")
+
+
+def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: list[ast.stmt],
+                   piece: "flow.Index") -> "flow.Index | None":
+    """The previous version's whole-module lint index (``flow.Index``), updated in place
+    for the top-level statements ``old`` replaced by ``new`` (now ``tree.body[i0:...]``,
+    the tree spliced and shifted; ``piece``: ``new``'s own index, ``lookups=False``), so
+    the edit costs what its statements hold, not a walk of the module. Every table
+    equals a fresh ``Index(tree)``'s, order included: the whole walk's lists are the
+    statements' own walks one after another (by_type in statement order, the others
+    the last statement first), so the old statements' run is cut out and the new one's
+    put in its place, found by bisecting on line numbers (earlier statements lie above
+    the edit, later ones below). None (a fresh index is built on demand) when that
+    cannot be told; the old index is then spoilt, as is the old analysis already."""
+    idx = before.queries.get("lint_index")
+    body = tree.body
+    if idx is None or not idx.whole or idx.tree is not tree or tree.type_ignores:
+        return None
+    lo = min([old[0].lineno] + [d.lineno for d in getattr(old[0], "decorator_list", ())]) if old else \
+        min([new[0].lineno] + [d.lineno for d in getattr(new[0], "decorator_list", ())]) if new else None
+    after = i0 + len(new)
+    if lo is None:  # statements deleted, none typed: the line after the previous statement
+        lo = body[i0 - 1].end_lineno + 1 if i0 else 1
+    if (i0 and body[i0 - 1].end_lineno >= lo) or (after < len(body) and _first_line(body[after]) < lo) or \
+            any(_first_line(s) < lo for s in new):
+        return None  # a line shared with the statement before or after
+    gone = flow.Index(tree, focus=old, lookups=False)
+    parents = idx.parents
+
+    def line(node) -> int:
+        while getattr(node, "lineno", None) is None:  # ``arguments``, ``comprehension``, ``withitem``: their parent's
+            node = parents[id(node)]
+        return node.lineno
+
+    def at_or_below(node) -> bool:
+        return line(node) >= lo
+
+    def above(node) -> bool:
+        return line(node) < lo
+
+    def splice(whole: list, cut: list, put: list, forward: bool, start: int = 0) -> bool:
+        if forward:
+            at = bisect_left(whole, True, start, key=at_or_below)
+        else:
+            at = bisect_left(whole, True, start, key=above) - len(cut)
+        if at < start or whole[at:at + len(cut)] != cut:
+            return False
+        whole[at:at + len(cut)] = put
+        return True
+
+    counts = getattr(idx, "name_counts", None)
+    if counts is None:
+        counts = idx.name_counts = _name_counts(idx)
+    try:
+        for table, cut_table, put_table, forward in (
+                [(idx.by_type, gone.by_type, piece.by_type, True)] +
+                [(getattr(idx, name), getattr(gone, name), getattr(piece, name), False) for name in _WALK_DICTS]):
+            for key in set(cut_table) | set(put_table):
+                whole = table.get(key)
+                if whole is None:
+                    if key in cut_table:
+                        return None
+                    table[key] = list(put_table[key])
+                    continue
+                if not splice(whole, cut_table.get(key, []), put_table.get(key, []), forward):
+                    return None
+                if not whole:
+                    del table[key]
+        for name in _WALK_LISTS:
+            if not splice(getattr(idx, name), getattr(gone, name), getattr(piece, name), False):
+                return None
+        # the module's own nodes: its non-scope statements first (in order), then the walk's
+        scopes = flow._SCOPE_SET
+        root, cut_root, put_root = idx.local[id(tree)], gone.local[id(tree)], piece.local[id(tree)]
+        h = sum(1 for s in body[:i0] if s.__class__ not in scopes)
+        c_old = sum(1 for s in old if s.__class__ not in scopes)
+        c_new = sum(1 for s in new if s.__class__ not in scopes)
+        heads = sum(1 for s in body if s.__class__ not in scopes)
+        if root[h:h + c_old] != cut_root[:c_old]:
+            return None
+        root[h:h + c_old] = put_root[:c_new]
+        if not splice(root, cut_root[c_old:], put_root[c_new:], False, heads):
+            return None
+        stores = idx.stores_by_local.get(id(root))
+        if stores is None:
+            stores = idx.stores_by_local[id(root)] = []
+        if not splice(stores, gone.stores_by_local.get(id(cut_root), []),
+                      piece.stores_by_local.get(id(put_root), []), False):
+            return None
+        if not stores:
+            del idx.stores_by_local[id(root)]
+    except (KeyError, AttributeError, TypeError):
+        return None
+    # keyed by the old statements' nodes: dropped (their ids may be reused once they are freed)
+    local, stores_by_local, enclosing = idx.local, idx.stores_by_local, idx.enclosing
+    for key in gone.parents:
+        del parents[key]
+        enclosing.pop(key, None)
+        mine = local.pop(key, None)
+        if mine is not None:
+            stores_by_local.pop(id(mine), None)
+    parents.update(piece.parents)
+    for key, mine in piece.local.items():
+        if key != id(tree):
+            local[key] = mine
+            own = piece.stores_by_local.get(id(mine))
+            if own is not None:
+                stores_by_local[id(mine)] = own
+    cuts, puts = _name_counts(gone), _name_counts(piece)
+    for name, table in (("attribute_names", 0), ("stored_names", 1), ("from_aliases", 2)):
+        names, count = getattr(idx, name), counts[table]
+        cut, put = cuts[table], puts[table]
+        for n, c in cut.items():
+            count[n] -= c
+            if not count[n]:
+                del count[n]
+                names.discard(n)
+        for n, c in put.items():
+            count[n] = count.get(n, 0) + c
+            names.add(n)
+    idx.functions = flow._first_functions(tree)
+    idx._sorted = {}
+    idx._all = None
+    return idx
+
+
+def _name_counts(idx: "flow.Index") -> tuple[dict, dict, dict]:
+    """How many of an index's nodes spell each of its ``attribute_names``,
+    ``stored_names`` and ``from_aliases`` (sets of the whole module's: a statement's
+    names are dropped with it only when no other statement spells them)."""
+    attrs: dict[str, int] = {}
+    for n in idx.by_type.get(ast.Attribute, ()):
+        attrs[n.attr] = attrs.get(n.attr, 0) + 1
+    stored: dict[str, int] = {}
+    Load = ast.Load
+    for n in idx.by_type.get(ast.Name, ()):
+        if n.ctx.__class__ is not Load:
+            stored[n.id] = stored.get(n.id, 0) + 1
+    aliases: dict[str, int] = {}
+    for imp in idx.imports:
+        if imp.__class__ is ast.ImportFrom:
+            for a in imp.names:
+                if a.asname:
+                    aliases[a.asname] = aliases.get(a.asname, 0) + 1
+    return attrs, stored, aliases
