@@ -788,3 +788,42 @@ def test_a_relint_updates_the_previous_whole_module_index(before, after):
         assert result[0] == lint_analysis(build_analysis(text, "t.py"), "t.py", rules)
         assert snap.analysis.queries["lint_index"] is index
         same_index(index, flow.Index(snap.analysis.tree))
+
+
+@pytest.mark.parametrize("before, after", [
+    (EVAL, EVAL.replace("        score(model, batches)", "        print('e')\n        score(model, batches)")),
+    (EVAL, EVAL.replace("    return hits", "    torch.manual_seed(3)\n    return hits")),  # in the def with the finding
+    (EVAL, EVAL.replace("            opt.step()\n", "            opt.step()\n            print('a', end='')\n")),
+    (EVAL.replace("    return hits", "    print('x')\n    return hits"), EVAL),  # one deleted
+    (EVAL.replace("    return hits", "    print('x')\n    return hits"),
+     EVAL.replace("    return hits", "    print('y',\n          3)\n\n    return hits")),  # one changed
+    (EVAL + "\n\nrun(1, 2, 3)\n", EVAL + "\n\nprint(0)\nrun(1, 2, 3)\n"),  # module-level code
+])
+def test_a_constant_inert_call_typed_keeps_the_module_wide_findings(before, after):
+    """``print("...")``/``torch.manual_seed(0)`` typed, deleted or changed (constant
+    arguments, lines of their own: ``inert_edit``): the module-wide rules' findings stay,
+    moved, without running them again (TW104's whole-module targets never asked of
+    the new analysis), equal to a full lint's."""
+    result, rules = relinted(before, after)
+    assert result is not None, after
+    assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
+    assert any(f.rule.code == "TW104" for f in result[0])
+    assert "mode_targets" not in result[1].analysis.queries
+
+
+@pytest.mark.parametrize("before, after", [
+    (EVAL, EVAL.replace("        score(model, batches)", "        print(model)\n        score(model, batches)")),  # passes it
+    (EVAL, EVAL.replace("    for x, y in batches:\n        with", "    print(1)\n    for x, y in batches:\n        with")),
+    (EVAL, EVAL.replace("    hits = 0\n", "    hits = 0; print(1)\n")),  # a line shared with other code
+    (EVAL, EVAL.replace("    hits = 0\n", "    hits  = 0\n    print(1)\n")),  # other code edited too
+    (EVAL, EVAL.replace("        score(model, batches)", "        print(model.eval())\n        score(model, batches)")),
+])
+def test_calls_module_wide_rules_may_see_run_them_again(before, after):
+    """Typed calls that pass something, share a line with other code, come with other
+    edits or sit where a module-wide finding's fix goes (before the loop): the
+    module-wide rules run over the whole module again, equal to a full lint."""
+    result, rules = relinted(before, after)
+    expected = lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
+    if result is not None:
+        assert result[0] == expected
+        assert "mode_targets" in result[1].analysis.queries

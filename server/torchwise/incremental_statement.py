@@ -9,7 +9,10 @@ That is sound only while nothing the other statements see of the edited one chan
 sites of the file's and the project's functions with their arguments' values and
 context, ``global`` names, class attributes), compared before and after. Rules whose
 verdict on a node depends on other code in ways that list misses are declared
-``module_wide`` at their ``@rule`` and run over the whole module here.
+``module_wide`` at their ``@rule`` and run over the whole module here, unless the
+edit only typed, deleted or changed such inert calls with constant arguments on lines
+of their own (``inert_edit``): then every other node is as it was and their findings
+stay, moved.
 
 An edit of module-level code (in or between statements that are not defs or classes:
 main guards, loops, plain statements) re-lints all module-level code, one flow (the
@@ -20,6 +23,10 @@ such as ``torch.manual_seed(0)``). Anything else odd (a syntax
 error, an edit across a def, the first statement or a ``__future__`` import moved, a
 text probe, unused-noqa selected) is linted in full.
 ``tests/test_incremental_lint.py`` compares every result with a full lint.
+
+What the edit cannot change is carried over from the previous version rather than
+computed again: the whole module's lint index is updated for the edited statements
+(``_spliced_index``), as the tree is.
 """
 
 from __future__ import annotations
@@ -98,10 +105,11 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     piece = _seed_index(before, analysis, i, [stmt], [new])
     if interface(analysis, new) != seen:
         return None
-    focus = _lint_focus(analysis, path, rules, new, [(first, new.end_lineno)], piece)
+    wide = _kept_wide(old, p, k, delta) if inert_edit(before, [stmt], analysis, [new], a, b, p, k, delta) else None
+    focus = _lint_focus(analysis, path, rules, new, [(first, new.end_lineno)], piece, wide is not None)
     if focus is None:
         return None
-    found = kept + focus
+    found = kept + (wide or []) + focus
     from torchwise.lint.engine import _finish
 
     found = _finish(analysis, rules, found)
@@ -166,12 +174,13 @@ def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, ru
     if module_code_interface(analysis, new) != seen:
         return None
     spans = old.spans[:i0] + [(s.lineno, s.end_lineno) for s in new] + [(x + delta, y + delta) for x, y in old.spans[i1 + 1:]]
-    focus = _lint_focus(analysis, path, rules, code, [(s.lineno, s.end_lineno) for s in code])
+    wide = _kept_wide(old, p, k, delta) if inert_edit(before, region, analysis, new, a, b, p, k, delta) else None
+    focus = _lint_focus(analysis, path, rules, code, [(s.lineno, s.end_lineno) for s in code], None, wide is not None)
     if focus is None:
         return None
     from torchwise.lint.engine import _finish
 
-    found = _finish(analysis, rules, kept + focus)
+    found = _finish(analysis, rules, kept + (wide or []) + focus)
     return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis, positioned)
 
 
@@ -215,14 +224,16 @@ def module_code_interface(analysis, stmts: list[ast.stmt]) -> list[str] | None:
     return [ast.dump(_without_inert(analysis, s)) for s in stmts if not _inert_expr(analysis, s)]
 
 
-def _without_inert(analysis, node: ast.AST) -> ast.AST:
-    """A shallow rebuild of ``node`` without inert expression statements in its blocks."""
+def _without_inert(analysis, node: ast.AST, inert=None) -> ast.AST:
+    """A shallow rebuild of ``node`` without inert expression statements in its blocks
+    (``inert(analysis, stmt)``: ``_inert_expr`` unless given)."""
+    inert = _inert_expr if inert is None else inert
     changed = {}
     for name in ("body", "orelse", "finalbody", "handlers"):
         block = getattr(node, name, None)
         if block.__class__ is not list:
             continue
-        kept = [_without_inert(analysis, s) for s in block if not _inert_expr(analysis, s)]
+        kept = [_without_inert(analysis, s, inert) for s in block if not inert(analysis, s)]
         changed[name] = kept
     if not changed:
         return node
@@ -254,6 +265,91 @@ def _inert_expr(analysis, stmt: ast.AST) -> bool:
     scope = analysis.module_scope  # the builtin itself: not bound in the module, no star import may bind it
     return name.id not in scope.bindings and not scope.star_imports and \
         flow.safe_qualname(analysis, name) in (None, "builtins." + name.id)
+
+
+def _constant_inert(analysis, stmt: ast.AST) -> bool:
+    """An inert call (``_inert_expr``) whose arguments are constants (``print("here")``,
+    ``torch.manual_seed(0)``): it passes, reads and binds nothing any rule follows."""
+    if stmt.__class__ is not ast.Expr or stmt.value.__class__ is not ast.Call:
+        return False
+    call = stmt.value
+    if any(arg.__class__ is not ast.Constant for arg in call.args) or \
+            any(kw.arg is None or kw.value.__class__ is not ast.Constant for kw in call.keywords):
+        return False
+    return _inert_expr(analysis, stmt)
+
+
+def inert_edit(old_analysis, old: list[ast.stmt], new_analysis, new: list[ast.stmt], a: list[str], b: list[str],
+               p: int, k: int, delta: int) -> bool:
+    """Whether old lines ``p+1``..``p+k`` (of top-level statements ``old``) became new
+    lines ``p+1``..``p+k+delta`` (of ``new``) by adding, removing or changing only whole
+    constant-argument inert calls (``_constant_inert``), blank and comment lines: the
+    statements' dumps less those calls are equal, and each edited line is blank, a
+    comment or a line of such a call that no other statement shares. Then every other
+    node is what it was (moved by the line delta), and what no rule sees was typed: the
+    module-wide rules' findings elsewhere stay too (``relint``)."""
+    if not (_only_inert(old_analysis, old, a, p + 1, p + k) and _only_inert(new_analysis, new, b, p + 1, p + k + delta)):
+        return False
+    dumps = [[ast.dump(_without_inert(x, s, _constant_inert)) for s in stmts if not _constant_inert(x, s)]
+             for x, stmts in ((old_analysis, old), (new_analysis, new))]
+    return dumps[0] == dumps[1]
+
+
+def _only_inert(analysis, stmts: list[ast.stmt], lines: list[str], lo: int, hi: int) -> bool:
+    """Lines ``lo``..``hi`` of ``stmts`` hold only blank lines, comments and whole
+    constant-argument inert calls, each on lines of its own."""
+    if lo > hi:
+        return True
+    from torchwise.incremental import _BLANK_OR_COMMENT
+
+    covered: set[int] = set()
+    stack = list(stmts)
+    while stack:
+        stmt = stack.pop()
+        start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+        if stmt.end_lineno < lo or start > hi:
+            continue  # not on the edited lines
+        if _constant_inert(analysis, stmt):
+            if not (lo <= stmt.lineno and stmt.end_lineno <= hi):
+                return False
+            covered.update(range(stmt.lineno, stmt.end_lineno + 1))
+            continue
+        blocks = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody", "handlers", "cases")]
+        blocks = [x for x in blocks if x.__class__ is list and x]
+        if not blocks or lo <= start <= hi:
+            return False  # a simple statement, or a compound one's first line, on an edited line
+        for block in blocks:
+            for child in block:
+                if isinstance(child, ast.stmt):
+                    stack.append(child)
+                else:  # an ``except`` clause or a ``case``: its statements
+                    if lo <= getattr(child, "lineno", lo) <= hi:
+                        return False
+                    stack.extend(child.body)
+    return all(n in covered or _BLANK_OR_COMMENT.match(lines[n - 1]) is not None for n in range(lo, hi + 1))
+
+
+def _kept_wide(old: Snapshot, p: int, k: int, delta: int) -> list[Finding] | None:
+    """The module-wide rules' previous findings, moved, after an inert edit of old lines
+    ``p+1``..``p+k`` (``inert_edit``); None when one is on those lines or its fix is placed
+    near them (relative to the statements around: ``incremental._fix_near``)."""
+    from torchwise.incremental import _BLANK_OR_COMMENT, _fix_near
+
+    lines = old.lines
+    r = next((i for i in range(p, 0, -1) if _BLANK_OR_COMMENT.match(lines[i - 1]) is None), 1)
+    q = next((i for i in range(p + k + 1, len(lines) + 1) if _BLANK_OR_COMMENT.match(lines[i - 1]) is None),
+             len(lines))
+    out = []
+    for f in old.found:
+        if not f.rule.module_wide:
+            continue
+        if f.fix is not None and _fix_near(f.fix, p, r, q, lines):
+            return None
+        moved = _moved(f, p, k, delta)
+        if moved is None:
+            return None
+        out.append(moved)
+    return out
 
 
 def _torch_function(analysis, func: ast.Attribute) -> str | None:
@@ -350,14 +446,16 @@ def _seed_index(before, analysis, i0: int, old: list[ast.stmt], new: list[ast.st
 
 
 def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[ast.stmt],
-                lines: list[tuple[int, int]], piece: "flow.Index | None" = None) -> list[Finding] | None:
+                lines: list[tuple[int, int]], piece: "flow.Index | None" = None,
+                wide_kept: bool = False) -> list[Finding] | None:
     """The rules' findings on ``stmt`` (top-level statements, on lines ``lines``): each
     rule visits only their nodes (a lint index of them alone: ``piece``, if given, is
-    it, without look-up tables), but module-wide rules see the whole module."""
+    it, without look-up tables), but module-wide rules see the whole module (none run
+    when ``wide_kept``: their previous findings stand)."""
     from torchwise.lint.engine import run_rules
 
     local = [r for r in rules if not r.module_wide and r.code != "TW002"]
-    wide = [r for r in rules if r.module_wide]
+    wide = [r for r in rules if r.module_wide and not wide_kept]
     stmts = stmt if isinstance(stmt, list) else [stmt]
     found = run_rules(analysis, wide, path, on_error=lambda m: None) if wide else []
     whole = analysis.queries  # what ``interface`` and the module-wide rules derived from the whole module
