@@ -827,3 +827,20 @@ def test_calls_module_wide_rules_may_see_run_them_again(before, after):
     if result is not None:
         assert result[0] == expected
         assert "mode_targets" in result[1].analysis.queries
+
+
+
+SCALED = ("import torch\n\nscaler = torch.amp.GradScaler()\nscaler.scale(loss).backward()\n"
+          "for x in loader:\n    y = 1\n    optimizer.step()\n")
+
+
+def test_an_inert_call_typed_in_module_level_code_relints_all_of_it():
+    """Module-level code is one flow: a step in one statement pairs with a scaled
+    backward in another (TW401). An inert call typed in the loop keeps the module-wide
+    findings but re-lints all module-level code, not the loop alone (found by the
+    differential stress: the loop alone missed the finding)."""
+    result, rules = relinted(SCALED, SCALED.replace("    y = 1\n", "    y = 1\n    print('e')\n"))
+    assert result is not None
+    expected = lint_analysis(build_analysis(SCALED.replace("    y = 1\n", "    y = 1\n    print('e')\n"), "t.py"), "t.py", rules)
+    assert any(f.rule.code == "TW401" for f in expected)
+    assert result[0] == expected

@@ -174,6 +174,8 @@ def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, ru
     if module_code_interface(analysis, new) != seen:
         return None
     spans = old.spans[:i0] + [(s.lineno, s.end_lineno) for s in new] + [(x + delta, y + delta) for x, y in old.spans[i1 + 1:]]
+    # module-level code is one flow (a rule pairs a step in one statement with a scaled
+    # backward in another): all of it is linted again, even after an inert edit
     wide = _kept_wide(old, p, k, delta) if inert_edit(before, region, analysis, new, a, b, p, k, delta) else None
     focus = _lint_focus(analysis, path, rules, code, [(s.lineno, s.end_lineno) for s in code], None, wide is not None)
     if focus is None:
