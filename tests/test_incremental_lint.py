@@ -844,3 +844,22 @@ def test_an_inert_call_typed_in_module_level_code_relints_all_of_it():
     expected = lint_analysis(build_analysis(SCALED.replace("    y = 1\n", "    y = 1\n    print('e')\n"), "t.py"), "t.py", rules)
     assert any(f.rule.code == "TW401" for f in expected)
     assert result[0] == expected
+
+
+def test_a_second_edit_of_the_same_def_starts_from_the_interface_the_first_computed():
+    """Typing goes on in one def: the re-lint that spliced it in leaves its interface
+    (against the new analysis) in the snapshot, the next edit's "before" side, which it
+    does not compute again; every answer equals a full lint's."""
+    rules = all_rules()
+    snap, key = snapshot_of(SCORE, rules)
+    analyse = lambda source, tree: build_analysis(source, "t.py", tree=tree)  # noqa: E731
+    text = SCORE
+    for typed in ("    print('a')\n", "    print('ab')\n", "    print('ab')\n    z = 2\n"):
+        text = text.replace("    model.eval()\n", "    model.eval()\n" + typed, 1) if "print('a" not in text else \
+            re.sub(r"    print\('a.*'\)\n(    z = 2\n)?", lambda m: typed, text, count=1)
+        result = incremental_statement.relint(snap, text, key, 0, rules, "t.py", analyse)
+        assert result is not None, text
+        assert result[0] == lint_analysis(build_analysis(text, "t.py"), "t.py", rules)
+        snap = result[1]
+        (stmt, seen), = snap.interfaces.values()
+        assert stmt is snap.analysis.tree.body[1] and seen == incremental_statement.interface(snap.analysis, stmt)

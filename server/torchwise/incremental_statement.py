@@ -94,7 +94,8 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
         if moved is None:
             return None
         kept.append(moved)
-    seen = interface(before, stmt)
+    known = (old.interfaces or {}).get(id(stmt))
+    seen = known[1] if known is not None and known[0] is stmt else interface(before, stmt)
     tree.body[i] = new
     positioned = _positioned(old, [stmt])
     if delta:
@@ -103,7 +104,8 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     if getattr(analysis, "syntax_error", None) is not None:
         return None
     piece = _seed_index(before, analysis, i, [stmt], [new])
-    if interface(analysis, new) != seen:
+    now = interface(analysis, new)
+    if now != seen:
         return None
     wide = _kept_wide(old, p, k, delta) if inert_edit(before, [stmt], analysis, [new], a, b, p, k, delta) else None
     focus = _lint_focus(analysis, path, rules, new, [(first, new.end_lineno)], piece, wide is not None)
@@ -114,7 +116,8 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
 
     found = _finish(analysis, rules, found)
     spans = old.spans[:i] + [(first, new.end_lineno)] + [(x + delta, y + delta) for x, y in old.spans[i + 1:]]
-    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis, positioned)
+    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis, positioned,
+                           {id(new): (new, now)})
 
 
 def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, rules: list[Rule], path: str,
