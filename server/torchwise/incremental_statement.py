@@ -731,7 +731,21 @@ def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: 
         for n, c in put.items():
             count[n] = count.get(n, 0) + c
             names.add(n)
-    idx.functions = flow._first_functions(tree)
+    # the first def of each name in the whole walk's order (the last statement's first):
+    # each statement's own, kept from one edit to the next, merged
+    pieces = getattr(idx, "function_pieces", None)
+    if pieces is None:
+        pieces = idx.function_pieces = {}
+    for stmt in old:
+        pieces.pop(id(stmt), None)
+    functions: dict = {}
+    for stmt in reversed(body):
+        entry = pieces.get(id(stmt))
+        if entry is None or entry[0] is not stmt:
+            entry = pieces[id(stmt)] = (stmt, flow._first_functions(stmt))
+        for name, node in entry[1].items():
+            functions.setdefault(name, node)
+    idx.functions = functions
     idx._sorted = {}
     idx._all = None
     return idx
