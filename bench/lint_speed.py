@@ -388,7 +388,7 @@ def _editor_session(text: str, workdir: Path, uri: str, env: dict[str, str]) -> 
 
 KIND_LABELS = {"comment": "comment lines", "constant": "statements `name = number` (reused)",
                "call": 'statements `print("edit <i>")` (re-linted by statement)',
-               "torch": "statements `torch.manual_seed(<i>)` (re-linted by statement in functions, in full at module level)"}
+               "torch": "statements `torch.manual_seed(<i>)` (re-linted by statement)"}
 
 
 def bench_editor(path: Path, changes: int) -> float:

@@ -16,6 +16,7 @@ import ast
 
 from torchwise import incremental, incremental_statement
 from torchwise.analysis import build_analysis
+from torchwise.lint import flow
 from torchwise.lint.engine import all_rules, lint_analysis, select_rules
 from torchwise.project import Project
 from torchwise.text import split_lines
@@ -67,7 +68,36 @@ def check(result, analysis, expected, where: str) -> str:
     assert snap.source == analysis.source
     if how == "statement":
         assert ast.dump(snap.analysis.tree, include_attributes=True) == ast.dump(analysis.tree, include_attributes=True)
+        index = snap.analysis.queries.get("lint_index")
+        if index is not None:  # the previous version's, spliced (or built afresh): a fresh one's tables
+            same_index(index, flow.Index(snap.analysis.tree))
     return how
+
+
+def same_index(got: "flow.Index", fresh: "flow.Index") -> None:
+    """Asserts two lint indexes of one tree hold the same nodes in every table, in the
+    same order (the memo tables filled on demand: only nodes of the tree)."""
+    def ids(nodes) -> list[int]:
+        return [id(n) for n in nodes]
+
+    assert set(got.by_type) == set(fresh.by_type)
+    for kind, nodes in fresh.by_type.items():
+        assert ids(got.by_type[kind]) == ids(nodes), kind
+    for name in incremental_statement._WALK_LISTS:
+        assert ids(getattr(got, name)) == ids(getattr(fresh, name)), name
+    for name in incremental_statement._WALK_DICTS:
+        mine, theirs = getattr(got, name), getattr(fresh, name)
+        assert set(mine) == set(theirs), name
+        assert all(ids(mine[k]) == ids(theirs[k]) for k in theirs), name
+    assert {k: id(v) for k, v in got.parents.items()} == {k: id(v) for k, v in fresh.parents.items()}
+    for name in ("attribute_names", "stored_names", "from_aliases"):
+        assert getattr(got, name) == getattr(fresh, name), name
+    assert [(k, id(v)) for k, v in got.functions.items()] == [(k, id(v)) for k, v in fresh.functions.items()]
+    for key, nodes in fresh.local.items():
+        assert ids(got.local[key]) == ids(nodes)
+        assert ids(got.stores_by_local.get(id(got.local[key]), ())) == ids(fresh.stores_by_local.get(id(nodes), ()))
+    alive = set(fresh.parents) | {id(fresh.tree)}
+    assert set(got.local) <= alive and set(got.enclosing) <= alive  # no entry of a node dropped by the edit
 
 
 def edit(text: str, rng: random.Random) -> str:
@@ -519,7 +549,8 @@ MODULE_LINES = ["print('edit {n}')", "print(model)", "len(x)", "print(f'{{x}}', 
                 "x = torch.load(path)", "loader = DataLoader(ds, num_workers=2)", "{fn}(model)", "model = {fn}()",
                 "import os", "from torch import load as ld", "total += loss", "optimizer.step()",
                 "with torch.no_grad():\n{indent}    print(x)", "for b in loader:\n{indent}    print(b)", "print(x := 1)",
-                "if __name__ == '__main__':\n{indent}    {fn}(model)", "print(lambda: 1)", "print = log"]
+                "if __name__ == '__main__':\n{indent}    {fn}(model)", "print(lambda: 1)", "print = log",
+                "torch.manual_seed({n})", "torch.cuda.manual_seed_all(x)"]
 
 
 def module_statement(text: str, rng: random.Random, n: int) -> str:
@@ -647,11 +678,12 @@ def test_module_level_edits_that_change_what_defs_see_are_relinted_in_full(befor
     assert result is None
 
 
-def test_the_benchmarks_call_edits_are_relinted_as_a_full_lint_would(tmp_path):
-    """The editor benchmark's 60 ``print(...)`` edits of its generated 2,000-line file (in
-    defs, classes, main guards, module-level loops, between imports and definitions), in
-    a project, the default rules: every one is re-linted (module-level code too), each equal to a
-    full lint."""
+@pytest.mark.parametrize("kind", ["call", "torch"])
+def test_the_benchmarks_call_edits_are_relinted_as_a_full_lint_would(tmp_path, kind):
+    """The editor benchmark's 60 ``print(...)`` (or ``torch.manual_seed(i)``) edits of its
+    generated 2,000-line file (in defs, classes, main guards, module-level loops, between
+    imports and definitions), in a project, the default rules: every one is re-linted
+    (module-level code too), each equal to a full lint."""
     sys.path.insert(0, str(HERE.parent / "bench"))
     try:
         import lint_speed
@@ -667,7 +699,7 @@ def test_the_benchmarks_call_edits_are_relinted_as_a_full_lint_would(tmp_path):
     lines = split_lines(text, keepends=True)
     answered: dict[str, int] = {}
     for i in range(60):
-        at, new = lint_speed._edit_line(lines, i, "call")
+        at, new = lint_speed._edit_line(lines, i, kind)
         lines.insert(at, new)
         text = "".join(lines)
         snap = edited(snap, text, key, rules, path, project, answered, f"edit {i}: line {at + 1} {new!r}")
@@ -675,7 +707,8 @@ def test_the_benchmarks_call_edits_are_relinted_as_a_full_lint_would(tmp_path):
 
 
 @pytest.mark.parametrize("after", [
-    SCRIPT.replace("print(predict(1))", "print(predict(1))\ntorch.manual_seed(0)"),  # a call of torch
+    SCRIPT.replace("print(predict(1))", "print(predict(1))\ntorch.set_grad_enabled(False)"),  # a call of torch
+    SCRIPT.replace("print(predict(1))", "print(predict(1))\ntorch.manual_seed(seed := 0)"),  # binds a name
     SCRIPT.replace("print(predict(1))", "print(predict(1))\nseed = 0"),  # a binding
 ])
 def test_a_module_level_edit_that_changes_what_defs_see_falls_back_before_any_analysis(after):
@@ -690,3 +723,143 @@ def test_a_module_level_edit_that_changes_what_defs_see_falls_back_before_any_an
                                           lambda source, tree: analysed.append(source))
     assert result is None and analysed == []
     assert ast.dump(snap.analysis.tree, include_attributes=True) == tree
+
+
+@pytest.mark.parametrize("before, after", [
+    (SCRIPT, SCRIPT.replace("print(predict(1))", "torch.manual_seed(0)\nprint(predict(1))")),
+    (SCRIPT, SCRIPT.replace("    loss.backward()", "    torch.cuda.manual_seed_all(1)\n    loss.backward()")),
+    (MAIN, MAIN.replace("    train(model", "    torch.set_num_threads(4)\n    train(model")),  # in the main guard
+    (MAIN.replace("import torch\n", "import torch as T\n"),
+     MAIN.replace("import torch\n", "import torch as T\n").replace("    train(model", "    T.manual_seed(0)\n    train(model")),
+])
+def test_a_seeding_torch_call_typed_in_module_level_code_is_relinted(before, after):
+    """``torch.manual_seed(i)``-like calls (``_INERT_TORCH``, plain arguments) typed in
+    module-level code: no rule sees them outside module-level code, so the defs' findings
+    stay and module-level code is re-linted; equal to a full lint."""
+    result, rules = relinted(before, after)
+    assert result is not None, after
+    assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
+
+
+@pytest.mark.parametrize("before, after", [
+    (SCRIPT.replace("import torch\n", "import numpy as torch\n"),  # not torch
+     SCRIPT.replace("import torch\n", "import numpy as torch\n").replace("print(predict(1))", "torch.manual_seed(0)\nprint(predict(1))")),
+    (SCRIPT.replace("import torch\n", "import torch\nfrom x import *\n"),  # a star import may bind torch
+     SCRIPT.replace("import torch\n", "import torch\nfrom x import *\n").replace("print(predict(1))", "torch.manual_seed(0)\nprint(predict(1))")),
+    (SCRIPT, SCRIPT.replace("print(predict(1))", "torch.use_deterministic_algorithms(True)\nprint(predict(1))")),
+    (SCRIPT, SCRIPT.replace("print(predict(1))", "torch.manual_seed(model(1))\nprint(predict(1))")),  # calls the model
+])
+def test_other_torch_calls_typed_in_module_level_code_are_linted_in_full(before, after):
+    result, rules = relinted(before, after)
+    assert result is None
+
+
+def test_no_rule_names_the_inert_torch_functions():
+    """The module path keeps the defs' findings over an ``_INERT_TORCH`` call typed in
+    module-level code because no rule (nor the effects and regions the rules follow)
+    names one: a rule that came to would make that unsound."""
+    server = HERE.parent / "server" / "torchwise"
+    sources = [p.read_text(encoding="utf-8") for p in [*(server / "lint" / "rules").glob("*.py"),
+               server / "lint" / "flow.py", server / "project" / "effects.py", server / "project" / "regions.py"]]
+    for qualname in incremental_statement._INERT_TORCH:
+        last = qualname.rpartition(".")[2]
+        assert not any(last in text for text in sources), qualname
+
+
+@pytest.mark.parametrize("before, after", [
+    (SCORE, SCORE.replace("    model.eval()\n", "    model.eval()\n    print('edit')\n")),  # a def: lines added
+    (SCORE, SCORE.replace("        print(model(x))\n", "")),  # a def: a line deleted
+    (MAIN, MAIN.replace("    train(model", "    print('edit')\n    train(model")),  # a main guard
+    (SCRIPT, SCRIPT.replace("for x in loader", "print('edit')\nfor x in loader")),  # between module-level statements
+    (SCRIPT, SCRIPT.replace("print(predict(1))\n", "print(predict(1))\nprint('end')\n")),  # after the last one
+])
+def test_a_relint_updates_the_previous_whole_module_index(before, after):
+    """The statement re-lint updates the previous version's whole-module lint index for
+    the edit (``_spliced_index``) rather than walking the module again: the same object,
+    with every table a fresh index's, order included, also after a second edit."""
+    rules = all_rules()
+    snap, key = snapshot_of(before, rules)
+    index = flow.index(snap.analysis)
+    analyse = lambda source, tree: build_analysis(source, "t.py", tree=tree)  # noqa: E731
+    for text in (after, before):
+        result = incremental_statement.relint(snap, text, key, 0, rules, "t.py", analyse)
+        assert result is not None, text
+        snap = result[1]
+        assert result[0] == lint_analysis(build_analysis(text, "t.py"), "t.py", rules)
+        assert snap.analysis.queries["lint_index"] is index
+        same_index(index, flow.Index(snap.analysis.tree))
+
+
+@pytest.mark.parametrize("before, after", [
+    (EVAL, EVAL.replace("        score(model, batches)", "        print('e')\n        score(model, batches)")),
+    (EVAL, EVAL.replace("    return hits", "    torch.manual_seed(3)\n    return hits")),  # in the def with the finding
+    (EVAL, EVAL.replace("            opt.step()\n", "            opt.step()\n            print('a', end='')\n")),
+    (EVAL.replace("    return hits", "    print('x')\n    return hits"), EVAL),  # one deleted
+    (EVAL.replace("    return hits", "    print('x')\n    return hits"),
+     EVAL.replace("    return hits", "    print('y',\n          3)\n\n    return hits")),  # one changed
+    (EVAL + "\n\nrun(1, 2, 3)\n", EVAL + "\n\nprint(0)\nrun(1, 2, 3)\n"),  # module-level code
+])
+def test_a_constant_inert_call_typed_keeps_the_module_wide_findings(before, after):
+    """``print("...")``/``torch.manual_seed(0)`` typed, deleted or changed (constant
+    arguments, lines of their own: ``inert_edit``): the module-wide rules' findings stay,
+    moved, without running them again (TW104's whole-module targets never asked of
+    the new analysis), equal to a full lint's."""
+    result, rules = relinted(before, after)
+    assert result is not None, after
+    assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
+    assert any(f.rule.code == "TW104" for f in result[0])
+    assert "mode_targets" not in result[1].analysis.queries
+
+
+@pytest.mark.parametrize("before, after", [
+    (EVAL, EVAL.replace("        score(model, batches)", "        print(model)\n        score(model, batches)")),  # passes it
+    (EVAL, EVAL.replace("    for x, y in batches:\n        with", "    print(1)\n    for x, y in batches:\n        with")),
+    (EVAL, EVAL.replace("    hits = 0\n", "    hits = 0; print(1)\n")),  # a line shared with other code
+    (EVAL, EVAL.replace("    hits = 0\n", "    hits  = 0\n    print(1)\n")),  # other code edited too
+    (EVAL, EVAL.replace("        score(model, batches)", "        print(model.eval())\n        score(model, batches)")),
+])
+def test_calls_module_wide_rules_may_see_run_them_again(before, after):
+    """Typed calls that pass something, share a line with other code, come with other
+    edits or sit where a module-wide finding's fix goes (before the loop): the
+    module-wide rules run over the whole module again, equal to a full lint."""
+    result, rules = relinted(before, after)
+    expected = lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
+    if result is not None:
+        assert result[0] == expected
+        assert "mode_targets" in result[1].analysis.queries
+
+
+
+SCALED = ("import torch\n\nscaler = torch.amp.GradScaler()\nscaler.scale(loss).backward()\n"
+          "for x in loader:\n    y = 1\n    optimizer.step()\n")
+
+
+def test_an_inert_call_typed_in_module_level_code_relints_all_of_it():
+    """Module-level code is one flow: a step in one statement pairs with a scaled
+    backward in another (TW401). An inert call typed in the loop keeps the module-wide
+    findings but re-lints all module-level code, not the loop alone (found by the
+    differential stress: the loop alone missed the finding)."""
+    result, rules = relinted(SCALED, SCALED.replace("    y = 1\n", "    y = 1\n    print('e')\n"))
+    assert result is not None
+    expected = lint_analysis(build_analysis(SCALED.replace("    y = 1\n", "    y = 1\n    print('e')\n"), "t.py"), "t.py", rules)
+    assert any(f.rule.code == "TW401" for f in expected)
+    assert result[0] == expected
+
+
+def test_a_second_edit_of_the_same_def_starts_from_the_interface_the_first_computed():
+    """Typing goes on in one def: the re-lint that spliced it in leaves its interface
+    (against the new analysis) in the snapshot, the next edit's "before" side, which it
+    does not compute again; every answer equals a full lint's."""
+    rules = all_rules()
+    snap, key = snapshot_of(SCORE, rules)
+    analyse = lambda source, tree: build_analysis(source, "t.py", tree=tree)  # noqa: E731
+    text = SCORE
+    for typed in ("    print('a')\n", "    print('ab')\n", "    print('ab')\n    z = 2\n"):
+        text = text.replace("    model.eval()\n", "    model.eval()\n" + typed, 1) if "print('a" not in text else \
+            re.sub(r"    print\('a.*'\)\n(    z = 2\n)?", lambda m: typed, text, count=1)
+        result = incremental_statement.relint(snap, text, key, 0, rules, "t.py", analyse)
+        assert result is not None, text
+        assert result[0] == lint_analysis(build_analysis(text, "t.py"), "t.py", rules)
+        snap = result[1]
+        (stmt, seen), = snap.interfaces.values()
+        assert stmt is snap.analysis.tree.body[1] and seen == incremental_statement.interface(snap.analysis, stmt)

@@ -62,6 +62,9 @@ class Snapshot:
     # id(top-level statement) -> (it, its nodes with line numbers): re-lints move them by
     # the line delta without walking them (kept from one re-lint to the next)
     positioned: dict | None = None
+    # id(top-level def/class) -> (it, its ``incremental_statement.interface`` against
+    # ``analysis``): the re-lint that spliced it in computed it; the next edit of it needs it
+    interfaces: dict | None = None
 
 
 def snapshot(analysis, key: tuple[str, ...], found: list[Finding], stamp: object) -> Snapshot | None:

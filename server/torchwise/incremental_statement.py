@@ -9,16 +9,24 @@ That is sound only while nothing the other statements see of the edited one chan
 sites of the file's and the project's functions with their arguments' values and
 context, ``global`` names, class attributes), compared before and after. Rules whose
 verdict on a node depends on other code in ways that list misses are declared
-``module_wide`` at their ``@rule`` and run over the whole module here.
+``module_wide`` at their ``@rule`` and run over the whole module here, unless the
+edit only typed, deleted or changed such inert calls with constant arguments on lines
+of their own (``inert_edit``): then every other node is as it was and their findings
+stay, moved.
 
 An edit of module-level code (in or between statements that are not defs or classes:
 main guards, loops, plain statements) re-lints all module-level code, one flow (the
 "module function"), and keeps the defs' and classes' findings while what they can see
 of the edited statements is unchanged (``module_code_interface``: their dump, less
-calls of a few inert builtins such as ``print("...")``). Anything else odd (a syntax
+calls of a few inert builtins such as ``print("...")`` and torch functions no rule names,
+such as ``torch.manual_seed(0)``). Anything else odd (a syntax
 error, an edit across a def, the first statement or a ``__future__`` import moved, a
 text probe, unused-noqa selected) is linted in full.
 ``tests/test_incremental_lint.py`` compares every result with a full lint.
+
+What the edit cannot change is carried over from the previous version rather than
+computed again: the whole module's lint index is updated for the edited statements
+(``_spliced_index``), as the tree is.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import Callable
 
 from torchwise.incremental import (_HEADER, _TEXT_PROBES, Snapshot, _common_prefix, _common_suffix, _eol, _moved)
@@ -86,23 +94,30 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
         if moved is None:
             return None
         kept.append(moved)
-    seen = interface(before, stmt)
+    known = (old.interfaces or {}).get(id(stmt))
+    seen = known[1] if known is not None and known[0] is stmt else interface(before, stmt)
     tree.body[i] = new
     positioned = _positioned(old, [stmt])
     if delta:
         _shift(tree.body[i + 1:], delta, positioned)
     analysis = analyse(source, tree)
-    if getattr(analysis, "syntax_error", None) is not None or interface(analysis, new) != seen:
+    if getattr(analysis, "syntax_error", None) is not None:
         return None
-    focus = _lint_focus(analysis, path, rules, new, [(first, new.end_lineno)])
+    piece = _seed_index(before, analysis, i, [stmt], [new])
+    now = interface(analysis, new)
+    if now != seen:
+        return None
+    wide = _kept_wide(old, p, k, delta) if inert_edit(before, [stmt], analysis, [new], a, b, p, k, delta) else None
+    focus = _lint_focus(analysis, path, rules, new, [(first, new.end_lineno)], piece, wide is not None)
     if focus is None:
         return None
-    found = kept + focus
+    found = kept + (wide or []) + focus
     from torchwise.lint.engine import _finish
 
     found = _finish(analysis, rules, found)
     spans = old.spans[:i] + [(first, new.end_lineno)] + [(x + delta, y + delta) for x, y in old.spans[i + 1:]]
-    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis, positioned)
+    return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis, positioned,
+                           {id(new): (new, now)})
 
 
 def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, rules: list[Rule], path: str,
@@ -156,15 +171,21 @@ def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, ru
     if delta:
         _shift(tree.body[i0 + len(new):], delta, positioned)
     analysis = analyse(source, tree)
-    if getattr(analysis, "syntax_error", None) is not None or module_code_interface(analysis, new) != seen:
+    if getattr(analysis, "syntax_error", None) is not None:
+        return None
+    _seed_index(before, analysis, i0, region, new)
+    if module_code_interface(analysis, new) != seen:
         return None
     spans = old.spans[:i0] + [(s.lineno, s.end_lineno) for s in new] + [(x + delta, y + delta) for x, y in old.spans[i1 + 1:]]
-    focus = _lint_focus(analysis, path, rules, code, [(s.lineno, s.end_lineno) for s in code])
+    # module-level code is one flow (a rule pairs a step in one statement with a scaled
+    # backward in another): all of it is linted again, even after an inert edit
+    wide = _kept_wide(old, p, k, delta) if inert_edit(before, region, analysis, new, a, b, p, k, delta) else None
+    focus = _lint_focus(analysis, path, rules, code, [(s.lineno, s.end_lineno) for s in code], None, wide is not None)
     if focus is None:
         return None
     from torchwise.lint.engine import _finish
 
-    found = _finish(analysis, rules, kept + focus)
+    found = _finish(analysis, rules, kept + (wide or []) + focus)
     return found, Snapshot(source, b, key, found, spans, [x for x, _ in spans], stamp, analysis, positioned)
 
 
@@ -208,14 +229,16 @@ def module_code_interface(analysis, stmts: list[ast.stmt]) -> list[str] | None:
     return [ast.dump(_without_inert(analysis, s)) for s in stmts if not _inert_expr(analysis, s)]
 
 
-def _without_inert(analysis, node: ast.AST) -> ast.AST:
-    """A shallow rebuild of ``node`` without inert expression statements in its blocks."""
+def _without_inert(analysis, node: ast.AST, inert=None) -> ast.AST:
+    """A shallow rebuild of ``node`` without inert expression statements in its blocks
+    (``inert(analysis, stmt)``: ``_inert_expr`` unless given)."""
+    inert = _inert_expr if inert is None else inert
     changed = {}
     for name in ("body", "orelse", "finalbody", "handlers"):
         block = getattr(node, name, None)
         if block.__class__ is not list:
             continue
-        kept = [_without_inert(analysis, s) for s in block if not _inert_expr(analysis, s)]
+        kept = [_without_inert(analysis, s, inert) for s in block if not inert(analysis, s)]
         changed[name] = kept
     if not changed:
         return node
@@ -225,6 +248,14 @@ def _without_inert(analysis, node: ast.AST) -> ast.AST:
     return copy
 
 
+# torch functions whose call, with plain arguments, changes nothing a rule sees outside
+# the module-level code re-linted with it (seeding, printing, threads): no rule, nor the
+# analysis's effects and regions, names one (a test greps the rule modules)
+_INERT_TORCH = frozenset((
+    "torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed", "torch.cuda.manual_seed_all",
+    "torch.set_printoptions", "torch.set_num_threads", "torch.set_num_interop_threads"))
+
+
 def _inert_expr(analysis, stmt: ast.AST) -> bool:
     if stmt.__class__ is not ast.Expr or stmt.value.__class__ is not ast.Call:
         return False
@@ -232,11 +263,114 @@ def _inert_expr(analysis, stmt: ast.AST) -> bool:
     if any(isinstance(n, _ACTIVE) for arg in call.args + [k.value for k in call.keywords] for n in ast.walk(arg)):
         return False
     name = call.func
+    if name.__class__ is ast.Attribute:
+        return _torch_function(analysis, name) in _INERT_TORCH
     if name.__class__ is not ast.Name or "builtins." + name.id not in _INERT_BUILTINS:
         return False
     scope = analysis.module_scope  # the builtin itself: not bound in the module, no star import may bind it
     return name.id not in scope.bindings and not scope.star_imports and \
         flow.safe_qualname(analysis, name) in (None, "builtins." + name.id)
+
+
+def _constant_inert(analysis, stmt: ast.AST) -> bool:
+    """An inert call (``_inert_expr``) whose arguments are constants (``print("here")``,
+    ``torch.manual_seed(0)``): it passes, reads and binds nothing any rule follows."""
+    if stmt.__class__ is not ast.Expr or stmt.value.__class__ is not ast.Call:
+        return False
+    call = stmt.value
+    if any(arg.__class__ is not ast.Constant for arg in call.args) or \
+            any(kw.arg is None or kw.value.__class__ is not ast.Constant for kw in call.keywords):
+        return False
+    return _inert_expr(analysis, stmt)
+
+
+def inert_edit(old_analysis, old: list[ast.stmt], new_analysis, new: list[ast.stmt], a: list[str], b: list[str],
+               p: int, k: int, delta: int) -> bool:
+    """Whether old lines ``p+1``..``p+k`` (of top-level statements ``old``) became new
+    lines ``p+1``..``p+k+delta`` (of ``new``) by adding, removing or changing only whole
+    constant-argument inert calls (``_constant_inert``), blank and comment lines: the
+    statements' dumps less those calls are equal, and each edited line is blank, a
+    comment or a line of such a call that no other statement shares. Then every other
+    node is what it was (moved by the line delta), and what no rule sees was typed: the
+    module-wide rules' findings elsewhere stay too (``relint``)."""
+    if not (_only_inert(old_analysis, old, a, p + 1, p + k) and _only_inert(new_analysis, new, b, p + 1, p + k + delta)):
+        return False
+    dumps = [[ast.dump(_without_inert(x, s, _constant_inert)) for s in stmts if not _constant_inert(x, s)]
+             for x, stmts in ((old_analysis, old), (new_analysis, new))]
+    return dumps[0] == dumps[1]
+
+
+def _only_inert(analysis, stmts: list[ast.stmt], lines: list[str], lo: int, hi: int) -> bool:
+    """Lines ``lo``..``hi`` of ``stmts`` hold only blank lines, comments and whole
+    constant-argument inert calls, each on lines of its own."""
+    if lo > hi:
+        return True
+    from torchwise.incremental import _BLANK_OR_COMMENT
+
+    covered: set[int] = set()
+    stack = list(stmts)
+    while stack:
+        stmt = stack.pop()
+        start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+        if stmt.end_lineno < lo or start > hi:
+            continue  # not on the edited lines
+        if _constant_inert(analysis, stmt):
+            if not (lo <= stmt.lineno and stmt.end_lineno <= hi):
+                return False
+            covered.update(range(stmt.lineno, stmt.end_lineno + 1))
+            continue
+        blocks = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody", "handlers", "cases")]
+        blocks = [x for x in blocks if x.__class__ is list and x]
+        if not blocks or lo <= start <= hi:
+            return False  # a simple statement, or a compound one's first line, on an edited line
+        for block in blocks:
+            for child in block:
+                if isinstance(child, ast.stmt):
+                    stack.append(child)
+                else:  # an ``except`` clause or a ``case``: its statements
+                    if lo <= getattr(child, "lineno", lo) <= hi:
+                        return False
+                    stack.extend(child.body)
+    return all(n in covered or _BLANK_OR_COMMENT.match(lines[n - 1]) is not None for n in range(lo, hi + 1))
+
+
+def _kept_wide(old: Snapshot, p: int, k: int, delta: int) -> list[Finding] | None:
+    """The module-wide rules' previous findings, moved, after an inert edit of old lines
+    ``p+1``..``p+k`` (``inert_edit``); None when one is on those lines or its fix is placed
+    near them (relative to the statements around: ``incremental._fix_near``)."""
+    from torchwise.incremental import _BLANK_OR_COMMENT, _fix_near
+
+    lines = old.lines
+    r = next((i for i in range(p, 0, -1) if _BLANK_OR_COMMENT.match(lines[i - 1]) is None), 1)
+    q = next((i for i in range(p + k + 1, len(lines) + 1) if _BLANK_OR_COMMENT.match(lines[i - 1]) is None),
+             len(lines))
+    out = []
+    for f in old.found:
+        if not f.rule.module_wide:
+            continue
+        if f.fix is not None and _fix_near(f.fix, p, r, q, lines):
+            return None
+        moved = _moved(f, p, k, delta)
+        if moved is None:
+            return None
+        out.append(moved)
+    return out
+
+
+def _torch_function(analysis, func: ast.Attribute) -> str | None:
+    """The torch function ``func`` (``torch.cuda.manual_seed``) names in module-level
+    code, from the module's bindings of its root name alone (every one ``import torch``,
+    no star import): the same answer for the new statements before they are analysed."""
+    path = dotted(func)
+    if not path:
+        return None
+    root, _, rest = path.partition(".")
+    scope = analysis.module_scope
+    bindings = scope.bindings.get(root)
+    if not bindings or scope.star_imports or \
+            any(b.kind != "import" or b.qualname != "torch" for b in bindings):
+        return None
+    return "torch." + rest
 
 
 def _positioned(old: Snapshot, replaced: list[ast.stmt]) -> dict:
@@ -303,19 +437,38 @@ def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
 
 
+def _seed_index(before, analysis, i0: int, old: list[ast.stmt], new: list[ast.stmt]) -> "flow.Index":
+    """``new``'s own lint index, and the new ``analysis``'s whole-module one: the previous
+    version's, updated for the edit (``_spliced_index``) where it can be, else built on
+    first use as for any analysis."""
+    piece = flow.Index(analysis.tree, focus=new, lookups=False)
+    whole = _spliced_index(before, analysis.tree, i0, old, new, piece)
+    if whole is not None:
+        analysis.queries["lint_index"] = whole
+        if analysis._parents is None:  # as ``flow.index`` shares it
+            analysis._parents = whole.parents
+    return piece
+
+
 def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[ast.stmt],
-                lines: list[tuple[int, int]]) -> list[Finding] | None:
+                lines: list[tuple[int, int]], piece: "flow.Index | None" = None,
+                wide_kept: bool = False) -> list[Finding] | None:
     """The rules' findings on ``stmt`` (top-level statements, on lines ``lines``): each
-    rule visits only their nodes (a lint index of them alone), but module-wide rules see
-    the whole module."""
+    rule visits only their nodes (a lint index of them alone: ``piece``, if given, is
+    it, without look-up tables), but module-wide rules see the whole module (none run
+    when ``wide_kept``: their previous findings stand)."""
     from torchwise.lint.engine import run_rules
 
     local = [r for r in rules if not r.module_wide and r.code != "TW002"]
-    wide = [r for r in rules if r.module_wide]
+    wide = [r for r in rules if r.module_wide and not wide_kept]
     stmts = stmt if isinstance(stmt, list) else [stmt]
     found = run_rules(analysis, wide, path, on_error=lambda m: None) if wide else []
     whole = analysis.queries  # what ``interface`` and the module-wide rules derived from the whole module
-    focus = flow.Index(analysis.tree, focus=stmts)
+    if piece is None:
+        focus = flow.Index(analysis.tree, focus=stmts)
+    else:
+        focus = piece
+        focus.functions = flow.index(analysis).functions
     analysis.queries = _focus_queries(analysis, whole, focus)
     starts = [x for x, _ in lines]
     try:
@@ -451,3 +604,169 @@ def _plain(value):
     if isinstance(value, (str, int, float, bool, type(None))):
         return value
     return repr(value)
+
+
+# the whole-module lint index's lists in walk order (the last statement's nodes first),
+# and its dicts of such lists; ``by_type``'s lists are in statement order
+_WALK_LISTS = ("calls", "other_calls", "assigns", "imports", "binops", "loops", "import_time_calls",
+               "import_time_loops")
+_WALK_DICTS = ("calls_by_name", "refs_by_name")
+
+
+def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: list[ast.stmt],
+                   piece: "flow.Index") -> "flow.Index | None":
+    """The previous version's whole-module lint index (``flow.Index``), updated in place
+    for the top-level statements ``old`` replaced by ``new`` (now ``tree.body[i0:...]``,
+    the tree spliced and shifted; ``piece``: ``new``'s own index, ``lookups=False``), so
+    the edit costs what its statements hold, not a walk of the module. Every table
+    equals a fresh ``Index(tree)``'s, order included: the whole walk's lists are the
+    statements' own walks one after another (by_type in statement order, the others
+    the last statement first), so the old statements' run is cut out and the new one's
+    put in its place, found by bisecting on line numbers (earlier statements lie above
+    the edit, later ones below). None (a fresh index is built on demand) when that
+    cannot be told; the old index is then spoilt, as is the old analysis already."""
+    idx = before.queries.get("lint_index")
+    body = tree.body
+    if idx is None or not idx.whole or idx.tree is not tree or tree.type_ignores:
+        return None
+    lo = min([old[0].lineno] + [d.lineno for d in getattr(old[0], "decorator_list", ())]) if old else \
+        min([new[0].lineno] + [d.lineno for d in getattr(new[0], "decorator_list", ())]) if new else None
+    after = i0 + len(new)
+    if lo is None:  # statements deleted, none typed: the line after the previous statement
+        lo = body[i0 - 1].end_lineno + 1 if i0 else 1
+    if (i0 and body[i0 - 1].end_lineno >= lo) or (after < len(body) and _first_line(body[after]) < lo) or \
+            any(_first_line(s) < lo for s in new):
+        return None  # a line shared with the statement before or after
+    gone = flow.Index(tree, focus=old, lookups=False)
+    parents = idx.parents
+
+    def line(node) -> int:
+        while getattr(node, "lineno", None) is None:  # ``arguments``, ``comprehension``, ``withitem``: their parent's
+            node = parents[id(node)]
+        return node.lineno
+
+    def at_or_below(node) -> bool:
+        return line(node) >= lo
+
+    def above(node) -> bool:
+        return line(node) < lo
+
+    def splice(whole: list, cut: list, put: list, forward: bool, start: int = 0) -> bool:
+        if forward:
+            at = bisect_left(whole, True, start, key=at_or_below)
+        else:
+            at = bisect_left(whole, True, start, key=above) - len(cut)
+        if at < start or whole[at:at + len(cut)] != cut:
+            return False
+        whole[at:at + len(cut)] = put
+        return True
+
+    counts = getattr(idx, "name_counts", None)
+    if counts is None:
+        counts = idx.name_counts = _name_counts(idx)
+    try:
+        for table, cut_table, put_table, forward in (
+                [(idx.by_type, gone.by_type, piece.by_type, True)] +
+                [(getattr(idx, name), getattr(gone, name), getattr(piece, name), False) for name in _WALK_DICTS]):
+            for key in set(cut_table) | set(put_table):
+                whole = table.get(key)
+                if whole is None:
+                    if key in cut_table:
+                        return None
+                    table[key] = list(put_table[key])
+                    continue
+                if not splice(whole, cut_table.get(key, []), put_table.get(key, []), forward):
+                    return None
+                if not whole:
+                    del table[key]
+        for name in _WALK_LISTS:
+            if not splice(getattr(idx, name), getattr(gone, name), getattr(piece, name), False):
+                return None
+        # the module's own nodes: its non-scope statements first (in order), then the walk's
+        scopes = flow._SCOPE_SET
+        root, cut_root, put_root = idx.local[id(tree)], gone.local[id(tree)], piece.local[id(tree)]
+        h = sum(1 for s in body[:i0] if s.__class__ not in scopes)
+        c_old = sum(1 for s in old if s.__class__ not in scopes)
+        c_new = sum(1 for s in new if s.__class__ not in scopes)
+        heads = sum(1 for s in body if s.__class__ not in scopes)
+        if root[h:h + c_old] != cut_root[:c_old]:
+            return None
+        root[h:h + c_old] = put_root[:c_new]
+        if not splice(root, cut_root[c_old:], put_root[c_new:], False, heads):
+            return None
+        stores = idx.stores_by_local.get(id(root))
+        if stores is None:
+            stores = idx.stores_by_local[id(root)] = []
+        if not splice(stores, gone.stores_by_local.get(id(cut_root), []),
+                      piece.stores_by_local.get(id(put_root), []), False):
+            return None
+        if not stores:
+            del idx.stores_by_local[id(root)]
+    except (KeyError, AttributeError, TypeError):
+        return None
+    # keyed by the old statements' nodes: dropped (their ids may be reused once they are freed)
+    local, stores_by_local, enclosing = idx.local, idx.stores_by_local, idx.enclosing
+    for key in gone.parents:
+        del parents[key]
+        enclosing.pop(key, None)
+        mine = local.pop(key, None)
+        if mine is not None:
+            stores_by_local.pop(id(mine), None)
+    parents.update(piece.parents)
+    for key, mine in piece.local.items():
+        if key != id(tree):
+            local[key] = mine
+            own = piece.stores_by_local.get(id(mine))
+            if own is not None:
+                stores_by_local[id(mine)] = own
+    cuts, puts = _name_counts(gone), _name_counts(piece)
+    for name, table in (("attribute_names", 0), ("stored_names", 1), ("from_aliases", 2)):
+        names, count = getattr(idx, name), counts[table]
+        cut, put = cuts[table], puts[table]
+        for n, c in cut.items():
+            count[n] -= c
+            if not count[n]:
+                del count[n]
+                names.discard(n)
+        for n, c in put.items():
+            count[n] = count.get(n, 0) + c
+            names.add(n)
+    # the first def of each name in the whole walk's order (the last statement's first):
+    # each statement's own, kept from one edit to the next, merged
+    pieces = getattr(idx, "function_pieces", None)
+    if pieces is None:
+        pieces = idx.function_pieces = {}
+    for stmt in old:
+        pieces.pop(id(stmt), None)
+    functions: dict = {}
+    for stmt in reversed(body):
+        entry = pieces.get(id(stmt))
+        if entry is None or entry[0] is not stmt:
+            entry = pieces[id(stmt)] = (stmt, flow._first_functions(stmt))
+        for name, node in entry[1].items():
+            functions.setdefault(name, node)
+    idx.functions = functions
+    idx._sorted = {}
+    idx._all = None
+    return idx
+
+
+def _name_counts(idx: "flow.Index") -> tuple[dict, dict, dict]:
+    """How many of an index's nodes spell each of its ``attribute_names``,
+    ``stored_names`` and ``from_aliases`` (sets of the whole module's: a statement's
+    names are dropped with it only when no other statement spells them)."""
+    attrs: dict[str, int] = {}
+    for n in idx.by_type.get(ast.Attribute, ()):
+        attrs[n.attr] = attrs.get(n.attr, 0) + 1
+    stored: dict[str, int] = {}
+    Load = ast.Load
+    for n in idx.by_type.get(ast.Name, ()):
+        if n.ctx.__class__ is not Load:
+            stored[n.id] = stored.get(n.id, 0) + 1
+    aliases: dict[str, int] = {}
+    for imp in idx.imports:
+        if imp.__class__ is ast.ImportFrom:
+            for a in imp.names:
+                if a.asname:
+                    aliases[a.asname] = aliases.get(a.asname, 0) + 1
+    return attrs, stored, aliases

@@ -62,9 +62,11 @@ class Index:
     """Nodes of one tree by type, with parents, built in one walk, plus the call and
     name facts the rule modules look up (see ``rules/_calls.py``), from the same walk."""
 
-    def __init__(self, tree: ast.AST, focus: list[ast.stmt] | None = None):
+    def __init__(self, tree: ast.AST, focus: list[ast.stmt] | None = None, lookups: bool = True):
         """``focus``: some of the module's top-level statements; then only their nodes are
-        indexed (the editor re-lints one edited statement: ``torchwise.incremental_statement``)."""
+        indexed (the editor re-lints one edited statement: ``torchwise.incremental_statement``).
+        ``lookups=False``: a focus index without the whole module's first functions (a
+        piece the editor splices into the whole module's index)."""
         self.tree = tree
         self.whole = focus is None  # every node of the tree indexed
         self.by_type: dict[type, list[ast.AST]] = {}
@@ -249,7 +251,7 @@ class Index:
                         else:
                             local.append(item)
                         push(item)
-        if focus is not None:  # a look-up table, not a list to visit: the whole module's
+        if focus is not None and lookups:  # a look-up table, not a list to visit: the whole module's
             self.functions = _first_functions(tree)
         if not names:
             del by_type[Name]
