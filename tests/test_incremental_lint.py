@@ -619,6 +619,28 @@ def test_a_call_typed_in_module_level_code_is_relinted(before, after):
     assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules)
 
 
+# a helper that clears gradients by assignment (no summary says so): its callers, in the
+# edited def and in module-level code, accumulate gradients on purpose (no finding)
+CLEARED = ("import torch\n\nmodel = torch.nn.Linear(2, 2)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n\n\n"
+           "def clear(model):\n    for p in model.parameters():\n        p.grad = None\n\n\n"
+           "def train(model, loader, optimizer):\n    clear(model)\n    z = 1\n    for i, x in enumerate(loader):\n"
+           "        model(x).sum().backward()\n        if i % 2 == 0:\n            optimizer.step()\n\n\n"
+           "clear(model)\nfor i, x in enumerate([]):\n    model(x).sum().backward()\n    if i % 2 == 0:\n"
+           "        optimizer.step()\n")
+
+
+@pytest.mark.parametrize("after", [
+    CLEARED.replace("    z = 1\n", "    z = 1\n    print('e')\n"),  # in the def that calls the helper
+    CLEARED.replace("clear(model)\nfor", "print('e')\nclear(model)\nfor"),  # in module-level code
+])
+def test_a_relinted_statement_sees_the_helpers_that_clear_gradients_elsewhere(after):
+    """TW101 asks which of the file's functions clear gradients: all of them, not only
+    those in the re-linted statements (``flow.whole_module_query``)."""
+    result, rules = relinted(CLEARED, after)
+    assert result is not None, after
+    assert result[0] == lint_analysis(build_analysis(after, "t.py"), "t.py", rules) == []
+
+
 ALIAS = "import torch\nfrom torch import load as ld\n\n\ndef f(path):\n    x = 1\n    return ld(path)\n"
 CRIT = ("import torch\nfrom torch import nn\n\ncrit = nn.NLLLoss()\n\n\n"
         "def train(model, x, y):\n    z = 1\n    return crit(torch.softmax(model(x), 1), y)\n")

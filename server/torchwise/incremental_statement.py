@@ -487,8 +487,9 @@ def _focus_queries(analysis, whole: dict, focus: "flow.Index") -> dict:
     """The query table the rules run with on a focus: its index lists the focused
     statements' nodes to visit, but its look-up tables (parents, each scope's nodes and
     stores, names and attributes seen, ``from x import y as z`` aliases) are the whole
-    module's, and so are the function summaries: a helper outside the focus is
-    summarised as a full lint does (its locals, its conditional calls)."""
+    module's, and so are the function summaries (a helper outside the focus is
+    summarised as a full lint does: its locals, its conditional calls) and the rules'
+    look-ups declared ``flow.whole_module_query`` (the functions that clear gradients)."""
     from torchwise.project.effects import _stored_by_scope
 
     index = flow.index(analysis)  # the whole module's (``whole`` is the analysis's table)
@@ -497,6 +498,8 @@ def _focus_queries(analysis, whole: dict, focus: "flow.Index") -> dict:
     focus.attribute_names, focus.stored_names = index.attribute_names, index.stored_names
     focus.from_aliases = set(index.from_aliases)
     table = {"lint_index": focus, "stored_by_scope": stored, "kept_nodes": whole.setdefault("kept_nodes", {})}
+    for key, query in flow.WHOLE_MODULE_QUERIES.items():  # while ``analysis.queries`` is ``whole``
+        table[key] = query(analysis)
     if "effects" in whole:
         table["effects"] = whole["effects"]
     return table

@@ -12,7 +12,7 @@ import ast
 import bisect
 import operator
 import re
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from torchwise.analysis import _CHILD_FIELDS, dotted, LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis, _child_fields
 
@@ -46,6 +46,21 @@ _PLAIN = frozenset(k for k in vars(ast).values() if isinstance(k, type) and issu
     ast.Attribute, ast.Call, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.BinOp, ast.Import, ast.ImportFrom,
     ast.FunctionDef, ast.AsyncFunctionDef, ast.For, ast.AsyncFor, ast.comprehension, ast.If, ast.Name,
     ast.Constant}
+
+
+# Look-ups a rule derives from the lint index that must cover the whole module (the
+# names of the file's functions that clear gradients): query key -> its computation. The
+# editor's focused re-lint, whose index lists only the edited statements, computes them
+# on the whole module first (``incremental_statement._focus_queries``).
+WHOLE_MODULE_QUERIES: dict[str, Callable[[Analysis], object]] = {}
+
+
+def whole_module_query(key: str):
+    """Declares ``fn(analysis)``, memoized as ``analysis.queries[key]``, a whole-module look-up."""
+    def register(fn):
+        WHOLE_MODULE_QUERIES[key] = fn
+        return fn
+    return register
 
 
 def is_main_guard(stmt: ast.If) -> bool:

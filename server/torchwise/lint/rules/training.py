@@ -79,7 +79,10 @@ _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
 
 def _clearing_nodes(ctx: Context) -> list[ast.AST]:
     """The statements and calls that clear gradients directly (see ``flow.clears_gradients``)."""
-    a = ctx.analysis
+    return _clearing_nodes_of(ctx.analysis)
+
+
+def _clearing_nodes_of(a) -> list[ast.AST]:
     candidates = a.queries.get("clearing_nodes")
     if candidates is None:
         candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
@@ -93,11 +96,15 @@ def _clearing_nodes(ctx: Context) -> list[ast.AST]:
 
 def _clearing_functions(ctx: Context) -> set[str]:
     """Names of the file's functions whose bodies clear gradients."""
-    a = ctx.analysis
+    return _clearing_functions_of(ctx.analysis)
+
+
+@flow.whole_module_query("clearing_functions")  # a call of any of them, anywhere, clears
+def _clearing_functions_of(a) -> set[str]:
     names = a.queries.get("clearing_functions")
     if names is None:
         names = a.queries["clearing_functions"] = set()
-        for node in _clearing_nodes(ctx):
+        for node in _clearing_nodes_of(a):
             func = flow.enclosing_function(a, node)
             if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 names.add(func.name)
