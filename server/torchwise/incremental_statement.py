@@ -311,7 +311,7 @@ def _only_inert(analysis, stmts: list[ast.stmt], lines: list[str], lo: int, hi: 
     stack = list(stmts)
     while stack:
         stmt = stack.pop()
-        start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+        start = _first_line(stmt)
         if stmt.end_lineno < lo or start > hi:
             continue  # not on the edited lines
         if _constant_inert(analysis, stmt):
@@ -632,8 +632,7 @@ def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: 
     body = tree.body
     if idx is None or not idx.whole or idx.tree is not tree or tree.type_ignores:
         return None
-    lo = min([old[0].lineno] + [d.lineno for d in getattr(old[0], "decorator_list", ())]) if old else \
-        min([new[0].lineno] + [d.lineno for d in getattr(new[0], "decorator_list", ())]) if new else None
+    lo = _first_line(old[0]) if old else _first_line(new[0]) if new else None
     after = i0 + len(new)
     if lo is None:  # statements deleted, none typed: the line after the previous statement
         lo = body[i0 - 1].end_lineno + 1 if i0 else 1
@@ -664,7 +663,7 @@ def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: 
         whole[at:at + len(cut)] = put
         return True
 
-    counts = getattr(idx, "name_counts", None)
+    counts = idx.name_counts
     if counts is None:
         counts = idx.name_counts = _name_counts(idx)
     try:
@@ -736,7 +735,7 @@ def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: 
             names.add(n)
     # the first def of each name in the whole walk's order (the last statement's first):
     # each statement's own, kept from one edit to the next, merged
-    pieces = getattr(idx, "function_pieces", None)
+    pieces = idx.function_pieces
     if pieces is None:
         pieces = idx.function_pieces = {}
     for stmt in old:

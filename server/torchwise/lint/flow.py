@@ -20,9 +20,6 @@ LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _BY_POSITION = operator.attrgetter("lineno", "col_offset")
 
 
-def _OUTER_FIRST(n: ast.AST) -> tuple[int, int, int, int]:
-    """Source order with ties broken: of calls starting at one place, the outer one first."""
-    return (n.lineno, n.col_offset, -n.end_lineno, -n.end_col_offset)  # type: ignore[attr-defined,operator]
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -275,6 +272,10 @@ class Index:
         for nodes in by_type.values():
             nodes.reverse()  # roughly source order (pre-order walk)
         self._sorted: dict[type, list[ast.AST]] = {}
+        # kept by the editor's update of this index for an edit (``incremental_statement._spliced_index``):
+        # how many nodes spell each name of the name sets; each top-level statement's first functions
+        self.name_counts: tuple[dict, dict, dict] | None = None
+        self.function_pieces: dict[int, tuple[ast.stmt, dict]] | None = None
         self.enclosing: dict[int, ast.AST] = {}  # id(node) -> enclosing_function(node), filled on demand
 
     @property
@@ -949,10 +950,10 @@ def calls_named(analysis: Analysis, *names: str | None) -> list[ast.Call]:
 
 
 def _sort_outer_first(nodes: list[ast.AST]) -> None:
-    """``nodes.sort(key=_OUTER_FIRST)``, as two stable sorts with C keys: by end, last first,
-    then by start (of nodes starting together, the outer one, which ends last, comes
-    first). A Python key on every node, or a Python scan for the nodes starting together,
-    was most of the cost of merging the calls of many names."""
+    """Source order, of nodes starting together the outer one (which ends last) first, as
+    two stable sorts with C keys: by end, last first, then by start. A Python key on every
+    node, or a Python scan for the nodes starting together, was most of the cost of
+    merging the calls of many names."""
     nodes.sort(key=_BY_END, reverse=True)  # (reverse keeps equal ends in their order: stable)
     nodes.sort(key=_BY_POSITION)
 

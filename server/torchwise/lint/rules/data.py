@@ -192,6 +192,8 @@ def _functions_holding(ctx: Context, functions: dict[str, ast.AST], candidates: 
         if name is not None and functions.get(name) is body[i] and flow.contains(body[i], call):
             out.add(name)
     return out
+
+
 _DEFINES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 

@@ -77,12 +77,8 @@ def _summaries(a) -> "effects.Summaries":
 _GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
 
 
-def _clearing_nodes(ctx: Context) -> list[ast.AST]:
+def _clearing_nodes(a) -> list[ast.AST]:
     """The statements and calls that clear gradients directly (see ``flow.clears_gradients``)."""
-    return _clearing_nodes_of(ctx.analysis)
-
-
-def _clearing_nodes_of(a) -> list[ast.AST]:
     candidates = a.queries.get("clearing_nodes")
     if candidates is None:
         candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
@@ -94,17 +90,13 @@ def _clearing_nodes_of(a) -> list[ast.AST]:
     return candidates
 
 
-def _clearing_functions(ctx: Context) -> set[str]:
-    """Names of the file's functions whose bodies clear gradients."""
-    return _clearing_functions_of(ctx.analysis)
-
-
 @flow.whole_module_query("clearing_functions")  # a call of any of them, anywhere, clears
-def _clearing_functions_of(a) -> set[str]:
+def _clearing_functions(a) -> set[str]:
+    """Names of the file's functions whose bodies clear gradients."""
     names = a.queries.get("clearing_functions")
     if names is None:
         names = a.queries["clearing_functions"] = set()
-        for node in _clearing_nodes_of(a):
+        for node in _clearing_nodes(a):
             func = flow.enclosing_function(a, node)
             if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 names.add(func.name)
@@ -118,7 +110,7 @@ def _clearing_nodes_in(ctx: Context, loop: ast.AST) -> list[ast.AST]:
     by_func = a.queries.get("clearing_by_function")
     if by_func is None:
         by_func = a.queries["clearing_by_function"] = {}
-        for order, node in enumerate(_clearing_nodes(ctx)):
+        for order, node in enumerate(_clearing_nodes(a)):
             by_func.setdefault(id(flow.enclosing_function(a, node)), []).append(
                 ((node.lineno, node.col_offset), order, node))  # type: ignore[attr-defined]
         for rows in by_func.values():
@@ -138,7 +130,7 @@ def _clearing_holders(ctx: Context) -> set[int]:
     a = ctx.analysis
     holders = a.queries.get("clearing_holders")
     if holders is None:
-        holders = flow.local_holders(a, [*_clearing_nodes(ctx), *_clearing_calls(ctx)])
+        holders = flow.local_holders(a, [*_clearing_nodes(a), *_clearing_calls(ctx)])
         a.queries["clearing_holders"] = holders
     return holders
 
@@ -150,7 +142,7 @@ def _clearing_calls(ctx: Context) -> list[ast.Call]:
     a = ctx.analysis
     calls = a.queries.get("clearing_calls")
     if calls is None:
-        helpers = _clearing_functions(ctx)
+        helpers = _clearing_functions(a)
         summaries = _summaries(a)
         deep = [c for c, callee in _helper_callees(a) if callee is not None and summaries.of(callee).clears]
         direct = flow.calls_named(a, *helpers) if helpers else []
