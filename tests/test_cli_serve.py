@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import torchwise
+from procs import alive
 
 TORCHWISE = str(Path(sys.executable).with_name("torchwise"))
 
@@ -82,6 +84,57 @@ def test_serve_stdio_reads_messages_split_across_writes_and_exits_cleanly():
     finally:
         proc.kill()
         proc.wait()
+
+
+def _with_environ(marker: bytes) -> set[int]:
+    """Live processes whose environment holds ``marker`` (a server's children, even orphaned)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if marker in environ.split(b"\0") and alive(int(entry.name)):
+                found.add(int(entry.name))
+    return found
+
+
+def test_a_server_told_to_exit_while_its_docs_worker_starts_exits_and_leaves_no_process(tmp_path: Path) -> None:
+    """The real server over stdio: a document naming a torch function the knowledge base
+    lacks starts the docs worker (0.3 s after didOpen); shutdown and exit come around then."""
+    source = tmp_path / "rt.py"
+    text = "import torch\ny = torch.special.erfcx(torch.zeros(3))\n"
+    source.write_text(text, encoding="utf-8")
+    uri = source.as_uri()
+    env = dict(os.environ, TORCHWISE_CACHE_DIR=str(tmp_path / "cache"))
+    marker = f"TORCHWISE_CACHE_DIR={env['TORCHWISE_CACHE_DIR']}".encode()
+    for delay in (0.25, 0.3, 0.35, 0.45):
+        proc = subprocess.Popen([sys.executable, "-m", "torchwise", "serve"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        try:
+            proc.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                                     "params": {"processId": None, "rootUri": tmp_path.as_uri(),
+                                                "capabilities": {}}})
+                             + _frame({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+                             + _frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+                                 "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}}))
+            proc.stdin.flush()
+            time.sleep(delay)
+            proc.stdin.write(_frame(SHUTDOWN))
+            proc.stdin.flush()
+            while _read_message(proc.stdout).get("id") != 2:  # diagnostics, the initialize reply
+                pass
+            proc.stdin.write(_frame(EXIT))
+            proc.stdin.flush()
+            assert proc.wait(timeout=60) == 0, f"exit after {delay} s"
+            deadline = time.monotonic() + 30
+            while _with_environ(marker) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not _with_environ(marker), f"a child outlived the server (exit after {delay} s)"
+        finally:
+            proc.kill()
+            proc.wait()
 
 
 def test_serve_stdio_from_a_file_uses_the_plain_reader(tmp_path):

@@ -17,7 +17,7 @@ from typing import Callable
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from torchwise import __version__
+from torchwise import __version__, spawn
 from torchwise.analysis import Analysis
 from torchwise.config import Options, parse_options
 from torchwise.knowledge import KnowledgeBase, default_knowledge
@@ -215,6 +215,8 @@ class TorchwiseServer(LanguageServer):
                     await result  # type: ignore[misc]
             except Exception as exc:
                 log.warning("shutdown handler failed: %r", exc)
+        if not await spawn.settle(5):  # a process start under way ends before the exit cancels it
+            log.warning("shutdown: a child process was still starting after 5 s")
 
 
 def create_server() -> TorchwiseServer:

@@ -19,6 +19,8 @@ import threading
 
 from pygls.io_ import StdoutWriter, run_async
 
+from torchwise import spawn
+
 log = logging.getLogger("torchwise")
 
 
@@ -46,6 +48,48 @@ def is_pipe(fd: int) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
+EXIT_GRACE_S = 2.0  # what the exit waits for the tasks it cancels, and again for process starts
+
+
+def run(main) -> None:
+    """``asyncio.run(main)``, except that the exit never waits forever: ``asyncio.run``
+    cancels the tasks left and waits for every one to end, and a task that does not end on
+    cancel (CPython's cancelled process start, see ``torchwise.spawn``) kept the server alive
+    after the client's ``exit``. Here process starts under way finish first, then the tasks
+    left get ``EXIT_GRACE_S`` to end; those that do not are named in the log and left."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            _finish(loop)
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+def _finish(loop: asyncio.AbstractEventLoop) -> None:
+    loop.run_until_complete(spawn.settle(EXIT_GRACE_S))
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        _, stuck = loop.run_until_complete(asyncio.wait(tasks, timeout=EXIT_GRACE_S))
+        for task in stuck:
+            log.warning("exit: %s did not end when cancelled; exiting without it", task.get_coro())
+            task._log_destroy_pending = False  # said above, once
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: a task's late error is no news at exit
+    loop.run_until_complete(spawn.settle(EXIT_GRACE_S))  # what the cancelled tasks killed is reaped
+    for finish in (loop.shutdown_asyncgens(), loop.shutdown_default_executor()):
+        try:
+            loop.run_until_complete(asyncio.wait_for(finish, EXIT_GRACE_S))
+        except (asyncio.TimeoutError, RuntimeError) as exc:
+            log.warning("exit: %s", exc or type(exc).__name__)
+
+
 def serve(server) -> None:
     """Run ``server`` on stdin/stdout until exit (like ``server.start_io()``)."""
     stdin = sys.stdin.buffer
@@ -64,7 +108,7 @@ def serve(server) -> None:
                         logger=logging.getLogger("pygls.io_"), error_handler=server.report_server_error)
 
     try:
-        asyncio.run(main())
+        run(main())
     except BrokenPipeError:
         log.error("the connection to the client is lost; shutting down")
     except (KeyboardInterrupt, SystemExit):

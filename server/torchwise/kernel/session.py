@@ -22,6 +22,7 @@ from typing import Any
 from lsprotocol import types
 
 from torchwise.kernel.live import LiveValues
+from torchwise.spawn import end, spawn
 
 log = logging.getLogger("torchwise.kernel")
 
@@ -141,7 +142,7 @@ class KernelSession:
         else:
             env.pop("PYTHONPATH", None)
         try:
-            proc = await asyncio.create_subprocess_exec(
+            proc = await spawn(  # a cancelled run cannot leave the start hanging with the lock held
                 interpreter,
                 str(BRIDGE),
                 stdin=asyncio.subprocess.PIPE,
@@ -167,6 +168,9 @@ class KernelSession:
             hello = json.loads(line) if line.strip() else None
         except (OSError, ValueError, asyncio.TimeoutError):
             hello = None
+        except asyncio.CancelledError:  # the run that started it was cancelled: the bridge goes too
+            end(proc, group=os.name == "posix")
+            raise
         if not isinstance(hello, dict) or hello.get("event") != "hello":
             await self._kill(proc)
             try:  # let the reader collect what the interpreter said before it died

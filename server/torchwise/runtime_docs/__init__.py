@@ -18,6 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from torchwise.spawn import end, spawn
+
 log = logging.getLogger("torchwise.runtime_docs")
 
 WORKER = Path(__file__).with_name("docworker.py")
@@ -35,7 +37,7 @@ class RuntimeDocs:
         self.interpreter = interpreter
         self.report = report  # one clear line to the user's log
         self.root = root or cache_root()
-        self.state = "idle"  # idle | starting | ready | failed
+        self.state = "idle"  # idle | starting | ready | failed | closed
         self.torch_version: str | None = None
         self._docs: dict[str, dict | None] = {}
         self._queue: list[str] = []
@@ -57,7 +59,7 @@ class RuntimeDocs:
     async def lookup(self, qualname: str, timeout: float) -> dict | object | None:
         """Docs for ``qualname``, waiting at most ``timeout`` seconds; None if not ready."""
         hit = self.cached(qualname)
-        if hit is not None or self.state == "failed":
+        if hit is not None or self.state in ("failed", "closed"):
             return hit
         future = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(qualname, []).append(future)
@@ -69,7 +71,7 @@ class RuntimeDocs:
 
     def prefetch(self, names: list[str]) -> None:
         """Queue names for fetching (non-blocking)."""
-        if self.state == "failed":
+        if self.state in ("failed", "closed"):
             return
         new = [n for n in names if n not in self._docs and n not in self._queue]
         if not new:
@@ -81,19 +83,26 @@ class RuntimeDocs:
         self._wake.set()
 
     async def close(self) -> None:
-        for task in (self._pump_task, self._start_task):
-            if task is not None:
-                task.cancel()
-        if self._proc is not None and self._proc.returncode is None:
+        """Stop the worker; nothing starts again. A start under way is cancelled: the
+        processes it made end with it (``torchwise.spawn``)."""
+        self.state = "closed"
+        tasks = [t for t in (self._pump_task, self._start_task) if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:  # they end at once: what they started is killed as they go (a start, a probe)
+            await asyncio.wait(tasks, timeout=5)
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.returncode is None:
             try:
-                self._proc.stdin.close()  # type: ignore[union-attr]
-                await asyncio.wait_for(self._proc.wait(), 2)
+                proc.stdin.close()  # type: ignore[union-attr]
+                await asyncio.wait_for(proc.wait(), 2)
             except Exception:
-                self._proc.kill()
-        self._proc = None
+                proc.kill()
 
     # -------------------------------------------------------------- internals
     def _fail(self, message: str) -> None:
+        if self.state == "closed":
+            return
         self.state = "failed"
         self.report(message)
         for futures in self._waiters.values():
@@ -107,13 +116,17 @@ class RuntimeDocs:
         interpreter = self.interpreter
         probe = "import importlib.metadata as m\ntry:\n print(m.version('torch'))\nexcept m.PackageNotFoundError:\n print('')"
         try:
-            proc = await asyncio.create_subprocess_exec(
-                interpreter, "-c", probe, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=tempfile.gettempdir(),
-            )
-            out, err = await asyncio.wait_for(proc.communicate(), 20)
+            proc = await spawn(interpreter, "-c", probe, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=tempfile.gettempdir())
+            try:
+                out, err = await asyncio.wait_for(proc.communicate(), 20)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                end(proc)  # a probe that hangs, or one nobody waits for, ends here
+                raise
         except (OSError, asyncio.TimeoutError) as exc:
             self._fail(f"runtime docs disabled: interpreter {interpreter!r} cannot be run ({exc.__class__.__name__}: {exc}); set torchwise.interpreter")
+            return
+        if self.state == "closed":  # closed as the probe ended (asyncio's wait_for may not say so)
             return
         version = out.decode(errors="replace").strip()
         if proc.returncode != 0 or not version:
@@ -128,10 +141,12 @@ class RuntimeDocs:
             pass
         self._resolve_waiters()
         try:
-            self._proc = await asyncio.create_subprocess_exec(
-                interpreter, str(WORKER), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, cwd=tempfile.gettempdir(), limit=2**24,
-            )
+            self._proc = await spawn(interpreter, str(WORKER), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, cwd=tempfile.gettempdir(), limit=2**24)
+            if self.state == "closed":
+                end(self._proc)
+                self._proc = None
+                return
             first = await asyncio.wait_for(self._proc.stdout.readline(), 120)  # type: ignore[union-attr]
             hello = json.loads(first or b"{}")
         except (OSError, asyncio.TimeoutError, ValueError) as exc:
