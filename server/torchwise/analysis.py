@@ -81,6 +81,13 @@ class Binding:
 
 _line_of = attrgetter("line")
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def first_line(stmt: ast.stmt) -> int:
+    """A statement's first line: its first decorator's, if any."""
+    return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+
+
 _SPECIAL_EXPRS = frozenset((ast.Lambda, ast.NamedExpr, *_COMPREHENSIONS))
 _LEAF_FIELDS = {"ctx", "op", "ops", "kind", "type_comment", "id", "attr", "arg", "name", "asname",
                 "module", "level", "conversion", "is_async"}
@@ -180,12 +187,18 @@ LIVE_ANALYSES: "weakref.WeakSet[Analysis]" = weakref.WeakSet()
 
 
 def build_analysis(source: str, path: str = "<unknown>", env: "ProjectEnv | None" = None,
-                   tree: ast.Module | None = None) -> "Analysis":
+                   tree: ast.Module | None = None, splice: tuple | None = None) -> "Analysis":
     """``Analysis(source, path, env)``, or, for code nested too deeply for the analysis
     (thousands of nested lambdas or brackets), an empty one whose ``syntax_error``
     says so: callers always get an analysis, never a RecursionError. ``tree``: the
-    source's syntax tree, already parsed (``torchwise.incremental_statement``)."""
+    source's syntax tree, already parsed (``torchwise.incremental_statement``);
+    ``splice``: ``(before, i0, old, new, delta)``, how ``tree`` was made from the previous
+    version's (``Analysis.spliced``)."""
     try:
+        if splice is not None and tree is not None:
+            spliced = Analysis.spliced(splice[0], source, tree, *splice[1:], env)
+            if spliced is not None:
+                return spliced
         return Analysis(source, path, env=env, tree=tree)
     except (RecursionError, MemoryError) as exc:
         return Analysis.unanalysable(source, path, "the code is nested too deeply to analyse"
@@ -233,7 +246,19 @@ class Analysis:
         # attributes hung on the object by whoever computes them
         self.queries: dict[str, object] = {}
         self.calls: list[ast.Call] = []  # every call the visitor met (call-site typing: no second walk)
-        self._visit_body(self.tree.body, self.module_scope)
+        # where each top-level statement's share starts in the tables that grow in visit
+        # order (``_indexed``, ``calls``, ``scopes``, ``classes``, the module's names): the
+        # editor replaces one share (``spliced``), each table in a fresh visit's order
+        self._marks: list[tuple[int, int, int, int, int]] = []
+        self._visit_top(self.tree.body)
+
+    def _visit_top(self, body: list[ast.stmt]) -> None:
+        marks, indexed, calls, scopes, classes = self._marks, self._indexed, self.calls, self.scopes, self.classes
+        scope = self.module_scope
+        names, visit, append = scope.bindings, self._visit_stmt, marks.append
+        for stmt in body:
+            append((len(indexed), len(calls), len(scopes), len(classes), len(names)))
+            visit(stmt, scope)
 
     @classmethod
     def unanalysable(cls, source: str, path: str, reason: str) -> "Analysis":
@@ -246,6 +271,88 @@ class Analysis:
         empty.syntax_error = SyntaxError(reason, (path, 1, 1, ""))
         empty.gave_up = True
         return empty
+
+    @classmethod
+    def spliced(cls, before: "Analysis", source: str, tree: ast.Module, i0: int, old: list[ast.stmt],
+                new: list[ast.stmt], delta: int, env: "ProjectEnv | None") -> "Analysis | None":
+        """The analysis of ``source`` whose ``tree`` is ``before``'s with the top-level
+        statements ``old`` replaced by ``new`` at ``i0`` and the later ones moved ``delta``
+        lines (the editor's splice): ``before``'s scopes, bindings and tables, with only the
+        new statements visited, the old ones' share cut out and the later bindings moved;
+        equal to a fresh analysis of ``tree``, order included. ``before`` is used up (its
+        scopes are this one's). None where it cannot be done: build afresh."""
+        body = tree.body
+        if (before.gave_up or before.syntax_error is not None or before.tree is not tree or before.bom
+                or (before.env.package if before.env is not None else None) != (env.package if env is not None else None)
+                or "\x00" in source or not before._marks):
+            return None
+        for stmt in (*old, *new):
+            if stmt.__class__ is ast.ImportFrom and any(alias.name == "*" for alias in stmt.names):
+                return None  # a star import: the module scope's list, and every name's guess
+        after = i0 + len(new)
+        prev_end = body[i0 - 1].end_lineno if i0 else 0  # lines up to here did not move
+        next_old = first_line(body[after]) - delta if after < len(body) else None  # the next one, before the move
+        for stmts, shift in ((old, 0), (new, delta)):
+            if stmts and (first_line(stmts[0]) <= prev_end
+                          or next_old is not None and stmts[-1].end_lineno >= next_old + shift):
+                return None  # a line shared with a neighbour (``a = 1; b = 2``)
+        marks = before._marks + [(len(before._indexed), len(before.calls), len(before.scopes), len(before.classes),
+                                  len(before.module_scope.bindings))]  # and where the last share ends
+        lo, hi = marks[i0], marks[i0 + len(old)]
+        names = list(before.module_scope.bindings)  # in the order of their first binding
+        first_in_old, first_later = names[lo[4]:hi[4]], names[hi[4]:]
+        self = cls.__new__(cls)
+        self.path, self.env, self.source = before.path, env, source
+        self.lines = split_lines(source)
+        self.bom, self.gave_up = False, False
+        LIVE_ANALYSES.add(self)
+        self.syntax_error, self.repaired_lines = None, set()
+        self.tree = tree
+        self.module_scope = scope = before.module_scope
+        # the module scope's bindings: the old statements' cut out (they lie between the
+        # neighbours' lines), the later ones moved with their statements
+        if next_old is None:
+            kept = {name: [b for b in bindings if b.line <= prev_end] for name, bindings in scope.bindings.items()}
+        else:
+            kept = {name: [b for b in bindings if not prev_end < b.line < next_old] if bindings[-1].line > prev_end
+                    else bindings for name, bindings in scope.bindings.items()}
+        before._marks = []  # used up from here: its tables become this one's
+        scope.bindings = kept
+        scopes, classes = list(before.scopes.items()), list(before.classes.items())
+        if delta and next_old is not None:
+            for _, inner in (scopes[:1] + scopes[hi[2]:]):  # the module's, and the later statements'
+                for bindings in inner.bindings.values():
+                    if bindings and bindings[-1].line >= next_old:
+                        for b in bindings:
+                            if b.line >= next_old:
+                                b.line += delta
+        scope_of = self._scope_of_node = before._scope_of_node
+        for node, _ in before._indexed[lo[0]:hi[0]]:
+            scope_of.pop(id(node), None)
+        self._indexed, self.calls = before._indexed[:lo[0]], before.calls[:lo[1]]
+        self.scopes, self.classes = dict(scopes[:lo[2]]), dict(classes[:lo[3]])
+        self._marks = marks[:i0]
+        self._by_line_map = self._parents = None
+        self._resolving, self._comprehension_depth = set(), 0
+        self._memo, self._memo_more, self._mros, self.queries = {}, {}, {}, {}
+        # the names first bound by the old statements or later ones, set apart: the new
+        # statements' names come first, in the order they bind them
+        orphans = {name: rest for name in first_in_old if (rest := kept.pop(name))}  # bound again later
+        bound_later = {name: kept.pop(name) for name in first_later}
+        self._visit_top(new)
+        if any(name not in kept for name in orphans) or any(name in kept for name in bound_later):
+            return None  # a name that moves among the later statements' (or up to the new ones): build afresh
+        for name, rest in orphans.items():
+            kept[name] = kept[name] + rest
+        grown = (len(self._indexed) - hi[0], len(self.calls) - hi[1], len(self.scopes) - hi[2],
+                 len(self.classes) - hi[3], len(kept) - hi[4])
+        kept.update(bound_later)
+        self._marks += [tuple(x + d for x, d in zip(mark, grown)) for mark in marks[i0 + len(old):-1]]
+        self._indexed += before._indexed[hi[0]:]
+        self.calls += before.calls[hi[1]:]
+        self.scopes.update(scopes[hi[2]:])
+        self.classes.update(classes[hi[3]:])
+        return self
 
     # ------------------------------------------------------------------ parsing
     def _parse(self, source: str) -> ast.Module:

@@ -256,13 +256,13 @@ class Linter:
             return None
         project = self.server.project
 
-        def analyse(text: str, tree):
+        def analyse(text: str, tree, splice):
             if not uri.startswith("file:"):
-                return build_analysis(text, uri, tree=tree)
+                return build_analysis(text, uri, tree=tree, splice=splice)
             from torchwise.jedi_fallback import uri_to_path
 
             file = Path(uri_to_path(uri))
-            analysis = build_analysis(text, uri, env=project.env_for(file), tree=tree)
+            analysis = build_analysis(text, uri, env=project.env_for(file), tree=tree, splice=splice)
             project.adopt(file, text, analysis)
             return analysis
 

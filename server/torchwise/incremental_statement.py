@@ -38,7 +38,7 @@ from bisect import bisect_left, bisect_right
 from typing import Callable
 
 from torchwise.incremental import (_HEADER, _TEXT_PROBES, Snapshot, _common_prefix, _common_suffix, _eol, _moved)
-from torchwise.analysis import dotted
+from torchwise.analysis import dotted, first_line
 from torchwise.lint import flow
 from torchwise.lint.base import Finding, Rule
 from torchwise.records import replace
@@ -56,10 +56,10 @@ _VISIBLE = (ast.Global, ast.Nonlocal, ast.Return, ast.Yield, ast.YieldFrom, ast.
 
 
 def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rules: list[Rule], path: str,
-           analyse: Callable[[str, ast.Module], object]) -> tuple[list[Finding], Snapshot] | None:
+           analyse: Callable[[str, ast.Module, tuple], object]) -> tuple[list[Finding], Snapshot] | None:
     """The findings of ``source`` (``old``'s text with one top-level def/class, or
-    module-level code, edited) and the next snapshot; None: lint in full. ``analyse(source, tree)``: the analysis the
-    editor lints with, built on the given tree. Mutates ``old``'s tree (moves lines)."""
+    module-level code, edited) and the next snapshot; None: lint in full. ``analyse(source, tree, splice)``: the
+    analysis the editor lints with, built on the given tree (``splice``: ``build_analysis``'s). Mutates ``old``'s tree (moves lines)."""
     before = old.analysis
     if before is None or key != old.key or stamp != old.stamp or before.source is not old.source:
         return None
@@ -83,7 +83,7 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     stmt = tree.body[i]
     end = old.starts[i + 1] - 1 if i + 1 < len(old.starts) else len(a)
     new = _parse(b[first - 1:end + delta], first)
-    if new is None or new.__class__ is not stmt.__class__ or _first_line(new) != first:
+    if new is None or new.__class__ is not stmt.__class__ or first_line(new) != first:
         return None
     mine = [f for f in old.found if first <= f.line <= last or first <= f.end_line <= last]
     kept = []
@@ -100,7 +100,7 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     positioned = _positioned(old, [stmt])
     if delta:
         _shift(tree.body[i + 1:], delta, positioned)
-    analysis = analyse(source, tree)
+    analysis = analyse(source, tree, (before, i, [stmt], [new], delta))
     if getattr(analysis, "syntax_error", None) is not None:
         return None
     piece = _seed_index(before, analysis, i, [stmt], [new])
@@ -170,7 +170,7 @@ def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, ru
     positioned = _positioned(old, region)
     if delta:
         _shift(tree.body[i0 + len(new):], delta, positioned)
-    analysis = analyse(source, tree)
+    analysis = analyse(source, tree, (before, i0, region, new, delta))
     if getattr(analysis, "syntax_error", None) is not None:
         return None
     _seed_index(before, analysis, i0, region, new)
@@ -311,7 +311,7 @@ def _only_inert(analysis, stmts: list[ast.stmt], lines: list[str], lo: int, hi: 
     stack = list(stmts)
     while stack:
         stmt = stack.pop()
-        start = _first_line(stmt)
+        start = first_line(stmt)
         if stmt.end_lineno < lo or start > hi:
             continue  # not on the edited lines
         if _constant_inert(analysis, stmt):
@@ -431,10 +431,6 @@ def _parse(lines: list[str], first: int) -> ast.stmt | None:
     in the file; None when they do not parse alone into one statement (see ``_parse_many``)."""
     stmts = _parse_many(lines, first)
     return stmts[0] if stmts is not None and len(stmts) == 1 else None
-
-
-def _first_line(stmt: ast.stmt) -> int:
-    return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
 
 
 def _seed_index(before, analysis, i0: int, old: list[ast.stmt], new: list[ast.stmt]) -> "flow.Index":
@@ -632,12 +628,12 @@ def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: 
     body = tree.body
     if idx is None or not idx.whole or idx.tree is not tree or tree.type_ignores:
         return None
-    lo = _first_line(old[0]) if old else _first_line(new[0]) if new else None
+    lo = first_line(old[0]) if old else first_line(new[0]) if new else None
     after = i0 + len(new)
     if lo is None:  # statements deleted, none typed: the line after the previous statement
         lo = body[i0 - 1].end_lineno + 1 if i0 else 1
-    if (i0 and body[i0 - 1].end_lineno >= lo) or (after < len(body) and _first_line(body[after]) < lo) or \
-            any(_first_line(s) < lo for s in new):
+    if (i0 and body[i0 - 1].end_lineno >= lo) or (after < len(body) and first_line(body[after]) < lo) or \
+            any(first_line(s) < lo for s in new):
         return None  # a line shared with the statement before or after
     gone = flow.Index(tree, focus=old, lookups=False)
     parents = idx.parents
