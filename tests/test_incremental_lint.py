@@ -856,7 +856,7 @@ def test_a_relint_updates_the_previous_whole_module_index(before, after):
 ])
 def test_a_constant_inert_call_typed_keeps_the_module_wide_findings(before, after):
     """``print("...")``/``torch.manual_seed(0)`` typed, deleted or changed (constant
-    arguments, lines of their own: ``inert_edit``): the module-wide rules' findings stay,
+    arguments, lines of their own: ``inert_side``): the module-wide rules' findings stay,
     moved, without running them again (TW104's whole-module targets never asked of
     the new analysis), equal to a full lint's."""
     result, rules = relinted(before, after)

@@ -187,3 +187,28 @@ def test_return_types_of_evicted_modules_never_answer_for_another_function(tmp_p
             text = f"from pkg.m{i} import make\nact = make()\nact.inplace\n"
             value = resolve(project, tmp_path / f"main{i}.py", text, "act.inplace")
             assert value == Value("instance", f"torch.nn.{layer}"), (round_, i, value)
+
+
+def test_seeing_an_open_documents_previous_version_asks_its_adopted_unit(tmp_path: Path) -> None:
+    """``Project.seeing``: while the editor asks what the previous version of an edited
+    document showed, that version's adopted unit answers for the file (no fresh analysis
+    of the new text, which cost a whole-file analysis on the editor's path), and what was
+    inferred meanwhile is forgotten after, so the new version's answers are its own."""
+    from torchwise.analysis import build_analysis
+
+    path = tmp_path / "train.py"
+    old = "def step(model):\n    model.train()\n\n\nstep(3)\n"
+    new = old.replace("step(3)", "step('x')")
+    path.write_text(old, encoding="utf-8")
+    current = [old]
+    project = Project([str(tmp_path)], overlay=lambda p: current[0] if p == path else None)
+    before = build_analysis(old, str(path), env=project.env_for(path))
+    project.adopt(path, old, before)
+    current[0] = new
+    project.changed([path])
+    with project.seeing(path, old):
+        assert project.unit_at(path).analysis is before
+        project.memo[("asked", 1)] = "an answer of the previous version"
+    assert project.memo == {}
+    unit = project.unit_at(path)
+    assert unit.analysis is not before and unit.analysis.source == new

@@ -18,6 +18,7 @@ import time
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -266,10 +267,17 @@ class Linter:
             project.adopt(file, text, analysis)
             return analysis
 
+        def seeing_before():  # the previous version's unit answers for the file, not a fresh analysis
+            if not uri.startswith("file:"):
+                return nullcontext()
+            from torchwise.jedi_fallback import uri_to_path
+
+            return project.seeing(Path(uri_to_path(uri)), old.source)
+
         start = time.perf_counter()
         doc.snapshot = None  # the splice moves the old tree's lines: never spliced twice
         try:
-            result = incremental_statement.relint(old, source, key, stamp, rules, path, analyse)
+            result = incremental_statement.relint(old, source, key, stamp, rules, path, analyse, seeing_before)
         except Exception as exc:  # never wrong findings: lint in full
             self.server.log(f"statement re-lint failed for {uri}: {exc!r}", types.MessageType.Error)
             result = None

@@ -11,7 +11,7 @@ context, ``global`` names, class attributes), compared before and after. Rules w
 verdict on a node depends on other code in ways that list misses are declared
 ``module_wide`` at their ``@rule`` and run over the whole module here, unless the
 edit only typed, deleted or changed such inert calls with constant arguments on lines
-of their own (``inert_edit``): then every other node is as it was and their findings
+of their own (``inert_side``): then every other node is as it was and their findings
 stay, moved.
 
 An edit of module-level code (in or between statements that are not defs or classes:
@@ -35,7 +35,8 @@ import ast
 import re
 import warnings
 from bisect import bisect_left, bisect_right
-from typing import Callable
+from contextlib import nullcontext
+from typing import Callable, ContextManager
 
 from torchwise.incremental import (_HEADER, _TEXT_PROBES, Snapshot, _common_prefix, _common_suffix, _eol, _moved)
 from torchwise.analysis import dotted, first_line
@@ -56,10 +57,13 @@ _VISIBLE = (ast.Global, ast.Nonlocal, ast.Return, ast.Yield, ast.YieldFrom, ast.
 
 
 def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rules: list[Rule], path: str,
-           analyse: Callable[[str, ast.Module, tuple], object]) -> tuple[list[Finding], Snapshot] | None:
+           analyse: Callable[[str, ast.Module, tuple], object],
+           seeing_before: Callable[[], ContextManager] = nullcontext) -> tuple[list[Finding], Snapshot] | None:
     """The findings of ``source`` (``old``'s text with one top-level def/class, or
     module-level code, edited) and the next snapshot; None: lint in full. ``analyse(source, tree, splice)``: the
-    analysis the editor lints with, built on the given tree (``splice``: ``build_analysis``'s). Mutates ``old``'s tree (moves lines)."""
+    analysis the editor lints with, built on the given tree (``splice``: ``build_analysis``'s);
+    ``seeing_before()``: the context in which the previous version's analysis is asked what
+    it showed (``Project.seeing``). Mutates ``old``'s tree (moves lines)."""
     before = old.analysis
     if before is None or key != old.key or stamp != old.stamp or before.source is not old.source:
         return None
@@ -79,7 +83,7 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     first, last = old.spans[i] if i >= 0 else (0, 0)
     if i < 0 or not (first <= p + 1 and p + k <= last and (k or p < last)) or not isinstance(tree.body[i], _UNITS):
         # module-level code, or not inside one statement
-        return _relint_module_code(old, source, b, key, stamp, rules, path, analyse, p, k)
+        return _relint_module_code(old, source, b, key, stamp, rules, path, analyse, p, k, seeing_before)
     stmt = tree.body[i]
     end = old.starts[i + 1] - 1 if i + 1 < len(old.starts) else len(a)
     new = _parse(b[first - 1:end + delta], first)
@@ -95,7 +99,9 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
             return None
         kept.append(moved)
     known = (old.interfaces or {}).get(id(stmt))
-    seen = known[1] if known is not None and known[0] is stmt else interface(before, stmt)
+    with seeing_before():
+        seen = known[1] if known is not None and known[0] is stmt else interface(before, stmt)
+        inert_before = inert_side(before, [stmt], a, p + 1, p + k)
     tree.body[i] = new
     positioned = _positioned(old, [stmt])
     if delta:
@@ -107,7 +113,8 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
     now = interface(analysis, new)
     if now != seen:
         return None
-    wide = _kept_wide(old, p, k, delta) if inert_edit(before, [stmt], analysis, [new], a, b, p, k, delta) else None
+    inert = inert_before is not None and inert_side(analysis, [new], b, p + 1, p + k + delta) == inert_before
+    wide = _kept_wide(old, p, k, delta) if inert else None
     focus = _lint_focus(analysis, path, rules, new, [(first, new.end_lineno)], piece, wide is not None)
     if focus is None:
         return None
@@ -121,7 +128,7 @@ def relint(old: Snapshot, source: str, key: tuple[str, ...], stamp: object, rule
 
 
 def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, rules: list[Rule], path: str,
-                        analyse, p: int, k: int) -> tuple[list[Finding], Snapshot] | None:
+                        analyse, p: int, k: int, seeing_before=nullcontext) -> tuple[list[Finding], Snapshot] | None:
     """Old lines ``p+1``..``p+k`` replaced, in or between top-level statements that are
     module-level code (not defs or classes), all of them, old and new. Module-level code
     is one flow (the "module function"): every module-level statement is re-linted; the
@@ -149,9 +156,11 @@ def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, ru
     new = _parse_many(b[lo - 1:hi + delta], lo)
     if new is None or any(isinstance(s, _UNITS) for s in region + new):
         return None
-    seen = module_code_interface(before, region)
-    if seen is None or module_code_interface(before, new) != seen:
-        return None  # told before the splice and the analysis: most module-level edits are a full lint
+    with seeing_before():
+        seen = module_code_interface(before, region)
+        if seen is None or module_code_interface(before, new) != seen:
+            return None  # told before the splice and the analysis: most module-level edits are a full lint
+        inert_before = inert_side(before, region, a, p + 1, p + k)
     code = [s for s in tree.body[:i0] + new + tree.body[i1 + 1:] if not isinstance(s, _UNITS)]
     kept = []
     for f in old.found:
@@ -179,7 +188,8 @@ def _relint_module_code(old: Snapshot, source: str, b: list[str], key, stamp, ru
     spans = old.spans[:i0] + [(s.lineno, s.end_lineno) for s in new] + [(x + delta, y + delta) for x, y in old.spans[i1 + 1:]]
     # module-level code is one flow (a rule pairs a step in one statement with a scaled
     # backward in another): all of it is linted again, even after an inert edit
-    wide = _kept_wide(old, p, k, delta) if inert_edit(before, region, analysis, new, a, b, p, k, delta) else None
+    inert = inert_before is not None and inert_side(analysis, new, b, p + 1, p + k + delta) == inert_before
+    wide = _kept_wide(old, p, k, delta) if inert else None
     focus = _lint_focus(analysis, path, rules, code, [(s.lineno, s.end_lineno) for s in code], None, wide is not None)
     if focus is None:
         return None
@@ -284,20 +294,18 @@ def _constant_inert(analysis, stmt: ast.AST) -> bool:
     return _inert_expr(analysis, stmt)
 
 
-def inert_edit(old_analysis, old: list[ast.stmt], new_analysis, new: list[ast.stmt], a: list[str], b: list[str],
-               p: int, k: int, delta: int) -> bool:
-    """Whether old lines ``p+1``..``p+k`` (of top-level statements ``old``) became new
-    lines ``p+1``..``p+k+delta`` (of ``new``) by adding, removing or changing only whole
-    constant-argument inert calls (``_constant_inert``), blank and comment lines: the
-    statements' dumps less those calls are equal, and each edited line is blank, a
-    comment or a line of such a call that no other statement shares. Then every other
-    node is what it was (moved by the line delta), and what no rule sees was typed: the
-    module-wide rules' findings elsewhere stay too (``relint``)."""
-    if not (_only_inert(old_analysis, old, a, p + 1, p + k) and _only_inert(new_analysis, new, b, p + 1, p + k + delta)):
-        return False
-    dumps = [[ast.dump(_without_inert(x, s, _constant_inert)) for s in stmts if not _constant_inert(x, s)]
-             for x, stmts in ((old_analysis, old), (new_analysis, new))]
-    return dumps[0] == dumps[1]
+def inert_side(analysis, stmts: list[ast.stmt], lines: list[str], lo: int, hi: int) -> list[str] | None:
+    """One side of an inert edit: lines ``lo``..``hi`` (of top-level statements ``stmts``)
+    hold only whole constant-argument inert calls (``_constant_inert``), blank and comment
+    lines, each on lines no other statement shares; then the statements' dumps less those
+    calls, else None. Old lines ``p+1``..``p+k`` that became new lines ``p+1``..``p+k+delta``
+    with equal sides changed nothing but such calls: every other node is what it was (moved
+    by the line delta), and what no rule sees was typed, so the module-wide rules' findings
+    elsewhere stay too (``relint``). The old side is taken before the analysis is spliced
+    (``Analysis.spliced`` uses the old analysis up)."""
+    if not _only_inert(analysis, stmts, lines, lo, hi):
+        return None
+    return [ast.dump(_without_inert(analysis, s, _constant_inert)) for s in stmts if not _constant_inert(analysis, s)]
 
 
 def _only_inert(analysis, stmts: list[ast.stmt], lines: list[str], lo: int, hi: int) -> bool:
@@ -336,7 +344,7 @@ def _only_inert(analysis, stmts: list[ast.stmt], lines: list[str], lo: int, hi: 
 
 def _kept_wide(old: Snapshot, p: int, k: int, delta: int) -> list[Finding] | None:
     """The module-wide rules' previous findings, moved, after an inert edit of old lines
-    ``p+1``..``p+k`` (``inert_edit``); None when one is on those lines or its fix is placed
+    ``p+1``..``p+k`` (``inert_side``); None when one is on those lines or its fix is placed
     near them (relative to the statements around: ``incremental._fix_near``)."""
     from torchwise.incremental import _BLANK_OR_COMMENT, _fix_near
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -18,6 +19,8 @@ from torchwise.analysis import Analysis, build_analysis
 from torchwise.project.resolver import Resolver
 from torchwise.project.summaries import ModuleSummary, parse_for_summary, summarize
 from torchwise.records import record
+
+_UNSET = object()
 
 MAX_SOURCE_CHARS = 2_000_000
 MAX_UNITS = 64
@@ -81,6 +84,26 @@ class Project:
                 self.resolver.clear()
                 self._files = None
                 self._texts.clear()
+
+    @contextmanager
+    def seeing(self, path: Path, text: str):
+        """The project as it was while ``path`` read ``text``: the editor asks what the previous
+        version of an open document showed the rest of the file (``incremental_statement``);
+        that version's adopted unit answers for the file again (not a fresh analysis of the new
+        text, one the editor is about to splice), and what is inferred meanwhile, another
+        version's answers, is forgotten after."""
+        with self.lock:
+            saved = self._texts.get(path, _UNSET)
+            self._texts[path] = text
+        try:
+            yield
+        finally:
+            with self.lock:
+                if saved is _UNSET:
+                    self._texts.pop(path, None)
+                else:
+                    self._texts[path] = saved
+                self.memo.clear()
 
     def source(self, path: Path) -> str | None:
         """The text of ``path`` (the open document's, else the disk's); None, logged once,
