@@ -468,11 +468,10 @@ def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[as
     stmts = stmt if isinstance(stmt, list) else [stmt]
     found = run_rules(analysis, wide, path, on_error=lambda m: None) if wide else []
     whole = analysis.queries  # what ``interface`` and the module-wide rules derived from the whole module
-    if piece is None:
-        focus = flow.Index(analysis.tree, focus=stmts)
-    else:
-        focus = piece
-        focus.functions = flow.index(analysis).functions
+    # the first functions, a look-up table: the whole module's index has them (spliced, or
+    # built for ``_focus_queries`` below anyway), not a second walk of the module
+    focus = flow.Index(analysis.tree, focus=stmts, lookups=False) if piece is None else piece
+    focus.functions = flow.index(analysis).functions
     analysis.queries = _focus_queries(analysis, whole, focus)
     starts = [x for x, _ in lines]
     try:
