@@ -115,3 +115,47 @@ async def test_statements_that_call_are_relinted_through_the_server(client: Lang
     rng = random.Random(5)
     stats = await type_versions(client, uri, root, path, text, 32, lambda text, v: call_statement(text, rng, v))
     assert stats["statements"] >= 3, stats
+
+
+SPLICED = """\
+import torch
+from torch import nn
+
+
+def first(x):
+    y = x + 1
+    return y
+
+
+def second():
+    layer = nn.Linear(2, 2)
+    print(layer)
+    layer = nn.ReLU()
+    return layer
+"""
+
+
+async def test_hovers_after_a_statement_relint_read_the_spliced_analysis(client: LanguageClient, tmp_path: Path):
+    """A statement re-lint splices the previous analysis (``Analysis.spliced``) and the
+    server keeps it for hovers: below the edit, a name between two of its bindings reads
+    the one above it, as its bindings moved with their lines (unmoved, the later binding
+    would sit above the use and answer)."""
+    path = tmp_path / "proj" / "spliced.py"
+    uri = open_document(client, path, SPLICED)
+    await wait_publish(client, uri, 1)
+    edited = SPLICED.replace("    y = x + 1\n", "    print('edit')\n    print('more')\n    y = x + 1\n")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)]))
+    await wait_publish(client, uri, 2)
+    stats = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="torchwise.lintStats", arguments=[]))
+    assert stats["statements"] == 1, stats  # answered by the statement re-lint
+    index = edited.index("print(layer)") + len("print(")
+    line = edited.count("\n", 0, index)
+    result = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=index - (edited.rfind("\n", 0, index) + 1))))
+    assert result is not None
+    text = result.contents.value  # type: ignore[union-attr]
+    assert "Linear" in text and "ReLU" not in text, text
