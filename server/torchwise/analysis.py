@@ -19,6 +19,7 @@ Nothing here imports torch.
 from __future__ import annotations
 
 import ast
+import math
 import re
 import warnings
 import weakref
@@ -210,6 +211,26 @@ class Analysis:
 
     def __init__(self, source: str, path: str = "<unknown>", env: "ProjectEnv | None" = None,
                  tree: ast.Module | None = None):
+        self._begin(source, path, env)
+        # a given tree is ``ast.parse(source)``'s (the editor splices an edited statement)
+        self.tree = self._parse(source) if tree is None else tree
+        self.module_scope = Scope(self.tree, None)
+        self.scopes: dict[ast.AST, Scope] = {self.tree: self.module_scope}
+        self.classes: dict[ast.ClassDef, ClassInfo] = {}
+        # Name/Attribute/alias nodes with their scope, in visit order; grouped by line
+        # (``_by_line``) only when hover first asks: lint never does
+        self._indexed: list[tuple[ast.AST, Scope]] = []
+        self._scope_of_node: dict[int, Scope] = {}
+        self.calls: list[ast.Call] = []  # every call the visitor met (call-site typing: no second walk)
+        # where each top-level statement's share starts in the tables that grow in visit
+        # order (``_indexed``, ``calls``, ``scopes``, ``classes``, the module's names): the
+        # editor replaces one share (``spliced``), each table in a fresh visit's order
+        self._marks: list[tuple[int, int, int, int, int]] = []
+        self._visit_top(self.tree.body)
+
+    def _begin(self, source: str, path: str, env: "ProjectEnv | None") -> None:
+        """What every analysis of a version starts with, built or spliced: the text, and
+        empty memo tables."""
         self.path = path
         # The project model's view from this module (``torchwise.project``): names of the
         # user's other modules are resolved through it; None for a file on its own.
@@ -223,16 +244,7 @@ class Analysis:
         LIVE_ANALYSES.add(self)
         self.syntax_error: SyntaxError | None = None
         self.repaired_lines: set[int] = set()
-        # a given tree is ``ast.parse(source)``'s (the editor splices an edited statement)
-        self.tree = self._parse(source) if tree is None else tree
-        self.module_scope = Scope(self.tree, None)
-        self.scopes: dict[ast.AST, Scope] = {self.tree: self.module_scope}
-        self.classes: dict[ast.ClassDef, ClassInfo] = {}
-        # Name/Attribute/alias nodes with their scope, in visit order; grouped by line
-        # (``_by_line``) only when hover first asks: lint never does
-        self._indexed: list[tuple[ast.AST, Scope]] = []
         self._by_line_map: dict[int, list[tuple[ast.AST, Scope]]] | None = None
-        self._scope_of_node: dict[int, Scope] = {}
         self._parents: dict[int, ast.AST] | None = None
         self._resolving: set[int] = set()
         self._comprehension_depth = 0
@@ -245,12 +257,6 @@ class Analysis:
         # calls by name, the split lines): name -> result, declared here rather than
         # attributes hung on the object by whoever computes them
         self.queries: dict[str, object] = {}
-        self.calls: list[ast.Call] = []  # every call the visitor met (call-site typing: no second walk)
-        # where each top-level statement's share starts in the tables that grow in visit
-        # order (``_indexed``, ``calls``, ``scopes``, ``classes``, the module's names): the
-        # editor replaces one share (``spliced``), each table in a fresh visit's order
-        self._marks: list[tuple[int, int, int, int, int]] = []
-        self._visit_top(self.tree.body)
 
     def _visit_top(self, body: list[ast.stmt]) -> None:
         marks, indexed, calls, scopes, classes = self._marks, self._indexed, self.calls, self.scopes, self.classes
@@ -283,7 +289,7 @@ class Analysis:
         scopes are this one's). None where it cannot be done: build afresh."""
         body = tree.body
         if (before.gave_up or before.syntax_error is not None or before.tree is not tree or before.bom
-                or (before.env.package if before.env is not None else None) != (env.package if env is not None else None)
+                or source.startswith("\ufeff") or (before.env.package if before.env is not None else None) != (env.package if env is not None else None)
                 or "\x00" in source or not before._marks):
             return None
         for stmt in (*old, *new):
@@ -302,20 +308,14 @@ class Analysis:
         names = list(before.module_scope.bindings)  # in the order of their first binding
         first_in_old, first_later = names[lo[4]:hi[4]], names[hi[4]:]
         self = cls.__new__(cls)
-        self.path, self.env, self.source = before.path, env, source
-        self.lines = split_lines(source)
-        self.bom, self.gave_up = False, False
-        LIVE_ANALYSES.add(self)
-        self.syntax_error, self.repaired_lines = None, set()
+        self._begin(source, before.path, env)
         self.tree = tree
         self.module_scope = scope = before.module_scope
         # the module scope's bindings: the old statements' cut out (they lie between the
         # neighbours' lines), the later ones moved with their statements
-        if next_old is None:
-            kept = {name: [b for b in bindings if b.line <= prev_end] for name, bindings in scope.bindings.items()}
-        else:
-            kept = {name: [b for b in bindings if not prev_end < b.line < next_old] if bindings[-1].line > prev_end
-                    else bindings for name, bindings in scope.bindings.items()}
+        below = next_old if next_old is not None else math.inf
+        kept = {name: [b for b in bindings if not prev_end < b.line < below] if bindings[-1].line > prev_end
+                else bindings for name, bindings in scope.bindings.items()}
         before._marks = []  # used up from here: its tables become this one's
         scope.bindings = kept
         scopes, classes = list(before.scopes.items()), list(before.classes.items())
@@ -332,9 +332,6 @@ class Analysis:
         self._indexed, self.calls = before._indexed[:lo[0]], before.calls[:lo[1]]
         self.scopes, self.classes = dict(scopes[:lo[2]]), dict(classes[:lo[3]])
         self._marks = marks[:i0]
-        self._by_line_map = self._parents = None
-        self._resolving, self._comprehension_depth = set(), 0
-        self._memo, self._memo_more, self._mros, self.queries = {}, {}, {}, {}
         # the names first bound by the old statements or later ones, set apart: the new
         # statements' names come first, in the order they bind them
         orphans = {name: rest for name in first_in_old if (rest := kept.pop(name))}  # bound again later

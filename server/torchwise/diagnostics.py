@@ -256,23 +256,22 @@ class Linter:
         if doc is None or old is None or old.analysis is None or not incremental.enabled():
             return None
         project = self.server.project
-
-        def analyse(text: str, tree, splice):
-            if not uri.startswith("file:"):
-                return build_analysis(text, uri, tree=tree, splice=splice)
+        if uri.startswith("file:"):
             from torchwise.jedi_fallback import uri_to_path
 
-            file = Path(uri_to_path(uri))
+            file: Path | None = Path(uri_to_path(uri))
+        else:
+            file = None
+
+        def analyse(text: str, tree, splice):
+            if file is None:
+                return build_analysis(text, uri, tree=tree, splice=splice)
             analysis = build_analysis(text, uri, env=project.env_for(file), tree=tree, splice=splice)
             project.adopt(file, text, analysis)
             return analysis
 
         def seeing_before():  # the previous version's unit answers for the file, not a fresh analysis
-            if not uri.startswith("file:"):
-                return nullcontext()
-            from torchwise.jedi_fallback import uri_to_path
-
-            return project.seeing(Path(uri_to_path(uri)), old.source)
+            return nullcontext() if file is None else project.seeing(file, old.source)
 
         start = time.perf_counter()
         doc.snapshot = None  # the splice moves the old tree's lines: never spliced twice

@@ -46,11 +46,6 @@ async def settle(timeout: float) -> bool:
         await asyncio.sleep(0)  # the done callbacks (a reaping to track) run first
 
 
-def starting() -> int:
-    """How many starts (or reapings) are under way."""
-    return sum(not f.done() for f in _STARTING)
-
-
 def _track(future: asyncio.Future) -> None:
     _STARTING.add(future)
     future.add_done_callback(_STARTING.discard)

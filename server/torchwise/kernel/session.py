@@ -14,7 +14,6 @@ import logging
 import os
 import shlex
 import shutil
-import signal
 import uuid
 from pathlib import Path
 from typing import Any
@@ -440,14 +439,7 @@ class KernelSession:
         self._bridge_gone()
 
     async def _kill(self, proc) -> None:
-        if proc.returncode is None:
-            try:
-                if os.name == "posix":
-                    os.killpg(proc.pid, signal.SIGKILL)
-                else:
-                    proc.kill()
-            except (ProcessLookupError, PermissionError):
-                pass
+        end(proc, group=os.name == "posix")
         try:
             await asyncio.wait_for(proc.wait(), 10)
         except asyncio.TimeoutError:

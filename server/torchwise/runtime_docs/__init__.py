@@ -97,7 +97,7 @@ class RuntimeDocs:
                 proc.stdin.close()  # type: ignore[union-attr]
                 await asyncio.wait_for(proc.wait(), 2)
             except Exception:
-                proc.kill()
+                end(proc)
 
     # -------------------------------------------------------------- internals
     def _fail(self, message: str) -> None:
