@@ -71,6 +71,10 @@ def check(result, analysis, expected, where: str) -> str:
         index = snap.analysis.queries.get("lint_index")
         if index is not None:  # the previous version's, spliced (or built afresh): a fresh one's tables
             same_index(index, flow.Index(snap.analysis.tree))
+            if index.code_index is not None:  # the module-level code's, kept or spliced with it
+                code = [s for s in snap.analysis.tree.body if not isinstance(s, incremental_statement._UNITS)]
+                assert ids(index.code_index[0]) == ids(code)
+                same_walk(index.code_index[1], flow.Index(snap.analysis.tree, focus=code, lookups=False))
         # the previous version's, spliced (or built afresh): what a fresh one holds
         same_analysis(snap.analysis, Analysis(snap.analysis.source, snap.analysis.path, env=snap.analysis.env,
                                               tree=snap.analysis.tree))
@@ -107,12 +111,13 @@ def same_analysis(got: Analysis, fresh: Analysis) -> None:
     assert list(got.module_scope.bindings) == list(fresh.module_scope.bindings)
 
 
-def same_index(got: "flow.Index", fresh: "flow.Index") -> None:
-    """Asserts two lint indexes of one tree hold the same nodes in every table, in the
-    same order (the memo tables filled on demand: only nodes of the tree)."""
-    def ids(nodes) -> list[int]:
-        return [id(n) for n in nodes]
+def ids(nodes) -> list[int]:
+    return [id(n) for n in nodes]
 
+
+def same_walk(got: "flow.Index", fresh: "flow.Index") -> None:
+    """Asserts two lint indexes hold the same nodes to visit (by type, and the walk's
+    lists and tables), in the same order."""
     assert set(got.by_type) == set(fresh.by_type)
     for kind, nodes in fresh.by_type.items():
         assert ids(got.by_type[kind]) == ids(nodes), kind
@@ -122,6 +127,12 @@ def same_index(got: "flow.Index", fresh: "flow.Index") -> None:
         mine, theirs = getattr(got, name), getattr(fresh, name)
         assert set(mine) == set(theirs), name
         assert all(ids(mine[k]) == ids(theirs[k]) for k in theirs), name
+
+
+def same_index(got: "flow.Index", fresh: "flow.Index") -> None:
+    """Asserts two lint indexes of one tree hold the same nodes in every table, in the
+    same order (the memo tables filled on demand: only nodes of the tree)."""
+    same_walk(got, fresh)
     assert {k: id(v) for k, v in got.parents.items()} == {k: id(v) for k, v in fresh.parents.items()}
     for name in ("attribute_names", "stored_names", "from_aliases"):
         assert getattr(got, name) == getattr(fresh, name), name

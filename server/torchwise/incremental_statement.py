@@ -48,6 +48,7 @@ from torchwise.text import split_lines
 _NOQA = re.compile("noqa", re.IGNORECASE)
 _UNITS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_UNIT_SET = frozenset(_UNITS)
 _CONTEXTS = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.If, ast.Try, ast.IfExp,
              ast.ExceptHandler, ast.comprehension, ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # dumped whole: names bound module-wide, what a function returns; imports (an ``except
@@ -470,7 +471,7 @@ def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[as
     whole = analysis.queries  # what ``interface`` and the module-wide rules derived from the whole module
     # the first functions, a look-up table: the whole module's index has them (spliced, or
     # built for ``_focus_queries`` below anyway), not a second walk of the module
-    focus = flow.Index(analysis.tree, focus=stmts, lookups=False) if piece is None else piece
+    focus = _code_index(analysis, stmts) if piece is None else piece
     focus.functions = flow.index(analysis).functions
     analysis.queries = _focus_queries(analysis, whole, focus)
     starts = [x for x, _ in lines]
@@ -486,13 +487,29 @@ def _lint_focus(analysis, path: str, rules: list[Rule], stmt: ast.stmt | list[as
     return found
 
 
+def _code_index(analysis, stmts: list[ast.stmt]) -> "flow.Index":
+    """The lint index (``lookups=False``) of ``stmts``, all the module-level code: kept
+    on the whole module's index (``code_index``) and updated with it by the next edit
+    (``_spliced_index``), rather than a walk of all module-level code per edit."""
+    whole = flow.index(analysis)
+    kept = whole.code_index
+    if kept is not None and len(kept[0]) == len(stmts) and all(a is b for a, b in zip(kept[0], stmts)):
+        focus = kept[1]
+        focus._sorted, focus._all, focus.enclosing = {}, None, {}  # memos of the version it last served
+        return focus
+    focus = flow.Index(analysis.tree, focus=stmts, lookups=False)
+    whole.code_index = (list(stmts), focus)
+    return focus
+
+
 def _focus_queries(analysis, whole: dict, focus: "flow.Index") -> dict:
     """The query table the rules run with on a focus: its index lists the focused
     statements' nodes to visit, but its look-up tables (parents, each scope's nodes and
     stores, names and attributes seen, ``from x import y as z`` aliases) are the whole
     module's, and so are the function summaries (a helper outside the focus is
     summarised as a full lint does: its locals, its conditional calls) and the rules'
-    look-ups declared ``flow.whole_module_query`` (the functions that clear gradients)."""
+    look-ups declared ``flow.whole_module_query`` (the functions that clear gradients), and
+    ``flow.module_statements`` (from the whole index, not a walk of the module per edit)."""
     from torchwise.project.effects import _stored_by_scope
 
     index = flow.index(analysis)  # the whole module's (``whole`` is the analysis's table)
@@ -500,7 +517,8 @@ def _focus_queries(analysis, whole: dict, focus: "flow.Index") -> dict:
     focus.parents, focus.local, focus.stores_by_local = index.parents, index.local, index.stores_by_local
     focus.attribute_names, focus.stored_names = index.attribute_names, index.stored_names
     focus.from_aliases = set(index.from_aliases)
-    table = {"lint_index": focus, "stored_by_scope": stored, "kept_nodes": whole.setdefault("kept_nodes", {})}
+    table = {"lint_index": focus, "stored_by_scope": stored, "kept_nodes": whole.setdefault("kept_nodes", {}),
+             "whole_lint_index": index, "module_statements": whole.setdefault("module_statements", {})}
     for key, query in flow.WHOLE_MODULE_QUERIES.items():  # while ``analysis.queries`` is ``whole``
         table[key] = query(analysis)
     if "effects" in whole:
@@ -666,27 +684,33 @@ def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: 
         whole[at:at + len(cut)] = put
         return True
 
-    counts = idx.name_counts
-    if counts is None:
-        counts = idx.name_counts = _name_counts(idx)
-    try:
+    def walk_tables(target: "flow.Index") -> bool:  # its node lists, ``gone``'s run replaced by ``piece``'s
         for table, cut_table, put_table, forward in (
-                [(idx.by_type, gone.by_type, piece.by_type, True)] +
-                [(getattr(idx, name), getattr(gone, name), getattr(piece, name), False) for name in _WALK_DICTS]):
+                [(target.by_type, gone.by_type, piece.by_type, True)] +
+                [(getattr(target, name), getattr(gone, name), getattr(piece, name), False) for name in _WALK_DICTS]):
             for key in set(cut_table) | set(put_table):
                 whole = table.get(key)
                 if whole is None:
                     if key in cut_table:
-                        return None
+                        return False
                     table[key] = list(put_table[key])
                     continue
                 if not splice(whole, cut_table.get(key, []), put_table.get(key, []), forward):
-                    return None
+                    return False
                 if not whole:
                     del table[key]
         for name in _WALK_LISTS:
-            if not splice(getattr(idx, name), getattr(gone, name), getattr(piece, name), False):
-                return None
+            if not splice(getattr(target, name), getattr(gone, name), getattr(piece, name), False):
+                return False
+        return True
+
+    counts = idx.name_counts
+    if counts is None:
+        counts = idx.name_counts = _name_counts(idx)
+    code, idx.code_index = idx.code_index, None
+    try:
+        if not walk_tables(idx):
+            return None
         # the module's own nodes: its non-scope statements first (in order), then the walk's
         scopes = flow._SCOPE_SET
         root, cut_root, put_root = idx.local[id(tree)], gone.local[id(tree)], piece.local[id(tree)]
@@ -707,6 +731,14 @@ def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: 
             return None
         if not stores:
             del idx.stores_by_local[id(root)]
+        # the module-level code's own index (``code_index``): the same edit, where it is one of
+        # module-level code; a def or class edit leaves it as it was (its nodes moved in place)
+        if code is not None:
+            units = [s.__class__ in _UNIT_SET for s in old + new]
+            if all(units):
+                idx.code_index = code
+            elif not any(units) and walk_tables(code[1]):
+                idx.code_index = ([s for s in body if s.__class__ not in _UNIT_SET], code[1])
     except (KeyError, AttributeError, TypeError):
         return None
     # keyed by the old statements' nodes: dropped (their ids may be reused once they are freed)

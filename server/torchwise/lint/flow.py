@@ -276,6 +276,8 @@ class Index:
         # how many nodes spell each name of the name sets; each top-level statement's first functions
         self.name_counts: tuple[dict, dict, dict] | None = None
         self.function_pieces: dict[int, tuple[ast.stmt, dict]] | None = None
+        # (the module-level statements, their focus index): the editor's module-code re-lint's
+        self.code_index: tuple[list[ast.stmt], Index] | None = None
         self.enclosing: dict[int, ast.AST] = {}  # id(node) -> enclosing_function(node), filled on demand
 
     @property
@@ -322,6 +324,8 @@ def module_statements(analysis: Analysis, kind: type) -> list[ast.AST]:
     found = table.get(kind)
     if found is None:
         idx = analysis.queries.get("lint_index")
+        if idx is None or not idx.whole:  # a focus's (the editor's): the whole module's, if it has one
+            idx = analysis.queries.get("whole_lint_index")
         if idx is not None and idx.whole:  # the index of the whole tree has them (two statements never start together)
             found = table[kind] = idx.of(kind)
             return found
