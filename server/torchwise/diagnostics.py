@@ -34,7 +34,7 @@ from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, lint_sl
 from torchwise.lint.fix import choose_edits
 from torchwise.lint.term import plain
 from torchwise.resources import data_dir
-from torchwise.pull_diagnostics import client_pulls, refresh
+from torchwise.pull_diagnostics import _CONVERTER, client_pulls, refresh
 from torchwise.server import BIG_SOURCE_CHARS, TorchwiseServer
 from torchwise.documents import position_encoding
 from torchwise.text import LineIndex, strip_eol, to_units
@@ -78,7 +78,7 @@ class DocLint:
     edits: int = 0  # change events (each bumps the project revision once)
     # the last publish's diagnostics of findings on ASCII lines (their columns need no
     # conversion): the same finding after an edit elsewhere is not converted again
-    published: dict[Finding, types.Diagnostic] = field(default_factory=dict)
+    published: dict[Finding, dict] = field(default_factory=dict)  # as Linter.diagnostics_json built them
     changed_at: float | None = None  # time.monotonic() of its last change
 
     def current(self, source: str, key: tuple[str, ...], revision: int) -> list[Finding] | None:
@@ -494,24 +494,9 @@ class Linter:
             self.clear(uri)
             return
         version, found = result
-        lines = self._lines(uri) if found else []  # split once, not once per finding
-        doc = self.docs.get(uri)
-        before = doc.published if doc is not None else {}
-        after: dict[Finding, types.Diagnostic] = {}
-        diagnostics = []
-        for f in found:
-            plain_columns = _ascii(lines, f.line) and _ascii(lines, f.end_line)
-            diagnostic = before.get(f) if plain_columns else None
-            if diagnostic is None:
-                diagnostic = self.to_diagnostic(uri, f, lines)
-            if plain_columns:
-                after[f] = diagnostic
-            diagnostics.append(diagnostic)
-        if doc is not None:
-            doc.published = after
-        self.publish(uri, version, diagnostics)
+        self.publish(uri, version, self.diagnostics_json(uri, found))
 
-    def publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
+    def publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic] | list[dict]) -> None:
         if not self.pushes(uri):
             return
         self.published.add(uri)
@@ -639,27 +624,59 @@ class Linter:
         return [types.TextEdit(range=self.to_range(uri, e.line, e.col, e.end_line, e.end_col, lines),
                                new_text=e.content) for e in fix.edits]
 
-    def to_diagnostic(self, uri: str, f: Finding, lines: list[str] | None = None) -> types.Diagnostic:
+    def diagnostic_json(self, uri: str, f: Finding, lines: list[str] | None = None) -> dict:
+        """``f`` as the LSP ``Diagnostic`` it is sent as, in its JSON form: built as plain
+        data (a tenth of the cost of lsprotocol's objects and their unstructuring for every
+        finding of every publish and pull); ``TorchwiseProtocol`` sends it as it is."""
         r: Rule = f.rule
-        data = {"name": r.name, "fix": None}
+        lines = lines if lines is not None else self._lines(uri)
+        fix = None
         if f.fix is not None:
-            data["fix"] = {
+            fix = {
                 "applicability": f.fix.applicability,
                 "message": f.fix.message,
                 "edits": [{"line": e.line, "column": e.col + 1, "end_line": e.end_line,
                            "end_column": e.end_col + 1, "content": e.content} for e in f.fix.edits],
             }
-        tags = [types.DiagnosticTag.Deprecated] if "deprecated" in r.name else None
-        return types.Diagnostic(
-            range=self.to_range(uri, f.line, f.col, f.end_line, f.end_col, lines),
-            severity=_SEVERITY.get(r.severity, types.DiagnosticSeverity.Warning),
-            code=r.code,
-            code_description=types.CodeDescription(href=r.url),
-            source=SOURCE,
-            message=f"{plain(f.message)} [{r.name}]",  # Problems shows plain text
-            tags=tags,
-            data=data,
-        )
+        out = {
+            "range": {"start": {"line": f.line - 1, "character": self._client_col(lines, f.line, f.col)},
+                      "end": {"line": f.end_line - 1, "character": self._client_col(lines, f.end_line, f.end_col)}},
+            "severity": _SEVERITY.get(r.severity, types.DiagnosticSeverity.Warning).value,
+            "code": r.code,
+            "codeDescription": {"href": r.url},
+            "source": SOURCE,
+            "message": f"{plain(f.message)} [{r.name}]",  # Problems shows plain text
+            "data": {"name": r.name, "fix": fix},
+        }
+        if "deprecated" in r.name:
+            out["tags"] = [types.DiagnosticTag.Deprecated.value]
+        return out
+
+    def diagnostics_json(self, uri: str, found: list[Finding]) -> list[dict]:
+        """The findings of ``uri``'s current text as diagnostics (``diagnostic_json``), each
+        kept for the next publish or pull while its finding stands (on a line that is all
+        ASCII, where columns need no conversion): an edit rebuilds only the moved ones."""
+        lines = self._lines(uri) if found else []  # split once, not once per finding
+        doc = self.docs.get(uri)
+        if doc is None:  # not a text document the linter follows (a notebook cell)
+            return [self.diagnostic_json(uri, f, lines) for f in found]
+        before = doc.published
+        after: dict[Finding, dict] = {}
+        out = []
+        for f in found:
+            plain_columns = _ascii(lines, f.line) and _ascii(lines, f.end_line)
+            diagnostic = before.get(f) if plain_columns else None
+            if diagnostic is None:
+                diagnostic = self.diagnostic_json(uri, f, lines)
+            if plain_columns:
+                after[f] = diagnostic
+            out.append(diagnostic)
+        doc.published = after
+        return out
+
+    def to_diagnostic(self, uri: str, f: Finding, lines: list[str] | None = None) -> types.Diagnostic:
+        """``diagnostic_json`` as an lsprotocol object (code actions name their diagnostics)."""
+        return _CONVERTER.structure(self.diagnostic_json(uri, f, lines), types.Diagnostic)
 
     # -- code actions -------------------------------------------------------------
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:

@@ -536,8 +536,7 @@ def interface(analysis, stmt: ast.stmt) -> list:
     units = [stmt] + ([s for s in stmt.body if isinstance(s, _FUNCS)] if isinstance(stmt, ast.ClassDef) else [])
     # the targets of the file's ``.train()``/``.eval()`` calls: the only names besides a
     # parameter or ``self.x`` a caller compares a helper's ``called`` with (``_mode_targets``)
-    modes = {dotted(c.func.value) for c in analysis.calls
-             if c.func.__class__ is ast.Attribute and c.func.attr in ("train", "eval")}
+    modes = _mode_call_targets(analysis)
     tails = {m.partition(".")[2] for m in modes if m}
     names = set(effects.functions) | {m for methods in effects.methods.values() for m in methods}
     for unit in units:
@@ -556,6 +555,20 @@ def interface(analysis, stmt: ast.stmt) -> list:
             out.append(("attribute", attr, [(ast.dump(e), _value(analysis, e, scope)) for scope, e in assigned]))
     _facts(analysis, stmt, (), out, names)
     return out
+
+
+def _mode_call_targets(analysis) -> set:
+    """What the file's ``x.train()``/``x.eval()`` calls are called on (dotted), once per
+    version: from the whole module's lint index where it has one (the previous lint's,
+    spliced), not a scan of every call of the file for each interface asked."""
+    found = analysis.queries.get("interface_modes")
+    if found is None:
+        idx = analysis.queries.get("lint_index")
+        calls = [c for name in ("train", "eval") for c in idx.calls_by_name.get(name, ())] \
+            if idx is not None and idx.whole and idx.tree is analysis.tree else analysis.calls
+        found = analysis.queries["interface_modes"] = {
+            dotted(c.func.value) for c in calls if c.func.__class__ is ast.Attribute and c.func.attr in ("train", "eval")}
+    return found
 
 
 def _may_be_mode_target(target: str, modes: set, tails: set) -> bool:

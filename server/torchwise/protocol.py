@@ -6,6 +6,7 @@
 - A request after ``shutdown`` gets ``-32600 Invalid Request``; pygls drops it.
 - ``exit`` without ``shutdown`` ends the process with status 1 (``exit_code``).
 - A handler that raises answers ``-32603`` with a one-line log, not a traceback.
+- A diagnostic already in JSON form (a dict) is sent as it is, not unstructured.
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ def _validation_summary(exc: BaseException) -> str:
 
 class TorchwiseProtocol(LanguageServerProtocol):
     exit_code = 0
+
+    def __init__(self, server, converter) -> None:
+        super().__init__(server, converter)
+        # diagnostics are built as JSON (``Linter.diagnostic_json``): sent as they are
+        unstructure = converter.get_unstructure_hook(types.Diagnostic)
+        converter.register_unstructure_hook(
+            types.Diagnostic, lambda d: d if d.__class__ is dict else unstructure(d))
 
     def structure_message(self, data: dict[str, Any]):
         if "jsonrpc" not in data:

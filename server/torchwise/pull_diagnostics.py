@@ -51,22 +51,22 @@ def refresh(server: TorchwiseServer) -> None:
             server.log(f"diagnostic refresh failed: {exc!r}", types.MessageType.Warning)
 
 
-def result_id(diagnostics: list[types.Diagnostic]) -> str:
-    """A digest of the report: the same findings at the same places give the same id."""
-    payload = json.dumps(_CONVERTER.unstructure(diagnostics), sort_keys=True, separators=(",", ":"))
+def result_id(diagnostics: list[dict]) -> str:
+    """A digest of the report (diagnostics in JSON form): the same findings at the same
+    places give the same id."""
+    payload = json.dumps(diagnostics, sort_keys=True, separators=(",", ":"))
     return hashlib.blake2b(payload.encode("utf-8"), digest_size=12).hexdigest()
 
 
-async def document_diagnostics(server: TorchwiseServer, uri: str) -> tuple[int | None, list[types.Diagnostic]]:
-    """(version, diagnostics) of the open document ``uri``; an empty list when it is
-    not open, not lintable or lint is off for it."""
+async def document_diagnostics(server: TorchwiseServer, uri: str) -> tuple[int | None, list[dict]]:
+    """(version, diagnostics in JSON form: ``Linter.diagnostics_json``) of the open
+    document ``uri``; an empty list when it is not open, not lintable or lint is off for it."""
     linter = server.linter  # type: ignore[attr-defined]
     result = await linter.findings_async(uri)
     if result is None:
         return None, []
     version, found = result
-    lines = linter._lines(uri) if found else []
-    return version, [linter.to_diagnostic(uri, f, lines) for f in found]
+    return version, linter.diagnostics_json(uri, found)
 
 
 def register(server: TorchwiseServer) -> None:
