@@ -26,7 +26,8 @@ text probe, unused-noqa selected) is linted in full.
 
 What the edit cannot change is carried over from the previous version rather than
 computed again: the whole module's lint index is updated for the edited statements
-(``_spliced_index``), as the tree is.
+(``_spliced_index``), as the tree is, and so is the index of all module-level code
+that a module-code re-lint visits (``_code_index``).
 """
 
 from __future__ import annotations
