@@ -140,3 +140,21 @@ async def test_completion_in_a_cell_sees_names_from_earlier_cells(client: Langua
     assert "${6:net}" in step and "${4:opt}" in step, step
     step = await train_step(uris[0], 2)  # above the cell that makes them
     assert "${6:net}" not in step and "${4:opt}" not in step, step
+
+
+def test_a_cell_finding_moved_into_its_cell_is_a_finding_like_any_other():
+    """A finding mapped back to its cell keeps its fix's edits a tuple, as every finding's
+    are: it hashes (the linter keys findings' diagnostics by them) and compares."""
+    from torchwise.analysis import build_analysis
+    from torchwise.lint.engine import LintSettings, lint_analysis
+    from torchwise.notebooks import shift_finding
+
+    source = "import torch\n\n\nx = torch.randn(2)\nprint(torch.cuda.amp.GradScaler())\n"
+    found = [f for f in lint_analysis(build_analysis(source, "nb.py"), "nb.py", LintSettings().rules_for("nb.py"))
+             if f.fix is not None]
+    assert found
+    for f in found:
+        moved = shift_finding(f, -3, 2)
+        assert moved.fix is not None and isinstance(moved.fix.edits, tuple)
+        assert {moved: 1}[shift_finding(f, -3, 2)] == 1
+        assert (moved.line, moved.fix.edits[0].line) == (f.line - 3, f.fix.edits[0].line - 3)

@@ -172,7 +172,7 @@ def shift_finding(finding, delta: int, cell_lines: int):
     """A finding moved by ``delta`` lines; its fix kept only if it stays inside the cell."""
     fix = finding.fix
     if fix is not None:
-        edits = [replace(e, line=e.line + delta, end_line=e.end_line + delta) for e in fix.edits]
+        edits = tuple(replace(e, line=e.line + delta, end_line=e.end_line + delta) for e in fix.edits)
         inside = all(1 <= e.line and e.end_line <= cell_lines for e in edits)
         fix = replace(fix, edits=edits) if inside else None
     return replace(finding, line=finding.line + delta, end_line=finding.end_line + delta, fix=fix)
