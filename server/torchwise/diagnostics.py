@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsprotocol import types
+from lsprotocol.converters import get_converter
 from pygls import uris
 
 from torchwise import incremental, incremental_statement
@@ -34,12 +35,13 @@ from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, lint_sl
 from torchwise.lint.fix import choose_edits
 from torchwise.lint.term import plain
 from torchwise.resources import data_dir
-from torchwise.pull_diagnostics import _CONVERTER, client_pulls, refresh
+from torchwise.pull_diagnostics import client_pulls, refresh
 from torchwise.server import BIG_SOURCE_CHARS, TorchwiseServer
 from torchwise.documents import position_encoding
 from torchwise.text import LineIndex, strip_eol, to_units
 
 SOURCE = "torchwise"
+_CONVERTER = get_converter()  # to_diagnostic: a diagnostic's JSON form read as lsprotocol's object
 BIG_DEBOUNCE_MS = 300
 OTHERS_DEBOUNCE_MS = 500  # another module changed: the open documents are linted again once changes pause
 FIX_ALL_KIND = "source.fixAll.torchwise"
@@ -496,7 +498,7 @@ class Linter:
         version, found = result
         self.publish(uri, version, self.diagnostics_json(uri, found))
 
-    def publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic] | list[dict]) -> None:
+    def publish(self, uri: str, version: int | None, diagnostics: list[dict]) -> None:
         if not self.pushes(uri):
             return
         self.published.add(uri)

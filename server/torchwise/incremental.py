@@ -26,6 +26,7 @@ import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from torchwise.analysis import first_line
 from torchwise.lint.base import Edit, Finding, Fix
 from torchwise.text import split_lines
 
@@ -73,8 +74,7 @@ def snapshot(analysis, key: tuple[str, ...], found: list[Finding], stamp: object
         return None
     spans = []
     for stmt in analysis.tree.body:
-        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
-        spans.append((first, stmt.end_lineno or stmt.lineno))
+        spans.append((first_line(stmt), stmt.end_lineno or stmt.lineno))
     return Snapshot(analysis.source, split_lines(analysis.source, keepends=True), key, found, spans,
                     [s for s, _ in spans], stamp, analysis)
 

@@ -135,7 +135,7 @@ class Notebooks:
             linter.publish(uri, None, [])
         for uri, findings in per_cell.items():
             if findings or uri in old:
-                linter.publish(uri, None, [linter.to_diagnostic(uri, f) for f in findings])
+                linter.publish(uri, None, linter.diagnostics_json(uri, findings))
         self._published[notebook_uri] = {u for u, f in per_cell.items() if f}
 
     def refresh(self, delay_ms: int) -> None:

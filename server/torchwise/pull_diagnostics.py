@@ -23,12 +23,10 @@ import hashlib
 import json
 
 from lsprotocol import types
-from lsprotocol.converters import get_converter
 
 from torchwise.server import TorchwiseServer
 
 IDENTIFIER = "torchwise"
-_CONVERTER = get_converter()
 
 
 def client_pulls(server: TorchwiseServer) -> bool:

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Iterator
 
+from torchwise.analysis import first_line
 from torchwise.lint.base import Edit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,7 +95,7 @@ def _char_col(ctx: "Context", line: int, byte_col: int) -> int:
 
 def indent_of(ctx: "Context", stmt: ast.stmt) -> str | None:
     """The indentation of ``stmt`` when it starts its line (else None)."""
-    first = stmt.decorator_list[0].lineno if getattr(stmt, "decorator_list", None) else stmt.lineno
+    first = first_line(stmt)
     text = line_text(ctx, first)
     col = _char_col(ctx, stmt.lineno, stmt.col_offset) if first == stmt.lineno else len(text) - len(text.lstrip())
     prefix = text[:col]
@@ -131,7 +132,7 @@ def insert_before(ctx: "Context", stmt: ast.stmt, code: str) -> Edit | None:
     indent = indent_of(ctx, stmt)
     if indent is None:
         return None
-    first = stmt.decorator_list[0].lineno if getattr(stmt, "decorator_list", None) else stmt.lineno
+    first = first_line(stmt)
     return Edit(first, 0, first, 0, f"{indent}{code}{line_ending(ctx.source)}")
 
 
@@ -210,7 +211,7 @@ def wrap(ctx: "Context", first: ast.stmt, last: ast.stmt, header: str) -> tuple[
     if indent is None or indent_of(ctx, last) is None or not _ends_line(ctx, last):
         return None
     unit = indent_unit(ctx)
-    top = first.decorator_list[0].lineno if getattr(first, "decorator_list", None) else first.lineno
+    top = first_line(first)
     bottom = last.end_lineno or last.lineno
     if _continues_string(ctx, top + 1, bottom) is not False:
         return None  # a multi-line string inside (its value would change), or no tokens
