@@ -186,9 +186,11 @@ async def test_output_streams_while_the_code_runs(kernel: LanguageClient, tmp_pa
     )
     recorder = kernel.recorder
     run_id = await run_code(kernel, code)
-    await recorder.until(lambda: recorder.outputs[run_id] or run_id in recorder.finished)
+    # The print may reach the client in two pieces ("first", then its "\n": ipykernel can
+    # send a write before the next one lands), as a terminal would show it: wait for the line.
+    await recorder.until(lambda: recorder.text(run_id).endswith("\n") or run_id in recorder.finished)
     assert run_id not in recorder.finished, "output arrived only after the run finished"
-    assert recorder.outputs[run_id][0]["text"] == "first\n"
+    assert recorder.text(run_id) == "first\n"
     gate.write_text("open")
     finished = await recorder.done(run_id)
     assert finished["status"] == "ok"
