@@ -159,3 +159,92 @@ async def test_hovers_after_a_statement_relint_read_the_spliced_analysis(client:
     assert result is not None
     text = result.contents.value  # type: ignore[union-attr]
     assert "Linear" in text and "ReLU" not in text, text
+
+
+async def _stats(client: LanguageClient) -> dict:
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="torchwise.lintStats", arguments=[]))
+
+
+async def _type(client: LanguageClient, uri: str, version: int, text: str) -> types.PublishDiagnosticsParams:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    return await wait_publish(client, uri, version)
+
+
+COMMENTED = "        opt.zero_grad()\n        # the batch's scores\n"
+PRINTED = "        scores = net(x)\n        print(scores.shape)\n"
+
+
+async def test_code_typed_right_after_a_comment_is_relinted_from_the_last_analysis(client: LanguageClient,
+                                                                                    tmp_path: Path):
+    """A comment (answered by reuse, whose snapshot has no analysis: its lines moved),
+    then code in the same function at once: the statement re-lint starts from the last
+    analysis, not a full lint."""
+    root = tmp_path / "proj"
+    path = root / "fit.py"
+    text = path.read_text(encoding="utf-8")
+    uri = open_document(client, path, text)
+    await wait_publish(client, uri, 1)
+    commented = text.replace("        opt.zero_grad()\n", COMMENTED)
+    assert published(await _type(client, uri, 2, commented)) == expected(root, path, commented)
+    printed = commented.replace("        scores = net(x)\n", PRINTED)
+    assert published(await _type(client, uri, 3, printed)) == expected(root, path, printed)
+    stats = await _stats(client)
+    assert (stats["reused"], stats["statements"]) == (1, 1), stats
+
+
+async def test_an_idle_editor_gives_a_reused_text_its_analysis(client: LanguageClient, tmp_path: Path):
+    """A comment at the top (reused), a pause, then code in another function: the pause
+    re-lints the comment's text from the last analysis (``caughtUp``), so the code is
+    one statement's re-lint, not a full lint (from the last analysis, the two edits span
+    both functions)."""
+    root = tmp_path / "proj"
+    path = root / "fit.py"
+    text = path.read_text(encoding="utf-8")
+    uri = open_document(client, path, text)
+    await wait_publish(client, uri, 1)
+    commented = text.replace("from torch import nn\n", "from torch import nn\n# the model lives in nets/\n")
+    assert published(await _type(client, uri, 2, commented)) == expected(root, path, commented)
+    for _ in range(100):
+        stats = await _stats(client)
+        if stats["caughtUp"]:
+            break
+        await asyncio.sleep(0.05)
+    assert stats["caughtUp"] == 1 and stats["statements"] == 0, stats
+    printed = commented.replace("    net = Classifier(8, 3)\n", "    net = Classifier(8, 3)\n    print(net)\n")
+    assert published(await _type(client, uri, 3, printed)) == expected(root, path, printed)
+    stats = await _stats(client)
+    assert (stats["reused"], stats["statements"]) == (1, 1), stats
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))
+async def puller(lsp_client: LanguageClient, tmp_path: Path):
+    from test_pull_diagnostics_lsp import pulling_params
+
+    shutil.copytree(PROJECT, tmp_path / "proj")
+    await lsp_client.initialize_session(pulling_params(tmp_path / "proj", lint={"debounceMs": 0}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_pulling_client_gets_the_same_incremental_answers(puller: LanguageClient, tmp_path: Path):
+    """VS Code pulls: its reports come the way pushed ones do (reuse, the edited
+    statement's re-lint, a full lint in slices), each equal to a full lint."""
+    root = tmp_path / "proj"
+    path = root / "fit.py"
+    text = path.read_text(encoding="utf-8")
+    uri = open_document(puller, path, text)
+    rng = random.Random(5)
+    for version in range(2, 24):
+        text = call_statement(text, rng, version) if version % 3 else comment_line(text, rng)
+        puller.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        report = await puller.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+        assert published(types.PublishDiagnosticsParams(uri=uri, diagnostics=report.items)) == \
+            expected(root, path, text), f"version {version}:\n{text}"
+    stats = await _stats(puller)
+    assert stats["statements"] >= 3 and stats["reused"] >= 1, stats

@@ -44,6 +44,7 @@ SOURCE = "torchwise"
 _CONVERTER = get_converter()  # to_diagnostic: a diagnostic's JSON form read as lsprotocol's object
 BIG_DEBOUNCE_MS = 300
 OTHERS_DEBOUNCE_MS = 500  # another module changed: the open documents are linted again once changes pause
+CATCH_UP_S = 0.3  # an edit answered by reuse: its snapshot gets an analysis once typing pauses this long
 FIX_ALL_KIND = "source.fixAll.torchwise"
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -77,6 +78,9 @@ class DocLint:
     found: list[Finding] = field(default_factory=list)
     # the last full lint, for edits that cannot change its findings (torchwise.incremental)
     snapshot: incremental.Snapshot | None = None
+    # the last snapshot with an analysis, while reuses (which move lines its tree does not
+    # know of) answered the edits since: the next statement re-lint starts from it
+    base: incremental.Snapshot | None = None
     edits: int = 0  # change events (each bumps the project revision once)
     # the last publish's diagnostics of findings on ASCII lines (their columns need no
     # conversion): the same finding after an edit elsewhere is not converted again
@@ -112,6 +116,9 @@ class Linter:
         self.running: dict[str, asyncio.Task] = {}  # uri -> its sliced lint run (small documents)
         self.reused = 0  # lint runs answered from a snapshot (benchmarks, tests)
         self.relinted = 0  # lint runs answered by re-linting one edited statement
+        self.caught_up = 0  # reused snapshots given an analysis while the editor was idle
+        self.catch_ups: dict[str, asyncio.TimerHandle] = {}  # uri -> its pending catch-up
+        self.asked: dict[str, tuple[str, asyncio.Task]] = {}  # uri -> (text, its run for pulls)
         self.refreshes: set[str] = set()  # uris whose pending run is a refresh for another module's change
         self.collector = IdleCollector()  # the cyclic collector waits for the editor to be idle
 
@@ -242,6 +249,8 @@ class Linter:
         if result is None:
             doc.snapshot = None
             return None
+        if old.analysis is not None and result[1] is not old:
+            doc.base = old  # (after a reuse of a reuse, the first one's base stays)
         found, doc.snapshot = result
         doc.store(source, key, self._revision(), found)
         self.reused += 1
@@ -250,13 +259,18 @@ class Linter:
         return version, found
 
     def _relint_statement(self, uri: str, version: int | None, source: str, key: tuple[str, ...],
-                          rules: list[Rule], path: str, stamp: int, revision: int, old):
+                          rules: list[Rule], path: str, stamp: int, revision: int, old, counted: bool = True):
         """(version, findings) from a re-lint of the one top-level def/class the edit
         changed (``torchwise.incremental_statement``); None: lint in full. Its analysis
         becomes the document's (hovers share it), as a full lint's would."""
         doc = self.docs.get(uri)
-        if doc is None or old is None or old.analysis is None or not incremental.enabled():
+        if doc is None or old is None or not incremental.enabled():
             return None
+        if old.analysis is None:  # reused since the last analysis: re-lint from there, if one edit away
+            old = doc.base
+            if old is None:
+                return None
+        doc.base = None  # the splice moves its tree's lines: never spliced twice
         project = self.server.project
         if uri.startswith("file:"):
             from torchwise.jedi_fallback import uri_to_path
@@ -287,10 +301,55 @@ class Linter:
         found, doc.snapshot = result
         self.server.keep_analysis(uri, version, source, doc.snapshot.analysis)
         doc.store(source, key, revision, found)
-        self.relinted += 1
-        self.timings.append(time.perf_counter() - start)
-        del self.timings[:-200]
+        if counted:
+            self.relinted += 1
+            self.timings.append(time.perf_counter() - start)
+            del self.timings[:-200]
         return version, found
+
+    # -- catching up after reuses ---------------------------------------------------------
+    def _schedule_catch_up(self, uri: str) -> None:
+        """After an edit answered by reuse, the snapshot has no analysis (its lines moved),
+        so the next edit that reuse cannot answer would be a full lint. Once the editor is
+        idle, one statement re-lint from the last analysis to this text gives it one again
+        (``_relint_statement``); an edit that comes first starts from there itself."""
+        doc = self.docs.get(uri)
+        if doc is None or doc.base is None or doc.snapshot is None or not _loop_running():
+            return
+        previous = self.catch_ups.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        snapshot = doc.snapshot
+        self.catch_ups[uri] = asyncio.get_running_loop().call_later(
+            CATCH_UP_S, lambda: self._catch_up(uri, snapshot))
+
+    def _catch_up(self, uri: str, snapshot) -> None:
+        self.catch_ups.pop(uri, None)
+        doc = self.docs.get(uri)
+        current = self.server.document_text(uri)
+        settings = self.settings_for(uri) if current is not None else None
+        if (doc is None or doc.snapshot is not snapshot or doc.base is None or settings is None
+                or current[1] != snapshot.source or uri in self.pending or uri in self.running
+                or uri in self.asked):
+            return  # edited, re-linted or closed since: the next lint takes it from there
+        version, source = current
+        path, rules, key = self._rules(uri, settings)
+        stamp, revision = self._stamp(uri), self._revision()
+        if key != snapshot.key or stamp != snapshot.stamp:
+            return
+        with no_gc():
+            try:
+                result = self._relint_statement(uri, version, source, key, rules, path, stamp, revision,
+                                                snapshot, counted=False)
+            except Exception as exc:  # never take the server down: the next edit lints in full
+                self.server.log(f"catch-up failed for {uri}: {exc!r}", types.MessageType.Error)
+                result = None
+        if result is None:
+            doc.snapshot = snapshot  # the reuse's findings stand (a full lint comes when needed)
+            return
+        self.caught_up += 1
+        if result[1] != snapshot.found:  # both answers are exact; should they differ, publish the re-lint's
+            self._publish_result(uri, result)
 
     def _remember(self, uri: str, analysis, key: tuple[str, ...], found: list[Finding], stamp: int,
                   revision: int) -> None:
@@ -301,14 +360,19 @@ class Linter:
         doc = self.docs.setdefault(uri, DocLint())
         doc.store(analysis.source, key, revision, found)
         doc.snapshot = incremental.snapshot(analysis, key, found, stamp) if incremental.enabled() else None
+        doc.base = None
 
     async def findings_async(self, uri: str) -> tuple[int | None, list[Finding]] | None:
-        """Like ``findings``; a large document is linted on a worker thread (its own
-        analysis, so no object is shared between threads) while the event loop keeps
-        answering. A newer version's run replaces a queued older one."""
+        """Like ``findings``, for a pull or a code action: a small document goes the way a
+        pushed lint does (reuse, the edited statement's re-lint, else a full lint in
+        slices); a large one is linted on a worker thread (its own analysis, so no object
+        is shared between threads) while the event loop keeps answering. A newer
+        version's run replaces a queued older one."""
         current = self.server.document_text(uri)
         if current is None or len(current[1]) < BIG_SOURCE_CHARS:
-            return self.findings(uri)
+            if current is None or self._is_cell(uri) or not _loop_running():
+                return self.findings(uri)
+            return await self._findings_asked(uri)
         version, source = current
         settings = self.settings_for(uri)
         if settings is None:
@@ -342,6 +406,41 @@ class Linter:
             del self.timings[:-200]
             self.docs.setdefault(uri, DocLint()).store(source, key, job[1][1], found)
         return version, found
+
+    async def _findings_asked(self, uri: str) -> tuple[int | None, list[Finding]] | None:
+        """The current text's findings by ``_findings_sliced``, one run per text for
+        everything that asks meanwhile (a pull, the workspace poll, a code action); a run
+        whose text changed under it is asked again for the new text."""
+        for _ in range(3):
+            current = self.server.document_text(uri)
+            if current is None:
+                return None
+            run = self.asked.get(uri)
+            if run is None or run[0] is not current[1]:
+                task = asyncio.ensure_future(self._run_asked(uri))
+                run = self.asked[uri] = (current[1], task)
+                task.add_done_callback(lambda t, uri=uri: self._asked_done(uri, t))
+            result = await asyncio.shield(run[1])  # a cancelled pull leaves the run to the others
+            if result is not _STALE:
+                return result
+        return self.findings(uri)  # the text keeps changing: this version, at once
+
+    def _asked_done(self, uri: str, task: asyncio.Task) -> None:
+        if self.asked.get(uri, (None, None))[1] is task:
+            del self.asked[uri]
+        if not task.cancelled():
+            task.exception()  # retrieved here: whoever awaited it logs it (a pull answers it)
+
+    async def _run_asked(self, uri: str):
+        self.collector.hold()  # as for a pushed run (``_lint_sliced``)
+        reused = self.reused
+        try:
+            result = await self._findings_sliced(uri)
+            if result is not _STALE and self.reused != reused:
+                self._schedule_catch_up(uri)
+            return result
+        finally:
+            self.collector.release(defer=self.reused == reused)
 
     def _open_texts(self, uri: str) -> dict[str, str]:
         """The other open Python documents' texts, by uri, for the lint worker's project."""
@@ -422,6 +521,8 @@ class Linter:
                 return
             if result is not _STALE:
                 self._publish_result(uri, result)
+                if self.reused != reused:
+                    self._schedule_catch_up(uri)
         finally:
             self.collector.release(defer=self.reused == reused)  # a full lint's garbage waits
 
@@ -871,7 +972,7 @@ def register(server: TorchwiseServer) -> None:
     def lint_stats(ls: TorchwiseServer, *args) -> dict:
         """Benchmarks and debugging: seconds spent per lint run (analysis excluded)."""
         return {"runs": len(linter.timings), "seconds": list(linter.timings), "reused": linter.reused,
-                "statements": linter.relinted}
+                "statements": linter.relinted, "caughtUp": linter.caught_up}
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
