@@ -5,6 +5,7 @@ diagnostics, and rapid edits publish only the newest version's diagnostics."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 
 import pytest_lsp
@@ -111,3 +112,54 @@ async def test_rapid_edits_publish_only_the_newest_versions_diagnostics(
     await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=8)))
     assert [entry for entry in seen if entry[0] == "publish" and entry[1] == uri] == [("publish", uri, 6)]
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))
+async def puller(lsp_client: LanguageClient, tmp_path: Path):
+    from test_pull_diagnostics_lsp import pulling_params
+
+    await lsp_client.initialize_session(pulling_params(tmp_path, lint={"debounceMs": 0}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+def ids_of(client: LanguageClient, method: str) -> list[str]:
+    """The ids of the requests of ``method`` the client sends from now on."""
+    ids: list[str] = []
+    send = client.protocol.send_request
+
+    def sending(name, params=None, callback=None, msg_id=None):
+        msg_id = msg_id or str(uuid.uuid4())
+        if name == method:
+            ids.append(msg_id)
+        return send(name, params, callback, msg_id)
+
+    client.protocol.send_request = sending  # type: ignore[method-assign]
+    return ids
+
+
+async def test_a_hover_sent_after_a_pull_is_answered_before_the_pulled_report(
+        puller: LanguageClient, tmp_path: Path) -> None:
+    """VS Code pulls: the pull's full lint runs in slices too, so a hover sent right
+    after it is answered first (a pull used to lint the whole file in one go)."""
+    text = large_text()
+    uri = open_document(puller, tmp_path / "train.py", text)
+    first = await puller.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert [d.code for d in first.items] == ["TW107"]
+    # two places far apart: neither reuse nor one statement's re-lint answers it
+    edited = text.replace("def train_0(", "def train_zero(").replace("torch.no_grad()\n", "torch.no_grad()\n" * 2)
+    change(puller, uri, 2, edited)
+    seen = record(puller)
+    pull_id, hover_id = ids_of(puller, types.TEXT_DOCUMENT_DIAGNOSTIC), ids_of(puller, types.TEXT_DOCUMENT_HOVER)
+    pulled = asyncio.ensure_future(puller.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+        text_document=types.TextDocumentIdentifier(uri=uri))))
+    await asyncio.sleep(0.15)  # the pull's lint has started (it takes seconds here)
+    hover = await puller.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=position_of(edited, "cross_entropy", offset=3, occurrence=200)))
+    assert hover is not None and "cross_entropy" in hover.contents.value  # type: ignore[union-attr]
+    report = await pulled
+    assert [d.code for d in report.items] == ["TW107", "TW107"]  # this version's findings
+    answered = [entry[1] for entry in seen if entry[0] == "response"]
+    assert answered == [hover_id[0], pull_id[0]], (answered, hover_id, pull_id)  # the hover first
