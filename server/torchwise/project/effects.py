@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import operator
-import threading
 import weakref
 
 from torchwise.analysis import _CHILD_FIELDS, _child_fields, dotted
@@ -204,16 +203,6 @@ def _mode_call(call: ast.Call) -> tuple[str, str] | None:
     return None
 
 
-class _Walk(threading.local):
-    """The functions being summarised (shared by every module's ``Summaries``: an import
-    cycle is cut like a recursion), and whether the summary in progress met one."""
-
-    def __init__(self) -> None:
-        self.active: set[int] = set()
-        self.cut = False
-
-
-_WALK = _Walk()
 
 
 class Summaries:
@@ -387,8 +376,11 @@ class Summaries:
 
     def of(self, func: ast.AST, depth: int = 0) -> Effects:
         """The function's effects, following helpers ``MAX_DEPTH - depth`` calls deep.
-        Memoised per (function, remaining depth), so a verdict never depends on which
-        rule asked first; a result cut short by recursion is not kept."""
+        Memoised per (function, remaining depth): a pure function of the two, so a
+        verdict never depends on which rule, or which module, asked first. Recursion and
+        import cycles are unrolled until the depth runs out (at most ``MAX_DEPTH + 1``
+        summaries per function); a cycle cut where it was entered made the answer depend
+        on the entry point, and on what an earlier question had cached."""
         if not isinstance(func, _FUNCS):
             return NONE
         owned = self._owners.get(id(func))
@@ -405,19 +397,8 @@ class Summaries:
         cached = memo.get(remaining)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        walk = _WALK
-        if id(func) in walk.active:
-            walk.cut = True
-            return NONE  # recursion: what the outer call is computing is not known yet
-        outer_cut, walk.cut = walk.cut, False
-        walk.active.add(id(func))
-        try:
-            effects = self._compute(func, depth)
-        finally:
-            walk.active.discard(id(func))
-        if not walk.cut:
-            memo[remaining] = (stamp, effects)
-        walk.cut = walk.cut or outer_cut
+        effects = self._compute(func, depth)
+        memo[remaining] = (stamp, effects)
         return effects
 
     def _compute(self, func, depth: int) -> Effects:
