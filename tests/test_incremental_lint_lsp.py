@@ -26,10 +26,15 @@ PROJECT = Path(__file__).resolve().parent / "lint_projects" / "softmax_model_els
 PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
 
 
+async def _session(lsp_client: LanguageClient, tmp_path: Path, params=initialize_params):
+    """The project copied to ``tmp_path/proj``, a session on it (``params``: the client's)."""
+    shutil.copytree(PROJECT, tmp_path / "proj")
+    await lsp_client.initialize_session(params(tmp_path / "proj", lint={"debounceMs": 0}))
+
+
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env()))
 async def client(lsp_client: LanguageClient, tmp_path: Path):
-    shutil.copytree(PROJECT, tmp_path / "proj")
-    await lsp_client.initialize_session(initialize_params(tmp_path / "proj", lint={"debounceMs": 0}))
+    await _session(lsp_client, tmp_path)
     yield
     await lsp_client.shutdown_session()
 
@@ -223,8 +228,7 @@ async def test_an_idle_editor_gives_a_reused_text_its_analysis(client: LanguageC
 async def puller(lsp_client: LanguageClient, tmp_path: Path):
     from test_pull_diagnostics_lsp import pulling_params
 
-    shutil.copytree(PROJECT, tmp_path / "proj")
-    await lsp_client.initialize_session(pulling_params(tmp_path / "proj", lint={"debounceMs": 0}))
+    await _session(lsp_client, tmp_path, pulling_params)
     yield
     await lsp_client.shutdown_session()
 

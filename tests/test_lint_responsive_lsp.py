@@ -77,6 +77,14 @@ def change(client: LanguageClient, uri: str, version: int, text: str) -> None:
     ))
 
 
+async def hover_deep_inside(client: LanguageClient, uri: str, text: str) -> None:
+    """A hover on the 200th ``cross_entropy`` of ``text``: it must be answered."""
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=position_of(text, "cross_entropy", offset=3, occurrence=200)))
+    assert hover is not None and "cross_entropy" in hover.contents.value  # type: ignore[union-attr]
+
+
 async def test_a_hover_right_after_a_change_answers_before_that_versions_diagnostics(
         client: LanguageClient, tmp_path: Path) -> None:
     text = large_text()
@@ -86,10 +94,7 @@ async def test_a_hover_right_after_a_change_answers_before_that_versions_diagnos
     edited = text.replace("torch.no_grad()\n", "torch.no_grad()\ntorch.no_grad()\n")
     published = asyncio.ensure_future(wait_publish(client, uri, 2))
     change(client, uri, 2, edited)
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        position=position_of(edited, "cross_entropy", offset=3, occurrence=200)))
-    assert hover is not None and "cross_entropy" in hover.contents.value  # type: ignore[union-attr]
+    await hover_deep_inside(client, uri, edited)
     params = await published
     assert [d.code for d in params.diagnostics] == ["TW107", "TW107"]  # this version's findings
     kinds = [entry[0] for entry in seen]
@@ -155,10 +160,7 @@ async def test_a_hover_sent_after_a_pull_is_answered_before_the_pulled_report(
     pulled = asyncio.ensure_future(puller.text_document_diagnostic_async(types.DocumentDiagnosticParams(
         text_document=types.TextDocumentIdentifier(uri=uri))))
     await asyncio.sleep(0.15)  # the pull's lint has started (it takes seconds here)
-    hover = await puller.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        position=position_of(edited, "cross_entropy", offset=3, occurrence=200)))
-    assert hover is not None and "cross_entropy" in hover.contents.value  # type: ignore[union-attr]
+    await hover_deep_inside(puller, uri, edited)
     report = await pulled
     assert [d.code for d in report.items] == ["TW107", "TW107"]  # this version's findings
     answered = [entry[1] for entry in seen if entry[0] == "response"]
