@@ -165,3 +165,22 @@ async def test_a_hover_sent_after_a_pull_is_answered_before_the_pulled_report(
     assert [d.code for d in report.items] == ["TW107", "TW107"]  # this version's findings
     answered = [entry[1] for entry in seen if entry[0] == "response"]
     assert answered == [hover_id[0], pull_id[0]], (answered, hover_id, pull_id)  # the hover first
+
+
+async def test_a_comment_typed_in_a_large_document_moves_its_findings_without_a_lint(
+        client: LanguageClient, tmp_path: Path) -> None:
+    """A large document is linted in the worker process, seconds for a file this size;
+    its findings come back with what reusing them needs, so a comment typed next is
+    answered by moving them (``torchwise.incremental``), not by another worker run."""
+    text = "import torch\n\n\n" + "".join(CHUNK.format(i=i) for i in range(700)) + "torch.no_grad()\n"
+    assert len(text) > 200_000  # server.BIG_SOURCE_CHARS: linted in the worker process
+    uri = open_document(client, tmp_path / "train.py", text)
+    first = await wait_publish(client, uri, 1)
+    assert [(d.code, d.range.start.line) for d in first.diagnostics] == [("TW107", text.count("\n") - 1)]
+    edited = text.replace("def train_3(", "# the fourth\ndef train_3(")
+    change(client, uri, 2, edited)
+    params = await wait_publish(client, uri, 2)
+    assert [(d.code, d.range.start.line) for d in params.diagnostics] == [("TW107", text.count("\n"))]
+    stats = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="torchwise.lintStats", arguments=[]))
+    assert stats["reused"] == 1 and stats["runs"] == 2, stats  # the worker's run, then the reuse

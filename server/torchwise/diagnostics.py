@@ -38,7 +38,7 @@ from torchwise.resources import data_dir
 from torchwise.pull_diagnostics import client_pulls, refresh
 from torchwise.server import BIG_SOURCE_CHARS, TorchwiseServer
 from torchwise.documents import position_encoding
-from torchwise.text import LineIndex, strip_eol, to_units
+from torchwise.text import LineIndex, split_lines, strip_eol, to_units
 
 SOURCE = "torchwise"
 _CONVERTER = get_converter()  # to_diagnostic: a diagnostic's JSON form read as lsprotocol's object
@@ -384,6 +384,9 @@ class Linter:
         cached = doc.current(source, key, project.revision) if doc is not None else None
         if cached is not None:
             return version, cached
+        reused = self._reuse(uri, version, source, key)  # a comment typed: no worker run at all
+        if reused is not None:
+            return reused
         job = self.jobs.get(uri)
         if job is None or job[0] is not source or job[1] != stamp:
             if job is not None:
@@ -393,9 +396,9 @@ class Linter:
             future = asyncio.get_running_loop().run_in_executor(
                 self._lint_pool(), _lint_text, source, path, key, folders, project.revision,
                 self._open_texts(uri) if folders else {})
-            job = (source, stamp, future)
+            job = (source, stamp, future, self._stamp(uri))
             self.jobs[uri] = job
-        rows, errors, seconds = await asyncio.shield(job[2])
+        rows, errors, seconds, spans = await asyncio.shield(job[2])
         found = [_finding_from_row(row) for row in rows]
         if self.jobs.get(uri) is job:
             del self.jobs[uri]
@@ -404,7 +407,12 @@ class Linter:
         if self.server.is_open(uri):
             self.timings.append(seconds)
             del self.timings[:-200]
-            self.docs.setdefault(uri, DocLint()).store(source, key, job[1][1], found)
+            doc = self.docs.setdefault(uri, DocLint())
+            doc.store(source, key, job[1][1], found)
+            if spans is not None and incremental.enabled():  # what reusing these findings needs (no analysis here)
+                doc.snapshot = incremental.Snapshot(source, split_lines(source, keepends=True), key, found, spans,
+                                                    [first for first, _ in spans], job[3])
+                doc.base = None
         return version, found
 
     async def _findings_asked(self, uri: str) -> tuple[int | None, list[Finding]] | None:
@@ -908,15 +916,19 @@ def _worker_analysis(source: str, path: str, folders: tuple[str, ...], revision:
 
 
 def _lint_text(source: str, path: str, codes: tuple[str, ...], folders: tuple[str, ...] = (),
-               revision: int = 0, open_texts: dict[str, str] | None = None) -> tuple[list[tuple], list[str], float]:
-    """Lint ``source`` in the worker process: (findings as plain rows, error lines, seconds)."""
+               revision: int = 0, open_texts: dict[str, str] | None = None
+               ) -> tuple[list[tuple], list[str], float, list[tuple[int, int]] | None]:
+    """Lint ``source`` in the worker process: (findings as plain rows, error lines, seconds,
+    the top-level statements' spans for a snapshot: ``incremental.snapshot``'s, None where
+    it makes none)."""
     errors: list[str] = []
     start = time.perf_counter()
     rules = [r for r in (get_rule(code) for code in codes) if r is not None]
     analysis = _worker_analysis(source, path, folders, revision, open_texts)
     found = lint_analysis(analysis, path, rules, on_error=errors.append)
     rows = [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix) for f in found]
-    return rows, errors, time.perf_counter() - start
+    shot = incremental.snapshot(analysis, codes, found, 0)
+    return rows, errors, time.perf_counter() - start, None if shot is None else shot.spans
 
 
 def _finding_from_row(row: tuple) -> Finding:
