@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from torchwise.diagnostics import noqa_edit
+from torchwise.code_actions import noqa_edit
 from torchwise.lint.base import Edit, Finding, Fix, Rule
 from torchwise.lint.engine import get_rule, lint_source
 from torchwise.lint.fix import apply_fixes, choose_edits

@@ -1,4 +1,5 @@
-"""Lint diagnostics in the editor: publish, quick fixes, noqa, fix-all.
+"""Lint diagnostics in the editor: when a document is linted, how (reuse, one
+statement's re-lint, a full lint in slices or in the worker process), and publishing.
 
 Documents are linted on open and save, and ``lint.debounce_ms`` after the last
 change (a new change cancels the pending run); each publish carries the document
@@ -6,14 +7,12 @@ version it was computed for. Clients that pull diagnostics get none pushed for t
 documents (``torchwise.pull_diagnostics``). Settings come from the client
 (``lint.select`` / ``lint.ignore`` / ``lint.enabled``, per workspace folder:
 ``torchwise.folder_settings``) on top of the ``[tool.torchwise]`` table of the
-file's pyproject.toml. Code actions: the rule's fix, "ignore this rule on this
-line" (a ``# noqa:`` comment), and ``source.fixAll.torchwise`` (all safe fixes).
+file's pyproject.toml. Code actions on the findings: ``torchwise.code_actions``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 import multiprocessing
 import os
@@ -32,20 +31,18 @@ from torchwise.analysis import build_analysis
 from torchwise.lint.base import Finding, Fix, Rule
 from torchwise.lint.config import ConfigError, load_config, merged
 from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, lint_slices, no_gc, unknown_selectors
-from torchwise.lint.fix import choose_edits
 from torchwise.lint.term import plain
 from torchwise.resources import data_dir
 from torchwise.pull_diagnostics import client_pulls, refresh
 from torchwise.server import BIG_SOURCE_CHARS, TorchwiseServer
 from torchwise.documents import position_encoding
-from torchwise.text import LineIndex, split_lines, strip_eol, to_units
+from torchwise.text import split_lines, strip_eol, to_units
 
 SOURCE = "torchwise"
 _CONVERTER = get_converter()  # to_diagnostic: a diagnostic's JSON form read as lsprotocol's object
 BIG_DEBOUNCE_MS = 300
 OTHERS_DEBOUNCE_MS = 500  # another module changed: the open documents are linted again once changes pause
 CATCH_UP_S = 0.3  # an edit answered by reuse: its snapshot gets an analysis once typing pauses this long
-FIX_ALL_KIND = "source.fixAll.torchwise"
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -790,72 +787,6 @@ class Linter:
         return _CONVERTER.structure(self.diagnostic_json(uri, f, lines), types.Diagnostic)
 
     # -- code actions -------------------------------------------------------------
-    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
-        uri = params.text_document.uri
-        only = params.context.only
-        result = await self.findings_async(uri)
-        if result is None:
-            return []
-        version, found = result
-        try:
-            document = self.server.workspace.get_text_document(uri)
-        except Exception:
-            return []
-        lines = list(document.lines)
-        actions: list[types.CodeAction] = []
-        want_quickfix = _wanted(types.CodeActionKind.QuickFix, only)
-        if want_quickfix:
-            request = params.range
-            noqa_done: set[tuple[int, str]] = set()
-            for f in found:
-                diag = self.to_diagnostic(uri, f, lines)
-                if not _overlaps(diag.range, request):
-                    continue
-                if f.fix is not None:
-                    title = plain(f"{f.fix.message} ({f.rule.code})") + (
-                        " [unsafe]" if f.fix.applicability == "unsafe" else "")
-                    actions.append(types.CodeAction(
-                        title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
-                        is_preferred=f.fix.applicability == "safe",
-                        edit=types.WorkspaceEdit(changes={uri: self.fix_to_text_edits(uri, f.fix, lines)}),
-                    ))
-                key = (f.line, f.rule.code)
-                if key not in noqa_done:
-                    noqa_done.add(key)
-                    edit = noqa_edit(lines, f.line, f.rule.code)
-                    if edit is not None:
-                        line_no, col, end_col, text = edit
-                        actions.append(types.CodeAction(
-                            title=f"Ignore {f.rule.name} ({f.rule.code}) on this line",
-                            kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
-                            edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(
-                                range=self.to_range(uri, line_no, col, line_no, end_col, lines), new_text=text)]}),
-                        ))
-        if _wanted(FIX_ALL_KIND, only, explicit_only=True):
-            source = document.source
-            fixes = [f.fix for f in found if f.fix is not None and f.fix.applicability == "safe"]
-            chosen, applied = choose_edits(source, fixes) if fixes else ([], 0)
-            if applied:
-                # one edit per fixed span, not a whole-document replacement: what the
-                # user typed elsewhere meanwhile cannot be reverted by applying it
-                index = LineIndex(source)
-                encoding = getattr(document, "encoding", "utf-16")
-                edits = []
-                for a, b, text in sorted(chosen):
-                    (l0, c0), (l1, c1) = index.position(a, encoding), index.position(b, encoding)
-                    edits.append(types.TextEdit(range=types.Range(
-                        start=types.Position(line=l0, character=c0), end=types.Position(line=l1, character=c1)),
-                        new_text=text))
-                actions.append(types.CodeAction(
-                    title="Torchwise: fix all auto-fixable problems", kind=FIX_ALL_KIND,
-                    edit=types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-                        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                        edits=edits,
-                    )]),
-                ))
-        return actions
-
-
 _STALE = object()  # a sliced run whose document changed under it: publishes nothing
 
 
@@ -937,43 +868,6 @@ def _finding_from_row(row: tuple) -> Finding:
                    message=message, fix=fix)
 
 
-def _wanted(kind: str, only: list[str] | None, explicit_only: bool = False) -> bool:
-    if not only:
-        return not explicit_only
-    return any(kind == o or kind.startswith(f"{o}.") for o in only)
-
-
-def _overlaps(a: types.Range, b: types.Range) -> bool:
-    a0, a1 = (a.start.line, a.start.character), (a.end.line, a.end.character)
-    b0, b1 = (b.start.line, b.start.character), (b.end.line, b.end.character)
-    return a0 <= b1 and b0 <= a1
-
-
-_NOQA_CODES = re.compile(r"#\s*noqa(?P<colon>\s*:\s*)(?P<codes>[A-Za-z0-9_\-]+(?:(?:\s*,\s*|\s+)[A-Za-z0-9_\-]+)*)",
-                         re.IGNORECASE)
-_NOQA_BARE = re.compile(r"#\s*noqa(?!\s*:)", re.IGNORECASE)
-
-
-def noqa_edit(lines: list[str], line: int, code: str) -> tuple[int, int, int, str] | None:
-    """(line, col, end_col, text) that makes ``line`` suppress ``code``: extend an
-    existing ``# noqa: X`` or append ``  # noqa: CODE``. None if already suppressed."""
-    if not 1 <= line <= len(lines):
-        return None
-    text = lines[line - 1].rstrip("\r\n")
-    match = _NOQA_CODES.search(text)
-    if match:
-        codes = re.split(r"[\s,]+", match.group("codes"))
-        if code.lower() in (c.lower() for c in codes):
-            return None
-        end = match.end("codes")
-        return line, end, end, f", {code}"
-    if _NOQA_BARE.search(text):
-        return None
-    end = len(text)
-    stripped = text.rstrip()
-    return line, len(stripped), end, f"  # noqa: {code}"
-
-
 def register(server: TorchwiseServer) -> None:
     linter = Linter(server)
     server.linter = linter  # type: ignore[attr-defined]
@@ -985,15 +879,3 @@ def register(server: TorchwiseServer) -> None:
         """Benchmarks and debugging: seconds spent per lint run (analysis excluded)."""
         return {"runs": len(linter.timings), "seconds": list(linter.timings), "reused": linter.reused,
                 "statements": linter.relinted, "caughtUp": linter.caught_up}
-
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
-                                resolve_provider=False),
-    )
-    async def code_action(ls: TorchwiseServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-        try:
-            return await linter.code_actions(params) or None
-        except Exception as exc:
-            ls.log(f"code actions failed for {params.text_document.uri}: {exc!r}", types.MessageType.Error)
-            return None

@@ -220,11 +220,12 @@ class TorchwiseServer(LanguageServer):
 
 
 def create_server() -> TorchwiseServer:
-    from torchwise import (completion, diagnostics, folder_settings, hover, kernel, lifecycle, notebooks,
-                           pull_diagnostics)
+    from torchwise import (code_actions, completion, diagnostics, folder_settings, hover, kernel, lifecycle,
+                           notebooks, pull_diagnostics)
     from torchwise.project import lsp as project
 
     server = TorchwiseServer()
-    for feature in (lifecycle, folder_settings, project, hover, diagnostics, pull_diagnostics, notebooks, completion, kernel):
+    for feature in (lifecycle, folder_settings, project, hover, diagnostics, code_actions, pull_diagnostics, notebooks,
+                    completion, kernel):
         feature.register(server)
     return server
