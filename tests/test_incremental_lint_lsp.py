@@ -252,3 +252,50 @@ async def test_a_pulling_client_gets_the_same_incremental_answers(puller: Langua
             expected(root, path, text), f"version {version}:\n{text}"
     stats = await _stats(puller)
     assert stats["statements"] >= 3 and stats["reused"] >= 1, stats
+
+
+HELPER = """
+
+def helper_{i}(net, batches, opt):
+    net.train()
+    for x, y in batches:
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+"""
+
+
+async def test_pulls_cancelled_while_their_lint_runs_leave_the_newest_report_right(puller: LanguageClient,
+                                                                                   tmp_path: Path):
+    """VS Code pulls on every change and cancels the pull the change made outdated
+    (``$/cancelRequest``), its lint maybe running: the last pull of each burst, and the
+    workspace poll after it, still report the newest text exactly."""
+    root = tmp_path / "proj"
+    path = root / "fit.py"
+    text = path.read_text(encoding="utf-8") + "".join(HELPER.format(i=i) for i in range(300))
+    path.write_text(text, encoding="utf-8")
+    uri = open_document(puller, path, text)
+    rng = random.Random(1)
+    cancelled = 0
+    for burst in range(3):
+        pulls = {}
+        for version in range(2 + 10 * burst, 12 + 10 * burst):
+            text = call_statement(text, rng, version) if rng.random() < 0.6 else comment_line(text, rng)
+            puller.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+            if pulls:  # as VS Code does: the change makes the pull before it outdated
+                puller.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=list(pulls)[-1]))
+            pulls[f"pull-{version}"] = asyncio.ensure_future(puller.protocol.send_request_async(
+                types.TEXT_DOCUMENT_DIAGNOSTIC, types.DocumentDiagnosticParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri)), msg_id=f"pull-{version}"))
+            await asyncio.sleep(rng.choice([0, 0.005, 0.02]))
+        answers = await asyncio.gather(*pulls.values(), return_exceptions=True)
+        cancelled += sum(isinstance(a, Exception) for a in answers)
+        want = expected(root, path, text)
+        assert published(types.PublishDiagnosticsParams(uri=uri, diagnostics=answers[-1].items)) == want
+        poll = await puller.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[]))
+        (item,) = [i for i in poll.items if i.uri == uri]
+        assert published(types.PublishDiagnosticsParams(uri=uri, diagnostics=item.items)) == want
+    assert cancelled, "no pull was cancelled: the test did not test that"
