@@ -286,3 +286,50 @@ async def test_completion_defaults_use_names_typed_from_other_modules(project: L
     items = items.items if isinstance(items, types.CompletionList) else items
     step = {i.label: i for i in items}["pt-train-step"].text_edit.new_text
     assert "${6:net}" in step and "${4:opt}" in step, step
+
+
+def test_a_request_read_together_with_initialized_sees_the_workspace(tmp_path: Path) -> None:
+    """``initialized``, ``didOpen`` and a completion in one write, as a fast client's
+    pipe may deliver them: the completion is handled after the folders are set (an
+    async ``initialized`` handler ran only after the others, and the completion saw no
+    workspace: the snippet kept ``model``/``optimizer``, an intermittent failure of the
+    test above on a loaded machine)."""
+    import subprocess
+
+    from test_cli_serve import _frame, _read_message
+
+    write_workspace(tmp_path)
+    source = "from pkg import Net\nfrom pkg.engine import make_optimizer\n\nnet = Net()\nopt = make_optimizer(net)\n\n"
+    (tmp_path / "scripts").mkdir()
+    path = tmp_path / "scripts" / "run.py"
+    path.write_text(source, encoding="utf-8")
+    params = {"processId": None, "rootUri": tmp_path.as_uri(),
+              "capabilities": {"textDocument": {"completion": {"completionItem": {"snippetSupport": True}}}}}
+    proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=server_env())
+    try:
+        proc.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}))
+        proc.stdin.flush()
+        assert _read_message(proc.stdout)["id"] == 1
+        uri = path.as_uri()
+        proc.stdin.write(
+            _frame({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+            + _frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+                "uri": uri, "languageId": "python", "version": 1, "text": source}}})
+            + _frame({"jsonrpc": "2.0", "id": 2, "method": "textDocument/completion", "params": {
+                "textDocument": {"uri": uri}, "position": {"line": source.count("\n"), "character": 0}}}))
+        proc.stdin.flush()
+        while True:
+            message = _read_message(proc.stdout)
+            if "method" in message and "id" in message:  # a request to the client: answer it
+                proc.stdin.write(_frame({"jsonrpc": "2.0", "id": message["id"], "result": None}))
+                proc.stdin.flush()
+            elif message.get("id") == 2:
+                break
+        result = message["result"]
+        items = result["items"] if isinstance(result, dict) else result
+        step = {i["label"]: i for i in items}["pt-train-step"]["textEdit"]["newText"]
+        assert "${6:net}" in step and "${4:opt}" in step, step
+    finally:
+        proc.kill()
+        proc.wait()

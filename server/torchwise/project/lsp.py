@@ -77,6 +77,20 @@ class Indexer:
         self.done.set()
 
 
+async def _register_watcher(ls: TorchwiseServer) -> None:
+    """Ask the client to tell the server of ``.py`` and ``pyproject.toml`` files changed on disk."""
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern="**/*.py"),
+                  types.FileSystemWatcher(glob_pattern="**/pyproject.toml")])
+    try:
+        await ls.client_register_capability_async(types.RegistrationParams(registrations=[
+            types.Registration(id=WATCHER_ID, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                               register_options=options)]))
+    except Exception as exc:
+        ls.log(f"project: the client did not accept the file watcher ({exc}); "
+               "files changed outside the editor are seen after a restart", types.MessageType.Warning)
+
+
 def register(server: TorchwiseServer) -> None:
     open_uris: set[str] = set()
     indexer = Indexer(server)
@@ -104,8 +118,13 @@ def register(server: TorchwiseServer) -> None:
 
     server.document_listeners.insert(0, on_document)  # before the features ask questions
 
+    registering: set[asyncio.Task] = set()
+
     @server.feature(types.INITIALIZED)
-    async def initialized(ls: TorchwiseServer, params: types.InitializedParams) -> None:
+    def initialized(ls: TorchwiseServer, params: types.InitializedParams) -> None:
+        """Synchronous: pygls starts an async handler only after the messages read with
+        it were handled, and a completion or hover sent right behind ``initialized`` must
+        see the workspace's folders (it saw none: no cross-module name resolved)."""
         loop = asyncio.get_running_loop()
 
         def log(message: str) -> None:  # the indexer thread logs too: write from the loop only
@@ -118,16 +137,9 @@ def register(server: TorchwiseServer) -> None:
         capabilities = ls.client_capabilities.workspace
         watched = capabilities.did_change_watched_files if capabilities else None
         if watched is not None and watched.dynamic_registration:
-            options = types.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[types.FileSystemWatcher(glob_pattern="**/*.py"),
-                          types.FileSystemWatcher(glob_pattern="**/pyproject.toml")])
-            try:
-                await ls.client_register_capability_async(types.RegistrationParams(registrations=[
-                    types.Registration(id=WATCHER_ID, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                                       register_options=options)]))
-            except Exception as exc:
-                ls.log(f"project: the client did not accept the file watcher ({exc}); "
-                       "files changed outside the editor are seen after a restart", types.MessageType.Warning)
+            task = asyncio.ensure_future(_register_watcher(ls))
+            registering.add(task)
+            task.add_done_callback(registering.discard)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: TorchwiseServer, params: types.DidChangeWatchedFilesParams) -> None:
