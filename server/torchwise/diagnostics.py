@@ -36,7 +36,7 @@ from torchwise.resources import data_dir
 from torchwise.pull_diagnostics import client_pulls, refresh
 from torchwise.server import BIG_SOURCE_CHARS, TorchwiseServer
 from torchwise.documents import position_encoding
-from torchwise.text import split_lines, strip_eol, to_units
+from torchwise.text import strip_eol, to_units
 
 SOURCE = "torchwise"
 _CONVERTER = get_converter()  # to_diagnostic: a diagnostic's JSON form read as lsprotocol's object
@@ -407,8 +407,7 @@ class Linter:
             doc = self.docs.setdefault(uri, DocLint())
             doc.store(source, key, job[1][1], found)
             if spans is not None and incremental.enabled():  # what reusing these findings needs (no analysis here)
-                doc.snapshot = incremental.Snapshot(source, split_lines(source, keepends=True), key, found, spans,
-                                                    [first for first, _ in spans], job[3])
+                doc.snapshot = incremental.from_spans(source, key, found, spans, job[3])
                 doc.base = None
         return version, found
 
@@ -858,8 +857,7 @@ def _lint_text(source: str, path: str, codes: tuple[str, ...], folders: tuple[st
     analysis = _worker_analysis(source, path, folders, revision, open_texts)
     found = lint_analysis(analysis, path, rules, on_error=errors.append)
     rows = [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix) for f in found]
-    shot = incremental.snapshot(analysis, codes, found, 0)
-    return rows, errors, time.perf_counter() - start, None if shot is None else shot.spans
+    return rows, errors, time.perf_counter() - start, incremental.statement_spans(analysis)
 
 
 def _finding_from_row(row: tuple) -> Finding:

@@ -70,13 +70,26 @@ class Snapshot:
 
 def snapshot(analysis, key: tuple[str, ...], found: list[Finding], stamp: object) -> Snapshot | None:
     """What a later edit needs from this full lint; None for a file with a syntax error."""
+    spans = statement_spans(analysis)
+    if spans is None:
+        return None
+    return from_spans(analysis.source, key, found, spans, stamp, analysis)
+
+
+def statement_spans(analysis) -> list[tuple[int, int]] | None:
+    """The top-level statements' (first line incl. decorators, last line); None for a
+    file with a syntax error (no snapshot of it)."""
     if analysis.syntax_error is not None or getattr(analysis, "gave_up", False):
         return None
-    spans = []
-    for stmt in analysis.tree.body:
-        spans.append((first_line(stmt), stmt.end_lineno or stmt.lineno))
-    return Snapshot(analysis.source, split_lines(analysis.source, keepends=True), key, found, spans,
-                    [s for s, _ in spans], stamp, analysis)
+    return [(first_line(stmt), stmt.end_lineno or stmt.lineno) for stmt in analysis.tree.body]
+
+
+def from_spans(source: str, key: tuple[str, ...], found: list[Finding], spans: list[tuple[int, int]],
+               stamp: object, analysis=None) -> Snapshot:
+    """A snapshot of ``source``'s findings from its statements' spans (the lint worker
+    sends those, not its analysis)."""
+    return Snapshot(source, split_lines(source, keepends=True), key, found, spans, [s for s, _ in spans], stamp,
+                    analysis)
 
 
 def reuse(old: Snapshot, source: str, key: tuple[str, ...], stamp: object) -> tuple[list[Finding], Snapshot] | None:
@@ -120,9 +133,7 @@ def reuse(old: Snapshot, source: str, key: tuple[str, ...], stamp: object) -> tu
     spans = _moved_spans(spans, p, delta)
     if inserted is not None and inserted[2]:
         spans = sorted(spans + [(line, line) for line in inserted[2]])
-    new = Snapshot(source, new_lines, key, found, spans, [], stamp)
-    new.starts = [first for first, _ in new.spans]
-    return found, new
+    return found, Snapshot(source, new_lines, key, found, spans, [s for s, _ in spans], stamp)
 
 
 # An inert statement: ``name = literal`` on its own line, no comment (a type comment).
