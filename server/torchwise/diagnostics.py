@@ -421,7 +421,7 @@ class Linter:
                 return None
             run = self.asked.get(uri)
             if run is None or run[0] is not current[1]:
-                task = asyncio.ensure_future(self._run_asked(uri))
+                task = asyncio.ensure_future(self._sliced_run(uri))
                 run = self.asked[uri] = (current[1], task)
                 task.add_done_callback(lambda t, uri=uri: self._asked_done(uri, t))
             result = await asyncio.shield(run[1])  # a cancelled pull leaves the run to the others
@@ -435,13 +435,21 @@ class Linter:
         if not task.cancelled():
             task.exception()  # retrieved here: whoever awaited it logs it (a pull answers it)
 
-    async def _run_asked(self, uri: str):
-        self.collector.hold()  # as for a pushed run (``_lint_sliced``)
+    async def _sliced_run(self, uri: str, publish=None):
+        """``_findings_sliced`` with what every run of it needs, pulled or pushed: the cyclic
+        collector held until the findings are out (``publish``, when pushing) and the editor
+        is idle (run between the slices, its scans of the new tree came before the publish;
+        bench: p50 ~0.65x; a full lint's garbage waits for ``torchwise.idle_gc``), and the
+        catch-up scheduled after a reuse."""
+        self.collector.hold()
         reused = self.reused
         try:
             result = await self._findings_sliced(uri)
-            if result is not _STALE and self.reused != reused:
-                self._schedule_catch_up(uri)
+            if result is not _STALE:
+                if publish is not None:
+                    publish(uri, result)
+                if self.reused != reused:
+                    self._schedule_catch_up(uri)
             return result
         finally:
             self.collector.release(defer=self.reused == reused)
@@ -509,26 +517,13 @@ class Linter:
         """Between slices (the analysis, then each rule) the loop answers other
         requests (a hover waits for one slice, not a whole lint run); a run whose
         document changed meanwhile stops and publishes nothing: the newer run will."""
-        # the cyclic collector waits until the findings are published and the editor is
-        # idle: run between the slices, its scans of the new tree came before the publish
-        # (bench: p50 ~0.65x); run right after it, before the next edit's (torchwise.idle_gc)
-        self.collector.hold()
-        reused = self.reused
         try:
-            try:
-                result = await self._findings_sliced(uri)
-            except asyncio.CancelledError:
-                return
-            except Exception as exc:  # never take the server down, never leave stale findings
-                self.server.log(f"lint failed for {uri}: {exc!r}", types.MessageType.Error)
-                self.clear(uri)
-                return
-            if result is not _STALE:
-                self._publish_result(uri, result)
-                if self.reused != reused:
-                    self._schedule_catch_up(uri)
-        finally:
-            self.collector.release(defer=self.reused == reused)  # a full lint's garbage waits
+            await self._sliced_run(uri, publish=self._publish_result)
+        except asyncio.CancelledError:
+            return
+        except Exception as exc:  # never take the server down, never leave stale findings
+            self.server.log(f"lint failed for {uri}: {exc!r}", types.MessageType.Error)
+            self.clear(uri)
 
     async def _findings_sliced(self, uri: str):
         current = self.server.document_text(uri)
