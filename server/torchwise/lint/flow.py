@@ -948,12 +948,19 @@ def calls_named(analysis: Analysis, *names: str | None) -> list[ast.Call]:
     if out is None:
         # in any order: the sort below orders calls totally (two calls never span the same text)
         out = [c for n in key for c in by_name.get(n, ())]
-        _sort_outer_first(out)  # not the set's order: ``f(x)(y)`` and ``f(x)`` start together
+        sort_outer_first(out)  # not the set's order: ``f(x)(y)`` and ``f(x)`` start together
         merged[key] = out
     return out
 
 
-def _sort_outer_first(nodes: list[ast.AST]) -> None:
+def calls_named_unordered(analysis: Analysis, names: Iterable[str | None]) -> list[ast.Call]:
+    """``calls_named(analysis, *names)`` in no particular order, not kept: for a caller that
+    keeps a few of many calls and sorts those (``sort_outer_first``)."""
+    by_name = _calls_by_name(analysis)
+    return [c for n in names for c in by_name.get(n, ())]
+
+
+def sort_outer_first(nodes: list[ast.AST]) -> None:
     """Source order, of nodes starting together the outer one (which ends last) first, as
     two stable sorts with C keys: by end, last first, then by start. A Python key on every
     node, or a Python scan for the nodes starting together, was most of the cost of

@@ -38,8 +38,6 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
         summaries = _summaries(a)
         added = False
         for call, callee in _helper_callees(a):
-            if callee is None:
-                continue  # (steps_at finds nothing)
             if not summaries.is_local_call(call) and not any(
                     "opt" in flow.last_name(x).lower() for x in call.args if isinstance(x, (ast.Name, ast.Attribute))):
                 continue  # another module's helper: only when something named like an optimizer is passed
@@ -53,18 +51,25 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
     return found
 
 
-def _helper_callees(a) -> list[tuple[ast.Call, ast.AST | None]]:
-    """The calls named like a summarised helper, in source order, each with the function
-    it runs (None when none): asked once per file version and project revision, not once
-    per rule that follows helpers."""
+def _helper_callees(a) -> list[tuple[ast.Call, ast.AST]]:
+    """The calls that run a summarised helper, in source order, each with the function it
+    runs: asked once per file version and project revision, not once per rule that
+    follows helpers. Of the calls named like one (every ``x.step()`` when a class of the
+    file defines ``step``), most run none: they are left out before the sort."""
     summaries = _summaries(a)
     stamp = summaries.stamp()
     cached = a.queries.get("helper_callees")
     if cached is None or cached[0] != stamp:
         names = summaries.helper_names()
-        rows = [(c, summaries.callee(c, flow.enclosing_function(a, c)))
-                for c in flow.calls_named(a, *names)] if names else []
-        cached = a.queries["helper_callees"] = (stamp, rows)
+        callees: dict[int, ast.AST] = {}
+        calls = []
+        for c in flow.calls_named_unordered(a, names) if names else ():
+            callee = summaries.callee(c, flow.enclosing_function(a, c))
+            if callee is not None:
+                callees[id(c)] = callee
+                calls.append(c)
+        flow.sort_outer_first(calls)
+        cached = a.queries["helper_callees"] = (stamp, [(c, callees[id(c)]) for c in calls])
     return cached[1]
 
 
@@ -144,7 +149,7 @@ def _clearing_calls(ctx: Context) -> list[ast.Call]:
     if calls is None:
         helpers = _clearing_functions(a)
         summaries = _summaries(a)
-        deep = [c for c, callee in _helper_callees(a) if callee is not None and summaries.of(callee).clears]
+        deep = [c for c, callee in _helper_callees(a) if summaries.of(callee).clears]
         direct = flow.calls_named(a, *helpers) if helpers else []
         seen = {id(c) for c in direct}
         calls = sorted([*direct, *(c for c in deep if id(c) not in seen)], key=lambda c: (c.lineno, c.col_offset))
@@ -161,7 +166,7 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
         summaries = _summaries(a)
         via_helpers = []
         for c, callee in _helper_callees(a):
-            if callee is not None and summaries.of(callee).backward:
+            if summaries.of(callee).backward:
                 via_helpers.append(c)
         holders = flow.local_holders(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)]
                                      + via_helpers)
@@ -462,9 +467,8 @@ def _mode_targets(ctx: Context) -> set[str]:
             if mc is not None:
                 out.add(mc[0])
         summaries = _summaries(a)
-        for call, callee in _helper_callees(a):
-            if callee is not None:  # else effects_at is empty
-                out.update(target for target, _ in summaries.effects_at(call, flow.enclosing_function(a, call)))
+        for call, _callee in _helper_callees(a):
+            out.update(target for target, _ in summaries.effects_at(call, flow.enclosing_function(a, call)))
     return out
 
 
@@ -588,8 +592,6 @@ def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
             out.append((call, target))
     summaries = _summaries(a)
     for call, callee in _helper_callees(a):
-        if callee is None:
-            continue
         inner = summaries.of(callee)
         if inner.backward or inner.steps or inner.clears:
             continue
@@ -760,8 +762,6 @@ def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
     summaries = _summaries(a)
     targets = _mode_targets(ctx)
     for call, callee in _helper_callees(a):
-        if callee is None:
-            continue  # (effects_at finds nothing)
         for target, mode in summaries.effects_at(call, flow.enclosing_function(a, call)):
             if mode == "eval" and target in targets:
                 out.append((call, target))
