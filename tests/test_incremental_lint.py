@@ -101,7 +101,7 @@ def same_analysis(got: Analysis, fresh: Analysis) -> None:
         {id(k): (c.name, c.qualname, id(c.scope.node), {m: id(f) for m, f in c.methods.items()},
                  {a: [(id(s.node), ast.dump(e)) for s, e in v] for a, v in c.attributes.items()})
          for k, c in fresh.classes.items()}
-    assert [(id(n), id(s.node)) for n, s in got._indexed] == [(id(n), id(s.node)) for n, s in fresh._indexed]
+    assert [(id(n), id(got.scope_of(n).node)) for n in got._indexed] == [(id(n), id(fresh.scope_of(n).node)) for n in fresh._indexed]
     assert {k: id(s.node) for k, s in got._scope_of_node.items()} == {k: id(s.node) for k, s in fresh._scope_of_node.items()}
     assert [id(c) for c in got.calls] == [id(c) for c in fresh.calls]
     assert got._marks == fresh._marks

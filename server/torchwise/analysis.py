@@ -219,7 +219,7 @@ class Analysis:
         self.classes: dict[ast.ClassDef, ClassInfo] = {}
         # Name/Attribute/alias nodes with their scope, in visit order; grouped by line
         # (``_by_line``) only when hover first asks: lint never does
-        self._indexed: list[tuple[ast.AST, Scope]] = []
+        self._indexed: list[ast.AST] = []  # (their scopes: ``_scope_of_node``)
         self._scope_of_node: dict[int, Scope] = {}
         self.calls: list[ast.Call] = []  # every call the visitor met (call-site typing: no second walk)
         # where each top-level statement's share starts in the tables that grow in visit
@@ -327,7 +327,7 @@ class Analysis:
                             if b.line >= next_old:
                                 b.line += delta
         scope_of = self._scope_of_node = before._scope_of_node
-        for node, _ in before._indexed[lo[0]:hi[0]]:
+        for node in before._indexed[lo[0]:hi[0]]:
             scope_of.pop(id(node), None)
         self._indexed, self.calls = before._indexed[:lo[0]], before.calls[:lo[1]]
         self.scopes, self.classes = dict(scopes[:lo[2]]), dict(classes[:lo[3]])
@@ -440,7 +440,7 @@ class Analysis:
             self._visit_stmt(stmt, scope)
 
     def _index(self, node: ast.AST, scope: Scope) -> None:
-        self._indexed.append((node, scope))
+        self._indexed.append(node)
         self._scope_of_node[id(node)] = scope
 
     @property
@@ -449,10 +449,12 @@ class Analysis:
         by_line = self._by_line_map
         if by_line is None:
             by_line = self._by_line_map = {}
-            for entry in self._indexed:
-                rows = by_line.get(entry[0].lineno)
+            scope_of, module_scope = self._scope_of_node, self.module_scope
+            for node in self._indexed:
+                entry = (node, scope_of.get(id(node), module_scope))
+                rows = by_line.get(node.lineno)
                 if rows is None:
-                    by_line[entry[0].lineno] = [entry]
+                    by_line[node.lineno] = [entry]
                 else:
                     rows.append(entry)
         return by_line
@@ -463,7 +465,7 @@ class Analysis:
         if node.__class__ is ast.Name and not self._comprehension_depth:
             # a lone name (most assignment and loop targets): what the walk below does with it,
             # without setting the walk up (this is called for every statement's expressions)
-            self._indexed.append((node, scope))
+            self._indexed.append(node)
             self._scope_of_node[id(node)] = scope
             return
         stack = [node]
@@ -479,7 +481,7 @@ class Analysis:
             current = pop()
             cls = current.__class__
             if cls is Name or cls is Attribute:  # indexed for position look-ups
-                indexed_append((current, scope))
+                indexed_append(current)
                 scope_of[id(current)] = scope
                 if cls is Name:
                     if in_comprehension and current.ctx.__class__ is Store:
