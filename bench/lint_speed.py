@@ -25,6 +25,12 @@ clock), which stay meaningful on a shared, loaded machine.
    ``workspace/diagnostic`` poll VS Code sends every 2 s; comment lines (full lint and
    shipped) and ``torch.manual_seed(<i>)`` statements (shipped); ratios against section 3.
 
+``--instructions`` counts instructions instead (valgrind's cachegrind, no cache model):
+``ast.parse`` and the engine on an ``--instructions-lines`` file, setup subtracted. Not
+time (memory stalls are not counted, so the ratio reads lower), but the same on a loaded
+machine: it tells a 1 % change of the engine apart, which the CPU-time ratios, moving by
+10 % between runs here, cannot.
+
 Run: ``.venv/bin/python bench/lint_speed.py [--skip-torchfix] [--editor-only] [--engine-only] [--changes N]``
 (``--torchfix-only`` runs section 2 alone; ``--torchfix-ms MS`` reuses an earlier TorchFix time.)
 """
@@ -190,6 +196,55 @@ def bench_engine(path: Path, repeat: int, with_cli: bool = True) -> None:
               "   (includes interpreter start-up and imports, from compiled bytecode as installed)")
     print("   ratios: median over back-to-back pairs, CPU time, garbage collector paused for both")
     print("   goal: engine within 3x of ast.parse")
+
+
+def _count_child(mode: str, path: str) -> None:
+    """Under valgrind: the setup (imports, a warm-up lint), then one ``mode`` run."""
+    import gc
+
+    from torchwise.lint.engine import lint_source, select_rules
+
+    source = Path(path).read_text(encoding="utf-8")
+    rules = select_rules()
+    lint_source(source, path, rules=rules)
+    gc.collect()
+    gc.disable()  # as the timed ratios: no collector pauses on either side
+    if mode == "parse":
+        ast.parse(source)
+    elif mode == "lint":
+        lint_source(source, path, rules=rules)
+
+
+def bench_instructions(path: Path) -> None:
+    """Instructions of ``ast.parse`` and of the engine (default rules), each less those of
+    the same process doing neither."""
+    import shutil
+
+    n_lines = path.read_text(encoding="utf-8").count("\n")
+    print(f"== 1b. instructions, {n_lines:,}-line generated file")
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("   skipped: valgrind is not installed (apt-get install valgrind)")
+        return
+    # the same bytecode for every child (written by a first run outside valgrind) and the same
+    # hash seed: the three processes differ by what is counted alone
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPYCACHEPREFIX=str(path.parent / "pycache"),
+               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT / "server"), os.environ.get("PYTHONPATH", "")) if p))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, __file__, "--count-child", "lint", str(path)], capture_output=True, env=env)
+    counts = {}
+    for mode in ("none", "parse", "lint"):
+        proc = subprocess.run([valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                               sys.executable, __file__, "--count-child", mode, str(path)],
+                              capture_output=True, text=True, env=env)
+        match = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
+        if proc.returncode != 0 or match is None:
+            print(f"   skipped: valgrind failed ({proc.returncode}): {proc.stderr.strip().splitlines()[-1:]}")
+            return
+        counts[mode] = int(match.group(1).replace(",", ""))
+    parse, lint = counts["parse"] - counts["none"], counts["lint"] - counts["none"]
+    print(f"   ast.parse                     {parse / 1e6:8.1f} M instructions")
+    print(f"   engine, default rules         {lint / 1e6:8.1f} M instructions   {lint / parse:5.3f}x ast.parse")
 
 
 def profile_rules(path: Path) -> None:
@@ -518,8 +573,21 @@ def main() -> int:
     parser.add_argument("--torchfix-only", action="store_true", help="only section 2 (TorchFix vs torchwise check)")
     parser.add_argument("--torchfix-ms", type=float, default=None,
                         help="reuse this TorchFix time (ms, from an earlier run on the same file) instead of running it")
+    parser.add_argument("--instructions", action="store_true",
+                        help="only count instructions (valgrind): ast.parse vs the engine, noise-free")
+    parser.add_argument("--instructions-lines", type=int, default=4_000)
+    parser.add_argument("--count-child", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "server"))
+    if args.count_child:
+        _count_child(*args.count_child)
+        return 0
+    if args.instructions:
+        with tempfile.TemporaryDirectory(prefix="torchwise-bench-") as tmp:
+            path = Path(tmp) / "counted_train.py"
+            path.write_text(generate(args.instructions_lines), encoding="utf-8")
+            bench_instructions(path)
+        return 0
     with tempfile.TemporaryDirectory(prefix="torchwise-bench-") as tmp:
         tmpdir = Path(tmp)
         big = tmpdir / "big_train.py"

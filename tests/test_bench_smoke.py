@@ -42,3 +42,16 @@ def test_benchmark_runs_and_prints_its_ratios(script, args, patterns):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     missing = [p for p in patterns if not re.search(p, proc.stdout)]
     assert not missing, f"{script} did not print {missing}:\n{proc.stdout[-3000:]}"
+
+
+def test_instruction_counts_run_and_print_their_ratio():
+    """``lint_speed.py --instructions``: valgrind counts both sides (setup subtracted)."""
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed: the instruction counts are skipped (apt-get install valgrind)")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "server"), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "lint_speed.py"), "--instructions",
+                           "--instructions-lines", "100"], capture_output=True, text=True, timeout=600, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert re.search(r"engine, default rules +[\d.]+ M instructions +[\d.]+x ast\.parse", proc.stdout), proc.stdout
