@@ -780,7 +780,7 @@ class Linter:
         """``diagnostic_json`` as an lsprotocol object (code actions name their diagnostics)."""
         return _CONVERTER.structure(self.diagnostic_json(uri, f, lines), types.Diagnostic)
 
-    # -- code actions -------------------------------------------------------------
+
 _STALE = object()  # a sliced run whose document changed under it: publishes nothing
 
 

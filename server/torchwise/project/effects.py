@@ -203,8 +203,6 @@ def _mode_call(call: ast.Call) -> tuple[str, str] | None:
     return None
 
 
-
-
 class Summaries:
     """Effects of the functions of one module (its syntax tree), memoised per node."""
 
