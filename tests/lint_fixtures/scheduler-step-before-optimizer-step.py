@@ -22,6 +22,18 @@ def train_step(model, batch, optimizer, lr_scheduler):
     optimizer.step()
 
 
+def gan_epochs(generator, discriminator, loader):
+    opt_g = torch.optim.Adam(generator.parameters())
+    opt_d = torch.optim.Adam(discriminator.parameters())
+    sched_g = torch.optim.lr_scheduler.StepLR(opt_g, step_size=10)
+    for x, y in loader:
+        F.mse_loss(discriminator(x), y).backward()
+        opt_d.step()
+        sched_g.step()  # expect: scheduler-step-before-optimizer-step
+        F.mse_loss(generator(x), y).backward()
+        opt_g.step()
+
+
 # --- correct code ----------------------------------------------------------------------
 for epoch in range(5):
     for x, y in loader:
@@ -50,3 +62,32 @@ def diffusion_sampling(unet, noise_scheduler, latents, timesteps, opt):
         noise = unet(latents, t)
         latents = noise_scheduler.step(noise, t, latents)
     opt.step()
+
+
+
+def two_models(model_a, model_b, loader, get_schedule):
+    # huggingface/accelerate test_ds_multiple_model.py: one scheduler per optimizer, each
+    # stepped right after its own optimizer
+    opt_a = torch.optim.AdamW(model_a.parameters())
+    opt_b = torch.optim.AdamW(model_b.parameters())
+    sched_a = get_schedule(optimizer=opt_a)
+    sched_b = get_schedule(optimizer=opt_b)
+    for x, y in loader:
+        F.mse_loss(model_a(x), y).backward()
+        opt_a.step()
+        sched_a.step()
+        F.mse_loss(model_b(x), y).backward()
+        opt_b.step()
+        sched_b.step()
+
+
+def paired_elsewhere(setup, loader):
+    # huggingface/accelerate test_sync.py: the scheduler comes from a helper (its optimizer
+    # unknown); an optimizer steps before it in the same iteration
+    model, opt, sched, ddp_model, ddp_opt = setup()
+    for x, y in loader:
+        F.mse_loss(model(x), y).backward()
+        opt.step()
+        sched.step()
+        F.mse_loss(ddp_model(x), y).backward()
+        ddp_opt.step()

@@ -28,6 +28,8 @@ def move_batches(model, train_loader, device):
     for step, (images, targets) in enumerate(train_loader):
         images.to(device)  # expect: tensor-to-discarded
         model(images)
+    for step, batch in enumerate(train_loader):
+        batch["labels"].to(device)  # expect: tensor-to-discarded
 
 
 weights.detach().to(device)  # expect: tensor-to-discarded
@@ -59,3 +61,11 @@ class Net(torch.nn.Module):
 def hf_style(train_loader, device):
     for batch in train_loader:
         batch.to(device)  # a whole collated batch may move in place (BatchEncoding.to returns self)
+
+
+def hf_style_enumerated(train_dataloader, accelerator, model):
+    # huggingface/accelerate examples/nlp_example.py: a tokenizer's BatchEncoding moves in
+    # place; enumerate's counter does not make the batch an unpacked element
+    for step, batch in enumerate(train_dataloader):
+        batch.to(accelerator.device)
+        outputs = model(**batch)

@@ -376,28 +376,34 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
       summary="scheduler.step() runs before optimizer.step(), skipping the first value of the schedule.")
 def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    steps = [s for s, _ in _optimizer_steps(ctx)]
+    steps = _optimizer_steps(ctx)
     if not steps:
         return
-    step_ids = {id(s) for s in steps}
+    stepped = {id(s): flow.dotted(opt) for s, opt in steps}  # step call -> the optimizer's name
     for call in flow.calls_named(a, "step"):
         if not isinstance(call.func, ast.Attribute):
             continue
         kind = flow.is_scheduler(a, call.func.value)
         if kind is False or (kind is None and (call.args or call.keywords)):
             continue
-        # optimizer steps after this call that share a loop with it (or its block)
+        # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
         region = loops[-1] if loops else _block_of(a, call)
         if region is None:
             continue
-        for step in (c for c in flow.calls_in(a, region) if id(c) in step_ids):
+        shared_steps = [c for c in flow.calls_in(a, region) if id(c) in stepped
+                        and ([l for l in loops if flow.contains(l, c)] or _same_block(a, call, c))
+                        and flow.same_branch(a, call, c)]
+        # With several optimizers, a step before this one may be its own optimizer's (one
+        # scheduler per optimizer: huggingface/accelerate test_ds_multiple_model.py): only
+        # the optimizer the scheduler was built on counts, and where that is unknown, any
+        # optimizer step before it keeps it silent.
+        owner = _scheduled_optimizer(a, call.func.value)
+        ours = [c for c in shared_steps if owner is None or stepped[id(c)] == owner]
+        if any(flow.before(c, call) for c in ours):
+            continue
+        for step in ours:
             if not flow.before(call, step):
-                continue
-            shared = [l for l in loops if flow.contains(l, step)]
-            if not shared and not _same_block(a, call, step):
-                continue
-            if not flow.same_branch(a, call, step):
                 continue
             yield ctx.finding(
                 call,
@@ -405,6 +411,19 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
                 "schedule is skipped; step the scheduler after the optimizer",
             )
             break
+
+
+def _scheduled_optimizer(a, scheduler: ast.expr) -> str | None:
+    """The name of the optimizer a scheduler was built on, where the scheduler is a name
+    assigned a call that takes it first or as ``optimizer=`` (``StepLR(opt, 10)``,
+    ``get_linear_schedule_with_warmup(optimizer=opt, ...)``), else None."""
+    if not isinstance(scheduler, ast.Name):
+        return None
+    value = flow.binding_value(a, scheduler)
+    if not isinstance(value, ast.Call):
+        return None
+    given = next((k.value for k in value.keywords if k.arg == "optimizer"), value.args[0] if value.args else None)
+    return flow.dotted(given) if given is not None else None
 
 
 def _statement_of(analysis, node: ast.AST) -> ast.AST:
@@ -1077,18 +1096,30 @@ def _batch_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
     for loop in flow.enclosing_loops(a, stmt):
         if not isinstance(loop, (ast.For, ast.AsyncFor)) or not _iterates_a_loader(a, loop.iter):
             continue
-        target = loop.target
-        if unpacked:
-            elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else []
-            for element in elements:  # for i, (x, y) in enumerate(loader)
-                inner = element.elts if isinstance(element, (ast.Tuple, ast.List)) else [element]
-                if any(isinstance(e, ast.Name) and e.id == base.id for e in inner) and not _rebound(a, loop, base.id, stmt):
-                    return True
-        else:
-            names = [target] + (list(target.elts) if isinstance(target, (ast.Tuple, ast.List)) else [])
-            if any(isinstance(n, ast.Name) and n.id == base.id for n in names) and not _rebound(a, loop, base.id, stmt):
-                return True
+        batch = _batch_target(loop)
+        if batch is None:
+            continue
+        elements = list(batch.elts) if isinstance(batch, (ast.Tuple, ast.List)) else []
+        # unpacked: a name among the batch's elements (``for x, y in loader``); an item:
+        # of the batch or of one of its elements (``batch["x"]``, ``x[0]``)
+        names = elements if unpacked else [batch] + elements
+        if any(isinstance(n, ast.Name) and n.id == base.id for n in names) and not _rebound(a, loop, base.id, stmt):
+            return True
     return False
+
+
+def _batch_target(loop: ast.For | ast.AsyncFor) -> ast.expr | None:
+    """What each batch is bound to: the loop's target, less ``enumerate``'s counter
+    (``for i, (x, y) in enumerate(loader)``: ``(x, y)``; ``for i, batch in ...``: ``batch``,
+    a whole batch). None when the target does not take the pair apart."""
+    target, expr = loop.target, loop.iter
+    while isinstance(expr, ast.Call) and flow.last_name(expr.func) in ("enumerate", "tqdm", "iter") and expr.args:
+        if flow.last_name(expr.func) == "enumerate":
+            if not isinstance(target, (ast.Tuple, ast.List)) or len(target.elts) != 2:
+                return None
+            target = target.elts[1]
+        expr = expr.args[0]
+    return target
 
 
 def _iterates_a_loader(a, expr: ast.expr) -> bool:
