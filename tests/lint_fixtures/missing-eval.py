@@ -74,3 +74,21 @@ def mc_dropout(model, loader):
     with torch.no_grad():
         for x, _ in loader:
             print(model(x))
+
+
+def mc_dropout_samples(net, xx):
+    # Atcold/NYU-DLSP20 13-bayesian_nn.ipynb: dropout on, the same input 100 times, to
+    # sample the prediction's spread (Monte Carlo dropout): train mode on purpose
+    net.train()
+    y_hat = list()
+    with torch.no_grad():
+        for t in range(100):
+            y_hat.append(net(xx.view(-1, 1)).squeeze())
+    return y_hat
+
+
+def counted_batches(net, batches):
+    net.train()
+    with torch.no_grad():
+        for i in range(len(batches)):
+            print(net(batches[i]))  # expect: missing-eval

@@ -583,7 +583,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 block = anc
                 break
             child = anc
-        if block is None or id(block) in reported:
+        if block is None or id(block) in reported or _repeated_sampling(a, loop, call):
             continue
         mode = _mode_before(ctx, call, target)
         if mode is None:
@@ -597,6 +597,21 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target),
             )
+
+
+def _repeated_sampling(a, loop: ast.AST | None, call: ast.Call) -> bool:
+    """``for _ in range(100): samples.append(net(x))``: the model run on the same input
+    every time round a counting loop, nothing its arguments name bound in the loop. Only
+    a model whose dropout is on gives different answers: sampling in train mode on
+    purpose (Monte Carlo dropout; Atcold/NYU-DLSP20 13-bayesian_nn.ipynb)."""
+    if not isinstance(loop, ast.For) or not isinstance(loop.iter, ast.Call) or flow.last_name(loop.iter.func) != "range":
+        return False
+    used = {n.id for arg in (*call.args, *(k.value for k in call.keywords)) for n in flow.subtree(arg)
+            if n.__class__ is ast.Name}
+    if not used:
+        return False
+    bound = {n.id for n in flow.walk_local(a, loop) if n.__class__ is ast.Name and n.ctx.__class__ is not ast.Load}
+    return not used & bound
 
 
 def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
@@ -674,7 +689,7 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                 if flow.enclosing_function(a, call) is not flow.enclosing_function(a, block):
                     continue
                 value = flow.binding_value(a, call.func)
-                if value is None or not _builds_mode_dependent_module(ctx, value):
+                if value is None or not _builds_mode_dependent_module(ctx, value) or _repeated_sampling(a, loop, call):
                     continue
                 target = call.func.id
                 done.add(target)
