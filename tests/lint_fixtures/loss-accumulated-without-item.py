@@ -54,3 +54,19 @@ with torch.no_grad():
     for x, y in loader:
         val_loss = F.cross_entropy(model(x), y)
         val += val_loss
+
+
+def accumulation_windows(model, loader, optimizer, steps, all_reduce):
+    # pytorch/torchtune recipes: the loss of one gradient accumulation window, a tensor
+    # for all_reduce, started again after each optimizer step
+    running_loss = 0
+    for idx, (x, y) in enumerate(loader):
+        current_loss = F.cross_entropy(model(x), y)
+        running_loss += current_loss
+        current_loss.backward()
+        if (idx + 1) % steps == 0:
+            all_reduce(running_loss)
+            optimizer.step()
+            optimizer.zero_grad()
+            print(running_loss.detach().item())
+            running_loss = 0

@@ -112,3 +112,21 @@ def single_step(model, x, y, optimizer):
     loss = F.cross_entropy(model(x), y)
     loss.backward()
     optimizer.step()
+
+
+class Recipe:
+    # pytorch/torchtune recipes: the scheduler's factory is annotated `-> Optimizer` (a
+    # slip); a scheduler it is, by its name, and stepping it clears nothing
+    def _setup_lr_scheduler(self, optimizer) -> torch.optim.Optimizer:
+        return torch.optim.lr_scheduler.StepLR(optimizer, 10)
+
+    def setup(self, model):
+        self._optimizer = torch.optim.AdamW(model.parameters())
+        self._lr_scheduler = self._setup_lr_scheduler(self._optimizer)
+
+    def train(self, model, loader):
+        for x, y in loader:
+            F.cross_entropy(model(x), y).backward()
+            self._optimizer.step()
+            self._optimizer.zero_grad(set_to_none=True)
+            self._lr_scheduler.step()

@@ -95,3 +95,16 @@ print(net.fc.weight.data.numpy())
 print(net.emb.weight.numpy())
 with torch.no_grad():
     print(get_weights(net).numpy())
+
+
+# pytorch/ignite examples/notebooks/EfficientNet_Cifar100_finetuning.ipynb: a module
+# without parameters on a tensor that does not require grad gives one that does not either
+class Swish(torch.nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(x)
+
+
+d = torch.linspace(-10.0, 10.0, 100)
+print(Swish()(d).numpy(), torch.nn.ReLU()(d).numpy())
+res = Swish()(torch.ones(3, requires_grad=True))
+print(res.detach().numpy())  # expect: numpy-without-detach

@@ -28,6 +28,9 @@ x = torch.randn(8, 16)
 out = model(x)
 loss = criterion(out, target)  # expect: softmax-before-cross-entropy
 loss = F.cross_entropy(seq(x), target)  # expect: softmax-before-cross-entropy
+# huggingface/peft examples/pvera: the probe moved as it is built
+probe = nn.Sequential(nn.LazyLinear(5), nn.Softmax(-1)).to("cpu")
+loss = criterion(probe(x), target)  # expect: softmax-before-cross-entropy
 
 # --- correct code ----------------------------------------------------------------------
 loss = F.cross_entropy(logits, target)

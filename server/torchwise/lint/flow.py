@@ -707,13 +707,18 @@ def _kind_by_type(analysis: Analysis, expr: ast.AST, base: str) -> bool | None:
 
 
 def is_optimizer(analysis: Analysis, expr: ast.AST | None) -> bool:
+    """Known to be an optimizer by its type, else named like one. Named like a scheduler,
+    it is not one whatever its type says: types may come from a wrong annotation
+    (pytorch/torchtune's ``_setup_lr_scheduler(...) -> Optimizer``)."""
     if expr is None:
+        return False
+    name = last_name(expr)
+    if _SCHED_NAME.search(name):
         return False
     qualname = safe_type(analysis, expr)
     if qualname is not None:
         return is_subclass(analysis, qualname, OPTIMIZER)
-    name = last_name(expr)
-    return bool(_OPT_NAME.search(name)) and not _SCHED_NAME.search(name) and not _SCALER_NAME.search(name)
+    return bool(_OPT_NAME.search(name)) and not _SCALER_NAME.search(name)
 
 
 def is_scheduler(analysis: Analysis, expr: ast.AST | None) -> bool | None:

@@ -176,7 +176,7 @@ def _stored_by_scope(analysis) -> dict[int, frozenset[str]]:
 _MOVES = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16")
 
 
-def _unmoved(expr: ast.expr) -> ast.expr:
+def unmoved(expr: ast.expr) -> ast.expr:
     """``model.to(device)`` -> ``model`` (modules move in place and return themselves)."""
     while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _MOVES:
         expr = expr.func.value
@@ -188,7 +188,7 @@ def _mode_call(call: ast.Call) -> tuple[str, str] | None:
     func = call.func
     if not isinstance(func, ast.Attribute):
         return None
-    target = dotted(_unmoved(func.value))
+    target = dotted(unmoved(func.value))
     if not target:
         return None
     if func.attr == "eval" and not call.args and not call.keywords:

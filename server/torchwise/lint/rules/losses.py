@@ -8,6 +8,7 @@ from typing import Iterator
 
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+from torchwise.project import effects
 
 SOFTMAX_FUNCS = {"torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"}
 LOG_SOFTMAX_FUNCS = {"torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax"}
@@ -174,10 +175,13 @@ def _project_class(ctx: Context, qualname: str):
 
 
 def _construction(ctx: Context, expr: ast.expr) -> ast.Call | None:
-    """The call that built the object ``expr`` names (``model`` or ``self.net``)."""
+    """The call that built the object ``expr`` names (``model`` or ``self.net``), less the
+    moves that return the module itself (``Sequential(...).to(device)``: huggingface/peft's
+    pvera example)."""
     a = ctx.analysis
     if isinstance(expr, ast.Name):
         value = flow.binding_value(a, expr)
+        value = effects.unmoved(value) if value is not None else None
         return value if isinstance(value, ast.Call) else None
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
         cls_type = flow.safe_type(a, expr.value)
@@ -185,7 +189,8 @@ def _construction(ctx: Context, expr: ast.expr) -> ast.Call | None:
         if info is not None:
             assigned = info.attributes.get(expr.attr, [])
             if len(assigned) == 1 and isinstance(assigned[0][1], ast.Call):
-                return assigned[0][1]
+                value = effects.unmoved(assigned[0][1])
+                return value if isinstance(value, ast.Call) else None
     return None
 
 

@@ -450,7 +450,7 @@ def _mode_call(call: ast.Call) -> tuple[str, str] | None:
     """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)`` -> (m, "eval")."""
     if not isinstance(call.func, ast.Attribute):
         return None
-    target = flow.dotted(effects._unmoved(call.func.value))  # model.to(device).train(): model
+    target = flow.dotted(effects.unmoved(call.func.value))  # model.to(device).train(): model
     if not target or "trainer" in target.lower():
         return None
     if call.func.attr == "eval" and not call.args and not call.keywords:
@@ -1020,16 +1020,22 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
             continue
         loop = loops[0]
         backwarded = set()
-        detached = False
+        detached = reset = False
         for n in flow.walk_local(a, loop):
             if flow.is_backward_call(n):
                 t = flow.backward_target(n)
                 if t is not None:
                     backwarded.add(flow.dotted(t))
-            elif isinstance(n, ast.Assign) and any(flow.dotted(t) == value for t in n.targets):
-                if not _keeps_graph(n.value):
+            elif isinstance(n, ast.Assign):
+                names = [flow.dotted(t) for t in n.targets]
+                if value in names and not _keeps_graph(n.value):
                     detached = True
-        if value not in backwarded or detached:
+                if target and target in names:
+                    reset = True
+        # ``reset``: the total starts again inside the loop (the loss of one gradient
+        # accumulation window, pytorch/torchtune's recipes): its history does not grow
+        # with the training loop, and it may have to stay a tensor (all_reduce)
+        if value not in backwarded or detached or reset:
             continue
         if target and target in backwarded:
             continue  # summing losses to backward once: intended
@@ -1185,8 +1191,37 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
                for k in expr.keywords):
             return "a tensor created with requires_grad=True"
         if flow.is_module_instance(ctx.analysis, expr.func):
+            if _parameterless(a, expr.func):  # grad only from its input
+                return next((found for arg in expr.args
+                             if (found := _requires_grad_source(ctx, arg, depth + 1)) is not None), None)
             return f"the output of `{ctx.text(expr.func)}`"
     return _weights.weight_source(a, expr)
+
+
+# torch.nn layers without parameters: their output requires grad only when the input does
+_PARAMETERLESS = frozenset(f"torch.nn.{name}" for name in (
+    "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
+    "Softmax", "LogSoftmax", "Softmin", "Softplus", "Softsign", "Hardtanh", "Hardswish", "Hardsigmoid",
+    "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "LogSigmoid", "Dropout", "Dropout1d", "Dropout2d",
+    "Dropout3d", "AlphaDropout", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+    "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "PixelUnshuffle"))
+
+
+def _parameterless(a, module: ast.expr) -> bool:
+    """A module certainly without parameters: a parameterless torch.nn layer, or a class
+    of the file derived from ``nn.Module`` alone whose methods store nothing on ``self``
+    (``class Swish(nn.Module): def forward(self, x): return x * torch.sigmoid(x)``:
+    pytorch/ignite's EfficientNet notebook)."""
+    qualname = flow.safe_type(a, module)
+    if qualname in _PARAMETERLESS:
+        return True
+    info = a.local_class(qualname) if qualname else None
+    if info is None or info.attributes or a.bases(qualname) != ["torch.nn.Module"]:
+        return False
+    return not any(n.__class__ is ast.Call and flow.last_name(n.func) in
+                   ("register_parameter", "register_buffer", "add_module", "register_module", "setattr")
+                   for n in flow.subtree(info.node))
 
 
 @rule(code="TW110", name="numpy-without-detach", group="training", severity="error",
