@@ -556,11 +556,12 @@ class Analysis:
                 return args[0].arg
         return None
 
-    def _bind_args(self, args: ast.arguments, scope: Scope, cls: ClassInfo | None) -> None:
+    def _bind_args(self, args: ast.arguments, scope: Scope, cls: ClassInfo | None,
+                   class_method: bool = False) -> None:
         positional = args.posonlyargs + args.args
         for i, arg in enumerate(positional + args.kwonlyargs):
-            if i == 0 and cls is not None:
-                scope.bind(arg.arg, Binding(arg.lineno, "param", qualname=cls.qualname))
+            if i == 0 and cls is not None:  # self; a class method's cls: the class itself
+                scope.bind(arg.arg, Binding(arg.lineno, "class" if class_method else "param", qualname=cls.qualname))
             else:  # the position lets the project type an un-annotated one from its callers
                 scope.bind(arg.arg, Binding(arg.lineno, "param", node=arg.annotation, index=i))
         for arg in (args.vararg, args.kwarg):
@@ -597,7 +598,9 @@ class Analysis:
         inner = Scope(stmt, scope.parent if cls else scope,
                       cls=None if is_static or cls is None else weakref.proxy(cls))
         self.scopes[stmt] = inner
-        self._bind_args(stmt.args, inner, None if is_static else cls)
+        is_class_method = bool(decorators) and any(
+            isinstance(d, ast.Name) and d.id == "classmethod" for d in decorators)
+        self._bind_args(stmt.args, inner, None if is_static else cls, is_class_method)
         if cls is not None:
             cls.methods.setdefault(stmt.name, stmt)
         self._visit_body(stmt.body, inner)

@@ -55,3 +55,14 @@ class Converted(nn.Module):
 class NotAModule:
     def __init__(self):
         self.layers = [nn.Linear(2, 2)]
+
+
+class ScaleHeads(nn.Module):
+    # facebookresearch/detectron2 SemSegFPNHead: the list keeps the order, add_module
+    # registers each head
+    def __init__(self, features):
+        super().__init__()
+        self.scale_heads = []
+        for name in features:
+            self.scale_heads.append(nn.Sequential(nn.Conv2d(4, 4, 3)))
+            self.add_module(name, self.scale_heads[-1])

@@ -158,7 +158,7 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                     if filled:
                         container = "list" if isinstance(value, ast.List) else "dict"
                         found = ("nested list" if filled == "nested" and container == "list" else container, value)
-                if found is None:
+                if found is None or _registered_apart(ctx, info, attr):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"
@@ -183,6 +183,21 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                     f"use `nn.{wrapper}`",
                     fix,
                 )
+
+
+def _registered_apart(ctx: Context, info, attr: str) -> bool:
+    """The list's modules are registered one by one as well: ``self.add_module(name,
+    self.attr[-1])`` (or ``register_module``, ``setattr(self, name, ...)``) with the
+    attribute among its arguments (facebookresearch/detectron2's SemSegFPNHead)."""
+    a = ctx.analysis
+    for method in info.methods.values():
+        for n in flow.walk_local(a, method):
+            if n.__class__ is not ast.Call or flow.last_name(n.func) not in ("add_module", "register_module", "setattr"):
+                continue
+            if any(m.__class__ is ast.Attribute and m.attr == attr and m.value.__class__ is ast.Name
+                   and m.value.id == "self" for arg in n.args for m in flow.subtree(arg)):
+                return True
+    return False
 
 
 def _filled_with_modules(ctx: Context, info, attr: str) -> str | None:
