@@ -101,3 +101,33 @@ def test_cells_join_in_order_with_ipython_lines_blanked() -> None:
     joined = join_cells([("a", "import torch\r\nx = 1"), ("b", "y = x\rz = y")])
     assert joined.source == "import torch\nx = 1\ny = x\nz = y\n"
     assert joined.cell_at(3) == (1, 1) and joined.module_line("b", 0) == 2
+
+
+def test_ipython_syntax_only_at_the_start_of_a_logical_line() -> None:
+    # d2l-pytorch: a `%` continuing a print's arguments is Python's modulo, not a magic
+    assert python_lines("print('epoch %d'\n      % (epoch + 1))") == ["print('epoch %d'", "      % (epoch + 1))"]
+    assert python_lines('s = """\n%not a magic\n"""\n%magic') == ['s = """', "%not a magic", '"""', ""]
+    assert python_lines("x = 1 + \\\n!y") == ["x = 1 + \\", "!y"]  # (not a shell line: a syntax error)
+
+
+def test_ipython_shell_continuations_assignments_and_wildcard_help() -> None:
+    # huggingface/peft: a shell command over several lines, each ending in a backslash
+    assert python_lines("! python prep.py --a 1 \\\n    --b 2 \\\n    --c 3\nz = 1") == ["", "", "", "z = 1"]
+    # mrdbourke/pytorch-deep-learning, pytorch/ignite: a shell command's output assigned
+    assert python_lines("if ok:\n  gpu_info = !nvidia-smi\n  a, b = %who_ls") == [
+        "if ok:", "  gpu_info = None", "  a, b = None"]
+    # Atcold/NYU-DLSP20: help with wildcards
+    assert python_lines("torch.*Tensor?\n*int*??") == ["", ""]
+
+
+def test_notebook_with_ipython_syntax_checks_clean(tmp_path: Path, capsys, monkeypatch) -> None:
+    cells = ["gpu_info = !nvidia-smi\nprint(gpu_info)", "torch.*Tensor?",
+             "import torch\nfor epoch in range(2):\n    print('epoch %d'\n          % (epoch + 1))",
+             "!pip install x \\\n   --quiet"]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": c}
+                    for c in cells]}
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps(nb))
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--select", "ALL", "n.ipynb"]) == 0, capsys.readouterr().out

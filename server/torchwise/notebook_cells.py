@@ -14,7 +14,10 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[A-Za-z_][\w.]*\?\??\s*$|\?)")
+_IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[A-Za-z_*][\w.*]*\?\??\s*$|\?)")
+# ``files = !ls`` / ``t = %timeit -o f()``: IPython assigns a shell command's or a magic's
+# result (the target kept, the value blanked)
+_MAGIC_ASSIGN = re.compile(r"^(\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)[%!]")
 # cell magics whose body is still Python
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "px"})
 
@@ -25,7 +28,10 @@ def split_lines(text: str) -> list[str]:
 
 
 def python_lines(text: str) -> list[str]:
-    """A cell's lines with IPython-only syntax blanked (same number of lines)."""
+    """A cell's lines with IPython-only syntax blanked (same number of lines). Only at
+    the start of a logical line, as IPython reads them: a ``%`` that starts a line inside
+    brackets is Python's modulo (``print('%d'\n      % n)``); a shell or magic line that
+    ends in a backslash goes on to the next."""
     lines = split_lines(text)
     first = lines[0].strip() if lines else ""
     if first.startswith("%%"):
@@ -34,13 +40,73 @@ def python_lines(text: str) -> list[str]:
             return [""] * len(lines)
         lines = [""] + lines[1:]
     out = []
+    scan = _Scanner()
+    shell_goes_on = False
     for line in lines:
-        if _IPYTHON_LINE.match(line):
-            indent = line[: len(line) - len(line.lstrip())]
-            out.append(f"{indent}pass" if indent else "")
-        else:
-            out.append(line)
+        if shell_goes_on:  # the continuation of a shell or magic line
+            out.append("")
+            shell_goes_on = line.endswith("\\")
+            continue
+        if scan.at_line_start():
+            assign = _MAGIC_ASSIGN.match(line)
+            if assign is not None:
+                out.append(assign.group(1) + "None")
+                shell_goes_on = line.endswith("\\")
+                continue
+            if _IPYTHON_LINE.match(line):
+                indent = line[: len(line) - len(line.lstrip())]
+                out.append(f"{indent}pass" if indent else "")
+                shell_goes_on = line.endswith("\\")
+                continue
+        scan.feed(line)
+        out.append(line)
     return out
+
+
+class _Scanner:
+    """Where a cell's Python stands after each line: inside brackets, a string that
+    spans lines, or a line ended by a backslash (then the next line does not start a
+    logical line)."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.quote: str | None = None  # the closing quotes of a triple-quoted string left open
+        self.continued = False
+
+    def at_line_start(self) -> bool:
+        return self.depth == 0 and self.quote is None and not self.continued
+
+    def feed(self, line: str) -> None:
+        i, n = 0, len(line)
+        quote = self.quote
+        while i < n:
+            c = line[i]
+            if quote is not None:
+                if c == "\\":
+                    i += 2
+                    continue
+                if line.startswith(quote, i):
+                    i += len(quote)
+                    quote = None
+                    continue
+                i += 1
+                continue
+            if c == "#":
+                break
+            if c in "'\"":
+                triple = line[i:i + 3]
+                quote = triple if triple in ("'''", '"""') else c
+                i += len(quote)
+                continue
+            if c in "([{":
+                self.depth += 1
+            elif c in ")]}":
+                self.depth = max(0, self.depth - 1)
+            i += 1
+        if quote is not None and len(quote) == 1:
+            quote = None  # an unterminated one-line string: a syntax error, not ours to carry on
+        self.quote = quote
+        self.continued = quote is None and line.rstrip("\r").endswith("\\") and not line.lstrip().startswith("#")
 
 
 @dataclass
