@@ -97,3 +97,18 @@ def counted_batches(net, batches):
     with torch.no_grad():
         for i in range(len(batches)):
             print(net(batches[i]))  # expect: missing-eval
+
+
+def evaluate_accuracy(data_iter, net):
+    # ShusenTang/Dive-into-DL-PyTorch: modules are switched to eval and back for each
+    # batch; a plain function is told by its argument, in the other arm of the `if`
+    acc = 0.0
+    with torch.no_grad():
+        for X, y in data_iter:
+            if isinstance(net, torch.nn.Module):
+                net.eval()
+                acc += (net(X).argmax(dim=1) == y).float().sum().item()
+                net.train()
+            else:
+                acc += (net(X, is_training=False).argmax(dim=1) == y).float().sum().item()
+    return acc

@@ -79,3 +79,18 @@ def hf_style_enumerated(train_dataloader, accelerator, model):
     for step, batch in enumerate(train_dataloader):
         batch.to(accelerator.device)
         outputs = model(**batch)
+
+
+class Merged(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(2, 2)
+
+    def merge(self, quantize, weight):
+        # Lightning-AI/litgpt lora.py: the weight replaced by a quantized parameter type
+        # whose .cuda() works in place
+        self.linear.weight = quantize(weight)
+        self.linear.weight.cuda(weight.device)
+
+    def move(self, device):
+        self.linear.weight.data.to(device)  # expect: tensor-to-discarded

@@ -186,16 +186,34 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
 
 
 def _registered_apart(ctx: Context, info, attr: str) -> bool:
-    """The list's modules are registered one by one as well: ``self.add_module(name,
-    self.attr[-1])`` (or ``register_module``, ``setattr(self, name, ...)``) with the
-    attribute among its arguments (facebookresearch/detectron2's SemSegFPNHead)."""
+    """The container's modules are registered apart: one by one (``self.add_module(name,
+    self.attr[-1])``, ``register_module``, ``setattr(self, name, ...)``: detectron2's
+    SemSegFPNHead), or the one picked from it (``self.backbone = self.attr[name]``)."""
     a = ctx.analysis
+
+    def mentions(expr: ast.AST) -> bool:
+        return any(m.__class__ is ast.Attribute and m.attr == attr and m.value.__class__ is ast.Name
+                   and m.value.id == "self" for m in flow.subtree(expr))
+
+    def picked(expr: ast.AST | None) -> bool:  # ``self.attr[key]``
+        return expr.__class__ is ast.Subscript and mentions(expr.value)
+
     for method in info.methods.values():
-        for n in flow.walk_local(a, method):
-            if n.__class__ is not ast.Call or flow.last_name(n.func) not in ("add_module", "register_module", "setattr"):
-                continue
-            if any(m.__class__ is ast.Attribute and m.attr == attr and m.value.__class__ is ast.Name
-                   and m.value.id == "self" for arg in n.args for m in flow.subtree(arg)):
+        nodes = flow.walk_local(a, method)
+        picks = {t.id for n in nodes if n.__class__ is ast.Assign and picked(n.value)
+                 for t in n.targets if t.__class__ is ast.Name}
+        for n in nodes:
+            kind = n.__class__
+            if kind is ast.Call and flow.last_name(n.func) in ("add_module", "register_module", "setattr"):
+                if any(mentions(arg) for arg in n.args):
+                    return True
+            # a table to pick one module from, which is then registered (sthalles/SimCLR:
+            # ``self.backbone = self._get_basemodel(name)`` returning ``self.resnet_dict[name]``)
+            elif kind is ast.Return and (picked(n.value) or (n.value.__class__ is ast.Name and n.value.id in picks)):
+                return True
+            elif kind is ast.Assign and picked(n.value) and any(
+                    t.__class__ is ast.Attribute and t.value.__class__ is ast.Name and t.value.id == "self"
+                    for t in n.targets):
                 return True
     return False
 

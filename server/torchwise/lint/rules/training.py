@@ -495,6 +495,11 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
     """Per function and per target (``model``, ``self.net``), in order: its mode calls
     ("train"/"eval"/"unknown") and the calls it is passed to ("pass"). Only targets of
     some mode call in the file (``_mode_targets``) are asked about, so only they are kept."""
+    return _mode_tables(ctx, func)[0]
+
+
+def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tuple[int, int], str]]], dict]:
+    """``_mode_events`` and, by position, the call of each event."""
     def compute():
         targets = _mode_targets(ctx)
         summaries = _summaries(ctx.analysis)
@@ -503,6 +508,7 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
         helpers = summaries.helper_names() if getattr(ctx.analysis, "env", None) is None else None
         Attribute, Name = ast.Attribute, ast.Name
         events: dict[str, list[tuple[tuple[int, int], str]]] = {}
+        calls: dict[tuple[int, int], ast.Call] = {}
         for n in flow.calls_in(ctx.analysis, func):
             position = (n.lineno, n.col_offset)
             f = n.func
@@ -511,6 +517,7 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
                 mc = _mode_call(n)
                 if mc is not None:
                     events.setdefault(mc[0], []).append((position, mc[1]))
+                    calls[position] = n
                     continue
             if helpers is not None and (f.attr if kind is Attribute else f.id if kind is Name else None) not in helpers:
                 pass
@@ -525,7 +532,7 @@ def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int,
                 d = arg.id if ak is Name else flow.dotted(arg) if ak is Attribute else None
                 if d in targets:
                     events.setdefault(d, []).append((position, "pass"))
-        return events
+        return events, calls
 
     return flow.memo(ctx.analysis, func, "mode_events", compute)
 
@@ -535,18 +542,30 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
     "eval", or None/"unknown" when it cannot be told (the model went through a call
     that may have changed it)."""
     func = flow.enclosing_function(ctx.analysis, node)
-    events = _mode_events(ctx, func).get(target)
+    table, calls = _mode_tables(ctx, func)
+    events = table.get(target)
     if not events:
         return None
     here = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
     passed = False
     for i in range(bisect.bisect_left(events, (here, "")) - 1, -1, -1):
-        kind = events[i][1]
+        position, kind = events[i]
         if kind == "pass":
             passed = True
             continue
+        call = calls.get(position)
+        if call is not None and _other_arm(ctx.analysis, call, node):
+            continue  # set in the other arm of an ``if`` the node is in: not on its way
         return "unknown" if passed else kind
     return None
+
+
+def _other_arm(a, first: ast.AST, second: ast.AST) -> bool:
+    """``first`` and ``second`` sit in the two arms of one ``if`` (or ``x if c else y``):
+    one pass never runs both (Dive-into-DL-PyTorch's evaluate_accuracy: ``net.eval()`` ...
+    ``net.train()`` for modules, ``net(X, is_training=False)`` for plain functions)."""
+    pa, pb = flow.branch_path(a, first), flow.branch_path(a, second)
+    return any({arm, pb[k]} == {"body", "else"} for k, arm in pa.items() if k in pb)
 
 
 @rule(code="TW104", name="missing-eval", group="training", severity="warning",
@@ -1088,6 +1107,8 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             continue  # only `obj.method(...).to(device)`: `model(x).cpu()` is a deliberate sync
         if not (flow.is_tensor(a, recv) or _batch_tensor(a, stmt, recv)):
             continue
+        if isinstance(recv, ast.Attribute) and _reassigned_unknown(a, stmt, recv):
+            continue
         text = ctx.text(recv)
         fix = None
         if isinstance(recv, (ast.Name, ast.Attribute)):
@@ -1099,6 +1120,21 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             f"move in place); write `{text} = {ctx.text(call)}`",
             fix,
         )
+
+
+def _reassigned_unknown(a, stmt: ast.stmt, recv: ast.Attribute) -> bool:
+    """The attribute was last assigned, earlier in the function, something not known to
+    be a tensor: its class's declared type no longer tells (Lightning-AI/litgpt's
+    ``self.linear.weight = bnb.nn.Params4bit(...)``, whose ``.cuda()`` quantizes in place)."""
+    name = flow.dotted(recv)
+    if not name:
+        return False
+    last = None
+    for n in flow.walk_local(a, flow.enclosing_function(a, stmt)):
+        if n.__class__ is ast.Assign and flow.before(n, stmt) and any(flow.dotted(t) == name for t in n.targets):
+            if last is None or flow.before(last, n):
+                last = n
+    return last is not None and not flow.is_tensor(a, last.value)
 
 
 def _batch_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
