@@ -212,3 +212,32 @@ def test_seeing_an_open_documents_previous_version_asks_its_adopted_unit(tmp_pat
     assert project.memo == {}
     unit = project.unit_at(path)
     assert unit.analysis is not before and unit.analysis.source == new
+
+
+def test_a_question_about_callers_parses_at_most_the_parse_budget(tmp_path: Path, monkeypatch) -> None:
+    # huggingface/pytorch-image-models: hovering `model` in `ModelEma.update(self, model)`
+    # parsed every module that mentions `update` (dict.update...): seconds, the editor stuck.
+    # With a budget the question answers "unknown" at once; without one (torchwise check)
+    # it still finds the type every caller passes.
+    files = {"pkg/helpers.py": "def train_step(model):\n    return model\n",
+             "pkg/caller.py": "import torch\nfrom pkg.helpers import train_step\ntrain_step(torch.nn.Linear(2, 2))\n"}
+    files.update({f"pkg/other{i}.py": f"d = {{}}\nd.train_step = None\n" for i in range(20)})
+    write(tmp_path, files)
+    text = (tmp_path / "pkg/helpers.py").read_text()
+    parsed: list[str] = []
+    import torchwise.project.model as model
+
+    real = model.build_analysis
+
+    def counting(text, path="<unknown>", *args, **kwargs):
+        parsed.append(Path(path).name)
+        return real(text, path, *args, **kwargs)
+
+    monkeypatch.setattr(model, "build_analysis", counting)
+    full = Project([str(tmp_path)])
+    assert resolve(full, tmp_path / "pkg/helpers.py", text, "model\n", 0) == Value("instance", "torch.nn.Linear")
+    assert len(parsed) > 20  # every module that mentions the name
+    parsed.clear()
+    budgeted = Project([str(tmp_path)], parse_budget=4)
+    assert resolve(budgeted, tmp_path / "pkg/helpers.py", text, "model\n", 0) is None
+    assert len(parsed) <= 4 + 1, parsed  # (+ the file asked about, adopted as it is analysed)

@@ -828,11 +828,13 @@ def _worker_analysis(source: str, path: str, folders: tuple[str, ...], revision:
     if not folders:
         return build_analysis(source, path)
     from torchwise.project import Project
+    from torchwise.project.model import EDITOR_PARSE_BUDGET
 
     _WORKER_OPEN.clear()
     _WORKER_OPEN.update(open_texts or {})
     if not _WORKER_PROJECT or _WORKER_PROJECT[0][0] != folders:
-        _WORKER_PROJECT[:] = [[folders, revision, Project(list(folders), overlay=_worker_overlay)]]
+        _WORKER_PROJECT[:] = [[folders, revision, Project(list(folders), overlay=_worker_overlay,
+                                                          parse_budget=EDITOR_PARSE_BUDGET)]]
     entry = _WORKER_PROJECT[0]
     if entry[1] != revision:
         entry[2].changed(structure=True)

@@ -22,6 +22,7 @@ from torchwise.analysis import Analysis
 from torchwise.config import Options, parse_options
 from torchwise.knowledge import KnowledgeBase, default_knowledge
 from torchwise.project import Project
+from torchwise.project.model import EDITOR_PARSE_BUDGET
 from torchwise.protocol import TorchwiseProtocol
 from torchwise.text import LineIndex
 
@@ -57,7 +58,8 @@ class TorchwiseServer(LanguageServer):
         # Called (no arguments, may be coroutines) on shutdown: stop kernels, helper processes.
         self.shutdown_listeners: list[Callable[[], object]] = []
         # The workspace as a whole (other modules, re-exports, callers): torchwise.project.
-        self.project = Project(log=lambda message: self.log(message, types.MessageType.Warning))
+        self.project = Project(log=lambda message: self.log(message, types.MessageType.Warning),
+                               parse_budget=EDITOR_PARSE_BUDGET)
 
     # -- options -----------------------------------------------------------------
     def apply_options(self, raw: object) -> None:

@@ -7,7 +7,9 @@ per revision, so a check (which keeps few analyses) does not parse a module agai
 every function of that name. One
 unknown or disagreeing argument and the parameter stays unknown (a wrong type costs
 more than none). The same call sites answer rules' questions about a function's callers
-(``called_where``: is some call of an evaluation helper under ``no_grad``?).
+(``lint/rules/_reach.py``: is some call of an evaluation helper under ``no_grad``?). In the
+editor a question parses at most the project's ``parse_budget`` modules it has not parsed
+yet; past that its answer is "unknown" (``Incomplete``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import ast
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from torchwise.analysis import Analysis, Scope, Value
 from torchwise.project.inference import canonical
@@ -24,6 +26,11 @@ if TYPE_CHECKING:
     from torchwise.project.inference import ProjectEnv
 
 MAX_CALLS = 200
+
+
+class Incomplete(Exception):
+    """More modules may call the function than the project's ``parse_budget`` lets one
+    question parse: its callers are unknown."""
 
 
 def _argument(call: ast.Call, func: ast.FunctionDef | ast.AsyncFunctionDef, index: int, offset: int) -> ast.expr | None:
@@ -65,10 +72,12 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
     analysis and module, the call and its scope. Only modules that may call the name are
     parsed; a file outside the folders sees only its own calls. ``same_folder``: only the
     callers in the workspace folder that holds the function's file (another folder may
-    have a module of the same name)."""
+    have a module of the same name). Raises ``Incomplete`` (before yielding anything) when
+    finding them would parse more modules than the project's ``parse_budget``."""
     project = env.project
     units: list[tuple[Analysis, str | None]] = []
     folder = _folder_of(project, env.path) if same_folder else None
+    budget = getattr(project, "parse_budget", None)
     if env.module is None or (same_folder and folder is None):
         units.append((analysis, None))
     else:
@@ -81,6 +90,10 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
             targets = project.memo.get(key)
             if targets is not None and target not in targets:
                 continue  # known this revision: none of its calls of the name runs the target
+            if budget is not None and not project.has_unit(path):
+                budget -= 1
+                if budget < 0:
+                    raise Incomplete(name)
             unit = project.unit_at(path)
             if unit is None:
                 continue
@@ -172,6 +185,13 @@ def _folder_of(project, path: Path | None) -> Path | None:
 
 
 def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
+    try:
+        return _param_value(env, analysis, func, target, index, method=method)
+    except Incomplete:
+        return None
+
+
+def _param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
     found: set[Value] = set()
     count = 0
     for caller, module, call, scope in call_sites(env, analysis, func.name, target):
@@ -188,15 +208,3 @@ def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, inde
             return None
         found.add(value)
     return found.pop() if len(found) == 1 else None
-
-
-def called_where(env: "ProjectEnv", analysis: Analysis, func, target: Value, test: Callable[[Analysis, ast.Call], bool]) -> bool:
-    """Whether some call of ``target`` across the project passes ``test`` (the first
-    ``MAX_CALLS`` calls are asked; past them the answer is no). Only callers of the
-    function's own workspace folder count."""
-    for count, (caller, _, call, _) in enumerate(call_sites(env, analysis, func.name, target, same_folder=True)):
-        if count >= MAX_CALLS:
-            return False
-        if test(caller, call):
-            return True
-    return False

@@ -24,6 +24,9 @@ _UNSET = object()
 
 MAX_SOURCE_CHARS = 2_000_000
 MAX_UNITS = 64
+# modules one question about a function's callers may parse in the editor (a hover, a
+# lint): past that, "unknown" (``callers.Incomplete``) rather than seconds of parsing
+EDITOR_PARSE_BUDGET = 16
 
 
 @record()
@@ -45,8 +48,12 @@ def digest_of(text: str) -> int:
 class Project:
     def __init__(self, folders=(), overlay: Callable[[Path], str | None] | None = None,
                  log: Callable[[str], None] | None = None, max_units: int = MAX_UNITS,
-                 max_adopted: int | None = None) -> None:
+                 max_adopted: int | None = None, parse_budget: int | None = None) -> None:
         self.max_units = max_units  # a check keeps few: analyses are cyclic, the collector's work grows with them
+        # how many modules one question about a function's callers may parse (None: all).
+        # The editor's: a hover or a lint in a large workspace answers "unknown" rather than
+        # parse hundreds of modules that mention a common name (``update``, ``step``)
+        self.parse_budget = parse_budget
         # adopted analyses (the files a check lints) kept apart from the units built for
         # importers, at most ``max_adopted`` of them (None: in the one LRU, as the server's)
         self.max_adopted = max_adopted
@@ -238,6 +245,10 @@ class Project:
         with self.lock:
             self._summaries[path] = summary
         return summary
+
+    def has_unit(self, path: Path) -> bool:
+        """Whether the module's analysis is at hand (asking for it parses nothing new)."""
+        return path in self._units or path in self._adopted
 
     def may_call(self, path: Path, name: str) -> bool:
         """Whether the module at ``path`` may call ``name``: its summary if indexed, else a
