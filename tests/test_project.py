@@ -241,3 +241,31 @@ def test_a_question_about_callers_parses_at_most_the_parse_budget(tmp_path: Path
     budgeted = Project([str(tmp_path)], parse_budget=4)
     assert resolve(budgeted, tmp_path / "pkg/helpers.py", text, "model\n", 0) is None
     assert len(parsed) <= 4 + 1, parsed  # (+ the file asked about, adopted as it is analysed)
+
+
+def test_star_export_tables_outlive_edits_of_other_files(tmp_path: Path, monkeypatch) -> None:
+    # huggingface/pytorch-image-models: `timm.models` re-exports 90 modules with star
+    # imports, more than the analyses kept; every edit cleared the tables, so the next
+    # hover parsed the whole package again (4 s). A table is kept while its file's text is.
+    files = {"pkg/__init__.py": "".join(f"from .m{i} import *\n" for i in range(6))}
+    files.update({f"pkg/m{i}.py": f"import torch\n\n\ndef make{i}():\n    return torch.nn.ReLU()\n" for i in range(6)})
+    write(tmp_path, files)
+    parsed: list[str] = []
+    import torchwise.project.model as model
+
+    real = model.build_analysis
+
+    def counting(text, path="<unknown>", *args, **kwargs):
+        parsed.append(Path(path).name)
+        return real(text, path, *args, **kwargs)
+
+    monkeypatch.setattr(model, "build_analysis", counting)
+    project = Project([str(tmp_path)], max_units=2)
+    main = tmp_path / "main.py"
+    for round_ in range(3):
+        text = "import pkg\nact = pkg.make5()\nact.inplace\n" + "\n" * round_
+        parsed.clear()
+        assert resolve(project, main, text, "act.inplace") == Value("instance", "torch.nn.ReLU")
+        if round_:
+            assert [p for p in parsed if p.startswith("m") and p != "main.py"] in ([], ["m5.py"]), parsed
+        project.changed([main])

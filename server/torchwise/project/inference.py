@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from torchwise.analysis import LOCAL, MAX_DEPTH, Analysis, Binding, Scope, Value
 from torchwise.project.summaries import dunder_all
+from torchwise.project.model import digest_of
 
 if TYPE_CHECKING:
     from torchwise.project.model import Project
@@ -198,15 +199,26 @@ class ProjectEnv:
         star imports ask it of every module they name, for each name looked up: with only a
         few analyses kept (a check keeps 4), asking the analyses built each module again and
         again (a check of timm built 9 analyses per file)."""
-        unit = self.project.unit(module)
+        project = self.project
+        path = project.resolver.find(module)
+        text = project.source(path) if path is not None and not path.is_dir() else None
+        if text is None:
+            return (), frozenset(), ()
+        digest = digest_of(text)
+        kept = project.export_tables.get(path)
+        if kept is not None and kept[0] == digest:
+            return kept[1]  # the same text as when it was read: no parse
+        unit = project.unit_at(path, module)
         if unit is None:
             return (), frozenset(), ()
-        memo = self.project.memo
+        memo = project.memo
         listed = memo.get(("__all__", module), _MISSING)
         if listed is _MISSING:
             listed = memo[("__all__", module)] = dunder_all(unit.analysis.tree)
         scope = unit.analysis.module_scope
-        return listed, frozenset(scope.bindings), tuple(scope.star_imports)
+        table = (listed, frozenset(scope.bindings), tuple(scope.star_imports))
+        project.export_tables[path] = (digest, table)
+        return table
 
     def _exports_of_unit(self, module: str, name: str) -> bool:
         """``_exports`` from the module's analysis (when its table could not be asked: a deep query)."""

@@ -69,6 +69,9 @@ class Project:
         self._units: OrderedDict[Path, Unit] = OrderedDict()
         self._adopted: OrderedDict[Path, Unit] = OrderedDict()
         self._summaries: dict[Path, ModuleSummary] = {}
+        # what ``from module import *`` binds, by file, kept while its text is the same
+        # (``ProjectEnv._export_table``): an edit elsewhere must not parse the package again
+        self.export_tables: dict[Path, tuple[int, tuple]] = {}
         self._files: list[Path] | None = None
         self._reported: set[Path] = set()
 
@@ -91,6 +94,7 @@ class Project:
                 self.resolver.clear()
                 self._files = None
                 self._texts.clear()
+                self.export_tables.clear()
 
     @contextmanager
     def seeing(self, path: Path, text: str):
