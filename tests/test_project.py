@@ -29,6 +29,21 @@ def resolve(project: Project, path: Path, text: str, needle: str, offset: int = 
     return analysis.resolve(analysis.node_at(line, col))
 
 
+def count_parses(monkeypatch) -> list[str]:
+    """The names of the files the project parses from now on, in order."""
+    import torchwise.project.model as model
+
+    parsed: list[str] = []
+    real = model.build_analysis
+
+    def counting(text, path="<unknown>", *args, **kwargs):
+        parsed.append(Path(path).name)
+        return real(text, path, *args, **kwargs)
+
+    monkeypatch.setattr(model, "build_analysis", counting)
+    return parsed
+
+
 def test_multi_root_src_layout_and_namespace_packages(tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     write(one, {"src/lib/layers.py": "import torch.nn as nn\nblock = nn.GRU(2, 2)\n"})
@@ -224,16 +239,7 @@ def test_a_question_about_callers_parses_at_most_the_parse_budget(tmp_path: Path
     files.update({f"pkg/other{i}.py": f"d = {{}}\nd.train_step = None\n" for i in range(20)})
     write(tmp_path, files)
     text = (tmp_path / "pkg/helpers.py").read_text()
-    parsed: list[str] = []
-    import torchwise.project.model as model
-
-    real = model.build_analysis
-
-    def counting(text, path="<unknown>", *args, **kwargs):
-        parsed.append(Path(path).name)
-        return real(text, path, *args, **kwargs)
-
-    monkeypatch.setattr(model, "build_analysis", counting)
+    parsed = count_parses(monkeypatch)
     full = Project([str(tmp_path)])
     assert resolve(full, tmp_path / "pkg/helpers.py", text, "model\n", 0) == Value("instance", "torch.nn.Linear")
     assert len(parsed) > 20  # every module that mentions the name
@@ -250,16 +256,7 @@ def test_star_export_tables_outlive_edits_of_other_files(tmp_path: Path, monkeyp
     files = {"pkg/__init__.py": "".join(f"from .m{i} import *\n" for i in range(6))}
     files.update({f"pkg/m{i}.py": f"import torch\n\n\ndef make{i}():\n    return torch.nn.ReLU()\n" for i in range(6)})
     write(tmp_path, files)
-    parsed: list[str] = []
-    import torchwise.project.model as model
-
-    real = model.build_analysis
-
-    def counting(text, path="<unknown>", *args, **kwargs):
-        parsed.append(Path(path).name)
-        return real(text, path, *args, **kwargs)
-
-    monkeypatch.setattr(model, "build_analysis", counting)
+    parsed = count_parses(monkeypatch)
     project = Project([str(tmp_path)], max_units=2)
     main = tmp_path / "main.py"
     for round_ in range(3):
