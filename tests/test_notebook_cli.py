@@ -108,6 +108,7 @@ def test_ipython_syntax_only_at_the_start_of_a_logical_line() -> None:
     assert python_lines("print('epoch %d'\n      % (epoch + 1))") == ["print('epoch %d'", "      % (epoch + 1))"]
     assert python_lines('s = """\n%not a magic\n"""\n%magic') == ['s = """', "%not a magic", '"""', ""]
     assert python_lines("x = 1 + \\\n!y") == ["x = 1 + \\", "!y"]  # (not a shell line: a syntax error)
+    assert python_lines("x = 1  # a note \\\n%time y = 2") == ["x = 1  # a note \\", ""]  # a comment continues nothing
 
 
 def test_ipython_shell_continuations_assignments_and_wildcard_help() -> None:

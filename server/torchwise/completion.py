@@ -4,8 +4,8 @@ VS Code shows ``snippets/*.code-snippets`` natively, so its client turns this of
 (``snippets: false``); every other editor gets the same snippets here. Items are
 offered only where a statement can start: the text before the word being typed is
 indentation, and the line is not inside a string, brackets or a backslash
-continuation (a small regex scanner over the text above answers that, whatever the
-Python version). They are filtered by the typed prefix (``pt-tr`` keeps
+continuation (``text.python_state``, a small regex scanner over the text above, answers
+that, whatever the Python version). They are filtered by the typed prefix (``pt-tr`` keeps
 ``pt-train-loop``...), and documented with a preview of the code they insert.
 
 When the file already has, say, a model called ``net`` or one DataLoader called
@@ -25,58 +25,19 @@ from lsprotocol import types
 from torchwise import snippets as snip
 from torchwise.analysis import LR_SCHEDULER, MODULE, OPTIMIZER, Analysis, Scope
 from torchwise.server import TorchwiseServer
-from torchwise.text import UTF16, from_units, split_lines_full, strip_eol, to_units
+from torchwise.text import UTF16, from_units, python_state, split_lines_full, strip_eol, to_units
 
 # A snippet prefix being typed: identifier characters plus '-' (pt-train-loop).
 _WORD = re.compile(r"[A-Za-z_][\w-]*\Z")
-
-# What the scanner stops at outside strings: comments, string openers (with their
-# prefix letters), brackets and backslash continuations.
-_TOKEN = re.compile(r"#[^\n]*|[rRbBuUfFtT]{0,2}(\"\"\"|'''|\"|')|[(\[{]|[)\]}]|\\\r?\n")
-_STRING_END = {
-    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.S),
-    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.S),
-    '"': re.compile(r'(?:[^"\\\n]|\\.)*"', re.S),
-    "'": re.compile(r"(?:[^'\\\n]|\\.)*'", re.S),
-}
 
 
 def line_start_state(text: str) -> str:
     """Where a line starting right after ``text`` (whole lines) stands: ``"code"`` (a
     statement may start), ``"string"`` (inside a triple-quoted string), ``"bracket"``
     (inside (), [] or {}) or ``"continuation"`` (after a backslash)."""
-    depth = 0
-    pos = 0
-    end = len(text)
-    continued = False
-    while True:
-        m = _TOKEN.search(text, pos)
-        if m is None:
-            break
-        token = m.group()
-        continued = False
-        quote = m.group(1)
-        if quote:
-            closing = _STRING_END[quote].match(text, m.end())
-            if closing is None:
-                if len(quote) == 3:
-                    return "string"
-                newline = text.find("\n", m.end())  # unterminated one-line string: skip the line
-                pos = end if newline < 0 else newline
-                continue
-            pos = closing.end()
-            continue
-        if token[0] == "#":
-            pos = m.end()
-        elif token in "([{":
-            depth += 1
-            pos = m.end()
-        elif token in ")]}":
-            depth = max(0, depth - 1)
-            pos = m.end()
-        else:  # backslash-newline
-            continued = m.end() == end
-            pos = m.end()
+    depth, quote, continued = python_state(text)
+    if quote is not None:
+        return "string"
     if depth:
         return "bracket"
     if continued:

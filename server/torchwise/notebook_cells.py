@@ -13,6 +13,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from torchwise.text import python_state
+
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[A-Za-z_*][\w.*]*\?\??\s*$|\?)")
 # ``files = !ls`` / ``t = %timeit -o f()``: IPython assigns a shell command's or a magic's
@@ -40,14 +42,14 @@ def python_lines(text: str) -> list[str]:
             return [""] * len(lines)
         lines = [""] + lines[1:]
     out = []
-    scan = _Scanner()
+    depth, quote, continued = 0, None, False  # where the Python above stands (text.python_state)
     shell_goes_on = False
     for line in lines:
         if shell_goes_on:  # the continuation of a shell or magic line
             out.append("")
             shell_goes_on = line.endswith("\\")
             continue
-        if scan.at_line_start():
+        if depth == 0 and quote is None and not continued:  # a logical line starts here
             assign = _MAGIC_ASSIGN.match(line)
             if assign is not None:
                 out.append(assign.group(1) + "None")
@@ -58,55 +60,9 @@ def python_lines(text: str) -> list[str]:
                 out.append(f"{indent}pass" if indent else "")
                 shell_goes_on = line.endswith("\\")
                 continue
-        scan.feed(line)
+        depth, quote, continued = python_state(line + "\n", depth, quote)
         out.append(line)
     return out
-
-
-class _Scanner:
-    """Where a cell's Python stands after each line: inside brackets, a string that
-    spans lines, or a line ended by a backslash (then the next line does not start a
-    logical line)."""
-
-    def __init__(self) -> None:
-        self.depth = 0
-        self.quote: str | None = None  # the closing quotes of a triple-quoted string left open
-        self.continued = False
-
-    def at_line_start(self) -> bool:
-        return self.depth == 0 and self.quote is None and not self.continued
-
-    def feed(self, line: str) -> None:
-        i, n = 0, len(line)
-        quote = self.quote
-        while i < n:
-            c = line[i]
-            if quote is not None:
-                if c == "\\":
-                    i += 2
-                    continue
-                if line.startswith(quote, i):
-                    i += len(quote)
-                    quote = None
-                    continue
-                i += 1
-                continue
-            if c == "#":
-                break
-            if c in "'\"":
-                triple = line[i:i + 3]
-                quote = triple if triple in ("'''", '"""') else c
-                i += len(quote)
-                continue
-            if c in "([{":
-                self.depth += 1
-            elif c in ")]}":
-                self.depth = max(0, self.depth - 1)
-            i += 1
-        if quote is not None and len(quote) == 1:
-            quote = None  # an unterminated one-line string: a syntax error, not ours to carry on
-        self.quote = quote
-        self.continued = quote is None and line.rstrip("\r").endswith("\\") and not line.lstrip().startswith("#")
 
 
 @dataclass

@@ -23,6 +23,59 @@ _OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 
 
+# Python's lexical structure, as far as where a line starts: what the scanner stops at
+# outside strings (comments, string openers with their prefix letters, brackets and
+# backslash continuations), and the rest of each kind of string
+_PY_TOKEN = re.compile(r"#[^\n]*|[rRbBuUfFtT]{0,2}(\"\"\"|'''|\"|')|[(\[{]|[)\]}]|\\\r?\n")
+_STRING_END = {
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.S),
+    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.S),
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*"', re.S),
+    "'": re.compile(r"(?:[^'\\\n]|\\.)*'", re.S),
+}
+
+
+def python_state(text: str, depth: int = 0, quote: str | None = None) -> tuple[int, str | None, bool]:
+    """Where Python code stands after ``text`` (whole lines): the depth of open
+    brackets, the quotes of a triple-quoted string left open, and whether it ends in a
+    backslash continuation. ``depth``/``quote``: where it stood before ``text``, to scan
+    a source line by line. A small regex scanner: it needs no parse, so half-typed code
+    and IPython lines answer too."""
+    pos, end = 0, len(text)
+    if quote is not None:
+        closing = _STRING_END[quote].match(text)
+        if closing is None:
+            return depth, quote, False
+        pos = closing.end()
+    continued = False
+    while True:
+        m = _PY_TOKEN.search(text, pos)
+        if m is None:
+            return depth, None, continued
+        token = m.group()
+        continued = False
+        opened = m.group(1)
+        if opened:
+            closing = _STRING_END[opened].match(text, m.end())
+            if closing is None:
+                if len(opened) == 3:
+                    return depth, opened, False
+                newline = text.find("\n", m.end())  # unterminated one-line string: skip the line
+                pos = end if newline < 0 else newline
+                continue
+            pos = closing.end()
+            continue
+        if token[0] == "#":
+            pass
+        elif token in "([{":
+            depth += 1
+        elif token in ")]}":
+            depth = max(0, depth - 1)
+        else:  # backslash-newline
+            continued = m.end() == end
+        pos = m.end()
+
+
 def split_lines(text: str, keepends: bool = False) -> list[str]:
     """``text`` split at ``\\n``, ``\\r\\n`` and ``\\r`` only.
 
