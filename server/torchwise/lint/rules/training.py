@@ -1151,9 +1151,7 @@ def _batch_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
     if not isinstance(base, ast.Name):
         return False
     for loop in flow.enclosing_loops(a, stmt):
-        if not isinstance(loop, (ast.For, ast.AsyncFor)) or not _iterates_a_loader(a, loop.iter):
-            continue
-        batch = _batch_target(loop)
+        batch = _loader_batch(a, loop) if isinstance(loop, (ast.For, ast.AsyncFor)) else None
         if batch is None:
             continue
         elements = list(batch.elts) if isinstance(batch, (ast.Tuple, ast.List)) else []
@@ -1165,10 +1163,12 @@ def _batch_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
     return False
 
 
-def _batch_target(loop: ast.For | ast.AsyncFor) -> ast.expr | None:
-    """What each batch is bound to: the loop's target, less ``enumerate``'s counter
-    (``for i, (x, y) in enumerate(loader)``: ``(x, y)``; ``for i, batch in ...``: ``batch``,
-    a whole batch). None when the target does not take the pair apart."""
+def _loader_batch(a, loop: ast.For | ast.AsyncFor) -> ast.expr | None:
+    """What each batch is bound to when the loop iterates a DataLoader, or a name like
+    ``train_loader``, possibly inside enumerate/tqdm/iter: the loop's target less
+    ``enumerate``'s counter (``for i, (x, y) in enumerate(loader)``: ``(x, y)``; ``for i,
+    batch in ...``: ``batch``, a whole batch). None for other loops, or a target that
+    does not take enumerate's pair apart."""
     target, expr = loop.target, loop.iter
     while isinstance(expr, ast.Call) and flow.last_name(expr.func) in ("enumerate", "tqdm", "iter") and expr.args:
         if flow.last_name(expr.func) == "enumerate":
@@ -1176,19 +1176,12 @@ def _batch_target(loop: ast.For | ast.AsyncFor) -> ast.expr | None:
                 return None
             target = target.elts[1]
         expr = expr.args[0]
-    return target
-
-
-def _iterates_a_loader(a, expr: ast.expr) -> bool:
-    """A DataLoader, or a name like ``train_loader``, possibly inside enumerate/tqdm."""
-    while isinstance(expr, ast.Call) and flow.last_name(expr.func) in ("enumerate", "tqdm", "iter") and expr.args:
-        expr = expr.args[0]
     if not isinstance(expr, (ast.Name, ast.Attribute)):
-        return False
+        return None
     kind = flow.safe_type(a, expr)
     if kind is not None:
-        return flow.is_subclass(a, kind, "torch.utils.data.DataLoader")
-    return "loader" in flow.last_name(expr).lower()
+        return target if flow.is_subclass(a, kind, "torch.utils.data.DataLoader") else None
+    return target if "loader" in flow.last_name(expr).lower() else None
 
 
 def _rebound(a, loop: ast.AST, name: str, stmt: ast.stmt) -> bool:
