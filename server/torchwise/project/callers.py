@@ -77,7 +77,7 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
     project = env.project
     units: list[tuple[Analysis, str | None]] = []
     folder = _folder_of(project, env.path) if same_folder else None
-    budget = getattr(project, "parse_budget", None)
+    budget = project.parse_budget
     if env.module is None or (same_folder and folder is None):
         units.append((analysis, None))
     else:

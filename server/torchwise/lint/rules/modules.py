@@ -191,9 +191,10 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
     SemSegFPNHead), or the one picked from it (``self.backbone = self.attr[name]``)."""
     a = ctx.analysis
 
+    held = f"self.{attr}"
+
     def mentions(expr: ast.AST) -> bool:
-        return any(m.__class__ is ast.Attribute and m.attr == attr and m.value.__class__ is ast.Name
-                   and m.value.id == "self" for m in flow.subtree(expr))
+        return any(flow.dotted(m) == held for m in flow.subtree(expr))
 
     def picked(expr: ast.AST | None) -> bool:  # ``self.attr[key]``
         return expr.__class__ is ast.Subscript and mentions(expr.value)

@@ -392,7 +392,7 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
         if region is None:
             continue
         shared_steps = [c for c in flow.calls_in(a, region) if id(c) in stepped
-                        and ([l for l in loops if flow.contains(l, c)] or _same_block(a, call, c))
+                        and (any(flow.contains(l, c) for l in loops) or _same_block(a, call, c))
                         and flow.same_branch(a, call, c)]
         # With several optimizers, a step before this one may be its own optimizer's (one
         # scheduler per optimizer: huggingface/accelerate test_ds_multiple_model.py): only
