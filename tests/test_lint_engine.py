@@ -206,3 +206,20 @@ def test_calls_named_of_several_names_is_in_one_order() -> None:
     assert outer.func is inner
     first, second = flow.calls_named(analysis, "g", "h", "zz")
     assert first.func.value is second
+
+
+def test_a_message_quoting_code_of_several_lines_is_one_line() -> None:
+    """A diagnostic, a CLI row and a SARIF result show one line: code quoted from several
+    lines (a call with one argument per line) is shown as ``name(...)``."""
+    source = textwrap.dedent("""\
+        import torch
+
+        model = torch.nn.Linear(10, 2)
+        preds = model(
+            torch.randn(4, 10),
+        ).numpy()
+        """)
+    [finding] = lint_source(source, "x.py", rules=[get_rule("numpy-without-detach")])
+    assert "\n" not in finding.message
+    assert finding.message.startswith("`model(...).numpy()` is called on the output of `model`")
+    assert base.one_line("`f(\n  a,\n  b)` and `g(\n)` or `x[0] + y[\n 1]`") == "`f(...)` and `g(...)` or `x[0] + y[...]`"

@@ -77,3 +77,19 @@ scaler.scale(forward_loss(x, y)).backward()
 @torch.autocast("cuda", enabled=False)
 def full_precision_step(x, y):
     F.cross_entropy(model(x), y).backward()
+
+
+# Project-MONAI/tutorials generation/maisi/maisi_train_vae_tutorial.ipynb (b3c6c99): the
+# plain backward runs where `enabled=` is false (the scaled one above it is a finding).
+def train_optional_amp(model, x, y, scaler, optimizer, amp):
+    with torch.autocast("cuda", enabled=amp):
+        loss = F.cross_entropy(model(x), y)
+        if amp:
+            scaler.scale(loss).backward()  # expect: backward-inside-autocast
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+        if not amp:
+            loss.backward()

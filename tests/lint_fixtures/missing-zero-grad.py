@@ -130,3 +130,27 @@ class Recipe:
             self._optimizer.step()
             self._optimizer.zero_grad(set_to_none=True)
             self._lr_scheduler.step()
+
+
+# Project-MONAI/tutorials 3d_segmentation/swin_unetr_brats21_segmentation_3d.ipynb
+# (b3c6c99): one finding, in the helper's loop; the epoch loop that calls it once per
+# epoch would only repeat it.
+def train_epoch(model, loader, optimizer, epoch, loss_func):
+    model.train()
+    for idx, (x, y) in enumerate(loader):
+        loss = loss_func(model(x), y)
+        loss.backward()
+        optimizer.step()  # expect: missing-zero-grad
+    return loss.item()
+
+
+def trainer(model, train_loader, optimizer, loss_func, max_epochs):
+    for epoch in range(max_epochs):
+        train_loss = train_epoch(
+            model,
+            train_loader,
+            optimizer,
+            epoch=epoch,
+            loss_func=loss_func,
+        )
+        print(train_loss)

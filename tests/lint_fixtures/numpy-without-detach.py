@@ -108,3 +108,10 @@ d = torch.linspace(-10.0, 10.0, 100)
 print(Swish()(d).numpy(), torch.nn.ReLU()(d).numpy())
 res = Swish()(torch.ones(3, requires_grad=True))
 print(res.numpy())  # expect: numpy-without-detach
+
+# pytorch/captum tutorials/Image_and_Text_Classification_LIME.ipynb (faac087): a
+# torchvision transform has no parameters; the image does not require grad.
+import torchvision.transforms as T
+
+invert_norm = T.Normalize(mean=[-0.485 / 0.229], std=[1 / 0.229])
+image = invert_norm(torch.rand(1, 3, 8, 8)).squeeze(0).permute(1, 2, 0).numpy()

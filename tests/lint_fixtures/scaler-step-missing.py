@@ -42,3 +42,38 @@ def maybe_amp(model, opt, scaler, x, y, use_amp):
     else:
         loss.backward()
         opt.step()
+
+
+# Project-MONAI/tutorials generation/maisi/maisi_train_vae_tutorial.ipynb (b3c6c99): AMP
+# optional; the non-AMP arm steps on the unscaled gradients of its own backward.
+def train_optional_amp(model, loader, optimizer_g, optimizer_d, scaler_g, scaler_d, amp):
+    for x, y in loader:
+        optimizer_g.zero_grad()
+        optimizer_d.zero_grad()
+        loss_g = F.cross_entropy(model(x), y)
+        if amp:
+            scaler_g.scale(loss_g).backward()
+            scaler_g.step(optimizer_g)
+            scaler_g.update()
+        else:
+            loss_g.backward()
+            optimizer_g.step()
+        loss_d = F.cross_entropy(model(x), y)
+        if amp:
+            scaler_d.scale(loss_d).backward()
+            scaler_d.step(optimizer_d)
+            scaler_d.update()
+        else:
+            loss_d.backward()
+            optimizer_d.step()
+
+
+# Project-MONAI/tutorials anomalydetection_tutorial_classifier_guidance.ipynb (b3c6c99): a
+# later loop of the same notebook trains a classifier without AMP.
+classifier = torch.nn.Linear(10, 2)
+optimizer_cls = torch.optim.Adam(classifier.parameters(), lr=2.5e-5)
+for x, y in loader:
+    optimizer_cls.zero_grad(set_to_none=True)
+    loss = F.cross_entropy(classifier(x), y)
+    loss.backward()
+    optimizer_cls.step()

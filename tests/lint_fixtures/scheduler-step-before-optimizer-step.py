@@ -91,3 +91,18 @@ def paired_elsewhere(setup, loader):
         sched.step()
         F.mse_loss(ddp_model(x), y).backward()
         ddp_opt.step()
+
+
+# Project-MONAI/tutorials detection/luna16_training.py (b3c6c99): a warmup scheduler whose
+# first value is 0, stepped at the start of each epoch; the step before the loop is there
+# to say the order is meant.
+def train_warmup(model, loader, optimizer, warmup):
+    scheduler_warmup = warmup(optimizer, multiplier=1, total_epoch=10)
+    optimizer.zero_grad()
+    optimizer.step()
+    for epoch in range(300):
+        scheduler_warmup.step()
+        for x, y in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()

@@ -12,6 +12,7 @@ characters (str indices) of that line.
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING, Callable, Iterator, Literal
 
 from torchwise.records import record, setfield
@@ -135,6 +136,40 @@ def rule(
     return decorate
 
 
+_QUOTED = re.compile(r"`([^`]*)`")
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def one_line(message: str) -> str:
+    """A message on one line: in code quoted from several lines, a bracket that spans
+    lines shows ``...`` for what it holds (``train_epoch(\\n model,\\n ...)`` reads
+    ``train_epoch(...)``); other line breaks become spaces (a diagnostic, a CLI row and
+    a SARIF result each show one line)."""
+    def shorten(match: re.Match) -> str:
+        code = match.group(1)
+        if "\n" not in code and "\r" not in code:
+            return match.group(0)
+        out, depth, opened = [], 0, 0
+        for i, char in enumerate(code):
+            if char in _OPEN:
+                depth += 1
+                if depth == 1:
+                    opened = i
+                    continue
+            elif char in _CLOSE and depth:
+                depth -= 1
+                if depth == 0:
+                    inner = code[opened + 1:i]
+                    out.append(code[opened] + ("..." if "\n" in inner or "\r" in inner else inner) + char)
+                continue
+            if depth == 0:
+                out.append(char)
+        if depth:  # unbalanced (a bracket in a string): the text as it is
+            out = [code]
+        return "`" + " ".join("".join(out).split()) + "`"
+    return " ".join(_QUOTED.sub(shorten, message).split())
+
+
 class Context:
     """What a rule's check function sees of one file."""
 
@@ -170,7 +205,7 @@ class Context:
             col=self.analysis.char_col(node.lineno, node.col_offset),
             end_line=node.end_lineno or node.lineno,
             end_col=self.analysis.char_col(node.end_lineno or node.lineno, node.end_col_offset or 0),
-            message=message,
+            message=one_line(message) if "\n" in message or "\r" in message else message,
             fix=fix,
         )
 

@@ -80,7 +80,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
         func = flow.enclosing_function(a, call)
         match = next((s for s in scaled_in.get(id(func), ())
                       if flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
-        if match is None:
+        if match is None or _plain_backward_between(a, func, match[0], call):
             continue
         scaler_text = ctx.text(match[1])
         fix = None
@@ -103,6 +103,23 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
             f"and then `{scaler_text}.update()`",
             fix,
         )
+
+
+def _plain_backward_between(a, func: ast.AST, scaled: ast.Call, step: ast.Call) -> bool:
+    """An unscaled ``loss.backward()`` after the scaled one, before ``step`` and on its
+    branch: the step applies those gradients (the non-AMP arm of ``if amp: ... else:
+    loss.backward(); opt.step()``, or another loop that never scales: MONAI's tutorials)."""
+    for n in flow.calls_named(a, "backward"):
+        if (flow.is_backward_call(n) and flow.before(scaled, n) and flow.before(n, step)
+                and not _is_scaled(a, n) and flow.enclosing_function(a, n) is func
+                and flow.same_branch(a, n, step)):
+            return True
+    return False
+
+
+def _is_scaled(a, call: ast.Call) -> bool:
+    recv = flow.receiver(call)
+    return isinstance(recv, ast.Call) and flow.method_name(recv) == "scale"
 
 
 CLIP_FUNCS = {"torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_",
@@ -183,7 +200,7 @@ def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
         for stmt in with_node.body:
             for n in flow.calls_in(a, stmt):  # the engine sorts the findings: any order
                 if flow.is_backward_call(n):
-                    if _in_nested_autocast_off(ctx, n, with_node):
+                    if _in_nested_autocast_off(ctx, n, with_node) or _in_arm_disabling(ctx, n, with_node):
                         continue
                     yield ctx.finding(
                         n,
@@ -191,7 +208,8 @@ def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
                         "the dtypes chosen in the forward pass, and autocast there is not supported; "
                         "dedent the backward (and the optimizer step) out of the `with` block",
                     )
-                elif _helper_runs_backward(ctx, n) and not _in_nested_autocast_off(ctx, n, with_node):
+                elif (_helper_runs_backward(ctx, n) and not _in_nested_autocast_off(ctx, n, with_node)
+                      and not _in_arm_disabling(ctx, n, with_node)):
                     yield ctx.finding(
                         n,
                         f"`{ctx.text(n.func)}()` calls backward() and runs inside an autocast region; the "
@@ -239,6 +257,31 @@ def _helper_runs_backward(ctx: Context, call: ast.Call) -> bool:
         return False
     callee = summaries.callee(call, flow.enclosing_function(a, call))
     return callee is not None and summaries.of(callee).backward
+
+
+def _in_arm_disabling(ctx: Context, node: ast.AST, with_node: ast.With | ast.AsyncWith) -> bool:
+    """``node`` runs in an arm of an ``if`` (inside the region) where the region's
+    ``enabled=`` flag is false: ``with autocast(enabled=amp): ... if amp: scaled backward
+    else: loss.backward()`` (MONAI's MAISI tutorial): there autocast is off."""
+    flags = set()
+    for item in with_node.items:
+        e = item.context_expr
+        if isinstance(e, ast.Call):
+            flags.update(ast.dump(k.value) for k in e.keywords if k.arg == "enabled")
+    if not flags:
+        return False
+    child = node
+    for anc in flow.ancestors(ctx.analysis, node):
+        if anc is with_node:
+            return False
+        if isinstance(anc, ast.If):
+            test, negated = anc.test, False
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test, negated = test.operand, True
+            if ast.dump(test) in flags and (child in anc.orelse) != negated:
+                return True
+        child = anc
+    return False
 
 
 def _in_nested_autocast_off(ctx: Context, node: ast.AST, outer: ast.AST) -> bool:

@@ -183,7 +183,7 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
     for step, opt in _optimizer_steps(ctx):
         loops = flow.enclosing_loops(a, step)
         loop = next((l for l in loops if _has_backward(ctx, l)), None)
-        if loop is None:
+        if loop is None or _steps_in_own_loop(ctx, step):
             continue
         clearing = _clearing_holders(ctx)
         if id(loop) in clearing:
@@ -218,6 +218,20 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _steps_in_own_loop(ctx: Context, call: ast.Call) -> bool:
+    """``call`` runs a helper of this file that steps in a loop of its own
+    (``train_epoch(model, loader, optimizer)``, called once per epoch): that loop is
+    where gradients must be cleared, and where a missing clear is reported; the
+    epoch loop around the call would only repeat it (MONAI's BraTS tutorial)."""
+    if flow.method_name(call) == "step":
+        return False
+    callee = dict((id(c), f) for c, f in _helper_callees(ctx.analysis)).get(id(call))
+    if callee is None or not _summaries(ctx.analysis).is_local_call(call):
+        return False
+    return any(flow.method_name(n) == "step" and flow.enclosing_loops(ctx.analysis, n)
+               for n in flow.calls_in(ctx.analysis, callee))
 
 
 def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.expr) -> ast.expr | None:
@@ -400,7 +414,7 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
         # optimizer step before it keeps it silent.
         owner = _scheduled_optimizer(a, call.func.value)
         ours = [c for c in shared_steps if owner is None or stepped[id(c)] == owner]
-        if any(flow.before(c, call) for c in ours):
+        if any(flow.before(c, call) for c in ours) or (loops and _primed(a, steps, stepped, owner, call, loops[0])):
             continue
         for step in ours:
             if not flow.before(call, step):
@@ -411,6 +425,19 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
                 "schedule is skipped; step the scheduler after the optimizer",
             )
             break
+
+
+def _primed(a, steps: list, stepped: dict[int, str | None], owner: str | None, call: ast.Call,
+            loop: ast.AST) -> bool:
+    """The scheduler's optimizer is stepped once before the training loop, outside any
+    loop (``optimizer.zero_grad(); optimizer.step()``, a step of no gradients): the
+    idiom that silences PyTorch's order warning, where the schedule is meant to step
+    first in each epoch (a warmup scheduler whose first value is 0: MONAI's LUNA16
+    detection tutorial)."""
+    func = flow.enclosing_function(a, call)
+    return any(flow.method_name(c) == "step" and (owner is None or stepped[id(c)] == owner) and flow.before(c, loop)
+               and flow.enclosing_function(a, c) is func and not flow.enclosing_loops(a, c)
+               for c, _ in steps)
 
 
 def _scheduled_optimizer(a, scheduler: ast.expr) -> str | None:
@@ -1243,8 +1270,8 @@ def _parameterless(a, module: ast.expr) -> bool:
     (``class Swish(nn.Module): def forward(self, x): return x * torch.sigmoid(x)``:
     pytorch/ignite's EfficientNet notebook)."""
     qualname = flow.safe_type(a, module)
-    if qualname in _PARAMETERLESS:
-        return True
+    if qualname in _PARAMETERLESS or (qualname or "").startswith("torchvision.transforms."):
+        return True  # (torchvision's transforms are modules without parameters)
     info = a.local_class(qualname) if qualname else None
     if info is None or info.attributes or a.bases(qualname) != ["torch.nn.Module"]:
         return False
