@@ -142,3 +142,14 @@ def probe_with_grad(model, loader):
     with torch.no_grad():
         with torch.enable_grad():
             probe(model, loader)
+
+
+# rasbt/deeplearning-models pytorch_ipynb/autoencoder/ae-conv-nneighbor-celeba.ipynb
+# (18e0469): one batch taken to look at the reconstruction, not an evaluation loop.
+def show_one_batch(model, train_loader, device):
+    model.eval()
+    for batch_idx, features in enumerate(train_loader):
+        features = features.to(device)
+        logits, decoded = model(features)
+        break
+    return decoded.detach().cpu().numpy()

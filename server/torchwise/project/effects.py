@@ -145,6 +145,32 @@ def _indexed_local_calls(analysis, func: ast.AST) -> list[tuple[ast.Call, bool]]
     return out
 
 
+_GRAD_EDITS = frozenset({"zero_", "detach_", "fill_", "mul_", "requires_grad_"})
+
+
+def _is_grad(expr: ast.expr) -> bool:
+    """``p.grad`` or ``p.grad.data``: what ``p.grad.zero_()`` clears in place."""
+    if isinstance(expr, ast.Attribute) and expr.attr == "data":
+        expr = expr.value
+    return isinstance(expr, ast.Attribute) and expr.attr == "grad"
+
+
+def _assigns_grad(analysis, func: ast.AST) -> bool:
+    """``func``'s own code assigns ``p.grad = ...`` (``p.grad = None`` clears): from the
+    file's index (a set of functions per file version), else a walk of ``func``."""
+    if analysis is None:
+        return any(isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "grad"
+                                                     for t in n.targets) for n in ast.walk(func))
+    found = analysis.queries.get("grad_assigning_functions")
+    if found is None:
+        from torchwise.lint import flow
+
+        found = analysis.queries["grad_assigning_functions"] = {
+            id(flow.enclosing_function(analysis, n)) for n in flow.index(analysis).assigns
+            if n.__class__ is ast.Assign and any(t.__class__ is ast.Attribute and t.attr == "grad" for t in n.targets)}
+    return id(func) in found
+
+
 def _stored_by_scope(analysis) -> dict[int, frozenset[str]]:
     """``_stored_names`` of every function, class, lambda and the module of the file, by
     id, from the index's stores (a scope's own, added to it and every scope around it)."""
@@ -435,8 +461,8 @@ class Summaries:
             if isinstance(f, ast.Attribute):
                 if f.attr == "backward":
                     backward = True
-                elif f.attr == "zero_grad":
-                    clears = True
+                elif f.attr == "zero_grad" or (f.attr in _GRAD_EDITS and _is_grad(f.value)):
+                    clears = True  # opt.zero_grad(), p.grad.zero_() (improved-diffusion's zero_grad helper)
                 elif f.attr == "step":
                     expr = None
                     if not call.args and not call.keywords:
@@ -468,6 +494,7 @@ class Summaries:
                 k = key(self.map_target(t, call))
                 if k is not None:
                     called.add(k)
+        clears = clears or _assigns_grad(analysis, func)
         return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called), clears,
                        regions_of(self._own_analysis(), func))
 

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tools import engine
+from tools.fp16 import drop_grads, zero_grad
 from tools.engine import apply_gradients, clear_all, step_and_clear, train_one_epoch as run_epoch
 from tools.ping import ping
 
@@ -67,3 +68,31 @@ def main(batches, held_out):
             for x, y in held_out:
                 hits += (model(x).argmax(1) == y).sum().item()
         print(hits)
+
+
+class DiffusionTrainLoop:
+    """openai/improved-diffusion train_util.py (1bc7bbb): the step's gradients are
+    cleared by a helper of another module that zeroes each parameter's grad."""
+
+    def __init__(self, model, batches):
+        self.model, self.batches = model, batches
+        self.model_params = list(model.parameters())
+        self.opt = torch.optim.AdamW(self.model_params, lr=1e-4)
+
+    def run_loop(self):
+        for x, y in self.batches:
+            self.run_step(x, y)
+
+    def run_step(self, x, y):
+        self.forward_backward(x, y)
+        self.opt.step()
+
+    def forward_backward(self, x, y):
+        zero_grad(self.model_params)
+        F.cross_entropy(self.model(x), y).backward()
+
+    def run_loop_dropping(self):
+        for x, y in self.batches:
+            drop_grads(self.model_params)
+            F.cross_entropy(self.model(x), y).backward()
+            self.opt.step()

@@ -907,7 +907,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if id(model_call) in reported:
                 break
             reported.add(id(model_call))
-            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop):
+            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop):
                 break
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
@@ -920,6 +920,14 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                 _no_grad_fix(ctx, loop),
             )
             break
+
+
+def _runs_once(loop: ast.AST) -> bool:
+    """A ``for`` loop whose body ends in a plain ``break``: it takes one batch (to look at
+    a model's output: rasbt/deeplearning-models' autoencoder notebooks), not an
+    evaluation loop."""
+    body = getattr(loop, "body", None)
+    return isinstance(loop, (ast.For, ast.AsyncFor)) and bool(body) and isinstance(body[-1], ast.Break)
 
 
 def _grad_off_name(ctx: Context) -> str:
