@@ -158,3 +158,15 @@ def test_a_cell_finding_moved_into_its_cell_is_a_finding_like_any_other():
         assert moved.fix is not None and isinstance(moved.fix.edits, tuple)
         assert {moved: 1}[shift_finding(f, -3, 2)] == 1
         assert (moved.line, moved.fix.edits[0].line) == (f.line - 3, f.fix.edits[0].line - 3)
+
+
+async def test_a_cells_last_expression_is_shown_not_thrown_away(client: LanguageClient, tmp_path: Path):
+    """In the editor too, a cell's last line is displayed: ``t.to("cpu")`` there is a
+    look at the copy; the same call followed by another statement loses the move."""
+    nb = tmp_path / "shown.ipynb"
+    cells = [(types.NotebookCellKind.Code, "import torch\nt = torch.ones(3)\nt.to('cpu')"),
+             (types.NotebookCellKind.Code, "t.to('cpu')\nprint(t)")]
+    uris = open_notebook(client, nb, cells)
+    lost = await diagnostics_of(client, uris[1])
+    assert [(d.range.start.line, "tensor-to-discarded" in d.message) for d in lost] == [(0, True)], lost
+    assert not [d for d in client.diagnostics.get(uris[0], []) if "tensor-to-discarded" in d.message]

@@ -241,6 +241,10 @@ class Analysis:
         # as the first character of line 1.
         self.bom = source.startswith("\ufeff")
         self.gave_up = False  # True: no syntax tree at all (see ``unanalysable``)
+        # A notebook's module (its code cells joined): the line (0-based) each cell starts
+        # on, set by whoever joined them; empty for a file. A cell's last expression is
+        # displayed, not thrown away (``flow.displayed``).
+        self.cell_starts: tuple[int, ...] = ()
         LIVE_ANALYSES.add(self)
         self.syntax_error: SyntaxError | None = None
         self.repaired_lines: set[int] = set()

@@ -64,6 +64,7 @@ class Notebooks:
         if notebook_uri.startswith("file:"):
             env = self.server.project.env_for(Path(uri_to_path(notebook_uri)))
         analysis = Analysis(joined.source, path=notebook_uri, env=env)
+        analysis.cell_starts = tuple(joined.starts)
         self._cache[notebook_uri] = (key, joined, analysis)
         return joined, analysis
 

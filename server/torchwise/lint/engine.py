@@ -380,9 +380,10 @@ def project_env_for(path: str):
 
 def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | None = None, *,
                 rules: Iterable[Rule] | None = None, on_error: ErrorHandler | None = None,
-                env=None) -> list[Finding]:
+                env=None, cell_starts: tuple[int, ...] = ()) -> list[Finding]:
     """Lint one file's text. ``rules`` overrides the settings' selection; ``env`` (a
-    project's ``ProjectEnv``) lets rules see the file's imports and callers."""
+    project's ``ProjectEnv``) lets rules see the file's imports and callers;
+    ``cell_starts``: for a notebook's joined cells, the line (0-based) each starts on."""
     settings = settings or LintSettings()
     selected = list(rules) if rules is not None else settings.rules_for(path)
     with no_gc():
@@ -392,4 +393,5 @@ def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | Non
             (on_error or _stderr)(f"torchwise: could not analyse {path}: {_one_line(repr(exc))}")
             analysis = Analysis("", path)
             analysis.syntax_error = SyntaxError(f"could not analyse the file: {exc!r}", (path, 1, 1, ""))
+        analysis.cell_starts = tuple(cell_starts)
         return _lint_analysis(analysis, path, selected, on_error)

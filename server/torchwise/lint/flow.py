@@ -748,6 +748,28 @@ def is_tensor(analysis: Analysis, expr: ast.AST | None) -> bool:
     return expr is not None and is_subclass(analysis, safe_type(analysis, expr), TENSOR)
 
 
+def displayed(analysis: Analysis, stmt: ast.stmt) -> bool:
+    """A notebook cell's last statement, an expression at the top level, with no ``;``
+    after it: IPython shows its value (``t.cuda()`` there is a look, not a lost move)."""
+    starts = analysis.cell_starts
+    if not starts or stmt.__class__ is not ast.Expr or parent(analysis, stmt) is not analysis.tree:
+        return False
+    cell = bisect.bisect_right(starts, stmt.lineno - 1) - 1
+    end = starts[cell + 1] if cell + 1 < len(starts) else len(analysis.lines)  # the next cell's first line
+    body = analysis.tree.body
+    at = bisect.bisect_right(body, stmt.lineno, key=_LINENO) - 1  # stmt's place in the module body
+    following = body[at + 1] if 0 <= at < len(body) - 1 and body[at] is stmt else None
+    if following is not None and following.lineno - 1 < end:
+        return False  # another statement of the same cell follows
+    end_line = stmt.end_lineno or stmt.lineno
+    rest = analysis.lines[end_line - 1].encode()[stmt.end_col_offset or 0:].decode(errors="replace") \
+        if end_line <= len(analysis.lines) else ""
+    return not rest.lstrip().startswith(";")
+
+
+_LINENO = operator.attrgetter("lineno")
+
+
 def is_backward_call(node: ast.AST) -> bool:
     """``x.backward()``, ``scaler.scale(l).backward()``, ``accelerator.backward(l)``,
     ``torch.autograd.backward(...)``."""

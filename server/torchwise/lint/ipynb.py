@@ -154,7 +154,7 @@ def check(path: Path, display: str, rules, *, fix: bool = False, unsafe: bool = 
     def lint() -> dict[int, list[Finding]]:
         joined = join_cells(list(cells.items()))
         return _per_cell(lint_source(joined.source, display, rules=rules, on_error=on_error,
-                                     env=None if fix else env), joined)
+                                     env=None if fix else env, cell_starts=tuple(joined.starts)), joined)
 
     found = lint()
     changed: set[int] = set()

@@ -1144,6 +1144,8 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             continue
         if isinstance(recv, ast.Attribute) and _reassigned_unknown(a, stmt, recv):
             continue
+        if flow.displayed(a, stmt):
+            continue  # a notebook cell's last line: Jupyter shows the copy
         text = ctx.text(recv)
         fix = None
         if isinstance(recv, (ast.Name, ast.Attribute)):
