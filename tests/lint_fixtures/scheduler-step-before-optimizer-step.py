@@ -106,3 +106,16 @@ def train_warmup(model, loader, optimizer, warmup):
             optimizer.zero_grad()
             F.cross_entropy(model(x), y).backward()
             optimizer.step()
+
+
+# weiaicunzai/pytorch-cifar100 train.py (11d8418): step(epoch) sets the learning rate of
+# that epoch itself, before the epoch trains: nothing is skipped.
+def train_with_epoch_argument(model, loader, optimizer, warm=1):
+    train_scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[60, 120], gamma=0.2)
+    for epoch in range(1, 200):
+        if epoch > warm:
+            train_scheduler.step(epoch)
+        for x, y in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()

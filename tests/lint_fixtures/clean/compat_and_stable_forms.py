@@ -52,3 +52,17 @@ if __name__ == "__main__":
     net = nn.Linear(3, 1)
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
     print(gradient_norms(net, opt, net(torch.ones(2, 3)).sum()), freeze(net))
+
+
+class GraphAttention(nn.Module):
+    """Diego999/pyGAT models.py (3664f2d): the heads live in a plain list and are
+    registered one by one with add_module in a loop over it."""
+
+    def __init__(self, nfeat, nhid, nheads):
+        super().__init__()
+        self.attentions = [nn.Linear(nfeat, nhid) for _ in range(nheads)]
+        for i, attention in enumerate(self.attentions):
+            self.add_module("attention_{}".format(i), attention)
+
+    def forward(self, x):
+        return torch.cat([att(x) for att in self.attentions], dim=1)

@@ -205,9 +205,13 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                  for t in n.targets if t.__class__ is ast.Name}
         for n in nodes:
             kind = n.__class__
-            if kind is ast.Call and flow.last_name(n.func) in ("add_module", "register_module", "setattr"):
+            if kind is ast.Call and flow.last_name(n.func) in _REGISTERS:
                 if any(mentions(arg) for arg in n.args):
                     return True
+            # each element registered in a loop over the list (Diego999/pyGAT: ``for i, attention
+            # in enumerate(self.attentions): self.add_module('attention_{}'.format(i), attention)``)
+            elif kind is ast.For and mentions(n.iter) and _registers_loop_target(n):
+                return True
             # a table to pick one module from, which is then registered (sthalles/SimCLR:
             # ``self.backbone = self._get_basemodel(name)`` returning ``self.resnet_dict[name]``)
             elif kind is ast.Return and (picked(n.value) or (n.value.__class__ is ast.Name and n.value.id in picks)):
@@ -217,6 +221,17 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                     for t in n.targets):
                 return True
     return False
+
+
+_REGISTERS = ("add_module", "register_module", "setattr")
+
+
+def _registers_loop_target(loop: ast.For) -> bool:
+    """The loop's body registers a name its target binds (``self.add_module(name, layer)``)."""
+    bound = {t.id for t in ast.walk(loop.target) if isinstance(t, ast.Name)}
+    return any(isinstance(n, ast.Call) and flow.last_name(n.func) in _REGISTERS
+               and any(isinstance(arg, ast.Name) and arg.id in bound for arg in n.args)
+               for stmt in loop.body for n in ast.walk(stmt))
 
 
 def _filled_with_modules(ctx: Context, info, attr: str) -> str | None:

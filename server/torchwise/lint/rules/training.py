@@ -398,8 +398,8 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
         if not isinstance(call.func, ast.Attribute):
             continue
         kind = flow.is_scheduler(a, call.func.value)
-        if kind is False or (kind is None and (call.args or call.keywords)):
-            continue
+        if kind is False or call.args or call.keywords:
+            continue  # step(epoch) sets the epoch's value itself (weiaicunzai/pytorch-cifar100); step(metric)
         # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
         region = loops[-1] if loops else _block_of(a, call)
