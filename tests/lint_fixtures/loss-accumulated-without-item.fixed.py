@@ -1,3 +1,5 @@
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -70,3 +72,23 @@ def accumulation_windows(model, loader, optimizer, steps, all_reduce):
             optimizer.zero_grad()
             print(running_loss.detach().item())
             running_loss = 0
+
+
+# jeffheaton/app_deep_learning t81_558_class_08_2_pytorch_ensembles.ipynb (c8d1e52): after
+# the backward, `loss` is bound again to a float metric; that is what is summed.
+def mlogloss(y_true, probabilities):
+    return -sum(math.log(max(1e-15, p[t])) for p, t in zip(probabilities, y_true)) / len(y_true)
+
+
+def blend(model, folds, optimizer, criterion):
+    total_loss = 0
+    for x_train, y_train, x_test, y_test in folds:
+        optimizer.zero_grad()
+        loss = criterion(model(x_train), y_train)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            pred = F.softmax(model(x_test), dim=1).numpy()
+        loss = mlogloss(y_test, pred)
+        total_loss += loss
+    return total_loss

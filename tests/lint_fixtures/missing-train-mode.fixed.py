@@ -53,3 +53,20 @@ def fit_with_helper(model, loader, epochs, run_epoch):
             optimizer.zero_grad()
         model.eval()
         run_epoch(model)  # may put it back in train mode: silent
+
+
+# PacktPublishing/Modern-Computer-Vision-with-PyTorch Chapter06/Class_activation_maps.ipynb
+# (42963ad): a Grad-CAM loop calls backward() to read gradients, and steps no optimizer: it
+# trains nothing, so eval mode there is right.
+def im2gradcam(model, x):
+    model.eval()
+    logits = model(x)
+    model.zero_grad()
+    logits[0, logits.argmax()].backward(retain_graph=True)
+    return logits
+
+
+def show_heatmaps(model, images):
+    model.train()
+    for i in range(len(images)):
+        im2gradcam(model, images[i:i + 1])

@@ -78,3 +78,19 @@ class Backbones(nn.Module):
     def _pick(self, name):
         model = self.choices[name]
         return model
+
+
+class UpConvBlock(nn.Module):
+    """PacktPublishing/Mastering-PyTorch Chapter08/pix2pix_architecture.ipynb (7787dd3): a
+    Sequential built in forward() registers nothing; the optimizer never sees these layers."""
+
+    def __init__(self, ip_sz, op_sz):
+        super().__init__()
+        self.layers = [  # expect: unregistered-submodules
+            nn.ConvTranspose2d(ip_sz, op_sz, 4, 2, 1),
+            nn.InstanceNorm2d(op_sz),
+            nn.ReLU(),
+        ]
+
+    def forward(self, x):
+        return nn.Sequential(*(self.layers))(x)

@@ -66,3 +66,19 @@ class GraphAttention(nn.Module):
 
     def forward(self, x):
         return torch.cat([att(x) for att in self.attentions], dim=1)
+
+
+class SearchedNet(nn.Module):
+    """PacktPublishing/Mastering-PyTorch Chapter12/optuna_pytorch.ipynb (7787dd3): the
+    layers are gathered in a plain list, then registered through the Sequential built on it."""
+
+    def __init__(self, depths):
+        super().__init__()
+        self.layers = []
+        for d_in, d_out in zip(depths, depths[1:]):
+            self.layers.append(nn.Linear(d_in, d_out))
+            self.layers.append(nn.ReLU())
+        self.model = nn.Sequential(*self.layers)
+
+    def forward(self, x):
+        return self.model(x)

@@ -199,6 +199,10 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
     def picked(expr: ast.AST | None) -> bool:  # ``self.attr[key]``
         return expr.__class__ is ast.Subscript and mentions(expr.value)
 
+    def wrapped(expr: ast.AST | None) -> bool:  # ``Sequential(*self.attr)``: a class built on the list
+        return (expr.__class__ is ast.Call and flow.last_name(expr.func)[:1].isupper()
+                and any(mentions(arg) for arg in expr.args))
+
     for method in info.methods.values():
         nodes = flow.walk_local(a, method)
         picks = {t.id for n in nodes if n.__class__ is ast.Assign and picked(n.value)
@@ -216,10 +220,10 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
             # ``self.backbone = self._get_basemodel(name)`` returning ``self.resnet_dict[name]``)
             elif kind is ast.Return and (picked(n.value) or (n.value.__class__ is ast.Name and n.value.id in picks)):
                 return True
-            elif kind is ast.Assign and picked(n.value) and any(
+            elif kind is ast.Assign and (picked(n.value) or wrapped(n.value)) and any(
                     t.__class__ is ast.Attribute and t.value.__class__ is ast.Name and t.value.id == "self"
                     for t in n.targets):
-                return True
+                return True  # (wrapped: ``self.model = nn.Sequential(*self.layers)``, optuna's example)
     return False
 
 

@@ -800,8 +800,8 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
     for call, target in _eval_switches(ctx):
         helper = _mode_call(call) is None
         for loop in flow.enclosing_loops(a, call):
-            if not _has_backward(ctx, loop):
-                continue
+            if not _has_backward(ctx, loop) or not _steps_in(ctx, loop):
+                continue  # backward without a step: saliency, Grad-CAM, attacks (no training)
             func = flow.enclosing_function(a, loop)
             events = _mode_events(ctx, func).get(target, [])
             start = (loop.lineno, loop.col_offset)
@@ -828,6 +828,11 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 _train_mode_fix(ctx, loop, call, target),
             )
             break
+
+
+def _steps_in(ctx: Context, loop: ast.AST) -> bool:
+    """An optimizer step (or a helper's, at its call site) inside ``loop``."""
+    return any(flow.contains(loop, step) for step, _ in _optimizer_steps(ctx))
 
 
 def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
@@ -1075,17 +1080,26 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
         loop = loops[0]
         backwarded = set()
         detached = reset = False
+        last_backward, rebinds = None, []
         for n in flow.walk_local(a, loop):
             if flow.is_backward_call(n):
                 t = flow.backward_target(n)
                 if t is not None:
                     backwarded.add(flow.dotted(t))
+                    if flow.dotted(t) == value and flow.before(n, aug):
+                        last_backward = n if last_backward is None or flow.before(last_backward, n) else last_backward
             elif isinstance(n, ast.Assign):
                 names = [flow.dotted(t) for t in n.targets]
-                if value in names and not _keeps_graph(n.value):
-                    detached = True
+                if value in names:
+                    if not _keeps_graph(n.value):
+                        detached = True
+                    rebinds.append(n)
                 if target and target in names:
                     reset = True
+        # bound again after its backward, before the sum: another value (a metric of numpy
+        # predictions in jeffheaton/app_deep_learning's ensemble: ``loss = mlogloss(...)``)
+        if last_backward is not None and any(flow.before(last_backward, r) and flow.before(r, aug) for r in rebinds):
+            continue
         # ``reset``: the total starts again inside the loop (the loss of one gradient
         # accumulation window, pytorch/torchtune's recipes): its history does not grow
         # with the training loop, and it may have to stay a tensor (all_reduce)
