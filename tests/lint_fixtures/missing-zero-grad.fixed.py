@@ -158,3 +158,22 @@ def trainer(model, train_loader, optimizer, loss_func, max_epochs):
             loss_func=loss_func,
         )
         print(train_loss)
+
+
+# OpenNMT/OpenNMT-py onmt/tests/test_embeddings.py (97111d9): a fresh model and optimizer
+# for each case, one step each; diffusers' pix2pix-zero builds its optimizer per denoising
+# step on a fresh tensor the same way. Nothing accumulates.
+def test_trainable_params_update(cases):
+    for init_case in cases:
+        emb = nn.Embedding(**init_case)
+        trainable = [p for p in emb.parameters() if p.requires_grad]
+        emb(torch.tensor([0, 1])).mean().backward()
+        dummy_optim = torch.optim.SGD(trainable, 1)
+        dummy_optim.step()
+
+
+def rebuild_optimizer_each_batch(model, loader):
+    for x, y in loader:
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)  # the model's .grad still accumulates
+        F.cross_entropy(model(x), y).backward()
+        opt.step()  # expect: missing-zero-grad

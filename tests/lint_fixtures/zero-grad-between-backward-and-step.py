@@ -44,3 +44,16 @@ def gan_step(gen, disc, opt_g, opt_d, real, z):
     loss_g = -disc(gen(z)).mean()
     loss_g.backward()
     opt_g.step()
+
+
+# huggingface/diffusers examples/research_projects/sana/train_sana_sprint_diffusers.py
+# (58eb52c): on a NaN gradient norm the gradients are dropped and the step skipped.
+def train_skipping_nan_steps(model, loader, optimizer):
+    for x, y in loader:
+        F.cross_entropy(model(x), y).backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        if torch.logical_or(grad_norm.isnan(), grad_norm.isinf()):
+            optimizer.zero_grad(set_to_none=True)
+            continue
+        optimizer.step()
+        optimizer.zero_grad()

@@ -82,3 +82,28 @@ class SearchedNet(nn.Module):
 
     def forward(self, x):
         return self.model(x)
+
+
+class SharedCompressionLayer(nn.Module):
+    """facebookresearch/fairseq examples/linformer (3d262bb): a layer shared between
+    blocks, wrapped in a list "so it's not automatically registered" here; the attention
+    module built on it registers it."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.shared_compress_layer = [nn.Linear(dim, dim)]
+        self.self_attn = nn.MultiheadAttention(dim, 1, kdim=self.shared_compress_layer[0].out_features)
+        self.attn = CompressedAttention(dim, shared_compress_layer=self.shared_compress_layer[0])
+
+    def forward(self, x):
+        return self.attn(x)
+
+
+class CompressedAttention(nn.Module):
+    def __init__(self, dim, shared_compress_layer):
+        super().__init__()
+        self.compress = shared_compress_layer
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        return self.proj(self.compress(x))

@@ -2,6 +2,7 @@
 import torch
 
 import nets.layers as layers
+from nets.embedder import SpkrEmbedder
 from nets.layers import Net, get_weights, scaled
 
 net = Net()
@@ -14,3 +15,10 @@ print(scaled(net).numpy())
 print(net.raw().detach().numpy())
 with torch.no_grad():
     print(net.raw().numpy())
+
+
+def extract_embedding(wav, embedder):
+    return embedder([wav[0].float()]).cpu().numpy()  # frozen in nets/embedder.py
+
+
+print(extract_embedding(torch.randn(1, 100, 40), SpkrEmbedder()))

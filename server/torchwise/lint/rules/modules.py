@@ -212,6 +212,12 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
             if kind is ast.Call and flow.last_name(n.func) in _REGISTERS:
                 if any(mentions(arg) for arg in n.args):
                     return True
+            # an element handed to a module built by the class, which registers it (fairseq's
+            # Linformer layer: "wrap in a list so it's not automatically registered", then
+            # ``MultiheadLinearAttention(..., shared_compress_layer=self.shared_compress_layer[0])``)
+            elif kind is ast.Call and flow.last_name(n.func)[:1].isupper() and any(
+                    picked(x) for x in [*n.args, *(k.value for k in n.keywords)]):
+                return True
             # each element registered in a loop over the list (Diego999/pyGAT: ``for i, attention
             # in enumerate(self.attentions): self.add_module('attention_{}'.format(i), attention)``)
             elif kind is ast.For and mentions(n.iter) and _registers_loop_target(n):

@@ -183,7 +183,7 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
     for step, opt in _optimizer_steps(ctx):
         loops = flow.enclosing_loops(a, step)
         loop = next((l for l in loops if _has_backward(ctx, l)), None)
-        if loop is None or _steps_in_own_loop(ctx, step):
+        if loop is None or _steps_in_own_loop(ctx, step) or _built_in(a, loop, opt, step):
             continue
         clearing = _clearing_holders(ctx)
         if id(loop) in clearing:
@@ -218,6 +218,26 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _built_in(a, loop: ast.AST, opt: ast.expr, step: ast.AST) -> bool:
+    """The optimizer is built anew in ``loop`` before the step (``opt = torch.optim.SGD([x_in])``
+    for one step on a fresh tensor: diffusers' pix2pix-zero; a fresh model and optimizer per
+    test case: OpenNMT's tests): each iteration's gradients are new, nothing accumulates."""
+    if not isinstance(opt, ast.Name):
+        return False
+    nodes = flow.walk_local(a, loop)
+    bound = {n.id for n in nodes if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store}
+    for n in nodes:
+        if (n.__class__ is ast.Assign and n.value.__class__ is ast.Call and flow.before(n, step)
+                and any(t.__class__ is ast.Name and t.id == opt.id for t in n.targets)):
+            # on parameters made in the loop too: a new optimizer over the same model's
+            # parameters would still step on their accumulated .grad
+            params = n.value.args[:1] or [k.value for k in n.value.keywords if k.arg == "params"]
+            names = {m.id for p in params for m in ast.walk(p) if isinstance(m, ast.Name)}
+            if names and names <= bound:
+                return True
+    return False
 
 
 def _steps_in_own_loop(ctx: Context, call: ast.Call) -> bool:
@@ -376,6 +396,8 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
                 if k in ("backward", "barrier"):
                     break
                 if k == "step" and t == target and flow.same_branch(ctx.analysis, call, c):
+                    if _jumps_away(ctx.analysis, call, c):
+                        break  # the clear discards a bad step's gradients, then skips it
                     yield ctx.finding(
                         call,
                         f"`{ctx.text(call)}` clears the gradients that backward() just computed, "
@@ -383,6 +405,30 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
                         "or after the step",
                     )
                     break
+
+
+_JUMPS = (ast.Continue, ast.Break, ast.Return, ast.Raise)
+
+
+def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
+    """After ``clear``, its block leaves (continue/break/return/raise) before it reaches
+    ``step``: ``if grad_norm.isnan(): optimizer.zero_grad(); continue`` drops the step's
+    gradients and skips the step (huggingface/diffusers' SANA-Sprint training script)."""
+    child = clear
+    for anc in flow.ancestors(a, clear):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(anc, field, None)
+            if block.__class__ is list and any(s is child for s in block):
+                rest = block[[i for i, s in enumerate(block) if s is child][0] + 1:]
+                for stmt in rest:
+                    if flow.contains(stmt, step):
+                        return False
+                    if isinstance(stmt, _JUMPS):
+                        return True
+        if isinstance(anc, (*flow.LOOPS, *flow.SCOPES)):
+            return False
+        child = anc
+    return False
 
 
 # ------------------------------------------------------------------ TW103
@@ -1271,6 +1317,8 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
                for k in expr.keywords):
             return "a tensor created with requires_grad=True"
         if flow.is_module_instance(ctx.analysis, expr.func):
+            if _frozen_in_its_module(a, expr.func):
+                return None
             if _parameterless(a, expr.func):  # grad only from its input
                 return next((found for arg in expr.args
                              if (found := _requires_grad_source(ctx, arg, depth + 1)) is not None), None)
@@ -1286,6 +1334,19 @@ _PARAMETERLESS = frozenset(f"torch.nn.{name}" for name in (
     "Dropout3d", "AlphaDropout", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
     "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "PixelUnshuffle"))
+
+
+def _frozen_in_its_module(a, module: ast.expr) -> bool:
+    """A module of a class from another module of the project, one that turns gradients
+    off on parameters (fairseq's SpkrEmbedder: ``set_requires_grad(self.embedder, False)``)."""
+    qualname = flow.safe_type(a, module)
+    if not qualname or a.env is None or a.local_class(qualname) is not None:
+        return False
+    try:
+        found = a.env.class_unit(qualname)
+    except Exception:  # the project model must never stop a rule
+        return False
+    return found is not None and found[0] is not a and _weights.freezes_parameters(found[0])
 
 
 def _parameterless(a, module: ast.expr) -> bool:
