@@ -77,3 +77,12 @@ for x, y in loader:
     loss = F.cross_entropy(classifier(x), y)
     loss.backward()
     optimizer_cls.step()
+
+
+# torch.GradScaler, the top-level name (Project-MONAI/tutorials' notebooks build it so)
+top_scaler = torch.GradScaler("cuda")
+for x, y in loader:
+    optimizer.zero_grad()
+    top_scaler.scale(F.cross_entropy(model(x), y)).backward()
+    optimizer.step()  # expect: scaler-step-missing
+    top_scaler.update()

@@ -78,8 +78,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
         if not flow.is_optimizer(a, opt) or flow.is_scaler(a, opt):
             continue
         func = flow.enclosing_function(a, call)
-        match = next((s for s in scaled_in.get(id(func), ())
-                      if flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
+        match = _nearest_before(a, scaled_in.get(id(func), ()), call)
         if match is None or _plain_backward_between(a, func, match[0], call):
             continue
         scaler_text = ctx.text(match[1])
@@ -103,6 +102,13 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
             f"and then `{scaler_text}.update()`",
             fix,
         )
+
+
+def _nearest_before(a, scaled: list[tuple[ast.Call, ast.expr]], call: ast.Call) -> tuple[ast.Call, ast.expr] | None:
+    """The scaled backward nearest before ``call`` on its branch (the one whose gradients it
+    sees: an earlier loop of the same notebook may scale with another scaler, or not at all)."""
+    before = [s for s in scaled if flow.before(s[0], call) and flow.same_branch(a, s[0], call)]
+    return max(before, key=lambda s: (s[0].lineno, s[0].col_offset), default=None)
 
 
 def _plain_backward_between(a, func: ast.AST, scaled: ast.Call, step: ast.Call) -> bool:
@@ -143,8 +149,7 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
         if qualname not in CLIP_FUNCS or qualname == "torch.nn.utils.get_total_norm":
             continue
         func = flow.enclosing_function(a, call)
-        match = next((s for s in scaled_in.get(id(func), ())
-                      if flow.before(s[0], call) and flow.same_branch(a, s[0], call)), None)
+        match = _nearest_before(a, scaled_in.get(id(func), ()), call)
         if match is None:
             continue
         scaler_dotted = flow.dotted(match[1])
