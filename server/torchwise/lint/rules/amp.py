@@ -4,6 +4,8 @@ AMP recipe requires."""
 from __future__ import annotations
 
 import ast
+import bisect
+import operator
 from typing import Iterator
 
 from torchwise.lint import flow
@@ -32,6 +34,8 @@ def _by_function(a, scaled: list[tuple[ast.Call, ast.expr]]) -> dict[int, list[t
     out: dict[int, list[tuple[ast.Call, ast.expr]]] = {}
     for pair in scaled:
         out.setdefault(id(flow.enclosing_function(a, pair[0])), []).append(pair)
+    for rows in out.values():
+        rows.sort(key=_FIRST_POSITION)
     return out
 
 
@@ -107,20 +111,33 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
 def _nearest_before(a, scaled: list[tuple[ast.Call, ast.expr]], call: ast.Call) -> tuple[ast.Call, ast.expr] | None:
     """The scaled backward nearest before ``call`` on its branch (the one whose gradients it
     sees: an earlier loop of the same notebook may scale with another scaler, or not at all)."""
-    before = [s for s in scaled if flow.before(s[0], call) and flow.same_branch(a, s[0], call)]
-    return max(before, key=lambda s: (s[0].lineno, s[0].col_offset), default=None)
+    at = bisect.bisect_left(scaled, _POSITION(call), key=_FIRST_POSITION)  # (scaled: by position)
+    return next((s for s in reversed(scaled[:at]) if flow.same_branch(a, s[0], call)), None)
 
 
 def _plain_backward_between(a, func: ast.AST, scaled: ast.Call, step: ast.Call) -> bool:
     """An unscaled ``loss.backward()`` after the scaled one, before ``step`` and on its
     branch: the step applies those gradients (the non-AMP arm of ``if amp: ... else:
     loss.backward(); opt.step()``, or another loop that never scales: MONAI's tutorials)."""
-    for n in flow.calls_named(a, "backward"):
-        if (flow.is_backward_call(n) and flow.before(scaled, n) and flow.before(n, step)
-                and not _is_scaled(a, n) and flow.enclosing_function(a, n) is func
-                and flow.same_branch(a, n, step)):
-            return True
-    return False
+    plain = a.queries.get("plain_backwards")
+    if plain is None:  # once per file: the unscaled backward calls by function, by position
+        plain = a.queries["plain_backwards"] = {}
+        for n in flow.calls_named(a, "backward"):
+            if flow.is_backward_call(n) and not _is_scaled(a, n):
+                plain.setdefault(id(flow.enclosing_function(a, n)), []).append(n)
+        for rows in plain.values():
+            rows.sort(key=_POSITION)
+    rows = plain.get(id(func), ())
+    start = bisect.bisect_right(rows, _POSITION(scaled), key=_POSITION)
+    end = bisect.bisect_left(rows, _POSITION(step), key=_POSITION)
+    return any(flow.same_branch(a, n, step) for n in rows[start:end])
+
+
+_POSITION = operator.attrgetter("lineno", "col_offset")
+
+
+def _FIRST_POSITION(pair: tuple[ast.Call, ast.expr]) -> tuple[int, int]:
+    return _POSITION(pair[0])
 
 
 def _is_scaled(a, call: ast.Call) -> bool:

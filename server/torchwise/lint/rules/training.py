@@ -183,7 +183,7 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
     for step, opt in _optimizer_steps(ctx):
         loops = flow.enclosing_loops(a, step)
         loop = next((l for l in loops if _has_backward(ctx, l)), None)
-        if loop is None or _steps_in_own_loop(ctx, step) or _built_in(a, loop, opt, step):
+        if loop is None or _steps_in_own_loop(ctx, step):
             continue
         clearing = _clearing_holders(ctx)
         if id(loop) in clearing:
@@ -211,6 +211,8 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
         conditional = flow.is_conditional_within(a, step, loop)
         if conditional and id(func) in clearing:
             continue  # accumulation: cleared once per outer loop / epoch
+        if _built_in(a, loop, opt, step):
+            continue
         yield ctx.finding(
             step,
             f"Gradients are never cleared in this loop: `{ctx.text(step)}` applies gradients that "
@@ -226,17 +228,27 @@ def _built_in(a, loop: ast.AST, opt: ast.expr, step: ast.AST) -> bool:
     test case: OpenNMT's tests): each iteration's gradients are new, nothing accumulates."""
     if not isinstance(opt, ast.Name):
         return False
+    built = a.queries.get("names_assigned_calls")
+    if built is None:  # once per file: ``name = f(...)`` by (function, name)
+        built = a.queries["names_assigned_calls"] = {}
+        for n in flow.index(a).assigns:
+            if n.__class__ is ast.Assign and n.value.__class__ is ast.Call:
+                for t in n.targets:
+                    if t.__class__ is ast.Name:
+                        built.setdefault((id(flow.enclosing_function(a, n)), t.id), []).append(n)
+    candidates = [n for n in built.get((id(flow.enclosing_function(a, loop)), opt.id), ())
+                  if flow.contains(loop, n) and flow.before(n, step)]
+    if not candidates:
+        return False
     nodes = flow.walk_local(a, loop)
     bound = {n.id for n in nodes if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store}
-    for n in nodes:
-        if (n.__class__ is ast.Assign and n.value.__class__ is ast.Call and flow.before(n, step)
-                and any(t.__class__ is ast.Name and t.id == opt.id for t in n.targets)):
-            # on parameters made in the loop too: a new optimizer over the same model's
-            # parameters would still step on their accumulated .grad
-            params = n.value.args[:1] or [k.value for k in n.value.keywords if k.arg == "params"]
-            names = {m.id for p in params for m in ast.walk(p) if isinstance(m, ast.Name)}
-            if names and names <= bound:
-                return True
+    for n in candidates:
+        # on parameters made in the loop too: a new optimizer over the same model's
+        # parameters would still step on their accumulated .grad
+        params = n.value.args[:1] or [k.value for k in n.value.keywords if k.arg == "params"]
+        names = {m.id for p in params for m in ast.walk(p) if isinstance(m, ast.Name)}
+        if names and names <= bound:
+            return True
     return False
 
 
@@ -247,7 +259,11 @@ def _steps_in_own_loop(ctx: Context, call: ast.Call) -> bool:
     epoch loop around the call would only repeat it (MONAI's BraTS tutorial)."""
     if flow.method_name(call) == "step":
         return False
-    callee = dict((id(c), f) for c, f in _helper_callees(ctx.analysis)).get(id(call))
+    helpers = _helper_callees(ctx.analysis)
+    table = ctx.analysis.queries.get("helper_callee_of")
+    if table is None or table[0] is not helpers:
+        table = ctx.analysis.queries["helper_callee_of"] = (helpers, {id(c): f for c, f in helpers})
+    callee = table[1].get(id(call))
     if callee is None or not _summaries(ctx.analysis).is_local_call(call):
         return False
     return any(flow.method_name(n) == "step" and flow.enclosing_loops(ctx.analysis, n)
@@ -480,10 +496,14 @@ def _primed(a, steps: list, stepped: dict[int, str | None], owner: str | None, c
     idiom that silences PyTorch's order warning, where the schedule is meant to step
     first in each epoch (a warmup scheduler whose first value is 0: MONAI's LUNA16
     detection tutorial)."""
-    func = flow.enclosing_function(a, call)
-    return any(flow.method_name(c) == "step" and (owner is None or stepped[id(c)] == owner) and flow.before(c, loop)
-               and flow.enclosing_function(a, c) is func and not flow.enclosing_loops(a, c)
-               for c, _ in steps)
+    outside = a.queries.get("steps_outside_loops")
+    if outside is None:  # once per file: direct steps run once (in no loop), by function
+        outside = a.queries["steps_outside_loops"] = {}
+        for c, _ in steps:
+            if flow.method_name(c) == "step" and not flow.enclosing_loops(a, c):
+                outside.setdefault(id(flow.enclosing_function(a, c)), []).append(c)
+    return any((owner is None or stepped[id(c)] == owner) and flow.before(c, loop)
+               for c in outside.get(id(flow.enclosing_function(a, call)), ()))
 
 
 def _scheduled_optimizer(a, scheduler: ast.expr) -> str | None:
@@ -878,7 +898,15 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
 
 def _steps_in(ctx: Context, loop: ast.AST) -> bool:
     """An optimizer step (or a helper's, at its call site) inside ``loop``."""
-    return any(flow.contains(loop, step) for step, _ in _optimizer_steps(ctx))
+    a = ctx.analysis
+    ordered = a.queries.get("optimizer_step_calls")
+    if ordered is None:  # by position, for a bisect per loop
+        ordered = a.queries["optimizer_step_calls"] = sorted((c for c, _ in _optimizer_steps(ctx)),
+                                                             key=_BY_POSITION)
+    return flow.any_within(loop, ordered)
+
+
+_BY_POSITION = operator.attrgetter("lineno", "col_offset")
 
 
 def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
