@@ -163,6 +163,15 @@ class _GitIgnore:
         return result
 
 
+# Folders a folder's walk never enters, committed or not (as ruff's default excludes):
+# version control, caches, environments, installed packages, Jupyter's autosaved copies of
+# notebooks (``.ipynb_checkpoints/x-checkpoint.ipynb``). A file named on the command line is
+# checked wherever it is.
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "__pycache__", ".venv", "venv", ".tox", ".nox",
+                          ".mypy_cache", ".ruff_cache", ".pytest_cache", ".pytype", "node_modules",
+                          ".ipynb_checkpoints", "__pypackages__", "site-packages", ".eggs", ".direnv"})
+
+
 def _walk_files(directory: Path, respect_gitignore: bool, problems: list[str] | None = None) -> list[Path]:
     ignore = _GitIgnore()
     files: list[Path] = []
@@ -178,8 +187,7 @@ def _walk_files(directory: Path, respect_gitignore: bool, problems: list[str] | 
                 problems.append(f"{d}: cannot read directory: {exc.strerror or exc}")
             return
         for name, kind in entries:
-            if name in (".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache",
-                        "node_modules", ".pytest_cache"):
+            if name in SKIPPED_DIRS:
                 continue
             entry = d / name
             if kind == "file":  # the listing said so: no stat (the bulk of a large tree)
@@ -255,6 +263,8 @@ def discover(paths: list[str], respect_gitignore: bool = True,
             files = _git_files(p) if respect_gitignore else None
             if files is None:
                 files = _walk_files(p, respect_gitignore, problems)
+            else:  # git lists committed caches and autosaves too
+                files = [f for f in files if SKIPPED_DIRS.isdisjoint(f.relative_to(p).parts[:-1])]
             folders: dict[str, str] = {}
             for f in files:
                 key = _resolved_in(f, folders)
