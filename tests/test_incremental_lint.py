@@ -234,8 +234,10 @@ def test_reused_findings_equal_a_full_lint_on_a_generated_2000_line_file(tmp_pat
         sys.path.remove(str(HERE.parent / "bench"))
     path = tmp_path / "editor_train.py"
     path.write_text(lint_speed.generate(2_000), encoding="utf-8")
-    r, _ = session(path, 3, 12, RULE_SETS["default"], Project([str(tmp_path)]))
-    assert r >= 2
+    # several seeds: the file is made from the fixtures, so which random edits land where a
+    # reuse is possible changes as they grow (one seed alone reused none after a fixture grew)
+    r = sum(session(path, seed, 12, RULE_SETS["default"], Project([str(tmp_path)]))[0] for seed in (1, 2, 3, 4))
+    assert r >= 3  # the comparison is not vacuous (6 with these seeds and fixtures)
 
 
 def snapshot_of(text: str, rules) -> tuple["incremental.Snapshot | None", tuple[str, ...]]:

@@ -153,3 +153,15 @@ def show_one_batch(model, train_loader, device):
         logits, decoded = model(features)
         break
     return decoded.detach().cpu().numpy()
+
+
+# pytorch/botorch test/models/transforms/test_outcome.py (e390e13): an earlier transform of
+# the same name was put in eval mode; each pass builds a fresh one, in train mode.
+def check_fresh_transforms(shapes):
+    tf = torch.nn.Linear(3, 1)
+    tf.eval()
+    for shape in shapes:
+        tf = torch.nn.Linear(3, 1)
+        assert tf.training
+        tf(torch.rand(*shape, 3))
+

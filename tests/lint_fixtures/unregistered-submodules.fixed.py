@@ -94,3 +94,9 @@ class UpConvBlock(nn.Module):
 
     def forward(self, x):
         return nn.Sequential(*(self.layers))(x)
+
+
+class WeightedHeads(nn.Module):
+    def __init__(self, class_weights):
+        super().__init__()
+        self.losses = nn.ModuleList([nn.CrossEntropyLoss(weight=class_weights)])  # expect: unregistered-submodules

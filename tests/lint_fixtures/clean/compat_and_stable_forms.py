@@ -107,3 +107,19 @@ class CompressedAttention(nn.Module):
 
     def forward(self, x):
         return self.proj(self.compress(x))
+
+
+class PretrainingHeads(nn.Module):
+    """microsoft/LoRA's copy of transformers' LXMERT (c4593f0): losses without weights hold
+    nothing to register, move or switch."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        self.loss_fcts = {
+            "l2": nn.SmoothL1Loss(reduction="none"),
+            "ce": nn.CrossEntropyLoss(),
+        }
+
+    def forward(self, x, y):
+        return self.loss_fcts["ce"](self.proj(x), y)

@@ -114,6 +114,22 @@ def _module_elements(ctx: Context, value: ast.expr) -> tuple[str, ast.AST] | Non
     return None
 
 
+def _plain_losses(ctx: Context, value: ast.expr) -> bool:
+    """Every element is a torch.nn loss built without a tensor (no ``weight``/``pos_weight``,
+    no positional argument): nothing to register, move or switch (transformers' LXMERT keeps
+    ``{"ce": CrossEntropyLoss(), ...}`` so). A weighted loss holds a buffer ``.to()`` must move."""
+    elements = value.values if isinstance(value, ast.Dict) else getattr(value, "elts", None)
+    if not elements:
+        return False
+    for e in elements:
+        if not isinstance(e, ast.Call) or e.args or any(k.arg in (None, "weight", "pos_weight") for k in e.keywords):
+            return False
+        qualname = flow.safe_qualname(ctx.analysis, e.func) or ""
+        if not (qualname.startswith("torch.nn.") and qualname.endswith("Loss")):
+            return False
+    return True
+
+
 def _is_module_list(ctx: Context, expr: ast.expr) -> bool:
     """A list/tuple display or comprehension of module constructions (one level of a
     list of lists)."""
@@ -158,7 +174,7 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                     if filled:
                         container = "list" if isinstance(value, ast.List) else "dict"
                         found = ("nested list" if filled == "nested" and container == "list" else container, value)
-                if found is None or _registered_apart(ctx, info, attr):
+                if found is None or _registered_apart(ctx, info, attr) or _plain_losses(ctx, value):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"

@@ -586,7 +586,8 @@ def _mode_targets(ctx: Context) -> set[str]:
 
 def _mode_events(ctx: Context, func: ast.AST) -> dict[str, list[tuple[tuple[int, int], str]]]:
     """Per function and per target (``model``, ``self.net``), in order: its mode calls
-    ("train"/"eval"/"unknown") and the calls it is passed to ("pass"). Only targets of
+    ("train"/"eval"/"unknown"), the calls it is passed to ("pass") and its bindings to
+    something new ("new", see ``_rebound_mode``). Only targets of
     some mode call in the file (``_mode_targets``) are asked about, so only they are kept."""
     return _mode_tables(ctx, func)[0]
 
@@ -625,15 +626,54 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                 d = arg.id if ak is Name else flow.dotted(arg) if ak is Attribute else None
                 if d in targets:
                     events.setdefault(d, []).append((position, "pass"))
+        for n in _assigns_by_function(ctx.analysis).get(id(func), ()):
+            mode = _rebound_mode(n.value)
+            for t in n.targets:
+                d = t.id if t.__class__ is Name else flow.dotted(t) if t.__class__ is Attribute else None
+                if d in targets and mode is not None and not _wraps(n.value, d):
+                    events.setdefault(d, []).append(((n.lineno, n.col_offset), mode))
+        for rows in events.values():
+            rows.sort(key=_FIRST)
         return events, calls
 
     return flow.memo(ctx.analysis, func, "mode_events", compute)
 
 
+def _assigns_by_function(a) -> dict[int, list[ast.Assign]]:
+    """The file's ``x = ...`` statements by (id of) their enclosing function, once per file."""
+    table = a.queries.get("assigns_by_function")
+    if table is None:
+        table = a.queries["assigns_by_function"] = {}
+        for n in flow.index(a).assigns:
+            if n.__class__ is ast.Assign:
+                table.setdefault(id(flow.enclosing_function(a, n)), []).append(n)
+    return table
+
+
+def _wraps(value: ast.expr, target: str) -> bool:
+    """``model = model.to(device)``, ``model = DDP(model)``, ``model = torch.compile(model)``:
+    the same modules, in the mode they were in."""
+    if flow.dotted(effects.unmoved(value)) == target:
+        return True
+    return value.__class__ is ast.Call and any(
+        flow.dotted(effects.unmoved(x)) == target for x in [*value.args, *(k.value for k in value.keywords)])
+
+
+def _rebound_mode(value: ast.expr) -> str | None:
+    """What a name is bound to anew: "new" for something just built (``Net(...)``, in
+    train mode if a module; whether its layers care is not known here), else "unknown".
+    Either way an earlier ``eval()`` no longer holds (botorch's tests build a fresh
+    transform in each loop pass, after an earlier one of the same name was put in eval
+    mode). Not "train": missing-eval asks for an explicit ``train()``."""
+    if value.__class__ is ast.Call and flow.last_name(value.func)[:1].isupper():
+        return "new"
+    return "unknown"
+
+
 def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
     """The mode last set on ``target`` before ``node`` in its function: "train",
-    "eval", or None/"unknown" when it cannot be told (the model went through a call
-    that may have changed it)."""
+    "eval", "new" (bound to something just built), or None/"unknown" when it cannot be
+    told (the model went through a call that may have changed it)."""
     func = flow.enclosing_function(ctx.analysis, node)
     table, calls = _mode_tables(ctx, func)
     events = table.get(target)
@@ -846,7 +886,7 @@ def _eval_fix(ctx: Context, block: ast.stmt, target: str) -> Fix | None:
         func = flow.enclosing_function(a, loop)
         start, end = (loop.lineno, loop.col_offset), (loop.end_lineno, loop.end_col_offset)
         inside = [kind for position, kind in _mode_events(ctx, func).get(target, []) if start <= position <= end]
-        if "train" not in inside and "unknown" not in inside and "pass" not in inside:
+        if not {"train", "unknown", "pass", "new"} & set(inside):
             after = fix_edits.insert_after(ctx, block, f"{target}.train()")
             if after is None:
                 return None
@@ -875,7 +915,7 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             inside = [kind for position, kind in events if start <= position <= end]
             # train mode restored in the loop, or the model handed to helpers there (which
             # may restore it): fine
-            if any(kind in ("train", "unknown", "pass") for kind in inside):
+            if any(kind in ("train", "unknown", "pass", "new") for kind in inside):
                 break
             if not any(kind == "train" for position, kind in events if position < start):
                 break  # never put in train mode before the loop: eval-mode training on purpose
