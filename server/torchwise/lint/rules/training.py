@@ -228,13 +228,14 @@ def _built_in(a, loop: ast.AST, opt: ast.expr, step: ast.AST) -> bool:
     test case: OpenNMT's tests): each iteration's gradients are new, nothing accumulates."""
     if not isinstance(opt, ast.Name):
         return False
-    built = a.queries.get("names_assigned_calls")
-    if built is None:  # once per file: ``name = f(...)`` by (function, name)
-        built = a.queries["names_assigned_calls"] = {}
+    built = a.queries.get("optimizers_assigned_calls")
+    if built is None:  # once per file: ``opt = f(...)`` by (function, name), for the stepped names
+        built = a.queries["optimizers_assigned_calls"] = {}
+        names = {o.id for _, o in a.queries.get("optimizer_steps", ()) if o.__class__ is ast.Name} | {opt.id}
         for n in flow.index(a).assigns:
             if n.__class__ is ast.Assign and n.value.__class__ is ast.Call:
                 for t in n.targets:
-                    if t.__class__ is ast.Name:
+                    if t.__class__ is ast.Name and t.id in names:
                         built.setdefault((id(flow.enclosing_function(a, n)), t.id), []).append(n)
     candidates = [n for n in built.get((id(flow.enclosing_function(a, loop)), opt.id), ())
                   if flow.contains(loop, n) and flow.before(n, step)]
@@ -626,27 +627,35 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                 d = arg.id if ak is Name else flow.dotted(arg) if ak is Attribute else None
                 if d in targets:
                     events.setdefault(d, []).append((position, "pass"))
-        for n in _assigns_by_function(ctx.analysis).get(id(func), ()):
-            mode = _rebound_mode(n.value)
-            for t in n.targets:
-                d = t.id if t.__class__ is Name else flow.dotted(t) if t.__class__ is Attribute else None
-                if d in targets and mode is not None and not _wraps(n.value, d):
-                    events.setdefault(d, []).append(((n.lineno, n.col_offset), mode))
-        for rows in events.values():
-            rows.sort(key=_FIRST)
+        rebound = _target_assigns(ctx, targets).get(id(func))
+        if rebound:
+            for n, d in rebound:
+                if not _wraps(n.value, d):
+                    events.setdefault(d, []).append(((n.lineno, n.col_offset), _rebound_mode(n.value)))
+            for d in {d for _, d in rebound}:
+                events.get(d, []).sort(key=_FIRST)
         return events, calls
 
     return flow.memo(ctx.analysis, func, "mode_events", compute)
 
 
-def _assigns_by_function(a) -> dict[int, list[ast.Assign]]:
-    """The file's ``x = ...`` statements by (id of) their enclosing function, once per file."""
-    table = a.queries.get("assigns_by_function")
+def _target_assigns(ctx: Context, targets) -> dict[int, list[tuple[ast.Assign, str]]]:
+    """``target = ...`` statements of the mode targets (``_mode_targets``), with the target
+    they bind, by (id of) their enclosing function: once per file."""
+    a = ctx.analysis
+    table = a.queries.get("target_assigns")
     if table is None:
-        table = a.queries["assigns_by_function"] = {}
+        table = a.queries["target_assigns"] = {}
+        Name, Attribute, Assign = ast.Name, ast.Attribute, ast.Assign
+        last = {t.rsplit(".", 1)[-1] for t in targets}  # (a cheap test before dotting an attribute)
         for n in flow.index(a).assigns:
-            if n.__class__ is ast.Assign:
-                table.setdefault(id(flow.enclosing_function(a, n)), []).append(n)
+            if n.__class__ is not Assign:
+                continue
+            for t in n.targets:
+                kind = t.__class__
+                d = (t.id if kind is Name else flow.dotted(t) if kind is Attribute and t.attr in last else None)
+                if d in targets:
+                    table.setdefault(id(flow.enclosing_function(a, n)), []).append((n, d))
     return table
 
 
