@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 from torchwise.analysis import _CHILD_FIELDS, dotted, LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis, _child_fields
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
-_BY_POSITION = operator.attrgetter("lineno", "col_offset")
+BY_POSITION = operator.attrgetter("lineno", "col_offset")  # a node's sort key: where it starts
 
 
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -298,7 +298,7 @@ class Index:
             for t in types:
                 out.extend(self.by_type.get(t, ()))
             try:
-                out.sort(key=_BY_POSITION)
+                out.sort(key=BY_POSITION)
             except AttributeError:  # types without positions (ast.arguments, ast.Load...)
                 out.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
             self._sorted[key] = out  # type: ignore[index]
@@ -339,7 +339,7 @@ def module_statements(analysis: Analysis, kind: type) -> list[ast.AST]:
                 value = getattr(node, name, None)
                 if value.__class__ is list:
                     stack.extend(item for item in value if isinstance(item, _BLOCK_KINDS))
-        found.sort(key=_BY_POSITION)
+        found.sort(key=BY_POSITION)
         table[kind] = found
     return found
 
@@ -536,7 +536,7 @@ def calls_in(analysis: Analysis, node: ast.AST) -> list[ast.Call]:
             # walk_local less the node (not a call: nothing left out), known already: no copy
             own = idx.local.get(id(node)) if node.__class__ is not Call else None
             cached = [n for n in (walk_local(analysis, node) if own is None else own) if n.__class__ is Call]
-            cached.sort(key=_BY_POSITION)
+            cached.sort(key=BY_POSITION)
         table[id(node)] = cached  # walk_local or _keep kept the node alive
     return cached
 
@@ -548,7 +548,7 @@ def _calls_within(calls: list[ast.Call], node: ast.AST) -> list[ast.Call]:
     start = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
     end = (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
     out = []
-    for i in range(bisect.bisect_left(calls, start, key=_BY_POSITION), len(calls)):
+    for i in range(bisect.bisect_left(calls, start, key=BY_POSITION), len(calls)):
         call = calls[i]
         if (call.lineno, call.col_offset) > end:
             break
@@ -799,8 +799,16 @@ def clears_gradients(node: ast.AST) -> bool:
         return True
     if isinstance(node, ast.Assign):
         return any(isinstance(t, ast.Attribute) and t.attr == "grad" for t in node.targets)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
-            "zero_", "detach_", "fill_", "mul_", "requires_grad_"):
+    return edits_grad_in_place(node)
+
+
+# in-place edits of a gradient that ``clears_gradients`` counts (``p.grad.zero_()``)
+GRAD_EDITS = frozenset({"zero_", "detach_", "fill_", "mul_", "requires_grad_"})
+
+
+def edits_grad_in_place(node: ast.AST) -> bool:
+    """``p.grad.zero_()``, ``p.grad.data.zero_()``, ``p.grad.detach_()`` (``GRAD_EDITS``)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in GRAD_EDITS:
         inner = node.func.value
         if isinstance(inner, ast.Attribute) and inner.attr == "data":  # p.grad.data.zero_()
             inner = inner.value
@@ -959,7 +967,7 @@ def _calls_of(analysis: Analysis, name: str | None) -> list[ast.Call]:
         table = analysis.queries["calls_of_name"] = {}
     found = table.get(name)
     if found is None:
-        found = table[name] = sorted(_calls_by_name(analysis).get(name, ()), key=_BY_POSITION)
+        found = table[name] = sorted(_calls_by_name(analysis).get(name, ()), key=BY_POSITION)
     return found
 
 
@@ -993,7 +1001,7 @@ def sort_outer_first(nodes: list[ast.AST]) -> None:
     node, or a Python scan for the nodes starting together, was most of the cost of
     merging the calls of many names."""
     nodes.sort(key=_BY_END, reverse=True)  # (reverse keeps equal ends in their order: stable)
-    nodes.sort(key=_BY_POSITION)
+    nodes.sort(key=BY_POSITION)
 
 
 _BY_END = operator.attrgetter("end_lineno", "end_col_offset")
@@ -1004,7 +1012,7 @@ def any_within(outer: ast.AST, nodes: list[ast.AST]) -> bool:
     ``calls_named`` gives them): only the nodes starting inside ``outer`` are looked at."""
     start = (outer.lineno, outer.col_offset)  # type: ignore[attr-defined]
     end = (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
-    for i in range(bisect.bisect_left(nodes, start, key=_BY_POSITION), len(nodes)):
+    for i in range(bisect.bisect_left(nodes, start, key=BY_POSITION), len(nodes)):
         node = nodes[i]
         if (node.lineno, node.col_offset) > end:  # type: ignore[attr-defined]
             break

@@ -145,29 +145,18 @@ def _indexed_local_calls(analysis, func: ast.AST) -> list[tuple[ast.Call, bool]]
     return out
 
 
-_GRAD_EDITS = frozenset({"zero_", "detach_", "fill_", "mul_", "requires_grad_"})
-
-
-def _is_grad(expr: ast.expr) -> bool:
-    """``p.grad`` or ``p.grad.data``: what ``p.grad.zero_()`` clears in place."""
-    if isinstance(expr, ast.Attribute) and expr.attr == "data":
-        expr = expr.value
-    return isinstance(expr, ast.Attribute) and expr.attr == "grad"
-
-
 def _assigns_grad(analysis, func: ast.AST) -> bool:
     """``func``'s own code assigns ``p.grad = ...`` (``p.grad = None`` clears): from the
     file's index (a set of functions per file version), else a walk of ``func``."""
+    from torchwise.lint import flow
+
     if analysis is None:
-        return any(isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "grad"
-                                                     for t in n.targets) for n in ast.walk(func))
+        return any(isinstance(n, ast.Assign) and flow.clears_gradients(n) for n in ast.walk(func))
     found = analysis.queries.get("grad_assigning_functions")
     if found is None:
-        from torchwise.lint import flow
-
         found = analysis.queries["grad_assigning_functions"] = {
             id(flow.enclosing_function(analysis, n)) for n in flow.index(analysis).assigns
-            if n.__class__ is ast.Assign and any(t.__class__ is ast.Attribute and t.attr == "grad" for t in n.targets)}
+            if n.__class__ is ast.Assign and flow.clears_gradients(n)}
     return id(func) in found
 
 
@@ -426,6 +415,8 @@ class Summaries:
         return effects
 
     def _compute(self, func, depth: int) -> Effects:
+        from torchwise.lint.flow import edits_grad_in_place  # (lint sits above the project layer)
+
         args = func.args
         params = tuple(p.arg for p in (*args.posonlyargs, *args.args))
         index = {name: i for i, name in enumerate(params)}
@@ -461,7 +452,7 @@ class Summaries:
             if isinstance(f, ast.Attribute):
                 if f.attr == "backward":
                     backward = True
-                elif f.attr == "zero_grad" or (f.attr in _GRAD_EDITS and _is_grad(f.value)):
+                elif f.attr == "zero_grad" or edits_grad_in_place(call):
                     clears = True  # opt.zero_grad(), p.grad.zero_() (improved-diffusion's zero_grad helper)
                 elif f.attr == "step":
                     expr = None

@@ -4,7 +4,6 @@ and deprecated rule modules (not a rule module itself: it declares no rule)."""
 from __future__ import annotations
 
 import ast
-from operator import attrgetter
 from typing import Iterator
 
 from torchwise.lint import flow
@@ -12,7 +11,6 @@ from torchwise.lint.base import Context, Edit
 
 MODULE = "torch.nn.Module"
 TENSOR = "torch.Tensor"
-_BY_POSITION = attrgetter("lineno", "col_offset")
 
 
 class Index:
@@ -51,7 +49,7 @@ class Index:
             cached = []
             for name in key | self.from_aliases:
                 cached.extend(self.calls_by_name.get(name, ()))
-            cached.sort(key=_BY_POSITION)
+            cached.sort(key=flow.BY_POSITION)
             self._calls_named[key] = cached
         return list(cached)
 
@@ -61,7 +59,7 @@ class Index:
             out.extend(self.refs_by_name.get(name, ()))
         for name in self.from_aliases - set(wanted):
             out.extend(n for n in self.refs_by_name.get(name, ()) if isinstance(n, ast.Name))
-        out.sort(key=_BY_POSITION)
+        out.sort(key=flow.BY_POSITION)
         return out
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import operator
 from typing import Iterator
 
 from torchwise.lint import flow
@@ -111,7 +110,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
 def _nearest_before(a, scaled: list[tuple[ast.Call, ast.expr]], call: ast.Call) -> tuple[ast.Call, ast.expr] | None:
     """The scaled backward nearest before ``call`` on its branch (the one whose gradients it
     sees: an earlier loop of the same notebook may scale with another scaler, or not at all)."""
-    at = bisect.bisect_left(scaled, _POSITION(call), key=_FIRST_POSITION)  # (scaled: by position)
+    at = bisect.bisect_left(scaled, flow.BY_POSITION(call), key=_FIRST_POSITION)  # (scaled: by position)
     return next((s for s in reversed(scaled[:at]) if flow.same_branch(a, s[0], call)), None)
 
 
@@ -126,18 +125,15 @@ def _plain_backward_between(a, func: ast.AST, scaled: ast.Call, step: ast.Call) 
             if flow.is_backward_call(n) and not _is_scaled(a, n):
                 plain.setdefault(id(flow.enclosing_function(a, n)), []).append(n)
         for rows in plain.values():
-            rows.sort(key=_POSITION)
+            rows.sort(key=flow.BY_POSITION)
     rows = plain.get(id(func), ())
-    start = bisect.bisect_right(rows, _POSITION(scaled), key=_POSITION)
-    end = bisect.bisect_left(rows, _POSITION(step), key=_POSITION)
+    start = bisect.bisect_right(rows, flow.BY_POSITION(scaled), key=flow.BY_POSITION)
+    end = bisect.bisect_left(rows, flow.BY_POSITION(step), key=flow.BY_POSITION)
     return any(flow.same_branch(a, n, step) for n in rows[start:end])
 
 
-_POSITION = operator.attrgetter("lineno", "col_offset")
-
-
 def _FIRST_POSITION(pair: tuple[ast.Call, ast.expr]) -> tuple[int, int]:
-    return _POSITION(pair[0])
+    return flow.BY_POSITION(pair[0])
 
 
 def _is_scaled(a, call: ast.Call) -> bool:

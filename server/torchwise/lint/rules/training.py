@@ -79,14 +79,11 @@ def _summaries(a) -> "effects.Summaries":
     return effects.summaries(a.tree, a)
 
 
-_GRAD_EDITS = {"zero_", "detach_", "fill_", "mul_", "requires_grad_"}
-
-
 def _clearing_nodes(a) -> list[ast.AST]:
     """The statements and calls that clear gradients directly (see ``flow.clears_gradients``)."""
     candidates = a.queries.get("clearing_nodes")
     if candidates is None:
-        candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in _GRAD_EDITS)
+        candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in flow.GRAD_EDITS)
                       if flow.clears_gradients(n)]
         Attribute = ast.Attribute  # flow.clears_gradients of an assignment, inlined
         candidates += [n for n in flow.iter_nodes(a, ast.Assign)
@@ -211,7 +208,7 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
         conditional = flow.is_conditional_within(a, step, loop)
         if conditional and id(func) in clearing:
             continue  # accumulation: cleared once per outer loop / epoch
-        if _built_in(a, loop, opt, step):
+        if _built_in(ctx, loop, opt, step):
             continue
         yield ctx.finding(
             step,
@@ -222,16 +219,17 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _built_in(a, loop: ast.AST, opt: ast.expr, step: ast.AST) -> bool:
+def _built_in(ctx: Context, loop: ast.AST, opt: ast.expr, step: ast.AST) -> bool:
     """The optimizer is built anew in ``loop`` before the step (``opt = torch.optim.SGD([x_in])``
     for one step on a fresh tensor: diffusers' pix2pix-zero; a fresh model and optimizer per
     test case: OpenNMT's tests): each iteration's gradients are new, nothing accumulates."""
     if not isinstance(opt, ast.Name):
         return False
+    a = ctx.analysis
     built = a.queries.get("optimizers_assigned_calls")
     if built is None:  # once per file: ``opt = f(...)`` by (function, name), for the stepped names
         built = a.queries["optimizers_assigned_calls"] = {}
-        names = {o.id for _, o in a.queries.get("optimizer_steps", ()) if o.__class__ is ast.Name} | {opt.id}
+        names = {o.id for _, o in _optimizer_steps(ctx) if o.__class__ is ast.Name}
         for n in flow.index(a).assigns:
             if n.__class__ is ast.Assign and n.value.__class__ is ast.Call:
                 for t in n.targets:
@@ -260,12 +258,11 @@ def _steps_in_own_loop(ctx: Context, call: ast.Call) -> bool:
     epoch loop around the call would only repeat it (MONAI's BraTS tutorial)."""
     if flow.method_name(call) == "step":
         return False
-    helpers = _helper_callees(ctx.analysis)
-    table = ctx.analysis.queries.get("helper_callee_of")
-    if table is None or table[0] is not helpers:
-        table = ctx.analysis.queries["helper_callee_of"] = (helpers, {id(c): f for c, f in helpers})
-    callee = table[1].get(id(call))
-    if callee is None or not _summaries(ctx.analysis).is_local_call(call):
+    summaries = _summaries(ctx.analysis)
+    if not summaries.is_local_call(call):
+        return False
+    callee = summaries.callee(call, flow.enclosing_function(ctx.analysis, call))
+    if callee is None:
         return False
     return any(flow.method_name(n) == "step" and flow.enclosing_loops(ctx.analysis, n)
                for n in flow.calls_in(ctx.analysis, callee))
@@ -627,7 +624,7 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                 d = arg.id if ak is Name else flow.dotted(arg) if ak is Attribute else None
                 if d in targets:
                     events.setdefault(d, []).append((position, "pass"))
-        rebound = _target_assigns(ctx, targets).get(id(func))
+        rebound = _target_assigns(ctx).get(id(func))
         if rebound:
             for n, d in rebound:
                 if not _wraps(n.value, d):
@@ -639,13 +636,14 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
     return flow.memo(ctx.analysis, func, "mode_events", compute)
 
 
-def _target_assigns(ctx: Context, targets) -> dict[int, list[tuple[ast.Assign, str]]]:
+def _target_assigns(ctx: Context) -> dict[int, list[tuple[ast.Assign, str]]]:
     """``target = ...`` statements of the mode targets (``_mode_targets``), with the target
     they bind, by (id of) their enclosing function: once per file."""
     a = ctx.analysis
     table = a.queries.get("target_assigns")
     if table is None:
         table = a.queries["target_assigns"] = {}
+        targets = _mode_targets(ctx)
         Name, Attribute, Assign = ast.Name, ast.Attribute, ast.Assign
         last = {t.rsplit(".", 1)[-1] for t in targets}  # (a cheap test before dotting an attribute)
         for n in flow.index(a).assigns:
@@ -951,11 +949,9 @@ def _steps_in(ctx: Context, loop: ast.AST) -> bool:
     ordered = a.queries.get("optimizer_step_calls")
     if ordered is None:  # by position, for a bisect per loop
         ordered = a.queries["optimizer_step_calls"] = sorted((c for c, _ in _optimizer_steps(ctx)),
-                                                             key=_BY_POSITION)
+                                                             key=flow.BY_POSITION)
     return flow.any_within(loop, ordered)
 
-
-_BY_POSITION = operator.attrgetter("lineno", "col_offset")
 
 
 def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
