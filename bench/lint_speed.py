@@ -25,6 +25,9 @@ clock), which stay meaningful on a shared, loaded machine.
    ``workspace/diagnostic`` poll VS Code sends every 2 s; comment lines (full lint and
    shipped) and ``torch.manual_seed(<i>)`` statements (shipped); ratios against section 3.
 
+``--folder DIR`` times the engine on a folder of real code instead, file by file (section
+1c): the generated file is all rule fixtures, dense with findings, the engine's worst case.
+
 ``--instructions`` counts instructions instead (valgrind's cachegrind, no cache model):
 ``ast.parse`` and the engine on an ``--instructions-lines`` file, setup subtracted. Not
 time (memory stalls are not counted, so the ratio reads lower), but the same on a loaded
@@ -237,6 +240,47 @@ def bench_engine(path: Path, repeat: int, with_cli: bool = True) -> None:
               "   (includes interpreter start-up and imports, from compiled bytecode as installed)")
     print("   ratios: median over back-to-back pairs, CPU time, garbage collector paused for both")
     print("   goal: engine within 3x of ast.parse")
+
+
+def bench_folder(folder: Path, repeat: int) -> None:
+    """The engine on a folder of real code, file by file (``--folder DIR``): the generated
+    file is made of rule fixtures, a finding every ~18 lines, the engine's worst case; real
+    code holds far fewer. Its ``.py`` files that parse, the folder walk's skips as
+    ``torchwise check``'s; each file's parse and lint timed back to back, summed."""
+    from torchwise.lint.cli import SKIPPED_DIRS
+    from torchwise.lint.engine import lint_source, select_rules
+
+    files: list[tuple[str, str]] = []
+    for directory, subdirs, names in os.walk(folder):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS)
+        for name in sorted(names):
+            if name.endswith(".py"):
+                path = os.path.join(directory, name)
+                try:
+                    source = Path(path).read_text(encoding="utf-8")
+                    ast.parse(source)
+                except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+                    continue
+                files.append((path, source))
+    rules = select_rules()
+    for path, source in files:  # warm up: imports, knowledge base, first-use tables
+        lint_source(source, path, rules=rules)
+    totals = []
+    for _ in range(repeat):
+        t_parse = t_lint = 0.0
+        for path, source in files:
+            start = cpu_time()
+            ast.parse(source)
+            middle = cpu_time()
+            lint_source(source, path, rules=rules)
+            end = cpu_time()
+            t_parse, t_lint = t_parse + middle - start, t_lint + end - middle
+        totals.append((t_lint / t_parse, t_parse, t_lint))
+    ratio, t_parse, t_lint = statistics.median_low(totals)  # one run's own figures
+    n_lines = sum(source.count("\n") for _, source in files)
+    print(f"== 1c. real code: {len(files):,} files, {n_lines:,} lines under {folder}")
+    print(f"   ast.parse                     {t_parse * 1000:8.1f} ms")
+    print(f"   engine, default rules         {t_lint * 1000:8.1f} ms   {ratio:5.2f}x ast.parse   (median of {repeat})")
 
 
 def _count_child(mode: str, path: str) -> None:
@@ -618,11 +662,19 @@ def main() -> int:
     parser.add_argument("--instructions", action="store_true",
                         help="only count instructions (valgrind): ast.parse vs the engine, noise-free")
     parser.add_argument("--instructions-lines", type=int, default=4_000)
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="only the engine on a folder of real code, file by file (section 1c)")
     parser.add_argument("--count-child", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "server"))
     if args.count_child:
         _count_child(*args.count_child)
+        return 0
+    if args.folder is not None:
+        import gc
+
+        gc.disable()  # as the paired ratios: no collector pauses on either side
+        bench_folder(args.folder, args.repeat)
         return 0
     if args.instructions:
         with tempfile.TemporaryDirectory(prefix="torchwise-bench-") as tmp:
