@@ -247,7 +247,7 @@ def bench_folder(folder: Path, repeat: int) -> None:
     file is made of rule fixtures, a finding every ~18 lines, the engine's worst case; real
     code holds far fewer. Its ``.py`` files that parse, the folder walk's skips as
     ``torchwise check``'s; each file's parse and lint timed back to back, summed."""
-    from torchwise.lint.cli import SKIPPED_DIRS
+    from torchwise.project.resolver import SKIPPED_DIRS
     from torchwise.lint.engine import lint_source, select_rules
 
     files: list[tuple[str, str]] = []

@@ -236,16 +236,20 @@ def test_pre_commit_hook_definition() -> None:
 def test_a_folder_walk_skips_caches_and_notebook_autosaves(tmp_path: Path, capsys) -> None:
     """Jupyter's ``.ipynb_checkpoints`` copies (committed in GunhoChoi/PyTorch-FastCampus)
     would repeat every finding of their notebook; caches and environments are not the
-    user's code. Named on the command line, such a file is still checked."""
+    user's code, nor is a virtual environment whatever its name (``pyvenv.cfg``). Named on
+    the command line, such a file is still checked."""
     (tmp_path / "a.py").write_text(BAD, encoding="utf-8")
-    for folder in (".ipynb_checkpoints", ".ruff_cache", "site-packages"):
-        (tmp_path / folder).mkdir()
+    for folder in (".ipynb_checkpoints", ".ruff_cache", "site-packages", "dist", "myenv/bin"):
+        (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "copy.py").write_text(BAD, encoding="utf-8")
+    (tmp_path / "myenv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    (tmp_path / "build").mkdir()  # the user's own folder for ruff and for this walk
+    (tmp_path / "build" / "b.py").write_text(BAD, encoding="utf-8")
     _, out, _ = run_cli(capsys, "--format", "json", str(tmp_path))
-    assert {Path(d["path"]).name for d in json.loads(out)} == {"a.py"}
+    assert {Path(d["path"]).name for d in json.loads(out)} == {"a.py", "b.py"}
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     subprocess.run(["git", "-C", str(tmp_path), "add", "-f", "."], check=True)  # committed autosaves
     _, out, _ = run_cli(capsys, "--format", "json", str(tmp_path))
-    assert {Path(d["path"]).name for d in json.loads(out)} == {"a.py"}
+    assert {Path(d["path"]).name for d in json.loads(out)} == {"a.py", "b.py"}
     _, out, _ = run_cli(capsys, "--format", "json", str(tmp_path / ".ipynb_checkpoints" / "copy.py"))
     assert {Path(d["path"]).name for d in json.loads(out)} == {"copy.py"}

@@ -24,6 +24,7 @@ from torchwise.lint.files import SourceError, decode_source, encode_source, read
 from torchwise.lint.fix import fix_source, fixable, unified_diff
 from torchwise.lint.fix_edits import grad_off_setting
 from torchwise.lint.term import use_color
+from torchwise.project.resolver import SKIPPED_DIRS, is_virtualenv
 
 FORMATS = ("concise", "full", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
 FORMAT_ALIASES = {"text": "concise"}
@@ -163,15 +164,6 @@ class _GitIgnore:
         return result
 
 
-# Folders a folder's walk never enters, committed or not (as ruff's default excludes):
-# version control, caches, environments, installed packages, Jupyter's autosaved copies of
-# notebooks (``.ipynb_checkpoints/x-checkpoint.ipynb``). A file named on the command line is
-# checked wherever it is.
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "__pycache__", ".venv", "venv", ".tox", ".nox",
-                          ".mypy_cache", ".ruff_cache", ".pytest_cache", ".pytype", "node_modules",
-                          ".ipynb_checkpoints", "__pypackages__", "site-packages", ".eggs", ".direnv"})
-
-
 def _walk_files(directory: Path, respect_gitignore: bool, problems: list[str] | None = None) -> list[Path]:
     ignore = _GitIgnore()
     files: list[Path] = []
@@ -199,7 +191,8 @@ def _walk_files(directory: Path, respect_gitignore: bool, problems: list[str] | 
                 if respect_gitignore and ignore.ignored(entry, is_dir):
                     continue
                 if is_dir and not entry.is_symlink():
-                    visit(entry)
+                    if not is_virtualenv(entry):
+                        visit(entry)
                 elif entry.suffix in CHECKED_SUFFIXES and entry.is_file():
                     files.append(entry)
             except OSError as exc:
@@ -208,6 +201,19 @@ def _walk_files(directory: Path, respect_gitignore: bool, problems: list[str] | 
 
     visit(directory)
     return files
+
+
+def _outside_skipped(root: Path, files: list[Path]) -> list[Path]:
+    """``files`` (under ``root``) less those in a skipped folder or a virtual environment."""
+    venv: dict[Path, bool] = {}
+
+    def in_venv(folder: Path) -> bool:
+        found = venv.get(folder)
+        if found is None:
+            found = venv[folder] = folder != root and (is_virtualenv(folder) or in_venv(folder.parent))
+        return found
+
+    return [f for f in files if SKIPPED_DIRS.isdisjoint(f.relative_to(root).parts[:-1]) and not in_venv(f.parent)]
 
 
 def _plain_kind(entry: os.DirEntry) -> str | None:
@@ -263,8 +269,8 @@ def discover(paths: list[str], respect_gitignore: bool = True,
             files = _git_files(p) if respect_gitignore else None
             if files is None:
                 files = _walk_files(p, respect_gitignore, problems)
-            else:  # git lists committed caches and autosaves too
-                files = [f for f in files if SKIPPED_DIRS.isdisjoint(f.relative_to(p).parts[:-1])]
+            else:  # git lists committed caches, autosaves and environments too
+                files = _outside_skipped(p, files)
             folders: dict[str, str] = {}
             for f in files:
                 key = _resolved_in(f, folders)

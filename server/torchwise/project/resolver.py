@@ -13,7 +13,22 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 EXCLUDED_TOPS = frozenset({"torch", "torchvision", "torchaudio"})
-SKIPPED_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "build", "dist", "venv", "env"})
+# Folders no walk of the workspace enters, committed or not (as ruff's default excludes):
+# version control, caches, environments, installed packages, build output, Jupyter's
+# autosaved copies of notebooks (``.ipynb_checkpoints/x-checkpoint.ipynb``). Both walks
+# also skip a folder holding ``pyvenv.cfg`` (a virtual environment, whatever its name).
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "__pycache__", ".venv", "venv", ".tox", ".nox",
+                          ".mypy_cache", ".ruff_cache", ".pytest_cache", ".pytype", "node_modules",
+                          ".ipynb_checkpoints", "__pypackages__", "site-packages", ".eggs", ".direnv",
+                          "dist", "_build", "buck-out"})
+# The project index also leaves out every dot-folder and ``build``/``env``: a module found
+# twice (``build/lib/pkg/x.py`` beside ``pkg/x.py``) would make imports ambiguous, while
+# ``torchwise check`` on a folder checks what the user keeps there, as ruff does.
+INDEX_SKIPPED_DIRS = SKIPPED_DIRS | {"build", "env"}
+
+
+def is_virtualenv(folder: str | Path) -> bool:
+    return os.path.exists(os.path.join(folder, "pyvenv.cfg"))
 MAX_FILES = 20_000
 
 
@@ -105,9 +120,8 @@ def walk(folder: Path, suffix: str, ignored: frozenset[str] | None = None) -> It
         ignored = git_ignored(folder)
     for dirpath, dirnames, filenames in os.walk(folder):
         prefix = "" if dirpath == str(folder) else os.path.relpath(dirpath, folder).replace(os.sep, "/") + "/"
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS
-                             and prefix + d not in ignored
-                             and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg")))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in INDEX_SKIPPED_DIRS
+                             and prefix + d not in ignored and not is_virtualenv(os.path.join(dirpath, d)))
         for name in sorted(filenames):
             if name.endswith(suffix) and prefix + name not in ignored:
                 yield Path(dirpath, name)
