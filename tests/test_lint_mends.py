@@ -211,3 +211,15 @@ def test_missing_zero_grad_follows_helpers_that_backward_and_step() -> None:
     assert applied == 1 and remaining == []
     assert "for x, y in loader:\n    optimizer.zero_grad()\n    loss = " in fixed
     exec(compile(fixed, "fixed.py", "exec"), {})
+
+
+def test_variable_volatile_says_it_turns_nothing_off() -> None:
+    """facebookresearch/mixup-cifar10's test loop relied on ``Variable(x, volatile=True)``
+    to turn gradients off: since 0.4 it does nothing, which the message says."""
+    source = (
+        "import torch\nfrom torch.autograd import Variable\nx = torch.ones(2)\n"
+        "a = Variable(x, volatile=True)\nb = Variable(x, volatile=False)\nc = Variable(x)\n"
+    )
+    found = findings(source, "autograd-variable-deprecated")
+    assert [("volatile=True` has no effect" in f.message, f.line) for f in found] == [
+        (True, 4), (False, 5), (False, 6)]

@@ -178,13 +178,14 @@ def autograd_variable_deprecated(ctx: Context):
             if replacement is not None:
                 fix = Fix("safe", f"Replace with `{replacement}` (what `Variable` does today)",
                           (ctx.replace(call, replacement),))
-        yield ctx.finding(
-            call,
-            "`Variable` is deprecated since PyTorch 0.4: tensors carry `requires_grad` "
-            "themselves. `Variable(x)` now returns `x.detach()`; use the tensor directly (or "
-            "`x.detach()` where you meant to cut the graph, `x.requires_grad_()` to track it).",
-            fix,
-        )
+        message = ("`Variable` is deprecated since PyTorch 0.4: tensors carry `requires_grad` "
+                   "themselves. `Variable(x)` now returns `x.detach()`; use the tensor directly (or "
+                   "`x.detach()` where you meant to cut the graph, `x.requires_grad_()` to track it).")
+        if any(k.arg == "volatile" and is_true(k.value) for k in call.keywords):
+            # the code meant to turn gradients off here, and today it does not
+            message += (" `volatile=True` has no effect since 0.4: what is computed from it still "
+                        "records a graph; run that code under `with torch.no_grad():`.")
+        yield ctx.finding(call, message, fix)
 
 
 def _class_attribute(ctx: Context, name: str) -> bool:
