@@ -49,6 +49,23 @@ def test_findings_name_their_cell(tmp_path: Path, capsys, monkeypatch) -> None:
     assert "cell 1" not in out and "cell 2" not in out  # markdown and magics raise nothing
 
 
+def test_a_message_names_another_cell_as_the_output_does(tmp_path: Path, capsys, monkeypatch) -> None:
+    """The softmax fed to the loss is named by its cell and line, as findings are shown
+    (``cell 3, line 2``), not by its line in the joined cells (dair-ai/ML-Notebooks)."""
+    monkeypatch.chdir(tmp_path)
+    cells = [("code", "import torch\nimport torch.nn.functional as F\nx = torch.randn(4, 3)\n"),
+             ("markdown", "# Loss\n"),
+             ("code", "y = torch.tensor([0, 1, 2, 0])\nprobs = F.softmax(x, dim=1)\n"),
+             ("code", "loss = F.cross_entropy(probs, y)\n")]
+    notebook = {"cells": [{"cell_type": kind, "metadata": {}, "source": text,
+                           **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+                          for kind, text in cells],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "ref.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    _, out, _ = run(capsys, "--select", "TW201", "ref.ipynb")
+    assert "ref.ipynb:cell 4:1:" in out and "(cell 3, line 2)" in out, out
+
+
 def test_notebooks_are_found_in_directories(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "sub").mkdir()

@@ -170,3 +170,16 @@ async def test_a_cells_last_expression_is_shown_not_thrown_away(client: Language
     lost = await diagnostics_of(client, uris[1])
     assert [(d.range.start.line, "tensor-to-discarded" in d.message) for d in lost] == [(0, True)], lost
     assert not [d for d in client.diagnostics.get(uris[0], []) if "tensor-to-discarded" in d.message]
+
+
+async def test_a_message_names_another_cell_as_the_user_sees_it(client: LanguageClient, tmp_path: Path):
+    """A message pointing at the softmax names its cell and the line in it (every cell
+    counted, markdown too), not the line of the joined module (dair-ai/ML-Notebooks)."""
+    nb = tmp_path / "ref.ipynb"
+    cells = [(types.NotebookCellKind.Code, "import torch\nimport torch.nn.functional as F\nx = torch.randn(4, 3)"),
+             (types.NotebookCellKind.Markup, "# Loss"),
+             (types.NotebookCellKind.Code, "y = torch.tensor([0, 1, 2, 0])\nprobs = F.softmax(x, dim=1)"),
+             (types.NotebookCellKind.Code, "loss = F.cross_entropy(probs, y)")]
+    uris = open_notebook(client, nb, cells)
+    found = [d for d in await diagnostics_of(client, uris[3]) if "softmax-before-cross-entropy" in d.message]
+    assert found and "(cell 3, line 2)" in found[0].message, found

@@ -245,6 +245,9 @@ class Analysis:
         # on, set by whoever joined them; empty for a file. A cell's last expression is
         # displayed, not thrown away (``flow.displayed``).
         self.cell_starts: tuple[int, ...] = ()
+        # ... and each cell's number as the user sees it (every cell counted, from 1), for
+        # messages that point at another line (``flow.line_ref``); empty: its position + 1
+        self.cell_labels: tuple[int, ...] = ()
         LIVE_ANALYSES.add(self)
         self.syntax_error: SyntaxError | None = None
         self.repaired_lines: set[int] = set()

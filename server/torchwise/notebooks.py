@@ -49,12 +49,19 @@ class Notebooks:
                 continue
         return cells
 
+    @staticmethod
+    def _cell_numbers(notebook: types.NotebookDocument, cells: list[tuple[str, str]]) -> tuple[int, ...]:
+        """Each code cell's number among all the notebook's cells (from 1), as messages name them."""
+        position = {cell.document: i + 1 for i, cell in enumerate(notebook.cells)}
+        return tuple(position.get(uri, 0) for uri, _ in cells)
+
     def module(self, notebook_uri: str) -> tuple[CellModule, Analysis] | None:
         notebook = self.server.workspace.get_notebook_document(notebook_uri=notebook_uri)
         if notebook is None:
             return None
         cells = self._code_cells(notebook)
-        key = tuple(cells)
+        labels = self._cell_numbers(notebook, cells)
+        key = (tuple(cells), labels)
         cached = self._cache.get(notebook_uri)
         if cached is not None and cached[0] == key:
             self.server.project.refresh(cached[2])
@@ -65,6 +72,7 @@ class Notebooks:
             env = self.server.project.env_for(Path(uri_to_path(notebook_uri)))
         analysis = Analysis(joined.source, path=notebook_uri, env=env)
         analysis.cell_starts = tuple(joined.starts)
+        analysis.cell_labels = tuple(labels)
         self._cache[notebook_uri] = (key, joined, analysis)
         return joined, analysis
 

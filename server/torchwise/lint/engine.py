@@ -380,10 +380,11 @@ def project_env_for(path: str):
 
 def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | None = None, *,
                 rules: Iterable[Rule] | None = None, on_error: ErrorHandler | None = None,
-                env=None, cell_starts: tuple[int, ...] = ()) -> list[Finding]:
+                env=None, cell_starts: tuple[int, ...] = (), cell_labels: tuple[int, ...] = ()) -> list[Finding]:
     """Lint one file's text. ``rules`` overrides the settings' selection; ``env`` (a
     project's ``ProjectEnv``) lets rules see the file's imports and callers;
-    ``cell_starts``: for a notebook's joined cells, the line (0-based) each starts on."""
+    ``cell_starts``: for a notebook's joined cells, the line (0-based) each starts on;
+    ``cell_labels``: each one's number among all the notebook's cells (from 1)."""
     settings = settings or LintSettings()
     selected = list(rules) if rules is not None else settings.rules_for(path)
     with no_gc():
@@ -393,5 +394,5 @@ def lint_source(source: str, path: str = "<stdin>", settings: LintSettings | Non
             (on_error or _stderr)(f"torchwise: could not analyse {path}: {_one_line(repr(exc))}")
             analysis = Analysis("", path)
             analysis.syntax_error = SyntaxError(f"could not analyse the file: {exc!r}", (path, 1, 1, ""))
-        analysis.cell_starts = tuple(cell_starts)
+        analysis.cell_starts, analysis.cell_labels = tuple(cell_starts), tuple(cell_labels)
         return _lint_analysis(analysis, path, selected, on_error)

@@ -767,6 +767,17 @@ def displayed(analysis: Analysis, stmt: ast.stmt) -> bool:
     return not rest.lstrip().startswith(";")
 
 
+def line_ref(analysis: Analysis, line: int) -> str:
+    """How a message names another line of the file: ``line N``, or in a notebook's joined
+    cells ``cell K, line M``, as its findings are shown (``path:cell K:M:col``)."""
+    starts = analysis.cell_starts
+    if not starts:
+        return f"line {line}"
+    cell = max(0, bisect.bisect_right(starts, line - 1) - 1)
+    labels = analysis.cell_labels
+    return f"cell {labels[cell] if cell < len(labels) else cell + 1}, line {line - starts[cell]}"
+
+
 _LINENO = operator.attrgetter("lineno")
 
 

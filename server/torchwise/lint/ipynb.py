@@ -154,7 +154,8 @@ def check(path: Path, display: str, rules, *, fix: bool = False, unsafe: bool = 
     def lint() -> dict[int, list[Finding]]:
         joined = join_cells(list(cells.items()))
         return _per_cell(lint_source(joined.source, display, rules=rules, on_error=on_error,
-                                     env=None if fix else env, cell_starts=tuple(joined.starts)), joined)
+                                     env=None if fix else env, cell_starts=tuple(joined.starts),
+                                     cell_labels=tuple(index + 1 for index in joined.keys)), joined)
 
     found = lint()
     changed: set[int] = set()

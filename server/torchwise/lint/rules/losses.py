@@ -359,7 +359,7 @@ def _line_note(ctx: Context, source: Source, inp: ast.expr) -> str:
         return ""
     if source.module is not None:
         return f" ({source.module}, line {source.node.lineno})"  # type: ignore[attr-defined]
-    return f" (line {source.node.lineno})"  # type: ignore[attr-defined]
+    return f" ({flow.line_ref(ctx.analysis, source.node.lineno)})"  # type: ignore[attr-defined]
 
 
 def _unwrap_fix(ctx: Context, source: Source, what: str, inp: ast.expr | None = None) -> Fix | None:

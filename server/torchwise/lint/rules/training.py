@@ -198,7 +198,7 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             if other is not None:
                 yield ctx.finding(
                     step,
-                    f"Gradients are cleared only in another branch (line {other.lineno}): on this path "
+                    f"Gradients are cleared only in another branch ({flow.line_ref(ctx.analysis, other.lineno)}): on this path "
                     f"`{ctx.text(step)}` applies gradients that keep accumulating across iterations; call "
                     f"`{ctx.text(opt)}.zero_grad()` on this path too (or once at the top of the loop)",
                     _zero_grad_fix(ctx, loop, opt),
