@@ -36,3 +36,7 @@ with torch.amp.autocast("cuda", dtype=torch.float16):
     pass
 with torch.autocast(device_type="cuda"):
     pass
+# an arm for versions before torch.amp took the device type (chosen on purpose)
+TORCH_VERSION = tuple(int(v) for v in torch.__version__.split(".")[:2])
+if TORCH_VERSION < (1, 10):
+    scaler = torch.cuda.amp.GradScaler()

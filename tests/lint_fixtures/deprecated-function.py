@@ -74,3 +74,7 @@ def norm(x):
 
 
 norm(A)
+
+# an arm for torch before torch.linalg (1.8): the old function on purpose
+if [int(v) for v in torch.__version__.split(".")[:2]] < [1, 8]:
+    Q, R = torch.qr(A)

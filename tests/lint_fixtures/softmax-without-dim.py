@@ -19,3 +19,14 @@ layer = nn.Softmax(dim=-1)
 layer = nn.Softmax(1)
 kwargs = {"dim": 1}
 p = F.softmax(x, **kwargs)
+
+# an arm for torch < 0.3, before `dim` existed (wkentaro/pytorch-fcn's cross_entropy2d)
+from distutils.version import LooseVersion  # noqa: E402
+
+if LooseVersion(torch.__version__) < LooseVersion("0.3"):
+    log_p = F.log_softmax(x)
+else:
+    log_p = F.log_softmax(x, dim=1)
+OLD_TORCH = torch.__version__.startswith("0.2")
+if OLD_TORCH:
+    p = F.softmax(x)

@@ -329,6 +329,54 @@ def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[in
     return cached  # type: ignore[return-value]
 
 
+def _reads_torch_version(ctx: Context, expr: ast.AST, names: set[str]) -> bool:
+    """``expr`` reads ``torch.__version__`` (through ``LooseVersion``, ``version.parse``,
+    ``.split`` or a comparison alike) or one of ``names``."""
+    for n in ast.walk(expr):
+        if n.__class__ is ast.Attribute and n.attr == "__version__" and flow.safe_qualname(ctx.analysis, n.value) == "torch":
+            return True
+        if n.__class__ is ast.Name and n.id in names:
+            return True
+    return False
+
+
+def version_gates(ctx: Context) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Spans of the ``if`` statements whose test reads torch's version, directly or through
+    a name bound to it (``TORCH_GE_1_3 = LooseVersion(torch.__version__) >= ...``): each
+    arm is written for some versions on purpose (pytorch-fcn calls ``log_softmax(x)``
+    under ``< 0.3``, before ``dim`` existed), so rules about an API's shape or age leave
+    both arms alone."""
+    idx = index(ctx)
+    cached = idx.cache.get("version_gates")
+    if cached is None:
+        a = ctx.analysis
+        cached = []
+        if "__version__" in a.source:  # (the whole module's text: the editor's index may hold one statement)
+            names: set[str] = set()
+            for _ in range(2):  # a name bound to the version, and one bound to a test of that name
+                for node in flow.module_statements(a, ast.Assign):
+                    if _reads_torch_version(ctx, node.value, names):
+                        names.update(t.id for t in node.targets if t.__class__ is ast.Name)
+            for node in flow.module_statements(a, ast.If):
+                if _reads_torch_version(ctx, node.test, names):
+                    cached.append(((node.lineno, node.col_offset),
+                                   (node.end_lineno or node.lineno, node.end_col_offset or 0)))
+        idx.cache["version_gates"] = cached
+    return cached  # type: ignore[return-value]
+
+
+def in_compat_code(ctx: Context, node: ast.AST) -> bool:
+    """``node`` is code kept for other versions of torch on purpose: an ``except
+    ImportError`` fallback (or a use of a name one binds) or an arm of a version test."""
+    if in_import_fallback(ctx, node):
+        return True
+    gates = version_gates(ctx)
+    if not gates:
+        return False
+    here = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    return any(start <= here <= end for start, end in gates)
+
+
 def in_import_fallback(ctx: Context, node: ast.AST) -> bool:
     """``node`` is inside an ``except ImportError`` fallback, or is a use of a name one
     binds (see ``import_fallbacks``)."""

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
-from torchwise.lint.rules._calls import module_reference
+from torchwise.lint.rules._calls import in_compat_code, module_reference
 from torchwise.project import effects
 
 
@@ -341,7 +341,7 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
             continue
         qualname = flow.safe_qualname(a, call.func)
         short = _DEPRECATED_AMP.get(qualname or "")
-        if short is None:
+        if short is None or in_compat_code(ctx, call):
             continue
         yield ctx.finding(
             call,

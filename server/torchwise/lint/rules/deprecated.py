@@ -11,7 +11,7 @@ from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.records import record, setfield
 from torchwise.lint.rules._calls import (
     add_keyword, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index,
-    in_import_fallback, is_false, is_true, keyword, module_reference, remove_keyword, type_of,
+    in_compat_code, is_false, is_true, keyword, module_reference, remove_keyword, type_of,
 )
 
 # A fixer gets the call (or None for a bare reference), the referencing node and
@@ -277,8 +277,8 @@ def _references(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[a
             qualname = analysis.qualname_of(node)
         except Exception:
             continue
-        if qualname not in table or in_import_fallback(ctx, node):
-            continue  # an `except ImportError:` fallback is the old API on purpose
+        if qualname not in table or in_compat_code(ctx, node):
+            continue  # an `except ImportError:` fallback or an old version's arm is the old API on purpose
         parent = index(ctx).parent(node)
         call = parent if isinstance(parent, ast.Call) and parent.func is node else None
         yield node, qualname, call
@@ -289,7 +289,7 @@ def _imports(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[ast.
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for alias in node.names:
                 qualname = f"{node.module}.{alias.name}"
-                if qualname in table and not in_import_fallback(ctx, alias):
+                if qualname in table and not in_compat_code(ctx, alias):
                     yield alias, qualname
 
 

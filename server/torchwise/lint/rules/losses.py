@@ -8,6 +8,7 @@ from typing import Iterator
 
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+from torchwise.lint.rules._calls import in_compat_code
 from torchwise.project import effects
 
 SOFTMAX_FUNCS = {"torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"}
@@ -503,6 +504,8 @@ def softmax_without_dim(ctx: Context) -> Iterator[Finding]:
             continue
         if len(call.args) > position or any(isinstance(x, ast.Starred) for x in call.args):
             continue
+        if in_compat_code(ctx, call):
+            continue  # an arm for torch < 0.3, before `dim` existed
         short = qualname.rsplit(".", 1)[-1]
         yield ctx.finding(
             call,
