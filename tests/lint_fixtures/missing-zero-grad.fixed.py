@@ -1,3 +1,5 @@
+import itertools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -33,7 +35,52 @@ for epoch in range(2):
             optimizer.step()  # expect: missing-zero-grad
 
 
+
+class InfoGANPlusQ:
+    """The info optimizer also steps Q, whose gradients nothing clears."""
+
+    def __init__(self):
+        self.G, self.D, self.Q = nn.Linear(4, 4), nn.Linear(4, 1), nn.Linear(4, 2)
+        self.G_optimizer = torch.optim.Adam(self.G.parameters())
+        self.D_optimizer = torch.optim.Adam(self.D.parameters())
+        self.info_optimizer = torch.optim.Adam(list(self.G.parameters()) + list(self.Q.parameters()))
+
+    def train(self, loader):
+        for x in loader:
+            self.info_optimizer.zero_grad()
+            self.D_optimizer.zero_grad()
+            self.D(x).mean().backward()
+            self.D_optimizer.step()
+            self.G_optimizer.zero_grad()
+            self.Q(self.G(x)).mean().backward()
+            self.G_optimizer.step()
+            self.info_optimizer.step()  # expect: missing-zero-grad
+
+
 # --- correct code: no findings below -------------------------------------------------
+
+class InfoGAN:
+    """znxlwm/pytorch-generative-model-collections' infoGAN: the info optimizer steps G's
+    and D's parameters, which the two other optimizers clear every iteration."""
+
+    def __init__(self):
+        self.G, self.D = nn.Linear(4, 4), nn.Linear(4, 1)
+        self.G_optimizer = torch.optim.Adam(self.G.parameters())
+        self.D_optimizer = torch.optim.Adam(self.D.parameters())
+        self.info_optimizer = torch.optim.Adam(itertools.chain(self.G.parameters(), self.D.parameters()))
+
+    def train(self, loader):
+        for x in loader:
+            self.D_optimizer.zero_grad()
+            self.D(x).mean().backward(retain_graph=True)
+            self.D_optimizer.step()
+            self.G_optimizer.zero_grad()
+            g = self.G(x)
+            (-self.D(g).mean()).backward(retain_graph=True)
+            self.G_optimizer.step()
+            g.pow(2).mean().backward()
+            self.info_optimizer.step()
+
 def train_ok(model, loader, optimizer):
     for x, y in loader:
         optimizer.zero_grad()

@@ -286,7 +286,55 @@ def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.exp
         recv = n.func.value
         if flow.dotted(recv) in (None, name) or not flow.is_optimizer(a, recv):
             return None
+    mine = _parameter_owners(ctx, opt)
+    if mine is not None:
+        cleared: set[str] = set()
+        for n in inside:
+            theirs = _parameter_owners(ctx, n.func.value)  # type: ignore[attr-defined]
+            if theirs is None:
+                break
+            cleared |= theirs
+        else:
+            if mine <= cleared:
+                return None  # the others cover all its parameters (infoGAN's info optimizer over G and D)
     return inside[0].func.value  # type: ignore[attr-defined]
+
+
+def _parameter_owners(ctx: Context, opt: ast.expr) -> frozenset[str] | None:
+    """The modules whose parameters the optimizer ``opt`` was built over, as spelt there
+    (``Adam(chain(self.G.parameters(), self.D.parameters()))`` -> ``{"self.G", "self.D"}``),
+    from its one assignment (a local name, or ``self.x`` assigned once in its class);
+    None where not known."""
+    a = ctx.analysis
+    built = None
+    if opt.__class__ is ast.Name:
+        built = flow.binding_value(a, opt)
+    elif opt.__class__ is ast.Attribute and opt.value.__class__ is ast.Name:
+        cls_type = flow.safe_type(a, opt.value)
+        info = a.local_class(cls_type) if cls_type else None
+        assigned = info.attributes.get(opt.attr, []) if info is not None else []
+        built = assigned[0][1] if len(assigned) == 1 else None
+    if built.__class__ is not ast.Call:
+        return None
+    params = built.args[:1] or [k.value for k in built.keywords if k.arg == "params"]
+    owners: set[str] = set()
+    todo = list(params[:1])
+    while todo:
+        e = todo.pop()
+        if e.__class__ is ast.Call and e.func.__class__ is ast.Attribute and e.func.attr == "parameters" and not e.args:
+            owner = flow.dotted(e.func.value)
+            if not owner:
+                return None
+            owners.add(owner)
+        elif e.__class__ is ast.Call and flow.last_name(e.func) in ("chain", "list") and not e.keywords:
+            todo.extend(e.args)
+        elif e.__class__ is ast.BinOp and e.op.__class__ is ast.Add:
+            todo.extend((e.left, e.right))
+        elif e.__class__ in (ast.List, ast.Tuple):
+            todo.extend(e.elts)
+        else:
+            return None
+    return frozenset(owners) if owners else None
 
 
 def _cleared_only_in_other_branches(ctx: Context, loop: ast.AST, step: ast.AST) -> ast.AST | None:
