@@ -120,6 +120,38 @@ def test_cells_join_in_order_with_ipython_lines_blanked() -> None:
     assert joined.cell_at(3) == (1, 1) and joined.module_line("b", 0) == 2
 
 
+def test_a_cell_of_indented_code_runs_dedented_as_in_ipython() -> None:
+    """IPython takes a cell's leading indentation (pasted code) off every line; so does
+    the join, and it remembers the columns to give back. A cell whose lines do not all
+    start with that indentation stays as it is."""
+    joined = join_cells([("a", "import torch"), ("b", "\n    x = torch.ones(2)\n\n    if x.sum():\n        y = x\n"),
+                         ("c", "  a = 1\nb = 2")])
+    assert joined.source.splitlines()[1:6] == ["", "x = torch.ones(2)", "", "if x.sum():", "    y = x"]
+    assert joined.dedents == [0, 4, 0] and joined.source.splitlines()[7:] == ["  a = 1", "b = 2"]
+
+
+def test_findings_in_an_indented_cell_keep_its_columns(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Such a cell is no syntax error, the cells after it are checked, and a finding's
+    column is the cell's own; its fix is left out (a line it inserted would lack the
+    indentation)."""
+    monkeypatch.chdir(tmp_path)
+    cells = ["import torch\nimport torch.nn.functional as F\nx = torch.randn(4, 3)\n",
+             "    y = x * 2\n    p = F.softmax(y)\n    s = torch.cuda.amp.GradScaler()\n",
+             "q = F.softmax(x)\nt = torch.cuda.amp.GradScaler()\n"]
+    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "source": text, "outputs": [], "execution_count": None}
+                          for text in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "ind.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    _, out, _ = run(capsys, "--output-format", "json", "ind.ipynb")
+    found = {(d["path"], d["line"], d["column"], d["code"], d["fix"] is not None) for d in json.loads(out)}
+    assert found == {("ind.ipynb:cell 2", 2, 9, "TW204", False), ("ind.ipynb:cell 2", 3, 9, "TW404", False),
+                     ("ind.ipynb:cell 3", 1, 5, "TW204", False), ("ind.ipynb:cell 3", 2, 5, "TW404", True)}, found
+    original = (tmp_path / "ind.ipynb").read_bytes()
+    run(capsys, "--fix", "ind.ipynb")  # the unindented cell is fixed, the indented one left as it was
+    fixed = json.loads((tmp_path / "ind.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert "".join(fixed[1]["source"]) == cells[1] and "torch.amp.GradScaler" in "".join(fixed[2]["source"])
+    assert original != (tmp_path / "ind.ipynb").read_bytes()
+
+
 def test_ipython_syntax_only_at_the_start_of_a_logical_line() -> None:
     # d2l-pytorch: a `%` continuing a print's arguments is Python's modulo, not a magic
     assert python_lines("print('epoch %d'\n      % (epoch + 1))") == ["print('epoch %d'", "      % (epoch + 1))"]

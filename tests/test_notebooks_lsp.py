@@ -147,7 +147,7 @@ def test_a_cell_finding_moved_into_its_cell_is_a_finding_like_any_other():
     are: it hashes (the linter keys findings' diagnostics by them) and compares."""
     from torchwise.analysis import build_analysis
     from torchwise.lint.engine import LintSettings, lint_analysis
-    from torchwise.notebooks import shift_finding
+    from torchwise.notebook_cells import shift_finding
 
     source = "import torch\n\n\nx = torch.randn(2)\nprint(torch.cuda.amp.GradScaler())\n"
     found = [f for f in lint_analysis(build_analysis(source, "nb.py"), "nb.py", LintSettings().rules_for("nb.py"))
@@ -183,3 +183,18 @@ async def test_a_message_names_another_cell_as_the_user_sees_it(client: Language
     uris = open_notebook(client, nb, cells)
     found = [d for d in await diagnostics_of(client, uris[3]) if "softmax-before-cross-entropy" in d.message]
     assert found and "(cell 3, line 2)" in found[0].message, found
+
+
+async def test_an_indented_cell_is_read_as_ipython_runs_it(client: LanguageClient, tmp_path: Path):
+    """A cell of pasted, indented code runs in IPython (its indentation taken off): in the
+    editor it raises no syntax error, its findings and hovers keep the cell's columns."""
+    nb = tmp_path / "indented.ipynb"
+    cells = [(types.NotebookCellKind.Code, "import torch\nimport torch.nn.functional as F\nx = torch.randn(4, 3)"),
+             (types.NotebookCellKind.Code, "    y = x * 2\n    p = F.softmax(y)")]
+    uris = open_notebook(client, nb, cells)
+    found = await diagnostics_of(client, uris[1])
+    assert [(d.range.start.line, d.range.start.character, "softmax-without-dim" in d.message) for d in found] \
+        == [(1, 8, True)], found
+    result = await hover(client, uris[1], position_of(cells[1][1], "softmax", 2))
+    assert result is not None and "torch.nn.functional.softmax" in result.contents.value
+    assert result.range is not None and result.range.start == position_of(cells[1][1], "softmax"), result.range

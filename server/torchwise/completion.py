@@ -200,7 +200,7 @@ def snippet_items(ls: TorchwiseServer, uri: str, position: types.Position) -> li
         notebooks = getattr(ls, "notebooks", None)
         view = notebooks.cell_view(uri) if notebooks is not None else None  # a cell sees the cells above
         # (a large file is not parsed on the event loop)
-        analysis, offset = view if view is not None else (ls.analysis(uri, small_only=True), 0)
+        analysis, offset, _ = view if view is not None else (ls.analysis(uri, small_only=True), 0, 0)
         if analysis is not None:
             renames = {role: name for role, name in existing_names(analysis, position.line + 1 + offset).items()
                        if role != name}

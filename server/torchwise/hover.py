@@ -240,22 +240,23 @@ def register(server: TorchwiseServer) -> None:
         view = notebooks.cell_view(uri) if notebooks is not None else None
         document = ls.workspace.get_text_document(uri)
         position = document.position_from_client_units(params.position)
+        dedent = 0  # a notebook cell whose indentation IPython takes off: columns less that
         if view is not None:
-            analysis, offset = view  # a notebook cell: the notebook's analysis, offset to the cell's first line
+            analysis, offset, dedent = view  # a notebook cell: the notebook's analysis, offset to the cell's first line
         else:
             if not ls.is_open(uri):
                 return None
             analysis, offset = await ls.analysis_async(uri, position.line + 1), 0
         if analysis is None:
             return None
-        line, col = position.line + 1 + offset, position.character
+        line, col = position.line + 1 + offset, max(0, position.character - dedent)
 
         rule_hover = _rule_code_hover(analysis, line, col)
         if rule_hover is not None:
             return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=rule_hover))
 
         live = await live_hover(ls, analysis, line, col)
-        knowledge = await _knowledge_hover(ls, jedi, analysis, uri, line, col, offset)
+        knowledge = await _knowledge_hover(ls, jedi, analysis, uri, line, col, offset, dedent)
         if live is None:
             return knowledge
         from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
@@ -264,13 +265,14 @@ def register(server: TorchwiseServer) -> None:
         if knowledge is not None:
             text += "\n\n---\n\n" + knowledge.contents.value
         rng = document.range_to_client_units(
-            ServerTextRange(ServerTextPosition(l0 - 1 - offset, c0), ServerTextPosition(l1 - 1 - offset, c1))
+            ServerTextRange(ServerTextPosition(l0 - 1 - offset, c0 + dedent), ServerTextPosition(l1 - 1 - offset, c1 + dedent))
         )
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=rng)
 
     async def _knowledge_hover(ls: TorchwiseServer, jedi: JediFallback, analysis: Analysis, uri: str,
-                               line: int, col: int, offset: int = 0) -> types.Hover | None:
-        """The knowledge hover; ``offset`` maps a notebook's module lines back to the cell's."""
+                               line: int, col: int, offset: int = 0, dedent: int = 0) -> types.Hover | None:
+        """The knowledge hover; ``offset`` and ``dedent`` map a notebook's module lines and
+        columns back to the cell's."""
         document = ls.workspace.get_text_document(uri)
         target = target_at(analysis, line, col)
         if target is None:
@@ -288,7 +290,7 @@ def register(server: TorchwiseServer) -> None:
         from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
         rng = document.range_to_client_units(
-            ServerTextRange(ServerTextPosition(l0 - 1 - offset, c0), ServerTextPosition(l1 - 1 - offset, c1))
+            ServerTextRange(ServerTextPosition(l0 - 1 - offset, c0 + dedent), ServerTextPosition(l1 - 1 - offset, c1 + dedent))
         )
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=rng)
 

@@ -3,7 +3,9 @@
 The cells run in order in one namespace, so they are analysed as one module: code
 cells joined in order (markdown skipped), IPython syntax blanked line by line so every
 position keeps its place — ``%magic`` and ``!shell`` lines, ``name?`` help, and whole
-cells of non-Python cell magics (``%%bash``). Lines follow one notion of a line
+cells of non-Python cell magics (``%%bash``). A cell whose first line is indented runs
+in IPython with that indentation taken off every line; so it is here, and positions in
+it move back by that many columns (``CellModule.to_cell``). Lines follow one notion of a line
 (``\\n``, ``\\r\\n`` or ``\\r``). Shared by the language server and ``torchwise check``.
 """
 
@@ -11,8 +13,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from torchwise.records import replace
 from torchwise.text import python_state
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -65,6 +68,30 @@ def python_lines(text: str) -> list[str]:
     return out
 
 
+def leading_indent(lines: list[str]) -> int:
+    """How many characters of indentation IPython takes off a cell's lines: the
+    whitespace its first line that is not blank starts with (pasted code), when every
+    line that is not blank starts with it; else 0 (the cell stays as it is)."""
+    first = next((line for line in lines if line.strip()), "")
+    prefix = first[: len(first) - len(first.lstrip(" \t"))]
+    if not prefix or not all(line.startswith(prefix) for line in lines if line.strip()):
+        return 0
+    return len(prefix)
+
+
+def shift_finding(finding, delta: int, cell_lines: int, dedent: int = 0):
+    """A finding moved by ``delta`` lines and ``dedent`` columns (a cell whose indentation
+    was taken off); its fix kept only if it stays inside the cell, and never in a dedented
+    cell (a line it inserts would lack the cell's indentation)."""
+    fix = finding.fix
+    if fix is not None:
+        edits = tuple(replace(e, line=e.line + delta, end_line=e.end_line + delta) for e in fix.edits)
+        inside = not dedent and all(1 <= e.line and e.end_line <= cell_lines for e in edits)
+        fix = replace(fix, edits=edits) if inside else None
+    return replace(finding, line=finding.line + delta, end_line=finding.end_line + delta,
+                   col=finding.col + dedent, end_col=finding.end_col + dedent, fix=fix)
+
+
 @dataclass
 class CellModule:
     """The joined source and where each code cell starts in it (0-based line)."""
@@ -73,6 +100,19 @@ class CellModule:
     starts: list[int]  # per code cell, in order
     keys: list[object]  # per code cell: the caller's key (a cell uri, a cell index)
     lengths: list[int]
+    dedents: list[int] = field(default_factory=list)  # per code cell: columns taken off its lines
+
+    def dedent(self, i: int) -> int:
+        return self.dedents[i] if i < len(self.dedents) else 0
+
+    def to_cell(self, finding) -> tuple[int, object] | None:
+        """(cell position, ``finding`` in that cell's own lines and columns), or None when
+        it lies in no cell."""
+        placed = self.cell_at(finding.line - 1)
+        if placed is None:
+            return None
+        i = placed[0]
+        return i, shift_finding(finding, -self.starts[i], self.lengths[i], self.dedent(i))
 
     def cell_at(self, line: int) -> tuple[int, int] | None:
         """(cell position, 0-based line in the cell) of a 0-based module line."""
@@ -93,13 +133,17 @@ class CellModule:
 def join_cells(cells: list[tuple[object, str]]) -> CellModule:
     """``cells``: (key, text) of the code cells in order."""
     parts: list[str] = []
-    starts, keys, lengths = [], [], []
+    starts, keys, lengths, dedents = [], [], [], []
     line = 0
     for key, text in cells:
         lines = python_lines(text)
+        n = leading_indent(lines)
+        if n:
+            lines = [item[n:] for item in lines]  # (a blank line shorter than that: empty)
         starts.append(line)
         keys.append(key)
         lengths.append(len(lines))
+        dedents.append(n)
         parts.extend(lines)
         line += len(lines)
-    return CellModule("\n".join(parts) + "\n", starts, keys, lengths)
+    return CellModule("\n".join(parts) + "\n", starts, keys, lengths, dedents)

@@ -16,7 +16,6 @@ from lsprotocol import types
 from torchwise.analysis import Analysis
 from torchwise.jedi_fallback import uri_to_path
 from torchwise.notebook_cells import CellModule, join_cells
-from torchwise.records import replace
 from torchwise.server import TorchwiseServer
 
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
@@ -77,7 +76,8 @@ class Notebooks:
         return joined, analysis
 
     def cell_view(self, cell_uri: str) -> tuple[Analysis, int] | None:
-        """(the notebook's analysis, the cell's first line in it) for a cell uri, else None."""
+        """(the notebook's analysis, the cell's first line in it, the columns taken off its
+        lines: ``notebook_cells.leading_indent``) for a cell uri, else None."""
         notebook = self.server.workspace.get_notebook_document(cell_uri=cell_uri)
         if notebook is None:
             return None
@@ -86,7 +86,7 @@ class Notebooks:
             return None
         joined, analysis = found
         start = joined.module_line(cell_uri, 0)
-        return (analysis, start) if start is not None else None
+        return (analysis, start, joined.dedent(joined.keys.index(cell_uri))) if start is not None else None
 
     def owns_cell(self, uri: str) -> bool:
         return self.server.workspace.get_notebook_document(cell_uri=uri) is not None
@@ -119,11 +119,9 @@ class Notebooks:
             self.server.log(f"lint failed for {notebook_uri}: {exc!r}", types.MessageType.Error)
             findings = []
         for finding in findings:
-            placed = joined.cell_at(finding.line - 1)
+            placed = joined.to_cell(finding)
             if placed is not None:
-                cell = placed[0]
-                per_cell[str(joined.keys[cell])].append(
-                    shift_finding(finding, -joined.starts[cell], joined.lengths[cell]))
+                per_cell[str(joined.keys[placed[0]])].append(placed[1])
         self._findings[notebook_uri] = (analysis, codes, revision, per_cell)
         return {uri: list(found) for uri, found in per_cell.items()}
 
@@ -175,16 +173,6 @@ class Notebooks:
         for uri in self._published.pop(notebook_uri, set()) | set(cell_uris):
             if linter is not None:
                 linter.publish(uri, None, [])
-
-
-def shift_finding(finding, delta: int, cell_lines: int):
-    """A finding moved by ``delta`` lines; its fix kept only if it stays inside the cell."""
-    fix = finding.fix
-    if fix is not None:
-        edits = tuple(replace(e, line=e.line + delta, end_line=e.end_line + delta) for e in fix.edits)
-        inside = all(1 <= e.line and e.end_line <= cell_lines for e in edits)
-        fix = replace(fix, edits=edits) if inside else None
-    return replace(finding, line=finding.line + delta, end_line=finding.end_line + delta, fix=fix)
 
 
 def register(server: TorchwiseServer) -> None:

@@ -132,16 +132,11 @@ def _code_cells(notebook: dict) -> list[tuple[int, str]]:
 
 
 def _per_cell(findings: list[Finding], joined) -> dict[int, list[Finding]]:
-    from torchwise.notebooks import shift_finding
-
     out: dict[int, list[Finding]] = {}
     for finding in findings:
-        placed = joined.cell_at(finding.line - 1)
-        if placed is None:
-            continue
-        cell = placed[0]
-        out.setdefault(joined.keys[cell], []).append(
-            shift_finding(finding, -joined.starts[cell], joined.lengths[cell]))
+        placed = joined.to_cell(finding)
+        if placed is not None:
+            out.setdefault(joined.keys[placed[0]], []).append(placed[1])
     return out
 
 
