@@ -80,7 +80,9 @@ def tree_rss_mb(pid: int) -> float:
     return total
 
 
-def build(root: Path, modules: int) -> tuple[str, list[Path]]:
+def build(root: Path, modules: int, star: bool = False) -> tuple[str, list[Path]]:
+    """``star``: the package re-exports through ``from .models import *`` and the models
+    package through ``from .m<i> import *`` (every name found by following star imports)."""
     models = root / "pkg" / "models"
     models.mkdir(parents=True)
     init = []
@@ -89,9 +91,9 @@ def build(root: Path, modules: int) -> tuple[str, list[Path]]:
         path = models / f"m{i}.py"
         path.write_text(MODEL.format(i=i))
         files.append(path)
-        init.append(f"from .models.m{i} import Net{i}, make_all{i}\n")
-    (models / "__init__.py").write_text("")
-    (root / "pkg" / "__init__.py").write_text("".join(init))
+        init.append(f"from .m{i} import *\n" if star else f"from .models.m{i} import Net{i}, make_all{i}\n")
+    (models / "__init__.py").write_text("".join(init) if star else "")
+    (root / "pkg" / "__init__.py").write_text("from .models import *\n" if star else "".join(init))
     files += [models / "__init__.py", root / "pkg" / "__init__.py"]
     used = range(0, modules, max(1, modules // 20))
     script = "".join(SCRIPT_HEAD.format(i=i) for i in used) + "".join(SCRIPT_BODY.format(i=i) for i in used)
@@ -157,11 +159,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", type=int, default=200)
     parser.add_argument("--no-jedi", action="store_true", help="torchwise alone (e.g. for a 500,000-line workspace)")
+    parser.add_argument("--star", action="store_true",
+                        help="re-export through star imports (pkg: from .models import *; models: from .m<i> import *)")
     parser.add_argument("--no-basedpyright", action="store_true", help="leave basedpyright out")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        script, files = build(root, args.modules)
+        script, files = build(root, args.modules, args.star)
         points = positions(script)
         lines = sum(p.read_text().count("\n") for p in files)
         t, c = time.perf_counter(), time.process_time()
