@@ -46,7 +46,54 @@ def fit_resuming(model, loader, val_loader, optimizer):
         model.train()
 
 
+def fit_modules_train_again(modules, loader, val_loader, optimizer):
+    """Every module of the dict put back in train mode before validating."""
+    for epoch in range(3):
+        modules.bert.train()
+        for x, y in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(modules.bert(x), y).backward()
+            optimizer.step()
+        _ = [modules[key].train() for key in modules]
+        modules.bert.eval()
+        with torch.no_grad():
+            for x, y in val_loader:
+                print(modules.bert(x))  # expect: missing-eval
+
+
 # --- correct code ----------------------------------------------------------------------
+
+
+def fit_modules(modules, loader, val_loader, optimizer):
+    """yl4579/StyleTTS2: its modules in a Munch (a dict read by attribute), all put in eval
+    mode by a comprehension over the dict before validating."""
+    for epoch in range(3):
+        modules.bert.train()
+        for x, y in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(modules.bert(x), y).backward()
+            optimizer.step()
+        _ = [modules[key].eval() for key in modules]
+        with torch.no_grad():
+            for x, y in val_loader:
+                print(modules.bert(x))
+        for m in modules.values():
+            m.eval()
+        with torch.no_grad():
+            for x, y in val_loader:
+                print(modules.bert(x))
+
+
+def test_chunked_forward_in_training_mode(layer, x):
+    """NVIDIA/Megatron-LM's test: the training-mode path run on the same input for two
+    settings of the layer, compared (not an evaluation of data)."""
+    with torch.no_grad():
+        layer.train()
+        outputs = {}
+        for chunks in [1, 4]:
+            layer.chunks = chunks
+            outputs[chunks] = layer(x)
+        assert torch.allclose(outputs[1], outputs[4])
 for epoch in range(3):
     model.train()
     for x, y in train_loader:

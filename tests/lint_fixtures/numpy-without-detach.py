@@ -115,3 +115,12 @@ import torchvision.transforms as T
 
 invert_norm = T.Normalize(mean=[-0.485 / 0.229], std=[1 / 0.229])
 image = invert_norm(torch.rand(1, 3, 8, 8)).squeeze(0).permute(1, 2, 0).numpy()
+
+# Project-MONAI/MONAI tests/transforms/test_nvtx_decorator.py: a Sequential of layers
+# without parameters and a loss built without a weight make nothing that requires grad
+act = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Sigmoid())
+print(act(d).numpy())
+bce = torch.nn.BCELoss()
+print(bce(act(d), torch.ones(100)).numpy())
+head = torch.nn.Sequential(torch.nn.Linear(100, 2), torch.nn.Sigmoid())
+print(head(d).numpy())  # expect: numpy-without-detach

@@ -28,3 +28,13 @@ loss = bce_logits(logits, target)
 loss = F.binary_cross_entropy(torch.sigmoid(logits), target)
 loss = nn.BCELoss()(scores, target)
 loss = F.binary_cross_entropy_with_logits(logits, torch.sigmoid(target))
+
+
+def calc_bce(pred, gt, lerp_bound=None):
+    """facebookresearch/pytorch3d's metric_utils.calc_bce: the sigmoid is taken in the arm
+    that returns; the other arm's loss gets the raw logits."""
+    if lerp_bound is not None:
+        pred = F.sigmoid(pred)
+        return (pred - gt).abs().clamp(max=lerp_bound).mean()
+    else:
+        return F.binary_cross_entropy_with_logits(pred, gt)

@@ -876,6 +876,14 @@ def under_grad_off(analysis: Analysis, node: ast.AST) -> bool:
     return found
 
 
+def other_arms(analysis: Analysis, first: ast.AST, second: ast.AST) -> bool:
+    """``first`` and ``second`` sit in the two arms of one ``if`` (or ``x if c else y``):
+    one pass never runs both (Dive-into-DL-PyTorch's evaluate_accuracy: ``net.eval()`` ...
+    ``net.train()`` for modules, ``net(X, is_training=False)`` for plain functions)."""
+    pa, pb = branch_path(analysis, first), branch_path(analysis, second)
+    return any({arm, pb[k]} == {"body", "else"} for k, arm in pa.items() if k in pb)
+
+
 def branch_path(analysis: Analysis, node: ast.AST, stop: ast.AST | None = None) -> dict[int, str]:
     """For each ``if``/``x if c else y``/``try`` around ``node``: which branch holds it."""
     path: dict[int, str] = {}
@@ -941,7 +949,21 @@ def binding_value(analysis: Analysis, name: ast.Name) -> ast.expr | None:
     if binding is None or binding.kind != "assign" or binding.index is not None:
         return None
     node = binding.node
-    return node if isinstance(node, ast.expr) else None
+    if not isinstance(node, ast.expr) or other_arms(analysis, node, name):
+        return None  # (bound in the other arm of an ``if`` the use sits in: not what it holds there)
+    return node
+
+
+def unweighted_loss(analysis: Analysis, call: ast.AST) -> bool:
+    """``call`` builds a torch.nn loss without a tensor (no positional argument, no
+    ``weight``/``pos_weight``): a module with no parameter and no buffer.
+    ``AdaptiveLogSoftmaxWithLoss`` holds layers: not one."""
+    if call.__class__ is not ast.Call or call.args or any(  # type: ignore[attr-defined]
+            k.arg in (None, "weight", "pos_weight") for k in call.keywords):  # type: ignore[attr-defined]
+        return False
+    qualname = safe_qualname(analysis, call.func) or ""  # type: ignore[attr-defined]
+    return (qualname.startswith("torch.nn.") and qualname.endswith("Loss")
+            and qualname != "torch.nn.AdaptiveLogSoftmaxWithLoss")
 
 
 def names_of_nn(analysis: Analysis) -> str | None:

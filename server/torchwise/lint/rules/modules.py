@@ -119,15 +119,7 @@ def _plain_losses(ctx: Context, value: ast.expr) -> bool:
     no positional argument): nothing to register, move or switch (transformers' LXMERT keeps
     ``{"ce": CrossEntropyLoss(), ...}`` so). A weighted loss holds a buffer ``.to()`` must move."""
     elements = value.values if isinstance(value, ast.Dict) else getattr(value, "elts", None)
-    if not elements:
-        return False
-    for e in elements:
-        if not isinstance(e, ast.Call) or e.args or any(k.arg in (None, "weight", "pos_weight") for k in e.keywords):
-            return False
-        qualname = flow.safe_qualname(ctx.analysis, e.func) or ""
-        if not (qualname.startswith("torch.nn.") and qualname.endswith("Loss")):
-            return False
-    return True
+    return bool(elements) and all(flow.unweighted_loss(ctx.analysis, e) for e in elements)
 
 
 def _is_module_list(ctx: Context, expr: ast.expr) -> bool:

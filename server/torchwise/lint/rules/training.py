@@ -592,17 +592,59 @@ def _mode_call(call: ast.Call) -> tuple[str, str] | None:
     target = flow.dotted(effects.unmoved(call.func.value))  # model.to(device).train(): model
     if not target or "trainer" in target.lower():
         return None
-    if call.func.attr == "eval" and not call.args and not call.keywords:
-        return target, "eval"
-    if call.func.attr == "train":
+    mode = _mode_set(call)
+    return (target, mode) if mode is not None else None
+
+
+def _mode_set(call: ast.Call) -> str | None:
+    """The mode ``x.eval()``/``x.train(...)`` sets ("train", "eval", "unknown"), whatever ``x``."""
+    attr = call.func.attr  # type: ignore[attr-defined]
+    if attr == "eval" and not call.args and not call.keywords:
+        return "eval"
+    if attr == "train":
         args = list(call.args) + [k.value for k in call.keywords if k.arg == "mode"]
         if len(call.args) + len(call.keywords) > 1 or (call.keywords and not any(k.arg == "mode" for k in call.keywords)):
             return None
         if not args:
-            return target, "train"
+            return "train"
         if isinstance(args[0], ast.Constant) and isinstance(args[0].value, bool):
-            return target, "train" if args[0].value else "eval"
-        return target, "unknown"
+            return "train" if args[0].value else "eval"
+        return "unknown"
+    return None
+
+
+def _mode_over_members(a, call: ast.Call) -> tuple[str, str] | None:
+    """``[model[k].eval() for k in model]``, ``for m in model.values(): m.train()``: every
+    module ``model`` holds put in one mode (StyleTTS2 keeps its modules in a ``Munch``, a
+    dict read by attribute): (``model``, the mode). None for any other call."""
+    f = call.func
+    if f.__class__ is not ast.Attribute or f.attr not in ("eval", "train"):
+        return None
+    receiver = f.value
+    if receiver.__class__ is ast.Subscript and receiver.slice.__class__ is ast.Name:
+        key, holder, wanted = receiver.slice.id, flow.dotted(receiver.value), "keys"
+    elif receiver.__class__ is ast.Name:
+        key, holder, wanted = receiver.id, None, "values"
+    else:
+        return None
+    for anc in flow.ancestors(a, call):
+        if isinstance(anc, flow.SCOPES):
+            return None
+        loops = anc.generators if isinstance(anc, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) \
+            else [anc] if isinstance(anc, (ast.For, ast.AsyncFor)) else []
+        for loop in loops:
+            if loop.target.__class__ is not ast.Name or loop.target.id != key:
+                continue
+            it = loop.iter
+            if it.__class__ is ast.Call and it.func.__class__ is ast.Attribute and not it.args \
+                    and it.func.attr in ("keys", "values"):
+                base, kind = flow.dotted(it.func.value), it.func.attr
+            else:
+                base, kind = flow.dotted(it), "keys"
+            if base is None or kind != wanted or (holder is not None and base != holder):
+                return None
+            mode = _mode_set(call)
+            return (base, mode) if mode is not None else None
     return None
 
 
@@ -657,6 +699,13 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                 mc = _mode_call(n)
                 if mc is not None:
                     events.setdefault(mc[0], []).append((position, mc[1]))
+                    calls[position] = n
+                    continue
+                spread = _mode_over_members(ctx.analysis, n)
+                if spread is not None:  # every module the holder keeps
+                    for target in targets:
+                        if target == spread[0] or target.startswith(spread[0] + "."):
+                            events.setdefault(target, []).append((position, spread[1]))
                     calls[position] = n
                     continue
             if helpers is not None and (f.attr if kind is Attribute else f.id if kind is Name else None) not in helpers:
@@ -742,18 +791,10 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
             passed = True
             continue
         call = calls.get(position)
-        if call is not None and _other_arm(ctx.analysis, call, node):
+        if call is not None and flow.other_arms(ctx.analysis, call, node):
             continue  # set in the other arm of an ``if`` the node is in: not on its way
         return "unknown" if passed else kind
     return None
-
-
-def _other_arm(a, first: ast.AST, second: ast.AST) -> bool:
-    """``first`` and ``second`` sit in the two arms of one ``if`` (or ``x if c else y``):
-    one pass never runs both (Dive-into-DL-PyTorch's evaluate_accuracy: ``net.eval()`` ...
-    ``net.train()`` for modules, ``net(X, is_training=False)`` for plain functions)."""
-    pa, pb = flow.branch_path(a, first), flow.branch_path(a, second)
-    return any({arm, pb[k]} == {"body", "else"} for k, arm in pa.items() if k in pb)
 
 
 @rule(code="TW104", name="missing-eval", group="training", severity="warning",
@@ -808,10 +849,17 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
 
 def _repeated_sampling(a, loop: ast.AST | None, call: ast.Call) -> bool:
     """``for _ in range(100): samples.append(net(x))``: the model run on the same input
-    every time round a counting loop, nothing its arguments name bound in the loop. Only
-    a model whose dropout is on gives different answers: sampling in train mode on
-    purpose (Monte Carlo dropout; Atcold/NYU-DLSP20 13-bayesian_nn.ipynb)."""
-    if not isinstance(loop, ast.For) or not isinstance(loop.iter, ast.Call) or flow.last_name(loop.iter.func) != "range":
+    every time round a counting loop (or one over a list of constants), nothing its
+    arguments name bound in the loop. Only a model whose dropout is on gives different
+    answers: sampling in train mode on purpose (Monte Carlo dropout; Atcold/NYU-DLSP20
+    13-bayesian_nn.ipynb), or a training-mode path compared across settings (Megatron's
+    test: ``for chunks in [1, 4]: layer.chunks = chunks; out[chunks] = layer(x)``)."""
+    if not isinstance(loop, ast.For):
+        return False
+    it = loop.iter
+    counting = isinstance(it, ast.Call) and flow.last_name(it.func) == "range"
+    if not counting and not (isinstance(it, (ast.List, ast.Tuple)) and it.elts
+                             and all(isinstance(e, ast.Constant) for e in it.elts)):
         return False
     used = {n.id for arg in (*call.args, *(k.value for k in call.keywords)) for n in flow.subtree(arg)
             if n.__class__ is ast.Name}
@@ -1471,19 +1519,34 @@ def _frozen_in_its_module(a, module: ast.expr) -> bool:
 
 
 def _parameterless(a, module: ast.expr) -> bool:
-    """A module certainly without parameters: a parameterless torch.nn layer, or a class
-    of the file derived from ``nn.Module`` alone whose methods store nothing on ``self``
-    (``class Swish(nn.Module): def forward(self, x): return x * torch.sigmoid(x)``:
-    pytorch/ignite's EfficientNet notebook)."""
+    """A module certainly without parameters: a parameterless torch.nn layer, a loss built
+    without a tensor, an ``nn.Sequential`` of such (MONAI's tests: ``Sequential(ReLU(),
+    Sigmoid())``), or a class of the file derived from ``nn.Module`` alone whose methods
+    store nothing on ``self`` (``class Swish(nn.Module): def forward(self, x): return x *
+    torch.sigmoid(x)``: pytorch/ignite's EfficientNet notebook)."""
     qualname = flow.safe_type(a, module)
     if qualname in _PARAMETERLESS or (qualname or "").startswith("torchvision.transforms."):
         return True  # (torchvision's transforms are modules without parameters)
+    if qualname == "torch.nn.Sequential" or (qualname or "").endswith("Loss"):
+        built = module if module.__class__ is ast.Call else \
+            flow.binding_value(a, module) if module.__class__ is ast.Name else None
+        return built is not None and _built_parameterless(a, built)
     info = a.local_class(qualname) if qualname else None
     if info is None or info.attributes or a.bases(qualname) != ["torch.nn.Module"]:
         return False
     return not any(n.__class__ is ast.Call and flow.last_name(n.func) in
                    ("register_parameter", "register_buffer", "add_module", "register_module", "setattr")
                    for n in flow.subtree(info.node))
+
+
+def _built_parameterless(a, built: ast.expr) -> bool:
+    """``built`` constructs a module without parameters (see ``_parameterless``)."""
+    if built.__class__ is not ast.Call:
+        return False
+    qualname = flow.safe_qualname(a, built.func) or ""
+    if qualname == "torch.nn.Sequential":
+        return bool(built.args) and not built.keywords and all(_built_parameterless(a, x) for x in built.args)
+    return qualname in _PARAMETERLESS or flow.unweighted_loss(a, built)
 
 
 @rule(code="TW110", name="numpy-without-detach", group="training", severity="error",
