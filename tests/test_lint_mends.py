@@ -223,3 +223,12 @@ def test_variable_volatile_says_it_turns_nothing_off() -> None:
     found = findings(source, "autograd-variable-deprecated")
     assert [("volatile=True` has no effect" in f.message, f.line) for f in found] == [
         (True, 4), (False, 5), (False, 6)]
+
+
+def test_tensor_to_discarded_says_a_conversion_leaves_the_tensor_as_it_was() -> None:
+    """mmcv's ``coords.int()``: a dtype conversion moves nothing; the message says what it
+    leaves unchanged."""
+    source = "import torch\nx = torch.ones(2)\nx.int()\nx.cuda()\nprint(x)\n"
+    found = findings(source, "tensor-to-discarded")
+    assert [(f.line, "leaves `x` as it was" in f.message, "leaves `x` where it was" in f.message)
+            for f in found] == [(3, True, False), (4, False, True)]

@@ -333,7 +333,8 @@ def _reads_torch_version(ctx: Context, expr: ast.AST, names: set[str]) -> bool:
     """``expr`` reads ``torch.__version__`` (through ``LooseVersion``, ``version.parse``,
     ``.split`` or a comparison alike) or one of ``names``."""
     for n in ast.walk(expr):
-        if n.__class__ is ast.Attribute and n.attr == "__version__" and flow.safe_qualname(ctx.analysis, n.value) == "torch":
+        if n.__class__ is ast.Attribute and n.attr == "__version__" \
+                and flow.safe_qualname(ctx.analysis, n.value) == "torch":
             return True
         if n.__class__ is ast.Name and n.id in names:
             return True

@@ -223,16 +223,16 @@ def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
                     yield ctx.finding(
                         n,
                         f"`{ctx.text(n)}` runs inside an autocast region; the backward pass already uses "
-                        "the dtypes chosen in the forward pass, and autocast there is not supported; "
-                        "dedent the backward (and the optimizer step) out of the `with` block",
+                        "the dtypes chosen in the forward pass, and PyTorch's AMP docs advise against running "
+                        "it under autocast; dedent the backward (and the optimizer step) out of the `with` block",
                     )
                 elif (_helper_runs_backward(ctx, n) and not _in_nested_autocast_off(ctx, n, with_node)
                       and not _in_arm_disabling(ctx, n, with_node)):
                     yield ctx.finding(
                         n,
                         f"`{ctx.text(n.func)}()` calls backward() and runs inside an autocast region; the "
-                        "backward pass already uses the dtypes chosen in the forward pass, and autocast there "
-                        "is not supported; call it after the `with` block",
+                        "backward pass already uses the dtypes chosen in the forward pass, and PyTorch's AMP docs "
+                        "advise against running it under autocast; call it after the `with` block",
                     )
     yield from _decorated_backward(ctx)
 
@@ -255,15 +255,17 @@ def _decorated_backward(ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding(
                     n,
                     f"`{ctx.text(n)}` runs inside an autocast region (`{func.name}` is decorated with autocast); "
-                    "the backward pass already uses the dtypes chosen in the forward pass, and autocast there "
-                    "is not supported; move the backward (and the optimizer step) out of the decorated function",
+                    "the backward pass already uses the dtypes chosen in the forward pass, and PyTorch's AMP docs "
+                    "advise against running it under autocast; move the backward (and the optimizer step) out "
+                    "of the decorated function",
                 )
             elif _helper_runs_backward(ctx, n):
                 yield ctx.finding(
                     n,
                     f"`{ctx.text(n.func)}()` calls backward() and runs inside an autocast region (`{func.name}` is "
                     "decorated with autocast); the backward pass already uses the dtypes chosen in the forward "
-                    "pass, and autocast there is not supported; call it outside the decorated function",
+                    "pass, and PyTorch's AMP docs advise against running it under autocast; call it outside the "
+                    "decorated function",
                 )
 
 
@@ -351,6 +353,27 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _bound_to_others_too(a, func: ast.expr) -> bool:
+    """The name the callee starts with is bound to something else too, on another path
+    (open-mmlab/mmcv: torch_musa's ``autocast`` where MUSA is available, torch.cuda.amp's
+    elsewhere): a call rewritten for CUDA would change the other path."""
+    root = func
+    while root.__class__ is ast.Attribute:
+        root = root.value  # type: ignore[attr-defined]
+    if root.__class__ is not ast.Name:
+        return False
+    try:
+        scope = a.scope_of(root)
+    except Exception:
+        return True
+    while scope is not None:
+        bindings = scope.bindings.get(root.id)  # type: ignore[attr-defined]
+        if bindings:
+            return len({(b.kind, b.qualname) for b in bindings}) > 1
+        scope = scope.parent
+    return False
+
+
 def _amp_fix(ctx: Context, call: ast.Call, short: str) -> Fix | None:
     """``torch.cuda.amp.X(a, b, k=v)`` -> ``torch.amp.X("cuda", p1=a, p2=b, k=v)``: the
     positional arguments become keywords, since ``torch.amp.autocast``'s second
@@ -358,6 +381,8 @@ def _amp_fix(ctx: Context, call: ast.Call, short: str) -> Fix | None:
     a = ctx.analysis
     params = _AMP_PARAMS[short]
     if any(isinstance(x, ast.Starred) for x in call.args) or len(call.args) > len(params):
+        return None
+    if _bound_to_others_too(a, call.func):
         return None
     given = {params[i] for i in range(len(call.args))} | {k.arg for k in call.keywords if k.arg}
     if any(k.arg not in params for k in call.keywords if k.arg):

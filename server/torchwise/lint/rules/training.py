@@ -198,7 +198,8 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             if other is not None:
                 yield ctx.finding(
                     step,
-                    f"Gradients are cleared only in another branch ({flow.line_ref(ctx.analysis, other.lineno)}): on this path "
+                    f"Gradients are cleared only in another branch ({flow.line_ref(ctx.analysis, other.lineno)}): "
+                    "on this path "
                     f"`{ctx.text(step)}` applies gradients that keep accumulating across iterations; call "
                     f"`{ctx.text(opt)}.zero_grad()` on this path too (or once at the top of the loop)",
                     _zero_grad_fix(ctx, loop, opt),
@@ -1380,10 +1381,12 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
         if isinstance(recv, (ast.Name, ast.Attribute)):
             fix = Fix("unsafe", f"Assign the result back to `{text}`",
                       (ctx.replace(call, f"{text} = {ctx.text(call)}"),))
+        moved = call.func.attr in ("to", "cuda", "cpu", "xpu", "mps", "pin_memory")  # else a dtype conversion
         yield ctx.finding(
             call,
-            f"`{ctx.text(call)}` returns a new tensor and leaves `{text}` where it was (only modules "
-            f"move in place); write `{text} = {ctx.text(call)}`",
+            f"`{ctx.text(call)}` returns a new tensor and leaves `{text}` "
+            + ("where it was (only modules move in place)" if moved else "as it was (only modules convert in place)")
+            + f"; write `{text} = {ctx.text(call)}`",
             fix,
         )
 
