@@ -372,10 +372,12 @@ def in_compat_code(ctx: Context, node: ast.AST) -> bool:
     if in_import_fallback(ctx, node):
         return True
     gates = version_gates(ctx)
-    if not gates:
-        return False
+    return bool(gates) and _within(gates, node)
+
+
+def _within(spans: list[tuple[tuple[int, int], tuple[int, int]]], node: ast.AST) -> bool:
     here = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-    return any(start <= here <= end for start, end in gates)
+    return any(start <= here <= end for start, end in spans)
 
 
 def in_import_fallback(ctx: Context, node: ast.AST) -> bool:
@@ -386,8 +388,4 @@ def in_import_fallback(ctx: Context, node: ast.AST) -> bool:
         return False
     if isinstance(node, ast.Name) and node.id in names:
         return True
-    if isinstance(node, ast.alias):
-        here = (node.lineno, node.col_offset)
-    else:
-        here = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-    return any(start <= here <= end for start, end in spans)
+    return _within(spans, node)
