@@ -232,3 +232,44 @@ def test_tensor_to_discarded_says_a_conversion_leaves_the_tensor_as_it_was() -> 
     found = findings(source, "tensor-to-discarded")
     assert [(f.line, "leaves `x` as it was" in f.message, "leaves `x` where it was" in f.message)
             for f in found] == [(3, True, False), (4, False, True)]
+
+
+TEMPLATE = (
+    "import torch\nimport torch.nn.functional as F\nmodel = torch.nn.Linear(2, 2)\nloader = []\n\n"
+    "def train_model(model, optimizer, train_data):\n"
+    "    for x, y in train_data:\n"
+    "        opt.zero_grad()\n"
+    "        F.cross_entropy(model(x), y).backward()\n"
+    "        optimizer.step()\n\n"
+    "def train_loop(model, optimizer, train_data, num_epochs):\n"
+    "    for epoch in range(num_epochs):\n"
+    "        train_model(model, optimizer, train_data)\n\n"
+    "opt = torch.optim.Adam(model.parameters())\n"
+)
+
+
+def test_missing_zero_grad_follows_the_global_every_caller_passes() -> None:
+    """yandexdataschool/deep_vision_and_graphics' homework: the loop clears the global
+    ``opt`` and steps its parameter ``optimizer``, and every call passes that ``opt``
+    (through ``train_loop``): nothing accumulates. Another optimizer passed anywhere: it does."""
+    same = TEMPLATE + "train_loop(model, opt, loader, num_epochs=3)\n"
+    assert findings(same, "missing-zero-grad") == []
+    other = same + "sgd = torch.optim.SGD(model.parameters())\ntrain_loop(model, sgd, loader, 2)\n"
+    assert [f.line for f in findings(other, "missing-zero-grad")] == [10]
+    direct = TEMPLATE + "train_model(model, opt, loader)\n"  # train_loop never called: what it passes is not known
+    assert [f.line for f in findings(direct, "missing-zero-grad")] == [10]
+    direct = TEMPLATE.split("def train_loop")[0] + "opt = torch.optim.Adam(model.parameters())\n" \
+        + "train_model(model, opt, loader)\n"
+    assert findings(direct, "missing-zero-grad") == []
+
+
+def test_missing_no_grad_says_volatile_turns_nothing_off() -> None:
+    """kuangliu/torchcv and wkentaro/pytorch-fcn evaluate with ``Variable(x, volatile=True)``,
+    which stopped turning gradients off in 0.4: the finding says why the loop records."""
+    source = (
+        "import torch\nfrom torch.autograd import Variable\nnet = torch.nn.Linear(2, 2)\nloader = []\n"
+        "def old(net, loader):\n    net.eval()\n    for x in loader:\n        out = net(Variable(x, volatile=True))\n"
+        "def new(net, loader):\n    net.eval()\n    for x in loader:\n        out = net(x)\n"
+    )
+    found = findings(source, "missing-no-grad")
+    assert [(f.line, "volatile=True` has turned nothing off" in f.message) for f in found] == [(8, True), (12, False)]

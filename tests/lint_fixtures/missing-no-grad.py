@@ -165,3 +165,27 @@ def check_fresh_transforms(shapes):
         assert tf.training
         tf(torch.rand(*shape, 3))
 
+
+
+def nograd(f):
+    """chenyuntc/simple-faster-rcnn-pytorch: a decorator of the file that runs the
+    function it wraps under no_grad."""
+    def new_f(*args, **kwargs):
+        with torch.no_grad():
+            return f(*args, **kwargs)
+    return new_f
+
+
+@nograd
+def predict_all(net, images):
+    net.eval()
+    return [net(x).argmax(1) for x in images] + [net(x) for x in images if x is not None]
+
+
+@nograd
+def predict_loop(net, images):
+    net.eval()
+    out = []
+    for x in images:
+        out.append(net(x))
+    return out

@@ -12,7 +12,7 @@ from typing import Iterator
 from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
-from torchwise.lint.rules._calls import module_reference
+from torchwise.lint.rules._calls import is_true, module_reference
 from torchwise.project import effects
 
 
@@ -287,6 +287,10 @@ def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.exp
         recv = n.func.value
         if flow.dotted(recv) in (None, name) or not flow.is_optimizer(a, recv):
             return None
+    cleared_names = {flow.dotted(n.func.value) for n in inside}  # type: ignore[attr-defined]
+    if len(cleared_names) == 1 and opt.__class__ is ast.Name \
+            and _global_at_callers(ctx, flow.enclosing_function(a, loop), opt.id, 2) in cleared_names:
+        return None  # the global it clears is the optimizer every caller passes (a course's template)
     mine = _parameter_owners(ctx, opt)
     if mine is not None:
         cleared: set[str] = set()
@@ -299,6 +303,38 @@ def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.exp
             if mine <= cleared:
                 return None  # the others cover all its parameters (infoGAN's info optimizer over G and D)
     return inside[0].func.value  # type: ignore[attr-defined]
+
+
+def _global_at_callers(ctx: Context, func: ast.AST, param: str, depth: int) -> str | None:
+    """The module-level name every call of ``func`` (a module-level function) in the file
+    passes as its parameter ``param``, followed up through the callers' own parameters
+    ``depth`` calls; None when a call passes something else, or there is none
+    (yandexdataschool's homework: ``train_model(model, optimizer, ...)`` clears the global
+    ``opt``, and ``train_loop`` is always given ``opt``)."""
+    a = ctx.analysis
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func not in a.tree.body:
+        return None
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
+    if param not in params or func.args.vararg is not None:
+        return None
+    index, found = params.index(param), set()
+    for site in flow.calls_named(a, func.name):
+        if site.func.__class__ is not ast.Name or site.func.id != func.name:
+            continue
+        if any(x.__class__ is ast.Starred for x in site.args) or any(k.arg is None for k in site.keywords):
+            return None
+        arg = site.args[index] if index < len(site.args) else next(
+            (k.value for k in site.keywords if k.arg == param), None)
+        if arg.__class__ is not ast.Name:
+            return None
+        caller = flow.enclosing_function(a, site)
+        if caller is a.tree:
+            found.add(arg.id)
+        elif depth > 0 and caller is not func:
+            found.add(_global_at_callers(ctx, caller, arg.id, depth - 1))
+        else:
+            return None
+    return found.pop() if len(found) == 1 else None
 
 
 def _parameter_owners(ctx: Context, opt: ast.expr) -> frozenset[str] | None:
@@ -1133,11 +1169,14 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
                 break
+            volatile = any(k.arg == "volatile" and is_true(k.value)  # (0.3 code that meant to turn it off)
+                           for c in flow.calls_in(a, loop) for k in c.keywords)
             yield ctx.finding(
                 model_call,
                 f"`{target}` is evaluated without `torch.no_grad()`: autograd records every "
                 "operation of this loop, wasting memory and time; wrap the loop in "
-                "`with torch.no_grad():` (or `torch.inference_mode()`)",
+                "`with torch.no_grad():` (or `torch.inference_mode()`)"
+                + (" (`volatile=True` has turned nothing off since PyTorch 0.4)" if volatile else ""),
                 _no_grad_fix(ctx, loop),
             )
             break
@@ -1215,10 +1254,24 @@ def _grad_disabled_somewhere(ctx: Context, func: ast.AST) -> bool:
     return flow.memo(ctx.analysis, func, "grad_disabled", lambda: _compute_grad_disabled(ctx, func))
 
 
-def _grad_off_decorator(decorator: ast.expr) -> bool:
-    """A project's own wrapper of inference mode (``@smart_inference_mode()``)."""
+def _grad_off_decorator(a, decorator: ast.expr) -> bool:
+    """A project's own wrapper of inference mode (``@smart_inference_mode()``), or a
+    decorator of the file whose wrapper calls the function it wraps under ``no_grad``
+    (``@nograd`` in chenyuntc/simple-faster-rcnn-pytorch)."""
     name = flow.last_name(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
-    return name.endswith(("inference_mode", "no_grad"))
+    if name.endswith(("inference_mode", "no_grad")):
+        return True
+    if decorator.__class__ is not ast.Name:
+        return False
+    defs = [b.node for b in a.module_scope.bindings.get(decorator.id, ()) if b.kind == "def"]
+    if len(defs) != 1 or not isinstance(defs[0], ast.FunctionDef) or len(defs[0].args.args) != 1:
+        return False
+    wrapped = defs[0].args.args[0].arg
+    return flow.memo(a, defs[0], "grad_off_wrapper", lambda: any(
+        isinstance(n, ast.With) and any(flow.is_grad_off_context(a, i.context_expr) for i in n.items)
+        and any(c.__class__ is ast.Call and c.func.__class__ is ast.Name and c.func.id == wrapped
+                for stmt in n.body for c in ast.walk(stmt))
+        for n in ast.walk(defs[0])))
 
 
 def _called_under_grad_off_in_project(ctx: Context, func: ast.AST) -> bool:
@@ -1232,7 +1285,7 @@ def _called_under_grad_off_in_project(ctx: Context, func: ast.AST) -> bool:
 def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
     a = ctx.analysis
     if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        if any(flow.is_grad_off_context(a, d) or _grad_off_decorator(d) for d in func.decorator_list):
+        if any(flow.is_grad_off_context(a, d) or _grad_off_decorator(a, d) for d in func.decorator_list):
             return True
         if _reach.reached_under_grad_off(a, func):  # a caller in the file, perhaps a few calls up
             return True
