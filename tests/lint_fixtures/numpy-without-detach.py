@@ -124,3 +124,12 @@ bce = torch.nn.BCELoss()
 print(bce(act(d), torch.ones(100)).numpy())
 head = torch.nn.Sequential(torch.nn.Linear(100, 2), torch.nn.Sigmoid())
 print(head(d).numpy())  # expect: numpy-without-detach
+
+
+class SmoothLoss(torch.nn.Module):
+    def forward(self, a, b):
+        return (a - b).abs().mean()
+
+
+smooth = SmoothLoss()
+print(smooth(d, d).numpy())  # a loss class of the file without parameters, on plain tensors

@@ -1586,7 +1586,8 @@ def _parameterless(a, module: ast.expr) -> bool:
     if qualname == "torch.nn.Sequential" or (qualname or "").endswith("Loss"):
         built = module if module.__class__ is ast.Call else \
             flow.binding_value(a, module) if module.__class__ is ast.Name else None
-        return built is not None and _built_parameterless(a, built)
+        if built is not None and _built_parameterless(a, built):
+            return True
     info = a.local_class(qualname) if qualname else None
     if info is None or info.attributes or a.bases(qualname) != ["torch.nn.Module"]:
         return False
