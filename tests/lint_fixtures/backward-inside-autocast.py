@@ -93,3 +93,20 @@ def train_optional_amp(model, x, y, scaler, optimizer, amp):
             optimizer.step()
         if not amp:
             loss.backward()
+
+
+class QuantTest:
+    """pytorch/ao's tests: a helper that trains only when asked, called under no_grad and
+    autocast with check_train=False: nothing trains in the region."""
+
+    def _check_common(self, fn, args, check_train=True):
+        for training in [False, True] if check_train else [False]:
+            result = fn(*args)
+            if training:
+                result.sum().backward()
+
+    def test_int8(self, mod, inputs):
+        with torch.no_grad(), torch.amp.autocast("cpu", dtype=torch.bfloat16):
+            self._check_common(mod, inputs, check_train=False)
+        with torch.amp.autocast("cpu", dtype=torch.bfloat16):
+            self._check_common(mod, inputs)  # expect: backward-inside-autocast

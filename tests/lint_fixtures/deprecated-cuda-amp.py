@@ -49,3 +49,15 @@ def musa_or_cuda(use_musa):
         from torch.cuda.amp import autocast
     with autocast(enabled=True):  # expect: deprecated-cuda-amp
         pass
+
+
+def active_autocast():
+    """NVIDIA/TransformerEngine: the version read through a helper named for it."""
+    if torch_version() >= (2, 4, 0):
+        return torch.amp.autocast("cuda")
+    else:
+        return torch.cuda.amp.autocast()
+
+
+def torch_version():
+    return tuple(int(v) for v in torch.__version__.split(".")[:3])

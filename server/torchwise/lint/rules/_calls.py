@@ -331,14 +331,22 @@ def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[in
 
 def _reads_torch_version(ctx: Context, expr: ast.AST, names: set[str]) -> bool:
     """``expr`` reads ``torch.__version__`` (through ``LooseVersion``, ``version.parse``,
-    ``.split`` or a comparison alike) or one of ``names``."""
+    ``.split`` or a comparison alike), one of ``names``, or a name that says it holds
+    torch's version (``torch_version()`` in TransformerEngine, mmengine's ``TORCH_VERSION``)."""
     for n in ast.walk(expr):
         if n.__class__ is ast.Attribute and n.attr == "__version__" \
                 and flow.safe_qualname(ctx.analysis, n.value) == "torch":
             return True
-        if n.__class__ is ast.Name and n.id in names:
+        if n.__class__ is ast.Name and (n.id in names or _names_torch_version(n.id)):
+            return True
+        if n.__class__ is ast.Attribute and _names_torch_version(n.attr):
             return True
     return False
+
+
+def _names_torch_version(name: str) -> bool:
+    lowered = name.lower()
+    return "torch" in lowered and "version" in lowered
 
 
 def version_gates(ctx: Context) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -352,7 +360,8 @@ def version_gates(ctx: Context) -> list[tuple[tuple[int, int], tuple[int, int]]]
     if cached is None:
         a = ctx.analysis
         cached = []
-        if "__version__" in a.source:  # (the whole module's text: the editor's index may hold one statement)
+        lowered = a.source.lower()  # (the whole module's text: the editor's index may hold one statement)
+        if "__version__" in a.source or ("torch" in lowered and "version" in lowered):
             names: set[str] = set()
             for _ in range(2):  # a name bound to the version, and one bound to a test of that name
                 for node in flow.module_statements(a, ast.Assign):

@@ -227,7 +227,9 @@ def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
                         "it under autocast; dedent the backward (and the optimizer step) out of the `with` block",
                     )
                 elif (_helper_runs_backward(ctx, n) and not _in_nested_autocast_off(ctx, n, with_node)
-                      and not _in_arm_disabling(ctx, n, with_node)):
+                      and not _in_arm_disabling(ctx, n, with_node) and not flow.under_grad_off(a, n)):
+                    # (under no_grad the helper trains nothing here: pytorch/ao's tests run
+                    # `_check_common(..., check_train=False)`, whose backward is for training runs)
                     yield ctx.finding(
                         n,
                         f"`{ctx.text(n.func)}()` calls backward() and runs inside an autocast region; the "
