@@ -1169,8 +1169,8 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
                 break
-            volatile = any(k.arg == "volatile" and is_true(k.value)  # (0.3 code that meant to turn it off)
-                           for c in flow.calls_in(a, loop) for k in c.keywords)
+            volatile = any(k.arg == "volatile" and is_true(k.value)  # (0.3 code that meant to turn it off,
+                           for c in flow.calls_in(a, func) for k in c.keywords)  # in the loop or before it)
             yield ctx.finding(
                 model_call,
                 f"`{target}` is evaluated without `torch.no_grad()`: autograd records every "
