@@ -75,7 +75,7 @@ class Notebooks:
         self._cache[notebook_uri] = (key, joined, analysis)
         return joined, analysis
 
-    def cell_view(self, cell_uri: str) -> tuple[Analysis, int] | None:
+    def cell_view(self, cell_uri: str) -> tuple[Analysis, int, int] | None:
         """(the notebook's analysis, the cell's first line in it, the columns taken off its
         lines: ``notebook_cells.leading_indent``) for a cell uri, else None."""
         notebook = self.server.workspace.get_notebook_document(cell_uri=cell_uri)
@@ -85,8 +85,10 @@ class Notebooks:
         if found is None:
             return None
         joined, analysis = found
-        start = joined.module_line(cell_uri, 0)
-        return (analysis, start, joined.dedent(joined.keys.index(cell_uri))) if start is not None else None
+        if cell_uri not in joined.keys:
+            return None
+        i = joined.keys.index(cell_uri)
+        return analysis, joined.starts[i], joined.dedent(i)
 
     def owns_cell(self, uri: str) -> bool:
         return self.server.workspace.get_notebook_document(cell_uri=uri) is not None

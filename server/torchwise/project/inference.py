@@ -210,7 +210,8 @@ class ProjectEnv:
         text = self.project.source(path) if path is not None and not path.is_dir() else None
         if text is None or name in text or not text.isascii():
             return True
-        return _STAR_IMPORT.search(text) is not None
+        # once per module and project revision, not once per name asked
+        return bool(self._query(("star_imports", module), lambda: _STAR_IMPORT.search(text) is not None))
 
     def _export_table(self, module: str) -> tuple | None:
         """What ``from module import *`` binds, as a table kept for the run: its ``__all__``,

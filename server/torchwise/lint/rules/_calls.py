@@ -361,7 +361,7 @@ def version_gates(ctx: Context) -> list[tuple[tuple[int, int], tuple[int, int]]]
         a = ctx.analysis
         cached = []
         lowered = a.source.lower()  # (the whole module's text: the editor's index may hold one statement)
-        if "__version__" in a.source or ("torch" in lowered and "version" in lowered):
+        if "torch" in lowered and "version" in lowered:  # (``torch.__version__`` spells both)
             names: set[str] = set()
             for _ in range(2):  # a name bound to the version, and one bound to a test of that name
                 for node in flow.module_statements(a, ast.Assign):
