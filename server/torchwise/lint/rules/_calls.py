@@ -329,24 +329,58 @@ def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[in
     return cached  # type: ignore[return-value]
 
 
-def _reads_torch_version(ctx: Context, expr: ast.AST, names: set[str]) -> bool:
-    """``expr`` reads ``torch.__version__`` (through ``LooseVersion``, ``version.parse``,
-    ``.split`` or a comparison alike), one of ``names``, or a name that says it holds
-    torch's version (``torch_version()`` in TransformerEngine, mmengine's ``TORCH_VERSION``)."""
-    for n in ast.walk(expr):
-        if n.__class__ is ast.Attribute and n.attr == "__version__" \
-                and flow.safe_qualname(ctx.analysis, n.value) == "torch":
-            return True
-        if n.__class__ is ast.Name and (n.id in names or _names_torch_version(n.id)):
-            return True
-        if n.__class__ is ast.Attribute and _names_torch_version(n.attr):
-            return True
-    return False
-
-
 def _names_torch_version(name: str) -> bool:
     lowered = name.lower()
     return "torch" in lowered and "version" in lowered
+
+
+def _statement_and_field(parents: dict[int, ast.AST], node: ast.AST) -> tuple[ast.AST | None, ast.AST]:
+    """The statement holding expression ``node`` and its child on the way there."""
+    child, up = node, parents.get(id(node))
+    while up is not None and not isinstance(up, ast.stmt):
+        child, up = up, parents.get(id(up))
+    return up, child
+
+
+@flow.whole_module_query("version_gates")
+def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """See ``version_gates``. Found from the loads that read the version, looked up in the
+    index (``torch.__version__``, a name or attribute that says it holds torch's version,
+    a name assigned from one of them), each followed up to its statement: an ``if`` whose
+    test holds one is a gate, an assignment whose value holds one binds another name."""
+    cached = a.queries.get("version_gates")
+    if cached is not None:
+        return cached
+    cached = a.queries["version_gates"] = []
+    lowered = a.source.lower()
+    if "torch" not in lowered or "version" not in lowered:  # (``torch.__version__`` spells both)
+        return cached
+    idx = flow.index(a)
+    refs_by_name, parents = idx.refs_by_name, idx.parents
+    reads: list[ast.AST] = [n for n in refs_by_name.get("__version__", ())
+                            if n.__class__ is ast.Attribute and flow.safe_qualname(a, n.value) == "torch"]
+    for key, refs in refs_by_name.items():
+        if _names_torch_version(key):
+            reads += refs
+    gates: dict[int, ast.AST] = {}
+    names: set[str] = set()
+    for _ in range(4):  # a name bound to the version, one bound to a test of that name, ...
+        bound: set[str] = set()
+        for node in reads:
+            stmt, field = _statement_and_field(parents, node)
+            if stmt.__class__ is ast.If and field is stmt.test:  # type: ignore[union-attr]
+                gates[id(stmt)] = stmt  # type: ignore[assignment]
+            elif stmt.__class__ is ast.Assign and field is stmt.value:  # type: ignore[union-attr]
+                bound.update(t.id for t in stmt.targets if t.__class__ is ast.Name)  # type: ignore[union-attr]
+        bound -= names
+        if not bound:
+            break
+        names |= bound
+        reads = [n for name in bound for n in refs_by_name.get(name, ()) if n.__class__ is ast.Name]
+    for node in sorted(gates.values(), key=flow.BY_POSITION):
+        cached.append(((node.lineno, node.col_offset),  # type: ignore[attr-defined]
+                       (node.end_lineno or node.lineno, node.end_col_offset or 0)))  # type: ignore[attr-defined]
+    return cached
 
 
 def version_gates(ctx: Context) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -354,25 +388,9 @@ def version_gates(ctx: Context) -> list[tuple[tuple[int, int], tuple[int, int]]]
     a name bound to it (``TORCH_GE_1_3 = LooseVersion(torch.__version__) >= ...``): each
     arm is written for some versions on purpose (pytorch-fcn calls ``log_softmax(x)``
     under ``< 0.3``, before ``dim`` existed), so rules about an API's shape or age leave
-    both arms alone."""
-    idx = index(ctx)
-    cached = idx.cache.get("version_gates")
-    if cached is None:
-        a = ctx.analysis
-        cached = []
-        lowered = a.source.lower()  # (the whole module's text: the editor's index may hold one statement)
-        if "torch" in lowered and "version" in lowered:  # (``torch.__version__`` spells both)
-            names: set[str] = set()
-            for _ in range(2):  # a name bound to the version, and one bound to a test of that name
-                for node in flow.module_statements(a, ast.Assign):
-                    if _reads_torch_version(ctx, node.value, names):
-                        names.update(t.id for t in node.targets if t.__class__ is ast.Name)
-            for node in flow.module_statements(a, ast.If):
-                if _reads_torch_version(ctx, node.test, names):
-                    cached.append(((node.lineno, node.col_offset),
-                                   (node.end_lineno or node.lineno, node.end_col_offset or 0)))
-        idx.cache["version_gates"] = cached
-    return cached  # type: ignore[return-value]
+    both arms alone. Names that say they hold torch's version count too (``torch_version()``
+    in TransformerEngine, mmengine's ``TORCH_VERSION``)."""
+    return _version_gates(ctx.analysis)
 
 
 def in_compat_code(ctx: Context, node: ast.AST) -> bool:
