@@ -234,6 +234,19 @@ def test_tensor_to_discarded_says_a_conversion_leaves_the_tensor_as_it_was() -> 
             for f in found] == [(3, True, False), (4, False, True)]
 
 
+
+def test_tensor_to_discarded_on_a_call_result_does_not_advise_assigning_to_the_call() -> None:
+    """``weights.detach().to(device)``: there is nothing to assign back to (``weights.detach()
+    = ...`` is not Python); a tensor just made (``torch.zeros(1).to(device)``, skorch's CUDA
+    warm-up) is no one's, so nothing is reported."""
+    source = ("import torch\nweights = torch.ones(2)\nweights.detach().to('cuda')\n"
+              "torch.zeros(1).to('cuda')\nweights.to('cuda')\n")
+    found = findings(source, "tensor-to-discarded")
+    assert [f.line for f in found] == [3, 5]
+    assert "assign the result to a name" in found[0].message and "weights.detach() =" not in found[0].message
+    assert "write `weights = weights.to('cuda')`" in found[1].message
+
+
 TEMPLATE = (
     "import torch\nimport torch.nn.functional as F\nmodel = torch.nn.Linear(2, 2)\nloader = []\n\n"
     "def train_model(model, optimizer, train_data):\n"

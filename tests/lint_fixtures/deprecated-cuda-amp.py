@@ -61,3 +61,15 @@ def active_autocast():
 
 def torch_version():
     return tuple(int(v) for v in torch.__version__.split(".")[:3])
+
+
+def yolov3_scaler(amp):
+    """ultralytics/yolov3's train.py: a flag named for the version (imported from the
+    project's utilities) tested in a conditional expression: both arms chosen on purpose."""
+    from ultralytics.utils.torch_utils import TORCH_2_4
+
+    return torch.amp.GradScaler("cuda", enabled=amp) if TORCH_2_4 else torch.cuda.amp.GradScaler(enabled=amp)
+
+
+def other_test_scaler(amp, new_api):
+    return torch.amp.GradScaler("cuda", enabled=amp) if new_api else torch.cuda.amp.GradScaler(enabled=amp)  # expect: deprecated-cuda-amp

@@ -159,3 +159,17 @@ def evaluate_accuracy(data_iter, net):
             else:
                 acc += (net(X, is_training=False).argmax(dim=1) == y).float().sum().item()
     return acc
+
+
+def recompute_bn_statistics(model, loader):
+    # jindongwang/transferlearning (ReMoS distillation_training.py), after SWA: the running
+    # statistics are reset and recomputed, which needs train mode, set inside the no_grad
+    # block on purpose (what torch.optim.swa_utils.update_bn does)
+    for m in model.modules():
+        if hasattr(m, "running_mean"):
+            m.reset_running_stats()
+            m.momentum = None
+    with torch.no_grad():
+        model.train()
+        for x, y in loader:
+            out = model(x)

@@ -194,3 +194,14 @@ def predict_loop(net, images):
     for x in images:
         out.append(net(x))
     return out
+
+
+def robust_accuracy(model, loader, adversary):
+    # jindongwang/transferlearning (ReMoS eval_robustness.py): advertorch's
+    # adversary.perturb runs backward on the input itself; the loop needs autograd
+    model.eval()
+    correct = 0
+    for batch, label in loader:
+        advbatch = adversary.perturb(batch, label)
+        correct += int(model(advbatch).argmax(1).eq(label).sum().item())
+    return correct

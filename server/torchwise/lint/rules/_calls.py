@@ -4,6 +4,7 @@ and deprecated rule modules (not a rule module itself: it declares no rule)."""
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterator
 
 from torchwise.lint import flow
@@ -329,15 +330,23 @@ def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[in
     return cached  # type: ignore[return-value]
 
 
+# a flag of a version test: ``TORCH_2_4`` (ultralytics), ``TORCH_GE_1_12``, ``_TORCH_GREATER_EQUAL_2_0``
+_VERSION_FLAG = re.compile(r"torch_?(?:(?:ge|gt|le|lt|geq|leq|greater|less|equal|v|ver)_?)*\d+(?:_\d+)*$", re.IGNORECASE)
+
+
 def _names_torch_version(name: str) -> bool:
     lowered = name.lower()
-    return "torch" in lowered and "version" in lowered
+    return "torch" in lowered and ("version" in lowered or _VERSION_FLAG.search(name) is not None)
 
 
-def _statement_and_field(parents: dict[int, ast.AST], node: ast.AST) -> tuple[ast.AST | None, ast.AST]:
-    """The statement holding expression ``node`` and its child on the way there."""
+def _statement_and_field(parents: dict[int, ast.AST], node: ast.AST,
+                         tests: list[ast.AST]) -> tuple[ast.AST | None, ast.AST]:
+    """The statement holding expression ``node`` and its child on the way there; the
+    conditional expressions on the way whose test holds ``node`` are added to ``tests``."""
     child, up = node, parents.get(id(node))
     while up is not None and not isinstance(up, ast.stmt):
+        if up.__class__ is ast.IfExp and child is up.test:  # type: ignore[attr-defined]
+            tests.append(up)
         child, up = up, parents.get(id(up))
     return up, child
 
@@ -345,15 +354,15 @@ def _statement_and_field(parents: dict[int, ast.AST], node: ast.AST) -> tuple[as
 @flow.whole_module_query("version_gates")
 def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """See ``version_gates``. Found from the loads that read the version, looked up in the
-    index (``torch.__version__``, a name or attribute that says it holds torch's version,
-    a name assigned from one of them), each followed up to its statement: an ``if`` whose
-    test holds one is a gate, an assignment whose value holds one binds another name."""
+    index (``torch.__version__``, a name or attribute that says it holds torch's version or
+    is a flag of a version test, a name assigned from one of them), each followed up to its
+    statement: an ``if`` (or ``x if c else y``) whose test holds one is a gate, an
+    assignment whose value holds one binds another name."""
     cached = a.queries.get("version_gates")
     if cached is not None:
         return cached
     cached = a.queries["version_gates"] = []
-    lowered = a.source.lower()
-    if "torch" not in lowered or "version" not in lowered:  # (``torch.__version__`` spells both)
+    if "torch" not in a.source.lower():  # (``torch.__version__`` and every flag spell it)
         return cached
     idx = flow.index(a)
     refs_by_name, parents = idx.refs_by_name, idx.parents
@@ -367,7 +376,10 @@ def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     for _ in range(4):  # a name bound to the version, one bound to a test of that name, ...
         bound: set[str] = set()
         for node in reads:
-            stmt, field = _statement_and_field(parents, node)
+            tests: list[ast.AST] = []  # ``new() if TORCH_2_4 else old()``: both arms, as an if's
+            stmt, field = _statement_and_field(parents, node, tests)
+            for test in tests:
+                gates[id(test)] = test
             if stmt.__class__ is ast.If and field is stmt.test:  # type: ignore[union-attr]
                 gates[id(stmt)] = stmt  # type: ignore[assignment]
             elif stmt.__class__ is ast.Assign and field is stmt.value:  # type: ignore[union-attr]
@@ -384,12 +396,14 @@ def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
 
 
 def version_gates(ctx: Context) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """Spans of the ``if`` statements whose test reads torch's version, directly or through
-    a name bound to it (``TORCH_GE_1_3 = LooseVersion(torch.__version__) >= ...``): each
-    arm is written for some versions on purpose (pytorch-fcn calls ``log_softmax(x)``
-    under ``< 0.3``, before ``dim`` existed), so rules about an API's shape or age leave
-    both arms alone. Names that say they hold torch's version count too (``torch_version()``
-    in TransformerEngine, mmengine's ``TORCH_VERSION``)."""
+    """Spans of the ``if`` statements and ``x if c else y`` expressions whose test reads
+    torch's version, directly or through a name bound to it (``TORCH_GE_1_3 =
+    LooseVersion(torch.__version__) >= ...``): each arm is written for some versions on
+    purpose (pytorch-fcn calls ``log_softmax(x)`` under ``< 0.3``, before ``dim`` existed),
+    so rules about an API's shape or age leave both arms alone. Names that say they hold
+    torch's version count too (``torch_version()`` in TransformerEngine, mmengine's
+    ``TORCH_VERSION``), and so do flags named for a version (``TORCH_2_4``, imported
+    from ultralytics' utilities in yolov3)."""
     return _version_gates(ctx.analysis)
 
 

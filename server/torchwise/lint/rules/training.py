@@ -868,7 +868,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 block = anc
                 break
             child = anc
-        if block is None or id(block) in reported or _repeated_sampling(a, loop, call):
+        if block is None or id(block) in reported or _repeated_sampling(a, loop, call) \
+                or _trained_inside(a, block, call, target):
             continue
         mode = _mode_before(ctx, call, target)
         if mode is None:
@@ -882,6 +883,21 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target),
             )
+
+
+def _trained_inside(a, block: ast.AST, call: ast.Call, target: str) -> bool:
+    """``target.train()`` called inside the no_grad block (or the loop entering one) before
+    the model runs: train mode chosen on purpose with gradients off, as batch-norm
+    statistics are recomputed after SWA (``torch.optim.swa_utils.update_bn``; the ReMoS
+    code of jindongwang/transferlearning resets the running stats, then runs the data
+    through ``model.train()`` under ``no_grad``)."""
+    for c in flow.calls_in(a, block):
+        if not flow.before(c, call):
+            break
+        mc = _mode_call(c)
+        if mc is not None and mc == (target, "train"):
+            return True
+    return False
 
 
 def _repeated_sampling(a, loop: ast.AST | None, call: ast.Call) -> bool:
@@ -1237,11 +1253,21 @@ def _local_for_loops(a, func: ast.AST) -> list[ast.AST]:
     return flow.memo(a, func, "local_for_loops", compute)
 
 
+# the words of an adversarial attack's call (``adversary.perturb(x, y)`` in advertorch,
+# ``pgd_attack(model, x)``, ``fgsm(...)``): it takes gradients of the input inside
+_ATTACK_WORDS = ("attack", "adversar", "pgd", "fgsm", "perturb")
+
+
 def _looks_like_training(a, node: ast.AST) -> bool:
+    """The loop needs autograd: it runs backward, steps, asks for gradients, or crafts
+    adversarial examples (a library's attack runs backward itself: jindongwang/transferlearning's
+    ReMoS ``eval_robustness.py`` calls advertorch's ``adversary.perturb`` per batch)."""
     for n in flow.walk_local(a, node):
         if flow.is_backward_call(n):
             return True
         if isinstance(n, ast.Call) and flow.method_name(n) in ("grad", "step", "requires_grad_", "backward"):
+            return True
+        if isinstance(n, ast.Call) and any(w in (flow.dotted(n.func) or "").lower() for w in _ATTACK_WORDS):
             return True
         if isinstance(n, ast.keyword) and n.arg in ("requires_grad", "create_graph"):
             return True
@@ -1421,8 +1447,11 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             continue
         if flow.is_module_instance(a, recv):
             continue
-        if isinstance(recv, ast.Call) and (call.func.attr != "to" or not isinstance(recv.func, ast.Attribute)):
-            continue  # only `obj.method(...).to(device)`: `model(x).cpu()` is a deliberate sync
+        if isinstance(recv, ast.Call) and (call.func.attr != "to" or not isinstance(recv.func, ast.Attribute)
+                                           or flow.safe_qualname(a, recv.func.value) is not None):
+            # only `obj.method(...).to(device)`: `model(x).cpu()` is a deliberate sync, and a
+            # tensor just made (`torch.zeros(1).to(device)`: skorch's CUDA warm-up) is no one's
+            continue
         if not (flow.is_tensor(a, recv) or _batch_tensor(a, stmt, recv)):
             continue
         if isinstance(recv, ast.Attribute) and _reassigned_unknown(a, stmt, recv):
@@ -1437,9 +1466,10 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
         moved = call.func.attr in ("to", "cuda", "cpu", "xpu", "mps", "pin_memory")  # else a dtype conversion
         yield ctx.finding(
             call,
-            f"`{ctx.text(call)}` returns a new tensor and leaves `{text}` "
+            f"`{ctx.text(call)}` returns its result and leaves `{text}` "
             + ("where it was (only modules move in place)" if moved else "as it was (only modules convert in place)")
-            + f"; write `{text} = {ctx.text(call)}`",
+            + ("; assign the result to a name to use it" if isinstance(recv, ast.Call)  # (a call: nothing to assign back to)
+               else f"; write `{text} = {ctx.text(call)}`"),
             fix,
         )
 
