@@ -73,3 +73,22 @@ def yolov3_scaler(amp):
 
 def other_test_scaler(amp, new_api):
     return torch.amp.GradScaler("cuda", enabled=amp) if new_api else torch.amp.GradScaler("cuda", enabled=amp)  # expect: deprecated-cuda-amp
+
+
+def llama_recipes_train(use_fp16, model, batch):
+    """meta-llama/llama-recipes' train_utils: the class is named here and called later."""
+    import functools
+    from contextlib import nullcontext
+
+    autocast = torch.cuda.amp.autocast if use_fp16 else nullcontext  # expect: deprecated-cuda-amp
+    with autocast():
+        model(batch)
+    half = functools.partial(torch.cuda.amp.autocast, dtype=torch.float16)  # expect: deprecated-cuda-amp
+    ctx = torch.cuda.amp.autocast  # expect: deprecated-cuda-amp
+    with half(), ctx():
+        model(batch)
+    # builds nothing: an annotation, a type test, the modern class in a conditional
+    scaler: torch.cuda.amp.GradScaler = None
+    if isinstance(scaler, torch.cuda.amp.GradScaler):
+        pass
+    return torch.amp.autocast if use_fp16 else nullcontext

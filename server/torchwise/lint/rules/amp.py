@@ -9,7 +9,7 @@ from typing import Iterator
 
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
-from torchwise.lint.rules._calls import in_compat_code, module_reference
+from torchwise.lint.rules._calls import in_compat_code, index, module_reference
 from torchwise.project import effects
 
 
@@ -353,6 +353,40 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
             "(the device type comes first, so pass the other arguments by keyword)",
             _amp_fix(ctx, call, short),
         )
+    for ref in _called_later(ctx):
+        short = _DEPRECATED_AMP[flow.safe_qualname(a, ref) or ""]
+        yield ctx.finding(
+            ref,
+            f"`torch.cuda.amp.{short}` is deprecated (it warns when called); use `torch.amp.{short}` "
+            f"with the device type first (`torch.amp.{short}(\"cuda\", ...)`, or "
+            f"`functools.partial(torch.amp.{short}, \"cuda\")` where it is called later)",
+        )
+
+
+def _called_later(ctx: Context) -> list[ast.expr]:
+    """References to the deprecated classes that are called later, not where they are
+    named: an arm of ``x if c else y`` (meta-llama/llama-recipes: ``autocast =
+    torch.cuda.amp.autocast if use_fp16 else nullcontext`` ... ``with autocast():``), what
+    ``functools.partial`` wraps, or the value of an assignment to another name (``ctx =
+    torch.cuda.amp.autocast``; the calls of a name ``autocast``/``GradScaler`` are found
+    where they are made). An annotation or an ``isinstance`` test builds nothing."""
+    a = ctx.analysis
+    found = []
+    for ref in index(ctx).refs_named(("autocast", "GradScaler")):
+        up = flow.parent(a, ref)
+        if up.__class__ is ast.IfExp:
+            if ref is up.test:  # type: ignore[attr-defined]
+                continue
+        elif up.__class__ is ast.Assign:
+            if ref is not up.value or all(flow.last_name(t) in ("autocast", "GradScaler")  # type: ignore[attr-defined]
+                                          for t in up.targets):  # type: ignore[attr-defined]
+                continue
+        elif not (up.__class__ is ast.Call and up.args and up.args[0] is ref  # type: ignore[attr-defined]
+                  and flow.last_name(up.func) == "partial"):  # type: ignore[attr-defined]
+            continue
+        if _DEPRECATED_AMP.get(flow.safe_qualname(a, ref) or "") is not None and not in_compat_code(ctx, ref):
+            found.append(ref)
+    return found
 
 
 def _bound_to_others_too(a, func: ast.expr) -> bool:
