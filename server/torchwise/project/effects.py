@@ -199,22 +199,32 @@ def unmoved(expr: ast.expr) -> ast.expr:
 
 
 def _mode_call(call: ast.Call) -> tuple[str, str] | None:
-    """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)`` -> (m, "eval")."""
-    func = call.func
-    if not isinstance(func, ast.Attribute):
+    """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)``/``m.train(mode=False)``
+    -> (m, "eval"); a trainer's ``train()`` (Hugging Face's ``trainer.train()``) sets no mode.
+    The one reading of a mode call, for the summaries and the training rules alike."""
+    if not isinstance(call.func, ast.Attribute):
         return None
-    target = dotted(unmoved(func.value))
-    if not target:
+    target = dotted(unmoved(call.func.value))  # model.to(device).train(): model
+    if not target or "trainer" in target.lower():
         return None
-    if func.attr == "eval" and not call.args and not call.keywords:
-        return target, "eval"
-    if func.attr == "train" and not call.keywords and len(call.args) <= 1:
-        if not call.args:
-            return target, "train"
-        arg = call.args[0]
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, bool):
-            return target, "train" if arg.value else "eval"
-        return target, "unknown"
+    mode = mode_set(call)
+    return (target, mode) if mode is not None else None
+
+
+def mode_set(call: ast.Call) -> str | None:
+    """The mode ``x.eval()``/``x.train(...)`` sets ("train", "eval", "unknown"), whatever ``x``."""
+    attr = call.func.attr  # type: ignore[attr-defined]
+    if attr == "eval" and not call.args and not call.keywords:
+        return "eval"
+    if attr == "train":
+        args = list(call.args) + [k.value for k in call.keywords if k.arg == "mode"]
+        if len(call.args) + len(call.keywords) > 1 or (call.keywords and not any(k.arg == "mode" for k in call.keywords)):
+            return None
+        if not args:
+            return "train"
+        if isinstance(args[0], ast.Constant) and isinstance(args[0].value, bool):
+            return "train" if args[0].value else "eval"
+        return "unknown"
     return None
 
 

@@ -622,32 +622,8 @@ def _same_block(analysis, a: ast.AST, b: ast.AST) -> bool:
 
 
 # ------------------------------------------------------------------ mode tracking (TW104-TW106)
-def _mode_call(call: ast.Call) -> tuple[str, str] | None:
-    """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)`` -> (m, "eval")."""
-    if not isinstance(call.func, ast.Attribute):
-        return None
-    target = flow.dotted(effects.unmoved(call.func.value))  # model.to(device).train(): model
-    if not target or "trainer" in target.lower():
-        return None
-    mode = _mode_set(call)
-    return (target, mode) if mode is not None else None
-
-
-def _mode_set(call: ast.Call) -> str | None:
-    """The mode ``x.eval()``/``x.train(...)`` sets ("train", "eval", "unknown"), whatever ``x``."""
-    attr = call.func.attr  # type: ignore[attr-defined]
-    if attr == "eval" and not call.args and not call.keywords:
-        return "eval"
-    if attr == "train":
-        args = list(call.args) + [k.value for k in call.keywords if k.arg == "mode"]
-        if len(call.args) + len(call.keywords) > 1 or (call.keywords and not any(k.arg == "mode" for k in call.keywords)):
-            return None
-        if not args:
-            return "train"
-        if isinstance(args[0], ast.Constant) and isinstance(args[0].value, bool):
-            return "train" if args[0].value else "eval"
-        return "unknown"
-    return None
+_mode_call = effects._mode_call  # (one reading of ``m.train()``/``m.eval()``: the summaries')
+_mode_set = effects.mode_set
 
 
 def _mode_over_members(a, call: ast.Call) -> tuple[str, str] | None:
