@@ -1172,6 +1172,65 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                 _no_grad_fix(ctx, loop),
             )
             break
+    yield from _evaluated_after_callers_eval(ctx, reported)
+
+
+def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[Finding]:
+    """An evaluation helper of the file whose callers switch the model to eval mode first
+    (``model.eval(); evaluate(model, loader)``), its loop running the model with no
+    ``no_grad`` anywhere: the helper sets no mode itself, every call site leaves the
+    argument in eval mode (``_mode_at_callers``), none runs under no_grad or switches grad
+    mode, and the loop trains nothing, itself or through the file's helpers."""
+    a = ctx.analysis
+    if not flow.calls_named(a, "eval"):
+        return
+    for func in a.tree.body:
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or not flow.calls_named(a, func.name):
+            continue
+        params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
+        if not params:
+            continue
+        for loop in _local_for_loops(a, func):
+            for param in params:
+                model_call = _calls_target(a, loop, param)
+                if model_call is None or id(model_call) in reported or flow.under_grad_off(a, model_call):
+                    continue
+                if _mode_before(ctx, model_call, param) is not None or _mode_at_callers(ctx, model_call, param) != "eval":
+                    continue
+                if _looks_like_training(a, loop) or _runs_once(loop) or _trains_through_helpers(a, loop) \
+                        or _grad_disabled_somewhere(ctx, func) or _callers_switch_grad(ctx, func) \
+                        or _called_under_grad_off_in_project(ctx, func):
+                    break
+                reported.add(id(model_call))
+                yield ctx.finding(
+                    model_call,
+                    f"`{param}` is evaluated without `torch.no_grad()` (the callers of `{func.name}` switch it to "
+                    "eval mode first): autograd records every operation of this loop, wasting memory and time; "
+                    "wrap the loop in `with torch.no_grad():` (or `torch.inference_mode()`)",
+                    _no_grad_fix(ctx, loop),
+                )
+                break
+
+
+def _trains_through_helpers(a, loop: ast.AST) -> bool:
+    """The loop calls a helper (summarised: this file's or another module's) that runs
+    backward, steps or clears gradients: the loop trains."""
+    summaries = _summaries(a)
+    func = flow.enclosing_function(a, loop)
+    for call in flow.calls_in(a, loop):
+        callee = summaries.callee(call, func)
+        if callee is not None:
+            inner = summaries.of(callee)
+            if inner.backward or inner.steps or inner.clears:
+                return True
+    return False
+
+
+def _callers_switch_grad(ctx: Context, func: ast.AST) -> bool:
+    """A function calling ``func`` (by name, in the file) switches grad mode itself."""
+    a = ctx.analysis
+    return any(_grad_disabled_somewhere(ctx, flow.enclosing_function(a, site))
+               for site in flow.calls_named(a, func.name))  # type: ignore[attr-defined]
 
 
 def _runs_once(loop: ast.AST) -> bool:
