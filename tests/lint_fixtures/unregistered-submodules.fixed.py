@@ -100,3 +100,17 @@ class WeightedHeads(nn.Module):
     def __init__(self, class_weights):
         super().__init__()
         self.losses = nn.ModuleList([nn.CrossEntropyLoss(weight=class_weights)])  # expect: unregistered-submodules
+
+
+from torchvision import transforms  # noqa: E402
+from torchvision.transforms import v2  # noqa: E402
+
+
+class ImageTransforms(nn.Module):
+    """huggingface/lerobot: torchvision's transforms hold no parameters, no buffers and no
+    mode, so a plain container loses nothing (v2.Compose keeps them in a plain list too)."""
+
+    def __init__(self):
+        super().__init__()
+        self.transforms = {"jitter": v2.ColorJitter(0.5), "affine": v2.RandomAffine(10)}
+        self.old = [transforms.ColorJitter(0.5), transforms.RandomHorizontalFlip()]

@@ -143,7 +143,9 @@ def _is_module_call(ctx: Context, expr: ast.expr) -> bool:
         result = a.call_result(a.resolve(expr.func, flow.scope_for(a, expr.func)))  # type: ignore[arg-type]
     except Exception:
         return False
-    return result is not None and result.kind == "instance" and flow.is_subclass(a, result.qualname, MODULE)
+    return (result is not None and result.kind == "instance" and flow.is_subclass(a, result.qualname, MODULE)
+            and not result.qualname.startswith("torchvision.transforms."))  # (no parameters, no buffers, no mode:
+    # huggingface/lerobot keeps its v2 transforms in a dict, as v2.Compose keeps them in a list)
 
 
 @rule(code="TW302", name="unregistered-submodules", group="modules", severity="error",
