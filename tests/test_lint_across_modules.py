@@ -71,3 +71,22 @@ def test_a_source_in_another_module_is_named_with_its_module(capsys, monkeypatch
     (finding,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert "(nets.classifier, line 13)" in finding["message"]
     assert finding.get("fix") is None  # the softmax is in another file: no edit here
+
+
+def test_a_project_checked_from_above_resolves_its_imports_from_its_root(tmp_path: Path, capsys, monkeypatch) -> None:
+    """``torchwise check repos/proj`` from a parent folder: the nearest folder marking a
+    project's root (here ``pyproject.toml``) resolves ``from nets.classifier import ...``,
+    as running from inside it does; without the marker the import stays unresolved."""
+    import shutil
+
+    project = tmp_path / "repos" / "proj"
+    shutil.copytree(PROJECTS / "softmax_model_elsewhere", project)
+
+    def rules() -> list[str]:
+        monkeypatch.chdir(tmp_path)
+        main(["check", "--isolated", "--exit-zero", "--output-format", "json-lines", "repos/proj"])
+        return [json.loads(line)["name"] for line in capsys.readouterr().out.splitlines()]
+
+    assert rules() == []
+    (project / "pyproject.toml").write_text("[project]\nname = 'proj'\n")
+    assert rules() == ["softmax-before-cross-entropy"]

@@ -200,3 +200,38 @@ def robust_accuracy(model, loader, adversary):
         advbatch = adversary.perturb(batch, label)
         correct += int(model(advbatch).argmax(1).eq(label).sum().item())
     return correct
+
+
+def compute_accuracy(model, data_loader):
+    # rasbt/deeplearning-models' notebooks: the epoch loop switches the model to eval mode
+    # and calls this helper, which never turns autograd off
+    correct = 0
+    for features, targets in data_loader:
+        logits = model(features)  # expect: missing-no-grad
+        correct += (logits.argmax(1) == targets).sum()
+    return correct
+
+
+def predict_batches(net, batches):
+    return [net(x) for x in batches]
+
+
+def fit_one(net, batches, opt):
+    for x, y in batches:
+        take_step(net(x).sum(), opt)  # the helper runs backward: the loop trains
+
+
+def take_step(loss, opt):
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def epochs(model, loader, batches, opt):
+    model = model.eval()
+    print(compute_accuracy(model, loader))
+    model.eval()
+    with torch.no_grad():
+        predict_batches(model, batches)  # under no_grad at its only caller
+    model.eval()  # frozen batch norm while fine-tuning
+    fit_one(model, batches, opt)

@@ -1161,14 +1161,11 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
                 break
-            volatile = any(k.arg == "volatile" and is_true(k.value)  # (0.3 code that meant to turn it off,
-                           for c in flow.calls_in(a, func) for k in c.keywords)  # in the loop or before it)
             yield ctx.finding(
                 model_call,
                 f"`{target}` is evaluated without `torch.no_grad()`: autograd records every "
                 "operation of this loop, wasting memory and time; wrap the loop in "
-                "`with torch.no_grad():` (or `torch.inference_mode()`)"
-                + (" (`volatile=True` has turned nothing off since PyTorch 0.4)" if volatile else ""),
+                "`with torch.no_grad():` (or `torch.inference_mode()`)" + _volatile_note(a, func),
                 _no_grad_fix(ctx, loop),
             )
             break
@@ -1206,10 +1203,17 @@ def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[
                     model_call,
                     f"`{param}` is evaluated without `torch.no_grad()` (the callers of `{func.name}` switch it to "
                     "eval mode first): autograd records every operation of this loop, wasting memory and time; "
-                    "wrap the loop in `with torch.no_grad():` (or `torch.inference_mode()`)",
+                    "wrap the loop in `with torch.no_grad():` (or `torch.inference_mode()`)" + _volatile_note(a, func),
                     _no_grad_fix(ctx, loop),
                 )
                 break
+
+
+def _volatile_note(a, func: ast.AST) -> str:
+    """What 0.3 code that meant to turn autograd off (``Variable(x, volatile=True)``, in
+    the loop or before it) needs told."""
+    volatile = any(k.arg == "volatile" and is_true(k.value) for c in flow.calls_in(a, func) for k in c.keywords)
+    return " (`volatile=True` has turned nothing off since PyTorch 0.4)" if volatile else ""
 
 
 def _trains_through_helpers(a, loop: ast.AST) -> bool:
