@@ -241,3 +241,43 @@ def epochs(model, loader, batches, opt):
         predict_batches(model, batches)  # under no_grad at its only caller
     model.eval()  # frozen batch norm while fine-tuning
     fit_one(model, batches, opt)
+
+
+def perceptual_path_length(sampler, batches, teacher):
+    # NVlabs/stylegan3's PPL metric: the parameters are frozen, autograd records nothing
+    sampler.eval().requires_grad_(False).to("cuda")
+    dist = [sampler(c) for c in batches]
+    teacher.eval()
+    for p in teacher.parameters():
+        p.requires_grad = False
+    for c in batches:
+        dist.append(teacher(c))
+    return dist
+
+
+class Pix2Pix(torch.nn.Module):
+    # NVlabs/SPADE: the inference mode of forward turns autograd off itself
+    def __init__(self):
+        super().__init__()
+        self.netG = torch.nn.Conv2d(3, 3, 3)
+
+    def forward(self, data, mode):
+        if mode == "inference":
+            with torch.no_grad():
+                return self.netG(data)
+        return self.netG(data)
+
+
+def spade_test(batches):
+    model = Pix2Pix()
+    model.eval()
+    for data in batches:
+        print(model(data, mode="inference"))
+
+
+def frozen_elsewhere(model, other, batches):
+    other.requires_grad_(False)  # another model frozen: this one still records
+    model.eval()
+    with torch.no_grad():
+        for c in batches:
+            print(model(c))  # expect: missing-no-grad

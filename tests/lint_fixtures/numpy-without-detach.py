@@ -133,3 +133,26 @@ class SmoothLoss(torch.nn.Module):
 
 smooth = SmoothLoss()
 print(smooth(d, d).numpy())  # a loss class of the file without parameters, on plain tensors
+
+
+class CosineAttention(torch.nn.Module):
+    # allenai/allennlp: a module that stores a flag and holds no parameter; its tests call
+    # .numpy() on its output
+    def __init__(self, normalize=True):
+        super().__init__()
+        self._normalize = normalize
+
+    def forward(self, vector, matrix):
+        scores = torch.nn.functional.cosine_similarity(vector.unsqueeze(1), matrix, dim=-1)
+        return torch.softmax(scores, -1) if self._normalize else scores
+
+
+class Scorer(CosineAttention):
+    def __init__(self):
+        super().__init__(normalize=False)
+        self.proj = torch.nn.Linear(3, 3)  # a layer: its output requires grad
+
+
+def attention_outputs():
+    print(CosineAttention(normalize=False)(torch.ones(2, 3), torch.ones(2, 2, 3)).numpy())
+    print(Scorer()(torch.ones(2, 3), torch.ones(2, 2, 3)).numpy())  # expect: numpy-without-detach

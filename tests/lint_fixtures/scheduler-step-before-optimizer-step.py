@@ -119,3 +119,15 @@ def train_with_epoch_argument(model, loader, optimizer, warm=1):
             optimizer.zero_grad()
             F.cross_entropy(model(x), y).backward()
             optimizer.step()
+
+
+def run_one_epoch(classifier, optimizer, wd_scheduler, momentum_scheduler, loader):
+    # facebookresearch/jepa: schedules of the weight decay and the momentum (project
+    # classes, not torch schedulers) set the value the next update uses: stepped first
+    for x, y in loader:
+        wd_scheduler.step()
+        momentum_scheduler.step()
+        loss = torch.nn.functional.cross_entropy(classifier(x), y)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()

@@ -695,6 +695,9 @@ def is_subclass(analysis: Analysis, qualname: str | None, base: str) -> bool:
 
 _OPT_NAME = re.compile(r"optim|(^|_)opt($|_|\d)", re.I)
 _SCHED_NAME = re.compile(r"sched", re.I)
+# schedules of something else than the learning rate (jepa's ``wd_scheduler``, DINO's
+# ``momentum_schedule``): named so, they are not LR schedulers, whatever their type
+_OTHER_SCHED_NAME = re.compile(r"(^|_)(wd|weight_?decay|momentum|mom|ema|temp|temperature|beta|dropout|teacher)(_|$)", re.I)
 _SCALER_NAME = re.compile(r"scaler", re.I)
 
 
@@ -728,7 +731,8 @@ def is_scheduler(analysis: Analysis, expr: ast.AST | None) -> bool | None:
     known = _kind_by_type(analysis, expr, LR_SCHEDULER)
     if known is not None:
         return known
-    return None if _SCHED_NAME.search(last_name(expr)) else False
+    name = last_name(expr)
+    return None if _SCHED_NAME.search(name) and not _OTHER_SCHED_NAME.search(name) else False
 
 
 def is_scaler(analysis: Analysis, expr: ast.AST | None) -> bool:

@@ -12,7 +12,8 @@ from typing import Iterator
 from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
-from torchwise.lint.rules._calls import is_true, module_reference
+from torchwise.lint.rules._calls import is_false, is_true, module_reference
+from torchwise.analysis import LOCAL, MODULE, Value
 from torchwise.project import effects
 
 
@@ -1156,7 +1157,8 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if id(model_call) in reported:
                 break
             reported.add(id(model_call))
-            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop):
+            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop) \
+                    or _grad_handled(ctx, func, model_call, target):
                 break
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
@@ -1196,7 +1198,7 @@ def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[
                     continue
                 if _looks_like_training(a, loop) or _runs_once(loop) or _trains_through_helpers(a, loop) \
                         or _grad_disabled_somewhere(ctx, func) or _callers_switch_grad(ctx, func) \
-                        or _called_under_grad_off_in_project(ctx, func):
+                        or _grad_handled(ctx, func, model_call, param) or _called_under_grad_off_in_project(ctx, func):
                     break
                 reported.add(id(model_call))
                 yield ctx.finding(
@@ -1207,6 +1209,49 @@ def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[
                     _no_grad_fix(ctx, loop),
                 )
                 break
+
+
+_CHAINED = ("eval", "train", "to", "cuda", "cpu", "float", "half", "double", "requires_grad_")
+
+
+def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str) -> bool:
+    """Autograd has nothing to record, or the model turns it off itself: its parameters
+    were frozen in the function before the call (``sampler.eval().requires_grad_(False)``
+    in NVlabs/stylegan3's PPL metric, ``for p in model.parameters(): p.requires_grad =
+    False``), or its class of the file runs ``forward`` under no_grad somewhere (NVlabs/SPADE's
+    ``Pix2PixModel.forward(data, mode="inference")``)."""
+    a = ctx.analysis
+    for call in flow.calls_in(a, func):
+        if not flow.before(call, model_call):
+            break
+        if flow.method_name(call) == "requires_grad_" and call.args and is_false(call.args[0]):
+            receiver = call.func.value  # type: ignore[attr-defined]
+            while receiver.__class__ is ast.Call and flow.method_name(receiver) in _CHAINED:
+                receiver = receiver.func.value  # type: ignore[attr-defined]
+            if flow.dotted(receiver) == target:
+                return True
+    for loop in _local_for_loops(a, func):
+        if not flow.before(loop, model_call) or not isinstance(loop, ast.For) or flow.method_name(loop.iter) != "parameters":
+            continue
+        if flow.dotted(loop.iter.func.value) != target or not isinstance(loop.target, ast.Name):  # type: ignore[attr-defined]
+            continue
+        name = loop.target.id
+        for n in flow.walk_local(a, loop):
+            if isinstance(n, ast.Assign) and is_false(n.value) and any(
+                    isinstance(t, ast.Attribute) and t.attr == "requires_grad" and flow.dotted(t.value) == name
+                    for t in n.targets):
+                return True
+            if isinstance(n, ast.Call) and flow.method_name(n) == "requires_grad_" and n.args and is_false(n.args[0]) \
+                    and flow.dotted(n.func.value) == name:  # type: ignore[attr-defined]
+                return True
+    cls = a.local_class(flow.safe_type(a, model_call.func) or "")
+    forward = cls.methods.get("forward") if cls is not None else None
+    if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if any(flow.is_grad_off_context(a, d) or _grad_off_decorator(a, d) for d in forward.decorator_list):
+            return True
+        return any(isinstance(n, (ast.With, ast.AsyncWith)) and any(
+            flow.is_grad_off_context(a, item.context_expr) for item in n.items) for n in flow.walk_local(a, forward))
+    return False
 
 
 def _volatile_note(a, func: ast.AST) -> str:
@@ -1613,7 +1658,7 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
         if flow.is_module_instance(ctx.analysis, expr.func):
             if _frozen_in_its_module(a, expr.func):
                 return None
-            if _parameterless(a, expr.func):  # grad only from its input
+            if _parameterless(a, expr.func) or not _has_parameters(a, expr.func):  # grad only from its input
                 return next((found for arg in expr.args
                              if (found := _requires_grad_source(ctx, arg, depth + 1)) is not None), None)
             return f"the output of `{ctx.text(expr.func)}`"
@@ -1663,6 +1708,67 @@ def _parameterless(a, module: ast.expr) -> bool:
     return not any(n.__class__ is ast.Call and flow.last_name(n.func) in
                    ("register_parameter", "register_buffer", "add_module", "register_module", "setattr")
                    for n in flow.subtree(info.node))
+
+
+def _has_parameters(a, module: ast.expr) -> bool:
+    """Whether the module may hold parameters. A class of the file or of another module of
+    the project needs evidence, in its own code or its bases' of the project: a layer or
+    ``nn.Parameter`` built, a parameter or module registered, an attribute set from a
+    call of a function (which may build layers). allenai/allennlp's ``CosineAttention``
+    stores a flag only: its tests call ``.numpy()`` on its output."""
+    qualname = flow.safe_type(a, module)
+    return qualname is None or _class_has_parameters(a, qualname, 0)
+
+
+_REGISTERS = ("register_parameter", "add_module", "register_module", "setattr", "Parameter")
+
+
+def _class_has_parameters(a, qualname: str, depth: int) -> bool:
+    found = _class_of_project(a, qualname)
+    if found is None:
+        return True  # torch's layers, other libraries' classes: assumed to have some
+    if depth > 3:
+        return False  # no evidence found within reach
+    owner, info = found
+    for base in owner.bases(info.qualname):
+        if base != MODULE and flow.is_subclass(owner, base, MODULE) and _class_of_project(owner, base) is not None \
+                and _class_has_parameters(owner, base, depth + 1):
+            return True
+    for n in flow.subtree(info.node):
+        if n.__class__ is not ast.Call:
+            continue
+        if flow.last_name(n.func) in _REGISTERS:
+            return True
+        value = flow.safe_qualname(owner, n.func)
+        if value is None:
+            parent = flow.parent(owner, n)
+            if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets):
+                return True  # ``self.layers = make_layers(cfg)``: unknown, may build layers
+            continue
+        built = owner.call_result(Value("symbol", value))
+        if built is not None and built.kind == "instance" and flow.is_subclass(owner, built.qualname, MODULE) \
+                and built.qualname not in _PARAMETERLESS and (built.qualname == qualname
+                                                             or _class_has_parameters(owner, built.qualname, depth + 1)):
+            return True
+        if built is None and (value.startswith(LOCAL) or (owner.env is not None and owner.env.owns(value))):
+            parent = flow.parent(owner, n)
+            if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets):
+                return True  # a function of the project stored on self: may return layers
+    return False
+
+
+def _class_of_project(a, qualname: str):
+    """(its analysis, ClassInfo) of a class of the file or of the project, else None."""
+    info = a.local_class(qualname)
+    if info is not None:
+        return a, info
+    if a.env is None:
+        return None
+    try:
+        found = a.env.class_unit(qualname)
+    except Exception:  # the project model must never stop a rule
+        return None
+    return (found[0], found[1]) if found is not None else None
 
 
 def _built_parameterless(a, built: ast.expr) -> bool:
