@@ -1218,8 +1218,8 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
     """Autograd has nothing to record, or the model turns it off itself: its parameters
     were frozen in the function before the call (``sampler.eval().requires_grad_(False)``
     in NVlabs/stylegan3's PPL metric, ``for p in model.parameters(): p.requires_grad =
-    False``), or its class of the file runs ``forward`` under no_grad somewhere (NVlabs/SPADE's
-    ``Pix2PixModel.forward(data, mode="inference")``)."""
+    False``), or its class (of the file or of the project) runs ``forward`` under no_grad
+    somewhere (NVlabs/SPADE's ``Pix2PixModel.forward(data, mode="inference")``)."""
     a = ctx.analysis
     for call in flow.calls_in(a, func):
         if not flow.before(call, model_call):
@@ -1244,13 +1244,15 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             if isinstance(n, ast.Call) and flow.method_name(n) == "requires_grad_" and n.args and is_false(n.args[0]) \
                     and flow.dotted(n.func.value) == name:  # type: ignore[attr-defined]
                 return True
-    cls = a.local_class(flow.safe_type(a, model_call.func) or "")
-    forward = cls.methods.get("forward") if cls is not None else None
+    found = _class_of_project(a, flow.safe_type(a, model_call.func) or "")
+    forward = found[1].methods.get("forward") if found is not None else None
     if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        if any(flow.is_grad_off_context(a, d) or _grad_off_decorator(a, d) for d in forward.decorator_list):
+        owner = found[0]  # type: ignore[index]
+        if any(flow.is_grad_off_context(owner, d) or _grad_off_decorator(owner, d) for d in forward.decorator_list):
             return True
         return any(isinstance(n, (ast.With, ast.AsyncWith)) and any(
-            flow.is_grad_off_context(a, item.context_expr) for item in n.items) for n in flow.walk_local(a, forward))
+            flow.is_grad_off_context(owner, item.context_expr) for item in n.items)
+            for n in flow.walk_local(owner, forward))
     return False
 
 
