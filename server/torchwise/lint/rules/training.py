@@ -9,11 +9,11 @@ import operator
 import weakref
 from typing import Iterator
 
+from torchwise.analysis import LOCAL, MODULE, Value
 from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
 from torchwise.lint.rules._calls import is_false, is_true, module_reference
-from torchwise.analysis import LOCAL, MODULE, Value
 from torchwise.project import effects
 
 
@@ -1726,6 +1726,13 @@ _REGISTERS = ("register_parameter", "add_module", "register_module", "setattr", 
 
 
 def _class_has_parameters(a, qualname: str, depth: int) -> bool:
+    known = a.queries.setdefault("class_has_parameters", {})
+    if qualname not in known:
+        known[qualname] = _compute_class_has_parameters(a, qualname, depth)
+    return known[qualname]  # type: ignore[no-any-return]
+
+
+def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
     found = _class_of_project(a, qualname)
     if found is None:
         return True  # torch's layers, other libraries' classes: assumed to have some
