@@ -1181,10 +1181,11 @@ def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[
     argument in eval mode (``_mode_at_callers``), none runs under no_grad or switches grad
     mode, and the loop trains nothing, itself or through the file's helpers."""
     a = ctx.analysis
-    if not flow.calls_named(a, "eval"):
+    names = _called_after_eval(a)
+    if not names:
         return
     for func in a.tree.body:
-        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or not flow.calls_named(a, func.name):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func.name not in names:
             continue
         params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
         if not params:
@@ -1261,6 +1262,25 @@ def _volatile_note(a, func: ast.AST) -> str:
     the loop or before it) needs told."""
     volatile = any(k.arg == "volatile" and is_true(k.value) for c in flow.calls_in(a, func) for k in c.keywords)
     return " (`volatile=True` has turned nothing off since PyTorch 0.4)" if volatile else ""
+
+
+def _called_after_eval(a) -> set[str]:
+    """Names of the functions called by name, after an ``x.eval()`` in the same function,
+    with ``x`` among their arguments: the candidates of ``_evaluated_after_callers_eval``
+    (not every function of the file and its loops)."""
+    first: dict[int, tuple[ast.AST, dict[str, ast.Call]]] = {}  # function -> target -> its first eval()
+    for call in flow.calls_named(a, "eval"):  # (in source order)
+        mc = _mode_call(call)
+        if mc is not None and mc[1] == "eval":
+            func = flow.enclosing_function(a, call)
+            first.setdefault(id(func), (func, {}))[1].setdefault(mc[0], call)
+    names: set[str] = set()
+    for func, evals in first.values():
+        for c in flow.calls_in(a, func):
+            if c.func.__class__ is ast.Name and c.func.id not in names and any(  # type: ignore[attr-defined]
+                    (e := evals.get(flow.dotted(x) or "")) is not None and flow.before(e, c) for x in c.args):
+                names.add(c.func.id)  # type: ignore[attr-defined]
+    return names
 
 
 def _trains_through_helpers(a, loop: ast.AST) -> bool:
