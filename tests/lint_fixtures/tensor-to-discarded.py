@@ -97,3 +97,22 @@ class Merged(torch.nn.Module):
 
     def move(self, device):
         self.linear.weight.data.to(device)  # expect: tensor-to-discarded
+
+
+class QuantizedParameter(torch.nn.Parameter):
+    # microsoft/DeepSpeed: a parameter class whose own .to() quantizes
+    def to(self, *args, **kwargs):
+        tensor = super().to(*args, **kwargs)
+        self.quantized = True
+        return tensor
+
+
+def quantized_moves():
+    import pytest
+
+    data = torch.ones(2)
+    qp = QuantizedParameter(data)
+    qp.to(device)  # its own .to(): what it does is its class's
+    with pytest.raises(AssertionError):
+        data.to(device)  # there to fail: the result is not wanted
+    data.to(device)  # expect: tensor-to-discarded
