@@ -156,3 +156,18 @@ class Scorer(CosineAttention):
 def attention_outputs():
     print(CosineAttention(normalize=False)(torch.ones(2, 3), torch.ones(2, 2, 3)).numpy())
     print(Scorer()(torch.ones(2, 3), torch.ones(2, 2, 3)).numpy())  # expect: numpy-without-detach
+
+
+class GaussianFilter(torch.nn.Module):
+    # Project-MONAI: sigma kept as parameters that require grad only when asked
+    def __init__(self, sigma, requires_grad=False):
+        super().__init__()
+        self.sigma = torch.nn.Parameter(torch.as_tensor(sigma), requires_grad=requires_grad)
+        self.register_parameter("kernel_sigma", self.sigma)
+
+    def forward(self, x):
+        return x * self.sigma
+
+
+def filtered():
+    print(GaussianFilter(1.0)(torch.ones(3)).cpu().numpy())

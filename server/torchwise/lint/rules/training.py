@@ -1791,10 +1791,17 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
         if base != MODULE and flow.is_subclass(owner, base, MODULE) and _class_of_project(owner, base) is not None \
                 and _class_has_parameters(owner, base, depth + 1):
             return True
-    for n in flow.subtree(info.node):
-        if n.__class__ is not ast.Call:
-            continue
-        if flow.last_name(n.func) in _REGISTERS:
+    calls = [n for n in flow.subtree(info.node) if n.__class__ is ast.Call]
+    built = [n for n in calls if flow.last_name(n.func) == "Parameter"]
+    # ``Parameter(sigma, requires_grad=requires_grad)``: off unless asked (MONAI's filters,
+    # which then register them): parameters that all start frozen are no evidence
+    frozen = bool(built) and all(any(k.arg == "requires_grad" and not is_true(k.value) for k in n.keywords)
+                                 for n in built)
+    for n in calls:
+        name = flow.last_name(n.func)
+        if name in _REGISTERS:
+            if frozen and name in ("Parameter", "register_parameter"):
+                continue
             return True
         value = flow.safe_qualname(owner, n.func)
         if value is None:
@@ -1802,12 +1809,12 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
             if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets):
                 return True  # ``self.layers = make_layers(cfg)``: unknown, may build layers
             continue
-        built = owner.call_result(Value("symbol", value))
-        if built is not None and built.kind == "instance" and flow.is_subclass(owner, built.qualname, MODULE) \
-                and built.qualname not in _PARAMETERLESS and (built.qualname == qualname
-                                                             or _class_has_parameters(owner, built.qualname, depth + 1)):
+        result = owner.call_result(Value("symbol", value))
+        if result is not None and result.kind == "instance" and flow.is_subclass(owner, result.qualname, MODULE) \
+                and result.qualname not in _PARAMETERLESS and (result.qualname == qualname
+                                                              or _class_has_parameters(owner, result.qualname, depth + 1)):
             return True
-        if built is None and (value.startswith(LOCAL) or (owner.env is not None and owner.env.owns(value))):
+        if result is None and (value.startswith(LOCAL) or (owner.env is not None and owner.env.owns(value))):
             parent = flow.parent(owner, n)
             if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets):
                 return True  # a function of the project stored on self: may return layers
