@@ -1163,15 +1163,20 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
                 break
-            yield ctx.finding(
-                model_call,
-                f"`{target}` is evaluated without `torch.no_grad()`: autograd records every "
-                "operation of this loop, wasting memory and time; wrap the loop in "
-                "`with torch.no_grad():` (or `torch.inference_mode()`)" + _volatile_note(a, func),
-                _no_grad_fix(ctx, loop),
-            )
+            yield _no_grad_finding(ctx, model_call, target, loop, func)
             break
     yield from _evaluated_after_callers_eval(ctx, reported)
+
+
+def _no_grad_finding(ctx: Context, model_call: ast.Call, target: str, loop: ast.AST, func: ast.AST,
+                     why: str = "") -> Finding:
+    return ctx.finding(
+        model_call,
+        f"`{target}` is evaluated without `torch.no_grad()`{why}: autograd records every operation of this "
+        "loop, wasting memory and time; wrap the loop in `with torch.no_grad():` (or `torch.inference_mode()`)"
+        + _volatile_note(ctx.analysis, func),
+        _no_grad_fix(ctx, loop),
+    )
 
 
 def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[Finding]:
@@ -1202,13 +1207,8 @@ def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[
                         or _grad_handled(ctx, func, model_call, param) or _called_under_grad_off_in_project(ctx, func):
                     break
                 reported.add(id(model_call))
-                yield ctx.finding(
-                    model_call,
-                    f"`{param}` is evaluated without `torch.no_grad()` (the callers of `{func.name}` switch it to "
-                    "eval mode first): autograd records every operation of this loop, wasting memory and time; "
-                    "wrap the loop in `with torch.no_grad():` (or `torch.inference_mode()`)" + _volatile_note(a, func),
-                    _no_grad_fix(ctx, loop),
-                )
+                yield _no_grad_finding(ctx, model_call, param, loop, func,
+                                       f" (the callers of `{func.name}` switch it to eval mode first)")
                 break
 
 
