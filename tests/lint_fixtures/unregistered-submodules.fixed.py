@@ -114,3 +114,26 @@ class ImageTransforms(nn.Module):
         super().__init__()
         self.transforms = {"jitter": v2.ColorJitter(0.5), "affine": v2.RandomAffine(10)}
         self.old = [transforms.ColorJitter(0.5), transforms.RandomHorizontalFlip()]
+
+
+class RayPointRefiner(nn.Module):
+    # facebookresearch/pytorch3d: a sampler module with no parameter and no mode of its own
+    def __init__(self, n_pts_per_ray):
+        super().__init__()
+        self.n_pts_per_ray = n_pts_per_ray
+
+    def forward(self, rays):
+        return rays[..., : self.n_pts_per_ray]
+
+
+class SwitchedDropout(nn.Module):
+    # fairseq's FairseqDropout: no parameter, but it reads its mode
+    def forward(self, x):
+        return nn.functional.dropout(x, 0.1, training=self.training)
+
+
+class MultiPassRenderer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self._refiners = {"training": RayPointRefiner(64), "evaluation": RayPointRefiner(128)}
+        self.dropouts = nn.ModuleList([SwitchedDropout(), SwitchedDropout()])  # expect: unregistered-submodules

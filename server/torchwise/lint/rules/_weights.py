@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 
-from torchwise.analysis import LOCAL, Analysis, Value
+from torchwise.analysis import LOCAL, MODULE, Analysis, Value
 from torchwise.lint import flow
 from torchwise.project.inference import _returns as own_returns
 
@@ -182,3 +182,90 @@ def _function(a: Analysis, qualname: str) -> tuple[Analysis, ast.AST] | None:
     if found is None:
         return None
     return found[0], found[1]
+
+
+# torch.nn layers without parameters: their output requires grad only when the input does
+PARAMETERLESS = frozenset(f"torch.nn.{name}" for name in (
+    "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
+    "Softmax", "LogSoftmax", "Softmin", "Softplus", "Softsign", "Hardtanh", "Hardswish", "Hardsigmoid",
+    "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "LogSigmoid", "Dropout", "Dropout1d", "Dropout2d",
+    "Dropout3d", "AlphaDropout", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+    "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "PixelUnshuffle"))
+
+
+REGISTERS = ("register_parameter", "add_module", "register_module", "Parameter")  # (not setattr: pytorch3d's
+# TensorProperties sets plain tensors so)
+
+
+def class_has_parameters(a, qualname: str, depth: int = 0) -> bool:
+    """Whether a class may hold parameters: torch's layers and other libraries' classes are
+    assumed to; a class of the file or of the project needs evidence, in its own code or
+    its bases' there: a layer or ``nn.Parameter`` built (not one that starts frozen), a
+    parameter or module registered, an attribute set from a function's result (which may
+    build layers). Memoized per analysis."""
+    known = a.queries.setdefault("class_has_parameters", {})
+    if qualname not in known:
+        known[qualname] = _compute_class_has_parameters(a, qualname, depth)
+    return known[qualname]  # type: ignore[no-any-return]
+
+
+def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
+    found = class_of_project(a, qualname)
+    if found is None:
+        return True  # torch's layers, other libraries' classes: assumed to have some
+    if depth > 3:
+        return False  # no evidence found within reach
+    owner, info = found
+    for base in owner.bases(info.qualname):
+        if base != MODULE and flow.is_subclass(owner, base, MODULE) and class_of_project(owner, base) is not None \
+                and class_has_parameters(owner, base, depth + 1):
+            return True
+    calls = [n for n in flow.subtree(info.node) if n.__class__ is ast.Call]
+    built = [n for n in calls if flow.last_name(n.func) == "Parameter"]
+    # ``Parameter(sigma, requires_grad=requires_grad)``: off unless asked (MONAI's filters,
+    # which then register them): parameters that all start frozen are no evidence
+    frozen = bool(built) and all(any(k.arg == "requires_grad" and not (isinstance(k.value, ast.Constant) and k.value.value is True) for k in n.keywords)
+                                 for n in built)
+    for n in calls:
+        name = flow.last_name(n.func)
+        if name in REGISTERS:
+            if frozen and name in ("Parameter", "register_parameter"):
+                continue
+            return True
+        value = flow.safe_qualname(owner, n.func)
+        if value is None:
+            root = n.func
+            while root.__class__ in (ast.Attribute, ast.Call, ast.Subscript):
+                root = root.func if root.__class__ is ast.Call else root.value  # type: ignore[attr-defined]
+            parent = flow.parent(owner, n)
+            if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets) \
+                    and not (root.__class__ is ast.Name and root.id == "self") \
+                    and flow.last_name(n.func)[:1].islower():  # type: ignore[attr-defined]
+                return True  # ``self.layers = make_layers(cfg)``: unknown, may build layers (not
+            continue  # ``self.rasterizer = self.rasterizer.to(device)`` nor an extension's object,
+            # ``self._renderer = _C.PulsarRenderer(...)``: pytorch3d's renderers)
+        result = owner.call_result(Value("symbol", value))
+        if result is not None and result.kind == "instance" and flow.is_subclass(owner, result.qualname, MODULE) \
+                and result.qualname not in PARAMETERLESS and (result.qualname == qualname
+                                                              or class_has_parameters(owner, result.qualname, depth + 1)):
+            return True
+        if result is None and (value.startswith(LOCAL) or (owner.env is not None and owner.env.owns(value))):
+            parent = flow.parent(owner, n)
+            if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets):
+                return True  # a function of the project stored on self: may return layers
+    return False
+
+
+def class_of_project(a, qualname: str):
+    """(its analysis, ClassInfo) of a class of the file or of the project, else None."""
+    info = a.local_class(qualname)
+    if info is not None:
+        return a, info
+    if a.env is None:
+        return None
+    try:
+        found = a.env.class_unit(qualname)
+    except Exception:  # the project model must never stop a rule
+        return None
+    return (found[0], found[1]) if found is not None else None

@@ -8,6 +8,7 @@ from typing import Iterator
 from torchwise.analysis import MODULE
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+from torchwise.lint.rules import _weights
 
 
 def _module_classes(ctx: Context):
@@ -122,6 +123,27 @@ def _plain_losses(ctx: Context, value: ast.expr) -> bool:
     return bool(elements) and all(flow.unweighted_loss(ctx.analysis, e) for e in elements)
 
 
+def _nothing_to_register(ctx: Context, value: ast.expr) -> bool:
+    """Every element builds a module class of the file or of the project that shows no
+    parameter (``_weights.class_has_parameters``) and never reads its mode: registering
+    them would change nothing (pytorch3d's ``RayPointRefiner``s, picked by evaluation mode)."""
+    a = ctx.analysis
+    if isinstance(value, ast.Dict):
+        elements = list(value.values)
+    elif isinstance(value, (ast.List, ast.Tuple)):
+        elements = list(value.elts)
+    else:
+        elements = [getattr(value, "elt", None) or getattr(value, "value", None)]
+    for element in elements:
+        qualname = flow.safe_type(a, element) if isinstance(element, ast.Call) else None
+        found = _weights.class_of_project(a, qualname) if qualname else None
+        if found is None or _weights.class_has_parameters(a, qualname):  # type: ignore[arg-type]
+            return False
+        if any(n.__class__ is ast.Attribute and n.attr == "training" for n in flow.subtree(found[1].node)):
+            return False  # a mode of its own (fairseq's FairseqDropout): train()/eval() must reach it
+    return bool(elements)
+
+
 def _is_module_list(ctx: Context, expr: ast.expr) -> bool:
     """A list/tuple display or comprehension of module constructions (one level of a
     list of lists)."""
@@ -168,7 +190,8 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                     if filled:
                         container = "list" if isinstance(value, ast.List) else "dict"
                         found = ("nested list" if filled == "nested" and container == "list" else container, value)
-                if found is None or _registered_apart(ctx, info, attr) or _plain_losses(ctx, value):
+                if found is None or _registered_apart(ctx, info, attr) or _plain_losses(ctx, value) \
+                        or _nothing_to_register(ctx, value):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"

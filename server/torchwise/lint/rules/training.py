@@ -9,7 +9,6 @@ import operator
 import weakref
 from typing import Iterator
 
-from torchwise.analysis import LOCAL, MODULE, Value
 from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
@@ -1245,7 +1244,7 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             if isinstance(n, ast.Call) and flow.method_name(n) == "requires_grad_" and n.args and is_false(n.args[0]) \
                     and flow.dotted(n.func.value) == name:  # type: ignore[attr-defined]
                 return True
-    found = _class_of_project(a, flow.safe_type(a, model_call.func) or "")
+    found = _weights.class_of_project(a, flow.safe_type(a, model_call.func) or "")
     forward = found[1].methods.get("forward") if found is not None else None
     if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)):
         owner = found[0]  # type: ignore[index]
@@ -1600,11 +1599,11 @@ def _own_method(a, recv: ast.expr, method: str) -> bool:
     """The value's class, of the file or of the project (or a base there), defines ``method``
     itself: what it does is its own (DeepSpeed's ``QuantizedParameter.to`` quantizes)."""
     qualname = flow.safe_type(a, recv)
-    found = _class_of_project(a, qualname) if qualname else None
+    found = _weights.class_of_project(a, qualname) if qualname else None
     if found is None:
         return False
     owner = found[0]
-    return any((klass := _class_of_project(owner, base)) is not None and method in klass[1].methods
+    return any((klass := _weights.class_of_project(owner, base)) is not None and method in klass[1].methods
                for base in owner.mro(found[1].qualname)[:8])
 
 
@@ -1715,16 +1714,6 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
     return _weights.weight_source(a, expr)
 
 
-# torch.nn layers without parameters: their output requires grad only when the input does
-_PARAMETERLESS = frozenset(f"torch.nn.{name}" for name in (
-    "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
-    "Softmax", "LogSoftmax", "Softmin", "Softplus", "Softsign", "Hardtanh", "Hardswish", "Hardsigmoid",
-    "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "LogSigmoid", "Dropout", "Dropout1d", "Dropout2d",
-    "Dropout3d", "AlphaDropout", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
-    "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
-    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "PixelUnshuffle"))
-
-
 def _frozen_in_its_module(a, module: ast.expr) -> bool:
     """A module of a class from another module of the project, one that turns gradients
     off on parameters (fairseq's SpkrEmbedder: ``set_requires_grad(self.embedder, False)``)."""
@@ -1745,7 +1734,7 @@ def _parameterless(a, module: ast.expr) -> bool:
     store nothing on ``self`` (``class Swish(nn.Module): def forward(self, x): return x *
     torch.sigmoid(x)``: pytorch/ignite's EfficientNet notebook)."""
     qualname = flow.safe_type(a, module)
-    if qualname in _PARAMETERLESS or (qualname or "").startswith("torchvision.transforms."):
+    if qualname in _weights.PARAMETERLESS or (qualname or "").startswith("torchvision.transforms."):
         return True  # (torchvision's transforms are modules without parameters)
     if qualname == "torch.nn.Sequential" or (qualname or "").endswith("Loss"):
         built = module if module.__class__ is ast.Call else \
@@ -1767,72 +1756,7 @@ def _has_parameters(a, module: ast.expr) -> bool:
     call of a function (which may build layers). allenai/allennlp's ``CosineAttention``
     stores a flag only: its tests call ``.numpy()`` on its output."""
     qualname = flow.safe_type(a, module)
-    return qualname is None or _class_has_parameters(a, qualname, 0)
-
-
-_REGISTERS = ("register_parameter", "add_module", "register_module", "setattr", "Parameter")
-
-
-def _class_has_parameters(a, qualname: str, depth: int) -> bool:
-    known = a.queries.setdefault("class_has_parameters", {})
-    if qualname not in known:
-        known[qualname] = _compute_class_has_parameters(a, qualname, depth)
-    return known[qualname]  # type: ignore[no-any-return]
-
-
-def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
-    found = _class_of_project(a, qualname)
-    if found is None:
-        return True  # torch's layers, other libraries' classes: assumed to have some
-    if depth > 3:
-        return False  # no evidence found within reach
-    owner, info = found
-    for base in owner.bases(info.qualname):
-        if base != MODULE and flow.is_subclass(owner, base, MODULE) and _class_of_project(owner, base) is not None \
-                and _class_has_parameters(owner, base, depth + 1):
-            return True
-    calls = [n for n in flow.subtree(info.node) if n.__class__ is ast.Call]
-    built = [n for n in calls if flow.last_name(n.func) == "Parameter"]
-    # ``Parameter(sigma, requires_grad=requires_grad)``: off unless asked (MONAI's filters,
-    # which then register them): parameters that all start frozen are no evidence
-    frozen = bool(built) and all(any(k.arg == "requires_grad" and not is_true(k.value) for k in n.keywords)
-                                 for n in built)
-    for n in calls:
-        name = flow.last_name(n.func)
-        if name in _REGISTERS:
-            if frozen and name in ("Parameter", "register_parameter"):
-                continue
-            return True
-        value = flow.safe_qualname(owner, n.func)
-        if value is None:
-            parent = flow.parent(owner, n)
-            if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets):
-                return True  # ``self.layers = make_layers(cfg)``: unknown, may build layers
-            continue
-        result = owner.call_result(Value("symbol", value))
-        if result is not None and result.kind == "instance" and flow.is_subclass(owner, result.qualname, MODULE) \
-                and result.qualname not in _PARAMETERLESS and (result.qualname == qualname
-                                                              or _class_has_parameters(owner, result.qualname, depth + 1)):
-            return True
-        if result is None and (value.startswith(LOCAL) or (owner.env is not None and owner.env.owns(value))):
-            parent = flow.parent(owner, n)
-            if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets):
-                return True  # a function of the project stored on self: may return layers
-    return False
-
-
-def _class_of_project(a, qualname: str):
-    """(its analysis, ClassInfo) of a class of the file or of the project, else None."""
-    info = a.local_class(qualname)
-    if info is not None:
-        return a, info
-    if a.env is None:
-        return None
-    try:
-        found = a.env.class_unit(qualname)
-    except Exception:  # the project model must never stop a rule
-        return None
-    return (found[0], found[1]) if found is not None else None
+    return qualname is None or _weights.class_has_parameters(a, qualname)
 
 
 def _built_parameterless(a, built: ast.expr) -> bool:
@@ -1842,7 +1766,7 @@ def _built_parameterless(a, built: ast.expr) -> bool:
     qualname = flow.safe_qualname(a, built.func) or ""
     if qualname == "torch.nn.Sequential":
         return bool(built.args) and not built.keywords and all(_built_parameterless(a, x) for x in built.args)
-    return qualname in _PARAMETERLESS or flow.unweighted_loss(a, built)
+    return qualname in _weights.PARAMETERLESS or flow.unweighted_loss(a, built)
 
 
 @rule(code="TW110", name="numpy-without-detach", group="training", severity="error",
