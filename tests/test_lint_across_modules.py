@@ -90,3 +90,28 @@ def test_a_project_checked_from_above_resolves_its_imports_from_its_root(tmp_pat
     assert rules() == []
     (project / "pyproject.toml").write_text("[project]\nname = 'proj'\n")
     assert rules() == ["softmax-before-cross-entropy"]
+
+
+def test_the_project_folders_are_the_checked_paths_roots(tmp_path: Path, monkeypatch) -> None:
+    """One folder per checked path: the nearest marked root above it (inside the working
+    directory), else the working directory; a directory outside it is its own. The working
+    directory is searched only when a path belongs to it (a home folder full of projects
+    is not read for callers of one project's functions)."""
+    from torchwise.lint.pool import folders_for
+
+    home = tmp_path / "home"
+    proj = home / "repos" / "proj"
+    (proj / "pkg").mkdir(parents=True)
+    (proj / "setup.py").write_text("")
+    (home / "plain").mkdir()
+    outside = tmp_path / "outside"
+    (outside / "lib").mkdir(parents=True)
+    (outside / "pyproject.toml").write_text("")
+    monkeypatch.chdir(home)
+    assert folders_for(["repos/proj/pkg/x.py"]) == [str(proj)]
+    assert folders_for(["repos/proj"]) == [str(proj)]
+    assert folders_for(["plain"]) == [str(home)]
+    assert folders_for([]) == [str(home)]
+    assert folders_for(["repos/proj", "plain"]) == [str(proj), str(home)]
+    assert folders_for([str(outside / "lib")]) == [str(outside / "lib")]
+    assert folders_for([str(outside / "lib" / "y.py")]) == [str(outside)]

@@ -40,29 +40,30 @@ PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 
 def folders_for(paths: list[str]) -> list[str]:
-    """The project's folders: the working directory, each directory checked outside it,
-    and, for a path inside it, the nearest folder above the path that marks a project's
-    root (``torchwise check repos/jepa`` resolves jepa's ``import src.utils`` from
-    ``repos/jepa``, as running from there would)."""
+    """The project's folders, one per path checked: a directory outside the working
+    directory is its own; a path inside it belongs to the nearest folder above it that
+    marks a project's root (``torchwise check repos/jepa`` resolves jepa's ``import
+    src.utils`` from ``repos/jepa``, as running from there would), else to the working
+    directory (a file outside it: the nearest marked folder above it, if any). A working
+    directory that holds no checked path's project is not searched (run from a home folder,
+    the check does not read every project there for callers)."""
     cwd = Path.cwd().resolve()
-    folders = [cwd]
-    for given in paths:
+    folders: list[Path] = []
+    for given in paths or ["."]:
         try:
             path = Path(given).resolve()
         except (OSError, RuntimeError):  # a symlink loop: the file on its own
             continue
         if not path.is_relative_to(cwd):
-            if os.path.isdir(path) and path not in folders:
-                folders.append(path)
-            continue
-        folder = path if os.path.isdir(path) else path.parent
-        while folder != cwd and folder.is_relative_to(cwd):
-            if any(os.path.exists(folder / marker) for marker in PROJECT_MARKERS):
-                if folder not in folders:
-                    folders.append(folder)
-                break
-            folder = folder.parent
-    return [str(f) for f in folders]
+            folder = path if os.path.isdir(path) else next(
+                (up for up in path.parents if any(os.path.exists(up / m) for m in PROJECT_MARKERS)), None)
+        else:
+            folder = path if os.path.isdir(path) else path.parent
+            while folder != cwd and not any(os.path.exists(folder / marker) for marker in PROJECT_MARKERS):
+                folder = folder.parent
+        if folder is not None and folder not in folders:
+            folders.append(folder)
+    return [str(f) for f in folders or [cwd]]
 
 
 def project_for(paths: list[str]):
