@@ -281,3 +281,15 @@ def frozen_elsewhere(model, other, batches):
     with torch.no_grad():
         for c in batches:
             print(model(c))  # expect: missing-no-grad
+
+
+def fixed_feature_extractor(transfer_model, val_loader):
+    # L1aoXingyu/code-of-learn-deep-learning-with-pytorch's fix_train.py: the backbone is
+    # frozen, then a new head is set: its parameters require grad
+    for param in transfer_model.parameters():
+        param.requires_grad = False
+    transfer_model.fc = torch.nn.Linear(512, 2)
+    transfer_model.eval()
+    with torch.no_grad():
+        for img, label in val_loader:
+            print(transfer_model(img))  # expect: missing-no-grad

@@ -1228,7 +1228,7 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             receiver = call.func.value  # type: ignore[attr-defined]
             while receiver.__class__ is ast.Call and flow.method_name(receiver) in _CHAINED:
                 receiver = receiver.func.value  # type: ignore[attr-defined]
-            if flow.dotted(receiver) == target:
+            if flow.dotted(receiver) == target and not _layer_set_between(a, func, target, call, model_call):
                 return True
     for loop in _local_for_loops(a, func):
         if not flow.before(loop, model_call) or not isinstance(loop, ast.For) or flow.method_name(loop.iter) != "parameters":
@@ -1236,6 +1236,8 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
         if flow.dotted(loop.iter.func.value) != target or not isinstance(loop.target, ast.Name):  # type: ignore[attr-defined]
             continue
         name = loop.target.id
+        if _layer_set_between(a, func, target, loop, model_call):
+            continue
         for n in flow.walk_local(a, loop):
             if isinstance(n, ast.Assign) and is_false(n.value) and any(
                     isinstance(t, ast.Attribute) and t.attr == "requires_grad" and flow.dotted(t.value) == name
@@ -1254,6 +1256,16 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             flow.is_grad_off_context(owner, item.context_expr) for item in n.items)
             for n in flow.walk_local(owner, forward))
     return False
+
+
+def _layer_set_between(a, func: ast.AST, target: str, start: ast.AST, end: ast.AST) -> bool:
+    """A layer of ``target`` is set between ``start`` and ``end`` (``model.fc = nn.Linear(...)``
+    after freezing the rest: a fixed feature extractor whose new head trains; L1aoXingyu's
+    ``fix_train.py``)."""
+    prefix = target + "."
+    return any(n.__class__ is ast.Assign and flow.before(start, n) and flow.before(n, end)
+               and any((flow.dotted(t) or "").startswith(prefix) for t in n.targets)
+               for n in flow.walk_local(a, func))
 
 
 def _volatile_note(a, func: ast.AST) -> str:
