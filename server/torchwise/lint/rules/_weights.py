@@ -1,6 +1,7 @@
 """Layer weights reached directly or through helpers (``model.fc.weight``,
 ``get_weights(model)``, a property returning ``self.fc.weight``): parameters that require
-grad, for numpy-without-detach.
+grad, for numpy-without-detach; and whether a module class may hold parameters at all
+(``class_has_parameters``), for it and unregistered-submodules.
 
 Only the ``weight`` of torch layers that always create it as a trainable parameter
 counts (not ``bias``, which ``bias=False`` removes, nor embeddings, which
@@ -225,7 +226,7 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
     built = [n for n in calls if flow.last_name(n.func) == "Parameter"]
     # ``Parameter(sigma, requires_grad=requires_grad)``: off unless asked (MONAI's filters,
     # which then register them): parameters that all start frozen are no evidence
-    frozen = bool(built) and all(any(k.arg == "requires_grad" and not (isinstance(k.value, ast.Constant) and k.value.value is True) for k in n.keywords)
+    frozen = bool(built) and all(any(k.arg == "requires_grad" and not _is_true(k.value) for k in n.keywords)
                                  for n in built)
     for n in calls:
         name = flow.last_name(n.func)
@@ -255,6 +256,10 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
             if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets):
                 return True  # a function of the project stored on self: may return layers
     return False
+
+
+def _is_true(expr: ast.AST) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is True
 
 
 def class_of_project(a, qualname: str):
