@@ -198,7 +198,7 @@ def unmoved(expr: ast.expr) -> ast.expr:
     return expr
 
 
-def _mode_call(call: ast.Call) -> tuple[str, str] | None:
+def mode_call(call: ast.Call) -> tuple[str, str] | None:
     """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)``/``m.train(mode=False)``
     -> (m, "eval"); a trainer's ``train()`` (Hugging Face's ``trainer.train()``) sets no mode.
     The one reading of a mode call, for the summaries and the training rules alike."""
@@ -452,7 +452,7 @@ class Summaries:
         backward = False
         clears = False
         for call, conditional in _local_calls(func) if analysis is None else _indexed_local_calls(analysis, func):
-            mc = _mode_call(call)
+            mc = mode_call(call)
             if mc is not None:
                 k = key(mc[0])
                 if k is not None:

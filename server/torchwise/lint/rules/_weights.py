@@ -204,7 +204,8 @@ def class_has_parameters(a, qualname: str, depth: int = 0) -> bool:
     assumed to; a class of the file or of the project needs evidence, in its own code or
     its bases' there: a layer or ``nn.Parameter`` built (not one that starts frozen), a
     parameter or module registered, an attribute set from a function's result (which may
-    build layers). Memoized per analysis."""
+    build layers); allenai/allennlp's ``CosineAttention`` stores a flag only, and its tests
+    call ``.numpy()`` on its output. Memoized per analysis."""
     known = a.queries.setdefault("class_has_parameters", {})
     if qualname not in known:
         known[qualname] = _compute_class_has_parameters(a, qualname, depth)

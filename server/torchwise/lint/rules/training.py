@@ -622,10 +622,6 @@ def _same_block(analysis, a: ast.AST, b: ast.AST) -> bool:
 
 
 # ------------------------------------------------------------------ mode tracking (TW104-TW106)
-_mode_call = effects._mode_call  # (one reading of ``m.train()``/``m.eval()``: the summaries')
-_mode_set = effects.mode_set
-
-
 def _mode_over_members(a, call: ast.Call) -> tuple[str, str] | None:
     """``[model[k].eval() for k in model]``, ``for m in model.values(): m.train()``: every
     module ``model`` holds put in one mode (StyleTTS2 keeps its modules in a ``Munch``, a
@@ -656,7 +652,7 @@ def _mode_over_members(a, call: ast.Call) -> tuple[str, str] | None:
                 base, kind = flow.dotted(it), "keys"
             if base is None or kind != wanted or (holder is not None and base != holder):
                 return None
-            mode = _mode_set(call)
+            mode = effects.mode_set(call)
             return (base, mode) if mode is not None else None
     return None
 
@@ -676,7 +672,7 @@ def _mode_targets(ctx: Context) -> set[str]:
     if out is None:
         out = a.queries["mode_targets"] = set()
         for call in flow.calls_named(a, "train", "eval"):
-            mc = _mode_call(call)
+            mc = effects.mode_call(call)
             if mc is not None:
                 out.add(mc[0])
         summaries = _summaries(a)
@@ -709,7 +705,7 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
             f = n.func
             kind = f.__class__
             if kind is Attribute and (f.attr == "train" or f.attr == "eval"):  # else not a mode call
-                mc = _mode_call(n)
+                mc = effects.mode_call(n)
                 if mc is not None:
                     events.setdefault(mc[0], []).append((position, mc[1]))
                     calls[position] = n
@@ -870,7 +866,7 @@ def _trained_inside(a, block: ast.AST, call: ast.Call, target: str) -> bool:
     for c in flow.calls_in(a, block):
         if not flow.before(c, call):
             break
-        mc = _mode_call(c)
+        mc = effects.mode_call(c)
         if mc is not None and mc == (target, "train"):
             return True
     return False
@@ -1036,7 +1032,7 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
     for call, target in _eval_switches(ctx):
-        helper = _mode_call(call) is None
+        helper = effects.mode_call(call) is None
         for loop in flow.enclosing_loops(a, call):
             if not _has_backward(ctx, loop) or not _steps_in(ctx, loop):
                 continue  # backward without a step: saliency, Grad-CAM, attacks (no training)
@@ -1085,7 +1081,7 @@ def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
     a = ctx.analysis
     out = []
     for call in flow.calls_named(a, "eval", "train"):
-        mc = _mode_call(call)
+        mc = effects.mode_call(call)
         if mc is not None and mc[1] == "eval":
             out.append((call, mc[0]))
     summaries = _summaries(a)
@@ -1138,7 +1134,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
     for call in flow.calls_named(a, "eval", "train"):
-        mc = _mode_call(call)
+        mc = effects.mode_call(call)
         if mc is None or mc[1] != "eval":
             continue
         target = mc[0]
@@ -1281,7 +1277,7 @@ def _called_after_eval(a) -> set[str]:
     (not every function of the file and its loops)."""
     first: dict[int, tuple[ast.AST, dict[str, ast.Call]]] = {}  # function -> target -> its first eval()
     for call in flow.calls_named(a, "eval"):  # (in source order)
-        mc = _mode_call(call)
+        mc = effects.mode_call(call)
         if mc is not None and mc[1] == "eval":
             func = flow.enclosing_function(a, call)
             first.setdefault(id(func), (func, {}))[1].setdefault(mc[0], call)
@@ -1719,7 +1715,8 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
         if flow.is_module_instance(ctx.analysis, expr.func):
             if _frozen_in_its_module(a, expr.func):
                 return None
-            if _parameterless(a, expr.func) or not _has_parameters(a, expr.func):  # grad only from its input
+            if _parameterless(a, expr.func) or not _weights.class_has_parameters(  # grad only from its input
+                    a, flow.safe_type(a, expr.func) or ""):
                 return next((found for arg in expr.args
                              if (found := _requires_grad_source(ctx, arg, depth + 1)) is not None), None)
             return f"the output of `{ctx.text(expr.func)}`"
@@ -1759,16 +1756,6 @@ def _parameterless(a, module: ast.expr) -> bool:
     return not any(n.__class__ is ast.Call and flow.last_name(n.func) in
                    ("register_parameter", "register_buffer", "add_module", "register_module", "setattr")
                    for n in flow.subtree(info.node))
-
-
-def _has_parameters(a, module: ast.expr) -> bool:
-    """Whether the module may hold parameters. A class of the file or of another module of
-    the project needs evidence, in its own code or its bases' of the project: a layer or
-    ``nn.Parameter`` built, a parameter or module registered, an attribute set from a
-    call of a function (which may build layers). allenai/allennlp's ``CosineAttention``
-    stores a flag only: its tests call ``.numpy()`` on its output."""
-    qualname = flow.safe_type(a, module)
-    return qualname is None or _weights.class_has_parameters(a, qualname)
 
 
 def _built_parameterless(a, built: ast.expr) -> bool:
