@@ -272,6 +272,30 @@ def test_a_question_about_callers_parses_at_most_the_parse_budget(tmp_path: Path
     assert len(parsed) <= 4 + 1, parsed  # (+ the file asked about, adopted as it is analysed)
 
 
+def test_a_check_looks_at_callers_only_of_names_few_modules_mention(tmp_path: Path, monkeypatch) -> None:
+    # `torchwise check train.py` from a folder of 87,000 Python files and no project marker
+    # (/tmp, holding the corpus): each question about a function's callers parsed every
+    # module that mentions its name, and they were parsed again for the next question
+    # (30,004 parses, 165 s). A check's project looks at no module for a name more than its
+    # ``caller_limit`` modules mention: the answer is "unknown", counted from the texts.
+    files = {"pkg/helpers.py": "def train_step(model):\n    return model\n",
+             "pkg/caller.py": "import torch\nfrom pkg.helpers import train_step\ntrain_step(torch.nn.Linear(2, 2))\n"}
+    files.update({f"pkg/other{i}.py": "d = {}\nd.train_step = None\n" for i in range(5)})
+    write(tmp_path, files)
+    text = (tmp_path / "pkg/helpers.py").read_text()
+    parsed = count_parses(monkeypatch)
+    capped = Project([str(tmp_path)], caller_limit=6)  # 7 modules mention the name
+    assert resolve(capped, tmp_path / "pkg/helpers.py", text, "model\n", 0) is None
+    assert parsed == ["helpers.py"], parsed  # only the file asked about
+    parsed.clear()
+    enough = Project([str(tmp_path)], caller_limit=7)
+    assert resolve(enough, tmp_path / "pkg/helpers.py", text, "model\n", 0) == Value("instance", "torch.nn.Linear")
+    assert len(parsed) > 5, parsed
+    from torchwise.lint.pool import CHECK_CALLER_LIMIT, project_for
+
+    assert project_for([str(tmp_path)]).caller_limit == CHECK_CALLER_LIMIT
+
+
 def test_star_export_tables_outlive_edits_of_other_files(tmp_path: Path, monkeypatch) -> None:
     # huggingface/pytorch-image-models: `timm.models` re-exports 90 modules with star
     # imports, more than the analyses kept; every edit cleared the tables, so the next

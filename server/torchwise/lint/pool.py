@@ -33,6 +33,12 @@ ADOPTED_UNITS = 2  # linted files' analyses a check keeps, apart from the units 
 #                   sibling may import the file just linted): 16 kept alive were each freed long after
 #                   they were built, out of the caches, and pushed out the modules importers ask for
 #                   (generated 500k lines: CPU -11 %; timm: 1614 -> 1522 builds)
+# modules that mention a function's name one question about its callers looks at
+# (``Project.caller_limit``): past that the name is too common for its callers to agree on
+# a type (``forward``, ``step``, ``train``: 1-3 % of the names defined in fairseq,
+# Megatron-LM, DeepSpeed, MONAI, diffusers), and a check from a folder of tens of
+# thousands of files parsed them again for every question (30,004 parses, 165 s)
+CHECK_CALLER_LIMIT = 200
 
 
 # what marks a folder as a project's root (its imports are resolved from there)
@@ -69,7 +75,8 @@ def folders_for(paths: list[str]) -> list[str]:
 def project_for(paths: list[str]):
     from torchwise.project import Project
 
-    return Project(folders_for(paths), max_units=CHECK_UNITS, max_adopted=ADOPTED_UNITS)
+    return Project(folders_for(paths), max_units=CHECK_UNITS, max_adopted=ADOPTED_UNITS,
+                   caller_limit=CHECK_CALLER_LIMIT)
 
 
 def workers_for(files: int) -> int:
@@ -287,7 +294,7 @@ def _start_worker(folders: list[str] | None, options: dict | None) -> None:
 def project_for_folders(folders: list[str]):
     from torchwise.project import Project
 
-    return Project(folders, max_units=CHECK_UNITS, max_adopted=ADOPTED_UNITS)
+    return Project(folders, max_units=CHECK_UNITS, max_adopted=ADOPTED_UNITS, caller_limit=CHECK_CALLER_LIMIT)
 
 
 def _job(job):

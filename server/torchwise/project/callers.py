@@ -9,7 +9,8 @@ unknown or disagreeing argument and the parameter stays unknown (a wrong type co
 more than none). The same call sites answer rules' questions about a function's callers
 (``lint/rules/_reach.py``: is some call of an evaluation helper under ``no_grad``?). In the
 editor a question parses at most the project's ``parse_budget`` modules it has not parsed
-yet; past that its answer is "unknown" (``Incomplete``).
+yet, and in a check it looks at most at ``caller_limit`` modules that mention the name;
+past either its answer is "unknown" (``Incomplete``).
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
     if env.module is None or (same_folder and folder is None):
         units.append((analysis, None))
     else:
-        for path in project.files():
+        paths = project.files() if project.caller_limit is None else _mentioning(project, name, folder)
+        for path in paths:
             if folder is not None and not path.is_relative_to(folder):
                 continue
             if not project.may_call(path, name):
@@ -109,6 +111,31 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
             scope = caller.scope_of(call.func)
             if canonical(caller.resolve(call.func, scope), module) == target:
                 yield caller, module, call, scope
+
+
+def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
+    """The modules (of ``folder``, if given) whose text mentions ``name``, memoised per
+    project revision; raises ``Incomplete`` when there are more than the project's
+    ``caller_limit``. The texts, not the summaries, decide: a summary exists only for a
+    module something asked about, so an answer read from them would depend on the order
+    a check lints its files in."""
+    key = ("mentioning", name, folder)
+    found = project.memo.get(key)
+    if found is None:
+        found, limit = [], project.caller_limit
+        for path in project.files():
+            if folder is not None and not path.is_relative_to(folder):
+                continue
+            text = project.source(path)
+            if text is not None and name in text:
+                found.append(path)
+                if len(found) > limit:
+                    found = ()  # too common: no module is looked at
+                    break
+        project.memo[key] = found
+    if found == ():
+        raise Incomplete(name)
+    return found  # type: ignore[return-value]
 
 
 def _call_targets(analysis: Analysis, module: str | None, name: str) -> frozenset:

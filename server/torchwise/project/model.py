@@ -48,12 +48,17 @@ def digest_of(text: str) -> int:
 class Project:
     def __init__(self, folders=(), overlay: Callable[[Path], str | None] | None = None,
                  log: Callable[[str], None] | None = None, max_units: int = MAX_UNITS,
-                 max_adopted: int | None = None, parse_budget: int | None = None) -> None:
+                 max_adopted: int | None = None, parse_budget: int | None = None,
+                 caller_limit: int | None = None) -> None:
         self.max_units = max_units  # a check keeps few: analyses are cyclic, the collector's work grows with them
         # how many modules one question about a function's callers may parse (None: all).
         # The editor's: a hover or a lint in a large workspace answers "unknown" rather than
         # parse hundreds of modules that mention a common name (``update``, ``step``)
         self.parse_budget = parse_budget
+        # how many modules that mention a function's name one question about its callers
+        # looks at (None: all); past that its answer is "unknown" (``callers.Incomplete``).
+        # Counted from the texts alone, so the answer does not depend on what is cached.
+        self.caller_limit = caller_limit
         # adopted analyses (the files a check lints) kept apart from the units built for
         # importers, at most ``max_adopted`` of them (None: in the one LRU, as the server's)
         self.max_adopted = max_adopted
