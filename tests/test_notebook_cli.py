@@ -49,6 +49,18 @@ def test_findings_name_their_cell(tmp_path: Path, capsys, monkeypatch) -> None:
     assert "cell 1" not in out and "cell 2" not in out  # markdown and magics raise nothing
 
 
+def test_the_full_format_shows_the_cells_lines(tmp_path: Path, capsys, monkeypatch) -> None:
+    """``--output-format full`` shows the cell's line under a notebook finding (it showed
+    an empty line: the JSON's line of that number; batch 20's review)."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "nb.ipynb")
+    code, out, err = run(capsys, "--output-format", "full", "nb.ipynb")
+    assert code == 1, err
+    shown = out.split("nb.ipynb:cell 3:2:9: TW501", 1)[1].splitlines()
+    assert shown[2] == "2 | state = torch.load('m.pt')", shown
+    assert shown[3] == "  |         ^^^^^^^^^^^^^^^^^^", shown
+
+
 def test_a_message_names_another_cell_as_the_output_does(tmp_path: Path, capsys, monkeypatch) -> None:
     """The softmax fed to the loss is named by its cell and line, as findings are shown
     (``cell 3, line 2``), not by its line in the joined cells (dair-ai/ML-Notebooks)."""

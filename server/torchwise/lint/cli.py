@@ -578,6 +578,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                         errors += 1
                         continue
                     results.extend(outcome.results)
+                    sources.update(outcome.sources)
                     if outcome.new_text is not None:
                         changed_files += 1
                         fixed_total += outcome.fixed

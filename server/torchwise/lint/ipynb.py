@@ -35,6 +35,9 @@ class Outcome:
     fixed: int = 0
     new_text: str | None = None  # the rewritten file, when fixes changed it
     diff: str = ""
+    # each reported cell's text (as linted last), by its ``path:cell N`` name: the ``full``
+    # output format shows the lines around a finding from it, not from the JSON
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 # -------------------------------------------------------------- JSON with positions
@@ -173,6 +176,7 @@ def check(path: Path, display: str, rules, *, fix: bool = False, unsafe: bool = 
     for index in sorted(found):
         if found[index]:
             outcome.results.append((f"{display}:cell {index + 1}", found[index]))
+            outcome.sources[f"{display}:cell {index + 1}"] = cells[index]
     if changed:
         spans = _source_spans(text)
         pieces, last = [], 0
