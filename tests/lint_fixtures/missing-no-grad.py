@@ -285,3 +285,21 @@ def fixed_feature_extractor(transfer_model, val_loader):
     transfer_model.eval()
     for img, label in val_loader:
         print(transfer_model(img))  # expect: missing-no-grad
+
+
+class ManualBatchNorm(torch.nn.BatchNorm2d):
+    # ptrblck/pytorch_misc's batch_norm_manual.py: only the running statistics are updated
+    # under no_grad; the output is still recorded
+    def forward(self, input):
+        mean = input.mean([0, 2, 3])
+        if self.training:
+            with torch.no_grad():
+                self.running_mean = 0.1 * mean + 0.9 * self.running_mean
+        return (input - mean[None, :, None, None]) * self.weight[None, :, None, None]
+
+
+def manual_bn_eval(batches):
+    my_bn = ManualBatchNorm(3)
+    my_bn.eval()
+    for x in batches:
+        print(my_bn(x))  # expect: missing-no-grad

@@ -1250,7 +1250,24 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             return True
         return any(isinstance(n, (ast.With, ast.AsyncWith)) and any(
             flow.is_grad_off_context(owner, item.context_expr) for item in n.items)
-            for n in flow.walk_local(owner, forward))
+            and _computes_under(owner, n, forward) for n in flow.walk_local(owner, forward))
+    return False
+
+
+def _computes_under(a, block: ast.With | ast.AsyncWith, forward: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The ``no_grad`` block of a ``forward`` runs the model's own work: it calls a method
+    or layer of ``self`` or returns (SPADE's ``self.generate_fake(...)``), not only updates
+    buffers (ptrblck's manual BatchNorm: ``self.running_mean = ...`` under ``no_grad``,
+    its output still recorded; batch 20's review)."""
+    params = forward.args.posonlyargs + forward.args.args
+    me = params[0].arg if params else None
+    for n in flow.walk_local(a, block):
+        if n.__class__ is ast.Return:
+            return True
+        if n.__class__ is ast.Call:
+            func = n.func  # type: ignore[attr-defined]
+            if func.__class__ is ast.Attribute and func.value.__class__ is ast.Name and func.value.id == me:
+                return True
     return False
 
 
