@@ -289,3 +289,32 @@ def test_missing_no_grad_says_volatile_turns_nothing_off() -> None:
     found = findings(source, "missing-no-grad")
     assert [(f.line, "volatile=True` has turned nothing off" in f.message) for f in found] == [
         (8, True), (12, False), (18, True)]
+
+
+def test_batch_20_false_findings_are_mended() -> None:
+    """Batch 20's review, each a reproduction of the code it quotes; the finding it must
+    still make beside it."""
+    import pathlib
+
+    here = pathlib.Path(__file__).parent / "lint_mends"  # reproductions, read as text (never run)
+    # NVlabs/imaginaire trainers/base.py: "Skip gradient update.": clear, let the scaler
+    # close its iteration, leave
+    skip = (here / "skip_update.py").read_text()
+    assert findings(skip, "zero-grad-between-backward-and-step") == []
+    assert [f.line for f in findings(skip.replace("        break\n", "        pass\n"),
+                                     "zero-grad-between-backward-and-step")] == [20]
+    # NVlabs/imaginaire losses/perceptual.py: the loss's forward runs its frozen VGG in eval mode
+    perceptual = (here / "perceptual_loss.py").read_text()
+    assert findings(perceptual, "missing-no-grad") == []
+    assert [f.line for f in findings(perceptual.replace("def forward(self, inp, target)", "def compare(self, inp, target)"),
+                                     "missing-no-grad")] == [18]
+    # open-mmlab/mmagic tests: a registry's decorator is no module registered on the loss
+    charbonnier = (here / "registered_loss.py").read_text()
+    assert findings(charbonnier, "numpy-without-detach") == []
+    assert [f.line for f in findings(charbonnier.replace("self.eps = eps", "self.eps = torch.nn.Parameter(torch.ones(1))"),
+                                     "numpy-without-detach")] == [28]
+    # ZhengPeng7/BiRefNet loss.py: weightless losses, filled later or mixed with the project's
+    weightless = (here / "weightless_losses.py").read_text()
+    assert findings(weightless, "unregistered-submodules") == []
+    weighted = weightless.replace("nn.BCELoss()", "nn.BCEWithLogitsLoss(pos_weight=torch.ones(1))")
+    assert [f.line for f in findings(weighted, "unregistered-submodules")] == [20, 25]

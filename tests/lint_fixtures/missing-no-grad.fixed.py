@@ -312,3 +312,36 @@ def manual_bn_eval(batches):
     with torch.no_grad():
         for x in batches:
             print(my_bn(x))  # expect: missing-no-grad
+
+
+def load_model(path):
+    # CSAILVision/places365's demo_pytorch_CAM.py: the helper switches the model to eval mode
+    # and returns it; the demo then serves every image with model.forward(img)
+    model = torch.load(path)
+    model.eval()
+    return model
+
+
+def load_frozen(path):
+    return torch.load(path).eval()
+
+
+def serve(paths):
+    model = load_model("wideresnet18_places365.pth.tar")
+    with torch.no_grad():
+        for p in paths:
+            print(model.forward(p))  # expect: missing-no-grad
+    for p in paths:
+        print(model(p))  # (the same model's next loop: one finding per model)
+    net = load_frozen("x")
+    net.train()  # trained after all: no evaluation loop
+    for p in paths:
+        print(net(p))
+    other = load_frozen("y")
+    with torch.no_grad():
+        for p in paths:
+            print(other(p))
+    moved = load_model("z")
+    moved = moved.cuda()  # another binding: its mode is not followed
+    for p in paths:
+        print(moved(p))

@@ -223,7 +223,9 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
         if base != MODULE and flow.is_subclass(owner, base, MODULE) and class_of_project(owner, base) is not None \
                 and class_has_parameters(owner, base, depth + 1):
             return True
-    calls = [n for n in flow.subtree(info.node) if n.__class__ is ast.Call]
+    # the class's body (not its decorators: ``@MODELS.register_module()`` registers the class
+    # in a registry, no module in it; open-mmlab/mmagic's ``CharbonnierLoss``)
+    calls = [n for stmt in info.node.body for n in flow.subtree(stmt) if n.__class__ is ast.Call]
     built = [n for n in calls if flow.last_name(n.func) == "Parameter"]
     # ``Parameter(sigma, requires_grad=requires_grad)``: off unless asked (MONAI's filters,
     # which then register them): parameters that all start frozen are no evidence

@@ -115,26 +115,29 @@ def _module_elements(ctx: Context, value: ast.expr) -> tuple[str, ast.AST] | Non
     return None
 
 
-def _plain_losses(ctx: Context, value: ast.expr) -> bool:
-    """Every element is a torch.nn loss built without a tensor (no ``weight``/``pos_weight``,
-    no positional argument): nothing to register, move or switch (transformers' LXMERT keeps
-    ``{"ce": CrossEntropyLoss(), ...}`` so). A weighted loss holds a buffer ``.to()`` must move."""
-    elements = value.values if isinstance(value, ast.Dict) else getattr(value, "elts", None)
-    return bool(elements) and all(flow.unweighted_loss(ctx.analysis, e) for e in elements)
-
-
-def _nothing_to_register(ctx: Context, value: ast.expr) -> bool:
-    """Every element builds a module class of the file or of the project that shows no
-    parameter (``_weights.class_has_parameters``) and never reads its mode: registering
-    them would change nothing (pytorch3d's ``RayPointRefiner``s, picked by evaluation mode)."""
-    a = ctx.analysis
+def _elements(value: ast.expr) -> list[ast.expr]:
+    """What a container display or comprehension holds: a dict's values, a list's or
+    tuple's elements, a comprehension's element."""
     if isinstance(value, ast.Dict):
-        elements = list(value.values)
-    elif isinstance(value, (ast.List, ast.Tuple)):
-        elements = list(value.elts)
-    else:
-        elements = [getattr(value, "elt", None) or getattr(value, "value", None)]
+        return list(value.values)
+    if isinstance(value, (ast.List, ast.Tuple)):
+        return list(value.elts)
+    element = getattr(value, "elt", None) or getattr(value, "value", None)
+    return [element] if element is not None else []
+
+
+def _nothing_to_register(ctx: Context, elements: list[ast.expr]) -> bool:
+    """Every element has nothing to register, move or switch: a torch.nn loss built
+    without a tensor (no ``weight``/``pos_weight``, no positional argument; transformers'
+    LXMERT keeps ``{"ce": CrossEntropyLoss(), ...}`` so; a weighted loss holds a buffer
+    ``.to()`` must move), or a module class of the file or of the project that shows no
+    parameter (``_weights.class_has_parameters``) and never reads its mode (pytorch3d's
+    ``RayPointRefiner``s, picked by evaluation mode); or a mix of the two (ZhengPeng7/BiRefNet's
+    ``{"bce": nn.BCELoss(), "iou": IoULoss()}``)."""
+    a = ctx.analysis
     for element in elements:
+        if flow.unweighted_loss(a, element):
+            continue
         qualname = flow.safe_type(a, element) if isinstance(element, ast.Call) else None
         found = _weights.class_of_project(a, qualname) if qualname else None
         if found is None or _weights.class_has_parameters(a, qualname):  # type: ignore[arg-type]
@@ -184,14 +187,14 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
             for method_scope, value in assignments:
                 found = _module_elements(ctx, value)
                 container = None
+                elements = _elements(value)
                 if found is None and isinstance(value, (ast.List, ast.Dict)) and not (
                         value.elts if isinstance(value, ast.List) else value.keys):
-                    filled = _filled_with_modules(ctx, info, attr)
+                    filled, elements = _filled_with_modules(ctx, info, attr)
                     if filled:
                         container = "list" if isinstance(value, ast.List) else "dict"
                         found = ("nested list" if filled == "nested" and container == "list" else container, value)
-                if found is None or _registered_apart(ctx, info, attr) or _plain_losses(ctx, value) \
-                        or _nothing_to_register(ctx, value):
+                if found is None or _registered_apart(ctx, info, attr) or _nothing_to_register(ctx, elements):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"
@@ -277,10 +280,13 @@ def _registers_loop_target(loop: ast.For) -> bool:
                for stmt in loop.body for n in ast.walk(stmt))
 
 
-def _filled_with_modules(ctx: Context, info, attr: str) -> str | None:
+def _filled_with_modules(ctx: Context, info, attr: str) -> tuple[str | None, list[ast.expr]]:
     """``self.attr.append(Module(...))`` / ``self.attr[k] = Module(...)`` in the class:
-    "modules"; ``self.attr.append([Module(...), Module(...)])`` (a list of lists): "nested"."""
+    "modules"; ``self.attr.append([Module(...), Module(...)])`` (a list of lists): "nested";
+    with the modules built so."""
     a = ctx.analysis
+    kind: str | None = None
+    built: list[ast.expr] = []
     for method in info.methods.values():
         for n in flow.walk_local(a, method):
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("append", "extend", "insert"):
@@ -290,16 +296,19 @@ def _filled_with_modules(ctx: Context, info, attr: str) -> str | None:
                     continue
                 item = n.args[-1]
                 if _is_module_call(ctx, item):
-                    return "modules"
-                if n.func.attr == "append" and isinstance(item, (ast.List, ast.Tuple)) and item.elts \
+                    kind = kind or "modules"
+                    built.append(item)
+                elif n.func.attr == "append" and isinstance(item, (ast.List, ast.Tuple)) and item.elts \
                         and all(_is_module_call(ctx, e) for e in item.elts):
-                    return "nested"
+                    kind = kind or "nested"
+                    built += item.elts
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Subscript):
                 target = n.targets[0].value
                 if isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name) \
                         and target.value.id == "self" and _is_module_call(ctx, n.value):
-                    return "modules"
-    return None
+                    kind = kind or "modules"
+                    built.append(n.value)
+    return kind, built
 
 
 @rule(code="TW303", name="forward-called-directly", group="modules", severity="warning",

@@ -9,6 +9,7 @@ import operator
 import weakref
 from typing import Iterator
 
+from torchwise.analysis import LOCAL
 from torchwise.lint import fix_edits, flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
@@ -512,7 +513,10 @@ _JUMPS = (ast.Continue, ast.Break, ast.Return, ast.Raise)
 def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
     """After ``clear``, its block leaves (continue/break/return/raise) before it reaches
     ``step``: ``if grad_norm.isnan(): optimizer.zero_grad(); continue`` drops the step's
-    gradients and skips the step (huggingface/diffusers' SANA-Sprint training script)."""
+    gradients and skips the step (huggingface/diffusers' SANA-Sprint training script); or
+    the block (not a loop's body) steps on the cleared gradients and then leaves: a skipped
+    update that lets the scaler close its iteration (NVlabs/imaginaire's "Skip gradient
+    update.": ``zero_grad(); scaler.step(opt); scaler.update(); break``)."""
     child = clear
     for anc in flow.ancestors(a, clear):
         for field in ("body", "orelse", "finalbody"):
@@ -521,7 +525,7 @@ def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
                 rest = block[[i for i, s in enumerate(block) if s is child][0] + 1:]
                 for stmt in rest:
                     if flow.contains(stmt, step):
-                        return False
+                        return not isinstance(anc, flow.LOOPS) and isinstance(block[-1], _JUMPS)
                     if isinstance(stmt, _JUMPS):
                         return True
         if isinstance(anc, (*flow.LOOPS, *flow.SCOPES)):
@@ -1139,7 +1143,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             continue
         target = mc[0]
         func = flow.enclosing_function(a, call)
-        if _grad_disabled_somewhere(ctx, func):
+        if _grad_disabled_somewhere(ctx, func) or _module_forward(a, func):
             continue
         for loop in _local_for_loops(a, func):
             if not flow.before(call, loop):
@@ -1161,6 +1165,16 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             yield _no_grad_finding(ctx, model_call, target, loop, func)
             break
     yield from _evaluated_after_callers_eval(ctx, reported)
+    yield from _evaluated_after_helpers_eval(ctx, reported)
+
+
+def _module_forward(a, func: ast.AST) -> bool:
+    """A module's ``forward`` (or ``__call__``): what it computes may be a loss its callers
+    backpropagate (NVlabs/imaginaire's ``PerceptualLoss.forward`` runs a frozen VGG in eval
+    mode over scales and returns the loss the generator trains on); no_grad there would
+    cut the graph."""
+    return (func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) and func.name in ("forward", "__call__")  # type: ignore[attr-defined]
+            and flow.parent(a, func).__class__ is ast.ClassDef)
 
 
 def _no_grad_finding(ctx: Context, model_call: ast.Call, target: str, loop: ast.AST, func: ast.AST,
@@ -1205,6 +1219,100 @@ def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[
                 yield _no_grad_finding(ctx, model_call, param, loop, func,
                                        f" (the callers of `{func.name}` switch it to eval mode first)")
                 break
+
+
+def _eval_builders(ctx: Context) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The file's module-level functions that end by returning a model they switched to
+    eval mode (``model.eval(); return model``, ``return model.eval()``), and return
+    nothing else."""
+    a = ctx.analysis
+    found = a.queries.get("eval_builders")
+    if found is None:
+        found = a.queries["eval_builders"] = {}
+        for call in flow.calls_named(a, "eval"):
+            func = flow.enclosing_function(a, call)
+            if call.args or call.keywords or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) \
+                    or func.name in found or flow.parent(a, func) is not a.tree:
+                continue
+            last = func.body[-1]  # type: ignore[attr-defined]
+            if last.__class__ is not ast.Return or sum(n.__class__ is ast.Return for n in flow.walk_local(a, func)) != 1:
+                continue
+            value = last.value  # type: ignore[attr-defined]
+            mc = effects.mode_call(call)
+            if value is call or (value.__class__ is ast.Name and mc is not None and mc == (value.id, "eval")
+                                 and _mode_before(ctx, last, value.id) == "eval"):
+                found[func.name] = func  # type: ignore[attr-defined]
+    return found
+
+
+def _evaluated_after_helpers_eval(ctx: Context, reported: set[int]) -> Iterator[Finding]:
+    """A model built by a helper of the file that switches it to eval mode and returns it
+    (``model = load_model()``, the ``eval()`` inside), then evaluated in a loop with no
+    ``no_grad`` anywhere; nothing between the call and the loop takes the model or sets
+    its mode (CSAILVision/places365's ``demo_pytorch_CAM.py``: ``model = load_model()``,
+    then ``model.forward(img)`` for every image it serves)."""
+    a = ctx.analysis
+    builders = _eval_builders(ctx)
+    if not builders:
+        return
+    for call in flow.calls_named(a, *builders):
+        assign = flow.parent(a, call)
+        if call.func.__class__ is not ast.Name or assign.__class__ is not ast.Assign \
+                or len(assign.targets) != 1 or assign.targets[0].__class__ is not ast.Name:  # type: ignore[attr-defined]
+            continue
+        if flow.safe_qualname(a, call.func) != LOCAL + call.func.id:  # type: ignore[attr-defined]
+            continue  # another function of that name
+        target = assign.targets[0].id  # type: ignore[attr-defined]
+        func = flow.enclosing_function(a, call)
+        if _grad_disabled_somewhere(ctx, func):
+            continue
+        for loop in _local_for_loops(a, func):
+            if not flow.before(assign, loop):
+                continue
+            model_call = _calls_target(a, loop, target) or _calls_target(a, loop, target + ".forward")
+            if model_call is None or id(model_call) in reported:
+                continue
+            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop) \
+                    or _trains_through_helpers(a, loop) or _touched_between(a, func, target, assign, model_call) \
+                    or _grad_handled(ctx, func, model_call, target) or _called_under_grad_off_in_project(ctx, func):
+                break
+            reported.add(id(model_call))
+            yield _no_grad_finding(ctx, model_call, target, loop, func,
+                                   f" (`{call.func.id}` switched it to eval mode)")  # type: ignore[attr-defined]
+            break
+
+
+def _touched_between(a, func: ast.AST, target: str, start: ast.AST, end: ast.AST) -> bool:
+    """Between ``start`` and ``end`` in ``func``: ``target`` is passed to a call, has a
+    method called that may change its mode or return another model (``train()``,
+    ``to()``, ...; not ``parameters()`` and the like, ``_READS``) or is bound again."""
+    for call in flow.calls_in(a, func):
+        if not flow.before(start, call) or call is start:
+            continue
+        if not flow.before(call, end) or call is end:
+            break
+        func_of = call.func
+        if func_of.__class__ is ast.Attribute and flow.dotted(func_of.value) == target \
+                and func_of.attr not in _READS:  # type: ignore[attr-defined]
+            return True
+        if any(flow.dotted(x) == target for x in (*call.args, *(k.value for k in call.keywords))):
+            return True
+    for assign in _target_assigns_in(a, func, target):
+        if flow.before(start, assign) and assign is not start and flow.before(assign, end):
+            return True
+    return False
+
+
+# a module's methods that read it, or add hooks, and leave its mode alone
+_READS = frozenset(("parameters", "named_parameters", "buffers", "named_buffers", "modules", "named_modules",
+                    "children", "named_children", "state_dict", "register_forward_hook",
+                    "register_forward_pre_hook", "forward"))
+
+
+def _target_assigns_in(a, func: ast.AST, target: str) -> list[ast.AST]:
+    return [n for n in flow.walk_local(a, func) if n.__class__ in (ast.Assign, ast.AugAssign, ast.AnnAssign)
+            and any(t.__class__ is ast.Name and t.id == target  # type: ignore[attr-defined]
+                    for t in (n.targets if n.__class__ is ast.Assign else [n.target]))]  # type: ignore[attr-defined]
 
 
 _CHAINED = ("eval", "train", "to", "cuda", "cpu", "float", "half", "double", "requires_grad_")
