@@ -13,7 +13,7 @@ from torchwise.lint.engine import LintSettings, get_rule, lint_source, select_ru
 def test_settings_default_to_empty_selections_and_no_root() -> None:
     assert vars(LintSettings()) == {
         "select": [], "ignore": [], "extend_select": [], "per_file_ignores": {}, "exclude": [],
-        "root": None, "fix_grad_off_context": None,
+        "root": None, "fix_grad_off_context": None, "torch_version": None,
     }
 
 

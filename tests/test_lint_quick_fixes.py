@@ -316,3 +316,50 @@ def test_the_run_decides_the_grad_off_context(tmp_path, jobs) -> None:
     assert contexts() == {"inference_mode"}
     assert contexts("--isolated") == {"no_grad"}
     assert contexts("--config", "fix-grad-off-context = 'no_grad'") == {"no_grad"}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_torch_version_keeps_replacements_a_supported_torch_lacks_unsaid(tmp_path, jobs) -> None:
+    """``torch-version`` (the oldest torch the code supports, as ruff's ``target-version``):
+    ``torch.amp.GradScaler`` came in 2.3, so code that supports 2.1 keeps
+    ``torch.cuda.amp.GradScaler`` and is not told to switch (LiheYoung/Depth-Anything pins
+    1.13.1, hustvl/Vim 2.1: batches 19 and 20); ``torch.amp.autocast`` (1.12) is still
+    asked for. The run decides it, in one process and in the pool's workers."""
+    from torchwise.lint import pool
+
+    code = "import torch\nscaler = torch.cuda.amp.GradScaler()\nctx = torch.cuda.amp.autocast()\n" \
+           "f = torch.cuda.amp.custom_fwd\n"
+    for n in range(2 * pool.MIN_FILES_PER_WORKER):
+        (tmp_path / f"train_{n}.py").write_text(code, encoding="utf-8")
+    env = {**os.environ, "TORCHWISE_JOBS": jobs}
+
+    def reported(*extra: str) -> set[tuple[int, str]]:
+        done = subprocess.run([sys.executable, "-m", "torchwise", "check", "--select", "TW404,TW802",
+                               "--output-format", "concise", *extra, "."], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path, env=env)
+        assert done.returncode in (0, 1) and not done.stderr, done.stdout + done.stderr
+        return {(int(m[0]), m[1]) for m in re.findall(r"^train_\d+\.py:(\d+):\d+: (TW\d+)", done.stdout, re.M)}
+
+    every = {(2, "TW404"), (3, "TW404"), (4, "TW802")}
+    assert reported() == every
+    (tmp_path / "pyproject.toml").write_text('[tool.torchwise]\ntorch-version = "2.1"\n')
+    assert reported() == {(3, "TW404")}
+    assert reported("--isolated") == every
+    assert reported("--config", "torch-version = '2.4'") == every
+    assert reported("--config", "torch-version = '1.11'") == set()
+    (tmp_path / "pyproject.toml").write_text('[tool.torchwise]\ntorch-version = "latest"\n')
+    done = subprocess.run([sys.executable, "-m", "torchwise", "check", "."], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 2 and "torch-version should be a version string" in done.stderr, done.stderr
+
+
+def test_torch_version_outside_a_run_is_the_files_config(tmp_path) -> None:
+    """A rule asked directly (the editor, a test) reads the ``[tool.torchwise]`` that applies
+    to the file."""
+    from torchwise.lint.engine import get_rule, lint_source
+
+    (tmp_path / "pyproject.toml").write_text('[tool.torchwise]\ntorch-version = "2.2.1"\n')
+    path = tmp_path / "train.py"
+    source = "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
+    assert lint_source(source, str(path), rules=[get_rule("deprecated-cuda-amp")]) == []
+    assert len(lint_source(source, "<stdin>", rules=[get_rule("deprecated-cuda-amp")])) == 1

@@ -22,7 +22,7 @@ from torchwise.lint import pool
 from torchwise.lint.engine import LintSettings, lint_source, project_context, project_env_for, select_rules, unknown_selectors
 from torchwise.lint.files import SourceError, decode_source, encode_source, read_source_file, write_atomic
 from torchwise.lint.fix import fix_source, fixable, unified_diff
-from torchwise.lint.fix_edits import grad_off_setting
+from torchwise.lint.options import RuleOptions, applied as rule_options, of as options_of
 from torchwise.lint.term import use_color
 from torchwise.project.resolver import SKIPPED_DIRS, is_virtualenv
 
@@ -360,10 +360,11 @@ def _override(base: LintSettings, table: dict) -> LintSettings:
     return out
 
 
-def _grad_off(settings: LintSettings) -> str:
-    """missing-no-grad's fix context for files with these settings: the run decides it
-    (config file, ``--config`` overrides, ``--isolated``), not the fix reading a config itself."""
-    return settings.fix_grad_off_context or "no_grad"
+def _options(settings: LintSettings) -> RuleOptions:
+    """What the rules see for files with these settings (missing-no-grad's fix context,
+    the oldest torch supported): the run decides it (config file, ``--config`` overrides,
+    ``--isolated``), not a rule reading a config itself."""
+    return options_of(settings)
 
 
 def _show_settings(path: Path, settings_of: _Settings) -> int:
@@ -378,6 +379,7 @@ def _show_settings(path: Path, settings_of: _Settings) -> int:
              f"per-file-ignores = {settings.per_file_ignores}",
              f"exclude = {settings.exclude}",
              f"fix-grad-off-context = {settings.fix_grad_off_context or 'no_grad'}",
+             f"torch-version = {settings.torch_version or '(any)'}",
              f"excluded = {settings.is_excluded(str(path.resolve()))}",
              f"rules ({len(rules)}): {', '.join(f'{r.code} {r.name}' for r in rules)}"]
     sys.stdout.write("\n".join(lines) + "\n")
@@ -516,11 +518,11 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                        + ("; not fixed" if fix_mode else ""))
                 errors += 1
             if fix_mode and original.decodes:
-                with grad_off_setting(_grad_off(settings)):
+                with rule_options(_options(settings)):
                     new, applied, findings = fix_source(source, display, rules, unsafe=args.unsafe_fixes,
                                                         on_error=report_rule_error)
+                    note_fixed(display, source, rules, findings)
                 fixed_total += applied
-                note_fixed(display, source, rules, findings)
                 if args.diff:
                     if new != source:
                         diffs.append((0, unified_diff(source, new, display)))
@@ -537,7 +539,8 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     sys.stdout.buffer.write(data)
                     sys.stdout.buffer.flush()
             else:
-                findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
+                with rule_options(_options(settings)):
+                    findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
                 if fix_mode and not args.diff:  # the input unchanged, byte for byte
                     sys.stdout.flush()
                     sys.stdout.buffer.write(raw)
@@ -569,7 +572,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     from torchwise.lint import ipynb
 
                     try:
-                        with grad_off_setting(_grad_off(settings)):
+                        with rule_options(_options(settings)):
                             outcome = ipynb.check(path, _display(path), settings.rules_for(str(path.resolve())),
                                                   fix=fix_mode, unsafe=args.unsafe_fixes, diff=args.diff,
                                                   on_error=report_rule_error, env=project_env_for(str(path)))
@@ -605,7 +608,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                            + ("; not fixed" if fix_mode else ""))
                     errors += 1
                 if workers > 1 and (original.decodes or not fix_mode):  # by the pool, below, in this order
-                    job = (source, display, tuple(r.code for r in rules), _grad_off(settings))
+                    job = (source, display, tuple(r.code for r in rules), _options(settings))
                     if project is not None and original.decodes and original.encoding == "utf-8" \
                             and path.suffix == ".py":
                         project.preload(Path(resolved), source)  # forked fixers, notebooks here: no second read
@@ -616,7 +619,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                 elif fix_mode and original.decodes:
                     results.append((display, []))
                     try:
-                        with grad_off_setting(_grad_off(settings)):
+                        with rule_options(_options(settings)):
                             fixed = pool.fix_file(path, original, display, rules, unsafe=args.unsafe_fixes,
                                                   diff=args.diff, show_fixes=args.show_fixes)
                     except Exception as exc:  # as in the pool: one line, and the other files
@@ -625,7 +628,8 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     continue
                 else:
                     try:
-                        findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
+                        with rule_options(_options(settings)):
+                            findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
                     except Exception as exc:
                         report_rule_error(pool.failed_line(display, exc))
                         findings = []

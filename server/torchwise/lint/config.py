@@ -6,6 +6,7 @@ select = ["ALL"]                 # codes, code prefixes, names, groups or "ALL";
 ignore = ["missing-eval"]
 extend-select = ["TW702"]        # added to the selection
 fix-grad-off-context = "inference_mode"  # what missing-no-grad's fix wraps loops in (default "no_grad")
+torch-version = "2.1"            # the oldest torch the code supports: no deprecation whose replacement it lacks
 exclude = ["build", "notebooks/scratch_*.py"]
 [tool.torchwise.per-file-ignores]
 "tests/*" = ["TW1"]
@@ -50,7 +51,7 @@ class Config:
 
 
 _KEYS = {"select", "ignore", "extend-select", "extend_select", "per-file-ignores", "per_file_ignores", "exclude",
-         "fix-grad-off-context"}
+         "fix-grad-off-context", "torch-version"}
 _cache: dict[Path, tuple[float, Config]] = {}
 
 
@@ -84,6 +85,13 @@ def parse_table(table: dict, where: Path) -> LintSettings:
             raise ConfigError(f"{where}: [tool.torchwise] fix-grad-off-context should be one of: "
                               + ", ".join(f'"{c}"' for c in GRAD_OFF_CONTEXTS))
         settings.fix_grad_off_context = grad_off
+    version = table.get("torch-version")
+    if version is not None:
+        from torchwise.lint.options import parse_version
+
+        if not isinstance(version, str) or parse_version(version) is None:
+            raise ConfigError(f'{where}: [tool.torchwise] torch-version should be a version string like "2.1"')
+        settings.torch_version = version
     bad = unknown_selectors(settings.select + settings.ignore + settings.extend_select
                             + [s for v in settings.per_file_ignores.values() for s in v])
     if bad:
@@ -158,7 +166,7 @@ def merged(base: LintSettings, *, select: list[str] | None = None, ignore: list[
     if select:
         return LintSettings(select=list(select), ignore=list(ignore or []), extend_select=list(extend_select or []),
                             per_file_ignores=dict(base.per_file_ignores), exclude=list(base.exclude), root=base.root,
-                            fix_grad_off_context=base.fix_grad_off_context)
+                            fix_grad_off_context=base.fix_grad_off_context, torch_version=base.torch_version)
     return LintSettings(
         select=list(base.select),
         ignore=list(base.ignore) + list(ignore or []),
@@ -167,6 +175,7 @@ def merged(base: LintSettings, *, select: list[str] | None = None, ignore: list[
         exclude=list(base.exclude),
         root=base.root,
         fix_grad_off_context=base.fix_grad_off_context,
+        torch_version=base.torch_version,
     )
 
 

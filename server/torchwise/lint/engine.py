@@ -94,17 +94,19 @@ class LintSettings:
     exclude: list[str]  # globs of files not to check
     root: str | None  # directory the globs are relative to
     fix_grad_off_context: str | None  # missing-no-grad's fix: "no_grad" (default) or "inference_mode"
+    torch_version: str | None  # the oldest torch the code supports ("2.1"); None: any (see lint/options.py)
 
     def __init__(self, select: list[str] | None = None, ignore: list[str] | None = None,
                  extend_select: list[str] | None = None, per_file_ignores: dict[str, list[str]] | None = None,
                  exclude: list[str] | None = None, root: str | None = None,
-                 fix_grad_off_context: str | None = None) -> None:
+                 fix_grad_off_context: str | None = None, torch_version: str | None = None) -> None:
         self.select = [] if select is None else select
         self.ignore = [] if ignore is None else ignore
         self.extend_select = [] if extend_select is None else extend_select
         self.per_file_ignores = {} if per_file_ignores is None else per_file_ignores
         self.exclude = [] if exclude is None else exclude
         self.root, self.fix_grad_off_context = root, fix_grad_off_context
+        self.torch_version = torch_version
 
     def _relative(self, path: str) -> str:
         p = PurePath(path)

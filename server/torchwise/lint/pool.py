@@ -305,21 +305,21 @@ def _job(job):
 def _lint_job(job) -> tuple[list[tuple], list[str]]:
     """In a worker: lint one file; findings as plain rows, and the rule-error lines."""
     from torchwise.lint.engine import lint_source
-    from torchwise.lint.fix_edits import grad_off_setting
+    from torchwise.lint.options import applied
 
-    source, display, codes, grad_off = _job(job)[:4]
+    source, display, codes, options = _job(job)[:4]
     errors: list[str] = []
-    with grad_off_setting(grad_off):
+    with applied(options):
         found = lint_source(source, display, rules=_rules(codes), on_error=errors.append)
     return _rows(found), errors
 
 
 def _fix_job(job) -> FileFix:
     """In a worker: fix one file; the findings travel as rows."""
-    from torchwise.lint.fix_edits import grad_off_setting
+    from torchwise.lint.options import applied
 
-    _, display, codes, grad_off, path, original = _job(job)
-    with grad_off_setting(grad_off):
+    _, display, codes, options, path, original = _job(job)
+    with applied(options):
         out = fix_file(path, original, display, _rules(codes), **_SHARED[2])
     out.findings = _rows(out.findings)  # type: ignore[assignment]
     return out

@@ -7,7 +7,7 @@ import ast
 import bisect
 from typing import Iterator
 
-from torchwise.lint import flow
+from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules._calls import in_compat_code, index, module_reference
 from torchwise.project import effects
@@ -326,6 +326,12 @@ _DEPRECATED_AMP = {
 }
 
 
+# the torch release each replacement came in (``torch.amp.autocast``: 1.12, as
+# pytorch/ignite's import guard says; ``torch.amp.GradScaler``: 2.3, the release that made
+# ``torch.cuda.amp.GradScaler`` a subclass of it): code that supports an older torch
+# (``torch-version``, lint/options.py) keeps the old class, and is not told otherwise
+_REPLACEMENT_SINCE = {"autocast": "1.12", "GradScaler": "2.3"}
+
 # the parameters of the deprecated classes, in order (torch/cuda/amp/*.py)
 _AMP_PARAMS = {
     "autocast": ("enabled", "dtype", "cache_enabled"),
@@ -345,7 +351,7 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
             continue
         qualname = flow.safe_qualname(a, call.func)
         short = _DEPRECATED_AMP.get(qualname or "")
-        if short is None or in_compat_code(ctx, call):
+        if short is None or in_compat_code(ctx, call) or not options.has(ctx.path, _REPLACEMENT_SINCE[short]):
             continue
         yield ctx.finding(
             call,
@@ -355,6 +361,8 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
         )
     for ref in _called_later(ctx):
         short = _DEPRECATED_AMP[flow.safe_qualname(a, ref) or ""]
+        if not options.has(ctx.path, _REPLACEMENT_SINCE[short]):
+            continue
         yield ctx.finding(
             ref,
             f"`torch.cuda.amp.{short}` is deprecated (it warns when called); use `torch.amp.{short}` "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from typing import Callable, Iterator
 
-from torchwise.lint import flow
+from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.records import record, setfield
 from torchwise.lint.rules._calls import (
@@ -190,10 +190,15 @@ def _fix_cpu_autocast(ctx, call, ref):
 class Replacement:
     advice: str  # what to use instead, in a few words
     fixer: Fixer | None
+    # the torch release the replacement came in, where a supported torch may predate it
+    # (``torch-version``, lint/options.py: code that supports an older one is not told to
+    # switch); None: in every torch worth supporting
+    since: str | None
 
-    def __init__(self, advice: str, fixer: Fixer | None = None) -> None:
+    def __init__(self, advice: str, fixer: Fixer | None = None, since: str | None = None) -> None:
         setfield(self, "advice", advice)
         setfield(self, "fixer", fixer)
+        setfield(self, "since", since)
 
 
 REMOVED: dict[str, Replacement] = {
@@ -240,30 +245,30 @@ DEPRECATED: dict[str, Replacement] = {
         _fix_upsampling('mode="bilinear", align_corners=True')),
     "torch.testing.assert_allclose": Replacement(
         "use `torch.testing.assert_close` (stricter defaults: it also checks dtype and device, and "
-        "uses dtype-based tolerances)", _rename("torch.testing.assert_close", "unsafe")),
+        "uses dtype-based tolerances)", _rename("torch.testing.assert_close", "unsafe"), since="1.9"),
     "torch.nn.utils.weight_norm": Replacement(
         "use `torch.nn.utils.parametrizations.weight_norm` (its state_dict keys differ: "
         "`parametrizations.weight.original0/1` instead of `weight_g/weight_v`)",
-        _rename("torch.nn.utils.parametrizations.weight_norm", "unsafe")),
+        _rename("torch.nn.utils.parametrizations.weight_norm", "unsafe"), since="2.1"),
     "torch.utils._pytree._register_pytree_node": Replacement(
-        "use `torch.utils._pytree.register_pytree_node`", _fix_pytree),
+        "use `torch.utils._pytree.register_pytree_node`", _fix_pytree, since="2.2"),
     "torch.backends.cuda.sdp_kernel": Replacement(
-        "use the `torch.nn.attention.sdpa_kernel([SDPBackend...])` context manager"),
+        "use the `torch.nn.attention.sdpa_kernel([SDPBackend...])` context manager", since="2.3"),
     "torch.cuda.amp.custom_fwd": Replacement(
-        "use `torch.amp.custom_fwd(device_type=\"cuda\")`", _fix_custom_amp("torch.amp.custom_fwd")),
+        "use `torch.amp.custom_fwd(device_type=\"cuda\")`", _fix_custom_amp("torch.amp.custom_fwd"), since="2.4"),
     "torch.cuda.amp.custom_bwd": Replacement(
-        "use `torch.amp.custom_bwd(device_type=\"cuda\")`", _fix_custom_amp("torch.amp.custom_bwd")),
+        "use `torch.amp.custom_bwd(device_type=\"cuda\")`", _fix_custom_amp("torch.amp.custom_bwd"), since="2.4"),
     "torch.cpu.amp.autocast": Replacement(
-        "use `torch.amp.autocast(\"cpu\", ...)` with the arguments by keyword", _fix_cpu_autocast),
+        "use `torch.amp.autocast(\"cpu\", ...)` with the arguments by keyword", _fix_cpu_autocast, since="1.12"),
     "torch.cpu.amp.autocast_mode.autocast": Replacement(
-        "use `torch.amp.autocast(\"cpu\", ...)` with the arguments by keyword", _fix_cpu_autocast),
+        "use `torch.amp.autocast(\"cpu\", ...)` with the arguments by keyword", _fix_cpu_autocast, since="1.12"),
     **{f"functorch.{name}": Replacement(f"use `torch.func.{name}`, the same function",
-                                        _rename(f"torch.func.{name}")) for name in FUNCTORCH_RENAMED},
+                                        _rename(f"torch.func.{name}"), since="2.0") for name in FUNCTORCH_RENAMED},
     "functorch.make_functional": Replacement(
-        "use `torch.func.functional_call(model, params, args)` with `dict(model.named_parameters())`"),
+        "use `torch.func.functional_call(model, params, args)` with `dict(model.named_parameters())`", since="2.0"),
     "functorch.make_functional_with_buffers": Replacement(
-        "use `torch.func.functional_call` with the module's parameters and buffers"),
-    "functorch.combine_state_for_ensemble": Replacement("use `torch.func.stack_module_state`"),
+        "use `torch.func.functional_call` with the module's parameters and buffers", since="2.0"),
+    "functorch.combine_state_for_ensemble": Replacement("use `torch.func.stack_module_state`", since="2.0"),
 }
 
 
@@ -314,6 +319,8 @@ def removed_function(ctx: Context):
 def deprecated_function(ctx: Context):
     for node, qualname, call in _references(ctx, DEPRECATED):
         replacement = DEPRECATED[qualname]
+        if not options.has(ctx.path, replacement.since):
+            continue  # the replacement is newer than a torch the code supports
         fix = None
         if replacement.fixer is not None:
             try:
@@ -325,7 +332,8 @@ def deprecated_function(ctx: Context):
                 fix = Fix(applicability, f"Replace `{qualname}`", edits)  # type: ignore[arg-type]
         yield ctx.finding(call or node, f"`{qualname}` is deprecated; {replacement.advice}.", fix)
     for alias, qualname in _imports(ctx, DEPRECATED):
-        yield ctx.finding(alias, f"Import of deprecated `{qualname}`; {DEPRECATED[qualname].advice}.")
+        if options.has(ctx.path, DEPRECATED[qualname].since):
+            yield ctx.finding(alias, f"Import of deprecated `{qualname}`; {DEPRECATED[qualname].advice}.")
 
 
 # ---------------------------------------------------------------- torchvision
