@@ -92,3 +92,13 @@ def llama_recipes_train(use_fp16, model, batch):
     if isinstance(scaler, torch.cuda.amp.GradScaler):
         pass
     return torch.amp.autocast if use_fp16 else nullcontext
+
+
+def get_autocast(precision):
+    """mlfoundations/open_flamingo's eval/utils.py: the class is returned, and the caller
+    builds it later (``self.autocast = get_autocast(...)``, ``with self.autocast():``)."""
+    from contextlib import suppress
+
+    if precision == "amp":
+        return torch.cuda.amp.autocast  # expect: deprecated-cuda-amp
+    return suppress

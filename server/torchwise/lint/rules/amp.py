@@ -375,9 +375,10 @@ def _called_later(ctx: Context) -> list[ast.expr]:
     """References to the deprecated classes that are called later, not where they are
     named: an arm of ``x if c else y`` (meta-llama/llama-recipes: ``autocast =
     torch.cuda.amp.autocast if use_fp16 else nullcontext`` ... ``with autocast():``), what
-    ``functools.partial`` wraps, or the value of an assignment to another name (``ctx =
+    ``functools.partial`` wraps, the value of an assignment to another name (``ctx =
     torch.cuda.amp.autocast``; the calls of a name ``autocast``/``GradScaler`` are found
-    where they are made). An annotation or an ``isinstance`` test builds nothing."""
+    where they are made), or a function's return value. An annotation or an ``isinstance``
+    test builds nothing."""
     a = ctx.analysis
     found = []
     for ref in index(ctx).refs_named(("autocast", "GradScaler")):
@@ -389,6 +390,8 @@ def _called_later(ctx: Context) -> list[ast.expr]:
             if ref is not up.value or all(flow.last_name(t) in ("autocast", "GradScaler")  # type: ignore[attr-defined]
                                           for t in up.targets):  # type: ignore[attr-defined]
                 continue
+        elif up.__class__ is ast.Return:
+            pass  # returned for the caller to build (mlfoundations/open_flamingo's ``get_autocast``)
         elif not (up.__class__ is ast.Call and up.args and up.args[0] is ref  # type: ignore[attr-defined]
                   and flow.last_name(up.func) == "partial"):  # type: ignore[attr-defined]
             continue
