@@ -115,3 +115,33 @@ def test_the_project_folders_are_the_checked_paths_roots(tmp_path: Path, monkeyp
     assert folders_for(["repos/proj", "plain"]) == [str(proj), str(home)]
     assert folders_for([str(outside / "lib")]) == [str(outside / "lib")]
     assert folders_for([str(outside / "lib" / "y.py")]) == [str(outside)]
+    # no import crosses a folder whose name is no identifier: the code below it runs with it
+    # on the path (seungwonpark/melgan extracted as `seungwonpark+melgan`, checked from its
+    # parent: the caller of `validate` that wraps it in no_grad was not seen)
+    (home / "my-exp" / "utils").mkdir(parents=True)
+    assert folders_for(["my-exp"]) == [str(home / "my-exp")]
+    assert folders_for(["my-exp/utils/validation.py"]) == [str(home / "my-exp")]
+    assert folders_for(["plain", "my-exp"]) == [str(home), str(home / "my-exp")]
+
+
+def test_a_helpers_caller_below_a_folder_no_import_crosses_is_seen(tmp_path: Path, monkeypatch, capsys) -> None:
+    """seungwonpark/melgan's `validate()` evaluates in eval mode without no_grad, and its only
+    caller wraps it in no_grad: checked from the folder above the repository, whose name
+    (`seungwonpark+melgan`) no module path can hold, the caller was not seen."""
+    repo = tmp_path / "seungwonpark+melgan"
+    (repo / "utils").mkdir(parents=True)
+    (repo / "utils" / "validation.py").write_text(
+        "def validate(generator, loader):\n    generator.eval()\n    for mel in loader:\n"
+        "        print(generator(mel))\n    generator.train()\n", encoding="utf-8")
+    (repo / "utils" / "train.py").write_text(
+        "import torch\nfrom utils.validation import validate\n\n\ndef train(generator, loader):\n"
+        "    with torch.no_grad():\n        validate(generator, loader)\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--isolated", "--exit-zero", "--select", "missing-no-grad", "--output-format", "json-lines",
+          "seungwonpark+melgan"])
+    assert capsys.readouterr().out == ""
+    (repo / "utils" / "train.py").write_text((repo / "utils" / "train.py").read_text().replace(
+        "with torch.no_grad():", "if True:"), encoding="utf-8")
+    main(["check", "--isolated", "--exit-zero", "--select", "missing-no-grad", "--output-format", "json-lines",
+          "seungwonpark+melgan"])
+    assert [json.loads(line)["name"] for line in capsys.readouterr().out.splitlines()] == ["missing-no-grad"]

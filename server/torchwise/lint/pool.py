@@ -50,7 +50,8 @@ def folders_for(paths: list[str]) -> list[str]:
     directory is its own; a path inside it belongs to the nearest folder above it that
     marks a project's root (``torchwise check repos/jepa`` resolves jepa's ``import
     src.utils`` from ``repos/jepa``, as running from there would), else to the working
-    directory (a file outside it: the nearest marked folder above it, if any). A working
+    directory, or to the deepest folder between them no import can cross (``_importable_from``)
+    (a file outside it: the nearest marked folder above it, if any). A working
     directory that holds no checked path's project is not searched (run from a home folder,
     the check does not read every project there for callers)."""
     cwd = Path.cwd().resolve()
@@ -67,9 +68,22 @@ def folders_for(paths: list[str]) -> list[str]:
             folder = path if os.path.isdir(path) else path.parent
             while folder != cwd and not any(os.path.exists(folder / marker) for marker in PROJECT_MARKERS):
                 folder = folder.parent
+            if folder == cwd:
+                folder = _importable_from(cwd, path if os.path.isdir(path) else path.parent)
         if folder is not None and folder not in folders:
             folders.append(folder)
     return [str(f) for f in folders or [cwd]]
+
+
+def _importable_from(cwd: Path, folder: Path) -> Path:
+    """The folder modules under ``folder`` are imported from, with no marked root above it:
+    the working directory, or the deepest folder between them whose name is no Python
+    identifier (``seungwonpark+melgan``, ``my-project``): no import crosses it, so the code
+    below runs with it on the path (a check from its parent resolved none of its imports,
+    and missed that a helper's only caller wraps it in ``no_grad``; batch 21's review)."""
+    parts = folder.relative_to(cwd).parts
+    cut = max((i + 1 for i, part in enumerate(parts) if not part.isidentifier()), default=0)
+    return cwd.joinpath(*parts[:cut])
 
 
 def project_for(paths: list[str]):
