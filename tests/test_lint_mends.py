@@ -318,3 +318,23 @@ def test_batch_20_false_findings_are_mended() -> None:
     assert findings(weightless, "unregistered-submodules") == []
     weighted = weightless.replace("nn.BCELoss()", "nn.BCEWithLogitsLoss(pos_weight=torch.ones(1))")
     assert [f.line for f in findings(weighted, "unregistered-submodules")] == [20, 25]
+
+
+def test_batch_21_false_findings_are_mended() -> None:
+    """Batch 21's review, each a reproduction of the code it quotes; the finding it must
+    still make beside it."""
+    import pathlib
+
+    here = pathlib.Path(__file__).parent / "lint_mends"
+    fallback = (here / "gradscaler_fallback.py").read_text()
+    assert findings(fallback, "deprecated-cuda-amp") == []
+    plain = fallback.replace("    from torch import GradScaler\n", "    import numpy\n")
+    assert len(findings(plain, "deprecated-cuda-amp")) == 2  # the name is torch.cuda.amp's alone
+    padded = (here / "padded_numpy.py").read_text()
+    assert findings(padded, "numpy-without-detach") == []
+    assert [f.line for f in findings(padded.replace("torch.nn.ReflectionPad1d(2)", "torch.nn.Conv1d(10, 10, 1)"),
+                                     "numpy-without-detach")] == [12]
+    paddle = (here / "paddle_training.py").read_text()
+    assert findings(paddle, "missing-zero-grad") == []
+    assert [f.line for f in findings(paddle.replace("import paddle\n", "import paddle\nimport torch\n"),
+                                     "missing-zero-grad")] == [15]

@@ -224,6 +224,8 @@ def run_rules(analysis: Analysis, rules: Iterable[Rule], path: str,
             if analysis.syntax_error is not None:
                 findings.append(_syntax_finding(r, analysis))
             continue
+        if r.group == "training" and flow.other_framework(analysis):
+            continue  # another framework's training loop (paddle's ``optimizer.clear_grad()``), not torch's
         ctx = Context(path, source, analysis, r)
         try:
             produced = r.check(ctx)

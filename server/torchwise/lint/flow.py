@@ -344,6 +344,24 @@ def module_statements(analysis: Analysis, kind: type) -> list[ast.AST]:
     return found
 
 
+# deep-learning frameworks whose training code reads like PyTorch's (``loss.backward()``,
+# ``optimizer.step()``) with other rules (PaddlePaddle clears with ``optimizer.clear_grad()``)
+OTHER_FRAMEWORKS = frozenset({"paddle", "tensorflow", "jax", "flax", "mindspore", "mxnet", "oneflow", "megengine",
+                              "jittor"})
+
+
+def other_framework(analysis: Analysis) -> bool:
+    """The file imports another deep-learning framework and not torch: its training code
+    is that framework's (thunlp/OpenPrompt's PaddlePaddle tutorial; batch 21's review)."""
+    found = analysis.queries.get("other_framework")
+    if found is None:
+        tops = {alias.name.split(".")[0] for node in module_statements(analysis, ast.Import) for alias in node.names}
+        tops |= {node.module.split(".")[0] for node in module_statements(analysis, ast.ImportFrom)
+                 if node.module and not node.level}
+        found = analysis.queries["other_framework"] = "torch" not in tops and not tops.isdisjoint(OTHER_FRAMEWORKS)
+    return found
+
+
 def _first_functions(tree: ast.AST) -> dict[str, ast.AST]:
     """``Index(tree).functions`` from a walk of the statements alone (only they hold
     functions), in the same order as the index's walk."""

@@ -192,7 +192,10 @@ PARAMETERLESS = frozenset(f"torch.nn.{name}" for name in (
     "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "LogSigmoid", "Dropout", "Dropout1d", "Dropout2d",
     "Dropout3d", "AlphaDropout", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
     "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
-    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "PixelUnshuffle"))
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "PixelUnshuffle",
+    "UpsamplingNearest2d", "UpsamplingBilinear2d", "ChannelShuffle", "Fold", "Unfold",
+    # padding (kan-bayashi/ParallelWaveGAN's tests pad plain tensors, then call .numpy())
+    *(f"{kind}Pad{n}d" for kind in ("Constant", "Zero", "Reflection", "Replication", "Circular") for n in (1, 2, 3))))
 
 
 REGISTERS = ("register_parameter", "add_module", "register_module", "Parameter")  # (not setattr: pytorch3d's
