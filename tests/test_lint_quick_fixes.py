@@ -160,7 +160,7 @@ def test_wrapping_keeps_tabs_and_refuses_multiline_strings() -> None:
 
 
 def test_no_grad_fix_can_use_inference_mode() -> None:
-    from torchwise.lint.fix_edits import grad_off_setting
+    from torchwise.lint.options import grad_off_setting
 
     source = PRELUDE + CASES["missing-no-grad"][0]
     with grad_off_setting("inference_mode"):

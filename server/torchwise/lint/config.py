@@ -79,7 +79,7 @@ def parse_table(table: dict, where: Path) -> LintSettings:
     settings.per_file_ignores = {str(k): _str_list(v, f"per-file-ignores.{k}", where) for k, v in pfi.items()}
     grad_off = table.get("fix-grad-off-context")
     if grad_off is not None:
-        from torchwise.lint.fix_edits import GRAD_OFF_CONTEXTS
+        from torchwise.lint.options import GRAD_OFF_CONTEXTS
 
         if grad_off not in GRAD_OFF_CONTEXTS:
             raise ConfigError(f"{where}: [tool.torchwise] fix-grad-off-context should be one of: "

@@ -14,47 +14,13 @@ import ast
 import io
 import re
 import tokenize
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from torchwise.analysis import first_line
 from torchwise.lint.base import Edit
 
 if TYPE_CHECKING:  # pragma: no cover
     from torchwise.lint.base import Context
-
-GRAD_OFF_CONTEXTS = ("no_grad", "inference_mode")
-_grad_off: ContextVar[str | None] = ContextVar("torchwise_grad_off_fix", default=None)
-
-
-def grad_off_context(path: str | None = None) -> str:
-    """What missing-no-grad's fix wraps loops in: ``no_grad`` (default) or
-    ``inference_mode``: set for a block with ``grad_off_setting``, else
-    ``fix-grad-off-context`` in the ``[tool.torchwise]`` that applies to ``path``."""
-    chosen = _grad_off.get()
-    if chosen is None and path and not path.startswith("<"):
-        from pathlib import Path
-
-        from torchwise.lint.config import ConfigError, load_config
-
-        try:
-            chosen = load_config(Path(path)).settings.fix_grad_off_context
-        except (ConfigError, OSError):
-            chosen = None
-    return chosen or "no_grad"
-
-
-@contextmanager
-def grad_off_setting(name: str | None) -> Iterator[None]:
-    """Use ``name`` for the fixes built inside this block (None: keep the default)."""
-    token = _grad_off.set(name) if name in GRAD_OFF_CONTEXTS else None
-    try:
-        yield
-    finally:
-        if token is not None:
-            _grad_off.reset(token)
-
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 DEFAULT_INDENT = "    "

@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from typing import Iterator, NamedTuple
 
 VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.\d+)?$")
+GRAD_OFF_CONTEXTS = ("no_grad", "inference_mode")  # what missing-no-grad's fix may wrap loops in
 
 
 class RuleOptions(NamedTuple):
@@ -25,6 +26,7 @@ class RuleOptions(NamedTuple):
 
 
 _UNSET = object()
+_grad_off: ContextVar[object] = ContextVar("torchwise_grad_off_fix", default=_UNSET)
 _torch_version: ContextVar[object] = ContextVar("torchwise_torch_version", default=_UNSET)
 
 
@@ -36,14 +38,48 @@ def of(settings) -> RuleOptions:
 @contextmanager
 def applied(options: RuleOptions) -> Iterator[None]:
     """Rules run inside this block see ``options``."""
-    from torchwise.lint.fix_edits import grad_off_setting
-
     token = _torch_version.set(options.torch_version)
     try:
         with grad_off_setting(options.grad_off):
             yield
     finally:
         _torch_version.reset(token)
+
+
+@contextmanager
+def grad_off_setting(name: str | None) -> Iterator[None]:
+    """missing-no-grad's fixes built inside this block use ``name`` (``no_grad`` or
+    ``inference_mode``; anything else: the file's setting)."""
+    token = _grad_off.set(name) if name in GRAD_OFF_CONTEXTS else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _grad_off.reset(token)
+
+
+def _chosen(var: ContextVar[object], path: str | None, attr: str) -> object:
+    """The running block's value of an option, else the ``[tool.torchwise]`` that applies
+    to ``path`` (its ``LintSettings`` attribute ``attr``); None when neither says."""
+    chosen = var.get()
+    if chosen is not _UNSET:
+        return chosen
+    if not path or path.startswith("<"):
+        return None
+    from pathlib import Path
+
+    from torchwise.lint.config import ConfigError, load_config
+
+    try:
+        return getattr(load_config(Path(path)).settings, attr)
+    except (ConfigError, OSError):
+        return None
+
+
+def grad_off_context(path: str | None = None) -> str:
+    """What missing-no-grad's fix wraps loops in: ``no_grad`` (default) or ``inference_mode``."""
+    chosen = _chosen(_grad_off, path, "fix_grad_off_context")
+    return chosen if isinstance(chosen, str) else "no_grad"
 
 
 def parse_version(text: str) -> tuple[int, int] | None:
@@ -53,20 +89,9 @@ def parse_version(text: str) -> tuple[int, int] | None:
 
 
 def torch_version(path: str | None) -> tuple[int, int] | None:
-    """The oldest torch the file's code supports: the running block's setting, else the
-    ``torch-version`` of the ``[tool.torchwise]`` that applies to ``path``; None: any."""
-    chosen = _torch_version.get()
-    if chosen is _UNSET:
-        chosen = None
-        if path and not path.startswith("<"):
-            from pathlib import Path
-
-            from torchwise.lint.config import ConfigError, load_config
-
-            try:
-                chosen = load_config(Path(path)).settings.torch_version
-            except (ConfigError, OSError):
-                chosen = None
+    """The oldest torch the file's code supports (the running block's setting, else the
+    file's ``torch-version``); None: any."""
+    chosen = _chosen(_torch_version, path, "torch_version")
     return parse_version(chosen) if isinstance(chosen, str) else None
 
 

@@ -10,7 +10,7 @@ import weakref
 from typing import Iterator
 
 from torchwise.analysis import LOCAL
-from torchwise.lint import fix_edits, flow
+from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
 from torchwise.lint.rules._calls import is_false, is_true, module_reference
@@ -1445,11 +1445,11 @@ def _runs_once(loop: ast.AST) -> bool:
 
 
 def _grad_off_name(ctx: Context) -> str:
-    """``fix_edits.grad_off_context`` once per rule run (a ``Context`` is one rule on one
+    """``options.grad_off_context`` once per rule run (a ``Context`` is one rule on one
     file): it looks for the file's pyproject.toml, a walk up the folders per finding."""
     names = _GRAD_OFF_NAMES.get(ctx)
     if names is None:
-        names = _GRAD_OFF_NAMES[ctx] = fix_edits.grad_off_context(ctx.path)
+        names = _GRAD_OFF_NAMES[ctx] = options.grad_off_context(ctx.path)
     return names
 
 
@@ -1458,7 +1458,7 @@ _GRAD_OFF_NAMES: "weakref.WeakKeyDictionary[Context, str]" = weakref.WeakKeyDict
 
 def _no_grad_fix(ctx: Context, loop: ast.AST) -> Fix | None:
     """Wrap the evaluation loop in ``with torch.no_grad():`` (``torch.inference_mode()``
-    when the settings ask for it, see ``fix_edits.grad_off_context``); a comprehension's
+    when the settings ask for it, see ``options.grad_off_context``); a comprehension's
     whole statement is wrapped."""
     if isinstance(loop, _COMPREHENSIONS):
         for anc in flow.ancestors(ctx.analysis, loop):
