@@ -338,3 +338,14 @@ def test_batch_21_false_findings_are_mended() -> None:
     assert findings(paddle, "missing-zero-grad") == []
     assert [f.line for f in findings(paddle.replace("import paddle\n", "import paddle\nimport torch\n"),
                                      "missing-zero-grad")] == [15]
+
+
+def test_batch_22_false_findings_are_mended() -> None:
+    """Batch 22's review, each a reproduction of the code it quotes; the finding it must
+    still make beside it."""
+    import pathlib
+
+    here = pathlib.Path(__file__).parent / "lint_mends"
+    frozen = (here / "caller_freezes.py").read_text()
+    assert findings(frozen, "missing-no-grad") == []
+    assert [f.line for f in findings(frozen.replace("    model.requires_grad_(False)\n", ""), "missing-no-grad")] == [19]

@@ -1213,7 +1213,8 @@ def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[
                     continue
                 if _looks_like_training(a, loop) or _runs_once(loop) or _trains_through_helpers(a, loop) \
                         or _grad_disabled_somewhere(ctx, func) or _callers_switch_grad(ctx, func) \
-                        or _grad_handled(ctx, func, model_call, param) or _called_under_grad_off_in_project(ctx, func):
+                        or _grad_handled(ctx, func, model_call, param) or _callers_freeze(ctx, func, param) \
+                        or _called_under_grad_off_in_project(ctx, func):
                     break
                 reported.add(id(model_call))
                 yield _no_grad_finding(ctx, model_call, param, loop, func,
@@ -1313,6 +1314,22 @@ def _target_assigns_in(a, func: ast.AST, target: str) -> list[ast.AST]:
     return [n for n in flow.walk_local(a, func) if n.__class__ in (ast.Assign, ast.AugAssign, ast.AnnAssign)
             and any(t.__class__ is ast.Name and t.id == target  # type: ignore[attr-defined]
                     for t in (n.targets if n.__class__ is ast.Assign else [n.target]))]  # type: ignore[attr-defined]
+
+
+def _callers_freeze(ctx: Context, func: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
+    """A call site of the file's ``func`` passes, as ``param``, a model whose parameters
+    it froze first (``model.requires_grad_(False); model.eval(); evaluate_coco(ids, model)``
+    in zylo117/Yet-Another-EfficientDet-Pytorch's ``coco_eval.py``; see ``_grad_handled``)."""
+    a = ctx.analysis
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
+    index = params.index(param) if param in params else -1
+    for site in flow.calls_named(a, func.name):
+        if site.func.__class__ is not ast.Name or not 0 <= index < len(site.args):
+            continue
+        base = flow.dotted(site.args[index])
+        if base is not None and _grad_handled(ctx, flow.enclosing_function(a, site), site, base):
+            return True
+    return False
 
 
 _CHAINED = ("eval", "train", "to", "cuda", "cpu", "float", "half", "double", "requires_grad_")
