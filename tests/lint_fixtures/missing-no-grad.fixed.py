@@ -345,3 +345,20 @@ def serve(paths):
     moved = moved.cuda()  # another binding: its mode is not followed
     for p in paths:
         print(moved(p))
+
+
+def validate_then_test(prompt_model, validation_loader, test_loader):
+    # thunlp/OpenPrompt's tutorial/1.2_soft_verbalizers.py: after one eval(), a validation
+    # loop and a test loop, each recording (the nested loop is the first one's)
+    prompt_model.eval()
+    with torch.no_grad():
+        for inputs in validation_loader:
+            print(prompt_model(inputs))  # expect: missing-no-grad
+            for piece in inputs:
+                print(prompt_model(piece))
+    with torch.no_grad():
+        for inputs in test_loader:
+            print(prompt_model(inputs))  # expect: missing-no-grad
+    prompt_model.train()
+    for inputs in test_loader:
+        print(prompt_model(inputs))

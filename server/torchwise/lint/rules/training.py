@@ -1145,11 +1145,12 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
         func = flow.enclosing_function(a, call)
         if _grad_disabled_somewhere(ctx, func) or _module_forward(a, func):
             continue
+        found: list[ast.AST] = []  # this eval()'s evaluation loops, each reported once
         for loop in _local_for_loops(a, func):
             if not flow.before(call, loop):
                 continue
-            if flow.contains(loop, call) and loop is not call:
-                continue
+            if flow.contains(loop, call) and loop is not call or any(flow.contains(f, loop) for f in found):
+                continue  # (a loop inside one reported: its fix wraps this one too)
             model_call = _calls_target(a, loop, target)
             if model_call is None:
                 continue
@@ -1163,7 +1164,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
                 break
             yield _no_grad_finding(ctx, model_call, target, loop, func)
-            break
+            found.append(loop)  # and on: a test loop after the validation loop records too (thunlp/OpenPrompt)
     yield from _evaluated_after_callers_eval(ctx, reported)
     yield from _evaluated_after_helpers_eval(ctx, reported)
 
