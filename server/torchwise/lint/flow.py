@@ -355,9 +355,10 @@ def other_framework(analysis: Analysis) -> bool:
     is that framework's (thunlp/OpenPrompt's PaddlePaddle tutorial; batch 21's review)."""
     found = analysis.queries.get("other_framework")
     if found is None:
-        tops = {alias.name.split(".")[0] for node in module_statements(analysis, ast.Import) for alias in node.names}
-        tops |= {node.module.split(".")[0] for node in module_statements(analysis, ast.ImportFrom)
-                 if node.module and not node.level}
+        imports = index(analysis).imports  # (the rules' index, built once: no walk of its own)
+        tops = {alias.name.split(".")[0] for node in imports if node.__class__ is ast.Import for alias in node.names}
+        tops |= {node.module.split(".")[0] for node in imports
+                 if node.__class__ is ast.ImportFrom and node.module and not node.level}
         found = analysis.queries["other_framework"] = "torch" not in tops and not tops.isdisjoint(OTHER_FRAMEWORKS)
     return found
 

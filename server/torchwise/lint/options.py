@@ -95,10 +95,15 @@ def torch_version(path: str | None) -> tuple[int, int] | None:
     return parse_version(chosen) if isinstance(chosen, str) else None
 
 
-def has(path: str | None, since: str | None) -> bool:
-    """Whether every torch the file's code supports has what came in ``since`` (None:
-    long enough ago to be everywhere)."""
+def has(ctx, since: str | None) -> bool:
+    """Whether every torch the code of ``ctx``'s file supports has what came in ``since``
+    (None: long enough ago to be everywhere). Asked per finding: the answer is kept on the
+    file's analysis (a config's look-up walks up the folders)."""
     if since is None:
         return True
-    oldest = torch_version(path)
+    queries = ctx.analysis.queries
+    key = ("torch_version", _torch_version.get())
+    oldest = queries.get(key, _UNSET)
+    if oldest is _UNSET:
+        oldest = queries[key] = torch_version(ctx.path)
     return oldest is None or oldest >= parse_version(since)  # type: ignore[operator]

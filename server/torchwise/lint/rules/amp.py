@@ -352,7 +352,7 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
         qualname = flow.safe_qualname(a, call.func)
         short = _DEPRECATED_AMP.get(qualname or "")
         if short is None or in_compat_code(ctx, call) or in_compat_code(ctx, call.func) \
-                or not options.has(ctx.path, _REPLACEMENT_SINCE[short]):
+                or not options.has(ctx, _REPLACEMENT_SINCE[short]):
             continue  # (a name an ``except ImportError`` fallback binds is the modern class where that exists:
             # MIC-DKFZ/nnUNet's ``try: from torch import GradScaler``, ``from torch.cuda.amp import GradScaler`` after)
         yield ctx.finding(
@@ -363,7 +363,7 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
         )
     for ref in _called_later(ctx):
         short = _DEPRECATED_AMP[flow.safe_qualname(a, ref) or ""]
-        if not options.has(ctx.path, _REPLACEMENT_SINCE[short]):
+        if not options.has(ctx, _REPLACEMENT_SINCE[short]):
             continue
         yield ctx.finding(
             ref,

@@ -319,7 +319,7 @@ def removed_function(ctx: Context):
 def deprecated_function(ctx: Context):
     for node, qualname, call in _references(ctx, DEPRECATED):
         replacement = DEPRECATED[qualname]
-        if not options.has(ctx.path, replacement.since):
+        if not options.has(ctx, replacement.since):
             continue  # the replacement is newer than a torch the code supports
         fix = None
         if replacement.fixer is not None:
@@ -332,7 +332,7 @@ def deprecated_function(ctx: Context):
                 fix = Fix(applicability, f"Replace `{qualname}`", edits)  # type: ignore[arg-type]
         yield ctx.finding(call or node, f"`{qualname}` is deprecated; {replacement.advice}.", fix)
     for alias, qualname in _imports(ctx, DEPRECATED):
-        if options.has(ctx.path, DEPRECATED[qualname].since):
+        if options.has(ctx, DEPRECATED[qualname].since):
             yield ctx.finding(alias, f"Import of deprecated `{qualname}`; {DEPRECATED[qualname].advice}.")
 
 
