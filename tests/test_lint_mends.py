@@ -349,3 +349,46 @@ def test_batch_22_false_findings_are_mended() -> None:
     frozen = (here / "caller_freezes.py").read_text()
     assert findings(frozen, "missing-no-grad") == []
     assert [f.line for f in findings(frozen.replace("    model.requires_grad_(False)\n", ""), "missing-no-grad")] == [19]
+    # cszn/KAIR: parameters frozen through named_parameters()
+    named = (here / "frozen_named_parameters.py").read_text()
+    assert findings(named, "missing-no-grad") == []
+    assert [f.line for f in findings(named.replace("v.requires_grad = False", "print(k)"), "missing-no-grad")] == [14]
+    # NVIDIA/flownet2-pytorch: torch's stateless layers in a plain list
+    pools = (here / "stateless_pool_list.py").read_text()
+    assert findings(pools, "unregistered-submodules") == []
+    assert len(findings(pools.replace("nn.AvgPool2d(", "nn.Conv2d(3, "), "unregistered-submodules")) == 1
+    # ART's gradient matching: the model takes gradients in its forward
+    grads = (here / "gradients_in_forward.py").read_text()
+    assert findings(grads, "missing-no-grad") == []
+    assert [f.line for f in findings(grads.replace("_weight_grad(self.clf, x, y)", "self.clf(x)"),
+                                     "missing-no-grad")] == [28]
+    # DSE-MSU/DeepRobust: an adversarial test loop
+    adversarial = (here / "adversarial_test.py").read_text()
+    assert findings(adversarial, "missing-no-grad") == []
+    assert [f.line for f in findings(adversarial.replace("self.adv_data(data, target)", "self.pair(data, target)"),
+                                     "missing-no-grad")] == [12]
+    # wjmaddox/swa_gaussian: batch-norm statistics recomputed in train mode under no_grad
+    bn = (here / "bn_update.py").read_text()
+    assert findings(bn, "missing-eval") == []
+    plain = bn.replace("bn_update", "score").replace("module.momentum = b / (n + b)", "print(module)")
+    assert [f.line for f in findings(plain, "missing-eval")] == [15]
+    # ART: `self.optimizer` is a property returning `self._optimizer`
+    prop = (here / "optimizer_property.py").read_text()
+    assert findings(prop, "missing-zero-grad") == []
+    assert [f.line for f in findings(prop.replace("self._optimizer.zero_grad()", "self._other_optimizer.zero_grad()"),
+                                     "missing-zero-grad")] == [14]
+
+
+def test_missing_train_mode_names_the_loop_that_must_restart_in_train_mode() -> None:
+    """ZhaoJ9014/face.evoLVe validates every 2,000 batches inside the batch loop; the epoch
+    loop already calls train(): the batch loop's iterations must start in train mode."""
+    source = (
+        "import torch\n\n\ndef perform_val(backbone, carray):\n    backbone.eval()\n"
+        "    with torch.no_grad():\n        return backbone(carray)\n\n\n"
+        "def fit(backbone, loss_fn, opt, loader, lfw, epochs):\n    batch = 0\n    for epoch in range(epochs):\n"
+        "        backbone.train()\n        for inputs, labels in loader:\n            loss = loss_fn(backbone(inputs), labels)\n"
+        "            opt.zero_grad()\n            loss.backward()\n            opt.step()\n"
+        "            if batch % 2000 == 0:\n                print(perform_val(backbone, lfw))\n            batch += 1\n"
+    )
+    (found,) = findings(source, "missing-train-mode")
+    assert found.message.endswith("call `backbone.train()` at the start of each iteration of this loop"), found.message

@@ -198,6 +198,11 @@ PARAMETERLESS = frozenset(f"torch.nn.{name}" for name in (
     *(f"{kind}Pad{n}d" for kind in ("Constant", "Zero", "Reflection", "Replication", "Circular") for n in (1, 2, 3))))
 
 
+# of those, the ones train()/eval() leave alone too: nothing a container must register
+STATELESS = PARAMETERLESS - {f"torch.nn.{name}" for name in (
+    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout")}
+
+
 REGISTERS = ("register_parameter", "add_module", "register_module", "Parameter")  # (not setattr: pytorch3d's
 # TensorProperties sets plain tensors so)
 

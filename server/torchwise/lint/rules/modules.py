@@ -132,13 +132,16 @@ def _nothing_to_register(ctx: Context, elements: list[ast.expr]) -> bool:
     LXMERT keeps ``{"ce": CrossEntropyLoss(), ...}`` so; a weighted loss holds a buffer
     ``.to()`` must move), or a module class of the file or of the project that shows no
     parameter (``_weights.class_has_parameters``) and never reads its mode (pytorch3d's
-    ``RayPointRefiner``s, picked by evaluation mode); or a mix of the two (ZhengPeng7/BiRefNet's
+    ``RayPointRefiner``s, picked by evaluation mode), or one of torch's layers with no
+    parameter, buffer or mode (``_weights.STATELESS``); or a mix (ZhengPeng7/BiRefNet's
     ``{"bce": nn.BCELoss(), "iou": IoULoss()}``)."""
     a = ctx.analysis
     for element in elements:
         if flow.unweighted_loss(a, element):
             continue
         qualname = flow.safe_type(a, element) if isinstance(element, ast.Call) else None
+        if qualname in _weights.STATELESS:
+            continue  # torch's pooling, activations, padding (NVIDIA/flownet2-pytorch's list of AvgPool2d)
         found = _weights.class_of_project(a, qualname) if qualname else None
         if found is None or _weights.class_has_parameters(a, qualname):  # type: ignore[arg-type]
             return False

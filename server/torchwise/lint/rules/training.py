@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import bisect
 import operator
+import re
 import weakref
 from typing import Iterator
 
@@ -286,7 +287,7 @@ def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.exp
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "zero_grad"):
             return None
         recv = n.func.value
-        if flow.dotted(recv) in (None, name) or not flow.is_optimizer(a, recv):
+        if flow.dotted(recv) in (None, name) or not flow.is_optimizer(a, recv) or _same_but_private(flow.dotted(recv), name):
             return None
     cleared_names = {flow.dotted(n.func.value) for n in inside}  # type: ignore[attr-defined]
     if len(cleared_names) == 1 and opt.__class__ is ast.Name \
@@ -304,6 +305,17 @@ def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.exp
             if mine <= cleared:
                 return None  # the others cover all its parameters (infoGAN's info optimizer over G and D)
     return inside[0].func.value  # type: ignore[attr-defined]
+
+
+def _same_but_private(one: str | None, other: str) -> bool:
+    """``self._optimizer`` and ``self.optimizer``: the same optimizer, read through a
+    property (Trusted-AI/adversarial-robustness-toolbox's ``PyTorchClassifier.optimizer``
+    returns ``self._optimizer``)."""
+    if one is None:
+        return False
+    head, _, last = one.rpartition(".")
+    other_head, _, other_last = other.rpartition(".")
+    return head == other_head and last.lstrip("_") == other_last.lstrip("_")
 
 
 def _global_at_callers(ctx: Context, func: ast.AST, param: str, depth: int) -> str | None:
@@ -873,7 +885,35 @@ def _trained_inside(a, block: ast.AST, call: ast.Call, target: str) -> bool:
         mc = effects.mode_call(c)
         if mc is not None and mc == (target, "train"):
             return True
-    return False
+    return _trained_for(a, block, target)
+
+
+_BN_WORDS = re.compile(r"(?:^|_)bn(?:$|_)|batch_?norm|running_(?:mean|var|stats)|momentum|num_batches_tracked"
+                       r"|recalib", re.IGNORECASE)
+
+
+def _trained_for(a, block: ast.AST, target: str) -> bool:
+    """A function recomputing batch-norm statistics (named so, or touching ``momentum``,
+    ``running_mean``...: ``_BN_WORDS``) sets ``target.train()`` last before the no_grad
+    block and trains nothing between them (backward, a step, a clear): train mode chosen
+    for the block (wjmaddox/swa_gaussian's ``bn_update``, Trusted-AI/adversarial-robustness-toolbox's
+    ``update_batchnorm``). After a training loop, the evaluation that follows it without
+    ``eval()`` is still reported."""
+    func = flow.enclosing_function(a, block)
+    if not _BN_WORDS.search(getattr(func, "name", "")) and not any(
+            _BN_WORDS.search(n.attr if n.__class__ is ast.Attribute else n.id)  # type: ignore[attr-defined]
+            for n in flow.walk_local(a, func) if n.__class__ in (ast.Attribute, ast.Name)):
+        return False
+    last = None
+    for c in flow.calls_in(a, func):
+        if not flow.before(c, block):
+            break
+        mc = effects.mode_call(c)
+        if mc is not None and mc[0] == target:
+            last = mc[1]
+        elif last == "train" and (flow.is_backward_call(c) or flow.method_name(c) in ("step", "zero_grad")):
+            last = "trained"
+    return last == "train"
 
 
 def _repeated_sampling(a, loop: ast.AST | None, call: ast.Call) -> bool:
@@ -1058,11 +1098,14 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             reported.add(id(loop))
             what = f"`{ctx.text(call.func)}()` switches `{target}` to eval mode" if helper \
                 else f"`{target}.eval()` runs"
+            # a batch loop inside the epoch loop that calls train() (ZhaoJ9014/face.evoLVe validates
+            # every 2,000 batches): its iterations, not the epochs, must start in train mode
+            where = "each iteration of this loop" if flow.enclosing_loops(a, loop) else "each epoch"
             yield ctx.finding(
                 call,
                 f"{what} inside the training loop but `{target}.train()` is only called "
                 "before the loop, so every later iteration trains in eval mode; call "
-                f"`{target}.train()` at the start of each epoch",
+                f"`{target}.train()` at the start of {where}",
                 _train_mode_fix(ctx, loop, call, target),
             )
             break
@@ -1337,11 +1380,12 @@ _CHAINED = ("eval", "train", "to", "cuda", "cpu", "float", "half", "double", "re
 
 
 def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str) -> bool:
-    """Autograd has nothing to record, or the model turns it off itself: its parameters
-    were frozen in the function before the call (``sampler.eval().requires_grad_(False)``
+    """Autograd has nothing to record, the model turns it off itself, or it needs it: its
+    parameters were frozen in the function before the call (``sampler.eval().requires_grad_(False)``
     in NVlabs/stylegan3's PPL metric, ``for p in model.parameters(): p.requires_grad =
     False``), or its class (of the file or of the project) runs ``forward`` under no_grad
-    somewhere (NVlabs/SPADE's ``Pix2PixModel.forward(data, mode="inference")``)."""
+    somewhere (NVlabs/SPADE's ``Pix2PixModel.forward(data, mode="inference")``) or takes
+    gradients in it (``_takes_gradients``)."""
     a = ctx.analysis
     for call in flow.calls_in(a, func):
         if not flow.before(call, model_call):
@@ -1353,11 +1397,12 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             if flow.dotted(receiver) == target and not _layer_set_between(a, func, target, call, model_call):
                 return True
     for loop in _local_for_loops(a, func):
-        if not flow.before(loop, model_call) or not isinstance(loop, ast.For) or flow.method_name(loop.iter) != "parameters":
+        if not flow.before(loop, model_call) or not isinstance(loop, ast.For) \
+                or flow.method_name(loop.iter) not in ("parameters", "named_parameters"):
             continue
-        if flow.dotted(loop.iter.func.value) != target or not isinstance(loop.target, ast.Name):  # type: ignore[attr-defined]
+        name = _parameter_name(loop)
+        if flow.dotted(loop.iter.func.value) != target or name is None:  # type: ignore[attr-defined]
             continue
-        name = loop.target.id
         if _layer_set_between(a, func, target, loop, model_call):
             continue
         for n in flow.walk_local(a, loop):
@@ -1374,9 +1419,26 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
         owner = found[0]  # type: ignore[index]
         if any(flow.is_grad_off_context(owner, d) or _grad_off_decorator(owner, d) for d in forward.decorator_list):
             return True
+        if _takes_gradients(owner, forward):
+            return True  # the model needs autograd itself: no_grad would break it
         return any(isinstance(n, (ast.With, ast.AsyncWith)) and any(
             flow.is_grad_off_context(owner, item.context_expr) for item in n.items)
             and _computes_under(owner, n, forward) for n in flow.walk_local(owner, forward))
+    return False
+
+
+def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A model's ``forward`` takes gradients, itself or in a function of its file it calls:
+    Trusted-AI/adversarial-robustness-toolbox's gradient-matching model returns the cosine
+    of ``torch.autograd.grad(..., create_graph=True)``; facebookresearch/higher's examples
+    step an unrolled optimizer inside ``forward``."""
+    if _looks_like_training(a, func):
+        return True
+    functions = flow.index(a).functions
+    for call in flow.calls_in(a, func):
+        callee = functions.get(call.func.id) if call.func.__class__ is ast.Name else None  # type: ignore[attr-defined]
+        if callee is not None and callee is not func and _looks_like_training(a, callee):
+            return True
     return False
 
 
@@ -1395,6 +1457,18 @@ def _computes_under(a, block: ast.With | ast.AsyncWith, forward: ast.FunctionDef
             if func.__class__ is ast.Attribute and func.value.__class__ is ast.Name and func.value.id == me:
                 return True
     return False
+
+
+def _parameter_name(loop: ast.For) -> str | None:
+    """The name a loop over ``m.parameters()`` binds each parameter to; of
+    ``m.named_parameters()``, the second of the pair (``for k, v in ...``: cszn/KAIR's
+    test scripts freeze every parameter so)."""
+    target = loop.target
+    if flow.method_name(loop.iter) == "named_parameters":
+        if target.__class__ is not ast.Tuple or len(target.elts) != 2:  # type: ignore[attr-defined]
+            return None
+        target = target.elts[1]  # type: ignore[attr-defined]
+    return target.id if target.__class__ is ast.Name else None  # type: ignore[attr-defined]
 
 
 def _layer_set_between(a, func: ast.AST, target: str, start: ast.AST, end: ast.AST) -> bool:
@@ -1511,7 +1585,10 @@ def _local_for_loops(a, func: ast.AST) -> list[ast.AST]:
 
 # the words of an adversarial attack's call (``adversary.perturb(x, y)`` in advertorch,
 # ``pgd_attack(model, x)``, ``fgsm(...)``): it takes gradients of the input inside
-_ATTACK_WORDS = ("attack", "adversar", "pgd", "fgsm", "perturb")
+_ATTACK_WORDS = re.compile(r"attack|adversar|pgd|fgsm|perturb")
+# and a function named with ``adv`` as a word (DSE-MSU/DeepRobust's defenses test on
+# ``self.adv_data(...)``, which runs a PGD attack; not ``advance``, nor ``x_adv.argmax``)
+_ADV_FUNCTION = re.compile(r"(?:^|_)adv(?:$|_)")
 
 
 def _looks_like_training(a, node: ast.AST) -> bool:
@@ -1523,7 +1600,8 @@ def _looks_like_training(a, node: ast.AST) -> bool:
             return True
         if isinstance(n, ast.Call) and flow.method_name(n) in ("grad", "step", "requires_grad_", "backward"):
             return True
-        if isinstance(n, ast.Call) and any(w in (flow.dotted(n.func) or "").lower() for w in _ATTACK_WORDS):
+        if isinstance(n, ast.Call) and (_ATTACK_WORDS.search((flow.dotted(n.func) or "").lower())
+                                        or _ADV_FUNCTION.search(flow.last_name(n.func).lower())):
             return True
         if isinstance(n, ast.keyword) and n.arg in ("requires_grad", "create_graph"):
             return True
