@@ -228,8 +228,9 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
         return False  # no evidence found within reach
     owner, info = found
     for base in owner.bases(info.qualname):
-        if base != MODULE and flow.is_subclass(owner, base, MODULE) and class_of_project(owner, base) is not None \
-                and class_has_parameters(owner, base, depth + 1):
+        if base != MODULE and flow.is_subclass(owner, base, MODULE) and (
+                base not in PARAMETERLESS if class_of_project(owner, base) is None  # torch's layer, another library's
+                else class_has_parameters(owner, base, depth + 1)):  # (ptrblck's MyBatchNorm2d(nn.BatchNorm2d))
             return True
     # the class's body (not its decorators: ``@MODELS.register_module()`` registers the class
     # in a registry, no module in it; open-mmlab/mmagic's ``CharbonnierLoss``)

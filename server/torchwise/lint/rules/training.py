@@ -1385,7 +1385,7 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
     in NVlabs/stylegan3's PPL metric, ``for p in model.parameters(): p.requires_grad =
     False``), or its class (of the file or of the project) runs ``forward`` under no_grad
     somewhere (NVlabs/SPADE's ``Pix2PixModel.forward(data, mode="inference")``) or takes
-    gradients in it (``_takes_gradients``)."""
+    gradients in it (``_takes_gradients``), or shows no parameter (``_weights.class_has_parameters``)."""
     a = ctx.analysis
     for call in flow.calls_in(a, func):
         if not flow.before(call, model_call):
@@ -1413,7 +1413,10 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             if isinstance(n, ast.Call) and flow.method_name(n) == "requires_grad_" and n.args and is_false(n.args[0]) \
                     and flow.dotted(n.func.value) == name:  # type: ignore[attr-defined]
                 return True
-    found = _weights.class_of_project(a, flow.safe_type(a, model_call.func) or "")
+    qualname = flow.safe_type(a, model_call.func) or ""
+    found = _weights.class_of_project(a, qualname)
+    if found is not None and not _weights.class_has_parameters(a, qualname):
+        return True  # a module of the project with no parameters (facebookresearch/pytorch3d's NeRFRaysampler)
     forward = found[1].methods.get("forward") if found is not None else None
     if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)):
         owner = found[0]  # type: ignore[index]
