@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from torchwise.lint.engine import LintSettings, lint_source, select_rules
+
+MENDS = Path(__file__).parent / "lint_mends"  # reproductions of reviewed real code, read as text (never run)
 
 
 def findings(source: str, *rules: str):
@@ -294,27 +298,24 @@ def test_missing_no_grad_says_volatile_turns_nothing_off() -> None:
 def test_batch_20_false_findings_are_mended() -> None:
     """Batch 20's review, each a reproduction of the code it quotes; the finding it must
     still make beside it."""
-    import pathlib
-
-    here = pathlib.Path(__file__).parent / "lint_mends"  # reproductions, read as text (never run)
     # NVlabs/imaginaire trainers/base.py: "Skip gradient update.": clear, let the scaler
     # close its iteration, leave
-    skip = (here / "skip_update.py").read_text()
+    skip = (MENDS / "skip_update.py").read_text()
     assert findings(skip, "zero-grad-between-backward-and-step") == []
     assert [f.line for f in findings(skip.replace("        break\n", "        pass\n"),
                                      "zero-grad-between-backward-and-step")] == [20]
     # NVlabs/imaginaire losses/perceptual.py: the loss's forward runs its frozen VGG in eval mode
-    perceptual = (here / "perceptual_loss.py").read_text()
+    perceptual = (MENDS / "perceptual_loss.py").read_text()
     assert findings(perceptual, "missing-no-grad") == []
     assert [f.line for f in findings(perceptual.replace("def forward(self, inp, target)", "def compare(self, inp, target)"),
                                      "missing-no-grad")] == [18]
     # open-mmlab/mmagic tests: a registry's decorator is no module registered on the loss
-    charbonnier = (here / "registered_loss.py").read_text()
+    charbonnier = (MENDS / "registered_loss.py").read_text()
     assert findings(charbonnier, "numpy-without-detach") == []
     assert [f.line for f in findings(charbonnier.replace("self.eps = eps", "self.eps = torch.nn.Parameter(torch.ones(1))"),
                                      "numpy-without-detach")] == [28]
     # ZhengPeng7/BiRefNet loss.py: weightless losses, filled later or mixed with the project's
-    weightless = (here / "weightless_losses.py").read_text()
+    weightless = (MENDS / "weightless_losses.py").read_text()
     assert findings(weightless, "unregistered-submodules") == []
     weighted = weightless.replace("nn.BCELoss()", "nn.BCEWithLogitsLoss(pos_weight=torch.ones(1))")
     assert [f.line for f in findings(weighted, "unregistered-submodules")] == [20, 25]
@@ -323,18 +324,15 @@ def test_batch_20_false_findings_are_mended() -> None:
 def test_batch_21_false_findings_are_mended() -> None:
     """Batch 21's review, each a reproduction of the code it quotes; the finding it must
     still make beside it."""
-    import pathlib
-
-    here = pathlib.Path(__file__).parent / "lint_mends"
-    fallback = (here / "gradscaler_fallback.py").read_text()
+    fallback = (MENDS / "gradscaler_fallback.py").read_text()
     assert findings(fallback, "deprecated-cuda-amp") == []
     plain = fallback.replace("    from torch import GradScaler\n", "    import numpy\n")
     assert len(findings(plain, "deprecated-cuda-amp")) == 2  # the name is torch.cuda.amp's alone
-    padded = (here / "padded_numpy.py").read_text()
+    padded = (MENDS / "padded_numpy.py").read_text()
     assert findings(padded, "numpy-without-detach") == []
     assert [f.line for f in findings(padded.replace("torch.nn.ReflectionPad1d(2)", "torch.nn.Conv1d(10, 10, 1)"),
                                      "numpy-without-detach")] == [12]
-    paddle = (here / "paddle_training.py").read_text()
+    paddle = (MENDS / "paddle_training.py").read_text()
     assert findings(paddle, "missing-zero-grad") == []
     assert [f.line for f in findings(paddle.replace("import paddle\n", "import paddle\nimport torch\n"),
                                      "missing-zero-grad")] == [15]
@@ -343,37 +341,34 @@ def test_batch_21_false_findings_are_mended() -> None:
 def test_batch_22_false_findings_are_mended() -> None:
     """Batch 22's review, each a reproduction of the code it quotes; the finding it must
     still make beside it."""
-    import pathlib
-
-    here = pathlib.Path(__file__).parent / "lint_mends"
-    frozen = (here / "caller_freezes.py").read_text()
+    frozen = (MENDS / "caller_freezes.py").read_text()
     assert findings(frozen, "missing-no-grad") == []
     assert [f.line for f in findings(frozen.replace("    model.requires_grad_(False)\n", ""), "missing-no-grad")] == [19]
     # cszn/KAIR: parameters frozen through named_parameters()
-    named = (here / "frozen_named_parameters.py").read_text()
+    named = (MENDS / "frozen_named_parameters.py").read_text()
     assert findings(named, "missing-no-grad") == []
     assert [f.line for f in findings(named.replace("v.requires_grad = False", "print(k)"), "missing-no-grad")] == [14]
     # NVIDIA/flownet2-pytorch: torch's stateless layers in a plain list
-    pools = (here / "stateless_pool_list.py").read_text()
+    pools = (MENDS / "stateless_pool_list.py").read_text()
     assert findings(pools, "unregistered-submodules") == []
     assert len(findings(pools.replace("nn.AvgPool2d(", "nn.Conv2d(3, "), "unregistered-submodules")) == 1
     # ART's gradient matching: the model takes gradients in its forward
-    grads = (here / "gradients_in_forward.py").read_text()
+    grads = (MENDS / "gradients_in_forward.py").read_text()
     assert findings(grads, "missing-no-grad") == []
     assert [f.line for f in findings(grads.replace("_weight_grad(self.clf, x, y)", "self.clf(x)"),
                                      "missing-no-grad")] == [28]
     # DSE-MSU/DeepRobust: an adversarial test loop
-    adversarial = (here / "adversarial_test.py").read_text()
+    adversarial = (MENDS / "adversarial_test.py").read_text()
     assert findings(adversarial, "missing-no-grad") == []
     assert [f.line for f in findings(adversarial.replace("self.adv_data(data, target)", "self.pair(data, target)"),
                                      "missing-no-grad")] == [12]
     # wjmaddox/swa_gaussian: batch-norm statistics recomputed in train mode under no_grad
-    bn = (here / "bn_update.py").read_text()
+    bn = (MENDS / "bn_update.py").read_text()
     assert findings(bn, "missing-eval") == []
     plain = bn.replace("bn_update", "score").replace("module.momentum = b / (n + b)", "print(module)")
     assert [f.line for f in findings(plain, "missing-eval")] == [15]
     # ART: `self.optimizer` is a property returning `self._optimizer`
-    prop = (here / "optimizer_property.py").read_text()
+    prop = (MENDS / "optimizer_property.py").read_text()
     assert findings(prop, "missing-zero-grad") == []
     assert [f.line for f in findings(prop.replace("self._optimizer.zero_grad()", "self._other_optimizer.zero_grad()"),
                                      "missing-zero-grad")] == [14]
