@@ -387,3 +387,13 @@ def test_missing_train_mode_names_the_loop_that_must_restart_in_train_mode() -> 
     )
     (found,) = findings(source, "missing-train-mode")
     assert found.message.endswith("call `backbone.train()` at the start of each iteration of this loop"), found.message
+
+
+def test_batch_23_false_findings_are_mended() -> None:
+    """Batch 23's review: a reproduction of the code it quotes; the finding it must still
+    make beside it."""
+    unused = (MENDS / "unused_softmax.py").read_text()
+    assert findings(unused, "softmax-without-dim") == []
+    used = unused.replace("activation_map = net.features(v.cuda()).cpu()",
+                          "activation_map = softmax(net.features(v.cuda())).cpu()")
+    assert [f.line for f in findings(used, "softmax-without-dim")] == [9]

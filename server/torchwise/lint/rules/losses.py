@@ -487,6 +487,24 @@ _IMPLICIT_DIM_CLASSES = {
 _IMPLICIT_DIM_NAMES = {q.rsplit(".", 1)[-1] for q in (*_IMPLICIT_DIM_FUNCS, *_IMPLICIT_DIM_CLASSES)}
 
 
+def _never_used(a, built: ast.Call) -> bool:
+    """A module built into a local name (``softmax = torch.nn.Softmax().cuda()``) that its
+    function never reads again (facebookresearch/deepcluster's ``eval_retrieval.py``)."""
+    node = built
+    while (up := flow.parent(a, node)) is not None and up.__class__ is ast.Attribute \
+            and (call := flow.parent(a, up)).__class__ is ast.Call and call.func is up:  # .cuda(), .to(device)
+        node = call
+    assign = flow.parent(a, node)
+    if assign.__class__ is not ast.Assign or len(assign.targets) != 1 or assign.targets[0].__class__ is not ast.Name:
+        return False
+    name = assign.targets[0].id  # type: ignore[attr-defined]
+    func = flow.enclosing_function(a, assign)
+    if func is a.tree:
+        return False  # a module-level name: other modules may import it
+    return not any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is ast.Load  # type: ignore[attr-defined]
+                   for n in flow.subtree(func))
+
+
 @rule(code="TW204", name="softmax-without-dim", group="losses", severity="warning",
       summary="softmax / log_softmax / nn.Softmax without `dim`: PyTorch guesses the dimension.")
 def softmax_without_dim(ctx: Context) -> Iterator[Finding]:
@@ -508,6 +526,8 @@ def softmax_without_dim(ctx: Context) -> Iterator[Finding]:
             continue  # no input either: an exercise's stub (``F.softmax(  # your code here``), not a call that runs
         if in_compat_code(ctx, call):
             continue  # an arm for torch < 0.3, before `dim` existed
+        if qualname in _IMPLICIT_DIM_CLASSES and _never_used(a, call):
+            continue  # built, never run: the dimension is picked (and the warning given) when it runs
         short = qualname.rsplit(".", 1)[-1]
         yield ctx.finding(
             call,
