@@ -397,3 +397,17 @@ def test_batch_23_false_findings_are_mended() -> None:
     used = unused.replace("activation_map = net.features(v.cuda()).cpu()",
                           "activation_map = softmax(net.features(v.cuda())).cpu()")
     assert [f.line for f in findings(used, "softmax-without-dim")] == [9]
+
+
+def test_a_stub_module_class_is_not_taken_for_a_parameterless_one() -> None:
+    """udacity/deep-learning-v2-pytorch's exercises leave the network's ``__init__`` a TODO
+    (the student adds the layers): its evaluation loop is still reported, while a finished
+    class with no parameter records nothing."""
+    stub = (
+        "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super(Net, self).__init__()\n        # TODO build the layers\n\n    def forward(self, x):\n"
+        "        return x\n\n\nmodel = Net()\nmodel.eval()\nfor data in loader:\n    output = model(data)\n"
+    )
+    assert [f.line for f in findings(stub, "missing-no-grad")] == [17]
+    finished = stub.replace("        # TODO build the layers\n", "        self.scale = 2.0\n")
+    assert findings(finished, "missing-no-grad") == []

@@ -363,3 +363,46 @@ def test_torch_version_outside_a_run_is_the_files_config(tmp_path) -> None:
     source = "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
     assert lint_source(source, str(path), rules=[get_rule("deprecated-cuda-amp")]) == []
     assert len(lint_source(source, "<stdin>", rules=[get_rule("deprecated-cuda-amp")])) == 1
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_torch_version_is_inferred_from_the_projects_pins(tmp_path, jobs) -> None:
+    """Without ``torch-version``, the oldest torch the project pins counts (as ruff infers
+    ``target-version`` from ``requires-python``): ifzhang/ByteTrack's ``torch>=1.7``,
+    TorchSSL's conda ``pytorch=1.7.1``; reviews found the safe fix to
+    ``torch.amp.GradScaler`` (2.3) breaking such pins. ``--isolated`` reads no project
+    file; an explicit ``torch-version`` wins."""
+    from torchwise.lint import pool
+
+    code = "import torch\nscaler = torch.cuda.amp.GradScaler()\nctx = torch.cuda.amp.autocast()\n"
+    for n in range(2 * pool.MIN_FILES_PER_WORKER):
+        (tmp_path / f"train_{n}.py").write_text(code, encoding="utf-8")
+    env = {**os.environ, "TORCHWISE_JOBS": jobs}
+
+    def reported(*extra: str) -> set[int]:
+        done = subprocess.run([sys.executable, "-m", "torchwise", "check", "--select", "TW404",
+                               "--output-format", "concise", *extra, "."], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path, env=env)
+        assert done.returncode in (0, 1) and not done.stderr, done.stdout + done.stderr
+        return {int(m) for m in re.findall(r"^train_\d+\.py:(\d+):", done.stdout, re.M)}
+
+    (tmp_path / "requirements.txt").write_text("numpy\ntorch>=1.7\ntorchvision==0.8.2\n")
+    assert reported() == set()  # neither torch.amp class exists in 1.7
+    assert reported("--isolated") == {2, 3}
+    (tmp_path / "requirements.txt").unlink()
+    (tmp_path / "environment.yml").write_text("dependencies:\n  - python=3.8\n  - pytorch=1.12.1\n")
+    assert reported() == {3}  # torch.amp.autocast came in 1.12
+    (tmp_path / "pyproject.toml").write_text('[tool.torchwise]\ntorch-version = "2.4"\n')
+    assert reported() == {2, 3}
+
+
+def test_an_inferred_pin_is_read_once_per_folder_version(tmp_path) -> None:
+    from torchwise.lint.options import inferred
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "requirements.txt").write_text("torch==1.13.1+cu117\n")
+    assert inferred(str(tmp_path / "pkg" / "a.py")) == "1.13"
+    (tmp_path / "requirements.txt").write_text("torch\n")
+    assert inferred(str(tmp_path / "pkg" / "a.py")) is None  # changed: read again
+    (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = [\n  "torch>=2.2",\n]\n')
+    assert inferred(str(tmp_path / "pkg" / "a.py")) == "2.2"

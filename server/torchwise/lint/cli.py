@@ -22,7 +22,7 @@ from torchwise.lint import pool
 from torchwise.lint.engine import LintSettings, lint_source, project_context, project_env_for, select_rules, unknown_selectors
 from torchwise.lint.files import SourceError, decode_source, encode_source, read_source_file, write_atomic
 from torchwise.lint.fix import fix_source, fixable, unified_diff
-from torchwise.lint.options import RuleOptions, applied as rule_options, of as options_of
+from torchwise.lint.options import RuleOptions, applied as rule_options, inferred as inferred_torch_version, of as options_of
 from torchwise.lint.term import use_color
 from torchwise.project.resolver import SKIPPED_DIRS, is_virtualenv
 
@@ -347,6 +347,8 @@ class _Settings:
             settings.per_file_ignores = {**settings.per_file_ignores}
             for pattern, codes in self.per_file_ignores.items():
                 settings.per_file_ignores[pattern] = [*settings.per_file_ignores.get(pattern, []), *codes]
+        if settings.torch_version is None and not self.args.isolated:
+            settings.torch_version = inferred_torch_version(str(path if path.is_dir() else path.parent / "_"))
         return settings
 
 

@@ -4,10 +4,10 @@
 and carries them to the pool's workers with each job; outside a run (a test, a rule asked
 directly) a rule reads the ``[tool.torchwise]`` that applies to the file.
 
-``torch-version`` works as ruff's ``target-version``: a deprecated API whose replacement
-the oldest supported torch lacks is the only one that code can use, so it is not reported
-(``torch.cuda.amp.GradScaler`` where ``torch-version = "2.1"``: ``torch.amp.GradScaler``
-came in 2.3)."""
+``torch-version`` works as ruff's ``target-version`` (unset, it is what the project pins:
+``inferred``): a deprecated API whose replacement the oldest supported torch lacks is the
+only one that code can use, so it is not reported (``torch.cuda.amp.GradScaler`` where
+``torch-version = "2.1"``: ``torch.amp.GradScaler`` came in 2.3)."""
 
 from __future__ import annotations
 
@@ -90,9 +90,63 @@ def parse_version(text: str) -> tuple[int, int] | None:
 
 def torch_version(path: str | None) -> tuple[int, int] | None:
     """The oldest torch the file's code supports (the running block's setting, else the
-    file's ``torch-version``); None: any."""
+    file's ``torch-version``, else what its project pins: ``inferred``); None: any."""
     chosen = _chosen(_torch_version, path, "torch_version")
+    if chosen is None and _torch_version.get() is _UNSET and path and not path.startswith("<"):
+        chosen = inferred(path)
     return parse_version(chosen) if isinstance(chosen, str) else None
+
+
+# what pins torch in a project: pip's ``torch==1.9.1`` / ``torch>=1.7``, conda's ``pytorch=1.13.1``
+_PIN = re.compile(r"""^[\s"'-]*(?:py)?torch\s*(?:==|>=|~=|===|=)\s*v?(\d+\.\d+)""", re.MULTILINE | re.IGNORECASE)
+_PIN_FILES = ("pyproject.toml", "requirements.txt", "environment.yml", "environment.yaml")
+_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", "requirements.txt", "environment.yml",
+            "environment.yaml")
+_inferred: dict[str, tuple[tuple, str | None]] = {}
+
+
+def inferred(path: str) -> str | None:
+    """The oldest torch a file's project pins, like ruff's ``target-version`` from
+    ``requires-python``: in the nearest folder above it that holds a project's files,
+    ``torch``'s lower bound in ``pyproject.toml``, ``requirements.txt`` or a conda
+    ``environment.yml`` (the first that names one). Reviews found research code pinned to
+    torch 1.8-2.1 told to switch to ``torch.amp.GradScaler`` (2.3): the fix marked safe
+    broke it there. Kept per folder while its files are unchanged."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(path))
+    while True:
+        if any(os.path.exists(os.path.join(folder, m)) for m in _MARKERS):
+            break
+        up = os.path.dirname(folder)
+        if up == folder:
+            return None
+        folder = up
+    stamps = []
+    for name in _PIN_FILES:
+        try:
+            stat = os.stat(os.path.join(folder, name))
+            stamps.append((stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append(None)
+    key = tuple(stamps)
+    known = _inferred.get(folder)
+    if known is not None and known[0] == key:
+        return known[1]
+    found = None
+    for name, stamp in zip(_PIN_FILES, stamps):
+        if stamp is None:
+            continue
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as f:
+                match = _PIN.search(f.read(200_000))
+        except OSError:
+            continue
+        if match:
+            found = match.group(1)
+            break
+    _inferred[folder] = (key, found)
+    return found
 
 
 def has(ctx, since: str | None) -> bool:

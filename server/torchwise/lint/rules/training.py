@@ -1415,7 +1415,7 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
                 return True
     qualname = flow.safe_type(a, model_call.func) or ""
     found = _weights.class_of_project(a, qualname)
-    if found is not None and not _weights.class_has_parameters(a, qualname):
+    if found is not None and not _weights.class_has_parameters(a, qualname) and not _unfinished(found[1].node):
         return True  # a module of the project with no parameters (facebookresearch/pytorch3d's NeRFRaysampler)
     forward = found[1].methods.get("forward") if found is not None else None
     if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -1428,6 +1428,17 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             flow.is_grad_off_context(owner, item.context_expr) for item in n.items)
             and _computes_under(owner, n, forward) for n in flow.walk_local(owner, forward))
     return False
+
+
+def _unfinished(cls: ast.ClassDef) -> bool:
+    """A module class whose ``__init__`` does nothing but call its base's: an exercise's stub
+    (udacity/deep-learning-v2-pytorch: ``# TODO build convolutional neural network``), whose
+    layers the student adds; no evidence that it will hold no parameters."""
+    init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+    if init is None:
+        return True
+    return all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and (
+        isinstance(s.value, ast.Constant) or flow.method_name(s.value) == "__init__")) for s in init.body)
 
 
 def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
