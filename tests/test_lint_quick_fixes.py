@@ -366,12 +366,12 @@ def test_torch_version_outside_a_run_is_the_files_config(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_torch_version_is_inferred_from_the_projects_pins(tmp_path, jobs) -> None:
-    """Without ``torch-version``, the oldest torch the project pins counts (as ruff infers
-    ``target-version`` from ``requires-python``): ifzhang/ByteTrack's ``torch>=1.7``,
-    TorchSSL's conda ``pytorch=1.7.1``; reviews found the safe fix to
-    ``torch.amp.GradScaler`` (2.3) breaking such pins. ``--isolated`` reads no project
-    file; an explicit ``torch-version`` wins."""
+def test_a_pinned_torch_makes_fixes_it_cannot_run_unsafe(tmp_path, jobs) -> None:
+    """Without ``torch-version``, the oldest torch the project pins (ifzhang/ByteTrack's
+    ``torch>=1.7``, TorchSSL's conda ``pytorch=1.7.1``) keeps the deprecation findings (a
+    pin's lower bound is often stale) but a fix that needs a newer torch is no longer safe:
+    reviews found the safe fix to ``torch.amp.GradScaler`` (2.3) breaking such pins.
+    ``--isolated`` reads no project file; a configured ``torch-version`` wins."""
     from torchwise.lint import pool
 
     code = "import torch\nscaler = torch.cuda.amp.GradScaler()\nctx = torch.cuda.amp.autocast()\n"
@@ -379,21 +379,22 @@ def test_torch_version_is_inferred_from_the_projects_pins(tmp_path, jobs) -> Non
         (tmp_path / f"train_{n}.py").write_text(code, encoding="utf-8")
     env = {**os.environ, "TORCHWISE_JOBS": jobs}
 
-    def reported(*extra: str) -> set[int]:
+    def reported(*extra: str) -> set[tuple[int, bool]]:
+        """(line, fix marked safe) of every finding."""
         done = subprocess.run([sys.executable, "-m", "torchwise", "check", "--select", "TW404",
                                "--output-format", "concise", *extra, "."], capture_output=True, text=True,
                               timeout=300, cwd=tmp_path, env=env)
         assert done.returncode in (0, 1) and not done.stderr, done.stdout + done.stderr
-        return {int(m) for m in re.findall(r"^train_\d+\.py:(\d+):", done.stdout, re.M)}
+        return {(int(m[0]), bool(m[1])) for m in re.findall(r"^train_\d+\.py:(\d+):\d+: TW404( \[\*\])?", done.stdout, re.M)}
 
     (tmp_path / "requirements.txt").write_text("numpy\ntorch>=1.7\ntorchvision==0.8.2\n")
-    assert reported() == set()  # neither torch.amp class exists in 1.7
-    assert reported("--isolated") == {2, 3}
+    assert reported() == {(2, False), (3, False)}  # neither torch.amp class exists in 1.7
+    assert reported("--isolated") == {(2, True), (3, True)}
     (tmp_path / "requirements.txt").unlink()
     (tmp_path / "environment.yml").write_text("dependencies:\n  - python=3.8\n  - pytorch=1.12.1\n")
-    assert reported() == {3}  # torch.amp.autocast came in 1.12
+    assert reported() == {(2, False), (3, True)}  # torch.amp.autocast came in 1.12
     (tmp_path / "pyproject.toml").write_text('[tool.torchwise]\ntorch-version = "2.4"\n')
-    assert reported() == {2, 3}
+    assert reported() == {(2, True), (3, True)}
 
 
 def test_an_inferred_pin_is_read_once_per_folder_version(tmp_path) -> None:

@@ -4,10 +4,12 @@
 and carries them to the pool's workers with each job; outside a run (a test, a rule asked
 directly) a rule reads the ``[tool.torchwise]`` that applies to the file.
 
-``torch-version`` works as ruff's ``target-version`` (unset, it is what the project pins:
-``inferred``): a deprecated API whose replacement the oldest supported torch lacks is the
-only one that code can use, so it is not reported (``torch.cuda.amp.GradScaler`` where
-``torch-version = "2.1"``: ``torch.amp.GradScaler`` came in 2.3)."""
+``torch-version`` works as ruff's ``target-version``: a deprecated API whose replacement
+the oldest supported torch lacks is the only one that code can use, so it is not reported
+(``torch.cuda.amp.GradScaler`` where ``torch-version = "2.1"``: ``torch.amp.GradScaler``
+came in 2.3). Unset, what the project pins (``inferred``: ``torch>=1.7`` in its
+``requirements.txt``) keeps such a finding but makes its fix unsafe (``pinned_without``):
+a pin's lower bound is often stale, the deprecation holds on a newer torch."""
 
 from __future__ import annotations
 
@@ -23,26 +25,32 @@ GRAD_OFF_CONTEXTS = ("no_grad", "inference_mode")  # what missing-no-grad's fix 
 class RuleOptions(NamedTuple):
     grad_off: str  # "no_grad" or "inference_mode"
     torch_version: str | None  # "2.1": the oldest torch the code supports; None: any
+    torch_pin: str | None = None  # the oldest torch the file's project pins (``inferred``), if any
 
 
 _UNSET = object()
 _grad_off: ContextVar[object] = ContextVar("torchwise_grad_off_fix", default=_UNSET)
 _torch_version: ContextVar[object] = ContextVar("torchwise_torch_version", default=_UNSET)
+_torch_pin: ContextVar[object] = ContextVar("torchwise_torch_pin", default=_UNSET)
 
 
-def of(settings) -> RuleOptions:
-    """The options files with these ``LintSettings`` are checked with."""
-    return RuleOptions(settings.fix_grad_off_context or "no_grad", settings.torch_version)
+def of(settings, where=None) -> RuleOptions:
+    """The options a file ``where`` with these ``LintSettings`` is checked with (``where``
+    None: no project file is read for its pins)."""
+    pin = inferred(str(where)) if where is not None and settings.torch_version is None else None
+    return RuleOptions(settings.fix_grad_off_context or "no_grad", settings.torch_version, pin)
 
 
 @contextmanager
 def applied(options: RuleOptions) -> Iterator[None]:
     """Rules run inside this block see ``options``."""
     token = _torch_version.set(options.torch_version)
+    pin_token = _torch_pin.set(options.torch_pin)
     try:
         with grad_off_setting(options.grad_off):
             yield
     finally:
+        _torch_pin.reset(pin_token)
         _torch_version.reset(token)
 
 
@@ -89,12 +97,19 @@ def parse_version(text: str) -> tuple[int, int] | None:
 
 
 def torch_version(path: str | None) -> tuple[int, int] | None:
-    """The oldest torch the file's code supports (the running block's setting, else the
-    file's ``torch-version``, else what its project pins: ``inferred``); None: any."""
+    """The oldest torch the file's code supports, as configured (the running block's
+    setting, else the file's ``torch-version``); None: any."""
     chosen = _chosen(_torch_version, path, "torch_version")
-    if chosen is None and _torch_version.get() is _UNSET and path and not path.startswith("<"):
-        chosen = inferred(path)
     return parse_version(chosen) if isinstance(chosen, str) else None
+
+
+def torch_pin(path: str | None) -> str | None:
+    """The oldest torch the file's project pins (the running block's, else ``inferred``),
+    when no ``torch-version`` is configured."""
+    pin = _torch_pin.get()
+    if pin is _UNSET:
+        pin = inferred(path) if path and not path.startswith("<") and torch_version(path) is None else None
+    return pin if isinstance(pin, str) else None
 
 
 # what pins torch in a project: pip's ``torch==1.9.1`` / ``torch>=1.7``, conda's ``pytorch=1.13.1``
@@ -150,14 +165,41 @@ def inferred(path: str) -> str | None:
 
 
 def has(ctx, since: str | None) -> bool:
-    """Whether every torch the code of ``ctx``'s file supports has what came in ``since``
-    (None: long enough ago to be everywhere). Asked per finding: the answer is kept on the
-    file's analysis (a config's look-up walks up the folders)."""
+    """Whether every torch the code of ``ctx``'s file supports, as configured, has what
+    came in ``since`` (None: long enough ago to be everywhere). A replacement it lacks is
+    not asked for. Asked per finding: the answer is kept on the file's analysis (a
+    config's look-up walks up the folders)."""
     if since is None:
         return True
-    queries = ctx.analysis.queries
-    key = ("torch_version", _torch_version.get())
-    oldest = queries.get(key, _UNSET)
-    if oldest is _UNSET:
-        oldest = queries[key] = torch_version(ctx.path)
+    oldest = _memo(ctx, "torch_version", _torch_version, lambda: torch_version(ctx.path))
     return oldest is None or oldest >= parse_version(since)  # type: ignore[operator]
+
+
+def pinned_without(ctx, since: str | None) -> str | None:
+    """The torch the file's project pins (``torch>=1.7``), when it predates ``since``: the
+    finding stands (the old API is deprecated where torch is newer) but its fix, which the
+    pinned torch cannot run, is not safe."""
+    if since is None:
+        return None
+    pin = _memo(ctx, "torch_pin", _torch_pin, lambda: torch_pin(ctx.path))
+    return pin if pin is not None and parse_version(pin) < parse_version(since) else None  # type: ignore[operator]
+
+
+def _memo(ctx, name: str, var: ContextVar[object], compute):
+    queries = ctx.analysis.queries
+    key = (name, var.get())
+    found = queries.get(key, _UNSET)
+    if found is _UNSET:
+        found = queries[key] = compute()
+    return found
+
+
+def for_pin(ctx, fix, since: str | None):
+    """``fix``, or, where the project pins a torch that predates ``since``, the same edits
+    marked unsafe and saying why (``pinned_without``)."""
+    pin = pinned_without(ctx, since) if fix is not None else None
+    if pin is None:
+        return fix
+    from torchwise.lint.base import Fix
+
+    return Fix("unsafe", f"{fix.message} (unsafe: the project pins torch {pin}, and this needs {since})", fix.edits)

@@ -359,7 +359,7 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
             call,
             f"`torch.cuda.amp.{short}(...)` is deprecated; use `torch.amp.{short}(\"cuda\", ...)` "
             "(the device type comes first, so pass the other arguments by keyword)",
-            _amp_fix(ctx, call, short),
+            options.for_pin(ctx, _amp_fix(ctx, call, short), _REPLACEMENT_SINCE[short]),
         )
     for ref in _called_later(ctx):
         short = _DEPRECATED_AMP[flow.safe_qualname(a, ref) or ""]

@@ -329,7 +329,8 @@ def deprecated_function(ctx: Context):
                 result = None
             if result is not None:
                 applicability, edits = result
-                fix = Fix(applicability, f"Replace `{qualname}`", edits)  # type: ignore[arg-type]
+                fix = options.for_pin(ctx, Fix(applicability, f"Replace `{qualname}`", edits),  # type: ignore[arg-type]
+                                      replacement.since)
         yield ctx.finding(call or node, f"`{qualname}` is deprecated; {replacement.advice}.", fix)
     for alias, qualname in _imports(ctx, DEPRECATED):
         if options.has(ctx, DEPRECATED[qualname].since):
