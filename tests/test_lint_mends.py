@@ -411,3 +411,16 @@ def test_a_stub_module_class_is_not_taken_for_a_parameterless_one() -> None:
     assert [f.line for f in findings(stub, "missing-no-grad")] == [17]
     finished = stub.replace("        # TODO build the layers\n", "        self.scale = 2.0\n")
     assert findings(finished, "missing-no-grad") == []
+
+
+def test_batch_25_false_findings_are_mended() -> None:
+    """Batch 25's review, each a reproduction of the code it quotes; the finding it must
+    still make beside it."""
+    frozen = (MENDS / "frozen_by_default.py").read_text()  # (get_activations' model is typed by its callers in a check)
+    assert [f.line for f in findings(frozen, "missing-no-grad") if f.line > 30] == []
+    trainable = frozen.replace("requires_grad=False):", "requires_grad=True):")
+    assert [f.line for f in findings(trainable, "missing-no-grad") if f.line > 30] == [42]
+    unused = (MENDS / "unused_softmax_attribute.py").read_text()
+    assert findings(unused, "softmax-without-dim") == []
+    used = unused.replace("scores = self.cls(self.bert(x))", "scores = self.log_softmax(self.cls(self.bert(x)))")
+    assert [f.line for f in findings(used, "softmax-without-dim")] == [21]

@@ -489,15 +489,23 @@ _IMPLICIT_DIM_NAMES = {q.rsplit(".", 1)[-1] for q in (*_IMPLICIT_DIM_FUNCS, *_IM
 
 def _never_used(a, built: ast.Call) -> bool:
     """A module built into a local name (``softmax = torch.nn.Softmax().cuda()``) that its
-    function never reads again (facebookresearch/deepcluster's ``eval_retrieval.py``)."""
+    function never reads again (facebookresearch/deepcluster's ``eval_retrieval.py``), or
+    into an attribute of ``self`` the file never reads."""
     node = built
     while (up := flow.parent(a, node)) is not None and up.__class__ is ast.Attribute \
             and (call := flow.parent(a, up)).__class__ is ast.Call and call.func is up:  # .cuda(), .to(device)
         node = call
     assign = flow.parent(a, node)
-    if assign.__class__ is not ast.Assign or len(assign.targets) != 1 or assign.targets[0].__class__ is not ast.Name:
+    if assign.__class__ is not ast.Assign or len(assign.targets) != 1:
         return False
-    name = assign.targets[0].id  # type: ignore[attr-defined]
+    target = assign.targets[0]  # type: ignore[attr-defined]
+    if target.__class__ is ast.Attribute and target.value.__class__ is ast.Name and target.value.id == "self":
+        # ``self.log_softmax = nn.LogSoftmax()`` that nothing in the file reads (microsoft/unilm's s2s-ft)
+        return not any(ref.__class__ is ast.Attribute and flow.safe_qualname(a, ref.value) is None  # type: ignore[attr-defined]
+                       for ref in flow.index(a).refs_by_name.get(target.attr, ()))  # (not ``F.log_softmax``)
+    if target.__class__ is not ast.Name:
+        return False
+    name = target.id
     func = flow.enclosing_function(a, assign)
     if func is a.tree:
         return False  # a module-level name: other modules may import it

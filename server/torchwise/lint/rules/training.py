@@ -856,13 +856,12 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 block = anc
                 break
             child = anc
-        if block is None or id(block) in reported or _repeated_sampling(a, loop, call) \
-                or _trained_inside(a, block, call, target):
+        if block is None or id(block) in reported or _repeated_sampling(a, loop, call):
             continue
         mode = _mode_before(ctx, call, target)
         if mode is None:
             mode = _mode_at_callers(ctx, call, target)
-        if mode == "train":
+        if mode == "train" and not _trained_inside(a, block, call, target):
             reported.add(id(block))
             yield ctx.finding(
                 call,
@@ -899,11 +898,16 @@ def _trained_for(a, block: ast.AST, target: str) -> bool:
     for the block (wjmaddox/swa_gaussian's ``bn_update``, Trusted-AI/adversarial-robustness-toolbox's
     ``update_batchnorm``). After a training loop, the evaluation that follows it without
     ``eval()`` is still reported."""
+    in_file = a.queries.get("bn_words")
+    if in_file is None:  # the file's names, once: most files have none of these words
+        idx = flow.index(a)
+        in_file = a.queries["bn_words"] = any(
+            _BN_WORDS.search(n) for n in (*idx.attribute_names, *idx.refs_by_name, *idx.stored_names, *idx.functions))
     func = flow.enclosing_function(a, block)
-    if not _BN_WORDS.search(getattr(func, "name", "")) and not any(
+    if not in_file or not flow.memo(a, func, "recomputes_bn", lambda: bool(_BN_WORDS.search(getattr(func, "name", ""))) or any(
             _BN_WORDS.search(n.attr if n.__class__ is ast.Attribute else n.id)  # type: ignore[attr-defined]
-            for n in flow.walk_local(a, func) if n.__class__ in (ast.Attribute, ast.Name)):
-        return False
+            for n in flow.walk_local(a, func) if n.__class__ in (ast.Attribute, ast.Name))):
+        return False  # (asked per no_grad block: once per function)
     last = None
     for c in flow.calls_in(a, func):
         if not flow.before(c, block):
@@ -1417,6 +1421,8 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
     found = _weights.class_of_project(a, qualname)
     if found is not None and not _weights.class_has_parameters(a, qualname) and not _unfinished(found[1].node):
         return True  # a module of the project with no parameters (facebookresearch/pytorch3d's NeRFRaysampler)
+    if found is not None and _frozen_by_default(found[1].node):
+        return True
     forward = found[1].methods.get("forward") if found is not None else None
     if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)):
         owner = found[0]  # type: ignore[index]
@@ -1427,6 +1433,32 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
         return any(isinstance(n, (ast.With, ast.AsyncWith)) and any(
             flow.is_grad_off_context(owner, item.context_expr) for item in n.items)
             and _computes_under(owner, n, forward) for n in flow.walk_local(owner, forward))
+    return False
+
+
+def _frozen_by_default(cls: ast.ClassDef) -> bool:
+    """The class's ``__init__`` freezes its own parameters: ``for p in self.parameters():
+    p.requires_grad = False``, or ``= requires_grad``, a parameter whose default is False
+    (the FID code's ``InceptionV3(output_blocks, requires_grad=False)`` in OFA-Sys/OFA and
+    yuvalkirstain/PickScore)."""
+    init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+    if init is None:
+        return False
+    args = init.args
+    positional = args.posonlyargs + args.args
+    defaults = {p.arg: d for p, d in zip(positional[len(positional) - len(args.defaults):], args.defaults)}
+    defaults.update({p.arg: d for p, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    for loop in ast.walk(init):
+        if not isinstance(loop, ast.For) or flow.method_name(loop.iter) not in ("parameters", "named_parameters"):
+            continue
+        name = _parameter_name(loop)
+        for n in ast.walk(loop):
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad"
+                                                 and flow.dotted(t.value) == name for t in n.targets):
+                value = n.value
+                if is_false(value) or (isinstance(value, ast.Name) and value.id in defaults
+                                       and is_false(defaults[value.id])):
+                    return True
     return False
 
 
