@@ -898,16 +898,10 @@ def _trained_for(a, block: ast.AST, target: str) -> bool:
     for the block (wjmaddox/swa_gaussian's ``bn_update``, Trusted-AI/adversarial-robustness-toolbox's
     ``update_batchnorm``). After a training loop, the evaluation that follows it without
     ``eval()`` is still reported."""
-    in_file = a.queries.get("bn_words")
-    if in_file is None:  # the file's names, once: most files have none of these words
-        idx = flow.index(a)
-        in_file = a.queries["bn_words"] = any(
-            _BN_WORDS.search(n) for n in (*idx.attribute_names, *idx.refs_by_name, *idx.stored_names, *idx.functions))
     func = flow.enclosing_function(a, block)
-    if not in_file or not flow.memo(a, func, "recomputes_bn", lambda: bool(_BN_WORDS.search(getattr(func, "name", ""))) or any(
-            _BN_WORDS.search(n.attr if n.__class__ is ast.Attribute else n.id)  # type: ignore[attr-defined]
-            for n in flow.walk_local(a, func) if n.__class__ in (ast.Attribute, ast.Name))):
-        return False  # (asked per no_grad block: once per function)
+    if not flow.memo(a, func, "recomputes_bn", lambda: _BN_WORDS.search(
+            a.source if func is a.tree else "\n".join(a.lines[func.lineno - 1:func.end_lineno])) is not None):
+        return False  # (the function's text, searched once per function: one scan, not one per name)
     last = None
     for c in flow.calls_in(a, func):
         if not flow.before(c, block):
