@@ -899,9 +899,8 @@ def _trained_for(a, block: ast.AST, target: str) -> bool:
     ``update_batchnorm``). After a training loop, the evaluation that follows it without
     ``eval()`` is still reported."""
     func = flow.enclosing_function(a, block)
-    if not flow.memo(a, func, "recomputes_bn", lambda: _BN_WORDS.search(
-            a.source if func is a.tree else "\n".join(a.lines[func.lineno - 1:func.end_lineno])) is not None):
-        return False  # (the function's text, searched once per function: one scan, not one per name)
+    if not flow.memo(a, func, "recomputes_bn", lambda: _names_bn(a, func)):
+        return False  # (asked per no_grad block: once per function)
     last = None
     for c in flow.calls_in(a, func):
         if not flow.before(c, block):
@@ -912,6 +911,15 @@ def _trained_for(a, block: ast.AST, target: str) -> bool:
         elif last == "train" and (flow.is_backward_call(c) or flow.method_name(c) in ("step", "zero_grad")):
             last = "trained"
     return last == "train"
+
+
+def _names_bn(a, func: ast.AST) -> bool:
+    """The function is named for batch norm, or its own code names one of its statistics
+    (``_BN_WORDS``): each distinct name searched once."""
+    names = {getattr(func, "name", "")}
+    names.update(n.attr if n.__class__ is ast.Attribute else n.id  # type: ignore[attr-defined]
+                 for n in flow.walk_local(a, func) if n.__class__ is ast.Attribute or n.__class__ is ast.Name)
+    return any(_BN_WORDS.search(name) for name in names)
 
 
 def _repeated_sampling(a, loop: ast.AST | None, call: ast.Call) -> bool:
