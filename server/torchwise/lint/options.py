@@ -115,8 +115,6 @@ def torch_pin(path: str | None) -> str | None:
 # what pins torch in a project: pip's ``torch==1.9.1`` / ``torch>=1.7``, conda's ``pytorch=1.13.1``
 _PIN = re.compile(r"""^[\s"'-]*(?:py)?torch\s*(?:==|>=|~=|===|=)\s*v?(\d+\.\d+)""", re.MULTILINE | re.IGNORECASE)
 _PIN_FILES = ("pyproject.toml", "requirements.txt", "environment.yml", "environment.yaml")
-_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", "requirements.txt", "environment.yml",
-            "environment.yaml")
 _inferred: dict[str, tuple[tuple, str | None]] = {}
 
 
@@ -129,9 +127,12 @@ def inferred(path: str) -> str | None:
     broke it there. Kept per folder while its files are unchanged."""
     import os
 
+    from torchwise.lint.pool import PROJECT_MARKERS
+
+    markers = (*PROJECT_MARKERS, *_PIN_FILES)  # a project's root, or a folder holding its pins
     folder = os.path.dirname(os.path.abspath(path))
     while True:
-        if any(os.path.exists(os.path.join(folder, m)) for m in _MARKERS):
+        if any(os.path.exists(os.path.join(folder, m)) for m in markers):
             break
         up = os.path.dirname(folder)
         if up == folder:
