@@ -411,6 +411,9 @@ def test_a_stub_module_class_is_not_taken_for_a_parameterless_one() -> None:
     assert [f.line for f in findings(stub, "missing-no-grad")] == [17]
     finished = stub.replace("        # TODO build the layers\n", "        self.scale = 2.0\n")
     assert findings(finished, "missing-no-grad") == []
+    # Sentiment_RNN_Exercise: sizes kept, the layers left to write, forward returning names bound nowhere
+    sized = finished.replace("        return x\n", "        return sig_out, hidden\n")
+    assert [f.line for f in findings(sized, "missing-no-grad")] == [17]
 
 
 def test_batch_25_false_findings_are_mended() -> None:

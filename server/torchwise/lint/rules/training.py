@@ -1421,7 +1421,7 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
                 return True
     qualname = flow.safe_type(a, model_call.func) or ""
     found = _weights.class_of_project(a, qualname)
-    if found is not None and not _weights.class_has_parameters(a, qualname) and not _unfinished(found[1].node):
+    if found is not None and not _weights.class_has_parameters(a, qualname) and not _unfinished(*found):
         return True  # a module of the project with no parameters (facebookresearch/pytorch3d's NeRFRaysampler)
     if found is not None and _frozen_by_default(found[1].node):
         return True
@@ -1464,15 +1464,29 @@ def _frozen_by_default(cls: ast.ClassDef) -> bool:
     return False
 
 
-def _unfinished(cls: ast.ClassDef) -> bool:
-    """A module class whose ``__init__`` does nothing but call its base's: an exercise's stub
-    (udacity/deep-learning-v2-pytorch: ``# TODO build convolutional neural network``), whose
-    layers the student adds; no evidence that it will hold no parameters."""
+def _unfinished(owner, info) -> bool:
+    """An exercise's stub, whose layers the student adds (udacity/deep-learning-v2-pytorch:
+    ``# TODO build convolutional neural network``): no evidence that it will hold no
+    parameters. Its ``__init__`` does nothing but call its base's, or its ``forward`` reads
+    a name bound nowhere (``return sig_out, hidden``, the layers left to write)."""
+    cls = info.node
     init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
-    if init is None:
+    if init is None or all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and (
+            isinstance(s.value, ast.Constant) or flow.method_name(s.value) == "__init__")) for s in init.body):
         return True
-    return all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and (
-        isinstance(s.value, ast.Constant) or flow.method_name(s.value) == "__init__")) for s in init.body)
+    forward = info.methods.get("forward")
+    if not isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    import builtins
+
+    for n in ast.walk(forward):
+        if n.__class__ is ast.Name and n.ctx.__class__ is ast.Load and not hasattr(builtins, n.id):  # type: ignore[attr-defined]
+            try:
+                if owner.lookup(n.id, owner.scope_of(n), n.lineno) is None:  # type: ignore[attr-defined]
+                    return True
+            except Exception:  # the analysis must never break a rule
+                return False
+    return False
 
 
 def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
