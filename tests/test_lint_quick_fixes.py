@@ -294,22 +294,35 @@ def test_deprecated_cuda_amp_fix_is_unsafe_when_the_file_changes_autocast_defaul
     assert [f.fix.applicability for f in findings] == ["safe"]
 
 
+def _folder_check(tmp_path, jobs: str, name: str, code: str):
+    """Writes ``code`` into enough files for the pool's workers to share (with two jobs),
+    and returns a function running ``torchwise check <args> .`` there (its stdout; the exit
+    code in ``codes``)."""
+    from torchwise.lint import pool
+
+    for n in range(2 * pool.MIN_FILES_PER_WORKER):
+        (tmp_path / f"{name}_{n}.py").write_text(code, encoding="utf-8")
+    env = {**os.environ, "TORCHWISE_JOBS": jobs}
+
+    def check(*args: str, codes=(0, 1), stderr: bool = False) -> str:
+        """``stderr``: it may say something (``--diff``'s summary)."""
+        done = subprocess.run([sys.executable, "-m", "torchwise", "check", *args, "."], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path, env=env)
+        assert done.returncode in codes and (stderr or not done.stderr), done.stdout + done.stderr
+        return done.stdout
+
+    return check
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_the_run_decides_the_grad_off_context(tmp_path, jobs) -> None:
     """A ``--config`` override and ``--isolated`` choose missing-no-grad's fix context, in one
     process and in the pool's workers (the fix used to read pyproject.toml by itself)."""
-    from torchwise.lint import pool
-
-    for n in range(2 * pool.MIN_FILES_PER_WORKER):
-        (tmp_path / f"evaluate_{n}.py").write_text(PRELUDE + CASES["missing-no-grad"][0], encoding="utf-8")
-    env = {**os.environ, "TORCHWISE_JOBS": jobs}
+    check = _folder_check(tmp_path, jobs, "evaluate", PRELUDE + CASES["missing-no-grad"][0])
 
     def contexts(*extra: str) -> set[str]:
-        done = subprocess.run([sys.executable, "-m", "torchwise", "check", "--diff", "--unsafe-fixes",
-                               "--select", "missing-no-grad", *extra, "."], capture_output=True, text=True,
-                              timeout=300, cwd=tmp_path, env=env)
-        assert done.returncode == 1, done.stdout + done.stderr
-        return set(re.findall(r"^\+\s*with torch\.(\w+)\(\):", done.stdout, re.M))
+        out = check("--diff", "--unsafe-fixes", "--select", "missing-no-grad", *extra, codes=(1,), stderr=True)
+        return set(re.findall(r"^\+\s*with torch\.(\w+)\(\):", out, re.M))
 
     assert contexts("--config", "fix-grad-off-context = 'inference_mode'") == {"inference_mode"}
     (tmp_path / "pyproject.toml").write_text('[tool.torchwise]\nfix-grad-off-context = "inference_mode"\n')
@@ -325,20 +338,12 @@ def test_torch_version_keeps_replacements_a_supported_torch_lacks_unsaid(tmp_pat
     ``torch.cuda.amp.GradScaler`` and is not told to switch (LiheYoung/Depth-Anything pins
     1.13.1, hustvl/Vim 2.1: batches 19 and 20); ``torch.amp.autocast`` (1.12) is still
     asked for. The run decides it, in one process and in the pool's workers."""
-    from torchwise.lint import pool
-
-    code = "import torch\nscaler = torch.cuda.amp.GradScaler()\nctx = torch.cuda.amp.autocast()\n" \
-           "f = torch.cuda.amp.custom_fwd\n"
-    for n in range(2 * pool.MIN_FILES_PER_WORKER):
-        (tmp_path / f"train_{n}.py").write_text(code, encoding="utf-8")
-    env = {**os.environ, "TORCHWISE_JOBS": jobs}
+    check = _folder_check(tmp_path, jobs, "train", "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
+                          "ctx = torch.cuda.amp.autocast()\nf = torch.cuda.amp.custom_fwd\n")
 
     def reported(*extra: str) -> set[tuple[int, str]]:
-        done = subprocess.run([sys.executable, "-m", "torchwise", "check", "--select", "TW404,TW802",
-                               "--output-format", "concise", *extra, "."], capture_output=True, text=True,
-                              timeout=300, cwd=tmp_path, env=env)
-        assert done.returncode in (0, 1) and not done.stderr, done.stdout + done.stderr
-        return {(int(m[0]), m[1]) for m in re.findall(r"^train_\d+\.py:(\d+):\d+: (TW\d+)", done.stdout, re.M)}
+        out = check("--select", "TW404,TW802", "--output-format", "concise", *extra)
+        return {(int(m[0]), m[1]) for m in re.findall(r"^train_\d+\.py:(\d+):\d+: (TW\d+)", out, re.M)}
 
     every = {(2, "TW404"), (3, "TW404"), (4, "TW802")}
     assert reported() == every
@@ -372,20 +377,13 @@ def test_a_pinned_torch_makes_fixes_it_cannot_run_unsafe(tmp_path, jobs) -> None
     pin's lower bound is often stale) but a fix that needs a newer torch is no longer safe:
     reviews found the safe fix to ``torch.amp.GradScaler`` (2.3) breaking such pins.
     ``--isolated`` reads no project file; a configured ``torch-version`` wins."""
-    from torchwise.lint import pool
-
-    code = "import torch\nscaler = torch.cuda.amp.GradScaler()\nctx = torch.cuda.amp.autocast()\n"
-    for n in range(2 * pool.MIN_FILES_PER_WORKER):
-        (tmp_path / f"train_{n}.py").write_text(code, encoding="utf-8")
-    env = {**os.environ, "TORCHWISE_JOBS": jobs}
+    check = _folder_check(tmp_path, jobs, "train", "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
+                          "ctx = torch.cuda.amp.autocast()\n")
 
     def reported(*extra: str) -> set[tuple[int, bool]]:
         """(line, fix marked safe) of every finding."""
-        done = subprocess.run([sys.executable, "-m", "torchwise", "check", "--select", "TW404",
-                               "--output-format", "concise", *extra, "."], capture_output=True, text=True,
-                              timeout=300, cwd=tmp_path, env=env)
-        assert done.returncode in (0, 1) and not done.stderr, done.stdout + done.stderr
-        return {(int(m[0]), bool(m[1])) for m in re.findall(r"^train_\d+\.py:(\d+):\d+: TW404( \[\*\])?", done.stdout, re.M)}
+        out = check("--select", "TW404", "--output-format", "concise", *extra)
+        return {(int(m[0]), bool(m[1])) for m in re.findall(r"^train_\d+\.py:(\d+):\d+: TW404( \[\*\])?", out, re.M)}
 
     (tmp_path / "requirements.txt").write_text("numpy\ntorch>=1.7\ntorchvision==0.8.2\n")
     assert reported() == {(2, False), (3, False)}  # neither torch.amp class exists in 1.7
