@@ -509,8 +509,8 @@ def _never_used(a, built: ast.Call) -> bool:
     func = flow.enclosing_function(a, assign)
     if func is a.tree:
         return False  # a module-level name: other modules may import it
-    return not any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is ast.Load  # type: ignore[attr-defined]
-                   for n in flow.subtree(func))
+    return not any(ref.__class__ is ast.Name and flow.contains(func, ref)
+                   for ref in flow.index(a).refs_by_name.get(name, ()))  # (the index's loads: no walk of func)
 
 
 @rule(code="TW204", name="softmax-without-dim", group="losses", severity="warning",

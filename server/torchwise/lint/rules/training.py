@@ -1411,19 +1411,16 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             continue
         if _layer_set_between(a, func, target, loop, model_call):
             continue
-        for n in flow.walk_local(a, loop):
-            if isinstance(n, ast.Assign) and is_false(n.value) and any(
-                    isinstance(t, ast.Attribute) and t.attr == "requires_grad" and flow.dotted(t.value) == name
-                    for t in n.targets):
-                return True
-            if isinstance(n, ast.Call) and flow.method_name(n) == "requires_grad_" and n.args and is_false(n.args[0]) \
-                    and flow.dotted(n.func.value) == name:  # type: ignore[attr-defined]
-                return True
+        nodes = flow.walk_local(a, loop)
+        if _sets_requires_grad(nodes, name, is_false) or any(
+                isinstance(n, ast.Call) and flow.method_name(n) == "requires_grad_" and n.args and is_false(n.args[0])
+                and flow.dotted(n.func.value) == name for n in nodes):  # type: ignore[attr-defined]
+            return True
     qualname = flow.safe_type(a, model_call.func) or ""
     found = _weights.class_of_project(a, qualname)
     if found is not None and not _weights.class_has_parameters(a, qualname) and not _unfinished(*found):
         return True  # a module of the project with no parameters (facebookresearch/pytorch3d's NeRFRaysampler)
-    if found is not None and _frozen_by_default(found[1].node):
+    if found is not None and _frozen_by_default(found[1]):
         return True
     forward = found[1].methods.get("forward") if found is not None else None
     if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -1438,30 +1435,32 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
     return False
 
 
-def _frozen_by_default(cls: ast.ClassDef) -> bool:
+def _sets_requires_grad(nodes, name: str | None, off) -> bool:
+    """``name.requires_grad = <value>`` among ``nodes`` with ``off(value)``: a loop over a
+    model's parameters (``name`` its variable) that freezes them."""
+    return any(isinstance(n, ast.Assign) and off(n.value) and any(
+        isinstance(t, ast.Attribute) and t.attr == "requires_grad" and flow.dotted(t.value) == name for t in n.targets)
+        for n in nodes)
+
+
+def _frozen_by_default(info) -> bool:
     """The class's ``__init__`` freezes its own parameters: ``for p in self.parameters():
     p.requires_grad = False``, or ``= requires_grad``, a parameter whose default is False
     (the FID code's ``InceptionV3(output_blocks, requires_grad=False)`` in OFA-Sys/OFA and
     yuvalkirstain/PickScore)."""
-    init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
-    if init is None:
+    init = info.methods.get("__init__")
+    if not isinstance(init, ast.FunctionDef):
         return False
     args = init.args
     positional = args.posonlyargs + args.args
     defaults = {p.arg: d for p, d in zip(positional[len(positional) - len(args.defaults):], args.defaults)}
     defaults.update({p.arg: d for p, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
-    for loop in ast.walk(init):
-        if not isinstance(loop, ast.For) or flow.method_name(loop.iter) not in ("parameters", "named_parameters"):
-            continue
-        name = _parameter_name(loop)
-        for n in ast.walk(loop):
-            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad"
-                                                 and flow.dotted(t.value) == name for t in n.targets):
-                value = n.value
-                if is_false(value) or (isinstance(value, ast.Name) and value.id in defaults
-                                       and is_false(defaults[value.id])):
-                    return True
-    return False
+
+    def off(value: ast.expr) -> bool:
+        return is_false(value) or (isinstance(value, ast.Name) and value.id in defaults and is_false(defaults[value.id]))
+
+    return any(isinstance(loop, ast.For) and flow.method_name(loop.iter) in ("parameters", "named_parameters")
+               and _sets_requires_grad(ast.walk(loop), _parameter_name(loop), off) for loop in ast.walk(init))
 
 
 def _unfinished(owner, info) -> bool:
@@ -1469,9 +1468,8 @@ def _unfinished(owner, info) -> bool:
     ``# TODO build convolutional neural network``): no evidence that it will hold no
     parameters. Its ``__init__`` does nothing but call its base's, or its ``forward`` reads
     a name bound nowhere (``return sig_out, hidden``, the layers left to write)."""
-    cls = info.node
-    init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
-    if init is None or all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and (
+    init = info.methods.get("__init__")
+    if not isinstance(init, ast.FunctionDef) or all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and (
             isinstance(s.value, ast.Constant) or flow.method_name(s.value) == "__init__")) for s in init.body):
         return True
     forward = info.methods.get("forward")
