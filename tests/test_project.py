@@ -59,6 +59,24 @@ def test_multi_root_src_layout_and_namespace_packages(tmp_path: Path) -> None:
     assert resolve(project, two / "main.py", text, "util.act", 5) == Value("instance", "torch.nn.GELU")
 
 
+def test_an_import_the_roots_lack_is_found_beside_the_importing_file(tmp_path: Path) -> None:
+    """``python scripts/run.py`` puts ``scripts/`` first on ``sys.path``: ``import helpers``
+    there is ``scripts/helpers.py``, named as the root names it. A module of the root keeps
+    its meaning (run as ``python -m scripts.run`` it is the root's)."""
+    write(tmp_path, {
+        "scripts/helpers.py": "import torch.nn as nn\nact = nn.GELU()\n",
+        "scripts/common.py": "import torch.nn as nn\nact = nn.GELU()\n",
+        "common.py": "import torch.nn as nn\nact = nn.ReLU()\n",
+    })
+    project = Project([str(tmp_path)])
+    text = "import helpers\nfrom common import act\nhelpers.act\nact\n"
+    script = tmp_path / "scripts" / "run.py"
+    assert resolve(project, script, text, "helpers.act", 9) == Value("instance", "torch.nn.GELU")
+    assert resolve(project, script, text, "\nact\n", 1) == Value("instance", "torch.nn.ReLU")
+    elsewhere = tmp_path / "elsewhere" / "run.py"  # no helpers there: the name as written
+    assert resolve(project, elsewhere, text, "helpers.act", 9) == Value("symbol", "helpers.act")
+
+
 def test_cycles_and_relative_imports_past_the_top_terminate(tmp_path: Path) -> None:
     write(tmp_path, {
         "p/__init__.py": "from .a import *\n",

@@ -758,8 +758,12 @@ class Analysis:
                 return bindings[-1]
             for module in current.star_imports:
                 qualname = f"{module}.{name}"
-                if qualname in _knowledge() or (self.env is not None and self.env.exports(module, name)):
+                if qualname in _knowledge():
                     return Binding(0, "star", qualname=qualname)
+                if self.env is not None:
+                    module = self.env.imported(module)
+                    if self.env.exports(module, name):
+                        return Binding(0, "star", qualname=f"{module}.{name}")
             current = current.parent
         # Not bound anywhere: with a single star import from torch, it is the best guess
         # (a wrong guess only costs a runtime-docs look-up that finds nothing).
@@ -893,8 +897,10 @@ class Analysis:
 
     def _from_binding(self, binding: Binding, scope: Scope) -> Value | None:
         if binding.kind in ("import", "star"):
-            if self.env is not None and self.env.owns(binding.qualname):
-                return self.env.lookup(binding.qualname)  # through re-exports, to what it is
+            if self.env is not None:
+                qualname = self.env.imported(binding.qualname)
+                if self.env.owns(qualname):
+                    return self.env.lookup(qualname)  # through re-exports, to what it is
             return Value("symbol", binding.qualname)
         if binding.kind in ("def", "class"):
             return Value("symbol", binding.qualname)

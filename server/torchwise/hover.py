@@ -381,7 +381,8 @@ async def _jedi_target(ls: TorchwiseServer, jedi: JediFallback, analysis: Analys
         root = root.func if isinstance(root, ast.Call) else root.value
     if isinstance(root, ast.Name) and analysis.env is not None:
         binding = analysis.lookup(root.id, analysis.scope_of(root), line)
-        if binding is not None and binding.kind == "import" and analysis.env.owns(binding.qualname):
+        if binding is not None and binding.kind == "import" \
+                and analysis.env.owns(analysis.env.imported(binding.qualname)):
             return None  # the project's own code: the project model has answered
     end = analysis.char_col(line, node.end_col_offset or 0)
     path = uri_to_path(uri)

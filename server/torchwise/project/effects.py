@@ -323,7 +323,7 @@ class Summaries:
         try:
             names: frozenset[str] | None = frozenset(
                 name for scope in self.analysis.scopes.values() for name, bindings in scope.bindings.items()
-                if any(b.kind == "import" and b.qualname and env.owns(b.qualname) for b in bindings))
+                if any(b.kind == "import" and b.qualname and env.owns(env.imported(b.qualname)) for b in bindings))
         except Exception:  # the project model must never break a rule: resolve each call
             names = None
         self._owned = (stamp, names)
@@ -385,10 +385,12 @@ class Summaries:
         project = env.project
         for name, bindings in self.analysis.module_scope.bindings.items():
             for binding in bindings:
-                if binding.kind != "import" or not binding.qualname or not env.owns(binding.qualname) \
-                        or not may_have_effects(project, binding.qualname):
+                if binding.kind != "import" or not binding.qualname:
                     continue
-                path = project.resolver.find(binding.qualname)
+                qualname = env.imported(binding.qualname)
+                if not env.owns(qualname) or not may_have_effects(project, qualname):
+                    continue
+                path = project.resolver.find(qualname)
                 if path is None or path.is_dir():
                     out.add(name)  # a name from a module (or a re-export)
                     continue

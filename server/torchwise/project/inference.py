@@ -65,6 +65,16 @@ def function_node(analysis: Analysis, local_name: str) -> ast.FunctionDef | ast.
     return None
 
 
+def beside(resolver, folder: str | None, qualname: str) -> str:
+    """``qualname`` imported by a file of the module folder ``folder`` (see ``ProjectEnv.imported``)."""
+    if not folder:
+        return qualname
+    top = qualname.partition(".")[0]
+    if resolver.is_module(top) or not resolver.is_module(f"{folder}.{top}"):
+        return qualname
+    return f"{folder}.{qualname}"
+
+
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")  # (a backslash may continue the line)
 
 
@@ -84,6 +94,13 @@ class ProjectEnv:
             self.package = module.rpartition(".")[0]
 
     # -- the questions Analysis asks -------------------------------------------------
+    def imported(self, qualname: str) -> str:
+        """The project name an import of this module means: as written, or, when its first
+        part is no module of the roots but one beside this file, under this file's folder
+        (``from eval_utils.fid import Net`` in ``scripts/train.py``: Python puts a script's
+        folder first on ``sys.path``)."""
+        return beside(self.project.resolver, self.package, qualname)
+
     def owns(self, qualname: str) -> bool:
         top = qualname.partition(".")[0]
         return bool(top) and not top.startswith("<") and self.project.resolver.is_module(top)
@@ -178,7 +195,7 @@ class ProjectEnv:
             analysis = unit.analysis
             if attr in analysis.module_scope.bindings:
                 return canonical(analysis.resolve_name(attr, analysis.module_scope, 10**9), module)
-            for star in analysis.module_scope.star_imports:
+            for star in self._stars(unit, module):
                 if self.exports(star, attr):
                     value = self.lookup(f"{star}.{attr}")
                     if value is not None:
@@ -236,7 +253,7 @@ class ProjectEnv:
         if listed is _MISSING:
             listed = memo[("__all__", module)] = dunder_all(unit.analysis.tree)
         scope = unit.analysis.module_scope
-        table = (listed, frozenset(scope.bindings), tuple(scope.star_imports))
+        table = (listed, frozenset(scope.bindings), self._stars(unit, module))
         project.export_tables[path] = (digest, table)
         return table
 
@@ -251,7 +268,12 @@ class ProjectEnv:
         scope = unit.analysis.module_scope
         if name.startswith("_"):
             return False
-        return name in scope.bindings or any(self.exports(star, name) for star in scope.star_imports)
+        return name in scope.bindings or any(self.exports(star, name) for star in self._stars(unit, module))
+
+    def _stars(self, unit, module: str) -> tuple[str, ...]:
+        """The modules ``module``'s star imports name, as the project names them."""
+        folder = module if unit.path.name == "__init__.py" else module.rpartition(".")[0]
+        return tuple(beside(self.project.resolver, folder, star) for star in unit.analysis.module_scope.star_imports)
 
     def owner(self, qualname: str) -> tuple[str, list[str]] | None:
         """``pkg.net.Net.forward`` -> (``pkg.net``, [``Net``, ``forward``]): its module and the rest."""

@@ -320,7 +320,7 @@ def _factory_results(ctx: Context) -> set[str]:
                 if ok is None:  # once per name: a name imported again and again has many bindings
                     bindings = scope.bindings.get(root.id, ())
                     ok = from_project[root.id] = env is not None and any(
-                        b.kind == "import" and env.owns(b.qualname) for b in bindings)
+                        b.kind == "import" and env.owns(env.imported(b.qualname)) for b in bindings)
                 if not ok:
                     continue
             for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
