@@ -427,3 +427,53 @@ def test_batch_25_false_findings_are_mended() -> None:
     assert findings(unused, "softmax-without-dim") == []
     used = unused.replace("scores = self.cls(self.bert(x))", "scores = self.log_softmax(self.cls(self.bert(x)))")
     assert [f.line for f in findings(used, "softmax-without-dim")] == [21]
+
+
+def test_batch_28_findings_are_mended() -> None:
+    """Batch 28's review: a false finding and a missed one, each a reproduction of the code it quotes."""
+    by_hand = (MENDS / "parameters_registered_by_hand.py").read_text()  # kefirski/pytorch_RVAE's Highway
+    assert findings(by_hand, "unregistered-submodules") == []
+    unregistered = by_hand.replace("self.register_parameter(name='{}-{}'.format(name, i), param=parameter)",
+                                   "print(name, i, parameter.shape)")
+    assert [f.line for f in findings(unregistered, "unregistered-submodules")] == [13, 17]
+    private = (MENDS / "private_scheduler_base.py").read_text()  # a subclass of ``_LRScheduler``
+    assert [f.line for f in findings(private, "scheduler-step-before-optimizer-step")] == [24]
+    assert findings(private.replace("        lr_scheduler.step()\n", ""),
+                    "scheduler-step-before-optimizer-step") == []
+
+
+def test_batch_29_unscale_fix_runs_only_where_the_scaler_steps() -> None:
+    """tez's trainer: the clip is reported, with no fix (see the reproduction); the same
+    trainer with the clip inside the step's branch and a scaler always there gets one."""
+    gated = (MENDS / "unscale_fix_gated.py").read_text()
+    (found,) = findings(gated, "clip-scaled-gradients")
+    assert found.fix is None
+    always = (
+        "import torch\n\n\ndef train(model, opt, scaler, loader, steps):\n"
+        "    for i, (x, y) in enumerate(loader):\n"
+        "        scaler.scale(model(x).sub(y).pow(2).mean()).backward()\n"
+        "        if (i + 1) % steps == 0:\n"
+        "            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
+        "            scaler.step(opt)\n            scaler.update()\n            opt.zero_grad()\n"
+    )
+    (found,) = findings(always, "clip-scaled-gradients")
+    assert found.fix is not None and "scaler.unscale_(opt)" in found.fix.edits[0].content
+
+
+def test_batch_29_a_script_that_turns_autograd_off_records_nothing() -> None:
+    """hendrycks/outlier-exposure: ``torch.set_grad_enabled(False)`` at the top of the script;
+    turned back on, its evaluation loop is reported again."""
+    script = (MENDS / "script_grad_off.py").read_text()
+    assert findings(script, "missing-no-grad") == []
+    on_again = script.replace("torch.set_grad_enabled(False)\n", "torch.set_grad_enabled(False)\ntorch.set_grad_enabled(True)\n")
+    assert [f.line for f in findings(on_again, "missing-no-grad")] == [32]
+
+
+def test_a_scheduler_stepped_first_for_old_torch_is_left_alone() -> None:
+    """FCOS steps the scheduler first only under a test of torch's version (a flag named
+    ``pytorch_1_1_0_or_later``); without the test it is reported."""
+    gated = (MENDS / "version_gated_scheduler.py").read_text()
+    assert findings(gated, "scheduler-step-before-optimizer-step") == []
+    ungated = gated.replace("        if not pytorch_1_1_0_or_later:\n            scheduler.step()\n",
+                            "        scheduler.step()\n")
+    assert [f.line for f in findings(ungated, "scheduler-step-before-optimizer-step")] == [13]

@@ -979,7 +979,8 @@ class Analysis:
         last = qualname.rsplit(".", 1)[-1]
         for prefix, base in _FAMILY_BASES:
             if qualname.startswith(prefix):  # the most specific family decides
-                return [base] if qualname != base and last[:1].isupper() else []
+                # a class by its name (``_LRScheduler``, ``_Loss``: private bases people derive from)
+                return [base] if qualname != base and last.lstrip("_")[:1].isupper() else []
         return []
 
     def mro(self, qualname: str) -> list[str]:

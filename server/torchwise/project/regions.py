@@ -53,7 +53,7 @@ def _constant(expr: ast.expr | None):
     return expr.value if isinstance(expr, ast.Constant) else None
 
 
-def _region_change(expr: ast.expr) -> tuple[str, bool] | None:
+def region_change(expr: ast.expr) -> tuple[str, bool] | None:
     """What entering ``expr`` (a ``with`` item or a decorator) does: (kind, on) or None.
     By name, as written (a project's ``smart_inference_mode()`` wrapper counts): a
     switch whose argument is not a constant changes nothing known."""
@@ -83,7 +83,7 @@ def _region_change(expr: ast.expr) -> tuple[str, bool] | None:
 
 def _enter(kinds: frozenset[str], items) -> frozenset[str]:
     for expr in items:
-        change = _region_change(expr)
+        change = region_change(expr)
         if change is not None:
             kind, on = change
             kinds = kinds | {kind} if on else kinds - {kind}

@@ -330,8 +330,11 @@ def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[in
     return cached  # type: ignore[return-value]
 
 
-# a flag of a version test: ``TORCH_2_4`` (ultralytics), ``TORCH_GE_1_12``, ``_TORCH_GREATER_EQUAL_2_0``
-_VERSION_FLAG = re.compile(r"torch_?(?:(?:ge|gt|le|lt|geq|leq|greater|less|equal|v|ver)_?)*\d+(?:_\d+)*$", re.IGNORECASE)
+# a flag of a version test: ``TORCH_2_4`` (ultralytics), ``TORCH_GE_1_12``, ``_TORCH_GREATER_EQUAL_2_0``,
+# ``pytorch_1_1_0_or_later`` (FCOS, from maskrcnn-benchmark)
+_VERSION_FLAG = re.compile(r"torch_?(?:(?:ge|gt|le|lt|geq|leq|greater|less|equal|v|ver)_?)*\d+(?:_\d+)*"
+                           r"(?:_(?:or|and)_(?:later|newer|above|higher|greater|up|earlier|older|below|lower))?$",
+                           re.IGNORECASE)
 
 
 def _names_torch_version(name: str) -> bool:

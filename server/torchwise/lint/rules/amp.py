@@ -175,7 +175,8 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
         step = next((n for n in calls if flow.method_name(n) == "step" and isinstance(n.func, ast.Attribute)
                      and flow.dotted(n.func.value) == scaler_dotted and n.args and not flow.before(n, call)), None)
         stmt = _statement(ctx, call)
-        if step is not None and stmt is not None:
+        if step is not None and stmt is not None and _within_gates(a, call, match[0], loops=False) \
+                and _within_gates(a, call, step, loops=True):
             indent = ctx.lines[stmt.lineno - 1][: ctx.analysis.char_col(stmt.lineno, stmt.col_offset)]
             if not indent.strip():
                 fix = Fix("unsafe", f"Unscale with `{scaler_text}.unscale_` first",
@@ -188,6 +189,18 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
             "before clipping",
             fix,
         )
+
+
+def _within_gates(a, clip: ast.Call, other: ast.Call, loops: bool) -> bool:
+    """Every ``if`` arm (and, with ``loops``, every loop) around ``other`` holds ``clip`` too:
+    an ``unscale_`` put before the clip runs only where ``other`` does. Not so in
+    abhishekkrthakur/tez's trainer: the scaled backward is under ``if self.fp16:`` (else no
+    scaler), the step under the accumulation test (``unscale_`` twice before ``update()``
+    raises), and the clip under neither; the finding stands, with no fix."""
+    around = flow.branch_path(a, clip)
+    if any(around.get(k) != arm for k, arm in flow.branch_path(a, other).items()):
+        return False
+    return not loops or {id(n) for n in flow.enclosing_loops(a, other)} <= {id(n) for n in flow.enclosing_loops(a, clip)}
 
 
 def _is_autocast(ctx: Context, expr: ast.expr, depth: int = 0) -> bool:
@@ -234,7 +247,8 @@ def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
                         n,
                         f"`{ctx.text(n.func)}()` calls backward() and runs inside an autocast region; the "
                         "backward pass already uses the dtypes chosen in the forward pass, and PyTorch's AMP docs "
-                        "advise against running it under autocast; call it after the `with` block",
+                        "advise against running it under autocast; call it after the `with` block (or, where "
+                        "it also runs the forward pass, enter autocast inside it, around the forward only)",
                     )
     yield from _decorated_backward(ctx)
 

@@ -259,7 +259,7 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                 return True
             # each element registered in a loop over the list (Diego999/pyGAT: ``for i, attention
             # in enumerate(self.attentions): self.add_module('attention_{}'.format(i), attention)``)
-            elif kind is ast.For and mentions(n.iter) and _registers_loop_target(n):
+            elif kind is ast.For and mentions(n.iter) and _registers_loop_target(n, info):
                 return True
             # a table to pick one module from, which is then registered (sthalles/SimCLR:
             # ``self.backbone = self._get_basemodel(name)`` returning ``self.resnet_dict[name]``)
@@ -272,14 +272,26 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
     return False
 
 
-_REGISTERS = ("add_module", "register_module", "setattr")
+_REGISTERS = ("add_module", "register_module", "setattr", "register_parameter")
 
 
-def _registers_loop_target(loop: ast.For) -> bool:
-    """The loop's body registers a name its target binds (``self.add_module(name, layer)``)."""
+def _registers_loop_target(loop: ast.For, info) -> bool:
+    """The loop's body registers what its target binds (``self.add_module(name, layer)``),
+    or its parameters, itself or through a method of the class that does
+    (kefirski/pytorch_RVAE's Highway: ``self._add_to_parameters(module.parameters(), name)``,
+    which calls ``self.register_parameter`` on each)."""
     bound = {t.id for t in ast.walk(loop.target) if isinstance(t, ast.Name)}
-    return any(isinstance(n, ast.Call) and flow.last_name(n.func) in _REGISTERS
-               and any(isinstance(arg, ast.Name) and arg.id in bound for arg in n.args)
+
+    def registers(call: ast.Call) -> bool:
+        name = flow.last_name(call.func)
+        if name in _REGISTERS:
+            return True
+        method = info.methods.get(name) if flow.dotted(call.func) == f"self.{name}" else None
+        return method is not None and any(isinstance(n, ast.Call) and flow.last_name(n.func) in _REGISTERS
+                                          for n in ast.walk(method))
+
+    return any(isinstance(n, ast.Call) and any(isinstance(m, ast.Name) and m.id in bound
+                                               for arg in n.args for m in ast.walk(arg)) and registers(n)
                for stmt in loop.body for n in ast.walk(stmt))
 
 

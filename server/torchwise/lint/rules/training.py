@@ -14,8 +14,8 @@ from torchwise.analysis import LOCAL
 from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
-from torchwise.lint.rules._calls import is_false, is_true, module_reference
-from torchwise.project import effects
+from torchwise.lint.rules._calls import in_compat_code, is_false, is_true, module_reference
+from torchwise.project import effects, regions
 
 
 # ------------------------------------------------------------------ shared bits
@@ -561,6 +561,8 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
         kind = flow.is_scheduler(a, call.func.value)
         if kind is False or call.args or call.keywords:
             continue  # step(epoch) sets the epoch's value itself (weiaicunzai/pytorch-cifar100); step(metric)
+        if in_compat_code(ctx, call):
+            continue  # under a version test: the order torch before 1.1 wanted (FCOS's trainer)
         # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
         region = loops[-1] if loops else _block_of(a, call)
@@ -1704,6 +1706,8 @@ def _called_under_grad_off_in_project(ctx: Context, func: ast.AST) -> bool:
 
 def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
     a = ctx.analysis
+    if _grad_off_for_the_script(a):
+        return True
     if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         if any(flow.is_grad_off_context(a, d) or _grad_off_decorator(a, d) for d in func.decorator_list):
             return True
@@ -1717,6 +1721,20 @@ def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
                 continue  # a bare `torch.no_grad()` statement does nothing (TW107 reports it)
             return True  # grad mode switched by a statement or passed around: unsure
     return False
+
+
+def _grad_off_for_the_script(a) -> bool:
+    """``torch.set_grad_enabled(False)`` as a statement of the module (or of its main
+    guard), never set back: autograd is off for the rest of the thread, every function of
+    the file included (hendrycks/outlier-exposure's OOD evaluation scripts). Once per file."""
+    found = a.queries.get("grad_off_script")
+    if found is None:
+        body = list(a.tree.body)
+        body += [s for stmt in a.tree.body if isinstance(stmt, ast.If) and flow.is_main_guard(stmt) for s in stmt.body]
+        modes = [regions.region_change(stmt.value) for stmt in body if isinstance(stmt, ast.Expr)
+                 and isinstance(stmt.value, ast.Call) and flow.last_name(stmt.value.func) == "set_grad_enabled"]
+        found = a.queries["grad_off_script"] = bool(modes) and all(m == (regions.NO_GRAD, True) for m in modes)
+    return found
 
 
 # ------------------------------------------------------------------ TW107
@@ -1801,9 +1819,9 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
         fix = Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(aug.value, f"{ctx.text(aug.value)}.item()"),))
         yield ctx.finding(
             aug,
-            f"`{ctx.text(aug)}` adds the loss tensor itself, which keeps this iteration's whole "
-            f"autograd graph alive for as long as the total lives; add `{value}.item()` (or "
-            f"`{value}.detach()`)",
+            f"`{ctx.text(aug)}` adds the loss tensor itself, so the total joins the autograd graph: "
+            f"each iteration's graph stays chained to it (memory that grows for as long as the total "
+            f"lives); add `{value}.item()` (or `{value}.detach()`)",
             fix,
         )
 
