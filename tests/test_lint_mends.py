@@ -477,3 +477,41 @@ def test_a_scheduler_stepped_first_for_old_torch_is_left_alone() -> None:
     ungated = gated.replace("        if not pytorch_1_1_0_or_later:\n            scheduler.step()\n",
                             "        scheduler.step()\n")
     assert [f.line for f in findings(ungated, "scheduler-step-before-optimizer-step")] == [13]
+
+
+def test_batch_30_teacher_passes_on_noised_copies_are_sampling() -> None:
+    """The uncertainty-aware mean teacher runs its teacher on the same batch plus fresh
+    noise, in train mode on purpose; a loop whose input changes with its counter is
+    still an evaluation that forgot ``eval()``."""
+    noised = (MENDS / "noised_teacher_passes.py").read_text()
+    assert findings(noised, "missing-eval") == []
+    stepped = noised.replace("ema_inputs = volume_batch_r + torch.clamp(torch.randn_like(volume_batch_r) * 0.1, -0.2, 0.2)",
+                             "ema_inputs = volume_batch_r[i::T]")
+    assert [f.line for f in findings(stepped, "missing-eval")] == [31]
+
+
+def test_batch_30_native_amp_chosen_by_a_version_test_is_left_alone() -> None:
+    """PrefixTuning's copy of the old Hugging Face trainer: ``torch.cuda.amp`` under a flag
+    set, and an import made, in an arm of a torch-version test; used unconditionally, it is
+    reported."""
+    gated = (MENDS / "native_amp_flag.py").read_text()
+    assert findings(gated, "deprecated-cuda-amp") == []
+    plain = gated.replace("if version.parse(torch.__version__) < version.parse(\"1.6\"):\n    from apex import amp\nelse:\n"
+                          "    _use_native_amp = True\n    from torch.cuda.amp import autocast\n",
+                          "_use_native_amp = True\nfrom torch.cuda.amp import autocast\n")
+    assert [f.line for f in findings(plain, "deprecated-cuda-amp")] == [18, 22]
+
+
+def test_batch_30_a_list_of_dropouts_is_reported_for_its_mode() -> None:
+    """I-BERT's speech encoder keeps ``FairseqDropout`` modules (no parameters, a mode) in a
+    plain list: the message says what goes wrong (the mode), not lost parameters."""
+    source = (
+        "import torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass Drop(nn.Module):\n"
+        "    def __init__(self, p):\n        super().__init__()\n        self.p = p\n\n"
+        "    def forward(self, x):\n        return F.dropout(x, self.p, training=self.training)\n\n\n"
+        "class Encoder(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.dropouts = [Drop(0.1) for _ in range(3)]\n        self.layers = [nn.Linear(2, 2), nn.Dropout(0.1)]\n"
+    )
+    dropouts, layers = findings(source, "unregistered-submodules")
+    assert "they have no parameters, but they read their train/eval mode" in dropouts.message
+    assert "their parameters are not registered" in layers.message

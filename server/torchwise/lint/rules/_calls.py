@@ -385,6 +385,10 @@ def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
                 gates[id(test)] = test
             if stmt.__class__ is ast.If and field is stmt.test:  # type: ignore[union-attr]
                 gates[id(stmt)] = stmt  # type: ignore[assignment]
+                # a flag set in an arm (``else: _use_native_amp = True``: the old Hugging Face trainer)
+                bound.update(t.id for arm in (stmt.body, stmt.orelse) for s in arm  # type: ignore[union-attr]
+                             if s.__class__ is ast.Assign and s.value.__class__ is ast.Constant
+                             for t in s.targets if t.__class__ is ast.Name)
             elif stmt.__class__ is ast.Assign and field is stmt.value:  # type: ignore[union-attr]
                 bound.update(t.id for t in stmt.targets if t.__class__ is ast.Name)  # type: ignore[union-attr]
         bound -= names
@@ -412,11 +416,30 @@ def version_gates(ctx: Context) -> list[tuple[tuple[int, int], tuple[int, int]]]
 
 def in_compat_code(ctx: Context, node: ast.AST) -> bool:
     """``node`` is code kept for other versions of torch on purpose: an ``except
-    ImportError`` fallback (or a use of a name one binds) or an arm of a version test."""
+    ImportError`` fallback (or a use of a name one binds) or an arm of a version test (or
+    a use of a name only its imports bind)."""
     if in_import_fallback(ctx, node):
         return True
     gates = version_gates(ctx)
-    return bool(gates) and _within(gates, node)
+    if not gates:
+        return False
+    return _within(gates, node) or (node.__class__ is ast.Name and node.id in _gated_imports(ctx.analysis, gates))
+
+
+def _gated_imports(a, gates) -> frozenset[str]:
+    """Names bound only by imports inside arms of a version test: the old Hugging Face
+    trainer's ``if version.parse(torch.__version__) < version.parse("1.6"): ... else:
+    _use_native_amp = True; from torch.cuda.amp import autocast`` (PrefixTuning), whose
+    ``autocast()`` runs only where that torch was chosen. Once per file."""
+    found = a.queries.get("gated_imports")
+    if found is None:
+        inside: set[str] = set()
+        outside: set[str] = set()
+        for stmt in flow.index(a).imports:
+            names = {alias.asname or alias.name.split(".")[0] for alias in stmt.names}
+            (inside if _within(gates, stmt) else outside).update(names)
+        found = a.queries["gated_imports"] = frozenset(inside - outside)
+    return found
 
 
 def _within(spans: list[tuple[tuple[int, int], tuple[int, int]]], node: ast.AST) -> bool:

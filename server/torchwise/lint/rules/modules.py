@@ -150,6 +150,25 @@ def _nothing_to_register(ctx: Context, elements: list[ast.expr]) -> bool:
     return bool(elements)
 
 
+def _only_a_mode(ctx: Context, elements: list[ast.expr]) -> bool:
+    """Every element holds no parameter and no buffer, only a mode: torch's dropout layers,
+    or a class of the project that shows no parameter and reads ``self.training``
+    (``FairseqDropout`` in I-BERT's speech encoder): the finding is about ``train()/eval()``."""
+    a = ctx.analysis
+    for element in elements:
+        qualname = flow.safe_type(a, element) if isinstance(element, ast.Call) else None
+        if not qualname:
+            return False
+        if qualname.startswith("torch.nn.") and qualname.rsplit(".", 1)[-1].endswith("Dropout") \
+                or qualname.rsplit(".", 1)[-1] in ("Dropout1d", "Dropout2d", "Dropout3d"):
+            continue
+        found = _weights.class_of_project(a, qualname)
+        if found is None or _weights.class_has_parameters(a, qualname) or not any(
+                n.__class__ is ast.Attribute and n.attr == "training" for n in flow.subtree(found[1].node)):
+            return False
+    return bool(elements)
+
+
 def _is_module_list(ctx: Context, expr: ast.expr) -> bool:
     """A list/tuple display or comprehension of module constructions (one level of a
     list of lists)."""
@@ -215,6 +234,15 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                 if nn_name and kind != "tuple":
                     fix = Fix("unsafe", f"Wrap in `{nn_name}.{wrapper}`",
                               (ctx.replace(value, f"{nn_name}.{wrapper}({ctx.text(value)})"),))
+                if _only_a_mode(ctx, elements):
+                    yield ctx.finding(
+                        value,
+                        f"`self.{attr}` holds modules in a plain {kind}: they have no parameters, but they "
+                        f"read their train/eval mode, which `train()/eval()` never set: they stay in training "
+                        f"mode through evaluation; use `nn.{wrapper}`",
+                        fix,
+                    )
+                    continue
                 yield ctx.finding(
                     value,
                     f"`self.{attr}` holds modules in a plain {kind}: their parameters are not registered, so "

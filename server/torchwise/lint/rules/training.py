@@ -942,8 +942,31 @@ def _repeated_sampling(a, loop: ast.AST | None, call: ast.Call) -> bool:
             if n.__class__ is ast.Name}
     if not used:
         return False
-    bound = {n.id for n in flow.walk_local(a, loop) if n.__class__ is ast.Name and n.ctx.__class__ is not ast.Load}
-    return not used & bound
+    nodes = flow.walk_local(a, loop)
+    bound = {n.id for n in nodes if n.__class__ is ast.Name and n.ctx.__class__ is not ast.Load}
+    return all(_noised_copy(nodes, name, bound) for name in used & bound)
+
+
+_RANDOM = frozenset({"randn", "randn_like", "rand", "rand_like", "randint", "randint_like", "normal", "normal_",
+                     "uniform_", "bernoulli", "poisson", "randperm"})
+
+
+def _noised_copy(nodes: list[ast.AST], name: str, bound: set[str]) -> bool:
+    """``name`` is only ever assigned, in the loop, the same input plus fresh noise: a value
+    naming nothing the loop binds, with a random draw in it (the uncertainty-aware mean
+    teacher's ``ema_inputs = volume_batch_r + torch.clamp(torch.randn_like(volume_batch_r) * 0.1,
+    -0.2, 0.2)``, HiLab-git/SSL4MIS and yulequan/UA-MT): sampling on purpose too."""
+    values = []
+    for n in nodes:
+        if n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is ast.Store:
+            assign = next((m for m in nodes if m.__class__ is ast.Assign and any(t is n for t in m.targets)), None)
+            if assign is None:
+                return False
+            values.append(assign.value)
+    return bool(values) and all(
+        not any(m.__class__ is ast.Name and m.id in bound for m in flow.subtree(value))
+        and any(m.__class__ is ast.Call and flow.last_name(m.func) in _RANDOM for m in flow.subtree(value))
+        for value in values)
 
 
 def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
