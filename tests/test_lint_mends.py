@@ -515,3 +515,30 @@ def test_batch_30_a_list_of_dropouts_is_reported_for_its_mode() -> None:
     dropouts, layers = findings(source, "unregistered-submodules")
     assert "they have no parameters, but they read their train/eval mode" in dropouts.message
     assert "their parameters are not registered" in layers.message
+
+
+def test_batch_31_a_scheduler_order_pinned_before_torch_1_1_says_so(tmp_path) -> None:
+    """lukasruff/Deep-SVDD-PyTorch pins torch 0.4.1, whose schedulers were stepped first:
+    the finding stands (the pin is old) and says why the code reads so."""
+    source = (
+        "import torch\nnet = torch.nn.Linear(2, 2)\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+        "sched = torch.optim.lr_scheduler.MultiStepLR(opt, [3])\nfor epoch in range(5):\n    sched.step()\n"
+        "    for x in range(3):\n        opt.zero_grad()\n        net(torch.ones(2)).sum().backward()\n        opt.step()\n"
+    )
+    rules = select_rules(["scheduler-step-before-optimizer-step"])
+    (tmp_path / "requirements.txt").write_text("torch==0.4.1\n")
+    (found,) = lint_source(source, str(tmp_path / "train.py"), rules=rules)
+    assert found.message.endswith("(the project pins torch 0.4, whose schedulers wanted this order; "
+                                  "torch 1.1 and later skip a value)")
+    (tmp_path / "requirements.txt").write_text("torch==1.13\n")
+    (found,) = lint_source(source, str(tmp_path / "train.py"), rules=rules)
+    assert "pins" not in found.message
+
+
+def test_batch_31_a_tensor_subclass_with_its_own_dispatch_moves_its_own_way() -> None:
+    """torchrec's test runs ``.to("cuda")`` on its ``UInt4Tensor`` for the dispatch it
+    exercises; the same line on a plain tensor is reported."""
+    subclass = (MENDS / "dispatching_tensor.py").read_text()
+    assert findings(subclass, "tensor-to-discarded") == []
+    plain = subclass.replace("t_u4 = UInt4Tensor(t_u8)", "t_u4 = t_u8.clone()")
+    assert [f.line for f in findings(plain, "tensor-to-discarded")] == [34]

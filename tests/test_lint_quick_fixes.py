@@ -405,3 +405,19 @@ def test_an_inferred_pin_is_read_once_per_folder_version(tmp_path) -> None:
     assert inferred(str(tmp_path / "pkg" / "a.py")) is None  # changed: read again
     (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = [\n  "torch>=2.2",\n]\n')
     assert inferred(str(tmp_path / "pkg" / "a.py")) == "2.2"
+
+
+def test_setuptools_files_pin_torch_too(tmp_path) -> None:
+    """petals pins ``torch>=1.12`` in ``setup.cfg``'s ``install_requires``; a ``setup.py``
+    lists it inline. A name that only starts like torch's is no pin."""
+    from torchwise.lint.options import inferred
+
+    one, two, three = (tmp_path / n for n in ("one", "two", "three"))
+    for folder in (one, two, three):
+        folder.mkdir()
+    (one / "setup.cfg").write_text("[options]\ninstall_requires =\n    numpy\n    torch>=1.12\n")
+    assert inferred(str(one / "a.py")) == "1.12"
+    (two / "setup.py").write_text('from setuptools import setup\nsetup(name="x", install_requires=["numpy", "torch>=1.8.1"])\n')
+    assert inferred(str(two / "a.py")) == "1.8"
+    (three / "setup.py").write_text('setup(install_requires=["torchvision>=0.9", "torchaudio==0.8"])\n')
+    assert inferred(str(three / "a.py")) is None

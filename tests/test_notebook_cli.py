@@ -112,14 +112,17 @@ def test_bad_notebooks_get_one_clear_line(tmp_path: Path, capsys, monkeypatch) -
     (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
     (tmp_path / "old.ipynb").write_text(json.dumps({"nbformat": 3, "worksheets": []}), encoding="utf-8")
     (tmp_path / "blob.ipynb").write_bytes(b"\xff\xfe\x00")
+    (tmp_path / "lfs.ipynb").write_text("version https://git-lfs.github.com/spec/v1\noid sha256:"
+                                        + "0" * 64 + "\nsize 4096\n", encoding="utf-8")  # (anomalib's notebooks)
     write(tmp_path / "good.ipynb")
-    code, out, err = run(capsys, "broken.ipynb", "old.ipynb", "blob.ipynb", "good.ipynb")
+    code, out, err = run(capsys, "broken.ipynb", "old.ipynb", "blob.ipynb", "lfs.ipynb", "good.ipynb")
     assert code == 2
     lines = err.strip().splitlines()
-    assert len(lines) == 3, err
+    assert len(lines) == 4, err
     assert "broken.ipynb: not a notebook (invalid JSON" in lines[0]
     assert "old.ipynb: nbformat 3 is not supported" in lines[1]
     assert "blob.ipynb: not a notebook" in lines[2]
+    assert "lfs.ipynb: a Git LFS pointer, not the notebook (run `git lfs pull` to fetch it)" in lines[3]
     assert "good.ipynb:cell 3:2:9" in out  # the rest is still checked
 
 

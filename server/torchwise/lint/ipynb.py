@@ -108,6 +108,8 @@ def load(path: Path) -> tuple[str, dict]:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise NotebookError(f"{path}: not a notebook (not UTF-8 text)") from None
+    if text.startswith("version https://git-lfs.github.com/spec/"):
+        raise NotebookError(f"{path}: a Git LFS pointer, not the notebook (run `git lfs pull` to fetch it)")
     try:
         notebook = json.loads(text)
     except ValueError as exc:

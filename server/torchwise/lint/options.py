@@ -112,17 +112,20 @@ def torch_pin(path: str | None) -> str | None:
     return pin if isinstance(pin, str) else None
 
 
-# what pins torch in a project: pip's ``torch==1.9.1`` / ``torch>=1.7``, conda's ``pytorch=1.13.1``
-_PIN = re.compile(r"""^[\s"'-]*(?:py)?torch\s*(?:==|>=|~=|===|=)\s*v?(\d+\.\d+)""", re.MULTILINE | re.IGNORECASE)
-_PIN_FILES = ("pyproject.toml", "requirements.txt", "environment.yml", "environment.yaml")
+# what pins torch in a project: pip's ``torch==1.9.1`` / ``torch>=1.7``, conda's ``pytorch=1.13.1``,
+# on a line of its own or in a list (``install_requires=["torch>=1.7", ...]``)
+_PIN = re.compile(r"""(?:^|[\[(,])[\s"'-]*(?:py)?torch\s*(?:==|>=|~=|===|=)\s*v?(\d+\.\d+)""",
+                  re.MULTILINE | re.IGNORECASE)
+_PIN_FILES = ("pyproject.toml", "requirements.txt", "environment.yml", "environment.yaml", "setup.cfg", "setup.py")
 _inferred: dict[str, tuple[tuple, str | None]] = {}
 
 
 def inferred(path: str) -> str | None:
     """The oldest torch a file's project pins, like ruff's ``target-version`` from
     ``requires-python``: in the nearest folder above it that holds a project's files,
-    ``torch``'s lower bound in ``pyproject.toml``, ``requirements.txt`` or a conda
-    ``environment.yml`` (the first that names one). Reviews found research code pinned to
+    ``torch``'s lower bound in ``pyproject.toml``, ``requirements.txt``, a conda
+    ``environment.yml`` or setuptools' ``setup.cfg``/``setup.py`` (the first that names one;
+    petals pins ``torch>=1.12`` in ``setup.cfg``). Reviews found research code pinned to
     torch 1.8-2.1 told to switch to ``torch.amp.GradScaler`` (2.3): the fix marked safe
     broke it there. Kept per folder while its files are unchanged."""
     import os

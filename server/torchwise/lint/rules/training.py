@@ -582,10 +582,13 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
         for step in ours:
             if not flow.before(call, step):
                 continue
+            pin = options.pinned_without(ctx, "1.1")  # Deep-SVDD pins torch 0.4.1
             yield ctx.finding(
                 call,
                 f"`{ctx.text(call)}` runs before `{ctx.text(step)}`: the first learning rate of the "
-                "schedule is skipped; step the scheduler after the optimizer",
+                "schedule is skipped; step the scheduler after the optimizer"
+                + (f" (the project pins torch {pin}, whose schedulers wanted this order; torch 1.1 "
+                   "and later skip a value)" if pin else ""),
             )
             break
 
@@ -1927,13 +1930,16 @@ def _expected_to_raise(a, stmt: ast.stmt) -> bool:
 
 def _own_method(a, recv: ast.expr, method: str) -> bool:
     """The value's class, of the file or of the project (or a base there), defines ``method``
-    itself: what it does is its own (DeepSpeed's ``QuantizedParameter.to`` quantizes)."""
+    itself, or ``__torch_dispatch__`` (a tensor subclass that runs every op its own way):
+    what it does is its own (DeepSpeed's ``QuantizedParameter.to`` quantizes; torchrec's
+    test of its ``UInt4Tensor`` calls ``.to("cuda")`` to run its dispatch)."""
     qualname = flow.safe_type(a, recv)
     found = _weights.class_of_project(a, qualname) if qualname else None
     if found is None:
         return False
     owner = found[0]
-    return any((klass := _weights.class_of_project(owner, base)) is not None and method in klass[1].methods
+    return any((klass := _weights.class_of_project(owner, base)) is not None
+               and (method in klass[1].methods or "__torch_dispatch__" in klass[1].methods)
                for base in owner.mro(found[1].qualname)[:8])
 
 
