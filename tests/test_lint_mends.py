@@ -542,3 +542,50 @@ def test_batch_31_a_tensor_subclass_with_its_own_dispatch_moves_its_own_way() ->
     assert findings(subclass, "tensor-to-discarded") == []
     plain = subclass.replace("t_u4 = UInt4Tensor(t_u8)", "t_u4 = t_u8.clone()")
     assert [f.line for f in findings(plain, "tensor-to-discarded")] == [34]
+
+
+def test_batch_32_a_class_holding_only_unweighted_losses_has_nothing_to_register() -> None:
+    """cvpods' YOLOv3 keeps its YOLOHead loss evaluators (weightless torch losses, no
+    parameter) in a plain list; a head with a weighted loss holds a buffer and is reported."""
+    heads = (MENDS / "loss_only_head.py").read_text()
+    assert findings(heads, "unregistered-submodules") == []
+    weighted = heads.replace('nn.BCELoss(reduction="none")', 'nn.BCELoss(weight=torch.ones(3), reduction="none")')
+    assert [f.line for f in findings(weighted, "unregistered-submodules")] == [12]
+
+
+def test_batch_32_a_version_flag_spelled_out_gates_compatibility_code() -> None:
+    """ChatGLM-6B's copy of the Hugging Face trainer tests transformers'
+    ``is_torch_greater_or_equal_than_1_10``; a flag that names no version gates nothing."""
+    gated = (MENDS / "spelled_out_version_flag.py").read_text()
+    assert findings(gated, "deprecated-cuda-amp") == []
+    plain = gated.replace("is_torch_greater_or_equal_than_1_10", "use_new_amp")
+    assert [f.line for f in findings(plain, "deprecated-cuda-amp")] == [24, 27]
+
+
+def test_batch_32_a_module_typed_only_nn_module_is_not_certainly_a_model() -> None:
+    """pyannote's ``conversion: nn.Module`` is an ``Identity`` or a buffers-only module
+    (lhotse's resampler, from a helper typed ``-> torch.nn.Module``, alike): nothing says its
+    output requires grad. A model typed so, named as a model, is still reported."""
+    conversion = (MENDS / "any_module_conversion.py").read_text()
+    assert findings(conversion, "numpy-without-detach") == []
+    model = conversion.replace("conversion: nn.Module", "model: nn.Module").replace("return conversion(", "return model(")
+    assert [f.line for f in findings(model, "numpy-without-detach")] == [28]
+
+
+def test_batch_32_a_scheduler_whose_first_values_repeat_may_step_first(tmp_path, capsys, monkeypatch) -> None:
+    """mozilla/TTS's NoamLR clamps its step (``max(self.last_epoch, 1)``): its first two
+    learning rates are one, so stepping it first skips nothing; unclamped, it is reported.
+    (The scheduler is ``train``'s parameter: its class comes from the caller, through a check.)"""
+    import json
+
+    from torchwise.cli import main
+
+    def lines(source: str) -> list[int]:
+        (tmp_path / "train.py").write_text(source)
+        monkeypatch.chdir(tmp_path)
+        main(["check", "--isolated", "--exit-zero", "--select", "TW103", "--output-format", "json-lines", "train.py"])
+        return [json.loads(line)["line"] for line in capsys.readouterr().out.splitlines()]
+
+    noam = (MENDS / "clamped_noam_scheduler.py").read_text()
+    assert lines(noam) == []
+    assert lines(noam.replace("max(self.last_epoch, 1)", "self.last_epoch + 1")) == [23]

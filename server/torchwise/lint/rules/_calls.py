@@ -331,8 +331,9 @@ def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[in
 
 
 # a flag of a version test: ``TORCH_2_4`` (ultralytics), ``TORCH_GE_1_12``, ``_TORCH_GREATER_EQUAL_2_0``,
-# ``pytorch_1_1_0_or_later`` (FCOS, from maskrcnn-benchmark)
-_VERSION_FLAG = re.compile(r"torch_?(?:(?:ge|gt|le|lt|geq|leq|greater|less|equal|v|ver)_?)*\d+(?:_\d+)*"
+# ``pytorch_1_1_0_or_later`` (FCOS, from maskrcnn-benchmark), transformers' ``is_torch_greater_or_equal_than_1_10``
+_VERSION_FLAG = re.compile(r"torch_?(?:(?:ge|gt|le|lt|geq|leq|greater|less|equal|equals|or|than|to|at|least|most"
+                           r"|newer|older|above|below|v|ver)_?)*\d+(?:_\d+)*"
                            r"(?:_(?:or|and)_(?:later|newer|above|higher|greater|up|earlier|older|below|lower))?$",
                            re.IGNORECASE)
 

@@ -258,6 +258,8 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
                 return True  # ``self.layers = make_layers(cfg)``: unknown, may build layers (not
             continue  # ``self.rasterizer = self.rasterizer.to(device)`` nor an extension's object,
             # ``self._renderer = _C.PulsarRenderer(...)``: pytorch3d's renderers)
+        if flow.unweighted_loss(owner, n):
+            continue  # ``self.mse_loss = nn.MSELoss(reduction="none")``: no parameter, no buffer (cvpods' YOLOHead)
         result = owner.call_result(Value("symbol", value))
         if result is not None and result.kind == "instance" and flow.is_subclass(owner, result.qualname, MODULE) \
                 and result.qualname not in PARAMETERLESS and (result.qualname == qualname

@@ -10,7 +10,7 @@ import re
 import weakref
 from typing import Iterator
 
-from torchwise.analysis import LOCAL
+from torchwise.analysis import LOCAL, MODULE
 from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
@@ -563,6 +563,8 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
             continue  # step(epoch) sets the epoch's value itself (weiaicunzai/pytorch-cifar100); step(metric)
         if in_compat_code(ctx, call):
             continue  # under a version test: the order torch before 1.1 wanted (FCOS's trainer)
+        if kind and _repeats_first_value(a, call.func.value):
+            continue
         # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
         region = loops[-1] if loops else _block_of(a, call)
@@ -591,6 +593,20 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
                    "and later skip a value)" if pin else ""),
             )
             break
+
+
+def _repeats_first_value(a, scheduler: ast.expr) -> bool:
+    """The scheduler is a class of the project whose ``get_lr`` clamps its step from below
+    (``step = max(self.last_epoch, 1)``: mozilla/TTS's ``NoamLR``): its first two values are
+    one, so stepping it first skips nothing."""
+    qualname = flow.safe_type(a, scheduler)
+    found = _weights.class_of_project(a, qualname) if qualname else None
+    method = found[1].methods.get("get_lr") if found is not None else None
+    return method is not None and any(
+        n.__class__ is ast.Call and flow.last_name(n.func) == "max" and len(n.args) == 2
+        and any(flow.dotted(x) == "self.last_epoch" for x in n.args)
+        and any(x.__class__ is ast.Constant and x.value == 1 for x in n.args)
+        for n in ast.walk(method))
 
 
 def _primed(a, steps: list, stepped: dict[int, str | None], owner: str | None, call: ast.Call,
@@ -2043,12 +2059,21 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
         if flow.is_module_instance(ctx.analysis, expr.func):
             if _frozen_in_its_module(a, expr.func):
                 return None
+            if flow.safe_type(a, expr.func) == MODULE and not _MODEL_NAME.search(flow.last_name(expr.func)):
+                return None  # any module at all (``conversion: nn.Module``): not certainly one with parameters
             if _parameterless(a, expr.func) or not _weights.class_has_parameters(  # grad only from its input
                     a, flow.safe_type(a, expr.func) or ""):
                 return next((found for arg in expr.args
                              if (found := _requires_grad_source(ctx, arg, depth + 1)) is not None), None)
             return f"the output of `{ctx.text(expr.func)}`"
     return _weights.weight_source(a, expr)
+
+
+# what a module typed only ``nn.Module`` is called when it is a model with parameters; pyannote's
+# ``conversion: nn.Module`` (an ``Identity`` or a buffers-only ``Powerset``) and lhotse's resampler
+# (from a helper typed ``-> torch.nn.Module``) are not
+_MODEL_NAME = re.compile(r"(?:^|_)(?:model|net|network|encoder|decoder|classifier|backbone|generator|discriminator"
+                         r"|critic|actor|policy|head|layer)s?(?:$|_|\d)", re.IGNORECASE)
 
 
 def _frozen_in_its_module(a, module: ast.expr) -> bool:
