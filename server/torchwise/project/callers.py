@@ -221,17 +221,69 @@ def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, inde
 def _param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
     found: set[Value] = set()
     count = 0
-    for caller, module, call, scope in call_sites(env, analysis, func.name, target):
+    constructor = method and func.name == "__init__"
+    if constructor:  # ``Trainer(loss_func=CrossEntropyLoss())``: the class's calls pass ``__init__``'s arguments
+        cls = Value("symbol", target.qualname.rpartition(".")[0])
+        name = cls.qualname.rpartition(".")[2]
+        if not name or _subclassed(env, name):
+            return None  # a subclass's ``super().__init__(...)`` passes its own
+        sites = call_sites(env, analysis, name, cls)
+    else:
+        sites = call_sites(env, analysis, func.name, target)
+    default = _default(func, index)
+    for caller, module, call, scope in sites:
         count += 1
         if count > MAX_CALLS:
             return None
-        offset = 0
-        if method and isinstance(call.func, ast.Attribute):
+        offset = 1 if constructor else 0
+        if method and not constructor and isinstance(call.func, ast.Attribute):
             receiver = caller.resolve(call.func.value, scope)
             offset = 1 if receiver is not None and receiver.kind == "instance" else 0
         argument = _argument(call, func, index, offset)
-        value = canonical(caller.resolve(argument, scope), module) if argument is not None else None
+        if argument is not None:
+            value = canonical(caller.resolve(argument, scope), module)
+        elif default is not None and not _spreads(call):  # not passed: the default
+            outer = analysis.scopes.get(func)
+            value = canonical(analysis.resolve(default, outer.parent if outer is not None and outer.parent is not None
+                                               else analysis.module_scope), env.module)
+        else:
+            value = None
         if value is None:
             return None
         found.add(value)
     return found.pop() if len(found) == 1 else None
+
+
+def _default(func, index: int) -> ast.expr | None:
+    """The default of ``func``'s parameter ``index`` (positional, then keyword-only), if any."""
+    positional = func.args.posonlyargs + func.args.args
+    if index < len(positional):
+        at = index - (len(positional) - len(func.args.defaults))
+        return func.args.defaults[at] if at >= 0 else None
+    kw = index - len(positional)
+    return func.args.kw_defaults[kw] if kw < len(func.args.kw_defaults) else None
+
+
+def _spreads(call: ast.Call) -> bool:
+    """The call passes ``*args`` or ``**kwargs``: what reaches a parameter is unknown."""
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
+
+
+_SUBCLASS = r"class\s+\w+\s*\([^)]*\b{}\b"
+
+
+def _subclassed(env: "ProjectEnv", name: str) -> bool:
+    """Some module's text derives a class from one named ``name`` (by its text, no parse):
+    its ``__init__`` may pass other values up. Memoised per revision."""
+    import re
+
+    project = env.project
+    key = ("subclassed", name)
+    found = project.memo.get(key)
+    if found is None:
+        pattern = re.compile(_SUBCLASS.format(re.escape(name)))
+        paths = project.files() if project.caller_limit is None else _mentioning(project, name, None)
+        found = project.memo[key] = any(
+            (text := project.source(path)) is not None and name in text and pattern.search(text) is not None
+            for path in paths)
+    return found

@@ -181,8 +181,13 @@ class ProjectEnv:
         parts = qualname.split(".")
         if not self.owns(parts[0]):
             return None
-        value: Value | None = Value("symbol", parts[0])
-        for attr in parts[1:]:
+        # from the longest module short of the whole name: ``from a.b import X`` reads the
+        # module ``a.b`` whatever ``a`` binds as ``b`` (``unet/__init__.py``'s ``from .UNet3Plus
+        # import UNet3Plus`` binds the class over its submodule: UNet 3+)
+        start = next((i for i in range(len(parts) - 1, 1, -1)
+                      if self.project.resolver.is_module(".".join(parts[:i]))), 1)
+        value: Value | None = Value("symbol", ".".join(parts[:start]))
+        for attr in parts[start:]:
             value = self._attribute(value, attr)  # type: ignore[arg-type]
             if value is None:
                 return None
