@@ -167,3 +167,36 @@ def recompute_bn_statistics(model, loader):
         model.train()
         for x, y in loader:
             out = model(x)
+
+
+def fit_and_validate(model, train_loader, valid_loader, optimizer, criterion, n_epochs):
+    # udacity/deep-learning-v2-pytorch's MNIST notebook (issue 3): the validation loop runs
+    # over held-out data right after training, outside no_grad and still in train mode
+    for epoch in range(n_epochs):
+        model.train()
+        for data, target in train_loader:
+            optimizer.zero_grad()
+            loss = criterion(model(data), target)
+            loss.backward()
+            optimizer.step()
+        valid_loss = 0.0
+        for data, target in valid_loader:
+            output = model(data)  # expect: missing-eval
+            valid_loss += criterion(output, target).item()
+
+
+def validate_packed(model, valid_dataloader, criterion, is_packed):
+    # pliang279/MultiBench (issue 26): the validation loop, pasted from the training loop,
+    # puts the model back in train mode in each branch
+    model.eval()
+    with torch.no_grad():
+        total = 0.0
+        for j in valid_dataloader:
+            if is_packed:
+                model.train()
+                out = model(j[0])  # expect: missing-eval
+            else:
+                model.train()
+                out = model(j[:-1])
+            total += criterion(out, j[-1]).item()
+    return total

@@ -69,3 +69,60 @@ def show_heatmaps(model, images):
     model.train()
     for i in range(len(images)):
         im2gradcam(model, images[i:i + 1])
+
+
+# pytorch/tutorials' quickstart (issue 1540): the model is built in train mode, as every
+# module is, and test() switches it to eval mode after the first epoch for good
+class QuickNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.Dropout(0.2),
+                                        torch.nn.Linear(512, 10))
+
+    def forward(self, x):
+        return self.body(x.flatten(1))
+
+
+def quick_train(dataloader, model, loss_fn, optimizer):
+    for X, y in dataloader:
+        loss = loss_fn(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def quick_test(dataloader, model):
+    model.eval()
+    with torch.no_grad():
+        for X, y in dataloader:
+            print(model(X).argmax(1).eq(y).sum().item())
+
+
+def quickstart(train_dataloader, test_dataloader, loss_fn):
+    model = QuickNet().to("cpu")
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    for t in range(5):
+        quick_train(train_dataloader, model, loss_fn, optimizer)
+        quick_test(test_dataloader, model)  # expect: missing-train-mode
+
+
+def bert_classifier(model, iterator, optim, eval_steps):
+    # asyml/texar-pytorch's BERT example: main's two closures share its model; the one that
+    # trains calls the one that evaluates every eval_steps batches
+    def _eval_epoch():
+        model.eval()
+        with torch.no_grad():
+            for batch in iterator:
+                print(model(batch).argmax(-1))
+
+    def _train_epoch():
+        model.train()
+        for step, batch in enumerate(iterator):
+            optim.zero_grad()
+            model(batch).sum().backward()
+            optim.step()
+            if step % eval_steps == 0:
+                _eval_epoch()  # expect: missing-train-mode
+
+    for _ in range(3):
+        _train_epoch()

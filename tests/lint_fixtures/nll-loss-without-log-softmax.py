@@ -36,3 +36,25 @@ loss = nll(seq(x), target)
 
 def unknown(model, batch, labels):
     return F.nll_loss(model(batch), labels)
+
+
+class TextTransformer(nn.Module):
+    # AnubhavGupta3377/Text-Classification-Models-Pytorch (issue 9): the model is run through
+    # ``self.__call__`` and its output fed to the loss it holds
+    def __init__(self, vocab, classes):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 16)
+        self.fc = nn.Linear(16, classes)
+        self.softmax = nn.Softmax(dim=1)
+        self.loss_op = nn.NLLLoss()
+
+    def forward(self, x):
+        return self.softmax(self.fc(self.embed(x).mean(1)))
+
+    def run_epoch(self, batches, optimizer):
+        for x, y in batches:
+            optimizer.zero_grad()
+            y_pred = self.__call__(x)
+            loss = self.loss_op(y_pred, y)  # expect: nll-loss-without-log-softmax
+            loss.backward()
+            optimizer.step()

@@ -38,3 +38,37 @@ def calc_bce(pred, gt, lerp_bound=None):
         return (pred - gt).abs().clamp(max=lerp_bound).mean()
     else:
         return F.binary_cross_entropy_with_logits(pred, gt)
+
+
+class WeightedFocalLoss(nn.Module):
+    # meilfang/LMFD-PAD (PR 1): a focal loss whose forward hands its input to the logits loss
+    def __init__(self, gamma=2):
+        super().__init__()
+        self.gamma = gamma
+
+    def forward(self, inputs, targets):
+        bce = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+        return ((1 - torch.exp(-bce)) ** self.gamma * bce).mean()
+
+
+class PadNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 1)
+        self.map = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(x)), self.map(x)
+
+
+def train_pad(loader):
+    model = PadNet()
+    criterion = WeightedFocalLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for images, labels in loader:
+        optimizer.zero_grad()
+        pred, map_y = model(images)
+        pred = torch.squeeze(pred)
+        loss = criterion(pred.type(torch.FloatTensor), labels.float())  # expect: sigmoid-before-bce-with-logits
+        loss.backward()
+        optimizer.step()

@@ -244,6 +244,7 @@ class Summaries:
         self._names: tuple[int, frozenset[str]] | None = None
         self._owned: tuple[int, frozenset[str] | None] | None = None
         self.functions = {s.name: s for s in tree.body if isinstance(s, _FUNCS)}
+        self._nested_cache: frozenset[str] | None = None
         self.methods: dict[int, dict[str, ast.AST]] = {}  # id(method) -> its class's methods
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
@@ -275,12 +276,38 @@ class Summaries:
         func = call.func
         if isinstance(func, ast.Name):
             local = self.functions.get(func.id)
+            if local is None and caller is not None:
+                local = self._nested(caller, func.id)
             return local if local is not None else self._foreign_callee(call)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
             if caller is None:
                 return None
             return self.methods.get(id(caller), {}).get(func.attr)
         return self._foreign_callee(call) if isinstance(func, ast.Attribute) else None
+
+    def _nested(self, caller: ast.AST, name: str) -> ast.AST | None:
+        """A function defined inside ``caller`` or a function around it, by the name it is
+        called with (texar's BERT example: ``main`` defines ``_train_epoch`` and
+        ``_eval_epoch``, and the one calls the other; what they switch is ``main``'s model)."""
+        analysis = self._own_analysis()
+        scope = analysis.scopes.get(caller) if analysis is not None else None
+        while scope is not None and scope.node is not self.tree:
+            bindings = scope.bindings.get(name)
+            if bindings:
+                node = bindings[-1].node
+                return node if bindings[-1].kind == "def" and isinstance(node, _FUNCS) else None
+            scope = scope.parent
+        return None
+
+    def _nested_names(self) -> frozenset[str]:
+        """The names of the functions defined inside other functions."""
+        if self._nested_cache is None:
+            analysis = self._own_analysis()
+            top = {id(s) for s in self.tree.body}
+            self._nested_cache = frozenset(
+                n.name for n in (analysis.scopes if analysis is not None else ())
+                if isinstance(n, _FUNCS) and id(n) not in top and id(n) not in self.methods)
+        return self._nested_cache
 
     def is_local_call(self, call: ast.Call) -> bool:
         """Whether a call may run a function of this module (no project lookup needed)."""
@@ -368,7 +395,7 @@ class Summaries:
         stamp = self.stamp()
         if self._names is not None and self._names[0] == stamp:
             return self._names[1]
-        names = set(self.functions)
+        names = set(self.functions) | self._nested_names()
         for methods in self.methods.values():
             names.update(methods)
         env = getattr(self.analysis, "env", None)
@@ -542,8 +569,9 @@ class Summaries:
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
                 return target
             return None
-        func = call.func  # a module-level name: the caller's own only for a function of its module
-        return target if isinstance(func, ast.Name) and func.id in self.functions else None
+        func = call.func  # a module-level name (or a closure's): the caller's own only for a function of its module
+        return target if isinstance(func, ast.Name) and (func.id in self.functions or func.id in self._nested_names()) \
+            else None
 
     def effects_at(self, call: ast.Call, caller: ast.AST) -> list[tuple[str, str]]:
         """(target as the caller writes it, mode) for every mode a call's helper leaves."""

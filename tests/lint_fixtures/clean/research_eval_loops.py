@@ -93,3 +93,82 @@ if __name__ == "__main__":
     teacher = nn.Linear(16, 3).eval()
     data = [(torch.randn(8, 16), torch.randint(0, 3, (8,))) for _ in range(4)]
     print(train(Student(teacher), data, data))
+
+
+def fit_and_validate(model, train_loader, valid_loader, optimizer, criterion, n_epochs):
+    # the same validation loop, switched to eval mode first; a loop over held-out data that
+    # trains (fine-tuning on the validation split) is no evaluation
+    for epoch in range(n_epochs):
+        model.train()
+        for data, target in train_loader:
+            optimizer.zero_grad()
+            criterion(model(data), target).backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            for data, target in valid_loader:
+                print(criterion(model(data), target).item())
+        model.train()
+        for data, target in valid_loader:
+            optimizer.zero_grad()
+            criterion(model(data), target).backward()
+            optimizer.step()
+
+
+class QuickNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(784, 512), nn.Dropout(0.2), nn.Linear(512, 10))
+
+    def forward(self, x):
+        return self.body(x.flatten(1))
+
+
+def quick_train(dataloader, model, loss_fn, optimizer):
+    model.train()  # the fixed quickstart: each epoch's training starts in train mode
+    for X, y in dataloader:
+        loss = loss_fn(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def quick_test(dataloader, model):
+    model.eval()
+    with torch.no_grad():
+        for X, y in dataloader:
+            print(model(X).argmax(1).eq(y).sum().item())
+
+
+def quickstart(train_dataloader, test_dataloader, loss_fn):
+    model = QuickNet().to("cpu")
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    for t in range(5):
+        quick_train(train_dataloader, model, loss_fn, optimizer)
+        quick_test(test_dataloader, model)
+
+
+def frozen_statistics(train_dataloader, test_dataloader, loss_fn):
+    # batch-norm statistics frozen on purpose: eval() before the loop
+    model = QuickNet().to("cpu")
+    model.eval()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    for t in range(5):
+        for X, y in train_dataloader:
+            optimizer.zero_grad()
+            loss_fn(model(X), y).backward()
+            optimizer.step()
+        quick_test(test_dataloader, model)
+
+
+class MultiSourceModel(nn.Module):
+    # botorch's multi-source GP: one model per source, fitted in __init__ only to pick the
+    # reliable points; none of them is part of the final model
+    def __init__(self, sources):
+        super().__init__()
+        self.models = [nn.Linear(2, 1) for _ in sources]
+        picked = [m(s).argmax() for m, s in zip(self.models, sources)]
+        self.head = nn.Linear(len(picked), 1)
+
+    def forward(self, x):
+        return self.head(x)

@@ -66,20 +66,39 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
             unpacked = _unpacked_call(a, expr)  # ``validity, label = discriminator(x)``
             if unpacked is not None:
                 return _model_output(ctx, unpacked[0], depth, unpacked[1])
+            value = _iterated(a, expr)
         return trace(ctx, value, depth + 1, top=False)
     if isinstance(expr, ast.Subscript):
         return None  # picking elements: unsure what is left
     if not isinstance(expr, ast.Call):
         return None
-    if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("view", "reshape", "flatten", "squeeze",
-                                                                    "contiguous", "float", "to", "permute",
-                                                                    "transpose", "unsqueeze"):
+    if isinstance(expr.func, ast.Attribute) and expr.func.attr in _SAME_VALUES:
+        if expr.args and (flow.safe_qualname(a, expr.func) or "") == f"torch.{expr.func.attr}":
+            return trace(ctx, expr.args[0], depth + 1, top=False)  # ``torch.squeeze(pred)``
         return trace(ctx, expr.func.value, depth + 1, top=False)
     known = _kind_of_call(ctx, expr)
     if known is not None:
         return Source(known[0], expr, expr if top else None, known[1])
     # a model: nn.Sequential (last layer) or a class of this file (its forward's return)
     return _model_output(ctx, expr, depth)
+
+
+def _iterated(a, name: ast.Name) -> ast.Name | None:
+    """The tensor a plain ``for name in outputs:`` walks, by its name: each element of a
+    softmax's (or sigmoid's) output is one too (mlelarge/graph_neural_net's triplet loss:
+    ``outputs = torch.softmax(raw_scores, -1)``, then ``for out in outputs: self.loss(out, target)``)."""
+    try:
+        binding = a.lookup(name.id, a.scope_of(name), name.lineno)
+    except Exception:
+        return None
+    if binding is None or binding.kind != "for" or binding.index is not None:
+        return None
+    return binding.node if isinstance(binding.node, ast.Name) else None
+
+
+# tensor methods that keep what the values are (a shape, a dtype, a device)
+_SAME_VALUES = frozenset({"view", "reshape", "flatten", "squeeze", "contiguous", "float", "double", "half", "to",
+                          "type", "cuda", "cpu", "permute", "transpose", "unsqueeze"})
 
 
 def _unpacked_call(a, name: ast.Name) -> tuple[ast.Call, int] | None:
@@ -97,8 +116,8 @@ def _unpacked_call(a, name: ast.Name) -> tuple[ast.Call, int] | None:
 def _model_type(a, call: ast.Call) -> str | None:
     """The model class a call runs: ``model(x)``, ``model.forward(x)``, ``self(x)``."""
     func = call.func
-    if isinstance(func, ast.Attribute) and func.attr == "forward":
-        func = func.value
+    if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__"):
+        func = func.value  # (``self.__call__(x)``: Text-Classification-Models-Pytorch's Transformer)
     return flow.safe_type(a, func)
 
 
@@ -221,6 +240,61 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
         inp = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "input"), None)
         if inp is not None:
             yield call, inp, name
+    yield from _wrapped_loss_calls(ctx, functions, classes)
+
+
+def _wrapped_loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterator[tuple[ast.Call, ast.expr, str]]:
+    """Calls of a loss module of the project (called like a loss: ``criterion``, ``focal_loss``)
+    whose ``forward`` hands its input straight to one of these losses: meilfang/LMFD-PAD's
+    ``WeightedFocalLoss`` computes ``F.binary_cross_entropy_with_logits(inputs, targets)``."""
+    a = ctx.analysis
+    for call in flow.calls_where(a, lambda n: "loss" in n.lower() or "criterion" in n.lower()):
+        if not call.args or call.func.__class__ not in (ast.Name, ast.Attribute):
+            continue
+        qualname = flow.safe_type(a, call.func)
+        name = _wrapped_loss(ctx, qualname, functions, classes) if qualname else None
+        if name is not None:
+            yield call, call.args[0], name
+
+
+def _wrapped_loss(ctx: Context, qualname: str, functions: set[str], classes: set[str]) -> str | None:
+    """The loss a project loss module's ``forward`` feeds its first input to, unchanged but
+    for its shape or dtype; memoized per file."""
+    a = ctx.analysis
+    table = a.queries.setdefault("wrapped_losses", {})
+    key = (qualname, id(functions))
+    if key in table:
+        return table[key]
+    table[key] = None
+    from torchwise.lint.rules import _weights
+
+    found = _weights.class_of_project(a, qualname)
+    if found is None or not flow.is_subclass(a, qualname, "torch.nn.Module"):
+        return None
+    owner, info = found
+    forward = info.methods.get("forward")
+    params = forward.args.args if forward is not None else []
+    if len(params) < 2:
+        return None
+    first = params[1].arg
+    for n in ast.walk(forward):
+        if n.__class__ is not ast.Call:
+            continue
+        callee = flow.safe_qualname(owner, n.func)
+        if callee in functions:
+            name = callee.rsplit(".", 1)[-1]
+        else:
+            kind = flow.safe_type(owner, n.func) if n.func.__class__ in (ast.Name, ast.Attribute) else None
+            if kind not in classes:
+                continue
+            name = kind.rsplit(".", 1)[-1]
+        inp = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "input"), None)
+        while inp.__class__ is ast.Call and inp.func.__class__ is ast.Attribute and inp.func.attr in _SAME_VALUES:
+            inp = inp.func.value
+        if inp.__class__ is ast.Name and inp.id == first:
+            name = table[key] = f"{info.name}` through `{name}"  # (read in backticks by the messages)
+            return name
+    return None
 
 
 def _single_attributes(ctx: Context) -> set[str]:

@@ -216,7 +216,8 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                     if filled:
                         container = "list" if isinstance(value, ast.List) else "dict"
                         found = ("nested list" if filled == "nested" and container == "list" else container, value)
-                if found is None or _registered_apart(ctx, info, attr) or _nothing_to_register(ctx, elements):
+                if found is None or _registered_apart(ctx, info, attr) or _nothing_to_register(ctx, elements) \
+                        or _only_read_where_built(ctx, info, attr, method_scope):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"
@@ -298,6 +299,25 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                     for t in n.targets):
                 return True  # (wrapped: ``self.model = nn.Sequential(*self.layers)``, optuna's example)
     return False
+
+
+def _only_read_where_built(ctx: Context, info, attr: str, scope) -> bool:
+    """No other method of the class reads ``self.attr``: the modules serve the construction
+    only (botorch's multi-source GP fits one GP per source in ``__init__`` to pick reliable
+    points, and keeps none of them as its own)."""
+    a = ctx.analysis
+    built_in = getattr(scope, "node", None)
+    if built_in is None:
+        return False
+
+    def reads(method) -> bool:  # (filling it, ``self.attr.append(...)``, is no use of it)
+        return any(n.__class__ is ast.Attribute and n.attr == attr and n.ctx.__class__ is ast.Load
+                   and n.value.__class__ is ast.Name and n.value.id == "self"
+                   and not (flow.parent(a, n).__class__ is ast.Attribute
+                            and flow.parent(a, n).attr in ("append", "extend", "insert"))
+                   for n in flow.walk_local(a, method))
+
+    return reads(built_in) and not any(reads(m) for m in info.methods.values() if m is not built_in)
 
 
 _REGISTERS = ("add_module", "register_module", "setattr", "register_parameter")

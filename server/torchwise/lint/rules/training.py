@@ -741,7 +741,10 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
             position = (n.lineno, n.col_offset)
             f = n.func
             kind = f.__class__
-            if kind is Attribute and (f.attr == "train" or f.attr == "eval"):  # else not a mode call
+            if kind is Attribute and (f.attr == "train" or f.attr == "eval") and not (
+                    f.value.__class__ is Name and f.value.id == "self" and summaries.callee(n, func) is not None):
+                # (else not a mode call; nor ``self.train()`` where the class defines its own
+                # ``train`` method, a helper: XLM's GLUE trainer, whose ``train`` sets its layers')
                 mc = effects.mode_call(n)
                 if mc is not None:
                     events.setdefault(mc[0], []).append((position, mc[1]))
@@ -815,9 +818,15 @@ def _rebound_mode(value: ast.expr) -> str | None:
     Either way an earlier ``eval()`` no longer holds (botorch's tests build a fresh
     transform in each loop pass, after an earlier one of the same name was put in eval
     mode). Not "train": missing-eval asks for an explicit ``train()``."""
+    while value.__class__ is ast.Call and value.func.__class__ is ast.Attribute and value.func.attr in _MOVES_ONLY:
+        value = value.func.value  # ``Net().to(device)``: the module just built, moved
     if value.__class__ is ast.Call and flow.last_name(value.func)[:1].isupper():
         return "new"
     return "unknown"
+
+
+# methods that return the module they move or convert, its mode unchanged
+_MOVES_ONLY = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "xpu", "mps"})
 
 
 def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
@@ -877,6 +886,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 block = anc
                 break
             child = anc
+        if block is None and loop is not None and _validation_loop(ctx, loop):
+            block = loop  # held-out data, outside no_grad: an evaluation all the same
         if block is None or id(block) in reported or _repeated_sampling(a, loop, call):
             continue
         mode = _mode_before(ctx, call, target)
@@ -884,6 +895,14 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
             mode = _mode_at_callers(ctx, call, target)
         if mode == "train" and not _trained_inside(a, block, call, target):
             reported.add(id(block))
+            switch = _train_call_inside(a, block, call, target)
+            if switch is not None:
+                yield ctx.finding(
+                    call,
+                    f"`{ctx.text(switch)}` (line {switch.lineno}) puts `{target}` back in train mode inside "
+                    "this evaluation loop (dropout and batch norm behave as in training); remove it",
+                )
+                continue
             yield ctx.finding(
                 call,
                 f"`{target}` is still in train mode here (dropout and batch norm behave as in "
@@ -899,13 +918,24 @@ def _trained_inside(a, block: ast.AST, call: ast.Call, target: str) -> bool:
     statistics are recomputed after SWA (``torch.optim.swa_utils.update_bn``; the ReMoS
     code of jindongwang/transferlearning resets the running stats, then runs the data
     through ``model.train()`` under ``no_grad``)."""
+    func = flow.enclosing_function(a, block)
+    if _train_call_inside(a, block, call, target) is not None:
+        # on purpose where the function works on batch-norm statistics; else a slip
+        # (MultiBench's validation loop, pasted from its training loop, calls
+        # ``model.train()`` right after ``model.eval()`` and ``no_grad``)
+        return flow.memo(a, func, "recomputes_bn", lambda: _names_bn(a, func))
+    return _trained_for(a, block, target)
+
+
+def _train_call_inside(a, block: ast.AST, call: ast.Call, target: str) -> ast.Call | None:
+    """``target.train()`` in ``block`` before ``call``."""
     for c in flow.calls_in(a, block):
         if not flow.before(c, call):
             break
         mc = effects.mode_call(c)
         if mc is not None and mc == (target, "train"):
-            return True
-    return _trained_for(a, block, target)
+            return c
+    return None
 
 
 _BN_WORDS = re.compile(r"(?:^|_)bn(?:$|_)|batch_?norm|running_(?:mean|var|stats)|momentum|num_batches_tracked"
@@ -1052,11 +1082,14 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
     that evaluation in training mode. Only models built in the file from a class (of
     the file, or ``nn.Sequential``) whose layers certainly include such a layer."""
     a = ctx.analysis
-    for block in flow.iter_nodes(a, ast.With, ast.AsyncWith):
-        if not any(flow.is_grad_off_context(a, item.context_expr) for item in block.items):
-            continue
+    blocks = [b for b in flow.iter_nodes(a, ast.With, ast.AsyncWith)
+              if any(flow.is_grad_off_context(a, item.context_expr) for item in b.items)]
+    blocks += [loop for loop in flow.index(a).loops if _validation_loop(ctx, loop)]
+    for block in blocks:
         done: set[str] = set()
-        for loop in (n for n in flow.walk_local(a, block) if isinstance(n, (ast.For, ast.AsyncFor))):
+        loops = [block] if isinstance(block, ast.For) else (
+            n for n in flow.walk_local(a, block) if isinstance(n, (ast.For, ast.AsyncFor)))
+        for loop in loops:
             for call in flow.calls_in(a, loop):
                 if not isinstance(call.func, ast.Name) or call.func.id in done or flow.contains(loop.iter, call):
                     continue
@@ -1074,6 +1107,29 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                     f"`{target}.eval()` before it",
                     _eval_fix(ctx, block, target),
                 )
+
+
+# what a loader of held-out data is called: ``valid_loader``, ``val_dl``, ``test_loader``, ``dev_iter``
+_HELD_OUT = re.compile(r"^(?:val|valid|validation|test|testing|eval|evaluation|dev)(?:_?(?:loader|dataloader|"
+                       r"data_?loader|dl|iter|iterator|set|dataset|data|batches|gen|generator))?$", re.IGNORECASE)
+
+
+def _validation_loop(ctx: Context, loop: ast.AST) -> bool:
+    """A ``for`` loop over held-out data (``for data, target in valid_loader:``, also through
+    ``enumerate``/``tqdm``) that trains nothing (no backward, step or clear) and runs outside
+    ``no_grad``: an evaluation all the same (udacity's MNIST notebook validates so after
+    each epoch's training loop, its dropout on)."""
+    if loop.__class__ is not ast.For:
+        return False
+    it = loop.iter
+    while it.__class__ is ast.Call and it.args:  # enumerate(...), tqdm(...)
+        it = it.args[0]
+    if it.__class__ not in (ast.Name, ast.Attribute) or not _HELD_OUT.match(flow.last_name(it)):
+        return False
+    a = ctx.analysis
+    if flow.under_grad_off(a, loop) or _has_backward(ctx, loop):
+        return False
+    return not any(flow.method_name(c) in ("step", "zero_grad") for c in flow.calls_in(a, loop))
 
 
 def _builds_mode_dependent_module(ctx: Context, value: ast.expr) -> bool:
@@ -1127,6 +1183,8 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
     for call, target in _eval_switches(ctx):
         helper = effects.mode_call(call) is None
+        if helper and _trains_itself(a, call):
+            continue  # a helper that trains and then evaluates (pytorch/examples' GAT ``train_iter``)
         for loop in flow.enclosing_loops(a, call):
             if not _has_backward(ctx, loop) or not _steps_in(ctx, loop):
                 continue  # backward without a step: saliency, Grad-CAM, attacks (no training)
@@ -1139,8 +1197,10 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             # may restore it): fine
             if any(kind in ("train", "unknown", "pass", "new") for kind in inside):
                 break
-            if not any(kind == "train" for position, kind in events if position < start):
-                break  # never put in train mode before the loop: eval-mode training on purpose
+            trained_before = any(kind == "train" for position, kind in events if position < start)
+            if not trained_before and _mode_before(ctx, loop, target) != "new":
+                break  # never put in train mode before the loop (nor built there, in train mode as
+                # every module starts: the PyTorch quickstart's model): eval-mode training on purpose
             if not _runs_target(ctx, loop, target):
                 break  # the model must be the one trained in this loop
             if id(loop) in reported:
@@ -1151,14 +1211,23 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             # a batch loop inside the epoch loop that calls train() (ZhaoJ9014/face.evoLVe validates
             # every 2,000 batches): its iterations, not the epochs, must start in train mode
             where = "each iteration of this loop" if flow.enclosing_loops(a, loop) else "each epoch"
+            before = f"`{target}.train()` is only called before the loop" if trained_before \
+                else f"nothing sets `{target}` back to train mode (the mode it was built in)"
             yield ctx.finding(
                 call,
-                f"{what} inside the training loop but `{target}.train()` is only called "
-                "before the loop, so every later iteration trains in eval mode; call "
-                f"`{target}.train()` at the start of {where}",
+                f"{what} inside the training loop but {before}, so every later iteration trains in "
+                f"eval mode; call `{target}.train()` at the start of {where}",
                 _train_mode_fix(ctx, loop, call, target),
             )
             break
+
+
+def _trains_itself(a, call: ast.Call) -> bool:
+    """The helper ``call`` runs calls backward() itself: it runs its own training, in the
+    mode it sets, and leaves the model in eval mode after evaluating."""
+    summaries = _summaries(a)
+    callee = summaries.callee(call, flow.enclosing_function(a, call))
+    return callee is not None and summaries.of(callee).backward
 
 
 def _steps_in(ctx: Context, loop: ast.AST) -> bool:
