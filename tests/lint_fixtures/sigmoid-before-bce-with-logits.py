@@ -72,3 +72,23 @@ def train_pad(loader):
         loss = criterion(pred.type(torch.FloatTensor), labels.float())  # expect: sigmoid-before-bce-with-logits
         loss.backward()
         optimizer.step()
+
+
+class FineTuner(nn.Module):
+    # Lightning's computer-vision fine-tuning example (PR 7096): the loss helper's input is
+    # what its one caller passes, the sigmoid the forward ends in
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 1)
+        self.loss_func = F.binary_cross_entropy_with_logits
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(x))
+
+    def loss(self, logits, labels):
+        return self.loss_func(input=logits, target=labels)  # expect: sigmoid-before-bce-with-logits
+
+    def training_step(self, batch):
+        x, y = batch
+        y_logits = self.forward(x)
+        return self.loss(y_logits, y.view(-1, 1).float())

@@ -67,6 +67,8 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
             if unpacked is not None:
                 return _model_output(ctx, unpacked[0], depth, unpacked[1])
             value = _iterated(a, expr)
+        if value is None:
+            return _through_callers(ctx, expr, depth)
         return trace(ctx, value, depth + 1, top=False)
     if isinstance(expr, ast.Subscript):
         return None  # picking elements: unsure what is left
@@ -81,6 +83,46 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
         return Source(known[0], expr, expr if top else None, known[1])
     # a model: nn.Sequential (last layer) or a class of this file (its forward's return)
     return _model_output(ctx, expr, depth)
+
+
+def _through_callers(ctx: Context, name: ast.Name, depth: int) -> Source | None:
+    """A parameter of a helper of the file: what every call of the helper in the file
+    passes, when they all trace to the same kind (Lightning's fine-tuning example:
+    ``def loss(self, logits, labels): return self.loss_func(input=logits, ...)``, called
+    as ``self.loss(y_logits, y_true)`` with ``y_logits = self.forward(x)``, a sigmoid)."""
+    a = ctx.analysis
+    try:
+        binding = a.lookup(name.id, a.scope_of(name), name.lineno)
+    except Exception:
+        return None
+    func = flow.enclosing_function(a, name)
+    if binding is None or binding.kind != "param" or binding.qualname or binding.index is None \
+            or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    params = func.args.posonlyargs + func.args.args
+    if binding.index >= len(params) or params[binding.index].arg != name.id:
+        return None
+    method = bool(params) and params[0].arg == "self"
+    found: Source | None = None
+    calls = 0
+    for call in flow.calls_named(a, func.name):
+        f = call.func
+        if method and not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self"):
+            continue
+        if not method and not isinstance(f, ast.Name):
+            continue
+        if flow.enclosing_function(a, call) is func:
+            continue  # (recursion)
+        position = binding.index - (1 if method else 0)
+        arg = call.args[position] if 0 <= position < len(call.args) and not any(
+            isinstance(x, ast.Starred) for x in call.args[: position + 1]) else next(
+            (k.value for k in call.keywords if k.arg == name.id), None)
+        source = trace(ctx, arg, depth + 1, top=False) if arg is not None else None
+        if source is None or (found is not None and source.kind != found.kind):
+            return None
+        found = found or source
+        calls += 1
+    return found if calls else None
 
 
 def _iterated(a, name: ast.Name) -> ast.Name | None:
