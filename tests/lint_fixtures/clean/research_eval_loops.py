@@ -188,3 +188,19 @@ class TwoCallers(nn.Module):
 
     def step(self, x, y):
         return self.loss(self.forward(x), y) + self.loss(torch.sigmoid(self.forward(x)), y)
+
+
+def train_with_ema_teacher(model, loader, optimizer, criterion):
+    # layumi's re-id baseline: the averaged teacher, built here, only ever runs under no_grad
+    # in eval mode; the student is the one trained
+    teacher = torch.optim.swa_utils.AveragedModel(model)
+    model.train()
+    for epoch in range(3):
+        for x, y in loader:
+            teacher.eval()
+            with torch.no_grad():
+                target = teacher(x)
+            optimizer.zero_grad()
+            (criterion(model(x), y) + (model(x) - target).pow(2).mean()).backward()
+            optimizer.step()
+            teacher.update_parameters(model)

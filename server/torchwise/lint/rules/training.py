@@ -1198,7 +1198,10 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             if any(kind in ("train", "unknown", "pass", "new") for kind in inside):
                 break
             trained_before = any(kind == "train" for position, kind in events if position < start)
-            if not trained_before and _mode_before(ctx, loop, target) != "new":
+            if not trained_before and (_mode_before(ctx, loop, target) != "new"
+                                       or not _runs_target(ctx, loop, target, with_grad=True)):
+                # (built in train mode, it must also be run with gradients here: layumi's re-id
+                # baseline runs its EMA teacher ``swa_model`` under no_grad only, in eval mode)
                 break  # never put in train mode before the loop (nor built there, in train mode as
                 # every module starts: the PyTorch quickstart's model): eval-mode training on purpose
             if not _runs_target(ctx, loop, target):
@@ -1260,11 +1263,12 @@ def _eval_switches(ctx: Context) -> list[tuple[ast.Call, str]]:
     return out
 
 
-def _runs_target(ctx: Context, loop: ast.AST, target: str) -> bool:
-    """Whether ``loop`` runs the model ``target``: calls it, or calls a helper of the file
-    that runs it and calls backward()."""
+def _runs_target(ctx: Context, loop: ast.AST, target: str, with_grad: bool = False) -> bool:
+    """Whether ``loop`` runs the model ``target``: calls it (``with_grad``: outside
+    no_grad), or calls a helper of the file that runs it and calls backward()."""
     a = ctx.analysis
-    if _calls_target(a, loop, target) is not None:
+    if any(flow.dotted(c.func) == target and not (with_grad and flow.under_grad_off(a, c))
+           for c in flow.calls_in(a, loop)):
         return True
     summaries = _summaries(a)
     func = flow.enclosing_function(a, loop)
