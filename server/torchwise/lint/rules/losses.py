@@ -8,6 +8,7 @@ from typing import Iterator
 
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
+from torchwise.lint.rules import _weights
 from torchwise.lint.rules._calls import in_compat_code
 from torchwise.project import effects
 
@@ -304,12 +305,10 @@ def _wrapped_loss(ctx: Context, qualname: str, functions: set[str], classes: set
     for its shape or dtype; memoized per file."""
     a = ctx.analysis
     table = a.queries.setdefault("wrapped_losses", {})
-    key = (qualname, id(functions))
+    key = (qualname, tuple(sorted(functions)))
     if key in table:
         return table[key]
     table[key] = None
-    from torchwise.lint.rules import _weights
-
     found = _weights.class_of_project(a, qualname)
     if found is None or not flow.is_subclass(a, qualname, "torch.nn.Module"):
         return None
