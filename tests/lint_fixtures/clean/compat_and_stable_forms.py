@@ -123,3 +123,10 @@ class PretrainingHeads(nn.Module):
 
     def forward(self, x, y):
         return self.loss_fcts["ce"](self.proj(x), y)
+
+
+class RemovedAcquisition(torch.nn.Module):
+    # botorch's qMultiObjectiveMaxValueEntropy: no longer available, its __init__ only raises
+    def __init__(self, *args, **kwargs) -> None:
+        """Removed: use another acquisition function."""
+        raise NotImplementedError("removed; use qLowerBoundMultiObjectiveMaxValueEntropySearch")
