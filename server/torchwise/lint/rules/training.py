@@ -10,7 +10,7 @@ import re
 import weakref
 from typing import Iterator
 
-from torchwise.analysis import LOCAL, MODULE
+from torchwise.analysis import LOCAL, MODULE, OPTIMIZER
 from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
@@ -2222,3 +2222,125 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
             "RuntimeError; call `.detach()` first (or compute it under `torch.no_grad()`)",
             fix,
         )
+
+
+# ------------------------------------------------------------------ TW111
+@rule(code="TW111", name="layer-replaced-after-optimizer", group="training", severity="error",
+      summary="A layer is replaced after the optimizer was built from the model's parameters: the new one never trains.")
+def layer_replaced_after_optimizer(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for build, opt, covered in _optimizer_builds(ctx):
+        scope = flow.enclosing_function(a, build)
+        steps = [c for c, o in _optimizer_steps(ctx) if flow.dotted(o) == opt and flow.before(build, c)
+                 and flow.enclosing_function(a, c) is scope]
+        if not steps or any(flow.dotted(c.func.value) == opt and flow.enclosing_function(a, c) is scope
+                            for c in flow.calls_named(a, "add_param_group") if isinstance(c.func, ast.Attribute)):
+            continue
+        for node in flow.index(a).assigns:
+            if node.__class__ is not ast.Assign or len(node.targets) != 1 or not flow.before(build, node) \
+                    or flow.enclosing_function(a, node) is not scope:
+                continue
+            held = node.targets[0]
+            while held.__class__ is ast.Subscript:  # ``model.classifier[6] = nn.Linear(...)``
+                held = held.value
+            target = flow.dotted(held)
+            if not target or not (target == covered or target.startswith(covered + ".")) or (
+                    held is node.targets[0] and target == covered and "." not in covered):
+                continue  # (the whole model bound anew is no replaced layer)
+            if not _builds_trainable_layer(ctx, node.value) or _parameters_handed_over(a, held, node, scope):
+                continue
+            later = [c for c in steps if flow.before(node, c) and not _rebound_between(a, opt, node, c)]
+            if not later:
+                continue
+            yield ctx.finding(
+                node.targets[0],
+                f"`{ctx.text(node.targets[0])}` is replaced after `{opt}` was built from `{covered}.parameters()` "
+                f"({flow.line_ref(a, build.lineno)}): the new layer's parameters are not in the optimizer, so "
+                f"`{ctx.text(later[0])}` never updates them; build the optimizer after replacing the layer "
+                f"(or add them with `{opt}.add_param_group(...)`)",
+            )
+
+
+def _optimizer_builds(ctx: Context) -> list[tuple[ast.Assign, str, str]]:
+    """``opt = torch.optim.X(model.parameters(), ...)`` (also through
+    ``filter(lambda p: p.requires_grad, model.parameters())``): (the assignment, the
+    optimizer's name, the module whose parameters it holds)."""
+    a = ctx.analysis
+    out = []
+    for call in flow.calls_named(a, "parameters"):
+        if not isinstance(call.func, ast.Attribute) or call.args or call.keywords:
+            continue
+        covered = flow.dotted(call.func.value)
+        holder = flow.parent(a, call)
+        if isinstance(holder, ast.Call) and flow.last_name(holder.func) in ("filter", "list"):
+            holder = flow.parent(a, holder)
+        statement = flow.parent(a, holder)
+        if not covered or not isinstance(holder, ast.Call) or not isinstance(statement, ast.Assign) \
+                or statement.value is not holder or len(statement.targets) != 1:
+            continue
+        qualname = flow.safe_qualname(a, holder.func)
+        opt = flow.dotted(statement.targets[0])
+        if opt and qualname and flow.is_subclass(a, qualname, OPTIMIZER):
+            out.append((statement, opt, covered))
+    return out
+
+
+def _builds_trainable_layer(ctx: Context, value: ast.expr) -> bool:
+    """``value`` builds a module that has parameters of its own: a torch layer (not a
+    parameterless one), an ``nn.Sequential`` holding one, or a class of the file or project
+    with evidence of parameters."""
+    a = ctx.analysis
+    if not isinstance(value, ast.Call):
+        return False
+    qualname = flow.safe_qualname(a, value.func)
+    if not qualname or qualname in _weights.PARAMETERLESS or flow.unweighted_loss(a, value):
+        return False
+    if qualname == "torch.nn.Sequential":
+        return any(_builds_trainable_layer(ctx, x) or (isinstance(x, ast.Starred) and _fills_with_layers(ctx, x.value))
+                   for x in value.args)
+    if not flow.is_subclass(a, qualname, MODULE):
+        return False
+    if qualname.startswith("torch.nn."):
+        return True
+    return _weights.class_of_project(a, qualname) is not None and _weights.class_has_parameters(a, qualname)
+
+
+def _parameters_handed_over(a, held: ast.expr, replaced: ast.AST, scope: ast.AST) -> bool:
+    """The replaced layer is asked for its parameters after the replacement (``model.top_layer.
+    parameters()``), where it is replaced or in a function called there: another optimizer
+    trains it (facebookresearch/deepcluster builds one for its new top layer in ``train()``)."""
+    if held.__class__ is not ast.Attribute:
+        return False
+    called_after = {flow.last_name(c.func) for c in flow.calls_in(a, scope) if flow.before(replaced, c)}
+    for c in flow.calls_named(a, "parameters"):
+        if not (isinstance(c.func, ast.Attribute) and c.func.value.__class__ is ast.Attribute
+                and c.func.value.attr == held.attr):
+            continue
+        where = flow.enclosing_function(a, c)
+        if (where is scope and flow.before(replaced, c)) or getattr(where, "name", None) in called_after:
+            return True
+    return False
+
+
+def _fills_with_layers(ctx: Context, held: ast.expr) -> bool:
+    """A list put into ``nn.Sequential(*features)`` that the same function extends with a
+    new layer with parameters (``features.extend([nn.Linear(num_ftrs, 3)])``: a Packt book's
+    new VGG head)."""
+    a = ctx.analysis
+    if not isinstance(held, ast.Name):
+        return False
+    scope = flow.enclosing_function(a, held)
+    for call in flow.calls_named(a, "append", "extend", "insert"):
+        if not (isinstance(call.func, ast.Attribute) and flow.dotted(call.func.value) == held.id and call.args
+                and flow.enclosing_function(a, call) is scope):
+            continue
+        items = call.args[-1].elts if isinstance(call.args[-1], (ast.List, ast.Tuple)) else [call.args[-1]]
+        if any(_builds_trainable_layer(ctx, x) for x in items):
+            return True
+    return False
+
+
+def _rebound_between(a, name: str, first: ast.AST, last: ast.AST) -> bool:
+    """``name`` is assigned again between ``first`` and ``last``: a new optimizer."""
+    return any(node.__class__ is ast.Assign and flow.before(first, node) and flow.before(node, last)
+               and any(flow.dotted(t) == name for t in node.targets) for node in flow.index(a).assigns)
