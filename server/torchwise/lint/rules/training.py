@@ -2229,24 +2229,23 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
       summary="A layer is replaced after the optimizer was built from the model's parameters: the new one never trains.")
 def layer_replaced_after_optimizer(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    for build, opt, covered in _optimizer_builds(ctx):
+    builds = _optimizer_builds(ctx)
+    if not builds:
+        return
+    by_name: dict[tuple[str, int], list[ast.Call]] = {}  # (optimizer, id(scope)) -> its steps
+    for c, o in _optimizer_steps(ctx):
+        by_name.setdefault((flow.dotted(o) or "", id(flow.enclosing_function(a, c))), []).append(c)
+    for build, opt, covered in builds:
         scope = flow.enclosing_function(a, build)
-        steps = [c for c, o in _optimizer_steps(ctx) if flow.dotted(o) == opt and flow.before(build, c)
-                 and flow.enclosing_function(a, c) is scope]
+        steps = [c for c in by_name.get((opt, id(scope)), ()) if flow.before(build, c)]
         if not steps or any(flow.dotted(c.func.value) == opt and flow.enclosing_function(a, c) is scope
                             for c in flow.calls_named(a, "add_param_group") if isinstance(c.func, ast.Attribute)):
             continue
-        for node in flow.index(a).assigns:
-            if node.__class__ is not ast.Assign or len(node.targets) != 1 or not flow.before(build, node) \
-                    or flow.enclosing_function(a, node) is not scope:
+        for node, held, target in _attribute_assigns(a).get((id(scope), covered.partition(".")[0]), ()):
+            if not flow.before(build, node):
                 continue
-            held = node.targets[0]
-            while held.__class__ is ast.Subscript:  # ``model.classifier[6] = nn.Linear(...)``
-                held = held.value
-            target = flow.dotted(held)
-            if not target or not (target == covered or target.startswith(covered + ".")) or (
-                    held is node.targets[0] and target == covered and "." not in covered):
-                continue  # (the whole model bound anew is no replaced layer)
+            if not (target == covered or target.startswith(covered + ".")):
+                continue
             if not _builds_trainable_layer(ctx, node.value) or _parameters_handed_over(a, held, node, scope):
                 continue
             later = [c for c in steps if flow.before(node, c) and not _rebound_between(a, opt, node, c)]
@@ -2259,6 +2258,27 @@ def layer_replaced_after_optimizer(ctx: Context) -> Iterator[Finding]:
                 f"`{ctx.text(later[0])}` never updates them; build the optimizer after replacing the layer "
                 f"(or add them with `{opt}.add_param_group(...)`)",
             )
+
+
+def _attribute_assigns(a) -> dict[tuple[int, str], list[tuple[ast.Assign, ast.expr, str]]]:
+    """``x.attr = call(...)`` and ``x.attr[i] = call(...)`` by their scope and root name ``x``:
+    (the assignment, the attribute assigned, its dotted name). Once per file."""
+    found = a.queries.get("attribute_assigns")
+    if found is None:
+        found = a.queries["attribute_assigns"] = {}
+        for node in flow.index(a).assigns:
+            if node.__class__ is not ast.Assign or len(node.targets) != 1 or not isinstance(node.value, ast.Call):
+                continue
+            held = node.targets[0]
+            while held.__class__ is ast.Subscript:  # ``model.classifier[6] = nn.Linear(...)``
+                held = held.value
+            if held.__class__ is not ast.Attribute:
+                continue
+            target = flow.dotted(held)
+            if target:
+                key = (id(flow.enclosing_function(a, node)), target.partition(".")[0])
+                found.setdefault(key, []).append((node, held, target))
+    return found
 
 
 def _optimizer_builds(ctx: Context) -> list[tuple[ast.Assign, str, str]]:
@@ -2342,5 +2362,23 @@ def _fills_with_layers(ctx: Context, held: ast.expr) -> bool:
 
 def _rebound_between(a, name: str, first: ast.AST, last: ast.AST) -> bool:
     """``name`` is assigned again between ``first`` and ``last``: a new optimizer."""
-    return any(node.__class__ is ast.Assign and flow.before(first, node) and flow.before(node, last)
-               and any(flow.dotted(t) == name for t in node.targets) for node in flow.index(a).assigns)
+    scope = flow.enclosing_function(a, first)
+    return any(flow.before(first, node) and flow.before(node, last) and node.targets[0] is held
+               for node, held, target in _attribute_assigns(a).get((id(scope), name.partition(".")[0]), ())
+               if target == name) \
+        or any(node.__class__ is ast.Assign and flow.before(first, node) and flow.before(node, last)
+               and any(t.__class__ is ast.Name and t.id == name for t in node.targets)
+               for node in _name_assigns(a).get(name, ()))
+
+
+def _name_assigns(a) -> dict[str, list[ast.Assign]]:
+    """Plain ``name = ...`` assignments by the name. Once per file."""
+    found = a.queries.get("name_assigns")
+    if found is None:
+        found = a.queries["name_assigns"] = {}
+        for node in flow.index(a).assigns:
+            if node.__class__ is ast.Assign:
+                for t in node.targets:
+                    if t.__class__ is ast.Name:
+                        found.setdefault(t.id, []).append(node)
+    return found
