@@ -562,8 +562,22 @@ EVAL = ("import torch\n\n\ndef score(model, batches):\n    hits = 0\n    for x, 
         "            opt.zero_grad()\n            model(x).sum().backward()\n            opt.step()\n        score(model, batches)\n")
 
 
+GATED = (Path(__file__).parent / "lint_mends" / "native_amp_flag.py").read_text()
+REPLACED = ("import torch\nfrom torch import nn\n\n\ndef tune(loader, model):\n    model.top = None\n"
+            "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    for epoch in range(3):\n"
+            "        model.top = nn.Linear(4, 2)\n        fit(loader, model, opt)\n\n\n"
+            "def fit(loader, model, opt):\n    for x in loader:\n        opt.zero_grad()\n"
+            "        model(x).sum().backward()\n        opt.step()\n")
+
+
 @pytest.mark.parametrize("before, after", [
     (STEP, STEP.replace("    loss.backward()\n", "    optimizer.zero_grad()\n    loss.backward()\n")),  # a helper's effects
+    (GATED, GATED.replace("            with autocast():\n", "            print('edit')\n            with autocast():\n")),
+    # (an import in a version test's arm, outside the edited class: a whole-module look-up)
+    (REPLACED, REPLACED.replace("        opt.zero_grad()\n", "        opt.zero_grad()\n        print('edit')\n")),
+    (REPLACED, REPLACED.replace("def fit(loader, model, opt):\n", "def fit(loader, model, opt):\n"
+                                "    extra = torch.optim.SGD(model.top.parameters(), lr=0.1)\n")),
+    # (another function takes the new layer's parameters: layer-replaced-after-optimizer is module-wide)
     (HEAD, HEAD.replace("nn.NLLLoss()", "nn.CrossEntropyLoss()")),  # a class attribute's type
     (HELPER, HELPER.replace("    opt.step()\n", "    opt.zero_grad()\n    opt.step()\n")),  # a helper's effects
     (SCORE, SCORE.replace("    model.eval()\n", "    model.eval()\n    print('edit')\n")),  # a caller under no_grad

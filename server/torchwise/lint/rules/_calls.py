@@ -424,21 +424,25 @@ def in_compat_code(ctx: Context, node: ast.AST) -> bool:
     gates = version_gates(ctx)
     if not gates:
         return False
-    return _within(gates, node) or (node.__class__ is ast.Name and node.id in _gated_imports(ctx.analysis, gates))
+    return _within(gates, node) or (node.__class__ is ast.Name and node.id in _gated_imports(ctx.analysis))
 
 
-def _gated_imports(a, gates) -> frozenset[str]:
+@flow.whole_module_query("gated_imports")
+def _gated_imports(a) -> frozenset[str]:
     """Names bound only by imports inside arms of a version test: the old Hugging Face
     trainer's ``if version.parse(torch.__version__) < version.parse("1.6"): ... else:
     _use_native_amp = True; from torch.cuda.amp import autocast`` (PrefixTuning), whose
-    ``autocast()`` runs only where that torch was chosen. Once per file."""
+    ``autocast()`` runs only where that torch was chosen. Once per file (the whole
+    module's, also when the editor re-lints one statement)."""
     found = a.queries.get("gated_imports")
     if found is None:
+        gates = _version_gates(a)
         inside: set[str] = set()
         outside: set[str] = set()
-        for stmt in flow.index(a).imports:
-            names = {alias.asname or alias.name.split(".")[0] for alias in stmt.names}
-            (inside if _within(gates, stmt) else outside).update(names)
+        if gates:
+            for stmt in flow.index(a).imports:
+                names = {alias.asname or alias.name.split(".")[0] for alias in stmt.names}
+                (inside if _within(gates, stmt) else outside).update(names)
         found = a.queries["gated_imports"] = frozenset(inside - outside)
     return found
 

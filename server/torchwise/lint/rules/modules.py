@@ -304,9 +304,9 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
 
 
 def _only_read_where_built(ctx: Context, info, attr: str, scope) -> bool:
-    """No other method of the class reads ``self.attr``: the modules serve the construction
-    only (botorch's multi-source GP fits one GP per source in ``__init__`` to pick reliable
-    points, and keeps none of them as its own)."""
+    """The method that builds ``self.attr`` reads it, and no other method of the class does:
+    the modules serve the construction only (botorch's multi-source GP fits one GP per
+    source in ``__init__`` to pick reliable points, and keeps none of them as its own)."""
     a = ctx.analysis
     built_in = getattr(scope, "node", None)
     if built_in is None:

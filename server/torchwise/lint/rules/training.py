@@ -2226,7 +2226,8 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
 
 # ------------------------------------------------------------------ TW111
 @rule(code="TW111", name="layer-replaced-after-optimizer", group="training", severity="error",
-      summary="A layer is replaced after the optimizer was built from the model's parameters: the new one never trains.")
+      summary="A layer is replaced after the optimizer was built from the model's parameters: the new one never trains.",
+      module_wide=True)  # another function may take the new layer's parameters (_parameters_handed_over)
 def layer_replaced_after_optimizer(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     builds = _optimizer_builds(ctx)
