@@ -1123,6 +1123,15 @@ _BUILTINS = frozenset(dir(_builtins_module))
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
 
 
+def parameter_defaults(args: ast.arguments) -> dict[str, ast.expr]:
+    """A function's parameters that have a default, by name: the trailing positional ones,
+    then the keyword-only ones."""
+    positional = args.posonlyargs + args.args
+    out = {p.arg: d for p, d in zip(positional[len(positional) - len(args.defaults):], args.defaults)}
+    out.update({p.arg: d for p, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    return out
+
+
 def dotted(expr: ast.AST | None) -> str | None:
     """``self.model.encoder`` -> that text, for Name/Attribute chains only (else None)."""
     kind = expr.__class__  # class identity, not isinstance: asked of most calls by many rules

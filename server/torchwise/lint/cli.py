@@ -360,12 +360,12 @@ def _override(base: LintSettings, table: dict) -> LintSettings:
     return out
 
 
-def _options(settings: LintSettings, where: Path | None) -> RuleOptions:
+def _options(settings: LintSettings, where: Path, isolated: bool) -> RuleOptions:
     """What the rules see for a file ``where`` with these settings (missing-no-grad's fix
-    context, the oldest torch supported, what its project pins; ``where`` None: no project
-    file is read, as with ``--isolated``): the run decides it (config file, ``--config``
-    overrides, ``--isolated``), not a rule reading a config itself."""
-    return options_of(settings, where)
+    context, the oldest torch supported, what its project pins; ``isolated``: no project
+    file is read): the run decides it (config file, ``--config`` overrides, ``--isolated``),
+    not a rule reading a config itself."""
+    return options_of(settings, None if isolated else where)
 
 
 def _show_settings(path: Path, settings_of: _Settings) -> int:
@@ -520,7 +520,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                        + ("; not fixed" if fix_mode else ""))
                 errors += 1
             if fix_mode and original.decodes:
-                with rule_options(_options(settings, None if args.isolated else stdin_path)):
+                with rule_options(_options(settings, stdin_path, args.isolated)):
                     new, applied, findings = fix_source(source, display, rules, unsafe=args.unsafe_fixes,
                                                         on_error=report_rule_error)
                     note_fixed(display, source, rules, findings)
@@ -541,7 +541,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     sys.stdout.buffer.write(data)
                     sys.stdout.buffer.flush()
             else:
-                with rule_options(_options(settings, None if args.isolated else stdin_path)):
+                with rule_options(_options(settings, stdin_path, args.isolated)):
                     findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
                 if fix_mode and not args.diff:  # the input unchanged, byte for byte
                     sys.stdout.flush()
@@ -574,7 +574,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     from torchwise.lint import ipynb
 
                     try:
-                        with rule_options(_options(settings, None if args.isolated else path)):
+                        with rule_options(_options(settings, path, args.isolated)):
                             outcome = ipynb.check(path, _display(path), settings.rules_for(str(path.resolve())),
                                                   fix=fix_mode, unsafe=args.unsafe_fixes, diff=args.diff,
                                                   on_error=report_rule_error, env=project_env_for(str(path)))
@@ -610,7 +610,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                            + ("; not fixed" if fix_mode else ""))
                     errors += 1
                 if workers > 1 and (original.decodes or not fix_mode):  # by the pool, below, in this order
-                    job = (source, display, tuple(r.code for r in rules), _options(settings, None if args.isolated else path))
+                    job = (source, display, tuple(r.code for r in rules), _options(settings, path, args.isolated))
                     if project is not None and original.decodes and original.encoding == "utf-8" \
                             and path.suffix == ".py":
                         project.preload(Path(resolved), source)  # forked fixers, notebooks here: no second read
@@ -621,7 +621,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                 elif fix_mode and original.decodes:
                     results.append((display, []))
                     try:
-                        with rule_options(_options(settings, None if args.isolated else path)):
+                        with rule_options(_options(settings, path, args.isolated)):
                             fixed = pool.fix_file(path, original, display, rules, unsafe=args.unsafe_fixes,
                                                   diff=args.diff, show_fixes=args.show_fixes)
                     except Exception as exc:  # as in the pool: one line, and the other files
@@ -630,7 +630,7 @@ def _check_once(args: argparse.Namespace, project=None) -> int:
                     continue
                 else:
                     try:
-                        with rule_options(_options(settings, None if args.isolated else path)):
+                        with rule_options(_options(settings, path, args.isolated)):
                             findings = lint_source(source, display, rules=rules, on_error=report_rule_error)
                     except Exception as exc:
                         report_rule_error(pool.failed_line(display, exc))

@@ -132,7 +132,8 @@ def inferred(path: str) -> str | None:
 
     from torchwise.lint.pool import PROJECT_MARKERS
 
-    markers = (*PROJECT_MARKERS, *_PIN_FILES)  # a project's root, or a folder holding its pins
+    markers = tuple(dict.fromkeys((*PROJECT_MARKERS, *_PIN_FILES)))  # a project's root, or a folder of pins
+    # (each asked once: pyproject.toml, setup.py and setup.cfg are in both)
     folder = os.path.dirname(os.path.abspath(path))
     while True:
         if any(os.path.exists(os.path.join(folder, m)) for m in markers):

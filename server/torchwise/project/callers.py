@@ -20,7 +20,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from torchwise.analysis import Analysis, Scope, Value
+from torchwise.analysis import Analysis, Scope, Value, parameter_defaults
 from torchwise.project.inference import canonical
 
 if TYPE_CHECKING:
@@ -256,12 +256,8 @@ def _param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, ind
 
 def _default(func, index: int) -> ast.expr | None:
     """The default of ``func``'s parameter ``index`` (positional, then keyword-only), if any."""
-    positional = func.args.posonlyargs + func.args.args
-    if index < len(positional):
-        at = index - (len(positional) - len(func.args.defaults))
-        return func.args.defaults[at] if at >= 0 else None
-    kw = index - len(positional)
-    return func.args.kw_defaults[kw] if kw < len(func.args.kw_defaults) else None
+    params = func.args.posonlyargs + func.args.args + func.args.kwonlyargs
+    return parameter_defaults(func.args).get(params[index].arg) if index < len(params) else None
 
 
 def _spreads(call: ast.Call) -> bool:

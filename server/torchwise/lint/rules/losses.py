@@ -6,10 +6,11 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from torchwise.analysis import parameter_defaults
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _weights
-from torchwise.lint.rules._calls import in_compat_code
+from torchwise.lint.rules._calls import argument, in_compat_code
 from torchwise.project import effects
 
 SOFTMAX_FUNCS = {"torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"}
@@ -115,9 +116,7 @@ def _through_callers(ctx: Context, name: ast.Name, depth: int) -> Source | None:
         if flow.enclosing_function(a, call) is func:
             continue  # (recursion)
         position = binding.index - (1 if method else 0)
-        arg = call.args[position] if 0 <= position < len(call.args) and not any(
-            isinstance(x, ast.Starred) for x in call.args[: position + 1]) else next(
-            (k.value for k in call.keywords if k.arg == name.id), None)
+        arg = argument(call, name.id, position if position >= 0 else None)
         source = trace(ctx, arg, depth + 1, top=False) if arg is not None else None
         if source is None or (found is not None and source.kind != found.kind):
             return None
@@ -280,7 +279,7 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
                 name = _held_loss(ctx, call.func, functions, classes)
         if name is None:
             continue
-        inp = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "input"), None)
+        inp = argument(call, "input", 0)
         if inp is not None:
             yield call, inp, name
     yield from _wrapped_loss_calls(ctx, functions, classes)
@@ -329,7 +328,7 @@ def _wrapped_loss(ctx: Context, qualname: str, functions: set[str], classes: set
             if kind not in classes:
                 continue
             name = kind.rsplit(".", 1)[-1]
-        inp = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "input"), None)
+        inp = argument(n, "input", 0)
         while inp.__class__ is ast.Call and inp.func.__class__ is ast.Attribute and inp.func.attr in _SAME_VALUES:
             inp = inp.func.value
         if inp.__class__ is ast.Name and inp.id == first:
@@ -379,11 +378,7 @@ def _parameter_default(a, func: ast.AST, name: str) -> ast.expr | None:
     and never rebinds it."""
     if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
-    args = func.args
-    positional = args.posonlyargs + args.args
-    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
-    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
-    default = next((d for a, d in pairs if a.arg == name), None)
+    default = parameter_defaults(func.args).get(name)
     if default is None:
         return None
     for n in flow.walk_local(a, func):

@@ -10,7 +10,7 @@ import re
 import weakref
 from typing import Iterator
 
-from torchwise.analysis import LOCAL, MODULE, OPTIMIZER
+from torchwise.analysis import LOCAL, MODULE, OPTIMIZER, parameter_defaults
 from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
@@ -893,9 +893,9 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         mode = _mode_before(ctx, call, target)
         if mode is None:
             mode = _mode_at_callers(ctx, call, target)
-        if mode == "train" and not _trained_inside(a, block, call, target):
+        switch = _train_call_inside(a, block, call, target) if mode == "train" else None
+        if mode == "train" and not _trained_inside(a, block, target, switch):
             reported.add(id(block))
-            switch = _train_call_inside(a, block, call, target)
             if switch is not None:
                 yield ctx.finding(
                     call,
@@ -912,18 +912,17 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _trained_inside(a, block: ast.AST, call: ast.Call, target: str) -> bool:
+def _trained_inside(a, block: ast.AST, target: str, switch: ast.Call | None) -> bool:
     """``target.train()`` called inside the no_grad block (or the loop entering one) before
     the model runs: train mode chosen on purpose with gradients off, as batch-norm
     statistics are recomputed after SWA (``torch.optim.swa_utils.update_bn``; the ReMoS
     code of jindongwang/transferlearning resets the running stats, then runs the data
     through ``model.train()`` under ``no_grad``)."""
-    func = flow.enclosing_function(a, block)
-    if _train_call_inside(a, block, call, target) is not None:
+    if switch is not None:  # ``target.train()`` in the block, before the run (``_train_call_inside``):
         # on purpose where the function works on batch-norm statistics; else a slip
         # (MultiBench's validation loop, pasted from its training loop, calls
         # ``model.train()`` right after ``model.eval()`` and ``no_grad``)
-        return flow.memo(a, func, "recomputes_bn", lambda: _names_bn(a, func))
+        return _recomputes_bn(a, flow.enclosing_function(a, block))
     return _trained_for(a, block, target)
 
 
@@ -950,8 +949,8 @@ def _trained_for(a, block: ast.AST, target: str) -> bool:
     ``update_batchnorm``). After a training loop, the evaluation that follows it without
     ``eval()`` is still reported."""
     func = flow.enclosing_function(a, block)
-    if not flow.memo(a, func, "recomputes_bn", lambda: _names_bn(a, func)):
-        return False  # (asked per no_grad block: once per function)
+    if not _recomputes_bn(a, func):
+        return False
     last = None
     for c in flow.calls_in(a, func):
         if not flow.before(c, block):
@@ -962,6 +961,11 @@ def _trained_for(a, block: ast.AST, target: str) -> bool:
         elif last == "train" and (flow.is_backward_call(c) or flow.method_name(c) in ("step", "zero_grad")):
             last = "trained"
     return last == "train"
+
+
+def _recomputes_bn(a, func: ast.AST) -> bool:
+    """``_names_bn``, once per function (asked per no_grad block)."""
+    return flow.memo(a, func, "recomputes_bn", lambda: _names_bn(a, func))
 
 
 def _names_bn(a, func: ast.AST) -> bool:
@@ -1568,10 +1572,7 @@ def _frozen_by_default(info) -> bool:
     init = info.methods.get("__init__")
     if not isinstance(init, ast.FunctionDef):
         return False
-    args = init.args
-    positional = args.posonlyargs + args.args
-    defaults = {p.arg: d for p, d in zip(positional[len(positional) - len(args.defaults):], args.defaults)}
-    defaults.update({p.arg: d for p, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    defaults = parameter_defaults(init.args)
 
     def off(value: ast.expr) -> bool:
         return is_false(value) or (isinstance(value, ast.Name) and value.id in defaults and is_false(defaults[value.id]))
@@ -2364,22 +2365,7 @@ def _fills_with_layers(ctx: Context, held: ast.expr) -> bool:
 def _rebound_between(a, name: str, first: ast.AST, last: ast.AST) -> bool:
     """``name`` is assigned again between ``first`` and ``last``: a new optimizer."""
     scope = flow.enclosing_function(a, first)
-    return any(flow.before(first, node) and flow.before(node, last) and node.targets[0] is held
-               for node, held, target in _attribute_assigns(a).get((id(scope), name.partition(".")[0]), ())
-               if target == name) \
-        or any(node.__class__ is ast.Assign and flow.before(first, node) and flow.before(node, last)
-               and any(t.__class__ is ast.Name and t.id == name for t in node.targets)
-               for node in _name_assigns(a).get(name, ()))
-
-
-def _name_assigns(a) -> dict[str, list[ast.Assign]]:
-    """Plain ``name = ...`` assignments by the name. Once per file."""
-    found = a.queries.get("name_assigns")
-    if found is None:
-        found = a.queries["name_assigns"] = {}
-        for node in flow.index(a).assigns:
-            if node.__class__ is ast.Assign:
-                for t in node.targets:
-                    if t.__class__ is ast.Name:
-                        found.setdefault(t.id, []).append(node)
-    return found
+    rebound = [node for node, held, target in _attribute_assigns(a).get((id(scope), name.partition(".")[0]), ())
+               if target == name and node.targets[0] is held]
+    rebound += [node for node in _target_assigns_in(a, scope, name) if node.__class__ is ast.Assign]
+    return any(flow.before(first, node) and flow.before(node, last) for node in rebound)
