@@ -95,6 +95,29 @@ def raw(tmp_path: Path):
         server.proc.wait()
 
 
+def test_nothing_is_sent_after_exit(caplog) -> None:
+    """After ``exit`` pygls closes the output; a lint finishing then (its diagnostics, as
+    CI once caught in the test below) must send nothing. Before, each failed send logged a
+    traceback and reported the error, whose own send failed in turn: one late message
+    logged some 200 "Error sending data" tracebacks."""
+    import io
+    import logging
+
+    from pygls.io_ import StdoutWriter
+
+    from torchwise.server import create_server
+
+    server = create_server()
+    out = io.BytesIO()
+    server.protocol.set_writer(StdoutWriter(out))
+    with pytest.raises(SystemExit):
+        server.protocol.handle_message(server.protocol.structure_message({"jsonrpc": "2.0", "method": "exit"}))
+    assert out.closed
+    with caplog.at_level(logging.INFO):
+        server.protocol.notify(PUBLISH, types.PublishDiagnosticsParams(uri="file:///late.py", diagnostics=[]))
+    assert "Error sending data" not in caplog.text and "Traceback" not in caplog.text
+
+
 def test_invalid_params_get_an_invalid_params_error_and_one_log_line(raw: RawServer, tmp_path: Path) -> None:
     uri = (tmp_path / "a.py").as_uri()
     raw.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,

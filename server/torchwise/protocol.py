@@ -7,6 +7,9 @@
 - ``exit`` without ``shutdown`` ends the process with status 1 (``exit_code``).
 - A handler that raises answers ``-32603`` with a one-line log, not a traceback.
 - A diagnostic already in JSON form (a dict) is sent as it is, not unstructured.
+- Nothing is sent after ``exit``: pygls closes stdout then, and a lint finishing in the
+  meantime (its diagnostics, then the error reports of each failed send) logged a cascade
+  of "Error sending data" tracebacks.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ def _validation_summary(exc: BaseException) -> str:
 
 class TorchwiseProtocol(LanguageServerProtocol):
     exit_code = 0
+    exited = False  # the client said ``exit``: the output is closing, nothing more is sent
 
     def __init__(self, server, converter) -> None:
         super().__init__(server, converter)
@@ -96,7 +100,13 @@ class TorchwiseProtocol(LanguageServerProtocol):
             return None
         if method == types.EXIT:
             self.exit_code = 0 if self._shutdown else 1
+            self.exited = True
         return super().handle_message(message)
+
+    def _send_data(self, data: Any):
+        if self.exited:
+            return  # (no client reads it: the spec ends the conversation at ``exit``)
+        return super()._send_data(data)
 
     def _send_handler_result(self, future, *, msg_id):
         """As pygls does, but an exception is logged on one line."""
