@@ -481,12 +481,13 @@ def test_a_scheduler_stepped_first_for_old_torch_is_left_alone() -> None:
 
 def test_batch_30_teacher_passes_on_noised_copies_are_sampling() -> None:
     """The uncertainty-aware mean teacher runs its teacher on the same batch plus fresh
-    noise, in train mode on purpose; a loop whose input changes with its counter is
-    still an evaluation that forgot ``eval()``."""
+    noise, in train mode on purpose; a loop over held-out batches there is still an
+    evaluation that forgot ``eval()``."""
     noised = (MENDS / "noised_teacher_passes.py").read_text()
     assert findings(noised, "missing-eval") == []
     stepped = noised.replace("ema_inputs = volume_batch_r + torch.clamp(torch.randn_like(volume_batch_r) * 0.1, -0.2, 0.2)",
-                             "ema_inputs = volume_batch_r[i::T]")
+                             "ema_inputs = val_batch").replace("for i in range(T // 2):",
+                                                                "for i, val_batch in enumerate(val_loader):")
     assert [f.line for f in findings(stepped, "missing-eval")] == [31]
 
 
@@ -589,3 +590,151 @@ def test_batch_32_a_scheduler_whose_first_values_repeat_may_step_first(tmp_path,
     noam = (MENDS / "clamped_noam_scheduler.py").read_text()
     assert lines(noam) == []
     assert lines(noam.replace("max(self.last_epoch, 1)", "self.last_epoch + 1")) == [23]
+
+
+def test_batch_34_a_model_whose_forward_takes_gradients_needs_autograd() -> None:
+    """lioryariv/idr's renderer asks ``self.implicit_network.gradient(points)`` (a method of
+    a layer's class, running ``torch.autograd.grad``) for normals: no_grad would break its
+    evaluation. Without that call the loop is reported."""
+    source = (MENDS / "gradient_in_forward.py").read_text()
+    assert findings(source, "missing-no-grad") == []
+    plain = source.replace("normals = self.implicit_network.gradient(points)[:, 0, :]", "normals = points")
+    assert [f.line for f in findings(plain, "missing-no-grad")] == [40]
+
+
+def test_batch_34_a_model_of_unknown_type_in_a_project_that_takes_gradients(tmp_path, capsys, monkeypatch) -> None:
+    """IDR builds its model from a class its config names; a module class of the project
+    calls ``torch.autograd.grad`` in a method, so the model may need autograd to evaluate.
+    In a project without such a class, the loops are reported."""
+    import json
+
+    from torchwise.cli import main
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "evaluate.py").write_text((MENDS / "model_from_config.py").read_text())
+    network = (MENDS / "gradient_in_forward.py").read_text().split("def evaluate")[0]
+    monkeypatch.chdir(tmp_path)
+
+    def lines() -> list[int]:
+        main(["check", "--isolated", "--exit-zero", "--select", "TW106", "--output-format", "json-lines", "evaluate.py"])
+        return sorted(json.loads(line)["line"] for line in capsys.readouterr().out.splitlines())
+
+    (tmp_path / "network.py").write_text(network)
+    assert lines() == []
+    (tmp_path / "network.py").write_text(network.replace("torch.autograd.grad(", "torch.func.grad("))
+    assert lines() == [20, 26]
+
+
+def test_batch_34_an_attribute_a_helper_fills_with_a_lambda_holds_no_parameter() -> None:
+    """state-spaces/s4's HiPPO keeps ``self.measure_fn = measure(method)``, a lambda, and
+    ``self.B = B.squeeze(-1)`` of a numpy array beside its buffers: its output does not
+    require grad. A helper returning a layer may, and so may an unknown one."""
+    source = (MENDS / "measure_lambda_attribute.py").read_text()
+    assert findings(source, "numpy-without-detach") == []
+    layer = source.replace("fn_tilted = lambda x: np.exp(c*x) * fn(x)", "fn_tilted = nn.Linear(2, 2)")
+    assert [f.line for f in findings(layer, "numpy-without-detach")] == [37]
+    unknown = source.replace("A, B = transition(N)", "A, B = make_pair(N)")  # a function of elsewhere
+    assert [f.line for f in findings(unknown, "numpy-without-detach")] == [37]
+
+
+def test_batch_34_a_file_importing_torch_six_runs_only_before_torch_2() -> None:
+    """baaivision/EVA imports ``torch._six`` (removed in 2.0) beside
+    ``torch.cuda.amp.GradScaler()``, deprecated in 2.4 with its replacement from 2.3: on
+    every torch the file imports on, there is nothing to move to."""
+    source = (MENDS / "torch_six_gradscaler.py").read_text()
+    assert findings(source, "deprecated-cuda-amp") == []
+    modern = source.replace("from torch._six import inf\n", "from math import inf\n")
+    assert [f.line for f in findings(modern, "deprecated-cuda-amp")] == [15]
+
+
+def test_batch_34_a_torch_floor_asserted_in_setup_py_is_a_pin(tmp_path) -> None:
+    """detectron2's ``setup.py`` asserts ``torch_ver >= [1, 8]`` (EVA's copies): the
+    GradScaler fix, which needs torch 2.3, is not safe there."""
+    (tmp_path / "setup.py").write_text(
+        "import torch\ntorch_ver = [int(x) for x in torch.__version__.split('.')[:2]]\n"
+        "assert torch_ver >= [1, 8], 'Requires PyTorch >= 1.8'\n")
+    source = "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
+    (found,) = lint_source(source, str(tmp_path / "train_loop.py"), rules=select_rules(["deprecated-cuda-amp"]))
+    assert found.fix is not None and found.fix.applicability == "unsafe"
+    assert "pins torch 1.8" in found.fix.message
+
+
+def _check_lines(tmp_path, capsys, monkeypatch, select: str, files: dict[str, str], target: str) -> list[int]:
+    """Lines of ``target``'s findings, checked as one project with ``files`` beside it."""
+    import json
+
+    from torchwise.cli import main
+
+    (tmp_path / "pyproject.toml").write_text("")
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--isolated", "--exit-zero", "--select", select, "--output-format", "json-lines", target])
+    return sorted(json.loads(line)["line"] for line in capsys.readouterr().out.splitlines())
+
+
+def test_batch_35_an_autocast_name_bound_under_a_version_test_is_compatibility_code() -> None:
+    """princeton-vl/DROID-SLAM binds ``autocast`` to ``torch.cuda.amp.autocast`` only in the
+    arm for torch 1.x; bound so unconditionally, its uses are reported."""
+    source = (MENDS / "version_gated_autocast_name.py").read_text()
+    assert findings(source, "deprecated-cuda-amp") == []
+    plain = source.replace('if torch.__version__.startswith("2"):\n    autocast = partial(torch.autocast, device_type="cuda")\n'
+                           'else:\n    autocast = torch.cuda.amp.autocast\n', "autocast = torch.cuda.amp.autocast\n")
+    assert plain != source and len(findings(plain, "deprecated-cuda-amp")) >= 2
+
+
+def test_batch_35_a_scheduler_stepped_from_the_second_epoch_on_follows_the_optimizer() -> None:
+    """Teacher-free-KD steps its MultiStepLR at the top of each epoch after the first
+    (``if epoch > 0``): after the previous epoch's optimizer steps. Unguarded, it is reported."""
+    source = (MENDS / "scheduler_after_first_epoch.py").read_text()
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    plain = source.replace("        if epoch > 0:   # 0 is the warm up epoch\n            scheduler.step()\n",
+                           "        scheduler.step()\n")
+    assert [f.line for f in findings(plain, "scheduler-step-before-optimizer-step")] == [21]
+
+
+def test_batch_35_a_warm_up_from_zero_may_step_first(tmp_path, capsys, monkeypatch) -> None:
+    """Warm-ups whose first learning rate is zero (Teacher-free-KD's ``WarmUpLR``;
+    huawei-noah's CAME ``LinearWarmUpScheduler``, zero while ``progress < self.warmup``):
+    stepping them first skips an update that changes nothing. From one, it is reported.
+    (Teacher-free-KD's scheduler is a parameter: its class comes from the caller, through a check.)"""
+    for name, line in (("warmup_from_zero.py", 21), ("warmup_from_zero_progress.py", 32)):
+        source = (MENDS / name).read_text()
+        assert _check_lines(tmp_path, capsys, monkeypatch, "TW103", {"train.py": source}, "train.py") == [], name
+        shifted = source.replace("self.last_epoch /", "(self.last_epoch + 1) /").replace(
+            "base_lr * self.last_epoch", "base_lr * (self.last_epoch + 1)")
+        assert shifted != source
+        assert _check_lines(tmp_path, capsys, monkeypatch, "TW103", {"train.py": shifted}, "train.py") == [line], name
+
+
+def test_batch_35_a_counted_no_grad_loop_inside_training_is_no_evaluation() -> None:
+    """yzhao062/pyod's MO-GAAL logs each frozen generator's loss (``for i in range(k)``
+    under no_grad) between the discriminator's updates: a step of training. A loop over
+    held-out batches there is an evaluation."""
+    source = (MENDS / "counted_no_grad_loop_in_training.py").read_text()
+    assert findings(source, "missing-eval") == []
+    held_out = source.replace("for i in range(k):", "for x in val_loader:").replace(
+        "self.discriminator(generators[i](data_batch))", "self.discriminator(x)")
+    assert [f.line for f in findings(held_out, "missing-eval")] == [29]
+
+
+def test_batch_35_no_grad_callers_in_other_modules_reach_a_helper(tmp_path, capsys, monkeypatch) -> None:
+    """ctallec/world-models: ``rollout()`` calls ``self.get_action_and_transition()``, whose
+    ``.numpy()`` is safe because every caller of ``rollout()`` (another module) runs it under
+    no_grad. yzhao062/pyod: a detector overrides ``evaluating_forward``, which its base class
+    (another module) calls under no_grad. Without those callers, both are reported."""
+    rollout = (MENDS / "rollout_helper.py").read_text()
+    caller = ("import torch\nfrom rollout_helper import RolloutGenerator\n\n"
+              "generator = RolloutGenerator(torch.device('cpu'))\nwith torch.no_grad():\n"
+              "    generator.rollout(torch.zeros(1, 32), [torch.zeros(1, 256)] * 2)\n")
+    files = {"rollout_helper.py": rollout, "test_controller.py": caller}
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW110", files, "rollout_helper.py") == []
+    files["test_controller.py"] = caller.replace("with torch.no_grad():\n    ", "")
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW110", files, "rollout_helper.py") == [24]
+
+    detector = (MENDS / "override_of_base_evaluation.py").read_text()
+    base = (MENDS / "base_evaluation.py").read_text()
+    files = {"detector.py": detector, "pyod_base_dl.py": base}
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW110", files, "detector.py") == []
+    files["pyod_base_dl.py"] = base.replace("        with torch.no_grad():\n            for", "        if True:\n            for")
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW110", files, "detector.py") == [16]

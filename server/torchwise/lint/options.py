@@ -13,6 +13,7 @@ a pin's lower bound is often stale, the deprecation holds on a newer torch."""
 
 from __future__ import annotations
 
+import ast
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -116,6 +117,8 @@ def torch_pin(path: str | None) -> str | None:
 # on a line of its own or in a list (``install_requires=["torch>=1.7", ...]``)
 _PIN = re.compile(r"""(?:^|[\[(,])[\s"'-]*(?:py)?torch\s*(?:==|>=|~=|===|=)\s*v?(\d+\.\d+)""",
                   re.MULTILINE | re.IGNORECASE)
+# detectron2's ``setup.py``: ``assert torch_ver >= [1, 8], "Requires PyTorch >= 1.8"``
+_ASSERTED = re.compile(r"^\s*assert\s+torch\w*\s*>=\s*[\[(]\s*(\d+)\s*,\s*(\d+)", re.MULTILINE | re.IGNORECASE)
 _PIN_FILES = ("pyproject.toml", "requirements.txt", "environment.yml", "environment.yaml", "setup.cfg", "setup.py")
 _inferred: dict[str, tuple[tuple, str | None]] = {}
 
@@ -125,7 +128,8 @@ def inferred(path: str) -> str | None:
     ``requires-python``: in the nearest folder above it that holds a project's files,
     ``torch``'s lower bound in ``pyproject.toml``, ``requirements.txt``, a conda
     ``environment.yml`` or setuptools' ``setup.cfg``/``setup.py`` (the first that names one;
-    petals pins ``torch>=1.12`` in ``setup.cfg``). Reviews found research code pinned to
+    petals pins ``torch>=1.12`` in ``setup.cfg``; detectron2's ``setup.py`` asserts its floor).
+    Reviews found research code pinned to
     torch 1.8-2.1 told to switch to ``torch.amp.GradScaler`` (2.3): the fix marked safe
     broke it there. Kept per folder while its files are unchanged."""
     import os
@@ -159,11 +163,16 @@ def inferred(path: str) -> str | None:
             continue
         try:
             with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as f:
-                match = _PIN.search(f.read(200_000))
+                text = f.read(200_000)
         except OSError:
             continue
+        match = _PIN.search(text)
         if match:
             found = match.group(1)
+            break
+        asserted = _ASSERTED.search(text) if name == "setup.py" else None
+        if asserted:
+            found = f"{asserted.group(1)}.{asserted.group(2)}"
             break
     _inferred[folder] = (key, found)
     return found
@@ -176,8 +185,26 @@ def has(ctx, since: str | None) -> bool:
     config's look-up walks up the folders)."""
     if since is None:
         return True
+    wanted = parse_version(since)
+    if wanted >= (2, 0) and _before_2(ctx.analysis):
+        return False
     oldest = _memo(ctx, "torch_version", _torch_version, lambda: torch_version(ctx.path))
-    return oldest is None or oldest >= parse_version(since)  # type: ignore[operator]
+    return oldest is None or oldest >= wanted  # type: ignore[operator]
+
+
+def _before_2(a) -> bool:
+    """The file imports ``torch._six`` at its top, unguarded: torch 2.0 removed it, so the
+    code runs only on older torch, where nothing newer exists (baaivision/EVA's
+    ``from torch._six import inf`` beside ``torch.cuda.amp.GradScaler()``, deprecated only
+    in 2.4 and with its replacement from 2.3). Once per file."""
+    found = a.queries.get("before_2")
+    if found is None:
+        found = a.queries["before_2"] = any(
+            (stmt.__class__ is ast.ImportFrom and stmt.level == 0 and (
+                stmt.module == "torch._six" or (stmt.module == "torch" and any(n.name == "_six" for n in stmt.names))))
+            or (stmt.__class__ is ast.Import and any(n.name == "torch._six" for n in stmt.names))
+            for stmt in a.tree.body)
+    return found
 
 
 def pinned_without(ctx, since: str | None) -> str | None:

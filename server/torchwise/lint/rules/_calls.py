@@ -429,7 +429,8 @@ def in_compat_code(ctx: Context, node: ast.AST) -> bool:
 
 @flow.whole_module_query("gated_imports")
 def _gated_imports(a) -> frozenset[str]:
-    """Names bound only by imports inside arms of a version test: the old Hugging Face
+    """Names bound only by imports (or module-level assignments) inside arms of a version
+    test: the old Hugging Face
     trainer's ``if version.parse(torch.__version__) < version.parse("1.6"): ... else:
     _use_native_amp = True; from torch.cuda.amp import autocast`` (PrefixTuning), whose
     ``autocast()`` runs only where that torch was chosen. Once per file (the whole
@@ -440,9 +441,16 @@ def _gated_imports(a) -> frozenset[str]:
         inside: set[str] = set()
         outside: set[str] = set()
         if gates:
-            for stmt in flow.index(a).imports:
+            index = flow.index(a)
+            for stmt in index.imports:
                 names = {alias.asname or alias.name.split(".")[0] for alias in stmt.names}
                 (inside if _within(gates, stmt) else outside).update(names)
+            # and names assigned there (princeton-vl/DROID-SLAM: ``if torch.__version__.startswith("2"):
+            # autocast = partial(torch.autocast, device_type="cuda") else: autocast = torch.cuda.amp.autocast``)
+            for stmt in index.assigns:
+                if stmt.__class__ is ast.Assign and flow.parent(a, stmt).__class__ in (ast.If, ast.Module):
+                    names = {t.id for t in stmt.targets if t.__class__ is ast.Name}  # type: ignore[attr-defined]
+                    (inside if _within(gates, stmt) else outside).update(names)
         found = a.queries["gated_imports"] = frozenset(inside - outside)
     return found
 

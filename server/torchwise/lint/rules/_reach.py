@@ -64,7 +64,45 @@ def _reached(a, func: ast.AST, depth: int, walk: _Walk) -> bool:
     walk.seen.add(id(func))
     if func.name in _reached_in_file(a) or NO_GRAD in regions_of(a, func).body or flow.under_grad_off(a, func):
         return True
-    return walk.project and _in_project(a, func, depth, walk)
+    if not walk.project:
+        return False
+    if _in_project(a, func, depth, walk) or _base_runs_it_under_no_grad(a, func):
+        return True
+    # the file's callers of it, asked across the project in turn (ctallec/world-models:
+    # ``rollout()`` calls ``self.get_action_and_transition()``, and both callers of
+    # ``rollout()``, in other modules, run it under no_grad)
+    return any(caller is not func and _reached(a, caller, depth + 1, walk)
+               for caller in _file_callers(a).get(func.name, ()))
+
+
+def _base_runs_it_under_no_grad(a, func: ast.AST) -> bool:
+    """``func`` overrides a method that a base class of another module calls under no_grad
+    (yzhao062/pyod: ``BaseDeepLearningDetector.evaluate`` runs ``self.evaluating_forward``
+    in a ``no_grad`` block; the detectors override it)."""
+    owner = flow.parent(a, func)
+    info = a.classes.get(owner) if isinstance(owner, ast.ClassDef) else None
+    if info is None:
+        return False
+    from torchwise.lint.rules._weights import class_of_project
+
+    for base in a.mro(info.qualname)[1:8]:
+        found = class_of_project(a, base)
+        if found is not None and found[0] is not a and func.name in _reached_in_file(found[0]):  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def _file_callers(a) -> dict[str, list[ast.AST]]:
+    """The file's functions by the names they call (as written last: ``self.f()`` calls
+    ``f``). Once per file."""
+    known = a.queries.get("file_callers")
+    if known is None:
+        known = a.queries["file_callers"] = {}
+        for f in flow.index(a).of(*_FUNCS):
+            for name in {flow.method_name(call) for call in flow.calls_in(a, f)}:
+                if name:
+                    known.setdefault(name, []).append(f)
+    return known
 
 
 def _reached_in_file(a) -> frozenset[str]:

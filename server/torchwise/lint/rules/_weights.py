@@ -254,7 +254,7 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
             parent = flow.parent(owner, n)
             if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets) \
                     and not (root.__class__ is ast.Name and root.id == "self") \
-                    and flow.last_name(n.func)[:1].islower():  # type: ignore[attr-defined]
+                    and flow.last_name(n.func)[:1].islower() and not _plain_local(owner, n, root):  # type: ignore[attr-defined]
                 return True  # ``self.layers = make_layers(cfg)``: unknown, may build layers (not
             continue  # ``self.rasterizer = self.rasterizer.to(device)`` nor an extension's object,
             # ``self._renderer = _C.PulsarRenderer(...)``: pytorch3d's renderers)
@@ -267,9 +267,74 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
             return True
         if result is None and (value.startswith(LOCAL) or (owner.env is not None and owner.env.owns(value))):
             parent = flow.parent(owner, n)
-            if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets):
+            if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets) \
+                    and not _returns_no_layers(owner, value):
                 return True  # a function of the project stored on self: may return layers
     return False
+
+
+def _plain_local(a: Analysis, node: ast.AST, root: ast.AST) -> bool:
+    """``root`` is a local name of the function around ``node`` bound only to what numpy,
+    scipy or a function building no layer returns (s4's ``A, B = transition(method, N)``,
+    then ``self.B = B.squeeze(-1)``)."""
+    if root.__class__ is not ast.Name:
+        return False
+    func = flow.enclosing_function(a, node)
+    values = []
+    for n in flow.walk_local(a, func):
+        if n.__class__ is ast.Assign:
+            for t in n.targets:  # type: ignore[attr-defined]
+                names = t.elts if t.__class__ is ast.Tuple else (t,)  # type: ignore[attr-defined]
+                if any(e.__class__ is ast.Name and e.id == root.id for e in names):  # type: ignore[attr-defined]
+                    values.append(n.value)  # type: ignore[attr-defined]
+        elif n.__class__ in (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor) and any(
+                e.__class__ is ast.Name and e.id == root.id for e in ast.walk(n.target)):  # type: ignore[attr-defined]
+            return False  # bound some other way too
+    if not values:
+        return False
+    for value in values:
+        called = flow.safe_qualname(a, value.func) if value.__class__ is ast.Call else None  # type: ignore[attr-defined]
+        if called is None:
+            return False
+        if called.split(".")[0] not in ("numpy", "scipy", "math") and not _returns_no_layers(a, called):
+            return False
+    return True
+
+
+def _returns_no_layers(a: Analysis, qualname: str, depth: int = 0) -> bool:
+    """The function builds no layer: every call it makes is numpy's, scipy's, math's, a
+    builtin, a torch function, a method of a value, or another such function of the
+    project (state-spaces/s4's HiPPO stores ``self.measure_fn = measure(method)``, a
+    lambda, and ``basis(...)``, a numpy array)."""
+    found = _function(a, qualname)
+    if found is None or depth > 2:
+        return False
+    owner, func = found
+    import builtins
+
+    nodes = list(ast.walk(func))
+    bound = {t.id for n in nodes if n.__class__ is ast.Assign for t in n.targets  # type: ignore[attr-defined]
+             if t.__class__ is ast.Name}  # (their values' calls are checked here too)
+    for n in nodes:
+        if n.__class__ is not ast.Call:
+            continue
+        if any(k.arg == "requires_grad" for k in n.keywords):  # type: ignore[attr-defined]
+            return False
+        called = flow.safe_qualname(owner, n.func)  # type: ignore[attr-defined]
+        if called is None:
+            if n.func.__class__ is ast.Name and not hasattr(builtins, n.func.id) \
+                    and n.func.id not in bound:  # type: ignore[attr-defined]
+                return False  # unknown
+            continue  # a builtin, or a method of a value (``.T``, ``.squeeze(-1)``)
+        if called.split(".")[0] in ("numpy", "scipy", "math", "builtins", "einops"):
+            continue
+        if called.startswith("torch."):
+            if flow.is_subclass(owner, called, MODULE) or called.rsplit(".", 1)[-1] in REGISTERS:
+                return False
+            continue
+        if not _returns_no_layers(owner, called, depth + 1):
+            return False  # a class, another library's function, or one of the project that may build layers
+    return True
 
 
 def _is_true(expr: ast.AST) -> bool:

@@ -567,6 +567,8 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
             continue
         # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
+        if loops and _after_first_iteration(a, call, loops):
+            continue
         region = loops[-1] if loops else _block_of(a, call)
         if region is None:
             continue
@@ -598,15 +600,92 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
 def _repeats_first_value(a, scheduler: ast.expr) -> bool:
     """The scheduler is a class of the project whose ``get_lr`` clamps its step from below
     (``step = max(self.last_epoch, 1)``: mozilla/TTS's ``NoamLR``): its first two values are
-    one, so stepping it first skips nothing."""
+    one, so stepping it first skips nothing; or whose first value is zero (a warm-up's
+    ``base_lr * self.last_epoch / total_iters``: yuanli2333/Teacher-free-Knowledge-Distillation's
+    ``WarmUpLR``), so stepping it first skips an update that would change nothing."""
     qualname = flow.safe_type(a, scheduler)
     found = _weights.class_of_project(a, qualname) if qualname else None
     method = found[1].methods.get("get_lr") if found is not None else None
-    return method is not None and any(
-        n.__class__ is ast.Call and flow.last_name(n.func) == "max" and len(n.args) == 2
-        and any(flow.dotted(x) == "self.last_epoch" for x in n.args)
-        and any(x.__class__ is ast.Constant and x.value == 1 for x in n.args)
-        for n in ast.walk(method))
+    if method is None:
+        return False
+    if any(n.__class__ is ast.Call and flow.last_name(n.func) == "max" and len(n.args) == 2
+           and any(flow.dotted(x) == "self.last_epoch" for x in n.args)
+           and any(x.__class__ is ast.Constant and x.value == 1 for x in n.args)
+           for n in ast.walk(method)):
+        return True
+    zeros: set[str] = set()
+    value = _first_return(method.body, zeros)  # type: ignore[attr-defined]
+    if value.__class__ is ast.ListComp:
+        value = value.elt  # type: ignore[attr-defined]
+    return value is not None and _zero_at_start(value, zeros)
+
+
+def _first_return(body: list, zeros: set[str]) -> ast.AST | None:
+    """What ``get_lr`` returns before the first step, read down its body: names bound to
+    values zero at the start join ``zeros``; an ``if`` testing such a value ``<`` something
+    (a warm-up's ``if progress < self.warmup:``) is entered; any other ``if`` leaves it
+    unknown (None)."""
+    for stmt in body:
+        kind = stmt.__class__
+        if kind is ast.Assign and len(stmt.targets) == 1 and stmt.targets[0].__class__ is ast.Name:
+            if _zero_at_start(stmt.value, zeros):
+                zeros.add(stmt.targets[0].id)
+            else:
+                zeros.discard(stmt.targets[0].id)
+        elif kind is ast.If:
+            test = stmt.test
+            if test.__class__ is ast.Compare and len(test.ops) == 1 and test.ops[0].__class__ in (ast.Lt, ast.LtE) \
+                    and _zero_at_start(test.left, zeros):
+                return _first_return(stmt.body, zeros)
+            return None
+        elif kind is ast.Return:
+            return stmt.value
+        elif kind not in (ast.Expr, ast.Pass):
+            return None
+    return None
+
+
+def _zero_at_start(expr: ast.AST, zeros: set[str]) -> bool:
+    """``self.last_epoch``, a name in ``zeros``, or a product (or quotient) with one of
+    them as a factor of its numerator: zero while the scheduler has not stepped."""
+    if flow.dotted(expr) == "self.last_epoch" or (expr.__class__ is ast.Name and expr.id in zeros):  # type: ignore[attr-defined]
+        return True
+    if expr.__class__ is ast.BinOp:
+        op = expr.op.__class__  # type: ignore[attr-defined]
+        if op is ast.Div or op is ast.FloorDiv:
+            return _zero_at_start(expr.left, zeros)  # type: ignore[attr-defined]
+        if op is ast.Mult:
+            return any(_zero_at_start(side, zeros) for side in (expr.left, expr.right))  # type: ignore[attr-defined]
+    return False
+
+
+def _after_first_iteration(a, call: ast.Call, loops: list) -> bool:
+    """The step is guarded by a test false in a loop's first iteration (``if epoch > 0:
+    scheduler.step()`` at the top of the epoch: yuanli2333/Teacher-free-Knowledge-Distillation),
+    so it follows the previous epoch's optimizer steps, as if it ended that epoch."""
+    counters = set()
+    for loop in loops:
+        target = getattr(loop, "target", None)
+        if target.__class__ is ast.Name and flow.last_name(getattr(loop.iter, "func", loop.iter)) == "range":
+            counters.add(target.id)  # type: ignore[attr-defined]
+        elif target.__class__ is ast.Tuple and target.elts and target.elts[0].__class__ is ast.Name \
+                and flow.last_name(getattr(loop.iter, "func", loop.iter)) == "enumerate":  # type: ignore[attr-defined]
+            counters.add(target.elts[0].id)  # type: ignore[attr-defined]
+    if not counters:
+        return False
+    for anc in flow.ancestors(a, call):
+        if isinstance(anc, (*flow.LOOPS, *flow.SCOPES)):
+            return False
+        if anc.__class__ is ast.If and not any(flow.contains(s, call) for s in anc.orelse):  # type: ignore[attr-defined]
+            test = anc.test  # type: ignore[attr-defined]
+            if test.__class__ is ast.Name and test.id in counters:
+                return True
+            if test.__class__ is ast.Compare and len(test.ops) == 1 and test.left.__class__ is ast.Name \
+                    and test.left.id in counters and test.comparators[0].__class__ is ast.Constant:
+                op, value = test.ops[0].__class__, test.comparators[0].value
+                if (op is ast.Gt and value == 0) or (op is ast.GtE and value == 1) or (op is ast.NotEq and value == 0):
+                    return True
+    return False
 
 
 def _primed(a, steps: list, stepped: dict[int, str | None], owner: str | None, call: ast.Call,
@@ -888,7 +967,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
             child = anc
         if block is None and loop is not None and _validation_loop(ctx, loop):
             block = loop  # held-out data, outside no_grad: an evaluation all the same
-        if block is None or id(block) in reported or _repeated_sampling(a, loop, call):
+        if block is None or id(block) in reported or _repeated_sampling(a, loop, call) \
+                or _on_training_batch(ctx, block, call):
             continue
         mode = _mode_before(ctx, call, target)
         if mode is None:
@@ -910,6 +990,30 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target),
             )
+
+
+def _on_training_batch(ctx: Context, block: ast.AST, call: ast.Call) -> bool:
+    """The no_grad block sits in a training loop (one that runs backward) and feeds the
+    model that loop's own batch, or counts through a ``range`` fetching no data: a step of
+    training (a loss logged, targets computed), not an evaluation (yzhao062/pyod's MO-GAAL
+    logs each frozen generator's loss, ``for i in range(self.k)``, between updates)."""
+    a = ctx.analysis
+    used = {n.id for arg in (*call.args, *(k.value for k in call.keywords))
+            for n in ast.walk(arg) if n.__class__ is ast.Name}
+    inner = next((x for x in flow.enclosing_loops(a, call) if x is block or flow.contains(block, x)), None)
+    counted = inner.__class__ is ast.For and flow.last_name(getattr(inner.iter, "func", inner.iter)) == "range" \
+        and not any(_FETCHES.search(flow.last_name(c.func)) for c in flow.calls_in(a, inner))  # type: ignore[union-attr]
+    for loop in flow.enclosing_loops(a, block):
+        if loop is block or flow.contains(block, loop) or not isinstance(loop, (ast.For, ast.AsyncFor)):
+            continue
+        batch = {n.id for n in ast.walk(loop.target) if n.__class__ is ast.Name}
+        if (batch & used or counted) and _has_backward(ctx, loop):
+            return True
+    return False
+
+
+# what fetches held-out data in a counted loop: ``next(val_iter)``, ``get_batch("val")``, ``sample_data()``
+_FETCHES = re.compile(r"next|batch|load|data|sample|read", re.IGNORECASE)
 
 
 def _trained_inside(a, block: ast.AST, target: str, switch: ast.Call | None) -> bool:
@@ -1331,7 +1435,8 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                     or _grad_handled(ctx, func, model_call, target):
                 break
             mode = _mode_before(ctx, model_call, target)
-            if mode != "eval" or _called_under_grad_off_in_project(ctx, func):
+            if mode != "eval" or _called_under_grad_off_in_project(ctx, func) \
+                    or _unknown_model_may_take_gradients(ctx, func, loop):
                 break
             yield _no_grad_finding(ctx, model_call, target, loop, func)
             found.append(loop)  # and on: a test loop after the validation loop records too (thunlp/OpenPrompt)
@@ -1605,19 +1710,109 @@ def _unfinished(owner, info) -> bool:
     return False
 
 
-def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """A model's ``forward`` takes gradients, itself or in a function of its file it calls:
-    Trusted-AI/adversarial-robustness-toolbox's gradient-matching model returns the cosine
-    of ``torch.autograd.grad(..., create_graph=True)``; facebookresearch/higher's examples
-    step an unrolled optimizer inside ``forward``."""
+def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef, depth: int = 0) -> bool:
+    """A model's ``forward`` takes gradients, itself or in what it calls, two calls down
+    (a function of its file, a method of its class, a method of a layer whose class the
+    project defines): Trusted-AI/adversarial-robustness-toolbox's gradient-matching model
+    returns the cosine of ``torch.autograd.grad(..., create_graph=True)``;
+    facebookresearch/higher's examples step an unrolled optimizer inside ``forward``;
+    lioryariv/idr's renderer asks ``self.implicit_network.gradient(points)`` for normals."""
     if _looks_like_training(a, func):
         return True
+    if depth >= 2:
+        return False
     functions = flow.index(a).functions
     for call in flow.calls_in(a, func):
-        callee = functions.get(call.func.id) if call.func.__class__ is ast.Name else None  # type: ignore[attr-defined]
-        if callee is not None and callee is not func and _looks_like_training(a, callee):
+        if call.func.__class__ is ast.Name:
+            found = (a, functions.get(call.func.id))  # type: ignore[attr-defined]
+        else:
+            found = _called_method(a, func, call)
+        if found is not None and found[1] is not None and found[1] is not func \
+                and _takes_gradients(found[0], found[1], depth + 1):
             return True
     return False
+
+
+def _unknown_model_may_take_gradients(ctx: Context, func: ast.AST, loop: ast.AST) -> bool:
+    """The loop runs a model ``func`` switches to eval mode whose type is unknown
+    (lioryariv/idr builds it from a class named in its config), in a project where some
+    module class asks autograd for gradients (IDR's ``ImplicitNetwork.gradient``, the
+    normals its renderer needs): ``no_grad`` may break that model's forward. Asked only
+    before a finding."""
+    a = ctx.analysis
+    for call in flow.calls_named(a, "eval"):
+        mc = effects.mode_call(call)
+        if mc is None or mc[1] != "eval" or flow.enclosing_function(a, call) is not func:
+            continue
+        model_call = _calls_target(a, loop, mc[0])
+        if model_call is not None and not flow.safe_type(a, model_call.func) and _modules_take_gradients(a):
+            return True
+    return False
+
+
+def _modules_take_gradients(a) -> bool:
+    """Some ``nn.Module`` class of the file, or of a module of its project that mentions
+    ``autograd.grad``, calls ``torch.autograd.grad`` in a method. Once per file and
+    project revision."""
+    env = getattr(a, "env", None)
+    project = getattr(env, "project", None)
+    key = ("modules_take_gradients", project.revision if project is not None else -1)
+    found = a.queries.get(key)
+    if found is None:
+        found = _classes_take_gradients(a)
+        if not found and project is not None and env.module is not None:
+            from torchwise.project.callers import Incomplete, _mentioning
+
+            try:
+                with project.lock:
+                    memo = project.memo.get(("modules_take_gradients",))
+                    if memo is None:
+                        memo = False
+                        for path in _mentioning(project, "autograd.grad", None):
+                            unit = project.unit_at(path)
+                            if unit is not None and _classes_take_gradients(unit.analysis):
+                                memo = True
+                                break
+                        project.memo[("modules_take_gradients",)] = memo
+                    found = memo
+            except Incomplete:  # many modules take gradients: some model may
+                found = True
+            except Exception:  # the project model must never break a rule
+                found = False
+        a.queries[key] = found
+    return found  # type: ignore[no-any-return]
+
+
+def _classes_take_gradients(a) -> bool:
+    for node, info in a.classes.items():
+        if not flow.is_subclass(a, info.qualname, MODULE):
+            continue
+        for n in ast.walk(node):
+            if n.__class__ is ast.Call and (flow.dotted(n.func) or "").endswith("autograd.grad"):  # type: ignore[attr-defined]
+                return True
+    return False
+
+
+def _called_method(a, func: ast.AST, call: ast.Call):
+    """(analysis, definition) of the method ``call`` runs, when known: ``self.m()`` of
+    ``func``'s own class, ``self.layer.m()`` of the class the project defines for the layer."""
+    f = call.func
+    if f.__class__ is not ast.Attribute:
+        return None
+    receiver = f.value  # type: ignore[attr-defined]
+    params = func.args.posonlyargs + func.args.args  # type: ignore[attr-defined]
+    owner = flow.parent(a, func)
+    if receiver.__class__ is ast.Name and params and receiver.id == params[0].arg and owner.__class__ is ast.ClassDef:
+        method = next((s for s in owner.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))  # type: ignore[attr-defined]
+                       and s.name == f.attr), None)  # type: ignore[attr-defined]
+        return (a, method) if method is not None else None
+    if receiver.__class__ is not ast.Attribute:
+        return None
+    found = _weights.class_of_project(a, flow.safe_type(a, receiver) or "")
+    if found is None:
+        return None
+    method = found[1].methods.get(f.attr)  # type: ignore[attr-defined]
+    return (found[0], method) if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
 
 def _computes_under(a, block: ast.With | ast.AsyncWith, forward: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -2214,6 +2409,8 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
             continue
         if not source.startswith("a tensor created") and _weights.freezes_parameters(a):
             continue
+        if _called_under_grad_off_in_project(ctx, func):
+            continue  # ctallec/world-models' rollout(), run under no_grad by both its callers
         end_line = recv.end_lineno or recv.lineno
         end_col = a.char_col(end_line, recv.end_col_offset or 0)
         fix = Fix("safe", "Insert `.detach()` before `.numpy()`", (Edit(end_line, end_col, end_line, end_col, ".detach()"),))
