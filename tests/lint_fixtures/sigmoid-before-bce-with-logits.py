@@ -92,3 +92,8 @@ class FineTuner(nn.Module):
         x, y = batch
         y_logits = self.forward(x)
         return self.loss(y_logits, y.view(-1, 1).float())
+
+
+def picked_probabilities(logits, y):
+    probs = torch.sigmoid(logits)
+    return F.binary_cross_entropy_with_logits(probs[:, 0], y)  # expect: sigmoid-before-bce-with-logits

@@ -59,3 +59,25 @@ class TripletLoss(nn.Module):
         for out in outputs:
             total = total + self.loss(out, target)  # expect: softmax-before-cross-entropy
         return total
+
+
+class CapsuleLoss(nn.Module):
+    # nii-yamagishilab/Capsule-Forensics-v2: each capsule's slice of a softmax over the
+    # last dimension still holds probabilities
+    def __init__(self):
+        super().__init__()
+        self.cross_entropy_loss = nn.CrossEntropyLoss()
+
+    def forward(self, classes, labels):
+        return self.cross_entropy_loss(classes[:, 0, :], labels)
+
+
+def capsule_training(z, labels, z_last):
+    capsule_loss = CapsuleLoss()
+    classes = F.softmax(z, dim=-1)
+    loss = capsule_loss(classes, labels)  # expect: softmax-before-cross-entropy
+    criterion = nn.CrossEntropyLoss()
+    loss = loss + criterion(classes[:, 1, :], labels)  # expect: softmax-before-cross-entropy
+    loss = loss + criterion(classes[:, :, 0], labels)  # the softmax dimension picked apart
+    by_rows = F.softmax(z_last, dim=1)
+    return loss + capsule_loss(by_rows, labels) + criterion(by_rows[:, :, 0], labels)  # over dim 1: unsure

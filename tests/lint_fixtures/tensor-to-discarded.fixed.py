@@ -116,3 +116,14 @@ def quantized_moves():
     with pytest.raises(AssertionError):
         data.to(device)  # there to fail: the result is not wanted
     data = data.to(device)  # expect: tensor-to-discarded
+
+
+class Solver:
+    # Michaelvll/DeepCCA: parameters sized and sliced like tensors, "moved" with the result dropped
+    def fit(self, x1, x2, loader):
+        x1 = x1.to(device)  # expect: tensor-to-discarded
+        x2.to(device)  # sized only: nothing says what it is
+        loader.to(device)
+        n = x1.size(0) + x2.size(0)
+        for i in range(n):
+            print(x1[i, :], loader[i:])

@@ -137,3 +137,51 @@ class MultiPassRenderer(nn.Module):
         super().__init__()
         self._refiners = {"training": RayPointRefiner(64), "evaluation": RayPointRefiner(128)}
         self.dropouts = nn.ModuleList([SwitchedDropout(), SwitchedDropout()])  # expect: unregistered-submodules
+
+
+from layer_norm_lstm import LayerNormLSTMCell  # (a module this project does not have)
+
+
+class MetaOptimizer(nn.Module):
+    # ikostrikov/pytorch-meta-optimizer: cells of a class the linter cannot see, moved by hand
+    def __init__(self, num_layers, hidden_size):
+        super().__init__()
+        self.lstms = nn.ModuleList([])  # expect: unregistered-submodules
+        for i in range(num_layers):
+            self.lstms.append(LayerNormLSTMCell(hidden_size, hidden_size))
+
+    def cuda(self):
+        super().cuda()
+        for i in range(len(self.lstms)):
+            self.lstms[i].cuda()
+
+
+class CellHolder(nn.Module):
+    # the same cells, never moved by hand: nothing says what they are
+    def __init__(self, num_layers, hidden_size):
+        super().__init__()
+        self.cells = []
+        for i in range(num_layers):
+            self.cells.append(LayerNormLSTMCell(hidden_size, hidden_size))
+
+
+class MergeLayer(nn.Module):
+    # asyml/texar-pytorch: None until layers are given, then a plain list of the modules
+    def __init__(self, layers=None):
+        super().__init__()
+        self._layers = None
+        if layers is not None:
+            self._layers = nn.ModuleList([])  # expect: unregistered-submodules
+            for layer in layers:
+                if isinstance(layer, nn.Module):
+                    self._layers.append(layer)
+
+
+class HookHolder(nn.Module):
+    # handles of hooks, not modules
+    def __init__(self, layers):
+        super().__init__()
+        self.handles = None
+        self.handles = []
+        for layer in layers:
+            self.handles.append(layer.register_forward_hook(print))

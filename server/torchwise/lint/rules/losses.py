@@ -73,7 +73,7 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
             return _through_callers(ctx, expr, depth)
         return trace(ctx, value, depth + 1, top=False)
     if isinstance(expr, ast.Subscript):
-        return None  # picking elements: unsure what is left
+        return _picked(ctx, expr, depth)
     if not isinstance(expr, ast.Call):
         return None
     if isinstance(expr.func, ast.Attribute) and expr.func.attr in _SAME_VALUES:
@@ -85,6 +85,41 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
         return Source(known[0], expr, expr if top else None, known[1])
     # a model: nn.Sequential (last layer) or a class of this file (its forward's return)
     return _model_output(ctx, expr, depth)
+
+
+def _picked(ctx: Context, expr: ast.Subscript, depth: int) -> Source | None:
+    """Elements picked from a sigmoid's output are still probabilities; from a softmax
+    (or log-softmax) over the last dimension, a pick that keeps that dimension whole
+    (``classes[:, 0, :]``, nii-yamagishilab/Capsule-Forensics-v2's loss over its capsules)
+    is still one. Any other pick: unsure what is left."""
+    source = trace(ctx, expr.value, depth + 1, top=False)
+    if source is None or source.inline is not None:
+        return None
+    if source.kind == "sigmoid":
+        return source
+    if source.kind in ("softmax", "log_softmax") and _keeps_last_dim(expr) \
+            and isinstance(source.node, ast.Call) and _over_last_dim(source.node, source.inner):
+        return source
+    return None
+
+
+def _keeps_last_dim(expr: ast.Subscript) -> bool:
+    """``x[:, 0, :]``: several indices, the last a whole slice, no ellipsis."""
+    index = expr.slice
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    last = parts[-1]
+    return len(parts) > 1 and isinstance(last, ast.Slice) and last.lower is None and last.upper is None \
+        and last.step is None and not any(isinstance(p, ast.Constant) and p.value is Ellipsis for p in parts)
+
+
+def _over_last_dim(call: ast.Call, inner: ast.expr | None) -> bool:
+    """``dim=-1`` (by keyword, or positional: first for the method, ``x.softmax(-1)``,
+    second for the function)."""
+    method = isinstance(call.func, ast.Attribute) and inner is call.func.value
+    at = 0 if method else 1
+    dim = next((k.value for k in call.keywords if k.arg == "dim"), call.args[at] if len(call.args) > at else None)
+    return isinstance(dim, ast.UnaryOp) and isinstance(dim.op, ast.USub) and isinstance(dim.operand, ast.Constant) \
+        and dim.operand.value == 1
 
 
 def _through_callers(ctx: Context, name: ast.Name, depth: int) -> Source | None:
@@ -295,8 +330,14 @@ def _wrapped_loss_calls(ctx: Context, functions: set[str], classes: set[str]) ->
             continue
         qualname = flow.safe_type(a, call.func)
         name = _wrapped_loss(ctx, qualname, functions, classes) if qualname else None
-        if name is not None:
-            yield call, call.args[0], name
+        if name is None:
+            continue
+        if (qualname, tuple(sorted(functions))) in a.queries.get("wrapped_picks", ()):
+            source = trace(ctx, call.args[0])  # the forward picks elements: they must keep what the input is
+            if source is None or not (source.kind == "sigmoid" or (
+                    isinstance(source.node, ast.Call) and _over_last_dim(source.node, source.inner))):
+                continue
+        yield call, call.args[0], name
 
 
 def _wrapped_loss(ctx: Context, qualname: str, functions: set[str], classes: set[str]) -> str | None:
@@ -331,6 +372,9 @@ def _wrapped_loss(ctx: Context, qualname: str, functions: set[str], classes: set
         inp = argument(n, "input", 0)
         while inp.__class__ is ast.Call and inp.func.__class__ is ast.Attribute and inp.func.attr in _SAME_VALUES:
             inp = inp.func.value
+        if inp.__class__ is ast.Subscript and _keeps_last_dim(inp):
+            inp = inp.value  # ``classes[:, 0, :]``: the caller's input must survive the pick (_wrapped_loss_calls)
+            a.queries.setdefault("wrapped_picks", set()).add(key)
         if inp.__class__ is ast.Name and inp.id == first:
             name = table[key] = f"{info.name}` through `{name}"  # (read in backticks by the messages)
             return name

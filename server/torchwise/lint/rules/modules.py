@@ -197,6 +197,52 @@ def _is_module_call(ctx: Context, expr: ast.expr) -> bool:
     # huggingface/lerobot keeps its v2 transforms in a dict, as v2.Compose keeps them in a list)
 
 
+def _tested_module(a, call: ast.Call, item: ast.expr) -> bool:
+    """``item`` is a name an enclosing ``if isinstance(item, nn.Module):`` lets through
+    (asyml/texar-pytorch's ``MergeLayer``: ``if isinstance(layer, nn.Module):
+    self._layers.append(layer)``)."""
+    if item.__class__ is not ast.Name:
+        return False
+    child: ast.AST = call
+    for anc in flow.ancestors(a, call):
+        if isinstance(anc, flow.SCOPES):
+            return False
+        if anc.__class__ is ast.If and any(s is child or flow.contains(s, call) for s in anc.body):  # type: ignore[attr-defined]
+            test = anc.test  # type: ignore[attr-defined]
+            if test.__class__ is ast.Call and flow.last_name(test.func) == "isinstance" and len(test.args) == 2 \
+                    and test.args[0].__class__ is ast.Name and test.args[0].id == item.id \
+                    and flow.safe_qualname(a, test.args[1]) == MODULE:  # type: ignore[attr-defined]
+                return True
+        child = anc
+    return False
+
+
+def _moved_by_hand(ctx: Context, info, attr: str, item: ast.expr) -> bool:
+    """``item`` builds an object of a class the linter cannot see (its module is not in the
+    project), and the class moves the list's items to the GPU one by one in a ``cuda``/``to``
+    method of its own: the author's workaround for modules the list does not register
+    (ikostrikov/pytorch-meta-optimizer's ``LayerNormLSTMCell``s in ``self.lstms``)."""
+    if item.__class__ is not ast.Call or not flow.last_name(item.func)[:1].isupper():  # type: ignore[attr-defined]
+        return False
+    a = ctx.analysis
+    qualname = flow.safe_qualname(a, item.func)  # type: ignore[attr-defined]
+    if qualname is None or qualname.startswith("torch") or _weights.class_of_project(a, qualname) is not None:
+        return False
+    try:
+        if a.call_result(a.resolve(item.func, flow.scope_for(a, item.func))) is not None:  # type: ignore[attr-defined]
+            return False  # a class something is known of
+    except Exception:
+        return False
+    held = f"self.{attr}"
+    for name in ("cuda", "to"):
+        method = info.methods.get(name)
+        if isinstance(method, ast.FunctionDef) and any(
+                n.__class__ is ast.Call and flow.method_name(n) == name and n.func.value.__class__ is ast.Subscript  # type: ignore[attr-defined]
+                and flow.dotted(n.func.value.value) == held for n in flow.walk_local(a, method)):  # type: ignore[attr-defined]
+            return True
+    return False
+
+
 @rule(code="TW302", name="unregistered-submodules", group="modules", severity="error",
       summary="Layers kept in a plain list or dict attribute are invisible to parameters(), .to() and state_dict.",
       fix="unsafe")
@@ -206,8 +252,9 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
     for node, info in _module_classes(ctx):
         for attr, assignments in info.attributes.items():
             if any(not isinstance(v, (ast.List, ast.Tuple, ast.Dict, ast.ListComp, ast.DictComp))
-                   for _, v in assignments):
+                   and not (isinstance(v, ast.Constant) and v.value is None) for _, v in assignments):
                 continue  # also assigned a container (`self.x = nn.ModuleList(self.x)`) or anything else
+                # (None first is no container: texar's ``self._layers = None``, then ``= []`` when given)
             for method_scope, value in assignments:
                 found = _module_elements(ctx, value)
                 container = None
@@ -360,7 +407,7 @@ def _filled_with_modules(ctx: Context, info, attr: str) -> tuple[str | None, lis
                         and target.value.id == "self" and n.args):
                     continue
                 item = n.args[-1]
-                if _is_module_call(ctx, item):
+                if _is_module_call(ctx, item) or _moved_by_hand(ctx, info, attr, item) or _tested_module(a, n, item):
                     kind = kind or "modules"
                     built.append(item)
                 elif n.func.attr == "append" and isinstance(item, (ast.List, ast.Tuple)) and item.elts \

@@ -2175,7 +2175,7 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             # only `obj.method(...).to(device)`: `model(x).cpu()` is a deliberate sync, and a
             # tensor just made (`torch.zeros(1).to(device)`: skorch's CUDA warm-up) is no one's
             continue
-        if not (flow.is_tensor(a, recv) or _batch_tensor(a, stmt, recv)):
+        if not (flow.is_tensor(a, recv) or _batch_tensor(a, stmt, recv) or _used_as_tensor(a, stmt, recv)):
             continue
         if isinstance(recv, ast.Attribute) and _reassigned_unknown(a, stmt, recv):
             continue
@@ -2197,6 +2197,34 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
                else f"; write `{text} = {ctx.text(call)}`"),
             fix,
         )
+
+
+def _used_as_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
+    """``recv`` is a parameter of the function, never rebound there, that the function
+    both sizes (``x1.size(0)``: numpy's ``size`` is no method, a module has none) and
+    slices (``x1[batch_idx, :]``): a tensor (Michaelvll/DeepCCA's ``Solver.fit``)."""
+    if recv.__class__ is not ast.Name:
+        return False
+    func = flow.enclosing_function(a, stmt)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    name = recv.id  # type: ignore[attr-defined]
+    args = func.args  # type: ignore[attr-defined]
+    if name not in {p.arg for p in (*args.posonlyargs, *args.args, *args.kwonlyargs)}:
+        return False
+    sized = sliced = False
+    for n in flow.walk_local(a, func):
+        kind = n.__class__
+        if kind is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
+            return False  # rebound: may be anything
+        if kind is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "size" \
+                and n.func.value.__class__ is ast.Name and n.func.value.id == name:  # type: ignore[attr-defined]
+            sized = True
+        elif kind is ast.Subscript and n.value.__class__ is ast.Name and n.value.id == name:  # type: ignore[attr-defined]
+            index = n.slice  # type: ignore[attr-defined]
+            parts = index.elts if index.__class__ is ast.Tuple else (index,)  # type: ignore[attr-defined]
+            sliced = sliced or any(p.__class__ is ast.Slice for p in parts)
+    return sized and sliced
 
 
 def _expected_to_raise(a, stmt: ast.stmt) -> bool:
