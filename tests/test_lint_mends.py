@@ -738,3 +738,38 @@ def test_batch_35_no_grad_callers_in_other_modules_reach_a_helper(tmp_path, caps
     assert _check_lines(tmp_path, capsys, monkeypatch, "TW110", files, "detector.py") == []
     files["pyod_base_dl.py"] = base.replace("        with torch.no_grad():\n            for", "        if True:\n            for")
     assert _check_lines(tmp_path, capsys, monkeypatch, "TW110", files, "detector.py") == [16]
+
+
+def test_batch_36_a_warm_up_pass_then_a_measured_one_is_no_training_loop() -> None:
+    """kakaobrain/torchgpipe's memory benchmarks step twice (``for _ in range(2)``) so the
+    second pass finds the first one's gradients resident. Five steps are training."""
+    source = (MENDS / "run_twice_benchmark.py").read_text()
+    assert findings(source, "missing-zero-grad") == []
+    five = source.replace("for _ in range(2):", "for _ in range(5):")
+    assert [f.line for f in findings(five, "missing-zero-grad")] == [23]
+
+
+def test_batch_36_torch_six_code_has_no_deprecations_from_torch_2(tmp_path, capsys, monkeypatch) -> None:
+    """xiaolai-sqlai/mobilenetv3: ``utils.py`` imports ``torch._six`` (removed in 2.0), so
+    neither it nor ``engine.py``, which imports it, runs where ``torch.cuda.amp.autocast``
+    warns (2.4). Without that import both are reported."""
+    utils = ("import torch\nfrom torch._six import inf\n\n\n"
+             "def scaled():\n    with torch.cuda.amp.autocast():\n        return inf\n")
+    engine = ("import torch\nimport utils\n\n\n"
+              "def evaluate(model, x):\n    with torch.cuda.amp.autocast():\n        return model(x)\n")
+    files = {"utils.py": utils, "engine.py": engine}
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW404", files, ".") == []
+    files["utils.py"] = utils.replace("from torch._six import inf", "from math import inf")
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW404", files, ".") == [6, 6]
+
+
+def test_batch_36_the_gradscaler_fix_is_unsafe_where_the_class_is_tested() -> None:
+    """hila-chefer/Transformer-MM-Explainability's MMF tests ``isinstance(trainer.scaler,
+    torch.cuda.amp.GradScaler)``: the fix builds the base class, which fails that test."""
+    source = ("import torch\n\n\ndef build(fp16):\n    return torch.cuda.amp.GradScaler(enabled=fp16)\n\n\n"
+              "def test_fp16():\n    assert isinstance(build(False), torch.cuda.amp.GradScaler)\n")
+    (found,) = findings(source, "deprecated-cuda-amp")
+    assert found.fix is not None and found.fix.applicability == "unsafe" and "isinstance" in found.fix.message
+    plain = source.replace("isinstance(build(False), torch.cuda.amp.GradScaler)", "build(False) is not None")
+    (found,) = findings(plain, "deprecated-cuda-amp")
+    assert found.fix is not None and found.fix.applicability == "safe"

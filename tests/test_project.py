@@ -110,6 +110,22 @@ def test_a_package_binding_its_submodule_s_name_to_a_class(tmp_path: Path) -> No
     assert resolve(project, tmp_path / "train.py", text, "net.act", 4) == Value("instance", "torch.nn.GELU")
 
 
+def test_a_package_module_imports_the_library_not_a_namesake_beside_it(tmp_path: Path) -> None:
+    """pytorch/botorch's ``botorch/models/latent_kronecker_gp.py`` imports
+    ``from gpytorch.models.exact_gp import ExactGP`` beside ``botorch/models/gpytorch.py``:
+    a package's module is no script, so that is the library, not the sibling (whose
+    ``models.exact_gp`` does not exist). A sibling that has the name still wins."""
+    write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/gpytorch.py": "import torch.nn as nn\nact = nn.GELU()\n",
+    })
+    project = Project([str(tmp_path)])
+    text = "from gpytorch.models.exact_gp import ExactGP\nfrom gpytorch import act\nExactGP\nact\n"
+    module = tmp_path / "pkg" / "model.py"
+    assert resolve(project, module, text, "\nExactGP\n", 1) == Value("symbol", "gpytorch.models.exact_gp.ExactGP")
+    assert resolve(project, module, text, "\nact\n", 1) == Value("instance", "torch.nn.GELU")
+
+
 def test_cycles_and_relative_imports_past_the_top_terminate(tmp_path: Path) -> None:
     write(tmp_path, {
         "p/__init__.py": "from .a import *\n",

@@ -186,25 +186,60 @@ def has(ctx, since: str | None) -> bool:
     if since is None:
         return True
     wanted = parse_version(since)
-    if wanted >= (2, 0) and _before_2(ctx.analysis):
+    if predates(ctx, since):
         return False
     oldest = _memo(ctx, "torch_version", _torch_version, lambda: torch_version(ctx.path))
     return oldest is None or oldest >= wanted  # type: ignore[operator]
 
 
+def predates(ctx, version: str) -> bool:
+    """Every torch the file's code can run on predates ``version``: it imports
+    ``torch._six`` (removed in 2.0) at its top, unguarded, itself or through a module of
+    its project it imports (baaivision/EVA's ``from torch._six import inf`` beside
+    ``torch.cuda.amp.GradScaler()``, deprecated in 2.4; xiaolai-sqlai/mobilenetv3's
+    ``engine.py`` imports ``utils``, which imports ``torch._six``)."""
+    return parse_version(version) >= (2, 0) and _before_2(ctx.analysis)  # type: ignore[operator]
+
+
 def _before_2(a) -> bool:
-    """The file imports ``torch._six`` at its top, unguarded: torch 2.0 removed it, so the
-    code runs only on older torch, where nothing newer exists (baaivision/EVA's
-    ``from torch._six import inf`` beside ``torch.cuda.amp.GradScaler()``, deprecated only
-    in 2.4 and with its replacement from 2.3). Once per file."""
-    found = a.queries.get("before_2")
+    """Once per file (and project revision)."""
+    env = getattr(a, "env", None)
+    project = getattr(env, "project", None)
+    key = ("before_2", project.revision if project is not None else -1)
+    found = a.queries.get(key)
     if found is None:
-        found = a.queries["before_2"] = any(
-            (stmt.__class__ is ast.ImportFrom and stmt.level == 0 and (
-                stmt.module == "torch._six" or (stmt.module == "torch" and any(n.name == "_six" for n in stmt.names))))
-            or (stmt.__class__ is ast.Import and any(n.name == "torch._six" for n in stmt.names))
-            for stmt in a.tree.body)
+        found = _imports_six(a)
+        if not found and project is not None:
+            try:
+                with project.lock:
+                    for name in _top_imports(a):
+                        unit = project.unit(env.imported(name))
+                        if unit is not None and unit.analysis is not a and _imports_six(unit.analysis):
+                            found = True
+                            break
+            except Exception:  # the project model must never break a rule
+                found = False
+        a.queries[key] = found
     return found
+
+
+def _imports_six(a) -> bool:
+    return any((stmt.__class__ is ast.ImportFrom and stmt.level == 0 and (
+        stmt.module == "torch._six" or (stmt.module == "torch" and any(n.name == "_six" for n in stmt.names))))
+        or (stmt.__class__ is ast.Import and any(n.name == "torch._six" for n in stmt.names))
+        for stmt in a.tree.body)
+
+
+def _top_imports(a) -> list[str]:
+    """The modules the file imports at its top (absolute imports: ``import utils``,
+    ``from utils import x``), but torch's."""
+    names = []
+    for stmt in a.tree.body:
+        if stmt.__class__ is ast.Import:
+            names += [n.name for n in stmt.names]
+        elif stmt.__class__ is ast.ImportFrom and stmt.level == 0 and stmt.module:
+            names.append(stmt.module)
+    return [n for n in dict.fromkeys(names) if n.partition(".")[0] not in ("torch", "torchvision", "numpy")]
 
 
 def pinned_without(ctx, since: str | None) -> str | None:

@@ -72,7 +72,14 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
     top = qualname.partition(".")[0]
     if resolver.is_module(top) or not resolver.is_module(f"{folder}.{top}"):
         return qualname
-    return f"{folder}.{qualname}"
+    inside = f"{folder}.{qualname}"
+    found = resolver.find(folder)
+    if found is not None and found.name == "__init__.py" and "." in qualname \
+            and not resolver.is_module(inside) and not resolver.is_module(inside.rpartition(".")[0]):
+        # a package's module (not a script): ``from gpytorch.models.exact_gp import ExactGP`` in
+        # botorch/models/, beside botorch/models/gpytorch.py, is the library, as Python reads it
+        return qualname
+    return inside
 
 
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")  # (a backslash may continue the line)

@@ -14,6 +14,7 @@ with a project, in its other modules.
 from __future__ import annotations
 
 import ast
+import sys
 
 from torchwise.analysis import LOCAL, MODULE, Analysis, Value
 from torchwise.lint import flow
@@ -232,6 +233,8 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
                 base not in PARAMETERLESS if class_of_project(owner, base) is None  # torch's layer, another library's
                 else class_has_parameters(owner, base, depth + 1)):  # (ptrblck's MyBatchNorm2d(nn.BatchNorm2d))
             return True
+        if _library_class(owner, base):
+            return True  # another library's base, unknown here: may hold parameters (gpytorch's ExactGP under botorch's GPs)
     # the class's body (not its decorators: ``@MODELS.register_module()`` registers the class
     # in a registry, no module in it; open-mmlab/mmagic's ``CharbonnierLoss``)
     calls = [n for stmt in info.node.body for n in flow.subtree(stmt) if n.__class__ is ast.Call]
@@ -271,6 +274,18 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
                     and not _returns_no_layers(owner, value):
                 return True  # a function of the project stored on self: may return layers
     return False
+
+
+def _library_class(a: Analysis, qualname: str) -> bool:
+    """A class of another library than torch, the standard library or numpy: nothing is
+    known of it (``gpytorch.models.exact_gp.ExactGP``)."""
+    top = qualname.partition(".")[0]
+    if "." not in qualname or top.startswith("<") or top in _KNOWN_TOPS or top in sys.stdlib_module_names:
+        return False
+    return class_of_project(a, qualname) is None and not (a.env is not None and a.env.owns(qualname))
+
+
+_KNOWN_TOPS = frozenset({"torch", "torchvision", "torchaudio", "numpy", "scipy", "builtins", "typing_extensions"})
 
 
 def _plain_local(a: Analysis, node: ast.AST, root: ast.AST) -> bool:

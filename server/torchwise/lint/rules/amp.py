@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import re
 from typing import Iterator
 
 from torchwise.lint import flow, options
@@ -366,7 +367,7 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
         qualname = flow.safe_qualname(a, call.func)
         short = _DEPRECATED_AMP.get(qualname or "")
         if short is None or in_compat_code(ctx, call) or in_compat_code(ctx, call.func) \
-                or not options.has(ctx, _REPLACEMENT_SINCE[short]):
+                or not options.has(ctx, _REPLACEMENT_SINCE[short]) or options.predates(ctx, "2.4"):
             continue  # (a name an ``except ImportError`` fallback binds is the modern class where that exists:
             # MIC-DKFZ/nnUNet's ``try: from torch import GradScaler``, ``from torch.cuda.amp import GradScaler`` after)
         yield ctx.finding(
@@ -377,8 +378,8 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
         )
     for ref in _called_later(ctx):
         short = _DEPRECATED_AMP[flow.safe_qualname(a, ref) or ""]
-        if not options.has(ctx, _REPLACEMENT_SINCE[short]):
-            continue
+        if not options.has(ctx, _REPLACEMENT_SINCE[short]) or options.predates(ctx, "2.4"):
+            continue  # (deprecated in 2.4)
         yield ctx.finding(
             ref,
             f"`torch.cuda.amp.{short}` is deprecated (it warns when called); use `torch.amp.{short}` "
@@ -471,5 +472,41 @@ def _amp_fix(ctx: Context, call: ast.Call, short: str) -> Fix | None:
     changed = {_GLOBAL_DEFAULTS[p] for p in _GLOBAL_DEFAULTS if short == "autocast" and p not in given}
     unsafe = bool(changed) and (any(k.arg is None for k in call.keywords)
                                 or bool(flow.calls_named(a, *changed)))
+    if short == "GradScaler" and _class_tested(a):
+        return Fix("unsafe", 'Use torch.amp.GradScaler("cuda", ...) with keyword arguments (unsafe: the project '
+                   "tests `isinstance(..., GradScaler)`, and the new object is the base class)", tuple(edits))
     return Fix("unsafe" if unsafe else "safe", f'Use torch.amp.{short}("cuda", ...) with keyword arguments',
                tuple(edits))
+
+
+_ISINSTANCE_SCALER = re.compile(r"isinstance\(.*GradScaler\s*\)")
+
+
+def _class_tested(a) -> bool:
+    """The file, or a module of its project, tests ``isinstance(x, ...GradScaler)``:
+    ``torch.cuda.amp.GradScaler`` is a subclass of ``torch.amp.GradScaler``, so the object
+    the fix builds fails a test for the old class (hila-chefer/Transformer-MM-Explainability's
+    MMF tests ``isinstance(trainer.scaler, torch.cuda.amp.GradScaler)``). Once per file and
+    project revision."""
+    env = getattr(a, "env", None)
+    project = getattr(env, "project", None)
+    key = ("scaler_class_tested", project.revision if project is not None else -1)
+    found = a.queries.get(key)
+    if found is None:
+        found = bool(_ISINSTANCE_SCALER.search(a.source))
+        if not found and project is not None:
+            found = project.memo.get(("scaler_class_tested",))
+            if found is None:
+                from torchwise.project.callers import Incomplete, _mentioning
+
+                try:
+                    with project.lock:
+                        found = any(_ISINSTANCE_SCALER.search(project.source(path) or "")
+                                    for path in _mentioning(project, "GradScaler", None))
+                except Incomplete:  # many modules mention it: some may test it
+                    found = True
+                except Exception:  # the project model must never break a rule
+                    found = False
+                project.memo[("scaler_class_tested",)] = found
+        a.queries[key] = found
+    return found  # type: ignore[no-any-return]

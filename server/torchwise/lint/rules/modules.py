@@ -251,10 +251,15 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
     nn_name: str | None | bool = False
     for node, info in _module_classes(ctx):
         for attr, assignments in info.attributes.items():
+            nones = [v for _, v in assignments if isinstance(v, ast.Constant) and v.value is None]
             if any(not isinstance(v, (ast.List, ast.Tuple, ast.Dict, ast.ListComp, ast.DictComp))
-                   and not (isinstance(v, ast.Constant) and v.value is None) for _, v in assignments):
+                   for _, v in assignments if not any(v is x for x in nones)):
                 continue  # also assigned a container (`self.x = nn.ModuleList(self.x)`) or anything else
-                # (None first is no container: texar's ``self._layers = None``, then ``= []`` when given)
+            if nones and any(not isinstance(v, ast.List) or v.elts for _, v in assignments if not any(v is x for x in nones)):
+                continue  # None, then filled: texar's ``self._layers = None``, then ``= []`` when given (not
+                # Megatron-LM's ``self._fused_ops = (self._make_fused_ops(),)``, built lazily, hidden in a tuple)
+            if nones:
+                assignments = [(m, v) for m, v in assignments if not any(v is x for x in nones)]
             for method_scope, value in assignments:
                 found = _module_elements(ctx, value)
                 container = None
@@ -342,6 +347,18 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
             # a table to pick one module from, which is then registered (sthalles/SimCLR:
             # ``self.backbone = self._get_basemodel(name)`` returning ``self.resnet_dict[name]``)
             elif kind is ast.Return and (picked(n.value) or (n.value.__class__ is ast.Name and n.value.id in picks)):
+                return True
+            # handed to the base class, which registers it (EleutherAI/gpt-neox's pipeline model:
+            # ``super().__init__(layers=self.specs, ...)``, DeepSpeed's PipelineModule)
+            elif kind is ast.Call and flow.method_name(n) == "__init__" and any(
+                    mentions(x) for x in [*n.args, *(k.value for k in n.keywords)]):
+                return True
+            # each item registered as it is added (DeepSpeed's PipelineModule: ``self.forward_funcs.append(layer)``,
+            # then ``self.add_module(name, layer)``)
+            elif kind is ast.Call and flow.method_name(n) in ("append", "insert") and mentions(n.func) and n.args \
+                    and n.args[-1].__class__ is ast.Name and any(
+                        m.__class__ is ast.Call and flow.last_name(m.func) in _REGISTERS
+                        and any(x.__class__ is ast.Name and x.id == n.args[-1].id for x in m.args) for m in nodes):
                 return True
             elif kind is ast.Assign and (picked(n.value) or wrapped(n.value)) and any(
                     t.__class__ is ast.Attribute and t.value.__class__ is ast.Name and t.value.id == "self"

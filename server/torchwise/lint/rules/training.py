@@ -211,7 +211,7 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
         conditional = flow.is_conditional_within(a, step, loop)
         if conditional and id(func) in clearing:
             continue  # accumulation: cleared once per outer loop / epoch
-        if _built_in(ctx, loop, opt, step):
+        if _built_in(ctx, loop, opt, step) or _run_twice(loop):
             continue
         yield ctx.finding(
             step,
@@ -220,6 +220,16 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _run_twice(loop: ast.AST) -> bool:
+    """``for _ in range(2):``: a warm-up pass then a measured one (kakaobrain/torchgpipe's
+    memory benchmarks, whose second step must find the first one's gradients resident),
+    not a training loop; at most one gradient is added to another."""
+    it = getattr(loop, "iter", None)
+    return (loop.__class__ is ast.For and it.__class__ is ast.Call and flow.last_name(it.func) == "range"  # type: ignore[attr-defined]
+            and len(it.args) == 1 and it.args[0].__class__ is ast.Constant  # type: ignore[attr-defined]
+            and it.args[0].value in (1, 2))  # type: ignore[attr-defined]
 
 
 def _built_in(ctx: Context, loop: ast.AST, opt: ast.expr, step: ast.AST) -> bool:
@@ -1717,20 +1727,31 @@ def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef, depth: int
     returns the cosine of ``torch.autograd.grad(..., create_graph=True)``;
     facebookresearch/higher's examples step an unrolled optimizer inside ``forward``;
     lioryariv/idr's renderer asks ``self.implicit_network.gradient(points)`` for normals."""
-    if _looks_like_training(a, func):
+    if _looks_like_training(a, func) if depth == 0 else _asks_autograd(a, func):
         return True
     if depth >= 2:
         return False
     functions = flow.index(a).functions
     for call in flow.calls_in(a, func):
         if call.func.__class__ is ast.Name:
-            found = (a, functions.get(call.func.id))  # type: ignore[attr-defined]
-        else:
-            found = _called_method(a, func, call)
-        if found is not None and found[1] is not None and found[1] is not func \
-                and _takes_gradients(found[0], found[1], depth + 1):
+            callee = functions.get(call.func.id)  # type: ignore[attr-defined]
+            if callee is not None and callee is not func and (
+                    _looks_like_training(a, callee) if depth == 0 else _asks_autograd(a, callee)):
+                return True
+            continue
+        found = _called_method(a, func, call)
+        if found is not None and found[1] is not func and _takes_gradients(found[0], found[1], depth + 1):
             return True
     return False
+
+
+def _asks_autograd(a, func: ast.AST) -> bool:
+    """``func`` calls ``torch.autograd.grad`` or ``backward()`` itself (a method a model's
+    ``forward`` reaches: stricter than ``_looks_like_training``, which reading a
+    ``requires_grad`` flag satisfies)."""
+    return any(n.__class__ is ast.Call and ((flow.dotted(n.func) or "").endswith("autograd.grad")  # type: ignore[attr-defined]
+                                            or flow.is_backward_call(n))
+               for n in flow.walk_local(a, func))
 
 
 def _unknown_model_may_take_gradients(ctx: Context, func: ast.AST, loop: ast.AST) -> bool:
@@ -1740,20 +1761,37 @@ def _unknown_model_may_take_gradients(ctx: Context, func: ast.AST, loop: ast.AST
     normals its renderer needs): ``no_grad`` may break that model's forward. Asked only
     before a finding."""
     a = ctx.analysis
+    if not _modules_take_gradients(a):
+        return False
     for call in flow.calls_named(a, "eval"):
         mc = effects.mode_call(call)
         if mc is None or mc[1] != "eval" or flow.enclosing_function(a, call) is not func:
             continue
         model_call = _calls_target(a, loop, mc[0])
-        if model_call is not None and not flow.safe_type(a, model_call.func) and _modules_take_gradients(a):
+        if model_call is not None and not flow.safe_type(a, model_call.func) and _class_picked_at_run_time(a, mc[0]):
+            return True
+    return False
+
+
+def _class_picked_at_run_time(a, target: str) -> bool:
+    """``target`` is assigned an instance of a class chosen while the program runs:
+    ``utils.get_class(conf.get_string("train.model_class"))(conf=...)`` (IDR), not a
+    class's factory (fairseq's ``LSTMModel.build_model(args, task)``)."""
+    for stmt in flow.index(a).assigns:
+        if stmt.__class__ is not ast.Assign or not any(flow.dotted(t) == target for t in stmt.targets):
+            continue
+        value = stmt.value
+        while value.__class__ is ast.Call and value.func.__class__ is ast.Attribute and value.func.attr in _MOVES_ONLY:
+            value = value.func.value  # ``...(conf=conf).cuda()``
+        if value.__class__ is ast.Call and value.func.__class__ is ast.Call:
             return True
     return False
 
 
 def _modules_take_gradients(a) -> bool:
     """Some ``nn.Module`` class of the file, or of a module of its project that mentions
-    ``autograd.grad``, calls ``torch.autograd.grad`` in a method. Once per file and
-    project revision."""
+    ``autograd.grad``, takes gradients in its ``forward``. Once per file and project
+    revision."""
     env = getattr(a, "env", None)
     project = getattr(env, "project", None)
     key = ("modules_take_gradients", project.revision if project is not None else -1)
@@ -1784,12 +1822,17 @@ def _modules_take_gradients(a) -> bool:
 
 
 def _classes_take_gradients(a) -> bool:
-    for node, info in a.classes.items():
-        if not flow.is_subclass(a, info.qualname, MODULE):
+    """A module class of the file whose ``forward`` reaches a ``torch.autograd.grad`` call
+    of the file (``_takes_gradients``): not a gradient penalty a training helper computes."""
+    for call in flow.calls_named(a, "grad"):
+        if not (flow.dotted(call.func) or "").endswith("autograd.grad"):
             continue
-        for n in ast.walk(node):
-            if n.__class__ is ast.Call and (flow.dotted(n.func) or "").endswith("autograd.grad"):  # type: ignore[attr-defined]
+        for node, info in a.classes.items():
+            forward = info.methods.get("forward")
+            if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)) and flow.is_subclass(a, info.qualname, MODULE) \
+                    and _takes_gradients(a, forward):
                 return True
+        return False
     return False
 
 
