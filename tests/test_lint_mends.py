@@ -773,3 +773,24 @@ def test_batch_36_the_gradscaler_fix_is_unsafe_where_the_class_is_tested() -> No
     plain = source.replace("isinstance(build(False), torch.cuda.amp.GradScaler)", "build(False) is not None")
     (found,) = findings(plain, "deprecated-cuda-amp")
     assert found.fix is not None and found.fix.applicability == "safe"
+
+
+def test_batch_36_a_test_of_the_scaler_class_in_another_module_makes_the_fix_unsafe(tmp_path, capsys, monkeypatch) -> None:
+    """The MMF trainer builds the scaler; its tests, another module of the folder, check the class."""
+    import json
+
+    from torchwise.cli import main
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "trainer.py").write_text("import torch\n\n\ndef build(fp16):\n    return torch.cuda.amp.GradScaler(enabled=fp16)\n")
+    test = "import torch\nfrom trainer import build\n\n\ndef test_fp16():\n    assert isinstance(build(False), torch.cuda.amp.GradScaler)\n"
+    monkeypatch.chdir(tmp_path)
+
+    def applicability() -> list[str]:
+        main(["check", "--isolated", "--exit-zero", "--select", "TW404", "--output-format", "json-lines", "trainer.py"])
+        return [json.loads(line)["fix"]["applicability"] for line in capsys.readouterr().out.splitlines()]
+
+    (tmp_path / "test_trainer.py").write_text(test)
+    assert applicability() == ["unsafe"]
+    (tmp_path / "test_trainer.py").write_text(test.replace("isinstance(build(False), torch.cuda.amp.GradScaler)", "build(False)"))
+    assert applicability() == ["safe"]

@@ -486,8 +486,8 @@ def _class_tested(a) -> bool:
     """The file, or a module of its project, tests ``isinstance(x, ...GradScaler)``:
     ``torch.cuda.amp.GradScaler`` is a subclass of ``torch.amp.GradScaler``, so the object
     the fix builds fails a test for the old class (hila-chefer/Transformer-MM-Explainability's
-    MMF tests ``isinstance(trainer.scaler, torch.cuda.amp.GradScaler)``). Once per file and
-    project revision."""
+    MMF tests ``isinstance(trainer.scaler, torch.cuda.amp.GradScaler)``). The project's
+    modules are those of the file's workspace folder. Once per file and project revision."""
     env = getattr(a, "env", None)
     project = getattr(env, "project", None)
     key = ("scaler_class_tested", project.revision if project is not None else -1)
@@ -495,18 +495,19 @@ def _class_tested(a) -> bool:
     if found is None:
         found = bool(_ISINSTANCE_SCALER.search(a.source))
         if not found and project is not None:
-            found = project.memo.get(("scaler_class_tested",))
-            if found is None:
-                from torchwise.project.callers import Incomplete, _mentioning
+            from torchwise.project.callers import Incomplete, _folder_of, _mentioning
 
+            folder = _folder_of(project, getattr(env, "path", None))  # (a file outside the folders: itself only)
+            found = project.memo.get(("scaler_class_tested", folder)) if folder is not None else False
+            if found is None:
                 try:
                     with project.lock:
                         found = any(_ISINSTANCE_SCALER.search(project.source(path) or "")
-                                    for path in _mentioning(project, "GradScaler", None))
-                except Incomplete:  # many modules mention it: some may test it
-                    found = True
+                                    for path in _mentioning(project, "GradScaler", folder))
+                except Incomplete:  # too many modules mention it to read them all for a fix's label
+                    found = False
                 except Exception:  # the project model must never break a rule
                     found = False
-                project.memo[("scaler_class_tested",)] = found
+                project.memo[("scaler_class_tested", folder)] = found
         a.queries[key] = found
     return found  # type: ignore[no-any-return]
