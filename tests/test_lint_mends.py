@@ -794,3 +794,29 @@ def test_batch_36_a_test_of_the_scaler_class_in_another_module_makes_the_fix_uns
     assert applicability() == ["unsafe"]
     (tmp_path / "test_trainer.py").write_text(test.replace("isinstance(build(False), torch.cuda.amp.GradScaler)", "build(False)"))
     assert applicability() == ["safe"]
+
+
+def test_batch_37_a_layer_returning_log_softmax_in_training_feeds_nll_loss() -> None:
+    """hitvoice/DrQA's attention returns ``log_softmax`` when ``self.training`` and
+    ``softmax`` in eval; its loss is computed in training. A plain ``if`` whose arms
+    disagree leaves it unsure; both arms a softmax is reported."""
+    source = (MENDS / "training_arm_log_softmax.py").read_text()
+    assert findings(source, "nll-loss-without-log-softmax") == []
+    other = source.replace("if self.training:", "if x.dim() > 2:")
+    assert findings(other, "nll-loss-without-log-softmax") == []
+    both = source.replace("alpha = F.log_softmax(xWy, dim=1)", "alpha = F.softmax(xWy, dim=1)")
+    assert [f.line for f in findings(both, "nll-loss-without-log-softmax")] == [30]
+
+
+def test_batch_37_a_forward_that_hands_off_to_a_no_grad_method_turns_autograd_off_itself(
+        tmp_path, capsys, monkeypatch) -> None:
+    """NVlabs/few-shot-vid2vid's ``forward`` returns ``self.inference(...)``, which runs the
+    generator under no_grad. Without that block the loop is reported. (The model comes from
+    a factory function: its class is known through a check.)"""
+    source = (MENDS / "forward_hands_off_to_no_grad_method.py").read_text()
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW106", {"test.py": source}, "test.py") == []
+    plain = source.replace("        with torch.no_grad():  # the forward pass used at test time is already grad-free\n"
+                           "            fake_image = self.netG(tgt_label + ref_images)\n",
+                           "        fake_image = self.netG(tgt_label + ref_images)\n")
+    assert plain != source
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW106", {"test.py": plain}, "test.py") == [32]

@@ -71,6 +71,9 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
             value = _iterated(a, expr)
         if value is None:
             return _through_callers(ctx, expr, depth)
+        arms = _other_arm(a, expr.id, value)
+        if arms is not None:
+            return _either_arm(ctx, arms, value, depth)
         return trace(ctx, value, depth + 1, top=False)
     if isinstance(expr, ast.Subscript):
         return _picked(ctx, expr, depth)
@@ -85,6 +88,36 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
         return Source(known[0], expr, expr if top else None, known[1])
     # a model: nn.Sequential (last layer) or a class of this file (its forward's return)
     return _model_output(ctx, expr, depth)
+
+
+def _other_arm(a, name: str, value: ast.expr) -> tuple[ast.If, bool, ast.expr] | None:
+    """When ``value`` is bound to ``name`` by a statement of one arm of an ``if`` and the
+    other arm binds the name too: (the ``if``, whether ``value`` is in its body, the other
+    arm's value)."""
+    stmt = flow.parent(a, value)
+    if stmt.__class__ is not ast.Assign:
+        return None
+    branch = flow.parent(a, stmt)
+    if branch.__class__ is not ast.If:
+        return None
+    in_body = any(s is stmt for s in branch.body)
+    other = branch.orelse if in_body else branch.body
+    for s in reversed(other):
+        if s.__class__ is ast.Assign and any(t.__class__ is ast.Name and t.id == name for t in s.targets):
+            return branch, in_body, s.value
+    return None
+
+
+def _either_arm(ctx: Context, arms: tuple[ast.If, bool, ast.expr], value: ast.expr, depth: int) -> Source | None:
+    """``if self.training:`` picks the training arm (a loss is computed in training:
+    hitvoice/DrQA's attention returns ``log_softmax`` there and ``softmax`` in eval);
+    any other test: what both arms agree on, else unsure."""
+    branch, in_body, other = arms
+    if flow.dotted(branch.test) == "self.training":
+        return trace(ctx, value if in_body else other, depth + 1, top=False)
+    first = trace(ctx, value, depth + 1, top=False)
+    second = trace(ctx, other, depth + 1, top=False) if first is not None else None
+    return first if second is not None and second.kind == first.kind else None
 
 
 def _picked(ctx: Context, expr: ast.Subscript, depth: int) -> Source | None:

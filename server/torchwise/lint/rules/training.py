@@ -1665,10 +1665,21 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             return True
         if _takes_gradients(owner, forward):
             return True  # the model needs autograd itself: no_grad would break it
-        return any(isinstance(n, (ast.With, ast.AsyncWith)) and any(
-            flow.is_grad_off_context(owner, item.context_expr) for item in n.items)
-            and _computes_under(owner, n, forward) for n in flow.walk_local(owner, forward))
+        if _computes_without_grad(owner, forward):
+            return True
+        # or in a method of its own that ``forward`` calls (NVlabs/few-shot-vid2vid's
+        # ``forward`` hands its test-time pass to ``self.inference()``, which runs under no_grad)
+        return any(found is not None and found[0] is owner and _computes_without_grad(owner, found[1])
+                   for call in flow.calls_in(owner, forward)
+                   if (found := _called_method(owner, forward, call)) is not None)
     return False
+
+
+def _computes_without_grad(a, func: ast.AST) -> bool:
+    """``func`` runs its model's work in a no_grad block of its own (``_computes_under``)."""
+    return any(isinstance(n, (ast.With, ast.AsyncWith)) and any(
+        flow.is_grad_off_context(a, item.context_expr) for item in n.items)
+        and _computes_under(a, n, func) for n in flow.walk_local(a, func))
 
 
 def _sets_requires_grad(nodes, name: str | None, off) -> bool:
