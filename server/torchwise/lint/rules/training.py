@@ -1833,17 +1833,21 @@ def _modules_take_gradients(a) -> bool:
 
 
 def _classes_take_gradients(a) -> bool:
-    """A module class of the file whose ``forward`` reaches a ``torch.autograd.grad`` call
-    of the file (``_takes_gradients``): not a gradient penalty a training helper computes."""
-    for call in flow.calls_named(a, "grad"):
-        if not (flow.dotted(call.func) or "").endswith("autograd.grad"):
-            continue
-        for node, info in a.classes.items():
-            forward = info.methods.get("forward")
-            if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)) and flow.is_subclass(a, info.qualname, MODULE) \
-                    and _takes_gradients(a, forward):
-                return True
+    """A module class of the file whose ``forward`` calls ``torch.autograd.grad``, or calls
+    by name a function or method of the file that does (IDR's ``self.implicit_network.gradient(x)``):
+    not a gradient penalty a training helper computes."""
+    holders = [flow.enclosing_function(a, c) for c in flow.calls_named(a, "grad")
+               if (flow.dotted(c.func) or "").endswith("autograd.grad")]
+    if not holders:
         return False
+    names = {h.name for h in holders if isinstance(h, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for info in a.classes.values():
+        forward = info.methods.get("forward")
+        if not isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if (any(h is forward for h in holders) or any(flow.method_name(c) in names for c in flow.calls_in(a, forward))) \
+                and flow.is_subclass(a, info.qualname, MODULE):
+            return True
     return False
 
 
