@@ -820,3 +820,35 @@ def test_batch_37_a_forward_that_hands_off_to_a_no_grad_method_turns_autograd_of
                            "        fake_image = self.netG(tgt_label + ref_images)\n")
     assert plain != source
     assert _check_lines(tmp_path, capsys, monkeypatch, "TW106", {"test.py": plain}, "test.py") == [32]
+
+
+def test_batch_38_a_total_of_one_accumulation_window_is_no_growing_graph() -> None:
+    """lucidrains/deep-daze's ``train_step`` starts ``total_loss = 0`` and sums one
+    gradient-accumulation window; summed over the epoch's batches it is reported."""
+    source = (MENDS / "accumulation_window_total.py").read_text()
+    assert findings(source, "loss-accumulated-without-item") == []
+    epoch = source.replace("for _ in range(self.gradient_accumulate_every):", "for _ in range(self.batches):")
+    assert [f.line for f in findings(epoch, "loss-accumulated-without-item")] == [21]
+
+
+def test_batch_38_a_module_that_returns_the_network_it_was_given() -> None:
+    """facebookresearch/ppuda: ``model = ghn(model)`` is the network with predicted
+    parameters (``GHN.forward`` returns its argument): ``model.to('cpu')`` moves it in place.
+    A forward returning a tensor gives a tensor."""
+    source = (MENDS / "module_returning_its_argument.py").read_text()
+    assert findings(source, "tensor-to-discarded") == []
+    net = ("import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+           "        super().__init__()\n        self.fc = nn.Linear(8, 2)\n\n    def forward(self, x):\n"
+           "        return self.fc(x)\n\n\nnet = Net()\nout = net(torch.rand(5, 8))\nout.to('cpu')\n")
+    assert [f.line for f in findings(net, "tensor-to-discarded")] == [16]
+
+
+def test_batch_38_a_plain_object_from_a_classmethod_holds_no_parameter() -> None:
+    """idiap/fast-transformers' recurrent attention keeps a Dropout and
+    ``EventDispatcher.get(...)``, a plain object: no parameters, nothing to record. A
+    factory that builds a layer may give some."""
+    source = (MENDS / "plain_object_attribute.py").read_text()
+    assert findings(source, "missing-no-grad") == []
+    layer = source.replace("return key if isinstance(key, cls) else cls()",
+                           "return key if isinstance(key, cls) else torch.nn.Linear(2, 2)")
+    assert [f.line for f in findings(layer, "missing-no-grad")] == [36]

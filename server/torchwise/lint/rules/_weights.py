@@ -330,6 +330,11 @@ def _returns_no_layers(a: Analysis, qualname: str, depth: int = 0) -> bool:
     nodes = list(ast.walk(func))
     bound = {t.id for n in nodes if n.__class__ is ast.Assign for t in n.targets  # type: ignore[attr-defined]
              if t.__class__ is ast.Name}  # (their values' calls are checked here too)
+    holder = flow.parent(owner, func)
+    info = owner.classes.get(holder) if holder.__class__ is ast.ClassDef else None
+    params = func.args.posonlyargs + func.args.args  # type: ignore[attr-defined]
+    if info is not None and params and params[0].arg == "cls" and not flow.is_subclass(owner, info.qualname, MODULE):
+        bound.add("cls")  # a classmethod building its own class, no module (fast-transformers' EventDispatcher.get)
     for n in nodes:
         if n.__class__ is not ast.Call:
             continue
@@ -347,8 +352,13 @@ def _returns_no_layers(a: Analysis, qualname: str, depth: int = 0) -> bool:
             if flow.is_subclass(owner, called, MODULE) or called.rsplit(".", 1)[-1] in REGISTERS:
                 return False
             continue
+        klass = class_of_project(owner, called)
+        if klass is not None:
+            if flow.is_subclass(klass[0], klass[1].qualname, MODULE):
+                return False
+            continue  # a plain class of the project
         if not _returns_no_layers(owner, called, depth + 1):
-            return False  # a class, another library's function, or one of the project that may build layers
+            return False  # another library's class or function, or one of the project that may build layers
     return True
 
 

@@ -2179,7 +2179,7 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
         # ``reset``: the total starts again inside the loop (the loss of one gradient
         # accumulation window, pytorch/torchtune's recipes): its history does not grow
         # with the training loop, and it may have to stay a tensor (all_reduce)
-        if value not in backwarded or detached or reset:
+        if value not in backwarded or detached or reset or _window_total(a, aug, loop, target):
             continue
         if target and target in backwarded:
             continue  # summing losses to backward once: intended
@@ -2193,6 +2193,25 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
             f"lives); add `{value}.item()` (or `{value}.detach()`)",
             fix,
         )
+
+
+def _window_total(a, aug: ast.AugAssign, loop: ast.AST, target: str | None) -> bool:
+    """The total is a local the function starts at a constant before a loop over one
+    gradient-accumulation window (``for _ in range(self.gradient_accumulate_every)``): it
+    lives for one window, as a total reset in the loop does (lucidrains/deep-daze's
+    ``train_step``)."""
+    if not target or "." in target or loop.__class__ is not ast.For:
+        return False
+    it = loop.iter  # type: ignore[attr-defined]
+    if it.__class__ is not ast.Call or flow.last_name(it.func) != "range" or len(it.args) != 1 \
+            or "accum" not in (flow.dotted(it.args[0]) or "").lower():
+        return False
+    func = flow.enclosing_function(a, loop)
+    if flow.enclosing_loops(a, loop) or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    return any(n.__class__ is ast.Assign and n.value.__class__ is ast.Constant and flow.before(n, loop)
+               and any(t.__class__ is ast.Name and t.id == target for t in n.targets)
+               for n in flow.walk_local(a, func))
 
 
 def _keeps_graph(expr: ast.expr) -> bool:
@@ -2239,7 +2258,7 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             continue
         if flow.displayed(a, stmt):
             continue  # a notebook cell's last line: Jupyter shows the copy
-        if _expected_to_raise(a, stmt) or _own_method(a, recv, call.func.attr):
+        if _expected_to_raise(a, stmt) or _own_method(a, recv, call.func.attr) or _passed_through(a, recv):
             continue
         text = ctx.text(recv)
         fix = None
@@ -2283,6 +2302,34 @@ def _used_as_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
             parts = index.elts if index.__class__ is ast.Tuple else (index,)  # type: ignore[attr-defined]
             sliced = sliced or any(p.__class__ is ast.Slice for p in parts)
     return sized and sliced
+
+
+def _passed_through(a, recv: ast.expr) -> bool:
+    """``recv`` is bound to a call of a module of the project whose ``forward`` may return
+    one of its arguments (facebookresearch/ppuda: ``model = ghn(model)``, the network it
+    was given with predicted parameters): not certainly a tensor."""
+    value = flow.binding_value(a, recv) if recv.__class__ is ast.Name else None
+    if value.__class__ is not ast.Call:
+        return False
+    found = _weights.class_of_project(a, flow.safe_type(a, value.func) or "")  # type: ignore[union-attr]
+    forward = found[1].methods.get("forward") if found is not None else None
+    if not isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    params = {p.arg for p in (*forward.args.posonlyargs, *forward.args.args)[1:]}
+    for ret in ast.walk(forward):
+        if ret.__class__ is ast.Return and ret.value is not None:  # type: ignore[attr-defined]
+            if any(n.__class__ is ast.Name and n.id in params for n in _returned_values(ret.value)):  # type: ignore[attr-defined]
+                return True
+    return False
+
+
+def _returned_values(expr: ast.expr) -> list[ast.expr]:
+    """The values a return may give: both arms of ``x if c else y``, a tuple's elements."""
+    if expr.__class__ is ast.IfExp:
+        return _returned_values(expr.body) + _returned_values(expr.orelse)  # type: ignore[attr-defined]
+    if expr.__class__ is ast.Tuple:
+        return [v for e in expr.elts for v in _returned_values(e)]  # type: ignore[attr-defined]
+    return [expr]
 
 
 def _expected_to_raise(a, stmt: ast.stmt) -> bool:
