@@ -25,3 +25,21 @@ def solve(a, b):
 
 
 solve(A, B)
+
+
+# torch._six went in PyTorch 2.0 (the BEiT/MAE family's utils, detectron2-era datasets)
+from torch._six import inf, string_classes  # expect: removed-function
+from torch._six import container_abcs as abcs  # expect: removed-function
+
+try:
+    from torch._six import int_classes  # tried, with a fallback: left alone
+except ImportError:
+    int_classes = int
+
+
+def is_path(root):
+    return isinstance(root, torch._six.string_classes)  # expect: removed-function
+
+
+def py3():
+    return torch._six.PY3  # expect: removed-function

@@ -302,8 +302,21 @@ def _short(qualname: str) -> str:
     return qualname
 
 
+# what ``torch._six`` (removed in PyTorch 2.0) held, and the statement that binds the same value
+_SIX = {
+    "inf": "from math import inf", "nan": "from math import nan",
+    "string_classes": "string_classes = (str, bytes)", "int_classes": "int_classes = int",
+    "container_abcs": "import collections.abc as container_abcs",
+}
+
+
+# the same, as expressions (``torch._six.string_classes`` -> ``(str, bytes)``)
+_SIX_VALUES = {"inf": "float(\"inf\")", "nan": "float(\"nan\")", "string_classes": "(str, bytes)", "int_classes": "int"}
+
+
 @rule(code="TW801", name="removed-function", group="deprecated", severity="error",
-      summary="Use or import of a function PyTorch has removed (`torch.solve`, `symeig`, `matrix_rank`, `lstsq`).")
+      summary="Use or import of a function PyTorch has removed (`torch.solve`, `symeig`, `matrix_rank`, `lstsq`, "
+              "`torch._six`).", fix="safe")
 def removed_function(ctx: Context):
     for node, qualname, call in _references(ctx, REMOVED):
         yield ctx.finding(call or node, f"`{_short(qualname)}` was removed from PyTorch (calling it raises "
@@ -311,6 +324,67 @@ def removed_function(ctx: Context):
     for alias, qualname in _imports(ctx, REMOVED):
         yield ctx.finding(alias, f"Import of `{qualname}`, which was removed from PyTorch; "
                                  f"{REMOVED[qualname].advice}.")
+    for stmt in index(ctx).imports:
+        if _imports_six(stmt) and not in_compat_code(ctx, stmt) and not _tried(ctx, stmt):
+            yield ctx.finding(stmt, "`torch._six` was removed in PyTorch 2.0, so this import raises "
+                                    "`ModuleNotFoundError`; use the standard library (`math.inf`, `str`, "
+                                    "`int`, `collections.abc`)", _six_fix(ctx, stmt))
+    a = ctx.analysis
+    for ref in flow.index(a).refs_by_name.get("_six", ()):  # ``torch._six.string_classes``
+        up = flow.parent(a, ref)
+        if flow.safe_qualname(a, ref.value) != "torch" or up.__class__ is not ast.Attribute \
+                or in_compat_code(ctx, ref) or _tried(ctx, ref):
+            continue
+        new = _SIX_VALUES.get(up.attr)  # type: ignore[attr-defined]
+        fix = Fix("safe", f"Use `{new}`", (ctx.replace(up, new),)) if new else None
+        yield ctx.finding(up, f"`torch._six` was removed in PyTorch 2.0, so `{ctx.text(up)}` raises "
+                              f"`AttributeError`; use {f'`{new}`' if new else 'the standard library'}", fix)
+
+
+def _tried(ctx: Context, stmt: ast.stmt) -> bool:
+    """The import is attempted in a ``try`` whose handler catches its failure (``except
+    ImportError:`` with the modern import after it)."""
+    child: ast.AST = stmt
+    for anc in flow.ancestors(ctx.analysis, stmt):
+        if anc.__class__ is ast.Try and any(s is child for s in anc.body):  # type: ignore[attr-defined]
+            for handler in anc.handlers:  # type: ignore[attr-defined]
+                caught = handler.type
+                names = [flow.last_name(t) for t in (caught.elts if caught.__class__ is ast.Tuple else [caught])] \
+                    if caught is not None else ["BaseException"]
+                if any(n in ("ImportError", "ModuleNotFoundError", "Exception", "BaseException") for n in names):
+                    return True
+        if isinstance(anc, flow.SCOPES):
+            return False
+        child = anc
+    return False
+
+
+def _imports_six(stmt: ast.stmt) -> bool:
+    if stmt.__class__ is ast.ImportFrom and not stmt.level:  # type: ignore[attr-defined]
+        return stmt.module == "torch._six" or (  # type: ignore[attr-defined]
+            stmt.module == "torch" and any(a.name == "_six" for a in stmt.names))  # type: ignore[attr-defined]
+    return stmt.__class__ is ast.Import and any(a.name == "torch._six" for a in stmt.names)  # type: ignore[attr-defined]
+
+
+def _six_fix(ctx: Context, stmt: ast.stmt) -> Fix | None:
+    """``from torch._six import inf, string_classes`` -> ``from math import inf; string_classes
+    = (str, bytes)``: the same values under the same names (``torch._six.inf`` was ``math.inf``)."""
+    if stmt.__class__ is not ast.ImportFrom or stmt.module != "torch._six":  # type: ignore[attr-defined]
+        return None
+    parts = []
+    for alias in stmt.names:  # type: ignore[attr-defined]
+        line = _SIX.get(alias.name)
+        if line is None:
+            return None
+        if alias.asname and alias.asname != alias.name:
+            if line.startswith("from "):
+                line = f"{line} as {alias.asname}"
+            elif line.startswith("import "):
+                line = line.rsplit(" as ", 1)[0] + f" as {alias.asname}"
+            else:
+                line = alias.asname + line[len(alias.name):]
+        parts.append(line)
+    return Fix("safe", "Bind the same values from the standard library", (ctx.replace(stmt, "; ".join(parts)),))
 
 
 @rule(code="TW802", name="deprecated-function", group="deprecated", severity="warning",
