@@ -52,6 +52,20 @@ _PLAIN = frozenset(k for k in vars(ast).values() if isinstance(k, type) and issu
 WHOLE_MODULE_QUERIES: dict[str, Callable[[Analysis], object]] = {}
 
 
+_MISSING = object()
+
+
+def per_revision(a: Analysis, name: str, compute: Callable[[object], object]):
+    """``compute(project)`` (None without a project), kept on the file's analysis until the
+    project's next revision: for answers that read other modules of the project."""
+    project = getattr(getattr(a, "env", None), "project", None)
+    key = (name, project.revision if project is not None else -1)
+    found = a.queries.get(key, _MISSING)
+    if found is _MISSING:
+        found = a.queries[key] = compute(project)
+    return found
+
+
 def whole_module_query(key: str):
     """Declares ``fn(analysis)``, memoized as ``analysis.queries[key]``, a whole-module look-up."""
     def register(fn):

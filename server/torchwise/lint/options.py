@@ -203,24 +203,21 @@ def predates(ctx, version: str) -> bool:
 
 def _before_2(a) -> bool:
     """Once per file (and project revision)."""
-    env = getattr(a, "env", None)
-    project = getattr(env, "project", None)
-    key = ("before_2", project.revision if project is not None else -1)
-    found = a.queries.get(key)
-    if found is None:
-        found = _imports_six(a)
-        if not found and project is not None:
-            try:
-                with project.lock:
-                    for name in _top_imports(a):
-                        unit = project.unit(env.imported(name))
-                        if unit is not None and unit.analysis is not a and _imports_six(unit.analysis):
-                            found = True
-                            break
-            except Exception:  # the project model must never break a rule
-                found = False
-        a.queries[key] = found
-    return found
+    from torchwise.lint.flow import per_revision
+
+    def compute(project) -> bool:
+        if _imports_six(a):
+            return True
+        if project is None:
+            return False
+        try:
+            with project.lock:
+                return any(unit is not None and unit.analysis is not a and _imports_six(unit.analysis)
+                           for unit in (project.unit(a.env.imported(name)) for name in _top_imports(a)))
+        except Exception:  # the project model must never break a rule
+            return False
+
+    return per_revision(a, "before_2", compute)  # type: ignore[return-value]
 
 
 def _imports_six(a) -> bool:

@@ -488,26 +488,27 @@ def _class_tested(a) -> bool:
     the fix builds fails a test for the old class (hila-chefer/Transformer-MM-Explainability's
     MMF tests ``isinstance(trainer.scaler, torch.cuda.amp.GradScaler)``). The project's
     modules are those of the file's workspace folder. Once per file and project revision."""
-    env = getattr(a, "env", None)
-    project = getattr(env, "project", None)
-    key = ("scaler_class_tested", project.revision if project is not None else -1)
-    found = a.queries.get(key)
-    if found is None:
-        found = bool(_ISINSTANCE_SCALER.search(a.source))
-        if not found and project is not None:
-            from torchwise.project.callers import Incomplete, _folder_of, _mentioning
+    def compute(project) -> bool:
+        if _ISINSTANCE_SCALER.search(a.source):
+            return True
+        if project is None:
+            return False
+        from torchwise.project.callers import Incomplete, _folder_of, _mentioning
 
-            folder = _folder_of(project, getattr(env, "path", None))  # (a file outside the folders: itself only)
-            found = project.memo.get(("scaler_class_tested", folder)) if folder is not None else False
-            if found is None:
-                try:
-                    with project.lock:
-                        found = any(_ISINSTANCE_SCALER.search(project.source(path) or "")
-                                    for path in _mentioning(project, "GradScaler", folder))
-                except Incomplete:  # too many modules mention it to read them all for a fix's label
-                    found = False
-                except Exception:  # the project model must never break a rule
-                    found = False
-                project.memo[("scaler_class_tested", folder)] = found
-        a.queries[key] = found
-    return found  # type: ignore[no-any-return]
+        folder = _folder_of(project, getattr(a.env, "path", None))  # (a file outside the folders: itself only)
+        if folder is None:
+            return False
+        found = project.memo.get(("scaler_class_tested", folder))
+        if found is None:
+            try:
+                with project.lock:
+                    found = any(_ISINSTANCE_SCALER.search(project.source(path) or "")
+                                for path in _mentioning(project, "GradScaler", folder))
+            except Incomplete:  # too many modules mention it to read them all for a fix's label
+                found = False
+            except Exception:  # the project model must never break a rule
+                found = False
+            project.memo[("scaler_class_tested", folder)] = found
+        return found
+
+    return flow.per_revision(a, "scaler_class_tested", compute)  # type: ignore[return-value]

@@ -1802,34 +1802,28 @@ def _class_picked_at_run_time(a, target: str) -> bool:
 def _modules_take_gradients(a) -> bool:
     """Some ``nn.Module`` class of the file, or of a module of its project that mentions
     ``autograd.grad``, takes gradients in its ``forward``. Once per file and project
-    revision."""
-    env = getattr(a, "env", None)
-    project = getattr(env, "project", None)
-    key = ("modules_take_gradients", project.revision if project is not None else -1)
-    found = a.queries.get(key)
-    if found is None:
-        found = _classes_take_gradients(a)
-        if not found and project is not None and env.module is not None:
-            from torchwise.project.callers import Incomplete, _mentioning
+    revision (the project's modules: once per revision)."""
+    def compute(project) -> bool:
+        if _classes_take_gradients(a):
+            return True
+        if project is None or a.env.module is None:
+            return False
+        from torchwise.project.callers import Incomplete, _mentioning
 
-            try:
-                with project.lock:
-                    memo = project.memo.get(("modules_take_gradients",))
-                    if memo is None:
-                        memo = False
-                        for path in _mentioning(project, "autograd.grad", None):
-                            unit = project.unit_at(path)
-                            if unit is not None and _classes_take_gradients(unit.analysis):
-                                memo = True
-                                break
-                        project.memo[("modules_take_gradients",)] = memo
-                    found = memo
-            except Incomplete:  # many modules take gradients: some model may
-                found = True
-            except Exception:  # the project model must never break a rule
-                found = False
-        a.queries[key] = found
-    return found  # type: ignore[no-any-return]
+        try:
+            with project.lock:
+                memo = project.memo.get(("modules_take_gradients",))
+                if memo is None:
+                    memo = project.memo[("modules_take_gradients",)] = any(
+                        unit is not None and _classes_take_gradients(unit.analysis)
+                        for unit in (project.unit_at(path) for path in _mentioning(project, "autograd.grad", None)))
+                return memo
+        except Incomplete:  # many modules take gradients: some model may
+            return True
+        except Exception:  # the project model must never break a rule
+            return False
+
+    return flow.per_revision(a, "modules_take_gradients", compute)  # type: ignore[return-value]
 
 
 def _classes_take_gradients(a) -> bool:
