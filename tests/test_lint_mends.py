@@ -710,11 +710,13 @@ def test_batch_35_a_warm_up_from_zero_may_step_first(tmp_path, capsys, monkeypat
 def test_batch_35_a_counted_no_grad_loop_inside_training_is_no_evaluation() -> None:
     """yzhao062/pyod's MO-GAAL logs each frozen generator's loss (``for i in range(k)``
     under no_grad) between the discriminator's updates: a step of training. A loop over
-    held-out batches there is an evaluation."""
+    held-out batches there is an evaluation (of a model with dropout: a Linear-only one
+    computes the same in either mode)."""
     source = (MENDS / "counted_no_grad_loop_in_training.py").read_text()
     assert findings(source, "missing-eval") == []
     held_out = source.replace("for i in range(k):", "for x in val_loader:").replace(
-        "self.discriminator(generators[i](data_batch))", "self.discriminator(x)")
+        "self.discriminator(generators[i](data_batch))", "self.discriminator(x)").replace(
+        "self.layer1 = nn.Linear(n, 4)", "self.layer1 = nn.Sequential(nn.Linear(n, 4), nn.Dropout(0.1))")
     assert [f.line for f in findings(held_out, "missing-eval")] == [29]
 
 
@@ -852,3 +854,66 @@ def test_batch_38_a_plain_object_from_a_classmethod_holds_no_parameter() -> None
     layer = source.replace("return key if isinstance(key, cls) else cls()",
                            "return key if isinstance(key, cls) else torch.nn.Linear(2, 2)")
     assert [f.line for f in findings(layer, "missing-no-grad")] == [36]
+
+
+def test_batch_40_a_scheduler_in_the_else_of_a_first_epoch_test_follows_the_optimizer() -> None:
+    """aimagelab/mammoth's GDumb warms up with ``if epoch <= 0: ... elif epoch == 1: ...``
+    and steps the scheduler in the ``else``: never in the first epoch."""
+    source = (MENDS / "scheduler_in_else_after_first_epoch.py").read_text()
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    top = source.replace("if epoch <= 0:  # Warm start of 1 epoch", "if epoch < 0:  # never")
+    assert [f.line for f in findings(top, "scheduler-step-before-optimizer-step")] == [19]
+
+
+def test_batch_40_models_whose_layers_ignore_the_mode(tmp_path, capsys, monkeypatch) -> None:
+    """ContinualAI/avalanche's ``_PlainMLP`` and adap/flower's example ``Net`` hold only
+    linear, convolution, activation and pooling layers: train and eval mode compute the
+    same, so neither a missing ``train()`` nor a missing ``eval()`` changes anything. With
+    a dropout layer, both are reported."""
+    source = (MENDS / "mode_free_model_eval_in_training.py").read_text()  # (its model comes from a helper's tuple)
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW105", {"test_plugins.py": source}, "test_plugins.py") == []
+    dropout = source.replace("nn.ReLU(inplace=True))", "nn.ReLU(inplace=True), nn.Dropout(0.5))")
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW105", {"test_plugins.py": dropout}, "test_plugins.py") == [36]
+    library = source.replace("class _PlainMLP(nn.Module):", "from timm.models import VisionTransformer\n\n\n"
+                             "class _PlainMLP(VisionTransformer):")  # another library's base: its layers unknown
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW105", {"test_plugins.py": library}, "test_plugins.py") == [39]
+    net = (MENDS / "mode_free_model_evaluated.py").read_text()
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW104", {"task.py": net}, "task.py") == []
+    dropout = net.replace("self.pool = nn.MaxPool2d(2, 2)", "self.pool = nn.Sequential(nn.MaxPool2d(2, 2), nn.Dropout(0.5))")
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW104", {"task.py": dropout}, "task.py") == [36]
+
+
+def test_batch_40_train_mode_passes_that_only_refresh_batch_norm(tmp_path, capsys, monkeypatch) -> None:
+    """adap/flower's DepthFL ``test_sbn`` and HeteroFL server run the data through the model
+    in train mode under no_grad to re-estimate batch-norm statistics: named so, or with
+    the output thrown away. Reading the output, it is an evaluation in train mode."""
+    sbn = (MENDS / "static_batch_norm_pass.py").read_text()
+    assert findings(sbn, "missing-eval") == []
+    unused = (MENDS / "batch_norm_pass_output_unused.py").read_text()
+    assert findings(unused, "missing-eval") == []
+    read = unused.replace("                    net(input_dict)\n", "                    print(net(input_dict))\n")
+    assert read != unused and [f.line for f in findings(read, "missing-eval")] == [19]
+
+
+def test_batch_40_a_comprehension_over_one_model_call_runs_it_once() -> None:
+    """alibaba/FederatedScope: ``[t.detach().cpu().numpy() for t in self._policy_net(x)]``
+    calls the model once; a comprehension calling it per element runs it in a loop."""
+    source = (MENDS / "comprehension_over_one_call.py").read_text()
+    assert findings(source, "missing-no-grad") == []
+    per_item = source.replace("theta.detach().cpu().numpy()\n            for theta in self._policy_net(self._client_encodings)",
+                              "self._policy_net(theta).detach().cpu().numpy()\n            for theta in self._client_encodings")
+    assert per_item != source and [f.line for f in findings(per_item, "missing-no-grad")] == [27]
+
+
+def test_batch_40_buffers_only_modules_hold_no_parameters() -> None:
+    """RVC's ``STFT`` stores ``int(filter_length / 2)`` beside its buffers, and
+    thuml/Transfer-Learning-Library's ``Denormalize`` subclasses torchvision's ``Normalize``:
+    no parameters, nothing requires grad. A linear layer there would give some."""
+    stft = (MENDS / "builtin_valued_attribute.py").read_text()
+    assert findings(stft, "numpy-without-detach") == []
+    layer = stft.replace("self.pad_amount = int(filter_length / 2)", "self.pad_amount = torch.nn.Linear(2, 2)")
+    assert [f.line for f in findings(layer, "numpy-without-detach")] == [39]
+    transform = (MENDS / "transform_subclass.py").read_text()
+    assert findings(transform, "numpy-without-detach") == []
+    linear = transform.replace("from torchvision.transforms import Normalize", "from torch.nn import Linear as Normalize")
+    assert [f.line for f in findings(linear, "numpy-without-detach")] == [22]

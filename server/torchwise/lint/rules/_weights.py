@@ -14,6 +14,7 @@ with a project, in its other modules.
 from __future__ import annotations
 
 import ast
+import builtins
 import sys
 
 from torchwise.analysis import LOCAL, MODULE, Analysis, Value
@@ -230,7 +231,8 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
     owner, info = found
     for base in owner.bases(info.qualname):
         if base != MODULE and flow.is_subclass(owner, base, MODULE) and (
-                base not in PARAMETERLESS if class_of_project(owner, base) is None  # torch's layer, another library's
+                (base not in PARAMETERLESS and not base.startswith("torchvision.transforms."))  # (thuml's Denormalize)
+                if class_of_project(owner, base) is None  # torch's layer, another library's
                 else class_has_parameters(owner, base, depth + 1)):  # (ptrblck's MyBatchNorm2d(nn.BatchNorm2d))
             return True
         if _library_class(owner, base):
@@ -257,7 +259,9 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
             parent = flow.parent(owner, n)
             if parent.__class__ is ast.Assign and any(t.__class__ is ast.Attribute for t in parent.targets) \
                     and not (root.__class__ is ast.Name and root.id == "self") \
-                    and flow.last_name(n.func)[:1].islower() and not _plain_local(owner, n, root):  # type: ignore[attr-defined]
+                    and flow.last_name(n.func)[:1].islower() and not _plain_local(owner, n, root) \
+                    and not (n.func.__class__ is ast.Name and hasattr(builtins, n.func.id)):  # type: ignore[attr-defined]
+                # (a builtin's value, ``self.pad_amount = int(filter_length / 2)``: RVC's STFT, no layer)
                 return True  # ``self.layers = make_layers(cfg)``: unknown, may build layers (not
             continue  # ``self.rasterizer = self.rasterizer.to(device)`` nor an extension's object,
             # ``self._renderer = _C.PulsarRenderer(...)``: pytorch3d's renderers)
@@ -325,8 +329,6 @@ def _returns_no_layers(a: Analysis, qualname: str, depth: int = 0) -> bool:
     if found is None or depth > 2:
         return False
     owner, func = found
-    import builtins
-
     nodes = list(ast.walk(func))
     bound = {t.id for n in nodes if n.__class__ is ast.Assign for t in n.targets  # type: ignore[attr-defined]
              if t.__class__ is ast.Name}  # (their values' calls are checked here too)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import builtins
 import operator
 import re
 import weakref
@@ -686,16 +687,31 @@ def _after_first_iteration(a, call: ast.Call, loops: list) -> bool:
     for anc in flow.ancestors(a, call):
         if isinstance(anc, (*flow.LOOPS, *flow.SCOPES)):
             return False
-        if anc.__class__ is ast.If and not any(flow.contains(s, call) for s in anc.orelse):  # type: ignore[attr-defined]
+        if anc.__class__ is ast.If:
             test = anc.test  # type: ignore[attr-defined]
-            if test.__class__ is ast.Name and test.id in counters:
-                return True
-            if test.__class__ is ast.Compare and len(test.ops) == 1 and test.left.__class__ is ast.Name \
-                    and test.left.id in counters and test.comparators[0].__class__ is ast.Constant:
-                op, value = test.ops[0].__class__, test.comparators[0].value
-                if (op is ast.Gt and value == 0) or (op is ast.GtE and value == 1) or (op is ast.NotEq and value == 0):
-                    return True
+            in_else = any(flow.contains(s, call) for s in anc.orelse)  # type: ignore[attr-defined]
+            first = _first_iteration_value(test, counters)
+            if first is not None and first == in_else:
+                return True  # false first, in its body; or true first, in its else (aimagelab/mammoth's
+                # ``if epoch <= 0: ... elif epoch == 1: ... else: scheduler.step()``)
     return False
+
+
+def _first_iteration_value(test: ast.expr, counters: set[str]) -> bool | None:
+    """What ``test`` gives in the first iteration, when its counter (from 0) decides it."""
+    if test.__class__ is ast.Name and test.id in counters:  # type: ignore[attr-defined]
+        return False
+    if test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not:  # type: ignore[attr-defined]
+        inner = _first_iteration_value(test.operand, counters)  # type: ignore[attr-defined]
+        return None if inner is None else not inner
+    if test.__class__ is ast.Compare and len(test.ops) == 1 and test.left.__class__ is ast.Name \
+            and test.left.id in counters and test.comparators[0].__class__ is ast.Constant \
+            and isinstance(test.comparators[0].value, int):  # type: ignore[attr-defined]
+        op, value = test.ops[0].__class__, test.comparators[0].value  # type: ignore[attr-defined]
+        compare = {ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
+                   ast.Eq: operator.eq, ast.NotEq: operator.ne}.get(op)
+        return None if compare is None else bool(compare(0, value))
+    return None
 
 
 def _primed(a, steps: list, stepped: dict[int, str | None], owner: str | None, call: ast.Call,
@@ -984,7 +1000,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         if mode is None:
             mode = _mode_at_callers(ctx, call, target)
         switch = _train_call_inside(a, block, call, target) if mode == "train" else None
-        if mode == "train" and not _trained_inside(a, block, target, switch):
+        if mode == "train" and not _trained_inside(a, block, target, switch) \
+                and not (switch is not None and _output_unused(a, call)) and not _mode_free(ctx, call):
             reported.add(id(block))
             if switch is not None:
                 yield ctx.finding(
@@ -1040,6 +1057,79 @@ def _trained_inside(a, block: ast.AST, target: str, switch: ast.Call | None) -> 
     return _trained_for(a, block, target)
 
 
+def _output_unused(a, call: ast.Call) -> bool:
+    """The model's output is thrown away (``net(batch)`` as a statement) or bound to a name
+    nothing reads: after ``train()`` under no_grad, a pass that only updates batch-norm
+    statistics (adap/flower's HeteroFL server re-estimates them so before testing)."""
+    up = flow.parent(a, call)
+    if up.__class__ is ast.Expr:
+        return True
+    if up.__class__ is not ast.Assign or len(up.targets) != 1 or up.targets[0].__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return False
+    name = up.targets[0].id  # type: ignore[attr-defined]
+    return not any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is ast.Load  # type: ignore[attr-defined]
+                   for n in flow.walk_local(a, flow.enclosing_function(a, call)))
+
+
+# layers whose train and eval modes compute the same (and containers of them)
+_MODE_FREE_LAYERS = {f"torch.nn.{n}" for n in (
+    "Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+    "Embedding", "LayerNorm", "GroupNorm", "Identity", "Flatten", "Unflatten", "Sequential", "ModuleList", "ModuleDict",
+    "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Softmax",
+    "LogSoftmax", "Softplus", "Hardtanh", "Hardswish", "Hardsigmoid", "PReLU", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+    "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "ZeroPad2d",
+    "ConstantPad1d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d")}
+
+
+def _mode_free(ctx: Context, call: ast.Call) -> bool:
+    """The model called is of a class of the project whose layers all compute the same in
+    train and eval mode (convolutions, linear layers, activations, pooling: adap/flower's
+    example ``Net``; avalanche's ``_PlainMLP``), and whose code reads no ``self.training``
+    nor calls a functional dropout: the mode it runs in changes nothing."""
+    a = ctx.analysis
+    found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
+    return found is not None and _class_mode_free(found[0], found[1], 0)
+
+
+def _class_mode_free(a, info, depth: int) -> bool:
+    if depth > 2:
+        return False
+    for base in a.bases(info.qualname):
+        if base == MODULE or base in _MODE_FREE_LAYERS or base.partition(".")[0] in ("builtins", "abc", "typing"):
+            continue
+        inner = _weights.class_of_project(a, base)
+        if inner is None:
+            return False  # another library's class: its layers are unknown
+        if flow.is_subclass(inner[0], inner[1].qualname, MODULE) and not _class_mode_free(inner[0], inner[1], depth + 1):
+            return False  # (a mixin of the project adds no layers: avalanche's BaseModel)
+    for n in ast.walk(info.node):
+        if n.__class__ is ast.Attribute and n.attr == "training":  # type: ignore[attr-defined]
+            return False
+        if n.__class__ is not ast.Call:
+            continue
+        called = flow.safe_qualname(a, n.func)  # type: ignore[attr-defined]
+        if called is None:
+            if n.func.__class__ is ast.Attribute and n.func.attr.lower().find("dropout") < 0:  # type: ignore[attr-defined]
+                continue  # a method of a value (``x.view(...)``, ``self.pool(...)``)
+            if n.func.__class__ is ast.Name and hasattr(builtins, n.func.id):  # type: ignore[attr-defined]
+                continue  # (``super()``, ``range(...)``, ``NotImplementedError()``)
+            return False
+        if called in _MODE_FREE_LAYERS or (called.startswith("torch.") and not called.startswith("torch.nn.")
+                                           and "dropout" not in called.lower()):
+            continue  # (torch functions: ``torch.cat``, ``F.relu``; not ``F.dropout``)
+        if called.startswith("torch.nn.functional.") and "dropout" not in called:
+            continue
+        if called.startswith("torch.nn.Module."):
+            continue  # (``super().__init__``, ``self.register_buffer``)
+        inner = _weights.class_of_project(a, called)
+        if inner is not None and flow.is_subclass(inner[0], inner[1].qualname, MODULE) \
+                and _class_mode_free(inner[0], inner[1], depth + 1):
+            continue
+        return False
+    return True
+
+
 def _train_call_inside(a, block: ast.AST, call: ast.Call, target: str) -> ast.Call | None:
     """``target.train()`` in ``block`` before ``call``."""
     for c in flow.calls_in(a, block):
@@ -1051,7 +1141,7 @@ def _train_call_inside(a, block: ast.AST, call: ast.Call, target: str) -> ast.Ca
     return None
 
 
-_BN_WORDS = re.compile(r"(?:^|_)bn(?:$|_)|batch_?norm|running_(?:mean|var|stats)|momentum|num_batches_tracked"
+_BN_WORDS = re.compile(r"(?:^|_)s?bn(?:$|_)|batch_?norm|running_(?:mean|var|stats)|momentum|num_batches_tracked"
                        r"|recalib", re.IGNORECASE)
 
 
@@ -1324,7 +1414,8 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 # every module starts: the PyTorch quickstart's model): eval-mode training on purpose
             if not _runs_target(ctx, loop, target):
                 break  # the model must be the one trained in this loop
-            if id(loop) in reported:
+            model_call = _calls_target(a, loop, target)
+            if id(loop) in reported or (model_call is not None and _mode_free(ctx, model_call)):
                 break
             reported.add(id(loop))
             what = f"`{ctx.text(call.func)}()` switches `{target}` to eval mode" if helper \
@@ -1441,7 +1532,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if id(model_call) in reported:
                 break
             reported.add(id(model_call))
-            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop) \
+            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop, model_call) \
                     or _grad_handled(ctx, func, model_call, target):
                 break
             mode = _mode_before(ctx, model_call, target)
@@ -1953,11 +2044,15 @@ def _callers_switch_grad(ctx: Context, func: ast.AST) -> bool:
                for site in flow.calls_named(a, func.name))  # type: ignore[attr-defined]
 
 
-def _runs_once(loop: ast.AST) -> bool:
+def _runs_once(loop: ast.AST, model_call: ast.AST | None = None) -> bool:
     """A ``for`` loop whose body ends in a plain ``break``: it takes one batch (to look at
     a model's output: rasbt/deeplearning-models' autoencoder notebooks), not an
-    evaluation loop."""
+    evaluation loop. Or a comprehension whose model call is its first iterable, evaluated
+    once (alibaba/FederatedScope: ``[t.detach().cpu().numpy() for t in self._policy_net(x)]``)."""
     body = getattr(loop, "body", None)
+    if isinstance(loop, _COMPREHENSIONS) and model_call is not None:
+        first = loop.generators[0].iter  # type: ignore[attr-defined]
+        return first is model_call or any(n is model_call for n in ast.walk(first))
     return isinstance(loop, (ast.For, ast.AsyncFor)) and bool(body) and isinstance(body[-1], ast.Break)
 
 
