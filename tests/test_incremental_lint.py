@@ -570,7 +570,32 @@ REPLACED = ("import torch\nfrom torch import nn\n\n\ndef tune(loader, model):\n 
             "        model(x).sum().backward()\n        opt.step()\n")
 
 
+MODE_FREE = """\
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def evaluate(loader):
+    model = Net()
+    model.train()
+    with torch.no_grad():
+        for x in loader:
+            print(model(x))
+"""
+
+
 @pytest.mark.parametrize("before, after", [
+    (MODE_FREE, MODE_FREE.replace("nn.Linear(4, 2)", "nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.5))")),
+    # (a class gains a mode-dependent layer: missing-eval reads the class from the function)
     (STEP, STEP.replace("    loss.backward()\n", "    optimizer.zero_grad()\n    loss.backward()\n")),  # a helper's effects
     (GATED, GATED.replace("            with autocast():\n", "            print('edit')\n            with autocast():\n")),
     # (an import in a version test's arm, outside the edited class: a whole-module look-up)
