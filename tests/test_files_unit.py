@@ -47,6 +47,15 @@ def test_a_bad_coding_declaration_is_one_line():
     assert str(info.value) == "both.py: encoding problem: utf-8"
 
 
+def test_a_source_transform_codec_over_utf8_reads_as_utf8():
+    """chrischoy/FCGF starts files with ``# -*- coding: future_fstrings -*-`` (a codec the
+    future-fstrings package registers): the text is UTF-8; it round-trips unchanged."""
+    data = "# -*- coding: future_fstrings -*-\nname = 'é'\nprint(f'{name}')\n".encode("utf-8")
+    source = decode_source(data, "f.py")
+    assert source.text.endswith("print(f'{name}')\n") and source.encoding == "utf-8" and source.decodes
+    assert encode_source(source.text, source, "f.py") == data
+
+
 @pytest.mark.parametrize("data", [
     b"x = 1\r\ny = 2\r\n",
     codecs.BOM_UTF8 + b"x = '\xc3\xa9'\n",

@@ -917,3 +917,27 @@ def test_batch_40_buffers_only_modules_hold_no_parameters() -> None:
     assert findings(transform, "numpy-without-detach") == []
     linear = transform.replace("from torchvision.transforms import Normalize", "from torch.nn import Linear as Normalize")
     assert [f.line for f in findings(linear, "numpy-without-detach")] == [22]
+
+
+def test_batch_41_a_caller_that_turns_autograd_off_by_a_statement() -> None:
+    """anibali/margipose's ``main`` runs ``torch.set_grad_enabled(False)`` before the
+    evaluation it calls; without that statement (or with autograd turned on again
+    after it) the loop is reported."""
+    source = (MENDS / "caller_turns_grad_off.py").read_text()
+    assert findings(source, "missing-no-grad") == []
+    plain = source.replace("    torch.set_grad_enabled(False)\n", "")
+    assert [f.line for f in findings(plain, "missing-no-grad")] == [11]
+    back_on = source.replace("    device = torch.device('cpu')\n", "    torch.set_grad_enabled(True)\n    device = torch.device('cpu')\n")
+    assert [f.line for f in findings(back_on, "missing-no-grad")] == [11]
+
+
+def test_batch_41_scaling_and_a_plain_step_in_opposite_arms_of_the_same_test() -> None:
+    """yandex-research/tabm scales the loss in the ``else`` of ``if grad_scaler is None:``
+    and steps the optimizer directly in the body of a later ``if grad_scaler is None:``:
+    never in the same pass. A scaled backward outside that test is reported."""
+    source = (MENDS / "same_test_opposite_arms.py").read_text()
+    assert findings(source, "scaler-step-missing") == []
+    always = source.replace("        if grad_scaler is None:\n            loss.backward()\n        else:\n"
+                            "            grad_scaler.scale(loss).backward()\n",
+                            "        grad_scaler.scale(loss).backward()\n")
+    assert always != source and [f.line for f in findings(always, "scaler-step-missing")] == [18]

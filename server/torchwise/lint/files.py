@@ -39,13 +39,21 @@ class SourceFile:
         setfield(self, "problem", problem)
 
 
+# codecs that packages register to rewrite UTF-8 source as it is imported (future-fstrings
+# backports f-strings): the text is UTF-8, and Python 3.6+ reads it as such once installed
+_UTF8_TRANSFORMS = ("future_fstrings", "future-fstrings")
+
+
 def decode_source(data: bytes, name: str = "<stdin>") -> SourceFile:
     """Decode the bytes of a Python file as Python would. Raises ``SourceError`` for
     an unknown or contradictory coding declaration."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(f"{name}: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        message = exc.msg if hasattr(exc, "msg") else str(exc)
+        if not any(f"unknown encoding: {codec}" in message for codec in _UTF8_TRANSFORMS):
+            raise SourceError(f"{name}: {message}") from None
+        encoding = "utf-8"  # a source transform over UTF-8 (chrischoy/FCGF's ``coding: future_fstrings``)
     bom = encoding == "utf-8-sig" and data.startswith(codecs.BOM_UTF8)
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     body = data[len(codecs.BOM_UTF8):] if bom else data

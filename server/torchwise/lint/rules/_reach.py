@@ -149,7 +149,28 @@ def _called_in_regions(a, funcs: dict[str, list[ast.AST]]) -> set[str]:
     for func in idx.of(ast.Lambda):
         out.update(n for call in flow.calls_in(a, func)
                    if (n := flow.method_name(call)) in funcs and flow.under_grad_off(a, call))
+    for func in idx.of(*_FUNCS):
+        off = _grad_turned_off_at(a, func)
+        if off is not None:
+            out.update(n for call in flow.calls_in(a, func)
+                       if (n := flow.method_name(call)) in funcs and flow.before(off, call))
     return out
+
+
+def _grad_turned_off_at(a, func: ast.AST) -> ast.AST | None:
+    """The statement ``torch.set_grad_enabled(False)`` of the function's own body (not in
+    a branch), when no later statement of the body turns it back on: the rest of the
+    function, and what it calls, runs with autograd off (anibali/margipose's ``main``)."""
+    off = None
+    for stmt in func.body:  # type: ignore[attr-defined]
+        if stmt.__class__ is ast.Expr and stmt.value.__class__ is ast.Call \
+                and flow.last_name(stmt.value.func) == "set_grad_enabled" and stmt.value.args:  # type: ignore[attr-defined]
+            value = stmt.value.args[0]  # type: ignore[attr-defined]
+            if value.__class__ is ast.Constant and value.value is False:
+                off = off or stmt
+            else:
+                return None  # turned on again, or to something unknown
+    return off
 
 
 def _site(a, call: ast.Call, func: ast.AST, depth: int, walk: _Walk) -> bool:
@@ -161,6 +182,9 @@ def _site(a, call: ast.Call, func: ast.AST, depth: int, walk: _Walk) -> bool:
     owner = flow.enclosing_function(a, call)
     if isinstance(owner, (*_FUNCS, ast.Module)):
         if NO_GRAD in regions_of(a, owner).at(call):
+            return True
+        off = _grad_turned_off_at(a, owner) if isinstance(owner, _FUNCS) else None
+        if off is not None and flow.before(off, call):
             return True
     elif flow.under_grad_off(a, call):  # in a lambda: its code is no function's own
         return True

@@ -83,7 +83,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
             continue
         func = flow.enclosing_function(a, call)
         match = _nearest_before(a, scaled_in.get(id(func), ()), call)
-        if match is None or _plain_backward_between(a, func, match[0], call):
+        if match is None or _plain_backward_between(a, func, match[0], call) or _opposite_arms(a, match[0], call):
             continue
         scaler_text = ctx.text(match[1])
         fix = None
@@ -106,6 +106,28 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
             f"and then `{scaler_text}.update()`",
             fix,
         )
+
+
+def _opposite_arms(a, scaled: ast.AST, step: ast.AST) -> bool:
+    """The scaled backward and the step sit in opposite arms of two ``if`` statements with
+    the same test (yandex-research/tabm: ``if grad_scaler is None: loss.backward() else:
+    grad_scaler.scale(loss).backward()``, later ``if grad_scaler is None: optimizer.step()
+    else: grad_scaler.step(optimizer)``): they never run in the same pass."""
+    def arms(node: ast.AST) -> dict[str, bool]:
+        found: dict[str, bool] = {}
+        child = node
+        for anc in flow.ancestors(a, node):
+            if isinstance(anc, flow.SCOPES):
+                break
+            if anc.__class__ is ast.If:
+                in_body = any(s is child for s in anc.body)  # type: ignore[attr-defined]
+                if in_body or any(s is child for s in anc.orelse):  # type: ignore[attr-defined]
+                    found.setdefault(ast.dump(anc.test), in_body)  # type: ignore[attr-defined]
+            child = anc
+        return found
+
+    mine, theirs = arms(scaled), arms(step)
+    return any(test in theirs and theirs[test] != in_body for test, in_body in mine.items())
 
 
 def _nearest_before(a, scaled: list[tuple[ast.Call, ast.expr]], call: ast.Call) -> tuple[ast.Call, ast.expr] | None:
