@@ -903,6 +903,9 @@ def test_batch_40_a_comprehension_over_one_model_call_runs_it_once() -> None:
     per_item = source.replace("theta.detach().cpu().numpy()\n            for theta in self._policy_net(self._client_encodings)",
                               "self._policy_net(theta).detach().cpu().numpy()\n            for theta in self._client_encodings")
     assert per_item != source and [f.line for f in findings(per_item, "missing-no-grad")] == [27]
+    batches = source.replace("        theta4stat = [\n", "        for enc in self._client_encodings:\n            theta4stat = [\n").replace(
+        "for theta in self._policy_net(self._client_encodings)", "for theta in self._policy_net(enc)")
+    assert batches != source and [f.line for f in findings(batches, "missing-no-grad")] == [29]  # a loop runs it
 
 
 def test_batch_40_buffers_only_modules_hold_no_parameters() -> None:

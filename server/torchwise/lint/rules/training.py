@@ -1527,12 +1527,12 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if flow.contains(loop, call) and loop is not call or any(flow.contains(f, loop) for f in found):
                 continue  # (a loop inside one reported: its fix wraps this one too)
             model_call = _calls_target(a, loop, target)
-            if model_call is None:
-                continue
+            if model_call is None or _called_before_the_loop(loop, model_call):
+                continue  # (a comprehension over one call's outputs runs the model once, before it loops)
             if id(model_call) in reported:
                 break
             reported.add(id(model_call))
-            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop, model_call) \
+            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop) \
                     or _grad_handled(ctx, func, model_call, target):
                 break
             mode = _mode_before(ctx, model_call, target)
@@ -2044,16 +2044,22 @@ def _callers_switch_grad(ctx: Context, func: ast.AST) -> bool:
                for site in flow.calls_named(a, func.name))  # type: ignore[attr-defined]
 
 
-def _runs_once(loop: ast.AST, model_call: ast.AST | None = None) -> bool:
+def _runs_once(loop: ast.AST) -> bool:
     """A ``for`` loop whose body ends in a plain ``break``: it takes one batch (to look at
     a model's output: rasbt/deeplearning-models' autoencoder notebooks), not an
-    evaluation loop. Or a comprehension whose model call is its first iterable, evaluated
-    once (alibaba/FederatedScope: ``[t.detach().cpu().numpy() for t in self._policy_net(x)]``)."""
+    evaluation loop."""
     body = getattr(loop, "body", None)
-    if isinstance(loop, _COMPREHENSIONS) and model_call is not None:
-        first = loop.generators[0].iter  # type: ignore[attr-defined]
-        return first is model_call or any(n is model_call for n in ast.walk(first))
     return isinstance(loop, (ast.For, ast.AsyncFor)) and bool(body) and isinstance(body[-1], ast.Break)
+
+
+def _called_before_the_loop(loop: ast.AST, model_call: ast.AST) -> bool:
+    """A comprehension whose model call is its first iterable, evaluated once before it
+    loops (alibaba/FederatedScope: ``[t.detach().cpu().numpy() for t in self._policy_net(x)]``):
+    no loop runs the model (an enclosing loop may)."""
+    if not isinstance(loop, _COMPREHENSIONS):
+        return False
+    first = loop.generators[0].iter  # type: ignore[attr-defined]
+    return first is model_call or any(n is model_call for n in ast.walk(first))
 
 
 def _grad_off_name(ctx: Context) -> str:
