@@ -944,3 +944,12 @@ def test_batch_41_scaling_and_a_plain_step_in_opposite_arms_of_the_same_test() -
                             "            grad_scaler.scale(loss).backward()\n",
                             "        grad_scaler.scale(loss).backward()\n")
     assert always != source and [f.line for f in findings(always, "scaler-step-missing")] == [18]
+
+
+def test_batch_42_a_discarded_cast_shown_next_to_its_assigned_form() -> None:
+    """joe-papa/pytorch-book's tensors notebook writes ``w.int()  # w remains a float32``
+    and then ``w = w.int()``: a lesson. Alone, the discarded cast is reported."""
+    source = (MENDS / "cast_shown_then_assigned.py").read_text()
+    assert findings(source, "tensor-to-discarded") == []
+    alone = source.replace("w = w.int()   # w changes to int32 after cast\n", "")
+    assert [f.line for f in findings(alone, "tensor-to-discarded")] == [10]

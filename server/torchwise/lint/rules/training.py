@@ -2353,7 +2353,8 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             continue
         if flow.displayed(a, stmt):
             continue  # a notebook cell's last line: Jupyter shows the copy
-        if _expected_to_raise(a, stmt) or _own_method(a, recv, call.func.attr) or _passed_through(a, recv):
+        if _expected_to_raise(a, stmt) or _own_method(a, recv, call.func.attr) or _passed_through(a, recv) \
+                or _shown_assigned_next(a, stmt, recv):
             continue
         text = ctx.text(recv)
         fix = None
@@ -2397,6 +2398,20 @@ def _used_as_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
             parts = index.elts if index.__class__ is ast.Tuple else (index,)  # type: ignore[attr-defined]
             sliced = sliced or any(p.__class__ is ast.Slice for p in parts)
     return sized and sliced
+
+
+def _shown_assigned_next(a, stmt: ast.stmt, recv: ast.expr) -> bool:
+    """The very next statement assigns the same call back (``w.int()`` then ``w = w.int()``):
+    a lesson showing the difference (joe-papa/pytorch-book's tensors notebook)."""
+    block = next((getattr(flow.parent(a, stmt), f) for f in ("body", "orelse", "finalbody")
+                  if any(s is stmt for s in getattr(flow.parent(a, stmt), f, None) or ())), None)
+    if not block:
+        return False
+    at = next(i for i, s in enumerate(block) if s is stmt)
+    following = block[at + 1] if at + 1 < len(block) else None
+    return following.__class__ is ast.Assign and len(following.targets) == 1 \
+        and ast.dump(following.targets[0]).replace("Store", "Load") == ast.dump(recv) \
+        and ast.dump(following.value) == ast.dump(stmt.value)  # type: ignore[attr-defined]
 
 
 def _passed_through(a, recv: ast.expr) -> bool:
