@@ -841,7 +841,7 @@ def test_batch_38_a_module_that_returns_the_network_it_was_given() -> None:
     assert findings(source, "tensor-to-discarded") == []
     net = ("import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
            "        super().__init__()\n        self.fc = nn.Linear(8, 2)\n\n    def forward(self, x):\n"
-           "        return self.fc(x)\n\n\nnet = Net()\nout = net(torch.rand(5, 8))\nout.to('cpu')\n")
+           "        return self.fc(x)\n\n\nnet = Net()\nout = net(torch.rand(5, 8))\nout.to('cuda')\n")
     assert [f.line for f in findings(net, "tensor-to-discarded")] == [16]
 
 
