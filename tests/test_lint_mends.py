@@ -953,3 +953,36 @@ def test_batch_42_a_discarded_cast_shown_next_to_its_assigned_form() -> None:
     assert findings(source, "tensor-to-discarded") == []
     alone = source.replace("w = w.int()   # w changes to int32 after cast\n", "")
     assert [f.line for f in findings(alone, "tensor-to-discarded")] == [10]
+
+
+def test_batch_44_a_registered_parameter_moves_through_its_data() -> None:
+    """fla-org/flash-linear-attention's benchmark calls ``layer.dt_bias.to(torch.float)``
+    and drops the result: right, but ``layer.dt_bias = ...`` raises TypeError for a
+    registered parameter; the message and fix go through ``.data``."""
+    source = (MENDS / "parameter_moved_through_data.py").read_text()
+    found = findings(source, "tensor-to-discarded")
+    assert [f.line for f in found] == [25, 26]
+    assert "write `layer.dt_bias.data = layer.dt_bias.data.to(torch.float)`" in found[0].message
+    assert found[0].fix is not None and found[0].fix.edits[0].content == "layer.dt_bias.data = layer.dt_bias.data.to(torch.float)"
+    plain = "import torch\nx = torch.ones(2)\nx.to(torch.float)\n"
+    (finding,) = findings(plain, "tensor-to-discarded")
+    assert finding.fix is not None and finding.fix.edits[0].content == "x = x.to(torch.float)"
+
+
+def test_batch_44_a_constant_schedule_may_step_first() -> None:
+    """Vchitect/Latte's ``get_scheduler(name="constant", ...)`` keeps one learning rate:
+    stepping it first skips nothing. A cosine schedule is reported."""
+    source = (MENDS / "constant_schedule.py").read_text()
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    cosine = source.replace('name="constant"', 'name="cosine"')
+    assert cosine != source and len(findings(cosine, "scheduler-step-before-optimizer-step")) == 1
+
+
+def test_batch_44_torch_cuda_redirected_to_an_npu() -> None:
+    """PKU-YuanGroup/Open-Sora-Plan imports ``torch_npu.contrib.transfer_to_npu``, which
+    points ``torch.cuda.amp`` at Ascend's NPU: ``torch.amp.autocast("cuda")`` would not
+    follow. Without that import the call is reported."""
+    source = (MENDS / "cuda_redirected_to_npu.py").read_text()
+    assert findings(source, "deprecated-cuda-amp") == []
+    plain = source.replace("    from torch_npu.contrib import transfer_to_npu\n", "")
+    assert plain != source and len(findings(plain, "deprecated-cuda-amp")) == 1

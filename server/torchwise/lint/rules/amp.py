@@ -389,7 +389,8 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
         qualname = flow.safe_qualname(a, call.func)
         short = _DEPRECATED_AMP.get(qualname or "")
         if short is None or in_compat_code(ctx, call) or in_compat_code(ctx, call.func) \
-                or not options.has(ctx, _REPLACEMENT_SINCE[short]) or options.predates(ctx, "2.4"):
+                or not options.has(ctx, _REPLACEMENT_SINCE[short]) or options.predates(ctx, "2.4") \
+                or _cuda_redirected(a):
             continue  # (a name an ``except ImportError`` fallback binds is the modern class where that exists:
             # MIC-DKFZ/nnUNet's ``try: from torch import GradScaler``, ``from torch.cuda.amp import GradScaler`` after)
         yield ctx.finding(
@@ -400,7 +401,7 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
         )
     for ref in _called_later(ctx):
         short = _DEPRECATED_AMP[flow.safe_qualname(a, ref) or ""]
-        if not options.has(ctx, _REPLACEMENT_SINCE[short]) or options.predates(ctx, "2.4"):
+        if not options.has(ctx, _REPLACEMENT_SINCE[short]) or options.predates(ctx, "2.4") or _cuda_redirected(a):
             continue  # (deprecated in 2.4)
         yield ctx.finding(
             ref,
@@ -408,6 +409,22 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
             f"with the device type first (`torch.amp.{short}(\"cuda\", ...)`, or "
             f"`functools.partial(torch.amp.{short}, \"cuda\")` where it is called later)",
         )
+
+
+@flow.whole_module_query("cuda_redirected")
+def _cuda_redirected(a) -> bool:
+    """The file imports ``torch_npu.contrib.transfer_to_npu``, which points ``torch.cuda``
+    (``torch.cuda.amp`` included) at Ascend's NPU: ``torch.amp.autocast("cuda")`` would not
+    follow (PKU-YuanGroup/Open-Sora-Plan's NPU config). Once per file (the whole module's,
+    also when the editor re-lints one statement)."""
+    found = a.queries.get("cuda_redirected")
+    if found is None:
+        found = a.queries["cuda_redirected"] = any(
+            (stmt.__class__ is ast.ImportFrom and (stmt.module or "").startswith("torch_npu.contrib")
+             and any(n.name == "transfer_to_npu" for n in stmt.names))
+            or (stmt.__class__ is ast.Import and any(n.name == "torch_npu.contrib.transfer_to_npu" for n in stmt.names))
+            for stmt in flow.index(a).imports)
+    return found  # type: ignore[no-any-return]
 
 
 def _called_later(ctx: Context) -> list[ast.expr]:

@@ -574,7 +574,7 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
             continue  # step(epoch) sets the epoch's value itself (weiaicunzai/pytorch-cifar100); step(metric)
         if in_compat_code(ctx, call):
             continue  # under a version test: the order torch before 1.1 wanted (FCOS's trainer)
-        if kind and _repeats_first_value(a, call.func.value):
+        if (kind and _repeats_first_value(a, call.func.value)) or _constant_schedule(a, call.func.value):
             continue
         # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
@@ -606,6 +606,25 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
                    "and later skip a value)" if pin else ""),
             )
             break
+
+
+def _constant_schedule(a, scheduler: ast.expr) -> bool:
+    """The scheduler keeps one learning rate throughout: Hugging Face's
+    ``get_scheduler("constant", ...)`` / ``get_constant_schedule(opt)``, or
+    ``LambdaLR(opt, lambda _: 1)`` (Vchitect/Latte): stepping it first skips nothing."""
+    value = flow.binding_value(a, scheduler) if scheduler.__class__ is ast.Name else None
+    if value.__class__ is not ast.Call:
+        return False
+    name = flow.last_name(value.func)  # type: ignore[union-attr]
+    if name == "get_constant_schedule":
+        return True
+    if name == "get_scheduler":
+        kind = value.args[0] if value.args else next((k.value for k in value.keywords if k.arg == "name"), None)  # type: ignore[union-attr]
+        return kind.__class__ is ast.Constant and kind.value == "constant"  # type: ignore[union-attr]
+    if name == "LambdaLR":
+        fn = value.args[1] if len(value.args) > 1 else next((k.value for k in value.keywords if k.arg == "lr_lambda"), None)  # type: ignore[union-attr]
+        return fn.__class__ is ast.Lambda and fn.body.__class__ is ast.Constant  # type: ignore[union-attr]
+    return False
 
 
 def _repeats_first_value(a, scheduler: ast.expr) -> bool:
@@ -2358,16 +2377,20 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             continue
         text = ctx.text(recv)
         fix = None
+        written = f"{text} = {ctx.text(call)}"
+        if isinstance(recv, ast.Attribute) and flow.is_subclass(a, flow.safe_type(a, recv), "torch.nn.Parameter"):
+            # a registered parameter takes no plain tensor (``layer.dt_bias = ...`` raises TypeError):
+            # its data is what moves (fla-org/flash-linear-attention's benchmark)
+            written = f"{text}.data = {text}.data{ctx.text(call)[len(text):]}"
         if isinstance(recv, (ast.Name, ast.Attribute)):
-            fix = Fix("unsafe", f"Assign the result back to `{text}`",
-                      (ctx.replace(call, f"{text} = {ctx.text(call)}"),))
+            fix = Fix("unsafe", f"Assign the result back to `{written.split(' = ')[0]}`", (ctx.replace(call, written),))
         moved = call.func.attr in ("to", "cuda", "cpu", "xpu", "mps", "pin_memory")  # else a dtype conversion
         yield ctx.finding(
             call,
             f"`{ctx.text(call)}` returns its result and leaves `{text}` "
             + ("where it was (only modules move in place)" if moved else "as it was (only modules convert in place)")
             + ("; assign the result to a name to use it" if isinstance(recv, ast.Call)  # (a call: nothing to assign back to)
-               else f"; write `{text} = {ctx.text(call)}`"),
+               else f"; write `{written}`"),
             fix,
         )
 
