@@ -986,3 +986,35 @@ def test_batch_44_torch_cuda_redirected_to_an_npu() -> None:
     assert findings(source, "deprecated-cuda-amp") == []
     plain = source.replace("    from torch_npu.contrib import transfer_to_npu\n", "")
     assert plain != source and len(findings(plain, "deprecated-cuda-amp")) == 1
+
+
+def test_batch_45_a_builder_returning_a_parameterless_module_it_defines() -> None:
+    """open-mmlab/mmyolo's demo builds ``PreProcess().eval()``, a module it defines to
+    normalise images, with no parameters: nothing is recorded. A layer in it is reported."""
+    source = (MENDS / "parameterless_module_from_a_builder.py").read_text()
+    assert findings(source, "missing-no-grad") == []
+    layer = source.replace("            super().__init__()\n", "            super().__init__()\n            self.conv = torch.nn.Conv2d(3, 3, 1)\n").replace(
+        "            return x\n", "            return self.conv(x)\n")
+    assert layer != source and [f.line for f in findings(layer, "missing-no-grad")] == [29]
+
+
+def test_batch_45_a_retry_loop_a_wrapped_optimizer_and_a_training_step() -> None:
+    """open-mmlab/mmrazor tries forward modes until the first succeeds (``break`` in a
+    ``try``) and, in its data-free distillation's ``train_step``, trains the generator
+    through the eval-mode teachers; mmengine's FSDP test builds a fresh model and
+    ``OptimWrapper(SGD(...))`` each pass. With the break gone, the function renamed, or
+    the optimizer built once, each is reported."""
+    retry = (MENDS / "retry_until_first_success.py").read_text()
+    assert findings(retry, "missing-no-grad") == []
+    every = retry.replace("                    break\n", "")
+    assert every != retry and [f.line for f in findings(every, "missing-no-grad")] == [21]
+    step = (MENDS / "teachers_in_a_training_step.py").read_text()
+    assert findings(step, "missing-no-grad") == []
+    renamed = step.replace("def train_step(", "def evaluate_teachers(")
+    assert [f.line for f in findings(renamed, "missing-no-grad")] == [26]
+    fresh = (MENDS / "wrapped_optimizer_built_per_pass.py").read_text()
+    assert findings(fresh, "missing-zero-grad") == []
+    once = fresh.replace("        model = ToyModel()\n        optim = OptimWrapper(SGD(model.parameters(), lr=0.1, momentum=0.9))\n", "").replace(
+        "def run_strategy(ckpt_path):\n", "def run_strategy(ckpt_path):\n    model = ToyModel()\n"
+        "    optim = OptimWrapper(SGD(model.parameters(), lr=0.1, momentum=0.9))\n")
+    assert once != fresh and len(findings(once, "missing-zero-grad")) >= 1

@@ -258,7 +258,11 @@ def _built_in(ctx: Context, loop: ast.AST, opt: ast.expr, step: ast.AST) -> bool
     for n in candidates:
         # on parameters made in the loop too: a new optimizer over the same model's
         # parameters would still step on their accumulated .grad
-        params = n.value.args[:1] or [k.value for k in n.value.keywords if k.arg == "params"]
+        built_call = n.value
+        while built_call.args and built_call.args[0].__class__ is ast.Call \
+                and flow.method_name(built_call.args[0]) not in ("parameters", "named_parameters"):
+            built_call = built_call.args[0]  # a wrapper around the optimizer it builds (mmengine's OptimWrapper(SGD(...)))
+        params = built_call.args[:1] or [k.value for k in built_call.keywords if k.arg == "params"]
         names = {m.id for p in params for m in ast.walk(p) if isinstance(m, ast.Name)}
         if names and names <= bound:
             return True
@@ -1552,7 +1556,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                 break
             reported.add(id(model_call))
             if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop) \
-                    or _grad_handled(ctx, func, model_call, target):
+                    or _grad_handled(ctx, func, model_call, target) or _part_of_a_training_step(a, func, loop):
                 break
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func) \
@@ -1661,7 +1665,7 @@ def _evaluated_after_helpers_eval(ctx: Context, reported: set[int]) -> Iterator[
             continue  # another function of that name
         target = assign.targets[0].id  # type: ignore[attr-defined]
         func = flow.enclosing_function(a, call)
-        if _grad_disabled_somewhere(ctx, func):
+        if _grad_disabled_somewhere(ctx, func) or _builds_parameterless(a, builders[call.func.id]):  # type: ignore[attr-defined]
             continue
         for loop in _local_for_loops(a, func):
             if not flow.before(assign, loop):
@@ -1677,6 +1681,25 @@ def _evaluated_after_helpers_eval(ctx: Context, reported: set[int]) -> Iterator[
             yield _no_grad_finding(ctx, model_call, target, loop, func,
                                    f" (`{call.func.id}` switched it to eval mode)")  # type: ignore[attr-defined]
             break
+
+
+def _builds_parameterless(a, builder: ast.AST) -> bool:
+    """The helper returns an instance of a class it defines itself, one with no
+    parameters (open-mmlab/mmyolo's demo: ``class PreProcess(nn.Module)`` normalising
+    an image, ``return PreProcess().eval()``): its output records nothing."""
+    value = builder.body[-1].value  # type: ignore[attr-defined]  (``_eval_builders``: a final return)
+    while value.__class__ is ast.Call and value.func.__class__ is ast.Attribute and value.func.attr in ("eval", *_MOVES_ONLY):
+        value = value.func.value  # type: ignore[attr-defined]
+    if value.__class__ is not ast.Call or value.func.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return False
+    nested = next((s for s in ast.walk(builder) if s.__class__ is ast.ClassDef and s.name == value.func.id), None)  # type: ignore[attr-defined]
+    info = a.classes.get(nested) if nested is not None else None
+    forward = info.methods.get("forward") if info is not None else None
+    if not isinstance(forward, ast.FunctionDef) or _weights.class_has_parameters(a, info.qualname):  # type: ignore[union-attr]
+        return False
+    me = forward.args.args[0].arg if forward.args.args else "self"
+    return not any(n.__class__ is ast.Attribute and n.value.__class__ is ast.Name and n.value.id == me  # type: ignore[attr-defined]
+                   for n in ast.walk(forward))  # (its forward reads nothing of its own: no layer to fill in later)
 
 
 def _touched_between(a, func: ast.AST, target: str, start: ast.AST, end: ast.AST) -> bool:
@@ -2066,9 +2089,29 @@ def _callers_switch_grad(ctx: Context, func: ast.AST) -> bool:
 def _runs_once(loop: ast.AST) -> bool:
     """A ``for`` loop whose body ends in a plain ``break``: it takes one batch (to look at
     a model's output: rasbt/deeplearning-models' autoencoder notebooks), not an
-    evaluation loop."""
+    evaluation loop; or in a ``try`` whose body ends so, a retry until the first success
+    (open-mmlab/mmrazor's channel analyzer tries its forward modes in turn)."""
     body = getattr(loop, "body", None)
-    return isinstance(loop, (ast.For, ast.AsyncFor)) and bool(body) and isinstance(body[-1], ast.Break)
+    if not isinstance(loop, (ast.For, ast.AsyncFor)) or not body:
+        return False
+    last = body[-1]
+    return isinstance(last, ast.Break) or (isinstance(last, ast.Try) and bool(last.body)
+                                           and isinstance(last.body[-1], ast.Break))
+
+
+_STEP_FUNCTION = re.compile(r"^(?:train|training)_(?:step|iter|batch)$")
+
+
+def _part_of_a_training_step(a, func: ast.AST, loop: ast.AST) -> bool:
+    """The loop runs in a function named for one training step, which updates parameters
+    after it (``optim_wrapper.update_params(loss)``, ``loss.backward()``, a step): the
+    outputs feed that update (open-mmlab/mmrazor's data-free distillation trains its
+    generator through the eval-mode teachers)."""
+    if not _STEP_FUNCTION.match(getattr(func, "name", "")):
+        return False
+    return any(n.__class__ is ast.Call and flow.before(loop, n) and not flow.contains(loop, n)
+               and (flow.is_backward_call(n) or flow.method_name(n) in ("step", "update_params"))
+               for n in flow.walk_local(a, func))
 
 
 def _called_before_the_loop(loop: ast.AST, model_call: ast.AST) -> bool:
