@@ -221,10 +221,15 @@ def _before_2(a) -> bool:
 
 
 def _imports_six(a) -> bool:
-    return any((stmt.__class__ is ast.ImportFrom and stmt.level == 0 and (
-        stmt.module == "torch._six" or (stmt.module == "torch" and any(n.name == "_six" for n in stmt.names))))
-        or (stmt.__class__ is ast.Import and any(n.name == "torch._six" for n in stmt.names))
-        for stmt in a.tree.body)
+    return any(imports_six(stmt) for stmt in a.tree.body)
+
+
+def imports_six(stmt: ast.stmt) -> bool:
+    """``from torch._six import ...``, ``from torch import _six`` or ``import torch._six``."""
+    if stmt.__class__ is ast.ImportFrom and not stmt.level:  # type: ignore[attr-defined]
+        return stmt.module == "torch._six" or (  # type: ignore[attr-defined]
+            stmt.module == "torch" and any(a.name == "_six" for a in stmt.names))  # type: ignore[attr-defined]
+    return stmt.__class__ is ast.Import and any(a.name == "torch._six" for a in stmt.names)  # type: ignore[attr-defined]
 
 
 def _top_imports(a) -> list[str]:

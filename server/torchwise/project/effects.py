@@ -188,12 +188,14 @@ def _stored_by_scope(analysis) -> dict[int, frozenset[str]]:
     return known
 
 
-_MOVES = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16")
+_MOVES = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16", "xpu", "mps")
 
 
-def unmoved(expr: ast.expr) -> ast.expr:
-    """``model.to(device)`` -> ``model`` (modules move in place and return themselves)."""
-    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _MOVES:
+def unmoved(expr: ast.expr, also: tuple[str, ...] = ()) -> ast.expr:
+    """``model.to(device)`` -> ``model`` (modules move in place and return themselves);
+    ``also``: other methods that return the module (``eval``)."""
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and (
+            expr.func.attr in _MOVES or expr.func.attr in also):
         expr = expr.func.value
     return expr
 

@@ -16,7 +16,7 @@ import ast
 import time
 
 from torchwise.lint import flow
-from torchwise.project.regions import NO_GRAD, regions_of
+from torchwise.project.regions import NO_GRAD, region_change, regions_of
 
 MAX_DEPTH = 3
 MAX_SITES = 200
@@ -164,9 +164,8 @@ def _grad_turned_off_at(a, func: ast.AST) -> ast.AST | None:
     off = None
     for stmt in func.body:  # type: ignore[attr-defined]
         if stmt.__class__ is ast.Expr and stmt.value.__class__ is ast.Call \
-                and flow.last_name(stmt.value.func) == "set_grad_enabled" and stmt.value.args:  # type: ignore[attr-defined]
-            value = stmt.value.args[0]  # type: ignore[attr-defined]
-            if value.__class__ is ast.Constant and value.value is False:
+                and flow.last_name(stmt.value.func) == "set_grad_enabled":  # type: ignore[attr-defined]
+            if region_change(stmt.value) == (NO_GRAD, True):  # type: ignore[attr-defined]
                 off = off or stmt
             else:
                 return None  # turned on again, or to something unknown

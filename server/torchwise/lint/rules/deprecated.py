@@ -13,6 +13,7 @@ from torchwise.lint.rules._calls import (
     add_keyword, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index,
     in_compat_code, is_false, is_true, keyword, module_reference, remove_keyword, type_of,
 )
+from torchwise.lint.rules._calls import _IMPORT_ERRORS
 
 # A fixer gets the call (or None for a bare reference), the referencing node and
 # the replacement's text for the new qualified name; it returns (applicability, edits).
@@ -325,7 +326,7 @@ def removed_function(ctx: Context):
         yield ctx.finding(alias, f"Import of `{qualname}`, which was removed from PyTorch; "
                                  f"{REMOVED[qualname].advice}.")
     for stmt in index(ctx).imports:
-        if _imports_six(stmt) and not in_compat_code(ctx, stmt) and not _tried(ctx, stmt):
+        if options.imports_six(stmt) and not in_compat_code(ctx, stmt) and not _tried(ctx, stmt):
             yield ctx.finding(stmt, "`torch._six` was removed in PyTorch 2.0, so this import raises "
                                     "`ModuleNotFoundError`; use the standard library (`math.inf`, `str`, "
                                     "`int`, `collections.abc`)", _six_fix(ctx, stmt))
@@ -351,19 +352,12 @@ def _tried(ctx: Context, stmt: ast.stmt) -> bool:
                 caught = handler.type
                 names = [flow.last_name(t) for t in (caught.elts if caught.__class__ is ast.Tuple else [caught])] \
                     if caught is not None else ["BaseException"]
-                if any(n in ("ImportError", "ModuleNotFoundError", "Exception", "BaseException") for n in names):
+                if any(n in _IMPORT_ERRORS or n in ("Exception", "BaseException") for n in names):
                     return True
         if isinstance(anc, flow.SCOPES):
             return False
         child = anc
     return False
-
-
-def _imports_six(stmt: ast.stmt) -> bool:
-    if stmt.__class__ is ast.ImportFrom and not stmt.level:  # type: ignore[attr-defined]
-        return stmt.module == "torch._six" or (  # type: ignore[attr-defined]
-            stmt.module == "torch" and any(a.name == "_six" for a in stmt.names))  # type: ignore[attr-defined]
-    return stmt.__class__ is ast.Import and any(a.name == "torch._six" for a in stmt.names)  # type: ignore[attr-defined]
 
 
 def _six_fix(ctx: Context, stmt: ast.stmt) -> Fix | None:

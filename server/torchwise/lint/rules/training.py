@@ -946,15 +946,10 @@ def _rebound_mode(value: ast.expr) -> str | None:
     Either way an earlier ``eval()`` no longer holds (botorch's tests build a fresh
     transform in each loop pass, after an earlier one of the same name was put in eval
     mode). Not "train": missing-eval asks for an explicit ``train()``."""
-    while value.__class__ is ast.Call and value.func.__class__ is ast.Attribute and value.func.attr in _MOVES_ONLY:
-        value = value.func.value  # ``Net().to(device)``: the module just built, moved
+    value = effects.unmoved(value)  # ``Net().to(device)``: the module just built, moved
     if value.__class__ is ast.Call and flow.last_name(value.func)[:1].isupper():
         return "new"
     return "unknown"
-
-
-# methods that return the module they move or convert, its mode unchanged
-_MOVES_ONLY = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "xpu", "mps"})
 
 
 def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
@@ -1687,9 +1682,7 @@ def _builds_parameterless(a, builder: ast.AST) -> bool:
     """The helper returns an instance of a class it defines itself, one with no
     parameters (open-mmlab/mmyolo's demo: ``class PreProcess(nn.Module)`` normalising
     an image, ``return PreProcess().eval()``): its output records nothing."""
-    value = builder.body[-1].value  # type: ignore[attr-defined]  (``_eval_builders``: a final return)
-    while value.__class__ is ast.Call and value.func.__class__ is ast.Attribute and value.func.attr in ("eval", *_MOVES_ONLY):
-        value = value.func.value  # type: ignore[attr-defined]
+    value = effects.unmoved(builder.body[-1].value, also=("eval",))  # type: ignore[attr-defined]  (a final return)
     if value.__class__ is not ast.Call or value.func.__class__ is not ast.Name:  # type: ignore[attr-defined]
         return False
     nested = next((s for s in ast.walk(builder) if s.__class__ is ast.ClassDef and s.name == value.func.id), None)  # type: ignore[attr-defined]
@@ -1893,9 +1886,12 @@ def _asks_autograd(a, func: ast.AST) -> bool:
     """``func`` calls ``torch.autograd.grad`` or ``backward()`` itself (a method a model's
     ``forward`` reaches: stricter than ``_looks_like_training``, which reading a
     ``requires_grad`` flag satisfies)."""
-    return any(n.__class__ is ast.Call and ((flow.dotted(n.func) or "").endswith("autograd.grad")  # type: ignore[attr-defined]
-                                            or flow.is_backward_call(n))
+    return any(n.__class__ is ast.Call and (_is_autograd_grad(n) or flow.is_backward_call(n))
                for n in flow.walk_local(a, func))
+
+
+def _is_autograd_grad(call: ast.Call) -> bool:
+    return (flow.dotted(call.func) or "").endswith("autograd.grad")
 
 
 def _unknown_model_may_take_gradients(ctx: Context, func: ast.AST, loop: ast.AST) -> bool:
@@ -1924,9 +1920,7 @@ def _class_picked_at_run_time(a, target: str) -> bool:
     for stmt in flow.index(a).assigns:
         if stmt.__class__ is not ast.Assign or not any(flow.dotted(t) == target for t in stmt.targets):
             continue
-        value = stmt.value
-        while value.__class__ is ast.Call and value.func.__class__ is ast.Attribute and value.func.attr in _MOVES_ONLY:
-            value = value.func.value  # ``...(conf=conf).cuda()``
+        value = effects.unmoved(stmt.value)  # ``...(conf=conf).cuda()``
         if value.__class__ is ast.Call and value.func.__class__ is ast.Call:
             return True
     return False
@@ -1963,8 +1957,7 @@ def _classes_take_gradients(a) -> bool:
     """A module class of the file whose ``forward`` calls ``torch.autograd.grad``, or calls
     by name a function or method of the file that does (IDR's ``self.implicit_network.gradient(x)``):
     not a gradient penalty a training helper computes."""
-    holders = [flow.enclosing_function(a, c) for c in flow.calls_named(a, "grad")
-               if (flow.dotted(c.func) or "").endswith("autograd.grad")]
+    holders = [flow.enclosing_function(a, c) for c in flow.calls_named(a, "grad") if _is_autograd_grad(c)]
     if not holders:
         return False
     names = {h.name for h in holders if isinstance(h, (ast.FunctionDef, ast.AsyncFunctionDef))}
