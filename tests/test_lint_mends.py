@@ -1018,3 +1018,9 @@ def test_batch_45_a_retry_loop_a_wrapped_optimizer_and_a_training_step() -> None
         "def run_strategy(ckpt_path):\n", "def run_strategy(ckpt_path):\n    model = ToyModel()\n"
         "    optim = OptimWrapper(SGD(model.parameters(), lr=0.1, momentum=0.9))\n")
     assert once != fresh and len(findings(once, "missing-zero-grad")) >= 1
+    # OpenNMT's tests build a fresh generator and ``SGD(trainable.values(), 1)`` per case: the
+    # parameters' own call is no wrapper to look through
+    opennmt = ("import torch\n\n\ndef test(cases):\n    for case in cases:\n        gen = torch.nn.Linear(2, 2)\n"
+               "        trainable = {n: p for n, p in gen.named_parameters()}\n        gen(case).sum().backward()\n"
+               "        optim = torch.optim.SGD(trainable.values(), 1)\n        optim.step()\n")
+    assert findings(opennmt, "missing-zero-grad") == []

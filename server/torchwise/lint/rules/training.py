@@ -260,8 +260,9 @@ def _built_in(ctx: Context, loop: ast.AST, opt: ast.expr, step: ast.AST) -> bool
         # parameters would still step on their accumulated .grad
         built_call = n.value
         while built_call.args and built_call.args[0].__class__ is ast.Call \
-                and flow.method_name(built_call.args[0]) not in ("parameters", "named_parameters"):
-            built_call = built_call.args[0]  # a wrapper around the optimizer it builds (mmengine's OptimWrapper(SGD(...)))
+                and flow.last_name(built_call.args[0].func)[:1].isupper():
+            built_call = built_call.args[0]  # a wrapper around the optimizer it builds (mmengine's OptimWrapper(SGD(...)));
+            # not the parameters' own call (OpenNMT's ``SGD(trainable_params.values(), 1)``)
         params = built_call.args[:1] or [k.value for k in built_call.keywords if k.arg == "params"]
         names = {m.id for p in params for m in ast.walk(p) if isinstance(m, ast.Name)}
         if names and names <= bound:
