@@ -899,11 +899,11 @@ def test_a_relint_updates_the_previous_whole_module_index(before, after):
 
 @pytest.mark.parametrize("before, after", [
     (EVAL, EVAL.replace("        score(model, batches)", "        print('e')\n        score(model, batches)")),
-    (EVAL, EVAL.replace("    return hits", "    torch.manual_seed(3)\n    return hits")),  # in the def with the finding
+    (EVAL, EVAL.replace("    hits = 0", "    torch.manual_seed(3)\n    hits = 0")),  # in the def with the finding
     (EVAL, EVAL.replace("            opt.step()\n", "            opt.step()\n            print('a', end='')\n")),
-    (EVAL.replace("    return hits", "    print('x')\n    return hits"), EVAL),  # one deleted
-    (EVAL.replace("    return hits", "    print('x')\n    return hits"),
-     EVAL.replace("    return hits", "    print('y',\n          3)\n\n    return hits")),  # one changed
+    (EVAL.replace("    hits = 0", "    print('x')\n    hits = 0"), EVAL),  # one deleted
+    (EVAL.replace("    hits = 0", "    print('x')\n    hits = 0"),
+     EVAL.replace("    hits = 0", "    print('y',\n          3)\n\n    hits = 0")),  # one changed
     (EVAL + "\n\nrun(1, 2, 3)\n", EVAL + "\n\nprint(0)\nrun(1, 2, 3)\n"),  # module-level code
 ])
 def test_a_constant_inert_call_typed_keeps_the_module_wide_findings(before, after):

@@ -220,3 +220,40 @@ def _in_project(a, func: ast.AST, depth: int, walk: _Walk) -> bool:
     except Incomplete:  # too many modules to parse for one question: a caller may; the
         return True  # answer only ever keeps a finding back, and a wrong finding costs more
     return False
+
+
+def callers_elsewhere(a, func: ast.AST) -> list[tuple[object, ast.Call]] | None:
+    """The calls of the module-level function ``func`` in the other files of its workspace
+    folder (modules and notebooks), each with its file's analysis; None when they cannot
+    all be found (no project, or too many modules to parse: a caller may be among those
+    not read). Memoised per file and project revision."""
+    env = getattr(a, "env", None)
+    owner = getattr(env, "project", None)
+    if owner is None or env.module is None or not isinstance(func, _FUNCS) or flow.parent(a, func) is not a.tree:
+        return None
+    key = ("callers_elsewhere", id(func), owner.revision)
+    if key in a.queries:
+        return a.queries[key]
+    from torchwise.analysis import LOCAL, Value
+    from torchwise.project.callers import Incomplete, call_sites
+    from torchwise.project.inference import canonical
+
+    target = canonical(Value("symbol", LOCAL + func.name), env.module)
+    own = getattr(env, "path", None)
+    found: list[tuple[object, ast.Call]] | None = []
+    owner.last_query = time.monotonic()  # the background indexer steps aside
+    try:
+        with owner.lock:  # call sites load other modules' units
+            for caller, _, call, _ in call_sites(env, a, func.name, target, same_folder=True):
+                if caller is a or (own is not None and getattr(caller.env, "path", None) == own):
+                    continue  # this file's calls
+                found.append((caller, call))  # type: ignore[union-attr]
+                if len(found) > MAX_SITES:  # type: ignore[arg-type]
+                    found = None
+                    break
+    except Incomplete:
+        found = None
+    except Exception:  # the project model must never break a rule
+        found = None
+    a.queries[key] = found
+    return found

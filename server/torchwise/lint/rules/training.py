@@ -866,6 +866,12 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
         Attribute, Name = ast.Attribute, ast.Name
         events: dict[str, list[tuple[tuple[int, int], str]]] = {}
         calls: dict[tuple[int, int], ast.Call] = {}
+        rebound = _target_assigns(ctx).get(id(func))
+        # ``model = nn.DataParallel(model)``, ``model = gpu_wrapper(model, use_cuda)`` once, out
+        # of any loop: a call of another library whose result replaces the target wraps it, in
+        # the mode it was in (a helper of the project is asked through its summary all the same)
+        wrappers = {id(effects.unmoved(n.value)) for n, d in rebound
+                    if _wraps(n.value, d) and not flow.enclosing_loops(ctx.analysis, n)} if rebound else ()
         for n in flow.calls_in(ctx.analysis, func):
             position = (n.lineno, n.col_offset)
             f = n.func
@@ -893,17 +899,18 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                     if target in targets:
                         events.setdefault(target, []).append((position, mode))
                 continue
+            if wrappers and id(n) in wrappers:
+                continue
             keywords = n.keywords  # (no list built for the many calls without keywords)
             for arg in [*n.args, *[k.value for k in keywords]] if keywords else n.args:
                 ak = arg.__class__  # only a name or an attribute chain is dotted
                 d = arg.id if ak is Name else flow.dotted(arg) if ak is Attribute else None
                 if d in targets:
                     events.setdefault(d, []).append((position, "pass"))
-        rebound = _target_assigns(ctx).get(id(func))
         if rebound:
             for n, d in rebound:
                 if not _wraps(n.value, d):
-                    events.setdefault(d, []).append(((n.lineno, n.col_offset), _rebound_mode(n.value)))
+                    events.setdefault(d, []).append(((n.lineno, n.col_offset), _rebound_mode(ctx.analysis, n.value)))
             for d in {d for _, d in rebound}:
                 events.get(d, []).sort(key=_FIRST)
         return events, calls
@@ -941,16 +948,44 @@ def _wraps(value: ast.expr, target: str) -> bool:
         flow.dotted(effects.unmoved(x)) == target for x in [*value.args, *(k.value for k in value.keywords)])
 
 
-def _rebound_mode(value: ast.expr) -> str | None:
+def _rebound_mode(a, value: ast.expr) -> str | None:
     """What a name is bound to anew: "new" for something just built (``Net(...)``, in
     train mode if a module; whether its layers care is not known here), else "unknown".
     Either way an earlier ``eval()`` no longer holds (botorch's tests build a fresh
     transform in each loop pass, after an earlier one of the same name was put in eval
     mode). Not "train": missing-eval asks for an explicit ``train()``."""
     value = effects.unmoved(value)  # ``Net().to(device)``: the module just built, moved
-    if value.__class__ is ast.Call and flow.last_name(value.func)[:1].isupper():
+    if value.__class__ is not ast.Call:
+        return "unknown"
+    func = value.func
+    if func.__class__ is ast.Name and not func.id[:1].isupper():
+        func = flow.binding_value(a, func) or func  # ``model_type = getattr(models, name)``
+    if flow.last_name(func)[:1].isupper() or _picked_from_module(a, func):
         return "new"
     return "unknown"
+
+
+def _picked_from_module(a, func: ast.expr) -> bool:
+    """``getattr(models, args.model_type)`` or ``models.__dict__[args.arch]``, ``models`` an
+    imported module: a class (or a model factory) picked by name at run time; what it
+    builds is as new as ``Net(...)`` (shubhamagarwal92/mmd's ``main``)."""
+    if func.__class__ is ast.Call and func.func.__class__ is ast.Name and func.func.id == "getattr" \
+            and len(func.args) >= 2:
+        holder = func.args[0]
+    elif func.__class__ is ast.Subscript and func.value.__class__ is ast.Attribute \
+            and func.value.attr == "__dict__":
+        holder = func.value.value
+    else:
+        return False
+    while holder.__class__ is ast.Attribute:
+        holder = holder.value
+    if holder.__class__ is not ast.Name:
+        return False
+    try:
+        binding = a.lookup(holder.id, a.scope_of(holder), holder.lineno)
+    except Exception:
+        return False
+    return binding is not None and binding.kind == "import"
 
 
 def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
@@ -1016,7 +1051,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 or _on_training_batch(ctx, block, call):
             continue
         mode = _mode_before(ctx, call, target)
-        if mode is None:
+        from_callers = mode is None
+        if from_callers:
             mode = _mode_at_callers(ctx, call, target)
         switch = _train_call_inside(a, block, call, target) if mode == "train" else None
         if mode == "train" and not _trained_inside(a, block, target, switch) \
@@ -1034,7 +1070,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"`{target}` is still in train mode here (dropout and batch norm behave as in "
                 f"training), yet this loop evaluates it; call `{target}.eval()` before the loop "
                 f"and `{target}.train()` after it",
-                _eval_fix(ctx, block, target),
+                _eval_fix(ctx, block, target, restore=from_callers),
             )
 
 
@@ -1255,6 +1291,10 @@ def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
         target = flow.dotted(call.func)
         if target in targets:
             out.append((call, target))
+    for call in flow.calls_named(a, "generate"):  # Hugging Face's ``model.generate(...)`` runs the model
+        target = flow.dotted(call.func.value) if call.func.__class__ is ast.Attribute else None  # type: ignore[attr-defined]
+        if target in targets:
+            out.append((call, target))
     summaries = _summaries(a)
     for call, callee in _helper_callees(a):
         inner = summaries.of(callee)
@@ -1269,11 +1309,14 @@ def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
     return out
 
 
-def _mode_at_callers(ctx: Context, node: ast.AST, target: str) -> str | None:
+def _mode_at_callers(ctx: Context, node: ast.AST, target: str, depth: int = 0) -> str | None:
     """When ``target`` is (an attribute of) a parameter of the module-level function
     around ``node``, which sets no mode on it: the mode every call site of the function
     in the file leaves its argument in, when they all agree (``evaluate(model)`` called
-    right after ``model.train()``); else None."""
+    right after ``model.train()``); else None. A site that sets no mode on it either is
+    asked in turn, two calls up at most, and so is a local name bound to the argument
+    (rsommerfeld/trocr: ``train`` binds ``model = context.model``, calls ``model.train()``
+    and then ``validate(context)``, which hands ``context.model`` to ``predict``)."""
     a = ctx.analysis
     func = flow.enclosing_function(a, node)
     if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func not in a.tree.body:
@@ -1294,8 +1337,27 @@ def _mode_at_callers(ctx: Context, node: ast.AST, target: str) -> str | None:
         base = flow.dotted(site.args[index])
         if base is None:
             return None
-        modes.add(_mode_before(ctx, site, base + (f".{rest}" if rest else "")))
+        asked = base + (f".{rest}" if rest else "")
+        mode = _mode_before(ctx, site, asked)
+        if mode is None:
+            alias = _bound_to(ctx, site, asked)
+            if alias is not None:
+                mode = _mode_before(ctx, site, alias)
+        if mode is None and depth < 2:
+            mode = _mode_at_callers(ctx, site, asked, depth + 1)
+        modes.add(mode)
     return modes.pop() if len(modes) == 1 else None
+
+
+def _bound_to(ctx: Context, node: ast.AST, dotted: str) -> str | None:
+    """A mode target bound to ``dotted`` (``model = context.model``) in the function of
+    ``node``, before it; else None."""
+    a = ctx.analysis
+    func = flow.enclosing_function(a, node)
+    for assign, name in _target_assigns(ctx).get(id(func), ()):
+        if flow.before(assign, node) and flow.dotted(assign.value) == dotted:
+            return name
+    return None
 
 
 _MODE_LAYERS = {f"torch.nn.{n}" for n in (
@@ -1323,7 +1385,7 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                 if flow.enclosing_function(a, call) is not flow.enclosing_function(a, block):
                     continue
                 value = flow.binding_value(a, call.func)
-                if value is None or not _builds_mode_dependent_module(ctx, value) or _repeated_sampling(a, loop, call):
+                if value is None or not _builds_mode_dependent_module(a, value) or _repeated_sampling(a, loop, call):
                     continue
                 target = call.func.id
                 done.add(target)
@@ -1334,6 +1396,7 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                     f"`{target}.eval()` before it",
                     _eval_fix(ctx, block, target),
                 )
+    yield from _never_switched_by_callers(ctx)
 
 
 # what a loader of held-out data is called: ``valid_loader``, ``val_dl``, ``test_loader``, ``dev_iter``
@@ -1359,15 +1422,16 @@ def _validation_loop(ctx: Context, loop: ast.AST) -> bool:
     return not any(flow.method_name(c) in ("step", "zero_grad") for c in flow.calls_in(a, loop))
 
 
-def _builds_mode_dependent_module(ctx: Context, value: ast.expr) -> bool:
+def _builds_mode_dependent_module(a, value: ast.expr) -> bool:
+    """``value`` builds a module with dropout or batch norm: such a layer, ``nn.Sequential``
+    holding one, or a module class of the file whose ``__init__`` builds one."""
     if not isinstance(value, ast.Call):
         return False
-    a = ctx.analysis
     qualname = flow.safe_qualname(a, value.func)
     if qualname in _MODE_LAYERS:
         return True
     if qualname == "torch.nn.Sequential":
-        return any(isinstance(arg, ast.Call) and _builds_mode_dependent_module(ctx, arg) for arg in value.args)
+        return any(isinstance(arg, ast.Call) and _builds_mode_dependent_module(a, arg) for arg in value.args)
     for node, info in a.classes.items():
         if info.qualname == qualname and flow.is_subclass(a, qualname, "torch.nn.Module"):
             init = info.methods.get("__init__")
@@ -1377,15 +1441,125 @@ def _builds_mode_dependent_module(ctx: Context, value: ast.expr) -> bool:
     return False
 
 
-def _eval_fix(ctx: Context, block: ast.stmt, target: str) -> Fix | None:
+def _never_switched_by_callers(ctx: Context) -> Iterator[Finding]:
+    """The same for a module-level helper that evaluates a model it is handed, in a loop
+    under no_grad (a with block or a decorator), in a file that switches no mode: when
+    every call of it in the project's other files hands it a model built there with
+    dropout or batch norm, in a file that switches no mode either (ipolharvard/ethos-ares:
+    ``@th.inference_mode() def estimate_loss(model, ...)``, its GPT-2 built from a config
+    that sets dropout)."""
+    a = ctx.analysis
+    if getattr(a, "env", None) is None:
+        return
+    for func in a.tree.body:  # type: ignore[attr-defined]
+        if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+            continue
+        params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+        done: set[str] = set()
+        for call in flow.calls_in(a, func):
+            f = call.func
+            if f.__class__ is not ast.Name or f.id not in params or f.id in done:  # type: ignore[attr-defined]
+                continue
+            loops = flow.enclosing_loops(a, call)
+            if not loops or not flow.under_grad_off(a, call) or flow.binding_value(a, f) is not None:  # type: ignore[arg-type]
+                continue
+            outer = loops[-1]
+            if _has_backward(ctx, outer) or _repeated_sampling(a, loops[0], call):
+                continue
+            target = f.id  # type: ignore[attr-defined]
+            built = _built_by_callers(a, func, params.index(target), target)
+            if built is None:
+                continue
+            done.add(target)
+            yield ctx.finding(
+                call,
+                f"`{target}` is never switched to eval mode and modules start in training mode, so the "
+                f"dropout/batch norm of the model its callers pass ({built}) behave as in training in "
+                f"this evaluation loop; call `{target}.eval()` before it",
+                _eval_fix(ctx, outer, target),
+            )
+
+
+def _built_by_callers(a, func: ast.AST, index: int, name: str) -> str | None:
+    """Where the model that every caller in the project's other files passes as parameter
+    ``index`` of ``func`` is built, when each builds one with dropout or batch norm in a
+    file that calls no ``train()``/``eval()`` (``run_training.py, line 40``); else None."""
+    sites = _reach.callers_elsewhere(a, func)
+    if not sites:
+        return None
+    where = None
+    for caller, call in sites:
+        calls = flow.index(caller).calls_by_name  # type: ignore[arg-type]
+        if "train" in calls or "eval" in calls:
+            return None  # the callers' file sets modes: missing-eval asks there
+        arg = call.args[index] if index < len(call.args) and not any(
+            x.__class__ is ast.Starred for x in call.args[: index + 1]) else next(
+            (k.value for k in call.keywords if k.arg == name), None)
+        built = _model_built(caller, arg)
+        if built is None:
+            return None
+        path = getattr(getattr(caller, "env", None), "path", None)
+        where = where or (f"{path.name}, " if path is not None else "") + flow.line_ref(caller, built.lineno)  # type: ignore[arg-type]
+    return where
+
+
+# a constructor's keyword that sets a dropout rate: ``dropout=``, ``dropout_enc=``, ``attn_pdrop=``
+_DROPOUT_ARG = re.compile(r"dropout|pdrop|drop_rate|drop_prob|drop_path", re.IGNORECASE)
+# what wraps a model as it is: ``torch.compile(raw_model)``, ``DataParallel(model)``, ``gpu_wrapper(model)``
+_WRAPS_MODEL = re.compile(r"compile|parallel|wrap|gpu|cuda|device|ddp|fsdp", re.IGNORECASE)
+
+
+def _model_built(a, expr: ast.expr | None) -> ast.Call | None:
+    """The construction of a module with dropout or batch norm that ``expr`` holds,
+    through plain assignments and wrappers (a few steps); else None."""
+    for _ in range(4):
+        if expr is None:
+            return None
+        expr = effects.unmoved(expr)
+        if expr.__class__ is ast.Name:
+            expr = flow.binding_value(a, expr)  # type: ignore[arg-type]
+            continue
+        if expr.__class__ is not ast.Call:
+            return None
+        if _WRAPS_MODEL.search(flow.last_name(expr.func)) and expr.args:  # type: ignore[attr-defined]
+            expr = expr.args[0]  # type: ignore[attr-defined]
+            continue
+        return expr if _builds_mode_dependent_module(a, expr) or _sets_dropout(a, expr) else None  # type: ignore[return-value]
+    return None
+
+
+def _sets_dropout(a, call: ast.Call) -> bool:
+    """A construction given a dropout rate that is not a literal zero, itself or through a
+    config built in the same function (``GPT2Config(resid_pdrop=cfg.dropout)``): whatever
+    the class, its dropout depends on the mode."""
+    def rated(c: ast.Call) -> bool:
+        return any(k.arg is not None and _DROPOUT_ARG.search(k.arg) and not (
+            k.value.__class__ is ast.Constant and not k.value.value) for k in c.keywords)  # type: ignore[attr-defined]
+    if rated(call):
+        return True
+    for arg in (*call.args, *(k.value for k in call.keywords)):
+        if arg.__class__ is ast.Name:
+            value = flow.binding_value(a, arg)  # type: ignore[arg-type]
+            if value.__class__ is ast.Call and rated(value):  # type: ignore[arg-type]
+                return True
+    return False
+
+
+def _eval_fix(ctx: Context, block: ast.stmt, target: str, restore: bool = False) -> Fix | None:
     """``target.eval()`` before the evaluation block, and ``target.train()`` after it
-    when training resumes in an enclosing loop that does not switch back itself."""
+    when training resumes in an enclosing loop that does not switch back itself, or
+    (``restore``) in the callers that handed the model over in train mode."""
     before = fix_edits.insert_before(ctx, block, f"{target}.eval()")
     if before is None:
         return None
     edits = [before]
     a = ctx.analysis
-    for loop in flow.enclosing_loops(a, block):
+    if restore:
+        after = fix_edits.insert_after(ctx, block, f"{target}.train()")
+        if after is None:
+            return None
+        edits.append(after)
+    for loop in [] if restore else flow.enclosing_loops(a, block):
         if not _has_backward(ctx, loop):
             continue
         func = flow.enclosing_function(a, loop)
