@@ -117,6 +117,9 @@ def test_the_project_folders_are_the_checked_paths_roots(tmp_path: Path, monkeyp
     assert folders_for(["repos/proj", "plain"]) == [str(proj), str(home)]
     assert folders_for([str(outside / "lib")]) == [str(outside / "lib")]
     assert folders_for([str(outside / "lib" / "y.py")]) == [str(outside)]
+    loose = tmp_path / "loose"  # no marked root above it: its own folder, not the working directory
+    loose.mkdir()
+    assert folders_for([str(loose / "z.py")]) == [str(loose)]
     # no import crosses a folder whose name is no identifier: the code below it runs with it
     # on the path (seungwonpark/melgan extracted as `seungwonpark+melgan`, checked from its
     # parent: the caller of `validate` that wraps it in no_grad was not seen)

@@ -51,7 +51,7 @@ def folders_for(paths: list[str]) -> list[str]:
     marks a project's root (``torchwise check repos/jepa`` resolves jepa's ``import
     src.utils`` from ``repos/jepa``, as running from there would), else to the working
     directory, or to the deepest folder between them no import can cross (``_importable_from``)
-    (a file outside it: the nearest marked folder above it, if any). A working
+    (a file outside it: the nearest marked folder above it, else its own folder). A working
     directory that holds no checked path's project is not searched (run from a home folder,
     the check does not read every project there for callers)."""
     cwd = Path.cwd().resolve()
@@ -62,8 +62,11 @@ def folders_for(paths: list[str]) -> list[str]:
         except (OSError, RuntimeError):  # a symlink loop: the file on its own
             continue
         if not path.is_relative_to(cwd):
+            # (a file with no marked root above it: its own folder, from which it runs as a
+            # script; not the working directory, another project: ``check /tmp/x.py`` run
+            # from a repository read all of the repository's files for callers)
             folder = path if os.path.isdir(path) else next(
-                (up for up in path.parents if any(os.path.exists(up / m) for m in PROJECT_MARKERS)), None)
+                (up for up in path.parents if any(os.path.exists(up / m) for m in PROJECT_MARKERS)), path.parent)
         else:
             folder = path if os.path.isdir(path) else path.parent
             while folder != cwd and not any(os.path.exists(folder / marker) for marker in PROJECT_MARKERS):

@@ -86,8 +86,8 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
         for path in paths:
             if folder is not None and not path.is_relative_to(folder):
                 continue
-            if not project.may_call(path, name):
-                continue
+            if not project.has_unit(path) and not project.may_call(path, name):
+                continue  # (a module at hand is asked through its calls, below: no text search)
             key = ("call_targets", path, name)
             targets = project.memo.get(key)
             if targets is not None and target not in targets:
