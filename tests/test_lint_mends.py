@@ -1024,3 +1024,14 @@ def test_batch_45_a_retry_loop_a_wrapped_optimizer_and_a_training_step() -> None
                "        trainable = {n: p for n, p in gen.named_parameters()}\n        gen(case).sum().backward()\n"
                "        optim = torch.optim.SGD(trainable.values(), 1)\n        optim.step()\n")
     assert findings(opennmt, "missing-zero-grad") == []
+
+
+def test_batch_46_a_module_asserting_torch_0_is_code_for_that_torch() -> None:
+    """naoto0804/pytorch-AdaIN's Lua converter asserts ``torch.__version__.split('.')[0] ==
+    '0'`` at its top: its ``nn.Softmax()`` without ``dim`` copies Lua's choice, on a torch
+    where that is how it was written. With a minimum version asserted instead, it is reported."""
+    source = (MENDS / "torch_0_only_converter.py").read_text()
+    assert findings(source, "softmax-without-dim") == []
+    for minimum in ("assert torch.__version__ >= '1.0'", "assert torch.__version__.split('.')[0] != '0'"):
+        pinned = source.replace("assert torch.__version__.split('.')[0] == '0', 'Only working on PyTorch 0.x.x'", minimum)
+        assert pinned != source and [f.rule.name for f in findings(pinned, "softmax-without-dim")] == ["softmax-without-dim"]

@@ -419,12 +419,43 @@ def in_compat_code(ctx: Context, node: ast.AST) -> bool:
     """``node`` is code kept for other versions of torch on purpose: an ``except
     ImportError`` fallback (or a use of a name one binds) or an arm of a version test (or
     a use of a name only its imports bind)."""
-    if in_import_fallback(ctx, node):
+    if in_import_fallback(ctx, node) or _torch_0_only(ctx.analysis):
         return True
     gates = version_gates(ctx)
     if not gates:
         return False
     return _within(gates, node) or (node.__class__ is ast.Name and node.id in _gated_imports(ctx.analysis))
+
+
+@flow.whole_module_query("torch_0_only")
+def _torch_0_only(a) -> bool:
+    """The module asserts, at its top, that torch is a 0.x release (naoto0804/pytorch-AdaIN's
+    Lua converter: ``assert torch.__version__.split('.')[0] == '0'``): all of it is code for
+    that torch, older than every deprecation and removal the rules know."""
+    found = a.queries.get("torch_0_only")
+    if found is None:
+        found = a.queries["torch_0_only"] = any(
+            stmt.__class__ is ast.Assert and _asserts_torch_0(stmt.test) for stmt in a.tree.body)  # type: ignore[attr-defined]
+    return found
+
+
+def _asserts_torch_0(test: ast.expr) -> bool:
+    """``torch.__version__.split('.')[0] == '0'``, ``torch.__version__.startswith('0.')``,
+    ``torch.__version__ < '1'``/``'1.0'``."""
+    def about_version(e: ast.expr) -> bool:
+        return any(n.__class__ is ast.Attribute and n.attr == "__version__" for n in ast.walk(e))  # type: ignore[attr-defined]
+
+    if test.__class__ is ast.Call and flow.method_name(test) == "startswith" and test.args \
+            and about_version(test.func) and test.args[0].__class__ is ast.Constant:  # type: ignore[attr-defined]
+        return str(test.args[0].value).startswith("0.")  # type: ignore[attr-defined]
+    if test.__class__ is not ast.Compare or len(test.ops) != 1 or not about_version(test.left):  # type: ignore[attr-defined]
+        return False
+    right, op = test.comparators[0], test.ops[0]  # type: ignore[attr-defined]
+    if right.__class__ is not ast.Constant:
+        return False
+    value = str(right.value)  # type: ignore[attr-defined]
+    return (op.__class__ is ast.Eq and (value == "0" or value.startswith("0."))) \
+        or (op.__class__ is ast.Lt and value in ("1", "1.0", "1.0.0"))
 
 
 @flow.whole_module_query("gated_imports")

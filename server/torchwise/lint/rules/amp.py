@@ -174,19 +174,28 @@ CLIP_FUNCS = {"torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_
       fix="unsafe")
 def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    scaled = _scaled_backwards(ctx)
-    if not scaled:
+    clips = [c for c in flow.calls_where(a, lambda n: n.startswith("clip_grad"))
+             if flow.last_name(c.func).startswith("clip_grad")]
+    if not clips:
         return
-    scaled_in = _by_function(a, scaled)
-    for call in flow.calls_where(a, lambda n: n.startswith("clip_grad")):
-        if not flow.last_name(call.func).startswith("clip_grad"):
-            continue
+    scaled = _scaled_backwards(ctx)
+    scaled_in = _by_function(a, scaled) if scaled else {}
+    for call in clips:
         qualname = flow.safe_qualname(a, call.func)
         if qualname not in CLIP_FUNCS or qualname == "torch.nn.utils.get_total_norm":
             continue
         func = flow.enclosing_function(a, call)
         match = _nearest_before(a, scaled_in.get(id(func), ()), call)
         if match is None:
+            handed = _handed_scaler_step(a, func, call)
+            if handed is not None:
+                yield ctx.finding(
+                    call,
+                    f"When `{ctx.text(handed)}` scaled the loss, the gradients are still multiplied by its "
+                    f"scale factor here (its `step` below unscales them only then, and nothing in the project "
+                    f"calls `unscale_`), so this clips against a threshold thousands of times too small; call "
+                    f"`{ctx.text(handed)}.unscale_(optimizer)` before clipping",
+                )
             continue
         scaler_dotted = flow.dotted(match[1])
         calls = flow.calls_in(a, func)
@@ -212,6 +221,41 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
             "before clipping",
             fix,
         )
+
+
+def _handed_scaler_step(a, func: ast.AST, clip: ast.Call) -> ast.expr | None:
+    """The scaler of a ``scaler.step(optimizer)`` after ``clip`` in its function, when the
+    scaled backward ran elsewhere (the caller hands the scaler over) and no code of the file
+    or of the project's folder ever calls ``unscale_``: the gradients are still scaled at
+    the clip (rwth-i6/returnn's ``Updater.step(grad_scaler=...)`` clips, then steps)."""
+    step = next((n for n in flow.calls_in(a, func) if flow.method_name(n) == "step" and n.args
+                 and n.func.__class__ is ast.Attribute and flow.before(clip, n)
+                 and flow.is_scaler(a, n.func.value)), None)  # type: ignore[attr-defined]
+    if step is None or _unscaled_somewhere(a):
+        return None
+    return step.func.value  # type: ignore[attr-defined]
+
+
+def _unscaled_somewhere(a) -> bool:
+    """Some code of the file, or of its project folder, calls ``unscale_`` (or may: a folder
+    too large to search counts as one that does)."""
+    if "unscale_" in a.source:
+        return True
+    env = getattr(a, "env", None)
+    if getattr(env, "project", None) is None or env.module is None:
+        return False
+
+    def compute(project) -> bool:
+        from torchwise.project.callers import Incomplete, _folder_of, _mentioning
+
+        try:
+            with project.lock:
+                return bool(_mentioning(project, "unscale_", _folder_of(project, env.path)))
+        except Incomplete:
+            return True
+        except Exception:  # the project model must never break a rule
+            return True
+    return flow.per_revision(a, "unscaled_somewhere", compute)
 
 
 def _within_gates(a, clip: ast.Call, other: ast.Call, loops: bool) -> bool:

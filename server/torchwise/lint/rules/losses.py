@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from torchwise.analysis import parameter_defaults
+from torchwise.analysis import LOCAL, parameter_defaults
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _weights
@@ -208,7 +208,8 @@ def _iterated(a, name: ast.Name) -> ast.Name | None:
 
 # tensor methods that keep what the values are (a shape, a dtype, a device)
 _SAME_VALUES = frozenset({"view", "reshape", "flatten", "squeeze", "contiguous", "float", "double", "half", "to",
-                          "type", "cuda", "cpu", "permute", "transpose", "unsqueeze"})
+                          "type", "cuda", "cpu", "permute", "transpose", "unsqueeze", "view_as", "reshape_as",
+                          "resize", "clone", "movedim", "swapaxes", "bfloat16"})
 
 
 def _unpacked_call(a, name: ast.Name) -> tuple[ast.Call, int] | None:
@@ -252,7 +253,7 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
     a = ctx.analysis
     func_type = _model_type(a, call)
     if func_type is None:
-        return None
+        return _function_output(ctx, call, depth, index)
     if index is not None:
         info = a.local_class(func_type)
         other = ctx
@@ -262,9 +263,8 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
             return None
         return _elsewhere(trace(other, _forward_return(other, info, index), depth + 1, top=False), ctx, other)
     if func_type in ("torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
-        built = _construction(ctx, call.func)
-        if built is not None and built.args:
-            last = built.args[-1]
+        last = _last_layer(ctx, _construction(ctx, call.func) or _built_elsewhere(ctx, call.func))
+        if last is not None:
             if isinstance(last, ast.Call):
                 kind = LAYER_KINDS.get(flow.safe_type(a, last) or "")
                 if kind is None:
@@ -279,6 +279,116 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
     if info is None:
         return None
     return _elsewhere(trace(other, _forward_return(other, info, None), depth + 1, top=False), ctx, other)
+
+
+def _last_layer(ctx: Context, built: ast.Call | None) -> ast.expr | None:
+    """The last layer of the ``nn.Sequential`` a call builds: its last argument, or, built
+    empty, the layer of the last ``add_module`` on the name it is bound to, in the same
+    function's own statements (vinhkhuc/PyTorch-Mini-Tutorials: ``model.add_module("softmax",
+    torch.nn.Softmax())``)."""
+    if built is None:
+        return None
+    if built.args:
+        return built.args[-1]
+    a = ctx.analysis
+    stmt = flow.parent(a, built)
+    if stmt.__class__ is not ast.Assign or len(stmt.targets) != 1 or stmt.targets[0].__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return None
+    name = stmt.targets[0].id  # type: ignore[attr-defined]
+    owner = flow.parent(a, stmt)
+    body = getattr(owner, "body", None)
+    if not isinstance(body, list) or stmt not in body:
+        return None
+    last = None
+    for later in body[body.index(stmt) + 1:]:
+        if later.__class__ is ast.Expr and later.value.__class__ is ast.Call:  # type: ignore[attr-defined]
+            f = later.value.func  # type: ignore[attr-defined]
+            if f.__class__ is ast.Attribute and f.attr == "add_module" and f.value.__class__ is ast.Name \
+                    and f.value.id == name and len(later.value.args) == 2:  # type: ignore[attr-defined]
+                last = later.value.args[1]  # type: ignore[attr-defined]
+                continue
+        if any(n.__class__ is ast.Name and n.id == name for n in ast.walk(later)):
+            if later.__class__ is ast.Return:
+                break
+            return None  # used otherwise before it is complete: not followed
+    return last
+
+
+def _built_elsewhere(ctx: Context, expr: ast.expr, depth: int = 0) -> ast.Call | None:
+    """The construction a model reaches ``expr`` from, past a parameter (what every call of
+    the file's function passes, when they agree) and a builder of the file (``model =
+    build_model(n, k)``, its single ``return``)."""
+    if depth > 4:
+        return None
+    a = ctx.analysis
+    if expr.__class__ is ast.Attribute and expr.attr in ("forward", "__call__"):  # type: ignore[attr-defined]
+        expr = expr.value  # type: ignore[attr-defined]
+    if expr.__class__ is not ast.Name:
+        return None
+    value = flow.binding_value(a, expr)  # type: ignore[arg-type]
+    if value is None:
+        return _passed_by_callers(ctx, expr, depth)  # type: ignore[arg-type]
+    value = effects.unmoved(value)
+    if value.__class__ is not ast.Call:
+        return None
+    f = value.func  # type: ignore[attr-defined]
+    if f.__class__ is ast.Name and not f.id[:1].isupper():
+        builder = flow.index(a).functions.get(f.id)
+        if builder is None or flow.parent(a, builder) is not ctx.tree:
+            return None
+        returns = [n for n in flow.walk_local(a, builder) if n.__class__ is ast.Return]
+        if len(returns) != 1 or returns[0].value is None:
+            return None
+        inner = effects.unmoved(returns[0].value)
+        return inner if inner.__class__ is ast.Call else _built_elsewhere(ctx, inner, depth + 1)  # type: ignore[return-value]
+    return value  # type: ignore[return-value]
+
+
+def _passed_by_callers(ctx: Context, name: ast.Name, depth: int) -> ast.Call | None:
+    a = ctx.analysis
+    try:
+        binding = a.lookup(name.id, a.scope_of(name), name.lineno)
+    except Exception:
+        return None
+    func = flow.enclosing_function(a, name)
+    if binding is None or binding.kind != "param" or binding.index is None \
+            or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or flow.parent(a, func) is not ctx.tree:
+        return None
+    found = None
+    for site in flow.calls_named(a, func.name):  # type: ignore[attr-defined]
+        if site.func.__class__ is not ast.Name or flow.enclosing_function(a, site) is func:
+            continue
+        arg = argument(site, name.id, binding.index)
+        built = _built_elsewhere(ctx, arg, depth + 1) if arg is not None else None
+        if built is None or (found is not None and built is not found):
+            return None
+        found = built
+    return found
+
+
+def _function_output(ctx: Context, call: ast.Call, depth: int, index: int | None) -> Source | None:
+    """What a module-level function of the file returns, by its single ``return`` (element
+    ``index`` of a returned tuple): wiseodd/generative-models' AC-GAN ``def D(X): return
+    D_gan(h), D_aux(h)``, the second a Sequential ending in ``Softmax``."""
+    f = call.func
+    if f.__class__ is not ast.Name:
+        return None
+    func = flow.index(ctx.analysis).functions.get(f.id)  # type: ignore[attr-defined]
+    if func is None or flow.parent(ctx.analysis, func) is not ctx.tree \
+            or flow.safe_qualname(ctx.analysis, f) != LOCAL + f.id:  # type: ignore[attr-defined]
+        return None
+    returns = [n for n in flow.walk_local(ctx.analysis, func) if n.__class__ is ast.Return]
+    if len(returns) != 1 or returns[0].value is None:
+        return None
+    value = returns[0].value
+    if index is not None:
+        if value.__class__ is not ast.Tuple or index >= len(value.elts) \
+                or any(e.__class__ is ast.Starred for e in value.elts):  # type: ignore[attr-defined]
+            return None
+        value = value.elts[index]  # type: ignore[attr-defined]
+    elif value.__class__ is ast.Tuple:
+        return None
+    return trace(ctx, value, depth + 1, top=False)
 
 
 def _elsewhere(source: Source | None, ctx: Context, other: Context) -> Source | None:
@@ -330,21 +440,24 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
     short_functions = {f.rsplit(".", 1)[-1] for f in functions}
     instances = _loss_instance_names(ctx, {c.rsplit(".", 1)[-1] for c in classes})
     held = _single_attributes(ctx)
-    for call in flow.calls_named(a, None, *short_functions, *instances, *held):
-        last = flow.last_name(call.func)
+    for call in flow.calls_named(a, None, "forward", *short_functions, *instances, *held):
+        func = call.func
+        if func.__class__ is ast.Attribute and func.attr == "forward":  # ``loss.forward(fx, y)``
+            func = func.value  # type: ignore[attr-defined]
+        last = flow.last_name(func)
         if last not in short_functions and last not in instances and last not in held and not (
-                isinstance(call.func, ast.Call) and flow.last_name(call.func.func) in instances):
+                isinstance(func, ast.Call) and flow.last_name(func.func) in instances):
             continue
-        qualname = flow.safe_qualname(a, call.func)
+        qualname = flow.safe_qualname(a, func)
         name = None
-        if qualname in functions:
+        if qualname in functions and func is call.func:
             name = qualname.rsplit(".", 1)[-1]
         elif qualname is None:
-            t = flow.safe_type(a, call.func)
+            t = flow.safe_type(a, func)
             if t in classes:
                 name = t.rsplit(".", 1)[-1]
-            else:
-                name = _held_loss(ctx, call.func, functions, classes)
+            elif func is call.func:
+                name = _held_loss(ctx, func, functions, classes)
         if name is None:
             continue
         inp = argument(call, "input", 0)
@@ -515,6 +628,9 @@ def _factory_results(ctx: Context) -> set[str]:
     return cached
 
 
+_MOVES = frozenset({"to", "cuda", "cpu", "xpu", "mps", "float", "double", "half", "bfloat16"})
+
+
 def _names_bound_to_calls(ctx: Context, callee: str) -> set[str]:
     """The (last) names the results of calls whose function's last name is ``callee`` are
     assigned to: ``self.loss = nn.CrossEntropyLoss()`` gives ``{"loss"}`` for
@@ -532,6 +648,9 @@ def _names_bound_to_calls(ctx: Context, callee: str) -> set[str]:
                  *(c for c in idx.other_calls if c.func.__class__ is Subscript and flow.last_name(c.func) == callee)]
         for call in calls:
             node = parents.get(id(call))
+            while node.__class__ is ast.Attribute and node.attr in _MOVES:  # ``nn.CrossEntropyLoss().cuda()``
+                call = parents.get(id(node))
+                node = parents.get(id(call)) if call.__class__ is ast.Call else None
             if (node.__class__ is Assign or node.__class__ is AnnAssign) and node.value is call:
                 targets = node.targets if node.__class__ is Assign else [node.target]
                 for t in targets:  # ``opt, criterion = make_pair()``: each element's name

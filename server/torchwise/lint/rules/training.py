@@ -870,6 +870,8 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
         # ``model = nn.DataParallel(model)``, ``model = gpu_wrapper(model, use_cuda)`` once, out
         # of any loop: a call of another library whose result replaces the target wraps it, in
         # the mode it was in (a helper of the project is asked through its summary all the same)
+        idx = flow.index(ctx.analysis)
+        shadowed = idx.stored_names | idx.functions.keys() | idx.from_aliases
         wrappers = {id(effects.unmoved(n.value)) for n, d in rebound
                     if _wraps(n.value, d) and not flow.enclosing_loops(ctx.analysis, n)} if rebound else ()
         for n in flow.calls_in(ctx.analysis, func):
@@ -901,6 +903,10 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                 continue
             if wrappers and id(n) in wrappers:
                 continue
+            if kind is Name and f.id in _READS_ONLY and f.id not in shadowed:
+                continue  # ``print(model)``: a builtin that only reads what it is handed
+            if _SAVES.search(f.id if kind is Name else f.attr if kind is Attribute else ""):
+                continue  # ``save_checkpoint(model, path)``: a helper that writes the model out
             keywords = n.keywords  # (no list built for the many calls without keywords)
             for arg in [*n.args, *[k.value for k in keywords]] if keywords else n.args:
                 ak = arg.__class__  # only a name or an attribute chain is dotted
@@ -916,6 +922,15 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
         return events, calls
 
     return flow.memo(ctx.analysis, func, "mode_events", compute)
+
+
+# what a helper that only writes the model out is called (another library's, or one the
+# project does not define: its summary is asked otherwise): ``save_checkpoint``,
+# ``save_pretrain_checkpoint``, ``log_model``; a mode it might set would not be train mode
+_SAVES = re.compile(r"save|checkpoint|ckpt|^log_|_log$|^print_|summary", re.IGNORECASE)
+# builtins that only read the object they are handed (no mode set through them)
+_READS_ONLY = frozenset({"print", "len", "repr", "str", "id", "type", "isinstance", "hasattr", "hash",
+                         "format", "dir", "vars", "callable"})
 
 
 def _target_assigns(ctx: Context) -> dict[int, list[tuple[ast.Assign, str]]]:
@@ -1376,11 +1391,14 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
     blocks += [loop for loop in flow.index(a).loops if _validation_loop(ctx, loop)]
     for block in blocks:
         done: set[str] = set()
-        loops = [block] if isinstance(block, ast.For) else (
-            n for n in flow.walk_local(a, block) if isinstance(n, (ast.For, ast.AsyncFor)))
+        loops = [block] if isinstance(block, ast.For) else [
+            n for n in flow.walk_local(a, block) if isinstance(n, (ast.For, ast.AsyncFor))]
+        if not loops and _fetches_held_out(a, block):
+            loops = [block]  # one pass over a held-out batch: ``x, y = next(iter(dataloader_test))``
         for loop in loops:
             for call in flow.calls_in(a, loop):
-                if not isinstance(call.func, ast.Name) or call.func.id in done or flow.contains(loop.iter, call):
+                if not isinstance(call.func, ast.Name) or call.func.id in done \
+                        or (loop is not block or block.__class__ is ast.For) and flow.contains(loop.iter, call):
                     continue
                 if flow.enclosing_function(a, call) is not flow.enclosing_function(a, block):
                     continue
@@ -1392,7 +1410,8 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding(
                     call,
                     f"`{target}` is never switched to eval mode and modules start in training mode, so its "
-                    f"dropout/batch norm behave as in training in this evaluation loop; call "
+                    f"dropout/batch norm behave as in training in this evaluation"
+                    f"{'' if loop is block and block.__class__ is not ast.For else ' loop'}; call "
                     f"`{target}.eval()` before it",
                     _eval_fix(ctx, block, target),
                 )
@@ -1400,8 +1419,23 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
 
 
 # what a loader of held-out data is called: ``valid_loader``, ``val_dl``, ``test_loader``, ``dev_iter``
+# (or the other way round: ``dataloader_val``, ``loader_test``)
 _HELD_OUT = re.compile(r"^(?:val|valid|validation|test|testing|eval|evaluation|dev)(?:_?(?:loader|dataloader|"
-                       r"data_?loader|dl|iter|iterator|set|dataset|data|batches|gen|generator))?$", re.IGNORECASE)
+                       r"data_?loader|dl|iter|iterator|set|dataset|data|batches|gen|generator))?$"
+                       r"|^(?:loader|dataloader|data_?loader|dl|iter|iterator|dataset|data|batches)_"
+                       r"(?:val|valid|validation|test|testing|eval|evaluation|dev)$", re.IGNORECASE)
+
+
+def _fetches_held_out(a, block: ast.AST) -> bool:
+    """The block takes a batch of held-out data: ``next(iter(val_loader))``."""
+    for c in flow.calls_in(a, block):
+        if c.func.__class__ is ast.Name and c.func.id == "next" and c.args:  # type: ignore[attr-defined]
+            it = c.args[0]
+            if it.__class__ is ast.Call and it.func.__class__ is ast.Name and it.func.id == "iter" and it.args:  # type: ignore[attr-defined]
+                it = it.args[0]  # type: ignore[attr-defined]
+            if it.__class__ in (ast.Name, ast.Attribute) and _HELD_OUT.match(flow.last_name(it)):
+                return True
+    return False
 
 
 def _validation_loop(ctx: Context, loop: ast.AST) -> bool:
@@ -1736,6 +1770,8 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             found.append(loop)  # and on: a test loop after the validation loop records too (thunlp/OpenPrompt)
     yield from _evaluated_after_callers_eval(ctx, reported)
     yield from _evaluated_after_helpers_eval(ctx, reported)
+    yield from _evaluated_in_step_methods(ctx, reported)
+    yield from _evaluated_by_a_shared_helper(ctx, reported)
 
 
 def _module_forward(a, func: ast.AST) -> bool:
@@ -1851,6 +1887,116 @@ def _evaluated_after_helpers_eval(ctx: Context, reported: set[int]) -> Iterator[
             yield _no_grad_finding(ctx, model_call, target, loop, func,
                                    f" (`{call.func.id}` switched it to eval mode)")  # type: ignore[attr-defined]
             break
+
+
+def _evaluated_by_a_shared_helper(ctx: Context, reported: set[int]) -> Iterator[Finding]:
+    """A helper of the file that runs a model it is handed for every batch of its loop,
+    trains nothing there and turns no gradients off, called both in train mode and, after
+    ``model.eval()``, to evaluate: the evaluating call is reported where it is made, with
+    no ``no_grad`` around it (henryhungle/MTN's ``run_epoch``, shared by training and
+    validation: its validation pass recorded graphs, and even ran backward)."""
+    a = ctx.analysis
+    names = _called_after_eval(a)
+    if not names:
+        return
+    for func in a.tree.body:  # type: ignore[attr-defined]
+        if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or func.name not in names:
+            continue
+        params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
+        for loop in _local_for_loops(a, func):
+            for index, param in enumerate(params):
+                model_call = _calls_target(a, loop, param) or _calls_target(a, loop, param + ".forward")
+                if model_call is None or id(model_call) in reported or flow.under_grad_off(a, model_call) \
+                        or _mode_before(ctx, model_call, param) is not None \
+                        or _mode_at_callers(ctx, model_call, param) == "eval":
+                    continue  # (all callers in eval mode: reported in the helper, above)
+                if _looks_like_training(a, loop) or _runs_once(loop) or _trains_through_helpers(a, loop) \
+                        or _grad_disabled_somewhere(ctx, func) or _callers_switch_grad(ctx, func) \
+                        or _grad_handled(ctx, func, model_call, param) or _callers_freeze(ctx, func, param):
+                    break
+                for site in flow.calls_named(a, func.name):
+                    if site.func.__class__ is not ast.Name or index >= len(site.args) \
+                            or any(x.__class__ is ast.Starred for x in site.args[: index + 1]):
+                        continue
+                    target = flow.dotted(site.args[index])
+                    caller = flow.enclosing_function(a, site)
+                    if target is None or caller is func or flow.under_grad_off(a, site) or id(site) in reported \
+                            or _mode_before(ctx, site, target) != "eval" or _grad_disabled_somewhere(ctx, caller):
+                        continue
+                    reported.add(id(site))
+                    yield ctx.finding(
+                        site,
+                        f"`{target}` is evaluated without `torch.no_grad()`: `{func.name}` runs it for every "
+                        f"batch of its loop ({flow.line_ref(a, loop.lineno)}), and this call, in eval mode, "
+                        "turns no gradients off; autograd records every operation, wasting memory and time: "
+                        "wrap the call in `with torch.no_grad():` (or `torch.inference_mode()`)",
+                    )  # (no fix: what the helper calls besides the model may need gradients: MTN's
+                    # loss object runs backward, which raises under no_grad)
+                break
+
+
+def _evaluated_in_step_methods(ctx: Context, reported: set[int]) -> Iterator[Finding]:
+    """A method that switches one of its object's models to eval mode and runs it (itself
+    or through a method of the class), training nothing, with no ``no_grad`` anywhere: a
+    step of evaluation, which another method of the class calls batch after batch in a
+    loop that trains nothing either (skorch's ``validation_step``, called for every
+    validation batch by ``fit_loop``: the graphs it kept ran GPUs out of memory)."""
+    a = ctx.analysis
+    summaries = None
+    for call in flow.calls_named(a, "eval"):
+        mc = effects.mode_call(call)
+        if mc is None or mc[1] != "eval" or not mc[0].startswith("self."):
+            continue
+        target, method = mc[0], flow.enclosing_function(a, call)
+        owner = flow.parent(a, method)
+        if owner.__class__ is not ast.ClassDef or flow.parent(a, call) not in method.body:  # type: ignore[attr-defined]
+            continue  # (a statement of the method's own body, not in a branch)
+        if _module_forward(a, method) or _looks_like_training(a, method) or _grad_disabled_somewhere(ctx, method):
+            continue
+        summaries = summaries or _summaries(a)
+        run = next((c for c in flow.calls_in(a, method) if flow.before(call, c) and (
+            flow.dotted(c.func) == target or _runs_through_method(summaries, c, method, target))), None)
+        if run is None or id(run) in reported or flow.under_grad_off(a, run) or _trains_through_helpers(a, method):
+            continue
+        loop = _step_loop(ctx, owner, method.name)  # type: ignore[attr-defined]
+        if loop is None or _called_under_grad_off_in_project(ctx, method):
+            continue
+        reported.add(id(run))
+        caller = flow.enclosing_function(a, loop)
+        yield ctx.finding(
+            run,
+            f"`{target}` is evaluated without `torch.no_grad()`: `{caller.name}` calls `{method.name}` "  # type: ignore[attr-defined]
+            f"for every batch of its loop ({flow.line_ref(a, loop.lineno)}), and autograd records every "
+            "operation of each call, wasting memory and time; run it under `with torch.no_grad():` "
+            "(or `torch.inference_mode()`)",
+        )
+
+
+def _runs_through_method(summaries, call: ast.Call, method: ast.AST, target: str) -> bool:
+    """``self.infer(x)``: a method of the class that runs ``target`` (``self.module_``)."""
+    f = call.func
+    if f.__class__ is not ast.Attribute or f.value.__class__ is not ast.Name or f.value.id != "self":  # type: ignore[attr-defined]
+        return False
+    callee = summaries.callee(call, method)
+    return callee is not None and target in summaries.of(callee).called
+
+
+def _step_loop(ctx: Context, owner: ast.AST, name: str) -> ast.AST | None:
+    """A ``for`` loop of another method of the class that calls ``self.<name>(...)`` in its
+    body, outside no_grad, and trains nothing."""
+    a = ctx.analysis
+    for other in owner.body:  # type: ignore[attr-defined]
+        if other.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or other.name == name:
+            continue
+        for c in flow.calls_in(a, other):
+            f = c.func
+            if f.__class__ is not ast.Attribute or f.attr != name or f.value.__class__ is not ast.Name \
+                    or f.value.id != "self" or flow.under_grad_off(a, c):  # type: ignore[attr-defined]
+                continue
+            loops = [x for x in flow.enclosing_loops(a, c) if x.__class__ in (ast.For, ast.AsyncFor)]
+            if loops and not _looks_like_training(a, loops[0]) and not _trains_through_helpers(a, loops[0]):
+                return loops[0]
+    return None
 
 
 def _builds_parameterless(a, builder: ast.AST) -> bool:

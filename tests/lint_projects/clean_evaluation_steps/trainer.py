@@ -1,0 +1,34 @@
+"""The same step method, its evaluation under no_grad."""
+
+import torch
+
+
+class Net:
+    def __init__(self, module, criterion):
+        self.module_ = module
+        self.criterion_ = criterion
+        self.optimizer_ = torch.optim.SGD(module.parameters(), lr=0.01)
+
+    def infer(self, x):
+        return self.module_(x)
+
+    def train_step(self, x, y):
+        self.module_.train()
+        self.optimizer_.zero_grad()
+        loss = self.criterion_(self.infer(x), y)
+        loss.backward()
+        self.optimizer_.step()
+        return loss
+
+    def validation_step(self, x, y):
+        self.module_.eval()
+        with torch.no_grad():
+            y_pred = self.infer(x)
+        return self.criterion_(y_pred, y)
+
+    def fit_loop(self, train_batches, valid_batches, epochs):
+        for _ in range(epochs):
+            for x, y in train_batches:
+                self.train_step(x, y)
+            for x, y in valid_batches:
+                print(self.validation_step(x, y).item())
