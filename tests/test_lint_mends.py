@@ -1035,3 +1035,25 @@ def test_batch_46_a_module_asserting_torch_0_is_code_for_that_torch() -> None:
     for minimum in ("assert torch.__version__ >= '1.0'", "assert torch.__version__.split('.')[0] != '0'"):
         pinned = source.replace("assert torch.__version__.split('.')[0] == '0', 'Only working on PyTorch 0.x.x'", minimum)
         assert pinned != source and [f.rule.name for f in findings(pinned, "softmax-without-dim")] == ["softmax-without-dim"]
+
+
+def test_batch_47_train_mode_on_purpose_a_parents_eval_and_an_empty_parameter() -> None:
+    """facebookresearch/maskrcnn-benchmark calls ``model.train()`` right before a no_grad
+    loop that keeps the detector's losses (returned only in train mode); D-X-Y's NATS search
+    runs ``network.controller`` after ``network.eval()``, which sets it too; its scheduler
+    notebook steps an optimizer over a zero-element parameter to plot the learning rate.
+    Without the train() call's adjacency or the loss name, the parent's eval(), or with a
+    parameter that has elements, each is reported."""
+    losses = (MENDS / "validation_losses_in_train_mode.py").read_text()
+    assert findings(losses, "missing-eval") == []
+    outputs = losses.replace("loss_dict = model(images_val, targets_val)", "outputs = model(images_val, targets_val)").replace(
+        "sum(loss for loss in loss_dict.values())", "sum(o for o in outputs.values())")
+    assert outputs != losses and [f.rule.name for f in findings(outputs, "missing-eval")] == ["missing-eval"]
+    parent = (MENDS / "submodule_under_its_parents_eval.py").read_text()
+    assert findings(parent, "missing-eval") == []
+    other = parent.replace("    with torch.no_grad():\n        network.eval()\n", "    with torch.no_grad():\n        network.stem.eval()\n")
+    assert other != parent and [f.rule.name for f in findings(other, "missing-eval")] == ["missing-eval"]
+    empty = (MENDS / "empty_parameter_schedule_plot.py").read_text()
+    assert findings(empty, "missing-zero-grad") == []
+    one = empty.replace("torch.zeros(0)", "torch.zeros(1)")
+    assert one != empty and [f.rule.name for f in findings(one, "missing-zero-grad")] == ["missing-zero-grad"]

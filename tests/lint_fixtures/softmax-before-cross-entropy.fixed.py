@@ -81,3 +81,9 @@ def capsule_training(z, labels, z_last):
     loss = loss + criterion(classes[:, :, 0], labels)  # the softmax dimension picked apart
     by_rows = F.softmax(z_last, dim=1)
     return loss + capsule_loss(by_rows, labels) + criterion(by_rows[:, :, 0], labels)  # over dim 1: unsure
+
+
+def masked_answer_loss(scores, mask, target):
+    # bowang-lab/Transformer-GCN-QA: exp(log_softmax(x)) is a softmax all the same
+    probs = torch.exp(F.log_softmax(scores.masked_fill(mask, -1e9), dim=-1))
+    return nn.CrossEntropyLoss()(probs, target)  # expect: softmax-before-cross-entropy

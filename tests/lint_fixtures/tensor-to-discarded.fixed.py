@@ -127,3 +127,13 @@ class Solver:
         n = x1.size(0) + x2.size(0)
         for i in range(n):
             print(x1[i, :], loader[i:])
+
+
+def generate(model, tokenizer, prompts):
+    # dhcode-cpp/X-R1: a tokenizer's batch moves in place (BatchEncoding.to), its tensors do not
+    inputs = tokenizer(prompts, return_tensors="pt")
+    inputs.to(device)
+    inputs["input_ids"].to(device)  # expect: tensor-to-discarded
+    inputs["attention_mask"].to(device)  # expect: tensor-to-discarded
+    inputs["meta"].to(device)  # an unknown key: anything
+    return model.generate(**inputs)

@@ -44,13 +44,32 @@ class Resolver:
                 if candidate.is_dir() and candidate not in roots:
                     roots.append(candidate)
         self.folders = [Path(f) for f in folders]
-        self.roots = roots
-        self._root_names = [str(r) for r in roots]
+        self._folder_roots = roots
         self.clear()
 
     def clear(self) -> None:
         """Forget what was found on disk (files were created or deleted)."""
         self._found: dict[str, Path | None] = {}
+        self._roots: list[Path] | None = None
+        self._names: list[str] | None = None
+
+    @property
+    def roots(self) -> list[Path]:
+        """The folders modules are imported from: the workspace folders (and their ``src/``),
+        then every folder below them whose name is no Python identifier and that holds code
+        (``09 Training urban sound classifier/``, ``ERFNet-CULane-PyTorch/``): no import
+        crosses it, so its scripts run with it first on ``sys.path`` and import their
+        siblings from there (``from cnn import CNNNetwork``). Found by one walk of the
+        folders' directories before any answer, so no answer depends on the order of questions."""
+        if self._roots is None:
+            self._roots = self._folder_roots + _script_roots(self._folder_roots)
+        return self._roots
+
+    @property
+    def _root_names(self) -> list[str]:
+        if self._names is None:
+            self._names = [str(r) for r in self.roots]
+        return self._names
 
     def find(self, module: str) -> Path | None:
         """The file (``.py`` or ``__init__.py``) or namespace directory of ``module``."""
@@ -109,6 +128,28 @@ class Resolver:
                 if count > MAX_FILES:
                     return
                 yield path
+
+
+MAX_SCRIPT_DIRS = 20_000  # directories one walk for script roots looks at
+
+
+def _script_roots(roots: list[Path]) -> list[Path]:
+    """The folders below ``roots`` whose name is no identifier and that hold ``.py`` files or
+    notebooks directly (outermost first; a root already listed is not repeated)."""
+    found: list[Path] = []
+    seen = 0
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            seen += 1
+            if seen > MAX_SCRIPT_DIRS:
+                return found
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in INDEX_SKIPPED_DIRS
+                                 and not is_virtualenv(os.path.join(dirpath, d)))
+            here = Path(dirpath)
+            if here != root and not here.name.isidentifier() and here not in roots and here not in found \
+                    and any(f.endswith((".py", ".ipynb")) for f in filenames):
+                found.append(here)
+    return found
 
 
 def walk(folder: Path, suffix: str, ignored: frozenset[str] | None = None) -> Iterator[Path]:

@@ -86,6 +86,10 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
     known = _kind_of_call(ctx, expr)
     if known is not None:
         return Source(known[0], expr, expr if top else None, known[1])
+    if expr.args and flow.safe_qualname(a, expr.func) in ("torch.exp", "torch.Tensor.exp"):
+        inner = trace(ctx, expr.args[0], depth + 1, top=False)  # ``torch.exp(log_softmax(x))``: a softmax
+        if inner is not None and inner.kind == "log_softmax" and inner.module is None:
+            return Source("softmax", expr, expr if top else None, expr.args[0])
     # a model: nn.Sequential (last layer) or a class of this file (its forward's return)
     return _model_output(ctx, expr, depth)
 
@@ -249,11 +253,22 @@ def _forward_return(ctx: Context, info, index: int | None) -> ast.expr | None:
     return None
 
 
+_PARALLEL = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
+                       "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.data_parallel.DataParallel",
+                       "torch.nn.parallel.distributed.DistributedDataParallel"})
+
+
 def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = None) -> Source | None:
     a = ctx.analysis
     func_type = _model_type(a, call)
     if func_type is None:
         return _function_output(ctx, call, depth, index)
+    if func_type in _PARALLEL:  # ``nn.DataParallel(model)``: the wrapped model's output
+        built = _construction(ctx, call.func) or _built_elsewhere(ctx, call.func)
+        wrapped = built.args[0] if built is not None and built.args else None
+        func_type = flow.safe_type(a, wrapped) if wrapped is not None else None
+        if func_type is None or func_type in _PARALLEL:
+            return None
     if index is not None:
         info = a.local_class(func_type)
         other = ctx
@@ -333,13 +348,21 @@ def _built_elsewhere(ctx: Context, expr: ast.expr, depth: int = 0) -> ast.Call |
         return None
     f = value.func  # type: ignore[attr-defined]
     if f.__class__ is ast.Name and not f.id[:1].isupper():
-        builder = flow.index(a).functions.get(f.id)
-        if builder is None or flow.parent(a, builder) is not ctx.tree:
+        try:
+            binding = a.lookup(f.id, a.scope_of(f), f.lineno)  # type: ignore[attr-defined]
+        except Exception:
+            return None
+        builder = binding.node if binding is not None and binding.kind == "def" else None
+        if builder.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
             return None
         returns = [n for n in flow.walk_local(a, builder) if n.__class__ is ast.Return]
         if len(returns) != 1 or returns[0].value is None:
             return None
         inner = effects.unmoved(returns[0].value)
+        params = [p.arg for p in (*builder.args.posonlyargs, *builder.args.args)]  # type: ignore[union-attr]
+        if inner.__class__ is ast.Name and inner.id in params:  # ``return model``: the model it was handed
+            arg = argument(value, inner.id, params.index(inner.id))  # type: ignore[arg-type]
+            return _built_elsewhere(ctx, arg, depth + 1) if arg is not None else None
         return inner if inner.__class__ is ast.Call else _built_elsewhere(ctx, inner, depth + 1)  # type: ignore[return-value]
     return value  # type: ignore[return-value]
 

@@ -212,7 +212,7 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
         conditional = flow.is_conditional_within(a, step, loop)
         if conditional and id(func) in clearing:
             continue  # accumulation: cleared once per outer loop / epoch
-        if _built_in(ctx, loop, opt, step) or _run_twice(loop):
+        if _built_in(ctx, loop, opt, step) or _run_twice(loop) or _empty_parameters(a, opt):
             continue
         yield ctx.finding(
             step,
@@ -221,6 +221,31 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _empty_parameters(a, opt: ast.expr) -> bool:
+    """The optimizer was built on parameters with no elements (``SGD([Parameter(torch.zeros(0))])``),
+    a stand-in that drives a learning-rate schedule to plot it (D-X-Y/AutoDL-Projects'
+    scheduler notebook): there is nothing to accumulate."""
+    built = flow.binding_value(a, opt) if opt.__class__ is ast.Name else None  # type: ignore[arg-type]
+    if built.__class__ is not ast.Call or not built.args or built.args[0].__class__ is not ast.List:  # type: ignore[union-attr]
+        return False
+
+    def empty(e: ast.expr, depth: int = 0) -> bool:
+        if e.__class__ is ast.Name and depth < 2:
+            return empty(flow.binding_value(a, e), depth + 1)  # type: ignore[arg-type]
+        if e.__class__ is not ast.Call:
+            return False
+        name = flow.last_name(e.func)  # type: ignore[attr-defined]
+        if name == "Parameter" and e.args:  # type: ignore[attr-defined]
+            return empty(e.args[0], depth)  # type: ignore[attr-defined]
+        first = e.args[0] if e.args else None  # type: ignore[attr-defined]
+        if name in ("zeros", "empty", "ones", "randn", "rand"):
+            return first.__class__ is ast.Constant and first.value == 0  # type: ignore[union-attr]
+        return name == "tensor" and first.__class__ is ast.List and not first.elts  # type: ignore[union-attr]
+
+    elts = built.args[0].elts  # type: ignore[union-attr]
+    return bool(elts) and all(empty(e) for e in elts)
 
 
 def _run_twice(loop: ast.AST) -> bool:
@@ -1010,6 +1035,12 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
     func = flow.enclosing_function(ctx.analysis, node)
     table, calls = _mode_tables(ctx, func)
     events = table.get(target)
+    if "." in target:  # a module's mode is its submodules' too: ``network.eval()`` sets ``network.controller``
+        parts = target.split(".")
+        outer = [e for i in range(1, len(parts)) for e in table.get(".".join(parts[:i]), ())]
+        if outer:  # (at one position, a helper's call, its own mode last: it is the more specific)
+            events = [t[2] for t in sorted([*((e[0], 0, e) for e in outer), *((e[0], 1, e) for e in events or ())],
+                                           key=lambda t: t[:2])]
     if not events:
         return None
     here = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
@@ -1071,7 +1102,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
             mode = _mode_at_callers(ctx, call, target)
         switch = _train_call_inside(a, block, call, target) if mode == "train" else None
         if mode == "train" and not _trained_inside(a, block, target, switch) \
-                and not (switch is not None and _output_unused(a, call)) and not _mode_free(ctx, call):
+                and not (switch is not None and _output_unused(a, call)) and not _mode_free(ctx, call) \
+                and not _losses_in_train_mode(a, block, call, target):
             reported.add(id(block))
             if switch is not None:
                 yield ctx.finding(
@@ -1087,6 +1119,25 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target, restore=from_callers),
             )
+
+
+def _losses_in_train_mode(a, block: ast.AST, call: ast.Call, target: str) -> bool:
+    """``model.train()`` is the statement right before the ``no_grad`` block, whose loop
+    keeps the model's output as losses (``loss_dict = model(images, targets)``): a detector
+    that returns its losses only in train mode, asked for validation losses on purpose
+    (facebookresearch/maskrcnn-benchmark's ``do_train``; in eval mode it returns boxes)."""
+    owner = flow.parent(a, block)
+    body = next((b for b in (getattr(owner, f, None) for f in ("body", "orelse", "finalbody"))
+                 if isinstance(b, list) and block in b), None)
+    if body is None or body.index(block) == 0:
+        return False
+    before = body[body.index(block) - 1]
+    if before.__class__ is not ast.Expr or before.value.__class__ is not ast.Call \
+            or effects.mode_call(before.value) != (target, "train"):  # type: ignore[attr-defined]
+        return False
+    stmt = flow.parent(a, call)
+    names = [t for t in getattr(stmt, "targets", ()) if t.__class__ is ast.Name]
+    return any("loss" in t.id.lower() for t in names)  # type: ignore[attr-defined]
 
 
 def _on_training_batch(ctx: Context, block: ast.AST, call: ast.Call) -> bool:
@@ -1389,11 +1440,13 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
     blocks = [b for b in flow.iter_nodes(a, ast.With, ast.AsyncWith)
               if any(flow.is_grad_off_context(a, item.context_expr) for item in b.items)]
     blocks += [loop for loop in flow.index(a).loops if _validation_loop(ctx, loop)]
+    passes = _held_out_passes(ctx)
+    blocks += passes
     for block in blocks:
         done: set[str] = set()
         loops = [block] if isinstance(block, ast.For) else [
             n for n in flow.walk_local(a, block) if isinstance(n, (ast.For, ast.AsyncFor))]
-        if not loops and _fetches_held_out(a, block):
+        if not loops and (block in passes or _fetches_held_out(a, block)):
             loops = [block]  # one pass over a held-out batch: ``x, y = next(iter(dataloader_test))``
         for loop in loops:
             for call in flow.calls_in(a, loop):
@@ -1427,15 +1480,37 @@ _HELD_OUT = re.compile(r"^(?:val|valid|validation|test|testing|eval|evaluation|d
 
 
 def _fetches_held_out(a, block: ast.AST) -> bool:
-    """The block takes a batch of held-out data: ``next(iter(val_loader))``."""
-    for c in flow.calls_in(a, block):
-        if c.func.__class__ is ast.Name and c.func.id == "next" and c.args:  # type: ignore[attr-defined]
-            it = c.args[0]
-            if it.__class__ is ast.Call and it.func.__class__ is ast.Name and it.func.id == "iter" and it.args:  # type: ignore[attr-defined]
-                it = it.args[0]  # type: ignore[attr-defined]
-            if it.__class__ in (ast.Name, ast.Attribute) and _HELD_OUT.match(flow.last_name(it)):
-                return True
-    return False
+    """The block takes a batch of held-out data: ``next(iter(val_loader))``,
+    ``next(enumerate(testdataloader, 0))``."""
+    return any(_held_out_fetch(c) for c in flow.calls_in(a, block))
+
+
+def _held_out_fetch(c: ast.Call) -> bool:
+    if c.func.__class__ is not ast.Name or c.func.id != "next" or not c.args:  # type: ignore[attr-defined]
+        return False
+    it = c.args[0]
+    if it.__class__ is ast.Call and it.func.__class__ is ast.Name and it.func.id in ("iter", "enumerate") \
+            and it.args:  # type: ignore[attr-defined]
+        it = it.args[0]  # type: ignore[attr-defined]
+    return it.__class__ in (ast.Name, ast.Attribute) and bool(_HELD_OUT.match(flow.last_name(it)))
+
+
+def _held_out_passes(ctx: Context) -> list[ast.AST]:
+    """The ``if`` arms inside a training loop that take one held-out batch and train
+    nothing, outside no_grad (fxia22/pointnet.pytorch: every 10 batches, ``if i % 10 == 0:``
+    scores a batch of ``next(enumerate(testdataloader, 0))``): evaluations too."""
+    a = ctx.analysis
+    out = []
+    for c in flow.calls_named(a, "next"):
+        if not _held_out_fetch(c) or flow.under_grad_off(a, c):
+            continue
+        branch = next((x for x in flow.ancestors(a, c) if x.__class__ is ast.If or isinstance(x, flow.SCOPES)), None)
+        if branch.__class__ is not ast.If or not flow.enclosing_loops(a, branch) or any(out_ is branch for out_ in out):
+            continue
+        if not _has_backward(ctx, branch) and not any(flow.method_name(x) in ("step", "zero_grad")
+                                                        for x in flow.calls_in(a, branch)):
+            out.append(branch)
+    return out
 
 
 def _validation_loop(ctx: Context, loop: ast.AST) -> bool:
@@ -1472,6 +1547,13 @@ def _builds_mode_dependent_module(a, value: ast.expr) -> bool:
             return init is not None and any(
                 isinstance(n, ast.Call) and flow.safe_qualname(a, n.func) in _MODE_LAYERS
                 for n in flow.walk_local(a, init))
+    found = _weights.class_of_project(a, qualname) if qualname and not qualname.startswith(LOCAL) else None
+    if found is not None and found[0] is not a:  # a model class of another module of the project
+        other, info = found
+        init = info.methods.get("__init__")
+        return init is not None and flow.is_subclass(other, info.qualname, "torch.nn.Module") and any(
+            isinstance(n, ast.Call) and flow.safe_qualname(other, n.func) in _MODE_LAYERS
+            for n in flow.walk_local(other, init))
     return False
 
 
@@ -1903,8 +1985,24 @@ def _evaluated_by_a_shared_helper(ctx: Context, reported: set[int]) -> Iterator[
         if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or func.name not in names:
             continue
         params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
-        for loop in _local_for_loops(a, func):
-            for index, param in enumerate(params):
+        # the calls made in eval mode, with no no_grad around them: (call, parameter index, target)
+        sites = []
+        for site in flow.calls_named(a, func.name):
+            if site.func.__class__ is not ast.Name or flow.under_grad_off(a, site) or id(site) in reported:
+                continue
+            caller = flow.enclosing_function(a, site)
+            for index, arg in enumerate(site.args[: len(params)]):
+                if arg.__class__ is ast.Starred:
+                    break
+                target = flow.dotted(arg)
+                if target is not None and caller is not func and _mode_before(ctx, site, target) == "eval" \
+                        and not _grad_disabled_somewhere(ctx, caller):
+                    sites.append((site, index, target))
+        if not sites:
+            continue
+        for index in sorted({i for _, i, _ in sites}):
+            param = params[index]
+            for loop in _local_for_loops(a, func):
                 model_call = _calls_target(a, loop, param) or _calls_target(a, loop, param + ".forward")
                 if model_call is None or id(model_call) in reported or flow.under_grad_off(a, model_call) \
                         or _mode_before(ctx, model_call, param) is not None \
@@ -1914,14 +2012,8 @@ def _evaluated_by_a_shared_helper(ctx: Context, reported: set[int]) -> Iterator[
                         or _grad_disabled_somewhere(ctx, func) or _callers_switch_grad(ctx, func) \
                         or _grad_handled(ctx, func, model_call, param) or _callers_freeze(ctx, func, param):
                     break
-                for site in flow.calls_named(a, func.name):
-                    if site.func.__class__ is not ast.Name or index >= len(site.args) \
-                            or any(x.__class__ is ast.Starred for x in site.args[: index + 1]):
-                        continue
-                    target = flow.dotted(site.args[index])
-                    caller = flow.enclosing_function(a, site)
-                    if target is None or caller is func or flow.under_grad_off(a, site) or id(site) in reported \
-                            or _mode_before(ctx, site, target) != "eval" or _grad_disabled_somewhere(ctx, caller):
+                for site, i, target in sites:
+                    if i != index or id(site) in reported:
                         continue
                     reported.add(id(site))
                     yield ctx.finding(
@@ -2723,7 +2815,8 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             # only `obj.method(...).to(device)`: `model(x).cpu()` is a deliberate sync, and a
             # tensor just made (`torch.zeros(1).to(device)`: skorch's CUDA warm-up) is no one's
             continue
-        if not (flow.is_tensor(a, recv) or _batch_tensor(a, stmt, recv) or _used_as_tensor(a, stmt, recv)):
+        if not (flow.is_tensor(a, recv) or _batch_tensor(a, stmt, recv) or _used_as_tensor(a, stmt, recv)
+                or _tokenizer_tensor(recv)):
             continue
         if isinstance(recv, ast.Attribute) and _reassigned_unknown(a, stmt, recv):
             continue
@@ -2750,6 +2843,18 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
                else f"; write `{written}`"),
             fix,
         )
+
+
+# what a tokenizer's (or processor's) output holds tensors under: a ``.to()`` there is a tensor's
+_TOKENIZER_KEYS = frozenset({"input_ids", "attention_mask", "token_type_ids", "position_ids", "pixel_values",
+                             "decoder_input_ids", "decoder_attention_mask", "input_features", "input_values"})
+
+
+def _tokenizer_tensor(recv: ast.expr) -> bool:
+    """``inputs["input_ids"]``: a tensor of a tokenizer's batch (``BatchEncoding.to`` moves in
+    place, its items do not: dhcode-cpp/X-R1's generation arm)."""
+    return recv.__class__ is ast.Subscript and recv.slice.__class__ is ast.Constant \
+        and recv.slice.value in _TOKENIZER_KEYS  # type: ignore[attr-defined]
 
 
 def _used_as_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
