@@ -896,7 +896,7 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
         # of any loop: a call of another library whose result replaces the target wraps it, in
         # the mode it was in (a helper of the project is asked through its summary all the same)
         idx = flow.index(ctx.analysis)
-        shadowed = idx.stored_names | idx.functions.keys() | idx.from_aliases
+        shadowed = _Shadowed(idx)
         wrappers = {id(effects.unmoved(n.value)) for n, d in rebound
                     if _wraps(n.value, d) and not flow.enclosing_loops(ctx.analysis, n)} if rebound else ()
         for n in flow.calls_in(ctx.analysis, func):
@@ -928,15 +928,15 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                 continue
             if wrappers and id(n) in wrappers:
                 continue
-            if kind is Name and f.id in _READS_ONLY and f.id not in shadowed:
-                continue  # ``print(model)``: a builtin that only reads what it is handed
-            if _SAVES.search(f.id if kind is Name else f.attr if kind is Attribute else ""):
-                continue  # ``save_checkpoint(model, path)``: a helper that writes the model out
             keywords = n.keywords  # (no list built for the many calls without keywords)
             for arg in [*n.args, *[k.value for k in keywords]] if keywords else n.args:
                 ak = arg.__class__  # only a name or an attribute chain is dotted
                 d = arg.id if ak is Name else flow.dotted(arg) if ak is Attribute else None
                 if d in targets:
+                    if kind is Name and f.id in _READS_ONLY and f.id not in shadowed:
+                        break  # ``print(model)``: a builtin that only reads what it is handed
+                    if _SAVES.search(f.id if kind is Name else f.attr if kind is Attribute else ""):
+                        break  # ``save_checkpoint(model, path)``: a helper that writes the model out
                     events.setdefault(d, []).append((position, "pass"))
         if rebound:
             for n, d in rebound:
@@ -953,6 +953,17 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
 # project does not define: its summary is asked otherwise): ``save_checkpoint``,
 # ``save_pretrain_checkpoint``, ``log_model``; a mode it might set would not be train mode
 _SAVES = re.compile(r"save|checkpoint|ckpt|^log_|_log$|^print_|summary", re.IGNORECASE)
+class _Shadowed:
+    """Whether a builtin's name is bound in the file (asked only of calls that pass a target)."""
+
+    def __init__(self, idx) -> None:
+        self.idx = idx
+
+    def __contains__(self, name: str) -> bool:
+        idx = self.idx
+        return name in idx.stored_names or name in idx.functions or name in idx.from_aliases
+
+
 # builtins that only read the object they are handed (no mode set through them)
 _READS_ONLY = frozenset({"print", "len", "repr", "str", "id", "type", "isinstance", "hasattr", "hash",
                          "format", "dir", "vars", "callable"})
