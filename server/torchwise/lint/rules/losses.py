@@ -165,14 +165,10 @@ def _through_callers(ctx: Context, name: ast.Name, depth: int) -> Source | None:
     ``def loss(self, logits, labels): return self.loss_func(input=logits, ...)``, called
     as ``self.loss(y_logits, y_true)`` with ``y_logits = self.forward(x)``, a sigmoid)."""
     a = ctx.analysis
-    try:
-        binding = a.lookup(name.id, a.scope_of(name), name.lineno)
-    except Exception:
+    found = _parameter(a, name)
+    if found is None or found[0].qualname:
         return None
-    func = flow.enclosing_function(a, name)
-    if binding is None or binding.kind != "param" or binding.qualname or binding.index is None \
-            or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return None
+    binding, func = found
     params = func.args.posonlyargs + func.args.args
     if binding.index >= len(params) or params[binding.index].arg != name.id:
         return None
@@ -367,16 +363,25 @@ def _built_elsewhere(ctx: Context, expr: ast.expr, depth: int = 0) -> ast.Call |
     return value  # type: ignore[return-value]
 
 
-def _passed_by_callers(ctx: Context, name: ast.Name, depth: int) -> ast.Call | None:
-    a = ctx.analysis
+def _parameter(a, name: ast.Name):
+    """(its binding, its function) when ``name`` is a parameter of the function it is used in."""
     try:
         binding = a.lookup(name.id, a.scope_of(name), name.lineno)
     except Exception:
         return None
     func = flow.enclosing_function(a, name)
     if binding is None or binding.kind != "param" or binding.index is None \
-            or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or flow.parent(a, func) is not ctx.tree:
+            or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
         return None
+    return binding, func
+
+
+def _passed_by_callers(ctx: Context, name: ast.Name, depth: int) -> ast.Call | None:
+    a = ctx.analysis
+    found = _parameter(a, name)
+    if found is None or flow.parent(a, found[1]) is not ctx.tree:
+        return None
+    binding, func = found
     found = None
     for site in flow.calls_named(a, func.name):  # type: ignore[attr-defined]
         if site.func.__class__ is not ast.Name or flow.enclosing_function(a, site) is func:
