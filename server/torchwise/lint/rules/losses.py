@@ -659,6 +659,16 @@ def _factory_results(ctx: Context) -> set[str]:
 _MOVES = frozenset({"to", "cuda", "cpu", "xpu", "mps", "float", "double", "half", "bfloat16"})
 
 
+def _parameter_named(ctx: Context, call: ast.Call, index: int) -> tuple[str, ...]:
+    """The name of parameter ``index`` of the file's function that ``call`` calls by name."""
+    f = call.func
+    func = flow.index(ctx.analysis).functions.get(f.id) if f.__class__ is ast.Name else None  # type: ignore[attr-defined]
+    if func is None or any(a.__class__ is ast.Starred for a in call.args[: index + 1]):
+        return ()
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[union-attr]
+    return (params[index],) if index < len(params) else ()
+
+
 def _names_bound_to_calls(ctx: Context, callee: str) -> set[str]:
     """The (last) names the results of calls whose function's last name is ``callee`` are
     assigned to: ``self.loss = nn.CrossEntropyLoss()`` gives ``{"loss"}`` for
@@ -679,6 +689,12 @@ def _names_bound_to_calls(ctx: Context, callee: str) -> set[str]:
             while node.__class__ is ast.Attribute and node.attr in _MOVES:  # ``nn.CrossEntropyLoss().cuda()``
                 call = parents.get(id(node))
                 node = parents.get(id(call)) if call.__class__ is ast.Call else None
+            if node.__class__ is ast.keyword:  # ``train(model, loss_fn=nn.CrossEntropyLoss())``
+                names.add(node.arg)  # type: ignore[arg-type]
+                continue
+            if node.__class__ is ast.Call and call in node.args:  # ``train(model, nn.CrossEntropyLoss())``
+                names.update(_parameter_named(ctx, node, node.args.index(call)))
+                continue
             if (node.__class__ is Assign or node.__class__ is AnnAssign) and node.value is call:
                 targets = node.targets if node.__class__ is Assign else [node.target]
                 for t in targets:  # ``opt, criterion = make_pair()``: each element's name
