@@ -964,6 +964,19 @@ def is_conditional_within(analysis: Analysis, node: ast.AST, outer: ast.AST) -> 
     return False
 
 
+def block_place(analysis: Analysis, stmt: ast.AST) -> tuple[list[ast.stmt], int] | None:
+    """The statement list that holds ``stmt`` (its parent's body, else, or finally) and its
+    place there; None for a statement in no such list (a handler's, a case's)."""
+    owner = parent(analysis, stmt)
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(owner, field, None)
+        if block.__class__ is list:
+            for i, s in enumerate(block):
+                if s is stmt:
+                    return block, i
+    return None
+
+
 def contains(outer: ast.AST, node: ast.AST) -> bool:
     """Position-based containment (cheap; both nodes from the same tree)."""
     start = (outer.lineno, outer.col_offset)  # type: ignore[attr-defined]

@@ -130,6 +130,13 @@ class Resolver:
                 yield path
 
 
+def _entered(dirpath: str, dirnames: list[str], prefix: str = "", ignored: frozenset[str] = frozenset()) -> list[str]:
+    """The subfolders a walk of the project enters, sorted: no hidden, tool or build folder,
+    no virtual environment, nothing git ignores (``prefix``: the folder's path in ``ignored``)."""
+    return sorted(d for d in dirnames if not d.startswith(".") and d not in INDEX_SKIPPED_DIRS
+                  and prefix + d not in ignored and not is_virtualenv(os.path.join(dirpath, d)))
+
+
 MAX_SCRIPT_DIRS = 20_000  # directories one walk for script roots looks at
 
 
@@ -143,8 +150,7 @@ def _script_roots(roots: list[Path]) -> list[Path]:
             seen += 1
             if seen > MAX_SCRIPT_DIRS:
                 return found
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in INDEX_SKIPPED_DIRS
-                                 and not is_virtualenv(os.path.join(dirpath, d)))
+            dirnames[:] = _entered(dirpath, dirnames)
             here = Path(dirpath)
             if here != root and not here.name.isidentifier() and here not in roots and here not in found \
                     and any(f.endswith((".py", ".ipynb")) for f in filenames):
@@ -161,8 +167,7 @@ def walk(folder: Path, suffix: str, ignored: frozenset[str] | None = None) -> It
         ignored = git_ignored(folder)
     for dirpath, dirnames, filenames in os.walk(folder):
         prefix = "" if dirpath == str(folder) else os.path.relpath(dirpath, folder).replace(os.sep, "/") + "/"
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in INDEX_SKIPPED_DIRS
-                             and prefix + d not in ignored and not is_virtualenv(os.path.join(dirpath, d)))
+        dirnames[:] = _entered(dirpath, dirnames, prefix, ignored)
         for name in sorted(filenames):
             if name.endswith(suffix) and prefix + name not in ignored:
                 yield Path(dirpath, name)

@@ -306,12 +306,12 @@ def _last_layer(ctx: Context, built: ast.Call | None) -> ast.expr | None:
     if stmt.__class__ is not ast.Assign or len(stmt.targets) != 1 or stmt.targets[0].__class__ is not ast.Name:  # type: ignore[attr-defined]
         return None
     name = stmt.targets[0].id  # type: ignore[attr-defined]
-    owner = flow.parent(a, stmt)
-    body = getattr(owner, "body", None)
-    if not isinstance(body, list) or stmt not in body:
+    place = flow.block_place(a, stmt)
+    if place is None or place[0] is not getattr(flow.parent(a, stmt), "body", None):
         return None
+    body, at = place
     last = None
-    for later in body[body.index(stmt) + 1:]:
+    for later in body[at + 1:]:
         if later.__class__ is ast.Expr and later.value.__class__ is ast.Call:  # type: ignore[attr-defined]
             f = later.value.func  # type: ignore[attr-defined]
             if f.__class__ is ast.Attribute and f.attr == "add_module" and f.value.__class__ is ast.Name \

@@ -1137,12 +1137,10 @@ def _losses_in_train_mode(a, block: ast.AST, call: ast.Call, target: str) -> boo
     keeps the model's output as losses (``loss_dict = model(images, targets)``): a detector
     that returns its losses only in train mode, asked for validation losses on purpose
     (facebookresearch/maskrcnn-benchmark's ``do_train``; in eval mode it returns boxes)."""
-    owner = flow.parent(a, block)
-    body = next((b for b in (getattr(owner, f, None) for f in ("body", "orelse", "finalbody"))
-                 if isinstance(b, list) and block in b), None)
-    if body is None or body.index(block) == 0:
+    place = flow.block_place(a, block)
+    if place is None or place[1] == 0:
         return False
-    before = body[body.index(block) - 1]
+    before = place[0][place[1] - 1]
     if before.__class__ is not ast.Expr or before.value.__class__ is not ast.Call \
             or effects.mode_call(before.value) != (target, "train"):  # type: ignore[attr-defined]
         return False
@@ -1910,10 +1908,7 @@ def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[
                     continue
                 if _mode_before(ctx, model_call, param) is not None or _mode_at_callers(ctx, model_call, param) != "eval":
                     continue
-                if _looks_like_training(a, loop) or _runs_once(loop) or _trains_through_helpers(a, loop) \
-                        or _grad_disabled_somewhere(ctx, func) or _callers_switch_grad(ctx, func) \
-                        or _grad_handled(ctx, func, model_call, param) or _callers_freeze(ctx, func, param) \
-                        or _called_under_grad_off_in_project(ctx, func):
+                if _helper_loop_excused(ctx, func, loop, model_call, param) or _called_under_grad_off_in_project(ctx, func):
                     break
                 reported.add(id(model_call))
                 yield _no_grad_finding(ctx, model_call, param, loop, func,
@@ -1982,6 +1977,16 @@ def _evaluated_after_helpers_eval(ctx: Context, reported: set[int]) -> Iterator[
             break
 
 
+def _helper_loop_excused(ctx: Context, func: ast.AST, loop: ast.AST, model_call: ast.Call, param: str) -> bool:
+    """The loop of a helper that runs its parameter ``param`` needs no ``no_grad`` from this
+    rule: it trains (itself or through helpers), runs once, or gradients are handled in the
+    helper or by its callers (switched, frozen)."""
+    a = ctx.analysis
+    return _looks_like_training(a, loop) or _runs_once(loop) or _trains_through_helpers(a, loop) \
+        or _grad_disabled_somewhere(ctx, func) or _callers_switch_grad(ctx, func) \
+        or _grad_handled(ctx, func, model_call, param) or _callers_freeze(ctx, func, param)
+
+
 def _evaluated_by_a_shared_helper(ctx: Context, reported: set[int]) -> Iterator[Finding]:
     """A helper of the file that runs a model it is handed for every batch of its loop,
     trains nothing there and turns no gradients off, called both in train mode and, after
@@ -2019,9 +2024,7 @@ def _evaluated_by_a_shared_helper(ctx: Context, reported: set[int]) -> Iterator[
                         or _mode_before(ctx, model_call, param) is not None \
                         or _mode_at_callers(ctx, model_call, param) == "eval":
                     continue  # (all callers in eval mode: reported in the helper, above)
-                if _looks_like_training(a, loop) or _runs_once(loop) or _trains_through_helpers(a, loop) \
-                        or _grad_disabled_somewhere(ctx, func) or _callers_switch_grad(ctx, func) \
-                        or _grad_handled(ctx, func, model_call, param) or _callers_freeze(ctx, func, param):
+                if _helper_loop_excused(ctx, func, loop, model_call, param):
                     break
                 for site, i, target in sites:
                     if i != index or id(site) in reported:
@@ -2899,11 +2902,10 @@ def _used_as_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
 def _shown_assigned_next(a, stmt: ast.stmt, recv: ast.expr) -> bool:
     """The very next statement assigns the same call back (``w.int()`` then ``w = w.int()``):
     a lesson showing the difference (joe-papa/pytorch-book's tensors notebook)."""
-    block = next((getattr(flow.parent(a, stmt), f) for f in ("body", "orelse", "finalbody")
-                  if any(s is stmt for s in getattr(flow.parent(a, stmt), f, None) or ())), None)
-    if not block:
+    place = flow.block_place(a, stmt)
+    if place is None:
         return False
-    at = next(i for i, s in enumerate(block) if s is stmt)
+    block, at = place
     following = block[at + 1] if at + 1 < len(block) else None
     return following.__class__ is ast.Assign and len(following.targets) == 1 \
         and ast.dump(following.targets[0]).replace("Store", "Load") == ast.dump(recv) \
