@@ -1057,3 +1057,28 @@ def test_batch_47_train_mode_on_purpose_a_parents_eval_and_an_empty_parameter() 
     assert findings(empty, "missing-zero-grad") == []
     one = empty.replace("torch.zeros(0)", "torch.zeros(1)")
     assert one != empty and [f.rule.name for f in findings(one, "missing-zero-grad")] == ["missing-zero-grad"]
+
+
+def test_batch_50_a_wrapper_that_holds_the_stepped_optimizer_clears_it() -> None:
+    """facebookresearch/omnivore clears ``self.optim``, an OmniOptimizer whose zero_grad()
+    clears the optimizer it holds, and steps ``self.optim.optimizer`` through the scaler.
+    Clearing another optimizer altogether is still reported."""
+    wrapper = (MENDS / "optimizer_wrapper_cleared.py").read_text()
+    assert findings(wrapper, "missing-zero-grad") == []
+    other = wrapper.replace("            self.optim.zero_grad()\n", "            self.other_optim.zero_grad()\n")
+    assert other != wrapper and [f.rule.name for f in findings(other, "missing-zero-grad")] == ["missing-zero-grad"]
+
+
+def test_batch_50_a_loop_that_changes_the_model_and_runs_a_smoke_forward() -> None:
+    """jxhe/unify-parameter-efficient-tuning's transfo-xl test resizes the model's
+    embeddings in a loop and runs one forward pass each time, its output thrown away: it
+    checks the model still runs, it evaluates nothing. Keeping the output, or calling no
+    other method of the model there, is an evaluation loop again."""
+    smoke = (MENDS / "resize_smoke_forward.py").read_text()
+    assert findings(smoke, "missing-no-grad") == []
+    kept = smoke.replace("                model(**inputs_dict)\n", "                outputs.append(model(**inputs_dict))\n").replace(
+        "        for model_class in [TinyModel]:\n", "        outputs = []\n        for model_class in [TinyModel]:\n")
+    assert kept != smoke and [f.rule.name for f in findings(kept, "missing-no-grad")] == ["missing-no-grad"]
+    untouched = smoke.replace("                model.resize_token_embeddings(20)\n", "").replace(
+        "                model.resize_token_embeddings(10)\n", "")
+    assert untouched != smoke and [f.rule.name for f in findings(untouched, "missing-no-grad")] == ["missing-no-grad"]

@@ -61,7 +61,43 @@ def fit_modules_train_again(modules, loader, val_loader, optimizer):
                 print(modules.bert(x))  # expect: missing-eval
 
 
+class Solver:
+    # sinhasam/vaal: a method helper called right after training, the model handed in train mode
+    def train(self, loader, task_model, optimizer):
+        task_model.train()
+        for x, y in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(task_model(x), y).backward()
+            optimizer.step()
+        return self.test(task_model, loader)
+
+    def test(self, task_model, loader):
+        correct = 0
+        task_model.eval()
+        for x, y in loader:
+            with torch.no_grad():
+                preds = task_model(x)  # expect: missing-eval
+            correct += (preds.argmax(1) == y).sum().item()
+        task_model.train()
+        return correct
+
+
 # --- correct code ----------------------------------------------------------------------
+class CheckedSolver(Solver):
+    # the same helper called from outside its class too: the mode it is handed there is unknown
+    def score(self, loader, task_model):
+        task_model.train()
+        return self.check(task_model, loader)
+
+    def check(self, task_model, loader):
+        with torch.no_grad():
+            for x, y in loader:
+                print(task_model(x))
+
+
+def outside(solver, model, loader):
+    model.train()
+    solver.check(model, loader)
 
 
 def fit_modules(modules, loader, val_loader, optimizer):

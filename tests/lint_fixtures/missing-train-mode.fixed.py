@@ -19,6 +19,35 @@ for epoch in range(3):
             print(model(x))
 
 
+class Classifier:
+    # webis-de/small-text: the epoch's method sets train mode, then calls the batch loop's
+    # method, which validates every few batches and never sets train mode again
+    def fit(self, loader, optimizer, epochs):
+        for epoch in range(epochs):
+            self._train_epoch(loader, optimizer)
+
+    def _train_epoch(self, loader, optimizer):
+        self.model.train()
+        return self._process_batches(loader, optimizer)
+
+    def _process_batches(self, loader, optimizer):
+        for i, (x, y) in enumerate(loader):
+            self.model.train()
+            self._train_batch(x, y, optimizer)
+            if i % 100 == 0:
+                self.validate(loader)  # expect: missing-train-mode
+
+    def _train_batch(self, x, y, optimizer):
+        optimizer.zero_grad()
+        F.cross_entropy(self.model(x), y).backward()
+        optimizer.step()
+
+    def validate(self, loader):
+        self.model.eval()
+        with torch.no_grad():
+            return [self.model(x) for x, _ in loader]
+
+
 # --- correct code ----------------------------------------------------------------------
 for epoch in range(3):
     model.train()
@@ -103,6 +132,7 @@ def quickstart(train_dataloader, test_dataloader, loss_fn):
     model = QuickNet().to("cpu")
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
     for t in range(5):
+        model.train()
         quick_train(train_dataloader, model, loss_fn, optimizer)
         quick_test(test_dataloader, model)  # expect: missing-train-mode
 
@@ -128,3 +158,29 @@ def bert_classifier(model, iterator, optim, eval_steps):
 
     for _ in range(3):
         _train_epoch()
+
+
+class RestoringClassifier(Classifier):
+    # the batch loop's method puts the model back in train mode after validating
+    def _train_epoch(self, loader, optimizer):
+        self.model.train()
+        return self._process_batches(loader, optimizer)
+
+    def _process_batches(self, loader, optimizer):
+        for i, (x, y) in enumerate(loader):
+            self._train_batch(x, y, optimizer)
+            if i % 100 == 0:
+                self.validate(loader)
+                self.model.train()
+
+
+class UnsetClassifier(Classifier):
+    # no caller sets a mode: the model is in the mode it was handed in, unknown here
+    def _train_epoch(self, loader, optimizer):
+        return self._process_batches(loader, optimizer)
+
+    def _process_batches(self, loader, optimizer):
+        for i, (x, y) in enumerate(loader):
+            self._train_batch(x, y, optimizer)
+            if i % 100 == 0:
+                self.validate(loader)

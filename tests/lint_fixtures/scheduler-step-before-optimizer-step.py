@@ -34,6 +34,19 @@ def gan_epochs(generator, discriminator, loader):
         opt_g.step()
 
 
+def train_one_epoch(model, loader, optimizer):
+    for x, y in loader:
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+
+for epoch in range(5):
+    # jdonnelly36/Deformable-ProtoPNet: the helper that steps is handed the optimizer by keyword
+    scheduler.step()  # expect: scheduler-step-before-optimizer-step
+    train_one_epoch(model=model, loader=loader, optimizer=optimizer)
+
+
 # --- correct code ----------------------------------------------------------------------
 for epoch in range(5):
     for x, y in loader:
@@ -131,3 +144,8 @@ def run_one_epoch(classifier, optimizer, wd_scheduler, momentum_scheduler, loade
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
+
+
+for epoch in range(5):
+    train_one_epoch(model=model, loader=loader, optimizer=optimizer)
+    scheduler.step()  # after the helper's steps: the right order

@@ -30,9 +30,26 @@ def move_batches(model, train_loader, device):
         model(images)
     for step, batch in enumerate(train_loader):
         batch["labels"].to(device)  # expect: tensor-to-discarded
+    for t in train_loader:
+        # kitzeslab/opensoundscape: the batch's items bound to names first
+        X, y = t["X"], t["y"]
+        X.to(device)  # expect: tensor-to-discarded
+        y.to(device)  # expect: tensor-to-discarded
+        model(X)
 
 
 weights.detach().to(device)  # expect: tensor-to-discarded
+
+
+class TrainStep:
+    # Michedev/VAE_anomaly_detection: an ignite process function handed the batch
+    def __init__(self, model, device):
+        self.model, self.device = model, device
+
+    def __call__(self, engine, batch):
+        x = batch[0]
+        if self.device: x.to(self.device)  # expect: tensor-to-discarded
+        return self.model(x)
 
 
 # --- correct code ----------------------------------------------------------------------

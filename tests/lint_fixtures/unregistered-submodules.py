@@ -25,6 +25,20 @@ class Grid(nn.Module):
         self.pairs = [[nn.Linear(4, 4), nn.ReLU()], [nn.Linear(4, 2), nn.Tanh()]]  # expect: unregistered-submodules
 
 
+class Filters(nn.Module):
+    # kymatio/murenn: each layer bound to a name, initialised, then appended
+    def __init__(self, levels=3):
+        super().__init__()
+        self.convs = []  # expect: unregistered-submodules
+        for _ in range(levels):
+            conv = nn.Conv1d(1, 4, kernel_size=3, bias=False)
+            nn.init.normal_(conv.weight)
+            self.convs.append(conv)
+
+    def forward(self, x):
+        return [conv(x) for conv in self.convs]
+
+
 # --- correct code ----------------------------------------------------------------------
 class Good(nn.Module):
     def __init__(self, depth=3):
@@ -37,7 +51,8 @@ class Good(nn.Module):
         self.hooks = []
 
     def remember(self, x):
-        self.cache.append(x.detach())
+        feature = x.detach()
+        self.cache.append(feature)  # a tensor bound to a name: nothing to register
 
 
 class Converted(nn.Module):

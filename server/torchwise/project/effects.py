@@ -244,6 +244,10 @@ class Summaries:
         # id(function) -> (it, {remaining depth: (stamp, effects)})
         self._effects: dict[int, tuple[ast.AST, dict[int, tuple[int, Effects]]]] = {}
         self._names: tuple[int, frozenset[str]] | None = None
+        self._method_names_cache: tuple[int, frozenset[str]] | None = None
+        # id(call) -> (stamp, call, method): ``obj.method(...)`` calls on an object of a class of
+        # the file or of a project module it imports (``model.train_start()``)
+        self._bound: dict[int, tuple[int, ast.Call, ast.AST | None]] = {}
         self._owned: tuple[int, frozenset[str] | None] | None = None
         self.functions = {s.name: s for s in tree.body if isinstance(s, _FUNCS)}
         self._nested_cache: frozenset[str] | None = None
@@ -285,7 +289,134 @@ class Summaries:
             if caller is None:
                 return None
             return self.methods.get(id(caller), {}).get(func.attr)
-        return self._foreign_callee(call) if isinstance(func, ast.Attribute) else None
+        if not isinstance(func, ast.Attribute):
+            return None
+        found = self._foreign_callee(call)
+        if found is None and func.attr in self._method_names():
+            found = self._bound_callee(call)
+        return found
+
+    def is_bound(self, call: ast.Call) -> bool:
+        """Whether ``call`` runs a method of the object it is called on (``model.train_start()``):
+        its ``self`` is the receiver, its first argument the method's second parameter."""
+        entry = self._bound.get(id(call))
+        return entry is not None and entry[1] is call and entry[2] is not None
+
+    def analysis_of(self, func: ast.AST):
+        """The analysis of the module that defines a callee (another module's, or this one's)."""
+        owned = self._owners.get(id(func))
+        return owned[2] if owned is not None and owned[0] is func else self.analysis
+
+    def _method_names(self) -> frozenset[str]:
+        """Names of the methods of the classes of this module and, with a project, of the
+        project modules it imports: the only ``obj.method()`` calls ``_bound_callee`` asks
+        the type of the receiver for."""
+        cached = self._method_names_cache
+        if cached is not None and (not self._env or cached[0] == self.stamp()):
+            return cached[1]  # (a file on its own: its classes' methods, for good)
+        stamp = self.stamp()
+        names = {name for methods in self.methods.values() for name in methods}
+        env = getattr(self.analysis, "env", None)
+        if env is not None:
+            try:
+                names.update(self._imported_method_names(env))
+            except Exception:  # the project model must never break a rule
+                pass
+        names.difference_update(_NOT_HELPERS)
+        self._method_names_cache = (stamp, frozenset(names))
+        return self._method_names_cache[1]
+
+    def _imported_method_names(self, env) -> set[str]:
+        out: set[str] = set()
+        project = env.project
+        seen: set = set()
+        for bindings in self.analysis.module_scope.bindings.values():
+            for binding in bindings:
+                if binding.kind != "import" or not binding.qualname:
+                    continue
+                parts = env.imported(binding.qualname).split(".")
+                for i in range(len(parts), 0, -1):  # the module the name comes from (or is)
+                    path = project.resolver.find(".".join(parts[:i]))
+                    if path is None:
+                        continue
+                    if not path.is_dir() and path not in seen:
+                        seen.add(path)
+                        if may_have_effects(project, ".".join(parts[:i])):
+                            summary = project.summary(path)
+                            if summary is not None:
+                                out.update(m.name for c in summary.classes for m in c.methods)
+                    break
+        return out
+
+    def _calls_known_methods(self, project, qualname: str) -> bool:
+        """Whether the module a project name comes from calls, by its text, a method of a
+        class this module sees (``model.val_start()`` in fartashf/vsepp's evaluation module,
+        which names no effect itself): its functions may have effects through them."""
+        names = self._method_names()
+        if not names:
+            return False
+        parts = qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            path = project.resolver.find(".".join(parts[:i]))
+            if path is None:
+                continue
+            if path.is_dir():
+                return False
+            key = ("calls_methods", path, names)
+            known = project.memo.get(key)
+            if known is None:
+                text = project.source(path) or ""
+                known = project.memo[key] = any(f".{name}(" in text for name in names)
+            return known
+        return False
+
+    def _bound_callee(self, call: ast.Call) -> ast.AST | None:
+        """The method ``obj.name(...)`` runs, by the inferred class of ``obj`` (or a base of
+        it): a class of this module or of another module of the project. Memoised per call
+        and revision."""
+        stamp = self.stamp()
+        cached = self._bound.get(id(call))
+        if cached is not None and cached[0] == stamp and cached[1] is call:
+            return cached[2]
+        node = None
+        try:
+            node = self._resolve_bound(call)
+        except Exception:  # inference must never break a rule
+            node = None
+        self._bound[id(call)] = (stamp, call, node)
+        return node
+
+    def _resolve_bound(self, call: ast.Call) -> ast.AST | None:
+        from torchwise.lint import flow  # (lint sits above the project layer)
+
+        analysis = self._own_analysis()
+        receiver = call.func.value  # type: ignore[attr-defined]
+        name = call.func.attr  # type: ignore[attr-defined]
+        if analysis is None or receiver.__class__ not in (ast.Name, ast.Attribute) \
+                or (name in _TENSOR_METHODS and receiver.__class__ is ast.Name):
+            return None  # (``loss.backward()``, ``optimizer.zero_grad()``: a tensor's, an optimizer's)
+        qualname = flow.safe_type(analysis, receiver)
+        if not qualname or qualname.startswith("torch."):
+            return None
+        env = analysis.env
+        for cls in analysis.mro(qualname)[:6]:
+            info = analysis.local_class(cls)
+            unit_analysis = analysis
+            if info is None:
+                found = env.class_unit(cls) if env is not None and env.owns(cls) else None
+                if found is None:
+                    continue
+                unit_analysis, info, _module = found
+            method = info.methods.get(name)
+            if method is None:
+                continue
+            owner = self if unit_analysis is analysis else summaries(unit_analysis.tree, unit_analysis)
+            if id(method) not in owner.methods:
+                return None  # a class nested in a function: not summarised
+            if owner is not self:
+                self._owners[id(method)] = (method, owner, unit_analysis)
+            return method
+        return None
 
     def _nested(self, caller: ast.AST, name: str) -> ast.AST | None:
         """A function defined inside ``caller`` or a function around it, by the name it is
@@ -373,7 +504,8 @@ class Summaries:
             rest.append(attr.attr)
             attr = attr.value
         qualname = ".".join([qualname, *reversed(rest)])
-        if not env.owns(qualname) or not may_have_effects(env.project, qualname):
+        if not env.owns(qualname) or not (may_have_effects(env.project, qualname)
+                                          or self._calls_known_methods(env.project, qualname)):
             return None
         value = analysis.resolve(call.func, analysis.scope_of(root))
         if value is None or value.kind != "symbol" or value.is_local or not env.owns(value.qualname):
@@ -406,6 +538,7 @@ class Summaries:
                 names.update(self._imported_names(env))
             except Exception:  # the project model must never break a rule
                 pass
+        names.update(self._method_names())
         self._names = (stamp, frozenset(names))
         return self._names[1]
 
@@ -514,33 +647,46 @@ class Summaries:
             backward = backward or inner.backward
             clears = clears or inner.clears
             for t, mode in inner.modes:
-                k = key(self.map_target(t, call))
+                k = key(self.map_target(t, call, inner.params))
                 if k is not None:
                     modes[k] = "unknown" if conditional else mode
             for t, expr in inner.steps:
-                mapped = self.map_target(t, call)
+                mapped = self.map_target(t, call, inner.params)
                 k = key(mapped)
                 if k is not None:
-                    steps.setdefault(k, self.argument(t, call) or expr)
+                    steps.setdefault(k, self.argument(t, call, inner.params) or expr)
             for t in inner.called:
-                k = key(self.map_target(t, call))
+                k = key(self.map_target(t, call, inner.params))
                 if k is not None:
                     called.add(k)
         clears = clears or _assigns_grad(analysis, func)
         return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called), clears,
                        regions_of(self._own_analysis(), func))
 
-    def argument(self, target: str, call: ast.Call) -> ast.expr | None:
-        """The argument expression a call passes for a parameter target ``#i`` (no attribute)."""
+    def argument(self, target: str, call: ast.Call, params: tuple[str, ...] = ()) -> ast.expr | None:
+        """The argument expression a call passes for a parameter target ``#i`` (no attribute);
+        ``params``: the callee's, to find one passed by keyword."""
         if not target.startswith("#") or "." in target:
             return None
-        i = int(target[1:])
+        return self._passed(int(target[1:]), call, params)
+
+    def _passed(self, i: int, call: ast.Call, params: tuple[str, ...]) -> ast.expr | None:
+        """What ``call`` passes for the callee's parameter ``i`` (``self`` included), by
+        position or, given the callee's ``params``, by keyword (``train(model=net, optimizer=opt)``)."""
         func = call.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
-            i -= 1
-        if i < 0 or i >= len(call.args) or any(isinstance(a, ast.Starred) for a in call.args[: i + 1]):
+        shift = 1 if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+                      or self.is_bound(call)) else 0  # self.method(a), obj.method(a): a is parameter 1
+        j = i - shift
+        if j < 0 or any(isinstance(a, ast.Starred) for a in call.args[: j + 1]):
             return None
-        return call.args[i]
+        if j < len(call.args):
+            return call.args[j]
+        if i < len(params) and call.keywords:
+            name = params[i]
+            for k in call.keywords:
+                if k.arg == name:
+                    return k.value
+        return None
 
     def steps_at(self, call: ast.Call, caller: ast.AST) -> list[ast.expr]:
         """The optimizers a call's helper steps, as expressions (the caller's argument, or
@@ -549,27 +695,27 @@ class Summaries:
         if target is None:
             return []
         out = []
-        for t, expr in self.of(target).steps:
-            if self.map_target(t, call) is not None:
-                out.append(self.argument(t, call) or expr)
+        inner = self.of(target)
+        for t, expr in inner.steps:
+            if self.map_target(t, call, inner.params) is not None:
+                out.append(self.argument(t, call, inner.params) or expr)
         return out
 
-    def map_target(self, target: str, call: ast.Call) -> str | None:
-        """A callee's target as the caller writes it at ``call``."""
+    def map_target(self, target: str, call: ast.Call, params: tuple[str, ...] = ()) -> str | None:
+        """A callee's target as the caller writes it at ``call`` (``params``: the callee's,
+        for an argument passed by keyword)."""
         if target.startswith("#"):
             head, _, rest = target[1:].partition(".")
-            i = int(head)
-            func = call.func
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
-                i -= 1  # self.method(a): a is parameter 1
-            if i < 0 or i >= len(call.args) or any(isinstance(a, ast.Starred) for a in call.args[: i + 1]):
-                return None
-            base = dotted(call.args[i])
+            passed = self._passed(int(head), call, params)
+            base = dotted(passed) if passed is not None else None
             return None if base is None else base + (f".{rest}" if rest else "")
         if target.startswith("self."):
             func = call.func
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
                 return target
+            if self.is_bound(call):  # ``model.val_start()``: its ``self.img_enc`` is ``model.img_enc``
+                base = dotted(func.value)  # type: ignore[attr-defined]
+                return None if base is None else base + target[4:]
             return None
         func = call.func  # a module-level name (or a closure's): the caller's own only for a function of its module
         return target if isinstance(func, ast.Name) and (func.id in self.functions or func.id in self._nested_names()) \
@@ -581,14 +727,27 @@ class Summaries:
         if target is None:
             return []
         out = []
-        for t, mode in self.of(target).modes:
-            mapped = self.map_target(t, call)
+        inner = self.of(target)
+        for t, mode in inner.modes:
+            mapped = self.map_target(t, call, inner.params)
             if mapped is not None:
                 out.append((mapped, mode))
         return out
 
 
 _EFFECT_WORDS = ("backward", "step(", "zero_grad", ".train(", ".eval(", "no_grad", "inference_mode")
+
+# torch's names a class of the project may define too: followed on an attribute only
+# (``self.edge_model.backward(loss)``), never on a plain name (``loss.backward()``)
+_TENSOR_METHODS = frozenset({"backward", "zero_grad", "step", "load", "save"})
+
+# method names never followed as another object's helper: torch's own (a project class that
+# defines one overrides what every caller expects), and the containers'
+_NOT_HELPERS = frozenset({
+    "forward", "__call__", "__init__", "train", "eval", "to", "cuda", "cpu", "parameters", "named_parameters",
+    "state_dict", "load_state_dict", "item", "size", "view", "append",
+    "extend", "update", "get", "items", "keys", "values", "pop", "add", "format", "join", "split",
+})
 
 
 def may_have_effects(project, qualname: str) -> bool:

@@ -229,7 +229,38 @@ def _model_type(a, call: ast.Call) -> str | None:
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__"):
         func = func.value  # (``self.__call__(x)``: Text-Classification-Models-Pytorch's Transformer)
-    return flow.safe_type(a, func)
+    found = flow.safe_type(a, func)
+    if found is None and func.__class__ is ast.Attribute:
+        built = _set_on_parameter(a, func)  # type: ignore[arg-type]
+        found = flow.safe_type(a, built) if built is not None else None
+    return found
+
+
+def _set_on_parameter(a, expr: ast.Attribute) -> ast.Call | None:
+    """``pl_module.evaluator`` read in a method, where ``pl_module`` is a parameter, and set
+    once by another method of the class on its parameter of the same name: the construction
+    it was set to (a Lightning callback's ``pl_module.non_linear_evaluator = SSLEvaluator(...)``
+    in its set-up hook, run in its batch hooks: Lightning-Universe/lightning-bolts)."""
+    holder = expr.value
+    if holder.__class__ is not ast.Name or holder.id in ("self", "cls") or _parameter(a, holder) is None:  # type: ignore[attr-defined]
+        return None
+    owner = flow.parent(a, flow.enclosing_function(a, expr))
+    if owner.__class__ is not ast.ClassDef:
+        return None
+    found = []
+    for method in owner.body:  # type: ignore[attr-defined]
+        if method.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) \
+                or holder.id not in {p.arg for p in method.args.args}:  # type: ignore[attr-defined]
+            continue
+        for n in flow.walk_local(a, method):
+            if n.__class__ is ast.Assign and any(
+                    t.__class__ is ast.Attribute and t.attr == expr.attr and t.value.__class__ is ast.Name
+                    and t.value.id == holder.id for t in n.targets):  # type: ignore[attr-defined]
+                found.append(n.value)  # type: ignore[attr-defined]
+    if len(found) != 1:
+        return None
+    value = effects.unmoved(found[0])
+    return value if value.__class__ is ast.Call else None  # type: ignore[return-value]
 
 
 def _forward_return(ctx: Context, info, index: int | None) -> ast.expr | None:
@@ -274,14 +305,11 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
             return None
         return _elsewhere(trace(other, _forward_return(other, info, index), depth + 1, top=False), ctx, other)
     if func_type in ("torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
-        last = _last_layer(ctx, _construction(ctx, call.func) or _built_elsewhere(ctx, call.func))
-        if last is not None:
-            if isinstance(last, ast.Call):
-                kind = LAYER_KINDS.get(flow.safe_type(a, last) or "")
-                if kind is None:
-                    kind = LAYER_KINDS.get(flow.safe_qualname(a, last.func) or "")
-                if kind is not None:
-                    return Source(kind, last)
+        built = _construction(ctx, call.func) or _built_elsewhere(ctx, call.func)
+        options = [built] if built is not None else _every_construction(ctx, call.func)
+        sources = [_last_layer_kind(ctx, _last_layer(ctx, b)) for b in options]
+        if sources and all(s is not None and s.kind == sources[0].kind for s in sources):
+            return sources[0]  # (every Sequential the attribute may hold ends so: lightning-bolts' SSLEvaluator)
         return None
     info = a.local_class(func_type)
     other = ctx
@@ -290,6 +318,37 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
     if info is None:
         return None
     return _elsewhere(trace(other, _forward_return(other, info, None), depth + 1, top=False), ctx, other)
+
+
+def _last_layer_kind(ctx: Context, last: ast.expr | None) -> Source | None:
+    """A Sequential's last layer, when it is a softmax/log-softmax/sigmoid layer."""
+    if not isinstance(last, ast.Call):
+        return None
+    a = ctx.analysis
+    kind = LAYER_KINDS.get(flow.safe_type(a, last) or "")
+    if kind is None:
+        kind = LAYER_KINDS.get(flow.safe_qualname(a, last.func) or "")
+    return Source(kind, last) if kind is not None else None
+
+
+def _every_construction(ctx: Context, expr: ast.expr) -> list[ast.Call]:
+    """Each ``nn.Sequential`` call a ``self.<attr>`` of a class of the file is assigned,
+    when every assignment is one (``if n_hidden is None: self.block = nn.Sequential(...)
+    else: self.block = nn.Sequential(...)``); else none."""
+    a = ctx.analysis
+    if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name)):
+        return []
+    cls_type = flow.safe_type(a, expr.value)
+    info = a.local_class(cls_type) if cls_type else None
+    assigned = info.attributes.get(expr.attr, []) if info is not None else []
+    out = []
+    for _, value in assigned:
+        value = effects.unmoved(value)
+        if value.__class__ is not ast.Call or flow.safe_qualname(a, value.func) not in (  # type: ignore[attr-defined]
+                "torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
+            return []
+        out.append(value)
+    return out
 
 
 def _last_layer(ctx: Context, built: ast.Call | None) -> ast.expr | None:
@@ -617,6 +676,11 @@ def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
         for name in class_names:
             cached.update(_names_bound_to_calls(ctx, name))
         cached.update(_factory_results(ctx))
+        # called names that say they are a loss (``criterion(output, labels)`` with ``criterion``
+        # a parameter): kept only when the name's inferred type is a loss class, as what the
+        # callers pass (doronharitan/human_activity_recognition_LRCN's ``foward_step``)
+        cached.update(n for n in flow.index(ctx.analysis).calls_by_name
+                      if "loss" in n.lower() or "criterion" in n.lower())
         ctx.analysis.queries[key] = cached
     return cached
 

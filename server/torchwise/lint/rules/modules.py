@@ -424,6 +424,10 @@ def _filled_with_modules(ctx: Context, info, attr: str) -> tuple[str | None, lis
                         and target.value.id == "self" and n.args):
                     continue
                 item = n.args[-1]
+                if item.__class__ is ast.Name:  # ``layer = nn.Conv1d(...); self.convs.append(layer)`` (kymatio/murenn)
+                    bound = flow.binding_value(a, item)
+                    if bound is not None and _is_module_call(ctx, bound):
+                        item = bound
                 if _is_module_call(ctx, item) or _moved_by_hand(ctx, info, attr, item) or _tested_module(a, n, item):
                     kind = kind or "modules"
                     built.append(item)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from torchwise.lint import flow
 from torchwise.lint.base import Context, Fix, rule
 from torchwise.lint.rules._calls import (
     add_keyword, argument, call_name, calls, has_star_kwargs, index, is_module_instance, keyword,
@@ -38,13 +39,25 @@ def torch_load_without_weights_only(ctx: Context):
 
 # ---------------------------------------------------------------- TW502
 @rule(code="TW502", name="save-whole-model", group="serialization", severity="warning",
-      summary="`torch.save(model)` pickles the whole module; save its `state_dict()` instead.")
+      summary="`torch.save(model)` pickles the whole module; save its `state_dict()` instead.",
+      fix="unsafe")
 def save_whole_model(ctx: Context):
     for call in calls(ctx, {"save"}):
         if call_name(ctx, call, {"save"}) != "torch.save":
             continue
         obj = argument(call, "obj", 0)
-        if obj is None or not is_module_instance(ctx, obj):
+        if obj.__class__ is ast.Attribute and obj.attr == "state_dict":  # type: ignore[union-attr]
+            # ``torch.save(self.model.state_dict, path)``: the bound method, not the dict it
+            # returns (krisrs1128/glacier_mapping): pickling it pickles its whole object
+            name = ctx.text(obj)
+            yield ctx.finding(
+                call,
+                f"`{name}` is not called: `torch.save` pickles the bound method, and with it the whole "
+                f"object it belongs to, not its state dict; write `{name}()`",
+                Fix("unsafe", f"Call `{name}()`", (ctx.replace(obj, f"{name}()"),)),
+            )
+            continue
+        if obj is None or not (is_module_instance(ctx, obj) or _built_or_loaded(ctx, obj)):
             continue
         cls = type_of(ctx, obj) or ""
         if cls.startswith("torch.jit."):
@@ -57,6 +70,29 @@ def save_whole_model(ctx: Context):
             f"its default `weights_only=True`. Save `{name}.state_dict()` instead and load it "
             f"with `load_state_dict` into a freshly built model.",
         )
+
+
+def _built_or_loaded(ctx: Context, obj: ast.expr) -> bool:
+    """A name its function binds only to modules it builds and to what ``torch.load``
+    reads back, at least one built (``net = WSDDN()`` or, resuming, ``net = torch.load(path)``:
+    adursun/wsddn.pytorch): the loaded value is the module a run saved whole."""
+    if obj.__class__ is not ast.Name:
+        return False
+    a = ctx.analysis
+    scope = flow.enclosing_function(a, obj)
+    built = False
+    for node in flow.walk_local(a, scope):
+        if node.__class__ is not ast.Assign or not any(t.__class__ is ast.Name and t.id == obj.id for t in node.targets):  # type: ignore[attr-defined]
+            continue
+        if len(node.targets) != 1:  # type: ignore[attr-defined]
+            return False
+        value = node.value  # type: ignore[attr-defined]
+        if value.__class__ is ast.Call and call_name(ctx, value, {"load"}) == "torch.load":
+            continue
+        if not is_module_instance(ctx, value):
+            return False
+        built = True
+    return built
 
 
 # ---------------------------------------------------------------- TW503

@@ -42,7 +42,8 @@ def _optimizer_steps(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
         added = False
         for call, callee in _helper_callees(a):
             if not summaries.is_local_call(call) and not any(
-                    "opt" in flow.last_name(x).lower() for x in call.args if isinstance(x, (ast.Name, ast.Attribute))):
+                    "opt" in flow.last_name(x).lower() for x in [*call.args, *(k.value for k in call.keywords)]
+                    if isinstance(x, (ast.Name, ast.Attribute))):
                 continue  # another module's helper: only when something named like an optimizer is passed
             for arg in summaries.steps_at(call, flow.enclosing_function(a, call)):
                 if flow.is_optimizer(a, arg):
@@ -328,8 +329,11 @@ def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.exp
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "zero_grad"):
             return None
         recv = n.func.value
-        if flow.dotted(recv) in (None, name) or not flow.is_optimizer(a, recv) or _same_but_private(flow.dotted(recv), name):
-            return None
+        held = flow.dotted(recv)
+        if held in (None, name) or not flow.is_optimizer(a, recv) or _same_but_private(held, name) \
+                or name.startswith(held + "."):  # type: ignore[operator]
+            return None  # (``self.optim.zero_grad()`` for ``self.optim.optimizer``: the wrapper that
+            # holds it clears it, facebookresearch/omnivore's OmniOptimizer)
     cleared_names = {flow.dotted(n.func.value) for n in inside}  # type: ignore[attr-defined]
     if len(cleared_names) == 1 and opt.__class__ is ast.Name \
             and _global_at_callers(ctx, flow.enclosing_function(a, loop), opt.id, 2) in cleared_names:
@@ -921,11 +925,14 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                     continue
             if helpers is not None and (f.attr if kind is Attribute else f.id if kind is Name else None) not in helpers:
                 pass
-            elif summaries.callee(n, func) is not None:  # one of the file's helpers: its summary says
+            elif (callee := summaries.callee(n, func)) is not None:  # one of the file's helpers: its summary says
                 for target, mode in summaries.effects_at(n, func):
                     if target in targets:
                         events.setdefault(target, []).append((position, mode))
-                continue
+                if callee.args.vararg is None and callee.args.kwarg is None:  # type: ignore[attr-defined]
+                    continue
+                # (``eval_mode(*nets)``, Project-MONAI's: what it does to the models it takes
+                # through ``*args`` is not in its summary; handed over, their mode is unknown)
             if wrappers and id(n) in wrappers:
                 continue
             keywords = n.keywords  # (no list built for the many calls without keywords)
@@ -1065,7 +1072,9 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
         if call is not None and flow.other_arms(ctx.analysis, call, node):
             continue  # set in the other arm of an ``if`` the node is in: not on its way
         return "unknown" if passed else kind
-    return None
+    # handed to a call that may set its mode, with no mode set before it here: not known
+    # (Project-MONAI's ``with eval_mode(self.model):``), not "nothing set" (which asks the callers)
+    return "unknown" if passed else None
 
 
 @rule(code="TW104", name="missing-eval", group="training", severity="warning",
@@ -1110,7 +1119,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         mode = _mode_before(ctx, call, target)
         from_callers = mode is None
         if from_callers:
-            mode = _mode_at_callers(ctx, call, target)
+            mode = _mode_at_callers(ctx, call, target, methods=True)
         switch = _train_call_inside(a, block, call, target) if mode == "train" else None
         if mode == "train" and not _trained_inside(a, block, target, switch) \
                 and not (switch is not None and _output_unused(a, call)) and not _mode_free(ctx, call) \
@@ -1376,7 +1385,7 @@ def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
         if inner.backward or inner.steps or inner.clears:
             continue
         for t in inner.called:
-            mapped = summaries.map_target(t, call)
+            mapped = summaries.map_target(t, call, inner.params)
             if mapped in targets and inner.mode_of(t) is None and t.startswith("#"):
                 out.append((call, mapped))
                 break
@@ -1384,7 +1393,7 @@ def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
     return out
 
 
-def _mode_at_callers(ctx: Context, node: ast.AST, target: str, depth: int = 0) -> str | None:
+def _mode_at_callers(ctx: Context, node: ast.AST, target: str, depth: int = 0, methods: bool = False) -> str | None:
     """When ``target`` is (an attribute of) a parameter of the module-level function
     around ``node``, which sets no mode on it: the mode every call site of the function
     in the file leaves its argument in, when they all agree (``evaluate(model)`` called
@@ -1394,34 +1403,58 @@ def _mode_at_callers(ctx: Context, node: ast.AST, target: str, depth: int = 0) -
     and then ``validate(context)``, which hands ``context.model`` to ``predict``)."""
     a = ctx.analysis
     func = flow.enclosing_function(a, node)
-    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func not in a.tree.body:
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    # ``methods``: also a method called as ``self.test(model)`` in its class (sinhasam/vaal)
+    owner = _plain_method_of(a, func) if methods else None
+    if owner is None and func not in a.tree.body:
         return None
     root, _, rest = target.partition(".")
-    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
-    if root not in params:
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)][1 if owner is not None else 0:]
+    own = owner is not None and root == "self" and bool(rest)  # ``self.model``: the same at every ``self.`` site
+    if root not in params and not own:
         return None
-    index = params.index(root)
+    index = params.index(root) if not own else -1
     modes = set()
     for site in flow.calls_named(a, func.name):
-        if not isinstance(site.func, ast.Name) or site.func.id != func.name:
+        if owner is not None:
+            if not (site.func.__class__ is ast.Attribute and site.func.value.__class__ is ast.Name
+                    and site.func.value.id == "self"):
+                return None  # (``solver.test(model)``: a caller outside the class, mode unknown)
+            if _plain_method_of(a, flow.enclosing_function(a, site)) is not owner:
+                continue
+        elif not isinstance(site.func, ast.Name) or site.func.id != func.name:
             continue
         if flow.enclosing_function(a, site) is func:
             return None  # recursion: not followed
-        if index >= len(site.args) or any(isinstance(x, ast.Starred) for x in site.args[: index + 1]):
-            return None
-        base = flow.dotted(site.args[index])
-        if base is None:
-            return None
-        asked = base + (f".{rest}" if rest else "")
+        if own:
+            asked = target
+        else:
+            if index >= len(site.args) or any(isinstance(x, ast.Starred) for x in site.args[: index + 1]):
+                return None
+            base = flow.dotted(site.args[index])
+            if base is None:
+                return None
+            asked = base + (f".{rest}" if rest else "")
         mode = _mode_before(ctx, site, asked)
         if mode is None:
             alias = _bound_to(ctx, site, asked)
             if alias is not None:
                 mode = _mode_before(ctx, site, alias)
         if mode is None and depth < 2:
-            mode = _mode_at_callers(ctx, site, asked, depth + 1)
+            mode = _mode_at_callers(ctx, site, asked, depth + 1, methods)
         modes.add(mode)
     return modes.pop() if len(modes) == 1 else None
+
+
+def _plain_method_of(a, func: ast.AST) -> ast.ClassDef | None:
+    """The module-level class whose plain method (``self`` first, no decorator) ``func`` is."""
+    owner = flow.parent(a, func)
+    if owner.__class__ is not ast.ClassDef or owner not in a.tree.body \
+            or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or func.decorator_list:  # type: ignore[attr-defined]
+        return None
+    args = func.args.posonlyargs + func.args.args  # type: ignore[attr-defined]
+    return owner if args and args[0].arg == "self" else None  # type: ignore[return-value]
 
 
 def _bound_to(ctx: Context, node: ast.AST, dotted: str) -> str | None:
@@ -1721,9 +1754,20 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             inside = [kind for position, kind in events if start <= position <= end]
             # train mode restored in the loop, or the model handed to helpers there (which
             # may restore it): fine
-            if any(kind in ("train", "unknown", "pass", "new") for kind in inside):
+            # (a part of it put back in train mode there: ``train_model.model.train()`` after
+            # ``train_model.eval()``, a wrapper's own eval method: uclanlp/visualbert)
+            parts = [kind for key, found in _mode_events(ctx, func).items() if key.startswith(target + ".")
+                     for position, kind in found if start <= position <= end]
+            if any(kind in ("train", "unknown", "pass", "new") for kind in inside) or "train" in parts \
+                    or _helper_sets_train_mode(ctx, loop, target):
                 break
             trained_before = any(kind == "train" for position, kind in events if position < start)
+            by_callers = False
+            if not trained_before and not any(position < start for position, _ in events):
+                # set in train mode by every caller of the loop's method, which sets no mode
+                # before the loop (webis-de/small-text: ``_train_loop_epoch`` calls
+                # ``self.model.train()``, then the batch loop's method, which validates mid-epoch)
+                trained_before = by_callers = _mode_at_callers(ctx, loop, target, methods=True) == "train"
             if not trained_before and (_mode_before(ctx, loop, target) != "new"
                                        or not _runs_target(ctx, loop, target, with_grad=True)):
                 # (built in train mode, it must also be run with gradients here: layumi's re-id
@@ -1740,16 +1784,72 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 else f"`{target}.eval()` runs"
             # a batch loop inside the epoch loop that calls train() (ZhaoJ9014/face.evoLVe validates
             # every 2,000 batches): its iterations, not the epochs, must start in train mode
-            where = "each iteration of this loop" if flow.enclosing_loops(a, loop) else "each epoch"
-            before = f"`{target}.train()` is only called before the loop" if trained_before \
+            batches = loop.__class__ in (ast.For, ast.AsyncFor) and _loader_batch(a, loop) is not None
+            where = "each iteration of this loop" if flow.enclosing_loops(a, loop) or by_callers or batches \
+                else "each epoch"
+            # train mode set by a method of the model's holder (fartashf/vsepp's ``model.train_start()``,
+            # which calls ``train()`` on each network it holds): that call is what to repeat
+            switch = _train_helper_before(ctx, func, target, start) if trained_before and not by_callers else None
+            restore = f"{ctx.text(switch.func)}()" if switch is not None else f"{target}.train()"
+            before = f"`{restore}` is only called before the loop" + (
+                f" (by the callers of `{func.name}`)" if by_callers else "") if trained_before \
                 else f"nothing sets `{target}` back to train mode (the mode it was built in)"
             yield ctx.finding(
                 call,
                 f"{what} inside the training loop but {before}, so every later iteration trains in "
-                f"eval mode; call `{target}.train()` at the start of {where}",
-                _train_mode_fix(ctx, loop, call, target),
+                f"eval mode; call `{restore}` at the start of {where}",
+                _train_mode_fix(ctx, loop, call, target, restore),
             )
             break
+
+
+def _train_helper_before(ctx: Context, func: ast.AST, target: str, start: tuple[int, int]) -> ast.Call | None:
+    """The call, before ``start``, that last put ``target`` in train mode, when it is a
+    call without arguments of a method of the object that holds ``target``
+    (``model.train_start()`` for ``model.img_enc``), not a mode call of its own."""
+    events = _mode_events(ctx, func).get(target, [])
+    last = max((p for p, kind in events if p < start and kind == "train"), default=None)
+    if last is None:
+        return None
+    for call in flow.calls_in(ctx.analysis, func):
+        if (call.lineno, call.col_offset) == last:
+            f = call.func
+            if effects.mode_call(call) is None and f.__class__ is ast.Attribute and not call.args \
+                    and not call.keywords and target.startswith(f"{flow.dotted(f.value)}."):
+                return call
+            return None
+    return None
+
+
+def _helper_sets_train_mode(ctx: Context, loop: ast.AST, target: str) -> bool:
+    """A helper the loop calls that backpropagates and calls ``train()`` on ``target`` in
+    its own code, whatever mode it leaves it in (a ``train_batch(data, model, ...)`` that
+    starts with ``model.train()`` and ends scoring the batch through a method that calls
+    ``model.eval()``: PacktPublishing's OCR notebooks): each batch trains in train mode."""
+    a = ctx.analysis
+    summaries = _summaries(a)
+    func = flow.enclosing_function(a, loop)
+    for call in flow.calls_in(a, loop):
+        callee = summaries.callee(call, func)
+        if callee is None:
+            continue
+        inner = summaries.of(callee)
+        if not inner.backward:
+            continue
+        for n in ast.walk(callee):
+            mc = effects.mode_call(n) if n.__class__ is ast.Call else None
+            if mc is None or mc[1] != "train":
+                continue
+            root, _, rest = mc[0].partition(".")
+            if root == "self":
+                t = mc[0]  # (``self.net``: the receiver's, for a method)
+            elif root in inner.params:
+                t = f"#{inner.params.index(root)}" + (f".{rest}" if rest else "")
+            else:
+                continue
+            if summaries.map_target(t, call, inner.params) == target:
+                return True
+    return False
 
 
 def _trains_itself(a, call: ast.Call) -> bool:
@@ -1765,9 +1865,23 @@ def _steps_in(ctx: Context, loop: ast.AST) -> bool:
     a = ctx.analysis
     ordered = a.queries.get("optimizer_step_calls")
     if ordered is None:  # by position, for a bisect per loop
-        ordered = a.queries["optimizer_step_calls"] = sorted((c for c, _ in _optimizer_steps(ctx)),
-                                                             key=flow.BY_POSITION)
+        ordered = a.queries["optimizer_step_calls"] = sorted(
+            [*(c for c, _ in _optimizer_steps(ctx)), *_bound_steps(a)], key=flow.BY_POSITION)
     return flow.any_within(loop, ordered)
+
+
+def _bound_steps(a) -> list[ast.Call]:
+    """Calls of a method of another object that steps an optimizer the object holds
+    (knazeri/edge-connect's ``self.edge_model.backward(gen_loss, dis_loss)``, which steps
+    ``self.gen_optimizer``): typed in the method's own module."""
+    summaries = _summaries(a)
+    out = []
+    for call, callee in _helper_callees(a):
+        if summaries.is_bound(call):
+            owner = summaries.analysis_of(callee)
+            if any(t.startswith("self.") and flow.is_optimizer(owner, expr) for t, expr in summaries.of(callee).steps):
+                out.append(call)
+    return out
 
 
 
@@ -1804,23 +1918,27 @@ def _runs_target(ctx: Context, loop: ast.AST, target: str, with_grad: bool = Fal
         if callee is None:
             continue
         inner = summaries.of(callee)
-        if inner.backward and any(summaries.map_target(t, call) == target for t in inner.called):
+        if inner.backward and any(summaries.map_target(t, call, inner.params) == target for t in inner.called):
             return True
+        if inner.backward and summaries.is_bound(call) and flow.dotted(call.func.value) == target:  # type: ignore[attr-defined]
+            return True  # a method of the model that backpropagates (knazeri/edge-connect's ``backward``)
     return False
 
 
-def _train_mode_fix(ctx: Context, loop: ast.AST, eval_call: ast.Call, target: str) -> Fix | None:
+def _train_mode_fix(ctx: Context, loop: ast.AST, eval_call: ast.Call, target: str,
+                    restore: str | None = None) -> Fix | None:
     """``target.train()`` before the loop body's first statement that trains (calls the
     model or backward()), so every epoch starts its training part in train mode."""
     for stmt in loop.body:  # type: ignore[attr-defined]
         holds_eval = flow.contains(stmt, eval_call)
         trains = _calls_target(ctx.analysis, stmt, target) is not None or any(
-            flow.is_backward_call(n) for n in flow.walk_local(ctx.analysis, stmt))
+            flow.is_backward_call(n) for n in flow.walk_local(ctx.analysis, stmt)) or _has_backward(ctx, stmt)
         if trains:
             if holds_eval:
                 return None  # evaluation and training in one statement: unclear where to insert
-            edit = fix_edits.insert_before(ctx, stmt, f"{target}.train()")
-            return Fix("unsafe", f"Insert {target}.train() where the epoch starts training", (edit,)) if edit else None
+            restore = restore or f"{target}.train()"
+            edit = fix_edits.insert_before(ctx, stmt, restore)
+            return Fix("unsafe", f"Insert {restore} where the epoch starts training", (edit,)) if edit else None
     return None
 
 
@@ -1851,7 +1969,8 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                 break
             reported.add(id(model_call))
             if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop) \
-                    or _grad_handled(ctx, func, model_call, target) or _part_of_a_training_step(a, func, loop):
+                    or _grad_handled(ctx, func, model_call, target) or _part_of_a_training_step(a, func, loop) \
+                    or _exercises_the_model(a, loop, model_call, target):
                 break
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func) \
@@ -2506,6 +2625,20 @@ def _callers_switch_grad(ctx: Context, func: ast.AST) -> bool:
                for site in flow.calls_named(a, func.name))  # type: ignore[attr-defined]
 
 
+_MOVES_AND_MODES = frozenset({"eval", "train", "forward", "to", "cuda", "cpu", "half", "float", "double"})
+
+
+def _exercises_the_model(a, loop: ast.AST, model_call: ast.Call, target: str) -> bool:
+    """The loop throws the model's output away and calls other methods of the model: it
+    changes the model and checks that a forward pass still runs (a test resizing the
+    embeddings layer by layer: jxhe/unify-parameter-efficient-tuning's transfo-xl test),
+    no evaluation; the graph of each pass is dropped at once."""
+    if flow.parent(a, model_call).__class__ is not ast.Expr:
+        return False
+    return any(c.func.__class__ is ast.Attribute and c.func.attr not in _MOVES_AND_MODES  # type: ignore[attr-defined]
+               and flow.dotted(c.func.value) == target for c in flow.calls_in(a, loop))  # type: ignore[attr-defined]
+
+
 def _runs_once(loop: ast.AST) -> bool:
     """A ``for`` loop whose body ends in a plain ``break``: it takes one batch (to look at
     a model's output: rasbt/deeplearning-models' autoencoder notebooks), not an
@@ -2830,7 +2963,7 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             # tensor just made (`torch.zeros(1).to(device)`: skorch's CUDA warm-up) is no one's
             continue
         if not (flow.is_tensor(a, recv) or _batch_tensor(a, stmt, recv) or _used_as_tensor(a, stmt, recv)
-                or _tokenizer_tensor(recv)):
+                or _tokenizer_tensor(recv) or _batch_parameter_item(a, stmt, recv)):
             continue
         if isinstance(recv, ast.Attribute) and _reassigned_unknown(a, stmt, recv):
             continue
@@ -2869,6 +3002,28 @@ def _tokenizer_tensor(recv: ast.expr) -> bool:
     place, its items do not: dhcode-cpp/X-R1's generation arm)."""
     return recv.__class__ is ast.Subscript and recv.slice.__class__ is ast.Constant \
         and recv.slice.value in _TOKENIZER_KEYS  # type: ignore[attr-defined]
+
+
+_BATCH_PARAMETERS = frozenset({"batch", "minibatch", "mini_batch", "data_batch"})
+
+
+def _batch_parameter_item(a, stmt: ast.stmt, recv: ast.expr) -> bool:
+    """``recv`` is an item of the function's ``batch`` parameter, or a name bound to one
+    (``x = batch[0]``), the parameter never rebound: a collated batch's tensor, as a
+    training step handed the batch gets it (an ignite process function ``(engine, batch)``,
+    Michedev/VAE_anomaly_detection's ``TrainStep.__call__``)."""
+    item = flow.binding_value(a, recv) if recv.__class__ is ast.Name else recv
+    if item.__class__ is not ast.Subscript or item.value.__class__ is not ast.Name:  # type: ignore[union-attr]
+        return False
+    name = item.value.id  # type: ignore[union-attr]
+    func = flow.enclosing_function(a, stmt)
+    if name not in _BATCH_PARAMETERS or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    args = func.args  # type: ignore[attr-defined]
+    if name not in {p.arg for p in (*args.posonlyargs, *args.args, *args.kwonlyargs)}:
+        return False
+    return not any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load  # type: ignore[attr-defined]
+                   for n in flow.walk_local(a, func))
 
 
 def _used_as_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
@@ -2989,6 +3144,10 @@ def _batch_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
     (``for x, y in loader: x.to(device)``) or an item of a batch
     (``for batch in loader: batch["x"].to(device)``). A whole batch is not: collated
     batch objects (e.g. a tokenizer's) may move in place."""
+    if isinstance(recv, ast.Name):
+        item = _element_bound(a, recv)  # ``X, y = t["X"], t["y"]``: an item of the batch (kitzeslab/opensoundscape)
+        if item.__class__ is ast.Subscript and item.value.__class__ is ast.Name:  # type: ignore[union-attr]
+            recv = item  # type: ignore[assignment]
     if isinstance(recv, ast.Subscript):
         base, unpacked = recv.value, False
     elif isinstance(recv, ast.Name):
@@ -3008,6 +3167,24 @@ def _batch_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
         if any(isinstance(n, ast.Name) and n.id == base.id for n in names) and not _rebound(a, loop, base.id, stmt):
             return True
     return False
+
+
+def _element_bound(a, name: ast.Name) -> ast.expr | None:
+    """What ``name`` was last assigned: the value, or its element of a tuple assigned
+    element by element (``X, y = t["X"], t["y"]``)."""
+    try:
+        binding = a.lookup(name.id, a.scope_of(name), name.lineno)
+    except Exception:
+        return None
+    if binding is None or binding.kind != "assign" or flow.other_arms(a, binding.node, name):
+        return None
+    node = binding.node
+    if binding.index is None:
+        return node if isinstance(node, ast.expr) else None
+    if node.__class__ is ast.Tuple and binding.index < len(node.elts) \
+            and not any(e.__class__ is ast.Starred for e in node.elts):  # type: ignore[attr-defined]
+        return node.elts[binding.index]  # type: ignore[attr-defined]
+    return None
 
 
 def _loader_batch(a, loop: ast.For | ast.AsyncFor) -> ast.expr | None:

@@ -1,0 +1,15 @@
+from torch import nn
+
+
+class Evaluator(nn.Module):
+    # either head gives logits
+    def __init__(self, n_input, n_classes, n_hidden=None):
+        super().__init__()
+        if n_hidden is None:
+            self.block = nn.Sequential(nn.Linear(n_input, n_classes))
+        else:
+            self.block = nn.Sequential(nn.Linear(n_input, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_classes))
+
+    def forward(self, x):
+        logits = self.block(x)
+        return logits
