@@ -967,6 +967,8 @@ class Analysis:
         if info is not None:
             out = []
             for base in info.node.bases:
+                if base.__class__ is ast.Subscript:  # ``Operator[Unpack[Tin], Tout]``: the generic class
+                    base = base.value
                 value = self.resolve(base, info.scope)
                 if value is not None and value.kind == "symbol":
                     out.append(value.qualname)

@@ -1,3 +1,5 @@
+from typing import Generic, TypeVar
+
 import torch
 from torch import nn
 
@@ -19,6 +21,27 @@ out = model.forward(x)  # expect: forward-called-directly
 
 def run(m: nn.Module, batch):
     return m.forward(batch)  # expect: forward-called-directly
+
+
+T = TypeVar("T")
+
+
+class Operator(Generic[T], nn.Module):
+    pass
+
+
+class Scale(Operator[torch.Tensor]):  # a module through a generic base (PTB-MR/mrpro's operators)
+    def forward(self, x):
+        return 2 * x
+
+
+class Inverse(Operator[torch.Tensor]):
+    def __init__(self, op: Scale):
+        super().__init__()
+        self.op = op
+
+    def forward(self, x):
+        return self.op.forward(x)  # expect: forward-called-directly
 
 
 # --- correct code ----------------------------------------------------------------------

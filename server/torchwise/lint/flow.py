@@ -989,16 +989,22 @@ def before(a: ast.AST, b: ast.AST) -> bool:
     return (a.lineno, a.col_offset) < (b.lineno, b.col_offset)  # type: ignore[attr-defined]
 
 
-def binding_value(analysis: Analysis, name: ast.Name) -> ast.expr | None:
-    """The expression last assigned to ``name`` before its use, if it is a plain assignment."""
+def binding_value(analysis: Analysis, name: ast.Name, element: bool = False) -> ast.expr | None:
+    """The expression last assigned to ``name`` before its use, if it is a plain assignment;
+    ``element``: also its element of a tuple assigned element by element (``x, y = t["x"], t["y"]``)."""
     try:
         scope = analysis.scope_of(name)
         binding = analysis.lookup(name.id, scope, name.lineno)
     except Exception:
         return None
-    if binding is None or binding.kind != "assign" or binding.index is not None:
+    if binding is None or binding.kind != "assign":
         return None
     node = binding.node
+    if binding.index is not None:
+        if not element or node.__class__ is not ast.Tuple or binding.index >= len(node.elts) \
+                or any(e.__class__ is ast.Starred for e in node.elts):  # type: ignore[attr-defined]
+            return None
+        node = node.elts[binding.index]  # type: ignore[attr-defined]
     if not isinstance(node, ast.expr) or other_arms(analysis, node, name):
         return None  # (bound in the other arm of an ``if`` the use sits in: not what it holds there)
     return node

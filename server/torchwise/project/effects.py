@@ -5,7 +5,8 @@ follow through calls (``validate(model)`` switching ``model`` to eval mode, a
 One summary per function node, computed once per file version and project revision
 (memoised in the module's ``Summaries``, which its analysis's query table holds: nothing
 hangs on the syntax nodes, so a dropped analysis is freed without the cyclic collector). A function's effects include those of the helpers it calls (the
-file's module-level functions, ``self.<method>()`` of its own class, and, when the file
+file's module-level functions, ``self.<method>()`` of its own class, ``obj.<method>()`` on
+an object of a class of the file or of a project module it imports, and, when the file
 sees a project, the module-level functions of other modules it imports), to a bounded
 depth; recursion and import cycles end at a function already being summarised.
 
@@ -334,18 +335,15 @@ class Summaries:
             for binding in bindings:
                 if binding.kind != "import" or not binding.qualname:
                     continue
-                parts = env.imported(binding.qualname).split(".")
-                for i in range(len(parts), 0, -1):  # the module the name comes from (or is)
-                    path = project.resolver.find(".".join(parts[:i]))
-                    if path is None:
-                        continue
-                    if not path.is_dir() and path not in seen:
-                        seen.add(path)
-                        if may_have_effects(project, ".".join(parts[:i])):
-                            summary = project.summary(path)
-                            if summary is not None:
-                                out.update(m.name for c in summary.classes for m in c.methods)
-                    break
+                qualname = env.imported(binding.qualname)
+                path = module_file(project, qualname)  # the module the name comes from (or is)
+                if path is None or path in seen:
+                    continue
+                seen.add(path)
+                if may_have_effects(project, qualname):
+                    summary = project.summary(path)
+                    if summary is not None:
+                        out.update(m.name for c in summary.classes for m in c.methods)
         return out
 
     def _calls_known_methods(self, project, qualname: str) -> bool:
@@ -353,22 +351,8 @@ class Summaries:
         class this module sees (``model.val_start()`` in fartashf/vsepp's evaluation module,
         which names no effect itself): its functions may have effects through them."""
         names = self._method_names()
-        if not names:
-            return False
-        parts = qualname.split(".")
-        for i in range(len(parts), 0, -1):
-            path = project.resolver.find(".".join(parts[:i]))
-            if path is None:
-                continue
-            if path.is_dir():
-                return False
-            key = ("calls_methods", path, names)
-            known = project.memo.get(key)
-            if known is None:
-                text = project.source(path) or ""
-                known = project.memo[key] = any(f".{name}(" in text for name in names)
-            return known
-        return False
+        return bool(names) and module_text_says(project, qualname, ("calls_methods", names),
+                                                lambda text: any(f".{name}(" in text for name in names))
 
     def _bound_callee(self, call: ast.Call) -> ast.AST | None:
         """The method ``obj.name(...)`` runs, by the inferred class of ``obj`` (or a base of
@@ -756,20 +740,33 @@ def may_have_effects(project, qualname: str) -> bool:
     without one is not analysed for its helpers (resolving every imported name of a large
     package costs more than the lint itself). A function re-exported through a module that
     mentions none (a package ``__init__``) is not followed."""
+    return module_text_says(project, qualname, "effect_words", lambda text: any(w in text for w in _EFFECT_WORDS))
+
+
+def module_text_says(project, qualname: str, key, test) -> bool:
+    """``test(text)`` of the module file a project name comes from (the longest prefix of
+    ``qualname`` that is one; False for a package folder or none), memoised per revision
+    under ``key``."""
+    path = module_file(project, qualname)
+    if path is None:
+        return False
+    memo_key = (key, path)
+    known = project.memo.get(memo_key)
+    if known is None:
+        text = project.source(path)
+        known = project.memo[memo_key] = text is not None and test(text)
+    return known
+
+
+def module_file(project, qualname: str):
+    """The module file the longest prefix of ``qualname`` that the project resolves names;
+    None for a package folder or nothing."""
     parts = qualname.split(".")
     for i in range(len(parts), 0, -1):
         path = project.resolver.find(".".join(parts[:i]))
-        if path is None:
-            continue
-        if path.is_dir():
-            return False
-        key = ("effect_words", path)
-        known = project.memo.get(key)
-        if known is None:
-            text = project.source(path)
-            known = project.memo[key] = text is not None and any(w in text for w in _EFFECT_WORDS)
-        return known
-    return False
+        if path is not None:
+            return None if path.is_dir() else path
+    return None
 
 
 def summaries(tree: ast.Module, analysis=None) -> Summaries:

@@ -1826,16 +1826,8 @@ def _helper_sets_train_mode(ctx: Context, loop: ast.AST, target: str) -> bool:
     its own code, whatever mode it leaves it in (a ``train_batch(data, model, ...)`` that
     starts with ``model.train()`` and ends scoring the batch through a method that calls
     ``model.eval()``: PacktPublishing's OCR notebooks): each batch trains in train mode."""
-    a = ctx.analysis
-    summaries = _summaries(a)
-    func = flow.enclosing_function(a, loop)
-    for call in flow.calls_in(a, loop):
-        callee = summaries.callee(call, func)
-        if callee is None:
-            continue
-        inner = summaries.of(callee)
-        if not inner.backward:
-            continue
+    summaries = _summaries(ctx.analysis)
+    for call, callee, inner in _backpropagating_helpers(ctx.analysis, loop):
         for n in ast.walk(callee):
             mc = effects.mode_call(n) if n.__class__ is ast.Call else None
             if mc is None or mc[1] != "train":
@@ -1912,17 +1904,25 @@ def _runs_target(ctx: Context, loop: ast.AST, target: str, with_grad: bool = Fal
            for c in flow.calls_in(a, loop)):
         return True
     summaries = _summaries(a)
+    for call, _callee, inner in _backpropagating_helpers(a, loop):
+        if any(summaries.map_target(t, call, inner.params) == target for t in inner.called):
+            return True
+        if summaries.is_bound(call) and flow.dotted(call.func.value) == target:  # type: ignore[attr-defined]
+            return True  # a method of the model that backpropagates (knazeri/edge-connect's ``backward``)
+    return False
+
+
+def _backpropagating_helpers(a, loop: ast.AST) -> Iterator[tuple[ast.Call, ast.AST, "effects.Effects"]]:
+    """(call, helper, its summary) for each call in ``loop`` of a summarised helper that calls
+    backward(), itself or through its own helpers."""
+    summaries = _summaries(a)
     func = flow.enclosing_function(a, loop)
     for call in flow.calls_in(a, loop):
         callee = summaries.callee(call, func)
-        if callee is None:
-            continue
-        inner = summaries.of(callee)
-        if inner.backward and any(summaries.map_target(t, call, inner.params) == target for t in inner.called):
-            return True
-        if inner.backward and summaries.is_bound(call) and flow.dotted(call.func.value) == target:  # type: ignore[attr-defined]
-            return True  # a method of the model that backpropagates (knazeri/edge-connect's ``backward``)
-    return False
+        if callee is not None:
+            inner = summaries.of(callee)
+            if inner.backward:
+                yield call, callee, inner
 
 
 def _train_mode_fix(ctx: Context, loop: ast.AST, eval_call: ast.Call, target: str,
@@ -3012,7 +3012,7 @@ def _batch_parameter_item(a, stmt: ast.stmt, recv: ast.expr) -> bool:
     (``x = batch[0]``), the parameter never rebound: a collated batch's tensor, as a
     training step handed the batch gets it (an ignite process function ``(engine, batch)``,
     Michedev/VAE_anomaly_detection's ``TrainStep.__call__``)."""
-    item = flow.binding_value(a, recv) if recv.__class__ is ast.Name else recv
+    item = flow.binding_value(a, recv, element=True) if recv.__class__ is ast.Name else recv
     if item.__class__ is not ast.Subscript or item.value.__class__ is not ast.Name:  # type: ignore[union-attr]
         return False
     name = item.value.id  # type: ignore[union-attr]
@@ -3145,7 +3145,7 @@ def _batch_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
     (``for batch in loader: batch["x"].to(device)``). A whole batch is not: collated
     batch objects (e.g. a tokenizer's) may move in place."""
     if isinstance(recv, ast.Name):
-        item = _element_bound(a, recv)  # ``X, y = t["X"], t["y"]``: an item of the batch (kitzeslab/opensoundscape)
+        item = flow.binding_value(a, recv, element=True)  # ``X, y = t["X"], t["y"]``: kitzeslab/opensoundscape
         if item.__class__ is ast.Subscript and item.value.__class__ is ast.Name:  # type: ignore[union-attr]
             recv = item  # type: ignore[assignment]
     if isinstance(recv, ast.Subscript):
@@ -3167,24 +3167,6 @@ def _batch_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
         if any(isinstance(n, ast.Name) and n.id == base.id for n in names) and not _rebound(a, loop, base.id, stmt):
             return True
     return False
-
-
-def _element_bound(a, name: ast.Name) -> ast.expr | None:
-    """What ``name`` was last assigned: the value, or its element of a tuple assigned
-    element by element (``X, y = t["X"], t["y"]``)."""
-    try:
-        binding = a.lookup(name.id, a.scope_of(name), name.lineno)
-    except Exception:
-        return None
-    if binding is None or binding.kind != "assign" or flow.other_arms(a, binding.node, name):
-        return None
-    node = binding.node
-    if binding.index is None:
-        return node if isinstance(node, ast.expr) else None
-    if node.__class__ is ast.Tuple and binding.index < len(node.elts) \
-            and not any(e.__class__ is ast.Starred for e in node.elts):  # type: ignore[attr-defined]
-        return node.elts[binding.index]  # type: ignore[attr-defined]
-    return None
 
 
 def _loader_batch(a, loop: ast.For | ast.AsyncFor) -> ast.expr | None:
