@@ -1082,3 +1082,33 @@ def test_batch_50_a_loop_that_changes_the_model_and_runs_a_smoke_forward() -> No
     untouched = smoke.replace("                model.resize_token_embeddings(20)\n", "").replace(
         "                model.resize_token_embeddings(10)\n", "")
     assert untouched != smoke and [f.rule.name for f in findings(untouched, "missing-no-grad")] == ["missing-no-grad"]
+
+
+def test_batch_51_lists_kept_by_hand_a_base_from_an_optional_library_and_a_wait_for_the_device() -> None:
+    """meta-pytorch/torchrec keeps its lookups in plain lists on purpose: a base class's
+    ``train()`` passes the mode on to each, an inference mixin's ``state_dict`` and
+    ``named_parameters`` walk them; Lightning-AI/torchmetrics runs a network whose real base
+    (torch_fidelity's, imported if installed) freezes its parameters; torchrec's TPU
+    benchmark calls ``.to("cpu")`` on a value only to wait for the device. Without the
+    walk, with a plain fallback base, or with a move to a device, each is reported."""
+    walked = (MENDS / "lookups_walked_by_train.py").read_text()
+    assert findings(walked, "unregistered-submodules") == []
+    unwalked = walked.replace("        for lookup in self._lookups:\n            lookup.train(mode)\n", "")
+    assert unwalked != walked and [f.rule.name for f in findings(unwalked, "unregistered-submodules")] == [
+        "unregistered-submodules"]
+    mixin = (MENDS / "lookups_walked_by_a_mixin.py").read_text()
+    assert findings(mixin, "unregistered-submodules") == []
+    plain = mixin.replace("class InferGroupedPooledEmbeddingsLookup(InferGroupedLookupMixin, nn.Module):",
+                          "class InferGroupedPooledEmbeddingsLookup(nn.Module):")
+    assert plain != mixin and [f.rule.name for f in findings(plain, "unregistered-submodules")] == [
+        "unregistered-submodules"]
+    optional = (MENDS / "base_from_an_optional_library.py").read_text()
+    assert findings(optional, "numpy-without-detach") == []
+    own = optional.replace("    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3 as _Base\n",
+                           "    pass\n")
+    assert own != optional and [f.rule.name for f in findings(own, "numpy-without-detach")] == [
+        "numpy-without-detach", "numpy-without-detach"]
+    wait = (MENDS / "to_cpu_to_wait.py").read_text()
+    assert findings(wait, "tensor-to-discarded") == []
+    moved = wait.replace('tensor.detach().to("cpu")', 'tensor.detach().to("cuda")')
+    assert moved != wait and [f.rule.name for f in findings(moved, "tensor-to-discarded")] == ["tensor-to-discarded"]

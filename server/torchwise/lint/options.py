@@ -197,7 +197,7 @@ def predates(ctx, version: str) -> bool:
     ``torch._six`` (removed in 2.0) at its top, unguarded, itself or through a module of
     its project it imports (baaivision/EVA's ``from torch._six import inf`` beside
     ``torch.cuda.amp.GradScaler()``, deprecated in 2.4; xiaolai-sqlai/mobilenetv3's
-    ``engine.py`` imports ``utils``, which imports ``torch._six``)."""
+    ``engine.py`` imports ``utils``, which imports ``torch._six``; a few imports deeper too)."""
     return parse_version(version) >= (2, 0) and _before_2(ctx.analysis)  # type: ignore[operator]
 
 
@@ -212,12 +212,36 @@ def _before_2(a) -> bool:
             return False
         try:
             with project.lock:
-                return any(unit is not None and unit.analysis is not a and _imports_six(unit.analysis)
-                           for unit in (project.unit(a.env.imported(name)) for name in _top_imports(a)))
+                return _imports_six_through(project, a)
         except Exception:  # the project model must never break a rule
             return False
 
     return per_revision(a, "before_2", compute)  # type: ignore[return-value]
+
+
+def _imports_six_through(project, a, depth: int = 4, most: int = 200) -> bool:
+    """A module of the project that ``a`` imports at its top, directly or through up to
+    ``depth`` such imports, imports ``torch._six`` (autonomousvision/sdfstudio's trainer
+    reaches its collate module through three imports): breadth first, each module once."""
+    seen, frontier = {id(a)}, [a]
+    for _ in range(depth):
+        following = []
+        for current in frontier:
+            env = current.env
+            if env is None:
+                continue
+            for name in _top_imports(current):
+                unit = project.unit(env.imported(name))
+                if unit is None or id(unit.analysis) in seen:
+                    continue
+                seen.add(id(unit.analysis))
+                if _imports_six(unit.analysis):
+                    return True
+                following.append(unit.analysis)
+                if len(seen) > most:
+                    return False
+        frontier = following
+    return False
 
 
 def _imports_six(a) -> bool:

@@ -53,12 +53,33 @@ def _workers(ctx: Context, call: ast.Call) -> str:
     number = int_value(value)
     if number is None and isinstance(value, ast.Name):
         number = _module_int(ctx, value)
+    if number is None and isinstance(value, ast.Attribute):
+        number = _set_just_before(ctx, value, call)
     if number is not None:
         return "some" if number > 0 else "none"
     for node in subtree(value):
         if isinstance(node, ast.Call) and call_name(ctx, node) in _CPU_COUNT:
             return "some"
     return "unknown"
+
+
+def _set_just_before(ctx: Context, value: ast.Attribute, call: ast.Call) -> int | None:
+    """The literal a config attribute was last set to, in the function of ``call`` and on
+    its path (``cfg.dataloader.num_workers = 0`` to debug, then
+    ``DataLoader(..., num_workers=cfg.dataloader.num_workers)``: czi-ai/variantformer)."""
+    a = ctx.analysis
+    name = flow.dotted(value)
+    if not name:
+        return None
+    last = None
+    for node in flow.walk_local(a, flow.enclosing_function(a, call)):
+        if node.__class__ is ast.Assign and flow.before(node, call) \
+                and any(flow.dotted(t) == name for t in node.targets):  # type: ignore[attr-defined]
+            if last is None or flow.before(last, node):
+                last = node
+    if last is None or not flow.same_branch(a, last, call) or flow.is_conditional_within(a, last, flow.enclosing_function(a, call)):
+        return None
+    return int_value(last.value)  # type: ignore[attr-defined]
 
 
 def _bound_name(ctx: Context, call: ast.Call) -> str | None:

@@ -141,6 +141,9 @@ def _nothing_to_register(ctx: Context, elements: list[ast.expr]) -> bool:
     for element in elements:
         if flow.unweighted_loss(a, element):
             continue
+        if element.__class__ is ast.Call and not element.args and not element.keywords \
+                and flow.safe_qualname(a, element.func) == MODULE:
+            continue  # a bare ``nn.Module()``: nothing in it (torchrec's test of its lookups' train())
         qualname = flow.safe_type(a, element) if isinstance(element, ast.Call) else None
         if qualname in _weights.STATELESS:
             continue  # torch's pooling, activations, padding (NVIDIA/flownet2-pytorch's list of AvgPool2d)
@@ -271,7 +274,7 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                         container = "list" if isinstance(value, ast.List) else "dict"
                         found = ("nested list" if filled == "nested" and container == "list" else container, value)
                 if found is None or _registered_apart(ctx, info, attr) or _nothing_to_register(ctx, elements) \
-                        or _only_read_where_built(ctx, info, attr, method_scope):
+                        or _only_read_where_built(ctx, info, attr, method_scope) or _kept_by_hand(ctx, info, attr):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"
@@ -305,6 +308,35 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                     f"use `nn.{wrapper}`",
                     fix,
                 )
+
+
+# what a module does for its registered children's parameters, which a class may do by hand
+_PARAMETER_WALKS = frozenset({"state_dict", "named_parameters", "parameters"})
+
+
+def _kept_by_hand(ctx: Context, info, attr: str) -> bool:
+    """The class or a base of it (of the file or the project) walks ``self.attr`` where a
+    module reaches its children's parameters: in a ``state_dict``/``named_parameters``/
+    ``parameters`` of its own (meta-pytorch/torchrec's inference mixin walks the per-rank
+    lookups), or it passes ``train(mode)`` on to each element and registers their weights
+    by hand (torchrec's sharded modules: ``register_parameter`` of each lookup's table).
+    Moving the elements by hand (``cuda()``) or forwarding the mode alone leaves their
+    parameters out of ``parameters()``: still reported."""
+    a = ctx.analysis
+    walks: set[str] = set()
+    registers = False
+    for qualname in a.mro(info.qualname)[:8]:
+        found = _weights.class_of_project(a, qualname)
+        if found is None:
+            continue
+        for name, method in found[1].methods.items():
+            nodes = list(ast.walk(method))
+            if any(n.__class__ is ast.Attribute and n.attr == attr and n.value.__class__ is ast.Name
+                   and n.value.id == "self" for n in nodes):
+                walks.add(name)
+                registers = registers or any(n.__class__ is ast.Call and flow.last_name(n.func) == "register_parameter"
+                                             for n in nodes)
+    return bool(walks & _PARAMETER_WALKS) or ("train" in walks and registers)
 
 
 def _registered_apart(ctx: Context, info, attr: str) -> bool:

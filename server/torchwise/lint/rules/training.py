@@ -2958,7 +2958,8 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
         if flow.is_module_instance(a, recv):
             continue
         if isinstance(recv, ast.Call) and (call.func.attr != "to" or not isinstance(recv.func, ast.Attribute)
-                                           or flow.safe_qualname(a, recv.func.value) is not None):
+                                           or flow.safe_qualname(a, recv.func.value) is not None
+                                           or _to_host(call)):
             # only `obj.method(...).to(device)`: `model(x).cpu()` is a deliberate sync, and a
             # tensor just made (`torch.zeros(1).to(device)`: skorch's CUDA warm-up) is no one's
             continue
@@ -2990,6 +2991,16 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
                else f"; write `{written}`"),
             fix,
         )
+
+
+def _to_host(call: ast.Call) -> bool:
+    """``.to("cpu")`` (or ``.to(torch.device("cpu"))``): a ``.cpu()``, which on a value just
+    computed waits for the device (meta-pytorch/torchrec's TPU benchmark flushes pending
+    work so before reading its clock)."""
+    arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "device"), None)
+    if arg.__class__ is ast.Call and flow.last_name(arg.func) == "device" and arg.args:  # type: ignore[union-attr]
+        arg = arg.args[0]  # type: ignore[union-attr]
+    return arg.__class__ is ast.Constant and arg.value == "cpu"  # type: ignore[union-attr]
 
 
 # what a tokenizer's (or processor's) output holds tensors under: a ``.to()`` there is a tensor's
@@ -3226,7 +3237,7 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
                for k in expr.keywords):
             return "a tensor created with requires_grad=True"
         if flow.is_module_instance(ctx.analysis, expr.func):
-            if _frozen_in_its_module(a, expr.func):
+            if _frozen_in_its_module(a, expr.func) or _base_from_elsewhere(a, flow.safe_type(a, expr.func)):
                 return None
             if flow.safe_type(a, expr.func) == MODULE and not _MODEL_NAME.search(flow.last_name(expr.func)):
                 return None  # any module at all (``conversion: nn.Module``): not certainly one with parameters
@@ -3243,6 +3254,30 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
 # (from a helper typed ``-> torch.nn.Module``) are not
 _MODEL_NAME = re.compile(r"(?:^|_)(?:model|net|network|encoder|decoder|classifier|backbone|generator|discriminator"
                          r"|critic|actor|policy|head|layer)s?(?:$|_|\d)", re.IGNORECASE)
+
+
+def _base_from_elsewhere(a, qualname: str | None) -> bool:
+    """A class of the file whose base is an optional library's class: a name imported from
+    it, or else bound to a fallback class of the file when the import fails. What the file
+    sees is the fallback; the real base may freeze its parameters (Lightning-AI/torchmetrics'
+    ``NoTrainInceptionV3`` on torch_fidelity's feature extractor, which turns requires_grad off)."""
+    found = _weights.class_of_project(a, qualname) if qualname else None
+    if found is None:
+        return False
+    a, info = found  # (the class's own module: its names)
+    env = a.env
+    for base in info.node.bases:
+        if base.__class__ is not ast.Name:
+            continue
+        bindings = a.module_scope.bindings.get(base.id, ())
+        if not any(b.kind == "class" for b in bindings):
+            continue
+        for binding in bindings:
+            q = binding.qualname or ""
+            if binding.kind == "import" and q and not q.startswith(("torch.", "torchvision.")) \
+                    and not (env is not None and env.owns(env.imported(q))):
+                return True
+    return False
 
 
 def _frozen_in_its_module(a, module: ast.expr) -> bool:
