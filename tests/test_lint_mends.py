@@ -1085,7 +1085,8 @@ def test_batch_50_a_loop_that_changes_the_model_and_runs_a_smoke_forward() -> No
 
 
 def test_batch_51_lists_kept_by_hand_a_base_from_an_optional_library_and_a_wait_for_the_device() -> None:
-    """meta-pytorch/torchrec keeps its lookups in plain lists on purpose: a base class's
+    """meta-pytorch/torchrec keeps its lookups in plain lists on purpose (and its per-rank
+    collision modules, which it hands to remapper modules built over the list): a base class's
     ``train()`` passes the mode on to each, an inference mixin's ``state_dict`` and
     ``named_parameters`` walk them; Lightning-AI/torchmetrics runs a network whose real base
     (torch_fidelity's, imported if installed) freezes its parameters; torchrec's TPU
@@ -1112,3 +1113,10 @@ def test_batch_51_lists_kept_by_hand_a_base_from_an_optional_library_and_a_wait_
     assert findings(wait, "tensor-to-discarded") == []
     moved = wait.replace('tensor.detach().to("cpu")', 'tensor.detach().to("cuda")')
     assert moved != wait and [f.rule.name for f in findings(moved, "tensor-to-discarded")] == ["tensor-to-discarded"]
+    handed = (MENDS / "per_rank_modules_handed_out.py").read_text()
+    assert findings(handed, "unregistered-submodules") == []
+    kept = handed.replace("        return [ShardedMCCRemapper(mcms) for mcms in self._managed_collision_modules_per_rank]",
+                          "        return list(self._managed_collision_modules_per_rank)")
+    assert kept != handed and [f.rule.name for f in findings(kept, "unregistered-submodules")] == [
+        "unregistered-submodules"]
+

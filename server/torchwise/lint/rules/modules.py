@@ -336,7 +336,40 @@ def _kept_by_hand(ctx: Context, info, attr: str) -> bool:
                 walks.add(name)
                 registers = registers or any(n.__class__ is ast.Call and flow.last_name(n.func) == "register_parameter"
                                              for n in nodes)
-    return bool(walks & _PARAMETER_WALKS) or ("train" in walks and registers)
+    return bool(walks & _PARAMETER_WALKS) or ("train" in walks and registers) or _handed_to_modules(ctx, info, attr)
+
+
+def _handed_to_modules(ctx: Context, info, attr: str) -> bool:
+    """A method of the class wraps each element in a module it builds (``[Remapper(m) for m
+    in self.attr]``, or a loop over ``enumerate(self.attr)`` that does): those modules
+    register the elements where they are kept (torchrec's per-rank collision modules, one
+    per device, handed to ``ShardedMCCRemapper``s that the owning module keeps in an
+    ``nn.ModuleList``)."""
+    held = f"self.{attr}"
+    for method in info.methods.values():
+        for n in ast.walk(method):
+            if n.__class__ in (ast.For, ast.AsyncFor):
+                pairs = [(n.target, n.iter, n.body)]  # type: ignore[attr-defined]
+            elif n.__class__ in (ast.ListComp, ast.GeneratorExp):
+                pairs = [(g.target, g.iter, [n.elt]) for g in n.generators]  # type: ignore[attr-defined]
+            else:
+                continue
+            for target, it, body in pairs:
+                if it.__class__ is ast.Call and flow.last_name(it.func) == "enumerate" and it.args:
+                    it = it.args[0]
+                if flow.dotted(it) != held:
+                    continue
+                names = {t.id for t in ast.walk(target) if t.__class__ is ast.Name}
+                back = {id(x.value) for part in body for x in ast.walk(part)  # (put back in the list:
+                        if x.__class__ is ast.Assign and any(  # ``self.attr[i] = DDP(m)`` hands nothing out)
+                            t.__class__ is ast.Subscript and flow.dotted(t.value) == held for t in x.targets)}
+                for part in body:
+                    for c in ast.walk(part):
+                        if c.__class__ is ast.Call and id(c) not in back and any(
+                                v.__class__ is ast.Name and v.id in names
+                                for v in [*c.args, *(k.value for k in c.keywords)]) and _is_module_call(ctx, c):  # type: ignore[attr-defined]
+                            return True
+    return False
 
 
 def _registered_apart(ctx: Context, info, attr: str) -> bool:
