@@ -292,7 +292,7 @@ class Summaries:
             return self.methods.get(id(caller), {}).get(func.attr)
         if not isinstance(func, ast.Attribute):
             return None
-        found = self._foreign_callee(call)
+        found = self._foreign_callee(call) if self._env else None
         if found is None and func.attr in self._method_names():
             found = self._bound_callee(call)
         return found
@@ -358,7 +358,7 @@ class Summaries:
         """The method ``obj.name(...)`` runs, by the inferred class of ``obj`` (or a base of
         it): a class of this module or of another module of the project. Memoised per call
         and revision."""
-        stamp = self.stamp()
+        stamp = self.stamp() if self._env else 0  # (a file on its own: no project revision)
         cached = self._bound.get(id(call))
         if cached is not None and cached[0] == stamp and cached[1] is call:
             return cached[2]

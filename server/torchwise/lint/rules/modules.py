@@ -315,61 +315,78 @@ _PARAMETER_WALKS = frozenset({"state_dict", "named_parameters", "parameters"})
 
 
 def _kept_by_hand(ctx: Context, info, attr: str) -> bool:
-    """The class or a base of it (of the file or the project) walks ``self.attr`` where a
-    module reaches its children's parameters: in a ``state_dict``/``named_parameters``/
-    ``parameters`` of its own (meta-pytorch/torchrec's inference mixin walks the per-rank
-    lookups), or it passes ``train(mode)`` on to each element and registers their weights
-    by hand (torchrec's sharded modules: ``register_parameter`` of each lookup's table).
-    Moving the elements by hand (``cuda()``) or forwarding the mode alone leaves their
-    parameters out of ``parameters()``: still reported."""
+    """The class or a base of it (of the file or the project) handles ``self.attr`` by hand
+    (``_hand_kept``); once per class."""
     a = ctx.analysis
-    walks: set[str] = set()
+    return attr in flow.memo(a, info.node, "hand_kept", lambda: _hand_kept(ctx, info))
+
+
+def _hand_kept(ctx: Context, info) -> frozenset[str]:
+    """The plain containers a class keeps on purpose:
+    - walked where a module reaches its children's parameters, in a ``state_dict``/
+      ``named_parameters``/``parameters`` of the class or a base (meta-pytorch/torchrec's
+      inference mixin walks the per-rank lookups);
+    - walked by a ``train`` override that passes the mode on, when the class also registers
+      their weights by hand (torchrec's sharded modules: ``register_parameter``);
+    - each element wrapped in a module that a method builds over the container (a loop over
+      ``enumerate(self.attr)`` building ``ShardedMCCRemapper(managed_collision_modules=m)``):
+      those modules register it where they are kept, not put back in it.
+    Moving the elements by hand (``cuda()``) or passing the mode on alone leaves their
+    parameters out of ``parameters()``: not kept so."""
+    a = ctx.analysis
+    kept: set[str] = set()
+    trained: set[str] = set()
     registers = False
     for qualname in a.mro(info.qualname)[:8]:
         found = _weights.class_of_project(a, qualname)
         if found is None:
             continue
-        for name, method in found[1].methods.items():
-            nodes = list(ast.walk(method))
-            if any(n.__class__ is ast.Attribute and n.attr == attr and n.value.__class__ is ast.Name
-                   and n.value.id == "self" for n in nodes):
-                walks.add(name)
-                registers = registers or any(n.__class__ is ast.Call and flow.last_name(n.func) == "register_parameter"
-                                             for n in nodes)
-    return bool(walks & _PARAMETER_WALKS) or ("train" in walks and registers) or _handed_to_modules(ctx, info, attr)
-
-
-def _handed_to_modules(ctx: Context, info, attr: str) -> bool:
-    """A method of the class wraps each element in a module it builds (``[Remapper(m) for m
-    in self.attr]``, or a loop over ``enumerate(self.attr)`` that does): those modules
-    register the elements where they are kept (torchrec's per-rank collision modules, one
-    per device, handed to ``ShardedMCCRemapper``s that the owning module keeps in an
-    ``nn.ModuleList``)."""
-    held = f"self.{attr}"
+        owner, klass = found
+        for name, method in klass.methods.items():
+            nodes = flow.walk_local(owner, method)
+            read = {n.attr for n in nodes if n.__class__ is ast.Attribute and n.value.__class__ is ast.Name  # type: ignore[attr-defined]
+                    and n.value.id == "self"}  # type: ignore[attr-defined]
+            if name in _PARAMETER_WALKS:
+                kept |= read
+            elif name == "train":
+                trained |= read
+            registers = registers or any(n.__class__ is ast.Call and flow.last_name(n.func) == "register_parameter"  # type: ignore[attr-defined]
+                                         for n in nodes)
+    if registers:
+        kept |= trained
     for method in info.methods.values():
-        for n in ast.walk(method):
-            if n.__class__ in (ast.For, ast.AsyncFor):
-                pairs = [(n.target, n.iter, n.body)]  # type: ignore[attr-defined]
-            elif n.__class__ in (ast.ListComp, ast.GeneratorExp):
-                pairs = [(g.target, g.iter, [n.elt]) for g in n.generators]  # type: ignore[attr-defined]
-            else:
+        kept |= _handed_to_modules(ctx, method)
+    return frozenset(kept)
+
+
+def _handed_to_modules(ctx: Context, method: ast.AST) -> set[str]:
+    """The ``self.<attr>`` containers whose elements ``method`` wraps in modules it builds,
+    over a loop or comprehension (``enumerate`` too), not putting them back (``self.attr[i] =
+    DDP(m)`` hands nothing out)."""
+    a = ctx.analysis
+    out: set[str] = set()
+    for n in flow.walk_local(a, method):
+        if n.__class__ in (ast.For, ast.AsyncFor):
+            pairs = [(n.target, n.iter, n.body)]  # type: ignore[attr-defined]
+        elif n.__class__ in (ast.ListComp, ast.GeneratorExp):
+            pairs = [(g.target, g.iter, [n.elt]) for g in n.generators]  # type: ignore[attr-defined]
+        else:
+            continue
+        for target, it, body in pairs:
+            if it.__class__ is ast.Call and flow.last_name(it.func) == "enumerate" and it.args:
+                it = it.args[0]
+            held = flow.dotted(it)
+            if not held or not held.startswith("self.") or held.count(".") != 1:
                 continue
-            for target, it, body in pairs:
-                if it.__class__ is ast.Call and flow.last_name(it.func) == "enumerate" and it.args:
-                    it = it.args[0]
-                if flow.dotted(it) != held:
-                    continue
-                names = {t.id for t in ast.walk(target) if t.__class__ is ast.Name}
-                back = {id(x.value) for part in body for x in ast.walk(part)  # (put back in the list:
-                        if x.__class__ is ast.Assign and any(  # ``self.attr[i] = DDP(m)`` hands nothing out)
-                            t.__class__ is ast.Subscript and flow.dotted(t.value) == held for t in x.targets)}
-                for part in body:
-                    for c in ast.walk(part):
-                        if c.__class__ is ast.Call and id(c) not in back and any(
-                                v.__class__ is ast.Name and v.id in names
-                                for v in [*c.args, *(k.value for k in c.keywords)]) and _is_module_call(ctx, c):  # type: ignore[attr-defined]
-                            return True
-    return False
+            names = {t.id for t in ast.walk(target) if t.__class__ is ast.Name}
+            inner = [x for part in body for x in ast.walk(part)]
+            back = {id(x.value) for x in inner if x.__class__ is ast.Assign and any(  # type: ignore[attr-defined]
+                t.__class__ is ast.Subscript and flow.dotted(t.value) == held for t in x.targets)}  # type: ignore[attr-defined]
+            if any(c.__class__ is ast.Call and id(c) not in back and any(
+                    v.__class__ is ast.Name and v.id in names for v in [*c.args, *(k.value for k in c.keywords)])  # type: ignore[attr-defined]
+                   and _is_module_call(ctx, c) for c in inner):
+                out.add(held[5:])
+    return out
 
 
 def _registered_apart(ctx: Context, info, attr: str) -> bool:
