@@ -317,15 +317,21 @@ class Summaries:
             return cached[1]  # (a file on its own: its classes' methods, for good)
         stamp = self.stamp()
         names = {name for methods in self.methods.values() for name in methods}
-        env = getattr(self.analysis, "env", None)
-        if env is not None:
-            try:
-                names.update(self._imported_method_names(env))
-            except Exception:  # the project model must never break a rule
-                pass
+        names.update(self._from_project(self._imported_method_names))
         names.difference_update(_NOT_HELPERS)
         self._method_names_cache = (stamp, frozenset(names))
         return self._method_names_cache[1]
+
+    def _from_project(self, collect) -> set[str]:
+        """``collect(env)`` with the file's project, else nothing (nor on any error: the
+        project model must never break a rule)."""
+        env = getattr(self.analysis, "env", None)
+        if env is None:
+            return set()
+        try:
+            return collect(env)
+        except Exception:
+            return set()
 
     def _imported_method_names(self, env) -> set[str]:
         out: set[str] = set()
@@ -516,12 +522,7 @@ class Summaries:
         names = set(self.functions) | self._nested_names()
         for methods in self.methods.values():
             names.update(methods)
-        env = getattr(self.analysis, "env", None)
-        if env is not None:
-            try:
-                names.update(self._imported_names(env))
-            except Exception:  # the project model must never break a rule
-                pass
+        names.update(self._from_project(self._imported_names))
         names.update(self._method_names())
         self._names = (stamp, frozenset(names))
         return self._names[1]
