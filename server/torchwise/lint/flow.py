@@ -989,6 +989,17 @@ def before(a: ast.AST, b: ast.AST) -> bool:
     return (a.lineno, a.col_offset) < (b.lineno, b.col_offset)  # type: ignore[attr-defined]
 
 
+def last_assignment(analysis: Analysis, name: str, node: ast.AST) -> ast.Assign | None:
+    """The last ``name = ...`` (``name`` dotted: ``cfg.loader.num_workers``) before ``node``
+    in its function, on any path."""
+    last = None
+    for n in walk_local(analysis, enclosing_function(analysis, node)):
+        if n.__class__ is ast.Assign and before(n, node) and any(dotted(t) == name for t in n.targets):  # type: ignore[attr-defined]
+            if last is None or before(last, n):
+                last = n
+    return last  # type: ignore[return-value]
+
+
 def binding_value(analysis: Analysis, name: ast.Name, element: bool = False) -> ast.expr | None:
     """The expression last assigned to ``name`` before its use, if it is a plain assignment;
     ``element``: also its element of a tuple assigned element by element (``x, y = t["x"], t["y"]``)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import operator
 import weakref
+from typing import Iterator
 
 from torchwise.analysis import _CHILD_FIELDS, _child_fields, dotted
 from torchwise.records import record, setfield
@@ -333,23 +334,26 @@ class Summaries:
         except Exception:
             return set()
 
+    def _imports(self, env) -> Iterator[tuple[str, str]]:
+        """(name, what it imports, as the project names it) for each import of the module."""
+        for name, bindings in self.analysis.module_scope.bindings.items():
+            for binding in bindings:
+                if binding.kind == "import" and binding.qualname:
+                    yield name, env.imported(binding.qualname)
+
     def _imported_method_names(self, env) -> set[str]:
         out: set[str] = set()
         project = env.project
         seen: set = set()
-        for bindings in self.analysis.module_scope.bindings.values():
-            for binding in bindings:
-                if binding.kind != "import" or not binding.qualname:
-                    continue
-                qualname = env.imported(binding.qualname)
-                path = module_file(project, qualname)  # the module the name comes from (or is)
-                if path is None or path in seen:
-                    continue
-                seen.add(path)
-                if may_have_effects(project, qualname):
-                    summary = project.summary(path)
-                    if summary is not None:
-                        out.update(m.name for c in summary.classes for m in c.methods)
+        for _name, qualname in self._imports(env):
+            path = module_file(project, qualname)  # the module the name comes from (or is)
+            if path is None or path in seen:
+                continue
+            seen.add(path)
+            if may_have_effects(project, qualname):
+                summary = project.summary(path)
+                if summary is not None:
+                    out.update(m.name for c in summary.classes for m in c.methods)
         return out
 
     def _calls_known_methods(self, project, qualname: str) -> bool:
@@ -530,20 +534,16 @@ class Summaries:
     def _imported_names(self, env) -> set[str]:
         out: set[str] = set()
         project = env.project
-        for name, bindings in self.analysis.module_scope.bindings.items():
-            for binding in bindings:
-                if binding.kind != "import" or not binding.qualname:
-                    continue
-                qualname = env.imported(binding.qualname)
-                if not env.owns(qualname) or not may_have_effects(project, qualname):
-                    continue
-                path = project.resolver.find(qualname)
-                if path is None or path.is_dir():
-                    out.add(name)  # a name from a module (or a re-export)
-                    continue
-                summary = project.summary(path)  # a module: calls of its functions
-                if summary is not None:
-                    out.update(f.name for f in summary.functions)
+        for name, qualname in self._imports(env):
+            if not env.owns(qualname) or not may_have_effects(project, qualname):
+                continue
+            path = project.resolver.find(qualname)
+            if path is None or path.is_dir():
+                out.add(name)  # a name from a module (or a re-export)
+                continue
+            summary = project.summary(path)  # a module: calls of its functions
+            if summary is not None:
+                out.update(f.name for f in summary.functions)
         return out
 
     def of(self, func: ast.AST, depth: int = 0) -> Effects:

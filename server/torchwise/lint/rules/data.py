@@ -69,14 +69,7 @@ def _set_just_before(ctx: Context, value: ast.Attribute, call: ast.Call) -> int 
     ``DataLoader(..., num_workers=cfg.dataloader.num_workers)``: czi-ai/variantformer)."""
     a = ctx.analysis
     name = flow.dotted(value)
-    if not name:
-        return None
-    last = None
-    for node in flow.walk_local(a, flow.enclosing_function(a, call)):
-        if node.__class__ is ast.Assign and flow.before(node, call) \
-                and any(flow.dotted(t) == name for t in node.targets):  # type: ignore[attr-defined]
-            if last is None or flow.before(last, node):
-                last = node
+    last = flow.last_assignment(a, name, call) if name else None
     if last is None or not flow.same_branch(a, last, call) or flow.is_conditional_within(a, last, flow.enclosing_function(a, call)):
         return None
     return int_value(last.value)  # type: ignore[attr-defined]

@@ -3140,13 +3140,7 @@ def _reassigned_unknown(a, stmt: ast.stmt, recv: ast.Attribute) -> bool:
     be a tensor: its class's declared type no longer tells (Lightning-AI/litgpt's
     ``self.linear.weight = bnb.nn.Params4bit(...)``, whose ``.cuda()`` quantizes in place)."""
     name = flow.dotted(recv)
-    if not name:
-        return False
-    last = None
-    for n in flow.walk_local(a, flow.enclosing_function(a, stmt)):
-        if n.__class__ is ast.Assign and flow.before(n, stmt) and any(flow.dotted(t) == name for t in n.targets):
-            if last is None or flow.before(last, n):
-                last = n
+    last = flow.last_assignment(a, name, stmt) if name else None
     return last is not None and not flow.is_tensor(a, last.value)
 
 
