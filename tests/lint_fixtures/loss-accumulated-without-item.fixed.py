@@ -92,3 +92,41 @@ def blend(model, folds, optimizer, criterion):
         loss = mlogloss(y_test, pred)
         total_loss += loss
     return total_loss
+
+
+# A meter of running averages (the ImageNet example's AverageMeter shape) handed the loss
+# tensor: its `sum` joins the graph as `total += loss` would.
+class AverageMeter:
+    def __init__(self):
+        self.val = self.sum = self.count = 0
+
+    def update(self, val, n=1):
+        self.val = val
+        self.sum += val * n
+        self.count += n
+
+
+class TensorMeter:
+    """Converts what it is handed: silent."""
+
+    def __init__(self):
+        self.sum = 0
+
+    def update(self, val, n=1):
+        if isinstance(val, torch.Tensor):
+            val = val.item()
+        self.sum += val * n
+
+
+def train_with_meters(model, loader, optimizer, criterion):
+    losses = AverageMeter()
+    converted = TensorMeter()
+    for x, y in loader:
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.update(loss.item(), x.size(0))  # expect: loss-accumulated-without-item
+        converted.update(loss, x.size(0))
+        losses.update(loss.item(), x.size(0))
+    return losses.sum

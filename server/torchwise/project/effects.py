@@ -298,6 +298,14 @@ class Summaries:
             found = self._bound_callee(call)
         return found
 
+    def bound_method(self, call: ast.Call) -> ast.AST | None:
+        """The method ``obj.name(...)`` runs, by the receiver's class, whatever its name
+        (``callee`` leaves out the names of container methods, ``update``, ``add``: the
+        helpers it follows for effects)."""
+        if not isinstance(call.func, ast.Attribute):
+            return None
+        return self._bound_callee(call)
+
     def is_bound(self, call: ast.Call) -> bool:
         """Whether ``call`` runs a method of the object it is called on (``model.train_start()``):
         its ``self`` is the receiver, its first argument the method's second parameter."""

@@ -2858,42 +2858,7 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
             continue
         value = flow.dotted(aug.value)
         target = flow.dotted(aug.target) if not isinstance(aug.target, ast.Subscript) else None
-        if not value or value == target:
-            continue
-        loops = flow.enclosing_loops(a, aug)
-        if not loops:
-            continue
-        loop = loops[0]
-        backwarded = set()
-        detached = reset = False
-        last_backward, rebinds = None, []
-        for n in flow.walk_local(a, loop):
-            if flow.is_backward_call(n):
-                t = flow.backward_target(n)
-                if t is not None:
-                    backwarded.add(flow.dotted(t))
-                    if flow.dotted(t) == value and flow.before(n, aug):
-                        last_backward = n if last_backward is None or flow.before(last_backward, n) else last_backward
-            elif isinstance(n, ast.Assign):
-                names = [flow.dotted(t) for t in n.targets]
-                if value in names:
-                    if not _keeps_graph(n.value):
-                        detached = True
-                    rebinds.append(n)
-                if target and target in names:
-                    reset = True
-        # bound again after its backward, before the sum: another value (a metric of numpy
-        # predictions in jeffheaton/app_deep_learning's ensemble: ``loss = mlogloss(...)``)
-        if last_backward is not None and any(flow.before(last_backward, r) and flow.before(r, aug) for r in rebinds):
-            continue
-        # ``reset``: the total starts again inside the loop (the loss of one gradient
-        # accumulation window, pytorch/torchtune's recipes): its history does not grow
-        # with the training loop, and it may have to stay a tensor (all_reduce)
-        if value not in backwarded or detached or reset or _window_total(a, aug, loop, target):
-            continue
-        if target and target in backwarded:
-            continue  # summing losses to backward once: intended
-        if flow.under_grad_off(a, aug):
+        if not value or value == target or not _live_loss(a, aug, value, target):
             continue
         fix = Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(aug.value, f"{ctx.text(aug.value)}.item()"),))
         yield ctx.finding(
@@ -2903,6 +2868,135 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
             f"lives); add `{value}.item()` (or `{value}.detach()`)",
             fix,
         )
+    yield from _losses_kept_by_meters(ctx)
+
+
+def _live_loss(a, node: ast.AST, value: str, target: str | None) -> bool:
+    """Whether ``value`` at ``node`` is the loss tensor its loop runs backward on, its graph
+    still attached: not detached or rebound to another value after its backward, the
+    total (``target``) not started again in the loop nor one backward itself, no window
+    total, not under ``no_grad``."""
+    loops = flow.enclosing_loops(a, node)
+    if not loops:
+        return False
+    loop = loops[0]
+    backwarded = set()
+    detached = reset = False
+    last_backward, rebinds = None, []
+    for n in flow.walk_local(a, loop):
+        if flow.is_backward_call(n):
+            t = flow.backward_target(n)
+            if t is not None:
+                backwarded.add(flow.dotted(t))
+                if flow.dotted(t) == value and flow.before(n, node):
+                    last_backward = n if last_backward is None or flow.before(last_backward, n) else last_backward
+        elif isinstance(n, ast.Assign):
+            names = [flow.dotted(t) for t in n.targets]
+            if value in names:
+                if not _keeps_graph(n.value):
+                    detached = True
+                rebinds.append(n)
+            if target and target in names:
+                reset = True
+    # bound again after its backward, before the sum: another value (a metric of numpy
+    # predictions in jeffheaton/app_deep_learning's ensemble: ``loss = mlogloss(...)``)
+    if last_backward is not None and any(flow.before(last_backward, r) and flow.before(r, node) for r in rebinds):
+        return False
+    # ``reset``: the total starts again inside the loop (the loss of one gradient
+    # accumulation window, pytorch/torchtune's recipes): its history does not grow
+    # with the training loop, and it may have to stay a tensor (all_reduce)
+    if value not in backwarded or detached or reset or _window_total(a, node, loop, target):
+        return False
+    if target and target in backwarded:
+        return False  # summing losses to backward once: intended
+    return not flow.under_grad_off(a, node)
+
+
+def _losses_kept_by_meters(ctx: Context) -> Iterator[Finding]:
+    """``losses.update(loss, n)`` in a training loop, where ``update`` (a method of a class
+    of the file or of the project, found by the receiver's type) adds the value it is handed
+    to an attribute (``self.sum += val * n``, the ``AverageMeter`` of many training scripts):
+    the meter's total joins the graph as a ``total += loss`` would."""
+    a = ctx.analysis
+    summaries = _summaries(a)
+    for call in flow.calls_where(a, lambda name: name in _METER_METHODS):
+        func = call.func
+        if func.__class__ is not ast.Attribute or not call.args or not flow.enclosing_loops(a, call):
+            continue
+        arg = call.args[0]
+        value = flow.dotted(arg) if arg.__class__ in (ast.Name, ast.Attribute) else None
+        if not value:
+            continue
+        method = summaries.bound_method(call)
+        if method is None or not summaries.is_bound(call):
+            continue
+        kept = _kept_by_method(summaries.analysis_of(method), method)
+        if kept is None or not _live_loss(a, call, value, None):
+            continue
+        meter = ctx.text(func.value)  # type: ignore[attr-defined]
+        owner = flow.parent(summaries.analysis_of(method), method)
+        where = f"{owner.name}.{method.name}" if owner.__class__ is ast.ClassDef else method.name  # type: ignore[attr-defined]
+        fix = Fix("unsafe", f"Pass `{value}.item()`", (ctx.replace(arg, f"{ctx.text(arg)}.item()"),))
+        yield ctx.finding(
+            call,
+            f"`{ctx.text(call)}` hands the loss tensor itself to `{where}`, which adds it to "
+            f"`{kept}`: `{meter}`'s total joins the autograd graph, and each iteration's graph stays "
+            f"chained to it (memory that grows for as long as `{meter}` lives); pass `{value}.item()`",
+            fix,
+        )
+
+
+# the methods a meter of running averages is told a new value by
+_METER_METHODS = frozenset({"update", "add", "append_loss", "update_loss", "record"})
+
+
+def _kept_by_method(analysis, method: ast.AST) -> str | None:
+    """The ``self.<attr>`` a method adds its first argument to (``self.sum += val * n``,
+    ``self._sum[idx] += val``) when that argument is used for nothing else but being kept
+    (``self.val = val``): no conversion (``val.item()``, ``float(val)``), no type test, no
+    rebinding. Its text (``self.sum``), else None."""
+    def compute():
+        args = method.args.args  # type: ignore[attr-defined]
+        if len(args) < 2 or method.args.posonlyargs or method.args.vararg:  # type: ignore[attr-defined]
+            return None
+        param = args[1].arg
+        kept, uses = None, 0
+        for n in flow.walk_local(analysis, method):
+            if n.__class__ is ast.Name and n.id == param:  # type: ignore[attr-defined]
+                uses += 1
+                if n.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
+                    return None
+        allowed = 0
+        for n in flow.walk_local(analysis, method):
+            if n.__class__ is ast.AugAssign and n.op.__class__ is ast.Add and _self_attribute(n.target) \
+                    and _is_param_or_scaled(n.value, param):  # type: ignore[attr-defined]
+                kept = kept or ast.unparse(n.target)  # type: ignore[attr-defined]
+                allowed += 1
+            elif n.__class__ is ast.Assign and len(n.targets) == 1 and _self_attribute(n.targets[0]) \
+                    and n.value.__class__ is ast.Name and n.value.id == param:  # type: ignore[attr-defined]
+                allowed += 1
+        return kept if kept is not None and allowed == uses else None
+
+    return flow.memo(analysis, method, "kept_by_method", compute)
+
+
+def _self_attribute(target: ast.expr) -> bool:
+    """``self.x`` or ``self.x[i]``."""
+    if target.__class__ is ast.Subscript:
+        target = target.value  # type: ignore[attr-defined]
+    return target.__class__ is ast.Attribute and target.value.__class__ is ast.Name \
+        and target.value.id == "self"  # type: ignore[attr-defined]
+
+
+def _is_param_or_scaled(value: ast.expr, param: str) -> bool:
+    """``val`` or ``val * n`` (``n * val``), ``n`` a plain name or constant."""
+    if value.__class__ is ast.Name:
+        return value.id == param  # type: ignore[attr-defined]
+    if value.__class__ is not ast.BinOp or value.op.__class__ is not ast.Mult:  # type: ignore[attr-defined]
+        return False
+    sides = (value.left, value.right)  # type: ignore[attr-defined]
+    return any(s.__class__ is ast.Name and s.id == param for s in sides) \
+        and all(s.__class__ in (ast.Name, ast.Constant, ast.Attribute) for s in sides)
 
 
 def _window_total(a, aug: ast.AugAssign, loop: ast.AST, target: str | None) -> bool:

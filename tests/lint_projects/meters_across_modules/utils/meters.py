@@ -1,0 +1,31 @@
+"""Running averages of a training script (the ImageNet example's AverageMeter shape)."""
+
+
+class AverageMeter:
+    def __init__(self, name):
+        self.name = name
+        self.reset()
+
+    def reset(self):
+        self.val = 0
+        self.sum = 0
+        self.count = 0
+
+    def update(self, val, n=1):
+        self.val = val
+        self.sum += val * n
+        self.count += n
+
+    @property
+    def avg(self):
+        return self.sum / max(self.count, 1)
+
+
+class ListMeter:
+    """Sums per item of a list, as point-cloud runners keep them."""
+
+    def __init__(self, size):
+        self._sum = [0] * size
+
+    def add(self, value):
+        self._sum[0] += value
