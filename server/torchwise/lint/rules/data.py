@@ -14,7 +14,10 @@ from torchwise.lint.rules._calls import (
     argument, call_name, calls, has_star_args, has_star_kwargs, index, int_value,
 )
 
-DATALOADER = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+# torch's, and PyTorch Geometric's (a subclass that collates graphs: same workers)
+DATALOADER = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader",
+                        "torch_geometric.loader.DataLoader", "torch_geometric.loader.dataloader.DataLoader",
+                        "torch_geometric.data.DataLoader"})
 _CPU_COUNT = frozenset({"os.cpu_count", "multiprocessing.cpu_count", "os.process_cpu_count",
                         "os.sched_getaffinity"})
 # Calls that look at a loader without iterating it.
@@ -163,6 +166,10 @@ def dataloader_workers_without_main_guard(ctx: Context):
             uses = _Uses(import_time)
         if _iterates(call, name, uses):
             yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)), _main_guard_fix(ctx, call, name))
+        elif name is not None and (reader := _started_reader(ctx, name, import_time)) is not None:
+            yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)).replace(
+                "from code that runs at import time",
+                f"when `{reader}()`, which this file calls at import time, iterates `{name}`"))
     # 2. built and iterated inside a function that module-level code calls
     functions = _local_functions(ctx.tree)
     called = {fname for fname in _functions_holding(ctx, functions, candidates)  # and called at import time
@@ -189,6 +196,27 @@ def dataloader_workers_without_main_guard(ctx: Context):
                     "from code that runs at import time",
                     f"in `{fname}()`, which this file calls at import time"),
                     _main_guard_fix(ctx, starts[0]) if len(starts) == 1 else None)
+
+
+def _started_reader(ctx: Context, name: str, import_time: list[ast.AST]) -> str | None:
+    """A module-level function, called by import-time code, that iterates the module's
+    global ``name`` itself (``def train(): for data in train_loader: ...``, then ``train()``
+    in the module's epoch loop: pyg-team/pytorch_geometric's examples), its name; None."""
+    functions = _local_functions(ctx.tree)
+    for node in import_time:
+        if node.__class__ is not ast.Call or node.func.__class__ is not ast.Name:  # type: ignore[attr-defined]
+            continue
+        func = functions.get(node.func.id)  # type: ignore[attr-defined]
+        if func is None:
+            continue
+        nodes = list(_own_nodes(func))
+        params = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}
+        if name in params or any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load
+                                 for n in nodes):  # type: ignore[attr-defined]
+            continue  # a local of the same name
+        if name in _Uses([n for n in nodes if n.__class__ in _LOOPS]).names:
+            return func.name
+    return None
 
 
 _LINENO = operator.attrgetter("lineno")
