@@ -262,3 +262,31 @@ def train_ocr(state, epochs):
             optimizer.step()
             optimizer.zero_grad()
         print(ocr_accuracy(state))
+
+
+# wolny/pytorch-3dunet unet3d/trainer.py (before 8105abe): validate(), called from the
+# training loop after self.model.train(), runs the model through a method of its class
+class UNetTrainer:
+    def __init__(self, model, optimizer, loss_criterion, loaders):
+        self.model = model
+        self.optimizer = optimizer
+        self.loss_criterion = loss_criterion
+        self.loaders = loaders
+
+    def train(self, train_loader):
+        self.model.train()
+        for input, target in train_loader:
+            output, loss = self._forward_pass(input, target)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            self.validate(self.loaders["val"])
+
+    def validate(self, val_loader):
+        with torch.no_grad():
+            for input, target in val_loader:
+                output, loss = self._forward_pass(input, target)  # expect: missing-eval
+
+    def _forward_pass(self, input, target):
+        output = self.model(input)
+        return output, self.loss_criterion(output, target)

@@ -362,3 +362,14 @@ def validate_then_test(prompt_model, validation_loader, test_loader):
     prompt_model.train()
     for inputs in test_loader:
         print(prompt_model(inputs))
+
+
+# facebookresearch/votenet train.py (237f6ff): the loop hands each batch's predictions to a
+# metric's step(predictions, ground_truths): no optimizer step, an evaluation loop
+def evaluate_one_epoch(net, loader, ap_calculator):
+    net.eval()
+    with torch.no_grad():
+        for batch in loader:
+            end_points = net(batch)  # expect: missing-no-grad
+            ap_calculator.step(end_points["pred"], batch["gt"])
+    return ap_calculator.compute_metrics()

@@ -149,3 +149,26 @@ def run_one_epoch(classifier, optimizer, wd_scheduler, momentum_scheduler, loade
 for epoch in range(5):
     train_one_epoch(model=model, loader=loader, optimizer=optimizer)
     scheduler.step()  # after the helper's steps: the right order
+
+
+# WenmuZhou/PSENet.pytorch train.py (before PR 93): the epoch function steps the scheduler
+# first, then runs the batches; main() calls it once per epoch
+def train_epoch(net, optimizer, scheduler, train_loader, criterion):
+    net.train()
+    scheduler.step()  # expect: scheduler-step-before-optimizer-step
+    lr = scheduler.get_last_lr()[0]
+    for images, labels in train_loader:
+        loss = criterion(net(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return lr
+
+
+def train_epoch_then_schedule(net, optimizer, scheduler, train_loader, criterion):
+    for images, labels in train_loader:
+        loss = criterion(net(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    scheduler.step()

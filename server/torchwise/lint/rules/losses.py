@@ -331,6 +331,41 @@ def _last_layer_kind(ctx: Context, last: ast.expr | None) -> Source | None:
     return Source(kind, last) if kind is not None else None
 
 
+def _last_listed(ctx: Context, built: ast.Call, listed: ast.expr) -> ast.expr | None:
+    """``nn.Sequential(*layers)``: the last layer the statement before it, in its block,
+    puts at the end of ``layers`` (``layers += [nn.Linear(a, b), nn.Softmax()]``,
+    ``layers.append(nn.Softmax())``, ``layers = [..., nn.Softmax()]``); else None."""
+    a = ctx.analysis
+    if listed.__class__ is not ast.Name:
+        return None
+    place = flow.block_place(a, _statement(a, built))
+    if place is None or place[1] == 0:
+        return None
+    before = place[0][place[1] - 1]
+    value = None
+    if before.__class__ is ast.AugAssign and before.op.__class__ is ast.Add:  # type: ignore[attr-defined]
+        target, value = before.target, before.value  # type: ignore[attr-defined]
+    elif before.__class__ is ast.Assign and len(before.targets) == 1:  # type: ignore[attr-defined]
+        target, value = before.targets[0], before.value  # type: ignore[attr-defined]
+    elif before.__class__ is ast.Expr and before.value.__class__ is ast.Call \
+            and flow.method_name(before.value) == "append" and len(before.value.args) == 1:  # type: ignore[attr-defined]
+        target, value = before.value.func.value, ast.List(elts=[before.value.args[0]])  # type: ignore[attr-defined]
+    else:
+        return None
+    if target.__class__ is not ast.Name or target.id != listed.id or value.__class__ is not ast.List \
+            or not value.elts or value.elts[-1].__class__ is ast.Starred:  # type: ignore[attr-defined]
+        return None
+    return value.elts[-1]  # type: ignore[attr-defined]
+
+
+def _statement(a, node: ast.AST) -> ast.AST:
+    """The statement holding ``node``."""
+    current = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = flow.parent(a, current)
+    return current if current is not None else node
+
+
 def _every_construction(ctx: Context, expr: ast.expr) -> list[ast.Call]:
     """Each ``nn.Sequential`` call a ``self.<attr>`` of a class of the file is assigned,
     when every assignment is one (``if n_hidden is None: self.block = nn.Sequential(...)
@@ -359,7 +394,8 @@ def _last_layer(ctx: Context, built: ast.Call | None) -> ast.expr | None:
     if built is None:
         return None
     if built.args:
-        return built.args[-1]
+        last_arg = built.args[-1]
+        return _last_listed(ctx, built, last_arg.value) if last_arg.__class__ is ast.Starred else last_arg
     a = ctx.analysis
     stmt = flow.parent(a, built)
     if stmt.__class__ is not ast.Assign or len(stmt.targets) != 1 or stmt.targets[0].__class__ is not ast.Name:  # type: ignore[attr-defined]
@@ -397,10 +433,10 @@ def _built_elsewhere(ctx: Context, expr: ast.expr, depth: int = 0) -> ast.Call |
         return None
     value = flow.binding_value(a, expr)  # type: ignore[arg-type]
     if value is None:
-        return _passed_by_callers(ctx, expr, depth)  # type: ignore[arg-type]
+        return _passed_by_callers(ctx, expr, depth) or _agreeing_construction(ctx, expr)  # type: ignore[arg-type]
     value = effects.unmoved(value)
     if value.__class__ is not ast.Call:
-        return None
+        return _agreeing_construction(ctx, expr)  # type: ignore[arg-type]
     f = value.func  # type: ignore[attr-defined]
     if f.__class__ is ast.Name and not f.id[:1].isupper():
         try:
@@ -420,6 +456,35 @@ def _built_elsewhere(ctx: Context, expr: ast.expr, depth: int = 0) -> ast.Call |
             return _built_elsewhere(ctx, arg, depth + 1) if arg is not None else None
         return inner if inner.__class__ is ast.Call else _built_elsewhere(ctx, inner, depth + 1)  # type: ignore[return-value]
     return value  # type: ignore[return-value]
+
+
+def _agreeing_construction(ctx: Context, name: ast.Name) -> ast.Call | None:
+    """A local model bound in the arms of an ``if`` and moved after (``model =
+    nn.Sequential(..., nn.Softmax())`` in both arms, then ``if USE_GPU: model =
+    model.cuda()``: locuslab/e2e-model-learning): when every assignment of the name in its
+    function is an ``nn.Sequential`` or a move of the name itself, and every Sequential
+    ends in a layer of one kind, the first of them; else None."""
+    a = ctx.analysis
+    func = flow.enclosing_function(a, name)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or _parameter(a, name) is not None:
+        return None
+    built: list[ast.Call] = []
+    for n in flow.walk_local(a, func):
+        if n.__class__ is ast.Name and n.id == name.id and n.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
+            stmt = flow.parent(a, n)
+            if stmt.__class__ is not ast.Assign or len(stmt.targets) != 1:  # type: ignore[attr-defined]
+                return None
+            value = effects.unmoved(stmt.value)  # type: ignore[attr-defined]
+            if value.__class__ is ast.Name and value.id == name.id:  # type: ignore[attr-defined]
+                continue  # ``model = model.cuda()``
+            if value.__class__ is not ast.Call or flow.safe_qualname(a, value.func) not in (  # type: ignore[attr-defined]
+                    "torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
+                return None
+            built.append(value)  # type: ignore[arg-type]
+    if len(built) < 2:
+        return None
+    kinds = [_last_layer_kind(ctx, _last_layer(ctx, b)) for b in built]
+    return built[0] if all(k is not None and k.kind == kinds[0].kind for k in kinds) else None  # type: ignore[union-attr]
 
 
 def _parameter(a, name: ast.Name):
@@ -558,7 +623,7 @@ def _wrapped_loss_calls(ctx: Context, functions: set[str], classes: set[str]) ->
     whose ``forward`` hands its input straight to one of these losses: meilfang/LMFD-PAD's
     ``WeightedFocalLoss`` computes ``F.binary_cross_entropy_with_logits(inputs, targets)``."""
     a = ctx.analysis
-    for call in flow.calls_where(a, lambda n: "loss" in n.lower() or "criterion" in n.lower()):
+    for call in flow.calls_where(a, _says_loss):
         if not call.args or call.func.__class__ not in (ast.Name, ast.Attribute):
             continue
         qualname = flow.safe_type(a, call.func)
@@ -664,6 +729,13 @@ def _parameter_default(a, func: ast.AST, name: str) -> ast.expr | None:
     return default
 
 
+def _says_loss(name: str) -> bool:
+    """A called name that says it is a loss: ``criterion``, ``focal_loss``, ``nll``
+    (locuslab/e2e-model-learning hands ``nn.NLLLoss()`` to its ``batch_train`` as ``nll``)."""
+    lower = name.lower()
+    return "loss" in lower or "criterion" in lower or "nll" in lower
+
+
 def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
     """Names (last component) bound to an instance of one of the loss classes, and the
     class names themselves (``nn.CrossEntropyLoss()(x, y)``); also names bound to what a
@@ -679,8 +751,7 @@ def _loss_instance_names(ctx: Context, class_names: set[str]) -> set[str]:
         # called names that say they are a loss (``criterion(output, labels)`` with ``criterion``
         # a parameter): kept only when the name's inferred type is a loss class, as what the
         # callers pass (doronharitan/human_activity_recognition_LRCN's ``foward_step``)
-        cached.update(n for n in flow.index(ctx.analysis).calls_by_name
-                      if "loss" in n.lower() or "criterion" in n.lower())
+        cached.update(n for n in flow.index(ctx.analysis).calls_by_name if _says_loss(n))
         ctx.analysis.queries[key] = cached
     return cached
 

@@ -618,7 +618,8 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
         if region is None:
             continue
         shared_steps = [c for c in flow.calls_in(a, region) if id(c) in stepped
-                        and (any(flow.contains(l, c) for l in loops) or _same_block(a, call, c))
+                        and (any(flow.contains(l, c) for l in loops) or _same_block(a, call, c)
+                             or (not loops and _in_a_later_loop(a, call, c)))
                         and flow.same_branch(a, call, c)]
         # With several optimizers, a step before this one may be its own optimizer's (one
         # scheduler per optimizer: huggingface/accelerate test_ds_multiple_model.py): only
@@ -640,6 +641,23 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
                    "and later skip a value)" if pin else ""),
             )
             break
+
+
+def _in_a_later_loop(a, call: ast.AST, step: ast.AST) -> bool:
+    """``call`` is a statement of a function's own body and ``step`` sits in a loop that a
+    later statement of that body holds: the epoch function steps its scheduler first, then
+    runs the batches (WenmuZhou/PSENet.pytorch's ``train_epoch``, called per epoch by ``main``)."""
+    stmt = _statement_of(a, call)
+    func = flow.parent(a, stmt)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    loops = flow.enclosing_loops(a, step)
+    if not loops:
+        return False
+    outer = _statement_of(a, loops[-1])
+    while outer is not None and flow.parent(a, outer) is not func:
+        outer = flow.parent(a, outer)
+    return outer is not None and flow.before(stmt, outer)
 
 
 def _constant_schedule(a, scheduler: ast.expr) -> bool:
@@ -1386,11 +1404,17 @@ def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
             continue
         for t in inner.called:
             mapped = summaries.map_target(t, call, inner.params)
-            if mapped in targets and inner.mode_of(t) is None and t.startswith("#"):
-                out.append((call, mapped))
+            if mapped in targets and inner.mode_of(t) is None and (t.startswith("#") or _own_method_call(call)):
+                out.append((call, mapped))  # (a method of the same class: its ``self.model`` is the caller's)
                 break
     out.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
     return out
+
+
+def _own_method_call(call: ast.Call) -> bool:
+    """``self.<method>(...)``."""
+    func = call.func
+    return func.__class__ is ast.Attribute and func.value.__class__ is ast.Name and func.value.id == "self"  # type: ignore[attr-defined]
 
 
 def _mode_at_callers(ctx: Context, node: ast.AST, target: str, depth: int = 0, methods: bool = False) -> str | None:
@@ -2739,7 +2763,8 @@ def _looks_like_training(a, node: ast.AST) -> bool:
     for n in flow.walk_local(a, node):
         if flow.is_backward_call(n):
             return True
-        if isinstance(n, ast.Call) and flow.method_name(n) in ("grad", "step", "requires_grad_", "backward"):
+        if isinstance(n, ast.Call) and flow.method_name(n) in ("grad", "step", "requires_grad_", "backward") \
+                and not _metric_step(n):
             return True
         if isinstance(n, ast.Call) and (_ATTACK_WORDS.search((flow.dotted(n.func) or "").lower())
                                         or _ADV_FUNCTION.search(flow.last_name(n.func).lower())):
@@ -2749,6 +2774,13 @@ def _looks_like_training(a, node: ast.AST) -> bool:
         if isinstance(n, ast.Attribute) and n.attr in ("grad", "requires_grad"):
             return True
     return False
+
+
+def _metric_step(call: ast.Call) -> bool:
+    """``ap_calculator.step(predictions, ground_truths)``: a ``step`` handed two values or
+    more is a metric's accumulation (facebookresearch/votenet's evaluation loop), not an
+    optimizer's step (no argument, or a closure) nor a scheduler's (an epoch or a metric)."""
+    return flow.method_name(call) == "step" and len(call.args) >= 2
 
 
 def _grad_disabled_somewhere(ctx: Context, func: ast.AST) -> bool:
