@@ -421,3 +421,39 @@ def test_setuptools_files_pin_torch_too(tmp_path) -> None:
     assert inferred(str(two / "a.py")) == "1.8"
     (three / "setup.py").write_text('setup(install_requires=["torchvision>=0.9", "torchaudio==0.8"])\n')
     assert inferred(str(three / "a.py")) is None
+
+
+def test_a_torch_poetry_pins_exactly_is_the_only_one_the_code_runs_on(tmp_path) -> None:
+    """thawro/pytorch-human-pose: Poetry's ``torch = { version = "2.2.1+cu121" }`` (a version
+    with no operator is exact there; the lock file installs it). On 2.2 ``torch.cuda.amp``
+    is not deprecated and ``torch.amp.GradScaler`` does not exist: no finding. A caret or
+    ``>=`` is a lower bound (the finding stays, its fix unsafe); so is pip's ``==``."""
+    from torchwise.lint.engine import get_rule, lint_source
+    from torchwise.lint.options import _pinned_in
+
+    assert _pinned_in('[tool.poetry.dependencies]\ntorch = { version = "2.2.1+cu121", source = "cu" }\n') == "==2.2"
+    assert _pinned_in('[tool.poetry.dependencies]\ntorch = "2.2.1"\n') == "==2.2"
+    assert _pinned_in('[tool.poetry.dependencies]\ntorch = "^1.9"\n') == "1.9"
+    assert _pinned_in("torch==1.13.1\n") == "1.13"
+    assert _pinned_in('torchvision = "0.17.1"\n') is None
+    source = "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
+    rule = get_rule("deprecated-cuda-amp")
+    for pin, found in (('"2.2.1+cu121"', 0), ('"2.4.0"', 1), ('"^2.2"', 1)):
+        folder = tmp_path / f"p{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        (folder / "pyproject.toml").write_text(f"[tool.poetry.dependencies]\npython = \"^3.10\"\ntorch = {pin}\n")
+        assert len(lint_source(source, str(folder / "module.py"), rules=[rule])) == found, pin
+
+
+def test_a_projects_own_torch_version_check_is_a_version_gate() -> None:
+    """pfnet/pytorch-pfn-extras: ``torch.amp.GradScaler("cuda") if ppe.requires("2.3.0") else
+    torch.cuda.amp.GradScaler()``; ``ppe.requires`` compares the installed torch's version.
+    A ``requires`` of another package gates nothing."""
+    from torchwise.lint.engine import get_rule, lint_source
+
+    rule = get_rule("deprecated-cuda-amp")
+    gated = ("import torch\nimport pytorch_pfn_extras as ppe\n"
+             "scaler = torch.amp.GradScaler('cuda') if ppe.requires('2.3.0') else torch.cuda.amp.GradScaler()\n")
+    assert lint_source(gated, "<stdin>", rules=[rule]) == []
+    other = gated.replace("ppe.requires('2.3.0')", "ppe.requires('1.2.0', 'onnx')")
+    assert len(lint_source(other, "<stdin>", rules=[rule])) == 1

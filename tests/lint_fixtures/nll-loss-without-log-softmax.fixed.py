@@ -58,3 +58,16 @@ class TextTransformer(nn.Module):
             loss = self.loss_op(y_pred, y)  # expect: nll-loss-without-log-softmax
             loss.backward()
             optimizer.step()
+
+
+# KevinMusgrave/pytorch-adapt pytorch_adapt/layers/nll_loss.py: a loss module that takes
+# probabilities and takes their log itself before nll_loss
+class ProbabilityNLLLoss(torch.nn.Module):
+    def forward(self, x, y):
+        x = torch.log(x + 1e-12)
+        return F.nll_loss(x, y)
+
+
+def probability_nll(logits, labels):
+    loss_fn = ProbabilityNLLLoss()
+    return loss_fn(F.softmax(logits, dim=1), labels)

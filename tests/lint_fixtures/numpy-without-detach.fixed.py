@@ -171,3 +171,24 @@ class GaussianFilter(torch.nn.Module):
 
 def filtered():
     print(GaussianFilter(1.0)(torch.ones(3)).cpu().numpy())
+
+
+# v0lta/PyTorch-Wavelet-Toolbox tests/test_jit.py (a2f61b7): a traced plain function is a
+# ScriptFunction, its output needs grad only through its inputs; a traced model's does
+def waverec(coeffs, filt):
+    return torch.nn.functional.conv1d(coeffs.unsqueeze(1), filt.view(1, 1, -1)).squeeze(1)
+
+
+def traced_function_output():
+    data = torch.randn(3, 64)
+    filt = torch.tensor([0.5, 0.5])
+    jit_waverec = torch.jit.trace(waverec, (data, filt))
+    res = jit_waverec(data, filt)
+    print(res.numpy())
+
+
+def traced_model_output():
+    net = torch.nn.Linear(4, 2)
+    traced = torch.jit.trace(net, torch.randn(1, 4))
+    out = traced(torch.randn(1, 4))
+    print(out.detach().numpy())  # expect: numpy-without-detach

@@ -87,3 +87,28 @@ def masked_answer_loss(scores, mask, target):
     # bowang-lab/Transformer-GCN-QA: exp(log_softmax(x)) is a softmax all the same
     probs = torch.exp(F.log_softmax(scores.masked_fill(mask, -1e9), dim=-1))
     return nn.CrossEntropyLoss()(probs, target)  # expect: softmax-before-cross-entropy
+
+
+# jinserk/pytorch-asr asr/models/convnet (a0b7dc1): forward() applies its softmax only when
+# asked (`softmax=False` by default); the training call does not ask
+class ConvEncoderY(nn.Module):
+    def __init__(self, x_dim=16, y_dim=4):
+        super().__init__()
+        self.fc = nn.Linear(x_dim, y_dim)
+        self.softmax = nn.Softmax(dim=1)
+
+    def forward(self, x, softmax=False):
+        x = self.fc(x)
+        if softmax:
+            x = self.softmax(x)
+        return x
+
+
+def train_convnet(data_loader, optimizer):
+    encoder = ConvEncoderY()
+    loss_fn = nn.CrossEntropyLoss()
+    for xs, ys in data_loader:
+        loss = loss_fn(encoder(xs, softmax=False), ys)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()

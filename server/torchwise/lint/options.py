@@ -9,7 +9,9 @@ the oldest supported torch lacks is the only one that code can use, so it is not
 (``torch.cuda.amp.GradScaler`` where ``torch-version = "2.1"``: ``torch.amp.GradScaler``
 came in 2.3). Unset, what the project pins (``inferred``: ``torch>=1.7`` in its
 ``requirements.txt``) keeps such a finding but makes its fix unsafe (``pinned_without``):
-a pin's lower bound is often stale, the deprecation holds on a newer torch."""
+a pin's lower bound is often stale, the deprecation holds on a newer torch. A torch Poetry
+pins exactly (``torch = "2.2.1"``, installed from its lock file) is the only one the code runs
+on (``predates``)."""
 
 from __future__ import annotations
 
@@ -117,6 +119,11 @@ def torch_pin(path: str | None) -> str | None:
 # on a line of its own or in a list (``install_requires=["torch>=1.7", ...]``)
 _PIN = re.compile(r"""(?:^|[\[(,])[\s"'-]*(?:py)?torch\s*(?:==|>=|~=|===|=)\s*v?(\d+\.\d+)""",
                   re.MULTILINE | re.IGNORECASE)
+# Poetry's ``torch = "2.2.1+cu121"`` or ``torch = { version = "2.2.1", ... }``: a version with no
+# operator is an exact one there, and the lock file installs that very torch (a pip or conda
+# ``==`` pin records the authors' environment, often newer on a user's machine: a lower bound)
+_POETRY = re.compile(r"""^\s*torch\s*=\s*(?:\{[^}\n]*?\bversion\s*=\s*)?["'](==|\^|~|>=)?\s*v?(\d+\.\d+)""",
+                     re.MULTILINE | re.IGNORECASE)
 # detectron2's ``setup.py``: ``assert torch_ver >= [1, 8], "Requires PyTorch >= 1.8"``
 _ASSERTED = re.compile(r"^\s*assert\s+torch\w*\s*>=\s*[\[(]\s*(\d+)\s*,\s*(\d+)", re.MULTILINE | re.IGNORECASE)
 _PIN_FILES = ("pyproject.toml", "requirements.txt", "environment.yml", "environment.yaml", "setup.cfg", "setup.py")
@@ -166,9 +173,8 @@ def inferred(path: str) -> str | None:
                 text = f.read(200_000)
         except OSError:
             continue
-        match = _PIN.search(text)
-        if match:
-            found = match.group(1)
+        found = _pinned_in(text)
+        if found:
             break
         asserted = _ASSERTED.search(text) if name == "setup.py" else None
         if asserted:
@@ -176,6 +182,20 @@ def inferred(path: str) -> str | None:
             break
     _inferred[folder] = (key, found)
     return found
+
+
+def _pinned_in(text: str) -> str | None:
+    """The torch a project file pins: its lower bound (``"1.7"``), or, pinned exactly by
+    Poetry, ``"==2.2"``; None when it names none."""
+    lower = _PIN.search(text)
+    poetry = _POETRY.search(text)
+    if poetry is not None and (lower is None or poetry.start() < lower.start()):
+        return ("==" if poetry.group(1) in (None, "==") else "") + poetry.group(2)
+    return lower.group(1) if lower is not None else None
+
+
+def _pin_version(pin: str) -> tuple[int, int] | None:
+    return parse_version(pin[2:] if pin.startswith("==") else pin)
 
 
 def has(ctx, since: str | None) -> bool:
@@ -193,12 +213,19 @@ def has(ctx, since: str | None) -> bool:
 
 
 def predates(ctx, version: str) -> bool:
-    """Every torch the file's code can run on predates ``version``: it imports
+    """Every torch the file's code can run on predates ``version``: its Poetry project pins
+    torch exactly to an older one (``torch = "2.2.1"``), or it imports
     ``torch._six`` (removed in 2.0) at its top, unguarded, itself or through a module of
     its project it imports (baaivision/EVA's ``from torch._six import inf`` beside
     ``torch.cuda.amp.GradScaler()``, deprecated in 2.4; xiaolai-sqlai/mobilenetv3's
     ``engine.py`` imports ``utils``, which imports ``torch._six``; a few imports deeper too)."""
-    return parse_version(version) >= (2, 0) and _before_2(ctx.analysis)  # type: ignore[operator]
+    if parse_version(version) >= (2, 0) and _before_2(ctx.analysis):  # type: ignore[operator]
+        return True
+    pin = _memo(ctx, "torch_pin", _torch_pin, lambda: torch_pin(ctx.path))
+    if pin is None or not pin.startswith("=="):
+        return False
+    pinned = _pin_version(pin)  # thawro/pytorch-human-pose: Poetry's ``torch = "2.2.1+cu121"``
+    return pinned is not None and pinned < parse_version(version)  # type: ignore[operator]
 
 
 def _before_2(a) -> bool:
@@ -275,7 +302,8 @@ def pinned_without(ctx, since: str | None) -> str | None:
     if since is None:
         return None
     pin = _memo(ctx, "torch_pin", _torch_pin, lambda: torch_pin(ctx.path))
-    return pin if pin is not None and parse_version(pin) < parse_version(since) else None  # type: ignore[operator]
+    pinned = _pin_version(pin) if pin is not None else None
+    return pin.lstrip("=") if pinned is not None and pinned < parse_version(since) else None  # type: ignore[operator, union-attr]
 
 
 def _memo(ctx, name: str, var: ContextVar[object], compute):

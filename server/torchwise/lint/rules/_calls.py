@@ -343,6 +343,19 @@ def _names_torch_version(name: str) -> bool:
     return "torch" in lowered and ("version" in lowered or _VERSION_FLAG.search(name) is not None)
 
 
+_VERSION_TEXT = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
+
+
+def _asks_a_version(call: ast.Call) -> bool:
+    """``requires("2.3.0")`` or ``requires("2.3", "torch")``: a version first, and no other
+    package named than torch."""
+    if not call.args or call.args[0].__class__ is not ast.Constant \
+            or not _VERSION_TEXT.match(str(call.args[0].value)):  # type: ignore[attr-defined]
+        return False
+    package = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "package"), None)
+    return package is None or (package.__class__ is ast.Constant and package.value == "torch")  # type: ignore[attr-defined]
+
+
 def _statement_and_field(parents: dict[int, ast.AST], node: ast.AST,
                          tests: list[ast.AST]) -> tuple[ast.AST | None, ast.AST]:
     """The statement holding expression ``node`` and its child on the way there; the
@@ -375,6 +388,9 @@ def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     for key, refs in refs_by_name.items():
         if _names_torch_version(key):
             reads += refs
+    # a project's own check of the installed torch, called with a version: pytorch-pfn-extras'
+    # ``ppe.requires("2.3.0")`` (``Version(metadata.version("torch")) >= Version(v)``)
+    reads += [c for c in idx.calls_by_name.get("requires", ()) if _asks_a_version(c)]
     gates: dict[int, ast.AST] = {}
     names: set[str] = set()
     for _ in range(4):  # a name bound to the version, one bound to a test of that name, ...

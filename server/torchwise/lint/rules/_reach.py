@@ -217,9 +217,26 @@ def _in_project(a, func: ast.AST, depth: int, walk: _Walk) -> bool:
                 continue  # this file's calls: asked already
             if _site(caller, call, func, depth, walk):
                 return True
+        if local != func.name and func.name not in _GENERIC_METHODS:
+            # ``serializer.serialize(...)`` on an object of unknown type (built from a
+            # registry: dhbloo/pytorch-nnue-trainer's ``SERIALIZERS[model_type]()``): by the
+            # method's name, as the file's own calls are asked (``_reached_in_file``)
+            for caller, _, call, _ in call_sites(env, a, func.name, None, same_folder=True):  # type: ignore[arg-type]
+                if walk.sites > MAX_SITES:
+                    return False
+                if call.func.__class__ is not ast.Attribute or caller is a \
+                        or (own is not None and getattr(caller.env, "path", None) == own):
+                    continue
+                if _site(caller, call, func, depth, walk):
+                    return True
     except Incomplete:  # too many modules to parse for one question: a caller may; the
         return True  # answer only ever keeps a finding back, and a wrong finding costs more
     return False
+
+
+# method names too common to stand for one class's method when the receiver's type is unknown
+_GENERIC_METHODS = frozenset({"forward", "__call__", "__init__", "update", "step", "run", "get", "set", "apply",
+                              "to", "eval", "train", "predict", "evaluate", "test", "validate", "save", "load"})
 
 
 def callers_elsewhere(a, func: ast.AST) -> list[tuple[object, ast.Call]] | None:

@@ -74,6 +74,8 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
         arms = _other_arm(a, expr.id, value)
         if arms is not None:
             return _either_arm(ctx, arms, value, depth)
+        if _optional_step(a, value):
+            return None
         return trace(ctx, value, depth + 1, top=False)
     if isinstance(expr, ast.Subscript):
         return _picked(ctx, expr, depth)
@@ -92,6 +94,27 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
             return Source("softmax", expr, expr if top else None, expr.args[0])
     # a model: nn.Sequential (last layer) or a class of this file (its forward's return)
     return _model_output(ctx, expr, depth)
+
+
+def _optional_step(a, value: ast.expr) -> bool:
+    """``value`` is bound under ``if <flag>:`` (no ``else``), ``flag`` a parameter of the
+    function that defaults to off (``def forward(self, x, softmax=False): x = self.fc(x);
+    if softmax: x = self.softmax(x)``: jinserk/pytorch-asr): what the name holds depends on
+    what each caller passes, which is not followed; not known."""
+    stmt = flow.parent(a, value)
+    branch = flow.parent(a, stmt) if stmt.__class__ is ast.Assign else None
+    if branch.__class__ is not ast.If or branch.orelse or branch.test.__class__ is not ast.Name:  # type: ignore[union-attr]
+        return False
+    func = flow.enclosing_function(a, branch)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    args = func.args  # type: ignore[attr-defined]
+    flag = branch.test.id  # type: ignore[union-attr]
+    positional = [*args.posonlyargs, *args.args]
+    defaults = dict(zip([p.arg for p in positional[len(positional) - len(args.defaults):]], args.defaults))
+    defaults.update((p.arg, d) for p, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
+    default = defaults.get(flag)
+    return default.__class__ is ast.Constant and default.value in (False, None, 0)  # type: ignore[union-attr]
 
 
 def _other_arm(a, name: str, value: ast.expr) -> tuple[ast.If, bool, ast.expr] | None:
@@ -673,10 +696,17 @@ def _wrapped_loss(ctx: Context, qualname: str, functions: set[str], classes: set
         if inp.__class__ is ast.Subscript and _keeps_last_dim(inp):
             inp = inp.value  # ``classes[:, 0, :]``: the caller's input must survive the pick (_wrapped_loss_calls)
             a.queries.setdefault("wrapped_picks", set()).add(key)
-        if inp.__class__ is ast.Name and inp.id == first:
+        if inp.__class__ is ast.Name and inp.id == first and not _rebound_in(forward, first):
             name = table[key] = f"{info.name}` through `{name}"  # (read in backticks by the messages)
             return name
     return None
+
+
+def _rebound_in(func: ast.AST, name: str) -> bool:
+    """``name`` is assigned in ``func`` (``x = torch.log(x + 1e-12)``: the input the loss gets
+    is no longer the caller's; KevinMusgrave/pytorch-adapt's ``NLLLoss`` of probabilities)."""
+    return any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load  # type: ignore[attr-defined]
+               for n in ast.walk(func))
 
 
 def _single_attributes(ctx: Context) -> set[str]:

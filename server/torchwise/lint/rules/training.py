@@ -3361,12 +3361,37 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
                 return None
             if flow.safe_type(a, expr.func) == MODULE and not _MODEL_NAME.search(flow.last_name(expr.func)):
                 return None  # any module at all (``conversion: nn.Module``): not certainly one with parameters
-            if _parameterless(a, expr.func) or not _weights.class_has_parameters(  # grad only from its input
-                    a, flow.safe_type(a, expr.func) or ""):
+            if _parameterless(a, expr.func) or _traced_function(a, expr.func) or not _weights.class_has_parameters(
+                    a, flow.safe_type(a, expr.func) or ""):  # grad only from its input
                 return next((found for arg in expr.args
                              if (found := _requires_grad_source(ctx, arg, depth + 1)) is not None), None)
             return f"the output of `{ctx.text(expr.func)}`"
     return _weights.weight_source(a, expr)
+
+
+_TRACERS = frozenset({"torch.jit.trace", "torch.jit._trace.trace", "torch.jit.script", "torch.jit._script.script"})
+
+
+def _traced_function(a, func: ast.expr) -> bool:
+    """``jit_f = torch.jit.trace(f, inputs)`` of a plain function (a ``def`` or a lambda):
+    a ScriptFunction, whose output requires grad only through its inputs (modules the
+    function builds inside are traced into constants: v0lta/PyTorch-Wavelet-Toolbox's
+    ``test_jit.py``)."""
+    if func.__class__ is not ast.Name:
+        return False
+    built = flow.binding_value(a, func)  # type: ignore[arg-type]
+    if built.__class__ is not ast.Call or not built.args or flow.safe_qualname(a, built.func) not in _TRACERS:  # type: ignore[union-attr]
+        return False
+    traced = built.args[0]  # type: ignore[union-attr]
+    if traced.__class__ is ast.Lambda:
+        return True
+    if traced.__class__ is not ast.Name:
+        return False
+    try:
+        binding = a.lookup(traced.id, a.scope_of(traced), traced.lineno)  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    return binding is not None and binding.kind == "def"
 
 
 # what a module typed only ``nn.Module`` is called when it is a model with parameters; pyannote's
