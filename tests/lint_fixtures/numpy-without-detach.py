@@ -187,6 +187,13 @@ def traced_function_output():
     print(res.numpy())
 
 
+def traced_imported_function(data):
+    from torch.nn.functional import relu
+
+    jit_relu = torch.jit.trace(relu, (data,))
+    print(jit_relu(data).numpy())
+
+
 def traced_model_output():
     net = torch.nn.Linear(4, 2)
     traced = torch.jit.trace(net, torch.randn(1, 4))

@@ -217,6 +217,17 @@ def _in_project(a, func: ast.AST, depth: int, walk: _Walk) -> bool:
                 continue  # this file's calls: asked already
             if _site(caller, call, func, depth, walk):
                 return True
+        if local != func.name:
+            # a call typed by a base of the method's class of the project runs the override too
+            # (pytorch-nnue-trainer's ``build_serializer(...) -> BaseSerializer``, then
+            # ``serializer.serialize(...)`` under no_grad reaches ``Mix7NetSerializer.serialize``)
+            for base in _project_bases(a, owner):
+                for caller, _, call, _ in call_sites(env, a, func.name, canonical(Value("symbol", f"{base}.{func.name}"),
+                                                                                  env.module), same_folder=True):
+                    if walk.sites > MAX_SITES:
+                        return False
+                    if _site(caller, call, func, depth, walk):
+                        return True
         if local != func.name and func.name not in _GENERIC_METHODS:
             # ``serializer.serialize(...)`` on an object of unknown type (built from a
             # registry: dhbloo/pytorch-nnue-trainer's ``SERIALIZERS[model_type]()``): by the
@@ -232,6 +243,20 @@ def _in_project(a, func: ast.AST, depth: int, walk: _Walk) -> bool:
     except Incomplete:  # too many modules to parse for one question: a caller may; the
         return True  # answer only ever keeps a finding back, and a wrong finding costs more
     return False
+
+
+def _project_bases(a, cls: ast.ClassDef) -> list[str]:
+    """The bases of a class of the file (a few up its MRO) that are the project's own (not
+    torch's, nor builtins), by qualified name."""
+    info = a.classes.get(cls)
+    if info is None:
+        return []
+    out = []
+    for base in a.mro(info.qualname)[1:6]:
+        if not base or base.startswith(("torch.", "builtins.", "typing.", "abc.")) or base in ("object",):
+            continue
+        out.append(base)
+    return out
 
 
 # method names too common to stand for one class's method when the receiver's type is unknown

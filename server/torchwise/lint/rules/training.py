@@ -3373,7 +3373,8 @@ _TRACERS = frozenset({"torch.jit.trace", "torch.jit._trace.trace", "torch.jit.sc
 
 
 def _traced_function(a, func: ast.expr) -> bool:
-    """``jit_f = torch.jit.trace(f, inputs)`` of a plain function (a ``def`` or a lambda):
+    """``jit_f = torch.jit.trace(f, inputs)`` of a plain function (a ``def``, an imported
+    function or a lambda):
     a ScriptFunction, whose output requires grad only through its inputs (modules the
     function builds inside are traced into constants: v0lta/PyTorch-Wavelet-Toolbox's
     ``test_jit.py``)."""
@@ -3391,7 +3392,10 @@ def _traced_function(a, func: ast.expr) -> bool:
         binding = a.lookup(traced.id, a.scope_of(traced), traced.lineno)  # type: ignore[attr-defined]
     except Exception:
         return False
-    return binding is not None and binding.kind == "def"
+    if binding is None:
+        return False
+    # a function imported from the project or a library (ptwt's ``waverec``); not a module
+    return binding.kind == "def" or (binding.kind == "import" and not flow.is_module_instance(a, traced))
 
 
 # what a module typed only ``nn.Module`` is called when it is a model with parameters; pyannote's
