@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from utils.meters import AverageMeter, DetachingMeter, PlainMeter
+from utils.meters import AverageMeter, DetachingMeter, LossesTrackEpoch, PlainMeter
 
 
 def train_epoch(model, loader, optimizer):
@@ -40,3 +40,13 @@ def train_and_log(model, loader, optimizer):
         optimizer.step()
         loss = loss.item()
         plain.update(loss, images.size(0))
+
+
+def train_dict_losses(model, loader, optimizer):
+    tracker = LossesTrackEpoch()
+    for data in loader:
+        loss = model.compute_loss(model(data), data)
+        optimizer.zero_grad()
+        loss["total"].backward()
+        optimizer.step()
+        tracker.update_train_losses(loss)

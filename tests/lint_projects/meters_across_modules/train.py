@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from utils.meters import AverageMeter, ListMeter
+from utils.meters import AverageMeter, ListMeter, LossesTrackEpoch
 
 
 def train_epoch(model, loader, optimizer):
@@ -29,3 +29,17 @@ class Runner:
             loss.backward()
             self.optimizer.step()
             self.meter.add(loss)  # expect: loss-accumulated-without-item
+
+
+class Metrics:
+    def __init__(self):
+        self.losses_track = LossesTrackEpoch()
+
+
+def train_dict_losses(model, loader, optimizer, metrics: Metrics):
+    for data in loader:
+        loss = model.compute_loss(model(data), data)
+        optimizer.zero_grad()
+        loss["total"].backward()
+        optimizer.step()
+        metrics.losses_track.update_train_losses(loss)  # expect: loss-accumulated-without-item

@@ -2903,11 +2903,12 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
     yield from _losses_kept_by_meters(ctx)
 
 
-def _live_loss(a, node: ast.AST, value: str, target: str | None) -> bool:
+def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = False) -> bool:
     """Whether ``value`` at ``node`` is the loss tensor its loop runs backward on, its graph
     still attached: not detached or rebound to another value after its backward, the
     total (``target``) not started again in the loop nor one backward itself, no window
-    total, not under ``no_grad``."""
+    total, not under ``no_grad``. ``items``: an item of ``value`` backpropagated counts
+    (a dict of losses, ``loss["total"].backward()``)."""
     loops = flow.enclosing_loops(a, node)
     if not loops:
         return False
@@ -2918,6 +2919,8 @@ def _live_loss(a, node: ast.AST, value: str, target: str | None) -> bool:
     for n in flow.walk_local(a, loop):
         if flow.is_backward_call(n):
             t = flow.backward_target(n)
+            while items and t.__class__ is ast.Subscript:  # ``loss["total"].backward()``: the dict's
+                t = t.value  # type: ignore[union-attr]
             if t is not None:
                 backwarded.add(flow.dotted(t))
                 if flow.dotted(t) == value and flow.before(n, node):
@@ -2947,39 +2950,58 @@ def _live_loss(a, node: ast.AST, value: str, target: str | None) -> bool:
 def _losses_kept_by_meters(ctx: Context) -> Iterator[Finding]:
     """``losses.update(loss, n)`` in a training loop, where ``update`` (a method of a class
     of the file or of the project, found by the receiver's type) adds the value it is handed
-    to an attribute (``self.sum += val * n``, the ``AverageMeter`` of many training scripts):
-    the meter's total joins the graph as a ``total += loss`` would."""
+    to an attribute (``self.sum += val * n``, the ``AverageMeter`` of many training scripts;
+    ``self.train_losses[key] += loss[key]`` for a dict of losses, jokester-zzz/SSA-SC's
+    ``LossesTrackEpoch``): the meter's total joins the graph as a ``total += loss`` would.
+    Only calls handed a name the file runs backward on (or on an item of) are asked."""
     a = ctx.analysis
-    summaries = _summaries(a)
-    for call in flow.calls_where(a, lambda name: name in _METER_METHODS):
-        func = call.func
-        if func.__class__ is not ast.Attribute or not call.args or not flow.enclosing_loops(a, call):
-            continue
-        arg = call.args[0]
-        value = flow.dotted(arg) if arg.__class__ in (ast.Name, ast.Attribute) else None
-        if not value:
-            continue
-        method = summaries.bound_method(call)
-        if method is None or not summaries.is_bound(call):
-            continue
-        kept = _kept_by_method(summaries.analysis_of(method), method)
-        if kept is None or not _live_loss(a, call, value, None):
-            continue
-        meter = ctx.text(func.value)  # type: ignore[attr-defined]
-        owner = flow.parent(summaries.analysis_of(method), method)
-        where = f"{owner.name}.{method.name}" if owner.__class__ is ast.ClassDef else method.name  # type: ignore[attr-defined]
-        fix = Fix("unsafe", f"Pass `{value}.item()`", (ctx.replace(arg, f"{ctx.text(arg)}.item()"),))
-        yield ctx.finding(
+    backwarded = set()
+    for b in flow.calls_named(a, "backward"):
+        t = flow.backward_target(b) if flow.is_backward_call(b) else None
+        while t.__class__ is ast.Subscript:
+            t = t.value  # type: ignore[union-attr]
+        if t.__class__ is ast.Name:
+            backwarded.add(t.id)  # type: ignore[union-attr]
+    if not backwarded:
+        return
+    refs = flow.index(a).refs_by_name
+    summaries = None
+    for name in sorted(backwarded):
+        for ref in refs.get(name, ()):
+            call = flow.parent(a, ref)
+            if call.__class__ is not ast.Call or not call.args or call.args[0] is not ref \
+                    or call.func.__class__ is not ast.Attribute or not flow.enclosing_loops(a, call):  # type: ignore[attr-defined]
+                continue
+            summaries = summaries or _summaries(a)
+            method = summaries.bound_method(call)  # type: ignore[arg-type]
+            if method is None or not summaries.is_bound(call):  # type: ignore[arg-type]
+                continue
+            kept = _kept_by_method(summaries.analysis_of(method), method)
+            if kept is None or not _live_loss(a, call, name, None, items=True):
+                continue
+            yield _meter_finding(ctx, call, ref, method, kept, summaries)  # type: ignore[arg-type]
+
+
+def _meter_finding(ctx: Context, call: ast.Call, arg: ast.Name, method: ast.AST, kept: str, summaries) -> Finding:
+    value = arg.id
+    meter = ctx.text(call.func.value)  # type: ignore[attr-defined]
+    owner = flow.parent(summaries.analysis_of(method), method)
+    where = f"{owner.name}.{method.name}" if owner.__class__ is ast.ClassDef else method.name  # type: ignore[attr-defined]
+    if kept.endswith("[item]"):  # a dict of losses: each item is added
+        return ctx.finding(
             call,
-            f"`{ctx.text(call)}` hands the loss tensor itself to `{where}`, which adds it to "
-            f"`{kept}`: `{meter}`'s total joins the autograd graph, and each iteration's graph stays "
-            f"chained to it (memory that grows for as long as `{meter}` lives); pass `{value}.item()`",
-            fix,
+            f"`{ctx.text(call)}` hands the loss tensors of `{value}` to `{where}`, which adds each to "
+            f"`{kept[:-6]}[...]`: `{meter}`'s totals join the autograd graph, and each iteration's graph stays "
+            f"chained to them (memory that grows for as long as `{meter}` lives); pass their `.item()` values",
         )
-
-
-# the methods a meter of running averages is told a new value by
-_METER_METHODS = frozenset({"update", "add", "append_loss", "update_loss", "record"})
+    fix = Fix("unsafe", f"Pass `{value}.item()`", (ctx.replace(arg, f"{value}.item()"),))
+    return ctx.finding(
+        call,
+        f"`{ctx.text(call)}` hands the loss tensor itself to `{where}`, which adds it to "
+        f"`{kept}`: `{meter}`'s total joins the autograd graph, and each iteration's graph stays "
+        f"chained to it (memory that grows for as long as `{meter}` lives); pass `{value}.item()`",
+        fix,
+    )
 
 
 def _kept_by_method(analysis, method: ast.AST) -> str | None:
@@ -3004,9 +3026,18 @@ def _kept_by_method(analysis, method: ast.AST) -> str | None:
                     and _is_param_or_scaled(n.value, param):  # type: ignore[attr-defined]
                 kept = kept or ast.unparse(n.target)  # type: ignore[attr-defined]
                 allowed += 1
+            elif n.__class__ is ast.AugAssign and n.op.__class__ is ast.Add and _self_attribute(n.target) \
+                    and n.value.__class__ is ast.Subscript and n.value.value.__class__ is ast.Name \
+                    and n.value.value.id == param and n.target.__class__ is ast.Subscript:  # type: ignore[attr-defined]
+                # ``for key in loss: self.train_losses[key] += loss[key]``: each item of a dict
+                kept = kept or ast.unparse(n.target.value) + "[item]"  # type: ignore[attr-defined]
+                allowed += 1
             elif n.__class__ is ast.Assign and len(n.targets) == 1 and _self_attribute(n.targets[0]) \
                     and n.value.__class__ is ast.Name and n.value.id == param:  # type: ignore[attr-defined]
                 allowed += 1
+            elif n.__class__ in (ast.For, ast.comprehension) and n.iter.__class__ is ast.Name \
+                    and n.iter.id == param:  # type: ignore[attr-defined]
+                allowed += 1  # (its keys, iterated)
         return kept if kept is not None and allowed == uses else None
 
     return flow.memo(analysis, method, "kept_by_method", compute)

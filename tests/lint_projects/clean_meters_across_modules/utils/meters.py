@@ -36,3 +36,12 @@ class PlainMeter:
     def update(self, val, n=1):
         self.sum += val * n
         self.count += n
+
+
+class LossesTrackEpoch:
+    def __init__(self):
+        self.train_losses = {"total": 0, "semantic": 0}
+
+    def update_train_losses(self, loss):
+        for key in loss:
+            self.train_losses[key] += loss[key].item()

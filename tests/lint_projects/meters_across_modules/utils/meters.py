@@ -29,3 +29,14 @@ class ListMeter:
 
     def add(self, value):
         self._sum[0] += value
+
+
+class LossesTrackEpoch:
+    """A dict of losses summed per key (jokester-zzz/SSA-SC's networks/common/metrics.py)."""
+
+    def __init__(self):
+        self.train_losses = {"total": 0, "semantic": 0}
+
+    def update_train_losses(self, loss):
+        for key in loss:
+            self.train_losses[key] += loss[key]
