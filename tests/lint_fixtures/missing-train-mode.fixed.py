@@ -184,3 +184,35 @@ class UnsetClassifier(Classifier):
             self._train_batch(x, y, optimizer)
             if i % 100 == 0:
                 self.validate(loader)
+
+
+# ThilinaRajapakse/simpletransformers classification_model.py (before 6370a1b): train() and
+# evaluate() both work on a local `model = self.model`; evaluation during training leaves it
+# in eval mode
+class ClassificationModel:
+    def __init__(self, model, n_gpu):
+        self.model = model
+        self.n_gpu = n_gpu
+
+    def train(self, train_dataloader, optimizer, eval_df):
+        model = self.model
+        if self.n_gpu > 1:
+            model = torch.nn.DataParallel(model)
+        model.train()
+        for epoch in range(3):
+            model.train()
+            for batch in train_dataloader:
+                loss = model(**batch)[0]
+                loss.backward()
+                optimizer.step()
+                model.zero_grad()
+            self.eval_model(eval_df)  # expect: missing-train-mode
+
+    def eval_model(self, eval_df):
+        return self.evaluate(eval_df)
+
+    def evaluate(self, eval_df):
+        model = self.model
+        model.eval()
+        with torch.no_grad():
+            return [model(**batch)[1] for batch in eval_df]

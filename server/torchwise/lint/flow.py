@@ -610,6 +610,52 @@ def local_holders(analysis: Analysis, nodes: Iterable[ast.AST]) -> set[int]:
     return out
 
 
+def aliases(analysis: Analysis, func: ast.AST) -> dict[str, str]:
+    """The function's local names that stand for an attribute of ``self``: bound first to
+    it (``model = self.model``) and after only to wrappers or moves of themselves
+    (``model = torch.nn.DataParallel(model)``, ``model = model.to(device)``), and bound in
+    no other way (simpletransformers' ``train``/``evaluate``: a mode set on ``model`` is set
+    on ``self.model``). Memoized per function."""
+    def compute() -> dict[str, str]:
+        if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+            return {}
+        args = func.args  # type: ignore[attr-defined]
+        params = {p.arg for p in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        values: dict[str, list[ast.expr] | None] = {}
+        for n in walk_local(analysis, func):
+            if n.__class__ is ast.Name and n.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
+                stmt = parent(analysis, n)
+                if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 and stmt.targets[0] is n:  # type: ignore[attr-defined]
+                    found = values.setdefault(n.id, [])  # type: ignore[attr-defined]
+                    if found is not None:
+                        found.append(stmt.value)  # type: ignore[attr-defined]
+                else:
+                    values[n.id] = None  # type: ignore[attr-defined]  (a loop's, a with's, a tuple's: not an alias)
+        out = {}
+        for name, bound in values.items():
+            if not bound or name in params:
+                continue
+            bound.sort(key=_position)  # (the walk is not in source order)
+            first = dotted(bound[0])
+            if not first or not first.startswith("self.") or bound[0].__class__ is not ast.Attribute:
+                continue
+            if all(_wraps_name(v, name) for v in bound[1:]):
+                out[name] = first
+        return out
+
+    return memo(analysis, func, "aliases", compute)
+
+
+def _wraps_name(value: ast.expr, name: str) -> bool:
+    """``name.to(device)``, ``Wrapper(name, ...)``: the same object, moved or wrapped."""
+    from torchwise.project.effects import unmoved
+
+    if dotted(unmoved(value)) == name:
+        return True
+    return value.__class__ is ast.Call and any(
+        a.__class__ is ast.Name and a.id == name for a in value.args)  # type: ignore[attr-defined]
+
+
 def memo(analysis: Analysis, node: ast.AST, key: str, compute):
     """A per-node cache for facts about functions/loops that several candidates ask
     about: a query table of the analysis (``key`` -> id(node) -> fact)."""

@@ -590,6 +590,15 @@ class Summaries:
         analysis = self._own_analysis()
         assigned = _stored_names(func) if analysis is None else _stored_by_scope(analysis).get(id(func), frozenset())
 
+        found_aliases: list[dict[str, str]] = []
+
+        def local_aliases() -> dict[str, str]:
+            if not found_aliases:
+                from torchwise.lint.flow import aliases  # (lint sits above the project layer)
+
+                found_aliases.append(aliases(analysis, func) if analysis is not None else {})
+            return found_aliases[0]
+
         def key(target: str | None) -> str | None:
             """A target of this function's code as its callers see it."""
             if not target:
@@ -600,7 +609,8 @@ class Summaries:
             if root in index:
                 return f"#{index[root]}" + (f".{rest}" if rest else "")
             if root in assigned:
-                return None  # a local
+                base = local_aliases().get(root)  # ``model = self.model``: the attribute's
+                return (base + (f".{rest}" if rest else "")) if base else None  # (else a local)
             return target  # a module-level name
 
         modes: dict[str, str] = {}
@@ -725,6 +735,11 @@ class Summaries:
             mapped = self.map_target(t, call, inner.params)
             if mapped is not None:
                 out.append((mapped, mode))
+        if out and caller is not None and (analysis := self._own_analysis()) is not None:
+            from torchwise.lint.flow import aliases  # (lint sits above the project layer)
+
+            names = aliases(analysis, caller)  # ``model = self.model``: what the helper does to the one
+            out += [(name, mode) for t, mode in out for name, base in names.items() if base == t]
         return out
 
 
