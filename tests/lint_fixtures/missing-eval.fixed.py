@@ -1,3 +1,4 @@
+import time
 import torch
 import torch.nn.functional as F
 
@@ -303,3 +304,19 @@ class UNetTrainer:
     def _forward_pass(self, input, target):
         output = self.model(input)
         return output, self.loss_criterion(output, target)
+
+
+# qbit-glitch/unsupervised_panoptic_segmentation scripts/benchmark_backbones.py: a timing
+# loop of forward passes, results thrown away: nothing is evaluated
+def benchmark(backbone, decoder, num_iters=10):
+    backbone.train()
+    decoder.train()
+    times = []
+    for _ in range(num_iters):
+        x = torch.randn(4, 3, 32, 32)
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            feats = backbone(x)
+            sem = decoder(feats)
+        times.append(time.perf_counter() - t0)
+    return sum(times) / len(times)

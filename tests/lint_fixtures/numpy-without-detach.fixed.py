@@ -199,3 +199,29 @@ def traced_model_output():
     traced = torch.jit.trace(net, torch.randn(1, 4))
     out = traced(torch.randn(1, 4))
     print(out.detach().numpy())  # expect: numpy-without-detach
+
+
+# Wenhao-Yang/SpeakerVerifiaction-pytorch grad_cam notebook: InstanceNorm1d has no weights
+# unless asked (affine=False by default); LayerNorm has them
+def normalised_features(feats):
+    inst = torch.nn.InstanceNorm1d(80)
+    print(inst(feats).numpy())
+    norm = torch.nn.LayerNorm(80)
+    print(norm(feats).detach().numpy())  # expect: numpy-without-detach
+
+
+# facebookresearch/ReAgent reagent/models/mab.py: a parameter kept only so that DDP finds
+# one, which no output reads
+class CountingBandit(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.counts = {1: 3.0, 2: 4.0}
+        self.dummy_param = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, arm_ids):
+        return torch.tensor([[self.counts.get(a, 0.0) for a in row.tolist()] for row in arm_ids])
+
+
+def bandit_scores(arm_ids):
+    bandit = CountingBandit()
+    print(bandit(arm_ids).numpy())

@@ -250,6 +250,8 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
         if name in REGISTERS:
             if frozen and name in ("Parameter", "register_parameter"):
                 continue
+            if name == "Parameter" and _never_read(owner, n):
+                continue  # a dummy (facebookresearch/ReAgent's ``dummy_param``, kept for DDP)
             return True
         value = flow.safe_qualname(owner, n.func)
         if value is None:
@@ -278,6 +280,19 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
                     and not _returns_no_layers(owner, value):
                 return True  # a function of the project stored on self: may return layers
     return False
+
+
+def _never_read(a: Analysis, built: ast.Call) -> bool:
+    """``self.<attr> = nn.Parameter(...)`` whose attribute no code of the module reads: a
+    parameter no output depends on."""
+    parent = flow.parent(a, built)
+    if parent.__class__ is not ast.Assign or len(parent.targets) != 1:  # type: ignore[attr-defined]
+        return False
+    target = parent.targets[0]  # type: ignore[attr-defined]
+    if target.__class__ is not ast.Attribute or target.value.__class__ is not ast.Name or target.value.id != "self":
+        return False
+    return not any(r.__class__ is ast.Attribute and r.ctx.__class__ is ast.Load and r is not target  # type: ignore[attr-defined]
+                   for r in flow.index(a).refs_by_name.get(target.attr, ()))
 
 
 def _library_class(a: Analysis, qualname: str) -> bool:

@@ -1132,7 +1132,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         if block is None and loop is not None and _validation_loop(ctx, loop):
             block = loop  # held-out data, outside no_grad: an evaluation all the same
         if block is None or id(block) in reported or _repeated_sampling(a, loop, call) \
-                or _on_training_batch(ctx, block, call):
+                or _on_training_batch(ctx, block, call) or _timing_loop(a, loop, block):
             continue
         mode = _mode_before(ctx, call, target)
         from_callers = mode is None
@@ -1336,6 +1336,40 @@ def _names_bn(a, func: ast.AST) -> bool:
     names.update(n.attr if n.__class__ is ast.Attribute else n.id  # type: ignore[attr-defined]
                  for n in flow.walk_local(a, func) if n.__class__ is ast.Attribute or n.__class__ is ast.Name)
     return any(_BN_WORDS.search(name) for name in names)
+
+
+_CLOCKS = frozenset({"perf_counter", "perf_counter_ns", "time", "monotonic", "synchronize", "elapsed_time"})
+
+
+def _timing_loop(a, loop: ast.AST | None, block: ast.AST) -> bool:
+    """A loop that reads a clock (``time.perf_counter()``, ``torch.cuda.synchronize()``) and
+    throws away what the block computes (each result only fed to the next call of the block):
+    a benchmark of forward passes, in train mode on purpose or not, that evaluates nothing
+    (qbit-glitch/unsupervised_panoptic_segmentation's ``scripts/benchmark_*.py``)."""
+    if loop is None or not any(c.func.__class__ is ast.Attribute and c.func.attr in _CLOCKS  # type: ignore[attr-defined]
+                               for c in flow.calls_in(a, loop)):
+        return False
+    # the no_grad blocks the loop runs its model calls in (the block itself when it is one)
+    regions = [w for w in flow.walk_local(a, block) if w.__class__ in (ast.With, ast.AsyncWith)
+               and any(flow.is_grad_off_context(a, i.context_expr) for i in w.items)] or [block]  # type: ignore[attr-defined]
+    bound: set[str] = set()
+    for region in regions:
+        for n in flow.walk_local(a, region):
+            if n.__class__ is ast.Assign:
+                if not all(t.__class__ is ast.Name for t in n.targets) or n.value.__class__ is not ast.Call:  # type: ignore[attr-defined]
+                    return False
+                bound.update(t.id for t in n.targets)  # type: ignore[attr-defined]
+            elif n.__class__ in (ast.AugAssign, ast.AnnAssign, ast.Return, ast.Yield) \
+                    or (n.__class__ is ast.Expr and n.value.__class__ is ast.Call  # type: ignore[attr-defined]
+                        and flow.method_name(n.value) in ("append", "extend", "update", "add")):
+                return False  # (a result kept)
+    loads = [n for n in flow.walk_local(a, loop) if n.__class__ is ast.Name and n.id in bound
+             and n.ctx.__class__ is ast.Load]  # type: ignore[attr-defined]
+    for n in loads:  # a result read only as an argument of a call of the regions: fed on, not used
+        up = flow.parent(a, n)
+        if up.__class__ is not ast.Call or n not in up.args or not any(flow.contains(r, up) for r in regions):  # type: ignore[attr-defined]
+            return False
+    return True
 
 
 def _repeated_sampling(a, loop: ast.AST | None, call: ast.Call) -> bool:
@@ -3482,7 +3516,7 @@ def _parameterless(a, module: ast.expr) -> bool:
     qualname = flow.safe_type(a, module)
     if qualname in _weights.PARAMETERLESS or (qualname or "").startswith("torchvision.transforms."):
         return True  # (torchvision's transforms are modules without parameters)
-    if qualname == "torch.nn.Sequential" or (qualname or "").endswith("Loss"):
+    if qualname == "torch.nn.Sequential" or (qualname or "").endswith("Loss") or qualname in _AFFINE_DEFAULTS:
         built = module if module.__class__ is ast.Call else \
             flow.binding_value(a, module) if module.__class__ is ast.Name else None
         if built is not None and _built_parameterless(a, built):
@@ -3502,7 +3536,21 @@ def _built_parameterless(a, built: ast.expr) -> bool:
     qualname = flow.safe_qualname(a, built.func) or ""
     if qualname == "torch.nn.Sequential":
         return bool(built.args) and not built.keywords and all(_built_parameterless(a, x) for x in built.args)
+    if qualname in _AFFINE_DEFAULTS:  # ``nn.InstanceNorm1d(80)``: affine is off by default
+        keyword, default = _AFFINE_DEFAULTS[qualname]
+        given = next((k.value for k in built.keywords if k.arg == keyword), None)  # type: ignore[attr-defined]
+        if given is None:
+            return not default and not any(k.arg is None for k in built.keywords)  # type: ignore[attr-defined]
+        return given.__class__ is ast.Constant and given.value is False  # type: ignore[attr-defined]
     return qualname in _weights.PARAMETERLESS or flow.unweighted_loss(a, built)
+
+
+# normalization layers whose learnable weights a keyword turns off: (the keyword, its default)
+_AFFINE_DEFAULTS = {
+    **{f"torch.nn.InstanceNorm{d}d": ("affine", False) for d in (1, 2, 3)},
+    **{f"torch.nn.BatchNorm{d}d": ("affine", True) for d in (1, 2, 3)},
+    "torch.nn.GroupNorm": ("affine", True), "torch.nn.LayerNorm": ("elementwise_affine", True),
+}
 
 
 @rule(code="TW110", name="numpy-without-detach", group="training", severity="error",
