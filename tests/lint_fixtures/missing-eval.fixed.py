@@ -317,6 +317,6 @@ def benchmark(backbone, decoder, num_iters=10):
         t0 = time.perf_counter()
         with torch.no_grad():
             feats = backbone(x)
-            sem = decoder(feats)
+            sem, inst = decoder(feats)
         times.append(time.perf_counter() - t0)
     return sum(times) / len(times)

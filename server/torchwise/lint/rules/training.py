@@ -1356,9 +1356,10 @@ def _timing_loop(a, loop: ast.AST | None, block: ast.AST) -> bool:
     for region in regions:
         for n in flow.walk_local(a, region):
             if n.__class__ is ast.Assign:
-                if not all(t.__class__ is ast.Name for t in n.targets) or n.value.__class__ is not ast.Call:  # type: ignore[attr-defined]
+                names = [e for t in n.targets for e in (t.elts if t.__class__ is ast.Tuple else [t])]  # type: ignore[attr-defined]
+                if not all(e.__class__ is ast.Name for e in names) or n.value.__class__ is not ast.Call:  # type: ignore[attr-defined]
                     return False
-                bound.update(t.id for t in n.targets)  # type: ignore[attr-defined]
+                bound.update(e.id for e in names)  # type: ignore[attr-defined]
             elif n.__class__ in (ast.AugAssign, ast.AnnAssign, ast.Return, ast.Yield) \
                     or (n.__class__ is ast.Expr and n.value.__class__ is ast.Call  # type: ignore[attr-defined]
                         and flow.method_name(n.value) in ("append", "extend", "update", "add")):
