@@ -1,4 +1,5 @@
 import torch
+from torch.autograd import Variable
 
 model = torch.nn.Linear(10, 2)
 loader = [(torch.randn(4, 10), torch.randint(0, 2, (4,)))]
@@ -373,3 +374,16 @@ def evaluate_one_epoch(net, loader, ap_calculator):
             end_points = net(batch)  # expect: missing-no-grad
             ap_calculator.step(end_points["pred"], batch["gt"])
     return ap_calculator.compute_metrics()
+
+
+# gentaiscool/end2end-asr-pytorch trainer/asr/trainer.py (before PR 41): a Variable made with
+# requires_grad=False asks for no gradient; the validation loop still records every step
+def validate_asr(model, valid_loader, src_percentages):
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for src, tgt in valid_loader:
+            pred = model(src)  # expect: missing-no-grad
+            sizes = Variable(src_percentages.mul_(int(pred.size(1))).int(), requires_grad=False)
+            total += float(sizes.sum())
+    return total

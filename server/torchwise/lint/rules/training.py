@@ -2804,8 +2804,9 @@ def _looks_like_training(a, node: ast.AST) -> bool:
         if isinstance(n, ast.Call) and (_ATTACK_WORDS.search((flow.dotted(n.func) or "").lower())
                                         or _ADV_FUNCTION.search(flow.last_name(n.func).lower())):
             return True
-        if isinstance(n, ast.keyword) and n.arg in ("requires_grad", "create_graph"):
-            return True
+        if isinstance(n, ast.keyword) and n.arg in ("requires_grad", "create_graph") \
+                and not (n.value.__class__ is ast.Constant and n.value.value is False):  # type: ignore[attr-defined]
+            return True  # (``Variable(x, requires_grad=False)`` asks for none: end2end-asr-pytorch's validation)
         if isinstance(n, ast.Attribute) and n.attr in ("grad", "requires_grad"):
             return True
     return False
