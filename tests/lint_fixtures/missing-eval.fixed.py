@@ -320,3 +320,30 @@ def benchmark(backbone, decoder, num_iters=10):
             sem, inst = decoder(feats)
         times.append(time.perf_counter() - t0)
     return sum(times) / len(times)
+
+
+# tier4/Diffusion-Planner rlvr/grpo_loss.py: train mode chosen on purpose, the previous mode
+# saved and put back
+def compute_log_probs(policy_model, trajectories, data):
+    was_training = policy_model.training
+    policy_model.train()
+    log_probs = []
+    with torch.no_grad():
+        for trajectory in trajectories:
+            log_probs.append(-F.mse_loss(policy_model(data.clone()), trajectory))
+    if not was_training:
+        policy_model.eval()
+    return log_probs
+
+
+# tier4/Diffusion-Planner rlvr/grpo_logprob_loss.py: a loss function that sets train mode itself and
+# computes a reference for the loss under no_grad
+def grpo_loss_with_reference(model, chain, num_steps):
+    model.train()
+    losses = [model(chain[i].detach()).pow(2).mean() for i in range(num_steps)]
+    references = []
+    for i in range(num_steps):
+        x_t = chain[i].detach()
+        with torch.no_grad():
+            references.append(model(x_t))
+    return torch.stack(losses).mean(), references

@@ -387,3 +387,61 @@ def validate_asr(model, valid_loader, src_percentages):
             sizes = Variable(src_percentages.mul_(int(pred.size(1))).int(), requires_grad=False)
             total += float(sizes.sum())
     return total
+
+
+# dptech-corp/deepmd-pytorch: the wrapper's layer computes forces as gradients of the energy
+# (torch.autograd.grad in its forward), so validation needs autograd: no finding
+class EnergyModel(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fit = torch.nn.Linear(3, 1)
+
+    def forward(self, coord):
+        coord = coord.clone().requires_grad_(True)
+        energy = self.fit(coord).sum(dim=1)
+        return -torch.autograd.grad([energy.sum()], [coord], create_graph=True)[0]
+
+
+class EnergyWrapper(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = EnergyModel()
+        self.heads = torch.nn.ModuleDict({"Default": EnergyModel()})
+
+    def forward(self, coord, task_key=None):
+        return self.heads[task_key](coord) if task_key else self.net(coord)
+
+
+def validate_forces(loader):
+    wrapper = EnergyWrapper()
+    wrapper.eval()
+    total = 0.0
+    for coord in loader:
+        total += wrapper(coord).sum().item()
+    return total
+
+
+# tier4/Diffusion-Planner rlvr/closed_loop/batched_rollout.py: the rollout loop calls a method
+# that updates the policy online (backward, step): the loop needs autograd
+class RolloutManager:
+    def __init__(self, policy, steps):
+        self.policy = policy
+        self.steps = steps
+        self.opt = torch.optim.AdamW(policy.parameters(), lr=1e-4)
+
+    def run_rollouts(self, scenes):
+        buffers = []
+        self.policy.eval()
+        for step_t in range(self.steps):
+            for enc in scenes:
+                buffers.append((enc, self.policy(enc).mean().item()))
+            self._online_update(buffers)
+        return buffers
+
+    def _online_update(self, buffers):
+        self.policy.train()
+        self.opt.zero_grad()
+        for enc, _ in buffers[-2:]:
+            self.policy(enc).pow(2).mean().backward()
+        self.opt.step()
+        self.policy.eval()

@@ -200,3 +200,28 @@ class HookHolder(nn.Module):
         self.handles = []
         for layer in layers:
             self.handles.append(layer.register_forward_hook(print))
+
+
+# laurenjack/variance-min-classification jl/posterior_minimizer/custom_modules.py: a plain
+# list of the linear layers, each also added to a registered ModuleList (alone or inside a
+# Sequential): registered all the same
+class MlpWithLinears(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        self.linears = []
+        for num_input, num_output in zip(sizes[:-1], sizes[1:]):
+            self._append_to_layer(num_input, num_output, is_relu=num_output != sizes[-1])
+
+    def _append_to_layer(self, num_input, num_output, is_relu):
+        linear = nn.Linear(num_input, num_output)
+        self.linears.append(linear)
+        if is_relu:
+            self.layers.append(nn.Sequential(linear, nn.ReLU()))
+        else:
+            self.layers.append(linear)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x

@@ -389,6 +389,22 @@ def _handed_to_modules(ctx: Context, method: ast.AST) -> set[str]:
     return out
 
 
+_REGISTERED_CONTAINERS = frozenset({"ModuleList", "ModuleDict", "Sequential"})
+
+
+def _into_registered(info, call: ast.Call) -> bool:
+    """``self.<other>.append(...)`` (``insert``, ``extend``) where the class assigns
+    ``self.<other>`` only registered containers (``nn.ModuleList()``)."""
+    f = call.func
+    if f.__class__ is not ast.Attribute or f.attr not in ("append", "insert", "extend") \
+            or f.value.__class__ is not ast.Attribute or f.value.value.__class__ is not ast.Name \
+            or f.value.value.id != "self":  # type: ignore[attr-defined]
+        return False
+    values = [v for _, v in info.attributes.get(f.value.attr, [])]  # type: ignore[attr-defined]
+    return bool(values) and all(v.__class__ is ast.Call and flow.last_name(v.func) in _REGISTERED_CONTAINERS
+                                for v in values)
+
+
 def _registered_apart(ctx: Context, info, attr: str) -> bool:
     """The container's modules are registered apart: one by one (``self.add_module(name,
     self.attr[-1])``, ``register_module``, ``setattr(self, name, ...)``: detectron2's
@@ -439,9 +455,12 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
             # then ``self.add_module(name, layer)``)
             elif kind is ast.Call and flow.method_name(n) in ("append", "insert") and mentions(n.func) and n.args \
                     and n.args[-1].__class__ is ast.Name and any(
-                        m.__class__ is ast.Call and flow.last_name(m.func) in _REGISTERS
-                        and any(x.__class__ is ast.Name and x.id == n.args[-1].id for x in m.args) for m in nodes):
-                return True
+                        m.__class__ is ast.Call and (flow.last_name(m.func) in _REGISTERS or _into_registered(info, m))
+                        and any(x.__class__ is ast.Name and x.id == n.args[-1].id
+                                for arg in m.args for x in flow.subtree(arg)) for m in nodes):
+                return True  # (or also added to a registered container of the class, alone or in a
+                # module built around it: laurenjack/variance-min-classification's ``self.linears.append(linear)``
+                # beside ``self.layers.append(nn.Sequential(linear, nn.ReLU()))``)
             elif kind is ast.Assign and (picked(n.value) or wrapped(n.value)) and any(
                     t.__class__ is ast.Attribute and t.value.__class__ is ast.Name and t.value.id == "self"
                     for t in n.targets):

@@ -1132,7 +1132,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         if block is None and loop is not None and _validation_loop(ctx, loop):
             block = loop  # held-out data, outside no_grad: an evaluation all the same
         if block is None or id(block) in reported or _repeated_sampling(a, loop, call) \
-                or _on_training_batch(ctx, block, call) or _timing_loop(a, loop, block):
+                or _on_training_batch(ctx, block, call) or _timing_loop(a, loop, block) \
+                or _mode_saved(a, call, target):
             continue
         mode = _mode_before(ctx, call, target)
         from_callers = mode is None
@@ -1174,6 +1175,23 @@ def _losses_in_train_mode(a, block: ast.AST, call: ast.Call, target: str) -> boo
     stmt = flow.parent(a, call)
     names = [t for t in getattr(stmt, "targets", ()) if t.__class__ is ast.Name]
     return any("loss" in t.id.lower() for t in names)  # type: ignore[attr-defined]
+
+
+def _mode_saved(a, call: ast.Call, target: str) -> bool:
+    """The function switches the model to train mode itself and reads its ``training`` flag
+    (``was_training = model.training``) or is named for a loss: a forward pass in train
+    mode chosen on purpose, its mode put back after (tier4/Diffusion-Planner's
+    ``compute_log_probs``, whose log-probabilities must match the train-mode loss)."""
+    func = flow.enclosing_function(a, call)
+    flag = target + ".training"
+    nodes = flow.walk_local(a, func)
+    if not any(n.__class__ is ast.Call and effects.mode_call(n) == (target, "train") for n in nodes):
+        return False
+    # or a loss function that sets train mode itself: its no_grad pass computes a reference
+    # for the loss (Diffusion-Planner's ``compute_logprob_grpo_loss``), no evaluation
+    return "loss" in getattr(func, "name", "").lower() or any(
+        n.__class__ is ast.Assign and n.value.__class__ is ast.Attribute and n.value.attr == "training"  # type: ignore[attr-defined]
+        and flow.dotted(n.value) == flag for n in nodes)  # type: ignore[attr-defined]
 
 
 def _on_training_batch(ctx: Context, block: ast.AST, call: ast.Call) -> bool:
@@ -2029,8 +2047,8 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             reported.add(id(model_call))
             if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop) \
                     or _grad_handled(ctx, func, model_call, target) or _part_of_a_training_step(a, func, loop) \
-                    or _exercises_the_model(a, loop, model_call, target):
-                break
+                    or _exercises_the_model(a, loop, model_call, target) or _trains_through_helpers(a, loop):
+                break  # (a helper the loop calls trains: Diffusion-Planner's rollout updates its explorer online)
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func) \
                     or _unknown_model_may_take_gradients(ctx, func, loop):
@@ -2384,6 +2402,8 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
                 and flow.dotted(n.func.value) == name for n in nodes):  # type: ignore[attr-defined]
             return True
     qualname = flow.safe_type(a, model_call.func) or ""
+    if not qualname or qualname in _MODEL_WRAPPERS:
+        qualname = _wrapped_project_class(a, model_call.func) or qualname
     found = _weights.class_of_project(a, qualname)
     if found is not None and not _weights.class_has_parameters(a, qualname) and not _unfinished(*found):
         return True  # a module of the project with no parameters (facebookresearch/pytorch3d's NeRFRaysampler)
@@ -2462,6 +2482,38 @@ def _unfinished(owner, info) -> bool:
     return False
 
 
+# wrappers that run the module they are handed (its forward is the model's)
+_MODEL_WRAPPERS = frozenset({"torch.nn.parallel.DistributedDataParallel", "torch.nn.DataParallel",
+                             "torch.nn.parallel.DataParallel", "torch.nn.parallel.data_parallel.DataParallel",
+                             "torch.nn.parallel.distributed.DistributedDataParallel", "torch.jit.ScriptModule"})
+
+
+def _wrapped_project_class(a, func: ast.expr) -> str | None:
+    """The class of the project a ``self.<attr>`` is built from, when its class assigns it
+    one such construction and otherwise only wrappers of the attribute itself
+    (dptech-corp/deepmd-pytorch: ``self.wrapper = ModelWrapper(...)``, then
+    ``torch.jit.script(self.wrapper)`` or ``DDP(self.wrapper, ...)``): its type is no single
+    one, its model that class."""
+    if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return None
+    info = a.local_class(flow.safe_type(a, func.value) or "")  # type: ignore[attr-defined]
+    if info is None:
+        return None
+    target = flow.dotted(func)
+    found = None
+    for _, value in info.attributes.get(func.attr, []):  # type: ignore[attr-defined]
+        value = effects.unmoved(value)
+        if value.__class__ is not ast.Call:
+            return None
+        if any(flow.dotted(x) == target for x in value.args):  # type: ignore[attr-defined]
+            continue  # a wrapper of the attribute itself
+        qualname = flow.safe_qualname(a, value.func)  # type: ignore[attr-defined]
+        if not qualname or _weights.class_of_project(a, qualname) is None or (found and found != qualname):
+            return None
+        found = qualname
+    return found
+
+
 def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef, depth: int = 0) -> bool:
     """A model's ``forward`` takes gradients, itself or in what it calls, two calls down
     (a function of its file, a method of its class, a method of a layer whose class the
@@ -2474,6 +2526,7 @@ def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef, depth: int
     if depth >= 2:
         return False
     functions = flow.index(a).functions
+    unknown = False  # a layer of ``self`` called whose class is not known (``self.model[key](x)``)
     for call in flow.calls_in(a, func):
         if call.func.__class__ is ast.Name:
             callee = functions.get(call.func.id)  # type: ignore[attr-defined]
@@ -2482,9 +2535,36 @@ def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef, depth: int
                 return True
             continue
         found = _called_method(a, func, call)
+        if found is None:
+            found = _called_layer(a, call)
+            if found is None and _held_by_self(call.func):
+                unknown = True
         if found is not None and found[1] is not func and _takes_gradients(found[0], found[1], depth + 1):
             return True
-    return False
+    # (dptech-corp/deepmd-pytorch's ``ModelWrapper`` runs ``self.model[task_key](...)``, an
+    # energy model whose forward takes the forces' gradients: where some module class of the
+    # project asks autograd, such a layer may be one)
+    return unknown and depth == 0 and _modules_take_gradients(a)
+
+
+def _held_by_self(f: ast.expr) -> bool:
+    """``self.x`` or ``self.x[k]`` (a layer ``self`` holds), called."""
+    if f.__class__ is ast.Subscript:
+        f = f.value  # type: ignore[attr-defined]
+    return f.__class__ is ast.Attribute and f.value.__class__ is ast.Name and f.value.id == "self"  # type: ignore[attr-defined]
+
+
+def _called_layer(a, call: ast.Call):
+    """(analysis, forward) of the layer ``self.x(...)`` runs, when the project defines its
+    class (``self.net = EnergyModel()``)."""
+    f = call.func
+    if not _held_by_self(f) or f.__class__ is not ast.Attribute:
+        return None
+    found = _weights.class_of_project(a, flow.safe_type(a, f) or "")
+    if found is None:
+        return None
+    forward = found[1].methods.get("forward")  # type: ignore[attr-defined]
+    return (found[0], forward) if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
 
 def _asks_autograd(a, func: ast.AST) -> bool:
