@@ -1,4 +1,5 @@
 import torch
+import torch.nn.functional as F
 from torch.autograd import Variable
 
 model = torch.nn.Linear(10, 2)
@@ -445,3 +446,43 @@ class RolloutManager:
             self.policy(enc).pow(2).mean().backward()
         self.opt.step()
         self.policy.eval()
+
+
+# jpata/particleflow mlpf/pyg/training.py (before PR 290): one function trains or validates
+# by a flag; on the validation arm the loop trains nothing and records every forward pass
+def train_and_valid(model, optimizer, data_loader, is_train, lr_schedule=None):
+    if is_train:
+        model.train()
+    else:
+        model.eval()
+    total = 0.0
+    for batch in data_loader:
+        ypred = model(batch.X)  # expect: missing-no-grad
+        if is_train:
+            loss = F.mse_loss(ypred, batch.y)
+            for param in model.parameters():
+                param.grad = None
+        else:
+            with torch.no_grad():
+                loss = F.mse_loss(ypred, batch.y)
+        if is_train:
+            loss.backward()
+            optimizer.step()
+            if lr_schedule:
+                lr_schedule.step()
+        total += loss.item()
+    return total
+
+
+def train_and_valid_fixed(model, optimizer, data_loader, is_train):
+    model.train(is_train)
+    total = 0.0
+    for batch in data_loader:
+        with torch.set_grad_enabled(is_train):
+            ypred = model(batch.X)
+            loss = F.mse_loss(ypred, batch.y)
+        if is_train:
+            loss.backward()
+            optimizer.step()
+        total += loss.item()
+    return total

@@ -2045,7 +2045,10 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if id(model_call) in reported:
                 break
             reported.add(id(model_call))
-            if flow.under_grad_off(a, model_call) or _looks_like_training(a, loop) or _runs_once(loop) \
+            on_one_arm = _looks_like_training(a, loop)  # (then: a loop that trains on the other arm of a flag)
+            if on_one_arm and not _trains_on_the_other_arm(a, loop, call, func):
+                break
+            if flow.under_grad_off(a, model_call) or _runs_once(loop) \
                     or _grad_handled(ctx, func, model_call, target) or _part_of_a_training_step(a, func, loop) \
                     or _exercises_the_model(a, loop, model_call, target) or _trains_through_helpers(a, loop):
                 break  # (a helper the loop calls trains: Diffusion-Planner's rollout updates its explorer online)
@@ -2053,7 +2056,17 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func) \
                     or _unknown_model_may_take_gradients(ctx, func, loop):
                 break
-            yield _no_grad_finding(ctx, model_call, target, loop, func)
+            if on_one_arm:  # (no fix: wrapping the loop would break its training arm)
+                flag = _flag_arm(a, call, func)
+                yield ctx.finding(
+                    model_call,
+                    f"`{target}` is evaluated without `torch.no_grad()` when `{flag[0]}` is "  # type: ignore[index]
+                    f"{'true' if flag[1] else 'false'}: autograd records every operation of this loop, "  # type: ignore[index]
+                    f"wasting memory and time; run the model under `torch.no_grad()` on that path "
+                    f"(`with torch.set_grad_enabled({'not ' if flag[1] else ''}{flag[0]}):`)",  # type: ignore[index]
+                )
+            else:
+                yield _no_grad_finding(ctx, model_call, target, loop, func)
             found.append(loop)  # and on: a test loop after the validation loop records too (thunlp/OpenPrompt)
     yield from _evaluated_after_callers_eval(ctx, reported)
     yield from _evaluated_after_helpers_eval(ctx, reported)
@@ -2875,21 +2888,59 @@ def _looks_like_training(a, node: ast.AST) -> bool:
     """The loop needs autograd: it runs backward, steps, asks for gradients, or crafts
     adversarial examples (a library's attack runs backward itself: jindongwang/transferlearning's
     ReMoS ``eval_robustness.py`` calls advertorch's ``adversary.perturb`` per batch)."""
+    return next(_training_nodes(a, node), None) is not None
+
+
+def _training_nodes(a, node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes that make ``_looks_like_training`` say yes, in walk order."""
     for n in flow.walk_local(a, node):
         if flow.is_backward_call(n):
-            return True
-        if isinstance(n, ast.Call) and flow.method_name(n) in ("grad", "step", "requires_grad_", "backward") \
+            yield n
+        elif isinstance(n, ast.Call) and flow.method_name(n) in ("grad", "step", "requires_grad_", "backward") \
                 and not _metric_step(n):
-            return True
-        if isinstance(n, ast.Call) and (_ATTACK_WORDS.search((flow.dotted(n.func) or "").lower())
-                                        or _ADV_FUNCTION.search(flow.last_name(n.func).lower())):
-            return True
-        if isinstance(n, ast.keyword) and n.arg in ("requires_grad", "create_graph") \
+            yield n
+        elif isinstance(n, ast.Call) and (_ATTACK_WORDS.search((flow.dotted(n.func) or "").lower())
+                                          or _ADV_FUNCTION.search(flow.last_name(n.func).lower())):
+            yield n
+        elif isinstance(n, ast.keyword) and n.arg in ("requires_grad", "create_graph") \
                 and not (n.value.__class__ is ast.Constant and n.value.value is False):  # type: ignore[attr-defined]
-            return True  # (``Variable(x, requires_grad=False)`` asks for none: end2end-asr-pytorch's validation)
-        if isinstance(n, ast.Attribute) and n.attr in ("grad", "requires_grad"):
-            return True
-    return False
+            yield n  # (``Variable(x, requires_grad=False)`` asks for none: end2end-asr-pytorch's validation)
+        elif isinstance(n, ast.Attribute) and n.attr in ("grad", "requires_grad"):
+            yield n
+
+
+def _flag_arm(a, node: ast.AST, func: ast.AST, flag: str | None = None) -> tuple[str, bool] | None:
+    """(flag, value) when ``node`` runs only where a parameter ``flag`` of ``func`` has that
+    truth value: inside ``if flag:`` (True), ``if not flag:`` (False) or their ``else``; the
+    innermost such ``if``, or, given ``flag``, the innermost one testing it."""
+    params = {p.arg for p in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)} \
+        if func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) else set()  # type: ignore[attr-defined]
+    child = node
+    for anc in flow.ancestors(a, node):
+        if anc is func:
+            return None
+        if anc.__class__ is ast.If:
+            test, value = anc.test, True  # type: ignore[attr-defined]
+            if test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not:  # type: ignore[attr-defined]
+                test, value = test.operand, False  # type: ignore[attr-defined]
+            if test.__class__ is ast.Name and test.id in params and child is not anc.test \
+                    and (flag is None or test.id == flag):  # type: ignore[attr-defined]
+                in_body = any(child is x for x in anc.body)  # type: ignore[attr-defined]
+                return test.id, value if in_body else not value  # type: ignore[attr-defined]
+        child = anc
+    return None
+
+
+def _trains_on_the_other_arm(a, loop: ast.AST, eval_call: ast.AST, func: ast.AST) -> bool:
+    """The model is switched to eval mode on one arm of a flag of the function (``if is_train:
+    model.train() else: model.eval()``) and everything in the loop that trains runs only on
+    the other arm of the same flag (``if is_train: loss.backward()``): on the evaluation path
+    the loop trains nothing (jpata/particleflow's ``train_and_valid``)."""
+    arm = _flag_arm(a, eval_call, func)
+    if arm is None:
+        return False
+    nodes = list(_training_nodes(a, loop))
+    return bool(nodes) and all(_flag_arm(a, n, func, arm[0]) == (arm[0], not arm[1]) for n in nodes)
 
 
 def _metric_step(call: ast.Call) -> bool:
