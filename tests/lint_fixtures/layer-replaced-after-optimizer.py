@@ -106,3 +106,14 @@ def deep_cluster(loader, epochs):
     for epoch in range(epochs):
         model.top_layer = nn.Linear(4096, 100)
         train_top(loader, model, optimizer)
+
+
+# intel/neural-compressor examples/.../dlrm_s_pytorch.py: the layers are wrapped for
+# distributed training after the optimizer is built; the wrapper holds the same parameters
+def wrap_layers_after_optimizer(model, loader, loss_fn):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model.bot_l = torch.nn.parallel.DistributedDataParallel(model.bot_l)
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()

@@ -334,3 +334,21 @@ def grpo_loss_with_reference(model, chain, num_steps):
         with torch.no_grad():
             references.append(model(x_t))
     return torch.stack(losses).mean(), references
+
+
+# phykn/diffusion-gan3d src/train/engine.py: a sampling chain under no_grad prepares the input
+# of the training step's forward pass, in that step's mode
+class RolloutTrainer:
+    def __init__(self, denoiser, timesteps):
+        self.denoiser = denoiser
+        self.timesteps = timesteps
+
+    def step(self, transition):
+        self.denoiser.train()
+        current = torch.randn(1, 2, 8)
+        with torch.no_grad():
+            for index in reversed(range(transition + 1, self.timesteps)):
+                prediction = self.denoiser(current, index)
+                current = 0.5 * (current + prediction)
+        prediction = self.denoiser(current.detach(), transition)
+        return current, prediction

@@ -486,3 +486,23 @@ def train_and_valid_fixed(model, optimizer, data_loader, is_train):
             optimizer.step()
         total += loss.item()
     return total
+
+
+# intel/neural-compressor test/torch/quantization/test_smooth_quant.py: a test defines its own
+# run_fn, one forward pass; the module's run_fn (a loop) is not the one it calls
+def run_fn(model):
+    for x in range(10):
+        model(torch.rand(1, 3))
+
+
+def test_with_own_run_fn(user_model):
+    user_model.eval()
+
+    def run_fn(model):
+        model(torch.rand(1, 3))
+
+    run_fn(user_model)
+
+
+def test_calibrate(prepared_model):
+    run_fn(prepared_model)

@@ -211,3 +211,43 @@ class ClassificationModel:
         model.eval()
         with torch.no_grad():
             return [model(**batch)[1] for batch in eval_df]
+
+
+# jElhamm/Hands-On-Graph-Neural-Networks-Using-Python Chapter08: PyG's GraphSAGE with no
+# dropout and no norm layer computes the same in both modes; with dropout it does not
+class PlainGraphTrainer:
+    def __init__(self, in_channels):
+        from torch_geometric.nn import GraphSAGE
+
+        self.model = GraphSAGE(in_channels=in_channels, hidden_channels=64, num_layers=2)
+        self.optimizer = torch.optim.Adam(self.model.parameters())
+
+    def fit(self, loader, val_data, epochs):
+        self.model.train()
+        for epoch in range(epochs):
+            for data in loader:
+                self.optimizer.zero_grad()
+                self.model(data.x, data.edge_index).sum().backward()
+                self.optimizer.step()
+            self.model.eval()
+            with torch.no_grad():
+                self.model(val_data.x, val_data.edge_index)
+
+
+class DropoutGraphTrainer:
+    def __init__(self, in_channels):
+        from torch_geometric.nn import GraphSAGE
+
+        self.model = GraphSAGE(in_channels=in_channels, hidden_channels=64, num_layers=2, dropout=0.5)
+        self.optimizer = torch.optim.Adam(self.model.parameters())
+
+    def fit(self, loader, val_data, epochs):
+        self.model.train()
+        for epoch in range(epochs):
+            for data in loader:
+                self.optimizer.zero_grad()
+                self.model(data.x, data.edge_index).sum().backward()
+                self.optimizer.step()
+            self.model.eval()  # expect: missing-train-mode
+            with torch.no_grad():
+                self.model(val_data.x, val_data.edge_index)

@@ -630,7 +630,7 @@ def aliases(analysis: Analysis, func: ast.AST) -> dict[str, str]:
                     if found is not None:
                         found.append(stmt.value)  # type: ignore[attr-defined]
                 else:
-                    values[n.id] = None  # type: ignore[attr-defined]  (a loop's, a with's, a tuple's: not an alias)
+                    values[n.id] = None  # type: ignore[attr-defined]  # (a loop's, a with's, a tuple's: not an alias)
         out = {}
         for name, bound in values.items():
             if not bound or name in params:

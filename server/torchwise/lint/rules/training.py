@@ -1133,7 +1133,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
             block = loop  # held-out data, outside no_grad: an evaluation all the same
         if block is None or id(block) in reported or _repeated_sampling(a, loop, call) \
                 or _on_training_batch(ctx, block, call) or _timing_loop(a, loop, block) \
-                or _mode_saved(a, call, target):
+                or _mode_saved(a, call, target) or _feeds_a_grad_pass(a, block, call, target):
             continue
         mode = _mode_before(ctx, call, target)
         from_callers = mode is None
@@ -1175,6 +1175,25 @@ def _losses_in_train_mode(a, block: ast.AST, call: ast.Call, target: str) -> boo
     stmt = flow.parent(a, call)
     names = [t for t in getattr(stmt, "targets", ()) if t.__class__ is ast.Name]
     return any("loss" in t.id.lower() for t in names)  # type: ignore[attr-defined]
+
+
+def _feeds_a_grad_pass(a, block: ast.AST, call: ast.Call, target: str) -> bool:
+    """What the no_grad block computes is handed, after it, to the model run with gradients
+    in the same function (``current`` of a sampling chain, then ``prediction =
+    self.denoiser(current.detach(), t)``): the block prepares a training step's input, in
+    the mode of that step (phykn/diffusion-gan3d's ``generate_pair``), no evaluation."""
+    func = flow.enclosing_function(a, block)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    # what the block's statements compute (``current = ...``), not the data its loops iterate
+    bound = {t.id for n in flow.walk_local(a, block) if n.__class__ in (ast.Assign, ast.AugAssign)
+             for t in (n.targets if n.__class__ is ast.Assign else [n.target]) if t.__class__ is ast.Name}  # type: ignore[attr-defined]
+    if not bound:
+        return False
+    return any(c.__class__ is ast.Call and flow.dotted(c.func) == target and flow.before(block, c)
+               and not flow.contains(block, c) and not flow.under_grad_off(a, c)
+               and any(n.__class__ is ast.Name and n.id in bound for x in c.args for n in flow.subtree(x))
+               for c in flow.calls_in(a, func))
 
 
 def _mode_saved(a, call: ast.Call, target: str) -> bool:
@@ -1264,7 +1283,31 @@ def _mode_free(ctx: Context, call: ast.Call) -> bool:
     nor calls a functional dropout: the mode it runs in changes nothing."""
     a = ctx.analysis
     found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
-    return found is not None and _class_mode_free(found[0], found[1], 0)
+    return (found is not None and _class_mode_free(found[0], found[1], 0)) or _built_mode_free(ctx, call.func)
+
+
+# PyTorch Geometric's stacks of graph convolutions (``BasicGNN``): their only mode-dependent
+# steps are a feature dropout (``dropout``, 0.0 unless given) and a norm layer (``norm``, None
+# unless given)
+_PYG_BASIC_GNNS = frozenset(f"torch_geometric.nn{m}.{name}" for m in ("", ".models", ".models.basic_gnn")
+                            for name in ("GCN", "GraphSAGE", "GIN", "GAT", "PNA", "EdgeCNN"))
+
+
+def _built_mode_free(ctx: Context, model: ast.expr) -> bool:
+    """The model is built as one of PyTorch Geometric's basic GNNs with no dropout and no
+    norm layer (jElhamm/Hands-On-Graph-Neural-Networks-Using-Python's ``GraphSAGE(...,
+    num_layers=2)``): it computes the same in train and eval mode."""
+    from torchwise.lint.rules.losses import _construction  # (the one look-up of a built object)
+
+    built = _construction(ctx, model)
+    if built is None or flow.safe_qualname(ctx.analysis, built.func) not in _PYG_BASIC_GNNS:
+        return False
+    kwargs = {k.arg: k.value for k in built.keywords}
+    if None in kwargs:
+        return False  # (``**config``: anything)
+    dropout, norm = kwargs.get("dropout"), kwargs.get("norm")
+    return (dropout is None or (dropout.__class__ is ast.Constant and dropout.value in (0, 0.0))) \
+        and (norm is None or (norm.__class__ is ast.Constant and norm.value is None))  # type: ignore[attr-defined]
 
 
 def _class_mode_free(a, info, depth: int) -> bool:
@@ -2196,6 +2239,17 @@ def _helper_loop_excused(ctx: Context, func: ast.AST, loop: ast.AST, model_call:
         or _grad_handled(ctx, func, model_call, param) or _callers_freeze(ctx, func, param)
 
 
+def _runs_the_function(a, site: ast.Call, func: ast.AST) -> bool:
+    """``site`` (a call by name) runs the module-level ``func``, not a function of the same
+    name defined where it is called (intel/neural-compressor's tests define their own
+    ``run_fn`` inside a test beside the module's)."""
+    try:
+        binding = a.lookup(site.func.id, a.scope_of(site.func), site.lineno)  # type: ignore[attr-defined]
+    except Exception:
+        return True
+    return binding is None or binding.kind != "def" or binding.node is func
+
+
 def _evaluated_by_a_shared_helper(ctx: Context, reported: set[int]) -> Iterator[Finding]:
     """A helper of the file that runs a model it is handed for every batch of its loop,
     trains nothing there and turns no gradients off, called both in train mode and, after
@@ -2213,7 +2267,8 @@ def _evaluated_by_a_shared_helper(ctx: Context, reported: set[int]) -> Iterator[
         # the calls made in eval mode, with no no_grad around them: (call, parameter index, target)
         sites = []
         for site in flow.calls_named(a, func.name):
-            if site.func.__class__ is not ast.Name or flow.under_grad_off(a, site) or id(site) in reported:
+            if site.func.__class__ is not ast.Name or flow.under_grad_off(a, site) or id(site) in reported \
+                    or not _runs_the_function(a, site, func):
                 continue
             caller = flow.enclosing_function(a, site)
             for index, arg in enumerate(site.args[: len(params)]):
@@ -3741,7 +3796,8 @@ def layer_replaced_after_optimizer(ctx: Context) -> Iterator[Finding]:
                 continue
             if not (target == covered or target.startswith(covered + ".")):
                 continue
-            if not _builds_trainable_layer(ctx, node.value) or _parameters_handed_over(a, held, node, scope):
+            if not _builds_trainable_layer(ctx, node.value) or _parameters_handed_over(a, held, node, scope) \
+                    or _wraps_itself(ctx, node.value, target):
                 continue
             later = [c for c in steps if flow.before(node, c) and not _rebound_between(a, opt, node, c)]
             if not later:
@@ -3798,6 +3854,17 @@ def _optimizer_builds(ctx: Context) -> list[tuple[ast.Assign, str, str]]:
         if opt and qualname and flow.is_subclass(a, qualname, OPTIMIZER):
             out.append((statement, opt, covered))
     return out
+
+
+def _wraps_itself(ctx: Context, value: ast.expr, target: str) -> bool:
+    """``model.bot_l = DDP(model.bot_l)``: the same layer wrapped (its parameters, the ones
+    the optimizer holds), with no other trainable layer built beside it (intel/neural-compressor's
+    DLRM example); ``nn.Sequential(model.fc, nn.Linear(...))`` adds one."""
+    if value.__class__ is not ast.Call:
+        return False
+    args = [*value.args, *(k.value for k in value.keywords)]  # type: ignore[attr-defined]
+    return any(flow.dotted(x) == target for x in args) and not any(
+        _builds_trainable_layer(ctx, x) for x in args if flow.dotted(x) != target)
 
 
 def _builds_trainable_layer(ctx: Context, value: ast.expr) -> bool:
