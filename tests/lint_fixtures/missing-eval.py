@@ -352,3 +352,13 @@ class RolloutTrainer:
                 current = 0.5 * (current + prediction)
         prediction = self.denoiser(current.detach(), transition)
         return current, prediction
+
+
+class LogitsRolloutTrainer(RolloutTrainer):
+    def step(self, transition):
+        self.denoiser.train()
+        current = torch.randn(1, 2, 8)
+        with torch.no_grad():
+            for index in reversed(range(transition + 1, self.timesteps)):
+                current = 0.5 * (current + self.denoiser(current, index))
+        return self.denoiser.predict_logits(current.detach(), transition)

@@ -1190,7 +1190,9 @@ def _feeds_a_grad_pass(a, block: ast.AST, call: ast.Call, target: str) -> bool:
              for t in (n.targets if n.__class__ is ast.Assign else [n.target]) if t.__class__ is ast.Name}  # type: ignore[attr-defined]
     if not bound:
         return False
-    return any(c.__class__ is ast.Call and flow.dotted(c.func) == target and flow.before(block, c)
+    return any(c.__class__ is ast.Call and flow.before(block, c)
+               and (flow.dotted(c.func) == target or (c.func.__class__ is ast.Attribute  # (or a method of it:
+                                                      and flow.dotted(c.func.value) == target))  # ``predict_logits``)
                and not flow.contains(block, c) and not flow.under_grad_off(a, c)
                and any(n.__class__ is ast.Name and n.id in bound for x in c.args for n in flow.subtree(x))
                for c in flow.calls_in(a, func))
@@ -1299,8 +1301,14 @@ def _built_mode_free(ctx: Context, model: ast.expr) -> bool:
     num_layers=2)``): it computes the same in train and eval mode."""
     from torchwise.lint.rules.losses import _construction  # (the one look-up of a built object)
 
+    a = ctx.analysis
     built = _construction(ctx, model)
-    if built is None or flow.safe_qualname(ctx.analysis, built.func) not in _PYG_BASIC_GNNS:
+    if built is None and model.__class__ is ast.Attribute and model.value.__class__ is ast.Name:  # type: ignore[attr-defined]
+        info = a.local_class(flow.safe_type(a, model.value) or "")  # type: ignore[attr-defined]
+        values = [effects.unmoved(v) for _, v in (info.attributes.get(model.attr, []) if info else [])  # type: ignore[attr-defined]
+                  if not (v.__class__ is ast.Constant and v.value is None)]  # (``self.model = None`` first)
+        built = values[0] if len(values) == 1 and values[0].__class__ is ast.Call else None
+    if built is None or flow.safe_qualname(a, built.func) not in _PYG_BASIC_GNNS:
         return False
     kwargs = {k.arg: k.value for k in built.keywords}
     if None in kwargs:
