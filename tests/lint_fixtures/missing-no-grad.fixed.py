@@ -407,10 +407,29 @@ class EnergyWrapper(torch.nn.Module):
     def __init__(self):
         super().__init__()
         self.net = EnergyModel()
-        self.heads = torch.nn.ModuleDict({"Default": EnergyModel()})
 
-    def forward(self, coord, task_key=None):
-        return self.heads[task_key](coord) if task_key else self.net(coord)
+    def forward(self, coord):
+        return self.net(coord)
+
+
+class ModelWrapper(torch.nn.Module):
+    """deepmd's wrapper: models handed in, one per task, in a ModuleDict."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = torch.nn.ModuleDict({"Default": model})
+
+    def forward(self, coord, task_key="Default"):
+        return self.model[task_key](coord)
+
+
+def validate_task_forces(loader, model):
+    wrapper = ModelWrapper(model)
+    wrapper.eval()
+    total = 0.0
+    for coord in loader:
+        total += wrapper(coord).sum().item()
+    return total
 
 
 def validate_forces(loader):

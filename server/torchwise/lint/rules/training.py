@@ -2602,7 +2602,7 @@ def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef, depth: int
     if depth >= 2:
         return False
     functions = flow.index(a).functions
-    unknown = False  # a layer of ``self`` called whose class is not known (``self.model[key](x)``)
+    unknown = False  # an element of a container of ``self`` called (``self.model[key](x)``): its class unknown
     for call in flow.calls_in(a, func):
         if call.func.__class__ is ast.Name:
             callee = functions.get(call.func.id)  # type: ignore[attr-defined]
@@ -2613,14 +2613,52 @@ def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef, depth: int
         found = _called_method(a, func, call)
         if found is None:
             found = _called_layer(a, call)
-            if found is None and _held_by_self(call.func):
-                unknown = True
+            if found is None and call.func.__class__ is ast.Subscript and _held_by_self(call.func) \
+                    and _holds_handed_in(a, func, call.func.value.attr):  # type: ignore[attr-defined]
+                unknown = True  # (an element of ``self.model``, a ModuleDict of models handed in)
         if found is not None and found[1] is not func and _takes_gradients(found[0], found[1], depth + 1):
             return True
     # (dptech-corp/deepmd-pytorch's ``ModelWrapper`` runs ``self.model[task_key](...)``, an
     # energy model whose forward takes the forces' gradients: where some module class of the
     # project asks autograd, such a layer may be one)
     return unknown and depth == 0 and _modules_take_gradients(a)
+
+
+def _holds_handed_in(a, method: ast.AST, attr: str) -> bool:
+    """``self.<attr>`` holds what the class's ``__init__`` is handed (``self.model =
+    nn.ModuleDict({"Default": model})``, ``self.model[key] = model[key]``): models built
+    elsewhere, of unknown class; not layers the class builds (``self.embeds[key]``)."""
+    owner = flow.parent(a, method)
+    if owner.__class__ is not ast.ClassDef:
+        return False
+    init = next((f for f in owner.body if f.__class__ is ast.FunctionDef and f.name == "__init__"), None)  # type: ignore[attr-defined]
+    if init is None:
+        return False
+    params = {p.arg for p in (*init.args.args[1:], *init.args.kwonlyargs)}  # type: ignore[attr-defined]
+    for n in flow.walk_local(a, init):
+        if n.__class__ is not ast.Assign:
+            continue
+        for t in n.targets:  # type: ignore[attr-defined]
+            held = t.value if t.__class__ is ast.Subscript else t
+            if held.__class__ is ast.Attribute and held.attr == attr and held.value.__class__ is ast.Name \
+                    and held.value.id == "self" and _handed(n.value, params):  # type: ignore[attr-defined]
+                return True
+    return False
+
+
+def _handed(value: ast.expr, params: set[str]) -> bool:
+    """``value`` is a parameter, an item of one, or a container (a dict, a call such as
+    ``ModuleDict({...})``) of those: what the caller handed, not something built from it."""
+    kind = value.__class__
+    if kind is ast.Name:
+        return value.id in params  # type: ignore[attr-defined]
+    if kind is ast.Subscript:
+        return value.value.__class__ is ast.Name and value.value.id in params  # type: ignore[attr-defined]
+    if kind is ast.Dict:
+        return bool(value.values) and all(v is not None and _handed(v, params) for v in value.values)  # type: ignore[attr-defined]
+    if kind is ast.Call:
+        return bool(value.args) and all(_handed(x, params) for x in value.args)  # type: ignore[attr-defined]
+    return False
 
 
 def _held_by_self(f: ast.expr) -> bool:
