@@ -735,7 +735,8 @@ class Summaries:
             mapped = self.map_target(t, call, inner.params)
             if mapped is not None:
                 out.append((mapped, mode))
-        if out and caller is not None and (analysis := self._own_analysis()) is not None:
+        if caller is not None and any(t.startswith("self.") for t, _ in out) \
+                and (analysis := self._own_analysis()) is not None:
             from torchwise.lint.flow import aliases  # (lint sits above the project layer)
 
             names = aliases(analysis, caller)  # ``model = self.model``: what the helper does to the one

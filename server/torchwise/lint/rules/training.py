@@ -1132,8 +1132,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         if block is None and loop is not None and _validation_loop(ctx, loop):
             block = loop  # held-out data, outside no_grad: an evaluation all the same
         if block is None or id(block) in reported or _repeated_sampling(a, loop, call) \
-                or _on_training_batch(ctx, block, call) or _timing_loop(a, loop, block) \
-                or _mode_saved(a, call, target) or _feeds_a_grad_pass(a, block, call, target):
+                or _on_training_batch(ctx, block, call):
             continue
         mode = _mode_before(ctx, call, target)
         from_callers = mode is None
@@ -1142,7 +1141,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         switch = _train_call_inside(a, block, call, target) if mode == "train" else None
         if mode == "train" and not _trained_inside(a, block, target, switch) \
                 and not (switch is not None and _output_unused(a, call)) and not _mode_free(ctx, call) \
-                and not _losses_in_train_mode(a, block, call, target):
+                and not _losses_in_train_mode(a, block, call, target) and not _timing_loop(a, loop, block) \
+                and not _mode_saved(a, call, target) and not _feeds_a_grad_pass(a, block, call, target):
             reported.add(id(block))
             if switch is not None:
                 yield ctx.finding(
@@ -1204,10 +1204,11 @@ def _mode_saved(a, call: ast.Call, target: str) -> bool:
     mode chosen on purpose, its mode put back after (tier4/Diffusion-Planner's
     ``compute_log_probs``, whose log-probabilities must match the train-mode loss)."""
     func = flow.enclosing_function(a, call)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or not any(
+            effects.mode_call(n) == (target, "train") for n in flow.calls_in(a, func)):
+        return False
     flag = target + ".training"
     nodes = flow.walk_local(a, func)
-    if not any(n.__class__ is ast.Call and effects.mode_call(n) == (target, "train") for n in nodes):
-        return False
     # or a loss function that sets train mode itself: its no_grad pass computes a reference
     # for the loss (Diffusion-Planner's ``compute_logprob_grpo_loss``), no evaluation
     return "loss" in getattr(func, "name", "").lower() or any(
