@@ -610,6 +610,45 @@ def local_holders(analysis: Analysis, nodes: Iterable[ast.AST]) -> set[int]:
     return out
 
 
+def statement_of(analysis: Analysis, node: ast.AST) -> ast.stmt | None:
+    """The statement holding ``node`` (``node`` itself, if one); None outside any."""
+    current: ast.AST | None = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = parent(analysis, current)
+    return current  # type: ignore[return-value]
+
+
+def attribute_assignments(analysis: Analysis, expr: ast.AST) -> list:
+    """(scope, value) of each assignment a class of the file makes to ``self.<attr>``, for
+    ``<obj>.<attr>`` where ``<obj>`` is a name of that class's type (``self`` inside it);
+    [] when it is no class of the file's."""
+    if expr.__class__ is not ast.Attribute or expr.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return []
+    cls_type = safe_type(analysis, expr.value)  # type: ignore[attr-defined]
+    info = analysis.local_class(cls_type) if cls_type else None
+    return info.attributes.get(expr.attr, []) if info is not None else []  # type: ignore[attr-defined]
+
+
+def local_bindings(analysis: Analysis, func: ast.AST) -> dict[str, list[ast.expr] | None]:
+    """Each name a function binds: the values of the single-target assignments that bind it,
+    in walk order (not source order), or None when something else binds it too (a loop, a
+    ``with``, a tuple, an augmented assignment). Memoized per function."""
+    def compute() -> dict[str, list[ast.expr] | None]:
+        values: dict[str, list[ast.expr] | None] = {}
+        for n in walk_local(analysis, func):
+            if n.__class__ is ast.Name and n.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
+                stmt = parent(analysis, n)
+                if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 and stmt.targets[0] is n:  # type: ignore[attr-defined]
+                    found = values.setdefault(n.id, [])  # type: ignore[attr-defined]
+                    if found is not None:
+                        found.append(stmt.value)  # type: ignore[attr-defined]
+                else:
+                    values[n.id] = None  # type: ignore[attr-defined]
+        return values
+
+    return memo(analysis, func, "local_bindings", compute)
+
+
 def aliases(analysis: Analysis, func: ast.AST) -> dict[str, str]:
     """The function's local names that stand for an attribute of ``self``: bound first to
     it (``model = self.model``) and after only to wrappers or moves of themselves
@@ -621,21 +660,11 @@ def aliases(analysis: Analysis, func: ast.AST) -> dict[str, str]:
             return {}
         args = func.args  # type: ignore[attr-defined]
         params = {p.arg for p in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
-        values: dict[str, list[ast.expr] | None] = {}
-        for n in walk_local(analysis, func):
-            if n.__class__ is ast.Name and n.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
-                stmt = parent(analysis, n)
-                if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 and stmt.targets[0] is n:  # type: ignore[attr-defined]
-                    found = values.setdefault(n.id, [])  # type: ignore[attr-defined]
-                    if found is not None:
-                        found.append(stmt.value)  # type: ignore[attr-defined]
-                else:
-                    values[n.id] = None  # type: ignore[attr-defined]  # (a loop's, a with's, a tuple's: not an alias)
         out = {}
-        for name, bound in values.items():
-            if not bound or name in params:
-                continue
-            bound.sort(key=_position)  # (the walk is not in source order)
+        for name, found in local_bindings(analysis, func).items():
+            if not found or name in params:
+                continue  # (bound by a loop, a with, a tuple as well: not an alias)
+            bound = sorted(found, key=_position)  # (the walk is not in source order)
             first = dotted(bound[0])
             if not first or not first.startswith("self.") or bound[0].__class__ is not ast.Attribute:
                 continue

@@ -39,13 +39,6 @@ def _by_function(a, scaled: list[tuple[ast.Call, ast.expr]]) -> dict[int, list[t
     return out
 
 
-def _statement(ctx: Context, node: ast.AST) -> ast.stmt | None:
-    current = node
-    while current is not None and not isinstance(current, ast.stmt):
-        current = flow.parent(ctx.analysis, current)
-    return current  # type: ignore[return-value]
-
-
 def _calls_method_of(a, func: ast.AST, method: str, receiver: str | None, before: ast.AST | None = None) -> bool:
     """Whether ``func``'s own code calls ``<receiver>.<method>(...)`` (``receiver`` dotted),
     starting before ``before`` if given. The first such call of each receiver is listed
@@ -87,7 +80,7 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
             continue
         scaler_text = ctx.text(match[1])
         fix = None
-        stmt = _statement(ctx, call)
+        stmt = flow.statement_of(ctx.analysis, call)
         if isinstance(stmt, ast.Expr) and stmt.value is call:
             edits = [ctx.replace(call, f"{scaler_text}.step({ctx.text(opt)})")]
             has_update = _calls_method_of(a, func, "update", flow.dotted(match[1]))
@@ -206,7 +199,7 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
         fix = None
         step = next((n for n in calls if flow.method_name(n) == "step" and isinstance(n.func, ast.Attribute)
                      and flow.dotted(n.func.value) == scaler_dotted and n.args and not flow.before(n, call)), None)
-        stmt = _statement(ctx, call)
+        stmt = flow.statement_of(ctx.analysis, call)
         if step is not None and stmt is not None and _within_gates(a, call, match[0], loops=False) \
                 and _within_gates(a, call, step, loops=True):
             indent = ctx.lines[stmt.lineno - 1][: ctx.analysis.char_col(stmt.lineno, stmt.col_offset)]

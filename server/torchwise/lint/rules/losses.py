@@ -110,10 +110,7 @@ def _optional_step(a, value: ast.expr) -> bool:
         return False
     args = func.args  # type: ignore[attr-defined]
     flag = branch.test.id  # type: ignore[union-attr]
-    positional = [*args.posonlyargs, *args.args]
-    defaults = dict(zip([p.arg for p in positional[len(positional) - len(args.defaults):]], args.defaults))
-    defaults.update((p.arg, d) for p, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
-    default = defaults.get(flag)
+    default = parameter_defaults(args).get(flag)
     return default.__class__ is ast.Constant and default.value in (False, None, 0)  # type: ignore[union-attr]
 
 
@@ -361,7 +358,8 @@ def _last_listed(ctx: Context, built: ast.Call, listed: ast.expr) -> ast.expr | 
     a = ctx.analysis
     if listed.__class__ is not ast.Name:
         return None
-    place = flow.block_place(a, _statement(a, built))
+    stmt = flow.statement_of(a, built)
+    place = flow.block_place(a, stmt) if stmt is not None else None
     if place is None or place[1] == 0:
         return None
     before = place[0][place[1] - 1]
@@ -381,26 +379,13 @@ def _last_listed(ctx: Context, built: ast.Call, listed: ast.expr) -> ast.expr | 
     return value.elts[-1]  # type: ignore[attr-defined]
 
 
-def _statement(a, node: ast.AST) -> ast.AST:
-    """The statement holding ``node``."""
-    current = node
-    while current is not None and not isinstance(current, ast.stmt):
-        current = flow.parent(a, current)
-    return current if current is not None else node
-
-
 def _every_construction(ctx: Context, expr: ast.expr) -> list[ast.Call]:
     """Each ``nn.Sequential`` call a ``self.<attr>`` of a class of the file is assigned,
     when every assignment is one (``if n_hidden is None: self.block = nn.Sequential(...)
     else: self.block = nn.Sequential(...)``); else none."""
     a = ctx.analysis
-    if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name)):
-        return []
-    cls_type = flow.safe_type(a, expr.value)
-    info = a.local_class(cls_type) if cls_type else None
-    assigned = info.attributes.get(expr.attr, []) if info is not None else []
     out = []
-    for _, value in assigned:
+    for _, value in flow.attribute_assignments(a, expr):
         value = effects.unmoved(value)
         if value.__class__ is not ast.Call or flow.safe_qualname(a, value.func) not in (  # type: ignore[attr-defined]
                 "torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
@@ -492,18 +477,14 @@ def _agreeing_construction(ctx: Context, name: ast.Name) -> ast.Call | None:
     if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or _parameter(a, name) is not None:
         return None
     built: list[ast.Call] = []
-    for n in flow.walk_local(a, func):
-        if n.__class__ is ast.Name and n.id == name.id and n.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
-            stmt = flow.parent(a, n)
-            if stmt.__class__ is not ast.Assign or len(stmt.targets) != 1:  # type: ignore[attr-defined]
-                return None
-            value = effects.unmoved(stmt.value)  # type: ignore[attr-defined]
-            if value.__class__ is ast.Name and value.id == name.id:  # type: ignore[attr-defined]
-                continue  # ``model = model.cuda()``
-            if value.__class__ is not ast.Call or flow.safe_qualname(a, value.func) not in (  # type: ignore[attr-defined]
-                    "torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
-                return None
-            built.append(value)  # type: ignore[arg-type]
+    for bound in flow.local_bindings(a, func).get(name.id) or ():  # (bound otherwise too: nothing)
+        value = effects.unmoved(bound)
+        if value.__class__ is ast.Name and value.id == name.id:  # type: ignore[attr-defined]
+            continue  # ``model = model.cuda()``
+        if value.__class__ is not ast.Call or flow.safe_qualname(a, value.func) not in (  # type: ignore[attr-defined]
+                "torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
+            return None
+        built.append(value)  # type: ignore[arg-type]
     if len(built) < 2:
         return None
     kinds = [_last_layer_kind(ctx, _last_layer(ctx, b)) for b in built]
@@ -598,14 +579,10 @@ def _construction(ctx: Context, expr: ast.expr) -> ast.Call | None:
         value = flow.binding_value(a, expr)
         value = effects.unmoved(value) if value is not None else None
         return value if isinstance(value, ast.Call) else None
-    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
-        cls_type = flow.safe_type(a, expr.value)
-        info = a.local_class(cls_type) if cls_type else None
-        if info is not None:
-            assigned = info.attributes.get(expr.attr, [])
-            if len(assigned) == 1 and isinstance(assigned[0][1], ast.Call):
-                value = effects.unmoved(assigned[0][1])
-                return value if isinstance(value, ast.Call) else None
+    assigned = flow.attribute_assignments(a, expr)
+    if len(assigned) == 1 and isinstance(assigned[0][1], ast.Call):
+        value = effects.unmoved(assigned[0][1])
+        return value if isinstance(value, ast.Call) else None
     return None
 
 
@@ -727,9 +704,7 @@ def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[s
     a = ctx.analysis
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
         return None
-    cls_type = flow.safe_type(a, func.value)
-    info = a.local_class(cls_type) if cls_type else None
-    assigned = info.attributes.get(func.attr, []) if info is not None else []
+    assigned = flow.attribute_assignments(a, func)
     if len(assigned) != 1:
         return None
     scope, value = assigned[0]

@@ -404,10 +404,8 @@ def _parameter_owners(ctx: Context, opt: ast.expr) -> frozenset[str] | None:
     built = None
     if opt.__class__ is ast.Name:
         built = flow.binding_value(a, opt)
-    elif opt.__class__ is ast.Attribute and opt.value.__class__ is ast.Name:
-        cls_type = flow.safe_type(a, opt.value)
-        info = a.local_class(cls_type) if cls_type else None
-        assigned = info.attributes.get(opt.attr, []) if info is not None else []
+    elif opt.__class__ is ast.Attribute:
+        assigned = flow.attribute_assignments(a, opt)
         built = assigned[0][1] if len(assigned) == 1 else None
     if built.__class__ is not ast.Call:
         return None
@@ -1304,9 +1302,8 @@ def _built_mode_free(ctx: Context, model: ast.expr) -> bool:
 
     a = ctx.analysis
     built = _construction(ctx, model)
-    if built is None and model.__class__ is ast.Attribute and model.value.__class__ is ast.Name:  # type: ignore[attr-defined]
-        info = a.local_class(flow.safe_type(a, model.value) or "")  # type: ignore[attr-defined]
-        values = [effects.unmoved(v) for _, v in (info.attributes.get(model.attr, []) if info else [])  # type: ignore[attr-defined]
+    if built is None:
+        values = [effects.unmoved(v) for _, v in flow.attribute_assignments(a, model)
                   if not (v.__class__ is ast.Constant and v.value is None)]  # (``self.model = None`` first)
         built = values[0] if len(values) == 1 and values[0].__class__ is ast.Call else None
     if built is None or flow.safe_qualname(a, built.func) not in _PYG_BASIC_GNNS:
@@ -2571,14 +2568,9 @@ def _wrapped_project_class(a, func: ast.expr) -> str | None:
     (dptech-corp/deepmd-pytorch: ``self.wrapper = ModelWrapper(...)``, then
     ``torch.jit.script(self.wrapper)`` or ``DDP(self.wrapper, ...)``): its type is no single
     one, its model that class."""
-    if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
-        return None
-    info = a.local_class(flow.safe_type(a, func.value) or "")  # type: ignore[attr-defined]
-    if info is None:
-        return None
     target = flow.dotted(func)
     found = None
-    for _, value in info.attributes.get(func.attr, []):  # type: ignore[attr-defined]
+    for _, value in flow.attribute_assignments(a, func):
         value = effects.unmoved(value)
         if value.__class__ is not ast.Call:
             return None
@@ -3291,17 +3283,17 @@ def _kept_by_method(analysis, method: ast.AST) -> str | None:
                     return None
         allowed = 0
         for n in flow.walk_local(analysis, method):
-            if n.__class__ is ast.AugAssign and n.op.__class__ is ast.Add and _self_attribute(n.target) \
+            if n.__class__ is ast.AugAssign and n.op.__class__ is ast.Add and _held_by_self(n.target) \
                     and _is_param_or_scaled(n.value, param):  # type: ignore[attr-defined]
                 kept = kept or ast.unparse(n.target)  # type: ignore[attr-defined]
                 allowed += 1
-            elif n.__class__ is ast.AugAssign and n.op.__class__ is ast.Add and _self_attribute(n.target) \
+            elif n.__class__ is ast.AugAssign and n.op.__class__ is ast.Add and _held_by_self(n.target) \
                     and n.value.__class__ is ast.Subscript and n.value.value.__class__ is ast.Name \
                     and n.value.value.id == param and n.target.__class__ is ast.Subscript:  # type: ignore[attr-defined]
                 # ``for key in loss: self.train_losses[key] += loss[key]``: each item of a dict
                 kept = kept or ast.unparse(n.target.value) + "[item]"  # type: ignore[attr-defined]
                 allowed += 1
-            elif n.__class__ is ast.Assign and len(n.targets) == 1 and _self_attribute(n.targets[0]) \
+            elif n.__class__ is ast.Assign and len(n.targets) == 1 and _held_by_self(n.targets[0]) \
                     and n.value.__class__ is ast.Name and n.value.id == param:  # type: ignore[attr-defined]
                 allowed += 1
             elif n.__class__ in (ast.For, ast.comprehension) and n.iter.__class__ is ast.Name \
@@ -3310,14 +3302,6 @@ def _kept_by_method(analysis, method: ast.AST) -> str | None:
         return kept if kept is not None and allowed == uses else None
 
     return flow.memo(analysis, method, "kept_by_method", compute)
-
-
-def _self_attribute(target: ast.expr) -> bool:
-    """``self.x`` or ``self.x[i]``."""
-    if target.__class__ is ast.Subscript:
-        target = target.value  # type: ignore[attr-defined]
-    return target.__class__ is ast.Attribute and target.value.__class__ is ast.Name \
-        and target.value.id == "self"  # type: ignore[attr-defined]
 
 
 def _is_param_or_scaled(value: ast.expr, param: str) -> bool:
