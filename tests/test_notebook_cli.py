@@ -126,6 +126,21 @@ def test_bad_notebooks_get_one_clear_line(tmp_path: Path, capsys, monkeypatch) -
     assert "good.ipynb:cell 3:2:9" in out  # the rest is still checked
 
 
+def test_an_empty_notebook_file_is_an_empty_notebook(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A 0-byte ``.ipynb`` (VS Code's "New File...", or committed empty: klu1211's
+    pytorch-toolbox) has nothing to check; it must not fail the run nor be rewritten."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.ipynb").write_bytes(b"")
+    (tmp_path / "blank.ipynb").write_bytes(b"\n  \n")
+    write(tmp_path / "good.ipynb")
+    code, out, err = run(capsys, ".")
+    assert code == 1 and err == "", err
+    assert "good.ipynb:cell 3:2:9" in out and "empty.ipynb" not in out and "blank.ipynb" not in out
+    code, out, err = run(capsys, "--fix", "--unsafe-fixes", "empty.ipynb", "blank.ipynb")
+    assert code == 0 and err == "", err
+    assert (tmp_path / "empty.ipynb").read_bytes() == b"" and (tmp_path / "blank.ipynb").read_bytes() == b"\n  \n"
+
+
 def test_cells_join_in_order_with_ipython_lines_blanked() -> None:
     assert python_lines("%time x = 1\n!ls\nfoo?\n  %load_ext y\nz = 2") == ["", "", "", "  pass", "z = 2"]
     assert python_lines("%%bash\necho hi") == ["", ""]

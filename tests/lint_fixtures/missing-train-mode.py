@@ -251,3 +251,79 @@ class DropoutGraphTrainer:
             self.model.eval()  # expect: missing-train-mode
             with torch.no_grad():
                 self.model(val_data.x, val_data.edge_index)
+
+
+# A training helper that sets eval mode itself before it backpropagates trains in eval mode on
+# purpose (a linear probe on a frozen backbone keeps its batch-norm statistics: MoCo's
+# lincls), so the evaluation's eval() in the epoch loop changes nothing.
+def probe_train(loader, probe_model, optimizer):
+    probe_model.eval()
+    for images, target in loader:
+        loss = F.cross_entropy(probe_model(images), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def probe_validate(loader, probe_model):
+    probe_model.eval()
+    with torch.no_grad():
+        for images, target in loader:
+            probe_model(images)
+
+
+def probe_main(loader, epochs):
+    probe_model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8), torch.nn.Flatten())
+    optimizer = torch.optim.SGD(probe_model.parameters(), lr=0.1)
+    for epoch in range(epochs):
+        probe_train(loader, probe_model, optimizer)
+        probe_validate(loader, probe_model)
+
+
+# The same helper setting eval mode only after its training part leaves the model in eval
+# mode for every later epoch.
+def scored_train(loader, scored_model, optimizer):
+    for images, target in loader:
+        loss = F.cross_entropy(scored_model(images), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    scored_model.eval()
+
+
+def scored_main(loader, epochs):
+    scored_model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8), torch.nn.Flatten())
+    optimizer = torch.optim.SGD(scored_model.parameters(), lr=0.1)
+    for epoch in range(epochs):
+        scored_train(loader, scored_model, optimizer)
+        probe_validate(loader, scored_model)  # expect: missing-train-mode
+
+
+# Put in eval mode right before the loop that trains around it (a linear probe over a frozen
+# copy of a backbone that an earlier loop fine-tuned in train mode: manifold-contrastive).
+def probe_after_finetune(backbone, loader, features, labels, steps):
+    import copy
+
+    tuned = copy.deepcopy(backbone)
+    head = torch.nn.Linear(512, 10)
+    optimizer = torch.optim.SGD([*head.parameters(), *tuned.parameters()], lr=0.05)
+    for x, y in loader:
+        tuned.train()
+        loss = F.cross_entropy(head(tuned(x)), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    tuned = copy.deepcopy(backbone)
+    probe = torch.nn.Linear(512, 10)
+    optimizer = torch.optim.Adam(probe.parameters())
+    tuned.eval()
+    for step in range(steps):
+        loss = F.cross_entropy(probe(features), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % 1000 == 0:
+            tuned.eval()
+            with torch.no_grad():
+                for x, y in loader:
+                    probe(tuned(x))

@@ -108,6 +108,10 @@ def load(path: Path) -> tuple[str, dict]:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise NotebookError(f"{path}: not a notebook (not UTF-8 text)") from None
+    if not text.strip():
+        # an empty file: a notebook not yet saved (VS Code's "New File..." creates one
+        # empty), or committed empty. Nothing to check, and no reason to fail the run.
+        return text, {"cells": [], "nbformat": 4}
     if text.startswith("version https://git-lfs.github.com/spec/"):
         raise NotebookError(f"{path}: a Git LFS pointer, not the notebook (run `git lfs pull` to fetch it)")
     try:

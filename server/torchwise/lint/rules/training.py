@@ -1887,7 +1887,12 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             if any(kind in ("train", "unknown", "pass", "new") for kind in inside) or "train" in parts \
                     or _helper_sets_train_mode(ctx, loop, target):
                 break
-            trained_before = any(kind == "train" for position, kind in events if position < start)
+            earlier = [(position, kind) for position, kind in events if position < start]
+            if earlier and max(earlier)[1] == "eval":
+                break  # put in eval mode right before the loop: a frozen model trained around, or
+                # eval-mode training on purpose (manifold-contrastive's linear probe over a copy of
+                # the backbone an earlier loop fine-tuned in train mode)
+            trained_before = any(kind == "train" for position, kind in earlier)
             by_callers = False
             if not trained_before and not any(position < start for position, _ in events):
                 # set in train mode by every caller of the loop's method, which sets no mode
@@ -1951,13 +1956,25 @@ def _helper_sets_train_mode(ctx: Context, loop: ast.AST, target: str) -> bool:
     """A helper the loop calls that backpropagates and calls ``train()`` on ``target`` in
     its own code, whatever mode it leaves it in (a ``train_batch(data, model, ...)`` that
     starts with ``model.train()`` and ends scoring the batch through a method that calls
-    ``model.eval()``: PacktPublishing's OCR notebooks): each batch trains in train mode."""
+    ``model.eval()``: PacktPublishing's OCR notebooks): each batch trains in train mode.
+    Or that calls ``eval()`` on it before it backpropagates: it trains in eval mode on
+    purpose (MoCo's linear probe keeps the frozen backbone's batch-norm statistics), and
+    the loop's own eval() changes nothing."""
     summaries = _summaries(ctx.analysis)
     for call, callee, inner in _backpropagating_helpers(ctx.analysis, loop):
+        last_backward = None
         for n in ast.walk(callee):
             mc = effects.mode_call(n) if n.__class__ is ast.Call else None
-            if mc is None or mc[1] != "train":
+            if mc is None or mc[1] not in ("train", "eval"):
                 continue
+            if mc[1] == "eval":
+                if last_backward is None:
+                    last_backward = max(((c.lineno, c.col_offset) for c in ast.walk(callee)
+                                         if c.__class__ is ast.Call and (flow.is_backward_call(c) or (
+                                             (h := summaries.callee(c, callee)) is not None
+                                             and summaries.of(h).backward))), default=(0, 0))
+                if (n.lineno, n.col_offset) > last_backward:
+                    continue  # (evaluating after the training part: the mode is left as eval)
             root, _, rest = mc[0].partition(".")
             if root == "self":
                 t = mc[0]  # (``self.net``: the receiver's, for a method)
