@@ -389,6 +389,34 @@ def test_missing_train_mode_names_the_loop_that_must_restart_in_train_mode() -> 
     assert found.message.endswith("call `backbone.train()` at the start of each iteration of this loop"), found.message
 
 
+def test_a_loader_imported_from_its_defining_module_is_a_loader(tmp_path: Path, capsys, monkeypatch) -> None:
+    """shawroad/NLP_pytorch_project imports ``DataLoader`` from ``torch.utils.data.dataloader``;
+    the loop the helper validates in is its batch loop, whose iterations must restart in
+    train mode (the epoch already starts with ``model.train()``)."""
+    source = (
+        "import torch\nfrom torch.utils.data.dataloader import DataLoader\n\n\n"
+        "def train(model, train_dataloader, optimizer):\n    model.train()\n"
+        "    for idx, batch in enumerate(train_dataloader):\n        optimizer.zero_grad()\n"
+        "        model(batch).sum().backward()\n        optimizer.step()\n"
+        "        if idx % 100 == 0:\n            evaluate(model, train_dataloader)\n\n\n"
+        "def evaluate(model, loader):\n    model.eval()\n    with torch.no_grad():\n"
+        "        for batch in loader:\n            model(batch)\n\n\n"
+        "if __name__ == '__main__':\n    model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Dropout(0.1))\n"
+        "    optimizer = torch.optim.AdamW(model.parameters())\n"
+        "    data = DataLoader(torch.randn(40, 8), batch_size=4)\n"
+        "    for epoch in range(3):\n        train(model, data, optimizer)\n"
+    )
+    from torchwise.cli import main
+
+    # as ``torchwise check`` runs it: the project's callers type the helper's parameter
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "train.py").write_text(source)
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--isolated", "--select", "missing-train-mode", "--output-format", "concise", "."])
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if "TW105" in x]
+    assert line.endswith("call `model.train()` at the start of each iteration of this loop"), line
+
+
 def test_batch_23_false_findings_are_mended() -> None:
     """Batch 23's review: a reproduction of the code it quotes; the finding it must still
     make beside it."""

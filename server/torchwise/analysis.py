@@ -159,6 +159,20 @@ _FAMILY_BASES = (
     ("torch.nn.", MODULE),
 )
 
+# Classes imported from the private module that defines them, by the public name they are
+# documented under (``from torch.utils.data.dataloader import DataLoader``).
+_DEFINED_IN = {
+    "torch.utils.data.dataloader.DataLoader": "torch.utils.data.DataLoader",
+    "torch.utils.data.dataset.Dataset": "torch.utils.data.Dataset",
+    "torch.utils.data.dataset.IterableDataset": "torch.utils.data.IterableDataset",
+    "torch.utils.data.dataset.TensorDataset": "torch.utils.data.TensorDataset",
+    "torch.utils.data.dataset.Subset": "torch.utils.data.Subset",
+    "torch.utils.data.dataset.ConcatDataset": "torch.utils.data.ConcatDataset",
+    "torch.utils.data.sampler.Sampler": "torch.utils.data.Sampler",
+    "torch.cuda.amp.grad_scaler.GradScaler": "torch.cuda.amp.GradScaler",
+    "torch.amp.grad_scaler.GradScaler": "torch.amp.GradScaler",
+}
+
 # Methods returning their receiver, when the knowledge base says nothing.
 _SELF_RETURNING = {
     MODULE: {"to", "cuda", "cpu", "train", "eval", "half", "float", "double", "bfloat16",
@@ -978,6 +992,9 @@ class Analysis:
         entry = _knowledge().get(qualname)
         if entry is not None and entry.bases:
             return list(entry.bases)
+        public = _DEFINED_IN.get(qualname)
+        if public is not None:
+            return [public]
         last = qualname.rsplit(".", 1)[-1]
         for prefix, base in _FAMILY_BASES:
             if qualname.startswith(prefix):  # the most specific family decides

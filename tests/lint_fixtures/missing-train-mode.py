@@ -327,3 +327,31 @@ def probe_after_finetune(backbone, loader, features, labels, steps):
             with torch.no_grad():
                 for x, y in loader:
                     probe(tuned(x))
+
+
+# An evaluation followed by a stop (a debugging ``exit()`` left in: shawroad/NLP_pytorch_project):
+# no later iteration runs, in any mode.
+def stop_after_first_eval(stop_model, loader, optimizer):
+    stop_model.train()
+    for epoch in range(3):
+        for x, y in loader:
+            loss = F.cross_entropy(stop_model(x), y)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            probe_validate(loader, stop_model)
+            print("evaluated")
+            exit()
+
+
+# A break ends the batch loop only: the epoch loop goes on, still in eval mode.
+def break_after_eval(break_model, loader, optimizer):
+    break_model.train()
+    for epoch in range(3):
+        for x, y in loader:
+            loss = F.cross_entropy(break_model(x), y)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            probe_validate(loader, break_model)  # expect: missing-train-mode
+            break

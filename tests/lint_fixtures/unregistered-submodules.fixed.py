@@ -225,3 +225,36 @@ class MlpWithLinears(nn.Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+
+class SetattrRegisteredMlp(nn.Module):
+    # each layer registered by ``self.__setattr__`` (nn.Module's own, as ``setattr(self, ...)``)
+    # before the plain list keeps a second reference (stable_contrastive_rl's Mlp)
+    def __init__(self, sizes):
+        super().__init__()
+        self.fcs = []
+        for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+            fc = nn.Linear(n_in, n_out)
+            self.__setattr__("fc{}".format(i), fc)
+            self.fcs.append(fc)
+
+    def forward(self, h):
+        for fc in self.fcs:
+            h = fc(h)
+        return h
+
+
+class ObjectSetattrMlp(nn.Module):
+    # ``object.__setattr__`` bypasses nn.Module's: nothing is registered
+    def __init__(self, sizes):
+        super().__init__()
+        self.fcs = nn.ModuleList([])  # expect: unregistered-submodules
+        for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+            fc = nn.Linear(n_in, n_out)
+            object.__setattr__(self, "fc{}".format(i), fc)
+            self.fcs.append(fc)
+
+    def forward(self, h):
+        for fc in self.fcs:
+            h = fc(h)
+        return h

@@ -57,3 +57,27 @@ def train_skipping_nan_steps(model, loader, optimizer):
             continue
         optimizer.step()
         optimizer.zero_grad()
+
+
+def write_back(model, gradient):
+    for p in model.parameters():
+        p.grad = gradient.pop(0)
+
+
+def gradients_written_back(model, optimizer, x):
+    # the gradients are read, cleared and written back by hand before the step
+    # (lucaslingle/pytorch_drl's gradient round trip)
+    model(x).sum().backward()
+    saved = [p.grad.clone() for p in model.parameters()]
+    optimizer.zero_grad()
+    write_back(model, saved)
+    optimizer.step()
+    model(x).sum().backward()
+    weight = model.weight.grad.clone()
+    optimizer.zero_grad()
+    model.weight.grad = weight
+    optimizer.step()
+    model(x).sum().backward()
+    optimizer.zero_grad()  # expect: zero-grad-between-backward-and-step
+    print(weight)
+    optimizer.step()

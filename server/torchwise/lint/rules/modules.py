@@ -429,7 +429,7 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                  for t in n.targets if t.__class__ is ast.Name}
         for n in nodes:
             kind = n.__class__
-            if kind is ast.Call and flow.last_name(n.func) in _REGISTERS:
+            if kind is ast.Call and _registers(n):
                 if any(mentions(arg) for arg in n.args):
                     return True
             # an element handed to a module built by the class, which registers it (fairseq's
@@ -455,7 +455,7 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
             # then ``self.add_module(name, layer)``)
             elif kind is ast.Call and flow.method_name(n) in ("append", "insert") and mentions(n.func) and n.args \
                     and n.args[-1].__class__ is ast.Name and any(
-                        m.__class__ is ast.Call and (flow.last_name(m.func) in _REGISTERS or _into_registered(info, m))
+                        m.__class__ is ast.Call and (_registers(m) or _into_registered(info, m))
                         and any(x.__class__ is ast.Name and x.id == n.args[-1].id
                                 for arg in m.args for x in flow.subtree(arg)) for m in nodes):
                 return True  # (or also added to a registered container of the class, alone or in a
@@ -490,6 +490,14 @@ def _only_read_where_built(ctx: Context, info, attr: str, scope) -> bool:
 _REGISTERS = ("add_module", "register_module", "setattr", "register_parameter")
 
 
+def _registers(call: ast.Call) -> bool:
+    """A call that registers a module or parameter on a module: ``add_module``, ``setattr``,
+    ``self.__setattr__(name, layer)`` (stable_contrastive_rl's Mlp), ... but not
+    ``object.__setattr__``, which bypasses ``nn.Module.__setattr__`` to keep a module unregistered."""
+    name = flow.last_name(call.func)
+    return name in _REGISTERS or (name == "__setattr__" and flow.dotted(call.func) != "object.__setattr__")
+
+
 def _registers_loop_target(loop: ast.For, info) -> bool:
     """The loop's body registers what its target binds (``self.add_module(name, layer)``),
     or its parameters, itself or through a method of the class that does
@@ -499,10 +507,10 @@ def _registers_loop_target(loop: ast.For, info) -> bool:
 
     def registers(call: ast.Call) -> bool:
         name = flow.last_name(call.func)
-        if name in _REGISTERS:
+        if _registers(call):
             return True
         method = info.methods.get(name) if flow.dotted(call.func) == f"self.{name}" else None
-        return method is not None and any(isinstance(n, ast.Call) and flow.last_name(n.func) in _REGISTERS
+        return method is not None and any(isinstance(n, ast.Call) and _registers(n)
                                           for n in ast.walk(method))
 
     return any(isinstance(n, ast.Call) and any(isinstance(m, ast.Name) and m.id in bound

@@ -553,6 +553,8 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
                 if k == "step" and t == target and flow.same_branch(ctx.analysis, call, c):
                     if _jumps_away(ctx.analysis, call, c):
                         break  # the clear discards a bad step's gradients, then skips it
+                    if _grads_written_between(ctx.analysis, call, c):
+                        break  # gradients put back by hand (``p.grad = g``) for the step to apply
                     yield ctx.finding(
                         call,
                         f"`{ctx.text(call)}` clears the gradients that backward() just computed, "
@@ -563,6 +565,29 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
 
 
 _JUMPS = (ast.Continue, ast.Break, ast.Return, ast.Raise)
+
+
+def _writes_grad(node: ast.AST) -> bool:
+    return node.__class__ is ast.Attribute and node.attr == "grad" and node.ctx.__class__ is ast.Store
+
+
+def _grads_written_between(a, clear: ast.AST, step: ast.AST) -> bool:
+    """Between ``clear`` and ``step``, code of the function (or of a helper it calls there)
+    assigns ``.grad``: gradients computed apart and written back for the step to apply
+    (lucaslingle/pytorch_drl's test: read, ``zero_grad()``, ``model.weight.grad = g``, step)."""
+    func = flow.enclosing_function(a, clear)
+    start, end = (clear.end_lineno, clear.end_col_offset), (step.lineno, step.col_offset)
+    summaries = _summaries(a)
+    for n in flow.walk_local(a, func):
+        if not (start <= (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)) < end):
+            continue
+        if _writes_grad(n):
+            return True
+        if n.__class__ is ast.Call:
+            callee = summaries.callee(n, func)
+            if callee is not None and callee is not func and any(_writes_grad(m) for m in ast.walk(callee)):
+                return True
+    return False
 
 
 def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
@@ -1873,6 +1898,11 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
         for loop in flow.enclosing_loops(a, call):
             if not _has_backward(ctx, loop) or not _steps_in(ctx, loop):
                 continue  # backward without a step: saliency, Grad-CAM, attacks (no training)
+            stop = _stops_after(a, call, loop)
+            if stop == "break":
+                continue  # this loop ends there; an outer one may go on training
+            if stop:
+                break  # the function or the program ends there: no later iteration at all
             func = flow.enclosing_function(a, loop)
             events = _mode_events(ctx, func).get(target, [])
             start = (loop.lineno, loop.col_offset)
@@ -1932,6 +1962,38 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 _train_mode_fix(ctx, loop, call, target, restore),
             )
             break
+
+
+_EXITS = frozenset({"exit", "quit", "sys.exit", "os._exit"})
+
+
+def _stops_after(a, node: ast.AST, loop: ast.AST) -> str | None:
+    """How a statement after ``node``'s, in its block or an enclosing one inside ``loop``,
+    ends ``loop``'s iterations whatever happens: "break" (of ``loop`` itself), "exit"
+    (``return``, ``raise``, ``exit()``: a debugging stop right after an evaluation,
+    shawroad/NLP_pytorch_project's ``evaluate(); exit()``); None when the loop goes on."""
+    current = flow.statement_of(a, node)
+    while current is not None and current is not loop:
+        holder = flow.parent(a, current)
+        if holder is None:
+            return None
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(holder, field, None)
+            if block.__class__ is not list or not any(s is current for s in block):
+                continue
+            after = block[[i for i, s in enumerate(block) if s is current][0] + 1:]
+            for stmt in after:
+                kind = stmt.__class__
+                if kind is ast.Return or kind is ast.Raise:
+                    return "exit"
+                if kind is ast.Expr and stmt.value.__class__ is ast.Call and flow.dotted(stmt.value.func) in _EXITS:
+                    return "exit"
+                if kind is ast.Break:
+                    loops = flow.enclosing_loops(a, stmt)
+                    if loops and loops[0] is loop:
+                        return "break"
+        current = holder
+    return None
 
 
 def _train_helper_before(ctx: Context, func: ast.AST, target: str, start: tuple[int, int]) -> ast.Call | None:
