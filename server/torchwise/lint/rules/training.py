@@ -577,13 +577,13 @@ def _grads_written_between(a, clear: ast.AST, step: ast.AST) -> bool:
     (lucaslingle/pytorch_drl's test: read, ``zero_grad()``, ``model.weight.grad = g``, step)."""
     func = flow.enclosing_function(a, clear)
     start, end = (clear.end_lineno, clear.end_col_offset), (step.lineno, step.col_offset)
+    idx = flow.index(a)
+    if any(_writes_grad(n) and start <= (n.lineno, n.col_offset) < end
+           for n in idx.stores_by_local.get(id(idx.local.get(id(func))), ())):
+        return True
     summaries = _summaries(a)
-    for n in flow.walk_local(a, func):
-        if not (start <= (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)) < end):
-            continue
-        if _writes_grad(n):
-            return True
-        if n.__class__ is ast.Call:
+    for n in flow.calls_in(a, func):
+        if start <= (n.lineno, n.col_offset) < end:
             callee = summaries.callee(n, func)
             if callee is not None and callee is not func and any(_writes_grad(m) for m in ast.walk(callee)):
                 return True
