@@ -258,3 +258,34 @@ class ObjectSetattrMlp(nn.Module):
         for fc in self.fcs:
             h = fc(h)
         return h
+
+
+class ScratchDictBackbone(nn.Module):
+    # a plain dict used only while __init__ builds the model, then deleted: its blocks live on
+    # in the registered nn.Sequential (ayhem18/pytorch_modular's feature extractors)
+    def __init__(self, net, keep):
+        super().__init__()
+        self._blocks = {}
+        for i, layer in enumerate(net.children()):
+            self._blocks[i] = nn.Sequential(layer)
+        self.body = self._assemble(keep)
+        del self._blocks
+
+    def _assemble(self, keep):
+        return nn.Sequential(*(self._blocks[i] for i in keep))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class KeptDictBackbone(nn.Module):
+    def __init__(self, net, keep):
+        super().__init__()
+        self._blocks = {}  # expect: unregistered-submodules
+        for i, layer in enumerate(net.children()):
+            self._blocks[i] = nn.Sequential(layer)
+        if not keep:
+            del self._blocks
+
+    def forward(self, x):
+        return self._blocks[0](x)

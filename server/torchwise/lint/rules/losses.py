@@ -56,10 +56,17 @@ def _kind_of_call(ctx: Context, call: ast.Call) -> tuple[str, ast.expr | None] |
     return None
 
 
+# Steps a loss input is followed back through (each name, reshape, call of a model or
+# helper is one): a model wrapping another, built in a third module, whose output a nested
+# loss helper takes (GeneralDyG: ``criterion(logits, y)`` -> ``model(...)`` ->
+# ``self.Transformer(...)`` -> ``self.sigmoid(logits).squeeze()``) takes eight.
+_MAX_DEPTH = 9
+
+
 def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True) -> Source | None:
     """Follow a loss input back (through names, reshapes, local models' ``forward``
     and ``nn.Sequential``) to the last operation we can identify."""
-    if expr is None or depth > 6:
+    if expr is None or depth > _MAX_DEPTH:
         return None
     a = ctx.analysis
     if isinstance(expr, ast.Name):

@@ -274,7 +274,8 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                         container = "list" if isinstance(value, ast.List) else "dict"
                         found = ("nested list" if filled == "nested" and container == "list" else container, value)
                 if found is None or _registered_apart(ctx, info, attr) or _nothing_to_register(ctx, elements) \
-                        or _only_read_where_built(ctx, info, attr, method_scope) or _kept_by_hand(ctx, info, attr):
+                        or _only_read_where_built(ctx, info, attr, method_scope) or _kept_by_hand(ctx, info, attr) \
+                        or _deleted_where_built(ctx, attr, method_scope):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"
@@ -466,6 +467,17 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                     for t in n.targets):
                 return True  # (wrapped: ``self.model = nn.Sequential(*self.layers)``, optuna's example)
     return False
+
+
+def _deleted_where_built(ctx: Context, attr: str, scope) -> bool:
+    """The method that builds ``self.attr`` deletes it (``del self.attr``) before it returns:
+    scratch space for the construction, its modules kept elsewhere (ayhem18/pytorch_modular's
+    ``self._block_indices``, whose blocks go into an ``nn.Sequential``)."""
+    built_in = getattr(scope, "node", None)
+    return built_in is not None and any(
+        n.__class__ is ast.Delete and any(flow.dotted(t) == f"self.{attr}" for t in n.targets)
+        and flow.parent(ctx.analysis, n) is built_in
+        for n in flow.walk_local(ctx.analysis, built_in))
 
 
 def _only_read_where_built(ctx: Context, info, attr: str, scope) -> bool:
