@@ -574,20 +574,42 @@ def _writes_grad(node: ast.AST) -> bool:
 def _grads_written_between(a, clear: ast.AST, step: ast.AST) -> bool:
     """Between ``clear`` and ``step``, code of the function (or of a helper it calls there)
     assigns ``.grad``: gradients computed apart and written back for the step to apply
-    (lucaslingle/pytorch_drl's test: read, ``zero_grad()``, ``model.weight.grad = g``, step)."""
+    (lucaslingle/pytorch_drl's test: read, ``zero_grad()``, ``model.weight.grad = g``, step).
+    Only the statements from the clear's to the step's, in the innermost block holding both,
+    are read (a module-level clear must not walk the module)."""
     func = flow.enclosing_function(a, clear)
     start, end = (clear.end_lineno, clear.end_col_offset), (step.lineno, step.col_offset)
-    idx = flow.index(a)
-    if any(_writes_grad(n) and start <= (n.lineno, n.col_offset) < end
-           for n in idx.stores_by_local.get(id(idx.local.get(id(func))), ())):
-        return True
     summaries = _summaries(a)
-    for n in flow.calls_in(a, func):
-        if start <= (n.lineno, n.col_offset) < end:
-            callee = summaries.callee(n, func)
-            if callee is not None and callee is not func and any(_writes_grad(m) for m in ast.walk(callee)):
-                return True
+    for stmt in _statements_from_to(a, clear, step):
+        for n in ast.walk(stmt):
+            if n.__class__ is ast.Attribute:
+                if _writes_grad(n) and start <= (n.lineno, n.col_offset) < end:
+                    return True
+            elif n.__class__ is ast.Call and start <= (n.lineno, n.col_offset) < end:
+                callee = summaries.callee(n, func)
+                if callee is not None and callee is not func and any(_writes_grad(m) for m in ast.walk(callee)):
+                    return True
     return False
+
+
+def _statements_from_to(a, first: ast.AST, last: ast.AST) -> list[ast.stmt]:
+    """The statements of the innermost block that holds both nodes, from the one holding
+    ``first`` to the one holding ``last``; [] when no block does."""
+    child = first
+    for anc in flow.ancestors(a, first):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(anc, field, None)
+            if block.__class__ is list:
+                for i, stmt in enumerate(block):
+                    if stmt is child:
+                        for j in range(i, len(block)):
+                            if flow.contains(block[j], last):
+                                return block[i:j + 1]
+                        break
+        if isinstance(anc, flow.SCOPES):
+            return []
+        child = anc
+    return []
 
 
 def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
