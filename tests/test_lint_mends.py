@@ -417,6 +417,19 @@ def test_a_loader_imported_from_its_defining_module_is_a_loader(tmp_path: Path, 
     assert line.endswith("call `model.train()` at the start of each iteration of this loop"), line
 
 
+def test_loader_elements_in_dgl_code_may_be_graphs() -> None:
+    """priba/graph_metric.pytorch: ``g1.to(device)`` on batches a ``dgl.batch`` collate
+    function makes (DGL <= 0.4 moved a graph in place); a module that imports DGL does not
+    say its loader elements are tensors. A tensor known as such is still reported."""
+    source = (
+        "import torch\nimport dgl\n\n\ndef test(loader, net, device):\n"
+        "    for g1, g2, target in loader:\n        g1.to(device)\n        g2.to(device)\n"
+        "        net(g1, g2)\n        mask = torch.ones(3)\n        mask.to(device)\n"
+    )
+    assert [f.line for f in findings(source, "tensor-to-discarded")] == [11]
+    assert [f.line for f in findings(source.replace("import dgl\n", ""), "tensor-to-discarded")] == [6, 7, 10]
+
+
 def test_batch_23_false_findings_are_mended() -> None:
     """Batch 23's review: a reproduction of the code it quotes; the finding it must still
     make beside it."""

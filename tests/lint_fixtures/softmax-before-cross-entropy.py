@@ -112,3 +112,46 @@ def train_convnet(data_loader, optimizer):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+
+
+class HandedDropout(nn.Module):
+    # applies the layer it is handed (ConcreteDropout's ``forward(self, x, layer)``)
+    def __init__(self, p=0.1):
+        super().__init__()
+        self.drop = nn.Dropout(p)
+
+    def forward(self, x, layer):
+        output = layer(self.drop(x))
+        return output
+
+
+class HandedSoftmaxNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 64)
+        self.fc2 = nn.Linear(64, 10)
+        self.relu = nn.ReLU()
+        self.softmax = nn.Softmax(dim=1)
+        self.cd1 = HandedDropout()
+        self.cd2 = HandedDropout()
+
+    def forward(self, x):
+        x = self.cd1(x, nn.Sequential(self.fc1, self.relu))
+        return self.cd2(x, nn.Sequential(self.fc2, self.softmax))
+
+
+class HandedLogitsNet(HandedSoftmaxNet):
+    def forward(self, x):
+        x = self.cd1(x, nn.Sequential(self.fc1, self.relu))
+        return self.cd2(x, self.fc2)
+
+
+def train_handed(loader, optimizer):
+    model = HandedSoftmaxNet()
+    logits_model = HandedLogitsNet()
+    for data, target in loader:
+        loss = F.cross_entropy(model(data), target)  # expect: softmax-before-cross-entropy
+        loss = loss + F.cross_entropy(logits_model(data), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()

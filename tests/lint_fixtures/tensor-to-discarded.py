@@ -154,3 +154,18 @@ def generate(model, tokenizer, prompts):
     inputs["attention_mask"].to(device)  # expect: tensor-to-discarded
     inputs["meta"].to(device)  # an unknown key: anything
     return model.generate(**inputs)
+
+
+def graph_batches(loader, net, device):
+    # batches of graphs (a DGL collate function): ``g.gdata`` is no tensor's attribute, and
+    # DGL <= 0.4 moved a graph in place (priba/graph_metric.pytorch)
+    for g, target in loader:
+        g.to(device)
+        g.gdata["std"] = g.gdata["std"].to(device)
+        net(g)
+
+
+def tensor_batches(loader, net, device):
+    for x, target in loader:
+        x.to(device)  # expect: tensor-to-discarded
+        net(x)

@@ -344,11 +344,51 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
         other, info = _project_class(ctx, func_type)  # a model class of another module
     if info is None:
         return None
+    handed = _handed_layer(other, info, call)
+    if handed is not None:
+        return _layer_source(ctx, handed)
     return _elsewhere(trace(other, _forward_return(other, info, None), depth + 1, top=False), ctx, other)
 
 
+def _handed_layer(other: Context, info, call: ast.Call) -> ast.expr | None:
+    """The layer ``call`` hands to a module whose ``forward`` returns what that layer makes
+    (``output = layer(self._concrete_dropout(x)); return output``): ConcreteDropout's
+    ``self.cd4(x, nn.Sequential(self.fc4, self.softmax))``. None for any other forward."""
+    forward = info.methods.get("forward")
+    value = _forward_return(other, info, None)
+    if forward is None or value is None:
+        return None
+    if value.__class__ is ast.Name:
+        bound = flow.local_bindings(other.analysis, forward).get(value.id)
+        if not bound or len(bound) != 1:
+            return None
+        value = bound[0]
+    if value.__class__ is not ast.Call or value.func.__class__ is not ast.Name:
+        return None
+    params = [p.arg for p in (*forward.args.posonlyargs, *forward.args.args)]
+    name = value.func.id
+    if name not in params[1:] or flow.local_bindings(other.analysis, forward).get(name) is not None:
+        return None  # (a parameter rebound in forward is something else)
+    at = params.index(name) - 1
+    if at < len(call.args) and not any(x.__class__ is ast.Starred for x in call.args[:at + 1]):
+        return call.args[at]
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _layer_source(ctx: Context, layer: ast.expr) -> Source | None:
+    """What a layer handed in ends with: an ``nn.Sequential(...)`` built there (its last
+    layer), or a softmax/log-softmax/sigmoid layer itself (``self.softmax``)."""
+    if layer.__class__ is ast.Call and flow.safe_type(ctx.analysis, layer) in (
+            "torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
+        return _last_layer_kind(ctx, _last_layer(ctx, layer))
+    return _last_layer_kind(ctx, layer)
+
+
 def _last_layer_kind(ctx: Context, last: ast.expr | None) -> Source | None:
-    """A Sequential's last layer, when it is a softmax/log-softmax/sigmoid layer."""
+    """A Sequential's last layer, when it is a softmax/log-softmax/sigmoid layer (built
+    there, or an attribute or name bound to one: ``nn.Sequential(self.fc4, self.softmax)``)."""
+    if last.__class__ in (ast.Attribute, ast.Name):
+        last = _construction(ctx, last)
     if not isinstance(last, ast.Call):
         return None
     a = ctx.analysis

@@ -3479,6 +3479,8 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             continue
         if isinstance(recv, ast.Attribute) and _reassigned_unknown(a, stmt, recv):
             continue
+        if _graph_batch(a, stmt, recv):
+            continue
         if flow.displayed(a, stmt):
             continue  # a notebook cell's last line: Jupyter shows the copy
         if _expected_to_raise(a, stmt) or _own_method(a, recv, call.func.attr) or _passed_through(a, recv) \
@@ -3546,6 +3548,30 @@ def _batch_parameter_item(a, stmt: ast.stmt, recv: ast.expr) -> bool:
         return False
     return not any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load  # type: ignore[attr-defined]
                    for n in flow.walk_local(a, func))
+
+
+# Attributes of the graph batches of DGL and PyTorch Geometric that a tensor lacks: a name
+# read so is a graph, whatever loader made it (DGL <= 0.4 and PyG move a graph in place)
+_GRAPH_ATTRS = ("ndata", "edata", "gdata", "srcdata", "dstdata", "edge_index", "num_graphs",
+                "batch_num_nodes", "batch_num_edges")
+
+
+def _graph_batch(a, stmt: ast.stmt, recv: ast.expr) -> bool:
+    """``recv`` is a name its function also reads a graph's attribute of (``g.gdata['std']``,
+    ``data.edge_index``), or a name not known to be a tensor in a module that imports DGL:
+    a batched graph, perhaps (priba/graph_metric.pytorch's ``g1.to(device)`` on DGL graphs
+    from a ``dgl.batch`` collate function)."""
+    if recv.__class__ is not ast.Name:
+        return False
+    idx = flow.index(a)
+    if not flow.is_tensor(a, recv) and any(
+            (n.module or "").split(".")[0] == "dgl" if n.__class__ is ast.ImportFrom
+            else any(alias.name.split(".")[0] == "dgl" for alias in n.names) for n in idx.imports):
+        return True  # a batch element in a module of DGL code: a graph as likely as a tensor
+    func = flow.enclosing_function(a, stmt)
+    return any(ref.value.__class__ is ast.Name and ref.value.id == recv.id  # type: ignore[attr-defined]
+               and flow.enclosing_function(a, ref) is func
+               for attr in _GRAPH_ATTRS for ref in idx.refs_by_name.get(attr, ()))
 
 
 def _used_as_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
