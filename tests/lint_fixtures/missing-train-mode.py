@@ -355,3 +355,29 @@ def break_after_eval(break_model, loader, optimizer):
             optimizer.zero_grad()
             probe_validate(loader, break_model)  # expect: missing-train-mode
             break
+
+
+# The model handed to the helper that makes the backpropagated loss runs there with gradients:
+# it is the model this loop trains.
+def handed_loss(net, x):
+    return F.mse_loss(net(x), x)
+
+
+def evaluate_handed(net, loader):
+    net.eval()
+    with torch.no_grad():
+        for x in loader:
+            net(x)
+
+
+def fit_handed(loader, epochs):
+    handed_model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5))
+    optimizer = torch.optim.SGD(handed_model.parameters(), lr=0.1)
+    handed_model.train()
+    for epoch in range(epochs):
+        for x in loader:
+            loss = handed_loss(handed_model, x)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        evaluate_handed(handed_model, loader)  # expect: missing-train-mode

@@ -476,6 +476,27 @@ class Summaries:
         self._foreign[id(call)] = (stamp, call, node)
         return node
 
+    def inert(self, call: ast.Call) -> bool:
+        """Whether ``call`` runs a function of another module of the project whose module
+        names no effect at all (no mode call, backward, step, ...) nor a method of a class
+        this module sees: the function is not summarised (``_resolve_foreign``), and
+        what it is handed comes back in the mode it went in (ncsn's
+        ``anneal_dsm_score_estimation(score, ...)``, which only runs the model)."""
+        env = getattr(self.analysis, "env", None) if self._env else None
+        root = call.func
+        if env is None or root.__class__ is not ast.Name:
+            return False
+        owned = self._project_imports(env, self.stamp())
+        if not owned or root.id not in owned:
+            return False
+        analysis = self.analysis
+        binding = analysis.lookup(root.id, analysis.scope_of(root), root.lineno)
+        if binding is None or binding.kind != "import" or not binding.qualname:
+            return False
+        qualname = binding.qualname
+        return env.owns(qualname) and module_file(env.project, qualname) is not None \
+            and not may_have_effects(env.project, qualname) and not self._calls_known_methods(env.project, qualname)
+
     def _project_imports(self, env, stamp: int) -> frozenset[str] | None:
         """Names bound anywhere in the file by an import of one of the project's modules:
         the only call roots ``_resolve_foreign`` follows (a file that imports nothing from

@@ -998,6 +998,8 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                 # through ``*args`` is not in its summary; handed over, their mode is unknown)
             if wrappers and id(n) in wrappers:
                 continue
+            if helpers is None and kind is Name and summaries.inert(n):
+                continue  # a function of a module of the project that names no effect
             keywords = n.keywords  # (no list built for the many calls without keywords)
             for arg in [*n.args, *[k.value for k in keywords]] if keywords else n.args:
                 ak = arg.__class__  # only a name or an attribute chain is dotted
@@ -2136,6 +2138,30 @@ def _runs_target(ctx: Context, loop: ast.AST, target: str, with_grad: bool = Fal
             return True
         if summaries.is_bound(call) and flow.dotted(call.func.value) == target:  # type: ignore[attr-defined]
             return True  # a method of the model that backpropagates (knazeri/edge-connect's ``backward``)
+    return _handed_to_loss(a, loop, target)
+
+
+def _handed_to_loss(a, loop: ast.AST, target: str) -> bool:
+    """The model is handed to the call that makes the loss the loop backpropagates
+    (``loss = compute_loss(model, x); loss.backward()``: ncsn's ``anneal_dsm_score_estimation(score, ...)``
+    in another module), outside no_grad: it runs with gradients there."""
+    func = flow.enclosing_function(a, loop)
+    bindings = flow.local_bindings(a, func)
+    for bw in flow.calls_named(a, "backward"):
+        if not flow.is_backward_call(bw) or not flow.contains(loop, bw):
+            continue
+        loss = flow.backward_target(bw)
+        if loss is None:
+            continue
+        values = [loss]
+        for n in ast.walk(loss):
+            if n.__class__ is ast.Name:
+                values += bindings.get(n.id) or ()
+        for value in values:
+            for c in ast.walk(value):
+                if c.__class__ is ast.Call and flow.contains(loop, c) and not flow.under_grad_off(a, c) and any(
+                        flow.dotted(arg) == target for arg in [*c.args, *(k.value for k in c.keywords)]):
+                    return True
     return False
 
 
