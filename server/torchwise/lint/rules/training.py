@@ -595,20 +595,15 @@ def _grads_written_between(a, clear: ast.AST, step: ast.AST) -> bool:
 def _statements_from_to(a, first: ast.AST, last: ast.AST) -> list[ast.stmt]:
     """The statements of the innermost block that holds both nodes, from the one holding
     ``first`` to the one holding ``last``; [] when no block does."""
-    child = first
-    for anc in flow.ancestors(a, first):
-        for field in ("body", "orelse", "finalbody"):
-            block = getattr(anc, field, None)
-            if block.__class__ is list:
-                for i, stmt in enumerate(block):
-                    if stmt is child:
-                        for j in range(i, len(block)):
-                            if flow.contains(block[j], last):
-                                return block[i:j + 1]
-                        break
-        if isinstance(anc, flow.SCOPES):
-            return []
-        child = anc
+    current = flow.statement_of(a, first)
+    while current is not None and not isinstance(current, flow.SCOPES):
+        place = flow.block_place(a, current)
+        if place is not None:
+            block, i = place
+            for j in range(i, len(block)):
+                if flow.contains(block[j], last):
+                    return block[i:j + 1]
+        current = flow.parent(a, current)
     return []
 
 
@@ -1998,25 +1993,18 @@ def _stops_after(a, node: ast.AST, loop: ast.AST) -> str | None:
     shawroad/NLP_pytorch_project's ``evaluate(); exit()``); None when the loop goes on."""
     current = flow.statement_of(a, node)
     while current is not None and current is not loop:
-        holder = flow.parent(a, current)
-        if holder is None:
-            return None
-        for field in ("body", "orelse", "finalbody"):
-            block = getattr(holder, field, None)
-            if block.__class__ is not list or not any(s is current for s in block):
-                continue
-            after = block[[i for i, s in enumerate(block) if s is current][0] + 1:]
-            for stmt in after:
-                kind = stmt.__class__
-                if kind is ast.Return or kind is ast.Raise:
-                    return "exit"
-                if kind is ast.Expr and stmt.value.__class__ is ast.Call and flow.dotted(stmt.value.func) in _EXITS:
-                    return "exit"
-                if kind is ast.Break:
-                    loops = flow.enclosing_loops(a, stmt)
-                    if loops and loops[0] is loop:
-                        return "break"
-        current = holder
+        place = flow.block_place(a, current)
+        for stmt in place[0][place[1] + 1:] if place is not None else ():
+            kind = stmt.__class__
+            if kind is ast.Return or kind is ast.Raise:
+                return "exit"
+            if kind is ast.Expr and stmt.value.__class__ is ast.Call and flow.dotted(stmt.value.func) in _EXITS:
+                return "exit"
+            if kind is ast.Break:
+                loops = flow.enclosing_loops(a, stmt)
+                if loops and loops[0] is loop:
+                    return "break"
+        current = flow.parent(a, current)
     return None
 
 
