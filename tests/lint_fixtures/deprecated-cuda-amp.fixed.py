@@ -102,3 +102,21 @@ def get_autocast(precision):
     if precision == "amp":
         return torch.cuda.amp.autocast  # expect: deprecated-cuda-amp
     return suppress
+
+
+def amp_context(device, amp_dtype):
+    # timm's train script: torch.autocast first; the handler runs only where torch lacks it
+    # (PyTorch < 1.10), where torch.cuda.amp.autocast is the API to use
+    try:
+        amp_autocast = functools.partial(torch.autocast, device_type=device.type, dtype=amp_dtype)
+    except (AttributeError, TypeError):
+        amp_autocast = torch.cuda.amp.autocast
+    return amp_autocast
+
+
+def amp_context_without_detection(device):
+    try:
+        device_name = device.type
+    except AttributeError:
+        return torch.cuda.amp.autocast  # expect: deprecated-cuda-amp
+    return device_name

@@ -525,3 +525,15 @@ def test_with_own_run_fn(user_model):
 
 def test_calibrate(prepared_model):
     run_fn(prepared_model)
+
+
+def evaluate_forces(model, loader, needs_grad):
+    # gradients chosen by a flag: on only for force models, whose forward calls
+    # torch.autograd.grad (kgcnn-torch's evaluation)
+    model.eval()
+    total = 0.0
+    for batch in loader:
+        with torch.set_grad_enabled(needs_grad):
+            pred = model(batch)
+        total += pred.sum().item()
+    return total

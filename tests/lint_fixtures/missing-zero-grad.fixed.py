@@ -224,3 +224,14 @@ def rebuild_optimizer_each_batch(model, loader):
         opt = torch.optim.SGD(model.parameters(), lr=0.1)  # the model's .grad still accumulates
         F.cross_entropy(model(x), y).backward()
         opt.step()  # expect: missing-zero-grad
+
+
+def flow_training(model, optimizer, batches):
+    import normflows as nf
+
+    # normflows' ``clear_grad(model)`` sets every parameter's ``.grad`` to None (fab-torch)
+    for x in batches:
+        loss = model(x).pow(2).mean()
+        loss.backward()
+        optimizer.step()
+        nf.utils.clear_grad(model)

@@ -172,3 +172,25 @@ def train_epoch_then_schedule(net, optimizer, scheduler, train_loader, criterion
         loss.backward()
         optimizer.step()
     scheduler.step()
+
+
+def own_warmup_scheduler(model, optimizer, scheduler, loader, log):
+    # a scheduler of the project's own (it has ``get_learning_rate``, no torch scheduler has):
+    # its step() sets the rate for the coming optimizer step (aaronwalsman/ltron-torch)
+    for x, y in loader:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        scheduler.step()
+        optimizer.step()
+        log.append(scheduler.get_learning_rate())
+
+
+def unknown_scheduler(model, optimizer, scheduler, loader, log):
+    for x, y in loader:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        scheduler.step()  # expect: scheduler-step-before-optimizer-step
+        optimizer.step()
+        log.append(scheduler.get_last_lr())

@@ -840,7 +840,26 @@ def is_scheduler(analysis: Analysis, expr: ast.AST | None) -> bool | None:
     if known is not None:
         return known
     name = last_name(expr)
-    return None if _SCHED_NAME.search(name) and not _OTHER_SCHED_NAME.search(name) else False
+    if not _SCHED_NAME.search(name) or _OTHER_SCHED_NAME.search(name) or _calls_other_methods(analysis, expr):
+        return False
+    return None
+
+
+# the methods torch's LR schedulers define, ReduceLROnPlateau's included
+_SCHEDULER_METHODS = frozenset({"step", "get_last_lr", "get_lr", "state_dict", "load_state_dict", "print_lr",
+                                "is_better", "in_cooldown"})
+
+
+def _calls_other_methods(analysis: Analysis, expr: ast.AST) -> bool:
+    """``expr``'s function calls a method on it that no torch LR scheduler has: a scheduler of
+    the project's own making (ltron-torch's ``scheduler.get_learning_rate()``, whose
+    ``step()`` sets the rate for the coming step), not one of torch's."""
+    held = dotted(expr)
+    if held is None:
+        return False
+    return any(c.func.__class__ is ast.Attribute and c.func.attr not in _SCHEDULER_METHODS  # type: ignore[attr-defined]
+               and not c.func.attr.startswith("_") and dotted(c.func.value) == held  # type: ignore[attr-defined]
+               for c in calls_in(analysis, enclosing_function(analysis, expr)))
 
 
 def is_scaler(analysis: Analysis, expr: ast.AST | None) -> bool:
@@ -910,9 +929,14 @@ def backward_target(call: ast.Call) -> ast.expr | None:
     return recv
 
 
+def clears_by_name(name: str | None) -> bool:
+    """A call named like one that clears gradients: ``zero_grad``, ``zero_grad_all``,
+    normflows' ``clear_grad(model)`` (``p.grad = None`` for each parameter: fab-torch)."""
+    return name is not None and ("zero_grad" in name or "clear_grad" in name)
+
+
 def is_zero_grad_call(node: ast.AST) -> bool:
-    name = method_name(node)
-    return name is not None and "zero_grad" in name
+    return clears_by_name(method_name(node))
 
 
 def clears_gradients(node: ast.AST) -> bool:

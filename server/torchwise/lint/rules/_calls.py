@@ -292,15 +292,31 @@ def module_reference(ctx: Context, near: ast.AST, target: str) -> str | None:
 
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
+_ATTRIBUTE_ERRORS = frozenset({"AttributeError"})
 
 
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+def _catches_import_error(handler: ast.ExceptHandler, errors=frozenset(_IMPORT_ERRORS)) -> bool:
     kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(isinstance(k, ast.Name) and k.id in _IMPORT_ERRORS for k in kinds)
+    return any(isinstance(k, ast.Name) and k.id in errors for k in kinds)
+
+
+def _touches_torch(ctx: Context, body: list[ast.stmt]) -> bool:
+    """The statements read an attribute of torch (``torch.autocast``): under ``except
+    AttributeError`` the handler runs where that attribute is missing, an older torch."""
+    a = ctx.analysis
+    for stmt in body:
+        for n in ast.walk(stmt):
+            if n.__class__ is ast.Attribute and n.value.__class__ is ast.Name:  # type: ignore[attr-defined]
+                q = flow.safe_qualname(a, n.value)  # type: ignore[attr-defined]
+                if q is not None and (q == "torch" or q.startswith("torch.")):
+                    return True
+    return False
 
 
 def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[int, int]]], frozenset[str]]:
-    """Compatibility fallbacks: ``try: <modern import> except ImportError: <old import>``.
+    """Compatibility fallbacks: ``try: <modern import> except ImportError: <old import>``,
+    and ``try: <torch's modern attribute> except AttributeError: <the old one>`` (timm's
+    ``partial(torch.autocast, ...)``, then ``torch.cuda.amp.autocast`` "for PyTorch < 1.10").
 
     Returns the source spans of those ``except`` handlers and the names their imports
     bind that the ``try`` body binds too. Code there runs only on old versions, where
@@ -313,11 +329,17 @@ def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[in
         for node in flow.module_statements(ctx.analysis, ast.Try):  # a look-up: all of them
             modern = {a.asname or a.name.split(".")[0] for stmt in node.body for n in ast.walk(stmt)
                       if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
-            if not modern:
-                continue
+            detects = None  # (asked only of a try with an ``except AttributeError``)
             for handler in node.handlers:  # type: ignore[attr-defined]
-                if handler.type is None or not _catches_import_error(handler):
+                if handler.type is None:
                     continue
+                if not (modern and _catches_import_error(handler)):
+                    if not _catches_import_error(handler, _ATTRIBUTE_ERRORS):
+                        continue
+                    if detects is None:
+                        detects = _touches_torch(ctx, node.body)
+                    if not detects:
+                        continue
                 spans.append(((handler.lineno, handler.col_offset),
                               (handler.end_lineno or handler.lineno, handler.end_col_offset or 0)))
                 for stmt in handler.body:

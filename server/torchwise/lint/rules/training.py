@@ -87,7 +87,7 @@ def _clearing_nodes(a) -> list[ast.AST]:
     """The statements and calls that clear gradients directly (see ``flow.clears_gradients``)."""
     candidates = a.queries.get("clearing_nodes")
     if candidates is None:
-        candidates = [n for n in flow.calls_where(a, lambda name: "zero_grad" in name or name in flow.GRAD_EDITS)
+        candidates = [n for n in flow.calls_where(a, lambda name: flow.clears_by_name(name) or name in flow.GRAD_EDITS)
                       if flow.clears_gradients(n)]
         Attribute = ast.Attribute  # flow.clears_gradients of an assignment, inlined
         candidates += [n for n in flow.iter_nodes(a, ast.Assign)
@@ -501,9 +501,9 @@ def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AS
     (nested loops and functions), in source order."""
     a = ctx.analysis
     segments: dict[int, list] = {}
-    for call in flow.calls_where(a, lambda n: n in ("backward", "step") or "zero_grad" in n):
+    for call in flow.calls_where(a, lambda n: n in ("backward", "step") or flow.clears_by_name(n)):
         name = flow.method_name(call)
-        if name not in ("backward", "step") and not (name and "zero_grad" in name):
+        if name not in ("backward", "step") and not flow.clears_by_name(name):
             continue
         if not isinstance(call.func, ast.Attribute):
             continue
@@ -2212,7 +2212,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             on_one_arm = _looks_like_training(a, loop)  # (then: a loop that trains on the other arm of a flag)
             if on_one_arm and not _trains_on_the_other_arm(a, loop, call, func):
                 break
-            if flow.under_grad_off(a, model_call) or _runs_once(loop) \
+            if flow.under_grad_off(a, model_call) or _runs_once(loop) or _under_grad_switch(a, model_call) \
                     or _grad_handled(ctx, func, model_call, target) or _part_of_a_training_step(a, func, loop) \
                     or _exercises_the_model(a, loop, model_call, target) or _trains_through_helpers(a, loop):
                 break  # (a helper the loop calls trains: Diffusion-Planner's rollout updates its explorer online)
@@ -3207,6 +3207,21 @@ def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
             if name != "set_grad_enabled" and isinstance(flow.parent(a, n), ast.Expr):
                 continue  # a bare `torch.no_grad()` statement does nothing (TW107 reports it)
             return True  # grad mode switched by a statement or passed around: unsure
+    return False
+
+
+def _under_grad_switch(a, node: ast.AST) -> bool:
+    """Inside ``with torch.set_grad_enabled(<a flag>):``: gradients chosen on purpose, off
+    but for models that need them (kgcnn-torch's evaluation: on only for force models,
+    which call ``torch.autograd.grad`` in their forward)."""
+    for anc in flow.ancestors(a, node):
+        if anc.__class__ in (ast.With, ast.AsyncWith) and any(
+                item.context_expr.__class__ is ast.Call and flow.method_name(item.context_expr) == "set_grad_enabled"
+                and item.context_expr.args and item.context_expr.args[0].__class__ is not ast.Constant
+                for item in anc.items):
+            return True
+        if isinstance(anc, flow.SCOPES):
+            return False
     return False
 
 
