@@ -527,11 +527,18 @@ class Summaries:
             rest.append(attr.attr)
             attr = attr.value
         qualname = ".".join([qualname, *reversed(rest)])
-        if not env.owns(qualname) or not (may_have_effects(env.project, qualname)
-                                          or self._calls_known_methods(env.project, qualname)):
+        if not env.owns(qualname):
             return None
+        reexported = False
+        if not (may_have_effects(env.project, qualname) or self._calls_known_methods(env.project, qualname)):
+            if not _from_package(env.project, qualname):
+                return None
+            reexported = True  # a package's ``__init__`` naming a function of one of its modules
         value = analysis.resolve(call.func, analysis.scope_of(root))
         if value is None or value.kind != "symbol" or value.is_local or not env.owns(value.qualname):
+            return None
+        if reexported and (value.qualname == qualname or not (
+                may_have_effects(env.project, value.qualname) or self._calls_known_methods(env.project, value.qualname))):
             return None
         found = env._function(analysis, value.qualname)
         if found is None:
@@ -564,8 +571,8 @@ class Summaries:
         out: set[str] = set()
         project = env.project
         for name, qualname in self._imports(env):
-            if not env.owns(qualname) or not may_have_effects(project, qualname):
-                continue
+            if not env.owns(qualname) or not (may_have_effects(project, qualname) or _from_package(project, qualname)):
+                continue  # (a package's ``__init__`` re-exports: ``_resolve_foreign`` asks the module)
             path = project.resolver.find(qualname)
             if path is None or path.is_dir():
                 out.add(name)  # a name from a module (or a re-export)
@@ -802,6 +809,14 @@ def module_text_says(project, qualname: str, key, test) -> bool:
         text = project.source(path)
         known = project.memo[memo_key] = text is not None and test(text)
     return known
+
+
+def _from_package(project, qualname: str) -> bool:
+    """The project name is imported from a package's ``__init__`` (``from utils import
+    fixed_graph_evaluate``, which ``utils/__init__.py`` re-exports from ``utils.evaluate``:
+    OCGNN): its text names no effect, but the module it re-exports from may."""
+    path = module_file(project, qualname)
+    return path is not None and path.name == "__init__.py"
 
 
 def module_file(project, qualname: str):

@@ -1,0 +1,2 @@
+"""Re-exports, as OCGNN's utils package does: the text names no effect."""
+from .evaluate import graph_evaluate
