@@ -3894,6 +3894,11 @@ def _parameterless(a, module: ast.expr) -> bool:
     if qualname == "torch.nn.Sequential" or (qualname or "").endswith("Loss") or qualname in _AFFINE_DEFAULTS:
         built = module if module.__class__ is ast.Call else \
             flow.binding_value(a, module) if module.__class__ is ast.Name else None
+        for _ in range(3):  # ``loss_f = loss_f.to(device)``: the construction before the move
+            moved_from = effects.unmoved(built) if built is not None else None
+            if moved_from is built or moved_from.__class__ is not ast.Name:
+                break
+            built = flow.binding_value(a, moved_from)
         if built is not None and _built_parameterless(a, built):
             return True
     info = a.local_class(qualname) if qualname else None
@@ -3917,7 +3922,19 @@ def _built_parameterless(a, built: ast.expr) -> bool:
         if given is None:
             return not default and not any(k.arg is None for k in built.keywords)  # type: ignore[attr-defined]
         return given.__class__ is ast.Constant and given.value is False  # type: ignore[attr-defined]
-    return qualname in _weights.PARAMETERLESS or flow.unweighted_loss(a, built)
+    return qualname in _weights.PARAMETERLESS or flow.unweighted_loss(a, built) or _loss_with_buffers(qualname, built)
+
+
+def _loss_with_buffers(qualname: str, built: ast.Call) -> bool:
+    """A torch.nn loss given tensors (``CrossEntropyLoss(weight=torch.tensor(w))``): it keeps
+    them as buffers, not parameters, and its output needs grad only through its inputs
+    (iarai/NeurIPS2022-traffic4cast's scoring). Not when a tensor handed in is a Parameter
+    or asks for gradients."""
+    if not (qualname.startswith("torch.nn.") and qualname.endswith("Loss")) or qualname == "torch.nn.AdaptiveLogSoftmaxWithLoss":
+        return False
+    return not any(n.__class__ is ast.Call and flow.last_name(n.func) == "Parameter"
+                   or n.__class__ is ast.keyword and n.arg == "requires_grad"
+                   for n in ast.walk(built))
 
 
 # normalization layers whose learnable weights a keyword turns off: (the keyword, its default)
