@@ -230,3 +230,23 @@ def flow_training(model, optimizer, batches):
         loss.backward()
         optimizer.step()
         nf.utils.clear_grad(model)
+
+
+def detector_epoch(detector, loader, model, optimizer):
+    # the detector's own optimizer is stepped here; its loss method (of a class not seen
+    # here) may clear it, as incDFM's ODIN detector does (``self.h_optimizer.zero_grad()``)
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = detector.get_loss(x, y)
+        loss.backward()
+        optimizer.step()
+        detector.h_optimizer.step()
+
+
+def detector_epoch_without_its_methods(detector, loader, model, optimizer):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), y) + detector.penalty
+        loss.backward()
+        optimizer.step()
+        detector.h_optimizer.step()  # expect: missing-zero-grad

@@ -194,3 +194,24 @@ def unknown_scheduler(model, optimizer, scheduler, loader, log):
         scheduler.step()  # expect: scheduler-step-before-optimizer-step
         optimizer.step()
         log.append(scheduler.get_last_lr())
+
+
+def guarded_in_a_conjunction(model, optimizer, loader, epochs, scheduler=None):
+    # ``scheduler and epoch`` is false in the first epoch: the step ends the previous one
+    for epoch in range(epochs):
+        if scheduler and epoch:
+            scheduler.step()
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+
+
+def guarded_in_a_disjunction(model, optimizer, loader, epochs, scheduler, warm):
+    for epoch in range(epochs):
+        if warm or epoch:
+            scheduler.step()  # expect: scheduler-step-before-optimizer-step
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()

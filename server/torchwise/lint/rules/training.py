@@ -189,7 +189,7 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
         clearing = _clearing_holders(ctx)
         if id(loop) in clearing:
             others = _cleared_for_other_optimizers_only(ctx, loop, opt)
-            if others is not None:
+            if others is not None and not _holder_may_clear(a, loop, opt):
                 yield ctx.finding(
                     step,
                     f"This loop clears the gradients of `{ctx.text(others)}` only, not those of "
@@ -213,7 +213,8 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
         conditional = flow.is_conditional_within(a, step, loop)
         if conditional and id(func) in clearing:
             continue  # accumulation: cleared once per outer loop / epoch
-        if _built_in(ctx, loop, opt, step) or _run_twice(loop) or _empty_parameters(a, opt):
+        if _built_in(ctx, loop, opt, step) or _run_twice(loop) or _empty_parameters(a, opt) \
+                or _holder_may_clear(a, loop, opt):
             continue
         yield ctx.finding(
             step,
@@ -222,6 +223,29 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _holder_may_clear(a, loop: ast.AST, opt: ast.expr) -> bool:
+    """The optimizer is an attribute of an object (``detector.h_optimizer``) that the loop also
+    calls a method of, one no summary can read (an object of unknown class): that method may
+    clear its own optimizer's gradients (incDFM's ``OOD_class.get_loss()``, which starts with
+    ``self.h_optimizer.zero_grad()``, in another module)."""
+    if opt.__class__ is not ast.Attribute:
+        return False
+    holder = flow.dotted(opt.value)  # type: ignore[attr-defined]
+    if holder is None or holder == "self":
+        return False
+    summaries = _summaries(a)
+    func = flow.enclosing_function(a, loop)
+    return any(c.func.__class__ is ast.Attribute and flow.dotted(c.func.value) == holder  # type: ignore[attr-defined]
+               and _UPDATING_METHOD.search(c.func.attr) and c.func.attr not in ("step", "zero_grad")  # type: ignore[attr-defined]
+               and summaries.callee(c, func) is None
+               for c in flow.calls_in(a, loop))
+
+
+# the methods of an object that may clear its own optimizer: ones that compute its loss or
+# update it (not ``trainer.model(x)``, a module it holds)
+_UPDATING_METHOD = re.compile(r"loss|update|train|learn|optimi[sz]e|backward|fit|clear|zero|reset|step", re.I)
 
 
 def _empty_parameters(a, opt: ast.expr) -> bool:
@@ -815,6 +839,12 @@ def _first_iteration_value(test: ast.expr, counters: set[str]) -> bool | None:
     if test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not:  # type: ignore[attr-defined]
         inner = _first_iteration_value(test.operand, counters)  # type: ignore[attr-defined]
         return None if inner is None else not inner
+    if test.__class__ is ast.BoolOp:  # ``if scheduler and epoch:`` (P3AFormer's re-id solver)
+        values = [_first_iteration_value(v, counters) for v in test.values]  # type: ignore[attr-defined]
+        decisive = test.op.__class__ is ast.Or  # type: ignore[attr-defined]  # (True decides an or, False an and)
+        if decisive in values:
+            return decisive
+        return None if None in values else not decisive
     if test.__class__ is ast.Compare and len(test.ops) == 1 and test.left.__class__ is ast.Name \
             and test.left.id in counters and test.comparators[0].__class__ is ast.Constant \
             and isinstance(test.comparators[0].value, int):  # type: ignore[attr-defined]
