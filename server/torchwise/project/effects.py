@@ -494,7 +494,14 @@ class Summaries:
         if binding is None or binding.kind != "import" or not binding.qualname:
             return False
         qualname = binding.qualname
-        return env.owns(qualname) and module_file(env.project, qualname) is not None \
+        if not env.owns(qualname):
+            return False
+        if _from_package(env.project, qualname):  # a re-export: the module that defines it decides
+            value = analysis.resolve(root, analysis.scope_of(root))  # (MONAI's ``from monai.networks import eval_mode``)
+            if value is None or value.kind != "symbol" or value.qualname == qualname or not env.owns(value.qualname):
+                return False
+            qualname = value.qualname
+        return module_file(env.project, qualname) is not None \
             and not may_have_effects(env.project, qualname) and not self._calls_known_methods(env.project, qualname)
 
     def _project_imports(self, env, stamp: int) -> frozenset[str] | None:
