@@ -215,3 +215,30 @@ def guarded_in_a_disjunction(model, optimizer, loader, epochs, scheduler, warm):
             optimizer.zero_grad()
             torch.nn.functional.mse_loss(model(x), y).backward()
             optimizer.step()
+
+
+class WarmupCosine(torch.optim.lr_scheduler.LambdaLR):
+    # TransFG's warm-up: the factor at step 0 is 0, so the value stepping first skips is a
+    # learning rate of zero, an update that would change nothing
+    def __init__(self, optimizer, warmup_steps, t_total):
+        self.warmup_steps, self.t_total = warmup_steps, t_total
+        super().__init__(optimizer, self.lr_lambda)
+
+    def lr_lambda(self, step):
+        if step < self.warmup_steps:
+            return float(step) / float(max(1.0, self.warmup_steps))
+        return max(0.0, 1.0 - (step - self.warmup_steps) / max(1, self.t_total - self.warmup_steps))
+
+
+def warmup_first(model, loader, t_total):
+    optimizer = torch.optim.SGD(model.parameters(), lr=3e-2)
+    scheduler = WarmupCosine(optimizer, warmup_steps=500, t_total=t_total)
+    linear = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: step / 100)
+    halving = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.5 ** step)
+    for x, y in loader:
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        scheduler.step()
+        linear.step()
+        halving.step()  # expect: scheduler-step-before-optimizer-step
+        optimizer.step()
+        optimizer.zero_grad()

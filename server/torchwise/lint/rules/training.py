@@ -753,7 +753,7 @@ def _repeats_first_value(a, scheduler: ast.expr) -> bool:
     found = _weights.class_of_project(a, qualname) if qualname else None
     method = found[1].methods.get("get_lr") if found is not None else None
     if method is None:
-        return False
+        return _lambda_starts_at_zero(a, scheduler, found)
     if any(n.__class__ is ast.Call and flow.last_name(n.func) == "max" and len(n.args) == 2
            and any(flow.dotted(x) == "self.last_epoch" for x in n.args)
            and any(x.__class__ is ast.Constant and x.value == 1 for x in n.args)
@@ -763,6 +763,31 @@ def _repeats_first_value(a, scheduler: ast.expr) -> bool:
     value = _first_return(method.body, zeros)  # type: ignore[attr-defined]
     if value.__class__ is ast.ListComp:
         value = value.elt  # type: ignore[attr-defined]
+    return value is not None and _zero_at_start(value, zeros)
+
+
+def _lambda_starts_at_zero(a, scheduler: ast.expr, found) -> bool:
+    """A ``LambdaLR`` whose factor is zero at step 0, a linear warm-up (``float(step) /
+    warmup_steps``): a class of the project's own ``lr_lambda(self, step)`` (TransFG's
+    ``WarmupCosineSchedule``), or the function or lambda handed to ``LambdaLR(opt, ...)``."""
+    fn = found[1].methods.get("lr_lambda") if found is not None else None
+    skip = 1  # (a method's first parameter is self)
+    if fn is None:
+        value = flow.binding_value(a, scheduler) if scheduler.__class__ is ast.Name else None
+        if value.__class__ is not ast.Call or flow.last_name(value.func) != "LambdaLR":  # type: ignore[union-attr]
+            return False
+        given = value.args[1] if len(value.args) > 1 else next(  # type: ignore[union-attr]
+            (k.value for k in value.keywords if k.arg == "lr_lambda"), None)  # type: ignore[union-attr]
+        skip = 0
+        if given.__class__ is ast.Lambda:
+            params = given.args.args  # type: ignore[union-attr]
+            return bool(params) and _zero_at_start(given.body, {params[0].arg})  # type: ignore[union-attr]
+        fn = flow.index(a).functions.get(given.id) if given.__class__ is ast.Name else None  # type: ignore[union-attr]
+    params = fn.args.args if fn is not None else []  # type: ignore[union-attr]
+    if len(params) <= skip:
+        return False
+    zeros = {params[skip].arg}
+    value = _first_return(fn.body, zeros)  # type: ignore[union-attr]
     return value is not None and _zero_at_start(value, zeros)
 
 
@@ -796,6 +821,9 @@ def _zero_at_start(expr: ast.AST, zeros: set[str]) -> bool:
     them as a factor of its numerator: zero while the scheduler has not stepped."""
     if flow.dotted(expr) == "self.last_epoch" or (expr.__class__ is ast.Name and expr.id in zeros):  # type: ignore[attr-defined]
         return True
+    if expr.__class__ is ast.Call and flow.last_name(expr.func) in ("float", "int") \
+            and len(expr.args) == 1 and not expr.keywords:  # type: ignore[attr-defined]
+        return _zero_at_start(expr.args[0], zeros)  # type: ignore[attr-defined]  # (``float(step)``)
     if expr.__class__ is ast.BinOp:
         op = expr.op.__class__  # type: ignore[attr-defined]
         if op is ast.Div or op is ast.FloorDiv:
