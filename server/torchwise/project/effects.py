@@ -501,8 +501,12 @@ class Summaries:
             if value is None or value.kind != "symbol" or value.qualname == qualname or not env.owns(value.qualname):
                 return False
             qualname = value.qualname
-        return module_file(env.project, qualname) is not None \
-            and not may_have_effects(env.project, qualname) and not self._calls_known_methods(env.project, qualname)
+        return module_file(env.project, qualname) is not None and not self._names_effects(env.project, qualname)
+
+    def _names_effects(self, project, qualname: str) -> bool:
+        """The module a project name comes from names an effect, or calls a method of a
+        class this module sees (see ``may_have_effects`` and ``_calls_known_methods``)."""
+        return may_have_effects(project, qualname) or self._calls_known_methods(project, qualname)
 
     def _project_imports(self, env, stamp: int) -> frozenset[str] | None:
         """Names bound anywhere in the file by an import of one of the project's modules:
@@ -537,15 +541,14 @@ class Summaries:
         if not env.owns(qualname):
             return None
         reexported = False
-        if not (may_have_effects(env.project, qualname) or self._calls_known_methods(env.project, qualname)):
+        if not self._names_effects(env.project, qualname):
             if not _from_package(env.project, qualname):
                 return None
             reexported = True  # a package's ``__init__`` naming a function of one of its modules
         value = analysis.resolve(call.func, analysis.scope_of(root))
         if value is None or value.kind != "symbol" or value.is_local or not env.owns(value.qualname):
             return None
-        if reexported and (value.qualname == qualname or not (
-                may_have_effects(env.project, value.qualname) or self._calls_known_methods(env.project, value.qualname))):
+        if reexported and (value.qualname == qualname or not self._names_effects(env.project, value.qualname)):
             return None
         found = env._function(analysis, value.qualname)
         if found is None:
