@@ -369,11 +369,21 @@ def other_framework(analysis: Analysis) -> bool:
     is that framework's (thunlp/OpenPrompt's PaddlePaddle tutorial; batch 21's review)."""
     found = analysis.queries.get("other_framework")
     if found is None:
-        imports = index(analysis).imports  # (the rules' index, built once: no walk of its own)
+        tops = imported_packages(analysis)
+        found = analysis.queries["other_framework"] = "torch" not in tops and not tops.isdisjoint(OTHER_FRAMEWORKS)
+    return found
+
+
+def imported_packages(analysis: Analysis) -> frozenset[str]:
+    """The top-level packages the file imports, absolutely (``dgl`` for ``import dgl.nn``
+    and ``from dgl import batch``), from the rules' index (no walk of its own)."""
+    found = analysis.queries.get("imported_packages")
+    if found is None:
+        imports = index(analysis).imports
         tops = {alias.name.split(".")[0] for node in imports if node.__class__ is ast.Import for alias in node.names}
         tops |= {node.module.split(".")[0] for node in imports
                  if node.__class__ is ast.ImportFrom and node.module and not node.level}
-        found = analysis.queries["other_framework"] = "torch" not in tops and not tops.isdisjoint(OTHER_FRAMEWORKS)
+        found = analysis.queries["imported_packages"] = frozenset(tops)
     return found
 
 

@@ -490,11 +490,8 @@ class Summaries:
         if not owned or root.id not in owned:
             return False
         analysis = self.analysis
-        binding = analysis.lookup(root.id, analysis.scope_of(root), root.lineno)
-        if binding is None or binding.kind != "import" or not binding.qualname:
-            return False
-        qualname = binding.qualname
-        if not env.owns(qualname):
+        qualname = self._imported_as(root)
+        if qualname is None or not env.owns(qualname):
             return False
         if _from_package(env.project, qualname):  # a re-export: the module that defines it decides
             value = analysis.resolve(root, analysis.scope_of(root))  # (MONAI's ``from monai.networks import eval_mode``)
@@ -507,6 +504,13 @@ class Summaries:
         """The module a project name comes from names an effect, or calls a method of a
         class this module sees (see ``may_have_effects`` and ``_calls_known_methods``)."""
         return may_have_effects(project, qualname) or self._calls_known_methods(project, qualname)
+
+    def _imported_as(self, name: ast.Name) -> str | None:
+        """The qualified name an import binds ``name`` to where it is used; None when
+        something else binds it."""
+        analysis = self.analysis
+        binding = analysis.lookup(name.id, analysis.scope_of(name), name.lineno)
+        return binding.qualname if binding is not None and binding.kind == "import" and binding.qualname else None
 
     def _project_imports(self, env, stamp: int) -> frozenset[str] | None:
         """Names bound anywhere in the file by an import of one of the project's modules:
@@ -528,10 +532,9 @@ class Summaries:
         if not isinstance(root, ast.Name) or root.id == "self":
             return None
         analysis = self.analysis
-        binding = analysis.lookup(root.id, analysis.scope_of(root), root.lineno)
-        if binding is None or binding.kind != "import" or not binding.qualname:
+        qualname = self._imported_as(root)
+        if qualname is None:
             return None  # only names imported from the project's modules
-        qualname = binding.qualname
         attr = call.func
         rest = []
         while isinstance(attr, ast.Attribute):

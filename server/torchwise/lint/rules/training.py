@@ -738,9 +738,14 @@ def _constant_schedule(a, scheduler: ast.expr) -> bool:
         kind = value.args[0] if value.args else next((k.value for k in value.keywords if k.arg == "name"), None)  # type: ignore[union-attr]
         return kind.__class__ is ast.Constant and kind.value == "constant"  # type: ignore[union-attr]
     if name == "LambdaLR":
-        fn = value.args[1] if len(value.args) > 1 else next((k.value for k in value.keywords if k.arg == "lr_lambda"), None)  # type: ignore[union-attr]
+        fn = _lr_lambda_given(value)  # type: ignore[arg-type]
         return fn.__class__ is ast.Lambda and fn.body.__class__ is ast.Constant  # type: ignore[union-attr]
     return False
+
+
+def _lr_lambda_given(call: ast.Call) -> ast.expr | None:
+    """The factor function a ``LambdaLR(optimizer, lr_lambda)`` call is handed."""
+    return call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "lr_lambda"), None)
 
 
 def _repeats_first_value(a, scheduler: ast.expr) -> bool:
@@ -776,8 +781,7 @@ def _lambda_starts_at_zero(a, scheduler: ast.expr, found) -> bool:
         value = flow.binding_value(a, scheduler) if scheduler.__class__ is ast.Name else None
         if value.__class__ is not ast.Call or flow.last_name(value.func) != "LambdaLR":  # type: ignore[union-attr]
             return False
-        given = value.args[1] if len(value.args) > 1 else next(  # type: ignore[union-attr]
-            (k.value for k in value.keywords if k.arg == "lr_lambda"), None)  # type: ignore[union-attr]
+        given = _lr_lambda_given(value)  # type: ignore[arg-type]
         skip = 0
         if given.__class__ is ast.Lambda:
             params = given.args.args  # type: ignore[union-attr]
@@ -3650,15 +3654,13 @@ def _graph_batch(a, stmt: ast.stmt, recv: ast.expr) -> bool:
     from a ``dgl.batch`` collate function)."""
     if recv.__class__ is not ast.Name:
         return False
-    idx = flow.index(a)
-    if not flow.is_tensor(a, recv) and any(
-            (n.module or "").split(".")[0] == "dgl" if n.__class__ is ast.ImportFrom
-            else any(alias.name.split(".")[0] == "dgl" for alias in n.names) for n in idx.imports):
+    if "dgl" in flow.imported_packages(a) and not flow.is_tensor(a, recv):
         return True  # a batch element in a module of DGL code: a graph as likely as a tensor
+    refs_by_name = flow.index(a).refs_by_name
     func = flow.enclosing_function(a, stmt)
     return any(ref.value.__class__ is ast.Name and ref.value.id == recv.id  # type: ignore[attr-defined]
                and flow.enclosing_function(a, ref) is func
-               for attr in _GRAPH_ATTRS for ref in idx.refs_by_name.get(attr, ()))
+               for attr in _GRAPH_ATTRS for ref in refs_by_name.get(attr, ()))
 
 
 def _used_as_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
