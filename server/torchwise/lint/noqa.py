@@ -16,7 +16,6 @@ import re
 from typing import TYPE_CHECKING, Iterable
 
 from torchwise.lint.base import Edit, Finding, Fix, Rule
-from torchwise.text import split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from torchwise.analysis import Analysis
@@ -68,8 +67,8 @@ def unused_noqa(rule: Rule, analysis: "Analysis", findings: Iterable[Finding], s
     rules_by_key = {key: r for r in known for key in (r.code.lower(), r.name)}
     out = []
     line_noqa_re, ours_re = re.compile(*_LINE_NOQA), re.compile(*_OURS)
-    for number, text in enumerate(split_lines(source), start=1):
-        if "noqa" not in text.lower():
+    for number, text in enumerate(analysis.lines, start=1):
+        if ("q" not in text and "Q" not in text) or "noqa" not in text.lower():  # no copy of most lines
             continue
         for match in line_noqa_re.finditer(text):
             codes = match.group("codes")

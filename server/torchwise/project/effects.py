@@ -206,13 +206,15 @@ def mode_call(call: ast.Call) -> tuple[str, str] | None:
     """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)``/``m.train(mode=False)``
     -> (m, "eval"); a trainer's ``train()`` (Hugging Face's ``trainer.train()``) sets no mode.
     The one reading of a mode call, for the summaries and the training rules alike."""
-    if not isinstance(call.func, ast.Attribute):
+    if call.func.__class__ is not ast.Attribute:
+        return None
+    mode = mode_set(call)  # (first: most calls are of other methods)
+    if mode is None:
         return None
     target = dotted(unmoved(call.func.value))  # model.to(device).train(): model
     if not target or "trainer" in target.lower():
         return None
-    mode = mode_set(call)
-    return (target, mode) if mode is not None else None
+    return (target, mode)
 
 
 def mode_set(call: ast.Call) -> str | None:

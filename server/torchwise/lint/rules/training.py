@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import itertools
 import operator
 import re
 import weakref
@@ -2078,13 +2079,15 @@ def _train_helper_before(ctx: Context, func: ast.AST, target: str, start: tuple[
     last = max((p for p, kind in events if p < start and kind == "train"), default=None)
     if last is None:
         return None
-    for call in flow.calls_in(ctx.analysis, func):
-        if (call.lineno, call.col_offset) == last:
-            f = call.func
-            if effects.mode_call(call) is None and f.__class__ is ast.Attribute and not call.args \
-                    and not call.keywords and target.startswith(f"{flow.dotted(f.value)}."):
-                return call
-            return None
+    calls = flow.calls_in(ctx.analysis, func)  # in source order: found by bisection
+    at = bisect.bisect_left(calls, last, key=flow.BY_POSITION)
+    if at == len(calls) or flow.BY_POSITION(calls[at]) != last:
+        return None
+    call = calls[at]
+    f = call.func
+    if effects.mode_call(call) is None and f.__class__ is ast.Attribute and not call.args \
+            and not call.keywords and target.startswith(f"{flow.dotted(f.value)}."):
+        return call
     return None
 
 
@@ -3011,7 +3014,14 @@ def _volatile_note(a, func: ast.AST) -> str:
 def _called_after_eval(a) -> set[str]:
     """Names of the functions called by name, after an ``x.eval()`` in the same function,
     with ``x`` among their arguments: the candidates of ``_evaluated_after_callers_eval``
-    (not every function of the file and its loops)."""
+    (not every function of the file and its loops). Memoized: two rules ask."""
+    names = a.queries.get("called_after_eval")
+    if names is None:
+        names = a.queries["called_after_eval"] = _compute_called_after_eval(a)
+    return names
+
+
+def _compute_called_after_eval(a) -> set[str]:
     first: dict[int, tuple[ast.AST, dict[str, ast.Call]]] = {}  # function -> target -> its first eval()
     for call in flow.calls_named(a, "eval"):  # (in source order)
         mc = effects.mode_call(call)
@@ -3020,7 +3030,9 @@ def _called_after_eval(a) -> set[str]:
             first.setdefault(id(func), (func, {}))[1].setdefault(mc[0], call)
     names: set[str] = set()
     for func, evals in first.values():
-        for c in flow.calls_in(a, func):
+        calls = flow.calls_in(a, func)  # (in source order: those after the first eval())
+        start = bisect.bisect_left(calls, min(flow.BY_POSITION(e) for e in evals.values()), key=flow.BY_POSITION)
+        for c in itertools.islice(calls, start, None):
             if c.func.__class__ is ast.Name and c.func.id not in names and any(  # type: ignore[attr-defined]
                     (e := evals.get(flow.dotted(x) or "")) is not None and flow.before(e, c) for x in c.args):
                 names.add(c.func.id)  # type: ignore[attr-defined]
