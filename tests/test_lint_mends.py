@@ -808,6 +808,27 @@ def test_batch_36_torch_six_code_has_no_deprecations_from_torch_2(tmp_path, caps
     assert _check_lines(tmp_path, capsys, monkeypatch, "TW404", files, ".") == [6, 6]
 
 
+def test_batch_65_torch_six_reached_by_a_relative_import_of_a_submodule(tmp_path, capsys, monkeypatch) -> None:
+    """zhu-xlab/SSL4EO-S12's MAE engine: ``from .util import misc``, where ``util/misc.py``
+    (a submodule, not the package) imports ``torch._six``: the engine runs on torch 1.x
+    only. An absolute ``from util import misc`` reaches it the same way."""
+    misc = "import torch\nfrom torch._six import inf\n"
+    engine = ("import torch\n\nfrom .util import misc\n\n\n"
+              "def train_one_epoch(model, x):\n    with torch.cuda.amp.autocast():\n        return model(x)\n")
+    (tmp_path / "mae" / "util").mkdir(parents=True)
+    files = {"mae/__init__.py": "", "mae/util/__init__.py": "", "mae/util/misc.py": misc, "mae/engine.py": engine}
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW404", files, "mae/engine.py") == []
+    files["mae/engine.py"] = engine.replace("from .util import misc", "from util import misc")
+    (tmp_path / "mae" / "engine.py").unlink()
+    (tmp_path / "engine.py").write_text(files.pop("mae/engine.py"))
+    (tmp_path / "util").mkdir()
+    for name in ("util/__init__.py", "util/misc.py"):
+        (tmp_path / name).write_text(files[f"mae/{name}"])
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW404", {}, "engine.py") == []
+    (tmp_path / "util" / "misc.py").write_text("import torch\nfrom math import inf\n")
+    assert _check_lines(tmp_path, capsys, monkeypatch, "TW404", {}, "engine.py") == [7]
+
+
 def test_batch_36_the_gradscaler_fix_is_unsafe_where_the_class_is_tested() -> None:
     """hila-chefer/Transformer-MM-Explainability's MMF tests ``isinstance(trainer.scaler,
     torch.cuda.amp.GradScaler)``: the fix builds the base class, which fails that test."""

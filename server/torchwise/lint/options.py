@@ -313,14 +313,18 @@ def imports_six(stmt: ast.stmt) -> bool:
 
 
 def _top_imports(a) -> list[str]:
-    """The modules the file imports at its top (absolute imports: ``import utils``,
-    ``from utils import x``), but torch's."""
+    """The modules the file imports at its top (``import utils``, ``from utils import x``,
+    and ``x`` itself where it is a submodule; relative ones too: SSL4EO-S12's MAE engine's
+    ``from .util import misc``, whose ``misc`` imports ``torch._six``), but torch's."""
     names = []
     for stmt in a.tree.body:
         if stmt.__class__ is ast.Import:
             names += [n.name for n in stmt.names]
-        elif stmt.__class__ is ast.ImportFrom and stmt.level == 0 and stmt.module:
-            names.append(stmt.module)
+        elif stmt.__class__ is ast.ImportFrom:
+            module = a._absolute_module(stmt) if stmt.level else stmt.module
+            if module:
+                names.append(module)
+                names += [f"{module}.{n.name}" for n in stmt.names if n.name != "*"]  # (a submodule, maybe)
     return [n for n in dict.fromkeys(names) if n.partition(".")[0] not in ("torch", "torchvision", "numpy")]
 
 
