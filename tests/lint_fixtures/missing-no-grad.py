@@ -523,3 +523,40 @@ def evaluate_forces(model, loader, needs_grad):
             pred = model(batch)
         total += pred.sum().item()
     return total
+
+
+# kan-bayashi/ParallelWaveGAN's trainer (before its PR #26): a dict of models switched to
+# eval one by one, then a loop that hands each batch to a method of the class that runs them
+class WaveGANTrainer:
+    def __init__(self, model, criterion, loader):
+        self.model = model  # {"generator": ..., "discriminator": ...}
+        self.criterion = criterion
+        self.loader = loader
+
+    def _eval_step(self, batch):
+        z, c, y = batch
+        y_ = self.model["generator"](z, c)
+        p_ = self.model["discriminator"](y_)
+        return self.criterion(p_, y).item()
+
+    def _eval_step_no_grad(self, batch):
+        z, c, y = batch
+        with torch.no_grad():
+            y_ = self.model["generator"](z, c)
+        return y_.mean().item()
+
+    def _eval_epoch(self):
+        for key in self.model.keys():
+            self.model[key].eval()
+        for batch in self.loader:
+            self._eval_step(batch)  # expect: missing-no-grad
+        for key in self.model.keys():
+            self.model[key].train()
+
+    def _eval_epoch_quietly(self):
+        for key in self.model.keys():
+            self.model[key].eval()
+        for batch in self.loader:
+            self._eval_step_no_grad(batch)
+        for key in self.model.keys():
+            self.model[key].train()

@@ -204,14 +204,19 @@ def unmoved(expr: ast.expr, also: tuple[str, ...] = ()) -> ast.expr:
 
 def mode_call(call: ast.Call) -> tuple[str, str] | None:
     """``m.train()`` -> (m, "train"); ``m.eval()``/``m.train(False)``/``m.train(mode=False)``
-    -> (m, "eval"); a trainer's ``train()`` (Hugging Face's ``trainer.train()``) sets no mode.
+    -> (m, "eval"); ``ms[key].eval()``, by a variable (a loop's over a dict or list of
+    models: ParallelWaveGAN's trainer), -> (ms, "eval"); a trainer's ``train()`` (Hugging
+    Face's ``trainer.train()``) sets no mode.
     The one reading of a mode call, for the summaries and the training rules alike."""
     if call.func.__class__ is not ast.Attribute:
         return None
     mode = mode_set(call)  # (first: most calls are of other methods)
     if mode is None:
         return None
-    target = dotted(unmoved(call.func.value))  # model.to(device).train(): model
+    receiver = unmoved(call.func.value)  # model.to(device).train(): model
+    if receiver.__class__ is ast.Subscript and receiver.slice.__class__ is ast.Name:  # type: ignore[attr-defined]
+        receiver = receiver.value  # type: ignore[attr-defined]  # ``for key in models: models[key].eval()``: each of them
+    target = dotted(receiver)
     if not target or "trainer" in target.lower():
         return None
     return (target, mode)

@@ -974,9 +974,37 @@ def _mode_over_members(a, call: ast.Call) -> tuple[str, str] | None:
 
 
 def _calls_target(a, node: ast.AST, target: str) -> ast.Call | None:
+    """The first call in ``node`` of ``target`` (``model(x)``) or of one of its items
+    (``models["generator"](z)``: a dict or list of models switched together)."""
     for n in flow.calls_in(a, node):
-        if flow.dotted(n.func) == target:
+        if _calls_of(n, target):
             return n
+    return None
+
+
+def _calls_of(call: ast.Call, target: str) -> bool:
+    f = call.func
+    return flow.dotted(f.value if f.__class__ is ast.Subscript else f) == target  # type: ignore[attr-defined]
+
+
+def _calls_target_in_a_method(ctx: Context, node: ast.AST, target: str, func: ast.AST) -> ast.Call | None:
+    """A call in ``node`` of a method of ``func``'s class (``self._eval_step(batch)``) that
+    calls ``self.x`` ``target`` in its own code and turns no gradients off there: the
+    call, where the model runs (ParallelWaveGAN's ``_eval_epoch``, whose loop hands each
+    batch to ``_eval_step``)."""
+    a = ctx.analysis
+    owner = flow.parent(a, func)
+    if not target.startswith("self.") or owner.__class__ is not ast.ClassDef:
+        return None
+    methods = {m.name: m for m in owner.body if m.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)}  # type: ignore[attr-defined]
+    for call in flow.calls_in(a, node):
+        f = call.func
+        if f.__class__ is ast.Attribute and f.value.__class__ is ast.Name and f.value.id == "self":  # type: ignore[attr-defined]
+            method = methods.get(f.attr)  # type: ignore[attr-defined]
+            if method is not None and method is not func and not _grad_disabled_somewhere(ctx, method) and any(
+                    _calls_of(inner, target) and not flow.under_grad_off(a, inner)
+                    for inner in flow.calls_in(a, method)):
+                return call
     return None
 
 
@@ -2268,7 +2296,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                 continue
             if flow.contains(loop, call) and loop is not call or any(flow.contains(f, loop) for f in found):
                 continue  # (a loop inside one reported: its fix wraps this one too)
-            model_call = _calls_target(a, loop, target)
+            model_call = _calls_target(a, loop, target) or _calls_target_in_a_method(ctx, loop, target, func)
             if model_call is None or _called_before_the_loop(loop, model_call):
                 continue  # (a comprehension over one call's outputs runs the model once, before it loops)
             if id(model_call) in reported:
