@@ -130,3 +130,31 @@ def train_with_meters(model, loader, optimizer, criterion):
         converted.update(loss, x.size(0))
         losses.update(loss.item(), x.size(0))
     return losses.sum
+
+
+# taoxugit/AttnGAN's trainer: one loss per discriminator, each stepping its own optimizer,
+# summed for a log line; the total starts again at every training step
+def train_discriminators(netsD, optimizersD, data_iter, num_batches):
+    step = 0
+    while step < num_batches:
+        imgs = next(data_iter)
+        errD_total = 0
+        for i in range(len(netsD)):
+            netsD[i].zero_grad()
+            errD = netsD[i](imgs[i]).mean()
+            errD.backward()
+            optimizersD[i].step()
+            errD_total += errD
+        step += 1
+
+
+# the same sum over the batches of an epoch, started again each epoch: it grows with the epoch
+def train_epochs(net, optimizers, loader, epochs):
+    for epoch in range(epochs):
+        epoch_total = 0
+        for i, batch in enumerate(loader):
+            optimizers[0].zero_grad()
+            err = net(batch).mean()
+            err.backward()
+            optimizers[0].step()
+            epoch_total += err.item()  # expect: loss-accumulated-without-item

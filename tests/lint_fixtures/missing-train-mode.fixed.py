@@ -389,3 +389,51 @@ def fit_handed(loader, epochs):
             loss.backward()
             optimizer.step()
         evaluate_handed(handed_model, loader)  # expect: missing-train-mode
+
+
+# kevinzakka/pytorch-simclr's linear evaluation, a script: its training function puts the
+# global encoder in eval mode itself (frozen, its output detached) and trains the classifier
+probe_net = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.BatchNorm1d(8))
+probe_clf = torch.nn.Linear(8, 2)
+probe_optimizer = torch.optim.SGD(probe_clf.parameters(), lr=0.1)
+probe_train_loader = probe_test_loader = []
+
+
+def test_probe(loader, net, clf):
+    net.eval()
+    clf.eval()
+    with torch.no_grad():
+        for x, y in loader:
+            print(clf(net(x)).argmax(1).eq(y).sum().item())
+
+
+def train_probe(loader):
+    probe_net.eval()
+    probe_clf.train()
+    for x, y in loader:
+        probe_optimizer.zero_grad()
+        loss = F.cross_entropy(probe_clf(probe_net(x).detach()), y)
+        loss.backward()
+        probe_optimizer.step()
+
+
+def train_probe_and_encoder(loader):
+    probe_clf.train()
+    for x, y in loader:
+        probe_optimizer.zero_grad()
+        loss = F.cross_entropy(probe_clf(probe_net(x)), y)
+        loss.backward()
+        probe_optimizer.step()
+
+
+for probe_epoch in range(10):
+    train_probe(probe_train_loader)
+    test_probe(probe_test_loader, probe_net, probe_clf)
+
+
+def run_probe_and_encoder(train_loader, test_loader, epochs):
+    probe_net.train()
+    for epoch in range(epochs):
+        probe_net.train()
+        train_probe_and_encoder(train_loader)
+        test_probe(test_loader, probe_net, probe_clf)  # expect: missing-train-mode

@@ -1409,7 +1409,8 @@ _MODE_FREE_LAYERS = {f"torch.nn.{n}" for n in (
     "LogSoftmax", "Softplus", "Hardtanh", "Hardswish", "Hardsigmoid", "PReLU", "MaxPool1d", "MaxPool2d", "MaxPool3d",
     "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "ZeroPad2d",
-    "ConstantPad1d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d")}
+    "ConstantPad1d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d", "Parameter", "ParameterList",
+    "ParameterDict")}
 
 
 def _mode_free(ctx: Context, call: ast.Call) -> bool:
@@ -1418,8 +1419,33 @@ def _mode_free(ctx: Context, call: ast.Call) -> bool:
     example ``Net``; avalanche's ``_PlainMLP``), and whose code reads no ``self.training``
     nor calls a functional dropout: the mode it runs in changes nothing."""
     a = ctx.analysis
+    each = _each_built_mode_free(a, call)
+    if each is not None:
+        return each
     found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
     return (found is not None and _class_mode_free(found[0], found[1], 0)) or _built_mode_free(ctx, call.func)
+
+
+def _each_built_mode_free(a, call: ast.Call) -> bool | None:
+    """For a local name bound several times in its function: whether each binding builds
+    a class of the project that is mode-free (one model of several kinds, chosen by the
+    data: pdebench/PDEBench's ``FNO1d``, ``FNO2d`` or ``FNO3d`` on the arms of an ``if``,
+    which ``safe_type`` reads as its last). None for a name bound once, or not a name."""
+    name = call.func
+    if name.__class__ is not ast.Name:
+        return None
+    func = flow.enclosing_function(a, call)
+    values = [n.value for n in flow.walk_local(a, func) if n.__class__ is ast.Assign
+              and any(t.__class__ is ast.Name and t.id == name.id for t in n.targets)]  # type: ignore[attr-defined]
+    if len(values) < 2:
+        return None
+    for value in values:
+        value = effects.unmoved(value)
+        found = _weights.class_of_project(a, flow.safe_qualname(a, value.func) or "") \
+            if value.__class__ is ast.Call else None  # type: ignore[attr-defined]
+        if found is None or not _class_mode_free(found[0], found[1], 0):
+            return False
+    return True
 
 
 # PyTorch Geometric's stacks of graph convolutions (``BasicGNN``): their only mode-dependent
@@ -1462,10 +1488,11 @@ def _class_mode_free(a, info, depth: int) -> bool:
             return False  # another library's class: its layers are unknown
         if flow.is_subclass(inner[0], inner[1].qualname, MODULE) and not _class_mode_free(inner[0], inner[1], depth + 1):
             return False  # (a mixin of the project adds no layers: avalanche's BaseModel)
+    unused = _unused_layers(info.node)
     for n in ast.walk(info.node):
         if n.__class__ is ast.Attribute and n.attr == "training":  # type: ignore[attr-defined]
             return False
-        if n.__class__ is not ast.Call:
+        if n.__class__ is not ast.Call or id(n) in unused:
             continue
         called = flow.safe_qualname(a, n.func)  # type: ignore[attr-defined]
         if called is None:
@@ -1479,14 +1506,32 @@ def _class_mode_free(a, info, depth: int) -> bool:
             continue  # (torch functions: ``torch.cat``, ``F.relu``; not ``F.dropout``)
         if called.startswith("torch.nn.functional.") and "dropout" not in called:
             continue
-        if called.startswith("torch.nn.Module."):
-            continue  # (``super().__init__``, ``self.register_buffer``)
+        if called.startswith("torch.nn.Module.") or called.startswith(f"{info.qualname}."):
+            continue  # (``super().__init__``, ``self.register_buffer``; a method of the class, walked here)
         inner = _weights.class_of_project(a, called)
         if inner is not None and flow.is_subclass(inner[0], inner[1].qualname, MODULE) \
                 and _class_mode_free(inner[0], inner[1], depth + 1):
             continue
         return False
     return True
+
+
+def _unused_layers(cls: ast.AST) -> set[int]:
+    """The constructions the class stores in an attribute (``self.bn0 = nn.BatchNorm3d(w)``)
+    that none of its code reads: layers built and never run (PDEBench's ``FNO3d`` keeps
+    four batch norms its ``forward`` does not use)."""
+    stored: dict[str, list[ast.Call]] = {}
+    read: set[str] = set()
+    for n in ast.walk(cls):
+        if n.__class__ is ast.Assign and len(n.targets) == 1 and n.value.__class__ is ast.Call:  # type: ignore[attr-defined]
+            t = n.targets[0]  # type: ignore[attr-defined]
+            if t.__class__ is ast.Attribute and t.value.__class__ is ast.Name and t.value.id == "self":
+                stored.setdefault(t.attr, []).append(n.value)  # type: ignore[attr-defined]
+        elif n.__class__ is ast.Attribute and n.ctx.__class__ is not ast.Store:  # type: ignore[attr-defined]
+            read.add(n.attr)  # type: ignore[attr-defined]
+        elif n.__class__ is ast.Constant and isinstance(n.value, str):  # type: ignore[attr-defined]
+            read.add(n.value)  # type: ignore[attr-defined]  # (``getattr(self, "bn0")``)
+    return {id(call) for attr, calls in stored.items() if attr not in read for call in calls}
 
 
 def _train_call_inside(a, block: ast.AST, call: ast.Call, target: str) -> ast.Call | None:
@@ -2147,11 +2192,25 @@ def _helper_sets_train_mode(ctx: Context, loop: ast.AST, target: str) -> bool:
                 t = mc[0]  # (``self.net``: the receiver's, for a method)
             elif root in inner.params:
                 t = f"#{inner.params.index(root)}" + (f".{rest}" if rest else "")
+            elif mc[0] == target and _global_of_the_file(ctx.analysis, callee, root):
+                return True  # (a script's global model: kevinzakka/pytorch-simclr's ``train_clf``)
             else:
                 continue
             if summaries.map_target(t, call, inner.params) == target:
                 return True
     return False
+
+
+def _global_of_the_file(a, func: ast.AST, name: str) -> bool:
+    """``name`` in ``func``, a function of the file, is the module's global: not one of its
+    parameters nor bound in its own code."""
+    if id(func) not in flow.index(a).parents or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    args = func.args  # type: ignore[attr-defined]
+    if name in {p.arg for p in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if p}:
+        return False
+    return not any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load  # type: ignore[attr-defined]
+                   for n in flow.walk_local(a, func))
 
 
 def _trains_itself(a, call: ast.Call) -> bool:
@@ -2562,7 +2621,14 @@ def _runs_through_method(summaries, call: ast.Call, method: ast.AST, target: str
     if f.__class__ is not ast.Attribute or f.value.__class__ is not ast.Name or f.value.id != "self":  # type: ignore[attr-defined]
         return False
     callee = summaries.callee(call, method)
-    return callee is not None and target in summaries.of(callee).called
+    if callee is None or target not in summaries.of(callee).called:
+        return False
+    a = summaries.analysis
+    if a is None or id(callee) not in flow.index(a).parents:
+        return True  # (another module's method: its summary says it runs the model)
+    # a method of the file: it runs the model outside no_grad (TabSurvey's DANet
+    # ``_predict_batch`` runs it under ``with torch.no_grad():``)
+    return any(_calls_of(c, target) and not flow.under_grad_off(a, c) for c in flow.calls_in(a, callee))
 
 
 def _step_loop(ctx: Context, owner: ast.AST, name: str) -> ast.AST | None:
@@ -3433,7 +3499,8 @@ def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = F
     # ``reset``: the total starts again inside the loop (the loss of one gradient
     # accumulation window, pytorch/torchtune's recipes): its history does not grow
     # with the training loop, and it may have to stay a tensor (all_reduce)
-    if value not in backwarded or detached or reset or _window_total(a, node, loop, target):
+    if value not in backwarded or detached or reset or _window_total(a, node, loop, target) \
+            or _per_model_total(a, loops, target):
         return False
     if target and target in backwarded:
         return False  # summing losses to backward once: intended
@@ -3564,6 +3631,24 @@ def _window_total(a, aug: ast.AugAssign, loop: ast.AST, target: str | None) -> b
     return any(n.__class__ is ast.Assign and n.value.__class__ is ast.Constant and flow.before(n, loop)
                and any(t.__class__ is ast.Name and t.id == target for t in n.targets)
                for n in flow.walk_local(a, func))
+
+
+def _per_model_total(a, loops: list, target: str | None) -> bool:
+    """The total sums one loss per model of a loop over several models, each stepping its
+    own optimizer (``optimizersD[i].step()``), and the loop around it starts the total
+    again before it: it lives for one training step (taoxugit/AttnGAN's ``errD_total``
+    over its discriminators)."""
+    if not target or len(loops) < 2 or loops[0].__class__ is not ast.For:
+        return False
+    loop, outer = loops[0], loops[1]
+    index = flow.dotted(loop.target) if loop.target.__class__ is ast.Name else None  # type: ignore[attr-defined]
+    if index is None or not any(
+            flow.method_name(c) == "step" and c.func.value.__class__ is ast.Subscript  # type: ignore[attr-defined]
+            and flow.dotted(c.func.value.slice) == index for c in flow.calls_in(a, loop)):  # type: ignore[attr-defined]
+        return False
+    return any(n.__class__ is ast.Assign and n.value.__class__ is ast.Constant and flow.before(n, loop)
+               and flow.enclosing_loops(a, n)[:1] == [outer] and flow.dotted(n.targets[0]) == target
+               for n in flow.walk_local(a, outer))
 
 
 def _keeps_graph(expr: ast.expr) -> bool:
