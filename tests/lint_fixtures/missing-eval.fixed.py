@@ -457,3 +457,62 @@ def run_training_with_dropout(loader, val_loader, dimensions, width, modes, opti
         with torch.no_grad():
             for x, y in val_loader:
                 print(loss_fn(model(x), y).item())  # expect: missing-eval
+
+
+# rasbt/stat453-deep-learning-ss21's LSTM classifiers: an embedding, one LSTM layer (no
+# dropout between layers: there is one) and a linear layer compute the same in either mode;
+# two stacked layers with a dropout between them do not
+class PackedLSTMClassifier(torch.nn.Module):
+    def __init__(self, vocab, embedding_dim, hidden_dim, classes):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab, embedding_dim)
+        self.rnn = torch.nn.LSTM(embedding_dim, hidden_dim)
+        self.fc = torch.nn.Linear(hidden_dim, classes)
+
+    def forward(self, text, lengths):
+        packed = torch.nn.utils.rnn.pack_padded_sequence(self.embedding(text), lengths)
+        _, (hidden, _) = self.rnn(packed)
+        return self.fc(hidden.squeeze(0))
+
+
+class StackedLSTMClassifier(torch.nn.Module):
+    def __init__(self, vocab, embedding_dim, hidden_dim, classes):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab, embedding_dim)
+        self.rnn = torch.nn.LSTM(embedding_dim, hidden_dim, num_layers=2, dropout=0.3)
+        self.fc = torch.nn.Linear(hidden_dim, classes)
+
+    def forward(self, text):
+        _, (hidden, _) = self.rnn(self.embedding(text))
+        return self.fc(hidden[-1])
+
+
+def train_packed_lstm(loader, valid_loader, epochs):
+    model = PackedLSTMClassifier(1000, 64, 128, 2)
+    optimizer = torch.optim.Adam(model.parameters())
+    for epoch in range(epochs):
+        model.train()
+        for text, lengths, y in loader:
+            loss = F.cross_entropy(model(text, lengths), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            for text, lengths, y in valid_loader:
+                print((model(text, lengths).argmax(1) == y).float().mean().item())
+
+
+def train_stacked_lstm(loader, valid_loader, epochs):
+    model = StackedLSTMClassifier(1000, 64, 128, 2)
+    optimizer = torch.optim.Adam(model.parameters())
+    for epoch in range(epochs):
+        model.train()
+        for text, y in loader:
+            loss = F.cross_entropy(model(text), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            for text, y in valid_loader:
+                print((model(text).argmax(1) == y).float().mean().item())  # expect: missing-eval

@@ -218,7 +218,23 @@ def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, inde
         return None
 
 
+def param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *,
+                 method: bool) -> frozenset[Value] | None:
+    """Every value the project's call sites pass (a shared ``train(net, ...)`` handed an
+    ``MLP`` and then a ``ConvNet``); None when one of them is not known."""
+    try:
+        return _param_values(env, analysis, func, target, index, method=method)
+    except Incomplete:
+        return None
+
+
 def _param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
+    found = _param_values(env, analysis, func, target, index, method=method)
+    return next(iter(found)) if found is not None and len(found) == 1 else None
+
+
+def _param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *,
+                  method: bool) -> frozenset[Value] | None:
     found: set[Value] = set()
     count = 0
     constructor = method and func.name == "__init__"
@@ -251,7 +267,7 @@ def _param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, ind
         if value is None:
             return None
         found.add(value)
-    return found.pop() if len(found) == 1 else None
+    return frozenset(found) if found else None
 
 
 def _default(func, index: int) -> ast.expr | None:

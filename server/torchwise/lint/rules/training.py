@@ -1413,6 +1413,21 @@ _MODE_FREE_LAYERS = {f"torch.nn.{n}" for n in (
     "ParameterDict")}
 
 
+# recurrent layers, whose only mode-dependent step is the dropout between stacked layers
+# (off unless ``dropout`` is given): its position among their parameters
+_RECURRENT_LAYERS = {"torch.nn.LSTM": 5, "torch.nn.GRU": 5, "torch.nn.RNN": 6, "torch.nn.LSTMCell": None,
+                     "torch.nn.GRUCell": None, "torch.nn.RNNCell": None}
+
+
+def _recurrent_dropout(call: ast.Call) -> bool:
+    """An ``nn.LSTM(...)`` given a dropout that may not be zero (or ``**kwargs``)."""
+    if any(k.arg is None or (k.arg == "dropout" and not (k.value.__class__ is ast.Constant and not k.value.value))
+           for k in call.keywords):  # type: ignore[attr-defined]
+        return True
+    position = _RECURRENT_LAYERS.get(flow.last_name(call.func) and f"torch.nn.{flow.last_name(call.func)}", None)
+    return position is not None and (len(call.args) > position or any(a.__class__ is ast.Starred for a in call.args))
+
+
 def _mode_free(ctx: Context, call: ast.Call) -> bool:
     """The model called is of a class of the project whose layers all compute the same in
     train and eval mode (convolutions, linear layers, activations, pooling: adap/flower's
@@ -1420,10 +1435,39 @@ def _mode_free(ctx: Context, call: ast.Call) -> bool:
     nor calls a functional dropout: the mode it runs in changes nothing."""
     a = ctx.analysis
     each = _each_built_mode_free(a, call)
+    if each is None:
+        each = _each_passed_mode_free(a, call)
     if each is not None:
         return each
     found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
     return (found is not None and _class_mode_free(found[0], found[1], 0)) or _built_mode_free(ctx, call.func)
+
+
+def _each_passed_mode_free(a, call: ast.Call) -> bool | None:
+    """For a parameter that the project's callers hand several models: whether each is of
+    a mode-free class of the project (a course's shared ``train(net, ...)``, called with an
+    ``MLP`` and then a ``ConvNet``, neither with a dropout or a batch norm:
+    isadrtdinov/intro-to-dl-hse). None where it is not such a parameter."""
+    env = getattr(a, "env", None)
+    name = call.func
+    if env is None or name.__class__ is not ast.Name:
+        return None
+    scope = a.scope_of(name)
+    binding = a.lookup(name.id, scope, call.lineno)  # type: ignore[attr-defined]
+    if binding is None or binding.kind != "param" or binding.node is not None or binding.qualname \
+            or binding.index is None:
+        return None
+    try:
+        values = env.param_values(a, scope, binding)
+    except Exception:  # the project model must never break a rule
+        return None
+    if values is None or len(values) < 2:
+        return None
+    for value in values:
+        found = _weights.class_of_project(a, value.qualname) if value.kind == "instance" else None
+        if found is None or not _class_mode_free(found[0], found[1], 0):
+            return False
+    return True
 
 
 def _each_built_mode_free(a, call: ast.Call) -> bool | None:
@@ -1501,11 +1545,14 @@ def _class_mode_free(a, info, depth: int) -> bool:
             if n.func.__class__ is ast.Name and hasattr(builtins, n.func.id):  # type: ignore[attr-defined]
                 continue  # (``super()``, ``range(...)``, ``NotImplementedError()``)
             return False
+        if called in _RECURRENT_LAYERS and not _recurrent_dropout(n):  # type: ignore[arg-type]
+            continue
         if called in _MODE_FREE_LAYERS or (called.startswith("torch.") and not called.startswith("torch.nn.")
                                            and "dropout" not in called.lower()):
             continue  # (torch functions: ``torch.cat``, ``F.relu``; not ``F.dropout``)
-        if called.startswith("torch.nn.functional.") and "dropout" not in called:
-            continue
+        if (called.startswith("torch.nn.functional.") and "dropout" not in called) \
+                or called.startswith(("torch.nn.utils.", "torch.nn.init.")):
+            continue  # (``pack_padded_sequence``, ``xavier_uniform_``: functions, no layer)
         if called.startswith("torch.nn.Module.") or called.startswith(f"{info.qualname}."):
             continue  # (``super().__init__``, ``self.register_buffer``; a method of the class, walked here)
         inner = _weights.class_of_project(a, called)
