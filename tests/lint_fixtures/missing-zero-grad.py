@@ -250,3 +250,46 @@ def detector_epoch_without_its_methods(detector, loader, model, optimizer):
         loss.backward()
         optimizer.step()
         detector.h_optimizer.step()  # expect: missing-zero-grad
+
+
+# alibaba/EasyNLP's Trainer (before its fix): the step helper clears the gradients in its
+# plain arm only; the AMP arm steps the scaler and leaves them to accumulate
+class AmpTrainer:
+    def __init__(self, model, optimizer, scaler, loader, use_amp):
+        self.model, self._optimizer, self._scaler = model, optimizer, scaler
+        self.loader, self.use_amp = loader, use_amp
+
+    def optimizer_step(self):
+        if self.use_amp:
+            self._scaler.step(self._optimizer)
+            self._scaler.update()
+        else:
+            self._optimizer.step()
+            self._optimizer.zero_grad()
+
+    def optimizer_step_cleared(self):
+        if self.use_amp:
+            self._scaler.step(self._optimizer)
+            self._scaler.update()
+        else:
+            self._optimizer.step()
+        self._optimizer.zero_grad()
+
+    def after_iter(self, step):
+        if (step + 1) % 4 == 0:
+            self.optimizer_step()
+
+    def train(self):
+        for step, batch in enumerate(self.loader):
+            loss = self.model(batch)
+            if self.use_amp:
+                self._scaler.scale(loss).backward()
+            else:
+                loss.backward()
+            self.after_iter(step)  # expect: missing-zero-grad
+
+    def train_cleared(self):
+        for step, batch in enumerate(self.loader):
+            loss = self.model(batch)
+            loss.backward()
+            self.optimizer_step_cleared()

@@ -46,10 +46,13 @@ class Effects:
     called: frozenset[str]  # targets called (``model(x)``): the models it runs
     clears: bool  # clears gradients (``zero_grad()``), itself or through a helper
     regions: "Regions | None"  # where its own code runs with grad off / under autocast
+    # it clears, but steps on a path that clears nothing: the other arm of the ``if`` that
+    # clears (EasyNLP's ``optimizer_step``: its AMP arm steps the scaler and never clears)
+    uncleared: bool
 
     def __init__(self, params: tuple[str, ...], modes: tuple[tuple[str, str], ...],
                  steps: tuple[tuple[str, ast.expr], ...], backward: bool, called: frozenset[str],
-                 clears: bool = False, regions: "Regions | None" = None) -> None:
+                 clears: bool = False, regions: "Regions | None" = None, uncleared: bool = False) -> None:
         setfield(self, "params", params)
         setfield(self, "modes", modes)
         setfield(self, "steps", steps)
@@ -57,6 +60,7 @@ class Effects:
         setfield(self, "called", called)
         setfield(self, "clears", clears)
         setfield(self, "regions", regions)
+        setfield(self, "uncleared", uncleared)
 
     def mode_of(self, target: str) -> str | None:
         return dict(self.modes).get(target)
@@ -67,6 +71,14 @@ class Effects:
 
 
 NONE = Effects((), (), (), False, frozenset())
+
+def _steps_uncleared(analysis, stepping: list[ast.Call], clearing: list[ast.Call]) -> bool:
+    """A step with no clear on its path: each clear sits in the other arm of an ``if``
+    (or of ``x if c else y``) that holds the step."""
+    from torchwise.lint.flow import other_arms  # (lint sits above the project layer)
+
+    return any(all(c is not s and other_arms(analysis, s, c) for c in clearing) for s in stepping)
+
 
 def _local_calls(func: ast.AST) -> list[tuple[ast.Call, bool]]:
     """The calls of ``func``'s own code (not nested functions), in source order, each
@@ -666,6 +678,8 @@ class Summaries:
         called: set[str] = set()
         backward = False
         clears = False
+        stepping: list[ast.Call] = []  # the calls that step (or a helper's that may leave gradients)
+        clearing: list[ast.Call] = []  # the calls that clear (or a helper's that clears wherever it steps)
         for call, conditional in _local_calls(func) if analysis is None else _indexed_local_calls(analysis, func):
             mc = mode_call(call)
             if mc is not None:
@@ -679,7 +693,11 @@ class Summaries:
                     backward = True
                 elif f.attr == "zero_grad" or edits_grad_in_place(call):
                     clears = True  # opt.zero_grad(), p.grad.zero_() (improved-diffusion's zero_grad helper)
+                    clearing.append(call)
                 elif f.attr == "step":
+                    receiver = (dotted(f.value) or "").lower()
+                    if "sched" not in receiver and (not call.args or "scaler" in receiver):
+                        stepping.append(call)  # an optimizer's or a scaler's, not a scheduler's or env.step(a)
                     expr = None
                     if not call.args and not call.keywords:
                         expr = f.value
@@ -697,6 +715,10 @@ class Summaries:
             inner = self.of(target, depth + 1)
             backward = backward or inner.backward
             clears = clears or inner.clears
+            if inner.clears and not inner.uncleared:
+                clearing.append(call)
+            elif inner.steps:
+                stepping.append(call)
             for t, mode in inner.modes:
                 k = key(self.map_target(t, call, inner.params))
                 if k is not None:
@@ -710,9 +732,12 @@ class Summaries:
                 k = key(self.map_target(t, call, inner.params))
                 if k is not None:
                     called.add(k)
-        clears = clears or _assigns_grad(analysis, func)
+        assigns = _assigns_grad(analysis, func)
+        clears = clears or assigns
+        uncleared = clears and not assigns and analysis is not None and bool(stepping) and _steps_uncleared(
+            analysis, stepping, clearing)
         return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called), clears,
-                       regions_of(self._own_analysis(), func))
+                       regions_of(self._own_analysis(), func), uncleared)
 
     def argument(self, target: str, call: ast.Call, params: tuple[str, ...] = ()) -> ast.expr | None:
         """The argument expression a call passes for a parameter target ``#i`` (no attribute);

@@ -209,6 +209,13 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
                     f"`{ctx.text(opt)}.zero_grad()` on this path too (or once at the top of the loop)",
                     _zero_grad_fix(ctx, loop, opt),
                 )
+            elif _helper_clears_on_one_path(ctx, loop, step):
+                yield ctx.finding(
+                    step,
+                    f"`{ctx.text(step.func)}()` clears the gradients on one path only: on another (the other arm "
+                    f"of an `if` in it) it steps `{ctx.text(opt)}` without clearing them, so they keep "
+                    f"accumulating across iterations; call `{ctx.text(opt)}.zero_grad()` on that path too",
+                )  # (no fix: the path is in the helper, which may step only every few batches)
             continue
         func = flow.enclosing_function(a, step)
         conditional = flow.is_conditional_within(a, step, loop)
@@ -224,6 +231,23 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _helper_clears_on_one_path(ctx: Context, loop: ast.AST, step: ast.Call) -> bool:
+    """``step`` calls a helper that steps on a path that clears nothing (its summary's
+    ``uncleared``: alibaba/EasyNLP's ``after_iter`` -> ``optimizer_step``, whose AMP arm
+    steps the scaler and never clears), and nothing else in the loop clears on the way."""
+    a = ctx.analysis
+    summaries = _summaries(a)
+    func = flow.enclosing_function(a, step)
+    callee = summaries.callee(step, func)
+    if callee is None or not summaries.of(callee).uncleared:
+        return False
+    others = [*_clearing_nodes_in(ctx, loop), *(
+        c for c in _clearing_calls(ctx) if c is not step and flow.contains(loop, c)
+        and flow.enclosing_function(a, c) is func
+        and not ((h := summaries.callee(c, func)) is not None and summaries.of(h).uncleared))]
+    return all(flow.other_arms(a, step, n) for n in others)
 
 
 def _holder_may_clear(a, loop: ast.AST, opt: ast.expr) -> bool:
