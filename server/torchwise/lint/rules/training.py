@@ -1193,9 +1193,20 @@ def _rebound_mode(a, value: ast.expr) -> str | None:
     func = value.func
     if func.__class__ is ast.Name and not func.id[:1].isupper():
         func = flow.binding_value(a, func) or func  # ``model_type = getattr(models, name)``
-    if flow.last_name(func)[:1].isupper() or _picked_from_module(a, func):
+    if flow.last_name(func)[:1].isupper() or _picked_from_module(a, func) or _builds_project_module(a, value):
         return "new"
     return "unknown"
+
+
+def _builds_project_module(a, call: ast.Call) -> bool:
+    """A factory of the project that returns a module it builds (``model = resnet8()``, whose
+    ``return ResNet(BasicBlock, [1, 1, 1])`` builds a class of the project: TingsongYu's
+    PyTorch-Tutorial-2nd): as new as ``ResNet(...)``."""
+    if flow.last_name(call.func)[:1].isupper():
+        return False
+    qualname = flow.safe_type(a, call)
+    found = _weights.class_of_project(a, qualname) if qualname else None
+    return found is not None and flow.is_subclass(found[0], found[1].qualname, MODULE)
 
 
 def _picked_from_module(a, func: ast.expr) -> bool:
@@ -2426,7 +2437,8 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                 continue
             if flow.contains(loop, call) and loop is not call or any(flow.contains(f, loop) for f in found):
                 continue  # (a loop inside one reported: its fix wraps this one too)
-            model_call = _calls_target(a, loop, target) or _calls_target_in_a_method(ctx, loop, target, func)
+            model_call = _calls_target(a, loop, target) or _calls_target(a, loop, target + ".forward") \
+                or _calls_target_in_a_method(ctx, loop, target, func)
             if model_call is None or _called_before_the_loop(loop, model_call):
                 continue  # (a comprehension over one call's outputs runs the model once, before it loops)
             if id(model_call) in reported:
