@@ -2007,7 +2007,8 @@ def _never_switched_by_callers(ctx: Context) -> Iterator[Finding]:
             if f.__class__ is not ast.Name or f.id not in params or f.id in done:  # type: ignore[attr-defined]
                 continue
             loops = flow.enclosing_loops(a, call)
-            if not loops or not flow.under_grad_off(a, call) or flow.binding_value(a, f) is not None:  # type: ignore[arg-type]
+            if not loops or flow.binding_value(a, f) is not None or not (  # type: ignore[arg-type]
+                    flow.under_grad_off(a, call) or _evaluation_helper(ctx, func)):
                 continue
             outer = loops[-1]
             if _has_backward(ctx, outer) or _repeated_sampling(a, loops[0], call):
@@ -2026,14 +2027,44 @@ def _never_switched_by_callers(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _built_by_callers(a, func: ast.AST, index: int, name: str) -> str | None:
+# what an evaluation helper is called: ``evaluate_accuracy``, ``validate``, ``test_epoch``
+_EVALUATION_NAME = re.compile(r"eval|valid|test|accuracy", re.IGNORECASE)
+
+
+def _evaluation_helper(ctx: Context, func: ast.AST) -> bool:
+    """A function named for an evaluation that trains nothing (no backward, no step, no
+    clearing): d2l's ``evaluate_accuracy(net, data_iter)``, outside no_grad as well."""
+    a = ctx.analysis
+    return bool(_EVALUATION_NAME.search(func.name)) and not _has_backward(ctx, func) and not any(  # type: ignore[attr-defined]
+        flow.method_name(c) in ("step", "zero_grad") for c in flow.calls_in(a, func))
+
+
+def _built_by_callers(a, func: ast.AST, index: int, name: str, depth: int = 0) -> str | None:
     """Where the model that every caller in the project's other files passes as parameter
     ``index`` of ``func`` is built, when each builds one with dropout or batch norm in a
-    file that calls no ``train()``/``eval()`` (``run_training.py, line 40``); else None."""
+    file that calls no ``train()``/``eval()`` (``run_training.py, line 40``); else None.
+    A call in this file that passes a parameter of its own function on (d2l's ``train_ch3``
+    hands its ``net`` to ``evaluate_accuracy``) asks that function's callers, once."""
     sites = _reach.callers_elsewhere(a, func)
-    if not sites:
+    if sites is None:
+        return None
+    local = [c for c in flow.calls_named(a, func.name) if c.func.__class__ is ast.Name]  # type: ignore[attr-defined]
+    if not sites and not local:
         return None
     where = None
+    for call in local:
+        arg = call.args[index] if index < len(call.args) and not any(
+            x.__class__ is ast.Starred for x in call.args[: index + 1]) else next(
+            (k.value for k in call.keywords if k.arg == name), None)
+        outer = flow.enclosing_function(a, call)
+        params = [p.arg for p in (*outer.args.posonlyargs, *outer.args.args)] \
+            if outer.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) and flow.parent(a, outer) is a.tree else []  # type: ignore[attr-defined]
+        if depth or arg.__class__ is not ast.Name or arg.id not in params:  # type: ignore[union-attr]
+            return None
+        found = _built_by_callers(a, outer, params.index(arg.id), arg.id, depth + 1)  # type: ignore[union-attr]
+        if found is None:
+            return None
+        where = where or found
     for caller, call in sites:
         calls = flow.index(caller).calls_by_name  # type: ignore[arg-type]
         if "train" in calls or "eval" in calls:
