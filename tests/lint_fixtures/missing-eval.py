@@ -501,3 +501,29 @@ def train_stacked_lstm(loader, valid_loader, epochs):
         with torch.no_grad():
             for text, y in valid_loader:
                 print((model(text).argmax(1) == y).float().mean().item())  # expect: missing-eval
+
+
+# a mode-free model bound again to itself, moved (`model = model.to(device)`): one model
+class PlainHead(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def train_plain_head(loader, val_loader, device):
+    model = PlainHead()
+    model = model.to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(3):
+        model.train()
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            for x, y in val_loader:
+                print(model(x).sum().item())

@@ -1454,12 +1454,12 @@ _RECURRENT_LAYERS = {"torch.nn.LSTM": 5, "torch.nn.GRU": 5, "torch.nn.RNN": 6, "
                      "torch.nn.GRUCell": None, "torch.nn.RNNCell": None}
 
 
-def _recurrent_dropout(call: ast.Call) -> bool:
-    """An ``nn.LSTM(...)`` given a dropout that may not be zero (or ``**kwargs``)."""
+def _recurrent_dropout(call: ast.Call, position: int | None) -> bool:
+    """An ``nn.LSTM(...)`` given a dropout that may not be zero (or ``**kwargs``), by keyword
+    or as its argument at ``position``."""
     if any(k.arg is None or (k.arg == "dropout" and not (k.value.__class__ is ast.Constant and not k.value.value))
            for k in call.keywords):  # type: ignore[attr-defined]
         return True
-    position = _RECURRENT_LAYERS.get(flow.last_name(call.func) and f"torch.nn.{flow.last_name(call.func)}", None)
     return position is not None and (len(call.args) > position or any(a.__class__ is ast.Starred for a in call.args))
 
 
@@ -1514,12 +1514,13 @@ def _each_built_mode_free(a, call: ast.Call) -> bool | None:
     if name.__class__ is not ast.Name:
         return None
     func = flow.enclosing_function(a, call)
-    values = [n.value for n in flow.walk_local(a, func) if n.__class__ is ast.Assign
+    values = [effects.unmoved(n.value) for n in flow.walk_local(a, func) if n.__class__ is ast.Assign
               and any(t.__class__ is ast.Name and t.id == name.id for t in n.targets)]  # type: ignore[attr-defined]
+    # (``model = model.to(device)`` binds the same model again: not another one)
+    values = [v for v in values if not (v.__class__ is ast.Name and v.id == name.id)]  # type: ignore[attr-defined]
     if len(values) < 2:
         return None
     for value in values:
-        value = effects.unmoved(value)
         found = _weights.class_of_project(a, flow.safe_qualname(a, value.func) or "") \
             if value.__class__ is ast.Call else None  # type: ignore[attr-defined]
         if found is None or not _class_mode_free(found[0], found[1], 0):
@@ -1580,7 +1581,7 @@ def _class_mode_free(a, info, depth: int) -> bool:
             if n.func.__class__ is ast.Name and hasattr(builtins, n.func.id):  # type: ignore[attr-defined]
                 continue  # (``super()``, ``range(...)``, ``NotImplementedError()``)
             return False
-        if called in _RECURRENT_LAYERS and not _recurrent_dropout(n):  # type: ignore[arg-type]
+        if called in _RECURRENT_LAYERS and not _recurrent_dropout(n, _RECURRENT_LAYERS[called]):  # type: ignore[arg-type]
             continue
         if called in _MODE_FREE_LAYERS or (called.startswith("torch.") and not called.startswith("torch.nn.")
                                            and "dropout" not in called.lower()):
