@@ -556,7 +556,7 @@ class Analysis:
                 attrs.append((scope, value if index is None else ast.Subscript(
                     value=value, slice=ast.Constant(index), ctx=ast.Load())))
 
-    def _absolute_module(self, stmt: ast.ImportFrom) -> str | None:
+    def absolute_module(self, stmt: ast.ImportFrom) -> str | None:
         """``from ..x import y`` in ``pkg.sub.mod`` -> ``pkg.x`` (None when not relative or unknown)."""
         package = self.env.package if self.env is not None else None
         if not stmt.level or package is None:
@@ -647,7 +647,7 @@ class Analysis:
                     head = alias.name.split(".")[0]
                     scope.bind(head, Binding(line, "import", qualname=head))
         elif isinstance(stmt, ast.ImportFrom):
-            absolute = self._absolute_module(stmt)
+            absolute = self.absolute_module(stmt)
             if absolute is not None:  # a relative import, resolved against this module's package
                 for alias in stmt.names:
                     if alias.name == "*":

@@ -321,7 +321,7 @@ def _top_imports(a) -> list[str]:
         if stmt.__class__ is ast.Import:
             names += [n.name for n in stmt.names]
         elif stmt.__class__ is ast.ImportFrom:
-            module = a._absolute_module(stmt) if stmt.level else stmt.module
+            module = a.absolute_module(stmt) if stmt.level else stmt.module
             if module:
                 names.append(module)
                 names += [f"{module}.{n.name}" for n in stmt.names if n.name != "*"]  # (a submodule, maybe)

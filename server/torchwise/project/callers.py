@@ -211,13 +211,6 @@ def _folder_of(project, path: Path | None) -> Path | None:
     return best
 
 
-def param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
-    try:
-        return _param_value(env, analysis, func, target, index, method=method)
-    except Incomplete:
-        return None
-
-
 def param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *,
                  method: bool) -> frozenset[Value] | None:
     """Every value the project's call sites pass (a shared ``train(net, ...)`` handed an
@@ -226,11 +219,6 @@ def param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, ind
         return _param_values(env, analysis, func, target, index, method=method)
     except Incomplete:
         return None
-
-
-def _param_value(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *, method: bool) -> Value | None:
-    found = _param_values(env, analysis, func, target, index, method=method)
-    return next(iter(found)) if found is not None and len(found) == 1 else None
 
 
 def _param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *,

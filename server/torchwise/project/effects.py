@@ -72,6 +72,7 @@ class Effects:
 
 NONE = Effects((), (), (), False, frozenset())
 
+
 def _steps_uncleared(analysis, stepping: list[ast.Call], clearing: list[ast.Call]) -> bool:
     """A step with no clear on its path: each clear sits in the other arm of an ``if``
     (or of ``x if c else y``) that holds the step."""

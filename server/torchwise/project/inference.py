@@ -149,14 +149,12 @@ class ProjectEnv:
 
     def param_value(self, analysis: Analysis, scope: Scope, binding: Binding) -> Value | None:
         """An un-annotated parameter: what all the project's call sites pass, if they agree."""
-        return self._param(analysis, scope, binding, every=False)  # type: ignore[return-value]
+        values = self.param_values(analysis, scope, binding)
+        return next(iter(values)) if values is not None and len(values) == 1 else None
 
     def param_values(self, analysis: Analysis, scope: Scope, binding: Binding) -> frozenset[Value] | None:
         """An un-annotated parameter: each value the project's call sites pass (None when
         one is not known)."""
-        return self._param(analysis, scope, binding, every=True)  # type: ignore[return-value]
-
-    def _param(self, analysis: Analysis, scope: Scope, binding: Binding, every: bool):
         owner = scope
         while owner is not None and not any(binding in bs for bs in owner.bindings.values()):
             owner = owner.parent
@@ -166,11 +164,11 @@ class ProjectEnv:
         cls = owner.cls  # type: ignore[union-attr]
         local = f"{cls.qualname}.{func.name}" if cls is not None else LOCAL + func.name
         target = canonical(Value("symbol", local), self.module)
-        key = ("params" if every else "param", target, binding.index, self.path if self.module is None else None)
-        from torchwise.project.callers import param_value, param_values
+        key = ("params", target, binding.index, self.path if self.module is None else None)
+        from torchwise.project.callers import param_values
 
-        ask = param_values if every else param_value
-        return self._query(key, lambda: ask(self, analysis, func, target, binding.index, method=cls is not None))
+        return self._query(key, lambda: param_values(self, analysis, func, target, binding.index,
+                                                      method=cls is not None))
 
     # -- answers ---------------------------------------------------------------------
     def _query(self, key: tuple, compute):

@@ -1011,6 +1011,11 @@ def _calls_of(call: ast.Call, target: str) -> bool:
     return flow.dotted(f.value if f.__class__ is ast.Subscript else f) == target  # type: ignore[attr-defined]
 
 
+def _runs_with_grad(a, func: ast.AST, target: str) -> bool:
+    """``func``'s own code calls ``target`` (or one of its items) outside ``no_grad``."""
+    return any(_calls_of(c, target) and not flow.under_grad_off(a, c) for c in flow.calls_in(a, func))
+
+
 def _calls_target_in_a_method(ctx: Context, node: ast.AST, target: str, func: ast.AST) -> ast.Call | None:
     """A call in ``node`` of a method of ``func``'s class (``self._eval_step(batch)``) that
     calls ``self.x`` ``target`` in its own code and turns no gradients off there: the
@@ -1025,9 +1030,8 @@ def _calls_target_in_a_method(ctx: Context, node: ast.AST, target: str, func: as
         f = call.func
         if f.__class__ is ast.Attribute and f.value.__class__ is ast.Name and f.value.id == "self":  # type: ignore[attr-defined]
             method = methods.get(f.attr)  # type: ignore[attr-defined]
-            if method is not None and method is not func and not _grad_disabled_somewhere(ctx, method) and any(
-                    _calls_of(inner, target) and not flow.under_grad_off(a, inner)
-                    for inner in flow.calls_in(a, method)):
+            if method is not None and method is not func and not _grad_disabled_somewhere(ctx, method) \
+                    and _runs_with_grad(a, method, target):
                 return call
     return None
 
@@ -1202,8 +1206,6 @@ def _builds_project_module(a, call: ast.Call) -> bool:
     """A factory of the project that returns a module it builds (``model = resnet8()``, whose
     ``return ResNet(BasicBlock, [1, 1, 1])`` builds a class of the project: TingsongYu's
     PyTorch-Tutorial-2nd): as new as ``ResNet(...)``."""
-    if flow.last_name(call.func)[:1].isupper():
-        return False
     qualname = flow.safe_type(a, call)
     found = _weights.class_of_project(a, qualname) if qualname else None
     return found is not None and flow.is_subclass(found[0], found[1].qualname, MODULE)
@@ -1938,8 +1940,7 @@ def _held_out_passes(ctx: Context) -> list[ast.AST]:
         branch = next((x for x in flow.ancestors(a, c) if x.__class__ is ast.If or isinstance(x, flow.SCOPES)), None)
         if branch.__class__ is not ast.If or not flow.enclosing_loops(a, branch) or any(out_ is branch for out_ in out):
             continue
-        if not _has_backward(ctx, branch) and not any(flow.method_name(x) in ("step", "zero_grad")
-                                                        for x in flow.calls_in(a, branch)):
+        if _trains_nothing(ctx, branch):
             out.append(branch)
     return out
 
@@ -1956,10 +1957,13 @@ def _validation_loop(ctx: Context, loop: ast.AST) -> bool:
         it = it.args[0]
     if it.__class__ not in (ast.Name, ast.Attribute) or not _HELD_OUT.match(flow.last_name(it)):
         return False
-    a = ctx.analysis
-    if flow.under_grad_off(a, loop) or _has_backward(ctx, loop):
-        return False
-    return not any(flow.method_name(c) in ("step", "zero_grad") for c in flow.calls_in(a, loop))
+    return not flow.under_grad_off(ctx.analysis, loop) and _trains_nothing(ctx, loop)
+
+
+def _trains_nothing(ctx: Context, node: ast.AST) -> bool:
+    """No backward, step or clearing in ``node``'s own code (or its helpers' backward)."""
+    return not _has_backward(ctx, node) and not any(
+        flow.method_name(c) in ("step", "zero_grad") for c in flow.calls_in(ctx.analysis, node))
 
 
 def _builds_mode_dependent_module(a, value: ast.expr) -> bool:
@@ -2035,9 +2039,7 @@ _EVALUATION_NAME = re.compile(r"eval|valid|test|accuracy", re.IGNORECASE)
 def _evaluation_helper(ctx: Context, func: ast.AST) -> bool:
     """A function named for an evaluation that trains nothing (no backward, no step, no
     clearing): d2l's ``evaluate_accuracy(net, data_iter)``, outside no_grad as well."""
-    a = ctx.analysis
-    return bool(_EVALUATION_NAME.search(func.name)) and not _has_backward(ctx, func) and not any(  # type: ignore[attr-defined]
-        flow.method_name(c) in ("step", "zero_grad") for c in flow.calls_in(a, func))
+    return bool(_EVALUATION_NAME.search(func.name)) and _trains_nothing(ctx, func)  # type: ignore[attr-defined]
 
 
 def _built_by_callers(a, func: ast.AST, index: int, name: str, depth: int = 0) -> str | None:
@@ -2054,9 +2056,7 @@ def _built_by_callers(a, func: ast.AST, index: int, name: str, depth: int = 0) -
         return None
     where = None
     for call in local:
-        arg = call.args[index] if index < len(call.args) and not any(
-            x.__class__ is ast.Starred for x in call.args[: index + 1]) else next(
-            (k.value for k in call.keywords if k.arg == name), None)
+        arg = _passed(call, index, name)
         outer = flow.enclosing_function(a, call)
         params = [p.arg for p in (*outer.args.posonlyargs, *outer.args.args)] \
             if outer.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) and flow.parent(a, outer) is a.tree else []  # type: ignore[attr-defined]
@@ -2070,15 +2070,21 @@ def _built_by_callers(a, func: ast.AST, index: int, name: str, depth: int = 0) -
         calls = flow.index(caller).calls_by_name  # type: ignore[arg-type]
         if "train" in calls or "eval" in calls:
             return None  # the callers' file sets modes: missing-eval asks there
-        arg = call.args[index] if index < len(call.args) and not any(
-            x.__class__ is ast.Starred for x in call.args[: index + 1]) else next(
-            (k.value for k in call.keywords if k.arg == name), None)
+        arg = _passed(call, index, name)
         built = _model_built(caller, arg)
         if built is None:
             return None
         path = getattr(getattr(caller, "env", None), "path", None)
         where = where or (f"{path.name}, " if path is not None else "") + flow.line_ref(caller, built.lineno)  # type: ignore[arg-type]
     return where
+
+
+def _passed(call: ast.Call, index: int, name: str) -> ast.expr | None:
+    """What ``call`` passes for parameter ``index``, called ``name``: by position (no
+    ``*args`` before it), else by keyword."""
+    if index < len(call.args) and not any(x.__class__ is ast.Starred for x in call.args[: index + 1]):
+        return call.args[index]
+    return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 # a constructor's keyword that sets a dropout rate: ``dropout=``, ``dropout_enc=``, ``attn_pdrop=``
@@ -2743,7 +2749,7 @@ def _runs_through_method(summaries, call: ast.Call, method: ast.AST, target: str
         return True  # (another module's method: its summary says it runs the model)
     # a method of the file: it runs the model outside no_grad (TabSurvey's DANet
     # ``_predict_batch`` runs it under ``with torch.no_grad():``)
-    return any(_calls_of(c, target) and not flow.under_grad_off(a, c) for c in flow.calls_in(a, callee))
+    return _runs_with_grad(a, callee, target)
 
 
 def _step_loop(ctx: Context, owner: ast.AST, name: str) -> ast.AST | None:
