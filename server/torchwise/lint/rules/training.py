@@ -1507,6 +1507,18 @@ def _each_passed_mode_free(a, call: ast.Call) -> bool | None:
     return True
 
 
+def _assigned_values(a, func: ast.AST) -> dict[str, list[ast.expr]]:
+    """Name -> the values (``.to()``/``.cuda()`` peeled) of the plain ``name = value``
+    statements of one function (or the module), in order."""
+    found: dict[str, list[ast.expr]] = {}
+    for n in flow.walk_local(a, func):
+        if n.__class__ is ast.Assign:
+            for t in n.targets:  # type: ignore[attr-defined]
+                if t.__class__ is ast.Name:
+                    found.setdefault(t.id, []).append(effects.unmoved(n.value))  # type: ignore[attr-defined]
+    return found
+
+
 def _each_built_mode_free(a, call: ast.Call) -> bool | None:
     """For a local name bound several times in its function: whether each binding builds
     a class of the project that is mode-free (one model of several kinds, chosen by the
@@ -1516,8 +1528,7 @@ def _each_built_mode_free(a, call: ast.Call) -> bool | None:
     if name.__class__ is not ast.Name:
         return None
     func = flow.enclosing_function(a, call)
-    values = [effects.unmoved(n.value) for n in flow.walk_local(a, func) if n.__class__ is ast.Assign
-              and any(t.__class__ is ast.Name and t.id == name.id for t in n.targets)]  # type: ignore[attr-defined]
+    values = flow.memo(a, func, "assigned_values", lambda: _assigned_values(a, func)).get(name.id, ())
     # (``model = model.to(device)`` binds the same model again: not another one)
     values = [v for v in values if not (v.__class__ is ast.Name and v.id == name.id)]  # type: ignore[attr-defined]
     if len(values) < 2:
