@@ -1184,3 +1184,14 @@ def test_batch_51_lists_kept_by_hand_a_base_from_an_optional_library_and_a_wait_
     assert kept != handed and [f.rule.name for f in findings(kept, "unregistered-submodules")] == [
         "unregistered-submodules"]
 
+
+
+def test_batch_67_a_loss_read_as_data_0_is_torch_0_4_code() -> None:
+    """yuhuixu1993/PC-DARTS's ``train.py`` reads ``loss.data[0]`` (an error on a 0-dim
+    tensor from torch 0.5 on): it runs only where the scheduler was stepped first. Read with
+    ``.item()``, the same script is reported."""
+    old = (MENDS / "loss_data_0_torch_04.py").read_text()
+    assert findings(old, "scheduler-step-before-optimizer-step") == []
+    new = old.replace("loss.data[0]", "loss.item()")
+    assert new != old and [f.rule.name for f in findings(new, "scheduler-step-before-optimizer-step")] == [
+        "scheduler-step-before-optimizer-step"]

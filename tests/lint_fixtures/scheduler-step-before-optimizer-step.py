@@ -242,3 +242,32 @@ def warmup_first(model, loader, t_total):
         halving.step()  # expect: scheduler-step-before-optimizer-step
         optimizer.step()
         optimizer.zero_grad()
+
+
+def resumable(model, loader, start_epoch, max_epochs):
+    # ACEsuit/mace: the counter starts at start_epoch, so the guard is false in the first
+    # iteration: each step follows a whole epoch of optimizer steps
+    optimizer = torch.optim.Adam(model.parameters())
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, 0.99)
+    epoch = start_epoch
+    while epoch < max_epochs:
+        if epoch > start_epoch:
+            scheduler.step()
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        epoch += 1
+
+
+def from_one(model, loader, epochs):
+    # counting from 1, ``epoch > 0`` is true at once: the schedule steps first
+    optimizer = torch.optim.Adam(model.parameters())
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, 0.99)
+    for epoch in range(1, epochs + 1):
+        if epoch > 0:
+            scheduler.step()  # expect: scheduler-step-before-optimizer-step
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()

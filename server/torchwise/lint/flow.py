@@ -983,7 +983,9 @@ def is_grad_off_context(analysis: Analysis, expr: ast.AST) -> bool:
         if qualname in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled", "torch.autograd.grad_mode.set_grad_enabled"):
             return bool(call.args) and isinstance(call.args[0], ast.Constant) and call.args[0].value is False
         name = method_name(call)
-        return name in ("no_grad", "inference_mode")
+        from torchwise.project.regions import named_grad_off
+
+        return name in ("no_grad", "inference_mode") or (name is not None and named_grad_off(name))
     qualname = safe_qualname(analysis, expr)
     return qualname in GRAD_MODE_OFF or last_name(expr) in ("no_grad", "inference_mode")
 

@@ -65,7 +65,7 @@ def region_change(expr: ast.expr) -> tuple[str, bool] | None:
     if name == "inference_mode":
         mode = keywords.get("mode", args[0] if args else None)
         return None if mode is not None and _constant(mode) is not True else (NO_GRAD, True)
-    if name.endswith(("no_grad", "inference_mode")):
+    if name.endswith(("no_grad", "inference_mode")) or named_grad_off(name):
         return NO_GRAD, True
     if name == "enable_grad":
         return NO_GRAD, False
@@ -79,6 +79,13 @@ def region_change(expr: ast.expr) -> tuple[str, bool] | None:
             enabled = args[0]  # torch.cuda.amp.autocast(False): enabled is the first argument
         return AUTOCAST, _constant(enabled) is not False
     return None
+
+
+def named_grad_off(name: str) -> bool:
+    """A project's own context manager named for ``no_grad`` as one of its words
+    (carpedm20/ENAS-pytorch's ``_get_no_grad_ctx_mgr()``, which returns ``torch.no_grad()``
+    on torch >= 0.4): as for ``smart_inference_mode()``, the name is taken at its word."""
+    return "_no_grad_" in f"_{name}"
 
 
 def _enter(kinds: frozenset[str], items) -> frozenset[str]:

@@ -1,6 +1,7 @@
 """Research-style code: warm-up schedules, plateau schedulers, bf16 autocast without a
 scaler, metric computation with numpy, and a teacher model kept out of the parameters."""
 
+import contextlib
 import math
 
 import numpy as np
@@ -231,3 +232,35 @@ def train_ocr(state, epochs):
             optimizer.zero_grad()
         model.eval()
         print(ocr_accuracy(state))
+
+
+def _get_no_grad_ctx_mgr():
+    """torch.no_grad() on torch >= 0.4, a no-op before (carpedm20/ENAS-pytorch)."""
+    if float(torch.__version__[0:3]) >= 0.4:
+        return torch.no_grad()
+    return contextlib.suppress()
+
+
+class SearchTrainer:
+    """Evaluation runs only inside the project's own no_grad context manager."""
+
+    def __init__(self, shared, data, optimizer):
+        self.shared = shared
+        self.data = data
+        self.optimizer = optimizer
+
+    def evaluate_dag(self, data):
+        self.shared.eval()
+        correct = 0
+        for x, y in data:
+            correct += (self.shared(x).argmax(1) == y).sum().item()
+        return correct
+
+    def train_shared(self):
+        self.shared.train()
+        for x, y in self.data:
+            self.optimizer.zero_grad()
+            F.cross_entropy(self.shared(x), y).backward()
+            self.optimizer.step()
+        with _get_no_grad_ctx_mgr():
+            return self.evaluate_dag(self.data)

@@ -681,12 +681,31 @@ def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
 
 
 # ------------------------------------------------------------------ TW103
+def _reads_loss_as_data_0(a) -> bool:
+    """The file reads a loss as ``loss.data[0]``: indexing a 0-dim tensor is an error from
+    PyTorch 0.5 on, so the script runs only on torch 0.4 or older, where the scheduler was
+    stepped first (yuhuixu1993/PC-DARTS's ``train.py``; its 1.0 copy uses ``.item()``)."""
+    found = a.queries.get("loss_data_0")
+    if found is None:
+        idx = flow.index(a)
+        found = False
+        for attr in idx.refs_by_name.get("data", ()):
+            sub = idx.parents.get(id(attr))
+            if attr.__class__ is ast.Attribute and sub.__class__ is ast.Subscript and sub.value is attr \
+                    and sub.slice.__class__ is ast.Constant and sub.slice.value == 0 \
+                    and "loss" in (flow.last_name(attr.value) or "").lower():  # type: ignore[attr-defined]
+                found = True
+                break
+        a.queries["loss_data_0"] = found
+    return found
+
+
 @rule(code="TW103", name="scheduler-step-before-optimizer-step", group="training", severity="warning",
       summary="scheduler.step() runs before optimizer.step(), skipping the first value of the schedule.")
 def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     steps = _optimizer_steps(ctx)
-    if not steps:
+    if not steps or _reads_loss_as_data_0(a):
         return
     stepped = {id(s): flow.dotted(opt) for s, opt in steps}  # step call -> the optimizer's name
     for call in flow.calls_named(a, "step"):
@@ -864,16 +883,23 @@ def _zero_at_start(expr: ast.AST, zeros: set[str]) -> bool:
 
 def _after_first_iteration(a, call: ast.Call, loops: list) -> bool:
     """The step is guarded by a test false in a loop's first iteration (``if epoch > 0:
-    scheduler.step()`` at the top of the epoch: yuanli2333/Teacher-free-Knowledge-Distillation),
-    so it follows the previous epoch's optimizer steps, as if it ended that epoch."""
-    counters = set()
+    scheduler.step()`` at the top of the epoch: yuanli2333/Teacher-free-Knowledge-Distillation;
+    ``if epoch > start_epoch:`` in ``while epoch < max_epochs:`` after ``epoch = start_epoch``:
+    ACEsuit/mace), so it follows the previous epoch's optimizer steps, as if it ended that epoch."""
+    counters: dict[str, ast.expr] = {}  # the loop counters, each with its first value
     for loop in loops:
         target = getattr(loop, "target", None)
-        if target.__class__ is ast.Name and flow.last_name(getattr(loop.iter, "func", loop.iter)) == "range":
-            counters.add(target.id)  # type: ignore[attr-defined]
+        iterated = getattr(loop, "iter", None)
+        if target.__class__ is ast.Name and flow.last_name(getattr(iterated, "func", iterated)) == "range":
+            args = iterated.args if iterated.__class__ is ast.Call else []  # type: ignore[attr-defined]
+            counters[target.id] = args[0] if len(args) > 1 else ast.Constant(0)  # type: ignore[attr-defined]
         elif target.__class__ is ast.Tuple and target.elts and target.elts[0].__class__ is ast.Name \
-                and flow.last_name(getattr(loop.iter, "func", loop.iter)) == "enumerate":  # type: ignore[attr-defined]
-            counters.add(target.elts[0].id)  # type: ignore[attr-defined]
+                and flow.last_name(getattr(iterated, "func", iterated)) == "enumerate":  # type: ignore[attr-defined]
+            counters[target.elts[0].id] = ast.Constant(0)  # type: ignore[attr-defined]
+        elif loop.__class__ is ast.While:
+            start = _while_counter_start(a, loop)
+            if start is not None:
+                counters[start[0]] = start[1]
     if not counters:
         return False
     for anc in flow.ancestors(a, call):
@@ -889,10 +915,36 @@ def _after_first_iteration(a, call: ast.Call, loops: list) -> bool:
     return False
 
 
-def _first_iteration_value(test: ast.expr, counters: set[str]) -> bool | None:
-    """What ``test`` gives in the first iteration, when its counter (from 0) decides it."""
+def _while_counter_start(a, loop: ast.While) -> tuple[str, ast.expr] | None:
+    """``while epoch < end:`` whose body adds to ``epoch``, right after ``epoch = <start>``
+    (the last statement before the loop that binds it): the counter and its first value."""
+    test = loop.test
+    if test.__class__ is not ast.Compare or test.left.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return None
+    name = test.left.id  # type: ignore[attr-defined]
+    if not any(n.__class__ is ast.AugAssign and n.target.__class__ is ast.Name and n.target.id == name
+               and n.op.__class__ is ast.Add for n in flow.subtree(loop)):  # type: ignore[attr-defined]
+        return None
+    block = next((getattr(flow.parent(a, loop), f) for f in ("body", "orelse", "finalbody")
+                  if loop in getattr(flow.parent(a, loop), f, ())), None)
+    if block is None:
+        return None
+    for stmt in reversed(block[:block.index(loop)]):
+        if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 and stmt.targets[0].__class__ is ast.Name \
+                and stmt.targets[0].id == name:  # type: ignore[attr-defined]
+            return name, stmt.value  # type: ignore[attr-defined]
+        if any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load
+               for n in flow.subtree(stmt)):  # type: ignore[attr-defined]
+            return None  # bound another way first
+    return None
+
+
+def _first_iteration_value(test: ast.expr, counters: dict[str, ast.expr]) -> bool | None:
+    """What ``test`` gives in the first iteration, when its counter (at its first value:
+    a constant, or the expression the loop starts from) decides it."""
     if test.__class__ is ast.Name and test.id in counters:  # type: ignore[attr-defined]
-        return False
+        start = counters[test.id]  # type: ignore[attr-defined]
+        return bool(start.value) if start.__class__ is ast.Constant else False  # type: ignore[attr-defined]
     if test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not:  # type: ignore[attr-defined]
         inner = _first_iteration_value(test.operand, counters)  # type: ignore[attr-defined]
         return None if inner is None else not inner
@@ -903,12 +955,20 @@ def _first_iteration_value(test: ast.expr, counters: set[str]) -> bool | None:
             return decisive
         return None if None in values else not decisive
     if test.__class__ is ast.Compare and len(test.ops) == 1 and test.left.__class__ is ast.Name \
-            and test.left.id in counters and test.comparators[0].__class__ is ast.Constant \
-            and isinstance(test.comparators[0].value, int):  # type: ignore[attr-defined]
-        op, value = test.ops[0].__class__, test.comparators[0].value  # type: ignore[attr-defined]
+            and test.left.id in counters:  # type: ignore[attr-defined]
+        op, other = test.ops[0].__class__, test.comparators[0]  # type: ignore[attr-defined]
         compare = {ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
                    ast.Eq: operator.eq, ast.NotEq: operator.ne}.get(op)
-        return None if compare is None else bool(compare(0, value))
+        start = counters[test.left.id]  # type: ignore[attr-defined]
+        if compare is None:
+            return None
+        if other.__class__ is ast.Constant and isinstance(other.value, int):  # type: ignore[attr-defined]
+            # from a start that is not a constant (``range(args.start_epoch, ...)``): from 0, as
+            # when the run is not resumed
+            first = start.value if start.__class__ is ast.Constant and isinstance(start.value, int) else 0  # type: ignore[attr-defined]
+            return bool(compare(first, other.value))  # type: ignore[attr-defined]
+        if start.__class__ is not ast.Constant and ast.dump(start) == ast.dump(other):
+            return bool(compare(0, 0))  # ``epoch > start_epoch`` when the loop starts at start_epoch
     return None
 
 
