@@ -248,7 +248,8 @@ def predates(ctx, version: str) -> bool:
     ``torch._six`` (removed in 2.0) at its top, unguarded, itself or through a module of
     its project it imports (baaivision/EVA's ``from torch._six import inf`` beside
     ``torch.cuda.amp.GradScaler()``, deprecated in 2.4; xiaolai-sqlai/mobilenetv3's
-    ``engine.py`` imports ``utils``, which imports ``torch._six``; a few imports deeper too)."""
+    ``engine.py`` imports ``utils``, which imports ``torch._six``; a few imports deeper too),
+    or calls ``torch.stft`` the way torch 2.0 forbids (``_before_2_code``)."""
     if parse_version(version) >= (2, 0) and _before_2(ctx.analysis):  # type: ignore[operator]
         return True
     pin = _memo(ctx, "torch_pin", _torch_pin, lambda: torch_pin(ctx.path))
@@ -262,7 +263,7 @@ def _before_2(a) -> bool:
     from torchwise.lint.flow import per_revision
 
     def compute(project) -> bool:
-        if _imports_six(a):
+        if _before_2_code(a):
             return True
         if project is None:
             return False
@@ -291,7 +292,7 @@ def _imports_six_through(project, a, depth: int = 4, most: int = 200) -> bool:
                 if unit is None or id(unit.analysis) in seen:
                     continue
                 seen.add(id(unit.analysis))
-                if _imports_six(unit.analysis):
+                if _before_2_code(unit.analysis):
                     return True
                 following.append(unit.analysis)
                 if len(seen) > most:
@@ -300,8 +301,24 @@ def _imports_six_through(project, a, depth: int = 4, most: int = 200) -> bool:
     return False
 
 
-def _imports_six(a) -> bool:
-    return any(imports_six(stmt) for stmt in a.tree.body)
+def _before_2_code(a) -> bool:
+    """The module's own code needs torch < 2.0: it imports ``torch._six`` at its top, or it
+    calls ``torch.stft`` without ``return_complex`` and never names that parameter (an error
+    for real input from 2.0 on, pytorch/pytorch#86724: MasayaKawamura/MB-iSTFT-VITS's
+    ``mel_processing``; a module that passes it somewhere, as vits2_pytorch does on torch 2,
+    may be choosing by version)."""
+    if any(imports_six(stmt) for stmt in a.tree.body):
+        return True
+    if not _TORCH_STFT.search(getattr(a, "source", "") or ""):
+        return False
+    calls = [n for n in ast.walk(a.tree) if n.__class__ is ast.Call]
+    if any(k.arg == "return_complex" or k.arg is None for c in calls for k in c.keywords):  # type: ignore[attr-defined]
+        return False
+    return any(c.func.__class__ is ast.Attribute and c.func.attr == "stft" and c.func.value.__class__ is ast.Name  # type: ignore[attr-defined]
+               and c.func.value.id == "torch" for c in calls)  # type: ignore[attr-defined]
+
+
+_TORCH_STFT = re.compile(r"\btorch\.stft\(")
 
 
 def imports_six(stmt: ast.stmt) -> bool:
