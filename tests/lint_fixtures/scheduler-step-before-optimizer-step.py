@@ -271,3 +271,20 @@ def from_one(model, loader, epochs):
             optimizer.zero_grad()
             torch.nn.functional.mse_loss(model(x), y).backward()
             optimizer.step()
+
+
+def resumed(model, loader, start_epoch, epochs):
+    # jionie/Bengaliai: the epochs before start_epoch only fast-forward the schedule, then
+    # ``continue``: no optimizer step follows in those iterations
+    optimizer = torch.optim.Adam(model.parameters())
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, 1e-3, total_steps=epochs * len(loader))
+    for epoch in range(epochs):
+        if epoch < start_epoch:
+            for _ in range(len(loader)):
+                scheduler.step()
+            continue
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+            scheduler.step()

@@ -277,8 +277,9 @@ def _before_2(a) -> bool:
 
 
 def _imports_six_through(project, a, depth: int = 4, most: int = 200) -> bool:
-    """A module of the project that ``a`` imports at its top, directly or through up to
-    ``depth`` such imports, imports ``torch._six`` (autonomousvision/sdfstudio's trainer
+    """A module of the project that ``a`` imports at its top (or a package above it, whose
+    ``__init__`` an import runs first), directly or through up to ``depth`` such imports,
+    imports ``torch._six`` (autonomousvision/sdfstudio's trainer
     reaches its collate module through three imports): breadth first, each module once."""
     seen, frontier = {id(a)}, [a]
     for _ in range(depth):
@@ -287,8 +288,12 @@ def _imports_six_through(project, a, depth: int = 4, most: int = 200) -> bool:
             env = current.env
             if env is None:
                 continue
-            for name in _top_imports(current):
-                unit = project.unit(env.imported(name))
+            module = getattr(env, "module", None) or ""
+            parents = [module.rsplit(".", i)[0] for i in range(module.count("."), 0, -1)]
+            # (importing ``timm.utils.cuda`` runs ``timm/__init__.py`` first: SIIM-FISABIO-RSNA's
+            # bundled timm, whose package imports ``torch._six``)
+            for name in [*parents, *(env.imported(n) for n in _top_imports(current))]:
+                unit = project.unit(name)
                 if unit is None or id(unit.analysis) in seen:
                     continue
                 seen.add(id(unit.analysis))

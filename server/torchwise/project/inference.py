@@ -70,7 +70,17 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
     if not folder:
         return qualname
     top = qualname.partition(".")[0]
-    if resolver.is_module(top) or not resolver.is_module(f"{folder}.{top}"):
+    if resolver.is_module(top):
+        return qualname
+    if not resolver.is_module(f"{folder}.{top}"):
+        # a module of a package that a script imports: the script's folder, further up, is
+        # on sys.path (GuanshuoXu/SIIM-FISABIO-RSNA's ``fold0/effdet/efficientdet.py`` imports
+        # ``timm``, bundled beside it in ``fold0/``): the nearest folder above that holds it
+        outer = folder.rpartition(".")[0]
+        while outer:
+            if resolver.is_module(f"{outer}.{top}"):
+                return f"{outer}.{qualname}"
+            outer = outer.rpartition(".")[0]
         return qualname
     inside = f"{folder}.{qualname}"
     found = resolver.find(folder)

@@ -737,6 +737,9 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
         ours = [c for c in shared_steps if owner is None or stepped[id(c)] == owner]
         if any(flow.before(c, call) for c in ours) or (loops and _primed(a, steps, stepped, owner, call, loops[0])):
             continue
+        arm = _arm_skipping_the_iteration(a, call) if loops else None
+        if arm is not None and not any(flow.contains(s, c) for s in arm for c in ours):
+            continue
         for step in ours:
             if not flow.before(call, step):
                 continue
@@ -749,6 +752,21 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
                    "and later skip a value)" if pin else ""),
             )
             break
+
+
+def _arm_skipping_the_iteration(a, call: ast.AST) -> list[ast.stmt] | None:
+    """The arm of an ``if`` in the loop that holds ``call`` and ends with ``continue``: an
+    iteration that trains nothing after it (jionie/Bengaliai's resume, ``if epoch <
+    start_epoch: for _ in range(len(loader)): scheduler.step()`` then ``continue``: the
+    schedule is fast-forwarded, no optimizer step follows it)."""
+    for anc in flow.ancestors(a, call):
+        if isinstance(anc, flow.SCOPES):
+            return None
+        if anc.__class__ is ast.If:
+            for arm in (anc.body, anc.orelse):  # type: ignore[attr-defined]
+                if arm and arm[-1].__class__ is ast.Continue and any(flow.contains(s, call) for s in arm):
+                    return arm
+    return None
 
 
 def _in_a_later_loop(a, call: ast.AST, step: ast.AST) -> bool:

@@ -1,0 +1,6 @@
+import torch
+
+
+class NativeScaler:
+    def __init__(self):
+        self._scaler = torch.cuda.amp.GradScaler()  # expect: deprecated-cuda-amp
