@@ -169,9 +169,10 @@ def _assigns_grad(analysis, func: ast.AST) -> bool:
         return any(isinstance(n, ast.Assign) and flow.clears_gradients(n) for n in ast.walk(func))
     found = analysis.queries.get("grad_assigning_functions")
     if found is None:
+        Attribute = ast.Attribute  # (flow.clears_gradients of an assignment, inlined)
         found = analysis.queries["grad_assigning_functions"] = {
             id(flow.enclosing_function(analysis, n)) for n in flow.index(analysis).assigns
-            if n.__class__ is ast.Assign and flow.clears_gradients(n)}
+            if n.__class__ is ast.Assign and any(t.__class__ is Attribute and t.attr == "grad" for t in n.targets)}
     return id(func) in found
 
 

@@ -264,3 +264,52 @@ class SearchTrainer:
             self.optimizer.step()
         with _get_no_grad_ctx_mgr():
             return self.evaluate_dag(self.data)
+
+
+class EnergyModel(nn.Module):
+    """jmtomczak/intro_dgm's EBM: the loss its forward returns draws Langevin samples, each
+    step asking autograd for the energy's gradient, so evaluating it needs autograd."""
+
+    def __init__(self, energy_net, steps):
+        super().__init__()
+        self.energy_net = energy_net
+        self.steps = steps
+
+    def energy_gradient(self, x):
+        x_i = x.detach().clone().requires_grad_(True)
+        return torch.autograd.grad(torch.logsumexp(self.energy_net(x_i), 1).sum(), [x_i])[0]
+
+    def sample(self, x):
+        for _ in range(self.steps):
+            x = x + 0.01 * self.energy_gradient(x) + 0.005 * torch.randn_like(x)
+        return x
+
+    def classify(self, x):
+        return self.energy_net(x).argmax(1)
+
+    def forward(self, x, y):
+        logits = self.energy_net(x)
+        negative = self.energy_net(self.sample(torch.rand_like(x)))
+        return F.cross_entropy(logits, y) - (torch.logsumexp(logits, 1) - torch.logsumexp(negative, 1)).mean()
+
+
+def energy_evaluation(loader, model_best):
+    model_best.eval()
+    total, errors = 0.0, 0
+    for x, y in loader:
+        total += model_best.forward(x, y).item()
+        errors += (model_best.classify(x) != y).sum().item()
+    return total, errors
+
+
+def mas_importance(model, loader):
+    """Memory Aware Synapses' importance (ML2022Spring HW14's skeleton): each batch clears
+    the gradients it is about to accumulate; the backward is the student's TODO."""
+    omega = {n: torch.zeros_like(p) for n, p in model.named_parameters()}
+    model.eval()
+    for x, _ in loader:
+        model.zero_grad()
+        output = model(x)
+        # TODO: output.pow(2).sum(1).mean().backward(), then add |p.grad| to omega
+        del output
+    return omega

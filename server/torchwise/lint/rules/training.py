@@ -2580,7 +2580,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                 break  # (a helper the loop calls trains: Diffusion-Planner's rollout updates its explorer online)
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func) \
-                    or _unknown_model_may_take_gradients(ctx, func, loop):
+                    or _unknown_model_may_take_gradients(ctx, func, loop) or _model_takes_gradients(a, model_call, loop):
                 break
             if on_one_arm:  # (no fix: wrapping the loop would break its training arm)
                 flag = _flag_arm(a, call, func)
@@ -3170,6 +3170,55 @@ def _is_autograd_grad(call: ast.Call) -> bool:
     return (flow.dotted(call.func) or "").endswith("autograd.grad")
 
 
+def _model_takes_gradients(a, model_call: ast.Call, loop: ast.AST) -> bool:
+    """The model asks autograd for gradients when it runs (``_class_takes_gradients``): its
+    class, of the project; or, where its type is unknown (a parameter, ``torch.load``), a
+    class of the file that the loop's uses of it fit (jmtomczak/intro_dgm's EBM notebook:
+    ``evaluation(loader, model_best)``): no_grad would break it. Asked only before a finding."""
+    func = model_call.func
+    if func.__class__ is ast.Attribute and func.attr == "forward":  # type: ignore[attr-defined]
+        func = func.value  # type: ignore[attr-defined]
+    qualname = flow.safe_type(a, func)
+    if not qualname:
+        return any(_class_takes_gradients(a, info) for info in _duck_classes(a, loop, flow.dotted(func) or ""))
+    found = _weights.class_of_project(a, qualname)
+    return found is not None and _class_takes_gradients(found[0], found[1])
+
+
+def _duck_classes(a, loop: ast.AST, target: str) -> list:
+    """The classes of the file that have every method and attribute the loop uses on
+    ``target`` (of an unknown type), one at least besides ``forward``: the EBM loop calls
+    ``model_best.classify(x)``, ``model_best.gen_loss(...)`` and ``model_best.energy_net(x)``."""
+    used = {n.attr for n in flow.walk_local(a, loop) if n.__class__ is ast.Attribute  # type: ignore[attr-defined]
+            and flow.dotted(n.value) == target}  # type: ignore[attr-defined]
+    if not target or not used - {"forward"}:
+        return []
+    return [info for info in a.classes.values() if used <= (info.methods.keys() | info.attributes.keys())]
+
+
+def _class_takes_gradients(owner, info, depth: int = 4) -> bool:
+    """The class's ``forward`` calls ``torch.autograd.grad``, itself or through the class's
+    own methods (``self.m()``) up to ``depth`` calls deep (the EBM's ``forward`` ->
+    ``gen_loss`` -> ``sample`` -> ``langevine_dynamics_step`` -> ``energy_gradient``)."""
+    frontier, seen = ["forward"], {"forward"}
+    for _ in range(depth + 1):
+        following = []
+        for name in frontier:
+            method = info.methods.get(name)
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for c in flow.calls_in(owner, method):
+                if _is_autograd_grad(c):
+                    return True
+                f = c.func
+                if f.__class__ is ast.Attribute and f.value.__class__ is ast.Name and f.value.id == "self" \
+                        and f.attr not in seen:  # type: ignore[attr-defined]
+                    seen.add(f.attr)  # type: ignore[attr-defined]
+                    following.append(f.attr)  # type: ignore[attr-defined]
+        frontier = following
+    return False
+
+
 def _unknown_model_may_take_gradients(ctx: Context, func: ast.AST, loop: ast.AST) -> bool:
     """The loop runs a model ``func`` switches to eval mode whose type is unknown
     (lioryariv/idr builds it from a class named in its config), in a project where some
@@ -3472,16 +3521,20 @@ _ADV_FUNCTION = re.compile(r"(?:^|_)adv(?:$|_)")
 
 
 def _looks_like_training(a, node: ast.AST) -> bool:
-    """The loop needs autograd: it runs backward, steps, asks for gradients, or crafts
+    """The loop needs autograd: it runs backward, steps, clears or asks for gradients, or crafts
     adversarial examples (a library's attack runs backward itself: jindongwang/transferlearning's
     ReMoS ``eval_robustness.py`` calls advertorch's ``adversary.perturb`` per batch)."""
     return next(_training_nodes(a, node), None) is not None
 
 
-def _training_nodes(a, node: ast.AST) -> Iterator[ast.AST]:
-    """The nodes that make ``_looks_like_training`` say yes, in walk order."""
+def _training_nodes(a, node: ast.AST, clears: bool = True) -> Iterator[ast.AST]:
+    """The nodes that make ``_looks_like_training`` say yes, in walk order; with ``clears``,
+    clearing gradients too (``model.zero_grad()`` per batch: Memory Aware Synapses'
+    importance loop in ML2022Spring HW14, whose skeleton leaves the backward as a TODO)."""
     for n in flow.walk_local(a, node):
         if flow.is_backward_call(n):
+            yield n
+        elif clears and n.__class__ is ast.Call and flow.is_zero_grad_call(n):
             yield n
         elif isinstance(n, ast.Call) and flow.method_name(n) in ("grad", "step", "requires_grad_", "backward") \
                 and not _metric_step(n):
@@ -3526,7 +3579,7 @@ def _trains_on_the_other_arm(a, loop: ast.AST, eval_call: ast.AST, func: ast.AST
     arm = _flag_arm(a, eval_call, func)
     if arm is None:
         return False
-    nodes = list(_training_nodes(a, loop))
+    nodes = list(_training_nodes(a, loop, clears=False))  # (a clearing on both arms trains nothing)
     return bool(nodes) and all(_flag_arm(a, n, func, arm[0]) == (arm[0], not arm[1]) for n in nodes)
 
 
