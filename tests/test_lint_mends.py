@@ -1195,3 +1195,19 @@ def test_batch_67_a_loss_read_as_data_0_is_torch_0_4_code() -> None:
     new = old.replace("loss.data[0]", "loss.item()")
     assert new != old and [f.rule.name for f in findings(new, "scheduler-step-before-optimizer-step")] == [
         "scheduler-step-before-optimizer-step"]
+
+
+def test_batch_68_a_noise_dropout_and_a_mode_free_net_bound_again_by_train() -> None:
+    """deep-learning-wizard corrupts its test images with a dropout of its own (in no
+    model); dive-into-cv-pytorch's linear-and-ReLU net is bound again by ``net = net.train()``.
+    A dropout inside the model, or a dropout layer in the net, is reported."""
+    noise = (MENDS / "denoising_noise_dropout.py").read_text()
+    assert findings(noise, "missing-eval") == []
+    inside = noise.replace("        self.decoder = nn.Linear(1024, 784)\n",
+                           "        self.decoder = nn.Sequential(nn.Dropout(0.2), nn.Linear(1024, 784))\n")
+    assert inside != noise and [f.rule.name for f in findings(inside, "missing-eval")] == ["missing-eval"]
+    rebound = (MENDS / "mode_free_rebound_by_train.py").read_text()
+    assert findings(rebound, "missing-eval") == []
+    dropout = rebound.replace("        self.act1 = nn.ReLU(inplace=True)\n",
+                              "        self.act1 = nn.Sequential(nn.ReLU(inplace=True), nn.Dropout(0.5))\n")
+    assert dropout != rebound and [f.rule.name for f in findings(dropout, "missing-eval")] == ["missing-eval"]

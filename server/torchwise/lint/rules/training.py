@@ -1586,14 +1586,15 @@ def _each_passed_mode_free(a, call: ast.Call) -> bool | None:
 
 
 def _assigned_values(a, func: ast.AST) -> dict[str, list[ast.expr]]:
-    """Name -> the values (``.to()``/``.cuda()`` peeled) of the plain ``name = value``
-    statements of one function (or the module), in order."""
+    """Name -> the values (``.to()``/``.cuda()``, ``.train()``/``.eval()`` peeled: each returns
+    the module) of the plain ``name = value`` statements of one function (or the module), in
+    order (``net = net.train()``: dive-into-cv-pytorch binds its one model again)."""
     found: dict[str, list[ast.expr]] = {}
     for n in flow.walk_local(a, func):
         if n.__class__ is ast.Assign:
             for t in n.targets:  # type: ignore[attr-defined]
                 if t.__class__ is ast.Name:
-                    found.setdefault(t.id, []).append(effects.unmoved(n.value))  # type: ignore[attr-defined]
+                    found.setdefault(t.id, []).append(effects.unmoved(n.value, ("train", "eval")))  # type: ignore[attr-defined]
     return found
 
 
@@ -1953,6 +1954,17 @@ _MODE_LAYERS = {f"torch.nn.{n}" for n in (
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm")}
 
 
+_DROPOUTS = frozenset(f"torch.nn{m}.{name}" for m in ("", ".modules.dropout") for name in (
+    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"))
+
+
+def _bare_dropout(a, value: ast.expr) -> bool:
+    """``noise = nn.Dropout(0.5)``: a dropout layer of its own, in no model, is a noise
+    function, applied in training and in testing alike (ritchieng/deep-learning-wizard's
+    denoising autoencoder corrupts its test images with it): no model to switch."""
+    return value.__class__ is ast.Call and flow.safe_qualname(a, value.func) in _DROPOUTS  # type: ignore[attr-defined]
+
+
 def _never_switched(ctx: Context) -> Iterator[Finding]:
     """Modules start in training mode. A file that never calls ``.train()``/``.eval()``
     but evaluates a model with dropout or batch norm in a loop under ``no_grad`` runs
@@ -1978,7 +1990,8 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                 if flow.enclosing_function(a, call) is not flow.enclosing_function(a, block):
                     continue
                 value = flow.binding_value(a, call.func)
-                if value is None or not _builds_mode_dependent_module(a, value) or _repeated_sampling(a, loop, call):
+                if value is None or not _builds_mode_dependent_module(a, value) or _repeated_sampling(a, loop, call) \
+                        or _bare_dropout(a, value):
                     continue
                 target = call.func.id
                 done.add(target)
