@@ -288,3 +288,16 @@ def resumed(model, loader, start_epoch, epochs):
             torch.nn.functional.mse_loss(model(x), y).backward()
             optimizer.step()
             scheduler.step()
+
+
+def after_warmup(model, loader, args):
+    # NVlabs/NVAE: the schedule starts once the warm-up epochs have trained
+    optimizer = torch.optim.Adamax(model.parameters())
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.epochs - args.warmup_epochs)
+    for epoch in range(args.init_epoch, args.epochs):
+        if epoch > args.warmup_epochs:
+            scheduler.step()
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()

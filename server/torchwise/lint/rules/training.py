@@ -987,6 +987,9 @@ def _first_iteration_value(test: ast.expr, counters: dict[str, ast.expr]) -> boo
             return bool(compare(first, other.value))  # type: ignore[attr-defined]
         if start.__class__ is not ast.Constant and ast.dump(start) == ast.dump(other):
             return bool(compare(0, 0))  # ``epoch > start_epoch`` when the loop starts at start_epoch
+        if op is ast.Gt and other.__class__ in (ast.Name, ast.Attribute) and (
+                start.__class__ is not ast.Constant or start.value == 0):  # type: ignore[attr-defined]
+            return False  # ``epoch > args.warmup_epochs``: past a count of epochs (NVlabs/NVAE), from 0
     return None
 
 
