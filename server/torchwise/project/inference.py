@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from torchwise.analysis import LOCAL, MAX_DEPTH, Analysis, Binding, Scope, Value
 from torchwise.project.summaries import dunder_all
 from torchwise.project.model import digest_of
+from torchwise.project.resolver import EXCLUDED_TOPS
 
 if TYPE_CHECKING:
     from torchwise.project.model import Project
@@ -76,10 +77,14 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
         # a module of a package that a script imports: the script's folder, further up, is
         # on sys.path (GuanshuoXu/SIIM-FISABIO-RSNA's ``fold0/effdet/efficientdet.py`` imports
         # ``timm``, bundled beside it in ``fold0/``): the nearest folder above that holds it
+        # (a plain folder, not a package: a script's; never torch, nor a package the file is in)
         outer = folder.rpartition(".")[0]
-        while outer:
-            if resolver.is_module(f"{outer}.{top}"):
-                return f"{outer}.{qualname}"
+        while outer and top not in EXCLUDED_TOPS:
+            candidate = f"{outer}.{top}"
+            if not f"{folder}.".startswith(f"{candidate}.") and resolver.is_module(candidate):
+                where = resolver.find(outer)
+                if where is not None and where.is_dir():
+                    return f"{outer}.{qualname}"
             outer = outer.rpartition(".")[0]
         return qualname
     inside = f"{folder}.{qualname}"
