@@ -314,22 +314,21 @@ def _imports_six_through(project, a, depth: int = 4, most: int = 200) -> bool:
 
 def _before_2_code(a) -> bool:
     """The module's own code needs torch < 2.0: it imports ``torch._six`` at its top, or it
-    calls ``torch.stft`` without ``return_complex`` and never names that parameter (an error
+    calls ``torch.stft`` without ``return_complex`` and never names that argument (an error
     for real input from 2.0 on, pytorch/pytorch#86724: MasayaKawamura/MB-iSTFT-VITS's
     ``mel_processing``; a module that passes it somewhere, as vits2_pytorch does on torch 2,
     may be choosing by version)."""
     if any(imports_six(stmt) for stmt in a.tree.body):
         return True
-    if not _TORCH_STFT.search(getattr(a, "source", "") or ""):
-        return False
-    calls = [n for n in ast.walk(a.tree) if n.__class__ is ast.Call]
-    if any(k.arg == "return_complex" or k.arg is None for c in calls for k in c.keywords):  # type: ignore[attr-defined]
-        return False
-    return any(c.func.__class__ is ast.Attribute and c.func.attr == "stft" and c.func.value.__class__ is ast.Name  # type: ignore[attr-defined]
-               and c.func.value.id == "torch" for c in calls)  # type: ignore[attr-defined]
+    source = getattr(a, "source", "") or ""
+    if "torch.stft(" not in source or "return_complex" in source:
+        return False  # (named anywhere, even in a comment: the module knows the argument)
+    from torchwise.lint.flow import index
 
+    return any(c.func.__class__ is ast.Attribute and c.func.value.__class__ is ast.Name  # type: ignore[attr-defined]
+               and c.func.value.id == "torch" and not any(k.arg is None for k in c.keywords)  # type: ignore[attr-defined]
+               for c in index(a).calls_by_name.get("stft", ()))
 
-_TORCH_STFT = re.compile(r"\btorch\.stft\(")
 
 
 def imports_six(stmt: ast.stmt) -> bool:

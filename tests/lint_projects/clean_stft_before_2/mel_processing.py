@@ -1,4 +1,4 @@
-"""MasayaKawamura/MB-iSTFT-VITS's shape: torch.stft on real audio without return_complex,
+"""MasayaKawamura/MB-iSTFT-VITS's shape: torch.stft on real audio, not saying whether it returns complex,
 an error from torch 2.0 on, so the project runs on older torch only."""
 import torch
 
