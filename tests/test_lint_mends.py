@@ -1211,3 +1211,18 @@ def test_batch_68_a_noise_dropout_and_a_mode_free_net_bound_again_by_train() -> 
     dropout = rebound.replace("        self.act1 = nn.ReLU(inplace=True)\n",
                               "        self.act1 = nn.Sequential(nn.ReLU(inplace=True), nn.Dropout(0.5))\n")
     assert dropout != rebound and [f.rule.name for f in findings(dropout, "missing-eval")] == ["missing-eval"]
+
+
+def test_batch_69_a_scaler_on_a_tpu_is_off() -> None:
+    """A Kaggle notebook trains with torch_xla: its ``torch.cuda.amp.GradScaler`` finds no
+    CUDA and turns itself off, so the gradients it clips were never scaled. Without
+    torch_xla the clip is reported."""
+    source = ("import torch\nimport torch_xla.core.xla_model as xm\n\n\n"
+              "def train(model, loader, optimizer):\n    scaler = torch.cuda.amp.GradScaler()\n"
+              "    for x, y in loader:\n        optimizer.zero_grad()\n"
+              "        with torch.cuda.amp.autocast():\n            loss = torch.nn.functional.mse_loss(model(x), y)\n"
+              "        scaler.scale(loss).backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
+              "        scaler.step(optimizer)\n        scaler.update()\n        xm.mark_step()\n")
+    assert findings(source, "clip-scaled-gradients") == []
+    gpu = source.replace("import torch_xla.core.xla_model as xm\n", "").replace("        xm.mark_step()\n", "")
+    assert gpu != source and [f.rule.name for f in findings(gpu, "clip-scaled-gradients")] == ["clip-scaled-gradients"]

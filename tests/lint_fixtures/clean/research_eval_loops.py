@@ -313,3 +313,14 @@ def mas_importance(model, loader):
         # TODO: output.pow(2).sum(1).mean().backward(), then add |p.grad| to omega
         del output
     return omega
+
+
+def lightning_predictions(model, loader):
+    """A LightningModule frozen first (``freeze()``: no parameter needs gradients, eval
+    mode): autograd records nothing (a Kaggle Lyft motion-prediction notebook)."""
+    model.freeze()
+    model.eval()
+    predictions = []
+    for batch in loader:
+        predictions.append(model(batch["image"]).cpu().numpy())
+    return predictions

@@ -169,8 +169,9 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     clips = [c for c in flow.calls_where(a, lambda n: n.startswith("clip_grad"))
              if flow.last_name(c.func).startswith("clip_grad")]
-    if not clips:
-        return
+    if not clips or "torch_xla" in flow.imported_packages(a):
+        return  # (on a TPU a ``torch.cuda.amp.GradScaler`` finds no CUDA and turns itself off: the
+        # loss is never scaled; a Kaggle notebook training with torch_xla)
     scaled = _scaled_backwards(ctx)
     scaled_in = _by_function(a, scaled) if scaled else {}
     for call in clips:

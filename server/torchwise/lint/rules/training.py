@@ -2948,13 +2948,16 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
     """Autograd has nothing to record, the model turns it off itself, or it needs it: its
     parameters were frozen in the function before the call (``sampler.eval().requires_grad_(False)``
     in NVlabs/stylegan3's PPL metric, ``for p in model.parameters(): p.requires_grad =
-    False``), or its class (of the file or of the project) runs ``forward`` under no_grad
+    False``, Lightning's ``model.freeze()``), or its class (of the file or of the project) runs ``forward`` under no_grad
     somewhere (NVlabs/SPADE's ``Pix2PixModel.forward(data, mode="inference")``) or takes
     gradients in it (``_takes_gradients``), or shows no parameter (``_weights.class_has_parameters``)."""
     a = ctx.analysis
     for call in flow.calls_in(a, func):
         if not flow.before(call, model_call):
             break
+        if flow.method_name(call) == "freeze" and not call.args and not call.keywords \
+                and flow.dotted(call.func.value) == target:  # type: ignore[attr-defined]
+            return True  # Lightning's ``model.freeze()``: every parameter frozen, eval mode (a Kaggle Lyft notebook)
         if flow.method_name(call) == "requires_grad_" and call.args and is_false(call.args[0]):
             receiver = call.func.value  # type: ignore[attr-defined]
             while receiver.__class__ is ast.Call and flow.method_name(receiver) in _CHAINED:
