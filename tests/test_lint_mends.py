@@ -1216,7 +1216,7 @@ def test_batch_68_a_noise_dropout_and_a_mode_free_net_bound_again_by_train() -> 
 def test_batch_69_a_scaler_on_a_tpu_is_off() -> None:
     """A Kaggle notebook trains with torch_xla: its ``torch.cuda.amp.GradScaler`` finds no
     CUDA and turns itself off, so the gradients it clips were never scaled. Without
-    torch_xla the clip is reported."""
+    torch_xla, or with its import tried (tez: a GPU path too), the clip is reported."""
     source = ("import torch\nimport torch_xla.core.xla_model as xm\n\n\n"
               "def train(model, loader, optimizer):\n    scaler = torch.cuda.amp.GradScaler()\n"
               "    for x, y in loader:\n        optimizer.zero_grad()\n"
@@ -1226,3 +1226,7 @@ def test_batch_69_a_scaler_on_a_tpu_is_off() -> None:
     assert findings(source, "clip-scaled-gradients") == []
     gpu = source.replace("import torch_xla.core.xla_model as xm\n", "").replace("        xm.mark_step()\n", "")
     assert gpu != source and [f.rule.name for f in findings(gpu, "clip-scaled-gradients")] == ["clip-scaled-gradients"]
+    # abhishekkrthakur/tez tries the import: it runs on a GPU too, where the scaler scales
+    tried = source.replace("import torch_xla.core.xla_model as xm\n",
+                           "try:\n    import torch_xla.core.xla_model as xm\nexcept ImportError:\n    xm = None\n")
+    assert tried != source and [f.rule.name for f in findings(tried, "clip-scaled-gradients")] == ["clip-scaled-gradients"]

@@ -162,6 +162,16 @@ CLIP_FUNCS = {"torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_
               "torch.nn.utils.clip_grad_norm", "torch.nn.utils.get_total_norm", "torch.nn.utils.clip_grads_with_norm_"}
 
 
+def _needs_torch_xla(a) -> bool:
+    """The file imports ``torch_xla`` at its top, unguarded: it runs on a TPU, where a
+    ``torch.cuda.amp.GradScaler`` finds no CUDA and turns itself off, so nothing is scaled (a
+    Kaggle notebook training with torch_xla). Not an import tried in a ``try`` (abhishekkrthakur/tez
+    runs on a GPU too, with the scaler on)."""
+    return any((stmt.__class__ is ast.Import and any(n.name.split(".")[0] == "torch_xla" for n in stmt.names))
+               or (stmt.__class__ is ast.ImportFrom and not stmt.level and (stmt.module or "").split(".")[0] == "torch_xla")
+               for stmt in a.tree.body)  # type: ignore[attr-defined]
+
+
 @rule(code="TW402", name="clip-scaled-gradients", group="amp", severity="error",
       summary="Gradients are clipped while still scaled by GradScaler; call scaler.unscale_(optimizer) first.",
       fix="unsafe")
@@ -169,9 +179,8 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     clips = [c for c in flow.calls_where(a, lambda n: n.startswith("clip_grad"))
              if flow.last_name(c.func).startswith("clip_grad")]
-    if not clips or "torch_xla" in flow.imported_packages(a):
-        return  # (on a TPU a ``torch.cuda.amp.GradScaler`` finds no CUDA and turns itself off: the
-        # loss is never scaled; a Kaggle notebook training with torch_xla)
+    if not clips or _needs_torch_xla(a):
+        return
     scaled = _scaled_backwards(ctx)
     scaled_in = _by_function(a, scaled) if scaled else {}
     for call in clips:
