@@ -3,7 +3,7 @@ import torch
 from mylib.torch.core.optimization import *
 
 
-def test_plain_adam():
+def check_plain_adam():
     model = torch.nn.Linear(4, 1)
     optimizer = PlainAdam(model.parameters())
     x, y = torch.randn(8, 4), torch.randn(8, 1)
