@@ -1952,13 +1952,9 @@ def _bound_to(ctx: Context, node: ast.AST, dotted: str) -> str | None:
     return None
 
 
-_MODE_LAYERS = {f"torch.nn.{n}" for n in (
-    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
-    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm")}
-
-
-_DROPOUTS = frozenset(f"torch.nn{m}.{name}" for m in ("", ".modules.dropout") for name in (
-    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"))
+_DROPOUT_NAMES = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")
+_MODE_LAYERS = {f"torch.nn.{n}" for n in (*_DROPOUT_NAMES, "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm")}
+_DROPOUTS = frozenset(f"torch.nn{m}.{name}" for m in ("", ".modules.dropout") for name in _DROPOUT_NAMES)
 
 
 def _bare_dropout(a, value: ast.expr) -> bool:
