@@ -6,6 +6,7 @@ import ast
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -208,9 +209,29 @@ def test_parsing_prints_no_warning_about_the_users_code():
 
     from torchwise.project.summaries import parse_for_summary
 
-    source = 'import re\npattern = re.compile("\\s+\\d")\npath = "C:\\ data"\n'
+    from torchwise.kernel.hints import assignment_targets
+    from torchwise.kernel.live import assigned_names
+    from torchwise.project.summaries import summarize
+
+    source = ('import re\npattern = re.compile("\\s+\\d")\npath = "C:\\ data"\n'
+              'def f(x: "Tensor\\d" = "\\w"):\n    return x\n')
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        build_analysis(source, "t.py")
-        parse_for_summary(source, "t.py")
+        analysis = build_analysis(source, "t.py")
+        returned = analysis.tree.body[3].body[0].value
+        analysis.resolve(returned, analysis.scopes[analysis.tree.body[3]])  # its string annotation, parsed
+        tree, _ = parse_for_summary(source, "t.py")
+        summary = summarize(tree, source, "t", "t.py", 0)
+        assert [f.signature for f in summary.functions] == ["(x: 'Tensor\\\\d' = '\\\\w')"]  # the header, parsed again
+        assigned_names(source), assignment_targets(source)  # a run cell's code (hover, shape hints)
     assert [str(w.message) for w in caught] == []
+
+
+def test_the_users_code_is_parsed_in_one_place():
+    """``text.parse_python`` keeps Python's warnings about the user's code unprinted; every
+    other ``ast.parse`` of the server reads text of our own (the snippets)."""
+    server = Path(__file__).resolve().parent.parent / "server" / "torchwise"
+    parsing = sorted(str(p.relative_to(server)) for p in server.rglob("*.py")
+                     if "ast.parse(" in "\n".join(line for line in p.read_text(encoding="utf-8").splitlines()
+                                                  if not line.lstrip().startswith("#") and "``ast.parse" not in line))
+    assert parsing == ["completion.py", "text.py"]

@@ -19,7 +19,7 @@ from torchwise.analysis import Analysis, build_analysis
 from torchwise.lint import flow
 from torchwise.lint.engine import all_rules, lint_analysis, select_rules
 from torchwise.project import Project
-from torchwise.text import split_lines
+from torchwise.text import parse_python, split_lines
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = sorted(p for p in (HERE / "lint_fixtures").rglob("*.py") if not p.name.endswith(".fixed.py"))
@@ -311,7 +311,7 @@ def function_edits(text: str, rng: random.Random) -> list[str]:
     import ast
 
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except SyntaxError:
         return []
     functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -501,7 +501,7 @@ def call_statement(text: str, rng: random.Random, n: int) -> str:
     methods, a builtin) inserted before a statement at any level (in functions, methods,
     classes, at module level), or a one-line statement deleted or its call changed."""
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError):
         return edit(text, rng)
     lines = split_lines(text, keepends=True)
@@ -644,7 +644,7 @@ def module_statement(text: str, rng: random.Random, n: int) -> str:
     ``try``), mostly ``print(...)``, sometimes one that binds, imports or calls the file's
     functions; or a one-line module-level statement deleted."""
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError):
         return edit(text, rng)
     lines = split_lines(text, keepends=True)

@@ -1230,3 +1230,26 @@ def test_batch_69_a_scaler_on_a_tpu_is_off() -> None:
     tried = source.replace("import torch_xla.core.xla_model as xm\n",
                            "try:\n    import torch_xla.core.xla_model as xm\nexcept ImportError:\n    xm = None\n")
     assert tried != source and [f.rule.name for f in findings(tried, "clip-scaled-gradients")] == ["clip-scaled-gradients"]
+
+
+def test_batch_70_grad_mode_chosen_at_run_time_and_dataloader_internals_of_old_torch() -> None:
+    """karfly/learnable-triangulation-pytorch picks its context manager at run time
+    (``enable_grad if is_train else no_grad``): its validation runs under no_grad. A file
+    that imports DataLoader internals torch 1.0 dropped (EDSR's ``_worker_manager_loop``)
+    runs only where the scheduler was stepped first; with only ``DataLoader`` it is reported."""
+    chosen = ("import torch\n\n\ndef one_epoch(model, loader, is_train):\n"
+              "    if not is_train:\n        model.eval()\n"
+              "    grad_context = torch.autograd.enable_grad if is_train else torch.no_grad\n"
+              "    with grad_context():\n        for x in loader:\n            print(model(x))\n")
+    assert findings(chosen, "missing-no-grad") == []
+    entered = chosen.replace("    grad_context = torch.autograd.enable_grad if is_train else torch.no_grad\n"
+                             "    with grad_context():\n", "    if True:\n")
+    assert entered != chosen and [f.rule.name for f in findings(entered, "missing-no-grad")] == ["missing-no-grad"]
+    old = ("import torch\nfrom torch.utils.data.dataloader import DataLoader, _worker_manager_loop\n\n\n"
+           "def train(model, loader, optimizer, scheduler):\n    for epoch in range(10):\n        scheduler.step()\n"
+           "        for x, y in loader:\n            optimizer.zero_grad()\n"
+           "            torch.nn.functional.mse_loss(model(x), y).backward()\n            optimizer.step()\n")
+    assert findings(old, "scheduler-step-before-optimizer-step") == []
+    new = old.replace(", _worker_manager_loop", "")
+    assert new != old and [f.rule.name for f in findings(new, "scheduler-step-before-optimizer-step")] == [
+        "scheduler-step-before-optimizer-step"]

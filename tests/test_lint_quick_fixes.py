@@ -456,6 +456,52 @@ def test_a_torch_bounded_below_a_deprecation_or_locked_never_sees_it(tmp_path) -
         assert len(lint_source(source, str(folder / "module.py"), rules=[rule])) == found, (name, text)
 
 
+# ``conda list --export`` (joansj/hat's requirements.txt, for ``conda create --file``): each package at
+# its exact build, without the dashes of an environment file
+_CONDA_LIST = ("# This file may be used to create an environment using:\n# $ conda create --name <env> --file <this file>\n"
+               "# platform: linux-64\nnumpy=1.13.1=py36_0\npython=3.6.2=0\npytorch=0.2.0=py36hf0d2509_4cu75\n"
+               "torchvision=0.1.9=py36h7584368_1\n")
+
+_OLD_TORCH_CODE = """import torch
+import torch.nn.functional as F
+from torch.autograd import Variable
+
+
+def train(model, optimizer, scheduler, loader):
+    for epoch in range(10):
+        scheduler.step()
+        for x, y in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+
+
+def evaluate(model, loader):
+    model.eval()
+    for x, y in loader:
+        probs = F.softmax(model(Variable(x, volatile=True)))
+        print(probs.max())
+"""
+
+
+def test_torch_before_its_api_changed_keeps_the_rules_of_that_api_silent(tmp_path) -> None:
+    """Code that runs only on an old torch follows that torch's rules: joansj/hat pins
+    pytorch 0.2.0 exactly (a ``conda list --export`` file), where ``volatile=True`` turns
+    autograd off, softmax has no ``dim`` to pass (0.3 added it) and schedulers were stepped
+    before the optimizer (until 1.1). A hand-written ``==`` is a lower bound: the findings stay."""
+    from torchwise.lint.engine import get_rule, lint_source
+    from torchwise.lint.options import _pinned_in
+
+    assert _pinned_in(_CONDA_LIST) == "==0.2"
+    rules = [get_rule(name) for name in ("missing-no-grad", "softmax-without-dim", "scheduler-step-before-optimizer-step")]
+    for text, found in ((_CONDA_LIST, set()), ("torch==0.2.0\n", {"missing-no-grad", "softmax-without-dim",
+                                                                      "scheduler-step-before-optimizer-step"})):
+        folder = tmp_path / f"p{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        (folder / "requirements.txt").write_text(text)
+        assert {f.rule.name for f in lint_source(_OLD_TORCH_CODE, str(folder / "train.py"), rules=rules)} == found, text
+
+
 def test_a_torch_poetry_pins_exactly_is_the_only_one_the_code_runs_on(tmp_path) -> None:
     """thawro/pytorch-human-pose: Poetry's ``torch = { version = "2.2.1+cu121" }`` (a version
     with no operator is exact there; the lock file installs it). On 2.2 ``torch.cuda.amp``

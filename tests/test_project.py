@@ -59,6 +59,19 @@ def test_multi_root_src_layout_and_namespace_packages(tmp_path: Path) -> None:
     assert resolve(project, two / "main.py", text, "util.act", 5) == Value("instance", "torch.nn.GELU")
 
 
+def test_a_src_folder_with_an_init_is_a_package_not_a_layout(tmp_path: Path) -> None:
+    """Research code often keeps its modules in a package called ``src`` and imports them
+    as ``src.x`` (youyuge34/Anime-InPainting): the file has that one name, so what a script
+    calls through ``src.x`` is what ``x``'s own functions are asked about."""
+    write(tmp_path, {"src/__init__.py": "", "src/nets.py": "import torch.nn as nn\nact = nn.GELU()\n",
+                     "other/src/lib/x.py": "y = 1\n"})
+    project = Project([str(tmp_path), str(tmp_path / "other")])
+    assert project.resolver.module_of(tmp_path / "src" / "nets.py") == "src.nets"
+    assert project.resolver.module_of(tmp_path / "other" / "src" / "lib" / "x.py") == "lib.x"  # a layout's
+    text = "from src.nets import act\nact\n"
+    assert resolve(project, tmp_path / "main.py", text, "\nact\n", 1) == Value("instance", "torch.nn.GELU")
+
+
 def test_an_import_the_roots_lack_is_found_beside_the_importing_file(tmp_path: Path) -> None:
     """``python scripts/run.py`` puts ``scripts/`` first on ``sys.path``: ``import helpers``
     there is ``scripts/helpers.py``, named as the root names it. A module of the root keeps

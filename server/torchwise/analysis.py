@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import math
 import re
-import warnings
 import weakref
 from bisect import bisect_left, bisect_right
 from operator import attrgetter
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
     from torchwise.project.inference import ProjectEnv
 
 from torchwise.records import record, setfield
-from torchwise.text import byte_to_char, char_to_byte, split_lines
+from torchwise.text import byte_to_char, char_to_byte, parse_python, split_lines
 
 ScopeNode = Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef]
 
@@ -382,10 +381,7 @@ class Analysis:
         lines: list[str] | None = None  # split only once a repair is needed
         for _ in range(MAX_REPAIRS):
             try:
-                with warnings.catch_warnings():  # e.g. "invalid escape sequence": not ours to print
-                    warnings.simplefilter("ignore")  # a SyntaxWarning, a DeprecationWarning before 3.12
-                    text = source if lines is None else "".join(lines)
-                    return ast.parse(text, filename=self.path, type_comments=False)
+                return parse_python(source if lines is None else "".join(lines), self.path)  # type: ignore[return-value]
             except SyntaxError as exc:
                 if lines is None:
                     lines = split_lines(source, keepends=True)
@@ -956,7 +952,7 @@ class Analysis:
     def _annotation_class(self, annotation: ast.AST, scope: Scope) -> str | None:
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             try:
-                annotation = ast.parse(annotation.value, mode="eval").body
+                annotation = parse_python(annotation.value, mode="eval").body  # type: ignore[attr-defined]
             except SyntaxError:
                 return None
         if isinstance(annotation, ast.BinOp):  # X | None

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from torchwise.analysis import first_line
 from torchwise.lint.base import Edit, Finding, Fix
-from torchwise.text import split_lines
+from torchwise.text import parse_python, split_lines
 
 # Words rules search for in the raw text (not the tree): a comment naming one may
 # change a verdict, so such an edit is linted in full.
@@ -176,7 +176,7 @@ def inert_insertion(old: Snapshot, p: int, old_region: list[str], new_region: li
         if lead != indent or match is None or match.group(1).startswith("__"):
             return None
         try:
-            tree = ast.parse(body)
+            tree = parse_python(body)
         except (SyntaxError, ValueError):
             return None
         stmt = tree.body[0] if len(tree.body) == 1 else None

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from bisect import bisect_left, bisect_right
 from contextlib import nullcontext
 from typing import Callable, ContextManager
@@ -44,7 +43,7 @@ from torchwise.analysis import dotted, first_line
 from torchwise.lint import flow
 from torchwise.lint.base import Finding, Rule
 from torchwise.records import replace
-from torchwise.text import split_lines
+from torchwise.text import parse_python, split_lines
 
 _NOQA = re.compile("noqa", re.IGNORECASE)
 _UNITS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -209,9 +208,7 @@ def _parse_many(lines: list[str], first: int) -> list[ast.stmt] | None:
     if text.rstrip().endswith("\\"):
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            module = ast.parse(text, type_comments=False)
+        module = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     if any(isinstance(s, ast.ImportFrom) and s.module == "__future__" for s in module.body):

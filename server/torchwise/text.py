@@ -9,12 +9,17 @@ client's units goes through this module.
 
 Columns here are str indices (code points) unless a name says otherwise; LSP
 columns are in the negotiated encoding's code units (UTF-16 by default).
+
+``parse_python`` is the one way the user's code is parsed without the warnings Python
+prints about it.
 """
 
 from __future__ import annotations
 
+import ast
 import bisect
 import re
+import warnings
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 # What str.splitlines also breaks at; each tested with ``in`` (a fast scan of the text,
@@ -75,6 +80,16 @@ def python_state(text: str, depth: int = 0, quote: str | None = None) -> tuple[i
         else:  # backslash-newline
             continued = m.end() == end
         pos = m.end()
+
+
+def parse_python(text: str, filename: str = "<unknown>", mode: str = "exec") -> ast.AST:
+    """``ast.parse(text)`` without printing the warnings of the user's code ("invalid
+    escape sequence": a SyntaxWarning, a DeprecationWarning before 3.12), which are theirs
+    to see from their own tools: Python prints them on stderr, the server's log and the
+    terminal of ``torchwise check``. Raises what ``ast.parse`` raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=filename, mode=mode, type_comments=False)
 
 
 def split_lines(text: str, keepends: bool = False) -> list[str]:

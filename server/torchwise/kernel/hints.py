@@ -17,6 +17,7 @@ from lsprotocol import types
 from pygls.workspace.position_codec import ServerTextPosition
 
 from torchwise.kernel.live import _shape, split_lines
+from torchwise.text import parse_python
 
 HINT_WAIT_S = 1.0  # a busy kernel answers later; the refresh after its run asks again
 MAX_NAMES = 100
@@ -26,7 +27,7 @@ def assignment_targets(code: str) -> list[tuple[str, int, int]]:
     """(name, 0-based line, end column in characters) of every name the module-level
     assignments of ``code`` bind (``x = ...``, ``a, b = ...``, ``x: T = ...``, ``x += ...``)."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except (SyntaxError, ValueError):
         return []
     lines = split_lines(code)

@@ -13,6 +13,8 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 
+from torchwise.text import parse_python
+
 HOVER_WAIT_S = 0.4  # a hover waits this long for the kernel (a busy kernel answers later)
 _LINES = re.compile(r"\r\n|\r|\n")
 
@@ -24,7 +26,7 @@ def split_lines(text: str) -> list[str]:
 def assigned_names(code: str) -> set[str]:
     """Module-level names a piece of code binds (assignments, imports, defs, loops, with)."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except (SyntaxError, ValueError):
         return set()
     names: set[str] = set()

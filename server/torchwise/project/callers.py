@@ -116,7 +116,7 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
 def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
     """The modules (of ``folder``, if given) whose text mentions ``name``, memoised per
     project revision; raises ``Incomplete`` when there are more than the project's
-    ``caller_limit``. The texts, not the summaries, decide: a summary exists only for a
+    ``caller_limit`` (None: no limit). The texts, not the summaries, decide: a summary exists only for a
     module something asked about, so an answer read from them would depend on the order
     a check lints its files in."""
     key = ("mentioning", name, folder)
@@ -129,7 +129,7 @@ def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
             text = project.source(path)
             if text is not None and name in text:
                 found.append(path)
-                if len(found) > limit:
+                if limit is not None and len(found) > limit:
                     found = ()  # too common: no module is looked at
                     break
         project.memo[key] = found

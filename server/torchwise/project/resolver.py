@@ -1,6 +1,7 @@
 """Module names <-> files of the workspace folders, without importing anything.
 
-Roots are the workspace folders and their ``src/`` folders (``src`` layouts). A dotted
+Roots are the workspace folders and their ``src/`` folders (``src`` layouts; a ``src/`` with
+an ``__init__.py`` is a package, ``src``, instead). A dotted
 name is a module when a root holds ``a/b/c.py`` or ``a/b/c/__init__.py`` (a package), or
 a plain directory ``a/b/c`` (a namespace package). torch and its siblings are never the
 workspace's: they come from the knowledge base.
@@ -40,7 +41,11 @@ class Resolver:
         roots: list[Path] = []
         for folder in folders:
             root = Path(folder)
-            for candidate in (root / "src", root):
+            # ``src/`` is a layout's folder of packages, unless it is a package itself: then
+            # its modules are ``src.x`` (youyuge34/Anime-InPainting's ``from src.edge_connect
+            # import EdgeConnect``), and a root there would give them a second name
+            src = root / "src"
+            for candidate in ((root,) if (src / "__init__.py").is_file() else (src, root)):
                 if candidate.is_dir() and candidate not in roots:
                     roots.append(candidate)
         self.folders = [Path(f) for f in folders]
@@ -93,6 +98,30 @@ class Resolver:
             if namespace is None and os.path.isdir(base):
                 namespace = Path(base)
         return namespace
+
+    def above(self, path: str | Path, module: str) -> Path | None:
+        """The file of ``module`` in the nearest folder above ``path`` that holds it (its own
+        folder first, up to its workspace folder), package or not: what ``import module``
+        runs when the file's scripts run from there, as research code's do (Python puts a
+        script's folder first on ``sys.path``). Nearer than the roots: noahzn/Lite-Mono's
+        ``lite-mono-pretrain-code/engine.py`` imports its own ``utils.py``, not the root's;
+        MSRN-PyTorch's ``MSRN/Train/data/__init__.py`` imports ``dataloader`` from
+        ``MSRN/Train/``, which has an ``__init__.py``. A guess about how the code is run:
+        for questions that only silence a rule, never for what a name means."""
+        parts = module.split(".")
+        if parts[0] in EXCLUDED_TOPS or not all(p.isidentifier() for p in parts):
+            return None
+        here = Path(path).parent
+        top = next((f for f in self.folders if here == f or f in here.parents), None)
+        while top is not None:
+            base = os.path.join(here, *parts)
+            for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return Path(candidate)
+            if here == top:
+                return None
+            here = here.parent
+        return None
 
     def is_module(self, module: str) -> bool:
         return self.find(module) is not None

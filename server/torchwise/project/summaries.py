@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 
 from torchwise.records import record, setfield
+from torchwise.text import parse_python
 
 MAX_TEXT = 80
 
@@ -34,7 +34,7 @@ class _Header:
             header = self.text[index.offset(self.start[0] - 1, self.start[1], UTF8):
                                index.offset(self.end[0] - 1, self.end[1], UTF8)]
             try:  # the header alone, with a body ("\n pass": after a comment too)
-                func = ast.parse(header.rstrip() + "\n pass").body[0]
+                func = parse_python(header.rstrip() + "\n pass").body[0]  # type: ignore[attr-defined]
                 self.rendered = signature(func) if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else "(...)"
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 self.rendered = "(...)"
@@ -229,9 +229,7 @@ def parse_for_summary(text: str, path: str) -> tuple[ast.Module, str | None]:
     """The tree of a module for summarising; a module that does not parse is summarised
     from the analysis's repaired tree instead (the caller's job), here an empty one."""
     try:
-        with warnings.catch_warnings():  # "invalid escape sequence" and the like: not ours to print
-            warnings.simplefilter("ignore")
-            return ast.parse(text, filename=path), None
+        return parse_python(text, path), None  # type: ignore[return-value]
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return ast.Module(body=[], type_ignores=[]), str(exc)
 

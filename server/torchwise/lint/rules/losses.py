@@ -7,7 +7,7 @@ import ast
 from typing import Iterator
 
 from torchwise.analysis import LOCAL, parameter_defaults
-from torchwise.lint import flow
+from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _weights
 from torchwise.lint.rules._calls import argument, in_compat_code
@@ -1073,6 +1073,8 @@ def softmax_without_dim(ctx: Context) -> Iterator[Finding]:
             continue  # an arm for torch < 0.3, before `dim` existed
         if qualname in _IMPLICIT_DIM_CLASSES and _never_used(a, call):
             continue  # built, never run: the dimension is picked (and the warning given) when it runs
+        if options.predates(ctx, "0.3"):
+            return  # the project's torch has no `dim` to pass (joansj/hat pins 0.2.0)
         short = qualname.rsplit(".", 1)[-1]
         yield ctx.finding(
             call,

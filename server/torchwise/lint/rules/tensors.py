@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from torchwise.lint import options
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.lint.rules._calls import (
     MODULE, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index, int_value,
@@ -185,6 +186,8 @@ def autograd_variable_deprecated(ctx: Context):
             # the code meant to turn gradients off here, and today it does not
             message += (" `volatile=True` has no effect since 0.4: what is computed from it still "
                         "records a graph; run that code under `with torch.no_grad():`.")
+        if options.predates(ctx, "0.4"):
+            return  # the project's torch has no other way (yulunzhang/RNAN's DataLoaderIter: torch 0.3)
         yield ctx.finding(call, message, fix)
 
 

@@ -743,6 +743,8 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
         for step in ours:
             if not flow.before(call, step):
                 continue
+            if options.predates(ctx, "1.1"):  # the order torch before 1.1 wanted (its code needs such a torch)
+                break
             pin = options.pinned_without(ctx, "1.1")  # Deep-SVDD pins torch 0.4.1
             yield ctx.finding(
                 call,
@@ -3653,7 +3655,21 @@ def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
             if name != "set_grad_enabled" and isinstance(flow.parent(a, n), ast.Expr):
                 continue  # a bare `torch.no_grad()` statement does nothing (TW107 reports it)
             return True  # grad mode switched by a statement or passed around: unsure
-    return False
+    idx = flow.index(a)
+    for name in ("no_grad", "inference_mode"):  # the context manager itself, held or passed: unsure too
+        for ref in idx.refs_by_name.get(name, ()):  # (``grad_context = enable_grad if is_train else no_grad``:
+            call = idx.parents.get(id(ref))        # karfly/learnable-triangulation-pytorch)
+            if not (call.__class__ is ast.Call and call.func is ref) and flow.enclosing_function(a, ref) is func:  # type: ignore[attr-defined]
+                return True
+    return _volatile_before_0_4(ctx, func)
+
+
+def _volatile_before_0_4(ctx: Context, func: ast.AST) -> bool:
+    """``Variable(x, volatile=True)`` in code that runs only on torch before 0.4 (its project
+    pins one, or its scripts import what 0.4 renamed: RNAN's ``DataLoaderIter``), where a
+    volatile input turns autograd off for everything computed from it."""
+    return any(k.arg == "volatile" and is_true(k.value) for c in flow.calls_in(ctx.analysis, func)
+               for k in c.keywords) and options.predates(ctx, "0.4")
 
 
 def _under_grad_switch(a, node: ast.AST) -> bool:
