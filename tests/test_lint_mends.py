@@ -1245,6 +1245,9 @@ def test_batch_70_grad_mode_chosen_at_run_time_and_dataloader_internals_of_old_t
     entered = chosen.replace("    grad_context = torch.autograd.enable_grad if is_train else torch.no_grad\n"
                              "    with grad_context():\n", "    if True:\n")
     assert entered != chosen and [f.rule.name for f in findings(entered, "missing-no-grad")] == ["missing-no-grad"]
+    # a flag of that name is no context manager (Trusted-AI/adversarial-robustness-toolbox)
+    flag = entered.replace("    if True:\n", "    no_grad = not is_train\n    print(no_grad)\n    if True:\n")
+    assert flag != entered and [f.rule.name for f in findings(flag, "missing-no-grad")] == ["missing-no-grad"]
     old = ("import torch\nfrom torch.utils.data.dataloader import DataLoader, _worker_manager_loop\n\n\n"
            "def train(model, loader, optimizer, scheduler):\n    for epoch in range(10):\n        scheduler.step()\n"
            "        for x, y in loader:\n            optimizer.zero_grad()\n"
@@ -1253,3 +1256,39 @@ def test_batch_70_grad_mode_chosen_at_run_time_and_dataloader_internals_of_old_t
     new = old.replace(", _worker_manager_loop", "")
     assert new != old and [f.rule.name for f in findings(new, "scheduler-step-before-optimizer-step")] == [
         "scheduler-step-before-optimizer-step"]
+
+
+def test_batch_71_an_arm_of_a_feature_test_of_torch_is_compat_code() -> None:
+    """bowang-lab/scGPT's ``diagnose_flash_attn.py`` falls back to ``torch.cuda.amp.autocast``
+    where ``hasattr(torch.amp, "autocast")`` is false: that arm runs only on a torch without the
+    new API. The same call outside the test is reported."""
+    source = ("import torch\n\n\ndef run(model, x):\n    if hasattr(torch.amp, \"autocast\"):\n"
+              "        ctx = torch.amp.autocast(\"cuda\")\n    else:\n        ctx = torch.cuda.amp.autocast()\n"
+              "    with ctx:\n        return model(x)\n")
+    assert findings(source, "deprecated-cuda-amp") == []
+    plain = source.replace("    if hasattr(torch.amp, \"autocast\"):\n        ctx = torch.amp.autocast(\"cuda\")\n    else:\n    ", "")
+    assert plain != source and [f.rule.name for f in findings(plain, "deprecated-cuda-amp")] == ["deprecated-cuda-amp"]
+
+
+def test_batch_71_one_optimizer_per_iteration_and_an_engine_that_clears_itself() -> None:
+    """i207M/PINNacle clears every optimizer, then each iteration trains one subdomain's model
+    and steps its own optimizer once (``optimizers[im].step()``): silent; without the clear
+    before the loop it is reported. FunAudioLLM/CosyVoice's helper steps the DeepSpeed engine
+    (``model.step()``, which clears itself) on one arm and steps and clears ``optimizer`` on
+    the other: its call is not reported; stepping ``optimizer`` on the first arm is."""
+    per_iteration = ("import torch\n\n\ndef train_step(models, optimizers, xs, ys):\n"
+                     "    for optimizer in optimizers:\n        optimizer.zero_grad()\n"
+                     "    for im, model in enumerate(models):\n"
+                     "        torch.nn.functional.mse_loss(model(xs[im]), ys[im]).backward()\n"
+                     "        optimizers[im].step()\n")
+    assert findings(per_iteration, "missing-zero-grad") == []
+    uncleared = per_iteration.replace("    for optimizer in optimizers:\n        optimizer.zero_grad()\n", "")
+    assert uncleared != per_iteration and [f.rule.name for f in findings(uncleared, "missing-zero-grad")] == [
+        "missing-zero-grad"]
+    engine = ("import torch\n\n\ndef update(model, optimizer, deepspeed):\n    if deepspeed:\n        model.step()\n"
+              "    else:\n        optimizer.step()\n        optimizer.zero_grad()\n\n\n"
+              "def train(model, optimizer, loader, deepspeed):\n    for x, y in loader:\n"
+              "        torch.nn.functional.mse_loss(model(x), y).backward()\n        update(model, optimizer, deepspeed)\n")
+    assert findings(engine, "missing-zero-grad") == []
+    stepped = engine.replace("        model.step()\n", "        optimizer.step()\n")
+    assert stepped != engine and [f.rule.name for f in findings(stepped, "missing-zero-grad")] == ["missing-zero-grad"]

@@ -75,10 +75,25 @@ NONE = Effects((), (), (), False, frozenset())
 
 def _steps_uncleared(analysis, stepping: list[ast.Call], clearing: list[ast.Call]) -> bool:
     """A step with no clear on its path: each clear sits in the other arm of an ``if``
-    (or of ``x if c else y``) that holds the step."""
+    (or of ``x if c else y``) that holds the step. Where every clear is ``X.zero_grad()``,
+    only a step of one of those ``X`` counts (``scaler.step(X)`` too): FunAudioLLM/CosyVoice's
+    DeepSpeed arm calls ``model.step()``, the engine's own step, which clears its gradients
+    itself; its other arm steps and clears ``optimizer``."""
     from torchwise.lint.flow import other_arms  # (lint sits above the project layer)
 
+    cleared = {dotted(c.func.value) for c in clearing if c.func.__class__ is ast.Attribute and c.func.attr == "zero_grad"}
+    if len(cleared) == len(clearing) and None not in cleared:
+        stepping = [s for s in stepping if _stepped(s) is None or _stepped(s) in cleared]
     return any(all(c is not s and other_arms(analysis, s, c) for c in clearing) for s in stepping)
+
+
+def _stepped(step: ast.Call) -> str | None:
+    """What ``opt.step()`` or ``scaler.step(opt)`` steps, as written (``opt``); None for a
+    call of a helper that steps, or a receiver with no dotted name."""
+    f = step.func
+    if f.__class__ is not ast.Attribute or f.attr != "step":  # type: ignore[attr-defined]
+        return None
+    return dotted(step.args[0] if step.args else f.value)  # type: ignore[attr-defined]
 
 
 def _local_calls(func: ast.AST) -> list[tuple[ast.Call, bool]]:

@@ -413,6 +413,10 @@ def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     # a project's own check of the installed torch, called with a version: pytorch-pfn-extras'
     # ``ppe.requires("2.3.0")`` (``Version(metadata.version("torch")) >= Version(v)``)
     reads += [c for c in idx.calls_by_name.get("requires", ()) if _asks_a_version(c)]
+    # a test of what the installed torch has: ``hasattr(torch.amp, "autocast")`` (bowang-lab/scGPT
+    # falls back to ``torch.cuda.amp.autocast`` on a torch without it)
+    reads += [c for c in idx.calls_by_name.get("hasattr", ()) if c.func.__class__ is ast.Name and len(c.args) == 2
+              and (flow.safe_qualname(a, c.args[0]) or "").partition(".")[0] == "torch"]
     gates: dict[int, ast.AST] = {}
     names: set[str] = set()
     for _ in range(4):  # a name bound to the version, one bound to a test of that name, ...

@@ -222,7 +222,7 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
         if conditional and id(func) in clearing:
             continue  # accumulation: cleared once per outer loop / epoch
         if _built_in(ctx, loop, opt, step) or _run_twice(loop) or _empty_parameters(a, opt) \
-                or _holder_may_clear(a, loop, opt):
+                or _holder_may_clear(a, loop, opt) or _one_optimizer_per_iteration(ctx, loop, opt, func):
             continue
         yield ctx.finding(
             step,
@@ -231,6 +231,21 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _one_optimizer_per_iteration(ctx: Context, loop: ast.AST, opt: ast.expr, func: ast.AST) -> bool:
+    """The loop steps ``optimizers[i]``, ``i`` taken from its own target, so each iteration
+    steps another optimizer, once, and the function cleared gradients before the loop
+    (i207M/PINNacle's FBPINN step: ``for optimizer in optimizers: optimizer.zero_grad()``, then
+    one model per subdomain: ``loss.backward(); optimizers[im].step()``)."""
+    if opt.__class__ is not ast.Subscript or loop.__class__ not in (ast.For, ast.AsyncFor):
+        return False
+    index = opt.slice  # type: ignore[attr-defined]
+    targets = {n.id for n in ast.walk(loop.target) if n.__class__ is ast.Name}  # type: ignore[attr-defined]
+    if index.__class__ is not ast.Name or index.id not in targets:  # type: ignore[attr-defined]
+        return False
+    return any(flow.enclosing_function(ctx.analysis, n) is func and flow.before(n, loop)
+               for n in _clearing_nodes(ctx.analysis))
 
 
 def _helper_clears_on_one_path(ctx: Context, loop: ast.AST, step: ast.Call) -> bool:
@@ -3655,13 +3670,24 @@ def _compute_grad_disabled(ctx: Context, func: ast.AST) -> bool:
             if name != "set_grad_enabled" and isinstance(flow.parent(a, n), ast.Expr):
                 continue  # a bare `torch.no_grad()` statement does nothing (TW107 reports it)
             return True  # grad mode switched by a statement or passed around: unsure
-    idx = flow.index(a)
-    for name in ("no_grad", "inference_mode"):  # the context manager itself, held or passed: unsure too
-        for ref in idx.refs_by_name.get(name, ()):  # (``grad_context = enable_grad if is_train else no_grad``:
-            call = idx.parents.get(id(ref))        # karfly/learnable-triangulation-pytorch)
-            if not (call.__class__ is ast.Call and call.func is ref) and flow.enclosing_function(a, ref) is func:  # type: ignore[attr-defined]
-                return True
+    if id(func) in _holding_grad_contexts(a):
+        return True
     return _volatile_before_0_4(ctx, func)
+
+
+def _holding_grad_contexts(a) -> set[int]:
+    """The functions (ids) that hold or pass grad mode's context manager itself rather than
+    enter it (``grad_context = enable_grad if is_train else no_grad``: karfly/learnable-
+    triangulation-pytorch): which mode their code runs in is chosen at run time. Once per file."""
+    found = a.queries.get("holding_grad_contexts")
+    if found is None:
+        idx = flow.index(a)
+        found = a.queries["holding_grad_contexts"] = {
+            id(flow.enclosing_function(a, ref)) for name in ("no_grad", "inference_mode")
+            for ref in idx.refs_by_name.get(name, ())
+            if not ((call := idx.parents.get(id(ref))).__class__ is ast.Call and call.func is ref)  # type: ignore[union-attr]
+            and flow.safe_qualname(a, ref) in flow.GRAD_MODE_OFF}  # (torch's: not a flag named no_grad, as in ART)
+    return found
 
 
 def _volatile_before_0_4(ctx: Context, func: ast.AST) -> bool:
