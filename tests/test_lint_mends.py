@@ -1268,6 +1268,10 @@ def test_batch_71_an_arm_of_a_feature_test_of_torch_is_compat_code() -> None:
     assert findings(source, "deprecated-cuda-amp") == []
     plain = source.replace("    if hasattr(torch.amp, \"autocast\"):\n        ctx = torch.amp.autocast(\"cuda\")\n    else:\n    ", "")
     assert plain != source and [f.rule.name for f in findings(plain, "deprecated-cuda-amp")] == ["deprecated-cuda-amp"]
+    # coqui-ai/TTS tests that the old API exists, then uses it: that arm runs on every newer torch
+    exists = ("import functools\nimport torch\n\nif hasattr(torch.cuda.amp, \"autocast\"):\n"
+              "    autocast = functools.partial(torch.cuda.amp.autocast, dtype=torch.bfloat16)\n")
+    assert [f.rule.name for f in findings(exists, "deprecated-cuda-amp")] == ["deprecated-cuda-amp"]
 
 
 def test_batch_71_one_optimizer_per_iteration_and_an_engine_that_clears_itself() -> None:
@@ -1292,3 +1296,25 @@ def test_batch_71_one_optimizer_per_iteration_and_an_engine_that_clears_itself()
     assert findings(engine, "missing-zero-grad") == []
     stepped = engine.replace("        model.step()\n", "        optimizer.step()\n")
     assert stepped != engine and [f.rule.name for f in findings(stepped, "missing-zero-grad")] == ["missing-zero-grad"]
+
+
+def test_batch_72_a_train_override_with_options_and_a_softmax_of_another_class() -> None:
+    """guojiajeremy/Dinomaly switches back with its own ``model.train(encoder_bn_train=False)``:
+    an override whose mode the rule cannot read, so the epoch loop is not reported. MinfengZhu/
+    DM-GAN's second attention class builds ``self.sm = nn.Softmax()`` and never runs it (the
+    first class's ``self.sm`` is its own); run by its own class, it is reported."""
+    dino = ("import torch\n\n\ndef train(model, optimizer, loader, test_loader, epochs):\n    model.train()\n"
+            "    for epoch in range(epochs):\n        for x, y in loader:\n            optimizer.zero_grad()\n"
+            "            torch.nn.functional.mse_loss(model(x), y).backward()\n            optimizer.step()\n"
+            "        model.eval()\n        with torch.no_grad():\n            for x, y in test_loader:\n"
+            "                print(model(x))\n        model.train(encoder_bn_train=False)\n")
+    assert findings(dino, "missing-train-mode") == []
+    never = dino.replace("        model.train(encoder_bn_train=False)\n", "")
+    assert never != dino and [f.rule.name for f in findings(never, "missing-train-mode")] == ["missing-train-mode"]
+    two = ("import torch.nn as nn\n\n\nclass General(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+           "        self.sm = nn.Softmax(dim=1)\n\n    def forward(self, x):\n        return self.sm(x)\n\n\n"
+           "class Text(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.sm = nn.Softmax()\n\n"
+           "    def forward(self, x):\n        return x\n")
+    assert findings(two, "softmax-without-dim") == []
+    run = two[: two.rindex("        return x\n")] + "        return self.sm(x)\n"  # the second class's forward
+    assert run != two and [f.rule.name for f in findings(run, "softmax-without-dim")] == ["softmax-without-dim"]

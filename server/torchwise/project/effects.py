@@ -258,6 +258,8 @@ def mode_set(call: ast.Call) -> str | None:
         return "eval"
     if attr == "train":
         args = list(call.args) + [k.value for k in call.keywords if k.arg == "mode"]
+        if not call.args and call.keywords and not args and all(k.arg for k in call.keywords):
+            return "unknown"  # a module's own ``train(mode=True, **options)`` (Dinomaly's ``model.train(encoder_bn_train=False)``)
         if len(call.args) + len(call.keywords) > 1 or (call.keywords and not any(k.arg == "mode" for k in call.keywords)):
             return None
         if not args:

@@ -413,10 +413,6 @@ def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     # a project's own check of the installed torch, called with a version: pytorch-pfn-extras'
     # ``ppe.requires("2.3.0")`` (``Version(metadata.version("torch")) >= Version(v)``)
     reads += [c for c in idx.calls_by_name.get("requires", ()) if _asks_a_version(c)]
-    # a test of what the installed torch has: ``hasattr(torch.amp, "autocast")`` (bowang-lab/scGPT
-    # falls back to ``torch.cuda.amp.autocast`` on a torch without it)
-    reads += [c for c in idx.calls_by_name.get("hasattr", ()) if c.func.__class__ is ast.Name and len(c.args) == 2
-              and (flow.safe_qualname(a, c.args[0]) or "").partition(".")[0] == "torch"]
     gates: dict[int, ast.AST] = {}
     names: set[str] = set()
     for _ in range(4):  # a name bound to the version, one bound to a test of that name, ...
@@ -461,12 +457,39 @@ def in_compat_code(ctx: Context, node: ast.AST) -> bool:
     """``node`` is code kept for other versions of torch on purpose: an ``except
     ImportError`` fallback (or a use of a name one binds) or an arm of a version test (or
     a use of a name only its imports bind)."""
-    if in_import_fallback(ctx, node) or _torch_0_only(ctx.analysis):
+    if in_import_fallback(ctx, node) or _torch_0_only(ctx.analysis) or _where_torch_lacks(ctx.analysis, node):
         return True
     gates = version_gates(ctx)
     if not gates:
         return False
     return _within(gates, node) or (node.__class__ is ast.Name and node.id in _gated_imports(ctx.analysis))
+
+
+def _where_torch_lacks(a, node: ast.AST) -> bool:
+    """``node`` runs only on a torch without something: in the ``else`` of ``if hasattr(torch.amp,
+    "autocast"):`` (or the body of ``if not hasattr(...)``), a fallback (bowang-lab/scGPT's
+    ``torch.cuda.amp.autocast`` for torch 2.0). The arm where torch has it runs on every newer
+    torch too (coqui-ai/TTS tests that ``torch.cuda.amp.autocast`` exists, then uses it)."""
+    if "hasattr" not in a.source:
+        return False
+    child = node
+    for anc in flow.ancestors(a, node):
+        if anc.__class__ in (ast.If, ast.IfExp):
+            test = anc.test  # type: ignore[attr-defined]
+            negated = test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not  # type: ignore[attr-defined]
+            tested = test.operand if negated else test  # type: ignore[attr-defined]
+            in_else = child is anc.orelse or (anc.__class__ is ast.If and child in anc.orelse)  # type: ignore[attr-defined]
+            in_body = child is anc.body or (anc.__class__ is ast.If and child in anc.body)  # type: ignore[attr-defined]
+            if (in_body if negated else in_else) and _asks_torch_for(a, tested):
+                return True
+        child = anc
+    return False
+
+
+def _asks_torch_for(a, test: ast.AST) -> bool:
+    """``hasattr(torch.<module>, "name")``."""
+    return (test.__class__ is ast.Call and test.func.__class__ is ast.Name and test.func.id == "hasattr"  # type: ignore[attr-defined]
+            and len(test.args) == 2 and (flow.safe_qualname(a, test.args[0]) or "").partition(".")[0] == "torch")  # type: ignore[attr-defined]
 
 
 @flow.whole_module_query("torch_0_only")

@@ -1037,8 +1037,11 @@ def _never_used(a, built: ast.Call) -> bool:
         return False
     target = assign.targets[0]  # type: ignore[attr-defined]
     if target.__class__ is ast.Attribute and target.value.__class__ is ast.Name and target.value.id == "self":
-        # ``self.log_softmax = nn.LogSoftmax()`` that nothing in the file reads (microsoft/unilm's s2s-ft)
+        # ``self.log_softmax = nn.LogSoftmax()`` that nothing in the file reads (microsoft/unilm's s2s-ft);
+        # another class's ``self.sm`` reads its own unless it derives from this one (MinfengZhu/DM-GAN)
+        cls = _class_of(a, assign)
         return not any(ref.__class__ is ast.Attribute and flow.safe_qualname(a, ref.value) is None  # type: ignore[attr-defined]
+                       and (cls is None or not _reads_self(ref) or _may_share_self(a, ref, cls))
                        for ref in flow.index(a).refs_by_name.get(target.attr, ()))  # (not ``F.log_softmax``)
     if target.__class__ is not ast.Name:
         return False
@@ -1048,6 +1051,23 @@ def _never_used(a, built: ast.Call) -> bool:
         return False  # a module-level name: other modules may import it
     return not any(ref.__class__ is ast.Name and flow.contains(func, ref)
                    for ref in flow.index(a).refs_by_name.get(name, ()))  # (the index's loads: no walk of func)
+
+
+def _class_of(a, node: ast.AST) -> ast.ClassDef | None:
+    """The class whose method holds ``node`` (None outside classes)."""
+    return next((anc for anc in flow.ancestors(a, node) if anc.__class__ is ast.ClassDef), None)  # type: ignore[return-value]
+
+
+def _reads_self(ref: ast.Attribute) -> bool:
+    return ref.value.__class__ is ast.Name and ref.value.id == "self"  # type: ignore[attr-defined]
+
+
+def _may_share_self(a, ref: ast.AST, cls: ast.ClassDef) -> bool:
+    """``self`` in ``ref``'s class may be an instance of ``cls``: the same class, no class,
+    or one that names ``cls`` among its bases."""
+    owner = _class_of(a, ref)
+    return owner is None or owner is cls or any(
+        flow.last_name(b) == cls.name for b in owner.bases)  # type: ignore[attr-defined]
 
 
 @rule(code="TW204", name="softmax-without-dim", group="losses", severity="warning",
