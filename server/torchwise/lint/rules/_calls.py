@@ -470,20 +470,30 @@ def _where_torch_lacks(a, node: ast.AST) -> bool:
     "autocast"):`` (or the body of ``if not hasattr(...)``), a fallback (bowang-lab/scGPT's
     ``torch.cuda.amp.autocast`` for torch 2.0). The arm where torch has it runs on every newer
     torch too (coqui-ai/TTS tests that ``torch.cuda.amp.autocast`` exists, then uses it)."""
-    if "hasattr" not in a.source:
-        return False
-    child = node
-    for anc in flow.ancestors(a, node):
-        if anc.__class__ in (ast.If, ast.IfExp):
-            test = anc.test  # type: ignore[attr-defined]
-            negated = test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not  # type: ignore[attr-defined]
-            tested = test.operand if negated else test  # type: ignore[attr-defined]
-            in_else = child is anc.orelse or (anc.__class__ is ast.If and child in anc.orelse)  # type: ignore[attr-defined]
-            in_body = child is anc.body or (anc.__class__ is ast.If and child in anc.body)  # type: ignore[attr-defined]
-            if (in_body if negated else in_else) and _asks_torch_for(a, tested):
-                return True
-        child = anc
-    return False
+    spans = _lacking_spans(a)
+    return bool(spans) and _within(spans, node)
+
+
+def _lacking_spans(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The spans of ``_where_torch_lacks``, from the index's ``hasattr`` calls. Once per file."""
+    found = a.queries.get("lacking_spans")
+    if found is None:
+        found = a.queries["lacking_spans"] = []
+        parents = flow.index(a).parents
+        for call in flow.index(a).calls_by_name.get("hasattr", ()):
+            if not _asks_torch_for(a, call):
+                continue
+            up = parents.get(id(call))
+            negated = up.__class__ is ast.UnaryOp and up.op.__class__ is ast.Not  # type: ignore[union-attr]
+            test = up if negated else call
+            branch = parents.get(id(test))
+            if branch.__class__ not in (ast.If, ast.IfExp) or branch.test is not test:  # type: ignore[union-attr]
+                continue
+            arm = branch.body if negated else branch.orelse  # type: ignore[union-attr]
+            nodes = arm if isinstance(arm, list) else [arm]
+            if nodes:
+                found.append(((nodes[0].lineno, nodes[0].col_offset), (nodes[-1].end_lineno, nodes[-1].end_col_offset)))
+    return found
 
 
 def _asks_torch_for(a, test: ast.AST) -> bool:
