@@ -268,24 +268,28 @@ def predates(ctx, version: str) -> bool:
 
 
 def _removed_in(a) -> tuple[int, int] | None:
-    """The first torch release the file's code cannot run on (its own code's, or that of a
-    module of its project it imports: ``_imports_removed_through``); None: no such release
-    known. Once per file (and project revision)."""
+    """The first torch release the file's code cannot run on (its own code's, that of a
+    module of its project it imports, or what all its importers reach:
+    ``_project_removed_in``); None: no such release known. Once per file (and project revision)."""
     from torchwise.lint.flow import per_revision
 
     def compute(project) -> tuple[int, int] | None:
-        own = _code_removed_in(a)
         if project is None:
-            return own
+            return _code_removed_in(a)
         try:
             with project.lock:
-                reached = _imports_removed_through(project, a)
-                through = _importers_removed_in(project, a)
+                return _project_removed_in(project, a)
         except Exception:  # the project model must never break a rule
-            return own
-        return min((b for b in (own, reached, through) if b is not None), default=None)
+            return _code_removed_in(a)
 
     return per_revision(a, "removed_in", compute)  # type: ignore[return-value]
+
+
+def _project_removed_in(project, a, depth: int = 3, seen: frozenset = frozenset()) -> tuple[int, int] | None:
+    """The earliest of the module's own bound, its imports' and its importers'
+    (``_importers_removed_in``, up to ``depth`` levels)."""
+    return min((b for b in (_code_removed_in(a), _imports_removed_through(project, a),
+                            _importers_removed_in(project, a, depth, seen)) if b is not None), default=None)
 
 
 def _imports_removed_through(project, a, depth: int = 4, most: int = 200) -> tuple[int, int] | None:
@@ -360,9 +364,7 @@ def _importers_removed_in(project, a, depth: int = 3, seen: frozenset = frozense
         if not any((found := _imported_unit(project, importer.env, candidate, name)) is not None
                    and _same_file(found.path, path) for name in _top_imports(importer)):
             continue
-        bound = min((b for b in (_code_removed_in(importer), _imports_removed_through(project, importer),
-                                 _importers_removed_in(project, importer, depth - 1, seen | {path}))
-                     if b is not None), default=None)
+        bound = _project_removed_in(project, importer, depth - 1, seen | {path})
         if bound is None:
             return None
         bounds.append(bound)

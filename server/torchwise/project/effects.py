@@ -83,7 +83,7 @@ def _steps_uncleared(analysis, stepping: list[ast.Call], clearing: list[ast.Call
 
     cleared = {dotted(c.func.value) for c in clearing if c.func.__class__ is ast.Attribute and c.func.attr == "zero_grad"}
     if len(cleared) == len(clearing) and None not in cleared:
-        stepping = [s for s in stepping if _stepped(s) is None or _stepped(s) in cleared]
+        stepping = [s for s in stepping if (stepped := _stepped(s)) is None or stepped in cleared]
     return any(all(c is not s and other_arms(analysis, s, c) for c in clearing) for s in stepping)
 
 

@@ -92,9 +92,9 @@ class Resolver:
         namespace: Path | None = None
         for root in self._root_names:  # strings and os.path: a package's many imports ask thousands
             base = os.path.join(root, *parts)
-            for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-                if os.path.isfile(candidate):
-                    return Path(candidate)
+            found = _module_file(base)
+            if found is not None:
+                return found
             if namespace is None and os.path.isdir(base):
                 namespace = Path(base)
         return namespace
@@ -114,10 +114,9 @@ class Resolver:
         here = Path(path).parent
         top = next((f for f in self.folders if here == f or f in here.parents), None)
         while top is not None:
-            base = os.path.join(here, *parts)
-            for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-                if os.path.isfile(candidate):
-                    return Path(candidate)
+            found = _module_file(os.path.join(here, *parts))
+            if found is not None:
+                return found
             if here == top:
                 return None
             here = here.parent
@@ -157,6 +156,14 @@ class Resolver:
                 if count > MAX_FILES:
                     return
                 yield path
+
+
+def _module_file(base: str) -> Path | None:
+    """``base.py``, else the package ``base/__init__.py``, where one exists."""
+    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(candidate):
+            return Path(candidate)
+    return None
 
 
 def _entered(dirpath: str, dirnames: list[str], prefix: str = "", ignored: frozenset[str] = frozenset()) -> list[str]:

@@ -3392,8 +3392,12 @@ def _layer_set_between(a, func: ast.AST, target: str, start: ast.AST, end: ast.A
 def _volatile_note(a, func: ast.AST) -> str:
     """What 0.3 code that meant to turn autograd off (``Variable(x, volatile=True)``, in
     the loop or before it) needs told."""
-    volatile = any(k.arg == "volatile" and is_true(k.value) for c in flow.calls_in(a, func) for k in c.keywords)
-    return " (`volatile=True` has turned nothing off since PyTorch 0.4)" if volatile else ""
+    return " (`volatile=True` has turned nothing off since PyTorch 0.4)" if _makes_volatile(a, func) else ""
+
+
+def _makes_volatile(a, func: ast.AST) -> bool:
+    """A call of the function's own code passes ``volatile=True`` (``Variable(x, volatile=True)``)."""
+    return any(k.arg == "volatile" and is_true(k.value) for c in flow.calls_in(a, func) for k in c.keywords)
 
 
 def _called_after_eval(a) -> set[str]:
@@ -3694,8 +3698,7 @@ def _volatile_before_0_4(ctx: Context, func: ast.AST) -> bool:
     """``Variable(x, volatile=True)`` in code that runs only on torch before 0.4 (its project
     pins one, or its scripts import what 0.4 renamed: RNAN's ``DataLoaderIter``), where a
     volatile input turns autograd off for everything computed from it."""
-    return any(k.arg == "volatile" and is_true(k.value) for c in flow.calls_in(ctx.analysis, func)
-               for k in c.keywords) and options.predates(ctx, "0.4")
+    return _makes_volatile(ctx.analysis, func) and options.predates(ctx, "0.4")
 
 
 def _under_grad_switch(a, node: ast.AST) -> bool:
