@@ -1318,3 +1318,21 @@ def test_batch_72_a_train_override_with_options_and_a_softmax_of_another_class()
     assert findings(two, "softmax-without-dim") == []
     run = two[: two.rindex("        return x\n")] + "        return self.sm(x)\n"  # the second class's forward
     assert run != two and [f.rule.name for f in findings(run, "softmax-without-dim")] == ["softmax-without-dim"]
+
+
+def test_batch_72_a_bare_scheduler_step_that_falls_back_from_an_indexed_one() -> None:
+    """sshaoshuai/MTR steps its scheduler with the iteration's index, ``try:
+    scheduler.step(accumulated_iter)``, and calls ``scheduler.step()`` only in the ``except``
+    handler: the bare call runs only where the indexed one failed, so it is not reported.
+    Without the indexed step in the ``try``, it is."""
+    source = ("import torch\n\n\ndef train_one_epoch(model, optimizer, scheduler, loader, it):\n"
+              "    for batch in loader:\n        try:\n            scheduler.step(it)\n        except:\n"
+              "            scheduler.step()\n        optimizer.zero_grad()\n        model(batch).backward()\n"
+              "        optimizer.step()\n        it += 1\n\n\n"
+              "def main():\n    model = torch.nn.Linear(2, 2)\n    optimizer = torch.optim.Adam(model.parameters())\n"
+              "    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda it: 0.9 ** it)\n"
+              "    train_one_epoch(model, optimizer, scheduler, [torch.zeros(2)], 0)\n")
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    bare = source.replace("scheduler.step(it)", "print(it)")
+    assert bare != source and [f.rule.name for f in findings(bare, "scheduler-step-before-optimizer-step")] == [
+        "scheduler-step-before-optimizer-step"]

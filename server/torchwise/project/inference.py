@@ -94,6 +94,17 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
         # a package's module (not a script): ``from gpytorch.models.exact_gp import ExactGP`` in
         # botorch/models/, beside botorch/models/gpytorch.py, is the library, as Python reads it
         return qualname
+    parent = inside.rpartition(".")[0]
+    if qualname.count(".") >= 2 and not resolver.is_module(inside) and not resolver.is_module(parent):
+        # ``from metric.inception import InceptionV3`` in yaxingwang/MineGAN's
+        # ``styleGAN/metric/fid_score.py``, beside a plain ``metric.py``: no module there
+        # holds ``inception``, so the script's folder further up is meant (``styleGAN/``,
+        # whose ``metric/inception.py`` it is)
+        outer = folder.rpartition(".")[0]
+        while outer:
+            if resolver.is_module(f"{outer}.{qualname.rpartition('.')[0]}"):
+                return f"{outer}.{qualname}"
+            outer = outer.rpartition(".")[0]
     return inside
 
 

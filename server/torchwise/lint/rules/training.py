@@ -731,6 +731,8 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
             continue  # step(epoch) sets the epoch's value itself (weiaicunzai/pytorch-cifar100); step(metric)
         if in_compat_code(ctx, call):
             continue  # under a version test: the order torch before 1.1 wanted (FCOS's trainer)
+        if _fallback_of_indexed_step(a, call):
+            continue
         if (kind and _repeats_first_value(a, call.func.value)) or _constant_schedule(a, call.func.value):
             continue
         # optimizer steps that share a loop with this call (or its block), on its branch
@@ -769,6 +771,30 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
                    "and later skip a value)" if pin else ""),
             )
             break
+
+
+def _fallback_of_indexed_step(a, call: ast.Call) -> bool:
+    """``call`` (a bare ``x.step()``) sits in an ``except`` handler of a ``try`` whose
+    body steps ``x`` with an index (sshaoshuai/MTR: ``try: scheduler.step(it)`` then
+    ``except: scheduler.step()``): it runs only where the indexed step failed, and the
+    indexed step sets each iteration's value itself."""
+    receiver = flow.dotted(call.func.value)  # type: ignore[attr-defined]
+    if receiver is None:
+        return False
+    handler = None
+    for anc in flow.ancestors(a, call):
+        if isinstance(anc, flow.SCOPES):
+            return False
+        if anc.__class__ is ast.ExceptHandler:
+            handler = anc
+        elif anc.__class__ in _TRY_KINDS and handler is not None and handler in anc.handlers:  # type: ignore[attr-defined]
+            return any(c.func.__class__ is ast.Attribute and c.func.attr == "step" and (c.args or c.keywords)
+                       and flow.dotted(c.func.value) == receiver
+                       for stmt in anc.body for c in flow.calls_in(a, stmt))  # type: ignore[attr-defined]
+    return False
+
+
+_TRY_KINDS = (ast.Try, getattr(ast, "TryStar", ast.Try))
 
 
 def _arm_skipping_the_iteration(a, call: ast.AST) -> list[ast.stmt] | None:
