@@ -1336,3 +1336,47 @@ def test_batch_72_a_bare_scheduler_step_that_falls_back_from_an_indexed_one() ->
     bare = source.replace("scheduler.step(it)", "print(it)")
     assert bare != source and [f.rule.name for f in findings(bare, "scheduler-step-before-optimizer-step")] == [
         "scheduler-step-before-optimizer-step"]
+
+
+def test_batch_72_a_module_class_based_on_torch_module_by_its_defining_name() -> None:
+    """jwyang/lr-gan.pytorch's ``STNM`` derives from ``Module`` imported from
+    ``torch.nn.modules.module`` and holds only an autograd Function: no parameter, so a plain
+    list of them loses nothing. The same class with a layer in it is reported."""
+    source = ("import torch.nn as nn\nfrom torch.autograd import Function\nfrom torch.nn.modules.module import Module\n\n\n"
+              "class Compose(Function):\n    @staticmethod\n    def forward(ctx, a, b):\n        return a + b\n\n\n"
+              "class STNM(Module):\n    def __init__(self):\n        super().__init__()\n        self.f = Compose()\n\n"
+              "    def forward(self, a, b):\n        return self.f.apply(a, b)\n\n\n"
+              "class Generator(nn.Module):\n    def __init__(self, steps):\n        super().__init__()\n"
+              "        self.compositors = []\n        for t in range(steps - 1):\n            self.compositors.append(STNM())\n\n"
+              "    def forward(self, a, b):\n        for c in self.compositors:\n            a = c(a, b)\n        return a\n")
+    assert findings(source, "unregistered-submodules") == []
+    layered = source.replace("        self.f = Compose()\n", "        self.f = Compose()\n        self.proj = nn.Linear(4, 4)\n")
+    assert layered != source and [f.rule.name for f in findings(layered, "unregistered-submodules")] == [
+        "unregistered-submodules"]
+
+
+def test_batch_72_parameters_frozen_by_a_helper() -> None:
+    """aharley/simple_bev freezes the model before its evaluation loop with its own
+    ``requires_grad(list(model.parameters()), False)``; rosinality's stylegan2-pytorch passes
+    the model (``requires_grad(model, False)``) and CycleGAN's ``set_requires_grad`` takes a
+    list of models. Nothing requires grad then: not reported. Passed ``True``, the helper
+    freezes nothing, and the loop is reported."""
+    source = ("import torch.nn as nn\n\n\ndef requires_grad(parameters, flag=True):\n    for p in parameters:\n"
+              "        p.requires_grad = flag\n\n\ndef run(loader):\n    model = nn.Linear(4, 4)\n"
+              "    parameters = list(model.parameters())\n    requires_grad(parameters, False)\n    model.eval()\n"
+              "    outs = []\n    for x in loader:\n        outs.append(model(x))\n    return outs\n")
+    assert findings(source, "missing-no-grad") == []
+    on = source.replace("requires_grad(parameters, False)", "requires_grad(parameters, True)")
+    assert on != source and [f.rule.name for f in findings(on, "missing-no-grad")] == ["missing-no-grad"]
+    model = source.replace("    for p in parameters:\n", "    for p in parameters.parameters():\n").replace(
+        "requires_grad(parameters, False)", "requires_grad(model, False)")
+    assert findings(model, "missing-no-grad") == []
+    listed = ("import torch.nn as nn\n\n\nclass Pix2Pix:\n    def __init__(self):\n        self.net_d = nn.Linear(4, 4)\n\n"
+              "    def set_requires_grad(self, nets, requires_grad=False):\n        if not isinstance(nets, list):\n"
+              "            nets = [nets]\n        for net in nets:\n            for param in net.parameters():\n"
+              "                param.requires_grad = requires_grad\n\n    def test(self, loader):\n"
+              "        self.set_requires_grad([self.net_d], False)\n        self.net_d.eval()\n        outs = []\n"
+              "        for x in loader:\n            outs.append(self.net_d(x))\n        return outs\n")
+    assert findings(listed, "missing-no-grad") == []
+    trained = listed.replace("[self.net_d], False", "[self.net_d], True")
+    assert trained != listed and [f.rule.name for f in findings(trained, "missing-no-grad")] == ["missing-no-grad"]

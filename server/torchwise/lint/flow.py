@@ -14,7 +14,7 @@ import operator
 import re
 from typing import Callable, Iterable, Iterator
 
-from torchwise.analysis import _CHILD_FIELDS, dotted, LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis, _child_fields
+from torchwise.analysis import _CHILD_FIELDS, dotted, LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis, _child_fields, _knowledge
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 BY_POSITION = operator.attrgetter("lineno", "col_offset")  # a node's sort key: where it starts
@@ -800,6 +800,13 @@ def safe_qualname(analysis: Analysis, expr: ast.AST) -> str | None:
         return value.qualname if value is not None and value.kind == "symbol" else None
     except Exception:
         return None
+
+
+def public_name(qualname: str) -> str:
+    """The name torch documents for ``qualname`` (``torch.nn.modules.module.Module`` ->
+    ``torch.nn.Module``, by the knowledge base's aliases); others as they are."""
+    entry = _knowledge().get(qualname)
+    return entry.name if entry is not None else qualname
 
 
 def is_subclass(analysis: Analysis, qualname: str | None, base: str) -> bool:

@@ -230,6 +230,8 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
         return False  # no evidence found within reach
     owner, info = found
     for base in owner.bases(info.qualname):
+        if base != MODULE and flow.public_name(base) == MODULE:
+            continue  # ``from torch.nn.modules.module import Module`` (jwyang/lr-gan.pytorch's STNM)
         if base != MODULE and flow.is_subclass(owner, base, MODULE) and (
                 (base not in PARAMETERLESS and not base.startswith("torchvision.transforms."))  # (thuml's Denormalize)
                 if class_of_project(owner, base) is None  # torch's layer, another library's

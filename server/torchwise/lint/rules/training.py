@@ -2997,6 +2997,9 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
         if flow.method_name(call) == "freeze" and not call.args and not call.keywords \
                 and flow.dotted(call.func.value) == target:  # type: ignore[attr-defined]
             return True  # Lightning's ``model.freeze()``: every parameter frozen, eval mode (a Kaggle Lyft notebook)
+        if call.func.__class__ in (ast.Name, ast.Attribute) and _freezes_through_helper(ctx, func, call, target) \
+                and not _layer_set_between(a, func, target, call, model_call):
+            return True
         if flow.method_name(call) == "requires_grad_" and call.args and is_false(call.args[0]):
             receiver = call.func.value  # type: ignore[attr-defined]
             while receiver.__class__ is ast.Call and flow.method_name(receiver) in _CHAINED:
@@ -3039,6 +3042,71 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
         return any(found is not None and found[0] is owner and _computes_without_grad(owner, found[1])
                    for call in flow.calls_in(owner, forward)
                    if (found := _called_method(owner, forward, call)) is not None)
+    return False
+
+
+def _freezes_through_helper(ctx: Context, func: ast.AST, call: ast.Call, target: str) -> bool:
+    """``call`` runs a helper of the file or the project that freezes ``target``'s parameters:
+    a loop of it sets each one's ``requires_grad`` to False, or to a parameter passed False
+    (or left at a False default). The loop runs over a parameter's ``parameters()``
+    (rosinality/stylegan2-pytorch's ``requires_grad(generator, False)``), over each model of
+    a list parameter (CycleGAN's ``set_requires_grad([net_d], False)``), or over a parameter
+    passed the parameters themselves (aharley/simple_bev's ``requires_grad(list(model.parameters()), False)``)."""
+    a = ctx.analysis
+    helper = _summaries(a).callee(call, func)
+    if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or helper.args.vararg is not None:
+        return False
+    names = [p.arg for p in helper.args.posonlyargs + helper.args.args]
+    if call.func.__class__ is ast.Attribute and names[:1] in (["self"], ["cls"]):
+        names = names[1:]  # ``self.set_requires_grad(self.net_d, False)``: a method
+    passed: dict[str, ast.expr] = dict(zip(names, call.args))
+    passed.update((k.arg, k.value) for k in call.keywords if k.arg)
+    defaults = parameter_defaults(helper.args)
+
+    def off(value: ast.expr) -> bool:
+        if is_false(value):
+            return True
+        if value.__class__ is not ast.Name or value.id not in names:  # type: ignore[attr-defined]
+            return False
+        given = passed.get(value.id, defaults.get(value.id))  # type: ignore[attr-defined]
+        return given is not None and is_false(given)
+
+    def holds_target(expr: ast.expr | None) -> bool:  # the model, or a list or tuple that holds it
+        if expr.__class__ in (ast.List, ast.Tuple):
+            return any(flow.dotted(e) == target for e in expr.elts)  # type: ignore[union-attr]
+        return expr is not None and flow.dotted(expr) == target
+
+    def parameters_of_target(expr: ast.expr | None) -> bool:  # target.parameters(), list(...) of it, or a name bound so
+        if expr.__class__ is ast.Name:
+            expr = flow.binding_value(a, expr)  # type: ignore[arg-type]
+        if expr.__class__ is ast.Call and flow.last_name(expr.func) == "list" and len(expr.args) == 1:  # type: ignore[union-attr]
+            expr = expr.args[0]  # type: ignore[union-attr]
+        return expr.__class__ is ast.Call and flow.method_name(expr) == "parameters" \
+            and flow.dotted(expr.func.value) == target  # type: ignore[union-attr]
+
+    for loop in ast.walk(helper):
+        if loop.__class__ is not ast.For:
+            continue
+        each = _parameter_name(loop) if flow.method_name(loop.iter) == "named_parameters" else (
+            loop.target.id if loop.target.__class__ is ast.Name else None)  # type: ignore[attr-defined]
+        if each is None or not (_sets_requires_grad(ast.walk(loop), each, off) or any(
+                n.__class__ is ast.Call and flow.method_name(n) == "requires_grad_" and n.args and off(n.args[0])
+                and flow.dotted(n.func.value) == each for n in ast.walk(loop))):  # type: ignore[attr-defined]
+            continue
+        over = loop.iter
+        if over.__class__ is ast.Name and over.id in names and parameters_of_target(passed.get(over.id)):  # type: ignore[attr-defined]
+            return True
+        if over.__class__ is not ast.Call or flow.method_name(over) not in ("parameters", "named_parameters"):
+            continue
+        owner = over.func.value  # type: ignore[attr-defined]
+        if owner.__class__ is not ast.Name:
+            continue
+        if owner.id in names and holds_target(passed.get(owner.id)):
+            return True
+        outer = next((o for o in ast.walk(helper) if o.__class__ is ast.For and o.target.__class__ is ast.Name
+                      and o.target.id == owner.id and o.iter.__class__ is ast.Name and o.iter.id in names), None)  # type: ignore[attr-defined]
+        if outer is not None and holds_target(passed.get(outer.iter.id)):  # type: ignore[attr-defined]
+            return True  # ``for net in nets: for p in net.parameters(): ...``
     return False
 
 
