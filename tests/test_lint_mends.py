@@ -1380,3 +1380,23 @@ def test_batch_72_parameters_frozen_by_a_helper() -> None:
     assert findings(listed, "missing-no-grad") == []
     trained = listed.replace("[self.net_d], False", "[self.net_d], True")
     assert trained != listed and [f.rule.name for f in findings(trained, "missing-no-grad")] == ["missing-no-grad"]
+
+
+def test_batch_73_lora_layers_indexed_in_a_list_and_grafted_into_the_held_model() -> None:
+    """hitachinsk/SAMed keeps its LoRA layers in plain lists (``self.w_As.append(w_a)``) only
+    to save and load them; each one is also set into the model it wraps (``blk.attn.qkv =
+    _LoRA_qkv(qkv, w_a, w_b)`` for each block of ``sam_model``), which the class holds as
+    ``self.sam``: registered there, not reported. Without ``self.sam = sam_model`` they are."""
+    source = ("import torch.nn as nn\n\n\nclass _LoRA_qkv(nn.Module):\n    def __init__(self, qkv, a, b):\n"
+              "        super().__init__()\n        self.qkv, self.a, self.b = qkv, a, b\n\n    def forward(self, x):\n"
+              "        return self.qkv(x) + self.b(self.a(x))\n\n\nclass LoRA_Sam(nn.Module):\n"
+              "    def __init__(self, sam_model, r):\n        super().__init__()\n        self.w_As = []\n        self.w_Bs = []\n"
+              "        for t_layer_i, blk in enumerate(sam_model.image_encoder.blocks):\n            qkv = blk.attn.qkv\n"
+              "            w_a = nn.Linear(4, r, bias=False)\n            w_b = nn.Linear(r, 4, bias=False)\n"
+              "            self.w_As.append(w_a)\n            self.w_Bs.append(w_b)\n"
+              "            blk.attn.qkv = _LoRA_qkv(qkv, w_a, w_b)\n        self.sam = sam_model\n\n"
+              "    def forward(self, x):\n        return self.sam(x)\n")
+    assert findings(source, "unregistered-submodules") == []
+    apart = source.replace("        self.sam = sam_model\n", "        self.other = 1\n")
+    assert apart != source and [f.rule.name for f in findings(apart, "unregistered-submodules")] == [
+        "unregistered-submodules", "unregistered-submodules"]

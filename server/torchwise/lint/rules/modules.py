@@ -462,6 +462,9 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                 return True  # (or also added to a registered container of the class, alone or in a
                 # module built around it: laurenjack/variance-min-classification's ``self.linears.append(linear)``
                 # beside ``self.layers.append(nn.Sequential(linear, nn.ReLU()))``)
+            elif kind is ast.Call and flow.method_name(n) == "append" and mentions(n.func) and n.args \
+                    and n.args[-1].__class__ is ast.Name and _grafted(a, info, nodes, n.args[-1].id):
+                return True
             elif kind is ast.Assign and (picked(n.value) or wrapped(n.value)) and any(
                     t.__class__ is ast.Attribute and t.value.__class__ is ast.Name and t.value.id == "self"
                     for t in n.targets):
@@ -528,6 +531,47 @@ def _registers_loop_target(loop: ast.For, info) -> bool:
     return any(isinstance(n, ast.Call) and any(isinstance(m, ast.Name) and m.id in bound
                                                for arg in n.args for m in ast.walk(arg)) and registers(n)
                for stmt in loop.body for n in ast.walk(stmt))
+
+
+_ITERATION_WRAPPERS = frozenset({"enumerate", "list", "tuple", "reversed", "sorted"})
+
+
+def _grafted(a, info, nodes: list[ast.AST], name: str) -> bool:
+    """The layer ``name`` is also set into a model the class registers, alone or in a module
+    built around it: hitachinsk/SAMed's LoRA keeps ``self.w_As.append(w_a)`` as an index, and
+    ``blk.attn.qkv = _LoRA_qkv(qkv, w_a, ...)`` for each ``blk`` of ``sam_model.image_encoder.blocks``,
+    with ``self.sam = sam_model``."""
+    for n in nodes:
+        if n.__class__ is not ast.Assign or len(n.targets) != 1 or n.targets[0].__class__ is not ast.Attribute:
+            continue
+        value = n.value
+        if not (value.__class__ is ast.Name and value.id == name) and not (
+                value.__class__ is ast.Call and flow.last_name(value.func).lstrip("_")[:1].isupper()
+                and any(x.__class__ is ast.Name and x.id == name for x in [*value.args, *(k.value for k in value.keywords)])):
+            continue
+        root = n.targets[0].value
+        while root.__class__ in (ast.Attribute, ast.Subscript):
+            root = root.value  # type: ignore[attr-defined]
+        if root.__class__ is not ast.Name or root.id == "self":
+            continue
+        # the object set into: a model held by ``self``, or an element of one (a loop over its blocks)
+        owners = {root.id}
+        for loop in nodes:
+            if loop.__class__ in (ast.For, ast.AsyncFor) and any(
+                    t.__class__ is ast.Name and t.id == root.id for t in flow.subtree(loop.target)):  # type: ignore[attr-defined]
+                base = loop.iter  # type: ignore[attr-defined]
+                if base.__class__ is ast.Call and base.args and flow.last_name(base.func) in _ITERATION_WRAPPERS:
+                    base = base.args[0]  # ``enumerate(sam_model.image_encoder.blocks)``
+                while base.__class__ in (ast.Attribute, ast.Subscript, ast.Call):  # (``model.children()``)
+                    base = base.func if base.__class__ is ast.Call else base.value  # type: ignore[attr-defined]
+                if base.__class__ is ast.Name:
+                    owners.add(base.id)  # type: ignore[attr-defined]
+        if any(m.__class__ is ast.Assign and any(t.__class__ is ast.Attribute and t.value.__class__ is ast.Name
+                                                  and t.value.id == "self" for t in m.targets)
+               and m.value.__class__ is ast.Name and m.value.id in owners
+               for method in info.methods.values() for m in flow.walk_local(a, method)):
+            return True
+    return False
 
 
 def _filled_with_modules(ctx: Context, info, attr: str) -> tuple[str | None, list[ast.expr]]:
