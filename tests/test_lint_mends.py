@@ -1400,3 +1400,94 @@ def test_batch_73_lora_layers_indexed_in_a_list_and_grafted_into_the_held_model(
     apart = source.replace("        self.sam = sam_model\n", "        self.other = 1\n")
     assert apart != source and [f.rule.name for f in findings(apart, "unregistered-submodules")] == [
         "unregistered-submodules", "unregistered-submodules"]
+
+
+def test_batch_73_backward_under_a_device_autocast_switched_off_by_its_first_argument() -> None:
+    """hongsukchoi/3DCrowdNet_RELEASE runs its backward in ``with amp.autocast(False):``
+    (``torch.cuda.amp``, whose first argument is ``enabled``): autocast is off there. With
+    ``True`` it is on, and reported; ``torch.autocast``'s first argument is the device."""
+    source = ("import torch\nimport torch.cuda.amp as amp\n\n\ndef train(model, optimizer, scaler, loader, use_amp):\n"
+              "    for x, y in loader:\n        optimizer.zero_grad()\n        with amp.autocast(use_amp):\n"
+              "            loss = torch.nn.functional.mse_loss(model(x), y)\n        with amp.autocast(False):\n"
+              "            scaler.scale(loss).backward()\n            scaler.step(optimizer)\n        scaler.update()\n")
+    assert findings(source, "backward-inside-autocast") == []
+    on = source.replace("amp.autocast(False)", "amp.autocast(True)")
+    assert on != source and [f.rule.name for f in findings(on, "backward-inside-autocast")] == ["backward-inside-autocast"]
+
+
+def test_batch_73_a_softmax_applied_only_outside_training() -> None:
+    """dyhBUPT/StrongSORT's AFLink model applies ``torch.softmax`` under ``if not
+    self.training:`` only: the training loop's ``CrossEntropyLoss`` gets logits, not reported.
+    Applied under ``if self.training:``, it is."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass PostLinker(nn.Module):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.fc = nn.Linear(8, 2)\n\n    def forward(self, x):\n"
+              "        y = self.fc(x)\n        if not self.training:\n            y = torch.softmax(y, dim=1)\n        return y\n\n\n"
+              "def train(loader):\n    model = PostLinker()\n    loss_fn = nn.CrossEntropyLoss()\n"
+              "    optimizer = torch.optim.Adam(model.parameters())\n    model.train()\n    for x, label in loader:\n"
+              "        optimizer.zero_grad()\n        loss = loss_fn(model(x), label)\n        loss.backward()\n"
+              "        optimizer.step()\n")
+    assert findings(source, "softmax-before-cross-entropy") == []
+    training = source.replace("if not self.training:", "if self.training:")
+    assert training != source and [f.rule.name for f in findings(training, "softmax-before-cross-entropy")] == [
+        "softmax-before-cross-entropy"]
+
+
+def test_batch_73_a_clip_in_the_arm_that_never_scales() -> None:
+    """researchmm/Stark's trainer clips under ``if not self.use_amp:`` (a plain backward) and
+    steps its scaler in the ``else``: the clipped gradients are never scaled, not reported.
+    Clipping before the ``if`` is."""
+    source = ("import torch\n\n\nclass Trainer:\n    def step(self, loss):\n        self.optimizer.zero_grad()\n"
+              "        if not self.use_amp:\n            loss.backward()\n"
+              "            torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)\n            self.optimizer.step()\n"
+              "        else:\n            self.scaler.scale(loss).backward()\n            self.scaler.step(self.optimizer)\n"
+              "            self.scaler.update()\n")
+    assert findings(source, "clip-scaled-gradients") == []
+    before = source.replace("            torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)\n", "").replace(
+        "        if not self.use_amp:\n", "        torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)\n"
+        "        if not self.use_amp:\n")
+    assert before != source and [f.rule.name for f in findings(before, "clip-scaled-gradients")] == ["clip-scaled-gradients"]
+
+
+def test_batch_73_an_epoch_step_guarded_past_the_first_epoch_of_a_resumable_while_loop() -> None:
+    """cvg/glue-factory starts ``epoch`` at 0 (or at a checkpoint's next epoch), loops ``while
+    epoch < epochs and not stop:`` and steps its scheduler under ``if on_epoch and epoch > 0:``,
+    after the previous epoch trained: not reported. Without ``epoch > 0`` it is."""
+    source = ("import torch\n\n\ndef train(model, optimizer, lr_scheduler, loader, conf, init_cp=None):\n"
+              "    if init_cp is not None:\n        epoch = init_cp[\"epoch\"] + 1\n    else:\n        epoch = 0\n"
+              "    stop = False\n    while epoch < conf.epochs and not stop:\n"
+              "        if conf.on_epoch and epoch > 0:\n            lr_scheduler.step()\n        for x, y in loader:\n"
+              "            optimizer.zero_grad()\n            torch.nn.functional.mse_loss(model(x), y).backward()\n"
+              "            optimizer.step()\n        epoch += 1\n")
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    first = source.replace("if conf.on_epoch and epoch > 0:", "if conf.on_epoch:")
+    assert first != source and [f.rule.name for f in findings(first, "scheduler-step-before-optimizer-step")] == [
+        "scheduler-step-before-optimizer-step"]
+
+
+def test_batch_73_a_trainer_method_that_runs_several_models_of_which_one_reads_its_mode() -> None:
+    """EricGuo5513/text-to-motion validates with its trainer's own ``self.forward(batch)``,
+    which runs a GRU decoder (``self.gru[i](...)``, ``np.sqrt``, a module-level
+    ``reparameterize``: nothing reads the mode) and a convolutional encoder with dropout. The
+    finding names the encoder, whatever order a set gives; without the dropout, no model
+    reads its mode and nothing is reported."""
+    source = ("import numpy as np\nimport torch\nimport torch.nn as nn\n\n\n"
+              "def reparameterize(mu, logvar):\n    return mu + torch.randn_like(mu) * logvar.mul(0.5).exp()\n\n\n"
+              "class Decoder(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.gru = nn.ModuleList([nn.GRUCell(4, 4) for _ in range(2)])\n        self.mu = nn.Linear(4, 4)\n\n"
+              "    def forward(self, x, h):\n        for i in range(2):\n            x = self.gru[i](x, h[i])\n"
+              "        return reparameterize(self.mu(x), x) / np.sqrt(4)\n\n\n"
+              "class Encoder(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.main = nn.Sequential(nn.Conv1d(4, 4, 3), nn.Dropout(0.2))\n\n"
+              "    def forward(self, x):\n        return self.main(x)\n\n\n"
+              "class Trainer:\n    def __init__(self):\n        self.dec = Decoder()\n        self.enc = Encoder()\n"
+              "        self.opt = torch.optim.Adam(list(self.dec.parameters()) + list(self.enc.parameters()))\n\n"
+              "    def forward(self, batch):\n        x, h = batch\n        self.out = self.dec(self.enc(x), h)\n\n"
+              "    def train(self, loader, val_loader):\n        self.dec.train()\n        self.enc.train()\n"
+              "        for batch in loader:\n            self.forward(batch)\n            self.opt.zero_grad()\n"
+              "            self.out.sum().backward()\n            self.opt.step()\n        with torch.no_grad():\n"
+              "            for batch in val_loader:\n                self.forward(batch)\n\n\n"
+              "def main(loader, val_loader):\n    Trainer().train(loader, val_loader)\n")
+    found = findings(source, "missing-eval")
+    assert [f.rule.name for f in found] == ["missing-eval"] and "`self.enc`" in found[0].message
+    plain = source.replace("nn.Sequential(nn.Conv1d(4, 4, 3), nn.Dropout(0.2))", "nn.Sequential(nn.Conv1d(4, 4, 3))")
+    assert plain != source and findings(plain, "missing-eval") == []

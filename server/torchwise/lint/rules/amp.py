@@ -10,7 +10,7 @@ from typing import Iterator
 
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
-from torchwise.lint.rules._calls import in_compat_code, index, module_reference
+from torchwise.lint.rules._calls import in_compat_code, index, is_false, module_reference
 from torchwise.project import effects
 
 
@@ -230,10 +230,12 @@ def _handed_scaler_step(a, func: ast.AST, clip: ast.Call) -> ast.expr | None:
     """The scaler of a ``scaler.step(optimizer)`` after ``clip`` in its function, when the
     scaled backward ran elsewhere (the caller hands the scaler over) and no code of the file
     or of the project's folder ever calls ``unscale_``: the gradients are still scaled at
-    the clip (rwth-i6/returnn's ``Updater.step(grad_scaler=...)`` clips, then steps)."""
+    the clip (rwth-i6/returnn's ``Updater.step(grad_scaler=...)`` clips, then steps). Not a
+    step in the other arm of an ``if`` (researchmm/Stark clips under ``if not self.use_amp:``
+    and steps the scaler in the ``else``)."""
     step = next((n for n in flow.calls_in(a, func) if flow.method_name(n) == "step" and n.args
                  and n.func.__class__ is ast.Attribute and flow.before(clip, n)
-                 and flow.is_scaler(a, n.func.value)), None)  # type: ignore[attr-defined]
+                 and flow.is_scaler(a, n.func.value) and flow.same_branch(a, clip, n)), None)  # type: ignore[attr-defined]
     if step is None or _unscaled_somewhere(a):
         return None
     return step.func.value  # type: ignore[attr-defined]
@@ -283,12 +285,19 @@ def _is_autocast(ctx: Context, expr: ast.expr, depth: int = 0) -> bool:
         return _is_autocast(ctx, expr.body, depth + 1) or _is_autocast(ctx, expr.orelse, depth + 1)
     if not isinstance(expr, ast.Call):
         return False
-    if flow.safe_qualname(ctx.analysis, expr.func) not in flow.AUTOCAST:
+    qualname = flow.safe_qualname(ctx.analysis, expr.func)
+    if qualname not in flow.AUTOCAST:
         return False
     for k in expr.keywords:
         if k.arg == "enabled" and isinstance(k.value, ast.Constant) and k.value.value is False:
             return False
-    return True
+    # ``torch.cuda.amp.autocast(False)``: enabled is the first argument of the device classes
+    # (hongsukchoi/3DCrowdNet_RELEASE runs its backward in ``with amp.autocast(False):``)
+    return not (qualname in _ENABLED_FIRST and expr.args and is_false(expr.args[0]))
+
+
+_ENABLED_FIRST = frozenset({"torch.cuda.amp.autocast", "torch.cpu.amp.autocast",
+                            "torch.cuda.amp.autocast_mode.autocast", "torch.cpu.amp.autocast_mode.autocast"})
 
 
 @rule(code="TW403", name="backward-inside-autocast", group="amp", severity="warning",

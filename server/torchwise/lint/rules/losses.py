@@ -107,9 +107,15 @@ def _optional_step(a, value: ast.expr) -> bool:
     """``value`` is bound under ``if <flag>:`` (no ``else``), ``flag`` a parameter of the
     function that defaults to off (``def forward(self, x, softmax=False): x = self.fc(x);
     if softmax: x = self.softmax(x)``: jinserk/pytorch-asr): what the name holds depends on
-    what each caller passes, which is not followed; not known."""
+    what each caller passes, which is not followed; not known. So under ``if not
+    self.training:``: a step of evaluation only."""
     stmt = flow.parent(a, value)
     branch = flow.parent(a, stmt) if stmt.__class__ is ast.Assign else None
+    if branch.__class__ is ast.If and not branch.orelse and branch.test.__class__ is ast.UnaryOp \
+            and branch.test.op.__class__ is ast.Not and flow.dotted(branch.test.operand) == "self.training" \
+            and any(s is stmt for s in branch.body):  # type: ignore[union-attr]
+        return True  # ``if not self.training: y = torch.softmax(y, 1)``: never in training, where the
+        # loss is computed (dyhBUPT/StrongSORT's AFLink ``PostLinker``)
     if branch.__class__ is not ast.If or branch.orelse or branch.test.__class__ is not ast.Name:  # type: ignore[union-attr]
         return False
     func = flow.enclosing_function(a, branch)

@@ -980,6 +980,8 @@ def _while_counter_start(a, loop: ast.While) -> tuple[str, ast.expr] | None:
     """``while epoch < end:`` whose body adds to ``epoch``, right after ``epoch = <start>``
     (the last statement before the loop that binds it): the counter and its first value."""
     test = loop.test
+    if test.__class__ is ast.BoolOp and test.op.__class__ is ast.And:  # ``while epoch < n and not stop:``
+        test = next((v for v in test.values if v.__class__ is ast.Compare), test)  # type: ignore[attr-defined]
     if test.__class__ is not ast.Compare or test.left.__class__ is not ast.Name:  # type: ignore[attr-defined]
         return None
     name = test.left.id  # type: ignore[attr-defined]
@@ -994,9 +996,26 @@ def _while_counter_start(a, loop: ast.While) -> tuple[str, ast.expr] | None:
         if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 and stmt.targets[0].__class__ is ast.Name \
                 and stmt.targets[0].id == name:  # type: ignore[attr-defined]
             return name, stmt.value  # type: ignore[attr-defined]
+        if stmt.__class__ is ast.If and stmt.orelse:  # ``if resume: epoch = cp["epoch"] + 1`` ``else: epoch = 0``
+            fresh = [v for arm in (stmt.body, stmt.orelse) if (v := _last_bound(arm, name)) is not None]
+            if len(fresh) == 2:  # bound in both arms: a fresh run's constant start (cvg/glue-factory)
+                return next(((name, v) for v in fresh if v.__class__ is ast.Constant), (name, fresh[0]))
         if any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load
                for n in flow.subtree(stmt)):  # type: ignore[attr-defined]
             return None  # bound another way first
+    return None
+
+
+def _last_bound(block: list[ast.stmt], name: str) -> ast.expr | None:
+    """The value the last statement of ``block`` that binds ``name`` gives it, when that is a
+    plain ``name = value`` of the block itself."""
+    for stmt in reversed(block):
+        if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 and stmt.targets[0].__class__ is ast.Name \
+                and stmt.targets[0].id == name:  # type: ignore[attr-defined]
+            return stmt.value  # type: ignore[attr-defined]
+        if any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load
+               for n in flow.subtree(stmt)):  # type: ignore[attr-defined]
+            return None
     return None
 
 
@@ -1434,7 +1453,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
             mode = _mode_at_callers(ctx, call, target, methods=True)
         switch = _train_call_inside(a, block, call, target) if mode == "train" else None
         if mode == "train" and not _trained_inside(a, block, target, switch) \
-                and not (switch is not None and _output_unused(a, call)) and not _mode_free(ctx, call) \
+                and not (switch is not None and _output_unused(a, call)) \
+                and not _mode_free(ctx, _run_of_target(a, call, target)) \
                 and not _losses_in_train_mode(a, block, call, target) and not _timing_loop(a, loop, block) \
                 and not _mode_saved(a, call, target) and not _feeds_a_grad_pass(a, block, call, target):
             reported.add(id(block))
@@ -1589,6 +1609,20 @@ def _recurrent_dropout(call: ast.Call, position: int | None) -> bool:
     return position is not None and (len(call.args) > position or any(a.__class__ is ast.Starred for a in call.args))
 
 
+def _run_of_target(a, call: ast.Call, target: str) -> ast.Call:
+    """The call that runs ``target`` itself: ``call``, or, where ``call`` runs it through a
+    method of the same class (a trainer's ``self.forward(batch)``, which runs
+    ``self.motion_encoder(...)``: EricGuo5513/text-to-motion), the first call of ``target``
+    in that method."""
+    if flow.dotted(call.func) == target or not target.startswith("self.") or call.func.__class__ is not ast.Attribute \
+            or flow.dotted(call.func.value) != "self":  # type: ignore[attr-defined]
+        return call
+    method = _summaries(a).callee(call, flow.enclosing_function(a, call))
+    if method is None:
+        return call
+    return next((c for c in flow.calls_in(a, method) if flow.dotted(c.func) == target), call)
+
+
 def _mode_free(ctx: Context, call: ast.Call) -> bool:
     """The model called is of a class of the project whose layers all compute the same in
     train and eval mode (convolutions, linear layers, activations, pooling: adap/flower's
@@ -1716,6 +1750,8 @@ def _class_mode_free(a, info, depth: int) -> bool:
         if called is None:
             if n.func.__class__ is ast.Attribute and n.func.attr.lower().find("dropout") < 0:  # type: ignore[attr-defined]
                 continue  # a method of a value (``x.view(...)``, ``self.pool(...)``)
+            if n.func.__class__ is ast.Subscript and "dropout" not in (flow.dotted(n.func.value) or "dropout").lower():  # type: ignore[attr-defined]
+                continue  # an element of a container the class builds (``self.gru[i](h, hidden[i])``), walked here
             if n.func.__class__ is ast.Name and hasattr(builtins, n.func.id):  # type: ignore[attr-defined]
                 continue  # (``super()``, ``range(...)``, ``NotImplementedError()``)
             return False
@@ -1729,12 +1765,35 @@ def _class_mode_free(a, info, depth: int) -> bool:
             continue  # (``pack_padded_sequence``, ``xavier_uniform_``: functions, no layer)
         if called.startswith("torch.nn.Module.") or called.startswith(f"{info.qualname}."):
             continue  # (``super().__init__``, ``self.register_buffer``; a method of the class, walked here)
+        if called.partition(".")[0] in _NO_LAYERS:
+            continue  # (``np.sqrt(self.dim)``, ``math.log(...)``: functions of numbers, no layer)
         inner = _weights.class_of_project(a, called)
         if inner is not None and flow.is_subclass(inner[0], inner[1].qualname, MODULE) \
                 and _class_mode_free(inner[0], inner[1], depth + 1):
             continue
+        if inner is None and _plain_function_mode_free(a, called):
+            continue
         return False
     return True
+
+
+def _plain_function_mode_free(a, qualname: str) -> bool:
+    """A module-level function of the file or the project that reads no mode: no module's
+    ``training`` flag, no dropout (EricGuo5513/text-to-motion's ``reparameterize(mu, logvar)``,
+    a sample drawn the same way in both modes)."""
+    found = _weights._function(a, qualname)
+    if found is None or found[1].__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) \
+            or "." in qualname.removeprefix(LOCAL) and qualname.startswith(LOCAL):
+        return False  # (a method: its class decides)
+    return not any((n.__class__ is ast.Attribute and n.attr == "training")  # type: ignore[attr-defined]
+                   or (n.__class__ is ast.Call and "dropout" in (flow.last_name(n.func) or "").lower())  # type: ignore[attr-defined]
+                   or (n.__class__ is ast.Name and "dropout" in n.id.lower())  # type: ignore[attr-defined]
+                   for n in ast.walk(found[1]))
+
+
+# libraries whose calls build no layer and read no mode
+_NO_LAYERS = frozenset({"numpy", "math", "random", "operator", "functools", "itertools", "builtins", "collections",
+                        "warnings", "logging", "typing"})
 
 
 def _unused_layers(cls: ast.AST) -> set[int]:
@@ -1905,11 +1964,10 @@ def _model_runs(ctx: Context, targets: set[str]) -> list[tuple[ast.Call, str]]:
         inner = summaries.of(callee)
         if inner.backward or inner.steps or inner.clears:
             continue
-        for t in inner.called:
+        for t in sorted(inner.called):  # (each model it runs, in a fixed order: a set's varies by run)
             mapped = summaries.map_target(t, call, inner.params)
             if mapped in targets and inner.mode_of(t) is None and (t.startswith("#") or _own_method_call(call)):
                 out.append((call, mapped))  # (a method of the same class: its ``self.model`` is the caller's)
-                break
     out.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
     return out
 
