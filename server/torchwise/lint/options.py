@@ -371,8 +371,9 @@ def _importers_removed_in(project, a, depth: int = 3, seen: frozenset = frozense
         return None
     bounds = []
     for candidate in candidates:
-        if candidate == path:
-            continue
+        if candidate == path or candidate in seen:
+            continue  # (a module further down the chain imports its package back: a cycle, no script;
+            # researchmm/Stark's ``ltr_trainer.py`` imports ``lib.train.trainers``, whose ``__init__`` imports it)
         unit = project.unit_at(candidate)
         if unit is None or unit.analysis.env is None:
             continue

@@ -1,0 +1,5 @@
+import torch
+
+
+class LTRLoader(torch.utils.data.DataLoader):
+    pass
