@@ -394,3 +394,39 @@ def test_star_export_tables_outlive_edits_of_other_files(tmp_path: Path, monkeyp
         if round_:
             assert [p for p in parsed if p.startswith("m") and p != "main.py"] in ([], ["m5.py"]), parsed
         project.changed([main])
+
+
+def test_folders_a_script_puts_on_sys_path_resolve_what_nothing_else_does(tmp_path: Path) -> None:
+    """HRNet's ``import _init_paths`` (``add_path(osp.join(this_dir, '..', 'lib'))``), a
+    script's own ``sys.path.append(os.path.join(os.path.dirname(__file__), '..', 'src'))`` and
+    ``Path(__file__).resolve().parents[1] / "lib"`` are read; a folder chosen at run time
+    (``os.getcwd()``) or outside the workspace is not, and a module the roots hold wins."""
+    from torchwise.project.sys_path import added_folders
+
+    write(tmp_path, {
+        "lib/utils/rescore.py": "def rescore_valid(x):\n    return x\n",
+        "src/models/net.py": "class Net:\n    pass\n",
+        "tools/_init_paths.py": ("import os.path as osp\nimport sys\n\n\ndef add_path(path):\n"
+                                 "    if path not in sys.path:\n        sys.path.insert(0, path)\n\n\n"
+                                 "this_dir = osp.dirname(__file__)\nadd_path(osp.join(this_dir, '..', 'lib'))\n"),
+        "tools/valid.py": "import _init_paths  # noqa: F401\nfrom utils.rescore import rescore_valid\n",
+        "tools/own.py": ("import os\nimport sys\nsys.path.append(os.path.join(os.path.dirname(__file__), '..', 'src'))\n"
+                         "from models.net import Net\n"),
+        "tools/pathlib_style.py": ("import sys\nfrom pathlib import Path\n"
+                                   "sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'lib'))\n"),
+        "tools/runtime.py": "import os\nimport sys\nsys.path.append(os.path.join(os.getcwd(), 'lib'))\n",
+        "tools/outside.py": "import sys\nsys.path.append('/usr/lib/python3/dist-packages')\n",
+    })
+    tools = tmp_path / "tools"
+    assert added_folders(tools / "valid.py") == [tmp_path / "lib"]
+    assert added_folders(tools / "own.py") == [tmp_path / "src"]
+    assert added_folders(tools / "pathlib_style.py") == [tmp_path / "lib"]
+    assert added_folders(tools / "runtime.py") == []
+    project = Project([str(tmp_path)])
+    resolver = project.resolver
+    assert resolver.on_added_path(tools / "valid.py", "utils.rescore.rescore_valid") == "lib.utils.rescore.rescore_valid"
+    # (src/ is a root too, a src layout: the name the roots give the file)
+    assert resolver.on_added_path(tools / "own.py", "models.net.Net") == "models.net.Net"
+    assert resolver.on_added_path(tools / "outside.py", "apt.cache") is None
+    unit = project.unit_at(tools / "valid.py")
+    assert unit.analysis.env.imported("utils.rescore.rescore_valid") == "lib.utils.rescore.rescore_valid"

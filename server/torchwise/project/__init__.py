@@ -11,7 +11,8 @@ Shaped after three tools that divide this work well:
 - **An import resolver apart** (pyright): :mod:`.resolver` maps dotted module names to
   files of the workspace folders (``src/`` layouts, packages, namespace packages, multi-root)
   without importing anything; third-party code and torch never enter (torch comes from the
-  knowledge base).
+  knowledge base). :mod:`.sys_path` reads the folders a script adds to ``sys.path`` itself
+  (HRNet's ``import _init_paths``), for imports nothing else resolves.
 - **Plain data that rules query** (ruff's ``SemanticModel``): :mod:`.summaries` turns one
   module's :class:`~torchwise.analysis.Analysis` (the single-file unit: bindings, scopes,
   classes) into a :class:`~.summaries.ModuleSummary` of names, classes, attributes and

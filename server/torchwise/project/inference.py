@@ -131,8 +131,13 @@ class ProjectEnv:
         """The project name an import of this module means: as written, or, when its first
         part is no module of the roots but one beside this file, under this file's folder
         (``from eval_utils.fid import Net`` in ``scripts/train.py``: Python puts a script's
-        folder first on ``sys.path``)."""
-        return beside(self.project.resolver, self.package, qualname)
+        folder first on ``sys.path``), or in a folder the script adds to ``sys.path``."""
+        resolver = self.project.resolver
+        name = beside(resolver, self.package, qualname)
+        if name == qualname and self.path is not None and not resolver.is_module(qualname.partition(".")[0]):
+            # a folder the script puts on ``sys.path`` itself (HRNet's ``import _init_paths``)
+            return resolver.on_added_path(self.path, qualname) or name
+        return name
 
     def owns(self, qualname: str) -> bool:
         top = qualname.partition(".")[0]

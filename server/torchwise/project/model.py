@@ -95,6 +95,8 @@ class Project:
                 self._texts.pop(Path(path), None)
                 self._summaries.pop(Path(path), None)
                 self._reported.discard(Path(path))
+            if paths:
+                self.resolver.forget_added_paths()  # (an edit may move a script's ``sys.path`` lines)
             if structure:
                 self.resolver.clear()
                 self._files = None

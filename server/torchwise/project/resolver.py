@@ -55,6 +55,7 @@ class Resolver:
     def clear(self) -> None:
         """Forget what was found on disk (files were created or deleted)."""
         self._found: dict[str, Path | None] = {}
+        self._added: dict[Path, list[Path]] = {}
         self._roots: list[Path] | None = None
         self._names: list[str] | None = None
 
@@ -120,6 +121,34 @@ class Resolver:
             if here == top:
                 return None
             here = here.parent
+        return None
+
+    def forget_added_paths(self) -> None:
+        self._added.clear()
+
+    def on_added_path(self, path: Path, module: str) -> str | None:
+        """The project name of ``module`` (dotted, perhaps with names inside it after the
+        module) in a folder the script ``path`` puts on ``sys.path`` itself
+        (``torchwise.project.sys_path``): ``utils.rescore.rescore_valid`` from HRNet/DEKR's
+        ``tools/valid.py``, which imports ``_init_paths`` (adding ``lib/``), is
+        ``lib.utils.rescore.rescore_valid``. None when no such folder holds it."""
+        parts = module.split(".")
+        if parts[0] in EXCLUDED_TOPS or not all(p.isidentifier() for p in parts):
+            return None
+        folders = self._added.get(path)
+        if folders is None:
+            from torchwise.project.sys_path import added_folders
+
+            inside = [f for f in self.folders if f == path or f in path.parents]
+            folders = self._added[path] = [d for d in added_folders(path)
+                                           if any(d == f or f in d.parents for f in inside)] if inside else []
+        for folder in folders:
+            for i in range(len(parts), 0, -1):
+                found = _module_file(os.path.join(folder, *parts[:i]))
+                if found is None:
+                    continue
+                name = self.module_of(found)
+                return None if name is None else ".".join([name, *parts[i:]])
         return None
 
     def is_module(self, module: str) -> bool:

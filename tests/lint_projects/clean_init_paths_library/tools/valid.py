@@ -1,0 +1,10 @@
+import torch
+
+import _init_paths  # noqa: F401
+from utils.rescore import rescore_valid
+
+
+def main(features):
+    with torch.no_grad():
+        for feature in features:
+            print(rescore_valid(feature))
