@@ -1491,3 +1491,21 @@ def test_batch_73_a_trainer_method_that_runs_several_models_of_which_one_reads_i
     assert [f.rule.name for f in found] == ["missing-eval"] and "`self.enc`" in found[0].message
     plain = source.replace("nn.Sequential(nn.Conv1d(4, 4, 3), nn.Dropout(0.2))", "nn.Sequential(nn.Conv1d(4, 4, 3))")
     assert plain != source and findings(plain, "missing-eval") == []
+
+
+def test_batch_73_the_model_call_of_the_evaluation_arm_of_a_train_or_eval_loop() -> None:
+    """facebookresearch/PoseDiffusion's ``_train_or_eval_fn(..., training)`` calls the model
+    under ``if training:`` with gradients and under ``else: with torch.no_grad():`` to
+    evaluate: the first call never runs when ``training`` is false, so nothing is reported.
+    Without the ``no_grad`` on the evaluation arm, that call is reported."""
+    source = ("import torch\n\n\ndef run(model, loader, optimizer, accelerator, training=True):\n    if training:\n"
+              "        model.train()\n    else:\n        model.eval()\n    for batch in loader:\n        if training:\n"
+              "            predictions = model(batch, training=True)\n            loss = predictions[\"loss\"].mean()\n"
+              "        else:\n            with torch.no_grad():\n                predictions = model(batch, training=False)\n"
+              "        print(predictions[\"x\"])\n        if training:\n            optimizer.zero_grad()\n"
+              "            accelerator.backward(loss)\n            optimizer.step()\n")
+    assert findings(source, "missing-no-grad") == []
+    bare = source.replace("            with torch.no_grad():\n                predictions = model(batch, training=False)\n",
+                          "            predictions = model(batch, training=False)\n")
+    found = findings(bare, "missing-no-grad")
+    assert bare != source and [(f.rule.name, f.line) for f in found] == [("missing-no-grad", 14)]

@@ -2687,6 +2687,13 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             on_one_arm = _looks_like_training(a, loop)  # (then: a loop that trains on the other arm of a flag)
             if on_one_arm and not _trains_on_the_other_arm(a, loop, call, func):
                 break
+            if on_one_arm and (flag := _flag_arm(a, call, func)) is not None:
+                # the model's call on the evaluation path: not one under ``if training:``, which runs
+                # only on the other (facebookresearch/PoseDiffusion: its eval arm calls it under no_grad)
+                model_call = next((c for c in flow.calls_in(a, loop) if _calls_of(c, target) and (
+                    (arm := _flag_arm(a, c, func, flag[0])) is None or arm[1] == flag[1])), None)
+                if model_call is None:
+                    break
             if flow.under_grad_off(a, model_call) or _runs_once(loop) or _under_grad_switch(a, model_call) \
                     or _grad_handled(ctx, func, model_call, target) or _part_of_a_training_step(a, func, loop) \
                     or _exercises_the_model(a, loop, model_call, target) or _trains_through_helpers(a, loop):
