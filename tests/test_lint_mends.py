@@ -1509,3 +1509,26 @@ def test_batch_73_the_model_call_of_the_evaluation_arm_of_a_train_or_eval_loop()
                           "            predictions = model(batch, training=False)\n")
     found = findings(bare, "missing-no-grad")
     assert bare != source and [(f.rule.name, f.line) for f in found] == [("missing-no-grad", 14)]
+
+
+def test_batch_73_a_model_picked_by_config_in_a_project_whose_networks_take_gradients() -> None:
+    """autonomousvision/monosdf wraps its config-picked model in ``DistributedDataParallel``
+    and zju3dv/InvRender hands it to ``relit_with_light(model, ...)`` after ``model.eval()``:
+    the project's implicit network asks ``torch.autograd.grad`` for normals in ``forward``, so
+    ``no_grad`` may break the model. Without such a network, both loops are reported."""
+    source = ("import torch\nimport torch.nn as nn\n\nimport utils\n\n\nclass ImplicitNetwork(nn.Module):\n"
+              "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(3, 1)\n\n"
+              "    def forward(self, x):\n        x.requires_grad_(True)\n        y = self.fc(x)\n"
+              "        return torch.autograd.grad(y.sum(), x, create_graph=True)[0]\n\n\n"
+              "class Runner:\n    def __init__(self, conf, rank):\n"
+              "        self.model = utils.get_class(conf.get_string('train.model_class'))(conf=conf)\n"
+              "        self.model = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=[rank])\n\n"
+              "    def plot(self, split):\n        self.model.eval()\n        res = []\n        for s in split:\n"
+              "            res.append(self.model(s)['rgb'].detach())\n        return res\n\n\n"
+              "def relit_with_light(model, loader):\n    frames = []\n    for s in loader:\n"
+              "        frames.append(model(s)['rgb'].detach())\n    return frames\n\n\n"
+              "def main(conf, loader):\n    model = utils.get_class(conf.get_string('train.model_class'))(conf=conf)\n"
+              "    model.eval()\n    relit_with_light(model, loader)\n")
+    assert findings(source, "missing-no-grad") == []
+    plain = source.replace("        return torch.autograd.grad(y.sum(), x, create_graph=True)[0]\n", "        return y\n")
+    assert plain != source and [f.rule.name for f in findings(plain, "missing-no-grad")] == ["missing-no-grad"] * 2

@@ -2839,7 +2839,28 @@ def _helper_loop_excused(ctx: Context, func: ast.AST, loop: ast.AST, model_call:
     a = ctx.analysis
     return _looks_like_training(a, loop) or _runs_once(loop) or _trains_through_helpers(a, loop) \
         or _grad_disabled_somewhere(ctx, func) or _callers_switch_grad(ctx, func) \
-        or _grad_handled(ctx, func, model_call, param) or _callers_freeze(ctx, func, param)
+        or _grad_handled(ctx, func, model_call, param) or _callers_freeze(ctx, func, param) \
+        or _handed_a_model_that_may_take_gradients(a, func, param)
+
+
+def _handed_a_model_that_may_take_gradients(a, func: ast.AST, param: str) -> bool:
+    """Every call of the helper in the file hands it, for ``param``, a model of a class picked
+    at run time, in a project where module classes take gradients in ``forward``
+    (``_unknown_model_may_take_gradients``; zju3dv/InvRender's ``relit_with_light(model, ...)``)."""
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+    index = params.index(param) if param in params else None
+    passed = []
+    for site in flow.calls_named(a, func.name):  # type: ignore[attr-defined]
+        if site.func.__class__ is not ast.Name or not _runs_the_function(a, site, func):
+            continue
+        value = next((k.value for k in site.keywords if k.arg == param), None)
+        if value is None and index is not None and index < len(site.args):
+            value = site.args[index]
+        passed.append(flow.dotted(value) if value is not None else None)
+    return bool(passed) and all(p is not None and _class_picked_at_run_time(a, p) for p in passed) \
+        and _modules_take_gradients(a)
 
 
 def _runs_the_function(a, site: ast.Call, func: ast.AST) -> bool:
@@ -3424,8 +3445,11 @@ def _unknown_model_may_take_gradients(ctx: Context, func: ast.AST, loop: ast.AST
         if mc is None or mc[1] != "eval" or flow.enclosing_function(a, call) is not func:
             continue
         model_call = _calls_target(a, loop, mc[0])
-        if model_call is not None and not flow.safe_type(a, model_call.func) and _class_picked_at_run_time(a, mc[0]):
-            return True
+        if model_call is None:
+            continue
+        kind = flow.safe_type(a, model_call.func)
+        if (kind is None or kind in _MODEL_WRAPPERS) and _class_picked_at_run_time(a, mc[0]):
+            return True  # (unknown, or wrapped: ``DistributedDataParallel(self.model, ...)``, autonomousvision/monosdf)
     return False
 
 
