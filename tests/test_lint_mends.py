@@ -1532,3 +1532,19 @@ def test_batch_73_a_model_picked_by_config_in_a_project_whose_networks_take_grad
     assert findings(source, "missing-no-grad") == []
     plain = source.replace("        return torch.autograd.grad(y.sum(), x, create_graph=True)[0]\n", "        return y\n")
     assert plain != source and [f.rule.name for f in findings(plain, "missing-no-grad")] == ["missing-no-grad"] * 2
+
+
+def test_batch_74_a_total_started_again_each_step_before_its_accumulation_window() -> None:
+    """yuanzhi-zhu/mini_edm's script starts ``batch_loss = torch.tensor(0.0, device=device)``
+    at each training step, then sums one window, ``for _ in range(config.accumulation_steps):``:
+    the total lives for one step. Started once before the step loop, it grows with training
+    and is reported."""
+    source = ("import torch\n\nfor step in range(config.num_steps):\n    optimizer.zero_grad()\n"
+              "    batch_loss = torch.tensor(0.0, device=device)\n    for _ in range(config.accumulation_steps):\n"
+              "        loss = model(next(data))\n        loss.backward()\n        batch_loss += loss\n"
+              "    optimizer.step()\n    print(batch_loss.detach().item())\n")
+    assert findings(source, "loss-accumulated-without-item") == []
+    once = source.replace("    batch_loss = torch.tensor(0.0, device=device)\n", "").replace(
+        "for step in range", "batch_loss = torch.tensor(0.0, device=device)\nfor step in range")
+    assert once != source and [f.rule.name for f in findings(once, "loss-accumulated-without-item")] == [
+        "loss-accumulated-without-item"]

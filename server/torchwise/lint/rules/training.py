@@ -4132,11 +4132,24 @@ def _window_total(a, aug: ast.AugAssign, loop: ast.AST, target: str | None) -> b
             or "accum" not in (flow.dotted(it.args[0]) or "").lower():
         return False
     func = flow.enclosing_function(a, loop)
-    if flow.enclosing_loops(a, loop) or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+    # started before the window: in the function, or, for a window inside a loop over training
+    # steps, in that loop's body, each step (yuanzhi-zhu/mini_edm's script: ``batch_loss =
+    # torch.tensor(0.0, device=device)`` before ``for _ in range(config.accumulation_steps):``)
+    outer = flow.enclosing_loops(a, loop)
+    if not outer and func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
         return False
-    return any(n.__class__ is ast.Assign and n.value.__class__ is ast.Constant and flow.before(n, loop)
-               and any(t.__class__ is ast.Name and t.id == target for t in n.targets)
-               for n in flow.walk_local(a, func))
+    scope = outer[0] if outer else func
+    return any(n.__class__ is ast.Assign and _a_zero(n.value) and flow.before(n, loop)  # type: ignore[attr-defined]
+               and any(t.__class__ is ast.Name and t.id == target for t in n.targets)  # type: ignore[attr-defined]
+               for n in flow.walk_local(a, scope))
+
+
+def _a_zero(value: ast.expr) -> bool:
+    """A constant, or a tensor made of one (``torch.tensor(0.0, device=device)``, ``torch.zeros(1)``)."""
+    if value.__class__ is ast.Constant:
+        return True
+    return value.__class__ is ast.Call and flow.last_name(value.func) in ("tensor", "zeros", "as_tensor") \
+        and bool(value.args) and value.args[0].__class__ is ast.Constant  # type: ignore[attr-defined]
 
 
 def _per_model_total(a, loops: list, target: str | None) -> bool:
