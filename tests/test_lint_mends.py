@@ -1548,3 +1548,21 @@ def test_batch_74_a_total_started_again_each_step_before_its_accumulation_window
         "for step in range", "batch_loss = torch.tensor(0.0, device=device)\nfor step in range")
     assert once != source and [f.rule.name for f in findings(once, "loss-accumulated-without-item")] == [
         "loss-accumulated-without-item"]
+
+
+def test_batch_74_a_model_picked_from_a_table_of_classes_by_a_setting() -> None:
+    """mboudiaf/Few-shot-histology builds ``method = all_methods[args.method](args=args)``: MAML
+    (``torch.autograd.grad`` in its forward), fine-tuning and TIM adapt at test time, so its
+    test loop needs autograd. Picked by a constant key, the class is known, and the loop is
+    reported when it takes no gradients."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass MAML(nn.Module):\n    def __init__(self, args):\n"
+              "        super().__init__()\n        self.fc = nn.Linear(4, 2)\n\n    def forward(self, x_s, x_q):\n"
+              "        loss = self.fc(x_s).sum()\n        grads = torch.autograd.grad(loss, self.fc.weight)\n"
+              "        return self.fc(x_q) - grads[0].sum()\n\n\nclass ProtoNet(nn.Module):\n    def __init__(self, args):\n"
+              "        super().__init__()\n        self.fc = nn.Linear(4, 2)\n\n    def forward(self, x_s, x_q):\n"
+              "        return self.fc(x_q)\n\n\nall_methods = {'MAML': MAML, 'ProtoNet': ProtoNet}\n\n\n"
+              "def test(args, loader):\n    method = all_methods[args.method](args=args)\n    method.eval()\n"
+              "    for x_s, x_q in loader:\n        print(method(x_s=x_s, x_q=x_q))\n")
+    assert findings(source, "missing-no-grad") == []
+    known = source.replace("all_methods[args.method](args=args)", "all_methods['ProtoNet'](args=args)")
+    assert known != source and [f.rule.name for f in findings(known, "missing-no-grad")] == ["missing-no-grad"]

@@ -3455,14 +3455,18 @@ def _unknown_model_may_take_gradients(ctx: Context, func: ast.AST, loop: ast.AST
 
 def _class_picked_at_run_time(a, target: str) -> bool:
     """``target`` is assigned an instance of a class chosen while the program runs:
-    ``utils.get_class(conf.get_string("train.model_class"))(conf=...)`` (IDR), not a
-    class's factory (fairseq's ``LSTMModel.build_model(args, task)``)."""
+    ``utils.get_class(conf.get_string("train.model_class"))(conf=...)`` (IDR), or picked from
+    a table by a setting, not a class's factory (fairseq's ``LSTMModel.build_model(args, task)``)."""
     for stmt in flow.index(a).assigns:
         if stmt.__class__ is not ast.Assign or not any(flow.dotted(t) == target for t in stmt.targets):
             continue
         value = effects.unmoved(stmt.value)  # ``...(conf=conf).cuda()``
         if value.__class__ is ast.Call and value.func.__class__ is ast.Call:
             return True
+        if value.__class__ is ast.Call and value.func.__class__ is ast.Subscript \
+                and value.func.slice.__class__ is not ast.Constant:  # type: ignore[attr-defined]
+            return True  # a table of classes picked by a setting (mboudiaf/Few-shot-histology's
+            # ``method = all_methods[args.method](args=args)``: MAML, fine-tuning, TIM...)
     return False
 
 
