@@ -1566,3 +1566,20 @@ def test_batch_74_a_model_picked_from_a_table_of_classes_by_a_setting() -> None:
     assert findings(source, "missing-no-grad") == []
     known = source.replace("all_methods[args.method](args=args)", "all_methods['ProtoNet'](args=args)")
     assert known != source and [f.rule.name for f in findings(known, "missing-no-grad")] == ["missing-no-grad"]
+
+
+def test_batch_74_a_class_that_builds_instances_of_itself_shows_no_parameters_by_that() -> None:
+    """HumanCompatibleAI/imitation's ``PreferenceModel`` wraps a reward net it is handed and, for
+    an ensemble, builds one ``PreferenceModel`` per member (each member registered through the
+    ensemble's ``nn.ModuleList``) into a plain list: building itself is no evidence of
+    parameters, so the list is not reported. With a layer of its own, it is."""
+    source = ("import torch.nn as nn\n\n\nclass PreferenceModel(nn.Module):\n    def __init__(self, model, ensemble=None):\n"
+              "        super().__init__()\n        self.model = model\n        self.ensemble_model = ensemble\n"
+              "        self.member_pref_models = []\n        if ensemble is not None:\n"
+              "            for member in ensemble.members:\n"
+              "                self.member_pref_models.append(PreferenceModel(member))\n\n"
+              "    def forward(self, x):\n        return self.model(x)\n")
+    assert findings(source, "unregistered-submodules") == []
+    layered = source.replace("        self.model = model\n", "        self.model = model\n        self.head = nn.Linear(4, 1)\n")
+    assert layered != source and [f.rule.name for f in findings(layered, "unregistered-submodules")] == [
+        "unregistered-submodules"]

@@ -272,9 +272,11 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
         if flow.unweighted_loss(owner, n):
             continue  # ``self.mse_loss = nn.MSELoss(reduction="none")``: no parameter, no buffer (cvpods' YOLOHead)
         result = owner.call_result(Value("symbol", value))
+        if result is not None and result.kind == "instance" and result.qualname == qualname:
+            continue  # an instance of itself is no evidence (HumanCompatibleAI/imitation's ``PreferenceModel``
+            # builds one per ensemble member, each around a module registered elsewhere)
         if result is not None and result.kind == "instance" and flow.is_subclass(owner, result.qualname, MODULE) \
-                and result.qualname not in PARAMETERLESS and (result.qualname == qualname
-                                                              or class_has_parameters(owner, result.qualname, depth + 1)):
+                and result.qualname not in PARAMETERLESS and class_has_parameters(owner, result.qualname, depth + 1):
             return True
         if result is None and (value.startswith(LOCAL) or (owner.env is not None and owner.env.owns(value))):
             parent = flow.parent(owner, n)
