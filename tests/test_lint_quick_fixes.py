@@ -545,3 +545,20 @@ def test_a_projects_own_torch_version_check_is_a_version_gate() -> None:
     assert lint_source(gated, "<stdin>", rules=[rule]) == []
     other = gated.replace("ppe.requires('2.3.0')", "ppe.requires('1.2.0', 'onnx')")
     assert len(lint_source(other, "<stdin>", rules=[rule])) == 1
+
+
+def test_nbdev_settings_bound_torch_as_its_setup_py_hands_them_to_pip(tmp_path) -> None:
+    """fastai/course22p2 keeps ``pip_requirements = torch>=1.7,<2.1`` in nbdev's
+    ``settings.ini``, which its ``setup.py`` reads into ``install_requires``: no torch that
+    deprecates ``torch.cuda.amp`` (2.4) installs. Without the bound, the call is reported."""
+    from torchwise.lint.engine import get_rule, lint_source
+
+    source = "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
+    rule = get_rule("deprecated-cuda-amp")
+    setup = "from setuptools import setup\nsetup(install_requires=cfg.get('pip_requirements', '').split())\n"
+    for name, requirements, found in (("bounded", "torch>=1.7,<2.1 torcheval einops", 0), ("open", "torch>=1.7 einops", 1)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "setup.py").write_text(setup)
+        (folder / "settings.ini").write_text(f"[DEFAULT]\nlib_name = miniai\npip_requirements = {requirements}\n")
+        assert len(lint_source(source, str(folder / "module.py"), rules=[rule])) == found, name

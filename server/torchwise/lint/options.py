@@ -144,6 +144,11 @@ _POETRY = re.compile(r"""^\s*torch\s*=\s*(?:\{[^}\n]*?\bversion\s*=\s*)?["'](==|
 # detectron2's ``setup.py``: ``assert torch_ver >= [1, 8], "Requires PyTorch >= 1.8"``
 _ASSERTED = re.compile(r"^\s*assert\s+torch\w*\s*>=\s*[\[(]\s*(\d+)\s*,\s*(\d+)", re.MULTILINE | re.IGNORECASE)
 _PIN_FILES = ("pyproject.toml", "requirements.txt", "environment.yml", "environment.yaml", "setup.cfg", "setup.py")
+# nbdev's ``settings.ini`` (fastai/course22p2: ``pip_requirements = torch>=1.7,<2.1``, which its
+# ``setup.py`` hands to ``install_requires``): read where a project's root holds it, never a
+# root's marker itself (other tools keep a ``settings.ini`` of their own)
+_READ_FILES = (*_PIN_FILES, "settings.ini")
+_NBDEV_REQUIREMENTS = re.compile(r"^\s*(?:pip_|conda_)?requirements\s*=([^\n]*)$", re.MULTILINE)
 _inferred: dict[str, tuple[tuple, str | None]] = {}
 
 
@@ -171,7 +176,7 @@ def inferred(path: str) -> str | None:
             return None
         folder = up
     stamps = []
-    for name in _PIN_FILES:
+    for name in _READ_FILES:
         try:
             stat = os.stat(os.path.join(folder, name))
             stamps.append((stat.st_mtime_ns, stat.st_size))
@@ -182,7 +187,7 @@ def inferred(path: str) -> str | None:
     if known is not None and known[0] == key:
         return known[1]
     found = None
-    for name, stamp in zip(_PIN_FILES, stamps):
+    for name, stamp in zip(_READ_FILES, stamps):
         if stamp is None:
             continue
         try:
@@ -190,6 +195,8 @@ def inferred(path: str) -> str | None:
                 text = f.read(200_000)
         except OSError:
             continue
+        if name == "settings.ini":  # one requirement per line, as pip reads them
+            text = "\n".join(spec for m in _NBDEV_REQUIREMENTS.finditer(text) for spec in m.group(1).split())
         found = _pinned_in(text)
         if found:
             break
