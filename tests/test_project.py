@@ -430,3 +430,9 @@ def test_folders_a_script_puts_on_sys_path_resolve_what_nothing_else_does(tmp_pa
     assert resolver.on_added_path(tools / "outside.py", "apt.cache") is None
     unit = project.unit_at(tools / "valid.py")
     assert unit.analysis.env.imported("utils.rescore.rescore_valid") == "lib.utils.rescore.rescore_valid"
+    # an edit of the helper beside the script is seen after the project is told of it
+    write(tmp_path, {"vendor/utils/rescore.py": "def rescore_valid(x):\n    return -x\n"})
+    (tools / "_init_paths.py").write_text("import sys\nsys.path.insert(0, '../vendor')\n")
+    assert resolver.on_added_path(tools / "valid.py", "utils.rescore.rescore_valid") == "lib.utils.rescore.rescore_valid"
+    project.changed([tools / "_init_paths.py"])
+    assert resolver.on_added_path(tools / "valid.py", "utils.rescore.rescore_valid") == "vendor.utils.rescore.rescore_valid"

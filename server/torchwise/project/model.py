@@ -88,6 +88,7 @@ class Project:
 
     def changed(self, paths=(), structure: bool = False) -> None:
         """Inputs changed: ``paths`` were edited; ``structure``: files were created or deleted."""
+        paths = list(paths)
         with self.lock:
             self.revision += 1
             self.memo.clear()
@@ -95,8 +96,7 @@ class Project:
                 self._texts.pop(Path(path), None)
                 self._summaries.pop(Path(path), None)
                 self._reported.discard(Path(path))
-            if paths:
-                self.resolver.forget_added_paths()  # (an edit may move a script's ``sys.path`` lines)
+            self.resolver.forget_added_paths(paths)  # (an edit may move a script's ``sys.path`` lines)
             if structure:
                 self.resolver.clear()
                 self._files = None

@@ -123,8 +123,12 @@ class Resolver:
             here = here.parent
         return None
 
-    def forget_added_paths(self) -> None:
-        self._added.clear()
+    def forget_added_paths(self, paths) -> None:
+        """Files were edited: forget the folders read for scripts beside them (a script's own
+        ``sys.path`` lines, or a helper of its folder such as ``_init_paths.py``)."""
+        folders = {Path(p).parent for p in paths}
+        for script in [s for s in self._added if s.parent in folders]:
+            del self._added[script]
 
     def on_added_path(self, path: Path, module: str) -> str | None:
         """The project name of ``module`` (dotted, perhaps with names inside it after the

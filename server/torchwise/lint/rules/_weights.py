@@ -138,7 +138,7 @@ def _callee(a: Analysis, expr: ast.expr, args: Args, *, prop: bool) -> tuple[Ana
     if value is None or value[1].kind != "symbol":
         return None
     owner_analysis, symbol = value
-    found = _function(owner_analysis, symbol.qualname)
+    found = project_function(owner_analysis, symbol.qualname)
     if found is None:
         return None
     unit, func = found
@@ -171,7 +171,7 @@ def _callee(a: Analysis, expr: ast.expr, args: Args, *, prop: bool) -> tuple[Ana
     return unit, func, passed
 
 
-def _function(a: Analysis, qualname: str) -> tuple[Analysis, ast.AST] | None:
+def project_function(a: Analysis, qualname: str) -> tuple[Analysis, ast.AST] | None:
     """A function or method of this file, or (with a project) of another module."""
     from torchwise.project.inference import function_node
 
@@ -344,7 +344,7 @@ def _returns_no_layers(a: Analysis, qualname: str, depth: int = 0) -> bool:
     builtin, a torch function, a method of a value, or another such function of the
     project (state-spaces/s4's HiPPO stores ``self.measure_fn = measure(method)``, a
     lambda, and ``basis(...)``, a numpy array)."""
-    found = _function(a, qualname)
+    found = project_function(a, qualname)
     if found is None or depth > 2:
         return False
     owner, func = found

@@ -1781,10 +1781,11 @@ def _plain_function_mode_free(a, qualname: str) -> bool:
     """A module-level function of the file or the project that reads no mode: no module's
     ``training`` flag, no dropout (EricGuo5513/text-to-motion's ``reparameterize(mu, logvar)``,
     a sample drawn the same way in both modes)."""
-    found = _weights._function(a, qualname)
-    if found is None or found[1].__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) \
-            or "." in qualname.removeprefix(LOCAL) and qualname.startswith(LOCAL):
+    if qualname.startswith(LOCAL) and "." in qualname[len(LOCAL):]:
         return False  # (a method: its class decides)
+    found = _weights.project_function(a, qualname)
+    if found is None or found[1].__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
     return not any((n.__class__ is ast.Attribute and n.attr == "training")  # type: ignore[attr-defined]
                    or (n.__class__ is ast.Call and "dropout" in (flow.last_name(n.func) or "").lower())  # type: ignore[attr-defined]
                    or (n.__class__ is ast.Name and "dropout" in n.id.lower())  # type: ignore[attr-defined]
