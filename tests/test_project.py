@@ -436,3 +436,7 @@ def test_folders_a_script_puts_on_sys_path_resolve_what_nothing_else_does(tmp_pa
     assert resolver.on_added_path(tools / "valid.py", "utils.rescore.rescore_valid") == "lib.utils.rescore.rescore_valid"
     project.changed([tools / "_init_paths.py"])
     assert resolver.on_added_path(tools / "valid.py", "utils.rescore.rescore_valid") == "vendor.utils.rescore.rescore_valid"
+    # the project's text of the helper (an open document's, one a check read already), not the disk's
+    project.changed([tools / "_init_paths.py"])
+    project.preload(tools / "_init_paths.py", "import sys\nsys.path.insert(0, '../lib')\n")
+    assert unit.analysis.env.imported("utils.rescore.rescore_valid") == "lib.utils.rescore.rescore_valid"

@@ -136,7 +136,7 @@ class ProjectEnv:
         name = beside(resolver, self.package, qualname)
         if name == qualname and self.path is not None and not resolver.is_module(qualname.partition(".")[0]):
             # a folder the script puts on ``sys.path`` itself (HRNet's ``import _init_paths``)
-            return resolver.on_added_path(self.path, qualname) or name
+            return resolver.on_added_path(self.path, qualname, self.project.source) or name
         return name
 
     def owns(self, qualname: str) -> bool:

@@ -130,12 +130,13 @@ class Resolver:
         for script in [s for s in self._added if s.parent in folders]:
             del self._added[script]
 
-    def on_added_path(self, path: Path, module: str) -> str | None:
+    def on_added_path(self, path: Path, module: str, read: Callable[[Path], str | None] | None = None) -> str | None:
         """The project name of ``module`` (dotted, perhaps with names inside it after the
         module) in a folder the script ``path`` puts on ``sys.path`` itself
         (``torchwise.project.sys_path``): ``utils.rescore.rescore_valid`` from HRNet/DEKR's
         ``tools/valid.py``, which imports ``_init_paths`` (adding ``lib/``), is
-        ``lib.utils.rescore.rescore_valid``. None when no such folder holds it."""
+        ``lib.utils.rescore.rescore_valid``. None when no such folder holds it. ``read``: the
+        text of a file (the project's), by default the disk's."""
         parts = module.split(".")
         if parts[0] in EXCLUDED_TOPS or not all(p.isidentifier() for p in parts):
             return None
@@ -144,7 +145,7 @@ class Resolver:
             from torchwise.project.sys_path import added_folders
 
             inside = [f for f in self.folders if f == path or f in path.parents]
-            folders = self._added[path] = [d for d in added_folders(path)
+            folders = self._added[path] = [d for d in added_folders(path, read)
                                            if any(d == f or f in d.parents for f in inside)] if inside else []
         for folder in folders:
             for i in range(len(parts), 0, -1):

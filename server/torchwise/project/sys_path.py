@@ -21,6 +21,7 @@ import ast
 import os
 import re
 from pathlib import Path
+from typing import Callable
 
 from torchwise.text import parse_python
 
@@ -29,10 +30,13 @@ _TOP_IMPORT = re.compile(r"^(?:import[ \t]+(\w+)[ \t]*(?:#[^\n]*)?$|from[ \t]+(\
 MAX_BYTES = 200_000  # a larger script is no path helper: not read
 
 
-def added_folders(path: Path) -> list[Path]:
+def added_folders(path: Path, read: Callable[[Path], str | None] | None = None) -> list[Path]:
     """The existing folders ``path`` adds to ``sys.path``, itself or through a module of its
-    own folder that it imports at its top (``import _init_paths``)."""
-    text = _read(path)
+    own folder that it imports at its top (``import _init_paths``). ``read``: the text of a
+    file (the project's ``Project.source``: an open document's, else the disk's, read once);
+    by default the disk's."""
+    read = read or _read
+    text = read(path)
     if text is None:
         return []
     found = _added(text, path)
@@ -40,7 +44,7 @@ def added_folders(path: Path) -> list[Path]:
         name = m.group(1) or m.group(2)
         sibling = path.parent / f"{name}.py"
         if sibling != path and os.path.isfile(sibling):
-            found += _added(_read(sibling) or "", sibling)
+            found += _added(read(sibling) or "", sibling)
     out: list[Path] = []
     for folder in found:
         if folder not in out and os.path.isdir(folder):
@@ -76,7 +80,7 @@ def _added(text: str, path: Path) -> list[Path]:
                 adders[stmt.name] = index
             continue
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            value = _evaluate(stmt.value, names, path, here)
+            value = _evaluate(stmt.value, names, path)
             if value is not None:
                 names[stmt.targets[0].id] = value
             continue
@@ -88,7 +92,7 @@ def _added(text: str, path: Path) -> list[Path]:
                 argument = node.args[-1] if node.args else None
             elif isinstance(node.func, ast.Name) and node.func.id in adders and len(node.args) > adders[node.func.id]:
                 argument = node.args[adders[node.func.id]]
-            value = _evaluate(argument, names, path, here) if argument is not None else None
+            value = _evaluate(argument, names, path) if argument is not None else None
             if value is not None:
                 out.append(Path(os.path.normpath(os.path.join(here, value))))
     return out
@@ -111,7 +115,7 @@ def _adds_parameter(func: ast.FunctionDef) -> int | None:
     return None
 
 
-def _evaluate(node: ast.expr | None, names: dict[str, str], path: Path, here: str) -> str | None:
+def _evaluate(node: ast.expr | None, names: dict[str, str], path: Path) -> str | None:
     """The path ``node`` builds, or None where it depends on anything but the file's place."""
     if node is None:
         return None
@@ -122,15 +126,15 @@ def _evaluate(node: ast.expr | None, names: dict[str, str], path: Path, here: st
             return os.path.abspath(path)
         return names.get(node.id)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):  # ``Path(__file__).parent / "lib"``
-        left = _evaluate(node.left, names, path, here)
+        left = _evaluate(node.left, names, path)
         right = node.right.value if isinstance(node.right, ast.Constant) and isinstance(node.right.value, str) else None
         return os.path.join(left, right) if left is not None and right is not None else None
     if isinstance(node, ast.Attribute) and node.attr == "parent":
-        inner = _evaluate(node.value, names, path, here)
+        inner = _evaluate(node.value, names, path)
         return os.path.dirname(os.path.normpath(inner)) if inner is not None else None
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "parents" \
             and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
-        inner = _evaluate(node.value.value, names, path, here)
+        inner = _evaluate(node.value.value, names, path)
         if inner is None:
             return None
         inner = os.path.normpath(inner)
@@ -142,9 +146,9 @@ def _evaluate(node: ast.expr | None, names: dict[str, str], path: Path, here: st
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     if name in ("resolve", "absolute", "expanduser") and isinstance(func, ast.Attribute) and not node.args:
-        inner = _evaluate(func.value, names, path, here)  # ``Path(__file__).resolve()``
+        inner = _evaluate(func.value, names, path)  # ``Path(__file__).resolve()``
         return os.path.normpath(inner) if inner is not None else None
-    args = [_evaluate(a, names, path, here) for a in node.args]
+    args = [_evaluate(a, names, path) for a in node.args]
     if not args or any(a is None for a in args) or node.keywords:
         return None
     if name == "join":

@@ -16,7 +16,7 @@ from torchwise.analysis import LOCAL, MODULE, OPTIMIZER, parameter_defaults
 from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
-from torchwise.lint.rules._calls import in_compat_code, is_false, is_true, module_reference
+from torchwise.lint.rules._calls import argument, in_compat_code, is_false, is_true, module_reference
 from torchwise.project import effects, regions
 
 
@@ -2856,9 +2856,7 @@ def _handed_a_model_that_may_take_gradients(a, func: ast.AST, param: str) -> boo
     for site in flow.calls_named(a, func.name):  # type: ignore[attr-defined]
         if site.func.__class__ is not ast.Name or not _runs_the_function(a, site, func):
             continue
-        value = next((k.value for k in site.keywords if k.arg == param), None)
-        if value is None and index is not None and index < len(site.args):
-            value = site.args[index]
+        value = argument(site, param, index)
         passed.append(flow.dotted(value) if value is not None else None)
     return bool(passed) and all(p is not None and _class_picked_at_run_time(a, p) for p in passed) \
         and _modules_take_gradients(a)
@@ -3146,16 +3144,18 @@ def _freezes_through_helper(ctx: Context, func: ast.AST, call: ast.Call, target:
     names = [p.arg for p in helper.args.posonlyargs + helper.args.args]
     if call.func.__class__ is ast.Attribute and names[:1] in (["self"], ["cls"]):
         names = names[1:]  # ``self.set_requires_grad(self.net_d, False)``: a method
-    passed: dict[str, ast.expr] = dict(zip(names, call.args))
-    passed.update((k.arg, k.value) for k in call.keywords if k.arg)
     defaults = parameter_defaults(helper.args)
+
+    def passed(name: str) -> ast.expr | None:
+        return argument(call, name, names.index(name)) if name in names else None
 
     def off(value: ast.expr) -> bool:
         if is_false(value):
             return True
         if value.__class__ is not ast.Name or value.id not in names:  # type: ignore[attr-defined]
             return False
-        given = passed.get(value.id, defaults.get(value.id))  # type: ignore[attr-defined]
+        given = passed(value.id)  # type: ignore[attr-defined]
+        given = defaults.get(value.id) if given is None else given  # type: ignore[attr-defined]
         return given is not None and is_false(given)
 
     def holds_target(expr: ast.expr | None) -> bool:  # the model, or a list or tuple that holds it
@@ -3181,18 +3181,18 @@ def _freezes_through_helper(ctx: Context, func: ast.AST, call: ast.Call, target:
                 and flow.dotted(n.func.value) == each for n in ast.walk(loop))):  # type: ignore[attr-defined]
             continue
         over = loop.iter
-        if over.__class__ is ast.Name and over.id in names and parameters_of_target(passed.get(over.id)):  # type: ignore[attr-defined]
+        if over.__class__ is ast.Name and over.id in names and parameters_of_target(passed(over.id)):  # type: ignore[attr-defined]
             return True
         if over.__class__ is not ast.Call or flow.method_name(over) not in ("parameters", "named_parameters"):
             continue
         owner = over.func.value  # type: ignore[attr-defined]
         if owner.__class__ is not ast.Name:
             continue
-        if owner.id in names and holds_target(passed.get(owner.id)):
+        if owner.id in names and holds_target(passed(owner.id)):
             return True
         outer = next((o for o in ast.walk(helper) if o.__class__ is ast.For and o.target.__class__ is ast.Name
                       and o.target.id == owner.id and o.iter.__class__ is ast.Name and o.iter.id in names), None)  # type: ignore[attr-defined]
-        if outer is not None and holds_target(passed.get(outer.iter.id)):  # type: ignore[attr-defined]
+        if outer is not None and holds_target(passed(outer.iter.id)):  # type: ignore[attr-defined]
             return True  # ``for net in nets: for p in net.parameters(): ...``
     return False
 
