@@ -440,3 +440,20 @@ def test_folders_a_script_puts_on_sys_path_resolve_what_nothing_else_does(tmp_pa
     project.changed([tools / "_init_paths.py"])
     project.preload(tools / "_init_paths.py", "import sys\nsys.path.insert(0, '../lib')\n")
     assert unit.analysis.env.imported("utils.rescore.rescore_valid") == "lib.utils.rescore.rescore_valid"
+
+
+def test_sys_path_lines_are_read_from_any_text_a_user_may_save(tmp_path: Path) -> None:
+    """A helper saved with a BOM, CRLF line ends and a form feed is read, from the disk and
+    through the project; one with a syntax error mid-edit adds nothing and raises nothing."""
+    from torchwise.project.sys_path import added_folders
+
+    write(tmp_path, {"lib/x/y.py": "Y = 1\n"})
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "bom.py").write_bytes(b'\xef\xbb\xbfimport sys\r\nsys.path.insert(0, "../lib")\r\n\x0c\r\n')
+    (tools / "broken.py").write_text('import sys\nsys.path.insert(0, "../lib"\ndef (\n')
+    assert added_folders(tools / "bom.py") == [tmp_path / "lib"]
+    assert added_folders(tools / "broken.py") == []
+    project = Project([str(tmp_path)])
+    assert project.resolver.on_added_path(tools / "bom.py", "x.y.Y", project.source) == "lib.x.y.Y"
+    assert project.resolver.on_added_path(tools / "broken.py", "x.y.Y", project.source) is None

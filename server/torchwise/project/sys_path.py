@@ -56,7 +56,7 @@ def _read(path: Path) -> str | None:
     try:
         if os.path.getsize(path) > MAX_BYTES:
             return None
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
             return f.read()
     except OSError:
         return None
