@@ -1583,3 +1583,33 @@ def test_batch_74_a_class_that_builds_instances_of_itself_shows_no_parameters_by
     layered = source.replace("        self.model = model\n", "        self.model = model\n        self.head = nn.Linear(4, 1)\n")
     assert layered != source and [f.rule.name for f in findings(layered, "unregistered-submodules")] == [
         "unregistered-submodules"]
+
+
+def test_batch_76_an_evaluation_that_hands_the_shared_helper_a_backpropagating_loss_object() -> None:
+    """The Annotated Transformer's ``run_epoch(valid, model, SimpleLossCompute(gen, crit, None))``
+    after ``model.eval()``: the loss object runs ``loss.backward()`` on every call and steps only
+    with an optimizer, so validation computes gradients that join the next training step's.
+    The finding names that backward (``no_grad`` alone would make it raise); a loss object that
+    backpropagates only when given an optimizer keeps the plain no_grad message."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass SimpleLossCompute:\n"
+              "    def __init__(self, generator, criterion, opt=None):\n        self.generator = generator\n"
+              "        self.criterion = criterion\n        self.opt = opt\n\n    def __call__(self, x, y, norm):\n"
+              "        loss = self.criterion(self.generator(x), y) / norm\n        loss.backward()\n"
+              "        if self.opt is not None:\n            self.opt.step()\n            self.opt.zero_grad()\n"
+              "        return loss.item() * norm\n\n\ndef run_epoch(data_iter, model, loss_compute):\n    total = 0\n"
+              "    for batch in data_iter:\n        out = model(batch.src)\n"
+              "        total += loss_compute(out, batch.trg, batch.ntokens)\n    return total\n\n\n"
+              "def main(train_iter, valid_iter):\n    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1))\n"
+              "    generator = nn.Linear(4, 4)\n    criterion = nn.CrossEntropyLoss()\n"
+              "    opt = torch.optim.Adam(model.parameters())\n    for epoch in range(10):\n        model.train()\n"
+              "        run_epoch(train_iter, model, SimpleLossCompute(generator, criterion, opt))\n        model.eval()\n"
+              "        valid = SimpleLossCompute(generator, criterion, None)\n"
+              "        print(run_epoch(valid_iter, model, valid))\n")
+    [found] = findings(source, "missing-no-grad")
+    assert found.line == 38 and "evaluated with backward()" in found.message
+    assert "`SimpleLossCompute` this call hands it as `loss_compute` runs `backward()`" in found.message
+    guarded = source.replace("        loss.backward()\n        if self.opt is not None:\n",
+                             "        if self.opt is not None:\n            loss.backward()\n")
+    assert guarded != source
+    [plain] = findings(guarded, "missing-no-grad")
+    assert plain.line == 38 and "evaluated without `torch.no_grad()`" in plain.message

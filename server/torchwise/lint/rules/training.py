@@ -2917,15 +2917,59 @@ def _evaluated_by_a_shared_helper(ctx: Context, reported: set[int]) -> Iterator[
                     if i != index or id(site) in reported:
                         continue
                     reported.add(id(site))
+                    handed = _handed_a_backpropagating_callable(ctx, func, loop, site, params)
+                    if handed is not None:  # the real mistake: backward in evaluation (no_grad would raise)
+                        yield ctx.finding(
+                            site,
+                            f"`{target}` is evaluated with backward(): `{func.name}` runs it for every batch of its "
+                            f"loop ({flow.line_ref(a, loop.lineno)}), and the `{handed[1]}` this call hands it as "
+                            f"`{handed[0]}` runs `backward()` even in evaluation: every batch computes gradients, "
+                            "kept in `.grad` and added to the next training step's unless cleared first; skip the "
+                            "backward when evaluating, then wrap the call in `with torch.no_grad():`",
+                        )
+                        continue
                     yield ctx.finding(
                         site,
                         f"`{target}` is evaluated without `torch.no_grad()`: `{func.name}` runs it for every "
                         f"batch of its loop ({flow.line_ref(a, loop.lineno)}), and this call, in eval mode, "
                         "turns no gradients off; autograd records every operation, wasting memory and time: "
                         "wrap the call in `with torch.no_grad():` (or `torch.inference_mode()`)",
-                    )  # (no fix: what the helper calls besides the model may need gradients: MTN's
-                    # loss object runs backward, which raises under no_grad)
+                    )  # (no fix: what the helper calls besides the model may need gradients)
                 break
+
+
+def _handed_a_backpropagating_callable(ctx: Context, func: ast.AST, loop: ast.AST, site: ast.Call,
+                                       params: list[str]) -> tuple[str, str] | None:
+    """(parameter, class) when ``site`` hands ``func`` an object of a class of the file
+    whose ``__call__`` runs backward() and the loop calls that parameter: the Annotated
+    Transformer's ``run_epoch(data, model, SimpleLossCompute(generator, criterion, None))``,
+    whose loss object backpropagates whether or not it is given an optimizer."""
+    a = ctx.analysis
+    called = {c.func.id for c in flow.calls_in(a, loop) if c.func.__class__ is ast.Name}  # type: ignore[attr-defined]
+    for index, param in enumerate(params):
+        if param not in called:
+            continue
+        value = argument(site, param, index)
+        qualname = flow.safe_type(a, value) if value is not None else None
+        found = _weights.project_function(a, qualname + ".__call__") if qualname else None
+        if found is not None and _backward_on_every_call(found[1]):
+            return param, qualname.rsplit(".", 1)[-1]
+    return None
+
+
+def _backward_on_every_call(method: ast.AST) -> bool:
+    """A statement of ``method``'s own body (or of a ``with`` block in it), not one under an
+    ``if``, calls backward(): it runs whatever the object was given (not ``if self.opt is
+    not None: loss.backward()``)."""
+    statements = list(method.body)  # type: ignore[attr-defined]
+    while statements:
+        stmt = statements.pop()
+        if stmt.__class__ in (ast.With, ast.AsyncWith):
+            statements.extend(stmt.body)  # type: ignore[attr-defined]
+        elif stmt.__class__ in (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return) and any(
+                n.__class__ is ast.Call and flow.is_backward_call(n) for n in ast.walk(stmt)):
+            return True
+    return False
 
 
 def _evaluated_in_step_methods(ctx: Context, reported: set[int]) -> Iterator[Finding]:
