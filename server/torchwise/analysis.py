@@ -802,6 +802,28 @@ class Analysis:
                     best, best_span = scope, last - first
         return best
 
+    def import_alternatives(self, name: str, scope: Scope, line: int) -> list[Value]:
+        """What else a use of ``name`` at ``line`` may denote when it is bound by an import
+        right after other imports of the same name (``try: from a import f`` / ``except
+        ImportError: from b import f``, or each arm of an ``if`` importing its own ``f``):
+        the values of those earlier imports. Which one runs is decided at run time."""
+        current: Scope | None = scope
+        while current is not None and name not in current.bindings:
+            current = current.parent
+        chosen = self.lookup(name, scope, line) if current is not None else None
+        if chosen is None or chosen.kind != "import":
+            return []
+        bindings = current.bindings[name]  # type: ignore[union-attr]
+        at = next((i for i, b in enumerate(bindings) if b is chosen), 0)
+        out = []
+        for binding in reversed(bindings[:at]):
+            if binding.kind != "import":
+                break
+            value = self._from_binding(binding, current)  # type: ignore[arg-type]
+            if value is not None:
+                out.append(value)
+        return out
+
     def resolve_name(self, name: str, scope: Scope, line: int) -> Value | None:
         """What the bare ``name`` denotes at ``line`` seen from ``scope`` (no AST node needed)."""
         binding = self.lookup(name, scope, line)

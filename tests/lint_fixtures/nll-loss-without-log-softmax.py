@@ -71,3 +71,11 @@ class ProbabilityNLLLoss(torch.nn.Module):
 def probability_nll(logits, labels):
     loss_fn = ProbabilityNLLLoss()
     return loss_fn(F.softmax(logits, dim=1), labels)
+
+
+# alinlab/CSI training/__init__.py: minus nll_loss of probabilities is each sample's
+# target probability (a gather written with nll_loss), not a loss
+def target_margin(inputs, targets):
+    conf = torch.softmax(inputs, dim=1)
+    conf_t = -F.nll_loss(conf, targets, reduction='none')
+    return (conf - conf_t.view(-1, 1)).max(1)[0]

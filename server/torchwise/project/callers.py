@@ -109,8 +109,20 @@ def call_sites(env: "ProjectEnv", analysis: Analysis, name: str, target: Value,
     for caller, module in units:
         for call in _calls(caller, name):
             scope = caller.scope_of(call.func)
-            if canonical(caller.resolve(call.func, scope), module) == target:
+            if target in _runs(caller, module, call, scope):
                 yield caller, module, call, scope
+
+
+def _runs(analysis: Analysis, module: str | None, call: ast.Call, scope: Scope) -> frozenset:
+    """What a call may run: what its callee resolves to and, for a name imported on each
+    arm of a branch or in a ``try`` and its ``except ImportError`` fallback, the other
+    imports' functions too (alinlab/CSI's ``eval.py`` imports ``eval_ood_detection`` from
+    ``evals`` or from ``evals.ood_pre`` by its mode, and calls it under no_grad)."""
+    first = canonical(analysis.resolve(call.func, scope), module)
+    if call.func.__class__ is not ast.Name:
+        return frozenset((first,))
+    others = analysis.import_alternatives(call.func.id, scope, call.lineno)  # type: ignore[attr-defined]
+    return frozenset((first, *(canonical(v, module) for v in others)))
 
 
 def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
@@ -141,8 +153,8 @@ def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
 def _call_targets(analysis: Analysis, module: str | None, name: str) -> frozenset:
     """What a module's calls of ``name`` run (memoised per file and project revision: a
     later query for another function of that name parses only the modules that call it)."""
-    return frozenset(canonical(analysis.resolve(call.func, analysis.scope_of(call.func)), module)
-                     for call in _calls(analysis, name))
+    return frozenset().union(*(_runs(analysis, module, call, analysis.scope_of(call.func))
+                               for call in _calls(analysis, name)))
 
 
 MAX_NOTEBOOKS = 200

@@ -997,6 +997,8 @@ def nll_loss_without_log_softmax(ctx: Context) -> Iterator[Finding]:
         source = trace(ctx, inp)
         if source is None or source.kind not in ("softmax", "linear", "sigmoid"):
             continue
+        if _negated(ctx, call):
+            continue  # ``-F.nll_loss(probs, t, reduction='none')``: each target's probability (a gather), not a loss
         what = {"softmax": "probabilities from a softmax", "linear": "raw scores from a Linear layer",
                 "sigmoid": "probabilities from a sigmoid"}[source.kind]
         fix = None
@@ -1015,6 +1017,14 @@ def nll_loss_without_log_softmax(ctx: Context) -> Iterator[Finding]:
             "apply `log_softmax(..., dim=1)` first, or use `cross_entropy` on the logits",
             fix,
         )
+
+
+def _negated(ctx: Context, call: ast.Call) -> bool:
+    """``-F.nll_loss(...)``: minus what nll_loss returns is the input at each target, which
+    its author wants as it is (alinlab/CSI's ``conf_t = -F.nll_loss(conf, targets,
+    reduction='none')`` reads each sample's target probability off a softmax)."""
+    parent = flow.parent(ctx.analysis, call)
+    return parent.__class__ is ast.UnaryOp and parent.op.__class__ is ast.USub  # type: ignore[attr-defined]
 
 
 _IMPLICIT_DIM_FUNCS = {

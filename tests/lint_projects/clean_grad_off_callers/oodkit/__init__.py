@@ -1,0 +1,1 @@
+from oodkit.scores import eval_ood_detection
