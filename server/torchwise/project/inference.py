@@ -71,7 +71,7 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
     if not folder:
         return qualname
     top = qualname.partition(".")[0]
-    if resolver.is_module(top):
+    if resolver.is_module(top) and not _namespace_behind(resolver, qualname, f"{folder}.{top}"):
         return qualname
     if not resolver.is_module(f"{folder}.{top}"):
         # a module of a package that a script imports: the script's folder, further up, is
@@ -106,6 +106,27 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
                 return f"{outer}.{qualname}"
             outer = outer.rpartition(".")[0]
     return inside
+
+
+def _namespace_behind(resolver, qualname: str, near: str) -> bool:
+    """The roots' first part of ``qualname`` is only a plain folder (a namespace package)
+    and the file's own folder has a module of that name: Python takes the module, wherever
+    it is on the path (threelittlemonkeys/seq2seq-pytorch's ``transformer/train.py`` imports
+    its own ``transformer.py``, not the ``transformer/`` folder it sits in). Not for a name
+    that already goes through the folder to one of its modules (``transformer.transformer.
+    transformer``, the class, as a star import's binding holds it)."""
+    parts = qualname.split(".")
+    found = resolver.find(parts[0])
+    if found is None or found.name.endswith(".py"):
+        return False
+    beside_it = resolver.find(near)
+    if beside_it is None or not beside_it.name.endswith(".py"):
+        return False
+    for i in range(2, len(parts) + 1):
+        inner = resolver.find(".".join(parts[:i]))
+        if inner is not None and inner.name.endswith(".py"):
+            return False
+    return True
 
 
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")  # (a backslash may continue the line)

@@ -222,7 +222,8 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
         if conditional and id(func) in clearing:
             continue  # accumulation: cleared once per outer loop / epoch
         if _built_in(ctx, loop, opt, step) or _run_twice(loop) or _empty_parameters(a, opt) \
-                or _holder_may_clear(a, loop, opt) or _one_optimizer_per_iteration(ctx, loop, opt, func):
+                or _holder_may_clear(a, loop, opt) or _one_optimizer_per_iteration(ctx, loop, opt, func) \
+                or _model_clears_in_forward(a, loop):
             continue
         yield ctx.finding(
             step,
@@ -231,6 +232,23 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _model_clears_in_forward(a, loop: ast.AST) -> bool:
+    """The loop calls a model of a class of the project whose ``forward`` clears gradients
+    itself (threelittlemonkeys/seq2seq-pytorch: ``def forward(self, xc, xw, y0):
+    self.zero_grad()``, then the loss): each iteration's backward starts from zero.
+    Asked only before a finding."""
+    for call in flow.calls_in(a, loop):
+        if call.func.__class__ not in (ast.Name, ast.Attribute):
+            continue
+        qualname = flow.safe_type(a, call.func)
+        found = _weights.project_function(a, qualname + ".forward") if qualname else None
+        if found is not None and any(
+                n.__class__ is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "zero_grad"
+                for n in flow.walk_local(found[0], found[1])):
+            return True
+    return False
 
 
 def _one_optimizer_per_iteration(ctx: Context, loop: ast.AST, opt: ast.expr, func: ast.AST) -> bool:
