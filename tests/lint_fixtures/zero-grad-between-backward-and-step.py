@@ -1,3 +1,4 @@
+import math
 import torch
 import torch.nn.functional as F
 
@@ -81,3 +82,19 @@ def gradients_written_back(model, optimizer, x):
     optimizer.zero_grad()  # expect: zero-grad-between-backward-and-step
     print(weight)
     optimizer.step()
+
+
+def non_finite_gradients_discarded(model, optimizer, loader):
+    # yangdongchao/UniAudio: a NaN gradient norm throws the gradients away, and the step
+    # still runs (on zeros) so that every rank steps; an unconditional clear is reported
+    for x in loader:
+        model(x).sum().backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        if math.isnan(grad_norm):
+            optimizer.zero_grad()
+        optimizer.step()
+        optimizer.zero_grad()
+        model(x).sum().backward()
+        if grad_norm > 100:
+            optimizer.zero_grad()  # expect: zero-grad-between-backward-and-step
+        optimizer.step()

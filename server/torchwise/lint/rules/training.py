@@ -633,8 +633,8 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
                 if k in ("backward", "barrier"):
                     break
                 if k == "step" and t == target and flow.same_branch(ctx.analysis, call, c):
-                    if _jumps_away(ctx.analysis, call, c):
-                        break  # the clear discards a bad step's gradients, then skips it
+                    if _jumps_away(ctx.analysis, call, c) or _discards_non_finite(ctx.analysis, call, c):
+                        break  # the clear discards a bad step's gradients (then skips it, or steps on zeros)
                     if _grads_written_between(ctx.analysis, call, c):
                         break  # gradients put back by hand (``p.grad = g``) for the step to apply
                     yield ctx.finding(
@@ -710,6 +710,24 @@ def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
         if isinstance(anc, (*flow.LOOPS, *flow.SCOPES)):
             return False
         child = anc
+    return False
+
+
+_NON_FINITE = re.compile(r"isnan|isinf|isfinite|is_finite|(^|_)(nan|inf|overflow)(_|$)", re.I)
+
+
+def _discards_non_finite(a, clear: ast.AST, step: ast.AST) -> bool:
+    """``clear`` runs only under an ``if`` testing for NaN or infinity, which the step is
+    not in: gradients thrown away on purpose when they are not finite, the step taken on
+    zeros so that every rank of a distributed run still steps (yangdongchao/UniAudio: ``if
+    math.isnan(grad_norm): optimizer.zero_grad()``, then ``optimizer.step()``)."""
+    for anc in flow.ancestors(a, clear):
+        if isinstance(anc, (*flow.LOOPS, *flow.SCOPES)) or flow.contains(anc, step):
+            return False
+        if anc.__class__ is ast.If and any(
+                (n.__class__ is ast.Name and _NON_FINITE.search(n.id)) or (n.__class__ is ast.Attribute and _NON_FINITE.search(n.attr))
+                for n in ast.walk(anc.test)):  # type: ignore[attr-defined]
+            return True
     return False
 
 
