@@ -1613,3 +1613,19 @@ def test_batch_76_an_evaluation_that_hands_the_shared_helper_a_backpropagating_l
     assert guarded != source
     [plain] = findings(guarded, "missing-no-grad")
     assert plain.line == 38 and "evaluated without `torch.no_grad()`" in plain.message
+
+
+def test_batch_76_an_engine_that_clears_itself_beside_an_optimizer_cleared_twice() -> None:
+    """alibaba-damo-academy/FunASR's ``update_step`` steps the DeepSpeed engine (``model.step()``,
+    which clears itself) on one arm; on the other it clears ``optim`` where the gradient norm is
+    not finite and again after its step: one optimizer cleared twice, so its call is not
+    reported. Stepping ``optim`` on the engine's arm is."""
+    source = ("import torch\n\n\ndef update(model, optim, deepspeed):\n    if deepspeed:\n        model.step()\n"
+              "    else:\n        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
+              "        if not torch.isfinite(norm):\n            optim.zero_grad()\n            return\n"
+              "        optim.step()\n        optim.zero_grad(set_to_none=True)\n\n\n"
+              "def train(model, optim, loader, deepspeed):\n    optim.zero_grad()\n    for x, y in loader:\n"
+              "        torch.nn.functional.mse_loss(model(x), y).backward()\n        update(model, optim, deepspeed)\n")
+    assert findings(source, "missing-zero-grad") == []
+    stepped = source.replace("        model.step()\n", "        optim.step()\n")
+    assert stepped != source and [f.rule.name for f in findings(stepped, "missing-zero-grad")] == ["missing-zero-grad"]

@@ -81,8 +81,9 @@ def _steps_uncleared(analysis, stepping: list[ast.Call], clearing: list[ast.Call
     itself; its other arm steps and clears ``optimizer``."""
     from torchwise.lint.flow import other_arms  # (lint sits above the project layer)
 
-    cleared = {dotted(c.func.value) for c in clearing if c.func.__class__ is ast.Attribute and c.func.attr == "zero_grad"}
-    if len(cleared) == len(clearing) and None not in cleared:
+    cleared = [dotted(c.func.value) if c.func.__class__ is ast.Attribute and c.func.attr == "zero_grad" else None
+               for c in clearing]  # (one optimizer may be cleared twice: alibaba-damo-academy/FunASR's update_step)
+    if None not in cleared:
         stepping = [s for s in stepping if (stepped := _stepped(s)) is None or stepped in cleared]
     return any(all(c is not s and other_arms(analysis, s, c) for c in clearing) for s in stepping)
 
