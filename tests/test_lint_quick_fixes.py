@@ -562,3 +562,31 @@ def test_nbdev_settings_bound_torch_as_its_setup_py_hands_them_to_pip(tmp_path) 
         (folder / "setup.py").write_text(setup)
         (folder / "settings.ini").write_text(f"[DEFAULT]\nlib_name = miniai\npip_requirements = {requirements}\n")
         assert len(lint_source(source, str(folder / "module.py"), rules=[rule])) == found, name
+
+
+def test_a_lock_file_beside_pyproject_decides_the_torch_installed(tmp_path) -> None:
+    """metavoiceio/metavoice-src: ``torch = "^2.1.0"`` in ``pyproject.toml``, locked at 2.1.0
+    in ``poetry.lock`` (uv's and PDM's locks read the same), and ``poetry export``'s
+    ``requirements.txt``, ``torch==2.1.0`` with ``--hash`` lines (pip's hash-checking mode
+    takes only exact pins). On 2.1 ``torch.cuda.amp`` is not deprecated: no finding. Without
+    the lock, the caret is a lower bound and the finding stays; so does a lock at 2.4."""
+    from torchwise.lint.engine import get_rule, lint_source
+    from torchwise.lint.options import _pinned_in
+
+    exported = ('torch==2.1.0 ; python_version >= "3.10" and python_version < "4.0" \\\n'
+                "    --hash=sha256:0e644d2ba3a13d2e9b6e3f3aef2c36e0a2d8e6f51c5b82a7e1c3d5c6e0a1b2c3\n")
+    assert _pinned_in(exported) == "==2.1" and _pinned_in("torch==2.1.0\n") == "2.1"
+    source = "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
+    rule = get_rule("deprecated-cuda-amp")
+    pyproject = '[tool.poetry.dependencies]\npython = "^3.10"\ntorch = "^2.1.0"\n'
+    locked = '[[package]]\nname = "torch"\nversion = "{}"\ndescription = "Tensors"\n'
+    for files, found in (({"pyproject.toml": pyproject, "poetry.lock": locked.format("2.1.0")}, 0),
+                         ({"pyproject.toml": pyproject, "uv.lock": locked.format("2.1.0")}, 0),
+                         ({"pyproject.toml": pyproject, "poetry.lock": locked.format("2.4.1")}, 1),
+                         ({"pyproject.toml": pyproject}, 1),
+                         ({"requirements.txt": exported}, 0)):
+        folder = tmp_path / f"p{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text)
+        assert len(lint_source(source, str(folder / "module.py"), rules=[rule])) == found, files

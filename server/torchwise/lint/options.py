@@ -147,7 +147,16 @@ _PIN_FILES = ("pyproject.toml", "requirements.txt", "environment.yml", "environm
 # nbdev's ``settings.ini`` (fastai/course22p2: ``pip_requirements = torch>=1.7,<2.1``, which its
 # ``setup.py`` hands to ``install_requires``): read where a project's root holds it, never a
 # root's marker itself (other tools keep a ``settings.ini`` of their own)
-_READ_FILES = (*_PIN_FILES, "settings.ini")
+# A lock file beside ``pyproject.toml`` (Poetry's, uv's, PDM's) is read first: what it locks is
+# the torch the project installs, whatever range ``pyproject.toml`` allows (metavoiceio/
+# metavoice-src: ``torch = "^2.1.0"``, locked at 2.1.0)
+_LOCK_FILES = ("poetry.lock", "uv.lock", "pdm.lock")
+_READ_FILES = (*_LOCK_FILES, *_PIN_FILES, "settings.ini")
+_LOCKED = re.compile(r"""^\[\[package\]\]\s*\n\s*name\s*=\s*["']torch["']\s*\n\s*version\s*=\s*["'](\d+\.\d+)""",
+                     re.MULTILINE)
+# pip's hash-checking mode takes only exact pins: a requirements file with ``--hash`` is a lock
+# (``pip-compile --generate-hashes``, ``poetry export``)
+_HASHED = re.compile(r"--hash[= ]sha256:")
 _NBDEV_REQUIREMENTS = re.compile(r"^\s*(?:pip_|conda_)?requirements\s*=([^\n]*)$", re.MULTILINE)
 _inferred: dict[str, tuple[tuple, str | None]] = {}
 
@@ -192,8 +201,14 @@ def inferred(path: str) -> str | None:
             continue
         try:
             with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as f:
-                text = f.read(200_000)
+                text = f.read(8_000_000 if name in _LOCK_FILES else 200_000)  # (a lock lists every package)
         except OSError:
+            continue
+        if name in _LOCK_FILES:
+            locked = _LOCKED.search(text)
+            if locked:
+                found = "==" + locked.group(1)
+                break
             continue
         if name == "settings.ini":  # one requirement per line, as pip reads them
             text = "\n".join(spec for m in _NBDEV_REQUIREMENTS.finditer(text) for spec in m.group(1).split())
@@ -218,7 +233,7 @@ def _pinned_in(text: str) -> str | None:
     if poetry is not None and (lower is None or poetry.start() < lower.start()):
         return ("==" if poetry.group(1) in (None, "==") else "") + poetry.group(2)
     if lower is not None and lower.group(1) in ("==", "===") and (
-            _COMPILED.search(text, 0, 2000) or _pipenv_lock(text)):
+            _COMPILED.search(text, 0, 2000) or _pipenv_lock(text) or _HASHED.search(text, lower.end())):
         return "==" + lower.group(2)
     if lower is not None and lower.group(1) in ("==", "===", "=") and len(_CONDA_EXPORT.findall(text, 0, 20_000)) >= 3:
         return "==" + lower.group(2)  # (``conda env export``: every package at its exact build)
