@@ -542,3 +542,20 @@ def train_plain_head(loader, val_loader, device):
         with torch.no_grad():
             for x, y in val_loader:
                 print(model(x).sum().item())
+
+
+class KMeansFit(torch.nn.Module):
+    def forward(self, x):
+        return x.argmax(1) if self.training else x.argmin(1)
+
+
+def cluster_each_mixture(model, loader):
+    # tky823/DNN-based_source_separation: a fresh clustering module per test mixture, put in
+    # its fitting (train) mode on purpose; the evaluated network stays in eval mode
+    model.eval()
+    with torch.no_grad():
+        for x in loader:
+            latent = model(x)
+            kmeans = KMeansFit()
+            kmeans.train()
+            print(kmeans(latent))

@@ -1444,6 +1444,17 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
     return "unknown" if passed else None
 
 
+def _built_before(a, block: ast.AST, switch: ast.AST, target: str) -> bool:
+    """``target`` is built anew inside the evaluation loop, before ``switch`` sets its mode:
+    a fresh object each batch whose mode its author picks for it, not the evaluated model
+    put back in train mode (tky823/DNN-based_source_separation: ``kmeans = KMeans(K=n)``,
+    ``kmeans.train()`` to fit its centroids on each test mixture)."""
+    return any(n.__class__ is ast.Assign and flow.before(n, switch)
+               and any(t.__class__ is ast.Name and t.id == target for t in n.targets)  # type: ignore[attr-defined]
+               and n.value.__class__ is ast.Call  # type: ignore[attr-defined]
+               for n in flow.walk_local(a, block))
+
+
 @rule(code="TW104", name="missing-eval", group="training", severity="warning",
       summary="An evaluation loop runs on a model still in train mode (dropout and batch norm active).",
       fix="unsafe", module_wide=True)  # the file's mode calls anywhere name the targets (_mode_targets)
@@ -1492,7 +1503,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 and not (switch is not None and _output_unused(a, call)) \
                 and not _mode_free(ctx, _run_of_target(a, call, target)) \
                 and not _losses_in_train_mode(a, block, call, target) and not _timing_loop(a, loop, block) \
-                and not _mode_saved(a, call, target) and not _feeds_a_grad_pass(a, block, call, target):
+                and not _mode_saved(a, call, target) and not _feeds_a_grad_pass(a, block, call, target) \
+                and not (switch is not None and _built_before(a, block, switch, target)):
             reported.add(id(block))
             if switch is not None:
                 yield ctx.finding(
