@@ -1629,3 +1629,19 @@ def test_batch_76_an_engine_that_clears_itself_beside_an_optimizer_cleared_twice
     assert findings(source, "missing-zero-grad") == []
     stepped = source.replace("        model.step()\n", "        optim.step()\n")
     assert stepped != source and [f.rule.name for f in findings(stepped, "missing-zero-grad")] == ["missing-zero-grad"]
+
+
+def test_batch_76_an_encoder_its_class_froze_in_init() -> None:
+    """jasonwu0731/ToD-BERT freezes its slot-value encoder in ``__init__`` (``for p in
+    self.sv_encoder.parameters(): p.requires_grad = False``) and later runs it in eval mode
+    over token ids: autograd records nothing, so no no_grad is missing. Thawed by another
+    method, it is reported."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass Tracker(nn.Module):\n    def __init__(self, encoder):\n"
+              "        super().__init__()\n        self.sv_encoder = encoder\n        for p in self.sv_encoder.parameters():\n"
+              "            p.requires_grad = False\n\n    def lookup(self, label_ids):\n        self.sv_encoder.eval()\n"
+              "        out = []\n        for ids in label_ids:\n            out.append(self.sv_encoder(ids)[0].detach())\n"
+              "        return out\n")
+    assert findings(source, "missing-no-grad") == []
+    thawed = source + ("\n    def unfreeze(self):\n        for p in self.sv_encoder.parameters():\n"
+                       "            p.requires_grad = True\n")
+    assert [f.rule.name for f in findings(thawed, "missing-no-grad")] == ["missing-no-grad"]

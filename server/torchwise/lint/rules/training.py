@@ -3197,6 +3197,8 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
                 isinstance(n, ast.Call) and flow.method_name(n) == "requires_grad_" and n.args and is_false(n.args[0])
                 and flow.dotted(n.func.value) == name for n in nodes):  # type: ignore[attr-defined]
             return True
+    if target.startswith("self.") and _frozen_in_init(a, func, target):
+        return True
     qualname = flow.safe_type(a, model_call.func) or ""
     if not qualname or qualname in _MODEL_WRAPPERS:
         qualname = _wrapped_project_class(a, model_call.func) or qualname
@@ -3302,6 +3304,37 @@ def _sets_requires_grad(nodes, name: str | None, off) -> bool:
     return any(isinstance(n, ast.Assign) and off(n.value) and any(
         isinstance(t, ast.Attribute) and t.attr == "requires_grad" and flow.dotted(t.value) == name for t in n.targets)
         for n in nodes)
+
+
+def _frozen_in_init(a, method: ast.AST, target: str) -> bool:
+    """``self.X``, run in a method, had every parameter frozen by its class's ``__init__``
+    (``for p in self.sv_encoder.parameters(): p.requires_grad = False``, or
+    ``self.sv_encoder.requires_grad_(False)``), and no method of the class sets
+    ``requires_grad`` back on: autograd has nothing of it to record (jasonwu0731/ToD-BERT's
+    slot-value encoder, run over token ids)."""
+    owner = flow.parent(a, method)
+    if owner.__class__ is not ast.ClassDef:
+        return False
+    init = next((m for m in owner.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)  # type: ignore[attr-defined]
+    if init is None:
+        return False
+    frozen = False
+    for node in ast.walk(owner):
+        if node.__class__ is ast.For and flow.method_name(node.iter) in ("parameters", "named_parameters") \
+                and flow.dotted(node.iter.func.value) == target:  # type: ignore[attr-defined]
+            name = _parameter_name(node)  # type: ignore[arg-type]
+            if name is None:
+                continue
+            nodes = list(ast.walk(node))
+            if _sets_requires_grad(nodes, name, lambda v: not is_false(v)):
+                return False  # thawed somewhere
+            frozen = frozen or (_sets_requires_grad(nodes, name, is_false) and flow.contains(init, node))
+        elif node.__class__ is ast.Call and flow.method_name(node) == "requires_grad_" \
+                and flow.dotted(node.func.value) == target:  # type: ignore[attr-defined]
+            if not (node.args and is_false(node.args[0])):  # type: ignore[attr-defined]
+                return False
+            frozen = frozen or flow.contains(init, node)
+    return frozen
 
 
 def _frozen_by_default(info) -> bool:
