@@ -289,3 +289,17 @@ class KeptDictBackbone(nn.Module):
 
     def forward(self, x):
         return self._blocks[0](x)
+
+
+class FrozenTableEmbedding(nn.Module):
+    # salesforce/decaNLP: the frozen GloVe table is kept in a plain list on purpose (out of
+    # parameters() and state_dict(); looked up on the CPU, rebuilt from the vocabulary)
+    def __init__(self, vectors, dim):
+        super().__init__()
+        self.pretrained = [nn.Embedding(vectors.size(0), vectors.size(1))]
+        self.pretrained[0].weight.data = vectors
+        self.pretrained[0].weight.requires_grad = False
+        self.projection = nn.Linear(vectors.size(1), dim)
+
+    def forward(self, x):
+        return self.projection(self.pretrained[0](x.cpu()).to(x.device).detach())

@@ -9,6 +9,7 @@ from torchwise.analysis import MODULE
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _weights
+from torchwise.lint.rules._calls import is_false
 
 
 def _module_classes(ctx: Context):
@@ -275,7 +276,7 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                         found = ("nested list" if filled == "nested" and container == "list" else container, value)
                 if found is None or _registered_apart(ctx, info, attr) or _nothing_to_register(ctx, elements) \
                         or _only_read_where_built(ctx, info, attr, method_scope) or _kept_by_hand(ctx, info, attr) \
-                        or _deleted_where_built(ctx, attr, method_scope):
+                        or _deleted_where_built(ctx, attr, method_scope) or _frozen_apart(info, attr):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"
@@ -313,6 +314,29 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
 
 # what a module does for its registered children's parameters, which a class may do by hand
 _PARAMETER_WALKS = frozenset({"state_dict", "named_parameters", "parameters"})
+
+
+def _frozen_apart(info, attr: str) -> bool:
+    """The class freezes what it keeps in ``self.attr`` (``self.attr[0].weight.requires_grad =
+    False``, ``self.attr[0].requires_grad_(False)``): a fixed table kept out of the model on
+    purpose, out of ``parameters()`` and ``state_dict()`` (salesforce/decaNLP's GloVe
+    embedding, looked up on the CPU in ``forward`` and rebuilt from the vocabulary)."""
+    def in_attr(node: ast.AST) -> bool:
+        while node.__class__ in (ast.Attribute, ast.Subscript, ast.Call):
+            if node.__class__ is ast.Subscript and flow.dotted(node.value) == f"self.{attr}":  # type: ignore[attr-defined]
+                return True
+            node = node.func if node.__class__ is ast.Call else node.value  # type: ignore[attr-defined]
+        return False
+
+    for node in ast.walk(info.node):
+        if node.__class__ is ast.Assign and is_false(node.value) and any(  # type: ignore[attr-defined]
+                t.__class__ is ast.Attribute and t.attr == "requires_grad" and in_attr(t.value)  # type: ignore[attr-defined]
+                for t in node.targets):  # type: ignore[attr-defined]
+            return True
+        if node.__class__ is ast.Call and flow.method_name(node) == "requires_grad_" and node.args \
+                and is_false(node.args[0]) and in_attr(node.func.value):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _kept_by_hand(ctx: Context, info, attr: str) -> bool:
