@@ -301,3 +301,40 @@ def after_warmup(model, loader, args):
             optimizer.zero_grad()
             torch.nn.functional.mse_loss(model(x), y).backward()
             optimizer.step()
+
+
+WARM_UP = 10
+NO_WARM_UP = 0
+
+
+def after_a_constant_warmup(model, loader, max_lr):
+    # WhatAShot/ExcelFormer: the schedule steps in the `else` of a warm-up whose length is a
+    # constant of the script (10 epochs from epoch 1: the first epoch warms up); with no
+    # warm-up epochs (below) the schedule steps first
+    optimizer = torch.optim.AdamW(model.parameters())
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, 100)
+    for epoch in range(1, 101):
+        if WARM_UP > 0 and epoch <= WARM_UP:
+            for group in optimizer.param_groups:
+                group["lr"] = max_lr * epoch / WARM_UP
+        else:
+            scheduler.step()
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+
+
+def after_no_warmup(model, loader, max_lr):
+    optimizer = torch.optim.AdamW(model.parameters())
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, 100)
+    for epoch in range(1, 101):
+        if NO_WARM_UP > 0 and epoch <= NO_WARM_UP:
+            for group in optimizer.param_groups:
+                group["lr"] = max_lr * epoch / NO_WARM_UP
+        else:
+            scheduler.step()  # expect: scheduler-step-before-optimizer-step
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()

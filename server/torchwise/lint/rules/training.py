@@ -1005,11 +1005,31 @@ def _after_first_iteration(a, call: ast.Call, loops: list) -> bool:
         if anc.__class__ is ast.If:
             test = anc.test  # type: ignore[attr-defined]
             in_else = any(flow.contains(s, call) for s in anc.orelse)  # type: ignore[attr-defined]
-            first = _first_iteration_value(test, counters)
+            first = _first_iteration_value(test, {**_constants_in(a, test), **counters})
             if first is not None and first == in_else:
                 return True  # false first, in its body; or true first, in its else (aimagelab/mammoth's
                 # ``if epoch <= 0: ... elif epoch == 1: ... else: scheduler.step()``)
     return False
+
+
+def _constants_in(a, test: ast.expr) -> dict[str, ast.expr]:
+    """The names of ``test`` bound once, in their scope, to an integer (``warm_up = 10`` in
+    WhatAShot/ExcelFormer's script): their values, as counters' first values are given."""
+    out: dict[str, ast.expr] = {}
+    for node in ast.walk(test):
+        if node.__class__ is not ast.Name or node.id in out:  # type: ignore[attr-defined]
+            continue
+        scope = a.scope_of(node)
+        binding = a.lookup(node.id, scope, node.lineno)  # type: ignore[attr-defined]
+        if binding is None or binding.kind != "assign" or binding.index is not None \
+                or binding.node.__class__ is not ast.Constant or binding.node.value.__class__ is not int:  # type: ignore[union-attr]
+            continue
+        holder = scope
+        while holder is not None and node.id not in holder.bindings:  # type: ignore[attr-defined]
+            holder = holder.parent
+        if holder is not None and len(holder.bindings[node.id]) == 1:  # type: ignore[attr-defined]
+            out[node.id] = binding.node  # type: ignore[attr-defined,assignment]
+    return out
 
 
 def _while_counter_start(a, loop: ast.While) -> tuple[str, ast.expr] | None:
@@ -1078,6 +1098,9 @@ def _first_iteration_value(test: ast.expr, counters: dict[str, ast.expr]) -> boo
         start = counters[test.left.id]  # type: ignore[attr-defined]
         if compare is None:
             return None
+        if other.__class__ is ast.Name and other.id in counters \
+                and counters[other.id].__class__ is ast.Constant:  # type: ignore[attr-defined]
+            other = counters[other.id]  # (a constant of the script: ``epoch <= warm_up``, ``warm_up = 10``)  # type: ignore[attr-defined]
         if other.__class__ is ast.Constant and isinstance(other.value, int):  # type: ignore[attr-defined]
             # from a start that is not a constant (``range(args.start_epoch, ...)``): from 0, as
             # when the run is not resumed
