@@ -1645,3 +1645,4 @@ def test_batch_76_an_encoder_its_class_froze_in_init() -> None:
     thawed = source + ("\n    def unfreeze(self):\n        for p in self.sv_encoder.parameters():\n"
                        "            p.requires_grad = True\n")
     assert [f.rule.name for f in findings(thawed, "missing-no-grad")] == ["missing-no-grad"]
+

@@ -88,6 +88,23 @@ def _steps_uncleared(analysis, stepping: list[ast.Call], clearing: list[ast.Call
     return any(all(c is not s and other_arms(analysis, s, c) for c in clearing) for s in stepping)
 
 
+def _enters_with_args(func: ast.AST, call: ast.Call, contexts: list[set[int]]) -> bool:
+    """``call`` is a context manager a ``with`` of ``func``'s own body enters, built from
+    what it is handed (``with inference_context(model), torch.no_grad():``); not one of
+    torch's grad-mode switches, nor the project's own helper (its summary says)."""
+    if not contexts:
+        contexts.append({id(item.context_expr) for node in ast.walk(func) if node.__class__ in (ast.With, ast.AsyncWith)
+                         for item in node.items})  # type: ignore[attr-defined]
+    if id(call) not in contexts[0]:
+        return False
+    name = call.func.attr if call.func.__class__ is ast.Attribute else call.func.id if call.func.__class__ is ast.Name else ""  # type: ignore[attr-defined]
+    return name not in _GRAD_SWITCHES
+
+
+_GRAD_SWITCHES = frozenset({"no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "autocast", "profile",
+                            "record_function", "open", "sdpa_kernel", "device", "stream", "nullcontext"})
+
+
 def _stepped(step: ast.Call) -> str | None:
     """What ``opt.step()`` or ``scaler.step(opt)`` steps, as written (``opt``); None for a
     call of a helper that steps, or a receiver with no dotted name."""
@@ -698,6 +715,7 @@ class Summaries:
         called: set[str] = set()
         backward = False
         clears = False
+        contexts: list[set[int]] = []  # the calls ``with`` statements of ``func`` enter, found once
         stepping: list[ast.Call] = []  # the calls that step (or a helper's that may leave gradients)
         clearing: list[ast.Call] = []  # the calls that clear (or a helper's that clears wherever it steps)
         for call, conditional in _local_calls(func) if analysis is None else _indexed_local_calls(analysis, func):
@@ -707,6 +725,11 @@ class Summaries:
                 if k is not None:
                     modes[k] = "unknown" if conditional else mc[1]
                 continue
+            if call.args and not conditional and _enters_with_args(func, call, contexts):
+                for arg in call.args:  # ``with inference_context(model):`` (detectron2's: eval mode
+                    k = key(dotted(arg))  # inside, the mode restored after): its mode is unknown there
+                    if k is not None and k not in modes:
+                        modes[k] = "unknown"
             f = call.func
             if isinstance(f, ast.Attribute):
                 if f.attr == "backward":
