@@ -3968,19 +3968,25 @@ def _grad_disabled_somewhere(ctx: Context, func: ast.AST) -> bool:
 
 def _grad_off_decorator(a, decorator: ast.expr) -> bool:
     """A project's own wrapper of inference mode (``@smart_inference_mode()``), or a
-    decorator of the file whose wrapper calls the function it wraps under ``no_grad``
-    (``@nograd`` in chenyuntc/simple-faster-rcnn-pytorch)."""
+    decorator of the file or of another module of the project whose wrapper calls the
+    function it wraps under ``no_grad`` (``@nograd`` in chenyuntc/simple-faster-rcnn-pytorch)."""
     name = flow.last_name(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
     if name.endswith(("inference_mode", "no_grad")):
         return True
     if decorator.__class__ is not ast.Name:
         return False
+    owner = a
     defs = [b.node for b in a.module_scope.bindings.get(decorator.id, ()) if b.kind == "def"]
+    if not defs:  # another module's (xy-guo/Learning-Monocular-Depth-by-Stereo's ``@make_nograd_func``)
+        qualname = flow.safe_qualname(a, decorator)
+        found = _weights.project_function(a, qualname) if qualname else None
+        if found is not None:
+            owner, defs = found[0], [found[1]]
     if len(defs) != 1 or not isinstance(defs[0], ast.FunctionDef) or len(defs[0].args.args) != 1:
         return False
     wrapped = defs[0].args.args[0].arg
-    return flow.memo(a, defs[0], "grad_off_wrapper", lambda: any(
-        isinstance(n, ast.With) and any(flow.is_grad_off_context(a, i.context_expr) for i in n.items)
+    return flow.memo(owner, defs[0], "grad_off_wrapper", lambda: any(
+        isinstance(n, ast.With) and any(flow.is_grad_off_context(owner, i.context_expr) for i in n.items)
         and any(c.__class__ is ast.Call and c.func.__class__ is ast.Name and c.func.id == wrapped
                 for stmt in n.body for c in ast.walk(stmt))
         for n in ast.walk(defs[0])))
