@@ -256,6 +256,9 @@ def _param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, in
             receiver = caller.resolve(call.func.value, scope)
             offset = 1 if receiver is not None and receiver.kind == "instance" else 0
         argument = _argument(call, func, index, offset)
+        if _is_none(argument) or (argument is None and _is_none(default) and not _spreads(call)):
+            continue  # no object: where the parameter holds one, it is what the other calls pass
+            # (JaminFong/DenseNAS's ``Trainer(None, valid_queue, None, None, None, ...)`` for validation)
         if argument is not None:
             value = canonical(caller.resolve(argument, scope), module)
         elif default is not None and not _spreads(call):  # not passed: the default
@@ -268,6 +271,10 @@ def _param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, in
             return None
         found.add(value)
     return frozenset(found) if found else None
+
+
+def _is_none(node: ast.expr | None) -> bool:
+    return node.__class__ is ast.Constant and node.value is None  # type: ignore[union-attr]
 
 
 def _default(func, index: int) -> ast.expr | None:
