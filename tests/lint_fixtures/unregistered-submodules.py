@@ -303,3 +303,16 @@ class FrozenTableEmbedding(nn.Module):
 
     def forward(self, x):
         return self.projection(self.pretrained[0](x.cpu()).to(x.device).detach())
+
+
+class EnsembleOfTrainedModels(nn.Module):
+    # bamps53/kaggle-nfl2022-4th-place-solution: trained models loaded for inference, each
+    # put in eval mode as the list is built, run under no_grad
+    def __init__(self, paths):
+        super().__init__()
+        self.models = [nn.Linear(4, 2) for _ in paths]
+        [m.eval() for m in self.models]
+
+    def forward(self, x):
+        with torch.no_grad():
+            return torch.stack([m(x) for m in self.models]).mean(0)

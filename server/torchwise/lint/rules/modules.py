@@ -276,7 +276,8 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                         found = ("nested list" if filled == "nested" and container == "list" else container, value)
                 if found is None or _registered_apart(ctx, info, attr) or _nothing_to_register(ctx, elements) \
                         or _only_read_where_built(ctx, info, attr, method_scope) or _kept_by_hand(ctx, info, attr) \
-                        or _deleted_where_built(ctx, attr, method_scope) or _frozen_apart(info, attr):
+                        or _deleted_where_built(ctx, attr, method_scope) or _frozen_apart(info, attr) \
+                        or _switched_to_eval_where_built(info, attr):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"
@@ -314,6 +315,26 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
 
 # what a module does for its registered children's parameters, which a class may do by hand
 _PARAMETER_WALKS = frozenset({"state_dict", "named_parameters", "parameters"})
+
+
+def _switched_to_eval_where_built(info, attr: str) -> bool:
+    """``__init__`` puts every module of ``self.attr`` in eval mode itself (``[m.eval() for m
+    in self.models]``, a loop doing so): an ensemble of trained models kept for inference, its
+    modes set by hand (bamps53/kaggle-nfl2022-4th-place-solution's ``Models`` wrapper)."""
+    init = next((m for m in info.node.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)
+    if init is None:
+        return False
+    for node in ast.walk(init):
+        if node.__class__ in (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.For):
+            generators = node.generators if node.__class__ is not ast.For else [node]  # type: ignore[attr-defined]
+            for gen in generators:
+                if flow.dotted(gen.iter) != f"self.{attr}" or gen.target.__class__ is not ast.Name:
+                    continue
+                name = gen.target.id
+                if any(n.__class__ is ast.Call and flow.method_name(n) == "eval" and not n.args
+                       and flow.dotted(n.func.value) == name for n in ast.walk(node)):  # type: ignore[attr-defined]
+                    return True
+    return False
 
 
 def _frozen_apart(info, attr: str) -> bool:
