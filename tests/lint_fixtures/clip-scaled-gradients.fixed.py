@@ -23,6 +23,24 @@ def step(model, opt, scaler, loss):
     clip_grad_value_(model.parameters(), 0.5)  # expect: clip-scaled-gradients
 
 
+def two_scalers(generator, discriminator, opt_g, opt_d, scaler_g, scaler_d, loader):
+    # ptran1203/pytorch-animeGAN: the generator's gradients unscaled by the discriminator's
+    # scaler, then stepped by the generator's, which unscales them again
+    for x in loader:
+        opt_d.zero_grad()
+        scaler_d.scale(discriminator(x).mean()).backward()
+        scaler_d.unscale_(opt_d)
+        torch.nn.utils.clip_grad_norm_(discriminator.parameters(), 1.0)
+        scaler_d.step(opt_d)
+        scaler_d.update()
+        opt_g.zero_grad()
+        scaler_g.scale(generator(x).mean()).backward()
+        scaler_d.unscale_(opt_g)  # expect: clip-scaled-gradients
+        torch.nn.utils.clip_grad_norm_(generator.parameters(), 1.0)
+        scaler_g.step(opt_g)
+        scaler_g.update()
+
+
 # --- correct code ----------------------------------------------------------------------
 for x, y in loader:
     optimizer.zero_grad()

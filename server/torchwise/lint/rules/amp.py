@@ -206,6 +206,18 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
         if unscaled:
             continue
         scaler_text = ctx.text(match[1])
+        other = next((c for c in calls if c.func.__class__ is ast.Attribute and c.func.attr == "unscale_"  # type: ignore[attr-defined]
+                      and flow.before(match[0], c) and flow.before(c, call)
+                      and flow.dotted(c.func.value) != scaler_dotted), None)  # type: ignore[attr-defined]
+        if other is not None:  # unscaled, by another scaler: the clip is right, the step unscales again
+            yield ctx.finding(
+                other,
+                f"`{ctx.text(other)}` unscales, by its own scale, gradients that `{scaler_text}` scaled: "
+                f"`{scaler_text}.step` then unscales them a second time, shrinking the update by its scale "
+                f"factor (and the clip sees them off by the ratio of the two scales); call "
+                f"`{scaler_text}.unscale_(...)` instead",
+            )  # (ptran1203/pytorch-animeGAN: ``scaler_d.unscale_(optimizer_g)`` before ``scaler_g.step``)
+            continue
         fix = None
         step = next((n for n in calls if flow.method_name(n) == "step" and isinstance(n.func, ast.Attribute)
                      and flow.dotted(n.func.value) == scaler_dotted and n.args and not flow.before(n, call)), None)
