@@ -559,3 +559,13 @@ def cluster_each_mixture(model, loader):
             kmeans = KMeansFit()
             kmeans.train()
             print(kmeans(latent))
+
+
+def test_with_batch_statistics(model, loader):
+    # meteorshowers/StereoNet-ActiveStereoNet: eval mode tried and commented out, train mode
+    # kept on purpose (batch statistics, batch size 1 in training and test alike)
+    # model.eval()
+    model.train()
+    with torch.no_grad():
+        for x in loader:
+            print(model(x))

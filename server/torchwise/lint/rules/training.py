@@ -1467,6 +1467,23 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
     return "unknown" if passed else None
 
 
+def _eval_commented_out(ctx: Context, node: ast.AST, target: str) -> bool:
+    """The ``target.train()`` that sets the mode ``node`` runs in has ``# target.eval()``
+    commented out on a line just above it: train mode chosen over eval mode on purpose
+    (meteorshowers/StereoNet-ActiveStereoNet's test, batch statistics at batch size 1)."""
+    func = flow.enclosing_function(ctx.analysis, node)
+    table, calls = _mode_tables(ctx, func)
+    here = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    last = max((p for p, kind in table.get(target, ()) if p < here and kind == "train" and calls.get(p) is not None),
+               default=None)
+    if last is None:
+        return False
+    line = calls[last].lineno
+    wanted = f"{target}.eval()"
+    return any(text.lstrip().startswith("#") and wanted in text
+               for text in ctx.lines[max(0, line - 4): line - 1])
+
+
 def _built_before(a, block: ast.AST, switch: ast.AST, target: str) -> bool:
     """``target`` is built anew inside the evaluation loop, before ``switch`` sets its mode:
     a fresh object each batch whose mode its author picks for it, not the evaluated model
@@ -1527,7 +1544,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 and not _mode_free(ctx, _run_of_target(a, call, target)) \
                 and not _losses_in_train_mode(a, block, call, target) and not _timing_loop(a, loop, block) \
                 and not _mode_saved(a, call, target) and not _feeds_a_grad_pass(a, block, call, target) \
-                and not (switch is not None and _built_before(a, block, switch, target)):
+                and not (switch is not None and _built_before(a, block, switch, target)) \
+                and not (not from_callers and _eval_commented_out(ctx, call, target)):
             reported.add(id(block))
             if switch is not None:
                 yield ctx.finding(
