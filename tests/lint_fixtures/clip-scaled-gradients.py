@@ -56,3 +56,16 @@ def no_amp(model, opt, loss):
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
+
+
+def clip_before_the_backward(model, optimizer, scaler, loader):
+    # ethanyanjiali/minChatGPT: the clip runs before this step's scaled backward, on the
+    # gradients the last step's zero_grad(set_to_none=True) cleared: no scaled gradient to clip
+    for x, y in loader:
+        with torch.autocast("cuda"):
+            loss = F.cross_entropy(model(x), y)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        optimizer.zero_grad(set_to_none=True)

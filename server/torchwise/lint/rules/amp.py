@@ -250,7 +250,21 @@ def _handed_scaler_step(a, func: ast.AST, clip: ast.Call) -> ast.expr | None:
                  and flow.is_scaler(a, n.func.value) and flow.same_branch(a, clip, n)), None)  # type: ignore[attr-defined]
     if step is None or _unscaled_somewhere(a):
         return None
+    scaler = flow.dotted(step.func.value)  # type: ignore[attr-defined]
+    if any(flow.before(clip, b) and flow.before(b, step) and flow.dotted(s) == scaler for b, s in _scaled_backwards_in(a, func)):
+        return None  # the function scales its own backward, after the clip (ethanyanjiali/minChatGPT: the clip
+        # runs before the backward, on gradients the last step's ``zero_grad(set_to_none=True)`` cleared)
     return step.func.value  # type: ignore[attr-defined]
+
+
+def _scaled_backwards_in(a, func: ast.AST) -> list[tuple[ast.Call, ast.expr]]:
+    """``scaler.scale(loss).backward()`` calls of ``func``'s own code, with their scaler."""
+    out = []
+    for call in flow.calls_in(a, func):
+        recv = flow.receiver(call) if flow.method_name(call) == "backward" else None
+        if recv.__class__ is ast.Call and flow.method_name(recv) == "scale" and recv.func.__class__ is ast.Attribute:  # type: ignore[union-attr]
+            out.append((call, recv.func.value))  # type: ignore[union-attr]
+    return out
 
 
 def _unscaled_somewhere(a) -> bool:
