@@ -590,3 +590,26 @@ def test_a_lock_file_beside_pyproject_decides_the_torch_installed(tmp_path) -> N
         for name, text in files.items():
             (folder / name).write_text(text)
         assert len(lint_source(source, str(folder / "module.py"), rules=[rule])) == found, files
+
+
+def test_a_conda_environment_on_python_3_7_runs_no_torch_that_deprecates_cuda_amp(tmp_path) -> None:
+    """autonomousvision/carla_garage: the root's ``environment.yml`` pins ``python=3.7`` (its
+    CARLA 0.9.10 client runs only there) and installs ``team_code/requirements.txt``, which
+    pins ``torch==1.12.1``: no torch from 2.0 on installs on Python 3.7, so ``torch.cuda.amp``
+    is never deprecated there. On Python 3.8 the finding stays."""
+    from torchwise.lint.engine import get_rule, lint_source
+    from torchwise.lint.options import _pinned_in, inferred
+
+    source = "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
+    rule = get_rule("deprecated-cuda-amp")
+    for python, found in (("3.7", 0), ("3.6.9", 0), ("3.8", 1)):
+        root = tmp_path / f"p{python}"
+        (root / "team_code").mkdir(parents=True)
+        (root / ".git").mkdir()
+        (root / "environment.yml").write_text(
+            f"name: garage\ndependencies:\n  - python={python}\n  - pip\n  - pip:\n    - -r team_code/requirements.txt\n")
+        (root / "team_code" / "requirements.txt").write_text("torch==1.12.1\n")
+        module = str(root / "team_code" / "train.py")
+        assert len(lint_source(source, module, rules=[rule])) == found, python
+        assert inferred(module) == {"3.7": "1.12<2.0", "3.6.9": "1.12<1.11", "3.8": "1.12"}[python]
+    assert _pinned_in("dependencies:\n  - python=3.7\n") is None  # (the ceiling comes from the folder, not the file)

@@ -191,6 +191,13 @@ def inferred(path: str) -> str | None:
             stamps.append((stat.st_mtime_ns, stat.st_size))
         except OSError:
             stamps.append(None)
+    environments = _environment_files(folder)
+    for path in environments:
+        try:
+            stat = os.stat(path)
+            stamps.append((path, stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append(None)
     key = tuple(stamps)
     known = _inferred.get(folder)
     if known is not None and known[0] == key:
@@ -219,8 +226,49 @@ def inferred(path: str) -> str | None:
         if asserted:
             found = f"{asserted.group(1)}.{asserted.group(2)}"
             break
+    if found is None or not (found.startswith("==") or "<" in found):
+        ceiling = _python_ceiling(environments)
+        if ceiling:
+            found = (found or "") + ceiling
     _inferred[folder] = (key, found)
     return found
+
+
+# conda's ``- python=3.7`` (or ``==3.7.16``): an environment on that Python, where no torch
+# 2.0 or later installs (2.0 dropped 3.7; 1.11 dropped 3.6): autonomousvision/carla_garage,
+# whose CARLA 0.9.10 client runs only on Python 3.7
+_CONDA_PYTHON = re.compile(r"^\s*-\s*python\s*==?\s*3\.(\d+)\b", re.MULTILINE)
+
+
+def _environment_files(folder: str) -> list[str]:
+    """The conda environment files of the folder and of the folders a few levels above it,
+    up to the repository's root (whose environment installs the folder's requirements)."""
+    import os
+
+    out = []
+    for _ in range(4):
+        out += [os.path.join(folder, name) for name in ("environment.yml", "environment.yaml")]
+        up = os.path.dirname(folder)
+        if up == folder or os.path.exists(os.path.join(folder, ".git")):
+            break
+        folder = up
+    return out
+
+
+def _python_ceiling(paths: list[str]) -> str:
+    """The first torch that the Python the nearest of these conda environments pins cannot run."""
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read(200_000)
+        except OSError:
+            continue
+        pinned = _CONDA_PYTHON.search(text)
+        if not pinned:
+            return ""
+        minor = int(pinned.group(1))
+        return "<1.11" if minor <= 6 else "<2.0" if minor == 7 else ""
+    return ""
 
 
 def _pinned_in(text: str) -> str | None:
