@@ -97,3 +97,28 @@ class FineTuner(nn.Module):
 def picked_probabilities(logits, y):
     probs = torch.sigmoid(logits)
     return F.binary_cross_entropy_with_logits(probs[:, 0], y)  # expect: sigmoid-before-bce-with-logits
+
+
+class OptionalSigmoidDiscriminator(nn.Module):
+    # Yagami360/MachineLearning_Exercises_Python_PyTorch: the sigmoid runs only when the
+    # model is built with activate=True (off by default); what it returns depends on each
+    # construction, which is not followed
+    def __init__(self, activate=False):
+        super().__init__()
+        self.layer = nn.Linear(4, 1)
+        self.activate = activate
+        if self.activate:
+            self.activate_layer = nn.Sigmoid()
+
+    def forward(self, x):
+        output = self.layer(x)
+        if self.activate:
+            output = self.activate_layer(output)
+        return output.view(-1)
+
+
+def train_optional_sigmoid(loader):
+    model_d = OptionalSigmoidDiscriminator()
+    loss_fn = nn.BCEWithLogitsLoss()
+    for x, y in loader:
+        loss_fn(model_d(x), y).backward()

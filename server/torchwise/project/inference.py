@@ -71,7 +71,8 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
     if not folder:
         return qualname
     top = qualname.partition(".")[0]
-    if resolver.is_module(top) and not _namespace_behind(resolver, qualname, f"{folder}.{top}"):
+    if resolver.is_module(top) and not _namespace_behind(resolver, qualname, f"{folder}.{top}") \
+            and not _in_another_script_folder(resolver, top, f"{folder}.{top}"):
         return qualname
     if not resolver.is_module(f"{folder}.{top}"):
         # a module of a package that a script imports: the script's folder, further up, is
@@ -106,6 +107,22 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
                 return f"{outer}.{qualname}"
             outer = outer.rpartition(".")[0]
     return inside
+
+
+def _in_another_script_folder(resolver, top: str, near: str) -> bool:
+    """The roots find ``top`` only in a script folder that no import can name (a root of its
+    own, not a workspace folder), while the file's folder has a module of that name: the
+    script's folder comes first on ``sys.path`` (Yagami360/MachineLearning_Exercises_Python_
+    PyTorch: ``GAN_DCGAN_PyTorch/train.py`` imports its own ``networks.py``, not
+    ``GAN_WGAN-GP_PyTorch/networks.py``)."""
+    found = resolver.find(top)
+    if found is None:
+        return False
+    holder = found.parent.parent if found.name == "__init__.py" else found.parent
+    if holder in resolver._folder_roots:
+        return False
+    beside_it = resolver.find(near)
+    return beside_it is not None and beside_it.name.endswith(".py") and beside_it != found
 
 
 def _namespace_behind(resolver, qualname: str, near: str) -> bool:

@@ -116,6 +116,9 @@ def _optional_step(a, value: ast.expr) -> bool:
             and any(s is stmt for s in branch.body):  # type: ignore[union-attr]
         return True  # ``if not self.training: y = torch.softmax(y, 1)``: never in training, where the
         # loss is computed (dyhBUPT/StrongSORT's AFLink ``PostLinker``)
+    if branch.__class__ is ast.If and not branch.orelse and branch.test.__class__ is ast.Attribute \
+            and branch.test.value.__class__ is ast.Name and branch.test.value.id == "self":  # type: ignore[union-attr]
+        return _flag_off_by_default(a, branch, branch.test.attr)  # type: ignore[union-attr]
     if branch.__class__ is not ast.If or branch.orelse or branch.test.__class__ is not ast.Name:  # type: ignore[union-attr]
         return False
     func = flow.enclosing_function(a, branch)
@@ -125,6 +128,27 @@ def _optional_step(a, value: ast.expr) -> bool:
     flag = branch.test.id  # type: ignore[union-attr]
     default = parameter_defaults(args).get(flag)
     return default.__class__ is ast.Constant and default.value in (False, None, 0)  # type: ignore[union-attr]
+
+
+def _flag_off_by_default(a, branch: ast.If, attr: str) -> bool:
+    """``if self.<attr>:`` in a method, ``self.<attr> = <param>`` in the class's ``__init__``,
+    that parameter off by default (Yagami360's DCGAN ``Discriminator(activate=False)``, whose
+    sigmoid runs only ``if self.activate:``): what it holds depends on each construction."""
+    method = flow.enclosing_function(a, branch)
+    owner = flow.parent(a, method)
+    if owner.__class__ is not ast.ClassDef:
+        return False
+    init = next((m for m in owner.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)  # type: ignore[attr-defined]
+    if init is None:
+        return False
+    defaults = parameter_defaults(init.args)
+    for stmt in ast.walk(init):
+        if stmt.__class__ is ast.Assign and stmt.value.__class__ is ast.Name and any(  # type: ignore[attr-defined]
+                t.__class__ is ast.Attribute and t.attr == attr and flow.dotted(t.value) == "self"
+                for t in stmt.targets):  # type: ignore[attr-defined]
+            default = defaults.get(stmt.value.id)  # type: ignore[attr-defined]
+            return default.__class__ is ast.Constant and default.value in (False, None, 0)  # type: ignore[union-attr]
+    return False
 
 
 def _other_arm(a, name: str, value: ast.expr) -> tuple[ast.If, bool, ast.expr] | None:
