@@ -1435,7 +1435,7 @@ def test_batch_73_a_softmax_applied_only_outside_training() -> None:
 def test_batch_73_a_clip_in_the_arm_that_never_scales() -> None:
     """researchmm/Stark's trainer clips under ``if not self.use_amp:`` (a plain backward) and
     steps its scaler in the ``else``: the clipped gradients are never scaled, not reported.
-    Clipping before the ``if`` is."""
+    Clipping in the ``else``, between the scaled backward and the scaler's step, is."""
     source = ("import torch\n\n\nclass Trainer:\n    def step(self, loss):\n        self.optimizer.zero_grad()\n"
               "        if not self.use_amp:\n            loss.backward()\n"
               "            torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)\n            self.optimizer.step()\n"
@@ -1443,8 +1443,8 @@ def test_batch_73_a_clip_in_the_arm_that_never_scales() -> None:
               "            self.scaler.update()\n")
     assert findings(source, "clip-scaled-gradients") == []
     before = source.replace("            torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)\n", "").replace(
-        "        if not self.use_amp:\n", "        torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)\n"
-        "        if not self.use_amp:\n")
+        "            self.scaler.step(self.optimizer)\n", "            torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)\n"
+        "            self.scaler.step(self.optimizer)\n")
     assert before != source and [f.rule.name for f in findings(before, "clip-scaled-gradients")] == ["clip-scaled-gradients"]
 
 

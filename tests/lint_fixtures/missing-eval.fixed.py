@@ -569,3 +569,15 @@ def test_with_batch_statistics(model, loader):
     with torch.no_grad():
         for x in loader:
             print(model(x))
+
+
+def predict_prob_dropout(net, loader, n_drop=10):
+    # ej0cl6/deep-active-learning: dropout on, the same loader n_drop times, the class
+    # probabilities averaged (Monte Carlo dropout over a data set)
+    net.train()
+    total = 0
+    for i in range(n_drop):
+        with torch.no_grad():
+            for x, y in loader:
+                total = total + F.softmax(net(x), dim=1)
+    return total / n_drop

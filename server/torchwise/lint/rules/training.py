@@ -1532,6 +1532,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         if block is None and loop is not None and _validation_loop(ctx, loop):
             block = loop  # held-out data, outside no_grad: an evaluation all the same
         if block is None or id(block) in reported or _repeated_sampling(a, loop, call) \
+                or _passes_over_the_same_data(ctx, loop, call) \
                 or _on_training_batch(ctx, block, call):
             continue
         mode = _mode_before(ctx, call, target)
@@ -2011,6 +2012,35 @@ def _repeated_sampling(a, loop: ast.AST | None, call: ast.Call) -> bool:
     nodes = flow.walk_local(a, loop)
     bound = {n.id for n in nodes if n.__class__ is ast.Name and n.ctx.__class__ is not ast.Load}
     return all(_noised_copy(nodes, name, bound) for name in used & bound)
+
+
+def _passes_over_the_same_data(ctx: Context, loop: ast.AST | None, call: ast.Call) -> bool:
+    """``for i in range(n_drop): for x, y, idxs in loader: probs[idxs] += softmax(net(x))``: a
+    counting loop that trains nothing runs the model over the same data every time round
+    (the loader bound outside it, the count not handed to the model): with dropout on, each
+    pass is one Monte Carlo sample (ej0cl6/deep-active-learning's ``predict_prob_dropout``)."""
+    if not isinstance(loop, ast.For):
+        return False
+    a = ctx.analysis
+    it = loop.iter
+    while it.__class__ is ast.Call and it.args and flow.last_name(it.func) in ("enumerate", "tqdm", "iter"):  # type: ignore[attr-defined]
+        it = it.args[0]  # type: ignore[attr-defined]
+    if it.__class__ not in (ast.Name, ast.Attribute):
+        return False
+    data = flow.dotted(it)
+    for outer in flow.ancestors(a, loop):
+        if isinstance(outer, flow.SCOPES):
+            return False
+        if outer.__class__ is not ast.For or flow.last_name(getattr(outer.iter, "func", outer.iter)) != "range" \
+                or not flow.contains(outer, loop):  # type: ignore[attr-defined]
+            continue
+        counter = outer.target.id if outer.target.__class__ is ast.Name else None  # type: ignore[attr-defined]
+        handed = {n.id for arg in (*call.args, *(k.value for k in call.keywords)) for n in flow.subtree(arg)
+                  if n.__class__ is ast.Name}
+        rebound = {flow.dotted(n) for n in flow.walk_local(a, outer)
+                   if n.__class__ in (ast.Name, ast.Attribute) and n.ctx.__class__ is ast.Store}  # type: ignore[attr-defined]
+        return data not in rebound and counter not in handed and _trains_nothing(ctx, outer)
+    return False
 
 
 _RANDOM = frozenset({"randn", "randn_like", "rand", "rand_like", "randint", "randint_like", "normal", "normal_",
