@@ -428,3 +428,17 @@ def run_probe_and_encoder(train_loader, test_loader, epochs):
     for epoch in range(epochs):
         train_probe_and_encoder(train_loader)
         test_probe(test_loader, probe_net, probe_clf)  # expect: missing-train-mode
+
+
+def linear_evaluation(net, head, optimizer, loader, epochs):
+    # Jingkang50/OpenOOD's CSI linear evaluation: the backbone is put in eval mode at the top
+    # of every step, on purpose; its features are detached and only the head trains
+    net.train()
+    for epoch in range(epochs):
+        for x, y in loader:
+            net.eval()
+            features = net(x).detach()
+            loss = F.cross_entropy(head(features), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()

@@ -2014,6 +2014,26 @@ def _repeated_sampling(a, loop: ast.AST | None, call: ast.Call) -> bool:
     return all(_noised_copy(nodes, name, bound) for name in used & bound)
 
 
+def _eval_before_each_step(a, call: ast.Call, loop: ast.AST, target: str) -> bool:
+    """``call`` is a statement of ``loop``'s own body, before any statement that runs
+    ``target``, backpropagates or steps: each iteration trains in eval mode, chosen anew
+    every time (Jingkang50/OpenOOD's CSI linear evaluation: ``self.net.eval()`` first in each
+    step, the backbone's features detached, only the heads trained)."""
+    body = getattr(loop, "body", [])
+    summaries = _summaries(a)
+    func = flow.enclosing_function(a, loop)
+    for stmt in body:
+        if flow.contains(stmt, call):
+            return stmt.__class__ is ast.Expr and stmt.value is call  # type: ignore[attr-defined]
+        if any((n.__class__ is ast.Call and (flow.is_backward_call(n) or flow.method_name(n) == "step"
+                                             or summaries.callee(n, func) is not None))
+               or (n.__class__ in (ast.Name, ast.Attribute) and flow.dotted(n) == target)
+               for n in ast.walk(stmt)):
+            return False  # (the model run or handed to a helper before, or a helper of the project that may
+            # train it: ``train(model, ...)``, ``train_probe_and_encoder(loader)``)
+    return False
+
+
 def _passes_over_the_same_data(ctx: Context, loop: ast.AST | None, call: ast.Call) -> bool:
     """``for i in range(n_drop): for x, y, idxs in loader: probs[idxs] += softmax(net(x))``: a
     counting loop that trains nothing runs the model over the same data every time round
@@ -2500,6 +2520,8 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 continue  # this loop ends there; an outer one may go on training
             if stop:
                 break  # the function or the program ends there: no later iteration at all
+            if _eval_before_each_step(a, call, loop, target):
+                break  # eval mode set at the top of every iteration: eval-mode training on purpose
             func = flow.enclosing_function(a, loop)
             events = _mode_events(ctx, func).get(target, [])
             start = (loop.lineno, loop.col_offset)
