@@ -119,7 +119,7 @@ def _in_another_script_folder(resolver, top: str, near: str) -> bool:
     if found is None:
         return False
     holder = found.parent.parent if found.name == "__init__.py" else found.parent
-    if holder in resolver._folder_roots:
+    if resolver.is_folder_root(holder):
         return False
     beside_it = resolver.find(near)
     return beside_it is not None and beside_it.name.endswith(".py") and beside_it != found

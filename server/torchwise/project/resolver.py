@@ -71,6 +71,11 @@ class Resolver:
             self._roots = self._folder_roots + _script_roots(self._folder_roots)
         return self._roots
 
+    def is_folder_root(self, path: Path) -> bool:
+        """Whether ``path`` is a workspace folder's root (or its ``src/``), not a script
+        folder found below one."""
+        return path in self._folder_roots
+
     @property
     def _root_names(self) -> list[str]:
         if self._names is None:
