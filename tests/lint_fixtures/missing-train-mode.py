@@ -430,9 +430,10 @@ def run_probe_and_encoder(train_loader, test_loader, epochs):
         test_probe(test_loader, probe_net, probe_clf)  # expect: missing-train-mode
 
 
-def linear_evaluation(net, head, optimizer, loader, epochs):
+def linear_evaluation(net, head, loader, epochs):
     # Jingkang50/OpenOOD's CSI linear evaluation: the backbone is put in eval mode at the top
     # of every step, on purpose; its features are detached and only the head trains
+    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
     net.train()
     for epoch in range(epochs):
         for x, y in loader:
@@ -442,3 +443,19 @@ def linear_evaluation(net, head, optimizer, loader, epochs):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+
+
+def generator_evaluated_first(net_g, net_d, loader, epochs):
+    # FilipAndersson245/cartoon-gan: the generator is put in eval mode at the top of every
+    # step to make the discriminator's fakes, then trained in that mode (its train() call
+    # commented out): its optimizer is built on its own parameters
+    optimizer_g = torch.optim.Adam(net_g.parameters())
+    net_g.train()
+    for epoch in range(epochs):
+        for x, y in loader:
+            net_g.eval()  # expect: missing-train-mode
+            fake = net_g(x)
+            loss = F.mse_loss(net_d(fake), y)
+            optimizer_g.zero_grad()
+            loss.backward()
+            optimizer_g.step()

@@ -2019,6 +2019,12 @@ def _eval_before_each_step(a, call: ast.Call, loop: ast.AST, target: str) -> boo
     ``target``, backpropagates or steps: each iteration trains in eval mode, chosen anew
     every time (Jingkang50/OpenOOD's CSI linear evaluation: ``self.net.eval()`` first in each
     step, the backbone's features detached, only the heads trained)."""
+    return _eval_first_in_iteration(a, call, loop, target) and _steps_only_others(a, loop, target)
+
+
+def _eval_first_in_iteration(a, call: ast.Call, loop: ast.AST, target: str) -> bool:
+    """``call`` is a statement of ``loop``'s own body, before any statement that runs
+    ``target``, backpropagates, steps or calls a helper of the project."""
     body = getattr(loop, "body", [])
     summaries = _summaries(a)
     func = flow.enclosing_function(a, loop)
@@ -2032,6 +2038,41 @@ def _eval_before_each_step(a, call: ast.Call, loop: ast.AST, target: str) -> boo
             return False  # (the model run or handed to a helper before, or a helper of the project that may
             # train it: ``train(model, ...)``, ``train_probe_and_encoder(loader)``)
     return False
+
+
+def _steps_only_others(a, loop: ast.AST, target: str) -> bool:
+    """Every optimizer ``loop`` steps was built, where it is found, on parameters that are not
+    ``target``'s (``self.linear_optim = Adam(self.linear.parameters())``): ``target`` is not
+    trained there. Not so where one is built on it (FilipAndersson245/cartoon-gan's
+    ``optimizerG = Adam(netG.parameters())``, ``netG.eval()`` first in each iteration), or
+    where one is not found."""
+    steps = [c for c in flow.calls_in(a, loop) if flow.method_name(c) == "step" and c.func.__class__ is ast.Attribute
+             and not c.args]  # type: ignore[attr-defined]
+    if not steps:
+        return False
+    for step in steps:
+        built = _built_optimizer(a, step.func.value)  # type: ignore[attr-defined]
+        if built is None or any(flow.dotted(n) == target for n in ast.walk(built)
+                                if n.__class__ in (ast.Name, ast.Attribute)):
+            return False
+    return True
+
+
+def _built_optimizer(a, expr: ast.expr) -> ast.Call | None:
+    """The call that builds the optimizer ``expr`` names: the value bound to a name, or the
+    one assignment of ``self.<attr>`` in its class."""
+    if expr.__class__ is ast.Name:
+        value = flow.binding_value(a, expr)  # type: ignore[arg-type]
+        return value if value.__class__ is ast.Call else None  # type: ignore[return-value]
+    if expr.__class__ is not ast.Attribute or flow.dotted(expr.value) != "self":  # type: ignore[attr-defined]
+        return None
+    owner = next((anc for anc in flow.ancestors(a, expr) if anc.__class__ is ast.ClassDef), None)
+    values = [n.value for n in ast.walk(owner) if n.__class__ is ast.Assign and any(  # type: ignore[arg-type]
+        t.__class__ is ast.Attribute and t.attr == expr.attr and flow.dotted(t.value) == "self"  # type: ignore[attr-defined]
+        for t in n.targets)] if owner is not None else []  # type: ignore[attr-defined]
+    calls = [v for v in values if v.__class__ is ast.Call]
+    return calls[0] if calls and len(calls) == len(values) and all(
+        ast.dump(c) == ast.dump(calls[0]) for c in calls) else None
 
 
 def _passes_over_the_same_data(ctx: Context, loop: ast.AST | None, call: ast.Call) -> bool:
@@ -2574,6 +2615,16 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             before = f"`{restore}` is only called before the loop" + (
                 f" (by the callers of `{func.name}`)" if by_callers else "") if trained_before \
                 else f"nothing sets `{target}` back to train mode (the mode it was built in)"
+            if _eval_first_in_iteration(a, call, flow.enclosing_loops(a, call)[0], target):
+                # eval() first in each iteration (the model makes a discriminator's fakes, then trains:
+                # FilipAndersson245/cartoon-gan): train() at the iteration's start would come before it
+                yield ctx.finding(
+                    call,
+                    f"{what} at the start of each iteration of the training loop and nothing sets it back, "
+                    f"so `{target}` trains in eval mode; call `{restore}` after its eval-mode use, before the "
+                    "step that trains it",
+                )
+                break
             yield ctx.finding(
                 call,
                 f"{what} inside the training loop but {before}, so every later iteration trains in "
