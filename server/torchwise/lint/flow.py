@@ -438,6 +438,14 @@ def ancestors(analysis: Analysis, node: ast.AST) -> Iterator[ast.AST]:
 _FUNC_SET = frozenset(FUNCS)
 
 
+def owner_init(analysis: Analysis, method: ast.AST) -> ast.FunctionDef | None:
+    """The ``__init__`` of the class whose method ``method`` is, if it has one."""
+    owner = parent(analysis, method)
+    if owner.__class__ is not ast.ClassDef:
+        return None
+    return next((m for m in owner.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)  # type: ignore[attr-defined]
+
+
 def enclosing_function(analysis: Analysis, node: ast.AST) -> ast.AST:
     """The innermost function (or lambda) around ``node``, else the module. Memoized
     for every ancestor passed on the way up: rules ask it of thousands of calls, and

@@ -134,11 +134,7 @@ def _flag_off_by_default(a, branch: ast.If, attr: str) -> bool:
     """``if self.<attr>:`` in a method, ``self.<attr> = <param>`` in the class's ``__init__``,
     that parameter off by default (Yagami360's DCGAN ``Discriminator(activate=False)``, whose
     sigmoid runs only ``if self.activate:``): what it holds depends on each construction."""
-    method = flow.enclosing_function(a, branch)
-    owner = flow.parent(a, method)
-    if owner.__class__ is not ast.ClassDef:
-        return False
-    init = next((m for m in owner.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)  # type: ignore[attr-defined]
+    init = flow.owner_init(a, flow.enclosing_function(a, branch))
     if init is None:
         return False
     defaults = parameter_defaults(init.args)

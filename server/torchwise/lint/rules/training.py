@@ -3456,14 +3456,11 @@ def _frozen_in_init(a, method: ast.AST, target: str) -> bool:
     ``self.sv_encoder.requires_grad_(False)``), and no method of the class sets
     ``requires_grad`` back on: autograd has nothing of it to record (jasonwu0731/ToD-BERT's
     slot-value encoder, run over token ids)."""
-    owner = flow.parent(a, method)
-    if owner.__class__ is not ast.ClassDef:
-        return False
-    init = next((m for m in owner.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)  # type: ignore[attr-defined]
+    init = flow.owner_init(a, method)
     if init is None:
         return False
     frozen = False
-    for node in ast.walk(owner):
+    for node in ast.walk(flow.parent(a, method)):
         if node.__class__ is ast.For and flow.method_name(node.iter) in ("parameters", "named_parameters") \
                 and flow.dotted(node.iter.func.value) == target:  # type: ignore[attr-defined]
             name = _parameter_name(node)  # type: ignore[arg-type]
@@ -3587,10 +3584,7 @@ def _holds_handed_in(a, method: ast.AST, attr: str) -> bool:
     """``self.<attr>`` holds what the class's ``__init__`` is handed (``self.model =
     nn.ModuleDict({"Default": model})``, ``self.model[key] = model[key]``): models built
     elsewhere, of unknown class; not layers the class builds (``self.embeds[key]``)."""
-    owner = flow.parent(a, method)
-    if owner.__class__ is not ast.ClassDef:
-        return False
-    init = next((f for f in owner.body if f.__class__ is ast.FunctionDef and f.name == "__init__"), None)  # type: ignore[attr-defined]
+    init = flow.owner_init(a, method)
     if init is None:
         return False
     params = {p.arg for p in (*init.args.args[1:], *init.args.kwonlyargs)}  # type: ignore[attr-defined]
