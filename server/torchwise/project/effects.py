@@ -88,15 +88,21 @@ def _steps_uncleared(analysis, stepping: list[ast.Call], clearing: list[ast.Call
     return any(all(c is not s and other_arms(analysis, s, c) for c in clearing) for s in stepping)
 
 
-def _enters_with_args(func: ast.AST, call: ast.Call, contexts: list[set[int]]) -> bool:
+def _enters_with_args(parents: dict | None, func: ast.AST, call: ast.Call, contexts: list[set[int]]) -> bool:
     """``call`` is a context manager a ``with`` of ``func``'s own body enters, built from
     what it is handed (``with inference_context(model), torch.no_grad():``); not one of
-    torch's grad-mode switches, nor the project's own helper (its summary says)."""
-    if not contexts:
-        contexts.append({id(item.context_expr) for node in ast.walk(func) if node.__class__ in (ast.With, ast.AsyncWith)
-                         for item in node.items})  # type: ignore[attr-defined]
-    if id(call) not in contexts[0]:
-        return False
+    torch's grad-mode switches, nor the project's own helper (its summary says). Read
+    from the file's index (the call's parent), else from one walk of ``func``."""
+    if parents is not None:
+        item = parents.get(id(call))
+        if item.__class__ is not ast.withitem or item.context_expr is not call:  # type: ignore[union-attr]
+            return False
+    else:
+        if not contexts:
+            contexts.append({id(item.context_expr) for node in ast.walk(func)
+                             if node.__class__ in (ast.With, ast.AsyncWith) for item in node.items})  # type: ignore[attr-defined]
+        if id(call) not in contexts[0]:
+            return False
     name = call.func.attr if call.func.__class__ is ast.Attribute else call.func.id if call.func.__class__ is ast.Name else ""  # type: ignore[attr-defined]
     return name not in _GRAD_SWITCHES
 
@@ -679,7 +685,7 @@ class Summaries:
         return effects
 
     def _compute(self, func, depth: int) -> Effects:
-        from torchwise.lint.flow import edits_grad_in_place  # (lint sits above the project layer)
+        from torchwise.lint.flow import edits_grad_in_place, index as file_index  # (lint sits above the project layer)
 
         args = func.args
         params = tuple(p.arg for p in (*args.posonlyargs, *args.args))
@@ -716,6 +722,7 @@ class Summaries:
         backward = False
         clears = False
         contexts: list[set[int]] = []  # the calls ``with`` statements of ``func`` enter, found once
+        parents = file_index(analysis).parents if analysis is not None else None
         stepping: list[ast.Call] = []  # the calls that step (or a helper's that may leave gradients)
         clearing: list[ast.Call] = []  # the calls that clear (or a helper's that clears wherever it steps)
         for call, conditional in _local_calls(func) if analysis is None else _indexed_local_calls(analysis, func):
@@ -725,7 +732,7 @@ class Summaries:
                 if k is not None:
                     modes[k] = "unknown" if conditional else mc[1]
                 continue
-            if call.args and not conditional and _enters_with_args(func, call, contexts):
+            if call.args and not conditional and _enters_with_args(parents, func, call, contexts):
                 for arg in call.args:  # ``with inference_context(model):`` (detectron2's: eval mode
                     k = key(dotted(arg))  # inside, the mode restored after): its mode is unknown there
                     if k is not None and k not in modes:

@@ -276,8 +276,8 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                         found = ("nested list" if filled == "nested" and container == "list" else container, value)
                 if found is None or _registered_apart(ctx, info, attr) or _nothing_to_register(ctx, elements) \
                         or _only_read_where_built(ctx, info, attr, method_scope) or _kept_by_hand(ctx, info, attr) \
-                        or _deleted_where_built(ctx, attr, method_scope) or _frozen_apart(info, attr) \
-                        or _switched_to_eval_where_built(info, attr):
+                        or _deleted_where_built(ctx, attr, method_scope) or _frozen_apart(ctx, info, attr) \
+                        or _switched_to_eval_where_built(ctx, info, attr):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"
@@ -317,47 +317,59 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
 _PARAMETER_WALKS = frozenset({"state_dict", "named_parameters", "parameters"})
 
 
-def _switched_to_eval_where_built(info, attr: str) -> bool:
+def _switched_to_eval_where_built(ctx: Context, info, attr: str) -> bool:
     """``__init__`` puts every module of ``self.attr`` in eval mode itself (``[m.eval() for m
     in self.models]``, a loop doing so): an ensemble of trained models kept for inference, its
     modes set by hand (bamps53/kaggle-nfl2022-4th-place-solution's ``Models`` wrapper)."""
+    return attr in flow.memo(ctx.analysis, info.node, "evaluated_where_built", lambda: _evaluated_in_init(info))
+
+
+def _evaluated_in_init(info) -> frozenset[str]:
+    """The attributes whose modules ``__init__`` switches to eval mode one by one; once per class."""
     init = next((m for m in info.node.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)
-    if init is None:
-        return False
-    for node in ast.walk(init):
-        if node.__class__ in (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.For):
-            generators = node.generators if node.__class__ is not ast.For else [node]  # type: ignore[attr-defined]
-            for gen in generators:
-                if flow.dotted(gen.iter) != f"self.{attr}" or gen.target.__class__ is not ast.Name:
-                    continue
-                name = gen.target.id
-                if any(n.__class__ is ast.Call and flow.method_name(n) == "eval" and not n.args
-                       and flow.dotted(n.func.value) == name for n in ast.walk(node)):  # type: ignore[attr-defined]
-                    return True
-    return False
+    out = set()
+    for node in ast.walk(init) if init is not None else ():
+        if node.__class__ not in (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.For):
+            continue
+        for gen in node.generators if node.__class__ is not ast.For else [node]:  # type: ignore[attr-defined]
+            held = flow.dotted(gen.iter)
+            if not held or not held.startswith("self.") or gen.target.__class__ is not ast.Name:
+                continue
+            name = gen.target.id
+            if any(n.__class__ is ast.Call and flow.method_name(n) == "eval" and not n.args
+                   and flow.dotted(n.func.value) == name for n in ast.walk(node)):  # type: ignore[attr-defined]
+                out.add(held[len("self."):])
+    return frozenset(out)
 
 
-def _frozen_apart(info, attr: str) -> bool:
+def _frozen_apart(ctx: Context, info, attr: str) -> bool:
     """The class freezes what it keeps in ``self.attr`` (``self.attr[0].weight.requires_grad =
     False``, ``self.attr[0].requires_grad_(False)``): a fixed table kept out of the model on
     purpose, out of ``parameters()`` and ``state_dict()`` (salesforce/decaNLP's GloVe
     embedding, looked up on the CPU in ``forward`` and rebuilt from the vocabulary)."""
-    def in_attr(node: ast.AST) -> bool:
-        while node.__class__ in (ast.Attribute, ast.Subscript, ast.Call):
-            if node.__class__ is ast.Subscript and flow.dotted(node.value) == f"self.{attr}":  # type: ignore[attr-defined]
-                return True
-            node = node.func if node.__class__ is ast.Call else node.value  # type: ignore[attr-defined]
-        return False
+    return attr in flow.memo(ctx.analysis, info.node, "frozen_apart", lambda: _frozen_items(info))
 
+
+def _frozen_items(info) -> frozenset[str]:
+    """The attributes ``self.<attr>[...]`` whose items the class freezes; once per class."""
+    def held(node: ast.AST) -> str | None:
+        while node.__class__ in (ast.Attribute, ast.Subscript, ast.Call):
+            if node.__class__ is ast.Subscript:
+                dotted = flow.dotted(node.value)  # type: ignore[attr-defined]
+                if dotted and dotted.startswith("self.") and dotted.count(".") == 1:
+                    return dotted[len("self."):]
+            node = node.func if node.__class__ is ast.Call else node.value  # type: ignore[attr-defined]
+        return None
+
+    out = set()
     for node in ast.walk(info.node):
-        if node.__class__ is ast.Assign and is_false(node.value) and any(  # type: ignore[attr-defined]
-                t.__class__ is ast.Attribute and t.attr == "requires_grad" and in_attr(t.value)  # type: ignore[attr-defined]
-                for t in node.targets):  # type: ignore[attr-defined]
-            return True
-        if node.__class__ is ast.Call and flow.method_name(node) == "requires_grad_" and node.args \
-                and is_false(node.args[0]) and in_attr(node.func.value):  # type: ignore[attr-defined]
-            return True
-    return False
+        if node.__class__ is ast.Assign and is_false(node.value):  # type: ignore[attr-defined]
+            out.update(h for t in node.targets if t.__class__ is ast.Attribute and t.attr == "requires_grad"  # type: ignore[attr-defined]
+                       and (h := held(t.value)) is not None)  # type: ignore[attr-defined]
+        elif node.__class__ is ast.Call and flow.method_name(node) == "requires_grad_" and node.args \
+                and is_false(node.args[0]) and (h := held(node.func.value)) is not None:  # type: ignore[attr-defined]
+            out.add(h)
+    return frozenset(out)
 
 
 def _kept_by_hand(ctx: Context, info, attr: str) -> bool:

@@ -239,6 +239,10 @@ def _model_clears_in_forward(a, loop: ast.AST) -> bool:
     itself (threelittlemonkeys/seq2seq-pytorch: ``def forward(self, xc, xw, y0):
     self.zero_grad()``, then the loss): each iteration's backward starts from zero.
     Asked only before a finding."""
+    if a.env is None and "zero_grad" not in flow.memo(a, a.tree, "forward_calls", lambda: frozenset(
+            flow.method_name(n) for f in flow.index(a).of(ast.FunctionDef) if f.name == "forward"
+            for n in flow.calls_in(a, f))):
+        return False  # (a file alone: none of its classes' forward clears)
     for call in flow.calls_in(a, loop):
         if call.func.__class__ not in (ast.Name, ast.Attribute):
             continue
@@ -1532,7 +1536,6 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
         if block is None and loop is not None and _validation_loop(ctx, loop):
             block = loop  # held-out data, outside no_grad: an evaluation all the same
         if block is None or id(block) in reported or _repeated_sampling(a, loop, call) \
-                or _passes_over_the_same_data(ctx, loop, call) \
                 or _on_training_batch(ctx, block, call):
             continue
         mode = _mode_before(ctx, call, target)
@@ -1546,7 +1549,8 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 and not _losses_in_train_mode(a, block, call, target) and not _timing_loop(a, loop, block) \
                 and not _mode_saved(a, call, target) and not _feeds_a_grad_pass(a, block, call, target) \
                 and not (switch is not None and _built_before(a, block, switch, target)) \
-                and not (not from_callers and _eval_commented_out(ctx, call, target)):
+                and not (not from_callers and _eval_commented_out(ctx, call, target)) \
+                and not _passes_over_the_same_data(ctx, loop, call):
             reported.add(id(block))
             if switch is not None:
                 yield ctx.finding(
@@ -2561,8 +2565,6 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 continue  # this loop ends there; an outer one may go on training
             if stop:
                 break  # the function or the program ends there: no later iteration at all
-            if _eval_before_each_step(a, call, loop, target):
-                break  # eval mode set at the top of every iteration: eval-mode training on purpose
             func = flow.enclosing_function(a, loop)
             events = _mode_events(ctx, func).get(target, [])
             start = (loop.lineno, loop.col_offset)
@@ -2600,6 +2602,8 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             model_call = _calls_target(a, loop, target)
             if id(loop) in reported or (model_call is not None and _mode_free(ctx, model_call)):
                 break
+            if _eval_before_each_step(a, call, loop, target):
+                break  # eval mode set at the top of every iteration: eval-mode training on purpose
             reported.add(id(loop))
             what = f"`{ctx.text(call.func)}()` switches `{target}` to eval mode" if helper \
                 else f"`{target}.eval()` runs"
@@ -3459,23 +3463,34 @@ def _frozen_in_init(a, method: ast.AST, target: str) -> bool:
     init = flow.owner_init(a, method)
     if init is None:
         return False
-    frozen = False
-    for node in ast.walk(flow.parent(a, method)):
-        if node.__class__ is ast.For and flow.method_name(node.iter) in ("parameters", "named_parameters") \
-                and flow.dotted(node.iter.func.value) == target:  # type: ignore[attr-defined]
+    owner = flow.parent(a, method)
+    return target in flow.memo(a, owner, "frozen_in_init", lambda: _attributes_frozen_in_init(owner, init))
+
+
+def _attributes_frozen_in_init(owner: ast.ClassDef, init: ast.FunctionDef) -> frozenset[str]:
+    """The ``self.X`` that ``init`` freezes and no method thaws; once per class."""
+    frozen, thawed = set(), set()
+    for node in ast.walk(owner):
+        if node.__class__ is ast.For and flow.method_name(node.iter) in ("parameters", "named_parameters"):  # type: ignore[attr-defined]
+            held = flow.dotted(node.iter.func.value)  # type: ignore[attr-defined]
             name = _parameter_name(node)  # type: ignore[arg-type]
-            if name is None:
+            if not held or not held.startswith("self.") or name is None:
                 continue
             nodes = list(ast.walk(node))
             if _sets_requires_grad(nodes, name, lambda v: not is_false(v)):
-                return False  # thawed somewhere
-            frozen = frozen or (_sets_requires_grad(nodes, name, is_false) and flow.contains(init, node))
+                thawed.add(held)
+            elif _sets_requires_grad(nodes, name, is_false) and flow.contains(init, node):
+                frozen.add(held)
         elif node.__class__ is ast.Call and flow.method_name(node) == "requires_grad_" \
-                and flow.dotted(node.func.value) == target:  # type: ignore[attr-defined]
+                and node.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
+            held = flow.dotted(node.func.value)  # type: ignore[attr-defined]
+            if not held or not held.startswith("self."):
+                continue
             if not (node.args and is_false(node.args[0])):  # type: ignore[attr-defined]
-                return False
-            frozen = frozen or flow.contains(init, node)
-    return frozen
+                thawed.add(held)
+            elif flow.contains(init, node):
+                frozen.add(held)
+    return frozenset(frozen - thawed)
 
 
 def _frozen_by_default(info) -> bool:
