@@ -71,8 +71,7 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
     if not folder:
         return qualname
     top = qualname.partition(".")[0]
-    if resolver.is_module(top) and not _namespace_behind(resolver, qualname, f"{folder}.{top}") \
-            and not _in_another_script_folder(resolver, top, f"{folder}.{top}"):
+    if resolver.is_module(top) and not _own_module_first(resolver, qualname, f"{folder}.{top}"):
         return qualname
     if not resolver.is_module(f"{folder}.{top}"):
         # a module of a package that a script imports: the script's folder, further up, is
@@ -109,41 +108,32 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
     return inside
 
 
-def _in_another_script_folder(resolver, top: str, near: str) -> bool:
-    """The roots find ``top`` only in a script folder that no import can name (a root of its
-    own, not a workspace folder), while the file's folder has a module of that name: the
-    script's folder comes first on ``sys.path`` (Yagami360/MachineLearning_Exercises_Python_
-    PyTorch: ``GAN_DCGAN_PyTorch/train.py`` imports its own ``networks.py``, not
-    ``GAN_WGAN-GP_PyTorch/networks.py``)."""
-    found = resolver.find(top)
-    if found is None:
-        return False
-    holder = found.parent.parent if found.name == "__init__.py" else found.parent
-    if resolver.is_folder_root(holder):
-        return False
-    beside_it = resolver.find(near)
-    return beside_it is not None and beside_it.name.endswith(".py") and beside_it != found
-
-
-def _namespace_behind(resolver, qualname: str, near: str) -> bool:
-    """The roots' first part of ``qualname`` is only a plain folder (a namespace package)
-    and the file's own folder has a module of that name: Python takes the module, wherever
-    it is on the path (threelittlemonkeys/seq2seq-pytorch's ``transformer/train.py`` imports
-    its own ``transformer.py``, not the ``transformer/`` folder it sits in). Not for a name
-    that already goes through the folder to one of its modules (``transformer.transformer.
-    transformer``, the class, as a star import's binding holds it)."""
-    parts = qualname.split(".")
-    found = resolver.find(parts[0])
-    if found is None or found.name.endswith(".py"):
-        return False
+def _own_module_first(resolver, qualname: str, near: str) -> bool:
+    """The file's own folder has a module named as the first part of ``qualname`` (``near``),
+    which Python takes before what the roots find under that name (a script's folder comes
+    first on ``sys.path``):
+    - a plain folder (a namespace package) at the roots: threelittlemonkeys/seq2seq-pytorch's
+      ``transformer/train.py`` imports its own ``transformer.py``, not the ``transformer/``
+      folder it sits in. Not for a name that already goes through the folder to one of its
+      modules (``transformer.transformer.transformer``, the class, as a star import's binding
+      holds it);
+    - a module of another script folder that no import can name (a root of its own, not a
+      workspace folder): Yagami360/MachineLearning_Exercises_Python_PyTorch's
+      ``GAN_DCGAN_PyTorch/train.py`` imports its own ``networks.py``, not
+      ``GAN_WGAN-GP_PyTorch/networks.py``."""
     beside_it = resolver.find(near)
     if beside_it is None or not beside_it.name.endswith(".py"):
         return False
-    for i in range(2, len(parts) + 1):
-        inner = resolver.find(".".join(parts[:i]))
-        if inner is not None and inner.name.endswith(".py"):
-            return False
-    return True
+    parts = qualname.split(".")
+    found = resolver.find(parts[0])
+    if found is None:
+        return False
+    if not found.name.endswith(".py") and not any(
+            (inner := resolver.find(".".join(parts[:i]))) is not None and inner.name.endswith(".py")
+            for i in range(2, len(parts) + 1)):
+        return True
+    holder = found.parent.parent if found.name == "__init__.py" else found.parent
+    return not resolver.is_folder_root(holder) and beside_it != found
 
 
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")  # (a backslash may continue the line)

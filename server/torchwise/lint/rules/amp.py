@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
@@ -190,7 +190,7 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
         func = flow.enclosing_function(a, call)
         match = _nearest_before(a, scaled_in.get(id(func), ()), call)
         if match is None:
-            handed = _handed_scaler_step(a, func, call)
+            handed = _handed_scaler_step(a, func, call, scaled_in.get(id(func), ()))
             if handed is not None:
                 yield ctx.finding(
                     call,
@@ -238,33 +238,23 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _handed_scaler_step(a, func: ast.AST, clip: ast.Call) -> ast.expr | None:
+def _handed_scaler_step(a, func: ast.AST, clip: ast.Call, scaled: Sequence[tuple[ast.Call, ast.expr]]) -> ast.expr | None:
     """The scaler of a ``scaler.step(optimizer)`` after ``clip`` in its function, when the
     scaled backward ran elsewhere (the caller hands the scaler over) and no code of the file
     or of the project's folder ever calls ``unscale_``: the gradients are still scaled at
     the clip (rwth-i6/returnn's ``Updater.step(grad_scaler=...)`` clips, then steps). Not a
     step in the other arm of an ``if`` (researchmm/Stark clips under ``if not self.use_amp:``
-    and steps the scaler in the ``else``)."""
+    and steps the scaler in the ``else``). ``scaled``: the function's own scaled backward calls."""
     step = next((n for n in flow.calls_in(a, func) if flow.method_name(n) == "step" and n.args
                  and n.func.__class__ is ast.Attribute and flow.before(clip, n)
                  and flow.is_scaler(a, n.func.value) and flow.same_branch(a, clip, n)), None)  # type: ignore[attr-defined]
     if step is None or _unscaled_somewhere(a):
         return None
     scaler = flow.dotted(step.func.value)  # type: ignore[attr-defined]
-    if any(flow.before(clip, b) and flow.before(b, step) and flow.dotted(s) == scaler for b, s in _scaled_backwards_in(a, func)):
+    if any(flow.before(clip, b) and flow.before(b, step) and flow.dotted(s) == scaler for b, s in scaled):
         return None  # the function scales its own backward, after the clip (ethanyanjiali/minChatGPT: the clip
         # runs before the backward, on gradients the last step's ``zero_grad(set_to_none=True)`` cleared)
     return step.func.value  # type: ignore[attr-defined]
-
-
-def _scaled_backwards_in(a, func: ast.AST) -> list[tuple[ast.Call, ast.expr]]:
-    """``scaler.scale(loss).backward()`` calls of ``func``'s own code, with their scaler."""
-    out = []
-    for call in flow.calls_in(a, func):
-        recv = flow.receiver(call) if flow.method_name(call) == "backward" else None
-        if recv.__class__ is ast.Call and flow.method_name(recv) == "scale" and recv.func.__class__ is ast.Attribute:  # type: ignore[union-attr]
-            out.append((call, recv.func.value))  # type: ignore[union-attr]
-    return out
 
 
 def _unscaled_somewhere(a) -> bool:

@@ -3136,7 +3136,7 @@ def _evaluated_by_a_shared_helper(ctx: Context, reported: set[int]) -> Iterator[
 
 def _handed_a_backpropagating_callable(ctx: Context, func: ast.AST, loop: ast.AST, site: ast.Call,
                                        params: list[str]) -> tuple[str, str] | None:
-    """(parameter, class) when ``site`` hands ``func`` an object of a class of the file
+    """(parameter, class) when ``site`` hands ``func`` an object of a class of the project
     whose ``__call__`` runs backward() and the loop calls that parameter: the Annotated
     Transformer's ``run_epoch(data, model, SimpleLossCompute(generator, criterion, None))``,
     whose loss object backpropagates whether or not it is given an optimizer."""
