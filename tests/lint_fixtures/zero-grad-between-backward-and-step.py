@@ -98,3 +98,72 @@ def non_finite_gradients_discarded(model, optimizer, loader):
         if grad_norm > 100:
             optimizer.zero_grad()  # expect: zero-grad-between-backward-and-step
         optimizer.step()
+
+
+# Lornatang/CycleGAN-PyTorch train.py (8c723b3): one optimizer holds both discriminators
+# and is cleared again between D_A's backward and D_B's, so D_A's gradients never reach
+# the step and D_A never trains.
+def cyclegan_discriminators(d_a, d_b, fake_a, fake_b, real_a, real_b, d_optimizer, scaler):
+    d_optimizer.zero_grad(set_to_none=True)
+    for p in d_a.parameters():
+        p.requires_grad = True
+    loss_d_a = (d_a(real_b) - d_a(fake_b.detach())).mean()
+    scaler.scale(loss_d_a).backward()
+    d_optimizer.zero_grad(set_to_none=True)  # expect: zero-grad-between-backward-and-step
+    for p in d_b.parameters():
+        p.requires_grad = True
+    loss_d_b = (d_b(real_a) - d_b(fake_a.detach())).mean()
+    scaler.scale(loss_d_b).backward()
+    scaler.step(d_optimizer)
+    scaler.update()
+
+
+def adversarial_training(model, optimizer, x, y, eps):
+    # the first backward() is for the input's gradient; the clear drops the model's share
+    optimizer.zero_grad()
+    x.requires_grad_(True)
+    F.cross_entropy(model(x), y).backward()
+    x_adv = (x + eps * x.grad.sign()).detach()
+    optimizer.zero_grad()
+    F.cross_entropy(model(x_adv), y).backward()
+    optimizer.step()
+
+
+def generator_then_discriminator(gen, disc, opt_g, opt_d, real, z):
+    # the generator's backward() is for opt_g, stepped last; opt_d drops only its share
+    opt_g.zero_grad()
+    loss_g = -disc(gen(z)).mean()
+    loss_g.backward()
+    opt_d.zero_grad()
+    loss_d = disc(gen(z).detach()).mean() - disc(real).mean()
+    loss_d.backward()
+    opt_d.step()
+    opt_g.step()
+
+
+def kfac_statistics(net, opt, states, steps):
+    # PacktPublishing's ACKTR: a Fisher backward() every Ts steps gathers K-FAC statistics
+    log_prob = net(states).log_softmax(-1)
+    if steps % 10 == 0:
+        opt.zero_grad()
+        opt.acc_stats = True
+        (-log_prob.mean()).backward(retain_graph=True)
+        opt.acc_stats = False
+    opt.zero_grad()
+    (-log_prob.max(-1).values.mean()).backward()
+    opt.step()
+    opt.zero_grad()
+    (-log_prob.mean()).backward(retain_graph=True)
+    opt.zero_grad()
+    (-log_prob.max(-1).values.mean()).backward()
+    opt.step()
+
+
+def sharpness_aware(model, optimizer, x, y):
+    # SAM: the first backward() finds the ascent direction, which the optimizer reads
+    optimizer.zero_grad()
+    F.cross_entropy(model(x), y).backward()
+    optimizer.first_step()
+    optimizer.zero_grad()
+    F.cross_entropy(model(x), y).backward()
+    optimizer.step()

@@ -582,9 +582,9 @@ def _segment_owner(a, node: ast.AST) -> ast.AST:
 _BARRIERS = (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AST | None, str]]]:
+def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AST, str]]]:
     """Per straight-line segment: its backward / clear / step events and barriers
-    (nested loops and functions), in source order."""
+    (nested loops and functions, with their node), in source order."""
     a = ctx.analysis
     segments: dict[int, list] = {}
     for call in flow.calls_where(a, lambda n: n in ("backward", "step") or flow.clears_by_name(n)):
@@ -613,7 +613,7 @@ def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AS
     for node in [n for kind in _BARRIERS for n in by_type.get(kind, ())]:
         owner = _segment_owner(a, node)
         if id(owner) in segments:
-            segments[id(owner)].append(((node.lineno, node.col_offset), "barrier", None, ""))
+            segments[id(owner)].append(((node.lineno, node.col_offset), "barrier", node, ""))
     for events in segments.values():
         events.sort(key=lambda e: e[0])
     return segments
@@ -633,21 +633,97 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
             # the last event before the clear must be a backward (not a step or a barrier)
             if previous != "backward":
                 continue
+            later = None  # a second backward() before the step, when the first one's gradients were meant for it
             for _, k, c, t in events[i + 1:]:
-                if k in ("backward", "barrier"):
+                if k == "barrier":
+                    if _inert_loop(c):
+                        continue
                     break
+                if k == "backward":
+                    if later is None and _first_backward_dropped(ctx.analysis, events, i, target):
+                        later = c
+                        continue
+                    break
+                if k == "step" and t != target and later is not None:
+                    break  # another optimizer steps first: the first backward() may have been for it
                 if k == "step" and t == target and flow.same_branch(ctx.analysis, call, c):
                     if _jumps_away(ctx.analysis, call, c) or _discards_non_finite(ctx.analysis, call, c):
                         break  # the clear discards a bad step's gradients (then skips it, or steps on zeros)
                     if _grads_written_between(ctx.analysis, call, c):
                         break  # gradients put back by hand (``p.grad = g``) for the step to apply
-                    yield ctx.finding(
-                        call,
-                        f"`{ctx.text(call)}` clears the gradients that backward() just computed, "
-                        f"so `{ctx.text(c)}` has nothing to apply; clear them before backward() "
-                        "or after the step",
-                    )
+                    if later is None:
+                        message = (f"`{ctx.text(call)}` clears the gradients that backward() just computed, "
+                                   f"so `{ctx.text(c)}` has nothing to apply; clear them before backward() "
+                                   "or after the step")
+                    else:
+                        first = next(e[2] for e in reversed(events[:i]) if e[1] == "backward")
+                        message = (f"`{ctx.text(call)}` clears the gradients of the backward() on line "
+                                   f"{first.lineno}, which `{ctx.text(c)}` never applies: only the "
+                                   f"backward() on line {later.lineno} reaches the step; remove this clear "
+                                   "(the optimizer was already cleared before the first backward())")
+                    yield ctx.finding(call, message)
                     break
+
+
+_INERT_CALLS = frozenset({"parameters", "named_parameters", "children", "named_children", "modules",
+                          "named_modules", "range", "enumerate", "zip", "len", "items", "values", "keys",
+                          "requires_grad_"})
+
+
+def _inert_loop(node: ast.AST) -> bool:
+    """A loop between the clear and the step that touches no gradient: it calls nothing
+    but iterators over modules and parameters and reads no ``.grad`` (``for p in
+    d_B.parameters(): p.requires_grad = True``, Lornatang/CycleGAN-PyTorch)."""
+    if not isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+        return False
+    for n in ast.walk(node):
+        if n.__class__ is ast.Call:
+            if flow.method_name(n) not in _INERT_CALLS:
+                return False
+        elif n.__class__ is ast.Attribute and n.attr == "grad":
+            return False
+    return True
+
+
+def _first_backward_dropped(a, events: list, i: int, target: str) -> bool:
+    """The clear at ``events[i]`` follows a backward() that was meant for its optimizer,
+    and discards it before the step: the same optimizer was cleared right before that
+    backward() (nothing but other clears and inert loops between), and nothing between the backward() and
+    this clear reads gradients (an adversarial example's ``x.grad``, gradients saved per
+    task) or uses the optimizer (SAM's ``first_step``). The backward() and both clears are
+    statements of one block, and the backward() keeps no graph. Lornatang/CycleGAN-PyTorch:
+    ``d_optimizer`` holds both discriminators and is cleared between D_A's backward and
+    D_B's, so D_A never trains."""
+    def passable(e) -> bool:
+        return e[1] == "clear" or (e[1] == "barrier" and _inert_loop(e[2]))
+
+    j = i - 1
+    while j >= 0 and passable(events[j]):
+        j -= 1
+    if j < 0 or events[j][1] != "backward":
+        return False
+    first = events[j][2]
+    k = j - 1
+    cleared_before = False
+    while k >= 0 and passable(events[k]):
+        cleared_before = cleared_before or events[k][3] == target
+        k -= 1
+    clear = events[i][2]
+    if not cleared_before or any(kw.arg == "retain_graph" for kw in first.keywords):
+        return False  # a graph kept for a second pass: statistics gathered on purpose (K-FAC's Fisher backward)
+    place, place_first = flow.block_place(a, flow.statement_of(a, clear)), flow.block_place(a, flow.statement_of(a, first))
+    if place is None or place_first is None or place[0] is not place_first[0]:
+        return False  # the backward() under an ``if`` (every Ts steps) or the clear in another block
+    start, end = (first.end_lineno, first.end_col_offset), (clear.lineno, clear.col_offset)
+    for stmt in _statements_from_to(a, first, clear):
+        for n in ast.walk(stmt):
+            if not hasattr(n, "lineno") or not start <= (n.lineno, n.col_offset) < end:
+                continue
+            if n.__class__ is ast.Attribute and (n.attr == "grad" or (flow.dotted(n.value) or "") == target):
+                return False  # gradients read, or the optimizer told something (``opt.acc_stats = False``)
+            if n.__class__ is ast.Call and flow.method_name(n) == "grad":
+                return False
+    return True
 
 
 _JUMPS = (ast.Continue, ast.Break, ast.Return, ast.Raise)
