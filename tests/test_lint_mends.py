@@ -1646,3 +1646,25 @@ def test_batch_76_an_encoder_its_class_froze_in_init() -> None:
                        "            p.requires_grad = True\n")
     assert [f.rule.name for f in findings(thawed, "missing-no-grad")] == ["missing-no-grad"]
 
+
+
+def test_batch_80_a_global_teacher_frozen_in_the_main_guard() -> None:
+    """sunfanyunn/InfoGraph's mean teacher: ``teacher_model`` is built under ``if __name__ ==
+    "__main__":`` with ``for param in teacher_model.parameters(): param.detach_()``, and
+    ``test()`` evaluates that global. A detached leaf no longer requires grad, so autograd
+    records nothing and no no_grad is missing. Frozen with ``requires_grad = False`` too; not
+    when another line thaws it, nor when ``test()`` binds its own ``teacher_model``."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.fc = nn.Linear(3, 1)\n\n    def forward(self, x):\n"
+              "        return self.fc(x)\n\n\ndef test(loader):\n    teacher_model.eval()\n    error = 0\n"
+              "    for x, y in loader:\n        error += (teacher_model(x) - y).abs().sum().item()\n    return error\n\n\n"
+              "if __name__ == \"__main__\":\n    teacher_model = Net()\n    for param in teacher_model.parameters():\n"
+              "        param.detach_()\n    print(test([]))\n")
+    assert findings(source, "missing-no-grad") == []
+    assert findings(source.replace("param.detach_()", "param.requires_grad = False"), "missing-no-grad") == []
+    kept = source.replace("param.detach_()", "param.data.zero_()")
+    assert [f.rule.name for f in findings(kept, "missing-no-grad")] == ["missing-no-grad"]
+    thawed = source + "    teacher_model.requires_grad_(True)\n"
+    assert [f.rule.name for f in findings(thawed, "missing-no-grad")] == ["missing-no-grad"]
+    local = source.replace("    teacher_model.eval()\n", "    teacher_model = Net()\n    teacher_model.eval()\n")
+    assert [f.rule.name for f in findings(local, "missing-no-grad")] == ["missing-no-grad"]

@@ -3416,12 +3416,12 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             continue
         if _layer_set_between(a, func, target, loop, model_call):
             continue
-        nodes = flow.walk_local(a, loop)
-        if _sets_requires_grad(nodes, name, is_false) or any(
-                isinstance(n, ast.Call) and flow.method_name(n) == "requires_grad_" and n.args and is_false(n.args[0])
-                and flow.dotted(n.func.value) == name for n in nodes):  # type: ignore[attr-defined]
+        if _freezes_each(flow.walk_local(a, loop), name):
             return True
     if target.startswith("self.") and _frozen_in_init(a, func, target):
+        return True
+    if "." not in target and target in _frozen_globals(a) and not any(
+            n.__class__ is ast.Name and n.id == target and n.ctx.__class__ is ast.Store for n in flow.walk_local(a, func)):
         return True
     qualname = flow.safe_type(a, model_call.func) or ""
     if not qualname or qualname in _MODEL_WRAPPERS:
@@ -3446,6 +3446,58 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
                    for call in flow.calls_in(owner, forward)
                    if (found := _called_method(owner, forward, call)) is not None)
     return False
+
+
+def _freezes_each(nodes, name: str) -> bool:
+    """The body of a loop over a model's parameters (``name`` each one) freezes them:
+    ``name.requires_grad = False``, ``name.requires_grad_(False)``, or ``name.detach_()``
+    (a leaf detached in place stops requiring grad: sunfanyunn/InfoGraph's mean teacher)."""
+    nodes = list(nodes)
+    return _sets_requires_grad(nodes, name, is_false) or any(
+        n.__class__ is ast.Call and n.func.__class__ is ast.Attribute and flow.dotted(n.func.value) == name  # type: ignore[attr-defined]
+        and ((n.func.attr == "requires_grad_" and n.args and is_false(n.args[0]))  # type: ignore[attr-defined]
+             or (n.func.attr == "detach_" and not n.args)) for n in nodes)  # type: ignore[attr-defined]
+
+
+def _frozen_globals(a) -> frozenset[str]:
+    """Module-level models (at the top level or in the main guard) whose parameters the
+    module's own top-level code freezes, and that nothing in the module thaws: ``teacher =
+    Net(); for p in teacher.parameters(): p.detach_()`` under ``if __name__ ==
+    "__main__":``, the functions evaluating ``teacher`` as a global. Once per module."""
+    def compute() -> frozenset[str]:
+        frozen, thawed = set(), set()
+        statements = list(a.tree.body)
+        for stmt in a.tree.body:
+            if stmt.__class__ is ast.If and flow.is_main_guard(stmt):
+                statements.extend(stmt.body)
+        for stmt in statements:
+            if stmt.__class__ is ast.For and flow.method_name(stmt.iter) in ("parameters", "named_parameters") \
+                    and stmt.iter.func.value.__class__ is ast.Name:  # type: ignore[attr-defined]
+                name = _parameter_name(stmt)  # type: ignore[arg-type]
+                if name is not None and _freezes_each(ast.walk(stmt), name):
+                    frozen.add(stmt.iter.func.value.id)  # type: ignore[attr-defined]
+            elif stmt.__class__ is ast.Expr and flow.method_name(stmt.value) == "requires_grad_" \
+                    and stmt.value.func.value.__class__ is ast.Name and stmt.value.args \
+                    and is_false(stmt.value.args[0]):  # type: ignore[attr-defined]
+                frozen.add(stmt.value.func.value.id)  # type: ignore[attr-defined]
+        if not frozen:
+            return frozenset()
+        for call in flow.calls_named(a, "requires_grad_"):
+            held = flow.dotted(call.func.value) if call.func.__class__ is ast.Attribute else None  # type: ignore[attr-defined]
+            if held in frozen and not (call.args and is_false(call.args[0])):
+                thawed.add(held)
+        for loop in flow.index(a).loops:
+            if loop.__class__ is ast.For and flow.method_name(loop.iter) in ("parameters", "named_parameters"):
+                held, name = flow.dotted(loop.iter.func.value), _parameter_name(loop)  # type: ignore[attr-defined]
+                if held in frozen and name is not None and _sets_requires_grad(
+                        ast.walk(loop), name, lambda v: not is_false(v)):
+                    thawed.add(held)
+        return frozenset(frozen - thawed)
+
+    found = a.queries.get("frozen_globals")
+    if found is None:
+        found = a.queries["frozen_globals"] = compute()
+    return found
 
 
 def _freezes_through_helper(ctx: Context, func: ast.AST, call: ast.Call, target: str) -> bool:
