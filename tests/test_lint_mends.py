@@ -1668,3 +1668,17 @@ def test_batch_80_a_global_teacher_frozen_in_the_main_guard() -> None:
     assert [f.rule.name for f in findings(thawed, "missing-no-grad")] == ["missing-no-grad"]
     local = source.replace("    teacher_model.eval()\n", "    teacher_model = Net()\n    teacher_model.eval()\n")
     assert [f.rule.name for f in findings(local, "missing-no-grad")] == ["missing-no-grad"]
+
+
+def test_batch_80_unreduced_nll_loss_of_probabilities_is_minus_the_probability() -> None:
+    """uncbiag/easyreg's focal loss reads ``probs = F.nll_loss(P, targets, reduce=False)``
+    off a softmax as each target's probability; it is minus that probability. The finding
+    says so, and offers no log_softmax fix (which gives no probability either). A reduced
+    call keeps the usual message and fix."""
+    source = ("import torch.nn.functional as F\n\n\ndef focal(inputs, targets):\n"
+              "    probs = F.nll_loss(F.softmax(inputs, dim=1), targets, reduce=False)\n"
+              "    return (1 - probs).mean()\n")
+    [found] = findings(source, "nll-loss-without-log-softmax")
+    assert "minus each target's probability" in found.message and found.fix is None
+    [reduced] = findings(source.replace(", reduce=False", ""), "nll-loss-without-log-softmax")
+    assert "minus" not in reduced.message and reduced.fix is not None

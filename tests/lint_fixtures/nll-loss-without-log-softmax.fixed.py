@@ -79,3 +79,13 @@ def target_margin(inputs, targets):
     conf = torch.softmax(inputs, dim=1)
     conf_t = -F.nll_loss(conf, targets, reduction='none')
     return (conf - conf_t.view(-1, 1)).max(1)[0]
+
+
+# uncbiag/easyreg easyreg/losses.py (FocalLoss): unreduced nll_loss of probabilities, meant as
+# each target's probability, is minus it: `1 - probs` is 1 + p. Reported, without the
+# log_softmax fix, which would not give the probability either
+def focal_probs(inputs, targets, gamma=2):
+    P = F.softmax(inputs, dim=1)
+    log_p = -F.cross_entropy(inputs, targets, reduction="none")
+    probs = F.nll_loss(P, targets, reduction="none")  # expect: nll-loss-without-log-softmax
+    return (-(1 - probs) ** gamma * log_p).mean()

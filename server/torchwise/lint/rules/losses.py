@@ -10,7 +10,7 @@ from torchwise.analysis import LOCAL, parameter_defaults
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _weights
-from torchwise.lint.rules._calls import argument, in_compat_code
+from torchwise.lint.rules._calls import argument, in_compat_code, is_false
 from torchwise.project import effects
 
 SOFTMAX_FUNCS = {"torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"}
@@ -1021,6 +1021,17 @@ def nll_loss_without_log_softmax(ctx: Context) -> Iterator[Finding]:
             continue  # ``-F.nll_loss(probs, t, reduction='none')``: each target's probability (a gather), not a loss
         what = {"softmax": "probabilities from a softmax", "linear": "raw scores from a Linear layer",
                 "sigmoid": "probabilities from a sigmoid"}[source.kind]
+        if source.kind == "softmax" and _unreduced(call):
+            # a per-sample gather, perhaps meant as each target's probability (a focal loss's
+            # ``probs = F.nll_loss(P, targets, reduce=False)`` in uncbiag/easyreg): minus it
+            yield ctx.finding(
+                inp,
+                f"`{name}` expects log-probabilities but gets {what}{_line_note(ctx, source, inp)}: "
+                "unreduced, it returns minus each target's probability (`-p[target]`), neither a "
+                "log-likelihood nor the probability; for the loss apply `log_softmax` first, for "
+                "the probability negate it (`-F.nll_loss(...)`) or use `gather`",
+            )
+            continue
         fix = None
         if source.kind == "softmax" and source.inline is not None:
             func = source.inline.func
@@ -1037,6 +1048,16 @@ def nll_loss_without_log_softmax(ctx: Context) -> Iterator[Finding]:
             "apply `log_softmax(..., dim=1)` first, or use `cross_entropy` on the logits",
             fix,
         )
+
+
+def _unreduced(call: ast.Call) -> bool:
+    """``reduction="none"`` or the old ``reduce=False``: one value per sample."""
+    for k in call.keywords:
+        if k.arg == "reduction" and k.value.__class__ is ast.Constant and k.value.value == "none":  # type: ignore[attr-defined]
+            return True
+        if k.arg == "reduce" and is_false(k.value):
+            return True
+    return False
 
 
 def _negated(ctx: Context, call: ast.Call) -> bool:
