@@ -20,6 +20,7 @@ with torch.no_grad():
     ok2 = model(x).numpy()
 ok3 = x.numpy()
 ok4 = model(x).argmax(1).numpy()
+ok5 = model(x).numpy(force=True)  # detaches itself (jmschrei/bpnet-lite)
 
 
 @torch.inference_mode()

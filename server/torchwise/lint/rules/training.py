@@ -5074,6 +5074,8 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
     for call in flow.calls_named(a, "numpy"):
         if not isinstance(call.func, ast.Attribute) or call.args:
             continue
+        if any(k.arg == "force" and not is_false(k.value) for k in call.keywords):
+            continue  # ``.numpy(force=True)`` detaches (and copies to the CPU) itself (jmschrei/bpnet-lite)
         recv = call.func.value
         if flow.under_grad_off(a, call):
             continue
