@@ -1682,3 +1682,13 @@ def test_batch_80_unreduced_nll_loss_of_probabilities_is_minus_the_probability()
     assert "minus each target's probability" in found.message and found.fix is None
     [reduced] = findings(source.replace(", reduce=False", ""), "nll-loss-without-log-softmax")
     assert "minus" not in reduced.message and reduced.fix is not None
+
+
+def test_batch_80_a_misspelt_dim_keyword_raises() -> None:
+    """mlmed/torchxrayvision's attention map calls ``F.softmax(x, dims=-1)``: no dimension is
+    picked implicitly, the call raises a TypeError. The finding says that."""
+    source = "import torch.nn.functional as F\n\n\ndef attend(x):\n    return F.softmax(x, dims=-1)\n"
+    [found] = findings(source, "softmax-without-dim")
+    assert "takes no argument `dims`" in found.message and "TypeError" in found.message
+    [plain] = findings(source.replace(", dims=-1", ""), "softmax-without-dim")
+    assert "picks the dimension implicitly" in plain.message

@@ -7,6 +7,7 @@ x = torch.randn(4, 3)
 p = F.softmax(x)  # expect: softmax-without-dim
 lp = log_softmax(x)  # expect: softmax-without-dim
 layer = nn.Softmax()  # expect: softmax-without-dim
+misspelt = F.softmax(x, dims=-1)  # expect: softmax-without-dim
 layer2 = torch.nn.LogSoftmax()  # expect: softmax-without-dim
 m = F.softmin(x, dtype=torch.float64)  # expect: softmax-without-dim
 

@@ -1078,6 +1078,8 @@ _IMPLICIT_DIM_CLASSES = {
 }
 
 
+# the keywords F.softmax / log_softmax / softmin take besides ``dim`` (``_stacklevel`` too)
+_SOFTMAX_KEYWORDS = frozenset({"input", "dim", "_stacklevel", "dtype"})
 _IMPLICIT_DIM_NAMES = {q.rsplit(".", 1)[-1] for q in (*_IMPLICIT_DIM_FUNCS, *_IMPLICIT_DIM_CLASSES)}
 
 
@@ -1153,6 +1155,15 @@ def softmax_without_dim(ctx: Context) -> Iterator[Finding]:
         if options.predates(ctx, "0.3"):
             return  # the project's torch has no `dim` to pass (joansj/hat pins 0.2.0)
         short = qualname.rsplit(".", 1)[-1]
+        unknown = [k.arg for k in call.keywords if k.arg not in _SOFTMAX_KEYWORDS]
+        if unknown and qualname in _IMPLICIT_DIM_FUNCS:
+            # a misspelt ``dim`` (``F.softmax(x, dims=-1)``, mlmed/torchxrayvision): the call raises
+            yield ctx.finding(
+                call,
+                f"`{short}` takes no argument `{unknown[0]}`: this call raises a TypeError; "
+                f"did you mean `dim=`?",
+            )
+            continue
         yield ctx.finding(
             call,
             f"`{short}` without `dim` picks the dimension implicitly (dim 0 for 0-, 1- and 3-D input, "
