@@ -70,3 +70,31 @@ def clip_before_the_backward(model, optimizer, scaler, loader):
         scaler.step(optimizer)
         scaler.update()
         optimizer.zero_grad(set_to_none=True)
+
+
+# duyhominhnguyen/LVM-Med segmentation_2d/train_R50_seg_adam_optimizer_2d.py: the scaler is
+# built with enabled=amp, and the one call passes amp=False: nothing is scaled
+def train_net_amp_flag(net, loader, optimizer, amp: bool = True):
+    grad_scaler = torch.cuda.amp.GradScaler(enabled=amp)
+    for x, y in loader:
+        optimizer.zero_grad()
+        with torch.cuda.amp.autocast(enabled=amp):
+            loss = F.mse_loss(net(x), y)
+        grad_scaler.scale(loss).backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1)
+        grad_scaler.step(optimizer)
+        grad_scaler.update()
+
+
+def run_without_amp(net, loader, optimizer):
+    train_net_amp_flag(net, loader, optimizer, amp=False)
+
+
+def disabled_scaler(net, loader, optimizer):
+    scaler = torch.amp.GradScaler("cuda", enabled=False)
+    for x, y in loader:
+        optimizer.zero_grad()
+        scaler.scale(F.mse_loss(net(x), y)).backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1)
+        scaler.step(optimizer)
+        scaler.update()

@@ -10,7 +10,8 @@ from typing import Iterator, Sequence
 
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
-from torchwise.lint.rules._calls import in_compat_code, index, is_false, module_reference
+from torchwise.analysis import parameter_defaults
+from torchwise.lint.rules._calls import argument, in_compat_code, index, is_false, module_reference
 from torchwise.project import effects
 
 
@@ -203,7 +204,7 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
         scaler_dotted = flow.dotted(match[1])
         calls = flow.calls_in(a, func)
         unscaled = _calls_method_of(a, func, "unscale_", scaler_dotted, call)
-        if unscaled:
+        if unscaled or _scaler_off(a, match[1], func):
             continue
         scaler_text = ctx.text(match[1])
         other = next((c for c in calls if c.func.__class__ is ast.Attribute and c.func.attr == "unscale_"  # type: ignore[attr-defined]
@@ -236,6 +237,49 @@ def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
             "before clipping",
             fix,
         )
+
+
+# where ``enabled`` goes by position: after ``device`` in torch.amp's GradScaler
+_ENABLED_POSITION = {"torch.cuda.amp.GradScaler": 4, "torch.cpu.amp.GradScaler": 4}
+
+
+def _scaler_off(a, scaler: ast.expr, func: ast.AST) -> bool:
+    """The scaler is built disabled, so ``scale()`` returns the loss as it is and nothing
+    is scaled: ``GradScaler(enabled=False)``, or ``enabled=amp`` where ``amp`` is a
+    parameter of the function and every call of it in the file passes False (or leaves a
+    False default): duyhominhnguyen/LVM-Med's ``train_net(..., amp=True)``, called once,
+    with ``amp=False``."""
+    if scaler.__class__ is not ast.Name:
+        return False
+    built = flow.binding_value(a, scaler)  # type: ignore[arg-type]
+    if built.__class__ is not ast.Call:
+        return False
+    qualname = flow.safe_qualname(a, built.func)  # type: ignore[union-attr]
+    if qualname not in flow.GRAD_SCALER:
+        return False
+    enabled = argument(built, "enabled", _ENABLED_POSITION.get(qualname, 5))  # type: ignore[arg-type]
+    if enabled is None:
+        return False
+    if is_false(enabled):
+        return True
+    if enabled.__class__ is not ast.Name or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    names = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
+    if enabled.id not in names or any(  # type: ignore[attr-defined]
+            n.__class__ is ast.Name and n.id == enabled.id and n.ctx.__class__ is ast.Store  # type: ignore[attr-defined]
+            for n in flow.walk_local(a, func)):
+        return False
+    default = parameter_defaults(func.args).get(enabled.id)  # type: ignore[attr-defined]
+    sites = [c for c in flow.calls_named(a, func.name) if c.func.__class__ is ast.Name]
+    if not sites:
+        return False
+    for site in sites:
+        given = argument(site, enabled.id, names.index(enabled.id))  # type: ignore[attr-defined]
+        if any(k.arg is None for k in site.keywords) or any(x.__class__ is ast.Starred for x in site.args):
+            return False
+        if not is_false(given if given is not None else default):
+            return False
+    return True
 
 
 def _handed_scaler_step(a, func: ast.AST, clip: ast.Call, scaled: Sequence[tuple[ast.Call, ast.expr]]) -> ast.expr | None:
