@@ -316,3 +316,42 @@ class EnsembleOfTrainedModels(nn.Module):
     def forward(self, x):
         with torch.no_grad():
             return torch.stack([m(x) for m in self.models]).mean(0)
+
+
+class Engine(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.losses = nn.ModuleList([nn.CrossEntropyLoss()])
+
+    def forward(self, x):
+        return self.model(x)
+
+
+class InferEngine(nn.Module):
+    # yoxu515/aot-benchmark's AOTInferEngine: per-object engines over the model it registers
+    # itself, each switched to eval as it is appended, dropped when the next video starts
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.engines = []
+
+    def add_reference(self, n):
+        while n > len(self.engines):
+            engine = Engine(self.model)
+            engine.eval()
+            self.engines.append(engine)
+
+
+class TrainedAsAppended(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = []  # expect: unregistered-submodules
+
+    def add_head(self, frozen):
+        head = nn.Linear(4, 2)
+        if frozen:
+            head.eval()
+        self.heads.append(head)
+        extra = nn.Linear(4, 2)
+        self.heads.append(extra)

@@ -320,14 +320,37 @@ _PARAMETER_WALKS = frozenset({"state_dict", "named_parameters", "parameters"})
 def _switched_to_eval_where_built(ctx: Context, info, attr: str) -> bool:
     """``__init__`` puts every module of ``self.attr`` in eval mode itself (``[m.eval() for m
     in self.models]``, a loop doing so): an ensemble of trained models kept for inference, its
-    modes set by hand (bamps53/kaggle-nfl2022-4th-place-solution's ``Models`` wrapper)."""
+    modes set by hand (bamps53/kaggle-nfl2022-4th-place-solution's ``Models`` wrapper). Or a
+    method appends each module right after switching it to eval (yoxu515/aot-benchmark's
+    ``AOTInferEngine``: ``new_engine.eval(); self.aot_engines.append(new_engine)``, engines
+    over the model the class registers itself)."""
     return attr in flow.memo(ctx.analysis, info.node, "evaluated_where_built", lambda: _evaluated_in_init(info))
 
 
 def _evaluated_in_init(info) -> frozenset[str]:
-    """The attributes whose modules ``__init__`` switches to eval mode one by one; once per class."""
+    """The attributes whose modules ``__init__`` switches to eval mode one by one, or a
+    method appends once switched to eval; once per class."""
     init = next((m for m in info.node.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)
-    out = set()
+    out, plain = set(), set()  # (plain: also appended a module not switched to eval)
+    for method in info.node.body:
+        if method.__class__ is not ast.FunctionDef:
+            continue
+        evaluated: set[str] = set()  # names switched to eval so far, in source order
+        for node in ast.walk(method):  # (breadth first: statements of a block before nested ones)
+            if node.__class__ is not ast.Call or node.func.__class__ is not ast.Attribute:  # type: ignore[attr-defined]
+                continue
+            if node.func.attr in ("eval", "train") and node.func.value.__class__ is ast.Name:  # type: ignore[attr-defined]
+                name = node.func.value.id  # type: ignore[attr-defined]
+                if node.func.attr == "eval" and not node.args:  # type: ignore[attr-defined]
+                    evaluated.add(name)
+                else:
+                    evaluated.discard(name)
+            elif node.func.attr == "append" and len(node.args) == 1:  # type: ignore[attr-defined]
+                held = flow.dotted(node.func.value)  # type: ignore[attr-defined]
+                if held and held.startswith("self.") and held.count(".") == 1:
+                    item = node.args[0]  # type: ignore[attr-defined]
+                    (out if item.__class__ is ast.Name and item.id in evaluated else plain).add(held[len("self."):])
+    out -= plain
     for node in ast.walk(init) if init is not None else ():
         if node.__class__ not in (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.For):
             continue
