@@ -374,8 +374,67 @@ def _removed_in(a) -> tuple[int, int] | None:
 def _project_removed_in(project, a, depth: int = 3, seen: frozenset = frozenset()) -> tuple[int, int] | None:
     """The earliest of the module's own bound, its imports' and its importers'
     (``_importers_removed_in``, up to ``depth`` levels)."""
-    return min((b for b in (_code_removed_in(a), _imports_removed_through(project, a),
+    extensions = thc_extensions(project)
+    return min((b for b in (_code_removed_in(a, extensions), _imports_removed_through(project, a),
                             _importers_removed_in(project, a, depth, seen)) if b is not None), default=None)
+
+
+# a C++/CUDA source that includes the TH/THC headers, which torch 1.11 removed
+_THC_INCLUDE = re.compile(rb"""^[ \t]*#[ \t]*include[ \t]*[<"]THC?/""", re.MULTILINE)
+# the extensions a ``setup.py`` builds: ``CUDAExtension(name="pointops._C", ...)``
+_EXTENSION = re.compile(r"""\b(?:CUDAExtension|CppExtension)\(\s*(?:name\s*=\s*)?["']([A-Za-z_][\w.]*)["']""")
+_SOURCE_SUFFIXES = (".cpp", ".cu", ".cc", ".cuh", ".h", ".hpp", ".cxx")
+
+
+def thc_extensions(project) -> frozenset[str]:
+    """The top-level names of the C++/CUDA extensions the project's ``setup.py`` files build
+    from sources that include ``THC/THC.h`` (or ``TH/TH.h``): torch 1.11 removed those
+    headers, so the extension builds, and the code that imports it runs, only on an older
+    torch (Gofinge/PointTransformerV2's ``pointops``, built by ``libs/pointops/setup.py``,
+    imported by every model). Once per project revision; at most 400 source files read."""
+    key = ("thc_extensions", project.revision)
+    found = project.memo.get(key)
+    if found is None:
+        found = project.memo[key] = _find_thc_extensions(project)
+    return found  # type: ignore[return-value]
+
+
+def _find_thc_extensions(project) -> frozenset[str]:
+    import os
+
+    names: set[str] = set()
+    budget = [400]
+    for setup in [f for f in project.files() if f.name == "setup.py"][:50]:
+        try:
+            text = setup.read_text(encoding="utf-8", errors="replace")[:200_000]
+        except OSError:
+            continue
+        built = {m.group(1).split(".")[0] for m in _EXTENSION.finditer(text)}
+        if built and not built <= names and _includes_thc(os.fspath(setup.parent), budget):
+            names |= built
+    return frozenset(names)
+
+
+def _includes_thc(folder: str, budget: list[int]) -> bool:
+    """Some C++/CUDA source under ``folder`` includes a TH/THC header."""
+    import os
+
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("build", "node_modules")]
+        for name in files:
+            if not name.endswith(_SOURCE_SUFFIXES):
+                continue
+            if budget[0] <= 0:
+                return False
+            budget[0] -= 1
+            try:
+                with open(os.path.join(root, name), "rb") as f:
+                    head = f.read(65_536)
+            except OSError:
+                continue
+            if _THC_INCLUDE.search(head):
+                return True
+    return False
 
 
 def _imports_removed_through(project, a, depth: int = 4, most: int = 200) -> tuple[int, int] | None:
@@ -402,7 +461,7 @@ def _imports_removed_through(project, a, depth: int = 4, most: int = 200) -> tup
                 if unit is None or id(unit.analysis) in seen:
                     continue
                 seen.add(id(unit.analysis))
-                bound = _code_removed_in(unit.analysis)
+                bound = _code_removed_in(unit.analysis, thc_extensions(project))
                 if bound is not None and (found is None or bound < found):
                     found = bound
                 following.append(unit.analysis)
@@ -464,14 +523,18 @@ def _same_file(found, path) -> bool:
     return found is not None and (found == path or os.path.realpath(found) == os.path.realpath(path))
 
 
-def _code_removed_in(a) -> tuple[int, int] | None:
+def _code_removed_in(a, extensions: frozenset[str] = frozenset()) -> tuple[int, int] | None:
     """The first torch the module's own code cannot run on: it imports, at its top, a name
-    that release removed (``removed_in``: ``torch._six``, DataLoader internals), or it calls
+    that release removed (``removed_in``: ``torch._six``, DataLoader internals) or one of
+    the project's ``extensions`` built on the THC headers (``thc_extensions``: 1.11), or it calls
     ``torch.stft`` without ``return_complex`` and never names that argument (an error for real
     input from 2.0 on, pytorch/pytorch#86724: MasayaKawamura/MB-iSTFT-VITS's
     ``mel_processing``; a module that passes it somewhere, as vits2_pytorch does on torch 2,
     may be choosing by version)."""
     found = min((b for b in map(removed_in, a.tree.body) if b is not None), default=None)
+    if extensions and (found is None or found > (1, 11)) and any(
+            name.partition(".")[0] in extensions for name in _top_imports(a)):
+        found = (1, 11)
     if found is not None and found <= (2, 0):
         return found
     source = getattr(a, "source", "") or ""
