@@ -299,3 +299,29 @@ class AmpTrainer:
             loss = self.model(batch)
             loss.backward()
             self.optimizer_step_cleared()
+
+
+class EMAWeightOptimizer(object):
+    # Britefury/cutmix-semisup-seg's optim_weight_ema: step() averages the student's weights
+    # into the teacher and reads no gradient
+    def __init__(self, target_net, source_net, alpha):
+        self.pairs = list(zip(target_net.parameters(), source_net.parameters()))
+        self.alpha = alpha
+
+    def step(self):
+        for target, source in self.pairs:
+            target.data.mul_(self.alpha).add_(source.data * (1 - self.alpha))
+
+
+def mean_teacher(student, teacher, loader, model_kind):
+    student_optim = torch.optim.Adam(student.parameters())
+    if model_kind == "mean_teacher":
+        teacher_optim = EMAWeightOptimizer(teacher, student, 0.99)
+    else:
+        teacher_optim = None
+    for x, y in loader:
+        student_optim.zero_grad()
+        F.cross_entropy(student(x), y).backward()
+        student_optim.step()
+        if teacher_optim is not None:
+            teacher_optim.step()

@@ -854,7 +854,39 @@ def is_optimizer(analysis: Analysis, expr: ast.AST | None) -> bool:
     qualname = safe_type(analysis, expr)
     if qualname is not None:
         return is_subclass(analysis, qualname, OPTIMIZER)
-    return bool(_OPT_NAME.search(name)) and not _SCALER_NAME.search(name)
+    if not _OPT_NAME.search(name) or _SCALER_NAME.search(name):
+        return False
+    if expr.__class__ is ast.Name:
+        known = memo(analysis, enclosing_function(analysis, expr), "assigned_types",
+                     lambda: _assigned_types(analysis, enclosing_function(analysis, expr))).get(expr.id)  # type: ignore[attr-defined]
+        if known:  # bound on each arm of an ``if`` (``= EMAWeightOptimizer(...)``, ``= None``): what its calls build
+            return any(is_subclass(analysis, q, OPTIMIZER) for q in known)
+    return True
+
+
+def _assigned_types(analysis: Analysis, func: ast.AST) -> dict[str, frozenset[str]]:
+    """Name -> the classes the function's own plain assignments of it build, for names that
+    every assignment binds to a call of a known class or to None (Britefury/cutmix-semisup-
+    seg's ``teacher_optim = optim_weight_ema.EMAWeightOptimizer(...)`` on one arm, ``= None``
+    on the other: an EMA of the weights that reads no gradient, not an optimizer)."""
+    found: dict[str, set[str]] = {}
+    unknown: set[str] = set()
+    for node in walk_local(analysis, func):
+        if node.__class__ is ast.Name and node.ctx.__class__ is ast.Store:  # type: ignore[attr-defined]
+            name = node.id  # type: ignore[attr-defined]
+            assign = parent(analysis, node)
+            value = assign.value if assign.__class__ is ast.Assign and len(assign.targets) == 1 else None  # type: ignore[attr-defined]
+            if value is None:
+                unknown.add(name)
+            elif value.__class__ is ast.Constant and value.value is None:  # type: ignore[attr-defined]
+                continue
+            else:
+                built = safe_type(analysis, value) if value.__class__ is ast.Call else None
+                if built is None:
+                    unknown.add(name)
+                else:
+                    found.setdefault(name, set()).add(built)
+    return {name: frozenset(kinds) for name, kinds in found.items() if name not in unknown}
 
 
 def is_scheduler(analysis: Analysis, expr: ast.AST | None) -> bool | None:
