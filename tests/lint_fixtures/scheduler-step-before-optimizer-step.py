@@ -338,3 +338,27 @@ def after_no_warmup(model, loader, max_lr):
             optimizer.zero_grad()
             torch.nn.functional.mse_loss(model(x), y).backward()
             optimizer.step()
+
+
+def train_epoch(model, loader, eps_scheduler, optimizer):
+    for x, y in loader:
+        eps_scheduler.step_batch()
+        optimizer.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        optimizer.step()
+
+
+def certified_training(model, loader, eps_scheduler, epochs):
+    # Verified-Intelligence/auto_LiRPA examples/vision/simple_training.py: the rate decays only
+    # once epsilon has ramped up, which the epochs before it (training through
+    # train_epoch) bring about
+    optimizer = torch.optim.Adam(model.parameters())
+    lr_scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
+    for t in range(1, epochs + 1):
+        if eps_scheduler.reached_max_eps():
+            lr_scheduler.step()
+        train_epoch(model, loader, eps_scheduler, optimizer)
+    for t in range(1, epochs + 1):
+        if args.decay_lr():
+            lr_scheduler.step()  # expect: scheduler-step-before-optimizer-step
+        train_epoch(model, loader, eps_scheduler, optimizer)

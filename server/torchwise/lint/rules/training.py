@@ -853,7 +853,7 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
             continue
         # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
-        if loops and _after_first_iteration(a, call, loops):
+        if loops and (_after_first_iteration(a, call, loops) or _gated_by_training_state(a, call, loops[-1])):
             continue
         region = loops[-1] if loops else _block_of(a, call)
         if region is None:
@@ -1089,6 +1089,26 @@ def _after_first_iteration(a, call: ast.Call, loops: list) -> bool:
             if first is not None and first == in_else:
                 return True  # false first, in its body; or true first, in its else (aimagelab/mammoth's
                 # ``if epoch <= 0: ... elif epoch == 1: ... else: scheduler.step()``)
+    return False
+
+
+def _gated_by_training_state(a, call: ast.Call, loop: ast.AST) -> bool:
+    """The step runs under an ``if`` whose test asks an object that the loop hands to a
+    call (``if eps_scheduler.reached_max_eps(): lr_scheduler.step()``, then
+    ``Train(model, t, train_data, eps_scheduler, ...)``: Verified-Intelligence/auto_LiRPA):
+    its answer follows the training, and is unknown in the first iteration."""
+    for anc in flow.ancestors(a, call):
+        if anc is loop or isinstance(anc, (*flow.LOOPS, *flow.SCOPES)):
+            return False
+        if anc.__class__ is not ast.If:
+            continue
+        asked = {c.func.value.id for c in ast.walk(anc.test)  # type: ignore[attr-defined]
+                 if c.__class__ is ast.Call and c.func.__class__ is ast.Attribute  # type: ignore[attr-defined]
+                 and c.func.value.__class__ is ast.Name}  # type: ignore[attr-defined]
+        if asked and any(arg.__class__ is ast.Name and arg.id in asked  # type: ignore[attr-defined]
+                         for c in flow.calls_in(a, loop) if not flow.contains(anc.test, c)  # type: ignore[attr-defined]
+                         for arg in (*c.args, *(k.value for k in c.keywords))):
+            return True
     return False
 
 
