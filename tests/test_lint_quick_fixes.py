@@ -613,3 +613,21 @@ def test_a_conda_environment_on_python_3_7_runs_no_torch_that_deprecates_cuda_am
         assert len(lint_source(source, module, rules=[rule])) == found, python
         assert inferred(module) == {"3.7": "1.12<2.0", "3.6.9": "1.12<1.11", "3.8": "1.12"}[python]
     assert _pinned_in("dependencies:\n  - python=3.7\n") is None  # (the ceiling comes from the folder, not the file)
+
+
+def test_a_compatible_release_pin_bounds_torch_above(tmp_path) -> None:
+    """FoundationVision/VAR's ``torch~=2.1.0`` is pip's ``>=2.1.0, ==2.1.*``: no 2.2 installs,
+    let alone the 2.4 that deprecates ``torch.cuda.amp``. ``~=2.1`` allows any 2.x."""
+    from torchwise.lint.engine import get_rule, lint_source
+    from torchwise.lint.options import _pinned_in
+
+    assert _pinned_in("torch~=2.1.0\n") == "2.1<2.2"
+    assert _pinned_in("torch ~= 1.13.1\nnumpy\n") == "1.13<1.14"
+    assert _pinned_in("torch~=2.1\n") == "2.1<3.0"
+    source = "import torch\nscaler = torch.cuda.amp.GradScaler()\n"
+    rule = get_rule("deprecated-cuda-amp")
+    for name, pin, found in (("patch", "torch~=2.1.0", 0), ("minor", "torch~=2.1", 1)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "requirements.txt").write_text(f"{pin}\nnumpy\n")
+        assert len(lint_source(source, str(folder / "module.py"), rules=[rule])) == found, pin
