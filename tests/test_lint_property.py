@@ -3,8 +3,10 @@ no rule raises on them (a rule that raises would be reported through on_error)."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,3 +93,27 @@ def test_pathological_inputs() -> None:
                    "def f(:\n" * 60, "\x00\x00", "if x:\n" + "    " * 120 + "pass\n", "\ufeffimport torch\n",
                    "a" + ".b" * 3000 + "\n", "x = 1 +" * 2000]:
         check(source)
+
+
+# Methods whose receiver rules read (``x.requires_grad_(False)``'s ``x``): written as plain
+# function calls (``requires_grad_(False)``, a name of the module), the rules must not assume
+# an attribute. Found crashing before: missing-no-grad, unregistered-submodules, nll-loss-without-log-softmax.
+RECEIVED = ["parameters", "named_parameters", "requires_grad_", "step", "zero_grad", "eval", "train", "backward",
+            "append", "scale", "unscale_", "numpy", "to", "cuda", "softmax", "item", "modules", "update"]
+
+
+PROJECT_SOURCES = [p.read_text(encoding="utf-8") for p in sorted((FIXTURES.parent / "lint_projects").rglob("*.py"))]
+
+
+@pytest.mark.parametrize("method", RECEIVED)
+def test_methods_called_as_plain_functions_never_crash(method: str) -> None:
+    pattern = re.compile(r"[\w\])]+(?:\.\w+)*\." + method + r"\(")
+    changed = 0
+    for source in CORPUS + PROJECT_SOURCES:
+        mutant = pattern.sub(method + "(", source)
+        if mutant != source:
+            changed += 1
+            errors: list[str] = []
+            lint_source(mutant, "mutant.py", rules=RULES, on_error=errors.append)
+            assert not errors, (method, errors)
+    assert changed, method  # the pattern still finds its method in the fixtures

@@ -442,7 +442,8 @@ def _last_listed(ctx: Context, built: ast.Call, listed: ast.expr) -> ast.expr | 
     elif before.__class__ is ast.Assign and len(before.targets) == 1:  # type: ignore[attr-defined]
         target, value = before.targets[0], before.value  # type: ignore[attr-defined]
     elif before.__class__ is ast.Expr and before.value.__class__ is ast.Call \
-            and flow.method_name(before.value) == "append" and len(before.value.args) == 1:  # type: ignore[attr-defined]
+            and flow.method_name(before.value) == "append" and len(before.value.args) == 1 \
+            and before.value.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
         target, value = before.value.func.value, ast.List(elts=[before.value.args[0]])  # type: ignore[attr-defined]
     else:
         return None

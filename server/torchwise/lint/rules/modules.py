@@ -359,8 +359,8 @@ def _evaluated_in_init(info) -> frozenset[str]:
             if not held or not held.startswith("self.") or gen.target.__class__ is not ast.Name:
                 continue
             name = gen.target.id
-            if any(n.__class__ is ast.Call and flow.method_name(n) == "eval" and not n.args
-                   and flow.dotted(n.func.value) == name for n in ast.walk(node)):  # type: ignore[attr-defined]
+            if any(n.__class__ is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "eval"  # type: ignore[attr-defined]
+                   and not n.args and flow.dotted(n.func.value) == name for n in ast.walk(node)):  # type: ignore[attr-defined]
                 out.add(held[len("self."):])
     return frozenset(out)
 

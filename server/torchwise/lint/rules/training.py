@@ -3421,15 +3421,18 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
         if call.func.__class__ in (ast.Name, ast.Attribute) and _freezes_through_helper(ctx, func, call, target) \
                 and not _layer_set_between(a, func, target, call, model_call):
             return True
-        if flow.method_name(call) == "requires_grad_" and call.args and is_false(call.args[0]):
+        if flow.method_name(call) == "requires_grad_" and call.args and is_false(call.args[0]) \
+                and call.func.__class__ is ast.Attribute:
             receiver = call.func.value  # type: ignore[attr-defined]
-            while receiver.__class__ is ast.Call and flow.method_name(receiver) in _CHAINED:
+            while receiver.__class__ is ast.Call and receiver.func.__class__ is ast.Attribute \
+                    and flow.method_name(receiver) in _CHAINED:  # type: ignore[attr-defined]
                 receiver = receiver.func.value  # type: ignore[attr-defined]
             if flow.dotted(receiver) == target and not _layer_set_between(a, func, target, call, model_call):
                 return True
     for loop in _local_for_loops(a, func):
         if not flow.before(loop, model_call) or not isinstance(loop, ast.For) \
-                or flow.method_name(loop.iter) not in ("parameters", "named_parameters"):
+                or flow.method_name(loop.iter) not in ("parameters", "named_parameters") \
+                or loop.iter.func.__class__ is not ast.Attribute:  # type: ignore[attr-defined]
             continue
         name = _parameter_name(loop)
         if flow.dotted(loop.iter.func.value) != target or name is None:  # type: ignore[attr-defined]
@@ -3492,11 +3495,13 @@ def _frozen_globals(a) -> frozenset[str]:
                 statements.extend(stmt.body)
         for stmt in statements:
             if stmt.__class__ is ast.For and flow.method_name(stmt.iter) in ("parameters", "named_parameters") \
+                    and stmt.iter.func.__class__ is ast.Attribute \
                     and stmt.iter.func.value.__class__ is ast.Name:  # type: ignore[attr-defined]
                 name = _parameter_name(stmt)  # type: ignore[arg-type]
                 if name is not None and _freezes_each(ast.walk(stmt), name):
                     frozen.add(stmt.iter.func.value.id)  # type: ignore[attr-defined]
             elif stmt.__class__ is ast.Expr and flow.method_name(stmt.value) == "requires_grad_" \
+                    and stmt.value.func.__class__ is ast.Attribute \
                     and stmt.value.func.value.__class__ is ast.Name and stmt.value.args \
                     and is_false(stmt.value.args[0]):  # type: ignore[attr-defined]
                 frozen.add(stmt.value.func.value.id)  # type: ignore[attr-defined]
@@ -3507,7 +3512,8 @@ def _frozen_globals(a) -> frozenset[str]:
             if held in frozen and not (call.args and is_false(call.args[0])):
                 thawed.add(held)
         for loop in flow.index(a).loops:
-            if loop.__class__ is ast.For and flow.method_name(loop.iter) in ("parameters", "named_parameters"):
+            if loop.__class__ is ast.For and flow.method_name(loop.iter) in ("parameters", "named_parameters") \
+                    and loop.iter.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
                 held, name = flow.dotted(loop.iter.func.value), _parameter_name(loop)  # type: ignore[attr-defined]
                 if held in frozen and name is not None and _sets_requires_grad(
                         ast.walk(loop), name, lambda v: not is_false(v)):
@@ -3619,7 +3625,8 @@ def _attributes_frozen_in_init(owner: ast.ClassDef, init: ast.FunctionDef) -> fr
     """The ``self.X`` that ``init`` freezes and no method thaws; once per class."""
     frozen, thawed = set(), set()
     for node in ast.walk(owner):
-        if node.__class__ is ast.For and flow.method_name(node.iter) in ("parameters", "named_parameters"):  # type: ignore[attr-defined]
+        if node.__class__ is ast.For and flow.method_name(node.iter) in ("parameters", "named_parameters") \
+                and node.iter.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
             held = flow.dotted(node.iter.func.value)  # type: ignore[attr-defined]
             name = _parameter_name(node)  # type: ignore[arg-type]
             if not held or not held.startswith("self.") or name is None:
