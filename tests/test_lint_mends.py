@@ -368,7 +368,11 @@ def test_batch_22_false_findings_are_mended() -> None:
     bn = (MENDS / "bn_update.py").read_text()
     assert findings(bn, "missing-eval") == []
     plain = bn.replace("bn_update", "score").replace("module.momentum = b / (n + b)", "print(module)")
-    assert [f.line for f in findings(plain, "missing-eval")] == [15]
+    assert findings(plain, "missing-eval") == []  # train() chosen just before the block (batch 81)
+    caller = ("\n\ndef fit(loader, model, opt):\n    model.train()\n    for x, y in loader:\n"
+              "        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n    score(loader, model)\n")
+    left_over = plain.replace("    model.train()\n", "") + caller
+    assert [f.line for f in findings(left_over, "missing-eval")] == [14]
     # ART: `self.optimizer` is a property returning `self._optimizer`
     prop = (MENDS / "optimizer_property.py").read_text()
     assert findings(prop, "missing-zero-grad") == []
@@ -1692,3 +1696,20 @@ def test_batch_80_a_misspelt_dim_keyword_raises() -> None:
     assert "takes no argument `dims`" in found.message and "TypeError" in found.message
     [plain] = findings(source.replace(", dims=-1", ""), "softmax-without-dim")
     assert "picks the dimension implicitly" in plain.message
+
+
+def test_batch_81_train_mode_chosen_just_before_the_no_grad_block() -> None:
+    """pprp/SimpleCVReproduction's copy of NAS-Bench-201's ``valid_func``: ``network.train()``
+    is the statement just before its ``no_grad`` loop, in a function that trains nothing: a
+    weight-sharing supernet evaluated with batch statistics on purpose. A function that also
+    trains, or a mode left over from a caller, is still reported."""
+    source = ("import torch\n\n\ndef valid_func(xloader, network, criterion):\n    network.train()\n"
+              "    losses = []\n    with torch.no_grad():\n        for step, (x, y) in enumerate(xloader):\n"
+              "            _, logits = network(x)\n            losses.append(criterion(logits, y).item())\n"
+              "    return losses\n")
+    assert findings(source, "missing-eval") == []
+    trains = source.replace("def valid_func(xloader, network, criterion):\n",
+                            "def valid_func(xloader, network, criterion, opt, train_loader):\n"
+                            "    for x, y in train_loader:\n        opt.zero_grad()\n"
+                            "        criterion(network(x)[1], y).backward()\n        opt.step()\n")
+    assert [f.line for f in findings(trains, "missing-eval")] == [13]

@@ -1643,6 +1643,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 and not (switch is not None and _output_unused(a, call)) \
                 and not _mode_free(ctx, _run_of_target(a, call, target)) \
                 and not _losses_in_train_mode(a, block, call, target) and not _timing_loop(a, loop, block) \
+                and not _train_mode_chosen_for_the_block(a, block, target) \
                 and not _mode_saved(a, call, target) and not _feeds_a_grad_pass(a, block, call, target) \
                 and not (switch is not None and _built_before(a, block, switch, target)) \
                 and not (not from_callers and _eval_commented_out(ctx, call, target)) \
@@ -1662,6 +1663,31 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target, restore=from_callers),
             )
+
+
+def _train_mode_chosen_for_the_block(a, block: ast.AST, target: str) -> bool:
+    """A function that trains nothing itself sets ``target.train()`` as a statement just
+    before the ``no_grad`` block (only statements that neither call nor mention ``target``
+    between): train mode chosen for this pass on purpose, batch statistics wanted
+    (NAS-Bench-201's ``valid_func`` evaluates a weight-sharing supernet so; ms-loss's XBM
+    fills its memory bank so), not a mode left over from training."""
+    place = flow.block_place(a, block)
+    if place is None or place[1] == 0:
+        return False
+    func = flow.enclosing_function(a, block)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    statements, at = place
+    for stmt in reversed(statements[:at]):
+        if stmt.__class__ is ast.Expr and stmt.value.__class__ is ast.Call \
+                and effects.mode_call(stmt.value) == (target, "train"):  # type: ignore[attr-defined]
+            break
+        if any(n.__class__ in (ast.Name, ast.Attribute) and flow.dotted(n) == target for n in ast.walk(stmt)):
+            return False
+    else:
+        return False
+    return not any(flow.is_backward_call(c) or flow.method_name(c) in ("step", "zero_grad")
+                   for c in flow.calls_in(a, func))
 
 
 def _losses_in_train_mode(a, block: ast.AST, call: ast.Call, target: str) -> bool:
