@@ -774,8 +774,15 @@ def _single_attributes(ctx: Context) -> set[str]:
 def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[str]) -> str | None:
     """The loss a ``self.<attr>`` holds: ``self.loss_func = F.binary_cross_entropy_with_logits``,
     or ``self.loss = loss`` where ``loss`` is an ``__init__`` parameter defaulting to a loss
-    instance (``def __init__(self, loss=nn.CrossEntropyLoss())``). One assignment only."""
+    instance (``def __init__(self, loss=nn.CrossEntropyLoss())``). One assignment only. Also
+    through a local alias of the attribute (``loss_func = self.loss_func; loss_func(outputs,
+    y)``: IBM/dstc-noesis's ``SupervisedTrainer``)."""
     a = ctx.analysis
+    if isinstance(func, ast.Name):
+        alias = flow.binding_value(a, func)
+        if alias is None or alias.__class__ is not ast.Attribute:
+            return None
+        func = alias  # type: ignore[assignment]
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
         return None
     assigned = flow.attribute_assignments(a, func)
