@@ -1713,3 +1713,20 @@ def test_batch_81_train_mode_chosen_just_before_the_no_grad_block() -> None:
                             "    for x, y in train_loader:\n        opt.zero_grad()\n"
                             "        criterion(network(x)[1], y).backward()\n        opt.step()\n")
     assert [f.line for f in findings(trains, "missing-eval")] == [13]
+
+
+def test_batch_82_mixed_precision_switched_off_by_the_files_own_flags() -> None:
+    """Kaggle notebooks switch AMP with ``class CFG: apex = False`` or ``USE_AMP = False``:
+    ``GradScaler(enabled=CFG.apex)`` then scales nothing, and an ``if CFG.apex:`` arm never
+    runs, so a clip after it sees plain gradients. A flag assigned again anywhere in the
+    file (``CFG.apex = True``), or bound twice, is not known to be off."""
+    body = ("    scaler = torch.cuda.amp.GradScaler(enabled=FLAG)\n    for x, y in loader:\n"
+            "        scaler.scale(model(x).sum()).backward()\n"
+            "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
+            "        scaler.step(optimizer)\n        scaler.update()\n        optimizer.zero_grad()\n")
+    head = "import torch\n\nUSE_AMP = False\n\n\nclass CFG:\n    apex = False\n\n\ndef train(loader, model, optimizer):\n"
+    for flag in ("CFG.apex", "USE_AMP", "False"):
+        assert findings(head + body.replace("FLAG", flag), "clip-scaled-gradients") == [], flag
+    assert len(findings(head + body.replace("FLAG", "CFG.apex") + "\n\nCFG.apex = True\n", "clip-scaled-gradients")) == 1
+    assert len(findings(head + body.replace("FLAG", "USE_AMP") + "\n\nUSE_AMP = True\n", "clip-scaled-gradients")) == 1
+    assert len(findings(head + body.replace("FLAG", "CFG.other"), "clip-scaled-gradients")) == 1

@@ -97,3 +97,37 @@ def disabled_scaler(net, loader, optimizer):
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1)
         scaler.step(optimizer)
         scaler.update()
+
+
+class CFG:
+    # a Kaggle notebook's configuration: mixed precision switched off
+    apex = False
+    max_grad_norm = 1000
+
+
+def train_fn_cfg(loader, net, optimizer):
+    scaler = torch.cuda.amp.GradScaler(enabled=CFG.apex)
+    for x, y in loader:
+        with torch.cuda.amp.autocast(enabled=CFG.apex):
+            loss = F.mse_loss(net(x), y)
+        scaler.scale(loss).backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), CFG.max_grad_norm)
+        scaler.step(optimizer)
+        scaler.update()
+        optimizer.zero_grad()
+
+
+def train_fn_arms(loader, net, optimizer, amp_scaler):
+    for x, y in loader:
+        loss = F.mse_loss(net(x), y)
+        if CFG.apex:
+            amp_scaler.scale(loss).backward()
+        else:
+            loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), CFG.max_grad_norm)
+        if CFG.apex:
+            amp_scaler.step(optimizer)
+            amp_scaler.update()
+        else:
+            optimizer.step()
+        optimizer.zero_grad()

@@ -1158,6 +1158,45 @@ def last_assignment(analysis: Analysis, name: str, node: ast.AST) -> ast.Assign 
     return last  # type: ignore[return-value]
 
 
+def static_false(analysis: Analysis, expr: ast.AST | None) -> bool:
+    """``expr`` is False as the file sets it: the literal; a name of the module bound once,
+    to False (``USE_AMP = False``); or ``C.x`` where ``C`` is a class of the module whose body
+    sets ``x = False`` and no line of the file assigns an attribute ``x`` (a Kaggle
+    notebook's ``class CFG: apex = False``, then ``GradScaler(enabled=CFG.apex)``)."""
+    if expr is None:
+        return False
+    if expr.__class__ is ast.Constant:
+        return expr.value is False  # type: ignore[attr-defined]
+    if expr.__class__ is ast.Name:
+        binding = analysis.lookup(expr.id, analysis.scope_of(expr), expr.lineno)  # type: ignore[attr-defined]
+        if binding is None or binding.kind != "assign" or binding.index is not None \
+                or binding.node.__class__ is not ast.Constant or binding.node.value is not False:  # type: ignore[union-attr]
+            return False
+        bindings = analysis.module_scope.bindings.get(expr.id, ())  # type: ignore[attr-defined]
+        return len(bindings) == 1 and bindings[0] is binding
+    if expr.__class__ is not ast.Attribute or expr.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return False
+    attr = expr.attr  # type: ignore[attr-defined]
+    klass = next((s for s in analysis.tree.body if s.__class__ is ast.ClassDef
+                  and s.name == expr.value.id), None)  # type: ignore[attr-defined]
+    if klass is None or attr in _stored_attributes(analysis):
+        return False
+    values = [s.value for s in klass.body if (s.__class__ is ast.Assign and len(s.targets) == 1
+              and s.targets[0].__class__ is ast.Name and s.targets[0].id == attr)
+              or (s.__class__ is ast.AnnAssign and s.target.__class__ is ast.Name and s.target.id == attr)]  # type: ignore[attr-defined]
+    return len(values) == 1 and values[0].__class__ is ast.Constant and values[0].value is False  # type: ignore[union-attr]
+
+
+def _stored_attributes(analysis: Analysis) -> frozenset[str]:
+    """The attribute names some line of the file assigns (``CFG.apex = True``); once per file."""
+    found = analysis.queries.get("stored_attributes")
+    if found is None:
+        found = analysis.queries["stored_attributes"] = frozenset(
+            n.attr for n in index(analysis).by_type.get(ast.Attribute, ())
+            if n.ctx.__class__ is not ast.Load)  # type: ignore[attr-defined]
+    return found
+
+
 def binding_value(analysis: Analysis, name: ast.Name, element: bool = False) -> ast.expr | None:
     """The expression last assigned to ``name`` before its use, if it is a plain assignment;
     ``element``: also its element of a tuple assigned element by element (``x, y = t["x"], t["y"]``)."""

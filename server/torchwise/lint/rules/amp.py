@@ -24,9 +24,23 @@ def _scaled_backwards(ctx: Context) -> list[tuple[ast.Call, ast.expr]]:
             continue
         recv = flow.receiver(call)
         if isinstance(recv, ast.Call) and flow.method_name(recv) == "scale" and isinstance(recv.func, ast.Attribute):
-            if flow.is_scaler(a, recv.func.value):
+            if flow.is_scaler(a, recv.func.value) and not _switched_off(a, call):
                 out.append((call, recv.func.value))
     return out
+
+
+def _switched_off(a, node: ast.AST) -> bool:
+    """``node`` runs only under ``if <flag>:`` where the file sets the flag False
+    (``flow.static_false``: ``if CFG.apex:`` under ``class CFG: apex = False``): dead code
+    as configured."""
+    child = node
+    for anc in flow.ancestors(a, node):
+        if isinstance(anc, flow.SCOPES):
+            return False
+        if anc.__class__ is ast.If and any(s is child for s in anc.body) and flow.static_false(a, anc.test):  # type: ignore[attr-defined]
+            return True
+        child = anc
+    return False
 
 
 def _by_function(a, scaled: list[tuple[ast.Call, ast.expr]]) -> dict[int, list[tuple[ast.Call, ast.expr]]]:
@@ -245,7 +259,8 @@ _ENABLED_POSITION = {"torch.cuda.amp.GradScaler": 4, "torch.cpu.amp.GradScaler":
 
 def _scaler_off(a, scaler: ast.expr, func: ast.AST) -> bool:
     """The scaler is built disabled, so ``scale()`` returns the loss as it is and nothing
-    is scaled: ``GradScaler(enabled=False)``, or ``enabled=amp`` where ``amp`` is a
+    is scaled: ``GradScaler(enabled=False)`` (or a flag the file sets False, ``flow.static_false``:
+    ``enabled=CFG.apex`` under ``class CFG: apex = False``), or ``enabled=amp`` where ``amp`` is a
     parameter of the function and every call of it in the file passes False (or leaves a
     False default): duyhominhnguyen/LVM-Med's ``train_net(..., amp=True)``, called once,
     with ``amp=False``."""
@@ -260,7 +275,7 @@ def _scaler_off(a, scaler: ast.expr, func: ast.AST) -> bool:
     enabled = argument(built, "enabled", _ENABLED_POSITION.get(qualname, 5))  # type: ignore[arg-type]
     if enabled is None:
         return False
-    if is_false(enabled):
+    if flow.static_false(a, enabled):
         return True
     if enabled.__class__ is not ast.Name or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
@@ -291,7 +306,8 @@ def _handed_scaler_step(a, func: ast.AST, clip: ast.Call, scaled: Sequence[tuple
     and steps the scaler in the ``else``). ``scaled``: the function's own scaled backward calls."""
     step = next((n for n in flow.calls_in(a, func) if flow.method_name(n) == "step" and n.args
                  and n.func.__class__ is ast.Attribute and flow.before(clip, n)
-                 and flow.is_scaler(a, n.func.value) and flow.same_branch(a, clip, n)), None)  # type: ignore[attr-defined]
+                 and flow.is_scaler(a, n.func.value) and flow.same_branch(a, clip, n)
+                 and not _switched_off(a, n)), None)  # type: ignore[attr-defined]
     if step is None or _unscaled_somewhere(a):
         return None
     scaler = flow.dotted(step.func.value)  # type: ignore[attr-defined]
@@ -349,8 +365,8 @@ def _is_autocast(ctx: Context, expr: ast.expr, depth: int = 0) -> bool:
     if qualname not in flow.AUTOCAST:
         return False
     for k in expr.keywords:
-        if k.arg == "enabled" and isinstance(k.value, ast.Constant) and k.value.value is False:
-            return False
+        if k.arg == "enabled" and flow.static_false(ctx.analysis, k.value):
+            return False  # (also a flag the file sets False: ``enabled=CFG.apex``)
     # ``torch.cuda.amp.autocast(False)``: enabled is the first argument of the device classes
     # (hongsukchoi/3DCrowdNet_RELEASE runs its backward in ``with amp.autocast(False):``)
     return not (qualname in _ENABLED_FIRST and expr.args and is_false(expr.args[0]))
