@@ -1730,3 +1730,16 @@ def test_batch_82_mixed_precision_switched_off_by_the_files_own_flags() -> None:
     assert len(findings(head + body.replace("FLAG", "CFG.apex") + "\n\nCFG.apex = True\n", "clip-scaled-gradients")) == 1
     assert len(findings(head + body.replace("FLAG", "USE_AMP") + "\n\nUSE_AMP = True\n", "clip-scaled-gradients")) == 1
     assert len(findings(head + body.replace("FLAG", "CFG.other"), "clip-scaled-gradients")) == 1
+
+
+def test_batch_82_one_function_for_the_training_and_the_evaluation_pass() -> None:
+    """imatge-upc/rvos's ``runIter(..., mode)``: ``if mode == 'train': decoder.train(True) else:
+    decoder.train(False)``, then a loop over time steps shared by both passes, and backward
+    after it on the training pass. The evaluation pass records graphs (right), but wrapping
+    the loop in no_grad would break training: the finding names the test and offers no fix."""
+    source = ("import torch\n\n\ndef run_iter(decoder, feats, y, opt, mode='train'):\n    if mode == 'train':\n"
+              "        decoder.train(True)\n    else:\n        decoder.train(False)\n    outs = []\n"
+              "    for t in range(10):\n        outs.append(decoder(feats[t]))\n    loss = torch.stack(outs).mean()\n"
+              "    if mode == 'train':\n        opt.zero_grad()\n        loss.backward()\n        opt.step()\n    return loss\n")
+    [found] = findings(source, "missing-no-grad")
+    assert "when `mode == 'train'` is false" in found.message and found.fix is None

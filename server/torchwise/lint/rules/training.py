@@ -3030,6 +3030,16 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                     f"wasting memory and time; run the model under `torch.no_grad()` on that path "
                     f"(`with torch.set_grad_enabled({'not ' if flag[1] else ''}{flag[0]}):`)",  # type: ignore[index]
                 )
+            elif (test := _switched_by_a_test(a, call, target, func)) is not None:
+                # ``if mode == 'train': model.train() else: model.train(False)``, the loop shared by both
+                # passes, training after it (imatge-upc/rvos's ``runIter``): no_grad around it would break training
+                yield ctx.finding(
+                    model_call,
+                    f"`{target}` is evaluated without `torch.no_grad()` when `{ctx.text(test)}` is false: "
+                    "autograd records every operation of this loop, wasting memory and time; run it under "
+                    f"`torch.set_grad_enabled({ctx.text(test)})` (not `no_grad`, which the training pass "
+                    "through the same code cannot take)",
+                )
             else:
                 yield _no_grad_finding(ctx, model_call, target, loop, func)
             found.append(loop)  # and on: a test loop after the validation loop records too (thunlp/OpenPrompt)
@@ -3046,6 +3056,25 @@ def _module_forward(a, func: ast.AST) -> bool:
     cut the graph."""
     return (func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) and func.name in ("forward", "__call__")  # type: ignore[attr-defined]
             and flow.parent(a, func).__class__ is ast.ClassDef)
+
+
+def _switched_by_a_test(a, eval_call: ast.Call, target: str, func: ast.AST) -> ast.expr | None:
+    """The test of the ``if`` whose ``else`` arm holds ``eval_call`` and whose body puts
+    ``target`` in train mode, when the function also trains (calls ``backward()``) after that
+    ``if``: one function for the training and the evaluation pass."""
+    child = eval_call
+    for anc in flow.ancestors(a, eval_call):
+        if anc is func or isinstance(anc, flow.SCOPES):
+            return None
+        if anc.__class__ is ast.If and any(s is child for s in anc.orelse):  # type: ignore[attr-defined]
+            if any(n.__class__ is ast.Call and effects.mode_call(n) == (target, "train")
+                   for s in anc.body for n in ast.walk(s)) and any(  # type: ignore[attr-defined]
+                    flow.is_backward_call(c) and flow.before(anc, c) and not flow.contains(anc, c)
+                    for c in flow.calls_in(a, func)):
+                return anc.test  # type: ignore[attr-defined]
+            return None
+        child = anc
+    return None
 
 
 def _no_grad_finding(ctx: Context, model_call: ast.Call, target: str, loop: ast.AST, func: ast.AST,
