@@ -1730,6 +1730,8 @@ def test_batch_82_mixed_precision_switched_off_by_the_files_own_flags() -> None:
     assert len(findings(head + body.replace("FLAG", "CFG.apex") + "\n\nCFG.apex = True\n", "clip-scaled-gradients")) == 1
     assert len(findings(head + body.replace("FLAG", "USE_AMP") + "\n\nUSE_AMP = True\n", "clip-scaled-gradients")) == 1
     assert len(findings(head + body.replace("FLAG", "CFG.other"), "clip-scaled-gradients")) == 1
+    set_by_a_function = "\n\ndef enable():\n    global USE_AMP\n    USE_AMP = True\n"
+    assert len(findings(head + body.replace("FLAG", "USE_AMP") + set_by_a_function, "clip-scaled-gradients")) == 1
 
 
 def test_batch_82_one_function_for_the_training_and_the_evaluation_pass() -> None:

@@ -857,8 +857,8 @@ def is_optimizer(analysis: Analysis, expr: ast.AST | None) -> bool:
     if not _OPT_NAME.search(name) or _SCALER_NAME.search(name):
         return False
     if expr.__class__ is ast.Name:
-        known = memo(analysis, enclosing_function(analysis, expr), "assigned_types",
-                     lambda: _assigned_types(analysis, enclosing_function(analysis, expr))).get(expr.id)  # type: ignore[attr-defined]
+        func = enclosing_function(analysis, expr)
+        known = memo(analysis, func, "assigned_types", lambda: _assigned_types(analysis, func)).get(expr.id)  # type: ignore[attr-defined]
         if known:  # bound on each arm of an ``if`` (``= EMAWeightOptimizer(...)``, ``= None``): what its calls build
             return any(is_subclass(analysis, q, OPTIMIZER) for q in known)
     return True
@@ -1165,36 +1165,51 @@ def static_false(analysis: Analysis, expr: ast.AST | None) -> bool:
     notebook's ``class CFG: apex = False``, then ``GradScaler(enabled=CFG.apex)``)."""
     if expr is None:
         return False
-    if expr.__class__ is ast.Constant:
+    kind = expr.__class__
+    if kind is ast.Constant:
         return expr.value is False  # type: ignore[attr-defined]
-    if expr.__class__ is ast.Name:
-        binding = analysis.lookup(expr.id, analysis.scope_of(expr), expr.lineno)  # type: ignore[attr-defined]
-        if binding is None or binding.kind != "assign" or binding.index is not None \
-                or binding.node.__class__ is not ast.Constant or binding.node.value is not False:  # type: ignore[union-attr]
+    if kind is ast.Name:
+        names = false_flags(analysis)[0]
+        if expr.id not in names:  # type: ignore[attr-defined]
             return False
-        bindings = analysis.module_scope.bindings.get(expr.id, ())  # type: ignore[attr-defined]
-        return len(bindings) == 1 and bindings[0] is binding
-    if expr.__class__ is not ast.Attribute or expr.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
-        return False
-    attr = expr.attr  # type: ignore[attr-defined]
-    klass = next((s for s in analysis.tree.body if s.__class__ is ast.ClassDef
-                  and s.name == expr.value.id), None)  # type: ignore[attr-defined]
-    if klass is None or attr in _stored_attributes(analysis):
-        return False
-    values = [s.value for s in klass.body if (s.__class__ is ast.Assign and len(s.targets) == 1
-              and s.targets[0].__class__ is ast.Name and s.targets[0].id == attr)
-              or (s.__class__ is ast.AnnAssign and s.target.__class__ is ast.Name and s.target.id == attr)]  # type: ignore[attr-defined]
-    return len(values) == 1 and values[0].__class__ is ast.Constant and values[0].value is False  # type: ignore[union-attr]
+        binding = analysis.lookup(expr.id, analysis.scope_of(expr), expr.lineno)  # type: ignore[attr-defined]
+        return binding is not None and binding is names[expr.id]  # type: ignore[attr-defined]
+    return kind is ast.Attribute and expr.value.__class__ is ast.Name \
+        and (expr.value.id, expr.attr) in false_flags(analysis)[1]  # type: ignore[attr-defined]
 
 
-def _stored_attributes(analysis: Analysis) -> frozenset[str]:
-    """The attribute names some line of the file assigns (``CFG.apex = True``); once per file."""
-    found = analysis.queries.get("stored_attributes")
+def false_flags(analysis: Analysis) -> tuple[dict[str, object], frozenset[tuple[str, str]]]:
+    """The module's names bound once, to False (name -> its binding), and the ``(class,
+    attribute)`` pairs a class of the module sets to False in its body and no line of the
+    file assigns again; once per file."""
+    found = analysis.queries.get("false_flags")
     if found is None:
-        found = analysis.queries["stored_attributes"] = frozenset(
-            n.attr for n in index(analysis).by_type.get(ast.Attribute, ())
-            if n.ctx.__class__ is not ast.Load)  # type: ignore[attr-defined]
-    return found
+        names: dict[str, object] = {}
+        declared = {n for g in index(analysis).by_type.get(ast.Global, ()) for n in g.names}  # type: ignore[attr-defined]
+        for name, bindings in analysis.module_scope.bindings.items():  # type: ignore[attr-defined]
+            if name in declared:
+                continue  # (a function may set it: ``global USE_AMP; USE_AMP = True``)
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].index is None \
+                    and bindings[0].node.__class__ is ast.Constant and bindings[0].node.value is False:
+                names[name] = bindings[0]
+        pairs = set()
+        for klass in analysis.tree.body:
+            if klass.__class__ is not ast.ClassDef:
+                continue
+            seen: dict[str, int] = {}
+            for stmt in klass.body:  # type: ignore[attr-defined]
+                target = stmt.targets[0] if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 else (
+                    stmt.target if stmt.__class__ is ast.AnnAssign else None)  # type: ignore[attr-defined]
+                if target.__class__ is ast.Name:
+                    seen[target.id] = seen.get(target.id, 0) + 1  # type: ignore[union-attr]
+                    if stmt.value.__class__ is ast.Constant and stmt.value.value is False:  # type: ignore[attr-defined]
+                        pairs.add((klass.name, target.id))  # type: ignore[attr-defined,union-attr]
+            pairs = {(c, x) for c, x in pairs if c != klass.name or seen.get(x) == 1}  # type: ignore[attr-defined]
+        if pairs:
+            stored = {n.attr for n in index(analysis).by_type.get(ast.Attribute, ()) if n.ctx.__class__ is not ast.Load}  # type: ignore[attr-defined]
+            pairs = {(c, x) for c, x in pairs if x not in stored}
+        found = analysis.queries["false_flags"] = (names, frozenset(pairs))
+    return found  # type: ignore[return-value]
 
 
 def binding_value(analysis: Analysis, name: ast.Name, element: bool = False) -> ast.expr | None:

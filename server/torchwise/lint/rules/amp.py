@@ -33,6 +33,9 @@ def _switched_off(a, node: ast.AST) -> bool:
     """``node`` runs only under ``if <flag>:`` where the file sets the flag False
     (``flow.static_false``: ``if CFG.apex:`` under ``class CFG: apex = False``): dead code
     as configured."""
+    names, pairs = flow.false_flags(a)
+    if not names and not pairs:
+        return False
     child = node
     for anc in flow.ancestors(a, node):
         if isinstance(anc, flow.SCOPES):
@@ -280,9 +283,7 @@ def _scaler_off(a, scaler: ast.expr, func: ast.AST) -> bool:
     if enabled.__class__ is not ast.Name or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
     names = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
-    if enabled.id not in names or any(  # type: ignore[attr-defined]
-            n.__class__ is ast.Name and n.id == enabled.id and n.ctx.__class__ is ast.Store  # type: ignore[attr-defined]
-            for n in flow.walk_local(a, func)):
+    if enabled.id not in names:  # type: ignore[attr-defined]
         return False
     default = parameter_defaults(func.args).get(enabled.id)  # type: ignore[attr-defined]
     sites = [c for c in flow.calls_named(a, func.name) if c.func.__class__ is ast.Name]
@@ -294,7 +295,8 @@ def _scaler_off(a, scaler: ast.expr, func: ast.AST) -> bool:
             return False
         if not is_false(given if given is not None else default):
             return False
-    return True
+    return not any(n.__class__ is ast.Name and n.id == enabled.id and n.ctx.__class__ is ast.Store  # type: ignore[attr-defined]
+                   for n in flow.walk_local(a, func))  # (the flag rebound in the function: unknown)
 
 
 def _handed_scaler_step(a, func: ast.AST, clip: ast.Call, scaled: Sequence[tuple[ast.Call, ast.expr]]) -> ast.expr | None:

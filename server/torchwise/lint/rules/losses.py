@@ -779,6 +779,8 @@ def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[s
     y)``: IBM/dstc-noesis's ``SupervisedTrainer``)."""
     a = ctx.analysis
     if isinstance(func, ast.Name):
+        if func.id not in _attribute_aliases(a):
+            return None
         alias = flow.binding_value(a, func)
         if alias is None or alias.__class__ is not ast.Attribute:
             return None
@@ -799,6 +801,18 @@ def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[s
         return t.rsplit(".", 1)[-1] if t in classes else None
     qualname = flow.safe_qualname(a, value)
     return qualname.rsplit(".", 1)[-1] if qualname in functions else None
+
+
+def _attribute_aliases(a) -> frozenset[str]:
+    """The names some line of the file binds to an attribute of ``self`` (``loss_func =
+    self.loss_func``); once per file."""
+    found = a.queries.get("self_aliases")
+    if found is None:
+        found = a.queries["self_aliases"] = frozenset(
+            t.id for n in flow.index(a).assigns if n.__class__ is ast.Assign and n.value.__class__ is ast.Attribute
+            and n.value.value.__class__ is ast.Name and n.value.value.id == "self"  # type: ignore[attr-defined]
+            for t in n.targets if t.__class__ is ast.Name)  # type: ignore[attr-defined]
+    return found
 
 
 def _parameter_default(a, func: ast.AST, name: str) -> ast.expr | None:

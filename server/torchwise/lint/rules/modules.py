@@ -324,32 +324,24 @@ def _switched_to_eval_where_built(ctx: Context, info, attr: str) -> bool:
     method appends each module right after switching it to eval (yoxu515/aot-benchmark's
     ``AOTInferEngine``: ``new_engine.eval(); self.aot_engines.append(new_engine)``, engines
     over the model the class registers itself)."""
-    return attr in flow.memo(ctx.analysis, info.node, "evaluated_where_built", lambda: _evaluated_in_init(info))
+    return attr in flow.memo(ctx.analysis, info.node, "evaluated_where_built", lambda: _evaluated_in_init(ctx.analysis, info))
 
 
-def _evaluated_in_init(info) -> frozenset[str]:
+def _evaluated_in_init(a, info) -> frozenset[str]:
     """The attributes whose modules ``__init__`` switches to eval mode one by one, or a
     method appends once switched to eval; once per class."""
     init = next((m for m in info.node.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)
     out, plain = set(), set()  # (plain: also appended a module not switched to eval)
-    for method in info.node.body:
-        if method.__class__ is not ast.FunctionDef:
+    for call in flow.index(a).calls_by_name.get("append", ()):
+        if len(call.args) != 1 or call.func.__class__ is not ast.Attribute or not flow.contains(info.node, call):  # type: ignore[attr-defined]
             continue
-        evaluated: set[str] = set()  # names switched to eval so far, in source order
-        for node in ast.walk(method):  # (breadth first: statements of a block before nested ones)
-            if node.__class__ is not ast.Call or node.func.__class__ is not ast.Attribute:  # type: ignore[attr-defined]
-                continue
-            if node.func.attr in ("eval", "train") and node.func.value.__class__ is ast.Name:  # type: ignore[attr-defined]
-                name = node.func.value.id  # type: ignore[attr-defined]
-                if node.func.attr == "eval" and not node.args:  # type: ignore[attr-defined]
-                    evaluated.add(name)
-                else:
-                    evaluated.discard(name)
-            elif node.func.attr == "append" and len(node.args) == 1:  # type: ignore[attr-defined]
-                held = flow.dotted(node.func.value)  # type: ignore[attr-defined]
-                if held and held.startswith("self.") and held.count(".") == 1:
-                    item = node.args[0]  # type: ignore[attr-defined]
-                    (out if item.__class__ is ast.Name and item.id in evaluated else plain).add(held[len("self."):])
+        held = flow.dotted(call.func.value)  # type: ignore[attr-defined]
+        if not held or not held.startswith("self.") or held.count(".") != 1:
+            continue
+        item = call.args[0]
+        method = next((m for m in info.node.body if m.__class__ is ast.FunctionDef and flow.contains(m, call)), None)
+        evaluated = item.__class__ is ast.Name and method is not None and _last_mode_before(method, item.id, call) == "eval"  # type: ignore[attr-defined]
+        (out if evaluated else plain).add(held[len("self."):])
     out -= plain
     for node in ast.walk(init) if init is not None else ():
         if node.__class__ not in (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.For):
@@ -363,6 +355,17 @@ def _evaluated_in_init(info) -> frozenset[str]:
                    and not n.args and flow.dotted(n.func.value) == name for n in ast.walk(node)):  # type: ignore[attr-defined]
                 out.add(held[len("self."):])
     return frozenset(out)
+
+
+def _last_mode_before(method: ast.AST, name: str, before: ast.AST) -> str | None:
+    """The mode ``name.eval()`` / ``name.train(...)`` last set in ``method`` before ``before``."""
+    mode, at = None, None
+    for n in ast.walk(method):
+        if n.__class__ is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr in ("eval", "train") \
+                and n.func.value.__class__ is ast.Name and n.func.value.id == name and flow.before(n, before):  # type: ignore[attr-defined]
+            if at is None or flow.before(at, n):
+                mode, at = ("eval" if n.func.attr == "eval" and not n.args else "train"), n  # type: ignore[attr-defined]
+    return mode
 
 
 def _frozen_apart(ctx: Context, info, attr: str) -> bool:

@@ -674,8 +674,8 @@ def _inert_loop(node: ast.AST) -> bool:
     """A loop between the clear and the step that touches no gradient: it calls nothing
     but iterators over modules and parameters and reads no ``.grad`` (``for p in
     d_B.parameters(): p.requires_grad = True``, Lornatang/CycleGAN-PyTorch)."""
-    if not isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-        return False
+    if not isinstance(node, (ast.For, ast.AsyncFor, ast.While)) or len(node.body) > 4:
+        return False  # (a loop that long does more than set flags)
     for n in ast.walk(node):
         if n.__class__ is ast.Call:
             if flow.method_name(n) not in _INERT_CALLS:
