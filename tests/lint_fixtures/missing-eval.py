@@ -569,3 +569,30 @@ def predict_prob_dropout(net, loader, n_drop=10):
             for x, y in loader:
                 total = total + F.softmax(net(x), dim=1)
     return total / n_drop
+
+
+def mc_dropout_predict(model, X, n_samples=50):
+    # stefan-jansen/machine-learning-for-trading: every module but the dropouts put back in
+    # eval mode, so that only dropout samples (Monte Carlo dropout over the whole input)
+    model.train()
+    for m in model.modules():
+        if not isinstance(m, torch.nn.Dropout):
+            m.eval()
+    samples = []
+    with torch.no_grad():
+        for _ in range(n_samples):
+            preds = []
+            for start in range(0, len(X), 256):
+                preds.append(model(X[start:start + 256]))
+            samples.append(torch.cat(preds))
+    model.eval()
+    return torch.stack(samples).mean(0)
+
+
+def every_module_back_in_train_mode(model, loader):
+    model.eval()
+    for m in model.modules():
+        m.train()
+    with torch.no_grad():
+        for x, _ in loader:
+            print(model(x))  # expect: missing-eval

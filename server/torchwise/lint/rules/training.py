@@ -1267,7 +1267,8 @@ def _same_block(analysis, a: ast.AST, b: ast.AST) -> bool:
 def _mode_over_members(a, call: ast.Call) -> tuple[str, str] | None:
     """``[model[k].eval() for k in model]``, ``for m in model.values(): m.train()``: every
     module ``model`` holds put in one mode (StyleTTS2 keeps its modules in a ``Munch``, a
-    dict read by attribute): (``model``, the mode). None for any other call."""
+    dict read by attribute): (``model``, the mode). Also ``for m in model.modules():
+    m.eval()``, the mode "unknown" where an ``if`` picks the modules. None for any other call."""
     f = call.func
     if f.__class__ is not ast.Attribute or f.attr not in ("eval", "train"):
         return None
@@ -1287,6 +1288,20 @@ def _mode_over_members(a, call: ast.Call) -> tuple[str, str] | None:
             if loop.target.__class__ is not ast.Name or loop.target.id != key:
                 continue
             it = loop.iter
+            if it.__class__ is ast.Call and it.func.__class__ is ast.Attribute and not it.args \
+                    and it.func.attr in ("modules", "children") and holder is None:
+                # ``for m in model.modules(): m.eval()``: the model in that mode; under an ``if``
+                # (``if not isinstance(m, nn.Dropout)``: Monte Carlo dropout, stefan-jansen/
+                # machine-learning-for-trading; frozen batch norms) some of it only: unknown
+                base, mode = flow.dotted(it.func.value), effects.mode_set(call)
+                if base is None or mode is None:
+                    return None
+                tested = False
+                for up in flow.ancestors(a, call):
+                    if up is anc:
+                        break
+                    tested = tested or up.__class__ is ast.If
+                return base, "unknown" if tested else mode
             if it.__class__ is ast.Call and it.func.__class__ is ast.Attribute and not it.args \
                     and it.func.attr in ("keys", "values"):
                 base, kind = flow.dotted(it.func.value), it.func.attr
@@ -1391,7 +1406,7 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                 # (else not a mode call; nor ``self.train()`` where the class defines its own
                 # ``train`` method, a helper: XLM's GLUE trainer, whose ``train`` sets its layers')
                 mc = effects.mode_call(n)
-                if mc is not None:
+                if mc is not None and f.value.__class__ is not Name:
                     events.setdefault(mc[0], []).append((position, mc[1]))
                     calls[position] = n
                     continue
@@ -1400,6 +1415,10 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                     for target in targets:
                         if target == spread[0] or target.startswith(spread[0] + "."):
                             events.setdefault(target, []).append((position, spread[1]))
+                    calls[position] = n
+                    continue
+                if mc is not None:  # (a name of no target: its own mode, as before)
+                    events.setdefault(mc[0], []).append((position, mc[1]))
                     calls[position] = n
                     continue
             if helpers is not None and (f.attr if kind is Attribute else f.id if kind is Name else None) not in helpers:
