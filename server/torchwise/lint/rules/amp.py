@@ -40,7 +40,7 @@ def _switched_off(a, node: ast.AST) -> bool:
     for anc in flow.ancestors(a, node):
         if isinstance(anc, flow.SCOPES):
             return False
-        if anc.__class__ is ast.If and any(s is child for s in anc.body) and flow.static_false(a, anc.test):  # type: ignore[attr-defined]
+        if anc.__class__ is ast.If and flow.static_false(a, anc.test) and any(s is child for s in anc.body):  # type: ignore[attr-defined]
             return True
         child = anc
     return False

@@ -636,7 +636,7 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
             later = None  # a second backward() before the step, when the first one's gradients were meant for it
             for _, k, c, t in events[i + 1:]:
                 if k == "barrier":
-                    if _inert_loop(c):
+                    if _inert_loop(ctx.analysis, c):
                         continue
                     break
                 if k == "backward":
@@ -670,12 +670,16 @@ _INERT_CALLS = frozenset({"parameters", "named_parameters", "children", "named_c
                           "requires_grad_"})
 
 
-def _inert_loop(node: ast.AST) -> bool:
+def _inert_loop(a, node: ast.AST) -> bool:
     """A loop between the clear and the step that touches no gradient: it calls nothing
     but iterators over modules and parameters and reads no ``.grad`` (``for p in
-    d_B.parameters(): p.requires_grad = True``, Lornatang/CycleGAN-PyTorch)."""
+    d_B.parameters(): p.requires_grad = True``, Lornatang/CycleGAN-PyTorch). Once per loop."""
     if not isinstance(node, (ast.For, ast.AsyncFor, ast.While)) or len(node.body) > 4:
         return False  # (a loop that long does more than set flags)
+    return flow.memo(a, node, "inert_loop", lambda: _touches_no_gradient(node))
+
+
+def _touches_no_gradient(node: ast.AST) -> bool:
     for n in ast.walk(node):
         if n.__class__ is ast.Call:
             if flow.method_name(n) not in _INERT_CALLS:
@@ -695,7 +699,7 @@ def _first_backward_dropped(a, events: list, i: int, target: str) -> bool:
     ``d_optimizer`` holds both discriminators and is cleared between D_A's backward and
     D_B's, so D_A never trains."""
     def passable(e) -> bool:
-        return e[1] == "clear" or (e[1] == "barrier" and _inert_loop(e[2]))
+        return e[1] == "clear" or (e[1] == "barrier" and _inert_loop(a, e[2]))
 
     j = i - 1
     while j >= 0 and passable(events[j]):
