@@ -1745,3 +1745,15 @@ def test_batch_82_one_function_for_the_training_and_the_evaluation_pass() -> Non
               "    if mode == 'train':\n        opt.zero_grad()\n        loss.backward()\n        opt.step()\n    return loss\n")
     [found] = findings(source, "missing-no-grad")
     assert "when `mode == 'train'` is false" in found.message and found.fix is None
+
+
+def test_batch_82_a_parameter_initialized_in_place_is_still_a_parameter() -> None:
+    """mahmoodlab/SurvPath builds ``self.fc_1_weight = nn.init.xavier_normal_(nn.Parameter(...))``
+    and later drops ``self.fc_1_weight.to(self.device)``: the in-place initializer returns
+    the Parameter it fills, so the message and fix go through ``.data`` (assigning a plain
+    tensor to a registered parameter raises TypeError)."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self, device):\n"
+              "        super().__init__()\n        self.w = nn.init.xavier_normal_(nn.Parameter(torch.empty(4, 4)))\n"
+              "        self.w.to(device)\n")
+    [found] = findings(source, "tensor-to-discarded")
+    assert "write `self.w.data = self.w.data.to(device)`" in found.message

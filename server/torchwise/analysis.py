@@ -898,6 +898,9 @@ class Analysis:
             func = self.resolve(expr.func, scope)
             if func is None:
                 return None
+            if func.kind == "symbol" and func.qualname.startswith("torch.nn.init.") and func.qualname.endswith("_") \
+                    and expr.args:  # an in-place initializer returns the tensor it fills
+                return self.resolve(expr.args[0], scope)  # (``nn.init.xavier_normal_(nn.Parameter(...))``: a Parameter)
             receiver = self.resolve(expr.func.value, scope) if isinstance(expr.func, ast.Attribute) else None
             return self.call_result(func, receiver)
         if isinstance(expr, ast.Subscript):
