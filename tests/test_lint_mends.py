@@ -1757,3 +1757,32 @@ def test_batch_82_a_parameter_initialized_in_place_is_still_a_parameter() -> Non
               "        self.w.to(device)\n")
     [found] = findings(source, "tensor-to-discarded")
     assert "write `self.w.data = self.w.data.to(device)`" in found.message
+
+
+def test_batch_83_a_models_own_gradient_switch() -> None:
+    """PatrickZH/DeepCore's networks run ``forward`` under ``set_grad_enabled(not
+    self.no_grad)``: a method that sets ``self.model.no_grad = True`` before its loop, or a
+    model built with ``no_grad=True``, records nothing. Without the switch it is reported."""
+    source = ("import torch\n\n\nclass Method:\n    def construct_matrix(self, loader):\n        self.model.eval()\n"
+              "        self.model.no_grad = True\n        out = []\n        for x, _ in loader:\n"
+              "            out.append(torch.softmax(self.model(x), dim=1))\n        self.model.no_grad = False\n"
+              "        return out\n\n\ndef find_knn(nets, loader):\n"
+              "    model = nets.ResNet18(record_embedding=True, no_grad=True).to('cuda')\n    model.eval()\n"
+              "    for x, _ in loader:\n        model(x)\n")
+    assert findings(source, "missing-no-grad") == []
+    plain = source.replace("        self.model.no_grad = True\n", "").replace(", no_grad=True", "")
+    assert [f.line for f in findings(plain, "missing-no-grad")] == [9, 18]
+
+
+def test_batch_83_a_helper_whose_caller_froze_the_model() -> None:
+    """Kthyeon/FINE_official's ``extract_cleanidx`` freezes every parameter (``for params in
+    model.parameters(): params.requires_grad = False``) and then calls ``get_features(model,
+    loader)``, which switches to eval mode and loops over the data: nothing is recorded."""
+    source = ("import torch\n\n\ndef get_features(model, loader):\n    model.eval()\n    feats = []\n"
+              "    for x, _ in loader:\n        feats.append(model(x).detach())\n    return feats\n\n\n"
+              "def extract_cleanidx(model, loader):\n    model.eval()\n"
+              "    for params in model.parameters(): params.requires_grad = False\n"
+              "    return get_features(model, loader)\n")
+    assert findings(source, "missing-no-grad") == []
+    thawed = source.replace("params.requires_grad = False", "print(params)")
+    assert [f.line for f in findings(thawed, "missing-no-grad")] == [8]

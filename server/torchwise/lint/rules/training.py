@@ -3038,6 +3038,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                     break
             if flow.under_grad_off(a, model_call) or _runs_once(loop) or _under_grad_switch(a, model_call) \
                     or _grad_handled(ctx, func, model_call, target) or _part_of_a_training_step(a, func, loop) \
+                    or (func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) and _callers_freeze(ctx, func, target)) \
                     or _exercises_the_model(a, loop, model_call, target) or _trains_through_helpers(a, loop):
                 break  # (a helper the loop calls trains: Diffusion-Planner's rollout updates its explorer online)
             mode = _mode_before(ctx, model_call, target)
@@ -3521,6 +3522,8 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             return True
     if target.startswith("self.") and _frozen_in_init(a, func, target):
         return True
+    if _own_grad_switch(a, func, model_call, target):
+        return True
     if "." not in target and target in _frozen_globals(a) and not any(
             n.__class__ is ast.Name and n.id == target and n.ctx.__class__ is ast.Store for n in flow.walk_local(a, func)):
         return True
@@ -3547,6 +3550,26 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
                    for call in flow.calls_in(owner, forward)
                    if (found := _called_method(owner, forward, call)) is not None)
     return False
+
+
+def _own_grad_switch(a, func: ast.AST, model_call: ast.Call, target: str) -> bool:
+    """The model has a gradient switch of its own, set here: the function assigns an
+    attribute of it named for gradients before the call (``self.model.no_grad = True``), or
+    the model was built with such a keyword (``nets.ResNet18(..., no_grad=True)``):
+    PatrickZH/DeepCore's networks run ``forward`` under ``set_grad_enabled(not self.no_grad)``."""
+    for n in flow.walk_local(a, func):
+        if n.__class__ is ast.Assign and flow.before(n, model_call) and any(
+                t.__class__ is ast.Attribute and "grad" in t.attr.lower() and flow.dotted(t.value) == target
+                for t in n.targets):  # type: ignore[attr-defined]
+            return True
+    if "." in target:
+        return False
+    built = next((n.value for n in flow.walk_local(a, func) if n.__class__ is ast.Assign and len(n.targets) == 1
+                  and n.targets[0].__class__ is ast.Name and n.targets[0].id == target  # type: ignore[attr-defined]
+                  and flow.before(n, model_call)), None)  # type: ignore[attr-defined]
+    built = effects.unmoved(built) if built is not None else None
+    return built.__class__ is ast.Call and any(
+        k.arg and "grad" in k.arg.lower() and k.arg != "requires_grad" for k in built.keywords)  # type: ignore[union-attr]
 
 
 def _freezes_each(nodes, name: str) -> bool:
