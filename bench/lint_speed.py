@@ -221,6 +221,7 @@ def bench_engine(path: Path, repeat: int, with_cli: bool = True) -> None:
     n_lines = source.count("\n")
     defaults, everything = select_rules(), all_rules()
     lint_source(source, str(path), rules=everything)  # warm up: imports, knowledge base
+    warn_rule_errors(source, str(path), everything)
     parse = lambda: ast.parse(source)  # noqa: E731
     t_parse, t_default, r_default = paired(parse, lambda: lint_source(source, str(path), rules=defaults), repeat)
     _, t_all, r_all = paired(parse, lambda: lint_source(source, str(path), rules=everything), repeat)
@@ -300,6 +301,19 @@ def _count_child(mode: str, path: str) -> None:
         lint_source(source, path, rules=rules)
 
 
+def warn_rule_errors(source: str, path: str, rules) -> None:
+    """A rule that raises stops early and does less work: the times measured beside it are not
+    the engine's. Say so, loudly, before any number."""
+    from torchwise.lint.engine import lint_source
+
+    errors: list[str] = []
+    lint_source(source, path, rules=rules, on_error=errors.append)
+    if errors:
+        print(f"   WARNING: {len(errors)} rule error(s), the numbers below are not comparable:")
+        for line in errors[:5]:
+            print(f"     {line}")
+
+
 def bench_instructions(path: Path) -> None:
     """Instructions of ``ast.parse`` and of the engine (default rules), each less those of
     the same process doing neither."""
@@ -308,6 +322,9 @@ def bench_instructions(path: Path) -> None:
     n_lines = path.read_text(encoding="utf-8").count("\n")
     print(f"== 1b. instructions, {n_lines:,}-line generated file")
     print(f"   {_INPUT_NOTE[0] if _INPUT_NOTE else 'input: the lint fixtures'}")
+    from torchwise.lint.engine import select_rules
+
+    warn_rule_errors(path.read_text(encoding="utf-8"), str(path), select_rules())
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         print("   skipped: valgrind is not installed (apt-get install valgrind)")
@@ -393,6 +410,7 @@ def bench_torchfix(path: Path, torchfix_ms: float | None = None) -> None:
         return middle - start, end - middle, cpu_time() - end
 
     lint_source(source, str(path), rules=all_rules())
+    warn_rule_errors(source, str(path), all_rules())
     run_cli(args)  # writes the bytecode cache
     before = ours()  # measured right before and right after TorchFix, averaged
     if torchfix_ms is None:

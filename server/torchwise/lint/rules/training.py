@@ -3038,12 +3038,12 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                     break
             if flow.under_grad_off(a, model_call) or _runs_once(loop) or _under_grad_switch(a, model_call) \
                     or _grad_handled(ctx, func, model_call, target) or _part_of_a_training_step(a, func, loop) \
-                    or (func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) and _callers_freeze(ctx, func, target)) \
                     or _exercises_the_model(a, loop, model_call, target) or _trains_through_helpers(a, loop):
                 break  # (a helper the loop calls trains: Diffusion-Planner's rollout updates its explorer online)
             mode = _mode_before(ctx, model_call, target)
             if mode != "eval" or _called_under_grad_off_in_project(ctx, func) \
-                    or _unknown_model_may_take_gradients(ctx, func, loop) or _model_takes_gradients(a, model_call, loop):
+                    or _unknown_model_may_take_gradients(ctx, func, loop) or _model_takes_gradients(a, model_call, loop) \
+                    or _callers_freeze_first(a, func, target):
                 break
             if on_one_arm:  # (no fix: wrapping the loop would break its training arm)
                 flag = _flag_arm(a, call, func)
@@ -3464,6 +3464,36 @@ def _target_assigns_in(a, func: ast.AST, target: str) -> list[ast.AST]:
                     for t in (n.targets if n.__class__ is ast.Assign else [n.target]))]  # type: ignore[attr-defined]
 
 
+def _callers_freeze_first(a, func: ast.AST, param: str) -> bool:
+    """A call of the file's ``func`` passes, as ``param``, a model whose parameters its own
+    function froze just before, in a loop (``for params in model.parameters():
+    params.requires_grad = False``) or with ``model.requires_grad_(False)``: Kthyeon/
+    FINE_official's ``extract_cleanidx`` before ``get_features(model, loader)``. Asked last."""
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+    index = params.index(param) if param in params else -1
+    for site in flow.calls_named(a, func.name):  # type: ignore[attr-defined]
+        if site.func.__class__ is not ast.Name or not 0 <= index < len(site.args):
+            continue
+        base = flow.dotted(site.args[index])
+        caller = flow.enclosing_function(a, site)
+        if base is None:
+            continue
+        for n in flow.walk_local(a, caller):
+            kind = n.__class__
+            if kind is ast.For and flow.method_name(n.iter) in ("parameters", "named_parameters") \
+                    and n.iter.func.__class__ is ast.Attribute and flow.dotted(n.iter.func.value) == base \
+                    and (name := _parameter_name(n)) is not None and flow.before(n, site) \
+                    and _freezes_each(ast.walk(n), name):  # type: ignore[attr-defined]
+                return True
+            if kind is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "requires_grad_" \
+                    and n.args and is_false(n.args[0]) and flow.dotted(n.func.value) == base \
+                    and flow.before(n, site):  # type: ignore[attr-defined]
+                return True
+    return False
+
+
 def _callers_freeze(ctx: Context, func: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
     """A call site of the file's ``func`` passes, as ``param``, a model whose parameters
     it froze first (``model.requires_grad_(False); model.eval(); evaluate_coco(ids, model)``
@@ -3558,9 +3588,9 @@ def _own_grad_switch(a, func: ast.AST, model_call: ast.Call, target: str) -> boo
     the model was built with such a keyword (``nets.ResNet18(..., no_grad=True)``):
     PatrickZH/DeepCore's networks run ``forward`` under ``set_grad_enabled(not self.no_grad)``."""
     for n in flow.walk_local(a, func):
-        if n.__class__ is ast.Assign and flow.before(n, model_call) and any(
+        if n.__class__ is ast.Assign and any(
                 t.__class__ is ast.Attribute and "grad" in t.attr.lower() and flow.dotted(t.value) == target
-                for t in n.targets):  # type: ignore[attr-defined]
+                for t in n.targets) and flow.before(n, model_call):  # type: ignore[attr-defined]
             return True
     if "." in target:
         return False
