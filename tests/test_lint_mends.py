@@ -1786,3 +1786,10 @@ def test_batch_83_a_helper_whose_caller_froze_the_model() -> None:
     assert findings(source, "missing-no-grad") == []
     thawed = source.replace("params.requires_grad = False", "print(params)")
     assert [f.line for f in findings(thawed, "missing-no-grad")] == [8]
+    # dataflowr/notebooks: a new head set after the freeze trains, so its graph is recorded
+    new_head = source.replace("    return get_features(model, loader)\n",
+                              "    model.classifier._modules['6'] = torch.nn.Linear(4096, 2)\n"
+                              "    return get_features(model, loader)\n")
+    assert [f.line for f in findings(new_head, "missing-no-grad")] == [8]
+    other_caller = source + "\n\ndef report(net, loader):\n    return get_features(net, loader)\n"
+    assert [f.line for f in findings(other_caller, "missing-no-grad")] == [8]

@@ -3465,32 +3465,37 @@ def _target_assigns_in(a, func: ast.AST, target: str) -> list[ast.AST]:
 
 
 def _callers_freeze_first(a, func: ast.AST, param: str) -> bool:
-    """A call of the file's ``func`` passes, as ``param``, a model whose parameters its own
-    function froze just before, in a loop (``for params in model.parameters():
-    params.requires_grad = False``) or with ``model.requires_grad_(False)``: Kthyeon/
-    FINE_official's ``extract_cleanidx`` before ``get_features(model, loader)``. Asked last."""
+    """Every call of the file's ``func`` passes, as ``param``, a model whose parameters its
+    own function froze just before, in a loop (``for params in model.parameters():
+    params.requires_grad = False``) or with ``model.requires_grad_(False)``, and set no layer
+    of it after (a new head trains): Kthyeon/FINE_official's ``extract_cleanidx`` before
+    ``get_features(model, loader)``. Asked last."""
     if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
         return False
     params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
     index = params.index(param) if param in params else -1
-    for site in flow.calls_named(a, func.name):  # type: ignore[attr-defined]
-        if site.func.__class__ is not ast.Name or not 0 <= index < len(site.args):
-            continue
-        base = flow.dotted(site.args[index])
-        caller = flow.enclosing_function(a, site)
-        if base is None:
-            continue
-        for n in flow.walk_local(a, caller):
-            kind = n.__class__
-            if kind is ast.For and flow.method_name(n.iter) in ("parameters", "named_parameters") \
-                    and n.iter.func.__class__ is ast.Attribute and flow.dotted(n.iter.func.value) == base \
-                    and (name := _parameter_name(n)) is not None and flow.before(n, site) \
-                    and _freezes_each(ast.walk(n), name):  # type: ignore[attr-defined]
-                return True
-            if kind is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "requires_grad_" \
-                    and n.args and is_false(n.args[0]) and flow.dotted(n.func.value) == base \
-                    and flow.before(n, site):  # type: ignore[attr-defined]
-                return True
+    sites = [site for site in flow.calls_named(a, func.name)  # type: ignore[attr-defined]
+             if site.func.__class__ is ast.Name]
+    return bool(sites) and 0 <= index and all(
+        index < len(site.args) and _frozen_before(a, site, flow.dotted(site.args[index])) for site in sites)
+
+
+def _frozen_before(a, site: ast.Call, base: str | None) -> bool:
+    """``site``'s function froze every parameter of ``base`` before it, and set no layer of it between."""
+    if base is None:
+        return False
+    caller = flow.enclosing_function(a, site)
+    for n in flow.walk_local(a, caller):
+        kind = n.__class__
+        if kind is ast.For and flow.method_name(n.iter) in ("parameters", "named_parameters") \
+                and n.iter.func.__class__ is ast.Attribute and flow.dotted(n.iter.func.value) == base \
+                and (name := _parameter_name(n)) is not None and flow.before(n, site) \
+                and _freezes_each(ast.walk(n), name) and not _layer_set_between(a, caller, base, n, site):  # type: ignore[attr-defined]
+            return True
+        if kind is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "requires_grad_" \
+                and n.args and is_false(n.args[0]) and flow.dotted(n.func.value) == base \
+                and flow.before(n, site) and not _layer_set_between(a, caller, base, n, site):  # type: ignore[attr-defined]
+            return True
     return False
 
 
@@ -4134,11 +4139,17 @@ def _parameter_name(loop: ast.For) -> str | None:
 def _layer_set_between(a, func: ast.AST, target: str, start: ast.AST, end: ast.AST) -> bool:
     """A layer of ``target`` is set between ``start`` and ``end`` (``model.fc = nn.Linear(...)``
     after freezing the rest: a fixed feature extractor whose new head trains; L1aoXingyu's
-    ``fix_train.py``)."""
+    ``fix_train.py``; also an item, ``model.classifier._modules['6'] = nn.Linear(4096, 2)``
+    in dataflowr/notebooks)."""
     prefix = target + "."
-    return any(n.__class__ is ast.Assign and flow.before(start, n) and flow.before(n, end)
-               and any((flow.dotted(t) or "").startswith(prefix) for t in n.targets)
-               for n in flow.walk_local(a, func))
+
+    def held(t: ast.AST) -> str:  # ``model.classifier._modules['6']``: what the item is set on
+        while t.__class__ is ast.Subscript:
+            t = t.value  # type: ignore[attr-defined]
+        return flow.dotted(t) or ""
+
+    return any(n.__class__ is ast.Assign and any(held(t).startswith(prefix) for t in n.targets)
+               and flow.before(start, n) and flow.before(n, end) for n in flow.walk_local(a, func))
 
 
 def _volatile_note(a, func: ast.AST) -> str:
