@@ -324,10 +324,10 @@ def _switched_to_eval_where_built(ctx: Context, info, attr: str) -> bool:
     method appends each module right after switching it to eval (yoxu515/aot-benchmark's
     ``AOTInferEngine``: ``new_engine.eval(); self.aot_engines.append(new_engine)``, engines
     over the model the class registers itself)."""
-    return attr in flow.memo(ctx.analysis, info.node, "evaluated_where_built", lambda: _evaluated_in_init(ctx.analysis, info))
+    return attr in flow.memo(ctx.analysis, info.node, "evaluated_where_built", lambda: _kept_in_eval_mode(ctx.analysis, info))
 
 
-def _evaluated_in_init(a, info) -> frozenset[str]:
+def _kept_in_eval_mode(a, info) -> frozenset[str]:
     """The attributes whose modules ``__init__`` switches to eval mode one by one, or a
     method appends once switched to eval; once per class."""
     init = next((m for m in info.node.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)

@@ -1410,18 +1410,16 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                 # (else not a mode call; nor ``self.train()`` where the class defines its own
                 # ``train`` method, a helper: XLM's GLUE trainer, whose ``train`` sets its layers')
                 mc = effects.mode_call(n)
-                if mc is not None and f.value.__class__ is not Name:
-                    events.setdefault(mc[0], []).append((position, mc[1]))
-                    calls[position] = n
-                    continue
-                spread = _mode_over_members(ctx.analysis, n)
+                # a name's call may set the mode of every module a holder keeps (a loop's variable:
+                # ``for m in model.modules(): m.eval()``); any other receiver's sets its own
+                spread = _mode_over_members(ctx.analysis, n) if mc is None or f.value.__class__ is Name else None
                 if spread is not None:  # every module the holder keeps
                     for target in targets:
                         if target == spread[0] or target.startswith(spread[0] + "."):
                             events.setdefault(target, []).append((position, spread[1]))
                     calls[position] = n
                     continue
-                if mc is not None:  # (a name of no target: its own mode, as before)
+                if mc is not None:
                     events.setdefault(mc[0], []).append((position, mc[1]))
                     calls[position] = n
                     continue
@@ -1694,23 +1692,27 @@ def _train_mode_chosen_for_the_block(a, block: ast.AST, target: str) -> bool:
     between): train mode chosen for this pass on purpose, batch statistics wanted
     (NAS-Bench-201's ``valid_func`` evaluates a weight-sharing supernet so; ms-loss's XBM
     fills its memory bank so), not a mode left over from training."""
-    place = flow.block_place(a, block)
-    if place is None or place[1] == 0:
-        return False
     func = flow.enclosing_function(a, block)
-    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or _train_statement_before(a, block, target) is None:
         return False
+    return not any(flow.is_backward_call(c) or flow.method_name(c) in ("step", "zero_grad")
+                   for c in flow.calls_in(a, func))
+
+
+def _train_statement_before(a, block: ast.AST, target: str) -> ast.stmt | None:
+    """The ``target.train()`` statement before ``block`` in its statement list, with only
+    statements that neither call nor name ``target`` between; None when there is none."""
+    place = flow.block_place(a, block)
+    if place is None:
+        return None
     statements, at = place
     for stmt in reversed(statements[:at]):
         if stmt.__class__ is ast.Expr and stmt.value.__class__ is ast.Call \
                 and effects.mode_call(stmt.value) == (target, "train"):  # type: ignore[attr-defined]
-            break
+            return stmt
         if any(n.__class__ in (ast.Name, ast.Attribute) and flow.dotted(n) == target for n in ast.walk(stmt)):
-            return False
-    else:
-        return False
-    return not any(flow.is_backward_call(c) or flow.method_name(c) in ("step", "zero_grad")
-                   for c in flow.calls_in(a, func))
+            return None
+    return None
 
 
 def _losses_in_train_mode(a, block: ast.AST, call: ast.Call, target: str) -> bool:
@@ -1718,13 +1720,10 @@ def _losses_in_train_mode(a, block: ast.AST, call: ast.Call, target: str) -> boo
     keeps the model's output as losses (``loss_dict = model(images, targets)``): a detector
     that returns its losses only in train mode, asked for validation losses on purpose
     (facebookresearch/maskrcnn-benchmark's ``do_train``; in eval mode it returns boxes)."""
+    train = _train_statement_before(a, block, target)
     place = flow.block_place(a, block)
-    if place is None or place[1] == 0:
-        return False
-    before = place[0][place[1] - 1]
-    if before.__class__ is not ast.Expr or before.value.__class__ is not ast.Call \
-            or effects.mode_call(before.value) != (target, "train"):  # type: ignore[attr-defined]
-        return False
+    if train is None or place is None or place[0][place[1] - 1] is not train:
+        return False  # (right before: not with other statements between)
     stmt = flow.parent(a, call)
     names = [t for t in getattr(stmt, "targets", ()) if t.__class__ is ast.Name]
     return any("loss" in t.id.lower() for t in names)  # type: ignore[attr-defined]
@@ -3487,10 +3486,9 @@ def _frozen_before(a, site: ast.Call, base: str | None) -> bool:
     caller = flow.enclosing_function(a, site)
     for n in flow.walk_local(a, caller):
         kind = n.__class__
-        if kind is ast.For and flow.method_name(n.iter) in ("parameters", "named_parameters") \
-                and n.iter.func.__class__ is ast.Attribute and flow.dotted(n.iter.func.value) == base \
-                and (name := _parameter_name(n)) is not None and flow.before(n, site) \
-                and _freezes_each(ast.walk(n), name) and not _layer_set_between(a, caller, base, n, site):  # type: ignore[attr-defined]
+        if kind is ast.For and (over := _over_parameters(n)) is not None and over[0] == base \
+                and flow.before(n, site) and _freezes_each(ast.walk(n), over[1]) \
+                and not _layer_set_between(a, caller, base, n, site):
             return True
         if kind is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "requires_grad_" \
                 and n.args and is_false(n.args[0]) and flow.dotted(n.func.value) == base \
@@ -3544,16 +3542,12 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             if flow.dotted(receiver) == target and not _layer_set_between(a, func, target, call, model_call):
                 return True
     for loop in _local_for_loops(a, func):
-        if not flow.before(loop, model_call) or not isinstance(loop, ast.For) \
-                or flow.method_name(loop.iter) not in ("parameters", "named_parameters") \
-                or loop.iter.func.__class__ is not ast.Attribute:  # type: ignore[attr-defined]
-            continue
-        name = _parameter_name(loop)
-        if flow.dotted(loop.iter.func.value) != target or name is None:  # type: ignore[attr-defined]
+        over = _over_parameters(loop)
+        if over is None or over[0] != target or not flow.before(loop, model_call):
             continue
         if _layer_set_between(a, func, target, loop, model_call):
             continue
-        if _freezes_each(flow.walk_local(a, loop), name):
+        if _freezes_each(flow.walk_local(a, loop), over[1]):
             return True
     if target.startswith("self.") and _frozen_in_init(a, func, target):
         return True
@@ -3630,12 +3624,9 @@ def _frozen_globals(a) -> frozenset[str]:
             if stmt.__class__ is ast.If and flow.is_main_guard(stmt):
                 statements.extend(stmt.body)
         for stmt in statements:
-            if stmt.__class__ is ast.For and flow.method_name(stmt.iter) in ("parameters", "named_parameters") \
-                    and stmt.iter.func.__class__ is ast.Attribute \
-                    and stmt.iter.func.value.__class__ is ast.Name:  # type: ignore[attr-defined]
-                name = _parameter_name(stmt)  # type: ignore[arg-type]
-                if name is not None and _freezes_each(ast.walk(stmt), name):
-                    frozen.add(stmt.iter.func.value.id)  # type: ignore[attr-defined]
+            if stmt.__class__ is ast.For and (over := _over_parameters(stmt)) is not None and "." not in over[0]:
+                if _freezes_each(ast.walk(stmt), over[1]):
+                    frozen.add(over[0])
             elif stmt.__class__ is ast.Expr and flow.method_name(stmt.value) == "requires_grad_" \
                     and stmt.value.func.__class__ is ast.Attribute \
                     and stmt.value.func.value.__class__ is ast.Name and stmt.value.args \
@@ -3648,12 +3639,10 @@ def _frozen_globals(a) -> frozenset[str]:
             if held in frozen and not (call.args and is_false(call.args[0])):
                 thawed.add(held)
         for loop in flow.index(a).loops:
-            if loop.__class__ is ast.For and flow.method_name(loop.iter) in ("parameters", "named_parameters") \
-                    and loop.iter.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
-                held, name = flow.dotted(loop.iter.func.value), _parameter_name(loop)  # type: ignore[attr-defined]
-                if held in frozen and name is not None and _sets_requires_grad(
-                        ast.walk(loop), name, lambda v: not is_false(v)):
-                    thawed.add(held)
+            over = _over_parameters(loop)
+            if over is not None and over[0] in frozen and _sets_requires_grad(
+                    ast.walk(loop), over[1], lambda v: not is_false(v)):
+                thawed.add(over[0])
         return frozenset(frozen - thawed)
 
     found = a.queries.get("frozen_globals")
@@ -3761,12 +3750,11 @@ def _attributes_frozen_in_init(owner: ast.ClassDef, init: ast.FunctionDef) -> fr
     """The ``self.X`` that ``init`` freezes and no method thaws; once per class."""
     frozen, thawed = set(), set()
     for node in ast.walk(owner):
-        if node.__class__ is ast.For and flow.method_name(node.iter) in ("parameters", "named_parameters") \
-                and node.iter.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
-            held = flow.dotted(node.iter.func.value)  # type: ignore[attr-defined]
-            name = _parameter_name(node)  # type: ignore[arg-type]
-            if not held or not held.startswith("self.") or name is None:
+        if node.__class__ is ast.For:
+            over = _over_parameters(node)
+            if over is None or not over[0].startswith("self."):
                 continue
+            held, name = over
             nodes = list(ast.walk(node))
             if _sets_requires_grad(nodes, name, lambda v: not is_false(v)):
                 thawed.add(held)
@@ -4122,6 +4110,16 @@ def _computes_under(a, block: ast.With | ast.AsyncWith, forward: ast.FunctionDef
             if func.__class__ is ast.Attribute and func.value.__class__ is ast.Name and func.value.id == me:
                 return True
     return False
+
+
+def _over_parameters(loop: ast.AST) -> tuple[str, str] | None:
+    """(the model, each parameter's name) of ``for p in model.parameters():`` (or
+    ``for k, p in model.named_parameters():``); None for any other loop."""
+    if loop.__class__ is not ast.For or flow.method_name(loop.iter) not in ("parameters", "named_parameters") \
+            or loop.iter.func.__class__ is not ast.Attribute:  # type: ignore[attr-defined]
+        return None
+    held, name = flow.dotted(loop.iter.func.value), _parameter_name(loop)  # type: ignore[arg-type,attr-defined]
+    return (held, name) if held and name is not None else None
 
 
 def _parameter_name(loop: ast.For) -> str | None:
