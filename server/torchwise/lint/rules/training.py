@@ -3464,7 +3464,8 @@ def _target_assigns_in(a, func: ast.AST, target: str) -> list[ast.AST]:
 
 
 def _callers_freeze_first(a, func: ast.AST, param: str) -> bool:
-    """Every call of the file's ``func`` passes, as ``param``, a model whose parameters its
+    """Every call of the file's ``func``, in the file and in the other modules of its
+    workspace folder (``_project_call_sites``), passes, as ``param``, a model whose parameters its
     own function froze just before, in a loop (``for params in model.parameters():
     params.requires_grad = False``) or with ``model.requires_grad_(False)``, and set no layer
     of it after (a new head trains): Kthyeon/FINE_official's ``extract_cleanidx`` before
@@ -3473,10 +3474,45 @@ def _callers_freeze_first(a, func: ast.AST, param: str) -> bool:
         return False
     params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
     index = params.index(param) if param in params else -1
-    sites = [site for site in flow.calls_named(a, func.name)  # type: ignore[attr-defined]
+    if index < 0:
+        return False
+    sites = [(a, site) for site in flow.calls_named(a, func.name)  # type: ignore[attr-defined]
              if site.func.__class__ is ast.Name]
-    return bool(sites) and 0 <= index and all(
-        index < len(site.args) and _frozen_before(a, site, flow.dotted(site.args[index])) for site in sites)
+    project_sites = _project_call_sites(a, func)
+    if project_sites is None:
+        return False  # callers elsewhere unknown: one of them may not freeze
+    sites += project_sites
+    return bool(sites) and all(index < len(site.args) and _frozen_before(caller, site, flow.dotted(site.args[index]))
+                               for caller, site in sites)
+
+
+def _project_call_sites(a, func: ast.AST) -> list[tuple[object, ast.Call]] | None:
+    """The calls of the file's module-level ``func`` in the other files of its
+    workspace folder (``from .util import *`` then ``cleansing_loss(teacher, loader)``:
+    Kthyeon/FINE_official's ``svd_classifier.py``), each with its file's analysis; [] for
+    a file outside a project or a function not at the module's top; None when they cannot
+    all be found (too many modules to parse)."""
+    env = getattr(a, "env", None)
+    if env is None or env.module is None or not isinstance(flow.parent(a, func), ast.Module):
+        return []
+    from torchwise.analysis import LOCAL, Value
+    from torchwise.project.callers import Incomplete, call_sites
+    from torchwise.project.inference import canonical
+
+    own = getattr(env, "path", None)
+    found: list[tuple[object, ast.Call]] = []
+    try:
+        with env.project.lock:  # call sites load other modules' units
+            for caller, _, call, _ in call_sites(env, a, func.name, canonical(Value("symbol", LOCAL + func.name), env.module),  # type: ignore[attr-defined]
+                                                 same_folder=True):
+                if caller is a or (own is not None and getattr(caller.env, "path", None) == own):
+                    continue  # this file's calls: asked already
+                found.append((caller, call))  # (``cleansing_loss(...)`` or ``util.cleansing_loss(...)``)
+    except Incomplete:
+        return None
+    except Exception:  # the project model must never break a rule
+        return None
+    return found
 
 
 def _frozen_before(a, site: ast.Call, base: str | None) -> bool:
