@@ -1793,3 +1793,35 @@ def test_batch_83_a_helper_whose_caller_froze_the_model() -> None:
     assert [f.line for f in findings(new_head, "missing-no-grad")] == [8]
     other_caller = source + "\n\ndef report(net, loader):\n    return get_features(net, loader)\n"
     assert [f.line for f in findings(other_caller, "missing-no-grad")] == [8]
+
+
+def test_batch_84_a_wrappers_module_put_in_eval_mode() -> None:
+    """xu-ji/IIC's render script wraps the net in ``DataParallel`` and calls
+    ``net.module.eval()``: calling the wrapper runs the wrapped model, in eval mode."""
+    source = ("import torch\nfrom torch import nn\n\n\ndef render(net, loader):\n"
+              "    net = torch.nn.DataParallel(net)\n    net.train()\n    net.module.eval()\n"
+              "    for x in loader:\n        with torch.no_grad():\n            print(net(x))\n")
+    assert findings(source, "missing-eval") == []
+    switched_back = source.replace("    net.module.eval()\n", "    net.eval()\n    net.module.train()\n")
+    assert [f.line for f in findings(switched_back, "missing-eval")] == [12]
+
+
+def test_batch_84_modules_without_trainable_parameters() -> None:
+    """``nn.CosineSimilarity`` has no parameters (s3prl's speaker verification scores detached
+    embeddings with it), and a class whose only parameters are frozen ones in an
+    ``nn.ParameterList`` built in place has none to train (funcwj/aps's
+    ``SpeedPerturbTransform``): their outputs need grad only through their inputs."""
+    source = ("import numpy as np\nimport torch\nfrom torch import nn\n\n\nclass T(nn.Module):\n"
+              "    def __init__(self):\n        super().__init__()\n"
+              "        self.weights = nn.ParameterList([nn.Parameter(torch.ones(4), requires_grad=False) for _ in range(3)])\n\n"
+              "    def forward(self, x):\n        return x * self.weights[0]\n\n\n"
+              "def debug():\n    t = T()\n    y = t(torch.from_numpy(np.ones(4, dtype=np.float32)))\n    print(y.numpy())\n\n\n"
+              "def score(records, a, b):\n    score_fn = nn.CosineSimilarity(dim=-1)\n"
+              "    return score_fn(records[a], records[b]).numpy()\n")
+    assert findings(source, "numpy-without-detach") == []
+    trainable = source.replace(", requires_grad=False", "").replace("nn.CosineSimilarity(dim=-1)", "nn.Bilinear(4, 4, 1)")
+    assert [f.line for f in findings(trainable, "numpy-without-detach")] == [18, 23]
+    # a list of parameters built elsewhere may hold trainable ones
+    handed = source.replace("nn.ParameterList([nn.Parameter(torch.ones(4), requires_grad=False) for _ in range(3)])",
+                            "nn.ParameterList(make_parameters())")
+    assert [f.line for f in findings(handed, "numpy-without-detach")] == [18]

@@ -196,13 +196,16 @@ PARAMETERLESS = frozenset(f"torch.nn.{name}" for name in (
     "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "PixelUnshuffle",
     "UpsamplingNearest2d", "UpsamplingBilinear2d", "ChannelShuffle", "Fold", "Unfold",
+    "CosineSimilarity", "PairwiseDistance", "Softmax2d", "GLU", "RReLU", "LPPool1d", "LPPool2d", "LPPool3d",
+    "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
+    "LocalResponseNorm", "CrossMapLRN2d",
     # padding (kan-bayashi/ParallelWaveGAN's tests pad plain tensors, then call .numpy())
     *(f"{kind}Pad{n}d" for kind in ("Constant", "Zero", "Reflection", "Replication", "Circular") for n in (1, 2, 3))))
 
 
 # of those, the ones train()/eval() leave alone too: nothing a container must register
 STATELESS = PARAMETERLESS - {f"torch.nn.{name}" for name in (
-    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout")}
+    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "RReLU")}  # (RReLU: a random slope in training)
 
 
 REGISTERS = ("register_parameter", "add_module", "register_module", "Parameter")  # (not setattr: pytorch3d's
@@ -249,6 +252,10 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
                                  for n in built)
     for n in calls:
         name = flow.last_name(n.func)
+        if frozen and name in ("ParameterList", "ParameterDict") and n.args and not n.keywords and all(
+                any(m in built for m in ast.walk(arg)) for arg in n.args):
+            continue  # a container of frozen parameters built here (funcwj/aps's ``SpeedPerturbTransform``:
+            # ``nn.ParameterList([nn.Parameter(f, requires_grad=False) for ...])``)
         if name in REGISTERS:
             if frozen and name in ("Parameter", "register_parameter"):
                 continue

@@ -1421,6 +1421,10 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                     continue
                 if mc is not None:
                     events.setdefault(mc[0], []).append((position, mc[1]))
+                    if mc[0].endswith(".module") and mc[0][:-7] in targets:
+                        # ``net.module.eval()``: a DataParallel/DDP wrapper's model, which calling the
+                        # wrapper runs (xu-ji/IIC's render script), so ``net(x)`` runs in that mode
+                        events.setdefault(mc[0][:-7], []).append((position, mc[1]))
                     calls[position] = n
                     continue
             if helpers is not None and (f.attr if kind is Attribute else f.id if kind is Name else None) not in helpers:
