@@ -1825,3 +1825,18 @@ def test_batch_84_modules_without_trainable_parameters() -> None:
     handed = source.replace("nn.ParameterList([nn.Parameter(torch.ones(4), requires_grad=False) for _ in range(3)])",
                             "nn.ParameterList(make_parameters())")
     assert [f.line for f in findings(handed, "numpy-without-detach")] == [18]
+
+
+def test_batch_84_a_warm_up_from_zero_read_past_its_if() -> None:
+    """zhangxuying1004/RSTNet's ``lambda_lr`` binds ``lr = base * s / 4`` under ``if s <= 3:``
+    and returns it after the chain: zero at step 0, so the epoch-start step skips only a
+    zero learning rate. A first value that is not zero is still reported."""
+    source = ("import torch\nfrom torch.optim.lr_scheduler import LambdaLR\n\n\ndef lambda_lr(s):\n"
+              "    print('s:', s)\n    if s <= 3:\n        lr = 1e-4 * s / 4\n    elif s <= 10:\n        lr = 1e-4\n"
+              "    else:\n        lr = 1e-4 * 0.2\n    return lr\n\n\ndef train(model, loader, epochs):\n"
+              "    optim = torch.optim.Adam(model.parameters(), lr=1)\n    scheduler = LambdaLR(optim, lambda_lr)\n"
+              "    for epoch in range(epochs):\n        scheduler.step()\n        for x, y in loader:\n"
+              "            optim.zero_grad()\n            model(x).sum().backward()\n            optim.step()\n")
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    from_one = source.replace("lr = 1e-4 * s / 4", "lr = 1e-4 * (s + 1) / 4")
+    assert [f.line for f in findings(from_one, "scheduler-step-before-optimizer-step")] == [20]

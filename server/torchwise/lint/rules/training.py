@@ -1023,8 +1023,17 @@ def _lambda_starts_at_zero(a, scheduler: ast.expr, found) -> bool:
 def _first_return(body: list, zeros: set[str]) -> ast.AST | None:
     """What ``get_lr`` returns before the first step, read down its body: names bound to
     values zero at the start join ``zeros``; an ``if`` testing such a value ``<`` something
-    (a warm-up's ``if progress < self.warmup:``) is entered; any other ``if`` leaves it
-    unknown (None)."""
+    (a warm-up's ``if progress < self.warmup:``) is entered, and where its arm returns
+    nothing the statements after the ``if`` are read on (zhangxuying1004/RSTNet's
+    ``if s <= 3: lr = base * s / 4 ... return lr``); any other ``if`` leaves it unknown (None)."""
+    found = _read_to_return(body, zeros)
+    return found if found is not _FELL_THROUGH else None
+
+
+_FELL_THROUGH = ast.Pass()  # (``_read_to_return``: the statements ended without a return)
+
+
+def _read_to_return(body: list, zeros: set[str]) -> ast.AST | None:
     for stmt in body:
         kind = stmt.__class__
         if kind is ast.Assign and len(stmt.targets) == 1 and stmt.targets[0].__class__ is ast.Name:
@@ -1036,13 +1045,16 @@ def _first_return(body: list, zeros: set[str]) -> ast.AST | None:
             test = stmt.test
             if test.__class__ is ast.Compare and len(test.ops) == 1 and test.ops[0].__class__ in (ast.Lt, ast.LtE) \
                     and _zero_at_start(test.left, zeros):
-                return _first_return(stmt.body, zeros)
+                found = _read_to_return(stmt.body, zeros)
+                if found is not _FELL_THROUGH:
+                    return found
+                continue  # (the arm taken at the start bound its names: read on after the if)
             return None
         elif kind is ast.Return:
             return stmt.value
         elif kind not in (ast.Expr, ast.Pass):
             return None
-    return None
+    return _FELL_THROUGH
 
 
 def _zero_at_start(expr: ast.AST, zeros: set[str]) -> bool:
