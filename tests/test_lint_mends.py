@@ -1840,3 +1840,16 @@ def test_batch_84_a_warm_up_from_zero_read_past_its_if() -> None:
     assert findings(source, "scheduler-step-before-optimizer-step") == []
     from_one = source.replace("lr = 1e-4 * s / 4", "lr = 1e-4 * (s + 1) / 4")
     assert [f.line for f in findings(from_one, "scheduler-step-before-optimizer-step")] == [20]
+
+
+def test_batch_84_an_option_named_for_the_double_softmax() -> None:
+    """Britefury/self-ensemble-visual-domain-adapt's ``--double_softmax`` flag (off by
+    default, "apply softmax twice to compute supervised loss") picks the softmax input on
+    purpose; under any other test the softmax is still reported."""
+    source = ("import torch.nn.functional as F\nfrom torch import nn\n\n\ndef step(net, x, y, double_softmax):\n"
+              "    criterion = nn.CrossEntropyLoss()\n    logits = net(x)\n"
+              "    if double_softmax:\n        loss = criterion(F.softmax(logits, dim=1), y)\n"
+              "    else:\n        loss = criterion(logits, y)\n    return loss\n")
+    assert findings(source, "softmax-before-cross-entropy") == []
+    other = source.replace("double_softmax", "use_probs")
+    assert [f.line for f in findings(other, "softmax-before-cross-entropy")] == [9]

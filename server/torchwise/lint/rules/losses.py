@@ -4,6 +4,7 @@ logits where log-probabilities belong, softmax over an implicit dimension."""
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterator
 
 from torchwise.analysis import LOCAL, parameter_defaults
@@ -1003,7 +1004,7 @@ NLL_CLASSES = {"torch.nn.NLLLoss", "torch.nn.modules.loss.NLLLoss"}
 def softmax_before_cross_entropy(ctx: Context) -> Iterator[Finding]:
     for call, inp, name in _loss_calls(ctx, CE_FUNCS, CE_CLASSES):
         source = trace(ctx, inp)
-        if source is None or source.kind != "softmax":
+        if source is None or source.kind != "softmax" or _under_a_double_softmax_option(ctx, call):
             continue
         yield ctx.finding(
             inp,
@@ -1012,6 +1013,24 @@ def softmax_before_cross_entropy(ctx: Context) -> Iterator[Finding]:
             "learns slowly; pass the raw logits (drop the softmax)",
             _unwrap_fix(ctx, source, "softmax", inp),
         )
+
+
+# an option named for applying the softmax twice (``--double_softmax``, ``softmax_twice``)
+_DOUBLE_SOFTMAX = re.compile(r"double_?softmax|softmax_?(?:twice|double)|two_?softmax", re.IGNORECASE)
+
+
+def _under_a_double_softmax_option(ctx: Context, call: ast.Call) -> bool:
+    """The loss call sits in the ``if`` arm of an option named for the double softmax
+    (Britefury/self-ensemble-visual-domain-adapt's ``--double_softmax`` flag, off by default,
+    "apply softmax twice to compute supervised loss"): an experiment its author names."""
+    for anc in flow.ancestors(ctx.analysis, call):
+        if isinstance(anc, flow.SCOPES):
+            return False
+        if anc.__class__ is ast.If and any(flow.contains(s, call) for s in anc.body):  # type: ignore[attr-defined]
+            test = anc.test  # type: ignore[attr-defined]
+            if test.__class__ in (ast.Name, ast.Attribute) and _DOUBLE_SOFTMAX.search(flow.last_name(test) or ""):
+                return True
+    return False
 
 
 @rule(code="TW202", name="sigmoid-before-bce-with-logits", group="losses", severity="error",
