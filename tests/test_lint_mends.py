@@ -1853,3 +1853,24 @@ def test_batch_84_an_option_named_for_the_double_softmax() -> None:
     assert findings(source, "softmax-before-cross-entropy") == []
     other = source.replace("double_softmax", "use_probs")
     assert [f.line for f in findings(other, "softmax-before-cross-entropy")] == [9]
+
+
+def test_batch_84_a_mode_set_in_an_arm_that_jumps_away() -> None:
+    """xu-ji/IIC's render script: ``if reassess_acc: segmentation_eval(net, ...)`` (which leaves
+    the net in train mode) then ``continue``, before the rendering loop: that arm never reaches
+    the loop. Without the ``continue`` it does, and the loop is reported."""
+    source = ("import torch\n\n\ndef segmentation_eval(net, loader):\n    net.eval()\n    for x in loader:\n"
+              "        with torch.no_grad():\n            net(x)\n    net.train()\n\n\n"
+              "def render(make, names, loader, reassess):\n    for name in names:\n        net = make(name)\n"
+              "        net.eval()\n        if reassess:\n            segmentation_eval(net, loader)\n            continue\n"
+              "        for x in loader:\n            with torch.no_grad():\n                print(net(x))\n")
+    assert findings(source, "missing-eval") == []
+    for jump in ("break", "return"):
+        assert findings(source.replace("            continue\n", f"            {jump}\n"), "missing-eval") == []
+    falls_through = source.replace("            continue\n", "            print(name)\n")
+    assert [f.line for f in findings(falls_through, "missing-eval")] == [21]
+    # a break leaves only the loop it ends: a loop after that one is reached
+    after = ("import torch\n\n\ndef render(net, names, loader):\n    net.eval()\n    for name in names:\n"
+             "        if name:\n            net.train()\n            break\n    for x in loader:\n"
+             "        with torch.no_grad():\n            print(net(x))\n")
+    assert [f.line for f in findings(after, "missing-eval")] == [12]

@@ -293,6 +293,45 @@ def _compute_class_has_parameters(a, qualname: str, depth: int) -> bool:
     return False
 
 
+def holds_parameters(a, qualname: str) -> bool:
+    """Whether calling an instance may run parameters: its own (``class_has_parameters``)
+    or those of a module handed to it (``_calls_a_module_handed_in``). For the rules about
+    what autograd records; registration (``unregistered-submodules``) asks only of its own,
+    as a module handed in is registered by its owner."""
+    if class_has_parameters(a, qualname):
+        return True
+    found = class_of_project(a, qualname)
+    if found is None:
+        return True
+    known = found[0].queries.setdefault("calls_a_module_handed_in", {})
+    if qualname not in known:
+        info = found[1]
+        known[qualname] = _calls_a_module_handed_in(
+            info.node, [n for stmt in info.node.body for n in flow.subtree(stmt) if n.__class__ is ast.Call])
+    return known[qualname]  # type: ignore[no-any-return]
+
+
+def _calls_a_module_handed_in(cls: ast.ClassDef, calls: list[ast.Call]) -> bool:
+    """A method stores one of its parameters on ``self`` and the class calls it
+    (``self.clf = clf`` then ``self.clf(x)``: Trusted-AI/adversarial-robustness-toolbox's
+    ``BackdoorModel`` around a classifier): a module handed in, with its parameters. A
+    stored flag that is never called (allennlp's ``CosineAttention``) is none."""
+    called = {n.func.attr for n in calls if n.func.__class__ is ast.Attribute  # type: ignore[attr-defined]
+              and n.func.value.__class__ is ast.Name and n.func.value.id == "self"}  # type: ignore[attr-defined]
+    if not called:
+        return False
+    for method in cls.body:
+        if method.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+            continue
+        params = {p.arg for p in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)}  # type: ignore[attr-defined]
+        for n in ast.walk(method):
+            if n.__class__ is ast.Assign and n.value.__class__ is ast.Name and n.value.id in params \
+                    and any(t.__class__ is ast.Attribute and t.value.__class__ is ast.Name and t.value.id == "self"
+                            and t.attr in called for t in n.targets):  # type: ignore[attr-defined]
+                return True
+    return False
+
+
 def _never_read(a: Analysis, built: ast.Call) -> bool:
     """``self.<attr> = nn.Parameter(...)`` whose attribute no code of the module reads: a
     parameter no output depends on."""

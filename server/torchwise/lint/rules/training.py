@@ -1445,6 +1445,7 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                 for target, mode in summaries.effects_at(n, func):
                     if target in targets:
                         events.setdefault(target, []).append((position, mode))
+                        calls[position] = n
                 if callee.args.vararg is None and callee.args.kwarg is None:  # type: ignore[attr-defined]
                     continue
                 # (``eval_mode(*nets)``, Project-MONAI's: what it does to the models it takes
@@ -1596,12 +1597,37 @@ def _mode_before(ctx: Context, node: ast.AST, target: str) -> str | None:
             passed = True
             continue
         call = calls.get(position)
-        if call is not None and flow.other_arms(ctx.analysis, call, node):
-            continue  # set in the other arm of an ``if`` the node is in: not on its way
+        if call is not None and (flow.other_arms(ctx.analysis, call, node) or _arm_leaves_before(ctx.analysis, call, node)):
+            continue  # set in the other arm of an ``if`` the node is in, or in one that jumps away: not on its way
         return "unknown" if passed else kind
     # handed to a call that may set its mode, with no mode set before it here: not known
     # (Project-MONAI's ``with eval_mode(self.model):``), not "nothing set" (which asks the callers)
     return "unknown" if passed else None
+
+
+_JUMPS = (ast.Continue, ast.Break, ast.Return, ast.Raise)
+
+
+def _arm_leaves_before(a, call: ast.AST, node: ast.AST) -> bool:
+    """``call`` sits in an ``if`` arm that ends by jumping past ``node``, which comes after
+    that ``if``: ``continue`` or ``break`` of a loop that also holds ``node``, or ``return``/
+    ``raise`` (xu-ji/IIC's render script: ``if reassess_acc: segmentation_eval(net, ...)``,
+    which leaves the net in train mode, then ``continue``, before the rendering loop)."""
+    child = call
+    for anc in flow.ancestors(a, call):
+        if isinstance(anc, flow.SCOPES):
+            return False
+        if anc.__class__ is ast.If and not flow.contains(anc, node) and flow.before(anc, node):
+            arm = anc.body if any(child is s for s in anc.body) else anc.orelse if any(  # type: ignore[attr-defined]
+                child is s for s in anc.orelse) else None  # type: ignore[attr-defined]
+            last = arm[-1] if arm else None
+            if last.__class__ in _JUMPS:
+                if last.__class__ in (ast.Return, ast.Raise):
+                    return True
+                loop = next((x for x in flow.ancestors(a, anc) if isinstance(x, (*flow.LOOPS, *flow.SCOPES))), None)
+                return loop is not None and isinstance(loop, flow.LOOPS) and flow.contains(loop, node)
+        child = anc
+    return False
 
 
 def _eval_commented_out(ctx: Context, node: ast.AST, target: str) -> bool:
@@ -3439,7 +3465,7 @@ def _builds_parameterless(a, builder: ast.AST) -> bool:
     nested = next((s for s in ast.walk(builder) if s.__class__ is ast.ClassDef and s.name == value.func.id), None)  # type: ignore[attr-defined]
     info = a.classes.get(nested) if nested is not None else None
     forward = info.methods.get("forward") if info is not None else None
-    if not isinstance(forward, ast.FunctionDef) or _weights.class_has_parameters(a, info.qualname):  # type: ignore[union-attr]
+    if not isinstance(forward, ast.FunctionDef) or _weights.holds_parameters(a, info.qualname):  # type: ignore[union-attr]
         return False
     me = forward.args.args[0].arg if forward.args.args else "self"
     return not any(n.__class__ is ast.Attribute and n.value.__class__ is ast.Name and n.value.id == me  # type: ignore[attr-defined]
@@ -3612,7 +3638,7 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
     if not qualname or qualname in _MODEL_WRAPPERS:
         qualname = _wrapped_project_class(a, model_call.func) or qualname
     found = _weights.class_of_project(a, qualname)
-    if found is not None and not _weights.class_has_parameters(a, qualname) and not _unfinished(*found):
+    if found is not None and not _weights.holds_parameters(a, qualname) and not _unfinished(*found):
         return True  # a module of the project with no parameters (facebookresearch/pytorch3d's NeRFRaysampler)
     if found is not None and _frozen_by_default(found[1]):
         return True
@@ -5141,7 +5167,7 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
                 return None
             if flow.safe_type(a, expr.func) == MODULE and not _MODEL_NAME.search(flow.last_name(expr.func)):
                 return None  # any module at all (``conversion: nn.Module``): not certainly one with parameters
-            if _parameterless(a, expr.func) or _traced_function(a, expr.func) or not _weights.class_has_parameters(
+            if _parameterless(a, expr.func) or _traced_function(a, expr.func) or not _weights.holds_parameters(
                     a, flow.safe_type(a, expr.func) or ""):  # grad only from its input
                 return next((found for arg in expr.args
                              if (found := _requires_grad_source(ctx, arg, depth + 1)) is not None), None)
