@@ -1874,3 +1874,58 @@ def test_batch_84_a_mode_set_in_an_arm_that_jumps_away() -> None:
              "        if name:\n            net.train()\n            break\n    for x in loader:\n"
              "        with torch.no_grad():\n            print(net(x))\n")
     assert [f.line for f in findings(after, "missing-eval")] == [12]
+
+
+def test_batch_85_a_transformer_without_dropout_is_mode_free() -> None:
+    """MehdiJmlkh/Deep-Learning-Course-Homeworks-S2024's iTransformer notebook: a model of
+    linear layers, embeddings, layer norms and attention heads called in a comprehension
+    over ``self.heads``, four classes deep, computes the same in train and eval mode. With
+    a dropout in the innermost head it is reported."""
+    source = ("import torch\nfrom torch import nn\n\n\nclass Head(nn.Module):\n    def __init__(self, d):\n"
+              "        super().__init__()\n        self.key = nn.Linear(d, d)\n        self.value = nn.Linear(d, d)\n\n"
+              "    def forward(self, x):\n        return torch.softmax(self.key(x), dim=-1) * self.value(x)\n\n\n"
+              "class MultiHead(nn.Module):\n    def __init__(self, d, n):\n        super().__init__()\n"
+              "        self.heads = nn.ModuleList([Head(d) for _ in range(n)])\n\n    def forward(self, x):\n"
+              "        return torch.cat([head(x) for head in self.heads], dim=-1)\n\n\n"
+              "class Block(nn.Module):\n    def __init__(self, d, n):\n        super().__init__()\n"
+              "        self.attention = MultiHead(d, n)\n        self.norm = nn.LayerNorm(d * n)\n\n"
+              "    def forward(self, x):\n        return self.norm(self.attention(x))\n\n\n"
+              "class Model(nn.Module):\n    def __init__(self, d, n):\n        super().__init__()\n"
+              "        self.embed = nn.Embedding(10, d)\n        self.blocks = nn.Sequential(*[Block(d, n) for _ in range(2)])\n\n"
+              "    def forward(self, x):\n        return self.blocks(self.embed(x))\n\n\n"
+              "def run(loader, opt):\n    model = Model(4, 2)\n    model.train()\n    for x, y in loader:\n"
+              "        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n"
+              "    with torch.no_grad():\n        for x, y in loader:\n            print(model(x))\n")
+    assert findings(source, "missing-eval") == []
+    dropped = source.replace("        self.value = nn.Linear(d, d)\n",
+                             "        self.value = nn.Sequential(nn.Linear(d, d), nn.Dropout(0.1))\n")
+    assert [f.line for f in findings(dropped, "missing-eval")] == [53]
+
+
+def test_batch_85_layers_whose_parameters_the_class_gathers() -> None:
+    """insilicomedicine/GENTRL's decoder keeps its dilated convolutions in a plain list but
+    gathers every layer's parameters into an ``nn.ParameterList`` it keeps: the optimizer,
+    ``.to()`` and ``state_dict()`` all see them."""
+    source = ("import torch.nn as nn\n\n\nclass Decoder(nn.Module):\n    def __init__(self, n):\n"
+              "        super().__init__()\n        self.convs = []\n        for i in range(n):\n"
+              "            self.convs.append(nn.Conv1d(8, 8, 3, dilation=2 ** i))\n        self.fc = nn.Linear(8, 8)\n"
+              "        params = []\n        for layer in [self.fc] + self.convs:\n            params += list(layer.parameters())\n"
+              "        self.params = nn.ParameterList(params)\n\n    def forward(self, x):\n"
+              "        for conv in self.convs:\n            x = conv(x)\n        return self.fc(x)\n")
+    assert findings(source, "unregistered-submodules") == []
+    ungathered = source.replace("        self.params = nn.ParameterList(params)\n", "        self.count = len(params)\n")
+    assert [f.line for f in findings(ungathered, "unregistered-submodules")] == [7]
+
+
+def test_batch_85_a_move_already_made() -> None:
+    """wenhao-gao/mol_opt's MolDQN agent builds ``proj_dist = torch.zeros(size).to(self.device)``
+    and later writes ``proj_dist.to(self.device)`` again: the discarded copy changes nothing.
+    A tensor bound elsewhere, or moved to another device, is still reported."""
+    source = ("import torch\n\n\nclass Agent:\n    def loss(self, size, index, values):\n"
+              "        proj_dist = torch.zeros(size).to(self.device)\n        proj_dist.index_add_(0, index, values)\n"
+              "        proj_dist.to(self.device)\n        made = torch.zeros(size, device=self.device)\n"
+              "        made.to(self.device)\n        return proj_dist, made\n")
+    assert findings(source, "tensor-to-discarded") == []
+    elsewhere = source.replace("proj_dist.to(self.device)", "proj_dist.to('cuda:1')").replace(
+        "made.to(self.device)", "made.to(self.other)")
+    assert [f.line for f in findings(elsewhere, "tensor-to-discarded")] == [8, 10]

@@ -526,6 +526,13 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
             # in enumerate(self.attentions): self.add_module('attention_{}'.format(i), attention)``)
             elif kind is ast.For and mentions(n.iter) and _registers_loop_target(n, info):
                 return True
+            # each element's parameters gathered into an ``nn.ParameterList`` the class keeps
+            # (insilicomedicine/GENTRL's decoder: ``for layer in [...] + self.dil_conv_layers:
+            # cur_parameters += list(layer.parameters())``, then ``self.parameters = nn.ParameterList(cur_parameters)``)
+            elif kind is ast.For and mentions(n.iter) and _gathers_parameters(n) and any(
+                    m.__class__ is ast.Call and flow.last_name(m.func) in ("ParameterList", "ParameterDict") and m.args
+                    for m in nodes):
+                return True
             # a table to pick one module from, which is then registered (sthalles/SimCLR:
             # ``self.backbone = self._get_basemodel(name)`` returning ``self.resnet_dict[name]``)
             elif kind is ast.Return and (picked(n.value) or (n.value.__class__ is ast.Name and n.value.id in picks)):
@@ -553,6 +560,15 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                     for t in n.targets):
                 return True  # (wrapped: ``self.model = nn.Sequential(*self.layers)``, optuna's example)
     return False
+
+
+def _gathers_parameters(loop: ast.For) -> bool:
+    """The loop's body reads ``x.parameters()`` of its target ``x``."""
+    target = loop.target.id if loop.target.__class__ is ast.Name else None  # type: ignore[attr-defined]
+    return target is not None and any(
+        n.__class__ is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "parameters"  # type: ignore[attr-defined]
+        and n.func.value.__class__ is ast.Name and n.func.value.id == target  # type: ignore[attr-defined]
+        for stmt in loop.body for n in ast.walk(stmt))
 
 
 def _deleted_where_built(ctx: Context, attr: str, scope) -> bool:

@@ -2010,7 +2010,7 @@ def _built_mode_free(ctx: Context, model: ast.expr) -> bool:
 
 
 def _class_mode_free(a, info, depth: int) -> bool:
-    if depth > 2:
+    if depth > 4:  # (a transformer: model -> block -> attention -> head -> layers)
         return False
     for base in a.bases(info.qualname):
         if base == MODULE or base in _MODE_FREE_LAYERS or base.partition(".")[0] in ("builtins", "abc", "typing"):
@@ -2034,6 +2034,8 @@ def _class_mode_free(a, info, depth: int) -> bool:
                 continue  # an element of a container the class builds (``self.gru[i](h, hidden[i])``), walked here
             if n.func.__class__ is ast.Name and hasattr(builtins, n.func.id):  # type: ignore[attr-defined]
                 continue  # (``super()``, ``range(...)``, ``NotImplementedError()``)
+            if n.func.__class__ is ast.Name and n.func.id in _container_loop_names(info.node):  # type: ignore[attr-defined]
+                continue  # (``[head(x) for head in self.heads]``: the class's own modules, walked here)
             return False
         if called in _RECURRENT_LAYERS and not _recurrent_dropout(n, _RECURRENT_LAYERS[called]):  # type: ignore[arg-type]
             continue
@@ -2055,6 +2057,25 @@ def _class_mode_free(a, info, depth: int) -> bool:
             continue
         return False
     return True
+
+
+def _container_loop_names(cls: ast.ClassDef) -> set[str]:
+    """The names a loop or comprehension of the class binds to the items of one of its own
+    attributes (``for head in self.heads``, ``for i, layer in enumerate(self.layers)``)."""
+    names: set[str] = set()
+    for n in ast.walk(cls):
+        if n.__class__ in (ast.For, ast.comprehension):
+            iterated = n.iter  # type: ignore[attr-defined]
+            if iterated.__class__ is ast.Call and flow.last_name(iterated.func) in ("enumerate", "reversed") \
+                    and iterated.args:  # type: ignore[attr-defined]
+                iterated = iterated.args[0]  # type: ignore[attr-defined]
+            if (flow.dotted(iterated) or "").startswith("self."):
+                target = n.target  # type: ignore[attr-defined]
+                if target.__class__ is ast.Tuple and target.elts:
+                    target = target.elts[-1]
+                if target.__class__ is ast.Name:
+                    names.add(target.id)
+    return names
 
 
 def _plain_function_mode_free(a, qualname: str) -> bool:
@@ -4881,7 +4902,7 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
         if flow.displayed(a, stmt):
             continue  # a notebook cell's last line: Jupyter shows the copy
         if _expected_to_raise(a, stmt) or _own_method(a, recv, call.func.attr) or _passed_through(a, recv) \
-                or _shown_assigned_next(a, stmt, recv):
+                or _shown_assigned_next(a, stmt, recv) or _already_moved(ctx, recv, call):
             continue
         text = ctx.text(recv)
         fix = None
@@ -4901,6 +4922,25 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
                else f"; write `{written}`"),
             fix,
         )
+
+
+def _already_moved(ctx: Context, recv: ast.expr, call: ast.Call) -> bool:
+    """``recv`` names a tensor last bound to the same move (``proj_dist = torch.zeros(n).to(self.device)``,
+    then ``proj_dist.to(self.device)``: wenhao-gao/mol_opt's MolDQN agent), or built there
+    (``torch.zeros(n, device=self.device)``): the discarded copy would change nothing."""
+    if recv.__class__ is not ast.Name:
+        return False
+    bound = flow.binding_value(ctx.analysis, recv)  # type: ignore[arg-type]
+    if bound.__class__ is not ast.Call:
+        return False
+    wanted = [ctx.text(x) for x in call.args] + [f"{k.arg}={ctx.text(k.value)}" for k in call.keywords]
+    if bound.func.__class__ is ast.Attribute and bound.func.attr == call.func.attr:  # type: ignore[union-attr, attr-defined]
+        return wanted == [ctx.text(x) for x in bound.args] + [f"{k.arg}={ctx.text(k.value)}" for k in bound.keywords]  # type: ignore[union-attr]
+    if call.func.attr == "to" and len(call.args) == 1 and not call.keywords:  # type: ignore[attr-defined]
+        device = next((k.value for k in bound.keywords if k.arg == "device"), None)  # type: ignore[union-attr]
+        return device is not None and ctx.text(device) == wanted[0] and not any(
+            k.arg == "dtype" for k in bound.keywords)  # type: ignore[union-attr]
+    return False
 
 
 def _to_host(call: ast.Call) -> bool:
