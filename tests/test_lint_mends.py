@@ -1929,3 +1929,23 @@ def test_batch_85_a_move_already_made() -> None:
     elsewhere = source.replace("proj_dist.to(self.device)", "proj_dist.to('cuda:1')").replace(
         "made.to(self.device)", "made.to(self.other)")
     assert [f.line for f in findings(elsewhere, "tensor-to-discarded")] == [8, 10]
+
+
+def test_batch_85_a_model_whose_forward_returns_by_mode_gets_no_fix() -> None:
+    """baowenbo/DAIN's ``forward`` returns its losses in training and frames in eval mode: its
+    validation loop, run in train mode, is reported, but ``eval()`` alone would break what
+    the loop reads, so no fix is offered and the message says why (where the model's class
+    is known: DAIN builds it from a table, ``networks.__dict__[args.netName](...)``)."""
+    source = ("import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.conv = nn.Conv2d(3, 3, 3)\n        self.bn = nn.BatchNorm2d(3)\n\n"
+              "    def forward(self, x):\n        y = self.bn(self.conv(x))\n        if self.training:\n"
+              "            return y, (y - x).abs().mean()\n        return y\n\n\n"
+              "def train(loader, val_loader):\n    model = Net()\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x in loader:\n"
+              "        opt.zero_grad()\n        model(x)[1].backward()\n        opt.step()\n"
+              "    with torch.no_grad():\n        for x in val_loader:\n            print(model(x)[1])\n")
+    found = findings(source, "missing-eval")
+    assert [f.line for f in found] == [28] and found[0].fix is None
+    assert "returns something else when `self.training` is false (line 13)" in found[0].message
+    plain = source.replace("        if self.training:\n            return y, (y - x).abs().mean()\n", "")
+    found = findings(plain, "missing-eval")
+    assert [f.line for f in found] == [26] and found[0].fix is not None

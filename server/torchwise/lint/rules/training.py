@@ -1719,6 +1719,16 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                     "this evaluation loop (dropout and batch norm behave as in training); remove it",
                 )
                 continue
+            branch = _forward_returns_by_mode(a, _run_of_target(a, call, target))
+            if branch is not None:  # (``eval()`` alone would change what this loop is handed: no fix)
+                yield ctx.finding(
+                    call,
+                    f"`{target}` is still in train mode here (dropout and batch norm behave as in "
+                    f"training), yet this loop evaluates it; its `forward` returns something else when "
+                    f"`self.training` is false ({_where(a, *branch)}), so switch it "
+                    f"with `{target}.eval()` together with what this loop reads of its output",
+                )
+                continue
             yield ctx.finding(
                 call,
                 f"`{target}` is still in train mode here (dropout and batch norm behave as in "
@@ -1726,6 +1736,37 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target, restore=from_callers),
             )
+
+
+def _where(a, owner, node: ast.AST) -> str:
+    """How a message names a line of the file, or of another module of the project (``net.dain, line 120``)."""
+    module = getattr(getattr(owner, "env", None), "module", None)
+    if owner is a or not module:
+        return flow.line_ref(owner, node.lineno)  # type: ignore[arg-type]
+    return f"{module}, line {node.lineno}"
+
+
+def _forward_returns_by_mode(a, call: ast.Call) -> tuple[object, ast.If] | None:
+    """The called model's class (of the file or the project) has a ``forward`` whose
+    ``if self.training:`` (or ``if not self.training:``) returns from one arm: in eval mode
+    it hands back other outputs (baowenbo/DAIN's ``forward`` returns its losses in training),
+    so a loop written for one mode breaks in the other. (Its analysis, the ``if``), or None."""
+    found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
+    if found is None:
+        return None
+    owner, info = found
+    forward = info.methods.get("forward")
+    if forward is None:
+        return None
+    for n in ast.walk(forward):
+        if n.__class__ is not ast.If:
+            continue
+        test = n.test.operand if n.test.__class__ is ast.UnaryOp and n.test.op.__class__ is ast.Not else n.test  # type: ignore[attr-defined]
+        if test.__class__ is ast.Attribute and test.attr == "training" and flow.dotted(test.value) == "self" \
+                and any(m.__class__ is ast.Return for arm in (n.body, n.orelse) for stmt in arm  # type: ignore[attr-defined]
+                        for m in ast.walk(stmt)):
+            return owner, n  # type: ignore[return-value]
+    return None
 
 
 def _train_mode_chosen_for_the_block(a, block: ast.AST, target: str) -> bool:
