@@ -5248,8 +5248,9 @@ def _requires_grad_source(ctx: Context, expr: ast.expr, depth: int = 0) -> str |
                 return None
             if flow.safe_type(a, expr.func) == MODULE and not _MODEL_NAME.search(flow.last_name(expr.func)):
                 return None  # any module at all (``conversion: nn.Module``): not certainly one with parameters
-            if _parameterless(a, expr.func) or _traced_function(a, expr.func) or not _weights.holds_parameters(
-                    a, flow.safe_type(a, expr.func) or ""):  # grad only from its input
+            if _parameterless(a, expr.func) or _traced_function(a, expr.func) or not _weights.class_has_parameters(
+                    a, flow.safe_type(a, expr.func) or ""):  # grad only from its input (a module handed to
+                # it is not asked: a test's wrapper around a dummy model, Trusted-AI/adversarial-robustness-toolbox)
                 return next((found for arg in expr.args
                              if (found := _requires_grad_source(ctx, arg, depth + 1)) is not None), None)
             return f"the output of `{ctx.text(expr.func)}`"
