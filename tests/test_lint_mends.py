@@ -1949,3 +1949,22 @@ def test_batch_85_a_model_whose_forward_returns_by_mode_gets_no_fix() -> None:
     plain = source.replace("        if self.training:\n            return y, (y - x).abs().mean()\n", "")
     found = findings(plain, "missing-eval")
     assert [f.line for f in found] == [26] and found[0].fix is not None
+
+
+def test_batch_85_an_attack_in_the_loop_keeps_its_gradients() -> None:
+    """metehancekic/pytorch-tutorials' test loop first calls an adversarial attack when asked
+    (``adversarial_args['attack'](**args)``, FGSM or PGD, which take input gradients), then
+    evaluates the model: the model's forward still records a graph, but wrapping the whole
+    loop in no_grad would break the attack, so only the call is named and no fix is offered."""
+    source = ("import torch\n\n\ndef test(model, loader, adversarial_args=None):\n    model.eval()\n    correct = 0\n"
+              "    for data, target in loader:\n        if adversarial_args:\n"
+              "            adversarial_args['attack_args']['net'] = model\n"
+              "            data = data + adversarial_args['attack'](**adversarial_args['attack_args'])\n"
+              "        output = model(data)\n        correct += (output.argmax(1) == target).sum().item()\n"
+              "    return correct\n")
+    found = findings(source, "missing-no-grad")
+    assert [f.line for f in found] == [11] and found[0].fix is None
+    assert "but not the loop's `adversarial_args['attack'](...)`" in found[0].message
+    plain = source.replace("            data = data + adversarial_args['attack'](**adversarial_args['attack_args'])\n", "")
+    found = findings(plain, "missing-no-grad")
+    assert [f.line for f in found] == [10] and found[0].fix is not None

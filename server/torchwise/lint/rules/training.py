@@ -3206,6 +3206,14 @@ def _switched_by_a_test(a, eval_call: ast.Call, target: str, func: ast.AST) -> a
 
 def _no_grad_finding(ctx: Context, model_call: ast.Call, target: str, loop: ast.AST, func: ast.AST,
                      why: str = "") -> Finding:
+    attack = _attack_in(ctx.analysis, loop)
+    if attack is not None:  # (no_grad around the loop would break the attack: no fix)
+        return ctx.finding(
+            model_call,
+            f"`{target}` is evaluated without `torch.no_grad()`{why}: autograd records every operation of this "
+            f"call, wasting memory and time; run it under `with torch.no_grad():`, but not the loop's "
+            f"`{ctx.text(attack.func)}(...)`, which may need gradients" + _volatile_note(ctx.analysis, func),
+        )
     return ctx.finding(
         model_call,
         f"`{target}` is evaluated without `torch.no_grad()`{why}: autograd records every operation of this "
@@ -3213,6 +3221,24 @@ def _no_grad_finding(ctx: Context, model_call: ast.Call, target: str, loop: ast.
         + _volatile_note(ctx.analysis, func),
         _no_grad_fix(ctx, loop),
     )
+
+
+# what an adversarial attack's callable is named (``adversarial_args['attack'](**args)``, ``pgd(model, x, y)``)
+_ATTACK = re.compile(r"attack|adversar|pgd|fgsm|perturb", re.IGNORECASE)
+
+
+def _attack_in(a, loop: ast.AST) -> ast.Call | None:
+    """A call in the loop of something named for an adversarial attack, which takes input
+    gradients (metehancekic/pytorch-tutorials' ``adversarial_args['attack'](**attack_args)``
+    in its test loop, FGSM or PGD when asked for): the first, or None."""
+    for c in flow.calls_in(a, loop):
+        func = c.func
+        name = flow.last_name(func) if func.__class__ in (ast.Name, ast.Attribute) else (
+            func.slice.value if func.__class__ is ast.Subscript and func.slice.__class__ is ast.Constant  # type: ignore[attr-defined]
+            and isinstance(func.slice.value, str) else None)  # type: ignore[attr-defined]
+        if name and _ATTACK.search(name):
+            return c
+    return None
 
 
 def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[Finding]:
