@@ -1968,3 +1968,22 @@ def test_batch_85_an_attack_in_the_loop_keeps_its_gradients() -> None:
     plain = source.replace("            data = data + adversarial_args['attack'](**adversarial_args['attack_args'])\n", "")
     found = findings(plain, "missing-no-grad")
     assert [f.line for f in found] == [10] and found[0].fix is not None
+
+
+def test_batch_86_an_encoder_frozen_through_its_one_layer() -> None:
+    """thu-coai/ConvLab-2's SUMBT freezes ``self.sv_encoder.bert`` in ``__init__``, and the
+    encoder's class of the file keeps only ``self.bert``: the whole encoder is frozen, and its
+    run over token ids records nothing. With a second layer in the class it may train."""
+    source = ("import torch\nfrom torch import nn\nfrom transformers import BertModel, BertPreTrainedModel\n\n\n"
+              "class Encoding(BertPreTrainedModel):\n    def __init__(self, config):\n        super().__init__(config)\n"
+              "        self.config = config\n        self.bert = BertModel(config)\n\n"
+              "    def forward(self, ids):\n        return self.bert(ids)\n\n\n"
+              "class Tracker(nn.Module):\n    def __init__(self, name):\n        super().__init__()\n"
+              "        self.sv_encoder = Encoding.from_pretrained(name)\n        self.sv_encoder.train()\n"
+              "        for p in self.sv_encoder.bert.parameters():\n            p.requires_grad = False\n\n"
+              "    def lookup(self, label_ids):\n        self.sv_encoder.eval()\n        out = []\n"
+              "        for ids in label_ids:\n            out.append(self.sv_encoder(ids)[0].detach())\n        return out\n")
+    assert findings(source, "missing-no-grad") == []
+    two = source.replace("        self.bert = BertModel(config)\n",
+                         "        self.bert = BertModel(config)\n        self.proj = nn.Linear(768, 768)\n")
+    assert [f.line for f in findings(two, "missing-no-grad")] == [29]

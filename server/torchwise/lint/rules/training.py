@@ -3909,7 +3909,39 @@ def _frozen_in_init(a, method: ast.AST, target: str) -> bool:
     if init is None:
         return False
     owner = flow.parent(a, method)
-    return target in flow.memo(a, owner, "frozen_in_init", lambda: _attributes_frozen_in_init(owner, init))
+    frozen = flow.memo(a, owner, "frozen_in_init", lambda: _attributes_frozen_in_init(owner, init))
+    if target in frozen:
+        return True
+    # ``self.sv_encoder.bert`` frozen, where the encoder's class of the file holds that one layer
+    # (thu-coai/ConvLab-2's SUMBT: ``BertForUtteranceEncoding`` keeps only ``self.bert``)
+    inner = {f[len(target) + 1:] for f in frozen if f.startswith(target + ".") and "." not in f[len(target) + 1:]}
+    return bool(inner) and _sole_layer(a, init, target) in inner
+
+
+def _sole_layer(a, init: ast.FunctionDef, target: str) -> str | None:
+    """The one attribute that ``target``'s class sets to a module in its ``__init__``, where
+    ``init`` builds ``target`` from a class of the file (``C(...)`` or ``C.from_pretrained(...)``)
+    whose bases add no layer of their own (``nn.Module``, a library's ``PreTrainedModel``)."""
+    built = next((n.value for n in ast.walk(init) if n.__class__ is ast.Assign and len(n.targets) == 1
+                  and flow.dotted(n.targets[0]) == target and n.value.__class__ is ast.Call), None)  # type: ignore[attr-defined]
+    if built is None:
+        return None
+    func = built.func  # type: ignore[attr-defined]
+    if func.__class__ is ast.Attribute and func.attr == "from_pretrained":
+        func = func.value
+    if func.__class__ is not ast.Name:
+        return None
+    node = next((n for n in flow.index(a).of(ast.ClassDef) if n.name == func.id), None)  # type: ignore[attr-defined]
+    if node is None or not all(flow.last_name(b) in ("Module", "PreTrainedModel") or (flow.last_name(b) or "").endswith(
+            "PreTrainedModel") for b in node.bases):  # type: ignore[attr-defined]
+        return None
+    own_init = next((m for m in node.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)  # type: ignore[attr-defined]
+    if own_init is None:
+        return None
+    layers = {t.attr for n in ast.walk(own_init) if n.__class__ is ast.Assign and n.value.__class__ is ast.Call  # type: ignore[attr-defined]
+              and (flow.last_name(n.value.func) or "")[:1].isupper()  # type: ignore[attr-defined]
+              for t in n.targets if t.__class__ is ast.Attribute and flow.dotted(t.value) == "self"}  # type: ignore[attr-defined]
+    return next(iter(layers)) if len(layers) == 1 else None
 
 
 def _attributes_frozen_in_init(owner: ast.ClassDef, init: ast.FunctionDef) -> frozenset[str]:
