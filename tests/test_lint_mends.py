@@ -1987,3 +1987,17 @@ def test_batch_86_an_encoder_frozen_through_its_one_layer() -> None:
     two = source.replace("        self.bert = BertModel(config)\n",
                          "        self.bert = BertModel(config)\n        self.proj = nn.Linear(768, 768)\n")
     assert [f.line for f in findings(two, "missing-no-grad")] == [29]
+
+
+def test_batch_86_a_step_method_called_for_some_batches() -> None:
+    """ctr4si's VHCR solver calls ``self.generate_sentence(...)`` only when ``batch_i == 0``:
+    the finding says the loop calls it, not that it runs for every batch."""
+    source = ("import torch\n\n\nclass Solver:\n    def generate_sentence(self, x):\n        self.model.eval()\n"
+              "        return self.model(x).argmax(-1)\n\n    def evaluate(self, loader):\n"
+              "        for batch_i, x in enumerate(loader):\n            if batch_i == 0:\n"
+              "                print(self.generate_sentence(x))\n")
+    found = findings(source, "missing-no-grad")
+    assert [f.line for f in found] == [7] and "calls `generate_sentence` in its loop (line 10)" in found[0].message
+    every = source.replace("            if batch_i == 0:\n                print(", "            print(")
+    found = findings(every, "missing-no-grad")
+    assert [f.line for f in found] == [7] and "for every batch of its loop (line 10)" in found[0].message

@@ -3495,15 +3495,24 @@ def _evaluated_in_step_methods(ctx: Context, reported: set[int]) -> Iterator[Fin
             flow.dotted(c.func) == target or _runs_through_method(summaries, c, method, target))), None)
         if run is None or id(run) in reported or flow.under_grad_off(a, run) or _trains_through_helpers(a, method):
             continue
-        loop = _step_loop(ctx, owner, method.name)  # type: ignore[attr-defined]
-        if loop is None or _called_under_grad_off_in_project(ctx, method):
+        found = _step_loop(ctx, owner, method.name)  # type: ignore[attr-defined]
+        if found is None or _called_under_grad_off_in_project(ctx, method):
             continue
+        loop, site = found
         reported.add(id(run))
         caller = flow.enclosing_function(a, loop)
+        # (a call under an ``if`` of the loop, ``if batch_i == 0:``, runs for some batches only)
+        how = "for every batch of"
+        for anc in flow.ancestors(a, site):
+            if anc is loop or isinstance(anc, flow.SCOPES):
+                break
+            if anc.__class__ is ast.If:
+                how = "in"
+                break
         yield ctx.finding(
             run,
             f"`{target}` is evaluated without `torch.no_grad()`: `{caller.name}` calls `{method.name}` "  # type: ignore[attr-defined]
-            f"for every batch of its loop ({flow.line_ref(a, loop.lineno)}), and autograd records every "
+            f"{how} its loop ({flow.line_ref(a, loop.lineno)}), and autograd records every "
             "operation of each call, wasting memory and time; run it under `with torch.no_grad():` "
             "(or `torch.inference_mode()`)",
         )
@@ -3525,9 +3534,9 @@ def _runs_through_method(summaries, call: ast.Call, method: ast.AST, target: str
     return _runs_with_grad(a, callee, target)
 
 
-def _step_loop(ctx: Context, owner: ast.AST, name: str) -> ast.AST | None:
+def _step_loop(ctx: Context, owner: ast.AST, name: str) -> tuple[ast.AST, ast.Call] | None:
     """A ``for`` loop of another method of the class that calls ``self.<name>(...)`` in its
-    body, outside no_grad, and trains nothing."""
+    body, outside no_grad, and trains nothing: (the loop, the call)."""
     a = ctx.analysis
     for other in owner.body:  # type: ignore[attr-defined]
         if other.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or other.name == name:
@@ -3539,7 +3548,7 @@ def _step_loop(ctx: Context, owner: ast.AST, name: str) -> ast.AST | None:
                 continue
             loops = [x for x in flow.enclosing_loops(a, c) if x.__class__ in (ast.For, ast.AsyncFor)]
             if loops and not _looks_like_training(a, loops[0]) and not _trains_through_helpers(a, loops[0]):
-                return loops[0]
+                return loops[0], c
     return None
 
 
