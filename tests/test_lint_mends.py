@@ -2001,3 +2001,25 @@ def test_batch_86_a_step_method_called_for_some_batches() -> None:
     every = source.replace("            if batch_i == 0:\n                print(", "            print(")
     found = findings(every, "missing-no-grad")
     assert [f.line for f in found] == [7] and "for every batch of its loop (line 10)" in found[0].message
+
+
+def test_batch_87_a_no_grad_block_that_feeds_the_loss() -> None:
+    """MCG-NJU/MOTIP runs a clip's extra frames under no_grad, in chunks, inside the training
+    step, joins their outputs to the trained frames' and backpropagates the loss over both:
+    train mode on purpose. A validation block whose results are only printed, or whose name
+    the training code binds again, is still reported."""
+    source = ("import torch\n\n\ndef train_one_epoch(model, loader, criterion, opt):\n    model.train()\n"
+              "    for frames, extra, targets in loader:\n        with torch.no_grad():\n            extra_out = []\n"
+              "            for chunk in extra.split(4):\n                extra_out.append(model(chunk))\n"
+              "        outputs = torch.cat([model(frames), *extra_out])\n        loss = criterion(outputs, targets)\n"
+              "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n")
+    assert findings(source, "missing-eval") == []
+    printed = source.replace("        outputs = torch.cat([model(frames), *extra_out])\n",
+                             "        print(len(extra_out))\n        outputs = model(frames)\n")
+    assert [f.line for f in findings(printed, "missing-eval")] == [10]
+    rebound = ("import torch\n\n\ndef train(model, loader, val_loader, criterion, opt):\n    for epoch in range(3):\n"
+               "        model.train()\n        with torch.no_grad():\n            for x, y in val_loader:\n"
+               "                loss = criterion(model(x), y)\n        for x, y in loader:\n"
+               "            loss = criterion(model(x), y)\n            opt.zero_grad()\n            loss.backward()\n"
+               "            opt.step()\n")
+    assert [f.line for f in findings(rebound, "missing-eval")] == [9]

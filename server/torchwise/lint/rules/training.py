@@ -1708,6 +1708,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 and not _losses_in_train_mode(a, block, call, target) and not _timing_loop(a, loop, block) \
                 and not _train_mode_chosen_for_the_block(a, block, target) \
                 and not _mode_saved(a, call, target) and not _feeds_a_grad_pass(a, block, call, target) \
+                and not _feeds_the_loss(a, block) \
                 and not (switch is not None and _built_before(a, block, switch, target)) \
                 and not (not from_callers and _eval_commented_out(ctx, call, target)) \
                 and not _passes_over_the_same_data(ctx, loop, call):
@@ -1831,6 +1832,50 @@ def _feeds_a_grad_pass(a, block: ast.AST, call: ast.Call, target: str) -> bool:
                and not flow.contains(block, c) and not flow.under_grad_off(a, c)
                and any(n.__class__ is ast.Name and n.id in bound for x in c.args for n in flow.subtree(x))
                for c in flow.calls_in(a, func))
+
+
+def _feeds_the_loss(a, block: ast.AST) -> bool:
+    """What the no_grad block binds flows, through the assignments after it, into a value
+    the function backpropagates (``backward(loss)``): the block computes part of a training
+    step's input without gradients, in that step's mode (MCG-NJU/MOTIP runs the extra frames
+    of a clip under no_grad, joins their outputs to the trained frames' and computes the loss
+    on both), no evaluation. A validation block whose results are only printed is not."""
+    func = flow.enclosing_function(a, block)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    tainted = {t.id for n in flow.walk_local(a, block) if n.__class__ in (ast.Assign, ast.AugAssign)
+               for t in (n.targets if n.__class__ is ast.Assign else [n.target])  # type: ignore[attr-defined]
+               for t in ([t] if t.__class__ is ast.Name else getattr(t, "elts", ())) if t.__class__ is ast.Name}
+    if not tainted:
+        return False
+    later = sorted((n for n in flow.walk_local(a, func) if n.__class__ in (ast.Assign, ast.Call)
+                    and flow.before(block, n) and not flow.contains(block, n)), key=lambda n: (n.lineno, n.col_offset))
+
+    def mentions(node: ast.AST) -> bool:
+        return any(m.__class__ is ast.Name and m.id in tainted for m in ast.walk(node))
+
+    for n in later:
+        if n.__class__ is ast.Assign:
+            bound = {m.id for t in n.targets for m in ast.walk(t)  # type: ignore[attr-defined]
+                     if m.__class__ is ast.Name and m.ctx.__class__ is ast.Store}
+            if mentions(n.value):  # type: ignore[attr-defined]
+                tainted |= bound
+            elif not flow.other_arms(a, n, block) and not _in_an_if_without(a, n, block, func):
+                tainted -= bound  # (a name bound again to something else on every path: ``loss = criterion(...)``
+                # of training; not ``else: outputs = None`` on the other arm of the block's ``if``)
+        elif n.__class__ is ast.Call and flow.is_backward_call(n) and mentions(n):
+            return True
+    return False
+
+
+def _in_an_if_without(a, node: ast.AST, other: ast.AST, func: ast.AST) -> bool:
+    """``node`` sits in an ``if`` (of ``func``) that does not hold ``other``: it runs on some paths only."""
+    for anc in flow.ancestors(a, node):
+        if anc is func or isinstance(anc, flow.SCOPES):
+            return False
+        if anc.__class__ is ast.If and not flow.contains(anc, other):
+            return True
+    return False
 
 
 def _mode_saved(a, call: ast.Call, target: str) -> bool:
