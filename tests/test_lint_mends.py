@@ -2023,3 +2023,17 @@ def test_batch_87_a_no_grad_block_that_feeds_the_loss() -> None:
                "            loss = criterion(model(x), y)\n            opt.zero_grad()\n            loss.backward()\n"
                "            opt.step()\n")
     assert [f.line for f in findings(rebound, "missing-eval")] == [9]
+
+
+def test_batch_87_a_misspelt_optimizer_is_a_name_error() -> None:
+    """dvlab-research/Parametric-Contrastive-Learning's fp16 arm steps ``scaler.step(optimier)``,
+    a name bound nowhere: a NameError, not an optimizer whose gradients pile up. Bound, it
+    is one, and reported."""
+    source = ("import torch\n\n\ndef train(model, loader, optimizer, scaler, fp16):\n    for x, y in loader:\n"
+              "        loss = model(x, y)\n        optimizer.zero_grad()\n        if not fp16:\n"
+              "            loss.backward()\n            optimizer.step()\n        else:\n"
+              "            scaler.scale(loss).backward()\n            scaler.step(optimier)\n            scaler.update()\n")
+    assert findings(source, "missing-zero-grad") == []
+    bound = source.replace("def train(model, loader, optimizer, scaler, fp16):",
+                           "def train(model, loader, optimizer, optimier, scaler, fp16):")
+    assert [f.line for f in findings(bound, "missing-zero-grad")] == [13]

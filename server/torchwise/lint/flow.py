@@ -9,6 +9,7 @@ on it, so the rules of one file share a single ``ast`` walk.
 from __future__ import annotations
 
 import ast
+import builtins
 import bisect
 import operator
 import re
@@ -842,6 +843,9 @@ def _kind_by_type(analysis: Analysis, expr: ast.AST, base: str) -> bool | None:
     return is_subclass(analysis, qualname, base)
 
 
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
 def is_optimizer(analysis: Analysis, expr: ast.AST | None) -> bool:
     """Known to be an optimizer by its type, else named like one. Named like a scheduler,
     it is not one whatever its type says: types may come from a wrong annotation
@@ -861,7 +865,21 @@ def is_optimizer(analysis: Analysis, expr: ast.AST | None) -> bool:
         known = memo(analysis, func, "assigned_types", lambda: _assigned_types(analysis, func)).get(expr.id)  # type: ignore[attr-defined]
         if known:  # bound on each arm of an ``if`` (``= EMAWeightOptimizer(...)``, ``= None``): what its calls build
             return any(is_subclass(analysis, q, OPTIMIZER) for q in known)
+        if _unbound(analysis, expr):  # type: ignore[arg-type]
+            return False  # a misspelt name (``scaler.step(optimier)``: dvlab-research's GPaCo): a NameError
     return True
+
+
+def _unbound(analysis: Analysis, name: ast.Name) -> bool:
+    """No scope of the file binds ``name`` (nor a star import, nor a builtin): using it
+    raises ``NameError``."""
+    if name.id in _BUILTIN_NAMES or name.id in index(analysis).stored_names:
+        return False
+    try:
+        binding = analysis.lookup(name.id, analysis.scope_of(name), name.lineno)
+    except Exception:
+        return False
+    return binding is None and not any(s.star_imports for s in analysis.scopes.values())
 
 
 def _assigned_types(analysis: Analysis, func: ast.AST) -> dict[str, frozenset[str]]:
