@@ -2037,3 +2037,17 @@ def test_batch_87_a_misspelt_optimizer_is_a_name_error() -> None:
     bound = source.replace("def train(model, loader, optimizer, scaler, fp16):",
                            "def train(model, loader, optimizer, optimier, scaler, fp16):")
     assert [f.line for f in findings(bound, "missing-zero-grad")] == [13]
+
+
+def test_batch_87_an_unreduced_gather_under_no_grad() -> None:
+    """jh-jeong/smoothing-consistency's SmoothAdv attack reads ``-p[label]`` with an unreduced
+    ``nll_loss`` of probabilities, in a method its caller runs under no_grad, to estimate a
+    gradient: no loss is trained. The same call with gradients on is reported."""
+    source = ("import torch\nimport torch.nn.functional as F\n\n\nclass Attack:\n"
+              "    def _no_grad_attack(self, model, x, labels, noise):\n        softmax = F.softmax(model(x + noise), dim=1)\n"
+              "        grad = F.nll_loss(softmax, labels, reduction='none')\n        return grad\n\n"
+              "    def attack(self, model, x, labels, noise):\n        with torch.no_grad():\n"
+              "            return self._no_grad_attack(model, x, labels, noise)\n")
+    assert findings(source, "nll-loss-without-log-softmax") == []
+    with_grad = source.replace("        with torch.no_grad():\n            return", "        return")
+    assert [f.line for f in findings(with_grad, "nll-loss-without-log-softmax")] == [8]

@@ -10,7 +10,7 @@ from typing import Iterator
 from torchwise.analysis import LOCAL, parameter_defaults
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
-from torchwise.lint.rules import _weights
+from torchwise.lint.rules import _reach, _weights
 from torchwise.lint.rules._calls import argument, in_compat_code, is_false
 from torchwise.project import effects
 
@@ -1062,6 +1062,9 @@ def nll_loss_without_log_softmax(ctx: Context) -> Iterator[Finding]:
             continue  # ``-F.nll_loss(probs, t, reduction='none')``: each target's probability (a gather), not a loss
         what = {"softmax": "probabilities from a softmax", "linear": "raw scores from a Linear layer",
                 "sigmoid": "probabilities from a sigmoid"}[source.kind]
+        if source.kind == "softmax" and _unreduced(call) and _without_gradients(ctx, call):
+            continue  # no loss trained: a gather of ``-p[target]`` on purpose (jh-jeong/smoothing-consistency's
+            # SmoothAdv estimates the smoothed classifier's gradient from it, under no_grad)
         if source.kind == "softmax" and _unreduced(call):
             # a per-sample gather, perhaps meant as each target's probability (a focal loss's
             # ``probs = F.nll_loss(P, targets, reduce=False)`` in uncbiag/easyreg): minus it
@@ -1089,6 +1092,16 @@ def nll_loss_without_log_softmax(ctx: Context) -> Iterator[Finding]:
             "apply `log_softmax(..., dim=1)` first, or use `cross_entropy` on the logits",
             fix,
         )
+
+
+def _without_gradients(ctx: Context, call: ast.Call) -> bool:
+    """The call runs with gradients off: under ``no_grad``/``inference_mode`` in its function,
+    or in a function a caller of the file runs so (``_reach``)."""
+    a = ctx.analysis
+    if flow.under_grad_off(a, call):
+        return True
+    func = flow.enclosing_function(a, call)
+    return func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) and _reach.reached_under_grad_off(a, func)
 
 
 def _unreduced(call: ast.Call) -> bool:
