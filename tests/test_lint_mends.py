@@ -2051,3 +2051,16 @@ def test_batch_87_an_unreduced_gather_under_no_grad() -> None:
     assert findings(source, "nll-loss-without-log-softmax") == []
     with_grad = source.replace("        with torch.no_grad():\n            return", "        return")
     assert [f.line for f in findings(with_grad, "nll-loss-without-log-softmax")] == [8]
+
+
+def test_batch_87_a_criterion_chosen_by_a_flag() -> None:
+    """snu-mllab/PuzzleMix binds ``criterion`` to ``nn.BCELoss()`` when ``args.bce`` is set and
+    to ``nn.CrossEntropyLoss()`` otherwise, and feeds it a softmax only under ``if args.bce:``:
+    which loss runs is chosen at run time. Bound to cross-entropy alone, it is reported."""
+    source = ("import torch\nfrom torch import nn\n\nbce = True\nif bce:\n    criterion = nn.BCELoss()\n"
+              "else:\n    criterion = nn.CrossEntropyLoss()\nsoftmax = nn.Softmax(dim=1)\n\n\n"
+              "def step(model, x, target, soft_target):\n    output = model(x)\n    if bce:\n"
+              "        return criterion(softmax(output), soft_target)\n    return criterion(output, target)\n")
+    assert findings(source, "softmax-before-cross-entropy") == []
+    one = source.replace("    criterion = nn.BCELoss()\n", "    criterion = nn.CrossEntropyLoss()\n")
+    assert [f.line for f in findings(one, "softmax-before-cross-entropy")] == [15]

@@ -681,7 +681,7 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
             name = qualname.rsplit(".", 1)[-1]
         elif qualname is None:
             t = flow.safe_type(a, func)
-            if t in classes:
+            if t in classes and not _bound_to_another_loss(a, func, classes):
                 name = t.rsplit(".", 1)[-1]
             elif func is call.func:
                 name = _held_loss(ctx, func, functions, classes)
@@ -691,6 +691,32 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
         if inp is not None:
             yield call, inp, name
     yield from _wrapped_loss_calls(ctx, functions, classes)
+
+
+def _bound_to_another_loss(a, func: ast.expr, classes: set[str]) -> bool:
+    """The name is also bound to another class (``criterion = nn.BCELoss()`` on one arm of
+    ``if args.bce:``, ``nn.CrossEntropyLoss()`` on the other: snu-mllab/PuzzleMix), so
+    which loss a call runs is chosen at run time."""
+    if func.__class__ is not ast.Name:
+        return False
+    try:
+        scope = a.scope_of(func)
+    except Exception:
+        return False
+    while scope is not None and func.id not in scope.bindings:  # type: ignore[attr-defined]
+        scope = scope.parent
+    if scope is None:
+        return False
+    for binding in scope.bindings[func.id]:  # type: ignore[attr-defined]
+        if binding.kind != "assign" or binding.node is None:
+            continue
+        try:
+            value = a.resolve(binding.node, scope)
+        except Exception:
+            continue
+        if value is not None and value.kind == "instance" and value.qualname not in classes:
+            return True
+    return False
 
 
 def _wrapped_loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterator[tuple[ast.Call, ast.expr, str]]:
