@@ -2064,3 +2064,21 @@ def test_batch_87_a_criterion_chosen_by_a_flag() -> None:
     assert findings(source, "softmax-before-cross-entropy") == []
     one = source.replace("    criterion = nn.BCELoss()\n", "    criterion = nn.CrossEntropyLoss()\n")
     assert [f.line for f in findings(one, "softmax-before-cross-entropy")] == [15]
+
+
+def test_batch_87_a_shared_module_put_back_through_another_holder() -> None:
+    """facebookresearch/salina's validation agent and its train agent are both built around
+    ``action_agent``: ``validation_agent.eval()`` switches it off, and ``train_agent.train()``
+    before every update switches it back. Where the train agent does not hold it, nothing does."""
+    source = ("import torch\nfrom salina.agents import Agents, TemporalAgent\n\n\n"
+              "def run(env_agent, action_agent, critic_agent, cfg):\n"
+              "    validation_agent = TemporalAgent(Agents(env_agent, action_agent)).to(cfg.device)\n"
+              "    train_agent = Agents(action_agent, critic_agent).to(cfg.device)\n"
+              "    optimizer = torch.optim.Adam(action_agent.parameters(), lr=cfg.lr)\n    epoch = 0\n"
+              "    while epoch < cfg.epochs:\n        if epoch % cfg.evaluate_every == 0 and epoch > 0:\n"
+              "            validation_agent.eval()\n            validation_agent(t=0)\n        train_agent.train()\n"
+              "        train_agent(t=None)\n        loss = action_agent.cosine_similarity(0, 1)\n"
+              "        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n        epoch += 1\n")
+    assert findings(source, "missing-train-mode") == []
+    apart = source.replace("Agents(action_agent, critic_agent)", "Agents(critic_agent)")
+    assert [f.line for f in findings(apart, "missing-train-mode")] == [12]

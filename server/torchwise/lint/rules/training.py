@@ -2840,6 +2840,50 @@ def _eval_fix(ctx: Context, block: ast.stmt, target: str, restore: bool = False)
     return Fix("unsafe", title, tuple(edits))
 
 
+def _built_from(a, name: str, at: ast.AST) -> set[str]:
+    """The names a plain name's construction hands in, through nested calls
+    (``TemporalAgent(Agents(env_agent, action_agent))``: env_agent, action_agent)."""
+    scope = a.scopes.get(flow.enclosing_function(a, at), a.module_scope)
+    try:
+        binding = a.lookup(name, scope, at.lineno)  # type: ignore[attr-defined]
+    except Exception:
+        return set()
+    value = binding.node if binding is not None and binding.kind == "assign" and binding.index is None else None
+    names: set[str] = set()
+    stack = [effects.unmoved(value)] if value.__class__ is ast.Call else []  # (``.to(cfg.device)`` peeled)
+    while stack:
+        call = stack.pop()
+        for arg in [*call.args, *(k.value for k in call.keywords)]:  # type: ignore[attr-defined]
+            if arg.__class__ is ast.Name:
+                names.add(arg.id)  # type: ignore[attr-defined]
+            elif arg.__class__ is ast.Call:
+                stack.append(arg)  # (bare names only: ``cfg.device`` names no module)
+    return names
+
+
+def _shared_part_put_back(ctx: Context, func: ast.AST, loop: ast.AST, target: str) -> bool:
+    """Another object built from a module ``target`` is built from is put in train mode in the
+    loop: the shared module trains in train mode (facebookresearch/salina's validation agent
+    and ``train_agent = Agents(action_agent, critic_agent)``, whose ``train()`` comes before
+    every update)."""
+    a = ctx.analysis
+    if "." in target:
+        return False
+    shared = _built_from(a, target, loop)
+    if not shared:
+        return False
+    _, calls = _mode_tables(ctx, func)
+    for key, found in _mode_events(ctx, func).items():
+        if key == target or "." in key:
+            continue
+        for position, kind in found:
+            call = calls.get(position)
+            if kind == "train" and call is not None and flow.contains(loop, call) \
+                    and (key in shared or _built_from(a, key, call) & shared):
+                return True
+    return False
+
+
 @rule(code="TW105", name="missing-train-mode", group="training", severity="warning",
       summary="model.eval() inside the epoch loop but model.train() only before it: later epochs train in eval mode.",
       fix="unsafe")
@@ -2870,7 +2914,7 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             parts = [kind for key, found in _mode_events(ctx, func).items() if key.startswith(target + ".")
                      for position, kind in found if start <= position <= end]
             if any(kind in ("train", "unknown", "pass", "new") for kind in inside) or "train" in parts \
-                    or _helper_sets_train_mode(ctx, loop, target):
+                    or _helper_sets_train_mode(ctx, loop, target) or _shared_part_put_back(ctx, func, loop, target):
                 break
             earlier = [(position, kind) for position, kind in events if position < start]
             if earlier and max(earlier)[1] == "eval":
