@@ -802,14 +802,19 @@ class Analysis:
                     best, best_span = scope, last - first
         return best
 
+    def binding_scope(self, name: str, scope: Scope) -> Scope | None:
+        """The nearest scope, from ``scope`` outwards, that binds ``name`` (None: none does)."""
+        current: Scope | None = scope
+        while current is not None and name not in current.bindings:
+            current = current.parent
+        return current
+
     def import_alternatives(self, name: str, scope: Scope, line: int) -> list[Value]:
         """What else a use of ``name`` at ``line`` may denote when it is bound by an import
         right after other imports of the same name (``try: from a import f`` / ``except
         ImportError: from b import f``, or each arm of an ``if`` importing its own ``f``):
         the values of those earlier imports. Which one runs is decided at run time."""
-        current: Scope | None = scope
-        while current is not None and name not in current.bindings:
-            current = current.parent
+        current = self.binding_scope(name, scope)
         chosen = self.lookup(name, scope, line) if current is not None else None
         if chosen is None or chosen.kind != "import":
             return []

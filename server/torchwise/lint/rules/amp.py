@@ -600,15 +600,10 @@ def _bound_to_others_too(a, func: ast.expr) -> bool:
     if root.__class__ is not ast.Name:
         return False
     try:
-        scope = a.scope_of(root)
+        scope = a.binding_scope(root.id, a.scope_of(root))  # type: ignore[attr-defined]
     except Exception:
         return True
-    while scope is not None:
-        bindings = scope.bindings.get(root.id)  # type: ignore[attr-defined]
-        if bindings:
-            return len({(b.kind, b.qualname) for b in bindings}) > 1
-        scope = scope.parent
-    return False
+    return scope is not None and len({(b.kind, b.qualname) for b in scope.bindings[root.id]}) > 1  # type: ignore[attr-defined]
 
 
 def _amp_fix(ctx: Context, call: ast.Call, short: str) -> Fix | None:

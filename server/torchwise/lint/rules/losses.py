@@ -700,11 +700,9 @@ def _bound_to_another_loss(a, func: ast.expr, classes: set[str]) -> bool:
     if func.__class__ is not ast.Name:
         return False
     try:
-        scope = a.scope_of(func)
+        scope = a.binding_scope(func.id, a.scope_of(func))  # type: ignore[attr-defined]
     except Exception:
         return False
-    while scope is not None and func.id not in scope.bindings:  # type: ignore[attr-defined]
-        scope = scope.parent
     if scope is None:
         return False
     for binding in scope.bindings[func.id]:  # type: ignore[attr-defined]
