@@ -2082,3 +2082,18 @@ def test_batch_87_a_shared_module_put_back_through_another_holder() -> None:
     assert findings(source, "missing-train-mode") == []
     apart = source.replace("Agents(action_agent, critic_agent)", "Agents(critic_agent)")
     assert [f.line for f in findings(apart, "missing-train-mode")] == [12]
+
+
+def test_batch_88_a_misspelt_train_call_raises_first() -> None:
+    """Na-Z/attMPTI's epoch loop starts with ``mode.train()``, a typo for ``model.train()``: the
+    first epoch raises NameError there, so no epoch trains in eval mode. Spelt right and
+    placed after the evaluation, the eval mode it leaves is reported."""
+    source = ("import torch\n\n\ndef train(model, loader, val_loader, opt, n):\n    for epoch in range(n):\n"
+              "        mode.train()\n        for x, y in loader:\n            loss = model(x, y)\n"
+              "            opt.zero_grad()\n            loss.backward()\n            opt.step()\n"
+              "        model.eval()\n        with torch.no_grad():\n            for x, y in val_loader:\n"
+              "                print(model(x, y))\n")
+    assert findings(source, "missing-train-mode") == []
+    moved = source.replace("        mode.train()\n", "").replace("    for epoch in range(n):\n",
+                                                                  "    model.train()\n    for epoch in range(n):\n")
+    assert [f.line for f in findings(moved, "missing-train-mode")] == [12]

@@ -865,12 +865,12 @@ def is_optimizer(analysis: Analysis, expr: ast.AST | None) -> bool:
         known = memo(analysis, func, "assigned_types", lambda: _assigned_types(analysis, func)).get(expr.id)  # type: ignore[attr-defined]
         if known:  # bound on each arm of an ``if`` (``= EMAWeightOptimizer(...)``, ``= None``): what its calls build
             return any(is_subclass(analysis, q, OPTIMIZER) for q in known)
-        if _unbound(analysis, expr):  # type: ignore[arg-type]
+        if unbound(analysis, expr):  # type: ignore[arg-type]
             return False  # a misspelt name (``scaler.step(optimier)``: dvlab-research's GPaCo): a NameError
     return True
 
 
-def _unbound(analysis: Analysis, name: ast.Name) -> bool:
+def unbound(analysis: Analysis, name: ast.Name) -> bool:
     """No scope of the file binds ``name`` (nor a star import, nor a builtin): using it
     raises ``NameError``."""
     if name.id in _BUILTIN_NAMES or name.id in index(analysis).stored_names:

@@ -2840,6 +2840,14 @@ def _eval_fix(ctx: Context, block: ast.stmt, target: str, restore: bool = False)
     return Fix("unsafe", title, tuple(edits))
 
 
+def _misspelt_train_call(a, loop: ast.AST) -> bool:
+    """The loop calls ``X.train()`` on a name bound nowhere (``mode.train()`` for
+    ``model.train()``: Na-Z/attMPTI's pre-training script): its first iteration raises
+    ``NameError`` there, so no iteration trains in eval mode (the typo is the bug)."""
+    return any(c.func.__class__ is ast.Attribute and c.func.attr == "train" and c.func.value.__class__ is ast.Name  # type: ignore[attr-defined]
+               and flow.unbound(a, c.func.value) for c in flow.calls_in(a, loop))  # type: ignore[attr-defined]
+
+
 def _built_from(a, name: str, at: ast.AST) -> set[str]:
     """The names a plain name's construction hands in, through nested calls
     (``TemporalAgent(Agents(env_agent, action_agent))``: env_agent, action_agent)."""
@@ -2914,7 +2922,8 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             parts = [kind for key, found in _mode_events(ctx, func).items() if key.startswith(target + ".")
                      for position, kind in found if start <= position <= end]
             if any(kind in ("train", "unknown", "pass", "new") for kind in inside) or "train" in parts \
-                    or _helper_sets_train_mode(ctx, loop, target) or _shared_part_put_back(ctx, func, loop, target):
+                    or _helper_sets_train_mode(ctx, loop, target) or _shared_part_put_back(ctx, func, loop, target) \
+                    or _misspelt_train_call(a, loop):
                 break
             earlier = [(position, kind) for position, kind in events if position < start]
             if earlier and max(earlier)[1] == "eval":
