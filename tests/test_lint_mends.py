@@ -2097,3 +2097,20 @@ def test_batch_88_a_misspelt_train_call_raises_first() -> None:
     moved = source.replace("        mode.train()\n", "").replace("    for epoch in range(n):\n",
                                                                   "    model.train()\n    for epoch in range(n):\n")
     assert [f.line for f in findings(moved, "missing-train-mode")] == [12]
+
+
+def test_batch_88_a_wrapped_model_whose_forward_hands_inference_to_no_grad() -> None:
+    """wzk1015/video-bgm-generation wraps its ``CMT`` in ``DataParallel``; ``net(is_train=False,
+    ...)`` goes through ``forward`` to ``inference_from_scratch``, which runs under no_grad:
+    nothing is recorded. Without that no_grad it is reported."""
+    source = ("import torch\nfrom torch import nn\n\n\nclass CMT(nn.Module):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.fc = nn.Linear(4, 4)\n\n    def train_forward(self, x):\n"
+              "        return self.fc(x).sum()\n\n    def inference_from_scratch(self, x):\n        with torch.no_grad():\n"
+              "            return self.fc(x).argmax(-1)\n\n    def forward(self, is_train, x):\n        if is_train:\n"
+              "            return self.train_forward(x)\n        return self.inference_from_scratch(x)\n\n\n"
+              "def generate(files):\n    net = torch.nn.DataParallel(CMT())\n    net.eval()\n    for f in files:\n"
+              "        print(net(is_train=False, x=f))\n")
+    assert findings(source, "missing-no-grad") == []
+    recording = source.replace("        with torch.no_grad():\n            return self.fc(x).argmax(-1)\n",
+                               "        return self.fc(x).argmax(-1)\n")
+    assert [f.line for f in findings(recording, "missing-no-grad")] == [26]

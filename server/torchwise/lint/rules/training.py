@@ -4130,6 +4130,13 @@ def _wrapped_project_class(a, func: ast.expr) -> str | None:
     (dptech-corp/deepmd-pytorch: ``self.wrapper = ModelWrapper(...)``, then
     ``torch.jit.script(self.wrapper)`` or ``DDP(self.wrapper, ...)``): its type is no single
     one, its model that class."""
+    if func.__class__ is ast.Name:  # ``net = torch.nn.DataParallel(CMT(...))``: wzk1015/video-bgm-generation
+        built = effects.unmoved(flow.binding_value(a, func))  # type: ignore[arg-type]
+        if built.__class__ is ast.Call and built.args and flow.safe_qualname(a, built.func) in _MODEL_WRAPPERS:  # type: ignore[union-attr]
+            inner = effects.unmoved(built.args[0])  # type: ignore[union-attr]
+            qualname = flow.safe_qualname(a, inner.func) if inner.__class__ is ast.Call else None  # type: ignore[union-attr]
+            return qualname if qualname and _weights.class_of_project(a, qualname) is not None else None
+        return None
     target = flow.dotted(func)
     found = None
     for _, value in flow.attribute_assignments(a, func):
