@@ -2088,15 +2088,16 @@ def test_batch_88_a_misspelt_train_call_raises_first() -> None:
     """Na-Z/attMPTI's epoch loop starts with ``mode.train()``, a typo for ``model.train()``: the
     first epoch raises NameError there, so no epoch trains in eval mode. Spelt right and
     placed after the evaluation, the eval mode it leaves is reported."""
-    source = ("import torch\n\n\ndef train(model, loader, val_loader, opt, n):\n    for epoch in range(n):\n"
+    source = ("import torch\nfrom torch import nn\n\n\ndef train(loader, val_loader, n):\n"
+              "    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))\n"
+              "    opt = torch.optim.Adam(model.parameters())\n    for epoch in range(n):\n"
               "        mode.train()\n        for x, y in loader:\n            loss = model(x, y)\n"
               "            opt.zero_grad()\n            loss.backward()\n            opt.step()\n"
               "        model.eval()\n        with torch.no_grad():\n            for x, y in val_loader:\n"
               "                print(model(x, y))\n")
     assert findings(source, "missing-train-mode") == []
-    moved = source.replace("        mode.train()\n", "").replace("    for epoch in range(n):\n",
-                                                                  "    model.train()\n    for epoch in range(n):\n")
-    assert [f.line for f in findings(moved, "missing-train-mode")] == [12]
+    moved = source.replace("        mode.train()\n", "")
+    assert [f.line for f in findings(moved, "missing-train-mode")] == [14]
 
 
 def test_batch_88_a_wrapped_model_whose_forward_hands_inference_to_no_grad() -> None:
@@ -2114,3 +2115,17 @@ def test_batch_88_a_wrapped_model_whose_forward_hands_inference_to_no_grad() -> 
     recording = source.replace("        with torch.no_grad():\n            return self.fc(x).argmax(-1)\n",
                                "        return self.fc(x).argmax(-1)\n")
     assert [f.line for f in findings(recording, "missing-no-grad")] == [26]
+
+
+def test_batch_88_a_window_of_forward_passes_before_each_step() -> None:
+    """lrjconan/GRAN starts ``avg_train_loss = .0`` before each step's loop over
+    ``num_fwd_pass`` forward passes (each backwarded), then steps once: the total lives for
+    one step. Started once before training, it grows with the whole run."""
+    source = ("import torch\n\n\ndef train(model, batches, opt, num_fwd_pass):\n    for batch in batches:\n"
+              "        opt.zero_grad()\n        avg_train_loss = .0\n        for ff in range(num_fwd_pass):\n"
+              "            train_loss = model(batch[ff]).mean()\n            avg_train_loss += train_loss\n"
+              "            train_loss.backward()\n        opt.step()\n        print(float(avg_train_loss))\n")
+    assert findings(source, "loss-accumulated-without-item") == []
+    once = source.replace("        avg_train_loss = .0\n", "").replace(
+        "    for batch in batches:\n", "    avg_train_loss = .0\n    for batch in batches:\n")
+    assert [f.line for f in findings(once, "loss-accumulated-without-item")] == [10]

@@ -5024,14 +5024,19 @@ def _window_total(a, aug: ast.AugAssign, loop: ast.AST, target: str | None) -> b
     if not target or "." in target or loop.__class__ is not ast.For:
         return False
     it = loop.iter  # type: ignore[attr-defined]
-    if it.__class__ is not ast.Call or flow.last_name(it.func) != "range" or len(it.args) != 1 \
-            or "accum" not in (flow.dotted(it.args[0]) or "").lower():
+    if it.__class__ is not ast.Call or flow.last_name(it.func) != "range" or len(it.args) != 1:
         return False
+    outer = flow.enclosing_loops(a, loop)
+    if "accum" not in (flow.dotted(it.args[0]) or "").lower() and not (
+            outer and not any(flow.method_name(c) == "step" for c in flow.calls_in(a, loop))
+            and any(flow.method_name(c) == "step" and flow.before(loop, c) and not flow.contains(loop, c)
+                    for c in flow.calls_in(a, outer[0]))):
+        return False  # (a window by its name, or a loop of forward passes whose steps the loop around makes:
+        # lrjconan/GRAN's ``for ff in range(self.dataset_conf.num_fwd_pass)`` then ``optimizer.step()``)
     func = flow.enclosing_function(a, loop)
     # started before the window: in the function, or, for a window inside a loop over training
     # steps, in that loop's body, each step (yuanzhi-zhu/mini_edm's script: ``batch_loss =
     # torch.tensor(0.0, device=device)`` before ``for _ in range(config.accumulation_steps):``)
-    outer = flow.enclosing_loops(a, loop)
     if not outer and func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
         return False
     scope = outer[0] if outer else func
