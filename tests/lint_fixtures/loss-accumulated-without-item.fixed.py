@@ -158,3 +158,16 @@ def train_epochs(net, optimizers, loader, epochs):
             err.backward()
             optimizers[0].step()
             epoch_total += err.item()  # expect: loss-accumulated-without-item
+
+
+# muhanzhang/NestedGNN's run_qm9.py: the loss weighted by the batch's size, the tensor itself
+def train_qm9(model, loader, opt):
+    model.train()
+    loss_all = 0
+    for data in loader:
+        opt.zero_grad()
+        loss = model(data).mean()
+        loss.backward()
+        loss_all += loss.item() * data.num_graphs  # expect: loss-accumulated-without-item
+        opt.step()
+    return loss_all / len(loader)

@@ -4847,13 +4847,19 @@ def no_grad_not_entered(ctx: Context) -> Iterator[Finding]:
 def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for aug in flow.iter_nodes(a, ast.AugAssign):
-        if not isinstance(aug.op, ast.Add) or not isinstance(aug.value, (ast.Name, ast.Attribute)):
+        if not isinstance(aug.op, ast.Add):
             continue
-        value = flow.dotted(aug.value)
+        added = aug.value
+        if added.__class__ is ast.BinOp and added.op.__class__ in (ast.Mult, ast.Div) \
+                and added.left.__class__ in (ast.Name, ast.Attribute):  # type: ignore[attr-defined]
+            added = added.left  # ``loss_all += loss * num_graphs``: the loss weighted by the batch's size
+        if not isinstance(added, (ast.Name, ast.Attribute)):
+            continue
+        value = flow.dotted(added)
         target = flow.dotted(aug.target) if not isinstance(aug.target, ast.Subscript) else None
         if not value or value == target or not _live_loss(a, aug, value, target):
             continue
-        fix = Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(aug.value, f"{ctx.text(aug.value)}.item()"),))
+        fix = Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(added, f"{ctx.text(added)}.item()"),))
         yield ctx.finding(
             aug,
             f"`{ctx.text(aug)}` adds the loss tensor itself, so the total joins the autograd graph: "
