@@ -1929,6 +1929,12 @@ def test_batch_85_a_move_already_made() -> None:
     elsewhere = source.replace("proj_dist.to(self.device)", "proj_dist.to('cuda:1')").replace(
         "made.to(self.device)", "made.to(self.other)")
     assert [f.line for f in findings(elsewhere, "tensor-to-discarded")] == [8, 10]
+    # in a notebook, a tensor built on the device in another cell (joe-papa/pytorch-book's lesson):
+    # that cell may not have run, or run again; the move is reported
+    cells = "import torch\ndevice = 'cuda'\nx = torch.ones(2, device=device)\nx.to(device)\ny = x + 1\n"
+    rules = select_rules(["tensor-to-discarded"])
+    assert [f.line for f in lint_source(cells, "t.ipynb", rules=rules, cell_starts=(0, 3))] == [4]
+    assert lint_source(cells, "t.ipynb", rules=rules, cell_starts=(0,)) == []
 
 
 def test_batch_85_a_model_whose_forward_returns_by_mode_gets_no_fix() -> None:

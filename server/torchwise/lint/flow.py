@@ -973,13 +973,19 @@ def displayed(analysis: Analysis, stmt: ast.stmt) -> bool:
     return not rest.lstrip().startswith(";")
 
 
+def cell_of(analysis: Analysis, line: int) -> int:
+    """The index of the notebook cell that holds ``line`` (1-based) in joined cells; 0 in a file."""
+    starts = analysis.cell_starts
+    return max(0, bisect.bisect_right(starts, line - 1) - 1) if starts else 0
+
+
 def line_ref(analysis: Analysis, line: int) -> str:
     """How a message names another line of the file: ``line N``, or in a notebook's joined
     cells ``cell K, line M``, as its findings are shown (``path:cell K:M:col``)."""
     starts = analysis.cell_starts
     if not starts:
         return f"line {line}"
-    cell = max(0, bisect.bisect_right(starts, line - 1) - 1)
+    cell = cell_of(analysis, line)
     labels = analysis.cell_labels
     return f"cell {labels[cell] if cell < len(labels) else cell + 1}, line {line - starts[cell]}"
 

@@ -5151,12 +5151,13 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
 def _already_moved(ctx: Context, recv: ast.expr, call: ast.Call) -> bool:
     """``recv`` names a tensor last bound to the same move (``proj_dist = torch.zeros(n).to(self.device)``,
     then ``proj_dist.to(self.device)``: wenhao-gao/mol_opt's MolDQN agent), or built there
-    (``torch.zeros(n, device=self.device)``): the discarded copy would change nothing."""
+    (``torch.zeros(n, device=self.device)``), in the same notebook cell: the discarded copy would
+    change nothing."""
     if recv.__class__ is not ast.Name:
         return False
     bound = flow.binding_value(ctx.analysis, recv)  # type: ignore[arg-type]
-    if bound.__class__ is not ast.Call:
-        return False
+    if bound.__class__ is not ast.Call or flow.cell_of(ctx.analysis, bound.lineno) != flow.cell_of(ctx.analysis, recv.lineno):
+        return False  # (a notebook's other cell may not have run, or run again: joe-papa/pytorch-book's lesson)
     wanted = [ctx.text(x) for x in call.args] + [f"{k.arg}={ctx.text(k.value)}" for k in call.keywords]
     if bound.func.__class__ is ast.Attribute and bound.func.attr == call.func.attr:  # type: ignore[union-attr, attr-defined]
         return wanted == [ctx.text(x) for x in bound.args] + [f"{k.arg}={ctx.text(k.value)}" for k in bound.keywords]  # type: ignore[union-attr]
