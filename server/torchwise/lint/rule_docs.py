@@ -38,6 +38,7 @@ PYTORCH_DOCS: dict[str, str] = {
     "tensor-to-discarded": f"{_DOCS}generated/torch.Tensor.to.html",
     "numpy-without-detach": f"{_DOCS}generated/torch.Tensor.numpy.html",
     "layer-replaced-after-optimizer": f"{_DOCS}generated/torch.optim.Optimizer.add_param_group.html",
+    "scheduler-on-replaced-optimizer": f"{_DOCS}optim.html#how-to-adjust-learning-rate",
     "softmax-before-cross-entropy": f"{_DOCS}generated/torch.nn.CrossEntropyLoss.html",
     "sigmoid-before-bce-with-logits": f"{_DOCS}generated/torch.nn.BCEWithLogitsLoss.html",
     "nll-loss-without-log-softmax": f"{_DOCS}generated/torch.nn.NLLLoss.html",

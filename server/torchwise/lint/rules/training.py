@@ -12,7 +12,7 @@ import re
 import weakref
 from typing import Iterator
 
-from torchwise.analysis import LOCAL, MODULE, OPTIMIZER, parameter_defaults
+from torchwise.analysis import LOCAL, LR_SCHEDULER, MODULE, OPTIMIZER, parameter_defaults
 from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
@@ -5647,6 +5647,65 @@ def layer_replaced_after_optimizer(ctx: Context) -> Iterator[Finding]:
                 f"`{ctx.text(later[0])}` never updates them; build the optimizer after replacing the layer "
                 f"(or add them with `{opt}.add_param_group(...)`)",
             )
+
+
+# ------------------------------------------------------------------ TW112
+@rule(code="TW112", name="scheduler-on-replaced-optimizer", group="training", severity="error",
+      summary="The optimizer a scheduler was built on is replaced by a new one: the scheduler keeps changing the old one.",
+      module_wide=True)  # the steps of both may sit in other functions of the file (a script's globals)
+def scheduler_on_replaced_optimizer(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    stepped = {flow.dotted(opt) for _, opt in _optimizer_steps(ctx)}
+    if not stepped:
+        return
+    for built, scheduler, optimizer in _scheduler_builds(a):
+        scope = flow.enclosing_function(a, built)
+        later = [n for n in flow.walk_local(a, scope) if n.__class__ is ast.Assign and flow.before(built, n)
+                 and not flow.other_arms(a, built, n)]
+        for n in later:
+            if not (len(n.targets) == 1 and n.targets[0].__class__ is ast.Name and n.targets[0].id == optimizer):  # type: ignore[attr-defined]
+                continue
+            value = n.value  # type: ignore[attr-defined]
+            qualname = flow.safe_qualname(a, value.func) if value.__class__ is ast.Call else None
+            if not qualname or not flow.is_subclass(a, qualname, OPTIMIZER) or any(
+                    m.__class__ is ast.Name and m.id == optimizer for m in ast.walk(value)):
+                break  # (anything else, or a wrapper of the same optimizer: ``DistributedOptimizer(optimizer)``)
+            if optimizer not in stepped or not any(
+                    flow.dotted(c.func.value) == scheduler for c in flow.calls_named(a, "step")  # type: ignore[attr-defined]
+                    if c.func.__class__ is ast.Attribute) or any(
+                    m.__class__ is ast.Assign and flow.before(n, m) and any(
+                        flow.dotted(t) == scheduler for t in m.targets) for m in later):  # type: ignore[attr-defined]
+                break  # (the scheduler built again on the new optimizer, or one of them never stepped)
+            yield ctx.finding(
+                n.targets[0],  # type: ignore[attr-defined]
+                f"`{optimizer}` is bound to a new optimizer after `{scheduler}` was built on the old one "
+                f"({flow.line_ref(a, built.lineno)}): `{scheduler}.step()` keeps changing the old optimizer's "
+                f"learning rate, and this one trains at a constant rate; build `{scheduler}` after this optimizer",
+            )
+            break
+
+
+def _scheduler_builds(a) -> list[tuple[ast.Assign, str, str]]:
+    """``scheduler = StepLR(optimizer, ...)`` (or ``get_scheduler(..., optimizer=optimizer)``,
+    a known LR scheduler's class or a factory named ``get_*schedul*``) with plain names: (the
+    assignment, the scheduler's name, the optimizer's name). Once per file."""
+    found = a.queries.get("scheduler_builds")
+    if found is None:
+        found = a.queries["scheduler_builds"] = []
+        for node in flow.index(a).assigns:
+            if node.__class__ is not ast.Assign or len(node.targets) != 1 or node.targets[0].__class__ is not ast.Name \
+                    or node.value.__class__ is not ast.Call:
+                continue
+            value = node.value
+            name = flow.last_name(value.func) or ""
+            qualname = flow.safe_qualname(a, value.func)
+            if not ((qualname and flow.is_subclass(a, qualname, LR_SCHEDULER))
+                    or (name.startswith("get_") and "schedul" in name)):
+                continue
+            given = next((k.value for k in value.keywords if k.arg == "optimizer"), value.args[0] if value.args else None)
+            if given.__class__ is ast.Name:
+                found.append((node, node.targets[0].id, given.id))  # type: ignore[union-attr]
+    return found
 
 
 def _attribute_assigns(a) -> dict[tuple[int, str], list[tuple[ast.Assign, ast.expr, str]]]:
