@@ -2135,3 +2135,16 @@ def test_batch_88_a_window_of_forward_passes_before_each_step() -> None:
     once = source.replace("        avg_train_loss = .0\n", "").replace(
         "    for batch in batches:\n", "    avg_train_loss = .0\n    for batch in batches:\n")
     assert [f.line for f in findings(once, "loss-accumulated-without-item")] == [10]
+
+
+def test_batch_89_a_model_bound_to_its_own_move_never_crashes() -> None:
+    """yxli2123/LoftQ's ``run_glue.py`` binds ``model = model.to(device)``: the check for a
+    module shared with another holder read that as a construction and raised."""
+    source = ("import torch\n\n\ndef train(model, loader, val_loader, opt, device):\n    model = model.to(device)\n"
+              "    model.train()\n    for epoch in range(3):\n        for x, y in loader:\n"
+              "            opt.zero_grad()\n            model(x, y).backward()\n            opt.step()\n"
+              "        model.eval()\n        with torch.no_grad():\n            for x, y in val_loader:\n"
+              "                print(model(x, y))\n")
+    errors: list[str] = []
+    found = lint_source(source, "t.py", rules=select_rules(["missing-train-mode"]), on_error=errors.append)
+    assert errors == [] and [f.line for f in found] == [12]

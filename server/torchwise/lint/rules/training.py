@@ -2858,7 +2858,8 @@ def _built_from(a, name: str, at: ast.AST) -> set[str]:
         return set()
     value = binding.node if binding is not None and binding.kind == "assign" and binding.index is None else None
     names: set[str] = set()
-    stack = [effects.unmoved(value)] if value.__class__ is ast.Call else []  # (``.to(cfg.device)`` peeled)
+    built = effects.unmoved(value) if value.__class__ is ast.Call else None  # (``.to(cfg.device)`` peeled)
+    stack = [built] if built.__class__ is ast.Call else []  # (``model = model.to(device)``: no construction)
     while stack:
         call = stack.pop()
         for arg in [*call.args, *(k.value for k in call.keywords)]:  # type: ignore[attr-defined]
