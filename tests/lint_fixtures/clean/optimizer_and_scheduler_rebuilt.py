@@ -55,3 +55,20 @@ def on_one_arm(net, loader, use_sgd):
         nn.functional.cross_entropy(net(x), y).backward()
         optimizer.step()
     scheduler.step()
+
+
+def two_phases(net, loader, lr_lambda):
+    # a second phase with a new optimizer and no scheduler (Candy-CY's HyLiOSR demo)
+    optimizer = torch.optim.Adadelta(net.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
+    for epoch in range(10):
+        for x, y in loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(net(x), y).backward()
+            optimizer.step()
+        scheduler.step()
+    optimizer = torch.optim.Adadelta(net.parameters(), lr=0.1)
+    for x, y in loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(net(x), y).backward()
+        optimizer.step()

@@ -5671,12 +5671,11 @@ def scheduler_on_replaced_optimizer(ctx: Context) -> Iterator[Finding]:
             if not qualname or not flow.is_subclass(a, qualname, OPTIMIZER) or any(
                     m.__class__ is ast.Name and m.id == optimizer for m in ast.walk(value)):
                 break  # (anything else, or a wrapper of the same optimizer: ``DistributedOptimizer(optimizer)``)
-            if optimizer not in stepped or not any(
-                    flow.dotted(c.func.value) == scheduler for c in flow.calls_named(a, "step")  # type: ignore[attr-defined]
-                    if c.func.__class__ is ast.Attribute) or any(
+            if optimizer not in stepped or not _stepped_after(a, scheduler, n, scope) or any(
                     m.__class__ is ast.Assign and flow.before(n, m) and any(
                         flow.dotted(t) == scheduler for t in m.targets) for m in later):  # type: ignore[attr-defined]
-                break  # (the scheduler built again on the new optimizer, or one of them never stepped)
+                break  # (the scheduler built again on the new optimizer, or not stepped after the new one:
+                # Candy-CY's HyLiOSR demo trains a second phase with a new optimizer and no scheduler)
             yield ctx.finding(
                 n.targets[0],  # type: ignore[attr-defined]
                 f"`{optimizer}` is bound to a new optimizer after `{scheduler}` was built on the old one "
@@ -5684,6 +5683,22 @@ def scheduler_on_replaced_optimizer(ctx: Context) -> Iterator[Finding]:
                 f"learning rate, and this one trains at a constant rate; build `{scheduler}` after this optimizer",
             )
             break
+
+
+def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
+    """``scheduler.step()`` runs after ``node``: later in ``scope``, or in a function of the
+    file that ``scope`` calls later (a script's ``train_epoch()``, which steps the globals)."""
+    later_calls = {flow.method_name(c) for c in flow.calls_in(a, scope) if flow.before(node, c)}
+    for c in flow.calls_named(a, "step"):
+        if c.func.__class__ is not ast.Attribute or flow.dotted(c.func.value) != scheduler:  # type: ignore[attr-defined]
+            continue
+        func = flow.enclosing_function(a, c)
+        if func is scope:
+            if flow.before(node, c):
+                return True
+        elif getattr(func, "name", None) in later_calls:
+            return True
+    return False
 
 
 def _scheduler_builds(a) -> list[tuple[ast.Assign, str, str]]:
