@@ -2148,3 +2148,14 @@ def test_batch_89_a_model_bound_to_its_own_move_never_crashes() -> None:
     errors: list[str] = []
     found = lint_source(source, "t.py", rules=select_rules(["missing-train-mode"]), on_error=errors.append)
     assert errors == [] and [f.line for f in found] == [12]
+
+
+def test_batch_90_a_class_name_reused_for_its_module() -> None:
+    """FudanVI/benchmarking-chinese-text-recognition's MORAN script binds ``MORAN = MORAN(...)``
+    on each arm of an ``if`` (the class's name reused for its instance), then ``MORAN.cuda()``:
+    a module, which moves in place. A tensor bound so is still reported."""
+    source = ("import torch\nfrom torch import nn\n\n\nclass MORAN(nn.Module):\n    def __init__(self, n):\n"
+              "        super().__init__()\n        self.fc = nn.Linear(n, n)\n\n\ncuda = True\n"
+              "if cuda:\n    MORAN = MORAN(4)\nelse:\n    MORAN = MORAN(8)\nif cuda:\n    MORAN.cuda()\n"
+              "x = torch.zeros(4)\nx.cuda()\n")
+    assert [f.line for f in findings(source, "tensor-to-discarded")] == [19]

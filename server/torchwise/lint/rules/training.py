@@ -5127,7 +5127,7 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
         if flow.displayed(a, stmt):
             continue  # a notebook cell's last line: Jupyter shows the copy
         if _expected_to_raise(a, stmt) or _own_method(a, recv, call.func.attr) or _passed_through(a, recv) \
-                or _shown_assigned_next(a, stmt, recv) or _already_moved(ctx, recv, call):
+                or _shown_assigned_next(a, stmt, recv) or _already_moved(ctx, recv, call) or _bound_to_a_module(a, recv):
             continue
         text = ctx.text(recv)
         fix = None
@@ -5147,6 +5147,25 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
                else f"; write `{written}`"),
             fix,
         )
+
+
+def _bound_to_a_module(a, recv: ast.expr) -> bool:
+    """A name some assignment binds to a new module (``MORAN = MORAN(nc, nclass, ...)`` on each arm
+    of an ``if``, the class's own name reused for its instance: FudanVI/benchmarking-chinese-text-
+    recognition): it may hold that module, which moves in place."""
+    if recv.__class__ is not ast.Name:
+        return False
+    try:
+        scope = a.binding_scope(recv.id, a.scope_of(recv))  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    for binding in scope.bindings[recv.id] if scope is not None else ():  # type: ignore[attr-defined]
+        node = binding.node
+        if binding.kind == "assign" and node.__class__ is ast.Call:
+            qualname = flow.safe_qualname(a, node.func)  # type: ignore[attr-defined]
+            if qualname and flow.is_subclass(a, qualname, MODULE):
+                return True
+    return False
 
 
 def _already_moved(ctx: Context, recv: ast.expr, call: ast.Call) -> bool:
