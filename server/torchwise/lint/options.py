@@ -393,6 +393,9 @@ def _project_removed_in(project, a, depth: int = 3, seen: frozenset = frozenset(
 _THC_INCLUDE = re.compile(rb"""^[ \t]*#[ \t]*include[ \t]*[<"]THC?/""", re.MULTILINE)
 # the extensions a ``setup.py`` builds: ``CUDAExtension(name="pointops._C", ...)``
 _EXTENSION = re.compile(r"""\b(?:CUDAExtension|CppExtension)\(\s*(?:name\s*=\s*)?["']([A-Za-z_][\w.]*)["']""")
+# ... or through a name bound to either (maskrcnn-benchmark's ``extension = CppExtension``, then
+# ``extension = CUDAExtension`` where CUDA is found, and ``extension("maskrcnn_benchmark._C", sources, ...)``)
+_EXTENSION_ALIAS = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(?:CUDAExtension|CppExtension)\s*$", re.MULTILINE)
 _SOURCE_SUFFIXES = (".cpp", ".cu", ".cc", ".cuh", ".h", ".hpp", ".cxx")
 
 
@@ -420,6 +423,9 @@ def _find_thc_extensions(project) -> frozenset[str]:
         except OSError:
             continue
         built = {m.group(1).split(".")[0] for m in _EXTENSION.finditer(text)}
+        for alias in {m.group(1) for m in _EXTENSION_ALIAS.finditer(text)}:
+            built |= {m.group(1).split(".")[0] for m in re.finditer(
+                rf"""\b{alias}\(\s*(?:name\s*=\s*)?["']([A-Za-z_][\w.]*)["']""", text)}
         if built and not built <= names and _includes_thc(os.fspath(setup.parent), budget):
             names |= built
     return frozenset(names)

@@ -1,0 +1,2 @@
+#include <THC/THC.h>
+#include <torch/extension.h>
