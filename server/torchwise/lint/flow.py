@@ -865,9 +865,23 @@ def is_optimizer(analysis: Analysis, expr: ast.AST | None) -> bool:
         known = memo(analysis, func, "assigned_types", lambda: _assigned_types(analysis, func)).get(expr.id)  # type: ignore[attr-defined]
         if known:  # bound on each arm of an ``if`` (``= EMAWeightOptimizer(...)``, ``= None``): what its calls build
             return any(is_subclass(analysis, q, OPTIMIZER) for q in known)
-        if unbound(analysis, expr):  # type: ignore[arg-type]
+        if misspelt(analysis, expr):  # type: ignore[arg-type]
             return False  # a misspelt name (``scaler.step(optimier)``: dvlab-research's GPaCo): a NameError
     return True
+
+
+def misspelt(analysis: Analysis, name: ast.Name) -> bool:
+    """``name`` is bound nowhere (``unbound``) and close to a name the file binds (``optimier``
+    beside ``optimizer``, ``mode`` beside ``model``): a typo, which raises ``NameError``, not a
+    name a snippet leaves to its reader."""
+    import difflib
+
+    if len(name.id) < 4 or not unbound(analysis, name):
+        return False
+    idx = index(analysis)
+    bound = idx.stored_names | {p.arg for f in idx.of(ast.FunctionDef, ast.AsyncFunctionDef)
+                                for p in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs)}  # type: ignore[attr-defined]
+    return bool(difflib.get_close_matches(name.id, bound, n=1, cutoff=0.85))
 
 
 def unbound(analysis: Analysis, name: ast.Name) -> bool:

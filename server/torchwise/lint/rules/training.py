@@ -2845,7 +2845,7 @@ def _misspelt_train_call(a, loop: ast.AST) -> bool:
     ``model.train()``: Na-Z/attMPTI's pre-training script): its first iteration raises
     ``NameError`` there, so no iteration trains in eval mode (the typo is the bug)."""
     return any(c.func.__class__ is ast.Attribute and c.func.attr == "train" and c.func.value.__class__ is ast.Name  # type: ignore[attr-defined]
-               and flow.unbound(a, c.func.value) for c in flow.calls_in(a, loop))  # type: ignore[attr-defined]
+               and flow.misspelt(a, c.func.value) for c in flow.calls_in(a, loop))  # type: ignore[attr-defined]
 
 
 def _built_from(a, name: str, at: ast.AST) -> set[str]:
