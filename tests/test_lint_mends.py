@@ -2159,3 +2159,16 @@ def test_batch_90_a_class_name_reused_for_its_module() -> None:
               "if cuda:\n    MORAN = MORAN(4)\nelse:\n    MORAN = MORAN(8)\nif cuda:\n    MORAN.cuda()\n"
               "x = torch.zeros(4)\nx.cuda()\n")
     assert [f.line for f in findings(source, "tensor-to-discarded")] == [19]
+
+
+def test_batch_90_a_zero_wrapper_clears_in_its_forward() -> None:
+    """hpcaitech/ColossalAI-Examples' BERT pre-training wraps the model in ColossalAI's
+    ``ZeroDDP``, whose ``forward`` clears the module's gradients itself: the loop's steps
+    apply one batch's gradients each. Unwrapped, the loop is reported."""
+    source = ("import torch\nfrom colossalai.nn.parallel import ZeroDDP\n\n\n"
+              "def train(model, gemini_manager, optimizer, loader):\n    model = ZeroDDP(model, gemini_manager)\n"
+              "    for batch in loader:\n        loss = model(batch).mean()\n        optimizer.backward(loss)\n"
+              "        optimizer.step()\n")
+    assert findings(source, "missing-zero-grad") == []
+    plain = source.replace("    model = ZeroDDP(model, gemini_manager)\n", "")
+    assert [f.line for f in findings(plain, "missing-zero-grad")] == [9]

@@ -239,6 +239,9 @@ def _model_clears_in_forward(a, loop: ast.AST) -> bool:
     itself (threelittlemonkeys/seq2seq-pytorch: ``def forward(self, xc, xw, y0):
     self.zero_grad()``, then the loss): each iteration's backward starts from zero.
     Asked only before a finding."""
+    for call in flow.calls_in(a, loop):
+        if call.func.__class__ in (ast.Name, ast.Attribute) and _clearing_wrapper(a, call.func):
+            return True
     if a.env is None and "zero_grad" not in flow.memo(a, a.tree, "forward_calls", lambda: frozenset(
             flow.method_name(n) for f in flow.index(a).of(ast.FunctionDef) if f.name == "forward"
             for n in flow.calls_in(a, f))):
@@ -253,6 +256,21 @@ def _model_clears_in_forward(a, loop: ast.AST) -> bool:
                 for n in flow.walk_local(found[0], found[1])):
             return True
     return False
+
+
+# model wrappers whose ``forward`` clears the wrapped module's gradients itself (ColossalAI's ZeRO:
+# ``ZeroDDP.forward`` calls ``self.module.zero_grad(set_to_none=True)``)
+_CLEARING_WRAPPERS = frozenset(("ZeroDDP", "GeminiDDP"))
+
+
+def _clearing_wrapper(a, model: ast.expr) -> bool:
+    """``model`` is bound to one of ColossalAI's ZeRO wrappers (``model = ZeroDDP(model,
+    gemini_manager)``: hpcaitech/ColossalAI-Examples' BERT pre-training), imported from
+    ``colossalai``."""
+    built = flow.binding_value(a, model) if model.__class__ is ast.Name else None  # type: ignore[arg-type]
+    if built.__class__ is not ast.Call or flow.last_name(built.func) not in _CLEARING_WRAPPERS:  # type: ignore[union-attr]
+        return False
+    return (flow.safe_qualname(a, built.func) or "").startswith("colossalai.")  # type: ignore[union-attr]
 
 
 def _one_optimizer_per_iteration(ctx: Context, loop: ast.AST, opt: ast.expr, func: ast.AST) -> bool:
