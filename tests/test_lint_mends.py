@@ -2172,3 +2172,21 @@ def test_batch_90_a_zero_wrapper_clears_in_its_forward() -> None:
     assert findings(source, "missing-zero-grad") == []
     plain = source.replace("    model = ZeroDDP(model, gemini_manager)\n", "")
     assert [f.line for f in findings(plain, "missing-zero-grad")] == [9]
+
+
+def test_batch_90_a_scheduler_that_reads_the_optimizers_step_count() -> None:
+    """NVIDIA/DeepLearningExamples' BERT ``PolyWarmUpScheduler.step`` sets ``self.last_epoch``
+    from the optimizer's ``param_group['step'] + 1``: its position is the optimizer's, so
+    stepping it first skips nothing. One that counts its own calls is reported."""
+    source = ("import torch\nfrom torch.optim.lr_scheduler import _LRScheduler\n\n\n"
+              "class PolyWarmUpScheduler(_LRScheduler):\n    def step(self, epoch=None):\n"
+              "        param_group = self.optimizer.param_groups[0]\n        if 'step' in param_group:\n"
+              "            self.last_epoch = param_group['step'] + 1\n        else:\n            self.last_epoch = 1\n"
+              "        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):\n            group['lr'] = lr\n\n"
+              "    def get_lr(self):\n        return [base * 0.9 ** self.last_epoch for base in self.base_lrs]\n\n\n"
+              "def train(model, loader, optimizer):\n    scheduler = PolyWarmUpScheduler(optimizer)\n"
+              "    for x in loader:\n        model(x).sum().backward()\n        scheduler.step()\n"
+              "        optimizer.step()\n        optimizer.zero_grad()\n")
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    own = source.replace("param_group['step'] + 1", "self.last_epoch + 1")
+    assert [f.line for f in findings(own, "scheduler-step-before-optimizer-step")] == [23]

@@ -871,7 +871,8 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
             continue  # under a version test: the order torch before 1.1 wanted (FCOS's trainer)
         if _fallback_of_indexed_step(a, call):
             continue
-        if (kind and _repeats_first_value(a, call.func.value)) or _constant_schedule(a, call.func.value):
+        if (kind and _repeats_first_value(a, call.func.value)) or _constant_schedule(a, call.func.value) \
+                or _position_from_optimizer(a, call.func.value):
             continue
         # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
@@ -984,6 +985,21 @@ def _constant_schedule(a, scheduler: ast.expr) -> bool:
         fn = _lr_lambda_given(value)  # type: ignore[arg-type]
         return fn.__class__ is ast.Lambda and fn.body.__class__ is ast.Constant  # type: ignore[union-attr]
     return False
+
+
+def _position_from_optimizer(a, scheduler: ast.expr) -> bool:
+    """The scheduler is a class of the project whose ``step`` sets its position from the
+    optimizer's own step count (NVIDIA/DeepLearningExamples' BERT ``PolyWarmUpScheduler``:
+    ``self.last_epoch = param_group['step'] + 1``), not from its own calls: called before the
+    optimizer's step on purpose, it skips nothing."""
+    qualname = flow.safe_type(a, scheduler)
+    found = _weights.class_of_project(a, qualname) if qualname else None
+    method = found[1].methods.get("step") if found is not None else None
+    return method is not None and any(
+        n.__class__ is ast.Assign and any(flow.dotted(t) == "self.last_epoch" for t in n.targets)
+        and any(m.__class__ is ast.Subscript and m.slice.__class__ is ast.Constant and m.slice.value == "step"
+                for m in ast.walk(n.value))
+        for n in ast.walk(method))
 
 
 def _lr_lambda_given(call: ast.Call) -> ast.expr | None:
