@@ -681,7 +681,7 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
             name = qualname.rsplit(".", 1)[-1]
         elif qualname is None:
             t = flow.safe_type(a, func)
-            if t in classes and not _bound_to_another_loss(a, func, classes):
+            if t in classes and not _bound_to_another_loss(a, func, classes, call):
                 name = t.rsplit(".", 1)[-1]
             elif func is call.func:
                 name = _held_loss(ctx, func, functions, classes)
@@ -693,10 +693,23 @@ def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterato
     yield from _wrapped_loss_calls(ctx, functions, classes)
 
 
-def _bound_to_another_loss(a, func: ast.expr, classes: set[str]) -> bool:
-    """The name is also bound to another class (``criterion = nn.BCELoss()`` on one arm of
-    ``if args.bce:``, ``nn.CrossEntropyLoss()`` on the other: snu-mllab/PuzzleMix), so
-    which loss a call runs is chosen at run time."""
+def _arms(a, node: ast.AST) -> set[tuple[str, bool]]:
+    """The ``if`` arms around ``node``: (the test, as a dump, and whether it is the body)."""
+    arms, child = set(), node
+    for anc in flow.ancestors(a, node):
+        if anc.__class__ is ast.If:
+            arms.add((ast.dump(anc.test), any(child is s for s in anc.body)))  # type: ignore[attr-defined]
+        child = anc
+    return arms
+
+
+def _bound_to_another_loss(a, func: ast.expr, classes: set[str], call: ast.Call) -> bool:
+    """The name is also bound to another class under an ``if`` whose test picks the call's
+    path too (``criterion = nn.BCELoss()`` under ``if args.bce:``, and the call that gets a
+    softmax under ``if args.bce:`` again: snu-mllab/PuzzleMix), so the loss that call runs is
+    that other one. (A regression arm's ``nn.MSELoss()`` beside the classification arm's
+    ``nn.CrossEntropyLoss()``, both before a shared call, leaves the classification path
+    reported: Trusted-AI/adversarial-robustness-toolbox's attribute-inference attack.)"""
     if func.__class__ is not ast.Name:
         return False
     try:
@@ -705,6 +718,7 @@ def _bound_to_another_loss(a, func: ast.expr, classes: set[str]) -> bool:
         return False
     if scope is None:
         return False
+    others, ours = [], set()
     for binding in scope.bindings[func.id]:  # type: ignore[attr-defined]
         if binding.kind != "assign" or binding.node is None:
             continue
@@ -712,9 +726,13 @@ def _bound_to_another_loss(a, func: ast.expr, classes: set[str]) -> bool:
             value = a.resolve(binding.node, scope)
         except Exception:
             continue
-        if value is not None and value.kind == "instance" and value.qualname not in classes:
-            return True
-    return False
+        if value is not None and value.kind == "instance":
+            if value.qualname in classes:
+                ours |= _arms(a, binding.node)
+            else:
+                others.append(binding.node)
+    # the arms that pick the other loss (not those around both: an outer ``if`` holding the lot)
+    return any((_arms(a, node) - ours) & _arms(a, call) for node in others)
 
 
 def _wrapped_loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterator[tuple[ast.Call, ast.expr, str]]:
