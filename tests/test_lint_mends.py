@@ -2072,22 +2072,10 @@ def test_batch_87_a_criterion_chosen_by_a_flag() -> None:
     assert [f.line for f in findings(one, "softmax-before-cross-entropy")] == [15]
     # a regression arm's MSELoss beside the classification arm's cross-entropy, inside an outer
     # if that holds the shared call too (Trusted-AI/adversarial-robustness-toolbox): reported
-    shared = ("from torch import nn
-softmax = nn.Softmax(dim=1)
-
-
-def fit(model, loader, use_nn, continuous):
-"
-              "    if use_nn:
-        if continuous:
-            loss_fn = nn.MSELoss()
-        else:
-"
-              "            loss_fn = nn.CrossEntropyLoss()
-        for x, y in loader:
-"
-              "            loss_fn(softmax(model(x)), y).backward()
-")
+    shared = ("from torch import nn\nsoftmax = nn.Softmax(dim=1)\n\n\ndef fit(model, loader, use_nn, continuous):\n"
+              "    if use_nn:\n        if continuous:\n            loss_fn = nn.MSELoss()\n        else:\n"
+              "            loss_fn = nn.CrossEntropyLoss()\n        for x, y in loader:\n"
+              "            loss_fn(softmax(model(x)), y).backward()\n")
     assert [f.line for f in findings(shared, "softmax-before-cross-entropy")] == [12]
 
 
