@@ -2197,3 +2197,17 @@ def test_batch_90_a_scheduler_that_reads_the_optimizers_step_count() -> None:
     assert findings(source, "scheduler-step-before-optimizer-step") == []
     own = source.replace("param_group['step'] + 1", "self.last_epoch + 1")
     assert [f.line for f in findings(own, "scheduler-step-before-optimizer-step")] == [23]
+
+
+def test_batch_91_a_mode_picked_by_a_conditional_expression() -> None:
+    """irom-lab/dppo's agents start each iteration with ``self.model.eval() if eval_mode else
+    self.model.train()``: the evaluation iterations run in eval mode, the others collect
+    rollouts in train mode on purpose."""
+    source = ("import torch\n\n\nclass Agent:\n    def run(self, n, env):\n        for itr in range(n):\n"
+              "            eval_mode = itr % 10 == 0\n            self.model.eval() if eval_mode else self.model.train()\n"
+              "            for step in range(100):\n                with torch.no_grad():\n"
+              "                    samples = self.model(env.obs, deterministic=eval_mode)\n"
+              "                env.step(samples)\n            if not eval_mode:\n"
+              "                self.opt.zero_grad()\n                self.model(env.obs).sum().backward()\n"
+              "                self.opt.step()\n")
+    assert findings(source, "missing-eval") == []  # (reported before the mend: the train() read as the last mode)

@@ -1466,6 +1466,10 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                     calls[position] = n
                     continue
                 if mc is not None:
+                    if flow.parent(ctx.analysis, n).__class__ is ast.IfExp:
+                        # ``self.model.eval() if eval_mode else self.model.train()``: the mode a
+                        # test picks at run time (irom-lab/dppo's agents), known neither way
+                        mc = (mc[0], "unknown")
                     events.setdefault(mc[0], []).append((position, mc[1]))
                     if mc[0].endswith(".module") and mc[0][:-7] in targets:
                         # ``net.module.eval()``: a DataParallel/DDP wrapper's model, which calling the
