@@ -2219,3 +2219,19 @@ def test_batch_91_a_mode_picked_by_a_conditional_expression() -> None:
     func = next(n for n in ast.walk(a.tree) if isinstance(n, ast.FunctionDef))
     kinds = [kind for _, kind in training._mode_events(ctx, func)["self.model"]]
     assert kinds == ["unknown", "unknown", "train"]
+
+
+def test_batch_91_a_scheduler_every_caller_hands_none() -> None:
+    """jpthu17/EMCL's ``prep_optimizer`` returns ``optimizer, scheduler, model`` with
+    ``scheduler = None`` (BertAdam schedules itself), and ``train_epoch`` steps it only
+    ``if scheduler is not None``: never. Handed a real scheduler by a caller, it is reported."""
+    source = ("import torch\n\n\ndef prep_optimizer(model):\n    optimizer = torch.optim.Adam(model.parameters())\n"
+              "    scheduler = None\n    return optimizer, scheduler, model\n\n\n"
+              "def train_epoch(model, loader, optimizer, scheduler):\n    for x in loader:\n"
+              "        loss = model(x).sum()\n        loss.backward()\n        if scheduler is not None:\n"
+              "            scheduler.step()\n        optimizer.step()\n        optimizer.zero_grad()\n\n\n"
+              "def main(model, loader):\n    optimizer, scheduler, model = prep_optimizer(model)\n"
+              "    for epoch in range(3):\n        train_epoch(model, loader, optimizer, scheduler)\n")
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    real = source.replace("    scheduler = None\n", "    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)\n")
+    assert [f.line for f in findings(real, "scheduler-step-before-optimizer-step")] == [15]

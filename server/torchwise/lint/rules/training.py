@@ -876,6 +876,8 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
             continue
         # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
+        if _none_on_every_call(a, call.func.value):
+            continue  # (``if scheduler is not None: scheduler.step()``, handed None by every caller)
         if loops and (_after_first_iteration(a, call, loops) or _gated_by_training_state(a, call, loops[-1])):
             continue
         region = loops[-1] if loops else _block_of(a, call)
@@ -1140,6 +1142,69 @@ def _after_first_iteration(a, call: ast.Call, loops: list) -> bool:
                 return True  # false first, in its body; or true first, in its else (aimagelab/mammoth's
                 # ``if epoch <= 0: ... elif epoch == 1: ... else: scheduler.step()``)
     return False
+
+
+def _none_on_every_call(a, name: ast.expr) -> bool:
+    """``name`` is a parameter that every call of its function in the file passes ``None``:
+    a literal ``None``, or an element of a tuple a function of the file returns where that
+    element is a name its function binds only to ``None`` (jpthu17/EMCL: ``optimizer,
+    scheduler, model = prep_optimizer(...)``, whose ``scheduler = None``: the schedule lives in
+    ``BertAdam``, and ``if scheduler is not None: scheduler.step()`` never runs)."""
+    if name.__class__ is not ast.Name:
+        return False
+    func = flow.enclosing_function(a, name)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+    if name.id not in params or any(n.__class__ is ast.Name and n.id == name.id and n.ctx.__class__ is ast.Store  # type: ignore[attr-defined]
+                                    for n in flow.walk_local(a, func)):
+        return False
+    index = params.index(name.id)
+    sites = [c for c in flow.calls_named(a, func.name) if c.func.__class__ is ast.Name]  # type: ignore[attr-defined]
+    if not sites:
+        return False
+    for site in sites:
+        given = site.args[index] if index < len(site.args) else next(
+            (k.value for k in site.keywords if k.arg == name.id), None)  # type: ignore[attr-defined]
+        if not _always_none(a, given):
+            return False
+    return True
+
+
+def _always_none(a, expr: ast.expr | None) -> bool:
+    """``None``, or a name bound to an element of a tuple that a function of the file returns
+    on every path with a name there bound only to ``None``."""
+    if expr.__class__ is ast.Constant:
+        return expr.value is None  # type: ignore[union-attr]
+    if expr.__class__ is not ast.Name:
+        return False
+    try:
+        binding = a.lookup(expr.id, a.scope_of(expr), expr.lineno)  # type: ignore[union-attr]
+    except Exception:
+        return False
+    if binding is None or binding.kind != "assign" or binding.index is None or binding.node.__class__ is not ast.Call \
+            or binding.node.func.__class__ is not ast.Name:  # type: ignore[union-attr]
+        return False
+    callee = flow.index(a).functions.get(binding.node.func.id)  # type: ignore[union-attr]
+    returns = [n for n in flow.walk_local(a, callee) if n.__class__ is ast.Return] if callee is not None else []
+    if not returns:
+        return False
+    for ret in returns:
+        value = ret.value  # type: ignore[attr-defined]
+        if value.__class__ is not ast.Tuple or binding.index >= len(value.elts):  # type: ignore[union-attr]
+            return False
+        element = value.elts[binding.index]  # type: ignore[union-attr]
+        if element.__class__ is ast.Constant and element.value is None:
+            continue
+        if element.__class__ is not ast.Name:
+            return False
+        bound = [n for n in flow.walk_local(a, callee) if n.__class__ in (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For)
+                 and any(t.__class__ is ast.Name and t.id == element.id for t in ast.walk(  # type: ignore[attr-defined]
+                     n.target if n.__class__ is not ast.Assign else ast.Tuple(elts=n.targets)))]  # type: ignore[attr-defined]
+        if not bound or not all(n.__class__ is ast.Assign and n.value.__class__ is ast.Constant and n.value.value is None  # type: ignore[attr-defined]
+                                for n in bound):
+            return False
+    return True
 
 
 def _gated_by_training_state(a, call: ast.Call, loop: ast.AST) -> bool:
