@@ -5778,13 +5778,17 @@ def layer_replaced_after_optimizer(ctx: Context) -> Iterator[Finding]:
       module_wide=True)  # the steps of both may sit in other functions of the file (a script's globals)
 def scheduler_on_replaced_optimizer(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
-    stepped = {flow.dotted(opt) for _, opt in _optimizer_steps(ctx)}
+    builds = _scheduler_builds(a)
+    stepped = {flow.dotted(opt) for _, opt in _optimizer_steps(ctx)} if builds else set()
     if not stepped:
         return
-    for built, scheduler, optimizer in _scheduler_builds(a):
+    for built, scheduler, optimizer in builds:
         scope = flow.enclosing_function(a, built)
-        later = [n for n in flow.walk_local(a, scope) if n.__class__ is ast.Assign and flow.before(built, n)
-                 and not flow.other_arms(a, built, n)]
+        # the later plain assignments of the optimizer's or the scheduler's name (names first: a
+        # script's module scope holds thousands of assignments)
+        later = [n for n in flow.walk_local(a, scope) if n.__class__ is ast.Assign
+                 and any(t.__class__ is ast.Name and t.id in (optimizer, scheduler) for t in n.targets)  # type: ignore[attr-defined]
+                 and flow.before(built, n) and not flow.other_arms(a, built, n)]
         for n in later:
             if not (len(n.targets) == 1 and n.targets[0].__class__ is ast.Name and n.targets[0].id == optimizer):  # type: ignore[attr-defined]
                 continue
@@ -5810,7 +5814,7 @@ def scheduler_on_replaced_optimizer(ctx: Context) -> Iterator[Finding]:
 def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
     """``scheduler.step()`` runs after ``node``: later in ``scope``, or in a function of the
     file that ``scope`` calls later (a script's ``train_epoch()``, which steps the globals)."""
-    later_calls = {flow.method_name(c) for c in flow.calls_in(a, scope) if flow.before(node, c)}
+    elsewhere: set[str] = set()  # the functions of the file that step it
     for c in flow.calls_named(a, "step"):
         if c.func.__class__ is not ast.Attribute or flow.dotted(c.func.value) != scheduler:  # type: ignore[attr-defined]
             continue
@@ -5818,9 +5822,15 @@ def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
         if func is scope:
             if flow.before(node, c):
                 return True
-        elif getattr(func, "name", None) in later_calls:
-            return True
-    return False
+        elif getattr(func, "name", None):
+            elsewhere.add(func.name)  # type: ignore[attr-defined]
+    return bool(elsewhere) and any(flow.enclosing_function(a, c) is scope and flow.before(node, c)
+                                   for c in flow.calls_named(a, *elsewhere))
+
+
+# what builds a scheduler is called: torch's ``StepLR``, ``ReduceLROnPlateau``, ``OneCycleLR``,
+# ``CosineAnnealingWarmRestarts``, ``SequentialLR``, ``ChainedScheduler``, a factory ``get_scheduler``
+_SCHEDULER_BUILDER = re.compile(r"LR$|LR[A-Z]|Plateau|Restarts|[Ss]chedul")
 
 
 def _scheduler_builds(a) -> list[tuple[ast.Assign, str, str]]:
@@ -5836,6 +5846,8 @@ def _scheduler_builds(a) -> list[tuple[ast.Assign, str, str]]:
                 continue
             value = node.value
             name = flow.last_name(value.func) or ""
+            if not _SCHEDULER_BUILDER.search(name):
+                continue  # (named like none: no type asked of the file's many other calls)
             qualname = flow.safe_qualname(a, value.func)
             if not ((qualname and flow.is_subclass(a, qualname, LR_SCHEDULER))
                     or (name.startswith("get_") and "schedul" in name)):
