@@ -9,8 +9,8 @@ on it, so the rules of one file share a single ``ast`` walk.
 from __future__ import annotations
 
 import ast
-import builtins
 import bisect
+import builtins
 import operator
 import re
 from typing import Callable, Iterable, Iterator
