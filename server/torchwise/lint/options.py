@@ -390,7 +390,9 @@ def _project_removed_in(project, a, depth: int = 3, seen: frozenset = frozenset(
 
 
 # a C++/CUDA source that includes the TH/THC headers, which torch 1.11 removed
-_THC_INCLUDE = re.compile(rb"""^[ \t]*#[ \t]*include[ \t]*[<"]THC?/""", re.MULTILINE)
+# (``THC/THC.h`` or ``TH/TH.h`` itself: ``THC/THCAtomics.cuh`` was kept after 1.11 as a shim over
+# ``ATen/cuda/Atomic.cuh``, pytorch/pytorch#65470, and MONAI's and detectron2's sources still build with it)
+_THC_INCLUDE = re.compile(rb"""^[ \t]*#[ \t]*include[ \t]*[<"](?:THC/THC|TH/TH)\.h[>"]""", re.MULTILINE)
 # the extensions a ``setup.py`` builds: ``CUDAExtension(name="pointops._C", ...)``
 _EXTENSION = re.compile(r"""\b(?:CUDAExtension|CppExtension)\(\s*(?:name\s*=\s*)?["']([A-Za-z_][\w.]*)["']""")
 # ... or through a name bound to either (maskrcnn-benchmark's ``extension = CppExtension``, then
