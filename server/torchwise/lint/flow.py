@@ -878,10 +878,13 @@ def misspelt(analysis: Analysis, name: ast.Name) -> bool:
 
     if len(name.id) < 4 or not unbound(analysis, name):
         return False
-    idx = index(analysis)
-    bound = idx.stored_names | {p.arg for f in idx.of(ast.FunctionDef, ast.AsyncFunctionDef)
-                                for p in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs)}  # type: ignore[attr-defined]
-    return bool(difflib.get_close_matches(name.id, bound, n=1, cutoff=0.85))
+    bound = analysis.queries.get("bound_names")
+    if bound is None:  # (once per file: the names its code stores, and its functions' parameters)
+        idx = index(analysis)
+        bound = analysis.queries["bound_names"] = idx.stored_names | {
+            p.arg for f in idx.of(ast.FunctionDef, ast.AsyncFunctionDef)
+            for p in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs)}  # type: ignore[attr-defined]
+    return bool(difflib.get_close_matches(name.id, bound, n=1, cutoff=0.85))  # type: ignore[arg-type]
 
 
 def unbound(analysis: Analysis, name: ast.Name) -> bool:

@@ -5784,11 +5784,12 @@ def scheduler_on_replaced_optimizer(ctx: Context) -> Iterator[Finding]:
         return
     for built, scheduler, optimizer in builds:
         scope = flow.enclosing_function(a, built)
-        # the later plain assignments of the optimizer's or the scheduler's name (names first: a
-        # script's module scope holds thousands of assignments)
-        later = [n for n in flow.walk_local(a, scope) if n.__class__ is ast.Assign
-                 and any(t.__class__ is ast.Name and t.id in (optimizer, scheduler) for t in n.targets)  # type: ignore[attr-defined]
-                 and flow.before(built, n) and not flow.other_arms(a, built, n)]
+        # the later plain assignments of the optimizer's or the scheduler's name (by name, once per
+        # scope: a script's module scope holds thousands of assignments)
+        by_name = flow.memo(a, scope, "assigns_by_name", lambda: _assigns_by_name(a, scope))
+        later = [n for n in sorted([*by_name.get(optimizer, ()), *by_name.get(scheduler, ())],
+                                   key=lambda n: (n.lineno, n.col_offset))
+                 if flow.before(built, n) and not flow.other_arms(a, built, n)]
         for n in later:
             if not (len(n.targets) == 1 and n.targets[0].__class__ is ast.Name and n.targets[0].id == optimizer):  # type: ignore[attr-defined]
                 continue
@@ -5809,6 +5810,17 @@ def scheduler_on_replaced_optimizer(ctx: Context) -> Iterator[Finding]:
                 f"learning rate, and this one trains at a constant rate; build `{scheduler}` after this optimizer",
             )
             break
+
+
+def _assigns_by_name(a, scope: ast.AST) -> dict[str, list[ast.Assign]]:
+    """The scope's plain assignments by the names they bind."""
+    found: dict[str, list[ast.Assign]] = {}
+    for n in flow.walk_local(a, scope):
+        if n.__class__ is ast.Assign:
+            for t in n.targets:  # type: ignore[attr-defined]
+                if t.__class__ is ast.Name:
+                    found.setdefault(t.id, []).append(n)  # type: ignore[arg-type]
+    return found
 
 
 def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
