@@ -405,11 +405,30 @@ class Summaries:
             return set()
 
     def _imports(self, env) -> Iterator[tuple[str, str]]:
-        """(name, what it imports, as the project names it) for each import of the module."""
+        """(name, what it imports, as the project names it) for each import of the module,
+        and each function a ``from <project module> import *`` binds."""
         for name, bindings in self.analysis.module_scope.bindings.items():
             for binding in bindings:
                 if binding.kind == "import" and binding.qualname:
                     yield name, env.imported(binding.qualname)
+        yield from self._star_imported(env)
+
+    def _star_imported(self, env) -> list[tuple[str, str]]:
+        """(name, qualified name) of the module-level functions that the module's
+        ``from <project module> import *`` lines bind (Lee-Gihun/FedNTD's trainers take
+        ``assign_grads`` from their ``utils`` this way)."""
+        out = []
+        project = env.project
+        for module in self.analysis.module_scope.star_imports:
+            module = env.imported(module)
+            if not env.owns(module):
+                continue
+            path = project.resolver.find(module)
+            summary = project.summary(path) if path is not None and not path.is_dir() else None
+            if summary is None:
+                continue
+            out += [(f.name, f"{module}.{f.name}") for f in summary.functions if env.exports(module, f.name)]
+        return out
 
     def _imported_method_names(self, env) -> set[str]:
         out: set[str] = set()
@@ -572,7 +591,8 @@ class Summaries:
         something else binds it."""
         analysis = self.analysis
         binding = analysis.lookup(name.id, analysis.scope_of(name), name.lineno)
-        return binding.qualname if binding is not None and binding.kind == "import" and binding.qualname else None
+        return binding.qualname if binding is not None and binding.kind in ("import", "star") and binding.qualname \
+            else None
 
     def _project_imports(self, env, stamp: int) -> frozenset[str] | None:
         """Names bound anywhere in the file by an import of one of the project's modules:
@@ -582,8 +602,9 @@ class Summaries:
             return self._owned[1]
         try:
             names: frozenset[str] | None = frozenset(
-                name for scope in self.analysis.scopes.values() for name, bindings in scope.bindings.items()
-                if any(b.kind == "import" and b.qualname and env.owns(env.imported(b.qualname)) for b in bindings))
+                [name for scope in self.analysis.scopes.values() for name, bindings in scope.bindings.items()
+                 if any(b.kind == "import" and b.qualname and env.owns(env.imported(b.qualname)) for b in bindings)]
+                + [name for name, _ in self._star_imported(env)])
         except Exception:  # the project model must never break a rule: resolve each call
             names = None
         self._owned = (stamp, names)
@@ -867,7 +888,9 @@ class Summaries:
         return out
 
 
-_EFFECT_WORDS = ("backward", "step(", "zero_grad", ".train(", ".eval(", "no_grad", "inference_mode")
+# (``.grad =``: a helper that writes gradients back for the step, Lee-Gihun/FedNTD's ``assign_grads``)
+_EFFECT_WORDS = ("backward", "step(", "zero_grad", ".train(", ".eval(", "no_grad", "inference_mode", ".grad =",
+                 ".grad=")
 
 # torch's names a class of the project may define too: followed on an attribute only
 # (``self.edge_model.backward(loss)``), never on a plain name (``loss.backward()``)
