@@ -426,17 +426,24 @@ def _last_layer_kind(ctx: Context, last: ast.expr | None) -> Source | None:
 
 
 def _last_listed(ctx: Context, built: ast.Call, listed: ast.expr) -> ast.expr | None:
-    """``nn.Sequential(*layers)``: the last layer the statement before it, in its block,
-    puts at the end of ``layers`` (``layers += [nn.Linear(a, b), nn.Softmax()]``,
-    ``layers.append(nn.Softmax())``, ``layers = [..., nn.Softmax()]``); else None."""
+    """``nn.Sequential(*layers)``: the last layer the last statement before it, in its block,
+    that names ``layers`` puts at its end (``layers += [nn.Linear(a, b), nn.Softmax()]``,
+    ``layers.append(nn.Softmax())``, ``layers = [..., nn.Softmax()]``); else None. (The
+    statements between that do not name it leave it as it is.)"""
     a = ctx.analysis
     if listed.__class__ is not ast.Name:
         return None
     stmt = flow.statement_of(a, built)
     place = flow.block_place(a, stmt) if stmt is not None else None
-    if place is None or place[1] == 0:
+    if place is None:
         return None
-    before = place[0][place[1] - 1]
+    block, i = place
+    name = listed.id  # type: ignore[attr-defined]
+    while i > 0 and not any(n.__class__ is ast.Name and n.id == name for n in ast.walk(block[i - 1])):
+        i -= 1
+    if i == 0:
+        return None
+    before = block[i - 1]
     value = None
     if before.__class__ is ast.AugAssign and before.op.__class__ is ast.Add:  # type: ignore[attr-defined]
         target, value = before.target, before.value  # type: ignore[attr-defined]
@@ -1104,10 +1111,13 @@ def nll_loss_without_log_softmax(ctx: Context) -> Iterator[Finding]:
             continue  # ``-F.nll_loss(probs, t, reduction='none')``: each target's probability (a gather), not a loss
         what = {"softmax": "probabilities from a softmax", "linear": "raw scores from a Linear layer",
                 "sigmoid": "probabilities from a sigmoid"}[source.kind]
-        if source.kind == "softmax" and _unreduced(call) and _without_gradients(ctx, call):
+        unreduced = source.kind == "softmax" and _unreduced_loss(ctx, call)
+        if unreduced and _negated_by_callers(ctx, call):
+            continue  # a module whose callers all negate what it returns: a gather of ``-p[target]`` as well
+        if unreduced and _without_gradients(ctx, call):
             continue  # no loss trained: a gather of ``-p[target]`` on purpose (jh-jeong/smoothing-consistency's
             # SmoothAdv estimates the smoothed classifier's gradient from it, under no_grad)
-        if source.kind == "softmax" and _unreduced(call):
+        if unreduced:
             # a per-sample gather, perhaps meant as each target's probability (a focal loss's
             # ``probs = F.nll_loss(P, targets, reduce=False)`` in uncbiag/easyreg): minus it
             yield ctx.finding(
@@ -1154,6 +1164,36 @@ def _unreduced(call: ast.Call) -> bool:
         if k.arg == "reduce" and is_false(k.value):
             return True
     return False
+
+
+def _unreduced_loss(ctx: Context, call: ast.Call) -> bool:
+    """``_unreduced`` of the call, or of the construction of the loss it calls
+    (``self.nll = nn.NLLLoss(reduction='none')`` ... ``self.nll(p, y)``)."""
+    if _unreduced(call):
+        return True
+    if call.func.__class__ not in (ast.Name, ast.Attribute):
+        return False
+    built = _construction(ctx, call.func)
+    return built is not None and _unreduced(built)
+
+
+def _negated_by_callers(ctx: Context, call: ast.Call) -> bool:
+    """``return nll(softmax(x), y)`` from the ``forward`` of a module class whose every call
+    in the file is negated (``-criterion_prob(output, target)``): each target's probability,
+    read off the softmax behind a module (weijiaheng/Robust-f-divergence-measures'
+    ``ProbLossStable``, which its f-divergence terms take as ``p_y``)."""
+    a = ctx.analysis
+    if flow.parent(a, call).__class__ is not ast.Return:
+        return False
+    func = flow.enclosing_function(a, call)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or func.name != "forward":  # type: ignore[union-attr]
+        return False
+    info = a.classes.get(flow.parent(a, func))
+    if info is None:
+        return False
+    uses = [c for c in flow.index(a).calls
+            if c.func.__class__ in (ast.Name, ast.Attribute) and flow.safe_type(a, c.func) == info.qualname]
+    return bool(uses) and all(_negated(ctx, c) for c in uses)
 
 
 def _negated(ctx: Context, call: ast.Call) -> bool:
