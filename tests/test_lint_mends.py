@@ -2235,3 +2235,95 @@ def test_batch_91_a_scheduler_every_caller_hands_none() -> None:
     assert findings(source, "scheduler-step-before-optimizer-step") == []
     real = source.replace("    scheduler = None\n", "    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)\n")
     assert [f.line for f in findings(real, "scheduler-step-before-optimizer-step")] == [15]
+
+
+def test_batch_92_a_step_then_return_ends_the_function_not_an_arm() -> None:
+    """A function body that clears after backward(), steps, and returns: the ``return`` is how
+    the function ends, not an arm that skips a bad update (NVlabs/imaginaire's ``if``). Before
+    the mend any such training step, the most common shape, was silent."""
+    source = ("import torch\n\n\nclass Client:\n    def __init__(self, model):\n        self.model = model\n"
+              "        self.optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n\n"
+              "    def local_step(self, x, y):\n        self.optimizer.zero_grad()\n"
+              "        loss = ((self.model(x) - y) ** 2).mean()\n        loss.backward()\n"
+              "        self.optimizer.zero_grad()\n        self.optimizer.step()\n        return loss.item()\n")
+    assert [f.line for f in findings(source, "zero-grad-between-backward-and-step")] == [13]
+    arm = source.replace("        self.optimizer.zero_grad()\n        self.optimizer.step()\n        return loss.item()\n",
+                         "        if not torch.isfinite(loss):\n            self.optimizer.zero_grad()\n"
+                         "            self.optimizer.step()\n            return None\n        self.optimizer.step()\n")
+    assert findings(arm, "zero-grad-between-backward-and-step") == []
+
+
+def test_batch_92_nll_loss_behind_a_module_whose_callers_negate_it() -> None:
+    """weijiaheng/Robust-f-divergence-measures' ``ProbLossStable`` returns an unreduced
+    ``NLLLoss`` of a softmax, minus each label's probability, and every caller negates it
+    (``-criterion_prob(output, target)``) to feed the f-divergence: a gather, not a loss. A
+    caller that trains on it as it is keeps the finding."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass ProbLossStable(nn.Module):\n"
+              "    def __init__(self):\n        super().__init__()\n        self._softmax = nn.Softmax(dim=-1)\n"
+              "        self._nllloss = nn.NLLLoss(reduction='none')\n\n"
+              "    def forward(self, outputs, labels):\n        return self._nllloss(self._softmax(outputs), labels)\n\n\n"
+              "criterion_prob = ProbLossStable()\n\n\ndef train(model, loader, opt):\n    for x, y in loader:\n"
+              "        prob = -criterion_prob(model(x), y)\n        loss = -torch.log(prob).mean()\n"
+              "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n")
+    assert findings(source, "nll-loss-without-log-softmax") == []
+    trained = source.replace("-criterion_prob(model(x), y)", "criterion_prob(model(x), y)")
+    found = findings(trained, "nll-loss-without-log-softmax")
+    assert [f.line for f in found] == [12]
+    assert "unreduced, it returns minus each target's probability" in found[0].message  # (built unreduced)
+
+
+def test_batch_92_a_model_built_without_its_optional_batch_norm() -> None:
+    """neuraloperator/markov_neural_operator's ``DenseNet(layers, nn.ReLU)``: its batch norms
+    come only with ``normalize=True`` (default False), and its activation is the class handed
+    in. Built with a batch norm or a dropout, or with an activation it cannot see, it is
+    still reported."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass DenseNet(nn.Module):\n"
+              "    def __init__(self, layers, nonlinearity, out_nonlinearity=None, normalize=False):\n"
+              "        super().__init__()\n        self.layers = nn.ModuleList()\n"
+              "        for j in range(len(layers) - 1):\n            self.layers.append(nn.Linear(layers[j], layers[j + 1]))\n"
+              "            if normalize:\n                self.layers.append(nn.BatchNorm1d(layers[j + 1]))\n"
+              "            self.layers.append(nonlinearity())\n"
+              "        if out_nonlinearity is not None:\n            self.layers.append(out_nonlinearity())\n\n"
+              "    def forward(self, x):\n        for _, l in enumerate(self.layers):\n            x = l(x)\n        return x\n\n\n"
+              "def run(train_loader, test_loader, layers):\n    model = DenseNet(layers, nn.ReLU).cuda()\n"
+              "    opt = torch.optim.Adam(model.parameters())\n    for ep in range(10):\n        model.train()\n"
+              "        for x, y in train_loader:\n            opt.zero_grad()\n"
+              "            loss = ((model(x) - y) ** 2).mean()\n            loss.backward()\n            opt.step()\n"
+              "        with torch.no_grad():\n            for x, y in test_loader:\n                out = model(x)\n")
+    assert findings(source, "missing-eval") == []
+    for built in ("DenseNet(layers, nn.ReLU, normalize=True)", "DenseNet(layers, nn.ReLU, nn.Dropout)",
+                  "DenseNet(layers, act)"):
+        changed = source.replace("DenseNet(layers, nn.ReLU)", built)
+        assert [f.line for f in findings(changed, "missing-eval")] == [35], built
+
+
+def test_batch_92_a_scheduler_stepped_only_before_the_optimizer_is_replaced() -> None:
+    """cics-nd/ar-pde-cnn binds a new optimizer at ``epoch == args.swag_start`` (the SWAG
+    phase trains at a constant rate on purpose) and steps the scheduler only ``if epoch <
+    args.swag_start``: never after the new optimizer. Stepped ``if epoch > swag_start``, it is
+    reported."""
+    source = ("import torch\nfrom torch.optim.lr_scheduler import ExponentialLR\n\n\n"
+              "def main(model, loader, epochs, swag_start, train):\n"
+              "    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
+              "    scheduler = ExponentialLR(optimizer, gamma=0.995)\n    for epoch in range(1, epochs + 1):\n"
+              "        if epoch == swag_start:\n            optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)\n"
+              "        for x, y in loader:\n            optimizer.zero_grad()\n            loss = train(model, x, y)\n"
+              "            loss.backward()\n            optimizer.step()\n        if epoch < swag_start:\n"
+              "            scheduler.step()\n")
+    assert findings(source, "scheduler-on-replaced-optimizer") == []
+    later = source.replace("if epoch < swag_start:", "if epoch > swag_start:")
+    assert [f.line for f in findings(later, "scheduler-on-replaced-optimizer")] == [10]
+
+
+def test_a_statement_between_the_list_and_its_sequential_keeps_the_last_layer() -> None:
+    """``layers += [..., nn.Softmax(dim=1)]``, then a statement that does not name
+    ``layers``, then ``nn.Sequential(*layers)``: the last layer is still the softmax (before,
+    only the statement right before the Sequential was read, and the editor's reuse of the
+    findings for an inserted ``name = number`` disagreed with a full lint)."""
+    source = ("import torch\nfrom torch import nn\n\n\ndef fit(X, Y):\n"
+              "    layers = [nn.Linear(4, 200), nn.ReLU()]\n    layers += [nn.Linear(200, 10), nn.Softmax(dim=1)]\n"
+              "    width = 10\n    model = nn.Sequential(*layers)\n    opt = torch.optim.Adam(model.parameters())\n"
+              "    opt.zero_grad()\n    loss = nn.NLLLoss()(model(X), Y)\n    loss.backward()\n    opt.step()\n")
+    assert [f.line for f in findings(source, "nll-loss-without-log-softmax")] == [12]
+    named = source.replace("    width = 10\n", "    layers[-1] = nn.LogSoftmax(dim=1)\n")
+    assert findings(named, "nll-loss-without-log-softmax") == []

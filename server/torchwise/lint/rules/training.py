@@ -795,7 +795,7 @@ def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
     """After ``clear``, its block leaves (continue/break/return/raise) before it reaches
     ``step``: ``if grad_norm.isnan(): optimizer.zero_grad(); continue`` drops the step's
     gradients and skips the step (huggingface/diffusers' SANA-Sprint training script); or
-    the block (not a loop's body) steps on the cleared gradients and then leaves: a skipped
+    the arm of an ``if`` or ``try`` steps on the cleared gradients and then leaves: a skipped
     update that lets the scaler close its iteration (NVlabs/imaginaire's "Skip gradient
     update.": ``zero_grad(); scaler.step(opt); scaler.update(); break``)."""
     child = clear
@@ -806,7 +806,8 @@ def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
                 rest = block[[i for i, s in enumerate(block) if s is child][0] + 1:]
                 for stmt in rest:
                     if flow.contains(stmt, step):
-                        return not isinstance(anc, flow.LOOPS) and isinstance(block[-1], _JUMPS)
+                        # (an ``if``/``try`` arm only: a function's body ends in ``return`` anyway)
+                        return isinstance(anc, _ARMS) and isinstance(block[-1], _JUMPS)
                     if isinstance(stmt, _JUMPS):
                         return True
         if isinstance(anc, (*flow.LOOPS, *flow.SCOPES)):
@@ -814,6 +815,8 @@ def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
         child = anc
     return False
 
+
+_ARMS = (ast.If, ast.Try, ast.ExceptHandler, getattr(ast, "TryStar", ast.Try))
 
 _NON_FINITE = re.compile(r"isnan|isinf|isfinite|is_finite|(^|_)(nan|inf|overflow)(_|$)", re.I)
 
@@ -2104,7 +2107,78 @@ def _mode_free(ctx: Context, call: ast.Call) -> bool:
     if each is not None:
         return each
     found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
-    return (found is not None and _class_mode_free(found[0], found[1], 0)) or _built_mode_free(ctx, call.func)
+    if found is not None:
+        from torchwise.lint.rules.losses import _construction  # (the one look-up of a built object)
+
+        built = _construction(ctx, call.func) if call.func.__class__ in (ast.Name, ast.Attribute) else None
+        arguments = _init_arguments(a, built, found[1]) if built is not None else None
+        if _class_mode_free(found[0], found[1], 0, arguments):
+            return True
+    return _built_mode_free(ctx, call.func)
+
+
+def _init_arguments(a, built: ast.Call, info) -> dict[str, object] | None:
+    """What each ``__init__`` parameter of the class holds where the model is built: the
+    qualified name of the argument (``DenseNet(layers, nn.ReLU)``: ``torch.nn.ReLU``), or
+    the constant the call or the default gives (``normalize=False``); ``_UNKNOWN`` for
+    anything else. None when the call's arguments cannot be matched (``*args``)."""
+    init = info.methods.get("__init__")
+    if init is None or init.__class__ is not ast.FunctionDef or init.args.vararg is not None \
+            or any(x.__class__ is ast.Starred for x in built.args) or any(k.arg is None for k in built.keywords):
+        return None
+    params = [*init.args.posonlyargs, *init.args.args][1:]  # (less ``self``)
+    if len(built.args) > len(params):
+        return None
+    defaults = dict(zip([p.arg for p in params][len(params) - len(init.args.defaults):], init.args.defaults))
+    defaults.update((p.arg, d) for p, d in zip(init.args.kwonlyargs, init.args.kw_defaults) if d is not None)
+    given = {p.arg: (a, x) for p, x in zip(params, built.args)}
+    given.update((k.arg, (a, k.value)) for k in built.keywords)
+    out: dict[str, object] = {}
+    for name in [p.arg for p in params] + [p.arg for p in init.args.kwonlyargs]:
+        where, value = given.get(name, (None, defaults.get(name)))
+        if value is None:
+            out[name] = _UNKNOWN
+        elif value.__class__ is ast.Constant:
+            out[name] = value
+        elif where is not None and value.__class__ in (ast.Name, ast.Attribute):
+            out[name] = flow.safe_qualname(where, value) or _UNKNOWN
+        else:
+            out[name] = _UNKNOWN
+    return out
+
+
+_UNKNOWN = object()
+
+
+def _arms_not_taken(cls: ast.ClassDef, arguments: dict[str, object]) -> set[int]:
+    """The nodes of ``__init__``'s ``if`` arms that the arguments rule out: ``if normalize:``
+    with ``normalize`` False (or None, 0), ``if p is not None:`` with ``p`` None, and the
+    ``else`` of a true one (neuraloperator/markov_neural_operator's ``DenseNet``, whose
+    batch norms only ``normalize=True`` adds)."""
+    dead: set[int] = set()
+    init = next((n for n in cls.body if n.__class__ is ast.FunctionDef and n.name == "__init__"), None)
+    for n in ast.walk(init) if init is not None else ():
+        if n.__class__ is not ast.If:
+            continue
+        test, negate = n.test, False
+        if test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not:
+            test, negate = test.operand, True
+        truth = None
+        if test.__class__ is ast.Name:
+            value = arguments.get(test.id)
+            if value.__class__ is ast.Constant:
+                truth = bool(value.value)  # type: ignore[attr-defined]
+        elif test.__class__ is ast.Compare and test.left.__class__ is ast.Name and len(test.ops) == 1 \
+                and test.ops[0].__class__ in (ast.Is, ast.IsNot) and test.comparators[0].__class__ is ast.Constant \
+                and test.comparators[0].value is None:
+            value = arguments.get(test.left.id)
+            if value.__class__ is ast.Constant:
+                truth = (value.value is None) == (test.ops[0].__class__ is ast.Is)  # type: ignore[attr-defined]
+        if truth is None:
+            continue
+        for stmt in (n.orelse if truth != negate else n.body):
+            dead.update(id(m) for m in ast.walk(stmt))
+    return dead
 
 
 def _each_passed_mode_free(a, call: ast.Call) -> bool | None:
@@ -2198,7 +2272,9 @@ def _built_mode_free(ctx: Context, model: ast.expr) -> bool:
         and (norm is None or (norm.__class__ is ast.Constant and norm.value is None))  # type: ignore[attr-defined]
 
 
-def _class_mode_free(a, info, depth: int) -> bool:
+def _class_mode_free(a, info, depth: int, arguments: dict[str, object] | None = None) -> bool:
+    """``arguments``: what the ``__init__`` parameters hold where the model is built
+    (``_init_arguments``), for the class asked first."""
     if depth > 4:  # (a transformer: model -> block -> attention -> head -> layers)
         return False
     for base in a.bases(info.qualname):
@@ -2210,12 +2286,17 @@ def _class_mode_free(a, info, depth: int) -> bool:
         if flow.is_subclass(inner[0], inner[1].qualname, MODULE) and not _class_mode_free(inner[0], inner[1], depth + 1):
             return False  # (a mixin of the project adds no layers: avalanche's BaseModel)
     unused = _unused_layers(info.node)
+    if arguments:
+        unused |= _arms_not_taken(info.node, arguments)
     for n in ast.walk(info.node):
         if n.__class__ is ast.Attribute and n.attr == "training":  # type: ignore[attr-defined]
             return False
         if n.__class__ is not ast.Call or id(n) in unused:
             continue
         called = flow.safe_qualname(a, n.func)  # type: ignore[attr-defined]
+        if called is None and arguments and n.func.__class__ is ast.Name:  # type: ignore[attr-defined]
+            handed = arguments.get(n.func.id)  # (``nonlinearity()``: the layer class handed in)  # type: ignore[attr-defined]
+            called = handed if handed.__class__ is str else None
         if called is None:
             if n.func.__class__ is ast.Attribute and n.func.attr.lower().find("dropout") < 0:  # type: ignore[attr-defined]
                 continue  # a method of a value (``x.view(...)``, ``self.pool(...)``)
@@ -2234,6 +2315,8 @@ def _class_mode_free(a, info, depth: int) -> bool:
         if (called.startswith("torch.nn.functional.") and "dropout" not in called) \
                 or called.startswith(("torch.nn.utils.", "torch.nn.init.")):
             continue  # (``pack_padded_sequence``, ``xavier_uniform_``: functions, no layer)
+        if called.rpartition(".")[0] in _MODE_FREE_LAYERS:
+            continue  # (``self.layers.append(...)`` of a ModuleList: what it adds is a call walked here)
         if called.startswith("torch.nn.Module.") or called.startswith(f"{info.qualname}."):
             continue  # (``super().__init__``, ``self.register_buffer``; a method of the class, walked here)
         if called.partition(".")[0] in _NO_LAYERS:
@@ -5832,12 +5915,51 @@ def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
             continue
         func = flow.enclosing_function(a, c)
         if func is scope:
-            if flow.before(node, c):
+            if flow.before(node, c) and not _steps_only_before(a, node, c):
                 return True
         elif getattr(func, "name", None):
             elsewhere.add(func.name)  # type: ignore[attr-defined]
     return bool(elsewhere) and any(flow.enclosing_function(a, c) is scope and flow.before(node, c)
                                    for c in flow.calls_named(a, *elsewhere))
+
+
+_FLIPPED = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE, ast.Eq: ast.Eq}
+
+
+def _guards(a, node: ast.AST) -> list[tuple[str, type, str]]:
+    """The ``if`` tests whose body holds ``node`` that compare a name with something:
+    (the name, the comparison as ``name <op> other``, the other side as a dump)."""
+    out, child = [], node
+    for anc in flow.ancestors(a, node):
+        if anc.__class__ is ast.If and any(s is child for s in anc.body):  # type: ignore[attr-defined]
+            test = anc.test  # type: ignore[attr-defined]
+            if test.__class__ is ast.Compare and len(test.ops) == 1 and test.ops[0].__class__ in _FLIPPED:
+                left, right, op = test.left, test.comparators[0], test.ops[0].__class__
+                if left.__class__ is ast.Name:
+                    out.append((left.id, op, ast.dump(right)))
+                elif right.__class__ is ast.Name:
+                    out.append((right.id, _FLIPPED[op], ast.dump(left)))
+        child = anc
+    return out
+
+
+def _steps_only_before(a, replaced: ast.AST, step: ast.AST) -> bool:
+    """The optimizer is replaced under ``if epoch == K:`` (or ``>=``) and the scheduler
+    stepped under ``if epoch < K:``, in one ``for epoch in range(...)`` loop: the step never
+    runs once the new optimizer is bound (cics-nd/ar-pde-cnn's SWAG phase, which trains at
+    a constant rate on purpose)."""
+    for var, op, bound in _guards(a, replaced):
+        if op not in (ast.Eq, ast.GtE):
+            continue
+        if (var, ast.Lt, bound) not in _guards(a, step):
+            continue
+        for loop in flow.ancestors(a, replaced):
+            if loop.__class__ is ast.For and loop.target.__class__ is ast.Name and loop.target.id == var:  # type: ignore[attr-defined]
+                it = loop.iter  # type: ignore[attr-defined]
+                counting_up = it.__class__ is ast.Call and flow.last_name(it.func) == "range" and len(it.args) in (1, 2) \
+                    and not it.keywords  # type: ignore[attr-defined]
+                return counting_up and flow.contains(loop, step)
+    return False
 
 
 # what builds a scheduler is called: torch's ``StepLR``, ``ReduceLROnPlateau``, ``OneCycleLR``,
