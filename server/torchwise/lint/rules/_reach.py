@@ -265,13 +265,14 @@ _GENERIC_METHODS = frozenset({"forward", "__call__", "__init__", "update", "step
 
 
 def callers_elsewhere(a, func: ast.AST) -> list[tuple[object, ast.Call]] | None:
-    """The calls of the module-level function ``func`` in the other files of its workspace
-    folder (modules and notebooks), each with its file's analysis; None when they cannot
-    all be found (no project, or too many modules to parse: a caller may be among those
-    not read). Memoised per file and project revision."""
+    """The calls of the module-level function (or class: its constructions) ``func`` in the
+    other files of its workspace folder (modules and notebooks), each with its file's
+    analysis; None when they cannot all be found (no project, or too many modules to parse:
+    a caller may be among those not read). Memoised per file and project revision."""
     env = getattr(a, "env", None)
     owner = getattr(env, "project", None)
-    if owner is None or env.module is None or not isinstance(func, _FUNCS) or flow.parent(a, func) is not a.tree:
+    if owner is None or env.module is None or not isinstance(func, (*_FUNCS, ast.ClassDef)) \
+            or flow.parent(a, func) is not a.tree:
         return None
     key = ("callers_elsewhere", id(func), owner.revision)
     if key in a.queries:

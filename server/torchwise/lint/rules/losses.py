@@ -1193,7 +1193,28 @@ def _negated_by_callers(ctx: Context, call: ast.Call) -> bool:
         return False
     uses = [c for c in flow.index(a).calls
             if c.func.__class__ in (ast.Name, ast.Attribute) and flow.safe_type(a, c.func) == info.qualname]
-    return bool(uses) and all(_negated(ctx, c) for c in uses)
+    if not all(_negated_call(a, c) for c in uses):
+        return False
+    built = _reach.callers_elsewhere(a, info.node)  # (its constructions in other modules: noisypy's copy)
+    if built is None:
+        return bool(uses)
+    for caller, construction in built:
+        holder = flow.parent(caller, construction)
+        if holder.__class__ is not ast.Assign or len(holder.targets) != 1:  # type: ignore[attr-defined]
+            return False
+        name = flow.dotted(holder.targets[0])  # type: ignore[attr-defined]
+        if name is None:
+            return False
+        there = [c for c in flow.index(caller).calls if flow.dotted(c.func) == name]
+        if not all(_negated_call(caller, c) for c in there):
+            return False
+        uses += there
+    return bool(uses)
+
+
+def _negated_call(a, call: ast.Call) -> bool:
+    parent = flow.parent(a, call)
+    return parent.__class__ is ast.UnaryOp and parent.op.__class__ is ast.USub  # type: ignore[attr-defined]
 
 
 def _negated(ctx: Context, call: ast.Call) -> bool:
