@@ -182,6 +182,7 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
       fix="unsafe")
 def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
+    yield from _own_optimizer_never_cleared(ctx)
     for step, opt in _optimizer_steps(ctx):
         loops = flow.enclosing_loops(a, step)
         loop = next((l for l in loops if _has_backward(ctx, l)), None)
@@ -232,6 +233,103 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             "(before the next backward())",
             _zero_grad_fix(ctx, loop, opt),
         )
+
+
+def _own_optimizer_never_cleared(ctx: Context) -> Iterator[Finding]:
+    """``gan.step(data)`` in a loop, where ``step`` is a method that calls backward() and steps
+    its object's own optimizer (``self.discriminator.optimizer.step()``) without clearing
+    anything, and the loop clears nothing either (Adversarial-Deep-Learning/code-soup's
+    ``GAN.step``, whose discriminator's gradients pile up). A call on ``self`` is the main
+    path's (``_optimizer_steps``); this one names the method, and offers no fix: the clear
+    belongs in the method."""
+    a = ctx.analysis
+    summaries = _summaries(a)
+    clearing: set[int] | None = None
+    for call, callee, owner in _bound_calls(ctx, summaries):
+        func = call.func
+        effects_of = effects.summaries(owner.tree, owner).of(callee)
+        if not effects_of.backward:
+            continue
+        own = [expr for t, expr in effects_of.steps if t.startswith("self.")]
+        if effects_of.clears:
+            cleared = _cleared_in(owner, callee)
+            own = [] if cleared is None else [expr for expr in own if not any(
+                (flow.dotted(expr) or "") == c or (flow.dotted(expr) or "").startswith(c + ".") for c in cleared)]
+        if not own:
+            continue
+        loops = flow.enclosing_loops(a, call)
+        if not loops or flow.is_conditional_within(a, call, loops[-1]):
+            continue  # (a step every few batches: an accumulation window, cleared elsewhere perhaps)
+        if clearing is None:
+            clearing = _clearing_holders(ctx)
+        if any(id(loop) in clearing and _clears_besides(ctx, loop, call) for loop in loops):
+            continue  # (the call itself clears what it does not step: code-soup's generator)
+        step = flow.parent(owner, own[0])
+        if step.__class__ is not ast.Attribute or flow.is_conditional_within(owner, step, callee):
+            continue  # (the method steps under an ``if``: perhaps every few calls)
+        where = "" if owner is a else f" of `{owner.path.rsplit('/', 1)[-1]}`"
+        yield ctx.finding(
+            call,
+            f"`{ctx.text(func)}()` calls backward() and steps `{flow.dotted(own[0])}` (the method on line "
+            f"{callee.lineno}{where}) without clearing its gradients, and this loop never clears them either: "
+            f"they keep accumulating across iterations; call `{flow.dotted(own[0])}.zero_grad()` in that method "
+            "before its backward()",
+        )
+
+
+def _clears_besides(ctx: Context, loop: ast.AST, call: ast.Call) -> bool:
+    """``loop`` clears gradients other than through ``call``."""
+    return bool(_clearing_nodes_in(ctx, loop)) or any(
+        c is not call and flow.contains(loop, c) for c in _clearing_calls(ctx))
+
+
+def _cleared_in(a, func: ast.AST) -> list[str] | None:
+    """What ``func`` clears when each of its clears is a ``self.<x>.zero_grad()`` (code-soup's
+    ``GAN.step`` clears ``self.generator`` and steps ``self.discriminator.optimizer`` too);
+    None when it clears otherwise (``p.grad = None``, a helper, a local's ``zero_grad()``)."""
+    nodes = [n for n in _clearing_nodes(a) if flow.enclosing_function(a, n) is func]
+    if not nodes or any(flow.enclosing_function(a, c) is func and effects.summaries(a.tree, a).of(f).clears
+                        for c, f in _helper_callees(a)):
+        return None
+    out = []
+    for n in nodes:
+        if n.__class__ is not ast.Call or flow.method_name(n) != "zero_grad" or n.func.__class__ is not Attribute:
+            return None
+        cleared = flow.dotted(n.func.value) or ""  # type: ignore[attr-defined]
+        if not cleared.startswith("self."):
+            return None
+        out.append(cleared)
+    return out
+
+
+def _bound_calls(ctx: Context, summaries) -> Iterator[tuple[ast.Call, ast.AST, object]]:
+    """``obj.method(...)`` calls (not on ``self``) that run a method of a class of the project,
+    with the method and its module's analysis: the summarised helpers', and ``obj.step()``
+    where ``obj`` is of a project class that is no optimizer (the helpers leave ``step`` on a
+    plain name to optimizers)."""
+    a = ctx.analysis
+    seen = set()
+    for call, callee in _helper_callees(a):
+        func = call.func
+        if func.__class__ is Attribute and not (func.value.__class__ is Name and func.value.id == "self") \
+                and summaries.is_bound(call):  # type: ignore[attr-defined]
+            seen.add(id(call))
+            yield call, callee, summaries.analysis_of(callee)
+    for call in flow.calls_named(a, "step"):
+        func = call.func
+        if id(call) in seen or func.__class__ is not Attribute or func.value.__class__ is not Name \
+                or func.value.id == "self":  # type: ignore[attr-defined]
+            continue
+        qualname = flow.safe_type(a, func.value)  # type: ignore[attr-defined]
+        found = _weights.class_of_project(a, qualname) if qualname and not qualname.startswith("torch.") else None
+        if found is None or flow.is_subclass(found[0], found[1].qualname, OPTIMIZER):
+            continue
+        method = found[1].methods.get("step")
+        if method is not None and method.__class__ is ast.FunctionDef:
+            yield call, method, found[0]
+
+
+Attribute, Name = ast.Attribute, ast.Name
 
 
 def _model_clears_in_forward(a, loop: ast.AST) -> bool:
