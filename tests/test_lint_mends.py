@@ -2327,3 +2327,56 @@ def test_a_statement_between_the_list_and_its_sequential_keeps_the_last_layer() 
     assert [f.line for f in findings(source, "nll-loss-without-log-softmax")] == [12]
     named = source.replace("    width = 10\n", "    layers[-1] = nn.LogSoftmax(dim=1)\n")
     assert findings(named, "nll-loss-without-log-softmax") == []
+
+
+def test_a_method_that_steps_its_own_optimizer_called_in_a_loop_that_never_clears() -> None:
+    """Adversarial-Deep-Learning/code-soup (held-out recall): ``gan.step(data)`` in the epoch
+    loop runs a method that calls backward() and steps ``self.discriminator.optimizer``,
+    clearing only the generator; nothing clears the discriminator. Silent where the method
+    clears what it steps, or the loop clears through another call."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass Discriminator(nn.Module):\n"
+              "    def __init__(self, lr):\n        super().__init__()\n"
+              "        self.main = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())\n"
+              "        self.optimizer = torch.optim.Adam(self.parameters(), lr=lr)\n\n"
+              "    def forward(self, x):\n        return self.main(x)\n\n\n"
+              "class GAN:\n    def __init__(self, lr):\n        self.discriminator = Discriminator(lr)\n"
+              "        self.generator = nn.Linear(2, 4)\n        self.criterion = nn.BCELoss()\n\n"
+              "    def step(self, data):\n        output = self.discriminator(data).view(-1)\n"
+              "        err = self.criterion(output, torch.ones_like(output))\n        err.backward()\n"
+              "        self.discriminator.optimizer.step()\n        self.generator.zero_grad()\n        return err\n\n"
+              "    def clear(self):\n        self.discriminator.optimizer.zero_grad()\n\n\n"
+              "def main(loader):\n    gan = GAN(0.02)\n    for epoch in range(10):\n        for data in loader:\n"
+              "            gan.step(data)\n")
+    found = findings(source, "missing-zero-grad")
+    assert [f.line for f in found] == [37]
+    assert "`self.discriminator.optimizer.zero_grad()` in that method" in found[0].message and found[0].fix is None
+    cleared = source.replace("        self.generator.zero_grad()\n", "        self.discriminator.zero_grad()\n")
+    assert findings(cleared, "missing-zero-grad") == []
+    loop_clears = source.replace("            gan.step(data)\n", "            gan.clear()\n            gan.step(data)\n")
+    assert findings(loop_clears, "missing-zero-grad") == []
+    every_few = source.replace("            gan.step(data)\n", "            if epoch % 2:\n                gan.step(data)\n")
+    assert findings(every_few, "missing-zero-grad") == []
+
+
+def test_torchtext_legacy_imports_mark_old_torch_code() -> None:
+    """torchtext 0.12 (with torch 1.11) removed ``torchtext.legacy``, and 0.9 (torch 1.8)
+    moved ``Field`` and the other abstractions out of ``torchtext.data``: a module that needs
+    them runs only on an older torch (kh-kim/simple-nmt)."""
+    import ast
+
+    from torchwise.lint.options import removed_in
+
+    def first(code: str):
+        return removed_in(ast.parse(code).body[0])
+
+    assert first("from torchtext.legacy import data") == (1, 11)
+    assert first("import torchtext.legacy.data as data") == (1, 11)
+    assert first("from torchtext import legacy") == (1, 11)
+    assert first("from torchtext.data import Field, BucketIterator") == (1, 8)
+    assert first("from torchtext.data.utils import get_tokenizer") is None
+    assert first("from torchtext.data import get_tokenizer") is None
+    assert first("try:\n    from torchtext.legacy import data\nexcept ImportError:\n    from torchtext import data\n") \
+        == (1, 11)
+    assert first("if OLD:\n    from torchtext import data\nelse:\n    from torchtext.legacy import data\n") == (1, 11)
+    assert first("try:\n    from torchtext.legacy import data\nexcept ImportError:\n    data = None\n") is None
+    assert first("if OLD:\n    from torchtext import data\n") is None

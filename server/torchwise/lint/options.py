@@ -580,12 +580,72 @@ _DATALOADER_REMOVED = {
 }
 
 
+# torchtext's data abstractions of before 0.9 (``torchtext.data.Field``), which 0.9 (paired with
+# torch 1.8) moved to ``torchtext.legacy``, and 0.12 (torch 1.11) removed (pytorch/text#1422, #1437)
+_TORCHTEXT_LEGACY = frozenset({
+    "Field", "RawField", "ReversibleField", "SubwordField", "NestedField", "LabelField", "BucketIterator",
+    "Iterator", "BPTTIterator", "Dataset", "TabularDataset", "Example", "Pipeline", "Batch"})
+
+
+def _torchtext_removed_in(stmt: ast.stmt) -> tuple[int, int] | None:
+    """``torchtext.legacy`` (gone in torchtext 0.12, torch 1.11) and the legacy names from
+    ``torchtext.data`` (gone in 0.9, torch 1.8)."""
+    if stmt.__class__ is ast.Import:
+        return (1, 11) if any(n.name == "torchtext.legacy" or n.name.startswith("torchtext.legacy.")
+                              for n in stmt.names) else None  # type: ignore[attr-defined]
+    if stmt.__class__ is not ast.ImportFrom or stmt.level:  # type: ignore[attr-defined]
+        return None
+    module = stmt.module or ""  # type: ignore[attr-defined]
+    if module == "torchtext.legacy" or module.startswith("torchtext.legacy.") or (
+            module == "torchtext" and any(n.name == "legacy" for n in stmt.names)):  # type: ignore[attr-defined]
+        return (1, 11)
+    if module == "torchtext.data" and any(n.name in _TORCHTEXT_LEGACY for n in stmt.names):  # type: ignore[attr-defined]
+        return (1, 8)
+    return None
+
+
+def _old_torchtext_location(stmt: ast.stmt) -> bool:
+    """``from torchtext import data`` (or ``datasets``): where the legacy abstractions lived
+    before 0.9, the other arm of a ``torchtext.legacy`` import's version test."""
+    return stmt.__class__ is ast.ImportFrom and not stmt.level and stmt.module == "torchtext" and all(  # type: ignore[attr-defined]
+        n.name in ("data", "datasets") for n in stmt.names)  # type: ignore[attr-defined]
+
+
+def _arms_removed_in(stmt: ast.stmt) -> tuple[int, int] | None:
+    """A top-level ``if``/``else`` (a version test) or ``try``/``except`` whose one arm
+    imports from ``torchtext.legacy`` and whose others import what the legacy import
+    replaces from where it was before 0.9 (kh-kim/simple-nmt's data loader): whichever
+    torchtext runs, the legacy abstractions must exist, so torch 1.11 cannot run it."""
+    if stmt.__class__ is ast.If and stmt.orelse:  # type: ignore[attr-defined]
+        arms = [stmt.body, stmt.orelse]  # type: ignore[attr-defined]
+    elif stmt.__class__ is ast.Try and stmt.handlers:  # type: ignore[attr-defined]
+        arms = [stmt.body, *(h.body for h in stmt.handlers)]  # type: ignore[attr-defined]
+    else:
+        return None
+    legacy = old = 0
+    for arm in arms:
+        if any(_torchtext_removed_in(s) == (1, 11) for s in arm):
+            legacy += 1
+        elif any(_old_torchtext_location(s) for s in arm):
+            old += 1
+        else:
+            return None
+    return (1, 11) if legacy and old else None
+
+
 def removed_in(stmt: ast.stmt) -> tuple[int, int] | None:
     """The first torch release without what the import statement imports: 2.0 for
     ``torch._six`` (``imports_six``), the releases of ``_DATALOADER_REMOVED`` for
-    ``from torch.utils.data.dataloader import ...``; None for anything else."""
+    ``from torch.utils.data.dataloader import ...``, 1.11 for ``torchtext.legacy`` (1.8 for
+    torchtext's legacy names from ``torchtext.data``, ``_torchtext_removed_in``); None for
+    anything else."""
     if imports_six(stmt):
         return (2, 0)
+    if stmt.__class__ in (ast.If, ast.Try):
+        return _arms_removed_in(stmt)
+    found = _torchtext_removed_in(stmt)
+    if found is not None:
+        return found
     if stmt.__class__ is ast.ImportFrom and not stmt.level and stmt.module == "torch.utils.data.dataloader":  # type: ignore[attr-defined]
         return min((_DATALOADER_REMOVED[n.name] for n in stmt.names if n.name in _DATALOADER_REMOVED),  # type: ignore[attr-defined]
                    default=None)
