@@ -2380,3 +2380,15 @@ def test_torchtext_legacy_imports_mark_old_torch_code() -> None:
     assert first("if OLD:\n    from torchtext import data\nelse:\n    from torchtext.legacy import data\n") == (1, 11)
     assert first("try:\n    from torchtext.legacy import data\nexcept ImportError:\n    data = None\n") is None
     assert first("if OLD:\n    from torchtext import data\n") is None
+
+
+def test_a_clear_between_backward_and_step_in_top_level_code_is_reported_not_a_crash() -> None:
+    """A script's (or a notebook cell's) top-level ``loss.backward(); opt.zero_grad();
+    opt.step()``: the NaN-arm check asked the module for its position and the rule failed
+    (debnsuma/erav2's ``IntroToPyTorch.ipynb``)."""
+    errors: list[str] = []
+    source = ("import torch\nmodel = torch.nn.Linear(2, 2)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+              "loss = model(torch.randn(3, 2)).sum()\nloss.backward()\nopt.zero_grad()\nopt.step()\n")
+    found = lint_source(source, "t.py", rules=select_rules(["zero-grad-between-backward-and-step"]),
+                        on_error=errors.append)
+    assert errors == [] and [f.line for f in found] == [6]

@@ -1178,7 +1178,10 @@ def block_place(analysis: Analysis, stmt: ast.AST) -> tuple[list[ast.stmt], int]
 
 def contains(outer: ast.AST, node: ast.AST) -> bool:
     """Position-based containment (cheap; both nodes from the same tree)."""
-    start = (outer.lineno, outer.col_offset)  # type: ignore[attr-defined]
+    try:
+        start = (outer.lineno, outer.col_offset)  # type: ignore[attr-defined]
+    except AttributeError:
+        return outer.__class__ is ast.Module  # (a module holds all its tree: a script's top-level code)
     end = (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
     here = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
     return start <= here and (node.end_lineno, node.end_col_offset) <= end  # type: ignore[attr-defined]
