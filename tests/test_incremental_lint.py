@@ -264,6 +264,7 @@ def relinted(before: str, after: str):
     ("import torch\n\ns = '''\na\n'''\n", "import torch\n\ns = '''\n# a\na\n'''\n"),  # inside a string
     ("import torch\n\nf(1,\n  2)\n", "import torch\n\nf(1,\n# a\n  2)\n"),  # inside brackets
     ("import torch\n\nx = 1\n", "import torch\n\n# noqa: TW101\nx = 1\n"),  # a noqa comment
+    ("import torch\n\nx = 1\n", "import torch\n\n# %%\nx = 1\n"),  # a cell marker (a cell's last line is shown)
     ("import torch\n\nx = 1\n", "import torch\n\nx = 1\n# a"),  # at the end, no line end
     ("import torch\n\nx = 1\n", "import torch\n\n# a\r\nx = 1\n"),  # another line ending
     ("x = 1\n", "# -*- coding: latin-1 -*-\nx = 1\n"),  # a coding cookie

@@ -2392,3 +2392,14 @@ def test_a_clear_between_backward_and_step_in_top_level_code_is_reported_not_a_c
     found = lint_source(source, "t.py", rules=select_rules(["zero-grad-between-backward-and-step"]),
                         on_error=errors.append)
     assert errors == [] and [f.line for f in found] == [6]
+
+
+def test_the_last_line_of_a_percent_cell_is_displayed() -> None:
+    """bat67/pytorch-tutorials-examples-and-books' jupytext export: ``a.to(device)`` ends its
+    ``#%%`` cell, and run in a kernel it shows the copy. A discarded move with a statement
+    after it in its cell, or in a file without cell markers, is still reported."""
+    source = ("#%%\nimport torch as t\n\na = t.ones(3)\ndevice = t.device('cpu')\na.to(device)\n\n"
+              "# %% [markdown]\n# next\n\n# %%\nb = t.ones(2)\nb.to(device)\nprint(b)\n")
+    assert [f.line for f in findings(source, "tensor-to-discarded")] == [13]
+    plain = source.replace("#%%\n", "#\n").replace("# %% [markdown]\n", "#\n").replace("# %%\n", "#\n")
+    assert [f.line for f in findings(plain, "tensor-to-discarded")] == [6, 13]

@@ -31,8 +31,9 @@ from torchwise.lint.base import Edit, Finding, Fix
 from torchwise.text import parse_python, split_lines
 
 # Words rules search for in the raw text (not the tree): a comment naming one may
-# change a verdict, so such an edit is linted in full.
-_TEXT_PROBES = re.compile(r"noqa|torchwise|set_autocast", re.IGNORECASE)
+# change a verdict, so such an edit is linted in full (``%%``: a cell marker, whose cell's
+# last expression is displayed, ``flow.displayed``).
+_TEXT_PROBES = re.compile(r"noqa|torchwise|set_autocast|%%", re.IGNORECASE)
 _LINE_NUMBER = re.compile(r"\blines? (\d+)")
 _OWN_LINE = re.compile(r"\(line (\d+)\)")
 _OTHER_MODULE_LINE = re.compile(r", line \d+\)")

@@ -22,6 +22,8 @@ import re
 import warnings
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+# VS Code / Jupyter / Spyder cell markers at the start of a line: "# %%", "#%%", "# %% [markdown]"
+CELL_MARKER = re.compile(r"^#\s*%%")
 # What str.splitlines also breaks at; each tested with ``in`` (a fast scan of the text,
 # where a regex character class costs ~70x more on a large file)
 _OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from torchwise.text import split_lines
-
-# VS Code / Jupyter / Spyder cell markers at the start of a line: "# %%", "#%%", "# %% [markdown]".
-MARKER = re.compile(r"^#\s*%%")
+from torchwise.text import CELL_MARKER as MARKER, split_lines
 
 
 def cell_at(source: str, line: int) -> tuple[str, int]:

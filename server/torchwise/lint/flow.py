@@ -973,8 +973,9 @@ def is_tensor(analysis: Analysis, expr: ast.AST | None) -> bool:
 
 def displayed(analysis: Analysis, stmt: ast.stmt) -> bool:
     """A notebook cell's last statement, an expression at the top level, with no ``;``
-    after it: IPython shows its value (``t.cuda()`` there is a look, not a lost move)."""
-    starts = analysis.cell_starts
+    after it: IPython shows its value (``t.cuda()`` there is a look, not a lost move). The
+    same for a ``# %%`` cell of a file (run in a kernel: bat67's jupytext exports)."""
+    starts = analysis.cell_starts or percent_cell_starts(analysis)
     if not starts or stmt.__class__ is not ast.Expr or parent(analysis, stmt) is not analysis.tree:
         return False
     cell = bisect.bisect_right(starts, stmt.lineno - 1) - 1
@@ -988,6 +989,22 @@ def displayed(analysis: Analysis, stmt: ast.stmt) -> bool:
     rest = analysis.lines[end_line - 1].encode()[stmt.end_col_offset or 0:].decode(errors="replace") \
         if end_line <= len(analysis.lines) else ""
     return not rest.lstrip().startswith(";")
+
+
+def percent_cell_starts(analysis: Analysis) -> tuple[int, ...]:
+    """The lines (0-based) where the ``# %%`` cells of a file start (the text above the first
+    marker is a cell too); () for a file without markers. Once per file version."""
+    found = analysis.queries.get("percent_cells")
+    if found is None:
+        found = ()
+        if "%%" in analysis.source:
+            from torchwise.text import CELL_MARKER
+
+            markers = [i for i, text in enumerate(analysis.lines) if CELL_MARKER.match(text)]
+            if markers:
+                found = tuple(markers) if markers[0] == 0 else (0, *markers)
+        analysis.queries["percent_cells"] = found
+    return found
 
 
 def cell_of(analysis: Analysis, line: int) -> int:
