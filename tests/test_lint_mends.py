@@ -2403,3 +2403,20 @@ def test_the_last_line_of_a_percent_cell_is_displayed() -> None:
     assert [f.line for f in findings(source, "tensor-to-discarded")] == [13]
     plain = source.replace("#%%\n", "#\n").replace("# %% [markdown]\n", "#\n").replace("# %%\n", "#\n")
     assert [f.line for f in findings(plain, "tensor-to-discarded")] == [6, 13]
+
+
+def test_a_loops_else_block_runs_after_the_loop_not_in_it() -> None:
+    """rohan-paul's segmentation script validates in the ``else:`` of its batch loop, which
+    runs once after the batches: the epoch loop puts the model back in train mode first. With
+    ``train()`` before the epoch loop only, the epoch loop trains in eval mode after the first
+    epoch, and is reported."""
+    source = ("import torch\n\n\ndef fit(model, train_loader, val_loader, optimizer, criterion, epochs):\n"
+              "    for epoch in range(epochs):\n        model.train()\n        for x, y in train_loader:\n"
+              "            loss = criterion(model(x), y)\n            loss.backward()\n            optimizer.step()\n"
+              "            optimizer.zero_grad()\n        else:\n            model.eval()\n"
+              "            with torch.no_grad():\n                for x, y in val_loader:\n"
+              "                    print(criterion(model(x), y).item())\n")
+    assert findings(source, "missing-train-mode") == []
+    before = source.replace("    for epoch in range(epochs):\n        model.train()\n",
+                            "    model.train()\n    for epoch in range(epochs):\n")
+    assert [f.line for f in findings(before, "missing-train-mode")] == [13]

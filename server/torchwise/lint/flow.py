@@ -492,8 +492,12 @@ def enclosing_loops(analysis: Analysis, node: ast.AST) -> list[ast.AST]:
 
 def _in_body(loop: ast.AST, child: ast.AST) -> bool:
     """Whether ``child``, a direct child of ``loop`` (a For, AsyncFor or While), is a
-    statement of its body or else-block: any child but the target, iterable or test
-    (identity checks, not a scan of the body)."""
+    statement of its body: any child but the target, iterable or test, and the else-block,
+    which runs once, after the loop (rohan-paul's segmentation script validates there:
+    identity checks, not a scan of the body)."""
+    orelse = loop.orelse  # type: ignore[attr-defined]
+    if orelse and any(child is s for s in orelse):
+        return False
     if loop.__class__ is ast.While:
         return child is not loop.test  # type: ignore[attr-defined]
     return child is not loop.iter and child is not loop.target  # type: ignore[attr-defined]

@@ -1247,7 +1247,7 @@ def _after_first_iteration(a, call: ast.Call, loops: list) -> bool:
 
 def _none_on_every_call(a, name: ast.expr) -> bool:
     """``name`` is a parameter that every call of its function in the file passes ``None``:
-    a literal ``None``, or an element of a tuple a function of the file returns where that
+    a literal ``None`` (or no value, where its default is ``None``), or an element of a tuple a function of the file returns where that
     element is a name its function binds only to ``None`` (jpthu17/EMCL: ``optimizer,
     scheduler, model = prep_optimizer(...)``, whose ``scheduler = None``: the schedule lives in
     ``BertAdam``, and ``if scheduler is not None: scheduler.step()`` never runs)."""
@@ -1261,12 +1261,17 @@ def _none_on_every_call(a, name: ast.expr) -> bool:
                                     for n in flow.walk_local(a, func)):
         return False
     index = params.index(name.id)
+    defaults = func.args.defaults  # type: ignore[attr-defined]
+    at = index - (len(params) - len(defaults))
+    default = defaults[at] if at >= 0 else None  # (``scheduler=None``, omitted by every caller: Schuture/DL-course)
     sites = [c for c in flow.calls_named(a, func.name) if c.func.__class__ is ast.Name]  # type: ignore[attr-defined]
     if not sites:
         return False
     for site in sites:
+        if any(x.__class__ is ast.Starred for x in site.args) or any(k.arg is None for k in site.keywords):
+            return False  # (``*args``, ``**kwargs``: anything)
         given = site.args[index] if index < len(site.args) else next(
-            (k.value for k in site.keywords if k.arg == name.id), None)  # type: ignore[attr-defined]
+            (k.value for k in site.keywords if k.arg == name.id), default)  # type: ignore[attr-defined]
         if not _always_none(a, given):
             return False
     return True
