@@ -2420,3 +2420,20 @@ def test_a_loops_else_block_runs_after_the_loop_not_in_it() -> None:
     before = source.replace("    for epoch in range(epochs):\n        model.train()\n",
                             "    model.train()\n    for epoch in range(epochs):\n")
     assert [f.line for f in findings(before, "missing-train-mode")] == [13]
+
+
+def test_a_scheduler_parameter_every_caller_omits_never_steps() -> None:
+    """Schuture/DL-course's ``train(model, optimizer, loader, scheduler=None, ...)`` steps
+    ``if scheduler is not None`` at the top of each epoch, and every call leaves the
+    scheduler out. A call that passes one is reported."""
+    source = ("import torch\n\n\ndef train(model, optimizer, loader, scheduler=None, epochs_n=100):\n"
+              "    for epoch in range(epochs_n):\n        if scheduler is not None:\n            scheduler.step()\n"
+              "        for x, y in loader:\n            optimizer.zero_grad()\n"
+              "            loss = torch.nn.functional.cross_entropy(model(x), y)\n            loss.backward()\n"
+              "            optimizer.step()\n\n\ndef main(model, loader):\n"
+              "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+              "    train(model, optimizer, loader, epochs_n=20)\n")
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    passed = source.replace("    train(model, optimizer, loader, epochs_n=20)\n",
+                            "    train(model, optimizer, loader, torch.optim.lr_scheduler.StepLR(optimizer, 10))\n")
+    assert [f.line for f in findings(passed, "scheduler-step-before-optimizer-step")] == [7]
