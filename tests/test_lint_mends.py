@@ -2437,3 +2437,16 @@ def test_a_scheduler_parameter_every_caller_omits_never_steps() -> None:
     passed = source.replace("    train(model, optimizer, loader, epochs_n=20)\n",
                             "    train(model, optimizer, loader, torch.optim.lr_scheduler.StepLR(optimizer, 10))\n")
     assert [f.line for f in findings(passed, "scheduler-step-before-optimizer-step")] == [7]
+
+
+def test_nvidia_warp_code_is_another_framework() -> None:
+    """Toni-SM/skrl's Warp agents: ``warp_nn``'s Adam steps a Warp array, and ``tape.zero()``
+    clears the tape's gradients; the file imports no torch. (A project's own ``warp`` module:
+    tests/lint_projects/local_warp_module.)"""
+    source = ("import warp as wp\nfrom warp_nn.optimizers import Adam\n\n\nclass SAC:\n"
+              "    def __init__(self, policy):\n        self.entropy_optimizer = Adam([policy.log_alpha], lr=1e-3)\n\n"
+              "    def update(self, batches):\n        for batch in batches:\n            tape = wp.Tape()\n"
+              "            with tape:\n                loss = self.policy.loss(batch)\n            tape.backward(loss)\n"
+              "            self.entropy_optimizer.step()\n            tape.zero()\n")
+    assert findings(source, "missing-zero-grad") == []
+    assert [f.line for f in findings("import torch\n" + source, "missing-zero-grad")] == [16]

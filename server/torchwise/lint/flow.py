@@ -362,7 +362,7 @@ def module_statements(analysis: Analysis, kind: type) -> list[ast.AST]:
 # deep-learning frameworks whose training code reads like PyTorch's (``loss.backward()``,
 # ``optimizer.step()``) with other rules (PaddlePaddle clears with ``optimizer.clear_grad()``)
 OTHER_FRAMEWORKS = frozenset({"paddle", "tensorflow", "jax", "flax", "mindspore", "mxnet", "oneflow", "megengine",
-                              "jittor"})
+                              "jittor", "warp_nn", "warp"})  # (NVIDIA Warp: Toni-SM/skrl's Warp agents)
 
 
 def other_framework(analysis: Analysis) -> bool:
@@ -371,8 +371,20 @@ def other_framework(analysis: Analysis) -> bool:
     found = analysis.queries.get("other_framework")
     if found is None:
         tops = imported_packages(analysis)
-        found = analysis.queries["other_framework"] = "torch" not in tops and not tops.isdisjoint(OTHER_FRAMEWORKS)
+        others = set(tops & OTHER_FRAMEWORKS)
+        if "warp" in others and _project_owns(analysis, "warp"):
+            others.discard("warp")  # (a project's own ``warp.py``: an optical-flow repository's image warping)
+        found = analysis.queries["other_framework"] = "torch" not in tops and bool(others)
     return found
+
+
+def _project_owns(analysis: Analysis, module: str) -> bool:
+    """A module of the file's project (or a file beside it) has that name."""
+    env = getattr(analysis, "env", None)
+    try:
+        return env is not None and bool(env.owns(env.imported(module)))
+    except Exception:  # the project model must never break a rule
+        return False
 
 
 def imported_packages(analysis: Analysis) -> frozenset[str]:
