@@ -2450,3 +2450,21 @@ def test_nvidia_warp_code_is_another_framework() -> None:
               "            self.entropy_optimizer.step()\n            tape.zero()\n")
     assert findings(source, "missing-zero-grad") == []
     assert [f.line for f in findings("import torch\n" + source, "missing-zero-grad")] == [16]
+
+
+def test_a_parameter_the_class_keeps_as_its_attribute_is_that_attribute() -> None:
+    """thuiar/MMSA's trainers: ``do_train(self, model)`` keeps ``self.model = model``, and
+    ``do_test(self, model)`` calls ``model.eval()`` and runs ``self.model``: the same module.
+    Kept as something else (``self.model = build(model)``), the attribute's mode is its own."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass Trainer:\n    def __init__(self, args):\n"
+              "        self.args = args\n\n    def do_train(self, model, dataloader):\n        self.model = model\n"
+              "        optimizer = torch.optim.Adam(self.model.parameters())\n        for epoch in range(10):\n"
+              "            self.model.train()\n            for x, y in dataloader['train']:\n"
+              "                optimizer.zero_grad()\n                loss = nn.functional.mse_loss(self.model(x), y)\n"
+              "                loss.backward()\n                optimizer.step()\n"
+              "            self.do_test(model, dataloader['valid'])\n\n    def do_test(self, model, dataloader):\n"
+              "        model.eval()\n        with torch.no_grad():\n            for x, y in dataloader:\n"
+              "                out = self.model(x)\n")
+    assert findings(source, "missing-eval", "missing-train-mode") == []
+    built = source.replace("        self.model = model\n", "        self.model = build(model)\n")
+    assert [f.line for f in findings(built, "missing-eval")] == [25]

@@ -1642,6 +1642,9 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                         # test picks at run time (irom-lab/dppo's agents), known neither way
                         mc = (mc[0], "unknown")
                     events.setdefault(mc[0], []).append((position, mc[1]))
+                    held = _held_as_attribute(ctx, func, mc[0], targets)
+                    if held is not None:  # ``model.eval()`` where the class keeps ``self.model = model``
+                        events.setdefault(held, []).append((position, mc[1]))
                     if mc[0].endswith(".module") and mc[0][:-7] in targets:
                         # ``net.module.eval()``: a DataParallel/DDP wrapper's model, which calling the
                         # wrapper runs (xu-ji/IIC's render script), so ``net(x)`` runs in that mode
@@ -1682,6 +1685,31 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
         return events, calls
 
     return flow.memo(ctx.analysis, func, "mode_events", compute)
+
+
+def _held_as_attribute(ctx: Context, func: ast.AST, name: str, targets) -> str | None:
+    """``self.<name>`` when ``name`` is a parameter of the method ``func`` and every
+    assignment of that attribute in the class is ``self.<name> = <name>``, the same-named
+    parameter of its method: the object the class keeps is the one handed in (thuiar/MMSA's
+    trainers: ``do_train(self, model)`` keeps ``self.model = model``, and ``do_test(self,
+    model)`` calls ``model.eval()``, then runs ``self.model``)."""
+    attr = f"self.{name}"
+    if "." in name or attr not in targets or func.__class__ is not ast.FunctionDef:
+        return None
+    a = ctx.analysis
+    info = a.classes.get(flow.parent(a, func))
+    if info is None or name not in [p.arg for p in func.args.args[1:]]:  # type: ignore[attr-defined]
+        return None
+    assigned = info.attributes.get(name, ())
+    if not assigned:
+        return None
+    for scope, value in assigned:
+        if value.__class__ is not ast.Name or value.id != name:  # type: ignore[attr-defined]
+            return None
+        bindings = scope.bindings.get(name, ())
+        if not bindings or any(b.kind != "param" for b in bindings):
+            return None
+    return attr
 
 
 # what a helper that only writes the model out is called (another library's, or one the
