@@ -2468,3 +2468,20 @@ def test_a_parameter_the_class_keeps_as_its_attribute_is_that_attribute() -> Non
     assert findings(source, "missing-eval", "missing-train-mode") == []
     built = source.replace("        self.model = model\n", "        self.model = build(model)\n")
     assert [f.line for f in findings(built, "missing-eval")] == [25]
+
+
+def test_a_class_defined_again_is_its_last_definition() -> None:
+    """PacktPublishing's PyTorch fundamentals notebook defines ``FashionNetwork`` with a
+    softmax, then again, in a later cell, with a log-softmax, and builds the model again
+    before the NLLLoss: the name holds the last class. The other way round is reported."""
+    first = ("class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+             "        self.fc = nn.Linear(784, 10)\n        self.sm = nn.{}(dim=1)\n\n"
+             "    def forward(self, x):\n        return self.sm(self.fc(x))\n\n\nmodel = Net()\n\n\n")
+    tail = ("criterion = nn.NLLLoss()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+            "for x, y in loader:\n    optimizer.zero_grad()\n    loss = criterion(model(x), y)\n"
+            "    loss.backward()\n    optimizer.step()\n")
+    head = "import torch\nfrom torch import nn\n\n\n"
+    fixed = head + first.format("Softmax") + first.format("LogSoftmax") + tail
+    assert findings(fixed, "nll-loss-without-log-softmax") == []
+    broken = head + first.format("LogSoftmax") + first.format("Softmax") + tail
+    assert [f.line for f in findings(broken, "nll-loss-without-log-softmax")] == [35]

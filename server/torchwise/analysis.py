@@ -994,9 +994,12 @@ class Analysis:
 
     # ------------------------------------------------------------ classes & members
     def local_class(self, qualname: str) -> ClassInfo | None:
+        """The class of the file with that name; of several (a notebook's cell that defines
+        the model again), the last: what the name holds once the module (every cell) has
+        run, as the functions and later cells that build it see it."""
         if not qualname.startswith(LOCAL):
             return None
-        for info in self.classes.values():
+        for info in reversed(self.classes.values()):
             if info.qualname == qualname:
                 return info
         return None
