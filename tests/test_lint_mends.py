@@ -2485,3 +2485,23 @@ def test_a_class_defined_again_is_its_last_definition() -> None:
     assert findings(fixed, "nll-loss-without-log-softmax") == []
     broken = head + first.format("LogSoftmax") + first.format("Softmax") + tail
     assert [f.line for f in findings(broken, "nll-loss-without-log-softmax")] == [35]
+
+
+def test_a_notebook_function_nothing_calls_never_runs() -> None:
+    """mrblasco/Kaggle-MoA's inference notebook keeps the training notebook's ``valid_fn``
+    (no ``no_grad``), called only from a nested ``train_model`` that nothing calls: in a
+    notebook, what it would do never happens. The same code in a module (which another may
+    import), or a notebook that calls it, is reported."""
+    source = ("import torch\n\n\ndef valid_fn(model, loader):\n    model.eval()\n    for x in loader:\n"
+              "        print(model(x))\n\n\ndef inference_fn(model, loader):\n    model.eval()\n"
+              "    with torch.no_grad():\n        return [model(x) for x in loader]\n\n\n"
+              "def run_training(model, loader):\n    def train_model(m):\n        valid_fn(m, loader)\n\n"
+              "    return inference_fn(model, loader)\n\n\nrun_training(torch.nn.Linear(2, 2), [])\n")
+    rules = select_rules(["missing-no-grad"])
+    starts = (0, 15)  # two cells: the helpers, then the run
+    assert lint_source(source, "t.ipynb", rules=rules, cell_starts=starts, cell_labels=(1, 2)) == []
+    assert [f.line for f in lint_source(source, "t.py", rules=rules)] == [7]
+    called = source.replace("    return inference_fn(model, loader)\n", "    train_model(model)\n"
+                            "    return inference_fn(model, loader)\n")
+    assert [f.line for f in lint_source(called, "t.ipynb", rules=rules, cell_starts=starts,
+                                        cell_labels=(1, 2))] == [7]

@@ -1007,6 +1007,56 @@ def displayed(analysis: Analysis, stmt: ast.stmt) -> bool:
     return not rest.lstrip().startswith(";")
 
 
+def never_called(analysis: Analysis) -> list[tuple[int, int]]:
+    """In a notebook (joined cells), the line spans of its plain functions that nothing run
+    reaches: no name of them is read by the cells' own code, by a class or a method, or by
+    a function that is reached (mrblasco/Kaggle-MoA's inference notebook keeps the training
+    notebook's ``valid_fn``, called only from a ``train_model`` nothing calls). Decorated
+    functions count as reached. [] in a file, which another module may import."""
+    if not analysis.cell_starts:
+        return []
+    found = analysis.queries.get("never_called")
+    if found is not None:
+        return found
+    idx = index(analysis)
+    parents = idx.parents
+    funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
+    def scope_of(node: ast.AST) -> ast.AST | None:
+        up = parents.get(id(node))
+        while up is not None and up.__class__ not in _SCOPE_LIKE:
+            up = parents.get(id(up))
+        return up
+
+    plain = [f for kind in funcs for f in idx.by_type.get(kind, ())  # (not a method: a class's scope)
+             if scope_of(f).__class__ in (ast.Module, *funcs) and not f.decorator_list]  # type: ignore[attr-defined]
+    candidates = {id(f): f for f in plain}
+    reads: dict[int | None, set[str]] = {}  # owner (a candidate's id, or None: always run) -> names read
+    scopes = [analysis.tree, *(n for kind in (*funcs, ast.Lambda, ast.ClassDef) for n in idx.by_type.get(kind, ()))]
+    for scope in scopes:
+        owner = scope
+        while owner is not None and id(owner) not in candidates and owner.__class__ is not ast.Module:
+            if owner.__class__ is ast.ClassDef or owner.__class__ in funcs:
+                break  # (a class, or a method: run whenever their class is used)
+            owner = scope_of(owner)  # (a lambda: its function's)
+        key = id(owner) if owner is not None and id(owner) in candidates else None
+        bucket = reads.setdefault(key, set())
+        bucket.update(n.id for n in walk_local(analysis, scope)  # type: ignore[attr-defined]
+                      if n.__class__ is ast.Name and n.ctx.__class__ is ast.Load)  # type: ignore[attr-defined]
+    reached_names = set(reads.get(None, ()))
+    reached: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for key, f in candidates.items():
+            if key not in reached and f.name in reached_names:  # type: ignore[attr-defined]
+                reached.add(key)
+                reached_names |= reads.get(key, set())
+                changed = True
+    found = sorted((f.lineno, f.end_lineno or f.lineno) for key, f in candidates.items() if key not in reached)
+    analysis.queries["never_called"] = found
+    return found
+
+
 def percent_cell_starts(analysis: Analysis) -> tuple[int, ...]:
     """The lines (0-based) where the ``# %%`` cells of a file start (the text above the first
     marker is a cell too); () for a file without markers. Once per file version."""
