@@ -2505,3 +2505,22 @@ def test_a_notebook_function_nothing_calls_never_runs() -> None:
                             "    return inference_fn(model, loader)\n")
     assert [f.line for f in lint_source(called, "t.ipynb", rules=rules, cell_starts=starts,
                                         cell_labels=(1, 2))] == [7]
+
+
+def test_a_diffusers_unet_built_without_dropout_is_mode_free() -> None:
+    """johnowhitaker/tglcourse samples from ``UNet2DModel(sample_size=32, ...)`` in train
+    mode: group norms only, and its dropout is 0.0 unless given. Built with ``dropout=0.1``,
+    the sampling loop is reported."""
+    source = ("import torch\nimport torch.nn.functional as F\nfrom diffusers import UNet2DModel, DDPMScheduler\n\n\n"
+              "def fit(dl, n):\n    model = UNet2DModel(sample_size=32, in_channels=3, out_channels=3)\n"
+              "    sched = DDPMScheduler()\n    opt = torch.optim.AdamW(model.parameters())\n    for epoch in range(n):\n"
+              "        model.train()\n        for x, t, noise in dl:\n"
+              "            loss = F.mse_loss(model(x, t).sample, noise)\n            loss.backward()\n"
+              "            opt.step()\n            opt.zero_grad()\n        sample = torch.randn(1, 3, 32, 32)\n"
+              "        for t in sched.timesteps:\n            with torch.no_grad():\n"
+              "                residual = model(sample, t).sample\n"
+              "            sample = sched.step(residual, t, sample).prev_sample\n")
+    assert findings(source, "missing-eval") == []
+    dropout = source.replace("UNet2DModel(sample_size=32, in_channels=3, out_channels=3)",
+                             "UNet2DModel(sample_size=32, dropout=0.1)")
+    assert [f.line for f in findings(dropout, "missing-eval")] == [20]

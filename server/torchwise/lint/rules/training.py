@@ -2381,10 +2381,17 @@ _PYG_BASIC_GNNS = frozenset(f"torch_geometric.nn{m}.{name}" for m in ("", ".mode
                             for name in ("GCN", "GraphSAGE", "GIN", "GAT", "PNA", "EdgeCNN"))
 
 
+# diffusers' unconditional UNet: group norms only, and its dropout (``dropout``) is 0.0
+# unless given (johnowhitaker/tglcourse's ``UNet2DModel(sample_size=32, ...)``)
+_DIFFUSERS_UNETS = frozenset(f"diffusers{m}.UNet2DModel" for m in (
+    "", ".models", ".models.unet_2d", ".models.unets", ".models.unets.unet_2d"))
+
+
 def _built_mode_free(ctx: Context, model: ast.expr) -> bool:
     """The model is built as one of PyTorch Geometric's basic GNNs with no dropout and no
     norm layer (jElhamm/Hands-On-Graph-Neural-Networks-Using-Python's ``GraphSAGE(...,
-    num_layers=2)``): it computes the same in train and eval mode."""
+    num_layers=2)``), or as diffusers' ``UNet2DModel`` with no dropout: it computes the same
+    in train and eval mode."""
     from torchwise.lint.rules.losses import _construction  # (the one look-up of a built object)
 
     a = ctx.analysis
@@ -2393,11 +2400,15 @@ def _built_mode_free(ctx: Context, model: ast.expr) -> bool:
         values = [effects.unmoved(v) for _, v in flow.attribute_assignments(a, model)
                   if not (v.__class__ is ast.Constant and v.value is None)]  # (``self.model = None`` first)
         built = values[0] if len(values) == 1 and values[0].__class__ is ast.Call else None
-    if built is None or flow.safe_qualname(a, built.func) not in _PYG_BASIC_GNNS:
+    called = flow.safe_qualname(a, built.func) if built is not None else None
+    if called is None or (called not in _PYG_BASIC_GNNS and called not in _DIFFUSERS_UNETS):
         return False
     kwargs = {k.arg: k.value for k in built.keywords}
     if None in kwargs:
         return False  # (``**config``: anything)
+    if called in _DIFFUSERS_UNETS:  # (group norms; every dropout takes ``dropout``, 0.0 unless given)
+        dropout = kwargs.get("dropout")
+        return dropout is None or (dropout.__class__ is ast.Constant and dropout.value in (0, 0.0))  # type: ignore[attr-defined]
     dropout, norm = kwargs.get("dropout"), kwargs.get("norm")
     return (dropout is None or (dropout.__class__ is ast.Constant and dropout.value in (0, 0.0))) \
         and (norm is None or (norm.__class__ is ast.Constant and norm.value is None))  # type: ignore[attr-defined]
