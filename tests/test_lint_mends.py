@@ -2356,6 +2356,13 @@ def test_a_method_that_steps_its_own_optimizer_called_in_a_loop_that_never_clear
     assert findings(loop_clears, "missing-zero-grad") == []
     every_few = source.replace("            gan.step(data)\n", "            if epoch % 2:\n                gan.step(data)\n")
     assert findings(every_few, "missing-zero-grad") == []
+    # (a scheduler the method steps too is no optimizer: hkchengrex's DEVA trainer clears its
+    # optimizer and steps its scheduler, which the corpus recheck caught)
+    scheduled = cleared.replace("        self.criterion = nn.BCELoss()\n", "        self.criterion = nn.BCELoss()\n"
+                                "        self.scheduler = torch.optim.lr_scheduler.StepLR(self.discriminator.optimizer, 10)\n"
+                                ).replace("        self.discriminator.optimizer.step()\n",
+                                          "        self.discriminator.optimizer.step()\n        self.scheduler.step()\n")
+    assert "self.scheduler.step()" in scheduled and findings(scheduled, "missing-zero-grad") == []
 
 
 def test_torchtext_legacy_imports_mark_old_torch_code() -> None:

@@ -250,7 +250,8 @@ def _own_optimizer_never_cleared(ctx: Context) -> Iterator[Finding]:
         effects_of = effects.summaries(owner.tree, owner).of(callee)
         if not effects_of.backward:
             continue
-        own = [expr for t, expr in effects_of.steps if t.startswith("self.")]
+        own = [expr for t, expr in effects_of.steps if t.startswith("self.") and flow.is_optimizer(owner, expr)
+               and not flow.is_scheduler(owner, expr)]
         if effects_of.clears:
             cleared = _cleared_in(owner, callee)
             own = [] if cleared is None else [expr for expr in own if not any(
