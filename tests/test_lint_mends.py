@@ -2531,3 +2531,56 @@ def test_a_diffusers_unet_built_without_dropout_is_mode_free() -> None:
     dropout = source.replace("UNet2DModel(sample_size=32, in_channels=3, out_channels=3)",
                              "UNet2DModel(sample_size=32, dropout=0.1)")
     assert [f.line for f in findings(dropout, "missing-eval")] == [20]
+
+
+def test_a_hand_written_optimizer_backward_is_no_autograd() -> None:
+    """TUM I2DL's numpy ``Solver``: ``self.opt.backward(y_pred, y)`` then ``self.opt.step()``,
+    the optimizer a class of the course whose step resets the gradient store. An
+    optimizer-named object's ``backward`` with two arguments is not torch's (apex's
+    ``optimizer.backward(loss)`` takes the loss alone, and is still read as a backward)."""
+    source = ("import numpy as np\n\n\nclass Solver:\n    def __init__(self, model, loader, loss_func, lr, optimizer):\n"
+              "        self.model, self.loader = model, loader\n        self.opt = optimizer(model, loss_func, lr)\n\n"
+              "    def _step(self, X, y):\n        y_pred = self.model.forward(X)\n"
+              "        self.opt.backward(y_pred, y)\n        self.opt.step()\n\n    def train(self):\n"
+              "        for batch in self.loader:\n            self._step(batch['x'], batch['y'])\n")
+    assert findings(source, "missing-zero-grad") == []
+    apex = source.replace("        self.opt.backward(y_pred, y)\n", "        self.opt.backward(self.loss(y_pred, y))\n")
+    assert [f.line for f in findings(apex, "missing-zero-grad")] == [16]
+
+
+def test_missing_train_mode_linear_probes() -> None:
+    """Two linear evaluations of a self-supervised backbone. chihhuiho/CLAE hands a
+    ``LogisticRegression`` of one ``nn.Linear`` to ``train()`` and ``test()`` helpers: the
+    mode changes nothing. mingkai-zheng/ReSSL calls ``model.eval()`` first in each epoch and
+    trains only ``model.module.fc`` (its optimizer's parameters): eval mode on purpose, and
+    the test's ``eval()`` later in the epoch changes nothing either. An optimizer over the
+    whole model keeps the finding."""
+    clae = ("import torch\nimport torch.nn as nn\n\n\nclass LogisticRegression(nn.Module):\n"
+            "    def __init__(self, n_features, n_classes):\n        super().__init__()\n"
+            "        self.model = nn.Linear(n_features, n_classes)\n\n    def forward(self, x):\n"
+            "        return self.model(x)\n\n\ndef train(loader, model, criterion, optimizer):\n"
+            "    for x, y in loader:\n        optimizer.zero_grad()\n        loss = criterion(model(x), y)\n"
+            "        loss.backward()\n        optimizer.step()\n\n\ndef test(loader, model):\n    model.eval()\n"
+            "    with torch.no_grad():\n        return [model(x) for x, _ in loader]\n\n\n"
+            "def main(train_loader, test_loader, epochs):\n    model = LogisticRegression(512, 10)\n"
+            "    optimizer = torch.optim.Adam(model.parameters(), lr=3e-4)\n    for epoch in range(epochs):\n"
+            "        train(train_loader, model, nn.CrossEntropyLoss(), optimizer)\n        test(test_loader, model)\n")
+    assert findings(clae, "missing-train-mode") == []
+    dropout = clae.replace("        self.model = nn.Linear(n_features, n_classes)\n",
+                           "        self.model = nn.Sequential(nn.Dropout(0.5), nn.Linear(n_features, n_classes))\n")
+    assert [f.line for f in findings(dropout, "missing-train-mode")] == [33]
+    ressl = ("import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n\nclass Probe(nn.Module):\n"
+             "    def __init__(self):\n        super().__init__()\n"
+             "        self.net = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8))\n        self.fc = nn.Linear(8, 2)\n\n"
+             "    def forward(self, x):\n        with torch.no_grad():\n            f = self.net(x)\n"
+             "        return self.fc(f)\n\n\ndef main(train_loader, test_loader, epochs):\n"
+             "    model = nn.DataParallel(Probe())\n"
+             "    optimizer = torch.optim.SGD(model.module.fc.parameters(), lr=0.3)\n    for epoch in range(epochs):\n"
+             "        model.eval()\n        for image, label in train_loader:\n"
+             "            loss = F.cross_entropy(model(image), label)\n            optimizer.zero_grad()\n"
+             "            loss.backward()\n            optimizer.step()\n        model.eval()\n"
+             "        with torch.no_grad():\n            for image, label in test_loader:\n"
+             "                print(model(image).argmax(1))\n")
+    assert findings(ressl, "missing-train-mode") == []
+    whole = ressl.replace("model.module.fc.parameters()", "model.parameters()")
+    assert [f.line for f in findings(whole, "missing-train-mode")] == [22]

@@ -1096,7 +1096,11 @@ _LINENO = operator.attrgetter("lineno")
 def is_backward_call(node: ast.AST) -> bool:
     """``x.backward()``, ``scaler.scale(l).backward()``, ``accelerator.backward(l)``,
     ``torch.autograd.backward(...)``."""
-    return isinstance(node, ast.Call) and method_name(node) == "backward" and isinstance(node.func, ast.Attribute)
+    if not (isinstance(node, ast.Call) and method_name(node) == "backward" and isinstance(node.func, ast.Attribute)):
+        return False
+    from torchwise.project.effects import hand_written_backward
+
+    return not (node.args and len(node.args) > 1 and hand_written_backward(node))
 
 
 def backward_target(call: ast.Call) -> ast.expr | None:

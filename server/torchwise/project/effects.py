@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 import weakref
 from typing import Iterator
 
@@ -761,7 +762,7 @@ class Summaries:
             f = call.func
             if isinstance(f, ast.Attribute):
                 if f.attr == "backward":
-                    backward = True
+                    backward = backward or not hand_written_backward(call)
                 elif f.attr == "zero_grad" or edits_grad_in_place(call):
                     clears = True  # opt.zero_grad(), p.grad.zero_() (improved-diffusion's zero_grad helper)
                     clearing.append(call)
@@ -889,6 +890,22 @@ class Summaries:
 
 
 # (``.grad =``: a helper that writes gradients back for the step, Lee-Gihun/FedNTD's ``assign_grads``)
+_OPTIMIZER_NAME = re.compile(r"(^|_)(opt|optim|optimizer|optimiser)s?$", re.IGNORECASE)
+
+
+def hand_written_backward(call: ast.Call) -> bool:
+    """``self.opt.backward(y_pred, y)``: an optimizer-named object's ``backward`` taking two
+    or more positional arguments is a hand-written one (a numpy course solver's, TUM I2DL's),
+    not autograd: torch's optimizers have none, and apex's ``optimizer.backward(loss)`` takes
+    the loss alone."""
+    func = call.func
+    if len(call.args) < 2 or not isinstance(func, ast.Attribute):
+        return False
+    receiver = func.value
+    name = receiver.attr if isinstance(receiver, ast.Attribute) else receiver.id if isinstance(receiver, ast.Name) else ""
+    return bool(_OPTIMIZER_NAME.search(name))
+
+
 _EFFECT_WORDS = ("backward", "step(", "zero_grad", ".train(", ".eval(", "no_grad", "inference_mode", ".grad =",
                  ".grad=")
 

@@ -2232,21 +2232,27 @@ def _mode_free(ctx: Context, call: ast.Call) -> bool:
     train and eval mode (convolutions, linear layers, activations, pooling: adap/flower's
     example ``Net``; avalanche's ``_PlainMLP``), and whose code reads no ``self.training``
     nor calls a functional dropout: the mode it runs in changes nothing."""
+    return _model_mode_free(ctx, call.func)
+
+
+def _model_mode_free(ctx: Context, model: ast.expr) -> bool:
+    """``_mode_free`` of the model an expression of the file names (the callee of a call,
+    or the model handed to helpers: ``train(args, loader, model, ...)``)."""
     a = ctx.analysis
-    each = _each_built_mode_free(a, call)
+    each = _each_built_mode_free(a, model)
     if each is None:
-        each = _each_passed_mode_free(a, call)
+        each = _each_passed_mode_free(a, model)
     if each is not None:
         return each
-    found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
+    found = _weights.class_of_project(a, flow.safe_type(a, model) or "")
     if found is not None:
         from torchwise.lint.rules.losses import _construction  # (the one look-up of a built object)
 
-        built = _construction(ctx, call.func) if call.func.__class__ in (ast.Name, ast.Attribute) else None
+        built = _construction(ctx, model) if model.__class__ in (ast.Name, ast.Attribute) else None
         arguments = _init_arguments(a, built, found[1]) if built is not None else None
         if _class_mode_free(found[0], found[1], 0, arguments):
             return True
-    return _built_mode_free(ctx, call.func)
+    return _built_mode_free(ctx, model)
 
 
 def _init_arguments(a, built: ast.Call, info) -> dict[str, object] | None:
@@ -2313,17 +2319,16 @@ def _arms_not_taken(cls: ast.ClassDef, arguments: dict[str, object]) -> set[int]
     return dead
 
 
-def _each_passed_mode_free(a, call: ast.Call) -> bool | None:
+def _each_passed_mode_free(a, name: ast.expr) -> bool | None:
     """For a parameter that the project's callers hand several models: whether each is of
     a mode-free class of the project (a course's shared ``train(net, ...)``, called with an
     ``MLP`` and then a ``ConvNet``, neither with a dropout or a batch norm:
     isadrtdinov/intro-to-dl-hse). None where it is not such a parameter."""
     env = getattr(a, "env", None)
-    name = call.func
     if env is None or name.__class__ is not ast.Name:
         return None
     scope = a.scope_of(name)
-    binding = a.lookup(name.id, scope, call.lineno)  # type: ignore[attr-defined]
+    binding = a.lookup(name.id, scope, name.lineno)  # type: ignore[attr-defined]
     if binding is None or binding.kind != "param" or binding.node is not None or binding.qualname \
             or binding.index is None:
         return None
@@ -2353,15 +2358,14 @@ def _assigned_values(a, func: ast.AST) -> dict[str, list[ast.expr]]:
     return found
 
 
-def _each_built_mode_free(a, call: ast.Call) -> bool | None:
+def _each_built_mode_free(a, name: ast.expr) -> bool | None:
     """For a local name bound several times in its function: whether each binding builds
     a class of the project that is mode-free (one model of several kinds, chosen by the
     data: pdebench/PDEBench's ``FNO1d``, ``FNO2d`` or ``FNO3d`` on the arms of an ``if``,
     which ``safe_type`` reads as its last). None for a name bound once, or not a name."""
-    name = call.func
     if name.__class__ is not ast.Name:
         return None
-    func = flow.enclosing_function(a, call)
+    func = flow.enclosing_function(a, name)
     values = flow.memo(a, func, "assigned_values", lambda: _assigned_values(a, func)).get(name.id, ())
     # (``model = model.to(device)`` binds the same model again: not another one)
     values = [v for v in values if not (v.__class__ is ast.Name and v.id == name.id)]  # type: ignore[attr-defined]
@@ -2678,10 +2682,24 @@ def _steps_only_others(a, loop: ast.AST, target: str) -> bool:
         return False
     for step in steps:
         built = _built_optimizer(a, step.func.value)  # type: ignore[attr-defined]
-        if built is None or any(flow.dotted(n) == target for n in ast.walk(built)
-                                if n.__class__ in (ast.Name, ast.Attribute)):
+        if built is None or _trains_whole(built, target):
             return False
     return True
+
+
+def _trains_whole(built: ast.Call, target: str) -> bool:
+    """The optimizer built by ``built`` holds ``target``'s own parameters: it names
+    ``target`` (or its DataParallel wrapper's ``target.module``) other than through one of
+    its parts (``model.module.fc.parameters()``: mingkai-zheng/ReSSL's linear probe trains
+    the head alone)."""
+    whole = (target, f"{target}.module")
+    parts = set()  # the names of the target inside a longer chain (``model`` of ``model.fc``)
+    for n in ast.walk(built):
+        if n.__class__ is ast.Attribute and n.attr not in ("parameters", "named_parameters", "module") \
+                and flow.dotted(n.value) in whole:  # type: ignore[attr-defined]
+            parts.update(id(m) for m in ast.walk(n.value))  # type: ignore[attr-defined]
+    return any(flow.dotted(n) == target and id(n) not in parts for n in ast.walk(built)
+               if n.__class__ in (ast.Name, ast.Attribute))
 
 
 def _built_optimizer(a, expr: ast.expr) -> ast.Call | None:
@@ -3276,10 +3294,14 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             if not _runs_target(ctx, loop, target):
                 break  # the model must be the one trained in this loop
             model_call = _calls_target(a, loop, target)
-            if id(loop) in reported or (model_call is not None and _mode_free(ctx, model_call)):
+            if id(loop) in reported or (_mode_free(ctx, model_call) if model_call is not None
+                                        else _handed_mode_free(ctx, loop, target)):
                 break
-            if _eval_before_each_step(a, call, loop, target):
+            at = _mode_tables(ctx, func)[1]
+            if any(_eval_before_each_step(a, at[p], loop, target) for p, kind in events
+                   if kind == "eval" and start <= p <= end and p in at):
                 break  # eval mode set at the top of every iteration: eval-mode training on purpose
+                # (a later eval() of the iteration, the test's, changes nothing then: ReSSL)
             reported.add(id(loop))
             what = f"`{ctx.text(call.func)}()` switches `{target}` to eval mode" if helper \
                 else f"`{target}.eval()` runs"
@@ -3312,6 +3334,16 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 _train_mode_fix(ctx, loop, call, target, restore),
             )
             break
+
+
+def _handed_mode_free(ctx: Context, loop: ast.AST, target: str) -> bool:
+    """The model the loop only hands to helpers (``train(args, loader, model, ...)``) is
+    mode-free (chihhuiho/CLAE's linear probe: a ``LogisticRegression`` of one ``nn.Linear``)."""
+    for n in flow.calls_in(ctx.analysis, loop):
+        for arg in n.args:
+            if arg.__class__ in (ast.Name, ast.Attribute) and flow.dotted(arg) == target:
+                return _model_mode_free(ctx, arg)
+    return False
 
 
 _EXITS = frozenset({"exit", "quit", "sys.exit", "os._exit"})
