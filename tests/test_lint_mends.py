@@ -2584,3 +2584,22 @@ def test_missing_train_mode_linear_probes() -> None:
     assert findings(ressl, "missing-train-mode") == []
     whole = ressl.replace("model.module.fc.parameters()", "model.parameters()")
     assert [f.line for f in findings(whole, "missing-train-mode")] == [22]
+
+
+def test_a_model_through_a_helper_that_wraps_it_in_a_dataparallel_subclass() -> None:
+    """boschresearch/OASIS: ``model = put_on_multi_gpus(model, opt)`` hands back the model in
+    the project's ``DataParallelWithCallback``; the model's ``forward`` runs its "generate"
+    arm under no_grad. The model is the one built before the helper."""
+    source = ("import torch\nfrom torch import nn\nfrom torch.nn.parallel.data_parallel import DataParallel\n\n\n"
+              "class DataParallelWithCallback(DataParallel):\n    pass\n\n\n"
+              "class GAN(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.netG = nn.Linear(4, 4)\n\n    def forward(self, label, mode):\n"
+              "        if mode == 'generate':\n            with torch.no_grad():\n                return self.netG(label)\n"
+              "        return self.netG(label).sum()\n\n\n"
+              "def put_on_multi_gpus(model, gpus):\n    if gpus:\n        model = DataParallelWithCallback(model, device_ids=gpus)\n"
+              "    return model\n\n\ndef main(loader, gpus):\n    model = GAN()\n    model = put_on_multi_gpus(model, gpus)\n"
+              "    model.eval()\n    for label in loader:\n        print(model(label, 'generate'))\n")
+    assert findings(source, "missing-no-grad") == []
+    plain = source.replace("            with torch.no_grad():\n                return self.netG(label)\n",
+                           "            return self.netG(label)\n")
+    assert [f.line for f in findings(plain, "missing-no-grad")] == [32]

@@ -4192,7 +4192,9 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             n.__class__ is ast.Name and n.id == target and n.ctx.__class__ is ast.Store for n in flow.walk_local(a, func)):
         return True
     qualname = flow.safe_type(a, model_call.func) or ""
-    if not qualname or qualname in _MODEL_WRAPPERS:
+    if not qualname or qualname in _MODEL_WRAPPERS or (qualname.partition(".")[0] != "torch" and any(
+            base in _MODEL_WRAPPERS for base in a.mro(qualname)[1:4])):
+        # (a wrapper the project subclasses: OASIS's ``DataParallelWithCallback``)
         qualname = _wrapped_project_class(a, model_call.func) or qualname
     found = _weights.class_of_project(a, qualname)
     if found is not None and not _weights.holds_parameters(a, qualname) and not _unfinished(*found):
@@ -4494,6 +4496,15 @@ def _wrapped_project_class(a, func: ast.expr) -> str | None:
     one, its model that class."""
     if func.__class__ is ast.Name:  # ``net = torch.nn.DataParallel(CMT(...))``: wzk1015/video-bgm-generation
         built = effects.unmoved(flow.binding_value(a, func))  # type: ignore[arg-type]
+        if built.__class__ is ast.Call and built.args and built.args[0].__class__ is ast.Name \
+                and built.args[0].id == func.id and flow.safe_qualname(a, built.func) not in _MODEL_WRAPPERS:  # type: ignore[union-attr]
+            # ``model = models.put_on_multi_gpus(model, opt)`` (boschresearch/OASIS): a helper handed
+            # the model returns it, or a wrapper of it: the model is what was bound before
+            earlier = _earlier_value(a, func, built)  # type: ignore[arg-type]
+            if earlier.__class__ is ast.Call:
+                qualname = flow.safe_qualname(a, earlier.func)  # type: ignore[union-attr]
+                return qualname if qualname and _weights.class_of_project(a, qualname) is not None else None
+            return None
         if built.__class__ is ast.Call and built.args and flow.safe_qualname(a, built.func) in _MODEL_WRAPPERS:  # type: ignore[union-attr]
             inner = effects.unmoved(built.args[0])  # type: ignore[union-attr]
             qualname = flow.safe_qualname(a, inner.func) if inner.__class__ is ast.Call else None  # type: ignore[union-attr]
@@ -4512,6 +4523,20 @@ def _wrapped_project_class(a, func: ast.expr) -> str | None:
             return None
         found = qualname
     return found
+
+
+def _earlier_value(a, name: ast.Name, value: ast.Call) -> ast.expr | None:
+    """The value ``name`` was bound to before the assignment of ``value`` (one statement up the
+    chain of its bindings), moves peeled."""
+    try:
+        scope = a.scope_of(name)
+        binding = a.lookup(name.id, scope, value.lineno - 1)
+    except Exception:
+        return None
+    if binding is None or binding.kind != "assign" or binding.node is None or binding.node is value \
+            or binding.index is not None:
+        return None
+    return effects.unmoved(binding.node)
 
 
 def _takes_gradients(a, func: ast.FunctionDef | ast.AsyncFunctionDef, depth: int = 0) -> bool:
