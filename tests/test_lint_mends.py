@@ -2550,8 +2550,8 @@ def test_a_hand_written_optimizer_backward_is_no_autograd() -> None:
 
 def test_missing_train_mode_linear_probes() -> None:
     """Two linear evaluations of a self-supervised backbone. chihhuiho/CLAE hands a
-    ``LogisticRegression`` of one ``nn.Linear`` to ``train()`` and ``test()`` helpers: the
-    mode changes nothing. mingkai-zheng/ReSSL calls ``model.eval()`` first in each epoch and
+    ``LogisticRegression`` of one ``nn.Linear`` to ``train()`` and ``test()`` helpers, and is
+    reported (re-judged right). mingkai-zheng/ReSSL calls ``model.eval()`` first in each epoch and
     trains only ``model.module.fc`` (its optimizer's parameters): eval mode on purpose, and
     the test's ``eval()`` later in the epoch changes nothing either. An optimizer over the
     whole model keeps the finding."""
@@ -2565,10 +2565,9 @@ def test_missing_train_mode_linear_probes() -> None:
             "def main(train_loader, test_loader, epochs):\n    model = LogisticRegression(512, 10)\n"
             "    optimizer = torch.optim.Adam(model.parameters(), lr=3e-4)\n    for epoch in range(epochs):\n"
             "        train(train_loader, model, nn.CrossEntropyLoss(), optimizer)\n        test(test_loader, model)\n")
-    assert findings(clae, "missing-train-mode") == []
-    dropout = clae.replace("        self.model = nn.Linear(n_features, n_classes)\n",
-                           "        self.model = nn.Sequential(nn.Dropout(0.5), nn.Linear(n_features, n_classes))\n")
-    assert [f.line for f in findings(dropout, "missing-train-mode")] == [33]
+    # (a model only handed to helpers is reported, mode-free or not: the message's claim holds,
+    # and the PyTorch quickstart's maintainers fixed that very shape, pytorch/tutorials#1540)
+    assert [f.line for f in findings(clae, "missing-train-mode")] == [33]
     ressl = ("import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n\nclass Probe(nn.Module):\n"
              "    def __init__(self):\n        super().__init__()\n"
              "        self.net = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8))\n        self.fc = nn.Linear(8, 2)\n\n"

@@ -3294,9 +3294,9 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             if not _runs_target(ctx, loop, target):
                 break  # the model must be the one trained in this loop
             model_call = _calls_target(a, loop, target)
-            if id(loop) in reported or (_mode_free(ctx, model_call) if model_call is not None
-                                        else _handed_mode_free(ctx, loop, target)):
-                break
+            if id(loop) in reported or (model_call is not None and _mode_free(ctx, model_call)):
+                break  # (a model only handed to helpers is reported mode-free or not: the PyTorch
+                # quickstart's ``train()``/``test()``, a bug its maintainers fixed, pytorch/tutorials#1540)
             at = _mode_tables(ctx, func)[1]
             if any(_eval_before_each_step(a, at[p], loop, target) for p, kind in events
                    if kind == "eval" and start <= p <= end and p in at):
@@ -3334,16 +3334,6 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                 _train_mode_fix(ctx, loop, call, target, restore),
             )
             break
-
-
-def _handed_mode_free(ctx: Context, loop: ast.AST, target: str) -> bool:
-    """The model the loop only hands to helpers (``train(args, loader, model, ...)``) is
-    mode-free (chihhuiho/CLAE's linear probe: a ``LogisticRegression`` of one ``nn.Linear``)."""
-    for n in flow.calls_in(ctx.analysis, loop):
-        for arg in n.args:
-            if arg.__class__ in (ast.Name, ast.Attribute) and flow.dotted(arg) == target:
-                return _model_mode_free(ctx, arg)
-    return False
 
 
 _EXITS = frozenset({"exit", "quit", "sys.exit", "os._exit"})
