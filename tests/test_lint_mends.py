@@ -2602,3 +2602,20 @@ def test_a_model_through_a_helper_that_wraps_it_in_a_dataparallel_subclass() -> 
     plain = source.replace("            with torch.no_grad():\n                return self.netG(label)\n",
                            "            return self.netG(label)\n")
     assert [f.line for f in findings(plain, "missing-no-grad")] == [32]
+
+
+def test_a_schedule_built_and_stepped_once_per_call_skips_nothing() -> None:
+    """lianghongzhuo/PointNetGPD's ``train()`` builds an Adam and a ``StepLR(step_size=30)``
+    on every call and steps the scheduler once: the schedule is one step long and that step
+    keeps the base rate. A scheduler built once outside, or a step size of 1, is reported."""
+    source = ("import torch\n\n\ndef train(model, loader, epoch):\n"
+              "    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
+              "    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.5)\n"
+              "    scheduler.step()\n    for x, y in loader:\n        optimizer.zero_grad()\n"
+              "        loss = torch.nn.functional.cross_entropy(model(x), y)\n        loss.backward()\n"
+              "        optimizer.step()\n")
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    every = source.replace("step_size=30", "step_size=1")
+    assert [f.line for f in findings(every, "scheduler-step-before-optimizer-step")] == [7]
+    milestones = source.replace("StepLR(optimizer, step_size=30, gamma=0.5)", "MultiStepLR(optimizer, [10, 20])")
+    assert findings(milestones, "scheduler-step-before-optimizer-step") == []

@@ -641,8 +641,11 @@ def removed_in(stmt: ast.stmt) -> tuple[int, int] | None:
     anything else."""
     if imports_six(stmt):
         return (2, 0)
-    if stmt.__class__ in (ast.If, ast.Try):
+    kind = stmt.__class__
+    if kind is ast.If or kind is ast.Try:
         return _arms_removed_in(stmt)
+    if kind is not ast.Import and kind is not ast.ImportFrom:
+        return None
     found = _torchtext_removed_in(stmt)
     if found is not None:
         return found

@@ -974,7 +974,7 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
         if _fallback_of_indexed_step(a, call):
             continue
         if (kind and _repeats_first_value(a, call.func.value)) or _constant_schedule(a, call.func.value) \
-                or _position_from_optimizer(a, call.func.value):
+                or _position_from_optimizer(a, call.func.value) or _one_step_changes_nothing(a, call):
             continue
         # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
@@ -1109,6 +1109,31 @@ def _position_from_optimizer(a, scheduler: ast.expr) -> bool:
 def _lr_lambda_given(call: ast.Call) -> ast.expr | None:
     """The factor function a ``LambdaLR(optimizer, lr_lambda)`` call is handed."""
     return call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "lr_lambda"), None)
+
+
+def _one_step_changes_nothing(a, call: ast.Call) -> bool:
+    """The scheduler is built in the function that steps it, and stepped once per call (in no
+    loop of it): its whole schedule is one step, and that step changes no learning rate
+    (``StepLR(optimizer, step_size=30)``, a ``MultiStepLR`` whose milestones are all past 1).
+    lianghongzhuo/PointNetGPD's ``train()`` builds its optimizer and scheduler anew each epoch."""
+    scheduler = call.func.value  # type: ignore[attr-defined]
+    if scheduler.__class__ is not ast.Name or flow.enclosing_loops(a, call):
+        return False
+    built = effects.unmoved(flow.binding_value(a, scheduler))  # type: ignore[arg-type]
+    if built.__class__ is not ast.Call or flow.enclosing_function(a, built) is not flow.enclosing_function(a, call) \
+            or flow.enclosing_loops(a, built):
+        return False
+    kind = flow.last_name(built.func)  # type: ignore[union-attr]
+    given = dict(zip(("optimizer", "step_size" if kind == "StepLR" else "milestones"), built.args))  # type: ignore[union-attr]
+    given.update((k.arg, k.value) for k in built.keywords if k.arg)  # type: ignore[union-attr]
+    if kind == "StepLR":
+        size = given.get("step_size")
+        return size.__class__ is ast.Constant and isinstance(size.value, int) and size.value > 1  # type: ignore[union-attr]
+    if kind == "MultiStepLR":
+        marks = given.get("milestones")
+        return marks.__class__ in (ast.List, ast.Tuple) and bool(marks.elts) and all(  # type: ignore[union-attr]
+            m.__class__ is ast.Constant and isinstance(m.value, int) and m.value > 1 for m in marks.elts)  # type: ignore[union-attr]
+    return False
 
 
 def _repeats_first_value(a, scheduler: ast.expr) -> bool:
