@@ -2475,6 +2475,11 @@ def test_a_parameter_the_class_keeps_as_its_attribute_is_that_attribute() -> Non
     assert findings(source, "missing-eval", "missing-train-mode") == []
     built = source.replace("        self.model = model\n", "        self.model = build(model)\n")
     assert [f.line for f in findings(built, "missing-eval")] == [25]
+    # (also where the class wraps the attribute in place: datawhalechina/torch-rechub's
+    # ``self.model = torch.nn.DataParallel(self.model, device_ids=gpus)``)
+    wrapped = source.replace("        self.model = model\n", "        self.model = model\n"
+                             "        if self.args:\n            self.model = nn.DataParallel(self.model)\n")
+    assert findings(wrapped, "missing-eval") == []
 
 
 def test_a_class_defined_again_is_its_last_definition() -> None:
@@ -2619,3 +2624,25 @@ def test_a_schedule_built_and_stepped_once_per_call_skips_nothing() -> None:
     assert [f.line for f in findings(every, "scheduler-step-before-optimizer-step")] == [7]
     milestones = source.replace("StepLR(optimizer, step_size=30, gamma=0.5)", "MultiStepLR(optimizer, [10, 20])")
     assert findings(milestones, "scheduler-step-before-optimizer-step") == []
+
+
+def test_a_scheduler_name_bound_to_warmups_and_fast_forwarded_schedules() -> None:
+    """luo3300612/image-captioning-DLCT's global ``scheduler``: a warm-up ``LambdaLR`` whose
+    factor is zero at step 0, later a self-critical one restored from a checkpoint or
+    fast-forwarded to the epoch (``for i in range(e): scheduler.step()``): stepping it first in
+    ``train_xe`` loses no learning rate. A binding that starts above zero and is not moved on
+    keeps the finding."""
+    source = ("import torch\nfrom torch.optim.lr_scheduler import LambdaLR\n\n\n"
+              "def train_xe(model, loader, optim):\n    scheduler.step()\n    for x, y in loader:\n"
+              "        optim.zero_grad()\n        loss = model(x, y)\n        loss.backward()\n        optim.step()\n\n\n"
+              "def lambda_lr(s):\n    base_lr = 0.0001\n    if s <= 3:\n        lr = base_lr * s / 4\n"
+              "    else:\n        lr = base_lr\n    return lr\n\n\ndef lambda_rl_lr(s):\n    return 5e-6\n\n\n"
+              "if __name__ == '__main__':\n    model = torch.nn.Linear(2, 2)\n"
+              "    optim = torch.optim.Adam(model.parameters(), lr=1)\n    scheduler = LambdaLR(optim, lambda_lr)\n"
+              "    if RESUME:\n        if USE_RL:\n            scheduler = LambdaLR(optim, lambda_rl_lr)\n"
+              "        scheduler.load_state_dict(STATE)\n    for e in range(10):\n        train_xe(model, LOADER, optim)\n"
+              "        if e == 5:\n            scheduler = LambdaLR(optim, lambda_rl_lr)\n            for i in range(e):\n"
+              "                scheduler.step()\n")
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    unmoved = source.replace("            for i in range(e):\n                scheduler.step()\n", "            print(e)\n")
+    assert [f.line for f in findings(unmoved, "scheduler-step-before-optimizer-step")] == [6]

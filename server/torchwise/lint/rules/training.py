@@ -1166,15 +1166,66 @@ def _lambda_starts_at_zero(a, scheduler: ast.expr, found) -> bool:
     fn = found[1].methods.get("lr_lambda") if found is not None else None
     skip = 1  # (a method's first parameter is self)
     if fn is None:
+        if scheduler.__class__ is ast.Name and _each_binding_starts_harmlessly(a, scheduler):  # type: ignore[arg-type]
+            return True
         value = flow.binding_value(a, scheduler) if scheduler.__class__ is ast.Name else None
-        if value.__class__ is not ast.Call or flow.last_name(value.func) != "LambdaLR":  # type: ignore[union-attr]
+        return _lambda_call_starts_at_zero(a, value)  # type: ignore[arg-type]
+    return _function_starts_at_zero(fn, skip)
+
+
+def _each_binding_starts_harmlessly(a, name: ast.Name) -> bool:
+    """A scheduler name bound several times (luo3300612/image-captioning-DLCT's global
+    ``scheduler``: a warm-up ``LambdaLR`` first, a self-critical one later), each binding a
+    ``LambdaLR`` whose factor is zero at step 0 or fast-forwarded right after it is built
+    (``for i in range(e): scheduler.step()``): stepping it first loses no learning rate."""
+    try:
+        scope = a.binding_scope(name.id, a.scope_of(name))
+    except Exception:
+        return False
+    bindings = [b for b in scope.bindings.get(name.id, ())] if scope is not None else []
+    if len(bindings) < 2 or any(b.kind != "assign" or b.node is None or b.index is not None for b in bindings):
+        return False
+    return all(_fast_forwarded(a, b.node, name.id) or _lambda_call_starts_at_zero(a, b.node) for b in bindings)
+
+
+def _fast_forwarded(a, value: ast.expr, name: str) -> bool:
+    """The statement after the one binding ``value`` (or, the last of an ``if`` arm, after
+    that ``if``) moves the schedule on: a loop that only steps ``name`` (``for k in
+    range(e - 1): scheduler_rl.step()``) or ``name.load_state_dict(...)`` (a resumed run's)."""
+    stmt = flow.statement_of(a, value)
+    for _ in range(2):
+        place = flow.block_place(a, stmt) if stmt is not None else None
+        if place is None:
             return False
-        given = _lr_lambda_given(value)  # type: ignore[arg-type]
-        skip = 0
-        if given.__class__ is ast.Lambda:
-            params = given.args.args  # type: ignore[union-attr]
-            return bool(params) and _zero_at_start(given.body, {params[0].arg})  # type: ignore[union-attr]
-        fn = flow.index(a).functions.get(given.id) if given.__class__ is ast.Name else None  # type: ignore[union-attr]
+        if place[1] + 1 < len(place[0]):
+            nxt = place[0][place[1] + 1]
+            if nxt.__class__ is ast.Expr and nxt.value.__class__ is ast.Call \
+                    and flow.method_name(nxt.value) == "load_state_dict" \
+                    and flow.dotted(nxt.value.func.value) == name:  # type: ignore[attr-defined]
+                return True
+            return nxt.__class__ is ast.For and len(nxt.body) == 1 and nxt.body[0].__class__ is ast.Expr \
+                and nxt.body[0].value.__class__ is ast.Call and flow.method_name(nxt.body[0].value) == "step" \
+                and flow.dotted(nxt.body[0].value.func.value) == name  # type: ignore[attr-defined]
+        stmt = flow.parent(a, stmt)
+        if stmt.__class__ is not ast.If:
+            return False
+    return False
+
+
+def _lambda_call_starts_at_zero(a, value: ast.expr | None) -> bool:
+    """``LambdaLR(opt, f)`` whose ``f`` (a lambda, or a function of the file) is zero at step 0."""
+    if value.__class__ is not ast.Call or flow.last_name(value.func) != "LambdaLR":  # type: ignore[union-attr]
+        return False
+    given = _lr_lambda_given(value)  # type: ignore[arg-type]
+    if given.__class__ is ast.Lambda:
+        params = given.args.args  # type: ignore[union-attr]
+        return bool(params) and _zero_at_start(given.body, {params[0].arg})  # type: ignore[union-attr]
+    fn = flow.index(a).functions.get(given.id) if given.__class__ is ast.Name else None  # type: ignore[union-attr]
+    return fn is not None and _function_starts_at_zero(fn, 0)
+
+
+def _function_starts_at_zero(fn, skip: int) -> bool:
+    """``fn``'s value at step 0 (its parameter after ``skip`` others) is zero."""
     params = fn.args.args if fn is not None else []  # type: ignore[union-attr]
     if len(params) <= skip:
         return False
@@ -1729,13 +1780,18 @@ def _held_as_attribute(ctx: Context, func: ast.AST, name: str, targets) -> str |
     assigned = info.attributes.get(name, ())
     if not assigned:
         return None
+    handed = False
     for scope, value in assigned:
+        value = effects.unmoved(value)
+        if value.__class__ is ast.Call and value.args and flow.dotted(value.args[0]) == attr:  # type: ignore[attr-defined]
+            continue  # ``self.model = torch.nn.DataParallel(self.model, ...)``: the same model, wrapped
         if value.__class__ is not ast.Name or value.id != name:  # type: ignore[attr-defined]
             return None
         bindings = scope.bindings.get(name, ())
         if not bindings or any(b.kind != "param" for b in bindings):
             return None
-    return attr
+        handed = True
+    return attr if handed else None
 
 
 # what a helper that only writes the model out is called (another library's, or one the
@@ -4667,6 +4723,7 @@ def _model_takes_gradients(a, model_call: ast.Call, loop: ast.AST) -> bool:
         return any(_class_takes_gradients(a, info) for info in _duck_classes(a, loop, flow.dotted(func) or ""))
     found = _weights.class_of_project(a, qualname)
     return found is not None and _class_takes_gradients(found[0], found[1])
+
 
 
 def _duck_classes(a, loop: ast.AST, target: str) -> list:
