@@ -2646,3 +2646,16 @@ def test_a_scheduler_name_bound_to_warmups_and_fast_forwarded_schedules() -> Non
     assert findings(source, "scheduler-step-before-optimizer-step") == []
     unmoved = source.replace("            for i in range(e):\n                scheduler.step()\n", "            print(e)\n")
     assert [f.line for f in findings(unmoved, "scheduler-step-before-optimizer-step")] == [6]
+
+
+def test_an_arm_a_constant_flag_rules_out_never_runs() -> None:
+    """HazyResearch/zoology's Nystromformer binds ``autocast_disabled = False``, then
+    ``torch.cuda.amp.autocast(enabled=False) if autocast_disabled else nullcontext()``: the
+    deprecated call never runs. With the flag True, it does, and is reported."""
+    source = ("from contextlib import nullcontext\n\nimport torch\n\n\ndef attention(q, k):\n"
+              "    autocast_disabled = False\n"
+              "    with torch.cuda.amp.autocast(enabled=False) if autocast_disabled else nullcontext():\n"
+              "        return q @ k.transpose(-1, -2)\n")
+    assert findings(source, "deprecated-cuda-amp") == []
+    on = source.replace("autocast_disabled = False", "autocast_disabled = True")
+    assert [f.line for f in findings(on, "deprecated-cuda-amp")] == [8]

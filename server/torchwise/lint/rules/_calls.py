@@ -457,12 +457,41 @@ def in_compat_code(ctx: Context, node: ast.AST) -> bool:
     """``node`` is code kept for other versions of torch on purpose: an ``except
     ImportError`` fallback (or a use of a name one binds) or an arm of a version test (or
     a use of a name only its imports bind)."""
-    if in_import_fallback(ctx, node) or _torch_0_only(ctx.analysis) or _where_torch_lacks(ctx.analysis, node):
+    if in_import_fallback(ctx, node) or _torch_0_only(ctx.analysis) or _where_torch_lacks(ctx.analysis, node) \
+            or _never_taken(ctx.analysis, node):
         return True
     gates = version_gates(ctx)
     if not gates:
         return False
     return _within(gates, node) or (node.__class__ is ast.Name and node.id in _gated_imports(ctx.analysis))
+
+
+def _never_taken(a, node: ast.AST) -> bool:
+    """``node`` sits in the arm of an ``if`` (or a conditional expression) that a flag its
+    function binds once, to a constant, rules out (HazyResearch/zoology's Nystromformer:
+    ``autocast_disabled = False``, then ``torch.cuda.amp.autocast(enabled=False) if
+    autocast_disabled else nullcontext()``): that code never runs."""
+    child = node
+    for anc in flow.ancestors(a, node):
+        if anc.__class__ in (ast.If, ast.IfExp) and child is not anc.test:  # type: ignore[attr-defined]
+            test = anc.test  # type: ignore[attr-defined]
+            if test.__class__ is ast.Name:
+                try:
+                    scope = a.scope_of(test)
+                    bindings = a.binding_scope(test.id, scope)
+                    binds = bindings.bindings.get(test.id, []) if bindings is not None else []
+                except Exception:
+                    binds = []
+                value = binds[0].node if len(binds) == 1 and binds[0].kind == "assign" and binds[0].index is None else None
+                if value.__class__ is ast.Constant and isinstance(value.value, bool):  # type: ignore[union-attr]
+                    body = anc.body if isinstance(anc.body, list) else [anc.body]  # type: ignore[attr-defined]
+                    in_body = any(child is s for s in body)
+                    if in_body != value.value:  # type: ignore[union-attr]
+                        return True
+        if anc.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef):
+            return False
+        child = anc
+    return False
 
 
 def _where_torch_lacks(a, node: ast.AST) -> bool:
