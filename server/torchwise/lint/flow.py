@@ -1021,6 +1021,7 @@ def never_called(analysis: Analysis) -> list[tuple[int, int]]:
     idx = index(analysis)
     parents = idx.parents
     funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
+
     def scope_of(node: ast.AST) -> ast.AST | None:
         up = parents.get(id(node))
         while up is not None and up.__class__ not in _SCOPE_LIKE:

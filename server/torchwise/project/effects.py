@@ -889,7 +889,6 @@ class Summaries:
         return out
 
 
-# (``.grad =``: a helper that writes gradients back for the step, Lee-Gihun/FedNTD's ``assign_grads``)
 _OPTIMIZER_NAME = re.compile(r"(^|_)(opt|optim|optimizer|optimiser)s?$", re.IGNORECASE)
 
 
@@ -906,6 +905,7 @@ def hand_written_backward(call: ast.Call) -> bool:
     return bool(_OPTIMIZER_NAME.search(name))
 
 
+# (``.grad =``: a helper that writes gradients back for the step, Lee-Gihun/FedNTD's ``assign_grads``)
 _EFFECT_WORDS = ("backward", "step(", "zero_grad", ".train(", ".eval(", "no_grad", "inference_mode", ".grad =",
                  ".grad=")
 
