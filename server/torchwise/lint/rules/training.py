@@ -294,7 +294,7 @@ def _cleared_in(a, func: ast.AST) -> list[str] | None:
         return None
     out = []
     for n in nodes:
-        if n.__class__ is not ast.Call or flow.method_name(n) != "zero_grad" or n.func.__class__ is not Attribute:
+        if n.__class__ is not ast.Call or flow.method_name(n) != "zero_grad" or n.func.__class__ is not ast.Attribute:
             return None
         cleared = flow.dotted(n.func.value) or ""  # type: ignore[attr-defined]
         if not cleared.startswith("self."):
@@ -312,7 +312,7 @@ def _bound_calls(ctx: Context, summaries) -> Iterator[tuple[ast.Call, ast.AST, o
     seen = set()
     for call, callee in _helper_callees(a):
         func = call.func
-        if func.__class__ is Attribute and not (func.value.__class__ is Name and func.value.id == "self") \
+        if func.__class__ is ast.Attribute and not (func.value.__class__ is ast.Name and func.value.id == "self") \
                 and summaries.is_bound(call):  # type: ignore[attr-defined]
             seen.add(id(call))
             yield call, callee, summaries.analysis_of(callee)
@@ -320,7 +320,7 @@ def _bound_calls(ctx: Context, summaries) -> Iterator[tuple[ast.Call, ast.AST, o
         return  # (no class of the file, nor of a module it imports from the project, defines ``step``)
     for call in flow.calls_named(a, "step"):
         func = call.func
-        if id(call) in seen or func.__class__ is not Attribute or func.value.__class__ is not Name \
+        if id(call) in seen or func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name \
                 or func.value.id == "self":  # type: ignore[attr-defined]
             continue
         qualname = flow.safe_type(a, func.value)  # type: ignore[attr-defined]
@@ -331,8 +331,6 @@ def _bound_calls(ctx: Context, summaries) -> Iterator[tuple[ast.Call, ast.AST, o
         if method is not None and method.__class__ is ast.FunctionDef:
             yield call, method, found[0]
 
-
-Attribute, Name = ast.Attribute, ast.Name
 
 
 def _model_clears_in_forward(a, loop: ast.AST) -> bool:
