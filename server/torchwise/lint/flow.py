@@ -16,6 +16,7 @@ import re
 from typing import Callable, Iterable, Iterator
 
 from torchwise.analysis import _CHILD_FIELDS, dotted, LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis, _child_fields, _knowledge
+from torchwise.project.effects import hand_written_backward
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 BY_POSITION = operator.attrgetter("lineno", "col_offset")  # a node's sort key: where it starts
@@ -1097,11 +1098,8 @@ _LINENO = operator.attrgetter("lineno")
 def is_backward_call(node: ast.AST) -> bool:
     """``x.backward()``, ``scaler.scale(l).backward()``, ``accelerator.backward(l)``,
     ``torch.autograd.backward(...)``."""
-    if not (isinstance(node, ast.Call) and method_name(node) == "backward" and isinstance(node.func, ast.Attribute)):
-        return False
-    from torchwise.project.effects import hand_written_backward
-
-    return not (node.args and len(node.args) > 1 and hand_written_backward(node))
+    return isinstance(node, ast.Call) and method_name(node) == "backward" and isinstance(node.func, ast.Attribute) \
+        and not hand_written_backward(node)
 
 
 def backward_target(call: ast.Call) -> ast.expr | None:

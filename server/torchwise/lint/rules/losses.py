@@ -1221,8 +1221,7 @@ def _negated(ctx: Context, call: ast.Call) -> bool:
     """``-F.nll_loss(...)``: minus what nll_loss returns is the input at each target, which
     its author wants as it is (alinlab/CSI's ``conf_t = -F.nll_loss(conf, targets,
     reduction='none')`` reads each sample's target probability off a softmax)."""
-    parent = flow.parent(ctx.analysis, call)
-    return parent.__class__ is ast.UnaryOp and parent.op.__class__ is ast.USub  # type: ignore[attr-defined]
+    return _negated_call(ctx.analysis, call)
 
 
 _IMPLICIT_DIM_FUNCS = {

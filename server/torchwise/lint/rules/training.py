@@ -255,7 +255,7 @@ def _own_optimizer_never_cleared(ctx: Context) -> Iterator[Finding]:
         if effects_of.clears:
             cleared = _cleared_in(owner, callee)
             own = [] if cleared is None else [expr for expr in own if not any(
-                (flow.dotted(expr) or "") == c or (flow.dotted(expr) or "").startswith(c + ".") for c in cleared)]
+                d == c or d.startswith(c + ".") for d in [flow.dotted(expr) or ""] for c in cleared)]
         if not own:
             continue
         loops = flow.enclosing_loops(a, call)
@@ -330,7 +330,6 @@ def _bound_calls(ctx: Context, summaries) -> Iterator[tuple[ast.Call, ast.AST, o
         method = found[1].methods.get("step")
         if method is not None and method.__class__ is ast.FunctionDef:
             yield call, method, found[0]
-
 
 
 def _model_clears_in_forward(a, loop: ast.AST) -> bool:
@@ -1182,7 +1181,7 @@ def _each_binding_starts_harmlessly(a, name: ast.Name) -> bool:
         scope = a.binding_scope(name.id, a.scope_of(name))
     except Exception:
         return False
-    bindings = [b for b in scope.bindings.get(name.id, ())] if scope is not None else []
+    bindings = scope.bindings.get(name.id, ()) if scope is not None else ()
     if len(bindings) < 2 or any(b.kind != "assign" or b.node is None or b.index is not None for b in bindings):
         return False
     return all(_fast_forwarded(a, b.node, name.id) or _lambda_call_starts_at_zero(a, b.node) for b in bindings)
@@ -1338,9 +1337,8 @@ def _none_on_every_call(a, name: ast.expr) -> bool:
                                     for n in flow.walk_local(a, func)):
         return False
     index = params.index(name.id)
-    defaults = func.args.defaults  # type: ignore[attr-defined]
-    at = index - (len(params) - len(defaults))
-    default = defaults[at] if at >= 0 else None  # (``scheduler=None``, omitted by every caller: Schuture/DL-course)
+    # (``scheduler=None``, omitted by every caller: Schuture/DL-course)
+    default = parameter_defaults(func.args).get(name.id)  # type: ignore[attr-defined]
     sites = [c for c in flow.calls_named(a, func.name) if c.func.__class__ is ast.Name]  # type: ignore[attr-defined]
     if not sites:
         return False
@@ -2348,19 +2346,19 @@ def _init_arguments(a, built: ast.Call, info) -> dict[str, object] | None:
     params = [*init.args.posonlyargs, *init.args.args][1:]  # (less ``self``)
     if len(built.args) > len(params):
         return None
-    defaults = dict(zip([p.arg for p in params][len(params) - len(init.args.defaults):], init.args.defaults))
-    defaults.update((p.arg, d) for p, d in zip(init.args.kwonlyargs, init.args.kw_defaults) if d is not None)
-    given = {p.arg: (a, x) for p, x in zip(params, built.args)}
-    given.update((k.arg, (a, k.value)) for k in built.keywords)
+    defaults = parameter_defaults(init.args)
+    given = {p.arg: x for p, x in zip(params, built.args)}
+    given.update((k.arg, k.value) for k in built.keywords)
     out: dict[str, object] = {}
     for name in [p.arg for p in params] + [p.arg for p in init.args.kwonlyargs]:
-        where, value = given.get(name, (None, defaults.get(name)))
-        if value is None:
-            out[name] = _UNKNOWN
+        value = given.get(name)
+        if value is None:  # (not given: its default, read only when a constant)
+            value = defaults.get(name)
+            out[name] = value if value.__class__ is ast.Constant else _UNKNOWN
         elif value.__class__ is ast.Constant:
             out[name] = value
-        elif where is not None and value.__class__ in (ast.Name, ast.Attribute):
-            out[name] = flow.safe_qualname(where, value) or _UNKNOWN
+        elif value.__class__ in (ast.Name, ast.Attribute):
+            out[name] = flow.safe_qualname(a, value) or _UNKNOWN
         else:
             out[name] = _UNKNOWN
     return out
@@ -2369,13 +2367,13 @@ def _init_arguments(a, built: ast.Call, info) -> dict[str, object] | None:
 _UNKNOWN = object()
 
 
-def _arms_not_taken(cls: ast.ClassDef, arguments: dict[str, object]) -> set[int]:
+def _arms_not_taken(info, arguments: dict[str, object]) -> set[int]:
     """The nodes of ``__init__``'s ``if`` arms that the arguments rule out: ``if normalize:``
     with ``normalize`` False (or None, 0), ``if p is not None:`` with ``p`` None, and the
     ``else`` of a true one (neuraloperator/markov_neural_operator's ``DenseNet``, whose
     batch norms only ``normalize=True`` adds)."""
     dead: set[int] = set()
-    init = next((n for n in cls.body if n.__class__ is ast.FunctionDef and n.name == "__init__"), None)
+    init = info.methods.get("__init__")
     for n in ast.walk(init) if init is not None else ():
         if n.__class__ is not ast.If:
             continue
@@ -2515,7 +2513,7 @@ def _class_mode_free(a, info, depth: int, arguments: dict[str, object] | None = 
             return False  # (a mixin of the project adds no layers: avalanche's BaseModel)
     unused = _unused_layers(info.node)
     if arguments:
-        unused |= _arms_not_taken(info.node, arguments)
+        unused |= _arms_not_taken(info, arguments)
     for n in ast.walk(info.node):
         if n.__class__ is ast.Attribute and n.attr == "training":  # type: ignore[attr-defined]
             return False
@@ -4723,7 +4721,6 @@ def _model_takes_gradients(a, model_call: ast.Call, loop: ast.AST) -> bool:
         return any(_class_takes_gradients(a, info) for info in _duck_classes(a, loop, flow.dotted(func) or ""))
     found = _weights.class_of_project(a, qualname)
     return found is not None and _class_takes_gradients(found[0], found[1])
-
 
 
 def _duck_classes(a, loop: ast.AST, target: str) -> list:
