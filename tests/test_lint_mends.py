@@ -2659,3 +2659,55 @@ def test_an_arm_a_constant_flag_rules_out_never_runs() -> None:
     assert findings(source, "deprecated-cuda-amp") == []
     on = source.replace("autocast_disabled = False", "autocast_disabled = True")
     assert [f.line for f in findings(on, "deprecated-cuda-amp")] == [8]
+
+
+def test_a_loop_whose_loss_a_helper_differentiates_needs_gradients() -> None:
+    """zhichunguo/Meta-MGNN's meta-test: after ``eval()``, each adaptation step sums the
+    support loss over a loader and hands it to ``self.update_params``, which asks
+    ``torch.autograd.grad`` of it: no_grad would break the adaptation. A helper that only
+    prints the loss keeps the finding."""
+    source = ("import torch\nfrom torch import nn\n\n\nclass Learner:\n    def __init__(self):\n"
+              "        self.net = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.1))\n\n"
+              "    def update_params(self, loss):\n"
+              "        return torch.autograd.grad(loss, self.net.parameters())\n\n"
+              "    def test(self, loader):\n        self.net.eval()\n        for k in range(3):\n"
+              "            loss = torch.zeros(1)\n            for x, y in loader:\n"
+              "                loss += ((self.net(x) - y) ** 2).mean()\n"
+              "            grads = self.update_params(loss)\n        return grads\n")
+    assert findings(source, "missing-no-grad") == []
+    printed = source.replace("return torch.autograd.grad(loss, self.net.parameters())", "return print(loss)")
+    assert [f.line for f in findings(printed, "missing-no-grad")] == [17]
+
+
+def test_a_scheduler_attribute_nothing_binds_is_not_stepped(tmp_path: Path, capsys, monkeypatch) -> None:
+    """seobbro/TTA-depth-completion keeps monodepth2's trainer base, whose ``run_epoch`` steps
+    ``self.model_lr_scheduler`` that no code of the project creates: the call can only raise.
+    A subclass in another module that binds it, a dynamic setter, or a library base class
+    (which may bind it) keeps the finding."""
+    from torchwise.cli import main
+
+    base = ("import torch\n\n\nclass Trainer{bases}:\n    def __init__(self, model):\n        self.model = model\n"
+            "        self.opt = torch.optim.SGD(model.parameters(), lr=0.1)\n\n"
+            "    def run_epoch(self, loader):\n        self.model_lr_scheduler.step()\n        for x in loader:\n"
+            "            self.opt.zero_grad()\n            self.model(x).sum().backward()\n            self.opt.step()\n")
+    (tmp_path / "pyproject.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+
+    def lines() -> list[str]:
+        capsys.readouterr()
+        main(["check", "--isolated", "--exit-zero", "--select", "scheduler-step-before-optimizer-step",
+              "--output-format", "concise", "."])
+        return [x.split(":")[0] + ":" + x.split(":")[1] for x in capsys.readouterr().out.splitlines() if "TW103" in x]
+
+    (tmp_path / "trainer_base.py").write_text(base.format(bases="(object)"))
+    assert lines() == []
+    sub = ("import torch\nfrom trainer_base import Trainer\n\n\nclass Sub(Trainer):\n    def __init__(self, model):\n"
+           "        super().__init__(model)\n"
+           "        self.model_lr_scheduler = torch.optim.lr_scheduler.StepLR(self.opt, 1)\n")
+    (tmp_path / "sub.py").write_text(sub)
+    assert lines() == ["trainer_base.py:10"]
+    (tmp_path / "sub.py").write_text("def load(obj, cfg):\n    for k, v in cfg.items():\n        setattr(obj, k, v)\n")
+    assert lines() == ["trainer_base.py:10"]
+    (tmp_path / "sub.py").unlink()
+    (tmp_path / "trainer_base.py").write_text("import transformers\n" + base.format(bases="(transformers.Trainer)"))
+    assert lines() == ["trainer_base.py:11"]

@@ -977,7 +977,7 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
             continue
         # optimizer steps that share a loop with this call (or its block), on its branch
         loops = flow.enclosing_loops(a, call)
-        if _none_on_every_call(a, call.func.value):
+        if _none_on_every_call(a, call.func.value) or _never_bound(a, call.func.value):
             continue  # (``if scheduler is not None: scheduler.step()``, handed None by every caller)
         if loops and (_after_first_iteration(a, call, loops) or _gated_by_training_state(a, call, loops[-1])):
             continue
@@ -1013,6 +1013,67 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
                    "and later skip a value)" if pin else ""),
             )
             break
+
+
+def _never_bound(a, expr: ast.expr) -> bool:
+    """``self.<attr>`` that no code binds: no module of the project (nor the file) stores the
+    attribute or names it in a string, none sets attributes by computed names (``setattr``,
+    ``__dict__``), and the class derives only from the project's own classes, which a library
+    could not fill in: the call can only raise ``AttributeError`` (seobbro/TTA-depth-completion's
+    monodepth2 leftover steps ``self.model_lr_scheduler``, which no code creates)."""
+    if expr.__class__ is not ast.Attribute or expr.value.__class__ is not ast.Name \
+            or expr.value.id != "self":  # type: ignore[attr-defined]
+        return False
+    attr = expr.attr  # type: ignore[attr-defined]
+    owner = flow.parent(a, flow.enclosing_function(a, expr))
+    info = next((c for c in a.classes.values() if c.node is owner), None)
+    if info is None or _bound_in(a.source, attr):
+        return False
+    env = a.env
+    for base in info.node.bases:
+        if base.__class__ is ast.Name and base.id == "object":  # type: ignore[attr-defined]
+            continue
+        value = a.resolve(base, info.scope)
+        if value is None or value.kind != "symbol":
+            return False
+        if not all(q.startswith(LOCAL) or (env is not None and env.owns(q)) for q in a.mro(value.qualname)):
+            return False  # (a library's trainer sets ``self.lr_scheduler`` itself)
+
+    def compute(project) -> bool:
+        if project is None:
+            return True
+        from torchwise.project.callers import Incomplete, _mentioning
+
+        try:
+            with project.lock:
+                if any(_DYNAMIC_SETTER.search(project.source(path) or "")
+                       for word in ("setattr", "__dict__", "vars(") for path in _mentioning(project, word, None)):
+                    return False
+                return not any(_bound_in(project.source(path) or "", attr)
+                               for path in _mentioning(project, attr, None))
+        except Incomplete:
+            return False
+        except Exception:  # the project model must never break a rule
+            return False
+
+    return flow.per_revision(a, f"never_bound:{attr}", compute)  # type: ignore[return-value]
+
+
+def _bound_in(text: str, attr: str) -> bool:
+    """Whether ``text`` may bind ``.attr``: a store (``.attr =``, ``.attr: T``, ``.attr +=``),
+    a target of a tuple or a ``for``/``with``, a string naming it, or a dynamic setter."""
+    if _DYNAMIC_SETTER.search(text):
+        return True
+    pattern = _BINDING.get(attr)
+    if pattern is None:
+        pattern = _BINDING[attr] = re.compile(
+            rf"\.{re.escape(attr)}\b\s*(?:[-+*/@%&|^]?=(?!=)|[,:)\]]|in\b)|['\"]{re.escape(attr)}['\"]")
+    return pattern.search(text) is not None
+
+
+_BINDING: dict[str, "re.Pattern[str]"] = {}
+# attributes set by computed names: ``setattr(self, k, v)``, ``self.__dict__.update(cfg)``
+_DYNAMIC_SETTER = re.compile(r"setattr\s*\(|__dict__\s*(?:\.\s*update|\[[^\]]*\]\s*=)|vars\([^)]*\)\s*\.\s*update")
 
 
 def _fallback_of_indexed_step(a, call: ast.Call) -> bool:
@@ -4959,14 +5020,16 @@ def _compute_called_after_eval(a) -> set[str]:
 
 def _trains_through_helpers(a, loop: ast.AST) -> bool:
     """The loop calls a helper (summarised: this file's or another module's) that runs
-    backward, steps or clears gradients: the loop trains."""
+    backward, steps or clears gradients, or asks ``torch.autograd.grad`` (zhichunguo/Meta-MGNN's
+    ``self.update_params(loss)`` adapts on the support loss its inner loop sums): the loop trains."""
     summaries = _summaries(a)
     func = flow.enclosing_function(a, loop)
     for call in flow.calls_in(a, loop):
         callee = summaries.callee(call, func)
         if callee is not None:
             inner = summaries.of(callee)
-            if inner.backward or inner.steps or inner.clears:
+            if inner.backward or inner.steps or inner.clears or any(
+                    n.__class__ is ast.Call and _is_autograd_grad(n) for n in ast.walk(callee)):
                 return True
     return False
 
