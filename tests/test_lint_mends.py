@@ -2711,3 +2711,20 @@ def test_a_scheduler_attribute_nothing_binds_is_not_stepped(tmp_path: Path, caps
     (tmp_path / "sub.py").unlink()
     (tmp_path / "trainer_base.py").write_text("import transformers\n" + base.format(bases="(transformers.Trainer)"))
     assert lines() == ["trainer_base.py:11"]
+
+
+def test_eval_with_a_new_optimizer_starts_an_eval_mode_phase() -> None:
+    """google/sg2im trains its generator in train mode, then at ``t == args.eval_mode_after``
+    switches it to eval mode and builds a fresh Adam over its parameters: the rest of
+    training runs in eval mode on purpose (its docs: batch-norm artefacts). An ``eval()``
+    there without the new optimizer is the usual evaluation switch, and is reported."""
+    source = ("import torch\nfrom torch import nn, optim\n\n\ndef main(args, loader):\n"
+              "    model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\n"
+              "    optimizer = optim.Adam(model.parameters())\n    model.train()\n    t = 0\n    while True:\n"
+              "        for x in loader:\n            if t == args.eval_mode_after:\n                model.eval()\n"
+              "                optimizer = optim.Adam(model.parameters(), lr=args.lr)\n            t += 1\n"
+              "            loss = model(x).sum()\n            optimizer.zero_grad()\n            loss.backward()\n"
+              "            optimizer.step()\n")
+    assert findings(source, "missing-train-mode") == []
+    plain = source.replace("                optimizer = optim.Adam(model.parameters(), lr=args.lr)\n", "")
+    assert [f.line for f in findings(plain, "missing-train-mode")] == [13]

@@ -3390,6 +3390,8 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
         helper = effects.mode_call(call) is None
         if helper and _trains_itself(a, call):
             continue  # a helper that trains and then evaluates (pytorch/examples' GAT ``train_iter``)
+        if not helper and _starts_a_phase(a, call, target):
+            continue
         for loop in flow.enclosing_loops(a, call):
             if not _has_backward(ctx, loop) or not _steps_in(ctx, loop):
                 continue  # backward without a step: saliency, Grad-CAM, attacks (no training)
@@ -3576,6 +3578,25 @@ def _trains_itself(a, call: ast.Call) -> bool:
     summaries = _summaries(a)
     callee = summaries.callee(call, flow.enclosing_function(a, call))
     return callee is not None and summaries.of(callee).backward
+
+
+def _starts_a_phase(a, call: ast.Call, target: str) -> bool:
+    """``target.eval()`` in an arm of an ``if`` that also builds a new optimizer over the
+    model's parameters: a training phase in eval mode begins there (google/sg2im's
+    ``if t == args.eval_mode_after: model.eval(); optimizer = optim.Adam(model.parameters())``
+    trains on in eval mode, which its docs explain), not an evaluation."""
+    stmt = flow.statement_of(a, call)
+    arm = flow.parent(a, stmt) if stmt is not None else None
+    if arm.__class__ is not ast.If:
+        return False
+    block = arm.body if any(s is stmt for s in arm.body) else arm.orelse  # type: ignore[attr-defined]
+    params = f"{target}.parameters"
+    for s in block:
+        if s.__class__ is ast.Assign and s.value.__class__ is ast.Call \
+                and any(flow.is_optimizer(a, t) for t in s.targets) \
+                and any(n.__class__ is ast.Call and flow.dotted(n.func) == params for n in ast.walk(s.value)):
+            return True
+    return False
 
 
 def _steps_in(ctx: Context, loop: ast.AST) -> bool:
