@@ -380,6 +380,11 @@ class Summaries:
         owned = self._owners.get(id(func))
         return owned[2] if owned is not None and owned[0] is func else self.analysis
 
+    def method_names(self) -> frozenset[str]:
+        """Names of the methods of this module's classes and of the project modules' it
+        imports (``step``: a class of the project may define one)."""
+        return self._method_names()
+
     def _method_names(self) -> frozenset[str]:
         """Names of the methods of the classes of this module and, with a project, of the
         project modules it imports: the only ``obj.method()`` calls ``_bound_callee`` asks

@@ -316,7 +316,7 @@ def _bound_calls(ctx: Context, summaries) -> Iterator[tuple[ast.Call, ast.AST, o
                 and summaries.is_bound(call):  # type: ignore[attr-defined]
             seen.add(id(call))
             yield call, callee, summaries.analysis_of(callee)
-    if "step" not in summaries.helper_names():
+    if "step" not in summaries.method_names():
         return  # (no class of the file, nor of a module it imports from the project, defines ``step``)
     for call in flow.calls_named(a, "step"):
         func = call.func
@@ -1061,17 +1061,24 @@ def _never_bound(a, expr: ast.expr) -> bool:
 
 def _bound_in(text: str, attr: str) -> bool:
     """Whether ``text`` may bind ``.attr``: a store (``.attr =``, ``.attr: T``, ``.attr +=``),
-    a target of a tuple or a ``for``/``with``, a string naming it, or a dynamic setter."""
-    if _DYNAMIC_SETTER.search(text):
+    a target of a tuple or a ``for``/``with``, a string naming it, or a dynamic setter.
+    (Substring searches first: a file's whole text is read.)"""
+    if ("setattr" in text or "__dict__" in text or "vars(" in text) and _DYNAMIC_SETTER.search(text):
         return True
-    pattern = _BINDING.get(attr)
-    if pattern is None:
-        pattern = _BINDING[attr] = re.compile(
-            rf"\.{re.escape(attr)}\b\s*(?:[-+*/@%&|^]?=(?!=)|[,:)\]]|in\b)|['\"]{re.escape(attr)}['\"]")
-    return pattern.search(text) is not None
+    if f"'{attr}'" in text or f'"{attr}"' in text:
+        return True
+    needle = "." + attr
+    at = text.find(needle)
+    while at >= 0:
+        if _BINDING_TAIL.match(text, at + len(needle)):
+            return True
+        at = text.find(needle, at + 1)
+    return False
 
 
-_BINDING: dict[str, "re.Pattern[str]"] = {}
+# what follows ``.attr`` where it is bound: an assignment, an annotation, a tuple's or a
+# ``for``/``with`` target's end
+_BINDING_TAIL = re.compile(r"(?!\w)\s*(?:[-+*/@%&|^]?=(?!=)|[,:)\]]|in\b)")
 # attributes set by computed names: ``setattr(self, k, v)``, ``self.__dict__.update(cfg)``
 _DYNAMIC_SETTER = re.compile(r"setattr\s*\(|__dict__\s*(?:\.\s*update|\[[^\]]*\]\s*=)|vars\([^)]*\)\s*\.\s*update")
 
