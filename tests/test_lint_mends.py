@@ -2728,3 +2728,19 @@ def test_eval_with_a_new_optimizer_starts_an_eval_mode_phase() -> None:
     assert findings(source, "missing-train-mode") == []
     plain = source.replace("                optimizer = optim.Adam(model.parameters(), lr=args.lr)\n", "")
     assert [f.line for f in findings(plain, "missing-train-mode")] == [13]
+
+
+def test_a_model_built_before_its_class_is_defined_again_is_the_earlier_class() -> None:
+    """makaishi2/pytorch_book_info's chapter 7 notebook trains a logits ``Net`` with
+    ``CrossEntropyLoss`` and a ``LogSoftmax`` one with ``NLLLoss``, and only a later cell
+    defines a softmax ``Net`` (used with ``torch.log``): the models built in the earlier cells
+    are of the classes defined before them. Built after the softmax class, it is reported."""
+    net = ("class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+           "        self.fc = nn.Linear(4, 3)\n        self.sm = nn.{}(dim=1)\n\n"
+           "    def forward(self, x):\n        return self.sm(self.fc(x))\n\n\n")
+    use = "net = Net()\nloss = nn.NLLLoss()(net(x), y)\n\n\n"
+    source = "import torch\nfrom torch import nn\n\n\n" + net.format("LogSoftmax") + use + net.format("Softmax")
+    assert findings(source, "nll-loss-without-log-softmax") == []
+    cells = source.count("\n")
+    after = source + use
+    assert [f.line for f in findings(after, "nll-loss-without-log-softmax")] == [cells + 2]

@@ -660,6 +660,13 @@ def attribute_assignments(analysis: Analysis, expr: ast.AST) -> list:
     [] when it is no class of the file's."""
     if expr.__class__ is not ast.Attribute or expr.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
         return []
+    if expr.value.id == "self":  # type: ignore[attr-defined]
+        # the class whose method this is (of several of one name, as a notebook defines a model
+        # again in a later cell, this one's attributes)
+        owner = parent(analysis, enclosing_function(analysis, expr))
+        info = analysis.classes.get(owner) if owner.__class__ is ast.ClassDef else None  # type: ignore[call-overload]
+        if info is not None:
+            return info.attributes.get(expr.attr, [])  # type: ignore[attr-defined]
     cls_type = safe_type(analysis, expr.value)  # type: ignore[attr-defined]
     info = analysis.local_class(cls_type) if cls_type else None
     return info.attributes.get(expr.attr, []) if info is not None else []  # type: ignore[attr-defined]

@@ -51,7 +51,7 @@ def _kind_of_call(ctx: Context, call: ast.Call) -> tuple[str, ast.expr | None] |
             qualname is None or qualname == f"torch.Tensor.{call.func.attr}"):
         if qualname is not None or flow.is_tensor(a, call.func.value):
             return METHOD_KINDS[call.func.attr], call.func.value
-    layer = flow.safe_type(a, call.func)
+    layer = _shadowed_class_layer(a, call.func) or flow.safe_type(a, call.func)
     if layer in LAYER_KINDS:
         return LAYER_KINDS[layer], call.args[0] if call.args else None
     return None
@@ -283,11 +283,34 @@ def _model_type(a, call: ast.Call) -> str | None:
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__"):
         func = func.value  # (``self.__call__(x)``: Text-Classification-Models-Pytorch's Transformer)
-    found = flow.safe_type(a, func)
+    found = _shadowed_class_layer(a, func)
+    if found is None:
+        found = flow.safe_type(a, func)
     if found is None and func.__class__ is ast.Attribute:
         built = _set_on_parameter(a, func)  # type: ignore[arg-type]
         found = flow.safe_type(a, built) if built is not None else None
     return found
+
+
+def _shadowed_class_layer(a, func: ast.expr) -> str | None:
+    """The type of ``self.<attr>`` in a method of a class that a later class of the same name
+    shadows (a notebook that defines ``Net`` again): the attribute as this class sets it, not
+    as the last class does (type inference reads a class by its name)."""
+    if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name or func.value.id != "self":  # type: ignore[attr-defined]
+        return None
+    shadowed = flow.memo(a, a.tree, "shadowed_classes", lambda: frozenset(
+        id(c.node) for c in a.classes.values() if a.local_class(c.qualname) is not c))
+    if not shadowed:
+        return None
+    owner = flow.parent(a, flow.enclosing_function(a, func))
+    info = a.classes.get(owner) if id(owner) in shadowed else None
+    if info is None:
+        return None
+    for scope, expr in reversed(info.attributes.get(func.attr, [])):  # type: ignore[attr-defined]
+        value = a.resolve(expr, scope)
+        if value is not None:
+            return value.qualname if value.kind == "instance" else None
+    return None
 
 
 def _set_on_parameter(a, expr: ast.Attribute) -> ast.Call | None:
@@ -351,7 +374,7 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
         if func_type is None or func_type in _PARALLEL:
             return None
     if index is not None:
-        info = a.local_class(func_type)
+        info = _class_in_effect(ctx, func_type, call)
         other = ctx
         if info is None:
             other, info = _project_class(ctx, func_type)
@@ -365,7 +388,7 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
         if sources and all(s is not None and s.kind == sources[0].kind for s in sources):
             return sources[0]  # (every Sequential the attribute may hold ends so: lightning-bolts' SSLEvaluator)
         return None
-    info = a.local_class(func_type)
+    info = _class_in_effect(ctx, func_type, call)
     other = ctx
     if info is None:
         other, info = _project_class(ctx, func_type)  # a model class of another module
@@ -375,6 +398,26 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
     if handed is not None:
         return _layer_source(ctx, handed)
     return _elsewhere(trace(other, _forward_return(other, info, None), depth + 1, top=False), ctx, other)
+
+
+def _class_in_effect(ctx: Context, qualname: str, call: ast.Call):
+    """The class of the file ``call``'s model was built from: of several of that name (a
+    notebook that defines ``Net`` again in a later cell), the last one defined before a
+    construction in the module's own code, which runs in order (makaishi2/pytorch_book_info
+    trains a logits ``Net`` long before a cell defines a softmax one); else the last (what
+    functions, called later, see: ``Analysis.local_class``)."""
+    a = ctx.analysis
+    info = a.local_class(qualname)
+    if info is None:
+        return None
+    same = [c for c in a.classes.values() if c.qualname == qualname]
+    if len(same) < 2:
+        return info
+    built = _construction(ctx, call.func)
+    if built is None or flow.enclosing_function(a, built) is not a.tree:
+        return info
+    earlier = [c for c in same if c.node.lineno < built.lineno]
+    return max(earlier, key=lambda c: c.node.lineno) if earlier else info
 
 
 def _handed_layer(other: Context, info, call: ast.Call) -> ast.expr | None:

@@ -1026,7 +1026,7 @@ def _never_bound(a, expr: ast.expr) -> bool:
         return False
     attr = expr.attr  # type: ignore[attr-defined]
     owner = flow.parent(a, flow.enclosing_function(a, expr))
-    info = next((c for c in a.classes.values() if c.node is owner), None)
+    info = a.classes.get(owner)
     if info is None or _bound_in(a.source, attr):
         return False
     env = a.env
