@@ -2744,3 +2744,31 @@ def test_a_model_built_before_its_class_is_defined_again_is_the_earlier_class() 
     cells = source.count("\n")
     after = source + use
     assert [f.line for f in findings(after, "nll-loss-without-log-softmax")] == [cells + 2]
+
+
+def test_members_whose_parameters_the_class_registers_by_hand() -> None:
+    """chrhenning/hypnettorch keeps its inner networks in plain lists on purpose and adds each
+    one's parameters to the parent's ``nn.ParameterList``s (``self._weights.append(
+    self._layers[-1].filters)``; through a local list of tuples in ``BiRNN``), which the forward
+    pass hands back. A ParameterList filled with new parameters keeps the finding."""
+    source = ("import torch\nfrom torch import nn\n\n\nclass Inner(nn.Module):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.filters = nn.Parameter(torch.randn(3, 3))\n\n"
+              "    def forward(self, x):\n        return x @ self.filters\n\n\n"
+              "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self._params = None\n        self._layers = []\n        for _ in range(3):\n"
+              "            self._layers.append(Inner())\n        nets = []\n"
+              "        for i, layer in enumerate(self._layers):\n            nets.append((layer, 'inner', i))\n"
+              "        for tup in nets:\n            net, kind, i = tup\n            if self._params is None:\n"
+              "                self._params = nn.ParameterList()\n            self._params.append(net.filters)\n\n"
+              "    def forward(self, x):\n        for i, layer in enumerate(self._layers):\n"
+              "            x = layer(x) + self._params[i]\n        return x\n")
+    assert findings(source, "unregistered-submodules") == []
+    direct = source.replace("        nets = []\n        for i, layer in enumerate(self._layers):\n"
+                            "            nets.append((layer, 'inner', i))\n        for tup in nets:\n"
+                            "            net, kind, i = tup\n            if self._params is None:\n"
+                            "                self._params = nn.ParameterList()\n            self._params.append(net.filters)\n",
+                            "        self._params = nn.ParameterList()\n        for _ in range(3):\n"
+                            "            self._params.append(self._layers[-1].filters)\n")
+    assert findings(direct, "unregistered-submodules") == []
+    fresh = source.replace("self._params.append(net.filters)", "self._params.append(nn.Parameter(torch.ones(3)))")
+    assert [f.line for f in findings(fresh, "unregistered-submodules")] == [18]

@@ -474,19 +474,21 @@ def _handed_to_modules(ctx: Context, method: ast.AST) -> set[str]:
 
 
 _REGISTERED_CONTAINERS = frozenset({"ModuleList", "ModuleDict", "Sequential"})
+_PARAMETER_CONTAINERS = _REGISTERED_CONTAINERS | {"ParameterList", "ParameterDict"}
 
 
-def _into_registered(info, call: ast.Call) -> bool:
+def _into_registered(info, call: ast.Call, kinds: frozenset[str] = _REGISTERED_CONTAINERS) -> bool:
     """``self.<other>.append(...)`` (``insert``, ``extend``) where the class assigns
-    ``self.<other>`` only registered containers (``nn.ModuleList()``)."""
+    ``self.<other>`` only registered containers (``nn.ModuleList()``; of parameters too,
+    given ``_PARAMETER_CONTAINERS``)."""
     f = call.func
     if f.__class__ is not ast.Attribute or f.attr not in ("append", "insert", "extend") \
             or f.value.__class__ is not ast.Attribute or f.value.value.__class__ is not ast.Name \
             or f.value.value.id != "self":  # type: ignore[attr-defined]
         return False
-    values = [v for _, v in info.attributes.get(f.value.attr, [])]  # type: ignore[attr-defined]
-    return bool(values) and all(v.__class__ is ast.Call and flow.last_name(v.func) in _REGISTERED_CONTAINERS
-                                for v in values)
+    values = [v for _, v in info.attributes.get(f.value.attr, [])  # type: ignore[attr-defined]
+              if not (v.__class__ is ast.Constant and v.value is None)]  # (``None`` until built)
+    return bool(values) and all(v.__class__ is ast.Call and flow.last_name(v.func) in kinds for v in values)
 
 
 def _registered_apart(ctx: Context, info, attr: str) -> bool:
@@ -509,6 +511,8 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
 
     for method in info.methods.values():
         nodes = flow.walk_local(a, method)
+        if _members_parameters_registered(info, nodes, mentions):
+            return True
         picks = {t.id for n in nodes if n.__class__ is ast.Assign and picked(n.value)
                  for t in n.targets if t.__class__ is ast.Name}
         for n in nodes:
@@ -532,6 +536,12 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
             elif kind is ast.For and mentions(n.iter) and _gathers_parameters(n) and any(
                     m.__class__ is ast.Call and flow.last_name(m.func) in ("ParameterList", "ParameterDict") and m.args
                     for m in nodes):
+                return True
+            # each element's parameters added to a registered container of the class, which the
+            # forward pass hands back (chrhenning/hypnettorch: ``self._weights.append(self._layers[-1].filters)``,
+            # ``for hnet in self._hnets: self._internal_params.extend(nn.ParameterList(hnet._internal_params))``)
+            elif kind is ast.Call and n.args and _into_registered(info, n, _PARAMETER_CONTAINERS) and any(
+                    x.__class__ is ast.Attribute and picked(x.value) for arg in n.args for x in flow.subtree(arg)):
                 return True
             # a table to pick one module from, which is then registered (sthalles/SimCLR:
             # ``self.backbone = self._get_basemodel(name)`` returning ``self.resnet_dict[name]``)
@@ -560,6 +570,41 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                     for t in n.targets):
                 return True  # (wrapped: ``self.model = nn.Sequential(*self.layers)``, optuna's example)
     return False
+
+
+def _members_parameters_registered(info, nodes: list, mentions) -> bool:
+    """A method hands an attribute of the container's members to a registered container of
+    the class (``self.<other>.extend(...)``, see ``_into_registered``): the members' parameters
+    are registered by hand, and the forward pass reads them there (chrhenning/hypnettorch:
+    ``for i, hnet in enumerate(self._hnets): self._internal_params.extend(nn.ParameterList(hnet._internal_params))``,
+    also through a local list of tuples, ``nets.append((fnet, 'forward_rnn', i))`` then
+    ``for net_tup in nets: net, kind, i = net_tup``)."""
+    calls = [n for n in nodes if n.__class__ is ast.Call and n.args and _into_registered(info, n, _PARAMETER_CONTAINERS)]
+    if not calls:
+        return False
+    members: set[str] = set()  # names that hold a member, or a tuple holding one
+    lists: set[str] = set()  # local lists members were appended to
+
+    def holds(expr: ast.AST) -> bool:
+        return mentions(expr) or any(x.__class__ is ast.Name and (x.id in members or x.id in lists)
+                                     for x in ast.walk(expr))
+
+    def bind(target: ast.AST) -> None:
+        members.update(x.id for x in ast.walk(target) if x.__class__ is ast.Name)
+
+    for _ in range(3):  # (the walk is not in source order: a few passes reach a fixed point)
+        for n in nodes:
+            kind = n.__class__
+            if kind is ast.For and holds(n.iter):
+                bind(n.target)
+            elif kind is ast.Assign and n.value.__class__ in (ast.Name, ast.Subscript) and holds(n.value):
+                for t in n.targets:
+                    bind(t)
+            elif kind is ast.Call and flow.method_name(n) in ("append", "extend") and n.func.value.__class__ is ast.Name \
+                    and any(holds(arg) for arg in n.args):
+                lists.add(n.func.value.id)
+    return any(x.__class__ is ast.Attribute and x.value.__class__ is ast.Name and x.value.id in members
+               for call in calls for arg in call.args for x in ast.walk(arg))
 
 
 def _gathers_parameters(loop: ast.For) -> bool:
