@@ -2772,3 +2772,24 @@ def test_members_whose_parameters_the_class_registers_by_hand() -> None:
     assert findings(direct, "unregistered-submodules") == []
     fresh = source.replace("self._params.append(net.filters)", "self._params.append(nn.Parameter(torch.ones(3)))")
     assert [f.line for f in findings(fresh, "unregistered-submodules")] == [18]
+
+
+def test_a_readme_upper_bound_on_torch_is_a_limit(tmp_path) -> None:
+    """BICLab/Spike-Driven-Transformer's README lists ``1.10.0 <= pytorch < 2.0.0`` among its
+    requirements (it has no requirements file): its ``torch.cuda.amp.autocast`` was not yet
+    deprecated on any torch it runs on. A lower bound there, or a bound inside a sentence,
+    keeps the finding; so does a requirements file beside the README that names none."""
+    source = "import torch\n\n\ndef step(model, x):\n    with torch.cuda.amp.autocast():\n        return model(x)\n"
+    rules = select_rules(["deprecated-cuda-amp"])
+    path = str(tmp_path / "train.py")
+    (tmp_path / "README.md").write_text("# SDT\n\n## Requirements\n\n```\ntimm == 0.6.12\n1.10.0 <= pytorch < 2.0.0\n"
+                                        "cupy\n```\n")
+    assert lint_source(source, path, rules=rules) == []
+    (tmp_path / "README.md").write_text("## Requirements\n\n- torch >= 1.10\n")
+    assert [f.line for f in lint_source(source, path, rules=rules)] == [5]
+    (tmp_path / "README.md").write_text("We tested it with pytorch < 2.0 on two GPUs.\n")
+    assert [f.line for f in lint_source(source, path, rules=rules)] == [5]
+    (tmp_path / "README.md").write_text("- torch<2.0\n")
+    assert lint_source(source, path, rules=rules) == []
+    (tmp_path / "requirements.txt").write_text("numpy\n")  # a project root: its README is read there too
+    assert lint_source(source, path, rules=rules) == []

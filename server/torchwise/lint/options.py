@@ -183,12 +183,16 @@ def inferred(path: str) -> str | None:
     markers = tuple(dict.fromkeys((*PROJECT_MARKERS, *_PIN_FILES, "requirements.lock")))  # a project's root, or a folder of pins
     # (each asked once: pyproject.toml, setup.py and setup.cfg are in both)
     folder = os.path.dirname(os.path.abspath(path))
+    described = None  # the nearest folder with a README: a project of scripts has only that
     while True:
         if any(os.path.exists(os.path.join(folder, m)) for m in markers):
             break
+        if described is None and any(os.path.exists(os.path.join(folder, name)) for name in _READMES):
+            described = folder
         up = os.path.dirname(folder)
         if up == folder:
-            return None
+            return _readme_ceiling([os.path.join(described, name) for name in _READMES]) or None \
+                if described is not None else None
         folder = up
     stamps = []
     for name in _READ_FILES:
@@ -198,7 +202,8 @@ def inferred(path: str) -> str | None:
         except OSError:
             stamps.append(None)
     environments = _environment_files(folder)
-    for path in environments:
+    readmes = [os.path.join(folder, name) for name in _READMES]
+    for path in (*environments, *readmes):
         try:
             stat = os.stat(path)
             stamps.append((path, stat.st_mtime_ns, stat.st_size))
@@ -233,7 +238,7 @@ def inferred(path: str) -> str | None:
             found = f"{asserted.group(1)}.{asserted.group(2)}"
             break
     if found is None or not (found.startswith("==") or "<" in found):
-        ceiling = _python_ceiling(environments)
+        ceiling = _python_ceiling(environments) or _readme_ceiling(readmes)
         if ceiling:
             found = (found or "") + ceiling
     _inferred[folder] = (key, found)
@@ -274,6 +279,32 @@ def _python_ceiling(paths: list[str]) -> str:
             return ""
         minor = int(pinned.group(1))
         return "<1.11" if minor <= 6 else "<2.0" if minor == 7 else ""
+    return ""
+
+
+_READMES = ("README.md", "README.rst", "README.txt", "README", "readme.md")
+# a README's requirement line with an upper bound on torch, on a line of its own as in a list or
+# a code block (BICLab/Spike-Driven-Transformer's ``1.10.0 <= pytorch < 2.0.0``, ``- torch<2.0``);
+# not one inside a sentence or a ``pip install`` command
+_README_CEILING = re.compile(r"""^[ \t>*+`|-]*(?:v?\d+(?:\.\d+)*\s*<=?\s*)?(?:py)?torch\s*"""
+                             r"""(?:(?:==|>=|~=|!=|>)\s*v?[\w.*+]+\s*,\s*)*(<=|<)\s*v?(\d+)\.(\d+)(?:\.(\d+))?[ \t`|]*$""",
+                             re.MULTILINE | re.IGNORECASE)
+
+
+def _readme_ceiling(paths: list[str]) -> str:
+    """The first torch a README's requirements exclude (``"<2.0"``), or ``""``: an upper bound
+    written by hand is a limit the authors state (a lower bound or an ``==`` there only records
+    their environment, and is not read)."""
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read(200_000)
+        except OSError:
+            continue
+        found = _README_CEILING.search(text)
+        if found is not None:
+            major, minor, patch = int(found.group(2)), int(found.group(3)), int(found.group(4) or 0)
+            return f"<{major}.{minor + 1 if found.group(1) == '<=' or patch else minor}"
     return ""
 
 
