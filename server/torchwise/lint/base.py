@@ -67,10 +67,13 @@ class Rule:
     # re-lint of one edited statement does not compare (``torchwise.incremental_statement``):
     # that re-lint runs it over the whole module
     module_wide: bool = False
+    # its findings say what happens when the code runs (not what an API is): in a notebook,
+    # silent in a function that nothing the notebook runs calls (``flow.never_called``)
+    runtime: bool = False
 
     def __init__(self, code: str, name: str, group: str, severity: Severity, summary: str, default: bool,
                  fix: Applicability | None, check: Callable[["Context"], Iterator["Finding"] | None],
-                 module_wide: bool = False) -> None:
+                 module_wide: bool = False, runtime: bool = False) -> None:
         setfield(self, "code", code)
         setfield(self, "name", name)
         setfield(self, "group", group)
@@ -80,6 +83,7 @@ class Rule:
         setfield(self, "fix", fix)
         setfield(self, "check", check)
         setfield(self, "module_wide", module_wide)
+        setfield(self, "runtime", runtime)
 
     @property
     def url(self) -> str:
@@ -123,13 +127,14 @@ def rule(
     default: bool = True,
     fix: Applicability | None = None,
     module_wide: bool = False,
+    runtime: bool = False,
 ):
     """Declare a rule: decorate its check function, ``check(ctx) -> iterable of Finding``."""
 
     def decorate(check: Callable[["Context"], Iterator[Finding] | None]):
         RULES.append(
             Rule(code=code, name=name, group=group, severity=severity, summary=summary,
-                 default=default, fix=fix, check=check, module_wide=module_wide)
+                 default=default, fix=fix, check=check, module_wide=module_wide, runtime=runtime)
         )
         return check
 

@@ -208,16 +208,6 @@ def is_suppressed(finding: Finding, noqa: dict[int, set[str]]) -> bool:
 
 
 # ---------------------------------------------------------------- running
-# the rules whose findings say what happens when the code runs (not what an API is): in a
-# notebook, silent in a function that nothing the notebook runs calls (``flow.never_called``)
-_RUNTIME_RULES = frozenset({
-    "missing-zero-grad", "zero-grad-between-backward-and-step", "scheduler-step-before-optimizer-step",
-    "missing-eval", "missing-train-mode", "missing-no-grad", "no-grad-not-entered", "loss-accumulated-without-item",
-    "tensor-to-discarded", "numpy-without-detach", "layer-replaced-after-optimizer", "scheduler-on-replaced-optimizer",
-    "softmax-before-cross-entropy", "sigmoid-before-bce-with-logits", "nll-loss-without-log-softmax",
-    "scaler-step-missing", "clip-scaled-gradients", "backward-inside-autocast"})
-
-
 def run_rules(analysis: Analysis, rules: Iterable[Rule], path: str,
               on_error: ErrorHandler | None = None) -> list[Finding]:
     """All findings of ``rules`` on an analysed file, unsuppressed and unsorted."""
@@ -240,7 +230,7 @@ def run_rules(analysis: Analysis, rules: Iterable[Rule], path: str,
         try:
             produced = r.check(ctx)
             if produced:
-                if analysis.cell_starts and r.name in _RUNTIME_RULES:
+                if analysis.cell_starts and r.runtime:
                     dead = flow.never_called(analysis)
                     if dead:  # a notebook's function nothing calls: what it would do never happens
                         produced = [f for f in produced if not any(a <= f.line <= b for a, b in dead)]

@@ -79,7 +79,7 @@ def _first_method_calls(a, func: ast.AST, method: str) -> dict[str | None, ast.C
 
 
 @rule(code="TW401", name="scaler-step-missing", group="amp", severity="error",
-      summary="The loss is scaled with GradScaler but optimizer.step() is called directly.", fix="unsafe")
+      summary="The loss is scaled with GradScaler but optimizer.step() is called directly.", fix="unsafe", runtime=True)
 def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     scaled = _scaled_backwards(ctx)
@@ -192,7 +192,7 @@ def _needs_torch_xla(a) -> bool:
 
 @rule(code="TW402", name="clip-scaled-gradients", group="amp", severity="error",
       summary="Gradients are clipped while still scaled by GradScaler; call scaler.unscale_(optimizer) first.",
-      fix="unsafe")
+      fix="unsafe", runtime=True)
 def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     clips = [c for c in flow.calls_where(a, lambda n: n.startswith("clip_grad"))
@@ -379,7 +379,7 @@ _ENABLED_FIRST = frozenset({"torch.cuda.amp.autocast", "torch.cpu.amp.autocast",
 
 
 @rule(code="TW403", name="backward-inside-autocast", group="amp", severity="warning",
-      summary="backward() runs inside an autocast region; leave the region before the backward pass.")
+      summary="backward() runs inside an autocast region; leave the region before the backward pass.", runtime=True)
 def backward_inside_autocast(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for with_node in flow.iter_nodes(a, ast.With, ast.AsyncWith):

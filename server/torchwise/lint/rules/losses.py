@@ -1092,7 +1092,7 @@ NLL_CLASSES = {"torch.nn.NLLLoss", "torch.nn.modules.loss.NLLLoss"}
 
 @rule(code="TW201", name="softmax-before-cross-entropy", group="losses", severity="error",
       summary="cross_entropy / CrossEntropyLoss get softmax output, but they expect raw logits.", fix="unsafe",
-      module_wide=True)  # names bound to loss instances anywhere in the file (_loss_instance_names)
+      module_wide=True, runtime=True)  # names bound to loss instances anywhere in the file (_loss_instance_names)
 def softmax_before_cross_entropy(ctx: Context) -> Iterator[Finding]:
     for call, inp, name in _loss_calls(ctx, CE_FUNCS, CE_CLASSES):
         source = trace(ctx, inp)
@@ -1127,7 +1127,7 @@ def _under_a_double_softmax_option(ctx: Context, call: ast.Call) -> bool:
 
 @rule(code="TW202", name="sigmoid-before-bce-with-logits", group="losses", severity="error",
       summary="BCEWithLogitsLoss gets sigmoid output, but it applies the sigmoid itself.", fix="unsafe",
-      module_wide=True)  # names bound to loss instances anywhere in the file (_loss_instance_names)
+      module_wide=True, runtime=True)  # names bound to loss instances anywhere in the file (_loss_instance_names)
 def sigmoid_before_bce_with_logits(ctx: Context) -> Iterator[Finding]:
     for call, inp, name in _loss_calls(ctx, BCE_LOGITS_FUNCS, BCE_LOGITS_CLASSES):
         source = trace(ctx, inp)
@@ -1144,7 +1144,7 @@ def sigmoid_before_bce_with_logits(ctx: Context) -> Iterator[Finding]:
 
 @rule(code="TW203", name="nll-loss-without-log-softmax", group="losses", severity="error",
       summary="nll_loss / NLLLoss get softmax output or raw logits instead of log-probabilities.", fix="unsafe",
-      module_wide=True)  # names bound to loss instances anywhere in the file (_loss_instance_names)
+      module_wide=True, runtime=True)  # names bound to loss instances anywhere in the file (_loss_instance_names)
 def nll_loss_without_log_softmax(ctx: Context) -> Iterator[Finding]:
     for call, inp, name in _loss_calls(ctx, NLL_FUNCS, NLL_CLASSES):
         source = trace(ctx, inp)

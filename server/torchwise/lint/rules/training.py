@@ -179,7 +179,7 @@ def _has_backward(ctx: Context, node: ast.AST) -> bool:
 # ------------------------------------------------------------------ TW101
 @rule(code="TW101", name="missing-zero-grad", group="training", severity="warning",
       summary="A training loop calls backward() and optimizer.step() but never clears the gradients.",
-      fix="unsafe")
+      fix="unsafe", runtime=True)
 def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     yield from _own_optimizer_never_cleared(ctx)
@@ -736,7 +736,8 @@ def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AS
 
 
 @rule(code="TW102", name="zero-grad-between-backward-and-step", group="training", severity="error",
-      summary="Gradients are cleared after backward() and before optimizer.step(), so the step sees none.")
+      summary="Gradients are cleared after backward() and before optimizer.step(), so the step sees none.",
+      runtime=True)
 def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
     for events in _segments(ctx).values():
         previous = None  # the kind of the last event so far that is not a clear
@@ -955,7 +956,7 @@ def _reads_loss_as_data_0(a) -> bool:
 
 
 @rule(code="TW103", name="scheduler-step-before-optimizer-step", group="training", severity="warning",
-      summary="scheduler.step() runs before optimizer.step(), skipping the first value of the schedule.")
+      summary="scheduler.step() runs before optimizer.step(), skipping the first value of the schedule.", runtime=True)
 def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     steps = _optimizer_steps(ctx)
@@ -2045,7 +2046,7 @@ def _built_before(a, block: ast.AST, switch: ast.AST, target: str) -> bool:
 
 @rule(code="TW104", name="missing-eval", group="training", severity="warning",
       summary="An evaluation loop runs on a model still in train mode (dropout and batch norm active).",
-      fix="unsafe", module_wide=True)  # the file's mode calls anywhere name the targets (_mode_targets)
+      fix="unsafe", module_wide=True, runtime=True)  # the file's mode calls anywhere name the targets (_mode_targets)
 def missing_eval(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     targets = _mode_targets(ctx)
@@ -3389,7 +3390,7 @@ def _shared_part_put_back(ctx: Context, func: ast.AST, loop: ast.AST, target: st
 
 @rule(code="TW105", name="missing-train-mode", group="training", severity="warning",
       summary="model.eval() inside the epoch loop but model.train() only before it: later epochs train in eval mode.",
-      fix="unsafe")
+      fix="unsafe", runtime=True)
 def missing_train_mode(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
@@ -3722,7 +3723,7 @@ def _train_mode_fix(ctx: Context, loop: ast.AST, eval_call: ast.Call, target: st
 
 @rule(code="TW106", name="missing-no-grad", group="training", severity="warning",
       summary="An evaluation loop after model.eval() runs without torch.no_grad()/inference_mode().",
-      fix="unsafe", module_wide=True)  # callers elsewhere in the file may run it under no_grad (_reach)
+      fix="unsafe", module_wide=True, runtime=True)  # callers elsewhere in the file may run it under no_grad (_reach)
 def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     reported: set[int] = set()  # one finding per loop, however many eval() calls reach it
@@ -5367,7 +5368,7 @@ _GRAD_CONTEXTS = {
 
 
 @rule(code="TW107", name="no-grad-not-entered", group="training", severity="error",
-      summary="torch.no_grad() called as a statement does nothing; it must be used with `with`.")
+      summary="torch.no_grad() called as a statement does nothing; it must be used with `with`.", runtime=True)
 def no_grad_not_entered(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for stmt in flow.iter_nodes(a, ast.Expr):
@@ -5390,7 +5391,7 @@ def no_grad_not_entered(ctx: Context) -> Iterator[Finding]:
 # ------------------------------------------------------------------ TW108
 @rule(code="TW108", name="loss-accumulated-without-item", group="training", severity="warning",
       summary="`total += loss` keeps the autograd graph of every iteration alive; add loss.item() instead.",
-      fix="unsafe")
+      fix="unsafe", runtime=True)
 def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for aug in flow.iter_nodes(a, ast.AugAssign):
@@ -5643,7 +5644,7 @@ _MOVES = {"to", "cuda", "half", "float", "double", "bfloat16", "long", "int", "b
 
 @rule(code="TW109", name="tensor-to-discarded", group="training", severity="error",
       summary="`x.to(device)` on a tensor with the result thrown away: tensors are not moved in place.",
-      fix="unsafe")
+      fix="unsafe", runtime=True)
 def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for stmt in flow.iter_nodes(a, ast.Expr):
@@ -6145,7 +6146,7 @@ _AFFINE_DEFAULTS = {
 
 @rule(code="TW110", name="numpy-without-detach", group="training", severity="error",
       summary="`.numpy()` on a tensor that requires grad raises; call `.detach()` first.", fix="safe",
-      module_wide=True)  # callers elsewhere in the file may run it under no_grad (_reach)
+      module_wide=True, runtime=True)  # callers elsewhere in the file may run it under no_grad (_reach)
 def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     for call in flow.calls_named(a, "numpy"):
@@ -6180,7 +6181,7 @@ def numpy_without_detach(ctx: Context) -> Iterator[Finding]:
 # ------------------------------------------------------------------ TW111
 @rule(code="TW111", name="layer-replaced-after-optimizer", group="training", severity="error",
       summary="A layer is replaced after the optimizer was built from the model's parameters: the new one never trains.",
-      module_wide=True)  # another function may take the new layer's parameters (_parameters_handed_over)
+      module_wide=True, runtime=True)  # another function may take the new layer's parameters (_parameters_handed_over)
 def layer_replaced_after_optimizer(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     builds = _optimizer_builds(ctx)
@@ -6218,7 +6219,7 @@ def layer_replaced_after_optimizer(ctx: Context) -> Iterator[Finding]:
 # ------------------------------------------------------------------ TW112
 @rule(code="TW112", name="scheduler-on-replaced-optimizer", group="training", severity="error",
       summary="The optimizer a scheduler was built on is replaced by a new one: the scheduler keeps changing the old one.",
-      module_wide=True)  # the steps of both may sit in other functions of the file (a script's globals)
+      module_wide=True, runtime=True)  # the steps of both may sit in other functions of the file (a script's globals)
 def scheduler_on_replaced_optimizer(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     builds = _scheduler_builds(a)
