@@ -2793,3 +2793,21 @@ def test_a_readme_upper_bound_on_torch_is_a_limit(tmp_path) -> None:
     assert lint_source(source, path, rules=rules) == []
     (tmp_path / "requirements.txt").write_text("numpy\n")  # a project root: its README is read there too
     assert lint_source(source, path, rules=rules) == []
+
+
+def test_a_scheduler_parameter_not_handed_after_the_new_optimizer_is_not_stepped() -> None:
+    """juansensio/blog's optimization notebook builds ``scheduler`` on the first optimizer,
+    trains with ``fit(model, optimizer, scheduler)``, then binds a new optimizer and calls
+    ``fit(model, optimizer)``, whose ``scheduler=None`` steps nothing: the old scheduler is
+    never stepped again. Handed to the later call, it is, and is reported."""
+    source = ("import torch\n\n\ndef train_epoch(model, opt):\n    opt.zero_grad()\n"
+              "    model(torch.ones(2)).sum().backward()\n    opt.step()\n\n\n"
+              "def fit(model, opt, scheduler=None):\n    for e in range(10):\n        train_epoch(model, opt)\n"
+              "        if scheduler:\n            scheduler.step()\n\n\n"
+              "m1 = torch.nn.Linear(2, 2)\nm2 = torch.nn.Linear(2, 2)\n"
+              "optimizer = torch.optim.SGD(m1.parameters(), lr=0.01)\n"
+              "scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)\nfit(m1, optimizer, scheduler)\n"
+              "optimizer = torch.optim.SGD(m2.parameters(), lr=0.001)\nfit(m2, optimizer)\n")
+    assert findings(source, "scheduler-on-replaced-optimizer") == []
+    handed = source.replace("fit(m2, optimizer)\n", "fit(m2, optimizer, scheduler=scheduler)\n")
+    assert [f.line for f in findings(handed, "scheduler-on-replaced-optimizer")] == [22]

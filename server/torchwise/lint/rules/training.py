@@ -6269,8 +6269,12 @@ def _assigns_by_name(a, scope: ast.AST) -> dict[str, list[ast.Assign]]:
 
 def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
     """``scheduler.step()`` runs after ``node``: later in ``scope``, or in a function of the
-    file that ``scope`` calls later (a script's ``train_epoch()``, which steps the globals)."""
-    elsewhere: set[str] = set()  # the functions of the file that step it
+    file that ``scope`` calls later (a script's ``train_epoch()``, which steps the globals).
+    Where that function's ``scheduler`` is its own parameter, only a call that hands it the
+    scheduler counts (juansensio/blog's ``fit(model, dl, optimizer)`` after the new optimizer,
+    whose ``scheduler=None`` steps nothing)."""
+    elsewhere: set[str] = set()  # the functions of the file that step it (the global)
+    handed: set[str] = set()  # ... that step a parameter of that name
     for c in flow.calls_named(a, "step"):
         if c.func.__class__ is not ast.Attribute or flow.dotted(c.func.value) != scheduler:  # type: ignore[attr-defined]
             continue
@@ -6279,9 +6283,30 @@ def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
             if flow.before(node, c) and not _steps_only_before(a, node, c):
                 return True
         elif getattr(func, "name", None):
-            elsewhere.add(func.name)  # type: ignore[attr-defined]
-    return bool(elsewhere) and any(flow.enclosing_function(a, c) is scope and flow.before(node, c)
-                                   for c in flow.calls_named(a, *elsewhere))
+            root = scheduler.partition(".")[0]
+            if root in _parameter_names(func):
+                handed.add(func.name)  # type: ignore[attr-defined]
+            elif root not in flow.local_bindings(a, func):
+                elsewhere.add(func.name)  # type: ignore[attr-defined]
+    if not elsewhere and not handed:
+        return False
+    root = scheduler.partition(".")[0]
+    for c in flow.calls_named(a, *elsewhere, *handed):
+        if flow.enclosing_function(a, c) is not scope or not flow.before(node, c):
+            continue
+        name = flow.last_name(c.func)
+        if name in elsewhere or any(flow.dotted(x) == scheduler or (x.__class__ is ast.Name and x.id == root)
+                                    for x in [*c.args, *(k.value for k in c.keywords)]):
+            return True
+    return False
+
+
+def _parameter_names(func: ast.AST) -> set[str]:
+    args = getattr(func, "args", None)
+    if args is None:
+        return set()
+    return {p.arg for p in (*args.posonlyargs, *args.args, *args.kwonlyargs)} | {
+        p.arg for p in (args.vararg, args.kwarg) if p is not None}
 
 
 _FLIPPED = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE, ast.Eq: ast.Eq}
