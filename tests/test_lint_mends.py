@@ -2811,3 +2811,22 @@ def test_a_scheduler_parameter_not_handed_after_the_new_optimizer_is_not_stepped
     assert findings(source, "scheduler-on-replaced-optimizer") == []
     handed = source.replace("fit(m2, optimizer)\n", "fit(m2, optimizer, scheduler=scheduler)\n")
     assert [f.line for f in findings(handed, "scheduler-on-replaced-optimizer")] == [22]
+
+
+def test_a_script_model_bound_again_later_is_the_one_bound_before_its_use() -> None:
+    """DiploDatos/AprendizajeProfundo's notebook trains and evaluates a CNN of convolutions
+    and linear layers (mode-free) and only later binds ``model`` to a classifier with
+    dropout: the evaluation sees the CNN. Evaluated after the second binding, it is reported."""
+    cnn = ("class CNN(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+           "        self.fc = nn.Linear(4, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n\n\n")
+    drop = ("class Drop(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.fc = nn.Linear(4, 2)\n        self.dp = nn.Dropout(0.5)\n\n"
+            "    def forward(self, x):\n        return self.fc(self.dp(x))\n\n\n")
+    train = ("optimizer = torch.optim.Adam(model.parameters())\nmodel.train()\nfor x, y in loader:\n"
+             "    optimizer.zero_grad()\n    loss_fn(model(x), y).backward()\n    optimizer.step()\n"
+             "with torch.no_grad():\n    for x, y in loader:\n        print(model(x))\n")
+    head = "import torch\nfrom torch import nn\n\n\n" + cnn + drop
+    source = head + "model = CNN()\n" + train + "model = Drop()\n"
+    assert findings(source, "missing-eval") == []
+    swapped = head + "model = Drop()\n" + train + "model = CNN()\n"
+    assert [f.line for f in findings(swapped, "missing-eval")] == [source.count("\n") - 1]

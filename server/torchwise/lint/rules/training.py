@@ -2517,6 +2517,16 @@ def _each_built_mode_free(a, name: ast.expr) -> bool | None:
     values = flow.memo(a, func, "assigned_values", lambda: _assigned_values(a, func)).get(name.id, ())
     # (``model = model.to(device)`` binds the same model again: not another one)
     values = [v for v in values if not (v.__class__ is ast.Name and v.id == name.id)]  # type: ignore[attr-defined]
+    loops = flow.enclosing_loops(a, name) if func is a.tree and len(values) > 1 else ()
+    if func is a.tree and len(values) > 1 and not any(flow.contains(loop, v) for loop in loops for v in values):
+        # a script's or a notebook's own code runs in order: only the bindings since the last one
+        # of a top-level statement before this use reach it (DiploDatos/AprendizajeProfundo's
+        # CNN, evaluated cells before ``model`` holds an LSTM classifier)
+        values = sorted((v for v in values if (v.lineno, v.col_offset) < (name.lineno, name.col_offset)),
+                        key=lambda v: (v.lineno, v.col_offset))
+        plain = [i for i, v in enumerate(values) if flow.parent(a, flow.statement_of(a, v)) is a.tree]
+        if plain:
+            values = values[plain[-1]:]
     if len(values) < 2:
         return None
     for value in values:
