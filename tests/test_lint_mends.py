@@ -2830,3 +2830,21 @@ def test_a_script_model_bound_again_later_is_the_one_bound_before_its_use() -> N
     assert findings(source, "missing-eval") == []
     swapped = head + "model = Drop()\n" + train + "model = CNN()\n"
     assert [f.line for f in findings(swapped, "missing-eval")] == [source.count("\n") - 1]
+
+
+def test_clearing_when_an_accumulation_window_opens_is_clearing() -> None:
+    """naver/sqlova clears when ``iB % accumulate_gradients == 0`` (a window of batches opens)
+    and steps in the ``elif`` arm where it closes: the arms run in different iterations of
+    the loop, and each window starts from cleared gradients. Arms chosen by a flag that stays
+    the same in every iteration keep the finding."""
+    source = ("import torch\n\n\ndef train(model, loader, opt, accumulate_gradients=4):\n"
+              "    for iB, (x, y) in enumerate(loader):\n        loss = ((model(x) - y) ** 2).mean()\n"
+              "        if iB % accumulate_gradients == 0:\n            opt.zero_grad()\n            loss.backward()\n"
+              "            if accumulate_gradients == 1:\n                opt.step()\n"
+              "        elif iB % accumulate_gradients == (accumulate_gradients - 1):\n"
+              "            loss.backward()\n            opt.step()\n        else:\n            loss.backward()\n")
+    assert findings(source, "missing-zero-grad") == []
+    flag = source.replace("def train(model, loader, opt, accumulate_gradients=4):",
+                          "def train(model, loader, opt, accumulate_gradients=4, fresh=False):").replace(
+        "        if iB % accumulate_gradients == 0:\n", "        if fresh:\n")
+    assert [f.line for f in findings(flag, "missing-zero-grad")] == [14]

@@ -644,9 +644,26 @@ def _cleared_only_in_other_branches(ctx: Context, loop: ast.AST, step: ast.AST) 
     here = flow.branch_path(a, step, loop)
     for node in inside:
         there = flow.branch_path(a, node, loop)
-        if not any(k in here and here[k] != v for k, v in there.items()):
+        apart = [k for k, v in there.items() if k in here and here[k] != v]
+        if not apart:
             return None  # this clearing can run on the step's path
+        if any(anc.__class__ is ast.If and id(anc) in apart and _counts_iterations(a, anc.test, loop)  # type: ignore[attr-defined]
+               for anc in flow.ancestors(a, step)):
+            return None  # (an accumulation window: cleared in the iteration that opens it)
     return inside[0]
+
+
+def _counts_iterations(a, test: ast.expr, loop: ast.AST) -> bool:
+    """``test`` takes a counter of the loop modulo something (``iB % accumulate_gradients == 0``):
+    its arms run in different iterations, not on different runs (naver/sqlova clears when a window
+    of ``accumulate_gradients`` batches opens and steps when it closes)."""
+    counters = {n.id for n in ast.walk(loop.target) if n.__class__ is ast.Name} \
+        if loop.__class__ in (ast.For, ast.AsyncFor) else set()  # type: ignore[attr-defined]
+    counters.update(n.target.id for n in flow.walk_local(a, loop)
+                    if n.__class__ is ast.AugAssign and n.target.__class__ is ast.Name)  # type: ignore[attr-defined]
+    return any(n.__class__ is ast.BinOp and n.op.__class__ is ast.Mod and any(  # type: ignore[attr-defined]
+        x.__class__ is ast.Name and x.id in counters for x in ast.walk(n.left))  # type: ignore[attr-defined]
+        for n in ast.walk(test))
 
 
 def _zero_grad_fix(ctx: Context, loop: ast.AST, opt: ast.expr) -> Fix | None:
