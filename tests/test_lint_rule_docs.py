@@ -91,3 +91,15 @@ def test_rule_errors_are_one_line_with_exit_2() -> None:
         done = _torchwise(*args)
         assert done.returncode == 2 and done.stdout == ""
         assert len(done.stderr.strip().splitlines()) == 1 and "error" in done.stderr
+
+
+def test_a_code_span_may_run_on_to_the_next_line_of_its_paragraph() -> None:
+    """Markdown lets an inline code span wrap with its paragraph (a rule page's
+    ``if i % accum == 0: ... elif ...:`` broken over two lines); not past a blank line."""
+    from torchwise.lint.rule_docs import render_terminal
+
+    page = "Not where `if i % accum == 0:\nopt.step()` runs.\n\nA lone ` tick\n\nand `another` one.\n"
+    assert render_terminal(page, color=False) == (
+        "Not where if i % accum == 0:\nopt.step() runs.\n\nA lone ` tick\n\nand another one.\n")
+    coloured = render_terminal(page, color=True)
+    assert "\x1b[36mif i % accum == 0:\nopt.step()\x1b[0m" in coloured

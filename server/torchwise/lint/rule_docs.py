@@ -103,7 +103,7 @@ def what_it_finds(markdown: str) -> str:
 # ---------------------------------------------------------------- terminal rendering
 _BOLD, _DIM, _CYAN, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
-_STRONG = re.compile(r"\*\*(.+?)\*\*")
+_STRONG = re.compile(r"\*\*(.+?)\*\*", re.S)
 _CODE = re.compile(r"`([^`]+)`")
 _EMPHASIS = re.compile(r"(?<![*\w])\*([^*\s][^*]*?)\*(?![*\w])")
 
@@ -114,10 +114,24 @@ def render_terminal(markdown: str, color: bool) -> str:
     def style(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
+    def inline(text: str) -> str:
+        text = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
+        text = _STRONG.sub(lambda m: style(_BOLD, m.group(1)), text)
+        text = _EMPHASIS.sub(lambda m: m.group(1), text)
+        return _CODE.sub(lambda m: style(_CYAN, m.group(1)), text)
+
     out: list[str] = []
+    paragraph: list[str] = []  # prose lines: a code span may run on to the next line, not past a blank one
+
+    def flush() -> None:
+        if paragraph:
+            out.extend(inline("\n".join(paragraph)).split("\n"))
+            paragraph.clear()
+
     fenced = False
     for line in markdown.splitlines():
         if line.startswith("```"):
+            flush()
             fenced = not fenced
             continue
         if fenced:
@@ -125,12 +139,14 @@ def render_terminal(markdown: str, color: bool) -> str:
             continue
         heading = re.match(r"(#{1,6})\s+(.*)", line)
         if heading:
+            flush()
             title = heading.group(2)
             out.append(style(_BOLD, title.upper() if len(heading.group(1)) == 1 else title))
             continue
-        line = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", line)
-        line = _STRONG.sub(lambda m: style(_BOLD, m.group(1)), line)
-        line = _EMPHASIS.sub(lambda m: m.group(1), line)
-        line = _CODE.sub(lambda m: style(_CYAN, m.group(1)), line)
-        out.append(line)
+        if not line.strip():
+            flush()
+            out.append(line)
+            continue
+        paragraph.append(line)
+    flush()
     return "\n".join(out).rstrip() + "\n"
