@@ -2848,3 +2848,23 @@ def test_clearing_when_an_accumulation_window_opens_is_clearing() -> None:
                           "def train(model, loader, opt, accumulate_gradients=4, fresh=False):").replace(
         "        if iB % accumulate_gradients == 0:\n", "        if fresh:\n")
     assert [f.line for f in findings(flag, "missing-zero-grad")] == [14]
+
+
+def test_a_total_differentiated_after_its_loop_keeps_its_graph_on_purpose() -> None:
+    """ycq091044/ManyDG's MLDG step sums the domains' losses (each also backpropagated in the
+    loop), then asks ``autograd.grad(meta_train_loss, ..., create_graph=True)`` and runs
+    ``(meta_train_loss + meta_val_loss).backward()``: the total must stay a tensor. A total
+    only printed after the loop is reported."""
+    source = ("import torch\nfrom torch import autograd\n\n\ndef train(model, batches, optimizer):\n"
+              "    for _ in range(3):\n        meta_train_loss = 0\n        for x, y in batches:\n"
+              "            single = ((model(x) - y) ** 2).mean()\n            single.backward(retain_graph=True)\n"
+              "            meta_train_loss += single\n"
+              "        grads = autograd.grad(meta_train_loss, model.parameters(), create_graph=True)\n"
+              "        optimizer.zero_grad()\n        (meta_train_loss + sum(g.sum() for g in grads)).backward()\n"
+              "        optimizer.step()\n")
+    assert findings(source, "loss-accumulated-without-item") == []
+    printed = source.replace(
+        "        grads = autograd.grad(meta_train_loss, model.parameters(), create_graph=True)\n"
+        "        optimizer.zero_grad()\n        (meta_train_loss + sum(g.sum() for g in grads)).backward()\n"
+        "        optimizer.step()\n", "        print(meta_train_loss)\n")
+    assert [f.line for f in findings(printed, "loss-accumulated-without-item")] == [11]

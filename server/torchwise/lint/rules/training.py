@@ -5485,9 +5485,28 @@ def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = F
     if value not in backwarded or detached or reset or _window_total(a, node, loop, target) \
             or _per_model_total(a, loops, target):
         return False
-    if target and target in backwarded:
+    if target and (target in backwarded or _differentiated_after(a, loop, target)):
         return False  # summing losses to backward once: intended
     return not flow.under_grad_off(a, node)
+
+
+def _differentiated_after(a, loop: ast.AST, total: str) -> bool:
+    """After ``loop``, its function backpropagates an expression of ``total`` or hands it to
+    ``torch.autograd.grad`` (ycq091044/ManyDG's MLDG step: ``autograd.grad(meta_train_loss, ...,
+    create_graph=True)``, then ``(meta_train_loss + meta_val_loss).backward()``): the sum keeps
+    its graph on purpose."""
+    for n in flow.walk_local(a, flow.enclosing_function(a, loop)):
+        if n.__class__ is not ast.Call or flow.contains(loop, n) or not flow.before(loop, n):
+            continue
+        if flow.is_backward_call(n):
+            t = flow.backward_target(n)
+        elif _is_autograd_grad(n) and n.args:  # type: ignore[arg-type]
+            t = n.args[0]  # type: ignore[attr-defined]
+        else:
+            continue
+        if t is not None and any(flow.dotted(x) == total for x in ast.walk(t)):
+            return True
+    return False
 
 
 def _losses_kept_by_meters(ctx: Context) -> Iterator[Finding]:
