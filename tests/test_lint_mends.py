@@ -2868,3 +2868,17 @@ def test_a_total_differentiated_after_its_loop_keeps_its_graph_on_purpose() -> N
         "        optimizer.zero_grad()\n        (meta_train_loss + sum(g.sum() for g in grads)).backward()\n"
         "        optimizer.step()\n", "        print(meta_train_loss)\n")
     assert [f.line for f in findings(printed, "loss-accumulated-without-item")] == [11]
+
+
+def test_a_clear_under_a_flag_named_for_skipping_the_update_is_deliberate() -> None:
+    """opendilab/LightZero clears between backward() and step() only ``if ignore_grad:``, on a
+    rank whose tasks are solved, which still steps to stay in sync with the others: the
+    update is skipped on purpose. A clear under ``if not ignore_grad:`` or under a flag named
+    for something else is reported."""
+    source = ("import torch\n\n\ndef train(model, loader, opt, ignore_grad=False):\n    for x in loader:\n"
+              "        opt.zero_grad()\n        model(x).sum().backward()\n        if ignore_grad:\n"
+              "            opt.zero_grad()\n        opt.step()\n")
+    assert findings(source, "zero-grad-between-backward-and-step") == []
+    for other in ("not ignore_grad", "verbose"):
+        changed = source.replace("        if ignore_grad:\n", f"        if {other}:\n")
+        assert [f.line for f in findings(changed, "zero-grad-between-backward-and-step")] == [9], other

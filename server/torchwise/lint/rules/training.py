@@ -781,7 +781,7 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
                 if k == "step" and t != target and later is not None:
                     break  # another optimizer steps first: the first backward() may have been for it
                 if k == "step" and t == target and flow.same_branch(ctx.analysis, call, c):
-                    if _jumps_away(ctx.analysis, call, c) or _discards_non_finite(ctx.analysis, call, c):
+                    if _jumps_away(ctx.analysis, call, c) or _discards_on_purpose(ctx.analysis, call, c):
                         break  # the clear discards a bad step's gradients (then skips it, or steps on zeros)
                     if _grads_written_between(ctx.analysis, call, c):
                         break  # gradients put back by hand (``p.grad = g``) for the step to apply
@@ -937,9 +937,10 @@ _ARMS = (ast.If, ast.Try, ast.ExceptHandler, getattr(ast, "TryStar", ast.Try))
 _NON_FINITE = re.compile(r"isnan|isinf|isfinite|is_finite|(^|_)(nan|inf|overflow)(_|$)", re.I)
 
 
-def _discards_non_finite(a, clear: ast.AST, step: ast.AST) -> bool:
-    """``clear`` runs only under an ``if`` testing for NaN or infinity, which the step is
-    not in: gradients thrown away on purpose when they are not finite, the step taken on
+def _discards_on_purpose(a, clear: ast.AST, step: ast.AST) -> bool:
+    """``clear`` runs only under an ``if`` testing for NaN or infinity, or a flag named for
+    skipping the update, which the step is not in: gradients thrown away on purpose when they
+    are not finite (or the update is to be skipped), the step taken on
     zeros so that every rank of a distributed run still steps (yangdongchao/UniAudio: ``if
     math.isnan(grad_norm): optimizer.zero_grad()``, then ``optimizer.step()``)."""
     for anc in flow.ancestors(a, clear):
@@ -949,7 +950,23 @@ def _discards_non_finite(a, clear: ast.AST, step: ast.AST) -> bool:
                 (n.__class__ is ast.Name and _NON_FINITE.search(n.id)) or (n.__class__ is ast.Attribute and _NON_FINITE.search(n.attr))
                 for n in ast.walk(anc.test)):  # type: ignore[attr-defined]
             return True
+        if anc.__class__ is ast.If and _SKIP_FLAG.search(_flag_name(anc.test)):  # type: ignore[attr-defined]
+            return True  # (a flag that says to skip this update: opendilab/LightZero's ``if ignore_grad:``,
+            # for a rank whose tasks are solved, which still steps to stay in sync)
     return False
+
+
+# a flag named for skipping the update (``ignore_grad``, ``skip_update``, ``freeze``)
+_SKIP_FLAG = re.compile(r"ignore|skip|no_?update|freez|frozen|discard", re.I)
+
+
+def _flag_name(test: ast.expr) -> str:
+    """The name of a plain flag tested (``flag``, ``self.flag``, ``not flag``), else ``""``."""
+    if test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not:  # type: ignore[attr-defined]
+        return ""  # (``if not skip:`` clears where the update is kept)
+    if test.__class__ is ast.Name:
+        return test.id  # type: ignore[attr-defined]
+    return test.attr if test.__class__ is ast.Attribute else ""  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------ TW103
@@ -5495,18 +5512,27 @@ def _differentiated_after(a, loop: ast.AST, total: str) -> bool:
     ``torch.autograd.grad`` (ycq091044/ManyDG's MLDG step: ``autograd.grad(meta_train_loss, ...,
     create_graph=True)``, then ``(meta_train_loss + meta_val_loss).backward()``): the sum keeps
     its graph on purpose."""
-    for n in flow.walk_local(a, flow.enclosing_function(a, loop)):
-        if n.__class__ is not ast.Call or flow.contains(loop, n) or not flow.before(loop, n):
+    func = flow.enclosing_function(a, loop)
+    return any(total in names and not flow.contains(loop, call) and flow.before(loop, call)
+               for call, names in flow.memo(a, func, "differentiated", lambda: _differentiated(a, func)))
+
+
+def _differentiated(a, func: ast.AST) -> list[tuple[ast.Call, frozenset[str]]]:
+    """The function's ``backward()`` and ``torch.autograd.grad`` calls, each with the names
+    (dotted) in what it differentiates."""
+    out = []
+    for n in flow.calls_named(a, "backward", "grad"):
+        if flow.enclosing_function(a, n) is not func:
             continue
         if flow.is_backward_call(n):
             t = flow.backward_target(n)
-        elif _is_autograd_grad(n) and n.args:  # type: ignore[arg-type]
+        elif n.args and n.func.__class__ is ast.Attribute and n.func.attr == "grad" and _is_autograd_grad(n):  # type: ignore[attr-defined]
             t = n.args[0]  # type: ignore[attr-defined]
         else:
             continue
-        if t is not None and any(flow.dotted(x) == total for x in ast.walk(t)):
-            return True
-    return False
+        if t is not None:
+            out.append((n, frozenset(d for x in ast.walk(t) if (d := flow.dotted(x)))))  # type: ignore[arg-type]
+    return out
 
 
 def _losses_kept_by_meters(ctx: Context) -> Iterator[Finding]:
