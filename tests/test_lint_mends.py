@@ -2882,3 +2882,23 @@ def test_a_clear_under_a_flag_named_for_skipping_the_update_is_deliberate() -> N
     for other in ("not ignore_grad", "verbose"):
         changed = source.replace("        if ignore_grad:\n", f"        if {other}:\n")
         assert [f.line for f in findings(changed, "zero-grad-between-backward-and-step")] == [9], other
+
+
+def test_a_forward_that_samples_under_no_grad_a_few_calls_down() -> None:
+    """wenhaomin/DiffSTG's ``forward`` calls ``self.evaluate``, which samples in
+    ``self.p_sample_loop`` under its own ``torch.no_grad()`` (or in a module function that
+    does): autograd records nothing of the evaluation loop. Without that no_grad it is reported."""
+    source = ("import torch\nfrom torch import nn\n\n\ndef generalized_steps(x, net):\n    with torch.no_grad():\n"
+              "        return net(x)\n\n\nclass Diff(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.eps = nn.Linear(4, 4)\n        self.ddim = False\n\n    def p_sample_loop(self, x):\n"
+              "        with torch.no_grad():\n            for _ in range(10):\n                x = self.eps(x)\n"
+              "        return x\n\n    def evaluate(self, x):\n        if self.ddim:\n"
+              "            return generalized_steps(x, self.eps)\n        return self.p_sample_loop(x)\n\n"
+              "    def forward(self, x):\n        return self.evaluate(x)\n\n\n"
+              "def evals(loader):\n    model = Diff()\n    model.eval()\n    for x in loader:\n"
+              "        print(model(x))\n")
+    assert findings(source, "missing-no-grad") == []
+    recorded = source.replace("        with torch.no_grad():\n            for _ in range(10):\n"
+                              "                x = self.eps(x)\n", "        for _ in range(10):\n            x = self.eps(x)\n")
+    recorded = recorded.replace("    with torch.no_grad():\n        return net(x)\n", "    return net(x)\n")
+    assert [f.line for f in findings(recorded, "missing-no-grad")] == [33]

@@ -4414,10 +4414,33 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
         if _computes_without_grad(owner, forward):
             return True
         # or in a method of its own that ``forward`` calls (NVlabs/few-shot-vid2vid's
-        # ``forward`` hands its test-time pass to ``self.inference()``, which runs under no_grad)
-        return any(found is not None and found[0] is owner and _computes_without_grad(owner, found[1])
-                   for call in flow.calls_in(owner, forward)
-                   if (found := _called_method(owner, forward, call)) is not None)
+        # ``forward`` hands its test-time pass to ``self.inference()``, which runs under no_grad),
+        # a few calls down (wenhaomin/DiffSTG: ``forward`` -> ``evaluate`` -> ``p_sample_loop``)
+        return _hands_pass_to_grad_off(owner, forward)
+    return False
+
+
+def _hands_pass_to_grad_off(owner, forward: ast.AST, depth: int = 3) -> bool:
+    """A method of the class (or a function of its module) that ``forward`` calls, up to
+    ``depth`` calls down through the class's methods, runs its work in a no_grad block of its own."""
+    seen = {id(forward)}
+    frontier = [forward]
+    functions = flow.index(owner).functions
+    for _ in range(depth):
+        following = []
+        for func in frontier:
+            for call in flow.calls_in(owner, func):
+                found = _called_method(owner, func, call)
+                callee = found[1] if found is not None and found[0] is owner else (
+                    functions.get(call.func.id) if call.func.__class__ is ast.Name else None)  # type: ignore[attr-defined]
+                if callee is None or id(callee) in seen:
+                    continue
+                seen.add(id(callee))
+                if _computes_without_grad(owner, callee):
+                    return True
+                if found is not None:  # (the class's own methods are followed further)
+                    following.append(callee)
+        frontier = following
     return False
 
 
