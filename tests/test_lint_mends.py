@@ -2902,3 +2902,23 @@ def test_a_forward_that_samples_under_no_grad_a_few_calls_down() -> None:
                               "                x = self.eps(x)\n", "        for _ in range(10):\n            x = self.eps(x)\n")
     recorded = recorded.replace("    with torch.no_grad():\n        return net(x)\n", "    return net(x)\n")
     assert [f.line for f in findings(recorded, "missing-no-grad")] == [33]
+
+
+def test_a_mode_free_model_of_a_class_a_later_cell_defines_again_with_dropout() -> None:
+    """A notebook trains and evaluates a ``Net`` of linear layers (mode-free: leaving it in
+    train mode changes nothing), and a later cell defines ``Net`` again with dropout: the
+    model built before that cell is of the first class. Built after it, the model reads its
+    mode, and the evaluation in train mode is reported."""
+    net = ("class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+           "        self.fc = nn.Linear(4, 2)\n        self.extra = {}\n\n"
+           "    def forward(self, x):\n        return self.fc({}(x))\n\n\n")
+    plain = net.format("nn.Identity()", "self.extra")
+    dropped = net.format("nn.Dropout(0.5)", "self.extra")
+    run = ("model = Net()\noptimizer = torch.optim.Adam(model.parameters())\nmodel.train()\nfor x, y in loader:\n"
+           "    optimizer.zero_grad()\n    loss_fn(model(x), y).backward()\n    optimizer.step()\n"
+           "with torch.no_grad():\n    for x, y in loader:\n        print(model(x))\n\n\n")
+    head = "import torch\nfrom torch import nn\n\n\n"
+    source = head + plain + run + dropped
+    assert findings(source, "missing-eval") == []
+    later = head + plain + dropped + run
+    assert [f.line for f in findings(later, "missing-eval")] == [later.count("\n") - 2]

@@ -374,7 +374,7 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
         if func_type is None or func_type in _PARALLEL:
             return None
     if index is not None:
-        info = _class_in_effect(ctx, func_type, call)
+        info = class_in_effect(ctx, func_type, call.func)
         other = ctx
         if info is None:
             other, info = _project_class(ctx, func_type)
@@ -388,7 +388,7 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
         if sources and all(s is not None and s.kind == sources[0].kind for s in sources):
             return sources[0]  # (every Sequential the attribute may hold ends so: lightning-bolts' SSLEvaluator)
         return None
-    info = _class_in_effect(ctx, func_type, call)
+    info = class_in_effect(ctx, func_type, call.func)
     other = ctx
     if info is None:
         other, info = _project_class(ctx, func_type)  # a model class of another module
@@ -400,8 +400,8 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
     return _elsewhere(trace(other, _forward_return(other, info, None), depth + 1, top=False), ctx, other)
 
 
-def _class_in_effect(ctx: Context, qualname: str, call: ast.Call):
-    """The class of the file ``call``'s model was built from: of several of that name (a
+def class_in_effect(ctx: Context, qualname: str, model: ast.expr):
+    """The class of the file the ``model`` expression was built from: of several of that name (a
     notebook that defines ``Net`` again in a later cell), the last one defined before a
     construction in the module's own code, which runs in order (makaishi2/pytorch_book_info
     trains a logits ``Net`` long before a cell defines a softmax one); else the last (what
@@ -413,7 +413,7 @@ def _class_in_effect(ctx: Context, qualname: str, call: ast.Call):
     same = [c for c in a.classes.values() if c.qualname == qualname]
     if len(same) < 2:
         return info
-    built = _construction(ctx, call.func)
+    built = _construction(ctx, model) if model.__class__ in (ast.Name, ast.Attribute) else None
     if built is None or flow.enclosing_function(a, built) is not a.tree:
         return info
     earlier = [c for c in same if c.node.lineno < built.lineno]

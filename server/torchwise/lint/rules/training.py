@@ -2428,8 +2428,10 @@ def _model_mode_free(ctx: Context, model: ast.expr) -> bool:
         return each
     found = _weights.class_of_project(a, flow.safe_type(a, model) or "")
     if found is not None:
-        from torchwise.lint.rules.losses import _construction  # (the one look-up of a built object)
+        from torchwise.lint.rules.losses import _construction, class_in_effect  # (the one look-up of a built object)
 
+        if found[0] is a:  # (a class a notebook defines again later: the one the model was built from)
+            found = (a, class_in_effect(ctx, found[1].qualname, model) or found[1])
         built = _construction(ctx, model) if model.__class__ in (ast.Name, ast.Attribute) else None
         arguments = _init_arguments(a, built, found[1]) if built is not None else None
         if _class_mode_free(found[0], found[1], 0, arguments):
