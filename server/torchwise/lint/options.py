@@ -266,14 +266,27 @@ def _environment_files(folder: str) -> list[str]:
     return out
 
 
-def _python_ceiling(paths: list[str]) -> str:
-    """The first torch that the Python the nearest of these conda environments pins cannot run."""
+def _texts(paths: list[str]) -> Iterator[str]:
+    """The start of each of these files that can be read, in order."""
     for path in paths:
         try:
             with open(path, encoding="utf-8", errors="replace") as f:
-                text = f.read(200_000)
+                yield f.read(200_000)
         except OSError:
             continue
+
+
+def _first_excluded(bound: "re.Match[str]") -> str:
+    """``"<X.Y"``: the first release an upper bound leaves out, from its match's groups (the
+    operator, major, minor, patch): ``<=2.0.1`` and ``<2.0.1`` still allow a 2.0; ``<2.4`` and
+    ``<2.4.0`` allow no 2.4."""
+    op, major, minor, patch = bound.group(1), int(bound.group(2)), int(bound.group(3)), int(bound.group(4) or 0)
+    return f"<{major}.{minor + 1 if op == '<=' or patch else minor}"
+
+
+def _python_ceiling(paths: list[str]) -> str:
+    """The first torch that the Python the nearest of these conda environments pins cannot run."""
+    for text in _texts(paths):
         pinned = _CONDA_PYTHON.search(text)
         if not pinned:
             return ""
@@ -287,24 +300,18 @@ _READMES = ("README.md", "README.rst", "README.txt", "README", "readme.md")
 # a code block (BICLab/Spike-Driven-Transformer's ``1.10.0 <= pytorch < 2.0.0``, ``- torch<2.0``);
 # not one inside a sentence or a ``pip install`` command
 _README_CEILING = re.compile(r"""^[ \t>*+`|-]*(?:v?\d+(?:\.\d+)*\s*<=?\s*)?(?:py)?torch\s*"""
-                             r"""(?:(?:==|>=|~=|!=|>)\s*v?[\w.*+]+\s*,\s*)*(<=|<)\s*v?(\d+)\.(\d+)(?:\.(\d+))?[ \t`|]*$""",
-                             re.MULTILINE | re.IGNORECASE)
+                             r"""(?:(?:==|>=|~=|!=|>)\s*v?[\w.*+]+\s*,\s*)*"""
+                             r"""(<=|<)\s*v?(\d+)\.(\d+)(?:\.(\d+))?[ \t`|]*$""", re.MULTILINE | re.IGNORECASE)
 
 
 def _readme_ceiling(paths: list[str]) -> str:
     """The first torch a README's requirements exclude (``"<2.0"``), or ``""``: an upper bound
     written by hand is a limit the authors state (a lower bound or an ``==`` there only records
     their environment, and is not read)."""
-    for path in paths:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                text = f.read(200_000)
-        except OSError:
-            continue
+    for text in _texts(paths):
         found = _README_CEILING.search(text)
         if found is not None:
-            major, minor, patch = int(found.group(2)), int(found.group(3)), int(found.group(4) or 0)
-            return f"<{major}.{minor + 1 if found.group(1) == '<=' or patch else minor}"
+            return _first_excluded(found)
     return ""
 
 
@@ -326,9 +333,7 @@ def _pinned_in(text: str) -> str | None:
     ceiling = _CEILING.search(text)
     above = ""
     if ceiling is not None:
-        major, minor, patch = int(ceiling.group(2)), int(ceiling.group(3)), int(ceiling.group(4) or 0)
-        # (``<=2.0.1`` and ``<2.0.1`` still allow a 2.0; ``<2.4`` and ``<2.4.0`` allow no 2.4)
-        above = f"<{major}.{minor + 1 if ceiling.group(1) == '<=' or patch else minor}"
+        above = _first_excluded(ceiling)
     elif lower is not None and lower.group(1) == "~=" and (compatible := _COMPATIBLE.search(text)) is not None:
         major, minor = int(compatible.group(1)), int(compatible.group(2))
         above = f"<{major}.{minor + 1}" if compatible.group(3) else f"<{major + 1}.0"
