@@ -2922,3 +2922,16 @@ def test_a_mode_free_model_of_a_class_a_later_cell_defines_again_with_dropout() 
     assert findings(source, "missing-eval") == []
     later = head + plain + dropped + run
     assert [f.line for f in findings(later, "missing-eval")] == [later.count("\n") - 2]
+
+
+def test_a_member_registered_by_add_module_with_keywords() -> None:
+    """guanguanboy/paper_reimplementation's ENCAM appends each group to a plain list and
+    registers it in the same loop with ``self.add_module(name='group_%d' % i, module=group)``:
+    the keyword form registers as the positional one does. Without that call it is reported."""
+    source = ("import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.group_list = []\n        for i in range(3):\n            group = nn.Linear(4, 4)\n"
+              "            self.add_module(name='group_%d' % i, module=group)\n            self.group_list.append(group)\n\n"
+              "    def forward(self, x):\n        for g in self.group_list:\n            x = g(x)\n        return x\n")
+    assert findings(source, "unregistered-submodules") == []
+    bare = source.replace("            self.add_module(name='group_%d' % i, module=group)\n", "")
+    assert [f.line for f in findings(bare, "unregistered-submodules")] == [7]

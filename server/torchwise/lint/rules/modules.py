@@ -518,7 +518,7 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
         for n in nodes:
             kind = n.__class__
             if kind is ast.Call and _registers(n):
-                if any(mentions(arg) for arg in n.args):
+                if any(mentions(arg) for arg in _arguments(n)):
                     return True
             # an element handed to a module built by the class, which registers it (fairseq's
             # Linformer layer: "wrap in a list so it's not automatically registered", then
@@ -558,7 +558,7 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                     and n.args[-1].__class__ is ast.Name and any(
                         m.__class__ is ast.Call and (_registers(m) or _into_registered(info, m))
                         and any(x.__class__ is ast.Name and x.id == n.args[-1].id
-                                for arg in m.args for x in flow.subtree(arg)) for m in nodes):
+                                for arg in _arguments(m) for x in flow.subtree(arg)) for m in nodes):
                 return True  # (or also added to a registered container of the class, alone or in a
                 # module built around it: laurenjack/variance-min-classification's ``self.linears.append(linear)``
                 # beside ``self.layers.append(nn.Sequential(linear, nn.ReLU()))``)
@@ -673,8 +673,13 @@ def _registers_loop_target(loop: ast.For, info) -> bool:
                                           for n in ast.walk(method))
 
     return any(isinstance(n, ast.Call) and any(isinstance(m, ast.Name) and m.id in bound
-                                               for arg in n.args for m in ast.walk(arg)) and registers(n)
+                                               for arg in _arguments(n) for m in ast.walk(arg)) and registers(n)
                for stmt in loop.body for n in ast.walk(stmt))
+
+
+def _arguments(call: ast.Call) -> list[ast.expr]:
+    """A call's arguments, positional and keyword (``self.add_module(name=..., module=group)``)."""
+    return [*call.args, *(k.value for k in call.keywords)]
 
 
 _ITERATION_WRAPPERS = frozenset({"enumerate", "list", "tuple", "reversed", "sorted"})
