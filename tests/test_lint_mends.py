@@ -2935,3 +2935,40 @@ def test_a_member_registered_by_add_module_with_keywords() -> None:
     assert findings(source, "unregistered-submodules") == []
     bare = source.replace("            self.add_module(name='group_%d' % i, module=group)\n", "")
     assert [f.line for f in findings(bare, "unregistered-submodules")] == [7]
+
+
+def test_a_plain_container_of_a_module_that_is_only_ever_called(tmp_path: Path, capsys, monkeypatch) -> None:
+    """yael-vinker/CLIPasso's ``Loss`` keeps its CLIP losses in a plain dict (each moved and
+    put in eval mode by its own constructor), and the scripts only build it and call it
+    (``loss_func = Loss(args)``, ``loss_func(sketches, targets)``): nothing ever lists, moves,
+    saves or switches its parameters. A script that moves it, or keeps it in another module,
+    keeps the finding."""
+    from torchwise.cli import main
+
+    loss = ("import torch\nfrom torch import nn\n\n\nclass ClipLoss(nn.Module):\n    def __init__(self, device):\n"
+            "        super().__init__()\n        self.model = nn.Linear(4, 4).to(device)\n        self.model.eval()\n\n"
+            "    def forward(self, x):\n        return self.model(x).mean()\n\n\n"
+            "class Loss(nn.Module):\n    def __init__(self, device):\n        super().__init__()\n"
+            "        self.loss_mapper = {'clip': ClipLoss(device)}\n\n"
+            "    def forward(self, x):\n        return {k: f(x) for k, f in self.loss_mapper.items()}\n")
+    script = ("import torch\nfrom losses import Loss\n\n\ndef main(points, steps):\n    loss_func = Loss('cuda')\n"
+              "    optimizer = torch.optim.Adam([points])\n    for _ in range(steps):\n        optimizer.zero_grad()\n"
+              "        sum(loss_func(points).values()).backward()\n        optimizer.step()\n")
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "losses.py").write_text(loss)
+    (tmp_path / "train.py").write_text(script)
+    monkeypatch.chdir(tmp_path)
+
+    def lines() -> list[str]:
+        capsys.readouterr()
+        main(["check", "--isolated", "--exit-zero", "--select", "unregistered-submodules", "--output-format", "concise", "."])
+        return [x.split(":")[0] + ":" + x.split(":")[1] for x in capsys.readouterr().out.splitlines() if "TW302" in x]
+
+    assert lines() == []
+    (tmp_path / "train.py").write_text(script.replace("    loss_func = Loss('cuda')\n",
+                                                      "    loss_func = Loss('cuda')\n    loss_func.to('cuda')\n"))
+    assert lines() == ["losses.py:18"]
+    (tmp_path / "train.py").write_text(script + "\n\nclass Holder(torch.nn.Module):\n    def __init__(self):\n"
+                                       "        super().__init__()\n        self.loss = Loss('cpu')\n")
+    assert lines() == ["losses.py:18"]
+

@@ -277,7 +277,7 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                 if found is None or _registered_apart(ctx, info, attr) or _nothing_to_register(ctx, elements) \
                         or _only_read_where_built(ctx, info, attr, method_scope) or _kept_by_hand(ctx, info, attr) \
                         or _deleted_where_built(ctx, attr, method_scope) or _frozen_apart(ctx, info, attr) \
-                        or _switched_to_eval_where_built(ctx, info, attr):
+                        or _switched_to_eval_where_built(ctx, info, attr) or _only_called(ctx, info):
                     continue
                 kind, shown = found
                 wrapper = "ModuleDict" if kind == "dict" else "ModuleList"
@@ -311,6 +311,54 @@ def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
                     f"use `nn.{wrapper}`",
                     fix,
                 )
+
+
+def _only_called(ctx: Context, info) -> bool:
+    """Every instance of the class that the file and its project build is bound to a plain
+    name and only called (``loss_func = Loss(args)``, then ``loss_func(sketches, targets)``):
+    nothing moves, saves, switches or lists its parameters, nor holds it in a module that
+    would, so what its plain container keeps out of them is never missed (yael-vinker/CLIPasso's
+    loss mapper: a dict of CLIP losses, each moved and put in eval mode by its own constructor).
+    Once per class and project revision."""
+    a = ctx.analysis
+
+    def compute(project) -> bool:
+        analyses = [a]
+        if project is not None:
+            from torchwise.project.callers import Incomplete, _mentioning
+
+            try:
+                with project.lock:
+                    units = [project.unit_at(path) for path in _mentioning(project, info.name + "(", None)]
+            except Incomplete:
+                return False
+            except Exception:  # the project model must never break a rule
+                return False
+            analyses += [u.analysis for u in units if u is not None and u.analysis is not a]
+        built = False
+        for other in analyses:
+            for call in flow.calls_named(other, info.name):
+                if other is a and flow.safe_qualname(a, call.func) != info.qualname:
+                    continue
+                if not _bound_and_only_called(other, call):
+                    return False
+                built = True
+        return built
+
+    return flow.per_revision(a, f"only_called:{id(info.node)}", compute)  # type: ignore[return-value]
+
+
+def _bound_and_only_called(a, call: ast.Call) -> bool:
+    """``name = call`` whose every read of ``name`` (in its function, or in the file where it
+    is a module's global) calls it."""
+    stmt = flow.parent(a, call)
+    if stmt.__class__ is not ast.Assign or len(stmt.targets) != 1 or stmt.targets[0].__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return False
+    name = stmt.targets[0].id  # type: ignore[attr-defined]
+    scope = flow.enclosing_function(a, call)
+    reads = [n for n in (flow.walk_local(a, scope) if scope is not a.tree else flow.index(a).refs_by_name.get(name, ()))
+             if n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is ast.Load]  # type: ignore[attr-defined]
+    return all(flow.parent(a, n).__class__ is ast.Call and flow.parent(a, n).func is n for n in reads)  # type: ignore[attr-defined]
 
 
 # what a module does for its registered children's parameters, which a class may do by hand
