@@ -2971,4 +2971,3 @@ def test_a_plain_container_of_a_module_that_is_only_ever_called(tmp_path: Path, 
     (tmp_path / "train.py").write_text(script + "\n\nclass Holder(torch.nn.Module):\n    def __init__(self):\n"
                                        "        super().__init__()\n        self.loss = Loss('cpu')\n")
     assert lines() == ["losses.py:18"]
-
