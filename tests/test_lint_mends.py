@@ -2971,3 +2971,29 @@ def test_a_plain_container_of_a_module_that_is_only_ever_called(tmp_path: Path, 
     (tmp_path / "train.py").write_text(script + "\n\nclass Holder(torch.nn.Module):\n    def __init__(self):\n"
                                        "        super().__init__()\n        self.loss = Loss('cpu')\n")
     assert lines() == ["losses.py:18"]
+
+
+def test_a_step_method_of_a_class_a_package_re_exports(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Adversarial-Deep-Learning/code-soup's tutorial imports ``GAN`` from the package
+    ``code_soup.ch5.models``, whose ``__init__`` re-exports it from ``gan.py``: its ``step``
+    method, which backpropagates and steps the discriminator's own optimizer without clearing
+    it, is seen through the re-export (a held-out recall case)."""
+    from torchwise.cli import main
+
+    gan = ("import torch\nfrom torch import nn\n\n\nclass Discriminator(nn.Module):\n    def __init__(self):\n"
+           "        super().__init__()\n        self.net = nn.Linear(4, 1)\n"
+           "        self.optimizer = torch.optim.Adam(self.parameters())\n\n    def forward(self, x):\n"
+           "        return self.net(x)\n\n\nclass GAN:\n    def __init__(self):\n        self.discriminator = Discriminator()\n\n"
+           "    def step(self, data):\n        loss = self.discriminator(data).mean()\n        loss.backward()\n"
+           "        self.discriminator.optimizer.step()\n        return loss.item()\n")
+    models = tmp_path / "code_soup" / "ch5" / "models"
+    models.mkdir(parents=True)
+    (models / "gan.py").write_text(gan)
+    (models / "__init__.py").write_text("from code_soup.ch5.models.gan import GAN\n")
+    (tmp_path / "train.py").write_text("from code_soup.ch5.models import GAN\n\n\ndef main(loader):\n    gan = GAN()\n"
+                                       "    for data in loader:\n        gan.step(data)\n")
+    (tmp_path / "pyproject.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--isolated", "--exit-zero", "--select", "missing-zero-grad", "--output-format", "concise", "."])
+    out = [x.split(":")[0] + ":" + x.split(":")[1] for x in capsys.readouterr().out.splitlines() if "TW101" in x]
+    assert out == ["train.py:7"]

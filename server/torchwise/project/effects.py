@@ -380,11 +380,6 @@ class Summaries:
         owned = self._owners.get(id(func))
         return owned[2] if owned is not None and owned[0] is func else self.analysis
 
-    def method_names(self) -> frozenset[str]:
-        """Names of the methods of this module's classes and of the project modules' it
-        imports (``step``: a class of the project may define one)."""
-        return self._method_names()
-
     def _method_names(self) -> frozenset[str]:
         """Names of the methods of the classes of this module and, with a project, of the
         project modules it imports: the only ``obj.method()`` calls ``_bound_callee`` asks
@@ -442,6 +437,10 @@ class Summaries:
         seen: set = set()
         for _name, qualname in self._imports(env):
             path = module_file(project, qualname)  # the module the name comes from (or is)
+            if path is not None and path.name == "__init__.py":  # a package's re-export: where it is defined
+                found = env.lookup(qualname)
+                if found is not None and found.qualname != qualname and env.owns(found.qualname):
+                    path, qualname = module_file(project, found.qualname) or path, found.qualname
             if path is None or path in seen:
                 continue
             seen.add(path)

@@ -316,8 +316,9 @@ def _bound_calls(ctx: Context, summaries) -> Iterator[tuple[ast.Call, ast.AST, o
                 and summaries.is_bound(call):  # type: ignore[attr-defined]
             seen.add(id(call))
             yield call, callee, summaries.analysis_of(callee)
-    if "step" not in summaries.method_names():
-        return  # (no class of the file, nor of a module it imports from the project, defines ``step``)
+    if "step" not in summaries.helper_names():
+        return  # (nothing of the file, nor of a module it imports from the project, defines ``step``: the
+        # helper names, not only the methods of the classes it sees, for a class a package re-exports)
     for call in flow.calls_named(a, "step"):
         func = call.func
         if id(call) in seen or func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name \
