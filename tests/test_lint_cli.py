@@ -253,3 +253,19 @@ def test_a_folder_walk_skips_caches_and_notebook_autosaves(tmp_path: Path, capsy
     assert {Path(d["path"]).name for d in json.loads(out)} == {"a.py", "b.py"}
     _, out, _ = run_cli(capsys, "--format", "json", str(tmp_path / ".ipynb_checkpoints" / "copy.py"))
     assert {Path(d["path"]).name for d in json.loads(out)} == {"copy.py"}
+
+
+def test_a_folder_walk_skips_macos_metadata(tmp_path: Path, capsys) -> None:
+    """A zip made on a Mac carries ``__MACOSX/`` and ``._name.py`` AppleDouble files: binary
+    metadata, never code (FangyunWei/SLRT commits ``._vposer_smpl.py`` beside its module). A
+    folder's walk leaves them out instead of reporting an unreadable file; named on the
+    command line, such a file is still read, and its error said."""
+    apple = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02\xff\xfe"
+    (tmp_path / "a.py").write_text(BAD, encoding="utf-8")
+    (tmp_path / "._a.py").write_bytes(apple)
+    (tmp_path / "__MACOSX").mkdir()
+    (tmp_path / "__MACOSX" / "._a.py").write_bytes(apple)
+    code, out, err = run_cli(capsys, "--format", "json", str(tmp_path))
+    assert {Path(d["path"]).name for d in json.loads(out)} == {"a.py"} and "error" not in err
+    code, out, err = run_cli(capsys, "--format", "json", str(tmp_path / "._a.py"))
+    assert code == 2 and "._a.py" in err

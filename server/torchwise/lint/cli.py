@@ -179,8 +179,8 @@ def _walk_files(directory: Path, respect_gitignore: bool, problems: list[str] | 
                 problems.append(f"{d}: cannot read directory: {exc.strerror or exc}")
             return
         for name, kind in entries:
-            if name in SKIPPED_DIRS:
-                continue
+            if name in SKIPPED_DIRS or name.startswith("._"):
+                continue  # (``._x.py``: the AppleDouble metadata macOS writes beside a file on a foreign disk)
             entry = d / name
             if kind == "file":  # the listing said so: no stat (the bulk of a large tree)
                 if not (respect_gitignore and ignore.ignored(entry, False)) and entry.suffix in CHECKED_SUFFIXES:

@@ -16,12 +16,13 @@ from typing import Callable, Iterator
 EXCLUDED_TOPS = frozenset({"torch", "torchvision", "torchaudio"})
 # Folders no walk of the workspace enters, committed or not (as ruff's default excludes):
 # version control, caches, environments, installed packages, build output, Jupyter's
-# autosaved copies of notebooks (``.ipynb_checkpoints/x-checkpoint.ipynb``). Both walks
+# autosaved copies of notebooks (``.ipynb_checkpoints/x-checkpoint.ipynb``), the macOS
+# metadata a zip made on a Mac carries (``__MACOSX/._train.py``: binary, never code). Both walks
 # also skip a folder holding ``pyvenv.cfg`` (a virtual environment, whatever its name).
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "__pycache__", ".venv", "venv", ".tox", ".nox",
                           ".mypy_cache", ".ruff_cache", ".pytest_cache", ".pytype", "node_modules",
                           ".ipynb_checkpoints", "__pypackages__", "site-packages", ".eggs", ".direnv",
-                          "dist", "_build", "buck-out"})
+                          "dist", "_build", "buck-out", "__MACOSX"})
 # The project index also leaves out every dot-folder and ``build``/``env``: a module found
 # twice (``build/lib/pkg/x.py`` beside ``pkg/x.py``) would make imports ambiguous, while
 # ``torchwise check`` on a folder checks what the user keeps there, as ruff does.
