@@ -962,7 +962,7 @@ _SKIP_FLAG = re.compile(r"ignore|skip|no_?update|freez|frozen|discard", re.I)
 
 
 def _flag_name(test: ast.expr) -> str:
-    """The name of a plain flag tested (``flag``, ``self.flag``, ``not flag``), else ``""``."""
+    """The name of a plain flag tested for truth (``flag``, ``self.flag``), else ``""``."""
     if test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not:  # type: ignore[attr-defined]
         return ""  # (``if not skip:`` clears where the update is kept)
     if test.__class__ is ast.Name:
@@ -6373,6 +6373,7 @@ def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
     whose ``scheduler=None`` steps nothing)."""
     elsewhere: set[str] = set()  # the functions of the file that step it (the global)
     handed: set[str] = set()  # ... that step a parameter of that name
+    root = scheduler.partition(".")[0]
     for c in flow.calls_named(a, "step"):
         if c.func.__class__ is not ast.Attribute or flow.dotted(c.func.value) != scheduler:  # type: ignore[attr-defined]
             continue
@@ -6381,14 +6382,12 @@ def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
             if flow.before(node, c) and not _steps_only_before(a, node, c):
                 return True
         elif getattr(func, "name", None):
-            root = scheduler.partition(".")[0]
             if root in _parameter_names(func):
                 handed.add(func.name)  # type: ignore[attr-defined]
             elif root not in flow.local_bindings(a, func):
                 elsewhere.add(func.name)  # type: ignore[attr-defined]
     if not elsewhere and not handed:
         return False
-    root = scheduler.partition(".")[0]
     for c in flow.calls_named(a, *elsewhere, *handed):
         if flow.enclosing_function(a, c) is not scope or not flow.before(node, c):
             continue
@@ -6400,6 +6399,7 @@ def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
 
 
 def _parameter_names(func: ast.AST) -> set[str]:
+    """Every parameter name of a function (``*args`` and ``**kwargs`` too); none for a module."""
     args = getattr(func, "args", None)
     if args is None:
         return set()
