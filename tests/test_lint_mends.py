@@ -2997,3 +2997,23 @@ def test_a_step_method_of_a_class_a_package_re_exports(tmp_path: Path, capsys, m
     main(["check", "--isolated", "--exit-zero", "--select", "missing-zero-grad", "--output-format", "concise", "."])
     out = [x.split(":")[0] + ":" + x.split(":")[1] for x in capsys.readouterr().out.splitlines() if "TW101" in x]
     assert out == ["train.py:7"]
+
+
+def test_a_value_built_on_one_arm_of_a_conditional_expression_is_of_that_type() -> None:
+    """gimpong/AAAI22-MeCoQ builds ``WarmUpAndCosineDecayScheduler(...) if config.use_scheduler
+    else None``: where there is a scheduler it is that class of the project (no torch scheduler:
+    its ``step`` writes the rate of the coming update), not a name that only sounds like one.
+    A torch ``StepLR`` built the same way is reported."""
+    source = ("import numpy as np\nimport torch\n\n\nclass WarmUp:\n    def __init__(self, optimizer, n):\n"
+              "        self.optimizer = optimizer\n        self.step_counter = 0\n"
+              "        self.lr_schedule = np.linspace(0.0, 0.1, n)\n\n    def step(self):\n"
+              "        curr_lr = self.lr_schedule[self.step_counter]\n"
+              "        for param_group in self.optimizer.param_groups:\n            param_group['lr'] = curr_lr\n"
+              "        self.step_counter += 1\n        return curr_lr\n\n\n"
+              "def main(model, loader, use_scheduler):\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+              "    lr_scheduler = WarmUp(optimizer, 100) if use_scheduler else None\n    for x in loader:\n"
+              "        if lr_scheduler is not None:\n            lr_scheduler.step()\n        optimizer.zero_grad()\n"
+              "        model(x).sum().backward()\n        optimizer.step()\n")
+    assert findings(source, "scheduler-step-before-optimizer-step") == []
+    torch_one = source.replace("WarmUp(optimizer, 100) if use_scheduler", "torch.optim.lr_scheduler.StepLR(optimizer, 1) if use_scheduler")
+    assert [f.line for f in findings(torch_one, "scheduler-step-before-optimizer-step")] == [24]

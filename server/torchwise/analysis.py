@@ -929,6 +929,10 @@ class Analysis:
         if isinstance(expr, ast.UnaryOp):
             value = self.resolve(expr.operand, scope)
             return value if value is not None and value.qualname == TENSOR else None
+        if isinstance(expr, ast.IfExp):  # ``X(...) if flag else None``: an X where there is one
+            arms = [arm for arm in (expr.body, expr.orelse) if not (isinstance(arm, ast.Constant) and arm.value is None)]
+            values = [self.resolve(arm, scope) for arm in arms]
+            return values[0] if values and values[0] is not None and all(v == values[0] for v in values) else None
         if isinstance(expr, ast.Await):
             return None
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
