@@ -3017,3 +3017,17 @@ def test_a_value_built_on_one_arm_of_a_conditional_expression_is_of_that_type() 
     assert findings(source, "scheduler-step-before-optimizer-step") == []
     torch_one = source.replace("WarmUp(optimizer, 100) if use_scheduler", "torch.optim.lr_scheduler.StepLR(optimizer, 1) if use_scheduler")
     assert [f.line for f in findings(torch_one, "scheduler-step-before-optimizer-step")] == [24]
+
+
+def test_a_deprecated_fallback_after_an_arm_that_returns_the_new_api() -> None:
+    """pablo-reyes8/multiscale-vision-transformers returns ``torch.amp.GradScaler(device)`` under
+    ``if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler"):`` and only after that ``if``
+    falls back to ``torch.cuda.amp.GradScaler()``: the fallback runs only on a torch without the
+    new class, where the old one is not deprecated. An arm that does not return leaves it reported."""
+    source = ("import torch\n\n\ndef make_grad_scaler(device='cuda'):\n"
+              "    if hasattr(torch, 'amp') and hasattr(torch.amp, 'GradScaler'):\n        try:\n"
+              "            return torch.amp.GradScaler(device)\n        except Exception:\n            pass\n"
+              "    return torch.cuda.amp.GradScaler()\n")
+    assert findings(source, "deprecated-cuda-amp") == []
+    kept = source.replace("            return torch.amp.GradScaler(device)\n", "            print(torch.amp.GradScaler)\n")
+    assert [f.line for f in findings(kept, "deprecated-cuda-amp")] == [10]

@@ -515,14 +515,42 @@ def _lacking_spans(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
             up = parents.get(id(call))
             negated = up.__class__ is ast.UnaryOp and up.op.__class__ is ast.Not  # type: ignore[union-attr]
             test = up if negated else call
+            if not negated and up.__class__ is ast.BoolOp and up.op.__class__ is ast.And:  # type: ignore[union-attr]
+                test = up  # (``hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler")``)
             branch = parents.get(id(test))
             if branch.__class__ not in (ast.If, ast.IfExp) or branch.test is not test:  # type: ignore[union-attr]
                 continue
             arm = branch.body if negated else branch.orelse  # type: ignore[union-attr]
             nodes = arm if isinstance(arm, list) else [arm]
+            if not nodes and branch.__class__ is ast.If and not negated and _returns(branch.body):  # type: ignore[union-attr]
+                nodes = _rest_of_block(parents, branch)  # (the arm that has it returns: what follows is the fallback)
             if nodes:
                 found.append(((nodes[0].lineno, nodes[0].col_offset), (nodes[-1].end_lineno, nodes[-1].end_col_offset)))
     return found
+
+
+def _returns(body: list[ast.stmt]) -> bool:
+    """The block ends by returning: its last statement is a ``return``, or a ``try`` whose
+    body does (pablo-reyes8/multiscale-vision-transformers: ``try: return torch.amp.GradScaler(...)
+    except Exception: pass``, the fallback after it run only where torch lacks the new class)."""
+    last = body[-1] if body else None
+    if last.__class__ is ast.Return:
+        return True
+    if last.__class__ is ast.Try:
+        return _returns(last.body)  # type: ignore[attr-defined]
+    if last.__class__ is ast.If:
+        return _returns(last.body) and _returns(last.orelse)  # type: ignore[attr-defined]
+    return False
+
+
+def _rest_of_block(parents: dict, stmt: ast.stmt) -> list[ast.stmt]:
+    """The statements after ``stmt`` in the block that holds it."""
+    holder = parents.get(id(stmt))
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(holder, field, None)
+        if block.__class__ is list and any(s is stmt for s in block):
+            return block[[i for i, s in enumerate(block) if s is stmt][0] + 1:]
+    return []
 
 
 def _asks_torch_for(a, test: ast.AST) -> bool:
