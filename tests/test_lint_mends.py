@@ -3031,3 +3031,15 @@ def test_a_deprecated_fallback_after_an_arm_that_returns_the_new_api() -> None:
     assert findings(source, "deprecated-cuda-amp") == []
     kept = source.replace("            return torch.amp.GradScaler(device)\n", "            print(torch.amp.GradScaler)\n")
     assert [f.line for f in findings(kept, "deprecated-cuda-amp")] == [10]
+
+
+def test_a_script_setting_at_its_top_is_flipped_by_its_user() -> None:
+    """bubbliiiing/yolo3-pytorch's ``train.py`` sets ``fp16 = False`` at its top, a setting its
+    user edits, then builds ``torch.cuda.amp.GradScaler()`` under ``if fp16:``: that arm runs
+    once the user turns it on, and is reported. A flag a function binds once to a constant
+    (zoology's ``autocast_disabled = False``) still rules its arm out."""
+    source = ("import torch\n\nfp16 = False\nif fp16:\n    from torch.cuda.amp import GradScaler\n"
+              "    scaler = GradScaler()\n")
+    assert [f.line for f in findings(source, "deprecated-cuda-amp")] == [6]
+    local = "import torch\n\n\ndef main():\n" + "".join("    " + line + "\n" for line in source.splitlines()[2:])
+    assert findings(local, "deprecated-cuda-amp") == []

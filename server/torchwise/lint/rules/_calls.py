@@ -480,6 +480,8 @@ def _never_taken(a, node: ast.AST) -> bool:
                     scope = a.scope_of(test)
                     bindings = a.binding_scope(test.id, scope)
                     binds = bindings.bindings.get(test.id, []) if bindings is not None else []
+                    if bindings is not None and bindings.node.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+                        binds = []  # (a script's setting at its top, ``fp16 = False``: its user flips it)
                 except Exception:
                     binds = []
                 value = binds[0].node if len(binds) == 1 and binds[0].kind == "assign" and binds[0].index is None else None
