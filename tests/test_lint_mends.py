@@ -3043,3 +3043,21 @@ def test_a_script_setting_at_its_top_is_flipped_by_its_user() -> None:
     assert [f.line for f in findings(source, "deprecated-cuda-amp")] == [6]
     local = "import torch\n\n\ndef main():\n" + "".join("    " + line + "\n" for line in source.splitlines()[2:])
     assert findings(local, "deprecated-cuda-amp") == []
+
+
+def test_a_model_of_graph_convolutions_without_dropout_is_mode_free() -> None:
+    """PacktPublishing/Graph-Machine-Learning's GraphSAGE is two PyG ``SAGEConv`` layers with
+    ``relu``: left in train mode in its ``no_grad`` validation loop, it computes the same. A
+    ``GATConv`` given a dropout reads the mode, and is reported."""
+    source = ("import torch\nimport torch.nn.functional as F\nfrom torch_geometric.nn import SAGEConv, GATConv\n\n\n"
+              "class GraphSAGE(torch.nn.Module):\n    def __init__(self, dim_in, dim_h, dim_out):\n        super().__init__()\n"
+              "        self.sage1 = SAGEConv(dim_in, dim_h)\n        self.sage2 = SAGEConv(dim_h, dim_out)\n\n"
+              "    def forward(self, x, edge_index):\n        h = F.relu(self.sage1(x, edge_index))\n"
+              "        return self.sage2(h, edge_index)\n\n\n"
+              "def run(data, loader):\n    model = GraphSAGE(16, 32, 2)\n    optimizer = torch.optim.Adam(model.parameters())\n"
+              "    model.train()\n    for batch in loader:\n        optimizer.zero_grad()\n"
+              "        F.cross_entropy(model(batch.x, batch.edge_index), batch.y).backward()\n        optimizer.step()\n"
+              "    with torch.no_grad():\n        for batch in loader:\n            print(model(batch.x, batch.edge_index))\n")
+    assert findings(source, "missing-eval") == []
+    dropped = source.replace("self.sage2 = SAGEConv(dim_h, dim_out)", "self.sage2 = GATConv(dim_h, dim_out, dropout=0.5)")
+    assert [f.line for f in findings(dropped, "missing-eval")] == [27]

@@ -2663,6 +2663,8 @@ def _class_mode_free(a, info, depth: int, arguments: dict[str, object] | None = 
             continue  # (``super().__init__``, ``self.register_buffer``; a method of the class, walked here)
         if called.partition(".")[0] in _NO_LAYERS:
             continue  # (``np.sqrt(self.dim)``, ``math.log(...)``: functions of numbers, no layer)
+        if _graph_layer_mode_free(called, n):  # type: ignore[arg-type]
+            continue
         inner = _weights.class_of_project(a, called)
         if inner is not None and flow.is_subclass(inner[0], inner[1].qualname, MODULE) \
                 and _class_mode_free(inner[0], inner[1], depth + 1):
@@ -2671,6 +2673,34 @@ def _class_mode_free(a, info, depth: int, arguments: dict[str, object] | None = 
             continue
         return False
     return True
+
+
+# message-passing layers of PyTorch Geometric and DGL: the same in both modes but for a dropout
+# some take (off unless given): its keywords and its position among their parameters
+_GRAPH_LAYERS: dict[str, tuple[tuple[str, ...], int | None]] = {
+    **{f"{package}.{name}": dropout for package in ("torch_geometric.nn", "torch_geometric.nn.conv") for name, dropout in (
+        ("GCNConv", ((), None)), ("SAGEConv", ((), None)), ("GraphConv", ((), None)), ("ChebConv", ((), None)),
+        ("SGConv", ((), None)), ("GINConv", ((), None)), ("GATConv", (("dropout",), 5)),
+        ("GATv2Conv", (("dropout",), 5)), ("TransformerConv", (("dropout",), 5)), ("APPNP", (("dropout",), 2)))},
+    **{f"{package}.{name}": dropout for package in ("dgl.nn", "dgl.nn.pytorch", "dgl.nn.pytorch.conv") for name, dropout in (
+        ("GraphConv", ((), None)), ("GINConv", ((), None)), ("SAGEConv", (("feat_drop",), 3)),
+        ("GATConv", (("feat_drop", "attn_drop"), 3)))},
+}
+
+
+def _graph_layer_mode_free(called: str, call: ast.Call) -> bool:
+    """A graph convolution of PyTorch Geometric or DGL built without a dropout (``SAGEConv(in,
+    out)``, ``GATConv(in, out, heads=8)``; PacktPublishing/Graph-Machine-Learning's two-layer
+    GraphSAGE): it computes the same in train and eval mode. A layer it is handed
+    (``GINConv(nn.Sequential(...))``) is a call of its own, asked too."""
+    found = _GRAPH_LAYERS.get(called)
+    if found is None:
+        return False
+    keywords, position = found
+    if any(k.arg is None or (k.arg in keywords and not (k.value.__class__ is ast.Constant and not k.value.value))
+           for k in call.keywords):  # type: ignore[attr-defined]
+        return False
+    return position is None or not any(x.__class__ is ast.Starred for x in call.args) and len(call.args) <= position
 
 
 def _container_loop_names(cls: ast.ClassDef) -> set[str]:
