@@ -3061,3 +3061,16 @@ def test_a_model_of_graph_convolutions_without_dropout_is_mode_free() -> None:
     assert findings(source, "missing-eval") == []
     dropped = source.replace("self.sage2 = SAGEConv(dim_h, dim_out)", "self.sage2 = GATConv(dim_h, dim_out, dropout=0.5)")
     assert [f.line for f in findings(dropped, "missing-eval")] == [27]
+
+
+def test_a_template_whose_loss_is_still_the_number_zero() -> None:
+    """twelfth-star/CS224W-Winter2023's Colab 2 leaves the training step as "Your code here":
+    ``loss = 0`` is never bound to a tensor, so ``loss.backward()`` raises before the step, and
+    nothing accumulates. Filled in (the loss computed in the loop), the missing clear is reported."""
+    source = ("def train(model, loader, optimizer, loss_fn):\n    model.train()\n    loss = 0\n"
+              "    for batch in loader:\n        ############# Your code here ############\n"
+              "        loss.backward()\n        optimizer.step()\n    return loss.item()\n")
+    assert findings(source, "missing-zero-grad") == []
+    filled = source.replace("        ############# Your code here ############\n",
+                            "        loss = loss_fn(model(batch.x), batch.y)\n")
+    assert [f.line for f in findings(filled, "missing-zero-grad")] == [7]

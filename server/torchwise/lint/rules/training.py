@@ -224,7 +224,7 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             continue  # accumulation: cleared once per outer loop / epoch
         if _built_in(ctx, loop, opt, step) or _run_twice(loop) or _empty_parameters(a, opt) \
                 or _holder_may_clear(a, loop, opt) or _one_optimizer_per_iteration(ctx, loop, opt, func) \
-                or _model_clears_in_forward(a, loop):
+                or _model_clears_in_forward(a, loop) or _backwards_a_number(a, loop, func):
             continue
         yield ctx.finding(
             step,
@@ -276,6 +276,19 @@ def _own_optimizer_never_cleared(ctx: Context) -> Iterator[Finding]:
             f"they keep accumulating across iterations; call `{flow.dotted(own[0])}.zero_grad()` in that method "
             "before its backward()",
         )
+
+
+def _backwards_a_number(a, loop: ast.AST, func: ast.AST) -> bool:
+    """Every ``backward()`` of the loop is called on a name its function binds only to a
+    number (``loss = 0``, then ``loss.backward()``): an exercise's template whose "Your code
+    here" block was left empty (twelfth-star/CS224W-Winter2023's Colab 2): the first call
+    raises ``AttributeError``, no step is taken."""
+    bindings = flow.local_bindings(a, func)
+    backwards = [n for n in flow.walk_local(a, loop) if flow.is_backward_call(n)]
+    return bool(backwards) and all(
+        (t := flow.backward_target(n)).__class__ is ast.Name and bool(values := bindings.get(t.id))  # type: ignore[union-attr]
+        and all(v.__class__ is ast.Constant and isinstance(v.value, (int, float)) for v in values)  # type: ignore[union-attr]
+        for n in backwards)
 
 
 def _clears_besides(ctx: Context, loop: ast.AST, call: ast.Call) -> bool:
