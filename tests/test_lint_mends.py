@@ -3074,3 +3074,26 @@ def test_a_template_whose_loss_is_still_the_number_zero() -> None:
     filled = source.replace("        ############# Your code here ############\n",
                             "        loss = loss_fn(model(batch.x), batch.y)\n")
     assert [f.line for f in findings(filled, "missing-zero-grad")] == [7]
+
+
+def test_pins_under_other_names_and_a_library_that_caps_torch(tmp_path) -> None:
+    """naver/splade installs from ``conda_splade_env.yml``, a ``conda env export`` locking
+    ``pytorch=1.11.0``; sebastian-hofstaetter/matchmaker pins ``pytorch==1.9.0`` in
+    ``conda-requirements.txt`` and ``allennlp==2.5.1`` in ``pip-requirements.txt``, and every
+    AllenNLP release caps torch below 1.13: neither runs on a torch that deprecates
+    ``torch.cuda.amp``. A YAML config that is no environment, or a hand-written ``==`` alone,
+    keeps the finding."""
+    source = "import torch\n\n\ndef step(model, x):\n    with torch.cuda.amp.autocast():\n        return model(x)\n"
+    rules = select_rules(["deprecated-cuda-amp"])
+    path = str(tmp_path / "train.py")
+    export = "name: splade\nchannels:\n  - pytorch\ndependencies:\n" + "".join(
+        f"  - {p}=1.0.{i}=py38_{i}\n" for i, p in enumerate(("absl-py", "attrs", "blas"))) + \
+        "  - pytorch=1.11.0=py3.8_cuda11.3_cudnn8.2.0_0\n"
+    (tmp_path / "conda_splade_env.yml").write_text(export)
+    assert lint_source(source, path, rules=rules) == []
+    (tmp_path / "conda_splade_env.yml").unlink()
+    (tmp_path / "config.yaml").write_text("model: bert\nlr: 0.1\n")
+    (tmp_path / "conda-requirements.txt").write_text("pytorch==1.9.0\nnumpy\n")
+    assert [f.line for f in lint_source(source, path, rules=rules)] == [5]
+    (tmp_path / "pip-requirements.txt").write_text("allennlp==2.5.1.dev20210625\ntransformers\n")
+    assert lint_source(source, path, rules=rules) == []

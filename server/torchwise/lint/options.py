@@ -185,8 +185,8 @@ def inferred(path: str) -> str | None:
     folder = os.path.dirname(os.path.abspath(path))
     described = None  # the nearest folder with a README: a project of scripts has only that
     while True:
-        if any(os.path.exists(os.path.join(folder, m)) for m in markers):
-            break
+        if any(os.path.exists(os.path.join(folder, m)) for m in markers) or _other_pin_files(folder):
+            break  # (a folder of pins under other names is a project's root too)
         if described is None and any(os.path.exists(os.path.join(folder, name)) for name in _READMES):
             described = folder
         up = os.path.dirname(folder)
@@ -203,7 +203,8 @@ def inferred(path: str) -> str | None:
             stamps.append(None)
     environments = _environment_files(folder)
     readmes = [os.path.join(folder, name) for name in _READMES]
-    for path in (*environments, *readmes):
+    others = _other_pin_files(folder)
+    for path in (*environments, *readmes, *others):
         try:
             stat = os.stat(path)
             stamps.append((path, stat.st_mtime_ns, stat.st_size))
@@ -237,6 +238,12 @@ def inferred(path: str) -> str | None:
         if asserted:
             found = f"{asserted.group(1)}.{asserted.group(2)}"
             break
+    if found is None:  # (``pip-requirements.txt``, ``conda_splade_env.yml``: pins under other names)
+        pins = [pin for text in _texts(others) if (pin := _pinned_in(text))]
+        found = pins[0] if pins else None
+        if found is not None and not (found.startswith("==") or "<" in found):
+            # (matchmaker: ``pytorch==1.9.0`` in its conda file, AllenNLP, which caps torch, in its pip one)
+            found += next((pin[pin.index("<"):] for pin in pins[1:] if "<" in pin and not pin.startswith("==")), "")
     if found is None or not (found.startswith("==") or "<" in found):
         ceiling = _python_ceiling(environments) or _readme_ceiling(readmes)
         if ceiling:
@@ -263,6 +270,34 @@ def _environment_files(folder: str) -> list[str]:
         if up == folder or os.path.exists(os.path.join(folder, ".git")):
             break
         folder = up
+    return out
+
+
+# requirement and conda environment files under other names (``pip-requirements.txt``,
+# ``requirements-gpu.txt``, ``conda_splade_env.yml``), read where the usual ones name no torch
+_OTHER_REQUIREMENTS = re.compile(r"^[\w.-]*requirements[\w.-]*\.txt$|^[\w.-]*\.ya?ml$", re.IGNORECASE)
+
+
+def _other_pin_files(folder: str) -> list[str]:
+    """The folder's requirement files under other names, and its YAML files that are conda
+    environments (they list ``dependencies:``), in name order; at most ten."""
+    import os
+
+    try:
+        names = sorted(n for n in os.listdir(folder) if _OTHER_REQUIREMENTS.match(n)
+                       and n not in _READ_FILES and n not in ("environment.yml", "environment.yaml"))
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        path = os.path.join(folder, name)
+        if name.lower().endswith((".yml", ".yaml")):
+            text = next(_texts([path]), "")
+            if not re.search(r"^dependencies\s*:", text, re.MULTILINE):
+                continue  # (a config, not an environment)
+        out.append(path)
+        if len(out) == 10:
+            break
     return out
 
 
@@ -334,12 +369,19 @@ def _pinned_in(text: str) -> str | None:
     above = ""
     if ceiling is not None:
         above = _first_excluded(ceiling)
+    elif _CAPPED_BY.search(text):
+        above = "<1.13"  # (every AllenNLP release caps torch below 1.13: sebastian-hofstaetter/matchmaker)
     elif lower is not None and lower.group(1) == "~=" and (compatible := _COMPATIBLE.search(text)) is not None:
         major, minor = int(compatible.group(1)), int(compatible.group(2))
         above = f"<{major}.{minor + 1}" if compatible.group(3) else f"<{major + 1}.0"
     if lower is not None and lower.group(1) in ("==", "==="):
         return lower.group(2)  # (a pip or conda ``==`` records one environment: a lower bound)
     return (lower.group(2) if lower is not None else "") + above or None
+
+
+# a requirement on a library that caps torch in every release: AllenNLP (archived; its last,
+# 2.10.1, requires ``torch<1.13``), and its models
+_CAPPED_BY = re.compile(r"""(?:^|[\[(,])[\s"'-]*allennlp(?:-models)?\s*(?:[=<>~!;\["',)]|$)""", re.MULTILINE | re.IGNORECASE)
 
 
 def _pipenv_lock(text: str) -> bool:
