@@ -3097,3 +3097,16 @@ def test_pins_under_other_names_and_a_library_that_caps_torch(tmp_path) -> None:
     assert [f.line for f in lint_source(source, path, rules=rules)] == [5]
     (tmp_path / "pip-requirements.txt").write_text("allennlp==2.5.1.dev20210625\ntransformers\n")
     assert lint_source(source, path, rules=rules) == []
+
+
+def test_a_broad_handler_after_an_import_from_torch_is_a_fallback() -> None:
+    """ML4SCI/DeepLense's notebook tries ``from torch.amp import autocast, GradScaler`` and, under
+    ``except Exception:``, falls back to ``torch.cuda.amp``: that handler runs only where the new
+    import fails, an older torch. A broad handler after a try that imports nothing from torch is
+    no such fallback."""
+    source = ("import torch\n\ntry:\n    from torch.amp import autocast, GradScaler\n    scaler = GradScaler('cuda')\n"
+              "except Exception:\n    from torch.cuda.amp import autocast, GradScaler\n    scaler = GradScaler()\n")
+    assert findings(source, "deprecated-cuda-amp") == []
+    other = source.replace("    from torch.amp import autocast, GradScaler\n    scaler = GradScaler('cuda')\n",
+                           "    scaler = make_scaler()\n")
+    assert [f.line for f in findings(other, "deprecated-cuda-amp")] == [7]

@@ -295,6 +295,9 @@ _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
 _ATTRIBUTE_ERRORS = frozenset({"AttributeError"})
 
 
+_BROAD_ERRORS = frozenset({"Exception", "BaseException"})
+
+
 def _catches_import_error(handler: ast.ExceptHandler, errors=frozenset(_IMPORT_ERRORS)) -> bool:
     kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     return any(isinstance(k, ast.Name) and k.id in errors for k in kinds)
@@ -330,16 +333,22 @@ def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[in
             modern = {a.asname or a.name.split(".")[0] for stmt in node.body for n in ast.walk(stmt)
                       if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
             detects = None  # (asked only of a try with an ``except AttributeError``)
+            # (a broad handler after an import from torch: ``try: from torch.amp import GradScaler ...
+            # except Exception: from torch.cuda.amp import GradScaler``, ML4SCI/DeepLense's notebook)
+            from_torch = any(n.__class__ is ast.ImportFrom and not n.level and (n.module or "").split(".")[0] == "torch"
+                             for stmt in node.body for n in ast.walk(stmt))  # type: ignore[attr-defined]
             for handler in node.handlers:  # type: ignore[attr-defined]
-                if handler.type is None:
-                    continue
-                if not (modern and _catches_import_error(handler)):
-                    if not _catches_import_error(handler, _ATTRIBUTE_ERRORS):
+                broad = handler.type is None or _catches_import_error(handler, _BROAD_ERRORS)
+                if not (from_torch and broad):
+                    if handler.type is None:
                         continue
-                    if detects is None:
-                        detects = _touches_torch(ctx, node.body)
-                    if not detects:
-                        continue
+                    if not (modern and _catches_import_error(handler)):
+                        if not _catches_import_error(handler, _ATTRIBUTE_ERRORS):
+                            continue
+                        if detects is None:
+                            detects = _touches_torch(ctx, node.body)
+                        if not detects:
+                            continue
                 spans.append(((handler.lineno, handler.col_offset),
                               (handler.end_lineno or handler.lineno, handler.end_col_offset or 0)))
                 for stmt in handler.body:
