@@ -3110,3 +3110,19 @@ def test_a_broad_handler_after_an_import_from_torch_is_a_fallback() -> None:
     other = source.replace("    from torch.amp import autocast, GradScaler\n    scaler = GradScaler('cuda')\n",
                            "    scaler = make_scaler()\n")
     assert [f.line for f in findings(other, "deprecated-cuda-amp")] == [7]
+
+
+def test_a_train_switch_on_the_other_arm_of_the_branch_is_not_before_the_loop() -> None:
+    """ML4SCI/CMS trains its autoencoder under ``if model_type == 'autoencoder':`` (``tae.train()``),
+    and under ``elif model_type == 'classifier partial':`` puts the frozen ``tae`` in eval mode at
+    the top of each epoch while the classifier trains: the ``train()`` of the other arm never ran
+    before that loop, so eval mode there is on purpose. In one arm, it is reported."""
+    source = ("def train(loader, tae, classifier, optimizer, model_type):\n    if model_type == 'autoencoder':\n"
+              "        tae.train()\n        for x in loader:\n            optimizer.zero_grad()\n"
+              "            tae(x).sum().backward()\n            optimizer.step()\n"
+              "    elif model_type == 'classifier partial':\n        for epoch in range(3):\n            tae.eval()\n"
+              "            classifier.train()\n            for x in loader:\n                optimizer.zero_grad()\n"
+              "                classifier(tae(x)).sum().backward()\n                optimizer.step()\n")
+    assert findings(source, "missing-train-mode") == []
+    one_arm = source.replace("    elif model_type == 'classifier partial':\n", "    if model_type:\n")
+    assert [f.line for f in findings(one_arm, "missing-train-mode")] == [10]

@@ -3513,7 +3513,11 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                     or _helper_sets_train_mode(ctx, loop, target) or _shared_part_put_back(ctx, func, loop, target) \
                     or _misspelt_train_call(a, loop):
                 break
-            earlier = [(position, kind) for position, kind in events if position < start]
+            # (not a switch on the other arm of an ``if`` that holds the loop: ML4SCI/CMS's
+            # ``if model_type == 'autoencoder': tae.train() ... elif ...: tae.eval()`` per epoch)
+            switches = _mode_tables(ctx, func)[1]
+            earlier = [(position, kind) for position, kind in events if position < start
+                       and not (position in switches and flow.other_arms(a, switches[position], loop))]
             if earlier and max(earlier)[1] == "eval":
                 break  # put in eval mode right before the loop: a frozen model trained around, or
                 # eval-mode training on purpose (manifold-contrastive's linear probe over a copy of
