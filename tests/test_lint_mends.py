@@ -3086,6 +3086,7 @@ def test_pins_under_other_names_and_a_library_that_caps_torch(tmp_path) -> None:
     source = "import torch\n\n\ndef step(model, x):\n    with torch.cuda.amp.autocast():\n        return model(x)\n"
     rules = select_rules(["deprecated-cuda-amp"])
     path = str(tmp_path / "train.py")
+    (tmp_path / "README.md").write_text("# A project of scripts: install from the files below\n")
     export = "name: splade\nchannels:\n  - pytorch\ndependencies:\n" + "".join(
         f"  - {p}=1.0.{i}=py38_{i}\n" for i, p in enumerate(("absl-py", "attrs", "blas"))) + \
         "  - pytorch=1.11.0=py3.8_cuda11.3_cudnn8.2.0_0\n"

@@ -185,9 +185,12 @@ def inferred(path: str) -> str | None:
     folder = os.path.dirname(os.path.abspath(path))
     described = None  # the nearest folder with a README: a project of scripts has only that
     while True:
-        if any(os.path.exists(os.path.join(folder, m)) for m in markers) or _other_pin_files(folder):
-            break  # (a folder of pins under other names is a project's root too)
-        if described is None and any(os.path.exists(os.path.join(folder, name)) for name in _READMES):
+        if any(os.path.exists(os.path.join(folder, m)) for m in markers):
+            break
+        readme = any(os.path.exists(os.path.join(folder, name)) for name in _READMES)
+        if readme and _other_pin_files(folder):
+            break  # (a described folder of pins under other names is a project's root too: matchmaker)
+        if described is None and readme:
             described = folder
         up = os.path.dirname(folder)
         if up == folder:
