@@ -14,6 +14,16 @@ def findings(source: str, *rules: str):
     return lint_source(source, "t.py", rules=select_rules(list(rules)))
 
 
+def reported(capsys, rule: str) -> list[str]:
+    """``path:line`` of each finding of ``rule`` that ``torchwise check .`` reports in the
+    working folder, as a user runs it (the folder is the project)."""
+    from torchwise.cli import main
+
+    capsys.readouterr()
+    main(["check", "--isolated", "--exit-zero", "--select", rule, "--output-format", "concise", "."])
+    return [":".join(x.split(":")[:2]) for x in capsys.readouterr().out.splitlines() if "[" + rule + "]" in x]
+
+
 def test_missing_no_grad_reports_a_loop_once_however_many_eval_calls_reach_it() -> None:
     source = (
         "import torch\nmodel = torch.nn.Linear(2, 2)\n\n"
@@ -2684,8 +2694,6 @@ def test_a_scheduler_attribute_nothing_binds_is_not_stepped(tmp_path: Path, caps
     ``self.model_lr_scheduler`` that no code of the project creates: the call can only raise.
     A subclass in another module that binds it, a dynamic setter, or a library base class
     (which may bind it) keeps the finding."""
-    from torchwise.cli import main
-
     base = ("import torch\n\n\nclass Trainer{bases}:\n    def __init__(self, model):\n        self.model = model\n"
             "        self.opt = torch.optim.SGD(model.parameters(), lr=0.1)\n\n"
             "    def run_epoch(self, loader):\n        self.model_lr_scheduler.step()\n        for x in loader:\n"
@@ -2694,10 +2702,7 @@ def test_a_scheduler_attribute_nothing_binds_is_not_stepped(tmp_path: Path, caps
     monkeypatch.chdir(tmp_path)
 
     def lines() -> list[str]:
-        capsys.readouterr()
-        main(["check", "--isolated", "--exit-zero", "--select", "scheduler-step-before-optimizer-step",
-              "--output-format", "concise", "."])
-        return [x.split(":")[0] + ":" + x.split(":")[1] for x in capsys.readouterr().out.splitlines() if "TW103" in x]
+        return reported(capsys, "scheduler-step-before-optimizer-step")
 
     (tmp_path / "trainer_base.py").write_text(base.format(bases="(object)"))
     assert lines() == []
@@ -2943,8 +2948,6 @@ def test_a_plain_container_of_a_module_that_is_only_ever_called(tmp_path: Path, 
     (``loss_func = Loss(args)``, ``loss_func(sketches, targets)``): nothing ever lists, moves,
     saves or switches its parameters. A script that moves it, or keeps it in another module,
     keeps the finding."""
-    from torchwise.cli import main
-
     loss = ("import torch\nfrom torch import nn\n\n\nclass ClipLoss(nn.Module):\n    def __init__(self, device):\n"
             "        super().__init__()\n        self.model = nn.Linear(4, 4).to(device)\n        self.model.eval()\n\n"
             "    def forward(self, x):\n        return self.model(x).mean()\n\n\n"
@@ -2960,9 +2963,7 @@ def test_a_plain_container_of_a_module_that_is_only_ever_called(tmp_path: Path, 
     monkeypatch.chdir(tmp_path)
 
     def lines() -> list[str]:
-        capsys.readouterr()
-        main(["check", "--isolated", "--exit-zero", "--select", "unregistered-submodules", "--output-format", "concise", "."])
-        return [x.split(":")[0] + ":" + x.split(":")[1] for x in capsys.readouterr().out.splitlines() if "TW302" in x]
+        return reported(capsys, "unregistered-submodules")
 
     assert lines() == []
     (tmp_path / "train.py").write_text(script.replace("    loss_func = Loss('cuda')\n",
@@ -2978,8 +2979,6 @@ def test_a_step_method_of_a_class_a_package_re_exports(tmp_path: Path, capsys, m
     ``code_soup.ch5.models``, whose ``__init__`` re-exports it from ``gan.py``: its ``step``
     method, which backpropagates and steps the discriminator's own optimizer without clearing
     it, is seen through the re-export (a held-out recall case)."""
-    from torchwise.cli import main
-
     gan = ("import torch\nfrom torch import nn\n\n\nclass Discriminator(nn.Module):\n    def __init__(self):\n"
            "        super().__init__()\n        self.net = nn.Linear(4, 1)\n"
            "        self.optimizer = torch.optim.Adam(self.parameters())\n\n    def forward(self, x):\n"
@@ -2994,9 +2993,7 @@ def test_a_step_method_of_a_class_a_package_re_exports(tmp_path: Path, capsys, m
                                        "    for data in loader:\n        gan.step(data)\n")
     (tmp_path / "pyproject.toml").write_text("")
     monkeypatch.chdir(tmp_path)
-    main(["check", "--isolated", "--exit-zero", "--select", "missing-zero-grad", "--output-format", "concise", "."])
-    out = [x.split(":")[0] + ":" + x.split(":")[1] for x in capsys.readouterr().out.splitlines() if "TW101" in x]
-    assert out == ["train.py:7"]
+    assert reported(capsys, "missing-zero-grad") == ["train.py:7"]
 
 
 def test_a_value_built_on_one_arm_of_a_conditional_expression_is_of_that_type() -> None:
