@@ -3028,6 +3028,8 @@ def test_a_deprecated_fallback_after_an_arm_that_returns_the_new_api() -> None:
     assert findings(source, "deprecated-cuda-amp") == []
     kept = source.replace("            return torch.amp.GradScaler(device)\n", "            print(torch.amp.GradScaler)\n")
     assert [f.line for f in findings(kept, "deprecated-cuda-amp")] == [10]
+    flag = source.replace("    if hasattr(torch, 'amp') and", "    if use_amp and").replace("(device='cuda')", "(device='cuda', use_amp=True)")
+    assert [f.line for f in findings(flag, "deprecated-cuda-amp")] == [10]  # (not run only where torch lacks it)
 
 
 def test_a_script_setting_at_its_top_is_flipped_by_its_user() -> None:

@@ -526,8 +526,9 @@ def _lacking_spans(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
             up = parents.get(id(call))
             negated = up.__class__ is ast.UnaryOp and up.op.__class__ is ast.Not  # type: ignore[union-attr]
             test = up if negated else call
-            if not negated and up.__class__ is ast.BoolOp and up.op.__class__ is ast.And:  # type: ignore[union-attr]
-                test = up  # (``hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler")``)
+            if not negated and up.__class__ is ast.BoolOp and up.op.__class__ is ast.And \
+                    and all(_asks_torch_for(a, v) for v in up.values):  # type: ignore[union-attr]
+                test = up  # (``hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler")``; not ``use_amp and ...``)
             branch = parents.get(id(test))
             if branch.__class__ not in (ast.If, ast.IfExp) or branch.test is not test:  # type: ignore[union-attr]
                 continue
