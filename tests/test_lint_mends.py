@@ -3126,3 +3126,17 @@ def test_a_train_switch_on_the_other_arm_of_the_branch_is_not_before_the_loop() 
     assert findings(source, "missing-train-mode") == []
     one_arm = source.replace("    elif model_type == 'classifier partial':\n", "    if model_type:\n")
     assert [f.line for f in findings(one_arm, "missing-train-mode")] == [10]
+
+
+def test_an_optimizer_cleared_under_its_private_name_and_stepped_through_its_property() -> None:
+    """Trusted-AI/adversarial-robustness-toolbox's estimators clear ``self._optimizer`` and step
+    ``self.optimizer``, a property that returns it: the method clears what it steps. Without
+    the clear, a loop of ``fit`` calls is reported."""
+    source = ("import torch\n\n\nclass Estimator:\n    def __init__(self, model, optimizer):\n        self.model = model\n"
+              "        self._optimizer = optimizer\n\n    @property\n    def optimizer(self):\n        return self._optimizer\n\n"
+              "    def fit(self, x):\n        self._optimizer.zero_grad()\n        self.model(x).sum().backward()\n"
+              "        self.optimizer.step()\n\n\ndef main(model, data):\n"
+              "    est = Estimator(model, torch.optim.SGD(model.parameters(), lr=0.1))\n    for x in data:\n        est.fit(x)\n")
+    assert findings(source, "missing-zero-grad") == []
+    uncleared = source.replace("        self._optimizer.zero_grad()\n", "")
+    assert [f.line for f in findings(uncleared, "missing-zero-grad")] == [21]

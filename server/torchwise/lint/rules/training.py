@@ -254,8 +254,11 @@ def _own_optimizer_never_cleared(ctx: Context) -> Iterator[Finding]:
                and not flow.is_scheduler(owner, expr)]
         if effects_of.clears:
             cleared = _cleared_in(owner, callee)
+            # (``self._optimizer.zero_grad()`` clears what ``self.optimizer``, a property of the
+            # same name without the underscore, steps: Trusted-AI/adversarial-robustness-toolbox)
+            cleared = [_public(c) for c in cleared] if cleared is not None else None
             own = [] if cleared is None else [expr for expr in own if not any(
-                d == c or d.startswith(c + ".") for d in [flow.dotted(expr) or ""] for c in cleared)]
+                d == c or d.startswith(c + ".") for d in [_public(flow.dotted(expr) or "")] for c in cleared)]
         if not own:
             continue
         loops = flow.enclosing_loops(a, call)
@@ -289,6 +292,11 @@ def _backwards_a_number(a, loop: ast.AST, func: ast.AST) -> bool:
         (t := flow.backward_target(n)).__class__ is ast.Name and bool(values := bindings.get(t.id))  # type: ignore[union-attr]
         and all(v.__class__ is ast.Constant and isinstance(v.value, (int, float)) for v in values)  # type: ignore[union-attr]
         for n in backwards)
+
+
+def _public(dotted: str) -> str:
+    """``self._optimizer`` as ``self.optimizer``: each part less its leading underscores."""
+    return ".".join(part.lstrip("_") or part for part in dotted.split("."))
 
 
 def _clears_besides(ctx: Context, loop: ast.AST, call: ast.Call) -> bool:
