@@ -36,6 +36,7 @@ class _Rule:  # lint.base.Rule as the dataclass it was
     fix: str | None
     check: object = dataclasses.field(compare=False, repr=False)
     module_wide: bool = False
+    runtime: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
