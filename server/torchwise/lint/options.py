@@ -184,11 +184,12 @@ def inferred(path: str) -> str | None:
     # (each asked once: pyproject.toml, setup.py and setup.cfg are in both)
     folder = os.path.dirname(os.path.abspath(path))
     described = None  # the nearest folder with a README: a project of scripts has only that
+    others = None  # the root's pin files under other names, where the walk has listed them
     while True:
         if any(os.path.exists(os.path.join(folder, m)) for m in markers):
             break
         readme = any(os.path.exists(os.path.join(folder, name)) for name in _READMES)
-        if readme and _other_pin_files(folder):
+        if readme and (others := _other_pin_files(folder)):
             break  # (a described folder of pins under other names is a project's root too: matchmaker)
         if described is None and readme:
             described = folder
@@ -206,7 +207,8 @@ def inferred(path: str) -> str | None:
             stamps.append(None)
     environments = _environment_files(folder)
     readmes = [os.path.join(folder, name) for name in _READMES]
-    others = _other_pin_files(folder)
+    if not others:
+        others = _other_pin_files(folder)
     for path in (*environments, *readmes, *others):
         try:
             stat = os.stat(path)

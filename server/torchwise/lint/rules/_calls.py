@@ -143,6 +143,11 @@ def argument(call: ast.Call, name: str, position: int | None = None) -> ast.expr
     return None
 
 
+def arguments(call: ast.Call) -> list[ast.expr]:
+    """Every expression a call passes, positional and keyword (``add_module(name=..., module=m)``)."""
+    return [*call.args, *(k.value for k in call.keywords)]
+
+
 def has_star_args(call: ast.Call, before: int | None = None) -> bool:
     args = call.args if before is None else call.args[: before + 1]
     return any(isinstance(a, ast.Starred) for a in args)

@@ -298,8 +298,7 @@ def _shadowed_class_layer(a, func: ast.expr) -> str | None:
     as the last class does (type inference reads a class by its name)."""
     if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name or func.value.id != "self":  # type: ignore[attr-defined]
         return None
-    shadowed = flow.memo(a, a.tree, "shadowed_classes", lambda: frozenset(
-        id(c.node) for c in a.classes.values() if a.local_class(c.qualname) is not c))
+    shadowed = _shadowed_classes(a)
     if not shadowed:
         return None
     owner = flow.parent(a, flow.enclosing_function(a, func))
@@ -311,6 +310,13 @@ def _shadowed_class_layer(a, func: ast.expr) -> str | None:
         if value is not None:
             return value.qualname if value.kind == "instance" else None
     return None
+
+
+def _shadowed_classes(a) -> frozenset[int]:
+    """``id`` of each class node of the file that a later class of the same name shadows (a
+    notebook that defines its model again); empty in most files. Once per file."""
+    return flow.memo(a, a.tree, "shadowed_classes", lambda: frozenset(
+        id(c.node) for c in a.classes.values() if a.local_class(c.qualname) is not c))
 
 
 def _set_on_parameter(a, expr: ast.Attribute) -> ast.Call | None:
@@ -408,8 +414,8 @@ def class_in_effect(ctx: Context, qualname: str, model: ast.expr):
     functions, called later, see: ``Analysis.local_class``)."""
     a = ctx.analysis
     info = a.local_class(qualname)
-    if info is None:
-        return None
+    if info is None or not _shadowed_classes(a):
+        return info
     same = [c for c in a.classes.values() if c.qualname == qualname]
     if len(same) < 2:
         return info

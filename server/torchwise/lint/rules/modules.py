@@ -9,7 +9,7 @@ from torchwise.analysis import MODULE
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _weights
-from torchwise.lint.rules._calls import is_false
+from torchwise.lint.rules._calls import arguments, is_false
 
 
 def _module_classes(ctx: Context):
@@ -515,7 +515,7 @@ def _handed_to_modules(ctx: Context, method: ast.AST) -> set[str]:
             back = {id(x.value) for x in inner if x.__class__ is ast.Assign and any(  # type: ignore[attr-defined]
                 t.__class__ is ast.Subscript and flow.dotted(t.value) == held for t in x.targets)}  # type: ignore[attr-defined]
             if any(c.__class__ is ast.Call and id(c) not in back and any(
-                    v.__class__ is ast.Name and v.id in names for v in [*c.args, *(k.value for k in c.keywords)])  # type: ignore[attr-defined]
+                    v.__class__ is ast.Name and v.id in names for v in arguments(c))  # type: ignore[attr-defined]
                    and _is_module_call(ctx, c) for c in inner):
                 out.add(held[5:])
     return out
@@ -566,13 +566,13 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
         for n in nodes:
             kind = n.__class__
             if kind is ast.Call and _registers(n):
-                if any(mentions(arg) for arg in _arguments(n)):
+                if any(mentions(arg) for arg in arguments(n)):
                     return True
             # an element handed to a module built by the class, which registers it (fairseq's
             # Linformer layer: "wrap in a list so it's not automatically registered", then
             # ``MultiheadLinearAttention(..., shared_compress_layer=self.shared_compress_layer[0])``)
             elif kind is ast.Call and flow.last_name(n.func)[:1].isupper() and any(
-                    picked(x) for x in [*n.args, *(k.value for k in n.keywords)]):
+                    picked(x) for x in arguments(n)):
                 return True
             # each element registered in a loop over the list (Diego999/pyGAT: ``for i, attention
             # in enumerate(self.attentions): self.add_module('attention_{}'.format(i), attention)``)
@@ -598,7 +598,7 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
             # handed to the base class, which registers it (EleutherAI/gpt-neox's pipeline model:
             # ``super().__init__(layers=self.specs, ...)``, DeepSpeed's PipelineModule)
             elif kind is ast.Call and flow.method_name(n) == "__init__" and any(
-                    mentions(x) for x in [*n.args, *(k.value for k in n.keywords)]):
+                    mentions(x) for x in arguments(n)):
                 return True
             # each item registered as it is added (DeepSpeed's PipelineModule: ``self.forward_funcs.append(layer)``,
             # then ``self.add_module(name, layer)``)
@@ -606,7 +606,7 @@ def _registered_apart(ctx: Context, info, attr: str) -> bool:
                     and n.args[-1].__class__ is ast.Name and any(
                         m.__class__ is ast.Call and (_registers(m) or _into_registered(info, m))
                         and any(x.__class__ is ast.Name and x.id == n.args[-1].id
-                                for arg in _arguments(m) for x in flow.subtree(arg)) for m in nodes):
+                                for arg in arguments(m) for x in flow.subtree(arg)) for m in nodes):
                 return True  # (or also added to a registered container of the class, alone or in a
                 # module built around it: laurenjack/variance-min-classification's ``self.linears.append(linear)``
                 # beside ``self.layers.append(nn.Sequential(linear, nn.ReLU()))``)
@@ -721,13 +721,8 @@ def _registers_loop_target(loop: ast.For, info) -> bool:
                                           for n in ast.walk(method))
 
     return any(isinstance(n, ast.Call) and any(isinstance(m, ast.Name) and m.id in bound
-                                               for arg in _arguments(n) for m in ast.walk(arg)) and registers(n)
+                                               for arg in arguments(n) for m in ast.walk(arg)) and registers(n)
                for stmt in loop.body for n in ast.walk(stmt))
-
-
-def _arguments(call: ast.Call) -> list[ast.expr]:
-    """A call's arguments, positional and keyword (``self.add_module(name=..., module=group)``)."""
-    return [*call.args, *(k.value for k in call.keywords)]
 
 
 _ITERATION_WRAPPERS = frozenset({"enumerate", "list", "tuple", "reversed", "sorted"})
@@ -744,7 +739,7 @@ def _grafted(a, info, nodes: list[ast.AST], name: str) -> bool:
         value = n.value
         if not (value.__class__ is ast.Name and value.id == name) and not (
                 value.__class__ is ast.Call and flow.last_name(value.func).lstrip("_")[:1].isupper()
-                and any(x.__class__ is ast.Name and x.id == name for x in [*value.args, *(k.value for k in value.keywords)])):
+                and any(x.__class__ is ast.Name and x.id == name for x in arguments(value))):
             continue
         root = n.targets[0].value
         while root.__class__ in (ast.Attribute, ast.Subscript):

@@ -16,7 +16,8 @@ from torchwise.analysis import LOCAL, LR_SCHEDULER, MODULE, OPTIMIZER, parameter
 from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
-from torchwise.lint.rules._calls import argument, in_compat_code, is_false, is_true, module_reference
+from torchwise.lint.rules._calls import (argument, arguments as call_arguments, in_compat_code, is_false, is_true,
+                                         module_reference)
 from torchwise.project import effects, regions
 
 
@@ -1102,12 +1103,10 @@ def _never_bound(a, expr: ast.expr) -> bool:
         from torchwise.project.callers import Incomplete, _mentioning
 
         try:
-            with project.lock:
-                if any(_DYNAMIC_SETTER.search(project.source(path) or "")
-                       for word in ("setattr", "__dict__", "vars(") for path in _mentioning(project, word, None)):
-                    return False
-                return not any(_bound_in(project.source(path) or "", attr)
-                               for path in _mentioning(project, attr, None))
+            with project.lock:  # (the modules that may bind it: naming it, or setting attributes by name)
+                words = (attr, "setattr", "__dict__", "vars(")
+                paths = {path for word in words for path in _mentioning(project, word, None)}
+                return not any(_bound_in(project.source(path) or "", attr) for path in paths)
         except Incomplete:
             return False
         except Exception:  # the project model must never break a rule
@@ -6448,7 +6447,7 @@ def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
             continue
         name = flow.last_name(c.func)
         if name in elsewhere or any(flow.dotted(x) == scheduler or (x.__class__ is ast.Name and x.id == root)
-                                    for x in [*c.args, *(k.value for k in c.keywords)]):
+                                    for x in call_arguments(c)):
             return True
     return False
 
