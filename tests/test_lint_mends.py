@@ -3140,3 +3140,38 @@ def test_an_optimizer_cleared_under_its_private_name_and_stepped_through_its_pro
     assert findings(source, "missing-zero-grad") == []
     uncleared = source.replace("        self._optimizer.zero_grad()\n", "")
     assert [f.line for f in findings(uncleared, "missing-zero-grad")] == [21]
+
+
+def test_a_notebook_loader_with_workers_needs_no_main_guard() -> None:
+    """mattNest/Credit-Default-via-Deep-Learning iterates a ``DataLoader(..., num_workers=nw)``
+    in a notebook's cells: a kernel's ``__main__`` has no file, so a spawned worker re-runs no
+    cell and no guard is needed. The same code in a script is reported."""
+    source = ("import torch\nfrom torch.utils.data import DataLoader, TensorDataset\n\n"
+              "nw = 4\nloader = DataLoader(TensorDataset(torch.ones(4, 2)), batch_size=2, num_workers=nw)\n"
+              "for (x,) in loader:\n    print(x)\n")
+    rules = select_rules(["dataloader-workers-without-main-guard"])
+    assert lint_source(source, "t.ipynb", rules=rules, cell_starts=(0, 4), cell_labels=(1, 2)) == []
+    assert [f.line for f in lint_source(source, "t.py", rules=rules)] == [5]
+
+
+def test_a_python2_file_mixing_tabs_and_spaces_is_read_with_8_column_tabs() -> None:
+    """ZitongYu/CDCN's ``train_CDCN.py`` indents one line of an 8-space block with a tab:
+    Python 3 refuses it (TabError). Blanking that line lost the rest of its block, and the
+    scheduler stepped before the optimizer there; read with tabs as 8 columns, as Python 2
+    ran it, the finding is back. Its columns are the line's code, and no finding of such a
+    file offers a fix (fixes were computed on text the file does not have)."""
+    source = ("import torch\nimport torchvision.transforms as transforms\n\n\n"
+              "def train(loader, args):\n    if args.resume:\n        model = torch.load('m.pt')\n"
+              "    else:\n\tmodel = torch.nn.Linear(2, 2)\n"
+              "    optimizer = torch.optim.Adam(model.parameters())\n"
+              "    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)\n"
+              "    for epoch in range(10):\n        scheduler.step()\n        for x, y in loader:\n"
+              "            optimizer.zero_grad()\n            model(x).sum().backward()\n            optimizer.step()\n")
+    found = lint_source(source, "t.py", rules=select_rules(["TW001", "TW103", "TW810", "TW106"]))
+    assert [(f.rule.name, f.line) for f in found] == [
+        ("torchvision-singleton-import", 2), ("syntax-error", 9), ("scheduler-step-before-optimizer-step", 13)]
+    assert all(f.fix is None for f in found)
+    assert found[1].message.endswith("reading its tabs as 8 columns, as Python 2 did")
+    assert (found[1].col, found[1].end_col) == (1, len("\tmodel = torch.nn.Linear(2, 2)"))
+    spaces = lint_source(source.replace("\tmodel", "        model"), "t.py", rules=select_rules(["TW810"]))
+    assert spaces[0].fix is not None

@@ -264,6 +264,9 @@ class Analysis:
         LIVE_ANALYSES.add(self)
         self.syntax_error: SyntaxError | None = None
         self.repaired_lines: set[int] = set()
+        # lines whose tab indentation Python 3 refused (TabError), read with tabs as 8
+        # columns as Python 2 did: their nodes' columns are those of the expanded line
+        self.retabbed_lines: set[int] = set()
         self._by_line_map: dict[int, list[tuple[ast.AST, Scope]]] | None = None
         self._parents: dict[int, ast.AST] | None = None
         self._resolving: set[int] = set()
@@ -381,7 +384,9 @@ class Analysis:
         lines: list[str] | None = None  # split only once a repair is needed
         for _ in range(MAX_REPAIRS):
             try:
-                return parse_python(source if lines is None else "".join(lines), self.path)  # type: ignore[return-value]
+                tree = parse_python(source if lines is None else "".join(lines), self.path)
+                self.repaired_lines |= self.retabbed_lines  # no node of theirs sits where the text has it
+                return tree  # type: ignore[return-value]
             except SyntaxError as exc:
                 if lines is None:
                     lines = split_lines(source, keepends=True)
@@ -390,6 +395,8 @@ class Analysis:
                     exc.__traceback__ = exc.__context__ = exc.__cause__ = None
                     self.syntax_error = exc
                 lineno = exc.lineno or len(lines)
+                if isinstance(exc, TabError) and self._retab(lines, lineno):
+                    continue
                 if exc.end_lineno and exc.end_lineno > lineno and "never closed" not in str(exc.msg):
                     lineno = exc.lineno or lineno
                 if not 1 <= lineno <= len(lines) or lineno in self.repaired_lines:
@@ -406,6 +413,22 @@ class Analysis:
                 self.syntax_error = self.syntax_error or SyntaxError(str(exc))
                 break
         return ast.Module(body=[], type_ignores=[])
+
+    def _retab(self, lines: list[str], lineno: int) -> bool:
+        """Read line ``lineno``'s leading tabs as 8 columns, as Python 2 did (a file of
+        the Python 2 era mixing tabs and spaces, which Python 3 refuses with a TabError):
+        its code keeps its place in the blocks, where blanking it would lose the rest of
+        the block. False where that line has no leading tab or was read so already."""
+        if not 1 <= lineno <= len(lines) or lineno in self.retabbed_lines:
+            return False
+        line = lines[lineno - 1]
+        body = line.lstrip(" \t")
+        lead = line[: len(line) - len(body)]
+        if "\t" not in lead:
+            return False
+        self.retabbed_lines.add(lineno)
+        lines[lineno - 1] = lead.expandtabs(8) + body
+        return True
 
     @staticmethod
     def _blank(line: str, lines: list[str], lineno: int) -> str:

@@ -261,6 +261,9 @@ def _syntax_finding(r: Rule, analysis: Analysis) -> Finding:
     message = str(exc.msg or "invalid syntax") if hasattr(exc, "msg") else str(exc)
     if analysis.gave_up:
         message = f"{_one_line(message)}; no other rule checked the file"
+    elif line in analysis.retabbed_lines:
+        message = (f"SyntaxError: {_one_line(message)}; the other rules checked the file reading its tabs as "
+                   "8 columns, as Python 2 did")
     else:
         message = f"SyntaxError: {_one_line(message)}; the other rules checked the file with this line skipped"
     return Finding(rule=r, line=line, col=col, end_line=line, end_col=max(end, col), message=message)
@@ -336,8 +339,31 @@ def _finish(analysis: Analysis, rules: list[Rule], findings: list[Finding]) -> l
         if whole_file:
             findings = [f for f in findings if not file_noqa.file_suppressed(f, whole_file)]
     findings += unused
+    if analysis.retabbed_lines:
+        findings = _untabbed(analysis, findings)
     findings.sort(key=lambda f: (f.line, f.col, f.rule.code, f.end_line, f.end_col))
     return findings
+
+
+def _untabbed(analysis: Analysis, findings: list[Finding]) -> list[Finding]:
+    """Findings of a file read with some lines' tabs as 8 columns (``Analysis._retab``):
+    no fix (its edits and indentation were computed on text the file does not have), and
+    a range that starts or ends on such a line covers that line's code."""
+    lines, retabbed = analysis.lines, analysis.retabbed_lines
+    out = []
+    for f in findings:
+        if f.fix is None and f.line not in retabbed and f.end_line not in retabbed:
+            out.append(f)
+            continue
+        col, end_col = f.col, f.end_col
+        if f.line in retabbed:
+            text = lines[f.line - 1]
+            col = len(text) - len(text.lstrip())
+        if f.end_line in retabbed:
+            end_col = len(lines[f.end_line - 1].rstrip())
+        out.append(Finding(f.rule, f.line, col, f.end_line, max(end_col, col) if f.end_line == f.line else end_col,
+                           f.message))
+    return out
 
 
 # The project model ``torchwise check`` lints against (cross-module facts), if any: set

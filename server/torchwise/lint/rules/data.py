@@ -144,6 +144,8 @@ def _local_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncF
               "`if __name__ == \"__main__\":` guard.", fix="unsafe",
       module_wide=True)  # a function's loader is reported when import-time code elsewhere calls it
 def dataloader_workers_without_main_guard(ctx: Context):
+    if ctx.analysis.cell_starts:
+        return  # a notebook: its kernel's ``__main__`` has no file, so spawned workers re-run no cell
     candidates = [c for c in index(ctx).calls_named({"DataLoader"})
                   if call_name(ctx, c, {"DataLoader"}) in DATALOADER and _workers(ctx, c) == "some"]
     if not candidates:
