@@ -3175,3 +3175,22 @@ def test_a_python2_file_mixing_tabs_and_spaces_is_read_with_8_column_tabs() -> N
     assert (found[1].col, found[1].end_col) == (1, len("\tmodel = torch.nn.Linear(2, 2)"))
     spaces = lint_source(source.replace("\tmodel", "        model"), "t.py", rules=select_rules(["TW810"]))
     assert spaces[0].fix is not None
+
+
+def test_forward_on_a_parameter_handed_modules_of_several_classes(tmp_path: Path, capsys, monkeypatch) -> None:
+    """gwinndr/MusicTransformer-Pytorch's ``eval_model(model, loader, loss)`` calls
+    ``loss.forward(y, tgt)``, handed a ``CrossEntropyLoss`` by one call and its own smoothed
+    loss (an ``nn.Module``) by another: every value is a module. A caller that hands a plain
+    function keeps it silent."""
+    (tmp_path / "run_model.py").write_text(
+        "def eval_model(model, loader, loss):\n    for x, y in loader:\n        out = loss.forward(model(x), y)\n")
+    (tmp_path / "train.py").write_text(
+        "import torch.nn as nn\nfrom run_model import eval_model\n\n\nclass Smooth(nn.Module):\n"
+        "    def forward(self, x, y):\n        return (x - y).abs().mean()\n\n\n"
+        "model = nn.Linear(2, 2)\neval_model(model, [], nn.CrossEntropyLoss())\neval_model(model, [], Smooth())\n")
+    monkeypatch.chdir(tmp_path)
+    assert reported(capsys, "forward-called-directly") == ["run_model.py:3"]
+    (tmp_path / "other.py").write_text(
+        "from run_model import eval_model\n\n\nclass Plain:\n    def forward(self, x, y):\n        return x\n\n\n"
+        "eval_model(None, [], Plain())\n")
+    assert reported(capsys, "forward-called-directly") == []

@@ -991,6 +991,32 @@ def is_module_instance(analysis: Analysis, expr: ast.AST | None) -> bool:
     return expr is not None and is_subclass(analysis, safe_type(analysis, expr), MODULE)
 
 
+def passed_values(analysis: Analysis, name: ast.expr) -> frozenset | None:
+    """For an un-annotated parameter read by ``name``: each value the project's callers
+    hand it (None where ``name`` is not such a parameter, or one value is not known)."""
+    env = getattr(analysis, "env", None)
+    if env is None or name.__class__ is not ast.Name:
+        return None
+    scope = analysis.scope_of(name)
+    binding = analysis.lookup(name.id, scope, name.lineno)  # type: ignore[attr-defined]
+    if binding is None or binding.kind != "param" or binding.node is not None or binding.qualname \
+            or binding.index is None:
+        return None
+    try:
+        return env.param_values(analysis, scope, binding)
+    except Exception:  # the project model must never break a rule
+        return None
+
+
+def each_passed_module(analysis: Analysis, name: ast.expr) -> bool:
+    """A parameter whose callers hand it modules of several classes, each an
+    ``nn.Module`` (gwinndr/MusicTransformer-Pytorch's ``eval_model(model, loader, loss)``,
+    called with a ``CrossEntropyLoss`` and with its own smoothed loss)."""
+    values = passed_values(analysis, name)
+    return bool(values) and len(values) > 1 and all(
+        v.kind == "instance" and is_subclass(analysis, v.qualname, MODULE) for v in values)
+
+
 def is_tensor(analysis: Analysis, expr: ast.AST | None) -> bool:
     return expr is not None and is_subclass(analysis, safe_type(analysis, expr), TENSOR)
 

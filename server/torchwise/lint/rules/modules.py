@@ -816,7 +816,7 @@ def forward_called_directly(ctx: Context) -> Iterator[Finding]:
             continue
         if isinstance(recv, ast.Name) and flow.safe_qualname(a, recv) is not None:
             continue  # Base.forward(self, x): a class, explicit base call
-        if not flow.is_module_instance(a, recv):
+        if not flow.is_module_instance(a, recv) and not flow.each_passed_module(a, recv):
             continue
         text = ctx.text(recv)
         yield ctx.finding(

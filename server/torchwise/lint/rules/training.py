@@ -2529,18 +2529,7 @@ def _each_passed_mode_free(a, name: ast.expr) -> bool | None:
     a mode-free class of the project (a course's shared ``train(net, ...)``, called with an
     ``MLP`` and then a ``ConvNet``, neither with a dropout or a batch norm:
     isadrtdinov/intro-to-dl-hse). None where it is not such a parameter."""
-    env = getattr(a, "env", None)
-    if env is None or name.__class__ is not ast.Name:
-        return None
-    scope = a.scope_of(name)
-    binding = a.lookup(name.id, scope, name.lineno)  # type: ignore[attr-defined]
-    if binding is None or binding.kind != "param" or binding.node is not None or binding.qualname \
-            or binding.index is None:
-        return None
-    try:
-        values = env.param_values(a, scope, binding)
-    except Exception:  # the project model must never break a rule
-        return None
+    values = flow.passed_values(a, name)
     if values is None or len(values) < 2:
         return None
     for value in values:
