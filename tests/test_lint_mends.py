@@ -3194,3 +3194,15 @@ def test_forward_on_a_parameter_handed_modules_of_several_classes(tmp_path: Path
         "from run_model import eval_model\n\n\nclass Plain:\n    def forward(self, x, y):\n        return x\n\n\n"
         "eval_model(None, [], Plain())\n")
     assert reported(capsys, "forward-called-directly") == []
+
+
+def test_pretrained_false_is_told_weights_none() -> None:
+    """Trustworthy-ML-Lab/Label-free-CBM builds ``resnet18(pretrained=False)``: the message
+    told what ``pretrained=True`` meant, which is not what the code asks; it says
+    ``weights=None`` now (and still names the enum for ``pretrained=True``)."""
+    (off,) = findings("import torchvision\nm = torchvision.models.resnet18(pretrained=False)\n",
+                      "torchvision-pretrained-deprecated")
+    assert off.message.endswith("`pretrained=False` is `weights=None`.") and "IMAGENET1K_V1" not in off.message
+    (on,) = findings("import torchvision\nm = torchvision.models.resnet18(pretrained=True)\n",
+                     "torchvision-pretrained-deprecated")
+    assert "`pretrained=True` meant `weights=ResNet18_Weights.IMAGENET1K_V1`" in on.message

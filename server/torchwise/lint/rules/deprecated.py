@@ -521,7 +521,10 @@ def torchvision_pretrained_deprecated(ctx: Context):
                        "backbone's weights enum (or None).")
         else:
             advice = ""
-            if legacy is not None:
+            given = flag.value if flag is not None else positional
+            if given is not None and is_false(given):  # no weights asked for: no enum to name
+                advice = " `pretrained=False` is `weights=None`."
+            elif legacy is not None:
                 enum = legacy[0].rsplit(".", 1)[-1]
                 advice = (f" `pretrained=True` meant `weights={enum}.{legacy[1]}`; "
                           f"`{enum}.DEFAULT` selects the best available weights.")
