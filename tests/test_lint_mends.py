@@ -3206,3 +3206,25 @@ def test_pretrained_false_is_told_weights_none() -> None:
     (on,) = findings("import torchvision\nm = torchvision.models.resnet18(pretrained=True)\n",
                      "torchvision-pretrained-deprecated")
     assert "`pretrained=True` meant `weights=ResNet18_Weights.IMAGENET1K_V1`" in on.message
+
+
+def test_an_evaluation_loop_that_switches_to_eval_each_iteration() -> None:
+    """john-hewitt/structural-probes' dev loop calls ``probe.eval()`` as the first statements
+    of each iteration (after clearing the optimizer, a copy of the training loop's clearing:
+    the function trains in its other loop, this one never calls backward) and runs the probe
+    with gradients recorded. A loop that clears and computes gradients itself, or whose
+    function trains nowhere else (a skeleton whose backward is a TODO), stays silent."""
+    source = ("import torch\n\n\ndef fit(probe, loss, train, dev, optimizer):\n"
+              "    for epoch in range(10):\n        for x, y in train:\n            probe.train()\n"
+              "            optimizer.zero_grad()\n            loss(probe(x), y).backward()\n"
+              "            optimizer.step()\n        for x, y in dev:\n            optimizer.zero_grad()\n"
+              "            probe.eval()\n            print(loss(probe(x), y).item())\n")
+    assert [f.line for f in findings(source, "missing-no-grad")] == [14]
+    assert [f.line for f in findings(source.replace("            optimizer.zero_grad()\n            probe.eval()",
+                                                    "            probe.eval()"), "missing-no-grad")] == [13]
+    grads = source.replace("            print(loss(probe(x), y).item())\n",
+                           "            loss(probe(x), y).backward()\n            print(probe.weight.grad)\n")
+    assert findings(grads, "missing-no-grad") == []
+    skeleton = ("import torch\n\n\ndef importance(model, loader):\n    for x, _ in loader:\n"
+                "        model.eval()\n        model.zero_grad()\n        output = model(x)\n        del output\n")
+    assert findings(skeleton, "missing-no-grad") == []

@@ -3827,18 +3827,21 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             continue
         found: list[ast.AST] = []  # this eval()'s evaluation loops, each reported once
         for loop in _local_for_loops(a, func):
-            if not flow.before(call, loop):
+            each = _switched_each_iteration(a, loop, call)
+            if not each and not flow.before(call, loop):
                 continue
-            if flow.contains(loop, call) and loop is not call or any(flow.contains(f, loop) for f in found):
+            if not each and flow.contains(loop, call) and loop is not call or any(flow.contains(f, loop) for f in found):
                 continue  # (a loop inside one reported: its fix wraps this one too)
             model_call = _calls_target(a, loop, target) or _calls_target(a, loop, target + ".forward") \
                 or _calls_target_in_a_method(ctx, loop, target, func)
-            if model_call is None or _called_before_the_loop(loop, model_call):
+            if model_call is None or _called_before_the_loop(loop, model_call) \
+                    or each and not flow.before(call, model_call):
                 continue  # (a comprehension over one call's outputs runs the model once, before it loops)
             if id(model_call) in reported:
                 break
             reported.add(id(model_call))
-            on_one_arm = _looks_like_training(a, loop)  # (then: a loop that trains on the other arm of a flag)
+            # (then: a loop that trains on the other arm of a flag)
+            on_one_arm = _looks_like_training(a, loop) and not _only_clears_beside_training(a, func, loop)
             if on_one_arm and not _trains_on_the_other_arm(a, loop, call, func):
                 break
             if on_one_arm and (flag := _flag_arm(a, call, func)) is not None:
@@ -3883,6 +3886,24 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     yield from _evaluated_after_helpers_eval(ctx, reported)
     yield from _evaluated_in_step_methods(ctx, reported)
     yield from _evaluated_by_a_shared_helper(ctx, reported)
+
+
+def _only_clears_beside_training(a, func: ast.AST, loop: ast.AST) -> bool:
+    """The loop's only gradient work is clearing them, and the function trains in another
+    loop: a copy of the training loop's clearing, not gradients this loop computes
+    (structural-probes' dev loop clears the optimizer, runs the probe and never calls
+    backward, after the epoch's training loop)."""
+    return next(_training_nodes(a, loop, clears=False), None) is None and any(
+        flow.is_backward_call(c) and not flow.contains(loop, c) for c in flow.calls_in(a, func))
+
+
+def _switched_each_iteration(a, loop: ast.AST, call: ast.Call) -> bool:
+    """``eval_call`` is a statement of the ``for`` loop's own body: each iteration starts
+    by switching the model (john-hewitt/structural-probes' dev loop: ``for batch in dev:
+    probe.eval(); ...; probe(x)``)."""
+    stmt = flow.parent(a, call)
+    return loop.__class__ in (ast.For, ast.AsyncFor) and stmt.__class__ is ast.Expr \
+        and any(s is stmt for s in loop.body)  # type: ignore[attr-defined]
 
 
 def _module_forward(a, func: ast.AST) -> bool:
