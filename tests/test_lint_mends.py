@@ -3228,3 +3228,33 @@ def test_an_evaluation_loop_that_switches_to_eval_each_iteration() -> None:
     skeleton = ("import torch\n\n\ndef importance(model, loader):\n    for x, _ in loader:\n"
                 "        model.eval()\n        model.zero_grad()\n        output = model(x)\n        del output\n")
     assert findings(skeleton, "missing-no-grad") == []
+
+
+def test_saving_a_state_dict_property_is_saving_the_dict() -> None:
+    """learningmatter-mit/NeuralForceField's ``Trainer`` (a plain class) reads ``state_dict``
+    as a property returning the dict to save: ``torch.save(self.state_dict, path)`` saves it,
+    and the offered fix (``self.state_dict()``) would call a dict. A module's uncalled
+    ``state_dict`` is still reported."""
+    source = ("import torch\n\n\nclass Trainer:\n    def __init__(self, model):\n        self._model = model\n\n"
+              "    @property\n    def state_dict(self):\n        return {'model': self._model.state_dict()}\n\n"
+              "    @state_dict.setter\n    def state_dict(self, value):\n        self._model.load_state_dict(value['model'])\n\n"
+              "    def store(self, path):\n        torch.save(self.state_dict, path)\n\n\n"
+              "class Net(torch.nn.Module):\n    def store(self, path):\n        torch.save(self.state_dict, path)\n\n\n"
+              "t = Trainer(torch.nn.Linear(2, 2))\ntorch.save(t.state_dict, 'a.pt')\n")
+    assert [f.line for f in findings(source, "save-whole-model")] == [22]
+
+
+def test_code_that_indexes_a_zero_dim_tensor_runs_on_torch_0_4_only() -> None:
+    """thtang/CheXNet-with-localization reads ``loss.data[0]`` (train.py) and divides by
+    ``l2_norm.data[0]``, a full reduction (denseNet_localization.py): an error from torch 0.5
+    on, so its ``densenet121(pretrained=True)`` came with a torchvision whose builders took
+    only ``pretrained=``. Without such a read, the builder is reported."""
+    builder = "import torch\nimport torchvision\nnet = torchvision.models.densenet121(pretrained=True)\n"
+    loss = "def step(loss):\n    return loss.data[0]\n"
+    norm = ("def normalize(grads):\n    l2_norm = torch.sqrt(torch.mean(torch.pow(grads, 2))) + 1e-5\n"
+            "    return grads / l2_norm.data[0]\n")
+    assert findings(builder + loss, "torchvision-pretrained-deprecated") == []
+    assert findings(builder + norm, "torchvision-pretrained-deprecated") == []
+    vector = "def first(grads):\n    norms = grads.norm(dim=1)\n    return norms.data[0]\n"
+    assert len(findings(builder + vector, "torchvision-pretrained-deprecated")) == 1
+    assert len(findings(builder, "torchvision-pretrained-deprecated")) == 1

@@ -633,6 +633,8 @@ def _code_removed_in(a, extensions: frozenset[str] = frozenset()) -> tuple[int, 
     ``mel_processing``; a module that passes it somewhere, as vits2_pytorch does on torch 2,
     may be choosing by version)."""
     found = min((b for b in map(removed_in, a.tree.body) if b is not None), default=None)
+    if (found is None or found > (0, 5)) and indexes_zero_dim_data(a):
+        found = (0, 5)
     if extensions and (found is None or found > (1, 11)) and any(
             name.partition(".")[0] in extensions for name in _top_imports(a)):
         found = (1, 11)
@@ -648,6 +650,56 @@ def _code_removed_in(a, extensions: frozenset[str] = frozenset()) -> tuple[int, 
            for c in index(a).calls_by_name.get("stft", ())):
         return (2, 0)
     return found
+
+
+def indexes_zero_dim_data(a) -> bool:
+    """The file indexes a 0-dim tensor's ``.data``: ``loss.data[0]`` (a loss), or a name bound
+    to a full reduction (``l2_norm = torch.sqrt(torch.mean(g ** 2)) + 1e-5``, then
+    ``g / l2_norm.data[0]``: thtang/CheXNet-with-localization). Indexing a 0-dim tensor is an
+    error from PyTorch 0.5 on, so the code runs only on torch 0.4 or older (yuhuixu1993/PC-DARTS's
+    ``train.py``; its 1.0 copy uses ``.item()``)."""
+    found = a.queries.get("zero_dim_data_0")
+    if found is None:
+        from torchwise.lint import flow  # (the rules' helpers sit beside this module)
+
+        found = False
+        if ".data[0]" in (getattr(a, "source", "") or ""):  # (a scan of the text first: most files have none)
+            idx = flow.index(a)
+            for attr in idx.refs_by_name.get("data", ()):
+                sub = idx.parents.get(id(attr))
+                if attr.__class__ is not ast.Attribute or sub.__class__ is not ast.Subscript or sub.value is not attr \
+                        or sub.slice.__class__ is not ast.Constant or sub.slice.value != 0:  # type: ignore[attr-defined]
+                    continue
+                base = attr.value  # type: ignore[attr-defined]
+                if "loss" in (flow.last_name(base) or "").lower() or (
+                        base.__class__ is ast.Name and _zero_dim(flow.binding_value(a, base))):
+                    found = True
+                    break
+        a.queries["zero_dim_data_0"] = found
+    return found
+
+
+_REDUCTIONS = frozenset({"mean", "sum", "norm", "prod", "std", "var"})
+_ELEMENTWISE = frozenset({"sqrt", "exp", "log", "abs", "rsqrt"})
+
+
+def _zero_dim(expr: ast.expr | None) -> bool:
+    """``expr`` is a 0-dim tensor by its form: a full reduction (``torch.mean(x)``, ``x.sum()``),
+    an element-wise function of one, or one combined with numbers."""
+    if expr.__class__ is ast.BinOp:
+        left, right = expr.left, expr.right  # type: ignore[attr-defined]
+        return (_zero_dim(left) or left.__class__ is ast.Constant) and (_zero_dim(right) or right.__class__ is ast.Constant) \
+            and not (left.__class__ is ast.Constant and right.__class__ is ast.Constant)
+    if expr.__class__ is not ast.Call or expr.keywords or expr.func.__class__ is not ast.Attribute:  # type: ignore[attr-defined]
+        return False
+    func = expr.func  # type: ignore[attr-defined]
+    on_torch = func.value.__class__ is ast.Name and func.value.id == "torch"
+    args = expr.args  # type: ignore[attr-defined]
+    if func.attr in _REDUCTIONS:
+        return len(args) == 1 if on_torch else not args
+    if func.attr in _ELEMENTWISE:
+        return _zero_dim(args[0]) if on_torch and len(args) == 1 else (not args and _zero_dim(func.value))
+    return False
 
 
 # Names ``torch.utils.data.dataloader`` dropped, with the first release without them (read from

@@ -515,6 +515,8 @@ def torchvision_pretrained_deprecated(ctx: Context):
         legacy = _legacy_weights(qualname)
         if flag is None and backbone is None and legacy is None:
             continue  # a positional bool for a builder we do not know
+        if options.predates(ctx, "1.12"):
+            break  # every torch the code runs on came with a torchvision whose builders took only ``pretrained=``
         fix = _pretrained_fix(ctx, call, legacy, flag, backbone, positional)
         if backbone is not None and flag is None and positional is None:
             message = ("`pretrained_backbone=` is deprecated; pass `weights_backbone=` with the "

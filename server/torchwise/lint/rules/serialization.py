@@ -49,6 +49,8 @@ def save_whole_model(ctx: Context):
         if obj.__class__ is ast.Attribute and obj.attr == "state_dict":  # type: ignore[union-attr]
             # ``torch.save(self.model.state_dict, path)``: the bound method, not the dict it
             # returns (krisrs1128/glacier_mapping): pickling it pickles its whole object
+            if _state_dict_property(ctx, obj.value):  # type: ignore[union-attr]
+                continue
             name = ctx.text(obj)
             yield ctx.finding(
                 call,
@@ -70,6 +72,25 @@ def save_whole_model(ctx: Context):
             f"its default `weights_only=True`. Save `{name}.state_dict()` instead and load it "
             f"with `load_state_dict` into a freshly built model.",
         )
+
+
+def _state_dict_property(ctx: Context, receiver: ast.expr) -> bool:
+    """The receiver's class (of the file or the project) reads ``state_dict`` as a property
+    (learningmatter-mit/NeuralForceField's ``Trainer``, a plain class whose ``state_dict``
+    property returns the dict to save): ``torch.save(self.state_dict, path)`` saves that dict."""
+    from torchwise.lint.rules._weights import class_of_project
+
+    a = ctx.analysis
+    qualname = flow.safe_type(a, receiver)
+    if not qualname or qualname.startswith("torch."):
+        return False
+    for cls in a.mro(qualname)[:6]:
+        found = class_of_project(a, cls)
+        method = found[1].methods.get("state_dict") if found is not None else None
+        if method is not None:
+            return any(flow.last_name(d) in ("property", "cached_property", "setter", "getter")
+                       for d in method.decorator_list)
+    return False
 
 
 def _built_or_loaded(ctx: Context, obj: ast.expr) -> bool:

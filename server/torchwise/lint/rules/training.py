@@ -993,31 +993,12 @@ def _flag_name(test: ast.expr) -> str:
 
 
 # ------------------------------------------------------------------ TW103
-def _reads_loss_as_data_0(a) -> bool:
-    """The file reads a loss as ``loss.data[0]``: indexing a 0-dim tensor is an error from
-    PyTorch 0.5 on, so the script runs only on torch 0.4 or older, where the scheduler was
-    stepped first (yuhuixu1993/PC-DARTS's ``train.py``; its 1.0 copy uses ``.item()``)."""
-    found = a.queries.get("loss_data_0")
-    if found is None:
-        idx = flow.index(a)
-        found = False
-        for attr in idx.refs_by_name.get("data", ()):
-            sub = idx.parents.get(id(attr))
-            if attr.__class__ is ast.Attribute and sub.__class__ is ast.Subscript and sub.value is attr \
-                    and sub.slice.__class__ is ast.Constant and sub.slice.value == 0 \
-                    and "loss" in (flow.last_name(attr.value) or "").lower():  # type: ignore[attr-defined]
-                found = True
-                break
-        a.queries["loss_data_0"] = found
-    return found
-
-
 @rule(code="TW103", name="scheduler-step-before-optimizer-step", group="training", severity="warning",
       summary="scheduler.step() runs before optimizer.step(), skipping the first value of the schedule.", runtime=True)
 def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     steps = _optimizer_steps(ctx)
-    if not steps or _reads_loss_as_data_0(a):
+    if not steps or options.indexes_zero_dim_data(a):
         return
     stepped = {id(s): flow.dotted(opt) for s, opt in steps}  # step call -> the optimizer's name
     for call in flow.calls_named(a, "step"):
