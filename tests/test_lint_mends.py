@@ -3258,3 +3258,16 @@ def test_code_that_indexes_a_zero_dim_tensor_runs_on_torch_0_4_only() -> None:
     vector = "def first(grads):\n    norms = grads.norm(dim=1)\n    return norms.data[0]\n"
     assert len(findings(builder + vector, "torchvision-pretrained-deprecated")) == 1
     assert len(findings(builder, "torchvision-pretrained-deprecated")) == 1
+
+
+def test_logsumexp_of_a_name_bound_to_the_max_subtracted() -> None:
+    """learningmatter-mit/NeuralForceField binds the stable difference first
+    (``wlp_stable = wlp - wlp_max.reshape(-1, 1)``) and then takes
+    ``torch.log(torch.sum(torch.exp(wlp_stable), dim=1))``: no overflow, as the message claimed.
+    A name bound to the raw values is still reported."""
+    source = ("import torch\n\n\ndef f(wlp):\n    wlp_max = wlp.max(dim=1).values\n"
+              "    wlp_stable = wlp - wlp_max.reshape(-1, 1)\n"
+              "    return wlp_max + torch.log(torch.sum(torch.exp(wlp_stable), dim=1))\n")
+    assert findings(source, "use-logsumexp") == []
+    raw = source.replace("wlp - wlp_max.reshape(-1, 1)", "wlp * 2")
+    assert [f.line for f in findings(raw, "use-logsumexp")] == [7]

@@ -784,7 +784,11 @@ _MAX_NAMES = {"max", "amax", "logsumexp"}
 def _max_subtracted(ctx: Context, x: ast.AST) -> bool:
     """``x`` is ``a - <a maximum>``: ``a - a.max(...)``, ``a - torch.amax(a, ...)``, or
     ``a - m`` where ``m`` is assigned such a call (or named like a maximum) — the usual
-    overflow-safe rewrite."""
+    overflow-safe rewrite; or a name assigned such a difference
+    (``wlp_stable = wlp - wlp_max.reshape(-1, 1)``: learningmatter-mit/NeuralForceField)."""
+    if x.__class__ is ast.Name:
+        return any(node.value.__class__ is ast.BinOp and _max_subtracted(ctx, node.value)
+                   for node in _assigned_names(ctx).get(x.id, ()))  # type: ignore[attr-defined]
     if not (isinstance(x, ast.BinOp) and isinstance(x.op, ast.Sub)):
         return False
     if _has_max_call(x.right):
