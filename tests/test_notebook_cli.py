@@ -200,6 +200,16 @@ def test_ipython_shell_continuations_assignments_and_wildcard_help() -> None:
     assert python_lines("torch.*Tensor?\n*int*??") == ["", ""]
 
 
+def test_a_one_line_cell_naming_a_line_magic_runs_it() -> None:
+    # wenjunsun/Skin-neoplasm-classifier-ResNet50 (Colab): a cell of only `pip install barbar
+    # pytorch-ignite` runs `%pip` by IPython's automagic, which single-line cells get
+    assert python_lines("pip install barbar pytorch-ignite\n") == ["", ""]
+    assert python_lines("cd ../data") == [""]
+    # Python stays Python; a second line makes it a cell automagic does not apply to
+    assert python_lines("time = 3") == ["time = 3"]
+    assert python_lines("pip install x\ny = 1") == ["pip install x", "y = 1"]
+
+
 def test_notebook_with_ipython_syntax_checks_clean(tmp_path: Path, capsys, monkeypatch) -> None:
     cells = ["gpu_info = !nvidia-smi\nprint(gpu_info)", "torch.*Tensor?",
              "import torch\nfor epoch in range(2):\n    print('epoch %d'\n          % (epoch + 1))",

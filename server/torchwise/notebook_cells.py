@@ -2,8 +2,9 @@
 
 The cells run in order in one namespace, so they are analysed as one module: code
 cells joined in order (markdown skipped), IPython syntax blanked line by line so every
-position keeps its place — ``%magic`` and ``!shell`` lines, ``name?`` help, and whole
-cells of non-Python cell magics (``%%bash``). A cell whose first line is indented runs
+position keeps its place — ``%magic`` and ``!shell`` lines, ``name?`` help, whole
+cells of non-Python cell magics (``%%bash``), and a one-line cell calling a line magic
+without its ``%`` (``pip install timm``: IPython's automagic). A cell whose first line is indented runs
 in IPython with that indentation taken off every line; so it is here, and positions in
 it move back by that many columns (``CellModule.to_cell``). Lines follow one notion of a line
 (``\\n``, ``\\r\\n`` or ``\\r``). Shared by the language server and ``torchwise check``.
@@ -23,6 +24,13 @@ _IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[A-Za-z_*][\w.*]*\?\??\s*$|\?)")
 # ``files = !ls`` / ``t = %timeit -o f()``: IPython assigns a shell command's or a magic's
 # result (the target kept, the value blanked)
 _MAGIC_ASSIGN = re.compile(r"^(\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)[%!]")
+# line magics (and the shell aliases IPython defines on POSIX) a one-line cell may call
+# without its ``%``: IPython's automagic, applied to single-line cells only
+_AUTOMAGIC = re.compile(
+    r"^\s*(?:pip|conda|mamba|cd|pwd|env|set_env|load_ext|reload_ext|unload_ext|matplotlib|pylab|time|timeit|"
+    r"run|ls|cat|mkdir|rmdir|rm|cp|mv|ldir|lf|lk|lx|history|who|whos|who_ls|reset|config|autoreload|"
+    r"aimport|bookmark|pushd|popd|dhist|dirs|store|precision|sx|system|alias|unalias|xmode|lsmagic|"
+    r"magic|pinfo|psearch|save|load|writefile|tensorflow_version)(?:\s|$)")
 # cell magics whose body is still Python
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "px"})
 
@@ -38,6 +46,8 @@ def python_lines(text: str) -> list[str]:
     brackets is Python's modulo (``print('%d'\n      % n)``); a shell or magic line that
     ends in a backslash goes on to the next."""
     lines = split_lines(text)
+    if _automagic(lines):  # ``pip install timm`` alone in a cell: IPython runs ``%pip install timm``
+        return [""] * len(lines)
     first = lines[0].strip() if lines else ""
     if first.startswith("%%"):
         name = first[2:].split(None, 1)[0] if len(first) > 2 else ""
@@ -66,6 +76,20 @@ def python_lines(text: str) -> list[str]:
         depth, quote, continued = python_state(line + "\n", depth, quote)
         out.append(line)
     return out
+
+
+def _automagic(lines: list[str]) -> bool:
+    """A cell of one line (what follows it empty) that names a line magic without its ``%``
+    and is not Python: IPython's automagic runs it as the magic (on single-line cells only)."""
+    if not lines or any(line.strip() for line in lines[1:]) or not _AUTOMAGIC.match(lines[0]):
+        return False
+    try:
+        compile(lines[0].strip(), "<cell>", "exec")
+    except SyntaxError:
+        return True
+    except (ValueError, RecursionError, MemoryError):
+        return False
+    return False
 
 
 def leading_indent(lines: list[str]) -> int:
