@@ -3271,3 +3271,17 @@ def test_logsumexp_of_a_name_bound_to_the_max_subtracted() -> None:
     assert findings(source, "use-logsumexp") == []
     raw = source.replace("wlp - wlp_max.reshape(-1, 1)", "wlp * 2")
     assert [f.line for f in findings(raw, "use-logsumexp")] == [7]
+
+
+def test_a_torchvision_model_with_batch_norm_evaluated_in_training_mode() -> None:
+    """grskallen/Cassava-Leaf-Disease-Classification trains ``models.resnet101(weights=None)``
+    and evaluates it each epoch under ``no_grad``, never calling ``eval()``: its batch norm
+    uses (and updates) batch statistics. A vision transformer (dropout 0.0 by default) is not
+    reported."""
+    source = ("import torch\nimport torchvision.models as models\n\nmodel = models.resnet101(weights=None)\n"
+              "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor i in range(10):\n"
+              "    for imgs, labels in []:\n        optimizer.zero_grad()\n"
+              "        torch.nn.functional.cross_entropy(model(imgs), labels).backward()\n        optimizer.step()\n"
+              "    with torch.no_grad():\n        for imgs, labels in []:\n            outputs = model(imgs)\n")
+    assert [f.line for f in findings(source, "missing-eval")] == [13]
+    assert findings(source.replace("resnet101", "vit_b_16"), "missing-eval") == []

@@ -3208,6 +3208,14 @@ def _trains_nothing(ctx: Context, node: ast.AST) -> bool:
         flow.method_name(c) in ("step", "zero_grad") for c in flow.calls_in(ctx.analysis, node))
 
 
+# torchvision's classification builders whose models hold batch norm, dropout or stochastic
+# depth as built by default (not the vision transformers: ``vit_b_16`` has dropout 0.0)
+_TORCHVISION_MODE_BUILDERS = re.compile(
+    r"(resnet\d+|resnext\d+_\w+|wide_resnet\d+_2|vgg\d+(_bn)?|alexnet|densenet\d+|googlenet|inception_v3|"
+    r"mobilenet_v2|mobilenet_v3_(large|small)|mnasnet\d_\d+|shufflenet_v2_x\d_\d|squeezenet1_[01]|"
+    r"efficientnet_(b\d|v2_[sml])|regnet_[xy]_\w+|convnext_(tiny|small|base|large)|swin_(v2_)?[tsb]|maxvit_t)$")
+
+
 def _builds_mode_dependent_module(a, value: ast.expr) -> bool:
     """``value`` builds a module with dropout or batch norm: such a layer, ``nn.Sequential``
     holding one, or a module class of the file whose ``__init__`` builds one."""
@@ -3216,6 +3224,9 @@ def _builds_mode_dependent_module(a, value: ast.expr) -> bool:
     qualname = flow.safe_qualname(a, value.func)
     if qualname in _MODE_LAYERS:
         return True
+    if qualname and qualname.startswith("torchvision.models.") and _TORCHVISION_MODE_BUILDERS.match(
+            qualname.rsplit(".", 1)[-1]):
+        return True  # (grskallen/Cassava-Leaf-Disease-Classification's ``models.resnet101(weights=None)``)
     if qualname == "torch.nn.Sequential":
         return any(isinstance(arg, ast.Call) and _builds_mode_dependent_module(a, arg) for arg in value.args)
     for node, info in a.classes.items():
