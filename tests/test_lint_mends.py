@@ -3285,3 +3285,17 @@ def test_a_torchvision_model_with_batch_norm_evaluated_in_training_mode() -> Non
               "    with torch.no_grad():\n        for imgs, labels in []:\n            outputs = model(imgs)\n")
     assert [f.line for f in findings(source, "missing-eval")] == [13]
     assert findings(source.replace("resnet101", "vit_b_16"), "missing-eval") == []
+
+
+def test_a_loader_bound_again_before_any_loop_is_never_iterated() -> None:
+    """scaomath/kaggle-jane-street builds ``train_loader`` with workers, then binds the name
+    to another loader before the epoch loop: only the second starts workers. A loop between
+    the two bindings still reaches the first."""
+    source = ("import torch\nfrom torch.utils.data import DataLoader\n\ndata = list(range(8))\n"
+              "train_loader = DataLoader(data, batch_size=2, num_workers=8)\n"
+              "train_loader = DataLoader(data, batch_size=4, num_workers=8)\n"
+              "for batch in train_loader:\n    print(batch)\n")
+    assert [f.line for f in findings(source, "dataloader-workers-without-main-guard")] == [6]
+    between = source.replace("train_loader = DataLoader(data, batch_size=4",
+                             "print(next(iter(train_loader)))\ntrain_loader = DataLoader(data, batch_size=4")
+    assert [f.line for f in findings(between, "dataloader-workers-without-main-guard")] == [5, 7]

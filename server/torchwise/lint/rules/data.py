@@ -94,9 +94,16 @@ class _Uses:
     """What a region of code iterates or hands to calls: names and call nodes."""
 
     def __init__(self, nodes: list[ast.AST]):
-        self.names: set[str] = set()
+        self.names: dict[str, list[int]] = {}  # name -> the lines it is used on
         self.nodes: set[int] = set()
-        add_name, add_node = self.names.add, self.nodes.add
+        names, add_node = self.names, self.nodes.add
+
+        def add_name(name: ast.Name) -> None:
+            lines = names.get(name.id)
+            if lines is None:
+                names[name.id] = [name.lineno]
+            else:
+                lines.append(name.lineno)
         Call, Name, Starred, loops = ast.Call, ast.Name, ast.Starred, _LOOPS
         for node in nodes:  # isinstance and _add, inlined: module-level code can be most of a file
             kind = node.__class__
@@ -104,7 +111,7 @@ class _Uses:
                 for sub in subtree(node.iter):
                     add_node(id(sub))
                     if sub.__class__ is Name:
-                        add_name(sub.id)
+                        add_name(sub)
             elif kind is Call:
                 func = node.func
                 if func.__class__ is Name and func.id in _HARMLESS:
@@ -115,13 +122,32 @@ class _Uses:
                         arg = arg.value
                     add_node(id(arg))
                     if arg.__class__ is Name:
-                        add_name(arg.id)
+                        add_name(arg)
 
 
-def _iterates(call: ast.Call, name: str | None, uses: _Uses) -> bool:
+def _iterates(call: ast.Call, name: str | None, uses: _Uses, until: int | None = None) -> bool:
     """Whether the region iterates the loader (``call`` itself, or the name it is bound
-    to): a ``for``/comprehension over it, or it handed to a call that may iterate it."""
-    return id(call) in uses.nodes or (name is not None and name in uses.names)
+    to): a ``for``/comprehension over it, or it handed to a call that may iterate it.
+    ``until``: the line where module-level code binds the name again; a use from there on
+    reads the new value."""
+    if id(call) in uses.nodes:
+        return True
+    lines = uses.names.get(name) if name is not None else None
+    return bool(lines) and (until is None or any(call.lineno <= line < until for line in lines))  # type: ignore[union-attr]
+
+
+def _rebound_at(ctx: Context, name: str | None, call: ast.Call) -> int | None:
+    """The first line after ``call`` where a statement of the module's top level binds
+    ``name`` again (scaomath/kaggle-jane-street builds ``train_loader`` twice; its loops
+    read the second), else None."""
+    if name is None:
+        return None
+    tree = ctx.tree
+    later = [stmt.lineno for stmt in tree.body if stmt.lineno > call.lineno and (  # type: ignore[attr-defined]
+        stmt.__class__ is ast.Assign and any(t.__class__ is ast.Name and t.id == name for t in stmt.targets)
+        or stmt.__class__ is ast.AnnAssign and stmt.value is not None and stmt.target.__class__ is ast.Name
+        and stmt.target.id == name)]
+    return min(later, default=None)
 
 
 def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
@@ -166,9 +192,10 @@ def dataloader_workers_without_main_guard(ctx: Context):
         name = _bound_name(ctx, call)
         if uses is None:
             uses = _Uses(import_time)
-        if _iterates(call, name, uses):
+        until = _rebound_at(ctx, name, call)
+        if _iterates(call, name, uses, until):
             yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)), _main_guard_fix(ctx, call, name))
-        elif name is not None and (reader := _started_reader(ctx, name, import_time)) is not None:
+        elif name is not None and (reader := _started_reader(ctx, name, import_time, call.lineno, until)) is not None:
             yield ctx.finding(call, message.format(n=_shown_workers(ctx, call)).replace(
                 "from code that runs at import time",
                 f"when `{reader}()`, which this file calls at import time, iterates `{name}`"))
@@ -200,7 +227,8 @@ def dataloader_workers_without_main_guard(ctx: Context):
                     _main_guard_fix(ctx, starts[0]) if len(starts) == 1 else None)
 
 
-def _started_reader(ctx: Context, name: str, import_time: list[ast.AST]) -> str | None:
+def _started_reader(ctx: Context, name: str, import_time: list[ast.AST], since: int = 0,
+                    until: int | None = None) -> str | None:
     """A module-level function, called by import-time code, that iterates the module's
     global ``name`` itself (``def train(): for data in train_loader: ...``, then ``train()``
     in the module's epoch loop: pyg-team/pytorch_geometric's examples), its name; None."""
@@ -208,6 +236,8 @@ def _started_reader(ctx: Context, name: str, import_time: list[ast.AST]) -> str 
     for node in import_time:
         if node.__class__ is not ast.Call or node.func.__class__ is not ast.Name:  # type: ignore[attr-defined]
             continue
+        if until is not None and not since <= node.lineno < until:
+            continue  # (a call from the rebinding on reads the new loader)
         func = functions.get(node.func.id)  # type: ignore[attr-defined]
         if func is None:
             continue
