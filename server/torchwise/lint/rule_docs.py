@@ -46,6 +46,7 @@ PYTORCH_DOCS: dict[str, str] = {
     "missing-super-init": f"{_DOCS}generated/torch.nn.Module.html",
     "unregistered-submodules": f"{_DOCS}generated/torch.nn.ModuleList.html",
     "forward-called-directly": f"{_DOCS}generated/torch.nn.Module.html#torch.nn.Module.forward",
+    "hook-registered-in-loop": f"{_DOCS}generated/torch.nn.Module.html#torch.nn.Module.register_forward_hook",
     "scaler-step-missing": f"{_DOCS}amp.html#gradient-scaling",
     "clip-scaled-gradients": f"{_DOCS}notes/amp_examples.html#gradient-clipping",
     "backward-inside-autocast": f"{_DOCS}amp.html#torch.autocast",

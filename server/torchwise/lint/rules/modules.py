@@ -825,3 +825,58 @@ def forward_called_directly(ctx: Context) -> Iterator[Finding]:
             f"wrappers such as DDP or torch.compile that rely on them) do not run; call `{text}(...)`",
             Fix("unsafe", f"Call `{text}(...)`", (ctx.replace(func, text),)),
         )
+
+
+# ---------------------------------------------------------------- TW304
+_MODULE_HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook",
+                           "register_full_backward_pre_hook", "register_backward_hook"})
+
+
+@rule(code="TW304", name="hook-registered-in-loop", group="modules", severity="warning",
+      summary="A module hook registered on every iteration of a loop and never removed: the hooks pile up.")
+def hook_registered_in_loop(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for call in flow.calls_named(a, *_MODULE_HOOKS):
+        func = call.func
+        if func.__class__ is not ast.Attribute or func.attr not in _MODULE_HOOKS:
+            continue
+        loops = flow.enclosing_loops(a, call)
+        if not loops or _varies_with_loops(a, func.value, loops) or _handle_removed(a, call):
+            continue
+        receiver = ctx.text(func.value)
+        yield ctx.finding(
+            call,
+            f"`{receiver}.{func.attr}(...)` runs on every iteration of this loop and its handle is never "
+            f"removed: the hooks pile up on `{receiver}`, each forward pass calls all of them (slower, and "
+            "whatever they keep grows); register it once before the loop, or call `.remove()` on the "
+            "handle it returns when done",
+        )
+
+
+def _varies_with_loops(a, receiver: ast.expr, loops: list[ast.AST]) -> bool:
+    """The hooked module may differ from one iteration to the next: a name in it is bound by
+    a loop's target (``for name, m in model.named_modules(): m.register_forward_hook(...)``)
+    or anywhere in a loop's body (a model built per iteration), or it is reached by a call
+    or an index other than a constant (``model[0]`` is one module)."""
+    if any(n.__class__ is ast.Call or n.__class__ is ast.Subscript and n.slice.__class__ is not ast.Constant  # type: ignore[attr-defined]
+           for n in ast.walk(receiver)):
+        return True
+    names = {n.id for n in ast.walk(receiver) if n.__class__ is ast.Name}
+    for loop in loops:
+        if loop.__class__ is not ast.While and names & {
+                n.id for n in ast.walk(loop.target) if n.__class__ is ast.Name}:  # type: ignore[attr-defined]
+            return True
+        if any(n.__class__ is ast.Name and n.id in names and n.ctx.__class__ is ast.Store  # type: ignore[attr-defined]
+               for stmt in loop.body for n in flow.walk_local(a, stmt)):  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def _handle_removed(a, call: ast.Call) -> bool:
+    """The handle the call returns is kept, and the function (or module) calls ``.remove()``
+    on something: where it is removed is not followed, so a kept handle stays silent."""
+    parent = flow.parent(a, call)
+    if parent.__class__ is ast.Expr:
+        return False  # discarded: it can never be removed
+    scope = flow.enclosing_function(a, call) or a.tree
+    return any(flow.method_name(c) == "remove" for c in flow.calls_in(a, scope))
