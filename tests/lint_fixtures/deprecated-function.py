@@ -17,6 +17,8 @@ P = chain_matmul(A, A)  # expect: deprecated-function
 L = torch.cholesky(A)  # expect: deprecated-function
 U = th.cholesky(A, upper=True)  # expect: deprecated-function
 outer = torch.ger(u, v)  # expect: deprecated-function
+net = nn.Linear(3, 3)
+total = torch.nn.utils.clip_grad_norm(net.parameters(), 5.0)  # expect: deprecated-function
 steps = torch.range(0, 10)  # expect: deprecated-function
 LU, pivots = torch.lu(A)  # expect: deprecated-function
 X = torch.lu_solve(B, LU, pivots)  # expect: deprecated-function

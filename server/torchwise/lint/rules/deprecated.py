@@ -244,6 +244,9 @@ DEPRECATED: dict[str, Replacement] = {
     "torch.nn.UpsamplingBilinear2d": Replacement(
         "use `nn.Upsample(..., mode=\"bilinear\", align_corners=True)`",
         _fix_upsampling('mode="bilinear", align_corners=True')),
+    **{f"torch.nn.utils.{where}clip_grad_norm": Replacement(
+        "use `clip_grad_norm_`, the same function (the name with the trailing underscore says it "
+        "clips in place)", _rename("torch.nn.utils.clip_grad_norm_"), since="0.4") for where in ("", "clip_grad.")},
     "torch.testing.assert_allclose": Replacement(
         "use `torch.testing.assert_close` (stricter defaults: it also checks dtype and device, and "
         "uses dtype-based tolerances)", _rename("torch.testing.assert_close", "unsafe"), since="1.9"),
