@@ -3299,3 +3299,39 @@ def test_a_loader_bound_again_before_any_loop_is_never_iterated() -> None:
     between = source.replace("train_loader = DataLoader(data, batch_size=4",
                              "print(next(iter(train_loader)))\ntrain_loader = DataLoader(data, batch_size=4")
     assert [f.line for f in findings(between, "dataloader-workers-without-main-guard")] == [5, 7]
+
+
+def test_variable_in_code_for_torch_0_3_and_volatile_read_under_no_grad() -> None:
+    """jayleicn/animeGAN calls ``errG.backward(retain_variables=True)``, a keyword torch 0.4
+    removed: code for 0.3, where ``Variable`` was the API. nashory/pggan-pytorch keeps a
+    volatile ``self.z_test`` that it reads only under ``no_grad``: the Variable is still
+    deprecated, but nothing computed from it records a graph, so the message leaves out
+    what volatile no longer does (and keeps it where a read runs with gradients on)."""
+    old = ("import torch\nfrom torch.autograd import Variable\n\nnoise = Variable(torch.randn(2))\n"
+           "def step(err):\n    err.backward(retain_variables=True)\n")
+    assert findings(old, "autograd-variable-deprecated") == []
+    assert len(findings(old.replace("retain_variables", "retain_graph"), "autograd-variable-deprecated")) == 1
+    source = ("import torch\nfrom torch.autograd import Variable\n\n\nclass Trainer:\n"
+              "    def __init__(self, G):\n        self.G = G\n        self.z_test = torch.randn(4, 8)\n"
+              "        self.z_test = Variable(self.z_test, volatile=True)\n"
+              "        self.z_test.data.normal_(0.0, 1.0)\n\n"
+              "    def snapshot(self):\n        with torch.no_grad():\n            return self.G(self.z_test)\n")
+    (found,) = findings(source, "autograd-variable-deprecated")
+    assert "volatile" not in found.message
+    (found,) = findings(source + "\n    def show(self):\n        return self.G(self.z_test)\n",
+                        "autograd-variable-deprecated")
+    assert "`volatile=True` has no effect since 0.4" in found.message
+
+
+def test_a_tab_indented_line_too_deep_even_at_8_columns_is_skipped_not_the_rest() -> None:
+    """nashory/pggan-pytorch indents a continued statement with two tabs and 8 spaces in a
+    16-space block: too deep even read as Python 2 did. The line is blanked at its block's
+    indentation (it used to take the rest of the file with it), and the message says so."""
+    source = ("import torch\n\n\ndef train(model, loader, opt, sched):\n    for x in loader:\n"
+              "        loss = model(x).sum()\n\t\t        other = loss + \\\n"
+              "                          loss\n        loss.backward()\n        opt.step()\n"
+              "    for epoch in range(3):\n        sched.step()\n        train_epoch(model, opt)\n"
+              "\n\ndef train_epoch(model, opt):\n    opt.step()\n")
+    found = lint_source(source, "t.py", rules=select_rules(["TW001", "TW101"]))
+    assert [(f.rule.name, f.line) for f in found] == [("syntax-error", 7), ("missing-zero-grad", 10)]
+    assert found[0].message.endswith("with this line skipped")

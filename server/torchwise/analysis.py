@@ -408,7 +408,9 @@ class Analysis:
                 if not lines:
                     break
                 self.repaired_lines.add(lineno)
-                lines[lineno - 1] = self._blank(lines[lineno - 1], lines, lineno)
+                self.retabbed_lines.discard(lineno)  # (read as 8 columns, it still did not parse: blanked)
+                lines[lineno - 1] = self._blank(lines[lineno - 1], lines, lineno,
+                                                dedent=str(exc.msg).startswith("unexpected indent"))
             except (ValueError, RecursionError, MemoryError) as exc:  # pathological input
                 self.syntax_error = self.syntax_error or SyntaxError(str(exc))
                 break
@@ -431,10 +433,12 @@ class Analysis:
         return True
 
     @staticmethod
-    def _blank(line: str, lines: list[str], lineno: int) -> str:
-        """Replace a broken line by ``pass`` at an indentation that keeps the block valid."""
+    def _blank(line: str, lines: list[str], lineno: int, dedent: bool = False) -> str:
+        """Replace a broken line by ``pass`` at an indentation that keeps the block valid
+        (``dedent``: the line is indented deeper than its block, so the previous line's is
+        taken: nashory/pggan-pytorch's tab-indented line stays too deep read as 8 columns)."""
         indent = line[: len(line) - len(line.lstrip())]
-        if not line.strip():
+        if not line.strip() or dedent:
             # an empty line cannot be the problem: use the previous line's indentation
             for prev in reversed(lines[: lineno - 1]):
                 if prev.strip():

@@ -633,7 +633,9 @@ def _code_removed_in(a, extensions: frozenset[str] = frozenset()) -> tuple[int, 
     ``mel_processing``; a module that passes it somewhere, as vits2_pytorch does on torch 2,
     may be choosing by version)."""
     found = min((b for b in map(removed_in, a.tree.body) if b is not None), default=None)
-    if (found is None or found > (0, 5)) and indexes_zero_dim_data(a):
+    if (found is None or found > (0, 4)) and _retains_variables(a):
+        found = (0, 4)
+    elif (found is None or found > (0, 5)) and indexes_zero_dim_data(a):
         found = (0, 5)
     if extensions and (found is None or found > (1, 11)) and any(
             name.partition(".")[0] in extensions for name in _top_imports(a)):
@@ -677,6 +679,17 @@ def indexes_zero_dim_data(a) -> bool:
                     break
         a.queries["zero_dim_data_0"] = found
     return found
+
+
+def _retains_variables(a) -> bool:
+    """A ``backward(..., retain_variables=...)``: the keyword torch 0.4 removed (for
+    ``retain_graph``), a TypeError there: code for torch 0.3 or older (jayleicn/animeGAN)."""
+    if "retain_variables" not in (getattr(a, "source", "") or ""):
+        return False
+    from torchwise.lint import flow  # (the rules' helpers sit beside this module)
+
+    return any(k.arg == "retain_variables" for c in flow.index(a).calls_by_name.get("backward", ())
+               for k in c.keywords)
 
 
 _REDUCTIONS = frozenset({"mean", "sum", "norm", "prod", "std", "var"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from torchwise.lint import options
+from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.lint.rules._calls import (
     MODULE, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index, int_value,
@@ -182,13 +182,32 @@ def autograd_variable_deprecated(ctx: Context):
         message = ("`Variable` is deprecated since PyTorch 0.4: tensors carry `requires_grad` "
                    "themselves. `Variable(x)` now returns `x.detach()`; use the tensor directly (or "
                    "`x.detach()` where you meant to cut the graph, `x.requires_grad_()` to track it).")
-        if any(k.arg == "volatile" and is_true(k.value) for k in call.keywords):
+        if any(k.arg == "volatile" and is_true(k.value) for k in call.keywords) and not _read_under_grad_off(ctx, call):
             # the code meant to turn gradients off here, and today it does not
             message += (" `volatile=True` has no effect since 0.4: what is computed from it still "
                         "records a graph; run that code under `with torch.no_grad():`.")
         if options.predates(ctx, "0.4"):
             return  # the project's torch has no other way (yulunzhang/RNAN's DataLoaderIter: torch 0.3)
         yield ctx.finding(call, message, fix)
+
+
+def _read_under_grad_off(ctx: Context, call: ast.Call) -> bool:
+    """The volatile ``Variable`` is bound to a name (or ``self.<attr>``) that the file reads
+    only under ``no_grad``/``inference_mode`` (nashory/pggan-pytorch's ``self.z_test``, fed to
+    the generator in ``with torch.no_grad():`` blocks): nothing computed from it records."""
+    a = ctx.analysis
+    stmt = flow.parent(a, call)
+    if stmt.__class__ is not ast.Assign or len(stmt.targets) != 1:  # type: ignore[attr-defined]
+        return False
+    target = stmt.targets[0]  # type: ignore[attr-defined]
+    name = flow.dotted(target)
+    if not name or target.__class__ not in (ast.Name, ast.Attribute):
+        return False
+    idx = index(ctx)
+    reads = [r for r in idx.refs_by_name.get(flow.last_name(target), ())
+             if r.lineno > stmt.lineno and flow.dotted(r) == name  # (after it: before, it is the plain tensor)
+             and not (idx.parents.get(id(r)).__class__ is ast.Attribute and idx.parents[id(r)].attr == "data")]
+    return bool(reads) and all(flow.under_grad_off(a, r) for r in reads)  # (``.data`` records nothing)
 
 
 def _class_attribute(ctx: Context, name: str) -> bool:
