@@ -3335,3 +3335,23 @@ def test_a_tab_indented_line_too_deep_even_at_8_columns_is_skipped_not_the_rest(
     found = lint_source(source, "t.py", rules=select_rules(["TW001", "TW101"]))
     assert [(f.rule.name, f.line) for f in found] == [("syntax-error", 7), ("missing-zero-grad", 10)]
     assert found[0].message.endswith("with this line skipped")
+
+
+def test_a_model_of_a_hand_written_numpy_framework_needs_no_no_grad() -> None:
+    """CMU 11-785 homework builds its own NumPy "mytorch": shayeree96's ``validate`` runs a
+    ``Sequential`` of the project's classes (their ancestry ends at ``object``), and
+    DorisDuan06's autograder an ``hw1.MLP`` of unknown type whose function calls
+    ``mlp.backward(y)``, which ``nn.Module`` has not. ``no_grad`` does nothing for either.
+    A class deriving from ``nn.Module`` is still reported."""
+    source = ("import numpy as np\n\n\nclass MLP(object):\n    def eval(self):\n        self.train_mode = False\n\n"
+              "    def forward(self, x):\n        return x\n\n\nmlp = MLP()\nmlp.eval()\nfor b in range(0, 100, 10):\n"
+              "    student = mlp.forward(b)\n")
+    assert findings(source, "missing-no-grad") == []
+    torch_model = source.replace("import numpy as np\n", "import torch\n").replace("class MLP(object)",
+                                                                                  "class MLP(torch.nn.Module)")
+    assert [f.line for f in findings(torch_model, "missing-no-grad")] == [15]
+    unknown = ("import hw1\n\n\ndef test(x, y, xs):\n    mlp = hw1.MLP(784, 10)\n    mlp.train()\n"
+               "    for b in range(0, 1):\n        mlp.forward(x)\n        mlp.backward(y)\n        mlp.step()\n"
+               "    for b in range(0, 100, 10):\n        mlp.eval()\n        student = mlp.forward(xs[b])\n")
+    assert findings(unknown, "missing-no-grad") == []
+    assert len(findings(unknown.replace("        mlp.backward(y)\n", ""), "missing-no-grad")) == 1

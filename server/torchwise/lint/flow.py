@@ -1017,6 +1017,32 @@ def each_passed_module(analysis: Analysis, name: ast.expr) -> bool:
         v.kind == "instance" and is_subclass(analysis, v.qualname, MODULE) for v in values)
 
 
+def plain_object(analysis: Analysis, expr: ast.AST) -> bool:
+    """``expr`` is an instance of a class whose ancestry is known to its end and never reaches
+    torch: the file's or the project's own classes, ``object`` aside (a course's NumPy
+    "mytorch", whose ``Sequential`` has its own ``eval()``: CMU 11-785's homework)."""
+    qualname = safe_type(analysis, expr)
+    if not qualname or qualname.startswith("torch."):
+        return False
+    env = getattr(analysis, "env", None)
+    for cls in analysis.mro(qualname)[:12]:
+        unit = analysis
+        info = analysis.local_class(cls)
+        if info is None and env is not None:
+            try:
+                found = env.class_unit(cls) if env.owns(cls) else None
+            except Exception:  # the project model must never stop a rule
+                return False
+            if found is not None:
+                unit, info = found[0], found[1]
+        if info is None:
+            return False  # (a class the project does not define: a library's, perhaps a module)
+        written = [b for b in info.node.bases if not (b.__class__ is ast.Name and b.id == "object")]
+        if len(unit.bases(cls)) != len(written):
+            return False  # a base it cannot name
+    return True
+
+
 def is_tensor(analysis: Analysis, expr: ast.AST | None) -> bool:
     return expr is not None and is_subclass(analysis, safe_type(analysis, expr), TENSOR)
 

@@ -3815,7 +3815,8 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             continue
         target = mc[0]
         func = flow.enclosing_function(a, call)
-        if _grad_disabled_somewhere(ctx, func) or _module_forward(a, func):
+        if _grad_disabled_somewhere(ctx, func) or _module_forward(a, func) or flow.plain_object(a, call.func.value) \
+                or _backpropagates_itself(a, func, target):
             continue
         found: list[ast.AST] = []  # this eval()'s evaluation loops, each reported once
         for loop in _local_for_loops(a, func):
@@ -3878,6 +3879,14 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     yield from _evaluated_after_helpers_eval(ctx, reported)
     yield from _evaluated_in_step_methods(ctx, reported)
     yield from _evaluated_by_a_shared_helper(ctx, reported)
+
+
+def _backpropagates_itself(a, func: ast.AST, target: str) -> bool:
+    """The function calls ``target.backward(grad)``: a model of a hand-written framework
+    (a course's NumPy MLP: ``mlp.forward(x); mlp.backward(y); mlp.step()``, CMU 11-785's
+    autograder), which ``nn.Module`` is not, and torch's ``no_grad`` does nothing for."""
+    return any(c.args and flow.method_name(c) == "backward" and flow.dotted(c.func.value) == target  # type: ignore[attr-defined]
+               for c in flow.calls_in(a, func))
 
 
 def _only_clears_beside_training(a, func: ast.AST, loop: ast.AST) -> bool:
