@@ -152,12 +152,16 @@ def test_cells_join_in_order_with_ipython_lines_blanked() -> None:
 
 def test_a_cell_of_indented_code_runs_dedented_as_in_ipython() -> None:
     """IPython takes a cell's leading indentation (pasted code) off every line; so does
-    the join, and it remembers the columns to give back. A cell whose lines do not all
-    start with that indentation stays as it is."""
+    the join, and it remembers the columns to give back. IPython 8 and older take the first
+    line's indentation off each line that starts with it and leave the others
+    (rattaoup/pytorch-simclr's cell indents only its first statement, and ran); IPython 9
+    takes off only what all lines share, so such a cell fails there: read as it ran, it is
+    no syntax error, and the line left as it was keeps its columns."""
     joined = join_cells([("a", "import torch"), ("b", "\n    x = torch.ones(2)\n\n    if x.sum():\n        y = x\n"),
-                         ("c", "  a = 1\nb = 2")])
+                         ("c", "  a = (1,\n    2)\nb = 2")])
     assert joined.source.splitlines()[1:6] == ["", "x = torch.ones(2)", "", "if x.sum():", "    y = x"]
-    assert joined.dedents == [0, 4, 0] and joined.source.splitlines()[7:] == ["  a = 1", "b = 2"]
+    assert joined.dedents == [0, 4, 2] and joined.source.splitlines()[7:] == ["a = (1,", "  2)", "b = 2"]
+    assert (joined.dedent(2, 0), joined.dedent(2, 1), joined.dedent(2, 2)) == (2, 2, 0)
 
 
 def test_findings_in_an_indented_cell_keep_its_columns(tmp_path: Path, capsys, monkeypatch) -> None:

@@ -237,9 +237,9 @@ def register(server: TorchwiseServer) -> None:
     async def _hover(ls: TorchwiseServer, params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
         notebooks = getattr(ls, "notebooks", None)
-        view = notebooks.cell_view(uri) if notebooks is not None else None
         document = ls.workspace.get_text_document(uri)
         position = document.position_from_client_units(params.position)
+        view = notebooks.cell_view(uri, position.line) if notebooks is not None else None
         dedent = 0  # a notebook cell whose indentation IPython takes off: columns less that
         if view is not None:
             analysis, offset, dedent = view  # a notebook cell: the notebook's analysis, offset to the cell's first line

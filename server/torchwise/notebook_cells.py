@@ -4,10 +4,11 @@ The cells run in order in one namespace, so they are analysed as one module: cod
 cells joined in order (markdown skipped), IPython syntax blanked line by line so every
 position keeps its place — ``%magic`` and ``!shell`` lines, ``name?`` help, whole
 cells of non-Python cell magics (``%%bash``), and a one-line cell calling a line magic
-without its ``%`` (``pip install timm``: IPython's automagic). A cell whose first line is indented runs
-in IPython with that indentation taken off every line; so it is here, and positions in
-it move back by that many columns (``CellModule.to_cell``). Lines follow one notion of a line
-(``\\n``, ``\\r\\n`` or ``\\r``). Shared by the language server and ``torchwise check``.
+without its ``%`` (``pip install timm``: IPython's automagic). A cell whose first line is
+indented runs in IPython with that indentation taken off every line that starts with it;
+so it is here, and positions on those lines move back by that many columns
+(``CellModule.to_cell``). Lines follow one notion of a line (``\\n``, ``\\r\\n`` or
+``\\r``). Shared by the language server and ``torchwise check``.
 """
 
 from __future__ import annotations
@@ -94,26 +95,46 @@ def _automagic(lines: list[str]) -> bool:
 
 def leading_indent(lines: list[str]) -> int:
     """How many characters of indentation IPython takes off a cell's lines: the
-    whitespace its first line that is not blank starts with (pasted code), when every
-    line that is not blank starts with it; else 0 (the cell stays as it is)."""
+    whitespace its first line that is not blank starts with (pasted code); IPython takes
+    it off every line that starts with it and leaves the others as they are (its
+    ``leading_indent`` transform: rattaoup/pytorch-simclr's cell indents only its first
+    statement). 0: the cell stays as it is."""
     first = next((line for line in lines if line.strip()), "")
-    prefix = first[: len(first) - len(first.lstrip(" \t"))]
-    if not prefix or not all(line.startswith(prefix) for line in lines if line.strip()):
-        return 0
-    return len(prefix)
+    return len(first) - len(first.lstrip(" \t"))
 
 
-def shift_finding(finding, delta: int, cell_lines: int, dedent: int = 0):
-    """A finding moved by ``delta`` lines and ``dedent`` columns (a cell whose indentation
-    was taken off); its fix kept only if it stays inside the cell, and never in a dedented
-    cell (a line it inserts would lack the cell's indentation)."""
+def _dedented(lines: list[str], n: int) -> tuple[list[str], frozenset[int]]:
+    """``lines`` less the first code line's ``n`` columns of indentation where they start
+    with it, and the lines (0-based) that do not (not blank), which keep their columns."""
+    if not n:
+        return lines, frozenset()
+    first = next(line for line in lines if line.strip())
+    prefix = first[:n]
+    out, kept = [], set()
+    for i, line in enumerate(lines):
+        if line.startswith(prefix):
+            out.append(line[n:])
+        elif line.strip():
+            out.append(line)
+            kept.add(i)
+        else:
+            out.append("")  # (a blank line shorter than that)
+    return out, frozenset(kept)
+
+
+def shift_finding(finding, delta: int, cell_lines: int, dedent: int = 0, end_dedent: int | None = None):
+    """A finding moved by ``delta`` lines and ``dedent`` columns (``end_dedent`` for its end
+    line, where that differs: a cell whose indentation was taken off some lines); its fix
+    kept only if it stays inside the cell, and never in a dedented cell (a line it inserts
+    would lack the cell's indentation)."""
+    end_dedent = dedent if end_dedent is None else end_dedent
     fix = finding.fix
     if fix is not None:
         edits = tuple(replace(e, line=e.line + delta, end_line=e.end_line + delta) for e in fix.edits)
-        inside = not dedent and all(1 <= e.line and e.end_line <= cell_lines for e in edits)
+        inside = not dedent and not end_dedent and all(1 <= e.line and e.end_line <= cell_lines for e in edits)
         fix = replace(fix, edits=edits) if inside else None
     return replace(finding, line=finding.line + delta, end_line=finding.end_line + delta,
-                   col=finding.col + dedent, end_col=finding.end_col + dedent, fix=fix)
+                   col=finding.col + dedent, end_col=finding.end_col + end_dedent, fix=fix)
 
 
 @dataclass
@@ -125,9 +146,13 @@ class CellModule:
     keys: list[object]  # per code cell: the caller's key (a cell uri, a cell index)
     lengths: list[int]
     dedents: list[int] = field(default_factory=list)  # per code cell: columns taken off its lines
+    kept: list[frozenset[int]] = field(default_factory=list)  # per code cell: lines left as they were
 
-    def dedent(self, i: int) -> int:
-        return self.dedents[i] if i < len(self.dedents) else 0
+    def dedent(self, i: int, line: int | None = None) -> int:
+        """Columns taken off cell ``i``'s lines (``line``: off that 0-based line of it)."""
+        if i >= len(self.dedents) or (line is not None and i < len(self.kept) and line in self.kept[i]):
+            return 0
+        return self.dedents[i]
 
     def to_cell(self, finding) -> tuple[int, object] | None:
         """(cell position, ``finding`` in that cell's own lines and columns), or None when
@@ -136,7 +161,9 @@ class CellModule:
         if placed is None:
             return None
         i = placed[0]
-        return i, shift_finding(finding, -self.starts[i], self.lengths[i], self.dedent(i))
+        start = self.starts[i]
+        return i, shift_finding(finding, -start, self.lengths[i], self.dedent(i, finding.line - 1 - start),
+                                self.dedent(i, finding.end_line - 1 - start))
 
     def cell_at(self, line: int) -> tuple[int, int] | None:
         """(cell position, 0-based line in the cell) of a 0-based module line."""
@@ -157,17 +184,17 @@ class CellModule:
 def join_cells(cells: list[tuple[object, str]]) -> CellModule:
     """``cells``: (key, text) of the code cells in order."""
     parts: list[str] = []
-    starts, keys, lengths, dedents = [], [], [], []
+    starts, keys, lengths, dedents, kept = [], [], [], [], []
     line = 0
     for key, text in cells:
         lines = python_lines(text)
         n = leading_indent(lines)
-        if n:
-            lines = [item[n:] for item in lines]  # (a blank line shorter than that: empty)
+        lines, left = _dedented(lines, n)
         starts.append(line)
         keys.append(key)
         lengths.append(len(lines))
         dedents.append(n)
+        kept.append(left)
         parts.extend(lines)
         line += len(lines)
-    return CellModule("\n".join(parts) + "\n", starts, keys, lengths, dedents)
+    return CellModule("\n".join(parts) + "\n", starts, keys, lengths, dedents, kept)

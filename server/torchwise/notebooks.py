@@ -75,9 +75,10 @@ class Notebooks:
         self._cache[notebook_uri] = (key, joined, analysis)
         return joined, analysis
 
-    def cell_view(self, cell_uri: str) -> tuple[Analysis, int, int] | None:
+    def cell_view(self, cell_uri: str, line: int | None = None) -> tuple[Analysis, int, int] | None:
         """(the notebook's analysis, the cell's first line in it, the columns taken off its
-        lines: ``notebook_cells.leading_indent``) for a cell uri, else None."""
+        lines, or off its 0-based ``line``: ``notebook_cells.leading_indent``) for a cell
+        uri, else None."""
         notebook = self.server.workspace.get_notebook_document(cell_uri=cell_uri)
         if notebook is None:
             return None
@@ -88,7 +89,7 @@ class Notebooks:
         if cell_uri not in joined.keys:
             return None
         i = joined.keys.index(cell_uri)
-        return analysis, joined.starts[i], joined.dedent(i)
+        return analysis, joined.starts[i], joined.dedent(i, line)
 
     def owns_cell(self, uri: str) -> bool:
         return self.server.workspace.get_notebook_document(cell_uri=uri) is not None
