@@ -3355,3 +3355,20 @@ def test_a_model_of_a_hand_written_numpy_framework_needs_no_no_grad() -> None:
                "    for b in range(0, 100, 10):\n        mlp.eval()\n        student = mlp.forward(xs[b])\n")
     assert findings(unknown, "missing-no-grad") == []
     assert len(findings(unknown.replace("        mlp.backward(y)\n", ""), "missing-no-grad")) == 1
+
+
+def test_a_packed_sequence_unpacked_into_two_names_is_code_for_torch_1_0(tmp_path: Path, capsys, monkeypatch) -> None:
+    """sgrvinod/a-PyTorch-Tutorial-to-Image-Captioning's ``train.py`` writes
+    ``scores, _ = pack_padded_sequence(...)``: a PackedSequence has four fields from torch 1.1
+    on, so the script runs only on 1.0 or older, whose torchvision builders took only
+    ``pretrained=`` (its ``models.py``, imported only by that script)."""
+    (tmp_path / "models.py").write_text(
+        "import torchvision\n\n\ndef encoder():\n    return torchvision.models.resnet101(pretrained=True)\n")
+    (tmp_path / "train.py").write_text(
+        "from torch.nn.utils.rnn import pack_padded_sequence\nfrom models import encoder\n\nnet = encoder()\n\n\n"
+        "def step(scores, lengths):\n    scores, _ = pack_padded_sequence(scores, lengths, batch_first=True)\n"
+        "    return scores\n")
+    monkeypatch.chdir(tmp_path)
+    assert reported(capsys, "torchvision-pretrained-deprecated") == []
+    (tmp_path / "train.py").write_text((tmp_path / "train.py").read_text().replace("scores, _ = ", "scores = "))
+    assert reported(capsys, "torchvision-pretrained-deprecated") == ["models.py:5"]

@@ -637,6 +637,8 @@ def _code_removed_in(a, extensions: frozenset[str] = frozenset()) -> tuple[int, 
         found = (0, 4)
     elif (found is None or found > (0, 5)) and indexes_zero_dim_data(a):
         found = (0, 5)
+    elif (found is None or found > (1, 1)) and _unpacks_packed_pair(a):
+        found = (1, 1)
     if extensions and (found is None or found > (1, 11)) and any(
             name.partition(".")[0] in extensions for name in _top_imports(a)):
         found = (1, 11)
@@ -690,6 +692,24 @@ def _retains_variables(a) -> bool:
 
     return any(k.arg == "retain_variables" for c in flow.index(a).calls_by_name.get("backward", ())
                for k in c.keywords)
+
+
+def _unpacks_packed_pair(a) -> bool:
+    """``scores, _ = pack_padded_sequence(...)``: a ``PackedSequence`` unpacked into two
+    names, which its four fields since torch 1.1 refuse (too many values to unpack): code for
+    torch 1.0 or older (sgrvinod/a-PyTorch-Tutorial-to-Image-Captioning's ``train.py``)."""
+    source = getattr(a, "source", "") or ""
+    if "pack_padded_sequence" not in source and "pack_sequence" not in source:
+        return False
+    from torchwise.lint import flow  # (the rules' helpers sit beside this module)
+
+    idx = flow.index(a)
+    for call in (*idx.calls_by_name.get("pack_padded_sequence", ()), *idx.calls_by_name.get("pack_sequence", ())):
+        stmt = idx.parents.get(id(call))
+        if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 and stmt.targets[0].__class__ is ast.Tuple \
+                and len(stmt.targets[0].elts) == 2:  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 _REDUCTIONS = frozenset({"mean", "sum", "norm", "prod", "std", "var"})
