@@ -3372,3 +3372,20 @@ def test_a_packed_sequence_unpacked_into_two_names_is_code_for_torch_1_0(tmp_pat
     assert reported(capsys, "torchvision-pretrained-deprecated") == []
     (tmp_path / "train.py").write_text((tmp_path / "train.py").read_text().replace("scores, _ = ", "scores = "))
     assert reported(capsys, "torchvision-pretrained-deprecated") == ["models.py:5"]
+
+
+def test_a_total_of_the_losses_a_helper_backpropagates_and_returns() -> None:
+    """shayeree96's CMU 11-785 language-model trainer adds ``self.train_batch(inputs,
+    targets)`` to its epoch loss: the method runs ``loss.backward()`` and returns ``loss``
+    itself, so the total chains every batch's graph. A helper that returns ``loss.item()``,
+    or one that never backpropagates what it returns, is silent."""
+    source = ("import torch\n\n\nclass Trainer:\n    def __init__(self, model, loader, optimizer, criterion):\n"
+              "        self.model, self.loader = model, loader\n        self.optimizer, self.criterion = optimizer, criterion\n\n"
+              "    def train(self):\n        epoch_loss = 0\n        for inputs, targets in self.loader:\n"
+              "            epoch_loss += self.train_batch(inputs, targets)\n        return epoch_loss\n\n"
+              "    def train_batch(self, inputs, targets):\n        loss = self.criterion(self.model(inputs), targets)\n"
+              "        self.optimizer.zero_grad()\n        loss.backward()\n        self.optimizer.step()\n        return loss\n")
+    assert [f.line for f in findings(source, "loss-accumulated-without-item")] == [12]
+    assert findings(source.replace("        return loss\n", "        return loss.item()\n"),
+                    "loss-accumulated-without-item") == []
+    assert findings(source.replace("        loss.backward()\n", ""), "loss-accumulated-without-item") == []

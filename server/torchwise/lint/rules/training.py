@@ -5536,6 +5536,11 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
         if added.__class__ is ast.BinOp and added.op.__class__ in (ast.Mult, ast.Div) \
                 and added.left.__class__ in (ast.Name, ast.Attribute):  # type: ignore[attr-defined]
             added = added.left  # ``loss_all += loss * num_graphs``: the loss weighted by the batch's size
+        if added.__class__ is ast.Call:
+            found = _returned_backpropagated(ctx, aug, added)  # type: ignore[arg-type]
+            if found is not None:
+                yield found
+            continue
         if not isinstance(added, (ast.Name, ast.Attribute)):
             continue
         value = flow.dotted(added)
@@ -5551,6 +5556,46 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
             fix,
         )
     yield from _losses_kept_by_meters(ctx)
+
+
+def _returned_backpropagated(ctx: Context, aug: ast.AugAssign, call: ast.Call) -> Finding | None:
+    """``epoch_loss += self.train_batch(x, y)`` in a loop, where the helper (a function or
+    method of the project) runs ``loss.backward()`` and returns ``loss`` itself: the total
+    chains every batch's graph as surely as ``total += loss`` does (shayeree96's CMU 11-785
+    language-model trainer)."""
+    a = ctx.analysis
+    target = flow.dotted(aug.target) if aug.target.__class__ is not ast.Subscript else None
+    loops = flow.enclosing_loops(a, aug)
+    if not loops or not target or flow.under_grad_off(a, aug):
+        return None
+    callee = _summaries(a).callee(call, flow.enclosing_function(a, aug))
+    if callee is None or not isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    unit = _summaries(a).analysis_of(callee) or a
+    returns = [n for n in flow.walk_local(unit, callee) if n.__class__ is ast.Return]
+    names = {n.value.id for n in returns if n.value.__class__ is ast.Name}  # type: ignore[attr-defined]
+    if len(names) != 1 or len(returns) != sum(1 for n in returns if n.value.__class__ is ast.Name):  # type: ignore[attr-defined]
+        return None
+    (loss,) = names
+    nodes = list(flow.walk_local(unit, callee))
+    if not any(flow.is_backward_call(n) and flow.dotted(flow.backward_target(n)) == loss for n in nodes) or any(
+            n.__class__ is ast.Assign and any(flow.dotted(t) == loss for t in n.targets)  # type: ignore[attr-defined]
+            and not _keeps_graph(n.value) for n in nodes):  # type: ignore[attr-defined]
+        return None
+    loop = loops[0]
+    if any(n.__class__ is ast.Assign and target in [flow.dotted(t) for t in n.targets]  # type: ignore[attr-defined]
+           for n in flow.walk_local(a, loop)) or _window_total(a, aug, loop, target) or _per_model_total(a, loops, target) \
+            or _differentiated_after(a, loop, target):
+        return None
+    text = ctx.text(call)
+    name = flow.last_name(call.func)
+    return ctx.finding(
+        aug,
+        f"`{ctx.text(aug)}` adds the loss tensor `{name}()` returns (it ran `{loss}.backward()` on it), so "
+        f"the total joins the autograd graph: each iteration's graph stays chained to it (memory that grows "
+        f"for as long as the total lives); add `{text}.item()`, or return `{loss}.item()` from `{name}`",
+        Fix("unsafe", "Add `.item()`", (ctx.replace(call, f"{text}.item()"),)),
+    )
 
 
 def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = False) -> bool:
