@@ -3389,3 +3389,16 @@ def test_a_total_of_the_losses_a_helper_backpropagates_and_returns() -> None:
     assert findings(source.replace("        return loss\n", "        return loss.item()\n"),
                     "loss-accumulated-without-item") == []
     assert findings(source.replace("        loss.backward()\n", ""), "loss-accumulated-without-item") == []
+
+
+def test_modules_moved_as_they_are_stored_in_a_plain_dict() -> None:
+    """RecBole's ``FMFirstOrderLinear`` (copied into RuihongQiu/DuoRec) stores
+    ``FMEmbedding(...).to(self.device)`` in plain dicts: moved by hand, still unregistered
+    (never trained, saved or switched to eval mode)."""
+    source = ("import torch.nn as nn\n\n\nclass Emb(nn.Module):\n    def __init__(self, types, device):\n"
+              "        super().__init__()\n        self.device = device\n        self.token_table = {}\n"
+              "        self.blocks = []\n        for t in types:\n"
+              "            self.token_table[t] = nn.Embedding(10, 4).to(self.device)\n"
+              "            self.blocks.append(nn.Linear(4, 4).cuda())\n\n    def forward(self, x, t):\n"
+              "        return self.blocks[0](self.token_table[t](x))\n")
+    assert [f.line for f in findings(source, "unregistered-submodules")] == [8, 9]

@@ -10,6 +10,7 @@ from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _weights
 from torchwise.lint.rules._calls import arguments, is_false
+from torchwise.project.effects import unmoved
 
 
 def _module_classes(ctx: Context):
@@ -780,7 +781,7 @@ def _filled_with_modules(ctx: Context, info, attr: str) -> tuple[str | None, lis
                 if not (isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name)
                         and target.value.id == "self" and n.args):
                     continue
-                item = n.args[-1]
+                item = unmoved(n.args[-1])  # (``.append(Block(...).to(device))``: the block)
                 if item.__class__ is ast.Name:  # ``layer = nn.Conv1d(...); self.convs.append(layer)`` (kymatio/murenn)
                     bound = flow.binding_value(a, item)
                     if bound is not None and _is_module_call(ctx, bound):
@@ -794,10 +795,11 @@ def _filled_with_modules(ctx: Context, info, attr: str) -> tuple[str | None, lis
                     built += item.elts
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Subscript):
                 target = n.targets[0].value
+                value = unmoved(n.value)  # (``self.table[t] = FMEmbedding(...).to(self.device)``: RecBole)
                 if isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name) \
-                        and target.value.id == "self" and _is_module_call(ctx, n.value):
+                        and target.value.id == "self" and _is_module_call(ctx, value):
                     kind = kind or "modules"
-                    built.append(n.value)
+                    built.append(value)
     return kind, built
 
 
