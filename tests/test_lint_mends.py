@@ -3402,3 +3402,40 @@ def test_modules_moved_as_they_are_stored_in_a_plain_dict() -> None:
               "            self.blocks.append(nn.Linear(4, 4).cuda())\n\n    def forward(self, x, t):\n"
               "        return self.blocks[0](self.token_table[t](x))\n")
     assert [f.line for f in findings(source, "unregistered-submodules")] == [8, 9]
+
+
+def test_a_numpy_framework_reached_as_its_scripts_import_it(tmp_path: Path, capsys, monkeypatch) -> None:
+    """CMU 11-785's MyTorch again, imported as the homework's scripts run: casssie-zhang's
+    ``hw1/mnist.py`` imports ``mytorch.nn.sequential`` from the folder above it, whose
+    ``Sequential`` derives from ``mytorch.nn.module.Module``; rslim97's examples add
+    ``"P1/mytorch"`` to ``sys.path`` (relative to ``HW1/``, where they are run from) and
+    step that folder's NumPy ``SGD``, whose layers overwrite their gradients. Neither is
+    torch's: no missing-no-grad, no missing-zero-grad. torch's own optimizer still is."""
+    handout = tmp_path / "part1" / "handout"
+    (handout / "mytorch" / "nn").mkdir(parents=True)
+    (handout / "hw1").mkdir()
+    (handout / "mytorch" / "__init__.py").write_text("")
+    (handout / "mytorch" / "nn" / "__init__.py").write_text("")
+    (handout / "mytorch" / "nn" / "module.py").write_text(
+        "class Module:\n    def eval(self):\n        self.is_train = False\n")
+    (handout / "mytorch" / "nn" / "sequential.py").write_text(
+        "from mytorch.nn.module import Module\n\n\nclass Sequential(Module):\n    def forward(self, x):\n        return x\n")
+    (handout / "hw1" / "mnist.py").write_text(
+        "import numpy as np\nfrom mytorch.nn.sequential import Sequential\n\n\ndef mnist(batches):\n"
+        "    model = Sequential()\n    return validate(model, batches)\n\n\ndef validate(model, batches):\n"
+        "    model.eval()\n    for x in batches:\n        out = model.forward(x)\n        print(np.argmax(out))\n")
+    p1 = tmp_path / "HW1" / "P1"
+    (p1 / "mytorch").mkdir(parents=True)
+    (p1 / "examples").mkdir()
+    (p1 / "mytorch" / "sgd.py").write_text(
+        "class SGD:\n    def __init__(self, model):\n        self.model = model\n\n    def step(self):\n        pass\n")
+    example = ("import sys\n\nsys.path.append(\"P1/mytorch\")\nfrom sgd import SGD\n\n\ndef train(mlp, batches):\n"
+               "    optimizer = SGD(mlp)\n    for x, y in batches:\n        out = mlp.forward(x)\n"
+               "        mlp.backward(out - y)\n        optimizer.step()\n")
+    (p1 / "examples" / "example.py").write_text(example)
+    monkeypatch.chdir(tmp_path)
+    assert reported(capsys, "missing-no-grad") == []
+    assert reported(capsys, "missing-zero-grad") == []
+    (p1 / "examples" / "example.py").write_text(example.replace("    optimizer = SGD(mlp)\n",
+                                                                "    import torch\n    optimizer = torch.optim.SGD(mlp.parameters())\n"))
+    assert reported(capsys, "missing-zero-grad") == ["HW1/P1/examples/example.py:13"]

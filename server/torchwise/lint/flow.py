@@ -13,6 +13,7 @@ import bisect
 import builtins
 import operator
 import re
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from torchwise.analysis import _CHILD_FIELDS, dotted, LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis, _child_fields, _knowledge
@@ -1020,27 +1021,66 @@ def each_passed_module(analysis: Analysis, name: ast.expr) -> bool:
 def plain_object(analysis: Analysis, expr: ast.AST) -> bool:
     """``expr`` is an instance of a class whose ancestry is known to its end and never reaches
     torch: the file's or the project's own classes, ``object`` aside (a course's NumPy
-    "mytorch", whose ``Sequential`` has its own ``eval()``: CMU 11-785's homework)."""
+    "mytorch", whose ``Sequential`` has its own ``eval()``: CMU 11-785's homework). Each base
+    is looked up as the module that names it imports it (``from mytorch.nn.module import
+    Module`` in a package the project knows as ``part1.handout.mytorch``)."""
     qualname = safe_type(analysis, expr)
+    if qualname is None and expr.__class__ is ast.Name:  # built from a class of a module the
+        value = binding_value(analysis, expr)  # project does not resolve (``from sgd import SGD``, on a
+        if value.__class__ is ast.Call:  # folder the script adds to ``sys.path``): that class
+            qualname = safe_qualname(analysis, value.func)  # type: ignore[attr-defined]
     if not qualname or qualname.startswith("torch."):
         return False
-    env = getattr(analysis, "env", None)
-    for cls in analysis.mro(qualname)[:12]:
-        unit = analysis
-        info = analysis.local_class(cls)
-        if info is None and env is not None:
-            try:
-                found = env.class_unit(cls) if env.owns(cls) else None
-            except Exception:  # the project model must never stop a rule
-                return False
-            if found is not None:
-                unit, info = found[0], found[1]
-        if info is None:
+    todo, seen = [(analysis, qualname)], set()
+    while todo:
+        unit, cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        if len(seen) > 12:
+            return False
+        found = _own_class(unit, cls)
+        if found is None:
             return False  # (a class the project does not define: a library's, perhaps a module)
+        owner, info, name = found
+        bases = owner.bases(name)
         written = [b for b in info.node.bases if not (b.__class__ is ast.Name and b.id == "object")]
-        if len(unit.bases(cls)) != len(written):
+        if len(bases) != len(written):
             return False  # a base it cannot name
+        todo += [(owner, base) for base in bases]
     return True
+
+
+def _own_class(unit: Analysis, cls: str):
+    """(the analysis that defines it, its ClassInfo, its name there) for a class of the file
+    or the project, as ``unit`` names it; None for any other. A module the project does
+    not resolve is looked for as a script of ``unit``'s folder would import it (the nearest
+    folder above it that holds the module, or one the script adds to ``sys.path``): a guess
+    about how the code runs, fit only for a question that silences a rule."""
+    info = unit.local_class(cls)
+    if info is not None:
+        return unit, info, cls
+    env = getattr(unit, "env", None)
+    if env is None:
+        return None
+    try:
+        names = [cls, env.imported(cls)]
+        module, _, short = cls.rpartition(".")
+        project, path = getattr(env, "project", None), getattr(unit, "path", None)
+        if module and project is not None and path and not path.startswith("<"):
+            resolver = project.resolver
+            found_file = resolver.above(path, module)
+            found_name = resolver.module_of(found_file) if found_file is not None else \
+                resolver.on_added_path(Path(path), module, project.source)
+            if found_name:
+                names.append(f"{found_name}.{short}")
+        for name in dict.fromkeys(names):
+            found = env.class_unit(name) if env.owns(name) else None
+            if found is not None:
+                return found[0], found[1], name
+    except Exception:  # the project model must never stop a rule
+        return None
+    return None
 
 
 def is_tensor(analysis: Analysis, expr: ast.AST | None) -> bool:

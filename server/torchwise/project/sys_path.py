@@ -11,8 +11,8 @@ function of it that adds its parameter, called at the top), where ``p`` is built
 ``__file__`` and string constants with ``os.path`` (``dirname``, ``join``, ``abspath``,
 ``realpath``, ``normpath``), ``pathlib.Path`` (``.parent``, ``.parents[i]``, ``.resolve()``,
 ``/``) and names bound to such values at the top. A plain relative string counts from the
-script's folder, where research scripts are run from: a guess, for imports that would
-otherwise mean nothing.
+script's folder, where research scripts are run from, or from the nearest folder above it
+that holds it: a guess, for imports that would otherwise mean nothing.
 """
 
 from __future__ import annotations
@@ -94,8 +94,25 @@ def _added(text: str, path: Path) -> list[Path]:
                 argument = node.args[adders[node.func.id]]
             value = _evaluate(argument, names, path) if argument is not None else None
             if value is not None:
-                out.append(Path(os.path.normpath(os.path.join(here, value))))
+                out.append(Path(_anchored(here, value)))
     return out
+
+
+def _anchored(here: str, value: str) -> str:
+    """An added folder: ``value`` itself where it is absolute (built from ``__file__``);
+    a relative one from the script's folder, or, where no such folder exists there, from
+    the nearest folder above it where one does (the folder the script is run from:
+    rslim97/CMU-11785's ``P1/examples/*.py`` add ``"P1/mytorch"``, run from ``HW1/``)."""
+    first = os.path.normpath(os.path.join(here, value))
+    if os.path.isabs(value) or os.path.isdir(first):
+        return first
+    base = here
+    for _ in range(4):
+        base = os.path.dirname(base)
+        candidate = os.path.normpath(os.path.join(base, value))
+        if os.path.isdir(candidate):
+            return candidate
+    return first
 
 
 def _is_sys_path_add(func: ast.expr) -> bool:
