@@ -1754,31 +1754,6 @@ def _calls_target_in_a_method(ctx: Context, node: ast.AST, target: str, func: as
     return None
 
 
-def _calls_target_in_a_function(ctx: Context, node: ast.AST, target: str, func: ast.AST) -> ast.Call | None:
-    """A call in ``node`` of a module-level function of the file that is handed ``target``
-    and calls it in its own code, with gradients on and training nothing: the call, where
-    the model runs (xiaxin1998/DHCN's test loop: ``model.eval()``, then
-    ``forward(model, i, test_data)`` for each slice)."""
-    a = ctx.analysis
-    if "." in target:
-        return None
-    functions = _summaries(a).functions
-    for call in flow.calls_in(a, node):
-        f = call.func
-        helper = functions.get(f.id) if f.__class__ is ast.Name else None  # type: ignore[attr-defined]
-        if helper is None or helper is func or not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        params = [p.arg for p in (*helper.args.posonlyargs, *helper.args.args)]
-        passed = [params[i] for i, arg in enumerate(call.args[:len(params)])
-                  if arg.__class__ is ast.Name and arg.id == target]  # type: ignore[attr-defined]
-        passed += [k.arg for k in call.keywords if k.arg in params and k.value.__class__ is ast.Name
-                   and k.value.id == target]  # type: ignore[attr-defined]
-        if len(passed) == 1 and not _grad_disabled_somewhere(ctx, helper) and not _has_backward(ctx, helper) \
-                and not _looks_like_training(a, helper) and _runs_with_grad(a, helper, passed[0]):
-            return call
-    return None
-
-
 def _mode_targets(ctx: Context) -> set[str]:
     """What the file's ``.train()``/``.eval()`` calls are called on (``model``, ``self.net``),
     and what its calls of helpers (same file or another module) leave in a mode."""
@@ -3851,7 +3826,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if not each and flow.contains(loop, call) and loop is not call or any(flow.contains(f, loop) for f in found):
                 continue  # (a loop inside one reported: its fix wraps this one too)
             model_call = _calls_target(a, loop, target) or _calls_target(a, loop, target + ".forward") \
-                or _calls_target_in_a_method(ctx, loop, target, func) or _calls_target_in_a_function(ctx, loop, target, func)
+                or _calls_target_in_a_method(ctx, loop, target, func)
             if model_call is None or _called_before_the_loop(loop, model_call) \
                     or each and not flow.before(call, model_call):
                 continue  # (a comprehension over one call's outputs runs the model once, before it loops)
