@@ -162,6 +162,8 @@ class CellModule:
             return None
         i = placed[0]
         start = self.starts[i]
+        if self.dedent(i) and finding.fix is not None:
+            finding = replace(finding, fix=None)  # (a dedented cell: no fix, even on a line it left as it was)
         return i, shift_finding(finding, -start, self.lengths[i], self.dedent(i, finding.line - 1 - start),
                                 self.dedent(i, finding.end_line - 1 - start))
 
