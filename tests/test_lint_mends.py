@@ -3439,3 +3439,30 @@ def test_a_numpy_framework_reached_as_its_scripts_import_it(tmp_path: Path, caps
     (p1 / "examples" / "example.py").write_text(example.replace("    optimizer = SGD(mlp)\n",
                                                                 "    import torch\n    optimizer = torch.optim.SGD(mlp.parameters())\n"))
     assert reported(capsys, "missing-zero-grad") == ["HW1/P1/examples/example.py:13"]
+
+
+def test_an_inline_sequential_of_linear_layers_is_mode_free() -> None:
+    """asun975/zero-to-mastery-pytorch-tutorial trains ``nn.Sequential(nn.Linear(1, 10),
+    nn.Linear(10, 10), nn.Linear(10, 1))`` and switches it to eval mode for each epoch's test
+    pass: no dropout, no batch norm, so the mode changes nothing. With a dropout it is reported."""
+    source = ("import torch\nfrom torch import nn\n\nmodel = nn.Sequential(nn.Linear(1, 10), nn.ReLU(),\n"
+              "                      nn.Sequential(nn.Linear(10, 10)), nn.Linear(10, 1))\n"
+              "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor epoch in range(10):\n"
+              "    loss = model(torch.ones(4, 1)).sum()\n    optimizer.zero_grad()\n    loss.backward()\n"
+              "    optimizer.step()\n    model.eval()\n    with torch.inference_mode():\n"
+              "        test_pred = model(torch.ones(4, 1))\n")
+    assert findings(source, "missing-train-mode") == []
+    dropout = source.replace("nn.ReLU(),", "nn.Dropout(0.2),")
+    assert [f.line for f in findings(dropout, "missing-train-mode")] == [12]
+
+
+def test_a_softmax_of_numbers_written_out_shows_the_loss_and_learns_nothing() -> None:
+    """SebinSong/deep-learning-pytorch-study's loss notebook softmaxes ``torch.tensor([[1., 4, 3]])``
+    on purpose and prints what ``CrossEntropyLoss`` makes of it: no model, nothing learns.
+    A model's softmaxed output is still reported."""
+    source = ("import torch\nfrom torch import nn\n\nlossfun = nn.CrossEntropyLoss()\nyHat = torch.tensor([[1., 4, 3]])\n"
+              "sm = nn.Softmax(dim=1)\nyHat_sm = sm(yHat)\nfor i in range(3):\n"
+              "    print(lossfun(yHat_sm, torch.tensor([i])).item())\n")
+    assert findings(source, "softmax-before-cross-entropy") == []
+    model = source.replace("yHat = torch.tensor([[1., 4, 3]])", "yHat = nn.Linear(2, 3)(torch.ones(1, 2))")
+    assert [f.line for f in findings(model, "softmax-before-cross-entropy")] == [9]

@@ -225,3 +225,15 @@ def test_notebook_with_ipython_syntax_checks_clean(tmp_path: Path, capsys, monke
     path.write_text(json.dumps(nb))
     monkeypatch.chdir(tmp_path)
     assert main(["check", "--select", "ALL", "n.ipynb"]) == 0, capsys.readouterr().out
+
+
+def test_a_syntax_error_message_names_the_cell_of_the_line_it_mentions() -> None:
+    """yyrliu/ML2022-Spring's HW10 leaves a ``for`` without a body at the end of a cell:
+    Python says "expected an indented block after 'for' statement on line 184", a line of
+    the joined cells; the message names that line's cell instead, as findings are shown."""
+    from torchwise.lint.engine import lint_source, select_rules
+
+    joined = join_cells([(0, "import torch\nx = 1\n"), (1, "for i in range(3):\n"), (2, "y = 2\n")])
+    (found,) = lint_source(joined.source, "n.ipynb", rules=select_rules(["TW001"]),
+                           cell_starts=tuple(joined.starts), cell_labels=(1, 2, 3))
+    assert "'for' statement on cell 2, line 1" in found.message, found.message

@@ -259,6 +259,10 @@ def _syntax_finding(r: Rule, analysis: Analysis) -> Finding:
     col = min(col, len(text))
     end = len(text) if col >= len(text.rstrip()) or not text.strip() else len(text.rstrip())
     message = str(exc.msg or "invalid syntax") if hasattr(exc, "msg") else str(exc)
+    if analysis.cell_starts:  # ("after 'for' statement on line 184": the joined cells' line, named as its cell)
+        from torchwise.lint import flow
+
+        message = re.sub(r"\bline (\d+)", lambda m: flow.line_ref(analysis, int(m.group(1))), message)
     if analysis.gave_up:
         message = f"{_one_line(message)}; no other rule checked the file"
     elif line in analysis.retabbed_lines:

@@ -1102,7 +1102,8 @@ NLL_CLASSES = {"torch.nn.NLLLoss", "torch.nn.modules.loss.NLLLoss"}
 def softmax_before_cross_entropy(ctx: Context) -> Iterator[Finding]:
     for call, inp, name in _loss_calls(ctx, CE_FUNCS, CE_CLASSES):
         source = trace(ctx, inp)
-        if source is None or source.kind != "softmax" or _under_a_double_softmax_option(ctx, call):
+        if source is None or source.kind != "softmax" or _under_a_double_softmax_option(ctx, call) \
+                or _softmax_of_a_constant(ctx, source):
             continue
         yield ctx.finding(
             inp,
@@ -1111,6 +1112,27 @@ def softmax_before_cross_entropy(ctx: Context) -> Iterator[Finding]:
             "learns slowly; pass the raw logits (drop the softmax)",
             _unwrap_fix(ctx, source, "softmax", inp),
         )
+
+
+_LITERAL_TENSORS = frozenset({"torch.tensor", "torch.Tensor", "torch.FloatTensor", "torch.as_tensor"})
+
+
+def _softmax_of_a_constant(ctx: Context, source: Source) -> bool:
+    """The softmax is taken of a tensor written out as numbers (``yHat = torch.tensor([[1., 4, 3]])``,
+    then ``sm(yHat)`` handed to the loss: SebinSong/deep-learning-pytorch-study's notebook
+    showing what a softmaxed input does to the loss): nothing learns from it."""
+    node = source.node
+    if node.__class__ is not ast.Call or source.module is not None:
+        return False
+    known = _kind_of_call(ctx, node)  # type: ignore[arg-type]
+    arg = source.inner if source.inner is not None else (known[1] if known is not None else None)
+    if arg.__class__ is ast.Name:
+        arg = flow.binding_value(ctx.analysis, arg)  # type: ignore[arg-type]
+    if arg.__class__ is not ast.Call or flow.safe_qualname(ctx.analysis, arg.func) not in _LITERAL_TENSORS \
+            or len(arg.args) != 1 or any(k.arg == "requires_grad" for k in arg.keywords):  # type: ignore[attr-defined]
+        return False
+    return all(n.__class__ in (ast.List, ast.Tuple, ast.Constant, ast.UnaryOp, ast.USub, ast.Load)
+               for n in ast.walk(arg.args[0]))  # type: ignore[attr-defined]
 
 
 # an option named for applying the softmax twice (``--double_softmax``, ``softmax_twice``)

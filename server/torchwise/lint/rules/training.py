@@ -2591,6 +2591,8 @@ def _built_mode_free(ctx: Context, model: ast.expr) -> bool:
                   if not (v.__class__ is ast.Constant and v.value is None)]  # (``self.model = None`` first)
         built = values[0] if len(values) == 1 and values[0].__class__ is ast.Call else None
     called = flow.safe_qualname(a, built.func) if built is not None else None
+    if called == "torch.nn.Sequential":
+        return _sequential_mode_free(a, built)  # type: ignore[arg-type]
     if called is None or (called not in _PYG_BASIC_GNNS and called not in _DIFFUSERS_UNETS):
         return False
     kwargs = {k.arg: k.value for k in built.keywords}
@@ -2602,6 +2604,25 @@ def _built_mode_free(ctx: Context, model: ast.expr) -> bool:
     dropout, norm = kwargs.get("dropout"), kwargs.get("norm")
     return (dropout is None or (dropout.__class__ is ast.Constant and dropout.value in (0, 0.0))) \
         and (norm is None or (norm.__class__ is ast.Constant and norm.value is None))  # type: ignore[attr-defined]
+
+
+def _sequential_mode_free(a, built: ast.Call, depth: int = 0) -> bool:
+    """``nn.Sequential(nn.Linear(1, 10), nn.Linear(10, 1))`` built in the file: each layer
+    (an ``nn.Sequential`` of such layers too) computes the same in train and eval mode
+    (asun975/zero-to-mastery-pytorch-tutorial's regression model)."""
+    if depth > 4 or built.keywords or not built.args:
+        return False
+    for layer in built.args:
+        if layer.__class__ is not ast.Call:
+            return False  # (a name, a starred list: what it holds is not read here)
+        called = flow.safe_qualname(a, layer.func)  # type: ignore[attr-defined]
+        if called == "torch.nn.Sequential":
+            if not _sequential_mode_free(a, layer, depth + 1):  # type: ignore[arg-type]
+                return False
+        elif called not in _MODE_FREE_LAYERS and not (
+                called in _RECURRENT_LAYERS and not _recurrent_dropout(layer, _RECURRENT_LAYERS[called])):  # type: ignore[arg-type]
+            return False
+    return True
 
 
 def _class_mode_free(a, info, depth: int, arguments: dict[str, object] | None = None) -> bool:
