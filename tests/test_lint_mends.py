@@ -3466,3 +3466,20 @@ def test_a_softmax_of_numbers_written_out_shows_the_loss_and_learns_nothing() ->
     assert findings(source, "softmax-before-cross-entropy") == []
     model = source.replace("yHat = torch.tensor([[1., 4, 3]])", "yHat = nn.Linear(2, 3)(torch.ones(1, 2))")
     assert [f.line for f in findings(model, "softmax-before-cross-entropy")] == [9]
+
+
+def test_a_loss_written_into_a_tensor_of_losses_keeps_its_graph() -> None:
+    """The DUDL course's loops (copied in SebinSong/deep-learning-pytorch-study) write
+    ``losses[epochi] = loss`` into ``losses = torch.zeros(numepochs)``: autograd records the
+    write, so ``losses`` keeps every epoch's graph. Writing ``loss.item()`` is silent, and so
+    is a plain list."""
+    source = ("import torch\nfrom torch import nn\n\n\ndef train(model, X, y, numepochs=100):\n"
+              "    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)\n    losses = torch.zeros(numepochs)\n"
+              "    for epochi in range(numepochs):\n        loss = nn.functional.mse_loss(model(X), y)\n"
+              "        losses[epochi] = loss\n        optimizer.zero_grad()\n        loss.backward()\n"
+              "        optimizer.step()\n    return losses\n")
+    (found,) = findings(source, "loss-accumulated-without-item")
+    assert found.line == 10 and found.fix is not None
+    assert findings(source.replace("losses[epochi] = loss\n", "losses[epochi] = loss.item()\n"),
+                    "loss-accumulated-without-item") == []
+    assert findings(source.replace("torch.zeros(numepochs)", "[0.0] * numepochs"), "loss-accumulated-without-item") == []

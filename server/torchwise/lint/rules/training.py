@@ -5577,6 +5577,38 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
             fix,
         )
     yield from _losses_kept_by_meters(ctx)
+    yield from _losses_written_into_tensors(ctx)
+
+
+_TENSOR_FACTORIES = frozenset({"torch.zeros", "torch.ones", "torch.empty", "torch.full", "torch.zeros_like",
+                               "torch.ones_like", "torch.empty_like", "torch.full_like", "torch.tensor", "torch.Tensor"})
+
+
+def _losses_written_into_tensors(ctx: Context) -> Iterator[Finding]:
+    """``losses[epochi] = loss`` in the training loop, ``losses`` a tensor the function built
+    (``torch.zeros(numepochs)``): autograd records the write, so ``losses`` holds every
+    iteration's graph (the DUDL course's training loops, copied in SebinSong's study notes)."""
+    a = ctx.analysis
+    for node in flow.index(a).assigns:
+        if node.__class__ is not ast.Assign or len(node.targets) != 1 or node.targets[0].__class__ is not ast.Subscript \
+                or node.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+            continue
+        base = node.targets[0].value  # type: ignore[attr-defined]
+        if base.__class__ is not ast.Name:
+            continue
+        built = flow.binding_value(a, base)
+        if built.__class__ is not ast.Call or flow.safe_qualname(a, built.func) not in _TENSOR_FACTORIES:  # type: ignore[attr-defined]
+            continue
+        value = node.value.id  # type: ignore[attr-defined]
+        if not _live_loss(a, node, value, base.id):
+            continue
+        yield ctx.finding(
+            node,
+            f"`{ctx.text(node)}` writes the loss tensor itself into `{base.id}`, a tensor: autograd records "
+            f"the write, so `{base.id}` keeps each iteration's graph (memory that grows for as long as it "
+            f"lives); write `{value}.item()`",
+            Fix("unsafe", f"Write `{value}.item()`", (ctx.replace(node.value, f"{value}.item()"),)),
+        )
 
 
 def _returned_backpropagated(ctx: Context, aug: ast.AugAssign, call: ast.Call) -> Finding | None:
