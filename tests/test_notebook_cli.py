@@ -237,3 +237,15 @@ def test_a_syntax_error_message_names_the_cell_of_the_line_it_mentions() -> None
     (found,) = lint_source(joined.source, "n.ipynb", rules=select_rules(["TW001"]),
                            cell_starts=tuple(joined.starts), cell_labels=(1, 2, 3))
     assert "'for' statement on cell 2, line 1" in found.message, found.message
+
+
+def test_a_cell_ending_with_a_block_header_is_the_syntax_error() -> None:
+    """Anwarvic/Deep-Learning-Nanodegree's face-generation notebook ends a cell with a ``for``
+    whose body is only a comment: joined, Python stops at the next cell's first line, which is
+    valid; the finding is the header's, in its own cell."""
+    from torchwise.lint.engine import lint_source, select_rules
+
+    joined = join_cells([(0, "import torch\nfor epoch in range(3):\n    # TODO: train\n"), (1, "batch_size = None\n")])
+    (found,) = lint_source(joined.source, "n.ipynb", rules=select_rules(["TW001"]),
+                           cell_starts=tuple(joined.starts), cell_labels=(1, 2))
+    assert (found.line, found.col) == (2, 0) and "on cell 1, line 2" in found.message, (found.line, found.message)

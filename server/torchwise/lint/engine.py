@@ -262,6 +262,14 @@ def _syntax_finding(r: Rule, analysis: Analysis) -> Finding:
     if analysis.cell_starts:  # ("after 'for' statement on line 184": the joined cells' line, named as its cell)
         from torchwise.lint import flow
 
+        opener = re.search(r"after '\w+' statement on line (\d+)", message)
+        if opener is not None and 0 < int(opener.group(1)) <= len(lines) \
+                and flow.cell_of(analysis, int(opener.group(1))) != flow.cell_of(analysis, line):
+            # a cell that ends with a block's header and no body: Python met the next cell's first
+            # line, but the error is the header's, in its own cell (the cells run one by one)
+            line = int(opener.group(1))
+            text = lines[line - 1]
+            col, end = len(text) - len(text.lstrip()), len(text.rstrip())
         message = re.sub(r"\bline (\d+)", lambda m: flow.line_ref(analysis, int(m.group(1))), message)
     if analysis.gave_up:
         message = f"{_one_line(message)}; no other rule checked the file"
