@@ -249,3 +249,4 @@ def test_a_cell_ending_with_a_block_header_is_the_syntax_error() -> None:
     (found,) = lint_source(joined.source, "n.ipynb", rules=select_rules(["TW001"]),
                            cell_starts=tuple(joined.starts), cell_labels=(1, 2))
     assert (found.line, found.col) == (2, 0) and "on cell 1, line 2" in found.message, (found.line, found.message)
+    assert found.message.endswith("with cell 2, line 1 skipped")

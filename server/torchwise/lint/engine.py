@@ -259,6 +259,7 @@ def _syntax_finding(r: Rule, analysis: Analysis) -> Finding:
     col = min(col, len(text))
     end = len(text) if col >= len(text.rstrip()) or not text.strip() else len(text.rstrip())
     message = str(exc.msg or "invalid syntax") if hasattr(exc, "msg") else str(exc)
+    skipped = "this line"
     if analysis.cell_starts:  # ("after 'for' statement on line 184": the joined cells' line, named as its cell)
         from torchwise.lint import flow
 
@@ -267,7 +268,7 @@ def _syntax_finding(r: Rule, analysis: Analysis) -> Finding:
                 and flow.cell_of(analysis, int(opener.group(1))) != flow.cell_of(analysis, line):
             # a cell that ends with a block's header and no body: Python met the next cell's first
             # line, but the error is the header's, in its own cell (the cells run one by one)
-            line = int(opener.group(1))
+            skipped, line = flow.line_ref(analysis, line), int(opener.group(1))
             text = lines[line - 1]
             col, end = len(text) - len(text.lstrip()), len(text.rstrip())
         message = re.sub(r"\bline (\d+)", lambda m: flow.line_ref(analysis, int(m.group(1))), message)
@@ -277,7 +278,7 @@ def _syntax_finding(r: Rule, analysis: Analysis) -> Finding:
         message = (f"SyntaxError: {_one_line(message)}; the other rules checked the file reading its tabs as "
                    "8 columns, as Python 2 did")
     else:
-        message = f"SyntaxError: {_one_line(message)}; the other rules checked the file with this line skipped"
+        message = f"SyntaxError: {_one_line(message)}; the other rules checked the file with {skipped} skipped"
     return Finding(rule=r, line=line, col=col, end_line=line, end_col=max(end, col), message=message)
 
 
