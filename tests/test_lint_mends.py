@@ -3483,3 +3483,13 @@ def test_a_loss_written_into_a_tensor_of_losses_keeps_its_graph() -> None:
     assert findings(source.replace("losses[epochi] = loss\n", "losses[epochi] = loss.item()\n"),
                     "loss-accumulated-without-item") == []
     assert findings(source.replace("torch.zeros(numepochs)", "[0.0] * numepochs"), "loss-accumulated-without-item") == []
+
+
+def test_an_f_string_reusing_its_quotes_is_python_3_12_not_a_syntax_error() -> None:
+    """CS-433/project-2-astiflop's notebook (Python 3.13) writes ``f"X: [{sample["X"].min():.02f}]"``:
+    valid from Python 3.12 (PEP 701), so not reported where the linter runs on an older one
+    (its line is still skipped there). An f-string that does not close is reported."""
+    source = 'sample = {"X": 1.0}\nprint(f"X: [{sample["X"]:.02f}]")\n'
+    assert findings(source, "syntax-error") == []
+    (broken,) = findings('x = 1\nprint(f"{x")\n', "syntax-error")
+    assert broken.line == 2
