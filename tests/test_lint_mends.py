@@ -3493,3 +3493,27 @@ def test_an_f_string_reusing_its_quotes_is_python_3_12_not_a_syntax_error() -> N
     assert findings(source, "syntax-error") == []
     (broken,) = findings('x = 1\nprint(f"{x")\n', "syntax-error")
     assert broken.line == 2
+
+
+def test_a_numbered_readme_requirement_bounds_torch_below_the_linalg_norms(tmp_path) -> None:
+    """lonePatient/BERT-NER-Pytorch's README lists ``1. 1.1.0 =< PyTorch < 1.5.0``: a numbered
+    line, with ``=<``. On those torches ``torch.norm`` was not deprecated (``torch.linalg``'s
+    vector and matrix norms came in 1.9), so it is not reported; without the bound it is."""
+    source = "import torch\n\n\ndef clip(g):\n    return torch.norm(g)\n"
+    rules = select_rules(["deprecated-function"])
+    (tmp_path / "README.md").write_text("### requirement\n\n1. 1.1.0 =< PyTorch < 1.5.0\n2. cuda=9.0\n")
+    assert lint_source(source, str(tmp_path / "adversarial.py"), rules=rules) == []
+    (tmp_path / "README.md").write_text("### requirement\n\n1. PyTorch >= 1.1.0\n")
+    assert [f.line for f in lint_source(source, str(tmp_path / "adversarial.py"), rules=rules)] == [5]
+
+
+def test_a_plain_class_redefined_as_a_module_later_needs_no_super_init() -> None:
+    """jianli-Alex/d2l_pytorch's dropout notebook defines ``class DropoutModel(object)``
+    (plain tensors) and, cells later, ``class DropoutModel(nn.Module)``: the first needs no
+    ``super().__init__()``; each class is judged by its own bases."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass DropoutModel(object):\n    def __init__(self, n):\n"
+              "        self.w1 = torch.zeros(n, requires_grad=True)\n\n\nclass DropoutModel(nn.Module):\n"
+              "    def __init__(self):\n        super(DropoutModel, self).__init__()\n        self.layer = nn.Linear(3, 3)\n")
+    assert findings(source, "missing-super-init") == []
+    swapped = source.replace("class DropoutModel(object)", "class DropoutModel(nn.Module)", 1)
+    assert [f.line for f in findings(swapped, "missing-super-init")] == [6]

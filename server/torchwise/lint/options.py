@@ -339,7 +339,7 @@ _READMES = ("README.md", "README.rst", "README.txt", "README", "readme.md")
 # a README's requirement line with an upper bound on torch, on a line of its own as in a list or
 # a code block (BICLab/Spike-Driven-Transformer's ``1.10.0 <= pytorch < 2.0.0``, ``- torch<2.0``);
 # not one inside a sentence or a ``pip install`` command
-_README_CEILING = re.compile(r"""^[ \t>*+`|-]*(?:v?\d+(?:\.\d+)*\s*<=?\s*)?(?:py)?torch\s*"""
+_README_CEILING = re.compile(r"""^[ \t>*+`|-]*(?:\d+[.)][ \t]+)?(?:v?\d+(?:\.\d+)*\s*(?:<=?|=<)\s*)?(?:py)?torch\s*"""
                              r"""(?:(?:==|>=|~=|!=|>)\s*v?[\w.*+]+\s*,\s*)*"""
                              r"""(<=|<)\s*v?(\d+)\.(\d+)(?:\.(\d+))?[ \t`|]*$""", re.MULTILINE | re.IGNORECASE)
 

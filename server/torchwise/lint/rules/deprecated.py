@@ -217,10 +217,11 @@ FUNCTORCH_RENAMED = ("vmap", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "
                      "functionalize", "linearize")
 
 DEPRECATED: dict[str, Replacement] = {
-    "torch.qr": Replacement("use `torch.linalg.qr(A)` (`some=False` becomes `mode=\"complete\"`)", _fix_qr),
-    "torch.chain_matmul": Replacement("use `torch.linalg.multi_dot([A, B, ...])`", _fix_chain_matmul),
+    "torch.qr": Replacement("use `torch.linalg.qr(A)` (`some=False` becomes `mode=\"complete\"`)", _fix_qr, since="1.8"),
+    "torch.chain_matmul": Replacement("use `torch.linalg.multi_dot([A, B, ...])`", _fix_chain_matmul, since="1.9"),
     "torch.cholesky": Replacement(
-        "use `torch.linalg.cholesky(A)` (`upper=True` becomes `torch.linalg.cholesky(A).mH`)", _fix_cholesky),
+        "use `torch.linalg.cholesky(A)` (`upper=True` becomes `torch.linalg.cholesky(A).mH`)", _fix_cholesky,
+        since="1.8"),
     "torch.ger": Replacement("use `torch.outer`, the same function", _rename("torch.outer")),
     "torch.range": Replacement(
         "use `torch.arange`, whose end is exclusive (add one step to `end`); note `torch.range` "
@@ -232,10 +233,10 @@ DEPRECATED: dict[str, Replacement] = {
         "use `torch.linalg.lu_solve(LU, pivots, B)` (the right-hand side moves last)", _fix_lu_solve),
     "torch.norm": Replacement(
         "use `torch.linalg.vector_norm` for vector norms or `torch.linalg.matrix_norm` for matrix "
-        "norms (`torch.linalg.norm` behaves most like `torch.norm`)"),
+        "norms (`torch.linalg.norm` behaves most like `torch.norm`)", since="1.9"),
     "torch.svd": Replacement(
         "use `torch.linalg.svd(A, full_matrices=False)`, which returns `Vh` (the conjugate transpose "
-        "of the `V` that `torch.svd` returned)"),
+        "of the `V` that `torch.svd` returned)", since="1.8"),
     "torch.triangular_solve": Replacement(
         "use `torch.linalg.solve_triangular(A, B, upper=...)` (swapped argument order; it returns "
         "only the solution)"),

@@ -14,12 +14,26 @@ from torchwise.project.effects import unmoved
 
 
 def _module_classes(ctx: Context):
+    """The file's classes deriving from ``nn.Module``, each by its own bases: a notebook's
+    ``class DropoutModel(object)`` is no module because a later cell defines a
+    ``DropoutModel(nn.Module)`` (jianli-Alex/d2l_pytorch)."""
     a = ctx.analysis
     for node, info in a.classes.items():
-        if info.qualname == MODULE:
+        if info.qualname == MODULE or not flow.is_subclass(a, info.qualname, MODULE):
             continue
-        if flow.is_subclass(a, info.qualname, MODULE):
-            yield node, info
+        if a.local_class(info.qualname) is not info and not _own_bases_reach_module(a, info):
+            continue  # (an earlier class of the name, whose own bases are other)
+        yield node, info
+
+
+def _own_bases_reach_module(a, info) -> bool:
+    for base in info.node.bases:
+        if base.__class__ is ast.Subscript:
+            base = base.value
+        value = a.resolve(base, info.scope)
+        if value is not None and value.kind == "symbol" and (value.qualname == MODULE or flow.is_subclass(a, value.qualname, MODULE)):
+            return True
+    return False
 
 
 def _calls_base_init(a, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
