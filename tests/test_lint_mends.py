@@ -3517,3 +3517,31 @@ def test_a_plain_class_redefined_as_a_module_later_needs_no_super_init() -> None
     assert findings(source, "missing-super-init") == []
     swapped = source.replace("class DropoutModel(object)", "class DropoutModel(nn.Module)", 1)
     assert [f.line for f in findings(swapped, "missing-super-init")] == [6]
+
+
+def test_other_misspellings_of_requires_grad_freeze_nothing() -> None:
+    """TrasperJ/102-flowers-classfication-with-PyTorch freezes its backbone with
+    ``params.requries_grad = False``: two letters swapped, an attribute nothing reads. The
+    method ``requires_grad_`` and names further away are not typos."""
+    source = ("from torchvision import models\nmodel = models.vgg19()\nfor params in model.parameters():\n"
+              "    params.requries_grad = False\n    params.requires_gard = False\n"
+              "    params.requires_grad_(False)\n    params.retain_grad = False\n")
+    assert [(f.line, f.message.split("`")[1]) for f in findings(source, "require-grad-typo")] == [
+        (4, "requries_grad"), (5, "requires_gard")]
+
+
+def test_a_torchvision_model_left_in_eval_mode_by_the_validation_in_its_training_loop() -> None:
+    """The Udacity image-classifier notebooks (lukashalim's, nevendyulgerov's) train
+    ``models.vgg16(pretrained=True)`` with a dropout head, validate every few steps after
+    ``model.eval()`` and never switch back: a torchvision builder's model starts in train
+    mode, as a class's does; and ``model.forward(inputs)`` runs the model as ``model(inputs)``."""
+    source = ("import torch\nfrom torch import nn, optim\nfrom torchvision import models\n\n"
+              "model = models.vgg16()\nmodel.classifier = nn.Sequential(nn.Linear(25088, 500), nn.Dropout(0.2),\n"
+              "                                 nn.Linear(500, 102))\noptimizer = optim.Adam(model.classifier.parameters())\n"
+              "steps = 0\nfor epoch in range(3):\n    for inputs, labels in []:\n        steps += 1\n"
+              "        optimizer.zero_grad()\n        loss = nn.functional.cross_entropy(model(inputs), labels)\n"
+              "        loss.backward()\n        optimizer.step()\n        if steps % 50 == 0:\n            model.eval()\n"
+              "            with torch.no_grad():\n                for inputs, labels in []:\n                    print(model(inputs))\n")
+    assert [f.line for f in findings(source, "missing-train-mode")] == [18]
+    forward = source.replace("cross_entropy(model(inputs), labels)", "cross_entropy(model.forward(inputs), labels)")
+    assert [f.line for f in findings(forward, "missing-train-mode")] == [18]

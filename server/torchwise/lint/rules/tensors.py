@@ -227,18 +227,42 @@ def _class_attribute(ctx: Context, name: str) -> bool:
       summary="Assignment to `.require_grad` (missing s): it sets an unused attribute, not `requires_grad`.",
       fix="unsafe", module_wide=True)  # a read of `.require_grad` anywhere in the file clears it
 def require_grad_typo(ctx: Context):
-    typos: list[tuple[ast.stmt, ast.Attribute]] = []
     idx = index(ctx)
-    if "require_grad" not in idx.attribute_names:
-        return
-    if any(isinstance(n, ast.Attribute) for n in idx.refs_by_name.get("require_grad", ())):
+    for typo in sorted(n for n in idx.attribute_names if _misspells_requires_grad(n)):
+        yield from _typo_findings(ctx, idx, typo)
+
+
+def _misspells_requires_grad(name: str) -> bool:
+    """``require_grad``, ``requries_grad`` (TrasperJ/102-flowers-classfication-with-PyTorch),
+    ``requires_gard``: one edit (or two swapped letters) from ``requires_grad``, not the
+    method ``requires_grad_``."""
+    if name in ("requires_grad", "requires_grad_") or not 11 <= len(name) <= 15 or name[:3] != "req":
+        return False
+    return _one_edit_apart(name, "requires_grad")
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours turns ``a`` into ``b``."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:] or (a[i:i + 2] == b[i:i + 2][::-1] and a[i + 2:] == b[i + 2:])
+    return (a[i + 1:] == b[i:]) if len(a) > len(b) else (a[i:] == b[i + 1:])
+
+
+def _typo_findings(ctx: Context, idx, typo: str):
+    if any(isinstance(n, ast.Attribute) for n in idx.refs_by_name.get(typo, ())):
         return  # the attribute is read somewhere: a deliberate name
-    if "require_grad" in idx.functions or _class_attribute(ctx, "require_grad"):
+    if typo in idx.functions or _class_attribute(ctx, typo):
         return  # e.g. a method, class attribute or dataclass field called require_grad
+    typos: list[tuple[ast.stmt, ast.Attribute]] = []
     for node in idx.assigns:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
-            if isinstance(target, ast.Attribute) and target.attr == "require_grad":
+            if isinstance(target, ast.Attribute) and target.attr == typo:
                 typos.append((node, target))
     for stmt, target in typos:
         cls = type_of(ctx, target.value)
@@ -246,12 +270,12 @@ def require_grad_typo(ctx: Context):
             continue  # an attribute of the file's own (non-module) class
         end_line = target.end_lineno or target.lineno
         end = target.end_col_offset or 0
-        start = end - len("require_grad")
+        start = end - len(typo)
         edit = Edit(end_line, ctx.analysis.char_col(end_line, start), end_line,
                     ctx.analysis.char_col(end_line, end), "requires_grad")
         yield ctx.finding(
             target,
-            "`require_grad` is a typo for `requires_grad`: this assignment only creates an unused "
+            f"`{typo}` is a typo for `requires_grad`: this assignment only creates an unused "
             "attribute and gradient tracking is left unchanged.",
             Fix("unsafe", "Rename to `requires_grad`", (edit,)),
         )

@@ -1959,8 +1959,10 @@ def _rebound_mode(a, value: ast.expr) -> str | None:
     func = value.func
     if func.__class__ is ast.Name and not func.id[:1].isupper():
         func = flow.binding_value(a, func) or func  # ``model_type = getattr(models, name)``
-    if flow.last_name(func)[:1].isupper() or _picked_from_module(a, func) or _builds_project_module(a, value):
-        return "new"
+    if flow.last_name(func)[:1].isupper() or _picked_from_module(a, func) or _builds_project_module(a, value) \
+            or _TORCHVISION_MODE_BUILDERS.match(flow.last_name(func)) and (
+                flow.safe_qualname(a, func) or "").startswith("torchvision.models."):
+        return "new"  # (a torchvision builder's model: ``models.vgg16(pretrained=True)``, the Udacity notebooks')
     return "unknown"
 
 
@@ -3547,7 +3549,9 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
             if not _runs_target(ctx, loop, target):
                 break  # the model must be the one trained in this loop
             model_call = _calls_target(a, loop, target)
-            if id(loop) in reported or (model_call is not None and _mode_free(ctx, model_call)):
+            forward = _calls_target(a, loop, target + ".forward") if model_call is None else None
+            if id(loop) in reported or (model_call is not None and _mode_free(ctx, model_call)) \
+                    or (forward is not None and _model_mode_free(ctx, forward.func.value)):  # type: ignore[attr-defined]
                 break  # (a model only handed to helpers is reported mode-free or not: the PyTorch
                 # quickstart's ``train()``/``test()``, a bug its maintainers fixed, pytorch/tutorials#1540)
             at = _mode_tables(ctx, func)[1]
@@ -3758,9 +3762,9 @@ def _runs_target(ctx: Context, loop: ast.AST, target: str, with_grad: bool = Fal
     """Whether ``loop`` runs the model ``target``: calls it (``with_grad``: outside
     no_grad), or calls a helper of the file that runs it and calls backward()."""
     a = ctx.analysis
-    if any(flow.dotted(c.func) == target and not (with_grad and flow.under_grad_off(a, c))
+    if any(flow.dotted(c.func) in (target, target + ".forward") and not (with_grad and flow.under_grad_off(a, c))
            for c in flow.calls_in(a, loop)):
-        return True
+        return True  # (``model.forward(x)`` runs it too: the Udacity image-classifier notebooks)
     summaries = _summaries(a)
     for call, _callee, inner in _backpropagating_helpers(a, loop):
         if any(summaries.map_target(t, call, inner.params) == target for t in inner.called):
