@@ -3545,3 +3545,20 @@ def test_a_torchvision_model_left_in_eval_mode_by_the_validation_in_its_training
     assert [f.line for f in findings(source, "missing-train-mode")] == [18]
     forward = source.replace("cross_entropy(model(inputs), labels)", "cross_entropy(model.forward(inputs), labels)")
     assert [f.line for f in findings(forward, "missing-train-mode")] == [18]
+
+
+def test_a_layer_built_in_forward_and_called_by_its_name_is_mode_free() -> None:
+    """TianxueHu/CS7643_Deep_Learning's ``TwoLayerNN`` builds ``relu = nn.ReLU()`` in ``forward``
+    and calls ``relu(h)``: two linear layers and a ReLU, the same in train and eval mode, so the
+    training loop that validates through ``evaluate()`` (``model.eval()``) changes nothing. A
+    dropout built so is still a mode layer."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass TwoLayerNN(nn.Module):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.layer1 = nn.Linear(4, 8)\n        self.layer2 = nn.Linear(8, 2)\n\n"
+              "    def forward(self, x):\n        relu = nn.ReLU()\n        return self.layer2(relu(self.layer1(x)))\n\n\n"
+              "model = TwoLayerNN()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n\n\n"
+              "def evaluate():\n    model.eval()\n\n\ndef train():\n    model.train()\n    for i, (x, y) in enumerate([]):\n"
+              "        optimizer.zero_grad()\n        nn.functional.cross_entropy(model.forward(x), y).backward()\n"
+              "        optimizer.step()\n        if i % 10 == 0:\n            evaluate()\n")
+    assert findings(source, "missing-train-mode") == []
+    dropout = source.replace("relu = nn.ReLU()", "relu = nn.Dropout(0.5)")
+    assert [f.line for f in findings(dropout, "missing-train-mode")] == [31]

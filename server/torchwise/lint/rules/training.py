@@ -2661,6 +2661,10 @@ def _class_mode_free(a, info, depth: int, arguments: dict[str, object] | None = 
                 continue  # (``super()``, ``range(...)``, ``NotImplementedError()``)
             if n.func.__class__ is ast.Name and n.func.id in _container_loop_names(info.node):  # type: ignore[attr-defined]
                 continue  # (``[head(x) for head in self.heads]``: the class's own modules, walked here)
+            if n.func.__class__ is ast.Name:  # ``relu = nn.ReLU(); relu(h)`` in ``forward``: the layer built there,
+                bound = flow.binding_value(a, n.func)  # walked here too (TianxueHu/CS7643's TwoLayerNN)
+                if bound.__class__ is ast.Call and flow.safe_qualname(a, bound.func) in _MODE_FREE_LAYERS:  # type: ignore[attr-defined]
+                    continue
             return False
         if called in _RECURRENT_LAYERS and not _recurrent_dropout(n, _RECURRENT_LAYERS[called]):  # type: ignore[arg-type]
             continue
