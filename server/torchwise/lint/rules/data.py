@@ -142,12 +142,20 @@ def _rebound_at(ctx: Context, name: str | None, call: ast.Call) -> int | None:
     read the second), else None."""
     if name is None:
         return None
-    tree = ctx.tree
-    later = [stmt.lineno for stmt in tree.body if stmt.lineno > call.lineno and (  # type: ignore[attr-defined]
-        stmt.__class__ is ast.Assign and any(t.__class__ is ast.Name and t.id == name for t in stmt.targets)
-        or stmt.__class__ is ast.AnnAssign and stmt.value is not None and stmt.target.__class__ is ast.Name
-        and stmt.target.id == name)]
-    return min(later, default=None)
+    a = ctx.analysis
+    lines = a.queries.get("top_level_bindings")
+    if lines is None:  # name -> the lines of the module's top-level statements that bind it, in order
+        lines = a.queries["top_level_bindings"] = {}
+        for stmt in ctx.tree.body:  # type: ignore[attr-defined]
+            if stmt.__class__ is ast.Assign:
+                for t in stmt.targets:  # type: ignore[attr-defined]
+                    if t.__class__ is ast.Name:
+                        lines.setdefault(t.id, []).append(stmt.lineno)  # type: ignore[attr-defined]
+            elif stmt.__class__ is ast.AnnAssign and stmt.value is not None and stmt.target.__class__ is ast.Name:  # type: ignore[attr-defined]
+                lines.setdefault(stmt.target.id, []).append(stmt.lineno)  # type: ignore[attr-defined]
+    found = lines.get(name, ())
+    at = bisect.bisect_right(found, call.lineno)
+    return found[at] if at < len(found) else None
 
 
 def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:

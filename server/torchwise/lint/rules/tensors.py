@@ -228,8 +228,16 @@ def _class_attribute(ctx: Context, name: str) -> bool:
       fix="unsafe", module_wide=True)  # a read of `.require_grad` anywhere in the file clears it
 def require_grad_typo(ctx: Context):
     idx = index(ctx)
-    for typo in sorted(n for n in idx.attribute_names if _misspells_requires_grad(n)):
-        yield from _typo_findings(ctx, idx, typo)
+    typos = sorted(n for n in idx.attribute_names if _misspells_requires_grad(n))
+    if not typos:
+        return
+    stores: dict[str, list[tuple[ast.stmt, ast.Attribute]]] = {}  # one pass over the assignments for all
+    for node in idx.assigns:
+        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+            if isinstance(target, ast.Attribute) and target.attr in typos:
+                stores.setdefault(target.attr, []).append((node, target))
+    for typo in typos:
+        yield from _typo_findings(ctx, idx, typo, stores.get(typo, []))
 
 
 def _misspells_requires_grad(name: str) -> bool:
@@ -253,17 +261,11 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return (a[i + 1:] == b[i:]) if len(a) > len(b) else (a[i:] == b[i + 1:])
 
 
-def _typo_findings(ctx: Context, idx, typo: str):
-    if any(isinstance(n, ast.Attribute) for n in idx.refs_by_name.get(typo, ())):
+def _typo_findings(ctx: Context, idx, typo: str, typos: list[tuple[ast.stmt, ast.Attribute]]):
+    if not typos or any(isinstance(n, ast.Attribute) for n in idx.refs_by_name.get(typo, ())):
         return  # the attribute is read somewhere: a deliberate name
     if typo in idx.functions or _class_attribute(ctx, typo):
         return  # e.g. a method, class attribute or dataclass field called require_grad
-    typos: list[tuple[ast.stmt, ast.Attribute]] = []
-    for node in idx.assigns:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        for target in targets:
-            if isinstance(target, ast.Attribute) and target.attr == typo:
-                typos.append((node, target))
     for stmt, target in typos:
         cls = type_of(ctx, target.value)
         if cls is not None and cls.startswith("<local>.") and not ctx.analysis.is_subclass(cls, MODULE):

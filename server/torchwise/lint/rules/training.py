@@ -5597,9 +5597,15 @@ def _losses_written_into_tensors(ctx: Context) -> Iterator[Finding]:
     (``torch.zeros(numepochs)``): autograd records the write, so ``losses`` holds every
     iteration's graph (the DUDL course's training loops, copied in SebinSong's study notes)."""
     a = ctx.analysis
+    backwarded: set[str] | None = None  # the names the file calls backward() on, found once
     for node in flow.index(a).assigns:
         if node.__class__ is not ast.Assign or len(node.targets) != 1 or node.targets[0].__class__ is not ast.Subscript \
                 or node.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+            continue
+        if backwarded is None:
+            backwarded = {flow.dotted(flow.backward_target(c)) or "" for c in flow.calls_named(a, "backward")
+                          if flow.is_backward_call(c)}
+        if node.value.id not in backwarded:  # type: ignore[attr-defined]
             continue
         base = node.targets[0].value  # type: ignore[attr-defined]
         if base.__class__ is not ast.Name:
