@@ -3562,3 +3562,12 @@ def test_a_layer_built_in_forward_and_called_by_its_name_is_mode_free() -> None:
     assert findings(source, "missing-train-mode") == []
     dropout = source.replace("relu = nn.ReLU()", "relu = nn.Dropout(0.5)")
     assert [f.line for f in findings(dropout, "missing-train-mode")] == [31]
+
+
+def test_a_python2_script_by_its_shebang_is_no_python3_syntax_error() -> None:
+    """kaituoxu/Listen-Attend-Spell keeps ESPnet's ``text2token.py``, ``#!/usr/bin/env python2``
+    with a print statement, run as an executable by its shell scripts: not a syntax error of
+    the Python it runs under. Without that shebang it is reported."""
+    source = "#!/usr/bin/env python2\nimport sys\nprint ' '.join(sys.argv)\n"
+    assert findings(source, "syntax-error") == []
+    assert [f.line for f in findings(source.replace("python2", "python"), "syntax-error")] == [3]

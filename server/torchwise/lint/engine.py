@@ -221,7 +221,7 @@ def run_rules(analysis: Analysis, rules: Iterable[Rule], path: str,
         if r.code == "TW002":
             continue  # unused-noqa: the engine computes it after the other rules
         if r.code == SYNTAX_ERROR_CODE:
-            if analysis.syntax_error is not None and not _newer_grammar(analysis):
+            if analysis.syntax_error is not None and not _newer_grammar(analysis) and not _python2_script(analysis):
                 findings.append(_syntax_finding(r, analysis))
             continue
         if r.group == "training" and flow.other_framework(analysis):
@@ -265,6 +265,17 @@ def _newer_grammar(analysis: Analysis) -> bool:
     line = exc.lineno or 0
     text = analysis.lines[line - 1] if 0 < line <= len(analysis.lines) else ""
     return _PEP701.search(text) is not None
+
+
+_PYTHON2_SHEBANG = re.compile(r"#!.*\bpython2(?:\.\d+)?\b")
+
+
+def _python2_script(analysis: Analysis) -> bool:
+    """A script whose shebang names Python 2 (``#!/usr/bin/env python2``: ESPnet's
+    ``text2token.py``, copied into kaituoxu/Listen-Attend-Spell and run as an executable by
+    its shell scripts): Python 3's grammar is not the one it runs under."""
+    lines = analysis.lines
+    return bool(lines) and _PYTHON2_SHEBANG.match(lines[0]) is not None
 
 
 def _syntax_finding(r: Rule, analysis: Analysis) -> Finding:
