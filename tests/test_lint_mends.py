@@ -3571,3 +3571,15 @@ def test_a_python2_script_by_its_shebang_is_no_python3_syntax_error() -> None:
     source = "#!/usr/bin/env python2\nimport sys\nprint ' '.join(sys.argv)\n"
     assert findings(source, "syntax-error") == []
     assert [f.line for f in findings(source.replace("python2", "python"), "syntax-error")] == [3]
+
+
+def test_a_loss_added_through_a_method_that_keeps_its_graph() -> None:
+    """say4n/pytorch-segnet adds ``loss.float()`` to its epoch total: on a float32 loss the
+    same tensor, graph and all. The fix writes ``loss.item()`` in its place; ``loss.item()``
+    and ``loss.detach()`` are silent."""
+    source = ("import torch\n\n\ndef train(model, loader, opt):\n    loss_f = 0\n    for x, y in loader:\n"
+              "        opt.zero_grad()\n        loss = torch.nn.functional.mse_loss(model(x), y)\n"
+              "        loss_f += loss.float()\n        loss.backward()\n        opt.step()\n    return loss_f\n")
+    (found,) = findings(source, "loss-accumulated-without-item")
+    assert found.line == 9 and found.fix.edits[0].content == "loss.item()"
+    assert findings(source.replace("loss.float()", "loss.detach()"), "loss-accumulated-without-item") == []

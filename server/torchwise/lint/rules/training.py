@@ -5565,7 +5565,12 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
         if added.__class__ is ast.BinOp and added.op.__class__ in (ast.Mult, ast.Div) \
                 and added.left.__class__ in (ast.Name, ast.Attribute):  # type: ignore[attr-defined]
             added = added.left  # ``loss_all += loss * num_graphs``: the loss weighted by the batch's size
-        if added.__class__ is ast.Call:
+        written = added  # (what the fix replaces)
+        if added.__class__ is ast.Call and added.func.__class__ is ast.Attribute and not added.args \
+                and not added.keywords and added.func.attr in _SAME_GRAPH \
+                and added.func.value.__class__ in (ast.Name, ast.Attribute):  # type: ignore[attr-defined]
+            added = added.func.value  # type: ignore[attr-defined]  # ``loss_f += loss.float()``: the same tensor, graph and all
+        elif added.__class__ is ast.Call:
             found = _returned_backpropagated(ctx, aug, added)  # type: ignore[arg-type]
             if found is not None:
                 yield found
@@ -5576,7 +5581,7 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
         target = flow.dotted(aug.target) if not isinstance(aug.target, ast.Subscript) else None
         if not value or value == target or not _live_loss(a, aug, value, target):
             continue
-        fix = Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(added, f"{ctx.text(added)}.item()"),))
+        fix = Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(written, f"{ctx.text(added)}.item()"),))
         yield ctx.finding(
             aug,
             f"`{ctx.text(aug)}` adds the loss tensor itself, so the total joins the autograd graph: "
@@ -5623,6 +5628,11 @@ def _losses_written_into_tensors(ctx: Context) -> Iterator[Finding]:
             f"lives); write `{value}.item()`",
             Fix("unsafe", f"Write `{value}.item()`", (ctx.replace(node.value, f"{value}.item()"),)),
         )
+
+
+# tensor methods that hand back the tensor with its graph (``loss.float()`` on a float32 loss:
+# say4n/pytorch-segnet's epoch total)
+_SAME_GRAPH = frozenset({"float", "double", "clone", "squeeze", "cpu", "cuda", "mean", "sum"})
 
 
 def _returned_backpropagated(ctx: Context, aug: ast.AugAssign, call: ast.Call) -> Finding | None:
