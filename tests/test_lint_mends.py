@@ -3583,3 +3583,25 @@ def test_a_loss_added_through_a_method_that_keeps_its_graph() -> None:
     (found,) = findings(source, "loss-accumulated-without-item")
     assert found.line == 9 and found.fix.edits[0].content == "loss.item()"
     assert findings(source.replace("loss.float()", "loss.detach()"), "loss-accumulated-without-item") == []
+
+
+def test_forward_on_a_model_switched_in_the_same_expression(tmp_path) -> None:
+    """potterhsu/easy-faster-rcnn.pytorch calls ``model.train().forward(images, boxes)``:
+    ``train()`` hands back the model, whose hooks ``forward`` skips all the same.
+    ``super().forward(x)`` stays silent."""
+    source = ("import torch\n\nmodel = torch.nn.Linear(2, 2)\nout = model.train().forward(torch.ones(1, 2))\n"
+              "out = model.eval().forward(torch.ones(1, 2))\n")
+    assert [f.line for f in findings(source, "forward-called-directly")] == [4, 5]
+
+
+def test_torch_load_is_offered_no_weights_only_below_torch_1_13(tmp_path) -> None:
+    """eriklindernoren/PyTorch-YOLOv3's ``pyproject.toml`` allows ``torch >=1.10.1, <1.13.0``,
+    which has no ``weights_only`` (a TypeError there): the finding stays, its fix goes."""
+    source = "import torch\n\nstate = torch.load('w.pth')\n"
+    rules = select_rules(["torch-load-without-weights-only"])
+    (tmp_path / "requirements.txt").write_text("torch>=1.10.1,<1.13.0\n")
+    (found,) = lint_source(source, str(tmp_path / "models.py"), rules=rules)
+    assert found.fix is None
+    (tmp_path / "requirements.txt").write_text("torch>=1.10.1\n")
+    (found,) = lint_source(source, str(tmp_path / "models.py"), rules=rules)
+    assert found.fix is not None

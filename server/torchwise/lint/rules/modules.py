@@ -828,7 +828,7 @@ def forward_called_directly(ctx: Context) -> Iterator[Finding]:
         func = call.func
         if not isinstance(func, ast.Attribute) or func.attr != "forward":
             continue
-        recv = func.value
+        recv = unmoved(func.value, ("train", "eval"))  # (``model.train().forward(x)``: the model)
         if isinstance(recv, ast.Call):  # super().forward(x)
             continue
         if isinstance(recv, ast.Name) and recv.id in ("self", "cls", "super"):

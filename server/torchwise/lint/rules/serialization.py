@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from torchwise.lint import flow
+from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Fix, rule
 from torchwise.lint.rules._calls import (
     add_keyword, argument, call_name, calls, has_star_kwargs, index, is_module_instance, keyword,
@@ -23,8 +23,9 @@ def torch_load_without_weights_only(ctx: Context):
         if keyword(call, "weights_only") is not None or has_star_kwargs(call):
             continue
         fix = None
-        # With a custom pickle module the caller wants full unpickling: no automatic choice.
-        if not may_pass(call, "pickle_module", 2):
+        # With a custom pickle module the caller wants full unpickling: no automatic choice;
+        # nor where every torch the project allows predates the argument (1.13: a TypeError there)
+        if not may_pass(call, "pickle_module", 2) and not options.predates(ctx, "1.13"):
             edit = add_keyword(ctx, call, "weights_only=True")
             if edit is not None:
                 fix = Fix("unsafe", "Add `weights_only=True`", (edit,))
