@@ -3928,7 +3928,7 @@ def _only_clears_beside_training(a, func: ast.AST, loop: ast.AST) -> bool:
 
 
 def _switched_each_iteration(a, loop: ast.AST, call: ast.Call) -> bool:
-    """``eval_call`` is a statement of the ``for`` loop's own body: each iteration starts
+    """``call`` (the ``eval()``) is a statement of the ``for`` loop's own body: each iteration starts
     by switching the model (john-hewitt/structural-probes' dev loop: ``for batch in dev:
     probe.eval(); ...; probe(x)``)."""
     stmt = flow.parent(a, call)
