@@ -1355,6 +1355,13 @@ def block_place(analysis: Analysis, stmt: ast.AST) -> tuple[list[ast.stmt], int]
     for field in ("body", "orelse", "finalbody"):
         block = getattr(owner, field, None)
         if block.__class__ is list:
+            if len(block) > 64:  # a script's module body: its places looked up, not searched
+                places = memo(analysis, owner, "block_places:" + field,
+                              lambda block=block: {id(s): i for i, s in enumerate(block)})
+                i = places.get(id(stmt))
+                if i is not None and i < len(block) and block[i] is stmt:
+                    return block, i
+                continue  # (the map holds every statement of the block: not in this one)
             for i, s in enumerate(block):
                 if s is stmt:
                     return block, i

@@ -303,6 +303,8 @@ class Summaries:
         # the analysis holds this object (its query table): a weak reference back, no cycle
         self._analysis = weakref.ref(analysis) if analysis is not None else None
         self._env = getattr(analysis, "env", None) is not None  # set once, by the analysis's constructor
+        # its project (whose revision stamps what the effects of imported helpers were computed under)
+        self._project = getattr(getattr(analysis, "env", None), "project", None)
         self._foreign: dict[int, tuple[int, ast.Call, ast.AST | None]] = {}
         # id(another module's function) -> (it, its module's Summaries, that module's analysis)
         self._owners: dict[int, tuple[ast.AST, Summaries, object]] = {}
@@ -336,8 +338,7 @@ class Summaries:
     def stamp(self) -> int:
         """The project revision the effects hold for (0 without a project): a change to
         any module may change what an imported helper does."""
-        env = getattr(self.analysis, "env", None)
-        project = getattr(env, "project", None)
+        project = self._project
         return project.revision if project is not None else 0
 
     def callee(self, call: ast.Call, caller: ast.AST | None) -> ast.AST | None:

@@ -153,6 +153,16 @@ class ProjectEnv:
             self.package = module
         else:
             self.package = module.rpartition(".")[0]
+        # ``imported`` and ``owns``, asked of every import binding a rule resolves: memoized
+        # while the project's revision holds (every change of its files or folders bumps it)
+        self._names_at = -1
+        self._imported: dict[str, str] = {}
+        self._owned: dict[str, bool] = {}
+
+    def _names_current(self) -> None:
+        if self._names_at != self.project.revision:
+            self._imported, self._owned = {}, {}
+            self._names_at = self.project.revision
 
     # -- the questions Analysis asks -------------------------------------------------
     def imported(self, qualname: str) -> str:
@@ -160,6 +170,13 @@ class ProjectEnv:
         part is no module of the roots but one beside this file, under this file's folder
         (``from eval_utils.fid import Net`` in ``scripts/train.py``: Python puts a script's
         folder first on ``sys.path``), or in a folder the script adds to ``sys.path``."""
+        self._names_current()
+        name = self._imported.get(qualname)
+        if name is None:
+            name = self._imported[qualname] = self._find_imported(qualname)
+        return name
+
+    def _find_imported(self, qualname: str) -> str:
         resolver = self.project.resolver
         name = beside(resolver, self.package, qualname)
         if name == qualname and self.path is not None and not resolver.is_module(qualname.partition(".")[0]):
@@ -169,7 +186,11 @@ class ProjectEnv:
 
     def owns(self, qualname: str) -> bool:
         top = qualname.partition(".")[0]
-        return bool(top) and not top.startswith("<") and self.project.resolver.is_module(top)
+        self._names_current()
+        found = self._owned.get(top)
+        if found is None:
+            found = self._owned[top] = bool(top) and not top.startswith("<") and self.project.resolver.is_module(top)
+        return found
 
     def defines(self, qualname: str) -> bool:
         return self.owns(qualname) and self.lookup(qualname) is not None

@@ -40,8 +40,12 @@ def added_folders(path: Path, read: Callable[[Path], str | None] | None = None) 
     if text is None:
         return []
     found = _added(text, path)
+    seen: set[str] = set()  # (a script may import torch at the top of every part: one look each)
     for m in _TOP_IMPORT.finditer(text):
         name = m.group(1) or m.group(2)
+        if name in seen:
+            continue
+        seen.add(name)
         sibling = path.parent / f"{name}.py"
         if sibling != path and os.path.isfile(sibling):
             found += _added(read(sibling) or "", sibling)

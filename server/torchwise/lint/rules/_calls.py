@@ -4,6 +4,7 @@ and deprecated rule modules (not a rule module itself: it declares no rule)."""
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from typing import Iterator
 
@@ -637,7 +638,33 @@ def _gated_imports(a) -> frozenset[str]:
 
 def _within(spans: list[tuple[tuple[int, int], tuple[int, int]]], node: ast.AST) -> bool:
     here = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-    return any(start <= here <= end for start, end in spans)
+    if len(spans) <= 8:
+        return any(start <= here <= end for start, end in spans)
+    starts, ends = _merged(spans)  # (a script with a version gate in every part: no scan of them all per node)
+    i = bisect.bisect_right(starts, here) - 1
+    return i >= 0 and here <= ends[i]
+
+
+# id(spans) -> (spans, the starts and ends of their union, in order): the span lists are the
+# memoized answers of a file's queries, asked of many nodes
+_MERGED: dict[int, tuple[list, list, list, int]] = {}
+
+
+def _merged(spans: list[tuple[tuple[int, int], tuple[int, int]]]) -> tuple[list, list]:
+    entry = _MERGED.get(id(spans))
+    if entry is None or entry[0] is not spans or entry[3] != len(spans):  # (a list still being filled: again)
+        starts: list = []
+        ends: list = []
+        for start, end in sorted(spans):
+            if starts and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        if len(_MERGED) > 32:
+            _MERGED.clear()
+        entry = _MERGED[id(spans)] = (spans, starts, ends, len(spans))  # (keeps the list, and its id, alive)
+    return entry[1], entry[2]
 
 
 def in_import_fallback(ctx: Context, node: ast.AST) -> bool:

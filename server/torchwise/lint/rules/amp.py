@@ -603,7 +603,12 @@ def _bound_to_others_too(a, func: ast.expr) -> bool:
         scope = a.binding_scope(root.id, a.scope_of(root))  # type: ignore[attr-defined]
     except Exception:
         return True
-    return scope is not None and len({(b.kind, b.qualname) for b in scope.bindings[root.id]}) > 1  # type: ignore[attr-defined]
+    if scope is None:
+        return False
+    name = root.id  # type: ignore[attr-defined]
+    # (once per scope and name: a notebook's module scope may import torch in every cell)
+    return flow.memo(a, scope.node, "bound_to_others:" + name,
+                     lambda: len({(b.kind, b.qualname) for b in scope.bindings[name]}) > 1)
 
 
 def _amp_fix(ctx: Context, call: ast.Call, short: str) -> Fix | None:

@@ -393,12 +393,25 @@ def _switched_to_eval_where_built(ctx: Context, info, attr: str) -> bool:
     return attr in flow.memo(ctx.analysis, info.node, "evaluated_where_built", lambda: _kept_in_eval_mode(ctx.analysis, info))
 
 
+def _appends_by_class(a) -> dict[int, list[ast.Call]]:
+    """id(class statement) -> the ``append`` calls inside it (nested classes' too), in the
+    index's order: once per file, not a pass over every ``append`` for each class."""
+    found = a.queries.get("appends_by_class")
+    if found is None:
+        found = a.queries["appends_by_class"] = {}
+        for call in flow.index(a).calls_by_name.get("append", ()):
+            for anc in flow.ancestors(a, call):
+                if anc.__class__ is ast.ClassDef:
+                    found.setdefault(id(anc), []).append(call)
+    return found
+
+
 def _kept_in_eval_mode(a, info) -> frozenset[str]:
     """The attributes whose modules ``__init__`` switches to eval mode one by one, or a
     method appends once switched to eval; once per class."""
     init = next((m for m in info.node.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)
     out, plain = set(), set()  # (plain: also appended a module not switched to eval)
-    for call in flow.index(a).calls_by_name.get("append", ()):
+    for call in _appends_by_class(a).get(id(info.node), ()):
         if len(call.args) != 1 or call.func.__class__ is not ast.Attribute or not flow.contains(info.node, call):  # type: ignore[attr-defined]
             continue
         held = flow.dotted(call.func.value)  # type: ignore[attr-defined]

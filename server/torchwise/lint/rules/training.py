@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import functools
 import itertools
 import operator
 import re
@@ -1098,24 +1099,26 @@ def _never_bound(a, expr: ast.expr) -> bool:
 
 def _bound_in(text: str, attr: str) -> bool:
     """Whether ``text`` may bind ``.attr``: a store (``.attr =``, ``.attr: T``, ``.attr +=``),
-    a target of a tuple or a ``for``/``with``, a string naming it, or a dynamic setter.
-    (Substring searches first: a file's whole text is read.)"""
-    if ("setattr" in text or "__dict__" in text or "vars(" in text) and _DYNAMIC_SETTER.search(text):
-        return True
-    if f"'{attr}'" in text or f'"{attr}"' in text:
-        return True
-    needle = "." + attr
-    at = text.find(needle)
-    while at >= 0:
-        if _BINDING_TAIL.match(text, at + len(needle)):
-            return True
-        at = text.find(needle, at + 1)
-    return False
+    a target of a tuple or a ``for``/``with``, a string naming it, or a dynamic setter."""
+    dynamic, bound, quoted = _bindings_in(text)
+    return dynamic or attr in bound or attr in quoted
 
 
-# what follows ``.attr`` where it is bound: an assignment, an annotation, a tuple's or a
+@functools.lru_cache(maxsize=4)
+def _bindings_in(text: str) -> tuple[bool, frozenset[str], frozenset[str]]:
+    """(whether ``text`` sets attributes by computed names, the attribute names it binds,
+    the words it quotes): one scan of a file's text for all the attributes asked of it
+    (a scan per attribute grew with the square of the file's size)."""
+    dynamic = ("setattr" in text or "__dict__" in text or "vars(" in text) and _DYNAMIC_SETTER.search(text) is not None
+    return (dynamic, frozenset(m.group(1) for m in _BOUND_ATTRIBUTE.finditer(text)),
+            frozenset(m.group(2) for m in _QUOTED_WORD.finditer(text)))
+
+
+# ``.attr`` where it is bound: followed by an assignment, an annotation, a tuple's or a
 # ``for``/``with`` target's end
-_BINDING_TAIL = re.compile(r"(?!\w)\s*(?:[-+*/@%&|^]?=(?!=)|[,:)\]]|in\b)")
+_BOUND_ATTRIBUTE = re.compile(r"\.(\w+)(?!\w)\s*(?:[-+*/@%&|^]?=(?!=)|[,:)\]]|in\b)")
+# a word alone in quotes (``'attr'``, ``"attr"``), overlapping matches included (``'a'b'``)
+_QUOTED_WORD = re.compile(r"""(?=(['"])(\w+)\1)""")
 # attributes set by computed names: ``setattr(self, k, v)``, ``self.__dict__.update(cfg)``
 _DYNAMIC_SETTER = re.compile(r"setattr\s*\(|__dict__\s*(?:\.\s*update|\[[^\]]*\]\s*=)|vars\([^)]*\)\s*\.\s*update")
 
@@ -2535,6 +2538,16 @@ def _assigned_values(a, func: ast.AST) -> dict[str, list[ast.expr]]:
     return found
 
 
+def _holds_any(outer: ast.AST, nodes: list[ast.AST]) -> bool:
+    """``any(flow.contains(outer, n) for n in nodes)``, the nodes looked at by position: only
+    those that start within ``outer`` (a script's module scope may bind a name hundreds of times)."""
+    if len(nodes) <= 8:
+        return any(flow.contains(outer, n) for n in nodes)
+    start = (outer.lineno, outer.col_offset)  # type: ignore[attr-defined]
+    end = (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
+    return any(start <= (n.lineno, n.col_offset) <= end and flow.contains(outer, n) for n in nodes)
+
+
 def _each_built_mode_free(a, name: ast.expr) -> bool | None:
     """For a local name bound several times in its function: whether each binding builds
     a class of the project that is mode-free (one model of several kinds, chosen by the
@@ -2547,7 +2560,7 @@ def _each_built_mode_free(a, name: ast.expr) -> bool | None:
     # (``model = model.to(device)`` binds the same model again: not another one)
     values = [v for v in values if not (v.__class__ is ast.Name and v.id == name.id)]  # type: ignore[attr-defined]
     loops = flow.enclosing_loops(a, name) if func is a.tree and len(values) > 1 else ()
-    if func is a.tree and len(values) > 1 and not any(flow.contains(loop, v) for loop in loops for v in values):
+    if func is a.tree and len(values) > 1 and not any(_holds_any(loop, values) for loop in loops):
         # a script's or a notebook's own code runs in order: only the bindings since the last one
         # of a top-level statement before this use reach it (DiploDatos/AprendizajeProfundo's
         # CNN, evaluated cells before ``model`` holds an LSTM classifier)
@@ -5727,16 +5740,17 @@ def _differentiated_after(a, loop: ast.AST, total: str) -> bool:
     its graph on purpose."""
     func = flow.enclosing_function(a, loop)
     return any(total in names and not flow.contains(loop, call) and flow.before(loop, call)
-               for call, names in flow.memo(a, func, "differentiated", lambda: _differentiated(a, func)))
+               for call, names in _differentiated(a).get(id(func), ()))
 
 
-def _differentiated(a, func: ast.AST) -> list[tuple[ast.Call, frozenset[str]]]:
-    """The function's ``backward()`` and ``torch.autograd.grad`` calls, each with the names
-    (dotted) in what it differentiates."""
-    out = []
+def _differentiated(a) -> dict[int, list[tuple[ast.Call, frozenset[str]]]]:
+    """id(function) -> its ``backward()`` and ``torch.autograd.grad`` calls, each with the
+    names (dotted) in what it differentiates: every function's from one pass over the calls."""
+    found = a.queries.get("differentiated")
+    if found is not None:
+        return found
+    out: dict[int, list[tuple[ast.Call, frozenset[str]]]] = {}
     for n in flow.calls_named(a, "backward", "grad"):
-        if flow.enclosing_function(a, n) is not func:
-            continue
         if flow.is_backward_call(n):
             t = flow.backward_target(n)
         elif n.args and n.func.__class__ is ast.Attribute and n.func.attr == "grad" and _is_autograd_grad(n):  # type: ignore[attr-defined]
@@ -5744,7 +5758,9 @@ def _differentiated(a, func: ast.AST) -> list[tuple[ast.Call, frozenset[str]]]:
         else:
             continue
         if t is not None:
-            out.append((n, frozenset(d for x in ast.walk(t) if (d := flow.dotted(x)))))  # type: ignore[arg-type]
+            out.setdefault(id(flow.enclosing_function(a, n)), []).append(
+                (n, frozenset(d for x in ast.walk(t) if (d := flow.dotted(x)))))  # type: ignore[arg-type]
+    a.queries["differentiated"] = out
     return out
 
 
@@ -5991,13 +6007,13 @@ def _bound_to_a_module(a, recv: ast.expr) -> bool:
         scope = a.binding_scope(recv.id, a.scope_of(recv))  # type: ignore[attr-defined]
     except Exception:
         return False
-    for binding in scope.bindings[recv.id] if scope is not None else ():  # type: ignore[attr-defined]
-        node = binding.node
-        if binding.kind == "assign" and node.__class__ is ast.Call:
-            qualname = flow.safe_qualname(a, node.func)  # type: ignore[attr-defined]
-            if qualname and flow.is_subclass(a, qualname, MODULE):
-                return True
-    return False
+    if scope is None:
+        return False
+    name = recv.id  # type: ignore[attr-defined]
+    return flow.memo(a, scope.node, "bound_to_a_module:" + name, lambda: any(  # (once per scope and name)
+        binding.kind == "assign" and binding.node.__class__ is ast.Call
+        and flow.is_subclass(a, flow.safe_qualname(a, binding.node.func) or "", MODULE)  # type: ignore[attr-defined]
+        for binding in scope.bindings[name]))
 
 
 def _already_moved(ctx: Context, recv: ast.expr, call: ast.Call) -> bool:
@@ -6475,9 +6491,16 @@ def layer_replaced_after_optimizer(ctx: Context) -> Iterator[Finding]:
     by_name: dict[tuple[str, int], list[ast.Call]] = {}  # (optimizer, id(scope)) -> its steps
     for c, o in _optimizer_steps(ctx):
         by_name.setdefault((flow.dotted(o) or "", id(flow.enclosing_function(a, c))), []).append(c)
+    # each list in source order, with its positions: the steps after a build found by bisection
+    # (a script's module scope may build and step the same name hundreds of times)
+    placed = {}
+    for key, calls in by_name.items():
+        calls.sort(key=flow.BY_POSITION)
+        placed[key] = (calls, [(c.lineno, c.col_offset) for c in calls])
     for build, opt, covered in builds:
         scope = flow.enclosing_function(a, build)
-        steps = [c for c in by_name.get((opt, id(scope)), ()) if flow.before(build, c)]
+        calls, positions = placed.get((opt, id(scope)), ((), ()))
+        steps = calls[bisect.bisect_right(positions, (build.lineno, build.col_offset)):] if calls else []
         if not steps or any(flow.dotted(c.func.value) == opt and flow.enclosing_function(a, c) is scope
                             for c in flow.calls_named(a, "add_param_group") if isinstance(c.func, ast.Attribute)):
             continue
@@ -6561,9 +6584,7 @@ def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
     elsewhere: set[str] = set()  # the functions of the file that step it (the global)
     handed: set[str] = set()  # ... that step a parameter of that name
     root = scheduler.partition(".")[0]
-    for c in flow.calls_named(a, "step"):
-        if c.func.__class__ is not ast.Attribute or flow.dotted(c.func.value) != scheduler:  # type: ignore[attr-defined]
-            continue
+    for c in _steps_by_receiver(a).get(scheduler, ()):
         func = flow.enclosing_function(a, c)
         if func is scope:
             if flow.before(node, c) and not _steps_only_before(a, node, c):
@@ -6583,6 +6604,20 @@ def _stepped_after(a, scheduler: str, node: ast.AST, scope: ast.AST) -> bool:
                                     for x in call_arguments(c)):
             return True
     return False
+
+
+def _steps_by_receiver(a) -> dict[str, list[ast.Call]]:
+    """The ``x.step()`` calls by their receiver, dotted (``scheduler``, ``self.sched``), in
+    source order: once per file, not a pass over every step for each scheduler asked."""
+    found = a.queries.get("steps_by_receiver")
+    if found is None:
+        found = a.queries["steps_by_receiver"] = {}
+        for c in flow.calls_named(a, "step"):
+            if c.func.__class__ is ast.Attribute:
+                receiver = flow.dotted(c.func.value)  # type: ignore[attr-defined]
+                if receiver is not None:
+                    found.setdefault(receiver, []).append(c)
+    return found
 
 
 def _parameter_names(func: ast.AST) -> set[str]:
