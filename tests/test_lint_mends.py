@@ -3605,3 +3605,31 @@ def test_torch_load_is_offered_no_weights_only_below_torch_1_13(tmp_path) -> Non
     (tmp_path / "requirements.txt").write_text("torch>=1.10.1\n")
     (found,) = lint_source(source, str(tmp_path / "models.py"), rules=rules)
     assert found.fix is not None
+
+
+def test_an_uncalled_zero_grad_or_train_is_reported_once_by_method_not_called() -> None:
+    """``optimizer.zero_grad`` written without ``()`` in a training loop (a real mistake in
+    public notebooks and scripts): method-not-called reports the line and its fix adds the
+    ``()``; missing-zero-grad and missing-train-mode, whose fixes would add a second call,
+    leave the loop to it. With the call written, nothing is reported."""
+    source = ("import torch\n\nmodel = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.1))\n"
+              "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = [(torch.ones(1, 2), torch.ones(1, 2))]\n"
+              "for epoch in range(2):\n    model.train\n    for x, y in loader:\n        opt.zero_grad\n"
+              "        loss = torch.nn.functional.mse_loss(model(x), y)\n        loss.backward()\n        opt.step()\n"
+              "    model.eval()\n")
+    rules = ("method-not-called", "missing-zero-grad", "missing-train-mode")
+    assert [(f.rule.name, f.line) for f in findings(source, *rules)] == [
+        ("method-not-called", 7), ("method-not-called", 9)]
+    assert all(f.fix.edits[0].content == "()" for f in findings(source, "method-not-called"))
+    called = source.replace("model.train\n", "model.train()\n").replace("opt.zero_grad\n", "opt.zero_grad()\n")
+    assert findings(called, *rules) == []
+    # without the uncalled statements, the other rules report the loop as before
+    dropped = source.replace("    model.train\n", "").replace("        opt.zero_grad\n", "")
+    assert {f.rule.name for f in findings(dropped, *rules)} == {"missing-zero-grad", "missing-train-mode"}
+
+
+def test_method_not_called_leaves_counters_splits_and_probes_alone() -> None:
+    source = ("import torch\n\nopt = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)\n\n\n"
+              "class Counter:\n    def tick(self, data):\n        self.step\n        data.train\n\n\n"
+              "try:\n    opt.zero_grad\nexcept AttributeError:\n    pass\nreset = opt.zero_grad\n")
+    assert findings(source, "method-not-called") == []

@@ -34,6 +34,7 @@ PYTORCH_DOCS: dict[str, str] = {
     "missing-train-mode": f"{_DOCS}generated/torch.nn.Module.html#torch.nn.Module.train",
     "missing-no-grad": f"{_DOCS}generated/torch.no_grad.html",
     "no-grad-not-entered": f"{_DOCS}generated/torch.no_grad.html",
+    "method-not-called": f"{_DOCS}generated/torch.optim.Optimizer.zero_grad.html",
     "loss-accumulated-without-item": f"{_DOCS}generated/torch.Tensor.item.html",
     "tensor-to-discarded": f"{_DOCS}generated/torch.Tensor.to.html",
     "numpy-without-detach": f"{_DOCS}generated/torch.Tensor.numpy.html",

@@ -226,7 +226,8 @@ def missing_zero_grad(ctx: Context) -> Iterator[Finding]:
             continue  # accumulation: cleared once per outer loop / epoch
         if _built_in(ctx, loop, opt, step) or _run_twice(loop) or _empty_parameters(a, opt) \
                 or _holder_may_clear(a, loop, opt) or _one_optimizer_per_iteration(ctx, loop, opt, func) \
-                or _model_clears_in_forward(a, loop) or _backwards_a_number(a, loop, func):
+                or _model_clears_in_forward(a, loop) or _backwards_a_number(a, loop, func) \
+                or _uncalled_in(a, loop, "zero_grad"):
             continue
         yield ctx.finding(
             step,
@@ -3539,7 +3540,7 @@ def missing_train_mode(ctx: Context) -> Iterator[Finding]:
                      for position, kind in found if start <= position <= end]
             if any(kind in ("train", "unknown", "pass", "new") for kind in inside) or "train" in parts \
                     or _helper_sets_train_mode(ctx, loop, target) or _shared_part_put_back(ctx, func, loop, target) \
-                    or _misspelt_train_call(a, loop):
+                    or _misspelt_train_call(a, loop) or _uncalled_in(a, loop, "train"):
                 break
             # (not a switch on the other arm of an ``if`` that holds the loop: ML4SCI/CMS's
             # ``if model_type == 'autoencoder': tae.train() ... elif ...: tae.eval()`` per epoch)
@@ -5563,6 +5564,72 @@ def no_grad_not_entered(ctx: Context) -> Iterator[Finding]:
             f"gradient tracking is unchanged; write `with {ctx.text(call)}:` around the code it should "
             "cover (or use it as a decorator)",
         )
+
+
+# ------------------------------------------------------------------ TW113
+# methods of training code written without ``()``: what the statement fails to do
+_UNCALLED_EFFECTS = {
+    "zero_grad": "the gradients are never cleared",
+    "backward": "no gradients are computed",
+    "step": "no step is taken",
+    "eval": "the model is not switched to eval mode",
+    "train": "the model is not switched to train mode",
+}
+# last names that hold a model: ``model``, ``self.net``, ``netG``, ``model_ft``, ``resnet``
+_MODEL_NAME = re.compile(r"(?:^|_)(?:model|net)|(?:model|net)$", re.IGNORECASE)
+
+
+@rule(code="TW113", name="method-not-called", group="training", severity="error",
+      summary="`optimizer.zero_grad` (or `step`, `backward`, `eval`, `train`) without `()`: the method is never called.",
+      fix="unsafe", runtime=True)
+def method_not_called(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    for stmt in flow.iter_nodes(a, ast.Expr):
+        attr = stmt.value
+        if attr.__class__ is not ast.Attribute or attr.attr not in _UNCALLED_EFFECTS:  # type: ignore[attr-defined]
+            continue
+        name = attr.attr  # type: ignore[attr-defined]
+        recv = attr.value  # type: ignore[attr-defined]
+        effect = _UNCALLED_EFFECTS[name]
+        if name == "step":
+            if flow.is_scheduler(a, recv):
+                effect = "the schedule does not advance"
+            elif not flow.is_optimizer(a, recv) or flow.is_scaler(a, recv):
+                continue  # (``self.step``: a counter perhaps; a scaler's step needs the optimizer)
+        elif name in ("eval", "train") and not (flow.is_module_instance(a, recv)
+                                                or _MODEL_NAME.search(flow.last_name(recv))):
+            continue  # (``data.train``: a dataset's split, looked at)
+        if _probed(a, stmt):
+            continue
+        written = ctx.text(attr)
+        end_line = attr.end_lineno or attr.lineno  # type: ignore[attr-defined]
+        end_col = a.char_col(end_line, attr.end_col_offset or 0)  # type: ignore[attr-defined]
+        yield ctx.finding(
+            attr,
+            f"`{written}` names the method without calling it, so {effect}; write `{written}()`",
+            Fix("unsafe", f"Call `{written}()`", (Edit(end_line, end_col, end_line, end_col, "()"),)),
+        )
+
+
+def _uncalled_in(a, node: ast.AST, name: str) -> bool:
+    """``node`` holds ``x.<name>`` as a statement, without ``()`` (``optimizer.zero_grad``):
+    the clear or the switch is written and never runs; method-not-called reports that line,
+    and its fix calls it, so the rules that miss the call leave the loop to it."""
+    return any(n.__class__ is ast.Expr and n.value.__class__ is ast.Attribute and n.value.attr == name  # type: ignore[attr-defined]
+               for n in flow.walk_local(a, node))
+
+
+def _probed(a, stmt: ast.stmt) -> bool:
+    """The statement sits in the body of a ``try`` that catches ``AttributeError`` (or any
+    exception): it probes whether the attribute exists, on purpose."""
+    owner = flow.parent(a, stmt)
+    if owner.__class__ not in _TRY_KINDS or not any(s is stmt for s in owner.body):  # type: ignore[attr-defined]
+        return False
+    for handler in owner.handlers:  # type: ignore[attr-defined]
+        kinds = handler.type.elts if handler.type.__class__ is ast.Tuple else [handler.type]  # type: ignore[union-attr]
+        if any(k is None or flow.last_name(k) in ("AttributeError", "Exception", "BaseException") for k in kinds):
+            return True
+    return False
 
 
 # ------------------------------------------------------------------ TW108
