@@ -3633,3 +3633,29 @@ def test_method_not_called_leaves_counters_splits_and_probes_alone() -> None:
               "class Counter:\n    def tick(self, data):\n        self.step\n        data.train\n\n\n"
               "try:\n    opt.zero_grad\nexcept AttributeError:\n    pass\nreset = opt.zero_grad\n")
     assert findings(source, "method-not-called") == []
+
+
+def test_clipping_after_the_step_or_before_backward_is_reported() -> None:
+    """jongwook/onsets-and-frames#24 (confirmed by its maintainer): ``clip_grad_norm_`` after
+    ``optimizer.step()`` and ``scheduler.step()``; an ML2022 homework clips between
+    ``zero_grad()`` and ``backward()``; ne7ermore/torch-light's optimizer wrapper clips after
+    its step. Each step applies unclipped gradients."""
+    after = ("import torch\nfrom torch.nn.utils import clip_grad_norm_\n\n\n"
+             "def train(model, optimizer, scheduler, loader, clip_gradient_norm):\n"
+             "    for batch in loader:\n        loss = model(batch).sum()\n        optimizer.zero_grad()\n"
+             "        loss.backward()\n        optimizer.step()\n        scheduler.step()\n\n"
+             "        if clip_gradient_norm:\n            clip_grad_norm_(model.parameters(), clip_gradient_norm)\n")
+    (found,) = findings(after, "clip-grad-misplaced")
+    assert found.line == 14 and "runs after `optimizer.step()` (line 10)" in found.message
+    before = ("import torch\n\n\ndef train(model, optimizer, loader):\n    for x, y in loader:\n"
+              "        loss = torch.nn.functional.cross_entropy(model(x), y)\n        optimizer.zero_grad()\n"
+              "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1)\n        loss.backward()\n"
+              "        optimizer.step()\n")
+    (found,) = findings(before, "clip-grad-misplaced")
+    assert found.line == 8 and "before this iteration's `loss.backward()` (line 9)" in found.message
+    wrapped = before.replace("        torch.nn.utils.clip_grad_norm_(model.parameters(), 1)\n", "").replace(
+        "        optimizer.step()\n", "        optimizer.step()\n        optimizer.clip_grad_norm()\n")
+    assert [f.line for f in findings(wrapped, "clip-grad-misplaced")] == [10]
+    moved = before.replace("        torch.nn.utils.clip_grad_norm_(model.parameters(), 1)\n        loss.backward()\n",
+                           "        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), 1)\n")
+    assert findings(moved, "clip-grad-misplaced") == []

@@ -35,6 +35,7 @@ PYTORCH_DOCS: dict[str, str] = {
     "missing-no-grad": f"{_DOCS}generated/torch.no_grad.html",
     "no-grad-not-entered": f"{_DOCS}generated/torch.no_grad.html",
     "method-not-called": f"{_DOCS}generated/torch.optim.Optimizer.zero_grad.html",
+    "clip-grad-misplaced": f"{_DOCS}generated/torch.nn.utils.clip_grad_norm_.html",
     "loss-accumulated-without-item": f"{_DOCS}generated/torch.Tensor.item.html",
     "tensor-to-discarded": f"{_DOCS}generated/torch.Tensor.to.html",
     "numpy-without-detach": f"{_DOCS}generated/torch.Tensor.numpy.html",

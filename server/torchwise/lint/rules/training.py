@@ -5632,6 +5632,72 @@ def _probed(a, stmt: ast.stmt) -> bool:
     return False
 
 
+# ------------------------------------------------------------------ TW114
+_CLIPS = ("clip_grad_norm_", "clip_grad_norm", "clip_grad_value_")
+
+
+@rule(code="TW114", name="clip-grad-misplaced", group="training", severity="warning",
+      summary="Gradients are clipped before backward() or after optimizer.step(): the step applies unclipped gradients.",
+      runtime=True)
+def clip_grad_misplaced(ctx: Context) -> Iterator[Finding]:
+    a = ctx.analysis
+    clips = flow.calls_named(a, *_CLIPS)
+    if not clips:
+        return
+    steps = [s for s, _ in _optimizer_steps(ctx)]
+    backwards = [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)]
+    for clip in clips:
+        loops = flow.enclosing_loops(a, clip)
+        if not loops or not steps or not backwards or _clips_nothing(clip):
+            continue
+        loop = loops[0]  # the iteration: the calls whose innermost loop is the clip's own
+        here = (clip.lineno, clip.col_offset)
+        mine = [c for c in backwards if _innermost_loop(a, c) is loop and not flow.other_arms(a, clip, c)]
+        stepped = [s for s in steps if _innermost_loop(a, s) is loop and not flow.other_arms(a, clip, s)]
+        if not mine or not stepped:
+            continue
+        before = [s for s in stepped if (s.lineno, s.col_offset) < here]
+        if before and not any((c.lineno, c.col_offset) > here for c in mine + stepped):
+            step = before[-1]
+            if any(flow.before(c, step) for c in mine):  # backward, step, then the clip
+                yield ctx.finding(
+                    clip,
+                    f"`{ctx.text(clip.func)}(...)` runs after `{ctx.text(step)}` "
+                    f"({flow.line_ref(a, step.lineno)}): the step has already applied the unclipped gradients, "
+                    "and clipping them afterwards changes nothing it did; clip between backward() and the step",
+                )
+            continue
+        if any((c.lineno, c.col_offset) < here for c in mine):
+            continue  # (a backward before it in the iteration: clipped after that one)
+        backward = min(mine, key=flow.BY_POSITION)
+        later = [s for s in stepped if flow.before(backward, s)]
+        if later and not before:  # the clip, then backward, then the step
+            yield ctx.finding(
+                clip,
+                f"`{ctx.text(clip.func)}(...)` runs before this iteration's `{ctx.text(backward)}` "
+                f"({flow.line_ref(a, backward.lineno)}): it clips the gradients left from before (or none), and "
+                f"`{ctx.text(later[0])}` applies the new ones unclipped; clip between backward() and the step",
+            )
+
+
+def _innermost_loop(a, node: ast.AST) -> ast.AST | None:
+    loops = flow.enclosing_loops(a, node)
+    return loops[0] if loops else None
+
+
+def _clips_nothing(call: ast.Call) -> bool:
+    """``clip_grad_norm_(params, float("inf"))``: only the norm is wanted (for a log), nothing
+    is clipped, wherever it runs."""
+    limit = argument(call, "max_norm", 1) if flow.last_name(call.func) != "clip_grad_value_" \
+        else argument(call, "clip_value", 1)
+    if limit is None:
+        return False
+    if limit.__class__ is ast.Constant and isinstance(limit.value, (int, float)) and limit.value >= 1e6:
+        return True
+    text = ast.unparse(limit).replace(" ", "").lower()
+    return text in ("float('inf')", 'float("inf")', "math.inf", "np.inf", "numpy.inf", "torch.inf", "inf")
+
+
 # ------------------------------------------------------------------ TW108
 @rule(code="TW108", name="loss-accumulated-without-item", group="training", severity="warning",
       summary="`total += loss` keeps the autograd graph of every iteration alive; add loss.item() instead.",

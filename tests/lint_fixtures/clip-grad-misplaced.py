@@ -1,0 +1,76 @@
+import torch
+import torch.nn as nn
+from torch.nn.utils import clip_grad_norm_
+
+model = nn.Linear(3, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+loader = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(3)]
+
+for x, y in loader:
+    opt.zero_grad()
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+    clip_grad_norm_(model.parameters(), 1.0)  # expect: clip-grad-misplaced
+
+for x, y in loader:
+    opt.zero_grad()
+    torch.nn.utils.clip_grad_value_(model.parameters(), 0.5)  # expect: clip-grad-misplaced
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+
+
+def train_epoch(clip):
+    for x, y in loader:
+        loss = nn.functional.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if clip:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)  # expect: clip-grad-misplaced
+
+
+# --- correct code ----------------------------------------------------------------------
+for x, y in loader:
+    opt.zero_grad()
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    grad_norm = clip_grad_norm_(model.parameters(), float("inf"))  # the norm alone, for a log
+
+
+def amp_train():
+    scaler = torch.amp.GradScaler("cuda", enabled=False)
+    for x, y in loader:
+        opt.zero_grad()
+        scaler.scale(nn.functional.mse_loss(model(x), y)).backward()
+        scaler.unscale_(opt)
+        clip_grad_norm_(model.parameters(), 1.0)
+        scaler.step(opt)
+        scaler.update()
+
+
+for i, (x, y) in enumerate(loader):  # accumulation: the previous micro-batches' step comes first
+    if i and i % 4 == 0:
+        clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad()
+    nn.functional.mse_loss(model(x), y).backward()
+
+gen, disc = nn.Linear(3, 3), nn.Linear(3, 1)
+opt_g = torch.optim.Adam(gen.parameters())
+opt_d = torch.optim.Adam(disc.parameters())
+for x, _ in loader:  # a GAN: each network clipped between its own backward and step
+    opt_d.zero_grad()
+    disc(gen(x).detach()).mean().backward()
+    clip_grad_norm_(disc.parameters(), 1.0)
+    opt_d.step()
+    opt_g.zero_grad()
+    (-disc(gen(x)).mean()).backward()
+    clip_grad_norm_(gen.parameters(), 1.0)
+    opt_g.step()
+
+for x, y in loader:
+    clip_grad_norm_(model.parameters(), 1.0)  # no backward in this loop: someone else's gradients
