@@ -3659,3 +3659,39 @@ def test_clipping_after_the_step_or_before_backward_is_reported() -> None:
     moved = before.replace("        torch.nn.utils.clip_grad_norm_(model.parameters(), 1)\n        loss.backward()\n",
                            "        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), 1)\n")
     assert findings(moved, "clip-grad-misplaced") == []
+
+
+def test_saving_the_module_a_data_parallel_wrapper_holds_is_saving_the_whole_model() -> None:
+    """``torch.save(model.module, path)`` for an ``nn.DataParallel`` (or DDP) model saves the
+    wrapped network, pickled whole; its ``state_dict()`` and another object's ``module``
+    attribute are silent."""
+    source = ("import torch\nfrom torch.nn.parallel import DistributedDataParallel as DDP\n\n"
+              "model = torch.nn.DataParallel(torch.nn.Linear(2, 2))\ntorch.save(model.module, 'm.pth')\n"
+              "torch.save(model.module.state_dict(), 'w.pth')\n\n\nclass Holder:\n    module = None\n\n\n"
+              "torch.save(Holder().module, 'h.pth')\n\n\ndef save(net):\n    torch.save(DDP(net).module, 'd.pth')\n")
+    assert [f.line for f in findings(source, "save-whole-model")] == [5, 17]
+
+
+def test_a_phase_loop_that_never_switches_modes_evaluates_in_train_mode() -> None:
+    """The transfer-learning tutorial's ``train_model`` without ``model.train()`` and
+    ``model.eval()``: ``for phase in ["train", "val"]`` with ``set_grad_enabled(phase ==
+    "train")`` runs the "val" phase in training mode (and updates batch norm's running
+    statistics with it). Silent with the mode calls, and for a model without dropout or
+    batch norm."""
+    source = ("import torch\nimport torchvision\n\nmodel_ft = torchvision.models.resnet18(num_classes=2)\n"
+              "opt = torch.optim.SGD(model_ft.parameters(), lr=0.01)\nloaders = {'train': [], 'val': []}\n\n\n"
+              "def train_model(model, optimizer, epochs):\n    for epoch in range(epochs):\n"
+              "        for phase in ['train', 'val']:\n            for x, y in loaders[phase]:\n"
+              "                optimizer.zero_grad()\n                with torch.set_grad_enabled(phase == 'train'):\n"
+              "                    loss = torch.nn.functional.cross_entropy(model(x), y)\n"
+              "                    if phase == 'train':\n                        loss.backward()\n"
+              "                        optimizer.step()\n    return model\n\n\n"
+              "model_ft = train_model(model_ft, opt, 25)\n")
+    (found,) = findings(source, "missing-eval")
+    assert found.line == 15 and "in the `val` phase" in found.message
+    switched = source.replace("            for x, y in loaders[phase]:\n",
+                              "            model.train() if phase == 'train' else model.eval()\n"
+                              "            for x, y in loaders[phase]:\n")
+    assert findings(switched, "missing-eval") == []
+    plain = source.replace("torchvision.models.resnet18(num_classes=2)", "torch.nn.Linear(4, 2)")
+    assert findings(plain, "missing-eval") == []

@@ -35,6 +35,10 @@ AUTOCAST = {
     "torch.autocast", "torch.amp.autocast", "torch.cuda.amp.autocast", "torch.cpu.amp.autocast",
     "torch.amp.autocast_mode.autocast",
 }
+# the wrappers whose ``.module`` is the module they wrap
+PARALLEL_WRAPPERS = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
+                               "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.data_parallel.DataParallel",
+                               "torch.nn.parallel.distributed.DistributedDataParallel"})
 GRAD_SCALER = {"torch.GradScaler", "torch.amp.GradScaler", "torch.cuda.amp.GradScaler", "torch.amp.grad_scaler.GradScaler",
                "torch.cpu.amp.GradScaler"}
 

@@ -363,9 +363,7 @@ def _forward_return(ctx: Context, info, index: int | None) -> ast.expr | None:
     return None
 
 
-_PARALLEL = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
-                       "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.data_parallel.DataParallel",
-                       "torch.nn.parallel.distributed.DistributedDataParallel"})
+_PARALLEL = flow.PARALLEL_WRAPPERS
 
 
 def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = None) -> Source | None:

@@ -60,7 +60,7 @@ def save_whole_model(ctx: Context):
                 Fix("unsafe", f"Call `{name}()`", (ctx.replace(obj, f"{name}()"),)),
             )
             continue
-        if obj is None or not (is_module_instance(ctx, obj) or _built_or_loaded(ctx, obj)):
+        if obj is None or not (is_module_instance(ctx, obj) or _built_or_loaded(ctx, obj) or _wrapped_module(ctx, obj)):
             continue
         cls = type_of(ctx, obj) or ""
         if cls.startswith("torch.jit."):
@@ -73,6 +73,21 @@ def save_whole_model(ctx: Context):
             f"its default `weights_only=True`. Save `{name}.state_dict()` instead and load it "
             f"with `load_state_dict` into a freshly built model.",
         )
+
+
+def _wrapped_module(ctx: Context, obj: ast.expr) -> bool:
+    """``model.module`` where ``model`` is a ``DataParallel`` or ``DistributedDataParallel``
+    wrapper: the module it wraps, pickled whole all the same (``torch.save(model.module, path)``
+    saves the network without the wrapper, still not its state dict)."""
+    if obj.__class__ is not ast.Attribute or obj.attr != "module":  # type: ignore[attr-defined]
+        return False
+    cls = type_of(ctx, obj.value)  # type: ignore[attr-defined]
+    if cls is None:
+        return False
+    try:
+        return any(ctx.analysis.is_subclass(cls, wrapper) for wrapper in flow.PARALLEL_WRAPPERS)
+    except Exception:
+        return False
 
 
 def _state_dict_property(ctx: Context, receiver: ast.expr) -> bool:

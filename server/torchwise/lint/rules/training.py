@@ -3185,6 +3185,87 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                     _eval_fix(ctx, block, target),
                 )
     yield from _never_switched_by_callers(ctx)
+    yield from _phases_never_switched(ctx)
+
+
+def _phases_never_switched(ctx: Context) -> Iterator[Finding]:
+    """A loop over phases (``for phase in ["train", "val"]:``) that turns gradients on by the
+    phase (``with torch.set_grad_enabled(phase == "train"):``) in a file that switches no mode:
+    the model, built with dropout or batch norm, runs every phase in training mode (the
+    transfer-learning tutorial's ``train_model`` less its ``model.train()``/``model.eval()``),
+    and the evaluation phase even updates batch norm's running statistics with its data."""
+    a = ctx.analysis
+    for block in flow.iter_nodes(a, ast.With, ast.AsyncWith):
+        phase = next((p for item in block.items if (p := _phase_of_grad_switch(a, item.context_expr, block))), None)
+        if phase is None:
+            continue
+        loop, held_out = phase
+        done: set[str] = set()
+        for call in flow.calls_in(a, block):
+            f = call.func
+            if f.__class__ is not ast.Name or f.id in done or not _has_backward(ctx, loop):  # type: ignore[attr-defined]
+                continue
+            built = _mode_dependent_model(a, f)  # type: ignore[arg-type]
+            if built is None:
+                continue
+            target = f.id  # type: ignore[attr-defined]
+            done.add(target)
+            yield ctx.finding(
+                call,
+                f"`{target}` is never switched between train and eval mode, and modules start in training "
+                f"mode: in the `{held_out}` phase its dropout/batch norm behave as in training (batch norm "
+                f"even updates its running statistics with that data); call `{target}.train()` or "
+                f"`{target}.eval()` at the start of each phase",
+            )
+
+
+def _phase_of_grad_switch(a, expr: ast.expr, block: ast.AST) -> tuple[ast.AST, str] | None:
+    """For ``torch.set_grad_enabled(phase == "train")`` inside ``for phase in ["train", "val"]``:
+    that loop and a phase it runs without gradients (``"val"``). None for anything else."""
+    if expr.__class__ is not ast.Call or flow.last_name(expr.func) != "set_grad_enabled" or len(expr.args) != 1 \
+            or flow.safe_qualname(a, expr.func) not in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
+                                                        "torch.autograd.grad_mode.set_grad_enabled"):
+        return None
+    test = expr.args[0]
+    if test.__class__ is not ast.Compare or len(test.ops) != 1 or test.ops[0].__class__ not in (ast.Eq, ast.NotEq) \
+            or test.left.__class__ is not ast.Name or test.comparators[0].__class__ is not ast.Constant:
+        return None
+    name, value = test.left.id, test.comparators[0].value
+    for loop in flow.enclosing_loops(a, block):
+        if loop.__class__ is not ast.For or loop.target.__class__ is not ast.Name or loop.target.id != name:
+            continue
+        phases = loop.iter.elts if loop.iter.__class__ in (ast.List, ast.Tuple) else ()
+        if not phases or not all(p.__class__ is ast.Constant and isinstance(p.value, str) for p in phases):
+            return None
+        on = {p.value for p in phases if (p.value == value) == (test.ops[0].__class__ is ast.Eq)}
+        off = [p.value for p in phases if p.value not in on]
+        return (loop, off[0]) if on and off else None
+    return None
+
+
+def _mode_dependent_model(a, name: ast.Name) -> str | None:
+    """Where the model a name holds was built with dropout or batch norm: the name's own
+    construction, or for a parameter the construction every call of its function in the
+    file passes (``model_ft = models.resnet18(...)``, then ``train_model(model_ft, ...)``);
+    None where that is not certain."""
+    value = flow.binding_value(a, name)
+    if value is not None:
+        return f"line {value.lineno}" if _builds_mode_dependent_module(a, value) else None
+    func = flow.enclosing_function(a, name)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or flow.parent(a, func) is not a.tree:
+        return None
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+    if name.id not in params or name.id in flow.local_bindings(a, func):
+        return None
+    calls = [c for c in flow.calls_named(a, func.name) if c.func.__class__ is ast.Name]  # type: ignore[attr-defined]
+    where = None
+    for call in calls:
+        arg = _passed(call, params.index(name.id), name.id)
+        value = flow.binding_value(a, arg) if arg.__class__ is ast.Name else arg
+        if value is None or not _builds_mode_dependent_module(a, value):
+            return None
+        where = where or f"line {value.lineno}"
+    return where
 
 
 # what a loader of held-out data is called: ``valid_loader``, ``val_dl``, ``test_loader``, ``dev_iter``
