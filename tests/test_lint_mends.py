@@ -3695,3 +3695,22 @@ def test_a_phase_loop_that_never_switches_modes_evaluates_in_train_mode() -> Non
     assert findings(switched, "missing-eval") == []
     plain = source.replace("torchvision.models.resnet18(num_classes=2)", "torch.nn.Linear(4, 2)")
     assert findings(plain, "missing-eval") == []
+
+
+def test_scheduler_step_with_an_epoch_only_where_the_scheduler_is_certain() -> None:
+    """``scheduler.step(epoch)`` is deprecated (torch 1.4) on a scheduler built in the file
+    (Wang-Shuo's NARM: ``StepLR``, then ``scheduler.step(epoch = epoch)``). cprimel/cifar10-pytorch's
+    ``create_scheduler`` returns a ``ReduceLROnPlateau`` on one path: ``step(val_loss)`` passes
+    its metric, so a scheduler from a helper is left alone, as is ``CosineAnnealingWarmRestarts``,
+    whose ``step(epoch + i / iters)`` is its documented use."""
+    source = ("import torch\n\nopt = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)\n"
+              "scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=3)\nfor epoch in range(3):\n"
+              "    scheduler.step(epoch = epoch)\n\n\n"
+              "def create_scheduler(optimizer, sched):\n    lr_scheduler = None\n    if sched == 'plateau':\n"
+              "        lr_scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer)\n"
+              "    elif sched == 'onecycle':\n"
+              "        lr_scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=10)\n"
+              "    return lr_scheduler\n\n\nhelped = create_scheduler(opt, 'plateau')\nhelped.step(0.25)\n"
+              "warm = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, 10)\nwarm.step(1 + 2 / 10)\n")
+    found = [f for f in findings(source, "deprecated-function") if "Passing the epoch" in f.message]
+    assert [f.line for f in found] == [6]

@@ -54,6 +54,11 @@ with torch.amp.autocast("cpu", enabled=True, dtype=torch.bfloat16):  # expect: d
 with torch.amp.autocast("cpu", dtype=torch.bfloat16):  # expect: deprecated-function
     y = A @ A
 
+sched = torch.optim.lr_scheduler.StepLR(torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1), 10)
+sched.step(3)  # expect: deprecated-function
+plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1))
+plateau.step(0.5, 3)  # expect: deprecated-function
+
 # --- correct code ----------------------------------------------------------------------
 Q, R = torch.linalg.qr(A)
 P = torch.linalg.multi_dot([A, A, A])
@@ -80,3 +85,8 @@ norm(A)
 # an arm for torch before torch.linalg (1.8): the old function on purpose
 if [int(v) for v in torch.__version__.split(".")[:2]] < [1, 8]:
     Q, R = torch.qr(A)
+
+sched.step()
+plateau.step(0.5)  # the metric, not an epoch
+restarts = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1), 10)
+restarts.step(1 + 5 / 100)  # its documented use

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from typing import Callable, Iterator
 
+from torchwise.analysis import LR_SCHEDULER
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.records import record, setfield
@@ -407,6 +408,68 @@ def deprecated_function(ctx: Context):
     for alias, qualname in _imports(ctx, DEPRECATED):
         if options.has(ctx, DEPRECATED[qualname].since):
             yield ctx.finding(alias, f"Import of deprecated `{qualname}`; {DEPRECATED[qualname].advice}.")
+    yield from _scheduler_step_with_epoch(ctx)
+
+
+_PLATEAU = "torch.optim.lr_scheduler.ReduceLROnPlateau"
+
+
+# schedulers whose own ``step`` takes no epoch, or takes it by design (``CosineAnnealingWarmRestarts``:
+# ``scheduler.step(epoch + i / iters)``, as its documentation shows)
+_OWN_STEP = frozenset({"torch.optim.lr_scheduler.CosineAnnealingWarmRestarts", "torch.optim.lr_scheduler.ChainedScheduler",
+                       "torch.optim.lr_scheduler.SequentialLR"})
+
+
+def _built_scheduler(a, expr: ast.expr) -> str | None:
+    """The ``torch.optim.lr_scheduler`` class ``expr`` is built from, where its one binding
+    (a name's, or an attribute's single assignment) constructs it: a helper that returns one
+    of several kinds (``ReduceLROnPlateau`` on one path) is no certain type."""
+    if expr.__class__ is ast.Name:
+        value = flow.binding_value(a, expr)
+    else:
+        assigned = flow.attribute_assignments(a, expr)
+        value = assigned[0][1] if len(assigned) == 1 else None
+    if value.__class__ is not ast.Call:
+        return None
+    qualname = flow.safe_qualname(a, value.func)  # type: ignore[union-attr]
+    if not qualname or not qualname.startswith("torch.optim.lr_scheduler.") or qualname in _OWN_STEP:
+        return None
+    return qualname if flow.is_subclass(a, qualname, LR_SCHEDULER) or qualname == _PLATEAU else None
+
+
+def _scheduler_step_with_epoch(ctx: Context):
+    """``scheduler.step(epoch)`` on a scheduler of ``torch.optim.lr_scheduler`` (by its type:
+    other libraries' schedulers, timm's, take the epoch by design); for
+    ``ReduceLROnPlateau``, an epoch after the metric. Deprecated since torch 1.4 (PyTorch
+    warns at each call). No fix: ``step()`` counts from the scheduler's own last epoch, and
+    code that passes the epoch at the top of each epoch would move its schedule by one."""
+    a = ctx.analysis
+    if not options.has(ctx, "1.4"):
+        return
+    for call in flow.calls_named(a, "step"):
+        func = call.func
+        if func.__class__ is not ast.Attribute or (not call.args and not call.keywords):
+            continue
+        qualname = _built_scheduler(a, func.value)  # type: ignore[attr-defined]
+        if qualname is None:
+            continue
+        plateau = flow.is_subclass(a, qualname, _PLATEAU)
+        epoch = argument(call, "epoch", 1 if plateau else 0)
+        if epoch is None or epoch.__class__ is ast.Starred or (epoch.__class__ is ast.Constant and epoch.value is None):
+            continue
+        name = ctx.text(func.value)  # type: ignore[attr-defined]
+        if plateau:
+            metric = ctx.text(call.args[0]) if call.args else "metric"
+            yield ctx.finding(call, f"Passing the epoch to `{name}.step()` is deprecated (since torch 1.4; PyTorch "
+                                    f"warns at each call); pass the metric alone: `{name}.step({metric})`")
+            continue
+        yield ctx.finding(
+            call,
+            f"Passing the epoch to `{name}.step()` is deprecated (since torch 1.4; PyTorch warns at each call): "
+            f"it sets the scheduler's epoch and computes the rate in closed form where the scheduler has one, "
+            f"which differs from stepping it when schedulers are chained; call `{name}.step()` once per epoch, "
+            "after the optimizer's steps",
+        )
 
 
 # ---------------------------------------------------------------- torchvision
