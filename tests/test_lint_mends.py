@@ -3714,3 +3714,27 @@ def test_scheduler_step_with_an_epoch_only_where_the_scheduler_is_certain() -> N
               "warm = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, 10)\nwarm.step(1 + 2 / 10)\n")
     found = [f for f in findings(source, "deprecated-function") if "Passing the epoch" in f.message]
     assert [f.line for f in found] == [6]
+
+
+def test_a_max_unpacked_from_torch_max_and_reshaped_is_the_stable_logsumexp() -> None:
+    """jiacheng-ye/code-for-nlp-beginner's CRF: ``m, _ = torch.max(tensor, dim)`` and
+    ``m_exp = m.unsqueeze(-1).expand_as(tensor)`` before ``exp(tensor - m_exp)``: already
+    the overflow-safe form. A mean subtracted is not."""
+    source = ("import torch\n\n\ndef log_sum_exp(tensor, dim=0):\n    m, _ = torch.max(tensor, dim)\n"
+              "    m_exp = m.unsqueeze(-1).expand_as(tensor)\n"
+              "    return m + torch.log(torch.sum(torch.exp(tensor - m_exp), dim))\n")
+    assert findings(source, "use-logsumexp") == []
+    shifted = source.replace("m, _ = torch.max(tensor, dim)", "m, _ = torch.std_mean(tensor, dim)")
+    assert [f.line for f in findings(shifted, "use-logsumexp")] == [7]
+
+
+def test_softmax_without_dim_in_the_fallback_of_a_try_that_passes_it() -> None:
+    """howardyclo/pytorch-seq2seq-example: ``try: F.softmax(s, dim=1)`` (torch 0.3) and
+    ``except: F.softmax(s)`` for the torch before it: the fallback never runs where ``dim``
+    exists. A handler after a ``try`` that does not make the call is still reported."""
+    source = ("import torch.nn.functional as F\n\n\ndef attend(scores):\n    try:  # torch 0.3.x\n"
+              "        w = F.softmax(scores.squeeze(1), dim=1).unsqueeze(1)\n    except:\n"
+              "        w = F.softmax(scores.squeeze(1)).unsqueeze(1)\n    return w\n")
+    assert findings(source, "softmax-without-dim") == []
+    other = source.replace("F.softmax(scores.squeeze(1), dim=1)", "scores.exp()")
+    assert [f.line for f in findings(other, "softmax-without-dim")] == [8]

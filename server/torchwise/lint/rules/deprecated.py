@@ -863,12 +863,33 @@ def _max_subtracted(ctx: Context, x: ast.AST) -> bool:
     names = {n.id for n in ast.walk(x.right) if isinstance(n, ast.Name)}
     if any("max" in n.lower() for n in names):
         return True
-    by_name = _assigned_names(ctx)
-    return any(_has_max_call(node.value) for name in names for node in by_name.get(name, ()))
+    return any(_holds_max(ctx, name) for name in names)
+
+
+# methods that reshape a value without changing what it holds
+_RESHAPES = frozenset({"unsqueeze", "expand", "expand_as", "view", "view_as", "reshape", "detach", "squeeze"})
+
+
+def _holds_max(ctx: Context, name: str, depth: int = 0) -> bool:
+    """Some assignment binds ``name`` to a maximum (``m = x.max(...)``, ``m, _ = torch.max(x, d)``),
+    or to one reshaped (``m_exp = m.unsqueeze(-1).expand_as(x)``: jiacheng-ye/code-for-nlp-
+    beginner's CRF), a few names deep."""
+    for node in _assigned_names(ctx).get(name, ()):
+        value = node.value  # type: ignore[attr-defined]
+        if _has_max_call(value):
+            return True
+        base = value
+        while base.__class__ is ast.Call and base.func.__class__ is ast.Attribute and base.func.attr in _RESHAPES:
+            base = base.func.value
+        if base is not value and base.__class__ is ast.Name and depth < 3 and base.id != name \
+                and _holds_max(ctx, base.id, depth + 1):
+            return True
+    return False
 
 
 def _assigned_names(ctx: Context) -> dict[str, list[ast.AST]]:
-    """Name -> the assignments (with a value) that have it as a whole target, listed once
+    """Name -> the assignments (with a value) that bind it: as a whole target, or as a name
+    of a tuple a call's result is unpacked into (``m, _ = torch.max(x, d)``); listed once
     per file version: asked for each subtraction, a scan of every assignment each time."""
     by_name = ctx.analysis.queries.get("assigns_by_target_name")
     if by_name is None:
@@ -881,6 +902,10 @@ def _assigned_names(ctx: Context) -> dict[str, list[ast.AST]]:
             for t in targets:
                 if t.__class__ is Name:
                     by_name.setdefault(t.id, []).append(node)
+                elif t.__class__ in (ast.Tuple, ast.List) and node.value.__class__ is ast.Call:
+                    for element in t.elts:  # type: ignore[attr-defined]
+                        if element.__class__ is Name:
+                            by_name.setdefault(element.id, []).append(node)
     return by_name
 
 

@@ -1364,6 +1364,22 @@ def _may_share_self(a, ref: ast.AST, cls: ast.ClassDef) -> bool:
         flow.last_name(b) == cls.name for b in owner.bases)  # type: ignore[attr-defined]
 
 
+def _fallback_of_dim_call(a, call: ast.Call, position: int) -> bool:
+    """``call`` sits in an ``except`` handler whose ``try`` makes the same call with ``dim``
+    (``try: F.softmax(s, dim=1)`` / ``except: F.softmax(s)``: howardyclo/pytorch-seq2seq-example,
+    "torch 0.3.x"): the fallback runs only on a torch whose softmax has no ``dim``."""
+    name = flow.last_name(call.func)
+    for anc in flow.ancestors(a, call):
+        if isinstance(anc, flow.SCOPES):
+            return False
+        if anc.__class__ is ast.ExceptHandler:
+            owner = flow.parent(a, anc)
+            return any(n.__class__ is ast.Call and flow.last_name(n.func) == name  # type: ignore[attr-defined]
+                       and (any(k.arg == "dim" for k in n.keywords) or len(n.args) > position)  # type: ignore[attr-defined]
+                       for stmt in getattr(owner, "body", ()) for n in ast.walk(stmt))
+    return False
+
+
 @rule(code="TW204", name="softmax-without-dim", group="losses", severity="warning",
       summary="softmax / log_softmax / nn.Softmax without `dim`: PyTorch guesses the dimension.")
 def softmax_without_dim(ctx: Context) -> Iterator[Finding]:
@@ -1383,7 +1399,7 @@ def softmax_without_dim(ctx: Context) -> Iterator[Finding]:
             continue
         if qualname in _IMPLICIT_DIM_FUNCS and not call.args and not call.keywords:
             continue  # no input either: an exercise's stub (``F.softmax(  # your code here``), not a call that runs
-        if in_compat_code(ctx, call):
+        if in_compat_code(ctx, call) or _fallback_of_dim_call(a, call, position):
             continue  # an arm for torch < 0.3, before `dim` existed
         if qualname in _IMPLICIT_DIM_CLASSES and _never_used(a, call):
             continue  # built, never run: the dimension is picked (and the warning given) when it runs
