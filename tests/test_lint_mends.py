@@ -3738,3 +3738,23 @@ def test_softmax_without_dim_in_the_fallback_of_a_try_that_passes_it() -> None:
     assert findings(source, "softmax-without-dim") == []
     other = source.replace("F.softmax(scores.squeeze(1), dim=1)", "scores.exp()")
     assert [f.line for f in findings(other, "softmax-without-dim")] == [8]
+
+
+def test_old_forms_in_the_fallback_of_a_try_that_uses_the_new_ones() -> None:
+    """hathanhv/xray_pneumonia: ``try: torch.load(p, weights_only=False)`` / ``except
+    TypeError: torch.load(p)`` (for a torch before 1.13), and ``try: mobilenet_v2(weights=w)``
+    / ``except AttributeError: mobilenet_v2(pretrained=...)`` (a torchvision before 0.13): the
+    fallbacks never run where the new forms exist. A plain load, or a handler after a ``try``
+    that does not pass the new form, is still reported."""
+    source = ("import torch\nfrom torchvision import models\n\n\ndef load(path, device):\n    try:\n"
+              "        return torch.load(path, map_location=device, weights_only=False)\n    except TypeError:\n"
+              "        return torch.load(path, map_location=device)\n\n\ndef build(pretrained):\n    try:\n"
+              "        weights = models.MobileNet_V2_Weights.IMAGENET1K_V1 if pretrained else None\n"
+              "        model = models.mobilenet_v2(weights=weights)\n    except AttributeError:\n"
+              "        model = models.mobilenet_v2(pretrained=pretrained)\n    return model\n")
+    assert findings(source, "torch-load-without-weights-only", "torchvision-pretrained-deprecated") == []
+    plain = source.replace(", weights_only=False)", ")").replace("mobilenet_v2(weights=weights)", "mobilenet_v2()")
+    assert [(f.rule.name, f.line) for f in findings(plain, "torch-load-without-weights-only",
+                                                     "torchvision-pretrained-deprecated")] == [
+        ("torch-load-without-weights-only", 7), ("torch-load-without-weights-only", 9),
+        ("torchvision-pretrained-deprecated", 17)]

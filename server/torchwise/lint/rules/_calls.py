@@ -636,6 +636,22 @@ def _gated_imports(a) -> frozenset[str]:
     return found
 
 
+def fallback_of(a, node: ast.AST, modern) -> bool:
+    """``node`` sits in an ``except`` handler (of its own function) whose ``try`` body makes a
+    call ``modern(call)`` accepts: the old form kept for a library that lacks the new one, which
+    runs only where the new call failed (``try: torch.load(p, weights_only=False)`` / ``except
+    TypeError: torch.load(p)``: hathanhv/xray_pneumonia; ``try: F.softmax(s, dim=1)`` / ``except:
+    F.softmax(s)``: howardyclo/pytorch-seq2seq-example)."""
+    for anc in flow.ancestors(a, node):
+        if isinstance(anc, flow.SCOPES):
+            return False
+        if anc.__class__ is ast.ExceptHandler:
+            owner = flow.parent(a, anc)
+            return any(n.__class__ is ast.Call and modern(n) for stmt in getattr(owner, "body", ())
+                       for n in ast.walk(stmt))
+    return False
+
+
 def _within(spans: list[tuple[tuple[int, int], tuple[int, int]]], node: ast.AST) -> bool:
     here = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
     if len(spans) <= 8:

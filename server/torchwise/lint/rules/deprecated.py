@@ -11,8 +11,8 @@ from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.records import record, setfield
 from torchwise.lint.rules._calls import (
-    add_keyword, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index,
-    in_compat_code, is_false, is_true, keyword, module_reference, remove_keyword, type_of,
+    add_keyword, argument, as_receiver, call_name, calls, fallback_of, has_star_args, has_star_kwargs,
+    index, in_compat_code, is_false, is_true, keyword, module_reference, remove_keyword, type_of,
 )
 from torchwise.lint.rules._calls import _IMPORT_ERRORS
 
@@ -584,6 +584,9 @@ def torchvision_pretrained_deprecated(ctx: Context):
             continue  # a positional bool for a builder we do not know
         if options.predates(ctx, "1.12"):
             break  # every torch the code runs on came with a torchvision whose builders took only ``pretrained=``
+        if fallback_of(ctx.analysis, call, lambda n: keyword(n, "weights") is not None
+                       or keyword(n, "weights_backbone") is not None):
+            continue  # (the ``except`` of a ``try`` that builds with ``weights=``: a torchvision before 0.13 only)
         fix = _pretrained_fix(ctx, call, legacy, flag, backbone, positional)
         if backbone is not None and flag is None and positional is None:
             message = ("`pretrained_backbone=` is deprecated; pass `weights_backbone=` with the "

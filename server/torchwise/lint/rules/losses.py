@@ -11,7 +11,7 @@ from torchwise.analysis import LOCAL, parameter_defaults
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
-from torchwise.lint.rules._calls import argument, in_compat_code, is_false
+from torchwise.lint.rules._calls import argument, fallback_of, in_compat_code, is_false
 from torchwise.project import effects
 
 SOFTMAX_FUNCS = {"torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"}
@@ -1365,19 +1365,11 @@ def _may_share_self(a, ref: ast.AST, cls: ast.ClassDef) -> bool:
 
 
 def _fallback_of_dim_call(a, call: ast.Call, position: int) -> bool:
-    """``call`` sits in an ``except`` handler whose ``try`` makes the same call with ``dim``
-    (``try: F.softmax(s, dim=1)`` / ``except: F.softmax(s)``: howardyclo/pytorch-seq2seq-example,
-    "torch 0.3.x"): the fallback runs only on a torch whose softmax has no ``dim``."""
+    """``call`` sits in an ``except`` handler whose ``try`` makes the same call with ``dim``:
+    the fallback runs only on a torch whose softmax has no ``dim``."""
     name = flow.last_name(call.func)
-    for anc in flow.ancestors(a, call):
-        if isinstance(anc, flow.SCOPES):
-            return False
-        if anc.__class__ is ast.ExceptHandler:
-            owner = flow.parent(a, anc)
-            return any(n.__class__ is ast.Call and flow.last_name(n.func) == name  # type: ignore[attr-defined]
-                       and (any(k.arg == "dim" for k in n.keywords) or len(n.args) > position)  # type: ignore[attr-defined]
-                       for stmt in getattr(owner, "body", ()) for n in ast.walk(stmt))
-    return False
+    return fallback_of(a, call, lambda n: flow.last_name(n.func) == name and (
+        any(k.arg == "dim" for k in n.keywords) or len(n.args) > position))
 
 
 @rule(code="TW204", name="softmax-without-dim", group="losses", severity="warning",

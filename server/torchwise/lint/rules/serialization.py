@@ -7,8 +7,8 @@ import ast
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Fix, rule
 from torchwise.lint.rules._calls import (
-    add_keyword, argument, call_name, calls, has_star_kwargs, index, is_module_instance, keyword,
-    may_pass, type_of,
+    add_keyword, argument, call_name, calls, fallback_of, has_star_kwargs, index, is_module_instance,
+    keyword, may_pass, type_of,
 )
 
 
@@ -22,6 +22,9 @@ def torch_load_without_weights_only(ctx: Context):
             continue
         if keyword(call, "weights_only") is not None or has_star_kwargs(call):
             continue
+        if fallback_of(ctx.analysis, call, lambda n: flow.last_name(n.func) == "load"
+                       and keyword(n, "weights_only") is not None):
+            continue  # (``except TypeError:`` after a load that passes it: a torch before 1.13 only)
         fix = None
         # With a custom pickle module the caller wants full unpickling: no automatic choice;
         # nor where every torch the project allows predates the argument (1.13: a TypeError there)
