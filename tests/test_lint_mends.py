@@ -3758,3 +3758,33 @@ def test_old_forms_in_the_fallback_of_a_try_that_uses_the_new_ones() -> None:
                                                      "torchvision-pretrained-deprecated")] == [
         ("torch-load-without-weights-only", 7), ("torch-load-without-weights-only", 9),
         ("torchvision-pretrained-deprecated", 17)]
+
+
+def test_a_model_frozen_by_a_helper_whose_head_is_taken_off_again_is_not_evaluated_with_grad(tmp_path) -> None:
+    """dvgodoy/PyTorchStepByStep's chapter 7: ``freeze_model(alex)`` (a helper that freezes every
+    parameter), a trainable head set and trained, then ``alex.classifier[6] = nn.Identity()``
+    before ``preprocessed_dataset(alex, loader)``: nothing in the loop requires grad. With the
+    trainable head still there, the loop is reported."""
+    import json
+
+    cells = [
+        "import torch\nimport torch.nn as nn\nfrom torchvision.models import alexnet\n",
+        "def freeze_model(model):\n    for parameter in model.parameters():\n        parameter.requires_grad = False\n",
+        "alex = alexnet(weights=None)\nfreeze_model(alex)\n",
+        "alex.classifier[6] = nn.Linear(4096, 3)\n",
+        "alex.classifier[6] = nn.Identity()\n",
+        "def preprocessed_dataset(model, loader):\n    features = []\n    for x, y in loader:\n        model.eval()\n"
+        "        features.append(model(x))\n    return features\n",
+        "train_preproc = preprocessed_dataset(alex, [])\n",
+    ]
+    from torchwise.cli import main
+
+    def reported(cells) -> int:
+        nb = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": c}
+                        for c in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        path = tmp_path / "Chapter07.ipynb"
+        path.write_text(json.dumps(nb))
+        return main(["check", "--isolated", "--select", "missing-no-grad", "--output-format", "concise", str(path)])
+
+    assert reported(cells) == 0
+    assert reported(cells[:4] + cells[5:]) == 1  # the trainable head is still there

@@ -4524,6 +4524,31 @@ def _frozen_before(a, site: ast.Call, base: str | None) -> bool:
                 and n.args and is_false(n.args[0]) and flow.dotted(n.func.value) == base \
                 and flow.before(n, site) and not _layer_set_between(a, caller, base, n, site):  # type: ignore[attr-defined]
             return True
+        if kind is ast.Call and n.func.__class__ is ast.Name and flow.before(n, site) \
+                and n.args and flow.dotted(n.args[0]) == base and _freezing_helper(a, n) \
+                and not _layer_set_between(a, caller, base, n, site):  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def _freezing_helper(a, call: ast.Call) -> bool:
+    """``call`` runs a function of the file that freezes every parameter of the model it is
+    handed first (``def freeze_model(model): for p in model.parameters(): p.requires_grad = False``:
+    dvgodoy/PyTorchStepByStep), by its loop over them or ``model.requires_grad_(False)``."""
+    func = flow.index(a).functions.get(call.func.id)  # type: ignore[attr-defined]
+    if func is None or not call.args:
+        return False
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+    if not params:
+        return False
+    first = params[0]  # (the model is what it is handed first)
+    for n in flow.walk_local(a, func):
+        if n.__class__ is ast.For and (over := _over_parameters(n)) is not None and over[0] == first \
+                and _freezes_each(ast.walk(n), over[1]):
+            return True
+        if n.__class__ is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "requires_grad_" \
+                and n.args and is_false(n.args[0]) and flow.dotted(n.func.value) == first:  # type: ignore[attr-defined]
+            return True
     return False
 
 
@@ -5263,8 +5288,26 @@ def _layer_set_between(a, func: ast.AST, target: str, start: ast.AST, end: ast.A
             t = t.value  # type: ignore[attr-defined]
         return flow.dotted(t) or ""
 
-    return any(n.__class__ is ast.Assign and any(held(t).startswith(prefix) for t in n.targets)
-               and flow.before(start, n) and flow.before(n, end) for n in flow.walk_local(a, func))
+    last: dict[str, ast.Assign] = {}  # each layer's last setting between them (walk_local: source order)
+    for n in flow.walk_local(a, func):
+        if n.__class__ is ast.Assign and flow.before(start, n) and flow.before(n, end):
+            for t in n.targets:  # type: ignore[attr-defined]
+                if held(t).startswith(prefix):
+                    last[ast.dump(t)] = n  # type: ignore[assignment]
+    # a layer set to one without parameters (``alex.classifier[6] = nn.Identity()``, the trained
+    # head taken off again: dvgodoy/PyTorchStepByStep) thaws nothing
+    return any(not _parameter_free_layer(a, n.value) for n in last.values())
+
+
+# layers that hold no parameters: setting one in place of a frozen model's layer makes nothing trainable
+_PARAMETER_FREE = frozenset(f"torch.nn.{name}" for name in (
+    "Identity", "ReLU", "ReLU6", "LeakyReLU", "GELU", "SiLU", "ELU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax",
+    "Dropout", "Dropout2d", "Dropout3d", "Flatten", "Unflatten", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d", "AdaptiveMaxPool2d", "AvgPool2d", "MaxPool2d", "Upsample"))
+
+
+def _parameter_free_layer(a, value: ast.expr) -> bool:
+    return value.__class__ is ast.Call and flow.safe_qualname(a, value.func) in _PARAMETER_FREE  # type: ignore[attr-defined]
 
 
 def _volatile_note(a, func: ast.AST) -> str:
