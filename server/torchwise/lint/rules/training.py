@@ -5768,16 +5768,16 @@ def clip_grad_misplaced(ctx: Context) -> Iterator[Finding]:
     clips = flow.calls_named(a, *_CLIPS)
     if not clips:
         return
-    steps = [s for s, _ in _optimizer_steps(ctx)]
-    backwards = [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)]
+    steps = _by_innermost_loop(a, [s for s, _ in _optimizer_steps(ctx)])
+    backwards = _by_innermost_loop(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)])
     for clip in clips:
         loops = flow.enclosing_loops(a, clip)
-        if not loops or not steps or not backwards or _clips_nothing(clip):
+        if not loops or id(loops[0]) not in steps or id(loops[0]) not in backwards or _clips_nothing(clip):
             continue
         loop = loops[0]  # the iteration: the calls whose innermost loop is the clip's own
         here = (clip.lineno, clip.col_offset)
-        mine = [c for c in backwards if _innermost_loop(a, c) is loop and not flow.other_arms(a, clip, c)]
-        stepped = [s for s in steps if _innermost_loop(a, s) is loop and not flow.other_arms(a, clip, s)]
+        mine = [c for c in backwards[id(loop)] if not flow.other_arms(a, clip, c)]
+        stepped = [s for s in steps[id(loop)] if not flow.other_arms(a, clip, s)]
         if not mine or not stepped:
             continue
         before = [s for s in stepped if (s.lineno, s.col_offset) < here]
@@ -5804,9 +5804,14 @@ def clip_grad_misplaced(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _innermost_loop(a, node: ast.AST) -> ast.AST | None:
-    loops = flow.enclosing_loops(a, node)
-    return loops[0] if loops else None
+def _by_innermost_loop(a, calls: list[ast.Call]) -> dict[int, list[ast.Call]]:
+    """id(loop) -> the calls whose innermost loop it is, in the order given."""
+    out: dict[int, list[ast.Call]] = {}
+    for c in calls:
+        loops = flow.enclosing_loops(a, c)
+        if loops:
+            out.setdefault(id(loops[0]), []).append(c)
+    return out
 
 
 def _clips_nothing(call: ast.Call) -> bool:
@@ -5816,10 +5821,13 @@ def _clips_nothing(call: ast.Call) -> bool:
         else argument(call, "clip_value", 1)
     if limit is None:
         return False
-    if limit.__class__ is ast.Constant and isinstance(limit.value, (int, float)) and limit.value >= 1e6:
-        return True
-    text = ast.unparse(limit).replace(" ", "").lower()
-    return text in ("float('inf')", 'float("inf")', "math.inf", "np.inf", "numpy.inf", "torch.inf", "inf")
+    kind = limit.__class__
+    if kind is ast.Constant:
+        return isinstance(limit.value, (int, float)) and limit.value >= 1e6  # type: ignore[attr-defined]
+    if kind is ast.Call:  # ``float("inf")``
+        return limit.func.__class__ is ast.Name and limit.func.id == "float" and len(limit.args) == 1 \
+            and limit.args[0].__class__ is ast.Constant and str(limit.args[0].value).lower() in ("inf", "+inf")  # type: ignore[attr-defined]
+    return flow.last_name(limit) == "inf"  # ``math.inf``, ``np.inf``, ``torch.inf``
 
 
 # ------------------------------------------------------------------ TW108
