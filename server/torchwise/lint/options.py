@@ -19,6 +19,7 @@ import ast
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Iterator, NamedTuple
 
 VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.\d+)?$")
@@ -466,9 +467,10 @@ def _removed_in(a) -> tuple[int, int] | None:
 
 def _project_removed_in(project, a, depth: int = 3, seen: frozenset = frozenset()) -> tuple[int, int] | None:
     """The earliest of the module's own bound, its imports' and its importers'
-    (``_importers_removed_in``, up to ``depth`` levels)."""
-    extensions = thc_extensions(project)
-    return min((b for b in (_code_removed_in(a, extensions), _imports_removed_through(project, a),
+    (``_importers_removed_in``, up to ``depth`` levels). ``a``: the module's analysis, or an
+    importer's file (whose facts are memoized: ``_path_removed_in``, ``_import_facts``)."""
+    own = _path_removed_in(project, a) if isinstance(a, Path) else _code_removed_in(a, thc_extensions(project))
+    return min((b for b in (own, _imports_removed_through(project, a),
                             _importers_removed_in(project, a, depth, seen)) if b is not None), default=None)
 
 
@@ -544,31 +546,69 @@ def _imports_removed_through(project, a, depth: int = 4, most: int = 200) -> tup
     up to ``depth`` such imports (autonomousvision/sdfstudio's trainer reaches its
     ``torch._six`` through three; EDSR's ``main.py`` reaches ``DataLoaderIter`` through
     ``data/__init__.py`` and ``dataloader.py``): breadth first, each module once, found as
-    a script would find it (``_imported_unit``)."""
-    seen, frontier, found = {id(a)}, [a], None
+    a script would find it (``_imported_unit``). Each module's facts are kept per project
+    revision (``_import_facts``): the importers of a common name each walk the same modules."""
+    start = a if isinstance(a, Path) else getattr(a.env, "path", None)
+    seen, frontier, found = {start}, [a], None
     for _ in range(depth):
         following = []
         for current in frontier:
-            env = current.env
-            if env is None:
-                continue
-            module = getattr(env, "module", None) or ""
-            parents = [module.rsplit(".", i)[0] for i in range(module.count("."), 0, -1)]
-            # (importing ``timm.utils.cuda`` runs ``timm/__init__.py`` first: SIIM-FISABIO-RSNA's
-            # bundled timm, whose package imports ``torch._six``)
-            here = getattr(env, "path", None)
-            for name in [*parents, *_top_imports(current)]:
-                unit = project.unit(name) if name in parents else _imported_unit(project, env, here, name)
-                if unit is None or id(unit.analysis) in seen:
+            parents, imports = _import_facts(project, current)
+            for path in (*parents, *imports):
+                if path in seen:
                     continue
-                seen.add(id(unit.analysis))
-                bound = _code_removed_in(unit.analysis, thc_extensions(project))
+                seen.add(path)
+                bound = _path_removed_in(project, path)
                 if bound is not None and (found is None or bound < found):
                     found = bound
-                following.append(unit.analysis)
+                following.append(path)
                 if len(seen) > most:
                     return found
         frontier = following
+    return found
+
+
+def _import_facts(project, current) -> tuple[tuple, tuple]:
+    """(the files of the packages above the module, whose ``__init__`` an import of it runs
+    first; the files of the project's modules it imports at its top) for an analysis, or for
+    a file of the project by its path (memoized per revision: the project's memo is cleared
+    on every change, an open document's edits included)."""
+    path = current if isinstance(current, Path) else None  # (an analysis given: its own text's, not memoized)
+    key = ("import_facts", path)
+    found = project.memo.get(key) if path is not None else None
+    if found is not None:
+        return found  # type: ignore[return-value]
+    if path is not None:
+        unit = project.unit_at(path)
+        analysis = unit.analysis if unit is not None else None
+    else:
+        analysis = current
+    env = getattr(analysis, "env", None)
+    if env is None:
+        found = ((), ())
+    else:
+        module = getattr(env, "module", None) or ""
+        parents = [module.rsplit(".", i)[0] for i in range(module.count("."), 0, -1)]
+        # (importing ``timm.utils.cuda`` runs ``timm/__init__.py`` first: SIIM-FISABIO-RSNA's
+        # bundled timm, whose package imports ``torch._six``)
+        here = getattr(env, "path", None)
+        above = [u.path for name in parents if (u := project.unit(name)) is not None]
+        imported = [u.path for name in _top_imports(analysis)
+                    if (u := _imported_unit(project, env, here, name)) is not None]
+        found = (tuple(above), tuple(imported))
+    if path is not None:
+        project.memo[key] = found
+    return found
+
+
+def _path_removed_in(project, path: Path) -> tuple[int, int] | None:
+    """``_code_removed_in`` of the project's file at ``path`` (memoized per revision)."""
+    key = ("code_removed_in", path)
+    if key in project.memo:
+        return project.memo[key]  # type: ignore[return-value]
+    unit = project.unit_at(path)
+    found = _code_removed_in(unit.analysis, thc_extensions(project)) if unit is not None else None
+    project.memo[key] = found
     return found
 
 
@@ -591,8 +631,10 @@ def _importers_removed_in(project, a, depth: int = 3, seen: frozenset = frozense
     them may run on any torch."""
     from torchwise.project.callers import Incomplete, _mentioning
 
-    env, path = a.env, getattr(a.env, "path", None)
-    module = getattr(env, "module", None)
+    if isinstance(a, Path):
+        path, module = a, project.resolver.module_of(a)
+    else:
+        path, module = getattr(a.env, "path", None), getattr(a.env, "module", None)
     if path is None or not module or depth == 0 or path in seen:
         return None
     try:
@@ -604,14 +646,9 @@ def _importers_removed_in(project, a, depth: int = 3, seen: frozenset = frozense
         if candidate == path or candidate in seen:
             continue  # (a module further down the chain imports its package back: a cycle, no script;
             # researchmm/Stark's ``ltr_trainer.py`` imports ``lib.train.trainers``, whose ``__init__`` imports it)
-        unit = project.unit_at(candidate)
-        if unit is None or unit.analysis.env is None:
-            continue
-        importer = unit.analysis
-        if not any((found := _imported_unit(project, importer.env, candidate, name)) is not None
-                   and _same_file(found.path, path) for name in _top_imports(importer)):
-            continue
-        bound = _project_removed_in(project, importer, depth - 1, seen | {path})
+        if not any(_same_file(found, path) for found in _import_facts(project, candidate)[1]):
+            continue  # (no import of it: nor a unit, whose facts are those of no importer)
+        bound = _project_removed_in(project, candidate, depth - 1, seen | {path})
         if bound is None:
             return None
         bounds.append(bound)

@@ -444,8 +444,7 @@ def _scheduler_step_with_epoch(ctx: Context):
     warns at each call). No fix: ``step()`` counts from the scheduler's own last epoch, and
     code that passes the epoch at the top of each epoch would move its schedule by one."""
     a = ctx.analysis
-    if not options.has(ctx, "1.4"):
-        return
+    supported = None  # asked of the first candidate only: the answer may read the project's importers
     for call in flow.calls_named(a, "step"):
         func = call.func
         if func.__class__ is not ast.Attribute or (not call.args and not call.keywords):
@@ -457,6 +456,10 @@ def _scheduler_step_with_epoch(ctx: Context):
         epoch = argument(call, "epoch", 1 if plateau else 0)
         if epoch is None or epoch.__class__ is ast.Starred or (epoch.__class__ is ast.Constant and epoch.value is None):
             continue
+        if supported is None:
+            supported = options.has(ctx, "1.4")
+        if not supported:
+            return
         name = ctx.text(func.value)  # type: ignore[attr-defined]
         if plateau:
             metric = ctx.text(call.args[0]) if call.args else "metric"
