@@ -3714,6 +3714,12 @@ def test_scheduler_step_with_an_epoch_only_where_the_scheduler_is_certain() -> N
               "warm = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, 10)\nwarm.step(1 + 2 / 10)\n")
     found = [f for f in findings(source, "deprecated-function") if "Passing the epoch" in f.message]
     assert [f.line for f in found] == [6]
+    # brianw0924/ML2021: a plateau scheduler on one arm, a cosine one on the other, then ``step(val_acc)``
+    armed = ("import torch\n\nopt = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)\nkind = 'Plateau'\n"
+             "if kind == 'Plateau':\n    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='max')\n"
+             "elif kind == 'Cosine':\n    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=32)\n"
+             "scheduler.step(0.5)\n")
+    assert [f for f in findings(armed, "deprecated-function") if "Passing the epoch" in f.message] == []
 
 
 def test_a_max_unpacked_from_torch_max_and_reshaped_is_the_stable_logsumexp() -> None:

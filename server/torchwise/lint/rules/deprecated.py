@@ -426,6 +426,9 @@ def _built_scheduler(a, expr: ast.expr) -> str | None:
     of several kinds (``ReduceLROnPlateau`` on one path) is no certain type."""
     if expr.__class__ is ast.Name:
         value = flow.binding_value(a, expr)
+        if value is not None and not _one_kind(a, expr, value):
+            return None  # (``ReduceLROnPlateau`` on one arm of an ``if``, ``CosineAnnealingLR`` on the other:
+            # brianw0924/ML2021's ``scheduler.step(val_acc)`` passes the plateau's metric)
     else:
         assigned = flow.attribute_assignments(a, expr)
         value = assigned[0][1] if len(assigned) == 1 else None
@@ -435,6 +438,22 @@ def _built_scheduler(a, expr: ast.expr) -> str | None:
     if not qualname or not qualname.startswith("torch.optim.lr_scheduler.") or qualname in _OWN_STEP:
         return None
     return qualname if flow.is_subclass(a, qualname, LR_SCHEDULER) or qualname == _PLATEAU else None
+
+
+def _one_kind(a, name: ast.Name, value: ast.expr) -> bool:
+    """Every assignment of the name in its scope builds the same class as ``value``."""
+    try:
+        scope = a.binding_scope(name.id, a.scope_of(name))
+    except Exception:
+        return False
+    if scope is None:
+        return False
+    built = flow.safe_qualname(a, value.func) if value.__class__ is ast.Call else None  # type: ignore[attr-defined]
+    for binding in scope.bindings[name.id]:
+        node = binding.node
+        if binding.kind != "assign" or node.__class__ is not ast.Call or flow.safe_qualname(a, node.func) != built:  # type: ignore[attr-defined]
+            return False
+    return True
 
 
 def _scheduler_step_with_epoch(ctx: Context):
