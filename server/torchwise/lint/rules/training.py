@@ -5288,12 +5288,14 @@ def _layer_set_between(a, func: ast.AST, target: str, start: ast.AST, end: ast.A
             t = t.value  # type: ignore[attr-defined]
         return flow.dotted(t) or ""
 
-    last: dict[str, ast.Assign] = {}  # each layer's last setting between them (walk_local: source order)
+    last: dict[str, ast.Assign] = {}  # each layer's last setting between them
     for n in flow.walk_local(a, func):
         if n.__class__ is ast.Assign and flow.before(start, n) and flow.before(n, end):
             for t in n.targets:  # type: ignore[attr-defined]
                 if held(t).startswith(prefix):
-                    last[ast.dump(t)] = n  # type: ignore[assignment]
+                    key = ast.dump(t)
+                    if key not in last or flow.before(last[key], n):
+                        last[key] = n  # type: ignore[assignment]
     # a layer set to one without parameters (``alex.classifier[6] = nn.Identity()``, the trained
     # head taken off again: dvgodoy/PyTorchStepByStep) thaws nothing
     return any(not _parameter_free_layer(a, n.value) for n in last.values())
