@@ -1,3 +1,4 @@
+import pytorch_lightning as pl
 import torch
 import torch.nn as nn
 from torch.nn.utils import clip_grad_norm_
@@ -29,6 +30,18 @@ def train_epoch(clip):
         opt.step()
         if clip:
             nn.utils.clip_grad_norm_(model.parameters(), clip)  # expect: clip-grad-misplaced
+
+
+class Classifier(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Linear(3, 1)
+
+    def training_step(self, batch, batch_idx):  # Lightning runs the backward after it returns
+        x, y = batch
+        loss = nn.functional.mse_loss(self.net(x), y)
+        clip_grad_norm_(self.net.parameters(), 10.0)  # expect: clip-grad-misplaced
+        return loss
 
 
 # --- correct code ----------------------------------------------------------------------
@@ -74,3 +87,17 @@ for x, _ in loader:  # a GAN: each network clipped between its own backward and 
 
 for x, y in loader:
     clip_grad_norm_(model.parameters(), 1.0)  # no backward in this loop: someone else's gradients
+
+
+class ManualClassifier(pl.LightningModule):  # manual optimization: the step runs its own backward first
+    def __init__(self):
+        super().__init__()
+        self.automatic_optimization = False
+        self.net = nn.Linear(3, 1)
+
+    def training_step(self, batch, batch_idx):
+        opt = self.optimizers()
+        opt.zero_grad()
+        self.manual_backward(self.net(batch).sum())
+        clip_grad_norm_(self.net.parameters(), 1.0)
+        opt.step()

@@ -5774,6 +5774,14 @@ def clip_grad_misplaced(ctx: Context) -> Iterator[Finding]:
     backwards = _by_innermost_loop(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)])
     for clip in clips:
         loops = flow.enclosing_loops(a, clip)
+        if not loops and not _clips_nothing(clip) and _before_lightnings_backward(a, clip):
+            yield ctx.finding(
+                clip,
+                f"`{ctx.text(clip.func)}(...)` runs inside `training_step`, before the backward pass Lightning runs "
+                "on the loss it returns: it clips the previous step's gradients (or none), and the optimizer steps "
+                "on unclipped ones; clip with the Trainer's `gradient_clip_val` (or in `configure_gradient_clipping`)",
+            )
+            continue
         if not loops or id(loops[0]) not in steps or id(loops[0]) not in backwards or _clips_nothing(clip):
             continue
         loop = loops[0]  # the iteration: the calls whose innermost loop is the clip's own
@@ -5804,6 +5812,24 @@ def clip_grad_misplaced(ctx: Context) -> Iterator[Finding]:
                 f"({flow.line_ref(a, backward.lineno)}): it clips the gradients left from before (or none), and "
                 f"`{ctx.text(later[0])}` applies the new ones unclipped; clip between backward() and the step",
             )
+
+
+def _before_lightnings_backward(a, clip: ast.Call) -> bool:
+    """``clip`` is in the ``training_step`` of a ``LightningModule`` with automatic optimization,
+    which calls no backward itself: Lightning runs the backward after the method returns
+    (simchowitzlabpublic/nano-world-model#22; R1ck29's cassava classifier)."""
+    func = flow.enclosing_function(a, clip)
+    if getattr(func, "name", None) != "training_step":
+        return False
+    owner = flow.parent(a, func)
+    if owner.__class__ is not ast.ClassDef or not any(
+            (q := flow.safe_qualname(a, base)) and q.rsplit(".", 1)[-1] == "LightningModule"
+            and q.split(".", 1)[0] in ("pytorch_lightning", "lightning") for base in owner.bases):  # type: ignore[attr-defined]
+        return False
+    if any(flow.is_backward_call(c) or flow.method_name(c) == "manual_backward" for c in flow.calls_in(a, func)):
+        return False
+    return not any(n.__class__ in (ast.Assign, ast.FunctionDef) and "automatic_optimization" in ast.unparse(n)
+                   for n in ast.walk(owner))  # (manual optimization: the method runs the backward itself)
 
 
 def _by_innermost_loop(a, calls: list[ast.Call]) -> dict[int, list[ast.Call]]:
