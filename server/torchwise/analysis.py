@@ -276,6 +276,9 @@ class Analysis:
         self._memo: dict[int, tuple[ast.AST, Scope, Value | None]] = {}
         self._memo_more: dict[tuple[int, int], tuple[ast.AST, Scope, Value | None]] = {}
         self._mros: dict[str, list[str]] = {}
+        # the classes by qualified name, each name's in definition order (``classes_named``):
+        # built on first use, once the constructor (or a splice) has filled ``classes``
+        self._classes_by_name: dict[str, list[ClassInfo]] | None = None
         # memo table of the syntax-level queries lint asks of this version (the lint index,
         # calls by name, the split lines): name -> result, declared here rather than
         # attributes hung on the object by whoever computes them
@@ -1030,10 +1033,19 @@ class Analysis:
         run, as the functions and later cells that build it see it."""
         if not qualname.startswith(LOCAL):
             return None
-        for info in reversed(self.classes.values()):
-            if info.qualname == qualname:
-                return info
-        return None
+        found = self.classes_named(qualname)
+        return found[-1] if found else None
+
+    def classes_named(self, qualname: str) -> list[ClassInfo]:
+        """Every class statement of the file with that qualified name, in definition order
+        (a notebook may define ``Net`` in several cells): a table, not a scan per question."""
+        table = self._classes_by_name
+        if table is None:
+            table = {}
+            for info in self.classes.values():
+                table.setdefault(info.qualname, []).append(info)
+            self._classes_by_name = table
+        return table.get(qualname, [])
 
     def bases(self, qualname: str) -> list[str]:
         """Direct base classes of a class, by qualified name."""

@@ -404,16 +404,6 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = 
     return _elsewhere(trace(other, _forward_return(other, info, None), depth + 1, top=False), ctx, other)
 
 
-def _classes_by_name(a) -> dict[str, list]:
-    """The file's classes by qualified name, each name's in definition order (once per file)."""
-    found = a.queries.get("classes_by_name")
-    if found is None:
-        found = a.queries["classes_by_name"] = {}
-        for c in a.classes.values():
-            found.setdefault(c.qualname, []).append(c)
-    return found
-
-
 def class_in_effect(ctx: Context, qualname: str, model: ast.expr):
     """The class of the file the ``model`` expression was built from: of several of that name (a
     notebook that defines ``Net`` again in a later cell), the last one defined before a
@@ -424,7 +414,7 @@ def class_in_effect(ctx: Context, qualname: str, model: ast.expr):
     info = a.local_class(qualname)
     if info is None or not _shadowed_classes(a):
         return info
-    same = _classes_by_name(a).get(qualname, ())
+    same = a.classes_named(qualname)
     if len(same) < 2:
         return info
     built = _construction(ctx, model) if model.__class__ in (ast.Name, ast.Attribute) else None

@@ -18,13 +18,11 @@ def _module_classes(ctx: Context):
     ``class DropoutModel(object)`` is no module because a later cell defines a
     ``DropoutModel(nn.Module)`` (jianli-Alex/d2l_pytorch)."""
     a = ctx.analysis
-    last: dict[str, object] = {}  # qualname -> its last class statement (what the name holds)
-    for info in a.classes.values():
-        last[info.qualname] = info
     for node, info in a.classes.items():
         if info.qualname == MODULE or not flow.is_subclass(a, info.qualname, MODULE):
             continue
-        if last[info.qualname] is not info and not _own_bases_reach_module(a, info):
+        # (``local_class``: the last class statement of the name, what the name holds)
+        if a.local_class(info.qualname) is not info and not _own_bases_reach_module(a, info):
             continue  # (an earlier class of the name, whose own bases are other)
         yield node, info
 

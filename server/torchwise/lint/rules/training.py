@@ -3351,8 +3351,8 @@ def _builds_mode_dependent_module(a, value: ast.expr) -> bool:
         return True  # (grskallen/Cassava-Leaf-Disease-Classification's ``models.resnet101(weights=None)``)
     if qualname == "torch.nn.Sequential":
         return any(isinstance(arg, ast.Call) and _builds_mode_dependent_module(a, arg) for arg in value.args)
-    for node, info in a.classes.items():
-        if info.qualname == qualname and flow.is_subclass(a, qualname, "torch.nn.Module"):
+    for info in a.classes_named(qualname)[:1] if qualname else ():  # (the first class of the name)
+        if flow.is_subclass(a, qualname, "torch.nn.Module"):
             init = info.methods.get("__init__")
             return init is not None and any(
                 isinstance(n, ast.Call) and flow.safe_qualname(a, n.func) in _MODE_LAYERS
