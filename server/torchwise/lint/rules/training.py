@@ -3200,10 +3200,12 @@ def _phases_never_switched(ctx: Context) -> Iterator[Finding]:
         if phase is None:
             continue
         loop, held_out = phase
+        if not _has_backward(ctx, loop):
+            continue  # (the loop trains nothing)
         done: set[str] = set()
         for call in flow.calls_in(a, block):
             f = call.func
-            if f.__class__ is not ast.Name or f.id in done or not _has_backward(ctx, loop):  # type: ignore[attr-defined]
+            if f.__class__ is not ast.Name or f.id in done:  # type: ignore[attr-defined]
                 continue
             built = _mode_dependent_model(a, f)  # type: ignore[arg-type]
             if built is None:
@@ -4510,25 +4512,28 @@ def _project_call_sites(a, func: ast.AST) -> list[tuple[object, ast.Call]] | Non
 
 
 def _frozen_before(a, site: ast.Call, base: str | None) -> bool:
-    """``site``'s function froze every parameter of ``base`` before it, and set no layer of it between."""
+    """``site``'s function froze every parameter of ``base`` before it (itself, or through a
+    helper of the file that freezes the model it is handed first), and set no layer of it between."""
     if base is None:
         return False
     caller = flow.enclosing_function(a, site)
     for n in flow.walk_local(a, caller):
-        kind = n.__class__
-        if kind is ast.For and (over := _over_parameters(n)) is not None and over[0] == base \
-                and flow.before(n, site) and _freezes_each(ast.walk(n), over[1]) \
-                and not _layer_set_between(a, caller, base, n, site):
-            return True
-        if kind is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "requires_grad_" \
-                and n.args and is_false(n.args[0]) and flow.dotted(n.func.value) == base \
-                and flow.before(n, site) and not _layer_set_between(a, caller, base, n, site):  # type: ignore[attr-defined]
-            return True
-        if kind is ast.Call and n.func.__class__ is ast.Name and flow.before(n, site) \
-                and n.args and flow.dotted(n.args[0]) == base and _freezing_helper(a, n) \
-                and not _layer_set_between(a, caller, base, n, site):  # type: ignore[attr-defined]
+        if not (_freezes_model(n, base) or n.__class__ is ast.Call and n.func.__class__ is ast.Name  # type: ignore[attr-defined]
+                and n.args and flow.dotted(n.args[0]) == base and _freezing_helper(a, n)):  # type: ignore[attr-defined]
+            continue
+        if flow.before(n, site) and not _layer_set_between(a, caller, base, n, site):
             return True
     return False
+
+
+def _freezes_model(n: ast.AST, model: str) -> bool:
+    """``n`` freezes every parameter of ``model``: a loop over them that freezes each
+    (``for p in model.parameters(): p.requires_grad = False``), or ``model.requires_grad_(False)``."""
+    if n.__class__ is ast.For:
+        over = _over_parameters(n)
+        return over is not None and over[0] == model and _freezes_each(ast.walk(n), over[1])
+    return n.__class__ is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "requires_grad_" \
+        and bool(n.args) and is_false(n.args[0]) and flow.dotted(n.func.value) == model  # type: ignore[attr-defined]
 
 
 def _freezing_helper(a, call: ast.Call) -> bool:
@@ -4539,17 +4544,8 @@ def _freezing_helper(a, call: ast.Call) -> bool:
     if func is None or not call.args:
         return False
     params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
-    if not params:
-        return False
-    first = params[0]  # (the model is what it is handed first)
-    for n in flow.walk_local(a, func):
-        if n.__class__ is ast.For and (over := _over_parameters(n)) is not None and over[0] == first \
-                and _freezes_each(ast.walk(n), over[1]):
-            return True
-        if n.__class__ is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "requires_grad_" \
-                and n.args and is_false(n.args[0]) and flow.dotted(n.func.value) == first:  # type: ignore[attr-defined]
-            return True
-    return False
+    # (the model is what it is handed first)
+    return bool(params) and any(_freezes_model(n, params[0]) for n in flow.walk_local(a, func))
 
 
 def _callers_freeze(ctx: Context, func: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
