@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Iterator, Literal, Union
 if TYPE_CHECKING:
     from torchwise.project.inference import ProjectEnv
 
+from torchwise.lazy_pattern import lazy
 from torchwise.records import record, setfield
 from torchwise.text import byte_to_char, char_to_byte, parse_python, split_lines
 
@@ -1211,7 +1212,7 @@ import builtins as _builtins_module
 
 _BUILTINS = frozenset(dir(_builtins_module))
 
-_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
+_DOTTED = lazy(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def parameter_defaults(args: ast.arguments) -> dict[str, ast.expr]:

@@ -21,9 +21,11 @@ import bisect
 import re
 import warnings
 
-_BREAK = re.compile(r"\r\n|\r|\n")
+from torchwise.lazy_pattern import lazy
+
+_BREAK = lazy(r"\r\n|\r|\n")
 # VS Code / Jupyter / Spyder cell markers at the start of a line: "# %%", "#%%", "# %% [markdown]"
-CELL_MARKER = re.compile(r"^#\s*%%")
+CELL_MARKER = lazy(r"^#\s*%%")
 # What str.splitlines also breaks at; each tested with ``in`` (a fast scan of the text,
 # where a regex character class costs ~70x more on a large file)
 _OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
@@ -34,12 +36,12 @@ UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 # Python's lexical structure, as far as where a line starts: what the scanner stops at
 # outside strings (comments, string openers with their prefix letters, brackets and
 # backslash continuations), and the rest of each kind of string
-_PY_TOKEN = re.compile(r"#[^\n]*|[rRbBuUfFtT]{0,2}(\"\"\"|'''|\"|')|[(\[{]|[)\]}]|\\\r?\n")
+_PY_TOKEN = lazy(r"#[^\n]*|[rRbBuUfFtT]{0,2}(\"\"\"|'''|\"|')|[(\[{]|[)\]}]|\\\r?\n")
 _STRING_END = {
-    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.S),
-    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.S),
-    '"': re.compile(r'(?:[^"\\\n]|\\.)*"', re.S),
-    "'": re.compile(r"(?:[^'\\\n]|\\.)*'", re.S),
+    '"""': lazy(r'(?:[^"\\]|\\.|"(?!""))*"""', re.S),
+    "'''": lazy(r"(?:[^'\\]|\\.|'(?!''))*'''", re.S),
+    '"': lazy(r'(?:[^"\\\n]|\\.)*"', re.S),
+    "'": lazy(r"(?:[^'\\\n]|\\.)*'", re.S),
 }
 
 

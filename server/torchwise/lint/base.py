@@ -15,6 +15,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Callable, Iterator, Literal
 
+from torchwise.lazy_pattern import lazy
 from torchwise.records import record, setfield
 from torchwise.text import split_lines, split_lines_full
 
@@ -141,7 +142,7 @@ def rule(
     return decorate
 
 
-_QUOTED = re.compile(r"`([^`]*)`")
+_QUOTED = lazy(r"`([^`]*)`")
 _OPEN, _CLOSE = "([{", ")]}"
 
 

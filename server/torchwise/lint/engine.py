@@ -19,6 +19,7 @@ from pathlib import PurePath
 from typing import Callable, Generator, Iterable
 
 from torchwise.analysis import Analysis, build_analysis
+from torchwise.lazy_pattern import lazy
 from torchwise.lint.base import RULES, Context, Finding, Rule
 from torchwise.records import record
 
@@ -47,7 +48,7 @@ def get_rule(code_or_name: str) -> Rule | None:
 
 
 # ---------------------------------------------------------------- selection
-_PREFIX = re.compile(r"^TW\d{0,3}$", re.I)
+_PREFIX = lazy(r"^TW\d{0,3}$", re.I)
 
 
 def selector_matches(r: Rule, selector: str) -> bool:
@@ -151,12 +152,12 @@ _SELECTED: dict[tuple, tuple[Rule, ...]] = {}
 
 
 # ---------------------------------------------------------------- noqa
-_NOQA = re.compile(
+_NOQA = lazy(
     r"#\s*noqa(?P<sep>\s*:\s*(?P<codes>[A-Za-z0-9_\-]+(?:(?:\s*,\s*|\s+)[A-Za-z0-9_\-]+)*))?",
     re.IGNORECASE,
 )
 ALL_CODES = "*"
-_HAS_NOQA = re.compile("noqa", re.IGNORECASE)
+_HAS_NOQA = lazy("noqa", re.IGNORECASE)
 
 
 def _noqa_lines(lines: list[str], source: str | None) -> Iterable[int]:
@@ -249,7 +250,7 @@ def _one_line(text: str) -> str:
 
 
 # an f-string whose replacement field holds its own quote (``f"{d["X"]}"``): valid from Python 3.12 (PEP 701)
-_PEP701 = re.compile(r"""\bf(["'])[^"'\n]*\{[^}\n]*?\1[^}\n]*?\1[^}\n]*\}""", re.IGNORECASE)
+_PEP701 = lazy(r"""\bf(["'])[^"'\n]*\{[^}\n]*?\1[^}\n]*?\1[^}\n]*\}""", re.IGNORECASE)
 
 
 def _newer_grammar(analysis: Analysis) -> bool:
@@ -267,7 +268,7 @@ def _newer_grammar(analysis: Analysis) -> bool:
     return _PEP701.search(text) is not None
 
 
-_PYTHON2_SHEBANG = re.compile(r"#!.*\bpython2(?:\.\d+)?\b")
+_PYTHON2_SHEBANG = lazy(r"#!.*\bpython2(?:\.\d+)?\b")
 
 
 def _python2_script(analysis: Analysis) -> bool:

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 import tokenize
 from typing import TYPE_CHECKING
 
 from torchwise.analysis import first_line
+from torchwise.lazy_pattern import lazy
 from torchwise.lint.base import Edit
 
 if TYPE_CHECKING:  # pragma: no cover
     from torchwise.lint.base import Context
 
-_BREAK = re.compile(r"\r\n|\r|\n")
+_BREAK = lazy(r"\r\n|\r|\n")
 DEFAULT_INDENT = "    "
 
 

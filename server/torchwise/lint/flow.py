@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from torchwise.analysis import _CHILD_FIELDS, dotted, LR_SCHEDULER, MODULE, OPTIMIZER, TENSOR, Analysis, _child_fields, _knowledge
+from torchwise.lazy_pattern import lazy
 from torchwise.project.effects import hand_written_backward
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -856,12 +857,12 @@ def is_subclass(analysis: Analysis, qualname: str | None, base: str) -> bool:
         return False
 
 
-_OPT_NAME = re.compile(r"optim|(^|_)opt($|_|\d)", re.I)
-_SCHED_NAME = re.compile(r"sched", re.I)
+_OPT_NAME = lazy(r"optim|(^|_)opt($|_|\d)", re.I)
+_SCHED_NAME = lazy(r"sched", re.I)
 # schedules of something else than the learning rate (jepa's ``wd_scheduler``, DINO's
 # ``momentum_schedule``): named so, they are not LR schedulers, whatever their type
-_OTHER_SCHED_NAME = re.compile(r"(^|_)(wd|weight_?decay|momentum|mom|ema|temp|temperature|beta|dropout|teacher)(_|$)", re.I)
-_SCALER_NAME = re.compile(r"scaler", re.I)
+_OTHER_SCHED_NAME = lazy(r"(^|_)(wd|weight_?decay|momentum|mom|ema|temp|temperature|beta|dropout|teacher)(_|$)", re.I)
+_SCALER_NAME = lazy(r"scaler", re.I)
 
 
 def _kind_by_type(analysis: Analysis, expr: ast.AST, base: str) -> bool | None:

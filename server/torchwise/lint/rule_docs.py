@@ -15,6 +15,8 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+from torchwise.lazy_pattern import lazy
+
 if TYPE_CHECKING:  # pragma: no cover
     from torchwise.lint.base import Rule
 
@@ -105,10 +107,10 @@ def what_it_finds(markdown: str) -> str:
 
 # ---------------------------------------------------------------- terminal rendering
 _BOLD, _DIM, _CYAN, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
-_STRONG = re.compile(r"\*\*(.+?)\*\*", re.S)
-_CODE = re.compile(r"`([^`]+)`")
-_EMPHASIS = re.compile(r"(?<![*\w])\*([^*\s][^*]*?)\*(?![*\w])")
+_LINK = lazy(r"\[([^\]]+)\]\(([^)]+)\)")
+_STRONG = lazy(r"\*\*(.+?)\*\*", re.S)
+_CODE = lazy(r"`([^`]+)`")
+_EMPHASIS = lazy(r"(?<![*\w])\*([^*\s][^*]*?)\*(?![*\w])")
 
 
 def render_terminal(markdown: str, color: bool) -> str:

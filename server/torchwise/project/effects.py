@@ -23,6 +23,7 @@ import weakref
 from typing import Iterator
 
 from torchwise.analysis import _CHILD_FIELDS, _child_fields, dotted
+from torchwise.lazy_pattern import lazy
 from torchwise.records import record, setfield
 from torchwise.project.regions import AUTOCAST, NO_GRAD, NO_REGIONS, Regions, regions_of  # noqa: F401 (re-exported)
 
@@ -894,7 +895,7 @@ class Summaries:
         return out
 
 
-_OPTIMIZER_NAME = re.compile(r"(^|_)(opt|optim|optimizer|optimiser)s?$", re.IGNORECASE)
+_OPTIMIZER_NAME = lazy(r"(^|_)(opt|optim|optimizer|optimiser)s?$", re.IGNORECASE)
 
 
 def hand_written_backward(call: ast.Call) -> bool:

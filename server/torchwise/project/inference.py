@@ -12,13 +12,13 @@ a query that re-enters itself (import cycles) answers None.
 from __future__ import annotations
 
 import ast
-import re
 import time
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from torchwise.analysis import LOCAL, MAX_DEPTH, Analysis, Binding, Scope, Value
+from torchwise.lazy_pattern import lazy
 from torchwise.project.summaries import dunder_all
 from torchwise.project.model import digest_of
 from torchwise.project.resolver import EXCLUDED_TOPS
@@ -136,7 +136,7 @@ def _own_module_first(resolver, qualname: str, near: str) -> bool:
     return not resolver.is_folder_root(holder) and beside_it != found
 
 
-_STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")  # (a backslash may continue the line)
+_STAR_IMPORT = lazy(r"\bimport[\s\\]*\*")  # (a backslash may continue the line)
 
 
 class ProjectEnv:

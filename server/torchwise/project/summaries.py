@@ -9,8 +9,8 @@ without the tree (a few hundred bytes per module). Types are not in here: they a
 from __future__ import annotations
 
 import ast
-import re
 
+from torchwise.lazy_pattern import lazy
 from torchwise.records import record, setfield
 from torchwise.text import parse_python
 
@@ -198,7 +198,7 @@ def class_summary(node: ast.ClassDef, text: str | None = None) -> ClassSummary:
                         _init_attributes(init) if init is not None else ())
 
 
-_CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(")
+_CALLED = lazy(r"([A-Za-z_]\w*)\s*\(")
 
 
 def _bound_names(tree: ast.Module) -> list[str]:

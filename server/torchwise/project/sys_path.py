@@ -23,10 +23,11 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from torchwise.lazy_pattern import lazy
 from torchwise.text import parse_python
 
-_ADDS = re.compile(r"sys\.path\.(?:insert|append)\s*\(")
-_TOP_IMPORT = re.compile(r"^(?:import[ \t]+(\w+)[ \t]*(?:#[^\n]*)?$|from[ \t]+(\w+)[ \t]+import\b)", re.MULTILINE)
+_ADDS = lazy(r"sys\.path\.(?:insert|append)\s*\(")
+_TOP_IMPORT = lazy(r"^(?:import[ \t]+(\w+)[ \t]*(?:#[^\n]*)?$|from[ \t]+(\w+)[ \t]+import\b)", re.MULTILINE)
 MAX_BYTES = 200_000  # a larger script is no path helper: not read
 
 

@@ -8,6 +8,7 @@ import bisect
 import re
 from typing import Iterator
 
+from torchwise.lazy_pattern import lazy
 from torchwise.lint import flow
 from torchwise.lint.base import Context, Edit
 
@@ -369,10 +370,10 @@ def import_fallbacks(ctx: Context) -> tuple[list[tuple[tuple[int, int], tuple[in
 
 # a flag of a version test: ``TORCH_2_4`` (ultralytics), ``TORCH_GE_1_12``, ``_TORCH_GREATER_EQUAL_2_0``,
 # ``pytorch_1_1_0_or_later`` (FCOS, from maskrcnn-benchmark), transformers' ``is_torch_greater_or_equal_than_1_10``
-_VERSION_FLAG = re.compile(r"torch_?(?:(?:ge|gt|le|lt|geq|leq|greater|less|equal|equals|or|than|to|at|least|most"
-                           r"|newer|older|above|below|v|ver)_?)*\d+(?:_\d+)*"
-                           r"(?:_(?:or|and)_(?:later|newer|above|higher|greater|up|earlier|older|below|lower))?$",
-                           re.IGNORECASE)
+_VERSION_FLAG = lazy(r"torch_?(?:(?:ge|gt|le|lt|geq|leq|greater|less|equal|equals|or|than|to|at|least|most"
+                     r"|newer|older|above|below|v|ver)_?)*\d+(?:_\d+)*"
+                     r"(?:_(?:or|and)_(?:later|newer|above|higher|greater|up|earlier|older|below|lower))?$",
+                     re.IGNORECASE)
 
 
 def _names_torch_version(name: str) -> bool:
@@ -380,7 +381,7 @@ def _names_torch_version(name: str) -> bool:
     return "torch" in lowered and ("version" in lowered or _VERSION_FLAG.search(name) is not None)
 
 
-_VERSION_TEXT = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
+_VERSION_TEXT = lazy(r"^\d+\.\d+(?:\.\d+)?$")
 
 
 def _asks_a_version(call: ast.Call) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import ast
 import bisect
-import re
 from typing import Iterator, Sequence
 
+from torchwise.lazy_pattern import lazy
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.analysis import parameter_defaults
@@ -652,7 +652,7 @@ def _amp_fix(ctx: Context, call: ast.Call, short: str) -> Fix | None:
                tuple(edits))
 
 
-_ISINSTANCE_SCALER = re.compile(r"isinstance\(.*GradScaler\s*\)")
+_ISINSTANCE_SCALER = lazy(r"isinstance\(.*GradScaler\s*\)")
 
 
 def _class_tested(a) -> bool:

@@ -8,6 +8,7 @@ import re
 from typing import Iterator
 
 from torchwise.analysis import LOCAL, parameter_defaults
+from torchwise.lazy_pattern import lazy
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
@@ -1134,7 +1135,7 @@ def _softmax_of_a_constant(ctx: Context, source: Source) -> bool:
 
 
 # an option named for applying the softmax twice (``--double_softmax``, ``softmax_twice``)
-_DOUBLE_SOFTMAX = re.compile(r"double_?softmax|softmax_?(?:twice|double)|two_?softmax", re.IGNORECASE)
+_DOUBLE_SOFTMAX = lazy(r"double_?softmax|softmax_?(?:twice|double)|two_?softmax", re.IGNORECASE)
 
 
 def _under_a_double_softmax_option(ctx: Context, call: ast.Call) -> bool:

@@ -14,6 +14,7 @@ import weakref
 from typing import Iterator
 
 from torchwise.analysis import LOCAL, LR_SCHEDULER, MODULE, OPTIMIZER, parameter_defaults
+from torchwise.lazy_pattern import lazy
 from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _reach, _weights
@@ -448,7 +449,7 @@ def _holder_may_clear(a, loop: ast.AST, opt: ast.expr) -> bool:
 
 # the methods of an object that may clear its own optimizer: ones that compute its loss or
 # update it (not ``trainer.model(x)``, a module it holds)
-_UPDATING_METHOD = re.compile(r"loss|update|train|learn|optimi[sz]e|backward|fit|clear|zero|reset|step", re.I)
+_UPDATING_METHOD = lazy(r"loss|update|train|learn|optimi[sz]e|backward|fit|clear|zero|reset|step", re.I)
 
 
 def _empty_parameters(a, opt: ast.expr) -> bool:
@@ -959,7 +960,7 @@ def _jumps_away(a, clear: ast.AST, step: ast.AST) -> bool:
 
 _ARMS = (ast.If, ast.Try, ast.ExceptHandler, getattr(ast, "TryStar", ast.Try))
 
-_NON_FINITE = re.compile(r"isnan|isinf|isfinite|is_finite|(^|_)(nan|inf|overflow)(_|$)", re.I)
+_NON_FINITE = lazy(r"isnan|isinf|isfinite|is_finite|(^|_)(nan|inf|overflow)(_|$)", re.I)
 
 
 def _discards_on_purpose(a, clear: ast.AST, step: ast.AST) -> bool:
@@ -982,7 +983,7 @@ def _discards_on_purpose(a, clear: ast.AST, step: ast.AST) -> bool:
 
 
 # a flag named for skipping the update (``ignore_grad``, ``skip_update``, ``freeze``)
-_SKIP_FLAG = re.compile(r"ignore|skip|no_?update|freez|frozen|discard", re.I)
+_SKIP_FLAG = lazy(r"ignore|skip|no_?update|freez|frozen|discard", re.I)
 
 
 def _flag_name(test: ast.expr) -> str:
@@ -1117,11 +1118,11 @@ def _bindings_in(text: str) -> tuple[bool, frozenset[str], frozenset[str]]:
 
 # ``.attr`` where it is bound: followed by an assignment, an annotation, a tuple's or a
 # ``for``/``with`` target's end
-_BOUND_ATTRIBUTE = re.compile(r"\.(\w+)(?!\w)\s*(?:[-+*/@%&|^]?=(?!=)|[,:)\]]|in\b)")
+_BOUND_ATTRIBUTE = lazy(r"\.(\w+)(?!\w)\s*(?:[-+*/@%&|^]?=(?!=)|[,:)\]]|in\b)")
 # a word alone in quotes (``'attr'``, ``"attr"``), overlapping matches included (``'a'b'``)
-_QUOTED_WORD = re.compile(r"""(?=(['"])(\w+)\1)""")
+_QUOTED_WORD = lazy(r"""(?=(['"])(\w+)\1)""")
 # attributes set by computed names: ``setattr(self, k, v)``, ``self.__dict__.update(cfg)``
-_DYNAMIC_SETTER = re.compile(r"setattr\s*\(|__dict__\s*(?:\.\s*update|\[[^\]]*\]\s*=)|vars\([^)]*\)\s*\.\s*update")
+_DYNAMIC_SETTER = lazy(r"setattr\s*\(|__dict__\s*(?:\.\s*update|\[[^\]]*\]\s*=)|vars\([^)]*\)\s*\.\s*update")
 
 
 def _fallback_of_indexed_step(a, call: ast.Call) -> bool:
@@ -1904,7 +1905,7 @@ def _held_as_attribute(ctx: Context, func: ast.AST, name: str, targets) -> str |
 # what a helper that only writes the model out is called (another library's, or one the
 # project does not define: its summary is asked otherwise): ``save_checkpoint``,
 # ``save_pretrain_checkpoint``, ``log_model``; a mode it might set would not be train mode
-_SAVES = re.compile(r"save|checkpoint|ckpt|^log_|_log$|^print_|summary", re.IGNORECASE)
+_SAVES = lazy(r"save|checkpoint|ckpt|^log_|_log$|^print_|summary", re.IGNORECASE)
 class _Shadowed:
     """Whether a builtin's name is bound in the file (asked only of calls that pass a target)."""
 
@@ -2345,7 +2346,7 @@ def _on_training_batch(ctx: Context, block: ast.AST, call: ast.Call) -> bool:
 
 
 # what fetches held-out data in a counted loop: ``next(val_iter)``, ``get_batch("val")``, ``sample_data()``
-_FETCHES = re.compile(r"next|batch|load|data|sample|read", re.IGNORECASE)
+_FETCHES = lazy(r"next|batch|load|data|sample|read", re.IGNORECASE)
 
 
 def _trained_inside(a, block: ast.AST, target: str, switch: ast.Call | None) -> bool:
@@ -2802,8 +2803,8 @@ def _train_call_inside(a, block: ast.AST, call: ast.Call, target: str) -> ast.Ca
     return None
 
 
-_BN_WORDS = re.compile(r"(?:^|_)s?bn(?:$|_)|batch_?norm|running_(?:mean|var|stats)|momentum|num_batches_tracked"
-                       r"|recalib", re.IGNORECASE)
+_BN_WORDS = lazy(r"(?:^|_)s?bn(?:$|_)|batch_?norm|running_(?:mean|var|stats)|momentum|num_batches_tracked"
+                 r"|recalib", re.IGNORECASE)
 
 
 def _trained_for(a, block: ast.AST, target: str) -> bool:
@@ -3272,10 +3273,10 @@ def _mode_dependent_model(a, name: ast.Name) -> str | None:
 
 # what a loader of held-out data is called: ``valid_loader``, ``val_dl``, ``test_loader``, ``dev_iter``
 # (or the other way round: ``dataloader_val``, ``loader_test``)
-_HELD_OUT = re.compile(r"^(?:val|valid|validation|test|testing|eval|evaluation|dev)(?:_?(?:loader|dataloader|"
-                       r"data_?loader|dl|iter|iterator|set|dataset|data|batches|gen|generator))?$"
-                       r"|^(?:loader|dataloader|data_?loader|dl|iter|iterator|dataset|data|batches)_"
-                       r"(?:val|valid|validation|test|testing|eval|evaluation|dev)$", re.IGNORECASE)
+_HELD_OUT = lazy(r"^(?:val|valid|validation|test|testing|eval|evaluation|dev)(?:_?(?:loader|dataloader|"
+                 r"data_?loader|dl|iter|iterator|set|dataset|data|batches|gen|generator))?$"
+                 r"|^(?:loader|dataloader|data_?loader|dl|iter|iterator|dataset|data|batches)_"
+                 r"(?:val|valid|validation|test|testing|eval|evaluation|dev)$", re.IGNORECASE)
 
 
 def _fetches_held_out(a, block: ast.AST) -> bool:
@@ -3334,7 +3335,7 @@ def _trains_nothing(ctx: Context, node: ast.AST) -> bool:
 
 # torchvision's classification builders whose models hold batch norm, dropout or stochastic
 # depth as built by default (not the vision transformers: ``vit_b_16`` has dropout 0.0)
-_TORCHVISION_MODE_BUILDERS = re.compile(
+_TORCHVISION_MODE_BUILDERS = lazy(
     r"(resnet\d+|resnext\d+_\w+|wide_resnet\d+_2|vgg\d+(_bn)?|alexnet|densenet\d+|googlenet|inception_v3|"
     r"mobilenet_v2|mobilenet_v3_(large|small)|mnasnet\d_\d+|shufflenet_v2_x\d_\d|squeezenet1_[01]|"
     r"efficientnet_(b\d|v2_[sml])|regnet_[xy]_\w+|convnext_(tiny|small|base|large)|swin_(v2_)?[tsb]|maxvit_t)$")
@@ -3410,7 +3411,7 @@ def _never_switched_by_callers(ctx: Context) -> Iterator[Finding]:
 
 
 # what an evaluation helper is called: ``evaluate_accuracy``, ``validate``, ``test_epoch``
-_EVALUATION_NAME = re.compile(r"eval|valid|test|accuracy", re.IGNORECASE)
+_EVALUATION_NAME = lazy(r"eval|valid|test|accuracy", re.IGNORECASE)
 
 
 def _evaluation_helper(ctx: Context, func: ast.AST) -> bool:
@@ -3465,9 +3466,9 @@ def _passed(call: ast.Call, index: int, name: str) -> ast.expr | None:
 
 
 # a constructor's keyword that sets a dropout rate: ``dropout=``, ``dropout_enc=``, ``attn_pdrop=``
-_DROPOUT_ARG = re.compile(r"dropout|pdrop|drop_rate|drop_prob|drop_path", re.IGNORECASE)
+_DROPOUT_ARG = lazy(r"dropout|pdrop|drop_rate|drop_prob|drop_path", re.IGNORECASE)
 # what wraps a model as it is: ``torch.compile(raw_model)``, ``DataParallel(model)``, ``gpu_wrapper(model)``
-_WRAPS_MODEL = re.compile(r"compile|parallel|wrap|gpu|cuda|device|ddp|fsdp", re.IGNORECASE)
+_WRAPS_MODEL = lazy(r"compile|parallel|wrap|gpu|cuda|device|ddp|fsdp", re.IGNORECASE)
 
 
 def _model_built(a, expr: ast.expr | None) -> ast.Call | None:
@@ -4081,7 +4082,7 @@ def _no_grad_finding(ctx: Context, model_call: ast.Call, target: str, loop: ast.
 
 
 # what an adversarial attack's callable is named (``adversarial_args['attack'](**args)``, ``pgd(model, x, y)``)
-_ATTACK = re.compile(r"attack|adversar|pgd|fgsm|perturb", re.IGNORECASE)
+_ATTACK = lazy(r"attack|adversar|pgd|fgsm|perturb", re.IGNORECASE)
 
 
 def _attack_in(a, loop: ast.AST) -> ast.Call | None:
@@ -5397,7 +5398,7 @@ def _runs_once(loop: ast.AST) -> bool:
                                            and isinstance(last.body[-1], ast.Break))
 
 
-_STEP_FUNCTION = re.compile(r"^(?:train|training)_(?:step|iter|batch)$")
+_STEP_FUNCTION = lazy(r"^(?:train|training)_(?:step|iter|batch)$")
 
 
 def _part_of_a_training_step(a, func: ast.AST, loop: ast.AST) -> bool:
@@ -5471,10 +5472,10 @@ def _local_for_loops(a, func: ast.AST) -> list[ast.AST]:
 
 # the words of an adversarial attack's call (``adversary.perturb(x, y)`` in advertorch,
 # ``pgd_attack(model, x)``, ``fgsm(...)``): it takes gradients of the input inside
-_ATTACK_WORDS = re.compile(r"attack|adversar|pgd|fgsm|perturb")
+_ATTACK_WORDS = lazy(r"attack|adversar|pgd|fgsm|perturb")
 # and a function named with ``adv`` as a word (DSE-MSU/DeepRobust's defenses test on
 # ``self.adv_data(...)``, which runs a PGD attack; not ``advance``, nor ``x_adv.argmax``)
-_ADV_FUNCTION = re.compile(r"(?:^|_)adv(?:$|_)")
+_ADV_FUNCTION = lazy(r"(?:^|_)adv(?:$|_)")
 
 
 def _looks_like_training(a, node: ast.AST) -> bool:
@@ -5698,7 +5699,7 @@ _UNCALLED_EFFECTS = {
     "train": "the model is not switched to train mode",
 }
 # last names that hold a model: ``model``, ``self.net``, ``netG``, ``model_ft``, ``resnet``
-_MODEL_NAME = re.compile(r"(?:^|_)(?:model|net)|(?:model|net)$", re.IGNORECASE)
+_MODEL_NAME = lazy(r"(?:^|_)(?:model|net)|(?:model|net)$", re.IGNORECASE)
 
 
 @rule(code="TW113", name="method-not-called", group="training", severity="error",
@@ -6630,8 +6631,8 @@ def _traced_function(a, func: ast.expr) -> bool:
 # what a module typed only ``nn.Module`` is called when it is a model with parameters; pyannote's
 # ``conversion: nn.Module`` (an ``Identity`` or a buffers-only ``Powerset``) and lhotse's resampler
 # (from a helper typed ``-> torch.nn.Module``) are not
-_MODEL_NAME = re.compile(r"(?:^|_)(?:model|net|network|encoder|decoder|classifier|backbone|generator|discriminator"
-                         r"|critic|actor|policy|head|layer)s?(?:$|_|\d)", re.IGNORECASE)
+_MODEL_NAME = lazy(r"(?:^|_)(?:model|net|network|encoder|decoder|classifier|backbone|generator|discriminator"
+                   r"|critic|actor|policy|head|layer)s?(?:$|_|\d)", re.IGNORECASE)
 
 
 def _base_from_elsewhere(a, qualname: str | None) -> bool:
@@ -6959,7 +6960,7 @@ def _steps_only_before(a, replaced: ast.AST, step: ast.AST) -> bool:
 
 # what builds a scheduler is called: torch's ``StepLR``, ``ReduceLROnPlateau``, ``OneCycleLR``,
 # ``CosineAnnealingWarmRestarts``, ``SequentialLR``, ``ChainedScheduler``, a factory ``get_scheduler``
-_SCHEDULER_BUILDER = re.compile(r"LR$|LR[A-Z]|Plateau|Restarts|[Ss]chedul")
+_SCHEDULER_BUILDER = lazy(r"LR$|LR[A-Z]|Plateau|Restarts|[Ss]chedul")
 
 
 def _scheduler_builds(a) -> list[tuple[ast.Assign, str, str]]:
