@@ -235,3 +235,12 @@ def test_the_users_code_is_parsed_in_one_place():
                      if "ast.parse(" in "\n".join(line for line in p.read_text(encoding="utf-8").splitlines()
                                                   if not line.lstrip().startswith("#") and "``ast.parse" not in line))
     assert parsing == ["completion.py", "text.py"]
+
+
+def test_syntax_nodes_hash_by_identity():
+    """The analysis and the lint index key their tables by the nodes themselves (no id()
+    int per node): two nodes that look alike must stay two keys, and a node one key."""
+    import ast as _ast
+
+    a, b = _ast.Name("x", _ast.Load()), _ast.Name("x", _ast.Load())
+    assert len({a, b}) == 2 and {a: 1}.get(a) == 1 and {a: 1}.get(b) is None

@@ -102,7 +102,8 @@ def same_analysis(got: Analysis, fresh: Analysis) -> None:
                  {a: [(id(s.node), ast.dump(e)) for s, e in v] for a, v in c.attributes.items()})
          for k, c in fresh.classes.items()}
     assert [(id(n), id(got.scope_of(n).node)) for n in got._indexed] == [(id(n), id(fresh.scope_of(n).node)) for n in fresh._indexed]
-    assert {k: id(s.node) for k, s in got._scope_of_node.items()} == {k: id(s.node) for k, s in fresh._scope_of_node.items()}
+    assert {id(k): id(s.node) for k, s in got._scope_of_node.items()} == \
+        {id(k): id(s.node) for k, s in fresh._scope_of_node.items()}
     assert [id(c) for c in got.calls] == [id(c) for c in fresh.calls]
     assert got._marks == fresh._marks
     # in the order a fresh visit makes them (rules and look-ups take the first match)
@@ -140,8 +141,8 @@ def same_index(got: "flow.Index", fresh: "flow.Index") -> None:
     for key, nodes in fresh.local.items():
         assert ids(got.local[key]) == ids(nodes)
         assert ids(got.stores_by_local.get(id(got.local[key]), ())) == ids(fresh.stores_by_local.get(id(nodes), ()))
-    alive = set(fresh.parents) | {id(fresh.tree)}
-    assert set(got.local) <= alive and set(got.enclosing) <= alive  # no entry of a node dropped by the edit
+    alive = {id(node) for node in fresh.parents} | {id(fresh.tree)}
+    assert set(got.local) <= alive and {id(n) for n in got.enclosing} <= alive  # no entry of a node dropped by the edit
 
 
 def edit(text: str, rng: random.Random) -> str:

@@ -234,7 +234,7 @@ class Analysis:
         # Name/Attribute/alias nodes with their scope, in visit order; grouped by line
         # (``_by_line``) only when hover first asks: lint never does
         self._indexed: list[ast.AST] = []  # (their scopes: ``_scope_of_node``)
-        self._scope_of_node: dict[int, Scope] = {}
+        self._scope_of_node: dict[ast.AST, Scope] = {}  # keyed by the node: no id() int per node
         self.calls: list[ast.Call] = []  # every call the visitor met (call-site typing: no second walk)
         # where each top-level statement's share starts in the tables that grow in visit
         # order (``_indexed``, ``calls``, ``scopes``, ``classes``, the module's names): the
@@ -269,13 +269,14 @@ class Analysis:
         # columns as Python 2 did: their nodes' columns are those of the expanded line
         self.retabbed_lines: set[int] = set()
         self._by_line_map: dict[int, list[tuple[ast.AST, Scope]]] | None = None
-        self._parents: dict[int, ast.AST] | None = None
-        self._resolving: set[int] = set()
+        self._parents: dict[ast.AST, ast.AST] | None = None
+        self._resolving: set[ast.AST] = set()
         self._comprehension_depth = 0
         # resolve() and mro() are pure for a given version of the file: memoized, as
         # hover and many lint rules ask the same questions about the same nodes.
-        self._memo: dict[int, tuple[ast.AST, Scope, Value | None]] = {}
-        self._memo_more: dict[tuple[int, int], tuple[ast.AST, Scope, Value | None]] = {}
+        # (keyed by the nodes themselves, which hash by identity: no id() int made per question)
+        self._memo: dict[ast.AST, tuple[Scope, Value | None]] = {}
+        self._memo_more: dict[tuple[ast.AST, int], tuple[Scope, Value | None]] = {}
         self._mros: dict[str, list[str]] = {}
         # the classes by qualified name, each name's in definition order (``classes_named``):
         # built on first use, once the constructor (or a splice) has filled ``classes``
@@ -355,7 +356,7 @@ class Analysis:
                                 b.line += delta
         scope_of = self._scope_of_node = before._scope_of_node
         for node in before._indexed[lo[0]:hi[0]]:
-            scope_of.pop(id(node), None)
+            scope_of.pop(node, None)
         self._indexed, self.calls = before._indexed[:lo[0]], before.calls[:lo[1]]
         self.scopes, self.classes = dict(scopes[:lo[2]]), dict(classes[:lo[3]])
         self._marks = marks[:i0]
@@ -489,7 +490,7 @@ class Analysis:
 
     def _index(self, node: ast.AST, scope: Scope) -> None:
         self._indexed.append(node)
-        self._scope_of_node[id(node)] = scope
+        self._scope_of_node[node] = scope
 
     @property
     def _by_line(self) -> dict[int, list[tuple[ast.AST, Scope]]]:
@@ -499,7 +500,7 @@ class Analysis:
             by_line = self._by_line_map = {}
             scope_of, module_scope = self._scope_of_node, self.module_scope
             for node in self._indexed:
-                entry = (node, scope_of.get(id(node), module_scope))
+                entry = (node, scope_of.get(node, module_scope))
                 rows = by_line.get(node.lineno)
                 if rows is None:
                     by_line[node.lineno] = [entry]
@@ -514,7 +515,7 @@ class Analysis:
             # a lone name (most assignment and loop targets): what the walk below does with it,
             # without setting the walk up (this is called for every statement's expressions)
             self._indexed.append(node)
-            self._scope_of_node[id(node)] = scope
+            self._scope_of_node[node] = scope
             return
         stack = [node]
         pop, push, extend = stack.pop, stack.append, stack.extend
@@ -530,7 +531,7 @@ class Analysis:
             cls = current.__class__
             if cls is Name or cls is Attribute:  # indexed for position look-ups
                 indexed_append(current)
-                scope_of[id(current)] = scope
+                scope_of[current] = scope
                 if cls is Name:
                     if in_comprehension and current.ctx.__class__ is Store:
                         # comprehension variables
@@ -748,7 +749,7 @@ class Analysis:
     # ------------------------------------------------------------ queries
     def scope_of(self, node: ast.AST) -> Scope:
         """The scope a Name/Attribute/alias node was seen in (module scope if unknown)."""
-        return self._scope_of_node.get(id(node), self.module_scope)
+        return self._scope_of_node.get(node, self.module_scope)
 
     def node_at(self, line: int, col: int) -> ast.AST | None:
         """The innermost Name, Attribute (cursor on its attribute) or import alias at
@@ -773,12 +774,12 @@ class Analysis:
     def parent(self, node: ast.AST) -> ast.AST | None:
         """The parent of ``node`` in the tree (the map is built on first use)."""
         if self._parents is None:
-            parents: dict[int, ast.AST] = {}
+            parents: dict[ast.AST, ast.AST] = {}
             for p in ast.walk(self.tree):
                 for child in ast.iter_child_nodes(p):
-                    parents[id(child)] = p
+                    parents[child] = p
             self._parents = parents
-        return self._parents.get(id(node))
+        return self._parents.get(node)
 
     def lookup(self, name: str, scope: Scope, line: int | None = None) -> Binding | None:
         """The binding of ``name`` visible from ``scope``: the last one at or before
@@ -883,35 +884,34 @@ class Analysis:
 
     def resolve(self, expr: ast.AST, scope: Scope | None = None) -> Value | None:
         """What ``expr`` denotes, or None when static inference cannot tell."""
-        key = id(expr)
         if scope is None:
-            scope = self._scope_of_node.get(key, self.module_scope)
+            scope = self._scope_of_node.get(expr, self.module_scope)
         # keyed by the node alone (rules ask of each node in one scope, its own): one dict
         # look-up, no key tuple; a node asked in a second scope has its answers in ``_memo_more``
-        memo = self._memo.get(key)
-        if memo is not None and memo[0] is expr:  # the memo keeps the node alive: its id is not reused
-            if memo[1] is scope:
-                return memo[2]
-            more = self._memo_more.get((key, id(scope)))
-            if more is not None and more[1] is scope:
-                return more[2]
+        memo = self._memo.get(expr)
+        if memo is not None:
+            if memo[0] is scope:
+                return memo[1]
+            more = self._memo_more.get((expr, id(scope)))
+            if more is not None and more[0] is scope:
+                return more[1]
         resolving = self._resolving
-        if key in resolving or len(resolving) > MAX_DEPTH:
+        if expr in resolving or len(resolving) > MAX_DEPTH:
             return None
         top = not resolving
-        resolving.add(key)
+        resolving.add(expr)
         try:
             value = self._resolve(expr, scope)
         except RecursionError:
             value = None
         finally:
-            resolving.discard(key)
+            resolving.discard(expr)
         # A None found while a cycle was being broken may be wrong: only cache it at the top.
         if value is not None or top:
-            if memo is None or memo[0] is not expr:
-                self._memo[key] = (expr, scope, value)
+            if memo is None:
+                self._memo[expr] = (scope, value)
             else:
-                self._memo_more[(key, id(scope))] = (expr, scope, value)
+                self._memo_more[(expr, id(scope))] = (scope, value)
         return value
 
     def _resolve(self, expr: ast.AST, scope: Scope) -> Value | None:
@@ -990,7 +990,7 @@ class Analysis:
             return Value("instance", annotation) if annotation else None
         if binding.node is None:
             return None
-        value_scope = self.scope_of(binding.node) if id(binding.node) in self._scope_of_node else scope
+        value_scope = self.scope_of(binding.node) if binding.node in self._scope_of_node else scope
         if binding.kind == "for":
             iterable = self.resolve(binding.node, value_scope)
             if iterable is None or iterable.kind != "instance":

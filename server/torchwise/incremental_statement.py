@@ -676,7 +676,7 @@ def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: 
 
     def line(node) -> int:
         while getattr(node, "lineno", None) is None:  # ``arguments``, ``comprehension``, ``withitem``: their parent's
-            node = parents[id(node)]
+            node = parents[node]
         return node.lineno
 
     def at_or_below(node) -> bool:
@@ -754,9 +754,10 @@ def _spliced_index(before, tree: ast.Module, i0: int, old: list[ast.stmt], new: 
         return None
     # keyed by the old statements' nodes: dropped (their ids may be reused once they are freed)
     local, stores_by_local, enclosing = idx.local, idx.stores_by_local, idx.enclosing
-    for key in gone.parents:
-        del parents[key]
-        enclosing.pop(key, None)
+    for dropped in gone.parents:
+        del parents[dropped]
+        enclosing.pop(dropped, None)
+        key = id(dropped)
         mine = local.pop(key, None)
         if mine is not None:
             stores_by_local.pop(id(mine), None)

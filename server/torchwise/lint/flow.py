@@ -104,7 +104,7 @@ class Index:
         self.tree = tree
         self.whole = focus is None  # every node of the tree indexed
         self.by_type: dict[type, list[ast.AST]] = {}
-        self.parents: dict[int, ast.AST] = {}
+        self.parents: dict[ast.AST, ast.AST] = {}  # keyed by the node itself: no id() int made per node
         # for rules/_calls.py: calls in walk order, by last name of the callee; loads of
         # names/attributes by id/attr; assignments, imports, binops, loops, first function
         # of each name; every .attr; every stored Name; names bound by ``from x import y as z``;
@@ -167,7 +167,7 @@ class Index:
         if focus is not None:
             stack = []
             for stmt in focus:
-                parents[id(stmt)] = tree
+                parents[stmt] = tree
                 if stmt.__class__ in scope_set:
                     local_lists[id(stmt)] = []
                 else:
@@ -245,7 +245,7 @@ class Index:
                 if guard and name == "body":  # a main guard's body: not at import time
                     push((local, top))
                     for item in children:  # (statements: never a Name or Constant)
-                        parents[id(item)] = node
+                        parents[item] = node
                         if item.__class__ in scope_set:
                             local_lists[id(item)] = []
                         else:
@@ -256,7 +256,7 @@ class Index:
                 for item in children:
                     item_kind = item.__class__
                     if item_kind is Name:
-                        parents[id(item)] = node
+                        parents[item] = node
                         local.append(item)
                         name_append(item)
                         ctx = item.ctx.__class__
@@ -275,11 +275,11 @@ class Index:
                                 else:
                                     stores.append(item)
                     elif item_kind is Constant:
-                        parents[id(item)] = node
+                        parents[item] = node
                         local.append(item)
                         constant_append(item)
                     elif isinstance(item, node_type):
-                        parents[id(item)] = node
+                        parents[item] = node
                         if item_kind in scope_set:
                             local_lists[id(item)] = []
                         else:
@@ -300,7 +300,7 @@ class Index:
         self.function_pieces: dict[int, tuple[ast.stmt, dict]] | None = None
         # (the module-level statements, their focus index): the editor's module-code re-lint's
         self.code_index: tuple[list[ast.stmt], Index] | None = None
-        self.enclosing: dict[int, ast.AST] = {}  # id(node) -> enclosing_function(node), filled on demand
+        self.enclosing: dict[ast.AST, ast.AST] = {}  # node -> enclosing_function(node), filled on demand
 
     @property
     def all(self) -> list[ast.AST]:
@@ -444,15 +444,15 @@ def index(analysis: Analysis) -> Index:
 
 
 def parent(analysis: Analysis, node: ast.AST) -> ast.AST | None:
-    return index(analysis).parents.get(id(node))
+    return index(analysis).parents.get(node)
 
 
 def ancestors(analysis: Analysis, node: ast.AST) -> Iterator[ast.AST]:
     parents = index(analysis).parents
-    current = parents.get(id(node))
+    current = parents.get(node)
     while current is not None:
         yield current
-        current = parents.get(id(current))
+        current = parents.get(current)
 
 
 _FUNC_SET = frozenset(FUNCS)
@@ -472,26 +472,25 @@ def enclosing_function(analysis: Analysis, node: ast.AST) -> ast.AST:
     siblings share all but their last steps."""
     idx = index(analysis)
     known = idx.enclosing
-    found = known.get(id(node))
+    found = known.get(node)
     if found is not None:
         return found
     parents, funcs = idx.parents, _FUNC_SET
-    chain = [id(node)]
-    current = parents.get(id(node))
+    chain = [node]
+    current = parents.get(node)
     while current is not None:
         if current.__class__ in funcs:
             found = current
             break
-        key = id(current)
-        found = known.get(key)
+        found = known.get(current)
         if found is not None:
             break
-        chain.append(key)
-        current = parents.get(key)
+        chain.append(current)
+        current = parents.get(current)
     else:
         found = analysis.tree
-    for key in chain:
-        known[key] = found
+    for passed in chain:
+        known[passed] = found
     return found
 
 
@@ -600,9 +599,9 @@ def calls_in(analysis: Analysis, node: ast.AST) -> list[ast.Call]:
         parents = idx.parents
         # a statement of the file inside a scope: its calls are the scope's within its span
         # (not any expression: in an f-string, a part's span is the whole string's)
-        owner = parents.get(id(node)) if isinstance(node, ast.stmt) and id(node) not in idx.local else None
+        owner = parents.get(node) if isinstance(node, ast.stmt) and id(node) not in idx.local else None
         if owner is not None:
-            while owner.__class__ not in _SCOPE_SET and (up := parents.get(id(owner))) is not None:
+            while owner.__class__ not in _SCOPE_SET and (up := parents.get(owner)) is not None:
                 owner = up  # (the root, the module, has no parent)
             cached = _calls_within(calls_in(analysis, owner), node)
             _keep(analysis, node)
@@ -648,7 +647,7 @@ def local_holders(analysis: Analysis, nodes: Iterable[ast.AST]) -> set[int]:
             out.add(key)
             if current.__class__ in _SCOPE_SET:
                 break
-            current = parents.get(key)
+            current = parents.get(current)
     return out
 
 
@@ -1128,9 +1127,9 @@ def never_called(analysis: Analysis) -> list[tuple[int, int]]:
     funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
 
     def scope_of(node: ast.AST) -> ast.AST | None:
-        up = parents.get(id(node))
+        up = parents.get(node)
         while up is not None and up.__class__ not in _SCOPE_LIKE:
-            up = parents.get(id(up))
+            up = parents.get(up)
         return up
 
     plain = [f for kind in funcs for f in idx.by_type.get(kind, ())  # (not a method: a class's scope)
@@ -1271,13 +1270,13 @@ def is_grad_off_context(analysis: Analysis, expr: ast.AST) -> bool:
 def under_grad_off(analysis: Analysis, node: ast.AST) -> bool:
     """Lexically inside ``with torch.no_grad()`` (or inference mode), or in a function
     decorated with it."""
-    known = analysis.queries.get("under_grad_off")  # id(node) -> answer, for every node asked or passed
+    known = analysis.queries.get("under_grad_off")  # node -> answer, for every node asked or passed
     if known is None:
         known = analysis.queries["under_grad_off"] = {}
     parents = index(analysis).parents
-    chain = [id(node)]
-    found = known.get(id(node))
-    anc = parents.get(id(node))
+    chain = [node]
+    found = known.get(node)
+    anc = parents.get(node)
     while found is None:
         if anc is None:
             found = False
@@ -1293,12 +1292,11 @@ def under_grad_off(analysis: Analysis, node: ast.AST) -> bool:
                     lambda: any(is_grad_off_context(analysis, d) for d in anc.decorator_list)):
                 found = True
                 break
-        key = id(anc)
-        found = known.get(key)
-        chain.append(key)
-        anc = parents.get(key)
-    for key in chain:
-        known[key] = found
+        found = known.get(anc)
+        chain.append(anc)
+        anc = parents.get(anc)
+    for passed in chain:
+        known[passed] = found
     return found
 
 

@@ -709,7 +709,7 @@ def indexes_zero_dim_data(a) -> bool:
         if ".data[0]" in (getattr(a, "source", "") or ""):  # (a scan of the text first: most files have none)
             idx = flow.index(a)
             for attr in idx.refs_by_name.get("data", ()):
-                sub = idx.parents.get(id(attr))
+                sub = idx.parents.get(attr)
                 if attr.__class__ is not ast.Attribute or sub.__class__ is not ast.Subscript or sub.value is not attr \
                         or sub.slice.__class__ is not ast.Constant or sub.slice.value != 0:  # type: ignore[attr-defined]
                     continue
@@ -744,7 +744,7 @@ def _unpacks_packed_pair(a) -> bool:
 
     idx = flow.index(a)
     for call in (*idx.calls_by_name.get("pack_padded_sequence", ()), *idx.calls_by_name.get("pack_sequence", ())):
-        stmt = idx.parents.get(id(call))
+        stmt = idx.parents.get(call)
         if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 and stmt.targets[0].__class__ is ast.Tuple \
                 and len(stmt.targets[0].elts) == 2:  # type: ignore[attr-defined]
             return True

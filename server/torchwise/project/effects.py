@@ -96,7 +96,7 @@ def _enters_with_args(parents: dict | None, func: ast.AST, call: ast.Call, conte
     torch's grad-mode switches, nor the project's own helper (its summary says). Read
     from the file's index (the call's parent), else from one walk of ``func``."""
     if parents is not None:
-        item = parents.get(id(call))
+        item = parents.get(call)
         if item.__class__ is not ast.withitem or item.context_expr is not call:  # type: ignore[union-attr]
             return False
     else:
@@ -191,12 +191,12 @@ def _indexed_local_calls(analysis, func: ast.AST) -> list[tuple[ast.Call, bool]]
     out = []
     for call in flow.calls_in(analysis, func):
         conditional = False
-        above = parents.get(id(call))
+        above = parents.get(call)
         while above is not func and above is not None:
             if above.__class__ in branches:
                 conditional = True
                 break
-            above = parents.get(id(above))
+            above = parents.get(above)
         out.append((call, conditional))
     return out
 
@@ -238,9 +238,9 @@ def _stored_by_scope(analysis) -> dict[int, frozenset[str]]:
         current = scope
         while current is not None:
             totals[id(current)] |= own
-            current = parents.get(id(current))
+            current = parents.get(current)
             while current is not None and id(current) not in totals:
-                current = parents.get(id(current))
+                current = parents.get(current)
     known = analysis.queries["stored_by_scope"] = {key: frozenset(names) for key, names in totals.items()}
     return known
 

@@ -124,10 +124,10 @@ def _with_owners(analysis) -> tuple[dict[int, ast.AST], dict[int, list[ast.AST]]
         With, AsyncWith = ast.With, ast.AsyncWith
         for kind in (With, AsyncWith):
             for node in idx.by_type.get(kind, ()):
-                owner, inner = parents.get(id(node)), False
+                owner, inner = parents.get(node), False
                 while owner is not None and owner.__class__ not in _NESTED_SET:
                     inner = inner or owner.__class__ is With or owner.__class__ is AsyncWith
-                    owner = parents.get(id(owner))
+                    owner = parents.get(owner)
                 starts = owners.setdefault(id(owner) if owner is not None else id(analysis.tree), [])
                 if not inner:
                     starts.append(node)
@@ -141,7 +141,7 @@ def _regions(node: ast.AST, with_owners: tuple | None = None) -> Regions:
     body = _enter(frozenset(), getattr(node, "decorator_list", ()))
     if not isinstance(node, (*_FUNCS, ast.Module)):
         stack = []
-    elif not body and with_owners is not None and (id(node) in with_owners[0] or node is with_owners[2]):
+    elif not body and with_owners is not None and (node in with_owners[0] or node is with_owners[2]):
         stack = [(w, body) for w in with_owners[1].get(id(node), ())]  # outside them nothing is recorded
         if not stack:
             return NO_REGIONS

@@ -31,7 +31,7 @@ class Index:
         self.loops: list[ast.For | ast.AsyncFor | ast.comprehension] = walk.loops
         self.attribute_names: set[str] = walk.attribute_names  # every .attr in the file (any context)
         self.stored_names: set[str] = walk.stored_names  # every Name bound by assignment
-        self.parents: dict[int, ast.AST] = walk.parents
+        self.parents: dict[ast.AST, ast.AST] = walk.parents
         # Code that runs when the module is imported (outside functions, classes,
         # lambdas and the body of ``if __name__ == "__main__":``).
         self.import_time_calls: list[ast.Call] = walk.import_time_calls
@@ -41,7 +41,7 @@ class Index:
         self._calls_named: dict[frozenset[str], list[ast.Call]] = {}
 
     def parent(self, node: ast.AST) -> ast.AST | None:
-        return self.parents.get(id(node))
+        return self.parents.get(node)
 
     def calls_named(self, wanted) -> list[ast.Call]:
         """Calls whose callee's last name is in ``wanted`` or is an alias from
@@ -394,15 +394,15 @@ def _asks_a_version(call: ast.Call) -> bool:
     return package is None or (package.__class__ is ast.Constant and package.value == "torch")  # type: ignore[attr-defined]
 
 
-def _statement_and_field(parents: dict[int, ast.AST], node: ast.AST,
+def _statement_and_field(parents: dict[ast.AST, ast.AST], node: ast.AST,
                          tests: list[ast.AST]) -> tuple[ast.AST | None, ast.AST]:
     """The statement holding expression ``node`` and its child on the way there; the
     conditional expressions on the way whose test holds ``node`` are added to ``tests``."""
-    child, up = node, parents.get(id(node))
+    child, up = node, parents.get(node)
     while up is not None and not isinstance(up, ast.stmt):
         if up.__class__ is ast.IfExp and child is up.test:  # type: ignore[attr-defined]
             tests.append(up)
-        child, up = up, parents.get(id(up))
+        child, up = up, parents.get(up)
     return up, child
 
 
@@ -530,13 +530,13 @@ def _lacking_spans(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
         for call in flow.index(a).calls_by_name.get("hasattr", ()):
             if not _asks_torch_for(a, call):
                 continue
-            up = parents.get(id(call))
+            up = parents.get(call)
             negated = up.__class__ is ast.UnaryOp and up.op.__class__ is ast.Not  # type: ignore[union-attr]
             test = up if negated else call
             if not negated and up.__class__ is ast.BoolOp and up.op.__class__ is ast.And \
                     and all(_asks_torch_for(a, v) for v in up.values):  # type: ignore[union-attr]
                 test = up  # (``hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler")``; not ``use_amp and ...``)
-            branch = parents.get(id(test))
+            branch = parents.get(test)
             if branch.__class__ not in (ast.If, ast.IfExp) or branch.test is not test:  # type: ignore[union-attr]
                 continue
             arm = branch.body if negated else branch.orelse  # type: ignore[union-attr]
@@ -564,7 +564,7 @@ def _returns(body: list[ast.stmt]) -> bool:
 
 def _rest_of_block(parents: dict, stmt: ast.stmt) -> list[ast.stmt]:
     """The statements after ``stmt`` in the block that holds it."""
-    holder = parents.get(id(stmt))
+    holder = parents.get(stmt)
     for field in ("body", "orelse", "finalbody"):
         block = getattr(holder, field, None)
         if block.__class__ is list and any(s is stmt for s in block):

@@ -571,10 +571,10 @@ def _flag_calls(ctx: Context) -> set[int]:
     look at every call."""
     idx = flow.index(ctx.analysis)  # the shared walk's nodes by type
     parents, Call, flags = idx.parents, ast.Call, _PRETRAINED_FLAGS
-    out = {id(parents[id(k)]) for k in idx.by_type.get(ast.keyword, ()) if k.arg in flags}
+    out = {id(parents[k]) for k in idx.by_type.get(ast.keyword, ()) if k.arg in flags}
     for constant in idx.by_type.get(ast.Constant, ()):
         if constant.value.__class__ is bool:
-            call = parents.get(id(constant))
+            call = parents.get(constant)
             if call.__class__ is Call and call.args and call.args[0] is constant:
                 out.add(id(call))
     return out

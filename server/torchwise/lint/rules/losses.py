@@ -1018,10 +1018,10 @@ def _names_bound_to_calls(ctx: Context, callee: str) -> set[str]:
         calls = [*idx.calls_by_name.get(callee, ()),
                  *(c for c in idx.other_calls if c.func.__class__ is Subscript and flow.last_name(c.func) == callee)]
         for call in calls:
-            node = parents.get(id(call))
+            node = parents.get(call)
             while node.__class__ is ast.Attribute and node.attr in _MOVES:  # ``nn.CrossEntropyLoss().cuda()``
-                call = parents.get(id(node))
-                node = parents.get(id(call)) if call.__class__ is ast.Call else None
+                call = parents.get(node)
+                node = parents.get(call) if call.__class__ is ast.Call else None
             if node.__class__ is ast.keyword:  # ``train(model, loss_fn=nn.CrossEntropyLoss())``
                 names.add(node.arg)  # type: ignore[arg-type]
                 continue

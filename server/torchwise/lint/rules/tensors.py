@@ -206,7 +206,7 @@ def _read_under_grad_off(ctx: Context, call: ast.Call) -> bool:
     idx = index(ctx)
     reads = [r for r in idx.refs_by_name.get(flow.last_name(target), ())
              if r.lineno > stmt.lineno and flow.dotted(r) == name  # (after it: before, it is the plain tensor)
-             and not (idx.parents.get(id(r)).__class__ is ast.Attribute and idx.parents[id(r)].attr == "data")]
+             and not (idx.parents.get(r).__class__ is ast.Attribute and idx.parents[r].attr == "data")]
     return bool(reads) and all(flow.under_grad_off(a, r) for r in reads)  # (``.data`` records nothing)
 
 

@@ -725,7 +725,7 @@ def _segment_owner(a, node: ast.AST) -> ast.AST:
     found = owners.get(id(node))
     while found is None:
         chain.append(id(child))
-        anc = parents.get(id(child))
+        anc = parents.get(child)
         if anc is None:
             found = a.tree
         elif anc.__class__ in _SCOPE_KINDS or (anc.__class__ in _LOOP_KINDS and flow._in_body(anc, child)):
@@ -3780,7 +3780,7 @@ def _helper_sets_train_mode(ctx: Context, loop: ast.AST, target: str) -> bool:
 def _global_of_the_file(a, func: ast.AST, name: str) -> bool:
     """``name`` in ``func``, a function of the file, is the module's global: not one of its
     parameters nor bound in its own code."""
-    if id(func) not in flow.index(a).parents or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+    if func not in flow.index(a).parents or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
         return False
     args = func.args  # type: ignore[attr-defined]
     if name in {p.arg for p in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if p}:
@@ -4385,7 +4385,7 @@ def _runs_through_method(summaries, call: ast.Call, method: ast.AST, target: str
     if callee is None or target not in summaries.of(callee).called:
         return False
     a = summaries.analysis
-    if a is None or id(callee) not in flow.index(a).parents:
+    if a is None or callee not in flow.index(a).parents:
         return True  # (another module's method: its summary says it runs the model)
     # a method of the file: it runs the model outside no_grad (TabSurvey's DANet
     # ``_predict_batch`` runs it under ``with torch.no_grad():``)
@@ -5617,7 +5617,7 @@ def _holding_grad_contexts(a) -> set[int]:
         found = a.queries["holding_grad_contexts"] = {
             id(flow.enclosing_function(a, ref)) for name in ("no_grad", "inference_mode")
             for ref in idx.refs_by_name.get(name, ())
-            if not ((call := idx.parents.get(id(ref))).__class__ is ast.Call and call.func is ref)  # type: ignore[union-attr]
+            if not ((call := idx.parents.get(ref)).__class__ is ast.Call and call.func is ref)  # type: ignore[union-attr]
             and flow.safe_qualname(a, ref) in flow.GRAD_MODE_OFF}  # (torch's: not a flag named no_grad, as in ART)
     return found
 
