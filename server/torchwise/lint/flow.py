@@ -593,7 +593,7 @@ def calls_in(analysis: Analysis, node: ast.AST) -> list[ast.Call]:
     table = analysis.queries.get("calls_in")
     if table is None:
         table = analysis.queries["calls_in"] = {}
-    cached = table.get(id(node))
+    cached = table.get(node)
     if cached is None:
         idx = index(analysis)
         parents = idx.parents
@@ -604,14 +604,13 @@ def calls_in(analysis: Analysis, node: ast.AST) -> list[ast.Call]:
             while owner.__class__ not in _SCOPE_SET and (up := parents.get(owner)) is not None:
                 owner = up  # (the root, the module, has no parent)
             cached = _calls_within(calls_in(analysis, owner), node)
-            _keep(analysis, node)
         else:  # filter, then sort: a stable sort keeps the same order as sorting every node first
             Call = ast.Call
             # walk_local less the node (not a call: nothing left out), known already: no copy
             own = idx.local.get(id(node)) if node.__class__ is not Call else None
             cached = [n for n in (walk_local(analysis, node) if own is None else own) if n.__class__ is Call]
             cached.sort(key=BY_POSITION)
-        table[id(node)] = cached  # walk_local or _keep kept the node alive
+        table[node] = cached  # (keyed by the node, which the table keeps alive)
     return cached
 
 
@@ -735,15 +734,13 @@ def _wraps_name(value: ast.expr, name: str) -> bool:
 
 def memo(analysis: Analysis, node: ast.AST, key: str, compute):
     """A per-node cache for facts about functions/loops that several candidates ask
-    about: a query table of the analysis (``key`` -> id(node) -> fact)."""
+    about: a query table of the analysis (``key`` -> node -> fact)."""
     table = analysis.queries.get(("memo", key))
     if table is None:
         table = analysis.queries[("memo", key)] = {}
-    value = table.get(id(node), _MISSING)
+    value = table.get(node, _MISSING)
     if value is _MISSING:
-        value = compute()
-        _keep(analysis, node)
-        table[id(node)] = value
+        value = table[node] = compute()
     return value
 
 
