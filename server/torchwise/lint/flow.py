@@ -900,10 +900,10 @@ def misspelt(analysis: Analysis, name: ast.Name) -> bool:
     """``name`` is bound nowhere (``unbound``) and close to a name the file binds (``optimier``
     beside ``optimizer``, ``mode`` beside ``model``): a typo, which raises ``NameError``, not a
     name a snippet leaves to its reader."""
-    import difflib
-
     if len(name.id) < 4 or not unbound(analysis, name):
         return False
+    import difflib  # (here: most files never get this far, and its import costs ~2 ms of a check's start-up)
+
     bound = analysis.queries.get("bound_names")
     if bound is None:  # (once per file: the names its code stores, and its functions' parameters)
         idx = index(analysis)
