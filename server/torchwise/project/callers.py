@@ -16,12 +16,14 @@ past either its answer is "unknown" (``Incomplete``).
 from __future__ import annotations
 
 import ast
+import re
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from torchwise.analysis import Analysis, Scope, Value, parameter_defaults
 from torchwise.project.inference import canonical
+from torchwise.project.summaries import identifiers
 
 if TYPE_CHECKING:
     from torchwise.project.inference import ProjectEnv
@@ -135,11 +137,11 @@ def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
     found = project.memo.get(key)
     if found is None:
         found, limit = [], project.caller_limit
+        asked = project.memo["mentioning_asked"] = project.memo.get("mentioning_asked", 0) + 1
         for path in project.files():
             if folder is not None and not path.is_relative_to(folder):
                 continue
-            text = project.source(path)
-            if text is not None and name in text:
+            if _mentions(project, path, name, asked > _SEARCHES_BEFORE_WORDS):
                 found.append(path)
                 if limit is not None and len(found) > limit:
                     found = ()  # too common: no module is looked at
@@ -148,6 +150,26 @@ def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
     if found == ():
         raise Incomplete(name)
     return found  # type: ignore[return-value]
+
+
+# names a revision searches the texts for before each text's words are collected: one
+# search of every text per name is cheaper for a few names, one set of words per text
+# for many (EasyNLP's check asked 198 names of its 735 files: 6 % of its time in searches)
+_SEARCHES_BEFORE_WORDS = 16
+
+
+def _mentions(project, path: Path, name: str, by_words: bool) -> bool:
+    """The text at ``path`` holds ``name`` as a whole word (in code, a comment or a string):
+    the same answer by either way, so it does not depend on how many names were asked."""
+    if by_words:
+        key = ("identifiers", path)
+        words = project.memo.get(key)
+        if words is None:
+            text = project.source(path)
+            words = project.memo[key] = identifiers(text) if text is not None else frozenset()
+        return name in words
+    text = project.source(path)  # (a search, then the same whole-word test as the words')
+    return text is not None and name in text and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
 
 
 def _call_targets(analysis: Analysis, module: str | None, name: str) -> frozenset:

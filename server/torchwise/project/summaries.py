@@ -9,6 +9,7 @@ without the tree (a few hundred bytes per module). Types are not in here: they a
 from __future__ import annotations
 
 import ast
+import sys
 
 from torchwise.lazy_pattern import lazy
 from torchwise.records import record, setfield
@@ -107,7 +108,7 @@ class ModuleSummary:
         text (``name(``), found on first use (most modules are never asked)."""
         found = self._memo.get("called")
         if found is None:
-            found = self._memo["called"] = frozenset(_CALLED.findall(self.text))
+            found = self._memo["called"] = called_names(self.text)
         return found
 
     def cls(self, name: str) -> ClassSummary | None:
@@ -198,7 +199,23 @@ def class_summary(node: ast.ClassDef, text: str | None = None) -> ClassSummary:
                         _init_attributes(init) if init is not None else ())
 
 
-_CALLED = lazy(r"([A-Za-z_]\w*)\s*\(")
+# a name followed by ``(``: any identifier, non-ASCII ones included (``[A-Za-z_]`` cut ``ñame(``
+# down to ``ame``, and a text search for the name then missed its calls)
+# (each from a word's start only: a search from every letter of a long word costs its square)
+_CALLED = lazy(r"(?<!\w)([^\W\d]\w*)\s*\(")
+_IDENTIFIER = lazy(r"(?<!\w)[^\W\d]\w*")
+
+
+def called_names(text: str) -> frozenset[str]:
+    """The last component of every name the text calls (``f(``, ``obj.f(``): a superset, from
+    the text alone (comments and strings included)."""
+    return frozenset(_CALLED.findall(text))
+
+
+def identifiers(text: str) -> frozenset[str]:
+    """Every word of the text that could be a name (comments and strings included), each
+    interned: a project's files share most of their words, kept once."""
+    return frozenset(map(sys.intern, frozenset(_IDENTIFIER.findall(text))))
 
 
 def _bound_names(tree: ast.Module) -> list[str]:
