@@ -3794,3 +3794,65 @@ def test_a_model_frozen_by_a_helper_whose_head_is_taken_off_again_is_not_evaluat
 
     assert reported(cells) == 0
     assert reported(cells[:4] + cells[5:]) == 1  # the trainable head is still there
+
+
+def test_pretrained_in_an_arm_of_a_torchvision_version_test_is_left_alone():
+    # w86763777/pytorch-ddpm's score/inception.py: `pretrained=` under
+    # `if TORCHVISION_VERSION < version.parse("0.13.0"):`, `weights=` in the else arm.
+    source = '''from packaging import version
+import torchvision
+from torchvision import models
+TORCHVISION_VERSION = version.parse(torchvision.__version__)
+
+
+def build(weights):
+    if TORCHVISION_VERSION < version.parse("0.13.0"):
+        net = models.inception_v3(pretrained=weights, init_weights=False)
+    else:
+        net = models.inception_v3(weights=models.Inception_V3_Weights.IMAGENET1K_V1)
+    old = models.resnet18(pretrained=True) if torchvision.__version__ < "0.13" else models.resnet18(weights="DEFAULT")
+    return net, old
+
+
+def plain():
+    return models.resnet18(pretrained=True)
+'''
+    got = findings(source, "torchvision-pretrained-deprecated")
+    assert [f.line for f in got] == [17]
+
+
+def test_variable_volatile_inside_no_grad_says_nothing_of_a_graph() -> None:
+    """locuslab/TCN's pmnist_test.py: ``Variable(data, volatile=True)`` inside ``with
+    torch.no_grad():``. The call is still deprecated, but nothing computed there records a
+    graph, so the message does not say it does."""
+    source = (
+        "import torch\nfrom torch.autograd import Variable\n\n\ndef test(model, loader):\n"
+        "    with torch.no_grad():\n        for data, target in loader:\n"
+        "            data, target = Variable(data, volatile=True), Variable(target)\n"
+        "            model(data)\n"
+        "    x = Variable(torch.ones(2), volatile=True)\n    return model(x)\n"
+    )
+    found = findings(source, "autograd-variable-deprecated")
+    assert [(f.line, "volatile=True` has no effect" in f.message) for f in found] == [
+        (8, False), (8, False), (10, True)]
+
+
+def test_a_module_imported_only_by_python_2_scripts_runs_on_an_old_torch(tmp_path: Path, capsys, monkeypatch) -> None:
+    """zlckanata/DeepGlobe-Road-Extraction-Challenge: ``networks/dinknet.py`` builds
+    ``models.resnet34(pretrained=True)``, and the only scripts that import it print with
+    Python 2's ``print`` statement. Python 2 ran torch 1.4 at the newest, whose torchvision
+    had only ``pretrained=``. A Python 3 importer keeps the finding."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "networks").mkdir()
+    (tmp_path / "networks" / "__init__.py").write_text("")
+    (tmp_path / "networks" / "dinknet.py").write_text(
+        "from torch import nn\nfrom torchvision import models\n\n\nclass DinkNet34(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.resnet = models.resnet34(pretrained=True)\n")
+    (tmp_path / "train.py").write_text(
+        "from networks.dinknet import DinkNet34\n\nnet = DinkNet34()\nprint 'training'\n")
+    (tmp_path / "test.py").write_text(
+        "from networks.dinknet import DinkNet34\n\n\ndef main():\n    net = DinkNet34()\n    exec \"net.eval()\"\n")
+    monkeypatch.chdir(tmp_path)
+    assert reported(capsys, "torchvision-pretrained-deprecated") == []
+    (tmp_path / "demo.py").write_text("from networks.dinknet import DinkNet34\nprint(DinkNet34())\n")
+    assert reported(capsys, "torchvision-pretrained-deprecated") == ["networks/dinknet.py:8"]

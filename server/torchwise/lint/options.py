@@ -677,14 +677,16 @@ def _real_path(project, path) -> str:
 
 
 def _code_removed_in(a, extensions: frozenset[str] = frozenset()) -> tuple[int, int] | None:
-    """The first torch the module's own code cannot run on: it imports, at its top, a name
-    that release removed (``removed_in``: ``torch._six``, DataLoader internals) or one of
+    """The first torch the module's own code cannot run on: Python 3 cannot parse it for a
+    Python 2 statement (1.5 dropped Python 2), it imports, at its top, a name that release removed (``removed_in``: ``torch._six``, DataLoader internals) or one of
     the project's ``extensions`` built on the THC headers (``thc_extensions``: 1.11), or it calls
     ``torch.stft`` without ``return_complex`` and never names that argument (an error for real
     input from 2.0 on, pytorch/pytorch#86724: MasayaKawamura/MB-iSTFT-VITS's
     ``mel_processing``; a module that passes it somewhere, as vits2_pytorch does on torch 2,
     may be choosing by version)."""
     found = min((b for b in map(removed_in, a.tree.body) if b is not None), default=None)
+    if (found is None or found > (1, 5)) and python_2_only(a):
+        found = (1, 5)
     if (found is None or found > (0, 4)) and _retains_variables(a):
         found = (0, 4)
     elif (found is None or found > (0, 5)) and indexes_zero_dim_data(a):
@@ -706,6 +708,15 @@ def _code_removed_in(a, extensions: frozenset[str] = frozenset()) -> tuple[int, 
            for c in index(a).calls_by_name.get("stft", ())):
         return (2, 0)
     return found
+
+
+def python_2_only(a) -> bool:
+    """Python 3 cannot parse the file for a Python 2 statement (``print 'x'``, ``exec "..."``):
+    it runs only on Python 2, whose last torch was 1.4 (zlckanata/DeepGlobe-Road-Extraction-
+    Challenge's ``train.py`` and ``test.py``, the only importers of its networks)."""
+    error = getattr(a, "syntax_error", None)
+    message = getattr(error, "msg", "") or ""
+    return message.startswith(("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'"))
 
 
 def indexes_zero_dim_data(a) -> bool:

@@ -409,7 +409,7 @@ def _statement_and_field(parents: dict[ast.AST, ast.AST], node: ast.AST,
 @flow.whole_module_query("version_gates")
 def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """See ``version_gates``. Found from the loads that read the version, looked up in the
-    index (``torch.__version__``, a name or attribute that says it holds torch's version or
+    index (``torch.__version__`` or torchvision's, a name or attribute that says it holds torch's version or
     is a flag of a version test, a name assigned from one of them), each followed up to its
     statement: an ``if`` (or ``x if c else y``) whose test holds one is a gate, an
     assignment whose value holds one binds another name."""
@@ -421,8 +421,8 @@ def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
         return cached
     idx = flow.index(a)
     refs_by_name, parents = idx.refs_by_name, idx.parents
-    reads: list[ast.AST] = [n for n in refs_by_name.get("__version__", ())
-                            if n.__class__ is ast.Attribute and flow.safe_qualname(a, n.value) == "torch"]
+    reads: list[ast.AST] = [n for n in refs_by_name.get("__version__", ()) if n.__class__ is ast.Attribute
+                            and flow.safe_qualname(a, n.value) in ("torch", "torchvision")]
     for key, refs in refs_by_name.items():
         if _names_torch_version(key):
             reads += refs
@@ -459,7 +459,7 @@ def _version_gates(a) -> list[tuple[tuple[int, int], tuple[int, int]]]:
 
 def version_gates(ctx: Context) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Spans of the ``if`` statements and ``x if c else y`` expressions whose test reads
-    torch's version, directly or through a name bound to it (``TORCH_GE_1_3 =
+    torch's (or torchvision's) version, directly or through a name bound to it (``TORCH_GE_1_3 =
     LooseVersion(torch.__version__) >= ...``): each arm is written for some versions on
     purpose (pytorch-fcn calls ``log_softmax(x)`` under ``< 0.3``, before ``dim`` existed),
     so rules about an API's shape or age leave both arms alone. Names that say they hold

@@ -609,6 +609,9 @@ def torchvision_pretrained_deprecated(ctx: Context):
         if fallback_of(ctx.analysis, call, lambda n: keyword(n, "weights") is not None
                        or keyword(n, "weights_backbone") is not None):
             continue  # (the ``except`` of a ``try`` that builds with ``weights=``: a torchvision before 0.13 only)
+        if in_compat_code(ctx, call):
+            continue  # (an arm of a torch or torchvision version test: w86763777/pytorch-ddpm's
+            # ``if TORCHVISION_VERSION < version.parse("0.13.0"):``, ``weights=`` in its ``else``)
         fix = _pretrained_fix(ctx, call, legacy, flag, backbone, positional)
         if backbone is not None and flag is None and positional is None:
             message = ("`pretrained_backbone=` is deprecated; pass `weights_backbone=` with the "

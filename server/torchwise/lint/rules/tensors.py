@@ -182,7 +182,8 @@ def autograd_variable_deprecated(ctx: Context):
         message = ("`Variable` is deprecated since PyTorch 0.4: tensors carry `requires_grad` "
                    "themselves. `Variable(x)` now returns `x.detach()`; use the tensor directly (or "
                    "`x.detach()` where you meant to cut the graph, `x.requires_grad_()` to track it).")
-        if any(k.arg == "volatile" and is_true(k.value) for k in call.keywords) and not _read_under_grad_off(ctx, call):
+        if any(k.arg == "volatile" and is_true(k.value) for k in call.keywords) \
+                and not flow.under_grad_off(ctx.analysis, call) and not _read_under_grad_off(ctx, call):
             # the code meant to turn gradients off here, and today it does not
             message += (" `volatile=True` has no effect since 0.4: what is computed from it still "
                         "records a graph; run that code under `with torch.no_grad():`.")
