@@ -162,12 +162,7 @@ def _mentions(project, path: Path, name: str, by_words: bool) -> bool:
     """The text at ``path`` holds ``name`` as a whole word (in code, a comment or a string):
     the same answer by either way, so it does not depend on how many names were asked."""
     if by_words:
-        key = ("identifiers", path)
-        words = project.memo.get(key)
-        if words is None:
-            text = project.source(path)
-            words = project.memo[key] = identifiers(text) if text is not None else frozenset()
-        return name in words
+        return name in project.text_fact(path, "identifiers", identifiers)
     text = project.source(path)  # (a search, then the same whole-word test as the words')
     return text is not None and name in text and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
 
