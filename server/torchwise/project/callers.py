@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Iterator
 
 from torchwise.analysis import Analysis, Scope, Value, parameter_defaults
 from torchwise.project.inference import canonical
-from torchwise.project.summaries import identifiers
 
 if TYPE_CHECKING:
     from torchwise.project.inference import ProjectEnv
@@ -137,11 +136,10 @@ def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
     found = project.memo.get(key)
     if found is None:
         found, limit = [], project.caller_limit
-        asked = project.memo["mentioning_asked"] = project.memo.get("mentioning_asked", 0) + 1
         for path in project.files():
             if folder is not None and not path.is_relative_to(folder):
                 continue
-            if _mentions(project, path, name, asked > _SEARCHES_BEFORE_WORDS):
+            if _mentions(project, path, name):
                 found.append(path)
                 if limit is not None and len(found) > limit:
                     found = ()  # too common: no module is looked at
@@ -152,19 +150,28 @@ def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
     return found  # type: ignore[return-value]
 
 
-# names a revision searches the texts for before each text's words are collected: one
-# search of every text per name is cheaper for a few names, one set of words per text
-# for many (EasyNLP's check asked 198 names of its 735 files: 6 % of its time in searches)
-_SEARCHES_BEFORE_WORDS = 16
+def _mentions(project, path: Path, name: str) -> bool:
+    """The text at ``path`` holds ``name`` as a whole word (in code, a comment or a string:
+    ``train`` is not in ``pretrained``)."""
+    text = project.source(path)
+    return text is not None and _holds_word(text, name)
 
 
-def _mentions(project, path: Path, name: str, by_words: bool) -> bool:
-    """The text at ``path`` holds ``name`` as a whole word (in code, a comment or a string):
-    the same answer by either way, so it does not depend on how many names were asked."""
-    if by_words:
-        return name in project.text_fact(path, "identifiers", identifiers)
-    text = project.source(path)  # (a search, then the same whole-word test as the words')
-    return text is not None and name in text and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
+def _holds_word(text: str, word: str) -> bool:
+    """``word`` in ``text`` as a whole run of ``\w`` characters: string searches, most ending at
+    the first place found (a regular expression with look-arounds scanned a 300 KB file in
+    3 ms, a search in 0.1)."""
+    start, size = text.find(word), len(word)
+    while start >= 0:
+        end = start + size
+        if (start == 0 or not _is_word_char(text[start - 1])) and (end == len(text) or not _is_word_char(text[end])):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _call_targets(analysis: Analysis, module: str | None, name: str) -> frozenset:

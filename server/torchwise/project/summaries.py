@@ -9,7 +9,6 @@ without the tree (a few hundred bytes per module). Types are not in here: they a
 from __future__ import annotations
 
 import ast
-import sys
 
 from torchwise.lazy_pattern import lazy
 from torchwise.records import record, setfield
@@ -203,7 +202,6 @@ def class_summary(node: ast.ClassDef, text: str | None = None) -> ClassSummary:
 # down to ``ame``, and a text search for the name then missed its calls)
 # (each from a word's start only: a search from every letter of a long word costs its square)
 _CALLED = lazy(r"(?<!\w)([^\W\d]\w*)\s*\(")
-_IDENTIFIER = lazy(r"(?<!\w)[^\W\d]\w*")
 
 
 def called_names(text: str) -> frozenset[str]:
@@ -211,11 +209,6 @@ def called_names(text: str) -> frozenset[str]:
     the text alone (comments and strings included)."""
     return frozenset(_CALLED.findall(text))
 
-
-def identifiers(text: str) -> frozenset[str]:
-    """Every word of the text that could be a name (comments and strings included), each
-    interned: a project's files share most of their words, kept once."""
-    return frozenset(map(sys.intern, frozenset(_IDENTIFIER.findall(text))))
 
 
 def _bound_names(tree: ast.Module) -> list[str]:
