@@ -681,7 +681,8 @@ def _real_path(project, path) -> str:
 
 def _code_removed_in(a, extensions: frozenset[str] = frozenset()) -> tuple[int, int] | None:
     """The first torch the module's own code cannot run on: Python 3 cannot parse it for a
-    Python 2 statement (1.5 dropped Python 2), it imports, at its top, a name that release removed (``removed_in``: ``torch._six``, DataLoader internals) or one of
+    Python 2 statement (1.5 dropped Python 2), it imports, at its top, a name that release
+    removed (``removed_in``: ``torch._six``, DataLoader internals) or one of
     the project's ``extensions`` built on the THC headers (``thc_extensions``: 1.11), or it calls
     ``torch.stft`` without ``return_complex`` and never names that argument (an error for real
     input from 2.0 on, pytorch/pytorch#86724: MasayaKawamura/MB-iSTFT-VITS's

@@ -16,7 +16,6 @@ past either its answer is "unknown" (``Incomplete``).
 from __future__ import annotations
 
 import ast
-import re
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -139,7 +138,8 @@ def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
         for path in project.files():
             if folder is not None and not path.is_relative_to(folder):
                 continue
-            if _mentions(project, path, name):
+            text = project.source(path)
+            if text is not None and _holds_word(text, name):  # (``train`` is not in ``pretrained``)
                 found.append(path)
                 if limit is not None and len(found) > limit:
                     found = ()  # too common: no module is looked at
@@ -148,13 +148,6 @@ def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
     if found == ():
         raise Incomplete(name)
     return found  # type: ignore[return-value]
-
-
-def _mentions(project, path: Path, name: str) -> bool:
-    """The text at ``path`` holds ``name`` as a whole word (in code, a comment or a string:
-    ``train`` is not in ``pretrained``)."""
-    text = project.source(path)
-    return text is not None and _holds_word(text, name)
 
 
 def _holds_word(text: str, word: str) -> bool:

@@ -279,17 +279,12 @@ class Project:
         summary = self._summaries.get(path)
         if summary is not None:
             return name in summary.called
-        return name in self.text_fact(path, "called_names", called_names)
-
-    def text_fact(self, path: Path, kind: str, compute: Callable[[str], frozenset]) -> frozenset:
-        """``compute(text)`` of the module at ``path`` (empty where it has no text),
-        memoized per revision as ``(kind, path)``."""
-        key = (kind, path)
-        found = self.memo.get(key)
-        if found is None:
+        key = ("called_names", path)
+        called = self.memo.get(key)
+        if called is None:
             text = self.source(path)
-            found = self.memo[key] = compute(text) if text is not None else frozenset()
-        return found  # type: ignore[return-value]
+            called = self.memo[key] = called_names(text) if text is not None else frozenset()
+        return name in called  # type: ignore[operator]
 
     def env_for(self, path: Path):
         from torchwise.project.inference import ProjectEnv
