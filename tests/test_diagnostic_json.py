@@ -10,6 +10,7 @@ from pygls.protocol import default_converter
 
 from torchwise.analysis import build_analysis
 from torchwise.lint.engine import LintSettings, lint_analysis
+from torchwise.lint.rule_docs import finding_url
 from torchwise.server import create_server
 from torchwise.text import split_lines
 
@@ -34,7 +35,7 @@ def test_every_fixture_finding_as_json_is_a_diagnostic_lsprotocol_sends_unchange
             typed = converter.structure(d, types.Diagnostic)
             assert converter.unstructure(typed) == d, (path.name, f)
             assert (typed.range.start.line, typed.range.end.line) == (f.line - 1, f.end_line - 1)
-            assert typed.code == f.rule.code and typed.code_description.href == f.rule.url
+            assert typed.code == f.rule.code and typed.code_description.href == finding_url(f)
             assert typed.message.endswith(f"[{f.rule.name}]") and typed.source == "torchwise"
             assert typed.data["name"] == f.rule.name and (typed.data["fix"] is None) == (f.fix is None)
             assert linter.to_diagnostic("file:///x.py", f, lines) == typed

@@ -103,3 +103,67 @@ def test_a_code_span_may_run_on_to_the_next_line_of_its_paragraph() -> None:
         "Not where if i % accum == 0:\nopt.step() runs.\n\nA lone ` tick\n\nand another one.\n")
     coloured = render_terminal(page, color=True)
     assert "\x1b[36mif i % accum == 0:\nopt.step()\x1b[0m" in coloured
+
+
+def test_each_removed_or_deprecated_api_has_its_own_page() -> None:
+    """deprecated-function covers ~40 APIs: each finding links the page of its API (the
+    API's own page, which states the deprecation, or its replacement's), not one page for
+    all (``scheduler.step(epoch)`` and ``weight_norm`` used to link ``torch.linalg``)."""
+    import importlib
+
+    import torch  # noqa: F401  (the installed torch: every page's API must exist in it)
+
+    from torchwise.lint.rule_docs import API_DOCS
+    from torchwise.lint.rules.deprecated import DEPRECATED, REMOVED
+
+    assert set(REMOVED) | set(DEPRECATED) <= set(API_DOCS)
+    for api, url in API_DOCS.items():
+        assert re.fullmatch(r"https://(docs\.pytorch\.org/docs/stable/[\w./-]+\.html(#[\w.-]+)?"
+                            r"|docs\.python\.org/3/library/math\.html#math\.inf"
+                            r"|github\.com/pytorch/pytorch/blob/main/torch/utils/_pytree\.py)", url), (api, url)
+        named = re.search(r"/generated/([\w.]+)\.html$", url) or re.search(r"\.html#(torch\.[\w.]+)$", url)
+        if named:  # the documented object exists in the installed torch
+            module, _, attr = named.group(1).rpartition(".")
+            while True:
+                try:
+                    owner = importlib.import_module(module)
+                    break
+                except ImportError:
+                    module, _, outer = module.rpartition(".")
+                    attr = f"{outer}.{attr}"
+            for part in attr.split("."):
+                owner = getattr(owner, part)
+    assert API_DOCS["torch.nn.utils.weight_norm"].endswith("/generated/torch.nn.utils.weight_norm.html")
+
+
+def test_a_finding_carries_its_api_page_to_json_and_lsp(tmp_path, monkeypatch) -> None:
+    """The page reaches every output: ``check``'s JSON (through the worker pool too), and
+    the LSP diagnostic's ``codeDescription``; a team's template still wins."""
+    from torchwise.analysis import build_analysis
+    from torchwise.server import create_server
+    from torchwise.lint.engine import LintSettings, lint_analysis
+    from torchwise.text import split_lines
+
+    source = ("import torch\nfrom torch.nn.utils import weight_norm\nq = torch.qr(a)\ns = torch.solve(b, a)\n"
+              "sch = torch.optim.lr_scheduler.StepLR(opt, 3)\nsch.step(epoch)\n")
+    want = {2: "generated/torch.nn.utils.weight_norm.html", 3: "generated/torch.qr.html",
+            4: "generated/torch.linalg.solve.html", 6: "optim.html#how-to-adjust-learning-rate"}
+    for number in range(16):  # enough files for two workers: the page crosses the pool's rows
+        (tmp_path / f"m{number}.py").write_text(source, encoding="utf-8")
+    out = _torchwise("check", "--isolated", "--exit-zero", "--select", "TW801,TW802", "--output-format", "json",
+                     str(tmp_path), env={"TORCHWISE_JOBS": "2"})
+    found = json.loads(out.stdout)
+    assert len(found) == 16 * len(want) and {f["line"] for f in found} == set(want), out.stdout
+    for f in found:
+        assert f["url"] == f"https://docs.pytorch.org/docs/stable/{want[f['line']]}", f
+
+    server = create_server()
+    rules = LintSettings(select=["TW801", "TW802"]).rules_for("x.py")
+    findings = lint_analysis(build_analysis(source, "x.py"), "x.py", rules)
+    lines = split_lines(source, keepends=True)
+    hrefs = {f.line: server.linter.diagnostic_json("file:///x.py", f, lines)["codeDescription"]["href"]
+             for f in findings}
+    assert hrefs == {line: f"https://docs.pytorch.org/docs/stable/{page}" for line, page in want.items()}
+    monkeypatch.setenv(URL_TEMPLATE_ENV, "https://example.org/rules/{name}.html")
+    assert server.linter.diagnostic_json("file:///x.py", findings[0], lines)["codeDescription"]["href"] \
+        == f"https://example.org/rules/{findings[0].rule.name}.html"

@@ -31,6 +31,7 @@ from torchwise.analysis import build_analysis
 from torchwise.lint.base import Finding, Fix, Rule
 from torchwise.lint.config import ConfigError, load_config, merged
 from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, lint_slices, no_gc, unknown_selectors
+from torchwise.lint.rule_docs import finding_url
 from torchwise.lint.term import plain
 from torchwise.resources import data_dir
 from torchwise.pull_diagnostics import client_pulls, refresh
@@ -745,7 +746,7 @@ class Linter:
                       "end": {"line": f.end_line - 1, "character": self._client_col(lines, f.end_line, f.end_col)}},
             "severity": _SEVERITY.get(r.severity, types.DiagnosticSeverity.Warning).value,
             "code": r.code,
-            "codeDescription": {"href": r.url},
+            "codeDescription": {"href": finding_url(f)},
             "source": SOURCE,
             "message": f"{plain(f.message)} [{r.name}]",  # Problems shows plain text
             "data": {"name": r.name, "fix": fix},
@@ -853,14 +854,14 @@ def _lint_text(source: str, path: str, codes: tuple[str, ...], folders: tuple[st
     rules = [r for r in (get_rule(code) for code in codes) if r is not None]
     analysis = _worker_analysis(source, path, folders, revision, open_texts)
     found = lint_analysis(analysis, path, rules, on_error=errors.append)
-    rows = [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix) for f in found]
+    rows = [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix, f.url) for f in found]
     return rows, errors, time.perf_counter() - start, incremental.statement_spans(analysis)
 
 
 def _finding_from_row(row: tuple) -> Finding:
-    code, line, col, end_line, end_col, message, fix = row
+    code, line, col, end_line, end_col, message, fix, url = row
     return Finding(rule=get_rule(code), line=line, col=col, end_line=end_line, end_col=end_col,
-                   message=message, fix=fix)
+                   message=message, fix=fix, url=url)
 
 
 def register(server: TorchwiseServer) -> None:

@@ -365,7 +365,7 @@ def _moved(f: Finding, p: int, k: int, delta: int) -> Finding | None:
         fix = Fix(fix.applicability, fix.message,
                   tuple(Edit(_line(e.line, p, delta), e.col, _line(e.end_line, p, delta), e.end_col, e.content)
                         for e in fix.edits))
-    return Finding(f.rule, line, f.col, end_line, f.end_col, message, fix)
+    return Finding(f.rule, line, f.col, end_line, f.end_col, message, fix, f.url)
 
 
 def _moved_message(message: str, p: int, k: int, delta: int) -> str | None:

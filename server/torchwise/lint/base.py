@@ -103,9 +103,12 @@ class Finding:
     end_col: int
     message: str
     fix: Fix | None = None
+    # the documentation of this finding's API where the rule covers many (deprecated-function:
+    # ``torch.qr``'s page, not the rule's); None: the rule's (``lint.rule_docs.finding_url``)
+    url: str | None = None
 
     def __init__(self, rule: Rule, line: int, col: int, end_line: int, end_col: int, message: str,
-                 fix: Fix | None = None) -> None:
+                 fix: Fix | None = None, url: str | None = None) -> None:
         setfield(self, "rule", rule)
         setfield(self, "line", line)
         setfield(self, "col", col)
@@ -113,6 +116,7 @@ class Finding:
         setfield(self, "end_col", end_col)
         setfield(self, "message", message)
         setfield(self, "fix", fix)
+        setfield(self, "url", url)
 
 
 RULES: list[Rule] = []
@@ -202,8 +206,9 @@ class Context:
 
         return flow.index(self.analysis).all
 
-    def finding(self, node: ast.AST, message: str, fix: Fix | None = None) -> Finding:
-        """A finding of the current rule spanning ``node``."""
+    def finding(self, node: ast.AST, message: str, fix: Fix | None = None, url: str | None = None) -> Finding:
+        """A finding of the current rule spanning ``node`` (``url``: its API's page, where
+        not the rule's)."""
         assert self.rule is not None
         return Finding(
             rule=self.rule,
@@ -213,6 +218,7 @@ class Context:
             end_col=self.analysis.char_col(node.end_lineno or node.lineno, node.end_col_offset or 0),
             message=one_line(message) if "\n" in message or "\r" in message else message,
             fix=fix,
+            url=url,
         )
 
     def replace(self, node: ast.AST, content: str) -> Edit:

@@ -406,7 +406,7 @@ def _untabbed(analysis: Analysis, findings: list[Finding]) -> list[Finding]:
         if f.end_line in retabbed:
             end_col = len(lines[f.end_line - 1].rstrip())
         out.append(Finding(f.rule, f.line, col, f.end_line, max(end_col, col) if f.end_line == f.line else end_col,
-                           f.message))
+                           f.message, url=f.url))
     return out
 
 

@@ -28,6 +28,8 @@ def finding_dict(path: str, f: Finding) -> dict:
                 for e in f.fix.edits
             ],
         }
+    from torchwise.lint.rule_docs import finding_url  # here: text reports need no page addresses
+
     return {
         "path": path,
         "line": f.line,
@@ -38,7 +40,7 @@ def finding_dict(path: str, f: Finding) -> dict:
         "name": f.rule.name,
         "severity": f.rule.severity,
         "message": f.message,
-        "url": f.rule.url,
+        "url": finding_url(f),
         "fix": fix,
     }
 

@@ -284,13 +284,13 @@ def _rules(codes: tuple[str, ...]) -> tuple:
 
 
 def _rows(findings: list[Finding]) -> list[tuple]:
-    return [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix) for f in findings]
+    return [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix, f.url) for f in findings]
 
 
 def _finding(row: tuple) -> Finding:
-    code, line, col, end_line, end_col, message, fix = row
+    code, line, col, end_line, end_col, message, fix, url = row
     return Finding(rule=_rules((code,))[0], line=line, col=col, end_line=end_line, end_col=end_col,
-                   message=message, fix=fix)
+                   message=message, fix=fix, url=url)
 
 
 def _start_worker(folders: list[str] | None, options: dict | None) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from torchwise.lazy_pattern import lazy
 
 if TYPE_CHECKING:  # pragma: no cover
-    from torchwise.lint.base import Rule
+    from torchwise.lint.base import Finding, Rule
 
 URL_TEMPLATE_ENV = "TORCHWISE_RULE_DOCS_URL"
 
@@ -77,6 +77,38 @@ PYTORCH_DOCS: dict[str, str] = {
     "library-not-scoped": f"{_DOCS}library.html",
 }
 
+# API -> the documentation page for findings about that API, where its rule covers many
+# (removed-function and deprecated-function): the API's own page where it has one that
+# states the deprecation, else its replacement's page (a removed function has none left)
+_FUNC = ("vmap", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "functionalize", "linearize")
+API_DOCS: dict[str, str] = {
+    "torch.solve": f"{_DOCS}generated/torch.linalg.solve.html",
+    "torch.symeig": f"{_DOCS}generated/torch.linalg.eigh.html",
+    "torch.matrix_rank": f"{_DOCS}generated/torch.linalg.matrix_rank.html",
+    "torch.lstsq": f"{_DOCS}generated/torch.linalg.lstsq.html",
+    "torch._six": "https://docs.python.org/3/library/math.html#math.inf",
+    **{f"torch.{name}": f"{_DOCS}generated/torch.{name}.html" for name in (
+        "qr", "chain_matmul", "cholesky", "ger", "range", "lu", "lu_solve", "norm", "svd", "triangular_solve")},
+    "torch.nn.UpsamplingNearest2d": f"{_DOCS}generated/torch.nn.UpsamplingNearest2d.html",
+    "torch.nn.UpsamplingBilinear2d": f"{_DOCS}generated/torch.nn.UpsamplingBilinear2d.html",
+    "torch.nn.utils.clip_grad_norm": f"{_DOCS}generated/torch.nn.utils.clip_grad_norm_.html",
+    "torch.nn.utils.clip_grad.clip_grad_norm": f"{_DOCS}generated/torch.nn.utils.clip_grad_norm_.html",
+    "torch.testing.assert_allclose": f"{_DOCS}testing.html#torch.testing.assert_close",
+    "torch.nn.utils.weight_norm": f"{_DOCS}generated/torch.nn.utils.weight_norm.html",
+    # private, so undocumented: the module whose docstrings document it
+    "torch.utils._pytree._register_pytree_node": "https://github.com/pytorch/pytorch/blob/main/torch/utils/_pytree.py",
+    "torch.backends.cuda.sdp_kernel": f"{_DOCS}generated/torch.nn.attention.sdpa_kernel.html",
+    "torch.cuda.amp.custom_fwd": f"{_DOCS}amp.html#torch.amp.custom_fwd",
+    "torch.cuda.amp.custom_bwd": f"{_DOCS}amp.html#torch.amp.custom_bwd",
+    "torch.cpu.amp.autocast": f"{_DOCS}amp.html#torch.autocast",
+    "torch.cpu.amp.autocast_mode.autocast": f"{_DOCS}amp.html#torch.autocast",
+    **{f"functorch.{name}": f"{_DOCS}generated/torch.func.{name}.html" for name in _FUNC},
+    "functorch.make_functional": f"{_DOCS}generated/torch.func.functional_call.html",
+    "functorch.make_functional_with_buffers": f"{_DOCS}generated/torch.func.functional_call.html",
+    "functorch.combine_state_for_ensemble": f"{_DOCS}generated/torch.func.stack_module_state.html",
+    "torch.optim.lr_scheduler.LRScheduler.step": f"{_DOCS}optim.html#how-to-adjust-learning-rate",
+}
+
 
 def rule_url(rule: "Rule") -> str:
     """The documentation address of ``rule`` (see the module docstring)."""
@@ -84,6 +116,15 @@ def rule_url(rule: "Rule") -> str:
     if template:
         return template.replace("{code}", rule.code).replace("{name}", rule.name)
     return PYTORCH_DOCS.get(rule.name, f"{_DOCS}index.html")
+
+
+def finding_url(finding: "Finding") -> str:
+    """The documentation address of one finding: the page of its own API where its rule
+    covers many (``torch.qr``'s page for a deprecated ``torch.qr``), else its rule's. A
+    team's template (``TORCHWISE_RULE_DOCS_URL``) names the rule's page, so it wins."""
+    if finding.url is None or os.environ.get(URL_TEMPLATE_ENV, "").strip():
+        return rule_url(finding.rule)
+    return finding.url
 
 
 def page_markdown(rule: "Rule") -> str:

@@ -304,6 +304,14 @@ def _imports(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[ast.
                     yield alias, qualname
 
 
+def _page(api: str) -> str:
+    """The documentation page of a finding about ``api`` (``rule_docs.API_DOCS``), imported
+    only when there is a finding: a check that has none loads no page addresses."""
+    from torchwise.lint.rule_docs import API_DOCS
+
+    return API_DOCS[api]
+
+
 def _short(qualname: str) -> str:
     return qualname
 
@@ -326,15 +334,15 @@ _SIX_VALUES = {"inf": "float(\"inf\")", "nan": "float(\"nan\")", "string_classes
 def removed_function(ctx: Context):
     for node, qualname, call in _references(ctx, REMOVED):
         yield ctx.finding(call or node, f"`{_short(qualname)}` was removed from PyTorch (calling it raises "
-                                        f"a RuntimeError); {REMOVED[qualname].advice}.")
+                                        f"a RuntimeError); {REMOVED[qualname].advice}.", url=_page(qualname))
     for alias, qualname in _imports(ctx, REMOVED):
         yield ctx.finding(alias, f"Import of `{qualname}`, which was removed from PyTorch; "
-                                 f"{REMOVED[qualname].advice}.")
+                                 f"{REMOVED[qualname].advice}.", url=_page(qualname))
     for stmt in index(ctx).imports:
         if options.imports_six(stmt) and not in_compat_code(ctx, stmt) and not _tried(ctx, stmt):
             yield ctx.finding(stmt, "`torch._six` was removed in PyTorch 2.0, so this import raises "
                                     "`ModuleNotFoundError`; use the standard library (`math.inf`, `str`, "
-                                    "`int`, `collections.abc`)", _six_fix(ctx, stmt))
+                                    "`int`, `collections.abc`)", _six_fix(ctx, stmt), url=_page("torch._six"))
     a = ctx.analysis
     for ref in flow.index(a).refs_by_name.get("_six", ()):  # ``torch._six.string_classes``
         up = flow.parent(a, ref)
@@ -344,7 +352,8 @@ def removed_function(ctx: Context):
         new = _SIX_VALUES.get(up.attr)  # type: ignore[attr-defined]
         fix = Fix("safe", f"Use `{new}`", (ctx.replace(up, new),)) if new else None
         yield ctx.finding(up, f"`torch._six` was removed in PyTorch 2.0, so `{ctx.text(up)}` raises "
-                              f"`AttributeError`; use {f'`{new}`' if new else 'the standard library'}", fix)
+                              f"`AttributeError`; use {f'`{new}`' if new else 'the standard library'}", fix,
+                              url=_page("torch._six"))
 
 
 def _tried(ctx: Context, stmt: ast.stmt) -> bool:
@@ -404,10 +413,12 @@ def deprecated_function(ctx: Context):
                 applicability, edits = result
                 fix = options.for_pin(ctx, Fix(applicability, f"Replace `{qualname}`", edits),  # type: ignore[arg-type]
                                       replacement.since)
-        yield ctx.finding(call or node, f"`{qualname}` is deprecated; {replacement.advice}.", fix)
+        yield ctx.finding(call or node, f"`{qualname}` is deprecated; {replacement.advice}.", fix,
+                          url=_page(qualname))
     for alias, qualname in _imports(ctx, DEPRECATED):
         if options.has(ctx, DEPRECATED[qualname].since):
-            yield ctx.finding(alias, f"Import of deprecated `{qualname}`; {DEPRECATED[qualname].advice}.")
+            yield ctx.finding(alias, f"Import of deprecated `{qualname}`; {DEPRECATED[qualname].advice}.",
+                              url=_page(qualname))
     yield from _scheduler_step_with_epoch(ctx)
 
 
@@ -483,7 +494,8 @@ def _scheduler_step_with_epoch(ctx: Context):
         if plateau:
             metric = ctx.text(call.args[0]) if call.args else "metric"
             yield ctx.finding(call, f"Passing the epoch to `{name}.step()` is deprecated (since torch 1.4; PyTorch "
-                                    f"warns at each call); pass the metric alone: `{name}.step({metric})`")
+                                    f"warns at each call); pass the metric alone: `{name}.step({metric})`",
+                              url=_page("torch.optim.lr_scheduler.LRScheduler.step"))
             continue
         yield ctx.finding(
             call,
@@ -491,6 +503,7 @@ def _scheduler_step_with_epoch(ctx: Context):
             f"it sets the scheduler's epoch and computes the rate in closed form where the scheduler has one, "
             f"which differs from stepping it when schedulers are chained; call `{name}.step()` once per epoch, "
             "after the optimizer's steps",
+            url=_page("torch.optim.lr_scheduler.LRScheduler.step"),
         )
 
 
