@@ -494,11 +494,7 @@ def thc_extensions(project) -> frozenset[str]:
     headers, so the extension builds, and the code that imports it runs, only on an older
     torch (Gofinge/PointTransformerV2's ``pointops``, built by ``libs/pointops/setup.py``,
     imported by every model). Once per project revision; at most 400 source files read."""
-    key = ("thc_extensions", project.revision)
-    found = project.memo.get(key)
-    if found is None:
-        found = project.memo[key] = _find_thc_extensions(project)
-    return found  # type: ignore[return-value]
+    return project.remembered(("thc_extensions", project.revision), lambda: _find_thc_extensions(project))
 
 
 def _find_thc_extensions(project) -> frozenset[str]:
@@ -670,13 +666,9 @@ def _real_path(project, path) -> str:
     """``os.path.realpath(path)``, memoized per project revision: it reads every folder of
     the path, and a module's importers each compare their imports with it (EasyNLP: 7 % of
     a check)."""
-    key = ("real_path", path)
-    found = project.memo.get(key)
-    if found is None:
-        import os
+    import os
 
-        found = project.memo[key] = os.path.realpath(path)
-    return found  # type: ignore[return-value]
+    return project.remembered(("real_path", path), lambda: os.path.realpath(path))
 
 
 def _code_removed_in(a, extensions: frozenset[str] = frozenset()) -> tuple[int, int] | None:

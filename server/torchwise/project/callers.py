@@ -131,9 +131,7 @@ def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
     ``caller_limit`` (None: no limit). The texts, not the summaries, decide: a summary exists only for a
     module something asked about, so an answer read from them would depend on the order
     a check lints its files in."""
-    key = ("mentioning", name, folder)
-    found = project.memo.get(key)
-    if found is None:
+    def compute() -> list[Path] | tuple[()]:
         found, limit = [], project.caller_limit
         for path in project.files():
             if folder is not None and not path.is_relative_to(folder):
@@ -142,9 +140,10 @@ def _mentioning(project, name: str, folder: Path | None) -> list[Path]:
             if text is not None and _holds_word(text, name):  # (``train`` is not in ``pretrained``)
                 found.append(path)
                 if limit is not None and len(found) > limit:
-                    found = ()  # too common: no module is looked at
-                    break
-        project.memo[key] = found
+                    return ()  # too common: no module is looked at
+        return found
+
+    found = project.remembered(("mentioning", name, folder), compute)
     if found == ():
         raise Incomplete(name)
     return found  # type: ignore[return-value]
@@ -184,25 +183,20 @@ def notebook_units(project, folder: Path, name: str) -> list[Analysis]:
     from disk; listed and parsed once per project revision."""
     found = []
     for path in _notebooks(project, folder):
-        key = ("notebook_unit", path)
-        if key not in project.memo:
-            project.memo[key] = _notebook_analysis(project, path)
-        text, analysis = project.memo[key] or ("", None)
+        text, analysis = project.remembered(("notebook_unit", path),
+                                            lambda path=path: _notebook_analysis(project, path)) or ("", None)
         if analysis is not None and name in text:
             found.append(analysis)
     return found
 
 
 def _notebooks(project, folder: Path) -> list[Path]:
-    key = ("notebooks", folder)
-    cached = project.memo.get(key)
-    if cached is None:
-        from itertools import islice
+    from itertools import islice
 
-        from torchwise.project.resolver import walk
+    from torchwise.project.resolver import walk
 
-        cached = project.memo[key] = list(islice(walk(folder, ".ipynb", project.git_ignored(folder)), MAX_NOTEBOOKS))
-    return cached
+    return project.remembered(("notebooks", folder), lambda: list(
+        islice(walk(folder, ".ipynb", project.git_ignored(folder)), MAX_NOTEBOOKS)))
 
 
 def _notebook_analysis(project, path: Path) -> tuple[str, Analysis] | None:
@@ -314,12 +308,11 @@ def _subclassed(env: "ProjectEnv", name: str) -> bool:
     import re
 
     project = env.project
-    key = ("subclassed", name)
-    found = project.memo.get(key)
-    if found is None:
+
+    def compute() -> bool:
         pattern = re.compile(_SUBCLASS.format(re.escape(name)))
         paths = project.files() if project.caller_limit is None else _mentioning(project, name, None)
-        found = project.memo[key] = any(
-            (text := project.source(path)) is not None and name in text and pattern.search(text) is not None
-            for path in paths)
-    return found
+        return any((text := project.source(path)) is not None and name in text and pattern.search(text) is not None
+                   for path in paths)
+
+    return project.remembered(("subclassed", name), compute)

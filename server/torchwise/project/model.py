@@ -13,12 +13,15 @@ import threading
 from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from torchwise.analysis import Analysis, build_analysis
 from torchwise.project.resolver import Resolver
 from torchwise.project.summaries import ModuleSummary, called_names, parse_for_summary, summarize
 from torchwise.records import record
+
+T = TypeVar("T")
+_MISSING = object()
 
 _UNSET = object()
 
@@ -79,6 +82,14 @@ class Project:
         self.export_tables: dict[Path, tuple[int, tuple]] = {}
         self._files: list[Path] | None = None
         self._reported: set[Path] = set()
+
+    def remembered(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, kept in ``memo`` under ``key`` until the project's next revision
+        (a None or empty answer is kept too)."""
+        found = self.memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = self.memo[key] = compute()
+        return found  # type: ignore[return-value]
 
     # -- inputs ------------------------------------------------------------------------
     def set_folders(self, folders) -> None:
@@ -169,13 +180,9 @@ class Project:
     def git_ignored(self, folder: Path) -> frozenset[str]:
         """What git ignores in ``folder``: asked once per revision, for its ``.py`` files and
         its notebooks alike."""
-        key = ("git_ignored", folder)
-        found = self.memo.get(key)
-        if found is None:
-            from torchwise.project.resolver import git_ignored
+        from torchwise.project.resolver import git_ignored
 
-            found = self.memo[key] = git_ignored(folder)
-        return found  # type: ignore[return-value]
+        return self.remembered(("git_ignored", folder), lambda: git_ignored(folder))
 
     # -- units ---------------------------------------------------------------------
     def unit(self, module: str) -> Unit | None:
@@ -279,12 +286,11 @@ class Project:
         summary = self._summaries.get(path)
         if summary is not None:
             return name in summary.called
-        key = ("called_names", path)
-        called = self.memo.get(key)
-        if called is None:
+        def compute() -> frozenset[str]:
             text = self.source(path)
-            called = self.memo[key] = called_names(text) if text is not None else frozenset()
-        return name in called  # type: ignore[operator]
+            return called_names(text) if text is not None else frozenset()
+
+        return name in self.remembered(("called_names", path), compute)
 
     def env_for(self, path: Path):
         from torchwise.project.inference import ProjectEnv
