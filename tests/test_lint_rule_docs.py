@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from torchwise.lint.engine import all_rules
-from torchwise.lint.rule_docs import PYTORCH_DOCS, URL_TEMPLATE_ENV
+from torchwise.lint.engine import all_rules, lint_source, select_rules
+from torchwise.lint.rule_docs import PYTORCH_DOCS, URL_TEMPLATE_ENV, finding_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = "github.com/torchwise/torchwise"
@@ -134,6 +134,10 @@ def test_each_removed_or_deprecated_api_has_its_own_page() -> None:
             for part in attr.split("."):
                 owner = getattr(owner, part)
     assert API_DOCS["torch.nn.utils.weight_norm"].endswith("/generated/torch.nn.utils.weight_norm.html")
+    scaler = lint_source("import torch\ns = torch.cuda.amp.GradScaler()\nwith torch.cuda.amp.autocast():\n    pass\n", "t.py",
+                         rules=select_rules(["deprecated-cuda-amp"]))
+    assert [finding_url(f) for f in scaler] == [f"https://docs.pytorch.org/docs/stable/amp.html#{anchor}"
+                                                 for anchor in ("gradient-scaling", "torch.cuda.amp.autocast")]
 
 
 def test_a_finding_carries_its_api_page_to_json_and_lsp(tmp_path, monkeypatch) -> None:

@@ -78,7 +78,7 @@ PYTORCH_DOCS: dict[str, str] = {
 }
 
 # API -> the documentation page for findings about that API, where its rule covers many
-# (removed-function and deprecated-function): the API's own page where it has one that
+# (removed-function, deprecated-function, deprecated-cuda-amp): the API's own page where it has one that
 # states the deprecation, else its replacement's page (a removed function has none left)
 _FUNC = ("vmap", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "functionalize", "linearize")
 API_DOCS: dict[str, str] = {
@@ -98,6 +98,8 @@ API_DOCS: dict[str, str] = {
     # private, so undocumented: the module whose docstrings document it
     "torch.utils._pytree._register_pytree_node": "https://github.com/pytorch/pytorch/blob/main/torch/utils/_pytree.py",
     "torch.backends.cuda.sdp_kernel": f"{_DOCS}generated/torch.nn.attention.sdpa_kernel.html",
+    "torch.cuda.amp.autocast": f"{_DOCS}amp.html#torch.cuda.amp.autocast",
+    "torch.cuda.amp.GradScaler": f"{_DOCS}amp.html#gradient-scaling",
     "torch.cuda.amp.custom_fwd": f"{_DOCS}amp.html#torch.amp.custom_fwd",
     "torch.cuda.amp.custom_bwd": f"{_DOCS}amp.html#torch.amp.custom_bwd",
     "torch.cpu.amp.autocast": f"{_DOCS}amp.html#torch.autocast",

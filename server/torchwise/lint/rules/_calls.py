@@ -1,5 +1,5 @@
-"""Small helpers about calls and names shared by the serialization, tensors, data
-and deprecated rule modules (not a rule module itself: it declares no rule)."""
+"""Small helpers about calls and names shared by the serialization, tensors, data,
+amp and deprecated rule modules (not a rule module itself: it declares no rule)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,15 @@ from torchwise.lint.base import Context, Edit
 
 MODULE = "torch.nn.Module"
 TENSOR = "torch.Tensor"
+
+
+def api_page(api: str) -> str:
+    """The documentation page of a finding about ``api`` (``rule_docs.API_DOCS``), for rules
+    that cover many APIs; imported only when there is a finding (a check with none loads
+    no page addresses)."""
+    from torchwise.lint.rule_docs import API_DOCS
+
+    return API_DOCS[api]
 
 
 class Index:

@@ -11,7 +11,7 @@ from torchwise.lazy_pattern import lazy
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.analysis import parameter_defaults
-from torchwise.lint.rules._calls import argument, in_compat_code, index, is_false, module_reference
+from torchwise.lint.rules._calls import api_page, argument, in_compat_code, index, is_false, module_reference
 from torchwise.project import effects
 
 
@@ -532,6 +532,7 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
             f"`torch.cuda.amp.{short}(...)` is deprecated; use `torch.amp.{short}(\"cuda\", ...)` "
             "(the device type comes first, so pass the other arguments by keyword)",
             options.for_pin(ctx, _amp_fix(ctx, call, short), _REPLACEMENT_SINCE[short]),
+            url=api_page(f"torch.cuda.amp.{short}"),
         )
     for ref in _called_later(ctx):
         short = _DEPRECATED_AMP[flow.safe_qualname(a, ref) or ""]
@@ -542,6 +543,7 @@ def deprecated_cuda_amp(ctx: Context) -> Iterator[Finding]:
             f"`torch.cuda.amp.{short}` is deprecated (it warns when called); use `torch.amp.{short}` "
             f"with the device type first (`torch.amp.{short}(\"cuda\", ...)`, or "
             f"`functools.partial(torch.amp.{short}, \"cuda\")` where it is called later)",
+            url=api_page(f"torch.cuda.amp.{short}"),
         )
 
 

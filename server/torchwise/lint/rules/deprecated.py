@@ -11,7 +11,7 @@ from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.records import record, setfield
 from torchwise.lint.rules._calls import (
-    add_keyword, argument, as_receiver, call_name, calls, fallback_of, has_star_args, has_star_kwargs,
+    add_keyword, api_page, argument, as_receiver, call_name, calls, fallback_of, has_star_args, has_star_kwargs,
     index, in_compat_code, is_false, is_true, keyword, module_reference, remove_keyword, type_of,
 )
 from torchwise.lint.rules._calls import _IMPORT_ERRORS
@@ -309,14 +309,6 @@ def _imports(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[ast.
                     yield alias, qualname
 
 
-def _page(api: str) -> str:
-    """The documentation page of a finding about ``api`` (``rule_docs.API_DOCS``), imported
-    only when there is a finding: a check that has none loads no page addresses."""
-    from torchwise.lint.rule_docs import API_DOCS
-
-    return API_DOCS[api]
-
-
 def _short(qualname: str) -> str:
     return qualname
 
@@ -339,15 +331,15 @@ _SIX_VALUES = {"inf": "float(\"inf\")", "nan": "float(\"nan\")", "string_classes
 def removed_function(ctx: Context):
     for node, qualname, call in _references(ctx, REMOVED):
         yield ctx.finding(call or node, f"`{_short(qualname)}` was removed from PyTorch (calling it raises "
-                                        f"a RuntimeError); {REMOVED[qualname].advice}.", url=_page(qualname))
+                                        f"a RuntimeError); {REMOVED[qualname].advice}.", url=api_page(qualname))
     for alias, qualname in _imports(ctx, REMOVED):
         yield ctx.finding(alias, f"Import of `{qualname}`, which was removed from PyTorch; "
-                                 f"{REMOVED[qualname].advice}.", url=_page(qualname))
+                                 f"{REMOVED[qualname].advice}.", url=api_page(qualname))
     for stmt in index(ctx).imports:
         if options.imports_six(stmt) and not in_compat_code(ctx, stmt) and not _tried(ctx, stmt):
             yield ctx.finding(stmt, "`torch._six` was removed in PyTorch 2.0, so this import raises "
                                     "`ModuleNotFoundError`; use the standard library (`math.inf`, `str`, "
-                                    "`int`, `collections.abc`)", _six_fix(ctx, stmt), url=_page("torch._six"))
+                                    "`int`, `collections.abc`)", _six_fix(ctx, stmt), url=api_page("torch._six"))
     a = ctx.analysis
     for ref in flow.index(a).refs_by_name.get("_six", ()):  # ``torch._six.string_classes``
         up = flow.parent(a, ref)
@@ -358,7 +350,7 @@ def removed_function(ctx: Context):
         fix = Fix("safe", f"Use `{new}`", (ctx.replace(up, new),)) if new else None
         yield ctx.finding(up, f"`torch._six` was removed in PyTorch 2.0, so `{ctx.text(up)}` raises "
                               f"`AttributeError`; use {f'`{new}`' if new else 'the standard library'}", fix,
-                              url=_page("torch._six"))
+                              url=api_page("torch._six"))
 
 
 def _tried(ctx: Context, stmt: ast.stmt) -> bool:
@@ -420,11 +412,11 @@ def deprecated_function(ctx: Context):
                                       replacement.since)
         said = " (by its documentation: PyTorch prints no warning)" if qualname in SILENT else ""
         yield ctx.finding(call or node, f"`{qualname}` is deprecated{said}; {replacement.advice}.", fix,
-                          url=_page(qualname))
+                          url=api_page(qualname))
     for alias, qualname in _imports(ctx, DEPRECATED):
         if options.has(ctx, DEPRECATED[qualname].since):
             yield ctx.finding(alias, f"Import of deprecated `{qualname}`; {DEPRECATED[qualname].advice}.",
-                              url=_page(qualname))
+                              url=api_page(qualname))
     yield from _scheduler_step_with_epoch(ctx)
 
 
@@ -501,7 +493,7 @@ def _scheduler_step_with_epoch(ctx: Context):
             metric = ctx.text(call.args[0]) if call.args else "metric"
             yield ctx.finding(call, f"Passing the epoch to `{name}.step()` is deprecated (since torch 1.4; PyTorch "
                                     f"warns at each call); pass the metric alone: `{name}.step({metric})`",
-                              url=_page("torch.optim.lr_scheduler.LRScheduler.step"))
+                              url=api_page("torch.optim.lr_scheduler.LRScheduler.step"))
             continue
         yield ctx.finding(
             call,
@@ -509,7 +501,7 @@ def _scheduler_step_with_epoch(ctx: Context):
             f"it sets the scheduler's epoch and computes the rate in closed form where the scheduler has one, "
             f"which differs from stepping it when schedulers are chained; call `{name}.step()` once per epoch, "
             "after the optimizer's steps",
-            url=_page("torch.optim.lr_scheduler.LRScheduler.step"),
+            url=api_page("torch.optim.lr_scheduler.LRScheduler.step"),
         )
 
 
