@@ -3896,3 +3896,26 @@ def test_deprecated_function_claims_a_warning_only_where_the_installed_torch_giv
         "`torch.norm` is deprecated (by its documentation: PyTorch prints no warning); " + DEPRECATED["torch.norm"].advice + ".",
         "`torch.qr` is deprecated; " + DEPRECATED["torch.qr"].advice + ".",
     }
+
+
+def test_a_print_statement_beside_python_3_syntax_is_a_slip_not_python_2_code(tmp_path: Path, capsys,
+                                                                              monkeypatch) -> None:
+    """A ``print 'x'`` typed in a file that also holds f-strings or annotations (in the
+    editor, before it is fixed) does not make the file "Python 2 only": its importers'
+    findings stay. Python 2 code (``f(*args)`` is Python 2 too) still gets the bound."""
+    from torchwise.analysis import build_analysis
+    from torchwise.lint.options import python_2_only
+
+    slips = ("x = f'{1}'\nprint 'x'\n", "def f(a: int):\n    print 'x'\n", "first, *rest = [1, 2]\nprint 'x'\n",
+             "print('a', end='')\nprint 'x'\n", "def f(*, a):\n    return a @ a\nprint 'x'\n")
+    assert not any(python_2_only(build_analysis(text, "t.py")) for text in slips)
+    assert python_2_only(build_analysis("def f(*args):\n    g(*args)\nprint 'x'\n", "t.py"))
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "nets.py").write_text(
+        "from torch import nn\nfrom torchvision import models\n\n\nclass Net(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.resnet = models.resnet34(pretrained=True)\n")
+    (tmp_path / "train.py").write_text("from nets import Net\n\nnet = Net()\nname = f'{net}'\nprint name\n")
+    monkeypatch.chdir(tmp_path)
+    assert reported(capsys, "torchvision-pretrained-deprecated") == ["nets.py:8"]
+    (tmp_path / "train.py").write_text("from nets import Net\n\nnet = Net()\nprint 'training'\n")
+    assert reported(capsys, "torchvision-pretrained-deprecated") == []

@@ -712,7 +712,31 @@ def python_2_only(a) -> bool:
     Challenge's ``train.py`` and ``test.py``, the only importers of its networks)."""
     error = getattr(a, "syntax_error", None)
     message = getattr(error, "msg", "") or ""
-    return message.startswith(("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'"))
+    if not message.startswith(("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'")):
+        return False
+    return not _python_3_syntax(a.tree)  # (then the statement is a slip: a file being edited, or broken)
+
+
+_PYTHON_3_ONLY = (ast.JoinedStr, ast.AsyncFunctionDef, ast.Await, ast.Nonlocal, ast.AnnAssign, ast.YieldFrom,
+                  ast.MatMult)
+
+
+def _python_3_syntax(tree: ast.AST) -> bool:
+    """The rest of the file (as recovered around its syntax error) holds syntax that Python 2
+    never had: f-strings, ``async``, ``nonlocal``, annotations, keyword-only parameters,
+    ``yield from``, ``@``, starred targets, or ``print(..., end=...)``."""
+    for node in ast.walk(tree):
+        if isinstance(node, _PYTHON_3_ONLY) or (isinstance(node, ast.Starred) and isinstance(node.ctx, ast.Store)):
+            return True  # (``f(*args)`` is Python 2 too; ``first, *rest = x`` is not)
+        if isinstance(node, ast.arguments) and (node.kwonlyargs or any(
+                arg.annotation is not None for arg in (*node.posonlyargs, *node.args))):
+            return True
+        if isinstance(node, ast.FunctionDef) and node.returns is not None:
+            return True
+        if isinstance(node, ast.Call) and node.func.__class__ is ast.Name and node.func.id == "print" \
+                and any(k.arg in ("end", "sep", "file", "flush") for k in node.keywords):
+            return True
+    return False
 
 
 def indexes_zero_dim_data(a) -> bool:
