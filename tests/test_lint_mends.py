@@ -3919,3 +3919,25 @@ def test_a_print_statement_beside_python_3_syntax_is_a_slip_not_python_2_code(tm
     assert reported(capsys, "torchvision-pretrained-deprecated") == ["nets.py:8"]
     (tmp_path / "train.py").write_text("from nets import Net\n\nnet = Net()\nprint 'training'\n")
     assert reported(capsys, "torchvision-pretrained-deprecated") == []
+
+
+def test_missing_zero_grad_counts_a_module_cleared_in_the_method_for_the_optimizer_built_over_it() -> None:
+    """lijx10/SO-Net's ``Model.optimize`` clears ``self.encoder`` and ``self.classifier``
+    (``Module.zero_grad``), then steps the optimizer built over each one's parameters:
+    nothing accumulates. An optimizer over a module the method does not clear still does."""
+    def source(clears: str) -> str:
+        return (
+            "import torch\nfrom torch import nn\n\n\nclass Model:\n    def __init__(self):\n"
+            "        self.encoder = nn.Linear(3, 3)\n        self.classifier = nn.Linear(3, 2)\n"
+            "        self.optimizer_encoder = torch.optim.Adam(self.encoder.parameters(), lr=1e-3)\n"
+            "        self.optimizer_classifier = torch.optim.Adam(self.classifier.parameters(), lr=1e-3)\n"
+            "        self.criterion = nn.CrossEntropyLoss()\n\n    def optimize(self, x, y):\n"
+            f"{clears}"
+            "        self.loss = self.criterion(self.classifier(self.encoder(x)), y)\n        self.loss.backward()\n"
+            "        self.optimizer_encoder.step()\n        self.optimizer_classifier.step()\n\n\n"
+            "def main(loader):\n    model = Model()\n    for x, y in loader:\n        model.optimize(x, y)\n"
+        )
+    assert findings(source("        self.encoder.zero_grad()\n        self.classifier.zero_grad()\n"),
+                    "missing-zero-grad") == []
+    partly = findings(source("        self.encoder.zero_grad()\n"), "missing-zero-grad")
+    assert [(f.line, "self.optimizer_classifier" in f.message) for f in partly] == [(24, True)]

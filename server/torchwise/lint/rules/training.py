@@ -262,7 +262,8 @@ def _own_optimizer_never_cleared(ctx: Context) -> Iterator[Finding]:
             # same name without the underscore, steps: Trusted-AI/adversarial-robustness-toolbox)
             cleared = [_public(c) for c in cleared] if cleared is not None else None
             own = [] if cleared is None else [expr for expr in own if not any(
-                d == c or d.startswith(c + ".") for d in [_public(flow.dotted(expr) or "")] for c in cleared)]
+                d == c or d.startswith(c + ".") for d in [_public(flow.dotted(expr) or "")] for c in cleared)
+                and not _built_over(owner, expr, cleared)]
         if not own:
             continue
         loops = flow.enclosing_loops(a, call)
@@ -283,6 +284,16 @@ def _own_optimizer_never_cleared(ctx: Context) -> Iterator[Finding]:
             f"they keep accumulating across iterations; call `{flow.dotted(own[0])}.zero_grad()` in that method "
             "before its backward()",
         )
+
+
+def _built_over(a, opt: ast.expr, modules: list[str]) -> bool:
+    """The optimizer ``opt`` was built over parameters of ``modules`` alone (or their parts):
+    ``self.encoder.zero_grad()`` clears all that ``Adam(self.encoder.parameters())`` steps
+    (lijx10/SO-Net's ``Model.optimize`` clears its encoder and classifier, then steps the
+    optimizer of each)."""
+    owners = _parameter_owners(a, opt)
+    return owners is not None and all(
+        any(o == m or o.startswith(m + ".") for m in modules) for o in map(_public, owners))
 
 
 def _backwards_a_number(a, loop: ast.AST, func: ast.AST) -> bool:
@@ -566,11 +577,11 @@ def _cleared_for_other_optimizers_only(ctx: Context, loop: ast.AST, opt: ast.exp
     if len(cleared_names) == 1 and opt.__class__ is ast.Name \
             and _global_at_callers(ctx, flow.enclosing_function(a, loop), opt.id, 2) in cleared_names:
         return None  # the global it clears is the optimizer every caller passes (a course's template)
-    mine = _parameter_owners(ctx, opt)
+    mine = _parameter_owners(ctx.analysis, opt)
     if mine is not None:
         cleared: set[str] = set()
         for n in inside:
-            theirs = _parameter_owners(ctx, n.func.value)  # type: ignore[attr-defined]
+            theirs = _parameter_owners(ctx.analysis, n.func.value)  # type: ignore[attr-defined]
             if theirs is None:
                 break
             cleared |= theirs
@@ -623,12 +634,11 @@ def _global_at_callers(ctx: Context, func: ast.AST, param: str, depth: int) -> s
     return found.pop() if len(found) == 1 else None
 
 
-def _parameter_owners(ctx: Context, opt: ast.expr) -> frozenset[str] | None:
+def _parameter_owners(a, opt: ast.expr) -> frozenset[str] | None:
     """The modules whose parameters the optimizer ``opt`` was built over, as spelt there
     (``Adam(chain(self.G.parameters(), self.D.parameters()))`` -> ``{"self.G", "self.D"}``),
     from its one assignment (a local name, or ``self.x`` assigned once in its class);
     None where not known."""
-    a = ctx.analysis
     built = None
     if opt.__class__ is ast.Name:
         built = flow.binding_value(a, opt)
