@@ -3941,3 +3941,27 @@ def test_missing_zero_grad_counts_a_module_cleared_in_the_method_for_the_optimiz
                     "missing-zero-grad") == []
     partly = findings(source("        self.encoder.zero_grad()\n"), "missing-zero-grad")
     assert [(f.line, "self.optimizer_classifier" in f.message) for f in partly] == [(24, True)]
+
+
+def test_dataloader_workers_read_from_an_options_default() -> None:
+    """alterzero/DBPN-Pytorch's ``eval.py`` (issue 36): ``num_workers=opt.threads`` with
+    ``--threads`` defaulting to 1 starts a worker from import-time code. A default of 0, a
+    required option, an option defined twice, or one the script sets itself stays unknown."""
+    def source(option: str, after: str = "") -> str:
+        return ("import argparse\nimport torch\nfrom torch.utils.data import DataLoader, TensorDataset\n"
+                f"parser = argparse.ArgumentParser()\n{option}opt = parser.parse_args()\n{after}"
+                "data = TensorDataset(torch.zeros(4, 2))\n"
+                "loader = DataLoader(data, num_workers=opt.threads)\nfor (x,) in loader:\n    print(x)\n")
+    found = findings(source("parser.add_argument('--threads', type=int, default=1, help='workers')\n"),
+                     "dataloader-workers-without-main-guard")
+    assert [(f.line, "`opt.threads` (1 by default) worker processes" in f.message) for f in found] == [(8, True)]
+    assert findings(source("parser.add_argument('-t', '--threads', type=int, default=2)\n"),
+                    "dataloader-workers-without-main-guard")
+    assert findings(source("parser.add_argument('--n', dest='threads', type=int, default=2)\n"),
+                    "dataloader-workers-without-main-guard")
+    for quiet in (source("parser.add_argument('--threads', type=int, default=0)\n"),
+                  source("parser.add_argument('--threads', type=int, default=4, required=True)\n"),
+                  source("parser.add_argument('--threads', type=int)\n"),
+                  source("parser.add_argument('--threads', default=1)\nparser.add_argument('--threads', default=0)\n"),
+                  source("parser.add_argument('--threads', type=int, default=1)\n", "opt.threads = 0\n")):
+        assert findings(quiet, "dataloader-workers-without-main-guard") == [], quiet

@@ -58,12 +58,59 @@ def _workers(ctx: Context, call: ast.Call) -> str:
         number = _module_int(ctx, value)
     if number is None and isinstance(value, ast.Attribute):
         number = _set_just_before(ctx, value, call)
+        if number is None:
+            number = _argparse_default(ctx, value)
     if number is not None:
         return "some" if number > 0 else "none"
     for node in subtree(value):
         if isinstance(node, ast.Call) and call_name(ctx, node) in _CPU_COUNT:
             return "some"
     return "unknown"
+
+
+def _argparse_default(ctx: Context, value: ast.Attribute) -> int | None:
+    """The default of a command-line option the script runs with: ``opt.threads``, where
+    ``opt = parser.parse_args()`` and the file's one ``add_argument('--threads', ...,
+    default=1)`` defines it, and nothing assigns ``opt.threads`` (alterzero/DBPN-Pytorch's
+    ``eval.py``, whose module-level loader starts a worker by default)."""
+    holder = value.value
+    if holder.__class__ is not ast.Name:
+        return None
+    bound = flow.binding_value(ctx.analysis, holder)  # type: ignore[arg-type]
+    if bound.__class__ is not ast.Call or bound.func.__class__ is not ast.Attribute \
+            or bound.func.attr != "parse_args":  # type: ignore[attr-defined]
+        return None
+    idx = index(ctx)
+    defaults = idx.cache.get("argparse-defaults")
+    if defaults is None:
+        defaults = idx.cache["argparse-defaults"] = _option_defaults(idx)
+    found = defaults.get(value.attr)
+    if found is None or len(found) != 1 or any(
+            t.__class__ is ast.Attribute and t.attr == value.attr and flow.dotted(t.value) == holder.id  # type: ignore[attr-defined]
+            for stmt in idx.assigns for t in (stmt.targets if stmt.__class__ is ast.Assign else [stmt.target])):  # type: ignore[attr-defined]
+        return None
+    return found[0]
+
+
+def _option_defaults(idx) -> dict[str, list[int | None]]:
+    """Each ``add_argument`` destination of the file: the integer defaults it is given (None
+    for any other default, a required option or one given none)."""
+    out: dict[str, list[int | None]] = {}
+    for call in idx.calls_by_name.get("add_argument", ()):
+        dest = next((k.value.value for k in call.keywords if k.arg == "dest" and k.value.__class__ is ast.Constant
+                     and isinstance(k.value.value, str)), None)
+        if dest is None:
+            names = [x.value for x in call.args if x.__class__ is ast.Constant and isinstance(x.value, str)]
+            longs = [n for n in names if n.startswith("--")]
+            name = longs[0] if longs else names[0] if names else None
+            if name is None:
+                continue
+            dest = name.lstrip("-").replace("-", "_")
+        default = next((k.value for k in call.keywords if k.arg == "default"), None)
+        required = any(k.arg == "required" and not (k.value.__class__ is ast.Constant and not k.value.value)
+                       for k in call.keywords)
+        out.setdefault(dest, []).append(None if required else int_value(default))
+    return out
 
 
 def _set_just_before(ctx: Context, value: ast.Attribute, call: ast.Call) -> int | None:
@@ -426,6 +473,9 @@ def _loaded_names(stmt: ast.stmt) -> set[str]:
 def _shown_workers(ctx: Context, call: ast.Call) -> str:
     value = argument(call, "num_workers", 5)
     number = int_value(value) if value is not None else None
+    if number is None and isinstance(value, ast.Attribute) and _set_just_before(ctx, value, call) is None \
+            and (default := _argparse_default(ctx, value)) is not None:
+        return f"`{ctx.text(value)}` ({default} by default)"
     return str(number) if number is not None else f"`{ctx.text(value)}`" if value is not None else "its"
 
 

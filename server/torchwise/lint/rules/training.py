@@ -2711,7 +2711,7 @@ def _class_mode_free(a, info, depth: int, arguments: dict[str, object] | None = 
         if inner is not None and flow.is_subclass(inner[0], inner[1].qualname, MODULE) \
                 and _class_mode_free(inner[0], inner[1], depth + 1):
             continue
-        if inner is None and _plain_function_mode_free(a, called):
+        if inner is None and _plain_function_mode_free(a, called, depth + 1):
             continue
         return False
     return True
@@ -2764,19 +2764,49 @@ def _container_loop_names(cls: ast.ClassDef) -> set[str]:
     return names
 
 
-def _plain_function_mode_free(a, qualname: str) -> bool:
-    """A module-level function of the file or the project that reads no mode: no module's
-    ``training`` flag, no dropout (EricGuo5513/text-to-motion's ``reparameterize(mu, logvar)``,
-    a sample drawn the same way in both modes)."""
-    if qualname.startswith(LOCAL) and "." in qualname[len(LOCAL):]:
+def _plain_function_mode_free(a, qualname: str, depth: int = 0) -> bool:
+    """A module-level function of the file or the project that reads no mode (no module's
+    ``training`` flag, no dropout: EricGuo5513/text-to-motion's ``reparameterize(mu, logvar)``,
+    a sample drawn the same way in both modes) and builds no layer that does (a factory
+    returning ``nn.Sequential(..., nn.BatchNorm1d(96), ...)``: pengsongyou/openscene's
+    ``mink_unet``, the network its ``DisNet`` holds)."""
+    if depth > 4 or (qualname.startswith(LOCAL) and "." in qualname[len(LOCAL):]):
         return False  # (a method: its class decides)
     found = _weights.project_function(a, qualname)
     if found is None or found[1].__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
         return False
-    return not any((n.__class__ is ast.Attribute and n.attr == "training")  # type: ignore[attr-defined]
-                   or (n.__class__ is ast.Call and "dropout" in (flow.last_name(n.func) or "").lower())  # type: ignore[attr-defined]
-                   or (n.__class__ is ast.Name and "dropout" in n.id.lower())  # type: ignore[attr-defined]
+    if any((n.__class__ is ast.Attribute and n.attr == "training")  # type: ignore[attr-defined]
+           or (n.__class__ is ast.Call and "dropout" in (flow.last_name(n.func) or "").lower())  # type: ignore[attr-defined]
+           or (n.__class__ is ast.Name and "dropout" in n.id.lower())  # type: ignore[attr-defined]
+           for n in ast.walk(found[1])):
+        return False
+    owner = found[0]
+    return not any(n.__class__ is ast.Call and _builds_mode_layer(owner, n, depth)  # type: ignore[arg-type]
                    for n in ast.walk(found[1]))
+
+
+def _builds_mode_layer(a, call: ast.Call, depth: int) -> bool:
+    """``call`` (in a plain function) builds a layer that may compute differently in train
+    and eval mode: a ``torch.nn`` class other than the mode-free ones (``BatchNorm1d``), a
+    module class of the project that is not mode-free, another library's class (its layers
+    unknown), or a function of the project that builds one. Calls of values, numbers and
+    torch's functions build none."""
+    called = flow.safe_qualname(a, call.func)
+    if called is None or called in _MODE_FREE_LAYERS or called.rpartition(".")[0] in _MODE_FREE_LAYERS:
+        return False
+    if called in _RECURRENT_LAYERS:
+        return _recurrent_dropout(call, _RECURRENT_LAYERS[called])  # type: ignore[arg-type]
+    if called.startswith("torch.nn.") and not called.startswith(("torch.nn.functional.", "torch.nn.utils.",
+                                                                  "torch.nn.init.")):
+        return True
+    if called.startswith("torch.") or called.partition(".")[0] in _NO_LAYERS or called.startswith(LOCAL + "builtins"):
+        return False
+    inner = _weights.class_of_project(a, called)
+    if inner is not None:
+        return flow.is_subclass(inner[0], inner[1].qualname, MODULE) and not _class_mode_free(inner[0], inner[1], depth + 1)
+    if _weights.project_function(a, called) is not None:
+        return not _plain_function_mode_free(a, called, depth + 1)
+    return called.rpartition(".")[2][:1].isupper()  # (a class of another library: ``MinkowskiBatchNorm``)
 
 
 # libraries whose calls build no layer and read no mode
