@@ -3965,3 +3965,36 @@ def test_dataloader_workers_read_from_an_options_default() -> None:
                   source("parser.add_argument('--threads', default=1)\nparser.add_argument('--threads', default=0)\n"),
                   source("parser.add_argument('--threads', type=int, default=1)\n", "opt.threads = 0\n")):
         assert findings(quiet, "dataloader-workers-without-main-guard") == [], quiet
+
+
+def test_missing_eval_sees_a_batch_norm_built_by_a_factory_in_another_module(tmp_path: Path, capsys,
+                                                                               monkeypatch) -> None:
+    """pengsongyou/openscene (issue 20): ``DisNet`` holds the network ``mink_unet(...)``
+    returns, an ``nn.Sequential`` with batch norms, from another module; ``validate`` runs it
+    under ``no_grad`` right after ``distill`` trained it, with no ``eval()``. A factory of
+    mode-free layers keeps the model mode-free."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "__init__.py").write_text("")
+    (tmp_path / "models" / "mink_unet.py").write_text(
+        "from torch import nn\n\n\ndef mink_unet(in_channels=3, out_channels=20):\n"
+        "    return nn.Sequential(nn.Linear(in_channels, 96), nn.BatchNorm1d(96), nn.ReLU(inplace=True),\n"
+        "                         nn.Linear(96, out_channels))\n")
+    (tmp_path / "models" / "disnet.py").write_text(
+        "from torch import nn\n\nfrom models.mink_unet import mink_unet as model3D\n\n\n"
+        "def constructor3d(**kwargs):\n    return model3D(**kwargs)\n\n\nclass DisNet(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.net3d = constructor3d(in_channels=3, out_channels=8)\n\n"
+        "    def forward(self, x):\n        return self.net3d(x)\n")
+    (tmp_path / "distill.py").write_text(
+        "import torch\n\nfrom models.disnet import DisNet\n\n\ndef distill(loader, model, optimizer):\n"
+        "    model.train()\n    for x in loader:\n        optimizer.zero_grad()\n        model(x).sum().backward()\n"
+        "        optimizer.step()\n\n\ndef validate(loader, model):\n    with torch.no_grad():\n"
+        "        for x in loader:\n            print(model(x))\n\n\ndef main(train_loader, val_loader):\n"
+        "    model = DisNet()\n    optimizer = torch.optim.Adam(model.parameters())\n    for epoch in range(3):\n"
+        "        distill(train_loader, model, optimizer)\n        validate(val_loader, model)\n")
+    monkeypatch.chdir(tmp_path)
+    assert reported(capsys, "missing-eval") == ["distill.py:17"]
+    (tmp_path / "models" / "mink_unet.py").write_text(
+        "from torch import nn\n\n\ndef mink_unet(in_channels=3, out_channels=20):\n"
+        "    return nn.Sequential(nn.Linear(in_channels, 96), nn.ReLU(inplace=True), nn.Linear(96, out_channels))\n")
+    assert reported(capsys, "missing-eval") == []
