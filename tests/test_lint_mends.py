@@ -3998,3 +3998,20 @@ def test_missing_eval_sees_a_batch_norm_built_by_a_factory_in_another_module(tmp
         "from torch import nn\n\n\ndef mink_unet(in_channels=3, out_channels=20):\n"
         "    return nn.Sequential(nn.Linear(in_channels, 96), nn.ReLU(inplace=True), nn.Linear(96, out_channels))\n")
     assert reported(capsys, "missing-eval") == []
+
+
+def test_deprecated_function_leaves_a_value_the_code_stored_to_where_it_names_the_api() -> None:
+    """daa233/generative-inpainting-pytorch's ``Conv2dBlock`` sets ``self.weight_norm`` to
+    ``spectral_norm_fn``, ``weight_norm_fn`` or None on three arms, then calls
+    ``self.weight_norm(self.conv)``: only the import and the arm that names ``weight_norm_fn``
+    are findings, not the reads of the attribute."""
+    source = (
+        "from torch import nn\nfrom torch.nn.utils import spectral_norm as spectral_norm_fn\n"
+        "from torch.nn.utils import weight_norm as weight_norm_fn\n\n\nclass Conv2dBlock(nn.Module):\n"
+        "    def __init__(self, weight_norm='none'):\n        super().__init__()\n"
+        "        if weight_norm == 'sn':\n            self.weight_norm = spectral_norm_fn\n"
+        "        elif weight_norm == 'wn':\n            self.weight_norm = weight_norm_fn\n"
+        "        else:\n            self.weight_norm = None\n        self.conv = nn.Conv2d(3, 3, 3)\n"
+        "        if self.weight_norm:\n            self.conv = self.weight_norm(self.conv)\n"
+    )
+    assert [f.line for f in findings(source, "deprecated-function")] == [3, 12]

@@ -295,9 +295,29 @@ def _references(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[a
             continue
         if qualname not in table or in_compat_code(ctx, node):
             continue  # an `except ImportError:` fallback or an old version's arm is the old API on purpose
+        if not _spelt_from_import(analysis, node):
+            continue  # (``self.weight_norm``: whatever the attribute holds, named where it is assigned)
         parent = index(ctx).parent(node)
         call = parent if isinstance(parent, ast.Call) and parent.func is node else None
         yield node, qualname, call
+
+
+def _spelt_from_import(a, node: ast.expr) -> bool:
+    """The reference names the API through an import (``torch.qr``, ``weight_norm_fn`` of
+    ``from torch.nn.utils import weight_norm as weight_norm_fn``), not through a value the code
+    stored (``self.weight_norm``, which daa233/generative-inpainting-pytorch sets to
+    ``spectral_norm_fn``, ``weight_norm_fn`` or None on three arms: that assignment names the
+    API and is the finding)."""
+    root = node
+    while root.__class__ is ast.Attribute:
+        root = root.value  # type: ignore[attr-defined]
+    if root.__class__ is not ast.Name:
+        return False
+    try:
+        binding = a.lookup(root.id, a.scope_of(root), root.lineno)  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    return binding is None or binding.kind in ("import", "star")
 
 
 def _imports(ctx: Context, table: dict[str, Replacement]) -> Iterator[tuple[ast.alias, str]]:
