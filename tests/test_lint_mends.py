@@ -4015,3 +4015,35 @@ def test_deprecated_function_leaves_a_value_the_code_stored_to_where_it_names_th
         "        if self.weight_norm:\n            self.conv = self.weight_norm(self.conv)\n"
     )
     assert [f.line for f in findings(source, "deprecated-function")] == [3, 12]
+
+
+def test_a_notebook_that_never_switches_modes_evaluates_its_blocks_batch_norms_in_training_mode(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    """deep-learning-with-pytorch/dlwpt-code's chapter 8 notebook (issue 104): ``validate(model,
+    ...)`` runs the model under ``no_grad``, and nothing calls ``eval()``; ``NetResDeep``'s
+    batch norms sit in ``ResBlock``s it stacks as ``nn.Sequential(*(n_blocks * [ResBlock(n)]))``.
+    The notebook's own cells are its helper's callers. Blocks without batch norm: silent."""
+    import json
+
+    def notebook(block_layers: str) -> str:
+        cells = [
+            "import torch\nimport torch.nn as nn",
+            "def validate(model, loader):\n    with torch.no_grad():\n        for imgs, labels in loader:\n"
+            "            outputs = model(imgs)\n            print(outputs.argmax(1) == labels)",
+            "class ResBlock(nn.Module):\n    def __init__(self, n_chans):\n        super().__init__()\n"
+            f"        self.conv = nn.Conv2d(n_chans, n_chans, 3, padding=1)\n{block_layers}"
+            "    def forward(self, x):\n        return self.conv(x) + x",
+            "class NetResDeep(nn.Module):\n    def __init__(self, n_chans1=32, n_blocks=10):\n        super().__init__()\n"
+            "        self.resblocks = nn.Sequential(*(n_blocks * [ResBlock(n_chans=n_chans1)]))\n"
+            "    def forward(self, x):\n        return self.resblocks(x)",
+            "model = NetResDeep(n_chans1=32, n_blocks=100)\nvalidate(model, val_loader)",
+        ]
+        return json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                      "source": c} for c in cells],
+                           "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "ch8.ipynb").write_text(notebook("        self.batch_norm = nn.BatchNorm2d(n_chans)\n"))
+    monkeypatch.chdir(tmp_path)
+    assert reported(capsys, "missing-eval") == ["ch8.ipynb:cell 2"]
+    (tmp_path / "ch8.ipynb").write_text(notebook(""))
+    assert reported(capsys, "missing-eval") == []

@@ -3381,10 +3381,12 @@ _TORCHVISION_MODE_BUILDERS = lazy(
     r"efficientnet_(b\d|v2_[sml])|regnet_[xy]_\w+|convnext_(tiny|small|base|large)|swin_(v2_)?[tsb]|maxvit_t)$")
 
 
-def _builds_mode_dependent_module(a, value: ast.expr) -> bool:
+def _builds_mode_dependent_module(a, value: ast.expr, depth: int = 0) -> bool:
     """``value`` builds a module with dropout or batch norm: such a layer, ``nn.Sequential``
-    holding one, or a module class of the file whose ``__init__`` builds one."""
-    if not isinstance(value, ast.Call):
+    holding one, or a module class of the file or the project whose ``__init__`` builds one,
+    itself or through a module class of the project it builds (deep-learning-with-pytorch's
+    ``NetResDeep``, whose ``ResBlock``s hold the batch norms), a few classes deep."""
+    if not isinstance(value, ast.Call) or depth > 3:
         return False
     qualname = flow.safe_qualname(a, value.func)
     if qualname in _MODE_LAYERS:
@@ -3393,21 +3395,45 @@ def _builds_mode_dependent_module(a, value: ast.expr) -> bool:
             qualname.rsplit(".", 1)[-1]):
         return True  # (grskallen/Cassava-Leaf-Disease-Classification's ``models.resnet101(weights=None)``)
     if qualname == "torch.nn.Sequential":
-        return any(isinstance(arg, ast.Call) and _builds_mode_dependent_module(a, arg) for arg in value.args)
+        return any(isinstance(arg, ast.Call) and _builds_mode_dependent_module(a, arg, depth)
+                   for arg in _sequence_items(value.args))
     for info in a.classes_named(qualname)[:1] if qualname else ():  # (the first class of the name)
         if flow.is_subclass(a, qualname, "torch.nn.Module"):
-            init = info.methods.get("__init__")
-            return init is not None and any(
-                isinstance(n, ast.Call) and flow.safe_qualname(a, n.func) in _MODE_LAYERS
-                for n in flow.walk_local(a, init))
+            return _init_builds_mode_layer(a, info, depth)
     found = _weights.class_of_project(a, qualname) if qualname and not qualname.startswith(LOCAL) else None
     if found is not None and found[0] is not a:  # a model class of another module of the project
         other, info = found
-        init = info.methods.get("__init__")
-        return init is not None and flow.is_subclass(other, info.qualname, "torch.nn.Module") and any(
-            isinstance(n, ast.Call) and flow.safe_qualname(other, n.func) in _MODE_LAYERS
-            for n in flow.walk_local(other, init))
+        return flow.is_subclass(other, info.qualname, "torch.nn.Module") and _init_builds_mode_layer(other, info, depth)
     return False
+
+
+def _sequence_items(args: list[ast.expr]) -> list[ast.expr]:
+    """``nn.Sequential``'s layers as written: its arguments, and the items of a list it is
+    handed unpacked (``*layers`` of ``[...]``, ``*(n_blocks * [ResBlock(n)])``)."""
+    out: list[ast.expr] = []
+    for arg in args:
+        if arg.__class__ is ast.Starred:
+            inner = arg.value  # type: ignore[attr-defined]
+            if inner.__class__ is ast.BinOp and inner.op.__class__ is ast.Mult:  # type: ignore[attr-defined]
+                inner = inner.left if inner.left.__class__ in (ast.List, ast.Tuple) else inner.right  # type: ignore[attr-defined]
+            if inner.__class__ in (ast.List, ast.Tuple):
+                out.extend(inner.elts)  # type: ignore[attr-defined]
+            continue
+        out.append(arg)
+    return out
+
+
+def _init_builds_mode_layer(a, info, depth: int) -> bool:
+    """The class's ``__init__`` builds a dropout or batch norm, or a module of the project
+    that does (``_builds_mode_dependent_module``, one class deeper)."""
+    init = info.methods.get("__init__")
+    if init is None:
+        return False
+    calls = [n for n in flow.walk_local(a, init) if isinstance(n, ast.Call)]
+    return any(flow.safe_qualname(a, n.func) in _MODE_LAYERS for n in calls) or any(
+        _builds_mode_dependent_module(a, n, depth + 1) for n in calls
+        if (q := flow.safe_qualname(a, n.func)) is not None and q not in _MODE_LAYERS
+        and (q.startswith(LOCAL) or _weights.class_of_project(a, q) is not None))
 
 
 def _never_switched_by_callers(ctx: Context) -> Iterator[Finding]:
@@ -3461,12 +3487,14 @@ def _evaluation_helper(ctx: Context, func: ast.AST) -> bool:
 
 
 def _built_by_callers(a, func: ast.AST, index: int, name: str, depth: int = 0) -> str | None:
-    """Where the model that every caller in the project's other files passes as parameter
-    ``index`` of ``func`` is built, when each builds one with dropout or batch norm in a
-    file that calls no ``train()``/``eval()`` (``run_training.py, line 40``); else None.
-    A call in this file that passes a parameter of its own function on (d2l's ``train_ch3``
-    hands its ``net`` to ``evaluate_accuracy``) asks that function's callers, once."""
+    """Where the model that every caller passes as parameter ``index`` of ``func`` is built,
+    when each builds one with dropout or batch norm in a file that calls no
+    ``train()``/``eval()`` (``run_training.py, line 40``); else None. A call in this file
+    passes a model it builds, or a parameter of its own function (d2l's ``train_ch3`` hands
+    its ``net`` to ``evaluate_accuracy``): then that function's callers are asked, once."""
     sites = _reach.callers_elsewhere(a, func)
+    if sites is None and getattr(a, "cell_starts", None):
+        sites = []  # a notebook: no other file imports it, its own cells are the callers
     if sites is None:
         return None
     local = [c for c in flow.calls_named(a, func.name) if c.func.__class__ is ast.Name]  # type: ignore[attr-defined]
@@ -3478,9 +3506,11 @@ def _built_by_callers(a, func: ast.AST, index: int, name: str, depth: int = 0) -
         outer = flow.enclosing_function(a, call)
         params = [p.arg for p in (*outer.args.posonlyargs, *outer.args.args)] \
             if outer.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) and flow.parent(a, outer) is a.tree else []  # type: ignore[attr-defined]
-        if depth or arg.__class__ is not ast.Name or arg.id not in params:  # type: ignore[union-attr]
-            return None
-        found = _built_by_callers(a, outer, params.index(arg.id), arg.id, depth + 1)  # type: ignore[union-attr]
+        if arg.__class__ is ast.Name and arg.id in params:  # type: ignore[union-attr]
+            found = _built_by_callers(a, outer, params.index(arg.id), arg.id, depth + 1) if not depth else None  # type: ignore[union-attr]
+        else:  # a model this file builds (deep-learning-with-pytorch's chapter 8 notebook: ``validate(model, ...)``
+            built = _model_built(a, arg)  # after ``model = NetResDeep(...)``, batch norms in its blocks)
+            found = flow.line_ref(a, built.lineno) if built is not None else None
         if found is None:
             return None
         where = where or found
