@@ -4047,3 +4047,23 @@ def test_a_notebook_that_never_switches_modes_evaluates_its_blocks_batch_norms_i
     assert reported(capsys, "missing-eval") == ["ch8.ipynb:cell 2"]
     (tmp_path / "ch8.ipynb").write_text(notebook(""))
     assert reported(capsys, "missing-eval") == []
+
+
+def test_a_loss_input_read_by_key_from_the_dict_a_model_returns() -> None:
+    """A model whose ``forward`` returns ``{"value": v, "policy": p}`` with the policy head
+    ending in ``nn.Softmax`` (BentouAI/AlphaZero-Chain-Reaction, issue 2): ``y["policy"]`` fed
+    to ``CrossEntropyLoss`` is a softmax; ``y["value"]`` is not, nor a key it does not return."""
+    def source(key: str) -> str:
+        return (
+            "import torch\nfrom torch import nn\n\n\nclass CRNet(nn.Module):\n    def __init__(self):\n"
+            "        super().__init__()\n        self.body = nn.Linear(4, 8)\n        self.value_head = nn.Linear(8, 5)\n"
+            "        self.policy_head = nn.Sequential(nn.Linear(8, 5), nn.Softmax(dim=-1))\n\n"
+            "    def forward(self, x):\n        y = self.body(x)\n"
+            "        return {\"value\": self.value_head(y), \"policy\": self.policy_head(y)}\n\n\n"
+            "def train(loader):\n    model = CRNet()\n    opt = torch.optim.Adam(model.parameters())\n"
+            "    ce = nn.CrossEntropyLoss()\n    for x, pi in loader:\n        y = model(x)\n"
+            f"        loss = ce(y[{key!r}], pi)\n        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
+        )
+    assert [f.line for f in findings(source("policy"), "softmax-before-cross-entropy")] == [23]
+    assert findings(source("value"), "softmax-before-cross-entropy") == []
+    assert findings(source("other"), "softmax-before-cross-entropy") == []

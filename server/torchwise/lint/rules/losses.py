@@ -87,7 +87,8 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
             return None
         return trace(ctx, value, depth + 1, top=False)
     if isinstance(expr, ast.Subscript):
-        return _picked(ctx, expr, depth)
+        keyed = _keyed_output(ctx, expr, depth)
+        return keyed if keyed is not None else _picked(ctx, expr, depth)
     if not isinstance(expr, ast.Call):
         return None
     if isinstance(expr.func, ast.Attribute) and expr.func.attr in _SAME_VALUES:
@@ -177,6 +178,24 @@ def _either_arm(ctx: Context, arms: tuple[ast.If, bool, ast.expr], value: ast.ex
     first = trace(ctx, value, depth + 1, top=False)
     second = trace(ctx, other, depth + 1, top=False) if first is not None else None
     return first if second is not None and second.kind == first.kind else None
+
+
+def _keyed_output(ctx: Context, expr: ast.Subscript, depth: int) -> Source | None:
+    """``y["policy"]`` where ``y`` holds a model's output and its ``forward`` returns a dict
+    written out (``return {"value": v, "policy": p}``): the value under that key
+    (BentouAI/AlphaZero-Chain-Reaction's policy head, ending in ``nn.Softmax``, fed to
+    ``CrossEntropyLoss``)."""
+    key = expr.slice
+    if key.__class__ is not ast.Constant or not isinstance(key.value, str):  # type: ignore[attr-defined]
+        return None
+    holder = expr.value
+    if holder.__class__ is ast.Name:
+        holder = flow.binding_value(ctx.analysis, holder)  # type: ignore[assignment,arg-type]
+    if holder.__class__ is not ast.Call:
+        return None
+    if _model_type(ctx.analysis, holder) is None:  # type: ignore[arg-type]
+        return None
+    return _model_output(ctx, holder, depth, key.value)  # type: ignore[arg-type,attr-defined]
 
 
 def _picked(ctx: Context, expr: ast.Subscript, depth: int) -> Source | None:
@@ -347,8 +366,9 @@ def _set_on_parameter(a, expr: ast.Attribute) -> ast.Call | None:
     return value if value.__class__ is ast.Call else None  # type: ignore[return-value]
 
 
-def _forward_return(ctx: Context, info, index: int | None) -> ast.expr | None:
-    """The single value ``forward`` returns (element ``index`` of a returned tuple)."""
+def _forward_return(ctx: Context, info, index: int | str | None) -> ast.expr | None:
+    """The single value ``forward`` returns (element ``index`` of a returned tuple, or the
+    value under the key ``index`` of a returned dict written out)."""
     forward = info.methods.get("forward")
     if forward is None:
         return None
@@ -358,6 +378,13 @@ def _forward_return(ctx: Context, info, index: int | None) -> ast.expr | None:
     value = returns[0].value
     if index is None:
         return None if isinstance(value, ast.Tuple) else value
+    if isinstance(index, str):
+        if value.__class__ is ast.Name:  # ``out = {...}; return out``
+            value = flow.binding_value(ctx.analysis, value)  # type: ignore[assignment,arg-type]
+        if not isinstance(value, ast.Dict) or None in value.keys:
+            return None
+        found = [v for k, v in zip(value.keys, value.values) if k.__class__ is ast.Constant and k.value == index]  # type: ignore[union-attr]
+        return found[0] if len(found) == 1 else None
     if isinstance(value, ast.Tuple) and index < len(value.elts) \
             and not any(isinstance(e, ast.Starred) for e in value.elts):
         return value.elts[index]
@@ -367,11 +394,12 @@ def _forward_return(ctx: Context, info, index: int | None) -> ast.expr | None:
 _PARALLEL = flow.PARALLEL_WRAPPERS
 
 
-def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | None = None) -> Source | None:
+def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | str | None = None) -> Source | None:
+    """``index``: an element of the tuple ``forward`` returns, or (a string) a key of its dict."""
     a = ctx.analysis
     func_type = _model_type(a, call)
     if func_type is None:
-        return _function_output(ctx, call, depth, index)
+        return _function_output(ctx, call, depth, index) if not isinstance(index, str) else None
     if func_type in _PARALLEL:  # ``nn.DataParallel(model)``: the wrapped model's output
         built = _construction(ctx, call.func) or _built_elsewhere(ctx, call.func)
         wrapped = built.args[0] if built is not None and built.args else None
