@@ -4067,3 +4067,27 @@ def test_a_loss_input_read_by_key_from_the_dict_a_model_returns() -> None:
     assert [f.line for f in findings(source("policy"), "softmax-before-cross-entropy")] == [23]
     assert findings(source("value"), "softmax-before-cross-entropy") == []
     assert findings(source("other"), "softmax-before-cross-entropy") == []
+
+
+def test_missing_no_grad_in_a_validation_helper_that_switches_no_mode() -> None:
+    """VITA-Group/DeblurGANv2 (issue 15): ``Trainer._validate`` runs ``self.netG`` on every
+    batch of ``tqdm(self.val_dataset)``, trains nothing, calls no ``eval()`` and no
+    ``no_grad``: each batch records a graph. Not in a function named for a test, one that
+    trains, or one whose loop is under ``no_grad``."""
+    def source(name: str = "_validate", body: str = "") -> str:
+        return (
+            "import torch\nimport tqdm\nfrom torch import nn\n\n\nclass Trainer:\n"
+            "    def __init__(self, val):\n        self.netG = nn.DataParallel(nn.Conv2d(3, 3, 3))\n"
+            "        self.val_dataset = val\n        self.losses = []\n\n"
+            f"    def {name}(self):\n        tq = tqdm.tqdm(self.val_dataset)\n        for data in tq:\n"
+            "            inputs, targets = data['a'], data['b']\n            outputs = self.netG(inputs)\n"
+            f"            loss = ((outputs - targets) ** 2).mean()\n{body}"
+            "            self.losses.append(loss.item())\n"
+        )
+    found = findings(source(), "missing-no-grad")
+    assert [(f.line, f.message.startswith("`self.netG` is evaluated without `torch.no_grad()`")) for f in found] \
+        == [(16, True)]
+    assert findings(source("test_generator"), "missing-no-grad") == []
+    assert findings(source(body="            loss.backward()\n"), "missing-no-grad") == []
+    assert findings(source().replace("        for data in tq:", "        for data in self.train_dataset:"),
+                    "missing-no-grad") == []

@@ -4076,6 +4076,57 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     yield from _evaluated_after_helpers_eval(ctx, reported)
     yield from _evaluated_in_step_methods(ctx, reported)
     yield from _evaluated_by_a_shared_helper(ctx, reported)
+    yield from _validated_without_no_grad(ctx, reported)
+
+
+# what a validation helper is called: ``validate``, ``_validate``, ``valid_epoch``, ``evaluate`` (not ``test_*``:
+# a test suite's function may run a model with gradients on purpose)
+_VALIDATION_HELPER = lazy(r"^_*(?:validat|valid_|val_|evaluat|eval_)", re.IGNORECASE)
+
+
+def _validated_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Finding]:
+    """A validation helper (``Trainer._validate``) that loops over held-out data
+    (``tqdm(self.val_dataset)``), runs a model on each batch, trains nothing, switches no mode
+    and turns no gradients off anywhere: every batch records a graph that nothing uses
+    (VITA-Group/DeblurGANv2, issue 15: its validation ran out of memory)."""
+    a = ctx.analysis
+    for loop in flow.index(a).loops:
+        func = flow.enclosing_function(a, loop)
+        if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or not _VALIDATION_HELPER.match(func.name) \
+                or loop.__class__ is not ast.For or not _over_held_out_data(a, loop) \
+                or flow.under_grad_off(a, loop) or not _trains_nothing(ctx, func) \
+                or _grad_disabled_somewhere(ctx, func) or _called_under_grad_off_in_project(ctx, func) \
+                or any(flow.method_name(c) in ("eval", "train", "requires_grad_") for c in flow.calls_in(a, func)):
+            continue
+        for call in flow.calls_in(a, loop):
+            target = flow.dotted(call.func)
+            model_type = flow.safe_type(a, call.func) if target else None
+            if not target or model_type is None or not flow.is_subclass(a, model_type, MODULE) \
+                    or id(call) in reported or flow.contains(loop.iter, call):
+                continue
+            if flow.under_grad_off(a, call) or _grad_handled(ctx, func, call, target) \
+                    or _exercises_the_model(a, loop, call, target) or _model_takes_gradients(a, call, loop) \
+                    or _unknown_model_may_take_gradients(ctx, func, loop) or _trains_through_helpers(a, loop):
+                break
+            reported.add(id(call))
+            yield _no_grad_finding(ctx, call, target, loop, func)
+            break
+
+
+def _over_held_out_data(a, loop: ast.For) -> bool:
+    """The loop walks held-out data (``_HELD_OUT``), through ``enumerate``/``tqdm`` and one
+    name bound to such a wrapper (``tq = tqdm.tqdm(self.val_dataset)``, then ``for data in tq``)."""
+    it = loop.iter
+    for _ in range(3):
+        while it.__class__ is ast.Call and it.args:  # type: ignore[attr-defined]
+            it = it.args[0]  # type: ignore[attr-defined]
+        if it.__class__ is ast.Name:
+            bound = flow.binding_value(a, it)  # type: ignore[arg-type]
+            if bound.__class__ is ast.Call:
+                it = bound  # type: ignore[assignment]
+                continue
+        break
+    return it.__class__ in (ast.Name, ast.Attribute) and bool(_HELD_OUT.match(flow.last_name(it) or ""))
 
 
 def _backpropagates_itself(a, func: ast.AST, target: str) -> bool:
