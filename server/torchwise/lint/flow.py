@@ -779,6 +779,14 @@ def last_name(expr: ast.AST | None) -> str:
     return ""
 
 
+def root_name(expr: ast.AST) -> ast.Name | None:
+    """The name a dotted expression starts with (``torch`` of ``torch.cuda.amp.autocast``);
+    None when it starts with anything else (a call, a subscript)."""
+    while expr.__class__ is ast.Attribute:
+        expr = expr.value  # type: ignore[attr-defined]
+    return expr if expr.__class__ is ast.Name else None  # type: ignore[return-value]
+
+
 def scope_for(analysis: Analysis, expr: ast.AST):
     """The scope of an expression: that of its first indexed Name/Attribute (calls,
     subscripts and operators are not indexed by the analysis themselves)."""

@@ -596,13 +596,11 @@ def _bound_to_others_too(a, func: ast.expr) -> bool:
     """The name the callee starts with is bound to something else too, on another path
     (open-mmlab/mmcv: torch_musa's ``autocast`` where MUSA is available, torch.cuda.amp's
     elsewhere): a call rewritten for CUDA would change the other path."""
-    root = func
-    while root.__class__ is ast.Attribute:
-        root = root.value  # type: ignore[attr-defined]
-    if root.__class__ is not ast.Name:
+    root = flow.root_name(func)
+    if root is None:
         return False
     try:
-        scope = a.binding_scope(root.id, a.scope_of(root))  # type: ignore[attr-defined]
+        scope = a.binding_scope(root.id, a.scope_of(root))
     except Exception:
         return True
     if scope is None:

@@ -308,13 +308,11 @@ def _spelt_from_import(a, node: ast.expr) -> bool:
     stored (``self.weight_norm``, which daa233/generative-inpainting-pytorch sets to
     ``spectral_norm_fn``, ``weight_norm_fn`` or None on three arms: that assignment names the
     API and is the finding)."""
-    root = node
-    while root.__class__ is ast.Attribute:
-        root = root.value  # type: ignore[attr-defined]
-    if root.__class__ is not ast.Name:
+    root = flow.root_name(node)
+    if root is None:
         return False
     try:
-        binding = a.lookup(root.id, a.scope_of(root), root.lineno)  # type: ignore[attr-defined]
+        binding = a.lookup(root.id, a.scope_of(root), root.lineno)
     except Exception:
         return False
     return binding is None or binding.kind in ("import", "star")
