@@ -4091,3 +4091,5 @@ def test_missing_no_grad_in_a_validation_helper_that_switches_no_mode() -> None:
     assert findings(source(body="            loss.backward()\n"), "missing-no-grad") == []
     assert findings(source().replace("        for data in tq:", "        for data in self.train_dataset:"),
                     "missing-no-grad") == []
+    helper = source().replace("        for data in tq:\n", "        with utils.eval_mode(self.netG, no_grad=True):\n          for data in tq:\n")
+    assert findings(helper, "missing-no-grad") == []  # (notmahi/bet: a helper that may turn gradients off)

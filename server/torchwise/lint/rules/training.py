@@ -4098,6 +4098,8 @@ def _validated_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Fin
                 or _grad_disabled_somewhere(ctx, func) or _called_under_grad_off_in_project(ctx, func) \
                 or any(flow.method_name(c) in ("eval", "train", "requires_grad_") for c in flow.calls_in(a, func)):
             continue
+        if _under_an_unknown_context(a, loop, func):
+            continue  # (notmahi/bet's ``with utils.eval_mode(*nets, no_grad=True):``)
         for call in flow.calls_in(a, loop):
             target = flow.dotted(call.func)
             model_type = flow.safe_type(a, call.func) if target else None
@@ -4111,6 +4113,19 @@ def _validated_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Fin
             reported.add(id(call))
             yield _no_grad_finding(ctx, call, target, loop, func)
             break
+
+
+def _under_an_unknown_context(a, loop: ast.AST, func: ast.AST) -> bool:
+    """``loop`` sits in a ``with`` block of ``func`` whose context manager is not autocast:
+    a helper of the project or of a library may switch modes or turn gradients off there."""
+    for anc in flow.ancestors(a, loop):
+        if anc is func:
+            return False
+        if anc.__class__ in (ast.With, ast.AsyncWith) and any(
+                flow.last_name(item.context_expr.func if item.context_expr.__class__ is ast.Call else item.context_expr)
+                != "autocast" for item in anc.items):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _over_held_out_data(a, loop: ast.For) -> bool:
