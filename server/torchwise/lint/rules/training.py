@@ -2799,7 +2799,7 @@ def _builds_mode_layer(a, call: ast.Call, depth: int) -> bool:
     if called.startswith("torch.nn.") and not called.startswith(("torch.nn.functional.", "torch.nn.utils.",
                                                                   "torch.nn.init.")):
         return True
-    if called.startswith("torch.") or called.partition(".")[0] in _NO_LAYERS or called.startswith(LOCAL + "builtins"):
+    if called.startswith("torch.") or called.partition(".")[0] in _NO_LAYERS:
         return False
     inner = _weights.class_of_project(a, called)
     if inner is not None:
