@@ -48,6 +48,7 @@ class _Finding:
     end_col: int
     message: str
     fix: object = None
+    url: object = None
 
 
 @dataclasses.dataclass
