@@ -4079,6 +4079,12 @@ def test_a_loss_input_read_by_key_from_the_dict_a_model_returns() -> None:
     assert [f.line for f in findings(source("policy"), "softmax-before-cross-entropy")] == [23]
     assert findings(source("value"), "softmax-before-cross-entropy") == []
     assert findings(source("other"), "softmax-before-cross-entropy") == []
+    named = source("policy").replace(
+        "        return {\"value\": self.value_head(y), \"policy\": self.policy_head(y)}\n",
+        "        out = {\"policy\": self.policy_head(y)}\n        return out\n")
+    assert [f.line for f in findings(named, "softmax-before-cross-entropy")] == [24]
+    rebound = named.replace("        return out\n", "        out[\"policy\"] = self.value_head(y)\n        return out\n")
+    assert findings(rebound, "softmax-before-cross-entropy") == []  # (the key holds another value by the return)
 
 
 def test_missing_no_grad_in_a_validation_helper_that_switches_no_mode() -> None:

@@ -379,7 +379,11 @@ def _forward_return(ctx: Context, info, index: int | str | None) -> ast.expr | N
     if index is None:
         return None if isinstance(value, ast.Tuple) else value
     if isinstance(index, str):
-        if value.__class__ is ast.Name:  # ``out = {...}; return out``
+        if value.__class__ is ast.Name:  # ``out = {...}; return out``, no ``out[k] = ...`` between
+            name = value.id  # type: ignore[attr-defined]
+            if any(n.__class__ is ast.Subscript and n.ctx.__class__ is ast.Store and n.value.__class__ is ast.Name
+                   and n.value.id == name for n in flow.walk_local(ctx.analysis, forward)):  # type: ignore[attr-defined]
+                return None
             value = flow.binding_value(ctx.analysis, value)  # type: ignore[assignment,arg-type]
         if not isinstance(value, ast.Dict) or None in value.keys:
             return None
