@@ -29,7 +29,8 @@ clock), which stay meaningful on a shared, loaded machine.
 1c): the generated file is all rule fixtures, dense with findings, the engine's worst case.
 
 ``--instructions`` counts instructions instead (valgrind's cachegrind, no cache model):
-``ast.parse`` and the engine on an ``--instructions-lines`` file, setup subtracted. Not
+``ast.parse`` and the engine on an ``--instructions-lines`` file, setup subtracted, with
+address-space randomisation off (``setarch -R``) so that a run repeats exactly. Not
 time (memory stalls are not counted, so the ratio reads lower), but the same on a loaded
 machine: it tells a 1 % change of the engine apart, which the CPU-time ratios, moving by
 10 % between runs here, cannot.
@@ -335,9 +336,16 @@ def bench_instructions(path: Path) -> None:
                PYTHONPATH=os.pathsep.join(p for p in (str(ROOT / "server"), os.environ.get("PYTHONPATH", "")) if p))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run([sys.executable, __file__, "--count-child", "lint", str(path)], capture_output=True, env=env)
+    # without address-space randomisation: tables keyed by syntax nodes hash by address, and
+    # randomised addresses moved the 40,002-line file's counts by up to 10 % between runs
+    setarch = shutil.which("setarch")
+    fixed = [setarch, os.uname().machine, "-R"] if setarch and subprocess.run(
+        [setarch, os.uname().machine, "-R", "true"], capture_output=True).returncode == 0 else []
+    if not fixed:
+        print("   note: setarch -R is unavailable: addresses are randomised, counts may move between runs")
     counts = {}
     for mode in ("none", "parse", "lint"):
-        proc = subprocess.run([valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+        proc = subprocess.run([*fixed, valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
                                sys.executable, __file__, "--count-child", mode, str(path)],
                               capture_output=True, text=True, env=env)
         match = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
