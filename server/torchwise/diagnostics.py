@@ -28,7 +28,7 @@ from pygls import uris
 from torchwise import incremental, incremental_statement
 from torchwise.idle_gc import IdleCollector
 from torchwise.analysis import build_analysis
-from torchwise.lint.base import Finding, Fix, Rule
+from torchwise.lint.base import Finding, Fix, Rule, finding_from_row, finding_row
 from torchwise.lint.config import ConfigError, load_config, merged
 from torchwise.lint.engine import LintSettings, get_rule, lint_analysis, lint_slices, no_gc, unknown_selectors
 from torchwise.lint.rule_docs import finding_url
@@ -854,14 +854,12 @@ def _lint_text(source: str, path: str, codes: tuple[str, ...], folders: tuple[st
     rules = [r for r in (get_rule(code) for code in codes) if r is not None]
     analysis = _worker_analysis(source, path, folders, revision, open_texts)
     found = lint_analysis(analysis, path, rules, on_error=errors.append)
-    rows = [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix, f.url) for f in found]
+    rows = [finding_row(f) for f in found]
     return rows, errors, time.perf_counter() - start, incremental.statement_spans(analysis)
 
 
 def _finding_from_row(row: tuple) -> Finding:
-    code, line, col, end_line, end_col, message, fix, url = row
-    return Finding(rule=get_rule(code), line=line, col=col, end_line=end_line, end_col=end_col,
-                   message=message, fix=fix, url=url)
+    return finding_from_row(row, get_rule)
 
 
 def register(server: TorchwiseServer) -> None:

@@ -119,6 +119,17 @@ class Finding:
         setfield(self, "url", url)
 
 
+def finding_row(f: Finding) -> tuple:
+    """``f`` as plain data for another process (a worker's answer): its rule by code, the
+    other fields in ``Finding``'s order."""
+    return (f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix, f.url)
+
+
+def finding_from_row(row: tuple, rule_of: Callable[[str], Rule]) -> Finding:
+    """The finding ``finding_row`` wrote, its rule looked up by ``rule_of``."""
+    return Finding(rule_of(row[0]), *row[1:])
+
+
 RULES: list[Rule] = []
 
 

@@ -600,16 +600,16 @@ def _import_facts(project, current) -> tuple[tuple, tuple]:
 
 def _path_removed_in(project, path: Path) -> tuple[int, int] | None:
     """``_code_removed_in`` of the project's file at ``path`` (memoized per revision)."""
-    key = ("code_removed_in", path)
-    if key in project.memo:
-        return project.memo[key]  # type: ignore[return-value]
-    unit = project.unit_at(path)
-    found = _code_removed_in(unit.analysis, thc_extensions(project)) if unit is not None else None
-    project.memo[key] = found
-    if unit is not None:
+    def compute() -> tuple[int, int] | None:
+        unit = project.unit_at(path)
+        if unit is None:
+            return None
+        found = _code_removed_in(unit.analysis, thc_extensions(project))
         _import_facts(project, path)  # (while the analysis is at hand: the walk asks it next, by when
         # a check's few kept units have moved on; FGVC-PIM's bundled timm: 288 analyses built again)
-    return found
+        return found
+
+    return project.remembered(("code_removed_in", path), compute)
 
 
 def _imported_path(project, env, here, name: str) -> Path | None:

@@ -22,7 +22,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from torchwise.lint.base import Finding
+from torchwise.lint.base import Finding, finding_from_row, finding_row
 from torchwise.records import record
 
 MIN_FILES_PER_WORKER = 8
@@ -284,13 +284,11 @@ def _rules(codes: tuple[str, ...]) -> tuple:
 
 
 def _rows(findings: list[Finding]) -> list[tuple]:
-    return [(f.rule.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix, f.url) for f in findings]
+    return [finding_row(f) for f in findings]
 
 
 def _finding(row: tuple) -> Finding:
-    code, line, col, end_line, end_col, message, fix, url = row
-    return Finding(rule=_rules((code,))[0], line=line, col=col, end_line=end_line, end_col=end_col,
-                   message=message, fix=fix, url=url)
+    return finding_from_row(row, lambda code: _rules((code,))[0])
 
 
 def _start_worker(folders: list[str] | None, options: dict | None) -> None:

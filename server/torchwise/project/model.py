@@ -286,6 +286,7 @@ class Project:
         summary = self._summaries.get(path)
         if summary is not None:
             return name in summary.called
+
         def compute() -> frozenset[str]:
             text = self.source(path)
             return called_names(text) if text is not None else frozenset()

@@ -210,7 +210,6 @@ def called_names(text: str) -> frozenset[str]:
     return frozenset(_CALLED.findall(text))
 
 
-
 def _bound_names(tree: ast.Module) -> list[str]:
     names: list[str] = []
     for stmt in tree.body:

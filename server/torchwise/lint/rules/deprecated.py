@@ -278,7 +278,7 @@ DEPRECATED: dict[str, Replacement] = {
 }
 
 # deprecated in PyTorch's documentation, but calling them warns of nothing (torch 2.13;
-# tests/test_lint_rule_docs.py runs each): the message does not claim a warning
+# tests/test_lint_mends.py runs each): the message does not claim a warning
 SILENT = frozenset({"torch.ger", "torch.norm", "torch.svd", "torch.nn.UpsamplingNearest2d",
                     "torch.nn.UpsamplingBilinear2d"})
 

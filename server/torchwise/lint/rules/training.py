@@ -3357,12 +3357,7 @@ def _validation_loop(ctx: Context, loop: ast.AST) -> bool:
     ``enumerate``/``tqdm``) that trains nothing (no backward, step or clear) and runs outside
     ``no_grad``: an evaluation all the same (udacity's MNIST notebook validates so after
     each epoch's training loop, its dropout on)."""
-    if loop.__class__ is not ast.For:
-        return False
-    it = loop.iter
-    while it.__class__ is ast.Call and it.args:  # enumerate(...), tqdm(...)
-        it = it.args[0]
-    if it.__class__ not in (ast.Name, ast.Attribute) or not _HELD_OUT.match(flow.last_name(it)):
+    if loop.__class__ is not ast.For or not _over_held_out_data(ctx.analysis, loop, through_names=False):
         return False
     return not flow.under_grad_off(ctx.analysis, loop) and _trains_nothing(ctx, loop)
 
@@ -3429,11 +3424,10 @@ def _init_builds_mode_layer(a, info, depth: int) -> bool:
     init = info.methods.get("__init__")
     if init is None:
         return False
-    calls = [n for n in flow.walk_local(a, init) if isinstance(n, ast.Call)]
-    return any(flow.safe_qualname(a, n.func) in _MODE_LAYERS for n in calls) or any(
-        _builds_mode_dependent_module(a, n, depth + 1) for n in calls
-        if (q := flow.safe_qualname(a, n.func)) is not None and q not in _MODE_LAYERS
-        and (q.startswith(LOCAL) or _weights.class_of_project(a, q) is not None))
+    calls = [(n, flow.safe_qualname(a, n.func)) for n in flow.walk_local(a, init) if isinstance(n, ast.Call)]
+    return any(q in _MODE_LAYERS for _, q in calls) or any(
+        _builds_mode_dependent_module(a, n, depth + 1) for n, q in calls
+        if q is not None and (q.startswith(LOCAL) or _weights.class_of_project(a, q) is not None))
 
 
 def _never_switched_by_callers(ctx: Context) -> Iterator[Finding]:
@@ -4128,14 +4122,15 @@ def _under_an_unknown_context(a, loop: ast.AST, func: ast.AST) -> bool:
     return False
 
 
-def _over_held_out_data(a, loop: ast.For) -> bool:
-    """The loop walks held-out data (``_HELD_OUT``), through ``enumerate``/``tqdm`` and one
-    name bound to such a wrapper (``tq = tqdm.tqdm(self.val_dataset)``, then ``for data in tq``)."""
+def _over_held_out_data(a, loop: ast.For, through_names: bool = True) -> bool:
+    """The loop walks held-out data (``_HELD_OUT``), through ``enumerate``/``tqdm`` and
+    (``through_names``) names bound to such a wrapper (``tq = tqdm.tqdm(self.val_dataset)``,
+    then ``for data in tq``)."""
     it = loop.iter
     for _ in range(3):
-        while it.__class__ is ast.Call and it.args:  # type: ignore[attr-defined]
+        while it.__class__ is ast.Call and it.args:  # type: ignore[attr-defined]  (enumerate(...), tqdm(...))
             it = it.args[0]  # type: ignore[attr-defined]
-        if it.__class__ is ast.Name:
+        if through_names and it.__class__ is ast.Name:
             bound = flow.binding_value(a, it)  # type: ignore[arg-type]
             if bound.__class__ is ast.Call:
                 it = bound  # type: ignore[assignment]
