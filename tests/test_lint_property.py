@@ -117,3 +117,88 @@ def test_methods_called_as_plain_functions_never_crash(method: str) -> None:
             lint_source(mutant, "mutant.py", rules=RULES, on_error=errors.append)
             assert not errors, (method, errors)
     assert changed, method  # the pattern still finds its method in the fixtures
+
+
+def _names_the_rules_look_up() -> list[str]:
+    """Every identifier spelt in a string of the linter's code: the names rules look up in the
+    index (``refs_by_name["_six"]``) and the attributes they read."""
+    import ast
+    import keyword
+    import torchwise.lint as lint_package
+    names: set[str] = set()
+    for path in Path(lint_package.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names.update(w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", node.value) if not keyword.iskeyword(w))
+    return sorted(names)
+
+
+# shapes a looked-up name takes in half-typed code: bare, called, as a receiver, as an
+# attribute, bound, imported, as a parameter
+SHAPES = ["{n}", "{n}()", "{n}.x", "x.{n}", "x.{n}()", "{n} = 1", "x.{n} = 1", "{n}[0]", "import {n}",
+          "from {n} import y", "for {n} in x: pass", "with {n}: pass", "{n}.{n}()", "torch.{n}", "torch.{n}()",
+          "del {n}", "{n}: int", "def f({n}): return {n}"]
+
+
+# a file most rules read (a model with layers, a training loop, an evaluation loop, a loader):
+# the shapes go in forward, in the loop, at module level, and the name is a parameter too
+HOST = """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        self.bn = nn.BatchNorm1d(2)
+
+    def forward(self, x):
+{inner}
+        return F.softmax(self.fc(x), dim=1)
+
+
+def train(model, loader, {n}):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    criterion = nn.CrossEntropyLoss()
+    t = torch.zeros(3)
+    for x, y in loader:
+{inner}
+        out = model(x)
+        loss = criterion(out, y)
+        loss.backward()
+        optimizer.step()
+        t.to("cuda")
+        x.cuda()
+    model.eval()
+    for x, y in loader:
+        model(x)
+    return loss.item()
+
+
+loader = DataLoader(range(3), num_workers=2)
+model = Net()
+{outer}
+train(model, loader, 1)
+"""
+
+
+def test_every_looked_up_name_in_any_shape_never_crashes() -> None:
+    # found crashing before, each on a name in a shape its rule did not expect: a bare
+    # ``_six`` (removed-function; hypothesis found it in arbitrary text), a bare
+    # ``edge_index`` (tensor-to-discarded), a plain ``freeze()`` (missing-no-grad)
+    import ast
+    names = _names_the_rules_look_up()
+    assert {"_six", "edge_index", "freeze"} <= set(names) and len(names) > 1000
+    failed: dict[str, list[str]] = {}
+    for name in names:
+        lines = [shape.format(n=name) for shape in SHAPES]
+        source = HOST.replace("{inner}", "\n".join(" " * 8 + line for line in lines)).replace(
+            "{outer}", "\n".join(lines)).replace("{n}", name)
+        ast.parse(source)  # (a host that stops parsing would test nothing)
+        errors: list[str] = []
+        lint_source(source, "mutant.py", rules=RULES, on_error=errors.append)
+        if errors:
+            failed[name] = errors
+    assert not failed, dict(list(failed.items())[:10])

@@ -361,7 +361,8 @@ def removed_function(ctx: Context):
     a = ctx.analysis
     for ref in flow.index(a).refs_by_name.get("_six", ()):  # ``torch._six.string_classes``
         up = flow.parent(a, ref)
-        if flow.safe_qualname(a, ref.value) != "torch" or up.__class__ is not ast.Attribute \
+        if ref.__class__ is not ast.Attribute or flow.safe_qualname(a, ref.value) != "torch" \
+                or up.__class__ is not ast.Attribute \
                 or in_compat_code(ctx, ref) or _tried(ctx, ref):
             continue
         new = _SIX_VALUES.get(up.attr)  # type: ignore[attr-defined]

@@ -4711,7 +4711,7 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
         if not flow.before(call, model_call):
             break
         if flow.method_name(call) == "freeze" and not call.args and not call.keywords \
-                and flow.dotted(call.func.value) == target:  # type: ignore[attr-defined]
+                and call.func.__class__ is ast.Attribute and flow.dotted(call.func.value) == target:  # type: ignore[attr-defined]
             return True  # Lightning's ``model.freeze()``: every parameter frozen, eval mode (a Kaggle Lyft notebook)
         if call.func.__class__ in (ast.Name, ast.Attribute) and _freezes_through_helper(ctx, func, call, target) \
                 and not _layer_set_between(a, func, target, call, model_call):
@@ -6518,7 +6518,8 @@ def _graph_batch(a, stmt: ast.stmt, recv: ast.expr) -> bool:
         return True  # a batch element in a module of DGL code: a graph as likely as a tensor
     refs_by_name = flow.index(a).refs_by_name
     func = flow.enclosing_function(a, stmt)
-    return any(ref.value.__class__ is ast.Name and ref.value.id == recv.id  # type: ignore[attr-defined]
+    return any(ref.__class__ is ast.Attribute and ref.value.__class__ is ast.Name  # type: ignore[attr-defined]
+               and ref.value.id == recv.id  # type: ignore[attr-defined]
                and flow.enclosing_function(a, ref) is func
                for attr in _GRAPH_ATTRS for ref in refs_by_name.get(attr, ()))
 
