@@ -110,6 +110,25 @@ def test_a_constructor_parameter_has_what_the_class_calls_pass_or_its_default(tm
     assert resolve(project, tmp_path / "trainer.py", trainer, "loss_func.reduction", 10) is None
 
 
+def test_class_and_static_methods_parameters_have_what_their_calls_pass(tmp_path: Path) -> None:
+    """``Trainer.train(buffer, crnet)`` on a class method binds ``cls`` first, on the class or an
+    instance alike (AlphaZero-Chain-Reaction's ``Trainer.train(cls, buffer, model)``); a static
+    method binds nothing, and its scope keeps no class to name it by."""
+    trainer = (
+        "class Trainer:\n    @classmethod\n    def train(cls, buffer, model):\n        model.act\n\n"
+        "    @staticmethod\n    def run(model, steps):\n        model.act\n"
+    )
+    write(tmp_path, {"trainer.py": trainer,
+                     "run.py": "import torch.nn as nn\nfrom trainer import Trainer\n\n\nclass Net(nn.Module):\n"
+                               "    def __init__(self):\n        super().__init__()\n        self.act = nn.GELU()\n\n\n"
+                               "net = Net()\nTrainer.train([], net)\nTrainer().train([], net)\nTrainer.run(net, 3)\n"})
+    project = Project([str(tmp_path)])
+    gelu = Value("instance", "torch.nn.GELU")
+    assert resolve(project, tmp_path / "trainer.py", trainer, "model.act\n\n", 6) == gelu
+    static = "def run(model, steps):\n        model.act"
+    assert resolve(project, tmp_path / "trainer.py", trainer, static, len(static) - 1) == gelu
+
+
 def test_a_package_binding_its_submodule_s_name_to_a_class(tmp_path: Path) -> None:
     """UNet 3+'s ``unet/__init__.py`` imports the class ``UNet3Plus`` from the module
     ``unet/UNet3Plus.py``: ``from unet import UNet3Plus`` is the class (the package's

@@ -258,12 +258,15 @@ def _param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, in
     else:
         sites = call_sites(env, analysis, func.name, target)
     default = _default(func, index)
+    # a class method's ``cls`` is bound, on the class or an instance alike; a static method binds nothing
+    static = method and any(d.__class__ is ast.Name and d.id == "staticmethod" for d in func.decorator_list)
+    bound_first = method and any(d.__class__ is ast.Name and d.id == "classmethod" for d in func.decorator_list)
     for caller, module, call, scope in sites:
         count += 1
         if count > MAX_CALLS:
             return None
-        offset = 1 if constructor else 0
-        if method and not constructor and isinstance(call.func, ast.Attribute):
+        offset = 1 if constructor or bound_first else 0
+        if method and not constructor and not static and not bound_first and isinstance(call.func, ast.Attribute):
             receiver = caller.resolve(call.func.value, scope)
             offset = 1 if receiver is not None and receiver.kind == "instance" else 0
         argument = _argument(call, func, index, offset)

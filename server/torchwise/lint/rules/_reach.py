@@ -268,11 +268,19 @@ def callers_elsewhere(a, func: ast.AST) -> list[tuple[object, ast.Call]] | None:
     """The calls of the module-level function (or class: its constructions) ``func`` in the
     other files of its workspace folder (modules and notebooks), each with its file's
     analysis; None when they cannot all be found (no project, or too many modules to parse:
-    a caller may be among those not read). Memoised per file and project revision."""
+    a caller may be among those not read). Memoised per file and project revision. A method
+    of a module-level class: the calls whose receiver the project types as that class
+    (``model.alphaloss(y, ...)`` with ``model`` a ``CRNet``)."""
     env = getattr(a, "env", None)
     owner = getattr(env, "project", None)
-    if owner is None or env.module is None or not isinstance(func, (*_FUNCS, ast.ClassDef)) \
-            or flow.parent(a, func) is not a.tree:
+    if owner is None or env.module is None or not isinstance(func, (*_FUNCS, ast.ClassDef)):
+        return None
+    holder = flow.parent(a, func)
+    if holder is a.tree:
+        local = func.name  # type: ignore[attr-defined]
+    elif holder.__class__ is ast.ClassDef and func.__class__ is not ast.ClassDef and flow.parent(a, holder) is a.tree:
+        local = f"{holder.name}.{func.name}"  # type: ignore[attr-defined]
+    else:
         return None
     key = ("callers_elsewhere", id(func), owner.revision)
     if key in a.queries:
@@ -281,7 +289,7 @@ def callers_elsewhere(a, func: ast.AST) -> list[tuple[object, ast.Call]] | None:
     from torchwise.project.callers import Incomplete, call_sites
     from torchwise.project.inference import canonical
 
-    target = canonical(Value("symbol", LOCAL + func.name), env.module)
+    target = canonical(Value("symbol", LOCAL + local), env.module)
     own = getattr(env, "path", None)
     found: list[tuple[object, ast.Call]] | None = []
     owner.last_query = time.monotonic()  # the background indexer steps aside

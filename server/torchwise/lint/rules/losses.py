@@ -184,18 +184,26 @@ def _keyed_output(ctx: Context, expr: ast.Subscript, depth: int) -> Source | Non
     """``y["policy"]`` where ``y`` holds a model's output and its ``forward`` returns a dict
     written out (``return {"value": v, "policy": p}``): the value under that key
     (BentouAI/AlphaZero-Chain-Reaction's policy head, ending in ``nn.Softmax``, fed to
-    ``CrossEntropyLoss``)."""
+    ``CrossEntropyLoss``). ``y`` a parameter (the loss in the model's own ``alphaloss(self,
+    y, ...)`` method): what every call passes."""
     key = expr.slice
     if key.__class__ is not ast.Constant or not isinstance(key.value, str):  # type: ignore[attr-defined]
         return None
     holder = expr.value
+    if holder.__class__ is ast.Name and flow.binding_value(ctx.analysis, holder) is None:  # type: ignore[arg-type]
+        return _through_callers(ctx, holder, depth, key.value)  # type: ignore[arg-type,attr-defined]
+    return _keyed(ctx, holder, key.value, depth)  # type: ignore[attr-defined]
+
+
+def _keyed(ctx: Context, holder: ast.expr, key: str, depth: int) -> Source | None:
+    """The value under ``key`` of the dict a model call, ``holder`` or bound to it, returns."""
     if holder.__class__ is ast.Name:
         holder = flow.binding_value(ctx.analysis, holder)  # type: ignore[assignment,arg-type]
     if holder.__class__ is not ast.Call:
         return None
     if _model_type(ctx.analysis, holder) is None:  # type: ignore[arg-type]
         return None
-    return _model_output(ctx, holder, depth, key.value)  # type: ignore[arg-type,attr-defined]
+    return _model_output(ctx, holder, depth, key)  # type: ignore[arg-type]
 
 
 def _picked(ctx: Context, expr: ast.Subscript, depth: int) -> Source | None:
@@ -233,11 +241,33 @@ def _over_last_dim(call: ast.Call, inner: ast.expr | None) -> bool:
         and dim.operand.value == 1
 
 
-def _through_callers(ctx: Context, name: ast.Name, depth: int) -> Source | None:
-    """A parameter of a helper of the file: what every call of the helper in the file
-    passes, when they all trace to the same kind (Lightning's fine-tuning example:
-    ``def loss(self, logits, labels): return self.loss_func(input=logits, ...)``, called
-    as ``self.loss(y_logits, y_true)`` with ``y_logits = self.forward(x)``, a sigmoid)."""
+def _through_callers(ctx: Context, name: ast.Name, depth: int, key: str | None = None) -> Source | None:
+    """A parameter of a helper of the file: what every call of the helper passes, when they
+    all trace to the same kind (Lightning's fine-tuning example: ``def loss(self, logits,
+    labels): return self.loss_func(input=logits, ...)``, called as ``self.loss(y_logits,
+    y_true)`` with ``y_logits = self.forward(x)``, a sigmoid). ``key``: the value under that
+    key of what they pass (a model's dict output)."""
+    sites = _caller_arguments(ctx, name)
+    if not sites:
+        return None
+    found: Source | None = None
+    for other, arg in sites:
+        if arg is None:
+            return None
+        source = trace(other, arg, depth + 1, top=False) if key is None else _keyed(other, arg, key, depth + 1)
+        source = _elsewhere(source, ctx, other)
+        if source is None or (found is not None and source.kind != found.kind):
+            return None
+        found = found or source
+    return found
+
+
+def _caller_arguments(ctx: Context, name: ast.Name) -> list[tuple[Context, ast.expr | None]] | None:
+    """What each call of the function that has the parameter ``name`` passes for it, with the
+    caller's context: a function's plain calls in the file; a method's calls on ``self``,
+    and on objects the project types as its class, in the file and (with a project) in the
+    other modules (``model.alphaloss(y, ...)`` in AlphaZero-Chain-Reaction's ``main.py``).
+    None when it is no such parameter, or when not every call can be found."""
     a = ctx.analysis
     found = _parameter(a, name)
     if found is None or found[0].qualname:
@@ -247,24 +277,48 @@ def _through_callers(ctx: Context, name: ast.Name, depth: int) -> Source | None:
     if binding.index >= len(params) or params[binding.index].arg != name.id:
         return None
     method = bool(params) and params[0].arg == "self"
-    found: Source | None = None
-    calls = 0
+    holder = flow.parent(a, func) if method else None
+    typed = holder.__class__ is ast.ClassDef and flow.parent(a, holder) is a.tree \
+        and not _decorated(func)  # (a method of a module-level class, on an instance)
+    target = f"{LOCAL}{holder.name}.{func.name}" if typed else None  # type: ignore[union-attr]
+    position = binding.index - (1 if method else 0)
+    out: list[tuple[Context, ast.expr | None]] = []
     for call in flow.calls_named(a, func.name):
         f = call.func
-        if method and not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self"):
-            continue
-        if not method and not isinstance(f, ast.Name):
-            continue
         if flow.enclosing_function(a, call) is func:
             continue  # (recursion)
-        position = binding.index - (1 if method else 0)
-        arg = argument(call, name.id, position if position >= 0 else None)
-        source = trace(ctx, arg, depth + 1, top=False) if arg is not None else None
-        if source is None or (found is not None and source.kind != found.kind):
+        if method:
+            on_self = f.__class__ is ast.Attribute and f.value.__class__ is ast.Name and f.value.id == "self"  # type: ignore[attr-defined]
+            if not on_self and not (target is not None and f.__class__ is ast.Attribute
+                                    and _resolves_to(a, f, target)):
+                continue
+        elif f.__class__ is not ast.Name:
+            continue
+        out.append((ctx, argument(call, name.id, position if position >= 0 else None)))
+    if typed and a.env is not None:
+        elsewhere = _reach.callers_elsewhere(a, func)
+        if elsewhere is None:
             return None
-        found = found or source
-        calls += 1
-    return found if calls else None
+        for caller, call in elsewhere:
+            other = Context(ctx.path, caller.source, caller, ctx.rule)  # type: ignore[attr-defined]
+            out.append((other, argument(call, name.id, position if position >= 0 else None)))
+    return out
+
+
+def _resolves_to(a, func: ast.Attribute, target: str) -> bool:
+    """``func`` names the method ``target`` (``<local>.Net.loss``), seen from its file."""
+    try:
+        value = a.resolve(func, a.scope_of(func))
+    except Exception:  # the project model must never break a rule
+        return False
+    if value is None or value.kind != "symbol":
+        return False
+    module = a.env.module if a.env is not None else None
+    return value.qualname == target or (module is not None and value.qualname == module + "." + target[len(LOCAL):])
+
+
+def _decorated(func: ast.AST) -> bool:
+    return bool(func.decorator_list)  # type: ignore[attr-defined]
 
 
 def _iterated(a, name: ast.Name) -> ast.Name | None:
@@ -1073,7 +1127,8 @@ def _names_bound_to_calls(ctx: Context, callee: str) -> set[str]:
 def _line_note(ctx: Context, source: Source, inp: ast.expr) -> str:
     if source.inline is not None:
         return ""
-    if source.module is not None:
+    env = ctx.analysis.env
+    if source.module is not None and not (env is not None and source.module == env.module):
         return f" ({source.module}, line {source.node.lineno})"  # type: ignore[attr-defined]
     return f" ({flow.line_ref(ctx.analysis, source.node.lineno)})"  # type: ignore[attr-defined]
 
