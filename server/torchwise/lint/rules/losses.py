@@ -459,9 +459,7 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | str | N
     if func_type is None:
         return _function_output(ctx, call, depth, index) if not isinstance(index, str) else None
     if func_type in _PARALLEL:  # ``nn.DataParallel(model)``: the wrapped model's output
-        built = _construction(ctx, call.func) or _built_elsewhere(ctx, call.func)
-        wrapped = built.args[0] if built is not None and built.args else None
-        func_type = flow.safe_type(a, wrapped) if wrapped is not None else None
+        func_type = _wrapped_type(ctx, call.func)
         if func_type is None or func_type in _PARALLEL:
             return None
     if index is not None:
@@ -489,6 +487,43 @@ def _model_output(ctx: Context, call: ast.Call, depth: int, index: int | str | N
     if handed is not None:
         return _layer_source(ctx, handed)
     return _elsewhere(trace(other, _forward_return(other, info, None), depth + 1, top=False), ctx, other)
+
+
+def _wrapped_type(ctx: Context, model: ast.expr, depth: int = 0) -> str | None:
+    """The class of the model that the data-parallel wrapper ``model`` wraps: by its
+    construction; ``self.net = DataParallel(self.net)`` by the attribute's other assignments;
+    a parameter by what every call passes (ZJULearning/resa's ``self.trainer.forward(self.net,
+    batch)``, the net built by ``build_net(cfg)`` and then wrapped in place)."""
+    a = ctx.analysis
+    built = _construction(ctx, model) or _built_elsewhere(ctx, model)
+    if built is not None:
+        return flow.safe_type(a, built.args[0]) if built.args else None
+    if model.__class__ is ast.Attribute:
+        return _wrapped_in_place(a, model)  # type: ignore[arg-type]
+    sites = _caller_arguments(ctx, model) if model.__class__ is ast.Name and depth < 2 else None  # type: ignore[arg-type]
+    if not sites:
+        return None
+    found = {(_wrapped_type(other, arg, depth + 1) if arg is not None else None) for other, arg in sites}
+    return found.pop() if len(found) == 1 else None
+
+
+def _wrapped_in_place(a, attr: ast.Attribute) -> str | None:
+    """``self.net = build_net(cfg)`` and then ``self.net = DataParallel(self.net)``: the class
+    of the other assignments, when they agree."""
+    target = flow.dotted(attr)
+    wrappers, others = [], []
+    for _scope, value in flow.attribute_assignments(a, attr):
+        value = effects.unmoved(value)
+        if value.__class__ is ast.Call and flow.safe_qualname(a, value.func) in _PARALLEL:  # type: ignore[attr-defined]
+            if not value.args or flow.dotted(value.args[0]) != target:  # type: ignore[attr-defined]
+                return None
+            wrappers.append(value)
+        else:
+            others.append(value)
+    if len(wrappers) != 1 or not others:
+        return None
+    found = {flow.safe_type(a, value) for value in others}
+    return found.pop() if len(found) == 1 else None
 
 
 def class_in_effect(ctx: Context, qualname: str, model: ast.expr):
