@@ -20,7 +20,8 @@ RULES = all_rules()
 
 STATEMENTS = ["m.train()", "m.eval()", "m.train(False)", "m.train(flag)", "opt.step()", "loss.backward()",
               "scaler.step(opt)", "self.net.eval()", "self.helper(m)", "m(x)", "m = other",
-              "glob.eval()", "pass"]
+              "glob.eval()", "pass", "if opt == 'eval':\n        m.eval()", "for e in m:\n        e.train()",
+              "for e in opt:\n        if m == 1:\n            e.train(m)", "f0(m, 'eval')", "f0([m, x], False)"]
 
 
 @st.composite
@@ -99,6 +100,27 @@ def test_effects_flow_through_helpers_to_the_callers_names() -> None:
            "def middle(a, b):\n    inner(b)\n\n"
            "def outer(x, y):\n    middle(y, x)\n")
     assert dict(_summary(src, "outer").modes) == {"#0": "eval"}
+
+
+def test_a_mode_set_for_a_parameter_value_is_the_callers_by_the_value_it_passes() -> None:
+    """clevr-iep's ``set_mode('eval', [pg, ee, model])``: each element of a list written out,
+    the mode its ``if mode == 'eval':`` arm sets; ``m.train(flag)`` by the flag passed."""
+    helper = ("def set_mode(mode, models):\n    for m in models:\n        if mode == 'train':\n            m.train()\n"
+              "        if mode == 'eval':\n            m.eval()\n\n"
+              "def switch(model, flag):\n    model.train(flag)\n\n")
+    assert dict(_summary(helper + "def f(a, b):\n    set_mode('eval', [a, b.net])\n", "f").modes) == {
+        "#0": "eval", "#1.net": "eval"}
+    assert dict(_summary(helper + "def f(a):\n    set_mode('train', (a,))\n", "f").modes) == {"#0": "train"}
+    assert dict(_summary(helper + "def f(a):\n    set_mode('test', [a])\n", "f").modes) == {}  # no arm for it
+    assert dict(_summary(helper + "def f(a, how):\n    set_mode(how, [a])\n", "f").modes) == {"#0": "unknown"}
+    assert dict(_summary(helper + "def f(a, models):\n    set_mode('eval', models)\n", "f").modes) == {}
+    assert dict(_summary(helper + "def f(a):\n    switch(a, False)\n", "f").modes) == {"#0": "eval"}
+    assert dict(_summary(helper + "def f(a):\n    switch(a, 1)\n", "f").modes) == {"#0": "unknown"}  # (not a bool)
+    # another branch around the switch, or a switch also made otherwise: no value decides
+    other = "def g(mode, m):\n    if mode == 'eval' and m:\n        m.eval()\n\ndef f(a):\n    g('eval', a)\n"
+    assert dict(_summary(other, "f").modes) == {"#0": "unknown"}
+    both = "def g(mode, m):\n    if mode == 'eval':\n        m.eval()\n    m.train()\n\ndef f(a):\n    g('eval', a)\n"
+    assert dict(_summary(both, "f").modes) == {"#0": "train"}
 
 
 def test_depth_is_bounded() -> None:

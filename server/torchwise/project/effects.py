@@ -51,10 +51,15 @@ class Effects:
     # it clears, but steps on a path that clears nothing: the other arm of the ``if`` that
     # clears (EasyNLP's ``optimizer_step``: its AMP arm steps the scaler and never clears)
     uncleared: bool
+    # modes set only when a parameter has a value: (target, parameter index, value, mode), for a
+    # target whose every mode call is so (``if mode == 'eval': m.eval()``, ``m.train(flag)``):
+    # a call that passes constants for them sets those modes (clevr-iep's ``set_mode('eval', models)``)
+    conditioned: tuple[tuple[str, int, object, str], ...]
 
     def __init__(self, params: tuple[str, ...], modes: tuple[tuple[str, str], ...],
                  steps: tuple[tuple[str, ast.expr], ...], backward: bool, called: frozenset[str],
-                 clears: bool = False, regions: "Regions | None" = None, uncleared: bool = False) -> None:
+                 clears: bool = False, regions: "Regions | None" = None, uncleared: bool = False,
+                 conditioned: tuple[tuple[str, int, object, str], ...] = ()) -> None:
         setfield(self, "params", params)
         setfield(self, "modes", modes)
         setfield(self, "steps", steps)
@@ -63,6 +68,7 @@ class Effects:
         setfield(self, "clears", clears)
         setfield(self, "regions", regions)
         setfield(self, "uncleared", uncleared)
+        setfield(self, "conditioned", conditioned)
 
     def mode_of(self, target: str) -> str | None:
         return dict(self.modes).get(target)
@@ -199,6 +205,52 @@ def _indexed_local_calls(analysis, func: ast.AST) -> list[tuple[ast.Call, bool]]
             above = parents.get(above)
         out.append((call, conditional))
     return out
+
+
+def _parents_in(func: ast.AST, found: list[dict]) -> dict:
+    """Each node of ``func`` -> its parent, made once (for summaries made without an analysis)."""
+    if not found:
+        found.append({child: node for node in ast.walk(func) for child in ast.iter_child_nodes(node)})
+    return found[0]
+
+
+def _on_parameter_values(parents: dict, func: ast.AST, call: ast.Call, mc: tuple[str, str],
+                         index: dict[str, int]) -> tuple[str, list[tuple[int, object, str]]] | None:
+    """A mode call whose target or mode hangs on parameters only: ``(target, [(parameter,
+    value, mode)])``. The target: a parameter (``#i``), or each element of one (``#i[]``: ``for
+    m in models: m.eval()``); the mode: under ``if mode == 'eval':`` (no ``else``) the call's,
+    for that value, and ``m.train(flag)`` ``train`` for ``True`` and ``eval`` for ``False``;
+    no condition: ``[]``. None when another branch lies between, or anything else."""
+    root, _, rest = mc[0].partition(".")
+    if rest:
+        return None
+    target = f"#{index[root]}" if root in index else None
+    when: list[tuple[int, object, str]] = []
+    if mc[1] == "unknown":
+        arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
+        if arg.__class__ is not ast.Name or arg.id not in index:  # type: ignore[union-attr]
+            return None
+        when += [(index[arg.id], True, "train"), (index[arg.id], False, "eval")]  # type: ignore[union-attr]
+    child, above = call, parents.get(call)
+    while above is not func:
+        if above is None:
+            return None
+        kind = above.__class__
+        if kind is ast.For and target is None and above.target.__class__ is ast.Name \
+                and above.target.id == root and above.iter.__class__ is ast.Name and above.iter.id in index \
+                and any(s is child for s in above.body):  # type: ignore[attr-defined]
+            target = f"#{index[above.iter.id]}[]"  # type: ignore[attr-defined]
+        elif kind is ast.If and not when and not above.orelse and any(s is child for s in above.body):  # type: ignore[attr-defined]
+            test = above.test  # type: ignore[attr-defined]
+            if test.__class__ is not ast.Compare or len(test.ops) != 1 or test.ops[0].__class__ is not ast.Eq \
+                    or test.left.__class__ is not ast.Name or test.left.id not in index \
+                    or test.comparators[0].__class__ is not ast.Constant:
+                return None
+            when.append((index[test.left.id], test.comparators[0].value, mc[1]))
+        elif kind in _BRANCH_SET or kind in _NESTED_SET:
+            return None
+        child, above = above, parents.get(above)
+    return (target, when) if target is not None else None
 
 
 def _assigns_grad(analysis, func: ast.AST) -> bool:
@@ -753,12 +805,25 @@ class Summaries:
         parents = file_index(analysis).parents if analysis is not None else None
         stepping: list[ast.Call] = []  # the calls that step (or a helper's that may leave gradients)
         clearing: list[ast.Call] = []  # the calls that clear (or a helper's that clears wherever it steps)
+        conditioned: dict[str, list[tuple[int, object, str]] | None] = {}  # None: a mode call not so
+        parents_found: list[dict] = []  # (without the file's index: the function's own, made once if asked)
         for call, conditional in _local_calls(func) if analysis is None else _indexed_local_calls(analysis, func):
             mc = mode_call(call)
             if mc is not None:
                 k = key(mc[0])
+                special = _on_parameter_values(parents or _parents_in(func, parents_found), func, call, mc, index) \
+                    if index and (k is None or conditional or mc[1] == "unknown") else None
+                if special is not None:
+                    k, when = special
+                    modes[k] = "unknown" if when else mc[1]
+                    if when and conditioned.get(k, []) is not None:
+                        conditioned.setdefault(k, []).extend(when)
+                    elif not when:
+                        conditioned[k] = None
+                    continue
                 if k is not None:
                     modes[k] = "unknown" if conditional else mc[1]
+                    conditioned[k] = None
                 continue
             if call.args and not conditional and _enters_with_args(parents, func, call, contexts):
                 for arg in call.args:  # ``with inference_context(model):`` (detectron2's: eval mode
@@ -797,10 +862,11 @@ class Summaries:
                 clearing.append(call)
             elif inner.steps:
                 stepping.append(call)
-            for t, mode in inner.modes:
-                k = key(self.map_target(t, call, inner.params))
+            for t, mode in self._modes_at(inner, call):
+                k = key(t)
                 if k is not None:
                     modes[k] = "unknown" if conditional else mode
+                    conditioned[k] = None
             for t, expr in inner.steps:
                 mapped = self.map_target(t, call, inner.params)
                 k = key(mapped)
@@ -814,8 +880,44 @@ class Summaries:
         clears = clears or assigns
         uncleared = clears and not assigns and analysis is not None and bool(stepping) and _steps_uncleared(
             analysis, stepping, clearing)
+        when = tuple((t, *w) for t, ws in conditioned.items() if ws for w in ws)
         return Effects(params, tuple(modes.items()), tuple(steps.items()), backward, frozenset(called), clears,
-                       regions_of(self._own_analysis(), func), uncleared)
+                       regions_of(self._own_analysis(), func), uncleared, when)
+
+    def _modes_at(self, inner: Effects, call: ast.Call) -> list[tuple[str, str]]:
+        """(target as the caller writes it, mode) for each mode ``inner``'s function leaves,
+        called at ``call``: a target set only for some values of parameters takes the values
+        the call passes as constants (none of them: the target keeps its mode); each element
+        of a list or tuple written out in the call for a parameter's elements (``#0[]``)."""
+        out = []
+        cases: dict[str, list[tuple[int, object, str]]] = {}
+        for t, i, value, mode in inner.conditioned:
+            cases.setdefault(t, []).append((i, value, mode))
+        for t, mode in inner.modes:
+            if t in cases:
+                set_here = set()
+                known = True
+                for i, value, then in cases[t]:
+                    passed = self._passed(i, call, inner.params)
+                    if passed.__class__ is not ast.Constant or (
+                            isinstance(value, bool) and not isinstance(passed.value, bool)):  # type: ignore[union-attr]
+                        known = False  # (``train(1)`` raises: no mode it sets)
+                        break
+                    if passed.value == value and type(passed.value) is type(value):  # type: ignore[union-attr]
+                        set_here.add(then)
+                if known:
+                    if not set_here:
+                        continue  # not for these values: the call leaves the target as it was
+                    mode = set_here.pop() if len(set_here) == 1 else "unknown"
+            if t.endswith("[]"):
+                passed = self._passed(int(t[1:-2]), call, inner.params) if t.startswith("#") else None
+                if passed.__class__ in (ast.List, ast.Tuple):
+                    out += [(d, mode) for e in passed.elts if (d := dotted(e)) is not None]  # type: ignore[union-attr]
+                continue
+            mapped = self.map_target(t, call, inner.params)
+            if mapped is not None:
+                out.append((mapped, mode))
+        return out
 
     def argument(self, target: str, call: ast.Call, params: tuple[str, ...] = ()) -> ast.expr | None:
         """The argument expression a call passes for a parameter target ``#i`` (no attribute);
@@ -880,12 +982,7 @@ class Summaries:
         target = self.callee(call, caller)
         if target is None:
             return []
-        out = []
-        inner = self.of(target)
-        for t, mode in inner.modes:
-            mapped = self.map_target(t, call, inner.params)
-            if mapped is not None:
-                out.append((mapped, mode))
+        out = self._modes_at(self.of(target), call)
         if caller is not None and any(t.startswith("self.") for t, _ in out) \
                 and (analysis := self._own_analysis()) is not None:
             from torchwise.lint.flow import aliases  # (lint sits above the project layer)
