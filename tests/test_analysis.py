@@ -52,6 +52,12 @@ def resolve_at(source: str, needle: str, offset: int = 0, occurrence: int = 1) -
         ("import torch\nx = torch.randn(3)\nx\n", "x\n", 0, Value("instance", "torch.Tensor")),
         ("from torch.optim.lr_scheduler import StepLR\ns = StepLR(o, 1)\ns.step\n", "s.step", 2,
          Value("symbol", "torch.optim.lr_scheduler.LRScheduler.step")),
+        # a copy is of its original's class (federated learning's clients train ``copy.deepcopy(net_glob)``)
+        ("import copy\nimport torch.nn as nn\nnet = nn.Linear(1, 1)\nc = copy.deepcopy(net).to('cpu')\nc\n", "c\n", 0,
+         Value("instance", "torch.nn.Linear")),
+        ("from copy import copy\nimport torch\nx = torch.randn(3)\nz = copy(x)\nz\n", "z\n", 0,
+         Value("instance", "torch.Tensor")),
+        ("import copy\nimport torch.nn as nn\nc = copy.deepcopy(nn.Linear)\nc\n", "c\n", 0, None),  # (a class copied: no instance)
         # annotations
         ("import torch\ndef f(opt: torch.optim.Optimizer):\n    opt.step\n", "opt.step", 4,
          Value("symbol", "torch.optim.Optimizer.step")),

@@ -36,6 +36,9 @@ from torchwise.text import byte_to_char, char_to_byte, parse_python, split_lines
 
 ScopeNode = Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef]
 
+# copies of an object: of its class (federated learning's ``local.train(net=copy.deepcopy(net_glob))``)
+_COPIES = frozenset(("copy.deepcopy", "copy.copy"))
+
 LOCAL = "<local>."  # prefix of the qualified names of classes/functions defined in the file
 MAX_REPAIRS = 50
 MAX_DEPTH = 40
@@ -937,6 +940,9 @@ class Analysis:
             if func.kind == "symbol" and func.qualname.startswith("torch.nn.init.") and func.qualname.endswith("_") \
                     and expr.args:  # an in-place initializer returns the tensor it fills
                 return self.resolve(expr.args[0], scope)  # (``nn.init.xavier_normal_(nn.Parameter(...))``: a Parameter)
+            if func.kind == "symbol" and func.qualname in _COPIES and len(expr.args) == 1 and not expr.keywords:
+                copied = self.resolve(expr.args[0], scope)  # ``copy.deepcopy(net_glob)``: another of its class
+                return copied if copied is not None and copied.kind == "instance" else None
             receiver = self.resolve(expr.func.value, scope) if isinstance(expr.func, ast.Attribute) else None
             return self.call_result(func, receiver)
         if isinstance(expr, ast.Subscript):
