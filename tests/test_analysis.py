@@ -58,6 +58,11 @@ def resolve_at(source: str, needle: str, offset: int = 0, occurrence: int = 1) -
         ("from copy import copy\nimport torch\nx = torch.randn(3)\nz = copy(x)\nz\n", "z\n", 0,
          Value("instance", "torch.Tensor")),
         ("import copy\nimport torch.nn as nn\nc = copy.deepcopy(nn.Linear)\nc\n", "c\n", 0, None),  # (a class copied: no instance)
+        # a TensorDataset, indexed or iterated, gives its tensors' rows
+        ("from torch.utils.data import TensorDataset\nds = TensorDataset(a, b)\nxs, ys = ds[:]\nys\n", "ys\n", 0,
+         Value("instance", "torch.Tensor")),
+        ("from torch.utils.data import TensorDataset\nfor xr, yr in TensorDataset(a, b):\n    yr\n", "yr\n", 0,
+         Value("instance", "torch.Tensor")),
         # annotations
         ("import torch\ndef f(opt: torch.optim.Optimizer):\n    opt.step\n", "opt.step", 4,
          Value("symbol", "torch.optim.Optimizer.step")),

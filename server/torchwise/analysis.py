@@ -1005,6 +1005,8 @@ class Analysis:
                 return iterable  # iterating a tensor yields tensors
             if self.is_subclass(iterable.qualname, "torch.utils.data.DataLoader") and binding.index is not None:
                 return Value("instance", TENSOR)  # for x, y in loader: (best guess)
+            if binding.index is not None and self._tensor_dataset(iterable):
+                return Value("instance", TENSOR)  # for x, y in TensorDataset(xs, ys): its tensors' rows
             return None
         if binding.kind == "with":
             return None
@@ -1012,6 +1014,9 @@ class Analysis:
             element = self.env.element(self, binding.node, value_scope, binding.index)
             if element is not None:  # one element of a tuple a function returns
                 return element
+        if binding.index is not None and binding.node.__class__ is ast.Subscript \
+                and self._tensor_dataset(self.resolve(binding.node.value, value_scope)):  # type: ignore[attr-defined]
+            return Value("instance", TENSOR)  # ``X, Y = dataset[:]``: its tensors, indexed (equine's train_model)
         value = self.resolve(binding.node, value_scope)
         if value is None:
             return None
@@ -1019,6 +1024,11 @@ class Analysis:
             # unpacking: tensors unpack to tensors; anything else is unknown
             return value if value.kind == "instance" and value.qualname == TENSOR else None
         return value
+
+    def _tensor_dataset(self, value: Value | None) -> bool:
+        """``value`` is a ``TensorDataset``: indexed, a tuple of its tensors' rows."""
+        return value is not None and value.kind == "instance" and self.is_subclass(
+            value.qualname, "torch.utils.data.TensorDataset")
 
     def _annotation_class(self, annotation: ast.AST, scope: Scope) -> str | None:
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):

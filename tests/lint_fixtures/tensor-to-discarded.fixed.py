@@ -169,3 +169,12 @@ def tensor_batches(loader, net, device):
     for x, target in loader:
         x = x.to(device)  # expect: tensor-to-discarded
         net(x)
+
+
+def split_and_move(dataset: TensorDataset, device):
+    # mit-ll-responsible-ai/equine (issue 206): indexed or iterated, a TensorDataset gives its tensors' rows
+    X, Y = dataset[:]
+    X = X.to(device)  # expect: tensor-to-discarded
+    for row, label in dataset:
+        label = label.cuda()  # expect: tensor-to-discarded
+    return X, Y
