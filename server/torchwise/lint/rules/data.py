@@ -53,13 +53,7 @@ def _workers(ctx: Context, call: ast.Call) -> str:
         if has_star_kwargs(call) or has_star_args(call):
             return "unknown"
         return "none"
-    number = int_value(value)
-    if number is None and isinstance(value, ast.Name):
-        number = _module_int(ctx, value)
-    if number is None and isinstance(value, ast.Attribute):
-        number = _set_just_before(ctx, value, call)
-        if number is None:
-            number = _argparse_default(ctx, value)
+    number = _int_at(ctx, value, call)
     if number is not None:
         return "some" if number > 0 else "none"
     for node in subtree(value):
@@ -220,6 +214,19 @@ def _local_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncF
     return {stmt.name: stmt for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
+def _int_at(ctx: Context, value: ast.expr, call: ast.Call) -> int | None:
+    """The integer ``value`` holds where ``call`` passes it: a literal, a module constant, a
+    config attribute set just before, a command-line option's default."""
+    number = int_value(value)
+    if number is None and isinstance(value, ast.Name):
+        number = _module_int(ctx, value)
+    if number is None and isinstance(value, ast.Attribute):
+        number = _set_just_before(ctx, value, call)
+        if number is None:
+            number = _argparse_default(ctx, value)
+    return number
+
+
 @rule(code="TW701", name="dataloader-workers-without-main-guard", group="data", severity="error",
       summary="A DataLoader with worker processes is iterated by import-time code with no "
               "`if __name__ == \"__main__\":` guard.", fix="unsafe",
@@ -229,8 +236,6 @@ def dataloader_workers_without_main_guard(ctx: Context):
         return  # a notebook: its kernel's ``__main__`` has no file, so spawned workers re-run no cell
     candidates = [c for c in index(ctx).calls_named({"DataLoader"})
                   if call_name(ctx, c, {"DataLoader"}) in DATALOADER and _workers(ctx, c) == "some"]
-    if not candidates:
-        return
     idx = index(ctx)
     import_time: list[ast.AST] = [*idx.import_time_loops, *idx.import_time_calls]
     uses: _Uses | None = None  # built for the first candidate built at import time
@@ -239,6 +244,10 @@ def dataloader_workers_without_main_guard(ctx: Context):
                "Python 3.14+), each worker re-imports this file and runs this code again, which fails "
                "with a RuntimeError. Move the training code into a function called under "
                "`if __name__ == \"__main__\":`.")
+    if idx.import_time_loops:  # 0. a loader a factory builds, bound and iterated by module-level code
+        yield from _factory_loaders(ctx, import_time, message, {id(c) for c in candidates})
+    if not candidates:
+        return
     # 1. built and iterated by module-level code
     at_import = {id(node) for node in idx.import_time_calls}
     for call in candidates:
@@ -280,6 +289,80 @@ def dataloader_workers_without_main_guard(ctx: Context):
                     "from code that runs at import time",
                     f"in `{fname}()`, which this file calls at import time"),
                     _main_guard_fix(ctx, starts[0]) if len(starts) == 1 else None)
+
+
+def _factory_loaders(ctx: Context, import_time: list[ast.AST], message: str, candidates: set[int]):
+    """``loader = get_loader(..., num_workers=opt.num_workers)`` at module level, iterated there,
+    where ``get_loader`` (of this file or another module of the project) returns the
+    ``DataLoader`` it builds with that many workers (daooshee/ReReVST-Code's ``train.py``)."""
+    uses: _Uses | None = None
+    for call in index(ctx).import_time_calls:
+        if call.func.__class__ not in (ast.Name, ast.Attribute) or id(call) in candidates:
+            continue
+        name = _bound_name(ctx, call)
+        if name is None:
+            continue
+        if uses is None:
+            uses = _Uses(import_time)
+        if not _iterates(call, name, uses, _rebound_at(ctx, name, call)):
+            continue
+        made = _factory_workers(ctx, call)
+        if made is not None:
+            shown, where = made
+            yield ctx.finding(call, message.replace("This DataLoader starts {n}", (
+                f"The DataLoader that `{ctx.text(call.func)}()` builds ({where}) starts {shown}")),
+                _main_guard_fix(ctx, call, name))
+
+
+def _factory_workers(ctx: Context, call: ast.Call) -> tuple[str, str] | None:
+    """(the workers, shown; where the loader is built) when ``call`` runs a module-level
+    function whose one ``return`` gives a ``DataLoader`` it builds, with workers that are
+    certainly more than 0 for this call: a literal, or its parameter, passed a known number
+    here or left at a positive default."""
+    from torchwise.analysis import parameter_defaults
+    from torchwise.lint.rules._weights import project_function
+
+    a = ctx.analysis
+    qualname = flow.safe_qualname(a, call.func)
+    if not qualname or qualname.startswith("torch."):
+        return None
+    found = project_function(a, qualname)
+    if found is None or found[1].__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) \
+            or flow.parent(found[0], found[1]) is not found[0].tree:
+        return None
+    other_a, func = found
+    returns = [n for n in flow.walk_local(other_a, func) if n.__class__ is ast.Return]
+    if len(returns) != 1 or returns[0].value is None:  # type: ignore[attr-defined]
+        return None
+    loader = returns[0].value  # type: ignore[attr-defined]
+    if loader.__class__ is ast.Name:
+        loader = flow.binding_value(other_a, loader)
+    other = ctx if other_a is a else Context(ctx.path, other_a.source, other_a, ctx.rule)
+    if loader.__class__ is not ast.Call or call_name(other, loader, {"DataLoader"}) not in DATALOADER \
+            or has_star_args(loader) or has_star_kwargs(loader):  # type: ignore[arg-type]
+        return None
+    value = argument(loader, "num_workers", 5)  # type: ignore[arg-type]
+    number = int_value(value) if value is not None else 0
+    shown = str(number)
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+    if number is None and value.__class__ is ast.Name and (value.id in params or any(  # type: ignore[union-attr]
+            p.arg == value.id for p in func.args.kwonlyargs)):  # type: ignore[attr-defined,union-attr]
+        pname = value.id  # type: ignore[union-attr]
+        passed = argument(call, pname, params.index(pname) if pname in params else None)
+        if passed is not None:
+            number = _int_at(ctx, passed, call)
+            default = _argparse_default(ctx, passed) if passed.__class__ is ast.Attribute else None
+            shown = f"`{ctx.text(passed)}` ({default} by default)" if default is not None \
+                and int_value(passed) is None else str(number)
+        elif not has_star_args(call) and not has_star_kwargs(call):
+            number = int_value(parameter_defaults(func.args).get(pname))  # type: ignore[attr-defined,arg-type]
+            shown = str(number)
+    if number is None or number <= 0:
+        return None
+    path = getattr(getattr(other_a, "env", None), "path", None)
+    where = flow.line_ref(other_a, loader.lineno) if other_a is a else (  # type: ignore[union-attr]
+        f"{path.name if path is not None else 'another module'}, line {loader.lineno}")  # type: ignore[union-attr]
+    return shown, where
 
 
 def _started_reader(ctx: Context, name: str, import_time: list[ast.AST], since: int = 0,
