@@ -4111,3 +4111,28 @@ def test_missing_no_grad_in_a_validation_helper_that_switches_no_mode() -> None:
                     "missing-no-grad") == []
     helper = source().replace("        for data in tq:\n", "        with utils.eval_mode(self.netG, no_grad=True):\n          for data in tq:\n")
     assert findings(helper, "missing-no-grad") == []  # (notmahi/bet: a helper that may turn gradients off)
+
+
+def test_missing_no_grad_in_a_validation_helper_of_a_library_model_the_script_trains() -> None:
+    """aiqm/torchani (pull request 560): the training script's ``validate()`` runs the global
+    ``model = torchani.nn.Sequential(...)``, a library's class not known here, over
+    ``validation = validation.collate(n).cache()``; the script's own epoch loop backpropagates
+    through the same global, so it has weights that record. A global of unknown type that the
+    file never trains stays unknown."""
+    source = (
+        "import torch\nimport torchani\n\ntraining, validation = torchani.data.load(path).split(0.8, None)\n"
+        "training = training.collate(256).cache()\nvalidation = validation.collate(256).cache()\n"
+        "model = torchani.nn.Sequential(aev_computer, nets)\nopt = torch.optim.AdamW(nets.parameters())\n\n\n"
+        "def validate():\n    total = 0.0\n    for properties in validation:\n"
+        "        _, predicted = model((properties['species'], properties['coordinates']))\n"
+        "        total += ((predicted - properties['energies']) ** 2).sum().item()\n    return total\n\n\n"
+        "for epoch in range(10):\n    rmse = validate()\n    for properties in training:\n"
+        "        _, predicted = model((properties['species'], properties['coordinates']))\n"
+        "        loss = ((predicted - properties['energies']) ** 2).mean()\n"
+        "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
+    )
+    assert [f.line for f in findings(source, "missing-no-grad")] == [14]
+    untrained = source.replace("        loss.backward()\n", "")
+    assert findings(untrained, "missing-no-grad") == []
+    shadowed = source.replace("def validate():\n", "def validate(model):\n")
+    assert findings(shadowed, "missing-no-grad") == []

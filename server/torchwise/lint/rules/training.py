@@ -4097,8 +4097,9 @@ def _validated_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Fin
         for call in flow.calls_in(a, loop):
             target = flow.dotted(call.func)
             model_type = flow.safe_type(a, call.func) if target else None
-            if not target or model_type is None or not flow.is_subclass(a, model_type, MODULE) \
-                    or id(call) in reported or flow.contains(loop.iter, call):
+            if not target or id(call) in reported or flow.contains(loop.iter, call) or not (
+                    model_type is not None and flow.is_subclass(a, model_type, MODULE)
+                    or model_type is None and _global_trained_in_file(ctx, func, call.func)):
                 continue
             if flow.under_grad_off(a, call) or _grad_handled(ctx, func, call, target) \
                     or _exercises_the_model(a, loop, call, target) or _model_takes_gradients(a, call, loop) \
@@ -4107,6 +4108,35 @@ def _validated_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Fin
             reported.add(id(call))
             yield _no_grad_finding(ctx, call, target, loop, func)
             break
+
+
+def _global_trained_in_file(ctx: Context, func: ast.AST, model: ast.expr) -> bool:
+    """``model``, a global of a type not known here (a library's: aiqm/torchani's
+    ``model = torchani.nn.Sequential(aev_computer, nn)``), is what the file's training loop
+    runs too, by the same global, and backpropagates through: it has weights that record."""
+    a = ctx.analysis
+    if model.__class__ is not ast.Name:
+        return False
+    name = model.id  # type: ignore[attr-defined]
+
+    def global_binding(node: ast.expr):
+        try:
+            found = a.lookup(name, a.scope_of(node), node.lineno)
+        except Exception:
+            return None
+        return found if found is not None and found is a.module_scope.bindings.get(name, [None])[-1] else None
+
+    binding = global_binding(model)
+    if binding is None or binding.kind != "assign":
+        return False  # (a parameter or a local of the helper: not the script's global)
+    for call in flow.index(a).calls_by_name.get(name, ()):
+        outer = flow.enclosing_function(a, call)
+        if call.func.__class__ is not ast.Name or outer is func or flow.under_grad_off(a, call) \
+                or global_binding(call.func) is not binding:
+            continue
+        if any(_has_backward(ctx, loop) for loop in flow.enclosing_loops(a, call)):
+            return True
+    return False
 
 
 def _under_an_unknown_context(a, loop: ast.AST, func: ast.AST) -> bool:
@@ -4133,10 +4163,20 @@ def _over_held_out_data(a, loop: ast.For, through_names: bool = True) -> bool:
         if through_names and it.__class__ is ast.Name:
             bound = flow.binding_value(a, it)  # type: ignore[arg-type]
             if bound.__class__ is ast.Call:
+                # (a method chain on the data: aiqm/torchani's ``validation = validation.collate(n).cache()``)
+                while bound.__class__ is ast.Call and bound.func.__class__ is ast.Attribute \
+                        and flow.last_name(bound.func) not in _ITERATION_WRAPPERS:  # type: ignore[attr-defined]
+                    bound = bound.func.value  # type: ignore[attr-defined]
+                if bound.__class__ is ast.Name and bound.id == it.id:  # type: ignore[attr-defined]
+                    break  # (the same name, rebound from itself)
                 it = bound  # type: ignore[assignment]
                 continue
         break
     return it.__class__ in (ast.Name, ast.Attribute) and bool(_HELD_OUT.match(flow.last_name(it) or ""))
+
+
+# calls that wrap what they iterate (their first argument), not methods of the data
+_ITERATION_WRAPPERS = frozenset(("tqdm", "enumerate", "iter", "trange", "track", "progress_bar"))
 
 
 def _backpropagates_itself(a, func: ast.AST, target: str) -> bool:
