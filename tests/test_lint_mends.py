@@ -131,6 +131,37 @@ def test_missing_eval_when_a_model_with_dropout_is_never_switched_to_eval() -> N
     assert namespace["model"].training is False
 
 
+def test_missing_eval_for_a_held_model_evaluated_batch_by_batch_under_no_grad() -> None:
+    """microsoft/robustdg (issue 30): ``get_test_accuracy`` walks the validation or the test
+    loader (bound on the arms of an ``if``) and evaluates ``self.phi``, a ResNet its class
+    builds, under a ``with torch.no_grad():`` per batch; nothing in the file switches modes.
+    Silent over training data, in a loop that trains, and for a model with no dropout or
+    batch norm, or an attribute assigned more than once."""
+    source = (
+        "import torch\nimport torchvision\n\n\nclass BaseAlgo:\n"
+        "    def __init__(self, val_loader, test_loader, train_loader):\n"
+        "        self.val_dataset, self.test_dataset = val_loader, test_loader\n"
+        "        self.train_dataset = train_loader\n"
+        "        self.phi = torchvision.models.resnet18()\n"
+        "        self.opt = torch.optim.SGD(self.phi.parameters(), lr=0.1)\n\n"
+        "    def get_test_accuracy(self, case):\n        acc = 0.0\n        if case == 'val':\n"
+        "            dataset = self.val_dataset\n        elif case == 'test':\n            dataset = self.test_dataset\n"
+        "        for batch_idx, (x, y) in enumerate(dataset):\n            with torch.no_grad():\n"
+        "                out = self.phi(x)\n                acc += (out.argmax(1) == y).sum().item()\n"
+        "        return acc\n"
+    )
+    assert [(f.line, f.message.split("`")[1]) for f in findings(source, "missing-eval")] == [(20, "self.phi")]
+    on_training_data = source.replace("            dataset = self.test_dataset\n", "            dataset = self.train_dataset\n")
+    assert findings(on_training_data, "missing-eval") == []
+    training = source.replace("                acc += (out.argmax(1) == y).sum().item()\n",
+                              "                acc += (out.argmax(1) == y).sum().item()\n"
+                              "            self.phi(x).sum().backward()\n            self.opt.step()\n")
+    assert findings(training, "missing-eval") == []
+    assert findings(source.replace("torchvision.models.resnet18()", "torch.nn.Linear(4, 2)"), "missing-eval") == []
+    reassigned = source.replace("        return acc\n", "        return acc\n\n    def load(self, net):\n        self.phi = net\n")
+    assert findings(reassigned, "missing-eval") == []
+
+
 def test_missing_eval_is_silent_once_the_file_switches_modes() -> None:
     source = NEVER_SWITCHED.replace("loader = [", "model.eval()\nloader = [")
     assert findings(source, "missing-eval") == []

@@ -3202,20 +3202,23 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
         done: set[str] = set()
         loops = [block] if isinstance(block, ast.For) else [
             n for n in flow.walk_local(a, block) if isinstance(n, (ast.For, ast.AsyncFor))]
-        if not loops and (block in passes or _fetches_held_out(a, block)):
+        if not loops and (block in passes or _fetches_held_out(a, block) or _per_batch_evaluation(ctx, block)):
             loops = [block]  # one pass over a held-out batch: ``x, y = next(iter(dataloader_test))``
         for loop in loops:
             for call in flow.calls_in(a, loop):
-                if not isinstance(call.func, ast.Name) or call.func.id in done \
+                if call.func.__class__ not in (ast.Name, ast.Attribute) \
                         or (loop is not block or block.__class__ is ast.For) and flow.contains(loop.iter, call):
                     continue
                 if flow.enclosing_function(a, call) is not flow.enclosing_function(a, block):
                     continue
-                value = flow.binding_value(a, call.func)
+                target = flow.dotted(call.func)
+                if not target or target in done:
+                    continue
+                value = flow.binding_value(a, call.func) if call.func.__class__ is ast.Name \
+                    else _held_construction(a, call.func)  # type: ignore[arg-type]
                 if value is None or not _builds_mode_dependent_module(a, value) or _repeated_sampling(a, loop, call) \
                         or _bare_dropout(a, value):
                     continue
-                target = call.func.id
                 done.add(target)
                 yield ctx.finding(
                     call,
@@ -3227,6 +3230,30 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                 )
     yield from _never_switched_by_callers(ctx)
     yield from _phases_never_switched(ctx)
+
+
+def _per_batch_evaluation(ctx: Context, block: ast.AST) -> bool:
+    """A ``no_grad`` block holding no loop, in a loop over held-out data that trains
+    nothing: each batch evaluated under its own ``with torch.no_grad():``
+    (microsoft/robustdg's ``get_test_accuracy``)."""
+    a = ctx.analysis
+    loops = flow.enclosing_loops(a, block)
+    if not loops:
+        return False
+    loop = loops[0]
+    return loop.__class__ is ast.For and flow.enclosing_function(a, loop) is flow.enclosing_function(a, block) \
+        and _over_held_out_data(a, loop) and not _has_backward(ctx, loop) and not _steps_in(ctx, loop)
+
+
+def _held_construction(a, attr: ast.Attribute) -> ast.expr | None:
+    """What ``self.<name>`` holds when its class assigns it once, the call that built it
+    (moves dropped: ``self.phi = resnet18().to(device)``)."""
+    if attr.value.__class__ is not ast.Name or attr.value.id != "self":  # type: ignore[attr-defined]
+        return None
+    assigned = flow.attribute_assignments(a, attr)
+    if len(assigned) != 1:
+        return None
+    return effects.unmoved(assigned[0][1])
 
 
 def _phases_never_switched(ctx: Context) -> Iterator[Finding]:
@@ -4162,6 +4189,14 @@ def _over_held_out_data(a, loop: ast.For, through_names: bool = True) -> bool:
             it = it.args[0]  # type: ignore[attr-defined]
         if through_names and it.__class__ is ast.Name:
             bound = flow.binding_value(a, it)  # type: ignore[arg-type]
+            values = flow.local_bindings(a, flow.enclosing_function(a, loop)).get(it.id) or ()  # type: ignore[attr-defined]
+            if len(values) > 1 and all(v.__class__ in (ast.Name, ast.Attribute) for v in values):
+                # bound on each arm of an ``if`` (microsoft/robustdg's ``dataset = self.val_dataset``
+                # or ``self.test_dataset`` by the case asked): held-out data on every one
+                return all(_HELD_OUT.match(flow.last_name(v) or "") for v in values)
+            if bound.__class__ is ast.Attribute and len(values) == 1:
+                it = bound  # type: ignore[assignment]
+                break
             if bound.__class__ is ast.Call:
                 # (a method chain on the data: aiqm/torchani's ``validation = validation.collate(n).cache()``)
                 while bound.__class__ is ast.Call and bound.func.__class__ is ast.Attribute \
