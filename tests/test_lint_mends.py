@@ -517,6 +517,45 @@ def test_batch_25_false_findings_are_mended() -> None:
     assert [f.line for f in findings(used, "softmax-without-dim")] == [21]
 
 
+def test_batch_124_halves_trained_by_hand_are_not_unregistered() -> None:
+    """Batch 124's review (WesleyHsieh0806/C3-SL): a plain list of modules whose class passes
+    the mode on to each element and builds one optimizer per element over its parameters is
+    trained by hand. Without the per-element optimizers, or without the ``train`` override,
+    the list is still reported."""
+    halves = (MENDS / "split_halves_trained_by_hand.py").read_text()
+    assert findings(halves, "unregistered-submodules") == []
+    shared = halves.replace(
+        "[torch.optim.Adam(model.parameters(), lr=learning_rate) for model in self.models]",
+        "torch.optim.Adam(self.parameters(), lr=learning_rate)")
+    assert [f.line for f in findings(shared, "unregistered-submodules")] == [11]
+    unmoded = halves.replace("    def train(self):\n        for model in self.models:\n            model.train()\n\n", "")
+    assert [f.line for f in findings(unmoded, "unregistered-submodules")] == [11]
+
+
+def test_batch_124_version_arms_and_switched_off_blocks() -> None:
+    """Batch 124's review: kexinyi/ns-vqa wraps inputs in ``Variable(..., volatile=True)`` only
+    in the arm of ``if cfg.PYTORCH_VERSION_LESS_THAN_040:`` (its config sets the flag from
+    torch's version), the API of those versions; jnhwkim/ban-vqa iterates a loader with workers
+    under ``if __name__=='__main2__':``, a block that never runs."""
+    arms = (
+        "import torch\nfrom torch.autograd import Variable\nfrom core.config import cfg\n\n\n"
+        "def prepare(data):\n    if cfg.PYTORCH_VERSION_LESS_THAN_040:\n"
+        "        return Variable(torch.from_numpy(data), volatile=True).cuda()\n"
+        "    else:\n        return torch.from_numpy(data).cuda()\n\n\n"
+        "def wrap(data):\n    return Variable(torch.from_numpy(data))\n"
+    )
+    assert [f.line for f in findings(arms, "autograd-variable-deprecated")] == [14]
+    switched_off = (
+        "from torch.utils.data import DataLoader\n\nif __name__=='__main2__':\n"
+        "    loader = DataLoader(range(10), 10, shuffle=True, num_workers=1)\n"
+        "    for i, batch in enumerate(loader):\n        print(batch)\n"
+    )
+    assert findings(switched_off, "dataloader-workers-without-main-guard") == []
+    for name in ("__mp_main__", "__main__"):  # (a spawned worker imports the file as ``__mp_main__``)
+        guarded = switched_off.replace("if __name__=='__main2__':", f"if __name__ == '{name}':")
+        assert len(findings(guarded, "dataloader-workers-without-main-guard")) == (1 if name == "__mp_main__" else 0)
+
+
 def test_batch_28_findings_are_mended() -> None:
     """Batch 28's review: a false finding and a missed one, each a reproduction of the code it quotes."""
     by_hand = (MENDS / "parameters_registered_by_hand.py").read_text()  # kefirski/pytorch_RVAE's Highway

@@ -92,6 +92,18 @@ def is_main_guard(stmt: ast.If) -> bool:
             and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
 
 
+def _never_imported_body(stmt: ast.If) -> bool:
+    """``if __name__ == "__main__":`` or a test of ``__name__`` against another literal
+    (jnhwkim/ban-vqa's ``if __name__=='__main2__':``, a block switched off): the body does
+    not run when the module is imported, by a worker process (``__mp_main__``) or anyone."""
+    test = stmt.test
+    if test.__class__ is not ast.Compare or len(test.ops) != 1 or test.ops[0].__class__ is not ast.Eq:  # type: ignore[attr-defined]
+        return False
+    sides = [test.left, test.comparators[0]]  # type: ignore[attr-defined]
+    return any(s.__class__ is ast.Name and s.id == "__name__" for s in sides) and any(  # type: ignore[attr-defined]
+        s.__class__ is ast.Constant and isinstance(s.value, str) and s.value != "__mp_main__" for s in sides)  # type: ignore[attr-defined]
+
+
 class Index:
     """Nodes of one tree by type, with parents, built in one walk, plus the call and
     name facts the rule modules look up (see ``rules/_calls.py``), from the same walk."""
@@ -226,7 +238,7 @@ class Index:
                 self.loops.append(node)
                 if top:
                     it_loops.append(node)
-            elif kind is If and top and is_main_guard(node):
+            elif kind is If and top and _never_imported_body(node):
                 guard = True
             if kind in scope_set:  # its own nodes: its own list, never at import time
                 push((local, top))

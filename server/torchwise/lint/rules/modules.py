@@ -517,7 +517,37 @@ def _hand_kept(ctx: Context, info) -> frozenset[str]:
         kept |= trained
     for method in info.methods.values():
         kept |= _handed_to_modules(ctx, method)
+    if trained - kept:
+        kept |= trained & _optimized_one_by_one(ctx, info)
     return frozenset(kept)
+
+
+def _optimized_one_by_one(ctx: Context, info) -> set[str]:
+    """The ``self.<attr>`` containers the class builds an optimizer for, element by element,
+    over each one's ``parameters()`` (``[torch.optim.Adam(m.parameters()) for m in
+    self.models]``): with a ``train`` override that passes the mode on, the class trains them
+    by hand, and nothing asks the wrapper's own ``parameters()`` (WesleyHsieh0806/C3-SL's
+    split-learning halves)."""
+    a = ctx.analysis
+    out: set[str] = set()
+    for node in ast.walk(info.node):
+        if node.__class__ in (ast.For, ast.AsyncFor):
+            pairs = [(node.target, node.iter, node.body)]  # type: ignore[attr-defined]
+        elif node.__class__ in (ast.ListComp, ast.GeneratorExp, ast.DictComp):
+            pairs = [(g.target, g.iter, [node.elt if node.__class__ is not ast.DictComp else node.value])  # type: ignore[attr-defined]
+                     for g in node.generators]  # type: ignore[attr-defined]
+        else:
+            continue
+        for target, it, body in pairs:
+            held = flow.dotted(it)
+            if not held or not held.startswith("self.") or held.count(".") != 1 or target.__class__ is not ast.Name:
+                continue
+            if any(c.__class__ is ast.Call and (flow.safe_qualname(a, c.func) or "").startswith("torch.optim.")  # type: ignore[attr-defined]
+                   and c.args and flow.method_name(c.args[0]) == "parameters"  # type: ignore[attr-defined]
+                   and flow.dotted(c.args[0].func.value) == target.id  # type: ignore[attr-defined]
+                   for part in body for c in ast.walk(part)):
+                out.add(held[len("self."):])
+    return out
 
 
 def _handed_to_modules(ctx: Context, method: ast.AST) -> set[str]:

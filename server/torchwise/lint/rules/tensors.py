@@ -8,7 +8,7 @@ from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Fix, rule
 from torchwise.lint.rules._calls import (
     MODULE, argument, as_receiver, call_name, calls, has_star_args, has_star_kwargs, index, int_value,
-    is_false, is_true, keyword, type_of,
+    in_compat_code, is_false, is_true, keyword, type_of,
 )
 
 INT_DTYPES = frozenset(
@@ -163,8 +163,8 @@ _VARIABLE = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Varia
       fix="safe")
 def autograd_variable_deprecated(ctx: Context):
     for call in calls(ctx, {"Variable"}):
-        if call_name(ctx, call, {"Variable"}) not in _VARIABLE:
-            continue
+        if call_name(ctx, call, {"Variable"}) not in _VARIABLE or in_compat_code(ctx, call):
+            continue  # (an arm of a version test: kexinyi/ns-vqa's ``if cfg.PYTORCH_VERSION_LESS_THAN_040:``)
         fix = None
         if len(call.args) == 1 and not isinstance(call.args[0], ast.Starred):
             data = call.args[0]
