@@ -245,7 +245,8 @@ def dataloader_workers_without_main_guard(ctx: Context):
                "with a RuntimeError. Move the training code into a function called under "
                "`if __name__ == \"__main__\":`.")
     if idx.import_time_loops:  # 0. a loader a factory builds, bound and iterated by module-level code
-        yield from _factory_loaders(ctx, import_time, message, {id(c) for c in candidates})
+        uses = _Uses(import_time)
+        yield from _factory_loaders(ctx, uses, message, {id(c) for c in candidates})
     if not candidates:
         return
     # 1. built and iterated by module-level code
@@ -291,23 +292,18 @@ def dataloader_workers_without_main_guard(ctx: Context):
                     _main_guard_fix(ctx, starts[0]) if len(starts) == 1 else None)
 
 
-def _factory_loaders(ctx: Context, import_time: list[ast.AST], message: str, candidates: set[int]):
+def _factory_loaders(ctx: Context, uses: "_Uses", message: str, candidates: set[int]):
     """``loader = get_loader(..., num_workers=opt.num_workers)`` at module level, iterated there,
     where ``get_loader`` (of this file or another module of the project) returns the
     ``DataLoader`` it builds with that many workers (daooshee/ReReVST-Code's ``train.py``)."""
-    uses: _Uses | None = None
     for call in index(ctx).import_time_calls:
         if call.func.__class__ not in (ast.Name, ast.Attribute) or id(call) in candidates:
             continue
         name = _bound_name(ctx, call)
-        if name is None:
-            continue
-        if uses is None:
-            uses = _Uses(import_time)
-        if not _iterates(call, name, uses, _rebound_at(ctx, name, call)):
+        if name is None or name not in uses.names:
             continue
         made = _factory_workers(ctx, call)
-        if made is not None:
+        if made is not None and _iterates(call, name, uses, _rebound_at(ctx, name, call)):
             shown, where = made
             yield ctx.finding(call, message.replace("This DataLoader starts {n}", (
                 f"The DataLoader that `{ctx.text(call.func)}()` builds ({where}) starts {shown}")),
@@ -319,14 +315,18 @@ def _factory_workers(ctx: Context, call: ast.Call) -> tuple[str, str] | None:
     function whose one ``return`` gives a ``DataLoader`` it builds, with workers that are
     certainly more than 0 for this call: a literal, or its parameter, passed a known number
     here or left at a positive default."""
-    from torchwise.analysis import parameter_defaults
+    from torchwise.analysis import LOCAL, parameter_defaults
     from torchwise.lint.rules._weights import project_function
 
     a = ctx.analysis
     qualname = flow.safe_qualname(a, call.func)
     if not qualname or qualname.startswith("torch."):
         return None
-    found = project_function(a, qualname)
+    if qualname.startswith(LOCAL):  # (the file's module-level functions, from the index: no scan)
+        local = index(ctx).functions.get(qualname[len(LOCAL):])
+        found = (a, local) if local is not None else None
+    else:
+        found = project_function(a, qualname) if a.env is not None and a.env.owns(qualname) else None
     if found is None or found[1].__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) \
             or flow.parent(found[0], found[1]) is not found[0].tree:
         return None
