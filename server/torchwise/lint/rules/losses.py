@@ -276,12 +276,21 @@ def _caller_arguments(ctx: Context, name: ast.Name) -> list[tuple[Context, ast.e
     params = func.args.posonlyargs + func.args.args
     if binding.index >= len(params) or params[binding.index].arg != name.id:
         return None
+    key = ("caller_arguments", id(func), binding.index, ctx.rule.name if ctx.rule is not None else None)
+    if key not in a.queries:  # (each loss call of the function asks again)
+        a.queries[key] = _find_caller_arguments(ctx, func, binding.index, name.id)
+    return a.queries[key]
+
+
+def _find_caller_arguments(ctx: Context, func, index: int, param: str) -> list[tuple[Context, ast.expr | None]] | None:
+    a = ctx.analysis
+    params = func.args.posonlyargs + func.args.args
     method = bool(params) and params[0].arg == "self"
     holder = flow.parent(a, func) if method else None
     typed = holder.__class__ is ast.ClassDef and flow.parent(a, holder) is a.tree \
         and not _decorated(func)  # (a method of a module-level class, on an instance)
     target = f"{LOCAL}{holder.name}.{func.name}" if typed else None  # type: ignore[union-attr]
-    position = binding.index - (1 if method else 0)
+    position = index - (1 if method else 0)
     out: list[tuple[Context, ast.expr | None]] = []
     for call in flow.calls_named(a, func.name):
         f = call.func
@@ -294,14 +303,14 @@ def _caller_arguments(ctx: Context, name: ast.Name) -> list[tuple[Context, ast.e
                 continue
         elif f.__class__ is not ast.Name:
             continue
-        out.append((ctx, argument(call, name.id, position if position >= 0 else None)))
+        out.append((ctx, argument(call, param, position if position >= 0 else None)))
     if typed and a.env is not None:
         elsewhere = _reach.callers_elsewhere(a, func)
         if elsewhere is None:
             return None
         for caller, call in elsewhere:
             other = Context(ctx.path, caller.source, caller, ctx.rule)  # type: ignore[attr-defined]
-            out.append((other, argument(call, name.id, position if position >= 0 else None)))
+            out.append((other, argument(call, param, position if position >= 0 else None)))
     return out
 
 
