@@ -889,6 +889,8 @@ class Summaries:
         called at ``call``: a target set only for some values of parameters takes the values
         the call passes as constants (none of them: the target keeps its mode); each element
         of a list or tuple written out in the call for a parameter's elements (``#0[]``)."""
+        if not inner.modes:
+            return []
         out = []
         cases: dict[str, list[tuple[int, object, str]]] = {}
         for t, i, value, mode in inner.conditioned:

@@ -296,12 +296,17 @@ def _factory_loaders(ctx: Context, uses: "_Uses", message: str, candidates: set[
     """``loader = get_loader(..., num_workers=opt.num_workers)`` at module level, iterated there,
     where ``get_loader`` (of this file or another module of the project) returns the
     ``DataLoader`` it builds with that many workers (daooshee/ReReVST-Code's ``train.py``)."""
-    for call in index(ctx).import_time_calls:
-        if call.func.__class__ not in (ast.Name, ast.Attribute) or id(call) in candidates:
+    idx = index(ctx)
+    parents, names, Assign, Name = idx.parents, uses.names, ast.Assign, ast.Name
+    for call in idx.import_time_calls:  # (most files' many calls: the bound ones, inline)
+        holder = parents.get(call)
+        if holder.__class__ is not Assign or len(holder.targets) != 1:  # type: ignore[union-attr]
             continue
-        name = _bound_name(ctx, call)
-        if name is None or name not in uses.names:
+        target = holder.targets[0]  # type: ignore[union-attr]
+        if target.__class__ is not Name or target.id not in names or id(call) in candidates \
+                or call.func.__class__ not in (Name, ast.Attribute):
             continue
+        name = target.id
         made = _factory_workers(ctx, call)
         if made is not None and _iterates(call, name, uses, _rebound_at(ctx, name, call)):
             shown, where = made
