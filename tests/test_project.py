@@ -129,6 +129,24 @@ def test_class_and_static_methods_parameters_have_what_their_calls_pass(tmp_path
     assert resolve(project, tmp_path / "trainer.py", trainer, static, len(static) - 1) == gelu
 
 
+def test_a_script_folders_own_module_is_not_another_roots_namesake(tmp_path: Path) -> None:
+    """xavysp/DexiNed keeps a TensorFlow port in ``DexiNed-TF2/`` (no import can name the
+    folder: its scripts run from it), whose ``run_model.py`` does ``from model import *``:
+    its own Keras ``model.py``, not the root's torch ``model.py``. The project names both
+    ``model``, so the import stays unknown rather than wrong. A script of the root still
+    imports the root's."""
+    write(tmp_path, {
+        "model.py": "import torch.nn as nn\n\n\nclass DexiNed(nn.Module):\n    pass\n",
+        "DexiNed-TF2/model.py": "import tensorflow as tf\n\n\nclass DexiNed(tf.keras.Model):\n    pass\n",
+    })
+    project = Project([str(tmp_path)])
+    text = "from model import *\nnet = DexiNed()\nnet\n"
+    script = tmp_path / "DexiNed-TF2" / "run_model.py"
+    assert resolve(project, script, text, "net\n", 0) is None
+    beside = tmp_path / "train.py"  # (a script of the root: the root's own model)
+    assert resolve(project, beside, text, "net\n", 0) == Value("instance", "model.DexiNed")
+
+
 def test_a_package_binding_its_submodule_s_name_to_a_class(tmp_path: Path) -> None:
     """UNet 3+'s ``unet/__init__.py`` imports the class ``UNet3Plus`` from the module
     ``unet/UNet3Plus.py``: ``from unet import UNet3Plus`` is the class (the package's

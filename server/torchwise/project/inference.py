@@ -178,6 +178,9 @@ class ProjectEnv:
 
     def _find_imported(self, qualname: str) -> str:
         resolver = self.project.resolver
+        if not self.package and self.path is not None \
+                and resolver.shadowed_in_script_root(self.path, qualname.partition(".")[0]):
+            return "<shadowed>." + qualname  # (its own module, which the project's name does not reach: unknown)
         name = beside(resolver, self.package, qualname)
         if name == qualname and self.path is not None and not resolver.is_module(qualname.partition(".")[0]):
             # a folder the script puts on ``sys.path`` itself (HRNet's ``import _init_paths``)

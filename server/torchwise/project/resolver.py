@@ -165,6 +165,18 @@ class Resolver:
     def is_module(self, module: str) -> bool:
         return self.find(module) is not None
 
+    def shadowed_in_script_root(self, path: Path, top: str) -> bool:
+        """``path`` sits at the top of a script root (a folder no import can name, whose
+        scripts run with it first on ``sys.path``) that holds its own module ``top``, while the
+        project's name ``top`` is another root's file: the script imports its own
+        (xavysp/DexiNed's ``DexiNed-TF2/run_model.py``: ``from model import *`` is the Keras
+        ``DexiNed-TF2/model.py``, not the root's torch ``model.py``)."""
+        holder = path.parent
+        if holder in self._folder_roots or holder not in self.roots or top in EXCLUDED_TOPS or not top.isidentifier():
+            return False
+        own = _module_file(os.path.join(holder, top))
+        return own is not None and self.find(top) != own
+
     def module_of(self, path: str | Path) -> str | None:
         """The dotted name a file is imported as (the innermost root that holds it wins)."""
         path = Path(path)
