@@ -324,6 +324,12 @@ def _factory_workers(ctx: Context, call: ast.Call) -> tuple[str, str] | None:
     from torchwise.lint.rules._weights import project_function
 
     a = ctx.analysis
+    root = call.func
+    while root.__class__ is ast.Attribute:
+        root = root.value  # type: ignore[attr-defined]
+    bound = a.module_scope.bindings.get(root.id) if root.__class__ is ast.Name else None  # type: ignore[attr-defined]
+    if not bound or bound[-1].kind not in ("def", "import"):
+        return None  # (a class, a builtin, a local value: no factory of the project; no resolution asked)
     qualname = flow.safe_qualname(a, call.func)
     if not qualname or qualname.startswith("torch."):
         return None
