@@ -1171,8 +1171,8 @@ def _names_bound_to_calls(ctx: Context, callee: str) -> set[str]:
 def _line_note(ctx: Context, source: Source, inp: ast.expr) -> str:
     if source.inline is not None:
         return ""
-    env = ctx.analysis.env
-    if source.module is not None and not (env is not None and source.module == env.module):
+    if source.module is not None:  # (found through another module's view: that text's line, which
+        # an edit of this buffer does not move, even where the module is this file's saved self)
         return f" ({source.module}, line {source.node.lineno})"  # type: ignore[attr-defined]
     return f" ({flow.line_ref(ctx.analysis, source.node.lineno)})"  # type: ignore[attr-defined]
 
