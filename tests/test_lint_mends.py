@@ -4206,3 +4206,22 @@ def test_missing_no_grad_in_a_validation_helper_of_a_library_model_the_script_tr
     assert findings(untrained, "missing-no-grad") == []
     shadowed = source.replace("def validate():\n", "def validate(model):\n")
     assert findings(shadowed, "missing-no-grad") == []
+
+
+def test_a_loss_helper_of_another_module_is_traced_through_every_callers_argument(tmp_path: Path, capsys,
+                                                                                  monkeypatch) -> None:
+    """``losses.py``'s ``ce(logits, target)`` wraps ``CrossEntropyLoss``; ``train.py`` hands it a
+    softmax. Every call in the project must pass the same kind: a second caller that passes
+    logits leaves the helper's input unknown."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "losses.py").write_text(
+        "import torch\n\n\ndef ce(logits, target):\n    return torch.nn.CrossEntropyLoss()(logits, target)\n")
+    (tmp_path / "train.py").write_text(
+        "import torch\nfrom losses import ce\n\n\ndef train(model, loader, optimizer):\n    for x, t in loader:\n"
+        "        optimizer.zero_grad()\n        loss = ce(torch.softmax(model(x), dim=-1), t)\n"
+        "        loss.backward()\n        optimizer.step()\n")
+    monkeypatch.chdir(tmp_path)
+    assert reported(capsys, "softmax-before-cross-entropy") == ["losses.py:5"]
+    (tmp_path / "evaluate.py").write_text(
+        "import losses\n\n\ndef evaluate(model, x, t):\n    return losses.ce(model(x), t).item()\n")
+    assert reported(capsys, "softmax-before-cross-entropy") == []

@@ -304,14 +304,26 @@ def _find_caller_arguments(ctx: Context, func, index: int, param: str) -> list[t
         elif f.__class__ is not ast.Name:
             continue
         out.append((ctx, argument(call, param, position if position >= 0 else None)))
-    if typed and a.env is not None:
-        elsewhere = _reach.callers_elsewhere(a, func)
-        if elsewhere is None:
-            return None
-        for caller, call in elsewhere:
+    module_level = not method and flow.parent(a, func) is a.tree
+    if (typed or module_level) and a.env is not None:
+        elsewhere = _reach.callers_elsewhere(a, func)  # (a loss helper of ``losses.py`` that ``train.py`` calls)
+        if elsewhere is None and typed:
+            return None  # (a function's calls in its file stand when the others cannot be known, as before)
+        for caller, call in elsewhere or ():
+            if module_level and call.func.__class__ is ast.Attribute and not _plain_module_call(caller, call):
+                return None  # (``obj.ce(...)``: not surely this function)
             other = Context(ctx.path, caller.source, caller, ctx.rule)  # type: ignore[attr-defined]
             out.append((other, argument(call, param, position if position >= 0 else None)))
     return out
+
+
+def _plain_module_call(a, call: ast.Call) -> bool:
+    """``losses.ce(...)``: a function called through the module it is imported from."""
+    try:
+        value = a.resolve(call.func.value, a.scope_of(call.func))  # type: ignore[attr-defined]
+    except Exception:  # the project model must never break a rule
+        return False
+    return value is not None and value.kind == "symbol"
 
 
 def _resolves_to(a, func: ast.Attribute, target: str) -> bool:
