@@ -82,26 +82,28 @@ def whole_module_query(key: str):
     return register
 
 
+def _names_tested(stmt: ast.If) -> list[object]:
+    """The literals ``stmt`` compares ``__name__`` with by ``==`` (either operand order);
+    [] when its test is no such comparison."""
+    test = stmt.test
+    if test.__class__ is not ast.Compare or len(test.ops) != 1 or test.ops[0].__class__ is not ast.Eq:  # type: ignore[attr-defined]
+        return []
+    sides = [test.left, test.comparators[0]]  # type: ignore[attr-defined]
+    if not any(s.__class__ is ast.Name and s.id == "__name__" for s in sides):  # type: ignore[attr-defined]
+        return []
+    return [s.value for s in sides if s.__class__ is ast.Constant]  # type: ignore[attr-defined]
+
+
 def is_main_guard(stmt: ast.If) -> bool:
     """``if __name__ == "__main__":`` (either operand order)."""
-    test = stmt.test
-    if not isinstance(test, ast.Compare) or len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
-        return False
-    sides = [test.left, test.comparators[0]]
-    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
-            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
+    return "__main__" in _names_tested(stmt)
 
 
 def _never_imported_body(stmt: ast.If) -> bool:
     """``if __name__ == "__main__":`` or a test of ``__name__`` against another literal
     (jnhwkim/ban-vqa's ``if __name__=='__main2__':``, a block switched off): the body does
     not run when the module is imported, by a worker process (``__mp_main__``) or anyone."""
-    test = stmt.test
-    if test.__class__ is not ast.Compare or len(test.ops) != 1 or test.ops[0].__class__ is not ast.Eq:  # type: ignore[attr-defined]
-        return False
-    sides = [test.left, test.comparators[0]]  # type: ignore[attr-defined]
-    return any(s.__class__ is ast.Name and s.id == "__name__" for s in sides) and any(  # type: ignore[attr-defined]
-        s.__class__ is ast.Constant and isinstance(s.value, str) and s.value != "__mp_main__" for s in sides)  # type: ignore[attr-defined]
+    return any(isinstance(v, str) and v != "__mp_main__" for v in _names_tested(stmt))
 
 
 class Index:
@@ -668,6 +670,15 @@ def statement_of(analysis: Analysis, node: ast.AST) -> ast.stmt | None:
     while current is not None and not isinstance(current, ast.stmt):
         current = parent(analysis, current)
     return current  # type: ignore[return-value]
+
+
+def assigned_value(analysis: Analysis, expr: ast.AST) -> ast.expr | None:
+    """The one value ``expr`` was given: a name's binding (``binding_value``), or what the
+    single assignment a class of the file makes to ``self.<attr>`` holds; else None."""
+    if expr.__class__ is ast.Name:
+        return binding_value(analysis, expr)  # type: ignore[arg-type]
+    assigned = attribute_assignments(analysis, expr)
+    return assigned[0][1] if len(assigned) == 1 else None
 
 
 def attribute_assignments(analysis: Analysis, expr: ast.AST) -> list:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from torchwise.analysis import Analysis, Scope, Value, parameter_defaults
-from torchwise.project.inference import canonical
+from torchwise.project.inference import canonical, decorated
 
 if TYPE_CHECKING:
     from torchwise.project.inference import ProjectEnv
@@ -259,8 +259,8 @@ def _param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, in
         sites = call_sites(env, analysis, func.name, target)
     default = _default(func, index)
     # a class method's ``cls`` is bound, on the class or an instance alike; a static method binds nothing
-    static = method and any(d.__class__ is ast.Name and d.id == "staticmethod" for d in func.decorator_list)
-    bound_first = method and any(d.__class__ is ast.Name and d.id == "classmethod" for d in func.decorator_list)
+    static = method and decorated(func, "staticmethod")
+    bound_first = method and decorated(func, "classmethod")
     for caller, module, call, scope in sites:
         count += 1
         if count > MAX_CALLS:

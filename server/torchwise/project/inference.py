@@ -245,7 +245,7 @@ class ProjectEnv:
         if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or binding.index is None:
             return None
         cls = owner.cls  # type: ignore[union-attr]
-        if cls is None and _decorated(func, "staticmethod"):  # (its scope keeps no class: find it)
+        if cls is None and decorated(func, "staticmethod"):  # (its scope keeps no class: find it)
             cls = next((c for c in analysis.classes.values() if c.methods.get(func.name) is func), None)
         local = f"{cls.qualname}.{func.name}" if cls is not None else LOCAL + func.name
         target = canonical(Value("symbol", local), self.module)
@@ -541,6 +541,6 @@ def _bare() -> Analysis:
     return _BARE[0]
 
 
-def _decorated(func: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+def decorated(func: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
     """``func`` has the decorator ``@name`` (``staticmethod``, ``classmethod``)."""
     return any(d.__class__ is ast.Name and d.id == name for d in func.decorator_list)  # type: ignore[attr-defined]

@@ -458,8 +458,7 @@ def _built_scheduler(a, expr: ast.expr) -> str | None:
             return None  # (``ReduceLROnPlateau`` on one arm of an ``if``, ``CosineAnnealingLR`` on the other:
             # brianw0924/ML2021's ``scheduler.step(val_acc)`` passes the plateau's metric)
     else:
-        assigned = flow.attribute_assignments(a, expr)
-        value = assigned[0][1] if len(assigned) == 1 else None
+        value = flow.assigned_value(a, expr)
     if value.__class__ is not ast.Call:
         return None
     qualname = flow.safe_qualname(a, value.func)  # type: ignore[union-attr]

@@ -288,7 +288,7 @@ def _find_caller_arguments(ctx: Context, func, index: int, param: str) -> list[t
     method = bool(params) and params[0].arg == "self"
     holder = flow.parent(a, func) if method else None
     typed = holder.__class__ is ast.ClassDef and flow.parent(a, holder) is a.tree \
-        and not _decorated(func)  # (a method of a module-level class, on an instance)
+        and not _has_decorators(func)  # (a method of a module-level class, on an instance)
     target = f"{LOCAL}{holder.name}.{func.name}" if typed else None  # type: ignore[union-attr]
     position = index - (1 if method else 0)
     out: list[tuple[Context, ast.expr | None]] = []
@@ -338,7 +338,7 @@ def _resolves_to(a, func: ast.Attribute, target: str) -> bool:
     return value.qualname == target or (module is not None and value.qualname == module + "." + target[len(LOCAL):])
 
 
-def _decorated(func: ast.AST) -> bool:
+def _has_decorators(func: ast.AST) -> bool:
     return bool(func.decorator_list)  # type: ignore[attr-defined]
 
 
@@ -846,16 +846,11 @@ def _construction(ctx: Context, expr: ast.expr) -> ast.Call | None:
     """The call that built the object ``expr`` names (``model`` or ``self.net``), less the
     moves that return the module itself (``Sequential(...).to(device)``: huggingface/peft's
     pvera example)."""
-    a = ctx.analysis
-    if isinstance(expr, ast.Name):
-        value = flow.binding_value(a, expr)
-        value = effects.unmoved(value) if value is not None else None
-        return value if isinstance(value, ast.Call) else None
-    assigned = flow.attribute_assignments(a, expr)
-    if len(assigned) == 1 and isinstance(assigned[0][1], ast.Call):
-        value = effects.unmoved(assigned[0][1])
-        return value if isinstance(value, ast.Call) else None
-    return None
+    value = flow.assigned_value(ctx.analysis, expr)
+    if value is None or (expr.__class__ is not ast.Name and value.__class__ is not ast.Call):
+        return None  # (an attribute's value must be a call before the moves are dropped)
+    value = effects.unmoved(value)
+    return value if isinstance(value, ast.Call) else None
 
 
 def _loss_calls(ctx: Context, functions: set[str], classes: set[str]) -> Iterator[tuple[ast.Call, ast.expr, str]]:

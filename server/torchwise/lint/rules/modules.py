@@ -531,14 +531,7 @@ def _optimized_one_by_one(ctx: Context, info) -> set[str]:
     a = ctx.analysis
     out: set[str] = set()
     for node in ast.walk(info.node):
-        if node.__class__ in (ast.For, ast.AsyncFor):
-            pairs = [(node.target, node.iter, node.body)]  # type: ignore[attr-defined]
-        elif node.__class__ in (ast.ListComp, ast.GeneratorExp, ast.DictComp):
-            pairs = [(g.target, g.iter, [node.elt if node.__class__ is not ast.DictComp else node.value])  # type: ignore[attr-defined]
-                     for g in node.generators]  # type: ignore[attr-defined]
-        else:
-            continue
-        for target, it, body in pairs:
+        for target, it, body in _iterations(node, dicts=True):
             held = flow.dotted(it)
             if not held or not held.startswith("self.") or held.count(".") != 1 or target.__class__ is not ast.Name:
                 continue
@@ -550,6 +543,19 @@ def _optimized_one_by_one(ctx: Context, info) -> set[str]:
     return out
 
 
+def _iterations(node: ast.AST, dicts: bool = False) -> list[tuple[ast.expr, ast.expr, list[ast.AST]]]:
+    """(target, iterable, body) of each iteration ``node`` makes: a ``for`` loop's, or each
+    generator of a list or generator comprehension (``dicts``: of a dict comprehension too),
+    whose body is its element."""
+    kind = node.__class__
+    if kind in (ast.For, ast.AsyncFor):
+        return [(node.target, node.iter, node.body)]  # type: ignore[attr-defined]
+    if kind in (ast.ListComp, ast.GeneratorExp) or (dicts and kind is ast.DictComp):
+        body = [node.value if kind is ast.DictComp else node.elt]  # type: ignore[attr-defined]
+        return [(g.target, g.iter, body) for g in node.generators]  # type: ignore[attr-defined]
+    return []
+
+
 def _handed_to_modules(ctx: Context, method: ast.AST) -> set[str]:
     """The ``self.<attr>`` containers whose elements ``method`` wraps in modules it builds,
     over a loop or comprehension (``enumerate`` too), not putting them back (``self.attr[i] =
@@ -557,13 +563,7 @@ def _handed_to_modules(ctx: Context, method: ast.AST) -> set[str]:
     a = ctx.analysis
     out: set[str] = set()
     for n in flow.walk_local(a, method):
-        if n.__class__ in (ast.For, ast.AsyncFor):
-            pairs = [(n.target, n.iter, n.body)]  # type: ignore[attr-defined]
-        elif n.__class__ in (ast.ListComp, ast.GeneratorExp):
-            pairs = [(g.target, g.iter, [n.elt]) for g in n.generators]  # type: ignore[attr-defined]
-        else:
-            continue
-        for target, it, body in pairs:
+        for target, it, body in _iterations(n):
             if it.__class__ is ast.Call and flow.last_name(it.func) == "enumerate" and it.args:
                 it = it.args[0]
             held = flow.dotted(it)

@@ -639,12 +639,7 @@ def _parameter_owners(a, opt: ast.expr) -> frozenset[str] | None:
     (``Adam(chain(self.G.parameters(), self.D.parameters()))`` -> ``{"self.G", "self.D"}``),
     from its one assignment (a local name, or ``self.x`` assigned once in its class);
     None where not known."""
-    built = None
-    if opt.__class__ is ast.Name:
-        built = flow.binding_value(a, opt)
-    elif opt.__class__ is ast.Attribute:
-        assigned = flow.attribute_assignments(a, opt)
-        built = assigned[0][1] if len(assigned) == 1 else None
+    built = flow.assigned_value(a, opt)
     if built.__class__ is not ast.Call:
         return None
     params = built.args[:1] or [k.value for k in built.keywords if k.arg == "params"]
@@ -3250,10 +3245,8 @@ def _held_construction(a, attr: ast.Attribute) -> ast.expr | None:
     (moves dropped: ``self.phi = resnet18().to(device)``)."""
     if attr.value.__class__ is not ast.Name or attr.value.id != "self":  # type: ignore[attr-defined]
         return None
-    assigned = flow.attribute_assignments(a, attr)
-    if len(assigned) != 1:
-        return None
-    return effects.unmoved(assigned[0][1])
+    value = flow.assigned_value(a, attr)
+    return effects.unmoved(value) if value is not None else None
 
 
 def _phases_never_switched(ctx: Context) -> Iterator[Finding]:
