@@ -970,11 +970,40 @@ class Analysis:
             arms = [arm for arm in (expr.body, expr.orelse) if not (isinstance(arm, ast.Constant) and arm.value is None)]
             values = [self.resolve(arm, scope) for arm in arms]
             return values[0] if values and values[0] is not None and all(v == values[0] for v in values) else None
+        if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
+            return self._either(expr, scope)
         if isinstance(expr, ast.Await):
             return None
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
             return None
         return None
+
+    def _either(self, expr: ast.BoolOp, scope: Scope) -> Value | None:
+        """``sampler or UniformSampler(diffusion)``: the value every operand holds, where they
+        agree; a parameter that defaults to None and that no call of the project hands an
+        object adds none (None constants neither)."""
+        found = None
+        for operand in expr.values:
+            if operand.__class__ is ast.Constant and operand.value is None:  # type: ignore[attr-defined]
+                continue
+            value = self.resolve(operand, scope)
+            if value is None:
+                if self._never_passed(operand, scope):
+                    continue
+                return None
+            if found is not None and value != found:
+                return None
+            found = value
+        return found
+
+    def _never_passed(self, expr: ast.expr, scope: Scope) -> bool:
+        if self.env is None or expr.__class__ is not ast.Name:
+            return False
+        binding = self.lookup(expr.id, scope, expr.lineno)  # type: ignore[attr-defined]
+        if binding is None or binding.kind != "param" or binding.node is not None or binding.qualname \
+                or binding.index is None:
+            return False
+        return self.env.never_passed(self, scope, binding)
 
     def _from_binding(self, binding: Binding, scope: Scope) -> Value | None:
         if binding.kind in ("import", "star"):

@@ -237,7 +237,8 @@ def _folder_of(project, path: Path | None) -> Path | None:
 def param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *,
                  method: bool) -> frozenset[Value] | None:
     """Every value the project's call sites pass (a shared ``train(net, ...)`` handed an
-    ``MLP`` and then a ``ConvNet``); None when one of them is not known."""
+    ``MLP`` and then a ``ConvNet``); None when one of them is not known, empty when none
+    passes an object (each passes None or leaves out a None default, or there is no call)."""
     try:
         return _param_values(env, analysis, func, target, index, method=method)
     except Incomplete:
@@ -284,7 +285,7 @@ def _param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, in
         if value is None:
             return None
         found.add(value)
-    return frozenset(found) if found else None
+    return frozenset(found)
 
 
 def _is_none(node: ast.expr | None) -> bool:

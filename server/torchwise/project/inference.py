@@ -17,7 +17,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from torchwise.analysis import LOCAL, MAX_DEPTH, Analysis, Binding, Scope, Value
+from torchwise.analysis import LOCAL, MAX_DEPTH, Analysis, Binding, Scope, Value, parameter_defaults
 from torchwise.lazy_pattern import lazy
 from torchwise.project.summaries import dunder_all
 from torchwise.project.model import digest_of
@@ -235,16 +235,41 @@ class ProjectEnv:
         values = self.param_values(analysis, scope, binding)
         return next(iter(values)) if values is not None and len(values) == 1 else None
 
-    def param_values(self, analysis: Analysis, scope: Scope, binding: Binding) -> frozenset[Value] | None:
-        """An un-annotated parameter: each value the project's call sites pass (None when
-        one is not known)."""
+    def never_passed(self, analysis: Analysis, scope: Scope, binding: Binding) -> bool:
+        """An un-annotated parameter that defaults to None and that no call of the project
+        hands an object (each passes None or leaves it out, or none calls the function):
+        ``schedule_sampler or UniformSampler(diffusion)`` is then the fallback's."""
+        owner = self._param_owner(scope, binding)
+        if owner is None:
+            return False
+        func = owner.node
+        params = func.args.posonlyargs + func.args.args + func.args.kwonlyargs
+        if binding.index >= len(params):  # type: ignore[operator]
+            return False
+        default = parameter_defaults(func.args).get(params[binding.index].arg)  # type: ignore[index]
+        if not (default.__class__ is ast.Constant and default.value is None):  # type: ignore[union-attr]
+            return False
+        return self.param_values(analysis, scope, binding) == frozenset()
+
+    @staticmethod
+    def _param_owner(scope: Scope, binding: Binding) -> Scope | None:
+        """The scope of the function whose parameter ``binding`` is."""
         owner = scope
         while owner is not None and not any(binding in bs for bs in owner.bindings.values()):
             owner = owner.parent
         func = owner.node if owner is not None else None
         if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or binding.index is None:
             return None
-        cls = owner.cls  # type: ignore[union-attr]
+        return owner
+
+    def param_values(self, analysis: Analysis, scope: Scope, binding: Binding) -> frozenset[Value] | None:
+        """An un-annotated parameter: each value the project's call sites pass (None when
+        one is not known; empty when none passes an object)."""
+        owner = self._param_owner(scope, binding)
+        if owner is None:
+            return None
+        func = owner.node
+        cls = owner.cls
         if cls is None and decorated(func, "staticmethod"):  # (its scope keeps no class: find it)
             cls = next((c for c in analysis.classes.values() if c.methods.get(func.name) is func), None)
         local = f"{cls.qualname}.{func.name}" if cls is not None else LOCAL + func.name

@@ -1,0 +1,3 @@
+from train_util import TrainLoop
+
+TrainLoop(data=[], num_timesteps=1000).run_loop("cpu")
