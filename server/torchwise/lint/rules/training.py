@@ -6079,6 +6079,11 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
             continue
         if not isinstance(added, (ast.Name, ast.Attribute)):
             continue
+        if added.__class__ is ast.Name and aug.target.__class__ is ast.Subscript:
+            found = _returned_loss_terms(ctx, aug, added, written)  # type: ignore[arg-type]
+            if found is not None:
+                yield found
+                continue
         value = flow.dotted(added)
         target = flow.dotted(aug.target) if not isinstance(aug.target, ast.Subscript) else None
         if not value or value == target or not _live_loss(a, aug, value, target):
@@ -6175,6 +6180,116 @@ def _returned_backpropagated(ctx: Context, aug: ast.AugAssign, call: ast.Call) -
         f"for as long as the total lives); add `{text}.item()`, or return `{loss}.item()` from `{name}`",
         Fix("unsafe", "Add `.item()`", (ctx.replace(call, f"{text}.item()"),)),
     )
+
+
+def _returned_loss_terms(ctx: Context, aug: ast.AugAssign, added: ast.Name, written: ast.expr) -> Finding | None:
+    """``total_loss[name] += loss_val * batch_size`` for ``name, loss_val in loss_each.items()``
+    (or ``loss_val in loss_each.values()``), where ``loss_each = self.train_one_batch(...)``
+    in the batch loop: the helper backpropagates ``loss`` and returns ``loss_item``, both from
+    ``loss, loss_item = self.loss_fn(...)``, and the loss object's ``__call__`` (``forward``)
+    returns ``loss_sum, loss_dict`` with ``loss_sum`` computed from ``loss_dict``: each value
+    is a term of the backpropagated loss, graph and all (MultimediaTechLab/YOLO#83)."""
+    a = ctx.analysis
+    loops = flow.enclosing_loops(a, aug)
+    terms = next((lp for lp in loops if lp.__class__ in (ast.For, ast.AsyncFor)
+                  and added.id in _loop_value_names(lp)), None)  # type: ignore[attr-defined]
+    if terms is None or flow.under_grad_off(a, aug):
+        return None
+    returned = terms.iter.func.value  # type: ignore[attr-defined]
+    call = flow.binding_value(a, returned)
+    batches = next((lp for lp in flow.enclosing_loops(a, terms) if call is not None and flow.contains(lp, call)), None)
+    if call.__class__ is not ast.Call or batches is None:
+        return None
+    summaries = _summaries(a)
+    helper = summaries.callee(call, flow.enclosing_function(a, aug))  # type: ignore[arg-type]
+    if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    unit = summaries.analysis_of(helper) or a
+    nodes = flow.walk_local(unit, helper)
+    returns = [n for n in nodes if n.__class__ is ast.Return]
+    names = {n.value.id for n in returns if n.value.__class__ is ast.Name}  # type: ignore[attr-defined]
+    if len(names) != 1 or len(returns) != len([n for n in returns if n.value.__class__ is ast.Name]):  # type: ignore[attr-defined]
+        return None
+    (kept,) = names
+    backwarded = {flow.dotted(flow.backward_target(n)) for n in nodes if flow.is_backward_call(n)}
+    pair = None
+    for n in nodes:
+        if n.__class__ is ast.Assign and len(n.targets) == 1 and n.targets[0].__class__ is ast.Tuple \
+                and n.value.__class__ is ast.Call:  # type: ignore[attr-defined]
+            elts = [flow.dotted(e) for e in n.targets[0].elts]  # type: ignore[attr-defined]
+            if kept in elts and any(e in backwarded for e in elts if e != kept):
+                pair = (n, elts.index(kept), next(i for i, e in enumerate(elts) if e != kept and e in backwarded))
+        elif n.__class__ is ast.Assign and kept in [flow.dotted(t) for t in n.targets]:  # type: ignore[attr-defined]
+            return None  # bound again in the helper: another value
+    if pair is None or not _sums_its_terms(unit, pair[0].value, pair[1], pair[2]):  # type: ignore[attr-defined]
+        return None
+    base = aug.target.value  # type: ignore[attr-defined]
+    target = flow.dotted(base)
+    if not target or any(n.__class__ is ast.Assign and target in [flow.dotted(t) for t in n.targets]  # type: ignore[attr-defined]
+                         for n in flow.walk_local(a, batches)) \
+            or _differentiated_after(a, batches, target) or _per_model_total(a, [batches], target):
+        return None
+    value = added.id
+    return ctx.finding(
+        aug,
+        f"`{ctx.text(aug)}` adds a term of the loss that `{flow.last_name(call.func)}()` backpropagated "
+        f"(its `{kept}` holds the terms `{flow.dotted(pair[0].targets[0].elts[pair[2]])}` sums), so the total "  # type: ignore[attr-defined]
+        f"joins the autograd graph: each iteration's graph stays chained to it (memory that grows for as long "
+        f"as the total lives); add `{value}.item()` (or `{value}.detach()`)",
+        Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(written, f"{value}.item()"),)),
+    )
+
+
+def _loop_value_names(loop: ast.For | ast.AsyncFor) -> tuple[str, ...]:
+    """The name a ``for`` binds to each value of ``d.items()`` (``for k, v in ...``) or
+    ``d.values()``, ``d`` a name; else none."""
+    it, target = loop.iter, loop.target
+    if it.__class__ is not ast.Call or it.func.__class__ is not ast.Attribute or it.args \
+            or it.func.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return ()
+    if it.func.attr == "items" and target.__class__ is ast.Tuple and len(target.elts) == 2 \
+            and target.elts[1].__class__ is ast.Name:  # type: ignore[attr-defined]
+        return (target.elts[1].id,)  # type: ignore[attr-defined]
+    if it.func.attr == "values" and target.__class__ is ast.Name:  # type: ignore[attr-defined]
+        return (target.id,)  # type: ignore[attr-defined]
+    return ()
+
+
+def _sums_its_terms(a, call: ast.Call, terms: int, total: int) -> bool:
+    """``call`` runs a loss object of the project (its ``__call__``, or ``forward`` for a
+    module) that returns a tuple whose element ``total`` is computed from its element
+    ``terms``, a dict it builds (``loss_sum = sum(list(loss_dict.values())) / len(loss_dict)``;
+    ``return loss_sum, loss_dict``)."""
+    qualname = flow.safe_type(a, call.func)
+    found = _weights.class_of_project(a, qualname) if qualname else None
+    if found is None:
+        return False
+    unit, info = found
+    method = info.methods.get("__call__") or info.methods.get("forward")
+    if method is None:
+        return False
+    nodes = flow.walk_local(unit, method)
+    returns = [n for n in nodes if n.__class__ is ast.Return]
+    if not returns:
+        return False
+    for ret in returns:
+        value = ret.value
+        if value.__class__ is not ast.Tuple or len(value.elts) <= max(terms, total) \
+                or value.elts[terms].__class__ is not ast.Name or value.elts[total].__class__ is not ast.Name:  # type: ignore[attr-defined]
+            return False
+        dict_name, total_name = value.elts[terms].id, value.elts[total].id  # type: ignore[attr-defined]
+        built = [n.value for n in nodes if n.__class__ is ast.Assign  # type: ignore[attr-defined]
+                 and [flow.dotted(t) for t in n.targets] == [dict_name]]  # type: ignore[attr-defined]
+        sums = [n.value for n in nodes if n.__class__ is ast.Assign  # type: ignore[attr-defined]
+                and [flow.dotted(t) for t in n.targets] == [total_name]]  # type: ignore[attr-defined]
+        if len(built) != 1 or built[0].__class__ is not ast.Dict or len(sums) != 1 \
+                or not any(n.__class__ is ast.Name and n.id == dict_name for n in ast.walk(sums[0])):  # type: ignore[attr-defined]
+            return False
+        if any(v.__class__ is ast.Call and (flow.method_name(v) in ("item", "detach", "tolist")  # type: ignore[attr-defined]
+                                            or flow.dotted(v.func) in ("float", "int"))  # type: ignore[attr-defined]
+               for v in built[0].values):  # type: ignore[attr-defined]
+            return False  # numbers, or terms cut from the graph
+    return True
 
 
 def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = False) -> bool:
