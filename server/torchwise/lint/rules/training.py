@@ -3419,7 +3419,45 @@ def _builds_mode_dependent_module(a, value: ast.expr, depth: int = 0) -> bool:
     if found is not None and found[0] is not a:  # a model class of another module of the project
         other, info = found
         return flow.is_subclass(other, info.qualname, "torch.nn.Module") and _init_builds_mode_layer(other, info, depth)
-    return False
+    return any(_builds_mode_dependent_module(unit, built, depth + 1) for unit, built in _returned_builds(a, value))
+
+
+def _returned_builds(a, call: ast.Call) -> list[tuple[object, ast.expr]]:
+    """The calls that build what a function or method of the project returns, each with
+    its analysis: ``return phi``, ``phi`` bound on each arm of an ``if`` (moves dropped:
+    ``phi = phi.to(device)``), or a call returned as such (microsoft/robustdg's
+    ``self.phi = self.get_model()``, whose ``get_resnet(...)`` returns a torchvision
+    ``resnet18`` or ``resnet50``). A model that one arm builds with dropout or batch norm is
+    evaluated so whenever that arm runs. None from a function that switches a mode itself."""
+    summaries = _summaries(a)
+    unit = a
+    try:
+        callee = summaries.callee(call, flow.enclosing_function(a, call))
+        if callee is not None:
+            unit = summaries.analysis_of(callee) or a
+        elif getattr(a, "env", None) is not None:  # a function of another module, effects or none
+            qualname = flow.safe_qualname(a, call.func)
+            found = a.env._function(a, qualname) if qualname and not qualname.startswith(LOCAL) else None
+            if found is not None:
+                unit, callee = found[0], found[1]
+    except Exception:  # the project model must never break a rule
+        return []
+    if not isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    nodes = flow.walk_local(unit, callee)
+    if any(n.__class__ is ast.Call and effects.mode_call(n) is not None for n in nodes):
+        return []  # (``model.eval()`` before ``return model``: it hands back a model in a mode of its own)
+    out: list[tuple[object, ast.expr]] = []
+    for ret in nodes:
+        if ret.__class__ is not ast.Return or ret.value is None:  # type: ignore[attr-defined]
+            continue
+        value = ret.value  # type: ignore[attr-defined]
+        if value.__class__ is ast.Name:
+            out += [(unit, effects.unmoved(n.value)) for n in nodes if n.__class__ is ast.Assign  # type: ignore[attr-defined]
+                    and any(t.__class__ is ast.Name and t.id == value.id for t in n.targets)]  # type: ignore[attr-defined]
+        else:
+            out.append((unit, effects.unmoved(value)))
+    return [(u, v) for u, v in out if v.__class__ is ast.Call]
 
 
 def _sequence_items(args: list[ast.expr]) -> list[ast.expr]:
@@ -6098,6 +6136,93 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
         )
     yield from _losses_kept_by_meters(ctx)
     yield from _losses_written_into_tensors(ctx)
+    yield from _losses_appended(ctx)
+
+
+def _losses_appended(ctx: Context) -> Iterator[Finding]:
+    """``outputs.append(output)`` in a training loop, ``output`` the loss it backpropagates (or
+    a dict whose item it does: ``output['loss'].backward()``, TRI-ML/packnet-sfm#51), or a term
+    of it (``loss, loss_chords, kl = compute_loss(data)``, the helper summing the terms it
+    returns beside the total: jacbz/Lofi#14), into a list started before the loop, in a loop
+    that steps an optimizer (each iteration a training step): the list keeps every
+    iteration's graph, as a ``total += loss`` would."""
+    a = ctx.analysis
+    for call in flow.calls_named(a, "append"):
+        if len(call.args) != 1 or call.keywords or call.func.__class__ is not ast.Attribute \
+                or flow.parent(a, call).__class__ is not ast.Expr:
+            continue
+        target = flow.dotted(call.func.value)  # type: ignore[attr-defined]
+        loops = flow.enclosing_loops(a, call)
+        if not loops or not _steps_in(ctx, loops[0]):
+            continue  # (a loop of tasks whose losses one step after it backpropagates: MAML's meta-batch)
+        if call.args[0].__class__ is not ast.Name:
+            last = _last_backpropagated(a, loops[0], target) if target and loops else None
+            if last is not None and not _list_emptied(a, loops[0], target) and not flow.under_grad_off(a, call) \
+                    and not _differentiated_after(a, loops[0], target) \
+                    and not any(n.__class__ is ast.Assign and target in [flow.dotted(t) for t in n.targets]  # type: ignore[attr-defined]
+                                for n in flow.walk_local(a, loops[0])):
+                yield ctx.finding(
+                    call,
+                    f"`{ctx.text(call)}` keeps each iteration's loss in `{target}`, and the loop backpropagates "
+                    f"`{ctx.text(last)}`: every loss in `{target}` keeps its autograd graph (memory that grows for "
+                    f"as long as `{target}` lives); backpropagate the loss itself and keep its `.item()`",
+                )
+            continue
+        value = call.args[0].id  # type: ignore[attr-defined]
+        if not target or not loops or _list_emptied(a, loops[0], target) \
+                or not _live_loss(a, call, value, target, items=True):
+            continue
+        if _a_loss_tensor(a, call, value):
+            yield ctx.finding(
+                call,
+                f"`{ctx.text(call)}` keeps the loss tensor itself in `{target}`, which outlives the iteration: "
+                f"each iteration's autograd graph stays referenced by it (memory that grows for as long as "
+                f"`{target}` lives); append `{value}.item()` (or `{value}.detach()`)",
+                Fix("unsafe", f"Append `{value}.item()`", (ctx.replace(call.args[0], f"{value}.item()"),)),
+            )
+            continue
+        item = next((ctx.text(t) for n in flow.walk_local(a, loops[0]) if flow.is_backward_call(n)
+                     and (t := flow.backward_target(n)).__class__ is ast.Subscript and flow.dotted(t.value) == value), value)
+        yield ctx.finding(
+            call,
+            f"`{ctx.text(call)}` keeps `{value}`, whose `{item}` is the loss tensor the loop backpropagates, in "
+            f"`{target}`, which outlives the iteration: each iteration's autograd graph stays referenced by it "
+            f"(memory that grows for as long as `{target}` lives); detach it first (`{item} = {item}.detach()`)",
+        )
+
+
+def _last_backpropagated(a, loop: ast.AST, target: str) -> ast.expr | None:
+    """The loop's ``target[-1].backward()`` target (rballester/tntorch#19: ``losses.append(...)``,
+    then ``losses[-1].backward(retain_graph=True)``), if any."""
+    for n in flow.walk_local(a, loop):
+        if flow.is_backward_call(n):
+            t = flow.backward_target(n)
+            if t.__class__ is ast.Subscript and flow.dotted(t.value) == target \
+                    and t.slice.__class__ is ast.UnaryOp and t.slice.operand.__class__ is ast.Constant \
+                    and t.slice.operand.value == 1:  # type: ignore[union-attr]
+                return t
+    return None
+
+
+def _list_emptied(a, loop: ast.AST, target: str) -> bool:
+    """The loop empties or trims the list (``losses.clear()``, ``losses.pop(0)``, ``del
+    losses[:]``): it keeps a bounded window, not every iteration."""
+    for n in flow.walk_local(a, loop):
+        if n.__class__ is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr in ("clear", "pop") \
+                and flow.dotted(n.func.value) == target:  # type: ignore[attr-defined]
+            return True
+        if n.__class__ is ast.Delete and any(t.__class__ is ast.Subscript and flow.dotted(t.value) == target
+                                             for t in n.targets):  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def _a_loss_tensor(a, node: ast.AST, value: str) -> bool:
+    """``value`` is itself backpropagated or a term of what is (not a dict of losses, whose
+    ``.item()`` would not be a number)."""
+    loop = flow.enclosing_loops(a, node)[0]
+    return any(flow.is_backward_call(n) and flow.dotted(flow.backward_target(n)) == value
+               for n in flow.walk_local(a, loop)) or _term_of_backwarded(a, loop, value, None)
 
 
 _TENSOR_FACTORIES = frozenset({"torch.zeros", "torch.ones", "torch.empty", "torch.full", "torch.zeros_like",
@@ -6329,12 +6454,52 @@ def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = F
     # ``reset``: the total starts again inside the loop (the loss of one gradient
     # accumulation window, pytorch/torchtune's recipes): its history does not grow
     # with the training loop, and it may have to stay a tensor (all_reduce)
-    if value not in backwarded or detached or reset or _window_total(a, node, loop, target) \
-            or _per_model_total(a, loops, target):
+    if (value not in backwarded and not _term_of_backwarded(a, loop, value, backwarded)) or detached or reset \
+            or _window_total(a, node, loop, target) or _per_model_total(a, loops, target):
         return False
     if target and (target in backwarded or _differentiated_after(a, loop, target)):
         return False  # summing losses to backward once: intended
     return not flow.under_grad_off(a, node)
+
+
+def _term_of_backwarded(a, loop: ast.AST, value: str, backwarded: set | None) -> bool:
+    """``value`` is a term of a loss the loop backpropagates: both come from one call of a
+    helper of the project (``loss, loss_chords, kl = compute_loss(data)``) whose returned
+    total is computed from the term it returns beside it (``loss_total = loss_chords +
+    loss_kl``; ``return loss_total, loss_chords, loss_kl``). ``backwarded``: the names the
+    loop backpropagates (None: find them)."""
+    if backwarded is None:
+        backwarded = {flow.dotted(flow.backward_target(n)) for n in flow.walk_local(a, loop) if flow.is_backward_call(n)}
+    for n in flow.walk_local(a, loop):
+        if n.__class__ is not ast.Assign or len(n.targets) != 1 or n.targets[0].__class__ is not ast.Tuple \
+                or n.value.__class__ is not ast.Call:  # type: ignore[attr-defined]
+            continue
+        names = [flow.dotted(e) for e in n.targets[0].elts]  # type: ignore[attr-defined]
+        if value not in names or not any(x in backwarded for x in names if x != value):
+            continue
+        summaries = _summaries(a)
+        helper = summaries.callee(n.value, flow.enclosing_function(a, n))  # type: ignore[attr-defined]
+        if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        unit = summaries.analysis_of(helper) or a
+        nodes = flow.walk_local(unit, helper)
+        returns = [r for r in nodes if r.__class__ is ast.Return]
+        term = names.index(value)
+        totals = [i for i, x in enumerate(names) if x != value and x in backwarded]
+        if not returns:
+            return False
+        for ret in returns:
+            elts = ret.value.elts if ret.value.__class__ is ast.Tuple else None  # type: ignore[attr-defined]
+            if elts is None or len(elts) != len(names) or elts[term].__class__ is not ast.Name:
+                return False
+            term_name = elts[term].id
+            sums = [elts[i].id for i in totals if elts[i].__class__ is ast.Name]
+            bound = [m.value for m in nodes if m.__class__ is ast.Assign and len(m.targets) == 1  # type: ignore[attr-defined]
+                     and flow.dotted(m.targets[0]) in sums]  # type: ignore[attr-defined]
+            if len(bound) != 1 or not any(x.__class__ is ast.Name and x.id == term_name for x in ast.walk(bound[0])):
+                return False
+        return True
+    return False
 
 
 def _differentiated_after(a, loop: ast.AST, total: str) -> bool:
@@ -6505,8 +6670,9 @@ def _window_total(a, aug: ast.AugAssign, loop: ast.AST, target: str | None) -> b
 
 
 def _a_zero(value: ast.expr) -> bool:
-    """A constant, or a tensor made of one (``torch.tensor(0.0, device=device)``, ``torch.zeros(1)``)."""
-    if value.__class__ is ast.Constant:
+    """A constant, an empty list, or a tensor made of one (``torch.tensor(0.0, device=device)``,
+    ``torch.zeros(1)``)."""
+    if value.__class__ is ast.Constant or (value.__class__ is ast.List and not value.elts):  # type: ignore[attr-defined]
         return True
     return value.__class__ is ast.Call and flow.last_name(value.func) in ("tensor", "zeros", "as_tensor") \
         and bool(value.args) and value.args[0].__class__ is ast.Constant  # type: ignore[attr-defined]
