@@ -7,7 +7,7 @@ import ast
 import re
 from typing import Iterator
 
-from torchwise.analysis import LOCAL, parameter_defaults
+from torchwise.analysis import LOCAL, MODULE, parameter_defaults
 from torchwise.lazy_pattern import lazy
 from torchwise.lint import flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
@@ -191,8 +191,65 @@ def _keyed_output(ctx: Context, expr: ast.Subscript, depth: int) -> Source | Non
         return None
     holder = expr.value
     if holder.__class__ is ast.Name and flow.binding_value(ctx.analysis, holder) is None:  # type: ignore[arg-type]
+        if _caller_arguments(ctx, holder) == []:  # type: ignore[arg-type]
+            return _own_output(ctx, holder, key.value, depth)  # type: ignore[arg-type,attr-defined]
         return _through_callers(ctx, holder, depth, key.value)  # type: ignore[arg-type,attr-defined]
     return _keyed(ctx, holder, key.value, depth)  # type: ignore[attr-defined]
+
+
+def _own_output(ctx: Context, name: ast.Name, key: str, depth: int) -> Source | None:
+    """``output['exist']`` in a head's ``loss(self, output, batch)`` that no call of the
+    project is seen to run (the head is built through a registry): the head's own
+    ``forward`` output, as heads are used (``out = self.heads(fea); self.heads.loss(out,
+    batch)``), when that ``forward`` builds a dict with the key (Turoad/lanedet#32:
+    ``LaneSeg.forward`` updates its dict with ``ExistHead``'s ``{'exist': sigmoid(x)}``)."""
+    a = ctx.analysis
+    found = _parameter(a, name)
+    if found is None:
+        return None
+    binding, func = found
+    params = func.args.posonlyargs + func.args.args
+    holder = flow.parent(a, func)
+    if binding.index != 1 or len(params) < 2 or params[0].arg != "self" or "loss" not in func.name.lower() \
+            or holder.__class__ is not ast.ClassDef:
+        return None
+    info = a.classes.get(holder)
+    if info is None or not flow.is_subclass(a, info.qualname, MODULE):
+        return None
+    return _keyed_in_forward(ctx, info, key, depth)
+
+
+def _keyed_in_forward(ctx: Context, info, key: str, depth: int) -> Source | None:
+    """The value under ``key`` of the dict the class's ``forward`` returns: written out, or
+    built empty and filled by ``.update(...)`` with the dicts its modules return
+    (``output = {}; output.update(self.exist(x)); return output``)."""
+    value = _forward_return(ctx, info, key)
+    if value is not None:
+        return trace(ctx, value, depth + 1, top=False)
+    forward = info.methods.get("forward")
+    if forward is None:
+        return None
+    a = ctx.analysis
+    nodes = flow.walk_local(a, forward)
+    returns = [n for n in nodes if n.__class__ is ast.Return and n.value is not None]  # type: ignore[attr-defined]
+    if len(returns) != 1 or returns[0].value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return None
+    name = returns[0].value.id  # type: ignore[attr-defined]
+    found: Source | None = None
+    for n in nodes:
+        if n.__class__ is ast.Assign and any(flow.dotted(t) == name for t in n.targets):  # type: ignore[attr-defined]
+            if not (n.value.__class__ is ast.Dict and not n.value.keys):  # type: ignore[attr-defined]
+                return None  # (only an empty dict, filled by updates)
+        elif n.__class__ is ast.Subscript and n.ctx.__class__ is ast.Store and flow.dotted(n.value) == name:  # type: ignore[attr-defined]
+            return None
+        elif n.__class__ is ast.Call and n.func.__class__ is ast.Attribute and n.func.attr == "update" \
+                and flow.dotted(n.func.value) == name and len(n.args) == 1 and n.args[0].__class__ is ast.Call:  # type: ignore[attr-defined]
+            source = _keyed(ctx, n.args[0], key, depth + 1)  # type: ignore[attr-defined]
+            if source is not None:
+                if found is not None:
+                    return None  # (two updates with the key: the later wins, unsure which runs)
+                found = source
+    return found
 
 
 def _keyed(ctx: Context, holder: ast.expr, key: str, depth: int) -> Source | None:

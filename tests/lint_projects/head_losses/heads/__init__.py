@@ -1,0 +1,2 @@
+from .exist_head import ExistHead
+from .lane_seg import LaneSeg
