@@ -3242,8 +3242,14 @@ def _per_batch_evaluation(ctx: Context, block: ast.AST) -> bool:
 
 def _held_construction(a, attr: ast.Attribute) -> ast.expr | None:
     """What ``self.<name>`` holds when its class assigns it once, the call that built it
-    (moves dropped: ``self.phi = resnet18().to(device)``)."""
+    (moves dropped: ``self.phi = resnet18().to(device)``). None in a module class: a
+    submodule's mode is its parent's, switched with it (ZJULiHongxin/HRNet-Hand-Pose-
+    Estimation runs its frozen ``self.HRNet`` under no_grad inside ``forward``)."""
     if attr.value.__class__ is not ast.Name or attr.value.id != "self":  # type: ignore[attr-defined]
+        return None
+    owner = next((n for n in flow.ancestors(a, attr) if n.__class__ is ast.ClassDef), None)
+    info = a.classes.get(owner) if owner is not None else None
+    if info is not None and flow.is_subclass(a, info.qualname, MODULE):
         return None
     value = flow.assigned_value(a, attr)
     return effects.unmoved(value) if value is not None else None
