@@ -54,3 +54,17 @@ def optimize(parameters, loss_function, tol=1e-4):
         losses[-1].backward(retain_graph=True)
         optimizer.step()
     return losses
+
+
+def fit_by_hand(X, Y, w, b, lr, epochs):
+    """A course's linear regression: parameters updated by hand, each loss kept for a plot."""
+    LOSS = []
+    for epoch in range(epochs):
+        loss = ((w * X + b - Y) ** 2).mean()
+        LOSS.append(loss)  # expect: loss-accumulated-without-item
+        loss.backward()
+        w.data = w.data - lr * w.grad.data
+        b.data = b.data - lr * b.grad.data
+        w.grad.data.zero_()
+        b.grad.data.zero_()
+    return LOSS

@@ -6150,8 +6150,8 @@ def _losses_appended(ctx: Context) -> Iterator[Finding]:
     a dict whose item it does: ``output['loss'].backward()``, TRI-ML/packnet-sfm#51), or a term
     of it (``loss, loss_chords, kl = compute_loss(data)``, the helper summing the terms it
     returns beside the total: jacbz/Lofi#14), into a list started before the loop, in a loop
-    that steps an optimizer (each iteration a training step): the list keeps every
-    iteration's graph, as a ``total += loss`` would."""
+    that steps an optimizer or updates parameters by hand (each iteration a training step):
+    the list keeps every iteration's graph, as a ``total += loss`` would."""
     a = ctx.analysis
     for call in flow.calls_named(a, "append"):
         if len(call.args) != 1 or call.keywords or call.func.__class__ is not ast.Attribute \
@@ -6159,7 +6159,7 @@ def _losses_appended(ctx: Context) -> Iterator[Finding]:
             continue
         target = flow.dotted(call.func.value)  # type: ignore[attr-defined]
         loops = flow.enclosing_loops(a, call)
-        if not loops or not _steps_in(ctx, loops[0]):
+        if not loops or not (_steps_in(ctx, loops[0]) or _updates_by_hand(a, loops[0])):
             continue  # (a loop of tasks whose losses one step after it backpropagates: MAML's meta-batch)
         if call.args[0].__class__ is not ast.Name:
             last = _last_backpropagated(a, loops[0], target) if target and loops else None
@@ -6195,6 +6195,20 @@ def _losses_appended(ctx: Context) -> Iterator[Finding]:
             f"`{target}`, which outlives the iteration: each iteration's autograd graph stays referenced by it "
             f"(memory that grows for as long as `{target}` lives); detach it first (`{item} = {item}.detach()`)",
         )
+
+
+def _updates_by_hand(a, loop: ast.AST) -> bool:
+    """The loop applies gradients itself: it reads a ``.grad`` and writes in place (``w.data
+    = w.data - lr * w.grad.data``, ``w -= lr * w.grad``, ``p.sub_(...)``): a training step
+    without an optimizer (a course's linear regression by hand)."""
+    nodes = flow.walk_local(a, loop)
+    if not any(n.__class__ is ast.Attribute and n.attr == "grad" for n in nodes):  # type: ignore[attr-defined]
+        return False
+    return any(n.__class__ is ast.AugAssign
+               or (n.__class__ is ast.Assign and any(t.__class__ is ast.Attribute and t.attr == "data"  # type: ignore[attr-defined]
+                                                     for t in n.targets))  # type: ignore[attr-defined]
+               or (n.__class__ is ast.Call and flow.method_name(n) in ("sub_", "add_", "copy_"))  # type: ignore[arg-type]
+               for n in nodes)
 
 
 def _last_backpropagated(a, loop: ast.AST, target: str) -> ast.expr | None:
