@@ -4225,3 +4225,31 @@ def test_a_loss_helper_of_another_module_is_traced_through_every_callers_argumen
     (tmp_path / "evaluate.py").write_text(
         "import losses\n\n\ndef evaluate(model, x, t):\n    return losses.ce(model(x), t).item()\n")
     assert reported(capsys, "softmax-before-cross-entropy") == []
+
+
+def test_missing_eval_offers_no_fix_when_the_models_forward_sets_the_mode_itself() -> None:
+    """fatchord/WaveRNN's Tacotron calls ``self.eval()`` or ``self.train()`` in ``forward`` by an
+    argument: the loop does evaluate in train mode, but an ``eval()`` before it would be undone
+    by the next call (review batch 126)."""
+    source = (
+        "import torch\nfrom torch import nn\n\n\n"
+        "class Tacotron(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 8)\n"
+        "        self.drop = nn.Dropout(0.5)\n\n"
+        "    def forward(self, x, m, generate_gta=False):\n"
+        "        if generate_gta:\n            self.eval()\n        else:\n            self.train()\n"
+        "        return self.drop(self.fc(x))\n\n\n"
+        "def train_then_create_gta_features(train_set):\n"
+        "    model = Tacotron()\n    optimizer = torch.optim.Adam(model.parameters())\n    model.train()\n"
+        "    for x, m in train_set:\n"
+        "        loss = model(x, m).mean()\n        optimizer.zero_grad()\n        loss.backward()\n"
+        "        optimizer.step()\n"
+        "    with torch.no_grad():\n"
+        "        for x, mels in train_set:\n"
+        "            print(model(x, mels))\n")
+    (found,) = findings(source, "missing-eval")
+    assert "sets the mode itself (`self.eval()`, line 13)" in found.message
+    assert found.fix is None
+    plain = source.replace("        if generate_gta:\n            self.eval()\n        else:\n            self.train()\n", "")
+    (found,) = findings(plain, "missing-eval")
+    assert found.fix is not None and "call `model.eval()` before the loop" in found.message

@@ -2154,6 +2154,16 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                     "this evaluation loop (dropout and batch norm behave as in training); remove it",
                 )
                 continue
+            switched = _forward_sets_mode(a, _run_of_target(a, call, target))
+            if switched is not None:  # (an ``eval()`` before the loop would be undone by the call: no fix)
+                yield ctx.finding(
+                    call,
+                    f"`{target}` is in train mode here (dropout and batch norm behave as in training), yet "
+                    f"this loop evaluates it; its `forward` sets the mode itself (`{ast.unparse(switched[1])}`, "
+                    f"{_where(a, *switched)}), so a `{target}.eval()` before the loop would be undone: call it "
+                    f"so that its `forward` takes its evaluation arm",
+                )
+                continue
             branch = _forward_returns_by_mode(a, _run_of_target(a, call, target))
             if branch is not None:  # (``eval()`` alone would change what this loop is handed: no fix)
                 yield ctx.finding(
@@ -2179,6 +2189,24 @@ def _where(a, owner, node: ast.AST) -> str:
     if owner is a or not module:
         return flow.line_ref(owner, node.lineno)  # type: ignore[arg-type]
     return f"{module}, line {node.lineno}"
+
+
+def _forward_sets_mode(a, call: ast.Call) -> tuple[object, ast.Call] | None:
+    """The called model's class (of the file or the project) has a ``forward`` that calls
+    ``self.train()`` or ``self.eval()`` (fatchord/WaveRNN's Tacotron: ``self.eval()`` if
+    ``generate_gta`` else ``self.train()``): each call sets the mode. (Its analysis, the
+    mode call), or None."""
+    found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
+    if found is None:
+        return None
+    owner, info = found
+    forward = info.methods.get("forward")
+    if forward is None:
+        return None
+    for n in ast.walk(forward):
+        if n.__class__ is ast.Call and (mode := effects.mode_call(n)) is not None and mode[0] == "self":  # type: ignore[arg-type]
+            return owner, n  # type: ignore[return-value]
+    return None
 
 
 def _forward_returns_by_mode(a, call: ast.Call) -> tuple[object, ast.If] | None:
