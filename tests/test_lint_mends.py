@@ -4253,3 +4253,37 @@ def test_missing_eval_offers_no_fix_when_the_models_forward_sets_the_mode_itself
     plain = source.replace("        if generate_gta:\n            self.eval()\n        else:\n            self.train()\n", "")
     (found,) = findings(plain, "missing-eval")
     assert found.fix is not None and "call `model.eval()` before the loop" in found.message
+
+
+def test_missing_eval_train_mode_set_at_the_top_of_an_evaluation_function() -> None:
+    """sshaoshuai/Pointnet2.PyTorch#28: ``eval_one_epoch`` starts with ``model.train()``, pasted
+    from the training function, and loops over the held-out loader (its caller holds the
+    no_grad). Train mode set right before a ``no_grad`` block of the function's own is a choice
+    (batch statistics wanted) and stays silent."""
+    source = (
+        "import torch\nfrom torch import nn\n\n"
+        "model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.Dropout(0.5), nn.Linear(4, 1))\n\n\n"
+        "def eval_one_epoch(model, eval_loader):\n"
+        "    model.train()\n"
+        "    ious = []\n"
+        "    for x, y in eval_loader:\n"
+        "        pred = model(x)\n"
+        "        ious.append(((pred > 0) == y).float().mean().item())\n"
+        "    return sum(ious) / len(ious)\n\n\n"
+        "def recalibrate(model, eval_loader):\n"
+        "    model.train()\n"
+        "    with torch.no_grad():\n"
+        "        for x, y in eval_loader:\n"
+        "            model(x)\n\n\n"
+        "def main(train_loader, eval_loader):\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    for x, y in train_loader:\n"
+        "        opt.zero_grad()\n        nn.functional.mse_loss(model(x), y).backward()\n        opt.step()\n"
+        "    with torch.no_grad():\n"
+        "        print(eval_one_epoch(model, eval_loader))\n"
+        "    recalibrate(model, eval_loader)\n"
+    )
+    (found,) = findings(source, "missing-eval")
+    assert found.line == 11 and "`model.train()` (line 8) puts `model` in train mode" in found.message
+    (edit,) = found.fix.edits
+    assert (edit.line, edit.content) == (8, "model.eval()")

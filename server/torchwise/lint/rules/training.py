@@ -2154,6 +2154,17 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                     "this evaluation loop (dropout and batch norm behave as in training); remove it",
                 )
                 continue
+            pasted = _train_statement_before(a, block, target) if block.__class__ not in (ast.With, ast.AsyncWith) \
+                and _trains_nothing(ctx, flow.enclosing_function(a, block)) else None
+            if pasted is not None:  # (``model.train()`` at the top of an evaluation function)
+                yield ctx.finding(
+                    call,
+                    f"`{ctx.text(pasted)}` ({flow.line_ref(a, pasted.lineno)}) puts `{target}` in train mode right "
+                    f"before this evaluation loop, in a function that trains nothing (dropout and batch norm "
+                    f"behave as in training); call `{target}.eval()` there instead",
+                    Fix("unsafe", f"Call `{target}.eval()` instead", (ctx.replace(pasted.value, f"{target}.eval()"),)),  # type: ignore[attr-defined]
+                )
+                continue
             switched = _forward_sets_mode(a, _run_of_target(a, call, target))
             if switched is not None:  # (an ``eval()`` before the loop would be undone by the call: no fix)
                 yield ctx.finding(
@@ -2234,10 +2245,13 @@ def _forward_returns_by_mode(a, call: ast.Call) -> tuple[object, ast.If] | None:
 
 def _train_mode_chosen_for_the_block(a, block: ast.AST, target: str) -> bool:
     """A function that trains nothing itself sets ``target.train()`` as a statement just
-    before the ``no_grad`` block (only statements that neither call nor mention ``target``
+    before its own ``no_grad`` block (only statements that neither call nor mention ``target``
     between): train mode chosen for this pass on purpose, batch statistics wanted
     (NAS-Bench-201's ``valid_func`` evaluates a weight-sharing supernet so; ms-loss's XBM
     fills its memory bank so), not a mode left over from training."""
+    if block.__class__ not in (ast.With, ast.AsyncWith):
+        return False  # (a loop over held-out data, no no_grad of its own: sshaoshuai/Pointnet2.PyTorch's
+        # ``eval_one_epoch`` starts with ``model.train()`` pasted from the training function)
     func = flow.enclosing_function(a, block)
     if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or _train_statement_before(a, block, target) is None:
         return False
