@@ -90,6 +90,23 @@ def test_an_import_the_roots_lack_is_found_beside_the_importing_file(tmp_path: P
     assert resolve(project, elsewhere, text, "helpers.act", 9) == Value("symbol", "helpers.act")
 
 
+def test_a_package_module_imports_its_own_package_through_the_folder_above(tmp_path: Path) -> None:
+    """``lib/model/detector.py`` importing ``model.heads`` runs with ``lib/`` on ``sys.path``
+    (ignacio-rocco/detectorch): the file's own package, when that module of it exists. A
+    standard module's name stays the standard module's (``json.decoder`` in ``lib/json/``)."""
+    write(tmp_path, {
+        "lib/__init__.py": "", "lib/model/__init__.py": "",
+        "lib/model/heads.py": "import torch.nn as nn\nact = nn.GELU()\n",
+        "lib/json/__init__.py": "", "lib/json/decoder.py": "import torch.nn as nn\nact = nn.GELU()\n",
+    })
+    project = Project([str(tmp_path)])
+    text = "from model.heads import act\nfrom json.decoder import JSONDecoder\nact\nJSONDecoder\n"
+    assert resolve(project, tmp_path / "lib" / "model" / "detector.py", text, "\nact\n", 1) == Value(
+        "instance", "torch.nn.GELU")
+    assert resolve(project, tmp_path / "lib" / "json" / "codec.py", text, "\nJSONDecoder\n", 1) == Value(
+        "symbol", "json.decoder.JSONDecoder")
+
+
 def test_a_constructor_parameter_has_what_the_class_calls_pass_or_its_default(tmp_path: Path) -> None:
     """``Trainer(loss_func=nn.CrossEntropyLoss())`` types ``__init__``'s ``loss_func`` (IBM's
     dstc-noesis keeps it on ``self``); a call that leaves it out passes its default; a subclass

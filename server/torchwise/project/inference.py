@@ -66,6 +66,20 @@ def function_node(analysis: Analysis, local_name: str) -> ast.FunctionDef | ast.
     return None
 
 
+def _own_package_by_path(resolver, outer: str, qualname: str) -> bool:
+    """``from model.generate_proposals import X`` in ``lib/model/detector.py``, run with ``lib/``
+    on ``sys.path`` (ignacio-rocco/detectorch): the file's own package, named from the folder
+    above it, when the import names a module of it that exists (``lib.model.generate_proposals``),
+    and no standard module has the top name (``import json`` in ``mylib/json/`` is the
+    standard library's)."""
+    import sys
+
+    parts = qualname.split(".")
+    if len(parts) < 2 or parts[0] in sys.stdlib_module_names:
+        return False
+    return resolver.is_module(f"{outer}.{parts[0]}.{parts[1]}")
+
+
 def beside(resolver, folder: str | None, qualname: str) -> str:
     """``qualname`` imported by a file of the module folder ``folder`` (see ``ProjectEnv.imported``)."""
     if not folder:
@@ -77,13 +91,15 @@ def beside(resolver, folder: str | None, qualname: str) -> str:
         # a module of a package that a script imports: the script's folder, further up, is
         # on sys.path (GuanshuoXu/SIIM-FISABIO-RSNA's ``fold0/effdet/efficientdet.py`` imports
         # ``timm``, bundled beside it in ``fold0/``): the nearest folder above that holds it
-        # (a plain folder, not a package: a script's; never torch, nor a package the file is in)
+        # (a plain folder, not a package: a script's; never torch, nor a package the file is in
+        # unless the import names a module of it: ``_own_package_by_path``)
         outer = folder.rpartition(".")[0]
         while outer and top not in EXCLUDED_TOPS:
             candidate = f"{outer}.{top}"
-            if not f"{folder}.".startswith(f"{candidate}.") and resolver.is_module(candidate):
+            own = f"{folder}.".startswith(f"{candidate}.")
+            if (not own or _own_package_by_path(resolver, outer, qualname)) and resolver.is_module(candidate):
                 where = resolver.find(outer)
-                if where is not None and where.is_dir():
+                if where is not None and (where.is_dir() or own):
                     return f"{outer}.{qualname}"
             outer = outer.rpartition(".")[0]
         return qualname
