@@ -317,7 +317,7 @@ def _factory_loaders(ctx: Context, uses: "_Uses", message: str, candidates: set[
 
 def _factory_workers(ctx: Context, call: ast.Call) -> tuple[str, str] | None:
     """(the workers, shown; where the loader is built) when ``call`` runs a module-level
-    function whose one ``return`` gives a ``DataLoader`` it builds, with workers that are
+    function each of whose ``return``s gives a ``DataLoader`` it builds, with workers that are
     certainly more than 0 for this call: a literal, or its parameter, passed a known number
     here or left at a positive default."""
     from torchwise.analysis import LOCAL, parameter_defaults
@@ -343,9 +343,19 @@ def _factory_workers(ctx: Context, call: ast.Call) -> tuple[str, str] | None:
         return None
     other_a, func = found
     returns = [n for n in flow.walk_local(other_a, func) if n.__class__ is ast.Return]
-    if len(returns) != 1 or returns[0].value is None:  # type: ignore[attr-defined]
+    if not returns or any(r.value is None for r in returns):  # type: ignore[attr-defined]
         return None
-    loader = returns[0].value  # type: ignore[attr-defined]
+    made = [_returned_workers(ctx, call, other_a, func, r.value) for r in returns]  # type: ignore[attr-defined]
+    # (each ``return`` a loader with workers: Louis-udm/VGCN-BERT's ``get_pytorch_dataloader``, by its shuffle choice)
+    return made[0] if all(m is not None for m in made) else None
+
+
+def _returned_workers(ctx: Context, call: ast.Call, other_a, func, loader: ast.expr) -> tuple[str, str] | None:
+    """For one ``return`` of the factory ``func``: (the workers, shown; where the loader is
+    built) when it gives a ``DataLoader`` with workers certainly more than 0 for ``call``."""
+    from torchwise.analysis import parameter_defaults
+
+    a = ctx.analysis
     if loader.__class__ is ast.Name:
         loader = flow.binding_value(other_a, loader)
     other = ctx if other_a is a else Context(ctx.path, other_a.source, other_a, ctx.rule)
