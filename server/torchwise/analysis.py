@@ -84,6 +84,7 @@ class Binding:
 
 
 _line_of = attrgetter("line")
+_DICT_CHANGES = frozenset({"update", "pop", "popitem", "setdefault", "clear", "__setitem__", "__delitem__"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -284,6 +285,9 @@ class Analysis:
         # the classes by qualified name, each name's in definition order (``classes_named``):
         # built on first use, once the constructor (or a splice) has filled ``classes``
         self._classes_by_name: dict[str, list[ClassInfo]] | None = None
+        # names whose items the module writes, deletes or changes through a dict method
+        # (``_items_changed``): built on first use, from the whole tree
+        self._items_changed: frozenset[str] | None = None
         # memo table of the syntax-level queries lint asks of this version (the lint index,
         # calls by name, the split lines): name -> result, declared here rather than
         # attributes hung on the object by whoever computes them
@@ -946,6 +950,11 @@ class Analysis:
             receiver = self.resolve(expr.func.value, scope) if isinstance(expr.func, ast.Attribute) else None
             return self.call_result(func, receiver)
         if isinstance(expr, ast.Subscript):
+            if expr.value.__class__ is ast.Name and expr.slice.__class__ is ast.Constant \
+                    and isinstance(expr.slice.value, str):  # type: ignore[attr-defined]
+                item = self._dict_item(expr.value, expr.slice.value, scope)  # type: ignore[arg-type,attr-defined]
+                if item is not None:
+                    return self.resolve(item)
             if (self.env is not None and isinstance(expr.value, ast.Call) and isinstance(expr.slice, ast.Constant)
                     and isinstance(expr.slice.value, int)):
                 element = self.env.element(self, expr.value, scope, expr.slice.value)
@@ -977,6 +986,39 @@ class Analysis:
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
             return None
         return None
+
+    def _dict_item(self, name: ast.Name, key: str, scope: Scope) -> ast.expr | None:
+        """``model['link_pred']`` where ``model = {..., 'link_pred': link_pred}`` (a dict written
+        out, bound once, whose items the module never writes, deletes or changes through a
+        dict method: shenyangHuang/TGB's models by role): the value written under the key."""
+        binding = self.lookup(name.id, scope, name.lineno)
+        node = binding.node if binding is not None and binding.kind == "assign" and binding.index is None else None
+        if node.__class__ is not ast.Dict or None in node.keys:  # type: ignore[union-attr]
+            return None
+        found = [v for k, v in zip(node.keys, node.values)  # type: ignore[union-attr]
+                 if k.__class__ is ast.Constant and k.value == key]  # type: ignore[union-attr]
+        if len(found) != 1 or name.id in self.items_changed():
+            return None
+        return found[0]
+
+    def items_changed(self) -> frozenset[str]:
+        """The names the module writes an item of (``d[k] = v``, ``d[k] += v``, ``del d[k]``), or
+        changes through a dict method (``d.update(...)``, ``d.pop(k)``, ...). One walk, on first use."""
+        known = self._items_changed
+        if known is None:
+            names = set()
+            for node in ast.walk(self.tree):
+                if node.__class__ is ast.Subscript and node.ctx.__class__ is not ast.Load \
+                        and node.value.__class__ is ast.Name:  # type: ignore[attr-defined]
+                    names.add(node.value.id)  # type: ignore[attr-defined]
+                elif node.__class__ is ast.AugAssign and node.target.__class__ is ast.Subscript \
+                        and node.target.value.__class__ is ast.Name:  # type: ignore[attr-defined]
+                    names.add(node.target.value.id)  # type: ignore[attr-defined]
+                elif node.__class__ is ast.Call and node.func.__class__ is ast.Attribute \
+                        and node.func.attr in _DICT_CHANGES and node.func.value.__class__ is ast.Name:  # type: ignore[attr-defined]
+                    names.add(node.func.value.id)  # type: ignore[attr-defined]
+            known = self._items_changed = frozenset(names)
+        return known
 
     def _either(self, expr: ast.BoolOp, scope: Scope) -> Value | None:
         """``sampler or UniformSampler(diffusion)``: the value every operand holds, where they
