@@ -4287,3 +4287,24 @@ def test_missing_eval_train_mode_set_at_the_top_of_an_evaluation_function() -> N
     assert found.line == 11 and "`model.train()` (line 8) puts `model` in train mode" in found.message
     (edit,) = found.fix.edits
     assert (edit.line, edit.content) == (8, "model.eval()")
+
+
+def test_a_lightning_module_is_a_torch_module() -> None:
+    """hearai/hearai#86: a ``pl.LightningModule`` (a subclass of ``nn.Module``) keeping its
+    classification heads in a plain list; the same module with an ``nn.ModuleList`` is clean."""
+    source = (
+        "import pytorch_lightning as pl\nfrom torch import nn\n\n\n"
+        "class GlossTranslationModel(pl.LightningModule):\n"
+        "    def __init__(self, classification_heads, size=64):\n"
+        "        super().__init__()\n"
+        "        self.cls_head = []\n"
+        "        for value in classification_heads.values():\n"
+        "            self.cls_head.append(nn.Linear(size, value['num_class']))\n\n"
+        "    def forward(self, x):\n"
+        "        return [head(x) for head in self.cls_head]\n"
+    )
+    (found,) = findings(source, "unregistered-submodules")
+    assert found.line == 8
+    assert not findings(source.replace("self.cls_head = []", "self.cls_head = nn.ModuleList()"),
+                        "unregistered-submodules")
+    assert not findings(source.replace("pl.LightningModule", "pl.Callback"), "unregistered-submodules")

@@ -177,6 +177,15 @@ _DEFINED_IN = {
     "torch.amp.grad_scaler.GradScaler": "torch.amp.GradScaler",
 }
 
+# Classes of other libraries that are torch modules (Lightning's ``LightningModule`` subclasses
+# ``torch.nn.Module``), under the names they are imported by.
+_MODULE_CLASSES_ELSEWHERE = frozenset({
+    "pytorch_lightning.LightningModule", "pytorch_lightning.core.LightningModule",
+    "pytorch_lightning.core.module.LightningModule", "pytorch_lightning.core.lightning.LightningModule",
+    "lightning.LightningModule", "lightning.pytorch.LightningModule", "lightning.pytorch.core.LightningModule",
+    "lightning.pytorch.core.module.LightningModule", "lightning.pytorch.core.lightning.LightningModule",
+})
+
 # Methods returning their receiver, when the knowledge base says nothing.
 _SELF_RETURNING = {
     MODULE: {"to", "cuda", "cpu", "train", "eval", "half", "float", "double", "bfloat16",
@@ -1155,6 +1164,8 @@ class Analysis:
         public = _DEFINED_IN.get(qualname)
         if public is not None:
             return [public]
+        if qualname in _MODULE_CLASSES_ELSEWHERE:
+            return [MODULE]
         last = qualname.rsplit(".", 1)[-1]
         for prefix, base in _FAMILY_BASES:
             if qualname.startswith(prefix):  # the most specific family decides
