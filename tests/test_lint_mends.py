@@ -4308,3 +4308,39 @@ def test_a_lightning_module_is_a_torch_module() -> None:
     assert not findings(source.replace("self.cls_head = []", "self.cls_head = nn.ModuleList()"),
                         "unregistered-submodules")
     assert not findings(source.replace("pl.LightningModule", "pl.Callback"), "unregistered-submodules")
+
+
+def test_missing_no_grad_in_a_loop_shared_by_training_and_evaluation_by_a_mode_flag() -> None:
+    """DeepRank/deeprank#125: ``_epoch(loader, train_model)`` sets ``self.net.train(mode=train_model)``
+    and trains only under ``if train_model:``; run with ``train_model=False`` outside no_grad, the
+    evaluation records a graph per batch. Silent where the function turns gradients off by the
+    flag, or where every such call runs under no_grad."""
+    source = (
+        "import torch\n\n\n"
+        "class NeuralNet:\n"
+        "    def __init__(self, net, optimizer):\n        self.net = net\n        self.optimizer = optimizer\n\n"
+        "    def train(self, train_loader, valid_loader, nepoch):\n"
+        "        for epoch in range(nepoch):\n"
+        "            self._epoch(train_loader, train_model=True)\n"
+        "            self._epoch(valid_loader, train_model=False)\n\n"
+        "    def _epoch(self, data_loader, train_model):\n"
+        "        running_loss = 0\n"
+        "        self.net.train(mode=train_model)\n"
+        "        for inputs, targets in data_loader:\n"
+        "            outputs = self.net(inputs)\n"
+        "            loss = torch.nn.functional.mse_loss(outputs, targets)\n"
+        "            running_loss += loss.item()\n"
+        "            if train_model:\n"
+        "                self.optimizer.zero_grad()\n                loss.backward()\n                self.optimizer.step()\n"
+        "        return running_loss\n"
+    )
+    (found,) = findings(source, "missing-no-grad")
+    assert found.line == 18 and "when `train_model` is false" in found.message and "line 12" in found.message
+    switched = source.replace("        for inputs, targets in data_loader:\n",
+                              "        torch.set_grad_enabled(train_model)\n        for inputs, targets in data_loader:\n")
+    assert not findings(switched, "missing-no-grad")
+    guarded = source.replace("            self._epoch(valid_loader, train_model=False)\n",
+                             "            with torch.no_grad():\n                self._epoch(valid_loader, False)\n")
+    assert not findings(guarded, "missing-no-grad")
+    positional = source.replace("train_model=False", "False")
+    assert len(findings(positional, "missing-no-grad")) == 1

@@ -4177,6 +4177,73 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     yield from _evaluated_in_step_methods(ctx, reported)
     yield from _evaluated_by_a_shared_helper(ctx, reported)
     yield from _validated_without_no_grad(ctx, reported)
+    yield from _evaluated_by_a_mode_flag(ctx, reported)
+
+
+def _evaluated_by_a_mode_flag(ctx: Context, reported: set[int]) -> Iterator[Finding]:
+    """A loop shared by training and evaluation, the mode set by a parameter
+    (``self.net.train(mode=train_model)``) and everything that trains under ``if
+    train_model:``, which a call of the file runs with ``train_model=False`` outside no_grad:
+    on that path autograd records every batch for nothing (DeepRank/deeprank#125's
+    ``_epoch``)."""
+    a = ctx.analysis
+    for call in flow.calls_named(a, "train"):
+        mc = effects.mode_call(call)
+        flag = _mode_flag(call)
+        func = flow.enclosing_function(a, call)
+        if mc is None or flag is None or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) \
+                or flag not in {p.arg for p in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)} \
+                or _grad_disabled_somewhere(ctx, func) or _called_under_grad_off_in_project(ctx, func):  # type: ignore[attr-defined]
+            continue
+        target = mc[0]
+        for loop in _local_for_loops(a, func):
+            if not flow.before(call, loop):
+                continue
+            model_call = _calls_target(a, loop, target)
+            if model_call is None or id(model_call) in reported or flow.under_grad_off(a, model_call) \
+                    or _flag_arm(a, model_call, func, flag) is not None:
+                continue
+            nodes = list(_training_nodes(a, loop, clears=False))
+            if not nodes or any(_flag_arm(a, n, func, flag) != (flag, True) for n in nodes):
+                continue
+            site = _passed_false(a, func, flag)
+            if site is None:
+                continue
+            reported.add(id(model_call))
+            yield ctx.finding(
+                model_call,
+                f"`{target}` is evaluated without `torch.no_grad()` when `{flag}` is false (as "
+                f"`{ctx.text(site.func)}(...)` passes it, {flow.line_ref(a, site.lineno)}): autograd records "
+                f"every operation of this loop, wasting memory and time; run the loop under "
+                f"`torch.set_grad_enabled({flag})`",
+            )
+            break
+
+
+def _mode_flag(call: ast.Call) -> str | None:
+    """``m.train(flag)`` / ``m.train(mode=flag)``: the name of the flag."""
+    args = list(call.args) + [k.value for k in call.keywords if k.arg == "mode"]
+    return args[0].id if len(args) == 1 and len(call.args) + len(call.keywords) == 1 \
+        and args[0].__class__ is ast.Name else None  # type: ignore[attr-defined]
+
+
+def _passed_false(a, func, flag: str) -> ast.Call | None:
+    """A call of the file that runs ``func`` with ``False`` for its parameter ``flag``, outside
+    no_grad (``self._epoch(valid_loader, train_model=False)``)."""
+    params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
+    method = bool(params) and params[0] == "self"
+    for site in flow.calls_named(a, func.name):
+        f = site.func
+        if f.__class__ is ast.Attribute and not (method and flow.dotted(f.value) == "self"):  # type: ignore[attr-defined]
+            continue
+        if f.__class__ is ast.Name and method:
+            continue
+        position = params.index(flag) - (1 if method else 0) if flag in params else None
+        value = argument(site, flag, position if position is not None and position >= 0 else None)
+        if value.__class__ is ast.Constant and value.value is False and not flow.under_grad_off(a, site) \
+                and not _reach.reached_under_grad_off(a, flow.enclosing_function(a, site)):  # type: ignore[union-attr]
+            return site
+    return None
 
 
 # what a validation helper is called: ``validate``, ``_validate``, ``valid_epoch``, ``evaluate`` (not ``test_*``:
