@@ -4376,3 +4376,24 @@ def test_softmax_before_cross_entropy_follows_a_method_on_the_loss_calls_arm() -
                                 "        if method == 'multiclass':\n            return F.cross_entropy") \
         .replace("def _loss_fn(self, y_pred, y_true):", "def _loss_fn(self, y_pred, y_true, method='multiclass'):")
     assert not findings(other_test, "softmax-before-cross-entropy")
+
+
+def test_softmax_before_cross_entropy_in_a_skorch_net() -> None:
+    """Yard1/ray-skorch#18: a skorch net built with ``criterion=nn.CrossEntropyLoss`` around a
+    module whose ``forward`` ends in ``nn.Softmax``. skorch's classifier with its default
+    criterion (``NLLLoss``, which it feeds the log of the probabilities) is right so."""
+    source = (
+        "from skorch import NeuralNetClassifier\nfrom torch import nn\n\n\n"
+        "class MyModule(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n"
+        "        self.output = nn.Linear(20, 2)\n        self.softmax = nn.Softmax(dim=-1)\n\n"
+        "    def forward(self, X):\n        return self.softmax(self.output(X))\n\n\n"
+        "net = NeuralNetClassifier(MyModule, criterion=nn.CrossEntropyLoss, max_epochs=10)\n"
+        "default = NeuralNetClassifier(MyModule, max_epochs=10)\n"
+    )
+    (found,) = findings(source, "softmax-before-cross-entropy")
+    assert found.line == 15 and "`MyModule`'s output, which is already a softmax (line 12)" in found.message
+    assert len(findings(source.replace("criterion=nn.CrossEntropyLoss,", "criterion=nn.CrossEntropyLoss(),"),
+                        "softmax-before-cross-entropy")) == 1
+    assert not findings(source.replace("return self.softmax(self.output(X))", "return self.output(X)"),
+                        "softmax-before-cross-entropy")

@@ -1343,6 +1343,7 @@ NLL_CLASSES = {"torch.nn.NLLLoss", "torch.nn.modules.loss.NLLLoss"}
       summary="cross_entropy / CrossEntropyLoss get softmax output, but they expect raw logits.", fix="unsafe",
       module_wide=True, runtime=True)  # names bound to loss instances anywhere in the file (_loss_instance_names)
 def softmax_before_cross_entropy(ctx: Context) -> Iterator[Finding]:
+    yield from _skorch_nets(ctx)
     for call, inp, name in _loss_calls(ctx, CE_FUNCS, CE_CLASSES):
         source = traced_input(ctx, call, inp)
         if source is None or source.kind != "softmax" or _under_a_double_softmax_option(ctx, call) \
@@ -1354,6 +1355,51 @@ def softmax_before_cross_entropy(ctx: Context) -> Iterator[Finding]:
             f"{_line_note(ctx, source, inp)}: the loss is computed on squashed probabilities and "
             "learns slowly; pass the raw logits (drop the softmax)",
             _unwrap_fix(ctx, source, "softmax", inp),
+        )
+
+
+_SKORCH_NETS = frozenset({"skorch.NeuralNet", "skorch.net.NeuralNet", "skorch.NeuralNetClassifier",
+                          "skorch.classifier.NeuralNetClassifier"})
+
+
+def _skorch_nets(ctx: Context) -> Iterator[Finding]:
+    """A skorch net (``NeuralNet``, ``NeuralNetClassifier`` or a subclass of the project) built
+    with ``criterion=nn.CrossEntropyLoss`` around a module class whose ``forward`` returns a
+    softmax: skorch applies the loss to the module's output (Yard1/ray-skorch#18's
+    ``MyModule`` ending in ``nn.Softmax``)."""
+    a = ctx.analysis
+    if "skorch" not in a.source:
+        return  # (a text search: most files name no skorch net, nor import a module that does)
+    for call in flow.index(a).calls:
+        if not call.keywords:
+            continue
+        criterion = next((k.value for k in call.keywords if k.arg == "criterion"), None)
+        if criterion is None:
+            continue
+        if criterion.__class__ is ast.Call and not criterion.args and not criterion.keywords:  # type: ignore[attr-defined]
+            criterion = criterion.func  # type: ignore[attr-defined]  # ``criterion=nn.CrossEntropyLoss()``
+        if flow.safe_qualname(a, criterion) not in CE_CLASSES:
+            continue
+        net = flow.safe_qualname(a, call.func)
+        if not net or not any(base in _SKORCH_NETS for base in a.mro(net)):
+            continue
+        module = argument(call, "module", 0)
+        qualname = flow.safe_qualname(a, module) if module is not None else None
+        info = a.local_class(qualname) if qualname else None
+        other = ctx
+        if info is None and qualname:
+            other, info = _project_class(ctx, qualname)
+        if info is None:
+            continue
+        source = _elsewhere(trace(other, _forward_return(other, info, None), 1, top=False), ctx, other)
+        if source is None or source.kind != "softmax":
+            continue
+        yield ctx.finding(
+            criterion,
+            f"`{flow.last_name(criterion)}` applies log-softmax itself, but the net applies it to "
+            f"`{ctx.text(module)}`'s output, which is already a softmax{_line_note(ctx, source, module)}: the "
+            f"loss is computed on squashed probabilities and learns slowly; return the raw logits from "
+            f"`forward`",
         )
 
 
