@@ -4397,3 +4397,34 @@ def test_softmax_before_cross_entropy_in_a_skorch_net() -> None:
                         "softmax-before-cross-entropy")) == 1
     assert not findings(source.replace("return self.softmax(self.output(X))", "return self.output(X)"),
                         "softmax-before-cross-entropy")
+
+
+def test_loss_summed_by_assignment_and_a_models_reduced_output() -> None:
+    """by2101/OpenASR#12: ``tot_loss = tot_loss + batch_loss`` (a sum written out), where
+    ``batch_loss = torch.sum(this_loss)`` of a model that returns its loss, in a loop that
+    backpropagates (the loss it runs backward on comes from elsewhere): every batch's graph
+    stays chained to the total. Silent with ``.item()``, or for outputs made under no_grad only."""
+    source = (
+        "import torch\n\n\n"
+        "def iter_one_epoch(model, loader, optimizer, summarizer):\n"
+        "    tot_loss = 0.\n"
+        "    total = 0.\n"
+        "    for waves, labels in loader:\n"
+        "        this_loss = model(waves, labels)\n"
+        "        batch_loss = torch.sum(this_loss)\n"
+        "        tot_loss = tot_loss + batch_loss\n"
+        "        loss = summarizer.collect(batch_loss)\n"
+        "        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n"
+        "        total = total + loss\n"
+        "    return tot_loss.item(), total\n\n\n"
+        "model = torch.nn.Linear(4, 1)\n"
+    )
+    typed = source.replace("def iter_one_epoch(model, loader", "def iter_one_epoch(loader")
+    found = findings(typed, "loss-accumulated-without-item")
+    assert [f.line for f in found] == [10, 15]
+    assert "`tot_loss = tot_loss + batch_loss` adds the loss tensor itself" in found[0].message
+    fixed = typed.replace("tot_loss + batch_loss", "tot_loss + batch_loss.item()").replace("total + loss", "total + loss.item()")
+    assert not findings(fixed, "loss-accumulated-without-item")
+    no_grad = typed.replace("        this_loss = model(waves, labels)\n",
+                            "        with torch.no_grad():\n            this_loss = model(waves, labels)\n")
+    assert [f.line for f in findings(no_grad, "loss-accumulated-without-item")] == [16]

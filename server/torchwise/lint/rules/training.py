@@ -6249,9 +6249,62 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
             f"lives); add `{value}.item()` (or `{value}.detach()`)",
             fix,
         )
+    yield from _losses_summed_by_assignment(ctx)
     yield from _losses_kept_by_meters(ctx)
     yield from _losses_written_into_tensors(ctx)
     yield from _losses_appended(ctx)
+
+
+def _losses_summed_by_assignment(ctx: Context) -> Iterator[Finding]:
+    """``tot_loss = tot_loss + batch_loss``: the same sum as ``tot_loss += batch_loss``
+    (by2101/OpenASR#12, whose epoch total of the model's summed losses kept every batch's graph)."""
+    a = ctx.analysis
+    for node in flow.index(a).assigns:
+        value = node.value
+        if node.__class__ is not ast.Assign or len(node.targets) != 1 or value.__class__ is not ast.BinOp \
+                or value.op.__class__ is not ast.Add:  # type: ignore[attr-defined]
+            continue
+        target = flow.dotted(node.targets[0])  # type: ignore[attr-defined]
+        if not target or flow.dotted(value.left) != target:  # type: ignore[attr-defined]
+            continue
+        added = value.right  # type: ignore[attr-defined]
+        if added.__class__ is ast.BinOp and added.op.__class__ in (ast.Mult, ast.Div) \
+                and added.left.__class__ in (ast.Name, ast.Attribute):  # type: ignore[attr-defined]
+            added = added.left  # type: ignore[attr-defined]
+        name = flow.dotted(added) if added.__class__ in (ast.Name, ast.Attribute) else None
+        if not name or name == target or not _live_loss(a, node, name, target):
+            continue
+        yield ctx.finding(
+            node,
+            f"`{ctx.text(node)}` adds the loss tensor itself, so the total joins the autograd graph: "
+            f"each iteration's graph stays chained to it (memory that grows for as long as the total "
+            f"lives); add `{name}.item()` (or `{name}.detach()`)",
+            Fix("unsafe", f"Add `{name}.item()`", (ctx.replace(added, f"{ctx.text(added)}.item()"),)),
+        )
+
+
+def _reduced_model_output(a, loop: ast.AST, value: str) -> bool:
+    """``value`` is the sum or mean of a module's output, bound once in the loop
+    (``batch_loss = torch.sum(this_loss)``, ``this_loss = self.model(...)``: a model that returns
+    its loss), the model run with gradients on at least one of its calls there."""
+    nodes = flow.walk_local(a, loop)
+    bound = [n.value for n in nodes if n.__class__ is ast.Assign  # type: ignore[attr-defined]
+             and [flow.dotted(t) for t in n.targets] == [value]]  # type: ignore[attr-defined]
+    if len(bound) != 1 or bound[0].__class__ is not ast.Call:
+        return False
+    call = bound[0]
+    if flow.safe_qualname(a, call.func) in ("torch.sum", "torch.mean") and call.args:  # type: ignore[attr-defined]
+        inner = call.args[0]  # type: ignore[attr-defined]
+    elif call.func.__class__ is ast.Attribute and call.func.attr in ("sum", "mean") and not call.args:  # type: ignore[attr-defined]
+        inner = call.func.value  # type: ignore[attr-defined]
+    else:
+        return False
+    if inner.__class__ is not ast.Name:
+        return False
+    outputs = [n.value for n in nodes if n.__class__ is ast.Assign  # type: ignore[attr-defined]
+               and [flow.dotted(t) for t in n.targets] == [inner.id]]  # type: ignore[attr-defined]
+    return bool(outputs) and all(o.__class__ is ast.Call and flow.is_module_instance(a, o.func) for o in outputs) \
+        and any(not flow.under_grad_off(a, o) for o in outputs)
 
 
 def _losses_appended(ctx: Context) -> Iterator[Finding]:
@@ -6574,7 +6627,7 @@ def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = F
                 if not _keeps_graph(n.value):
                     detached = True
                 rebinds.append(n)
-            if target and target in names:
+            if target and target in names and n is not node:
                 reset = True
     # bound again after its backward, before the sum: another value (a metric of numpy
     # predictions in jeffheaton/app_deep_learning's ensemble: ``loss = mlogloss(...)``)
@@ -6583,7 +6636,8 @@ def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = F
     # ``reset``: the total starts again inside the loop (the loss of one gradient
     # accumulation window, pytorch/torchtune's recipes): its history does not grow
     # with the training loop, and it may have to stay a tensor (all_reduce)
-    if (value not in backwarded and not _term_of_backwarded(a, loop, value, backwarded)) or detached or reset \
+    if (value not in backwarded and not _term_of_backwarded(a, loop, value, backwarded)
+            and not (backwarded and _reduced_model_output(a, loop, value))) or detached or reset \
             or _window_total(a, node, loop, target) or _per_model_total(a, loops, target):
         return False
     if target and (target in backwarded or _differentiated_after(a, loop, target)):
