@@ -4428,3 +4428,43 @@ def test_loss_summed_by_assignment_and_a_models_reduced_output() -> None:
     no_grad = typed.replace("        this_loss = model(waves, labels)\n",
                             "        with torch.no_grad():\n            this_loss = model(waves, labels)\n")
     assert [f.line for f in findings(no_grad, "loss-accumulated-without-item")] == [16]
+
+
+def test_missing_eval_in_a_never_switched_evaluation_step_and_its_fix() -> None:
+    """facebookresearch/active-mri-acquisition#17: ``Trainer.inference`` (an evaluation engine's
+    step) runs the reconstructor, with dropout, under no_grad in a file that never switches
+    modes; ``self.reconstructor`` is set to None first and wrapped in ``DataParallel`` in place
+    after. Its ``return`` inside the block leaves no place for a ``train()`` after it: no fix.
+    An evaluation helper's loop gets ``eval()`` before it and ``train()`` after it, since the
+    file trains the model elsewhere in the mode the fix would leave it in."""
+    source = (
+        "import torch\nfrom torch import nn\n\n\n"
+        "class Reconstructor(nn.Module):\n"
+        "    def __init__(self, p):\n        super().__init__()\n"
+        "        self.conv = nn.Conv2d(2, 2, 3)\n        self.drop = nn.Dropout(p)\n\n"
+        "    def forward(self, x):\n        return self.drop(self.conv(x))\n\n\n"
+        "class Trainer:\n"
+        "    def __init__(self, options):\n        self.options = options\n        self.reconstructor = None\n\n"
+        "    def inference(self, batch):\n"
+        "        with torch.no_grad():\n"
+        "            return self.reconstructor(batch)\n\n"
+        "    def validate(self, val_loader):\n"
+        "        total = 0\n"
+        "        for x in val_loader:\n"
+        "            with torch.no_grad():\n"
+        "                total += self.reconstructor(x).sum().item()\n"
+        "        return total\n\n"
+        "    def update(self, batch):\n"
+        "        self.optimizer.zero_grad()\n"
+        "        self.reconstructor(batch).mean().backward()\n"
+        "        self.optimizer.step()\n\n"
+        "    def __call__(self, device):\n"
+        "        self.reconstructor = Reconstructor(0.2)\n"
+        "        self.reconstructor = torch.nn.DataParallel(self.reconstructor).to(device)\n"
+        "        self.optimizer = torch.optim.Adam(self.reconstructor.parameters())\n"
+    )
+    step, helper = findings(source, "missing-eval")
+    assert (step.line, step.fix) == (22, None)
+    assert helper.line == 28
+    assert [(e.line, e.content.strip()) for e in helper.fix.edits] == [
+        (26, "self.reconstructor.eval()"), (28, "self.reconstructor.train()")]

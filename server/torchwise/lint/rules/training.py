@@ -3235,11 +3235,13 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
     blocks += [loop for loop in flow.index(a).loops if _validation_loop(ctx, loop)]
     passes = _held_out_passes(ctx)
     blocks += passes
+    seen: set[int] = set()
     for block in blocks:
         done: set[str] = set()
         loops = [block] if isinstance(block, ast.For) else [
             n for n in flow.walk_local(a, block) if isinstance(n, (ast.For, ast.AsyncFor))]
-        if not loops and (block in passes or _fetches_held_out(a, block) or _per_batch_evaluation(ctx, block)):
+        if not loops and (block in passes or _fetches_held_out(a, block) or _per_batch_evaluation(ctx, block)
+                          or _evaluation_step(ctx, block)):
             loops = [block]  # one pass over a held-out batch: ``x, y = next(iter(dataloader_test))``
         for loop in loops:
             for call in flow.calls_in(a, loop):
@@ -3253,20 +3255,32 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                     continue
                 value = flow.binding_value(a, call.func) if call.func.__class__ is ast.Name \
                     else _held_construction(a, call.func)  # type: ignore[arg-type]
-                if value is None or not _builds_mode_dependent_module(a, value) or _repeated_sampling(a, loop, call) \
-                        or _bare_dropout(a, value):
+                if value is None or id(call) in seen or not _builds_mode_dependent_module(a, value) \
+                        or _repeated_sampling(a, loop, call) or _bare_dropout(a, value):
                     continue
                 done.add(target)
+                seen.add(id(call))  # (a held-out loop and the per-batch no_grad inside it: one finding)
                 yield ctx.finding(
                     call,
                     f"`{target}` is never switched to eval mode and modules start in training mode, so its "
                     f"dropout/batch norm behave as in training in this evaluation"
                     f"{'' if loop is block and block.__class__ is not ast.For else ' loop'}; call "
                     f"`{target}.eval()` before it",
-                    _eval_fix(ctx, block, target),
+                    _eval_fix(ctx, fix_at := (flow.enclosing_loops(a, block)[0] if _per_batch_evaluation(ctx, block)
+                                              else block), target, restore=_in_a_helper(ctx, fix_at)),
                 )
     yield from _never_switched_by_callers(ctx)
     yield from _phases_never_switched(ctx)
+
+
+def _in_a_helper(ctx: Context, block: ast.AST) -> bool:
+    """``block`` is in a function that trains nothing, outside any loop of it: the model it
+    evaluates goes back to training elsewhere, in the mode the fix leaves it in (the fix
+    then puts it back in train mode after the block)."""
+    a = ctx.analysis
+    func = flow.enclosing_function(a, block)
+    return func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) and not flow.enclosing_loops(a, block) \
+        and not _has_backward(ctx, func) and not _steps_in(ctx, func)  # (a stray ``zero_grad()`` trains nothing)
 
 
 def _per_batch_evaluation(ctx: Context, block: ast.AST) -> bool:
@@ -3282,6 +3296,20 @@ def _per_batch_evaluation(ctx: Context, block: ast.AST) -> bool:
         and _over_held_out_data(a, loop) and not _has_backward(ctx, loop) and not _steps_in(ctx, loop)
 
 
+# what a function that evaluates one batch is called: ``inference``, ``validate_step``, ``predict``
+_EVALUATION_STEP = lazy(r"eval|valid|test|infer|predict", re.IGNORECASE)
+
+
+def _evaluation_step(ctx: Context, block: ast.AST) -> bool:
+    """A ``no_grad`` block holding no loop, a statement of a function named for an evaluation
+    of one batch that trains nothing (facebookresearch/active-mri-acquisition's
+    ``Trainer.inference``, which an evaluation engine runs on each batch)."""
+    a = ctx.analysis
+    func = flow.parent(a, block)
+    return func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) and bool(_EVALUATION_STEP.search(func.name)) \
+        and _trains_nothing(ctx, func)  # type: ignore[attr-defined]
+
+
 def _held_construction(a, attr: ast.Attribute) -> ast.expr | None:
     """What ``self.<name>`` holds when its class assigns it once, the call that built it
     (moves dropped: ``self.phi = resnet18().to(device)``). None in a module class: a
@@ -3294,7 +3322,18 @@ def _held_construction(a, attr: ast.Attribute) -> ast.expr | None:
     if info is not None and flow.is_subclass(a, info.qualname, MODULE):
         return None
     value = flow.assigned_value(a, attr)
+    if value is None and info is not None:  # ``self.net = None`` first, ``self.net = DataParallel(self.net)`` after
+        built = [effects.unmoved(v) for _, v in info.attributes.get(attr.attr, ())]
+        built = [v for v in built if not (v.__class__ is ast.Constant and v.value is None)  # type: ignore[attr-defined]
+                 and not _parallel_of_itself(a, v, attr.attr)]
+        value = built[0] if len(built) == 1 else None
     return effects.unmoved(value) if value is not None else None
+
+
+def _parallel_of_itself(a, value: ast.expr, attr: str) -> bool:
+    """``nn.DataParallel(self.net)``: the attribute's own module, wrapped (and moved) in place."""
+    return value.__class__ is ast.Call and flow.safe_qualname(a, value.func) in flow.PARALLEL_WRAPPERS \
+        and bool(value.args) and flow.dotted(value.args[0]) == f"self.{attr}"  # type: ignore[attr-defined]
 
 
 def _phases_never_switched(ctx: Context) -> Iterator[Finding]:
@@ -3686,6 +3725,8 @@ def _eval_fix(ctx: Context, block: ast.stmt, target: str, restore: bool = False)
         return None
     edits = [before]
     a = ctx.analysis
+    if restore and any(n.__class__ is ast.Return for n in flow.walk_local(a, block)):
+        return None  # (a return inside the block: a ``train()`` after it would never run)
     if restore:
         after = fix_edits.insert_after(ctx, block, f"{target}.train()")
         if after is None:
