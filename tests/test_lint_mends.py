@@ -4339,6 +4339,9 @@ def test_missing_no_grad_in_a_loop_shared_by_training_and_evaluation_by_a_mode_f
     switched = source.replace("        for inputs, targets in data_loader:\n",
                               "        torch.set_grad_enabled(train_model)\n        for inputs, targets in data_loader:\n")
     assert not findings(switched, "missing-no-grad")
+    with_switch = source.replace("            outputs = self.net(inputs)\n",
+                                 "            with torch.set_grad_enabled(train_model):\n                outputs = self.net(inputs)\n")
+    assert not findings(with_switch, "missing-no-grad")  # (karpathy/minGPT's run_epoch)
     guarded = source.replace("            self._epoch(valid_loader, train_model=False)\n",
                              "            with torch.no_grad():\n                self._epoch(valid_loader, False)\n")
     assert not findings(guarded, "missing-no-grad")

@@ -4242,8 +4242,8 @@ def _evaluated_by_a_mode_flag(ctx: Context, reported: set[int]) -> Iterator[Find
                 continue
             model_call = _calls_target(a, loop, target)
             if model_call is None or id(model_call) in reported or flow.under_grad_off(a, model_call) \
-                    or _flag_arm(a, model_call, func, flag) is not None:
-                continue
+                    or _under_grad_switch(a, model_call) or _flag_arm(a, model_call, func, flag) is not None:
+                continue  # (``with torch.set_grad_enabled(is_train):``: karpathy/minGPT's ``run_epoch``)
             nodes = list(_training_nodes(a, loop, clears=False))
             if not nodes or any(_flag_arm(a, n, func, flag) != (flag, True) for n in nodes):
                 continue
