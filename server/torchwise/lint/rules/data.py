@@ -320,7 +320,7 @@ def _factory_workers(ctx: Context, call: ast.Call) -> tuple[str, str] | None:
     function each of whose ``return``s gives a ``DataLoader`` it builds, with workers that are
     certainly more than 0 for this call: a literal, or its parameter, passed a known number
     here or left at a positive default."""
-    from torchwise.analysis import LOCAL, parameter_defaults
+    from torchwise.analysis import LOCAL
     from torchwise.lint.rules._weights import project_function
 
     a = ctx.analysis
