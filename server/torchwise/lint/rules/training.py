@@ -6282,14 +6282,7 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
         target = flow.dotted(aug.target) if not isinstance(aug.target, ast.Subscript) else None
         if not value or value == target or not _live_loss(a, aug, value, target):
             continue
-        fix = Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(written, f"{ctx.text(added)}.item()"),))
-        yield ctx.finding(
-            aug,
-            f"`{ctx.text(aug)}` adds the loss tensor itself, so the total joins the autograd graph: "
-            f"each iteration's graph stays chained to it (memory that grows for as long as the total "
-            f"lives); add `{value}.item()` (or `{value}.detach()`)",
-            fix,
-        )
+        yield _sum_finding(ctx, aug, added, written, value)
     yield from _losses_summed_by_assignment(ctx)
     yield from _losses_kept_by_meters(ctx)
     yield from _losses_written_into_tensors(ctx)
@@ -6315,13 +6308,19 @@ def _losses_summed_by_assignment(ctx: Context) -> Iterator[Finding]:
         name = flow.dotted(added) if added.__class__ in (ast.Name, ast.Attribute) else None
         if not name or name == target or not _live_loss(a, node, name, target):
             continue
-        yield ctx.finding(
-            node,
-            f"`{ctx.text(node)}` adds the loss tensor itself, so the total joins the autograd graph: "
-            f"each iteration's graph stays chained to it (memory that grows for as long as the total "
-            f"lives); add `{name}.item()` (or `{name}.detach()`)",
-            Fix("unsafe", f"Add `{name}.item()`", (ctx.replace(added, f"{ctx.text(added)}.item()"),)),
-        )
+        yield _sum_finding(ctx, node, added, added, name)
+
+
+def _sum_finding(ctx: Context, node: ast.stmt, added: ast.expr, written: ast.expr, value: str) -> Finding:
+    """The finding on a sum (``total += loss``, ``total = total + loss``) of the loss tensor
+    ``added`` (read as ``value``); the fix writes ``.item()`` after it where ``written`` stands."""
+    return ctx.finding(
+        node,
+        f"`{ctx.text(node)}` adds the loss tensor itself, so the total joins the autograd graph: "
+        f"each iteration's graph stays chained to it (memory that grows for as long as the total "
+        f"lives); add `{value}.item()` (or `{value}.detach()`)",
+        Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(written, f"{ctx.text(added)}.item()"),)),
+    )
 
 
 def _reduced_model_output(a, loop: ast.AST, value: str) -> bool:
