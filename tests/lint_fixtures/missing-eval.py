@@ -596,3 +596,16 @@ def every_module_back_in_train_mode(model, loader):
     with torch.no_grad():
         for x, _ in loader:
             print(model(x))  # expect: missing-eval
+
+
+def run_batch(net, optimizer, phase, imgs, labels):
+    # one helper for every phase that puts the model in train mode whatever the phase
+    # (princeton-vl/pytorch_stacked_hourglass#44)
+    net = net.train()
+    with torch.set_grad_enabled(phase == "train"):
+        loss = F.cross_entropy(net(imgs), labels)  # expect: missing-eval
+    if phase == "train":
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss.item()

@@ -355,3 +355,20 @@ class TrainedAsAppended(nn.Module):
         self.heads.append(head)
         extra = nn.Linear(4, 2)
         self.heads.append(extra)
+
+
+class TokenLearner(nn.Module):
+    # a layer for other modules to import; its own module only tries it out below
+    # (rish-16/tokenlearner-pytorch#5)
+    def __init__(self, S):
+        super().__init__()
+        self.S = S
+        self.tokenizers = nn.ModuleList([nn.Sequential(nn.Conv2d(2, 1, 1), nn.BatchNorm2d(1)) for _ in range(S)])  # expect: unregistered-submodules
+
+    def forward(self, x):
+        return torch.stack([self.tokenizers[i](x) for i in range(self.S)], dim=1)
+
+
+if __name__ == "__main__":
+    tklr = TokenLearner(S=8)
+    y = tklr(torch.rand(2, 2, 8, 8))

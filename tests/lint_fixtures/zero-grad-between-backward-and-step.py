@@ -167,3 +167,35 @@ def sharpness_aware(model, optimizer, x, y):
     optimizer.zero_grad()
     F.cross_entropy(model(x), y).backward()
     optimizer.step()
+
+
+def accumulate_but_clear_every_batch(model, loader, opt, accum_steps):
+    # gradient accumulation that clears on every batch: each step applies the last batch alone
+    for i, (x, y) in enumerate(loader):
+        opt.zero_grad()  # expect: zero-grad-between-backward-and-step
+        loss = F.cross_entropy(model(x), y) / accum_steps
+        loss.backward()
+        if (i + 1) % accum_steps == 0:
+            opt.step()
+
+
+def accumulate_and_clear_after_the_if(model, loader, opt, scaler, grad_accum):
+    for i, (x, y) in enumerate(loader):
+        loss = F.cross_entropy(model(x), y)
+        scaler.scale(loss).backward()
+        if i % grad_accum == 0:
+            scaler.step(opt)
+            scaler.update()
+        opt.zero_grad()  # expect: zero-grad-between-backward-and-step
+
+
+class ManualAccumulation:
+    # a Lightning module with manual optimization: the method runs once per batch
+    def training_step(self, batch, batch_idx):
+        opt = self.optimizers()
+        loss = self.loss(batch)
+        opt.zero_grad()  # expect: zero-grad-between-backward-and-step
+        self.manual_backward(loss)
+        if (batch_idx + 1) % self.accumulate_grad_batches == 0:
+            self.clip_gradients(opt, gradient_clip_val=1.0)
+            opt.step()

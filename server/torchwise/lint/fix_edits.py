@@ -113,6 +113,14 @@ def insert_after(ctx: "Context", stmt: ast.stmt, code: str, indent: str | None =
     return Edit(end, eol, end, eol, f"{line_ending(ctx.source)}{own if indent is None else indent}{code}")
 
 
+def delete_line(ctx: "Context", line: int) -> Edit | None:
+    """An edit removing line ``line`` with its line ending; none for the file's last line
+    when no line ending follows it."""
+    if line >= len(_lines(ctx)):
+        return None
+    return Edit(line, 0, line + 1, 0, "")
+
+
 def _string_rows(ctx: "Context") -> set[int] | None:
     """Lines (1-based) that continue a string started on an earlier line: re-indenting
     them would change the string's value. None when the file does not tokenize."""

@@ -354,14 +354,21 @@ def _only_called(ctx: Context, info) -> bool:
         built = False
         for other in analyses:
             for call in flow.calls_named(other, info.name):
-                if other is a and flow.safe_qualname(a, call.func) != info.qualname:
-                    continue
+                if other is a and (flow.safe_qualname(a, call.func) != info.qualname or _under_main_guard(a, call)):
+                    continue  # (the class's own module trying it out under its main guard: a layer's
+                    # demo, its users are its importers: rish-16/tokenlearner-pytorch#5's TokenLearner)
                 if not _bound_and_only_called(other, call):
                     return False
                 built = True
         return built
 
     return flow.per_revision(a, f"only_called:{id(info.node)}", compute)  # type: ignore[return-value]
+
+
+def _under_main_guard(a, node: ast.AST) -> bool:
+    """``node`` sits in a top-level ``if __name__ == "__main__":`` block."""
+    top = next((anc for anc in flow.ancestors(a, node) if flow.parent(a, anc) is a.tree), None)
+    return top.__class__ is ast.If and flow.is_main_guard(top)  # type: ignore[arg-type]
 
 
 def _bound_and_only_called(a, call: ast.Call) -> bool:

@@ -13,7 +13,7 @@ import re
 import weakref
 from typing import Iterator
 
-from torchwise.analysis import LOCAL, LR_SCHEDULER, MODULE, OPTIMIZER, parameter_defaults
+from torchwise.analysis import LOCAL, LR_SCHEDULER, MODULE, OPTIMIZER, Analysis, parameter_defaults
 from torchwise.lazy_pattern import lazy
 from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
@@ -785,7 +785,7 @@ def _segments(ctx: Context) -> dict[int, list[tuple[tuple[int, int], str, ast.AS
 
 @rule(code="TW102", name="zero-grad-between-backward-and-step", group="training", severity="error",
       summary="Gradients are cleared after backward() and before optimizer.step(), so the step sees none.",
-      runtime=True)
+      fix="unsafe", runtime=True)  # (the fix: only for an accumulation window cleared on every batch)
 def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
     for events in _segments(ctx).values():
         previous = None  # the kind of the last event so far that is not a clear
@@ -828,6 +828,71 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
                                    "(the optimizer was already cleared before the first backward())")
                     yield ctx.finding(call, message)
                     break
+    yield from _accumulation_cleared_every_batch(ctx)
+
+
+# a test that steps every N batches to accumulate gradients (``if (i + 1) % accum_steps == 0:``)
+_ACCUMULATION = lazy(r"accum|grad_acc|acc_steps|update_freq|iters_to_acc|batch_multiplier|micro_?batch", re.I)
+
+
+def _accumulation_cleared_every_batch(ctx: Context) -> Iterator[Finding]:
+    """Gradient accumulation that clears on every batch: ``opt.zero_grad()`` and the
+    backward each run unconditionally, in one block, and ``opt.step()`` only under an ``if``
+    of that block testing an accumulation counter with ``%``, which clears nothing: the
+    gradients of the batches in between are wiped before the step, which applies the last
+    batch's alone (gaozhihan/PreDiff#32's manual-optimization ``training_step``)."""
+    a = ctx.analysis
+    for guard in flow.iter_nodes(a, ast.If):
+        test = guard.test  # type: ignore[attr-defined]
+        if not any(n.__class__ is ast.BinOp and n.op.__class__ is ast.Mod for n in ast.walk(test)) \
+                or not _ACCUMULATION.search(ctx.text(test)):
+            continue
+        steps = [c for stmt in guard.body for c in ast.walk(stmt)  # type: ignore[attr-defined]
+                 if c.__class__ is ast.Call and flow.method_name(c) == "step"]
+        owner = flow.parent(a, guard)
+        block = next((getattr(owner, f) for f in ("body", "orelse", "finalbody")
+                      if any(x is guard for x in getattr(owner, f, ()))), None)
+        if not steps or block is None:
+            continue
+        backwards = [x for x in block if x.__class__ is ast.Expr and x.value.__class__ is ast.Call  # type: ignore[attr-defined]
+                     and (flow.is_backward_call(x.value) or flow.method_name(x.value) == "manual_backward")]  # type: ignore[attr-defined]
+        if not backwards:
+            continue
+        for clear in block:
+            call = clear.value if clear.__class__ is ast.Expr else None  # type: ignore[attr-defined]
+            if call.__class__ is not ast.Call or flow.method_name(call) != "zero_grad" \
+                    or call.func.__class__ is not ast.Attribute:  # type: ignore[union-attr]
+                continue
+            target = flow.dotted(call.func.value)  # type: ignore[union-attr]
+            step = next((c for c in steps if target and (
+                flow.dotted(c.func.value) == target if c.func.__class__ is ast.Attribute and not c.args  # type: ignore[attr-defined]
+                else c.args and flow.dotted(c.args[0]) == target)), None)  # (``scaler.step(opt)``)
+            if step is None or any(c.__class__ is ast.Call and flow.method_name(c) == "zero_grad"
+                                   for stmt in guard.body for c in ast.walk(stmt)):  # type: ignore[attr-defined]
+                continue
+            yield ctx.finding(
+                call,
+                f"`{ctx.text(call)}` clears the gradients on every batch, but `{ctx.text(step)}` runs only "
+                f"when `{ctx.text(test)}`: the gradients the batches in between accumulate are wiped before "
+                f"the step, which applies the last batch's alone; clear right after the step, inside that `if`",
+                _clear_after_step_fix(ctx, clear, guard, step),  # type: ignore[arg-type]
+            )
+
+
+def _clear_after_step_fix(ctx: Context, clear: ast.Expr, guard: ast.If, step: ast.Call) -> Fix | None:
+    """Moves the clear's line (its comment too) to right after the statement of ``guard``
+    that steps; none where the clear shares its line with other code."""
+    line = fix_edits.line_text(ctx, clear.lineno)
+    text = line.strip()
+    if clear.end_lineno != clear.lineno or not (text == ctx.text(clear) or (
+            text.startswith(ctx.text(clear)) and text[len(ctx.text(clear)):].lstrip().startswith("#"))):
+        return None
+    stepping = next(stmt for stmt in guard.body if flow.contains(stmt, step))
+    insert = fix_edits.insert_after(ctx, stepping, text)
+    remove = fix_edits.delete_line(ctx, clear.lineno)
+    if insert is None or remove is None:
+        return None
+    return Fix("unsafe", "Clear after the step", (remove, insert))
 
 
 _INERT_CALLS = frozenset({"parameters", "named_parameters", "children", "named_children", "modules",
@@ -2192,6 +2257,70 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 f"and `{target}.train()` after it",
                 _eval_fix(ctx, block, target, restore=from_callers),
             )
+    yield from _train_mode_for_every_phase(ctx)
+
+
+_SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
+                               "torch.autograd.grad_mode.set_grad_enabled"})
+_PHASE_FLAGS = frozenset({"train", "training", "is_train", "is_training", "train_mode", "is_train_mode"})
+
+
+def _phase_test(expr: ast.expr) -> bool:
+    """``phase == 'train'`` (``!=``, ``in``, a string on either side) or a flag named for
+    training (``is_train``): a test that is false on the other phases."""
+    if expr.__class__ is ast.Name:
+        return expr.id in _PHASE_FLAGS  # type: ignore[attr-defined]
+    if expr.__class__ is not ast.Compare or len(expr.ops) != 1 \
+            or expr.ops[0].__class__ not in (ast.Eq, ast.NotEq, ast.In, ast.NotIn):  # type: ignore[attr-defined]
+        return False
+    sides = (expr.left, expr.comparators[0])  # type: ignore[attr-defined]
+    return any(x.__class__ is ast.Constant and isinstance(x.value, str) for x in sides) \
+        and any(x.__class__ in (ast.Name, ast.Attribute, ast.Subscript) for x in sides)
+
+
+def _train_mode_for_every_phase(ctx: Context) -> Iterator[Finding]:
+    """A function that puts a model in train mode whatever it is asked to do (``net =
+    net.train()``, no ``if`` around it, no other mode call of the model in the function),
+    then runs it under ``torch.set_grad_enabled(phase == 'train')``: it serves the other
+    phases too, and runs them (validation) with dropout and batch norm as in training
+    (princeton-vl/pytorch_stacked_hourglass#44's ``make_train``, called for the 'train' and
+    the 'valid' phase). The fix passes the test to ``train()``."""
+    a = ctx.analysis
+    for w in flow.iter_nodes(a, ast.With):
+        test = next((i.context_expr.args[0] for i in w.items  # type: ignore[attr-defined]
+                     if i.context_expr.__class__ is ast.Call and len(i.context_expr.args) == 1  # type: ignore[attr-defined]
+                     and not i.context_expr.keywords and _phase_test(i.context_expr.args[0])  # type: ignore[attr-defined]
+                     and flow.safe_qualname(a, i.context_expr.func) in _SET_GRAD_ENABLED), None)  # type: ignore[attr-defined]
+        if test is None:
+            continue
+        func = flow.enclosing_function(a, w)
+        if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+            continue
+        calls = flow.calls_in(a, func)
+        for run in (c for c in calls if any(flow.contains(stmt, c) for stmt in w.body)):
+            target = flow.dotted(run.func) if run.func.__class__ in (ast.Name, ast.Attribute) else None
+            modes = [c for c in calls if c.func.__class__ is ast.Attribute and c.func.attr in ("train", "eval")  # type: ignore[attr-defined]
+                     and flow.dotted(c.func.value) == target] if target else []  # type: ignore[attr-defined]
+            if not modes:
+                continue
+            before = [c for c in modes if flow.before(c, w)]
+            loops = [lp for lp in flow.enclosing_loops(a, w) if flow.contains(func, lp)]
+            # (a mode call after the block, in a loop around it, sets the mode of the next pass)
+            if len(before) != 1 or flow.method_name(before[0]) != "train" or before[0].args or before[0].keywords \
+                    or flow.is_conditional_within(a, before[0], func) or _mode_free(ctx, run) \
+                    or any(c is not before[0] and any(flow.contains(lp, c) for lp in loops) for c in modes):
+                break
+            switch = before[0]
+            yield ctx.finding(
+                run,
+                f"`{ctx.text(switch)}` ({flow.line_ref(a, switch.lineno)}) puts `{target}` in train mode for every "
+                f"phase, yet this call runs under `torch.set_grad_enabled({ctx.text(test)})`: on the other phases "
+                f"(validation) dropout and batch norm behave as in training, and batch norm's running statistics "
+                f"take in the held-out data; pass the test to it, `{target}.train({ctx.text(test)})`",
+                Fix("unsafe", f"Call `{target}.train({ctx.text(test)})`",
+                    (ctx.replace(switch, f"{target}.train({ctx.text(test)})"),)),
+            )
+            break
 
 
 def _where(a, owner, node: ast.AST) -> str:
@@ -6700,11 +6829,10 @@ def _term_of_backwarded(a, loop: ast.AST, value: str, backwarded: set | None) ->
         names = [flow.dotted(e) for e in n.targets[0].elts]  # type: ignore[attr-defined]
         if value not in names or not any(x in backwarded for x in names if x != value):
             continue
-        summaries = _summaries(a)
-        helper = summaries.callee(n.value, flow.enclosing_function(a, n))  # type: ignore[attr-defined]
-        if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        found = _function_run(a, n.value)  # type: ignore[arg-type]
+        if found is None:
             return False
-        unit = summaries.analysis_of(helper) or a
+        unit, helper = found
         nodes = flow.walk_local(unit, helper)
         returns = [r for r in nodes if r.__class__ is ast.Return]
         term = names.index(value)
@@ -6723,6 +6851,22 @@ def _term_of_backwarded(a, loop: ast.AST, value: str, backwarded: set | None) ->
                 return False
         return True
     return False
+
+
+def _function_run(a, call: ast.Call) -> tuple[Analysis, ast.AST] | None:
+    """The function of the project a call runs, with its module's analysis, whether or not
+    its module names an effect (the summaries follow only those): a helper of the file or
+    of another module, also through a name bound to it once (``loss_fn = my_loss``,
+    samuelyu2002/ImVisible's training script, with ``my_loss`` in its ``loss`` module)."""
+    summaries = _summaries(a)
+    helper = summaries.callee(call, flow.enclosing_function(a, call))
+    if isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return summaries.analysis_of(helper) or a, helper
+    qualname = flow.safe_qualname(a, call.func)
+    found = _weights.project_function(a, qualname) if qualname else None
+    if found is None or found[1].__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return None
+    return found
 
 
 def _differentiated_after(a, loop: ast.AST, total: str) -> bool:
