@@ -3400,6 +3400,61 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                 )
     yield from _never_switched_by_callers(ctx)
     yield from _phases_never_switched(ctx)
+    yield from _handed_model_never_switched(ctx, seen)
+
+
+def _handed_model_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]:
+    """A trainer class (not a module) that trains ``self.model`` in one loop (a backward) and
+    evaluates it under ``no_grad`` in a loop over held-out data, in a file that switches no
+    mode: whatever model it is handed (its type unknown here), any dropout or batch norm it
+    has runs as in training in the evaluation (giotto-ai/giotto-deep#40's ``Pipeline``,
+    whose ``train`` alternates ``_train_loop`` and ``_val_loop``)."""
+    a = ctx.analysis
+    for cls in flow.iter_nodes(a, ast.ClassDef):
+        qualname = flow.safe_qualname(a, cls)
+        if any(flow.safe_qualname(a, base) is not None and flow.is_subclass(a, flow.safe_qualname(a, base), MODULE)
+               for base in cls.bases) or qualname is not None and flow.is_subclass(a, qualname, MODULE):  # type: ignore[attr-defined]
+            continue
+        methods = [m for m in cls.body if m.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)]  # type: ignore[attr-defined]
+        trained: set[str] = set()
+        for method in methods:
+            for loop in _local_for_loops(a, method):
+                if loop.__class__ is ast.For and _has_backward(ctx, loop):
+                    trained.update(t for c in flow.calls_in(a, loop) if (t := flow.dotted(c.func))
+                                   and t.count(".") == 1 and t.startswith("self."))
+        if not trained:
+            continue
+        for method in methods:
+            for loop in _local_for_loops(a, method):
+                if loop.__class__ is not ast.For or not flow.under_grad_off(a, loop) \
+                        or not _over_held_out_data(a, loop) or _has_backward(ctx, loop) or _steps_in(ctx, loop):
+                    continue
+                for call in flow.calls_in(a, loop):
+                    target = flow.dotted(call.func)
+                    if target not in trained or id(call) in seen or flow.contains(loop.iter, call) \
+                            or flow.safe_type(a, call.func) is not None:
+                        continue
+                    seen.add(id(call))
+                    yield ctx.finding(
+                        call,
+                        f"`{target}` is trained by this class and evaluated in this loop, and nothing switches "
+                        f"its mode: modules start in training mode, so whatever dropout or batch norm the model "
+                        f"it is handed has behaves as in training here; call `{target}.eval()` before the loop "
+                        f"and `{target}.train()` after it",
+                        _eval_fix(ctx, _outermost_grad_off(a, loop, method), target, restore=True),
+                    )
+                    break
+
+
+def _outermost_grad_off(a, loop: ast.AST, func: ast.AST) -> ast.AST:
+    """The ``with torch.no_grad():`` block around ``loop`` in ``func`` (the outermost), else the loop."""
+    block = loop
+    for anc in flow.ancestors(a, loop):
+        if anc is func:
+            break
+        if anc.__class__ in (ast.With, ast.AsyncWith) and any(flow.is_grad_off_context(a, i.context_expr) for i in anc.items):  # type: ignore[attr-defined]
+            block = anc
+    return block
 
 
 def _in_a_helper(ctx: Context, block: ast.AST) -> bool:
@@ -4418,7 +4473,7 @@ def _passed_false(a, func, flag: str) -> ast.Call | None:
 
 # what a validation helper is called: ``validate``, ``_validate``, ``valid_epoch``, ``evaluate`` (not ``test_*``:
 # a test suite's function may run a model with gradients on purpose)
-_VALIDATION_HELPER = lazy(r"^_*(?:validat|valid_|val_|evaluat|eval_)", re.IGNORECASE)
+_VALIDATION_HELPER = lazy(r"^_*(?:validat|valid_|val_|evaluat|eval_|test$|testing$)", re.IGNORECASE)
 
 
 def _validated_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Finding]:
@@ -4427,10 +4482,13 @@ def _validated_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Fin
     and turns no gradients off anywhere: every batch records a graph that nothing uses
     (VITA-Group/DeblurGANv2, issue 15: its validation ran out of memory)."""
     a = ctx.analysis
-    for loop in flow.index(a).loops:
-        func = flow.enclosing_function(a, loop)
+    for walked in flow.index(a).loops:
+        func = flow.enclosing_function(a, walked)
+        # (a comprehension: the whole expression is the loop, ``[model(x) for [x] in val_loader]``)
+        loop = flow.parent(a, walked) if walked.__class__ is ast.comprehension else walked
         if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or not _VALIDATION_HELPER.match(func.name) \
-                or loop.__class__ is not ast.For or not _over_held_out_data(a, loop) \
+                or loop.__class__ not in (ast.For, *_COMPREHENSIONS) or loop.__class__ is not ast.For \
+                and loop.generators[0] is not walked or not _over_held_out_data(a, walked) \
                 or flow.under_grad_off(a, loop) or not _trains_nothing(ctx, func) \
                 or _grad_disabled_somewhere(ctx, func) or _called_under_grad_off_in_project(ctx, func) \
                 or any(flow.method_name(c) in ("eval", "train", "requires_grad_") for c in flow.calls_in(a, func)):
@@ -4440,7 +4498,11 @@ def _validated_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Fin
         for call in flow.calls_in(a, loop):
             target = flow.dotted(call.func)
             model_type = flow.safe_type(a, call.func) if target else None
-            if not target or id(call) in reported or flow.contains(loop.iter, call) or not (
+            if target and model_type is None and (owner := _runs_its_layers(a, call)) is not None:
+                target, model_type = flow.dotted(call.func.value), owner  # type: ignore[attr-defined]  (``model.validation_step(batch)``)
+            elif target and model_type is None:
+                model_type = _duck_submodule(a, call)  # (``model.decoder1(...)``, ``model`` of an unknown type)
+            if not target or id(call) in reported or flow.contains(walked.iter, call) or not (
                     model_type is not None and flow.is_subclass(a, model_type, MODULE)
                     or model_type is None and _global_trained_in_file(ctx, func, call.func)):
                 continue
@@ -4451,6 +4513,68 @@ def _validated_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Fin
             reported.add(id(call))
             yield _no_grad_finding(ctx, call, target, loop, func)
             break
+
+
+def _runs_its_layers(a, call: ast.Call) -> str | None:
+    """``model.validation_step(batch)``: a method of a module class of the project, called on
+    an instance, that runs the module's own layers (``self.encoder(batch)``, ``self(batch)``)
+    and turns no gradients off itself (manigalati/usad's ``UsadModel.validation_step``): the
+    class's qualified name. An instance of an unknown type counts when the classes of the
+    file that have the method are all such module classes."""
+    func = call.func
+    if func.__class__ is not ast.Attribute or func.value.__class__ not in (ast.Name, ast.Attribute) \
+            or func.attr in ("forward", "__call__"):  # type: ignore[attr-defined]
+        return None
+    qualname = flow.safe_type(a, func.value)  # type: ignore[attr-defined]
+    if qualname:
+        found = _weights.class_of_project(a, qualname)
+        candidates = [found] if found is not None else []
+    else:
+        candidates = [(a, info) for info in a.classes.values() if func.attr in info.methods]  # type: ignore[attr-defined]
+    if not candidates or not all(_layers_run_by(unit, info, func.attr) for unit, info in candidates):  # type: ignore[attr-defined]
+        return None
+    return candidates[0][1].qualname
+
+
+def _duck_submodule(a, call: ast.Call) -> str | None:
+    """``model.decoder1(x)`` where ``model``'s type is unknown and every module class of the
+    file with an attribute ``decoder1`` assigns it one layer type (manigalati/usad's
+    ``testing``, handed the ``UsadModel`` by a notebook): that type."""
+    func = call.func
+    if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name \
+            or flow.safe_type(a, func.value) is not None:  # type: ignore[attr-defined]
+        return None
+    found: set[str] = set()
+    for info in a.classes.values():
+        values = info.attributes.get(func.attr)  # type: ignore[attr-defined]
+        if not values:
+            continue
+        if not flow.is_subclass(a, info.qualname, MODULE):
+            return None
+        for _, value in values:
+            kind = flow.safe_type(a, value) if value.__class__ is ast.Call else None
+            if kind is None or not flow.is_subclass(a, kind, MODULE):
+                return None
+            found.add(kind)
+    return found.pop() if len(found) == 1 else None
+
+
+def _layers_run_by(unit, info, name: str) -> bool:
+    """The method ``name`` of the module class ``info`` runs the module's layers and turns
+    no gradients off itself."""
+    method = info.methods.get(name)
+    if method is None or not flow.is_subclass(unit, info.qualname, MODULE) or any(
+            flow.last_name(d) in ("no_grad", "inference_mode") for d in method.decorator_list):
+        return False
+    nodes = flow.walk_local(unit, method)
+    if any(n.__class__ in (ast.With, ast.AsyncWith) and any(flow.is_grad_off_context(unit, i.context_expr) for i in n.items)
+           for n in nodes):
+        return False
+    return any(n.__class__ is ast.Call and (
+        (n.func.__class__ is ast.Name and n.func.id == "self")  # type: ignore[attr-defined]
+        or (n.func.__class__ is ast.Attribute and n.func.value.__class__ is ast.Name and n.func.value.id == "self"  # type: ignore[attr-defined]
+            and (t := flow.safe_type(unit, n.func)) is not None and flow.is_subclass(unit, t, MODULE)))
+        for n in nodes)
 
 
 def _global_trained_in_file(ctx: Context, func: ast.AST, model: ast.expr) -> bool:
@@ -4876,7 +5000,18 @@ def _evaluated_in_step_methods(ctx: Context, reported: set[int]) -> Iterator[Fin
         if run is None or id(run) in reported or flow.under_grad_off(a, run) or _trains_through_helpers(a, method):
             continue
         found = _step_loop(ctx, owner, method.name)  # type: ignore[attr-defined]
-        if found is None or _called_under_grad_off_in_project(ctx, method):
+        if _called_under_grad_off_in_project(ctx, method):
+            continue
+        if found is None:
+            if _VALIDATION_STEP.search(method.name) and not _lightning_module(a, owner):  # type: ignore[attr-defined]
+                reported.add(id(run))  # (run for each batch by a framework: NVIDIA/NVFlare's split learning)
+                yield ctx.finding(
+                    run,
+                    f"`{target}` is evaluated without `torch.no_grad()` in `{method.name}`, a step its caller "  # type: ignore[attr-defined]
+                    "runs for each validation batch: autograd records every operation of each call, wasting "
+                    "memory and time (and what the step keeps of the output holds its graph); run it under "
+                    "`with torch.no_grad():` (or `torch.inference_mode()`)",
+                )
             continue
         loop, site = found
         reported.add(id(run))
@@ -4896,6 +5031,17 @@ def _evaluated_in_step_methods(ctx: Context, reported: set[int]) -> Iterator[Fin
             "operation of each call, wasting memory and time; run it under `with torch.no_grad():` "
             "(or `torch.inference_mode()`)",
         )
+
+
+# a method a framework runs for each evaluation batch: ``_val_step_label_side``, ``eval_step``
+_VALIDATION_STEP = lazy(r"(?:val|valid|validation|eval|evaluation|test)_?step", re.IGNORECASE)
+
+
+def _lightning_module(a, cls: ast.ClassDef) -> bool:
+    """A subclass of Lightning's ``LightningModule``, whose evaluation steps Lightning runs
+    under ``no_grad`` itself."""
+    return any((q := flow.safe_qualname(a, base)) and q.rsplit(".", 1)[-1] == "LightningModule"
+               and q.split(".", 1)[0] in ("pytorch_lightning", "lightning") for base in cls.bases)
 
 
 def _runs_through_method(summaries, call: ast.Call, method: ast.AST, target: str) -> bool:
@@ -6341,9 +6487,7 @@ def _before_lightnings_backward(a, clip: ast.Call) -> bool:
     if getattr(func, "name", None) != "training_step":
         return False
     owner = flow.parent(a, func)
-    if owner.__class__ is not ast.ClassDef or not any(
-            (q := flow.safe_qualname(a, base)) and q.rsplit(".", 1)[-1] == "LightningModule"
-            and q.split(".", 1)[0] in ("pytorch_lightning", "lightning") for base in owner.bases):  # type: ignore[attr-defined]
+    if owner.__class__ is not ast.ClassDef or not _lightning_module(a, owner):  # type: ignore[arg-type]
         return False
     if any(flow.is_backward_call(c) or flow.method_name(c) == "manual_backward" for c in flow.calls_in(a, func)):
         return False
