@@ -181,3 +181,25 @@ class SupervisedTrainer:
         loss = loss_func(outputs, y)  # expect: softmax-before-cross-entropy
         loss.backward()
         return loss
+
+
+class CrossEntropyLossNM(nn.Module):
+    """A wrapper that reshapes the logits of any rank for the loss it holds
+    (NVIDIA/VariantWorks#167, around NeMo's loss of the same name)."""
+
+    def __init__(self, logits_ndim=2):
+        super().__init__()
+        self._logits_dim = logits_ndim
+        self._criterion = nn.CrossEntropyLoss()
+
+    def forward(self, logits, labels):
+        if self._logits_dim > 2:
+            logits = logits.reshape(-1, logits.shape[-1])
+            labels = labels.reshape(-1)
+        return self._criterion(logits, labels)
+
+
+def train_consensus(encodings, labels):
+    vz_ce_loss = CrossEntropyLossNM(logits_ndim=3)
+    vz = F.softmax(encodings, dim=2)
+    return vz_ce_loss(logits=vz, labels=labels)  # expect: softmax-before-cross-entropy

@@ -1039,18 +1039,22 @@ def _wrapped_loss_calls(ctx: Context, functions: set[str], classes: set[str]) ->
     ``WeightedFocalLoss`` computes ``F.binary_cross_entropy_with_logits(inputs, targets)``."""
     a = ctx.analysis
     for call in flow.calls_where(a, _says_loss):
-        if not call.args or call.func.__class__ not in (ast.Name, ast.Attribute):
+        if not (call.args or call.keywords) or call.func.__class__ not in (ast.Name, ast.Attribute):
             continue
         qualname = flow.safe_type(a, call.func)
         name = _wrapped_loss(ctx, qualname, functions, classes) if qualname else None
         if name is None:
             continue
+        # the input: the first argument, or the keyword naming the forward's first parameter
+        inp = argument(call, a.queries["wrapped_inputs"][(qualname, tuple(sorted(functions)))], 0)
+        if inp is None:
+            continue
         if (qualname, tuple(sorted(functions))) in a.queries.get("wrapped_picks", ()):
-            source = trace(ctx, call.args[0])  # the forward picks elements: they must keep what the input is
+            source = trace(ctx, inp)  # the forward picks elements: they must keep what the input is
             if source is None or not (source.kind == "sigmoid" or (
                     isinstance(source.node, ast.Call) and _over_last_dim(source.node, source.inner))):
                 continue
-        yield call, call.args[0], name
+        yield call, inp, name
 
 
 def _wrapped_loss(ctx: Context, qualname: str, functions: set[str], classes: set[str]) -> str | None:
@@ -1071,6 +1075,7 @@ def _wrapped_loss(ctx: Context, qualname: str, functions: set[str], classes: set
     if len(params) < 2:
         return None
     first = params[1].arg
+    a.queries.setdefault("wrapped_inputs", {})[key] = first
     for n in ast.walk(forward):
         if n.__class__ is not ast.Call:
             continue
@@ -1096,9 +1101,20 @@ def _wrapped_loss(ctx: Context, qualname: str, functions: set[str], classes: set
 
 def _rebound_in(func: ast.AST, name: str) -> bool:
     """``name`` is assigned in ``func`` (``x = torch.log(x + 1e-12)``: the input the loss gets
-    is no longer the caller's; KevinMusgrave/pytorch-adapt's ``NLLLoss`` of probabilities)."""
-    return any(n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load  # type: ignore[attr-defined]
-               for n in ast.walk(func))
+    is no longer the caller's; KevinMusgrave/pytorch-adapt's ``NLLLoss`` of probabilities),
+    other than to its own values reshaped (``logits = logits.reshape(-1, logits.shape[-1])``:
+    NeMo's ``CrossEntropyLossNM``, NVIDIA/VariantWorks#167)."""
+    for n in ast.walk(func):
+        if n.__class__ is ast.Name and n.id == name and n.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
+            stmt = next((s for s in ast.walk(func) if s.__class__ is ast.Assign and len(s.targets) == 1
+                         and s.targets[0] is n), None)  # type: ignore[attr-defined]
+            value = stmt.value if stmt is not None else None  # type: ignore[attr-defined]
+            while value.__class__ is ast.Call and value.func.__class__ is ast.Attribute \
+                    and value.func.attr in _SAME_VALUES:  # type: ignore[attr-defined]
+                value = value.func.value  # type: ignore[attr-defined]
+            if not (value.__class__ is ast.Name and value.id == name):  # type: ignore[attr-defined]
+                return True
+    return False
 
 
 def _single_attributes(ctx: Context) -> set[str]:
