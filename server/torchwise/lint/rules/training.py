@@ -3411,10 +3411,9 @@ def _handed_model_never_switched(ctx: Context, seen: set[int]) -> Iterator[Findi
     whose ``train`` alternates ``_train_loop`` and ``_val_loop``)."""
     a = ctx.analysis
     for cls in flow.iter_nodes(a, ast.ClassDef):
-        qualname = flow.safe_qualname(a, cls)
-        if any(flow.safe_qualname(a, base) is not None and flow.is_subclass(a, flow.safe_qualname(a, base), MODULE)
-               for base in cls.bases) or qualname is not None and flow.is_subclass(a, qualname, MODULE):  # type: ignore[attr-defined]
-            continue
+        info = a.classes.get(cls)
+        if info is None or flow.is_subclass(a, info.qualname, MODULE):
+            continue  # (a module's submodules follow its own mode)
         methods = [m for m in cls.body if m.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)]  # type: ignore[attr-defined]
         trained: set[str] = set()
         for method in methods:
@@ -4471,8 +4470,8 @@ def _passed_false(a, func, flag: str) -> ast.Call | None:
     return None
 
 
-# what a validation helper is called: ``validate``, ``_validate``, ``valid_epoch``, ``evaluate`` (not ``test_*``:
-# a test suite's function may run a model with gradients on purpose)
+# what a validation helper is called: ``validate``, ``_validate``, ``valid_epoch``, ``evaluate``, ``test``,
+# ``testing`` (not ``test_*``: a test suite's function may run a model with gradients on purpose)
 _VALIDATION_HELPER = lazy(r"^_*(?:validat|valid_|val_|evaluat|eval_|test$|testing$)", re.IGNORECASE)
 
 
