@@ -171,3 +171,22 @@ def train_qm9(model, loader, opt):
         loss_all += loss.item() * data.num_graphs  # expect: loss-accumulated-without-item
         opt.step()
     return loss_all / len(loader)
+
+
+class DictTrainer:
+    # pnnl/neuromancer#292: the loss read from the dict the model returns, backpropagated and
+    # then kept in a list for the epoch's mean
+    def __init__(self, model, optimizer, train_data, train_metric="train_loss"):
+        self.model, self.optimizer = model, optimizer
+        self.train_data, self.train_metric = train_data, train_metric
+
+    def train(self, epochs):
+        for _ in range(epochs):
+            losses = []
+            for batch in self.train_data:
+                output = self.model(batch)
+                self.optimizer.zero_grad()
+                output[self.train_metric].backward()
+                self.optimizer.step()
+                losses.append(output[self.train_metric].detach())  # expect: loss-accumulated-without-item
+            print(torch.mean(torch.stack(losses)))

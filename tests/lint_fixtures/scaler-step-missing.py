@@ -86,3 +86,14 @@ for x, y in loader:
     top_scaler.scale(F.cross_entropy(model(x), y)).backward()
     optimizer.step()  # expect: scaler-step-missing
     top_scaler.update()
+
+
+def train_without_update(model, loader, optimizer):
+    # Azure/MS-AMP#45: the scale never adapts, and the second step() raises
+    scaler = torch.amp.GradScaler("cuda")
+    for data, target in loader:
+        optimizer.zero_grad()
+        with torch.autocast("cuda"):
+            loss = torch.nn.functional.nll_loss(model(data), target)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)  # expect: scaler-step-missing

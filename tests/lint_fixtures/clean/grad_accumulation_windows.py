@@ -81,3 +81,57 @@ def discriminator_frozen_for_the_generator(gen, disc, opt_g, z, train_disc):
     opt_g.zero_grad()
     (-score.mean()).backward()
     opt_g.step()
+
+
+def optimizer_step(scaler, optimizer):
+    scaler.step(optimizer)
+    scaler.update()
+    optimizer.zero_grad()
+
+
+def train_with_step_helper(model, loader, optimizer):
+    scaler = torch.amp.GradScaler("cuda")
+    for x, y in loader:
+        with torch.autocast("cuda"):
+            loss = F.cross_entropy(model(x), y)
+        scaler.scale(loss).backward()
+        optimizer_step(scaler, optimizer)
+
+
+class LossScaler:
+    """A scaler of the project's own, whose step updates the scale itself."""
+
+    def __init__(self):
+        self._scaler = torch.amp.GradScaler("cuda")
+
+    def scale(self, loss):
+        return self._scaler.scale(loss)
+
+    def step(self, optimizer):
+        self._scaler.step(optimizer)
+        self._scaler.update()
+
+
+def train_with_own_scaler(model, loader, optimizer):
+    loss_scaler = LossScaler()
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss_scaler.scale(F.cross_entropy(model(x), y)).backward()
+        loss_scaler.step(optimizer)
+
+
+class DictTrainer:
+    def __init__(self, model, optimizer, train_data, train_metric="train_loss"):
+        self.model, self.optimizer = model, optimizer
+        self.train_data, self.train_metric = train_data, train_metric
+
+    def train(self, epochs):
+        for _ in range(epochs):
+            losses = []
+            for batch in self.train_data:
+                output = self.model(batch)
+                self.optimizer.zero_grad()
+                output[self.train_metric].backward()
+                self.optimizer.step()
+                losses.append(output[self.train_metric].detach())
+            print(torch.mean(torch.stack(losses)))

@@ -8,7 +8,7 @@ import bisect
 from typing import Iterator, Sequence
 
 from torchwise.lazy_pattern import lazy
-from torchwise.lint import flow, options
+from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.analysis import parameter_defaults
 from torchwise.lint.rules._calls import api_page, argument, in_compat_code, index, is_false, module_reference
@@ -116,6 +116,40 @@ def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
             f"gradients (and never skips inf/NaN steps); call `{scaler_text}.step({ctx.text(opt)})` "
             f"and then `{scaler_text}.update()`",
             fix,
+        )
+    yield from _update_missing(ctx)
+
+
+def _update_missing(ctx: Context) -> Iterator[Finding]:
+    """``scaler.step(optimizer)`` in a loop of a function, and no ``scaler.update()`` on the
+    same scaler anywhere in the file: the second ``step()`` raises (``step() has already been
+    called since the last update()``) and the scale never adapts (Azure/MS-AMP#45's MNIST
+    example). A loop that hands the scaler to a helper, which may update it, is left alone."""
+    a = ctx.analysis
+    # (a name's update in its own function; an attribute's anywhere in the file)
+    updated = {(flow.dotted(c.func.value), id(flow.enclosing_function(a, c)) if c.func.value.__class__ is ast.Name else 0)  # type: ignore[attr-defined]
+               for c in flow.calls_named(a, "update") if c.func.__class__ is ast.Attribute}
+    for call in flow.calls_named(a, "step"):
+        func = call.func
+        kind = flow.safe_type(a, func.value) if func.__class__ is ast.Attribute and call.args else None  # type: ignore[attr-defined]
+        if kind is None or kind not in flow.GRAD_SCALER and not any(q in flow.GRAD_SCALER for q in a.mro(kind)):
+            continue  # (torch's own GradScaler only: a wrapper named like one may update inside its step)
+        target = flow.dotted(func.value)  # type: ignore[attr-defined]
+        loops = flow.enclosing_loops(a, call)
+        where = id(flow.enclosing_function(a, call)) if func.value.__class__ is ast.Name else 0  # type: ignore[attr-defined]
+        if not target or (target, where) in updated or not loops or any(
+                flow.dotted(x) == target or target.startswith("self.") and flow.dotted(x) == "self"
+                for c in flow.calls_in(a, loops[-1]) if c is not call for x in (*c.args, *(k.value for k in c.keywords))):
+            continue
+        stmt = flow.statement_of(a, call)
+        insert = fix_edits.insert_after(ctx, stmt, f"{ctx.text(func.value)}.update()") \
+            if stmt.__class__ is ast.Expr and stmt.value is call else None  # type: ignore[attr-defined]
+        yield ctx.finding(
+            call,
+            f"`{ctx.text(call)}` runs in a loop, but `{target}.update()` never runs: the next "
+            f"`step()` raises (it was already called since the last `update()`), and the scale never adapts "
+            f"to overflows; call `{target}.update()` right after the step",
+            Fix("unsafe", f"Call `{target}.update()` after the step", (insert,)) if insert is not None else None,
         )
 
 

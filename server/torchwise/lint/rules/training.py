@@ -6635,6 +6635,19 @@ def _losses_appended(ctx: Context) -> Iterator[Finding]:
         loops = flow.enclosing_loops(a, call)
         if not loops or not (_steps_in(ctx, loops[0]) or _updates_by_hand(a, loops[0])):
             continue  # (a loop of tasks whose losses one step after it backpropagates: MAML's meta-batch)
+        if call.args[0].__class__ in (ast.Subscript, ast.Attribute) and target \
+                and (same := _backpropagated_before(ctx, loops[0], call)) is not None \
+                and not _list_emptied(a, loops[0], target) and not flow.under_grad_off(a, call) \
+                and not _differentiated_after(a, loops[0], target):
+            text = ctx.text(call.args[0])
+            yield ctx.finding(  # (``losses.append(output[self.train_metric])`` after its backward: pnnl/neuromancer#292)
+                call,
+                f"`{ctx.text(call)}` keeps the loss tensor the loop backpropagates (line {same.lineno}) in "
+                f"`{target}`, which outlives the iteration: each iteration's autograd graph stays referenced by "
+                f"it (memory that grows for as long as `{target}` lives); append `{text}.detach()` (or its `.item()`)",
+                Fix("unsafe", f"Append `{text}.detach()`", (ctx.replace(call.args[0], f"{text}.detach()"),)),
+            )
+            continue
         if call.args[0].__class__ is not ast.Name:
             last = _last_backpropagated(a, loops[0], target) if target and loops else None
             if last is not None and not _list_emptied(a, loops[0], target) and not flow.under_grad_off(a, call) \
@@ -6669,6 +6682,23 @@ def _losses_appended(ctx: Context) -> Iterator[Finding]:
             f"`{target}`, which outlives the iteration: each iteration's autograd graph stays referenced by it "
             f"(memory that grows for as long as `{target}` lives); detach it first (`{item} = {item}.detach()`)",
         )
+
+
+def _backpropagated_before(ctx: Context, loop: ast.AST, append: ast.Call) -> ast.Call | None:
+    """The ``backward()`` of ``loop``, before ``append``, of the very expression appended
+    (``output[self.train_metric].backward()``, then ``losses.append(output[self.train_metric])``),
+    nothing the expression reads rebound in between."""
+    a = ctx.analysis
+    text = ctx.text(append.args[0])
+    names = {n.id for n in ast.walk(append.args[0]) if n.__class__ is ast.Name}  # type: ignore[attr-defined]
+    for n in flow.walk_local(a, loop):
+        if flow.is_backward_call(n) and flow.before(n, append) and (t := flow.backward_target(n)) is not None \
+                and ctx.text(t) == text:
+            func = flow.enclosing_function(a, append)
+            stores = flow.stores_between(a, func, n.lineno, append.lineno)  # type: ignore[attr-defined]
+            if not any(name.split(".", 1)[0] in names for name in stores):
+                return n  # type: ignore[return-value]
+    return None
 
 
 def _updates_by_hand(a, loop: ast.AST) -> bool:
