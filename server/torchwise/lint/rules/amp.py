@@ -79,7 +79,8 @@ def _first_method_calls(a, func: ast.AST, method: str) -> dict[str | None, ast.C
 
 
 @rule(code="TW401", name="scaler-step-missing", group="amp", severity="error",
-      summary="The loss is scaled with GradScaler but optimizer.step() is called directly.", fix="unsafe", runtime=True)
+      summary="The loss is scaled with GradScaler but optimizer.step() is called directly.", fix="unsafe", runtime=True,
+      module_wide=True)  # a scaler's update() anywhere in the file (its function's, for a local one: _update_missing)
 def scaler_step_missing(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     scaled = _scaled_backwards(ctx)
@@ -226,7 +227,7 @@ def _needs_torch_xla(a) -> bool:
 
 @rule(code="TW402", name="clip-scaled-gradients", group="amp", severity="error",
       summary="Gradients are clipped while still scaled by GradScaler; call scaler.unscale_(optimizer) first.",
-      fix="unsafe", runtime=True)
+      fix="unsafe", runtime=True, module_wide=True)  # the calls of a function anywhere in the file (_scaler_off)
 def clip_scaled_gradients(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     clips = [c for c in flow.calls_where(a, lambda n: n.startswith("clip_grad"))

@@ -265,7 +265,7 @@ def _moved_by_hand(ctx: Context, info, attr: str, item: ast.expr) -> bool:
 
 @rule(code="TW302", name="unregistered-submodules", group="modules", severity="error",
       summary="Layers kept in a plain list or dict attribute are invisible to parameters(), .to() and state_dict.",
-      fix="unsafe")
+      fix="unsafe", module_wide=True)  # the class's instances anywhere in the file (_only_called)
 def unregistered_submodules(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     nn_name: str | None | bool = False
