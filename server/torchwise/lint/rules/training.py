@@ -3361,7 +3361,7 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     blocks = [b for b in flow.iter_nodes(a, ast.With, ast.AsyncWith)
               if any(flow.is_grad_off_context(a, item.context_expr) for item in b.items)]
-    blocks += [loop for loop in flow.index(a).loops if _validation_loop(ctx, loop)]
+    blocks += [loop for loop in flow.index(a).loops if _validation_loop(ctx, loop) or _decorated_held_out_loop(ctx, loop)]
     passes = _held_out_passes(ctx)
     blocks += passes
     seen: set[int] = set()
@@ -3382,9 +3382,11 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                 target = flow.dotted(call.func)
                 if not target or target in done:
                     continue
-                value = flow.binding_value(a, call.func) if call.func.__class__ is ast.Name \
+                unit, value = a, flow.binding_value(a, call.func) if call.func.__class__ is ast.Name \
                     else _held_construction(a, call.func)  # type: ignore[arg-type]
-                if value is None or id(call) in seen or not _builds_mode_dependent_module(a, value) \
+                if value is None and call.func.__class__ is ast.Attribute:
+                    unit, value = _inherited_construction(a, call.func)  # type: ignore[arg-type]
+                if value is None or id(call) in seen or not _builds_mode_dependent_module(unit, value) \
                         or _repeated_sampling(a, loop, call) or _bare_dropout(a, value):
                     continue
                 done.add(target)
@@ -3511,6 +3513,39 @@ def _held_construction(a, attr: ast.Attribute) -> ast.expr | None:
                  and not _parallel_of_itself(a, v, attr.attr)]
         value = built[0] if len(built) == 1 else None
     return effects.unmoved(value) if value is not None else None
+
+
+def _inherited_construction(a, attr: ast.Attribute) -> tuple[object, ast.expr | None]:
+    """``self.<name>`` that the class never assigns and a base class of the project, in
+    another module, assigns once: (that module's analysis, the call that built it, moves
+    dropped): zh320/realtime-semantic-segmentation-pytorch's ``SegTrainer.predict`` runs the
+    ``self.model`` its ``BaseTrainer`` built with ``get_model(config)``. Not in a module class."""
+    if attr.value.__class__ is not ast.Name or attr.value.id != "self":  # type: ignore[attr-defined]
+        return a, None
+    owner = next((n for n in flow.ancestors(a, attr) if n.__class__ is ast.ClassDef), None)
+    info = a.classes.get(owner) if owner is not None else None
+    if info is None or attr.attr in info.attributes or flow.is_subclass(a, info.qualname, MODULE):
+        return a, None
+    for base in owner.bases:  # type: ignore[union-attr]
+        qualname = flow.safe_qualname(a, base)
+        found = _weights.class_of_project(a, qualname) if qualname else None
+        if found is None or found[0] is a:
+            continue
+        unit, base_info = found
+        values = base_info.attributes.get(attr.attr, ())
+        if len(values) == 1:
+            return unit, effects.unmoved(values[0][1])
+    return a, None
+
+
+def _decorated_held_out_loop(ctx: Context, loop: ast.AST) -> bool:
+    """A ``for`` loop over held-out data (``for batch in tqdm(self.test_loader)``), training
+    nothing, in a function decorated with ``@torch.no_grad()`` or ``@torch.inference_mode()``."""
+    a = ctx.analysis
+    func = flow.enclosing_function(a, loop)
+    return loop.__class__ is ast.For and func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) \
+        and any(flow.is_grad_off_context(a, d) for d in func.decorator_list) \
+        and _over_held_out_data(a, loop) and not _has_backward(ctx, loop) and not _steps_in(ctx, loop)  # type: ignore[arg-type]
 
 
 def _parallel_of_itself(a, value: ast.expr, attr: str) -> bool:
@@ -3671,8 +3706,12 @@ def _builds_mode_dependent_module(a, value: ast.expr, depth: int = 0) -> bool:
     holding one, or a module class of the file or the project whose ``__init__`` builds one,
     itself or through a module class of the project it builds (deep-learning-with-pytorch's
     ``NetResDeep``, whose ``ResBlock``s hold the batch norms), a few classes deep."""
+    value = effects.unmoved(value)  # (``models.DeepInfoAsLatent(...).to(device)``: the module itself)
     if not isinstance(value, ast.Call) or depth > 3:
         return False
+    registry = _registry_classes(a, value.func)
+    if registry:  # ``model_hub[config.model](num_class=...)``: one of the classes of a dict written out
+        return any(bool(_module_class_builds_mode_layer(a, flow.safe_qualname(a, cls), depth)) for cls in registry)
     qualname = flow.safe_qualname(a, value.func)
     if qualname in _MODE_LAYERS:
         return True
@@ -3682,6 +3721,15 @@ def _builds_mode_dependent_module(a, value: ast.expr, depth: int = 0) -> bool:
     if qualname == "torch.nn.Sequential":
         return any(isinstance(arg, ast.Call) and _builds_mode_dependent_module(a, arg, depth)
                    for arg in _sequence_items(value.args))
+    verdict = _module_class_builds_mode_layer(a, qualname, depth)
+    if verdict is not None:
+        return verdict
+    return any(_builds_mode_dependent_module(unit, built, depth + 1) for unit, built in _returned_builds(a, value))
+
+
+def _module_class_builds_mode_layer(a, qualname: str | None, depth: int) -> bool | None:
+    """Whether the class ``qualname``, of the file or of another module of the project, is a
+    module whose ``__init__`` builds a dropout or batch norm layer; None when it is neither's."""
     for info in a.classes_named(qualname)[:1] if qualname else ():  # (the first class of the name)
         if flow.is_subclass(a, qualname, "torch.nn.Module"):
             return _init_builds_mode_layer(a, info, depth)
@@ -3689,7 +3737,20 @@ def _builds_mode_dependent_module(a, value: ast.expr, depth: int = 0) -> bool:
     if found is not None and found[0] is not a:  # a model class of another module of the project
         other, info = found
         return flow.is_subclass(other, info.qualname, "torch.nn.Module") and _init_builds_mode_layer(other, info, depth)
-    return any(_builds_mode_dependent_module(unit, built, depth + 1) for unit, built in _returned_builds(a, value))
+    return None
+
+
+def _registry_classes(a, func: ast.expr) -> list[ast.expr]:
+    """``model_hub[name]`` where ``model_hub`` is bound once to a dict written out whose
+    values are names of classes (``{'erfnet': ERFNet, 'bisenet': BiSeNet}``): those values
+    (zh320/realtime-semantic-segmentation-pytorch's ``get_model``)."""
+    if func.__class__ is not ast.Subscript or func.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return []
+    table = flow.binding_value(a, func.value)  # type: ignore[attr-defined, arg-type]
+    if table.__class__ is not ast.Dict or not table.values:  # type: ignore[attr-defined]
+        return []
+    values = table.values  # type: ignore[attr-defined]
+    return values if all(v.__class__ in (ast.Name, ast.Attribute) for v in values) else []
 
 
 def _returned_builds(a, call: ast.Call) -> list[tuple[object, ast.expr]]:
