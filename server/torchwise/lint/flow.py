@@ -1024,16 +1024,17 @@ def is_module_instance(analysis: Analysis, expr: ast.AST | None) -> bool:
     return expr is not None and is_subclass(analysis, safe_type(analysis, expr), MODULE)
 
 
-def passed_values(analysis: Analysis, name: ast.expr) -> frozenset | None:
+def passed_values(analysis: Analysis, name: ast.expr, annotated: bool = False) -> frozenset | None:
     """For an un-annotated parameter read by ``name``: each value the project's callers
-    hand it (None where ``name`` is not such a parameter, or one value is not known)."""
+    hand it (None where ``name`` is not such a parameter, or one value is not known).
+    ``annotated``: an annotated one too (``decoder: nn.Module``, handed a subclass)."""
     env = getattr(analysis, "env", None)
     if env is None or name.__class__ is not ast.Name:
         return None
     scope = analysis.scope_of(name)
     binding = analysis.lookup(name.id, scope, name.lineno)  # type: ignore[attr-defined]
-    if binding is None or binding.kind != "param" or binding.node is not None or binding.qualname \
-            or binding.index is None:
+    if binding is None or binding.kind != "param" or binding.index is None \
+            or (binding.node is not None or binding.qualname) and not annotated:
         return None
     try:
         return env.param_values(analysis, scope, binding)

@@ -518,6 +518,13 @@ def _model_type(a, call: ast.Call) -> str | None:
     if found is None and func.__class__ is ast.Attribute:
         built = _set_on_parameter(a, func)  # type: ignore[arg-type]
         found = flow.safe_type(a, built) if built is not None else None
+    if found == MODULE and func.__class__ is ast.Name:
+        # a parameter annotated ``nn.Module``: the subclass every caller hands it
+        # (tgm-team/tgm#274's ``train(loader, encoder, decoder: nn.Module, opt)``)
+        values = flow.passed_values(a, func, annotated=True)
+        kinds = {v.qualname for v in values} if values and all(v.kind == "instance" for v in values) else set()
+        if len(kinds) == 1 and flow.is_subclass(a, next(iter(kinds)), MODULE):
+            found = next(iter(kinds))
     return found
 
 
