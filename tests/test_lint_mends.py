@@ -3767,6 +3767,30 @@ def test_a_phase_loop_that_never_switches_modes_evaluates_in_train_mode() -> Non
     assert findings(plain, "missing-eval") == []
 
 
+def test_a_phase_loop_training_under_an_if_of_its_phase_evaluates_in_train_mode() -> None:
+    """as791/ZOO_Attack_PyTorch's ``fit``: ``for phase in ('train', 'val')`` runs the model on
+    every batch and trains only under ``if phase == 'train':``, with no ``set_grad_enabled`` and
+    no mode call: the 'val' phase runs the dropout model in training mode. Silent with the mode
+    calls, and for a model without dropout or batch norm."""
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.fc = nn.Linear(4, 2)\n        self.drop = nn.Dropout(0.5)\n\n"
+              "    def forward(self, x):\n        return self.fc(self.drop(x))\n\n\n"
+              "def fit(model, loaders, optimizer, criterion, epochs):\n    for epoch in range(epochs):\n"
+              "        for phase in ('train', 'val'):\n            for x, y in loaders[phase]:\n"
+              "                outputs = model(x)\n                loss = criterion(outputs, y)\n"
+              "                if phase == 'train':\n                    optimizer.zero_grad()\n"
+              "                    loss.backward()\n                    optimizer.step()\n\n\n"
+              "net = Net()\nfit(net, {'train': [], 'val': []}, torch.optim.SGD(net.parameters(), lr=0.1), "
+              "nn.CrossEntropyLoss(), 3)\n")
+    (found,) = findings(source, "missing-eval")
+    assert found.line == 19 and "in the `val` phase" in found.message
+    switched = source.replace("            for x, y in loaders[phase]:\n",
+                              "            model.train(phase == 'train')\n            for x, y in loaders[phase]:\n")
+    assert findings(switched, "missing-eval") == []
+    plain = source.replace("        self.drop = nn.Dropout(0.5)\n", "        self.drop = nn.Identity()\n")
+    assert findings(plain, "missing-eval") == []
+
+
 def test_scheduler_step_with_an_epoch_only_where_the_scheduler_is_certain() -> None:
     """``scheduler.step(epoch)`` is deprecated (torch 1.4) on a scheduler built in the file
     (Wang-Shuo's NARM: ``StepLR``, then ``scheduler.step(epoch = epoch)``). cprimel/cifar10-pytorch's

@@ -3561,23 +3561,26 @@ def _phases_never_switched(ctx: Context) -> Iterator[Finding]:
     transfer-learning tutorial's ``train_model`` less its ``model.train()``/``model.eval()``),
     and the evaluation phase even updates batch norm's running statistics with its data."""
     a = ctx.analysis
+    blocks: list[tuple[ast.AST, str, ast.AST | None]] = []  # (block, held-out phase, its training arm)
     for block in flow.iter_nodes(a, ast.With, ast.AsyncWith):
         phase = next((p for item in block.items if (p := _phase_of_grad_switch(a, item.context_expr, block))), None)
-        if phase is None:
-            continue
-        loop, held_out = phase
-        if not _has_backward(ctx, loop):
-            continue  # (the loop trains nothing)
+        if phase is not None and _has_backward(ctx, phase[0]):  # (a loop that trains nothing: no phases)
+            blocks.append((block, phase[1], None))
+    blocks += _phase_loops_training_by_test(ctx)
+    reported: set[int] = set()  # (a phase loop and the set_grad_enabled block inside it: one finding)
+    for block, held_out, training_arm in blocks:
         done: set[str] = set()
         for call in flow.calls_in(a, block):
             f = call.func
-            if f.__class__ is not ast.Name or f.id in done:  # type: ignore[attr-defined]
+            if f.__class__ is not ast.Name or f.id in done or id(call) in reported or training_arm is not None \
+                    and any(flow.contains(stmt, call) for stmt in training_arm.body):  # type: ignore[attr-defined]
                 continue
             built = _mode_dependent_model(a, f)  # type: ignore[arg-type]
             if built is None:
                 continue
             target = f.id  # type: ignore[attr-defined]
             done.add(target)
+            reported.add(id(call))
             yield ctx.finding(
                 call,
                 f"`{target}` is never switched between train and eval mode, and modules start in training "
@@ -3585,6 +3588,34 @@ def _phases_never_switched(ctx: Context) -> Iterator[Finding]:
                 f"even updates its running statistics with that data); call `{target}.train()` or "
                 f"`{target}.eval()` at the start of each phase",
             )
+
+
+def _phase_loops_training_by_test(ctx: Context) -> list[tuple[ast.AST, str, ast.AST]]:
+    """``for phase in ('train', 'val'):`` whose body trains only under ``if phase == 'train':``
+    (as0791/ZOO_Attack_PyTorch's ``fit``, gradients on in both phases): (the loop, a phase it
+    runs without training, that ``if``)."""
+    a = ctx.analysis
+    out = []
+    for loop in flow.index(a).loops:
+        if loop.__class__ is not ast.For or loop.target.__class__ is not ast.Name \
+                or loop.iter.__class__ not in (ast.List, ast.Tuple):  # type: ignore[attr-defined]
+            continue
+        phases = loop.iter.elts  # type: ignore[attr-defined]
+        if len(phases) < 2 or not all(p.__class__ is ast.Constant and isinstance(p.value, str) for p in phases):
+            continue
+        name = loop.target.id  # type: ignore[attr-defined]
+        for arm in flow.walk_local(a, loop):
+            test = arm.test if arm.__class__ is ast.If else None  # type: ignore[attr-defined]
+            if test.__class__ is not ast.Compare or len(test.ops) != 1 or test.ops[0].__class__ is not ast.Eq \
+                    or flow.dotted(test.left) != name or test.comparators[0].__class__ is not ast.Constant:  # type: ignore[union-attr]
+                continue
+            trained = test.comparators[0].value  # type: ignore[union-attr]
+            off = [p.value for p in phases if p.value != trained]
+            if trained in [p.value for p in phases] and off and _has_backward(ctx, arm) \
+                    and not any(_has_backward(ctx, s) for s in loop.body if not flow.contains(s, arm)):  # type: ignore[attr-defined]
+                out.append((loop, off[0], arm))
+                break
+    return out
 
 
 def _phase_of_grad_switch(a, expr: ast.expr, block: ast.AST) -> tuple[ast.AST, str] | None:
