@@ -3403,6 +3403,45 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
     yield from _never_switched_by_callers(ctx)
     yield from _phases_never_switched(ctx)
     yield from _handed_model_never_switched(ctx, seen)
+    yield from _inference_never_switched(ctx, seen)
+
+
+def _inference_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]:
+    """A file that trains nothing (no backward, no optimizer) and switches no mode, and that
+    loads trained weights into a model built with dropout or batch norm (``model =
+    CompletionNetwork()``, ``model.load_state_dict(torch.load(path))``), then runs it: a
+    prediction script, whose model runs in training mode (otenim/GLCIC-PyTorch#18's
+    ``predict.py``, YAndrewL/CLAPE#1). The fix calls ``eval()`` after the weights are loaded."""
+    a = ctx.analysis
+    loads = [c for c in flow.calls_named(a, "load_state_dict") if c.func.__class__ is ast.Attribute
+             and c.func.value.__class__ is ast.Name]  # type: ignore[attr-defined]
+    if not loads or any(flow.is_backward_call(c) for c in flow.calls_named(a, "backward")) or _optimizer_steps(ctx):
+        return  # (the file trains: its loads may resume training)
+    done: set[str] = set()
+    for load in loads:
+        name = load.func.value  # type: ignore[attr-defined]
+        if name.id in done:
+            continue
+        value = flow.binding_value(a, name)
+        if value is None or not _builds_mode_dependent_module(a, value):
+            continue
+        scope = flow.enclosing_function(a, load)
+        run = next((c for c in flow.calls_named(a, name.id) if c.func.__class__ is ast.Name
+                    and flow.enclosing_function(a, c) is scope and flow.before(load, c)
+                    and flow.binding_value(a, c.func) is value), None)  # type: ignore[arg-type]
+        if run is None or id(run) in seen:
+            continue
+        done.add(name.id)
+        seen.add(id(run))
+        stmt = flow.statement_of(a, load)
+        insert = fix_edits.insert_after(ctx, stmt, f"{name.id}.eval()") if stmt is not None else None
+        yield ctx.finding(
+            run,
+            f"`{name.id}` is never switched to eval mode and modules start in training mode, so the dropout/batch "
+            f"norm of the trained model this file loads ({flow.line_ref(a, load.lineno)}) behave as in training "
+            f"when it predicts; call `{name.id}.eval()` once its weights are loaded",
+            Fix("unsafe", f"Call `{name.id}.eval()` after loading", (insert,)) if insert is not None else None,
+        )
 
 
 def _handed_model_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]:
