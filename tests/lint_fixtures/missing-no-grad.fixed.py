@@ -587,3 +587,31 @@ def evaluate_tacotron(model, criterion, data_loader):
             mel_output = model.forward(text, mel)  # expect: missing-no-grad
             total += criterion(mel_output, mel).item()
     return total
+
+
+class BagAttention(torch.nn.Module):
+    # AMLab-Amsterdam/AttentionDeepMIL#24: the test loop runs the model through methods of its
+    # own that call forward
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(10, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(x)).mean()
+
+    def calculate_objective(self, x, y):
+        y_prob = self.forward(x)
+        return -(y * torch.log(y_prob) + (1 - y) * torch.log(1 - y_prob))
+
+
+bag_model = BagAttention()
+
+
+def test_bags(test_loader):
+    bag_model.eval()
+    test_loss = 0.0
+    with torch.no_grad():
+        for data, bag_label in test_loader:
+            loss = bag_model.calculate_objective(data, bag_label)  # expect: missing-no-grad
+            test_loss += loss.item()
+    return test_loss

@@ -4478,7 +4478,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if not each and flow.contains(loop, call) and loop is not call or any(flow.contains(f, loop) for f in found):
                 continue  # (a loop inside one reported: its fix wraps this one too)
             model_call = _calls_target(a, loop, target) or _calls_target(a, loop, target + ".forward") \
-                or _calls_target_in_a_method(ctx, loop, target, func)
+                or _calls_target_in_a_method(ctx, loop, target, func) or _calls_a_method_of(a, loop, target)
             if model_call is None or _called_before_the_loop(loop, model_call) \
                     or each and not flow.before(call, model_call):
                 continue  # (a comprehension over one call's outputs runs the model once, before it loops)
@@ -4694,8 +4694,8 @@ def _layers_run_by(unit, info, name: str) -> bool:
     no gradients off itself."""
     method = info.methods.get(name)
     if method is None or not flow.is_subclass(unit, info.qualname, MODULE) or any(
-            flow.last_name(d) in ("no_grad", "inference_mode") for d in method.decorator_list):
-        return False
+            flow.is_grad_off_context(unit, d) for d in method.decorator_list):
+        return False  # (``@torch.no_grad()`` on the method: intro-to-dl-hse's ``CaptionRNN.inference``)
     nodes = flow.walk_local(unit, method)
     if any(n.__class__ in (ast.With, ast.AsyncWith) and any(flow.is_grad_off_context(unit, i.context_expr) for i in n.items)
            for n in nodes):
@@ -4703,8 +4703,20 @@ def _layers_run_by(unit, info, name: str) -> bool:
     return any(n.__class__ is ast.Call and (
         (n.func.__class__ is ast.Name and n.func.id == "self")  # type: ignore[attr-defined]
         or (n.func.__class__ is ast.Attribute and n.func.value.__class__ is ast.Name and n.func.value.id == "self"  # type: ignore[attr-defined]
-            and (t := flow.safe_type(unit, n.func)) is not None and flow.is_subclass(unit, t, MODULE)))
+            and (n.func.attr == "forward"  # type: ignore[attr-defined]
+                 or (t := flow.safe_type(unit, n.func)) is not None and flow.is_subclass(unit, t, MODULE))))
         for n in nodes)
+
+
+def _calls_a_method_of(a, loop: ast.AST, target: str) -> ast.Call | None:
+    """The first call in ``loop`` of a method of ``target`` that runs the module's layers
+    (``model.calculate_objective(data, label)``, which calls ``self.forward(X)``:
+    AMLab-Amsterdam/AttentionDeepMIL#24's ``test``)."""
+    for c in flow.calls_in(a, loop):
+        if c.func.__class__ is ast.Attribute and flow.dotted(c.func.value) == target \
+                and c.func.attr not in ("forward", "__call__") and _runs_its_layers(a, c) is not None:  # type: ignore[attr-defined]
+            return c
+    return None
 
 
 def _global_trained_in_file(ctx: Context, func: ast.AST, model: ast.expr) -> bool:
