@@ -6780,8 +6780,7 @@ def _losses_appended(ctx: Context) -> Iterator[Finding]:
             continue  # (a loop of tasks whose losses one step after it backpropagates: MAML's meta-batch)
         if call.args[0].__class__ in (ast.Subscript, ast.Attribute) and target \
                 and (same := _backpropagated_before(ctx, loops[0], call)) is not None \
-                and not _list_emptied(a, loops[0], target) and not flow.under_grad_off(a, call) \
-                and not _differentiated_after(a, loops[0], target):
+                and _outlives_the_step(a, loops[0], target, call):
             text = ctx.text(call.args[0])
             yield ctx.finding(  # (``losses.append(output[self.train_metric])`` after its backward: pnnl/neuromancer#292)
                 call,
@@ -6793,8 +6792,7 @@ def _losses_appended(ctx: Context) -> Iterator[Finding]:
             continue
         if call.args[0].__class__ is not ast.Name:
             last = _last_backpropagated(a, loops[0], target) if target and loops else None
-            if last is not None and not _list_emptied(a, loops[0], target) and not flow.under_grad_off(a, call) \
-                    and not _differentiated_after(a, loops[0], target) \
+            if last is not None and _outlives_the_step(a, loops[0], target, call) \
                     and not any(n.__class__ is ast.Assign and target in [flow.dotted(t) for t in n.targets]  # type: ignore[attr-defined]
                                 for n in flow.walk_local(a, loops[0])):
                 yield ctx.finding(
@@ -6825,6 +6823,14 @@ def _losses_appended(ctx: Context) -> Iterator[Finding]:
             f"`{target}`, which outlives the iteration: each iteration's autograd graph stays referenced by it "
             f"(memory that grows for as long as `{target}` lives); detach it first (`{item} = {item}.detach()`)",
         )
+
+
+def _outlives_the_step(a, loop: ast.AST, target: str, append: ast.Call) -> bool:
+    """The list ``target`` that ``append`` fills keeps its items past the iteration: not
+    emptied in the loop, not filled under ``no_grad``, not differentiated after the loop
+    (a sum of the losses backpropagated once, on purpose)."""
+    return not _list_emptied(a, loop, target) and not flow.under_grad_off(a, append) \
+        and not _differentiated_after(a, loop, target)
 
 
 def _backpropagated_before(ctx: Context, loop: ast.AST, append: ast.Call) -> ast.Call | None:
