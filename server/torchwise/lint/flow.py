@@ -32,6 +32,9 @@ GRAD_MODE_OFF = {
     "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode",
     "torch.autograd.inference_mode",
 }
+# ``torch.set_grad_enabled(flag)``, by the names torch exports it under
+SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
+                              "torch.autograd.grad_mode.set_grad_enabled"})
 AUTOCAST = {
     "torch.autocast", "torch.amp.autocast", "torch.cuda.amp.autocast", "torch.cpu.amp.autocast",
     "torch.amp.autocast_mode.autocast",
@@ -1286,7 +1289,7 @@ def is_grad_off_context(analysis: Analysis, expr: ast.AST) -> bool:
         qualname = safe_qualname(analysis, call.func)
         if qualname in GRAD_MODE_OFF:
             return not (call.args and isinstance(call.args[0], ast.Constant) and call.args[0].value is False)
-        if qualname in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled", "torch.autograd.grad_mode.set_grad_enabled"):
+        if qualname in SET_GRAD_ENABLED:
             return bool(call.args) and isinstance(call.args[0], ast.Constant) and call.args[0].value is False
         name = method_name(call)
         from torchwise.project.regions import named_grad_off

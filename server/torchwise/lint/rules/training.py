@@ -2260,8 +2260,6 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
     yield from _train_mode_for_every_phase(ctx)
 
 
-_SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
-                               "torch.autograd.grad_mode.set_grad_enabled"})
 _PHASE_FLAGS = frozenset({"train", "training", "is_train", "is_training", "train_mode", "is_train_mode"})
 
 
@@ -2290,7 +2288,7 @@ def _train_mode_for_every_phase(ctx: Context) -> Iterator[Finding]:
         test = next((i.context_expr.args[0] for i in w.items  # type: ignore[attr-defined]
                      if i.context_expr.__class__ is ast.Call and len(i.context_expr.args) == 1  # type: ignore[attr-defined]
                      and not i.context_expr.keywords and _phase_test(i.context_expr.args[0])  # type: ignore[attr-defined]
-                     and flow.safe_qualname(a, i.context_expr.func) in _SET_GRAD_ENABLED), None)  # type: ignore[attr-defined]
+                     and flow.safe_qualname(a, i.context_expr.func) in flow.SET_GRAD_ENABLED), None)  # type: ignore[attr-defined]
         if test is None:
             continue
         func = flow.enclosing_function(a, w)
@@ -2331,18 +2329,23 @@ def _where(a, owner, node: ast.AST) -> str:
     return f"{module}, line {node.lineno}"
 
 
+def _called_forward(a, call: ast.Call) -> tuple[object, ast.AST] | None:
+    """The ``forward`` of the called model's class (of the file or the project), with its
+    module's analysis; None when the class or its ``forward`` is not the project's."""
+    found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
+    forward = found[1].methods.get("forward") if found is not None else None
+    return (found[0], forward) if forward is not None else None  # type: ignore[index]
+
+
 def _forward_sets_mode(a, call: ast.Call) -> tuple[object, ast.Call] | None:
     """The called model's class (of the file or the project) has a ``forward`` that calls
     ``self.train()`` or ``self.eval()`` (fatchord/WaveRNN's Tacotron: ``self.eval()`` if
     ``generate_gta`` else ``self.train()``): each call sets the mode. (Its analysis, the
     mode call), or None."""
-    found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
+    found = _called_forward(a, call)
     if found is None:
         return None
-    owner, info = found
-    forward = info.methods.get("forward")
-    if forward is None:
-        return None
+    owner, forward = found
     for n in ast.walk(forward):
         if n.__class__ is ast.Call and (mode := effects.mode_call(n)) is not None and mode[0] == "self":  # type: ignore[arg-type]
             return owner, n  # type: ignore[return-value]
@@ -2354,13 +2357,10 @@ def _forward_returns_by_mode(a, call: ast.Call) -> tuple[object, ast.If] | None:
     ``if self.training:`` (or ``if not self.training:``) returns from one arm: in eval mode
     it hands back other outputs (baowenbo/DAIN's ``forward`` returns its losses in training),
     so a loop written for one mode breaks in the other. (Its analysis, the ``if``), or None."""
-    found = _weights.class_of_project(a, flow.safe_type(a, call.func) or "")
+    found = _called_forward(a, call)
     if found is None:
         return None
-    owner, info = found
-    forward = info.methods.get("forward")
-    if forward is None:
-        return None
+    owner, forward = found
     for n in ast.walk(forward):
         if n.__class__ is not ast.If:
             continue
@@ -3661,8 +3661,7 @@ def _phase_of_grad_switch(a, expr: ast.expr, block: ast.AST) -> tuple[ast.AST, s
     """For ``torch.set_grad_enabled(phase == "train")`` inside ``for phase in ["train", "val"]``:
     that loop and a phase it runs without gradients (``"val"``). None for anything else."""
     if expr.__class__ is not ast.Call or flow.last_name(expr.func) != "set_grad_enabled" or len(expr.args) != 1 \
-            or flow.safe_qualname(a, expr.func) not in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
-                                                        "torch.autograd.grad_mode.set_grad_enabled"):
+            or flow.safe_qualname(a, expr.func) not in flow.SET_GRAD_ENABLED:
         return None
     test = expr.args[0]
     if test.__class__ is not ast.Compare or len(test.ops) != 1 or test.ops[0].__class__ not in (ast.Eq, ast.NotEq) \
