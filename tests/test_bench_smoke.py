@@ -60,5 +60,8 @@ def test_instruction_counts_run_and_print_their_ratio():
         again = subprocess.run([sys.executable, str(ROOT / "bench" / "lint_speed.py"), "--instructions",
                                 "--instructions-lines", "100"], capture_output=True, text=True, timeout=600, cwd=ROOT,
                                env=env)
-        counts = [re.findall(r"([\d.]+) M instructions", out) for out in (proc.stdout, again.stdout)]
-        assert counts[0] and counts[0] == counts[1], counts
+        counts = [[float(c) for c in re.findall(r"([\d.]+) M instructions", out)] for out in (proc.stdout, again.stdout)]
+        # within 2 % (randomised addresses moved them up to 10 %): under a parallel test run one
+        # count moved by a rounding step (ast.parse 7.9 vs 8.0 M) while the other stayed put
+        assert counts[0] and len(counts[0]) == len(counts[1]), counts
+        assert all(abs(a - b) <= 0.02 * max(a, b) + 0.1 for a, b in zip(*counts)), counts

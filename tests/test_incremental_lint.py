@@ -739,6 +739,11 @@ FIT = ("import torch\n\n\ndef helper(model, flag):\n    if flag:\n        model.
 STEPS = ("import torch\n\nopt = torch.optim.SGD([], lr=0.1)\n\n\ndef h():\n    opt = make()\n    opt.step()\n\n\n"
          "def train(model, loader):\n    z = 1\n    for x in loader:\n        model(x).sum().backward()\n        h()\n")
 MAXED = "import torch\n\nm = torch.ones(3).max()\n\n\ndef f(a):\n    z = 1\n    return torch.log(torch.sum(torch.exp(a - m)))\n"
+UNBOUND = ("import torch\n\n\ndef fit(loader, optimizer):\n    for x in loader:\n        optimizer.zero_grad()\n"
+           "        x.backward()\n        optimizer.step()\n\n\nclass T:\n    def __init__(self, model):\n"
+           "        self.opt = torch.optim.Adam(model.parameters())\n\n    def epoch(self, loader):\n"
+           "        for x in loader:\n            self.opt.zero_grad()\n            z = 1\n"
+           "            optimizer.step()\n            x.backward()\n            self.opt.step()\n")
 MAXES = ("import torch\n\n\ndef g(x):\n    m = x.max()\n    return m\n\n\n"
          "def f(a, m):\n    z = 1\n    return torch.log(torch.sum(torch.exp(a - m)))\n")
 
@@ -751,6 +756,8 @@ MAXES = ("import torch\n\n\ndef g(x):\n    m = x.max()\n    return m\n\n\n"
     (MAXES, MAXES.replace("m = x.max()", "m = x.min()")),  # another def's finding reads this one's `m = ...`
     (FIT, FIT.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # a helper's mode call is conditional
     (STEPS, STEPS.replace("    z = 1\n", "    z = 1\n    print('e')\n")),  # a helper steps its own local
+    # an unbound `optimizer` typed in a method is a typo of another def's parameter (flow.misspelt)
+    (UNBOUND, UNBOUND.replace("            z = 1\n", "            z = 1\n            print('e')\n")),
 ])
 def test_a_def_whose_findings_read_other_statements_is_relinted_as_a_full_lint_would(before, after):
     """The edited def's findings depend on other statements, or other statements' on it

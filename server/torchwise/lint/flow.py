@@ -938,13 +938,19 @@ def misspelt(analysis: Analysis, name: ast.Name) -> bool:
         return False
     import difflib  # (here: most files never get this far, and its import costs ~2 ms of a check's start-up)
 
+    return bool(difflib.get_close_matches(name.id, _bound_names(analysis), n=1, cutoff=0.85))  # type: ignore[arg-type]
+
+
+@whole_module_query("bound_names")  # every function's parameters, not only an edited statement's
+def _bound_names(analysis: Analysis) -> set[str]:
+    """The names the file's code stores, and its functions' parameters (once per file)."""
     bound = analysis.queries.get("bound_names")
-    if bound is None:  # (once per file: the names its code stores, and its functions' parameters)
+    if bound is None:
         idx = index(analysis)
         bound = analysis.queries["bound_names"] = idx.stored_names | {
             p.arg for f in idx.of(ast.FunctionDef, ast.AsyncFunctionDef)
             for p in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs)}  # type: ignore[attr-defined]
-    return bool(difflib.get_close_matches(name.id, bound, n=1, cutoff=0.85))  # type: ignore[arg-type]
+    return bound
 
 
 def unbound(analysis: Analysis, name: ast.Name) -> bool:
