@@ -615,3 +615,18 @@ def test_bags(test_loader):
             loss = bag_model.calculate_objective(data, bag_label)  # expect: missing-no-grad
             test_loss += loss.item()
     return test_loss
+
+
+def evaluate_head(encoder, mlp, loader):
+    # AidenDurrant/SimCLR-Pytorch#7: the loop clears both models' gradients ("do not compute
+    # gradient"), which computes none the less; two models, one loop: one finding
+    encoder.eval()
+    mlp.eval()
+    total = 0
+    with torch.no_grad():
+        for x, y in loader:
+            encoder.zero_grad()
+            mlp.zero_grad()
+            h = encoder(x)  # expect: missing-no-grad
+            total += (mlp(h).argmax(-1) == y).sum().item()
+    return total

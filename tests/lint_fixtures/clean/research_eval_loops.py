@@ -351,3 +351,24 @@ def evaluate_captions(embeds_loader):
     for embeds in embeds_loader:
         predictions += caption_model.inference(embeds).tolist()
     return predictions
+
+
+def importance(model, loader):
+    """Fisher information: the loop clears and backpropagates on purpose (not evaluation)."""
+    model.eval()
+    scores = [torch.zeros_like(p) for p in model.parameters()]
+    for x, y in loader:
+        model.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        for s, p in zip(scores, model.parameters()):
+            s += p.grad.detach() ** 2
+    return scores
+
+
+def estimate_grads(model, loader):
+    """Named for no evaluation: a clearing per batch is left for a backward still to write."""
+    model.eval()
+    for x, y in loader:
+        model.zero_grad()
+        out = model(x)
+        print(out.shape)

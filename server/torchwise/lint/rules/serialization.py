@@ -320,6 +320,11 @@ def export_in_train_mode(ctx: Context):
         model = argument(call, EXPORTERS[exporter], 0)
         if model is None:
             continue
+        if model.__class__ is ast.Name and model.id == "self":  # type: ignore[attr-defined]
+            found = _self_exported_in_train_mode(ctx, call, exporter)
+            if found is not None:
+                yield found
+            continue
         constructor = _fresh_model(ctx, model, call)
         if constructor is None or not _constructs_mode_dependent_model(ctx, constructor):
             continue
@@ -339,6 +344,32 @@ def export_in_train_mode(ctx: Context):
             f"A freshly built model is {verb} in training mode: its dropout/batch-norm layers are "
             f"captured with training behaviour. Build it first, call `.eval()` on it, then export it.",
         )
+
+
+def _self_exported_in_train_mode(ctx: Context, call: ast.Call, exporter: str):
+    """A module class's method that exports ``self`` (``export_onnx``), setting no mode, for a
+    class with dropout or batch norm, in a project none of whose code switches anything to
+    eval mode: whoever calls it exports the model in training mode (luxonis/luxonis-train#45,
+    whose ``Exporter`` builds the model, loads its weights and calls ``export_onnx``)."""
+    from torchwise.analysis import MODULE
+    from torchwise.lint.rules import _modes
+
+    a = ctx.analysis
+    method = flow.enclosing_function(a, call)
+    cls = flow.parent(a, method) if method is not None else None
+    info = a.classes.get(cls) if cls.__class__ is ast.ClassDef else None
+    if info is None or not flow.is_subclass(a, info.qualname, MODULE) or _modes.sets_own_mode(a, cls) \
+            or not (_class_has_mode_dependent_layers(ctx, info.qualname) or _modes.reads_training_flag(a, cls)) \
+            or not _modes.never_switched_to_eval(a):
+        return None
+    verb = {"torch.jit.script": "scripts", "torch.onnx.export": "exports to ONNX",
+            "torch.export.export": "exports"}.get(exporter, "traces")
+    return ctx.finding(
+        call,
+        f"`{method.name}` {verb} the model (`self`) without switching it to eval mode, and no code of this "  # type: ignore[union-attr]
+        f"project calls `eval()`: modules start in training mode, so its dropout/batch-norm layers are captured "
+        f"with training behaviour; call `self.eval()` first (and `self.train()` after, if it trains on)",
+    )
 
 
 def _is_true_kw(call: ast.Call, name: str) -> bool:

@@ -17,7 +17,7 @@ from torchwise.analysis import LOCAL, LR_SCHEDULER, MODULE, OPTIMIZER, Analysis,
 from torchwise.lazy_pattern import lazy
 from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
-from torchwise.lint.rules import _reach, _weights
+from torchwise.lint.rules import _modes, _reach, _weights
 from torchwise.lint.rules._calls import (argument, arguments as call_arguments, in_compat_code, is_false, is_true,
                                          module_reference)
 from torchwise.project import effects, regions
@@ -1799,6 +1799,36 @@ def _calls_target(a, node: ast.AST, target: str) -> ast.Call | None:
     return None
 
 
+def _calls_a_wrapper_of(a, loop: ast.AST, target: str, func: ast.AST) -> ast.Call | None:
+    """A call in ``loop`` of a module the function built before it around ``target``
+    (``eagle3_model = OfflineEagle3Model(target_head=head, draft_model=draft_model)``, its
+    class a module of the project or torch's), bound once: running the wrapper runs the
+    model (sgl-project/SpecForge#237, whose evaluation loop after ``draft_model.eval()``
+    called ``eagle3_model(...)``)."""
+    if "." in target or func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return None
+    for n in flow.walk_local(a, func):
+        if n.__class__ is not ast.Assign or len(n.targets) != 1 or n.targets[0].__class__ is not ast.Name \
+                or n.value.__class__ is not ast.Call or not flow.before(n, loop):  # type: ignore[attr-defined]
+            continue
+        built = n.value  # type: ignore[attr-defined]
+        if not any(v.__class__ is ast.Name and v.id == target  # type: ignore[attr-defined]
+                   for v in (*built.args, *(k.value for k in built.keywords))):
+            continue
+        qualname = flow.safe_qualname(a, built.func)
+        if not qualname or not flow.is_subclass(a, qualname, MODULE):
+            continue
+        wrapper = n.targets[0].id  # type: ignore[attr-defined]
+        if sum(1 for m in flow.walk_local(a, func) if m.__class__ in (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For)
+               and any(t.__class__ is ast.Name and t.id == wrapper for t in ast.walk(
+                   m.target if m.__class__ is not ast.Assign else ast.Tuple(elts=m.targets)))) != 1:  # type: ignore[attr-defined]
+            continue
+        found = _calls_target(a, loop, wrapper)
+        if found is not None:
+            return found
+    return None
+
+
 def _calls_of(call: ast.Call, target: str) -> bool:
     f = call.func
     return flow.dotted(f.value if f.__class__ is ast.Subscript else f) == target  # type: ignore[attr-defined]
@@ -2163,6 +2193,7 @@ def _built_before(a, block: ast.AST, switch: ast.AST, target: str) -> bool:
 def missing_eval(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     targets = _mode_targets(ctx)
+    yield from _inference_method_never_switched(ctx)
     if not targets:
         yield from _never_switched(ctx)
         return
@@ -3406,6 +3437,40 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
     yield from _inference_never_switched(ctx, seen)
 
 
+def _inference_method_never_switched(ctx: Context) -> Iterator[Finding]:
+    """A module class's own inference method (``predict``, ``_predict_one``, ``inference``)
+    that runs ``self(...)`` under ``no_grad`` and sets no mode, for a class with dropout or
+    batch norm (or a ``forward`` that tests ``self.training``), in a project none of whose
+    code switches anything to eval mode: the model predicts in the training mode it was
+    built or trained in (beta-team/beta-recsys#426's ``LightGCN.predict``, called after
+    ``train_an_epoch``; tomaarsen/SpanMarkerNER#4). The fix calls ``self.eval()`` first."""
+    a = ctx.analysis
+    for cls in flow.iter_nodes(a, ast.ClassDef):
+        info = a.classes.get(cls)
+        methods = [m for m in cls.body if m.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)  # type: ignore[attr-defined]
+                   and _modes.INFERENCE_METHOD.match(m.name)]
+        if not methods or info is None or not flow.is_subclass(a, info.qualname, MODULE):
+            continue
+        runs = [(m, c) for m in methods for c in flow.calls_in(a, m)
+                if (flow.dotted(c.func) in ("self", "self.forward")) and flow.under_grad_off(a, c)]
+        if not runs or _modes.sets_own_mode(a, cls) or not (
+                _modes.reads_training_flag(a, cls) or _module_class_builds_mode_layer(a, info.qualname, 0)) \
+                or not _modes.never_switched_to_eval(a):
+            continue
+        for method, call in runs[:1]:
+            first = method.body[0]  # type: ignore[attr-defined]
+            if ast.get_docstring(method) is not None and len(method.body) > 1:  # type: ignore[arg-type, attr-defined]
+                first = method.body[1]  # type: ignore[attr-defined]
+            insert = fix_edits.insert_before(ctx, first, "self.eval()")
+            yield ctx.finding(
+                call,
+                f"`{method.name}` runs the model under `no_grad` without switching it to eval mode, and no code "  # type: ignore[attr-defined]
+                f"of this project calls `eval()`: modules start in training mode and training leaves them there, "
+                f"so its dropout/batch norm behave as in training when it predicts; call `self.eval()` first",
+                Fix("unsafe", "Call `self.eval()` first", (insert,)) if insert is not None else None,
+            )
+
+
 def _inference_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]:
     """A file that trains nothing (no backward, no optimizer) and switches no mode, and that
     loads trained weights into a model built with dropout or batch norm (``model =
@@ -4477,12 +4542,13 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if not each and flow.contains(loop, call) and loop is not call or any(flow.contains(f, loop) for f in found):
                 continue  # (a loop inside one reported: its fix wraps this one too)
             model_call = _calls_target(a, loop, target) or _calls_target(a, loop, target + ".forward") \
-                or _calls_target_in_a_method(ctx, loop, target, func) or _calls_a_method_of(a, loop, target)
+                or _calls_target_in_a_method(ctx, loop, target, func) or _calls_a_method_of(a, loop, target) \
+                or _calls_a_wrapper_of(a, loop, target, func)
             if model_call is None or _called_before_the_loop(loop, model_call) \
                     or each and not flow.before(call, model_call):
                 continue  # (a comprehension over one call's outputs runs the model once, before it loops)
-            if id(model_call) in reported:
-                break
+            if id(model_call) in reported or id(loop) in reported:
+                break  # (one finding per loop: two models evaluated in it share the fix)
             reported.add(id(model_call))
             # (then: a loop that trains on the other arm of a flag)
             on_one_arm = _looks_like_training(a, loop) and not _only_clears_beside_training(a, func, loop)
@@ -4524,7 +4590,11 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                     "through the same code cannot take)",
                 )
             else:
-                yield _no_grad_finding(ctx, model_call, target, loop, func)
+                held = flow.dotted(model_call.func)
+                via = f" (through `{held}`, built around it)" if model_call.func.__class__ is ast.Name \
+                    and held != target and model_call is _calls_a_wrapper_of(a, loop, target, func) else ""
+                yield _no_grad_finding(ctx, model_call, target, loop, func, via)
+            reported.add(id(loop))
             found.append(loop)  # and on: a test loop after the validation loop records too (thunlp/OpenPrompt)
     yield from _evaluated_after_callers_eval(ctx, reported)
     yield from _evaluated_after_helpers_eval(ctx, reported)
@@ -4808,8 +4878,15 @@ def _only_clears_beside_training(a, func: ast.AST, loop: ast.AST) -> bool:
     loop: a copy of the training loop's clearing, not gradients this loop computes
     (structural-probes' dev loop clears the optimizer, runs the probe and never calls
     backward, after the epoch's training loop)."""
-    return next(_training_nodes(a, loop, clears=False), None) is None and any(
-        flow.is_backward_call(c) and not flow.contains(loop, c) for c in flow.calls_in(a, func))
+    if next(_training_nodes(a, loop, clears=False), None) is not None:
+        return False
+    backwards = [c for c in flow.calls_in(a, func) if flow.is_backward_call(c)]
+    # (or a function named for evaluation that backpropagates nothing anywhere: the clearing was
+    # copied from the training loop, no backward is left to write; AidenDurrant/SimCLR-Pytorch#7's
+    # ``evaluate``, whose loop clears both models' gradients "to compute none")
+    return any(not flow.contains(loop, c) for c in backwards) or (
+        not backwards and func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)
+        and _VALIDATION_HELPER.match(func.name) is not None)  # type: ignore[attr-defined]
 
 
 def _switched_each_iteration(a, loop: ast.AST, call: ast.Call) -> bool:
@@ -5423,7 +5500,9 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
         # (a wrapper the project subclasses: OASIS's ``DataParallelWithCallback``)
         qualname = _wrapped_project_class(a, model_call.func) or qualname
     found = _weights.class_of_project(a, qualname)
-    if found is not None and not _weights.holds_parameters(a, qualname) and not _unfinished(*found):
+    # a module built around the model (``_calls_a_wrapper_of``: a name other than the model's)
+    wrapper = model_call.func.__class__ is ast.Name and model_call.func.id != target  # type: ignore[attr-defined]
+    if found is not None and not wrapper and not _weights.holds_parameters(a, qualname) and not _unfinished(*found):
         return True  # a module of the project with no parameters (facebookresearch/pytorch3d's NeRFRaysampler)
     if found is not None and _frozen_by_default(found[1]):
         return True
@@ -5434,6 +5513,9 @@ def _grad_handled(ctx: Context, func: ast.AST, model_call: ast.Call, target: str
             return True
         if _takes_gradients(owner, forward):
             return True  # the model needs autograd itself: no_grad would break it
+        if wrapper:  # what it wraps runs with gradients there (not only a frozen head under no_grad)
+            return not any(c.func.__class__ is ast.Attribute and (flow.dotted(c.func) or "").startswith("self.")
+                           and not flow.under_grad_off(owner, c) for c in flow.calls_in(owner, forward))
         if _computes_without_grad(owner, forward):
             return True
         # or in a method of its own that ``forward`` calls (NVlabs/few-shot-vid2vid's
@@ -6694,7 +6776,22 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
                 continue
         value = flow.dotted(added)
         target = flow.dotted(aug.target) if not isinstance(aug.target, ast.Subscript) else None
-        if not value or value == target or not _live_loss(a, aug, value, target):
+        if not value or value == target:
+            continue
+        if not _live_loss(a, aug, value, target):
+            if added.__class__ is ast.Name and target and not flow.under_grad_off(a, aug) \
+                    and (bound := _bound_to_backpropagated_return(ctx, aug, value)) is not None \
+                    and not _total_excused(a, aug, flow.enclosing_loops(a, aug), target):
+                call, loss = bound
+                name = flow.last_name(call.func)
+                yield ctx.finding(
+                    aug,
+                    f"`{ctx.text(aug)}` adds the loss tensor `{name}()` returns as `{value}` (it ran "
+                    f"`{loss}.backward()` on it), so the total joins the autograd graph: each iteration's graph "
+                    f"stays chained to it (memory that grows for as long as the total lives); add "
+                    f"`{value}.item()`, or return `{loss}.item()` from `{name}`",
+                    Fix("unsafe", f"Add `{value}.item()`", (ctx.replace(written, f"{ctx.text(added)}.item()"),)),
+                )
             continue
         yield _sum_finding(ctx, aug, added, written, value)
     yield from _losses_summed_by_assignment(ctx)
@@ -6759,6 +6856,27 @@ def _reduced_model_output(a, loop: ast.AST, value: str) -> bool:
                and [flow.dotted(t) for t in n.targets] == [inner.id]]  # type: ignore[attr-defined]
     return bool(outputs) and all(o.__class__ is ast.Call and flow.is_module_instance(a, o.func) for o in outputs) \
         and any(not flow.under_grad_off(a, o) for o in outputs)
+
+
+def _a_dict_keyed_by_step(a, node: ast.Assign, built: ast.AST | None) -> bool:
+    """``log[step] = value`` in a loop, ``log`` an empty dict (``{}``, ``dict()``) bound before
+    that loop, ``step`` a counter the loop increments or a target of the loop: a new
+    item every iteration, as ``log.append(value)`` adds (caikit/caikit-nlp#258's
+    ``step_loss_log[step_count] = loss``)."""
+    loops = flow.enclosing_loops(a, node)
+    if not loops or not ((built.__class__ is ast.Dict and not built.keys) or (  # type: ignore[union-attr]
+            built.__class__ is ast.Call and flow.dotted(built.func) == "dict" and not built.args  # type: ignore[union-attr]
+            and not built.keywords)) or flow.contains(loops[0], built):  # type: ignore[union-attr]
+        return False
+    key = node.targets[0].slice  # type: ignore[attr-defined]
+    if key.__class__ is not ast.Name:
+        return False
+    loop = loops[0]
+    if loop.__class__ in (ast.For, ast.AsyncFor) and key.id in {  # type: ignore[attr-defined]
+            n.id for n in ast.walk(loop.target) if n.__class__ is ast.Name}:  # type: ignore[attr-defined]
+        return True
+    return any(n.__class__ is ast.AugAssign and n.op.__class__ is ast.Add and flow.dotted(n.target) == key.id  # type: ignore[attr-defined]
+               for n in flow.walk_local(a, loop))
 
 
 def _losses_appended(ctx: Context) -> Iterator[Finding]:
@@ -6914,12 +7032,27 @@ def _losses_written_into_tensors(ctx: Context) -> Iterator[Finding]:
         if backwarded is None:
             backwarded = {flow.dotted(flow.backward_target(c)) or "" for c in flow.calls_named(a, "backward")
                           if flow.is_backward_call(c)}
-        if node.value.id not in backwarded:  # type: ignore[attr-defined]
-            continue
         base = node.targets[0].value  # type: ignore[attr-defined]
         if base.__class__ is not ast.Name:
             continue
+        if node.value.id not in backwarded:  # type: ignore[attr-defined]
+            # (or a loss a method backpropagated and returned, kept by step: ``history[step] = step_loss``)
+            if not flow.enclosing_loops(a, node) or not _a_dict_keyed_by_step(a, node, flow.binding_value(a, base)):
+                continue
         built = flow.binding_value(a, base)
+        if _a_dict_keyed_by_step(a, node, built):
+            value = node.value.id  # type: ignore[attr-defined]
+            if (_live_loss(a, node, value, base.id) or _bound_to_backpropagated_return(ctx, node, value) is not None) \
+                    and not flow.under_grad_off(a, node) \
+                    and not _differentiated_after(a, flow.enclosing_loops(a, node)[0], base.id):
+                yield ctx.finding(
+                    node,
+                    f"`{ctx.text(node)}` keeps the loss tensor itself in `{base.id}`, under a new key every "
+                    f"iteration: each iteration's autograd graph stays referenced by it (memory that grows for as "
+                    f"long as `{base.id}` lives); store `{value}.item()`",
+                    Fix("unsafe", f"Store `{value}.item()`", (ctx.replace(node.value, f"{value}.item()"),)),
+                )
+            continue
         if built.__class__ is not ast.Call or flow.safe_qualname(a, built.func) not in _TENSOR_FACTORIES:  # type: ignore[attr-defined]
             continue
         value = node.value.id  # type: ignore[attr-defined]
@@ -6949,24 +7082,8 @@ def _returned_backpropagated(ctx: Context, aug: ast.AugAssign, call: ast.Call) -
     loops = flow.enclosing_loops(a, aug)
     if not loops or not target or flow.under_grad_off(a, aug):
         return None
-    callee = _summaries(a).callee(call, flow.enclosing_function(a, aug))
-    if callee is None or not isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return None
-    unit = _summaries(a).analysis_of(callee) or a
-    returns = [n for n in flow.walk_local(unit, callee) if n.__class__ is ast.Return]
-    names = {n.value.id for n in returns if n.value.__class__ is ast.Name}  # type: ignore[attr-defined]
-    if len(names) != 1 or len(returns) != sum(1 for n in returns if n.value.__class__ is ast.Name):  # type: ignore[attr-defined]
-        return None
-    (loss,) = names
-    nodes = list(flow.walk_local(unit, callee))
-    if not any(flow.is_backward_call(n) and flow.dotted(flow.backward_target(n)) == loss for n in nodes) or any(
-            n.__class__ is ast.Assign and any(flow.dotted(t) == loss for t in n.targets)  # type: ignore[attr-defined]
-            and not _keeps_graph(n.value) for n in nodes):  # type: ignore[attr-defined]
-        return None
-    loop = loops[0]
-    if any(n.__class__ is ast.Assign and target in [flow.dotted(t) for t in n.targets]  # type: ignore[attr-defined]
-           for n in flow.walk_local(a, loop)) or _window_total(a, aug, loop, target) or _per_model_total(a, loops, target) \
-            or _differentiated_after(a, loop, target):
+    loss = _backpropagated_return(ctx, call, flow.enclosing_function(a, aug))
+    if loss is None or _total_excused(a, aug, loops, target):
         return None
     text = ctx.text(call)
     name = flow.last_name(call.func)
@@ -6977,6 +7094,106 @@ def _returned_backpropagated(ctx: Context, aug: ast.AugAssign, call: ast.Call) -
         f"for as long as the total lives); add `{text}.item()`, or return `{loss}.item()` from `{name}`",
         Fix("unsafe", "Add `.item()`", (ctx.replace(call, f"{text}.item()"),)),
     )
+
+
+def _total_excused(a, aug: ast.stmt, loops: list[ast.AST], target: str) -> bool:
+    """The total is reset in the innermost loop, a window's or one per model, or differentiated later."""
+    loop = loops[0]
+    return any(n.__class__ is ast.Assign and n is not aug and _starts_total_again(a, loop, n, target)
+               for n in flow.walk_local(a, loop)) or _window_total(a, aug, loop, target) \
+        or _per_model_total(a, loops, target) or _differentiated_after(a, loop, target)
+
+
+def _starts_total_again(a, loop: ast.AST, assign: ast.Assign, target: str) -> bool:
+    """``assign`` (in ``loop``) binds the total ``target`` again (also as an item of a tuple:
+    ``step_time, loss = 0.0, 0.0``) where that bounds its history: on every iteration, or
+    under an ``if`` whose block also steps (one gradient-accumulation window, pytorch/torchtune's
+    recipes). Not under an ``if`` that only reports (``if step % 50 == 0: print(loss); loss =
+    0.0``): until then the total keeps every step's graph (ULTR-Community/ULTRA_pytorch#6)."""
+    names = [flow.dotted(e) for t in assign.targets
+             for e in (t.elts if t.__class__ in (ast.Tuple, ast.List) else [t])]  # type: ignore[attr-defined]
+    if target not in names:
+        return False
+    branch = None
+    for up in flow.ancestors(a, assign):
+        if up is loop:
+            break
+        if up.__class__ is ast.If:
+            branch = up
+            break
+    return branch is None or any(flow.method_name(c) == "step" for c in flow.calls_in(a, branch))
+
+
+def _backpropagated_return(ctx: Context, call: ast.Call, caller: ast.AST, position: int | None = None) -> str | None:
+    """The loss (as written, ``loss`` or ``self.loss``) that the function or method ``call``
+    runs (of the project) backpropagates and returns, scaled or not (``return loss * world_size``:
+    adriansahlman/stylegan2_pytorch's ``_backward``), at ``position`` of the tuple it returns
+    if given (``return self.loss, None, summary``, the backward in another method of its class
+    that it calls: ULTR-Community/ULTRA_pytorch#6); constant early returns aside. None when it
+    returns anything else, or rebinds the loss to a number or a detached tensor."""
+    summaries = _summaries(ctx.analysis)
+    # (a method named like a container's or a module's, ``model.train(feed)``: by the receiver's class)
+    callee = summaries.callee(call, caller) or summaries.bound_method(call)
+    if callee is None or not isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    unit = summaries.analysis_of(callee) or ctx.analysis
+    nodes = list(flow.walk_local(unit, callee))
+    names = set()
+    for n in nodes:
+        if n.__class__ is not ast.Return or n.value is None or n.value.__class__ is ast.Constant:  # type: ignore[attr-defined]
+            continue
+        value = n.value  # type: ignore[attr-defined]
+        if position is not None:
+            if value.__class__ is not ast.Tuple or len(value.elts) <= position:  # type: ignore[attr-defined]
+                return None
+            value = value.elts[position]  # type: ignore[attr-defined]
+        while value.__class__ is ast.BinOp and value.op.__class__ in (ast.Mult, ast.Div):  # type: ignore[attr-defined]
+            value = value.left  # type: ignore[attr-defined]
+        name = flow.dotted(value) if value.__class__ in (ast.Name, ast.Attribute) else None
+        if not name:
+            return None
+        names.add(name)
+    if len(names) != 1:
+        return None
+    (loss,) = names
+    owner = flow.parent(unit, callee)
+    if loss.startswith("self.") and owner.__class__ is ast.ClassDef:  # its class's own methods it calls
+        methods = {m.name: m for m in owner.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}  # type: ignore[attr-defined]
+        called = {c.func.attr for c in nodes if c.__class__ is ast.Call and c.func.__class__ is ast.Attribute  # type: ignore[attr-defined]
+                  and flow.dotted(c.func.value) == "self"}  # type: ignore[attr-defined]
+        nodes += [n for m in sorted(called & methods.keys()) for n in flow.walk_local(unit, methods[m])]
+    if not any(flow.is_backward_call(n) and flow.dotted(flow.backward_target(n)) == loss for n in nodes) or any(
+            n.__class__ is ast.Assign and any(flow.dotted(t) == loss for t in n.targets)  # type: ignore[attr-defined]
+            and not _keeps_graph(n.value) for n in nodes):  # type: ignore[attr-defined]
+        return None
+    return loss
+
+
+def _bound_to_backpropagated_return(ctx: Context, aug: ast.stmt, name: str) -> tuple[ast.Call, str] | None:
+    """``step_loss, _, summary = model.train(input_feed)`` in the innermost loop around ``aug``
+    (once, before it), where the method backpropagates and returns the loss it hands back
+    there: (the call, the loss as the callee writes it)."""
+    a = ctx.analysis
+    loops = flow.enclosing_loops(a, aug)
+    if not loops:
+        return None
+    found = None
+    for n in flow.walk_local(a, loops[0]):
+        if n.__class__ not in (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For):
+            continue
+        targets = n.targets if n.__class__ is ast.Assign else [n.target]  # type: ignore[attr-defined]
+        for t in targets:
+            elts = t.elts if t.__class__ in (ast.Tuple, ast.List) else [t]  # type: ignore[attr-defined]
+            for i, e in enumerate(elts):
+                if e.__class__ is ast.Name and e.id == name:  # type: ignore[attr-defined]
+                    if found is not None or n.__class__ is not ast.Assign or n.value.__class__ is not ast.Call \
+                            or not flow.before(n, aug):  # type: ignore[attr-defined]
+                        return None
+                    found = (n.value, i if t.__class__ in (ast.Tuple, ast.List) else None)  # type: ignore[attr-defined]
+    if found is None:
+        return None
+    loss = _backpropagated_return(ctx, found[0], flow.enclosing_function(a, aug), found[1])
+    return (found[0], loss) if loss is not None else None
 
 
 def _returned_loss_terms(ctx: Context, aug: ast.AugAssign, added: ast.Name, written: ast.expr) -> Finding | None:
@@ -7117,7 +7334,7 @@ def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = F
                 if not _keeps_graph(n.value):
                     detached = True
                 rebinds.append(n)
-            if target and target in names and n is not node:
+            if target and n is not node and _starts_total_again(a, loop, n, target):
                 reset = True
     # bound again after its backward, before the sum: another value (a metric of numpy
     # predictions in jeffheaton/app_deep_learning's ensemble: ``loss = mlogloss(...)``)
