@@ -394,7 +394,7 @@ def test_a_question_about_callers_parses_at_most_the_parse_budget(tmp_path: Path
     # it still finds the type every caller passes.
     files = {"pkg/helpers.py": "def train_step(model):\n    return model\n",
              "pkg/caller.py": "import torch\nfrom pkg.helpers import train_step\ntrain_step(torch.nn.Linear(2, 2))\n"}
-    files.update({f"pkg/other{i}.py": f"class D:\n    def train_step(self):\n        pass\nD().train_step()\n"
+    files.update({f"pkg/other{i}.py": f"import pkg\n\n\nclass D:\n    def train_step(self):\n        pass\nD().train_step()\n"
                   for i in range(20)})
     write(tmp_path, files)
     text = (tmp_path / "pkg/helpers.py").read_text()
@@ -415,7 +415,9 @@ def test_a_question_about_callers_parses_no_module_that_only_mentions_the_name(t
     # is searched whole (a comment's ``name(`` lets it through: a superset, never a miss).
     files = {"pkg/helpers.py": "def train_step(model):\n    return model\n",
              "pkg/caller.py": "import torch\nfrom pkg.helpers import train_step\ntrain_step(torch.nn.Linear(2, 2))\n",
-             "pkg/commented.py": "x = 1  # train_step(x) one day\n",
+             "pkg/commented.py": "import pkg\nx = 1  # train_step(x) one day\n",
+             # calls the name, but names no part of `pkg.helpers`: it cannot import it
+             "scripts/unrelated.py": "def train_step(x):\n    return x\ntrain_step(1)\n",
              "pkg/held.py": "from pkg.helpers import train_step\nüber = (train_step)\n",
              "pkg/longer.py": "pretrain_steps = 3\nrun_train_step = print\nrun_train_step(1)\n"}
     files.update({f"pkg/other{i}.py": "d = {}\nd.train_step = None\n" for i in range(20)})
@@ -446,11 +448,11 @@ def test_a_check_looks_at_callers_only_of_names_few_modules_mention(tmp_path: Pa
     # ``caller_limit`` modules mention: the answer is "unknown", counted from the texts.
     files = {"pkg/helpers.py": "def train_step(model):\n    return model\n",
              "pkg/caller.py": "import torch\nfrom pkg.helpers import train_step\ntrain_step(torch.nn.Linear(2, 2))\n"}
-    files.update({f"pkg/other{i}.py": "d = {}\nd.train_step = None\n" for i in range(5)})
+    files.update({f"pkg/other{i}.py": "import pkg\nd = {}\nd.train_step = None\n" for i in range(5)})
     write(tmp_path, files)
     text = (tmp_path / "pkg/helpers.py").read_text()
     parsed = count_parses(monkeypatch)
-    capped = Project([str(tmp_path)], caller_limit=6)  # 7 modules mention the name
+    capped = Project([str(tmp_path)], caller_limit=6)  # 7 modules that may import it mention the name
     assert resolve(capped, tmp_path / "pkg/helpers.py", text, "model\n", 0) is None
     assert parsed == ["helpers.py"], parsed  # only the file asked about
     parsed.clear()
