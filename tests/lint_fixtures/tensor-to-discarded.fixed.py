@@ -178,3 +178,23 @@ def split_and_move(dataset: TensorDataset, device):
     for row, label in dataset:
         label = label.cuda()  # expect: tensor-to-discarded
     return X, Y
+
+
+class TrainInputs(torch.nn.Module):
+    # facebookresearch/aepsych#672: "move in place" over a sequence annotated as tensors
+    _held: tuple[torch.Tensor, ...] | None
+
+    @property
+    def train_inputs(self):
+        for input in self._held:
+            input.to(self.device)  # expect: tensor-to-discarded
+        return self._held
+
+    def set_inputs(self, inputs: list[torch.Tensor] | None) -> None:
+        for input in inputs:
+            input.to(self.device)  # expect: tensor-to-discarded
+        self._held = tuple(inputs)
+
+    def set_layers(self, layers: list[torch.nn.Module]) -> None:
+        for layer in layers:
+            layer.to(self.device)  # modules move in place

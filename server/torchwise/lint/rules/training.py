@@ -3493,7 +3493,7 @@ def _inference_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]
         scope = flow.enclosing_function(a, load)
         run = next((c for c in flow.calls_named(a, name.id) if c.func.__class__ is ast.Name
                     and flow.enclosing_function(a, c) is scope and flow.before(load, c)
-                    and flow.binding_value(a, c.func) is value), None)  # type: ignore[arg-type]
+                    and (flow.binding_value(a, c.func) is value or _only_moved(a, scope, name.id, value))), None)  # type: ignore[arg-type]
         if run is None or id(run) in seen:
             continue
         done.add(name.id)
@@ -3507,6 +3507,22 @@ def _inference_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]
             f"when it predicts; call `{name.id}.eval()` once its weights are loaded",
             Fix("unsafe", f"Call `{name.id}.eval()` after loading", (insert,)) if insert is not None else None,
         )
+
+
+def _only_moved(a, scope: ast.AST, name: str, value: ast.AST) -> bool:
+    """Every binding of ``name`` in ``scope`` is ``value`` or moves the module it holds
+    (``D = D.cuda()`` under ``if torch.cuda.is_available():``: csinva/gan-vae-pretrained-pytorch#2):
+    the same module, wherever it is."""
+    for n in flow.walk_local(a, scope):
+        if n.__class__ is ast.Assign and any(t.__class__ is ast.Name and t.id == name for t in n.targets):  # type: ignore[attr-defined]
+            moved = effects.unmoved(n.value)  # type: ignore[attr-defined]
+            if n.value is not value and not (n.value is not moved and moved.__class__ is ast.Name  # type: ignore[attr-defined]
+                                             and moved.id == name):  # type: ignore[attr-defined]
+                return False
+        elif n.__class__ in (ast.AugAssign, ast.AnnAssign, ast.For, ast.With, ast.Import, ast.ImportFrom) and name in {
+                x.id for x in ast.walk(n) if x.__class__ is ast.Name and x.ctx.__class__ is ast.Store}:  # type: ignore[attr-defined]
+            return False
+    return True
 
 
 def _handed_model_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]:
@@ -3855,22 +3871,25 @@ def _builds_mode_dependent_module(a, value: ast.expr, depth: int = 0) -> bool:
     if qualname == "torch.nn.Sequential":
         return any(isinstance(arg, ast.Call) and _builds_mode_dependent_module(a, arg, depth)
                    for arg in _sequence_items(value.args))
-    verdict = _module_class_builds_mode_layer(a, qualname, depth)
+    verdict = _module_class_builds_mode_layer(a, qualname, depth, value)
     if verdict is not None:
         return verdict
     return any(_builds_mode_dependent_module(unit, built, depth + 1) for unit, built in _returned_builds(a, value))
 
 
-def _module_class_builds_mode_layer(a, qualname: str | None, depth: int) -> bool | None:
+def _module_class_builds_mode_layer(a, qualname: str | None, depth: int,
+                                    construction: ast.Call | None = None) -> bool | None:
     """Whether the class ``qualname``, of the file or of another module of the project, is a
-    module whose ``__init__`` builds a dropout or batch norm layer; None when it is neither's."""
+    module whose ``__init__`` builds a dropout or batch norm layer (for ``construction``, on an
+    arm its arguments take); None when it is neither's."""
     for info in a.classes_named(qualname)[:1] if qualname else ():  # (the first class of the name)
         if flow.is_subclass(a, qualname, "torch.nn.Module"):
-            return _init_builds_mode_layer(a, info, depth)
+            return _init_builds_mode_layer(a, info, depth, construction)
     found = _weights.class_of_project(a, qualname) if qualname and not qualname.startswith(LOCAL) else None
     if found is not None and found[0] is not a:  # a model class of another module of the project
         other, info = found
-        return flow.is_subclass(other, info.qualname, "torch.nn.Module") and _init_builds_mode_layer(other, info, depth)
+        return flow.is_subclass(other, info.qualname, "torch.nn.Module") \
+            and _init_builds_mode_layer(other, info, depth, construction)
     return None
 
 
@@ -3941,16 +3960,63 @@ def _sequence_items(args: list[ast.expr]) -> list[ast.expr]:
     return out
 
 
-def _init_builds_mode_layer(a, info, depth: int) -> bool:
+def _init_builds_mode_layer(a, info, depth: int, construction: ast.Call | None = None) -> bool:
     """The class's ``__init__`` builds a dropout or batch norm, or a module of the project
-    that does (``_builds_mode_dependent_module``, one class deeper)."""
+    that does (``_builds_mode_dependent_module``, one class deeper); for ``construction``,
+    not on an arm of an ``if`` that its arguments (or the defaults) rule out (``ConvLayer(3,
+    32, 9, 1)`` with ``norm="instance"``, whose ``BatchNorm2d`` is built only ``if norm ==
+    "batch"``: rrmina/fast-neural-style-pytorch's style network, instance norm throughout)."""
     init = info.methods.get("__init__")
     if init is None:
         return False
-    calls = [(n, flow.safe_qualname(a, n.func)) for n in flow.walk_local(a, init) if isinstance(n, ast.Call)]
+    known = _constant_arguments(init, construction) if construction is not None else {}
+    calls = [(n, flow.safe_qualname(a, n.func)) for n in flow.walk_local(a, init) if isinstance(n, ast.Call)
+             and not (known and _arm_ruled_out(a, init, n, known))]
     return any(q in _MODE_LAYERS for _, q in calls) or any(
         _builds_mode_dependent_module(a, n, depth + 1) for n, q in calls
         if q is not None and (q.startswith(LOCAL) or _weights.class_of_project(a, q) is not None))
+
+
+def _constant_arguments(init: ast.AST, call: ast.Call) -> dict[str, object]:
+    """``__init__``'s parameters that ``call`` (a construction) binds to a constant, by its
+    arguments or the defaults; none when it spreads ``*args``/``**kwargs``."""
+    args = init.args  # type: ignore[attr-defined]
+    params = [p.arg for p in (*args.posonlyargs, *args.args)][1:]
+    if any(x.__class__ is ast.Starred for x in call.args) or any(k.arg is None for k in call.keywords):
+        return {}
+    values: dict[str, ast.expr] = dict(parameter_defaults(args))
+    values.update(zip(params, call.args))
+    values.update((k.arg, k.value) for k in call.keywords if k.arg)  # type: ignore[misc]
+    return {name: v.value for name, v in values.items() if v.__class__ is ast.Constant}  # type: ignore[attr-defined]
+
+
+def _arm_ruled_out(a, init: ast.AST, node: ast.AST, known: dict[str, object]) -> bool:
+    """``node`` (in ``__init__``) sits on an arm of an ``if`` that tests a parameter against a
+    constant (``norm == "batch"``, ``norm in ("bn", "batch")``) which the known value rules out."""
+    child = node
+    for up in flow.ancestors(a, node):
+        if up is init:
+            return False
+        if up.__class__ is ast.If:
+            verdict = _constant_test(up.test, known)  # type: ignore[attr-defined]
+            in_body = any(s is child for s in up.body)  # type: ignore[attr-defined]
+            if verdict is not None and verdict != in_body:
+                return True
+        child = up
+    return False
+
+
+def _constant_test(test: ast.expr, known: dict[str, object]) -> bool | None:
+    if test.__class__ is not ast.Compare or len(test.ops) != 1 or test.left.__class__ is not ast.Name \
+            or test.left.id not in known:  # type: ignore[attr-defined]
+        return None
+    value, op, right = known[test.left.id], test.ops[0].__class__, test.comparators[0]  # type: ignore[attr-defined]
+    if op in (ast.Eq, ast.NotEq) and right.__class__ is ast.Constant:
+        return (value == right.value) == (op is ast.Eq)  # type: ignore[attr-defined]
+    if op in (ast.In, ast.NotIn) and right.__class__ in (ast.Tuple, ast.List, ast.Set) \
+            and all(e.__class__ is ast.Constant for e in right.elts):  # type: ignore[attr-defined]
+        return (value in [e.value for e in right.elts]) == (op is ast.In)  # type: ignore[attr-defined]
+    return None
 
 
 def _never_switched_by_callers(ctx: Context) -> Iterator[Finding]:
@@ -4602,6 +4668,46 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     yield from _evaluated_by_a_shared_helper(ctx, reported)
     yield from _validated_without_no_grad(ctx, reported)
     yield from _evaluated_by_a_mode_flag(ctx, reported)
+    yield from _inference_method_without_no_grad(ctx, reported)
+
+
+def _inference_method_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Finding]:
+    """A module class's own inference method (``_predict``, ``predict``, ``inference``) that
+    switches it to eval mode (``self.eval()``) and then runs it (``self(x)``) outside
+    ``no_grad``, taking no gradients, with no caller running it under ``no_grad``: each
+    prediction records a graph, and the output it hands back keeps it
+    (alan-turing-institute/autoemulate#558's ``PyTorchBackend._predict``)."""
+    a = ctx.analysis
+    for cls in flow.iter_nodes(a, ast.ClassDef):
+        info = a.classes.get(cls)
+        if info is None or not flow.is_subclass(a, info.qualname, MODULE):
+            continue
+        forward = info.methods.get("forward")
+        if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)) and _takes_gradients(a, forward):
+            continue
+        for method in cls.body:  # type: ignore[attr-defined]
+            if method.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) \
+                    or not _modes.INFERENCE_METHOD.match(method.name):  # type: ignore[attr-defined]
+                continue
+            calls = flow.calls_in(a, method)
+            switch = next((c for c in calls if effects.mode_call(c) == ("self", "eval")), None)
+            run = next((c for c in calls if switch is not None and flow.before(switch, c)
+                        and flow.dotted(c.func) in ("self", "self.forward") and not flow.enclosing_loops(a, c)), None)
+            if run is None or id(run) in reported or flow.under_grad_off(a, run) \
+                    or any(flow.is_backward_call(c) or flow.method_name(c) in ("grad", "requires_grad_", "enable_grad")
+                           for c in calls) \
+                    or _grad_disabled_somewhere(ctx, method) or _called_under_grad_off_in_project(ctx, method):
+                continue
+            reported.add(id(run))
+            stmt = flow.statement_of(a, run)
+            edits = fix_edits.wrap(ctx, stmt, stmt, "with torch.no_grad():") if stmt is not None else None
+            yield ctx.finding(
+                run,
+                f"`{method.name}` switches the model to eval mode and runs it without `torch.no_grad()`: autograd "  # type: ignore[attr-defined]
+                "records every prediction, and the output it hands back keeps that graph (memory and time); "
+                "run it under `with torch.no_grad():`",
+                Fix("unsafe", "Run it under `torch.no_grad()`", edits) if edits else None,
+            )
 
 
 def _evaluated_by_a_mode_flag(ctx: Context, reported: set[int]) -> Iterator[Finding]:
@@ -7640,9 +7746,12 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
             # only `obj.method(...).to(device)`: `model(x).cpu()` is a deliberate sync, and a
             # tensor just made (`torch.zeros(1).to(device)`: skorch's CUDA warm-up) is no one's
             continue
+        element = False
         if not (flow.is_tensor(a, recv) or _batch_tensor(a, stmt, recv) or _used_as_tensor(a, stmt, recv)
                 or _tokenizer_tensor(recv) or _batch_parameter_item(a, stmt, recv)):
-            continue
+            element = _element_of_annotated_tensors(a, stmt, recv)
+            if not element:
+                continue
         if isinstance(recv, ast.Attribute) and _reassigned_unknown(a, stmt, recv):
             continue
         if _graph_batch(a, stmt, recv):
@@ -7662,6 +7771,15 @@ def tensor_to_discarded(ctx: Context) -> Iterator[Finding]:
         if isinstance(recv, (ast.Name, ast.Attribute)):
             fix = Fix("unsafe", f"Assign the result back to `{written.split(' = ')[0]}`", (ctx.replace(call, written),))
         moved = call.func.attr in ("to", "cuda", "cpu", "xpu", "mps", "pin_memory")  # else a dtype conversion
+        if element:  # (assigning the loop's variable back would change nothing the sequence holds: no fix)
+            loop = next(l for l in flow.enclosing_loops(a, stmt) if l.__class__ is ast.For)
+            yield ctx.finding(
+                call,
+                f"`{ctx.text(call)}` returns its result and leaves `{text}`, a tensor of "
+                f"`{ctx.text(loop.iter)}`, where it was (only modules move in place): build the moved "  # type: ignore[attr-defined]
+                f"sequence instead (`tuple({text}{ctx.text(call)[len(text):]} for {text} in {ctx.text(loop.iter)})`)",  # type: ignore[attr-defined]
+            )
+            continue
         yield ctx.finding(
             call,
             f"`{ctx.text(call)}` returns its result and leaves `{text}` "
@@ -7883,6 +8001,74 @@ def _reassigned_unknown(a, stmt: ast.stmt, recv: ast.Attribute) -> bool:
     name = flow.dotted(recv)
     last = flow.last_assignment(a, name, stmt) if name else None
     return last is not None and not flow.is_tensor(a, last.value)
+
+
+_SEQUENCES = frozenset({"Tuple", "tuple", "List", "list", "Sequence", "Iterable", "Iterator", "Collection"})
+
+
+def _element_of_annotated_tensors(a, stmt: ast.stmt, recv: ast.expr) -> bool:
+    """``recv`` is the variable of a loop around ``stmt`` over a parameter or attribute
+    annotated as a sequence of tensors (``train_inputs: Optional[Tuple[torch.Tensor]]``,
+    ``self._train_inputs`` declared so in the class body), not bound again in the loop:
+    each element is a tensor (facebookresearch/aepsych#672, "move in place")."""
+    if recv.__class__ is not ast.Name:
+        return False
+    for loop in flow.enclosing_loops(a, stmt):
+        if loop.__class__ is not ast.For or loop.target.__class__ is not ast.Name \
+                or loop.target.id != recv.id:  # type: ignore[attr-defined]
+            continue
+        if _rebound(a, loop, recv.id, stmt):  # type: ignore[attr-defined]
+            return False
+        annotation = _annotation_of(a, loop.iter)  # type: ignore[attr-defined]
+        return annotation is not None and _tensor_sequence(a, annotation)
+    return False
+
+
+def _annotation_of(a, expr: ast.expr) -> ast.expr | None:
+    """The annotation of a parameter (``expr`` a name the function never binds again) or
+    of ``self.x`` (declared in its class's body, or annotated where ``__init__`` binds it)."""
+    func = flow.enclosing_function(a, expr)
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return None
+    if expr.__class__ is ast.Name:
+        args = func.args  # type: ignore[attr-defined]
+        param = next((p for p in (*args.posonlyargs, *args.args, *args.kwonlyargs) if p.arg == expr.id), None)  # type: ignore[attr-defined]
+        if param is None or any(n.__class__ is ast.Name and n.id == expr.id and n.ctx.__class__ is ast.Store  # type: ignore[attr-defined]
+                                for n in flow.walk_local(a, func)):
+            return None
+        return param.annotation
+    if expr.__class__ is ast.Attribute and flow.dotted(expr.value) == "self":  # type: ignore[attr-defined]
+        owner = flow.parent(a, func)
+        if owner.__class__ is not ast.ClassDef:
+            return None
+        for n in owner.body:  # type: ignore[attr-defined]
+            if n.__class__ is ast.AnnAssign and n.target.__class__ is ast.Name and n.target.id == expr.attr:  # type: ignore[attr-defined]
+                return n.annotation  # type: ignore[attr-defined]
+        init = next((m for m in owner.body if m.__class__ is ast.FunctionDef and m.name == "__init__"), None)  # type: ignore[attr-defined]
+        for n in flow.walk_local(a, init) if init is not None else ():
+            if n.__class__ is ast.AnnAssign and flow.dotted(n.target) == "self." + expr.attr:  # type: ignore[attr-defined]
+                return n.annotation  # type: ignore[attr-defined]
+    return None
+
+
+def _tensor_sequence(a, annotation: ast.expr) -> bool:
+    """``Tuple[torch.Tensor]``, ``List[Tensor]``, ``tuple[Tensor, ...]``, ``Sequence[Tensor]``,
+    also inside ``Optional[...]`` or ``... | None``."""
+    if annotation.__class__ is ast.BinOp and annotation.op.__class__ is ast.BitOr:  # type: ignore[attr-defined]
+        sides = [annotation.left, annotation.right]  # type: ignore[attr-defined]
+        rest = [x for x in sides if not (x.__class__ is ast.Constant and x.value is None)]
+        return len(rest) == 1 and _tensor_sequence(a, rest[0])
+    if annotation.__class__ is not ast.Subscript:
+        return False
+    head = flow.last_name(annotation.value)  # type: ignore[attr-defined]
+    inner = annotation.slice  # type: ignore[attr-defined]
+    if head == "Optional":
+        return _tensor_sequence(a, inner)
+    if head not in _SEQUENCES:
+        return False
+    items = [x for x in (inner.elts if inner.__class__ is ast.Tuple else [inner])  # type: ignore[attr-defined]
+             if not (x.__class__ is ast.Constant and x.value is Ellipsis)]
+    return bool(items) and all(flow.safe_qualname(a, x) == "torch.Tensor" for x in items)
 
 
 def _batch_tensor(a, stmt: ast.stmt, recv: ast.expr) -> bool:
