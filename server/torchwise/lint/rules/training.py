@@ -2194,6 +2194,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     targets = _mode_targets(ctx)
     yield from _inference_method_never_switched(ctx)
+    yield from _train_mode_prediction(ctx)
     if not targets:
         yield from _never_switched(ctx)
         return
@@ -3506,6 +3507,53 @@ def _inference_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]
             f"norm of the trained model this file loads ({flow.line_ref(a, load.lineno)}) behave as in training "
             f"when it predicts; call `{name.id}.eval()` once its weights are loaded",
             Fix("unsafe", f"Call `{name.id}.eval()` after loading", (insert,)) if insert is not None else None,
+        )
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _train_mode_prediction(ctx: Context) -> Iterator[Finding]:
+    """A file that trains nothing (no backward, no optimizer step) and calls ``model.train()``
+    before running the model once under ``no_grad``, reading its output, with no eval() in
+    between: a prediction in training mode, batch norm normalising with the batch's own
+    statistics (dbpprt/u-2-net-portrait#4's demo, fixed by writing ``model.eval()``). Not a
+    loop over a loader whose outputs go unread (a pass that refreshes batch-norm statistics).
+    The fix writes ``eval()`` for that ``train()``."""
+    a = ctx.analysis
+    switches = [c for c in flow.calls_named(a, "train") if (mc := effects.mode_call(c)) is not None
+                and mc[1] == "train" and not c.args and not c.keywords and "." not in mc[0]]
+    if not switches or any(flow.is_backward_call(c) for c in flow.calls_named(a, "backward")) or _optimizer_steps(ctx):
+        return
+    for switch in switches:
+        target = effects.mode_call(switch)[0]  # type: ignore[index]
+        scope = flow.enclosing_function(a, switch)
+        run = next((c for c in flow.calls_named(a, target) if c.func.__class__ is ast.Name
+                    and flow.enclosing_function(a, c) is scope and flow.before(switch, c)
+                    and flow.under_grad_off(a, c) and not flow.enclosing_loops(a, c)
+                    and not any(up.__class__ in _COMPREHENSIONS for up in flow.ancestors(a, c))), None)
+        if run is None or flow.enclosing_loops(a, switch):
+            continue  # (sampled many times in training mode: Monte Carlo dropout)
+        if any(effects.mode_call(c) is not None and effects.mode_call(c)[0] == target  # type: ignore[index]
+               and flow.before(switch, c) and flow.before(c, run) and c is not switch
+               for c in flow.calls_named(a, "eval", "train")):
+            continue
+        value = flow.binding_value(a, run.func)  # type: ignore[arg-type]
+        if value is None or not _builds_mode_dependent_module(a, value):
+            continue
+        stmt = flow.parent(a, run)
+        while stmt is not None and not isinstance(stmt, ast.stmt):
+            stmt = flow.parent(a, stmt)
+        names = {t.id for t in getattr(stmt, "targets", []) for t in ast.walk(t) if t.__class__ is ast.Name}
+        if not names or not any(n.__class__ is ast.Name and n.id in names and n.ctx.__class__ is ast.Load
+                                and flow.before(run, n) for n in flow.walk_local(a, scope)):
+            continue  # (its output unread: a pass that refreshes batch-norm statistics)
+        yield ctx.finding(
+            run,
+            f"`{target}.train()` ({flow.line_ref(a, switch.lineno)}) puts `{target}` in training mode for this "
+            f"prediction, in a file that trains nothing: its dropout/batch norm behave as in training; "
+            f"call `{target}.eval()` instead",
+            Fix("unsafe", f"Call `{target}.eval()` instead", (ctx.replace(switch.func, f"{target}.eval"),)),
         )
 
 
