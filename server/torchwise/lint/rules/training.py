@@ -4727,16 +4727,15 @@ def _inference_method_without_no_grad(ctx: Context, reported: set[int]) -> Itera
     (alan-turing-institute/autoemulate#558's ``PyTorchBackend._predict``)."""
     a = ctx.analysis
     for cls in flow.iter_nodes(a, ast.ClassDef):
-        info = a.classes.get(cls)
+        methods = [m for m in cls.body if m.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)  # type: ignore[attr-defined]
+                   and _modes.INFERENCE_METHOD.match(m.name)]
+        info = a.classes.get(cls) if methods else None
         if info is None or not flow.is_subclass(a, info.qualname, MODULE):
             continue
         forward = info.methods.get("forward")
         if isinstance(forward, (ast.FunctionDef, ast.AsyncFunctionDef)) and _takes_gradients(a, forward):
             continue
-        for method in cls.body:  # type: ignore[attr-defined]
-            if method.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) \
-                    or not _modes.INFERENCE_METHOD.match(method.name):  # type: ignore[attr-defined]
-                continue
+        for method in methods:
             calls = flow.calls_in(a, method)
             switch = next((c for c in calls if effects.mode_call(c) == ("self", "eval")), None)
             run = next((c for c in calls if switch is not None and flow.before(switch, c)
