@@ -3455,7 +3455,8 @@ def _inference_method_never_switched(ctx: Context) -> Iterator[Finding]:
         runs = [(m, c) for m in methods for c in flow.calls_in(a, m)
                 if (flow.dotted(c.func) in ("self", "self.forward")) and flow.under_grad_off(a, c)]
         if not runs or _modes.sets_own_mode(a, cls) or not (
-                _modes.reads_training_flag(a, cls) or _module_class_builds_mode_layer(a, info.qualname, 0)) \
+                _modes.reads_training_flag(a, cls) or _module_class_builds_mode_layer(a, info.qualname, 0)
+                or _family_builds_mode_layer(a, info.qualname)) \
                 or not _modes.never_switched_to_eval(a):
             continue
         for method, call in runs[:1]:
@@ -3511,6 +3512,23 @@ def _inference_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _family_builds_mode_layer(a, qualname: str) -> bool:
+    """A method of the class or of a subclass of the file builds a dropout or batch norm, or a
+    module that holds one (mead-ml/mead-baseline#680: ``ConvModel``'s ``init_pool`` returns
+    ``WithDropout(...)`` for ``create_layers``, the base class's ``predict_batch`` runs it)."""
+    for info in a.classes.values():
+        if qualname not in a.mro(info.qualname)[:8]:
+            continue
+        for method in info.methods.values():
+            if method.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or method.name == "forward":
+                continue
+            for n in flow.walk_local(a, method):
+                if n.__class__ is ast.Call and (flow.safe_qualname(a, n.func) in _MODE_LAYERS
+                                                or _builds_mode_dependent_module(a, n, 1)):  # type: ignore[arg-type]
+                    return True
+    return False
 
 
 def _train_mode_prediction(ctx: Context) -> Iterator[Finding]:

@@ -53,3 +53,23 @@ class Exported(nn.Module):
 
     def export_onnx(self, path):
         torch.onnx.export(self, (torch.zeros(1, 3, 32, 32),), path)
+
+
+class ClassifierBase(nn.Module):
+    """mead-ml/mead-baseline#680: the base class predicts; its subclasses build the layers."""
+
+    def predict_batch(self, batch):
+        with torch.no_grad():
+            return self(batch).exp()
+
+
+class ConvClassifier(ClassifierBase):
+    def create_layers(self, hidden, labels, pdrop=0.5):
+        self.pool = self.init_pool(hidden, pdrop)
+        self.output = nn.Linear(hidden, labels)
+
+    def init_pool(self, hidden, pdrop):
+        return nn.Sequential(nn.Linear(hidden, hidden), nn.Dropout(pdrop))
+
+    def forward(self, x):
+        return torch.log_softmax(self.output(self.pool(x)), -1)
