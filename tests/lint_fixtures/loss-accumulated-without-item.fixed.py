@@ -190,3 +190,29 @@ class DictTrainer:
                 self.optimizer.step()
                 losses.append(output[self.train_metric].detach())  # expect: loss-accumulated-without-item
             print(torch.mean(torch.stack(losses)))
+
+
+def paac_loss(q_values, values, log_a):
+    diff = q_values - values
+    loss_p = -(diff.detach() * log_a).mean(0)
+    double_loss_v = diff.pow(2).mean(0)
+    loss = loss_p + 0.25 * double_loss_v
+    return loss_p, double_loss_v, loss
+
+
+def paac_train(net, optim, rollouts, t_max, log_step):
+    # qbx2/PAAC.pytorch#1: the rollout's losses summed into the loss backpropagated after the
+    # steps, their terms into totals kept for the log (reset every `log_step` updates)
+    loss_p_sum = 0
+    for n, rollout in enumerate(rollouts):
+        loss_sum = 0
+        for t in reversed(range(t_max)):
+            loss_p, double_loss_v, loss = paac_loss(*net(rollout[t]))
+            loss_sum += loss
+            loss_p_sum += loss_p.item()  # expect: loss-accumulated-without-item
+        optim.zero_grad()
+        loss_sum.backward()
+        optim.step()
+        if n % log_step == 0:
+            print(n, float(loss_p_sum))
+            loss_p_sum = 0

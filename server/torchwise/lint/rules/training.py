@@ -7511,6 +7511,8 @@ def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = F
     # predictions in jeffheaton/app_deep_learning's ensemble: ``loss = mlogloss(...)``)
     if last_backward is not None and any(flow.before(last_backward, r) and flow.before(r, node) for r in rebinds):
         return False
+    if value not in backwarded and len(loops) > 1:
+        backwarded = backwarded | _summed_into_outer_backward(a, loops)
     # ``reset``: the total starts again inside the loop (the loss of one gradient
     # accumulation window, pytorch/torchtune's recipes): its history does not grow
     # with the training loop, and it may have to stay a tensor (all_reduce)
@@ -7521,6 +7523,17 @@ def _live_loss(a, node: ast.AST, value: str, target: str | None, items: bool = F
     if target and (target in backwarded or _differentiated_after(a, loop, target)):
         return False  # summing losses to backward once: intended
     return not flow.under_grad_off(a, node)
+
+
+def _summed_into_outer_backward(a, loops: list[ast.AST]) -> set[str]:
+    """The names the innermost loop adds into a total that a loop around it backpropagates
+    (``loss_sum += loss`` over the steps of a rollout, then ``loss_sum.backward()``:
+    qbx2/PAAC.pytorch#1): each is part of what is backpropagated."""
+    outer = {flow.dotted(flow.backward_target(n)) for n in flow.walk_local(a, loops[1]) if flow.is_backward_call(n)}
+    outer.discard(None)
+    return {flow.dotted(n.value) for n in flow.walk_local(a, loops[0])  # type: ignore[attr-defined]
+            if n.__class__ is ast.AugAssign and n.op.__class__ is ast.Add  # type: ignore[attr-defined]
+            and flow.dotted(n.target) in outer and n.value.__class__ is ast.Name}  # type: ignore[attr-defined]
 
 
 def _term_of_backwarded(a, loop: ast.AST, value: str, backwarded: set | None) -> bool:
