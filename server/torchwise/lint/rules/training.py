@@ -1868,8 +1868,10 @@ def _mode_targets(ctx: Context) -> set[str]:
         out = a.queries["mode_targets"] = set()
         for call in flow.calls_named(a, "train", "eval"):
             mc = effects.mode_call(call)
-            if mc is not None:
-                out.add(mc[0])
+            if mc is not None and not (call.func.__class__ is ast.Attribute and call.args
+                                       and flow.plain_object(a, call.func.value)):  # type: ignore[attr-defined]
+                out.add(mc[0])  # (not ``learner.train(10)``, a method of a plain class of the project:
+                # facebookresearch/tacto's ``Learning``, whose file switches no module's mode)
         summaries = _summaries(a)
         for call, _callee in _helper_callees(a):
             out.update(target for target, _ in summaries.effects_at(call, flow.enclosing_function(a, call)))
@@ -3698,6 +3700,8 @@ def _held_construction(a, attr: ast.Attribute) -> ast.expr | None:
         built = [v for v in built if not (v.__class__ is ast.Constant and v.value is None)  # type: ignore[attr-defined]
                  and not _parallel_of_itself(a, v, attr.attr)]
         value = built[0] if len(built) == 1 else None
+    if value is not None and value.__class__ is ast.Name:  # ``model = Model(...)``, then ``self.model = model``
+        value = flow.binding_value(a, value)  # type: ignore[arg-type]  (facebookresearch/tacto's ``build_model``)
     return effects.unmoved(value) if value is not None else None
 
 
