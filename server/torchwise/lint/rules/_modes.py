@@ -21,10 +21,6 @@ _TRAIN_OFF = re.compile(r"\.train\(\s*(?:mode\s*=\s*)?False\b")
 INFERENCE_METHOD = re.compile(r"^_*(?:predict|infer|inference)(?:_|$)", re.IGNORECASE)
 
 
-def _switches_to_eval(source: str, calls_eval: bool) -> bool:
-    return calls_eval or _TRAIN_OFF.search(source) is not None
-
-
 def never_switched_to_eval(a) -> bool:
     """Whether no code of the file, nor of the other modules and notebooks of its project,
     calls ``eval()`` or ``train(False)`` (an ``eval`` builtin counts too: unsure is no).

@@ -7210,12 +7210,11 @@ def _losses_written_into_tensors(ctx: Context) -> Iterator[Finding]:
         base = node.targets[0].value  # type: ignore[attr-defined]
         if base.__class__ is not ast.Name:
             continue
-        if node.value.id not in backwarded:  # type: ignore[attr-defined]
-            # (or a loss a method backpropagated and returned, kept by step: ``history[step] = step_loss``)
-            if not flow.enclosing_loops(a, node) or not _a_dict_keyed_by_step(a, node, flow.binding_value(a, base)):
-                continue
         built = flow.binding_value(a, base)
-        if _a_dict_keyed_by_step(a, node, built):
+        by_step = _a_dict_keyed_by_step(a, node, built)
+        if node.value.id not in backwarded and not by_step:  # type: ignore[attr-defined]
+            continue  # (a dict by step may keep a loss a method backpropagated and returned: ``history[step] = step_loss``)
+        if by_step:
             value = node.value.id  # type: ignore[attr-defined]
             if (_live_loss(a, node, value, base.id) or _bound_to_backpropagated_return(ctx, node, value) is not None) \
                     and not flow.under_grad_off(a, node) \
