@@ -399,3 +399,29 @@ class Emulator(nn.Module):
         x.requires_grad_(True)
         out = self(x)
         return torch.autograd.grad(out.sum(), x)[0]
+
+
+@torch.no_grad()
+def embed_one(item, model):
+    return model(item).numpy()
+
+
+def fit_one(item, model, optimizer):
+    optimizer.zero_grad()
+    model(item).sum().backward()
+    optimizer.step()
+
+
+def embed_all(items, model):
+    return [embed_one(x, model) for x in items]
+
+
+def refine(items, model, optimizer):
+    for x in items:
+        fit_one(x, model, optimizer)
+
+
+def embed_and_refine(items, model, optimizer):
+    model.eval()
+    embed_all(items, model)
+    refine(items, model, optimizer)

@@ -5156,17 +5156,63 @@ def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[
             continue
         for loop in _local_for_loops(a, func):
             for param in params:
-                model_call = _calls_target(a, loop, param)
-                if model_call is None or id(model_call) in reported or flow.under_grad_off(a, model_call):
+                model_call = site = _calls_target(a, loop, param)
+                item_helper = None
+                if model_call is None:  # handed to a helper of the file for each item
+                    found = _item_helper_run(ctx, loop, param)
+                    if found is None:
+                        continue
+                    site, item_helper, model_call = found
+                if id(model_call) in reported or flow.under_grad_off(a, site):
                     continue
-                if _mode_before(ctx, model_call, param) is not None or _mode_at_callers(ctx, model_call, param) != "eval":
+                if _mode_before(ctx, site, param) is not None or _mode_at_callers(ctx, site, param) != "eval":
                     continue
-                if _helper_loop_excused(ctx, func, loop, model_call, param) or _called_under_grad_off_in_project(ctx, func):
+                if _helper_loop_excused(ctx, func, loop, site, param) or _called_under_grad_off_in_project(ctx, func):
                     break
                 reported.add(id(model_call))
+                if item_helper is not None:
+                    yield ctx.finding(
+                        model_call,
+                        f"`{flow.dotted(model_call.func)}` is evaluated without `torch.no_grad()`: `{func.name}` hands "
+                        f"it to `{item_helper.name}` for each item of its loop, after its callers switch it to eval "  # type: ignore[attr-defined]
+                        f"mode; autograd records every call, wasting memory and time; run it under "
+                        f"`torch.no_grad()` (or decorate `{item_helper.name}` with `@torch.no_grad()`)",  # type: ignore[attr-defined]
+                    )
+                    break
                 yield _no_grad_finding(ctx, model_call, param, loop, func,
                                        f" (the callers of `{func.name}` switch it to eval mode first)")
                 break
+
+
+def _item_helper_run(ctx: Context, loop: ast.AST, param: str) -> tuple[ast.Call, ast.AST, ast.Call] | None:
+    """A call in ``loop`` of a module-level function of the file handed ``param``, whose own
+    code runs what it is handed once, outside ``no_grad``, in no loop, training nothing:
+    (the call in the loop, the helper, the helper's model call). dhimasryan/MOSA-Net-Cross-
+    Domain#2: ``Extract_SSL_Feat(path, model, ...)`` for each file, the HuBERT model run inside."""
+    a = ctx.analysis
+    for site in flow.calls_in(a, loop):
+        if site.func.__class__ is not ast.Name:
+            continue
+        helper = flow.index(a).functions.get(site.func.id)  # type: ignore[attr-defined]
+        if helper is None or flow.parent(a, helper) is not a.tree or helper.decorator_list:
+            continue
+        params = [p.arg for p in (*helper.args.posonlyargs, *helper.args.args)]
+        inner = next((params[i] for i, x in enumerate(site.args) if i < len(params)
+                      and x.__class__ is ast.Name and x.id == param), None)  # type: ignore[attr-defined]
+        if inner is None:
+            inner = next((k.arg for k in site.keywords if k.arg in params and k.value.__class__ is ast.Name
+                          and k.value.id == param), None)  # type: ignore[attr-defined]
+        if inner is None:
+            continue
+        runs = [c for c in flow.calls_in(a, helper) if _calls_of(c, inner)]
+        if len(runs) != 1 or flow.under_grad_off(a, runs[0]) or flow.enclosing_loops(a, runs[0]) \
+                or next(_training_nodes(a, helper, clears=True), None) is not None \
+                or _grad_disabled_somewhere(ctx, helper) or _called_under_grad_off_in_project(ctx, helper) \
+                or any(n.__class__ is ast.Name and n.id == inner and n.ctx.__class__ is ast.Store
+                       for n in flow.walk_local(a, helper)):
+            continue
+        return site, helper, runs[0]
+    return None
 
 
 def _eval_builders(ctx: Context) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
