@@ -34,22 +34,22 @@ def never_switched_to_eval(a) -> bool:
 
 
 def _project_never_switches(project, own: str) -> bool:
-    """The other files of the project (this one's code is asked above, its comments aside)."""
+    """The other files of the project (this one's code is asked above, its comments aside),
+    by the names their code calls: the summaries of an indexed workspace, else their texts'
+    ``name(`` (the editor asks again after every edit: no scan of every text for a word)."""
     from pathlib import Path
-
-    from torchwise.project.callers import Incomplete, _mentioning
 
     try:
         own_path = Path(own).resolve()
-        for path in _mentioning(project, "eval", None):
-            if path != own_path and project.may_call(path, "eval"):
+        for path in project.files():
+            if path == own_path:
+                continue
+            if project.may_call(path, "eval"):
                 return False
-        for path in _mentioning(project, "train", None):
-            text = project.source(path)
-            if path != own_path and text is not None and _TRAIN_OFF.search(text):
-                return False
-    except Incomplete:  # too many modules to read: unknown
-        return False
+            if project.may_call(path, "train"):
+                text = project.source(path)
+                if text is not None and _TRAIN_OFF.search(text):
+                    return False
     except Exception:  # the project model must never break a rule
         return False
     return True
