@@ -110,7 +110,8 @@ def test_a_package_module_imports_its_own_package_through_the_folder_above(tmp_p
 def test_a_constructor_parameter_has_what_the_class_calls_pass_or_its_default(tmp_path: Path) -> None:
     """``Trainer(loss_func=nn.CrossEntropyLoss())`` types ``__init__``'s ``loss_func`` (IBM's
     dstc-noesis keeps it on ``self``); a call that leaves it out passes its default; a subclass
-    anywhere may pass its own through ``super().__init__``, so then it stays unknown."""
+    passes its own through ``super().__init__``: what it hands up counts too (a parameter of its
+    own, typed by its constructions in turn), and one passing another loss leaves it unknown."""
     trainer = (
         "import torch.nn as nn\n\n\nclass Trainer:\n"
         "    def __init__(self, loss_func=nn.CrossEntropyLoss(), steps=1):\n"
@@ -123,6 +124,17 @@ def test_a_constructor_parameter_has_what_the_class_calls_pass_or_its_default(tm
     assert resolve(project, tmp_path / "trainer.py", trainer, "loss_func.reduction", 10) == Value(
         "symbol", "torch.nn.CrossEntropyLoss.reduction")
     write(tmp_path, {"other.py": "from trainer import Trainer\n\n\nclass Mine(Trainer):\n    pass\n"})
+    project = Project([str(tmp_path)])  # (never built: it hands up nothing)
+    assert resolve(project, tmp_path / "trainer.py", trainer, "loss_func.reduction", 10) == Value(
+        "symbol", "torch.nn.CrossEntropyLoss.reduction")
+    write(tmp_path, {"other.py": "import torch.nn as nn\nfrom trainer import Trainer\n\n\nclass Mine(Trainer):\n"
+                                 "    def __init__(self, loss):\n        super().__init__(loss_func=loss)\n\n\n"
+                                 "Mine(nn.CrossEntropyLoss())\n"})
+    project = Project([str(tmp_path)])  # (its own parameter, handed the same loss)
+    assert resolve(project, tmp_path / "trainer.py", trainer, "loss_func.reduction", 10) == Value(
+        "symbol", "torch.nn.CrossEntropyLoss.reduction")
+    write(tmp_path, {"other.py": "import torch.nn as nn\nfrom trainer import Trainer\n\n\nclass Mine(Trainer):\n"
+                                 "    def __init__(self):\n        super().__init__(nn.NLLLoss())\n"})
     project = Project([str(tmp_path)])
     assert resolve(project, tmp_path / "trainer.py", trainer, "loss_func.reduction", 10) is None
 

@@ -311,15 +311,20 @@ def param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, ind
 
 
 def _param_values(env: "ProjectEnv", analysis: Analysis, func, target: Value, index: int, *,
-                  method: bool) -> frozenset[Value] | None:
+                  method: bool, depth: int = 0) -> frozenset[Value] | None:
     found: set[Value] = set()
     count = 0
     constructor = method and func.name == "__init__"
     if constructor:  # ``Trainer(loss_func=CrossEntropyLoss())``: the class's calls pass ``__init__``'s arguments
         cls = Value("symbol", target.qualname.rpartition(".")[0])
         name = cls.qualname.rpartition(".")[2]
-        if not name or _subclassed(env, name):
-            return None  # a subclass's ``super().__init__(...)`` passes its own
+        if not name:
+            return None
+        if _subclassed(env, name):  # a subclass's ``super().__init__(...)`` passes its own
+            passed_up = _through_subclasses(env, analysis, func, cls, name, index, depth)
+            if passed_up is None:
+                return None
+            found |= passed_up
         sites = call_sites(env, analysis, name, cls)
     else:
         sites = call_sites(env, analysis, func.name, target)
@@ -369,6 +374,84 @@ def _spreads(call: ast.Call) -> bool:
 
 
 _SUBCLASS = r"class\s+\w+\s*\([^)]*\b{}\b"
+MAX_SUBCLASS_DEPTH = 3
+
+
+def _through_subclasses(env: "ProjectEnv", analysis: Analysis, func, cls: Value, name: str, index: int,
+                        depth: int) -> set[Value] | None:
+    """What the project's subclasses of ``cls`` pass to its ``__init__`` (``func``) at
+    ``index``: a subclass without ``__init__`` is built with the base's arguments; one whose
+    ``__init__`` calls ``super().__init__(module, ...)`` (or ``Base.__init__(self, ...)``)
+    passes what it is handed there, a parameter of its own typed by its constructions in
+    turn (numenta/nupic.torch: ``SparseWeights(nn.Linear(784, 10), 0.4)`` hands the linear layer
+    up to ``SparseWeightsBase``'s ``self.module``). None when one of them is not known."""
+    import re
+
+    if depth >= MAX_SUBCLASS_DEPTH:
+        return None
+    project = env.project
+    pattern = re.compile(_SUBCLASS.format(re.escape(name)))
+    base = canonical(cls, env.module)
+    paths = project.files() if project.caller_limit is None else _mentioning(project, name, None)
+    found: set[Value] = set()
+    for path in paths:
+        text = project.source(path)
+        if text is None or name not in text or pattern.search(text) is None:
+            continue
+        unit = project.unit_at(path)
+        if unit is None:
+            return None
+        sub = unit.analysis
+        for info in list(sub.classes.values()):
+            if not any(canonical(sub.resolve(b, sub.scope_of(b)), unit.module) == base for b in info.node.bases):
+                continue
+            init = info.methods.get("__init__")
+            if init is None:  # built with the base's own arguments
+                values = _param_values(env, analysis, func, Value("symbol", canonical(
+                    Value("symbol", info.qualname), unit.module).qualname + ".__init__"), index,
+                    method=True, depth=depth + 1)
+                if values is None:
+                    return None
+                found |= values
+                continue
+            passed = _passed_up(sub, init, func, index)
+            if passed is _UNKNOWN:
+                return None
+            if passed is None:
+                continue  # it never runs the base's ``__init__`` with arguments of its own
+            scope = sub.scope_of(passed)
+            binding = sub.lookup(passed.id, scope, passed.lineno) if passed.__class__ is ast.Name else None
+            if binding is not None and binding.kind == "param" and sub.env is not None:
+                values = sub.env.param_values(sub, scope, binding)
+            else:
+                value = canonical(sub.resolve(passed, scope), unit.module)
+                values = frozenset([value]) if value is not None else None
+            if values is None:
+                return None
+            found |= values
+    return found
+
+
+_UNKNOWN = object()
+
+
+def _passed_up(sub: Analysis, init: ast.AST, base_init, index: int):
+    """The expression a subclass's ``__init__`` hands its base's ``__init__`` at ``index``
+    (``super().__init__(module, sparsity)``, ``Base.__init__(self, module)``); None when it
+    calls no base ``__init__``; ``_UNKNOWN`` when it spreads arguments, leaves that one out or
+    calls it more than once."""
+    calls = [n for n in ast.walk(init) if n.__class__ is ast.Call and n.func.__class__ is ast.Attribute  # type: ignore[attr-defined]
+             and n.func.attr == "__init__"]  # type: ignore[attr-defined]
+    if not calls:
+        return None
+    if len(calls) != 1 or _spreads(calls[0]):
+        return _UNKNOWN
+    call = calls[0]
+    receiver = call.func.value  # type: ignore[attr-defined]
+    offset = 1 if receiver.__class__ is ast.Call and receiver.func.__class__ is ast.Name \
+        and receiver.func.id == "super" else 0  # type: ignore[attr-defined]
+    argument = _argument(call, base_init, index, offset)
+    return argument if argument is not None and not _is_none(argument) else _UNKNOWN
 
 
 def _subclassed(env: "ProjectEnv", name: str) -> bool:
