@@ -1054,7 +1054,14 @@ def passed_values(analysis: Analysis, name: ast.expr, annotated: bool = False) -
 def each_passed_module(analysis: Analysis, name: ast.expr) -> bool:
     """A parameter whose callers hand it modules of several classes, each an
     ``nn.Module`` (gwinndr/MusicTransformer-Pytorch's ``eval_model(model, loader, loss)``,
-    called with a ``CrossEntropyLoss`` and with its own smoothed loss)."""
+    called with a ``CrossEntropyLoss`` and with its own smoothed loss); or ``self.x`` that its
+    class sets once from such a parameter (``self.module = module``, the constructions, or a
+    subclass's, handing an ``nn.Linear`` and an ``nn.Conv2d``)."""
+    if name.__class__ is ast.Attribute:
+        held = assigned_value(analysis, name)
+        if held is None or held.__class__ is not ast.Name:
+            return False
+        name = held
     values = passed_values(analysis, name)
     return bool(values) and len(values) > 1 and all(
         v.kind == "instance" and is_subclass(analysis, v.qualname, MODULE) for v in values)

@@ -2,4 +2,4 @@ from torch import nn
 
 from sparse.weights import SparseConv, SparseWeights
 
-model = nn.Sequential(SparseWeights(nn.Linear(784, 10), 0.4), SparseConv(nn.Linear(10, 10), 0.5))
+model = nn.Sequential(SparseWeights(nn.Linear(784, 10), 0.4), SparseConv(nn.Conv2d(1, 1, 3), 0.5))
