@@ -3437,6 +3437,7 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
     yield from _never_switched_by_callers(ctx)
     yield from _phases_never_switched(ctx)
     yield from _handed_model_never_switched(ctx, seen)
+    yield from _keyed_model_never_switched(ctx, seen)
     yield from _inference_never_switched(ctx, seen)
 
 
@@ -3633,6 +3634,90 @@ def _handed_model_never_switched(ctx: Context, seen: set[int]) -> Iterator[Findi
                         _eval_fix(ctx, _outermost_grad_off(a, loop, method), target, restore=True),
                     )
                     break
+
+
+_CRITERION_NAME = lazy(r"loss|criterion|crit\b|metric", re.IGNORECASE)  # (what the loops call beside the model)
+_MODE_LAYER_NAMES = ("Dropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "dropout", "Dropout2d", "SyncBatchNorm")
+
+
+def _keyed_model_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]:
+    """Module-level functions of a file that switches no mode: one trains the model it takes
+    from an argument's item (``attention_model = trainArgs['model']``, a loop that
+    backpropagates), another evaluates the same item of its own argument (``testArgs['model']``)
+    in a loop under ``no_grad``; nothing in the project calls ``eval()``, and some module of it
+    builds dropout or batch norm: the evaluation runs in training mode (prokia/drugVQA#7)."""
+    a = ctx.analysis
+    trained: dict[str, ast.AST] = {}
+    evaluated: list[tuple[str, ast.Call, ast.AST, ast.AST]] = []
+    for func in a.tree.body:
+        if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+            continue
+        items = _argument_items(a, func)
+        if not items:
+            continue
+        for loop in _local_for_loops(a, func):
+            if loop.__class__ is not ast.For:
+                continue
+            runs = [(items[c.func.id], c) for c in flow.calls_in(a, loop)  # type: ignore[attr-defined]
+                    if c.func.__class__ is ast.Name and c.func.id in items  # type: ignore[attr-defined]
+                    and not _CRITERION_NAME.search(c.func.id + " " + items[c.func.id])]  # type: ignore[attr-defined]
+            if not runs:
+                continue
+            if _has_backward(ctx, loop):
+                for key, call in runs:
+                    trained.setdefault(key, call)
+            elif flow.under_grad_off(a, loop) and not _steps_in(ctx, loop):
+                evaluated += [(key, call, loop, func) for key, call in runs[:1]]
+    found = [(key, call, loop, func) for key, call, loop, func in evaluated if key in trained and id(call) not in seen]
+    if not found or not _modes.never_switched_to_eval(a) or not _project_builds_mode_layers(a):
+        return
+    for key, call, loop, func in found:
+        seen.add(id(call))
+        target = call.func.id  # type: ignore[attr-defined]
+        yield ctx.finding(
+            call,
+            f"`{target}` (the argument's `{key}`) is evaluated under `no_grad` and never switched to eval mode, "
+            f"while this file trains the same item ({flow.line_ref(a, trained[key].lineno)}) and nothing in the "
+            f"project calls `eval()`: the dropout/batch norm of the model it holds behave as in training here; "
+            f"call `{target}.eval()` before the loop and `{target}.train()` after it",
+            _eval_fix(ctx, _outermost_grad_off(a, loop, func), target, restore=True),
+        )
+
+
+def _argument_items(a, func: ast.AST) -> dict[str, str]:
+    """Names ``func`` binds once to an item of one of its parameters by a string key
+    (``attention_model = testArgs['model']``): name -> key."""
+    params = {p.arg for p in (*func.args.posonlyargs, *func.args.args)}  # type: ignore[attr-defined]
+    out: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for n in flow.walk_local(a, func):
+        if n.__class__ is ast.Assign:
+            for t in n.targets:  # type: ignore[attr-defined]
+                for e in ast.walk(t):
+                    if e.__class__ is ast.Name and e.ctx.__class__ is ast.Store:  # type: ignore[attr-defined]
+                        counts[e.id] = counts.get(e.id, 0) + 1  # type: ignore[attr-defined]
+            value = n.value  # type: ignore[attr-defined]
+            if len(n.targets) == 1 and n.targets[0].__class__ is ast.Name and value.__class__ is ast.Subscript \
+                    and value.value.__class__ is ast.Name and value.value.id in params \
+                    and value.slice.__class__ is ast.Constant and isinstance(value.slice.value, str):  # type: ignore[attr-defined]
+                out[n.targets[0].id] = value.slice.value  # type: ignore[attr-defined]
+    return {name: key for name, key in out.items() if counts.get(name) == 1}
+
+
+def _project_builds_mode_layers(a) -> bool:
+    """Some code of the file or its project calls a dropout or batch norm layer's name."""
+    if flow.calls_named(a, *_MODE_LAYER_NAMES):
+        return True
+    project = getattr(getattr(a, "env", None), "project", None)
+    if project is None:
+        return False
+
+    def compute(_) -> bool:
+        try:
+            return any(project.may_call(path, name) for path in project.files() for name in _MODE_LAYER_NAMES)
+        except Exception:  # the project model must never break a rule
+            return False
+    return flow.per_revision(a, "builds_mode_layers", compute)
 
 
 def _outermost_grad_off(a, loop: ast.AST, func: ast.AST) -> ast.AST:

@@ -1,0 +1,26 @@
+# After the fix: test() switches the model to eval mode, train() back each epoch
+import torch
+
+
+def train(train_args):
+    for epoch in range(train_args["epochs"]):
+        model = train_args["model"]
+        criterion = train_args["criterion"]
+        model.train()
+        for x, y in train_args["loader"]:
+            loss = criterion(model(x).squeeze(1), y)
+            train_args["optimizer"].zero_grad()
+            loss.backward()
+            train_args["optimizer"].step()
+        print(test({"model": model, "loader": train_args["test_loader"], "criterion": criterion}))
+
+
+def test(test_args):
+    model = test_args["model"]
+    criterion = test_args["criterion"]
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for x, y in test_args["loader"]:
+            total += criterion(model(x).squeeze(1), y).item()
+    return total
