@@ -247,6 +247,7 @@ def dataloader_workers_without_main_guard(ctx: Context):
     if idx.import_time_loops:  # 0. a loader a factory builds, bound and iterated by module-level code
         uses = _Uses(import_time)
         yield from _factory_loaders(ctx, uses, message, {id(c) for c in candidates})
+    yield from _loader_objects(ctx, message, idx)
     if not candidates:
         return
     # 1. built and iterated by module-level code
@@ -290,6 +291,80 @@ def dataloader_workers_without_main_guard(ctx: Context):
                     "from code that runs at import time",
                     f"in `{fname}()`, which this file calls at import time"),
                     _main_guard_fix(ctx, starts[0]) if len(starts) == 1 else None)
+
+
+def _loader_objects(ctx: Context, message: str, idx):
+    """3. An object of a class of the project built by import-time code, whose ``__init__``
+    builds a ``DataLoader`` with workers and starts iterating it there (``self.data_iter =
+    self.data_loader.__iter__()``): the workers start as the script is imported. The workers
+    may be what the construction hands in (``num_workers=opt.workers``, ``opt`` the script's
+    parsed options: LiuY1Chen/OOTDiffusion-train#7's ``VITONDataLoader(opt, dataset)``)."""
+    from torchwise.lint.rules._weights import class_of_project
+
+    a = ctx.analysis
+    for call in idx.import_time_calls:
+        if call.func.__class__ not in (ast.Name, ast.Attribute):
+            continue
+        qualname = flow.safe_qualname(a, call.func)
+        found = class_of_project(a, qualname) if qualname else None
+        init = found[1].methods.get("__init__") if found is not None else None
+        if not isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        unit = found[0]  # type: ignore[index]
+        for loader in (n for n in flow.walk_local(unit, init) if n.__class__ is ast.Call
+                       and flow.safe_qualname(unit, n.func) in DATALOADER):  # type: ignore[attr-defined]
+            workers = _handed_workers(ctx, call, init, loader)
+            if workers is None or not _started_in(unit, init, loader):
+                continue
+            where = f"line {loader.lineno}" if unit is a else f"`{found[1].qualname.rpartition('.')[2]}.__init__`"  # type: ignore[index]
+            yield ctx.finding(call, message.format(n=workers).replace(
+                "from code that runs at import time",
+                f"as code that runs at import time builds this object, whose `__init__` builds and iterates "
+                f"the loader ({where})"), _main_guard_fix(ctx, call, _bound_name(ctx, call)))
+            break
+
+
+def _handed_workers(ctx: Context, call: ast.Call, init: ast.AST, loader: ast.Call) -> str | None:
+    """The workers of ``loader`` (built in ``init``) as ``call`` builds the object: a positive
+    literal, or an option of the script's parsed command line handed in (``opt.workers`` where
+    ``opt`` is ``init``'s parameter and the call passes the script's ``opt``); else None."""
+    value = argument(loader, "num_workers", 5)
+    if value is None:
+        return None
+    number = int_value(value)
+    if number is not None:
+        return str(number) if number > 0 else None
+    if value.__class__ is not ast.Attribute or value.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return None
+    params = [p.arg for p in (*init.args.posonlyargs, *init.args.args)][1:]  # type: ignore[attr-defined]
+    holder = value.value.id  # type: ignore[attr-defined]
+    if holder not in params:
+        return None
+    handed = argument(call, holder, params.index(holder))
+    if handed.__class__ is not ast.Name:
+        return None
+    number = _argparse_default(ctx, ast.Attribute(value=handed, attr=value.attr, ctx=ast.Load()))  # type: ignore[attr-defined]
+    return str(number) if number is not None and number > 0 else None
+
+
+def _started_in(unit, init: ast.AST, loader: ast.Call) -> bool:
+    """``init`` iterates what ``loader`` builds, as bound there (``self.data_loader``, a name):
+    ``X.__iter__()``, ``iter(X)`` or a ``for`` loop over it."""
+    stmt = flow.parent(unit, loader)
+    if stmt.__class__ is not ast.Assign or len(stmt.targets) != 1:  # type: ignore[attr-defined]
+        return False
+    held = flow.dotted(stmt.targets[0])  # type: ignore[attr-defined]
+    if not held:
+        return False
+    for n in flow.walk_local(unit, init):
+        if n.__class__ is ast.Call and flow.before(loader, n) and (
+                (n.func.__class__ is ast.Attribute and n.func.attr == "__iter__" and flow.dotted(n.func.value) == held)  # type: ignore[attr-defined]
+                or (n.func.__class__ is ast.Name and n.func.id == "iter" and n.args  # type: ignore[attr-defined]
+                    and flow.dotted(n.args[0]) == held)):  # type: ignore[attr-defined]
+            return True
+        if n.__class__ is ast.For and flow.dotted(n.iter) == held and flow.before(loader, n):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _factory_loaders(ctx: Context, uses: "_Uses", message: str, candidates: set[int]):
