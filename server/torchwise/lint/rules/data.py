@@ -303,8 +303,9 @@ def _loader_objects(ctx: Context, message: str, idx):
 
     a = ctx.analysis
     for call in idx.import_time_calls:
-        if call.func.__class__ not in (ast.Name, ast.Attribute):
-            continue
+        if call.func.__class__ not in (ast.Name, ast.Attribute) or not flow.last_name(call.func)[:1].isupper() \
+                or flow.parent(a, call).__class__ not in (ast.Assign, ast.Expr):
+            continue  # (a class, by its name's case, built as a statement's whole value: ``loader = X(...)``)
         qualname = flow.safe_qualname(a, call.func)
         found = class_of_project(a, qualname) if qualname else None
         init = found[1].methods.get("__init__") if found is not None else None
