@@ -137,6 +137,9 @@ def test_a_constructor_parameter_has_what_the_class_calls_pass_or_its_default(tm
                                  "    def __init__(self):\n        super().__init__(nn.NLLLoss())\n"})
     project = Project([str(tmp_path)])
     assert resolve(project, tmp_path / "trainer.py", trainer, "loss_func.reduction", 10) is None
+    write(tmp_path, {"other.py": "from somewhere import Trainer\n\n\nclass Mine(Trainer):\n    pass\n"})
+    project = Project([str(tmp_path)])  # (a class of that name it cannot tell apart from this one)
+    assert resolve(project, tmp_path / "trainer.py", trainer, "loss_func.reduction", 10) is None
 
 
 def test_class_and_static_methods_parameters_have_what_their_calls_pass(tmp_path: Path) -> None:

@@ -402,9 +402,11 @@ def _through_subclasses(env: "ProjectEnv", analysis: Analysis, func, cls: Value,
         if unit is None:
             return None
         sub = unit.analysis
-        for info in list(sub.classes.values()):
-            if not any(canonical(sub.resolve(b, sub.scope_of(b)), unit.module) == base for b in info.node.bases):
-                continue
+        subclasses = [info for info in list(sub.classes.values())
+                      if any(canonical(sub.resolve(b, sub.scope_of(b)), unit.module) == base for b in info.node.bases)]
+        if not subclasses:
+            return None  # a class derived from one of that name that cannot be told apart: unknown
+        for info in subclasses:
             init = info.methods.get("__init__")
             if init is None:  # built with the base's own arguments
                 values = _param_values(env, analysis, func, Value("symbol", canonical(
