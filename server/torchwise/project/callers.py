@@ -385,19 +385,12 @@ def _through_subclasses(env: "ProjectEnv", analysis: Analysis, func, cls: Value,
     passes what it is handed there, a parameter of its own typed by its constructions in
     turn (numenta/nupic.torch: ``SparseWeights(nn.Linear(784, 10), 0.4)`` hands the linear layer
     up to ``SparseWeightsBase``'s ``self.module``). None when one of them is not known."""
-    import re
-
     if depth >= MAX_SUBCLASS_DEPTH:
         return None
     project = env.project
-    pattern = re.compile(_SUBCLASS.format(re.escape(name)))
     base = canonical(cls, env.module)
-    paths = project.files() if project.caller_limit is None else _mentioning(project, name, None)
     found: set[Value] = set()
-    for path in paths:
-        text = project.source(path)
-        if text is None or name not in text or pattern.search(text) is None:
-            continue
+    for path in _subclassing_paths(env, name):
         unit = project.unit_at(path)
         if unit is None:
             return None
@@ -458,15 +451,22 @@ def _passed_up(sub: Analysis, init: ast.AST, base_init, index: int):
 
 def _subclassed(env: "ProjectEnv", name: str) -> bool:
     """Some module's text derives a class from one named ``name`` (by its text, no parse):
-    its ``__init__`` may pass other values up. Memoised per revision."""
+    its ``__init__`` may pass other values up."""
+    return bool(_subclassing_paths(env, name))
+
+
+def _subclassing_paths(env: "ProjectEnv", name: str) -> list[Path]:
+    """The modules whose text derives a class from one named ``name`` (no parse), in the
+    project's order: what ``_subclassed`` asks and ``_through_subclasses`` reads. Memoised
+    per revision."""
     import re
 
     project = env.project
 
-    def compute() -> bool:
+    def compute() -> list[Path]:
         pattern = re.compile(_SUBCLASS.format(re.escape(name)))
         paths = project.files() if project.caller_limit is None else _mentioning(project, name, None)
-        return any((text := project.source(path)) is not None and name in text and pattern.search(text) is not None
-                   for path in paths)
+        return [path for path in paths
+                if (text := project.source(path)) is not None and name in text and pattern.search(text) is not None]
 
-    return project.remembered(("subclassed", name), compute)
+    return project.remembered(("subclassing_paths", name), compute)

@@ -11,14 +11,28 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Callable
 
+from torchwise.analysis import MODULE
+from torchwise.lazy_pattern import lazy
 from torchwise.lint import flow
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_TRAIN_OFF = re.compile(r"\.train\(\s*(?:mode\s*=\s*)?False\b")
+_TRAIN_OFF = lazy(r"\.train\(\s*(?:mode\s*=\s*)?False\b")
 # the methods that run the model for inference by their name (not ``sample``/``generate``,
 # which a training step may call, nor ``forward``)
-INFERENCE_METHOD = re.compile(r"^_*(?:predict|infer|inference)(?:_|$)", re.IGNORECASE)
+INFERENCE_METHOD = lazy(r"^_*(?:predict|infer|inference)(?:_|$)", re.IGNORECASE)
+_MODE_LAYER_NAMES = ("Dropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "dropout", "Dropout2d", "SyncBatchNorm")
+
+
+def left_in_training_mode(a, cls: ast.ClassDef, has_mode_layers: Callable[[str], bool]) -> bool:
+    """``cls`` is a module class of the file that sets no mode in any of its methods, whose
+    layers depend on the mode (``has_mode_layers(qualname)``, or a ``forward`` that tests
+    ``self.training``), in a project that never switches anything to eval mode: a method of
+    its own that predicts or exports runs it in training mode."""
+    info = a.classes.get(cls)
+    return info is not None and flow.is_subclass(a, info.qualname, MODULE) and not sets_own_mode(a, cls) \
+        and (reads_training_flag(a, cls) or has_mode_layers(info.qualname)) and never_switched_to_eval(a)
 
 
 def never_switched_to_eval(a) -> bool:
@@ -34,25 +48,38 @@ def never_switched_to_eval(a) -> bool:
 
 
 def _project_never_switches(project, own: str) -> bool:
-    """The other files of the project (this one's code is asked above, its comments aside),
-    by the names their code calls: the summaries of an indexed workspace, else their texts'
-    ``name(`` (the editor asks again after every edit: no scan of every text for a word)."""
+    """The other files of the project (this one's code is asked above, its comments aside)."""
     from pathlib import Path
 
-    try:
-        own_path = Path(own).resolve()
-        for path in project.files():
-            if path == own_path:
-                continue
-            if project.may_call(path, "eval"):
-                return False
-            if project.may_call(path, "train"):
-                text = project.source(path)
-                if text is not None and _TRAIN_OFF.search(text):
-                    return False
-    except Exception:  # the project model must never break a rule
+    own_path = Path(own).resolve()
+    found = _some_module_calls(project, lambda path, calls: path != own_path and (calls("eval") or calls("train") and (
+        (text := project.source(path)) is not None and _TRAIN_OFF.search(text) is not None)))
+    return found is False
+
+
+def builds_mode_layers(a) -> bool:
+    """Some code of the file or of its project calls a dropout or batch norm layer's name."""
+    if flow.calls_named(a, *_MODE_LAYER_NAMES):
+        return True
+    project = getattr(getattr(a, "env", None), "project", None)
+    if project is None:
         return False
-    return True
+    return flow.per_revision(a, "builds_mode_layers", lambda _: _some_module_calls(
+        project, lambda path, calls: any(calls(name) for name in _MODE_LAYER_NAMES)) is True)
+
+
+def _some_module_calls(project, test: Callable[[object, Callable[[str], bool]], bool]) -> bool | None:
+    """Whether ``test(path, calls)`` holds for a module of the project, ``calls(name)`` asking
+    the names its code calls: the summaries of an indexed workspace, else its text's ``name(``
+    (the editor asks again after every edit: no scan of every text for a word). None when the
+    project model failed (it must never break a rule)."""
+    try:
+        for path in project.files():
+            if test(path, lambda name, path=path: project.may_call(path, name)):
+                return True
+    except Exception:
+        return None
+    return False
 
 
 def sets_own_mode(a, cls: ast.ClassDef) -> bool:

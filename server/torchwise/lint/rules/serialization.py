@@ -351,16 +351,13 @@ def _self_exported_in_train_mode(ctx: Context, call: ast.Call, exporter: str):
     class with dropout or batch norm, in a project none of whose code switches anything to
     eval mode: whoever calls it exports the model in training mode (luxonis/luxonis-train#45,
     whose ``Exporter`` builds the model, loads its weights and calls ``export_onnx``)."""
-    from torchwise.analysis import MODULE
     from torchwise.lint.rules import _modes
 
     a = ctx.analysis
     method = flow.enclosing_function(a, call)
     cls = flow.parent(a, method) if method is not None else None
-    info = a.classes.get(cls) if cls.__class__ is ast.ClassDef else None
-    if info is None or not flow.is_subclass(a, info.qualname, MODULE) or _modes.sets_own_mode(a, cls) \
-            or not (_class_has_mode_dependent_layers(ctx, info.qualname) or _modes.reads_training_flag(a, cls)) \
-            or not _modes.never_switched_to_eval(a):
+    if cls.__class__ is not ast.ClassDef or not _modes.left_in_training_mode(
+            a, cls, lambda qualname: _class_has_mode_dependent_layers(ctx, qualname)):  # type: ignore[arg-type]
         return None
     verb = {"torch.jit.script": "scripts", "torch.onnx.export": "exports to ONNX",
             "torch.export.export": "exports"}.get(exporter, "traces")

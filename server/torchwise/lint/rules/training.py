@@ -3450,17 +3450,12 @@ def _inference_method_never_switched(ctx: Context) -> Iterator[Finding]:
     ``train_an_epoch``; tomaarsen/SpanMarkerNER#4). The fix calls ``self.eval()`` first."""
     a = ctx.analysis
     for cls in flow.iter_nodes(a, ast.ClassDef):
-        info = a.classes.get(cls)
         methods = [m for m in cls.body if m.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)  # type: ignore[attr-defined]
                    and _modes.INFERENCE_METHOD.match(m.name)]
-        if not methods or info is None or not flow.is_subclass(a, info.qualname, MODULE):
-            continue
         runs = [(m, c) for m in methods for c in flow.calls_in(a, m)
                 if (flow.dotted(c.func) in ("self", "self.forward")) and flow.under_grad_off(a, c)]
-        if not runs or _modes.sets_own_mode(a, cls) or not (
-                _modes.reads_training_flag(a, cls) or _module_class_builds_mode_layer(a, info.qualname, 0)
-                or _family_builds_mode_layer(a, info.qualname)) \
-                or not _modes.never_switched_to_eval(a):
+        if not runs or not _modes.left_in_training_mode(a, cls, lambda qualname: bool(
+                _module_class_builds_mode_layer(a, qualname, 0)) or _family_builds_mode_layer(a, qualname)):
             continue
         for method, call in runs[:1]:
             first = method.body[0]  # type: ignore[attr-defined]
@@ -3485,7 +3480,7 @@ def _inference_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]
     a = ctx.analysis
     loads = [c for c in flow.calls_named(a, "load_state_dict") if c.func.__class__ is ast.Attribute
              and c.func.value.__class__ is ast.Name]  # type: ignore[attr-defined]
-    if not loads or any(flow.is_backward_call(c) for c in flow.calls_named(a, "backward")) or _optimizer_steps(ctx):
+    if not loads or not _file_trains_nothing(ctx):
         return  # (the file trains: its loads may resume training)
     done: set[str] = set()
     for load in loads:
@@ -3517,6 +3512,12 @@ def _inference_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
+def _file_trains_nothing(ctx: Context) -> bool:
+    """The file calls no ``backward()`` and steps no optimizer: it predicts, if anything."""
+    return not any(flow.is_backward_call(c) for c in flow.calls_named(ctx.analysis, "backward")) \
+        and not _optimizer_steps(ctx)
+
+
 def _family_builds_mode_layer(a, qualname: str) -> bool:
     """A method of the class or of a subclass of the file builds a dropout or batch norm, or a
     module that holds one (mead-ml/mead-baseline#680: ``ConvModel``'s ``init_pool`` returns
@@ -3544,7 +3545,7 @@ def _train_mode_prediction(ctx: Context) -> Iterator[Finding]:
     a = ctx.analysis
     switches = [c for c in flow.calls_named(a, "train") if (mc := effects.mode_call(c)) is not None
                 and mc[1] == "train" and not c.args and not c.keywords and "." not in mc[0]]
-    if not switches or any(flow.is_backward_call(c) for c in flow.calls_named(a, "backward")) or _optimizer_steps(ctx):
+    if not switches or not _file_trains_nothing(ctx):
         return
     for switch in switches:
         target = effects.mode_call(switch)[0]  # type: ignore[index]
@@ -3562,9 +3563,7 @@ def _train_mode_prediction(ctx: Context) -> Iterator[Finding]:
         value = flow.binding_value(a, run.func)  # type: ignore[arg-type]
         if value is None or not _builds_mode_dependent_module(a, value):
             continue
-        stmt = flow.parent(a, run)
-        while stmt is not None and not isinstance(stmt, ast.stmt):
-            stmt = flow.parent(a, stmt)
+        stmt = flow.statement_of(a, run)
         names = {t.id for t in getattr(stmt, "targets", []) for t in ast.walk(t) if t.__class__ is ast.Name}
         if not names or not any(n.__class__ is ast.Name and n.id in names and n.ctx.__class__ is ast.Load
                                 and flow.before(run, n) for n in flow.walk_local(a, scope)):
@@ -3637,7 +3636,6 @@ def _handed_model_never_switched(ctx: Context, seen: set[int]) -> Iterator[Findi
 
 
 _CRITERION_NAME = lazy(r"loss|criterion|crit\b|metric", re.IGNORECASE)  # (what the loops call beside the model)
-_MODE_LAYER_NAMES = ("Dropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "dropout", "Dropout2d", "SyncBatchNorm")
 
 
 def _keyed_model_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]:
@@ -3669,7 +3667,7 @@ def _keyed_model_never_switched(ctx: Context, seen: set[int]) -> Iterator[Findin
             elif flow.under_grad_off(a, loop) and not _steps_in(ctx, loop):
                 evaluated += [(key, call, loop, func) for key, call in runs[:1]]
     found = [(key, call, loop, func) for key, call, loop, func in evaluated if key in trained and id(call) not in seen]
-    if not found or not _modes.never_switched_to_eval(a) or not _project_builds_mode_layers(a):
+    if not found or not _modes.never_switched_to_eval(a) or not _modes.builds_mode_layers(a):
         return
     for key, call, loop, func in found:
         seen.add(id(call))
@@ -3702,22 +3700,6 @@ def _argument_items(a, func: ast.AST) -> dict[str, str]:
                     and value.slice.__class__ is ast.Constant and isinstance(value.slice.value, str):  # type: ignore[attr-defined]
                 out[n.targets[0].id] = value.slice.value  # type: ignore[attr-defined]
     return {name: key for name, key in out.items() if counts.get(name) == 1}
-
-
-def _project_builds_mode_layers(a) -> bool:
-    """Some code of the file or its project calls a dropout or batch norm layer's name."""
-    if flow.calls_named(a, *_MODE_LAYER_NAMES):
-        return True
-    project = getattr(getattr(a, "env", None), "project", None)
-    if project is None:
-        return False
-
-    def compute(_) -> bool:
-        try:
-            return any(project.may_call(path, name) for path in project.files() for name in _MODE_LAYER_NAMES)
-        except Exception:  # the project model must never break a rule
-            return False
-    return flow.per_revision(a, "builds_mode_layers", compute)
 
 
 def _outermost_grad_off(a, loop: ast.AST, func: ast.AST) -> ast.AST:
@@ -4763,8 +4745,10 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             if not each and flow.contains(loop, call) and loop is not call or any(flow.contains(f, loop) for f in found):
                 continue  # (a loop inside one reported: its fix wraps this one too)
             model_call = _calls_target(a, loop, target) or _calls_target(a, loop, target + ".forward") \
-                or _calls_target_in_a_method(ctx, loop, target, func) or _calls_a_method_of(a, loop, target) \
-                or _calls_a_wrapper_of(a, loop, target, func)
+                or _calls_target_in_a_method(ctx, loop, target, func) or _calls_a_method_of(a, loop, target)
+            wrapped = model_call is None  # (then the model runs inside a module built around it, if at all)
+            if wrapped:
+                model_call = _calls_a_wrapper_of(a, loop, target, func)
             if model_call is None or _called_before_the_loop(loop, model_call) \
                     or each and not flow.before(call, model_call):
                 continue  # (a comprehension over one call's outputs runs the model once, before it loops)
@@ -4811,9 +4795,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
                     "through the same code cannot take)",
                 )
             else:
-                held = flow.dotted(model_call.func)
-                via = f" (through `{held}`, built around it)" if model_call.func.__class__ is ast.Name \
-                    and held != target and model_call is _calls_a_wrapper_of(a, loop, target, func) else ""
+                via = f" (through `{flow.dotted(model_call.func)}`, built around it)" if wrapped else ""
                 yield _no_grad_finding(ctx, model_call, target, loop, func, via)
             reported.add(id(loop))
             found.append(loop)  # and on: a test loop after the validation loop records too (thunlp/OpenPrompt)
