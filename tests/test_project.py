@@ -450,6 +450,9 @@ def test_called_names_and_mentions_take_whole_words_of_any_script() -> None:
 
     text = "x = model.train()\nñame (1)\nv3x(2)\nretrain_all(3)  # ünïcode(4)\n"
     assert called_names(text) == {"train", "ñame", "v3x", "retrain_all", "ünïcode"}
+    # a whole comment line calls nothing (``# fix: call model.eval()``: relationPrediction's
+    # held-out case, whose project otherwise never switches to eval mode); a string does
+    assert called_names("# model.eval() was missing\n    # net.eval()\nx = 'a # b(1)'\n") == {"b"}
     words = "import a.b_c as d  # ñ9 v3x 3rd pretrained train_x"
     assert [w for w in ("b_c", "ñ9", "v3x", "3rd", "d", "train", "ame", "3") if _holds_word(words, w)] == [
         "b_c", "ñ9", "v3x", "3rd", "d"]

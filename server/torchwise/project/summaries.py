@@ -9,6 +9,7 @@ without the tree (a few hundred bytes per module). Types are not in here: they a
 from __future__ import annotations
 
 import ast
+import re
 
 from torchwise.lazy_pattern import lazy
 from torchwise.records import record, setfield
@@ -204,10 +205,15 @@ def class_summary(node: ast.ClassDef, text: str | None = None) -> ClassSummary:
 _CALLED = lazy(r"(?<!\w)([^\W\d]\w*)\s*\(")
 
 
+_COMMENT_LINE = lazy(r"^[ \t]*#.*$", re.MULTILINE)
+
+
 def called_names(text: str) -> frozenset[str]:
     """The last component of every name the text calls (``f(``, ``obj.f(``): a superset, from
-    the text alone (comments and strings included)."""
-    return frozenset(_CALLED.findall(text))
+    the text alone (strings and end-of-line comments included). Whole comment lines are left
+    out: a ``# fix: call model.eval()`` note, or a call commented out, calls nothing (a line
+    inside a string that starts with ``#`` calls nothing either)."""
+    return frozenset(_CALLED.findall(_COMMENT_LINE.sub("", text) if "#" in text else text))
 
 
 def _bound_names(tree: ast.Module) -> list[str]:
