@@ -101,3 +101,48 @@ class ManualClassifier(pl.LightningModule):  # manual optimization: the step run
         self.manual_backward(self.net(batch).sum())
         clip_grad_norm_(self.net.parameters(), 1.0)
         opt.step()
+
+
+class AccumulatingTrainer:  # frgfm/holocron: clipped after every backward, stepped every N batches
+    def __init__(self, model, optimizer, gradient_acc=4, grad_clip=1.0):
+        self.model, self.optimizer = model, optimizer
+        self.gradient_acc, self.grad_clip, self._grad_count = gradient_acc, grad_clip, 0
+
+    def _backprop_step(self, loss):
+        self._grad_count += 1
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)  # expect: clip-grad-misplaced
+        if self._grad_count == self.gradient_acc:
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+            self._grad_count = 0
+
+
+def train_accumulating(accum_steps):
+    for i, (x, y) in enumerate(loader):
+        loss = nn.functional.mse_loss(model(x), y) / accum_steps
+        loss.backward()
+        clip_grad_norm_(model.parameters(), 1.0)  # expect: clip-grad-misplaced
+        if (i + 1) % accum_steps == 0:
+            opt.step()
+            opt.zero_grad()
+
+
+def train_accumulating_right(accum_steps):
+    for i, (x, y) in enumerate(loader):
+        loss = nn.functional.mse_loss(model(x), y) / accum_steps
+        loss.backward()
+        if (i + 1) % accum_steps == 0:  # the clip at the window's end, before the step
+            clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad()
+
+
+def train_logging_norm(log_every):
+    for i, (x, y) in enumerate(loader):
+        opt.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if (i + 1) % log_every == 0:  # not an accumulation window: it steps nothing
+            print(i)

@@ -1,5 +1,6 @@
 import math
 
+import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
@@ -216,3 +217,18 @@ def paac_train(net, optim, rollouts, t_max, log_step):
         if n % log_step == 0:
             print(n, float(loss_p_sum))
             loss_p_sum = 0
+
+
+class RangeTest(pl.LightningModule):  # sailordiary/m3f.pytorch: the LR range test's loss history
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Linear(3, 1)
+        self.history = {"lr": [], "loss": []}
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = F.mse_loss(self.net(x), y)
+        if batch_idx > 0:
+            loss = 0.05 * loss + 0.95 * self.history["loss"][-1]
+        self.history["loss"].append(loss)  # expect: loss-accumulated-without-item
+        return {"loss": loss}

@@ -1,3 +1,5 @@
+import time
+
 import torch
 import torch.nn.functional as F
 from torch.autograd import Variable
@@ -647,3 +649,46 @@ def save_features(paths):
     model = torch.nn.Linear(16000, 8)
     model.eval()
     return features_of(paths, model)
+
+
+def get_device(model):
+    return next(model.parameters()).device
+
+
+def time_inference(model, sample, runs=100):
+    timings = []
+    for _ in range(runs):
+        start = time.time()
+        model(sample)  # expect: missing-no-grad
+        timings.append(time.time() - start)
+    return timings
+
+
+def benchmark(model, sample, get_device_fn=get_device):
+    # LukasHedegaard/pytorch-benchmark: the getter parameter, left at the file's get_device,
+    # sets no mode, so the helper's loop runs the model in the eval mode set here
+    model.eval()
+    device = get_device_fn(model)
+    return time_inference(model, sample.to(device))
+
+
+def train_step(model, optimizer, data):
+    model.train()
+    optimizer.zero_grad()
+    loss = F.mse_loss(model(data.x), data.y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def validate(model, data):
+    model.eval()
+    output = model(data.x)  # expect: missing-no-grad
+    return F.mse_loss(output, data.y).item()
+
+
+def train_loop(epochs, model, optimizer, data):
+    # TristCrocker/PopulationDisaggregationDiss: a whole-graph validation pass each epoch
+    for epoch in range(epochs):
+        train_step(model, optimizer, data)
+        print(epoch, validate(model, data))

@@ -362,3 +362,50 @@ def certified_training(model, loader, eps_scheduler, epochs):
         if args.decay_lr():
             lr_scheduler.step()  # expect: scheduler-step-before-optimizer-step
         train_epoch(model, loader, eps_scheduler, optimizer)
+
+
+class AccumulatingFitter:  # frgfm/holocron: the schedule steps per batch, the optimizer every N batches
+    def __init__(self, model, loader, optimizer, scheduler, gradient_acc=4):
+        self.model, self.loader, self.optimizer, self.scheduler = model, loader, optimizer, scheduler
+        self.gradient_acc, self._grad_count = gradient_acc, 0
+
+    def _fit_epoch(self):
+        for x, y in self.loader:
+            self._backprop_step(torch.nn.functional.mse_loss(self.model(x), y))
+            self.scheduler.step()  # expect: scheduler-step-before-optimizer-step
+
+    def _backprop_step(self, loss):
+        self._grad_count += 1
+        loss.backward()
+        if self._grad_count == self.gradient_acc:
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+            self._grad_count = 0
+
+
+def accumulate(model, loader, optimizer, scheduler, accum_steps):
+    for i, (x, y) in enumerate(loader):
+        (torch.nn.functional.mse_loss(model(x), y) / accum_steps).backward()
+        if (i + 1) % accum_steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+        scheduler.step()  # expect: scheduler-step-before-optimizer-step
+
+
+def accumulate_right(model, loader, optimizer, scheduler, accum_steps):
+    for i, (x, y) in enumerate(loader):
+        (torch.nn.functional.mse_loss(model(x), y) / accum_steps).backward()
+        if (i + 1) % accum_steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+            scheduler.step()
+
+
+def accumulate_per_epoch(model, loader, optimizer, scheduler, accum_steps, epochs):
+    for epoch in range(epochs):
+        for i, (x, y) in enumerate(loader):
+            (torch.nn.functional.mse_loss(model(x), y) / accum_steps).backward()
+            if (i + 1) % accum_steps == 0:
+                optimizer.step()
+                optimizer.zero_grad()
+        scheduler.step()  # once per epoch, after the epoch's steps: fine

@@ -832,7 +832,37 @@ def zero_grad_between_backward_and_step(ctx: Context) -> Iterator[Finding]:
 
 
 # a test that steps every N batches to accumulate gradients (``if (i + 1) % accum_steps == 0:``)
-_ACCUMULATION = lazy(r"accum|grad_acc|acc_steps|update_freq|iters_to_acc|batch_multiplier|micro_?batch", re.I)
+_ACCUMULATION = lazy(r"accum|grad_acc|gradient_acc|acc_steps|update_freq|iters_to_acc|batch_multiplier|micro_?batch", re.I)
+
+
+def _accumulation_guard(ctx: Context, node: ast.AST) -> bool:
+    """``node`` is an ``if`` that steps and clears an optimizer only every N batches, by a test
+    of an accumulation counter (``if (i + 1) % accum_steps == 0:``, ``if self._grad_count ==
+    self.gradient_acc:``): a gradient accumulation window's end."""
+    if node.__class__ is not ast.If:
+        return False
+    test = node.test  # type: ignore[attr-defined]
+    if not any(n.__class__ in (ast.Compare, ast.BinOp) and (n.__class__ is ast.Compare or n.op.__class__ is ast.Mod)
+               for n in ast.walk(test)) or not _ACCUMULATION.search(ctx.text(test)):
+        return False
+    calls = [c for stmt in node.body for c in ast.walk(stmt) if c.__class__ is ast.Call]  # type: ignore[attr-defined]
+    return any(flow.method_name(c) == "step" for c in calls) and any(flow.is_zero_grad_call(c) for c in calls)
+
+
+def _in_accumulation_guard(ctx: Context, node: ast.AST) -> bool:
+    """``node`` runs only at an accumulation window's end (``_accumulation_guard``)."""
+    for anc in flow.ancestors(ctx.analysis, node):
+        if isinstance(anc, flow.SCOPES):
+            return False
+        if _accumulation_guard(ctx, anc):
+            return True
+    return False
+
+
+def _accumulation_guards(ctx: Context, func: ast.AST) -> list[ast.If]:
+    """The accumulation windows' ends in ``func``'s own code, in source order."""
+    return sorted((n for n in flow.walk_local(ctx.analysis, func) if _accumulation_guard(ctx, n)),  # type: ignore[misc]
+                  key=flow.BY_POSITION)
 
 
 def _accumulation_cleared_every_batch(ctx: Context) -> Iterator[Finding]:
@@ -1069,10 +1099,18 @@ def _flag_name(test: ast.expr) -> str:
 @rule(code="TW103", name="scheduler-step-before-optimizer-step", group="training", severity="warning",
       summary="scheduler.step() runs before optimizer.step(), skipping the first value of the schedule.", runtime=True)
 def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
+    if not _optimizer_steps(ctx) or options.indexes_zero_dim_data(ctx.analysis):
+        return
+    found = list(_scheduler_before_step(ctx))
+    yield from found
+    seen = {(f.line, f.col) for f in found}
+    yield from (f for f in _scheduler_ahead_of_accumulation(ctx) if (f.line, f.col) not in seen)
+
+
+def _scheduler_before_step(ctx: Context) -> Iterator[Finding]:
+    """A scheduler step before the optimizer step that shares its loop or block."""
     a = ctx.analysis
     steps = _optimizer_steps(ctx)
-    if not steps or options.indexes_zero_dim_data(a):
-        return
     stepped = {id(s): flow.dotted(opt) for s, opt in steps}  # step call -> the optimizer's name
     for call in flow.calls_named(a, "step"):
         if not isinstance(call.func, ast.Attribute):
@@ -1125,6 +1163,66 @@ def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
                    "and later skip a value)" if pin else ""),
             )
             break
+
+
+def _scheduler_ahead_of_accumulation(ctx: Context) -> Iterator[Finding]:
+    """``scheduler.step()`` on every batch of a loop whose optimizer steps only at the end of
+    a gradient accumulation window (``_accumulation_guard``), in the loop or in a helper of
+    the file it calls first: the scheduler steps before the first optimizer step, and then
+    N times per step (frgfm/holocron's ``_fit_epoch``: ``self._backprop_step(loss)``, whose
+    step waits for ``gradient_acc`` batches, then ``self.scheduler.step()``)."""
+    a = ctx.analysis
+    summaries = None
+    for call in flow.calls_named(a, "step"):
+        loops = flow.enclosing_loops(a, call) if call.func.__class__ is ast.Attribute else None
+        if not loops or call.args or call.keywords or flow.is_scheduler(a, call.func.value) is False \
+                or _in_accumulation_guard(ctx, call) or in_compat_code(ctx, call):  # type: ignore[attr-defined]
+            continue
+        loop = loops[0]
+        if any(anc.__class__ is ast.If and not _tests_none(anc.test)  # type: ignore[attr-defined]
+               for anc in itertools.takewhile(lambda n: n is not loop, flow.ancestors(a, call))):
+            continue  # (stepped on some batches only: ``if (i + 1) % accum == 0:`` and others)
+        func = flow.enclosing_function(a, call)
+        guard, where = None, None
+        for c in flow.calls_in(a, loop):
+            if not flow.before(c, call):
+                continue
+            every_batch = flow.method_name(c) == "step" and c.func.__class__ is ast.Attribute \
+                and not _in_accumulation_guard(ctx, c)
+            if every_batch and flow.is_scheduler(a, c.func.value) is False:  # type: ignore[attr-defined]
+                guard = None
+                break  # an optimizer stepped on every batch
+            if flow.enclosing_loops(a, c)[:1] != [loop]:
+                continue  # (a step of a loop inside this one: per batch where the scheduler runs per epoch)
+            if guard is None and _in_accumulation_guard(ctx, c) and flow.method_name(c) == "step":
+                guard, where = next(g for g in flow.ancestors(a, c) if _accumulation_guard(ctx, g)), None
+            elif guard is None:
+                summaries = summaries or _summaries(a)
+                callee = summaries.callee(c, func)
+                if callee is None or summaries.analysis_of(callee) is not a or callee is func:
+                    continue
+                guards = [g for g in _accumulation_guards(ctx, callee) if not flow.enclosing_loops(a, g)]
+                steps = [n for n in flow.calls_in(a, callee) if flow.method_name(n) == "step"]
+                if guards and steps and all(_in_accumulation_guard(ctx, n) for n in steps):
+                    guard, where = guards[0], callee
+        if guard is None or _constant_schedule(a, call.func.value) or _one_step_changes_nothing(a, call) \
+                or _none_on_every_call(a, call.func.value) or _never_bound(a, call.func.value):  # type: ignore[attr-defined]
+            continue
+        inside = f" in `{where.name}`" if where is not None else ""  # type: ignore[attr-defined]
+        yield ctx.finding(
+            call,
+            f"`{ctx.text(call)}` runs on every batch, but the optimizer steps only when `{ctx.text(guard.test)}`"
+            f"{inside} (gradient accumulation): the scheduler steps before the first optimizer step, skipping the "
+            "schedule's first value, and then once per batch instead of once per optimizer step; step it inside "
+            "that `if`, after the optimizer",
+        )
+
+
+def _tests_none(test: ast.expr) -> bool:
+    """``x is not None``, ``x is None``, or a plain name or attribute tested for truth."""
+    if test.__class__ is ast.Compare and len(test.ops) == 1 and test.ops[0].__class__ in (ast.Is, ast.IsNot):  # type: ignore[attr-defined]
+        return test.comparators[0].__class__ is ast.Constant and test.comparators[0].value is None  # type: ignore[attr-defined]
+    return test.__class__ in (ast.Name, ast.Attribute)
 
 
 def _never_bound(a, expr: ast.expr) -> bool:
@@ -1962,6 +2060,8 @@ def _mode_tables(ctx: Context, func: ast.AST) -> tuple[dict[str, list[tuple[tupl
                         break  # ``print(model)``: a builtin that only reads what it is handed
                     if _SAVES.search(f.id if kind is Name else f.attr if kind is Attribute else ""):
                         break  # ``save_checkpoint(model, path)``: a helper that writes the model out
+                    if kind is Name and _default_sets_no_mode(ctx, func, f.id, summaries):
+                        break  # ``get_device_fn(model)``, a parameter left at the file's ``get_device``
                     events.setdefault(d, []).append((position, "pass"))
         if rebound:
             for n, d in rebound:
@@ -2008,6 +2108,30 @@ def _held_as_attribute(ctx: Context, func: ast.AST, name: str, targets) -> str |
 # project does not define: its summary is asked otherwise): ``save_checkpoint``,
 # ``save_pretrain_checkpoint``, ``log_model``; a mode it might set would not be train mode
 _SAVES = lazy(r"save|checkpoint|ckpt|^log_|_log$|^print_|summary", re.IGNORECASE)
+def _default_sets_no_mode(ctx: Context, func: ast.AST, name: str, summaries) -> bool:
+    """``name`` is a parameter of ``func`` whose default is a module-level function of the
+    file that sets no module's mode, and no call of ``func`` in the file passes another:
+    calling it runs that function (LukasHedegaard/pytorch-benchmark's ``benchmark(model, ...,
+    get_device_fn=get_device)``, which calls ``get_device_fn(model)`` after ``model.eval()``)."""
+    if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    default = parameter_defaults(func.args).get(name)  # type: ignore[attr-defined]
+    a = ctx.analysis
+    if default.__class__ is not ast.Name or flow.index(a).functions.get(default.id) not in a.tree.body:  # type: ignore[union-attr]
+        return False
+    callee = flow.index(a).functions[default.id]  # type: ignore[union-attr]
+    positional = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+    at = positional.index(name) if name in positional else None
+    bound = 1 if positional[:1] in (["self"], ["cls"]) else 0  # (``self.f(...)`` passes self itself)
+    for site in flow.calls_named(a, func.name):  # type: ignore[attr-defined]
+        skipped = bound if site.func.__class__ is ast.Attribute else 0
+        if any(k.arg == name or k.arg is None for k in site.keywords) or at is not None and (
+                len(site.args) > at - skipped or any(x.__class__ is ast.Starred for x in site.args)):
+            return False  # (another function handed in, or perhaps)
+    effects_of = summaries.of(callee)
+    return not effects_of.modes and not effects_of.conditioned and callee.args.vararg is None
+
+
 class _Shadowed:
     """Whether a builtin's name is bound in the file (asked only of calls that pass a target)."""
 
@@ -2292,6 +2416,56 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
                 _eval_fix(ctx, block, target, restore=from_callers),
             )
     yield from _train_mode_for_every_phase(ctx)
+    yield from _evaluation_method_without_eval(ctx, reported)
+
+
+# what a wrapper's evaluation methods are called (``evaluate``, ``_validate``, ``test_on_batch``)
+_EVALUATION_METHOD = lazy(r"^_*(?:evaluate|eval|validate|validation|test)(?:_|$)", re.IGNORECASE)
+
+
+def _evaluation_method_without_eval(ctx: Context, reported: set[int]) -> Iterator[Finding]:
+    """A plain class that keeps a model (``self.model``) and switches it to eval mode in one
+    method (``predict``), while its evaluation method (``evaluate``) runs it, itself or through
+    a method of the class, with no mode set, training nothing, and no method of the class calls
+    it: after training, or on a model just built or loaded, the evaluation runs in training
+    mode (GRAAL-Research/poutyne: ``Model.evaluate`` ran ``_compute_loss_and_metrics``, while
+    ``predict`` called ``self.model.eval()``; the fix called it in ``evaluate`` too)."""
+    a = ctx.analysis
+    for cls in flow.iter_nodes(a, ast.ClassDef):
+        info = a.classes.get(cls)
+        if info is None or flow.is_subclass(a, info.qualname, MODULE):
+            continue
+        methods = {m.name: m for m in cls.body if m.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)}  # type: ignore[attr-defined]
+        switched = {mc[0] for m in methods.values() for c in flow.calls_in(a, m)
+                    if (mc := effects.mode_call(c)) is not None and mc[1] == "eval" and mc[0].startswith("self.")
+                    and mc[0].count(".") == 1}
+        for name, method in methods.items():
+            if not switched or not _EVALUATION_METHOD.match(name) or not _trains_nothing(ctx, method) \
+                    or any(flow.method_name(c) == name and flow.dotted(c.func) == f"self.{name}"
+                           for m in methods.values() for c in flow.calls_in(a, m)):
+                continue  # (one the class calls itself: its caller may set the mode)
+            for target in sorted(switched):
+                run = next((c for c in flow.calls_in(a, method) if _calls_of(c, target) or (
+                    flow.dotted(c.func) or "").startswith("self.") and (helper := methods.get(flow.last_name(c.func)))
+                    is not None and helper is not method and _trains_nothing(ctx, helper)
+                    and any(_calls_of(n, target) for n in flow.calls_in(a, helper))
+                    and not any((mc := effects.mode_call(n)) is not None and mc[0] == target
+                                for n in flow.calls_in(a, helper))), None)  # (``self.predict(x)``, which switches it)
+                setter = next((m.name for m in methods.values() if m is not method for c in flow.calls_in(a, m)
+                               if effects.mode_call(c) == (target, "eval")), None)
+                if run is None or setter is None or id(run) in reported or _mode_before(ctx, run, target) is not None:
+                    continue
+                reported.add(id(run))
+                stmt = flow.statement_of(a, run)
+                insert = fix_edits.insert_before(ctx, stmt, f"{target}.eval()") if stmt is not None else None
+                yield ctx.finding(
+                    run,
+                    f"`{name}` runs `{target}` without switching it to eval mode, which `{setter}` does: after "
+                    f"training, or on a model just built or loaded, its dropout/batch norm behave as in training "
+                    f"here; call `{target}.eval()` first",
+                    Fix("unsafe", f"Call `{target}.eval()` first", (insert,)) if insert is not None else None,
+                )
+                break
 
 
 _PHASE_FLAGS = frozenset({"train", "training", "is_train", "is_training", "train_mode", "is_train_mode"})
@@ -3434,11 +3608,86 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                     _eval_fix(ctx, fix_at := (flow.enclosing_loops(a, block)[0] if _per_batch_evaluation(ctx, block)
                                               else block), target, restore=_in_a_helper(ctx, fix_at)),
                 )
+    yield from _handed_to_an_evaluator_never_switched(ctx, seen)
     yield from _never_switched_by_callers(ctx)
     yield from _phases_never_switched(ctx)
     yield from _handed_model_never_switched(ctx, seen)
     yield from _keyed_model_never_switched(ctx, seen)
     yield from _inference_never_switched(ctx, seen)
+
+
+def _handed_to_an_evaluator_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]:
+    """Under ``with torch.no_grad():``, a model built here with dropout or batch norm is run by a
+    method of its own that runs its layers (``model.batch_test(x)``), or handed to a method or
+    function of the project that runs it, in a project that never calls ``eval()``: it
+    evaluates in training mode (deepakn97/relationPrediction: ``evaluate_conv`` loads the
+    trained ``SpKBGATConvOnly`` and calls ``Corpus_.get_validation_pred(args, model_conv, ...)``,
+    whose ranking loop calls ``model.batch_test(...)``; the fix called ``model_conv.eval()``)."""
+    a = ctx.analysis
+    blocks = [b for b in flow.iter_nodes(a, ast.With, ast.AsyncWith)
+              if any(flow.is_grad_off_context(a, item.context_expr) for item in b.items)]
+    if not blocks or not _modes.never_switched_to_eval(a):
+        return
+    done: set[str] = set()
+    for block in blocks:
+        scope = flow.enclosing_function(a, block)
+        for call in flow.calls_in(a, block):
+            if id(call) in seen or flow.enclosing_function(a, call) is not scope:
+                continue
+            func = call.func
+            own = func.value if func.__class__ is ast.Attribute and func.value.__class__ is ast.Name \
+                and _runs_its_layers(a, call) is not None else None  # type: ignore[attr-defined]
+            names = [own] if own is not None else []
+            names += [x for x in call.args if x.__class__ is ast.Name]
+            for name in names:
+                value = flow.binding_value(a, name) if name.id not in done else None  # type: ignore[attr-defined]
+                if value is None or not _builds_mode_dependent_module(a, value) or _bare_dropout(a, value) \
+                        or name is not own and not _evaluates_handed(a, call, name):  # type: ignore[arg-type]
+                    continue
+                done.add(name.id)  # type: ignore[attr-defined]
+                seen.add(id(call))
+                how = f"`{ctx.text(func)}` {'runs' if name is own else 'evaluates'} it"
+                yield ctx.finding(
+                    call,
+                    f"`{name.id}` is never switched to eval mode and modules start in training mode, so its "  # type: ignore[attr-defined]
+                    f"dropout/batch norm behave as in training when {how} here; call `{name.id}.eval()` before it",  # type: ignore[attr-defined]
+                    _eval_fix(ctx, block, name.id, restore=_in_a_helper(ctx, block)),  # type: ignore[attr-defined]
+                )
+                break
+
+
+def _evaluates_handed(a, call: ast.Call, name: ast.Name) -> bool:
+    """``call`` hands ``name`` (a module) to a method of a class of the project, or to a
+    function of the project, that calls it, or calls a method of its that runs its layers
+    (``_layers_run_by``)."""
+    position = next((i for i, x in enumerate(call.args) if x is name), None)
+    func, unit, callee, skip = call.func, None, None, 0
+    if func.__class__ is ast.Attribute:
+        qualname = flow.safe_type(a, func.value)  # type: ignore[attr-defined]
+        found = _weights.class_of_project(a, qualname) if qualname else None
+        if found is not None:
+            unit, callee, skip = found[0], found[1].methods.get(func.attr), 1  # type: ignore[attr-defined]
+    elif func.__class__ is ast.Name:
+        summaries = _summaries(a)
+        callee = summaries.callee(call, flow.enclosing_function(a, call))
+        unit = summaries.analysis_of(callee) if callee is not None else None
+    if position is None or unit is None or callee.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) \
+            or callee.args.vararg is not None:  # type: ignore[union-attr]
+        return False
+    params = [p.arg for p in (*callee.args.posonlyargs, *callee.args.args)][skip:]  # type: ignore[union-attr]
+    if position >= len(params):
+        return False
+    param = params[position]
+    model = flow.safe_type(a, name)
+    held = _weights.class_of_project(a, model) if model else None
+    for c in flow.calls_in(unit, callee):
+        f = c.func
+        if f.__class__ is ast.Name and f.id == param:  # type: ignore[attr-defined]
+            return True
+        if f.__class__ is ast.Attribute and f.value.__class__ is ast.Name and f.value.id == param \
+                and held is not None and _layers_run_by(held[0], held[1], f.attr):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _inference_method_never_switched(ctx: Context) -> Iterator[Finding]:
@@ -4806,6 +5055,54 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
     yield from _validated_without_no_grad(ctx, reported)
     yield from _evaluated_by_a_mode_flag(ctx, reported)
     yield from _inference_method_without_no_grad(ctx, reported)
+    yield from _evaluated_once_per_training_iteration(ctx, reported)
+
+
+def _evaluated_once_per_training_iteration(ctx: Context, reported: set[int]) -> Iterator[Finding]:
+    """A module-level evaluation function of the file that switches the model it is handed to
+    eval mode and runs it once (a whole graph's or dataset's forward pass, no loop) outside
+    ``no_grad``, taking no gradients, which another function's training loop calls in every
+    iteration, outside ``no_grad`` too: each epoch's evaluation records a graph for nothing
+    (TristCrocker/PopulationDisaggregationDiss's ``validate(model, data)``, a GCN's validation
+    pass called from ``train_loop`` after ``train(...)``)."""
+    a = ctx.analysis
+    for func in a.tree.body:
+        if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+            continue
+        params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+        calls = flow.calls_in(a, func)
+        switch = next((c for c in calls if (mc := effects.mode_call(c)) is not None and mc[1] == "eval"
+                       and mc[0] in params), None)
+        if switch is None:
+            continue
+        target = effects.mode_call(switch)[0]  # type: ignore[index]
+        run = next((c for c in calls if flow.before(switch, c) and _calls_of(c, target)), None)
+        if run is None or id(run) in reported or flow.enclosing_loops(a, run) or flow.under_grad_off(a, run) \
+                or _looks_like_training(a, func) or not _trains_nothing(ctx, func) \
+                or any(flow.method_name(c) in ("train", "enable_grad", "set_grad_enabled") for c in calls) \
+                or _grad_disabled_somewhere(ctx, func) or _called_under_grad_off_in_project(ctx, func) \
+                or _callers_switch_grad(ctx, func) or _grad_handled(ctx, func, run, target) \
+                or _callers_freeze(ctx, func, target):  # type: ignore[arg-type]
+            continue
+        site = next((c for c in flow.calls_named(a, func.name)  # type: ignore[attr-defined]
+                     if c.func.__class__ is ast.Name and _runs_the_function(a, c, func)
+                     and any(_looks_like_training(a, loop) or _trains_through_helpers(a, loop)
+                             for loop in flow.enclosing_loops(a, c)[:1])), None)
+        if site is None or flow.under_grad_off(a, site):
+            continue
+        caller = flow.enclosing_function(a, site)
+        reported.add(id(run))
+        stmt = flow.statement_of(a, run)
+        edits = fix_edits.wrap(ctx, stmt, stmt, "with torch.no_grad():") \
+            if stmt is not None and stmt.__class__ is not ast.Return else None
+        yield ctx.finding(
+            run,
+            f"`{target}` is evaluated without `torch.no_grad()`: `{func.name}` switches it to eval mode and runs "  # type: ignore[attr-defined]
+            f"it, and {f'`{caller.name}`' if caller is not a.tree else 'the module'} calls `{func.name}` in every "  # type: ignore[attr-defined]
+            "iteration of its training loop; autograd records each evaluation pass for nothing (memory and "
+            "time): run it under `with torch.no_grad():`",
+            Fix("unsafe", "Run it under `torch.no_grad()`", edits) if edits else None,
+        )
 
 
 def _inference_method_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Finding]:
@@ -6942,10 +7239,18 @@ _CLIPS = ("clip_grad_norm_", "clip_grad_norm", "clip_grad_value_")
       summary="Gradients are clipped before backward() or after optimizer.step(): the step applies unclipped gradients.",
       runtime=True)
 def clip_grad_misplaced(ctx: Context) -> Iterator[Finding]:
+    if not flow.calls_named(ctx.analysis, *_CLIPS):
+        return
+    found = list(_clipped_out_of_order(ctx))
+    yield from found
+    seen = {(f.line, f.col) for f in found}
+    yield from (f for f in _clipped_before_accumulated_step(ctx) if (f.line, f.col) not in seen)
+
+
+def _clipped_out_of_order(ctx: Context) -> Iterator[Finding]:
+    """A clip after the iteration's step, or before its backward (see the rule's doc)."""
     a = ctx.analysis
     clips = flow.calls_named(a, *_CLIPS)
-    if not clips:
-        return
     steps = _by_innermost_loop(a, [s for s, _ in _optimizer_steps(ctx)])
     backwards = _by_innermost_loop(a, [c for c in flow.calls_named(a, "backward") if flow.is_backward_call(c)])
     for clip in clips:
@@ -6998,12 +7303,8 @@ def _before_lightnings_backward(a, clip: ast.Call) -> bool:
     if getattr(func, "name", None) != "training_step":
         return False
     owner = flow.parent(a, func)
-    if owner.__class__ is not ast.ClassDef or not _lightning_module(a, owner):  # type: ignore[arg-type]
-        return False
-    if any(flow.is_backward_call(c) or flow.method_name(c) == "manual_backward" for c in flow.calls_in(a, func)):
-        return False
-    return not any(n.__class__ in (ast.Assign, ast.FunctionDef) and "automatic_optimization" in ast.unparse(n)
-                   for n in ast.walk(owner))  # (manual optimization: the method runs the backward itself)
+    return owner.__class__ is ast.ClassDef and _lightning_module(a, owner) \
+        and _lightning_runs_backward(a, owner, func)  # type: ignore[arg-type]
 
 
 def _by_innermost_loop(a, calls: list[ast.Call]) -> dict[int, list[ast.Call]]:
@@ -7014,6 +7315,36 @@ def _by_innermost_loop(a, calls: list[ast.Call]) -> dict[int, list[ast.Call]]:
         if loops:
             out.setdefault(id(loops[0]), []).append(c)
     return out
+
+
+def _clipped_before_accumulated_step(ctx: Context) -> Iterator[Finding]:
+    """A clip after every backward, while the optimizer steps only at the end of a gradient
+    accumulation window, under an ``if`` after it: each clip cuts a partial sum of the
+    accumulated gradients, not the gradients the step applies (and a ``GradScaler``'s
+    ``unscale_`` before it runs several times per step, which raises). frgfm/holocron's
+    ``Trainer._backprop_step``, fixed by moving the clip into the window's ``if``."""
+    a = ctx.analysis
+    for clip in flow.calls_named(a, *_CLIPS):
+        func = flow.enclosing_function(a, clip)
+        if _clips_nothing(clip) or _in_accumulation_guard(ctx, clip):
+            continue
+        loops = flow.enclosing_loops(a, clip)[:1]
+        guard = next((g for g in _accumulation_guards(ctx, func) if flow.before(clip, g)
+                      and not flow.other_arms(a, clip, g) and flow.enclosing_loops(a, g)[:1] == loops), None)
+        if guard is None:
+            continue
+        backward = next((c for c in flow.calls_in(a, func) if flow.is_backward_call(c) and flow.before(c, clip)
+                         and not flow.other_arms(a, c, clip) and not _in_accumulation_guard(ctx, c)), None)
+        if backward is None:
+            continue
+        step = next(c for stmt in guard.body for c in ast.walk(stmt)
+                    if c.__class__ is ast.Call and flow.method_name(c) == "step")
+        yield ctx.finding(
+            clip,
+            f"`{ctx.text(clip.func)}(...)` runs after every `{ctx.text(backward)}`, but `{ctx.text(step)}` runs only "
+            f"when `{ctx.text(guard.test)}` (gradient accumulation): it clips partial sums of the accumulating "
+            "gradients, not the ones the step applies; clip inside that `if`, right before the step",
+        )
 
 
 def _clips_nothing(call: ast.Call) -> bool:
@@ -7086,6 +7417,7 @@ def loss_accumulated_without_item(ctx: Context) -> Iterator[Finding]:
     yield from _losses_kept_by_meters(ctx)
     yield from _losses_written_into_tensors(ctx)
     yield from _losses_appended(ctx)
+    yield from _losses_kept_by_lightning_steps(ctx)
 
 
 def _losses_summed_by_assignment(ctx: Context) -> Iterator[Finding]:
@@ -7165,6 +7497,84 @@ def _a_dict_keyed_by_step(a, node: ast.Assign, built: ast.AST | None) -> bool:
         return True
     return any(n.__class__ is ast.AugAssign and n.op.__class__ is ast.Add and flow.dotted(n.target) == key.id  # type: ignore[attr-defined]
                for n in flow.walk_local(a, loop))
+
+
+def _losses_kept_by_lightning_steps(ctx: Context) -> Iterator[Finding]:
+    """A ``LightningModule``'s ``training_step`` (automatic optimization: Lightning runs the
+    backward on the loss it returns) that appends that loss tensor to a list held on ``self``
+    which no other method empties: every step's graph stays referenced for the whole run
+    (sailordiary/m3f.pytorch's LR range test kept ``self.history['loss'].append(loss)``, and
+    smoothed the next loss with it, chaining the graphs; the fix appends ``loss.item()``)."""
+    a = ctx.analysis
+    for cls in flow.iter_nodes(a, ast.ClassDef):
+        step = next((m for m in cls.body if m.__class__ is ast.FunctionDef and m.name == "training_step"), None)  # type: ignore[attr-defined]
+        if step is None or not _lightning_module(a, cls) or not _lightning_runs_backward(a, cls, step):  # type: ignore[arg-type]
+            continue
+        returned = set()
+        for n in flow.walk_local(a, step):
+            if n.__class__ is ast.Return and n.value is not None:  # type: ignore[attr-defined]
+                v = n.value  # type: ignore[attr-defined]
+                if v.__class__ is ast.Name:
+                    returned.add(v.id)
+                elif v.__class__ is ast.Dict:
+                    returned.update(x.id for k, x in zip(v.keys, v.values) if k.__class__ is ast.Constant
+                                    and k.value == "loss" and x.__class__ is ast.Name)
+        for call in flow.calls_in(a, step):
+            arg = call.args[0] if len(call.args) == 1 and not call.keywords else None
+            if flow.method_name(call) != "append" or call.func.__class__ is not ast.Attribute \
+                    or arg.__class__ is not ast.Name or arg.id not in returned:  # type: ignore[union-attr]
+                continue
+            holder = call.func.value  # type: ignore[attr-defined]
+            while holder.__class__ is ast.Subscript:
+                holder = holder.value  # type: ignore[attr-defined]
+            root = flow.dotted(holder)
+            if not root or not root.startswith("self.") or root.count(".") != 1 or _emptied_by_a_method(a, cls, root):  # type: ignore[arg-type]
+                continue
+            last = max((n for n in flow.walk_local(a, step) if n.__class__ is ast.Assign and flow.before(n, call)
+                        and any(t.__class__ is ast.Name and t.id == arg.id for t in n.targets)),  # type: ignore[attr-defined]
+                       key=flow.BY_POSITION, default=None)
+            if last is None or not _keeps_graph(last.value):  # type: ignore[attr-defined]
+                continue
+            yield ctx.finding(
+                call,
+                f"`{ctx.text(call)}` keeps the loss tensor `training_step` returns (Lightning runs backward on it) "
+                f"in `{root}`, which nothing empties: every step's autograd graph stays referenced by it (memory "
+                f"that grows for the whole run); append `{arg.id}.item()` (or `{arg.id}.detach()`)",  # type: ignore[union-attr]
+                Fix("unsafe", f"Append `{arg.id}.item()`", (ctx.replace(arg, f"{arg.id}.item()"),)),  # type: ignore[union-attr]
+            )
+
+
+def _lightning_runs_backward(a, cls: ast.ClassDef, step: ast.AST) -> bool:
+    """The ``training_step`` of a ``LightningModule`` with automatic optimization: it calls no
+    backward itself, and Lightning runs one on the loss it returns."""
+    if any(flow.is_backward_call(c) or flow.method_name(c) == "manual_backward" for c in flow.calls_in(a, step)):
+        return False
+    return not any(n.__class__ in (ast.Assign, ast.FunctionDef) and "automatic_optimization" in ast.unparse(n)
+                   for n in ast.walk(cls))  # (manual optimization: the method runs the backward itself)
+
+
+def _emptied_by_a_method(a, cls: ast.ClassDef, root: str) -> bool:
+    """A method of the class other than ``__init__`` empties or rebinds ``root`` (``self.outputs
+    .clear()``, ``self.history = {...}``, ``del self.outputs[:]``), or its items."""
+    for method in cls.body:
+        if method.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or method.name == "__init__":  # type: ignore[attr-defined]
+            continue
+        for n in flow.walk_local(a, method):
+            targets = n.targets if n.__class__ in (ast.Assign, ast.Delete) else [n.target] \
+                if n.__class__ in (ast.AnnAssign, ast.AugAssign) else []  # type: ignore[attr-defined]
+            for t in targets:
+                while t.__class__ in (ast.Subscript, ast.Attribute) and flow.dotted(t) != root:
+                    t = t.value  # type: ignore[attr-defined]
+                if flow.dotted(t) == root:
+                    return True
+            if n.__class__ is ast.Call and flow.method_name(n) in ("clear", "pop", "popleft", "remove") \
+                    and n.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
+                holder = n.func.value  # type: ignore[attr-defined]
+                while holder.__class__ in (ast.Subscript, ast.Attribute) and flow.dotted(holder) != root:
+                    holder = holder.value  # type: ignore[attr-defined]
+                if flow.dotted(holder) == root:
+                    return True
+    return False
 
 
 def _losses_appended(ctx: Context) -> Iterator[Finding]:
