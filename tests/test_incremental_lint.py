@@ -272,6 +272,12 @@ def relinted(before: str, after: str):
     ("import torch\nx = 1\n", "import torch\n# vim: set fileencoding=latin-1 :\nx = 1\n"),  # on line 2
     ("x = 1\n", "#!/usr/bin/env python\nx = 1\n"),  # a shebang
     ("import torch\n\nx = 1", "import torch\n\nx = 1\n# a"),  # the last line, which had no end
+    # a blank line inside the block a fix indents line by line (TW701's main-guard fix) turned into
+    # a comment: the fix now indents that line too (seed 392 of the project sessions)
+    ("from torch.utils.data import DataLoader\nloader = DataLoader(range(9), num_workers=2)\n\n\n"
+     "for b in loader:\n    print(b)\n",
+     "from torch.utils.data import DataLoader\nloader = DataLoader(range(9), num_workers=2)\n#\n\n"
+     "for b in loader:\n    print(b)\n"),
 ])
 def test_edits_that_are_never_reused(before, after):
     snap, key = snapshot_of(before, select_rules())

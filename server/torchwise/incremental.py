@@ -358,6 +358,8 @@ def _moved(f: Finding, p: int, k: int, delta: int) -> Finding | None:
             if (e.line <= p + k and e.end_line > p) or (e.line, e.col) == (p + k + 1, 0) \
                     or (e.end_line, e.end_col) == (p + k + 1, 0):
                 return None  # on or across the edited lines, or at the start of the next one (before or after them?)
+        if len(fix.edits) > 1 and min(e.line for e in fix.edits) <= p + k and max(e.end_line for e in fix.edits) > p:
+            return None  # a fix edits a block line by line (indents it), and the edited lines lie inside it
     if not delta:
         return f
     line, end_line = _line(f.line, p, delta), _line(f.end_line, p, delta)

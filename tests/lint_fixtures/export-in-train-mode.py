@@ -110,3 +110,35 @@ def export_after_helper():
     model = Net()
     prepare(model)
     torch.jit.trace(model, example)
+
+
+def deploy(train_dir, out_file):
+    # mir-group/nequip's deploy build: the trainer's pickled model, scripted and frozen
+    model = torch.load(f"{train_dir}/best_model.pth", map_location="cpu", weights_only=False)
+    model = model.to(device=torch.device("cpu"))
+    model = torch.jit.script(model)
+    model = torch.jit.freeze(model)  # expect: export-in-train-mode
+    torch.jit.save(model, out_file)
+
+
+def deploy_switched(train_dir):
+    model = torch.load(f"{train_dir}/best_model.pth", map_location="cpu", weights_only=False)
+    model.eval()
+    return torch.jit.freeze(torch.jit.script(model))
+
+
+def deploy_scripted_in_eval_mode():
+    layer = torch.nn.Linear(2, 2)
+    layer.eval()
+    scripted = torch.jit.script(layer)
+    return torch.jit.freeze(scripted)
+
+
+def freeze_handed(scripted):
+    return torch.jit.freeze(scripted)  # the caller decides the mode
+
+
+def load_compiled(path):
+    # mir-group/nequip's load_torchscript_model: a TorchScript file written for deployment
+    model = torch.jit.load(path, map_location="cpu")
+    return torch.jit.freeze(model)

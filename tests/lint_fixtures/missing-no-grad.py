@@ -692,3 +692,19 @@ def train_loop(epochs, model, optimizer, data):
     for epoch in range(epochs):
         train_step(model, optimizer, data)
         print(epoch, validate(model, data))
+
+
+if __name__ == "__main__":
+    # Jbarata98/remote-sensing-image-captioning: a helper of the main block runs the module-level
+    # model by its global name, switched to eval mode just before
+    encoder = torch.nn.Sequential(torch.nn.Linear(10, 10), torch.nn.Dropout(0.1))
+    encoder.eval()
+
+    def compute_acc(dataset):
+        total = 0.0
+        for img, target in dataset:
+            result = encoder(img)  # expect: missing-no-grad
+            total += (result.argmax(1) == target).float().mean().item()
+        return total
+
+    print(compute_acc(loader))

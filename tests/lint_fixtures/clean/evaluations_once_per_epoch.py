@@ -59,3 +59,26 @@ def train_with_sensitivity(epochs, model, optimizer, data):
     for _ in range(epochs):
         train_step(model, optimizer, data)
         print(sensitivity(model, data))
+
+
+if __name__ == "__main__":
+    encoder = torch.nn.Sequential(torch.nn.Linear(10, 10), torch.nn.Dropout(0.1))
+    loader = [(torch.randn(4, 10), torch.randint(0, 2, (4,)))]
+    encoder.eval()
+
+    def compute_acc(dataset):
+        total = 0.0
+        for img, target in dataset:
+            total += (encoder(img).argmax(1) == target).float().mean().item()
+        return total
+
+    with torch.no_grad():
+        print(compute_acc(loader))
+
+    def fine_tune(dataset, optimizer):
+        for img, target in dataset:  # trains the global model: it needs gradients
+            optimizer.zero_grad()
+            F.cross_entropy(encoder(img), target).backward()
+            optimizer.step()
+
+    fine_tune(loader, torch.optim.SGD(encoder.parameters(), lr=0.1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from torchwise.lint import flow, options
+from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Fix, rule
 from torchwise.lint.rules._calls import (
     add_keyword, argument, call_name, calls, fallback_of, has_star_kwargs, index, is_module_instance,
@@ -230,7 +230,45 @@ def _constructs_mode_dependent_model(ctx: Context, constructor: ast.Call) -> boo
         return _class_has_mode_dependent_layers(ctx, value.qualname)
     if value.qualname in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"):
         return _has_mode_dependent_layers(ctx, constructor)
-    return value.qualname in MODE_DEPENDENT_LAYERS
+    if value.qualname in MODE_DEPENDENT_LAYERS:
+        return True
+    return _built_by_project_factory(ctx, constructor, value.qualname)
+
+
+# the calls that move a module and hand it back (``model_from_checkpoint(path).cuda()``)
+_MOVES = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})
+
+
+def _built_by_project_factory(ctx: Context, built: ast.Call, qualname: str) -> bool:
+    """``built`` (moves dropped) calls a function of the project that returns a module class
+    of the project whose own code builds dropout or batch norm, switching no mode itself
+    (BloodAxe/Kaggle-2024-CryoET's ``model_from_checkpoint(path)``, which builds the HRNet with
+    its ``BatchNorm3d`` layers and loads its weights)."""
+    from torchwise.lint.rules import _weights
+
+    a = ctx.analysis
+    while built.func.__class__ is ast.Attribute and built.func.attr in _MOVES and built.func.value.__class__ is ast.Call:  # type: ignore[attr-defined]
+        built = built.func.value  # type: ignore[attr-defined, assignment]
+    function = a.resolve(built.func) if a.env is not None else None
+    if function is None or function.kind != "symbol" or function.is_local:
+        return False
+    try:
+        defined = a.env._function(a, function.qualname)
+    except Exception:  # the project model must never stop a rule
+        return False
+    found = _weights.class_of_project(a, qualname)
+    if defined is None or found is None or found[0] is a or defined[1].__class__ is not ast.FunctionDef:
+        return False
+    unit, factory = defined[0], defined[1]
+    if any(flow.method_name(c) in ("eval", "train") for c in flow.calls_in(unit, factory)):
+        return False  # (a loader that switches the model it returns)
+    other, info = found
+    for klass in other.mro(info.qualname)[:6]:
+        local = other.local_class(klass)
+        if local is not None and any(n.__class__ is ast.Call and flow.safe_qualname(other, n.func) in MODE_DEPENDENT_LAYERS
+                                     for n in ast.walk(local.node)):
+            return True
+    return False
 
 
 def _binding_scope(ctx: Context, name: str, scope):
@@ -307,7 +345,7 @@ def _switches_mode(func: ast.AST) -> bool:
 
 @rule(code="TW503", name="export-in-train-mode", group="serialization", severity="warning",
       summary="A model with dropout/batch norm is traced, scripted or exported without `model.eval()`.",
-      module_wide=True)  # mode calls and calls passing the model anywhere in the file (_mode_may_change)
+      fix="unsafe", module_wide=True)  # mode calls and calls passing the model anywhere in the file (_mode_may_change)
 def export_in_train_mode(ctx: Context):
     for call in calls(ctx, _EXPORTER_LAST):
         exporter = call_name(ctx, call, _EXPORTER_LAST)
@@ -344,6 +382,105 @@ def export_in_train_mode(ctx: Context):
             f"A freshly built model is {verb} in training mode: its dropout/batch-norm layers are "
             f"captured with training behaviour. Build it first, call `.eval()` on it, then export it.",
         )
+    yield from _frozen_in_train_mode(ctx)
+
+
+# what a chain from a loaded or built model to the module frozen may go through: moves, and
+# the scripting or tracing that makes the ScriptModule ``freeze`` wants
+_SCRIPTING = frozenset({"script", "trace", "to", "cuda", "cpu", "float", "half", "double"})
+# (not ``torch.jit.load``: a TorchScript file is mostly written for deployment, in eval mode,
+# as mir-group/nequip's compiled models are)
+_LOADS = frozenset({"torch.load"})
+
+
+def _frozen_in_train_mode(ctx: Context):
+    """``torch.jit.freeze(model)`` of a module that was built or unpickled (``torch.load``)
+    in the same function and that nothing there switches to eval mode:
+    ``freeze`` raises a RuntimeError for a module in training mode, the mode a module is
+    built in and that a training checkpoint keeps (mir-group/nequip's ``deploy build``,
+    fixed by "Ensure eval mode"). Any layers: the mode check does not look at them."""
+    a = ctx.analysis
+    for call in calls(ctx, {"freeze"}):
+        if call_name(ctx, call, {"freeze"}) != "torch.jit.freeze":
+            continue
+        model = argument(call, "mod", 0)
+        if model.__class__ is not ast.Name:
+            continue
+        origin = _frozen_origin(ctx, model)  # type: ignore[arg-type]
+        if origin is None or _switched_before(ctx, model, call):  # type: ignore[arg-type]
+            continue
+        name = model.id  # type: ignore[attr-defined]
+        loaded = call_name(ctx, origin) in _LOADS
+        stmt = flow.statement_of(a, call)
+        insert = fix_edits.insert_before(ctx, stmt, f"{name}.eval()") if stmt is not None else None
+        yield ctx.finding(
+            call,
+            f"`torch.jit.freeze` raises a RuntimeError for a module in training mode, and nothing here switches "
+            f"`{name}` to eval mode: it was {'loaded' if loaded else 'built'} on line {origin.lineno}, and "
+            + ("a loaded module keeps the mode it was saved in (a training checkpoint's: training)" if loaded
+               else "a module starts in training mode")
+            + f"; call `{name}.eval()` before freezing",
+            Fix("unsafe", f"Call `{name}.eval()` before freezing", (insert,)) if insert is not None else None,
+        )
+
+
+def _switched_before(ctx: Context, model: ast.Name, freeze: ast.Call) -> bool:
+    """Code of the freezing function before ``freeze`` may switch a module's mode: a mode
+    call or a ``.training`` store on anything, or ``model``'s name handed to a call other
+    than a move, a scripting or tracing, or a print or log."""
+    a = ctx.analysis
+    func = flow.enclosing_function(a, freeze)
+    for n in flow.walk_local(a, func):
+        if n.__class__ not in (ast.Call, ast.Attribute) or not flow.before(n, freeze):
+            continue
+        if n.__class__ is ast.Call:
+            last = flow.last_name(n.func)
+            if last in ("eval", "train"):
+                return True
+            if n is not freeze and last not in _SCRIPTING and last not in _READS_ONLY and any(
+                    x.__class__ is ast.Name and x.id == model.id for x in [*n.args, *(k.value for k in n.keywords)]):  # type: ignore[attr-defined]
+                return True
+        elif n.__class__ is ast.Attribute and n.attr == "training" and n.ctx.__class__ is ast.Store:  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+# calls that only read or show what they are handed
+_READS_ONLY = frozenset({"print", "info", "debug", "warning", "log", "len", "repr", "str", "isinstance", "type"})
+
+
+def _frozen_origin(ctx: Context, model: ast.Name, depth: int = 0) -> ast.Call | None:
+    """The call that loaded or built the module ``model`` names, followed back through the
+    assignments of its function that move, script or trace it (``model = script(model)``,
+    ``model = model.to(device)``); None where it came from elsewhere or was switched."""
+    a = ctx.analysis
+    scope = a.scope_of(model)
+    stmt = flow.statement_of(a, model)
+    binding = a.lookup(model.id, scope, (stmt.lineno if stmt is not None else model.lineno) - 1)
+    if binding is None or binding.kind != "assign" or binding.index is not None or depth > 6 \
+            or binding not in scope.bindings.get(model.id, []) or binding.node.__class__ is not ast.Call:
+        return None
+    value = binding.node
+    while True:
+        if flow.last_name(value.func) in ("eval", "train"):
+            return None  # (``torch.jit.script(Net().eval())``)
+        if call_name(ctx, value) in _LOADS:
+            return value
+        built = a.resolve(value)
+        made_by = a.resolve(value.func) if built is not None else None
+        if built is not None and built.kind == "instance" and flow.is_subclass(a, built.qualname, "torch.nn.Module") \
+                and made_by is not None and made_by.qualname == built.qualname:
+            return value  # (a class's construction: not ``torch.jit.load(path)``, which hands back a ScriptModule)
+        last = flow.last_name(value.func)
+        if last not in _SCRIPTING:
+            return None  # (``model.eval()``, or a call that may hand back anything)
+        inner = value.func.value if value.func.__class__ is ast.Attribute and last not in ("script", "trace") \
+            else (value.args[0] if value.args else None)
+        if inner.__class__ is ast.Name:
+            return _frozen_origin(ctx, inner, depth + 1)  # type: ignore[arg-type]
+        if inner.__class__ is not ast.Call:
+            return None
+        value = inner
 
 
 def _self_exported_in_train_mode(ctx: Context, call: ast.Call, exporter: str):

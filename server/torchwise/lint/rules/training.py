@@ -2323,6 +2323,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
     yield from _train_mode_prediction(ctx)
     if not targets:
         yield from _never_switched(ctx)
+        yield from _evaluation_method_without_eval(ctx, set())  # (the base class, elsewhere, switches)
         return
     reported: set[int] = set()
     for call, target in _model_runs(ctx, targets):
@@ -2424,36 +2425,47 @@ _EVALUATION_METHOD = lazy(r"^_*(?:evaluate|eval|validate|validation|test)(?:_|$)
 
 
 def _evaluation_method_without_eval(ctx: Context, reported: set[int]) -> Iterator[Finding]:
-    """A plain class that keeps a model (``self.model``) and switches it to eval mode in one
-    method (``predict``), while its evaluation method (``evaluate``) runs it, itself or through
-    a method of the class, with no mode set, training nothing, and no method of the class calls
-    it: after training, or on a model just built or loaded, the evaluation runs in training
-    mode (GRAAL-Research/poutyne: ``Model.evaluate`` ran ``_compute_loss_and_metrics``, while
-    ``predict`` called ``self.model.eval()``; the fix called it in ``evaluate`` too)."""
+    """A plain class that keeps a model (``self.model``), a method of which, or of a base class
+    of the project, switches it to eval mode (not ``__init__``: the mode changes over the
+    object's life), while its evaluation or inference method (``evaluate``, ``predict``) runs
+    it, itself or through a method of the class, with no mode set, training nothing, and no
+    method of the family calls that method: after training, or on a model just built or
+    loaded, it runs in training mode (GRAAL-Research/poutyne: ``Model.evaluate`` beside
+    ``predict``'s ``self.model.eval()``; WenjieDu/PyPOTS: ``SAITS.predict`` after the base
+    class's ``_train_model``, which switches to eval mode only when handed a validation set)."""
     a = ctx.analysis
     for cls in flow.iter_nodes(a, ast.ClassDef):
         info = a.classes.get(cls)
         if info is None or flow.is_subclass(a, info.qualname, MODULE):
             continue
         methods = {m.name: m for m in cls.body if m.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)}  # type: ignore[attr-defined]
-        switched = {mc[0] for m in methods.values() for c in flow.calls_in(a, m)
-                    if (mc := effects.mode_call(c)) is not None and mc[1] == "eval" and mc[0].startswith("self.")
-                    and mc[0].count(".") == 1}
-        for name, method in methods.items():
-            if not switched or not _EVALUATION_METHOD.match(name) or not _trains_nothing(ctx, method) \
-                    or any(flow.method_name(c) == name and flow.dotted(c.func) == f"self.{name}"
-                           for m in methods.values() for c in flow.calls_in(a, m)):
+        candidates = [n for n in methods if _EVALUATION_METHOD.match(n) or _modes.INFERENCE_METHOD.match(n)]
+        if not candidates:
+            continue
+        family = [(a, m) for m in methods.values()] + _base_methods(a, info.qualname)
+        setters: dict[str, str] = {}
+        for unit, m in family:
+            for c in flow.calls_in(unit, m):
+                mc = effects.mode_call(c)
+                if mc is not None and mc[1] == "eval" and mc[0].startswith("self.") and mc[0].count(".") == 1 \
+                        and m.name != "__init__":  # type: ignore[attr-defined]
+                    setters.setdefault(mc[0], m.name)  # type: ignore[attr-defined]
+        for name in candidates:
+            method = methods[name]
+            if not setters or not _trains_nothing(ctx, method) or any(
+                    flow.method_name(c) == name and flow.dotted(c.func) == f"self.{name}"
+                    for unit, m in family for c in flow.calls_in(unit, m)):
                 continue  # (one the class calls itself: its caller may set the mode)
-            for target in sorted(switched):
+            for target, setter in sorted(setters.items()):
+                if setter == name:
+                    continue
                 run = next((c for c in flow.calls_in(a, method) if _calls_of(c, target) or (
                     flow.dotted(c.func) or "").startswith("self.") and (helper := methods.get(flow.last_name(c.func)))
                     is not None and helper is not method and _trains_nothing(ctx, helper)
                     and any(_calls_of(n, target) for n in flow.calls_in(a, helper))
                     and not any((mc := effects.mode_call(n)) is not None and mc[0] == target
                                 for n in flow.calls_in(a, helper))), None)  # (``self.predict(x)``, which switches it)
-                setter = next((m.name for m in methods.values() if m is not method for c in flow.calls_in(a, m)
-                               if effects.mode_call(c) == (target, "eval")), None)
-                if run is None or setter is None or id(run) in reported or _mode_before(ctx, run, target) is not None:
+                if run is None or id(run) in reported or _mode_before(ctx, run, target) is not None:
                     continue
                 reported.add(id(run))
                 stmt = flow.statement_of(a, run)
@@ -2466,6 +2478,20 @@ def _evaluation_method_without_eval(ctx: Context, reported: set[int]) -> Iterato
                     Fix("unsafe", f"Call `{target}.eval()` first", (insert,)) if insert is not None else None,
                 )
                 break
+
+
+def _base_methods(a, qualname: str) -> list[tuple[object, ast.AST]]:
+    """(analysis, method) of the project's base classes of the class ``qualname``."""
+    out: list[tuple[object, ast.AST]] = []
+    try:
+        bases = a.mro(qualname)[1:6]
+    except Exception:  # inference must never break a rule
+        return out
+    for base in bases:
+        found = _weights.class_of_project(a, base)
+        if found is not None:
+            out += [(found[0], m) for m in found[1].methods.values() if m.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)]
+    return out
 
 
 _PHASE_FLAGS = frozenset({"train", "training", "is_train", "is_training", "train_mode", "is_train_mode"})
@@ -4258,9 +4284,24 @@ def _builds_mode_dependent_module(a, value: ast.expr, depth: int = 0) -> bool:
         return any(isinstance(arg, ast.Call) and _builds_mode_dependent_module(a, arg, depth)
                    for arg in _sequence_items(value.args))
     verdict = _module_class_builds_mode_layer(a, qualname, depth, value)
+    if verdict is False and _handed_mode_dependent_module(a, value, depth):
+        return True  # (``AutoEncoder(encoder=_encoder, decoder=_decoder)``, the encoder built with batch norm)
     if verdict is not None:
         return verdict
     return any(_builds_mode_dependent_module(unit, built, depth + 1) for unit, built in _returned_builds(a, value))
+
+
+def _handed_mode_dependent_module(a, construction: ast.Call, depth: int) -> bool:
+    """A module class's construction is handed a module with dropout or batch norm, built in
+    the call or bound to a name just before, which its ``__init__`` keeps as an attribute
+    (juanpablos/GNN-explain: ``AutoEncoder(encoder=_encoder, decoder=_decoder)``, its ``Encoder``
+    an MLP built with ``use_batch_norm=True``)."""
+    for arg in [*construction.args, *(k.value for k in construction.keywords)]:
+        built = flow.binding_value(a, arg) if arg.__class__ is ast.Name else arg
+        if built.__class__ is ast.Call and built is not construction \
+                and _builds_mode_dependent_module(a, built, depth + 1):  # type: ignore[arg-type]
+            return True
+    return False
 
 
 def _module_class_builds_mode_layer(a, qualname: str | None, depth: int,
@@ -4356,11 +4397,40 @@ def _init_builds_mode_layer(a, info, depth: int, construction: ast.Call | None =
     if init is None:
         return False
     known = _constant_arguments(init, construction) if construction is not None else {}
+    return _init_calls_mode_layer(a, info, init, known, depth)
+
+
+def _init_calls_mode_layer(a, info, init: ast.AST, known: dict[str, object], depth: int) -> bool:
+    """``init`` (of the class ``info``) builds a dropout or batch norm on an arm ``known``
+    does not rule out, itself, through a module of the project it builds, or through its base
+    class's ``__init__`` that it calls (``super().__init__(..., use_batch_norm=use_batch_norm)``:
+    juanpablos/GNN-explain's ``Encoder``, whose base ``MLP`` builds the ``BatchNorm1d``)."""
     calls = [(n, flow.safe_qualname(a, n.func)) for n in flow.walk_local(a, init) if isinstance(n, ast.Call)
              and not (known and _arm_ruled_out(a, init, n, known))]
-    return any(q in _MODE_LAYERS for _, q in calls) or any(
-        _builds_mode_dependent_module(a, n, depth + 1) for n, q in calls
-        if q is not None and (q.startswith(LOCAL) or _weights.class_of_project(a, q) is not None))
+    if any(q in _MODE_LAYERS for _, q in calls) or any(
+            _builds_mode_dependent_module(a, n, depth + 1) for n, q in calls
+            if q is not None and (q.startswith(LOCAL) or _weights.class_of_project(a, q) is not None)):
+        return True
+    up = next((n for n, _ in calls if n.func.__class__ is ast.Attribute and n.func.attr == "__init__"  # type: ignore[attr-defined]
+               and n.func.value.__class__ is ast.Call and flow.last_name(n.func.value.func) == "super"), None)  # type: ignore[attr-defined]
+    if up is None or depth > 3 or not info.node.bases:
+        return False
+    base = flow.safe_qualname(a, info.node.bases[0])
+    found = _weights.class_of_project(a, base) if base else None
+    base_init = found[1].methods.get("__init__") if found is not None else None
+    if base_init is None or any(x.__class__ is ast.Starred for x in up.args):
+        return False
+    params = [p.arg for p in (*base_init.args.posonlyargs, *base_init.args.args)][1:]
+    handed = {**dict(zip(params, up.args)), **{k.arg: k.value for k in up.keywords if k.arg}}
+    passed: dict[str, object] = dict((name, v.value) for name, v in parameter_defaults(base_init.args).items()
+                                     if v.__class__ is ast.Constant)  # type: ignore[attr-defined]
+    for name, v in handed.items():
+        passed.pop(name, None)
+        if v.__class__ is ast.Constant:
+            passed[name] = v.value  # type: ignore[attr-defined]
+        elif v.__class__ is ast.Name and v.id in known:  # type: ignore[attr-defined]
+            passed[name] = known[v.id]  # type: ignore[attr-defined]
+    return _init_calls_mode_layer(found[0], found[1], base_init, passed, depth + 1)  # type: ignore[index]
 
 
 def _constant_arguments(init: ast.AST, call: ast.Call) -> dict[str, object]:
@@ -4393,6 +4463,11 @@ def _arm_ruled_out(a, init: ast.AST, node: ast.AST, known: dict[str, object]) ->
 
 
 def _constant_test(test: ast.expr, known: dict[str, object]) -> bool | None:
+    if test.__class__ is ast.Name and test.id in known:  # type: ignore[attr-defined]
+        return bool(known[test.id])  # type: ignore[attr-defined]  (``if use_batch_norm:``)
+    if test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not and test.operand.__class__ is ast.Name \
+            and test.operand.id in known:  # type: ignore[attr-defined]
+        return not known[test.operand.id]  # type: ignore[attr-defined]
     if test.__class__ is not ast.Compare or len(test.ops) != 1 or test.left.__class__ is not ast.Name \
             or test.left.id not in known:  # type: ignore[attr-defined]
         return None
@@ -5049,6 +5124,7 @@ def missing_no_grad(ctx: Context) -> Iterator[Finding]:
             reported.add(id(loop))
             found.append(loop)  # and on: a test loop after the validation loop records too (thunlp/OpenPrompt)
     yield from _evaluated_after_callers_eval(ctx, reported)
+    yield from _global_evaluated_after_eval(ctx, reported)
     yield from _evaluated_after_helpers_eval(ctx, reported)
     yield from _evaluated_in_step_methods(ctx, reported)
     yield from _evaluated_by_a_shared_helper(ctx, reported)
@@ -5546,6 +5622,43 @@ def _evaluated_after_callers_eval(ctx: Context, reported: set[int]) -> Iterator[
                 yield _no_grad_finding(ctx, model_call, param, loop, func,
                                        f" (the callers of `{func.name}` switch it to eval mode first)")
                 break
+
+
+def _global_evaluated_after_eval(ctx: Context, reported: set[int]) -> Iterator[Finding]:
+    """A function of the script whose loop runs a module-level model by its global name
+    (``model(img)``, neither a parameter nor a local), called only by module-level code that
+    switches that model to eval mode first, with no ``no_grad`` anywhere: every batch records a
+    graph (Jbarata98/remote-sensing-image-captioning's ``compute_acc``, defined in the main
+    block after ``model.eval()`` and called on the train and test loaders)."""
+    a = ctx.analysis
+    module_evals = {mc[0] for c in flow.calls_named(a, "eval") if flow.enclosing_function(a, c) is a.tree
+                    and (mc := effects.mode_call(c)) is not None and mc[1] == "eval" and "." not in mc[0]}
+    if not module_evals:
+        return
+    for func in flow.iter_nodes(a, ast.FunctionDef):
+        if flow.enclosing_function(a, func) is not a.tree or flow.parent(a, func).__class__ is ast.ClassDef:
+            continue
+        own = {p.arg for p in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}  # type: ignore[attr-defined]
+        own |= {n.id for n in flow.walk_local(a, func) if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store}  # type: ignore[attr-defined]
+        sites = [c for c in flow.calls_named(a, func.name) if c.func.__class__ is ast.Name  # type: ignore[attr-defined]
+                 and flow.enclosing_function(a, c) is a.tree and _runs_the_function(a, c, func)]
+        if not sites or _grad_disabled_somewhere(ctx, func) or _called_under_grad_off_in_project(ctx, func) \
+                or any(flow.under_grad_off(a, site) for site in sites):
+            continue
+        for loop in _local_for_loops(a, func):
+            model_call = next((c for c in flow.calls_in(a, loop) if c.func.__class__ is ast.Name
+                               and c.func.id in module_evals and c.func.id not in own), None)  # type: ignore[attr-defined]
+            if model_call is None or id(model_call) in reported or flow.under_grad_off(a, model_call):
+                continue
+            target = model_call.func.id  # type: ignore[attr-defined]
+            if any(_mode_before(ctx, site, target) != "eval" for site in sites) \
+                    or _looks_like_training(a, loop) or _runs_once(loop) or _trains_through_helpers(a, loop) \
+                    or _grad_handled(ctx, func, model_call, target):
+                break
+            reported.add(id(model_call))
+            yield _no_grad_finding(ctx, model_call, target, loop, func,
+                                   f" (the module switches it to eval mode before calling `{func.name}`)")  # type: ignore[attr-defined]
+            break
 
 
 def _item_helper_run(ctx: Context, loop: ast.AST, param: str) -> tuple[ast.Call, ast.AST, ast.Call] | None:
