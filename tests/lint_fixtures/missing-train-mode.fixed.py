@@ -468,3 +468,41 @@ def generator_evaluated_first(net_g, net_d, loader, epochs):
             optimizer_g.zero_grad()
             loss.backward()
             optimizer_g.step()
+
+
+class CTCModel(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(10, 10), torch.nn.BatchNorm1d(10), torch.nn.Linear(10, 2))
+
+    def forward(self, x):
+        return self.net(x)
+
+    def predict(self, x):
+        self.eval()  # the method's own object: whoever calls it is left in eval mode
+        with torch.no_grad():
+            return self(x).argmax(1)
+
+
+def train_epoch(model: CTCModel, loader, optimizer):
+    # vedchamp07/captcha-breaker: the batch accuracy's model.predict() switches to eval mode
+    model.train()
+    correct = 0
+    for x, y in loader:
+        optimizer.zero_grad()
+        model.train()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        correct += (model.predict(x) == y).sum().item()  # expect: missing-train-mode
+    return correct
+
+
+def train_epoch_restored(model: CTCModel, loader, optimizer):
+    correct = 0
+    for x, y in loader:
+        model.train()
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        correct += (model.predict(x) == y).sum().item()
+    return correct

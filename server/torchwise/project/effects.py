@@ -788,7 +788,7 @@ class Summaries:
                 return None
             root, _, rest = target.partition(".")
             if root == "self" and params[:1] == ("self",):
-                return target if rest else None
+                return target  # (``self``: the method's own object, the caller's receiver)
             if root in index:
                 return f"#{index[root]}" + (f".{rest}" if rest else "")
             if root in assigned:
@@ -967,13 +967,13 @@ class Summaries:
             passed = self._passed(int(head), call, params)
             base = dotted(passed) if passed is not None else None
             return None if base is None else base + (f".{rest}" if rest else "")
-        if target.startswith("self."):
+        if target.startswith("self.") or target == "self":
             func = call.func
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
                 return target
             if self.is_bound(call):  # ``model.val_start()``: its ``self.img_enc`` is ``model.img_enc``
                 base = dotted(func.value)  # type: ignore[attr-defined]
-                return None if base is None else base + target[4:]
+                return None if base is None else base + target[4:]  # (``model.predict(x)``: ``self.eval()`` sets ``model``)
             return None
         func = call.func  # a module-level name (or a closure's): the caller's own only for a function of its module
         return target if isinstance(func, ast.Name) and (func.id in self.functions or func.id in self._nested_names()) \
