@@ -860,9 +860,18 @@ def _in_accumulation_guard(ctx: Context, node: ast.AST) -> bool:
 
 
 def _accumulation_guards(ctx: Context, func: ast.AST) -> list[ast.If]:
-    """The accumulation windows' ends in ``func``'s own code, in source order."""
-    return sorted((n for n in flow.walk_local(ctx.analysis, func) if _accumulation_guard(ctx, n)),  # type: ignore[misc]
-                  key=flow.BY_POSITION)
+    """The accumulation windows' ends in ``func``'s own code, in source order (the file's
+    ``if`` statements asked once: most functions have none)."""
+    a = ctx.analysis
+
+    def compute() -> dict[int, list[ast.If]]:
+        by_function: dict[int, list[ast.If]] = {}
+        for n in flow.iter_nodes(a, ast.If):
+            if _accumulation_guard(ctx, n):
+                by_function.setdefault(id(flow.enclosing_function(a, n)), []).append(n)  # type: ignore[arg-type]
+        return {k: sorted(v, key=flow.BY_POSITION) for k, v in by_function.items()}
+
+    return flow.memo(a, a.tree, "accumulation_guards", compute).get(id(func), [])
 
 
 def _accumulation_cleared_every_batch(ctx: Context) -> Iterator[Finding]:
@@ -2418,6 +2427,7 @@ def missing_eval(ctx: Context) -> Iterator[Finding]:
             )
     yield from _train_mode_for_every_phase(ctx)
     yield from _evaluation_method_without_eval(ctx, reported)
+    yield from _inference_function_without_eval(ctx)
 
 
 # what a wrapper's evaluation methods are called (``evaluate``, ``_validate``, ``test_on_batch``)
@@ -2478,6 +2488,47 @@ def _evaluation_method_without_eval(ctx: Context, reported: set[int]) -> Iterato
                     Fix("unsafe", f"Call `{target}.eval()` first", (insert,)) if insert is not None else None,
                 )
                 break
+
+
+def _inference_function_without_eval(ctx: Context) -> Iterator[Finding]:
+    """A module-level inference or evaluation function (``predict(model, test_loader)``) that
+    runs the model it is handed under ``no_grad`` in a loop, setting no mode and training
+    nothing, in a module whose other functions switch the models they are handed
+    (``fit`` calls ``model.train()`` and, with a validation loader only, ``model.eval()``),
+    and that no code of the project calls: an API its users call after ``fit`` or on a model
+    just built or loaded, in training mode (GitHub-HongweiZhang/prediction-flow's ``predict``,
+    fixed by calling ``model.eval()`` in it)."""
+    a = ctx.analysis
+    top = {id(f) for f in a.tree.body}
+    switching = set()
+    for c in flow.calls_named(a, "eval", "train"):  # (functions switching a model they are handed)
+        f = flow.enclosing_function(a, c)
+        if id(f) in top and f.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) \
+                and (mc := effects.mode_call(c)) is not None \
+                and mc[0] in {p.arg for p in (*f.args.posonlyargs, *f.args.args)}:  # type: ignore[attr-defined]
+            switching.add(f.name)  # type: ignore[attr-defined]
+    if not switching:
+        return
+    for func in a.tree.body:
+        if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or func.name in switching \
+                or not (_EVALUATION_METHOD.match(func.name) or _modes.INFERENCE_METHOD.match(func.name)) \
+                or flow.calls_named(a, func.name) or not _trains_nothing(ctx, func):  # type: ignore[attr-defined]
+            continue
+        params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+        run = next((c for loop in _local_for_loops(a, func) for c in flow.calls_in(a, loop)
+                    if c.func.__class__ is ast.Name and c.func.id in params and flow.under_grad_off(a, c)), None)  # type: ignore[attr-defined]
+        if run is None or _reach.callers_elsewhere(a, func) != []:
+            continue  # (callers may switch it first: missing-eval asks there)
+        target = run.func.id  # type: ignore[attr-defined]
+        block = _outermost_grad_off(a, flow.enclosing_loops(a, run)[-1], func)
+        setter = sorted(switching)[0]
+        yield ctx.finding(
+            run,
+            f"`{func.name}` runs `{target}` under no_grad without switching it to eval mode, while `{setter}` "  # type: ignore[attr-defined]
+            f"switches the models it is handed: called after training, or on a model just built or loaded, "
+            f"its dropout/batch norm behave as in training; call `{target}.eval()` first",
+            _eval_fix(ctx, block, target) if block is not None else None,
+        )
 
 
 def _base_methods(a, qualname: str) -> list[tuple[object, ast.AST]]:
@@ -5142,7 +5193,9 @@ def _evaluated_once_per_training_iteration(ctx: Context, reported: set[int]) -> 
     (TristCrocker/PopulationDisaggregationDiss's ``validate(model, data)``, a GCN's validation
     pass called from ``train_loop`` after ``train(...)``)."""
     a = ctx.analysis
-    for func in a.tree.body:
+    top = {id(f) for f in a.tree.body}
+    switching = {id(f): f for c in flow.calls_named(a, "eval") if id(f := flow.enclosing_function(a, c)) in top}
+    for func in switching.values():  # (module-level functions that call an ``eval()``)
         if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
             continue
         params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
@@ -5154,17 +5207,18 @@ def _evaluated_once_per_training_iteration(ctx: Context, reported: set[int]) -> 
         target = effects.mode_call(switch)[0]  # type: ignore[index]
         run = next((c for c in calls if flow.before(switch, c) and _calls_of(c, target)), None)
         if run is None or id(run) in reported or flow.enclosing_loops(a, run) or flow.under_grad_off(a, run) \
+                or any(flow.method_name(c) in ("train", "enable_grad", "set_grad_enabled") for c in calls):
+            continue
+        site = next((c for c in flow.calls_named(a, func.name)  # type: ignore[attr-defined]
+                     if c.func.__class__ is ast.Name and flow.enclosing_loops(a, c)
+                     and _runs_the_function(a, c, func)
+                     and any(_looks_like_training(a, loop) or _trains_through_helpers(a, loop)
+                             for loop in flow.enclosing_loops(a, c)[:1])), None)
+        if site is None or flow.under_grad_off(a, site) \
                 or _looks_like_training(a, func) or not _trains_nothing(ctx, func) \
-                or any(flow.method_name(c) in ("train", "enable_grad", "set_grad_enabled") for c in calls) \
                 or _grad_disabled_somewhere(ctx, func) or _called_under_grad_off_in_project(ctx, func) \
                 or _callers_switch_grad(ctx, func) or _grad_handled(ctx, func, run, target) \
                 or _callers_freeze(ctx, func, target):  # type: ignore[arg-type]
-            continue
-        site = next((c for c in flow.calls_named(a, func.name)  # type: ignore[attr-defined]
-                     if c.func.__class__ is ast.Name and _runs_the_function(a, c, func)
-                     and any(_looks_like_training(a, loop) or _trains_through_helpers(a, loop)
-                             for loop in flow.enclosing_loops(a, c)[:1])), None)
-        if site is None or flow.under_grad_off(a, site):
             continue
         caller = flow.enclosing_function(a, site)
         reported.add(id(run))
@@ -5635,14 +5689,22 @@ def _global_evaluated_after_eval(ctx: Context, reported: set[int]) -> Iterator[F
                     and (mc := effects.mode_call(c)) is not None and mc[1] == "eval" and "." not in mc[0]}
     if not module_evals:
         return
-    for func in flow.iter_nodes(a, ast.FunctionDef):
-        if flow.enclosing_function(a, func) is not a.tree or flow.parent(a, func).__class__ is ast.ClassDef:
+    runners: dict[int, tuple[ast.AST, set[str]]] = {}
+    for name in sorted(module_evals):
+        for c in flow.calls_named(a, name):
+            if c.func.__class__ is ast.Name and (f := flow.enclosing_function(a, c)).__class__ is ast.FunctionDef:
+                runners.setdefault(id(f), (f, set()))[1].add(name)
+    for func, names in runners.values():  # (the functions that call one of those names)
+        params = {p.arg for p in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}  # type: ignore[attr-defined]
+        if not names - params or flow.parent(a, func).__class__ is ast.ClassDef \
+                or flow.enclosing_function(a, func) is not a.tree:
             continue
-        own = {p.arg for p in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}  # type: ignore[attr-defined]
-        own |= {n.id for n in flow.walk_local(a, func) if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store}  # type: ignore[attr-defined]
         sites = [c for c in flow.calls_named(a, func.name) if c.func.__class__ is ast.Name  # type: ignore[attr-defined]
                  and flow.enclosing_function(a, c) is a.tree and _runs_the_function(a, c, func)]
-        if not sites or _grad_disabled_somewhere(ctx, func) or _called_under_grad_off_in_project(ctx, func) \
+        if not sites:
+            continue
+        own = params | {n.id for n in flow.walk_local(a, func) if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store}  # type: ignore[attr-defined]
+        if _grad_disabled_somewhere(ctx, func) or _called_under_grad_off_in_project(ctx, func) \
                 or any(flow.under_grad_off(a, site) for site in sites):
             continue
         for loop in _local_for_loops(a, func):
