@@ -851,27 +851,38 @@ def _accumulation_guard(ctx: Context, node: ast.AST) -> bool:
 
 def _in_accumulation_guard(ctx: Context, node: ast.AST) -> bool:
     """``node`` runs only at an accumulation window's end (``_accumulation_guard``)."""
+    guards = _all_accumulation_guards(ctx)
+    if not guards:
+        return False
+    ids = {id(g) for _, found in guards.values() for g in found}
     for anc in flow.ancestors(ctx.analysis, node):
         if isinstance(anc, flow.SCOPES):
             return False
-        if _accumulation_guard(ctx, anc):
+        if id(anc) in ids:
             return True
     return False
 
 
 def _accumulation_guards(ctx: Context, func: ast.AST) -> list[ast.If]:
-    """The accumulation windows' ends in ``func``'s own code, in source order (the file's
-    ``if`` statements asked once: most functions have none)."""
+    """The accumulation windows' ends in ``func``'s own code, in source order."""
+    found = _all_accumulation_guards(ctx).get(id(func))
+    return found[1] if found is not None else []
+
+
+def _all_accumulation_guards(ctx: Context) -> dict[int, tuple[ast.AST, list[ast.If]]]:
+    """id(function) -> (it, the accumulation windows' ends in its own code, in source order):
+    the file's ``if`` statements asked once (most files have none)."""
     a = ctx.analysis
 
-    def compute() -> dict[int, list[ast.If]]:
-        by_function: dict[int, list[ast.If]] = {}
+    def compute() -> dict[int, tuple[ast.AST, list[ast.If]]]:
+        by_function: dict[int, tuple[ast.AST, list[ast.If]]] = {}
         for n in flow.iter_nodes(a, ast.If):
             if _accumulation_guard(ctx, n):
-                by_function.setdefault(id(flow.enclosing_function(a, n)), []).append(n)  # type: ignore[arg-type]
-        return {k: sorted(v, key=flow.BY_POSITION) for k, v in by_function.items()}
+                func = flow.enclosing_function(a, n)
+                by_function.setdefault(id(func), (func, []))[1].append(n)  # type: ignore[arg-type]
+        return {k: (f, sorted(v, key=flow.BY_POSITION)) for k, (f, v) in by_function.items()}
 
-    return flow.memo(a, a.tree, "accumulation_guards", compute).get(id(func), [])
+    return flow.memo(a, a.tree, "accumulation_guards", compute)
 
 
 def _accumulation_cleared_every_batch(ctx: Context) -> Iterator[Finding]:
@@ -1181,6 +1192,10 @@ def _scheduler_ahead_of_accumulation(ctx: Context) -> Iterator[Finding]:
     N times per step (frgfm/holocron's ``_fit_epoch``: ``self._backprop_step(loss)``, whose
     step waits for ``gradient_acc`` batches, then ``self.scheduler.step()``)."""
     a = ctx.analysis
+    windows = _all_accumulation_guards(ctx)
+    if not windows:
+        return  # (no accumulation window in the file: the usual case)
+    helpers = {getattr(f, "name", None) for f, _ in windows.values()}  # (the functions that hold one)
     summaries = None
     for call in flow.calls_named(a, "step"):
         loops = flow.enclosing_loops(a, call) if call.func.__class__ is ast.Attribute else None
@@ -1205,7 +1220,7 @@ def _scheduler_ahead_of_accumulation(ctx: Context) -> Iterator[Finding]:
                 continue  # (a step of a loop inside this one: per batch where the scheduler runs per epoch)
             if guard is None and _in_accumulation_guard(ctx, c) and flow.method_name(c) == "step":
                 guard, where = next(g for g in flow.ancestors(a, c) if _accumulation_guard(ctx, g)), None
-            elif guard is None:
+            elif guard is None and flow.last_name(c.func) in helpers:
                 summaries = summaries or _summaries(a)
                 callee = summaries.callee(c, func)
                 if callee is None or summaries.analysis_of(callee) is not a or callee is func:
@@ -5194,17 +5209,15 @@ def _evaluated_once_per_training_iteration(ctx: Context, reported: set[int]) -> 
     pass called from ``train_loop`` after ``train(...)``)."""
     a = ctx.analysis
     top = {id(f) for f in a.tree.body}
-    switching = {id(f): f for c in flow.calls_named(a, "eval") if id(f := flow.enclosing_function(a, c)) in top}
-    for func in switching.values():  # (module-level functions that call an ``eval()``)
-        if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
-            continue
-        params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
+    switches: dict[int, tuple[ast.AST, ast.Call, str]] = {}
+    for c in flow.calls_named(a, "eval"):  # (module-level functions switching a parameter)
+        func = flow.enclosing_function(a, c)
+        if id(func) in top and id(func) not in switches and func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) \
+                and (mc := effects.mode_call(c)) is not None and mc[1] == "eval" \
+                and mc[0] in [p.arg for p in (*func.args.posonlyargs, *func.args.args)]:  # type: ignore[attr-defined]
+            switches[id(func)] = (func, c, mc[0])
+    for func, switch, target in switches.values():
         calls = flow.calls_in(a, func)
-        switch = next((c for c in calls if (mc := effects.mode_call(c)) is not None and mc[1] == "eval"
-                       and mc[0] in params), None)
-        if switch is None:
-            continue
-        target = effects.mode_call(switch)[0]  # type: ignore[index]
         run = next((c for c in calls if flow.before(switch, c) and _calls_of(c, target)), None)
         if run is None or id(run) in reported or flow.enclosing_loops(a, run) or flow.under_grad_off(a, run) \
                 or any(flow.method_name(c) in ("train", "enable_grad", "set_grad_enabled") for c in calls):
@@ -7499,6 +7512,8 @@ def _clipped_before_accumulated_step(ctx: Context) -> Iterator[Finding]:
     ``unscale_`` before it runs several times per step, which raises). frgfm/holocron's
     ``Trainer._backprop_step``, fixed by moving the clip into the window's ``if``."""
     a = ctx.analysis
+    if not _all_accumulation_guards(ctx):
+        return
     for clip in flow.calls_named(a, *_CLIPS):
         func = flow.enclosing_function(a, clip)
         if _clips_nothing(clip) or _in_accumulation_guard(ctx, clip):
