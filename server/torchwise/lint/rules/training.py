@@ -3796,7 +3796,8 @@ def _inference_method_never_switched(ctx: Context) -> Iterator[Finding]:
         runs = [(m, c) for m in methods for c in flow.calls_in(a, m)
                 if (flow.dotted(c.func) in ("self", "self.forward")) and flow.under_grad_off(a, c)]
         if not runs or not _modes.left_in_training_mode(a, cls, lambda qualname: bool(
-                _module_class_builds_mode_layer(a, qualname, 0)) or _family_builds_mode_layer(a, qualname)):
+                _module_class_builds_mode_layer(a, qualname, 0)) or _family_builds_mode_layer(a, qualname)
+                or _constructions_handed_mode_layers(a, cls)):
             continue
         for method, call in runs[:1]:
             first = method.body[0]  # type: ignore[attr-defined]
@@ -3810,6 +3811,15 @@ def _inference_method_never_switched(ctx: Context) -> Iterator[Finding]:
                 f"so its dropout/batch norm behave as in training when it predicts; call `self.eval()` first",
                 Fix("unsafe", "Call `self.eval()` first", (insert,)) if insert is not None else None,
             )
+
+
+def _constructions_handed_mode_layers(a, cls: ast.ClassDef) -> bool:
+    """A construction of the class, in the file or elsewhere in the project, hands it a module
+    built with dropout or batch norm (thunlp/OpenNRE's ``get_model``: ``model.SoftmaxNN(
+    sentence_encoder, ...)`` after ``sentence_encoder = encoder.CNNEncoder(..., dropout=0.5)``)."""
+    sites = [(a, c) for c in flow.calls_named(a, cls.name) if c.func.__class__ is ast.Name]  # type: ignore[attr-defined]
+    sites += _reach.callers_elsewhere(a, cls) or []
+    return any(_handed_mode_dependent_module(unit, call, 0) for unit, call in sites)
 
 
 def _inference_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]:
@@ -4325,6 +4335,7 @@ def _trains_nothing(ctx: Context, node: ast.AST) -> bool:
 # depth as built by default (not the vision transformers: ``vit_b_16`` has dropout 0.0)
 _TORCHVISION_MODE_BUILDERS = lazy(
     r"(resnet\d+|resnext\d+_\w+|wide_resnet\d+_2|vgg\d+(_bn)?|alexnet|densenet\d+|googlenet|inception_v3|"
+    r"deeplabv3_(resnet50|resnet101|mobilenet_v3_large)|fcn_resnet(50|101)|lraspp_mobilenet_v3_large|"
     r"mobilenet_v2|mobilenet_v3_(large|small)|mnasnet\d_\d+|shufflenet_v2_x\d_\d|squeezenet1_[01]|"
     r"efficientnet_(b\d|v2_[sml])|regnet_[xy]_\w+|convnext_(tiny|small|base|large)|swin_(v2_)?[tsb]|maxvit_t)$")
 
@@ -4335,6 +4346,8 @@ def _builds_mode_dependent_module(a, value: ast.expr, depth: int = 0) -> bool:
     itself or through a module class of the project it builds (deep-learning-with-pytorch's
     ``NetResDeep``, whose ``ResBlock``s hold the batch norms), a few classes deep."""
     value = effects.unmoved(value)  # (``models.DeepInfoAsLatent(...).to(device)``: the module itself)
+    if value.__class__ is ast.Name and depth <= 3:  # (``net = net.to(device)``: what ``net`` was bound to)
+        return _name_builds_mode_dependent_module(a, value, depth)  # type: ignore[arg-type]
     if not isinstance(value, ast.Call) or depth > 3:
         return False
     registry = _registry_classes(a, value.func)
@@ -4355,6 +4368,23 @@ def _builds_mode_dependent_module(a, value: ast.expr, depth: int = 0) -> bool:
     if verdict is not None:
         return verdict
     return any(_builds_mode_dependent_module(unit, built, depth + 1) for unit, built in _returned_builds(a, value))
+
+
+def _name_builds_mode_dependent_module(a, name: ast.Name, depth: int) -> bool:
+    """What ``name`` was last bound to before its use builds a module with dropout or batch
+    norm: a plain assignment, or an item of the tuple a function of the project returns
+    (``net, city_aug, _, weights = build_segmentation_model(...)``)."""
+    try:
+        binding = a.lookup(name.id, a.scope_of(name), name.lineno)
+    except Exception:  # inference must never break a rule
+        return False
+    if binding is None or binding.kind != "assign" or binding.node.__class__ is not ast.Call \
+            or binding.node is getattr(flow.statement_of(a, name), "value", None):
+        return False  # (not a call, or the very statement that uses it: ``net = net.to(device)``)
+    if binding.index is None:
+        return _builds_mode_dependent_module(a, binding.node, depth + 1)
+    return any(_builds_mode_dependent_module(unit, built, depth + 1)
+               for unit, built in _returned_builds(a, binding.node, binding.index))
 
 
 def _handed_mode_dependent_module(a, construction: ast.Call, depth: int) -> bool:
@@ -4399,13 +4429,15 @@ def _registry_classes(a, func: ast.expr) -> list[ast.expr]:
     return values if all(v.__class__ in (ast.Name, ast.Attribute) for v in values) else []
 
 
-def _returned_builds(a, call: ast.Call) -> list[tuple[object, ast.expr]]:
+def _returned_builds(a, call: ast.Call, element: int | None = None) -> list[tuple[object, ast.expr]]:
     """The calls that build what a function or method of the project returns, each with
     its analysis: ``return phi``, ``phi`` bound on each arm of an ``if`` (moves dropped:
     ``phi = phi.to(device)``), or a call returned as such (microsoft/robustdg's
     ``self.phi = self.get_model()``, whose ``get_resnet(...)`` returns a torchvision
     ``resnet18`` or ``resnet50``). A model that one arm builds with dropout or batch norm is
-    evaluated so whenever that arm runs. None from a function that switches a mode itself."""
+    evaluated so whenever that arm runs. None from a function that switches a mode itself.
+    ``element``: the item at that index of a tuple written out in the return
+    (``return net, city_aug, input_sizes, weights``: voldemortX/pytorch-auto-drive)."""
     summaries = _summaries(a)
     unit = a
     try:
@@ -4429,6 +4461,11 @@ def _returned_builds(a, call: ast.Call) -> list[tuple[object, ast.expr]]:
         if ret.__class__ is not ast.Return or ret.value is None:  # type: ignore[attr-defined]
             continue
         value = ret.value  # type: ignore[attr-defined]
+        if element is not None:
+            if value.__class__ is not ast.Tuple or element >= len(value.elts) \
+                    or any(e.__class__ is ast.Starred for e in value.elts):  # type: ignore[attr-defined]
+                continue
+            value = value.elts[element]  # type: ignore[attr-defined]
         if value.__class__ is ast.Name:
             out += [(unit, effects.unmoved(n.value)) for n in nodes if n.__class__ is ast.Assign  # type: ignore[attr-defined]
                     and any(t.__class__ is ast.Name and t.id == value.id for t in n.targets)]  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+from .softmax_nn import SoftmaxNN
