@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from torchwise.analysis import first_line
 from torchwise.lazy_pattern import lazy
-from torchwise.lint.base import Edit
+from torchwise.lint.base import Edit, Fix
 
 if TYPE_CHECKING:  # pragma: no cover
     from torchwise.lint.base import Context
@@ -111,6 +111,15 @@ def insert_after(ctx: "Context", stmt: ast.stmt, code: str, indent: str | None =
     end = stmt.end_lineno or stmt.lineno
     eol = len(line_text(ctx, end))
     return Edit(end, eol, end, eol, f"{line_ending(ctx.source)}{own if indent is None else indent}{code}")
+
+
+def insertion_fix(ctx: "Context", stmt: ast.stmt | None, code: str, title: str, after: bool = False) -> Fix | None:
+    """An unsafe fix inserting the statement ``code`` before (or ``after``) ``stmt``; None
+    where ``stmt`` is missing or the layout makes the edit unclear."""
+    if stmt is None:
+        return None
+    edit = insert_after(ctx, stmt, code) if after else insert_before(ctx, stmt, code)
+    return Fix("unsafe", title, (edit,)) if edit is not None else None
 
 
 def delete_line(ctx: "Context", line: int) -> Edit | None:

@@ -411,8 +411,6 @@ def _frozen_in_train_mode(ctx: Context):
             continue
         name = model.id  # type: ignore[attr-defined]
         loaded = call_name(ctx, origin) in _LOADS
-        stmt = flow.statement_of(a, call)
-        insert = fix_edits.insert_before(ctx, stmt, f"{name}.eval()") if stmt is not None else None
         yield ctx.finding(
             call,
             f"`torch.jit.freeze` raises a RuntimeError for a module in training mode, and nothing here switches "
@@ -420,7 +418,8 @@ def _frozen_in_train_mode(ctx: Context):
             + ("a loaded module keeps the mode it was saved in (a training checkpoint's: training)" if loaded
                else "a module starts in training mode")
             + f"; call `{name}.eval()` before freezing",
-            Fix("unsafe", f"Call `{name}.eval()` before freezing", (insert,)) if insert is not None else None,
+            fix_edits.insertion_fix(ctx, flow.statement_of(a, call), f"{name}.eval()",
+                                    f"Call `{name}.eval()` before freezing"),
         )
 
 

@@ -2493,14 +2493,13 @@ def _evaluation_method_without_eval(ctx: Context, reported: set[int]) -> Iterato
                 if run is None or id(run) in reported or _mode_before(ctx, run, target) is not None:
                     continue
                 reported.add(id(run))
-                stmt = flow.statement_of(a, run)
-                insert = fix_edits.insert_before(ctx, stmt, f"{target}.eval()") if stmt is not None else None
                 yield ctx.finding(
                     run,
                     f"`{name}` runs `{target}` without switching it to eval mode, which `{setter}` does: after "
                     f"training, or on a model just built or loaded, its dropout/batch norm behave as in training "
                     f"here; call `{target}.eval()` first",
-                    Fix("unsafe", f"Call `{target}.eval()` first", (insert,)) if insert is not None else None,
+                    fix_edits.insertion_fix(ctx, flow.statement_of(a, run), f"{target}.eval()",
+                                            f"Call `{target}.eval()` first"),
                 )
                 break
 
@@ -3849,14 +3848,13 @@ def _inference_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]
             continue
         done.add(name.id)
         seen.add(id(run))
-        stmt = flow.statement_of(a, load)
-        insert = fix_edits.insert_after(ctx, stmt, f"{name.id}.eval()") if stmt is not None else None
         yield ctx.finding(
             run,
             f"`{name.id}` is never switched to eval mode and modules start in training mode, so the dropout/batch "
             f"norm of the trained model this file loads ({flow.line_ref(a, load.lineno)}) behave as in training "
             f"when it predicts; call `{name.id}.eval()` once its weights are loaded",
-            Fix("unsafe", f"Call `{name.id}.eval()` after loading", (insert,)) if insert is not None else None,
+            fix_edits.insertion_fix(ctx, flow.statement_of(a, load), f"{name.id}.eval()",
+                                    f"Call `{name.id}.eval()` after loading", after=True),
         )
 
 
