@@ -2460,12 +2460,10 @@ def _evaluation_method_without_eval(ctx: Context, reported: set[int]) -> Iterato
     class's ``_train_model``, which switches to eval mode only when handed a validation set)."""
     a = ctx.analysis
     for cls in flow.iter_nodes(a, ast.ClassDef):
-        info = a.classes.get(cls)
-        if info is None or flow.is_subclass(a, info.qualname, MODULE):
-            continue
         methods = {m.name: m for m in cls.body if m.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef)}  # type: ignore[attr-defined]
         candidates = [n for n in methods if _EVALUATION_METHOD.match(n) or _modes.INFERENCE_METHOD.match(n)]
-        if not candidates:
+        info = a.classes.get(cls) if candidates else None
+        if info is None or flow.is_subclass(a, info.qualname, MODULE):
             continue
         family = [(a, m) for m in methods.values()] + _base_methods(a, info.qualname)
         setters: dict[str, str] = {}
@@ -2526,12 +2524,12 @@ def _inference_function_without_eval(ctx: Context) -> Iterator[Finding]:
     for func in a.tree.body:
         if func.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef) or func.name in switching \
                 or not (_EVALUATION_METHOD.match(func.name) or _modes.INFERENCE_METHOD.match(func.name)) \
-                or flow.calls_named(a, func.name) or not _trains_nothing(ctx, func):  # type: ignore[attr-defined]
+                or flow.calls_named(a, func.name):  # type: ignore[attr-defined]
             continue
         params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
         run = next((c for loop in _local_for_loops(a, func) for c in flow.calls_in(a, loop)
                     if c.func.__class__ is ast.Name and c.func.id in params and flow.under_grad_off(a, c)), None)  # type: ignore[attr-defined]
-        if run is None or _reach.callers_elsewhere(a, func) != []:
+        if run is None or not _trains_nothing(ctx, func) or _reach.callers_elsewhere(a, func) != []:
             continue  # (callers may switch it first: missing-eval asks there)
         target = run.func.id  # type: ignore[attr-defined]
         block = _outermost_grad_off(a, flow.enclosing_loops(a, run)[-1], func)
