@@ -10,6 +10,7 @@ from torchwise.lint.rules._calls import (
     add_keyword, argument, call_name, calls, fallback_of, has_star_kwargs, index, is_module_instance,
     keyword, may_pass, type_of,
 )
+from torchwise.project import effects
 
 
 # ---------------------------------------------------------------- TW501
@@ -235,10 +236,6 @@ def _constructs_mode_dependent_model(ctx: Context, constructor: ast.Call) -> boo
     return _built_by_project_factory(ctx, constructor, value.qualname)
 
 
-# the calls that move a module and hand it back (``model_from_checkpoint(path).cuda()``)
-_MOVES = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})
-
-
 def _built_by_project_factory(ctx: Context, built: ast.Call, qualname: str) -> bool:
     """``built`` (moves dropped) calls a function of the project that returns a module class
     of the project whose own code builds dropout or batch norm, switching no mode itself
@@ -247,9 +244,8 @@ def _built_by_project_factory(ctx: Context, built: ast.Call, qualname: str) -> b
     from torchwise.lint.rules import _weights
 
     a = ctx.analysis
-    while built.func.__class__ is ast.Attribute and built.func.attr in _MOVES and built.func.value.__class__ is ast.Call:  # type: ignore[attr-defined]
-        built = built.func.value  # type: ignore[attr-defined, assignment]
-    function = a.resolve(built.func) if a.env is not None else None
+    built = effects.unmoved(built)  # type: ignore[assignment]  (``model_from_checkpoint(path).cuda()``)
+    function = a.resolve(built.func) if a.env is not None and built.__class__ is ast.Call else None
     if function is None or function.kind != "symbol" or function.is_local:
         return False
     try:

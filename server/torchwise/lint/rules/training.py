@@ -19,7 +19,7 @@ from torchwise.lint import fix_edits, flow, options
 from torchwise.lint.base import Context, Edit, Finding, Fix, rule
 from torchwise.lint.rules import _modes, _reach, _weights
 from torchwise.lint.rules._calls import (argument, arguments as call_arguments, in_compat_code, is_false, is_true,
-                                         module_reference)
+                                         may_pass, module_reference)
 from torchwise.project import effects, regions
 
 
@@ -851,16 +851,22 @@ def _accumulation_guard(ctx: Context, node: ast.AST) -> bool:
 
 def _in_accumulation_guard(ctx: Context, node: ast.AST) -> bool:
     """``node`` runs only at an accumulation window's end (``_accumulation_guard``)."""
-    guards = _all_accumulation_guards(ctx)
+    return _window_around(ctx, node) is not None
+
+
+def _window_around(ctx: Context, node: ast.AST) -> ast.If | None:
+    """The accumulation window's end (``_accumulation_guard``) ``node`` runs in, if any."""
+    a = ctx.analysis
+    guards = flow.memo(a, a.tree, "accumulation_guard_ids", lambda: {
+        id(g): g for _, found in _all_accumulation_guards(ctx).values() for g in found})
     if not guards:
-        return False
-    ids = {id(g) for _, found in guards.values() for g in found}
-    for anc in flow.ancestors(ctx.analysis, node):
+        return None
+    for anc in flow.ancestors(a, node):
         if isinstance(anc, flow.SCOPES):
-            return False
-        if id(anc) in ids:
-            return True
-    return False
+            return None
+        if id(anc) in guards:
+            return guards[id(anc)]
+    return None
 
 
 def _accumulation_guards(ctx: Context, func: ast.AST) -> list[ast.If]:
@@ -1121,10 +1127,15 @@ def _flag_name(test: ast.expr) -> str:
 def scheduler_step_before_optimizer_step(ctx: Context) -> Iterator[Finding]:
     if not _optimizer_steps(ctx) or options.indexes_zero_dim_data(ctx.analysis):
         return
-    found = list(_scheduler_before_step(ctx))
+    yield from _joined(_scheduler_before_step(ctx), _scheduler_ahead_of_accumulation(ctx))
+
+
+def _joined(first: Iterator[Finding], then: Iterator[Finding]) -> Iterator[Finding]:
+    """``first``'s findings, then those of ``then`` at a place ``first`` did not report."""
+    found = list(first)
     yield from found
     seen = {(f.line, f.col) for f in found}
-    yield from (f for f in _scheduler_ahead_of_accumulation(ctx) if (f.line, f.col) not in seen)
+    yield from (f for f in then if (f.line, f.col) not in seen)
 
 
 def _scheduler_before_step(ctx: Context) -> Iterator[Finding]:
@@ -1218,8 +1229,8 @@ def _scheduler_ahead_of_accumulation(ctx: Context) -> Iterator[Finding]:
                 break  # an optimizer stepped on every batch
             if flow.enclosing_loops(a, c)[:1] != [loop]:
                 continue  # (a step of a loop inside this one: per batch where the scheduler runs per epoch)
-            if guard is None and _in_accumulation_guard(ctx, c) and flow.method_name(c) == "step":
-                guard, where = next(g for g in flow.ancestors(a, c) if _accumulation_guard(ctx, g)), None
+            if guard is None and flow.method_name(c) == "step" and (window := _window_around(ctx, c)) is not None:
+                guard, where = window, None
             elif guard is None and flow.last_name(c.func) in helpers:
                 summaries = summaries or _summaries(a)
                 callee = summaries.callee(c, func)
@@ -2132,6 +2143,8 @@ def _held_as_attribute(ctx: Context, func: ast.AST, name: str, targets) -> str |
 # project does not define: its summary is asked otherwise): ``save_checkpoint``,
 # ``save_pretrain_checkpoint``, ``log_model``; a mode it might set would not be train mode
 _SAVES = lazy(r"save|checkpoint|ckpt|^log_|_log$|^print_|summary", re.IGNORECASE)
+
+
 def _default_sets_no_mode(ctx: Context, func: ast.AST, name: str, summaries) -> bool:
     """``name`` is a parameter of ``func`` whose default is a module-level function of the
     file that sets no module's mode, and no call of ``func`` in the file passes another:
@@ -2147,11 +2160,9 @@ def _default_sets_no_mode(ctx: Context, func: ast.AST, name: str, summaries) -> 
     positional = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]  # type: ignore[attr-defined]
     at = positional.index(name) if name in positional else None
     bound = 1 if positional[:1] in (["self"], ["cls"]) else 0  # (``self.f(...)`` passes self itself)
-    for site in flow.calls_named(a, func.name):  # type: ignore[attr-defined]
-        skipped = bound if site.func.__class__ is ast.Attribute else 0
-        if any(k.arg == name or k.arg is None for k in site.keywords) or at is not None and (
-                len(site.args) > at - skipped or any(x.__class__ is ast.Starred for x in site.args)):
-            return False  # (another function handed in, or perhaps)
+    if any(may_pass(site, name, None if at is None else at - (bound if site.func.__class__ is ast.Attribute else 0))
+           for site in flow.calls_named(a, func.name)):  # type: ignore[attr-defined]
+        return False  # (another function handed in, or perhaps)
     effects_of = summaries.of(callee)
     return not effects_of.modes and not effects_of.conditioned and callee.args.vararg is None
 
@@ -2511,14 +2522,7 @@ def _inference_function_without_eval(ctx: Context) -> Iterator[Finding]:
     just built or loaded, in training mode (GitHub-HongweiZhang/prediction-flow's ``predict``,
     fixed by calling ``model.eval()`` in it)."""
     a = ctx.analysis
-    top = {id(f) for f in a.tree.body}
-    switching = set()
-    for c in flow.calls_named(a, "eval", "train"):  # (functions switching a model they are handed)
-        f = flow.enclosing_function(a, c)
-        if id(f) in top and f.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) \
-                and (mc := effects.mode_call(c)) is not None \
-                and mc[0] in {p.arg for p in (*f.args.posonlyargs, *f.args.args)}:  # type: ignore[attr-defined]
-            switching.add(f.name)  # type: ignore[attr-defined]
+    switching = {func.name for func, _, _, _ in _parameter_switches(a)}  # type: ignore[attr-defined]
     if not switching:
         return
     for func in a.tree.body:
@@ -2541,6 +2545,24 @@ def _inference_function_without_eval(ctx: Context) -> Iterator[Finding]:
             f"its dropout/batch norm behave as in training; call `{target}.eval()` first",
             _eval_fix(ctx, block, target) if block is not None else None,
         )
+
+
+def _parameter_switches(a) -> list[tuple[ast.AST, ast.Call, str, str]]:
+    """(function, mode call, parameter, mode) for each ``train()``/``eval()`` call of a
+    module-level function of the file on a parameter of its own (``fit(model, ...)``
+    calling ``model.train()``), in source order; asked by two rules, found once."""
+    def compute() -> list[tuple[ast.AST, ast.Call, str, str]]:
+        top = {id(f) for f in a.tree.body}
+        out = []
+        for c in flow.calls_named(a, "eval", "train"):
+            func = flow.enclosing_function(a, c)
+            if id(func) in top and func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) \
+                    and (mc := effects.mode_call(c)) is not None \
+                    and mc[0] in [p.arg for p in (*func.args.posonlyargs, *func.args.args)]:  # type: ignore[attr-defined]
+                out.append((func, c, mc[0], mc[1]))
+        return out
+
+    return flow.memo(a, a.tree, "parameter_switches", compute)
 
 
 def _base_methods(a, qualname: str) -> list[tuple[object, ast.AST]]:
@@ -3656,9 +3678,10 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
     that evaluation in training mode. Only models built in the file from a class (of
     the file, or ``nn.Sequential``) whose layers certainly include such a layer."""
     a = ctx.analysis
-    blocks = [b for b in flow.iter_nodes(a, ast.With, ast.AsyncWith)
-              if any(flow.is_grad_off_context(a, item.context_expr) for item in b.items)]
-    blocks += [loop for loop in flow.index(a).loops if _validation_loop(ctx, loop) or _decorated_held_out_loop(ctx, loop)]
+    grad_off = [b for b in flow.iter_nodes(a, ast.With, ast.AsyncWith)
+                if any(flow.is_grad_off_context(a, item.context_expr) for item in b.items)]
+    blocks = grad_off + [loop for loop in flow.index(a).loops
+                         if _validation_loop(ctx, loop) or _decorated_held_out_loop(ctx, loop)]
     passes = _held_out_passes(ctx)
     blocks += passes
     seen: set[int] = set()
@@ -3697,7 +3720,7 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
                     _eval_fix(ctx, fix_at := (flow.enclosing_loops(a, block)[0] if _per_batch_evaluation(ctx, block)
                                               else block), target, restore=_in_a_helper(ctx, fix_at)),
                 )
-    yield from _handed_to_an_evaluator_never_switched(ctx, seen)
+    yield from _handed_to_an_evaluator_never_switched(ctx, seen, grad_off)
     yield from _never_switched_by_callers(ctx)
     yield from _phases_never_switched(ctx)
     yield from _handed_model_never_switched(ctx, seen)
@@ -3705,16 +3728,15 @@ def _never_switched(ctx: Context) -> Iterator[Finding]:
     yield from _inference_never_switched(ctx, seen)
 
 
-def _handed_to_an_evaluator_never_switched(ctx: Context, seen: set[int]) -> Iterator[Finding]:
+def _handed_to_an_evaluator_never_switched(ctx: Context, seen: set[int], blocks: list[ast.AST]) -> Iterator[Finding]:
     """Under ``with torch.no_grad():``, a model built here with dropout or batch norm is run by a
     method of its own that runs its layers (``model.batch_test(x)``), or handed to a method or
     function of the project that runs it, in a project that never calls ``eval()``: it
     evaluates in training mode (deepakn97/relationPrediction: ``evaluate_conv`` loads the
     trained ``SpKBGATConvOnly`` and calls ``Corpus_.get_validation_pred(args, model_conv, ...)``,
-    whose ranking loop calls ``model.batch_test(...)``; the fix called ``model_conv.eval()``)."""
+    whose ranking loop calls ``model.batch_test(...)``; the fix called ``model_conv.eval()``).
+    ``blocks``: the file's ``with`` blocks that turn gradients off."""
     a = ctx.analysis
-    blocks = [b for b in flow.iter_nodes(a, ast.With, ast.AsyncWith)
-              if any(flow.is_grad_off_context(a, item.context_expr) for item in b.items)]
     if not blocks or not _modes.never_switched_to_eval(a):
         return
     done: set[str] = set()
@@ -5241,14 +5263,10 @@ def _evaluated_once_per_training_iteration(ctx: Context, reported: set[int]) -> 
     (TristCrocker/PopulationDisaggregationDiss's ``validate(model, data)``, a GCN's validation
     pass called from ``train_loop`` after ``train(...)``)."""
     a = ctx.analysis
-    top = {id(f) for f in a.tree.body}
     switches: dict[int, tuple[ast.AST, ast.Call, str]] = {}
-    for c in flow.calls_named(a, "eval"):  # (module-level functions switching a parameter)
-        func = flow.enclosing_function(a, c)
-        if id(func) in top and id(func) not in switches and func.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef) \
-                and (mc := effects.mode_call(c)) is not None and mc[1] == "eval" \
-                and mc[0] in [p.arg for p in (*func.args.posonlyargs, *func.args.args)]:  # type: ignore[attr-defined]
-            switches[id(func)] = (func, c, mc[0])
+    for func, c, target, mode in _parameter_switches(a):
+        if mode == "eval" and flow.method_name(c) == "eval" and id(func) not in switches:
+            switches[id(func)] = (func, c, target)
     for func, switch, target in switches.values():
         calls = flow.calls_in(a, func)
         run = next((c for c in calls if flow.before(switch, c) and _calls_of(c, target)), None)
@@ -5269,16 +5287,20 @@ def _evaluated_once_per_training_iteration(ctx: Context, reported: set[int]) -> 
         caller = flow.enclosing_function(a, site)
         reported.add(id(run))
         stmt = flow.statement_of(a, run)
-        edits = fix_edits.wrap(ctx, stmt, stmt, "with torch.no_grad():") \
-            if stmt is not None and stmt.__class__ is not ast.Return else None
         yield ctx.finding(
             run,
             f"`{target}` is evaluated without `torch.no_grad()`: `{func.name}` switches it to eval mode and runs "  # type: ignore[attr-defined]
             f"it, and {f'`{caller.name}`' if caller is not a.tree else 'the module'} calls `{func.name}` in every "  # type: ignore[attr-defined]
             "iteration of its training loop; autograd records each evaluation pass for nothing (memory and "
             "time): run it under `with torch.no_grad():`",
-            Fix("unsafe", "Run it under `torch.no_grad()`", edits) if edits else None,
+            _statement_no_grad_fix(ctx, stmt if stmt.__class__ is not ast.Return else None),
         )
+
+
+def _statement_no_grad_fix(ctx: Context, stmt: ast.stmt | None) -> Fix | None:
+    """Wrap the statement that runs the model in ``with torch.no_grad():``."""
+    edits = fix_edits.wrap(ctx, stmt, stmt, "with torch.no_grad():") if stmt is not None else None
+    return Fix("unsafe", "Run it under `torch.no_grad()`", edits) if edits else None
 
 
 def _inference_method_without_no_grad(ctx: Context, reported: set[int]) -> Iterator[Finding]:
@@ -5308,14 +5330,12 @@ def _inference_method_without_no_grad(ctx: Context, reported: set[int]) -> Itera
                     or _grad_disabled_somewhere(ctx, method) or _called_under_grad_off_in_project(ctx, method):
                 continue
             reported.add(id(run))
-            stmt = flow.statement_of(a, run)
-            edits = fix_edits.wrap(ctx, stmt, stmt, "with torch.no_grad():") if stmt is not None else None
             yield ctx.finding(
                 run,
                 f"`{method.name}` switches the model to eval mode and runs it without `torch.no_grad()`: autograd "  # type: ignore[attr-defined]
                 "records every prediction, and the output it hands back keeps that graph (memory and time); "
                 "run it under `with torch.no_grad():`",
-                Fix("unsafe", "Run it under `torch.no_grad()`", edits) if edits else None,
+                _statement_no_grad_fix(ctx, flow.statement_of(a, run)),
             )
 
 
@@ -7462,10 +7482,7 @@ _CLIPS = ("clip_grad_norm_", "clip_grad_norm", "clip_grad_value_")
 def clip_grad_misplaced(ctx: Context) -> Iterator[Finding]:
     if not flow.calls_named(ctx.analysis, *_CLIPS):
         return
-    found = list(_clipped_out_of_order(ctx))
-    yield from found
-    seen = {(f.line, f.col) for f in found}
-    yield from (f for f in _clipped_before_accumulated_step(ctx) if (f.line, f.col) not in seen)
+    yield from _joined(_clipped_out_of_order(ctx), _clipped_before_accumulated_step(ctx))
 
 
 def _clipped_out_of_order(ctx: Context) -> Iterator[Finding]:
@@ -7785,19 +7802,19 @@ def _emptied_by_a_method(a, cls: ast.ClassDef, root: str) -> bool:
         for n in flow.walk_local(a, method):
             targets = n.targets if n.__class__ in (ast.Assign, ast.Delete) else [n.target] \
                 if n.__class__ in (ast.AnnAssign, ast.AugAssign) else []  # type: ignore[attr-defined]
-            for t in targets:
-                while t.__class__ in (ast.Subscript, ast.Attribute) and flow.dotted(t) != root:
-                    t = t.value  # type: ignore[attr-defined]
-                if flow.dotted(t) == root:
-                    return True
             if n.__class__ is ast.Call and flow.method_name(n) in ("clear", "pop", "popleft", "remove") \
                     and n.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
-                holder = n.func.value  # type: ignore[attr-defined]
-                while holder.__class__ in (ast.Subscript, ast.Attribute) and flow.dotted(holder) != root:
-                    holder = holder.value  # type: ignore[attr-defined]
-                if flow.dotted(holder) == root:
-                    return True
+                targets = [n.func.value]  # type: ignore[attr-defined]
+            if any(_within(t, root) for t in targets):
+                return True
     return False
+
+
+def _within(expr: ast.expr, root: str) -> bool:
+    """``expr`` is ``root`` or a part of it (``self.history['loss']`` within ``self.history``)."""
+    while expr.__class__ in (ast.Subscript, ast.Attribute) and flow.dotted(expr) != root:
+        expr = expr.value  # type: ignore[attr-defined]
+    return flow.dotted(expr) == root
 
 
 def _losses_appended(ctx: Context) -> Iterator[Finding]:
