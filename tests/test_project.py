@@ -453,6 +453,10 @@ def test_called_names_and_mentions_take_whole_words_of_any_script() -> None:
     # a whole comment line calls nothing (``# fix: call model.eval()``: relationPrediction's
     # held-out case, whose project otherwise never switches to eval mode); a string does
     assert called_names("# model.eval() was missing\n    # net.eval()\nx = 'a # b(1)'\n") == {"b"}
+    # the same with ``\r`` or ``\r\n`` line ends, and a form feed before the comment: a comment
+    # line ends at its own line end, not the file's
+    for eol in ("\r", "\r\n"):
+        assert called_names(f"# a note{eol}train(x){eol}\f# net.eval(){eol}step(){eol}") == {"train", "step"}
     words = "import a.b_c as d  # ñ9 v3x 3rd pretrained train_x"
     assert [w for w in ("b_c", "ñ9", "v3x", "3rd", "d", "train", "ame", "3") if _holds_word(words, w)] == [
         "b_c", "ñ9", "v3x", "3rd", "d"]

@@ -205,7 +205,9 @@ def class_summary(node: ast.ClassDef, text: str | None = None) -> ClassSummary:
 _CALLED = lazy(r"(?<!\w)([^\W\d]\w*)\s*\(")
 
 
-_COMMENT_LINE = lazy(r"^[ \t]*#.*$", re.MULTILINE)
+# a whole comment line, whichever of ``\n``, ``\r\n`` or ``\r`` ends the lines (``.`` would run
+# across a lone ``\r``, and ``^`` alone starts lines only after ``\n``)
+_COMMENT_LINE = lazy(r"(?:^|(?<=\r))[ \t\f]*#[^\r\n]*", re.MULTILINE)
 
 
 def called_names(text: str) -> frozenset[str]:
